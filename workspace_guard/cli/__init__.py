@@ -1,0 +1,82 @@
+"""The click application: one module per command, each a thin layer over `commands/`."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from workspace_guard import __version__
+
+# command name -> module under workspace_guard.cli (imported only when the command runs)
+COMMANDS = {
+    "validate": "validate",
+    "explain": "explain",
+    "lint": "lint",
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command is used (or help lists it)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        loaded = importlib.import_module(f"workspace_guard.cli.{module}")
+        command: click.Command = getattr(loaded, "command")
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="workspace-guard")
+def cli() -> None:
+    """Enforce a multi-agent workspace protocol: who may change which file, and how to say so.
+
+    Exit status: 0 allowed/clean, 1 denied/violations, 2 usage or configuration error,
+    3 internal error (a log path is printed), 130 interrupted.
+    """
+
+
+def cli_main(args: Sequence[str]) -> int:
+    """Run click without letting it call sys.exit or print tracebacks."""
+    from workspace_guard.boundary import guarded
+
+    def invoke() -> int:
+        try:
+            result: Any = cli.main(args=list(args), prog_name="workspace-guard", standalone_mode=False)
+        except click.exceptions.Exit as exc:
+            return int(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            return 2
+        except click.exceptions.Abort:
+            click.echo("workspace-guard: aborted", err=True)
+            return 130
+        return int(result or 0)
+
+    return guarded(invoke)
+
+
+def rules_option(func: Any) -> Any:
+    """`--rules FILE`, an option of every command (contract §3)."""
+    return click.option(
+        "--rules",
+        "rules",
+        metavar="FILE",
+        default=None,
+        help="Rules file to use instead of .workspace/rules.yaml as committed at HEAD "
+        "(also WORKSPACE_GUARD_RULES).",
+    )(func)
+
+
+def format_option(*choices: str) -> Any:
+    """`--format` with the given choices (the first is the default)."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True
+    )

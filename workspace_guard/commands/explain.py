@@ -1,0 +1,90 @@
+"""`workspace-guard explain PATH…`: which rule decides a path, what it overrode, who is responsible."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from workspace_guard.core.decide import Decider
+from workspace_guard.core.model import ProtectedRule, Responsibility
+from workspace_guard.core.patterns import PatternIndex
+from workspace_guard.repo import Repo
+
+
+def explain_path(decider: Decider, path: str, areas: list[tuple[Responsibility, PatternIndex]]) -> dict[str, Any]:
+    """Everything the rules say about one normalised path."""
+    rules = decider.rules
+    office = rules.office_of(path)
+    matching = [rules.protected[i] for i in decider.index.matches(path)]
+    deciding = matching[-1] if matching else None
+    governing = decider.governing_rule(path)
+    return {
+        "path": path,
+        "protected": governing is not None and governing.level != "none",
+        "level": governing.level if governing else "none",
+        "owner": governing.owner if governing else None,
+        "backup": list(governing.backup) if governing else [],
+        "rule": _rule_json(deciding),
+        "overridden": [_rule_json(rule) for rule in reversed(matching[:-1])],
+        "office": {"agent": office.name, "path": office.office} if office else None,
+        "responsibilities": [
+            {"area": r.area, "responsible": r.responsible, "backup": list(r.backup), "source": r.source}
+            for r, index in areas
+            if index.match(path) >= 0
+        ],
+        "escalation": rules.escalation,
+    }
+
+
+def _rule_json(rule: ProtectedRule | None) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    return {
+        "pattern": rule.pattern,
+        "source": rule.source,
+        "owner": rule.owner,
+        "backup": list(rule.backup),
+        "level": rule.level,
+        "note": rule.note,
+    }
+
+
+def run(repo: Repo, paths: list[str], fmt: str = "text") -> int:
+    """Explain each path; always exit 0 (it reports, it does not judge)."""
+    decider = repo.decider()
+    areas = [(r, PatternIndex(list(r.patterns))) for r in decider.rules.responsibilities]
+    results = [explain_path(decider, repo.relative(p), areas) for p in paths]
+    if fmt == "json":
+        print(json.dumps({"results": results}, ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(_text(item) for item in results))
+    return 0
+
+
+def _text(item: dict[str, Any]) -> str:
+    lines = [item["path"]]
+    office = item["office"]
+    rule = item["rule"]
+    if office:
+        lines.append(f"  office:      {office['path']} (of {office['agent']}; others need it to consult)")
+        if rule:
+            lines.append("  note:        protected rules do not reach into offices")
+    if rule:
+        lines.append(f"  rule:        `{rule['pattern']}` at {rule['source']} — level {rule['level']}")
+        if rule.get("note"):
+            lines.append(f"               {rule['note']}")
+    elif not office:
+        lines.append("  rule:        none — not protected")
+    if item["protected"]:
+        backups = ", ".join(item["backup"]) or "none"
+        lines.append(f"  owner:       {item['owner'] or '(none: superusers only)'} · backups: {backups}")
+    for old in item["overridden"]:
+        lines.append(
+            f"  overrides:   `{old['pattern']}` at {old['source']} "
+            f"(level {old['level']}, owner {old['owner'] or '-'})"
+        )
+    for area in item["responsibilities"]:
+        backup = ", ".join(area["backup"]) or "none"
+        lines.append(f"  area:        {area['area']} — {area['responsible']} (backup {backup})")
+    lines.append(f"  escalation:  {item['escalation']}")
+    return "\n".join(lines)

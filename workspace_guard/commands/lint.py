@@ -1,0 +1,170 @@
+"""`workspace-guard lint`: problems in the working-tree rules file (it checks an edit).
+
+Findings about tracked files use `git ls-files` and our own matcher — never filesystem globbing,
+which reports false "matches nothing" for unanchored patterns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from workspace_guard import git
+from workspace_guard.core.model import Rules
+from workspace_guard.core.patterns import PatternIndex
+from workspace_guard.core.rules import RulesError, load_rules
+from workspace_guard.errors import ConfigError
+from workspace_guard.repo import DEFAULT_RULES, Repo
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One lint result; `level` is error, warning or info."""
+
+    level: str
+    id: str
+    message: str
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        return f"{where}: {self.level}: {self.message} [{self.id}]"
+
+
+def lint_text(data: bytes, name: str, tracked: list[str] | None) -> list[Finding]:
+    """Every finding for rules `data`; `tracked` enables the checks against tracked files."""
+    try:
+        rules = load_rules(data, name)
+    except RulesError as exc:
+        return [Finding("error", "load", p.message, p.file, p.line, p.column) for p in exc.problems]
+    findings = _duplicates(rules) + _idle_agents(rules) + _office_reach(rules)
+    if tracked is not None:
+        findings += _against_tracked(rules, tracked)
+    return sorted(findings, key=lambda f: (f.line, f.id))
+
+
+def _src(source: str) -> tuple[str, int]:
+    file, _, line = source.rpartition(":")
+    return file, int(line) if line.isdigit() else 0
+
+
+def _duplicates(rules: Rules) -> list[Finding]:
+    seen: dict[str, str] = {}
+    out = []
+    for rule in rules.protected:
+        if rule.pattern in seen:
+            file, line = _src(rule.source)
+            out.append(Finding("warning", "duplicate-pattern",
+                               f"pattern {rule.pattern!r} repeats the rule at {seen[rule.pattern]}; "
+                               "only the last one ever decides", file, line, 5))
+        seen[rule.pattern] = rule.source
+    return out
+
+
+def _idle_agents(rules: Rules) -> list[Finding]:
+    owners = {r.owner for r in rules.protected} | {b for r in rules.protected for b in r.backup}
+    owners |= {r.responsible for r in rules.responsibilities} | set(rules.superusers)
+    owners.add(rules.escalation)
+    out = []
+    for agent in rules.agents.values():
+        if agent.name not in owners and not agent.office:
+            file, line = _src(agent.source)
+            out.append(Finding("info", "idle-agent",
+                               f"agent {agent.name} owns nothing and has no office", file, line, 3))
+    return out
+
+
+def _office_reach(rules: Rules) -> list[Finding]:
+    """Explicit protected rules do not apply inside offices: a rule aimed inside one is dead."""
+    out = []
+    offices = [a for a in rules.agents.values() if a.office]
+    for rule in rules.protected:
+        stem = rule.pattern.lstrip("/")
+        for agent in offices:
+            office = agent.office or ""
+            if rule.pattern.startswith("/") and stem.startswith(office) or stem == office:
+                file, line = _src(rule.source)
+                out.append(Finding("warning", "office-reach",
+                                   f"pattern {rule.pattern!r} reaches into the office of "
+                                   f"{agent.name} ({office}); protected rules do not apply inside "
+                                   "offices, so it has no effect there", file, line, 5))
+    return out
+
+
+def _against_tracked(rules: Rules, tracked: list[str]) -> list[Finding]:
+    """Rules matching no tracked file, and rules that match but never win."""
+    if not rules.protected:
+        return []
+    index = PatternIndex([r.pattern for r in rules.protected])
+    winners = {index.match(path) for path in tracked}
+    matched = set(winners) | _matched_losers(rules, tracked, winners)
+    out = []
+    for rule in rules.protected:
+        file, line = _src(rule.source)
+        if rule.index not in matched:
+            out.append(Finding("warning", "matches-nothing",
+                               f"pattern {rule.pattern!r} matches no tracked file", file, line, 5))
+        elif rule.index not in winners:
+            out.append(Finding("warning", "never-wins",
+                               f"pattern {rule.pattern!r} never decides: a later rule overrides it "
+                               "for every tracked file it matches", file, line, 5))
+    return out
+
+
+def _matched_losers(rules: Rules, tracked: list[str], winners: set[int]) -> set[int]:
+    """Which non-winning rules match at least one path (repeated index passes, no N×M loop)."""
+    remaining = [r.index for r in rules.protected if r.index not in winners]
+    found_all: set[int] = set()
+    while remaining:
+        index = PatternIndex([rules.protected[i].pattern for i in remaining])
+        found = {remaining[m] for m in (index.match(p) for p in tracked) if m >= 0}
+        if not found:
+            break
+        found_all |= found
+        remaining = [i for i in remaining if i not in found]
+    return found_all
+
+
+def run(repo: Repo | None, rules_option: str | None, fmt: str = "text") -> int:
+    """Lint the working-tree rules; exit 1 when there are errors."""
+    path, name = _target(repo, rules_option)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the rules file {name}: {exc.strerror}") from exc
+    tracked = git.ls_files(repo.root) if repo is not None and repo.info.root else None
+    findings = lint_text(data, name, tracked)
+    errors = sum(1 for f in findings if f.level == "error")
+    if fmt == "json":
+        payload: dict[str, Any] = {"ok": errors == 0, "file": name,
+                                   "findings": [asdict(f) for f in findings]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        _print_text(findings, name)
+    return 1 if errors else 0
+
+
+def _target(repo: Repo | None, rules_option: str | None) -> tuple[str, str]:
+    option = rules_option or os.environ.get("WORKSPACE_GUARD_RULES")
+    if option:
+        return option, option
+    if repo is None:
+        raise ConfigError("not in a git repository", hint="name the file with --rules FILE")
+    return os.path.join(repo.root, DEFAULT_RULES), DEFAULT_RULES
+
+
+def _print_text(findings: list[Finding], name: str) -> None:
+    for finding in findings:
+        print(finding)
+    counts: dict[str, int] = defaultdict(int)
+    for finding in findings:
+        counts[finding.level] += 1
+    summary = ", ".join(f"{counts[k]} {k}{'s' if counts[k] != 1 else ''}"
+                        for k in ("error", "warning", "info") if counts[k])
+    print(f"{name}: {summary or 'no problems'}")

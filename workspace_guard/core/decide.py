@@ -1,0 +1,130 @@
+"""The one decision every layer asks (contract §3): may agent A change path P?
+
+Pure: paths arrive normalised and repository-relative, approvals arrive as data. Symlinks are the
+caller's business (it decides both names and keeps the stricter answer with `stricter`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from workspace_guard.core.model import Approval, Decision, ProtectedRule, Rules
+from workspace_guard.core.patterns import PatternIndex
+from workspace_guard.errors import UnknownAgentError
+
+
+class Decider:
+    """Rules plus their compiled pattern index; build once, ask many times."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self._index: PatternIndex | None = None
+
+    @property
+    def index(self) -> PatternIndex:
+        """The compiled protected patterns, built on first use (a validator call may not need it)."""
+        if self._index is None:
+            self._index = PatternIndex([rule.pattern for rule in self.rules.protected])
+        return self._index
+
+    def check_agent(self, agent: str) -> None:
+        """Raise `UnknownAgentError` naming the closest registered agents."""
+        if agent in self.rules.agents:
+            return
+        import difflib
+
+        close = difflib.get_close_matches(agent, list(self.rules.agents), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}?" if close else None
+        raise UnknownAgentError(
+            f"unknown agent {agent!r}: it is not registered in {self.rules.path}",
+            hint=hint or f"registered agents: {', '.join(sorted(self.rules.agents)[:12])}",
+        )
+
+    def rule_for(self, path: str) -> ProtectedRule | None:
+        """The last matching protected rule, or None."""
+        found = self.index.match(path)
+        return self.rules.protected[found] if found >= 0 else None
+
+    def governing_rule(self, path: str) -> ProtectedRule | None:
+        """The rule that governs `path` for a non-owner: an office's implicit rule, or `rule_for`."""
+        office = self.rules.office_of(path)
+        if office is not None:
+            return office_rule(office.name, office.office or "", office.source)
+        return self.rule_for(path)
+
+    def decide(
+        self, agent: str, path: str, approvals: Iterable[Approval] = (), approved_by: str | None = None
+    ) -> Decision:
+        """Steps 2–8 of contract §3 for one normalised path."""
+        self.check_agent(agent)
+        rules = self.rules
+        office = rules.office_of(path)
+        base = Decision(
+            agent=agent,
+            path=path,
+            allowed=True,
+            reason="unprotected",
+            escalation=rules.escalation,
+            office=office.office if office else None,
+        )
+        if agent in rules.superusers:
+            return replace(base, reason="superuser")
+        if office is not None and office.name == agent:
+            return replace(base, reason="office")
+        rule = self.governing_rule(path)
+        if rule is None or rule.level == "none":
+            return replace(base, rule=rule)
+        base = replace(base, owner=rule.owner, backup=rule.backup, level=rule.level, rule=rule)
+        if agent == rule.owner:
+            return replace(base, reason="owner")
+        approver = self._approver(rule, agent, path, approvals, approved_by)
+        if approver is not None:
+            return replace(base, reason="approved", approved_by=approver)
+        return replace(base, allowed=False, reason="protected")
+
+    def may_approve(self, rule: ProtectedRule, approver: str) -> bool:
+        """Owner, backups and superusers may approve a change under `rule`."""
+        return approver == rule.owner or approver in rule.backup or approver in self.rules.superusers
+
+    def _approver(
+        self,
+        rule: ProtectedRule,
+        agent: str,
+        path: str,
+        approvals: Iterable[Approval],
+        approved_by: str | None,
+    ) -> str | None:
+        if approved_by is not None and self.may_approve(rule, approved_by):
+            return approved_by
+        for approval in approvals:
+            if approval.agent == agent and _covers(approval.path, path) and self.may_approve(
+                rule, approval.approver
+            ):
+                return approval.approver
+        return None
+
+
+def office_rule(agent: str, office: str, source: str) -> ProtectedRule:
+    """The implicit `high` rule owned by an office's agent (contract §3 step 4)."""
+    return ProtectedRule(
+        index=-1,
+        pattern="/" + office,
+        owner=agent,
+        backup=(),
+        level="high",
+        note=f"office of {agent}",
+        source=source,
+    )
+
+
+def _covers(approved: str, path: str) -> bool:
+    """An approval names a file, or a directory (trailing '/') covering everything below it."""
+    if approved.endswith("/"):
+        return path.startswith(approved) or path == approved.rstrip("/")
+    return approved == path
+
+
+def stricter(decisions: Sequence[Decision]) -> Decision:
+    """Of the decisions for a symlink and its target, the stricter one (contract §3 step 1)."""
+    return max(decisions, key=lambda d: d.rank)

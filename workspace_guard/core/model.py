@@ -1,0 +1,124 @@
+"""The typed model of a rules file and of a decision. Pure data: no I/O, no git, no click."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Level = Literal["critical", "high", "none"]
+LEVELS: tuple[str, ...] = ("critical", "high", "none")
+LEVEL_RANK = {"none": 0, "high": 1, "critical": 2}
+
+REASONS = ("superuser", "office", "owner", "unprotected", "approved", "protected")
+
+
+@dataclass(frozen=True)
+class Agent:
+    """One entry of the agent registry."""
+
+    name: str
+    department: str | None = None
+    office: str | None = None  # repository-relative directory, always ending in "/"
+    source: str = ""  # FILE:LINE
+
+
+@dataclass(frozen=True)
+class ProtectedRule:
+    """One `protected:` entry; `index` is its position, the precedence (last match wins)."""
+
+    index: int
+    pattern: str
+    owner: str | None
+    backup: tuple[str, ...]
+    level: str
+    note: str | None
+    source: str  # FILE:LINE
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """One row of the advisory responsibility matrix."""
+
+    area: str
+    patterns: tuple[str, ...]
+    responsible: str
+    backup: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A loaded, validated rules file."""
+
+    path: str  # the name shown in messages (e.g. ".workspace/rules.yaml" or "HEAD:.workspace/rules.yaml")
+    version: int
+    escalation: str
+    superusers: tuple[str, ...]
+    agents: Mapping[str, Agent]
+    protected: tuple[ProtectedRule, ...]
+    responsibilities: tuple[Responsibility, ...] = ()
+    commit: Mapping[str, Any] = field(default_factory=dict)
+    harness: Mapping[str, Any] = field(default_factory=dict)
+    watch: Mapping[str, Any] = field(default_factory=dict)
+    language: str = "en"
+    handles: Mapping[str, str] = field(default_factory=dict)  # agent -> CODEOWNERS owner (export)
+
+    def office_of(self, path: str) -> Agent | None:
+        """The agent whose office contains `path` (deepest office wins), or None."""
+        best: Agent | None = None
+        for agent in self.agents.values():
+            office = agent.office
+            if office and (path + "/").startswith(office):
+                if best is None or len(office) > len(best.office or ""):
+                    best = agent
+        return best
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A recorded approval: `approver` lets `agent` change `path` until `until` (epoch seconds)."""
+
+    agent: str
+    path: str
+    approver: str
+    until: float | None = None
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer of contract §3 for one agent and one path."""
+
+    agent: str
+    path: str  # repository-relative, normalised
+    allowed: bool
+    reason: str  # one of REASONS
+    owner: str | None = None
+    backup: tuple[str, ...] = ()
+    level: str = "none"
+    rule: ProtectedRule | None = None
+    escalation: str = ""
+    office: str | None = None  # the office the path lies in, if any
+    approved_by: str | None = None
+    via: str | None = None  # "link" or "target" when a symlink decided
+
+    @property
+    def rank(self) -> int:
+        """Strictness for comparing two decisions (denied beats allowed, then level)."""
+        return (0 if self.allowed else 10) + LEVEL_RANK.get(self.level, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        """The per-path object of `validate --format json` (contract §6)."""
+        rule = None
+        if self.rule is not None:
+            rule = {"pattern": self.rule.pattern, "source": self.rule.source}
+        return {
+            "path": self.path,
+            "allowed": self.allowed,
+            "reason": self.reason,
+            "owner": self.owner,
+            "backup": list(self.backup),
+            "level": self.level,
+            "rule": rule,
+        }

@@ -1,0 +1,38 @@
+"""Path normalisation shared by every layer (contract §3 step 1). Pure string work, no file system."""
+
+from __future__ import annotations
+
+import posixpath
+import unicodedata
+
+from workspace_guard.errors import PathError
+
+
+def normalize(path: str, *, cwd: str = "") -> str:
+    """Return `path` repository-relative and normalised.
+
+    `path` is either repository-relative (joined with `cwd`, itself repository-relative) or, when it
+    starts with "/", already made relative by the caller. `./`, `..`, duplicate slashes and trailing
+    slashes are folded; Unicode is NFC so that a decomposed "é" from macOS names the same file.
+    """
+    if "\x00" in path:
+        raise PathError(f"path {path!r} contains a NUL byte")
+    if any(0xDC80 <= ord(ch) <= 0xDCFF for ch in path):
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise PathError(f"path {shown!r} is not valid UTF-8")
+    if path.strip() == "":
+        raise PathError("empty path")
+    text = unicodedata.normalize("NFC", path)
+    joined = posixpath.join(cwd, text) if cwd else text
+    result = posixpath.normpath(joined)
+    if result.startswith("/"):
+        result = result.lstrip("/")
+    if result == ".." or result.startswith("../"):
+        raise PathError(f"{path!r} is outside the repository")
+    return "" if result == "." else result
+
+
+def is_under(path: str, directory: str) -> bool:
+    """True when `path` is `directory` itself or lies below it (both normalised, dir without '/')."""
+    directory = directory.rstrip("/")
+    return directory == "" or path == directory or path.startswith(directory + "/")

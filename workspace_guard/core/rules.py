@@ -1,0 +1,531 @@
+"""Loading a rules file (contract §3) into the typed model, with positions for every error.
+
+The YAML is composed into nodes (not constructed into plain objects) so that every complaint can
+name FILE:LINE:COLUMN; all problems are collected, so `lint` can show them at once while every other
+command refuses to work with a broken file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from workspace_guard.core.model import LEVELS, Agent, ProtectedRule, Responsibility, Rules
+from workspace_guard.core.patterns import PatternError, check_pattern
+from workspace_guard.errors import ConfigError
+
+MAX_RULES_BYTES = 2 * 1024 * 1024
+TOP_KEYS = (
+    "version",
+    "escalation",
+    "superusers",
+    "agents",
+    "protected",
+    "responsibilities",
+    "commit",
+    "harness",
+    "watch",
+    "language",
+    "handles",
+)
+AGENT_KEYS = ("department", "office", "description")
+RULE_KEYS = ("pattern", "owner", "backup", "level", "note")
+RESP_KEYS = ("area", "patterns", "responsible", "backup")
+HARNESS_KEYS = ("main_agent", "unknown_agent")
+WATCH_KEYS = ("rescan_interval", "incidents_dir", "restore", "ignore")
+LANGUAGES = ("en", "es")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error in a rules file, with its position (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class RulesError(ConfigError):
+    """A rules file with errors; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = "\n  ".join(str(p) for p in problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(
+            f"the rules file {problems[0].file} has {len(problems)} "
+            f"error{'s' if len(problems) != 1 else ''}:\n  {shown}{more}",
+            hint="run `workspace-guard lint` to see every problem; fix the file and commit it",
+        )
+
+
+class _Ctx:
+    """Collects problems while walking the node tree."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.problems: list[Problem] = []
+
+    def error(self, node: yaml.Node | None, message: str) -> None:
+        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
+        self.problems.append(Problem(self.name, line, col, message))
+
+    def where(self, node: yaml.Node) -> str:
+        return f"{self.name}:{node.start_mark.line + 1}"
+
+
+def load_rules(text: str | bytes, name: str) -> Rules:
+    """Parse and validate rules `text`; `name` is how the file is named in messages.
+
+    Raises `RulesError` listing every problem.
+    """
+    ctx = _Ctx(name)
+    root = _compose(text, ctx)
+    if ctx.problems:
+        raise RulesError(ctx.problems)
+    rules = _build(root, ctx)
+    if ctx.problems or rules is None:
+        raise RulesError(ctx.problems or [Problem(name, 1, 1, "empty rules file")])
+    return rules
+
+
+def _compose(text: str | bytes, ctx: _Ctx) -> yaml.Node | None:
+    """YAML text → node tree, with parse errors turned into positioned problems."""
+    size = len(text)
+    if size > MAX_RULES_BYTES:
+        ctx.problems.append(
+            Problem(
+                ctx.name, 1, 1, f"the file is {size / 1048576:.1f} MiB; rules files are limited "
+                f"to {MAX_RULES_BYTES // 1048576} MiB (split generated rules or use directories)"
+            )
+        )
+        return None
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            ctx.problems.append(Problem(ctx.name, 1, 1, f"not UTF-8 (byte {exc.start})"))
+            return None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.compose(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"invalid YAML: {exc.problem or exc.context}"
+        if "\t" in (exc.problem or "") or "'\\t'" in str(exc):
+            message += " (YAML does not allow tabs for indentation; use spaces)"
+        ctx.problems.append(Problem(ctx.name, line, col, message))
+    except yaml.YAMLError as exc:
+        ctx.problems.append(Problem(ctx.name, 1, 1, f"invalid YAML: {exc}"))
+    return None
+
+
+# --- node helpers -------------------------------------------------------------------------------
+
+
+class _ScalarLoader(yaml.SafeLoader):
+    def __init__(self) -> None:  # no stream: only the constructor methods are used
+        yaml.constructor.SafeConstructor.__init__(self)
+
+
+_SCALAR_LOADER = _ScalarLoader()
+
+
+def _construct(node: yaml.Node) -> Any:
+    return _SCALAR_LOADER.construct_object(node, deep=True)
+
+
+def _items(node: yaml.MappingNode, ctx: _Ctx, allowed: tuple[str, ...], what: str) -> Iterator[
+    tuple[str, yaml.Node, yaml.Node]
+]:
+    """Mapping entries with string keys; unknown and duplicate keys are reported."""
+    seen: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        key = _construct(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(key, str):
+            ctx.error(key_node, f"{what}: keys must be strings")
+            continue
+        if key in seen:
+            ctx.error(key_node, f"{what}: duplicate key {key!r} (first at line "
+                      f"{seen[key].start_mark.line + 1})")
+            continue
+        seen[key] = key_node
+        if allowed and key not in allowed:
+            ctx.error(key_node, f"{what}: unknown key {key!r}{_suggest(key, allowed)}; "
+                      f"expected one of: {', '.join(allowed)}")
+            continue
+        yield key, key_node, value_node
+
+
+def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _expect_str(node: yaml.Node, ctx: _Ctx, what: str, *, empty: bool = False) -> str | None:
+    if isinstance(node, yaml.ScalarNode):
+        value = _construct(node)
+        if isinstance(value, str) and (empty or value.strip()):
+            return value
+        if value is None or (isinstance(value, str) and not value.strip()):
+            ctx.error(node, f"{what}: must not be empty")
+            return None
+    ctx.error(node, f"{what}: expected a string, found {_kind(node)}")
+    return None
+
+
+def _expect_list(node: yaml.Node, ctx: _Ctx, what: str) -> list[yaml.Node] | None:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.ScalarNode) and _construct(node) is None:
+        return []
+    ctx.error(node, f"{what}: expected a list, found {_kind(node)}")
+    return None
+
+
+def _expect_map(node: yaml.Node, ctx: _Ctx, what: str) -> yaml.MappingNode | None:
+    if isinstance(node, yaml.MappingNode):
+        return node
+    if isinstance(node, yaml.ScalarNode) and _construct(node) is None:
+        return yaml.MappingNode("tag:yaml.org,2002:map", [], node.start_mark, node.end_mark)
+    ctx.error(node, f"{what}: expected a mapping, found {_kind(node)}")
+    return None
+
+
+def _str_list(node: yaml.Node, ctx: _Ctx, what: str) -> list[tuple[str, yaml.Node]]:
+    """A list of strings, or a single string accepted as a one-item list."""
+    if isinstance(node, yaml.ScalarNode) and isinstance(_construct(node), str):
+        return [(_construct(node), node)]
+    out = []
+    for item in _expect_list(node, ctx, what) or []:
+        value = _expect_str(item, ctx, what)
+        if value is not None:
+            out.append((value, item))
+    return out
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    value = _construct(node)
+    return "nothing" if value is None else f"{type(value).__name__} {value!r}"
+
+
+# --- building the model -------------------------------------------------------------------------
+
+
+@dataclass
+class _Refs:
+    """Agent names referenced anywhere, checked once the registry is known."""
+
+    items: list[tuple[str, yaml.Node, str]]
+
+    def add(self, name: str, node: yaml.Node, what: str) -> None:
+        self.items.append((name, node, what))
+
+
+def _build(root: yaml.Node | None, ctx: _Ctx) -> Rules | None:
+    if root is None:
+        ctx.problems.append(Problem(ctx.name, 1, 1, "the rules file is empty"))
+        return None
+    top = _expect_map(root, ctx, "rules file")
+    if top is None:
+        return None
+    refs = _Refs([])
+    parts: dict[str, Any] = {}
+    nodes: dict[str, yaml.Node] = {}
+    for key, key_node, value in _items(top, ctx, TOP_KEYS, "rules file"):
+        nodes[key] = key_node
+        parts[key] = _SECTIONS[key](value, ctx, refs)
+    for required in ("version", "escalation", "agents"):
+        if required not in nodes:
+            ctx.error(root, f"rules file: missing required key {required!r}")
+    agents: dict[str, Agent] = parts.get("agents") or {}
+    for name, node, what in refs.items:
+        if agents and name not in agents:
+            ctx.error(node, f"{what}: unknown agent {name!r}{_suggest(name, list(agents))}; "
+                      "every agent must be registered under `agents:`")
+    if ctx.problems:
+        return None
+    return Rules(
+        path=ctx.name,
+        version=parts["version"],
+        escalation=parts["escalation"],
+        superusers=tuple(parts.get("superusers") or ()),
+        agents=agents,
+        protected=tuple(parts.get("protected") or ()),
+        responsibilities=tuple(parts.get("responsibilities") or ()),
+        commit=parts.get("commit") or {},
+        harness=parts.get("harness") or {},
+        watch=parts.get("watch") or {},
+        language=parts.get("language") or "en",
+        handles=parts.get("handles") or {},
+    )
+
+
+def _version(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> int | None:
+    value = _construct(node) if isinstance(node, yaml.ScalarNode) else None
+    if value != 1 or isinstance(value, bool):
+        ctx.error(node, f"version: expected 1, found {_kind(node)}")
+        return None
+    return 1
+
+
+def _escalation(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> str | None:
+    name = _expect_str(node, ctx, "escalation")
+    if name is not None:
+        refs.add(name, node, "escalation")
+    return name
+
+
+def _superusers(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> list[str]:
+    names = _str_list(node, ctx, "superusers")
+    for name, item in names:
+        refs.add(name, item, "superusers")
+    return [name for name, _ in names]
+
+
+def _agents(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> dict[str, Agent]:
+    mapping = _expect_map(node, ctx, "agents")
+    agents: dict[str, Agent] = {}
+    if mapping is None:
+        return agents
+    for name, key_node, value in _items(mapping, ctx, (), "agents"):
+        if not name.strip() or any(c.isspace() for c in name):
+            ctx.error(key_node, f"agents: invalid agent name {name!r} (no spaces)")
+            continue
+        agents[name] = _agent(name, key_node, value, ctx)
+    return agents
+
+
+def _agent(name: str, key_node: yaml.Node, node: yaml.Node, ctx: _Ctx) -> Agent:
+    fields: dict[str, str | None] = {"department": None, "office": None}
+    body = _expect_map(node, ctx, f"agent {name}")
+    for key, _, value in _items(body, ctx, AGENT_KEYS, f"agent {name}") if body else ():
+        fields[key] = _expect_str(value, ctx, f"agent {name}: {key}")
+        if key == "office" and fields["office"]:
+            fields["office"] = _office_path(fields["office"], value, ctx, name)
+    return Agent(name, fields["department"], fields["office"], ctx.where(key_node))
+
+
+def _office_path(office: str, node: yaml.Node, ctx: _Ctx, name: str) -> str | None:
+    """Offices are directories: repository-relative, stored with one trailing '/'."""
+    from workspace_guard.core.paths import normalize
+    from workspace_guard.errors import PathError
+
+    try:
+        path = normalize(office.strip("/"))
+    except PathError as exc:
+        ctx.error(node, f"agent {name}: office: {exc.message}")
+        return None
+    if not path or any(ch in path for ch in "*?["):
+        ctx.error(node, f"agent {name}: office must be a plain directory path, found {office!r}")
+        return None
+    return path + "/"
+
+
+def _protected(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> list[ProtectedRule]:
+    rules: list[ProtectedRule] = []
+    for item in _expect_list(node, ctx, "protected") or []:
+        rule = _rule(len(rules), item, ctx, refs)
+        if rule is not None:
+            rules.append(rule)
+    return rules
+
+
+def _rule(index: int, node: yaml.Node, ctx: _Ctx, refs: _Refs) -> ProtectedRule | None:
+    what = f"protected[{index}]"
+    body = _expect_map(node, ctx, what)
+    if body is None:
+        return None
+    fields: dict[str, Any] = {"owner": None, "backup": (), "level": "critical", "note": None}
+    pattern: str | None = None
+    keys = set()
+    for key, _, value in _items(body, ctx, RULE_KEYS, what):
+        keys.add(key)
+        if key == "pattern":
+            pattern = _pattern(value, ctx, what)
+        elif key == "owner":
+            fields["owner"] = _ref_str(value, ctx, refs, f"{what}: owner")
+        elif key == "backup":
+            fields["backup"] = tuple(_ref_list(value, ctx, refs, f"{what}: backup"))
+        elif key == "level":
+            fields["level"] = _level(value, ctx, what)
+        else:
+            fields["note"] = _expect_str(value, ctx, f"{what}: note", empty=True)
+    if "pattern" not in keys:
+        ctx.error(node, f"{what}: missing required key 'pattern'")
+    if pattern is None:
+        return None
+    return ProtectedRule(index, pattern, source=ctx.where(node), **fields)
+
+
+def _pattern(node: yaml.Node, ctx: _Ctx, what: str) -> str | None:
+    pattern = _expect_str(node, ctx, f"{what}: pattern")
+    if pattern is None:
+        return None
+    try:
+        check_pattern(pattern)
+    except PatternError as exc:
+        ctx.error(node, f"{what}: bad pattern {pattern!r}: {exc.reason}")
+        return None
+    return pattern
+
+
+def _level(node: yaml.Node, ctx: _Ctx, what: str) -> str:
+    level = _expect_str(node, ctx, f"{what}: level")
+    if level is not None and level not in LEVELS:
+        ctx.error(node, f"{what}: level must be one of {', '.join(LEVELS)}, found {level!r}")
+    return level if level in LEVELS else "critical"
+
+
+def _ref_str(node: yaml.Node, ctx: _Ctx, refs: _Refs, what: str) -> str | None:
+    name = _expect_str(node, ctx, what)
+    if name is not None:
+        refs.add(name, node, what)
+    return name
+
+
+def _ref_list(node: yaml.Node, ctx: _Ctx, refs: _Refs, what: str) -> list[str]:
+    names = _str_list(node, ctx, what)
+    for name, item in names:
+        refs.add(name, item, what)
+    return [name for name, _ in names]
+
+
+def _responsibilities(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> list[Responsibility]:
+    out: list[Responsibility] = []
+    for index, item in enumerate(_expect_list(node, ctx, "responsibilities") or []):
+        what = f"responsibilities[{index}]"
+        body = _expect_map(item, ctx, what)
+        if body is None:
+            continue
+        got: dict[str, Any] = {"area": None, "patterns": [], "responsible": None, "backup": []}
+        for key, _, value in _items(body, ctx, RESP_KEYS, what):
+            if key == "area":
+                got["area"] = _expect_str(value, ctx, f"{what}: area")
+            elif key == "patterns":
+                got["patterns"] = [
+                    p for p, n in _str_list(value, ctx, f"{what}: patterns")
+                    if _pattern(n, ctx, what) is not None
+                ]
+            elif key == "responsible":
+                got["responsible"] = _ref_str(value, ctx, refs, f"{what}: responsible")
+            else:
+                got["backup"] = _ref_list(value, ctx, refs, f"{what}: backup")
+        if got["area"] is None or got["responsible"] is None:
+            ctx.error(item, f"{what}: needs both 'area' and 'responsible'")
+            continue
+        out.append(Responsibility(got["area"], tuple(got["patterns"]), got["responsible"],
+                                  tuple(got["backup"]), ctx.where(item)))
+    return out
+
+
+def _commit(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
+    """The `commit:` section; its detailed validation belongs to the template module."""
+    body = _expect_map(node, ctx, "commit")
+    if body is None:
+        return {}
+    data = _construct(body)
+    from workspace_guard.core.template import TemplateConfig, TemplateConfigError
+
+    try:
+        TemplateConfig.from_mapping(data)
+    except TemplateConfigError as exc:
+        ctx.error(_node_at(body, exc.key_path), f"commit: {exc}")
+    return dict(data)
+
+
+def _node_at(node: yaml.Node, path: tuple[Any, ...]) -> yaml.Node:
+    """The node at a key path, for positioning errors found on constructed data."""
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            found = [v for k, v in node.value if _construct(k) == step]
+            if not found:
+                return node
+            node = found[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            return node
+    return node
+
+
+def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
+    """`harness:`: `main_agent` (who acts when the harness names nobody), `unknown_agent`."""
+    body = _expect_map(node, ctx, "harness")
+    out: dict[str, Any] = {}
+    for key, _, value in _items(body, ctx, HARNESS_KEYS, "harness") if body else ():
+        if key == "main_agent":
+            out[key] = _ref_str(value, ctx, refs, "harness: main_agent")
+        else:
+            choice = _expect_str(value, ctx, "harness: unknown_agent")
+            if choice not in ("deny", "main_agent"):
+                ctx.error(value, "harness: unknown_agent must be 'deny' or 'main_agent'")
+            out[key] = choice
+    return out
+
+
+def _watch(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
+    """`watch:`: daemon settings (rescan interval seconds, incidents folder, restore, ignore)."""
+    body = _expect_map(node, ctx, "watch")
+    out: dict[str, Any] = {}
+    for key, _, value in _items(body, ctx, WATCH_KEYS, "watch") if body else ():
+        data = _construct(value)
+        valid = {
+            "rescan_interval": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+            and v > 0,
+            "incidents_dir": lambda v: isinstance(v, str) and bool(v.strip()),
+            "restore": lambda v: isinstance(v, bool),
+            "ignore": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        }[key]
+        if not valid(data):
+            ctx.error(value, f"watch: {key}: invalid value {data!r}")
+            continue
+        out[key] = data
+    return out
+
+
+def _language(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> str | None:
+    lang = _expect_str(node, ctx, "language")
+    if lang is not None and lang not in LANGUAGES:
+        ctx.error(node, f"language: expected one of {', '.join(LANGUAGES)}, found {lang!r}")
+    return lang
+
+
+def _handles(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> dict[str, str]:
+    """`handles:` maps agents to CODEOWNERS owners for `export codeowners`."""
+    body = _expect_map(node, ctx, "handles")
+    out: dict[str, str] = {}
+    for name, key_node, value in _items(body, ctx, (), "handles") if body else ():
+        refs.add(name, key_node, "handles")
+        handle = _expect_str(value, ctx, f"handles: {name}")
+        if handle:
+            out[name] = handle
+    return out
+
+
+_SECTIONS: dict[str, Callable[[yaml.Node, _Ctx, _Refs], Any]] = {
+    "version": _version,
+    "escalation": _escalation,
+    "superusers": _superusers,
+    "agents": _agents,
+    "protected": _protected,
+    "responsibilities": _responsibilities,
+    "commit": _commit,
+    "harness": _harness,
+    "watch": _watch,
+    "language": _language,
+    "handles": _handles,
+}

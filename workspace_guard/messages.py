@@ -1,0 +1,82 @@
+"""How decisions are told to people and agents, the same words in every layer."""
+
+from __future__ import annotations
+
+from workspace_guard.core.model import Decision
+from workspace_guard.i18n import _
+
+REASON_TEXT = {
+    "superuser": "superuser: may change anything",
+    "office": "inside the agent's own office",
+    "owner": "the agent owns this file",
+    "unprotected": "not protected",
+    "approved": "approved by {approver}",
+    "protected": "protected",
+}
+
+
+def decision_text(decision: Decision) -> str:
+    """Several lines for one path: verdict, why, who to consult, the rule, what to do next."""
+    if decision.allowed:
+        why = _(REASON_TEXT[decision.reason]).format(approver=decision.approved_by)
+        line = _("✅ ALLOWED  {path} — {agent} ({why})").format(
+            path=decision.path, agent=decision.agent, why=why
+        )
+        if decision.rule is not None and decision.reason in ("owner", "approved"):
+            line += "\n   " + _rule_line(decision)
+        return line
+    return _("❌ DENIED   {path} — {agent}").format(
+        path=decision.path, agent=decision.agent
+    ) + "\n   " + "\n   ".join(denial_lines(decision))
+
+
+def denial_lines(decision: Decision) -> list[str]:
+    """Why a path is denied and what to do: used by the validator, hooks and harness answers."""
+    lines = [_rule_line(decision), _consult_line(decision)]
+    lines.append(next_step(decision))
+    return lines
+
+
+def denial_paragraph(decision: Decision) -> str:
+    """The denial as one paragraph (harness answers, audit notes)."""
+    head = _("{agent} may not change {path}.").format(agent=decision.agent, path=decision.path)
+    return " ".join([head, *denial_lines(decision)])
+
+
+def next_step(decision: Decision) -> str:
+    """What the agent should do instead of working around the block."""
+    owner = decision.owner or decision.escalation
+    if decision.level == "critical":
+        text = _(
+            "Next: do not edit it yourself. Ask {owner} to make the change, or get an approval: "
+            "`workspace-guard approve {agent} {path} --by {owner}`; commit with "
+            "`Protocolo: APROBACIÓN_OBTENIDA` and `Aprobado-por: {owner}`."
+        )
+    else:
+        text = _(
+            "Next: consult {owner} first (`workspace-guard consult {path} --agent {agent}`), "
+            "then commit with `Protocolo: CONSULTA_PREVIA`, or get an approval: "
+            "`workspace-guard approve {agent} {path} --by {owner}`."
+        )
+    return text.format(owner=owner, agent=decision.agent, path=decision.path)
+
+
+def _rule_line(decision: Decision) -> str:
+    rule = decision.rule
+    if rule is None:
+        return ""
+    if rule.index < 0:
+        return _("level {level}: inside the office of {owner} ({where})").format(
+            level=decision.level, owner=decision.owner, where=rule.source
+        )
+    return _("level {level}: rule `{pattern}` at {where}").format(
+        level=decision.level, pattern=rule.pattern, where=rule.source
+    )
+
+
+def _consult_line(decision: Decision) -> str:
+    backups = ", ".join(decision.backup) or _("none")
+    owner = decision.owner or _("(no owner: superusers only)")
+    return _("owner: {owner} · backups: {backups} · escalation: {escalation}").format(
+        owner=owner, backups=backups, escalation=decision.escalation
+    )

@@ -1,0 +1,189 @@
+"""A repository as the commands see it: where it is, which rules to trust, where state lives.
+
+Trust (contract §3): without `--rules` / `WORKSPACE_GUARD_RULES`, rules are read as committed at
+HEAD, so an agent cannot grant itself a file by editing the working-tree copy. Loaded rules are
+cached in the state directory keyed by the blob id, so the hot path skips YAML entirely.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+
+from workspace_guard import __version__, git
+from workspace_guard.core.decide import Decider
+from workspace_guard.core.model import Rules
+from workspace_guard.errors import ConfigError, PathError
+
+DEFAULT_RULES = ".workspace/rules.yaml"
+RULES_ENV = "WORKSPACE_GUARD_RULES"
+STATE_DIRNAME = "workspace-guard"
+
+
+@dataclass
+class Repo:
+    """The repository a command runs in."""
+
+    info: git.RepoInfo
+    cwd: str
+    rules_option: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    _decider: Decider | None = None
+
+    @classmethod
+    def discover(cls, cwd: str | None = None, rules_option: str | None = None) -> Repo:
+        """The repository containing `cwd`, asking git once (and for the rules blob at HEAD)."""
+        cwd = os.path.abspath(cwd or os.getcwd())
+        option = rules_option or os.environ.get(RULES_ENV) or None
+        info = git.repo_info(cwd, None if option else DEFAULT_RULES)
+        return cls(info=info, cwd=cwd, rules_option=option)
+
+    @property
+    def root(self) -> str:
+        """The worktree top level (a bare repository has none)."""
+        if self.info.root is None:
+            raise ConfigError("this is a bare repository: there is no working tree to check")
+        return self.info.root
+
+    @property
+    def state_dir(self) -> str:
+        """`<git common dir>/workspace-guard`: never in the working tree, shared by worktrees."""
+        return os.path.join(self.info.common_dir, STATE_DIRNAME)
+
+    def decider(self) -> Decider:
+        """The trusted rules, compiled (loaded once per process)."""
+        if self._decider is None:
+            self._decider = Decider(self.load_rules())
+        return self._decider
+
+    def load_rules(self) -> Rules:
+        """Rules per the trust rule: explicit file, else HEAD, else working tree with a warning."""
+        if self.rules_option:
+            path = os.path.join(self.cwd, self.rules_option)
+            return _load_file(path, self.rules_option, self.state_dir)
+        if self.info.rules_blob:
+            return _load_blob(self.info.rules_blob, self.root, self.state_dir)
+        path = os.path.join(self.root, DEFAULT_RULES)
+        if not os.path.exists(path):
+            raise ConfigError(
+                f"no rules file: {DEFAULT_RULES} is neither committed nor in the working tree",
+                hint="run `workspace-guard init`, or name a file with --rules / "
+                f"{RULES_ENV}",
+            )
+        self.warn(
+            f"{DEFAULT_RULES} is not committed at HEAD; using the working-tree copy, which any "
+            "agent can edit — commit it to make it binding"
+        )
+        return _load_file(path, DEFAULT_RULES, self.state_dir)
+
+    def warn(self, message: str) -> None:
+        """A warning on stderr, once."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+            print(f"workspace-guard: warning: {message}", file=sys.stderr)
+
+    def relative(self, path: str) -> str:
+        """A user-supplied path (absolute, or relative to the cwd) → repository-relative, lexical."""
+        from workspace_guard.core.paths import normalize
+
+        if "\x00" in path:
+            raise PathError(f"path {path!r} contains a NUL byte")
+        root = self.root
+        absolute = os.path.normpath(os.path.join(self.cwd, path))
+        rel = os.path.relpath(absolute, root)
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            real = os.path.realpath(absolute)
+            rel = os.path.relpath(real, os.path.realpath(root))
+            if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+                raise PathError(
+                    f"{path!r} is outside the repository {root}",
+                    hint="only paths inside the repository can be decided",
+                )
+        return normalize(rel)
+
+    def link_target(self, rel: str) -> str | None:
+        """Where a symlinked path really points, repository-relative; None if not a link or outside."""
+        if not rel or not _has_link_component(self.root, rel):
+            return None
+        real = os.path.realpath(os.path.join(self.root, rel))
+        target = os.path.relpath(real, os.path.realpath(self.root))
+        if target == os.pardir or target.startswith(os.pardir + os.sep) or target == rel:
+            return None
+        return target
+
+
+def _has_link_component(root: str, rel: str) -> bool:
+    """True when any existing component of `rel` (below `root`) is a symlink."""
+    current = root
+    for part in rel.split("/"):
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            return True
+        if not os.path.exists(current):
+            return False
+    return False
+
+
+def _cache_path(state_dir: str, key: str) -> str:
+    """A file name from the key without hashing (hashlib costs 4 ms of import on the hot path)."""
+    import zlib
+
+    kind, _, rest = key.partition(":")
+    name = rest if kind == "blob" else f"{zlib.crc32(rest.encode('utf-8', 'surrogateescape')):08x}"
+    return os.path.join(state_dir, "cache", f"rules-{__version__}-{kind}-{name}.pickle")
+
+
+def _cached(state_dir: str, key: str) -> Rules | None:
+    try:
+        with open(_cache_path(state_dir, key), "rb") as handle:
+            stored_key, rules = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
+            ValueError):
+        return None
+    return rules if stored_key == key and isinstance(rules, Rules) else None
+
+
+def _store(state_dir: str, key: str, rules: Rules) -> None:
+    """Best effort: a read-only state dir only costs speed."""
+    path = _cache_path(state_dir, key)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as handle:
+            pickle.dump((key, rules), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _load_blob(blob: str, cwd: str, state_dir: str) -> Rules:
+    key = f"blob:{blob}"
+    rules = _cached(state_dir, key)
+    if rules is None:
+        from workspace_guard.core.rules import load_rules
+
+        rules = load_rules(git.cat_blob(blob, cwd), DEFAULT_RULES)
+        _store(state_dir, key, rules)
+    return rules
+
+
+def _load_file(path: str, name: str, state_dir: str) -> Rules:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the rules file {name}: {exc.strerror}") from exc
+    key = f"file:{os.path.abspath(path)}:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+    rules = _cached(state_dir, key)
+    if rules is None:
+        from workspace_guard.core.rules import load_rules
+
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the rules file {name}: {exc.strerror}") from exc
+        rules = load_rules(data, name)
+        _store(state_dir, key, rules)
+    return rules

@@ -1,0 +1,162 @@
+"""The audit log: one JSON line per violation from every layer, hash-chained.
+
+Appends from concurrent processes are serialised by an exclusive `flock`; each record carries the
+hash of the one before, so `audit verify` detects an edited, inserted or removed line. A failed
+write (full disk, read-only state) is reported on stderr with the record itself: never lost silently.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workspace_guard.state import ensure_dir
+
+if TYPE_CHECKING:
+    from workspace_guard.core.model import Decision
+    from workspace_guard.repo import Repo
+
+AUDIT_FILE = "audit.jsonl"
+GENESIS = "0" * 64
+ACTIONS = ("blocked", "rejected", "denied", "detected", "restored", "approved", "revoked",
+           "authorised", "consulted")
+
+
+def audit_path(state_dir: str) -> str:
+    """Where the log lives."""
+    return os.path.join(state_dir, AUDIT_FILE)
+
+
+def _digest(prev: str, body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev + canonical).encode("utf-8")).hexdigest()
+
+
+def _last_hash(handle: Any) -> tuple[str, int]:
+    """Hash and seq of the last record (reads only the file's tail)."""
+    size = handle.seek(0, os.SEEK_END)
+    if size == 0:
+        return GENESIS, 0
+    chunk = min(size, 65536)
+    handle.seek(size - chunk)
+    tail = handle.read(chunk).rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    try:
+        last = json.loads(tail)
+        return str(last["hash"]), int(last.get("seq", 0))
+    except (ValueError, KeyError, TypeError):
+        return hashlib.sha256(tail).hexdigest(), 0
+
+
+def append(state_dir: str, records: Sequence[Mapping[str, Any]]) -> bool:
+    """Append records atomically with respect to other writers; False (and stderr) on failure."""
+    if not records:
+        return True
+    try:
+        ensure_dir(state_dir)
+        fd = os.open(audit_path(state_dir), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "r+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            prev, seq = _last_hash(handle)
+            lines = []
+            for record in records:
+                seq += 1
+                body = {"seq": seq, "ts": _now(), **record, "prev": prev}
+                prev = _digest(prev, body)
+                lines.append(json.dumps({**body, "hash": prev}, ensure_ascii=False) + "\n")
+            handle.write("".join(lines).encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        return True
+    except OSError as exc:
+        print(f"workspace-guard: error: could not write the audit log in {state_dir}: "
+              f"{exc.strerror}; the records were:", file=sys.stderr)
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False), file=sys.stderr)
+        return False
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z"
+
+
+def decision_record(layer: str, decision: Decision, action: str, **extra: Any) -> dict[str, Any]:
+    """The contract's fields for a decision that was enforced."""
+    rule = decision.rule
+    return {
+        "layer": layer,
+        "agent": decision.agent,
+        "path": decision.path,
+        "owner": decision.owner,
+        "level": decision.level,
+        "action": action,
+        "escalate_to": decision.escalation,
+        "rule": f"{rule.pattern} ({rule.source})" if rule else None,
+        **extra,
+    }
+
+
+def record_denials(repo: Repo, layer: str, decisions: Iterable[Decision], action: str,
+                   **extra: Any) -> bool:
+    """One record per denied decision."""
+    return append(repo.state_dir, [decision_record(layer, d, action, **extra) for d in decisions])
+
+
+@dataclass(frozen=True)
+class Broken:
+    """Where the chain breaks."""
+
+    line: int
+    reason: str
+
+
+def read(state_dir: str) -> Iterator[dict[str, Any]]:
+    """Every record, oldest first (unparseable lines are skipped here; `verify` reports them)."""
+    try:
+        handle = open(audit_path(state_dir), "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return
+    with handle:
+        for raw in handle:
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                yield record
+
+
+def verify(state_dir: str) -> tuple[int, list[Broken]]:
+    """Recompute the chain; (records checked, problems)."""
+    problems: list[Broken] = []
+    prev, count = GENESIS, 0
+    try:
+        handle = open(audit_path(state_dir), "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return 0, []
+    with handle:
+        for number, raw in enumerate(handle, 1):
+            count += 1
+            problem, prev = _check_line(raw, prev)
+            if problem:
+                problems.append(Broken(number, problem))
+    return count, problems
+
+
+def _check_line(raw: bytes, prev: str) -> tuple[str | None, str]:
+    try:
+        record = json.loads(raw)
+        stated = record.pop("hash")
+    except (ValueError, KeyError, AttributeError, TypeError):
+        return "not a valid record", hashlib.sha256(raw.rstrip(b"\n")).hexdigest()
+    if record.get("prev") != prev:
+        return "does not follow the previous record (a line was removed, inserted or reordered)", stated
+    if _digest(prev, record) != stated:
+        return "content does not match its hash (the line was edited)", stated
+    return None, stated
