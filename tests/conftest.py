@@ -57,23 +57,7 @@ def run_cli(cwd: Path | str, *args: str, input: bytes | None = None,
                                        proc.stderr.decode("utf-8", "replace"))
 
 
-APP_TREE = {
-    "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
-    "app/core/config.py": "DEBUG = False\n",
-    "app/database.py": "engine = None\n",
-    "app/models/user.py": "class User: ...\n",
-    "app/models/order.py": "class Order: ...\n",
-    "app/api/v1/deps/auth.py": "def current_user(): ...\n",
-    "app/api/v1/endpoints/products.py": "def list_products(): ...\n",
-    "app/services/auth_service.py": "def login(): ...\n",
-    "tests/conftest.py": "import pytest\n",
-    "tests/test_products.py": "def test_ok(): assert True\n",
-    "docker-compose.yml": "services: {}\n",
-    "frontend/vite.config.ts": "export default {}\n",
-    "README.md": "# shop\n",
-    ".workspace/departments/backend/backend-framework-ai/notes.md": "notes\n",
-    ".workspace/departments/architecture/system-architect-ai/adr-001.md": "ADR\n",
-}
+from workspace_guard.demo.tree import APP_TREE  # noqa: E402 - the demo's tree is the tests' too
 
 
 def make_workspace(path: Path, rules_text: str | None = None, *, commit: bool = True) -> Path:

@@ -49,34 +49,56 @@ def validator_main(argv: Sequence[str] | None = None, prog: str | None = None) -
     return guarded(lambda: _validate(args, prog or "agent_workspace_validator"))
 
 
+VALIDATE_OPTIONS: dict[str, tuple[str, ...] | None] = {
+    "--paths-from": None,
+    "--approved-by": None,
+    "--format": ("text", "json"),
+    "--rules": None,
+}
+VALIDATE_USAGE = "AGENT PATH… [--paths-from FILE|-] [--approved-by AGENT] [--format text|json] [--rules FILE]"
+
+
 def _validate(args: list[str], prog: str) -> int:
-    from workspace_guard.argparsing import Parser
+    from workspace_guard.argparsing import parse
     from workspace_guard.errors import UsageError
 
-    parser = Parser(
-        prog=prog,
-        description="Decide, before touching them, whether AGENT may change each PATH.",
-        epilog="exit status: 0 all allowed, 1 some denied, 2 usage/configuration error",
-    )
-    parser.add_argument("agent", metavar="AGENT")
-    parser.add_argument("paths", metavar="PATH", nargs="*")
-    parser.add_argument("--paths-from", metavar="FILE", help="newline- or NUL-separated list, - for stdin")
-    parser.add_argument("--approved-by", metavar="AGENT", help="an approval by this agent")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--rules", metavar="FILE", help="rules file (default: as committed at HEAD)")
-    opts = parser.parse_args(args)
-    if not opts.paths and not opts.paths_from:
-        raise UsageError("no path given", hint=f"{prog} AGENT PATH… (or --paths-from FILE)")
+    if "-h" in args or "--help" in args:
+        return _validate_help(prog)
+    positionals, opts = parse(args, VALIDATE_OPTIONS, f"{prog} {VALIDATE_USAGE}")
+    if not positionals:
+        raise UsageError("no agent given", hint=f"usage: {prog} {VALIDATE_USAGE}")
+    agent, paths = positionals[0], positionals[1:]
+    if not paths and "--paths-from" not in opts:
+        raise UsageError("no path given", hint=f"usage: {prog} {VALIDATE_USAGE}")
     from workspace_guard.commands import validate
     from workspace_guard.repo import Repo
 
-    repo = Repo.discover(rules_option=opts.rules)
+    repo = Repo.discover(rules_option=opts.get("--rules"))
     return validate.run(
         repo,
-        opts.agent,
-        opts.paths,
-        paths_from=opts.paths_from,
-        approved_by=opts.approved_by,
-        fmt=opts.format,
+        agent,
+        paths,
+        paths_from=opts.get("--paths-from"),
+        approved_by=opts.get("--approved-by"),
+        fmt=opts.get("--format", "text"),
     )
 
+
+def _validate_help(prog: str) -> int:
+    from workspace_guard.argparsing import help_parser
+
+    parser = help_parser(
+        prog,
+        "Decide, before touching them, whether AGENT may change each PATH "
+        "(relative to the current directory, or absolute).",
+        "exit status: 0 every path allowed, 1 some denied, 2 usage or configuration error, "
+        "3 internal error",
+    )
+    parser.add_argument("agent", metavar="AGENT", help="the acting agent, as registered in the rules")
+    parser.add_argument("paths", metavar="PATH", nargs="*", help="files to decide (new files are fine)")
+    parser.add_argument("--paths-from", metavar="FILE", help="newline- or NUL-separated paths; - for stdin")
+    parser.add_argument("--approved-by", metavar="AGENT", help="an approval by the owner, a backup or a superuser")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--rules", metavar="FILE", help="rules file (default: .workspace/rules.yaml as committed at HEAD)")
+    parser.print_help()
+    return 0

@@ -7,11 +7,16 @@ everything a hook does on its hot path goes through here, so its cost stays one 
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass
 
+from workspace_guard.core.record import Record
 from workspace_guard.errors import GitError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import subprocess
+    from collections.abc import Sequence
+
+HEX = frozenset("0123456789abcdef")
 
 
 def run(
@@ -22,6 +27,8 @@ def run(
     check: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run `git ARGS`; with `check`, a failure raises `GitError` carrying git's own message."""
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
@@ -44,8 +51,7 @@ def zsplit(data: bytes) -> list[str]:
     return [p.decode("utf-8", "surrogateescape") for p in data.split(b"\0") if p]
 
 
-@dataclass(frozen=True)
-class RepoInfo:
+class RepoInfo(Record):
     """Where a repository lives, from one `git rev-parse` call."""
 
     root: str | None  # worktree top level; None for a bare repository
@@ -55,14 +61,16 @@ class RepoInfo:
     prefix: str  # cwd relative to the root ("" at the top), without trailing "/"
     rules_blob: str | None  # blob id of the rules file at HEAD, when asked for and present
     has_head: bool
+    head: str | None = None  # the commit id HEAD points to
 
 
 def repo_info(cwd: str, rules_path: str | None = None) -> RepoInfo:
     """Describe the repository containing `cwd`; optionally the rules blob at HEAD (same exec)."""
     args = ["rev-parse", "--is-bare-repository", "--git-common-dir", "--absolute-git-dir"]
     args += ["--show-prefix", "--show-toplevel"]
-    spec = f"HEAD:{rules_path}" if rules_path else "HEAD"
-    args.append(spec)
+    args.append("HEAD")
+    if rules_path:
+        args.append(f"HEAD:{rules_path}")
     proc = run(args, cwd, check=False)
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     err = proc.stderr.decode("utf-8", "replace")
@@ -78,9 +86,16 @@ def repo_info(cwd: str, rules_path: str | None = None) -> RepoInfo:
     prefix = lines[3].rstrip("/")
     root = None if bare or len(lines) < 5 else lines[4]
     has_head = "invalid object name 'HEAD'" not in err and "bad revision 'HEAD'" not in err
-    rev = lines[5] if len(lines) > 5 and proc.returncode == 0 else ""
-    blob = rev if rules_path and len(rev) >= 40 else None
-    return RepoInfo(root, common_dir, lines[2], bare, prefix, blob, has_head)
+    tail = lines[4:] if bare else lines[5:]
+    head = tail[0] if tail and _is_oid(tail[0]) else None
+    blob = tail[1] if rules_path and len(tail) > 1 and _is_oid(tail[1]) else None
+    if rules_path and head and blob is None and "does not exist in" not in err:
+        raise GitError(f"cannot read the rules at HEAD: {err.strip()}")
+    return RepoInfo(root, common_dir, lines[2], bare, prefix, blob, has_head, head)
+
+
+def _is_oid(text: str) -> bool:
+    return len(text) in (40, 64) and set(text) <= HEX
 
 
 def cat_blob(blob: str, cwd: str) -> bytes:
@@ -99,3 +114,133 @@ def config_get(key: str, cwd: str, default: str | None = None) -> str | None:
     if proc.returncode != 0:
         return default
     return proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
+
+
+# --- reading HEAD without an exec ---------------------------------------------------------------
+# The validator and the harness hook run on every agent edit. Resolving HEAD by reading the ref
+# files (what git itself does) lets a cached "commit → rules blob" answer skip `git` entirely; the
+# cache is content-addressed by the commit id, so it can never be stale. Anything unusual (GIT_*
+# discovery variables, reftable, a repository owned by someone else) falls back to git.
+
+_DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_COMMON_DIR",
+                  "GIT_DISCOVERY_ACROSS_FILESYSTEM")
+
+
+def locate(cwd: str) -> tuple[str, str] | None:
+    """(worktree root, git dir) found by walking up from `cwd`, or None when git must decide."""
+    if any(name in os.environ for name in _DISCOVERY_ENV):
+        return None
+    current = cwd
+    while True:
+        dot_git = os.path.join(current, ".git")
+        if os.path.isdir(dot_git):
+            return current, dot_git
+        if os.path.isfile(dot_git):
+            return _gitfile(current, dot_git)
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _gitfile(root: str, path: str) -> tuple[str, str] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    return root, os.path.normpath(os.path.join(root, text[7:].strip()))
+
+
+def read_head(git_dir: str) -> tuple[str, str] | None:
+    """(common dir, commit id of HEAD) from the ref files, or None when git must be asked."""
+    try:
+        if os.stat(git_dir).st_uid != os.getuid():
+            return None  # let git apply its safe.directory rules
+        common = git_dir
+        if os.path.exists(os.path.join(git_dir, "commondir")):
+            with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
+                common = os.path.normpath(os.path.join(git_dir, handle.read().strip()))
+        if os.path.isdir(os.path.join(common, "reftable")):
+            return None
+        with open(os.path.join(git_dir, "HEAD"), encoding="utf-8") as handle:
+            head = handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if _is_oid(head):
+        return common, head
+    if not head.startswith("ref: refs/"):
+        return None
+    commit = _resolve_ref(common, head[5:].strip())
+    return (common, commit) if commit else None
+
+
+def _resolve_ref(common: str, ref: str) -> str | None:
+    try:
+        with open(os.path.join(common, ref), encoding="utf-8") as handle:
+            value = handle.read().strip()
+        return value if _is_oid(value) else None
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        with open(os.path.join(common, "packed-refs"), encoding="utf-8") as handle:
+            for line in handle:
+                oid, _, name = line.rstrip("\n").partition(" ")
+                if name == ref and _is_oid(oid):
+                    return oid
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+# --- changes and configuration ------------------------------------------------------------------
+
+
+class Change(Record):
+    """One entry of `--name-status -z`: status letter and the path(s) it touches."""
+
+    status: str  # A M D T R C U X …
+    paths: tuple[str, ...]  # both sides of a rename; only the new side of a copy
+
+
+def parse_name_status(data: bytes) -> list[Change]:
+    """`git diff --name-status -z` output → changes (renames give both paths)."""
+    items = zsplit(data)
+    changes = []
+    i = 0
+    while i < len(items):
+        status = items[i]
+        letter = status[:1]
+        if letter in ("R", "C") and i + 2 < len(items):
+            old, new = items[i + 1], items[i + 2]
+            changes.append(Change(letter, (old, new) if letter == "R" else (new,)))
+            i += 3
+        elif i + 1 < len(items):
+            changes.append(Change(letter, (items[i + 1],)))
+            i += 2
+        else:
+            break
+    return changes
+
+
+def staged_changes(cwd: str) -> list[Change]:
+    """What the commit being made changes (the index against HEAD; works before the first commit)."""
+    proc = run(["diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff",
+                "--ignore-submodules=none"], cwd)
+    return parse_name_status(proc.stdout)
+
+
+def config_values(cwd: str, regexp: str) -> dict[str, list[str]]:
+    """All config values whose key matches `regexp` (one exec, -z safe), keys lower-cased."""
+    proc = run(["config", "-z", "--get-regexp", regexp], cwd, check=False)
+    out: dict[str, list[str]] = {}
+    for item in proc.stdout.split(b"\0"):
+        if not item:
+            continue
+        key, _, value = item.decode("utf-8", "surrogateescape").partition("\n")
+        out.setdefault(key.lower(), []).append(value)
+    return out

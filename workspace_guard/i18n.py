@@ -5,9 +5,11 @@ Messages are marked with `_()`; catalogues are compiled gettext files shipped in
 
 from __future__ import annotations
 
-import gettext as _gettext
 import os
-from functools import lru_cache
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import gettext as _gettext
 
 LANG_ENV = "WORKSPACE_GUARD_LANG"
 _current = "en"
@@ -19,10 +21,16 @@ def set_language(rules_language: str | None) -> None:
     _current = os.environ.get(LANG_ENV) or rules_language or "en"
 
 
-@lru_cache(maxsize=4)
+_catalogs: dict[str, _gettext.NullTranslations] = {}
+
+
 def _catalog(lang: str) -> _gettext.NullTranslations:
-    localedir = os.path.join(os.path.dirname(__file__), "locale")
-    return _gettext.translation("workspace_guard", localedir, [lang], fallback=True)
+    if lang not in _catalogs:
+        import gettext
+
+        localedir = os.path.join(os.path.dirname(__file__), "locale")
+        _catalogs[lang] = gettext.translation("workspace_guard", localedir, [lang], fallback=True)
+    return _catalogs[lang]
 
 
 def _(message: str) -> str:

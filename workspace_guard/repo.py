@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from dataclasses import dataclass, field
 
 from workspace_guard import __version__, git
 from workspace_guard.core.decide import Decider
@@ -22,22 +21,27 @@ RULES_ENV = "WORKSPACE_GUARD_RULES"
 STATE_DIRNAME = "workspace-guard"
 
 
-@dataclass
 class Repo:
     """The repository a command runs in."""
 
-    info: git.RepoInfo
-    cwd: str
-    rules_option: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    _decider: Decider | None = None
+    def __init__(self, info: git.RepoInfo, cwd: str, rules_option: str | None = None) -> None:
+        self.info = info
+        self.cwd = cwd
+        self.rules_option = rules_option
+        self.warnings: list[str] = []
+        self._decider: Decider | None = None
 
     @classmethod
     def discover(cls, cwd: str | None = None, rules_option: str | None = None) -> Repo:
-        """The repository containing `cwd`, asking git once (and for the rules blob at HEAD)."""
+        """The repository containing `cwd`: from the ref files and the cache when they suffice,
+        else from one `git rev-parse` (which also names the rules blob at HEAD)."""
         cwd = os.path.abspath(cwd or os.getcwd())
         option = rules_option or os.environ.get(RULES_ENV) or None
-        info = git.repo_info(cwd, None if option else DEFAULT_RULES)
+        info = _fast_info(cwd, option is None)
+        if info is None:
+            info = git.repo_info(cwd, None if option else DEFAULT_RULES)
+            if option is None and info.head:
+                _remember_head(info)
         return cls(info=info, cwd=cwd, rules_option=option)
 
     @property
@@ -112,6 +116,52 @@ class Repo:
         if target == os.pardir or target.startswith(os.pardir + os.sep) or target == rel:
             return None
         return target
+
+
+def _head_cache(common_dir: str, commit: str) -> str:
+    return os.path.join(common_dir, STATE_DIRNAME, "cache", f"head-{commit}")
+
+
+def _fast_info(cwd: str, need_blob: bool) -> git.RepoInfo | None:
+    """RepoInfo without running git, when the ref files and the cache answer everything."""
+    found = git.locate(cwd)
+    head = found and git.read_head(found[1])
+    if not found or not head:
+        return None
+    root, git_dir = found
+    common, commit = head
+    blob = None
+    if need_blob:
+        try:
+            with open(_head_cache(common, commit), encoding="ascii") as handle:
+                blob = handle.read().strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+    prefix = os.path.relpath(cwd, root)
+    return git.RepoInfo(
+        root=root,
+        common_dir=common,
+        git_dir=git_dir,
+        bare=False,
+        prefix="" if prefix == "." else prefix,
+        rules_blob=blob if blob and blob != "-" else None,
+        has_head=True,
+        head=commit,
+    )
+
+
+def _remember_head(info: git.RepoInfo) -> None:
+    """Cache "commit → rules blob" (immutable facts) for the next call's fast path."""
+    assert info.head is not None
+    path = _head_cache(info.common_dir, info.head)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="ascii") as handle:
+            handle.write(info.rules_blob or "-")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _has_link_component(root: str, rel: str) -> bool:

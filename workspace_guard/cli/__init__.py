@@ -15,6 +15,12 @@ COMMANDS = {
     "validate": "validate",
     "explain": "explain",
     "lint": "lint",
+    "install": "install:install",
+    "uninstall": "install:uninstall",
+    "check-msg": "messages:check_msg",
+    "parse-msg": "messages:parse_msg",
+    "audit": "audit:audit",
+    "demo": "demo",
 }
 
 
@@ -25,11 +31,12 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = COMMANDS.get(cmd_name)
-        if module is None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
             return None
+        module, _, attr = spec.partition(":")
         loaded = importlib.import_module(f"workspace_guard.cli.{module}")
-        command: click.Command = getattr(loaded, "command")
+        command: click.Command = getattr(loaded, attr or "command")
         return command
 
 

@@ -4,14 +4,17 @@ hit, one git exec."""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterable, Sequence
 
 from workspace_guard.core.decide import Decider, stricter
-from workspace_guard.core.model import Approval, Decision
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, UsageError
-from workspace_guard.repo import Repo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from workspace_guard.core.model import Approval, Decision
+    from workspace_guard.repo import Repo
 
 
 def read_paths_from(source: str) -> list[str]:
@@ -85,6 +88,8 @@ def run(
     )
     allowed = all(d.allowed for d in decisions)
     if fmt == "json":
+        import json
+
         payload = {"agent": agent, "allowed": allowed, "results": [d.to_json() for d in decisions]}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:

@@ -6,12 +6,14 @@ caller's business (it decides both names and keeps the stricter answer with `str
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
-
 from workspace_guard.core.model import Approval, Decision, ProtectedRule, Rules
 from workspace_guard.core.patterns import PatternIndex
+from workspace_guard.core.record import replace
 from workspace_guard.errors import UnknownAgentError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 
 class Decider:

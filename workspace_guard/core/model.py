@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from workspace_guard.core.record import Record, factory
 
-Level = Literal["critical", "high", "none"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
 LEVELS: tuple[str, ...] = ("critical", "high", "none")
 LEVEL_RANK = {"none": 0, "high": 1, "critical": 2}
 
 REASONS = ("superuser", "office", "owner", "unprotected", "approved", "protected")
 
 
-@dataclass(frozen=True)
-class Agent:
+class Agent(Record):
     """One entry of the agent registry."""
 
     name: str
@@ -23,8 +24,7 @@ class Agent:
     source: str = ""  # FILE:LINE
 
 
-@dataclass(frozen=True)
-class ProtectedRule:
+class ProtectedRule(Record):
     """One `protected:` entry; `index` is its position, the precedence (last match wins)."""
 
     index: int
@@ -36,8 +36,7 @@ class ProtectedRule:
     source: str  # FILE:LINE
 
 
-@dataclass(frozen=True)
-class Responsibility:
+class Responsibility(Record):
     """One row of the advisory responsibility matrix."""
 
     area: str
@@ -47,8 +46,7 @@ class Responsibility:
     source: str
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(Record):
     """A loaded, validated rules file."""
 
     path: str  # the name shown in messages (e.g. ".workspace/rules.yaml" or "HEAD:.workspace/rules.yaml")
@@ -58,11 +56,11 @@ class Rules:
     agents: Mapping[str, Agent]
     protected: tuple[ProtectedRule, ...]
     responsibilities: tuple[Responsibility, ...] = ()
-    commit: Mapping[str, Any] = field(default_factory=dict)
-    harness: Mapping[str, Any] = field(default_factory=dict)
-    watch: Mapping[str, Any] = field(default_factory=dict)
+    commit: Mapping[str, Any] = factory(dict)
+    harness: Mapping[str, Any] = factory(dict)
+    watch: Mapping[str, Any] = factory(dict)
     language: str = "en"
-    handles: Mapping[str, str] = field(default_factory=dict)  # agent -> CODEOWNERS owner (export)
+    handles: Mapping[str, str] = factory(dict)  # agent -> CODEOWNERS owner (export)
 
     def office_of(self, path: str) -> Agent | None:
         """The agent whose office contains `path` (deepest office wins), or None."""
@@ -75,8 +73,7 @@ class Rules:
         return best
 
 
-@dataclass(frozen=True)
-class Approval:
+class Approval(Record):
     """A recorded approval: `approver` lets `agent` change `path` until `until` (epoch seconds)."""
 
     agent: str
@@ -86,8 +83,7 @@ class Approval:
     id: str = ""
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Record):
     """The answer of contract §3 for one agent and one path."""
 
     agent: str

@@ -3,15 +3,16 @@ until they expire. One JSON file, rewritten atomically under a lock."""
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import time
-from collections.abc import Callable
-from typing import Any
 
 from workspace_guard.core.model import Approval
 from workspace_guard.state import ensure_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 APPROVALS_FILE = "approvals.json"
 
@@ -21,6 +22,10 @@ def _path(state_dir: str) -> str:
 
 
 def _load(path: str) -> list[dict[str, Any]]:
+    if not os.path.exists(path):
+        return []
+    import json
+
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
@@ -49,6 +54,9 @@ def live_approvals(state_dir: str, now: float | None = None) -> list[Approval]:
 
 def update(state_dir: str, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
     """Read-modify-write the approvals file under an exclusive lock."""
+    import fcntl
+    import json
+
     ensure_dir(state_dir)
     path = _path(state_dir)
     with open(path + ".lock", "a") as lock:

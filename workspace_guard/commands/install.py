@@ -1,0 +1,125 @@
+"""`install` / `uninstall`: put the git hooks where git really looks, keep what was there.
+
+The hooks directory comes from `git rev-parse --git-path hooks`, which honours `core.hooksPath` and
+linked worktrees. A hook that is not ours is kept as `<hook>.workspace-guard-legacy` and still runs
+first; `uninstall` puts it back. The interpreter is baked in, so hooks work outside the virtualenv.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from workspace_guard import git
+from workspace_guard.errors import ConfigError, GitError
+
+MARKER = "workspace-guard-managed"
+LEGACY_SUFFIX = ".workspace-guard-legacy"
+CLIENT_HOOKS = ("commit-msg", "pre-commit")
+SERVER_HOOKS = ("pre-receive",)
+
+
+def template() -> str:
+    """The generic hook program shipped in `hooks/git-hook`."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, os.pardir, "resources", "hooks", "git-hook")
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def render(python: str | None = None) -> str:
+    """The hook with this interpreter baked in (shell-quoted)."""
+    exe = python or sys.executable
+    quoted = "'" + exe.replace("'", "'\\''") + "'"
+    return template().replace("WG_PYTHON=''", f"WG_PYTHON={quoted}", 1)
+
+
+def hooks_dir(cwd: str) -> str:
+    """The directory git runs hooks from (core.hooksPath, worktrees, bare repositories)."""
+    path = git.out(["rev-parse", "--git-path", "hooks"], cwd)
+    return os.path.abspath(os.path.join(cwd, path))
+
+
+def is_ours(path: str) -> bool:
+    """Whether an existing hook file was written by us (the marker line)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return MARKER in handle.read(4096)
+    except OSError:
+        return False
+
+
+def install_hook(directory: str, name: str, content: str) -> str:
+    """Write one hook; returns what happened (for the report)."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, name)
+    legacy = path + LEGACY_SUFFIX
+    action = "installed"
+    if os.path.lexists(path) and not is_ours(path):
+        if os.path.lexists(legacy):
+            raise ConfigError(
+                f"{path} is not ours and {legacy} already exists",
+                hint="merge the two hooks by hand, then run install again",
+            )
+        os.replace(path, legacy)
+        action = f"installed (kept the existing hook as {os.path.basename(legacy)}; it still runs first)"
+    elif os.path.lexists(path):
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            if handle.read() == content:
+                return "already installed"
+        action = "updated"
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(content)
+    os.chmod(tmp, 0o755)
+    os.replace(tmp, path)
+    return action
+
+
+def uninstall_hook(directory: str, name: str) -> str:
+    """Remove our hook and put back the one that was there before."""
+    path = os.path.join(directory, name)
+    legacy = path + LEGACY_SUFFIX
+    if not os.path.lexists(path):
+        return "not installed"
+    if not is_ours(path):
+        return "left alone (not installed by workspace-guard)"
+    os.remove(path)
+    if os.path.lexists(legacy):
+        os.replace(legacy, path)
+        return "removed (restored the previous hook)"
+    return "removed"
+
+
+def install(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
+    """Client hooks in the repository at `cwd`, or `pre-receive` in the bare repository `server`."""
+    if server is not None:
+        directory = _server_hooks_dir(server)
+        names = SERVER_HOOKS
+    else:
+        directory = hooks_dir(cwd)
+        names = CLIENT_HOOKS
+    content = render()
+    return [(os.path.join(directory, name), install_hook(directory, name, content)) for name in names]
+
+
+def uninstall(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
+    """Undo `install`."""
+    directory = _server_hooks_dir(server) if server is not None else hooks_dir(cwd)
+    names = SERVER_HOOKS if server is not None else CLIENT_HOOKS
+    return [(os.path.join(directory, name), uninstall_hook(directory, name)) for name in names]
+
+
+def _server_hooks_dir(server: str) -> str:
+    if not os.path.isdir(server):
+        raise ConfigError(f"no such repository: {server}")
+    try:
+        info = git.repo_info(os.path.abspath(server))
+    except GitError as exc:
+        raise ConfigError(f"{server} is not a git repository") from exc
+    if not info.bare:
+        raise ConfigError(
+            f"{server} is not a bare repository",
+            hint="--server installs the pre-receive hook in the shared (bare) repository agents push to",
+        )
+    return hooks_dir(os.path.abspath(server))

@@ -1,0 +1,1 @@
+"""`workspace-guard demo`: the whole protocol, narrated, on a throwaway workspace."""
