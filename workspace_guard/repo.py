@@ -19,6 +19,7 @@ from workspace_guard.errors import ConfigError, PathError
 DEFAULT_RULES = ".workspace/rules.yaml"
 RULES_ENV = "WORKSPACE_GUARD_RULES"
 STATE_DIRNAME = "workspace-guard"
+MAX_READ = 64 * 1024 * 1024  # far above the loader's limit: it reports the size, we never hang
 
 
 class Repo:
@@ -59,7 +60,11 @@ class Repo:
     def decider(self) -> Decider:
         """The trusted rules, compiled (loaded once per process)."""
         if self._decider is None:
-            self._decider = Decider(self.load_rules())
+            from workspace_guard.i18n import set_language
+
+            rules = self.load_rules()
+            set_language(rules.language)
+            self._decider = Decider(rules)
         return self._decider
 
     def load_rules(self) -> Rules:
@@ -73,14 +78,27 @@ class Repo:
         if not os.path.exists(path):
             raise ConfigError(
                 f"no rules file: {DEFAULT_RULES} is neither committed nor in the working tree",
-                hint="run `workspace-guard init`, or name a file with --rules / "
-                f"{RULES_ENV}",
+                hint=f"run `workspace-guard init`, or name a file with --rules / {RULES_ENV}",
             )
         self.warn(
             f"{DEFAULT_RULES} is not committed at HEAD; using the working-tree copy, which any "
             "agent can edit — commit it to make it binding"
         )
         return _load_file(path, DEFAULT_RULES, self.state_dir)
+
+    def rules_at(self, rev: str) -> Rules | None:
+        """The rules as committed at `rev` (push gate, CI), or None when `rev` has none.
+
+        An explicit `--rules` / WORKSPACE_GUARD_RULES file still wins: the operator chose it.
+        """
+        if self.rules_option:
+            return self.load_rules()
+        spec = f"{rev}:{DEFAULT_RULES}"
+        proc = git.run(["rev-parse", "--verify", "-q", spec], self.cwd, check=False)
+        blob = proc.stdout.decode("ascii", "replace").strip()
+        if proc.returncode != 0 or not blob:
+            return None
+        return _load_blob(blob, self.cwd, self.state_dir)
 
     def warn(self, message: str) -> None:
         """A warning on stderr, once."""
@@ -105,7 +123,13 @@ class Repo:
                     f"{path!r} is outside the repository {root}",
                     hint="only paths inside the repository can be decided",
                 )
-        return normalize(rel)
+        rel = normalize(rel)
+        if not rel:
+            raise PathError(
+                f"{path!r} is the repository root itself, not a file",
+                hint="name the files or directories you are about to change",
+            )
+        return rel
 
     def link_target(self, rel: str) -> str | None:
         """Where a symlinked path really points, repository-relative; None if not a link or outside."""
@@ -177,32 +201,49 @@ def _has_link_component(root: str, rel: str) -> bool:
 
 
 def _cache_path(state_dir: str, key: str) -> str:
-    """A file name from the key without hashing (hashlib costs 4 ms of import on the hot path)."""
+    """A file name from the key without hashing (hashlib costs 4 ms of import on the hot path).
+
+    The name carries the version and the shape of the model classes, so a pickle written by
+    other code (an upgrade, an editable checkout mid-change) is never read back into new classes.
+    """
     import zlib
 
     kind, _, rest = key.partition(":")
     name = rest if kind == "blob" else f"{zlib.crc32(rest.encode('utf-8', 'surrogateescape')):08x}"
-    return os.path.join(state_dir, "cache", f"rules-{__version__}-{kind}-{name}.pickle")
+    return os.path.join(
+        state_dir, "cache", f"rules-{__version__}-{_model_shape()}-{kind}-{name}.pickle"
+    )
 
 
-def _cached(state_dir: str, key: str) -> Rules | None:
+def _model_shape() -> str:
+    import zlib
+
+    from workspace_guard.core import model
+
+    classes = (model.Rules, model.Agent, model.ProtectedRule, model.Responsibility)
+    return f"{zlib.crc32(repr([c.__fields__ for c in classes]).encode()):08x}"
+
+
+def _cached(state_dir: str, key: str, content: bytes | None = None) -> Rules | None:
+    """The cached rules for `key`; with `content`, only when they were loaded from those bytes."""
     try:
         with open(_cache_path(state_dir, key), "rb") as handle:
-            stored_key, rules = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
-            ValueError):
+            stored_key, stored_content, rules = pickle.load(handle)
+    except Exception:  # a cache: anything unreadable is a miss, never a failure
         return None
-    return rules if stored_key == key and isinstance(rules, Rules) else None
+    if stored_key != key or stored_content != content or not isinstance(rules, Rules):
+        return None
+    return rules
 
 
-def _store(state_dir: str, key: str, rules: Rules) -> None:
+def _store(state_dir: str, key: str, rules: Rules, content: bytes | None = None) -> None:
     """Best effort: a read-only state dir only costs speed."""
     path = _cache_path(state_dir, key)
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as handle:
-            pickle.dump((key, rules), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((key, content, rules), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
         pass
@@ -220,20 +261,18 @@ def _load_blob(blob: str, cwd: str, state_dir: str) -> Rules:
 
 
 def _load_file(path: str, name: str, state_dir: str) -> Rules:
+    """A rules file from disk. The cache is checked against the bytes themselves, not mtime and
+    size: an edit of the same length within one timestamp tick must not keep the old rules."""
     try:
-        st = os.stat(path)
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_READ)
     except OSError as exc:
         raise ConfigError(f"cannot read the rules file {name}: {exc.strerror}") from exc
-    key = f"file:{os.path.abspath(path)}:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
-    rules = _cached(state_dir, key)
+    key = f"file:{os.path.abspath(path)}"
+    rules = _cached(state_dir, key, data)
     if rules is None:
         from workspace_guard.core.rules import load_rules
 
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise ConfigError(f"cannot read the rules file {name}: {exc.strerror}") from exc
         rules = load_rules(data, name)
-        _store(state_dir, key, rules)
+        _store(state_dir, key, rules, data)
     return rules

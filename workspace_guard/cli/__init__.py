@@ -21,6 +21,7 @@ COMMANDS = {
     "parse-msg": "messages:parse_msg",
     "audit": "audit:audit",
     "demo": "demo",
+    "check-commits": "check_commits",
 }
 
 

@@ -187,27 +187,11 @@ def report(check: MessageCheck, source: str, *, stream: TextIO | None = None) ->
 
 def audit_blocked(repo: Repo, check: MessageCheck, layer: str = "commit") -> None:
     """One audit record per path at fault (template problems: one record without a path)."""
-    from workspace_guard.state.audit import append
+    from workspace_guard.state.audit import append, violation_records
 
-    by_path = {d.path: d for d in check.decisions}
-    grouped: dict[str | None, list[str]] = {}
-    for violation in check.violations:
-        grouped.setdefault(violation.path, []).append(violation.id)
     escalation = repo.decider().rules.escalation
-    records = []
-    for path, ids in grouped.items():
-        decision = by_path.get(path or "")
-        records.append({
-            "layer": layer,
-            "agent": check.agent,
-            "path": path,
-            "owner": decision.owner if decision else None,
-            "level": decision.level if decision else None,
-            "action": "blocked",
-            "escalate_to": escalation,
-            "violations": ids,
-        })
-    append(repo.state_dir, records)
+    append(repo.state_dir, violation_records(layer, "blocked", check.agent, check.violations,
+                                             check.decisions, escalation))
 
 
 # --- the hooks ------------------------------------------------------------------------------------

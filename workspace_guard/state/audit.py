@@ -160,3 +160,28 @@ def _check_line(raw: bytes, prev: str) -> tuple[str | None, str]:
     if _digest(prev, record) != stated:
         return "content does not match its hash (the line was edited)", stated
     return None, stated
+
+
+def violation_records(layer: str, action: str, agent: str | None, violations: Iterable[Any],
+                      decisions: Iterable[Decision], escalation: str | None,
+                      **extra: Any) -> list[dict[str, Any]]:
+    """One record per path at fault (problems without a path share one record), with the ids."""
+    by_path = {d.path: d for d in decisions}
+    grouped: dict[str | None, list[str]] = {}
+    for violation in violations:
+        grouped.setdefault(violation.path, []).append(violation.id)
+    records = []
+    for path, ids in grouped.items():
+        decision = by_path.get(path or "")
+        records.append({
+            "layer": layer,
+            "agent": agent,
+            "path": path,
+            "owner": decision.owner if decision else None,
+            "level": decision.level if decision else None,
+            "action": action,
+            "escalate_to": escalation,
+            "violations": ids,
+            **extra,
+        })
+    return records
