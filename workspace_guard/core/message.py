@@ -1,0 +1,554 @@
+"""The commit message as git sees it: cleanup, comment character, trailers, subject.
+
+Pure functions over text, no I/O. Each function ports one piece of git (2.39) so that every
+layer - the commit-msg hook reading ``.git/COMMIT_EDITMSG``, the push gate and CI reading
+committed messages - finds the same fields that ``git interpret-trailers --parse`` finds. A
+linter that only approximates git's trailer rules passes messages whose fields git itself
+does not see (an appended ``🤖 Generated with`` paragraph, an ``Área:`` line), which is the
+failure this module exists to report.
+
+Where git and the hook's view cannot agree exactly, the choices are:
+
+* ``cleanup`` cuts at the scissors line in *every* mode. git cuts there when committing with
+  ``-v`` (any mode) or in ``scissors`` mode; the hook cannot see ``-v``, and a scissors line
+  only reaches the hook in exactly those cases, so cutting always is right in practice.
+  (Without ``-v`` git keeps what follows a hand-typed scissors line.)
+* ``default`` is treated as ``strip``: git uses ``whitespace`` instead when no editor ran
+  (``-m``/``-F``), which a hook cannot tell apart.
+* CRLF becomes LF before anything else (git's stripspace has the same effect by trimming ``\\r``
+  as trailing whitespace; in ``verbatim`` mode git would keep the ``\\r``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from workspace_guard.core.record import Record
+
+TYPE_CHECKING = False  # importing `typing` costs ~3 ms on the commit hook's path
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
+
+CLEANUP_MODES = ("strip", "default", "whitespace", "verbatim", "scissors")
+AUTO_CANDIDATES = "#;@!$%^&|:"  # git's builtin/commit.c adjust_comment_line_char
+CUT_LINE = "------------------------ >8 ------------------------"
+GIT_GENERATED_PREFIXES = ("Signed-off-by: ", "(cherry picked from commit ")
+GIT_SPACE = " \t\n\r"  # git's isspace(): not \v, \f or Unicode spaces
+SEPARATORS = ":"
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+
+SUBJECT_PATTERN = (
+    r"^(?P<type>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<area>[^()]*)\))?(?P<breaking>!)?"
+    r":(?: (?P<desc>.*))?$"
+)
+
+
+class MessageEncodingError(ValueError):
+    """The message bytes are not UTF-8; `offset` is the first bad byte (0-based)."""
+
+    def __init__(self, offset: int, line: int) -> None:
+        super().__init__(f"the message is not valid UTF-8 (byte {offset}, line {line})")
+        self.offset = offset
+        self.line = line
+
+
+class Trailer(Record):
+    """One trailer: `key` exactly as written, `value` unfolded and trimmed (git `--parse`)."""
+
+    key: str
+    value: str
+
+
+class TrailerBlock(Record):
+    """The trailer block: lines [start_line, end_line) of the text (0-based, end exclusive).
+
+    With no block, start_line == end_line == where the log message ends, so the body is
+    always "every line but the subject and the block".
+    """
+
+    trailers: tuple[Trailer, ...] = ()
+    start_line: int = 0
+    end_line: int = 0
+
+
+class Message(Record):
+    """A cleaned commit message split the way the template checks need it."""
+
+    subject: str
+    type: str | None
+    area: str | None
+    description: str | None
+    breaking: bool
+    body: str
+    trailers: tuple[Trailer, ...]
+    text: str  # cleaned
+    block: TrailerBlock = TrailerBlock()
+    comment: str = "#"
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def _split(text: str) -> tuple[list[str], bool]:
+    """Lines without their newline, and whether the last line had one (git reads raw bytes)."""
+    if not text:
+        return [], True
+    lines = text.split("\n")
+    ends_nl = lines[-1] == ""
+    if ends_nl:
+        lines.pop()
+    return lines, ends_nl
+
+
+def _is_blank(line: str) -> bool:
+    return all(c in GIT_SPACE for c in line)
+
+
+def _git_strip(s: str) -> str:
+    return s.strip(GIT_SPACE)
+
+
+# --------------------------------------------------------------------------- cleanup
+
+
+def scissors_line(comment: str) -> str:
+    """The line git writes above the diff of `commit -v` (and in `scissors` cleanup mode)."""
+    return f"{comment} {CUT_LINE}"
+
+
+def _scissors_index(lines: Sequence[str], ends_nl: bool, comment: str) -> int | None:
+    """Index of the first scissors line; git's pattern includes the newline after it."""
+    cut = scissors_line(comment)
+    for i, line in enumerate(lines):
+        if line == cut and (ends_nl or i < len(lines) - 1):
+            return i
+    return None
+
+
+def stripspace(lines: Iterable[str], comment: str | None = None) -> str:
+    """git's strbuf_stripspace: trailing whitespace off, blank runs collapsed, ends trimmed."""
+    out: list[str] = []
+    empties = 0
+    for line in lines:
+        if comment is not None and line.startswith(comment):
+            continue  # a comment line does not even count as an empty line
+        kept = line.rstrip(GIT_SPACE)
+        if not kept:
+            empties += 1
+            continue
+        if empties and out:
+            out.append("")
+        empties = 0
+        out.append(kept)
+    return "".join(line + "\n" for line in out)
+
+
+def cleanup(text: str, *, mode: str = "strip", comment: str = "#") -> str:
+    """The message as git will commit it (see the module docstring for the hook's view)."""
+    if mode not in CLEANUP_MODES:
+        raise ValueError(f"unknown cleanup mode {mode!r} (expected one of {CLEANUP_MODES})")
+    text = text.replace("\r\n", "\n")
+    lines, ends_nl = _split(text)
+    cut = _scissors_index(lines, ends_nl, comment)
+    if cut is not None:
+        lines, ends_nl = lines[:cut], True
+    if mode == "verbatim":
+        return "\n".join(lines) + ("\n" if lines and ends_nl else "")
+    strip_comments = mode in ("strip", "default")
+    return stripspace(lines, comment if strip_comments else None)
+
+
+def auto_comment_char(text: str) -> str:
+    """git's `core.commentChar=auto` choice for the message it starts from.
+
+    '#' unless '#' occurs anywhere; otherwise the first of `#;@!$%^&|:` that begins no line
+    (a line begins after '\\n' or '\\r'). git aborts when all are taken; we answer '#'.
+    """
+    if "#" not in text:
+        return "#"
+    used = {text[0]} if text else set()
+    used.update(text[i + 1] for i, c in enumerate(text[:-1]) if c in "\r\n")
+    return next((c for c in AUTO_CANDIDATES if c not in used), "#")
+
+
+def resolve_comment_char(config_value: str | None, text: str) -> str:
+    """The comment prefix for `text` as a commit-msg hook reads it.
+
+    `config_value` is `core.commentString`/`core.commentChar` (None: '#'). For `auto`, git chose
+    the character from the message *before* appending its own comment block, so running git's
+    rule on the hook's file would pick a different one. We infer git's choice instead: the
+    scissors line names it; else a trailing comment block whose character is what git's rule
+    gives once that block is removed; else nothing was appended and git's rule applies as is.
+    Ambiguous only for a `-m` message that itself ends with comment-like lines.
+    """
+    if not config_value:
+        return "#"
+    if config_value != "auto":
+        return config_value
+    lines, ends_nl = _split(text.replace("\r\n", "\n"))
+    found = []
+    for c in AUTO_CANDIDATES:
+        index = _scissors_index(lines, ends_nl, c)
+        if index is not None:
+            found.append((index, c))
+    if found:
+        return min(found)[1]
+    block_char = _trailing_comment_char(lines)
+    if block_char is not None:
+        rest = "".join(line + "\n" for line in lines if not line.startswith(block_char))
+        if auto_comment_char(rest) == block_char:
+            return block_char
+    return auto_comment_char(text)
+
+
+def _trailing_comment_char(lines: Sequence[str]) -> str | None:
+    """The candidate that starts the last non-blank line like git's comment lines ("c" / "c ")."""
+    for line in reversed(lines):
+        if _is_blank(line):
+            continue
+        c = line[0]
+        if c in AUTO_CANDIDATES and (len(line) == 1 or line[1] in " \t"):
+            return c
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------- trailers
+
+
+def find_separator(line: str, separators: str = SEPARATORS) -> int:
+    """git's find_separator: index of the separator after `<token><spaces>`, else -1."""
+    whitespace_found = False
+    for i, c in enumerate(line):
+        if c in separators:
+            return i
+        if not whitespace_found and c in _TOKEN_CHARS:
+            continue
+        if i != 0 and c in " \t":
+            whitespace_found = True
+            continue
+        break
+    return -1
+
+
+def _divider_index(lines: Sequence[str], ends_nl: bool) -> int:
+    """git's find_patch_start: the first `---` line followed by whitespace (a newline counts)."""
+    for i, line in enumerate(lines):
+        if line.startswith("---"):
+            after = line[3:4] or ("\n" if (ends_nl or i < len(lines) - 1) else "")
+            if after and after in GIT_SPACE:
+                return i
+    return len(lines)
+
+
+def _ignored_tail_start(
+    lines: Sequence[str], end: int, cutoff: int, comment: str, ends_nl: bool
+) -> int:
+    """git's ignore_non_trailer: where trailing comments/empty lines (and `Conflicts:`) begin.
+
+    Ported literally, including git's `if (!boc)` test: a run that starts at line 0 is
+    forgotten by the next comment line, so only its later part is ignored.
+    """
+    boc = 0  # line index; 0 doubles as "no run", as in git
+    in_conflicts = False
+    for i in range(min(cutoff, end)):
+        line = lines[i]
+        if line.startswith(comment) or line == "":
+            boc = boc or i
+        elif line == "Conflicts:" and (ends_nl or i < len(lines) - 1):
+            in_conflicts = True
+            boc = boc or i
+        elif in_conflicts and line.startswith("\t"):
+            pass
+        elif boc:
+            boc = 0
+            in_conflicts = False
+    return boc if boc else min(cutoff, end)
+
+
+def _title_end(lines: Sequence[str], end: int, comment: str) -> int:
+    """First blank line after the title paragraph (comment lines skipped), or `end`."""
+    for i in range(end):
+        if lines[i].startswith(comment):
+            continue
+        if _is_blank(lines[i]):
+            return i
+    return end
+
+
+def _matches_known(line: str, sep: int, known: Sequence[str]) -> bool:
+    """git's token_matches_item: the raw token (with its spaces) is a prefix of a known key."""
+    token = line[:sep].lower()
+    return any(key.lower()[:sep] == token and len(key) >= sep for key in known)
+
+
+def _block_start(lines: Sequence[str], end: int, comment: str, known: Sequence[str]) -> int:
+    """git's find_trailer_start: the last paragraph that is all trailers, or >= 25 % trailers
+    with a git-generated or known key; `end` when there is none."""
+    title_end = _title_end(lines, end, comment)
+    only_spaces, recognized = True, False
+    trailer_lines = non_trailer = maybe_cont = 0
+    for i in range(end - 1, title_end - 1, -1):
+        line = lines[i]
+        if line.startswith(comment):
+            non_trailer, maybe_cont = non_trailer + maybe_cont, 0
+            continue
+        if _is_blank(line):
+            if only_spaces:
+                continue
+            non_trailer += maybe_cont
+            if (recognized and trailer_lines * 3 >= non_trailer) or (
+                trailer_lines and not non_trailer
+            ):
+                return i + 1
+            return end
+        only_spaces = False
+        if line.startswith(GIT_GENERATED_PREFIXES):
+            trailer_lines, maybe_cont, recognized = trailer_lines + 1, 0, True
+            continue
+        sep = find_separator(line)
+        if sep >= 1 and line[0] not in GIT_SPACE:
+            trailer_lines, maybe_cont = trailer_lines + 1, 0
+            recognized = recognized or _matches_known(line, sep, known)
+        elif line[0] in GIT_SPACE:
+            maybe_cont += 1
+        else:
+            non_trailer, maybe_cont = non_trailer + 1 + maybe_cont, 0
+    return end
+
+
+def _unfold(value: str) -> str:
+    """git's unfold_value: a newline and the whitespace after it become one space."""
+    out = []
+    i = 0
+    while i < len(value):
+        c = value[i]
+        i += 1
+        if c == "\n":
+            while i < len(value) and value[i] in GIT_SPACE:
+                i += 1
+            c = " "
+        out.append(c)
+    return _git_strip("".join(out))
+
+
+def _block_trailers(lines: Sequence[str], comment: str) -> tuple[Trailer, ...]:
+    """git's trailer_info_get + process_input_file with `--only-trailers --unfold`."""
+    entries: list[str] = []
+    last_is_trailer = False
+    for line in lines:
+        if last_is_trailer and line[:1] in (*GIT_SPACE, ""):
+            entries[-1] += "\n" + line
+            continue
+        entries.append(line)
+        last_is_trailer = find_separator(line) >= 1
+    out: list[Trailer] = []
+    for entry in entries:
+        sep = find_separator(entry)
+        if entry.startswith(comment) or sep < 1:
+            continue
+        out.append(Trailer(_git_strip(entry[:sep]), _unfold(_git_strip(entry[sep + 1 :]))))
+    return tuple(out)
+
+
+def parse_trailers(
+    text: str, *, known_keys: Iterable[str] = (), comment: str = "#"
+) -> TrailerBlock:
+    """The trailer block exactly as `git interpret-trailers --parse` finds it (no trailer config
+    besides `known_keys`, which play the part of `trailer.<key>.key`)."""
+    lines, ends_nl = _split(text)
+    divider = _divider_index(lines, ends_nl)
+    cut = _scissors_index(lines, ends_nl, comment)
+    cutoff = len(lines) if cut is None else cut  # git loops forever when cut > divider
+    end = _ignored_tail_start(lines, divider, cutoff, comment, ends_nl)
+    start = _block_start(lines, end, comment, tuple(known_keys))
+    return TrailerBlock(_block_trailers(lines[start:end], comment), start, end)
+
+
+# --------------------------------------------------------------------------- message
+
+
+def decode(raw: bytes | str) -> str:
+    """UTF-8 text, or MessageEncodingError naming the first bad byte and its line."""
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MessageEncodingError(exc.start, raw.count(b"\n", 0, exc.start) + 1) from None
+
+
+def parse_subject(subject: str) -> tuple[str | None, str | None, str | None, bool]:
+    """`type(area)!: description` → (type, area, description, breaking); Nones if no match."""
+    m = re.match(SUBJECT_PATTERN, subject)  # re's cache compiles it once, on first use
+    if m is None:
+        return None, None, None, False
+    return m["type"], m["area"], (m["desc"] or "").strip() or None, m["breaking"] is not None
+
+
+def parse_message(
+    raw: bytes | str,
+    *,
+    cleanup_mode: str = "strip",
+    comment: str = "#",
+    known_keys: Iterable[str] = (),
+) -> Message:
+    """Decode, clean up like git, then split subject / body / trailers."""
+    text = cleanup(decode(raw), mode=cleanup_mode, comment=comment)
+    block = parse_trailers(text, known_keys=known_keys, comment=comment)
+    lines, _ = _split(text)
+    first = next((i for i, line in enumerate(lines) if not _is_blank(line)), len(lines))
+    subject = lines[first] if lines[first:] else ""
+    kind, area, desc, breaking = parse_subject(subject)
+    body_lines = lines[first + 1 : block.start_line] + lines[block.end_line :]
+    body = "\n".join(body_lines).strip("\n")
+    return Message(subject, kind, area, desc, breaking, body, block.trailers, text, block, comment)
+
+
+def to_json(msg: Message) -> dict[str, Any]:
+    """The object `workspace-guard parse-msg` prints (contract §6)."""
+    return {
+        "subject": msg.subject,
+        "type": msg.type,
+        "area": msg.area,
+        "description": msg.description,
+        "body": msg.body,
+        "trailers": [{"key": t.key, "value": t.value} for t in msg.trailers],
+    }
+
+
+# --------------------------------------------------------------------------- misplaced fields
+
+# What a human writes as a field: up to three words (any script, `_`, `-`), then a colon.
+_KEYISH = r"^(?P<key>[\w-]+(?:[ \t][\w-]+){0,2})[ \t]*[:：](?P<value>.*)$"
+
+
+def normalize_key(key: str) -> str:
+    """Compare keys the way a human means them: case, accents, `_`/space versus `-` ignored."""
+    decomposed = unicodedata.normalize("NFKD", key.strip())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s_]+", "-", bare.casefold())
+
+
+def _keyish(line: str) -> str | None:
+    """The key of a line that *looks* like `Key: value` to a human, valid for git or not."""
+    m = re.match(_KEYISH, line)
+    return m["key"].rstrip() if m else None
+
+
+def find_misplaced_fields(msg: Message, keys: Iterable[str]) -> list[tuple[str, int]]:
+    """Template keys written as `Key: value` outside the trailer block: (key as written, line).
+
+    Lines are 1-based in the cleaned text. Keys match after `normalize_key`, so `Workspace_Check`
+    or `Agénte` count too: they are the fields git could not read.
+    """
+    wanted = {normalize_key(k) for k in keys}
+    lines, _ = _split(msg.text)
+    found = []
+    for i, line in enumerate(lines):
+        if msg.block.start_line <= i < msg.block.end_line or line.startswith(msg.comment):
+            continue
+        key = _keyish(line)
+        if key is not None and normalize_key(key) in wanted:
+            found.append((key, i + 1))
+    return found
+
+
+def misplaced_causes(msg: Message, misplaced: Sequence[tuple[str, int]]) -> list[str]:
+    """Why git does not read the misplaced fields as trailers, one sentence per cause."""
+    if not misplaced:
+        return []
+    lines, ends_nl = _split(msg.text)
+    first = misplaced[0][1] - 1
+    start, end = _paragraph(lines, first)
+    causes: list[str] = []
+    divider = _divider_index(lines, ends_nl)
+    if divider < first:
+        causes.append(
+            f"line {divider + 1} starts with `---`, which ends the message for git's trailer "
+            "parser (a patch divider); everything below it is ignored"
+        )
+    if start == 0:
+        causes.append(
+            "the fields are in the subject's paragraph: leave a blank line after the subject"
+        )
+    causes += _bad_key_causes(lines, start, end, msg.comment)
+    causes += _glued_causes(lines, start, end, first, msg.comment)
+    if divider > first:
+        causes += _later_paragraph_causes(lines, end, min(divider, len(lines)), msg)
+    return causes or ["git does not read them as trailers"]
+
+
+def _paragraph(lines: Sequence[str], index: int) -> tuple[int, int]:
+    start = index
+    while start > 0 and not _is_blank(lines[start - 1]):
+        start -= 1
+    end = index
+    while end < len(lines) and not _is_blank(lines[end]):
+        end += 1
+    return start, end
+
+
+def _bad_key_causes(lines: Sequence[str], start: int, end: int, comment: str) -> list[str]:
+    out = []
+    for i in range(start, end):
+        line = lines[i]
+        key = _keyish(line)
+        if line.startswith(comment) or key is None or find_separator(line) >= 1:
+            continue
+        out.append(
+            f"line {i + 1} `{_short(line)}`: `{key}` is not a valid git trailer key (only ASCII "
+            "letters, digits and '-'), so git rejects the whole paragraph as trailers"
+            + (f"; write `{_suggest_key(key)}`" if _suggest_key(key) != key else "")
+        )
+    return out
+
+
+def _suggest_key(key: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", key)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^A-Za-z0-9-]+", "-", bare).strip("-") or key
+
+
+def _glued_causes(
+    lines: Sequence[str], start: int, end: int, first_field: int, comment: str
+) -> list[str]:
+    for i in range(max(start, 1), end):
+        line = lines[i]
+        if line.startswith(comment) or line[:1] in (" ", "\t") or _keyish(line) is not None:
+            continue
+        if line.startswith(GIT_GENERATED_PREFIXES):
+            continue
+        if i < first_field:
+            return [
+                f"line {i + 1} `{_short(line)}` is body text in the same paragraph as the "
+                "fields: leave a blank line between the body and the fields"
+            ]
+        return [
+            f"line {i + 1} `{_short(line)}` is text right after the fields, in their paragraph: "
+            "move it above the fields (with a blank line around it) or delete it"
+        ]
+    return []
+
+
+def _later_paragraph_causes(lines: Sequence[str], after: int, end: int, msg: Message) -> list[str]:
+    for i in range(after, end):
+        if not _is_blank(lines[i]) and not lines[i].startswith(msg.comment):
+            what = f"line {i + 1} `{_short(lines[i])}`"
+            if msg.block.start_line < msg.block.end_line:
+                return [
+                    f"another paragraph follows the fields ({what}), and git reads only the "
+                    "last paragraph as the trailer block: put the fields in that last "
+                    "paragraph, or move the paragraph above the fields"
+                ]
+            return [
+                f"another paragraph follows the fields ({what}): git reads only the last "
+                "paragraph as trailers, so move that paragraph above the fields or delete it"
+            ]
+    return []
+
+
+def _short(line: str, width: int = 60) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"

@@ -1,0 +1,803 @@
+"""The commit template of contract §5: configuration, field extraction, checks, ownership.
+
+Pure: it takes a parsed `Message` (core.message) and decisions (core.decide) and returns
+violations. Messages name the field, the allowed values and end with a corrected message,
+because the reader is usually an agent that retries with exactly what it is told.
+
+The rules file's `commit:` section (every key optional; absent = the seed template)::
+
+    commit:
+      types: [feat, fix, docs, style, refactor, perf, test, build, ci, chore, revert]
+      require_area: true        # subject must be `type(area): description`
+      areas: []                 # allowed areas; empty = any
+      skip: [merge, revert, fixup, squash, amend]   # kinds that skip the template checks
+      fields:                   # merged over the default fields, attribute by attribute
+        agent:                  # workspace-check file agent protocol tests approved-by,
+          keys: [Agente, Agent] #   or a new [a-z0-9-] name for an extra field (needs keys)
+          required: true
+          multiple: false       # comma lists and repeated keys (default: file, approved-by)
+          values: [A, B]        # allowed values, case-insensitive; or {VALUE: meaning};
+                                #   absent = any non-empty value
+          warn: [failed]        # meanings that pass with a warning `<field>-<meaning>`
+
+Keys must be valid git trailer keys (ASCII letters, digits, `-`): git never reads any other
+as a trailer. `protocol` meanings must be `followed`, `consulted` or `approved`, the terms the
+ownership rules of §5 are written in. `TemplateConfigError.key_path` starts at the rules' root
+(`("commit", "fields", "agent", "keys", 0)`) so the loader can point at a line and column.
+
+`Archivo` entries are split on commas, trimmed, unquoted (backticks, quotes) and stripped of a
+trailing parenthesised annotation such as ` (NEW)`; `./`, a leading `/` and doubled `/` are
+dropped. An entry ending in `/` names every path below that directory; globs are not expanded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from workspace_guard.core.message import (
+    Message,
+    MessageEncodingError,
+    Trailer,
+    decode,
+    find_misplaced_fields,
+    misplaced_causes,
+    normalize_key,
+    parse_message,
+    resolve_comment_char,
+)
+from workspace_guard.core.record import Record, replace
+from workspace_guard.errors import ConfigError
+
+TYPE_CHECKING = False  # `typing` costs ~3 ms on the commit hook's path
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping, Sequence
+    from typing import Any, TypeGuard
+
+    from workspace_guard.core.model import Decision
+
+    KeyPath = tuple[str | int, ...]
+
+KINDS = ("merge", "revert", "fixup", "squash", "amend")
+DEFAULT_TYPES: tuple[str, ...] = (
+    *("feat", "fix", "docs", "style", "refactor", "perf"),
+    *("test", "build", "ci", "chore", "revert"),
+)
+PROTOCOL_MEANINGS = ("followed", "consulted", "approved")
+CANONICAL = ("workspace-check", "file", "agent", "protocol", "tests", "approved-by")
+TRUSTED_REASONS = ("owner", "office", "superuser", "unprotected")
+_TOP_KEYS = ("types", "require_area", "areas", "skip", "fields")
+_FIELD_KEYS = ("keys", "required", "multiple", "values", "warn")
+_GIT_MERGE = (
+    r"^Merge (branch|branches|remote-tracking branch|remote-tracking branches|tag|tags|commit|"
+    r"pull request|'|\")"
+)
+_PLACEHOLDERS = {"file": "path/to/file", "agent": "<your-agent-name>"}
+_PLACEHOLDERS["approved-by"] = "<approving-agent>"
+
+
+class TemplateConfigError(ConfigError, ValueError):
+    """A bad `commit:` section: `key_path` from the rules' root, `reason` without it."""
+
+    def __init__(self, reason: str, key_path: KeyPath) -> None:
+        super().__init__(f"{'.'.join(map(str, key_path))}: {reason}")
+        self.key_path = key_path
+        self.reason = reason
+
+
+class FieldSpec(Record):
+    """One template field: the trailer keys that carry it and the values it accepts."""
+
+    name: str
+    keys: tuple[str, ...]
+    required: bool = True
+    multiple: bool = False
+    values: tuple[tuple[str, str], ...] = ()  # (accepted value, meaning), in display order
+    warn: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> str:
+        """The key shown in examples and messages."""
+        return self.keys[0]
+
+    def meaning(self, value: str) -> str | None:
+        """What `value` means (itself for free fields); None when it is not allowed."""
+        if not self.values:
+            return value if value.strip() else None
+        wanted = _norm_value(value)
+        return next((m for v, m in self.values if _norm_value(v) == wanted), None)
+
+    def value_for(self, meaning: str) -> str:
+        """The first value with `meaning`: what messages tell the user to write."""
+        return next((v for v, m in self.values if m == meaning), meaning)
+
+    def items(self, value: str) -> list[str]:
+        """The entries of one trailer value (comma-separated where the field is multiple)."""
+        parts = value.split(",") if self.multiple else [value]
+        return [p.strip() for p in parts if p.strip()]
+
+
+def _norm_value(value: str) -> str:
+    """Values compare ignoring case, emoji variation selectors and runs of whitespace."""
+    text = unicodedata.normalize("NFC", value).replace("\ufe0f", "")
+    return " ".join(text.split()).casefold()
+
+
+_PROTOCOL_VALUES = {"SEGUIDO": "followed", "CONSULTA_PREVIA": "consulted"}
+_PROTOCOL_VALUES |= {"APROBACIÓN_OBTENIDA": "approved", "APROBACION_OBTENIDA": "approved"}
+_PROTOCOL_VALUES |= {"FOLLOWED": "followed", "PRIOR_CONSULTATION": "consulted"}
+_PROTOCOL_VALUES |= {"APPROVAL_OBTAINED": "approved"}
+
+DEFAULT_FIELDS = (
+    FieldSpec("workspace-check", ("Workspace-Check",), values=(("✅ Consultado", "consulted"),)),
+    FieldSpec("file", ("Archivo", "File"), multiple=True),
+    FieldSpec("agent", ("Agente", "Agent")),
+    FieldSpec("protocol", ("Protocolo", "Protocol"), values=tuple(_PROTOCOL_VALUES.items())),
+    FieldSpec(
+        "tests",
+        ("Tests",),
+        values=(("PASSED", "passed"), ("FAILED", "failed")),
+        warn=frozenset({"failed"}),
+    ),
+    FieldSpec("approved-by", ("Aprobado-por", "Approved-by"), required=False, multiple=True),
+)
+
+
+class TemplateConfig(Record):
+    """The template in force: the seed's by default, or the rules file's `commit:` section."""
+
+    types: tuple[str, ...] = DEFAULT_TYPES
+    require_area: bool = True
+    areas: tuple[str, ...] = ()
+    skip: frozenset[str] = frozenset(KINDS)
+    fields: tuple[FieldSpec, ...] = DEFAULT_FIELDS
+
+    @property
+    def keys(self) -> dict[str, tuple[str, ...]]:
+        """Canonical field → accepted keys."""
+        return {f.name: f.keys for f in self.fields}
+
+    @property
+    def values(self) -> dict[str, dict[str, str]]:
+        """Canonical field → {accepted value: meaning}, for fields with an enumeration."""
+        return {f.name: dict(f.values) for f in self.fields if f.values}
+
+    @property
+    def required(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if f.required)
+
+    def field(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+    def field_for_key(self, key: str) -> FieldSpec | None:
+        """The field a trailer key carries (case-insensitive, as git compares keys)."""
+        folded = key.casefold()
+        return next((f for f in self.fields if folded in (k.casefold() for k in f.keys)), None)
+
+    def field_for_written_key(self, key: str) -> FieldSpec | None:
+        """Like field_for_key, but also for keys git cannot read (`Workspace_Check`, `Agénte`)."""
+        wanted = normalize_key(key)
+        return next((f for f in self.fields if wanted in map(normalize_key, f.keys)), None)
+
+    @classmethod
+    def from_mapping(
+        cls, data: Mapping[str, Any] | None, *, base_path: KeyPath = ("commit",)
+    ) -> TemplateConfig:
+        """Validate a `commit:` section (None: the defaults)."""
+        return _Loader(base_path).load(data)
+
+
+# --------------------------------------------------------------------------- config loading
+
+
+def _is_mapping(value: object) -> TypeGuard[Mapping[Any, Any]]:
+    """Any mapping (a YAML dict, a read-only proxy); collections.abc loads only when needed."""
+    from collections.abc import Mapping
+
+    return isinstance(value, Mapping)
+
+
+def _type_name(value: object) -> str:
+    names = {dict: "a mapping", list: "a list", str: "a string", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+class _Loader:
+    """Validation of a `commit:` section; every error names its key path."""
+
+    def __init__(self, base: KeyPath) -> None:
+        self.base = base
+
+    def fail(self, reason: str, *path: str | int) -> TemplateConfigError:
+        return TemplateConfigError(reason, self.base + path)
+
+    def load(self, data: Mapping[str, Any] | None) -> TemplateConfig:
+        if data is None:
+            return TemplateConfig()
+        data = self.mapping(data, _TOP_KEYS)
+        changes: dict[str, Any] = {}
+        if "types" in data:
+            name = r"^[A-Za-z][A-Za-z0-9_-]*$"
+            changes["types"] = self.strings(data["types"], "types", pattern=name, empty=False)
+        if "require_area" in data:
+            changes["require_area"] = self.boolean(data["require_area"], "require_area")
+        if "areas" in data:
+            changes["areas"] = self.strings(data["areas"], "areas")
+        if "skip" in data:
+            changes["skip"] = frozenset(self.strings(data["skip"], "skip", choices=KINDS))
+        if "fields" in data:
+            changes["fields"] = self.fields(data["fields"])
+        return replace(TemplateConfig(), **changes)
+
+    def mapping(self, data: object, allowed: Sequence[str], *path: str | int) -> Mapping[Any, Any]:
+        if not _is_mapping(data):
+            raise self.fail(f"must be a mapping, not {_type_name(data)}", *path)
+        for key in data:
+            if key not in allowed:
+                expected = ", ".join(allowed)
+                raise self.fail(f"unknown key {key!r} (expected one of: {expected})", *path, key)
+        return data
+
+    def boolean(self, value: object, *path: str | int) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(f"must be true or false, not {_type_name(value)}", *path)
+        return value
+
+    def strings(
+        self,
+        value: object,
+        *path: str | int,
+        pattern: str | None = None,
+        choices: Sequence[str] = (),
+        empty: bool = True,
+    ) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(f"must be a list of strings, not {_type_name(value)}", *path)
+        if not value and not empty:
+            raise self.fail("must not be empty", *path)
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(f"must be a non-empty string, not {item!r}", *path, i)
+            if pattern is not None and not re.match(pattern, item):
+                raise self.fail(f"{item!r} is not a valid name", *path, i)
+            if choices and item not in choices:
+                raise self.fail(f"{item!r} is not one of: {', '.join(choices)}", *path, i)
+        return tuple(value)
+
+    def fields(self, data: object) -> tuple[FieldSpec, ...]:
+        if not _is_mapping(data):
+            raise self.fail(f"must be a mapping of fields, not {_type_name(data)}", "fields")
+        specs = {f.name: f for f in DEFAULT_FIELDS}
+        for name, body in data.items():
+            specs[str(name)] = self.field(str(name), body, specs.get(str(name)))
+        self.unique_keys(specs.values())
+        return tuple(specs.values())
+
+    def field(self, name: str, body: object, default: FieldSpec | None) -> FieldSpec:
+        path = ("fields", name)
+        if not re.match(r"^[a-z0-9][a-z0-9-]*$", name):
+            raise self.fail("a field name is lower-case letters, digits and '-'", *path)
+        body = self.mapping(body, _FIELD_KEYS, *path)
+        if default is None and "keys" not in body:
+            raise self.fail("a new field needs `keys`", *path)
+        spec = default or FieldSpec(name, ())
+        if "keys" in body:
+            spec = replace(spec, keys=self.keys(body["keys"], *path, "keys"))
+        if "required" in body:
+            spec = replace(spec, required=self.boolean(body["required"], *path, "required"))
+        if "multiple" in body:
+            spec = replace(spec, multiple=self.boolean(body["multiple"], *path, "multiple"))
+        if "values" in body:
+            spec = replace(spec, values=self.values(body["values"], name, *path, "values"))
+        if "warn" in body:
+            meanings = sorted({m for _, m in spec.values})
+            warn = self.strings(body["warn"], *path, "warn", choices=meanings)
+            spec = replace(spec, warn=frozenset(warn))
+        return spec
+
+    def keys(self, value: object, *path: str | int) -> tuple[str, ...]:
+        keys = self.strings(value, *path, empty=False)
+        for i, key in enumerate(keys):
+            if not re.match(r"^[A-Za-z0-9-]+$", key):
+                reason = f"{key!r} can never be a git trailer key (ASCII letters, digits, '-')"
+                raise self.fail(reason, *path, i)
+        return keys
+
+    def values(self, data: object, name: str, *path: str | int) -> tuple[tuple[str, str], ...]:
+        if isinstance(data, list):
+            pairs = tuple((v, v.casefold()) for v in self.strings(data, *path, empty=False))
+        elif _is_mapping(data) and data:
+            pairs = tuple((str(k), v) for k, v in data.items())
+        else:
+            raise self.fail("must be a non-empty list or mapping of values", *path)
+        for value, meaning in pairs:
+            if not isinstance(meaning, str) or not meaning:
+                raise self.fail("a meaning must be a non-empty string", *path, value)
+            if name == "protocol" and meaning not in PROTOCOL_MEANINGS:
+                allowed = ", ".join(PROTOCOL_MEANINGS)
+                raise self.fail(f"protocol values mean {allowed}; not {meaning!r}", *path, value)
+        return pairs
+
+    def unique_keys(self, specs: Iterable[FieldSpec]) -> None:
+        seen: dict[str, str] = {}
+        for spec in specs:
+            for i, key in enumerate(spec.keys):
+                other = seen.setdefault(key.casefold(), spec.name)
+                if other != spec.name:
+                    reason = f"key {key!r} is already used by field {other!r}"
+                    raise self.fail(reason, "fields", spec.name, "keys", i)
+
+
+# --------------------------------------------------------------------------- results
+
+
+class Violation(Record):
+    """One problem, with a stable id; `path` when it is about one file."""
+
+    id: str
+    message: str
+    path: str | None = None
+
+
+class Fields(Record):
+    """The template fields as read from the trailer block (what git sees)."""
+
+    agent: str | None = None
+    protocol: str | None = None  # meaning: followed | consulted | approved (None: invalid/absent)
+    protocol_raw: str | None = None
+    approved_by: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # normalised, see the module docstring
+    workspace_check: str | None = None
+    tests: str | None = None  # as written
+    other: tuple[tuple[str, str], ...] = ()  # (field name, value) of configured extra fields
+
+
+class CheckResult(Record):
+    """The outcome of the template checks; `example` is a message that would pass."""
+
+    violations: tuple[Violation, ...]
+    warnings: tuple[Violation, ...]
+    fields: Fields
+    kind: str
+    example: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def to_json(result: CheckResult) -> dict[str, Any]:
+    """`check-msg --format json` (contract §6), plus `path`, `kind` and `example`."""
+
+    def item(v: Violation) -> dict[str, Any]:
+        return {"id": v.id, "message": v.message, "path": v.path}
+
+    return {
+        "ok": result.ok,
+        "violations": [item(v) for v in result.violations],
+        "warnings": [item(v) for v in result.warnings],
+        "kind": result.kind,
+        "example": result.example,
+    }
+
+
+# --------------------------------------------------------------------------- reading fields
+
+
+def commit_kind(msg: Message, parents: int = 1) -> str:
+    """merge | revert | fixup | squash | amend | normal.
+
+    Only subjects git itself writes count, so "Merge sort" cannot dodge the template; gates
+    pass `parents` (2 when MERGE_HEAD exists) for merges whose subject was edited.
+    """
+    subject = msg.subject
+    if parents > 1 or re.match(_GIT_MERGE, subject):
+        return "merge"
+    if re.match(r'^(Revert|Reapply) ".*"$', subject):
+        return "revert"
+    return next((k for k in KINDS[2:] if subject.startswith(k + "! ")), "normal")
+
+
+def normalize_path(entry: str) -> str:
+    """An `Archivo` entry as a repository path (see the module docstring)."""
+    path = entry.strip()
+    while len(path) > 1 and path[0] == path[-1] and path[0] in "`'\"":
+        path = path[1:-1].strip()
+    path = re.sub(r"\s+\([^()/]*\)$", "", path)
+    path = unicodedata.normalize("NFC", re.sub(r"/{2,}", "/", path))
+    while path.startswith("./"):
+        path = path[2:]
+    return path.lstrip("/")
+
+
+def _collect(trailers: Iterable[Trailer], config: TemplateConfig) -> dict[str, list[Trailer]]:
+    """Template trailers by field name, in message order."""
+    found: dict[str, list[Trailer]] = {}
+    for trailer in trailers:
+        spec = config.field_for_key(trailer.key)
+        if spec is not None:
+            found.setdefault(spec.name, []).append(trailer)
+    return found
+
+
+def _fields_from(found: Mapping[str, list[Trailer]], config: TemplateConfig) -> Fields:
+    def first(name: str) -> str | None:
+        return found[name][0].value if found.get(name) else None
+
+    def items(name: str) -> list[str]:
+        spec = config.field(name)
+        return [i for t in found.get(name, []) for i in spec.items(t.value)]
+
+    protocol_raw = first("protocol")
+    protocol = None if protocol_raw is None else config.field("protocol").meaning(protocol_raw)
+    return Fields(
+        agent=first("agent") or None,
+        protocol=protocol,
+        protocol_raw=protocol_raw,
+        approved_by=tuple(a.strip("`@ ") for a in items("approved-by")),
+        files=tuple(p for p in map(normalize_path, items("file")) if p),
+        workspace_check=first("workspace-check"),
+        tests=first("tests"),
+        other=tuple((n, t.value) for n, ts in found.items() if n not in CANONICAL for t in ts),
+    )
+
+
+def read_fields(msg: Message, config: TemplateConfig) -> Fields:
+    """The template fields of `msg`, from its trailer block only (as git reads it)."""
+    return _fields_from(_collect(msg.trailers, config), config)
+
+
+# --------------------------------------------------------------------------- template checks
+
+
+def check_template(
+    msg: Message,
+    config: TemplateConfig,
+    *,
+    parents: int = 1,
+    agents: Collection[str] | None = None,
+    paths: Sequence[str] = (),
+) -> CheckResult:
+    """The template checks of §5. `agents` (the registry) enables `agent-unknown`; `paths`
+    (the changed paths) fill `Archivo` in the corrected example."""
+    kind = commit_kind(msg, parents)
+    found = _collect(msg.trailers, config)
+    fields = _fields_from(found, config)
+    if kind in config.skip:
+        return CheckResult((), (), fields, kind)
+    example = render_example(msg, config, found, paths)
+    if not msg.text.strip():
+        empty = Violation("message-empty", "the commit message is empty")
+        return CheckResult(_with_example([empty], example), (), fields, kind, example)
+    violations = [
+        *_subject_violations(msg, config),
+        *_presence_violations(msg, config, found),
+        *_value_violations(config, found),
+        *_duplicate_violations(config, found),
+        *_agent_violations(config, fields, agents),
+    ]
+    warnings = tuple(_warnings(config, found))
+    if not violations:
+        return CheckResult((), warnings, fields, kind)
+    return CheckResult(_with_example(violations, example), warnings, fields, kind, example)
+
+
+def _with_example(violations: list[Violation], example: str) -> tuple[Violation, ...]:
+    """The corrected message once, after the last problem, where a reader looks for it."""
+    last = violations[-1]
+    text = f"{last.message}\n\nA message that passes:\n\n{example}"
+    return (*violations[:-1], replace(last, message=text))
+
+
+def check_message_bytes(
+    raw: bytes | str,
+    config: TemplateConfig,
+    *,
+    cleanup_mode: str = "strip",
+    comment: str | None = None,
+    known_keys: Iterable[str] = (),
+    parents: int = 1,
+    agents: Collection[str] | None = None,
+    paths: Sequence[str] = (),
+) -> CheckResult:
+    """Decode, clean up and check; bad UTF-8 is a `message-encoding` violation, not a crash.
+
+    `comment` is git's setting as read (`core.commentString`/`core.commentChar`, `auto` too).
+    """
+    try:
+        text = decode(raw)
+    except MessageEncodingError as err:
+        reason = f"{err}; save the message as UTF-8"
+        return CheckResult((Violation("message-encoding", reason),), (), Fields(), "normal")
+    char = resolve_comment_char(comment, text)
+    msg = parse_message(text, cleanup_mode=cleanup_mode, comment=char, known_keys=known_keys)
+    return check_template(msg, config, parents=parents, agents=agents, paths=paths)
+
+
+def _subject_violations(msg: Message, config: TemplateConfig) -> list[Violation]:
+    types = ", ".join(config.types)
+    if msg.type is None:
+        hint = " (a space is missing after the ':')" if re.match(r"^\S+:\S", msg.subject) else ""
+        text = f"the subject `{msg.subject}` is not `type(area): description`{hint}"
+        return [Violation("subject-format", f"{text}; types: {types}")]
+    out = []
+    if msg.type not in config.types:
+        text = f"unknown type `{msg.type}` in the subject; use one of: {types}"
+        out.append(Violation("type-unknown", text + _did_you_mean(msg.type, config.types)))
+    if not (msg.area or "").strip():
+        if config.require_area:
+            out.append(Violation("area-missing", _area_missing(msg, config)))
+    elif config.areas and msg.area not in config.areas:
+        text = f"unknown area `{msg.area}`; use one of: {', '.join(config.areas)}"
+        out.append(Violation("area-unknown", text + _did_you_mean(msg.area or "", config.areas)))
+    if msg.description is None:
+        text = f"the subject `{msg.subject}` has no description after the ':'"
+        out.append(Violation("subject-format", text))
+    return out
+
+
+def _area_missing(msg: Message, config: TemplateConfig) -> str:
+    areas = f"; areas: {', '.join(config.areas)}" if config.areas else ""
+    return (
+        f"the subject has no area: write `{msg.type}(area): {msg.description or 'description'}`"
+        f", the area being the part of the project changed (api, auth, …){areas}"
+    )
+
+
+def _presence_violations(
+    msg: Message, config: TemplateConfig, found: Mapping[str, list[Trailer]]
+) -> list[Violation]:
+    missing = [f for f in config.fields if f.required and f.name not in found]
+    if not missing:
+        return []
+    misplaced = find_misplaced_fields(msg, [k for f in missing for k in f.keys])
+    out = [_outside_violation(msg, misplaced)] if misplaced else []
+    placed = {spec.name for key, _ in misplaced if (spec := config.field_for_written_key(key))}
+    for spec in missing:
+        if spec.name not in placed:
+            text = f"missing field `{spec.key}`{_aliases(spec)}: add `{spec.key}: "
+            out.append(Violation("field-missing", text + f"{_placeholder(spec)}`{_allowed(spec)}"))
+    return out
+
+
+def _outside_violation(msg: Message, misplaced: list[tuple[str, int]]) -> Violation:
+    where = ", ".join(f"`{key}` (line {line})" for key, line in misplaced)
+    causes = "; ".join(misplaced_causes(msg, misplaced))
+    return Violation(
+        "fields-outside-trailers",
+        f"the fields {where} are in the message but outside its trailer block, so git does "
+        f"not read them as trailers: {causes}. The fields must form the message's last "
+        "paragraph, after a blank line",
+    )
+
+
+def _value_violations(
+    config: TemplateConfig, found: Mapping[str, list[Trailer]]
+) -> list[Violation]:
+    out = []
+    for name, trailers in found.items():
+        spec = config.field(name)
+        for t in trailers:
+            items = spec.items(t.value)
+            if not items:
+                text = f"`{t.key}:` is empty; write `{t.key}: {_placeholder(spec)}`"
+                out.append(Violation("field-value", text + _allowed(spec)))
+            for item in items if spec.values else ():
+                if spec.meaning(item) is None:
+                    hint = _did_you_mean(item, [v for v, _ in spec.values])
+                    text = f"`{t.key}: {item}` is not allowed{_allowed(spec)}{hint}"
+                    out.append(Violation("field-value", text))
+    return out
+
+
+def _duplicate_violations(
+    config: TemplateConfig, found: Mapping[str, list[Trailer]]
+) -> list[Violation]:
+    out = []
+    for name, trailers in found.items():
+        spec = config.field(name)
+        if len(trailers) > 1 and not spec.multiple:
+            written = ", ".join(f"`{t.key}: {t.value}`" for t in trailers)
+            text = f"`{spec.key}` appears {len(trailers)} times ({written}); keep exactly one"
+            out.append(Violation("field-duplicate", text))
+    return out
+
+
+def _agent_violations(
+    config: TemplateConfig, fields: Fields, agents: Collection[str] | None
+) -> list[Violation]:
+    if agents is None or not fields.agent or fields.agent in agents:
+        return []
+    text = f"`{config.field('agent').key}: {fields.agent}` names no agent of the rules"
+    return [Violation("agent-unknown", text + _did_you_mean(fields.agent, sorted(agents)))]
+
+
+def _warnings(config: TemplateConfig, found: Mapping[str, list[Trailer]]) -> list[Violation]:
+    out = []
+    for name, trailers in found.items():
+        spec = config.field(name)
+        for t in trailers:
+            meaning = spec.meaning(t.value) if spec.values else None
+            if meaning in spec.warn:
+                text = f"`{t.key}: {t.value}`: accepted, and reported"
+                out.append(Violation(f"{name}-{meaning}", text))
+    return out
+
+
+def _aliases(spec: FieldSpec) -> str:
+    others = ", ".join(f"`{k}`" for k in spec.keys[1:])
+    return f" (or {others})" if others else ""
+
+
+def _allowed(spec: FieldSpec) -> str:
+    return "; allowed values: " + ", ".join(v for v, _ in spec.values) if spec.values else ""
+
+
+def _placeholder(spec: FieldSpec) -> str:
+    return spec.values[0][0] if spec.values else _PLACEHOLDERS.get(spec.name, "<value>")
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    import difflib  # only on the failure path
+
+    folded = {c.casefold(): c for c in choices}
+    close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
+    return f" (did you mean `{folded[close[0]]}`?)" if close else ""
+
+
+# --------------------------------------------------------------------------- the example
+
+
+def render_example(
+    msg: Message,
+    config: TemplateConfig,
+    found: Mapping[str, list[Trailer]],
+    paths: Sequence[str] = (),
+) -> str:
+    """The template with the user's valid values (even from misplaced lines), else placeholders;
+    the message's other trailers (Co-Authored-By, …) follow in the same paragraph."""
+    kind = msg.type if msg.type in config.types else "type"
+    area = (msg.area or "").strip() or ("area" if config.require_area else "")
+    head = f"{kind}({area})" if area else kind
+    lines = [f"{head}{'!' if msg.breaking else ''}: {msg.description or 'short description'}", ""]
+    stray = _stray_values(msg, config)
+    for spec in config.fields:
+        trailers = found.get(spec.name, [])
+        if spec.required or trailers or spec.name in stray:
+            key = trailers[0].key if trailers else spec.key
+            value = _example_value(spec, trailers, stray.get(spec.name), paths)
+            lines.append(f"{key}: {value}")
+    lines += [f"{t.key}: {t.value}" for t in msg.trailers if config.field_for_key(t.key) is None]
+    return "\n".join(lines)
+
+
+def _example_value(
+    spec: FieldSpec, trailers: Sequence[Trailer], stray: str | None, paths: Sequence[str]
+) -> str:
+    items = [i for t in trailers for i in spec.items(t.value)]
+    good = [i for i in items if spec.meaning(i) is not None]
+    if good:
+        return ", ".join(good) if spec.multiple else good[0]
+    if stray and spec.meaning(stray) is not None:
+        return stray
+    if spec.name == "file" and paths:
+        return ", ".join(paths)
+    return _placeholder(spec)
+
+
+def _stray_values(msg: Message, config: TemplateConfig) -> dict[str, str]:
+    """Values of fields written outside the trailer block, reused in the example."""
+    lines = msg.text.split("\n")
+    out: dict[str, str] = {}
+    for key, line in find_misplaced_fields(msg, [k for f in config.fields for k in f.keys]):
+        spec = config.field_for_written_key(key)
+        value = re.split(r"[:：]", lines[line - 1], maxsplit=1)[-1].strip()
+        if spec is not None and value:
+            out.setdefault(spec.name, value)
+    return out
+
+
+# --------------------------------------------------------------------------- ownership
+
+
+def check_ownership(
+    fields: Fields,
+    decisions: Sequence[Decision],
+    config: TemplateConfig,
+    *,
+    superusers: Collection[str] = (),
+) -> list[Violation]:
+    """§5 against the changed paths: a denied `high` path needs consulting, a denied
+    `critical` one an approval by its owner, a backup or a superuser, and every protected path
+    a non-owner touches must be named in `Archivo`. Decisions come from core.decide, so every
+    layer gives the same answer."""
+    out: list[Violation] = []
+    named: set[str] = set()
+    for d in decisions:
+        if d.reason in TRUSTED_REASONS:
+            continue
+        if not d.allowed:
+            out += _level_violations(d, fields, config, superusers)
+        if d.path not in named and not _is_listed(d.path, fields.files):
+            out.append(_not_listed(d, fields, config))
+        named.add(d.path)
+    return out
+
+
+def _is_listed(path: str, files: Iterable[str]) -> bool:
+    path = normalize_path(path)
+    return any(f == path or (f.endswith("/") and path.startswith(f)) for f in files)
+
+
+def _approvers(d: Decision, superusers: Collection[str]) -> list[str]:
+    """Who may approve: owner (or, for an ownerless rule, the escalation agent), backups,
+    superusers."""
+    names = [d.owner] if d.owner else [d.escalation] if d.escalation else []
+    names += [b for b in d.backup if b not in names]
+    return names + [s for s in superusers if s not in names]
+
+
+def _protection(d: Decision) -> str:
+    """`app/main.py` (critical; rule `app/main.py` at rules.yaml:12; owner X, backups Y)."""
+    if d.rule is not None:
+        source = f"rule `{d.rule.pattern}` at {d.rule.source}"
+    else:
+        source = f"office {d.office}" if d.office else "protected"
+    owner = f"owner {d.owner}" if d.owner else "no owner"
+    backups = f", backups {', '.join(d.backup)}" if d.backup else ""
+    return f"`{d.path}` ({d.level}; {source}; {owner}{backups})"
+
+
+def _level_violations(
+    d: Decision, fields: Fields, config: TemplateConfig, superusers: Collection[str]
+) -> list[Violation]:
+    spec, akey = config.field("protocol"), config.field("approved-by").key
+    has = f"`{spec.key}: {fields.protocol_raw}`" if fields.protocol_raw else f"no `{spec.key}`"
+    escalate = f"; escalation: {d.escalation}" if d.escalation else ""
+    approvers = _approvers(d, superusers)
+    ask = approvers[0] if approvers else "the owner"
+    if d.level != "critical":
+        if fields.protocol in ("consulted", "approved"):
+            return []
+        text = (
+            f"{_protection(d)} is protected at level {d.level}: consult {ask} before changing "
+            f"it and write `{spec.key}: {spec.value_for('consulted')}` (the message has {has})"
+        )
+        return [Violation("protocol-insufficient", text + escalate, d.path)]
+    out = []
+    if fields.protocol != "approved":
+        text = (
+            f"{_protection(d)} is protected at level critical: get {ask}'s approval and write "
+            f"`{spec.key}: {spec.value_for('approved')}` and `{akey}: {ask}` (the message has "
+            f"{has})"
+        )
+        out.append(Violation("protocol-insufficient", text + escalate, d.path))
+    return out + _approval_violations(d, fields, akey, approvers, escalate)
+
+
+def _approval_violations(
+    d: Decision, fields: Fields, akey: str, approvers: Sequence[str], escalate: str
+) -> list[Violation]:
+    """A critical path needs `Aprobado-por` naming an entitled approver other than the actor."""
+    who = ", ".join(approvers) or "a superuser"
+    if not fields.approved_by:
+        text = f"{_protection(d)} is critical: the message needs `{akey}:` naming who approved"
+        return [Violation("approval-missing", f"{text} ({who}){escalate}", d.path)]
+    if any(a in approvers and a != d.agent for a in fields.approved_by):
+        return []
+    own = " (an agent cannot approve its own change)" if d.agent in fields.approved_by else ""
+    text = (
+        f"{_protection(d)}: `{akey}: {', '.join(fields.approved_by)}` names neither the owner, "
+        f"a backup nor a superuser{own}; approvals count only from: {who}"
+    )
+    return [Violation("approval-invalid", text + escalate, d.path)]
+
+
+def _not_listed(d: Decision, fields: Fields, config: TemplateConfig) -> Violation:
+    key = config.field("file").key
+    has = f" (it lists: {', '.join(fields.files)})" if fields.files else ""
+    text = (
+        f"{_protection(d)} is changed by {d.agent}, who is not its owner, so the message must "
+        f"name it: add `{key}: {d.path}`{has}"
+    )
+    return Violation("file-not-listed", text, d.path)
