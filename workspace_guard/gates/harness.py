@@ -1,0 +1,271 @@
+"""The agent-harness gate (contract §7): decide a tool call before it writes.
+
+The harness is the one place that knows *which* agent is about to write (Claude Code's
+`agent_type`). Each harness has its own wire format (`harness_formats.py`); this module holds what
+they share: who acts, which paths a tool call would write, the decision, the answer. Any internal
+error blocks the call — the gate fails closed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from workspace_guard.core.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Any
+
+    from workspace_guard.core.decide import Decider
+    from workspace_guard.core.model import Decision
+    from workspace_guard.repo import Repo
+
+AGENT_ENV = "WORKSPACE_AGENT"
+FILE_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path",
+              "NotebookEdit": "notebook_path"}
+SHELL_TOOLS = ("Bash",)
+GRANT_TTL = 300.0
+
+
+class Call(Record):
+    """A tool call, harness-neutral: who, what tool, which paths or which shell command."""
+
+    agent: str | None  # from the harness (agent_type); None on the main thread
+    tool: str
+    cwd: str
+    paths: tuple[str, ...] = ()  # file paths the tool writes (absolute or relative to cwd)
+    command: str | None = None  # a shell command to analyse
+    source: str = "claude"  # which harness asked (the audit layer)
+
+
+class Verdict(Record):
+    """The gate's answer: the denials (empty = allowed) and the acting agent."""
+
+    agent: str
+    denied: tuple[Decision, ...]
+    allowed: tuple[Decision, ...]
+    note: str = ""  # extra words for the reason (e.g. why a shell command counts as a write)
+
+
+class GateError(Exception):
+    """An input the gate cannot judge; the harness adapter turns it into a blocking answer."""
+
+
+# --- identity -------------------------------------------------------------------------------------
+
+
+def acting_agent(call: Call, decider: Decider) -> str:
+    """`agent_type` → WORKSPACE_AGENT → the rules' `harness.main_agent`; else a blocking error."""
+    agent = call.agent or os.environ.get(AGENT_ENV, "").strip() or None
+    harness = decider.rules.harness or {}
+    if agent is None:
+        agent = harness.get("main_agent")
+    if agent is None:
+        raise GateError(
+            "no acting agent: the harness named no subagent, WORKSPACE_AGENT is unset and the "
+            f"rules have no `harness: main_agent:` ({decider.rules.path})"
+        )
+    if agent not in decider.rules.agents and harness.get("unknown_agent") == "main_agent":
+        main = harness.get("main_agent")
+        if main:
+            return str(main)
+    return agent
+
+
+# --- deciding -------------------------------------------------------------------------------------
+
+
+def evaluate(repo: Repo, call: Call) -> Verdict:
+    """Decide every path the call may write; a path outside the repository is not ours."""
+    decider = repo.decider()
+    agent = acting_agent(call, decider)
+    note = ""
+    targets: list[str] = []
+    if call.command is not None:
+        targets, note = shell_targets(repo, call.command, call.cwd)
+    for path in call.paths:
+        rel = _inside(repo, path, call.cwd)
+        if rel is not None:
+            targets.append(rel)
+    decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
+    denied = tuple(d for d in decisions if not d.allowed)
+    allowed = tuple(d for d in decisions if d.allowed)
+    return Verdict(agent, denied, allowed, note)
+
+
+def _inside(repo: Repo, path: str, cwd: str) -> str | None:
+    """Repository-relative path, or None when it lies outside the repository."""
+    from workspace_guard.errors import PathError
+
+    if "\x00" in path:
+        raise GateError(f"the path {path!r} contains a NUL byte")
+    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    try:
+        return repo.relative(absolute)
+    except PathError:
+        return None
+
+
+def _decide(repo: Repo, decider: Decider, agent: str, rel: str) -> Decision:
+    """The core decision (a registered agent), or the guest decision (an unregistered one)."""
+    from workspace_guard.core.decide import stricter
+    from workspace_guard.state.approvals import live_approvals
+
+    approvals = live_approvals(repo.state_dir)
+    names = [rel]
+    target = repo.link_target(rel) if rel else None
+    if target:
+        names.append(target)
+    if agent in decider.rules.agents:
+        return stricter([decider.decide(agent, name, approvals) for name in names])
+    return stricter([_guest(decider, agent, name) for name in names])
+
+
+def _guest(decider: Decider, agent: str, path: str) -> Decision:
+    """An agent the registry does not know (e.g. a harness's built-in subagent): it owns nothing
+    and has no office, so it may write only unprotected paths."""
+    from workspace_guard.core.model import Decision
+
+    rules = decider.rules
+    rule = decider.governing_rule(path)
+    office = rules.office_of(path)
+    base = {"agent": agent, "path": path, "escalation": rules.escalation,
+            "office": office.office if office else None}
+    if rule is None or rule.level == "none":
+        return Decision(allowed=True, reason="unprotected", rule=rule, **base)
+    return Decision(allowed=False, reason="protected", owner=rule.owner, backup=rule.backup,
+                    level=rule.level, rule=rule, **base)
+
+
+def shell_targets(repo: Repo, command: str, cwd: str) -> tuple[list[str], str]:
+    """Repository paths a shell command may write (directories and globs expanded)."""
+    from workspace_guard.gates.bash import analyze
+
+    analysis = analyze(command, cwd)
+    out: list[str] = []
+    tracked: list[str] | None = None
+    for target in analysis.targets:
+        if target.glob:
+            tracked = tracked if tracked is not None else _tracked(repo)
+            out += _glob_matches(repo, target.path, tracked)
+            continue
+        rel = _inside(repo, target.path, cwd)
+        if rel is None:
+            continue
+        out.append(rel)
+        if rel == "" or os.path.isdir(os.path.join(repo.root, rel)):
+            tracked = tracked if tracked is not None else _tracked(repo)
+            prefix = rel + "/" if rel else ""
+            out += [p for p in tracked if p.startswith(prefix)]
+    note = ""
+    if analysis.parse_error:
+        note = f"(the command could not be fully parsed: {analysis.parse_error}; every path it names counts)"
+    return out, note
+
+
+def _tracked(repo: Repo) -> list[str]:
+    from workspace_guard import git
+
+    return git.ls_files(repo.root)
+
+
+def _glob_matches(repo: Repo, pattern: str, tracked: Iterable[str]) -> list[str]:
+    """Tracked paths a shell glob could name (`*`-only or `$VAR` targets can name any path)."""
+    import fnmatch
+    import re
+
+    absolute = os.path.normpath(os.path.join(repo.cwd, pattern))
+    rel = os.path.relpath(absolute, repo.root)
+    if rel.startswith(os.pardir):
+        return []
+    rel = re.sub(r"\$\{?\w+\}?", "*", rel)
+    regex = re.compile(fnmatch.translate(rel).replace(".*", "[^/]*").replace("[^/]*[^/]*", ".*"))
+    matched = [p for p in tracked if regex.match(p) or regex.match(p.split("/")[0])]
+    return [m for p in matched for m in (p,)]
+
+
+# --- answers --------------------------------------------------------------------------------------
+
+
+def deny_reason(verdict: Verdict) -> str:
+    """What the agent reads: the file, level, owner, backups, how to consult, the escalation."""
+    from workspace_guard.messages import denial_paragraph
+
+    parts = [denial_paragraph(d) for d in verdict.denied]
+    text = " ".join(parts)
+    if verdict.note:
+        text += " " + verdict.note
+    return (f"workspace-guard (workspace protocol): {text} Do not work around this block (no other "
+            "tool, script or shell command may write the file): consult the owner or escalate to "
+            f"{verdict.denied[0].escalation}.")
+
+
+def record(repo: Repo, verdict: Verdict, layer: str) -> None:
+    """Audit the denials; leave grants for the owner's (or an approved agent's) allowed writes."""
+    from workspace_guard.state.audit import record_denials
+
+    if verdict.denied:
+        record_denials(repo, layer, verdict.denied, "denied")
+    granted = [d for d in verdict.allowed if d.reason in ("owner", "approved", "superuser", "office")
+               and d.rule is not None or d.reason == "office"]
+    if granted:
+        from workspace_guard.state.grants import add_grants
+
+        add_grants(repo.state_dir, [(d.path, d.agent) for d in granted], time.time() + GRANT_TTL)
+
+
+def fail_closed(harness: str, exc: BaseException) -> int:
+    """Any internal error blocks the tool call: exit 2 with a message on stderr (Claude Code,
+    Codex and Gemini block on it); Cursor and Cline also get their own deny answer on stdout."""
+    message = str(exc) if isinstance(exc, GateError) else f"{type(exc).__name__}: {exc}"
+    if not isinstance(exc, GateError):
+        from workspace_guard.errors import GuardError
+
+        if isinstance(exc, GuardError):
+            message = exc.render()
+        else:
+            from workspace_guard.boundary import write_crash_log
+
+            message += f" (details: {write_crash_log(exc)})"
+    text = (f"workspace-guard ({harness} hook): {message}\nThe gate fails closed: the tool call is "
+            "blocked until this is fixed.")
+    print(text, file=sys.stderr)
+    import json
+
+    if harness == "cursor":
+        print(json.dumps({"permission": "deny", "user_message": text, "agent_message": text}))
+    elif harness == "cline":
+        print(json.dumps({"cancel": True, "errorMessage": text}))
+    return 2
+
+
+def harness_main(name: str, args: Sequence[str]) -> int:
+    """`workspace-guard hook NAME`: read the event on stdin, answer in the harness's protocol."""
+    from workspace_guard.gates import harness_formats
+
+    adapter = harness_formats.ADAPTERS[name]
+    try:
+        data = sys.stdin.buffer.read()
+        return adapter(data)
+    except BaseException as exc:  # noqa: BLE001 - the gate fails closed on anything
+        if isinstance(exc, SystemExit):
+            raise
+        return fail_closed(name, exc)
+
+
+def load_event(data: bytes) -> dict[str, Any]:
+    """The event JSON: a clear error for empty, truncated or non-object input."""
+    import json
+
+    if not data.strip():
+        raise GateError("empty hook input: expected the harness's JSON event on stdin")
+    try:
+        event = json.loads(data)
+    except ValueError as exc:
+        raise GateError(f"the hook input is not valid JSON ({exc})") from exc
+    if not isinstance(event, dict):
+        raise GateError("the hook input is not a JSON object")
+    return event

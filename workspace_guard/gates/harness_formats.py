@@ -1,0 +1,252 @@
+"""Each harness's wire format over the one gate in `harness.py`.
+
+| harness | event in | deny out |
+|---|---|---|
+| Claude Code | `PreToolUse` / `SubagentStart` JSON | exit 0 + `hookSpecificOutput.permissionDecision: "deny"` |
+| Codex CLI | Claude's format; `apply_patch` paths inside the patch | same as Claude |
+| Gemini CLI | `BeforeTool` (`write_file`, `replace`, `run_shell_command`) | `{"decision": "deny", "reason"}` |
+| Cursor | `preToolUse` (`Write`, `Edit`, `StrReplace`, `Delete`, `Shell`) | `{"permission": "deny", …}` |
+| Cline | `PreToolUse` (`write_to_file`, `replace_in_file`, `execute_command`) | `{"cancel": true, …}` |
+
+An allowed call prints nothing and exits 0 (never "allow": that would skip the harness's own
+permission prompt).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from workspace_guard.gates.harness import FILE_TOOLS, Call, GateError, deny_reason, evaluate, \
+    load_event, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from workspace_guard.gates.harness import Verdict
+    from workspace_guard.repo import Repo
+
+
+def _repo(cwd: str) -> Repo:
+    from workspace_guard.repo import Repo
+
+    return Repo.discover(cwd)
+
+
+def _str(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise GateError(f"{what} is missing or not a string")
+    return value
+
+
+def _judge(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
+    """The verdict for a call inside a repository; None when the cwd is not in one."""
+    from workspace_guard.errors import GitError
+
+    try:
+        repo = _repo(call.cwd)
+    except GitError:
+        return None  # not a repository: none of our business
+    if repo.info.root is None:
+        return None
+    verdict = evaluate(repo, call)
+    record(repo, verdict, layer)
+    return repo, verdict
+
+
+# --- Claude Code --------------------------------------------------------------------------------
+
+
+def claude(data: bytes, *, layer: str = "claude") -> int:
+    """`hook claude`: PreToolUse decides, SubagentStart briefs the agent, other events pass."""
+    event = load_event(data)
+    name = event.get("hook_event_name")
+    if name == "SubagentStart":
+        return _subagent_start(event)
+    if name not in ("PreToolUse", None):
+        return 0
+    call = claude_call(event, layer)
+    if call is None:
+        return 0
+    judged = _judge(call, layer)
+    if judged and judged[1].denied:
+        print(json.dumps({"hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": deny_reason(judged[1]),
+        }}, ensure_ascii=False))
+    return 0
+
+
+def claude_call(event: dict[str, Any], layer: str) -> Call | None:
+    """The tool call in a Claude-format event, or None for tools that do not write files."""
+    tool = event.get("tool_name")
+    if not isinstance(tool, str):
+        raise GateError("the event has no tool_name")
+    tool_input = event.get("tool_input")
+    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else os.getcwd()
+    agent = event.get("agent_type") if isinstance(event.get("agent_type"), str) else None
+    if tool in FILE_TOOLS:
+        if not isinstance(tool_input, dict):
+            raise GateError(f"the {tool} event has no tool_input")
+        key = FILE_TOOLS[tool]
+        path = tool_input.get(key) or tool_input.get("file_path")
+        return Call(agent, tool, cwd, paths=(_str(path, f"tool_input.{key}"),), source=layer)
+    if tool in ("Bash", "PowerShell"):
+        if not isinstance(tool_input, dict):
+            raise GateError(f"the {tool} event has no tool_input")
+        return Call(agent, tool, cwd, command=_str(tool_input.get("command"), "tool_input.command"),
+                    source=layer)
+    if tool == "apply_patch":
+        if not isinstance(tool_input, dict):
+            raise GateError("the apply_patch event has no tool_input")
+        patch = _str(tool_input.get("command") or tool_input.get("patch") or tool_input.get("input"),
+                     "tool_input.command")
+        return Call(agent, tool, cwd, paths=tuple(patch_paths(patch)), source=layer)
+    return None
+
+
+def patch_paths(patch: str) -> list[str]:
+    """Files an `apply_patch` envelope adds, updates, deletes or moves."""
+    out = []
+    for line in patch.splitlines():
+        for marker in ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: "):
+            if line.startswith(marker):
+                out.append(line[len(marker):].strip())
+    for line in patch.splitlines():  # a unified diff works too
+        if line.startswith(("--- a/", "+++ b/")):
+            out.append(line[6:].strip())
+    return out
+
+
+def _subagent_start(event: dict[str, Any]) -> int:
+    from workspace_guard.gates.briefing import briefing
+
+    agent = event.get("agent_type")
+    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else os.getcwd()
+    if not isinstance(agent, str):
+        return 0
+    from workspace_guard.errors import GitError
+
+    try:
+        repo = _repo(cwd)
+    except GitError:
+        return 0
+    text = briefing(repo, agent)
+    print(json.dumps({"hookSpecificOutput": {"hookEventName": "SubagentStart",
+                                             "additionalContext": text}}, ensure_ascii=False))
+    return 0
+
+
+# --- Codex CLI (Claude's wire format) ------------------------------------------------------------
+
+
+def codex(data: bytes) -> int:
+    """`hook codex`: Claude's format; `apply_patch` carries its paths in the patch text."""
+    return claude(data, layer="codex")
+
+
+# --- Gemini CLI -----------------------------------------------------------------------------------
+
+GEMINI_FILE_TOOLS = {"write_file": "file_path", "replace": "file_path", "edit": "file_path"}
+
+
+def gemini(data: bytes) -> int:
+    """`hook gemini`: BeforeTool; a denial is `{"decision": "deny", "reason": …}`."""
+    event = load_event(data)
+    if event.get("hook_event_name") not in ("BeforeTool", None):
+        return 0
+    tool = event.get("tool_name")
+    args = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else {}
+    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else os.getcwd()
+    agent = event.get("agent_type") if isinstance(event.get("agent_type"), str) else None
+    if tool in GEMINI_FILE_TOOLS:
+        call = Call(agent, str(tool), cwd, paths=(_str(args.get("file_path") or args.get("path"),
+                                                        "tool_input.file_path"),), source="gemini")
+    elif tool == "run_shell_command":
+        call = Call(agent, str(tool), cwd, command=_str(args.get("command"), "tool_input.command"),
+                    source="gemini")
+    else:
+        return 0
+    judged = _judge(call, "gemini")
+    if judged and judged[1].denied:
+        print(json.dumps({"decision": "deny", "reason": deny_reason(judged[1])}, ensure_ascii=False))
+    return 0
+
+
+# --- Cursor ----------------------------------------------------------------------------------------
+
+CURSOR_FILE_TOOLS = ("Write", "Edit", "StrReplace", "Delete", "MultiEdit")
+
+
+def cursor(data: bytes) -> int:
+    """`hook cursor`: preToolUse; a denial is `{"permission": "deny", …}`."""
+    event = load_event(data)
+    if event.get("hook_event_name") not in ("preToolUse", None):
+        return 0
+    tool = event.get("tool_name")
+    args = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else {}
+    roots = event.get("workspace_roots")
+    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else (
+        roots[0] if isinstance(roots, list) and roots and isinstance(roots[0], str) else os.getcwd())
+    agent = event.get("agent_type") if isinstance(event.get("agent_type"), str) else None
+    if tool in CURSOR_FILE_TOOLS:
+        path = args.get("file_path") or args.get("path") or event.get("file_path")
+        call = Call(agent, str(tool), cwd, paths=(_str(path, "tool_input.file_path"),), source="cursor")
+    elif tool == "Shell":
+        call = Call(agent, str(tool), cwd, command=_str(args.get("command"), "tool_input.command"),
+                    source="cursor")
+    else:
+        return 0
+    judged = _judge(call, "cursor")
+    if judged and judged[1].denied:
+        reason = deny_reason(judged[1])
+        print(json.dumps({"permission": "deny", "user_message": reason, "agent_message": reason},
+                         ensure_ascii=False))
+    return 0
+
+
+# --- Cline -----------------------------------------------------------------------------------------
+
+CLINE_FILE_TOOLS = ("write_to_file", "replace_in_file", "apply_diff", "insert_content")
+
+
+def cline(data: bytes) -> int:
+    """`hook cline`: PreToolUse; a denial is `{"cancel": true, "errorMessage": …}`."""
+    event = load_event(data)
+    body = event.get("preToolUse")
+    if not isinstance(body, dict):
+        return 0
+    tool = body.get("toolName")
+    params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+    roots = event.get("workspaceRoots")
+    cwd = roots[0] if isinstance(roots, list) and roots and isinstance(roots[0], str) else os.getcwd()
+    agent = os.environ.get("WORKSPACE_AGENT") or None
+    if tool in CLINE_FILE_TOOLS:
+        call = Call(agent, str(tool), cwd, paths=(_str(params.get("path"), "parameters.path"),),
+                    source="cline")
+    elif tool == "execute_command":
+        call = Call(agent, str(tool), cwd, command=_str(params.get("command"), "parameters.command"),
+                    source="cline")
+    else:
+        print(json.dumps({"cancel": False}))
+        return 0
+    judged = _judge(call, "cline")
+    if judged and judged[1].denied:
+        reason = deny_reason(judged[1])
+        print(json.dumps({"cancel": True, "errorMessage": reason, "contextModification": reason},
+                         ensure_ascii=False))
+    else:
+        print(json.dumps({"cancel": False}))
+    return 0
+
+
+ADAPTERS: dict[str, Callable[[bytes], int]] = {
+    "claude": claude,
+    "codex": codex,
+    "gemini": gemini,
+    "cursor": cursor,
+    "cline": cline,
+}
