@@ -49,3 +49,9 @@ class PathError(GuardError):
 
 class GitError(GuardError):
     """git is missing, or the directory is not a repository, or a git command failed."""
+
+
+class Denied(GuardError):
+    """A request the protocol refuses (exit 1), e.g. an approval by someone who may not approve."""
+
+    exit_code = EXIT_VIOLATION

@@ -22,6 +22,10 @@ COMMANDS = {
     "audit": "audit:audit",
     "demo": "demo",
     "check-commits": "check_commits",
+    "approve": "approvals:approve",
+    "approvals": "approvals:approvals",
+    "consult": "approvals:consult",
+    "consultations": "approvals:consultations",
 }
 
 

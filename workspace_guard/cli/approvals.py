@@ -1,0 +1,124 @@
+"""`workspace-guard approve`, `approvals`, `consult` and `consultations`."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from workspace_guard.cli import format_option, rules_option
+
+
+def parse_ttl(text: str | None) -> float | None:
+    """`--ttl`: 90s, 30m, 8h, 2d, 1w; `never` for no expiry. Default: 8h."""
+    if text is None:
+        return 8 * 3600.0
+    if text in ("never", "0"):
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    if text[-1:] in units and text[:-1].replace(".", "", 1).isdigit():
+        return float(text[:-1]) * units[text[-1]]
+    from workspace_guard.errors import UsageError
+
+    raise UsageError(f"--ttl {text!r} is not a duration", hint="use e.g. 30m, 8h, 2d, or never")
+
+
+@click.command()
+@click.argument("agent")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--by", "approver", required=True, metavar="APPROVER",
+              help="The owner, a backup or a superuser giving the approval.")
+@click.option("--ttl", metavar="DURATION", help="How long it lasts (default 8h; `never`).")
+@click.option("--note", default="", help="Why (kept in the audit log).")
+@rules_option
+def approve(agent: str, paths: tuple[str, ...], approver: str, ttl: str | None, note: str,
+            rules: str | None) -> int:
+    """Record that APPROVER lets AGENT change PATH… (honoured by validate and the harness hooks)."""
+    from workspace_guard.commands import approvals
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=rules)
+    for line in approvals.approve(repo, agent, list(paths), approver, parse_ttl(ttl), note):
+        click.echo(line)
+    return 0
+
+
+@click.group(invoke_without_command=True)
+@click.option("--all", "show_all", is_flag=True, help="Include expired approvals.")
+@format_option("text", "json")
+@rules_option
+@click.pass_context
+def approvals(ctx: click.Context, show_all: bool, fmt: str, rules: str | None) -> int:
+    """List recorded approvals (live ones unless --all)."""
+    if ctx.invoked_subcommand is not None:
+        return 0
+    from workspace_guard.repo import Repo
+    from workspace_guard.state.approvals import all_approvals, live_approvals
+
+    repo = Repo.discover(rules_option=rules)
+    items = all_approvals(repo.state_dir) if show_all else live_approvals(repo.state_dir)
+    if fmt == "json":
+        click.echo(json.dumps([{"id": a.id, "agent": a.agent, "path": a.path,
+                                "approver": a.approver, "until": a.until} for a in items], indent=2))
+        return 0
+    if not items:
+        click.echo("no approvals")
+    for a in items:
+        until = "never expires" if a.until is None else \
+            f"until {time.strftime('%Y-%m-%d %H:%M', time.localtime(a.until))}"
+        click.echo(f"{a.id}  {a.agent} may change {a.path} — approved by {a.approver}, {until}")
+    return 0
+
+
+@approvals.command()
+@click.argument("ids", nargs=-1, required=True)
+@rules_option
+def revoke(ids: tuple[str, ...], rules: str | None) -> int:
+    """Revoke approvals by id."""
+    from workspace_guard.commands import approvals as impl
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=rules)
+    missing = impl.revoke(repo, list(ids))
+    for ident in missing:
+        click.echo(f"no approval {ident}", err=True)
+    return 1 if missing else 0
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--agent", required=True, help="The agent asking.")
+@click.option("--reason", default="", help="What you want to change and why.")
+@rules_option
+def consult(paths: tuple[str, ...], agent: str, reason: str, rules: str | None) -> int:
+    """File a consultation request with the owners of PATH… (they see it in `consultations`)."""
+    from workspace_guard.commands import approvals as impl
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=rules)
+    for line in impl.consult(repo, agent, list(paths), reason):
+        click.echo(line)
+    return 0
+
+
+@click.command()
+@click.option("--owner", help="Only requests addressed to this agent.")
+@format_option("text", "json")
+@rules_option
+def consultations(owner: str | None, fmt: str, rules: str | None) -> int:
+    """List consultation requests (what agents asked the owners)."""
+    from workspace_guard.commands import approvals as impl
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=rules)
+    items = impl.consultations(repo, owner)
+    if fmt == "json":
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return 0
+    if not items:
+        click.echo("no consultation requests")
+    for item in items:
+        click.echo(f"{item['id']}  {item['ts']}  {item['agent']} → {', '.join(item['owners'])}: "
+                   f"{item['path']}" + (f" — {item['reason']}" if item["reason"] else ""))
+    return 0
