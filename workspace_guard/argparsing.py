@@ -38,9 +38,10 @@ def parse(
         if name not in options:
             raise UsageError(f"unknown option {name}", hint=f"usage: {usage}")
         if not eq:
-            value = next(items, None)  # type: ignore[arg-type]
-            if value is None:
+            following = next(items, None)
+            if following is None:
                 raise UsageError(f"option {name} needs a value", hint=f"usage: {usage}")
+            value = following
         allowed = options[name]
         if allowed is not None and value not in allowed:
             raise UsageError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")

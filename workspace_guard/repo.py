@@ -14,7 +14,7 @@ import sys
 from workspace_guard import __version__, git
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import Rules
-from workspace_guard.errors import ConfigError, PathError
+from workspace_guard.errors import ConfigError, GitError, PathError
 
 DEFAULT_RULES = ".workspace/rules.yaml"
 RULES_ENV = "WORKSPACE_GUARD_RULES"
@@ -40,7 +40,7 @@ class Repo:
         option = rules_option or os.environ.get(RULES_ENV) or None
         info = _fast_info(cwd, option is None)
         if info is None:
-            info = git.repo_info(cwd, None if option else DEFAULT_RULES)
+            info = _slow_info(cwd, option is None)
             if option is None and info.head:
                 _remember_head(info)
         return cls(info=info, cwd=cwd, rules_option=option)
@@ -107,7 +107,7 @@ class Repo:
             print(f"workspace-guard: warning: {message}", file=sys.stderr)
 
     def relative(self, path: str) -> str:
-        """A user-supplied path (absolute, or relative to the cwd) → repository-relative, lexical."""
+        """A path given by a user (absolute, or relative to the cwd) → repository-relative."""
         from workspace_guard.core.paths import normalize
 
         if "\x00" in path:
@@ -132,7 +132,7 @@ class Repo:
         return rel
 
     def link_target(self, rel: str) -> str | None:
-        """Where a symlinked path really points, repository-relative; None if not a link or outside."""
+        """Where a symlinked path really points (repository-relative); None: no link, or outside."""
         if not rel or not _has_link_component(self.root, rel):
             return None
         real = os.path.realpath(os.path.join(self.root, rel))
@@ -140,6 +140,17 @@ class Repo:
         if target == os.pardir or target.startswith(os.pardir + os.sep) or target == rel:
             return None
         return target
+
+
+def _slow_info(cwd: str, need_blob: bool) -> git.RepoInfo:
+    """One `git rev-parse`; where HEAD lacks the rules but the working tree has them, git calls
+    that an error ("exists on disk, but not in 'HEAD'"): it means "no blob", so ask without it."""
+    try:
+        return git.repo_info(cwd, DEFAULT_RULES if need_blob else None)
+    except GitError as exc:
+        if not need_blob or "but not in 'HEAD'" not in exc.message:
+            raise
+    return git.repo_info(cwd, None)
 
 
 def _head_cache(common_dir: str, commit: str) -> str:
@@ -161,6 +172,8 @@ def _fast_info(cwd: str, need_blob: bool) -> git.RepoInfo | None:
                 blob = handle.read().strip()
         except (OSError, UnicodeDecodeError):
             return None
+        if blob != "-" and not _is_oid(blob):
+            return None  # a damaged entry: ask git (and rewrite it)
     prefix = os.path.relpath(cwd, root)
     return git.RepoInfo(
         root=root,
@@ -172,6 +185,10 @@ def _fast_info(cwd: str, need_blob: bool) -> git.RepoInfo | None:
         has_head=True,
         head=commit,
     )
+
+
+def _is_oid(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def _remember_head(info: git.RepoInfo) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 from workspace_guard import __version__
 
@@ -75,7 +77,7 @@ def cli_main(args: Sequence[str]) -> int:
     return guarded(invoke)
 
 
-def rules_option(func: Any) -> Any:
+def rules_option(func: F) -> F:
     """`--rules FILE`, an option of every command (contract §3)."""
     return click.option(
         "--rules",
@@ -87,7 +89,7 @@ def rules_option(func: Any) -> Any:
     )(func)
 
 
-def format_option(*choices: str) -> Any:
+def format_option(*choices: str) -> Callable[[F], F]:
     """`--format` with the given choices (the first is the default)."""
     return click.option(
         "--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True

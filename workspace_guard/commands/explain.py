@@ -1,4 +1,4 @@
-"""`workspace-guard explain PATH…`: which rule decides a path, what it overrode, who is responsible."""
+"""`workspace-guard explain PATH…`: the rule deciding a path, what it overrode, who answers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from workspace_guard.core.patterns import PatternIndex
 from workspace_guard.repo import Repo
 
 
-def explain_path(decider: Decider, path: str, areas: list[tuple[Responsibility, PatternIndex]]) -> dict[str, Any]:
+def explain_path(
+    decider: Decider, path: str, areas: list[tuple[Responsibility, PatternIndex]]
+) -> dict[str, Any]:
     """Everything the rules say about one normalised path."""
     rules = decider.rules
     office = rules.office_of(path)
@@ -28,7 +30,12 @@ def explain_path(decider: Decider, path: str, areas: list[tuple[Responsibility, 
         "overridden": [_rule_json(rule) for rule in reversed(matching[:-1])],
         "office": {"agent": office.name, "path": office.office} if office else None,
         "responsibilities": [
-            {"area": r.area, "responsible": r.responsible, "backup": list(r.backup), "source": r.source}
+            {
+                "area": r.area,
+                "responsible": r.responsible,
+                "backup": list(r.backup),
+                "source": r.source,
+            }
             for r, index in areas
             if index.match(path) >= 0
         ],
@@ -66,18 +73,24 @@ def _text(item: dict[str, Any]) -> str:
     office = item["office"]
     rule = item["rule"]
     if office:
-        lines.append(f"  office:      {office['path']} (of {office['agent']}; others need it to consult)")
+        lines.append(
+            f"  office:      {office['path']} (of {office['agent']}; others need it to consult)"
+        )
         if rule:
             lines.append("  note:        protected rules do not reach into offices")
     if rule:
-        lines.append(f"  rule:        `{rule['pattern']}` at {rule['source']} — level {rule['level']}")
+        lines.append(
+            f"  rule:        `{rule['pattern']}` at {rule['source']} — level {rule['level']}"
+        )
         if rule.get("note"):
             lines.append(f"               {rule['note']}")
     elif not office:
         lines.append("  rule:        none — not protected")
     if item["protected"]:
         backups = ", ".join(item["backup"]) or "none"
-        lines.append(f"  owner:       {item['owner'] or '(none: superusers only)'} · backups: {backups}")
+        lines.append(
+            f"  owner:       {item['owner'] or '(none: superusers only)'} · backups: {backups}"
+        )
     for old in item["overridden"]:
         lines.append(
             f"  overrides:   `{old['pattern']}` at {old['source']} "

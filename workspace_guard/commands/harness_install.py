@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash"
-SETTINGS = {
+SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (".claude/settings.json", {"PreToolUse": CLAUDE_MATCHER, "SubagentStart": None}),
     "codex": (".codex/hooks.json", {"PreToolUse": "Bash|apply_patch|Edit|Write"}),
     "gemini": (".gemini/settings.json", {"BeforeTool": "write_file|replace|edit|run_shell_command"}),

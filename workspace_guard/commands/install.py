@@ -93,6 +93,7 @@ def uninstall_hook(directory: str, name: str) -> str:
 
 def install(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
     """Client hooks in the repository at `cwd`, or `pre-receive` in the bare repository `server`."""
+    names: tuple[str, ...]
     if server is not None:
         directory = _server_hooks_dir(server)
         names = SERVER_HOOKS

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from workspace_guard import git
-from workspace_guard.core.model import Rules
-from workspace_guard.core.patterns import PatternIndex
+from workspace_guard.core.model import ProtectedRule, Rules
+from workspace_guard.core.patterns import PatternIndex, literal_prefix, pattern_regex
 from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import ConfigError
 from workspace_guard.repo import DEFAULT_RULES, Repo
@@ -42,9 +42,11 @@ def lint_text(data: bytes, name: str, tracked: list[str] | None) -> list[Finding
         rules = load_rules(data, name)
     except RulesError as exc:
         return [Finding("error", "load", p.message, p.file, p.line, p.column) for p in exc.problems]
-    findings = _duplicates(rules) + _idle_agents(rules) + _office_reach(rules)
+    reach = _office_reach(rules)
+    findings = _duplicates(rules) + _idle_agents(rules) + reach
     if tracked is not None:
-        findings += _against_tracked(rules, tracked)
+        inside = {f.line for f in reach}
+        findings += [f for f in _against_tracked(rules, tracked) if f.line not in inside]
     return sorted(findings, key=lambda f: (f.line, f.id))
 
 
@@ -54,15 +56,31 @@ def _src(source: str) -> tuple[str, int]:
 
 
 def _duplicates(rules: Rules) -> list[Finding]:
-    seen: dict[str, str] = {}
+    """Rules that mean the same (`/a/b` and `a/b` alike): only the last one can ever decide."""
+    seen: dict[str, ProtectedRule] = {}
     out = []
     for rule in rules.protected:
-        if rule.pattern in seen:
+        meaning = pattern_regex(rule.pattern).pattern
+        first = seen.get(meaning)
+        if first is not None:
             file, line = _src(rule.source)
-            out.append(Finding("warning", "duplicate-pattern",
-                               f"pattern {rule.pattern!r} repeats the rule at {seen[rule.pattern]}; "
-                               "only the last one ever decides", file, line, 5))
-        seen[rule.pattern] = rule.source
+            same = (
+                "repeats"
+                if first.pattern == rule.pattern
+                else f"means the same as {first.pattern!r} in"
+            )
+            out.append(
+                Finding(
+                    "warning",
+                    "duplicate-pattern",
+                    f"pattern {rule.pattern!r} {same} the rule at {first.source}; "
+                    "only the last one ever decides",
+                    file,
+                    line,
+                    5,
+                )
+            )
+        seen[meaning] = rule
     return out
 
 
@@ -74,45 +92,107 @@ def _idle_agents(rules: Rules) -> list[Finding]:
     for agent in rules.agents.values():
         if agent.name not in owners and not agent.office:
             file, line = _src(agent.source)
-            out.append(Finding("info", "idle-agent",
-                               f"agent {agent.name} owns nothing and has no office", file, line, 3))
+            out.append(
+                Finding(
+                    "info",
+                    "idle-agent",
+                    f"agent {agent.name} owns nothing and has no office",
+                    file,
+                    line,
+                    3,
+                )
+            )
     return out
 
 
 def _office_reach(rules: Rules) -> list[Finding]:
-    """Explicit protected rules do not apply inside offices: a rule aimed inside one is dead."""
+    """Explicit protected rules do not apply inside offices: a rule aimed inside one is dead.
+
+    Found from the pattern itself (its anchored literal prefix lies in the office), so it holds
+    for files that do not exist yet; rules that float into offices are found against the tracked
+    files by `_against_tracked`.
+    """
     out = []
     offices = [a for a in rules.agents.values() if a.office]
     for rule in rules.protected:
-        stem = rule.pattern.lstrip("/")
+        prefix = literal_prefix(rule.pattern)
+        if prefix is None:
+            continue
         for agent in offices:
             office = agent.office or ""
-            if rule.pattern.startswith("/") and stem.startswith(office) or stem == office:
+            if prefix.startswith(office) or rule.pattern.strip("/") == office.rstrip("/"):
                 file, line = _src(rule.source)
-                out.append(Finding("warning", "office-reach",
-                                   f"pattern {rule.pattern!r} reaches into the office of "
-                                   f"{agent.name} ({office}); protected rules do not apply inside "
-                                   "offices, so it has no effect there", file, line, 5))
+                out.append(
+                    Finding(
+                        "warning",
+                        "office-reach",
+                        f"pattern {rule.pattern!r} reaches into the office of "
+                        f"{agent.name} ({office}); protected rules do not apply inside "
+                        "offices, so it has no effect",
+                        file,
+                        line,
+                        5,
+                    )
+                )
+                break
     return out
 
 
 def _against_tracked(rules: Rules, tracked: list[str]) -> list[Finding]:
-    """Rules matching no tracked file, and rules that match but never win."""
+    """Rules matching no tracked file, matching only inside offices, or never winning.
+
+    Matching is our own index over `git ls-files` (never filesystem globbing, which reports an
+    unanchored `*.py` or `conftest.py` as matching nothing). Inside offices rules do not decide, so
+    only the files outside offices count for "wins".
+    """
     if not rules.protected:
         return []
     index = PatternIndex([r.pattern for r in rules.protected])
-    winners = {index.match(path) for path in tracked}
-    matched = set(winners) | _matched_losers(rules, tracked, winners)
+    outside: list[str] = []
+    inside: list[str] = []
+    for path in tracked:
+        (outside if rules.office_of(path) is None else inside).append(path)
+    winners = set(index.match_many(outside))
+    matched = winners | _matched_losers(rules, outside, winners)
+    in_offices = _matched_losers(rules, inside, set()) - matched if inside else set()
     out = []
     for rule in rules.protected:
         file, line = _src(rule.source)
-        if rule.index not in matched:
-            out.append(Finding("warning", "matches-nothing",
-                               f"pattern {rule.pattern!r} matches no tracked file", file, line, 5))
+        if rule.index in in_offices:
+            out.append(
+                Finding(
+                    "warning",
+                    "office-reach",
+                    f"pattern {rule.pattern!r} matches tracked files only inside "
+                    "offices, where protected rules do not apply",
+                    file,
+                    line,
+                    5,
+                )
+            )
+        elif rule.index not in matched:
+            out.append(
+                Finding(
+                    "warning",
+                    "matches-nothing",
+                    f"pattern {rule.pattern!r} matches no tracked file",
+                    file,
+                    line,
+                    5,
+                )
+            )
         elif rule.index not in winners:
-            out.append(Finding("warning", "never-wins",
-                               f"pattern {rule.pattern!r} never decides: a later rule overrides it "
-                               "for every tracked file it matches", file, line, 5))
+            out.append(
+                Finding(
+                    "warning",
+                    "never-wins",
+                    f"pattern {rule.pattern!r} never decides: a later rule overrides it "
+                    "for every tracked file it matches",
+                    file,
+                    line,
+                    5,
+                )
+            )
     return out
 
 
@@ -122,7 +202,7 @@ def _matched_losers(rules: Rules, tracked: list[str], winners: set[int]) -> set[
     found_all: set[int] = set()
     while remaining:
         index = PatternIndex([rules.protected[i].pattern for i in remaining])
-        found = {remaining[m] for m in (index.match(p) for p in tracked) if m >= 0}
+        found = {remaining[m] for m in index.match_many(tracked) if m >= 0}
         if not found:
             break
         found_all |= found
@@ -142,8 +222,11 @@ def run(repo: Repo | None, rules_option: str | None, fmt: str = "text") -> int:
     findings = lint_text(data, name, tracked)
     errors = sum(1 for f in findings if f.level == "error")
     if fmt == "json":
-        payload: dict[str, Any] = {"ok": errors == 0, "file": name,
-                                   "findings": [asdict(f) for f in findings]}
+        payload: dict[str, Any] = {
+            "ok": errors == 0,
+            "file": name,
+            "findings": [asdict(f) for f in findings],
+        }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         _print_text(findings, name)
@@ -165,6 +248,9 @@ def _print_text(findings: list[Finding], name: str) -> None:
     counts: dict[str, int] = defaultdict(int)
     for finding in findings:
         counts[finding.level] += 1
-    summary = ", ".join(f"{counts[k]} {k}{'s' if counts[k] != 1 else ''}"
-                        for k in ("error", "warning", "info") if counts[k])
+    summary = ", ".join(
+        f"{counts[k]} {k}{'s' if counts[k] != 1 else ''}"
+        for k in ("error", "warning", "info")
+        if counts[k]
+    )
     print(f"{name}: {summary or 'no problems'}")

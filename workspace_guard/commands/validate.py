@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 
 from workspace_guard.core.decide import Decider, stricter
+from workspace_guard.core.record import replace
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, UsageError
 
 TYPE_CHECKING = False
@@ -15,6 +16,14 @@ if TYPE_CHECKING:
 
     from workspace_guard.core.model import Approval, Decision
     from workspace_guard.repo import Repo
+
+
+SYMLINK_NOTE = {
+    "link": "{path} is a symlink to {target}; both were decided and the link's answer is the "
+    "stricter",
+    "target": "{path} is a symlink to {target}; both were decided and the target's answer is the "
+    "stricter",
+}
 
 
 def read_paths_from(source: str) -> list[str]:
@@ -48,7 +57,9 @@ def decide_paths(
     results = []
     for raw in paths:
         rel = repo.relative(raw)
-        results.append(_decide_one(repo, decider, agent, rel, approved_by, approvals))
+        results.append(
+            _decide_one(repo, decider, agent, rel, approved_by=approved_by, approvals=approvals)
+        )
     return results
 
 
@@ -57,6 +68,7 @@ def _decide_one(
     decider: Decider,
     agent: str,
     rel: str,
+    *,
     approved_by: str | None,
     approvals: Sequence[Approval],
 ) -> Decision:
@@ -65,7 +77,10 @@ def _decide_one(
     if target is None:
         return decision
     via_target = decider.decide(agent, target, approvals, approved_by)
-    return stricter([decision, via_target])
+    winner = stricter([decision, via_target])
+    # The answer is about the path that was asked (results line up with the input); the rule,
+    # owner and level are those of whichever side was stricter.
+    return replace(winner, path=rel, via="link" if winner is decision else "target", target=target)
 
 
 def run(
@@ -93,13 +108,20 @@ def run(
         payload = {"agent": agent, "allowed": allowed, "results": [d.to_json() for d in decisions]}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
+        from workspace_guard.i18n import _
         from workspace_guard.messages import decision_text
 
         for decision in decisions:
             print(decision_text(decision))
+            if decision.target is not None:
+                print(
+                    "   "
+                    + _(SYMLINK_NOTE[decision.via or "link"]).format(
+                        path=decision.path, target=decision.target
+                    )
+                )
     if not allowed:
         from workspace_guard.state.audit import record_denials
 
         record_denials(repo, "validator", [d for d in decisions if not d.allowed], "denied")
     return EXIT_OK if allowed else EXIT_VIOLATION
-

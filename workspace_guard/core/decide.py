@@ -25,7 +25,7 @@ class Decider:
 
     @property
     def index(self) -> PatternIndex:
-        """The compiled protected patterns, built on first use (a validator call may not need it)."""
+        """The compiled protected patterns, built on first use (a call may never need them)."""
         if self._index is None:
             self._index = PatternIndex([rule.pattern for rule in self.rules.protected])
         return self._index
@@ -49,14 +49,18 @@ class Decider:
         return self.rules.protected[found] if found >= 0 else None
 
     def governing_rule(self, path: str) -> ProtectedRule | None:
-        """The rule that governs `path` for a non-owner: an office's implicit rule, or `rule_for`."""
+        """The rule governing `path` for a non-owner: an office's implicit rule, or `rule_for`."""
         office = self.rules.office_of(path)
         if office is not None:
             return office_rule(office.name, office.office or "", office.source)
         return self.rule_for(path)
 
     def decide(
-        self, agent: str, path: str, approvals: Iterable[Approval] = (), approved_by: str | None = None
+        self,
+        agent: str,
+        path: str,
+        approvals: Iterable[Approval] = (),
+        approved_by: str | None = None,
     ) -> Decision:
         """Steps 2–8 of contract §3 for one normalised path."""
         self.check_agent(agent)
@@ -86,8 +90,11 @@ class Decider:
         return replace(base, allowed=False, reason="protected")
 
     def may_approve(self, rule: ProtectedRule, approver: str) -> bool:
-        """Owner, backups and superusers may approve a change under `rule`."""
-        return approver == rule.owner or approver in rule.backup or approver in self.rules.superusers
+        """Owner, backups and superusers may approve a change under `rule`; under a rule with no
+        owner the escalation agent approves (contract §3: "no owner: approvals by escalation")."""
+        if approver == rule.owner or approver in rule.backup or approver in self.rules.superusers:
+            return True
+        return rule.owner is None and approver == self.rules.escalation
 
     def _approver(
         self,
@@ -100,8 +107,10 @@ class Decider:
         if approved_by is not None and self.may_approve(rule, approved_by):
             return approved_by
         for approval in approvals:
-            if approval.agent == agent and _covers(approval.path, path) and self.may_approve(
-                rule, approval.approver
+            if (
+                approval.agent == agent
+                and _covers(approval.path, path)
+                and self.may_approve(rule, approval.approver)
             ):
                 return approval.approver
         return None

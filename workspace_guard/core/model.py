@@ -49,27 +49,30 @@ class Responsibility(Record):
 class Rules(Record):
     """A loaded, validated rules file."""
 
-    path: str  # the name shown in messages (e.g. ".workspace/rules.yaml" or "HEAD:.workspace/rules.yaml")
+    path: str  # the name shown in messages, e.g. ".workspace/rules.yaml"
     version: int
     escalation: str
     superusers: tuple[str, ...]
     agents: Mapping[str, Agent]
     protected: tuple[ProtectedRule, ...]
     responsibilities: tuple[Responsibility, ...] = ()
-    commit: Mapping[str, Any] = factory(dict)
-    harness: Mapping[str, Any] = factory(dict)
-    watch: Mapping[str, Any] = factory(dict)
+    commit: Mapping[str, Any] = factory(default_factory=dict)
+    harness: Mapping[str, Any] = factory(default_factory=dict)
+    watch: Mapping[str, Any] = factory(default_factory=dict)
     language: str = "en"
-    handles: Mapping[str, str] = factory(dict)  # agent -> CODEOWNERS owner (export)
+    handles: Mapping[str, str] = factory(default_factory=dict)  # agent -> CODEOWNERS owner (export)
 
     def office_of(self, path: str) -> Agent | None:
         """The agent whose office contains `path` (deepest office wins), or None."""
         best: Agent | None = None
         for agent in self.agents.values():
             office = agent.office
-            if office and (path + "/").startswith(office):
-                if best is None or len(office) > len(best.office or ""):
-                    best = agent
+            if (
+                office
+                and (path + "/").startswith(office)
+                and (best is None or len(office) > len(best.office or ""))
+            ):
+                best = agent
         return best
 
 
@@ -98,6 +101,7 @@ class Decision(Record):
     office: str | None = None  # the office the path lies in, if any
     approved_by: str | None = None
     via: str | None = None  # "link" or "target" when a symlink decided
+    target: str | None = None  # where the symlink `path` points (repository-relative), if it is one
 
     @property
     def rank(self) -> int:

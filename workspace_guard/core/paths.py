@@ -1,4 +1,4 @@
-"""Path normalisation shared by every layer (contract §3 step 1). Pure string work, no file system."""
+"""Path normalisation shared by every layer (contract §3 step 1): pure string work, no disk."""
 
 from __future__ import annotations
 
@@ -33,6 +33,6 @@ def normalize(path: str, *, cwd: str = "") -> str:
 
 
 def is_under(path: str, directory: str) -> bool:
-    """True when `path` is `directory` itself or lies below it (both normalised, dir without '/')."""
+    """True when `path` is `directory` or lies below it (both normalised; a trailing '/' is ok)."""
     directory = directory.rstrip("/")
-    return directory == "" or path == directory or path.startswith(directory + "/")
+    return directory in ("", path) or path.startswith(directory + "/")

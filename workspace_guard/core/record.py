@@ -32,9 +32,12 @@ class Factory:
         self.make = make
 
 
-def factory(make: Callable[[], Any]) -> Any:
-    """Declare a per-instance default: `tags: list[str] = factory(list)`."""
-    return Factory(make)
+def factory(default_factory: Callable[[], Any]) -> Any:
+    """Declare a per-instance default: `tags: list[str] = factory(default_factory=list)`.
+
+    (Type checkers recognise the default only when it is passed by that keyword.)
+    """
+    return Factory(default_factory)
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(factory,))
@@ -46,9 +49,10 @@ class Record:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        own = [name for name, kind in cls.__dict__.get("__annotations__", {}).items()
-               if not str(kind).startswith("ClassVar")]
+        own = [name for name, kind in _own_annotations(cls).items() if not _is_classvar(kind)]
         cls.__fields__ = (*cls.__fields__, *(n for n in own if n not in cls.__fields__))
+        # `case Agent(name, …)`; type checkers synthesise __match_args__ themselves
+        setattr(cls, "__match_args__", cls.__fields__)  # noqa: B010
         defaults = dict(cls.__defaults__)
         for name in own:
             if name in cls.__dict__:
@@ -59,7 +63,7 @@ class Record:
         fields = self.__fields__
         if len(args) > len(fields):
             raise TypeError(f"{type(self).__name__} takes {len(fields)} arguments")
-        values = dict(zip(fields, args))
+        values = dict(zip(fields, args, strict=False))  # fewer args than fields: defaults
         for name, value in kwargs.items():
             if name not in fields or name in values:
                 raise TypeError(f"{type(self).__name__}: unexpected or repeated argument {name!r}")
@@ -84,7 +88,7 @@ class Record:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._astuple() == other._astuple()  # type: ignore[attr-defined]
+        return self._astuple() == other._astuple()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, *(_hashable(v) for v in self._astuple())))
@@ -94,18 +98,37 @@ class Record:
         return f"{type(self).__name__}({inner})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self._astuple()))
+        # by name, so that a pickle never assigns a value to the wrong field after a change
+        return (_rebuild, (type(self), asdict(self)))
 
 
-def _rebuild(cls: type[_T], values: tuple[Any, ...]) -> _T:
-    return cls(*values)
+def _rebuild(cls: type[_T], values: dict[str, Any]) -> _T:
+    return cls(**values)
+
+
+def _own_annotations(cls: type) -> dict[str, Any]:
+    """The annotations the class itself declares, in order (3.14 evaluates them lazily)."""
+    found = cls.__dict__.get("__annotations__")  # noqa: RUF063 - `inspect` costs 10 ms of import
+    if found is None and "__annotate__" in cls.__dict__:
+        found = cls.__annotations__
+    return dict(found or {})
+
+
+def _is_classvar(kind: Any) -> bool:
+    """`ClassVar[...]` written as a string (postponed annotations) or as the typing object."""
+    text = kind if isinstance(kind, str) else repr(kind)
+    head = text.split("[", 1)[0].strip()
+    return head == "ClassVar" or head.endswith(".ClassVar")
 
 
 def _hashable(value: Any) -> Any:
+    """A hashable stand-in for the mutable containers a record may hold (mappings, lists, sets)."""
     if isinstance(value, dict):
-        return tuple(sorted(value.items(), key=repr))
-    if isinstance(value, list):
-        return tuple(value)
+        return tuple(sorted(((k, _hashable(v)) for k, v in value.items()), key=repr))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(_hashable(v) for v in value)
     return value
 
 

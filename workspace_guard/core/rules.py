@@ -8,6 +8,7 @@ command refuses to work with a broken file.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -91,9 +92,14 @@ def load_rules(text: str | bytes, name: str) -> Rules:
     root = _compose(text, ctx)
     if ctx.problems:
         raise RulesError(ctx.problems)
-    rules = _build(root, ctx)
+    try:
+        rules = _build(root, ctx)
+    except _Unreadable as exc:  # a YAML tag or merge key: nothing after it can be trusted
+        ctx.problems.append(Problem(name, exc.line, exc.column, exc.message))
+        rules = None
     if ctx.problems or rules is None:
-        raise RulesError(ctx.problems or [Problem(name, 1, 1, "empty rules file")])
+        problems = ctx.problems or [Problem(name, 1, 1, "empty rules file")]
+        raise RulesError(sorted(problems, key=lambda p: (p.line, p.column)))
     return rules
 
 
@@ -103,8 +109,11 @@ def _compose(text: str | bytes, ctx: _Ctx) -> yaml.Node | None:
     if size > MAX_RULES_BYTES:
         ctx.problems.append(
             Problem(
-                ctx.name, 1, 1, f"the file is {size / 1048576:.1f} MiB; rules files are limited "
-                f"to {MAX_RULES_BYTES // 1048576} MiB (split generated rules or use directories)"
+                ctx.name,
+                1,
+                1,
+                f"the file is {size / 1048576:.1f} MiB; rules files are limited "
+                f"to {MAX_RULES_BYTES // 1048576} MiB (split generated rules or use directories)",
             )
         )
         return None
@@ -120,16 +129,34 @@ def _compose(text: str | bytes, ctx: _Ctx) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"invalid YAML: {exc.problem or exc.context}"
-        if "\t" in (exc.problem or "") or "'\\t'" in str(exc):
-            message += " (YAML does not allow tabs for indentation; use spaces)"
+        message = f"invalid YAML: {exc.problem or exc.context}" + _tab_hint(text, line)
         ctx.problems.append(Problem(ctx.name, line, col, message))
     except yaml.YAMLError as exc:
         ctx.problems.append(Problem(ctx.name, 1, 1, f"invalid YAML: {exc}"))
     return None
 
 
+def _tab_hint(text: str, line: int) -> str:
+    """libyaml does not say that a tab caused the error; the text does."""
+    lines = text.splitlines()
+    indented = [n for n, t in enumerate(lines, 1) if t[: len(t) - len(t.lstrip())].count("\t")]
+    if not indented:
+        return ""
+    where = "" if line in indented else f" (line {indented[0]} is indented with a tab)"
+    return f"; YAML does not allow tabs for indentation, use spaces{where}"
+
+
 # --- node helpers -------------------------------------------------------------------------------
+
+
+class _Unreadable(Exception):
+    """A node the safe constructor refuses (a tag such as `!name`, a `<<` merge key)."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
 
 
 class _ScalarLoader(yaml.SafeLoader):
@@ -141,12 +168,28 @@ _SCALAR_LOADER = _ScalarLoader()
 
 
 def _construct(node: yaml.Node) -> Any:
-    return _SCALAR_LOADER.construct_object(node, deep=True)
+    loader = _SCALAR_LOADER
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or node.start_mark
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise _Unreadable(
+            mark.line + 1,
+            mark.column + 1,
+            f"unsupported YAML: {problem} (tags like `!name` and `<<` merge keys are not part "
+            "of the rules format)",
+        ) from None
+    finally:  # the constructor remembers every node it built: forget them (long-lived daemons)
+        loader.constructed_objects.clear()
+        loader.recursive_objects.clear()
+        loader.state_generators.clear()
+        loader.deep_construct = False
 
 
-def _items(node: yaml.MappingNode, ctx: _Ctx, allowed: tuple[str, ...], what: str) -> Iterator[
-    tuple[str, yaml.Node, yaml.Node]
-]:
+def _items(
+    node: yaml.MappingNode, ctx: _Ctx, allowed: tuple[str, ...], what: str
+) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
     """Mapping entries with string keys; unknown and duplicate keys are reported."""
     seen: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
@@ -155,13 +198,18 @@ def _items(node: yaml.MappingNode, ctx: _Ctx, allowed: tuple[str, ...], what: st
             ctx.error(key_node, f"{what}: keys must be strings")
             continue
         if key in seen:
-            ctx.error(key_node, f"{what}: duplicate key {key!r} (first at line "
-                      f"{seen[key].start_mark.line + 1})")
+            ctx.error(
+                key_node,
+                f"{what}: duplicate key {key!r} (first at line {seen[key].start_mark.line + 1})",
+            )
             continue
         seen[key] = key_node
         if allowed and key not in allowed:
-            ctx.error(key_node, f"{what}: unknown key {key!r}{_suggest(key, allowed)}; "
-                      f"expected one of: {', '.join(allowed)}")
+            ctx.error(
+                key_node,
+                f"{what}: unknown key {key!r}{_suggest(key, allowed)}; "
+                f"expected one of: {', '.join(allowed)}",
+            )
             continue
         yield key, key_node, value_node
 
@@ -245,17 +293,27 @@ def _build(root: yaml.Node | None, ctx: _Ctx) -> Rules | None:
     refs = _Refs([])
     parts: dict[str, Any] = {}
     nodes: dict[str, yaml.Node] = {}
-    for key, key_node, value in _items(top, ctx, TOP_KEYS, "rules file"):
-        nodes[key] = key_node
+    for key, _, value in _items(top, ctx, TOP_KEYS, "rules file"):
+        nodes[key] = value
         parts[key] = _SECTIONS[key](value, ctx, refs)
     for required in ("version", "escalation", "agents"):
         if required not in nodes:
             ctx.error(root, f"rules file: missing required key {required!r}")
     agents: dict[str, Agent] = parts.get("agents") or {}
+    registry = nodes.get("agents")
+    if registry is not None and not agents and _is_empty(registry):
+        ctx.error(
+            registry,
+            "agents: the registry is empty; register every agent that acts, "
+            "owns a file or receives escalations (at least the escalation agent)",
+        )
     for name, node, what in refs.items:
         if agents and name not in agents:
-            ctx.error(node, f"{what}: unknown agent {name!r}{_suggest(name, list(agents))}; "
-                      "every agent must be registered under `agents:`")
+            ctx.error(
+                node,
+                f"{what}: unknown agent {name!r}{_suggest(name, list(agents))}; "
+                "every agent must be registered under `agents:`",
+            )
     if ctx.problems:
         return None
     return Rules(
@@ -272,6 +330,13 @@ def _build(root: yaml.Node | None, ctx: _Ctx) -> Rules | None:
         language=parts.get("language") or "en",
         handles=parts.get("handles") or {},
     )
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    """`key:` with nothing, or `key: {}` / `key: []`."""
+    if isinstance(node, yaml.ScalarNode):
+        return _construct(node) is None
+    return isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.value
 
 
 def _version(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> int | None:
@@ -362,7 +427,7 @@ def _rule(index: int, node: yaml.Node, ctx: _Ctx, refs: _Refs) -> ProtectedRule 
             fields["backup"] = tuple(_ref_list(value, ctx, refs, f"{what}: backup"))
         elif key == "level":
             fields["level"] = _level(value, ctx, what)
-        else:
+        elif not _is_empty(value):  # `note:` left blank is no note
             fields["note"] = _expect_str(value, ctx, f"{what}: note", empty=True)
     if "pattern" not in keys:
         ctx.error(node, f"{what}: missing required key 'pattern'")
@@ -380,7 +445,8 @@ def _pattern(node: yaml.Node, ctx: _Ctx, what: str) -> str | None:
     except PatternError as exc:
         ctx.error(node, f"{what}: bad pattern {pattern!r}: {exc.reason}")
         return None
-    return pattern
+    # Paths are decided in NFC (contract §3 step 1); a pattern typed on macOS may arrive in NFD.
+    return unicodedata.normalize("NFC", pattern)
 
 
 def _level(node: yaml.Node, ctx: _Ctx, what: str) -> str:
@@ -416,10 +482,10 @@ def _responsibilities(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> list[Responsib
             if key == "area":
                 got["area"] = _expect_str(value, ctx, f"{what}: area")
             elif key == "patterns":
-                got["patterns"] = [
-                    p for p, n in _str_list(value, ctx, f"{what}: patterns")
-                    if _pattern(n, ctx, what) is not None
-                ]
+                checked = (
+                    _pattern(n, ctx, what) for _, n in _str_list(value, ctx, f"{what}: patterns")
+                )
+                got["patterns"] = [p for p in checked if p is not None]
             elif key == "responsible":
                 got["responsible"] = _ref_str(value, ctx, refs, f"{what}: responsible")
             else:
@@ -427,8 +493,15 @@ def _responsibilities(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> list[Responsib
         if got["area"] is None or got["responsible"] is None:
             ctx.error(item, f"{what}: needs both 'area' and 'responsible'")
             continue
-        out.append(Responsibility(got["area"], tuple(got["patterns"]), got["responsible"],
-                                  tuple(got["backup"]), ctx.where(item)))
+        out.append(
+            Responsibility(
+                got["area"],
+                tuple(got["patterns"]),
+                got["responsible"],
+                tuple(got["backup"]),
+                ctx.where(item),
+            )
+        )
     return out
 
 
@@ -455,7 +528,9 @@ def _node_at(node: yaml.Node, path: tuple[Any, ...]) -> yaml.Node:
             if not found:
                 return node
             node = found[0]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value)
+        ):
             node = node.value[step]
         else:
             return node
@@ -483,18 +558,24 @@ def _watch(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
     out: dict[str, Any] = {}
     for key, _, value in _items(body, ctx, WATCH_KEYS, "watch") if body else ():
         data = _construct(value)
-        valid = {
-            "rescan_interval": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
-            and v > 0,
-            "incidents_dir": lambda v: isinstance(v, str) and bool(v.strip()),
-            "restore": lambda v: isinstance(v, bool),
-            "ignore": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
-        }[key]
+        valid = _WATCH_CHECKS[key]
         if not valid(data):
             ctx.error(value, f"watch: {key}: invalid value {data!r}")
             continue
         out[key] = data
     return out
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+_WATCH_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "rescan_interval": _positive_number,
+    "incidents_dir": lambda v: isinstance(v, str) and bool(v.strip()),
+    "restore": lambda v: isinstance(v, bool),
+    "ignore": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+}
 
 
 def _language(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> str | None:

@@ -132,12 +132,13 @@ def _guest(decider: Decider, agent: str, path: str) -> Decision:
     rules = decider.rules
     rule = decider.governing_rule(path)
     office = rules.office_of(path)
-    base = {"agent": agent, "path": path, "escalation": rules.escalation,
-            "office": office.office if office else None}
+    where = office.office if office else None
     if rule is None or rule.level == "none":
-        return Decision(allowed=True, reason="unprotected", rule=rule, **base)
-    return Decision(allowed=False, reason="protected", owner=rule.owner, backup=rule.backup,
-                    level=rule.level, rule=rule, **base)
+        return Decision(agent=agent, path=path, allowed=True, reason="unprotected", rule=rule,
+                        escalation=rules.escalation, office=where)
+    return Decision(agent=agent, path=path, allowed=False, reason="protected", owner=rule.owner,
+                    backup=rule.backup, level=rule.level, rule=rule, escalation=rules.escalation,
+                    office=where)
 
 
 def shell_targets(repo: Repo, command: str, cwd: str) -> tuple[list[str], str]:

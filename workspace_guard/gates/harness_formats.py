@@ -35,6 +35,26 @@ def _repo(cwd: str) -> Repo:
     return Repo.discover(cwd)
 
 
+def _cwd(event: dict[str, Any], roots_key: str | None = None) -> str:
+    """The event's working directory (or its first workspace root), else ours."""
+    cwd = event.get("cwd")
+    if isinstance(cwd, str) and cwd:
+        return cwd
+    roots = event.get(roots_key) if roots_key else None
+    if isinstance(roots, list) and roots and isinstance(roots[0], str):
+        return roots[0]
+    return os.getcwd()
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _agent(event: dict[str, Any]) -> str | None:
+    value = event.get("agent_type")
+    return value if isinstance(value, str) and value else None
+
+
 def _str(value: Any, what: str) -> str:
     if not isinstance(value, str):
         raise GateError(f"{what} is missing or not a string")
@@ -86,8 +106,8 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
     if not isinstance(tool, str):
         raise GateError("the event has no tool_name")
     tool_input = event.get("tool_input")
-    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else os.getcwd()
-    agent = event.get("agent_type") if isinstance(event.get("agent_type"), str) else None
+    cwd = _cwd(event)
+    agent = _agent(event)
     if tool in FILE_TOOLS:
         if not isinstance(tool_input, dict):
             raise GateError(f"the {tool} event has no tool_input")
@@ -124,9 +144,9 @@ def patch_paths(patch: str) -> list[str]:
 def _subagent_start(event: dict[str, Any]) -> int:
     from workspace_guard.gates.briefing import briefing
 
-    agent = event.get("agent_type")
-    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else os.getcwd()
-    if not isinstance(agent, str):
+    agent = _agent(event)
+    cwd = _cwd(event)
+    if agent is None:
         return 0
     from workspace_guard.errors import GitError
 
@@ -159,9 +179,9 @@ def gemini(data: bytes) -> int:
     if event.get("hook_event_name") not in ("BeforeTool", None):
         return 0
     tool = event.get("tool_name")
-    args = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else {}
-    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else os.getcwd()
-    agent = event.get("agent_type") if isinstance(event.get("agent_type"), str) else None
+    args = _obj(event.get("tool_input"))
+    cwd = _cwd(event)
+    agent = _agent(event)
     if tool in GEMINI_FILE_TOOLS:
         call = Call(agent, str(tool), cwd, paths=(_str(args.get("file_path") or args.get("path"),
                                                         "tool_input.file_path"),), source="gemini")
@@ -187,11 +207,9 @@ def cursor(data: bytes) -> int:
     if event.get("hook_event_name") not in ("preToolUse", None):
         return 0
     tool = event.get("tool_name")
-    args = event.get("tool_input") if isinstance(event.get("tool_input"), dict) else {}
-    roots = event.get("workspace_roots")
-    cwd = event.get("cwd") if isinstance(event.get("cwd"), str) else (
-        roots[0] if isinstance(roots, list) and roots and isinstance(roots[0], str) else os.getcwd())
-    agent = event.get("agent_type") if isinstance(event.get("agent_type"), str) else None
+    args = _obj(event.get("tool_input"))
+    cwd = _cwd(event, "workspace_roots")
+    agent = _agent(event)
     if tool in CURSOR_FILE_TOOLS:
         path = args.get("file_path") or args.get("path") or event.get("file_path")
         call = Call(agent, str(tool), cwd, paths=(_str(path, "tool_input.file_path"),), source="cursor")
@@ -220,9 +238,8 @@ def cline(data: bytes) -> int:
     if not isinstance(body, dict):
         return 0
     tool = body.get("toolName")
-    params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
-    roots = event.get("workspaceRoots")
-    cwd = roots[0] if isinstance(roots, list) and roots and isinstance(roots[0], str) else os.getcwd()
+    params = _obj(body.get("parameters"))
+    cwd = _cwd(event, "workspaceRoots")
     agent = os.environ.get("WORKSPACE_AGENT") or None
     if tool in CLINE_FILE_TOOLS:
         call = Call(agent, str(tool), cwd, paths=(_str(params.get("path"), "parameters.path"),),

@@ -20,10 +20,11 @@ from workspace_guard.errors import GitError, UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from typing import IO
 
     from workspace_guard.core.decide import Decider
     from workspace_guard.core.model import Decision, Rules
-    from workspace_guard.core.template import TemplateConfig, Violation
+    from workspace_guard.core.template import Fields, TemplateConfig, Violation
     from workspace_guard.repo import Repo
 
 ZERO = "0" * 40
@@ -50,37 +51,57 @@ class CommitResult(Record):
     ref: str | None = None
 
 
+# `git log` options that make the listing independent of the repository's configuration: every
+# root commit against the empty tree (`log.showRoot`), full paths from any directory
+# (`diff.relative`), submodule changes shown (`diff.ignoreSubmodules`), messages in UTF-8
+# (`i18n.logOutputEncoding`), and no replacement objects — a pushed `refs/replace/<bad>` would
+# otherwise make git show a good commit in place of the bad one.
+LOG_OPTIONS = ("--root", "--no-relative", "--ignore-submodules=none", "--encoding=UTF-8", "-M",
+               "--name-status", "-z", "--no-color", "--no-ext-diff", "--no-notes",
+               f"--format={LOG_FORMAT}")
+
+
 def walk(cwd: str, rev_args: Sequence[str]) -> Iterator[Commit]:
-    """Stream the commits of `git rev-list REV_ARGS` with their changes (one git process)."""
+    """Stream the commits of `git rev-list REV_ARGS` with their changes (one git process).
+
+    git's stderr goes to a file, not a pipe: rename-limit warnings for thousands of commits
+    would fill a pipe nobody reads until the end and stall both processes.
+    """
     import subprocess
+    import tempfile
 
-    args = ["git", "-c", "log.showSignature=false", "log", "-z", "--name-status", "-M",
-            "--no-color", "--no-ext-diff", "--no-notes", f"--format={LOG_FORMAT}", *rev_args, "--"]
-    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None
-    try:
-        yield from _parse_log(_tokens(proc.stdout))
-    finally:
-        proc.stdout.close()
-        err = proc.stderr.read() if proc.stderr else b""
-        code = proc.wait()
-    if code != 0:
-        raise GitError(f"`git log` failed: {err.decode('utf-8', 'replace').strip()}")
+    args = ["git", "--no-replace-objects", "-c", "log.showSignature=false", "log",
+            *LOG_OPTIONS, *rev_args, "--"]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdout is not None
+        try:
+            yield from _parse_log(_tokens(proc.stdout))
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+        if code != 0:
+            err.seek(0)
+            message = err.read(4096).decode("utf-8", "replace").strip()
+            raise GitError(f"`git log` failed: {message}")
 
 
-def _tokens(stream: object) -> Iterator[bytes]:
-    """NUL-separated tokens from a byte stream, read in chunks (memory stays flat)."""
-    pending = b""
-    read = stream.read  # type: ignore[attr-defined]
-    while True:
-        chunk = read(1 << 16)
-        if not chunk:
-            break
-        pending += chunk
-        *complete, pending = pending.split(b"\0")
-        yield from complete
-    if pending:
-        yield pending
+def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
+    """NUL-separated tokens from a byte stream, read in chunks (memory stays flat; a token
+    longer than a chunk is joined once, not re-scanned per chunk)."""
+    partial: list[bytes] = []
+    while chunk := stream.read(1 << 16):
+        parts = chunk.split(b"\0")
+        if len(parts) == 1:
+            partial.append(chunk)
+            continue
+        partial.append(parts[0])
+        yield b"".join(partial)
+        yield from parts[1:-1]
+        partial = [parts[-1]]
+    tail = b"".join(partial)
+    if tail:
+        yield tail
 
 
 def _parse_log(tokens: Iterator[bytes]) -> Iterator[Commit]:
@@ -106,45 +127,73 @@ def _parse_log(tokens: Iterator[bytes]) -> Iterator[Commit]:
 
 
 class Checker:
-    """Checks commits against one set of trusted rules (or the default template without rules)."""
+    """Checks commits against one set of trusted rules (or the default template without rules).
+
+    The message is the record of the protocol (§5): a critical change passes on its
+    `Aprobado-por`, not on an approval that happens to be recorded in some state directory at
+    check time — so the pre-receive hook and CI give the same answer for the same commits.
+    """
 
     def __init__(self, repo: Repo, rules: Rules | None) -> None:
         from workspace_guard.core.decide import Decider
         from workspace_guard.core.template import TemplateConfig
-        from workspace_guard.state.approvals import live_approvals
 
         self.repo = repo
         self.decider: Decider | None = Decider(rules) if rules else None
+        self.agents: list[str] | None = list(rules.agents) if rules else None
         self.config: TemplateConfig = TemplateConfig.from_mapping(rules.commit if rules else None)
-        self.approvals = live_approvals(repo.state_dir)
         self._decided: dict[tuple[str, str], Decision] = {}
+        self._strict: TemplateConfig | None = None
 
     def check(self, commit: Commit) -> CommitResult:
         """Template and ownership of one commit."""
-        from workspace_guard.core.template import check_message_bytes, check_ownership
+        from workspace_guard.core.template import check_message_bytes
 
-        paths = _paths(commit.changes)
-        agents = list(self.decider.rules.agents) if self.decider else None
+        paths, violations = _paths(commit.changes)
+        merge = len(commit.parents) > 1
         result = check_message_bytes(commit.message, self.config, parents=len(commit.parents),
-                                     agents=agents, paths=paths)
-        subject = _subject(commit.message)
-        violations = list(result.violations)
-        decisions: list[Decision] = []
+                                     agents=self.agents, paths=paths)
+        if result.kind == "merge" and not merge:
+            # a "Merge branch …" subject on a one-parent commit is not a merge: no exemption
+            result = check_message_bytes(commit.message, self._no_merge_skip(), parents=1,
+                                         agents=self.agents, paths=paths)
+        violations[:0] = result.violations
         agent = result.fields.agent
-        if result.kind != "merge" and self.decider and agent in self.decider.rules.agents:
-            decisions = [self._decide(agent, p) for p in paths]
-            violations += check_ownership(result.fields, decisions, self.config,
-                                          superusers=self.decider.rules.superusers)
-        elif result.kind != "merge" and self.decider and not agent:
-            violations += self._unattributed(paths)
-        return CommitResult(commit.sha, subject, agent, tuple(violations), tuple(decisions))
+        decisions: list[Decision] = []
+        if not merge and self.decider is not None:
+            decisions, owned = self._ownership(result.fields, paths)
+            violations += owned
+        return CommitResult(commit.sha, _subject(commit.message), agent, tuple(violations),
+                            tuple(decisions))
+
+    def _ownership(self, fields: Fields, paths: list[str]) -> tuple[list[Decision], list[Violation]]:
+        from workspace_guard.core.template import check_ownership
+
+        assert self.decider is not None
+        agent = fields.agent
+        if not agent:
+            return [], self._unattributed(paths)
+        if agent not in self.decider.rules.agents:
+            return [], []  # the template reports `agent-unknown`
+        decisions = [self._decide(agent, p) for p in paths]
+        superusers = self.decider.rules.superusers
+        return decisions, check_ownership(fields, decisions, self.config, superusers=superusers)
 
     def _decide(self, agent: str, path: str) -> Decision:
         key = (agent, path)
-        if key not in self._decided:
+        decision = self._decided.get(key)
+        if decision is None:
             assert self.decider is not None
-            self._decided[key] = self.decider.decide(agent, path, self.approvals)
-        return self._decided[key]
+            decision = self._decided[key] = self.decider.decide(agent, path)
+        return decision
+
+    def _no_merge_skip(self) -> TemplateConfig:
+        if self._strict is None:
+            from workspace_guard.core.record import replace
+
+            skip = tuple(kind for kind in self.config.skip if kind != "merge")
+            self._strict = replace(self.config, skip=skip)
+        return self._strict
 
     def _unattributed(self, paths: list[str]) -> list[Violation]:
         """A commit with no agent that touches protected paths: nobody can be allowed."""
@@ -160,19 +209,37 @@ class Checker:
         return out
 
 
-def _paths(changes: Sequence[git.Change]) -> list[str]:
+def _paths(changes: Sequence[git.Change]) -> tuple[list[str], list[Violation]]:
+    """Every path a commit touches, once, NFC-normalised (contract §3 step 1).
+
+    A name that is not UTF-8 cannot be named in the rules, in `Archivo` or in JSON: it is
+    decided by its escaped spelling (`caf\\xe9.py`, so directory rules still reach it) and
+    reported as a violation.
+    """
     seen: dict[str, None] = {}
+    bad: list[Violation] = []
     for change in changes:
         for path in change.paths:
+            if not path.isascii():
+                path = _unicode_path(path, bad)
             seen.setdefault(path, None)
-    return list(seen)
+    return list(seen), bad
 
 
-def _subject(message: bytes) -> str:
-    for line in message.decode("utf-8", "replace").splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
+def _unicode_path(path: str, bad: list[Violation]) -> str:
+    import unicodedata
+
+    from workspace_guard.core.template import Violation
+
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        path = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        bad.append(Violation("path-encoding", f"the file name {path} is not valid UTF-8: "
+                             "rename it (git mv) so rules, `Archivo` and reviewers can name it",
+                             path))
+        return path
+    return unicodedata.normalize("NFC", path)
 
 
 # --- ranges, bases, shallow clones --------------------------------------------------------------
