@@ -206,12 +206,12 @@ def deny_reason(verdict: Verdict) -> str:
 
 def record(repo: Repo, verdict: Verdict, layer: str) -> None:
     """Audit the denials; leave grants for the owner's (or an approved agent's) allowed writes."""
-    from workspace_guard.state.audit import record_denials
-
     if verdict.denied:
+        from workspace_guard.state.audit import record_denials
+
         record_denials(repo, layer, verdict.denied, "denied")
-    granted = [d for d in verdict.allowed if d.reason in ("owner", "approved", "superuser", "office")
-               and d.rule is not None or d.reason == "office"]
+    granted = [d for d in verdict.allowed
+               if d.reason in ("owner", "approved", "superuser") and d.rule is not None]
     if granted:
         from workspace_guard.state.grants import add_grants
 
@@ -251,7 +251,7 @@ def harness_main(name: str, args: Sequence[str]) -> int:
     try:
         data = sys.stdin.buffer.read()
         return adapter(data)
-    except BaseException as exc:  # noqa: BLE001 - the gate fails closed on anything
+    except BaseException as exc:
         if isinstance(exc, SystemExit):
             raise
         return fail_closed(name, exc)

@@ -13,13 +13,15 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
+from workspace_guard.core.record import Record
 from workspace_guard.state import ensure_dir
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from typing import Any
+
     from workspace_guard.core.model import Decision
     from workspace_guard.repo import Repo
 
@@ -108,8 +110,7 @@ def record_denials(repo: Repo, layer: str, decisions: Iterable[Decision], action
     return append(repo.state_dir, [decision_record(layer, d, action, **extra) for d in decisions])
 
 
-@dataclass(frozen=True)
-class Broken:
+class Broken(Record):
     """Where the chain breaks."""
 
     line: int
