@@ -174,7 +174,7 @@ def _load_layers() -> None:
     """Import the optional demo parts of later layers (each registers itself)."""
     import importlib
 
-    for name in ("push", "harness", "watch", "adopt"):
+    for name in ("harness", "push", "watch", "adopt"):
         try:
             importlib.import_module(f"workspace_guard.demo.{name}")
         except ModuleNotFoundError as exc:
