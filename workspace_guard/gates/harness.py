@@ -121,18 +121,24 @@ def _decide(repo: Repo, decider: Decider, agent: str, rel: str) -> Decision:
         names.append(target)
     if agent in decider.rules.agents:
         return stricter([decider.decide(agent, name, approvals) for name in names])
-    return stricter([_guest(decider, agent, name) for name in names])
+    strict = (decider.rules.harness or {}).get("unknown_agent") == "deny"
+    return stricter([_guest(decider, agent, name, strict=strict) for name in names])
 
 
-def _guest(decider: Decider, agent: str, path: str) -> Decision:
+def _guest(decider: Decider, agent: str, path: str, *, strict: bool = False) -> Decision:
     """An agent the registry does not know (e.g. a harness's built-in subagent): it owns nothing
-    and has no office, so it may write only unprotected paths."""
+    and has no office, so it may write only unprotected paths — or nothing at all with
+    `harness: unknown_agent: deny`."""
     from workspace_guard.core.model import Decision
 
     rules = decider.rules
     rule = decider.governing_rule(path)
     office = rules.office_of(path)
     where = office.office if office else None
+    if strict:
+        return Decision(agent=agent, path=path, allowed=False, reason="protected",
+                        owner=rule.owner if rule else None, level="high", rule=rule,
+                        escalation=rules.escalation, office=where)
     if rule is None or rule.level == "none":
         return Decision(agent=agent, path=path, allowed=True, reason="unprotected", rule=rule,
                         escalation=rules.escalation, office=where)
