@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import dataclass_transform
 
-    _T = TypeVar("_T", bound="Record")
+    _T = TypeVar("_T", bound="_Base")
 else:
 
     def dataclass_transform(**_kwargs):
@@ -32,6 +32,10 @@ class Factory:
         self.make = make
 
 
+class Derived:
+    """A field that is not an `__init__` parameter; `__post_init__` sets it."""
+
+
 def factory(default_factory: Callable[[], Any]) -> Any:
     """Declare a per-instance default: `tags: list[str] = factory(default_factory=list)`.
 
@@ -40,16 +44,39 @@ def factory(default_factory: Callable[[], Any]) -> Any:
     return Factory(default_factory)
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(factory,))
-class Record:
-    """Base of frozen value classes: keyword or positional init, equality, hash, repr, replace."""
+def derived(*, init: bool = False) -> Any:
+    """Declare a field computed in `__post_init__`: `text: str = derived(init=False)`."""
+    return Derived()
+
+
+def _own_annotations(cls: type) -> dict[str, Any]:
+    """The annotations the class itself declares, in order (3.14 evaluates them lazily)."""
+    found = cls.__dict__.get("__annotations__")  # noqa: RUF063 - `inspect` costs 10 ms of import
+    if found is None and "__annotate__" in cls.__dict__:
+        found = cls.__annotations__
+    return dict(found or {})
+
+
+def _is_classvar(kind: Any) -> bool:
+    """`ClassVar[...]` written as a string (postponed annotations) or as the typing object."""
+    text = kind if isinstance(kind, str) else repr(kind)
+    head = text.split("[", 1)[0].strip()
+    return head == "ClassVar" or head.endswith(".ClassVar")
+
+
+class _Base:
+    """What records and structs share: keyword or positional init, equality, repr, pickling."""
 
     __fields__: tuple[str, ...] = ()
     __defaults__: dict[str, Any] = {}  # noqa: RUF012 - per-class, written once
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        own = [name for name, kind in _own_annotations(cls).items() if not _is_classvar(kind)]
+        own = [name for name, kind in _own_annotations(cls).items()
+               if not _is_classvar(kind) and not isinstance(cls.__dict__.get(name), Derived)]
+        for name, value in list(cls.__dict__.items()):
+            if isinstance(value, Derived):
+                delattr(cls, name)  # set by __post_init__, not a class default
         cls.__fields__ = (*cls.__fields__, *(n for n in own if n not in cls.__fields__))
         # `case Agent(name, …)`; type checkers synthesise __match_args__ themselves
         setattr(cls, "__match_args__", cls.__fields__)  # noqa: B010
@@ -75,12 +102,9 @@ class Record:
                     raise TypeError(f"{type(self).__name__}: missing argument {name!r}")
                 values[name] = default.make() if isinstance(default, Factory) else default
             object.__setattr__(self, name, values[name])
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is frozen")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is frozen")
+        post = getattr(self, "__post_init__", None)
+        if post is not None:
+            post()
 
     def _astuple(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.__fields__)
@@ -89,9 +113,6 @@ class Record:
         if type(other) is not type(self):
             return NotImplemented
         return self._astuple() == other._astuple()
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, *(_hashable(v) for v in self._astuple())))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__fields__)
@@ -102,23 +123,29 @@ class Record:
         return (_rebuild, (type(self), asdict(self)))
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(factory, derived))
+class Record(_Base):
+    """Base of frozen value classes (hashable; `replace` makes changed copies)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen")
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *(_hashable(v) for v in self._astuple())))
+
+
+@dataclass_transform(frozen_default=False, field_specifiers=(factory, derived))
+class Struct(_Base):
+    """A mutable record (parser state): same declaration, attributes may be reassigned."""
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable, like a dataclass
+
+
 def _rebuild(cls: type[_T], values: dict[str, Any]) -> _T:
     return cls(**values)
-
-
-def _own_annotations(cls: type) -> dict[str, Any]:
-    """The annotations the class itself declares, in order (3.14 evaluates them lazily)."""
-    found = cls.__dict__.get("__annotations__")  # noqa: RUF063 - `inspect` costs 10 ms of import
-    if found is None and "__annotate__" in cls.__dict__:
-        found = cls.__annotations__
-    return dict(found or {})
-
-
-def _is_classvar(kind: Any) -> bool:
-    """`ClassVar[...]` written as a string (postponed annotations) or as the typing object."""
-    text = kind if isinstance(kind, str) else repr(kind)
-    head = text.split("[", 1)[0].strip()
-    return head == "ClassVar" or head.endswith(".ClassVar")
 
 
 def _hashable(value: Any) -> Any:
@@ -139,6 +166,6 @@ def replace(obj: _T, **changes: Any) -> _T:
     return type(obj)(**values)
 
 
-def asdict(obj: Record) -> dict[str, Any]:
+def asdict(obj: _Base) -> dict[str, Any]:
     """The fields as a dict (shallow)."""
     return {name: getattr(obj, name) for name in obj.__fields__}
