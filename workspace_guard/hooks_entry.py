@@ -40,12 +40,15 @@ def _git_hook(name: str, args: list[str]) -> int:
     from workspace_guard.gates import commit
     from workspace_guard.repo import Repo
 
+    repo = None
     try:
         repo = Repo.discover(rules_option=opts.get("--rules"))
         if name == "commit-msg":
             if len(positionals) != 1:
-                raise UsageError("the commit-msg hook takes the message file",
-                                 hint="workspace-guard hook commit-msg .git/COMMIT_EDITMSG")
+                raise UsageError(
+                    "the commit-msg hook takes the message file",
+                    hint="workspace-guard hook commit-msg .git/COMMIT_EDITMSG",
+                )
             return commit.commit_msg_hook(repo, os.path.join(repo.cwd, positionals[0]))
         if name == "pre-commit":
             return commit.pre_commit_hook(repo)
@@ -53,4 +56,5 @@ def _git_hook(name: str, args: list[str]) -> int:
 
         return pre_receive_hook(repo)
     except GuardError as exc:
-        return commit.fail_closed(exc, name)
+        from_head = repo is not None and not repo.rules_option and bool(repo.info.rules_blob)
+        return commit.fail_closed(exc, name, committed_rules=from_head)

@@ -12,26 +12,53 @@ from workspace_guard.cli import format_option, rules_option
 COLUMNS = ("ts", "layer", "action", "agent", "path", "level", "owner", "escalate_to")
 
 
+SINCE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
 def _since(value: str | None) -> str | None:
-    """`--since` accepts an ISO date/time or a duration ago: 30m, 2h, 7d."""
+    """`--since` accepts an ISO date/time (UTC, like the records) or a duration ago: 30m, 2h, 7d.
+
+    The result is compared as a string with the records' `ts`, so anything else would silently
+    select all or nothing: it is a usage error instead.
+    """
     if not value:
         return None
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
     if value[-1:] in units and value[:-1].isdigit():
         moment = time.time() - int(value[:-1]) * units[value[-1]]
         return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
-    return value
+    text = value.strip().replace(" ", "T", 1).removesuffix("Z")
+    for fmt in SINCE_FORMATS:
+        try:
+            return time.strftime(fmt, time.strptime(text, fmt))
+        except ValueError:
+            continue
+    from workspace_guard.errors import UsageError
+
+    raise UsageError(
+        f"--since {value!r} is neither a date/time nor a duration",
+        hint="use e.g. 2026-11-01, 2026-11-01T10:00 (UTC), or 30m, 2h, 7d, 1w ago",
+    )
 
 
 @click.group(invoke_without_command=True)
-@click.option("--since", metavar="T", help="ISO time (2026-11-01, 2026-11-01T10:00) or 30m/2h/7d ago.")
+@click.option(
+    "--since", metavar="T", help="ISO time (2026-11-01, 2026-11-01T10:00) or 30m/2h/7d ago."
+)
 @click.option("--agent", metavar="AGENT", help="Only records of this agent.")
 @click.option("--action", metavar="ACTION", help="Only this action (blocked, rejected, denied, …).")
 @format_option("text", "json")
 @rules_option
 @click.pass_context
-def audit(ctx: click.Context, since: str | None, agent: str | None, action: str | None,
-          fmt: str, rules: str | None) -> int:
+def audit(
+    ctx: click.Context,
+    *,
+    since: str | None,
+    agent: str | None,
+    action: str | None,
+    fmt: str,
+    rules: str | None,
+) -> int:
     """List the audit log (violations from every layer)."""
     if ctx.invoked_subcommand is not None:
         return 0
@@ -40,10 +67,13 @@ def audit(ctx: click.Context, since: str | None, agent: str | None, action: str 
 
     repo = Repo.discover(rules_option=rules)
     start = _since(since)
-    records = [r for r in read(repo.state_dir)
-               if (not start or str(r.get("ts", "")) >= start)
-               and (not agent or r.get("agent") == agent)
-               and (not action or r.get("action") == action)]
+    records = [
+        r
+        for r in read(repo.state_dir)
+        if (not start or str(r.get("ts", "")) >= start)
+        and (not agent or r.get("agent") == agent)
+        and (not action or r.get("action") == action)
+    ]
     if fmt == "json":
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
@@ -57,9 +87,9 @@ def _table(records: list[dict[str, object]]) -> None:
         return
     rows = [[str(r.get(c) if r.get(c) is not None else "-") for c in COLUMNS] for r in records]
     widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(COLUMNS)]
-    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(COLUMNS, widths)).rstrip())
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(COLUMNS, widths, strict=True)).rstrip())
     for row in rows:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
 @audit.command()
@@ -67,7 +97,8 @@ def _table(records: list[dict[str, object]]) -> None:
 def verify(rules: str | None) -> int:
     """Check the audit log was not edited, reordered or cut (exit 1 if it was)."""
     from workspace_guard.repo import Repo
-    from workspace_guard.state.audit import audit_path, verify as check
+    from workspace_guard.state.audit import audit_path
+    from workspace_guard.state.audit import verify as check
 
     repo = Repo.discover(rules_option=rules)
     count, problems = check(repo.state_dir)

@@ -32,11 +32,12 @@ def check_msg(file: str, staged: bool, fmt: str, rules: str | None) -> int:
     if fmt == "json":
         payload = to_json(check.result)
         payload["ok"] = check.ok
-        payload["violations"] = [{"id": v.id, "message": v.message, "path": v.path}
-                                 for v in check.violations]
+        payload["violations"] = [
+            {"id": v.id, "message": v.message, "path": v.path} for v in check.violations
+        ]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        report(check, file, stream=sys.stdout)
+        report(check, file, stream=sys.stdout, hook=False)
         if check.ok:
             click.echo(f"{file}: ok")
     return 0 if check.ok else 1
@@ -44,8 +45,12 @@ def check_msg(file: str, staged: bool, fmt: str, rules: str | None) -> int:
 
 @click.command("parse-msg")
 @click.argument("file")
-@click.option("--cleanup", type=click.Choice(["strip", "whitespace", "verbatim", "scissors"]),
-              default=None, help="Cleanup mode (default: commit.cleanup, else strip).")
+@click.option(
+    "--cleanup",
+    type=click.Choice(["strip", "whitespace", "verbatim", "scissors"]),
+    default=None,
+    help="Cleanup mode (default: commit.cleanup, else strip).",
+)
 @rules_option
 def parse_msg(file: str, cleanup: str | None, rules: str | None) -> int:
     """Print a commit message as JSON: subject, type, area, description, body, trailers."""
@@ -66,8 +71,12 @@ def parse_msg(file: str, cleanup: str | None, rules: str | None) -> int:
     except MessageEncodingError as exc:
         raise UsageError(f"{file}: {exc}") from exc
     comment = resolve_comment_char(commit.comment_setting(settings), text)
-    msg = parse_message(text, cleanup_mode=cleanup or commit.cleanup_mode(settings),
-                        comment=comment, known_keys=commit.known_trailer_keys(settings))
+    msg = parse_message(
+        text,
+        cleanup_mode=cleanup or commit.cleanup_mode(settings),
+        comment=comment,
+        known_keys=commit.known_trailer_keys(settings),
+    )
     click.echo(json.dumps(to_json(msg), ensure_ascii=False, indent=2))
     return 0
 

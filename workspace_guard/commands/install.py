@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from workspace_guard import git
 from workspace_guard.errors import ConfigError, GitError
@@ -62,7 +63,9 @@ def install_hook(directory: str, name: str, content: str) -> str:
                 hint="merge the two hooks by hand, then run install again",
             )
         os.replace(path, legacy)
-        action = f"installed (kept the existing hook as {os.path.basename(legacy)}; it still runs first)"
+        action = (
+            f"installed (kept the existing hook as {os.path.basename(legacy)}; it still runs first)"
+        )
     elif os.path.lexists(path):
         with open(path, encoding="utf-8", errors="replace") as handle:
             if handle.read() == content:
@@ -101,14 +104,32 @@ def install(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
         directory = hooks_dir(cwd)
         names = CLIENT_HOOKS
     content = render()
-    return [(os.path.join(directory, name), install_hook(directory, name, content)) for name in names]
+    return [
+        (os.path.join(directory, name), _writing(install_hook, directory, name, content))
+        for name in names
+    ]
 
 
 def uninstall(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
     """Undo `install`."""
     directory = _server_hooks_dir(server) if server is not None else hooks_dir(cwd)
     names = SERVER_HOOKS if server is not None else CLIENT_HOOKS
-    return [(os.path.join(directory, name), uninstall_hook(directory, name)) for name in names]
+    return [
+        (os.path.join(directory, name), _writing(uninstall_hook, directory, name)) for name in names
+    ]
+
+
+def _writing(action: Callable[..., str], directory: str, name: str, *args: str) -> str:
+    """A hooks directory we cannot write (permissions, read-only mount) is a usage problem with
+    a message, not an internal error."""
+    try:
+        return action(directory, name, *args)
+    except OSError as exc:
+        path = os.path.join(directory, name)
+        raise ConfigError(
+            f"cannot change the hook {path}: {exc.strerror}",
+            hint="check the permissions of the hooks directory (git rev-parse --git-path hooks)",
+        ) from exc
 
 
 def _server_hooks_dir(server: str) -> str:
@@ -121,6 +142,7 @@ def _server_hooks_dir(server: str) -> str:
     if not info.bare:
         raise ConfigError(
             f"{server} is not a bare repository",
-            hint="--server installs the pre-receive hook in the shared (bare) repository agents push to",
+            hint="--server installs the pre-receive hook in the shared (bare) repository "
+            "agents push to",
         )
     return hooks_dir(os.path.abspath(server))

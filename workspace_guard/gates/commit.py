@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from itertools import islice
 
 from workspace_guard import git
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, GuardError, UsageError
@@ -25,15 +26,22 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 AGENT_ENV = "WORKSPACE_AGENT"
+MAX_SHOWN = 50  # problems listed one by one; a 10,000-file commit must not print 10,000 lines
 AGENT_CONFIG = "workspace-guard.agent"
+REWORD = "(reword)"  # GIT_REFLOG_ACTION of `git rebase -i` rewording a commit
 CONFIG_KEYS = r"^(core\.comment(char|string)|commit\.cleanup|trailer\..*|workspace-guard\.agent)$"
 
 
 class MessageCheck:
     """Everything the commit-msg hook learned: the template result and the ownership violations."""
 
-    def __init__(self, result: CheckResult, ownership: list[Violation],
-                 decisions: list[Decision], agent: str | None) -> None:
+    def __init__(
+        self,
+        result: CheckResult,
+        ownership: list[Violation],
+        decisions: list[Decision],
+        agent: str | None,
+    ) -> None:
         self.result = result
         self.ownership = ownership
         self.decisions = decisions
@@ -110,12 +118,52 @@ def merge_in_progress(repo: Repo) -> bool:
 
 
 def changed_paths(changes: Sequence[git.Change]) -> list[str]:
-    """Every path a commit touches, in order, each once (both sides of renames)."""
+    """Every path a commit touches, in order, each once (both sides of renames), NFC like every
+    path the core decides (a decomposed "é" from macOS must not dodge a rule)."""
     seen: dict[str, None] = {}
     for change in changes:
         for path in change.paths:
-            seen.setdefault(path, None)
+            seen.setdefault(_nfc(path), None)
     return list(seen)
+
+
+def _nfc(path: str) -> str:
+    if path.isascii():
+        return path
+    import unicodedata
+
+    return unicodedata.normalize("NFC", path)
+
+
+def staged_paths(repo: Repo) -> list[str]:
+    """The paths the commit being made changes.
+
+    Normally the index against HEAD. A `reword` in `git rebase -i` runs the hooks on an amend of
+    the already picked commit, where that diff is empty: there the commit's own changes (the index
+    against HEAD's parent) are what the new message must answer for.
+    """
+    if REWORD not in os.environ.get("GIT_REFLOG_ACTION", ""):
+        return changed_paths(git.staged_changes(repo.root))
+    parent = git.run(["rev-parse", "-q", "--verify", "HEAD^"], repo.root, check=False)
+    base = parent.stdout.decode("ascii", "replace").strip()
+    if parent.returncode != 0 or not base:
+        empty = git.run(["hash-object", "-t", "tree", "--stdin"], repo.root, input=b"")
+        base = empty.stdout.decode("ascii").strip()
+    proc = git.run(
+        [
+            "diff",
+            "--cached",
+            "--name-status",
+            "-z",
+            "-M",
+            "--no-ext-diff",
+            "--ignore-submodules=none",
+            base,
+            "--",
+        ],
+        repo.root,
+    )
+    return changed_paths(git.parse_name_status(proc.stdout))
 
 
 def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
@@ -125,7 +173,7 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
     settings = git_settings(repo.cwd)
     decider = repo.decider()
     config = template_config(decider)
-    paths = changed_paths(git.staged_changes(repo.root)) if staged else []
+    paths = staged_paths(repo) if staged else []
     parents = 2 if staged and merge_in_progress(repo) else 1
     result = check_message_bytes(
         raw,
@@ -139,24 +187,35 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
     )
     if not staged or result.kind == "merge":
         return MessageCheck(result, [], [], result.fields.agent)
-    return _ownership(repo, decider, result, paths, acting_agent(settings), config)
+    return _ownership(repo, decider, result, paths, env_agent=acting_agent(settings), config=config)
 
 
-def _ownership(repo: Repo, decider: Decider, result: CheckResult, paths: list[str],
-               env_agent: str | None, config: TemplateConfig) -> MessageCheck:
+def _ownership(
+    repo: Repo,
+    decider: Decider,
+    result: CheckResult,
+    paths: list[str],
+    *,
+    env_agent: str | None,
+    config: TemplateConfig,
+) -> MessageCheck:
     from workspace_guard.core.template import Violation, check_ownership
     from workspace_guard.state.approvals import live_approvals
 
     agent = result.fields.agent
     extra: list[Violation] = []
     if env_agent and agent and env_agent != agent:
-        extra.append(Violation(
-            "agent-mismatch",
-            f"the message says `Agente: {agent}` but this commit is made by {env_agent} "
-            f"(from {AGENT_ENV} or git config {AGENT_CONFIG}); write `Agente: {env_agent}`",
-        ))
+        extra.append(
+            Violation(
+                "agent-mismatch",
+                f"the message says `Agente: {agent}` but this commit is made by {env_agent} "
+                f"(from {AGENT_ENV} or git config {AGENT_CONFIG}); write `Agente: {env_agent}`",
+            )
+        )
     who = env_agent or agent
     if who is None or who not in decider.rules.agents:
+        if result.kind != "normal":  # the template was skipped, so nothing else says it
+            extra += _unknown_actor(decider, paths, who)
         return MessageCheck(result, extra, [], who)
     approvals = live_approvals(repo.state_dir)
     decisions = [decider.decide(who, path, approvals) for path in paths]
@@ -165,11 +224,44 @@ def _ownership(repo: Repo, decider: Decider, result: CheckResult, paths: list[st
     return MessageCheck(result, extra, decisions, who)
 
 
+def _unknown_actor(decider: Decider, paths: list[str], who: str | None) -> list[Violation]:
+    """A revert/fixup/squash/amend commit still answers for the protected paths it changes
+    (contract §5), which takes knowing who makes it."""
+    from workspace_guard.core.template import Violation
+
+    out = []
+    for path in paths:
+        rule = decider.governing_rule(path)
+        if rule is None or rule.level == "none":
+            continue
+        owner = rule.owner or decider.rules.escalation
+        where = f"`{path}` is protected ({rule.level}, owner {owner})"
+        if who is None:
+            out.append(
+                Violation(
+                    "agent-missing",
+                    f"{where} and this commit does not say which agent makes it: add "
+                    f"`Agente: <your-agent-name>` to the message or set {AGENT_ENV}",
+                    path,
+                )
+            )
+        else:
+            out.append(
+                Violation(
+                    "agent-unknown", f"{where} and `{who}` is not an agent of the rules", path
+                )
+            )
+    return out
+
+
 # --- reporting ------------------------------------------------------------------------------------
 
 
-def report(check: MessageCheck, source: str, *, stream: TextIO | None = None) -> None:
-    """Violations and warnings on stderr, in the protocol's voice."""
+def report(
+    check: MessageCheck, source: str, *, stream: TextIO | None = None, hook: bool = True
+) -> None:
+    """Violations and warnings on stderr, in the protocol's voice (`hook`: a commit is refused;
+    otherwise `check-msg` only reports)."""
     out = stream or sys.stderr
     violations = check.violations
     for warning in check.result.warnings:
@@ -177,12 +269,25 @@ def report(check: MessageCheck, source: str, *, stream: TextIO | None = None) ->
     if not violations:
         return
     count = len(violations)
-    print(f"workspace-guard: commit refused — {count} problem{'s' if count > 1 else ''} "
-          f"in {source}:", file=out)
-    for violation in violations:
+    problems = f"{count} problem{'s' if count > 1 else ''} in {source}:"
+    print(f"workspace-guard: {'commit refused — ' if hook else ''}{problems}", file=out)
+    for violation in violations[:MAX_SHOWN]:
         where = f" {violation.path}:" if violation.path else ""
-        text = violation.message.replace("\n", "\n    ")
+        text = "\n    ".join(map(_clip, violation.message.split("\n")))
         print(f"  ✗ [{violation.id}]{where} {text}", file=out)
+    if count > MAX_SHOWN:
+        print(
+            f"  … and {count - MAX_SHOWN} more (`workspace-guard check-msg --staged "
+            f"--format json {source}` lists every one)",
+            file=out,
+        )
+
+
+def _clip(line: str, limit: int = 400) -> str:
+    """A report line quotes the message; a megabyte subject must not come back whole."""
+    if len(line) <= limit:
+        return line
+    return f"{line[: limit // 2]}… ({len(line) - limit // 2} more characters)"
 
 
 def audit_blocked(repo: Repo, check: MessageCheck, layer: str = "commit") -> None:
@@ -190,8 +295,12 @@ def audit_blocked(repo: Repo, check: MessageCheck, layer: str = "commit") -> Non
     from workspace_guard.state.audit import append, violation_records
 
     escalation = repo.decider().rules.escalation
-    append(repo.state_dir, violation_records(layer, "blocked", check.agent, check.violations,
-                                             check.decisions, escalation))
+    append(
+        repo.state_dir,
+        violation_records(
+            layer, "blocked", check.agent, check.violations, check.decisions, escalation
+        ),
+    )
 
 
 # --- the hooks ------------------------------------------------------------------------------------
@@ -208,8 +317,10 @@ def commit_msg_hook(repo: Repo, path: str) -> int:
     if check.ok:
         return EXIT_OK
     audit_blocked(repo, check)
-    print(f"Your message is kept in {shown}; edit it and commit again: "
-          f"git commit -e -F {shown}", file=sys.stderr)
+    print(
+        f"Your message is kept in {shown}; edit it and commit again: git commit -e -F {shown}",
+        file=sys.stderr,
+    )
     return EXIT_VIOLATION
 
 
@@ -219,19 +330,26 @@ def pre_commit_hook(repo: Repo) -> int:
     Ownership is enforced by commit-msg (the message carries the protocol and the approval), so
     this hook refuses only what no message can fix: an unknown agent or unusable rules.
     """
-    settings = git_settings(repo.cwd)
-    agent = acting_agent(settings)
-    if agent is None:
+    env_agent = os.environ.get(AGENT_ENV, "").strip()  # the installed hook exports the agent
+    agent = env_agent or acting_agent(git_settings(repo.cwd))
+    if not agent:
         return EXIT_OK
     decider = repo.decider()
     decider.check_agent(agent)
     from workspace_guard.state.approvals import live_approvals
 
     approvals = live_approvals(repo.state_dir)
-    paths = changed_paths(git.staged_changes(repo.root))
-    denied = [d for d in (decider.decide(agent, p, approvals) for p in paths) if not d.allowed]
-    for decision in denied:
+    decisions = (decider.decide(agent, path, approvals) for path in staged_paths(repo))
+    # what it shows is a preview (commit-msg decides every path), so it stops at what it shows
+    denied = list(islice((d for d in decisions if not d.allowed), MAX_SHOWN + 1))
+    for decision in denied[:MAX_SHOWN]:
         print(_needs(decision), file=sys.stderr)
+    if len(denied) > MAX_SHOWN:
+        print(
+            "workspace-guard: … and more protected paths (an `Archivo:` entry ending in `/` "
+            "names a whole directory; the commit-msg hook lists every path it finds missing)",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -241,13 +359,42 @@ def _needs(decision: Decision) -> str:
         need = f"`Protocolo: APROBACIÓN_OBTENIDA` and `Aprobado-por: {owner}`"
     else:
         need = "`Protocolo: CONSULTA_PREVIA` (after consulting) or `APROBACIÓN_OBTENIDA`"
-    return (f"workspace-guard: {decision.path} is protected ({decision.level}, owner {owner}); "
-            f"the commit message must name it in `Archivo:` and carry {need}")
+    return (
+        f"workspace-guard: {decision.path} is protected ({decision.level}, owner {owner}); "
+        f"the commit message must name it in `Archivo:` and carry {need}"
+    )
 
 
-def fail_closed(exc: GuardError, hook: str) -> int:
-    """A configuration problem refuses the commit, with the reason and a way out."""
+def fail_closed(exc: GuardError, hook: str, *, committed_rules: bool = False) -> int:
+    """A configuration problem refuses the operation, with the reason and a way out.
+
+    `committed_rules`: the rules came from HEAD. A broken rules file at HEAD refuses every commit,
+    the fix included, so the way out must be said: commit the fix with the fixed file named as
+    the rules, which still checks that commit (instead of `--no-verify`, which checks nothing).
+    """
+    from workspace_guard.errors import ConfigError
+
     print(exc.render(), file=sys.stderr)
-    print(f"workspace-guard: the {hook} hook refuses the commit until this is fixed "
-          "(nothing was committed; your message file is unchanged)", file=sys.stderr)
+    if hook == "pre-receive":
+        print(
+            "workspace-guard: the pre-receive hook refuses the push until this is fixed",
+            file=sys.stderr,
+        )
+        return exc.exit_code or EXIT_VIOLATION
+    kept = "; your message file is unchanged" if hook == "commit-msg" else ""
+    print(
+        f"workspace-guard: the {hook} hook refuses the commit until this is fixed "
+        f"(nothing was committed{kept})",
+        file=sys.stderr,
+    )
+    if committed_rules and isinstance(exc, ConfigError):
+        from workspace_guard.repo import DEFAULT_RULES, RULES_ENV
+
+        print(
+            f"hint: the rules committed at HEAD are unusable, so every commit is refused until "
+            f"a fix is committed: fix {DEFAULT_RULES} (`workspace-guard lint`), stage it, and "
+            f"commit it checked against the fixed file: "
+            f"{RULES_ENV}={DEFAULT_RULES} git commit …",
+            file=sys.stderr,
+        )
     return exc.exit_code or EXIT_VIOLATION
