@@ -37,13 +37,14 @@ def test_init_positional_keyword_and_defaults() -> None:
 
 
 def test_init_errors() -> None:
-    with pytest.raises(TypeError, match="missing argument 'x'"):
+    # the generated __init__ reports like any Python function (and like a dataclass)
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'x'"):
         Point()
-    with pytest.raises(TypeError, match="unexpected or repeated argument 'w'"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'w'"):
         Point(1, w=2)
-    with pytest.raises(TypeError, match="repeated"):
+    with pytest.raises(TypeError, match="multiple values for argument 'x'"):
         Point(1, x=2)
-    with pytest.raises(TypeError, match="takes 3 arguments"):
+    with pytest.raises(TypeError, match="positional arguments but 5 were given"):
         Point(1, 2, [], 4)
 
 

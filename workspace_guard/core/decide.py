@@ -6,9 +6,8 @@ caller's business (it decides both names and keeps the stricter answer with `str
 
 from __future__ import annotations
 
-from workspace_guard.core.model import Approval, Decision, ProtectedRule, Rules
+from workspace_guard.core.model import Agent, Approval, Decision, ProtectedRule, Rules
 from workspace_guard.core.patterns import PatternIndex
-from workspace_guard.core.record import replace
 from workspace_guard.errors import UnknownAgentError
 
 TYPE_CHECKING = False
@@ -22,6 +21,38 @@ class Decider:
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
         self._index: PatternIndex | None = None
+        self._offices: dict[str, Agent] | None = None
+        self._office_rules: dict[str, ProtectedRule] = {}
+        self._dir_office: dict[str, Agent | None] = {}
+
+    def office_of(self, path: str) -> Agent | None:
+        """The agent whose office holds `path` (the deepest office wins): dict lookups per
+        directory level, cached per directory, since hooks ask for thousands of paths."""
+        if self._offices is None:
+            self._offices = {a.office.rstrip("/"): a for a in self.rules.agents.values() if a.office}
+        if not self._offices:
+            return None
+        own = self._offices.get(path)
+        if own is not None:
+            return own
+        directory = path.rpartition("/")[0]
+        if directory in self._dir_office:
+            return self._dir_office[directory]
+        found, candidate = None, directory
+        while candidate:
+            found = self._offices.get(candidate)
+            if found is not None:
+                break
+            candidate = candidate.rpartition("/")[0]
+        self._dir_office[directory] = found
+        return found
+
+    def _office_rule(self, office: Agent) -> ProtectedRule:
+        rule = self._office_rules.get(office.name)
+        if rule is None:
+            rule = office_rule(office.name, office.office or "", office.source)
+            self._office_rules[office.name] = rule
+        return rule
 
     @property
     def index(self) -> PatternIndex:
@@ -50,9 +81,9 @@ class Decider:
 
     def governing_rule(self, path: str) -> ProtectedRule | None:
         """The rule governing `path` for a non-owner: an office's implicit rule, or `rule_for`."""
-        office = self.rules.office_of(path)
+        office = self.office_of(path)
         if office is not None:
-            return office_rule(office.name, office.office or "", office.source)
+            return self._office_rule(office)
         return self.rule_for(path)
 
     def decide(
@@ -65,29 +96,23 @@ class Decider:
         """Steps 2–8 of contract §3 for one normalised path."""
         self.check_agent(agent)
         rules = self.rules
-        office = rules.office_of(path)
-        base = Decision(
-            agent=agent,
-            path=path,
-            allowed=True,
-            reason="unprotected",
-            escalation=rules.escalation,
-            office=office.office if office else None,
-        )
-        if agent in rules.superusers:
-            return replace(base, reason="superuser")
-        if office is not None and office.name == agent:
-            return replace(base, reason="office")
-        rule = self.governing_rule(path)
+        office = self.office_of(path)
+        where = office.office if office else None
+        escalation = rules.escalation
+        if agent in rules.superusers or (office is not None and office.name == agent):
+            reason = "superuser" if agent in rules.superusers else "office"
+            return Decision(agent, path, True, reason, escalation=escalation, office=where)
+        rule = self._office_rule(office) if office is not None else self.rule_for(path)
         if rule is None or rule.level == "none":
-            return replace(base, rule=rule)
-        base = replace(base, owner=rule.owner, backup=rule.backup, level=rule.level, rule=rule)
+            return Decision(agent, path, True, "unprotected", rule=rule, escalation=escalation,
+                            office=where)
         if agent == rule.owner:
-            return replace(base, reason="owner")
-        approver = self._approver(rule, agent, path, approvals, approved_by)
-        if approver is not None:
-            return replace(base, reason="approved", approved_by=approver)
-        return replace(base, allowed=False, reason="protected")
+            verdict, reason, approver = True, "owner", None
+        else:
+            approver = self._approver(rule, agent, path, approvals, approved_by)
+            verdict, reason = (True, "approved") if approver else (False, "protected")
+        return Decision(agent, path, verdict, reason, rule.owner, rule.backup, rule.level, rule,
+                        escalation, where, approver)
 
     def may_approve(self, rule: ProtectedRule, approver: str) -> bool:
         """Owner, backups and superusers may approve a change under `rule`; under a rule with no
