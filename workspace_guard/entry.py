@@ -65,11 +65,14 @@ def _validate(args: list[str], prog: str) -> int:
     if "-h" in args or "--help" in args:
         return _validate_help(prog)
     positionals, opts = parse(args, VALIDATE_OPTIONS, f"{prog} {VALIDATE_USAGE}")
+    from workspace_guard.i18n import _
+
+    usage = _("usage: {prog} {usage}").format(prog=prog, usage=VALIDATE_USAGE)
     if not positionals:
-        raise UsageError("no agent given", hint=f"usage: {prog} {VALIDATE_USAGE}")
+        raise UsageError(_("no agent given"), hint=usage)
     agent, paths = positionals[0], positionals[1:]
     if not paths and "--paths-from" not in opts:
-        raise UsageError("no path given", hint=f"usage: {prog} {VALIDATE_USAGE}")
+        raise UsageError(_("no path given"), hint=usage)
     from workspace_guard.commands import validate
     from workspace_guard.repo import Repo
 

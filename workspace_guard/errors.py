@@ -25,9 +25,11 @@ class GuardError(Exception):
 
     def render(self) -> str:
         """The message as printed on stderr: the paragraph, then `hint: …` when there is one."""
+        from workspace_guard.i18n import _
+
         text = f"workspace-guard: {self.message}"
         if self.hint:
-            text += f"\nhint: {self.hint}"
+            text += "\n" + _("hint: {hint}").format(hint=self.hint)
         return text
 
 

@@ -1,18 +1,34 @@
-"""How decisions are told to people and agents, the same words in every layer."""
+"""How decisions are told to people and agents, the same words in every layer.
+
+Every string here is a gettext message (`_()` where shown, `N_()` where defined): the validator,
+the git hooks and the harness answers all speak through these functions, so one catalogue
+translates all of them.
+"""
 
 from __future__ import annotations
 
 from workspace_guard.core.model import Decision
-from workspace_guard.i18n import _
+from workspace_guard.i18n import N_, _
 
 REASON_TEXT = {
-    "superuser": "superuser: may change anything",
-    "office": "inside the agent's own office",
-    "owner": "the agent owns this file",
-    "unprotected": "not protected",
-    "approved": "approved by {approver}",
-    "protected": "protected",
+    "superuser": N_("superuser: may change anything"),
+    "office": N_("inside the agent's own office"),
+    "owner": N_("the agent owns this file"),
+    "unprotected": N_("not protected"),
+    "approved": N_("approved by {approver}"),
+    "protected": N_("protected"),
 }
+
+LEVEL_TEXT = {
+    "critical": N_("critical"),
+    "high": N_("high"),
+    "none": N_("none"),
+}
+
+
+def level_text(level: str) -> str:
+    """A rule level as shown to people (the rules keyword in English, translated otherwise)."""
+    return _(LEVEL_TEXT[level]) if level in LEVEL_TEXT else level
 
 
 def decision_text(decision: Decision) -> str:
@@ -25,9 +41,8 @@ def decision_text(decision: Decision) -> str:
         if decision.rule is not None and decision.reason in ("owner", "approved"):
             line += "\n   " + _rule_line(decision)
         return line
-    return _("❌ DENIED   {path} — {agent}").format(
-        path=decision.path, agent=decision.agent
-    ) + "\n   " + "\n   ".join(denial_lines(decision))
+    head = _("❌ DENIED   {path} — {agent}").format(path=decision.path, agent=decision.agent)
+    return head + "\n   " + "\n   ".join(denial_lines(decision))
 
 
 def denial_lines(decision: Decision) -> list[str]:
@@ -65,12 +80,13 @@ def _rule_line(decision: Decision) -> str:
     rule = decision.rule
     if rule is None:
         return ""
+    level = level_text(decision.level)
     if rule.index < 0:
         return _("level {level}: inside the office of {owner} ({where})").format(
-            level=decision.level, owner=decision.owner, where=rule.source
+            level=level, owner=decision.owner, where=rule.source
         )
     return _("level {level}: rule `{pattern}` at {where}").format(
-        level=decision.level, pattern=rule.pattern, where=rule.source
+        level=level, pattern=rule.pattern, where=rule.source
     )
 
 

@@ -8,13 +8,18 @@ cached in the state directory keyed by the blob id, so the hot path skips YAML e
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 
 from workspace_guard import __version__, git
 from workspace_guard.core.decide import Decider
-from workspace_guard.core.model import Rules
+from workspace_guard.core.model import Agent, ProtectedRule, Responsibility, Rules
+from workspace_guard.core.record import asdict
 from workspace_guard.errors import ConfigError, GitError, PathError
+from workspace_guard.i18n import _, set_language
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_RULES = ".workspace/rules.yaml"
 RULES_ENV = "WORKSPACE_GUARD_RULES"
@@ -60,11 +65,7 @@ class Repo:
     def decider(self) -> Decider:
         """The trusted rules, compiled (loaded once per process)."""
         if self._decider is None:
-            from workspace_guard.i18n import set_language
-
-            rules = self.load_rules()
-            set_language(rules.language)
-            self._decider = Decider(rules)
+            self._decider = Decider(self.load_rules())
         return self._decider
 
     def load_rules(self) -> Rules:
@@ -81,8 +82,10 @@ class Repo:
                 hint=f"run `workspace-guard init`, or name a file with --rules / {RULES_ENV}",
             )
         self.warn(
-            f"{DEFAULT_RULES} is not committed at HEAD; using the working-tree copy, which any "
-            "agent can edit — commit it to make it binding"
+            _(
+                "{rules} is not committed at HEAD; using the working-tree copy, which any "
+                "agent can edit — commit it to make it binding"
+            ).format(rules=DEFAULT_RULES)
         )
         return _load_file(path, DEFAULT_RULES, self.state_dir)
 
@@ -104,14 +107,14 @@ class Repo:
         """A warning on stderr, once."""
         if message not in self.warnings:
             self.warnings.append(message)
-            print(f"workspace-guard: warning: {message}", file=sys.stderr)
+            print(_("workspace-guard: warning: {message}").format(message=message), file=sys.stderr)
 
     def relative(self, path: str) -> str:
         """A path given by a user (absolute, or relative to the cwd) → repository-relative."""
         from workspace_guard.core.paths import normalize
 
         if "\x00" in path:
-            raise PathError(f"path {path!r} contains a NUL byte")
+            raise PathError(_("path {path!r} contains a NUL byte").format(path=path))
         root = self.root
         absolute = os.path.normpath(os.path.join(self.cwd, path))
         rel = os.path.relpath(absolute, root)
@@ -120,14 +123,14 @@ class Repo:
             rel = os.path.relpath(real, os.path.realpath(root))
             if rel == os.pardir or rel.startswith(os.pardir + os.sep):
                 raise PathError(
-                    f"{path!r} is outside the repository {root}",
-                    hint="only paths inside the repository can be decided",
+                    _("{path!r} is outside the repository {root}").format(path=path, root=root),
+                    hint=_("only paths inside the repository can be decided"),
                 )
         rel = normalize(rel)
         if not rel:
             raise PathError(
-                f"{path!r} is the repository root itself, not a file",
-                hint="name the files or directories you are about to change",
+                _("{path!r} is the repository root itself, not a file").format(path=path),
+                hint=_("name the files or directories you are about to change"),
             )
         return rel
 
@@ -201,8 +204,27 @@ def _remember_head(info: git.RepoInfo) -> None:
         with open(tmp, "w", encoding="ascii") as handle:
             handle.write(info.rules_blob or "-")
         os.replace(tmp, path)
+        _prune(os.path.dirname(path))
     except OSError:
         pass
+
+
+CACHE_KEEP = {"head-": 256, "rules-": 32}  # entries kept per kind once the cache grows past 2x
+
+
+def _prune(directory: str) -> None:
+    """Forget the oldest entries (one per commit ever seen would grow without end); only on the
+    slow path, which has just run git anyway."""
+    entries: dict[str, list[tuple[float, str]]] = {kind: [] for kind in CACHE_KEEP}
+    with os.scandir(directory) as found:
+        for entry in found:
+            kind = next((k for k in CACHE_KEEP if entry.name.startswith(k)), None)
+            if kind is not None:
+                entries[kind].append((entry.stat().st_mtime, entry.path))
+    for kind, items in entries.items():
+        if len(items) > 2 * CACHE_KEEP[kind]:
+            for _, path in sorted(items)[: len(items) - CACHE_KEEP[kind]]:
+                os.unlink(path)
 
 
 def _has_link_component(root: str, rel: str) -> bool:
@@ -218,52 +240,68 @@ def _has_link_component(root: str, rel: str) -> bool:
 
 
 def _cache_path(state_dir: str, key: str) -> str:
-    """A file name from the key without hashing (hashlib costs 4 ms of import on the hot path).
-
-    The name carries the version and the shape of the model classes, so a pickle written by
-    other code (an upgrade, an editable checkout mid-change) is never read back into new classes.
-    """
-    import zlib
-
+    """The cache file of `key`. The name carries the version and the shape of the model classes,
+    so an entry written by other code (an upgrade, a checkout mid-change) is never read back."""
     kind, _, rest = key.partition(":")
-    name = rest if kind == "blob" else f"{zlib.crc32(rest.encode('utf-8', 'surrogateescape')):08x}"
-    return os.path.join(
-        state_dir, "cache", f"rules-{__version__}-{_model_shape()}-{kind}-{name}.pickle"
-    )
+    name = rest if kind == "blob" else _digest(rest)
+    shape = _digest(repr([c.__fields__ for c in (Rules, Agent, ProtectedRule, Responsibility)]))
+    return os.path.join(state_dir, "cache", f"rules-{__version__}-{shape}-{kind}-{name}.marshal")
 
 
-def _model_shape() -> str:
-    import zlib
-
-    from workspace_guard.core import model
-
-    classes = (model.Rules, model.Agent, model.ProtectedRule, model.Responsibility)
-    return f"{zlib.crc32(repr([c.__fields__ for c in classes]).encode()):08x}"
+def _digest(text: str) -> str:
+    """A stable short name for `text` with no import (hashlib or zlib cost 0.3-3 ms); it only
+    names a file, whose content is checked against the full key."""
+    return f"{hash(tuple(text.encode('utf-8', 'surrogateescape'))) & 0xFFFFFFFFFFFF:012x}"
 
 
 def _cached(state_dir: str, key: str, content: bytes | None = None) -> Rules | None:
-    """The cached rules for `key`; with `content`, only when they were loaded from those bytes."""
+    """The cached rules for `key`; with `content`, only when they were loaded from those bytes.
+
+    `marshal` rather than `pickle`: it is built in (pickle costs 1-2 ms of import on every
+    validator call) and cannot run code from a tampered file.
+    """
+    import marshal
+
     try:
         with open(_cache_path(state_dir, key), "rb") as handle:
-            stored_key, stored_content, rules = pickle.load(handle)
+            stored_key, stored_content, plain = marshal.load(handle)
+        if stored_key != key or stored_content != content:
+            return None
+        return _from_plain(plain)
     except Exception:  # a cache: anything unreadable is a miss, never a failure
         return None
-    if stored_key != key or stored_content != content or not isinstance(rules, Rules):
-        return None
-    return rules
 
 
 def _store(state_dir: str, key: str, rules: Rules, content: bytes | None = None) -> None:
-    """Best effort: a read-only state dir only costs speed."""
+    """Best effort: a read-only state dir (or a value marshal cannot hold) only costs speed."""
+    import marshal
+
     path = _cache_path(state_dir, key)
     try:
+        data = marshal.dumps((key, content, _to_plain(rules)))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as handle:
-            pickle.dump((key, content, rules), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(data)
         os.replace(tmp, path)
-    except OSError:
+        _prune(os.path.dirname(path))
+    except (OSError, ValueError):
         pass
+
+
+def _to_plain(rules: Rules) -> dict[str, Any]:
+    plain = asdict(rules)
+    plain["agents"] = {name: asdict(agent) for name, agent in rules.agents.items()}
+    plain["protected"] = [asdict(rule) for rule in rules.protected]
+    plain["responsibilities"] = [asdict(area) for area in rules.responsibilities]
+    return plain
+
+
+def _from_plain(plain: dict[str, Any]) -> Rules:
+    agents = {name: Agent(**fields) for name, fields in plain.pop("agents").items()}
+    protected = tuple(ProtectedRule(**fields) for fields in plain.pop("protected"))
+    areas = tuple(Responsibility(**fields) for fields in plain.pop("responsibilities"))
+    return Rules(**plain, agents=agents, protected=protected, responsibilities=areas)
 
 
 def _load_blob(blob: str, cwd: str, state_dir: str) -> Rules:
@@ -274,6 +312,7 @@ def _load_blob(blob: str, cwd: str, state_dir: str) -> Rules:
 
         rules = load_rules(git.cat_blob(blob, cwd), DEFAULT_RULES)
         _store(state_dir, key, rules)
+    set_language(rules.language)  # every command that loads rules speaks their language
     return rules
 
 
@@ -292,4 +331,5 @@ def _load_file(path: str, name: str, state_dir: str) -> Rules:
 
         rules = load_rules(data, name)
         _store(state_dir, key, rules, data)
+    set_language(rules.language)  # every command that loads rules speaks their language
     return rules

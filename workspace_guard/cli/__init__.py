@@ -24,10 +24,15 @@ COMMANDS = {
     "audit": "audit:audit",
     "demo": "demo",
     "check-commits": "check_commits",
+    "watch": "watch:watch",
     "approve": "approvals:approve",
     "approvals": "approvals:approvals",
     "consult": "approvals:consult",
     "consultations": "approvals:consultations",
+    "import": "adopt:import_group",
+    "export": "adopt:export_group",
+    "init": "init",
+    "map": "map",
 }
 
 

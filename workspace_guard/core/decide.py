@@ -67,11 +67,16 @@ class Decider:
             return
         import difflib
 
+        from workspace_guard.i18n import _
+
         close = difflib.get_close_matches(agent, list(self.rules.agents), n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}?" if close else None
+        hint = _("did you mean {names}?").format(names=", ".join(close)) if close else None
+        known = ", ".join(sorted(self.rules.agents)[:12])
         raise UnknownAgentError(
-            f"unknown agent {agent!r}: it is not registered in {self.rules.path}",
-            hint=hint or f"registered agents: {', '.join(sorted(self.rules.agents)[:12])}",
+            _("unknown agent {agent!r}: it is not registered in {rules}").format(
+                agent=agent, rules=self.rules.path
+            ),
+            hint=hint or _("registered agents: {names}").format(names=known),
         )
 
     def rule_for(self, path: str) -> ProtectedRule | None:

@@ -64,9 +64,11 @@ def acting_agent(call: Call, decider: Decider) -> str:
     if agent is None:
         agent = harness.get("main_agent")
     if agent is None:
+        from workspace_guard.i18n import _
+
         raise GateError(
-            "no acting agent: the harness named no subagent, WORKSPACE_AGENT is unset and the "
-            f"rules have no `harness: main_agent:` ({decider.rules.path})"
+            _("no acting agent: the harness named no subagent, WORKSPACE_AGENT is unset and the "
+              "rules have no `harness: main_agent:` ({rules})").format(rules=decider.rules.path)
         )
     if agent not in decider.rules.agents and harness.get("unknown_agent") == "main_agent":
         main = harness.get("main_agent")
@@ -169,7 +171,10 @@ def shell_targets(repo: Repo, command: str, cwd: str) -> tuple[list[str], str]:
             out += [p for p in tracked if p.startswith(prefix)]
     note = ""
     if analysis.parse_error:
-        note = f"(the command could not be fully parsed: {analysis.parse_error}; every path it names counts)"
+        from workspace_guard.i18n import _
+
+        note = _("(the command could not be fully parsed: {error}; every path it names "
+                 "counts)").format(error=analysis.parse_error)
     return out, note
 
 
@@ -199,15 +204,16 @@ def _glob_matches(repo: Repo, pattern: str, tracked: Iterable[str]) -> list[str]
 
 def deny_reason(verdict: Verdict) -> str:
     """What the agent reads: the file, level, owner, backups, how to consult, the escalation."""
+    from workspace_guard.i18n import _
     from workspace_guard.messages import denial_paragraph
 
     parts = [denial_paragraph(d) for d in verdict.denied]
     text = " ".join(parts)
     if verdict.note:
         text += " " + verdict.note
-    return (f"workspace-guard (workspace protocol): {text} Do not work around this block (no other "
-            "tool, script or shell command may write the file): consult the owner or escalate to "
-            f"{verdict.denied[0].escalation}.")
+    return _("workspace-guard (workspace protocol): {text} Do not work around this block (no "
+             "other tool, script or shell command may write the file): consult the owner or "
+             "escalate to {escalation}.").format(text=text, escalation=verdict.denied[0].escalation)
 
 
 def record(repo: Repo, verdict: Verdict, layer: str) -> None:
@@ -237,8 +243,10 @@ def fail_closed(harness: str, exc: BaseException) -> int:
             from workspace_guard.boundary import write_crash_log
 
             message += f" (details: {write_crash_log(exc)})"
-    text = (f"workspace-guard ({harness} hook): {message}\nThe gate fails closed: the tool call is "
-            "blocked until this is fixed.")
+    from workspace_guard.i18n import _
+
+    text = _("workspace-guard ({harness} hook): {message}\nThe gate fails closed: the tool call "
+             "is blocked until this is fixed.").format(harness=harness, message=message)
     print(text, file=sys.stderr)
     import json
 

@@ -1,0 +1,309 @@
+"""Spanish through gettext: the catalogue compiler in setup.py, the catalogue's completeness, the
+installed `.mo`, and the validator and harness answers in each language."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import importlib.util
+import io
+import json
+import os
+import shutil
+import string
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from conftest import EXAMPLE_RULES, make_workspace, run_cli
+
+from workspace_guard import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "workspace_guard"
+PO = PACKAGE / "locale" / "es" / "LC_MESSAGES" / "workspace_guard.po"
+EVENT = {
+    "hook_event_name": "PreToolUse",
+    "tool_name": "Edit",
+    "agent_type": "backend-framework-ai",
+    "session_id": "s",
+    "tool_input": {"file_path": "app/main.py"},
+}
+
+
+@pytest.fixture(scope="module")
+def build() -> ModuleType:
+    """setup.py as a module (its `setup()` only runs as __main__)."""
+    spec = importlib.util.spec_from_file_location("wg_setup", ROOT / "setup.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def translations(mo: bytes) -> gettext.GNUTranslations:
+    return gettext.GNUTranslations(io.BytesIO(mo))
+
+
+def fields(text: str) -> list[str]:
+    return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f is not None)
+
+
+# --- the compiler ---------------------------------------------------------------------------------
+
+
+PO_SAMPLE = r"""# comment
+msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\n"
+
+msgid "one line"
+msgstr "una línea"
+
+msgid ""
+"two "
+"parts with \"quotes\"\n"
+msgstr "dos partes con \"comillas\"\n"
+
+#, fuzzy
+msgid "fuzzy"
+msgstr "borroso"
+
+msgid "untranslated"
+msgstr ""
+
+msgctxt "level"
+msgid "high"
+msgstr "alto"
+
+msgid "{n} file"
+msgid_plural "{n} files"
+msgstr[0] "{n} archivo"
+msgstr[1] "{n} archivos"
+"""
+
+
+def test_po_compiles_to_what_gettext_reads(build: ModuleType) -> None:
+    catalogue = translations(build.mo_bytes(build.parse_po(PO_SAMPLE)))
+    assert catalogue.gettext("one line") == "una línea"
+    assert catalogue.gettext('two parts with "quotes"\n') == 'dos partes con "comillas"\n'
+    assert catalogue.gettext("fuzzy") == "fuzzy"  # fuzzy entries are not used
+    assert catalogue.gettext("untranslated") == "untranslated"
+    assert catalogue.pgettext("level", "high") == "alto"
+    assert catalogue.ngettext("{n} file", "{n} files", 1) == "{n} archivo"
+    assert catalogue.ngettext("{n} file", "{n} files", 3) == "{n} archivos"
+
+
+@pytest.mark.parametrize("bad", ['msgid "unclosed\nmsgstr ""\n', "msgid x\n", "garbage\n"])
+def test_bad_po_fails_with_file_and_line(build: ModuleType, bad: str) -> None:
+    with pytest.raises(build.PoError, match=r"es\.po:1"):
+        build.parse_po(bad, "es.po")
+
+
+def test_empty_catalogue(build: ModuleType) -> None:
+    assert translations(build.mo_bytes({})).gettext("x") == "x"
+
+
+# --- the catalogue --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spanish(build: ModuleType) -> dict[str, str]:
+    messages: dict[str, str] = build.parse_po(PO.read_text(encoding="utf-8"), str(PO))
+    return messages
+
+
+def marked_strings() -> list[tuple[str, str]]:
+    """Every literal passed to `_()`, `N_()` or `ngettext()` in the package (a plural as gettext
+    keys it: singular NUL plural), with where it is."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            literals = [
+                a.value
+                for a in node.args
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            if node.func.id in ("_", "N_") and literals:
+                found.append((literals[0], where))
+            elif node.func.id == "ngettext" and len(literals) >= 2:
+                found.append((f"{literals[0]}\0{literals[1]}", where))
+    return found
+
+
+def test_every_marked_message_is_translated(spanish: dict[str, str]) -> None:
+    marked = marked_strings()
+    assert len(marked) >= 15
+    missing = [f"{where}: {text!r}" for text, where in marked if text not in spanish]
+    assert not missing, (
+        "add these to workspace_guard/locale/es/LC_MESSAGES/workspace_guard.po:\n"
+        + "\n".join(missing)
+    )
+
+
+def test_translations_keep_every_placeholder(spanish: dict[str, str]) -> None:
+    for msgid, msgstr in spanish.items():
+        if msgid:
+            for form in msgstr.split("\0"):
+                assert fields(form) == fields(msgid.split("\0")[-1]), msgid
+            assert (msgstr.strip() and msgstr != msgid) or msgid.isupper(), msgid
+
+
+def test_the_installed_catalogue_is_built_from_the_sources(build: ModuleType) -> None:
+    """Built at install time (setup.py build_py): present, and not stale against its .po."""
+    mo = Path(i18n.LOCALE_DIR) / "es" / "LC_MESSAGES" / "workspace_guard.mo"
+    assert i18n.has_catalog("es"), (
+        f"{mo} is missing: reinstall (pip install -e .) or run python setup.py compile_catalogs"
+    )
+    installed = translations(mo.read_bytes())._catalog  # type: ignore[attr-defined]
+    fresh = translations(build.mo_bytes(build.parse_po(PO.read_text(encoding="utf-8"))))
+    assert installed == fresh._catalog, (  # type: ignore[attr-defined]
+        f"{mo} is stale: reinstall (pip install -e .) or run python setup.py compile_catalogs"
+    )
+
+
+def test_a_wheel_carries_the_compiled_catalogue(tmp_path: Path) -> None:
+    """A real build of a copy of the source tree: the .mo is compiled into the wheel."""
+    src = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.mo", "*.egg-info", "build")
+    shutil.copytree(PACKAGE, src / "workspace_guard", symlinks=True, ignore=ignore)
+    for name in ("hooks", "rules"):
+        shutil.copytree(ROOT / name, src / name, symlinks=True, ignore=ignore)
+    for name in ("setup.py", "setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not list((src / "workspace_guard").rglob("*.mo")), "a build leaves the sources alone"
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        mo = archive.read("workspace_guard/locale/es/LC_MESSAGES/workspace_guard.mo")
+    assert translations(mo).gettext("protected") == "protegido"
+
+
+# --- choosing the language ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("es", "es"),
+        ("ES", "es"),
+        ("es_ES.UTF-8", "es"),
+        ("es-MX", "es"),
+        ("en_GB", "en"),
+        ("fr", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_normalize(value: str | None, expected: str | None) -> None:
+    assert i18n.normalize(value) == expected
+
+
+def test_environment_wins_over_the_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(i18n.LANG_ENV, "en")
+    i18n.set_language("es")
+    assert i18n.language() == "en" and i18n._("protected") == "protected"
+    monkeypatch.setenv(i18n.LANG_ENV, "es")
+    i18n.set_language(None)
+    assert i18n._("protected") == "protegido"
+    monkeypatch.delenv(i18n.LANG_ENV)
+    i18n.set_language("fr")
+    assert i18n.language() == "en"
+
+
+def spanish_rules() -> str:
+    return EXAMPLE_RULES.read_text() + "\nlanguage: es\n"
+
+
+@pytest.mark.parametrize(
+    ("rules", "env", "spanish_expected"),
+    [
+        (None, {}, False),
+        (None, {"WORKSPACE_GUARD_LANG": "es"}, True),
+        ("es", {}, True),
+        ("es", {"WORKSPACE_GUARD_LANG": "en"}, False),
+        (None, {"WORKSPACE_GUARD_LANG": "xx"}, False),
+    ],
+)
+def test_validator_language(
+    tmp_path: Path, rules: str | None, env: dict[str, str], spanish_expected: bool
+) -> None:
+    repo = make_workspace(tmp_path / "ws", spanish_rules() if rules else None)
+    proc = run_cli(
+        repo,
+        "backend-framework-ai",
+        "app/main.py",
+        "app/models/order.py",
+        ".workspace/departments/backend/backend-framework-ai/n.md",
+        env=env,
+        prog="agent_workspace_validator",
+    )
+    assert proc.returncode == 1
+    out = proc.stdout
+    if spanish_expected:
+        assert "❌ ACCESO DENEGADO   app/main.py" in out
+        assert "nivel crítico: regla `/app/main.py`" in out
+        assert "responsable: system-architect-ai · respaldo: solution-architect-ai" in out
+        assert "Siguiente paso: no lo edites tú." in out
+        assert "✅ PERMITIDO  app/models/order.py — backend-framework-ai (no protegido)" in out
+        assert "(dentro de la oficina del propio agente)" in out
+        assert "DENIED" not in out and "ALLOWED" not in out
+    else:
+        assert "❌ DENIED   app/main.py" in out and "level critical" in out
+        assert "ALLOWED  app/models/order.py" in out
+        assert "ACCESO" not in out
+
+
+def test_the_json_output_stays_machine_readable(tmp_path: Path) -> None:
+    repo = make_workspace(tmp_path / "ws", spanish_rules())
+    proc = run_cli(repo, "validate", "backend-framework-ai", "app/main.py", "--format", "json")
+    result = json.loads(proc.stdout)["results"][0]
+    assert (result["reason"], result["level"]) == ("protected", "critical")
+
+
+def test_harness_denial_in_spanish(tmp_path: Path) -> None:
+    repo = make_workspace(tmp_path / "ws", spanish_rules())
+    proc = run_cli(repo, "hook", "claude", input=json.dumps({**EVENT, "cwd": str(repo)}).encode())
+    assert proc.returncode == 0, proc.stderr
+    reason = json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    assert "backend-framework-ai no puede modificar app/main.py." in reason
+    assert "Siguiente paso" in reason
+
+
+def test_a_symlink_note_in_spanish(tmp_path: Path) -> None:
+    repo = make_workspace(tmp_path / "ws", spanish_rules())
+    os.symlink("main.py", repo / "app" / "alias.py")
+    proc = run_cli(
+        repo,
+        "backend-framework-ai",
+        "app/alias.py",
+        prog="agent_workspace_validator",
+        env={"WORKSPACE_GUARD_LANG": "es"},
+    )
+    assert "es un enlace simbólico a app/main.py" in proc.stdout

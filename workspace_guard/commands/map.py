@@ -1,0 +1,224 @@
+"""`map`: one self-contained HTML page of who owns what, and where the protocol was broken.
+
+Every tracked file (`git ls-files`) is decided once, the way every layer decides (offices first,
+then the last matching protected rule), against the trusted rules; the recent violations from the
+audit log are attached to their paths. The page embeds that as JSON and draws it client-side
+(inline CSS and JS, nothing fetched), so it can be mailed, attached to a CI run or opened offline.
+
+Speed: one `git ls-files -z`, one pass of the compiled pattern index over all paths, an office
+lookup by path prefixes (a dict probe per directory level, not a scan of every office), and a
+compact row per file. 50,000 files take well under a second here (benchmarks/bench_map.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from workspace_guard import __version__, git
+from workspace_guard.errors import ConfigError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.core.decide import Decider
+    from workspace_guard.core.model import ProtectedRule, Rules
+    from workspace_guard.repo import Repo
+
+TEMPLATE = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, "resources", "map.html"
+)
+PLACEHOLDER = "/*WORKSPACE_GUARD_DATA*/null"
+PER_PATH = 5  # recent audit records kept per path (the count covers them all)
+KIND_OF_LEVEL = {"critical": "c", "high": "h", "none": "u"}
+
+
+def run(repo: Repo, output: str | None, since: str | None = "30d") -> int:
+    """Write the page to `output` (`-` is stdout); without one: stdout, or a file when a terminal
+    would receive it."""
+    page = render(collect(repo, since_time(since)))
+    if output is None and sys.stdout.isatty():
+        output = os.path.join(repo.state_dir, "map.html")
+        print(f"workspace-guard: the map is in {output}\n  open file://{output}", file=sys.stderr)
+    if output is None or output == "-":
+        sys.stdout.write(page)
+        sys.stdout.flush()
+    else:
+        write(output, page)
+    return 0
+
+
+def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
+    """The page's data: rules, offices, one row per file, recent violations per path."""
+    decider = repo.decider()
+    rules = decider.rules
+    paths = [p if p.isascii() else _nfc(p) for p in git.ls_files(repo.root)]
+    offices = sorted((a for a in rules.agents.values() if a.office), key=lambda a: a.office or "")
+    violations, by_agent = recent_violations(repo.state_dir, since)
+    files = file_rows(decider, paths, [a.office or "" for a in offices])
+    tracked = set(paths)
+    files += [[path, "x", -1] for path in sorted(violations) if path not in tracked]
+    return {
+        "repo": os.path.basename(repo.root.rstrip("/")) or repo.root,
+        "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "version": __version__,
+        "rules_file": rules.path,
+        "rules_source": "file"
+        if repo.rules_option
+        else ("HEAD" if repo.info.rules_blob else "working tree"),
+        "since": since,
+        "escalation": rules.escalation,
+        "superusers": list(rules.superusers),
+        "agents": agent_rows(rules),
+        "rules": [rule_row(r) for r in rules.protected],
+        "offices": [{"agent": a.name, "path": a.office, "source": a.source} for a in offices],
+        "files": files,
+        "violations": violations,
+        "by_agent": by_agent,
+    }
+
+
+def file_rows(decider: Decider, paths: list[str], offices: list[str]) -> list[list[Any]]:
+    """`[path, kind, ref]` per path: kind c/h (protected), o (office), u (unprotected);
+    ref is the deciding rule's index (c, h, u) or the office's (o), -1 for none."""
+    protected = decider.rules.protected
+    matches = decider.index.match_many(paths)
+    by_office = {office: index for index, office in enumerate(offices)}
+    in_folder: dict[str, int] = {}  # folder -> its office (files of a folder share it)
+    rows: list[list[Any]] = []
+    append = rows.append
+    for path, found in zip(paths, matches, strict=True):
+        office = -1
+        if by_office:
+            folder = path.rpartition("/")[0]
+            office = in_folder.get(folder, -2)
+            if office == -2:
+                office = in_folder[folder] = office_index(folder, by_office) if folder else -1
+            office = by_office.get(path + "/", office)  # a file named like an office
+        if office >= 0:
+            append([path, "o", office])
+        elif found >= 0:
+            append([path, KIND_OF_LEVEL.get(protected[found].level, "u"), found])
+        else:
+            append([path, "u", -1])
+    return rows
+
+
+def office_index(path: str, by_office: dict[str, int]) -> int:
+    """The deepest office containing `path` (as `Rules.office_of`), by probing its prefixes."""
+    probe = path + "/"
+    best = -1
+    cut = probe.find("/")
+    while cut >= 0:
+        found = by_office.get(probe[: cut + 1], -1)
+        if found >= 0:
+            best = found
+        cut = probe.find("/", cut + 1)
+    return best
+
+
+def rule_row(rule: ProtectedRule) -> dict[str, Any]:
+    return {
+        "pattern": rule.pattern,
+        "owner": rule.owner,
+        "backup": list(rule.backup),
+        "level": rule.level,
+        "note": rule.note,
+        "source": rule.source,
+    }
+
+
+def agent_rows(rules: Rules) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": a.name,
+            "department": a.department,
+            "office": a.office,
+            "superuser": a.name in rules.superusers,
+        }
+        for a in sorted(rules.agents.values(), key=lambda a: a.name)
+    ]
+
+
+def recent_violations(
+    state_dir: str, since: str | None
+) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """Per path: how many audit records since `since` and the latest few (newest first); and
+    how many records each agent has."""
+    from workspace_guard.state.audit import read
+
+    out: dict[str, dict[str, Any]] = {}
+    by_agent: dict[str, int] = {}
+    for record in read(state_dir):
+        path = record.get("path")
+        if not isinstance(path, str) or not path:
+            continue
+        if since and str(record.get("ts", "")) < since:
+            continue
+        agent = record.get("agent")
+        if isinstance(agent, str):
+            by_agent[agent] = by_agent.get(agent, 0) + 1
+        entry = out.setdefault(path, {"count": 0, "recent": []})
+        entry["count"] += 1
+        entry["recent"].append(_brief(record))
+        if len(entry["recent"]) > PER_PATH:
+            del entry["recent"][0]
+    for entry in out.values():
+        entry["recent"].reverse()
+    return out, by_agent
+
+
+def _brief(record: dict[str, Any]) -> dict[str, Any]:
+    keys = ("ts", "agent", "action", "layer", "level", "owner")
+    return {key: record.get(key) for key in keys if record.get(key) is not None}
+
+
+def since_time(value: str | None) -> str | None:
+    """`30d`, `12h`, `45m`, `2w` ago, an ISO date/time, or `all` (None) → a comparable ts."""
+    if not value or value == "all":
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    if value[-1:] in units and value[:-1].isdigit():
+        moment = time.time() - int(value[:-1]) * units[value[-1]]
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
+    if len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        return value
+    raise UsageError(f"--since {value!r}: expected 30d, 12h, 45m, 2w, an ISO date, or all")
+
+
+def render(data: dict[str, Any]) -> str:
+    """The template with the data embedded (safe inside <script>: no `<`, `>` or `&` left)."""
+    try:
+        with open(TEMPLATE, encoding="utf-8") as handle:
+            template = handle.read()
+    except OSError as exc:
+        raise ConfigError(
+            f"the map template is missing from the installation: {TEMPLATE}",
+            hint="reinstall workspace-guard",
+        ) from exc
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    head, sep, tail = template.partition(PLACEHOLDER)
+    if not sep:
+        raise ConfigError(f"the map template {TEMPLATE} has no data placeholder")
+    return head + text + tail
+
+
+def write(path: str, text: str) -> None:
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _nfc(path: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFC", path)
