@@ -1,0 +1,105 @@
+"""Cost of `workspace-guard hook claude` per agent edit, against a bare interpreter.
+
+The issue's target: the whole process for a typical event at most 3x a bare `python -I -c pass`
+in the same virtualenv, same run. Claude Code runs the hook on every Edit/Write/Bash call.
+
+Events timed (real console script, event on stdin, interleaved rounds):
+- Edit of an unprotected file by a subagent (the typical event: allowed, prints nothing);
+- Edit of a protected file by a non-owner (denied: JSON answer + an audit record);
+- Bash `python -m pytest -q tests/` (parsed for write targets, allowed);
+- Bash `sed -i … app/main.py` (denied).
+
+    python benchmarks/bench_harness.py [--rounds 40]
+
+The virtualenv and workspace are built like benchmarks/bench_startup.py does (a wheel install,
+not editable). Not a test: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_startup import (  # noqa: E402 - a sibling script
+    DEV_PYTHON,
+    build_venv,
+    build_workspace,
+    isolated_env,
+    p90,
+    timed,
+)
+
+TARGET = 3.0
+
+
+def event(ws: Path, tool: str, tool_input: dict[str, str], agent: str) -> bytes:
+    return json.dumps({
+        "session_id": "bench", "transcript_path": "/tmp/t.jsonl", "cwd": str(ws),
+        "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": tool,
+        "tool_input": tool_input, "tool_use_id": "toolu_1", "agent_id": "a1", "agent_type": agent,
+    }).encode()
+
+
+def timed_stdin(command: list[str], data: bytes, cwd: Path, env: dict[str, str]) -> float:
+    import time
+
+    start = time.perf_counter_ns()
+    subprocess.run(command, input=data, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=False)
+    return (time.perf_counter_ns() - start) / 1e6
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="wg-bench-harness-") as name:
+        tmp = Path(name)
+        venv = build_venv(tmp, DEV_PYTHON)
+        env = isolated_env(tmp)
+        ws = build_workspace(tmp / "ws", env)
+        hook = [str(venv / "bin" / "workspace-guard"), "hook", "claude"]
+        cases = {
+            "Edit app/other.py (allowed)": event(ws, "Edit", {"file_path": str(ws / "app/other.py"),
+                                                             "old_string": "a", "new_string": "b"},
+                                                 "backend-framework-ai"),
+            "Edit app/main.py (denied)": event(ws, "Edit", {"file_path": str(ws / "app/main.py"),
+                                                           "old_string": "a", "new_string": "b"},
+                                               "backend-framework-ai"),
+            "Bash `python -m pytest -q tests/` (allowed)": event(
+                ws, "Bash", {"command": "python -m pytest -q tests/"}, "backend-framework-ai"),
+            "Bash `sed -i s/a/b/ app/main.py` (denied)": event(
+                ws, "Bash", {"command": "sed -i s/a/b/ app/main.py"}, "backend-framework-ai"),
+        }
+        for data in cases.values():  # warm the caches, check the answers are real
+            subprocess.run(hook, input=data, cwd=ws, env=env, capture_output=True, check=True)
+        bare = [str(venv / "bin" / "python"), "-I", "-c", "pass"]
+        samples: dict[str, list[float]] = {"bare": [], **{k: [] for k in cases}}
+        for _ in range(args.rounds):
+            samples["bare"].append(timed(bare, ws, env))
+            for label, data in cases.items():
+                samples[label].append(timed_stdin(hook, data, ws, env))
+        base = statistics.median(samples["bare"])
+        print(f"\n{args.rounds} interleaved rounds, {sys.version.split()[0]}\n")
+        print("| command | median ms | p90 ms | × bare |")
+        print("|---|--:|--:|--:|")
+        ok = True
+        for label, values in samples.items():
+            med = statistics.median(values)
+            shown = "`python -I -c pass`" if label == "bare" else f"`hook claude`: {label}"
+            print(f"| {shown} | {med:.1f} | {p90(values):.1f} | {med / base:.2f} |")
+            if label != "bare" and "allowed" in label and med / base > TARGET:
+                ok = False
+        print(f"\ntarget: a typical (allowed) event ≤ {TARGET}× bare — {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
