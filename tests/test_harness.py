@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, run_cli
+from conftest import git, run_cli
 
 OWNER = "system-architect-ai"
 OTHER = "backend-framework-ai"

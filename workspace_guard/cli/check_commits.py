@@ -9,8 +9,12 @@ from workspace_guard.cli import format_option, rules_option
 
 @click.command("check-commits")
 @click.argument("range_", metavar="RANGE")
-@click.option("--base", metavar="REV", help="Revision whose rules decide (default: the left side of "
-              "RANGE; for a single revision, the default branch).")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Revision whose rules decide (default: the left side of "
+    "RANGE; for a single revision, the default branch).",
+)
 @format_option("text", "json", "github")
 @rules_option
 def command(range_: str, base: str | None, fmt: str, rules: str | None) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 
+from workspace_guard.core.record import replace
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION
 from workspace_guard.gates.push import (
     CommitResult,
@@ -13,27 +15,39 @@ from workspace_guard.gates.push import (
     load_base_rules,
     range_args,
     refuse_shallow,
+    resolve,
 )
+from workspace_guard.i18n import _
 from workspace_guard.repo import Repo
 
 
 def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") -> int:
     """Check every commit of `git rev-list RANGE`; exit 1 when any has a violation."""
+    os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"  # rules and commits as stored, never replaced
     refuse_shallow(repo)
     rev_args, range_base = range_args(repo, spec)
-    rules = load_base_rules(repo, base or range_base)
+    base = resolve(repo, base) if base else range_base
+    rules = load_base_rules(repo, base)
     if rules is None:
-        repo.warn("no rules file at the base revision: only the commit template is checked")
-    progress = fmt == "text" and is_tty()
-    results = list(check_range(repo, rev_args, rules, progress=progress))
-    ok = not any(r.violations for r in results)
+        repo.warn(_("no rules file at the base revision: only the commit template is checked"))
+    results = check_range(repo, rev_args, rules, progress=fmt == "text" and is_tty())
     if fmt == "json":
-        print(json.dumps(_json(ok, results), ensure_ascii=False, indent=2))
-    elif fmt == "github":
-        _github(results)
-    else:
-        _text(results)
-    return EXIT_OK if ok else EXIT_VIOLATION
+        kept = [_compact(r) for r in results]
+        ok = not any(r.violations for r in kept)
+        print(json.dumps(_json(ok, kept), ensure_ascii=False, indent=2))
+        return EXIT_OK if ok else EXIT_VIOLATION
+    summary = Summary()
+    for result in results:  # only the failing commits are kept: memory stays flat
+        summary.add(result)
+    if fmt == "github":
+        _annotate(summary.failures)
+    summary.print()
+    return EXIT_VIOLATION if summary.failures else EXIT_OK
+
+
+def _compact(result: CommitResult) -> CommitResult:
+    """What the JSON report needs: a clean commit's decisions are dropped."""
+    return result if result.violations or not result.decisions else replace(result, decisions=())
 
 
 def _json(ok: bool, results: list[CommitResult]) -> dict[str, object]:
@@ -44,8 +58,9 @@ def _json(ok: bool, results: list[CommitResult]) -> dict[str, object]:
                 "sha": r.sha,
                 "agent": r.agent,
                 "subject": r.subject,
-                "violations": [{"id": v.id, "path": v.path, "message": v.message}
-                               for v in r.violations],
+                "violations": [
+                    {"id": v.id, "path": v.path, "message": v.message} for v in r.violations
+                ],
             }
             for r in results
         ],
@@ -60,31 +75,47 @@ def _escape(text: str, *, prop: bool = False) -> str:
     return text
 
 
-def _github(results: list[CommitResult]) -> None:
+def _annotate(results: list[CommitResult]) -> None:
+    """One `::error` workflow command per violation (GitHub shows them on the files)."""
     for result in results:
         for violation in result.violations:
             file_part = f"file={_escape(violation.path, prop=True)}," if violation.path else ""
-            title = _escape(f"{violation.id} in {result.sha[:10]} ({result.agent or 'no agent'})",
-                            prop=True)
+            title = _("{id} in {sha} ({agent})").format(
+                id=violation.id, sha=result.sha[:10], agent=result.agent or _("no agent")
+            )
+            title = _escape(title, prop=True)
             print(f"::error {file_part}title={title}::{_escape(violation.message)}")
-    _text(results)
 
 
-def _text(results: list[CommitResult]) -> None:
-    per_agent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for result in results:
-        per_agent[result.agent or "(no agent)"][0] += 1
-        per_agent[result.agent or "(no agent)"][1] += len(result.violations)
+class Summary:
+    """Commits and violations per agent, and the failing commits themselves."""
+
+    def __init__(self) -> None:
+        self.per_agent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.failures: list[CommitResult] = []
+        self.commits = 0
+
+    def add(self, result: CommitResult) -> None:
+        counts = self.per_agent[result.agent or _("(no agent)")]
+        counts[0] += 1
+        counts[1] += len(result.violations)
+        self.commits += 1
         if result.violations:
-            print(f"{result.sha[:10]} {result.subject[:60]} ({result.agent or 'no agent'})")
-        for violation in result.violations:
-            where = f" {violation.path}:" if violation.path else ""
-            first = violation.message.split("\n\n")[0].replace("\n", " ")
-            print(f"  ✗ [{violation.id}]{where} {first}")
-    width = max([len("AGENT"), *(len(a) for a in per_agent)])
-    print(f"\n{'AGENT'.ljust(width)}  COMMITS  VIOLATIONS")
-    for agent in sorted(per_agent):
-        commits, violations = per_agent[agent]
-        print(f"{agent.ljust(width)}  {commits:>7}  {violations:>10}")
-    bad = sum(1 for r in results if r.violations)
-    print(f"{len(results)} commits checked, {bad} with violations")
+            self.failures.append(result)
+
+    def print(self) -> None:
+        for result in self.failures:
+            print(f"{result.sha[:10]} {result.subject[:60]} ({result.agent or _('no agent')})")
+            for violation in result.violations:
+                where = f" {violation.path}:" if violation.path else ""
+                first = violation.message.split("\n\n")[0].replace("\n", " ")
+                print(f"  ✗ [{violation.id}]{where} {first}")
+        head, c_head, v_head = _("AGENT"), _("COMMITS"), _("VIOLATIONS")
+        width = max([len(head), *map(len, self.per_agent)])
+        c_width, v_width = len(c_head), len(v_head)
+        print(f"\n{head.ljust(width)}  {c_head}  {v_head}")
+        for agent in sorted(self.per_agent):
+            commits, violations = self.per_agent[agent]
+            print(f"{agent.ljust(width)}  {commits:>{c_width}}  {violations:>{v_width}}")
+        summary = _("{commits} commits checked, {failed} with violations")
+        print(summary.format(commits=self.commits, failed=len(self.failures)))

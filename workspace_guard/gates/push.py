@@ -4,8 +4,9 @@ Nothing local can skip this layer: `git commit --no-verify` and agents that comm
 are caught when they push. Every commit is checked as the commit gate would have checked it —
 its template, and the ownership of its own change (against its first parent; a root commit against
 the empty tree) for its `Agente` — with the rules read from the base revision, never from the
-commits being checked. One streaming `git log` lists every commit and its changes; each
-(agent, path) pair is decided once.
+commits being checked. One streaming `git log` lists every commit and its changes (its options
+pin the listing against the repository's configuration: see LOG_OPTIONS); each path is matched
+against the rules once and each (agent, path) pair is decided once.
 """
 
 from __future__ import annotations
@@ -23,21 +24,21 @@ if TYPE_CHECKING:
     from typing import IO
 
     from workspace_guard.core.decide import Decider
-    from workspace_guard.core.model import Decision, Rules
+    from workspace_guard.core.model import Decision, ProtectedRule, Rules
     from workspace_guard.core.template import Fields, TemplateConfig, Violation
     from workspace_guard.repo import Repo
 
-ZERO = "0" * 40
 LOG_FORMAT = "%x1e%H %P%x1f%B%x1f"
 
 
 class Commit(Record):
-    """One commit of the range: id, parents, raw message bytes, changes against the first parent."""
+    """One commit of the range: id, parents, raw message bytes, and the paths its change
+    touches against the first parent (both sides of a rename; as git wrote them)."""
 
     sha: str
     parents: tuple[str, ...]
     message: bytes
-    changes: tuple[git.Change, ...]
+    paths: tuple[str, ...]
 
 
 class CommitResult(Record):
@@ -56,9 +57,19 @@ class CommitResult(Record):
 # (`diff.relative`), submodule changes shown (`diff.ignoreSubmodules`), messages in UTF-8
 # (`i18n.logOutputEncoding`), and no replacement objects — a pushed `refs/replace/<bad>` would
 # otherwise make git show a good commit in place of the bad one.
-LOG_OPTIONS = ("--root", "--no-relative", "--ignore-submodules=none", "--encoding=UTF-8", "-M",
-               "--name-status", "-z", "--no-color", "--no-ext-diff", "--no-notes",
-               f"--format={LOG_FORMAT}")
+LOG_OPTIONS = (
+    "--root",
+    "--no-relative",
+    "--ignore-submodules=none",
+    "--encoding=UTF-8",
+    "-M",
+    "--name-status",
+    "-z",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-notes",
+    f"--format={LOG_FORMAT}",
+)
 
 
 def walk(cwd: str, rev_args: Sequence[str]) -> Iterator[Commit]:
@@ -70,8 +81,16 @@ def walk(cwd: str, rev_args: Sequence[str]) -> Iterator[Commit]:
     import subprocess
     import tempfile
 
-    args = ["git", "--no-replace-objects", "-c", "log.showSignature=false", "log",
-            *LOG_OPTIONS, *rev_args, "--"]
+    args = [
+        "git",
+        "--no-replace-objects",
+        "-c",
+        "log.showSignature=false",
+        "log",
+        *LOG_OPTIONS,
+        *rev_args,
+        "--",
+    ]
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=err)
         assert proc.stdout is not None
@@ -105,25 +124,29 @@ def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _parse_log(tokens: Iterator[bytes]) -> Iterator[Commit]:
-    current: tuple[str, tuple[str, ...], bytes] | None = None
-    changes: list[git.Change] = []
+    """`%x1e<sha> <parents>%x1f<message>%x1f` then `<status>\\0<path>\\0` (two paths for R
+    and C) per change. Paths are taken by position, so no file name can pass for a header."""
+    header: tuple[str, tuple[str, ...], bytes] | None = None
+    paths: list[str] = []
     for token in tokens:
-        if token.startswith(b"\x1e"):
-            if current:
-                yield Commit(*current, tuple(changes))
+        if token[:1] == b"\x1e":
+            if header is not None:
+                yield Commit(*header, tuple(paths))
             meta, _, body = token[1:].partition(b"\x1f")
-            ids = meta.decode("ascii").split()
-            current, changes = (ids[0], tuple(ids[1:]), body[:-1] if body.endswith(b"\x1f") else body), []
+            sha, *parents = meta.decode("ascii").split()
+            header, paths = (sha, tuple(parents), body[:-1] if body[-1:] == b"\x1f" else body), []
             continue
-        status = token.lstrip(b"\n").decode("ascii", "replace")
+        status = token.lstrip(b"\n")[:1]
         if not status:
             continue
-        count = 2 if status[:1] in ("R", "C") else 1
-        paths = [next(tokens, b"").decode("utf-8", "surrogateescape") for _ in range(count)]
-        kept = (paths[0], paths[1]) if status[:1] == "R" else (paths[-1],)
-        changes.append(git.Change(status[:1], kept))
-    if current:
-        yield Commit(*current, tuple(changes))
+        if status in (b"R", b"C"):
+            old, new = next(tokens, b""), next(tokens, b"")
+            names = (old, new) if status == b"R" else (new,)  # a copy leaves its source as is
+        else:
+            names = (next(tokens, b""),)
+        paths += [name.decode("utf-8", "surrogateescape") for name in names]
+    if header is not None:
+        yield Commit(*header, tuple(paths))
 
 
 class Checker:
@@ -132,7 +155,15 @@ class Checker:
     The message is the record of the protocol (§5): a critical change passes on its
     `Aprobado-por`, not on an approval that happens to be recorded in some state directory at
     check time — so the pre-receive hook and CI give the same answer for the same commits.
+
+    Work is shared across the range: each path is normalised and matched against the rules once
+    (`_facts`), only protected paths are decided (an unprotected one is allowed to everyone, and
+    the ownership checks skip it), and each (agent, path) decision is made once. Both caches are
+    bounded (emptied when full), so memory does not grow with the length of the range.
     """
+
+    MAX_FACTS = 1 << 15
+    MAX_DECISIONS = 1 << 13
 
     def __init__(self, repo: Repo, rules: Rules | None) -> None:
         from workspace_guard.core.decide import Decider
@@ -142,6 +173,7 @@ class Checker:
         self.decider: Decider | None = Decider(rules) if rules else None
         self.agents: list[str] | None = list(rules.agents) if rules else None
         self.config: TemplateConfig = TemplateConfig.from_mapping(rules.commit if rules else None)
+        self._facts: dict[str, tuple[str, ProtectedRule | None, Violation | None]] = {}
         self._decided: dict[tuple[str, str], Decision] = {}
         self._strict: TemplateConfig | None = None
 
@@ -149,24 +181,60 @@ class Checker:
         """Template and ownership of one commit."""
         from workspace_guard.core.template import check_message_bytes
 
-        paths, violations = _paths(commit.changes)
+        paths, violations = self._paths(commit.paths)
         merge = len(commit.parents) > 1
-        result = check_message_bytes(commit.message, self.config, parents=len(commit.parents),
-                                     agents=self.agents, paths=paths)
+        result = check_message_bytes(
+            commit.message,
+            self.config,
+            parents=len(commit.parents),
+            agents=self.agents,
+            paths=paths,
+        )
         if result.kind == "merge" and not merge:
             # a "Merge branch …" subject on a one-parent commit is not a merge: no exemption
-            result = check_message_bytes(commit.message, self._no_merge_skip(), parents=1,
-                                         agents=self.agents, paths=paths)
+            result = check_message_bytes(
+                commit.message, self._no_merge_skip(), parents=1, agents=self.agents, paths=paths
+            )
         violations[:0] = result.violations
-        agent = result.fields.agent
         decisions: list[Decision] = []
         if not merge and self.decider is not None:
             decisions, owned = self._ownership(result.fields, paths)
             violations += owned
-        return CommitResult(commit.sha, _subject(commit.message), agent, tuple(violations),
-                            tuple(decisions))
+        return CommitResult(
+            commit.sha,
+            _subject(commit.message),
+            result.fields.agent,
+            tuple(violations),
+            tuple(decisions),
+        )
 
-    def _ownership(self, fields: Fields, paths: list[str]) -> tuple[list[Decision], list[Violation]]:
+    def _paths(self, raw: Sequence[str]) -> tuple[list[str], list[Violation]]:
+        """The commit's paths, normalised, each once; a violation per name that is not UTF-8."""
+        seen: dict[str, None] = {}
+        bad: list[Violation] = []
+        for name in raw:
+            path, _, problem = self._facts.get(name) or self._learn(name)
+            seen[path] = None
+            if problem is not None:
+                bad.append(problem)
+        return list(seen), bad
+
+    def _learn(self, name: str) -> tuple[str, ProtectedRule | None, Violation | None]:
+        path, problem = _normalise(name)
+        rule = self.decider.governing_rule(path) if self.decider is not None else None
+        facts = (path, rule if rule is not None and rule.level != "none" else None, problem)
+        if len(self._facts) >= self.MAX_FACTS:
+            self._facts.clear()
+        self._facts[name] = self._facts[path] = facts
+        return facts
+
+    def _rule(self, path: str) -> ProtectedRule | None:
+        """The rule protecting a normalised path (offices included), or None."""
+        return (self._facts.get(path) or self._learn(path))[1]
+
+    def _ownership(
+        self, fields: Fields, paths: list[str]
+    ) -> tuple[list[Decision], list[Violation]]:
         from workspace_guard.core.template import check_ownership
 
         assert self.decider is not None
@@ -175,7 +243,7 @@ class Checker:
             return [], self._unattributed(paths)
         if agent not in self.decider.rules.agents:
             return [], []  # the template reports `agent-unknown`
-        decisions = [self._decide(agent, p) for p in paths]
+        decisions = [self._decide(agent, p) for p in paths if self._rule(p) is not None]
         superusers = self.decider.rules.superusers
         return decisions, check_ownership(fields, decisions, self.config, superusers=superusers)
 
@@ -184,6 +252,8 @@ class Checker:
         decision = self._decided.get(key)
         if decision is None:
             assert self.decider is not None
+            if len(self._decided) >= self.MAX_DECISIONS:
+                self._decided.clear()
             decision = self._decided[key] = self.decider.decide(agent, path)
         return decision
 
@@ -199,34 +269,28 @@ class Checker:
         """A commit with no agent that touches protected paths: nobody can be allowed."""
         from workspace_guard.core.template import Violation
 
-        assert self.decider is not None
         out = []
         for path in paths:
-            rule = self.decider.governing_rule(path)
-            if rule is not None and rule.level != "none":
-                out.append(Violation("agent-unknown", f"{path} is protected ({rule.level}, owner "
-                                     f"{rule.owner or '-'}) and the commit names no `Agente`", path))
+            rule = self._rule(path)
+            if rule is not None:
+                text = (
+                    f"{path} is protected ({rule.level}, owner {rule.owner or '-'}) and the "
+                    "commit names no `Agente`"
+                )
+                out.append(Violation("agent-unknown", text, path))
         return out
 
 
-def _paths(changes: Sequence[git.Change]) -> tuple[list[str], list[Violation]]:
-    """Every path a commit touches, once, NFC-normalised (contract §3 step 1).
-
-    A name that is not UTF-8 cannot be named in the rules, in `Archivo` or in JSON: it is
-    decided by its escaped spelling (`caf\\xe9.py`, so directory rules still reach it) and
-    reported as a violation.
-    """
-    seen: dict[str, None] = {}
-    bad: list[Violation] = []
-    for change in changes:
-        for path in change.paths:
-            if not path.isascii():
-                path = _unicode_path(path, bad)
-            seen.setdefault(path, None)
-    return list(seen), bad
+def _normalise(name: str) -> tuple[str, Violation | None]:
+    """A path as git wrote it → NFC (contract §3 step 1). A name that is not UTF-8 cannot be
+    named in the rules, in `Archivo` or in JSON: it is decided by its escaped spelling
+    (`caf\\xe9.py`, so directory rules still reach it) and reported as a violation."""
+    if name.isascii():
+        return name, None
+    return _unicode_path(name)
 
 
-def _unicode_path(path: str, bad: list[Violation]) -> str:
+def _unicode_path(path: str) -> tuple[str, Violation | None]:
     import unicodedata
 
     from workspace_guard.core.template import Violation
@@ -234,12 +298,20 @@ def _unicode_path(path: str, bad: list[Violation]) -> str:
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
-        path = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        bad.append(Violation("path-encoding", f"the file name {path} is not valid UTF-8: "
-                             "rename it (git mv) so rules, `Archivo` and reviewers can name it",
-                             path))
-        return path
-    return unicodedata.normalize("NFC", path)
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        text = (
+            f"the file name {shown} is not valid UTF-8: rename it (git mv) so rules, `Archivo` "
+            "and reviewers can name it"
+        )
+        return shown, Violation("path-encoding", text, shown)
+    return unicodedata.normalize("NFC", path), None
+
+
+def _subject(message: bytes) -> str:
+    for line in message.decode("utf-8", "replace").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
 
 
 # --- ranges, bases, shallow clones --------------------------------------------------------------
@@ -249,8 +321,10 @@ def resolve(repo: Repo, rev: str) -> str:
     """A revision's commit id, or a usage error naming it."""
     proc = git.run(["rev-parse", "--verify", "-q", f"{rev}^{{commit}}"], repo.cwd, check=False)
     if proc.returncode != 0:
-        raise UsageError(f"{rev!r} does not name a commit in this repository",
-                         hint="fetch it first (CI: `git fetch origin <branch>`), or check the spelling")
+        raise UsageError(
+            f"{rev!r} does not name a commit in this repository",
+            hint="fetch it first (CI: `git fetch origin <branch>`), or check the spelling",
+        )
     return proc.stdout.decode("ascii").strip()
 
 
@@ -279,16 +353,32 @@ def refuse_shallow(repo: Repo) -> None:
 
 
 def default_branch(repo: Repo) -> str | None:
-    """The branch HEAD names (a bare repository's default branch), if it exists."""
-    proc = git.run(["symbolic-ref", "-q", "HEAD"], repo.cwd, check=False)
-    ref = proc.stdout.decode("utf-8", "replace").strip()
-    if ref and git.run(["rev-parse", "--verify", "-q", ref], repo.cwd, check=False).returncode == 0:
-        return ref
+    """The default branch, if it exists. In a bare repository: the branch HEAD names. In a
+    clone: the remote's default (`origin/HEAD`), then the local `init.defaultBranch`, and only
+    then the branch checked out — usually the very branch being checked, which must not supply
+    its own rules."""
+    for ref in _default_candidates(repo):
+        if git.run(["rev-parse", "--verify", "-q", ref], repo.cwd, check=False).returncode == 0:
+            return ref
     return None
 
 
+def _default_candidates(repo: Repo) -> Iterator[str]:
+    names = ["HEAD"] if repo.info.bare else ["refs/remotes/origin/HEAD", None, "HEAD"]
+    for name in names:
+        if name is None:
+            configured = git.config_get("init.defaultBranch", repo.cwd)
+            if configured:
+                yield f"refs/heads/{configured.strip()}"
+            continue
+        proc = git.run(["symbolic-ref", "-q", name], repo.cwd, check=False)
+        ref = proc.stdout.decode("utf-8", "replace").strip()
+        if ref:
+            yield ref
+
+
 def load_base_rules(repo: Repo, base: str | None) -> Rules | None:
-    """Rules at the base revision; a broken file raises (the push is refused, never waved through)."""
+    """Rules at the base revision; a broken file raises (the push is refused, never accepted)."""
     if base is None:
         branch = default_branch(repo)
         if branch is None:
@@ -313,8 +403,14 @@ def count_commits(repo: Repo, rev_args: Sequence[str]) -> int:
     return int(git.out(["rev-list", "--count", *rev_args], repo.cwd) or 0)
 
 
-def check_range(repo: Repo, rev_args: Sequence[str], rules: Rules | None, *,
-                progress: bool = False, ref: str | None = None) -> Iterator[CommitResult]:
+def check_range(
+    repo: Repo,
+    rev_args: Sequence[str],
+    rules: Rules | None,
+    *,
+    progress: bool = False,
+    ref: str | None = None,
+) -> Iterator[CommitResult]:
     """Check every commit `git rev-list REV_ARGS` lists."""
     checker = Checker(repo, rules)
     total = count_commits(repo, rev_args) if progress else None
@@ -341,8 +437,8 @@ def is_tty() -> bool:
 
 
 def pre_receive_hook(repo: Repo) -> int:
-    """`hook pre-receive`: see gates/receive.py (kept apart: it reads stdin and talks to pushers)."""
+    """`hook pre-receive`: see gates/receive.py (it reads stdin and talks to pushers)."""
     from workspace_guard.gates.receive import pre_receive
 
+    os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"  # a pushed refs/replace/* must not disguise a commit
     return pre_receive(repo, sys.stdin.buffer.read())
-

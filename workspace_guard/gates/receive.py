@@ -11,8 +11,15 @@ from __future__ import annotations
 import sys
 
 from workspace_guard import git
-from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, UsageError
-from workspace_guard.gates.push import ZERO, CommitResult, check_range, default_branch, load_base_rules
+from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, GuardError, UsageError
+from workspace_guard.gates.push import (
+    CommitResult,
+    check_range,
+    default_branch,
+    load_base_rules,
+)
+from workspace_guard.i18n import _
+from workspace_guard.repo import DEFAULT_RULES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,8 +51,12 @@ def parse_updates(data: bytes) -> list[RefUpdate]:
             continue
         parts = line.split()
         if len(parts) != 3 or not all(_is_oid(p) for p in parts[:2]):
-            raise UsageError(f"pre-receive input line {number} is not `<old> <new> <ref>`: {line[:80]!r}",
-                             hint="this hook is run by git on the receiving side of a push")
+            raise UsageError(
+                _("pre-receive input line {number} is not `<old> <new> <ref>`: {line!r}").format(
+                    number=number, line=line[:80]
+                ),
+                hint=_("this hook is run by git on the receiving side of a push"),
+            )
         updates.append(RefUpdate(*parts))
     return updates
 
@@ -55,10 +66,18 @@ def _is_oid(text: str) -> bool:
 
 
 def pre_receive(repo: Repo, data: bytes) -> int:
-    """Check every update; reject the push when any commit fails."""
+    """Check every update; reject the push when any commit fails (or the rules cannot be read)."""
+    try:
+        updates = parse_updates(data)
+    except UsageError as exc:  # not a push: nothing to refuse or record
+        print(exc.render(), file=sys.stderr)
+        return exc.exit_code
     failures: list[CommitResult] = []
-    for update in parse_updates(data):
-        failures += _check_update(repo, update)
+    try:
+        for update in updates:
+            failures += _check_update(repo, update)
+    except GuardError as exc:
+        return _refuse(repo, updates, exc)
     if not failures:
         return EXIT_OK
     _reject(repo, failures)
@@ -71,58 +90,143 @@ def _check_update(repo: Repo, update: RefUpdate) -> list[CommitResult]:
         if denied:
             from workspace_guard.core.template import Violation
 
-            return [CommitResult(update.old, "(ref deletion)", None, (Violation(
-                "ref-delete", f"deleting {update.ref} is not allowed on this repository"),), (),
-                update.ref)]
+            return [
+                CommitResult(
+                    update.old,
+                    "(ref deletion)",
+                    None,
+                    (
+                        Violation(
+                            "ref-delete",
+                            _(
+                                "deleting {ref} is not allowed on this repository "
+                                "(git config workspace-guard.denyDeletes)"
+                            ).format(ref=update.ref),
+                        ),
+                    ),
+                    (),
+                    update.ref,
+                )
+            ]
         return []
     target = _peel(repo, update.new)
     if target is None:
         return []  # a tag of a tree or a blob carries no commits
     rules = _base_rules(repo, update)
-    existing = [f"^{ref}" for ref in _existing_refs(repo)]
-    return [r for r in check_range(repo, [target, *existing], rules, ref=update.ref) if r.violations]
+    return [
+        r
+        for r in check_range(repo, [target, "--not", "--all"], rules, ref=update.ref)
+        if r.violations
+    ]
 
 
 def _peel(repo: Repo, oid: str) -> str | None:
-    """The commit an object is or points to (annotated tags), or None."""
+    """The commit an object is or points to (annotated tags), or None for trees and blobs."""
     proc = git.run(["rev-parse", "--verify", "-q", f"{oid}^{{commit}}"], repo.cwd, check=False)
-    return proc.stdout.decode("ascii").strip() if proc.returncode == 0 else None
-
-
-def _existing_refs(repo: Repo) -> list[str]:
-    """Commits already reachable from a ref were checked when they arrived."""
-    out = git.run(["for-each-ref", "--format=%(objectname)"], repo.cwd).stdout.decode()
-    return sorted(set(out.split()))
+    if proc.returncode == 0:
+        return proc.stdout.decode("ascii").strip()
+    if git.run(["cat-file", "-e", oid], repo.cwd, check=False).returncode != 0:
+        raise UsageError(
+            _("object {oid} is not in this repository").format(oid=oid),
+            hint=_("git runs this hook with the objects of the push; run it from git"),
+        )
+    return None
 
 
 def _base_rules(repo: Repo, update: RefUpdate) -> Rules | None:
+    """The old tip's rules; for a new ref, the default branch's. With no default branch the
+    rules are unknowable: refused, unless the repository has no branch at all (first push)."""
     base = None if update.creation else _peel(repo, update.old)
-    if base is None and default_branch(repo) is None:
+    if base is None and default_branch(repo) is None and not repo.rules_option:
+        head = git.run(["symbolic-ref", "-q", "HEAD"], repo.cwd, check=False)
+        named = head.stdout.decode("utf-8", "replace").strip() or "HEAD"
+        if git.out(["for-each-ref", "--count=1", "--format=%(refname)", "refs/heads/"], repo.cwd):
+            raise ConfigError(
+                _(
+                    "the default branch ({branch}) does not exist, so the rules for {ref} "
+                    "cannot be read"
+                ).format(branch=named, ref=update.ref),
+                hint=_(
+                    "point HEAD of the shared repository at the branch that holds the rules: "
+                    "git symbolic-ref HEAD refs/heads/main"
+                ),
+            )
+        repo.warn(_("the repository has no branch yet: only the commit template is checked"))
         return None
     return load_base_rules(repo, base)
+
+
+def _refuse(repo: Repo, updates: list[RefUpdate], exc: GuardError) -> int:
+    """The rules (or git) failed: the push is refused with the reason, and recorded."""
+    from workspace_guard.state.audit import append
+
+    print(exc.render(), file=sys.stderr)
+    print(
+        _(
+            "workspace-guard: push rejected until this is fixed (the gate fails closed); nothing "
+            "was changed on the server"
+        ),
+        file=sys.stderr,
+    )
+    append(
+        repo.state_dir,
+        [
+            {
+                "layer": "pre-receive",
+                "agent": None,
+                "owner": None,
+                "path": DEFAULT_RULES if isinstance(exc, ConfigError) else None,
+                "level": None,
+                "action": "rejected",
+                "escalate_to": None,
+                "violations": [_error_id(exc)],
+                "ref": u.ref,
+                "commit": u.new,
+                "reason": exc.message,
+            }
+            for u in updates
+        ],
+    )
+    return exc.exit_code
+
+
+def _error_id(exc: GuardError) -> str:
+    return "rules-invalid" if isinstance(exc, ConfigError) else "gate-error"
 
 
 def _reject(repo: Repo, failures: list[CommitResult]) -> None:
     from workspace_guard.state.audit import append, violation_records
 
     out = sys.stderr
-    print("workspace-guard: push rejected — the workspace protocol was not followed:", file=out)
+    print(_("workspace-guard: push rejected — the workspace protocol was not followed:"), file=out)
     records = []
     escalation = _escalation(repo)
     for result in failures:
-        print(f"\n  {result.ref} {result.sha[:10]} {result.subject[:70]}", file=out)
+        agent = f" (Agente: {result.agent})" if result.agent else ""
+        print(f"\n  {result.ref} {result.sha[:10]} {result.subject[:70]}{agent}", file=out)
         by_path = {d.path: d for d in result.decisions}
         for violation in result.violations:
             decision = by_path.get(violation.path or "")
-            owner = f" (consult {decision.owner})" if decision and decision.owner else ""
+            owner = ""
+            if decision and decision.owner:
+                owner = " (" + _("consult {owner}").format(owner=decision.owner) + ")"
             where = f"{violation.path}: " if violation.path else ""
             first = violation.message.split("\n\n")[0].replace("\n", " ")
             print(f"    ✗ [{violation.id}] {where}{first}{owner}", file=out)
-        records += violation_records("pre-receive", "rejected", result.agent, result.violations,
-                                     result.decisions, escalation, ref=result.ref,
-                                     commit=result.sha)
-    print("\nFix the commits (git rebase -i, amend the messages, get the approvals) and push again.",
-          file=out)
+        records += violation_records(
+            "pre-receive",
+            "rejected",
+            result.agent,
+            result.violations,
+            result.decisions,
+            escalation,
+            ref=result.ref,
+            commit=result.sha,
+        )
+    fix = _(
+        "Fix the commits (git rebase -i, amend the messages, get the approvals) and push again."
+    )
+    print("\n" + fix, file=out)
     append(repo.state_dir, records)
 
 
@@ -130,6 +234,6 @@ def _escalation(repo: Repo) -> str | None:
     try:
         branch = default_branch(repo)
         rules = repo.rules_at(branch) if branch else None
-    except Exception:  # noqa: BLE001 - the rejection must be recorded whatever the rules say
+    except Exception:
         return None
     return rules.escalation if rules else None
