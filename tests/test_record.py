@@ -14,7 +14,7 @@ import pytest
 from conftest import run_cli
 
 from workspace_guard.core.model import Agent, Decision, ProtectedRule, Rules
-from workspace_guard.core.record import Record, asdict, factory, replace
+from workspace_guard.core.record import Record, Struct, asdict, derived, factory, replace
 
 
 class Point(Record):
@@ -130,6 +130,38 @@ def test_match_statement() -> None:
             assert (x, y) == (1, 2)
         case _:
             pytest.fail("no match")
+
+
+class Cursor(Struct):
+    text: str
+    position: int = 0
+    upper: str = derived(init=False)
+
+    def __post_init__(self) -> None:
+        self.upper = self.text.upper()
+
+
+class Gappy(Record):
+    first: int = 1
+    second: int  # no default after a default: no signature can say that; the generic init can
+
+
+def test_struct_is_mutable_unhashable_and_runs_post_init() -> None:
+    cursor = Cursor("ab")
+    assert (cursor.upper, cursor.position) == ("AB", 0)
+    cursor.position += 1
+    assert cursor == Cursor("ab", 1)
+    assert Cursor.__fields__ == ("text", "position")  # a derived field is not a parameter
+    with pytest.raises(TypeError):
+        hash(cursor)
+    with pytest.raises(TypeError):
+        Cursor("ab", 0, "AB")  # type: ignore[call-arg]
+
+
+def test_fields_without_a_possible_signature_use_the_generic_init() -> None:
+    assert Gappy(second=2) == Gappy(1, 2)
+    with pytest.raises(TypeError, match="missing argument 'second'"):
+        Gappy()
 
 
 def test_the_model_is_records() -> None:

@@ -18,16 +18,18 @@ def explain_path(
     rules = decider.rules
     office = rules.office_of(path)
     matching = [rules.protected[i] for i in decider.index.matches(path)]
-    deciding = matching[-1] if matching else None
     governing = decider.governing_rule(path)
+    # Inside an office the office decides (an implicit `high` rule of its agent) and every
+    # explicit rule that matches is overridden by it (contract §3 step 4).
+    overridden = matching if office else matching[:-1]
     return {
         "path": path,
         "protected": governing is not None and governing.level != "none",
         "level": governing.level if governing else "none",
         "owner": governing.owner if governing else None,
         "backup": list(governing.backup) if governing else [],
-        "rule": _rule_json(deciding),
-        "overridden": [_rule_json(rule) for rule in reversed(matching[:-1])],
+        "rule": _rule_json(governing),
+        "overridden": [_rule_json(rule) for rule in reversed(overridden)],
         "office": {"agent": office.name, "path": office.office} if office else None,
         "responsibilities": [
             {
@@ -60,7 +62,12 @@ def run(repo: Repo, paths: list[str], fmt: str = "text") -> int:
     """Explain each path; always exit 0 (it reports, it does not judge)."""
     decider = repo.decider()
     areas = [(r, PatternIndex(list(r.patterns))) for r in decider.rules.responsibilities]
-    results = [explain_path(decider, repo.relative(p), areas) for p in paths]
+    results = []
+    for given in paths:
+        path = repo.relative(given)
+        item = explain_path(decider, path, areas)
+        item["symlink_to"] = repo.link_target(path)
+        results.append(item)
     if fmt == "json":
         print(json.dumps({"results": results}, ensure_ascii=False, indent=2))
     else:
@@ -72,11 +79,15 @@ def _text(item: dict[str, Any]) -> str:
     lines = [item["path"]]
     office = item["office"]
     rule = item["rule"]
+    if item.get("symlink_to"):
+        lines.append(
+            f"  symlink to:  {item['symlink_to']} (validate decides both; the stricter wins)"
+        )
     if office:
         lines.append(
             f"  office:      {office['path']} (of {office['agent']}; others need it to consult)"
         )
-        if rule:
+        if item["overridden"]:
             lines.append("  note:        protected rules do not reach into offices")
     if rule:
         lines.append(

@@ -87,7 +87,7 @@ def _duplicates(rules: Rules) -> list[Finding]:
 def _idle_agents(rules: Rules) -> list[Finding]:
     owners = {r.owner for r in rules.protected} | {b for r in rules.protected for b in r.backup}
     owners |= {r.responsible for r in rules.responsibilities} | set(rules.superusers)
-    owners.add(rules.escalation)
+    owners |= {rules.escalation, rules.harness.get("main_agent")}  # they act without owning
     out = []
     for agent in rules.agents.values():
         if agent.name not in owners and not agent.office:

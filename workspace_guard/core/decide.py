@@ -29,7 +29,8 @@ class Decider:
         """The agent whose office holds `path` (the deepest office wins): dict lookups per
         directory level, cached per directory, since hooks ask for thousands of paths."""
         if self._offices is None:
-            self._offices = {a.office.rstrip("/"): a for a in self.rules.agents.values() if a.office}
+            agents = self.rules.agents.values()
+            self._offices = {a.office.rstrip("/"): a for a in agents if a.office}
         if not self._offices:
             return None
         own = self._offices.get(path)
@@ -109,15 +110,27 @@ class Decider:
             return Decision(agent, path, True, reason, escalation=escalation, office=where)
         rule = self._office_rule(office) if office is not None else self.rule_for(path)
         if rule is None or rule.level == "none":
-            return Decision(agent, path, True, "unprotected", rule=rule, escalation=escalation,
-                            office=where)
+            return Decision(
+                agent, path, True, "unprotected", rule=rule, escalation=escalation, office=where
+            )
         if agent == rule.owner:
             verdict, reason, approver = True, "owner", None
         else:
             approver = self._approver(rule, agent, path, approvals, approved_by)
             verdict, reason = (True, "approved") if approver else (False, "protected")
-        return Decision(agent, path, verdict, reason, rule.owner, rule.backup, rule.level, rule,
-                        escalation, where, approver)
+        return Decision(
+            agent,
+            path,
+            verdict,
+            reason,
+            rule.owner,
+            rule.backup,
+            rule.level,
+            rule,
+            escalation,
+            where,
+            approver,
+        )
 
     def may_approve(self, rule: ProtectedRule, approver: str) -> bool:
         """Owner, backups and superusers may approve a change under `rule`; under a rule with no

@@ -64,8 +64,9 @@ def _is_classvar(kind: Any) -> bool:
     return head == "ClassVar" or head.endswith(".ClassVar")
 
 
-def _make_init(fields: tuple[str, ...], defaults: dict[str, Any],
-               post: bool) -> Callable[..., None] | None:
+def _make_init(
+    fields: tuple[str, ...], defaults: dict[str, Any], post: bool
+) -> Callable[..., None] | None:
     """A generated `__init__` (what `dataclasses` does, without importing `inspect`): about 10×
     faster than the generic one, which matters when a hook decides 10,000 paths. None when the
     fields cannot form a signature (a field without default after one with a default)."""
@@ -93,12 +94,12 @@ def _make_init(fields: tuple[str, ...], defaults: dict[str, Any],
     if post:
         body.append("    self.__post_init__()")
     source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body or ["    pass"])
-    exec(source, namespace)  # noqa: S102 - source built from validated identifiers only
+    exec(source, namespace)  # source built from validated identifiers only
     init: Callable[..., None] = namespace["__init__"]
     return init
 
 
-class _Base:
+class _Base:  # noqa: PLW1641 - Record defines __hash__; Struct is mutable, so unhashable
     """What records and structs share: keyword or positional init, equality, repr, pickling."""
 
     __fields__: tuple[str, ...] = ()
@@ -106,8 +107,11 @@ class _Base:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        own = [name for name, kind in _own_annotations(cls).items()
-               if not _is_classvar(kind) and not isinstance(cls.__dict__.get(name), Derived)]
+        own = [
+            name
+            for name, kind in _own_annotations(cls).items()
+            if not _is_classvar(kind) and not isinstance(cls.__dict__.get(name), Derived)
+        ]
         for name, value in list(cls.__dict__.items()):
             if isinstance(value, Derived):
                 delattr(cls, name)  # set by __post_init__, not a class default
@@ -120,8 +124,9 @@ class _Base:
                 defaults[name] = cls.__dict__[name]
         cls.__defaults__ = defaults
         fast = _make_init(cls.__fields__, defaults, "__post_init__" in dir(cls))
-        if fast is not None:
-            cls.__init__ = fast  # type: ignore[method-assign]
+        # Without a generated one, say so explicitly: an inherited __init__ (Record's own, or a
+        # parent record's) would take the parent's fields.
+        cls.__init__ = fast or _Base.__init__  # type: ignore[method-assign]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self.__fields__
