@@ -54,7 +54,9 @@ def test_choices_match_the_loader() -> None:
     assert rule["level"]["enum"] == list(LEVELS)
     assert rule["level"]["default"] == "critical"
     assert PROPS["language"]["enum"] == list(loader.LANGUAGES)
-    assert PROPS["harness"]["properties"]["unknown_agent"]["enum"] == ["deny", "main_agent"]
+    unknown = PROPS["harness"]["properties"]["unknown_agent"]
+    assert unknown["enum"] == list(loader.UNKNOWN_AGENT_CHOICES)
+    assert unknown["default"] == "guest"
     assert PROPS["version"]["const"] == 1
 
 

@@ -25,6 +25,7 @@ import re
 import unicodedata
 
 from workspace_guard.core.record import Record
+from workspace_guard.i18n import _
 
 TYPE_CHECKING = False  # importing `typing` costs ~3 ms on the commit hook's path
 if TYPE_CHECKING:
@@ -49,7 +50,8 @@ class MessageEncodingError(ValueError):
     """The message bytes are not UTF-8; `offset` is the first bad byte (0-based)."""
 
     def __init__(self, offset: int, line: int) -> None:
-        super().__init__(f"the message is not valid UTF-8 (byte {offset}, line {line})")
+        text = _("the message is not valid UTF-8 (byte {offset}, line {line})")
+        super().__init__(text.format(offset=offset, line=line))
         self.offset = offset
         self.line = line
 
@@ -398,7 +400,7 @@ def parse_message(
     """Decode, clean up like git, then split subject / body / trailers."""
     text = cleanup(decode(raw), mode=cleanup_mode, comment=comment)
     block = parse_trailers(text, known_keys=known_keys, comment=comment)
-    lines, _ = _split(text)
+    lines, _ends_nl = _split(text)
     first = next((i for i, line in enumerate(lines) if not _is_blank(line)), len(lines))
     subject = lines[first] if lines[first:] else ""
     kind, area, desc, breaking = parse_subject(subject)
@@ -445,7 +447,7 @@ def find_misplaced_fields(msg: Message, keys: Iterable[str]) -> list[tuple[str, 
     or `Agénte` count too: they are the fields git could not read.
     """
     wanted = {normalize_key(k) for k in keys}
-    lines, _ = _split(msg.text)
+    lines, _ends_nl = _split(msg.text)
     found = []
     for i, line in enumerate(lines):
         if msg.block.start_line <= i < msg.block.end_line or line.startswith(msg.comment):
@@ -466,19 +468,20 @@ def misplaced_causes(msg: Message, misplaced: Sequence[tuple[str, int]]) -> list
     causes: list[str] = []
     divider = _divider_index(lines, ends_nl)
     if divider < first:
-        causes.append(
-            f"line {divider + 1} starts with `---`, which ends the message for git's trailer "
-            "parser (a patch divider); everything below it is ignored"
+        text = _(
+            "line {line} starts with `---`, which ends the message for git's trailer parser "
+            "(a patch divider); everything below it is ignored"
         )
+        causes.append(text.format(line=divider + 1))
     if start == 0:
         causes.append(
-            "the fields are in the subject's paragraph: leave a blank line after the subject"
+            _("the fields are in the subject's paragraph: leave a blank line after the subject")
         )
     causes += _bad_key_causes(lines, start, end, msg.comment)
     causes += _glued_causes(lines, start, end, first, msg.comment)
     if divider > first:
         causes += _later_paragraph_causes(lines, end, min(divider, len(lines)), msg)
-    return causes or ["git does not read them as trailers"]
+    return causes or [_("git does not read them as trailers")]
 
 
 def _paragraph(lines: Sequence[str], index: int) -> tuple[int, int]:
@@ -498,11 +501,13 @@ def _bad_key_causes(lines: Sequence[str], start: int, end: int, comment: str) ->
         key = _keyish(line)
         if line.startswith(comment) or key is None or find_separator(line) >= 1:
             continue
-        out.append(
-            f"line {i + 1} `{_short(line)}`: `{key}` is not a valid git trailer key (only ASCII "
-            "letters, digits and '-'), so git rejects the whole paragraph as trailers"
-            + (f"; write `{_suggest_key(key)}`" if _suggest_key(key) != key else "")
-        )
+        text = _(
+            "line {line} `{text}`: `{key}` is not a valid git trailer key (only ASCII letters, "
+            "digits and '-'), so git rejects the whole paragraph as trailers"
+        ).format(line=i + 1, text=_short(line), key=key)
+        if _suggest_key(key) != key:
+            text += "; " + _("write `{key}`").format(key=_suggest_key(key))
+        out.append(text)
     return out
 
 
@@ -522,31 +527,35 @@ def _glued_causes(
         if line.startswith(GIT_GENERATED_PREFIXES):
             continue
         if i < first_field:
-            return [
-                f"line {i + 1} `{_short(line)}` is body text in the same paragraph as the "
-                "fields: leave a blank line between the body and the fields"
-            ]
-        return [
-            f"line {i + 1} `{_short(line)}` is text right after the fields, in their paragraph: "
-            "move it above the fields (with a blank line around it) or delete it"
-        ]
+            text = _(
+                "line {line} `{text}` is body text in the same paragraph as the fields: leave a "
+                "blank line between the body and the fields"
+            )
+        else:
+            text = _(
+                "line {line} `{text}` is text right after the fields, in their paragraph: move "
+                "it above the fields (with a blank line around it) or delete it"
+            )
+        return [text.format(line=i + 1, text=_short(line))]
     return []
 
 
 def _later_paragraph_causes(lines: Sequence[str], after: int, end: int, msg: Message) -> list[str]:
     for i in range(after, end):
         if not _is_blank(lines[i]) and not lines[i].startswith(msg.comment):
-            what = f"line {i + 1} `{_short(lines[i])}`"
             if msg.block.start_line < msg.block.end_line:
-                return [
-                    f"another paragraph follows the fields ({what}), and git reads only the "
-                    "last paragraph as the trailer block: put the fields in that last "
+                text = _(
+                    "another paragraph follows the fields (line {line} `{text}`), and git reads "
+                    "only the last paragraph as the trailer block: put the fields in that last "
                     "paragraph, or move the paragraph above the fields"
-                ]
-            return [
-                f"another paragraph follows the fields ({what}): git reads only the last "
-                "paragraph as trailers, so move that paragraph above the fields or delete it"
-            ]
+                )
+            else:
+                text = _(
+                    "another paragraph follows the fields (line {line} `{text}`): git reads only "
+                    "the last paragraph as trailers, so move that paragraph above the fields or "
+                    "delete it"
+                )
+            return [text.format(line=i + 1, text=_short(lines[i]))]
     return []
 
 

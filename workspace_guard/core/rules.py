@@ -37,6 +37,7 @@ AGENT_KEYS = ("department", "office", "description")
 RULE_KEYS = ("pattern", "owner", "backup", "level", "note")
 RESP_KEYS = ("area", "patterns", "responsible", "backup")
 HARNESS_KEYS = ("main_agent", "unknown_agent")
+UNKNOWN_AGENT_CHOICES = ("guest", "deny", "main_agent")
 WATCH_KEYS = ("rescan_interval", "incidents_dir", "restore", "ignore")
 LANGUAGES = ("en", "es")
 
@@ -546,8 +547,9 @@ def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
             out[key] = _ref_str(value, ctx, refs, "harness: main_agent")
         else:
             choice = _expect_str(value, ctx, "harness: unknown_agent")
-            if choice not in ("deny", "main_agent"):
-                ctx.error(value, "harness: unknown_agent must be 'deny' or 'main_agent'")
+            if choice not in UNKNOWN_AGENT_CHOICES:
+                ctx.error(value, "harness: unknown_agent must be one of "
+                          + ", ".join(UNKNOWN_AGENT_CHOICES))
             out[key] = choice
     return out
 

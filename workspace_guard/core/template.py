@@ -48,6 +48,7 @@ from workspace_guard.core.message import (
 )
 from workspace_guard.core.record import Record, replace
 from workspace_guard.errors import ConfigError
+from workspace_guard.i18n import N_, _
 
 TYPE_CHECKING = False  # `typing` costs ~3 ms on the commit hook's path
 if TYPE_CHECKING:
@@ -72,8 +73,8 @@ _GIT_MERGE = (
     r"^Merge (branch|branches|remote-tracking branch|remote-tracking branches|tag|tags|commit|"
     r"pull request|'|\")"
 )
-_PLACEHOLDERS = {"file": "path/to/file", "agent": "<your-agent-name>"}
-_PLACEHOLDERS["approved-by"] = "<approving-agent>"
+_PLACEHOLDERS = {"file": N_("path/to/file"), "agent": N_("<your-agent-name>")}
+_PLACEHOLDERS["approved-by"] = N_("<approving-agent>")
 
 
 class TemplateConfigError(ConfigError, ValueError):
@@ -290,7 +291,7 @@ class _Loader:
         if "values" in body:
             spec = replace(spec, values=self.values(body["values"], name, *path, "values"))
         if "warn" in body:
-            meanings = sorted({m for _, m in spec.values})
+            meanings = sorted({m for _v, m in spec.values})
             warn = self.strings(body["warn"], *path, "warn", choices=meanings)
             spec = replace(spec, warn=frozenset(warn))
         return spec
@@ -467,7 +468,7 @@ def check_template(
         return CheckResult((), (), fields, kind)
     example = render_example(msg, config, found, paths)
     if not msg.text.strip():
-        empty = Violation("message-empty", "the commit message is empty")
+        empty = Violation("message-empty", _("the commit message is empty"))
         return CheckResult(_with_example([empty], example), (), fields, kind, example)
     violations = [
         *_subject_violations(msg, config),
@@ -485,7 +486,7 @@ def check_template(
 def _with_example(violations: list[Violation], example: str) -> tuple[Violation, ...]:
     """The corrected message once, after the last problem, where a reader looks for it."""
     last = violations[-1]
-    text = f"{last.message}\n\nA message that passes:\n\n{example}"
+    text = f"{last.message}\n\n{_('A message that passes:')}\n\n{example}"
     return (*violations[:-1], replace(last, message=text))
 
 
@@ -507,7 +508,7 @@ def check_message_bytes(
     try:
         text = decode(raw)
     except MessageEncodingError as err:
-        reason = f"{err}; save the message as UTF-8"
+        reason = _("{error}; save the message as UTF-8").format(error=err)
         return CheckResult((Violation("message-encoding", reason),), (), Fields(), "normal")
     char = resolve_comment_char(comment, text)
     msg = parse_message(text, cleanup_mode=cleanup_mode, comment=char, known_keys=known_keys)
@@ -517,31 +518,40 @@ def check_message_bytes(
 def _subject_violations(msg: Message, config: TemplateConfig) -> list[Violation]:
     types = ", ".join(config.types)
     if msg.type is None:
-        hint = " (a space is missing after the ':')" if re.match(r"^\S+:\S", msg.subject) else ""
-        text = f"the subject `{msg.subject}` is not `type(area): description`{hint}"
-        return [Violation("subject-format", f"{text}; types: {types}")]
+        if re.match(r"^\S+:\S", msg.subject):
+            text = _(
+                "the subject `{subject}` is not `type(area): description` (a space is missing "
+                "after the ':'); types: {types}"
+            )
+        else:
+            text = _("the subject `{subject}` is not `type(area): description`; types: {types}")
+        return [Violation("subject-format", text.format(subject=msg.subject, types=types))]
     out = []
     if msg.type not in config.types:
-        text = f"unknown type `{msg.type}` in the subject; use one of: {types}"
+        text = _("unknown type `{type}` in the subject; use one of: {types}")
+        text = text.format(type=msg.type, types=types)
         out.append(Violation("type-unknown", text + _did_you_mean(msg.type, config.types)))
     if not (msg.area or "").strip():
         if config.require_area:
             out.append(Violation("area-missing", _area_missing(msg, config)))
     elif config.areas and msg.area not in config.areas:
-        text = f"unknown area `{msg.area}`; use one of: {', '.join(config.areas)}"
+        text = _("unknown area `{area}`; use one of: {areas}")
+        text = text.format(area=msg.area, areas=", ".join(config.areas))
         out.append(Violation("area-unknown", text + _did_you_mean(msg.area or "", config.areas)))
     if msg.description is None:
-        text = f"the subject `{msg.subject}` has no description after the ':'"
-        out.append(Violation("subject-format", text))
+        text = _("the subject `{subject}` has no description after the ':'")
+        out.append(Violation("subject-format", text.format(subject=msg.subject)))
     return out
 
 
 def _area_missing(msg: Message, config: TemplateConfig) -> str:
-    areas = f"; areas: {', '.join(config.areas)}" if config.areas else ""
-    return (
-        f"the subject has no area: write `{msg.type}(area): {msg.description or 'description'}`"
-        f", the area being the part of the project changed (api, auth, …){areas}"
-    )
+    text = _(
+        "the subject has no area: write `{type}(area): {description}`, the area being the part "
+        "of the project changed (api, auth, …)"
+    ).format(type=msg.type, description=msg.description or _("description"))
+    if config.areas:
+        text += "; " + _("areas: {areas}").format(areas=", ".join(config.areas))
+    return text
 
 
 def _presence_violations(
@@ -555,20 +565,23 @@ def _presence_violations(
     placed = {spec.name for key, _ in misplaced if (spec := config.field_for_written_key(key))}
     for spec in missing:
         if spec.name not in placed:
-            text = f"missing field `{spec.key}`{_aliases(spec)}: add `{spec.key}: "
-            out.append(Violation("field-missing", text + f"{_placeholder(spec)}`{_allowed(spec)}"))
+            text = _("missing field `{key}`{aliases}: add `{key}: {value}`").format(
+                key=spec.key, aliases=_aliases(spec), value=_placeholder(spec)
+            )
+            out.append(Violation("field-missing", text + _allowed(spec)))
     return out
 
 
 def _outside_violation(msg: Message, misplaced: list[tuple[str, int]]) -> Violation:
-    where = ", ".join(f"`{key}` (line {line})" for key, line in misplaced)
+    place = _("`{key}` (line {line})")
+    where = ", ".join(place.format(key=key, line=line) for key, line in misplaced)
     causes = "; ".join(misplaced_causes(msg, misplaced))
-    return Violation(
-        "fields-outside-trailers",
-        f"the fields {where} are in the message but outside its trailer block, so git does "
-        f"not read them as trailers: {causes}. The fields must form the message's last "
-        "paragraph, after a blank line",
+    text = _(
+        "the fields {where} are in the message but outside its trailer block, so git does not "
+        "read them as trailers: {causes}. The fields must form the message's last paragraph, "
+        "after a blank line"
     )
+    return Violation("fields-outside-trailers", text.format(where=where, causes=causes))
 
 
 def _value_violations(
@@ -580,13 +593,14 @@ def _value_violations(
         for t in trailers:
             items = spec.items(t.value)
             if not items:
-                text = f"`{t.key}:` is empty; write `{t.key}: {_placeholder(spec)}`"
+                text = _("`{key}:` is empty; write `{key}: {value}`")
+                text = text.format(key=t.key, value=_placeholder(spec))
                 out.append(Violation("field-value", text + _allowed(spec)))
             for item in items if spec.values else ():
                 if spec.meaning(item) is None:
-                    hint = _did_you_mean(item, [v for v, _ in spec.values])
-                    text = f"`{t.key}: {item}` is not allowed{_allowed(spec)}{hint}"
-                    out.append(Violation("field-value", text))
+                    hint = _did_you_mean(item, [v for v, _m in spec.values])
+                    text = _("`{key}: {value}` is not allowed").format(key=t.key, value=item)
+                    out.append(Violation("field-value", text + _allowed(spec) + hint))
     return out
 
 
@@ -598,7 +612,9 @@ def _duplicate_violations(
         spec = config.field(name)
         if len(trailers) > 1 and not spec.multiple:
             written = ", ".join(f"`{t.key}: {t.value}`" for t in trailers)
-            text = f"`{spec.key}` appears {len(trailers)} times ({written}); keep exactly one"
+            text = _("`{key}` appears {count} times ({written}); keep exactly one").format(
+                key=spec.key, count=len(trailers), written=written
+            )
             out.append(Violation("field-duplicate", text))
     return out
 
@@ -608,7 +624,9 @@ def _agent_violations(
 ) -> list[Violation]:
     if agents is None or not fields.agent or fields.agent in agents:
         return []
-    text = f"`{config.field('agent').key}: {fields.agent}` names no agent of the rules"
+    text = _("`{key}: {agent}` names no agent of the rules").format(
+        key=config.field("agent").key, agent=fields.agent
+    )
     return [Violation("agent-unknown", text + _did_you_mean(fields.agent, sorted(agents)))]
 
 
@@ -619,22 +637,27 @@ def _warnings(config: TemplateConfig, found: Mapping[str, list[Trailer]]) -> lis
         for t in trailers:
             meaning = spec.meaning(t.value) if spec.values else None
             if meaning in spec.warn:
-                text = f"`{t.key}: {t.value}`: accepted, and reported"
+                text = _("`{key}: {value}`: accepted, and reported").format(
+                    key=t.key, value=t.value
+                )
                 out.append(Violation(f"{name}-{meaning}", text))
     return out
 
 
 def _aliases(spec: FieldSpec) -> str:
     others = ", ".join(f"`{k}`" for k in spec.keys[1:])
-    return f" (or {others})" if others else ""
+    return " (" + _("or {keys}").format(keys=others) + ")" if others else ""
 
 
 def _allowed(spec: FieldSpec) -> str:
-    return "; allowed values: " + ", ".join(v for v, _ in spec.values) if spec.values else ""
+    if not spec.values:
+        return ""
+    values = ", ".join(v for v, _m in spec.values)
+    return "; " + _("allowed values: {values}").format(values=values)
 
 
 def _placeholder(spec: FieldSpec) -> str:
-    return spec.values[0][0] if spec.values else _PLACEHOLDERS.get(spec.name, "<value>")
+    return spec.values[0][0] if spec.values else _(_PLACEHOLDERS.get(spec.name, N_("<value>")))
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
@@ -642,7 +665,7 @@ def _did_you_mean(word: str, choices: Sequence[str]) -> str:
 
     folded = {c.casefold(): c for c in choices}
     close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
-    return f" (did you mean `{folded[close[0]]}`?)" if close else ""
+    return " (" + _("did you mean `{name}`?").format(name=folded[close[0]]) + ")" if close else ""
 
 
 # --------------------------------------------------------------------------- the example
@@ -656,10 +679,11 @@ def render_example(
 ) -> str:
     """The template with the user's valid values (even from misplaced lines), else placeholders;
     the message's other trailers (Co-Authored-By, …) follow in the same paragraph."""
-    kind = msg.type if msg.type in config.types else "type"
-    area = (msg.area or "").strip() or ("area" if config.require_area else "")
+    kind = msg.type if msg.type in config.types else _("type")
+    area = (msg.area or "").strip() or (_("area") if config.require_area else "")
     head = f"{kind}({area})" if area else kind
-    lines = [f"{head}{'!' if msg.breaking else ''}: {msg.description or 'short description'}", ""]
+    description = msg.description or _("short description")
+    lines = [f"{head}{'!' if msg.breaking else ''}: {description}", ""]
     stray = _stray_values(msg, config)
     for spec in config.fields:
         trailers = found.get(spec.name, [])
@@ -740,36 +764,55 @@ def _approvers(d: Decision, superusers: Collection[str]) -> list[str]:
 def _protection(d: Decision) -> str:
     """`app/main.py` (critical; rule `app/main.py` at rules.yaml:12; owner X, backups Y)."""
     if d.rule is not None:
-        source = f"rule `{d.rule.pattern}` at {d.rule.source}"
+        source = _("rule `{pattern}` at {where}").format(
+            pattern=d.rule.pattern, where=d.rule.source
+        )
     else:
-        source = f"office {d.office}" if d.office else "protected"
-    owner = f"owner {d.owner}" if d.owner else "no owner"
-    backups = f", backups {', '.join(d.backup)}" if d.backup else ""
-    return f"`{d.path}` ({d.level}; {source}; {owner}{backups})"
+        source = _("office {office}").format(office=d.office) if d.office else _("protected")
+    owner = _("owner {owner}").format(owner=d.owner) if d.owner else _("no owner")
+    if d.backup:
+        owner += ", " + _("backups {backups}").format(backups=", ".join(d.backup))
+    return f"`{d.path}` ({_(d.level)}; {source}; {owner})"
 
 
 def _level_violations(
     d: Decision, fields: Fields, config: TemplateConfig, superusers: Collection[str]
 ) -> list[Violation]:
     spec, akey = config.field("protocol"), config.field("approved-by").key
-    has = f"`{spec.key}: {fields.protocol_raw}`" if fields.protocol_raw else f"no `{spec.key}`"
-    escalate = f"; escalation: {d.escalation}" if d.escalation else ""
+    if fields.protocol_raw:
+        has = f"`{spec.key}: {fields.protocol_raw}`"
+    else:
+        has = _("no `{key}`").format(key=spec.key)
+    escalate = "; " + _("escalation: {agent}").format(agent=d.escalation) if d.escalation else ""
     approvers = _approvers(d, superusers)
-    ask = approvers[0] if approvers else "the owner"
+    ask = approvers[0] if approvers else _("the owner")
     if d.level != "critical":
         if fields.protocol in ("consulted", "approved"):
             return []
-        text = (
-            f"{_protection(d)} is protected at level {d.level}: consult {ask} before changing "
-            f"it and write `{spec.key}: {spec.value_for('consulted')}` (the message has {has})"
+        text = _(
+            "{protection} is protected at level {level}: consult {ask} before changing it and "
+            "write `{key}: {value}` (the message has {has})"
+        ).format(
+            protection=_protection(d),
+            level=_(d.level),
+            ask=ask,
+            key=spec.key,
+            value=spec.value_for("consulted"),
+            has=has,
         )
         return [Violation("protocol-insufficient", text + escalate, d.path)]
     out = []
     if fields.protocol != "approved":
-        text = (
-            f"{_protection(d)} is protected at level critical: get {ask}'s approval and write "
-            f"`{spec.key}: {spec.value_for('approved')}` and `{akey}: {ask}` (the message has "
-            f"{has})"
+        text = _(
+            "{protection} is protected at level critical: get {ask}'s approval and write "
+            "`{key}: {value}` and `{approval_key}: {ask}` (the message has {has})"
+        ).format(
+            protection=_protection(d),
+            ask=ask,
+            key=spec.key,
+            value=spec.value_for("approved"),
+            approval_key=akey,
+            has=has,
         )
         out.append(Violation("protocol-insufficient", text + escalate, d.path))
     return out + _approval_violations(d, fields, akey, approvers, escalate)
@@ -779,25 +822,35 @@ def _approval_violations(
     d: Decision, fields: Fields, akey: str, approvers: Sequence[str], escalate: str
 ) -> list[Violation]:
     """A critical path needs `Aprobado-por` naming an entitled approver other than the actor."""
-    who = ", ".join(approvers) or "a superuser"
+    who = ", ".join(approvers) or _("a superuser")
     if not fields.approved_by:
-        text = f"{_protection(d)} is critical: the message needs `{akey}:` naming who approved"
-        return [Violation("approval-missing", f"{text} ({who}){escalate}", d.path)]
+        text = _(
+            "{protection} is critical: the message needs `{key}:` naming who approved ({who})"
+        ).format(protection=_protection(d), key=akey, who=who)
+        return [Violation("approval-missing", text + escalate, d.path)]
     if any(a in approvers and a != d.agent for a in fields.approved_by):
         return []
-    own = " (an agent cannot approve its own change)" if d.agent in fields.approved_by else ""
-    text = (
-        f"{_protection(d)}: `{akey}: {', '.join(fields.approved_by)}` names neither the owner, "
-        f"a backup nor a superuser{own}; approvals count only from: {who}"
-    )
+    if d.agent in fields.approved_by:
+        text = _(
+            "{protection}: `{key}: {names}` names neither the owner, a backup nor a superuser "
+            "(an agent cannot approve its own change); approvals count only from: {who}"
+        )
+    else:
+        text = _(
+            "{protection}: `{key}: {names}` names neither the owner, a backup nor a superuser; "
+            "approvals count only from: {who}"
+        )
+    names = ", ".join(fields.approved_by)
+    text = text.format(protection=_protection(d), key=akey, names=names, who=who)
     return [Violation("approval-invalid", text + escalate, d.path)]
 
 
 def _not_listed(d: Decision, fields: Fields, config: TemplateConfig) -> Violation:
     key = config.field("file").key
-    has = f" (it lists: {', '.join(fields.files)})" if fields.files else ""
-    text = (
-        f"{_protection(d)} is changed by {d.agent}, who is not its owner, so the message must "
-        f"name it: add `{key}: {d.path}`{has}"
-    )
+    text = _(
+        "{protection} is changed by {agent}, who is not its owner, so the message must name "
+        "it: add `{key}: {path}`"
+    ).format(protection=_protection(d), agent=d.agent, key=key, path=d.path)
+    if fields.files:
+        text += " (" + _("it lists: {files}").format(files=", ".join(fields.files)) + ")"
     return Violation("file-not-listed", text, d.path)

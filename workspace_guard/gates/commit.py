@@ -14,6 +14,7 @@ from itertools import islice
 
 from workspace_guard import git
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, GuardError, UsageError
+from workspace_guard.i18n import _, ngettext
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ def read_message(path: str) -> bytes:
         with open(path, "rb") as handle:
             return handle.read()
     except OSError as exc:
-        raise UsageError(f"cannot read the commit message {path}: {exc.strerror}") from exc
+        text = _("cannot read the commit message {path}: {error}")
+        raise UsageError(text.format(path=path, error=exc.strerror)) from exc
 
 
 def git_settings(cwd: str) -> dict[str, list[str]]:
@@ -205,13 +207,11 @@ def _ownership(
     agent = result.fields.agent
     extra: list[Violation] = []
     if env_agent and agent and env_agent != agent:
-        extra.append(
-            Violation(
-                "agent-mismatch",
-                f"the message says `Agente: {agent}` but this commit is made by {env_agent} "
-                f"(from {AGENT_ENV} or git config {AGENT_CONFIG}); write `Agente: {env_agent}`",
-            )
-        )
+        text = _(
+            "the message says `Agente: {agent}` but this commit is made by {actor} (from {env} "
+            "or git config {config}); write `Agente: {actor}`"
+        ).format(agent=agent, actor=env_agent, env=AGENT_ENV, config=AGENT_CONFIG)
+        extra.append(Violation("agent-mismatch", text))
     who = env_agent or agent
     if who is None or who not in decider.rules.agents:
         if result.kind != "normal":  # the template was skipped, so nothing else says it
@@ -235,22 +235,18 @@ def _unknown_actor(decider: Decider, paths: list[str], who: str | None) -> list[
         if rule is None or rule.level == "none":
             continue
         owner = rule.owner or decider.rules.escalation
-        where = f"`{path}` is protected ({rule.level}, owner {owner})"
         if who is None:
-            out.append(
-                Violation(
-                    "agent-missing",
-                    f"{where} and this commit does not say which agent makes it: add "
-                    f"`Agente: <your-agent-name>` to the message or set {AGENT_ENV}",
-                    path,
-                )
-            )
+            text = _(
+                "`{path}` is protected ({level}, owner {owner}) and this commit does not say "
+                "which agent makes it: add `Agente: <your-agent-name>` to the message or set {env}"
+            ).format(path=path, level=_(rule.level), owner=owner, env=AGENT_ENV)
+            out.append(Violation("agent-missing", text, path))
         else:
-            out.append(
-                Violation(
-                    "agent-unknown", f"{where} and `{who}` is not an agent of the rules", path
-                )
-            )
+            text = _(
+                "`{path}` is protected ({level}, owner {owner}) and `{agent}` is not an agent of "
+                "the rules"
+            ).format(path=path, level=_(rule.level), owner=owner, agent=who)
+            out.append(Violation("agent-unknown", text, path))
     return out
 
 
@@ -264,30 +260,43 @@ def report(
     otherwise `check-msg` only reports)."""
     out = stream or sys.stderr
     violations = check.violations
+    warn = _("workspace-guard: warning [{id}]: {message}")
     for warning in check.result.warnings:
-        print(f"workspace-guard: warning [{warning.id}]: {warning.message}", file=out)
+        print(warn.format(id=warning.id, message=warning.message), file=out)
     if not violations:
         return
     count = len(violations)
-    problems = f"{count} problem{'s' if count > 1 else ''} in {source}:"
-    print(f"workspace-guard: {'commit refused — ' if hook else ''}{problems}", file=out)
+    if hook:
+        head = ngettext(
+            "workspace-guard: commit refused — {count} problem in {source}:",
+            "workspace-guard: commit refused — {count} problems in {source}:",
+            count,
+        )
+    else:
+        head = ngettext(
+            "workspace-guard: {count} problem in {source}:",
+            "workspace-guard: {count} problems in {source}:",
+            count,
+        )
+    print(head.format(count=count, source=source), file=out)
     for violation in violations[:MAX_SHOWN]:
         where = f" {violation.path}:" if violation.path else ""
         text = "\n    ".join(map(_clip, violation.message.split("\n")))
         print(f"  ✗ [{violation.id}]{where} {text}", file=out)
     if count > MAX_SHOWN:
-        print(
-            f"  … and {count - MAX_SHOWN} more (`workspace-guard check-msg --staged "
-            f"--format json {source}` lists every one)",
-            file=out,
+        more = _(
+            "… and {count} more (`workspace-guard check-msg --staged --format json {source}` "
+            "lists every one)"
         )
+        print("  " + more.format(count=count - MAX_SHOWN, source=source), file=out)
 
 
 def _clip(line: str, limit: int = 400) -> str:
     """A report line quotes the message; a megabyte subject must not come back whole."""
     if len(line) <= limit:
         return line
-    return f"{line[: limit // 2]}… ({len(line) - limit // 2} more characters)"
+    more = _("({count} more characters)").format(count=len(line) - limit // 2)
+    return f"{line[: limit // 2]}… {more}"
 
 
 def audit_blocked(repo: Repo, check: MessageCheck, layer: str = "commit") -> None:
@@ -309,7 +318,7 @@ def audit_blocked(repo: Repo, check: MessageCheck, layer: str = "commit") -> Non
 def commit_msg_hook(repo: Repo, path: str) -> int:
     """`hook commit-msg FILE`: refuse the commit on any violation (the file stays as written)."""
     if repo.info.bare:
-        raise UsageError("commit-msg runs in a repository with a working tree, not a bare one")
+        raise UsageError(_("commit-msg runs in a repository with a working tree, not a bare one"))
     raw = read_message(path)
     check = check_message(repo, raw, staged=True)
     shown = os.path.relpath(path, repo.root) if os.path.isabs(path) else path
@@ -317,10 +326,8 @@ def commit_msg_hook(repo: Repo, path: str) -> int:
     if check.ok:
         return EXIT_OK
     audit_blocked(repo, check)
-    print(
-        f"Your message is kept in {shown}; edit it and commit again: git commit -e -F {shown}",
-        file=sys.stderr,
-    )
+    kept = _("Your message is kept in {file}; edit it and commit again: git commit -e -F {file}")
+    print(kept.format(file=shown), file=sys.stderr)
     return EXIT_VIOLATION
 
 
@@ -345,24 +352,24 @@ def pre_commit_hook(repo: Repo) -> int:
     for decision in denied[:MAX_SHOWN]:
         print(_needs(decision), file=sys.stderr)
     if len(denied) > MAX_SHOWN:
-        print(
+        more = _(
             "workspace-guard: … and more protected paths (an `Archivo:` entry ending in `/` "
-            "names a whole directory; the commit-msg hook lists every path it finds missing)",
-            file=sys.stderr,
+            "names a whole directory; the commit-msg hook lists every path it finds missing)"
         )
+        print(more, file=sys.stderr)
     return EXIT_OK
 
 
 def _needs(decision: Decision) -> str:
     owner = decision.owner or decision.escalation
     if decision.level == "critical":
-        need = f"`Protocolo: APROBACIÓN_OBTENIDA` and `Aprobado-por: {owner}`"
+        need = _("`Protocolo: APROBACIÓN_OBTENIDA` and `Aprobado-por: {owner}`").format(owner=owner)
     else:
-        need = "`Protocolo: CONSULTA_PREVIA` (after consulting) or `APROBACIÓN_OBTENIDA`"
-    return (
-        f"workspace-guard: {decision.path} is protected ({decision.level}, owner {owner}); "
-        f"the commit message must name it in `Archivo:` and carry {need}"
-    )
+        need = _("`Protocolo: CONSULTA_PREVIA` (after consulting) or `APROBACIÓN_OBTENIDA`")
+    return _(
+        "workspace-guard: {path} is protected ({level}, owner {owner}); the commit message must "
+        "name it in `Archivo:` and carry {need}"
+    ).format(path=decision.path, level=_(decision.level), owner=owner, need=need)
 
 
 def fail_closed(exc: GuardError, hook: str, *, committed_rules: bool = False) -> int:
@@ -377,24 +384,28 @@ def fail_closed(exc: GuardError, hook: str, *, committed_rules: bool = False) ->
     print(exc.render(), file=sys.stderr)
     if hook == "pre-receive":
         print(
-            "workspace-guard: the pre-receive hook refuses the push until this is fixed",
+            _("workspace-guard: the pre-receive hook refuses the push until this is fixed"),
             file=sys.stderr,
         )
         return exc.exit_code or EXIT_VIOLATION
-    kept = "; your message file is unchanged" if hook == "commit-msg" else ""
-    print(
-        f"workspace-guard: the {hook} hook refuses the commit until this is fixed "
-        f"(nothing was committed{kept})",
-        file=sys.stderr,
-    )
+    if hook == "commit-msg":
+        refused = _(
+            "workspace-guard: the {hook} hook refuses the commit until this is fixed (nothing was "
+            "committed; your message file is unchanged)"
+        )
+    else:
+        refused = _(
+            "workspace-guard: the {hook} hook refuses the commit until this is fixed (nothing was "
+            "committed)"
+        )
+    print(refused.format(hook=hook), file=sys.stderr)
     if committed_rules and isinstance(exc, ConfigError):
         from workspace_guard.repo import DEFAULT_RULES, RULES_ENV
 
-        print(
-            f"hint: the rules committed at HEAD are unusable, so every commit is refused until "
-            f"a fix is committed: fix {DEFAULT_RULES} (`workspace-guard lint`), stage it, and "
-            f"commit it checked against the fixed file: "
-            f"{RULES_ENV}={DEFAULT_RULES} git commit …",
-            file=sys.stderr,
-        )
+        hint = _(
+            "the rules committed at HEAD are unusable, so every commit is refused until a fix is "
+            "committed: fix {rules} (`workspace-guard lint`), stage it, and commit it checked "
+            "against the fixed file: {env}={rules} git commit …"
+        ).format(rules=DEFAULT_RULES, env=RULES_ENV)
+        print(_("hint: {hint}").format(hint=hint), file=sys.stderr)
     return exc.exit_code or EXIT_VIOLATION
