@@ -323,6 +323,8 @@ def _block_start(lines: Sequence[str], end: int, comment: str, known: Sequence[s
 
 def _unfold(value: str) -> str:
     """git's unfold_value: a newline and the whitespace after it become one space."""
+    if "\n" not in value:
+        return _git_strip(value)  # the common case: nothing folded
     out = []
     i = 0
     while i < len(value):

@@ -466,8 +466,8 @@ def check_template(
     fields = _fields_from(found, config)
     if kind in config.skip:
         return CheckResult((), (), fields, kind)
-    example = render_example(msg, config, found, paths)
     if not msg.text.strip():
+        example = render_example(msg, config, found, paths)
         empty = Violation("message-empty", _("the commit message is empty"))
         return CheckResult(_with_example([empty], example), (), fields, kind, example)
     violations = [
@@ -480,6 +480,7 @@ def check_template(
     warnings = tuple(_warnings(config, found))
     if not violations:
         return CheckResult((), warnings, fields, kind)
+    example = render_example(msg, config, found, paths)  # only when someone will read it
     return CheckResult(_with_example(violations, example), warnings, fields, kind, example)
 
 
