@@ -23,6 +23,7 @@ COMMANDS = {
     "parse-msg": "messages:parse_msg",
     "audit": "audit:audit",
     "demo": "demo",
+    "hook": "hook",
     "check-commits": "check_commits",
     "watch": "watch:watch",
     "approve": "approvals:approve",
