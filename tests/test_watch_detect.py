@@ -1,0 +1,225 @@
+"""Detection: every way of changing a protected file is seen through real inotify events."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import git
+from test_watch_support import (  # noqa: F401 - fixtures
+    WatchProcess,
+    records,
+    rescan_barrier,
+    wait_record,
+    watchd_fixture,
+)
+
+Start = Callable[..., WatchProcess]
+
+
+def blob(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def test_write_in_place_is_recorded_with_the_contract_fields(
+    workspace: Path, watchd: Start
+) -> None:
+    watchd()
+    before = (workspace / "app/main.py").read_bytes()
+    with open(workspace / "app/main.py", "ab") as handle:
+        handle.write(b"# by an agent\n")
+    found = wait_record(workspace, path="app/main.py", action="detected")
+    assert found["layer"] == "watch"
+    assert found["agent"] is None
+    assert found["owner"] == "system-architect-ai"
+    assert found["level"] == "critical"
+    assert found["escalate_to"] == "master-orchestrator"
+    assert found["detected_by"] == "event"
+    assert found["change"] == "modified"
+    assert found["sha_before"] == blob(before)
+    assert found["sha_after"] == blob(before + b"# by an agent\n")
+    assert found["ts"] and found["epoch"] >= 1
+
+
+def test_temp_and_rename_in_the_same_folder(workspace: Path, watchd: Start) -> None:
+    watchd()
+    tmp = workspace / "app" / ".main.py.swap-save"
+    tmp.write_text("app = None\n")
+    os.replace(tmp, workspace / "app/main.py")
+    found = wait_record(workspace, path="app/main.py", action="detected")
+    assert found["sha_after"] == blob(b"app = None\n")
+    assert not records(workspace, path="app/.main.py.swap-save")
+
+
+def test_temp_outside_the_tree_then_rename(workspace: Path, watchd: Start) -> None:
+    watchd()
+    outside = workspace.parent / "outside.tmp"
+    outside.write_text("DEBUG = True\n")
+    os.replace(outside, workspace / "app/core/config.py")
+    found = wait_record(workspace, path="app/core/config.py", action="detected")
+    assert found["change"] == "modified"
+
+
+def test_vim_backup_rename_is_one_modification_not_a_deletion(
+    workspace: Path, watchd: Start
+) -> None:
+    proc = watchd()
+    target = workspace / "app/database.py"
+    backup = workspace / "app/database.py~"
+    os.rename(target, backup)  # what vim does with 'backupcopy=no'
+    target.write_text("engine = 'sqlite://'\n")
+    backup.unlink()
+    found = wait_record(workspace, path="app/database.py", action="detected")
+    assert found["change"] == "modified"
+    rescan_barrier(proc)
+    changes = [r["change"] for r in records(workspace, path="app/database.py")]
+    assert changes == ["modified"]
+
+
+def test_sed_in_place(workspace: Path, watchd: Start) -> None:
+    watchd()
+    subprocess.run(["sed", "-i", "s/False/True/", "app/core/config.py"], cwd=workspace, check=True)
+    found = wait_record(workspace, path="app/core/config.py", action="detected")
+    assert found["sha_after"] == blob(b"DEBUG = True\n")
+
+
+def test_git_checkout_of_an_older_version_of_a_file(workspace: Path, watchd: Start) -> None:
+    (workspace / "app/main.py").write_text("# v2\n")
+    git(workspace, "commit", "-qam", "feat(api): v2")
+    watchd()
+    git(workspace, "checkout", "HEAD~1", "--", "app/main.py")
+    found = wait_record(workspace, path="app/main.py", action="detected")
+    assert found["sha_before"] == blob(b"# v2\n")
+
+
+def test_rm_is_a_deletion(workspace: Path, watchd: Start) -> None:
+    watchd()
+    (workspace / "docker-compose.yml").unlink()
+    found = wait_record(workspace, path="docker-compose.yml", action="detected")
+    assert found["change"] == "deleted"
+    assert found["sha_after"] is None
+
+
+def test_symlink_replacing_a_file(workspace: Path, watchd: Start) -> None:
+    watchd()
+    (workspace / "app/main.py").unlink()
+    (workspace / "app/main.py").symlink_to("/etc/hostname")
+    found = wait_record(workspace, path="app/main.py", action="detected", change="symlink")
+    assert found["sha_after"] == blob(b"/etc/hostname")
+
+
+def test_directory_replacing_a_file(workspace: Path, watchd: Start) -> None:
+    watchd()
+    (workspace / "app/database.py").unlink()
+    (workspace / "app/database.py").mkdir()
+    (workspace / "app/database.py" / "x").write_text("x")
+    wait_record(workspace, path="app/database.py", action="detected", change="directory")
+
+
+def test_mode_change_is_found_by_the_periodic_rescan(workspace: Path, watchd: Start) -> None:
+    watchd("--rescan-interval", "1")  # the narrowed mask has no IN_ATTRIB: chmod sends no event
+    os.chmod(workspace / "app/main.py", 0o755)
+    found = wait_record(workspace, path="app/main.py", action="detected")
+    assert found["change"] == "mode"
+    assert found["detected_by"] == "rescan"
+    assert found["sha_before"] == found["sha_after"]
+
+
+def test_new_file_in_a_protected_folder_created_with_its_parents(
+    workspace: Path, watchd: Start
+) -> None:
+    watchd()  # /alembic/ is a directory rule; the folder does not exist yet
+    versions = workspace / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    (versions / "001_init.py").write_text("revision = '001'\n")
+    found = wait_record(workspace, path="alembic/versions/001_init.py", action="detected")
+    assert found["change"] == "created"
+    assert found["owner"] == "database-architect-ai"
+
+
+def test_new_file_in_an_office_and_unprotected_files_stay_silent(
+    workspace: Path, watchd: Start
+) -> None:
+    proc = watchd()
+    (workspace / "app/models/order.py").write_text("class Order: ...\n")  # not protected
+    (workspace / "app/new_module.py").write_text("x = 1\n")  # not protected
+    office = workspace / ".workspace/departments/backend/backend-framework-ai"
+    (office / "todo.md").write_text("- [ ] things\n")
+    found = wait_record(
+        workspace,
+        action="detected",
+        path=".workspace/departments/backend/backend-framework-ai/todo.md",
+    )
+    assert found["owner"] == "backend-framework-ai" and found["level"] == "high"
+    rescan_barrier(proc)
+    assert {r["path"] for r in records(workspace)} == {found["path"]}
+
+
+def test_switching_branches_moves_the_baseline_without_false_reports(
+    workspace: Path, watchd: Start
+) -> None:
+    git(workspace, "checkout", "-qb", "feature")
+    (workspace / "app/main.py").write_text("# feature\n")
+    (workspace / "app/core/config.py").unlink()
+    git(workspace, "commit", "-qam", "feat(api): feature")
+    git(workspace, "checkout", "-q", "main")
+    proc = watchd()
+    git(workspace, "checkout", "-q", "feature")
+    head = git(workspace, "rev-parse", "HEAD").strip()
+    from test_watch_support import status, wait_for
+
+    wait_for(lambda: status(workspace).get("head") == head, "the baseline to follow HEAD")
+    rescan_barrier(proc)
+    assert records(workspace) == []
+
+
+def test_a_grant_makes_the_change_authorised(workspace: Path, watchd: Start) -> None:
+    import time
+
+    from workspace_guard.state.grants import add_grants
+
+    watchd()
+    add_grants(
+        str(workspace / ".git/workspace-guard"),
+        [("app/main.py", "system-architect-ai")],
+        time.time() + 60,
+    )
+    (workspace / "app/main.py").write_text("# by the owner\n")
+    found = wait_record(workspace, path="app/main.py", action="authorised")
+    assert found["agent"] == "system-architect-ai"
+    assert not records(workspace, action="detected")
+
+
+def test_an_approval_makes_the_change_authorised(workspace: Path, watchd: Start) -> None:
+    import time
+
+    from workspace_guard.state.approvals import update
+
+    watchd()
+    approval = {
+        "agent": "backend-framework-ai",
+        "path": "app/main.py",
+        "approver": "system-architect-ai",
+        "until": time.time() + 60,
+        "id": "a1",
+    }
+    update(str(workspace / ".git/workspace-guard"), lambda items: [*items, approval])
+    (workspace / "app/main.py").write_text("# approved\n")
+    found = wait_record(workspace, path="app/main.py", action="authorised")
+    assert found["agent"] == "backend-framework-ai"
+    assert found["approved_by"] == "system-architect-ai"
+
+
+def test_the_state_dir_and_git_internals_are_not_watched(workspace: Path, watchd: Start) -> None:
+    proc = watchd()
+    from test_watch_support import status
+
+    schedules = {d for d, _ in status(workspace)["watches"]["schedules"]}
+    assert not any(d == ".git" or d.startswith(".git/") for d in schedules)
+    shutil.copy(workspace / "app/main.py", workspace / ".git" / "main.py.copy")
+    rescan_barrier(proc)
+    assert records(workspace) == []

@@ -1,0 +1,108 @@
+"""Failure modes that need a hand inside the daemon: lost events with an overflow notice, a dead
+observer thread, a file that cannot be read. The daemon runs in this process (same code as
+`watch run`, minus signals); files and inotify events are still real."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_watch_support import records, wait_for, wait_record
+
+from workspace_guard.gates.watch import Daemon
+from workspace_guard.gates.watch_baseline import Options
+from workspace_guard.gates.watch_engine import Place
+
+
+@pytest.fixture
+def daemon(workspace: Path) -> Iterator[Daemon]:
+    git_dir = str(workspace / ".git")
+    place = Place(str(workspace), git_dir, git_dir, str(workspace / ".git/workspace-guard"))
+    running = Daemon(place, None, Options(rescan_interval=60))
+    running.start()
+    supervisor = threading.Thread(target=running.serve, daemon=True)
+    supervisor.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        supervisor.join(5)
+
+
+def test_an_overflow_notice_makes_the_daemon_rescan(
+    workspace: Path, daemon: Daemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(daemon.watcher.handler, "dispatch", lambda event: None)  # events lost
+    (workspace / "app/main.py").write_text("written while the kernel queue overflowed\n")
+    epoch = daemon.engine.epoch
+    logging.getLogger("watchdog.observers.inotify_c").warning(
+        "Inotify queue overflowed; filesystem events were lost"
+    )
+    found = wait_record(workspace, path="app/main.py", action="detected")
+    assert found["detected_by"] == "rescan"
+    assert daemon.engine.counts["overflows"] == 1
+    assert daemon.engine.epoch > epoch
+    wait_for(
+        lambda: daemon.engine.last_rescan["reason"] == "kernel event queue overflow",
+        "the overflow rescan to finish",
+    )
+
+
+def test_a_dead_observer_is_restarted_with_a_new_epoch(workspace: Path, daemon: Daemon) -> None:
+    old = daemon.watcher.observer
+    epoch = daemon.engine.epoch
+    old.stop()  # the thread ends, as when watchdog's dispatcher dies of an exception
+    old.join()
+    wait_for(
+        lambda: daemon.watcher.observer is not old and daemon.engine.epoch > epoch, "a new observer"
+    )
+    wait_for(lambda: daemon.watcher.scheduled, "the watches to be scheduled again")
+    (workspace / "app/main.py").write_text("after the restart\n")
+    found = wait_record(workspace, path="app/main.py", action="detected")
+    assert found["detected_by"] == "event"
+
+
+def test_a_file_that_cannot_be_read_is_reported_and_the_daemon_carries_on(
+    workspace: Path, daemon: Daemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = str(workspace / "app/database.py")
+    real_open = os.open
+
+    def failing_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if os.fspath(path) == target:
+            raise OSError(errno.EIO, "Input/output error", target)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", failing_open)
+    (workspace / "app/database.py").write_text("engine = 'x'\n")
+    found = wait_record(workspace, path="app/database.py", action="detected")
+    assert found["change"] == "unreadable" and "Input/output error" in found["error"]
+    monkeypatch.setattr(os, "open", real_open)
+    (workspace / "app/main.py").write_text("still watching\n")
+    wait_record(workspace, path="app/main.py", action="detected")
+    assert daemon.worker.is_alive()
+
+
+def test_a_crashing_check_does_not_kill_the_worker(
+    workspace: Path, daemon: Daemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_check = daemon.engine.check
+
+    def check(rel: str, origin: str) -> None:
+        if rel == "app/main.py":
+            raise RuntimeError("a bug")
+        real_check(rel, origin)
+
+    monkeypatch.setattr(daemon.engine, "check", check)
+    (workspace / "app/main.py").write_text("x\n")
+    wait_for(lambda: daemon.engine.counts["errors"] >= 1, "the error to be counted")
+    (workspace / "app/database.py").write_text("y\n")
+    wait_record(workspace, path="app/database.py", action="detected")
+    assert daemon.worker.is_alive()
+    assert not records(workspace, path="app/main.py")

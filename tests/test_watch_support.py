@@ -1,0 +1,194 @@
+"""Helpers for the watch daemon tests: real daemons in real processes, bounded waits, teardown.
+
+Every daemon a test starts is stopped in fixture teardown (SIGTERM, then SIGKILL), so a failing
+test never leaks a process. Waits poll the audit log or the status file against a deadline; no
+test asserts after a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DEADLINE = 15.0
+
+
+def state_dir(repo: Path) -> Path:
+    return repo / ".git" / "workspace-guard"
+
+
+def records(repo: Path, **match: Any) -> list[dict[str, Any]]:
+    """Audit records whose fields equal `match`."""
+    path = state_dir(repo) / "audit.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if all(item.get(k) == v for k, v in match.items()):
+            out.append(item)
+    return out
+
+
+def wait_for(predicate: Callable[[], Any], what: str, timeout: float = DEADLINE) -> Any:
+    """Poll until `predicate()` is truthy; its value. Fails with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.01)
+
+
+def wait_record(repo: Path, timeout: float = DEADLINE, **match: Any) -> dict[str, Any]:
+    found = wait_for(lambda: records(repo, **match), f"an audit record {match}", timeout)
+    return found[0]  # type: ignore[no-any-return]
+
+
+def status(repo: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((state_dir(repo) / "watch.status.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def rescan_barrier(proc: WatchProcess) -> None:
+    """SIGHUP makes the daemon reload and rescan everything; wait until that rescan is done.
+    Everything written before the barrier has then been judged."""
+    before = int(status(proc.repo).get("epoch", 0))
+    proc.signal(signal.SIGHUP)
+    wait_for(
+        lambda: int(status(proc.repo).get("last_rescan", {}).get("epoch", 0)) > before,
+        "the rescan after SIGHUP",
+    )
+
+
+class WatchProcess:
+    """`workspace-guard watch run …` in its own process, ready when `ready` returns."""
+
+    def __init__(
+        self,
+        repo: Path,
+        args: list[str],
+        env: dict[str, str] | None = None,
+        prefix: list[str] | None = None,
+    ) -> None:
+        self.repo = repo
+        self.log = repo.parent / f"watch-{time.monotonic_ns()}.log"
+        read_end, write_end = os.pipe()
+        command = [
+            sys.executable,
+            "-m",
+            "workspace_guard",
+            "watch",
+            "run",
+            *args,
+            "--ready-fd",
+            str(write_end),
+        ]
+        # stderr goes through a pipe that a thread copies into the log file, so a file-size
+        # limit put on the daemon (the full-disk test) does not silence its stderr
+        self.proc = subprocess.Popen(
+            [*(prefix or []), *command],
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(write_end,),
+            env={**os.environ, **(env or {})},
+        )
+        os.close(write_end)
+        self._ready_fd = read_end
+        self._copier = threading.Thread(target=self._copy, daemon=True)
+        self._copier.start()
+
+    def _copy(self) -> None:
+        assert self.proc.stdout is not None
+        with open(self.log, "ab") as log:
+            for line in self.proc.stdout:
+                log.write(line)
+                log.flush()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self, timeout: float = DEADLINE) -> WatchProcess:
+        deadline = time.monotonic() + timeout
+        data = b""
+        try:
+            while time.monotonic() < deadline and b"ready" not in data:
+                readable, _, _ = select.select([self._ready_fd], [], [], 0.1)
+                if readable:
+                    chunk = os.read(self._ready_fd, 64)
+                    if not chunk:
+                        break
+                    data += chunk
+        finally:
+            os.close(self._ready_fd)
+        if b"ready" not in data:
+            self.stop()
+            raise AssertionError(f"daemon not ready (exit {self.proc.poll()}):\n{self.output()}")
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def signal(self, signum: int) -> None:
+        self.proc.send_signal(signum)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM, wait; SIGKILL if it hangs (then fail loudly: SIGTERM must work)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError(f"daemon ignored SIGTERM:\n{self.output()}") from None
+        return self.proc.returncode
+
+    def kill9(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture(name="watchd")
+def watchd_fixture(workspace: Path) -> Iterator[Callable[..., WatchProcess]]:
+    """Start daemons on the workspace (`watchd("--restore")`); all are stopped at teardown."""
+    started: list[WatchProcess] = []
+
+    def start(
+        *args: str,
+        env: dict[str, str] | None = None,
+        ready: bool = True,
+        prefix: list[str] | None = None,
+    ) -> WatchProcess:
+        proc = WatchProcess(workspace, ["--rescan-interval", "60", *args], env, prefix)
+        started.append(proc)
+        return proc.wait_ready() if ready else proc
+
+    yield start
+    for proc in started:
+        if proc.alive():
+            proc.stop()

@@ -1,0 +1,77 @@
+"""The watch layer's part of the demo: a write no hook sees is caught, recorded and undone."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from workspace_guard.demo.run import STEPS, Demo, register
+
+BASH_WRITE = 'echo "app.debug = True  # quick fix" >> app/main.py'
+DEADLINE = 15.0
+
+
+@register
+def watch_daemon(demo: Demo) -> None:
+    demo.step(
+        f"{STEPS.index(watch_daemon) + 1}. Watch: a daemon sees every change, however it was made"
+    )
+    demo.say(
+        "Hooks only see what goes through git or the harness. An agent running a plain shell "
+        "redirection bypasses both, so the watch daemon compares protected files with their "
+        "committed version; with --restore it keeps the unauthorised bytes in quarantine "
+        "and puts the committed file back."
+    )
+    demo.wg("watch", "start", "--restore", expect=0)
+    try:
+        _expire_grants(demo, "app/main.py")
+        demo.say(
+            "backend-framework-ai appends to app/main.py (critical, owner "
+            "system-architect-ai) with Bash:"
+        )
+        demo.run(["sh", "-c", BASH_WRITE], expect=0)
+        restored = _wait_for_record(demo, "app/main.py", "restored")
+        if restored is None:
+            demo.failures.append(f"the daemon did not restore app/main.py within {DEADLINE:.0f} s")
+        demo.wg("audit", "--action", "detected", expect=0)
+        demo.say(
+            "The file is the committed version again (git sees no change), the bytes are in "
+            "quarantine, and an incident report waits for master-orchestrator:"
+        )
+        demo.git("diff", "--exit-code", "--", "app/main.py", expect=0, show=True)
+        demo.run(["ls", ".workspace/incidents"], expect=0)
+        demo.wg("watch", "status", expect=0)
+    finally:
+        demo.wg("watch", "stop", expect=0)
+    demo.wg("watch", "status", expect=1)
+
+
+def _state_dir(demo: Demo) -> str:
+    return os.path.join(demo.repo, ".git", "workspace-guard")
+
+
+def _expire_grants(demo: Demo, rel: str) -> None:
+    """A grant left by an earlier step (the owner's own write) would make the write authorised."""
+    from workspace_guard.state.grants import add_grants, live_grants
+
+    agent = live_grants(_state_dir(demo)).get(rel)
+    if agent:
+        demo.say(f"(expiring the grant an earlier step left for {agent} on {rel})")
+        add_grants(_state_dir(demo), [(rel, agent)], time.time() - 1)
+
+
+def _wait_for_record(demo: Demo, rel: str, action: str) -> dict[str, object] | None:
+    """Poll the audit log with a deadline (the daemon works asynchronously)."""
+    from workspace_guard.state.audit import read
+
+    deadline = time.monotonic() + DEADLINE
+    while time.monotonic() < deadline:
+        for item in read(_state_dir(demo)):
+            if (
+                item.get("layer") == "watch"
+                and item.get("path") == rel
+                and item.get("action") == action
+            ):
+                return item
+        time.sleep(0.05)
+    return None

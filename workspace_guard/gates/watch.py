@@ -1,0 +1,256 @@
+"""The watch layer: a daemon that sees every change to a protected file, however it was made.
+
+Threads: watchdog's inotify reader, emitters and dispatcher produce *hints*; one worker thread
+judges them against HEAD (`watch_worker`, `watch_engine`); the main thread supervises. Signal
+handlers only set flags (Python runs them in the main thread anyway): SIGTERM/SIGINT stop,
+SIGHUP reloads the rules atomically and rescans. Every tick the supervisor checks that the
+observer, its emitters and the worker are alive — watchdog's threads die silently — and restarts
+what died (a new epoch, then a full rescan), writes the status file, and pings systemd.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+from workspace_guard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VIOLATION
+from workspace_guard.gates import watch_control, watch_service
+from workspace_guard.gates.watch_baseline import Options
+from workspace_guard.gates.watch_engine import Engine, Place
+from workspace_guard.gates.watch_inotify import Watcher
+from workspace_guard.gates.watch_worker import Worker
+
+log = logging.getLogger("workspace_guard.watch")
+TICK = 0.5
+
+
+class Daemon:
+    """The daemon's parts and its supervisor loop; usable in-process (tests) and from `run`."""
+
+    def __init__(self, place: Place, rules_option: str | None, options: Options) -> None:
+        self.root = place.root
+        self.state_dir = place.state_dir
+        self.engine = Engine(place, rules_option, options, _umask())
+        self.watcher = Watcher(place.root, _hints(), self._on_overflow, self._on_watch_failure)
+        self.ready = threading.Event()
+        self.worker = Worker(self.engine, self.watcher, self.ready)
+        self.wake = threading.Event()
+        self.stopping = False
+        self.reload_wanted = False
+        self._reloads_wanted = 0
+        self.started = _iso(time.time())
+        self._last_status = ""
+        self.log_file: str | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Load the rules and baseline (errors raise: nothing good to run with), start watching,
+        reconcile what changed while we were down, and return once ready."""
+        self.engine.state = self.engine.load_state()
+        self.watcher.start()
+        self.worker.apply_plan(fresh=False)
+        self.worker.request("startup", "startup reconcile")
+        self.worker.start()
+        if not self.ready.wait(timeout):
+            log.error("the startup reconcile did not finish within %.0f s", timeout)
+        self.write_status()
+
+    def serve(self) -> None:
+        """The supervisor loop, until `stopping`."""
+        while not self.stopping:
+            self.wake.wait(TICK)
+            self.wake.clear()
+            if self.stopping:
+                break
+            if self.reload_wanted:
+                self.reload_wanted = False
+                watch_service.sd_notify(
+                    f"RELOADING=1\nMONOTONIC_USEC={int(time.monotonic() * 1e6)}"
+                )
+                self._reloads_wanted = self.worker.reloads + 1
+                self.worker.request("reload", "SIGHUP")
+                self.worker.request("replan", "SIGHUP")
+            if self._reloads_wanted and self.worker.reloads >= self._reloads_wanted:
+                self._reloads_wanted = 0
+                watch_service.sd_notify("READY=1")  # the reload (and its rescan) is done
+            healthy = self.supervise()
+            self.write_status()
+            if healthy:
+                watch_service.sd_notify("WATCHDOG=1")
+
+    def supervise(self) -> bool:
+        """Restart whatever died; True when everything was alive."""
+        healthy = True
+        if not self.worker.is_alive():
+            healthy = False
+            log.error("the worker thread died; starting a new one")
+            self.worker = Worker(self.engine, self.watcher, self.ready)
+            self._reloads_wanted = 0
+            self.worker.request("rescan", "worker restarted")
+            self.worker.start()
+        problem = self.watcher.healthy()
+        if problem:
+            healthy = False
+            self.worker.request("restart", problem)
+        elif self.watcher.dead_watches() and not self.worker.repo_missing:
+            self.worker.request("replan", "a watched folder went away")
+        return healthy
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.wake.set()
+        self.worker.stopping.set()
+        self.watcher.hints.wake.set()
+        if self.worker.ident is not None:  # start() may have failed before it
+            self.worker.join(timeout=3)
+        self.watcher.stop()
+        self.engine.restorer.close()
+        self.write_status(stopped=True)
+
+    def request_stop(self) -> None:
+        self.stopping = True
+        self.wake.set()
+
+    def request_reload(self) -> None:
+        if not self.stopping:  # a HUP after TERM must not start work (supervisor#1175)
+            self.reload_wanted = True
+            self.wake.set()
+
+    def _on_overflow(self) -> None:
+        """Called on watchdog's reader thread: count, and ask for one rescan per storm."""
+        self.engine.counts["overflows"] += 1
+        self.worker.request("rescan", "kernel event queue overflow", delay=0.2)
+
+    def _on_watch_failure(self) -> None:
+        self.worker.request("replan", "watchdog could not rebuild its watches")
+
+    def status(self, stopped: bool = False) -> dict[str, Any]:
+        engine, watcher = self.engine, self.watcher
+        state = engine.state
+        info: dict[str, Any] = {
+            "pid": os.getpid(),
+            "started": self.started,
+            "root": self.root,
+            "ready": self.ready.is_set(),
+            "mode": watcher.mode,
+            "degraded": watcher.degraded,
+            "epoch": engine.epoch,
+            "counts": {**engine.counts, "events": watcher.hints.seen},
+            "last_rescan": engine.last_rescan,
+            "watches": {
+                "expected": watcher.expected,
+                "actual": watcher.actual,
+                "schedules": [[d or ".", r] for d, r in sorted(watcher.scheduled)],
+            },
+            "repository_missing": self.worker.repo_missing,
+            "log": self.log_file,
+        }
+        if state is not None:
+            info.update(
+                {
+                    "head": state.baseline.head,
+                    "protected": len(state.baseline.entries),
+                    "rules": state.rules.path,
+                    "rules_note": state.rules_note,
+                    "restore": state.settings.restore,
+                    "rescan_interval": state.settings.rescan_interval,
+                    "incidents_dir": state.settings.incidents_dir,
+                }
+            )
+        if stopped:
+            info["stopped"] = _iso(time.time())
+        return info
+
+    def write_status(self, stopped: bool = False) -> None:
+        info = self.status(stopped)
+        text = json.dumps(info, sort_keys=True)
+        if text == self._last_status or not os.path.isdir(self.state_dir):
+            return
+        try:
+            watch_control.write_status(self.state_dir, info)
+            self._last_status = text
+        except OSError as exc:
+            log.error("could not write the status file: %s", exc.strerror or exc)
+
+
+def run(
+    repo: Any, options: Options, ready_fd: int | None = None, log_file: str | None = None
+) -> int:
+    """`watch run`: the daemon in the foreground until SIGTERM / SIGINT."""
+    watch_service.setup_logging(log_file)
+    lock = watch_control.Lock(repo.state_dir)
+    if not lock.acquire():
+        running = watch_control.holder(repo.state_dir) or {}
+        print(
+            f"workspace-guard: a watch daemon already runs for this repository (pid "
+            f"{running.get('pid')}, since {running.get('started', '?')})",
+            file=sys.stderr,
+        )
+        return EXIT_VIOLATION
+    daemon = Daemon(Place.of(repo), repo.rules_option, options)
+    daemon.log_file = log_file
+    lock.write(
+        {
+            "pid": os.getpid(),
+            "started": daemon.started,
+            "root": repo.root,
+            "starttime": watch_control.proc_starttime(os.getpid()),
+        }
+    )
+    interrupted = _install_signals(daemon)
+    try:
+        daemon.start()
+        log.info(
+            "watching %s: %d protected files, mode %s, epoch %d",
+            repo.root,
+            len(daemon.engine.state.baseline.entries) if daemon.engine.state else 0,
+            daemon.watcher.mode,
+            daemon.engine.epoch,
+        )
+        watch_service.notify_ready(ready_fd)
+        daemon.serve()
+    finally:
+        watch_service.sd_notify("STOPPING=1")
+        daemon.stop()
+        lock.release()
+        log.info("stopped")
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _install_signals(daemon: Daemon) -> list[int]:
+    """Flags only. Returns a list that gets SIGINT's number when Ctrl-C stopped us."""
+    interrupted: list[int] = []
+
+    def on_stop(signum: int, _frame: Any) -> None:
+        if signum == signal.SIGINT:
+            interrupted.append(signum)
+        daemon.request_stop()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGHUP, lambda _s, _f: daemon.request_reload())
+    # a file-size limit must make writes fail (reported), not kill the daemon
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return interrupted
+
+
+def _hints() -> Any:
+    from workspace_guard.gates.watch_observer import Hints
+
+    return Hints()
+
+
+def _umask() -> int:
+    """The process umask (set and put back once, before any thread starts)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _iso(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + "Z"

@@ -1,0 +1,309 @@
+"""Running, finding and stopping the daemon: the lock, the status file, `start`, `stop`, `status`.
+
+One daemon per repository: an `flock` on `<state>/watch.lock`, which the kernel drops when the
+process dies, so a `kill -9` never leaves a stale lock. The lock file names the holder (pid and
+its kernel start time, so `stop` never signals a recycled pid). `start` spawns `watch run` in a
+new session and returns when it says it is ready (a pipe, like git's fsmonitor waits for its
+socket); the daemon writes `<state>/watch.status.json` for `status`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from workspace_guard.errors import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
+from workspace_guard.state import ensure_dir
+
+LOCK_FILE = "watch.lock"
+STATUS_FILE = "watch.status.json"
+LOG_FILE = "watch.log"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+
+
+def lock_path(state_dir: str) -> str:
+    return os.path.join(state_dir, LOCK_FILE)
+
+
+def status_path(state_dir: str) -> str:
+    return os.path.join(state_dir, STATUS_FILE)
+
+
+def proc_starttime(pid: int) -> str | None:
+    """The kernel's start time of a process (field 22 of /proc/PID/stat), or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+class Lock:
+    """The single-instance lock, held for the daemon's lifetime."""
+
+    def __init__(self, state_dir: str) -> None:
+        self.path = lock_path(state_dir)
+        ensure_dir(state_dir)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def acquire(self, attempts: int = 5) -> bool:
+        """True when we hold it; retries briefly (a `status` may hold a shared lock a moment)."""
+        for attempt in range(attempts):
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    raise
+                if attempt + 1 < attempts:
+                    time.sleep(0.05)
+        return False
+
+    def write(self, info: dict[str, Any]) -> None:
+        data = json.dumps(info).encode()
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, data, 0)
+
+    def release(self) -> None:
+        with contextlib.suppress(OSError):
+            os.ftruncate(self.fd, 0)
+        os.close(self.fd)
+
+
+def holder(state_dir: str) -> dict[str, Any] | None:
+    """Who holds the lock (its recorded pid/start), or None when no daemon runs."""
+    path = lock_path(state_dir)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            return _read_holder(fd)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read_holder(fd: int) -> dict[str, Any]:
+    for _ in range(20):  # the daemon writes its pid right after taking the lock
+        try:
+            info = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        except ValueError:
+            info = {}
+        if isinstance(info, dict) and info.get("pid"):
+            return info
+        time.sleep(0.01)
+    return {"pid": None}
+
+
+def read_status(state_dir: str) -> dict[str, Any]:
+    try:
+        with open(status_path(state_dir), encoding="utf-8") as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_status(state_dir: str, status: dict[str, Any]) -> None:
+    """Atomically; a failure (full disk) is the caller's to log."""
+    path = status_path(state_dir)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(status, handle, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+# -- commands (typed functions returning an exit code; the click layer only parses) -------------
+
+
+def start(root: str, state_dir: str, run_args: list[str], out: Any = print) -> int:
+    """Spawn `watch run` detached and return once it is ready (exit 0), or say why not."""
+    running = holder(state_dir)
+    if running:
+        out(
+            f"workspace-guard: a watch daemon already runs for this repository (pid "
+            f"{running.get('pid')}, since {running.get('started', '?')})",
+            file=sys.stderr,
+        )
+        return EXIT_VIOLATION
+    log_file = os.path.join(ensure_dir(state_dir), LOG_FILE)
+    read_end, write_end = os.pipe()
+    args = [
+        sys.executable,
+        "-m",
+        "workspace_guard",
+        "watch",
+        "run",
+        *run_args,
+        "--ready-fd",
+        str(write_end),
+        "--log-file",
+        log_file,
+    ]
+    with open(log_file, "ab") as log:
+        proc = subprocess.Popen(
+            args,
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            pass_fds=(write_end,),
+            start_new_session=True,
+        )
+    os.close(write_end)
+    ready = _wait_ready(read_end, proc)
+    if ready:
+        out(f"watch daemon started (pid {proc.pid}); log: {log_file}")
+        return EXIT_OK
+    try:
+        code: int | None = proc.wait(timeout=2)  # the ready pipe closed: it is exiting
+    except subprocess.TimeoutExpired:
+        code = None
+    out(
+        "workspace-guard: the watch daemon did not become ready"
+        + (
+            f" (it exited with {code})"
+            if code is not None
+            else f" within {START_TIMEOUT:.0f} s (pid {proc.pid} still runs; `watch stop` ends it)"
+        )
+        + f"; last lines of {log_file}:"
+        f"\n{_tail(log_file)}",
+        file=sys.stderr,
+    )
+    return EXIT_VIOLATION if code in (None, EXIT_VIOLATION) else EXIT_USAGE
+
+
+def _wait_ready(fd: int, proc: subprocess.Popen[bytes]) -> bool:
+    import select
+
+    deadline = time.monotonic() + START_TIMEOUT
+    data = b""
+    try:
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([fd], [], [], 0.2)
+            if readable:
+                chunk = os.read(fd, 64)
+                if not chunk:
+                    return b"ready" in data
+                data += chunk
+                if b"ready" in data:
+                    return True
+            elif proc.poll() is not None:
+                return False
+        return False
+    finally:
+        os.close(fd)
+
+
+def _tail(path: str, lines: int = 12) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, os.path.getsize(path) - 8192))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join("  " + line for line in text.splitlines()[-lines:])
+
+
+def stop(state_dir: str, out: Any = print) -> int:
+    """SIGTERM the daemon and wait until its lock is free: 0 stopped, 1 none was running."""
+    running = holder(state_dir)
+    if not running:
+        out("workspace-guard: no watch daemon is running for this repository", file=sys.stderr)
+        return EXIT_VIOLATION
+    pid = running.get("pid")
+    if not isinstance(pid, int) or proc_starttime(pid) != running.get("starttime"):
+        out(
+            f"workspace-guard: the lock is held but its pid {pid} does not match a running daemon;"
+            " not signalling anything",
+            file=sys.stderr,
+        )
+        return EXIT_VIOLATION
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline:
+        if holder(state_dir) is None:
+            out(f"watch daemon stopped (pid {pid})")
+            return EXIT_OK
+        time.sleep(0.05)
+    out(
+        f"workspace-guard: the watch daemon (pid {pid}) did not stop within {STOP_TIMEOUT:.0f} s",
+        file=sys.stderr,
+    )
+    return EXIT_VIOLATION
+
+
+def status(state_dir: str, fmt: str = "text", out: Any = print) -> int:
+    """0 and the details when a daemon runs; 1 (and the last known details) when not."""
+    running = holder(state_dir)
+    info = read_status(state_dir)
+    info["running"] = bool(running)
+    if running and info.get("pid") != running.get("pid"):
+        info = {"running": True, "pid": running.get("pid"), "started": running.get("started")}
+    if fmt == "json":
+        out(json.dumps(info, indent=2, sort_keys=True))
+    else:
+        out(describe(info))
+    return EXIT_OK if running else EXIT_VIOLATION
+
+
+def _folders(schedules: list[list[Any]], limit: int = 8) -> str:
+    """`app/ (recursive), . , …` for the text status."""
+    shown = [f"{d}{'/…' if recursive else ''}" for d, recursive in schedules[:limit]]
+    more = len(schedules) - limit
+    return ", ".join(shown) + (f", … {more} more" if more > 0 else "") if shown else "none"
+
+
+def describe(info: dict[str, Any]) -> str:
+    """The human form of the status."""
+    if not info.get("running"):
+        last = (
+            f" (last run: pid {info['pid']}, stopped {info.get('stopped', '?')})"
+            if info.get("pid")
+            else ""
+        )
+        return f"watch daemon: not running{last}"
+    watches = info.get("watches") or {}
+    rescan = info.get("last_rescan") or {}
+    counts = info.get("counts") or {}
+    lines = [
+        f"watch daemon: running (pid {info.get('pid')}, since {info.get('started', '?')})",
+        f"  repository:  {info.get('root', '?')}",
+        f"  baseline:    HEAD {str(info.get('head', '?'))[:12]}, epoch {info.get('epoch', '?')}",
+        f"  rules:       {info.get('rules', '?')}",
+        f"  mode:        {info.get('mode', '?')}"
+        + (f" — DEGRADED: {info['degraded']}" if info.get("degraded") else ""),
+        f"  protected:   {info.get('protected', '?')} files;"
+        f" watching {len(watches.get('schedules', []))} folder schedule(s),"
+        f" {watches.get('actual', '?')}/{watches.get('expected', '?')} inotify watches",
+        f"  folders:     {_folders(watches.get('schedules', []))}",
+        f"  last rescan: {rescan.get('ts', 'never')} ({rescan.get('reason', '-')},"
+        f" {rescan.get('checked', 0)} paths, {rescan.get('ms', 0)} ms);"
+        f" every {info.get('rescan_interval', '?')} s",
+        f"  restore:     {'on' if info.get('restore') else 'off'};"
+        f" incidents in {info.get('incidents_dir', '?')}",
+        "  counts:      " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+    ]
+    if info.get("log"):
+        lines.append(f"  log:         {info['log']}")
+    if info.get("rules_note"):
+        lines.append(f"  WARNING:     {info['rules_note']}")
+    if info.get("repository_missing"):
+        lines.append("  WARNING:     the repository is gone; waiting for it to come back")
+    return "\n".join(lines)

@@ -1,0 +1,298 @@
+"""The daemon's judgement: is what is on disk at a protected path what HEAD has, and if not,
+was it authorised? Everything that decides goes through `check`, whatever noticed the path (an
+event, a rescan, the startup reconcile), so there is one answer however a change was seen.
+
+`known` remembers the state each path was last reported (or authorised) in, and is kept on disk,
+so a restart does not report the same change twice while a change made while the daemon was
+down is reported once, at startup. `own` remembers what our restores wrote, so they never
+trigger a report of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from workspace_guard.core.decide import Decider
+from workspace_guard.core.model import Rules
+from workspace_guard.errors import ConfigError, GuardError
+from workspace_guard.gates import watch_respond
+from workspace_guard.gates.watch_baseline import (
+    Baseline,
+    Options,
+    Protection,
+    Settings,
+    load_baseline,
+)
+from workspace_guard.gates.watch_fs import MISSING, observe
+from workspace_guard.gates.watch_plan import Plan, make_plan
+from workspace_guard.gates.watch_restore import Restorer
+
+log = logging.getLogger("workspace_guard.watch")
+MANIFEST = "watch-manifest.json"
+RULES_PATH = ".workspace/rules.yaml"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the repository lives: the worktree, its git dir, the common dir, our state dir."""
+
+    root: str
+    git_dir: str
+    common_dir: str
+    state_dir: str
+
+    @classmethod
+    def of(cls, repo: Any) -> Place:
+        """From a `workspace_guard.repo.Repo`."""
+        return cls(repo.root, repo.info.git_dir, repo.info.common_dir, repo.state_dir)
+
+
+@dataclass
+class State:
+    """Everything derived from HEAD and the rules; replaced in one assignment on reload."""
+
+    rules: Rules
+    decider: Decider
+    settings: Settings
+    protection: Protection
+    baseline: Baseline
+    plan: Plan
+    rules_note: str | None = None  # set while the rules at HEAD are broken
+
+
+class Engine:
+    """State plus the check; used by the worker thread only (no locking needed)."""
+
+    def __init__(
+        self, place: Place, rules_option: str | None, options: Options, umask: int
+    ) -> None:
+        self.root = place.root
+        self.git_dir = place.git_dir
+        self.common_dir = place.common_dir
+        self.state_dir = place.state_dir
+        self.rules_option = rules_option
+        self.options = options
+        self.restorer = Restorer(place.root, place.state_dir, umask)
+        self.state: State | None = None
+        self.known: dict[str, str] = {}
+        self.own: dict[str, str] = {}
+        self.epoch = 0
+        self.good_head: str | None = None
+        self.counts = {
+            "detected": 0,
+            "restored": 0,
+            "authorised": 0,
+            "rescans": 0,
+            "overflows": 0,
+            "errors": 0,
+        }
+        self.last_rescan: dict[str, Any] = {}
+        self._manifest_dirty = False
+        self._load_manifest()
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def load_state(self) -> State:
+        """Rules (trusted: as committed at HEAD), baseline and plan for the current HEAD.
+
+        Broken rules in a new commit keep the last good rules (and say so); anything else that
+        fails raises, and the caller keeps the previous state whole.
+        """
+        from workspace_guard.repo import Repo
+
+        repo = Repo.discover(self.root, self.rules_option)
+        head = repo.info.head
+        if not head:
+            raise ConfigError(
+                "nothing is committed at HEAD: the daemon compares protected files "
+                "with their committed version",
+                hint="commit the workspace first",
+            )
+        rules, note = self._rules(repo)
+        decider = Decider(rules)
+        settings = Settings.build(rules, self.root, self.options)
+        protection = Protection(decider, settings, self.root)
+        baseline = load_baseline(self.root, head, protection, RULES_PATH)
+        plan = make_plan(self.root, baseline, protection)
+        if note is None:
+            self.good_head = head
+        return State(rules, decider, settings, protection, baseline, plan, note)
+
+    def _rules(self, repo: Any) -> tuple[Rules, str | None]:
+        try:
+            rules: Rules = repo.load_rules()
+            for warning in repo.warnings:
+                log.warning("%s", warning)
+            return rules, None
+        except GuardError as exc:
+            previous = self.state.rules if self.state else None
+            if previous is None and self.good_head and not self.rules_option:
+                previous = repo.rules_at(self.good_head)
+            if previous is None:
+                raise
+            note = (
+                f"the rules are broken, so the last good rules (from "
+                f"{(self.good_head or '?')[:12]}) stay in force: {exc.message}"
+            )
+            log.error("%s", note)
+            return previous, note
+
+    # -- the check ------------------------------------------------------------------------------
+
+    def check(self, rel: str, origin: str) -> None:
+        """Compare `rel` with HEAD and respond to a change nobody reported yet."""
+        state = self.state
+        if state is None or not rel or not os.path.isdir(self.git_dir):
+            return  # no judgement without a repository (it is being deleted, or moved away)
+        entry = state.baseline.entries.get(rel)
+        rule = entry.rule if entry else state.protection.rule(rel)
+        if rule is None:
+            return
+        found = observe(os.path.join(self.root, rel), state.baseline.algorithm)
+        expected = entry.signature if entry else MISSING
+        if found.signature == expected or (entry is None and found.kind == "dir"):
+            self._forget(rel)
+            return
+        if self.known.get(rel) == found.signature or self.own.get(rel) == found.signature:
+            return
+        watch_respond.respond(self, state, watch_respond.Finding(rel, rule, entry, found, origin))
+
+    def _forget(self, rel: str) -> None:
+        self.own.pop(rel, None)
+        if self.known.pop(rel, None) is not None:
+            self._manifest_dirty = True
+
+    def manifest_changed(self) -> None:
+        self._manifest_dirty = True
+
+    def append(self, records: list[dict[str, Any]]) -> None:
+        """Audit records; a failure was printed on stderr with the records (never lost silently)."""
+        if not watch_respond.append(self.common_dir, self.state_dir, records):
+            self.counts["errors"] += 1
+            log.error("the audit log could not be written; the record was printed on stderr")
+
+    def head_moved(self) -> bool:
+        state = self.state
+        return state is not None and self.current_head() not in (None, state.baseline.head)
+
+    def current_head(self) -> str | None:
+        """HEAD's commit from the ref files (no exec); None when the repository is gone."""
+        from workspace_guard import git
+
+        found = git.read_head(self.git_dir)
+        if found is not None:
+            return found[1]
+        if not os.path.isdir(self.git_dir):
+            return None
+        proc = git.run(["rev-parse", "-q", "--verify", "HEAD"], self.root, check=False)
+        return proc.stdout.decode("ascii", "replace").strip() or None
+
+    # -- rescans --------------------------------------------------------------------------------
+
+    def new_epoch(self) -> None:
+        """Something may have been missed (start, overflow, reload, dead thread, re-plan)."""
+        self.epoch += 1
+        self._manifest_dirty = True
+
+    def rescan(
+        self, reason: str, origin: str = "rescan", check: Callable[[str, str], None] | None = None
+    ) -> None:
+        """Check every protected path, every new file that matches a protected rule, and every
+        path reported earlier (it may be back to normal)."""
+        state = self.state
+        if state is None:
+            return
+        started = time.monotonic()
+        paths = list(state.baseline.entries)
+        paths += [p for p in self.candidates(state) if p not in state.baseline.entries]
+        paths += [p for p in list(self.known) if p not in state.baseline.entries]
+        for rel in dict.fromkeys(paths):
+            (check or self.check)(rel, origin)
+        self.counts["rescans"] += 1
+        self.last_rescan = {
+            "ts": _iso(time.time()),
+            "reason": reason,
+            "epoch": self.epoch,
+            "checked": len(paths),
+            "ms": round((time.monotonic() - started) * 1000, 1),
+        }
+        self.save_manifest()
+
+    def candidates(self, state: State) -> list[str]:
+        """Untracked files in watched folders that a protected rule covers."""
+        out = []
+        for folder, recursive in state.plan.schedules():
+            out += self._protected_new(state, _files(self.root, folder, recursive))
+        return out
+
+    def scan_tree(self, rel: str, origin: str) -> None:
+        """Check the files below a folder that just appeared (mkdir, then write at once)."""
+        state = self.state
+        if state is not None and os.path.isdir(os.path.join(self.root, rel)):
+            for path in self._protected_new(state, _files(self.root, rel, True)):
+                self.check(path, origin)
+
+    def scan_folder(self, rel: str, origin: str) -> None:
+        """Check the files of one folder (the poller saw its listing change)."""
+        state = self.state
+        if state is not None:
+            for path in self._protected_new(state, _files(self.root, rel, False)):
+                self.check(path, origin)
+
+    @staticmethod
+    def _protected_new(state: State, paths: list[str]) -> list[str]:
+        """The untracked protected files among `paths` (batch matching: 50k in ~0.1 s)."""
+        entries = state.baseline.entries
+        return [p for p in state.protection.protected(paths, tracked=False) if p not in entries]
+
+    # -- manifest -------------------------------------------------------------------------------
+
+    def _load_manifest(self) -> None:
+        try:
+            with open(os.path.join(self.state_dir, MANIFEST), encoding="utf-8") as handle:
+                data = json.load(handle)
+            self.known = {str(k): str(v) for k, v in dict(data.get("known", {})).items()}
+            self.epoch = int(data.get("epoch", 0))
+            self.good_head = data.get("good_head")
+        except (OSError, ValueError, TypeError, AttributeError):
+            self.known = {}
+
+    def save_manifest(self) -> None:
+        """Keep what was reported across restarts (best effort: a full disk is logged)."""
+        if not self._manifest_dirty or not os.path.isdir(self.common_dir):
+            return
+        path = os.path.join(self.state_dir, MANIFEST)
+        body = {"version": 1, "epoch": self.epoch, "good_head": self.good_head, "known": self.known}
+        try:
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(body, handle)
+            os.replace(tmp, path)
+            self._manifest_dirty = False
+        except OSError as exc:
+            log.error("could not save %s: %s", path, exc.strerror or exc)
+
+
+def _files(root: str, folder: str, recursive: bool) -> list[str]:
+    """Repository-relative non-directory entries of a watched folder."""
+    base = os.path.join(root, folder) if folder else root
+    out: list[str] = []
+    for top, dirs, files in os.walk(base):
+        rel_top = os.path.relpath(top, root)
+        prefix = "" if rel_top == "." else rel_top + "/"
+        out.extend(prefix + name for name in files)
+        out.extend(prefix + d for d in dirs if os.path.islink(os.path.join(top, d)))
+        if not recursive:
+            break
+        dirs[:] = [d for d in dirs if not (prefix == "" and d == ".git")]
+    return out
+
+
+def _iso(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + "Z"

@@ -1,0 +1,202 @@
+"""What the daemon does about a change: attribute it, record it, restore it, report it.
+
+inotify cannot say who wrote (inotify(7)); attribution comes from our own context: a live grant
+left by the harness gate for the owner's (or an approved agent's) write, or a live approval that
+the one decision (`Decider.decide`) accepts. Everything else is a violation: an audit record
+first (the fast part: the record is the product), then quarantine and restore, then the
+incident report that says how all of it went.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workspace_guard.core.decide import Decider
+from workspace_guard.core.model import ProtectedRule
+from workspace_guard.errors import GuardError
+from workspace_guard.gates import watch_incident
+from workspace_guard.gates.watch_baseline import Entry
+from workspace_guard.gates.watch_fs import MISSING, Observation, classify, short
+from workspace_guard.gates.watch_restore import RESTORABLE
+
+if TYPE_CHECKING:
+    from workspace_guard.gates.watch_engine import Engine, State
+
+log = logging.getLogger("workspace_guard.watch")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A protected path whose content is not what HEAD has, and was not reported yet."""
+
+    rel: str
+    rule: ProtectedRule
+    entry: Entry | None  # the committed file; None for a new file
+    found: Observation
+    origin: str  # event | rescan | startup
+
+    @property
+    def expected(self) -> str:
+        return self.entry.signature if self.entry else MISSING
+
+
+def respond(engine: Engine, state: State, finding: Finding) -> None:
+    """Record the change as authorised, or as a violation (then restore and report)."""
+    change = classify(finding.expected, finding.found.signature)
+    related = _renamed_from(engine.root, state, finding) if change == "created" else None
+    details = _details(engine, state, finding, "renamed" if related else change, related)
+    engine.known[finding.rel] = finding.found.signature
+    engine.manifest_changed()
+    escalation = state.rules.escalation
+    who = attribute(engine.state_dir, state.decider, finding.rel)
+    if who is not None:
+        engine.append(
+            [
+                record(
+                    finding.rel,
+                    finding.rule,
+                    escalation,
+                    "authorised",
+                    agent=who[0],
+                    approved_by=who[1],
+                    **details,
+                )
+            ]
+        )
+        engine.counts["authorised"] += 1
+        return
+    engine.append([record(finding.rel, finding.rule, escalation, "detected", **details)])
+    engine.counts["detected"] += 1
+    log.warning(
+        "violation: %s %s (%s, owner %s) detected by %s",
+        finding.rel,
+        details["change"],
+        finding.rule.level,
+        finding.rule.owner,
+        finding.origin,
+    )
+    kept, restored, note = _restore(engine, state, finding, details)
+    watch_incident.write(state.settings.incidents_dir, watch_incident.Incident(
+        finding.rel, finding.rule, escalation, details["change"], finding.origin, time.time(),
+        state.baseline.head, details["sha_before"], details["sha_after"], kept, restored, note,
+        related,
+    ))  # fmt: skip
+
+
+def _details(
+    engine: Engine, state: State, finding: Finding, change: str, related: str | None
+) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "change": change,
+        "detected_by": finding.origin,
+        "sha_before": short(finding.expected),
+        "sha_after": short(finding.found.signature),
+        "epoch": engine.epoch,
+        "head": state.baseline.head,
+        "backup": list(finding.rule.backup),
+    }
+    if related:
+        details["renamed_from"] = related
+    if finding.found.error:
+        details["error"] = finding.found.error
+    return details
+
+
+def _restore(
+    engine: Engine, state: State, finding: Finding, details: dict[str, Any]
+) -> tuple[str | None, bool, str | None]:
+    """Quarantine, then put back; (quarantine path, restored?, why not)."""
+    if not state.settings.restore:
+        return None, False, None
+    change, rel = details["change"], finding.rel
+    if change not in RESTORABLE:
+        return None, False, f"cannot restore a change of kind {change!r}"
+    if engine.head_moved():
+        return None, False, "HEAD moved meanwhile; checked again against the new HEAD"
+    try:
+        kept = engine.restorer.keep(rel, finding.found, change)
+    except OSError as exc:
+        engine.counts["errors"] += 1
+        log.error(
+            "not restoring %s: the unauthorised content could not be kept in quarantine: %s",
+            rel,
+            exc.strerror or exc,
+        )
+        return None, False, f"quarantine failed: {exc.strerror or exc}"
+    engine.own[rel] = finding.expected  # our own write must not come back as a change
+    try:
+        engine.restorer.put_back(rel, finding.entry, finding.found)
+    except (OSError, GuardError) as exc:
+        engine.counts["errors"] += 1
+        log.error("could not restore %s: %s", rel, exc)
+        return kept, False, f"restore failed: {exc}"
+    engine.known.pop(rel, None)
+    engine.append(
+        [record(rel, finding.rule, state.rules.escalation, "restored", quarantine=kept, **details)]
+    )
+    engine.counts["restored"] += 1
+    return kept, True, None
+
+
+def _renamed_from(root: str, state: State, finding: Finding) -> str | None:
+    """For a new file: the protected path it was renamed from (same blob, now missing)."""
+    for other in state.baseline.by_oid.get(finding.found.oid or "", ()):
+        if other != finding.rel and not os.path.lexists(os.path.join(root, other)):
+            return other
+    return None
+
+
+def attribute(state_dir: str, decider: Decider, rel: str) -> tuple[str, str | None] | None:
+    """(agent, approver) when a live grant or approval covers the change, else None."""
+    from workspace_guard.state.approvals import live_approvals
+    from workspace_guard.state.grants import live_grants
+
+    agent = live_grants(state_dir).get(rel)
+    if agent:
+        return agent, None
+    for approval in live_approvals(state_dir):
+        try:
+            decision = decider.decide(approval.agent, rel, [approval])
+        except GuardError:  # an approval naming an agent the rules no longer know
+            continue
+        if decision.allowed and decision.reason == "approved":
+            return approval.agent, decision.approved_by
+    return None
+
+
+def record(
+    rel: str, rule: ProtectedRule, escalation: str, action: str, **extra: Any
+) -> dict[str, Any]:
+    """An audit record with the contract's fields (agent unknown unless attributed)."""
+    return {
+        "layer": "watch",
+        "agent": extra.pop("agent", None),
+        "path": rel,
+        "owner": rule.owner,
+        "level": rule.level,
+        "action": action,
+        "escalate_to": escalation,
+        "rule": f"{rule.pattern} ({rule.source})",
+        **extra,
+    }
+
+
+def append(common_dir: str, state_dir: str, records: list[dict[str, Any]]) -> bool:
+    """Append to the audit log, unless the repository is gone (appending would re-create a
+    stray `.git/` folder): then the records go to stderr, never silently nowhere."""
+    from workspace_guard.state import audit
+
+    if not os.path.isdir(common_dir):
+        print(
+            "workspace-guard: error: the repository is gone; audit records not written:",
+            file=sys.stderr,
+        )
+        for item in records:
+            print(repr(item), file=sys.stderr)
+        return False
+    return audit.append(state_dir, records)

@@ -1,0 +1,76 @@
+"""The daemon process's contract with whatever runs it: systemd's notify protocol and logs.
+
+systemd (`Type=notify`) learns readiness from one datagram to $NOTIFY_SOCKET, so no dependency
+is needed; `WATCHDOG=1` is only sent while every thread is alive. Diagnostics are JSON lines on
+stderr (journald) or in the state dir's log file (`watch start`), separate from the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+import time
+
+
+def notify_ready(fd: int | None) -> None:
+    sd_notify("READY=1")
+    if fd is None:
+        return
+    try:
+        os.write(fd, b"ready\n")
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def sd_notify(message: str) -> None:
+    """systemd's notify protocol: one datagram to $NOTIFY_SOCKET (no dependency needed)."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.sendto(message.encode(), address)
+    except OSError:
+        pass
+
+
+class JsonLines(logging.Formatter):
+    """Diagnostics as JSON lines (journald and `jq` friendly)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        body = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.created * 1000) % 1000:03d}Z",
+            "level": record.levelname.lower(),
+            "component": record.name.rsplit(".", 1)[-1],
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            body["exc"] = self.formatException(record.exc_info)
+        return json.dumps(body, ensure_ascii=False)
+
+
+def setup_logging(log_file: str | None) -> None:
+    """stderr (foreground, journald) or the state dir's log file (`start`)."""
+    import logging.handlers
+
+    handler: logging.Handler
+    if log_file:
+        handler = logging.handlers.WatchedFileHandler(log_file, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLines())
+    logger = logging.getLogger("workspace_guard")
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    watchdog_logger = logging.getLogger("watchdog")
+    watchdog_logger.handlers = [handler]
+    watchdog_logger.setLevel(logging.WARNING)
+    watchdog_logger.propagate = False
