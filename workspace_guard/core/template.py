@@ -153,6 +153,15 @@ class TemplateConfig(Record):
     skip: frozenset[str] = frozenset(KINDS)
     fields: tuple[FieldSpec, ...] = DEFAULT_FIELDS
 
+    def __post_init__(self) -> None:
+        # lookup tables (not fields): every trailer of every checked commit asks for its field
+        by_key: dict[str, FieldSpec] = {}
+        for spec in self.fields:
+            for key in spec.keys:
+                by_key.setdefault(key.casefold(), spec)
+        object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_by_key", by_key)
+
     @property
     def keys(self) -> dict[str, tuple[str, ...]]:
         """Canonical field → accepted keys."""
@@ -168,12 +177,13 @@ class TemplateConfig(Record):
         return frozenset(f.name for f in self.fields if f.required)
 
     def field(self, name: str) -> FieldSpec:
-        return next(f for f in self.fields if f.name == name)
+        spec: FieldSpec = self.__dict__["_by_name"][name]
+        return spec
 
     def field_for_key(self, key: str) -> FieldSpec | None:
         """The field a trailer key carries (case-insensitive, as git compares keys)."""
-        folded = key.casefold()
-        return next((f for f in self.fields if folded in (k.casefold() for k in f.keys)), None)
+        spec: FieldSpec | None = self.__dict__["_by_key"].get(key.casefold())
+        return spec
 
     def field_for_written_key(self, key: str) -> FieldSpec | None:
         """Like field_for_key, but also for keys git cannot read (`Workspace_Check`, `Agénte`)."""
@@ -399,8 +409,21 @@ def commit_kind(msg: Message, parents: int = 1) -> str:
     return next((k for k in KINDS[2:] if subject.startswith(k + "! ")), "normal")
 
 
+_NORMALIZED: dict[str, str] = {}
+
+
 def normalize_path(entry: str) -> str:
-    """An `Archivo` entry as a repository path (see the module docstring)."""
+    """An `Archivo` entry as a repository path (see the module docstring). Memoised: the push
+    gate asks for the same paths across thousands of commits."""
+    known = _NORMALIZED.get(entry)
+    if known is None:
+        known = _normalize_path(entry)
+        if len(_NORMALIZED) < 100_000:
+            _NORMALIZED[entry] = known
+    return known
+
+
+def _normalize_path(entry: str) -> str:
     path = entry.strip()
     while len(path) > 1 and path[0] == path[-1] and path[0] in "`'\"":
         path = path[1:-1].strip()
