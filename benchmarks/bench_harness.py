@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_startup import (  # noqa: E402 - a sibling script
+from bench_startup import (
     DEV_PYTHON,
     build_venv,
     build_workspace,
@@ -40,19 +40,35 @@ TARGET = 3.0
 
 
 def event(ws: Path, tool: str, tool_input: dict[str, str], agent: str) -> bytes:
-    return json.dumps({
-        "session_id": "bench", "transcript_path": "/tmp/t.jsonl", "cwd": str(ws),
-        "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": tool,
-        "tool_input": tool_input, "tool_use_id": "toolu_1", "agent_id": "a1", "agent_type": agent,
-    }).encode()
+    return json.dumps(
+        {
+            "session_id": "bench",
+            "transcript_path": "/tmp/t.jsonl",
+            "cwd": str(ws),
+            "permission_mode": "default",
+            "hook_event_name": "PreToolUse",
+            "tool_name": tool,
+            "tool_input": tool_input,
+            "tool_use_id": "toolu_1",
+            "agent_id": "a1",
+            "agent_type": agent,
+        }
+    ).encode()
 
 
 def timed_stdin(command: list[str], data: bytes, cwd: Path, env: dict[str, str]) -> float:
     import time
 
     start = time.perf_counter_ns()
-    subprocess.run(command, input=data, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        command,
+        input=data,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     return (time.perf_counter_ns() - start) / 1e6
 
 
@@ -67,16 +83,24 @@ def main() -> int:
         ws = build_workspace(tmp / "ws", env)
         hook = [str(venv / "bin" / "workspace-guard"), "hook", "claude"]
         cases = {
-            "Edit app/other.py (allowed)": event(ws, "Edit", {"file_path": str(ws / "app/other.py"),
-                                                             "old_string": "a", "new_string": "b"},
-                                                 "backend-framework-ai"),
-            "Edit app/main.py (denied)": event(ws, "Edit", {"file_path": str(ws / "app/main.py"),
-                                                           "old_string": "a", "new_string": "b"},
-                                               "backend-framework-ai"),
+            "Edit app/other.py (allowed)": event(
+                ws,
+                "Edit",
+                {"file_path": str(ws / "app/other.py"), "old_string": "a", "new_string": "b"},
+                "backend-framework-ai",
+            ),
+            "Edit app/main.py (denied)": event(
+                ws,
+                "Edit",
+                {"file_path": str(ws / "app/main.py"), "old_string": "a", "new_string": "b"},
+                "backend-framework-ai",
+            ),
             "Bash `python -m pytest -q tests/` (allowed)": event(
-                ws, "Bash", {"command": "python -m pytest -q tests/"}, "backend-framework-ai"),
+                ws, "Bash", {"command": "python -m pytest -q tests/"}, "backend-framework-ai"
+            ),
             "Bash `sed -i s/a/b/ app/main.py` (denied)": event(
-                ws, "Bash", {"command": "sed -i s/a/b/ app/main.py"}, "backend-framework-ai"),
+                ws, "Bash", {"command": "sed -i s/a/b/ app/main.py"}, "backend-framework-ai"
+            ),
         }
         for data in cases.values():  # warm the caches, check the answers are real
             subprocess.run(hook, input=data, cwd=ws, env=env, capture_output=True, check=True)

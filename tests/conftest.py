@@ -17,7 +17,9 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(autouse=True)
-def _isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_git(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No global/system git config, hooks or templates leak in; identity and dates pinned."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -32,10 +34,18 @@ def _isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         "GIT_COMMITTER_EMAIL": "agent@example.com",
     }.items():
         monkeypatch.setenv(key, value)
-    for key in ("WORKSPACE_AGENT", "WORKSPACE_GUARD_RULES", "WORKSPACE_GUARD_LANG", "GIT_DIR",
-                "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+    for key in (
+        "WORKSPACE_AGENT",
+        "WORKSPACE_GUARD_RULES",
+        "WORKSPACE_GUARD_LANG",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+    ):
         monkeypatch.delenv(key, raising=False)
-    (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")
+    (home / ".gitconfig").write_text(
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
+    )
 
 
 def git(cwd: Path | str, *args: str, check: bool = True, input: bytes | None = None) -> str:
@@ -46,15 +56,28 @@ def git(cwd: Path | str, *args: str, check: bool = True, input: bytes | None = N
     return proc.stdout.decode("utf-8", "replace")
 
 
-def run_cli(cwd: Path | str, *args: str, input: bytes | None = None,
-            env: dict[str, str] | None = None, prog: str = "workspace-guard"
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    cwd: Path | str,
+    *args: str,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+    prog: str = "workspace-guard",
+) -> subprocess.CompletedProcess[str]:
     """Run an installed console script as a user would (a real process); output decoded."""
-    proc = subprocess.run([str(BIN / prog), *args], cwd=cwd, capture_output=True, input=input,
-                          env={**os.environ, **(env or {})}, check=False)
-    return subprocess.CompletedProcess(proc.args, proc.returncode,
-                                       proc.stdout.decode("utf-8", "replace"),
-                                       proc.stderr.decode("utf-8", "replace"))
+    proc = subprocess.run(
+        [str(BIN / prog), *args],
+        cwd=cwd,
+        capture_output=True,
+        input=input,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
 
 
 from workspace_guard.demo.tree import APP_TREE  # noqa: E402 - the demo's tree is the tests' too

@@ -38,7 +38,7 @@ def _first_command(args: list[str]) -> str | None:
 
 
 def _wants_help(args: list[str]) -> bool:
-    return "--help" in args or "-h" in args and "hook" not in args
+    return "--help" in args or ("-h" in args and "hook" not in args)
 
 
 def validator_main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
@@ -55,7 +55,9 @@ VALIDATE_OPTIONS: dict[str, tuple[str, ...] | None] = {
     "--format": ("text", "json"),
     "--rules": None,
 }
-VALIDATE_USAGE = "AGENT PATH… [--paths-from FILE|-] [--approved-by AGENT] [--format text|json] [--rules FILE]"
+VALIDATE_USAGE = (
+    "AGENT PATH… [--paths-from FILE|-] [--approved-by AGENT] [--format text|json] [--rules FILE]"
+)
 
 
 def _validate(args: list[str], prog: str) -> int:
@@ -97,11 +99,23 @@ def _validate_help(prog: str) -> int:
         "exit status: 0 every path allowed, 1 some denied, 2 usage or configuration error, "
         "3 internal error",
     )
-    parser.add_argument("agent", metavar="AGENT", help="the acting agent, as registered in the rules")
-    parser.add_argument("paths", metavar="PATH", nargs="*", help="files to decide (new files are fine)")
-    parser.add_argument("--paths-from", metavar="FILE", help="newline- or NUL-separated paths; - for stdin")
-    parser.add_argument("--approved-by", metavar="AGENT", help="an approval by the owner, a backup or a superuser")
+    parser.add_argument(
+        "agent", metavar="AGENT", help="the acting agent, as registered in the rules"
+    )
+    parser.add_argument(
+        "paths", metavar="PATH", nargs="*", help="files to decide (new files are fine)"
+    )
+    parser.add_argument(
+        "--paths-from", metavar="FILE", help="newline- or NUL-separated paths; - for stdin"
+    )
+    parser.add_argument(
+        "--approved-by", metavar="AGENT", help="an approval by the owner, a backup or a superuser"
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--rules", metavar="FILE", help="rules file (default: .workspace/rules.yaml as committed at HEAD)")
+    parser.add_argument(
+        "--rules",
+        metavar="FILE",
+        help="rules file (default: .workspace/rules.yaml as committed at HEAD)",
+    )
     parser.print_help()
     return 0

@@ -23,7 +23,7 @@ def run(
     args: Sequence[str],
     cwd: str | None = None,
     *,
-    input: bytes | None = None,  # noqa: A002 - mirrors subprocess
+    input: bytes | None = None,
     check: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run `git ARGS`; with `check`, a failure raises `GitError` carrying git's own message."""
@@ -122,8 +122,13 @@ def config_get(key: str, cwd: str, default: str | None = None) -> str | None:
 # cache is content-addressed by the commit id, so it can never be stale. Anything unusual (GIT_*
 # discovery variables, reftable, a repository owned by someone else) falls back to git.
 
-_DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_COMMON_DIR",
-                  "GIT_DISCOVERY_ACROSS_FILESYSTEM")
+_DISCOVERY_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+)
 
 
 def locate(cwd: str) -> tuple[str, str] | None:
@@ -228,9 +233,19 @@ def parse_name_status(data: bytes) -> list[Change]:
 
 
 def staged_changes(cwd: str) -> list[Change]:
-    """What the commit being made changes (the index against HEAD; works before the first commit)."""
-    proc = run(["diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff",
-                "--ignore-submodules=none"], cwd)
+    """What the commit being made changes: the index against HEAD (also before the first commit)."""
+    proc = run(
+        [
+            "diff",
+            "--cached",
+            "--name-status",
+            "-z",
+            "-M",
+            "--no-ext-diff",
+            "--ignore-submodules=none",
+        ],
+        cwd,
+    )
     return parse_name_status(proc.stdout)
 
 

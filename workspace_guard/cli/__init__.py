@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 from workspace_guard import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # command name -> module under workspace_guard.cli (imported only when the command runs)
 COMMANDS = {
@@ -69,7 +69,9 @@ def cli_main(args: Sequence[str]) -> int:
 
     def invoke() -> int:
         try:
-            result: Any = cli.main(args=list(args), prog_name="workspace-guard", standalone_mode=False)
+            result: Any = cli.main(
+                args=list(args), prog_name="workspace-guard", standalone_mode=False
+            )
         except click.exceptions.Exit as exc:
             return int(exc.exit_code)
         except click.ClickException as exc:

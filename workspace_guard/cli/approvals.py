@@ -27,19 +27,25 @@ def parse_ttl(text: str | None) -> float | None:
 @click.command()
 @click.argument("agent")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--by", "approver", required=True, metavar="APPROVER",
-              help="The owner, a backup or a superuser giving the approval.")
+@click.option(
+    "--by",
+    "approver",
+    required=True,
+    metavar="APPROVER",
+    help="The owner, a backup or a superuser giving the approval.",
+)
 @click.option("--ttl", metavar="DURATION", help="How long it lasts (default 8h; `never`).")
 @click.option("--note", default="", help="Why (kept in the audit log).")
 @rules_option
-def approve(agent: str, paths: tuple[str, ...], approver: str, ttl: str | None, note: str,
-            rules: str | None) -> int:
+def approve(
+    agent: str, paths: tuple[str, ...], approver: str, ttl: str | None, note: str, rules: str | None
+) -> int:
     """Record that APPROVER lets AGENT change PATH… (honoured by validate and the harness hooks)."""
     from workspace_guard.commands import approvals
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    for line in approvals.approve(repo, agent, list(paths), approver, parse_ttl(ttl), note):
+    for line in approvals.approve(repo, agent, list(paths), approver, parse_ttl(ttl), note=note):
         click.echo(line)
     return 0
 
@@ -59,14 +65,30 @@ def approvals(ctx: click.Context, show_all: bool, fmt: str, rules: str | None) -
     repo = Repo.discover(rules_option=rules)
     items = all_approvals(repo.state_dir) if show_all else live_approvals(repo.state_dir)
     if fmt == "json":
-        click.echo(json.dumps([{"id": a.id, "agent": a.agent, "path": a.path,
-                                "approver": a.approver, "until": a.until} for a in items], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": a.id,
+                        "agent": a.agent,
+                        "path": a.path,
+                        "approver": a.approver,
+                        "until": a.until,
+                    }
+                    for a in items
+                ],
+                indent=2,
+            )
+        )
         return 0
     if not items:
         click.echo("no approvals")
     for a in items:
-        until = "never expires" if a.until is None else \
-            f"until {time.strftime('%Y-%m-%d %H:%M', time.localtime(a.until))}"
+        until = (
+            "never expires"
+            if a.until is None
+            else f"until {time.strftime('%Y-%m-%d %H:%M', time.localtime(a.until))}"
+        )
         click.echo(f"{a.id}  {a.agent} may change {a.path} — approved by {a.approver}, {until}")
     return 0
 
@@ -119,6 +141,8 @@ def consultations(owner: str | None, fmt: str, rules: str | None) -> int:
     if not items:
         click.echo("no consultation requests")
     for item in items:
-        click.echo(f"{item['id']}  {item['ts']}  {item['agent']} → {', '.join(item['owners'])}: "
-                   f"{item['path']}" + (f" — {item['reason']}" if item["reason"] else ""))
+        click.echo(
+            f"{item['id']}  {item['ts']}  {item['agent']} → {', '.join(item['owners'])}: "
+            f"{item['path']}" + (f" — {item['reason']}" if item["reason"] else "")
+        )
     return 0

@@ -6,8 +6,12 @@ import click
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("name", type=click.Choice(["commit-msg", "pre-commit", "pre-receive", "claude",
-                                           "codex", "gemini", "cursor", "cline"]))
+@click.argument(
+    "name",
+    type=click.Choice(
+        ["commit-msg", "pre-commit", "pre-receive", "claude", "codex", "gemini", "cursor", "cline"]
+    ),
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def command(name: str, args: tuple[str, ...]) -> int:
     """What git and agent harnesses call: commit-msg FILE, pre-commit, pre-receive (stdin),

@@ -17,11 +17,19 @@ def _report(results: list[tuple[str, str]]) -> None:
 
 
 @click.command()
-@click.option("--server", metavar="BARE_REPO", help="Install the pre-receive hook in this bare repository.")
-@click.option("--claude", is_flag=True, help="Also merge the Claude Code hooks into .claude/settings.json.")
-@click.option("--harness", "harnesses", multiple=True,
-              type=click.Choice(["claude", "codex", "gemini", "cursor", "cline"]),
-              help="Install the hooks of these agent harnesses (repeatable).")
+@click.option(
+    "--server", metavar="BARE_REPO", help="Install the pre-receive hook in this bare repository."
+)
+@click.option(
+    "--claude", is_flag=True, help="Also merge the Claude Code hooks into .claude/settings.json."
+)
+@click.option(
+    "--harness",
+    "harnesses",
+    multiple=True,
+    type=click.Choice(["claude", "codex", "gemini", "cursor", "cline"]),
+    help="Install the hooks of these agent harnesses (repeatable).",
+)
 @rules_option
 def install(server: str | None, claude: bool, harnesses: tuple[str, ...], rules: str | None) -> int:
     """Install the git hooks (commit-msg, pre-commit), or pre-receive with --server."""
@@ -38,12 +46,20 @@ def install(server: str | None, claude: bool, harnesses: tuple[str, ...], rules:
 
 
 @click.command()
-@click.option("--server", metavar="BARE_REPO", help="Remove the pre-receive hook from this bare repository.")
+@click.option(
+    "--server", metavar="BARE_REPO", help="Remove the pre-receive hook from this bare repository."
+)
 @click.option("--claude", is_flag=True, help="Also remove our Claude Code hooks.")
-@click.option("--harness", "harnesses", multiple=True,
-              type=click.Choice(["claude", "codex", "gemini", "cursor", "cline"]))
+@click.option(
+    "--harness",
+    "harnesses",
+    multiple=True,
+    type=click.Choice(["claude", "codex", "gemini", "cursor", "cline"]),
+)
 @rules_option
-def uninstall(server: str | None, claude: bool, harnesses: tuple[str, ...], rules: str | None) -> int:
+def uninstall(
+    server: str | None, claude: bool, harnesses: tuple[str, ...], rules: str | None
+) -> int:
     """Remove what `install` wrote and put back any hook that was there before."""
     from workspace_guard.commands import install as impl
 

@@ -27,6 +27,4 @@ def command(
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    return validate.run(
-        repo, agent, paths, paths_from=paths_from, approved_by=approved_by, fmt=fmt
-    )
+    return validate.run(repo, agent, paths, paths_from=paths_from, approved_by=approved_by, fmt=fmt)

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 CONSULT_FILE = "consultations.jsonl"
 
 
-def approve(repo: Repo, agent: str, paths: list[str], approver: str, ttl: float | None,
-            note: str = "") -> list[str]:
+def approve(
+    repo: Repo, agent: str, paths: list[str], approver: str, ttl: float | None, *, note: str = ""
+) -> list[str]:
     """Record approvals; refuse (exit 1) when `approver` may not approve a path."""
     decider = repo.decider()
     decider.check_agent(agent)
@@ -51,14 +52,39 @@ def approve(repo: Repo, agent: str, paths: list[str], approver: str, ttl: float 
                 hint=f"ask {rule.owner or decider.rules.escalation}",
             )
         ident = secrets.token_hex(4)
-        entries.append({"id": ident, "agent": agent, "path": key, "approver": approver,
-                        "until": until, "note": note, "created": time.time()})
-        records.append({"layer": "approvals", "agent": agent, "path": key, "owner": rule.owner,
-                        "level": rule.level, "action": "approved", "approved_by": approver,
-                        "escalate_to": decider.rules.escalation, "note": note, "id": ident})
-        lines.append(f"{ident}  approved: {agent} may change {key} (by {approver}, "
-                     + ("no expiry)" if until is None else
-                        f"until {time.strftime('%Y-%m-%d %H:%M', time.localtime(until))})"))
+        entries.append(
+            {
+                "id": ident,
+                "agent": agent,
+                "path": key,
+                "approver": approver,
+                "until": until,
+                "note": note,
+                "created": time.time(),
+            }
+        )
+        records.append(
+            {
+                "layer": "approvals",
+                "agent": agent,
+                "path": key,
+                "owner": rule.owner,
+                "level": rule.level,
+                "action": "approved",
+                "approved_by": approver,
+                "escalate_to": decider.rules.escalation,
+                "note": note,
+                "id": ident,
+            }
+        )
+        lines.append(
+            f"{ident}  approved: {agent} may change {key} (by {approver}, "
+            + (
+                "no expiry)"
+                if until is None
+                else f"until {time.strftime('%Y-%m-%d %H:%M', time.localtime(until))})"
+            )
+        )
     if entries:
         update(repo.state_dir, lambda items: [*items, *entries])
         append(repo.state_dir, records)
@@ -74,9 +100,22 @@ def revoke(repo: Repo, ids: list[str]) -> list[str]:
         return [i for i in items if i.get("id") not in ids]
 
     update(repo.state_dir, change)
-    append(repo.state_dir, [{"layer": "approvals", "agent": i.get("agent"), "path": i.get("path"),
-                             "owner": None, "level": None, "action": "revoked",
-                             "escalate_to": None, "id": i.get("id")} for i in found])
+    append(
+        repo.state_dir,
+        [
+            {
+                "layer": "approvals",
+                "agent": i.get("agent"),
+                "path": i.get("path"),
+                "owner": None,
+                "level": None,
+                "action": "revoked",
+                "escalate_to": None,
+                "id": i.get("id"),
+            }
+            for i in found
+        ],
+    )
     return [i for i in ids if i not in {str(f.get("id")) for f in found}]
 
 
@@ -88,22 +127,49 @@ def consult(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
     for raw in paths:
         rel = repo.relative(raw)
         rule = decider.governing_rule(rel)
-        owners = [o for o in ([rule.owner] if rule and rule.owner else []) + list(rule.backup if rule else ())]
+        owners = [
+            o
+            for o in ([rule.owner] if rule and rule.owner else [])
+            + list(rule.backup if rule else ())
+        ]
         owners = owners or [decider.rules.escalation]
         ident = secrets.token_hex(4)
-        items.append({"id": ident, "ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "agent": agent,
-                      "path": rel, "owners": owners, "reason": reason,
-                      "level": rule.level if rule else "none"})
-        lines.append(f"{ident}  consultation filed: {agent} asks {', '.join(owners)} about {rel}. "
-                     f"After their answer, commit with `Protocolo: CONSULTA_PREVIA`, or ask for "
-                     f"`workspace-guard approve {agent} {rel} --by {owners[0]}`.")
+        items.append(
+            {
+                "id": ident,
+                "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "agent": agent,
+                "path": rel,
+                "owners": owners,
+                "reason": reason,
+                "level": rule.level if rule else "none",
+            }
+        )
+        lines.append(
+            f"{ident}  consultation filed: {agent} asks {', '.join(owners)} about {rel}. "
+            f"After their answer, commit with `Protocolo: CONSULTA_PREVIA`, or ask for "
+            f"`workspace-guard approve {agent} {rel} --by {owners[0]}`."
+        )
     path = os.path.join(ensure_dir(repo.state_dir), CONSULT_FILE)
     with open(path, "a", encoding="utf-8") as handle:
         for item in items:
             handle.write(json.dumps(item, ensure_ascii=False) + "\n")
-    append(repo.state_dir, [{"layer": "consult", "agent": i["agent"], "path": i["path"],
-                             "owner": i["owners"][0], "level": i["level"], "action": "consulted",
-                             "escalate_to": decider.rules.escalation, "id": i["id"]} for i in items])
+    append(
+        repo.state_dir,
+        [
+            {
+                "layer": "consult",
+                "agent": i["agent"],
+                "path": i["path"],
+                "owner": i["owners"][0],
+                "level": i["level"],
+                "action": "consulted",
+                "escalate_to": decider.rules.escalation,
+                "id": i["id"],
+            }
+            for i in items
+        ],
+    )
     return lines
 
 

@@ -22,7 +22,10 @@ CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash"
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (".claude/settings.json", {"PreToolUse": CLAUDE_MATCHER, "SubagentStart": None}),
     "codex": (".codex/hooks.json", {"PreToolUse": "Bash|apply_patch|Edit|Write"}),
-    "gemini": (".gemini/settings.json", {"BeforeTool": "write_file|replace|edit|run_shell_command"}),
+    "gemini": (
+        ".gemini/settings.json",
+        {"BeforeTool": "write_file|replace|edit|run_shell_command"},
+    ),
 }
 CURSOR_FILE = ".cursor/hooks.json"
 CLINE_FILE = ".clinerules/hooks/PreToolUse"
@@ -54,8 +57,10 @@ def _read(path: str) -> dict[str, Any]:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except ValueError as exc:
-        raise ConfigError(f"{path} is not valid JSON ({exc}); it was left unchanged",
-                          hint="fix the file, then install again") from exc
+        raise ConfigError(
+            f"{path} is not valid JSON ({exc}); it was left unchanged",
+            hint="fix the file, then install again",
+        ) from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path} does not hold a JSON object; it was left unchanged")
     return data
@@ -81,8 +86,9 @@ def _merge_events(data: dict[str, Any], harness: str, events: dict[str, str | No
         for group in groups:
             group["hooks"] = [h for h in group.get("hooks", []) if not _ours(h, harness)]
         groups = [g for g in groups if g.get("hooks")]
-        ours: dict[str, Any] = {"hooks": [{"type": "command", "command": command(harness),
-                                           "timeout": 30}]}
+        ours: dict[str, Any] = {
+            "hooks": [{"type": "command", "command": command(harness), "timeout": 30}]
+        }
         if matcher:
             ours = {"matcher": matcher, **ours}
         hooks[event] = [*groups, ours]
@@ -95,8 +101,11 @@ def _remove_events(data: dict[str, Any], harness: str) -> bool:
         return False
     before = json.dumps(data, sort_keys=True)
     for event in list(hooks):
-        groups = [g for g in hooks[event] if isinstance(g, dict)] if isinstance(hooks[event], list) \
+        groups = (
+            [g for g in hooks[event] if isinstance(g, dict)]
+            if isinstance(hooks[event], list)
             else []
+        )
         for group in groups:
             group["hooks"] = [h for h in group.get("hooks", []) if not _ours(h, harness)]
         kept = [g for g in groups if g.get("hooks")]
@@ -176,8 +185,10 @@ def _cline(path: str, *, install: bool) -> tuple[str, str]:
             return path, "cline hook removed"
         return path, "not installed"
     if exists and not mine:
-        raise ConfigError(f"{path} exists and is not ours; it was left unchanged",
-                          hint=f"call `{command('cline')}` from it yourself")
+        raise ConfigError(
+            f"{path} exists and is not ours; it was left unchanged",
+            hint=f"call `{command('cline')}` from it yourself",
+        )
     content = f"#!/bin/sh\n{marker}\nexec {command('cline')}\n"
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:

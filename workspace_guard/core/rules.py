@@ -548,8 +548,10 @@ def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
         else:
             choice = _expect_str(value, ctx, "harness: unknown_agent")
             if choice not in UNKNOWN_AGENT_CHOICES:
-                ctx.error(value, "harness: unknown_agent must be one of "
-                          + ", ".join(UNKNOWN_AGENT_CHOICES))
+                ctx.error(
+                    value,
+                    "harness: unknown_agent must be one of " + ", ".join(UNKNOWN_AGENT_CHOICES),
+                )
             out[key] = choice
     return out
 

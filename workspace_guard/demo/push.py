@@ -16,15 +16,25 @@ def push(demo: Demo) -> None:
     demo.wg("install", "--server", shared, expect=0)
     demo.git("remote", "add", "origin", shared)
     demo.git("fetch", "-q", "origin")
-    demo.say("backend-framework-ai skips the local hooks with --no-verify and changes "
-             "docker-compose.yml (critical, owner cloud-infrastructure-ai) without approval:")
+    demo.say(
+        "backend-framework-ai skips the local hooks with --no-verify and changes "
+        "docker-compose.yml (critical, owner cloud-infrastructure-ai) without approval:"
+    )
     demo.write("docker-compose.yml", "services:\n  api:\n    build: .\n    privileged: true\n")
-    message = ("chore(infra): run the api privileged\n\n" + GOOD_TRAILERS.format(
-        file="docker-compose.yml", agent="backend-framework-ai") + "Protocolo: SEGUIDO\nTests: PASSED\n")
+    message = (
+        "chore(infra): run the api privileged\n\n"
+        + GOOD_TRAILERS.format(file="docker-compose.yml", agent="backend-framework-ai")
+        + "Protocolo: SEGUIDO\nTests: PASSED\n"
+    )
     demo.git("commit", "-q", "--no-verify", "-am", message)
     demo.git("push", "origin", "HEAD:main", expect=1, show=True)
-    demo.say("The server refused it (its branch is unchanged) and recorded why in its own audit log:")
+    demo.say(
+        "The server refused it (its branch is unchanged) and recorded why in its own audit log:"
+    )
     demo.run(["git", "--git-dir", shared, "log", "--oneline", "-1"], expect=0)
-    demo.run([sys.executable, "-m", "workspace_guard", "audit", "--action", "rejected"],
-             cwd=shared, expect=0)
+    demo.run(
+        [sys.executable, "-m", "workspace_guard", "audit", "--action", "rejected"],
+        cwd=shared,
+        expect=0,
+    )
     demo.git("reset", "-q", "--hard", "origin/main")

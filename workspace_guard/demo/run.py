@@ -24,9 +24,15 @@ class Demo:
         self.repo = os.path.join(root, "shop")
         self.out = out
         self.failures: list[str] = []
-        self.env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": root,
-                    "GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.com",
-                    "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.com"}
+        self.env = {
+            **os.environ,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": root,
+            "GIT_AUTHOR_NAME": "demo",
+            "GIT_AUTHOR_EMAIL": "demo@example.com",
+            "GIT_COMMITTER_NAME": "demo",
+            "GIT_COMMITTER_EMAIL": "demo@example.com",
+        }
         for name in ("WORKSPACE_AGENT", "WORKSPACE_GUARD_RULES", "GIT_DIR", "GIT_INDEX_FILE"):
             self.env.pop(name, None)
 
@@ -38,13 +44,27 @@ class Demo:
     def say(self, text: str) -> None:
         self.out(textwrap.fill(text, 96, initial_indent="   ", subsequent_indent="   "))
 
-    def run(self, args: Sequence[str], *, expect: int | None = None, stdin: str | None = None,
-            cwd: str | None = None, show: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        expect: int | None = None,
+        stdin: str | None = None,
+        cwd: str | None = None,
+        show: bool = True,
+    ) -> subprocess.CompletedProcess[str]:
         """Run a real command in the workspace, show it and its output, check its exit code."""
         shown = " ".join(_shell_word(a) for a in args)
         self.out(f"   $ {shown}")
-        proc = subprocess.run(list(args), cwd=cwd or self.repo, env=self.env, input=stdin,
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            list(args),
+            cwd=cwd or self.repo,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         text = (proc.stdout + proc.stderr).rstrip()
         if show and text:
             self.out(textwrap.indent(text, "     "))
@@ -53,17 +73,23 @@ class Demo:
             self.failures.append(f"`{shown}` exited {proc.returncode}, expected {expect}")
         return proc
 
-    def wg(self, *args: str, expect: int | None = None, stdin: str | None = None,
-           show: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run([sys.executable, "-m", "workspace_guard", *args], expect=expect,
-                        stdin=stdin, show=show)
+    def wg(
+        self, *args: str, expect: int | None = None, stdin: str | None = None, show: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        return self.run(
+            [sys.executable, "-m", "workspace_guard", *args], expect=expect, stdin=stdin, show=show
+        )
 
     def validator(self, *args: str, expect: int | None = None) -> subprocess.CompletedProcess[str]:
-        code = "import sys; from workspace_guard.entry import validator_main; sys.exit(validator_main())"
+        code = (
+            "import sys; from workspace_guard.entry import validator_main; "
+            "sys.exit(validator_main())"
+        )
         return self.run([sys.executable, "-c", code, *args], expect=expect)
 
-    def git(self, *args: str, expect: int | None = 0, show: bool = False
-            ) -> subprocess.CompletedProcess[str]:
+    def git(
+        self, *args: str, expect: int | None = 0, show: bool = False
+    ) -> subprocess.CompletedProcess[str]:
         return self.run(["git", *args], expect=expect, show=show)
 
     def write(self, rel: str, text: str) -> None:
@@ -94,24 +120,36 @@ def build(demo: Demo) -> None:
         demo.write(rel, content)
     demo.write(".workspace/rules.yaml", example_rules())
     demo.git("add", "-A")
-    demo.git("commit", "-q", "-m", "chore(workspace): adopt the workspace protocol\n\n"
-             + GOOD_TRAILERS.format(file=".workspace/rules.yaml", agent="master-orchestrator")
-             + "Protocolo: SEGUIDO\nTests: PASSED\n")
-    demo.say(f"Repository {demo.repo}: .workspace/rules.yaml is committed, so it is binding — "
-             "every layer reads the rules as committed at HEAD.")
+    demo.git(
+        "commit",
+        "-q",
+        "-m",
+        "chore(workspace): adopt the workspace protocol\n\n"
+        + GOOD_TRAILERS.format(file=".workspace/rules.yaml", agent="master-orchestrator")
+        + "Protocolo: SEGUIDO\nTests: PASSED\n",
+    )
+    demo.say(
+        f"Repository {demo.repo}: .workspace/rules.yaml is committed, so it is binding — "
+        "every layer reads the rules as committed at HEAD."
+    )
     demo.wg("explain", "app/main.py", expect=0)
 
 
 def pre_write(demo: Demo) -> None:
     demo.step("2. Pre-write: agents ask the validator before touching a file")
     demo.say("backend-framework-ai wants to change an unprotected model and its own office notes:")
-    demo.validator("backend-framework-ai", "app/models/order.py",
-                   ".workspace/departments/backend/backend-framework-ai/notes.md", expect=0)
+    demo.validator(
+        "backend-framework-ai",
+        "app/models/order.py",
+        ".workspace/departments/backend/backend-framework-ai/notes.md",
+        expect=0,
+    )
     demo.say("…and the FastAPI entry point, which system-architect-ai owns at level critical:")
     demo.validator("backend-framework-ai", "app/main.py", expect=1)
     demo.say("With the owner's approval the same change is allowed:")
-    demo.validator("backend-framework-ai", "app/main.py", "--approved-by", "system-architect-ai",
-                   expect=0)
+    demo.validator(
+        "backend-framework-ai", "app/main.py", "--approved-by", "system-architect-ai", expect=0
+    )
 
 
 def commit_gate(demo: Demo) -> None:
@@ -122,19 +160,31 @@ def commit_gate(demo: Demo) -> None:
     demo.git("add", "app/models/order.py")
     demo.commit("added total", "", expect=1)
     demo.say("With the template it goes through (order.py is not protected):")
-    demo.commit("feat(models): add Order.total", GOOD_TRAILERS.format(
-        file="app/models/order.py", agent="backend-framework-ai")
-        + "Protocolo: SEGUIDO\nTests: PASSED\n", expect=0)
-    demo.say("backend-framework-ai edits app/main.py (critical, owner system-architect-ai) "
-             "without an approval: refused and recorded in the audit log.")
+    demo.commit(
+        "feat(models): add Order.total",
+        GOOD_TRAILERS.format(file="app/models/order.py", agent="backend-framework-ai")
+        + "Protocolo: SEGUIDO\nTests: PASSED\n",
+        expect=0,
+    )
+    demo.say(
+        "backend-framework-ai edits app/main.py (critical, owner system-architect-ai) "
+        "without an approval: refused and recorded in the audit log."
+    )
     demo.write("app/main.py", APP_TREE["app/main.py"] + "app.title = 'shop'\n")
     demo.git("add", "app/main.py")
     trailers = GOOD_TRAILERS.format(file="app/main.py", agent="backend-framework-ai")
-    demo.commit("feat(api): name the application", trailers + "Protocolo: SEGUIDO\nTests: PASSED\n",
-                expect=1)
+    demo.commit(
+        "feat(api): name the application",
+        trailers + "Protocolo: SEGUIDO\nTests: PASSED\n",
+        expect=1,
+    )
     demo.say("The same change, approved by the owner and saying so, is accepted:")
-    demo.commit("feat(api): name the application", trailers + "Protocolo: APROBACIÓN_OBTENIDA\n"
-                "Aprobado-por: system-architect-ai\nTests: PASSED\n", expect=0)
+    demo.commit(
+        "feat(api): name the application",
+        trailers + "Protocolo: APROBACIÓN_OBTENIDA\n"
+        "Aprobado-por: system-architect-ai\nTests: PASSED\n",
+        expect=0,
+    )
     demo.wg("audit", expect=0)
 
 
@@ -165,8 +215,14 @@ def main(keep: str | None = None, out: Callable[[str], None] = print) -> int:
         for failure in demo.failures:
             out(f"   ✗ {failure}")
         return 1
-    demo.say("Every step behaved as narrated." + (f" The workspace is kept in {root}." if keep else
-             " (Run with --keep DIR to keep the workspace.)"))
+    demo.say(
+        "Every step behaved as narrated."
+        + (
+            f" The workspace is kept in {root}."
+            if keep
+            else " (Run with --keep DIR to keep the workspace.)"
+        )
+    )
     return 0
 
 

@@ -4,7 +4,8 @@ Why: Claude Code's ``PreToolUse`` hook sees a Bash command only as text, and Bas
 round Edit/Write rules (``sed -i``, ``echo >``, ``python -c "open(...)"``; notes/agent-harnesses.md
 §0.4). The gate must deny a command that *may* write a protected path and let the everyday reads
 (grep, git log, pytest, ``cat <<EOF > scratch``) through. This module answers the first half as a
-pure function of the text and the cwd: no I/O, only ``re``/``posixpath`` and our record classes imported,
+pure function of the text and the cwd: no I/O, only ``re``/``posixpath`` and our record classes
+imported,
 since it runs on every command an agent issues.
 
 Rules for the caller (the harness gate):

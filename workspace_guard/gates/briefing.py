@@ -28,37 +28,58 @@ def briefing(repo: Repo, agent: str) -> str:
     lines = [_("Workspace protocol (workspace-guard) for agent {agent}:").format(agent=agent)]
     known = rules.agents.get(agent)
     if known is None:
-        lines.append(_("- You are not registered in {rules}: you own nothing and may change "
-                       "only unprotected files.").format(rules=rules.path))
+        lines.append(
+            _(
+                "- You are not registered in {rules}: you own nothing and may change "
+                "only unprotected files."
+            ).format(rules=rules.path)
+        )
     elif agent in rules.superusers:
-        lines.append(_("- You are a superuser: you may change anything; changes are still "
-                       "audited."))
+        lines.append(
+            _("- You are a superuser: you may change anything; changes are still audited.")
+        )
     if known is not None and known.office:
-        lines.append(_("- Your office: {office} — you may always write there.").format(
-            office=known.office))
+        lines.append(
+            _("- Your office: {office} — you may always write there.").format(office=known.office)
+        )
     owned = [r for r in rules.protected if r.owner == agent and r.level != "none"]
     if owned:
         items = ", ".join(f"{r.pattern} ({level_text(r.level)})" for r in owned[:15])
         lines.append(_("- You own: {rules}").format(rules=items))
     backup = [r for r in rules.protected if agent in r.backup]
     if backup:
-        items = ", ".join(_("{pattern} (owner {owner})").format(pattern=r.pattern, owner=r.owner)
-                          for r in backup[:10])
+        items = ", ".join(
+            _("{pattern} (owner {owner})").format(pattern=r.pattern, owner=r.owner)
+            for r in backup[:10]
+        )
         lines.append(_("- You are backup for: {rules}").format(rules=items))
     others = [r for r in rules.protected if r.owner != agent and r.level != "none"]
     if others and agent not in rules.superusers:
-        lines.append(_("- Do not change these without the owner (critical: approval; high: "
-                       "consult first):"))
+        lines.append(
+            _("- Do not change these without the owner (critical: approval; high: consult first):")
+        )
         for rule in others[: MAX_LINES - len(lines) - 10]:
-            lines.append("    " + _("{pattern} — {level}, owner {owner}").format(
-                pattern=rule.pattern, level=level_text(rule.level),
-                owner=rule.owner or rules.escalation))
+            lines.append(
+                "    "
+                + _("{pattern} — {level}, owner {owner}").format(
+                    pattern=rule.pattern,
+                    level=level_text(rule.level),
+                    owner=rule.owner or rules.escalation,
+                )
+            )
         lines.append(_("  Other agents' offices are theirs: consult them before writing there."))
-    lines.append(_("- Before touching a file run: agent_workspace_validator {agent} PATH").format(
-        agent=agent))
-    lines.append(_("- If blocked: consult the owner; never work around a block. Escalation: "
-                   "{escalation}.").format(escalation=rules.escalation))
-    lines.append(_("- Every commit uses this template (add `Aprobado-por: <owner>` with an "
-                   "approval):"))
+    lines.append(
+        _("- Before touching a file run: agent_workspace_validator {agent} PATH").format(
+            agent=agent
+        )
+    )
+    lines.append(
+        _(
+            "- If blocked: consult the owner; never work around a block. Escalation: {escalation}."
+        ).format(escalation=rules.escalation)
+    )
+    lines.append(
+        _("- Every commit uses this template (add `Aprobado-por: <owner>` with an approval):")
+    )
     lines.extend("    " + line for line in TEMPLATE.format(agent=agent).splitlines())
     return "\n".join(lines)

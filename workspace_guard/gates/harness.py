@@ -24,8 +24,12 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 AGENT_ENV = "WORKSPACE_AGENT"
-FILE_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path",
-              "NotebookEdit": "notebook_path"}
+FILE_TOOLS = {
+    "Edit": "file_path",
+    "Write": "file_path",
+    "MultiEdit": "file_path",
+    "NotebookEdit": "notebook_path",
+}
 SHELL_TOOLS = ("Bash",)
 GRANT_TTL = 300.0
 
@@ -67,8 +71,10 @@ def acting_agent(call: Call, decider: Decider) -> str:
         from workspace_guard.i18n import _
 
         raise GateError(
-            _("no acting agent: the harness named no subagent, WORKSPACE_AGENT is unset and the "
-              "rules have no `harness: main_agent:` ({rules})").format(rules=decider.rules.path)
+            _(
+                "no acting agent: the harness named no subagent, WORKSPACE_AGENT is unset and the "
+                "rules have no `harness: main_agent:` ({rules})"
+            ).format(rules=decider.rules.path)
         )
     if agent not in decider.rules.agents and harness.get("unknown_agent") == "main_agent":
         main = harness.get("main_agent")
@@ -138,15 +144,39 @@ def _guest(decider: Decider, agent: str, path: str, *, strict: bool = False) -> 
     office = rules.office_of(path)
     where = office.office if office else None
     if strict:
-        return Decision(agent=agent, path=path, allowed=False, reason="protected",
-                        owner=rule.owner if rule else None, level="high", rule=rule,
-                        escalation=rules.escalation, office=where)
+        return Decision(
+            agent=agent,
+            path=path,
+            allowed=False,
+            reason="protected",
+            owner=rule.owner if rule else None,
+            level="high",
+            rule=rule,
+            escalation=rules.escalation,
+            office=where,
+        )
     if rule is None or rule.level == "none":
-        return Decision(agent=agent, path=path, allowed=True, reason="unprotected", rule=rule,
-                        escalation=rules.escalation, office=where)
-    return Decision(agent=agent, path=path, allowed=False, reason="protected", owner=rule.owner,
-                    backup=rule.backup, level=rule.level, rule=rule, escalation=rules.escalation,
-                    office=where)
+        return Decision(
+            agent=agent,
+            path=path,
+            allowed=True,
+            reason="unprotected",
+            rule=rule,
+            escalation=rules.escalation,
+            office=where,
+        )
+    return Decision(
+        agent=agent,
+        path=path,
+        allowed=False,
+        reason="protected",
+        owner=rule.owner,
+        backup=rule.backup,
+        level=rule.level,
+        rule=rule,
+        escalation=rules.escalation,
+        office=where,
+    )
 
 
 def shell_targets(repo: Repo, command: str, cwd: str) -> tuple[list[str], str]:
@@ -173,8 +203,9 @@ def shell_targets(repo: Repo, command: str, cwd: str) -> tuple[list[str], str]:
     if analysis.parse_error:
         from workspace_guard.i18n import _
 
-        note = _("(the command could not be fully parsed: {error}; every path it names "
-                 "counts)").format(error=analysis.parse_error)
+        note = _(
+            "(the command could not be fully parsed: {error}; every path it names counts)"
+        ).format(error=analysis.parse_error)
     return out, note
 
 
@@ -211,9 +242,11 @@ def deny_reason(verdict: Verdict) -> str:
     text = " ".join(parts)
     if verdict.note:
         text += " " + verdict.note
-    return _("workspace-guard (workspace protocol): {text} Do not work around this block (no "
-             "other tool, script or shell command may write the file): consult the owner or "
-             "escalate to {escalation}.").format(text=text, escalation=verdict.denied[0].escalation)
+    return _(
+        "workspace-guard (workspace protocol): {text} Do not work around this block (no "
+        "other tool, script or shell command may write the file): consult the owner or "
+        "escalate to {escalation}."
+    ).format(text=text, escalation=verdict.denied[0].escalation)
 
 
 def record(repo: Repo, verdict: Verdict, layer: str) -> None:
@@ -222,8 +255,11 @@ def record(repo: Repo, verdict: Verdict, layer: str) -> None:
         from workspace_guard.state.audit import record_denials
 
         record_denials(repo, layer, verdict.denied, "denied")
-    granted = [d for d in verdict.allowed
-               if d.reason in ("owner", "approved", "superuser") and d.rule is not None]
+    granted = [
+        d
+        for d in verdict.allowed
+        if d.reason in ("owner", "approved", "superuser") and d.rule is not None
+    ]
     if granted:
         from workspace_guard.state.grants import add_grants
 
@@ -245,8 +281,10 @@ def fail_closed(harness: str, exc: BaseException) -> int:
             message += f" (details: {write_crash_log(exc)})"
     from workspace_guard.i18n import _
 
-    text = _("workspace-guard ({harness} hook): {message}\nThe gate fails closed: the tool call "
-             "is blocked until this is fixed.").format(harness=harness, message=message)
+    text = _(
+        "workspace-guard ({harness} hook): {message}\nThe gate fails closed: the tool call "
+        "is blocked until this is fixed."
+    ).format(harness=harness, message=message)
     print(text, file=sys.stderr)
     import json
 

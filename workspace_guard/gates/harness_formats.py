@@ -1,12 +1,14 @@
 """Each harness's wire format over the one gate in `harness.py`.
 
-| harness | event in | deny out |
-|---|---|---|
-| Claude Code | `PreToolUse` / `SubagentStart` JSON | exit 0 + `hookSpecificOutput.permissionDecision: "deny"` |
-| Codex CLI | Claude's format; `apply_patch` paths inside the patch | same as Claude |
-| Gemini CLI | `BeforeTool` (`write_file`, `replace`, `run_shell_command`) | `{"decision": "deny", "reason"}` |
-| Cursor | `preToolUse` (`Write`, `Edit`, `StrReplace`, `Delete`, `Shell`) | `{"permission": "deny", …}` |
-| Cline | `PreToolUse` (`write_to_file`, `replace_in_file`, `execute_command`) | `{"cancel": true, …}` |
+- Claude Code: `PreToolUse` / `SubagentStart` JSON in; a denial is exit 0 with
+  `hookSpecificOutput.permissionDecision: "deny"`.
+- Codex CLI: Claude's format; `apply_patch` carries its paths inside the patch text.
+- Gemini CLI: `BeforeTool` (`write_file`, `replace`, `run_shell_command`);
+  a denial is `{"decision": "deny", "reason"}`.
+- Cursor: `preToolUse` (`Write`, `Edit`, `StrReplace`, `Delete`, `Shell`);
+  a denial is `{"permission": "deny", …}`.
+- Cline: `PreToolUse` (`write_to_file`, `replace_in_file`, `execute_command`);
+  a denial is `{"cancel": true, …}`.
 
 An allowed call prints nothing and exits 0 (never "allow": that would skip the harness's own
 permission prompt).
@@ -17,8 +19,15 @@ from __future__ import annotations
 import json
 import os
 
-from workspace_guard.gates.harness import FILE_TOOLS, Call, GateError, deny_reason, evaluate, \
-    load_event, record
+from workspace_guard.gates.harness import (
+    FILE_TOOLS,
+    Call,
+    GateError,
+    deny_reason,
+    evaluate,
+    load_event,
+    record,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -92,11 +101,18 @@ def claude(data: bytes, *, layer: str = "claude") -> int:
         return 0
     judged = _judge(call, layer)
     if judged and judged[1].denied:
-        print(json.dumps({"hookSpecificOutput": {
-            "hookEventName": "PreToolUse",
-            "permissionDecision": "deny",
-            "permissionDecisionReason": deny_reason(judged[1]),
-        }}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "hookSpecificOutput": {
+                        "hookEventName": "PreToolUse",
+                        "permissionDecision": "deny",
+                        "permissionDecisionReason": deny_reason(judged[1]),
+                    }
+                },
+                ensure_ascii=False,
+            )
+        )
     return 0
 
 
@@ -117,13 +133,20 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
     if tool in ("Bash", "PowerShell"):
         if not isinstance(tool_input, dict):
             raise GateError(f"the {tool} event has no tool_input")
-        return Call(agent, tool, cwd, command=_str(tool_input.get("command"), "tool_input.command"),
-                    source=layer)
+        return Call(
+            agent,
+            tool,
+            cwd,
+            command=_str(tool_input.get("command"), "tool_input.command"),
+            source=layer,
+        )
     if tool == "apply_patch":
         if not isinstance(tool_input, dict):
             raise GateError("the apply_patch event has no tool_input")
-        patch = _str(tool_input.get("command") or tool_input.get("patch") or tool_input.get("input"),
-                     "tool_input.command")
+        patch = _str(
+            tool_input.get("command") or tool_input.get("patch") or tool_input.get("input"),
+            "tool_input.command",
+        )
         return Call(agent, tool, cwd, paths=tuple(patch_paths(patch)), source=layer)
     return None
 
@@ -134,7 +157,7 @@ def patch_paths(patch: str) -> list[str]:
     for line in patch.splitlines():
         for marker in ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: "):
             if line.startswith(marker):
-                out.append(line[len(marker):].strip())
+                out.append(line[len(marker) :].strip())
     for line in patch.splitlines():  # a unified diff works too
         if line.startswith(("--- a/", "+++ b/")):
             out.append(line[6:].strip())
@@ -155,8 +178,12 @@ def _subagent_start(event: dict[str, Any]) -> int:
     except GitError:
         return 0
     text = briefing(repo, agent)
-    print(json.dumps({"hookSpecificOutput": {"hookEventName": "SubagentStart",
-                                             "additionalContext": text}}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"hookSpecificOutput": {"hookEventName": "SubagentStart", "additionalContext": text}},
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 
@@ -183,20 +210,32 @@ def gemini(data: bytes) -> int:
     cwd = _cwd(event)
     agent = _agent(event)
     if tool in GEMINI_FILE_TOOLS:
-        call = Call(agent, str(tool), cwd, paths=(_str(args.get("file_path") or args.get("path"),
-                                                        "tool_input.file_path"),), source="gemini")
+        call = Call(
+            agent,
+            str(tool),
+            cwd,
+            paths=(_str(args.get("file_path") or args.get("path"), "tool_input.file_path"),),
+            source="gemini",
+        )
     elif tool == "run_shell_command":
-        call = Call(agent, str(tool), cwd, command=_str(args.get("command"), "tool_input.command"),
-                    source="gemini")
+        call = Call(
+            agent,
+            str(tool),
+            cwd,
+            command=_str(args.get("command"), "tool_input.command"),
+            source="gemini",
+        )
     else:
         return 0
     judged = _judge(call, "gemini")
     if judged and judged[1].denied:
-        print(json.dumps({"decision": "deny", "reason": deny_reason(judged[1])}, ensure_ascii=False))
+        print(
+            json.dumps({"decision": "deny", "reason": deny_reason(judged[1])}, ensure_ascii=False)
+        )
     return 0
 
 
-# --- Cursor ----------------------------------------------------------------------------------------
+# --- Cursor --------------------------------------------------------------------------------
 
 CURSOR_FILE_TOOLS = ("Write", "Edit", "StrReplace", "Delete", "MultiEdit")
 
@@ -212,21 +251,32 @@ def cursor(data: bytes) -> int:
     agent = _agent(event)
     if tool in CURSOR_FILE_TOOLS:
         path = args.get("file_path") or args.get("path") or event.get("file_path")
-        call = Call(agent, str(tool), cwd, paths=(_str(path, "tool_input.file_path"),), source="cursor")
+        call = Call(
+            agent, str(tool), cwd, paths=(_str(path, "tool_input.file_path"),), source="cursor"
+        )
     elif tool == "Shell":
-        call = Call(agent, str(tool), cwd, command=_str(args.get("command"), "tool_input.command"),
-                    source="cursor")
+        call = Call(
+            agent,
+            str(tool),
+            cwd,
+            command=_str(args.get("command"), "tool_input.command"),
+            source="cursor",
+        )
     else:
         return 0
     judged = _judge(call, "cursor")
     if judged and judged[1].denied:
         reason = deny_reason(judged[1])
-        print(json.dumps({"permission": "deny", "user_message": reason, "agent_message": reason},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {"permission": "deny", "user_message": reason, "agent_message": reason},
+                ensure_ascii=False,
+            )
+        )
     return 0
 
 
-# --- Cline -----------------------------------------------------------------------------------------
+# --- Cline ---------------------------------------------------------------------------------
 
 CLINE_FILE_TOOLS = ("write_to_file", "replace_in_file", "apply_diff", "insert_content")
 
@@ -242,19 +292,33 @@ def cline(data: bytes) -> int:
     cwd = _cwd(event, "workspaceRoots")
     agent = os.environ.get("WORKSPACE_AGENT") or None
     if tool in CLINE_FILE_TOOLS:
-        call = Call(agent, str(tool), cwd, paths=(_str(params.get("path"), "parameters.path"),),
-                    source="cline")
+        call = Call(
+            agent,
+            str(tool),
+            cwd,
+            paths=(_str(params.get("path"), "parameters.path"),),
+            source="cline",
+        )
     elif tool == "execute_command":
-        call = Call(agent, str(tool), cwd, command=_str(params.get("command"), "parameters.command"),
-                    source="cline")
+        call = Call(
+            agent,
+            str(tool),
+            cwd,
+            command=_str(params.get("command"), "parameters.command"),
+            source="cline",
+        )
     else:
         print(json.dumps({"cancel": False}))
         return 0
     judged = _judge(call, "cline")
     if judged and judged[1].denied:
         reason = deny_reason(judged[1])
-        print(json.dumps({"cancel": True, "errorMessage": reason, "contextModification": reason},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {"cancel": True, "errorMessage": reason, "contextModification": reason},
+                ensure_ascii=False,
+            )
+        )
     else:
         print(json.dumps({"cancel": False}))
     return 0

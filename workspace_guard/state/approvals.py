@@ -39,8 +39,15 @@ def all_approvals(state_dir: str) -> list[Approval]:
     out = []
     for item in _load(_path(state_dir)):
         try:
-            out.append(Approval(str(item["agent"]), str(item["path"]), str(item["approver"]),
-                                item.get("until"), str(item.get("id", ""))))
+            out.append(
+                Approval(
+                    str(item["agent"]),
+                    str(item["path"]),
+                    str(item["approver"]),
+                    item.get("until"),
+                    str(item.get("id", "")),
+                )
+            )
         except KeyError:
             continue
     return out

@@ -1,6 +1,7 @@
 """Grants: short-lived "this agent may write this path" notes left by the harness gate when the
 owner (or an approved agent) writes a protected file, so the watch daemon records the change as
-authorised instead of restoring it. One JSON file, rewritten under a lock; expired grants drop out."""
+authorised instead of restoring it. One JSON file, rewritten under a lock; expired grants drop
+out."""
 
 from __future__ import annotations
 
@@ -57,5 +58,8 @@ def add_grants(state_dir: str, items: Iterable[tuple[str, str]], until: float) -
 def live_grants(state_dir: str, now: float | None = None) -> dict[str, str]:
     """path → agent for every grant that has not expired."""
     moment = time.time() if now is None else now
-    return {str(g["path"]): str(g.get("agent", "")) for g in _load(_path(state_dir))
-            if "path" in g and float(g.get("until", 0)) > moment}
+    return {
+        str(g["path"]): str(g.get("agent", ""))
+        for g in _load(_path(state_dir))
+        if "path" in g and float(g.get("until", 0)) > moment
+    }
