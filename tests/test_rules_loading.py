@@ -203,7 +203,7 @@ BAD_RULES = [
         BASE + "harness: {unknown_agent: allow}\n",
         6,
         26,
-        ["'deny' or 'main_agent'"],
+        ["must be one of guest, deny, main_agent"],
     ),
     ("watch value", BASE + "watch: {rescan_interval: 0}\n", 6, 26, ["rescan_interval"]),
     ("language", BASE + "language: fr\n", 6, 11, ["expected one of en, es"]),
