@@ -7,7 +7,8 @@ import os
 import time
 
 from workspace_guard.core.model import Approval
-from workspace_guard.state import ensure_dir
+from workspace_guard.state import jsonlist
+from workspace_guard.state.jsonlist import load
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,23 +22,10 @@ def _path(state_dir: str) -> str:
     return os.path.join(state_dir, APPROVALS_FILE)
 
 
-def _load(path: str) -> list[dict[str, Any]]:
-    if not os.path.exists(path):
-        return []
-    import json
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return []
-    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
-
-
 def all_approvals(state_dir: str) -> list[Approval]:
     """Every recorded approval, expired or not."""
     out = []
-    for item in _load(_path(state_dir)):
+    for item in load(_path(state_dir)):
         try:
             out.append(
                 Approval(
@@ -61,15 +49,4 @@ def live_approvals(state_dir: str, now: float | None = None) -> list[Approval]:
 
 def update(state_dir: str, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
     """Read-modify-write the approvals file under an exclusive lock."""
-    import fcntl
-    import json
-
-    ensure_dir(state_dir)
-    path = _path(state_dir)
-    with open(path + ".lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        items = change(_load(path))
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(items, handle, ensure_ascii=False, indent=1)
-        os.replace(tmp, path)
+    jsonlist.update(_path(state_dir), change)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 
-from workspace_guard.state import ensure_dir
+from workspace_guard.state import jsonlist
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,37 +22,20 @@ def _path(state_dir: str) -> str:
     return os.path.join(state_dir, GRANTS_FILE)
 
 
-def _load(path: str) -> list[dict[str, Any]]:
-    if not os.path.exists(path):
-        return []
-    import json
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return []
-    return [g for g in data if isinstance(g, dict)] if isinstance(data, list) else []
-
-
 def add_grants(state_dir: str, items: Iterable[tuple[str, str]], until: float) -> None:
-    """Record (path, agent) grants valid until `until` (epoch seconds)."""
-    import fcntl
-    import json
+    """Record (path, agent) grants valid until `until` (epoch seconds); expired ones drop out."""
+    wanted = list(items)
 
-    ensure_dir(state_dir)
-    path = _path(state_dir)
-    with open(path + ".lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    def change(grants: list[dict[str, Any]]) -> list[dict[str, Any]]:
         now = time.time()
-        grants = [g for g in _load(path) if float(g.get("until", 0)) > now]
-        for rel, agent in items:
-            grants = [g for g in grants if not (g.get("path") == rel and g.get("agent") == agent)]
-            grants.append({"path": rel, "agent": agent, "until": until})
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(grants, handle, ensure_ascii=False)
-        os.replace(tmp, path)
+        kept = [
+            g
+            for g in grants
+            if float(g.get("until", 0)) > now and (g.get("path"), g.get("agent")) not in wanted
+        ]
+        return kept + [{"path": rel, "agent": agent, "until": until} for rel, agent in wanted]
+
+    jsonlist.update(_path(state_dir), change)
 
 
 def live_grants(state_dir: str, now: float | None = None) -> dict[str, str]:
@@ -60,6 +43,6 @@ def live_grants(state_dir: str, now: float | None = None) -> dict[str, str]:
     moment = time.time() if now is None else now
     return {
         str(g["path"]): str(g.get("agent", ""))
-        for g in _load(_path(state_dir))
+        for g in jsonlist.load(_path(state_dir))
         if "path" in g and float(g.get("until", 0)) > moment
     }
