@@ -13,10 +13,18 @@ from workspace_guard.errors import GitError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import subprocess
     from collections.abc import Sequence
 
 HEX = frozenset("0123456789abcdef")
+
+
+class Result(Record):
+    """What a git process returned (the fields of `subprocess.CompletedProcess` we use)."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
 
 
 def run(
@@ -25,20 +33,67 @@ def run(
     *,
     input: bytes | None = None,
     check: bool = True,
-) -> subprocess.CompletedProcess[bytes]:
-    """Run `git ARGS`; with `check`, a failure raises `GitError` carrying git's own message."""
-    import subprocess
+) -> Result:
+    """Run `git ARGS`; with `check`, a failure raises `GitError` carrying git's own message.
 
+    Without `input` the process is started with `os.posix_spawnp` and read through two pipes:
+    importing `subprocess` costs ~5 ms, a fifth of a hook's own budget.
+    """
+    argv = ("git", *(("-C", cwd) if cwd else ()), *args)
     try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, input=input, capture_output=True, check=False
-        )
+        result = _spawn(argv) if input is None else _subprocess(argv, input)
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH", hint="install git ≥ 2.30") from exc
-    if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
+    if check and result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip() or f"exit {result.returncode}"
         raise GitError(f"`git {' '.join(args[:3])}` failed: {message}")
-    return proc
+    return result
+
+
+def _spawn(argv: tuple[str, ...]) -> Result:
+    import select
+
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    actions = [
+        (os.POSIX_SPAWN_DUP2, out_w, 1),
+        (os.POSIX_SPAWN_DUP2, err_w, 2),
+        (os.POSIX_SPAWN_CLOSE, out_r),
+        (os.POSIX_SPAWN_CLOSE, err_r),
+    ]
+    try:
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
+    except BaseException:
+        for fd in (out_r, out_w, err_r, err_w):
+            os.close(fd)
+        raise
+    os.close(out_w)
+    os.close(err_w)
+    chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    open_fds = [out_r, err_r]
+    try:
+        while open_fds:
+            ready, _, _ = select.select(open_fds, [], [])
+            for fd in ready:
+                data = os.read(fd, 1 << 16)
+                if data:
+                    chunks[fd].append(data)
+                else:
+                    open_fds.remove(fd)
+                    os.close(fd)
+    finally:
+        for fd in open_fds:
+            os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    return Result(argv, code, b"".join(chunks[out_r]), b"".join(chunks[err_r]))
+
+
+def _subprocess(argv: tuple[str, ...], data: bytes) -> Result:
+    import subprocess
+
+    proc = subprocess.run(list(argv), input=data, capture_output=True, check=False)
+    return Result(argv, proc.returncode, proc.stdout, proc.stderr)
 
 
 def out(args: Sequence[str], cwd: str | None = None) -> str:
