@@ -430,14 +430,19 @@ def answers(cwd: Path, env: dict[str, str] | None = None) -> list[tuple[int, str
 
 
 def assert_fast_equals_slow(cwd: Path, common: Path) -> list[tuple[int, str]]:
-    """Cold (git runs), warm, and warm with git off PATH (proves no exec): one answer."""
-    shutil.rmtree(common / "workspace-guard" / "cache", ignore_errors=True)
+    """Cold, warm, warm with git off PATH (proves no exec), and with every object packed (the
+    blob id then comes from `git rev-parse` and is remembered): one answer."""
+    cache = common / "workspace-guard" / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
     slow = answers(cwd)
-    assert list((common / "workspace-guard" / "cache").glob("head-*"))
     fast = answers(cwd)
     no_git = answers(cwd, env={"PATH": str(Path(cwd, "no-such-dir"))})
     assert slow == fast == no_git
-    shutil.rmtree(common / "workspace-guard" / "cache")
+    git(cwd, "gc", "-q")  # no loose objects left: the id must come from git
+    shutil.rmtree(cache)
+    assert answers(cwd) == slow
+    assert list(cache.glob("head-*"))
+    shutil.rmtree(cache)
     proc = run_cli(cwd, AGENT, "x", prog=VALIDATOR, env={"PATH": str(Path(cwd, "no-such-dir"))})
     assert proc.returncode == 2 and "git is not installed" in proc.stderr  # cold needs git
     return slow
@@ -546,6 +551,7 @@ def test_a_head_cache_pointing_at_the_wrong_blob_is_impossible_after_a_commit(
     before = {p.name for p in cache_dir(workspace).glob("head-*")}
     (workspace / RULES).write_text(grant((workspace / RULES).read_text()))
     commit_all(workspace)
+    git(workspace, "gc", "-q")  # packed: the blob id comes from git and is remembered
     assert answer(workspace)
     after = {p.name for p in cache_dir(workspace).glob("head-*")}
     head = git(workspace, "rev-parse", "HEAD").strip()
@@ -562,7 +568,8 @@ def test_the_cache_does_not_grow_without_end(workspace: Path) -> None:
         os.utime(stale, (1_000_000 + number, 1_000_000 + number))
     (workspace / "new.txt").write_text("x\n")
     commit_all(workspace, "chore: a new HEAD")
-    assert not answer(workspace)  # the slow path writes an entry and prunes
+    git(workspace, "gc", "-q")  # packed: the slow path runs, writes an entry and prunes
+    assert not answer(workspace)
     heads = sorted(p.name for p in cache.glob("head-*"))
     assert len(heads) <= 512
     assert f"head-{git(workspace, 'rev-parse', 'HEAD').strip()}" in heads

@@ -314,3 +314,62 @@ def config_values(cwd: str, regexp: str) -> dict[str, list[str]]:
         key, _, value = item.decode("utf-8", "surrogateescape").partition("\n")
         out.setdefault(key.lower(), []).append(value)
     return out
+
+
+# --- reading a path's blob id from loose objects -------------------------------------------------
+# A commit hook runs right after HEAD moved, so the "commit → rules blob" cache misses every time.
+# The objects of a fresh commit are loose: reading the commit and the trees on the path (zlib, no
+# exec) gives the blob id that `git rev-parse HEAD:PATH` would. Anything packed, alternate or odd
+# returns None and git is asked instead.
+
+
+def _loose(common: str, oid: str) -> tuple[bytes, bytes] | None:
+    """(type, body) of a loose object, or None when it is not a readable loose object."""
+    import zlib
+
+    try:
+        with open(os.path.join(common, "objects", oid[:2], oid[2:]), "rb") as handle:
+            data = zlib.decompress(handle.read())
+    except (OSError, zlib.error):
+        return None
+    header, _, body = data.partition(b"\0")
+    kind, _, size = header.partition(b" ")
+    return (kind, body) if size.isdigit() and int(size) == len(body) else None
+
+
+def _tree_entry(body: bytes, name: bytes, width: int) -> tuple[bytes, str] | None:
+    """(mode, oid) of `name` in a tree object's body."""
+    pos = 0
+    while pos < len(body):
+        space = body.find(b" ", pos)
+        nul = body.find(b"\0", space)
+        if space < 0 or nul < 0:
+            return None
+        if body[space + 1 : nul] == name:
+            return body[pos:space], body[nul + 1 : nul + 1 + width].hex()
+        pos = nul + 1 + width
+    return None
+
+
+def blob_from_loose(common: str, commit: str, path: str) -> str | None:
+    """The blob id of `path` at `commit` ("-" when the commit has no such file), or None."""
+    width = len(commit) // 2
+    found = _loose(common, commit)
+    if found is None or found[0] != b"commit" or not found[1].startswith(b"tree "):
+        return None
+    oid = found[1][5 : 5 + 2 * width].decode("ascii", "replace")
+    parts = path.split("/")
+    for index, part in enumerate(parts):
+        tree = _loose(common, oid)
+        if tree is None or tree[0] != b"tree":
+            return None
+        entry = _tree_entry(tree[1], part.encode("utf-8"), width)
+        if entry is None:
+            return "-"
+        mode, oid = entry
+        last = index == len(parts) - 1
+        if last:
+            return oid if mode in (b"100644", b"100755") else None  # a link: let git answer
+        if mode != b"40000":
+            return "-"
+    return None

@@ -174,7 +174,9 @@ def _fast_info(cwd: str, need_blob: bool) -> git.RepoInfo | None:
             with open(_head_cache(common, commit), encoding="ascii") as handle:
                 blob = handle.read().strip()
         except (OSError, UnicodeDecodeError):
-            return None
+            blob = git.blob_from_loose(common, commit, DEFAULT_RULES)  # HEAD just moved
+            if blob is None:
+                return None
         if blob != "-" and not _is_oid(blob):
             return None  # a damaged entry: ask git (and rewrite it)
     prefix = os.path.relpath(cwd, root)
