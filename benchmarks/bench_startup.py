@@ -150,7 +150,7 @@ def build_venv(tmp: Path, dev_python: Path) -> Path:
 
 def isolated_env(tmp: Path) -> dict[str, str]:
     home = tmp / "home"
-    home.mkdir()
+    home.mkdir(exist_ok=True)
     (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "WORKSPACE_"))}
     env.update(

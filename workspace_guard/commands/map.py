@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from workspace_guard import __version__, git
+from workspace_guard.core.paths import nfc
 from workspace_guard.errors import ConfigError, UsageError
 
 TYPE_CHECKING = False
@@ -54,7 +55,7 @@ def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
     """The page's data: rules, offices, one row per file, recent violations per path."""
     decider = repo.decider()
     rules = decider.rules
-    paths = [p if p.isascii() else _nfc(p) for p in git.ls_files(repo.root)]
+    paths = [nfc(p) for p in git.ls_files(repo.root)]
     offices = sorted((a for a in rules.agents.values() if a.office), key=lambda a: a.office or "")
     violations, by_agent = recent_violations(repo.state_dir, since)
     files = file_rows(decider, paths, [a.office or "" for a in offices])
@@ -216,9 +217,3 @@ def write(path: str, text: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
-
-
-def _nfc(path: str) -> str:
-    import unicodedata
-
-    return unicodedata.normalize("NFC", path)

@@ -36,3 +36,9 @@ def is_under(path: str, directory: str) -> bool:
     """True when `path` is `directory` or lies below it (both normalised; a trailing '/' is ok)."""
     directory = directory.rstrip("/")
     return directory in ("", path) or path.startswith(directory + "/")
+
+
+def nfc(path: str) -> str:
+    """A path git listed (already repository-relative) in the form rules are matched in: NFC, so
+    a decomposed "é" from macOS names the same file. ASCII paths — nearly all — cost nothing."""
+    return path if path.isascii() else unicodedata.normalize("NFC", path)

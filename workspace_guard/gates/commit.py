@@ -13,6 +13,7 @@ import sys
 from itertools import islice
 
 from workspace_guard import git
+from workspace_guard.core.paths import nfc
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, GuardError, UsageError
 from workspace_guard.i18n import _, ngettext
 
@@ -125,16 +126,8 @@ def changed_paths(changes: Sequence[git.Change]) -> list[str]:
     seen: dict[str, None] = {}
     for change in changes:
         for path in change.paths:
-            seen.setdefault(_nfc(path), None)
+            seen.setdefault(nfc(path), None)
     return list(seen)
-
-
-def _nfc(path: str) -> str:
-    if path.isascii():
-        return path
-    import unicodedata
-
-    return unicodedata.normalize("NFC", path)
 
 
 def staged_paths(repo: Repo) -> list[str]:

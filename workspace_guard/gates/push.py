@@ -291,8 +291,7 @@ def _normalise(name: str) -> tuple[str, Violation | None]:
 
 
 def _unicode_path(path: str) -> tuple[str, Violation | None]:
-    import unicodedata
-
+    from workspace_guard.core.paths import nfc
     from workspace_guard.core.template import Violation
 
     try:
@@ -304,7 +303,7 @@ def _unicode_path(path: str) -> tuple[str, Violation | None]:
             "and reviewers can name it"
         )
         return shown, Violation("path-encoding", text, shown)
-    return unicodedata.normalize("NFC", path), None
+    return nfc(path), None
 
 
 def _subject(message: bytes) -> str:
