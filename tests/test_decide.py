@@ -375,3 +375,24 @@ def test_git_sees_what_we_decide(workspace: Path) -> None:
     listed = git(workspace, "-c", "core.quotepath=off", "ls-files", "app/").splitlines()
     results = decide(workspace, BACKEND, *[str(workspace / p) for p in listed])
     assert [r["path"] for r in results] == listed
+
+
+def test_decide_many_answers_like_decide_for_each_path() -> None:
+    """The batch (one match per 512 paths, the agent checked once) changes nothing."""
+    d = decider(
+        "  - pattern: '*.lock'\n    owner: owner-b\n    level: critical\n"
+        "  - pattern: /src/public/\n    owner: owner-a\n    level: none\n"
+    )
+    paths = [
+        f"{top}/{sub}/f{n}.{ext}"
+        for top in ("src", "offices/a", "offices/b", "docs")
+        for sub in ("x", "public")
+        for n in range(90)
+        for ext in ("py", "lock")
+    ]
+    approvals = [Approval("other", "src/x/", "backup-a", None, "r")]
+    for agent in ("other", "owner-a", "owner-b", "root"):
+        expected = [d.decide(agent, p, approvals) for p in paths]
+        assert list(d.decide_many(agent, paths, approvals)) == expected
+    with pytest.raises(UnknownAgentError):
+        next(d.decide_many("nobody", paths))

@@ -24,10 +24,12 @@ from workspace_guard.core.message import (
     auto_comment_char,
     cleanup,
     find_misplaced_fields,
+    find_separator,
     misplaced_causes,
     parse_message,
     parse_trailers,
     resolve_comment_char,
+    scan_separator,
     to_json,
 )
 
@@ -540,3 +542,19 @@ def test_fields_in_the_subject_paragraph_and_after_a_divider() -> None:
 def test_text_glued_after_the_fields() -> None:
     _, causes = misplaced("feat(a): x\n\n" + FIELDS + "🤖 Generated with Claude Code\n")
     assert any("right after the fields" in c for c in causes)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aZ09-_ \t:=#é\n", max_size=12))
+def test_the_default_separator_match_is_gits_loop(line: str) -> None:
+    """The one-regex find_separator answers like git's character loop on every line."""
+    assert find_separator(line) == scan_separator(line, ":")
+
+
+@pytest.mark.parametrize(
+    ("line", "index"),
+    [("Key: v", 3), ("Key : v", 4), (": v", 0), (" Key: v", -1), ("Ke y: v", -1), ("Ké: v", -1)],
+)
+def test_find_separator_cases(line: str, index: int) -> None:
+    assert find_separator(line) == index
+    assert scan_separator(line, ":") == index

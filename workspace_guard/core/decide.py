@@ -12,7 +12,7 @@ from workspace_guard.errors import UnknownAgentError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
 
 class Decider:
@@ -48,7 +48,8 @@ class Decider:
         self._dir_office[directory] = found
         return found
 
-    def _office_rule(self, office: Agent) -> ProtectedRule:
+    def office_rule_of(self, office: Agent) -> ProtectedRule:
+        """The implicit rule of an agent's office (built once per office)."""
         rule = self._office_rules.get(office.name)
         if rule is None:
             rule = office_rule(office.name, office.office or "", office.source)
@@ -89,7 +90,7 @@ class Decider:
         """The rule governing `path` for a non-owner: an office's implicit rule, or `rule_for`."""
         office = self.office_of(path)
         if office is not None:
-            return self._office_rule(office)
+            return self.office_rule_of(office)
         return self.rule_for(path)
 
     def decide(
@@ -101,14 +102,53 @@ class Decider:
     ) -> Decision:
         """Steps 2–8 of contract §3 for one normalised path."""
         self.check_agent(agent)
-        rules = self.rules
         office = self.office_of(path)
+        rule = None if office is not None else self.rule_for(path)
+        return self.verdict(agent, path, office, rule, approvals=approvals, approved_by=approved_by)
+
+    def decide_many(
+        self,
+        agent: str,
+        paths: Sequence[str],
+        approvals: Iterable[Approval] = (),
+        approved_by: str | None = None,
+    ) -> Iterator[Decision]:
+        """`decide` for each path, in order, lazily: the agent is checked once and the paths
+        are matched in one batch (a commit may stage 10,000 of them)."""
+        self.check_agent(agent)
+        approvals = tuple(approvals)
+        protected = self.rules.protected
+        match_many, office_of, verdict = self.index.match_many, self.office_of, self.verdict
+        for start in range(0, len(paths), 512):  # batches: a caller may stop early
+            batch = paths[start : start + 512]
+            for path, index in zip(batch, match_many(batch), strict=True):
+                office = office_of(path)
+                rule = protected[index] if index >= 0 and office is None else None
+                yield verdict(
+                    agent, path, office, rule, approvals=approvals, approved_by=approved_by
+                )
+
+    def verdict(
+        self,
+        agent: str,
+        path: str,
+        office: Agent | None,
+        rule: ProtectedRule | None,
+        *,
+        approvals: Iterable[Approval] = (),
+        approved_by: str | None = None,
+    ) -> Decision:
+        """The decision for a path whose office (`office_of`) and last matching protected rule
+        (`rule_for`; ignored under an office) are already known: for callers that match paths
+        in batches or remember them across commits."""
+        rules = self.rules
         where = office.office if office else None
         escalation = rules.escalation
         if agent in rules.superusers or (office is not None and office.name == agent):
             reason = "superuser" if agent in rules.superusers else "office"
             return Decision(agent, path, True, reason, escalation=escalation, office=where)
-        rule = self._office_rule(office) if office is not None else self.rule_for(path)
+        if office is not None:
+            rule = self.office_rule_of(office)
         if rule is None or rule.level == "none":
             return Decision(
                 agent, path, True, "unprotected", rule=rule, escalation=escalation, office=where

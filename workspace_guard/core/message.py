@@ -105,7 +105,7 @@ def _split(text: str) -> tuple[list[str], bool]:
 
 
 def _is_blank(line: str) -> bool:
-    return all(c in GIT_SPACE for c in line)
+    return not line.strip(GIT_SPACE)
 
 
 def _git_strip(s: str) -> str:
@@ -220,8 +220,21 @@ def _trailing_comment_char(lines: Sequence[str]) -> str | None:
 # --------------------------------------------------------------------------- trailers
 
 
+# find_separator for the default separator, as one match: `<token>` (ASCII alphanumerics and
+# `-`), then spaces or tabs (only after a token: a line may not start with them), then ':'
+_DEFAULT_SEPARATOR = re.compile(r"(?:[A-Za-z0-9-]+[ \t]*)?:")
+
+
 def find_separator(line: str, separators: str = SEPARATORS) -> int:
     """git's find_separator: index of the separator after `<token><spaces>`, else -1."""
+    if separators == SEPARATORS:
+        found = _DEFAULT_SEPARATOR.match(line)
+        return found.end() - 1 if found else -1
+    return scan_separator(line, separators)
+
+
+def scan_separator(line: str, separators: str) -> int:
+    """find_separator as git writes it, character by character (any separators)."""
     whitespace_found = False
     for i, c in enumerate(line):
         if c in separators:
@@ -313,7 +326,7 @@ def _block_start(lines: Sequence[str], end: int, comment: str, known: Sequence[s
         sep = find_separator(line)
         if sep >= 1 and line[0] not in GIT_SPACE:
             trailer_lines, maybe_cont = trailer_lines + 1, 0
-            recognized = recognized or _matches_known(line, sep, known)
+            recognized = recognized or (bool(known) and _matches_known(line, sep, known))
         elif line[0] in GIT_SPACE:
             maybe_cont += 1
         else:
@@ -340,18 +353,21 @@ def _unfold(value: str) -> str:
 
 def _block_trailers(lines: Sequence[str], comment: str) -> tuple[Trailer, ...]:
     """git's trailer_info_get + process_input_file with `--only-trailers --unfold`."""
-    entries: list[str] = []
+    entries: list[list[str]] = []  # lines of each entry; a continuation joins the one before
+    seps: list[int] = []  # where each entry's separator is (continuations never move it)
     last_is_trailer = False
     for line in lines:
-        if last_is_trailer and line[:1] in (*GIT_SPACE, ""):
-            entries[-1] += "\n" + line
+        if last_is_trailer and (not line or line[0] in GIT_SPACE):
+            entries[-1].append(line)
             continue
-        entries.append(line)
-        last_is_trailer = find_separator(line) >= 1
+        sep = find_separator(line)
+        entries.append([line])
+        seps.append(sep)
+        last_is_trailer = sep >= 1
     out: list[Trailer] = []
-    for entry in entries:
-        sep = find_separator(entry)
-        if entry.startswith(comment) or sep < 1:
+    for parts, sep in zip(entries, seps, strict=True):
+        entry = parts[0] if len(parts) == 1 else "\n".join(parts)
+        if sep < 1 or entry.startswith(comment):
             continue
         out.append(Trailer(_git_strip(entry[:sep]), _unfold(_git_strip(entry[sep + 1 :]))))
     return tuple(out)

@@ -71,7 +71,7 @@ def _make_init(
     faster than the generic one, which matters when a hook decides 10,000 paths. None when the
     fields cannot form a signature (a field without default after one with a default)."""
     namespace: dict[str, Any] = {"_set": object.__setattr__, "_MISSING": _MISSING}
-    params, body, seen_default = [], [], False
+    params, items, body, seen_default = [], [], [], False
     for index, name in enumerate(fields):
         if not name.isidentifier():
             return None
@@ -80,20 +80,21 @@ def _make_init(
             if seen_default:
                 return None
             params.append(name)
-            body.append(f"    _set(self, {name!r}, {name})")
         elif isinstance(default, Factory):
             seen_default = True
             namespace[f"_f{index}"] = default.make
             params.append(f"{name}=_MISSING")
-            body.append(f"    _set(self, {name!r}, _f{index}() if {name} is _MISSING else {name})")
+            body.append(f"    if {name} is _MISSING: {name} = _f{index}()")
         else:
             seen_default = True
             namespace[f"_d{index}"] = default
             params.append(f"{name}=_d{index}")
-            body.append(f"    _set(self, {name!r}, {name})")
+        items.append(f"{name!r}: {name}")
+    # one assignment of the whole instance dict: half the cost of one setattr per field
+    body.append(f"    _set(self, '__dict__', {{{', '.join(items)}}})")
     if post:
         body.append("    self.__post_init__()")
-    source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body or ["    pass"])
+    source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body)
     exec(source, namespace)  # source built from validated identifiers only
     init: Callable[..., None] = namespace["__init__"]
     return init

@@ -101,12 +101,23 @@ class FieldSpec(Record):
         """The key shown in examples and messages."""
         return self.keys[0]
 
+    def __post_init__(self) -> None:
+        # lookup tables (not fields): every commit of a pushed range asks for the same values
+        meanings = {_norm_value(v): m for v, m in reversed(self.values)}  # the first one wins
+        object.__setattr__(self, "_meanings", meanings)
+        object.__setattr__(self, "_asked", {})
+
     def meaning(self, value: str) -> str | None:
         """What `value` means (itself for free fields); None when it is not allowed."""
         if not self.values:
             return value if value.strip() else None
-        wanted = _norm_value(value)
-        return next((m for v, m in self.values if _norm_value(v) == wanted), None)
+        asked: dict[str, str | None] = self.__dict__["_asked"]
+        if value in asked:
+            return asked[value]
+        meaning: str | None = self.__dict__["_meanings"].get(_norm_value(value))
+        if len(asked) < 4096:  # values repeat from commit to commit; a flood must not grow it
+            asked[value] = meaning
+        return meaning
 
     def value_for(self, meaning: str) -> str:
         """The first value with `meaning`: what messages tell the user to write."""
@@ -114,8 +125,10 @@ class FieldSpec(Record):
 
     def items(self, value: str) -> list[str]:
         """The entries of one trailer value (comma-separated where the field is multiple)."""
-        parts = value.split(",") if self.multiple else [value]
-        return [p.strip() for p in parts if p.strip()]
+        if not self.multiple:
+            value = value.strip()
+            return [value] if value else []
+        return [p for p in map(str.strip, value.split(",")) if p]
 
 
 def _norm_value(value: str) -> str:

@@ -211,7 +211,7 @@ def _ownership(
             extra += _unknown_actor(decider, paths, who)
         return MessageCheck(result, extra, [], who)
     approvals = live_approvals(repo.state_dir)
-    decisions = [decider.decide(who, path, approvals) for path in paths]
+    decisions = list(decider.decide_many(who, paths, approvals))
     superusers = decider.rules.superusers
     extra += check_ownership(result.fields, decisions, config, superusers=superusers)
     return MessageCheck(result, extra, decisions, who)
@@ -339,7 +339,7 @@ def pre_commit_hook(repo: Repo) -> int:
     from workspace_guard.state.approvals import live_approvals
 
     approvals = live_approvals(repo.state_dir)
-    decisions = (decider.decide(agent, path, approvals) for path in staged_paths(repo))
+    decisions = decider.decide_many(agent, staged_paths(repo), approvals)
     # what it shows is a preview (commit-msg decides every path), so it stops at what it shows
     denied = list(islice((d for d in decisions if not d.allowed), MAX_SHOWN + 1))
     for decision in denied[:MAX_SHOWN]:

@@ -210,27 +210,47 @@ class Checker:
 
     def _paths(self, raw: Sequence[str]) -> tuple[list[str], list[Violation]]:
         """The commit's paths, normalised, each once; a violation per name that is not UTF-8."""
+        facts = self._facts
+        new = [name for name in raw if name not in facts]
+        if len(facts) + 2 * len(new) >= self.MAX_FACTS:
+            facts.clear()  # bounded: memory must not grow with the range
+            new = list(raw)
+        if new:
+            self._learn(new)
         seen: dict[str, None] = {}
         bad: list[Violation] = []
         for name in raw:
-            path, _, problem = self._facts.get(name) or self._learn(name)
+            path, _, problem = facts[name]
             seen[path] = None
             if problem is not None:
                 bad.append(problem)
         return list(seen), bad
 
-    def _learn(self, name: str) -> tuple[str, ProtectedRule | None, Violation | None]:
-        path, problem = _normalise(name)
-        rule = self.decider.governing_rule(path) if self.decider is not None else None
-        facts = (path, rule if rule is not None and rule.level != "none" else None, problem)
-        if len(self._facts) >= self.MAX_FACTS:
-            self._facts.clear()
-        self._facts[name] = self._facts[path] = facts
-        return facts
+    def _learn(self, names: Sequence[str]) -> None:
+        """Normalise and match names not seen before, in one batch."""
+        normalised = [_normalise(name) for name in names]
+        paths = [path for path, _ in normalised]
+        if self.decider is None:
+            rules: list[ProtectedRule | None] = [None] * len(paths)
+        else:
+            decider, protected = self.decider, self.decider.rules.protected
+            rules = []
+            for path, index in zip(paths, decider.index.match_many(paths), strict=True):
+                office = decider.office_of(path)
+                rule = decider.office_rule_of(office) if office else None
+                if rule is None and index >= 0:
+                    rule = protected[index]
+                rules.append(rule if rule is not None and rule.level != "none" else None)
+        for name, (path, problem), rule in zip(names, normalised, rules, strict=True):
+            self._facts[name] = self._facts[path] = (path, rule, problem)
 
     def _rule(self, path: str) -> ProtectedRule | None:
         """The rule protecting a normalised path (offices included), or None."""
-        return (self._facts.get(path) or self._learn(path))[1]
+        if path not in self._facts:
+            if len(self._facts) >= self.MAX_FACTS:
+                self._facts.clear()
+            self._learn([path])
+        return self._facts[path][1]
 
     def _ownership(
         self, fields: Fields, paths: list[str]
@@ -254,7 +274,10 @@ class Checker:
             assert self.decider is not None
             if len(self._decided) >= self.MAX_DECISIONS:
                 self._decided.clear()
-            decision = self._decided[key] = self.decider.decide(agent, path)
+            office = self.decider.office_of(path)
+            rule = self._rule(path)  # an office's rule is found again by `verdict`
+            decision = self.decider.verdict(agent, path, office, rule)
+            self._decided[key] = decision
         return decision
 
     def _no_merge_skip(self) -> TemplateConfig:
