@@ -11,6 +11,7 @@ import os
 import pty
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -437,18 +438,60 @@ def test_tokens_survive_any_chunking(tokens: list[bytes], sizes: list[int]) -> N
     """Pipes return short reads: a token split across reads is joined exactly once."""
     data = b"\0".join(tokens)
 
-    class Pipe:
-        def __init__(self) -> None:
-            self.pos = 0
-            self.turn = 0
-
-        def read(self, limit: int) -> bytes:
-            size = min(limit, sizes[self.turn % len(sizes)])
-            self.turn += 1
-            chunk = data[self.pos : self.pos + size]
-            self.pos += len(chunk)
-            return chunk
+    def chunks() -> Iterator[bytes]:
+        pos = turn = 0
+        while pos < len(data):
+            size = sizes[turn % len(sizes)]
+            turn += 1
+            yield data[pos : pos + size]
+            pos += size
 
     expected = data.split(b"\0") if data else []
-    got = list(_tokens(Pipe()))  # type: ignore[arg-type]
+    got = list(_tokens(chunks()))
     assert got == (expected[:-1] if expected and expected[-1] == b"" else expected)
+
+
+def test_git_stream_yields_everything_and_reports_failures(tmp_path: Path) -> None:
+    """The streaming runner behind `walk`: all of git's output, in order, across many reads;
+    git's own message on failure; closing early stops git instead of leaving it blocked."""
+    from workspace_guard import git as wg_git
+    from workspace_guard.errors import GitError
+
+    repo = make_workspace(tmp_path / "w")
+    big = bytes(range(256)) * 4096  # 1 MiB: far more than one pipe buffer
+    (repo / "big.bin").write_bytes(big)
+    git(repo, "add", "big.bin")
+    git(repo, "commit", "-q", "--no-verify", "-m", "chore(data): big file")
+    assert b"".join(wg_git.stream(["show", "HEAD:big.bin"], str(repo))) == big
+
+    with pytest.raises(GitError, match=r"`git log` failed: .*no-such-revision"):
+        list(wg_git.stream(["log", "no-such-revision", "--"], str(repo), label="log"))
+
+    chunks = wg_git.stream(["show", "HEAD:big.bin"], str(repo))
+    assert next(chunks)
+    chunks.close()  # returns at once: git ends on SIGPIPE and is reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind (zombie or running)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], "no RANGE given"),
+        (["HEAD~1..HEAD", "HEAD"], "only one RANGE"),
+        (["HEAD", "--format", "xml"], "--format must be one of text, json, github"),
+        (["HEAD", "--colour"], "unknown option --colour"),
+        (["HEAD", "--base"], "option --base needs a value"),
+    ],
+)
+def test_check_commits_usage_errors(tmp_path: Path, args: list[str], expected: str) -> None:
+    """check-commits is parsed without click (CI runs it on every pull request): its usage
+    errors still exit 2 with the usage, and `--help` is still click's."""
+    repo = make_workspace(tmp_path / "w")
+    proc = run_cli(repo, "check-commits", *args)
+    assert proc.returncode == 2, proc.stderr
+    assert expected in proc.stderr
+    assert "Traceback" not in proc.stderr
+    helped = run_cli(repo, "check-commits", "--help")
+    assert helped.returncode == 0
+    assert "--format [text|json|github]" in helped.stdout

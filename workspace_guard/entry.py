@@ -1,8 +1,9 @@
 """Console-script entry points.
 
-The hot commands (`validate`, i.e. `agent_workspace_validator`, and the `hook …` family that git
-and agent harnesses run on every commit and every edit) are parsed here without importing click;
-every other command goes through the click application in `workspace_guard.cli`.
+The hot commands (`validate`, i.e. `agent_workspace_validator`, the `hook …` family that git
+and agent harnesses run on every commit and every edit, and `check-commits`, which CI runs on
+every pull request) are parsed here without importing click; every other command, and `--help`
+of any, goes through the click application in `workspace_guard.cli`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         args.remove("hook")
         return hook_main(args)
+    if args[:1] == ["check-commits"] and not _wants_help(args):
+        from workspace_guard.boundary import guarded
+
+        return guarded(lambda: _check_commits(args[1:]))
     from workspace_guard.cli import cli_main
 
     return cli_main(args)
@@ -119,3 +124,29 @@ def _validate_help(prog: str) -> int:
     )
     parser.print_help()
     return 0
+
+
+CHECK_COMMITS_OPTIONS: dict[str, tuple[str, ...] | None] = {
+    "--base": None,
+    "--format": ("text", "json", "github"),
+    "--rules": None,
+}
+CHECK_COMMITS_USAGE = "check-commits RANGE [--base REV] [--format text|json|github] [--rules FILE]"
+
+
+def _check_commits(args: list[str]) -> int:
+    """`workspace-guard check-commits` as the click command parses it (see cli/check_commits)."""
+    from workspace_guard.argparsing import parse
+    from workspace_guard.errors import UsageError
+
+    usage = f"workspace-guard {CHECK_COMMITS_USAGE}"
+    positionals, opts = parse(args, CHECK_COMMITS_OPTIONS, usage)
+    if len(positionals) != 1:
+        problem = "no RANGE given" if not positionals else "only one RANGE is checked at a time"
+        raise UsageError(problem, hint=f"usage: {usage}")
+    from workspace_guard.commands import check_commits
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=opts.get("--rules"))
+    fmt = opts.get("--format", "text")
+    return check_commits.run(repo, positionals[0], base=opts.get("--base"), fmt=fmt)

@@ -13,7 +13,8 @@ from workspace_guard.errors import GitError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Generator, Sequence
+    from typing import BinaryIO
 
 HEX = frozenset("0123456789abcdef")
 
@@ -87,6 +88,57 @@ def _spawn(argv: tuple[str, ...]) -> Result:
         _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     return Result(argv, code, b"".join(chunks[out_r]), b"".join(chunks[err_r]))
+
+
+def stream(
+    args: Sequence[str], cwd: str | None = None, *, label: str = ""
+) -> Generator[bytes, None, None]:
+    """Run `git ARGS` and yield its standard output in chunks as git writes it (memory stays
+    flat however long the output). A failure raises `GitError` with git's message once the
+    output is read (`label` names the command in it); closing the iterator early stops git.
+
+    git's stderr goes to an anonymous file, not a pipe: warnings (rename limits over thousands
+    of commits) would fill a pipe nobody reads until the end and stall git.
+    """
+    argv = ("git", *(("-C", cwd) if cwd else ()), *args)
+    err = _scratch_file()
+    out_r, out_w = os.pipe()
+    actions = [
+        (os.POSIX_SPAWN_DUP2, out_w, 1),
+        (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
+        (os.POSIX_SPAWN_CLOSE, out_r),
+    ]
+    try:
+        try:
+            pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
+        except FileNotFoundError as exc:
+            os.close(out_r)
+            raise GitError(
+                "git is not installed or not on PATH", hint="install git ≥ 2.30"
+            ) from exc
+        finally:
+            os.close(out_w)
+        try:
+            while chunk := os.read(out_r, 1 << 16):
+                yield chunk
+        finally:
+            os.close(out_r)  # git, if still writing, ends on SIGPIPE
+            code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        if code != 0:
+            err.seek(0)
+            message = err.read(4096).decode("utf-8", "replace").strip() or f"exit {code}"
+            raise GitError(f"`git {label or ' '.join(args[:3])}` failed: {message}")
+    finally:
+        err.close()
+
+
+def _scratch_file() -> BinaryIO:
+    """An anonymous read-write file: memfd on Linux (no tempfile import, no disk)."""
+    if hasattr(os, "memfd_create"):
+        return open(os.memfd_create("workspace-guard-git-stderr"), "w+b")
+    import tempfile
+
+    return tempfile.TemporaryFile()
 
 
 def _subprocess(argv: tuple[str, ...], data: bytes) -> Result:

@@ -16,12 +16,11 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.core.record import Record
-from workspace_guard.errors import GitError, UsageError
+from workspace_guard.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from typing import IO
 
     from workspace_guard.core.decide import Decider
     from workspace_guard.core.model import Decision, ProtectedRule, Rules
@@ -73,43 +72,20 @@ LOG_OPTIONS = (
 
 
 def walk(cwd: str, rev_args: Sequence[str]) -> Iterator[Commit]:
-    """Stream the commits of `git rev-list REV_ARGS` with their changes (one git process).
-
-    git's stderr goes to a file, not a pipe: rename-limit warnings for thousands of commits
-    would fill a pipe nobody reads until the end and stall both processes.
-    """
-    import subprocess
-    import tempfile
-
-    args = [
-        "git",
-        "--no-replace-objects",
-        "-c",
-        "log.showSignature=false",
-        "log",
-        *LOG_OPTIONS,
-        *rev_args,
-        "--",
-    ]
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=err)
-        assert proc.stdout is not None
-        try:
-            yield from _parse_log(_tokens(proc.stdout))
-        finally:
-            proc.stdout.close()
-            code = proc.wait()
-        if code != 0:
-            err.seek(0)
-            message = err.read(4096).decode("utf-8", "replace").strip()
-            raise GitError(f"`git log` failed: {message}")
+    """Stream the commits of `git rev-list REV_ARGS` with their changes (one git process)."""
+    args = ["--no-replace-objects", "-c", "log.showSignature=false", "log", *LOG_OPTIONS]
+    chunks = git.stream([*args, *rev_args, "--"], cwd, label="log")
+    try:
+        yield from _parse_log(_tokens(chunks))
+    finally:
+        chunks.close()
 
 
-def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
-    """NUL-separated tokens from a byte stream, read in chunks (memory stays flat; a token
-    longer than a chunk is joined once, not re-scanned per chunk)."""
+def _tokens(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """NUL-separated tokens from a stream of byte chunks (memory stays flat; a token longer
+    than a chunk is joined once, not re-scanned per chunk)."""
     partial: list[bytes] = []
-    while chunk := stream.read(1 << 16):
+    for chunk in chunks:
         parts = chunk.split(b"\0")
         if len(parts) == 1:
             partial.append(chunk)
