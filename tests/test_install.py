@@ -213,6 +213,32 @@ def test_install_updates_a_hook_of_ours_that_changed(workspace: Path) -> None:
     assert not (workspace / ".git" / "hooks" / ("commit-msg" + LEGACY_SUFFIX)).exists()
 
 
+def test_the_hook_bakes_where_python_imports_from(workspace: Path) -> None:
+    """The hook starts Python with -S and the import path baked at install time: the
+    package's root first (this venv's install is editable), then site-packages."""
+    import workspace_guard
+
+    install(workspace)
+    text = (workspace / ".git" / "hooks" / "commit-msg").read_text()
+    assert " -I -S -c " in text
+    baked = text.split("WG_PATH='", 1)[1].split("'", 1)[0].split("\n")
+    root = Path(workspace_guard.__file__).resolve().parent.parent
+    assert Path(baked[0]) == root
+    assert any(p.endswith("site-packages") for p in baked)
+
+
+def test_a_stale_baked_import_path_falls_back_to_site(workspace: Path) -> None:
+    """Installed, then the package moved: the hook still finds it the way `python -I` would."""
+    install(workspace)
+    for name in ("commit-msg", "pre-commit"):
+        hook = workspace / ".git" / "hooks" / name
+        text = hook.read_text()
+        start = text.index("WG_PATH='")
+        end = text.index("'", start + len("WG_PATH='"))
+        hook.write_text(text[:start] + "WG_PATH='/nonexistent/moved'" + text[end + 1 :])
+    assert_refuses_and_accepts(workspace)
+
+
 def test_uninstall_puts_back_exactly_what_was_there(workspace: Path, tmp_path: Path) -> None:
     hooks = workspace / ".git" / "hooks"
     foreign_hook(hooks, "commit-msg", marker=tmp_path / "ran.txt")

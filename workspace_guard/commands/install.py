@@ -29,10 +29,47 @@ def template() -> str:
 
 
 def render(python: str | None = None) -> str:
-    """The hook with this interpreter baked in (shell-quoted)."""
+    """The hook with this interpreter and its import path baked in (shell-quoted)."""
     exe = python or sys.executable
-    quoted = "'" + exe.replace("'", "'\\''") + "'"
-    return template().replace("WG_PYTHON=''", f"WG_PYTHON={quoted}", 1)
+    text = template().replace("WG_PYTHON=''", f"WG_PYTHON={_shell_quote(exe)}", 1)
+    path = "\n".join(import_path(python))
+    return text.replace("WG_PATH=''", f"WG_PATH={_shell_quote(path)}", 1)
+
+
+def _shell_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def import_path(python: str | None = None) -> list[str]:
+    """What the hook's `python -I -S` adds to sys.path to import workspace-guard and its
+    libraries from where `python -I` would: this package's root first (for an editable install,
+    its source tree, reached without the import-hook finder), then what the site module adds
+    (site-packages, .pth lines). Entries that cannot pass through the hook (a newline in the
+    name) are left out; the hook then falls back to importing `site` itself."""
+    import workspace_guard
+
+    exe = python or sys.executable
+    root = os.path.dirname(os.path.dirname(os.path.abspath(workspace_guard.__file__)))
+    with_site = _sys_path(exe, "-I")
+    bare = set(_sys_path(exe, "-I", "-S"))
+    found = [root] if python is None else []
+    found += [p for p in with_site if p not in bare and p not in found]
+    return [p for p in found if p and "\n" not in p and os.path.isdir(p)]
+
+
+def _sys_path(python: str, *flags: str) -> list[str]:
+    """sys.path of `python FLAGS` (no site: the stdlib only; with it: what site adds too)."""
+    import subprocess
+
+    code = "import sys; sys.stdout.write('\\0'.join(sys.path))"
+    try:
+        proc = subprocess.run(
+            [python, *flags, "-c", code], capture_output=True, check=True, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []  # nothing baked: the hook imports `site` as a normal start would
+    text = proc.stdout.decode("utf-8", "surrogateescape")
+    return [os.path.abspath(p) for p in text.split("\0") if p]
 
 
 def hooks_dir(cwd: str) -> str:
