@@ -378,7 +378,8 @@ def test_git_sees_what_we_decide(workspace: Path) -> None:
 
 
 def test_decide_many_answers_like_decide_for_each_path() -> None:
-    """The batch (one match per 512 paths, the agent checked once) changes nothing."""
+    """The batch (one match per 512 paths, the agent checked once, one verdict per rule when
+    no approval names a path) changes nothing."""
     d = decider(
         "  - pattern: '*.lock'\n    owner: owner-b\n    level: critical\n"
         "  - pattern: /src/public/\n    owner: owner-a\n    level: none\n"
@@ -392,7 +393,11 @@ def test_decide_many_answers_like_decide_for_each_path() -> None:
     ]
     approvals = [Approval("other", "src/x/", "backup-a", None, "r")]
     for agent in ("other", "owner-a", "owner-b", "root"):
-        expected = [d.decide(agent, p, approvals) for p in paths]
-        assert list(d.decide_many(agent, paths, approvals)) == expected
+        for given in (approvals, []):  # without approvals, verdicts are shared per rule
+            expected = [d.decide(agent, p, given) for p in paths]
+            got = list(d.decide_many(agent, paths, given))
+            assert got == expected
+            assert [g.path for g in got] == paths
+            assert [hash(g) for g in got] == [hash(e) for e in expected]
     with pytest.raises(UnknownAgentError):
         next(d.decide_many("nobody", paths))

@@ -339,21 +339,33 @@ def parse_name_status(data: bytes) -> list[Change]:
     return changes
 
 
-def staged_changes(cwd: str) -> list[Change]:
-    """What the commit being made changes: the index against HEAD (also before the first commit)."""
-    proc = run(
-        [
-            "diff",
-            "--cached",
-            "--name-status",
-            "-z",
-            "-M",
-            "--no-ext-diff",
-            "--ignore-submodules=none",
-        ],
-        cwd,
-    )
-    return parse_name_status(proc.stdout)
+def name_status_paths(data: bytes) -> list[str]:
+    """Every path `--name-status -z` output names (both sides of a rename, the new side of a
+    copy), each once, in order, NFC (see core.paths.nfc). What `parse_name_status` gives, without
+    an object per change: a commit may stage 10,000 files."""
+    from workspace_guard.core.paths import nfc
+
+    text = data.decode("utf-8", "surrogateescape")
+    items = text.split("\0")
+    if items and items[-1] == "":
+        items.pop()
+    statuses = items[0::2]
+    if len(items) % 2 or any(s[:1] in ("R", "C") for s in statuses):
+        paths = [p for change in parse_name_status(data) for p in change.paths]
+    else:
+        paths = items[1::2]
+    unique = list(dict.fromkeys(paths))
+    return unique if text.isascii() else list(dict.fromkeys(map(nfc, unique)))
+
+
+STAGED_DIFF = ("diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff")
+
+
+def staged_paths(cwd: str, base: str | None = None) -> list[str]:
+    """The paths the commit being made changes: the index against HEAD (also before the first
+    commit), or against `base`."""
+    args = [*STAGED_DIFF, "--ignore-submodules=none", *((base, "--") if base else ())]
+    return name_status_paths(run(args, cwd).stdout)
 
 
 def config_values(cwd: str, regexp: str) -> dict[str, list[str]]:

@@ -119,14 +119,24 @@ class Decider:
         approvals = tuple(approvals)
         protected = self.rules.protected
         match_many, office_of, verdict = self.index.match_many, self.office_of, self.verdict
+        # Without recorded approvals (which name paths) a decision depends on the path only
+        # through its office and rule: one verdict per (office, rule), copied for each path.
+        made: dict[tuple[str | None, int], Decision] | None = None if approvals else {}
         for start in range(0, len(paths), 512):  # batches: a caller may stop early
             batch = paths[start : start + 512]
             for path, index in zip(batch, match_many(batch), strict=True):
                 office = office_of(path)
+                key = (office.name, -2) if office is not None else (None, index)
+                if made is not None and key in made:
+                    yield _for_path(made[key], path)
+                    continue
                 rule = protected[index] if index >= 0 and office is None else None
-                yield verdict(
+                decision = verdict(
                     agent, path, office, rule, approvals=approvals, approved_by=approved_by
                 )
+                if made is not None:
+                    made[key] = decision
+                yield decision
 
     def verdict(
         self,
@@ -197,6 +207,15 @@ class Decider:
             ):
                 return approval.approver
         return None
+
+
+def _for_path(decision: Decision, path: str) -> Decision:
+    """The same decision for another path (a record copy without going through __init__)."""
+    copy = object.__new__(Decision)
+    fields = copy.__dict__  # the new instance's own dict: filled in place, no __setattr__
+    fields.update(decision.__dict__)
+    fields["path"] = path
+    return copy
 
 
 def office_rule(agent: str, office: str, source: str) -> ProtectedRule:

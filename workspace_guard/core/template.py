@@ -777,11 +777,18 @@ def check_ownership(
     # `Archivo` as a set of files and a tuple of directories: a commit may touch 10,000 paths
     exact = {f for f in fields.files if not f.endswith("/")}
     folders = tuple(f for f in fields.files if f.endswith("/"))
+    satisfied: set[tuple[object, ...]] = set()  # level checks passed, by what they depend on
     for d in decisions:
         if d.reason in TRUSTED_REASONS:
             continue
         if not d.allowed:
-            out += _level_violations(d, fields, config, superusers)
+            key = (d.level, d.agent, d.owner, d.backup, d.escalation)
+            if key not in satisfied:
+                found = _level_violations(d, fields, config, superusers)
+                if found:
+                    out += found
+                else:
+                    satisfied.add(key)
         if d.path not in named and not _is_listed(d.path, exact, folders):
             out.append(_not_listed(d, fields, config))
         named.add(d.path)

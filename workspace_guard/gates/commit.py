@@ -13,13 +13,11 @@ import sys
 from itertools import islice
 
 from workspace_guard import git
-from workspace_guard.core.paths import nfc
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, GuardError, UsageError
 from workspace_guard.i18n import _, ngettext
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from typing import TextIO
 
     from workspace_guard.core.decide import Decider
@@ -120,45 +118,22 @@ def merge_in_progress(repo: Repo) -> bool:
     return os.path.exists(os.path.join(repo.info.git_dir, "MERGE_HEAD"))
 
 
-def changed_paths(changes: Sequence[git.Change]) -> list[str]:
-    """Every path a commit touches, in order, each once (both sides of renames), NFC like every
-    path the core decides (a decomposed "é" from macOS must not dodge a rule)."""
-    seen: dict[str, None] = {}
-    for change in changes:
-        for path in change.paths:
-            seen.setdefault(nfc(path), None)
-    return list(seen)
-
-
 def staged_paths(repo: Repo) -> list[str]:
-    """The paths the commit being made changes.
+    """The paths the commit being made changes, each once, NFC like every path the core decides
+    (a decomposed "é" from macOS must not dodge a rule).
 
     Normally the index against HEAD. A `reword` in `git rebase -i` runs the hooks on an amend of
     the already picked commit, where that diff is empty: there the commit's own changes (the index
     against HEAD's parent) are what the new message must answer for.
     """
     if REWORD not in os.environ.get("GIT_REFLOG_ACTION", ""):
-        return changed_paths(git.staged_changes(repo.root))
+        return git.staged_paths(repo.root)
     parent = git.run(["rev-parse", "-q", "--verify", "HEAD^"], repo.root, check=False)
     base = parent.stdout.decode("ascii", "replace").strip()
     if parent.returncode != 0 or not base:
         empty = git.run(["hash-object", "-t", "tree", "--stdin"], repo.root, input=b"")
         base = empty.stdout.decode("ascii").strip()
-    proc = git.run(
-        [
-            "diff",
-            "--cached",
-            "--name-status",
-            "-z",
-            "-M",
-            "--no-ext-diff",
-            "--ignore-submodules=none",
-            base,
-            "--",
-        ],
-        repo.root,
-    )
-    return changed_paths(git.parse_name_status(proc.stdout))
+    return git.staged_paths(repo.root, base)
 
 
 def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
