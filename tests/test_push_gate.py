@@ -386,6 +386,21 @@ def test_a_pushed_replace_ref_cannot_disguise_a_bad_commit(server: Server) -> No
     assert_rejected(push(clone, "origin", f"{bad}:refs/heads/main"), server, bad)
 
 
+def test_git_notes_are_accepted_and_do_not_launder_commits(server: Server) -> None:
+    """`git notes` refs carry no template and change no project file: accepted unchecked. A
+    bad commit pushed as a notes ref is still checked when it reaches a branch."""
+    clone = server.clone()
+    good = readme_change(clone)
+    assert_accepted(push(clone, "origin", "main"))
+    git(clone, "notes", "add", "-m", "reviewed by ci: ok", good)
+    assert_accepted(push(clone, "origin", "refs/notes/commits"))
+    assert server.ref("refs/notes/commits") is not None
+    bad = main_change(clone)
+    assert_accepted(push(clone, "origin", f"{bad}:refs/notes/smuggled"))
+    assert_rejected(push(clone, "origin", "main"), server, bad)
+    assert server.ref("refs/heads/main") == good
+
+
 def craft_commit(repo: Path, message: bytes) -> str:
     """A commit object with raw message bytes, on top of HEAD (git commit would transcode
     them), written with `git hash-object`; HEAD moves to it."""

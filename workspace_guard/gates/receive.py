@@ -4,6 +4,11 @@ For each pushed ref: a deletion is allowed (unless `git config workspace-guard.d
 otherwise the commits not already reachable from an existing ref are checked, with the rules of the
 ref's old tip (a new ref: the default branch). Any failing commit rejects the whole push, with a
 message per commit, and each rejection is written to the shared repository's audit log.
+
+`refs/notes/*` (git notes: review marks, CI results attached to commits) are not checked: their
+commits are written by `git notes`, carry no template and change no file of the project. Because
+they are not checked, nothing reachable only from them counts as "already on the server": a
+commit first pushed as a note and then to a branch is checked at that second push.
 """
 
 from __future__ import annotations
@@ -25,6 +30,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.core.model import Rules
     from workspace_guard.repo import Repo
+
+
+NOTES = "refs/notes/"
+# the refs whose commits were checked when they were pushed (or predate the gate): everything
+# but notes; `--exclude` applies to the `--all` after it
+CHECKED_REFS = (f"--exclude={NOTES}*", "--all")
 
 
 class RefUpdate:
@@ -109,13 +120,15 @@ def _check_update(repo: Repo, update: RefUpdate) -> list[CommitResult]:
                 )
             ]
         return []
+    if update.ref.startswith(NOTES):
+        return []
     target = _peel(repo, update.new)
     if target is None:
         return []  # a tag of a tree or a blob carries no commits
     rules = _base_rules(repo, update)
     return [
         r
-        for r in check_range(repo, [target, "--not", "--all"], rules, ref=update.ref)
+        for r in check_range(repo, [target, "--not", *CHECKED_REFS], rules, ref=update.ref)
         if r.violations
     ]
 
