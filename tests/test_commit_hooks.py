@@ -660,21 +660,45 @@ def test_the_env_agent_wins_over_git_config(repo: Path) -> None:
     assert commit(repo, template()).ids == ["agent-mismatch"]
 
 
-def test_the_pre_commit_hook_refuses_an_unknown_agent(repo: Path) -> None:
+def test_the_pre_commit_hook_refuses_an_unknown_agent(repo: Path, tmp_path: Path) -> None:
+    """With an editor to open, before it opens: no message is written in vain."""
     change(repo, "README.md")
-    result = commit(repo, template(), env={"WORKSPACE_AGENT": "backend-framwork-ai"})
+    env = {"WORKSPACE_AGENT": "backend-framwork-ai", "GIT_EDITOR": editor(tmp_path, template())}
+    result = run_git(repo, "commit", "-q", env=env)
     assert result.returncode != 0
     assert "unknown agent 'backend-framwork-ai'" in result.stderr
     assert "backend-framework-ai" in result.stderr  # did you mean
     assert "pre-commit hook refuses" in result.stderr
+    assert not (tmp_path / "saved.txt").exists()  # the editor never opened
 
 
-def test_the_pre_commit_hook_tells_a_known_agent_what_the_message_needs(repo: Path) -> None:
-    change(repo, MAIN)
-    result = commit(repo, template(files=MAIN), env={"WORKSPACE_AGENT": AGENT})
+def test_with_the_message_given_commit_msg_refuses_an_unknown_agent(repo: Path) -> None:
+    """`-m`/`-F`: the pre-commit hook leaves it to commit-msg, which names the same typo."""
+    change(repo, "README.md")
+    result = commit(repo, template(), env={"WORKSPACE_AGENT": "backend-framwork-ai"})
     assert result.returncode == 1
-    assert "app/main.py is protected (critical, owner system-architect-ai)" in result.stderr
+    assert result.ids == ["agent-unknown"]
+    assert "unknown agent 'backend-framwork-ai'" in result.stderr
+    assert "did you mean backend-framework-ai" in result.stderr
+    assert "pre-commit hook" not in result.stderr
+
+
+def test_the_pre_commit_hook_tells_a_known_agent_what_the_message_needs(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Shown before the editor opens, for the message still to be written."""
+    change(repo, MAIN)
+    env = {"WORKSPACE_AGENT": AGENT}
+    result = commit_with_editor(repo, tmp_path, template(files=MAIN), env=env)
+    assert result.returncode == 1
+    preview = "workspace-guard: app/main.py is protected (critical, owner system-architect-ai)"
+    assert preview in result.stderr
     assert "Aprobado-por: system-architect-ai" in result.stderr
+    # with the message given, commit-msg's report is the only one (nothing said twice)
+    result = commit(repo, template(files=MAIN), env=env)
+    assert result.returncode == 1
+    assert "approval-missing" in result.ids
+    assert preview not in result.stderr
 
 
 def _break_interpreter(repo: Path, hook: str) -> None:
@@ -685,12 +709,20 @@ def _break_interpreter(repo: Path, hook: str) -> None:
     )
 
 
-def test_without_an_agent_the_pre_commit_hook_exits_at_once(repo: Path) -> None:
+def test_the_pre_commit_hook_starts_python_only_with_an_agent_and_an_editor(
+    repo: Path, tmp_path: Path
+) -> None:
     _break_interpreter(repo, "pre-commit")  # it would fail if it started Python
     change(repo, "README.md")
-    assert commit(repo, template()).returncode == 0
+    assert commit(repo, template()).returncode == 0  # no agent
     change(repo, "README.md")
-    result = commit(repo, template(), env={"WORKSPACE_AGENT": AGENT})
+    assert commit(repo, template(), env={"WORKSPACE_AGENT": AGENT}).returncode == 0  # -F
+    change(repo, "README.md")
+    result = commit_with_editor(repo, tmp_path, template())  # no agent, an editor
+    assert result.returncode == 0, result
+    change(repo, "README.md")
+    env = {"WORKSPACE_AGENT": AGENT, "GIT_EDITOR": editor(tmp_path, template())}
+    result = run_git(repo, "commit", "-q", env=env)
     assert result.returncode == 1
     assert "/nonexistent/bin/python3" in result.stderr
 
@@ -1209,7 +1241,7 @@ def test_a_commit_of_many_protected_files_gets_a_bounded_report(repo: Path) -> N
     assert result.returncode == 1
     assert len(result.ids) == 50
     assert "… and 190 more" in result.stderr  # 120 × (protocol + listing) − 50
-    assert "… and more protected paths" in result.stderr  # from the pre-commit hook
+    assert "… and more protected paths" not in result.stderr  # no preview: the message exists
     assert len(audit_records(repo)) == 120  # the audit log has every one
     message = template(files="app/api/", protocol="CONSULTA_PREVIA")
     assert commit(repo, message, env={"WORKSPACE_AGENT": AGENT}).returncode == 0

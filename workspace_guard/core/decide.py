@@ -67,6 +67,10 @@ class Decider:
         """Raise `UnknownAgentError` naming the closest registered agents."""
         if agent in self.rules.agents:
             return
+        raise self.unknown_agent(agent)
+
+    def unknown_agent(self, agent: str) -> UnknownAgentError:
+        """The error for an agent the rules do not register, with the closest names."""
         import difflib
 
         from workspace_guard.i18n import _
@@ -74,7 +78,7 @@ class Decider:
         close = difflib.get_close_matches(agent, list(self.rules.agents), n=3, cutoff=0.5)
         hint = _("did you mean {names}?").format(names=", ".join(close)) if close else None
         known = ", ".join(sorted(self.rules.agents)[:12])
-        raise UnknownAgentError(
+        return UnknownAgentError(
             _("unknown agent {agent!r}: it is not registered in {rules}").format(
                 agent=agent, rules=self.rules.path
             ),

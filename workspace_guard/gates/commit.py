@@ -174,7 +174,9 @@ def _ownership(
 
     agent = result.fields.agent
     extra: list[Violation] = []
-    if env_agent and agent and env_agent != agent:
+    if env_agent and env_agent not in decider.rules.agents:
+        extra.append(_unknown_env_agent(decider, env_agent))
+    elif env_agent and agent and env_agent != agent:
         text = _(
             "the message says `Agente: {agent}` but this commit is made by {actor} (from {env} "
             "or git config {config}); write `Agente: {actor}`"
@@ -190,6 +192,17 @@ def _ownership(
     superusers = decider.rules.superusers
     extra += check_ownership(result.fields, decisions, config, superusers=superusers)
     return MessageCheck(result, extra, decisions, who)
+
+
+def _unknown_env_agent(decider: Decider, env_agent: str) -> Violation:
+    """The environment names an agent the rules do not know (a typo, usually)."""
+    from workspace_guard.core.template import Violation
+
+    error = decider.unknown_agent(env_agent)
+    text = _("{problem} (from {env} or git config {config})").format(
+        problem=error.message, env=AGENT_ENV, config=AGENT_CONFIG
+    )
+    return Violation("agent-unknown", f"{text}; {error.hint}" if error.hint else text)
 
 
 def _unknown_actor(decider: Decider, paths: list[str], who: str | None) -> list[Violation]:
@@ -300,11 +313,16 @@ def commit_msg_hook(repo: Repo, path: str) -> int:
 
 
 def pre_commit_hook(repo: Repo) -> int:
-    """`hook pre-commit`: with a known agent, check it exists and show what the message needs.
+    """`hook pre-commit`: with a known agent, check it exists and show, before the message is
+    written, what it will need.
 
     Ownership is enforced by commit-msg (the message carries the protocol and the approval), so
-    this hook refuses only what no message can fix: an unknown agent or unusable rules.
+    this hook refuses only what no message can fix: an unknown agent or unusable rules. When no
+    editor will open (`GIT_EDITOR=:`, which git sets for `-m`, `-F`, `-C`), the message exists
+    already and commit-msg, run next, reports all of it: nothing is done twice.
     """
+    if os.environ.get("GIT_EDITOR") == ":":
+        return EXIT_OK
     env_agent = os.environ.get(AGENT_ENV, "").strip()  # the installed hook exports the agent
     agent = env_agent or acting_agent(git_settings(repo.cwd))
     if not agent:
