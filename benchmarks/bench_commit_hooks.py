@@ -17,6 +17,11 @@ Everything runs as users install it, in throwaway virtualenvs:
 - baselines: hooks that only run `python -I -c pass` with the same interpreter as ours: one
   (commit-msg), and both hooks each running it.
 
+Our configurations: no agent; `WORKSPACE_AGENT` set with the message given (`-F`, as agents
+commit: git sets GIT_EDITOR=: for the hooks and the pre-commit hook exits in the shell); and
+`WORKSPACE_AGENT` set with an editor opening (`-e` with GIT_EDITOR=true: the pre-commit hook starts
+Python to preview what the message needs), costed against the same `-e` commit without hooks.
+
 Targets (the issue): ours ≤ 0.5 × gitlint; ours ≤ 3 × the baseline; a commit staging 10,000
 files against 1,000 rules: the hooks add ≤ 150 ms. Needs PyPI (pip) for the two venvs.
 """
@@ -240,7 +245,7 @@ def forget_head(repo: Path) -> None:
 # --------------------------------------------------------------------------- timing
 
 
-Config = tuple[str, Path, dict[str, str]]
+Config = tuple[str, Path, dict[str, str], tuple[str, ...]]  # name, hooks, env, extra args
 
 
 def _cpu_ms() -> float:
@@ -254,8 +259,8 @@ def timed_commit(
     bench: Bench, repo: Path, config: Config, args: Sequence[str]
 ) -> tuple[float, float]:
     """(wall ms, CPU ms) of one commit."""
-    name, hooks, env = config
-    command = ["git", "-c", f"core.hooksPath={hooks}", "commit", "-q", *args]
+    name, hooks, env, extra = config
+    command = ["git", "-c", f"core.hooksPath={hooks}", "commit", "-q", *extra, *args]
     cpu = _cpu_ms()
     start = time.perf_counter()
     proc = subprocess.run(
@@ -284,8 +289,8 @@ def interleave(
     """Wall and CPU times per configuration; every round runs each configuration once, in a
     shuffled order."""
     rng = random.Random(7)
-    wall: Times = {name: [] for name, _, _ in configs}
-    cpu: Times = {name: [] for name, _, _ in configs}
+    wall: Times = {config[0]: [] for config in configs}
+    cpu: Times = {config[0]: [] for config in configs}
     for number in range(warmup + rounds):
         order = configs[:]
         rng.shuffle(order)
@@ -310,9 +315,16 @@ def paired_costs(times: Times, baseline: str = "no hooks") -> dict[str, float]:
     }
 
 
-def table(wall: Times, cpu: Times) -> str:
-    """Commit times and hook costs (paired Δ against no hooks), wall clock and CPU."""
+def table(wall: Times, cpu: Times, against: dict[str, str] | None = None) -> str:
+    """Commit times and hook costs (paired Δ against no hooks, or against the baseline
+    `against` names for a configuration), wall clock and CPU."""
     wall_cost, cpu_cost = paired_costs(wall), paired_costs(cpu)
+    for name, baseline in (against or {}).items():
+        wall_cost[name] = paired_costs(wall, baseline)[name]
+        cpu_cost[name] = paired_costs(cpu, baseline)[name]
+    for baseline in set((against or {}).values()):
+        wall_cost.pop(baseline, None)
+        cpu_cost.pop(baseline, None)
     lines = [
         "| configuration | commit: median wall (min) ms | hook cost: wall Δ ms | "
         "commit: median CPU ms | hook cost: CPU Δ ms |",
@@ -344,6 +356,12 @@ VERDICT_HEAD = ["| target | wall | CPU | limit | (wall) |", "|---|---:|---:|---:
 # --------------------------------------------------------------------------- the two benchmarks
 
 
+NO_AGENT = "ours (no agent: pre-commit exits in sh)"
+AGENT_SET = "ours (WORKSPACE_AGENT set, -F: pre-commit exits in sh)"
+NO_HOOKS_EDITOR = "no hooks, an editor opens (-e, GIT_EDITOR=true)"
+AGENT_EDITOR = "ours (WORKSPACE_AGENT set, an editor opens: both hooks in Python)"
+
+
 def small(bench: Bench, ours: Path, gitlint: Path | None, rounds: int) -> str:
     repo = small_repo(bench)
     dirs = hook_dirs(bench, repo, ours, gitlint)
@@ -353,21 +371,33 @@ def small(bench: Bench, ours: Path, gitlint: Path | None, rounds: int) -> str:
         check = bench.run([str(gitlint / "gitlint"), "--msg-filename", str(msg)], repo, check=False)
         if check.returncode != 0:
             raise SystemExit(f"gitlint refuses the template message:\n{check.stderr}")
+    agent = {"WORKSPACE_AGENT": AGENT}
+    editor = ("-e",)  # with GIT_EDITOR=true: an editor "opens" and saves the message as it is
     configs: list[Config] = [
-        ("no hooks", dirs["none"], {}),
-        ("ours (no agent: pre-commit exits in sh)", dirs["ours"], {}),
-        ("ours (WORKSPACE_AGENT set: both in Python)", dirs["ours"], {"WORKSPACE_AGENT": AGENT}),
-        ("1 hook: python -I -c pass", dirs["pass-1"], {}),
-        ("2 hooks: python -I -c pass each", dirs["pass-2"], {}),
+        ("no hooks", dirs["none"], {}, ()),
+        (NO_AGENT, dirs["ours"], {}, ()),
+        (AGENT_SET, dirs["ours"], agent, ()),
+        ("1 hook: python -I -c pass", dirs["pass-1"], {}, ()),
+        ("2 hooks: python -I -c pass each", dirs["pass-2"], {}, ()),
+        (NO_HOOKS_EDITOR, dirs["none"], {"GIT_EDITOR": "true"}, editor),
+        (AGENT_EDITOR, dirs["ours"], {**agent, "GIT_EDITOR": "true"}, editor),
     ]
     if gitlint is not None:
-        configs.append(("gitlint install-hook", dirs["gitlint"], {}))
+        configs.append(("gitlint install-hook", dirs["gitlint"], {}, ()))
     wall, cpu = interleave(bench, repo, configs, ["--allow-empty", "-F", str(msg)], rounds)
     wc, cc = paired_costs(wall), paired_costs(cpu)
+    # the editor configuration against the same commit with an editor and no hooks
+    wc[AGENT_EDITOR] = paired_costs(wall, NO_HOOKS_EDITOR)[AGENT_EDITOR]
+    cc[AGENT_EDITOR] = paired_costs(cpu, NO_HOOKS_EDITOR)[AGENT_EDITOR]
     out = [
         f"### Per commit (`git commit --allow-empty -q -F MSG`, {rounds} interleaved rounds)",
         "",
-        table(wall, cpu),
+        "With `-F` (or `-m`) no editor opens: git tells the hooks so (`GIT_EDITOR=:`) and the "
+        "pre-commit hook exits in the shell, agent or not. With an editor to open and an agent "
+        "set, it starts Python to refuse an unknown agent and preview what the message needs "
+        "(costed against the same `-e` commit without hooks).",
+        "",
+        table(wall, cpu, {AGENT_EDITOR: NO_HOOKS_EDITOR}),
         "",
         *VERDICT_HEAD,
     ]
@@ -377,8 +407,9 @@ def small(bench: Bench, ours: Path, gitlint: Path | None, rounds: int) -> str:
         ("2 pass hooks", "2 hooks: python -I -c pass each", 3),
     ]
     for label, key in (
-        ("no agent", "ours (no agent: pre-commit exits in sh)"),
-        ("agent set", "ours (WORKSPACE_AGENT set: both in Python)"),
+        ("no agent", NO_AGENT),
+        ("agent set, -F", AGENT_SET),
+        ("agent set, editor", AGENT_EDITOR),
     ):
         for short, other, limit in others:
             out.append(
@@ -412,6 +443,9 @@ def big_rules(agents: int, patterns: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+BIG_AGENT_EDITOR = "ours (WORKSPACE_AGENT set, an editor opens)"
+
+
 def big(bench: Bench, ours: Path, files: int, rules: int, rounds: int) -> str:
     try:
         import workload  # benchmarks/workload.py: the shared synthetic tree and rule set
@@ -443,12 +477,21 @@ def big(bench: Bench, ours: Path, files: int, rules: int, rounds: int) -> str:
     (hooks / "ours").mkdir()
     _install_into(bench, repo, hooks / "ours", [str(ours / "workspace-guard"), "install"])
     configs: list[Config] = [
-        ("no hooks", hooks / "none", {}),
-        ("ours (no agent)", hooks / "ours", {}),
-        ("ours (WORKSPACE_AGENT set)", hooks / "ours", {"WORKSPACE_AGENT": "bench-agent"}),
+        ("no hooks", hooks / "none", {}, ()),
+        ("ours (no agent)", hooks / "ours", {}, ()),
+        ("ours (WORKSPACE_AGENT set)", hooks / "ours", {"WORKSPACE_AGENT": "bench-agent"}, ()),
+        (NO_HOOKS_EDITOR, hooks / "none", {"GIT_EDITOR": "true"}, ("-e",)),
+        (
+            BIG_AGENT_EDITOR,
+            hooks / "ours",
+            {"WORKSPACE_AGENT": "bench-agent", "GIT_EDITOR": "true"},
+            ("-e",),
+        ),
     ]
     wall, cpu = interleave(bench, repo, configs, ["-F", str(msg)], rounds, warmup=2, after=base)
     wc, cc = paired_costs(wall), paired_costs(cpu)
+    wc[BIG_AGENT_EDITOR] = paired_costs(wall, NO_HOOKS_EDITOR)[BIG_AGENT_EDITOR]
+    cc[BIG_AGENT_EDITOR] = paired_costs(cpu, NO_HOOKS_EDITOR)[BIG_AGENT_EDITOR]
     out = [
         f"### A commit staging {staged:,} new files against {len(load.rules):,} rules "
         f"({rounds} interleaved rounds)",
@@ -457,11 +500,11 @@ def big(bench: Bench, ours: Path, files: int, rules: int, rounds: int) -> str:
         "carries an approval by a superuser and names the top directories in `Archivo`, so "
         "every path is decided and checked, and the commit is accepted.",
         "",
-        table(wall, cpu),
+        table(wall, cpu, {BIG_AGENT_EDITOR: NO_HOOKS_EDITOR}),
         "",
         *VERDICT_HEAD,
     ]
-    for name in ("ours (no agent)", "ours (WORKSPACE_AGENT set)"):
+    for name in ("ours (no agent)", "ours (WORKSPACE_AGENT set)", BIG_AGENT_EDITOR):
         out.append(verdict(f"{name}: added time", wc[name], cc[name], 150, "ms"))
     return "\n".join(out)
 
