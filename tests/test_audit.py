@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from test_commit_hooks import AGENT, MAIN, OWNER, audit_records, change, commit, install, template
+from test_commit_hooks import (
+    AGENT,
+    MAIN,
+    OWNER,
+    audit_records,
+    change,
+    commit,
+    install,
+    run_git,
+    template,
+)
 
 from workspace_guard.state.audit import append, audit_path, read, verify
 
@@ -125,12 +135,23 @@ def test_an_accepted_commit_writes_nothing(repo: Path) -> None:
     assert audit_records(repo) == []
 
 
-def test_a_refused_pre_commit_for_an_unknown_agent_is_a_usage_error_not_a_record(
-    repo: Path,
+def test_an_unknown_agent_before_the_editor_is_a_usage_error_at_commit_msg_a_record(
+    repo: Path, tmp_path: Path
 ) -> None:
+    """The pre-commit hook (an editor to open) refuses a typo before any message exists: a
+    usage error, not a record. With the message given, commit-msg blocks the commit: recorded."""
     change(repo, "README.md")
-    assert commit(repo, template(), env={"WORKSPACE_AGENT": "ghost-ai"}).returncode != 0
+    editor = tmp_path / "editor"
+    editor.write_text("#!/bin/sh\nexit 0\n")
+    editor.chmod(0o755)
+    env = {"WORKSPACE_AGENT": "ghost-ai", "GIT_EDITOR": str(editor)}
+    assert run_git(repo, "commit", "-q", env=env).returncode != 0
     assert audit_records(repo) == []
+    assert commit(repo, template(), env={"WORKSPACE_AGENT": "ghost-ai"}).returncode == 1
+    [record] = audit_records(repo)
+    assert record["agent"] == "ghost-ai"
+    assert record["action"] == "blocked"
+    assert "agent-unknown" in record["violations"]
 
 
 # --------------------------------------------------------------------------- verify

@@ -401,3 +401,47 @@ def test_decide_many_answers_like_decide_for_each_path() -> None:
             assert [hash(g) for g in got] == [hash(e) for e in expected]
     with pytest.raises(UnknownAgentError):
         next(d.decide_many("nobody", paths))
+
+
+@pytest.mark.parametrize("agent", ["other", "owner-a", "backup-a", "root"])
+@pytest.mark.parametrize(
+    ("protocol", "files", "approved_by"),
+    [
+        ("followed", ("src/x/",), ()),
+        ("consulted", ("src/", "docs/x/f1.lock"), ()),
+        ("approved", ("src/", "offices/", "docs/"), ("owner-b",)),
+        (None, (), ()),
+    ],
+)
+def test_grouped_ownership_checks_equal_the_per_path_ones(
+    agent: str, protocol: str | None, files: tuple[str, ...], approved_by: tuple[str, ...]
+) -> None:
+    """What the commit hook does for 10,000 paths (verdicts gathered, each checked once) finds
+    exactly the violations of the per-path check, in the same order once sorted by path."""
+    from workspace_guard.core.template import Fields as TemplateFields
+    from workspace_guard.core.template import (
+        TemplateConfig,
+        check_ownership,
+        check_ownership_groups,
+    )
+
+    d = decider("  - pattern: '*.lock'\n    owner: owner-b\n    level: critical\n")
+    paths = [
+        f"{top}/{sub}/f{n}.{ext}"
+        for top in ("src", "offices/a", "offices/b", "docs")
+        for sub in ("x", "y")
+        for n in range(3)
+        for ext in ("py", "lock")
+    ]
+    fields = TemplateFields(
+        agent=agent, protocol=protocol, files=files, approved_by=approved_by, protocol_raw=protocol
+    )
+    config = TemplateConfig()
+    expected = check_ownership(fields, [d.decide(agent, p) for p in paths], config)
+    groups = d.decide_groups(agent, paths)
+    assert [p for _, ps in groups for p in ps] != [] and len(groups) < len(paths)
+    assert sorted(p for _, ps in groups for p in ps) == sorted(paths)
+    got = check_ownership_groups(fields, groups, config)
+    position = {p: n for n, p in enumerate(paths)}
+    got.sort(key=lambda v: position[v.path or ""])
+    assert got == expected

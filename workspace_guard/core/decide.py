@@ -132,7 +132,7 @@ class Decider:
                 office = office_of(path)
                 key = (office.name, -2) if office is not None else (None, index)
                 if made is not None and key in made:
-                    yield _for_path(made[key], path)
+                    yield made[key].for_path(path)
                     continue
                 rule = protected[index] if index >= 0 and office is None else None
                 decision = verdict(
@@ -141,6 +141,34 @@ class Decider:
                 if made is not None:
                     made[key] = decision
                 yield decision
+
+    def decide_groups(
+        self,
+        agent: str,
+        paths: Sequence[str],
+        approvals: Iterable[Approval] = (),
+        approved_by: str | None = None,
+    ) -> list[tuple[Decision, list[str]]]:
+        """`decide_many` with the paths that share a verdict gathered: (the decision for the
+        first of them, all of them in order), groups in order of first appearance. Recorded
+        approvals name paths, so with any, every path is its own group."""
+        approvals = tuple(approvals)
+        if approvals:
+            return [(d, [d.path]) for d in self.decide_many(agent, paths, approvals, approved_by)]
+        self.check_agent(agent)
+        protected = self.rules.protected
+        match_many, office_of, verdict = self.index.match_many, self.office_of, self.verdict
+        groups: dict[tuple[str | None, int], tuple[Decision, list[str]]] = {}
+        for path, index in zip(paths, match_many(paths), strict=True):
+            office = office_of(path)
+            key = (office.name, -2) if office is not None else (None, index)
+            group = groups.get(key)
+            if group is not None:
+                group[1].append(path)
+                continue
+            rule = protected[index] if index >= 0 and office is None else None
+            groups[key] = (verdict(agent, path, office, rule, approved_by=approved_by), [path])
+        return list(groups.values())
 
     def verdict(
         self,
@@ -211,15 +239,6 @@ class Decider:
             ):
                 return approval.approver
         return None
-
-
-def _for_path(decision: Decision, path: str) -> Decision:
-    """The same decision for another path (a record copy without going through __init__)."""
-    copy = object.__new__(Decision)
-    fields = copy.__dict__  # the new instance's own dict: filled in place, no __setattr__
-    fields.update(decision.__dict__)
-    fields["path"] = path
-    return copy
 
 
 def office_rule(agent: str, office: str, source: str) -> ProtectedRule:

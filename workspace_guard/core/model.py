@@ -103,6 +103,15 @@ class Decision(Record):
     via: str | None = None  # "link" or "target" when a symlink decided
     target: str | None = None  # where the symlink `path` points (repository-relative), if it is one
 
+    def for_path(self, path: str) -> Decision:
+        """The same decision for another path (a copy that skips `__init__`: a commit may
+        stage 10,000 paths that share a handful of verdicts)."""
+        copy = object.__new__(Decision)
+        fields = copy.__dict__  # the new instance's own dict, filled in place
+        fields.update(self.__dict__)
+        fields["path"] = path
+        return copy
+
     @property
     def rank(self) -> int:
         """Strictness for comparing two decisions (denied beats allowed, then level)."""

@@ -772,32 +772,41 @@ def check_ownership(
     `critical` one an approval by its owner, a backup or a superuser, and every protected path
     a non-owner touches must be named in `Archivo`. Decisions come from core.decide, so every
     layer gives the same answer."""
+    first: dict[str, Decision] = {}
+    for d in decisions:
+        first.setdefault(d.path, d)  # each path once, in order
+    groups = [(d, (d.path,)) for d in first.values()]
+    return check_ownership_groups(fields, groups, config, superusers=superusers)
+
+
+def check_ownership_groups(
+    fields: Fields,
+    groups: Iterable[tuple[Decision, Sequence[str]]],
+    config: TemplateConfig,
+    *,
+    superusers: Collection[str] = (),
+) -> list[Violation]:
+    """`check_ownership` over paths gathered by verdict (`Decider.decide_groups`): what a
+    verdict requires is checked once per group, whether `Archivo` names it once per path. Paths
+    are unique; violations come group by group, each path's in order."""
     out: list[Violation] = []
-    named: set[str] = set()
     # `Archivo` as a set of files and a tuple of directories: a commit may touch 10,000 paths
     exact = {f for f in fields.files if not f.endswith("/")}
     folders = tuple(f for f in fields.files if f.endswith("/"))
-    satisfied: set[tuple[object, ...]] = set()  # level checks passed, by what they depend on
-    for d in decisions:
-        if d.reason in TRUSTED_REASONS:
+    for first, paths in groups:
+        if first.reason in TRUSTED_REASONS:
             continue
-        if not d.allowed:
-            key = (d.level, d.agent, d.owner, d.backup, d.escalation)
-            if key not in satisfied:
-                found = _level_violations(d, fields, config, superusers)
-                if found:
-                    out += found
-                else:
-                    satisfied.add(key)
-        if d.path not in named and not _is_listed(d.path, exact, folders):
-            out.append(_not_listed(d, fields, config))
-        named.add(d.path)
+        level_ok = first.allowed or not _level_violations(first, fields, config, superusers)
+        for path in paths:
+            listed = path in exact or path.startswith(folders)
+            if level_ok and listed:
+                continue
+            d = first if path == first.path else first.for_path(path)
+            if not level_ok:
+                out += _level_violations(d, fields, config, superusers)
+            if not listed:
+                out.append(_not_listed(d, fields, config))
     return out
-
-
-def _is_listed(path: str, exact: Collection[str], folders: tuple[str, ...]) -> bool:
-    """Decision paths are already normalised by core; `Archivo` entries were normalised once."""
-    return path in exact or path.startswith(folders)
 
 
 def _approvers(d: Decision, superusers: Collection[str]) -> list[str]:

@@ -33,7 +33,8 @@ CONFIG_KEYS = r"^(core\.comment(char|string)|commit\.cleanup|trailer\..*|workspa
 
 
 class MessageCheck:
-    """Everything the commit-msg hook learned: the template result and the ownership violations."""
+    """Everything the commit-msg hook learned: the template result, the ownership violations
+    and the decisions of the paths at fault (what the audit log records)."""
 
     def __init__(
         self,
@@ -169,7 +170,7 @@ def _ownership(
     env_agent: str | None,
     config: TemplateConfig,
 ) -> MessageCheck:
-    from workspace_guard.core.template import Violation, check_ownership
+    from workspace_guard.core.template import Violation, check_ownership_groups
     from workspace_guard.state.approvals import live_approvals
 
     agent = result.fields.agent
@@ -188,10 +189,15 @@ def _ownership(
             extra += _unknown_actor(decider, paths, who)
         return MessageCheck(result, extra, [], who)
     approvals = live_approvals(repo.state_dir)
-    decisions = list(decider.decide_many(who, paths, approvals))
+    groups = decider.decide_groups(who, paths, approvals)
     superusers = decider.rules.superusers
-    extra += check_ownership(result.fields, decisions, config, superusers=superusers)
-    return MessageCheck(result, extra, decisions, who)
+    found = check_ownership_groups(result.fields, groups, config, superusers=superusers)
+    if found and len(groups) > 1:  # reported in the order of the paths
+        position = {path: n for n, path in enumerate(paths)}
+        found.sort(key=lambda v: position.get(v.path or "", -1))
+    at_fault = {v.path for v in found}
+    decisions = [d.for_path(p) for d, ps in groups for p in ps if p in at_fault]
+    return MessageCheck(result, extra + found, decisions, who)
 
 
 def _unknown_env_agent(decider: Decider, env_agent: str) -> Violation:
