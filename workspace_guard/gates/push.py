@@ -134,7 +134,7 @@ class Checker:
 
     Work is shared across the range: each path is normalised and matched against the rules once
     (`_facts`), only protected paths are decided (an unprotected one is allowed to everyone, and
-    the ownership checks skip it), and each (agent, path) decision is made once. Both caches are
+    the ownership checks skip it), and each (agent, rule) verdict is made once. Both caches are
     bounded (emptied when full), so memory does not grow with the length of the range.
     """
 
@@ -150,7 +150,7 @@ class Checker:
         self.agents: list[str] | None = list(rules.agents) if rules else None
         self.config: TemplateConfig = TemplateConfig.from_mapping(rules.commit if rules else None)
         self._facts: dict[str, tuple[str, ProtectedRule | None, Violation | None]] = {}
-        self._decided: dict[tuple[str, str], Decision] = {}
+        self._decided: dict[tuple[str, int], Decision] = {}  # (agent, id(rule))
         self._strict: TemplateConfig | None = None
 
     def check(self, commit: Commit) -> CommitResult:
@@ -231,7 +231,13 @@ class Checker:
     def _ownership(
         self, fields: Fields, paths: list[str]
     ) -> tuple[list[Decision], list[Violation]]:
-        from workspace_guard.core.template import check_ownership
+        """The ownership violations of one commit, and the decisions of the paths at fault.
+
+        Paths are gathered by the rule that protects them: with no recorded approvals in play
+        (see the class), the verdict for an agent depends on the path only through that rule,
+        so it is made once per (agent, rule) for the whole range and checked once per commit.
+        """
+        from workspace_guard.core.template import check_ownership_groups
 
         assert self.decider is not None
         agent = fields.agent
@@ -239,19 +245,39 @@ class Checker:
             return [], self._unattributed(paths)
         if agent not in self.decider.rules.agents:
             return [], []  # the template reports `agent-unknown`
-        decisions = [self._decide(agent, p) for p in paths if self._rule(p) is not None]
+        facts = self._facts
+        groups: dict[int, tuple[Decision, list[str]]] = {}
+        for path in paths:
+            rule = facts[path][1] if path in facts else self._rule(path)
+            if rule is None:
+                continue
+            group = groups.get(id(rule))
+            if group is None:
+                groups[id(rule)] = (self._verdict(agent, path, rule), [path])
+            else:
+                group[1].append(path)
+        if not groups:
+            return [], []
         superusers = self.decider.rules.superusers
-        return decisions, check_ownership(fields, decisions, self.config, superusers=superusers)
+        found = check_ownership_groups(fields, groups.values(), self.config, superusers=superusers)
+        if not found:
+            return [], []
+        if len(groups) > 1:  # reported in the order of the paths
+            position = {path: n for n, path in enumerate(paths)}
+            found.sort(key=lambda v: position.get(v.path or "", -1))
+        at_fault = {v.path for v in found}
+        decisions = [d.for_path(p) for d, ps in groups.values() for p in ps if p in at_fault]
+        return decisions, found
 
-    def _decide(self, agent: str, path: str) -> Decision:
-        key = (agent, path)
+    def _verdict(self, agent: str, path: str, rule: ProtectedRule) -> Decision:
+        """The decision for `agent` under `rule` (an office's rule included), made once."""
+        key = (agent, id(rule))
         decision = self._decided.get(key)
         if decision is None:
             assert self.decider is not None
             if len(self._decided) >= self.MAX_DECISIONS:
                 self._decided.clear()
             office = self.decider.office_of(path)
-            rule = self._rule(path)  # an office's rule is found again by `verdict`
             decision = self.decider.verdict(agent, path, office, rule)
             self._decided[key] = decision
         return decision
