@@ -153,7 +153,7 @@ def cleanup(text: str, *, mode: str = "strip", comment: str = "#") -> str:
         raise ValueError(f"unknown cleanup mode {mode!r} (expected one of {CLEANUP_MODES})")
     text = text.replace("\r\n", "\n")
     lines, ends_nl = _split(text)
-    cut = _scissors_index(lines, ends_nl, comment)
+    cut = _scissors_index(lines, ends_nl, comment) if CUT_LINE in text else None
     if cut is not None:
         lines, ends_nl = lines[:cut], True
     if mode == "verbatim":
@@ -379,8 +379,9 @@ def parse_trailers(
     """The trailer block exactly as `git interpret-trailers --parse` finds it (no trailer config
     besides `known_keys`, which play the part of `trailer.<key>.key`)."""
     lines, ends_nl = _split(text)
-    divider = _divider_index(lines, ends_nl)
-    cut = _scissors_index(lines, ends_nl, comment)
+    # both scans look for rare lines: a substring test of the whole text skips them
+    divider = _divider_index(lines, ends_nl) if "---" in text else len(lines)
+    cut = _scissors_index(lines, ends_nl, comment) if CUT_LINE in text else None
     cutoff = len(lines) if cut is None else cut  # git loops forever when cut > divider
     end = _ignored_tail_start(lines, divider, cutoff, comment, ends_nl)
     start = _block_start(lines, end, comment, tuple(known_keys))
