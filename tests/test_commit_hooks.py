@@ -1280,3 +1280,88 @@ def test_comment_char_given_with_git_c(repo: Path, tmp_path: Path) -> None:
     result = run_git(repo, "-c", "core.commentChar=;", "commit", "-q", env=env)
     assert result.returncode == 0, result
     assert "stripped" not in git(repo, "log", "-1", "--format=%B")
+
+
+# --------------------------------------------------------------------------- amend
+
+
+def test_an_amend_answers_for_the_commit_it_replaces(repo: Path) -> None:
+    """`git commit --amend` replaces HEAD: the new message must answer for HEAD's changes too,
+    though nothing new is staged (hooks are not told it is an amend; see gates/amend)."""
+    change(repo, MAIN)
+    approved = template(files=MAIN, protocol="APROBACIÓN_OBTENIDA", approved_by=OWNER)
+    assert commit(repo, approved).returncode == 0
+    replaced = head(repo)
+    result = commit(repo, template(subject="feat(api): reworded", files=MAIN), "--amend")
+    assert result.returncode == 1
+    assert "approval-missing" in result.ids
+    assert f"{MAIN}:" in result.stderr
+    assert head(repo) == replaced
+    reworded = template(
+        subject="feat(api): reworded", files=MAIN, protocol="APROBACIÓN_OBTENIDA", approved_by=OWNER
+    )
+    assert commit(repo, reworded, "--amend").returncode == 0
+    assert head(repo) != replaced
+    # not an amend: only the staged change answers (HEAD's approval is not needed again)
+    change(repo, "README.md")
+    assert commit(repo, template()).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-c", "core.quotePath=false", "commit", "--am", "-qF"],  # an abbreviation
+        ["ci", "--amend", "-qF"],  # an alias of commit
+        ["fix", "-qF"],  # an alias of an alias that amends
+        ["shell-fix", "-qF"],  # a shell alias: its own `git commit --amend` runs the hooks
+    ],
+)
+def test_an_amend_through_aliases_and_abbreviations(repo: Path, command: list[str]) -> None:
+    git(repo, "config", "alias.ci", "commit")
+    git(repo, "config", "alias.fix", "ci --amend")
+    git(repo, "config", "alias.shell-fix", '!f() { git commit --amend "$@"; }; f')
+    change(repo, MAIN)
+    approved = template(files=MAIN, protocol="APROBACIÓN_OBTENIDA", approved_by=OWNER)
+    assert commit(repo, approved).returncode == 0
+    msg = repo.parent / "amend.txt"
+    msg.write_text(template(files=MAIN))
+    result = run_git(repo, *command, str(msg))
+    assert result.returncode == 1, result.stderr
+    assert "approval-missing" in result.ids
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["git", "commit", "--amend"], True),
+        (["git", "commit", "-q", "--amend", "--no-edit"], True),
+        (["git", "commit", "--am", "-m", "x"], True),
+        (["git", "commit", "--amend", "--no-amend"], False),
+        (["git", "-c", "a.b=c", "-C", "/tmp/x", "--no-pager", "commit", "--amend"], True),
+        (["/usr/lib/git-core/git-commit", "--amend"], True),
+        (["git", "commit", "-m", "--amend"], False),
+        (["git", "commit", "-am", "--amend"], False),
+        (["git", "commit", "-am--amend"], False),
+        (["git", "commit", "--message", "--amend"], False),
+        (["git", "commit", "--mess=--amend", "--amend"], True),
+        (["git", "commit", "-F", "--amend", "file.txt"], False),
+        (["git", "commit", "-Squiet", "--amend"], True),
+        (["git", "commit", "--", "--amend"], False),
+        (["git", "commit", "a.txt", "--amend"], True),
+        (["git", "commit", "--a"], False),  # ambiguous: git refuses it
+        (["git", "-C", "commit", "log", "--amend"], False),
+        (["git", "rebase", "--continue"], False),
+        (["python3", "commit", "--amend"], False),
+        ([], False),
+    ],
+)
+def test_reading_amend_from_a_git_command_line(argv: list[str], expected: bool) -> None:
+    from workspace_guard.gates.amend import amends
+
+    aliases = {"ci": "commit", "amend": "ci --amend -q", "loop": "loop", "sh": "!git commit"}
+    assert amends(argv) is expected
+    assert amends(argv, aliases.get) is expected
+    assert amends(["git", "amend"], aliases.get) is True
+    assert amends(["git", "ci", "-m", "--amend"], aliases.get) is False
+    assert amends(["git", "loop", "--amend"], aliases.get) is False
+    assert amends(["git", "sh", "--amend"], aliases.get) is False

@@ -123,11 +123,13 @@ def staged_paths(repo: Repo) -> list[str]:
     """The paths the commit being made changes, each once, NFC like every path the core decides
     (a decomposed "é" from macOS must not dodge a rule).
 
-    Normally the index against HEAD. A `reword` in `git rebase -i` runs the hooks on an amend of
-    the already picked commit, where that diff is empty: there the commit's own changes (the index
-    against HEAD's parent) are what the new message must answer for.
+    Normally the index against HEAD. An amend replaces HEAD, so its message answers for HEAD's
+    own changes too: the index against HEAD's parent. That is `git commit --amend` (see
+    gates/amend) and a `reword` in `git rebase -i`, which amends the already picked commit.
     """
-    if REWORD not in os.environ.get("GIT_REFLOG_ACTION", ""):
+    from workspace_guard.gates.amend import amending
+
+    if REWORD not in os.environ.get("GIT_REFLOG_ACTION", "") and not amending(repo.root):
         return git.staged_paths(repo.root)
     parent = git.run(["rev-parse", "-q", "--verify", "HEAD^"], repo.root, check=False)
     base = parent.stdout.decode("ascii", "replace").strip()
