@@ -422,7 +422,7 @@ def test_grouped_ownership_checks_equal_the_per_path_ones(
     from workspace_guard.core.template import (
         TemplateConfig,
         check_ownership,
-        check_ownership_groups,
+        ownership_in_order,
     )
 
     d = decider("  - pattern: '*.lock'\n    owner: owner-b\n    level: critical\n")
@@ -437,11 +437,12 @@ def test_grouped_ownership_checks_equal_the_per_path_ones(
         agent=agent, protocol=protocol, files=files, approved_by=approved_by, protocol_raw=protocol
     )
     config = TemplateConfig()
-    expected = check_ownership(fields, [d.decide(agent, p) for p in paths], config)
+    per_path = {p: d.decide(agent, p) for p in paths}.__getitem__
+    expected = check_ownership(fields, [per_path(p) for p in paths], config)
     groups = d.decide_groups(agent, paths)
     assert [p for _, ps in groups for p in ps] != [] and len(groups) < len(paths)
     assert sorted(p for _, ps in groups for p in ps) == sorted(paths)
-    got = check_ownership_groups(fields, groups, config)
-    position = {p: n for n, p in enumerate(paths)}
-    got.sort(key=lambda v: position[v.path or ""])
+    decisions, got = ownership_in_order(fields, groups, paths, config)
     assert got == expected
+    assert {d.path for d in decisions} == {v.path for v in expected}
+    assert all(d == per_path(d.path) for d in decisions)  # copies equal a fresh decision

@@ -44,11 +44,20 @@ def run(
     try:
         result = _spawn(argv) if input is None else _subprocess(argv, input)
     except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH", hint="install git ≥ 2.30") from exc
+        raise _no_git() from exc
     if check and result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip() or f"exit {result.returncode}"
-        raise GitError(f"`git {' '.join(args[:3])}` failed: {message}")
+        raise _failed(" ".join(args[:3]), result.stderr, result.returncode)
     return result
+
+
+def _no_git() -> GitError:
+    return GitError("git is not installed or not on PATH", hint="install git ≥ 2.30")
+
+
+def _failed(command: str, stderr: bytes, code: int) -> GitError:
+    """git's own message for a failed command (its exit code when it said nothing)."""
+    message = stderr.decode("utf-8", "replace").strip() or f"exit {code}"
+    return GitError(f"`git {command}` failed: {message}")
 
 
 def _spawn(argv: tuple[str, ...]) -> Result:
@@ -113,9 +122,7 @@ def stream(
             pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
         except FileNotFoundError as exc:
             os.close(out_r)
-            raise GitError(
-                "git is not installed or not on PATH", hint="install git ≥ 2.30"
-            ) from exc
+            raise _no_git() from exc
         finally:
             os.close(out_w)
         try:
@@ -126,8 +133,7 @@ def stream(
             code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
         if code != 0:
             err.seek(0)
-            message = err.read(4096).decode("utf-8", "replace").strip() or f"exit {code}"
-            raise GitError(f"`git {label or ' '.join(args[:3])}` failed: {message}")
+            raise _failed(label or " ".join(args[:3]), err.read(4096), code)
     finally:
         err.close()
 

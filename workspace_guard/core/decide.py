@@ -48,7 +48,7 @@ class Decider:
         self._dir_office[directory] = found
         return found
 
-    def office_rule_of(self, office: Agent) -> ProtectedRule:
+    def _office_rule(self, office: Agent) -> ProtectedRule:
         """The implicit rule of an agent's office (built once per office)."""
         rule = self._office_rules.get(office.name)
         if rule is None:
@@ -92,10 +92,26 @@ class Decider:
 
     def governing_rule(self, path: str) -> ProtectedRule | None:
         """The rule governing `path` for a non-owner: an office's implicit rule, or `rule_for`."""
-        office = self.office_of(path)
+        return self.governing_rules([path])[0]
+
+    def governing_rules(self, paths: Sequence[str]) -> list[ProtectedRule | None]:
+        """`governing_rule` for each path, the paths matched in batches."""
+        return [self._rule_at(office, index) for _, office, index in self._located(paths)]
+
+    def _located(self, paths: Sequence[str]) -> Iterator[tuple[str, Agent | None, int]]:
+        """(path, its office, the index of its last matching protected rule) for each path,
+        matched in batches of 512 (a caller may stop early; a commit may stage 10,000)."""
+        match_many, office_of = self.index.match_many, self.office_of
+        for start in range(0, len(paths), 512):
+            batch = paths[start : start + 512]
+            for path, index in zip(batch, match_many(batch), strict=True):
+                yield path, office_of(path), index
+
+    def _rule_at(self, office: Agent | None, index: int) -> ProtectedRule | None:
+        """The governing rule from what `_located` found: the office's, else the matched one."""
         if office is not None:
-            return self.office_rule_of(office)
-        return self.rule_for(path)
+            return self._office_rule(office)
+        return self.rules.protected[index] if index >= 0 else None
 
     def decide(
         self,
@@ -107,7 +123,7 @@ class Decider:
         """Steps 2–8 of contract §3 for one normalised path."""
         self.check_agent(agent)
         office = self.office_of(path)
-        rule = None if office is not None else self.rule_for(path)
+        rule = self._office_rule(office) if office is not None else self.rule_for(path)
         return self.verdict(agent, path, office, rule, approvals=approvals, approved_by=approved_by)
 
     def decide_many(
@@ -121,26 +137,21 @@ class Decider:
         are matched in one batch (a commit may stage 10,000 of them)."""
         self.check_agent(agent)
         approvals = tuple(approvals)
-        protected = self.rules.protected
-        match_many, office_of, verdict = self.index.match_many, self.office_of, self.verdict
         # Without recorded approvals (which name paths) a decision depends on the path only
         # through its office and rule: one verdict per (office, rule), copied for each path.
         made: dict[tuple[str | None, int], Decision] | None = None if approvals else {}
-        for start in range(0, len(paths), 512):  # batches: a caller may stop early
-            batch = paths[start : start + 512]
-            for path, index in zip(batch, match_many(batch), strict=True):
-                office = office_of(path)
-                key = (office.name, -2) if office is not None else (None, index)
-                if made is not None and key in made:
-                    yield made[key].for_path(path)
-                    continue
-                rule = protected[index] if index >= 0 and office is None else None
-                decision = verdict(
-                    agent, path, office, rule, approvals=approvals, approved_by=approved_by
-                )
-                if made is not None:
-                    made[key] = decision
-                yield decision
+        for path, office, index in self._located(paths):
+            key = (office.name, -2) if office is not None else (None, index)
+            if made is not None and key in made:
+                yield made[key].for_path(path)
+                continue
+            rule = self._rule_at(office, index)
+            decision = self.verdict(
+                agent, path, office, rule, approvals=approvals, approved_by=approved_by
+            )
+            if made is not None:
+                made[key] = decision
+            yield decision
 
     def decide_groups(
         self,
@@ -156,18 +167,15 @@ class Decider:
         if approvals:
             return [(d, [d.path]) for d in self.decide_many(agent, paths, approvals, approved_by)]
         self.check_agent(agent)
-        protected = self.rules.protected
-        match_many, office_of, verdict = self.index.match_many, self.office_of, self.verdict
         groups: dict[tuple[str | None, int], tuple[Decision, list[str]]] = {}
-        for path, index in zip(paths, match_many(paths), strict=True):
-            office = office_of(path)
+        for path, office, index in self._located(paths):
             key = (office.name, -2) if office is not None else (None, index)
             group = groups.get(key)
             if group is not None:
                 group[1].append(path)
                 continue
-            rule = protected[index] if index >= 0 and office is None else None
-            groups[key] = (verdict(agent, path, office, rule, approved_by=approved_by), [path])
+            rule = self._rule_at(office, index)
+            groups[key] = (self.verdict(agent, path, office, rule, approved_by=approved_by), [path])
         return list(groups.values())
 
     def verdict(
@@ -180,17 +188,15 @@ class Decider:
         approvals: Iterable[Approval] = (),
         approved_by: str | None = None,
     ) -> Decision:
-        """The decision for a path whose office (`office_of`) and last matching protected rule
-        (`rule_for`; ignored under an office) are already known: for callers that match paths
-        in batches or remember them across commits."""
+        """The decision for a path whose office (`office_of`) and governing rule
+        (`governing_rule`: the office's, else the last matching one) are already known: for
+        callers that match paths in batches or remember them across commits."""
         rules = self.rules
         where = office.office if office else None
         escalation = rules.escalation
         if agent in rules.superusers or (office is not None and office.name == agent):
             reason = "superuser" if agent in rules.superusers else "office"
             return Decision(agent, path, True, reason, escalation=escalation, office=where)
-        if office is not None:
-            rule = self.office_rule_of(office)
         if rule is None or rule.level == "none":
             return Decision(
                 agent, path, True, "unprotected", rule=rule, escalation=escalation, office=where

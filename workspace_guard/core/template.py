@@ -809,6 +809,26 @@ def check_ownership_groups(
     return out
 
 
+def ownership_in_order(
+    fields: Fields,
+    groups: Sequence[tuple[Decision, Sequence[str]]],
+    paths: Sequence[str],
+    config: TemplateConfig,
+    *,
+    superusers: Collection[str] = (),
+) -> tuple[list[Decision], list[Violation]]:
+    """`check_ownership_groups` as the gates report it: the violations in the order of `paths`,
+    and the decisions of the paths at fault (what the audit log records)."""
+    found = check_ownership_groups(fields, groups, config, superusers=superusers)
+    if not found:
+        return [], []
+    if len(groups) > 1:
+        position = {path: n for n, path in enumerate(paths)}
+        found.sort(key=lambda v: position.get(v.path or "", -1))
+    at_fault = {v.path for v in found}
+    return [d.for_path(p) for d, ps in groups for p in ps if p in at_fault], found
+
+
 def _approvers(d: Decision, superusers: Collection[str]) -> list[str]:
     """Who may approve: owner (or, for an ownerless rule, the escalation agent), backups,
     superusers."""

@@ -62,7 +62,8 @@ _FLAGS = (
     "allow-empty",
     "allow-empty-message",
 )
-_LONG = (*_VALUED, *_FLAGS, *(f"no-{name}" for name in _FLAGS if not name.startswith("no-")))
+_NEGATED = (f"no-{name}" for name in _FLAGS if not name.startswith("no-"))
+_LONG = tuple(dict.fromkeys((*_VALUED, *_FLAGS, *_NEGATED)))  # each once: `--no-ver` is unique
 _SHORT_VALUED = "FmcCt"  # -F FILE, -m MSG, -c/-C COMMIT, -t FILE
 _SHORT_OPTIONAL = "Su"  # -S[KEYID], -u[MODE]: a value only when attached
 # git's own options before the subcommand that take the next argument as their value

@@ -172,7 +172,7 @@ def _ownership(
     env_agent: str | None,
     config: TemplateConfig,
 ) -> MessageCheck:
-    from workspace_guard.core.template import Violation, check_ownership_groups
+    from workspace_guard.core.template import Violation, ownership_in_order
     from workspace_guard.state.approvals import live_approvals
 
     agent = result.fields.agent
@@ -193,12 +193,9 @@ def _ownership(
     approvals = live_approvals(repo.state_dir)
     groups = decider.decide_groups(who, paths, approvals)
     superusers = decider.rules.superusers
-    found = check_ownership_groups(result.fields, groups, config, superusers=superusers)
-    if found and len(groups) > 1:  # reported in the order of the paths
-        position = {path: n for n, path in enumerate(paths)}
-        found.sort(key=lambda v: position.get(v.path or "", -1))
-    at_fault = {v.path for v in found}
-    decisions = [d.for_path(p) for d, ps in groups for p in ps if p in at_fault]
+    decisions, found = ownership_in_order(
+        result.fields, groups, paths, config, superusers=superusers
+    )
     return MessageCheck(result, extra + found, decisions, who)
 
 

@@ -206,19 +206,10 @@ class Checker:
         """Normalise and match names not seen before, in one batch."""
         normalised = [_normalise(name) for name in names]
         paths = [path for path, _ in normalised]
-        if self.decider is None:
-            rules: list[ProtectedRule | None] = [None] * len(paths)
-        else:
-            decider, protected = self.decider, self.decider.rules.protected
-            rules = []
-            for path, index in zip(paths, decider.index.match_many(paths), strict=True):
-                office = decider.office_of(path)
-                rule = decider.office_rule_of(office) if office else None
-                if rule is None and index >= 0:
-                    rule = protected[index]
-                rules.append(rule if rule is not None and rule.level != "none" else None)
-        for name, (path, problem), rule in zip(names, normalised, rules, strict=True):
-            self._facts[name] = self._facts[path] = (path, rule, problem)
+        found = self.decider.governing_rules(paths) if self.decider else [None] * len(paths)
+        for name, (path, problem), rule in zip(names, normalised, found, strict=True):
+            protecting = rule if rule is not None and rule.level != "none" else None
+            self._facts[name] = self._facts[path] = (path, protecting, problem)
 
     def _rule(self, path: str) -> ProtectedRule | None:
         """The rule protecting a normalised path (offices included), or None."""
@@ -237,7 +228,7 @@ class Checker:
         (see the class), the verdict for an agent depends on the path only through that rule,
         so it is made once per (agent, rule) for the whole range and checked once per commit.
         """
-        from workspace_guard.core.template import check_ownership_groups
+        from workspace_guard.core.template import ownership_in_order
 
         assert self.decider is not None
         agent = fields.agent
@@ -259,15 +250,9 @@ class Checker:
         if not groups:
             return [], []
         superusers = self.decider.rules.superusers
-        found = check_ownership_groups(fields, groups.values(), self.config, superusers=superusers)
-        if not found:
-            return [], []
-        if len(groups) > 1:  # reported in the order of the paths
-            position = {path: n for n, path in enumerate(paths)}
-            found.sort(key=lambda v: position.get(v.path or "", -1))
-        at_fault = {v.path for v in found}
-        decisions = [d.for_path(p) for d, ps in groups.values() for p in ps if p in at_fault]
-        return decisions, found
+        return ownership_in_order(
+            fields, list(groups.values()), paths, self.config, superusers=superusers
+        )
 
     def _verdict(self, agent: str, path: str, rule: ProtectedRule) -> Decision:
         """The decision for `agent` under `rule` (an office's rule included), made once."""
