@@ -255,7 +255,7 @@ def commit_chunk(
 def internal_log_args() -> list[str]:
     """The `git log` command check-commits runs (for the 'git share' of its time)."""
     sys.path.insert(0, str(REPO))
-    from workspace_guard.gates.push import LOG_OPTIONS
+    from workspace_guard.gates.push.range import LOG_OPTIONS
 
     return ["--no-replace-objects", "-c", "log.showSignature=false", "log", *LOG_OPTIONS]
 

@@ -172,7 +172,7 @@ def observers(repo: Path, clock: Clock, target: Path) -> Any:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers.inotify import InotifyObserver
 
-    from workspace_guard.gates.watch_observer import EVENT_FILTER
+    from workspace_guard.gates.watch.observer import EVENT_FILTER
 
     target_name = str(target)
 

@@ -1,4 +1,4 @@
-"""Labelled Bash commands for the write-target analysis (workspace_guard.gates.bash).
+"""Labelled Bash commands for the write-target analysis (workspace_guard.gates.harness.bash).
 
 Each case is a command an agent could plausibly run, with the cwd it runs in and the protected paths
 it writes. ``writes=()`` means the command only reads protected paths (or does not touch them) and

@@ -14,7 +14,7 @@ from bash_corpus import ANY, CORPUS, PROTECTED, READS, ROOT, WRITES, Case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workspace_guard.gates.bash import ANY_PATH, Analysis, Target, analyze, could_write
+from workspace_guard.gates.harness.bash import ANY_PATH, Analysis, Target, analyze, could_write
 
 
 def would_deny(command: str, cwd: str = ROOT) -> set[str]:
@@ -607,7 +607,9 @@ def test_nul_bytes_do_not_hide_a_write() -> None:
 
 
 def test_import_is_light() -> None:
-    code = "import sys, workspace_guard.gates.bash as b; print(' '.join(sorted(sys.modules)))"
+    code = (
+        "import sys, workspace_guard.gates.harness.bash as b; print(' '.join(sorted(sys.modules)))"
+    )
     modules = set(
         subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -20,7 +20,7 @@ from gitserver import commit, fast_import, template
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workspace_guard.gates.push import _tokens
+from workspace_guard.gates.push.range import _tokens
 
 BACKEND = "backend-framework-ai"
 ARCHITECT = "system-architect-ai"

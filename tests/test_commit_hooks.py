@@ -1287,7 +1287,7 @@ def test_comment_char_given_with_git_c(repo: Path, tmp_path: Path) -> None:
 
 def test_an_amend_answers_for_the_commit_it_replaces(repo: Path) -> None:
     """`git commit --amend` replaces HEAD: the new message must answer for HEAD's changes too,
-    though nothing new is staged (hooks are not told it is an amend; see gates/amend)."""
+    though nothing new is staged (hooks are not told it is an amend; see gates/commit/amend)."""
     change(repo, MAIN)
     approved = template(files=MAIN, protocol="APROBACIÓN_OBTENIDA", approved_by=OWNER)
     assert commit(repo, approved).returncode == 0
@@ -1356,7 +1356,7 @@ def test_an_amend_through_aliases_and_abbreviations(repo: Path, command: list[st
     ],
 )
 def test_reading_amend_from_a_git_command_line(argv: list[str], expected: bool) -> None:
-    from workspace_guard.gates.amend import amends
+    from workspace_guard.gates.commit.amend import amends
 
     aliases = {"ci": "commit", "amend": "ci --amend -q", "loop": "loop", "sh": "!git commit"}
     assert amends(argv) is expected

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from test_watch_support import records, wait_for, wait_record
 
-from workspace_guard.gates.watch import Daemon
-from workspace_guard.gates.watch_baseline import Options
-from workspace_guard.gates.watch_engine import Place
+from workspace_guard.gates.watch.baseline import Options
+from workspace_guard.gates.watch.daemon import Daemon
+from workspace_guard.gates.watch.engine import Place
 
 
 @pytest.fixture

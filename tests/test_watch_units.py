@@ -13,9 +13,9 @@ from conftest import EXAMPLE_RULES, git, make_workspace
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import ProtectedRule
 from workspace_guard.core.rules import load_rules
-from workspace_guard.gates.watch_baseline import Options, Protection, Settings, load_baseline
-from workspace_guard.gates.watch_fs import blob_id, classify, observe
-from workspace_guard.gates.watch_plan import count_watches, make_plan, rule_target
+from workspace_guard.gates.watch.baseline import Options, Protection, Settings, load_baseline
+from workspace_guard.gates.watch.fs import blob_id, classify, observe
+from workspace_guard.gates.watch.plan import count_watches, make_plan, rule_target
 
 
 def rule(pattern: str) -> ProtectedRule:

@@ -1,7 +1,8 @@
 """`workspace-guard hook …`: what installed git hooks and agent harnesses run (no click).
 
 Git hooks map errors to exit codes like every command (a broken rules file refuses the commit:
-fail closed). Harness hooks speak their harness's protocol and fail closed too (see gates/harness).
+fail closed). Harness hooks speak their harness's protocol and fail closed too
+(see gates/harness/gate).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def hook_main(args: Sequence[str]) -> int:
 
     name = args[0] if args else ""
     if name in HARNESS_HOOKS:
-        from workspace_guard.gates.harness import harness_main
+        from workspace_guard.gates.harness.gate import harness_main
 
         return harness_main(name, list(args[1:]))
     return guarded(lambda: _git_hook(name, list(args[1:])))
@@ -37,7 +38,7 @@ def _git_hook(name: str, args: list[str]) -> int:
     if name not in GIT_HOOKS:
         raise UsageError(f"unknown hook {name!r}", hint=f"hooks: {', '.join(HOOKS)}")
     positionals, opts = parse(args, {"--rules": None}, f"workspace-guard hook {name} …")
-    from workspace_guard.gates import commit
+    from workspace_guard.gates.commit import hooks as commit
     from workspace_guard.repo import Repo
 
     repo = None
@@ -52,7 +53,7 @@ def _git_hook(name: str, args: list[str]) -> int:
             return commit.commit_msg_hook(repo, os.path.join(repo.cwd, positionals[0]))
         if name == "pre-commit":
             return commit.pre_commit_hook(repo)
-        from workspace_guard.gates.push import pre_receive_hook
+        from workspace_guard.gates.push.range import pre_receive_hook
 
         return pre_receive_hook(repo)
     except GuardError as exc:

@@ -11,7 +11,7 @@ from workspace_guard.cli import format_option, rules_option
 
 
 def _read(path: str) -> bytes:
-    from workspace_guard.gates.commit import read_message
+    from workspace_guard.gates.commit.hooks import read_message
 
     return sys.stdin.buffer.read() if path == "-" else read_message(path)
 
@@ -24,7 +24,7 @@ def _read(path: str) -> bytes:
 def check_msg(file: str, staged: bool, fmt: str, rules: str | None) -> int:
     """Check a commit message against the template (exit 1 on violations); - reads stdin."""
     from workspace_guard.core.template import to_json
-    from workspace_guard.gates.commit import check_message, report
+    from workspace_guard.gates.commit.hooks import check_message, report
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
@@ -62,7 +62,7 @@ def parse_msg(file: str, cleanup: str | None, rules: str | None) -> int:
         to_json,
     )
     from workspace_guard.errors import UsageError
-    from workspace_guard.gates import commit
+    from workspace_guard.gates.commit import hooks as commit
 
     raw = _read(file)
     settings = _settings()
@@ -86,6 +86,6 @@ def _settings() -> dict[str, list[str]]:
     import os
 
     from workspace_guard import git
-    from workspace_guard.gates.commit import CONFIG_KEYS
+    from workspace_guard.gates.commit.hooks import CONFIG_KEYS
 
     return git.config_values(os.getcwd(), CONFIG_KEYS)

@@ -48,7 +48,7 @@ def watch() -> None:
 
 
 def _options(restore: bool | None, rescan_interval: float | None, poll_interval: float) -> Any:
-    from workspace_guard.gates.watch_baseline import Options
+    from workspace_guard.gates.watch.baseline import Options
 
     cap = os.environ.get(MAX_WATCHES_ENV, "").strip()
     return Options(
@@ -73,7 +73,7 @@ def run_command(
     log_file: str | None,
 ) -> int:
     """Run the daemon in the foreground (logs as JSON lines on stderr)."""
-    from workspace_guard.gates.watch import run
+    from workspace_guard.gates.watch.daemon import run
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
@@ -86,7 +86,7 @@ def start_command(
     restore: bool | None, rescan_interval: float | None, poll_interval: float, rules: str | None
 ) -> int:
     """Start the daemon in the background; return once it is ready (log in the state dir)."""
-    from workspace_guard.gates.watch_control import start
+    from workspace_guard.gates.watch.control import start
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
@@ -111,7 +111,7 @@ def _accepted(func: Any) -> Any:
 @_accepted
 def stop_command(rules: str | None, _restore: bool | None) -> int:
     """Stop the daemon (SIGTERM, then wait); exit 1 when none was running."""
-    from workspace_guard.gates.watch_control import stop
+    from workspace_guard.gates.watch.control import stop
     from workspace_guard.repo import Repo
 
     return stop(Repo.discover(rules_option=rules).state_dir, out=_echo)
@@ -123,7 +123,7 @@ def stop_command(rules: str | None, _restore: bool | None) -> int:
 @_accepted
 def status_command(fmt: str, rules: str | None, _restore: bool | None) -> int:
     """Exit 0 when the daemon runs (pid, since, mode, watches, last rescan, counts), else 1."""
-    from workspace_guard.gates.watch_control import status
+    from workspace_guard.gates.watch.control import status
     from workspace_guard.repo import Repo
 
     return status(Repo.discover(rules_option=rules).state_dir, fmt, out=_echo)

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from workspace_guard.core.record import replace
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION
-from workspace_guard.gates.push import (
+from workspace_guard.gates.push.range import (
     CommitResult,
     check_range,
     is_tty,

@@ -15,14 +15,14 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from workspace_guard.gates.watch_observer import (
+from workspace_guard.gates.watch.observer import (
     EVENT_FILTER,
     HintHandler,
     Hints,
     OverflowNotice,
     Poller,
 )
-from workspace_guard.gates.watch_plan import (
+from workspace_guard.gates.watch.plan import (
     Plan,
     count_dirs,
     count_watches,

@@ -13,8 +13,8 @@ import logging
 import os
 from typing import Any
 
-from workspace_guard.gates.watch_baseline import Entry
-from workspace_guard.gates.watch_fs import Observation
+from workspace_guard.gates.watch.baseline import Entry
+from workspace_guard.gates.watch.fs import Observation
 from workspace_guard.state import quarantine
 
 log = logging.getLogger("workspace_guard.watch")

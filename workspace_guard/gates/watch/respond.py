@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import ProtectedRule
 from workspace_guard.errors import GuardError
-from workspace_guard.gates import watch_incident
-from workspace_guard.gates.watch_baseline import Entry
-from workspace_guard.gates.watch_fs import MISSING, Observation, classify, short
-from workspace_guard.gates.watch_restore import RESTORABLE
+from workspace_guard.gates.watch import incident as watch_incident
+from workspace_guard.gates.watch.baseline import Entry
+from workspace_guard.gates.watch.fs import MISSING, Observation, classify, short
+from workspace_guard.gates.watch.restore import RESTORABLE
 
 if TYPE_CHECKING:
-    from workspace_guard.gates.watch_engine import Engine, State
+    from workspace_guard.gates.watch.engine import Engine, State
 
 log = logging.getLogger("workspace_guard.watch")
 

@@ -16,9 +16,9 @@ import threading
 import time
 
 from workspace_guard.errors import GuardError
-from workspace_guard.gates.watch_engine import Engine
-from workspace_guard.gates.watch_inotify import Watcher
-from workspace_guard.gates.watch_plan import make_plan
+from workspace_guard.gates.watch.engine import Engine
+from workspace_guard.gates.watch.inotify import Watcher
+from workspace_guard.gates.watch.plan import make_plan
 
 log = logging.getLogger("workspace_guard.watch")
 HEAD_POLL = 0.25  # seconds between cheap reads of HEAD (ref files, no exec)

@@ -21,17 +21,17 @@ from typing import Any
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import Rules
 from workspace_guard.errors import ConfigError, GuardError
-from workspace_guard.gates import watch_respond
-from workspace_guard.gates.watch_baseline import (
+from workspace_guard.gates.watch import respond as watch_respond
+from workspace_guard.gates.watch.baseline import (
     Baseline,
     Options,
     Protection,
     Settings,
     load_baseline,
 )
-from workspace_guard.gates.watch_fs import MISSING, observe
-from workspace_guard.gates.watch_plan import Plan, make_plan
-from workspace_guard.gates.watch_restore import Restorer
+from workspace_guard.gates.watch.fs import MISSING, observe
+from workspace_guard.gates.watch.plan import Plan, make_plan
+from workspace_guard.gates.watch.restore import Restorer
 
 log = logging.getLogger("workspace_guard.watch")
 MANIFEST = "watch-manifest.json"

@@ -20,11 +20,12 @@ import time
 from typing import Any
 
 from workspace_guard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VIOLATION
-from workspace_guard.gates import watch_control, watch_service
-from workspace_guard.gates.watch_baseline import Options
-from workspace_guard.gates.watch_engine import Engine, Place
-from workspace_guard.gates.watch_inotify import Watcher
-from workspace_guard.gates.watch_worker import Worker
+from workspace_guard.gates.watch import control as watch_control
+from workspace_guard.gates.watch import service as watch_service
+from workspace_guard.gates.watch.baseline import Options
+from workspace_guard.gates.watch.engine import Engine, Place
+from workspace_guard.gates.watch.inotify import Watcher
+from workspace_guard.gates.watch.worker import Worker
 
 log = logging.getLogger("workspace_guard.watch")
 TICK = 0.5
@@ -240,7 +241,7 @@ def _install_signals(daemon: Daemon) -> list[int]:
 
 
 def _hints() -> Any:
-    from workspace_guard.gates.watch_observer import Hints
+    from workspace_guard.gates.watch.observer import Hints
 
     return Hints()
 

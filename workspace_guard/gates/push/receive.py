@@ -17,7 +17,7 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, GuardError, UsageError
-from workspace_guard.gates.push import (
+from workspace_guard.gates.push.range import (
     CommitResult,
     check_range,
     default_branch,

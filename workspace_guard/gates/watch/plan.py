@@ -25,7 +25,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from workspace_guard.gates.watch_baseline import Baseline, Protection
+    from workspace_guard.gates.watch.baseline import Baseline, Protection
 
 
 @dataclass(frozen=True)

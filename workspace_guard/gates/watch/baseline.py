@@ -16,7 +16,7 @@ from workspace_guard import git
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import ProtectedRule, Rules
 from workspace_guard.core.patterns import PatternIndex, literal_prefix
-from workspace_guard.gates.watch_fs import entry_signature
+from workspace_guard.gates.watch.fs import entry_signature
 
 PROTECTING = ("critical", "high")
 DEFAULT_INCIDENTS = ".workspace/incidents/"

@@ -181,7 +181,7 @@ def _guest(decider: Decider, agent: str, path: str, *, strict: bool = False) -> 
 
 def shell_targets(repo: Repo, command: str, cwd: str) -> tuple[list[str], str]:
     """Repository paths a shell command may write (directories and globs expanded)."""
-    from workspace_guard.gates.bash import analyze
+    from workspace_guard.gates.harness.bash import analyze
 
     analysis = analyze(command, cwd)
     out: list[str] = []
@@ -297,7 +297,7 @@ def fail_closed(harness: str, exc: BaseException) -> int:
 
 def harness_main(name: str, args: Sequence[str]) -> int:
     """`workspace-guard hook NAME`: read the event on stdin, answer in the harness's protocol."""
-    from workspace_guard.gates import harness_formats
+    from workspace_guard.gates.harness import formats as harness_formats
 
     adapter = harness_formats.ADAPTERS[name]
     try:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 
-from workspace_guard.gates.harness import (
+from workspace_guard.gates.harness.gate import (
     FILE_TOOLS,
     Call,
     GateError,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from workspace_guard.gates.harness import Verdict
+    from workspace_guard.gates.harness.gate import Verdict
     from workspace_guard.repo import Repo
 
 
@@ -165,7 +165,7 @@ def patch_paths(patch: str) -> list[str]:
 
 
 def _subagent_start(event: dict[str, Any]) -> int:
-    from workspace_guard.gates.briefing import briefing
+    from workspace_guard.gates.harness.briefing import briefing
 
     agent = _agent(event)
     cwd = _cwd(event)

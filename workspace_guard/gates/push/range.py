@@ -446,8 +446,8 @@ def is_tty() -> bool:
 
 
 def pre_receive_hook(repo: Repo) -> int:
-    """`hook pre-receive`: see gates/receive.py (it reads stdin and talks to pushers)."""
-    from workspace_guard.gates.receive import pre_receive
+    """`hook pre-receive`: see gates/push/receive.py (it reads stdin and talks to pushers)."""
+    from workspace_guard.gates.push.receive import pre_receive
 
     os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"  # a pushed refs/replace/* must not disguise a commit
     return pre_receive(repo, sys.stdin.buffer.read())

@@ -125,9 +125,9 @@ def staged_paths(repo: Repo) -> list[str]:
 
     Normally the index against HEAD. An amend replaces HEAD, so its message answers for HEAD's
     own changes too: the index against HEAD's parent. That is `git commit --amend` (see
-    gates/amend) and a `reword` in `git rebase -i`, which amends the already picked commit.
+    gates/commit/amend) and a `reword` in `git rebase -i`, which amends the already picked commit.
     """
-    from workspace_guard.gates.amend import amending
+    from workspace_guard.gates.commit.amend import amending
 
     if REWORD not in os.environ.get("GIT_REFLOG_ACTION", "") and not amending(repo.root):
         return git.staged_paths(repo.root)

@@ -1,0 +1,1 @@
+"""The harness gate: agent harness hooks (PreToolUse and friends) and the Bash write analysis."""

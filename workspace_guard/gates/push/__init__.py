@@ -1,0 +1,1 @@
+"""The push gate: pre-receive on the shared repository and `check-commits` ranges in CI."""
