@@ -1,0 +1,188 @@
+"""Append-only, hash-chained JSON-lines logs (the audit log and the provenance ledger).
+
+Appends from concurrent processes are serialised by an exclusive `flock`; each record carries the
+hash of the one before, so `verify` detects an edited, inserted or removed line. The chain alone
+cannot see lines cut from the *end*, so every append also writes the last seq and hash to a head
+file: `verify` compares, and an append after a cut chains from the head, which leaves the break
+visible. A failed write (full disk, read-only state) is reported on stderr with the record itself:
+never lost silently.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sys
+import time
+
+from workspace_guard.core.record import Record
+from workspace_guard.state import ensure_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from typing import Any
+
+GENESIS = "0" * 64
+
+
+class Log(Record):
+    """One chained log: its file, its head file and what messages call it."""
+
+    file: str
+    head: str
+    label: str
+
+
+def _digest(prev: str, body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev + canonical).encode("utf-8")).hexdigest()
+
+
+def _last_hash(handle: Any) -> tuple[str, int, bool]:
+    """Hash and seq of the last record (reads only the file's tail); False: no record there."""
+    size = handle.seek(0, os.SEEK_END)
+    if size == 0:
+        return GENESIS, 0, True
+    chunk = min(size, 65536)
+    handle.seek(size - chunk)
+    tail = handle.read(chunk).rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    try:
+        last = json.loads(tail)
+        return str(last["hash"]), int(last.get("seq", 0)), True
+    except (ValueError, KeyError, TypeError):
+        return hashlib.sha256(tail).hexdigest(), 0, False
+
+
+def _read_head(state_dir: str, log: Log) -> tuple[str, int] | None:
+    """(hash, seq) of the last record ever appended, as `audit.head` remembers it."""
+    try:
+        with open(os.path.join(state_dir, log.head), encoding="ascii") as handle:
+            data = json.load(handle)
+        return str(data["hash"]), int(data["seq"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unreadable", -1
+
+
+def _write_head(state_dir: str, log: Log, prev: str, seq: int) -> None:
+    path = os.path.join(state_dir, log.head)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="ascii") as handle:
+        json.dump({"seq": seq, "hash": prev}, handle)
+    os.replace(tmp, path)
+
+
+def append(state_dir: str, log: Log, records: Sequence[Mapping[str, Any]]) -> bool:
+    """Append records atomically with respect to other writers; False (and stderr) on failure."""
+    if not records:
+        return True
+    try:
+        ensure_dir(state_dir)
+        fd = os.open(os.path.join(state_dir, log.file), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "r+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            prev, seq, ok = _last_hash(handle)
+            head = _read_head(state_dir, log)
+            if head is not None and head[1] > seq:
+                if ok:  # lines were cut from the end: chain from the head, keeping the gap seen
+                    prev, seq = head
+                else:  # a damaged last line: chain on from it (verify reports it), count on
+                    seq = head[1]
+            lines = []
+            for record in records:
+                seq += 1
+                body = {"seq": seq, "ts": _now(), **record, "prev": prev}
+                prev = _digest(prev, body)
+                lines.append(json.dumps({**body, "hash": prev}, ensure_ascii=False) + "\n")
+            handle.write("".join(lines).encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+            _write_head(state_dir, log, prev, seq)
+        return True
+    except OSError as exc:
+        print(
+            f"workspace-guard: error: could not write the {log.label} in {state_dir}: "
+            f"{exc.strerror}; the records were:",
+            file=sys.stderr,
+        )
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False), file=sys.stderr)
+        return False
+
+
+def _now() -> str:
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        + f".{int(time.time() * 1000) % 1000:03d}Z"
+    )
+
+
+class Broken(Record):
+    """Where the chain breaks."""
+
+    line: int
+    reason: str
+
+
+def read(state_dir: str, log: Log) -> Iterator[dict[str, Any]]:
+    """Every record, oldest first (unparseable lines are skipped here; `verify` reports them)."""
+    try:
+        handle = open(os.path.join(state_dir, log.file), "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return
+    with handle:
+        for raw in handle:
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                yield record
+
+
+def verify(state_dir: str, log: Log) -> tuple[int, list[Broken]]:
+    """Recompute the chain and compare its end with `audit.head`; (records checked, problems)."""
+    problems: list[Broken] = []
+    prev, count, seq = GENESIS, 0, 0
+    try:
+        handle = open(os.path.join(state_dir, log.file), "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        handle = None
+    if handle is not None:
+        with handle:
+            for number, raw in enumerate(handle, 1):
+                count += 1
+                problem, prev, seq = _check_line(raw, prev, seq)
+                if problem:
+                    problems.append(Broken(number, problem))
+    head = _read_head(state_dir, log)
+    if head is not None and head != (prev, seq):
+        if head[1] > seq:
+            reason = (
+                f"the log ends at record {seq} but record {head[1]} was written "
+                "(lines were removed from its end, or the log was replaced)"
+            )
+        else:
+            reason = f"the log's end does not match {log.head} (record {head[1]})"
+        problems.append(Broken(count + 1, reason))
+    return count, problems
+
+
+def _check_line(raw: bytes, prev: str, seq: int) -> tuple[str | None, str, int]:
+    """(problem, this line's hash, its seq) for one line that should follow `prev`."""
+    try:
+        record = json.loads(raw)
+        stated = str(record.pop("hash"))
+        number = int(record.get("seq", 0))
+    except (ValueError, KeyError, AttributeError, TypeError):
+        return "not a valid record", hashlib.sha256(raw.rstrip(b"\n")).hexdigest(), seq
+    if record.get("prev") != prev:
+        reason = "does not follow the previous record (a line was removed, inserted or reordered)"
+        return reason, stated, number
+    if _digest(prev, record) != stated:
+        return "content does not match its hash (the line was edited)", stated, number
+    return None, stated, number

@@ -1,0 +1,67 @@
+"""The provenance ledger: every write a harness gate allowed, with who made it and what it wrote.
+
+One hash-chained JSON line per written path (state/chain), appended on the harness's after-tool
+event (`PostToolUse` and its equivalents): the acting agent as the harness reported it, the tool,
+the path (repository-relative, NFC; `path_b64` carries the raw bytes of a name that is not UTF-8)
+and `blob`, the git blob id of the content after the write (`null` when the write deleted the path).
+Approvals, consultations and their answers are recorded here too (`kind`), so the commit gate can
+check a message's `Agente`, `Aprobado-por` and `CONSULTA_PREVIA` against what really happened, and
+the watch daemon accepts exactly the bytes an allowed call produced — nothing else, for no time
+window.
+
+Record fields (every kind): `kind`, `harness`, `agent`, `agent_id`, `session`, `tool`; then
+`write`/`delete`: `path`, `blob`, `office` (true for a write inside the agent's own office);
+`approval`: `agent` (the approver), `approved` (the agent approved), `paths`, `until`;
+`consultation`/`answer`: `id`, `paths`, `answer`.
+"""
+
+from __future__ import annotations
+
+from workspace_guard.state import chain
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from typing import Any
+
+LEDGER_FILE = "ledger.jsonl"
+LEDGER_HEAD = "ledger.head"
+LEDGER = chain.Log(LEDGER_FILE, LEDGER_HEAD, "provenance ledger")
+WRITE_KINDS = ("write", "delete")
+
+
+def append(state_dir: str, records: Sequence[Mapping[str, Any]]) -> bool:
+    """Append records (fails closed: False and the records on stderr when it cannot write)."""
+    return chain.append(state_dir, LEDGER, records)
+
+
+def read(state_dir: str) -> Iterator[dict[str, Any]]:
+    """Every record, oldest first."""
+    return chain.read(state_dir, LEDGER)
+
+
+def verify(state_dir: str) -> tuple[int, list[chain.Broken]]:
+    """Recompute the chain; (records checked, problems with their line numbers)."""
+    return chain.verify(state_dir, LEDGER)
+
+
+def writes_by_path(state_dir: str) -> dict[str, list[dict[str, Any]]]:
+    """path → its write/delete records, oldest first (only records of an intact chain prefix).
+
+    A record after the first break in the chain is not trusted: an agent that can append to the
+    file by hand cannot make a version authorised without leaving the break `verify` reports.
+    """
+    _, problems = verify(state_dir)
+    first_bad = min((p.line for p in problems), default=None)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for number, record in enumerate(read(state_dir), 1):
+        if first_bad is not None and number >= first_bad:
+            break
+        if record.get("kind") in WRITE_KINDS and isinstance(record.get("path"), str):
+            found.setdefault(record["path"], []).append(record)
+    return found
+
+
+def recorded_blobs(state_dir: str, path: str) -> set[str | None]:
+    """Blob ids an allowed write left at `path` (None: an allowed deletion)."""
+    return {r.get("blob") for r in writes_by_path(state_dir).get(path, [])}
