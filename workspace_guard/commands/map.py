@@ -22,6 +22,7 @@ from workspace_guard import __version__, git
 from workspace_guard.core.duration import parse_since
 from workspace_guard.core.paths import nfc
 from workspace_guard.errors import ConfigError, UsageError
+from workspace_guard.fsutil import atomic_write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -198,10 +199,6 @@ def render(data: dict[str, Any]) -> str:
 
 def write(path: str, text: str) -> None:
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        atomic_write(path, text)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
