@@ -55,6 +55,7 @@ def install(server: str | None, claude: bool, harnesses: tuple[str, ...], rules:
     "harnesses",
     multiple=True,
     type=click.Choice(["claude", "codex", "gemini", "cursor", "cline"]),
+    help="Remove the hooks of these agent harnesses (repeatable).",
 )
 @rules_option
 def uninstall(
