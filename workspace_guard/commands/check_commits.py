@@ -7,7 +7,7 @@ import os
 from collections import defaultdict
 
 from workspace_guard.core.record import replace
-from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION
+from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, UsageError
 from workspace_guard.gates.push.range import (
     CommitResult,
     check_range,
@@ -19,6 +19,20 @@ from workspace_guard.gates.push.range import (
 )
 from workspace_guard.i18n import _
 from workspace_guard.repo import Repo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.entry import Values
+
+
+def main(values: Values) -> int:
+    """The command as the front door calls it (`entry.CHECK_COMMITS` declares the values)."""
+    ranges: list[str] = values["range"]
+    if len(ranges) != 1:
+        problem = "no RANGE given" if not ranges else "only one RANGE is checked at a time"
+        raise UsageError(problem, hint=f"usage: {values['prog']} {values['usage']}")
+    repo = Repo.discover(rules_option=values["rules"])
+    return run(repo, ranges[0], base=values["base"], fmt=values["format"])
 
 
 def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") -> int:
