@@ -16,6 +16,7 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.errors import ConfigError
+from workspace_guard.fsutil import atomic_write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,12 +109,7 @@ def _read(path: str) -> dict[str, Any]:
 
 
 def _write(path: str, data: dict[str, Any]) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _merge_events(data: dict[str, Any], harness: str, events: dict[str, str | None]) -> bool:
