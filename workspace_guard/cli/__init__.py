@@ -34,6 +34,9 @@ COMMANDS = {
     "export": "adopt:export_group",
     "init": "init",
     "map": "map",
+    "claim": "claims:claim",
+    "release": "claims:release",
+    "claims": "claims:claims",
 }
 
 
