@@ -38,6 +38,9 @@ COMMANDS = {
     "export": "adopt:export_group",
     "init": "init",
     "map": "map",
+    "claim": "claims:claim",
+    "release": "claims:release",
+    "claims": "claims:claims",
 }
 
 

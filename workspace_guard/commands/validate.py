@@ -61,7 +61,10 @@ def decide_paths(
         results.append(
             _decide_one(repo, decider, agent, rel, approved_by=approved_by, approvals=approvals)
         )
-    return results
+    from workspace_guard.core.claims import apply_all
+    from workspace_guard.state.claims import live
+
+    return apply_all(results, live(repo.state_dir))
 
 
 def _decide_one(
