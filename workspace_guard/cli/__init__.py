@@ -37,6 +37,7 @@ COMMANDS = {
     "claim": "claims:claim",
     "release": "claims:release",
     "claims": "claims:claims",
+    "doctor": "doctor",
 }
 
 
