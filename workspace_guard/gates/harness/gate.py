@@ -92,14 +92,23 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     agent = acting_agent(call, decider)
     note = ""
     targets: list[str] = []
+    forced: list[Decision] = []
     if call.command is not None:
-        targets, note = shell_targets(repo, call.command, call.cwd)
+        from workspace_guard.gates.harness import protocol_commands
+
+        judgement = protocol_commands.judge(call.command)
+        if judgement is None:
+            targets, note = shell_targets(repo, call.command, call.cwd)
+        else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
+            forced = protocol_commands.refusals(decider, agent, judgement)
+            written = (_inside(repo, path, call.cwd) for path in judgement.writes)
+            targets = [rel for rel in written if rel is not None]
     for path in call.paths:
         rel = _inside(repo, path, call.cwd)
         if rel is not None:
             targets.append(rel)
     decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
-    denied = tuple(d for d in decisions if not d.allowed)
+    denied = (*forced, *(d for d in decisions if not d.allowed))
     allowed = tuple(d for d in decisions if d.allowed)
     return Verdict(agent, denied, allowed, note)
 
