@@ -97,6 +97,11 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         if rel is not None:
             targets.append(rel)
     decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
+    if decisions:
+        from workspace_guard.core.claims import apply_all
+        from workspace_guard.state.claims import live
+
+        decisions = apply_all(decisions, live(repo.state_dir))
     denied = tuple(d for d in decisions if not d.allowed)
     allowed = tuple(d for d in decisions if d.allowed)
     return Verdict(agent, denied, allowed, note)
