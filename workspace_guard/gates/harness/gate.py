@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 from workspace_guard.core.record import Record
 
@@ -31,7 +30,6 @@ FILE_TOOLS = {
     "NotebookEdit": "notebook_path",
 }
 SHELL_TOOLS = ("Bash",)
-GRANT_TTL = 300.0
 
 
 class Call(Record):
@@ -264,20 +262,12 @@ def deny_reason(verdict: Verdict) -> str:
 
 
 def record(repo: Repo, verdict: Verdict, layer: str) -> None:
-    """Audit the denials; leave grants for the owner's (or an approved agent's) allowed writes."""
+    """Audit the denials. Allowed writes are recorded after the call, with the bytes they left
+    (the provenance ledger): that, not a grant, is what the watch daemon accepts."""
     if verdict.denied:
         from workspace_guard.state.audit import record_denials
 
         record_denials(repo, layer, verdict.denied, "denied")
-    granted = [
-        d
-        for d in verdict.allowed
-        if d.reason in ("owner", "approved", "superuser") and d.rule is not None
-    ]
-    if granted:
-        from workspace_guard.state.grants import add_grants
-
-        add_grants(repo.state_dir, [(d.path, d.agent) for d in granted], time.time() + GRANT_TTL)
 
 
 def fail_closed(harness: str, exc: BaseException) -> int:
