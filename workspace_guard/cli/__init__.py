@@ -41,6 +41,8 @@ COMMANDS = {
     "claim": "claims:claim",
     "release": "claims:release",
     "claims": "claims:claims",
+    "doctor": "doctor",
+    "mcp": "mcp",
 }
 
 
