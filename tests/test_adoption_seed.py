@@ -1,0 +1,279 @@
+"""Adoption that holds (issue 15): the seed workspace adopted as the README says — `init
+--from-mestore .`, commit, `install --claude` — on real git, with the fixtures that reproduce the
+seed's files, and on the real seed's protocol documents when a copy is at hand
+(`WG_SEED_REPO`: a clone or bare mirror of J41RO/MeStore)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import BIN, git, run_cli
+
+FIXTURE = Path(__file__).parent / "fixtures" / "mestore" / "workspace"
+SEED_MIRROR = Path(os.environ.get("WG_SEED_REPO", "/work/.mirror/J41RO+MeStore/repo"))
+RULES = ".workspace/rules.yaml"
+SHIM = ".workspace/scripts/agent_workspace_validator.py"
+SEED_VALIDATOR = '#!/usr/bin/env python3\nprint("✅ PUEDE PROCEDER")\n'
+CLAUDE_FOOTER = (
+    "\n🤖 Generated with [Claude Code](https://claude.ai/code)\n\n"
+    "Co-Authored-By: Claude <noreply@anthropic.com>\n"
+)
+
+
+def message(agent: str, files: str, protocol: str = "SEGUIDO", extra: str = "") -> str:
+    return (
+        f"feat(api): change {files}\n\nWorkspace-Check: ✅ Consultado\nArchivo: {files}\n"
+        f"Agente: {agent}\nProtocolo: {protocol}\nTests: PASSED\n{extra}"
+    )
+
+
+def commit(repo: Path, text: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        ["git", "commit", "-q", "-F", "-"],
+        cwd=repo,
+        input=text,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def adopt(repo: Path) -> subprocess.CompletedProcess[str]:
+    """The README's walk: init --from-mestore ., commit the result as the escalation agent."""
+    proc = run_cli(repo, "init", "--from-mestore", ".")
+    assert proc.returncode == 0, proc.stderr
+    git(repo, "add", ".workspace")
+    done = commit(repo, message("master-orchestrator", RULES).replace("feat(api)", "chore(ws)"))
+    assert done.returncode == 0, done.stderr
+    return proc
+
+
+@pytest.fixture
+def seed(tmp_path: Path) -> Path:
+    """The fixture workspace as a repository, with the seed's own (always-yes) validator."""
+    repo = tmp_path / "seed"
+    shutil.copytree(FIXTURE, repo)
+    git(repo, "init", "-q", "-b", "main")
+    for rel in ("app/main.py", "app/api/v1/endpoints/auth.py", "alembic/env.py", "README.md"):
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(f"# {rel}\n")
+    (repo / SHIM).parent.mkdir(parents=True, exist_ok=True)
+    (repo / SHIM).write_text(SEED_VALIDATOR)
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "seed")
+    return repo
+
+
+@pytest.fixture
+def adopted(seed: Path) -> Path:
+    adopt(seed)
+    return seed
+
+
+# --- 1. the protocol's own files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        RULES,
+        ".claude/settings.json",
+        ".claude/agents/backend-framework-ai.md",
+        ".workspace/PROTECTED_FILES.md",
+        ".workspace/RESPONSIBLE_AGENTS.md",
+        SHIM,
+    ],
+)
+def test_protocol_files_are_protected_for_agents(adopted: Path, path: str) -> None:
+    proc = run_cli(adopted, "validate", "backend-framework-ai", path, "--format", "json")
+    result = json.loads(proc.stdout)["results"][0]
+    assert proc.returncode == 1, proc.stdout
+    assert (result["level"], result["owner"]) == ("critical", "master-orchestrator")
+
+
+def test_an_agent_cannot_make_itself_owner_by_editing_the_rules(adopted: Path) -> None:
+    rules = adopted / RULES
+    rules.write_text(rules.read_text() + "\n# backend-framework-ai owns everything now\n")
+    git(adopted, "add", RULES)
+    proc = commit(adopted, message("backend-framework-ai", RULES))
+    assert proc.returncode == 1
+    assert "[protocol-insufficient]" in proc.stderr and "master-orchestrator" in proc.stderr
+
+
+def test_init_says_what_it_protected(seed: Path) -> None:
+    proc = adopt(seed)
+    assert "the protocol's own files are protected at level critical" in proc.stdout
+    assert "/.claude/" in proc.stdout and "/.workspace/rules.yaml" in proc.stdout
+
+
+# --- 2. the seed's validator -----------------------------------------------------------------------
+
+
+def test_the_seed_validator_is_replaced_and_kept_out_of_commits(adopted: Path) -> None:
+    assert "workspace-guard-managed" in (adopted / SHIM).read_text()
+    assert (adopted / (SHIM + ".orig")).read_text() == SEED_VALIDATOR
+    git(adopted, "add", ".workspace")
+    assert git(adopted, "status", "--porcelain", "--", SHIM + ".orig") == ""
+    assert git(adopted, "ls-files", SHIM + ".orig") == ""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    old = subprocess.run(
+        [str(BIN / "python"), SHIM, "backend-framework-ai", "app/main.py"],
+        cwd=adopted,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert old.returncode == 1 and "PUEDE PROCEDER" not in old.stdout
+
+
+def test_rerunning_init_keeps_the_shim(adopted: Path) -> None:
+    proc = run_cli(adopted, "init", "--from-mestore", ".")
+    line = next(x for x in proc.stdout.splitlines() if x.strip().startswith(SHIM))
+    assert line.split()[-3:] == ["up", "to", "date"]
+    assert (adopted / (SHIM + ".orig")).read_text() == SEED_VALIDATOR
+
+
+# --- 3. the main thread ----------------------------------------------------------------------------
+
+
+def test_import_sets_a_main_agent_and_says_what_it_may_do(seed: Path) -> None:
+    proc = adopt(seed)
+    assert "harness:\n  main_agent: master-orchestrator" in (seed / RULES).read_text()
+    assert "is a superuser, so the main thread may change every protected file" in proc.stdout
+
+
+def test_lint_and_install_warn_without_a_main_agent(adopted: Path) -> None:
+    rules = adopted / RULES
+    rules.write_text(rules.read_text().replace("harness:\n  main_agent: master-orchestrator\n", ""))
+    git(adopted, "add", RULES)
+    assert commit(adopted, message("master-orchestrator", RULES)).returncode == 0
+    lint = run_cli(adopted, "lint")
+    assert "[harness-main-agent]" in lint.stdout and "even `ls`" in lint.stdout
+    install = run_cli(adopted, "install", "--claude")
+    assert install.returncode == 0 and "harness: main_agent" in install.stderr
+
+
+def test_lint_reports_unprotected_protocol_files(adopted: Path) -> None:
+    rules = adopted / RULES
+    text = rules.read_text()
+    cut = text.index("  # from workspace-guard defaults")
+    rules.write_text(text[:cut] + text[text.index("responsibilities:") :])
+    lint = run_cli(adopted, "lint")
+    assert "[protocol-unprotected]" in lint.stdout
+    assert ".workspace/rules.yaml" in lint.stdout.split("[protocol-unprotected]")[0]
+
+
+# --- 4. owners given in prose ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "owner"),
+    [
+        ("alembic/env.py", "database-architect-ai"),
+        ("frontend/src/components/auth/Login.tsx", "security-backend-ai"),
+        ("tests/fixtures/users.json", "tdd-specialist"),
+    ],
+)
+def test_owners_from_prose_are_allowed(adopted: Path, path: str, owner: str) -> None:
+    proc = run_cli(adopted, "validate", owner, path, "--format", "json")
+    assert proc.returncode == 0, proc.stdout
+    assert json.loads(proc.stdout)["results"][0]["reason"] == "owner"
+
+
+# --- 5. language -----------------------------------------------------------------------------------
+
+
+def test_a_spanish_protocol_gets_spanish_messages(adopted: Path) -> None:
+    assert "\nlanguage: es\n" in (adopted / RULES).read_text()
+    proc = run_cli(adopted, "validate", "backend-framework-ai", "app/main.py")
+    assert "ACCESO DENEGADO" in proc.stdout
+
+
+# --- 8. the hook's explanation is never cut --------------------------------------------------------
+
+
+def test_the_claude_footer_explanation_is_whole(adopted: Path) -> None:
+    (adopted / "README.md").write_text("changed\n")
+    git(adopted, "add", "README.md")
+    text = message("backend-framework-ai", "README.md") + CLAUDE_FOOTER
+    proc = commit(adopted, text)
+    assert proc.returncode == 1
+    assert "[fields-outside-trailers]" in proc.stderr
+    assert "more characters" not in proc.stderr
+    assert "Co-Authored-By: Claude <noreply@anthropic.com>" in proc.stderr  # the fixed message
+
+
+# --- 11. small frictions ---------------------------------------------------------------------------
+
+
+def test_audit_refuses_an_unknown_action(adopted: Path) -> None:
+    proc = run_cli(adopted, "audit", "--action", "nonsense")
+    assert proc.returncode == 2 and "--action 'nonsense'" in proc.stderr
+    assert "blocked" in proc.stderr and "Traceback" not in proc.stderr
+    assert run_cli(adopted, "audit", "--action", "blocked").returncode == 0
+
+
+def test_map_to_a_file_says_where(adopted: Path) -> None:
+    proc = run_cli(adopted, "map", "-o", "out/map.html")
+    assert proc.returncode == 0
+    assert "out/map.html" in proc.stderr and (adopted / "out" / "map.html").is_file()
+
+
+def test_uninstall_harness_has_help() -> None:
+    proc = run_cli(".", "uninstall", "--help")
+    assert "Remove the hooks of these agent harnesses" in proc.stdout
+
+
+# --- the real seed's documents ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not SEED_MIRROR.exists():
+        pytest.skip(f"no copy of the seed repository at {SEED_MIRROR} (set WG_SEED_REPO)")
+    repo = tmp_path_factory.mktemp("real-seed")
+    archive = subprocess.run(
+        ["git", f"--git-dir={_git_dir(SEED_MIRROR)}", "archive", "HEAD", ".workspace", ".claude"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(repo)], input=archive.stdout, check=True)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "seed")
+    adopt(repo)
+    return repo
+
+
+def _git_dir(path: Path) -> Path:
+    return path / ".git" if (path / ".git").exists() else path
+
+
+@pytest.mark.parametrize(
+    ("agent", "path", "code"),
+    [
+        ("database-architect-ai", "alembic/versions/001.py", 0),
+        ("security-backend-ai", "app/api/v1/endpoints/auth.py", 0),
+        ("tdd-specialist", "tests/fixtures/users.json", 0),
+        ("backend-framework-ai", RULES, 1),
+        ("backend-framework-ai", ".claude/settings.json", 1),
+        ("backend-framework-ai", ".workspace/PROTECTED_FILES.md", 1),
+        ("security-backend-ai", SHIM, 1),
+    ],
+)
+def test_real_seed(real_seed: Path, agent: str, path: str, code: int) -> None:
+    assert run_cli(real_seed, "validate", agent, path).returncode == code
+
+
+def test_real_seed_settings(real_seed: Path) -> None:
+    text = (real_seed / RULES).read_text()
+    assert "main_agent: master-orchestrator" in text and "\nlanguage: es\n" in text
+    assert "PUEDE PROCEDER" not in (real_seed / SHIM).read_text()
