@@ -36,8 +36,10 @@ TOP_KEYS = (
 AGENT_KEYS = ("department", "office", "description")
 RULE_KEYS = ("pattern", "owner", "backup", "level", "note")
 RESP_KEYS = ("area", "patterns", "responsible", "backup")
-HARNESS_KEYS = ("main_agent", "unknown_agent")
+HARNESS_KEYS = ("main_agent", "unknown_agent", "unknown_code")
 UNKNOWN_AGENT_CHOICES = ("guest", "deny", "main_agent")
+UNKNOWN_CODE_CHOICES = ("paths", "deny", "allow")  # harness: unknown_code (Bash analysis)
+_HARNESS_CHOICES = {"unknown_agent": UNKNOWN_AGENT_CHOICES, "unknown_code": UNKNOWN_CODE_CHOICES}
 WATCH_KEYS = ("rescan_interval", "incidents_dir", "restore", "ignore")
 LANGUAGES = ("en", "es")
 
@@ -546,12 +548,10 @@ def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
         if key == "main_agent":
             out[key] = _ref_str(value, ctx, refs, "harness: main_agent")
         else:
-            choice = _expect_str(value, ctx, "harness: unknown_agent")
-            if choice not in UNKNOWN_AGENT_CHOICES:
-                ctx.error(
-                    value,
-                    "harness: unknown_agent must be one of " + ", ".join(UNKNOWN_AGENT_CHOICES),
-                )
+            choices = _HARNESS_CHOICES[key]
+            choice = _expect_str(value, ctx, f"harness: {key}")
+            if choice not in choices:
+                ctx.error(value, f"harness: {key} must be one of " + ", ".join(choices))
             out[key] = choice
     return out
 
