@@ -15,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-GIT_HOOKS = ("commit-msg", "pre-commit", "pre-receive")
+GIT_HOOKS = ("commit-msg", "pre-commit", "pre-receive", "reference-transaction", "pre-push")
 HARNESS_HOOKS = ("claude", "codex", "gemini", "cursor", "cline")
 HOOKS = GIT_HOOKS + HARNESS_HOOKS
 
@@ -53,6 +53,15 @@ def _git_hook(name: str, args: list[str]) -> int:
             return commit.commit_msg_hook(repo, os.path.join(repo.cwd, positionals[0]))
         if name == "pre-commit":
             return commit.pre_commit_hook(repo)
+        if name in ("reference-transaction", "pre-push"):
+            import sys
+
+            from workspace_guard.gates.push import local
+
+            data = sys.stdin.buffer.read()
+            if name == "pre-push":
+                return local.pre_push(repo, positionals[0] if positionals else "", data)
+            return local.reference_transaction(repo, positionals[0] if positionals else "", data)
         from workspace_guard.gates.push.range import pre_receive_hook
 
         return pre_receive_hook(repo)

@@ -17,7 +17,7 @@ from workspace_guard.fsutil import atomic_write
 
 MARKER = "workspace-guard-managed"
 LEGACY_SUFFIX = ".workspace-guard-legacy"
-CLIENT_HOOKS = ("commit-msg", "pre-commit")
+CLIENT_HOOKS = ("commit-msg", "pre-commit", "reference-transaction", "pre-push")
 SERVER_HOOKS = ("pre-receive",)
 
 
