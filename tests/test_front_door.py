@@ -65,3 +65,21 @@ def test_validate_help_under_both_names(tmp_path: Path) -> None:
     for prog, args in (("agent_workspace_validator", ["-h"]), ("workspace-guard", ["validate"])):
         proc = run_cli(tmp_path, *args, "--help", prog=prog)
         assert proc.returncode == 0 and f"Usage: {prog}" in proc.stdout
+
+
+def test_every_verb_has_its_commands_module() -> None:
+    """cli/ only parses: each click module's verbs run a `commands/` module of the same name,
+    and a table-built command names its function in `commands/`."""
+    import importlib
+
+    from workspace_guard.cli import COMMANDS
+
+    for verb, target in COMMANDS.items():
+        module = target.partition(":")[0]
+        if module == "table":
+            spec = FAST[verb]
+            assert spec.run.startswith("workspace_guard.commands."), verb
+            name, _, function = spec.run.partition(":")
+            assert callable(getattr(importlib.import_module(name), function)), verb
+        else:
+            assert importlib.import_module(f"workspace_guard.commands.{module}"), verb
