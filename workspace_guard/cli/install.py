@@ -51,6 +51,7 @@ def install(
     "harnesses",
     multiple=True,
     type=click.Choice(["claude", "codex", "gemini", "cursor", "cline"]),
+    help="Remove the hooks of these agent harnesses (repeatable).",
 )
 @rules_option
 def uninstall(

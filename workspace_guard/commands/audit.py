@@ -7,8 +7,9 @@ import sys
 import time
 
 from workspace_guard.core.duration import parse_since
+from workspace_guard.errors import UsageError
 from workspace_guard.repo import Repo
-from workspace_guard.state.audit import audit_path, read
+from workspace_guard.state.audit import ACTIONS, audit_path, read
 from workspace_guard.state.audit import verify as check
 
 COLUMNS = ("ts", "layer", "action", "agent", "path", "level", "owner", "escalate_to")
@@ -17,9 +18,12 @@ COLUMNS = ("ts", "layer", "action", "agent", "path", "level", "owner", "escalate
 def run(repo: Repo, *, since: str | None, agent: str | None, action: str | None, fmt: str) -> int:
     """List the records that match every filter given (as JSON or a table)."""
     start = parse_since(since, time.time())
+    everything = list(read(repo.state_dir))
+    if action:
+        check_action(action, everything)
     records = [
         r
-        for r in read(repo.state_dir)
+        for r in everything
         if (not start or str(r.get("ts", "")) >= start)
         and (not agent or r.get("agent") == agent)
         and (not action or r.get("action") == action)
@@ -29,6 +33,16 @@ def run(repo: Repo, *, since: str | None, agent: str | None, action: str | None,
     else:
         table(records)
     return 0
+
+
+def check_action(action: str, records: list[dict[str, object]]) -> None:
+    """`--action` must name an action the log can hold: a typo would silently list nothing."""
+    known = dict.fromkeys([*ACTIONS, *(str(r.get("action")) for r in records if r.get("action"))])
+    if action not in known:
+        raise UsageError(
+            f"--action {action!r} is not an action of the audit log",
+            hint="one of: " + ", ".join(known),
+        )
 
 
 def table(records: list[dict[str, object]]) -> None:

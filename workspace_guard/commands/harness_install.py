@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
-    "claude": (".claude/settings.json", {"PreToolUse": CLAUDE_MATCHER, "SubagentStart": None}),
+    "claude": (
+        ".claude/settings.json",
+        {"PreToolUse": CLAUDE_MATCHER, "SubagentStart": None, "SessionStart": None},
+    ),
     "codex": (
         ".codex/hooks.json",
         {"PreToolUse": "Bash|apply_patch|Edit|Write|mcp__.*", "SubagentStart": None},

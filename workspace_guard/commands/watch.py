@@ -13,7 +13,9 @@ from workspace_guard.repo import Repo
 MAX_WATCHES_ENV = "WORKSPACE_GUARD_MAX_WATCHES"
 
 
-def options(restore: bool | None, rescan_interval: float | None, poll_interval: float) -> Options:
+def options(
+    restore: bool | None, rescan_interval: float | None, poll_interval: float, ledger_wait: float
+) -> Options:
     """The daemon's options from the command line (the inotify cap from the environment)."""
     cap = os.environ.get(MAX_WATCHES_ENV, "").strip()
     return Options(
@@ -21,6 +23,7 @@ def options(restore: bool | None, rescan_interval: float | None, poll_interval: 
         restore=restore,
         poll_interval=poll_interval,
         max_watches=int(cap) if cap.isdigit() else None,
+        ledger_wait=ledger_wait,
     )
 
 
@@ -30,10 +33,14 @@ def run(repo: Repo, opts: Options, ready_fd: int | None, log_file: str | None) -
 
 
 def start(
-    repo: Repo, restore: bool | None, rescan_interval: float | None, poll_interval: float
+    repo: Repo,
+    restore: bool | None,
+    rescan_interval: float | None,
+    poll_interval: float,
+    ledger_wait: float,
 ) -> int:
     """Start `watch run` in the background with the same options; return once it is ready."""
-    args = ["--poll-interval", str(poll_interval)]
+    args = ["--poll-interval", str(poll_interval), "--ledger-wait", str(ledger_wait)]
     if restore is not None:
         args.append("--restore" if restore else "--no-restore")
     if rescan_interval is not None:
