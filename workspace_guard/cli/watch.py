@@ -9,6 +9,7 @@ import click
 
 from workspace_guard.cli import format_option, rules_option
 
+
 class Seconds(click.ParamType):  # type: ignore[type-arg]
     """A finite number of seconds within [low, high]: NaN, infinity and out-of-range values
     are usage errors (exit 2), never a daemon that rescans in a busy loop or never."""

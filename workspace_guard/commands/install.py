@@ -190,6 +190,10 @@ def run_install(cwd: str, server: str | None, harnesses: set[str]) -> int:
 
         for name in sorted(harnesses):
             report(cwd, harness_install.install(cwd, name))
+        from workspace_guard.commands.lint_protocol import main_agent_warning
+
+        if "claude" in harnesses and (warning := main_agent_warning(cwd)):
+            print(f"workspace-guard: {warning}", file=sys.stderr)
     return 0
 
 
