@@ -23,6 +23,20 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.core.model import Rules
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.entry import Values
+
+
+def main(values: Values) -> int:
+    """The command as the front door calls it (`entry.CHECK_COMMITS` declares the values)."""
+    ranges: list[str] = values["range"]
+    if len(ranges) != 1:
+        problem = "no RANGE given" if not ranges else "only one RANGE is checked at a time"
+        raise UsageError(problem, hint=f"usage: {values['prog']} {values['usage']}")
+    repo = Repo.discover(rules_option=values["rules"])
+    return run(repo, ranges[0], base=values["base"], fmt=values["format"])
+
 
 def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") -> int:
     """Check every commit of `git rev-list RANGE`; exit 1 when any has a violation."""
