@@ -42,6 +42,7 @@ COMMANDS = {
     "release": "claims:release",
     "claims": "claims:claims",
     "doctor": "doctor",
+    "mcp": "mcp",
 }
 
 

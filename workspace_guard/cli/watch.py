@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
-import os
+import math
 from typing import Any
 
 import click
 
 from workspace_guard.cli import format_option, rules_option
 
-MAX_WATCHES_ENV = "WORKSPACE_GUARD_MAX_WATCHES"
+
+class Seconds(click.ParamType):  # type: ignore[type-arg]
+    """A finite number of seconds within [low, high]: NaN, infinity and out-of-range values
+    are usage errors (exit 2), never a daemon that rescans in a busy loop or never."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float, *, inclusive_low: bool = True) -> None:
+        self.low, self.high, self.inclusive_low = low, high, inclusive_low
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        too_low = number < self.low if self.inclusive_low else number <= self.low
+        if not math.isfinite(number) or too_low or number > self.high:
+            above = "at least" if self.inclusive_low else "more than"
+            self.fail(
+                f"{value!r} must be a finite number of seconds, {above} {self.low:g} "
+                f"and at most {self.high:g}",
+                param,
+                ctx,
+            )
+        return number
 
 
 def daemon_options(func: Any) -> Any:
@@ -21,14 +45,23 @@ def daemon_options(func: Any) -> Any:
         "back (default: rules `watch: restore:`, else off).",
     )(func)
     func = click.option(
+        "--ledger-wait",
+        type=Seconds(0.0, 60.0),
+        default=2.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long a change of a protected file may wait for the harness to record it in "
+        "the provenance ledger before it counts as unauthorised.",
+    )(func)
+    func = click.option(
         "--rescan-interval",
-        type=click.FloatRange(min=0.5),
+        type=Seconds(0.5, 86400.0),
         metavar="SECONDS",
         help="Seconds between safety rescans (default: rules `watch: rescan_interval:`, else 60).",
     )(func)
     func = click.option(
         "--poll-interval",
-        type=click.FloatRange(min=0.1),
+        type=Seconds(0.1, 3600.0),
         default=1.0,
         show_default=True,
         metavar="SECONDS",
@@ -47,18 +80,6 @@ def watch() -> None:
     """
 
 
-def _options(restore: bool | None, rescan_interval: float | None, poll_interval: float) -> Any:
-    from workspace_guard.gates.watch.baseline import Options
-
-    cap = os.environ.get(MAX_WATCHES_ENV, "").strip()
-    return Options(
-        rescan_interval=rescan_interval,
-        restore=restore,
-        poll_interval=poll_interval,
-        max_watches=int(cap) if cap.isdigit() else None,
-    )
-
-
 @watch.command("run")
 @daemon_options
 @click.option("--ready-fd", type=int, hidden=True)
@@ -68,36 +89,35 @@ def run_command(
     restore: bool | None,
     rescan_interval: float | None,
     poll_interval: float,
+    ledger_wait: float,
     rules: str | None,
     ready_fd: int | None,
     log_file: str | None,
 ) -> int:
     """Run the daemon in the foreground (logs as JSON lines on stderr)."""
-    from workspace_guard.gates.watch.daemon import run
+    from workspace_guard.commands import watch as impl
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    return run(repo, _options(restore, rescan_interval, poll_interval), ready_fd, log_file)
+    options = impl.options(restore, rescan_interval, poll_interval, ledger_wait)
+    return impl.run(repo, options, ready_fd, log_file)
 
 
 @watch.command("start")
 @daemon_options
 def start_command(
-    restore: bool | None, rescan_interval: float | None, poll_interval: float, rules: str | None
+    restore: bool | None,
+    rescan_interval: float | None,
+    poll_interval: float,
+    ledger_wait: float,
+    rules: str | None,
 ) -> int:
     """Start the daemon in the background; return once it is ready (log in the state dir)."""
-    from workspace_guard.gates.watch.control import start
+    from workspace_guard.commands import watch as impl
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    args = ["--poll-interval", str(poll_interval)]
-    if restore is not None:
-        args.append("--restore" if restore else "--no-restore")
-    if rescan_interval is not None:
-        args += ["--rescan-interval", str(rescan_interval)]
-    if repo.rules_option:
-        args += ["--rules", os.path.join(repo.cwd, repo.rules_option)]
-    return start(repo.root, repo.state_dir, args, out=_echo)
+    return impl.start(repo, restore, rescan_interval, poll_interval, ledger_wait)
 
 
 def _accepted(func: Any) -> Any:
@@ -111,10 +131,10 @@ def _accepted(func: Any) -> Any:
 @_accepted
 def stop_command(rules: str | None, _restore: bool | None) -> int:
     """Stop the daemon (SIGTERM, then wait); exit 1 when none was running."""
-    from workspace_guard.gates.watch.control import stop
+    from workspace_guard.commands import watch as impl
     from workspace_guard.repo import Repo
 
-    return stop(Repo.discover(rules_option=rules).state_dir, out=_echo)
+    return impl.stop(Repo.discover(rules_option=rules))
 
 
 @watch.command("status")
@@ -123,13 +143,7 @@ def stop_command(rules: str | None, _restore: bool | None) -> int:
 @_accepted
 def status_command(fmt: str, rules: str | None, _restore: bool | None) -> int:
     """Exit 0 when the daemon runs (pid, since, mode, watches, last rescan, counts), else 1."""
-    from workspace_guard.gates.watch.control import status
+    from workspace_guard.commands import watch as impl
     from workspace_guard.repo import Repo
 
-    return status(Repo.discover(rules_option=rules).state_dir, fmt, out=_echo)
-
-
-def _echo(message: str, file: Any = None) -> None:
-    import sys
-
-    click.echo(message, err=file is sys.stderr)
+    return impl.status(Repo.discover(rules_option=rules), fmt)

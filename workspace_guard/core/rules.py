@@ -8,6 +8,7 @@ command refuses to work with a broken file.
 from __future__ import annotations
 
 import difflib
+import math
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -36,10 +37,15 @@ TOP_KEYS = (
 AGENT_KEYS = ("department", "office", "description")
 RULE_KEYS = ("pattern", "owner", "backup", "level", "note")
 RESP_KEYS = ("area", "patterns", "responsible", "backup")
-HARNESS_KEYS = ("main_agent", "unknown_agent", "unknown_code")
+HARNESS_KEYS = ("main_agent", "unknown_agent", "mcp_unknown", "unknown_code")
 UNKNOWN_AGENT_CHOICES = ("guest", "deny", "main_agent")
+MCP_UNKNOWN_CHOICES = ("paths", "deny", "allow")
 UNKNOWN_CODE_CHOICES = ("paths", "deny", "allow")  # harness: unknown_code (Bash analysis)
-_HARNESS_CHOICES = {"unknown_agent": UNKNOWN_AGENT_CHOICES, "unknown_code": UNKNOWN_CODE_CHOICES}
+HARNESS_CHOICES = {
+    "unknown_agent": UNKNOWN_AGENT_CHOICES,
+    "mcp_unknown": MCP_UNKNOWN_CHOICES,
+    "unknown_code": UNKNOWN_CODE_CHOICES,
+}
 WATCH_KEYS = ("rescan_interval", "incidents_dir", "restore", "ignore")
 LANGUAGES = ("en", "es")
 
@@ -541,14 +547,16 @@ def _node_at(node: yaml.Node, path: tuple[Any, ...]) -> yaml.Node:
 
 
 def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
-    """`harness:`: `main_agent` (who acts when the harness names nobody), `unknown_agent`."""
+    """`harness:`: `main_agent` (who acts when the harness names nobody), `unknown_agent`,
+    `mcp_unknown` (how an MCP tool the gate does not know is decided), `unknown_code` (Bash
+    commands running code the analysis cannot read)."""
     body = _expect_map(node, ctx, "harness")
     out: dict[str, Any] = {}
     for key, _, value in _items(body, ctx, HARNESS_KEYS, "harness") if body else ():
         if key == "main_agent":
             out[key] = _ref_str(value, ctx, refs, "harness: main_agent")
         else:
-            choices = _HARNESS_CHOICES[key]
+            choices = HARNESS_CHOICES[key]
             choice = _expect_str(value, ctx, f"harness: {key}")
             if choice not in choices:
                 ctx.error(value, f"harness: {key} must be one of " + ", ".join(choices))
@@ -571,7 +579,9 @@ def _watch(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
 
 
 def _positive_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    """A finite number above zero (YAML's `.inf` and `.nan` are floats too)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return number and math.isfinite(value) and value > 0
 
 
 _WATCH_CHECKS: dict[str, Callable[[Any], bool]] = {

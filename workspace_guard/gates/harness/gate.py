@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 from workspace_guard.core.record import Record
 
@@ -31,7 +30,6 @@ FILE_TOOLS = {
     "NotebookEdit": "notebook_path",
 }
 SHELL_TOOLS = ("Bash",)
-GRANT_TTL = 300.0
 
 
 class Call(Record):
@@ -43,6 +41,7 @@ class Call(Record):
     paths: tuple[str, ...] = ()  # file paths the tool writes (absolute or relative to cwd)
     command: str | None = None  # a shell command to analyse
     source: str = "claude"  # which harness asked (the audit layer)
+    mcp_unknown: bool = False  # an MCP tool the gate does not know (`harness: mcp_unknown`)
 
 
 class Verdict(Record):
@@ -93,19 +92,34 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     agent = acting_agent(call, decider)
     note = refusal = ""
     targets: list[str] = []
+    forced: list[Decision] = []
     if call.command is not None:
-        from workspace_guard.gates.harness.shell import judge
+        from workspace_guard.gates.harness import protocol_commands
 
-        shell = judge(
-            repo,
-            decider,
-            agent,
-            call.command,
-            cwd=call.cwd,
-            inside=lambda path: _inside(repo, path, call.cwd),
-        )
-        targets, note, refusal = list(shell.paths), shell.note, shell.refusal
-    for path in call.paths:
+        judgement = protocol_commands.judge(call.command)
+        if judgement is None:
+            from workspace_guard.gates.harness.shell import judge
+
+            shell = judge(
+                repo,
+                decider,
+                agent,
+                call.command,
+                cwd=call.cwd,
+                inside=lambda path: _inside(repo, path, call.cwd),
+            )
+            targets, note, refusal = list(shell.paths), shell.note, shell.refusal
+        else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
+            forced = protocol_commands.refusals(decider, agent, judgement)
+            written = (_inside(repo, path, call.cwd) for path in judgement.writes)
+            targets = [rel for rel in written if rel is not None]
+    paths = call.paths
+    if call.mcp_unknown:
+        from workspace_guard.gates.harness import mcp_tools
+
+        forced += mcp_tools.unknown_tool_refusal(decider, agent, call.tool)
+        paths = () if forced or mcp_tools.ignores_unknown(decider) else paths
+    for path in paths:
         rel = _inside(repo, path, call.cwd)
         if rel is not None:
             targets.append(rel)
@@ -115,7 +129,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         from workspace_guard.state.claims import live
 
         decisions = apply_all(decisions, live(repo.state_dir))
-    denied = tuple(d for d in decisions if not d.allowed)
+    denied = (*forced, *(d for d in decisions if not d.allowed))
     allowed = tuple(d for d in decisions if d.allowed)
     if refusal:
         denied = (_refused(decider, agent), *denied)
@@ -226,20 +240,12 @@ def deny_reason(verdict: Verdict) -> str:
 
 
 def record(repo: Repo, verdict: Verdict, layer: str) -> None:
-    """Audit the denials; leave grants for the owner's (or an approved agent's) allowed writes."""
+    """Audit the denials. Allowed writes are recorded after the call, with the bytes they left
+    (the provenance ledger): that, not a grant, is what the watch daemon accepts."""
     if verdict.denied:
         from workspace_guard.state.audit import record_denials
 
         record_denials(repo, layer, verdict.denied, "denied")
-    granted = [
-        d
-        for d in verdict.allowed
-        if d.reason in ("owner", "approved", "superuser") and d.rule is not None
-    ]
-    if granted:
-        from workspace_guard.state.grants import add_grants
-
-        add_grants(repo.state_dir, [(d.path, d.agent) for d in granted], time.time() + GRANT_TTL)
 
 
 def fail_closed(harness: str, exc: BaseException) -> int:
