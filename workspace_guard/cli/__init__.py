@@ -34,6 +34,7 @@ COMMANDS = {
     "export": "adopt:export_group",
     "init": "init",
     "map": "map",
+    "provenance": "provenance",
 }
 
 

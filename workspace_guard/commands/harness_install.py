@@ -19,12 +19,21 @@ if TYPE_CHECKING:
     from typing import Any
 
 CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash"
+CODEX_MATCHER = "Bash|apply_patch|Edit|Write"
+GEMINI_MATCHER = "write_file|replace|edit|run_shell_command"
+CURSOR_EVENTS = ("preToolUse", "afterFileEdit", "afterShellExecution")
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
-    "claude": (".claude/settings.json", {"PreToolUse": CLAUDE_MATCHER, "SubagentStart": None}),
-    "codex": (".codex/hooks.json", {"PreToolUse": "Bash|apply_patch|Edit|Write"}),
+    "claude": (
+        ".claude/settings.json",
+        {"PreToolUse": CLAUDE_MATCHER, "PostToolUse": CLAUDE_MATCHER, "SubagentStart": None},
+    ),
+    "codex": (
+        ".codex/hooks.json",
+        {"PreToolUse": CODEX_MATCHER, "PostToolUse": CODEX_MATCHER},
+    ),
     "gemini": (
         ".gemini/settings.json",
-        {"BeforeTool": "write_file|replace|edit|run_shell_command"},
+        {"BeforeTool": GEMINI_MATCHER, "AfterTool": GEMINI_MATCHER},
     ),
 }
 CURSOR_FILE = ".cursor/hooks.json"
@@ -157,18 +166,20 @@ def _cursor(path: str, *, install: bool) -> tuple[str, str]:
     data = _read(path)
     hooks = data.setdefault("hooks", {})
     before = json.dumps(data, sort_keys=True)
-    entries = [e for e in hooks.get("preToolUse", []) if not _ours(e, "cursor")]
-    if install:
-        data.setdefault("version", 1)
-        entries.append({"command": command("cursor")})
-    if entries:
-        hooks["preToolUse"] = entries
-    else:
-        hooks.pop("preToolUse", None)
+    for event in CURSOR_EVENTS:
+        entries = [e for e in hooks.get(event, []) if not _ours(e, "cursor")]
+        if install:
+            data.setdefault("version", 1)
+            entries.append({"command": command("cursor")})
+        if entries:
+            hooks[event] = entries
+        else:
+            hooks.pop(event, None)
     if json.dumps(data, sort_keys=True) == before:
         return path, "already installed" if install else "not installed"
     _write(path, data)
-    return path, "cursor hook installed (preToolUse)" if install else "cursor hook removed"
+    events = ", ".join(CURSOR_EVENTS)
+    return path, f"cursor hooks installed ({events})" if install else "cursor hook removed"
 
 
 def _cline(path: str, *, install: bool) -> tuple[str, str]:

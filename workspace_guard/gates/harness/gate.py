@@ -92,16 +92,36 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     agent = acting_agent(call, decider)
     note = ""
     targets: list[str] = []
+    internal: list[str] = []
     if call.command is not None:
-        targets, note = shell_targets(repo, call.command, call.cwd)
+        targets, note = shell_targets(repo, call.command, call.cwd, internal)
     for path in call.paths:
+        if _git_internal(repo, path, call.cwd, internal):
+            continue
         rel = _inside(repo, path, call.cwd)
         if rel is not None:
             targets.append(rel)
     decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
+    if internal:
+        from workspace_guard.gates.harness import gitdir
+
+        escalation = decider.rules.escalation
+        decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
+        note = " ".join(filter(None, [note, gitdir.note()]))
     denied = tuple(d for d in decisions if not d.allowed)
     allowed = tuple(d for d in decisions if d.allowed)
     return Verdict(agent, denied, allowed, note)
+
+
+def _git_internal(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
+    """True (and `found` gets the absolute path) when `path` lies in git's own directory."""
+    from workspace_guard.gates.harness.gitdir import is_git_internal
+
+    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    if is_git_internal(repo, absolute):
+        found.append(absolute)
+        return True
+    return False
 
 
 def _inside(repo: Repo, path: str, cwd: str) -> str | None:
@@ -179,14 +199,19 @@ def _guest(decider: Decider, agent: str, path: str, *, strict: bool = False) -> 
     )
 
 
-def shell_targets(repo: Repo, command: str, cwd: str) -> tuple[list[str], str]:
-    """Repository paths a shell command may write (directories and globs expanded)."""
+def shell_targets(
+    repo: Repo, command: str, cwd: str, internal: list[str] | None = None
+) -> tuple[list[str], str]:
+    """Repository paths a shell command may write (directories and globs expanded); targets in
+    git's own directory go to `internal` instead."""
     from workspace_guard.gates.harness.bash import analyze
 
     analysis = analyze(command, cwd)
     out: list[str] = []
     tracked: list[str] | None = None
     for target in analysis.targets:
+        if internal is not None and _git_internal(repo, target.path, cwd, internal):
+            continue
         if target.glob:
             tracked = tracked if tracked is not None else _tracked(repo)
             out += _glob_matches(repo, target.path, tracked)
