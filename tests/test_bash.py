@@ -624,3 +624,30 @@ def test_import_is_light() -> None:
         "inspect_heavy",
         "typing_extensions",
     }
+
+
+def test_the_analysis_modules_import_without_cycles() -> None:
+    """Each module of the subpackage imports only modules listed before it in a topological order."""
+    import ast
+    import pathlib
+
+    import workspace_guard.gates.harness.bash as pkg
+
+    folder = pathlib.Path(pkg.__file__).parent
+    prefix = "workspace_guard.gates.harness.bash."
+    graph: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        tree = ast.parse(path.read_text())
+        graph[path.stem] = {
+            node.module.removeprefix(prefix)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(prefix)
+        }
+    done: set[str] = set()
+    while len(done) < len(graph):
+        ready = [m for m in graph if m not in done and graph[m] <= done]
+        assert ready, f"import cycle among {sorted(set(graph) - done)}"
+        done.update(ready)
+    assert all(len(p.read_text().splitlines()) < 500 for p in folder.glob("*.py"))

@@ -266,15 +266,17 @@ def test_an_approval_in_the_state_directory_does_not_replace_the_message(repo: P
     assert list(flagged(as_json(repo, "main..feature"))) == [bad]
 
 
-def test_no_rules_at_the_base_checks_the_template_with_a_warning(tmp_path: Path) -> None:
+def test_no_rules_at_the_base_is_a_usage_error_naming_the_options(tmp_path: Path) -> None:
     repo = make_workspace(tmp_path / "ws", commit=False)
     git(repo, "add", "README.md")
     git(repo, "commit", "-q", "-m", "start")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", template("chore(workspace): adopt", MASTER, ".workspace/"))
     result = check(repo, "main~1..main")
-    assert "no rules file at the base revision" in result.stderr
-    assert result.returncode == 0
+    assert result.returncode == 2
+    assert "has no .workspace/rules.yaml" in result.stderr
+    assert "--base" in result.stderr and "--rules" in result.stderr
+    assert result.stdout == ""
 
 
 def test_in_the_bare_server_repository(tmp_path: Path, repo: Path) -> None:

@@ -10,11 +10,18 @@ from workspace_guard import __version__
 from workspace_guard.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, GuardError
 
 
-def guarded(func: Callable[[], int]) -> int:
-    """Run a command; never let a traceback reach the user."""
+def guarded(func: Callable[[], int], refuse: Callable[[GuardError], int] | None = None) -> int:
+    """Run a command; never let a traceback reach the user.
+
+    An expected failure prints its message and exits with its code; `refuse`, when given, handles
+    it instead (a git hook says what it refused and how to get out, and fails closed). Anything
+    else is a bug: exit 3 and a crash log.
+    """
     try:
         return func()
     except GuardError as exc:
+        if refuse is not None:
+            return refuse(exc)
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ REASON_TEXT = {
     "unprotected": N_("not protected"),
     "approved": N_("approved by {approver}"),
     "protected": N_("protected"),
+    "claimed": N_("claimed by another agent"),
 }
 
 LEVEL_TEXT = {
@@ -47,6 +48,8 @@ def decision_text(decision: Decision) -> str:
 
 def denial_lines(decision: Decision) -> list[str]:
     """Why a path is denied and what to do: used by the validator, hooks and harness answers."""
+    if decision.reason == "claimed":
+        return claim_lines(decision)
     lines = [_rule_line(decision), _consult_line(decision)]
     lines.append(next_step(decision))
     return lines
@@ -96,3 +99,19 @@ def _consult_line(decision: Decision) -> str:
     return _("owner: {owner} · backups: {backups} · escalation: {escalation}").format(
         owner=owner, backups=backups, escalation=decision.escalation
     )
+
+
+def claim_lines(decision: Decision) -> list[str]:
+    """A denial because another agent's live claim holds the path (contract §6 `claimed`)."""
+    import time
+
+    until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(decision.claim_until or 0))
+    head = _("claimed: {holder} is working on it (claim {id}) until {until}").format(
+        holder=decision.claimed_by, id=decision.claim_id, until=until
+    )
+    step = _(
+        "Next: leave the file to {holder}; ask it to `workspace-guard release {path}` when done, "
+        "wait for the claim to end, or ask {escalation} (a superuser may "
+        "`workspace-guard release {path} --break`)."
+    ).format(holder=decision.claimed_by, path=decision.path, escalation=decision.escalation)
+    return [head, step]

@@ -1,4 +1,8 @@
-"""The click application: one module per command, each a thin layer over `commands/`."""
+"""The click application: one module per command, each a thin layer over `commands/`.
+
+The hot commands (validate, hook, check-commits) are declared once in `entry`'s table and
+assembled into click commands by `cli.table`; click only prints their `--help`.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # command name -> module under workspace_guard.cli (imported only when the command runs)
 COMMANDS = {
-    "validate": "validate",
+    "validate": "table:validate",
     "explain": "explain",
     "lint": "lint",
     "install": "install:install",
@@ -23,8 +27,8 @@ COMMANDS = {
     "parse-msg": "messages:parse_msg",
     "audit": "audit:audit",
     "demo": "demo",
-    "hook": "hook",
-    "check-commits": "check_commits",
+    "hook": "table:hook",
+    "check-commits": "table:check_commits",
     "watch": "watch:watch",
     "approve": "approvals:approve",
     "approvals": "approvals:approvals",
@@ -34,6 +38,9 @@ COMMANDS = {
     "export": "adopt:export_group",
     "init": "init",
     "map": "map",
+    "claim": "claims:claim",
+    "release": "claims:release",
+    "claims": "claims:claims",
     "provenance": "provenance",
 }
 
@@ -64,15 +71,20 @@ def cli() -> None:
     """
 
 
-def cli_main(args: Sequence[str]) -> int:
-    """Run click without letting it call sys.exit or print tracebacks."""
+def cli_main(args: Sequence[str], prog: str = "workspace-guard", command: str | None = None) -> int:
+    """Run click without letting it call sys.exit or print tracebacks.
+
+    `command`: run that one command as the program `prog` (`agent_workspace_validator --help`
+    is validate's help under the validator's name); default: the whole application.
+    """
     from workspace_guard.boundary import guarded
+
+    program = cli if command is None else cli.get_command(click.Context(cli), command)
+    assert program is not None, command
 
     def invoke() -> int:
         try:
-            result: Any = cli.main(
-                args=list(args), prog_name="workspace-guard", standalone_mode=False
-            )
+            result: Any = program.main(args=list(args), prog_name=prog, standalone_mode=False)
         except click.exceptions.Exit as exc:
             return int(exc.exit_code)
         except click.ClickException as exc:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from workspace_guard.cli import format_option, rules_option
+from workspace_guard.fsutil import atomic_write
 
 if TYPE_CHECKING:
     from workspace_guard.adopt.report import ImportResult
@@ -256,11 +257,6 @@ def write_file(path: str, text: str) -> None:
     from workspace_guard.errors import UsageError
 
     try:
-        parent = os.path.dirname(os.path.abspath(path))
-        os.makedirs(parent, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        atomic_write(path, text)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from exc

@@ -8,20 +8,7 @@ import time
 import click
 
 from workspace_guard.cli import format_option, rules_option
-
-
-def parse_ttl(text: str | None) -> float | None:
-    """`--ttl`: 90s, 30m, 8h, 2d, 1w; `never` for no expiry. Default: 8h."""
-    if text is None:
-        return 8 * 3600.0
-    if text in ("never", "0"):
-        return None
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    if text[-1:] in units and text[:-1].replace(".", "", 1).isdigit():
-        return float(text[:-1]) * units[text[-1]]
-    from workspace_guard.errors import UsageError
-
-    raise UsageError(f"--ttl {text!r} is not a duration", hint="use e.g. 30m, 8h, 2d, or never")
+from workspace_guard.core.duration import parse_ttl
 
 
 @click.command()

@@ -8,37 +8,9 @@ import time
 import click
 
 from workspace_guard.cli import format_option, rules_option
+from workspace_guard.core.duration import parse_since
 
 COLUMNS = ("ts", "layer", "action", "agent", "path", "level", "owner", "escalate_to")
-
-
-SINCE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
-
-
-def _since(value: str | None) -> str | None:
-    """`--since` accepts an ISO date/time (UTC, like the records) or a duration ago: 30m, 2h, 7d.
-
-    The result is compared as a string with the records' `ts`, so anything else would silently
-    select all or nothing: it is a usage error instead.
-    """
-    if not value:
-        return None
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    if value[-1:] in units and value[:-1].isdigit():
-        moment = time.time() - int(value[:-1]) * units[value[-1]]
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
-    text = value.strip().replace(" ", "T", 1).removesuffix("Z")
-    for fmt in SINCE_FORMATS:
-        try:
-            return time.strftime(fmt, time.strptime(text, fmt))
-        except ValueError:
-            continue
-    from workspace_guard.errors import UsageError
-
-    raise UsageError(
-        f"--since {value!r} is neither a date/time nor a duration",
-        hint="use e.g. 2026-11-01, 2026-11-01T10:00 (UTC), or 30m, 2h, 7d, 1w ago",
-    )
 
 
 @click.group(invoke_without_command=True)
@@ -66,7 +38,7 @@ def audit(
     from workspace_guard.state.audit import read
 
     repo = Repo.discover(rules_option=rules)
-    start = _since(since)
+    start = parse_since(since, time.time())
     records = [
         r
         for r in read(repo.state_dir)

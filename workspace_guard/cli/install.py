@@ -30,10 +30,20 @@ def _report(results: list[tuple[str, str]]) -> None:
     type=click.Choice(["claude", "codex", "gemini", "cursor", "cline"]),
     help="Install the hooks of these agent harnesses (repeatable).",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="With --harness: change nothing; say whether each harness's hook would run and block.",
+)
 @rules_option
-def install(server: str | None, claude: bool, harnesses: tuple[str, ...], rules: str | None) -> int:
+def install(
+    server: str | None, claude: bool, harnesses: tuple[str, ...], check: bool, rules: str | None
+) -> int:
     """Install the git hooks (commit-msg, pre-commit), or pre-receive with --server."""
     from workspace_guard.commands import install as impl
+
+    if check:
+        return _check(set(harnesses) | ({"claude"} if claude else set()))
 
     _report(impl.install(os.getcwd(), server=server))
     wanted = set(harnesses) | ({"claude"} if claude else set())
@@ -43,6 +53,21 @@ def install(server: str | None, claude: bool, harnesses: tuple[str, ...], rules:
         for name in sorted(wanted):
             _report(harness_install.install(os.getcwd(), name))
     return 0
+
+
+def _check(harnesses: set[str]) -> int:
+    """`install --harness X --check`: one line per check; 1 when any fails."""
+    from workspace_guard.commands.harness_check import check
+    from workspace_guard.errors import ConfigError
+
+    if not harnesses:
+        raise ConfigError("--check needs --harness NAME (or --claude)")
+    failed = False
+    for name in sorted(harnesses):
+        for status, text in check(os.getcwd(), name):
+            click.echo(f"{name}: {status}: {text}")
+            failed = failed or status == "FAIL"
+    return 1 if failed else 0
 
 
 @click.command()

@@ -7,18 +7,35 @@ import os
 from collections import defaultdict
 
 from workspace_guard.core.record import replace
-from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION
+from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, UsageError
 from workspace_guard.gates.push.range import (
     CommitResult,
     check_range,
+    ci_base,
     is_tty,
-    load_base_rules,
     range_args,
     refuse_shallow,
-    resolve,
 )
 from workspace_guard.i18n import _
-from workspace_guard.repo import Repo
+from workspace_guard.repo import DEFAULT_RULES, Repo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.core.model import Rules
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.entry import Values
+
+
+def main(values: Values) -> int:
+    """The command as the front door calls it (`entry.CHECK_COMMITS` declares the values)."""
+    ranges: list[str] = values["range"]
+    if len(ranges) != 1:
+        problem = "no RANGE given" if not ranges else "only one RANGE is checked at a time"
+        raise UsageError(problem, hint=f"usage: {values['prog']} {values['usage']}")
+    repo = Repo.discover(rules_option=values["rules"])
+    return run(repo, ranges[0], base=values["base"], fmt=values["format"])
 
 
 def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") -> int:
@@ -26,23 +43,43 @@ def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") ->
     os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"  # rules and commits as stored, never replaced
     refuse_shallow(repo)
     rev_args, range_base = range_args(repo, spec)
-    base = resolve(repo, base) if base else range_base
-    rules = load_base_rules(repo, base)
-    if rules is None:
-        repo.warn(_("no rules file at the base revision: only the commit template is checked"))
+    rules = _rules(repo, base, range_base)
     results = check_range(repo, rev_args, rules, progress=fmt == "text" and is_tty())
-    if fmt == "json":
-        kept = [_compact(r) for r in results]
-        ok = not any(r.violations for r in kept)
-        print(json.dumps(_json(ok, kept), ensure_ascii=False, indent=2))
-        return EXIT_OK if ok else EXIT_VIOLATION
     summary = Summary()
+    if fmt == "json":
+        kept = [_compact(summary.add(r)) for r in results]
+        ok = not any(r.violations for r in kept)
+        data = _json(ok, kept)
+        data["summary"] = summary.as_json()
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK if ok else EXIT_VIOLATION
     for result in results:  # only the failing commits are kept: memory stays flat
         summary.add(result)
     if fmt == "github":
         _annotate(summary.failures)
     summary.print()
     return EXIT_VIOLATION if summary.failures else EXIT_OK
+
+
+def _rules(repo: Repo, explicit: str | None, range_base: str | None) -> Rules:
+    """The trusted rules: `--rules`, else those committed at the base (see `ci_base`). A base
+    without a rules file is a usage error: a check of the template alone must not pass."""
+    if repo.rules_option and not explicit:
+        return repo.load_rules()
+    base, how = ci_base(repo, explicit, range_base)
+    rules = repo.rules_at(base)
+    if rules is None:
+        raise UsageError(
+            _(
+                "the base {base} ({how}) has no {rules}: checking the template alone would "
+                "pass commits that break the ownership rules"
+            ).format(base=base, how=how, rules=DEFAULT_RULES),
+            hint=_(
+                "name a revision that has the rules with --base REV (in CI: the pull "
+                "request's base sha), or a rules file with --rules FILE"
+            ),
+        )
+    return rules
 
 
 def _compact(result: CommitResult) -> CommitResult:
@@ -88,28 +125,88 @@ def _annotate(results: list[CommitResult]) -> None:
 
 
 class Summary:
-    """Commits and violations per agent, and the failing commits themselves."""
+    """Commits and violations per agent and per protecting rule, violation ids, and the
+    failing commits themselves (only those are kept: memory stays flat over any range)."""
+
+    SHOWN = 200  # failing commits listed in text; the JSON report lists every one
 
     def __init__(self) -> None:
         self.per_agent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        # (pattern, source) -> [owner, level, commits touching, violations]
+        self.per_rule: dict[tuple[str, str], list[object]] = {}
+        self.per_id: dict[str, int] = defaultdict(int)
         self.failures: list[CommitResult] = []
         self.commits = 0
 
-    def add(self, result: CommitResult) -> None:
+    def add(self, result: CommitResult) -> CommitResult:
         counts = self.per_agent[result.agent or _("(no agent)")]
         counts[0] += 1
         counts[1] += len(result.violations)
         self.commits += 1
+        for violation in result.violations:
+            self.per_id[violation.id] += 1
+        faults = {v.path for v in result.violations if v.path}
+        for path, rule in result.touched:
+            entry = self.per_rule.setdefault(
+                (rule.pattern, rule.source), [rule.owner, rule.level, 0, 0]
+            )
+            entry[2] = int(str(entry[2])) + 1
+            if path in faults:
+                entry[3] = int(str(entry[3])) + 1
         if result.violations:
             self.failures.append(result)
+        return result
+
+    def as_json(self) -> dict[str, object]:
+        """The `summary` object of `--format json`."""
+        return {
+            "commits": self.commits,
+            "failed": len(self.failures),
+            "agents": {
+                agent: {"commits": c, "violations": v}
+                for agent, (c, v) in sorted(self.per_agent.items())
+            },
+            "rules": [
+                {
+                    "pattern": pattern,
+                    "source": source,
+                    "owner": owner,
+                    "level": level,
+                    "commits": commits,
+                    "violations": violations,
+                }
+                for (pattern, source), (owner, level, commits, violations) in self._rules()
+            ],
+            "violations": dict(sorted(self.per_id.items())),
+        }
+
+    def _rules(self) -> list[tuple[tuple[str, str], list[object]]]:
+        """Rules with violations first (most first), then by commits touching them."""
+        return sorted(
+            self.per_rule.items(),
+            key=lambda item: (-int(str(item[1][3])), -int(str(item[1][2])), item[0]),
+        )
 
     def print(self) -> None:
-        for result in self.failures:
+        for result in self.failures[: self.SHOWN]:
             print(f"{result.sha[:10]} {result.subject[:60]} ({result.agent or _('no agent')})")
             for violation in result.violations:
                 where = f" {violation.path}:" if violation.path else ""
                 first = violation.message.split("\n\n")[0].replace("\n", " ")
                 print(f"  ✗ [{violation.id}]{where} {first}")
+        hidden = len(self.failures) - self.SHOWN
+        if hidden > 0:
+            more = _("… {n} more commits with violations (--format json lists every one)")
+            print(more.format(n=hidden))
+        self._print_rules()
+        if self.per_id:
+            ids = ", ".join(f"{vid} {n}" for vid, n in sorted(self.per_id.items()))
+            print("\n" + _("violations by kind: {ids}").format(ids=ids))
+        self._print_agents()
+        summary = _("{commits} commits checked, {failed} with violations")
+        print(summary.format(commits=self.commits, failed=len(self.failures)))
+
+    def _print_agents(self) -> None:
         head, c_head, v_head = _("AGENT"), _("COMMITS"), _("VIOLATIONS")
         width = max([len(head), *map(len, self.per_agent)])
         c_width, v_width = len(c_head), len(v_head)
@@ -117,5 +214,21 @@ class Summary:
         for agent in sorted(self.per_agent):
             commits, violations = self.per_agent[agent]
             print(f"{agent.ljust(width)}  {commits:>{c_width}}  {violations:>{v_width}}")
-        summary = _("{commits} commits checked, {failed} with violations")
-        print(summary.format(commits=self.commits, failed=len(self.failures)))
+
+    def _print_rules(self) -> None:
+        """Protected rules the range touched: who owns them, how often, how often at fault."""
+        if not self.per_rule:
+            return
+        rows = [
+            (f"{pattern} ({source})", str(owner or "-"), str(level), int(str(c)), int(str(v)))
+            for (pattern, source), (owner, level, c, v) in self._rules()
+        ]
+        head = (_("RULE"), _("OWNER"), _("LEVEL"), _("COMMITS"), _("VIOLATIONS"))
+        widths = [max(len(head[i]), *(len(str(r[i])) for r in rows)) for i in range(5)]
+        print()
+        print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
+        for row in rows:
+            cells = [str(x) for x in row]
+            left = [c.ljust(w) for c, w in zip(cells[:3], widths[:3], strict=True)]
+            right = [c.rjust(w) for c, w in zip(cells[3:], widths[3:], strict=True)]
+            print("  ".join(left + right))

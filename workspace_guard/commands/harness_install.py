@@ -1,8 +1,11 @@
 """`install --claude` / `--harness NAME`: merge our hooks into each harness's project settings,
 keeping every key and hook already there; idempotent; `uninstall` removes only ours.
 
-Our entries are recognised by their command (`… workspace-guard hook <harness>`), so a moved
-virtualenv is updated in place rather than duplicated.
+The command written into the (committed) settings runs the committed launcher
+`.workspace/bin/wg-hook`, which finds workspace-guard at run time and fails closed in the
+harness's own protocol when it cannot (never exit 127, never a timeout the harness lets through).
+Our entries are recognised by their command (`… wg-hook <harness>` or the older
+`… workspace-guard hook <harness>`), so an older install is updated in place, not duplicated.
 """
 
 from __future__ import annotations
@@ -13,43 +16,86 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.errors import ConfigError
+from workspace_guard.fsutil import atomic_write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash"
-CODEX_MATCHER = "Bash|apply_patch|Edit|Write"
-GEMINI_MATCHER = "write_file|replace|edit|run_shell_command"
+CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
+# After-tool events feed the provenance ledger: only the tools that write files.
+AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell"
 CURSOR_EVENTS = ("preToolUse", "afterFileEdit", "afterShellExecution")
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (
         ".claude/settings.json",
-        {"PreToolUse": CLAUDE_MATCHER, "PostToolUse": CLAUDE_MATCHER, "SubagentStart": None},
+        {"PreToolUse": CLAUDE_MATCHER, "PostToolUse": AFTER_MATCHER, "SubagentStart": None},
     ),
     "codex": (
         ".codex/hooks.json",
-        {"PreToolUse": CODEX_MATCHER, "PostToolUse": CODEX_MATCHER},
+        {
+            "PreToolUse": "Bash|apply_patch|Edit|Write|mcp__.*",
+            "PostToolUse": "Bash|apply_patch|Edit|Write",
+            "SubagentStart": None,
+        },
     ),
     "gemini": (
         ".gemini/settings.json",
-        {"BeforeTool": GEMINI_MATCHER, "AfterTool": GEMINI_MATCHER},
+        {
+            "BeforeTool": "write_file|replace|edit|run_shell_command|mcp_.*",
+            "AfterTool": "write_file|replace|edit|run_shell_command",
+        },
     ),
 }
+# Each harness's hook timeout, in its own unit: Claude Code and Codex read seconds, Gemini CLI
+# milliseconds (30 there would time out at once, and a timed-out hook lets the call through).
+TIMEOUTS: dict[str, int] = {"claude": 30, "codex": 30, "gemini": 30_000}
 CURSOR_FILE = ".cursor/hooks.json"
 CLINE_FILE = ".clinerules/hooks/PreToolUse"
+LAUNCHER = ".workspace/bin/wg-hook"
+PROGRAM_FILE = "program"  # in the state dir: this machine's workspace-guard, for the launcher
+# How each harness's command finds the repository's launcher (a shell runs the command).
+PROJECT_DIR = {
+    "claude": '"${CLAUDE_PROJECT_DIR:-.}"',
+    "gemini": '"${GEMINI_PROJECT_DIR:-${CLAUDE_PROJECT_DIR:-.}}"',
+    "codex": '"$(git rev-parse --show-toplevel 2>/dev/null || echo .)"',
+    "cursor": '"${CURSOR_PROJECT_DIR:-.}"',
+}
+TRUST_STEPS = {
+    "codex": (
+        "Codex runs project hooks only when the project and its hooks are trusted "
+        '(otherwise it skips them silently): add `[projects."{root}"] trust_level = "trusted"` '
+        "to $CODEX_HOME/config.toml (default ~/.codex/config.toml), then accept the hooks when "
+        "Codex asks (`codex exec` needs --dangerously-bypass-hook-trust after you reviewed them)."
+    ),
+    "gemini": (
+        "Gemini CLI runs project hooks only in a trusted folder: trust {root} when Gemini asks "
+        "(headless runs: GEMINI_CLI_TRUST_WORKSPACE=true). Gemini names no subagent in its hook "
+        "events: set WORKSPACE_AGENT or the rules' `harness: main_agent:`."
+    ),
+}
+
+
+def program() -> str:
+    """This machine's workspace-guard console script (next to this interpreter)."""
+    return os.path.join(os.path.dirname(sys.executable), "workspace-guard")
 
 
 def command(harness: str) -> str:
-    """The absolute command a harness runs (our console script next to this interpreter)."""
-    script = os.path.join(os.path.dirname(sys.executable), "workspace-guard")
-    quoted = f'"{script}"' if " " in script else script
-    return f"{quoted} hook {harness}"
+    """The command a harness runs: the committed launcher, found from the project directory.
+
+    A shell runs it; if even the launcher is missing, `|| exit 2` still blocks the call (a
+    missing command would otherwise be exit 127, which every harness treats as non-blocking)."""
+    where = PROJECT_DIR.get(harness, '"."')
+    return f"sh {where}/{LAUNCHER} {harness} || exit 2"
 
 
 def _ours(entry: Any, harness: str) -> bool:
     text = entry.get("command", "") if isinstance(entry, dict) else ""
-    return isinstance(text, str) and "workspace-guard" in text and f"hook {harness}" in text
+    if not isinstance(text, str):
+        return False
+    launcher = "wg-hook" in text and f"wg-hook {harness}" in text
+    return launcher or ("workspace-guard" in text and f"hook {harness}" in text)
 
 
 def _root(cwd: str) -> str:
@@ -76,12 +122,7 @@ def _read(path: str) -> dict[str, Any]:
 
 
 def _write(path: str, data: dict[str, Any]) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=2)
-        handle.write("\n")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _merge_events(data: dict[str, Any], harness: str, events: dict[str, str | None]) -> bool:
@@ -96,7 +137,9 @@ def _merge_events(data: dict[str, Any], harness: str, events: dict[str, str | No
             group["hooks"] = [h for h in group.get("hooks", []) if not _ours(h, harness)]
         groups = [g for g in groups if g.get("hooks")]
         ours: dict[str, Any] = {
-            "hooks": [{"type": "command", "command": command(harness), "timeout": 30}]
+            "hooks": [
+                {"type": "command", "command": command(harness), "timeout": TIMEOUTS[harness]}
+            ]
         }
         if matcher:
             ours = {"matcher": matcher, **ours}
@@ -134,13 +177,44 @@ def install(cwd: str, harness: str) -> list[tuple[str, str]]:
         return [_cursor(os.path.join(root, CURSOR_FILE), install=True)]
     if harness == "cline":
         return [_cline(os.path.join(root, CLINE_FILE), install=True)]
+    results = [*_install_launcher(root)]
     rel, events = SETTINGS[harness]
     path = os.path.join(root, rel)
     data = _read(path)
     if not _merge_events(data, harness, events):
-        return [(path, "already installed")]
-    _write(path, data)
-    return [(path, f"{harness} hooks installed ({', '.join(events)})")]
+        results.append((path, "already installed"))
+    else:
+        _write(path, data)
+        results.append((path, f"{harness} hooks installed ({', '.join(events)})"))
+    if harness in TRUST_STEPS:
+        results.append((path, "next step: " + TRUST_STEPS[harness].format(root=root)))
+    return results
+
+
+def _install_launcher(root: str) -> list[tuple[str, str]]:
+    """Write the committed launcher and record this machine's workspace-guard for it."""
+    from importlib.resources import files
+
+    out: list[tuple[str, str]] = []
+    text = files("workspace_guard").joinpath("resources/launcher/wg-hook").read_text("utf-8")
+    path = os.path.join(root, LAUNCHER)
+    current = None
+    if os.path.exists(path):
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            current = handle.read()
+    if current != text:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        out.append((path, "hook launcher written (commit it)"))
+    os.chmod(path, 0o755)
+    state = git.repo_info(root).common_dir
+    if state:
+        folder = os.path.join(state, "workspace-guard")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, PROGRAM_FILE), "w", encoding="utf-8") as handle:
+            handle.write(program() + "\n")
+    return out
 
 
 def uninstall(cwd: str, harness: str) -> list[tuple[str, str]]:
@@ -166,10 +240,12 @@ def _cursor(path: str, *, install: bool) -> tuple[str, str]:
     data = _read(path)
     hooks = data.setdefault("hooks", {})
     before = json.dumps(data, sort_keys=True)
+    if install:
+        data.setdefault("version", 1)
+        _install_launcher(os.path.dirname(os.path.dirname(path)))
     for event in CURSOR_EVENTS:
         entries = [e for e in hooks.get(event, []) if not _ours(e, "cursor")]
         if install:
-            data.setdefault("version", 1)
             entries.append({"command": command("cursor")})
         if entries:
             hooks[event] = entries
@@ -200,7 +276,9 @@ def _cline(path: str, *, install: bool) -> tuple[str, str]:
             f"{path} exists and is not ours; it was left unchanged",
             hint=f"call `{command('cline')}` from it yourself",
         )
-    content = f"#!/bin/sh\n{marker}\nexec {command('cline')}\n"
+    _install_launcher(os.path.dirname(os.path.dirname(os.path.dirname(path))))
+    launcher = f'"$(dirname "$0")/../../{LAUNCHER}"'
+    content = f"#!/bin/sh\n{marker}\nsh {launcher} cline || exit 2\n"
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(content)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from workspace_guard import git
 from workspace_guard.errors import ConfigError, GitError, UsageError
+from workspace_guard.fsutil import atomic_write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -251,12 +252,7 @@ def install_hooks(report: Report, claude: bool) -> None:
 def write_file(path: str, text: str, *, mode: int = 0o644) -> None:
     """Atomically, creating parent folders; a failure is a configuration error naming the file."""
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        atomic_write(path, text, mode=mode)
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
 

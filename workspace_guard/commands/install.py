@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from workspace_guard import git
 from workspace_guard.errors import ConfigError, GitError
+from workspace_guard.fsutil import atomic_write
 
 MARKER = "workspace-guard-managed"
 LEGACY_SUFFIX = ".workspace-guard-legacy"
@@ -108,11 +109,7 @@ def install_hook(directory: str, name: str, content: str) -> str:
             if handle.read() == content:
                 return "already installed"
         action = "updated"
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    os.chmod(tmp, 0o755)
-    os.replace(tmp, path)
+    atomic_write(path, content, mode=0o755)
     return action
 
 

@@ -19,8 +19,10 @@ import time
 from typing import Any
 
 from workspace_guard import __version__, git
+from workspace_guard.core.duration import parse_since
 from workspace_guard.core.paths import nfc
 from workspace_guard.errors import ConfigError, UsageError
+from workspace_guard.fsutil import atomic_write
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ KIND_OF_LEVEL = {"critical": "c", "high": "h", "none": "u"}
 def run(repo: Repo, output: str | None, since: str | None = "30d") -> int:
     """Write the page to `output` (`-` is stdout); without one: stdout, or a file when a terminal
     would receive it."""
-    page = render(collect(repo, since_time(since)))
+    page = render(collect(repo, parse_since(since, time.time())))
     if output is None and sys.stdout.isatty():
         output = os.path.join(repo.state_dir, "map.html")
         print(f"workspace-guard: the map is in {output}\n  open file://{output}", file=sys.stderr)
@@ -176,19 +178,6 @@ def _brief(record: dict[str, Any]) -> dict[str, Any]:
     return {key: record.get(key) for key in keys if record.get(key) is not None}
 
 
-def since_time(value: str | None) -> str | None:
-    """`30d`, `12h`, `45m`, `2w` ago, an ISO date/time, or `all` (None) → a comparable ts."""
-    if not value or value == "all":
-        return None
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    if value[-1:] in units and value[:-1].isdigit():
-        moment = time.time() - int(value[:-1]) * units[value[-1]]
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
-    if len(value) >= 10 and value[4] == "-" and value[7] == "-":
-        return value
-    raise UsageError(f"--since {value!r}: expected 30d, 12h, 45m, 2w, an ISO date, or all")
-
-
 def render(data: dict[str, Any]) -> str:
     """The template with the data embedded (safe inside <script>: no `<`, `>` or `&` left)."""
     try:
@@ -210,10 +199,6 @@ def render(data: dict[str, Any]) -> str:
 
 def write(path: str, text: str) -> None:
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        atomic_write(path, text)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from exc

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from workspace_guard.core.model import Approval, Decision
+    from workspace_guard.entry import Values
     from workspace_guard.repo import Repo
 
 
@@ -60,7 +61,10 @@ def decide_paths(
         results.append(
             _decide_one(repo, decider, agent, rel, approved_by=approved_by, approvals=approvals)
         )
-    return results
+    from workspace_guard.core.claims import apply_all
+    from workspace_guard.state.claims import live
+
+    return apply_all(results, live(repo.state_dir))
 
 
 def _decide_one(
@@ -81,6 +85,28 @@ def _decide_one(
     # The answer is about the path that was asked (results line up with the input); the rule,
     # owner and level are those of whichever side was stricter.
     return replace(winner, path=rel, via="link" if winner is decision else "target", target=target)
+
+
+def main(values: Values) -> int:
+    """The command as the front door calls it (`entry.VALIDATE` declares the values)."""
+    from workspace_guard.i18n import _
+
+    usage = _("usage: {prog} {usage}").format(prog=values["prog"], usage=values["usage"])
+    if not values["agent"]:
+        raise UsageError(_("no agent given"), hint=usage)
+    if not values["paths"] and values["paths_from"] is None:
+        raise UsageError(_("no path given"), hint=usage)
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=values["rules"])
+    return run(
+        repo,
+        values["agent"],
+        values["paths"],
+        paths_from=values["paths_from"],
+        approved_by=values["approved_by"],
+        fmt=values["format"],
+    )
 
 
 def run(

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 LEVELS: tuple[str, ...] = ("critical", "high", "none")
 LEVEL_RANK = {"none": 0, "high": 1, "critical": 2}
 
-REASONS = ("superuser", "office", "owner", "unprotected", "approved", "protected")
+REASONS = ("superuser", "office", "owner", "unprotected", "approved", "protected", "claimed")
 
 
 class Agent(Record):
@@ -102,6 +102,9 @@ class Decision(Record):
     approved_by: str | None = None
     via: str | None = None  # "link" or "target" when a symlink decided
     target: str | None = None  # where the symlink `path` points (repository-relative), if it is one
+    claimed_by: str | None = None  # reason `claimed`: the agent whose live claim holds the path
+    claim_until: float | None = None  # … and when that claim expires (epoch seconds)
+    claim_id: str | None = None
 
     def for_path(self, path: str) -> Decision:
         """The same decision for another path (a copy that skips `__init__`: a commit may
@@ -130,4 +133,13 @@ class Decision(Record):
             "backup": list(self.backup),
             "level": self.level,
             "rule": rule,
+            **(self._claim_json() if self.claimed_by is not None else {}),
+        }
+
+    def _claim_json(self) -> dict[str, Any]:
+        """Reason `claimed`: who holds the path and until when (extra fields of §6's object)."""
+        return {
+            "claimed_by": self.claimed_by,
+            "claim_until": self.claim_until,
+            "claim_id": self.claim_id,
         }

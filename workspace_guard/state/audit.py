@@ -26,6 +26,8 @@ ACTIONS = (
     "revoked",
     "authorised",
     "consulted",
+    "accepted",
+    "deleted",
 )
 
 

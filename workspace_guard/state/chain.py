@@ -18,6 +18,7 @@ import sys
 import time
 
 from workspace_guard.core.record import Record
+from workspace_guard.fsutil import atomic_write
 from workspace_guard.state import ensure_dir
 
 TYPE_CHECKING = False
@@ -70,10 +71,7 @@ def _read_head(state_dir: str, log: Log) -> tuple[str, int] | None:
 
 def _write_head(state_dir: str, log: Log, prev: str, seq: int) -> None:
     path = os.path.join(state_dir, log.head)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="ascii") as handle:
-        json.dump({"seq": seq, "hash": prev}, handle)
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps({"seq": seq, "hash": prev}), encoding="ascii", makedirs=False)
 
 
 def append(state_dir: str, log: Log, records: Sequence[Mapping[str, Any]]) -> bool:

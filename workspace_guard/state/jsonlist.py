@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from workspace_guard.fsutil import atomic_write
 from workspace_guard.state import ensure_dir
 
 TYPE_CHECKING = False
@@ -38,7 +39,4 @@ def update(path: str, change: Callable[[Items], Items]) -> None:
     with open(path + ".lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         items = change(load(path))
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(items, handle, ensure_ascii=False, indent=1)
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(items, ensure_ascii=False, indent=1))

@@ -196,7 +196,10 @@ def _ownership(
     decisions, found = ownership_in_order(
         result.fields, groups, paths, config, superusers=superusers
     )
-    return MessageCheck(result, extra + found, decisions, who)
+    from workspace_guard.gates.commit.claims import claimed_violations
+
+    held, held_decisions = claimed_violations(repo, decider, who, paths)
+    return MessageCheck(result, extra + found + held, decisions + held_decisions, who)
 
 
 def _unknown_env_agent(decider: Decider, env_agent: str) -> Violation:

@@ -102,6 +102,11 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         if rel is not None:
             targets.append(rel)
     decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
+    if decisions:
+        from workspace_guard.core.claims import apply_all
+        from workspace_guard.state.claims import live
+
+        decisions = apply_all(decisions, live(repo.state_dir))
     if internal:
         from workspace_guard.gates.harness import gitdir
 

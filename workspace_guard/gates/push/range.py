@@ -2,11 +2,16 @@
 
 Nothing local can skip this layer: `git commit --no-verify` and agents that commit without hooks
 are caught when they push. Every commit is checked as the commit gate would have checked it —
-its template, and the ownership of its own change (against its first parent; a root commit against
-the empty tree) for its `Agente` — with the rules read from the base revision, never from the
-commits being checked. One streaming `git log` lists every commit and its changes (its options
-pin the listing against the repository's configuration: see LOG_OPTIONS); each path is matched
-against the rules once and each (agent, path) pair is decided once.
+its template, and the ownership of its own change for its `Agente` — with the rules of the
+trusted base (gates/push/trust.py), never from the commits being checked.
+
+A commit's own change: against its parent (a root commit: the empty tree); for a merge, what its
+tree holds that none of its parents gave it (`--cc`: octopus merges too, conflict resolutions
+included). Renames are not detected: both sides of a rename are two paths already, so a rename
+cannot launder a protected path, and no blob is read (blobless partial clones work). One
+streaming `git log` lists every commit and its changes (its options pin the listing against the
+repository's configuration: see LOG_OPTIONS); each path is matched against the rules once and
+each (agent, rule) verdict is made once.
 """
 
 from __future__ import annotations
@@ -49,19 +54,24 @@ class CommitResult(Record):
     violations: tuple[Violation, ...]
     decisions: tuple[Decision, ...] = ()
     ref: str | None = None
+    # the protected paths of its own change with their rules (audit records, summary)
+    touched: tuple[tuple[str, ProtectedRule], ...] = ()
 
 
 # `git log` options that make the listing independent of the repository's configuration: every
 # root commit against the empty tree (`log.showRoot`), full paths from any directory
 # (`diff.relative`), submodule changes shown (`diff.ignoreSubmodules`), messages in UTF-8
-# (`i18n.logOutputEncoding`), and no replacement objects — a pushed `refs/replace/<bad>` would
-# otherwise make git show a good commit in place of the bad one.
+# (`i18n.logOutputEncoding`), no rename detection whatever `diff.renames` says (it reads blobs
+# and would pair a protected path away), merges by their own change (`--cc`), and no
+# replacement objects — a pushed `refs/replace/<bad>` would otherwise make git show a good
+# commit in place of the bad one.
 LOG_OPTIONS = (
     "--root",
     "--no-relative",
     "--ignore-submodules=none",
     "--encoding=UTF-8",
-    "-M",
+    "--no-renames",
+    "--cc",
     "--name-status",
     "-z",
     "--no-color",
@@ -152,16 +162,21 @@ class Checker:
         self._facts: dict[str, tuple[str, ProtectedRule | None, Violation | None]] = {}
         self._decided: dict[tuple[str, int], Decision] = {}  # (agent, id(rule))
         self._strict: TemplateConfig | None = None
+        self._folded: Decider | None = None
 
     def check(self, commit: Commit) -> CommitResult:
-        """Template and ownership of one commit."""
+        """Template and ownership of one commit's own change (a merge's included)."""
         from workspace_guard.core.template import check_message_bytes
 
         paths, violations = self._paths(commit.paths)
         merge = len(commit.parents) > 1
+        if merge and paths:
+            paths = self._merge_own(commit.sha, paths)
+        strict = merge and any(self._rule(path) is not None for path in paths)
+        config = self._no_merge_skip() if strict else self.config
         result = check_message_bytes(
             commit.message,
-            self.config,
+            config,
             parents=len(commit.parents),
             agents=self.agents,
             paths=paths,
@@ -173,7 +188,7 @@ class Checker:
             )
         violations[:0] = result.violations
         decisions: list[Decision] = []
-        if not merge and self.decider is not None:
+        if (strict or not merge) and self.decider is not None:
             decisions, owned = self._ownership(result.fields, paths)
             violations += owned
         return CommitResult(
@@ -182,7 +197,39 @@ class Checker:
             result.fields.agent,
             tuple(violations),
             tuple(decisions),
+            touched=self._touched(paths),
         )
+
+    def _touched(self, paths: list[str]) -> tuple[tuple[str, ProtectedRule], ...]:
+        found = []
+        for path in paths:
+            rule = self._rule(path)
+            if rule is not None:
+                found.append((path, rule))
+        return tuple(found)
+
+    def _merge_own(self, sha: str, paths: list[str]) -> list[str]:
+        """A merge's own change, narrowed for protected paths to what `git diff-tree --cc`
+        shows: a file both sides changed and git merged cleanly differs from every parent, yet
+        holds nothing that no parent gave it. Unprotected paths are kept as listed (nothing to
+        decide for them); where the patch cannot be read (a blobless clone), every listed path
+        stays: strict, never lax."""
+        protected = [p for p in paths if self._rule(p) is not None]
+        if not protected or not all(p.isascii() for p in protected):
+            return paths
+        args = ["--no-replace-objects", "--literal-pathspecs", "-c", "core.quotePath=true"]
+        args += ["diff-tree", "--cc", "-p", "--no-renames", "--no-ext-diff", "--no-color"]
+        args += ["--ignore-submodules=none", "--no-textconv", sha, "--", *protected]
+        proc = git.run(args, self.repo.cwd, check=False)
+        if proc.returncode != 0:
+            return paths
+        shown = set()
+        for line in proc.stdout.split(b"\n"):
+            if line.startswith(b"diff --cc "):
+                shown.add(line[10:].decode("ascii", "replace"))
+            elif line.startswith(b"diff --combined "):
+                shown.add(line[16:].decode("ascii", "replace"))
+        return [p for p in paths if p in shown or self._rule(p) is None]
 
     def _paths(self, raw: Sequence[str]) -> tuple[list[str], list[Violation]]:
         """The commit's paths, normalised, each once; a violation per name that is not UTF-8."""
@@ -209,7 +256,48 @@ class Checker:
         found = self.decider.governing_rules(paths) if self.decider else [None] * len(paths)
         for name, (path, problem), rule in zip(names, normalised, found, strict=True):
             protecting = rule if rule is not None and rule.level != "none" else None
-            self._facts[name] = self._facts[path] = (path, protecting, problem)
+            found_problem = problem
+            if protecting is None and problem is None and self.decider is not None:
+                protecting, found_problem = self._case_variant(path)
+            self._facts[name] = self._facts[path] = (path, protecting, found_problem)
+
+    def _case_variant(self, path: str) -> tuple[ProtectedRule | None, Violation | None]:
+        """A path that differs from a protected one only in letter case (`App/Main.py`): on a
+        case-insensitive checkout (macOS, Windows) it replaces the protected file, so it is
+        decided under that file's rule and reported (`path-case`)."""
+        from workspace_guard.core.template import Violation
+
+        folded = self._folded_decider()
+        (rule,) = folded.governing_rules([path.lower()])
+        if rule is None or rule.level == "none":
+            return None, None
+        assert self.decider is not None
+        protected = self.decider.rules.protected
+        original = protected[rule.index] if 0 <= rule.index < len(protected) else rule
+        if original.pattern.lower() != rule.pattern:
+            original = rule  # an office's rule: no pattern of the rules file
+        text = (
+            f"{path} differs only in letter case from a path protected by `{original.pattern}` "
+            f"({original.source or 'office'}, owner {original.owner or '-'}): on a "
+            "case-insensitive checkout it replaces that file; rename it"
+        )
+        return original, Violation("path-case", text, path)
+
+    def _folded_decider(self) -> Decider:
+        """The rules with every pattern and office in lower case (built once, on first use)."""
+        if self._folded is None:
+            from workspace_guard.core.decide import Decider
+            from workspace_guard.core.record import replace
+
+            assert self.decider is not None
+            rules = self.decider.rules
+            protected = tuple(replace(r, pattern=r.pattern.lower()) for r in rules.protected)
+            agents = {
+                name: replace(a, office=a.office.lower()) if a.office else a
+                for name, a in rules.agents.items()
+            }
+            self._folded = Decider(replace(rules, protected=protected, agents=agents))
+        return self._folded
 
     def _rule(self, path: str) -> ProtectedRule | None:
         """The rule protecting a normalised path (offices included), or None."""
@@ -362,10 +450,10 @@ def refuse_shallow(repo: Repo) -> None:
 
 
 def default_branch(repo: Repo) -> str | None:
-    """The default branch, if it exists. In a bare repository: the branch HEAD names. In a
-    clone: the remote's default (`origin/HEAD`), then the local `init.defaultBranch`, and only
-    then the branch checked out — usually the very branch being checked, which must not supply
-    its own rules."""
+    """The protected branch as this repository knows it, if it exists: the configured
+    `workspace-guard.rulesRef`; in a bare repository the branch HEAD names; in a clone the
+    remote's default (`origin/HEAD`). Never the branch checked out: usually the very branch
+    being checked, which must not supply its own rules."""
     for ref in _default_candidates(repo):
         if git.run(["rev-parse", "--verify", "-q", ref], repo.cwd, check=False).returncode == 0:
             return ref
@@ -373,17 +461,58 @@ def default_branch(repo: Repo) -> str | None:
 
 
 def _default_candidates(repo: Repo) -> Iterator[str]:
-    names = ["HEAD"] if repo.info.bare else ["refs/remotes/origin/HEAD", None, "HEAD"]
+    configured = git.config_get("workspace-guard.rulesRef", repo.cwd)
+    if configured:
+        yield configured.strip()
+    names = ["HEAD"] if repo.info.bare else ["refs/remotes/origin/HEAD"]
     for name in names:
-        if name is None:
-            configured = git.config_get("init.defaultBranch", repo.cwd)
-            if configured:
-                yield f"refs/heads/{configured.strip()}"
-            continue
         proc = git.run(["symbolic-ref", "-q", name], repo.cwd, check=False)
         ref = proc.stdout.decode("utf-8", "replace").strip()
         if ref:
             yield ref
+
+
+def local_default_branch(repo: Repo) -> str | None:
+    """The local branch `init.defaultBranch` names (a clone without a remote), if it exists."""
+    configured = git.config_get("init.defaultBranch", repo.cwd)
+    if not configured:
+        return None
+    ref = f"refs/heads/{configured.strip()}"
+    proc = git.run(["rev-parse", "--verify", "-q", ref], repo.cwd, check=False)
+    return ref if proc.returncode == 0 else None
+
+
+def ci_base(repo: Repo, explicit: str | None, range_base: str | None) -> tuple[str, str]:
+    """(revision whose rules decide, how it was found) for `check-commits`: `--base`, else the
+    protected branch (`workspace-guard.rulesRef`, `origin/HEAD`; HEAD in a bare repository),
+    else the left side of the range, else the local default branch. None of them: a usage error
+    naming what was tried — a CI run must never pass on the template alone."""
+    if explicit:
+        return resolve(repo, explicit), "--base"
+    branch = default_branch(repo)
+    if branch:
+        return branch, "protected branch"
+    if range_base:
+        return range_base, "left side of the range"
+    local = local_default_branch(repo)
+    if local:
+        return local, "default branch"
+    raise UsageError(
+        _no_base_message(repo),
+        hint="name the revision whose rules decide with --base REV (in CI: the pull request's "
+        "base sha), or a rules file with --rules FILE; or check a range BASE..HEAD",
+    )
+
+
+def _no_base_message(repo: Repo) -> str:
+    tried = ["workspace-guard.rulesRef", "HEAD" if repo.info.bare else "origin/HEAD"]
+    tried.append("init.defaultBranch")
+    return (
+        "no base revision with rules was found for this check (tried "
+        + ", ".join(tried)
+        + "; the range has no left side): checking the template alone would pass commits "
+        "that break the ownership rules"
+    )
 
 
 def load_base_rules(repo: Repo, base: str | None) -> Rules | None:

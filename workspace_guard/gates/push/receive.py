@@ -1,14 +1,26 @@
 """`hook pre-receive` on the shared (bare) repository: the gate nothing local can skip.
 
-For each pushed ref: a deletion is allowed (unless `git config workspace-guard.denyDeletes true`);
-otherwise the commits not already reachable from an existing ref are checked, with the rules of the
-ref's old tip (a new ref: the default branch). Any failing commit rejects the whole push, with a
-message per commit, and each rejection is written to the shared repository's audit log.
+One trusted base per push (gates/push/trust.py): the protected branch's tip before the push, its
+rules, and what counts as already checked (reachable from that tip, or from the
+`workspace-guard.checkSince` cut-off). For each pushed ref:
 
-`refs/notes/*` (git notes: review marks, CI results attached to commits) are not checked: their
-commits are written by `git notes`, carry no template and change no file of the project. Because
-they are not checked, nothing reachable only from them counts as "already on the server": a
-commit first pushed as a note and then to a branch is checked at that second push.
+- a deletion of the protected branch is refused (`workspace-guard.allowProtectedDelete true`
+  allows it); other deletions are allowed unless `workspace-guard.denyDeletes true`; every
+  deletion is audited;
+- an update of the protected branch that is not a fast-forward and changes the rules file is a
+  rules rewind: refused (it would restore rules the branch has moved past without a commit that
+  the gate could check);
+- `refs/workspace-guard/*` belong to the gate: `refs/workspace-guard/anchors` accepts only audit
+  anchors (gates/push/anchor.py), anything else there is refused;
+- otherwise every commit the new value brings that is not already checked is checked.
+
+Any failing commit rejects the whole push, with a message per commit; each rejection, each
+deletion and each accepted commit that touched a protected path is written to the shared
+repository's audit log. A repository with no refs at all takes a first push: its commits are
+checked with the rules the pushed protected branch carries (template only when it has none).
+
+`refs/notes/*` (git notes) are not checked: their commits are written by `git notes`, carry no
+template and change no file of the project; and nothing reachable only from them counts as checked.
 """
 
 from __future__ import annotations
@@ -17,25 +29,23 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, GuardError, UsageError
-from workspace_guard.gates.push.range import (
-    CommitResult,
-    check_range,
-    default_branch,
-    load_base_rules,
-)
+from workspace_guard.gates.push.range import CommitResult, check_range
+from workspace_guard.gates.push.trust import Base, is_ancestor, rules_blob, server_base
 from workspace_guard.i18n import _
 from workspace_guard.repo import DEFAULT_RULES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from workspace_guard.core.model import Rules
+    from typing import Any
+
+    from workspace_guard.core.model import ProtectedRule
+    from workspace_guard.core.template import Violation
     from workspace_guard.repo import Repo
 
 
 NOTES = "refs/notes/"
-# the refs whose commits were checked when they were pushed (or predate the gate): everything
-# but notes; `--exclude` applies to the `--all` after it
-CHECKED_REFS = (f"--exclude={NOTES}*", "--all")
+GATE_REFS = "refs/workspace-guard/"
+ANCHORS = "refs/workspace-guard/anchors"
 
 
 class RefUpdate:
@@ -54,17 +64,19 @@ class RefUpdate:
 
 
 def parse_updates(data: bytes) -> list[RefUpdate]:
-    """`old new ref` lines; anything else is a usage error (never a traceback)."""
+    """`old new ref` lines; anything else is a usage error (never a traceback). Ref names are
+    bytes to git: undecodable ones are kept (surrogates) and shown escaped."""
     updates = []
     for number, raw in enumerate(data.splitlines(), 1):
-        line = raw.decode("utf-8", "replace").strip()
+        line = raw.decode("utf-8", "surrogateescape").strip()
         if not line:
             continue
-        parts = line.split()
-        if len(parts) != 3 or not all(_is_oid(p) for p in parts[:2]):
+        parts = line.split(" ")
+        if len(parts) != 3 or not all(_is_oid(p) for p in parts[:2]) or not parts[2]:
+            shown = raw.decode("utf-8", "replace").strip()
             raise UsageError(
                 _("pre-receive input line {number} is not `<old> <new> <ref>`: {line!r}").format(
-                    number=number, line=line[:80]
+                    number=number, line=shown[:80]
                 ),
                 hint=_("this hook is run by git on the receiving side of a push"),
             )
@@ -76,6 +88,11 @@ def _is_oid(text: str) -> bool:
     return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
+def shown_ref(ref: str) -> str:
+    """A ref name for messages and JSON: bytes that are not UTF-8 escaped (`caf\\xe9`)."""
+    return ref.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def pre_receive(repo: Repo, data: bytes) -> int:
     """Check every update; reject the push when any commit fails (or the rules cannot be read)."""
     try:
@@ -83,93 +100,155 @@ def pre_receive(repo: Repo, data: bytes) -> int:
     except UsageError as exc:  # not a push: nothing to refuse or record
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
-    failures: list[CommitResult] = []
-    try:
-        for update in updates:
-            failures += _check_update(repo, update)
-    except GuardError as exc:
-        return _refuse(repo, updates, exc)
-    if not failures:
+    if not updates:
         return EXIT_OK
-    _reject(repo, failures)
-    return EXIT_VIOLATION
+    failures: list[CommitResult] = []
+    accepted: list[CommitResult] = []
+    base: Base | None = None
+    try:
+        _check_objects(repo, updates)
+        base = _base(repo, updates)
+        for update in updates:
+            found, fine = _check_update(repo, base, update)
+            failures += found
+            accepted += fine
+    except GuardError as exc:
+        return _refuse(repo, updates, exc, base)
+    if failures:
+        _reject(repo, failures, base)
+        return EXIT_VIOLATION
+    _record_accepted(repo, updates, accepted, base)
+    return EXIT_OK
 
 
-def _check_update(repo: Repo, update: RefUpdate) -> list[CommitResult]:
+def _check_objects(repo: Repo, updates: list[RefUpdate]) -> None:
+    """Every new value must be an object of the repository (a hand-fed hook is told so)."""
+    for update in updates:
+        missing = (
+            not update.deletion
+            and git.run(["cat-file", "-e", update.new], repo.cwd, check=False).returncode
+        )
+        if missing:
+            raise UsageError(
+                _("object {oid} is not in this repository").format(oid=update.new),
+                hint=_("git runs this hook with the objects of the push; run it from git"),
+            )
+
+
+def _base(repo: Repo, updates: list[RefUpdate]) -> Base:
+    """The trusted base; in an empty repository, the rules of the pushed protected branch."""
+    base = server_base(repo)
+    if base.ref is not None:
+        return base
+    from workspace_guard.gates.push.trust import protected_ref
+
+    wanted = protected_ref(repo)
+    pushed = next((u for u in updates if u.ref == wanted and not u.deletion), None)
+    rules = repo.rules_at(pushed.new) if pushed is not None else None
+    if rules is None:
+        repo.warn(
+            _(
+                "the repository has no branch yet and this push brings no rules for {ref}: only "
+                "the commit template is checked"
+            ).format(ref=wanted or "HEAD")
+        )
+    else:
+        repo.warn(_("the repository has no branch yet: first push, checked with its own rules"))
+    return Base(None, None, rules, ())
+
+
+def _check_update(
+    repo: Repo, base: Base, update: RefUpdate
+) -> tuple[list[CommitResult], list[CommitResult]]:
+    """(failing results, accepted results that touched protected paths) for one ref."""
+    if update.ref.startswith(GATE_REFS):
+        return _gate_ref(repo, update), []
     if update.deletion:
-        denied = git.config_get("workspace-guard.denydeletes", repo.cwd) in ("true", "yes", "1")
-        if denied:
-            from workspace_guard.core.template import Violation
-
-            return [
-                CommitResult(
-                    update.old,
-                    "(ref deletion)",
-                    None,
-                    (
-                        Violation(
-                            "ref-delete",
-                            _(
-                                "deleting {ref} is not allowed on this repository "
-                                "(git config workspace-guard.denyDeletes)"
-                            ).format(ref=update.ref),
-                        ),
-                    ),
-                    (),
-                    update.ref,
-                )
-            ]
-        return []
+        return _deletion(repo, base, update), []
     if update.ref.startswith(NOTES):
-        return []
+        return [], []
     target = _peel(repo, update.new)
     if target is None:
-        return []  # a tag of a tree or a blob carries no commits
-    rules = _base_rules(repo, update)
-    return [
-        r
-        for r in check_range(repo, [target, "--not", *CHECKED_REFS], rules, ref=update.ref)
-        if r.violations
-    ]
+        return [], []  # a tag of a tree or a blob carries no commits
+    problems = _rewind(repo, base, update)
+    if problems:
+        return problems, []
+    rev_args = [target, "--not", *base.checked]
+    failures, fine = [], []
+    for result in check_range(repo, rev_args, base.rules, ref=shown_ref(update.ref)):
+        if result.violations:
+            failures.append(result)
+        elif result.touched:
+            fine.append(result)
+    return failures, fine
 
 
 def _peel(repo: Repo, oid: str) -> str | None:
     """The commit an object is or points to (annotated tags), or None for trees and blobs."""
     proc = git.run(["rev-parse", "--verify", "-q", f"{oid}^{{commit}}"], repo.cwd, check=False)
-    if proc.returncode == 0:
-        return proc.stdout.decode("ascii").strip()
-    if git.run(["cat-file", "-e", oid], repo.cwd, check=False).returncode != 0:
-        raise UsageError(
-            _("object {oid} is not in this repository").format(oid=oid),
-            hint=_("git runs this hook with the objects of the push; run it from git"),
-        )
-    return None
+    return proc.stdout.decode("ascii").strip() if proc.returncode == 0 else None
 
 
-def _base_rules(repo: Repo, update: RefUpdate) -> Rules | None:
-    """The old tip's rules; for a new ref, the default branch's. With no default branch the
-    rules are unknowable: refused, unless the repository has no branch at all (first push)."""
-    base = None if update.creation else _peel(repo, update.old)
-    if base is None and default_branch(repo) is None and not repo.rules_option:
-        head = git.run(["symbolic-ref", "-q", "HEAD"], repo.cwd, check=False)
-        named = head.stdout.decode("utf-8", "replace").strip() or "HEAD"
-        if git.out(["for-each-ref", "--count=1", "--format=%(refname)", "refs/heads/"], repo.cwd):
-            raise ConfigError(
-                _(
-                    "the default branch ({branch}) does not exist, so the rules for {ref} "
-                    "cannot be read"
-                ).format(branch=named, ref=update.ref),
-                hint=_(
-                    "point HEAD of the shared repository at the branch that holds the rules: "
-                    "git symbolic-ref HEAD refs/heads/main"
-                ),
-            )
-        repo.warn(_("the repository has no branch yet: only the commit template is checked"))
-        return None
-    return load_base_rules(repo, base)
+def _refusal(update: RefUpdate, vid: str, text: str, sha: str | None = None) -> CommitResult:
+    from workspace_guard.core.template import Violation
+
+    violation: Violation = Violation(vid, text)
+    subject = {"ref-delete": "(ref deletion)"}.get(vid, f"({vid})")
+    return CommitResult(sha or update.old, subject, None, (violation,), (), shown_ref(update.ref))
 
 
-def _refuse(repo: Repo, updates: list[RefUpdate], exc: GuardError) -> int:
+def _deletion(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
+    """Deleting the protected branch would end the rules; others only when allowed."""
+    ref = shown_ref(update.ref)
+    if update.ref == base.ref and not _config_true(repo, "workspace-guard.allowProtectedDelete"):
+        text = _(
+            "{ref} holds the rules that protect this repository: deleting it is refused "
+            "(git config workspace-guard.allowProtectedDelete true on the server allows it)"
+        ).format(ref=ref)
+        return [_refusal(update, "ref-delete", text)]
+    if _config_true(repo, "workspace-guard.denyDeletes"):
+        text = _(
+            "deleting {ref} is not allowed on this repository "
+            "(git config workspace-guard.denyDeletes)"
+        ).format(ref=ref)
+        return [_refusal(update, "ref-delete", text)]
+    return []
+
+
+def _config_true(repo: Repo, key: str) -> bool:
+    return (git.config_get(key, repo.cwd) or "").strip().lower() in ("true", "yes", "1", "on")
+
+
+def _rewind(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
+    """A non-fast-forward update of the protected branch that changes the rules file."""
+    if update.ref != base.ref or update.creation or is_ancestor(repo, update.old, update.new):
+        return []
+    if rules_blob(repo, update.old) == rules_blob(repo, update.new):
+        return []
+    text = _(
+        "this force-push of {ref} replaces its {rules} with another version without a commit "
+        "that changes it: a rules rewind is refused; change the rules in a new commit on top "
+        "of {ref} instead"
+    ).format(ref=shown_ref(update.ref), rules=DEFAULT_RULES)
+    return [_refusal(update, "rules-rewind", text, update.new)]
+
+
+def _gate_ref(repo: Repo, update: RefUpdate) -> list[CommitResult]:
+    """The gate's own refs: only audit anchors, appended, on `refs/workspace-guard/anchors`."""
+    if update.ref == ANCHORS and not update.deletion:
+        from workspace_guard.gates.push.anchor import check_anchor_update
+
+        problem = check_anchor_update(repo, update.old, update.new)
+        if problem is None:
+            return []
+        return [_refusal(update, "anchor-invalid", problem, update.new)]
+    text = _("{ref} belongs to workspace-guard: it cannot be pushed or deleted").format(
+        ref=shown_ref(update.ref)
+    )
+    return [_refusal(update, "gate-ref", text, None if update.deletion else update.new)]
+
+
+def _refuse(repo: Repo, updates: list[RefUpdate], exc: GuardError, base: Base | None) -> int:
     """The rules (or git) failed: the push is refused with the reason, and recorded."""
     from workspace_guard.state.audit import append
 
@@ -181,6 +260,7 @@ def _refuse(repo: Repo, updates: list[RefUpdate], exc: GuardError) -> int:
         ),
         file=sys.stderr,
     )
+    escalation = base.rules.escalation if base and base.rules else None
     append(
         repo.state_dir,
         [
@@ -191,9 +271,9 @@ def _refuse(repo: Repo, updates: list[RefUpdate], exc: GuardError) -> int:
                 "path": DEFAULT_RULES if isinstance(exc, ConfigError) else None,
                 "level": None,
                 "action": "rejected",
-                "escalate_to": None,
+                "escalate_to": escalation,
                 "violations": [_error_id(exc)],
-                "ref": u.ref,
+                "ref": shown_ref(u.ref),
                 "commit": u.new,
                 "reason": exc.message,
             }
@@ -207,13 +287,13 @@ def _error_id(exc: GuardError) -> str:
     return "rules-invalid" if isinstance(exc, ConfigError) else "gate-error"
 
 
-def _reject(repo: Repo, failures: list[CommitResult]) -> None:
+def _reject(repo: Repo, failures: list[CommitResult], base: Base | None) -> None:
     from workspace_guard.state.audit import append, violation_records
 
     out = sys.stderr
     print(_("workspace-guard: push rejected — the workspace protocol was not followed:"), file=out)
     records = []
-    escalation = _escalation(repo)
+    escalation = base.rules.escalation if base and base.rules else None
     for result in failures:
         agent = f" (Agente: {result.agent})" if result.agent else ""
         print(f"\n  {result.ref} {result.sha[:10]} {result.subject[:70]}{agent}", file=out)
@@ -239,14 +319,72 @@ def _reject(repo: Repo, failures: list[CommitResult]) -> None:
     fix = _(
         "Fix the commits (git rebase -i, amend the messages, get the approvals) and push again."
     )
+    if escalation:
+        fix += " " + _("Escalation: {agent}.").format(agent=escalation)
     print("\n" + fix, file=out)
     append(repo.state_dir, records)
 
 
-def _escalation(repo: Repo) -> str | None:
-    try:
-        branch = default_branch(repo)
-        rules = repo.rules_at(branch) if branch else None
-    except Exception:
-        return None
-    return rules.escalation if rules else None
+def _record_accepted(
+    repo: Repo, updates: list[RefUpdate], accepted: list[CommitResult], base: Base
+) -> None:
+    """One record per accepted ref update that touched a protected path (an agent writing its
+    own office does not count), naming every such path and commit; one per deletion."""
+    from workspace_guard.state.audit import append
+
+    escalation = base.rules.escalation if base.rules else None
+    by_ref: dict[str, list[CommitResult]] = {}
+    for result in accepted:
+        if any(not _own_office(result.agent, rule) for _, rule in result.touched):
+            by_ref.setdefault(result.ref or "", []).append(result)
+    records = [_accepted_record(ref, results, escalation) for ref, results in by_ref.items()]
+    for update in updates:
+        if update.deletion:
+            records.append(
+                {
+                    "layer": "pre-receive",
+                    "agent": None,
+                    "path": None,
+                    "owner": None,
+                    "level": None,
+                    "action": "deleted",
+                    "escalate_to": escalation,
+                    "ref": shown_ref(update.ref),
+                    "commit": None,
+                    "old": update.old,
+                }
+            )
+    if records:
+        append(repo.state_dir, records)
+
+
+def _own_office(agent: str | None, rule: ProtectedRule) -> bool:
+    return rule.index == -1 and rule.owner == agent
+
+
+MAX_LISTED = 100  # paths and commits named in one accepted-push record
+
+
+def _accepted_record(
+    ref: str, results: list[CommitResult], escalation: str | None
+) -> dict[str, Any]:
+    """The record of one accepted ref update: its first protected path's owner and level at
+    the top (the contract's fields), every path and commit listed (bounded)."""
+    touched = [(p, r) for res in results for p, r in res.touched if not _own_office(res.agent, r)]
+    paths = list(dict.fromkeys(p for p, _ in touched))
+    agents = sorted({r.agent for r in results if r.agent})
+    first_rule = touched[0][1]
+    return {
+        "layer": "pre-receive",
+        "agent": agents[0] if len(agents) == 1 else None,
+        "path": paths[0],
+        "owner": first_rule.owner,
+        "level": first_rule.level,
+        "action": "accepted",
+        "escalate_to": escalation,
+        "ref": ref,
+        "commit": results[0].sha,
+        "paths": paths[:MAX_LISTED],
+        "commits": [r.sha for r in results][:MAX_LISTED],
+        "agents": agents,
+    }

@@ -1,0 +1,103 @@
+"""`workspace-guard claim`, `release` and `claims`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from workspace_guard.cli import format_option, rules_option
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--agent", metavar="AGENT", help="The claiming agent (default: WORKSPACE_AGENT).")
+@click.option("--ttl", metavar="DURATION", help="How long the claim lasts (default 30m).")
+@click.option("--shared", is_flag=True, help="Others may work there too (a notice, not a lock).")
+@click.option("--note", default="", help="What you are doing (shown to other agents).")
+@click.option(
+    "--keep-after-commit",
+    is_flag=True,
+    help="Keep the claim when your commit of the path is made (default: released).",
+)
+@rules_option
+def claim(
+    paths: tuple[str, ...],
+    agent: str | None,
+    ttl: str | None,
+    shared: bool,
+    note: str,
+    keep_after_commit: bool,
+    rules: str | None,
+) -> int:
+    """Claim PATH|PATTERN…: other agents' writes there are denied until the claim ends.
+
+    A claim never grants: your own writes still need the rules to allow them.
+    """
+    from workspace_guard.commands import claims as impl
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=rules)
+    who = impl.claiming_agent(repo, agent)
+    made = impl.claim(
+        repo,
+        who,
+        list(paths),
+        ttl=impl.parse_ttl(ttl),
+        shared=shared,
+        note=note,
+        release_on_commit=not keep_after_commit,
+    )
+    for item in made:
+        click.echo(impl.describe(item))
+    return 0
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Release every claim of the agent.")
+@click.option("--agent", metavar="AGENT", help="The releasing agent (default: WORKSPACE_AGENT).")
+@click.option(
+    "--break",
+    "force",
+    is_flag=True,
+    help="A superuser breaks other agents' claims on PATH… (audited).",
+)
+@rules_option
+def release(
+    paths: tuple[str, ...], everything: bool, agent: str | None, force: bool, rules: str | None
+) -> int:
+    """Release claims on PATH… (or --all). Exit 1 when nothing was released."""
+    from workspace_guard.commands import claims as impl
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=rules)
+    who = impl.claiming_agent(repo, agent)
+    dropped = impl.release(repo, who, list(paths), everything=everything, force=force)
+    for item in dropped:
+        verb = "broken" if item.agent != who else "released"
+        click.echo(f"{verb}: {impl.describe(item)}")
+    if not dropped:
+        click.echo("no matching claim", err=True)
+        return 1
+    return 0
+
+
+@click.command()
+@format_option("text", "json")
+@rules_option
+def claims(fmt: str, rules: str | None) -> int:
+    """List the live claims (every worktree of the repository shares them)."""
+    from workspace_guard.commands import claims as impl
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=rules)
+    items = impl.listing(repo)
+    if fmt == "json":
+        click.echo(json.dumps([c.to_json() for c in items], ensure_ascii=False, indent=2))
+        return 0
+    if not items:
+        click.echo("no claims")
+    for item in items:
+        click.echo(impl.describe(item))
+    return 0

@@ -1,0 +1,59 @@
+"""`workspace-guard hook NAME …`: what installed git hooks run (harness hooks: `entry.hook_main`).
+
+A git hook maps errors to exit codes like every command, but says what it refused and how to get
+out: a broken rules file refuses the commit (fail closed), and when the broken file is the one
+committed at HEAD, the hint says how to commit the fix.
+"""
+
+from __future__ import annotations
+
+import os
+
+from workspace_guard.entry import GIT_HOOKS, HOOKS
+from workspace_guard.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.entry import Values
+    from workspace_guard.errors import GuardError
+    from workspace_guard.repo import Repo
+
+
+def main(values: Values) -> int:
+    """Run one git hook with the values the hook table parsed."""
+    name: str = values["name"] or ""
+    if name not in GIT_HOOKS:
+        raise UsageError(f"unknown hook {name!r}", hint=f"hooks: {', '.join(HOOKS)}")
+    from workspace_guard.boundary import guarded
+
+    found: list[Repo] = []
+
+    def refuse(exc: GuardError) -> int:
+        from workspace_guard.gates.commit.hooks import fail_closed
+
+        repo = found[0] if found else None
+        from_head = repo is not None and not repo.rules_option and bool(repo.info.rules_blob)
+        return fail_closed(exc, name, committed_rules=from_head)
+
+    return guarded(lambda: run(name, values["args"], values["rules"], found), refuse=refuse)
+
+
+def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int:
+    """Discover the repository (kept in `found` for the refusal message) and run the hook."""
+    from workspace_guard.gates.commit import hooks as commit
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(rules_option=rules)
+    found.append(repo)
+    if name == "commit-msg":
+        if len(args) != 1:
+            raise UsageError(
+                "the commit-msg hook takes the message file",
+                hint="workspace-guard hook commit-msg .git/COMMIT_EDITMSG",
+            )
+        return commit.commit_msg_hook(repo, os.path.join(repo.cwd, args[0]))
+    if name == "pre-commit":
+        return commit.pre_commit_hook(repo)
+    from workspace_guard.gates.push.range import pre_receive_hook
+
+    return pre_receive_hook(repo)

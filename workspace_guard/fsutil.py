@@ -1,0 +1,59 @@
+"""File-system helpers shared by every layer: the one atomic write.
+
+A reader (a hook, the daemon, another agent's command) must never see half a file: a rules
+cache, a state file or a hook script is written to a temporary file in the same directory and
+renamed over the target, which POSIX makes atomic. The temporary name is unique per process
+and per call (threads of the daemon write too), and it is removed when the write fails, so a
+full disk leaves the old file and no litter.
+
+Only `os` is imported: the commit hooks and the validator write their caches through this.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+_CALLS = itertools.count()  # next() is atomic under the GIL: unique names across threads
+
+
+def atomic_write(
+    path: str,
+    data: str | bytes,
+    *,
+    mode: int | None = None,
+    encoding: str = "utf-8",
+    makedirs: bool = True,
+    fsync: bool = False,
+) -> None:
+    """Replace `path` with `data` (text is written with `\\n` line ends, as given).
+
+    `mode`: the new file's permission bits (the umask applies otherwise); `makedirs`: create
+    missing parent folders; `fsync`: flush to the disk before the rename (for state that must
+    survive a power loss, at the cost of a disk round trip). Raises OSError; the caller decides
+    whether a failure is an error (a state file) or only lost speed (a cache).
+    """
+    parent = os.path.dirname(os.path.abspath(path))
+    if makedirs:
+        os.makedirs(parent, exist_ok=True)
+    tmp = f"{path}.{os.getpid()}-{next(_CALLS)}.tmp"
+    raw = data.encode(encoding) if isinstance(data, str) else data
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        try:
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(fd, view) :]
+            if mode is not None:
+                os.fchmod(fd, mode)
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:  # noqa: SIM105 - contextlib is not loaded on the hooks' path
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,205 @@
+"""Walking the syntax tree: each simple command dispatched to its handler."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from workspace_guard.gates.harness.bash.env import (
+    _ASSIGN,
+    _assign,
+    _braces,
+    _Ctx,
+    _Env,
+    _Out,
+    _Shell,
+    _Stdin,
+    _var_value,
+)
+from workspace_guard.gates.harness.bash.lexer import _Lexer
+from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
+from workspace_guard.gates.harness.bash.parser import _Parser
+from workspace_guard.gates.harness.bash.syntax import (
+    _MAX_BRACE_WORD,
+    Analysis,
+    _Compound,
+    _lit,
+    _Part,
+    _plain,
+    _Redir,
+    _Simple,
+    _TooDeep,
+    _Word,
+)
+from workspace_guard.gates.harness.bash.tables import _ALIASES, _HANDLERS, _READ_ONLY, _RUNNERS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.gates.harness.bash.syntax import _Node, _Seq
+
+
+def _run_text(text: str, ctx: _Ctx, out: _Out, depth: int) -> None:
+    """Parse and analyse shell text; on a syntax error add the conservative word split too."""
+    errors: list[str] = []
+    tokens = _Lexer(text, 0, depth, errors).run()
+    seq = _Parser(tokens, errors).parse()
+    _walk_seq(seq, ctx, out, depth)
+    if errors:
+        out.errors.extend(errors)
+        _fallback(text, ctx.cwd, out)
+
+
+def _walk_seq(seq: _Seq, ctx: _Ctx, out: _Out, depth: int) -> None:
+    for pipeline in seq:
+        upstream: _Node | None = None
+        for node in pipeline:  # pipeline members run in subshells: their cd does not leak
+            local = ctx if len(pipeline) == 1 else ctx.fork()
+            _walk_node(node, local, out, depth, upstream)
+            upstream = node
+
+
+def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | None) -> None:
+    if isinstance(node, _Compound):
+        _walk_seq(node.body, ctx.fork() if node.scoped else ctx, out, depth)
+        _redirect_targets(_Env(ctx, out, _Stdin("none"), depth, _SHELL), node.redirs)
+        return
+    env = _Env(ctx, out, _stdin_of(node, upstream), depth, _SHELL)
+    for word in node.words:
+        for sub in word.subs:
+            _walk_seq(sub, ctx.fork(), out, depth)
+    for redir in node.redirs:
+        for sub in [*redir.subs, *(redir.target.subs if redir.target is not None else [])]:
+            _walk_seq(sub, ctx.fork(), out, depth)
+    if node.redirs:
+        _redirect_targets(env, node.redirs)
+    if not node.expand_only:
+        _simple(env, node.words)
+
+
+def _redirect_targets(env: _Env, redirs: list[_Redir]) -> None:
+    for redir in redirs:
+        word = redir.target
+        if word is None or redir.op not in (">", ">>", ">|", "<>", ">&"):
+            continue
+        if redir.op == ">&" and redir.fd != "&" and (word.text == "-" or word.text.isdigit()):
+            continue  # 2>&1: a descriptor, not a file
+        env.add(word, "redirect")
+
+
+def _stdin_of(node: _Simple, upstream: _Node | None) -> _Stdin:
+    """What the command reads on stdin: code for ``python -``/``bash`` may arrive this way."""
+    stdin = _Stdin("none") if upstream is None else _pipe_text(upstream)
+    for redir in node.redirs:
+        if redir.fd not in ("", "0"):
+            continue
+        if redir.op in ("<<", "<<-"):
+            stdin = _Stdin("text", redir.body)
+        elif redir.op == "<<<" and redir.target is not None:
+            stdin = _Stdin("text", redir.target.text)
+        elif redir.op == "<":
+            stdin = _Stdin("file")
+    return stdin
+
+
+def _pipe_text(upstream: _Node) -> _Stdin:
+    """``echo CODE | sh`` and ``cat <<EOF | python`` are readable; any other pipe is not."""
+    if not isinstance(upstream, _Simple) or not upstream.words:
+        return _Stdin("unknown")
+    name = _plain(upstream.words[0])
+    if name in ("echo", "printf"):
+        args = [w.text for w in upstream.words[1:]]
+        while args and name == "echo" and args[0] in ("-e", "-n", "-E", "-ne", "-en"):
+            args.pop(0)
+        return _Stdin("text", " ".join(args).replace("\\n", "\n"))
+    if name == "cat" and len(upstream.words) == 1:
+        return _stdin_of(upstream, None)
+    return _Stdin("unknown")
+
+
+def _simple(env: _Env, words: list[_Word]) -> None:
+    """Assignments alone set variables; otherwise dispatch the command they prefix."""
+    i = 0
+    while i < len(words) and _ASSIGN.match(words[i].text) and words[i].parts[0].kind == "u":
+        i += 1
+    if i == len(words):
+        for word in words:
+            _assign(env, word)
+        return
+    _dispatch(env, [b for word in words[i:] for b in _brace_words(word)])
+
+
+def _brace_words(word: _Word) -> list[_Word]:
+    """``mv f{,.bak}`` is two arguments: split a word the way brace expansion does."""
+    if word.alts is not None or len(word.text) > _MAX_BRACE_WORD or "{" not in word.text:
+        return [word]
+    if not any(p.kind == "u" and "{" in p.text for p in word.parts):
+        return [word]
+    chars: list[tuple[str, str]] = []
+    for part in word.parts:
+        chars.extend((c, part.kind) for c in part.text) if part.kind in "uq" else chars.append(
+            (part.text, part.kind)
+        )
+    words: list[_Word] = []
+    for alt in _braces(chars):
+        parts: list[_Part] = []
+        for text, kind in alt:
+            if parts and parts[-1].kind == kind and kind in "uq":
+                parts[-1] = _Part(parts[-1].text + text, kind)
+            else:
+                parts.append(_Part(text, kind))
+        words.append(_Word(parts, word.subs if not words else []))
+    return words or [word]
+
+
+def _dispatch(env: _Env, words: list[_Word]) -> None:
+    head = words[0]
+    if not head.literal:
+        value = _var_value(head.text, env.ctx) if len(head.parts) == 1 else None
+        if value is not None and value.strip():
+            _dispatch(env, [_lit(t, "q") for t in value.split()] + words[1:])
+        elif len(words) == 1:
+            env.add_any("dynamic-command")  # `$CMD` or `eval "$X"`: could be anything
+        else:
+            _unknown(env, words[1:])
+        return
+    name = _command_name(head.text)
+    if name in _READ_ONLY:
+        return
+    handler = _HANDLERS.get(name)
+    if handler is not None:
+        handler(env, name, words[1:])
+    elif name in _RUNNERS:
+        env.not_read_only()
+    else:
+        _unknown(env, words[1:])
+
+
+def _command_name(text: str) -> str:
+    name = posixpath.basename(text)
+    m = _VERSIONED.fullmatch(name)
+    if m:
+        return "python" if m.group(1) == "pypy" else m.group(1)
+    return _ALIASES.get(name, name)
+
+
+_VERSIONED = re.compile(r"(python|pypy|pip|ruby|perl|php|node)[\d.]*")
+
+# --------------------------------------------------------------------------- public API
+
+
+_SHELL = _Shell(_dispatch, _run_text)
+
+
+def analyze(command: str, cwd: str) -> Analysis:
+    """Every path ``command``, run in ``cwd``, may write. Never raises: odd input fails closed."""
+    out = _Out()
+    try:
+        _run_text(command, _Ctx(cwd), out, 0)
+    except Exception as exc:  # the gate must not crash: _TooDeep, RecursionError or a bug here
+        out.errors.append(
+            "too deeply nested" if isinstance(exc, _TooDeep) else f"internal error: {exc!r}"
+        )
+        _fallback(command, cwd, out)
+    error = "; ".join(dict.fromkeys(out.errors)) if out.errors else None
+    read_only = out.read_only and not out.targets and error is None
+    return Analysis(tuple(out.targets), error, read_only)

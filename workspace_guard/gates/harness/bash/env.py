@@ -1,0 +1,245 @@
+"""The analysis context: cwd, variables, where findings go, and how words expand to paths."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from workspace_guard.core.record import Record, Struct, factory
+from workspace_guard.gates.harness.bash.syntax import (
+    _MAX_BRACE_WORD,
+    _MAX_BRACES,
+    _MAX_TARGETS,
+    _NAME,
+    ANY_PATH,
+    Target,
+    _lit,
+    _suffix,
+    _Word,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class _Ctx(Struct):
+    """The shell state that changes what a path means: the cwd, known variables, pushd's stack."""
+
+    cwd: str
+    vars: dict[str, str] = factory(default_factory=dict)
+    dirs: list[str] = factory(default_factory=list)
+
+    def fork(self, cwd: str | None = None) -> _Ctx:
+        return _Ctx(self.cwd if cwd is None else cwd, dict(self.vars), list(self.dirs))
+
+
+class _Out(Struct):
+    targets: dict[Target, None] = factory(default_factory=dict)  # an ordered set
+    errors: list[str] = factory(default_factory=list)
+    read_only: bool = True
+
+    def add(self, target: Target) -> None:
+        self.read_only = False
+        if len(self.targets) < _MAX_TARGETS:
+            self.targets.setdefault(target)
+        else:
+            self.targets.setdefault(Target(ANY_PATH, "too-many", False, True))
+
+
+class _Stdin(Record):
+    kind: str  # 'none' | 'text' (heredoc, here-string, echo | …) | 'file' | 'unknown' (a pipe)
+    text: str = ""
+
+
+class _Shell(Record):
+    """The walker's entry points, handed to the handlers through :class:`_Env`.
+
+    Why: handlers (xargs, env, bash -c…) run commands and text through the walker, and the walker
+    dispatches to the handlers; passing the walker in keeps the modules free of import cycles.
+    """
+
+    dispatch: Callable[[_Env, list[_Word]], None]
+    run_text: Callable[[str, _Ctx, _Out, int], None]
+
+
+class _Env(Struct):
+    """What a command handler needs: where it runs, where findings go, and what its stdin is."""
+
+    ctx: _Ctx
+    out: _Out
+    stdin: _Stdin
+    depth: int
+    shell: _Shell
+
+    def at(self, cwd: str) -> _Env:
+        return _Env(self.ctx.fork(cwd), self.out, self.stdin, self.depth, self.shell)
+
+    def dispatch(self, words: list[_Word]) -> None:
+        """Analyse the command ``words`` run here (``xargs CMD``, ``env CMD``, ``python -m M``)."""
+        self.shell.dispatch(self, words)
+
+    def analyze_text(self, word: _Word | str) -> None:
+        """Shell text run by another shell (bash -c, eval, trap, watch): analyse it in place."""
+        text = word if isinstance(word, str) else word.text
+        self.shell.run_text(text, self.ctx.fork(), self.out, self.depth + 1)
+
+    def not_read_only(self) -> None:
+        self.out.read_only = False
+
+    def paths(self, word: _Word) -> list[tuple[str, bool, bool]]:
+        """(absolute path, glob, dynamic) for each value the word may take."""
+        if word.alts is not None:
+            return [(p, g, True) for p, g in word.alts]
+        out = []
+        for text, glob, dynamic in _expand(word, self.ctx):
+            if text or dynamic:
+                path = _join(self.ctx.cwd, text)
+                dyn = dynamic or (path != text and "$" in self.ctx.cwd)
+                out.append((path, glob or dyn, dyn))
+        return out
+
+    def add(self, word: _Word, kind: str, certain: bool = True) -> None:
+        for path, glob, dyn in self.paths(word):
+            sure = certain and not dyn and not word.uncertain and not path.startswith("~")
+            self.add_path(path, kind, sure, glob or dyn)
+
+    def add_path(self, path: str, kind: str, certain: bool, glob: bool) -> None:
+        if path.startswith("/dev/") and posixpath.normpath(path).startswith("/dev/"):
+            return
+        self.out.add(Target(path, kind, certain, glob))
+
+    def add_rel(self, rel: str, kind: str, certain: bool = False, glob: bool = False) -> None:
+        self.add(_lit(rel) if glob else _lit(rel, "q"), kind, certain)
+
+    def add_any(self, kind: str) -> None:
+        self.add_path(ANY_PATH, kind, False, True)
+
+    def add_under(self, word: _Word | None, kind: str, certain: bool = False) -> None:
+        """Unknown files below a directory (the cwd when ``word`` is None): ``DIR/*``."""
+        dirs = self.paths(word) if word is not None else [(self.ctx.cwd, False, False)]
+        for path, _, dyn in dirs:
+            self.add_path(posixpath.join(path, "*"), kind, certain and not dyn, True)
+
+    def add_into(self, dest: _Word, src: _Word, kind: str) -> None:
+        """``cp SRC DIR/``: the file written is DIR/basename(SRC)."""
+        for dpath, dglob, ddyn in self.paths(dest):
+            for spath, sglob, sdyn in self.paths(src):
+                base = posixpath.basename(spath.rstrip("/")) or spath
+                glob = dglob or ddyn or sglob or sdyn or spath == ANY_PATH
+                self.add_path(posixpath.join(dpath, base), kind, not (ddyn or sdyn), glob)
+
+
+def _join(cwd: str, text: str) -> str:
+    if text.startswith(("/", "~", "$")):
+        return text
+    return posixpath.join(cwd, text)
+
+
+# --------------------------------------------------------------------------- word expansion
+
+
+def _var_value(text: str, ctx: _Ctx) -> str | None:
+    """The value of a ``$NAME``/``${NAME}``/``$(pwd)`` expansion when it is known, else None."""
+    if text in ("$(pwd)", "`pwd`", "$PWD", "${PWD}"):
+        return None if "$" in ctx.cwd else ctx.cwd
+    if text in ("$HOME", "${HOME}"):
+        return "~"
+    name = text[2:-1] if text.startswith("${") else text[1:]
+    return ctx.vars.get(name) if _NAME.fullmatch(name) else None
+
+
+def _expand(word: _Word, ctx: _Ctx) -> list[tuple[str, bool, bool]]:
+    """(text, glob, dynamic) per brace alternative; unknown expansions stay as written."""
+    if word.literal and not any(p.kind == "u" and "{" in p.text for p in word.parts):
+        glob = any(p.kind == "u" and _GLOB_META.search(p.text) for p in word.parts)
+        return [(word.text, glob, False)]
+    chars: list[tuple[str, str]] = []
+    for part in word.parts:
+        if part.kind in "uq":
+            chars.extend((c, part.kind) for c in part.text)
+            continue
+        value = _var_value(part.text, ctx)
+        if value is None:
+            chars.append((part.text, "x"))
+        else:
+            chars.extend((c, "u" if part.kind == "v" else "q") for c in value)
+    out = []
+    for alt in _braces(chars) if any(c == "{" and k == "u" for c, k in chars) else [chars]:
+        text = "".join(c for c, _ in alt)
+        glob = any(k == "u" and (c in "*?[" or c == "**") for c, k in alt)
+        out.append((text, glob, any(k == "x" for _, k in alt)))
+    return out
+
+
+_GLOB_META = re.compile(r"[*?\[]")
+
+
+def _braces(chars: list[tuple[str, str]], budget: int = _MAX_BRACES) -> list[list[tuple[str, str]]]:
+    """Bash brace expansion (``app/{main,x}.py``); a range, or over ``budget`` words, is ``**``."""
+    if len(chars) > _MAX_BRACE_WORD:
+        return [chars]
+    results: list[list[tuple[str, str]]] = [[]]
+    i = 0
+    while i < len(chars):
+        span = _brace_at(chars, i) if chars[i] == ("{", "u") else None
+        if span is None:
+            for r in results:
+                r.append(chars[i])
+            i += 1
+            continue
+        end, pieces = span
+        alts = [a for s, e in pieces for a in _braces(chars[s:e], budget)] if pieces else None
+        if alts is None or len(results) * len(alts) > budget:
+            results = [[*r, ("**", "u")] for r in results]
+        else:
+            results = [[*r, *a] for r in results for a in alts]
+        i = end + 1
+    return results
+
+
+def _brace_at(
+    chars: list[tuple[str, str]], start: int
+) -> tuple[int, list[tuple[int, int]] | None] | None:
+    """The ``{…}`` opening at ``start``: its end and comma-separated pieces (None for a range)."""
+    depth, commas = 0, [start]
+    for j in range(start, len(chars)):
+        c, k = chars[j]
+        if k != "u":
+            continue
+        depth += (c == "{") - (c == "}")
+        if c == "," and depth == 1:
+            commas.append(j)
+        if depth == 0:
+            if len(commas) > 1:
+                bounds = [*commas, j]
+                return j, [(bounds[n] + 1, bounds[n + 1]) for n in range(len(bounds) - 1)]
+            inner = "".join(x for x, _ in chars[start + 1 : j])
+            return (j, None) if _BRACE_RANGE.fullmatch(inner) else None
+    return None
+
+
+_BRACE_RANGE = re.compile(r"-?\w+\.\.-?\w+(\.\.-?\d+)?")
+
+
+_ASSIGN = re.compile(r"[A-Za-z_]\w*(\[[^]]*\])?\+?=")
+
+
+def _assign(env: _Env, word: _Word) -> None:
+    """Track ``F=app/main.py`` so a later ``rm $F`` names the file; anything else is unknown."""
+    name, _, _ = word.text.partition("=")
+    value = _suffix(word, len(name) + 1)
+    temp = _MKTEMP.fullmatch(value.text)
+    if temp and not value.literal:
+        env.ctx.vars[name] = (temp.group(1) or "/tmp/tmp.").rstrip("X") + "*"
+    elif name.endswith(("+", "]")) or not value.literal:
+        env.ctx.vars.pop(name.rstrip("+"), None)
+    else:
+        env.ctx.vars[name] = value.text
+
+
+_MKTEMP = re.compile(r"\$\(mktemp(?:\s+-[dqu]+)*(?:\s+(/[^\s)]*))?\s*\)")
+
+
+if TYPE_CHECKING:
+    _Handler = Callable[[_Env, str, list[_Word]], None]

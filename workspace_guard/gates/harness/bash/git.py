@@ -1,0 +1,169 @@
+"""git subcommands: which read, which write named paths, which rewrite the work tree."""
+
+from __future__ import annotations
+
+from workspace_guard.gates.harness.bash.env import _Env, _join
+from workspace_guard.gates.harness.bash.files import _each, _output_option
+from workspace_guard.gates.harness.bash.mentions import _unknown
+from workspace_guard.gates.harness.bash.options import _opts, _split
+from workspace_guard.gates.harness.bash.syntax import _Word
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.gates.harness.bash.env import _Handler
+
+_GIT_READ = _opts(
+    "status diff log show blame grep ls-files ls-tree ls-remote rev-parse rev-list describe branch"
+    " tag remote config fetch cat-file shortlog reflog show-ref for-each-ref whatchanged name-rev"
+    " merge-base check-ignore check-attr count-objects fsck help version var add commit push notes"
+    " gc prune repack verify-pack show-branch range-diff cherry difftool init clone bundle annotate"
+    " format-patch request-pull credential hash-object update-index symbolic-ref update-ref"
+)
+_GIT_BROAD = _opts(
+    "am cherry-pick revert merge rebase pull bisect read-tree checkout-index sparse-checkout"
+    " filter-branch filter-repo mergetool"
+)
+
+
+def _git(env: _Env, name: str, args: list[_Word]) -> None:
+    i = 0
+    while i < len(args) and args[i].text.startswith("-"):
+        text = args[i].text
+        i += 1
+        if text == "-C" and i < len(args):
+            env = env.at(_join(env.ctx.cwd, args[i].text))
+            i += 1
+        elif text in (
+            "-c",
+            "--git-dir",
+            "--work-tree",
+            "--namespace",
+            "--super-prefix",
+        ) and i < len(args):
+            i += 1
+    if i >= len(args):
+        return
+    sub, rest = args[i].text, args[i + 1 :]
+    if sub in _GIT_READ:
+        _git_read(env, sub, rest)
+    elif sub in _GIT_BROAD:
+        env.add_any("git-" + sub)
+    elif sub in _GIT_HANDLERS:
+        _GIT_HANDLERS[sub](env, sub, rest)
+    else:
+        _unknown(env, rest)
+
+
+def _git_read(env: _Env, sub: str, rest: list[_Word]) -> None:
+    """Read-only for the work tree, except the few options that write a named file."""
+    _, values, _ = _split(rest, _opts("-o --output --output-directory"))
+    for key in ("-o", "--output", "--output-directory"):
+        if key in values and sub in ("format-patch", "diff", "log", "show", "archive"):
+            env.add(values[key], "git-" + sub)
+
+
+def _git_paths(args: list[_Word], takes: str) -> tuple[list[_Word], list[_Word], set[str]]:
+    """(positionals before ``--``, pathspecs after it, flags)."""
+    texts = [w.text for w in args]
+    if "--" in texts:
+        cut = texts.index("--")
+        before, _, flags = _split(args[:cut], _opts(takes))
+        return before, args[cut + 1 :], flags
+    pos, _, flags = _split(args, _opts(takes))
+    return pos, [], flags
+
+
+def _git_checkout(env: _Env, sub: str, args: list[_Word]) -> None:
+    before, paths, flags = _git_paths(args, "-b -B --orphan --conflict --pathspec-from-file -U")
+    for word in paths:
+        env.add(word, "git-checkout")
+    if paths:
+        return
+    if flags & {"-b", "-B", "--orphan"}:
+        return
+    if flags & {"-f", "--force"}:
+        env.add_any("git-checkout")
+    for k, word in enumerate(before):  # `git checkout X`: a branch, or a path: unknown here
+        env.add(word, "git-checkout", certain=k > 0)
+
+
+def _git_restore(env: _Env, sub: str, args: list[_Word]) -> None:
+    before, paths, flags = _git_paths(args, "-s --source --pathspec-from-file --conflict")
+    if flags & {"-S", "--staged"} and not flags & {"-W", "--worktree"}:
+        return
+    for word in [*before, *paths]:
+        env.add(word, "git-restore")
+
+
+def _git_rm(env: _Env, sub: str, args: list[_Word]) -> None:
+    before, paths, flags = _git_paths(args, "--pathspec-from-file")
+    if "--cached" in flags:
+        return
+    for word in [*before, *paths]:
+        env.add(word, "git-" + sub)
+
+
+def _git_stash(env: _Env, sub: str, args: list[_Word]) -> None:
+    action = args[0].text if args and not args[0].text.startswith("-") else "push"
+    if action in ("list", "show", "drop", "clear", "create", "store", "branch"):
+        return
+    _, paths, _ = _git_paths(args, "-m --message")
+    for word in paths:
+        env.add(word, "git-stash")
+    if not paths:
+        env.add_any("git-stash")
+
+
+def _git_reset(env: _Env, sub: str, args: list[_Word]) -> None:
+    if {w.text for w in args} & {"--hard", "--merge", "--keep"}:
+        env.add_any("git-reset")
+
+
+def _git_clean(env: _Env, sub: str, args: list[_Word]) -> None:
+    before, paths, flags = _git_paths(args, "-e --exclude")
+    if flags & {"-n", "--dry-run"}:
+        return
+    for word in [*before, *paths]:
+        env.add(word, "git-clean", certain=False)
+    if not before and not paths:
+        env.add_under(None, "git-clean")
+
+
+def _git_apply(env: _Env, sub: str, args: list[_Word]) -> None:
+    if {w.text for w in args} & {"--check", "--stat", "--numstat", "--summary", "--cached"}:
+        return
+    env.add_any("git-apply")
+
+
+def _git_switch(env: _Env, sub: str, args: list[_Word]) -> None:
+    if {w.text for w in args} & {"-f", "--force", "--discard-changes"}:
+        env.add_any("git-switch")
+
+
+def _git_submodule(env: _Env, sub: str, args: list[_Word]) -> None:
+    pos, _, _ = _split(args, _opts("--name --reference -b --branch --depth --jobs -j"))
+    if not pos or pos[0].text not in ("status", "summary"):
+        env.add_any("git-submodule")  # update, add, deinit, foreach…: checkouts and commands
+
+
+def _git_worktree(env: _Env, sub: str, args: list[_Word]) -> None:
+    if args and args[0].text == "add":
+        pos, _, _ = _split(args[1:], _opts("-b -B --reason"))
+        if pos:
+            env.add(pos[0], "git-worktree")
+
+
+_GIT_HANDLERS: dict[str, _Handler] = {
+    "checkout": _git_checkout,
+    "restore": _git_restore,
+    "rm": _git_rm,
+    "mv": _each("git-mv", "--pathspec-from-file"),
+    "stash": _git_stash,
+    "reset": _git_reset,
+    "clean": _git_clean,
+    "apply": _git_apply,
+    "switch": _git_switch,
+    "worktree": _git_worktree,
+    "submodule": _git_submodule,
+    "archive": _output_option("-o", "--output", takes="--format --prefix --remote"),
+}

@@ -1,0 +1,203 @@
+"""Shells and interpreters: code run by bash -c, eval, python -c, node -e, stdin scripts."""
+
+from __future__ import annotations
+
+from workspace_guard.core.record import Record, Struct, factory
+from workspace_guard.gates.harness.bash.env import _Env, _join
+from workspace_guard.gates.harness.bash.mentions import (
+    _WRITE_HINT,
+    _code_literals,
+    _pathlike,
+    _unknown,
+)
+from workspace_guard.gates.harness.bash.options import _opts, _split
+from workspace_guard.gates.harness.bash.syntax import _lit, _suffix, _Word
+
+
+def _shell(env: _Env, name: str, args: list[_Word]) -> None:
+    """bash -c CODE, bash SCRIPT ARGS, or code on stdin (``bash <<EOF``, ``curl … | sh``)."""
+    i, from_c, stdin = 0, False, False
+    while i < len(args) and args[i].text.startswith(("-", "+")) and args[i].literal:
+        text = args[i].text
+        i += 1
+        if text == "--":
+            break
+        if text in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+            i += 1
+        elif not text.startswith("--") and "c" in text[1:]:
+            from_c = True
+        elif not text.startswith("--") and "s" in text[1:]:
+            stdin = True
+    rest = args[i:]
+    if from_c:
+        if rest:
+            env.analyze_text(rest[0])
+        return
+    if rest and not stdin:
+        _unknown(env, rest[1:])  # a script we cannot see: its arguments may be written
+    else:
+        _stdin_code(env, "shell", [])
+
+
+def _eval(env: _Env, name: str, args: list[_Word]) -> None:
+    if len(args) == 1 and not args[0].literal and len(args[0].parts) == 1:
+        env.add_any("eval")
+    elif args:
+        env.analyze_text(" ".join(w.text for w in args))
+
+
+def _first_arg_is_shell(env: _Env, name: str, args: list[_Word]) -> None:
+    """trap 'CMD' SIG, watch CMD…, su -c CMD: the string is shell code run later or elsewhere."""
+    pos, values, _ = _split(args, _opts("-c --command -n -d --interval -s --shell"))
+    code = values.get("-c") or values.get("--command")
+    if code is not None:
+        env.analyze_text(code)
+    elif name == "watch" and pos:
+        env.analyze_text(" ".join(w.text for w in pos))
+    elif name == "trap" and pos:
+        env.analyze_text(pos[0])
+
+
+class _Interp(Record):
+    """How an interpreter takes inline code, a module, option values, and ``-i`` (edit in place)."""
+
+    code: str = ""  # short options whose value is code (python -c, perl -e, node -e)
+    module: str = ""  # python -m
+    values: str = ""  # short options followed by a value
+    glued: str = ""  # short options whose value is the rest of the cluster (perl -Mfoo)
+    inplace: str = ""  # perl/ruby -i[SUFFIX]
+    chdir: str = ""  # ruby -C DIR
+    code_ends: bool = False  # python: options stop after -c CODE
+    long_code: frozenset[str] = frozenset()
+    long_values: frozenset[str] = frozenset()
+
+
+class _Invocation(Struct):
+    """What the options of one interpreter call said."""
+
+    codes: list[_Word] = factory(default_factory=list)
+    code_opt: bool = False
+    module: _Word | None = None
+    chdir: _Word | None = None
+    inplace: bool = False
+
+
+_INTERPS = {
+    "python": _Interp(code="c", module="m", values="WXQ", code_ends=True),
+    "node": _Interp(
+        code="ep",
+        values="r",
+        long_code=_opts("--eval --print"),
+        long_values=_opts("--require --import"),
+    ),
+    "perl": _Interp(code="eE", glued="MmIxdDFCl0", inplace="i"),
+    "ruby": _Interp(code="e", values="rIEF", glued="0xW", inplace="i", chdir="C"),
+    "php": _Interp(code="r", values="dcz"),
+    "lua": _Interp(code="e", values="l"),
+    "Rscript": _Interp(code="e"),
+}
+
+
+def _interpreter(env: _Env, name: str, args: list[_Word]) -> None:
+    """python/node/perl/ruby/php: inline code, ``-m module``, ``-i`` in place, or a script."""
+    spec, inv, i = _INTERPS[name], _Invocation(), 0
+    while i < len(args) and inv.module is None and not (spec.code_ends and inv.code_opt):
+        word, text = args[i], args[i].text
+        if not word.literal or not text.startswith("-") or text == "-":
+            break
+        i += 1
+        if text == "--":
+            break
+        i = (
+            _interp_long(spec, args, i, word, inv)
+            if text.startswith("--")
+            else _interp_short(spec, args, i, text, inv)
+        )
+    if inv.chdir is not None:
+        env = env.at(_join(env.ctx.cwd, inv.chdir.text))
+    _interp_run(env, name, inv, args[i:])
+
+
+def _interp_long(spec: _Interp, args: list[_Word], i: int, word: _Word, inv: _Invocation) -> int:
+    key, eq, _ = word.text.partition("=")
+    if key not in spec.long_code | spec.long_values:
+        return i
+    value = _suffix(word, len(key) + 1) if eq else (args[i] if i < len(args) else None)
+    if key in spec.long_code:
+        inv.code_opt = True
+        inv.codes += [value] if value is not None else []
+    return i if eq else i + 1
+
+
+def _interp_short(spec: _Interp, args: list[_Word], i: int, text: str, inv: _Invocation) -> int:
+    j = 1
+    while j < len(text):
+        ch, rest = text[j], text[j + 1 :]
+        j += 1
+        if ch in spec.inplace:
+            inv.inplace = True
+            return i  # the rest of the cluster is the backup suffix
+        if ch in "0l" and ch in spec.glued:  # perl -0777 / -l015: digits, then more options
+            while j < len(text) and text[j].isdigit():
+                j += 1
+            continue
+        if ch in spec.glued:
+            return i
+        if ch in spec.code and rest and set(rest) <= set(spec.code):
+            inv.code_opt = True  # node -pe CODE: the code is the next argument
+            continue
+        if ch in spec.code + spec.module + spec.values + spec.chdir:
+            value = _lit(rest, "q") if rest else (args[i] if i < len(args) else None)
+            if ch in spec.code:
+                inv.code_opt = True
+                inv.codes += [value] if value is not None else []
+            elif ch in spec.module:
+                inv.module = value
+            elif ch in spec.chdir:
+                inv.chdir = value
+            return i if rest else i + 1
+    return i
+
+
+def _interp_run(env: _Env, name: str, inv: _Invocation, rest: list[_Word]) -> None:
+    env.not_read_only()
+    if inv.module is not None:
+        env.dispatch([inv.module, *rest])
+    elif inv.code_opt:
+        for word in rest if inv.inplace else []:
+            env.add(word, f"{name}-i")
+        for code in inv.codes:
+            _code(env, code, [] if inv.inplace else rest)
+    elif rest and rest[0].text != "-":  # a script file: it runs, it is not written
+        for word in rest[1:] if inv.inplace else []:
+            env.add(word, f"{name}-i")
+        if not inv.inplace:
+            _unknown(env, rest[1:])
+    else:
+        _stdin_code(env, "code", rest[1:])
+
+
+def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
+    """Code arriving on stdin (``python - <<'EOF'``, ``echo CMD | sh``): analyse what we can see."""
+    env.not_read_only()
+    if env.stdin.kind == "text":
+        if lang == "shell":
+            env.analyze_text(env.stdin.text)
+        else:
+            _code(env, _lit(env.stdin.text, "q"), argv)
+    elif env.stdin.kind == "unknown":
+        env.add_any("stdin-script")
+
+
+def _code(env: _Env, code: _Word, argv: list[_Word]) -> None:
+    """Inline code: when it may write, its path-like literals and its argv may be written."""
+    env.not_read_only()
+    if all(p.kind in "vV" for p in code.parts) and code.parts:
+        env.add_any("interpreter")  # python -c "$CODE": nothing to see
+        return
+    if not _WRITE_HINT.search(code.text):
+        return
+    _code_literals(env, code.text)
+    for word in argv:
+        if not word.literal or _pathlike(word.text):
+            env.add(word, "interpreter", certain=False)

@@ -1,0 +1,388 @@
+"""The Bash lexer: words with their quoting, operators, redirections and here-documents."""
+
+from __future__ import annotations
+
+import re
+
+from workspace_guard.gates.harness.bash.parser import _Parser
+from workspace_guard.gates.harness.bash.syntax import (
+    _MAX_DEPTH,
+    _MAX_WORD,
+    _NAME,
+    _Op,
+    _Part,
+    _Redir,
+    _TooDeep,
+    _Word,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.gates.harness.bash.syntax import _Seq, _Token
+
+_META = frozenset(" \t\r\n;&|()<>")
+_PLAIN_RUN = re.compile(r"[^\s;&|()<>'\"\\$`]+")
+_DQ_RUN = re.compile(r'[^"\\$`]+')
+_HEREDOC_RUN = re.compile(r"[^\\$`]+")
+_FD = re.compile(r"\d+|\{[A-Za-z_]\w*\}")
+_OP = re.compile(r"&&|\|\||\|&|;;&?|;&|[;&|()]")
+_REDIR_OPS = ("<<<", "<<-", "<<", "<>", "<&", ">>", ">|", ">&", "<", ">")
+_ANSI_CODE = re.compile(r"x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{1,4})|([0-7]{1,3})")
+_ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "v": "\v"}
+
+
+class _Lexer:
+    """Splits shell text into words, operators and redirections as bash's tokenizer would.
+
+    Command substitutions are lexed in place by a nested lexer (``closer=')'``) and parsed at once,
+    so quotes, heredocs and nesting inside ``$( )`` behave as in bash; heredoc bodies are read at
+    the next newline and kept as text, never as commands.
+    """
+
+    def __init__(self, src: str, pos: int, depth: int, errors: list[str], closer: str = "") -> None:
+        if depth > _MAX_DEPTH:
+            raise _TooDeep
+        self.s, self.i, self.depth, self.errors, self.closer = src, pos, depth, errors, closer
+        self.tokens: list[_Token] = []
+        self.pending: list[_Redir] = []
+        self.parens = 0
+        self.arith_budget = 64
+
+    def run(self) -> list[_Token]:
+        s, n = self.s, len(self.s)
+        while self.i < n:
+            c = s[self.i]
+            if c in " \t\r":
+                self.i += 1
+            elif s.startswith("\\\n", self.i):
+                self.i += 2
+            elif c == "#":
+                end = s.find("\n", self.i)
+                self.i = n if end < 0 else end
+            elif c == "\n":
+                self.i += 1
+                self.tokens.append(_Op("\n"))
+                self._heredocs()
+            elif c == ")" and self.closer and self.parens == 0:
+                self.i += 1
+                return self._finish(closed=True)
+            elif c in "<>" and not s.startswith("(", self.i + 1):
+                self._redirect("")
+            elif c == "&" and s.startswith("&>", self.i):
+                self.i += 1
+                self._redirect("&")
+            elif c in ";&|()":
+                self._operator()
+            else:
+                self._word_or_fd()
+        return self._finish(closed=False)
+
+    def _finish(self, closed: bool) -> list[_Token]:
+        if self.closer and not closed:
+            self.errors.append("unterminated $( or <(")
+        for redir in self.pending:  # bash reads an unterminated heredoc to the end of input
+            redir.delim = ""
+        self.pending = []
+        return self.tokens
+
+    def _operator(self) -> None:
+        s, i = self.s, self.i
+        if s.startswith("((", i) and self._arith_command():
+            return
+        m = _OP.match(s, i)
+        op = m.group() if m else s[i]
+        self.i += len(op)
+        if op == "(":
+            self.parens += 1
+        elif op == ")":
+            self.parens = max(0, self.parens - 1)
+        self.tokens.append(_Op(op))
+
+    def _arith_command(self) -> bool:
+        end = self._arith_end(self.i)
+        if end < 0:
+            return False
+        text = self.s[self.i : end]
+        self.tokens.append(_Word([_Part(text, "a")], self._inner_subs(text)))
+        self.i = end
+        return True
+
+    def _arith_end(self, i: int) -> int:
+        """End of the ``(( … ))`` at ``i``, or -1; bounded, as ``((((…`` retries at each ``(``."""
+        if self.arith_budget <= 0:
+            return -1
+        end = _balanced(self.s, i, _MAX_WORD)
+        if end < 0 or not self.s.startswith("))", end - 2):
+            self.arith_budget -= 1
+            return -1
+        return end
+
+    def _inner_subs(self, text: str) -> list[_Seq]:
+        """The ``$( )`` and backquotes inside ``${x:-…}`` or ``$(( … ))``: they run too."""
+        subs: list[_Seq] = []
+        if "$(" in text or "`" in text:
+            _Lexer(text, 0, self.depth + 1, self.errors).read_dq([], subs, stop="")
+        return subs
+
+    def _word_or_fd(self) -> None:
+        start = self.i
+        word = self._read_word()
+        s = self.s
+        fd_like = self.i < len(s) and s[self.i] in "<>" and not s.startswith("(", self.i + 1)
+        if fd_like and _FD.fullmatch(s[start : self.i]):
+            self._redirect(s[start : self.i])
+        else:
+            self.tokens.append(word)
+
+    def _redirect(self, fd: str) -> None:
+        s = self.s
+        op = next(o for o in _REDIR_OPS if s.startswith(o, self.i))
+        self.i += len(op)
+        while self.i < len(s) and (s[self.i] in " \t" or s.startswith("\\\n", self.i)):
+            self.i += 2 if s[self.i] == "\\" else 1
+        word: _Word | None = None
+        if self.i < len(s) and (s[self.i] not in _META or s.startswith(("<(", ">("), self.i)):
+            word = self._read_word()
+        else:
+            self.errors.append(f"redirection {op!r} without a target")
+        redir = _Redir(fd, op, word)
+        if op in ("<<", "<<-") and word is not None:
+            redir.delim = word.text
+            redir.quoted = any(p.kind in "qV" for p in word.parts)
+            self.pending.append(redir)
+        self.tokens.append(redir)
+
+    def _heredocs(self) -> None:
+        for redir in self.pending:
+            redir.body = self._heredoc_body(redir.delim, redir.op == "<<-")
+            if not redir.quoted:  # an unquoted body expands $( ) and ` `: those run
+                sub = _Lexer(redir.body, 0, self.depth + 1, self.errors)
+                sub.read_dq([], redir.subs, stop="")
+        self.pending = []
+
+    def _heredoc_body(self, delim: str, strip_tabs: bool) -> str:
+        s, lines = self.s, []
+        while self.i < len(s):
+            end = s.find("\n", self.i)
+            end = len(s) if end < 0 else end
+            line = s[self.i : end]
+            self.i = end + 1 if end < len(s) else end
+            if (line.lstrip("\t") if strip_tabs else line) == delim:
+                break
+            lines.append(line)
+        return "\n".join(lines)
+
+    # -- words ---------------------------------------------------------------------------------
+
+    def _read_word(self) -> _Word:
+        s, n = self.s, len(self.s)
+        parts: list[_Part] = []
+        subs: list[_Seq] = []
+        while self.i < n:
+            c = s[self.i]
+            if c in _META:
+                if c in "<>" and s.startswith("(", self.i + 1):
+                    self._procsub(parts, subs)
+                    continue
+                if c == "(" and parts and parts[-1].kind == "u" and parts[-1].text[-1] in "@!+*?":
+                    self._extglob(parts)
+                    continue
+                break
+            if c == "'":
+                self._single(parts)
+            elif c == '"':
+                self.i += 1
+                self.read_dq(parts, subs, stop='"')
+            elif c == "\\":
+                self._escape(parts)
+            elif c == "$":
+                self._dollar(parts, subs, quoted=False)
+            elif c == "`":
+                self._backtick(parts, subs, quoted=False)
+            else:
+                m = _PLAIN_RUN.match(s, self.i)
+                end = m.end() if m else self.i + 1
+                parts.append(_Part(s[self.i : end], "u"))
+                self.i = end
+        return _Word(parts or [_Part("", "q")], subs)  # "" is a word too
+
+    def _single(self, parts: list[_Part]) -> None:
+        end = self.s.find("'", self.i + 1)
+        if end < 0:
+            self.errors.append("unbalanced single quote")
+            end = len(self.s)
+        parts.append(_Part(self.s[self.i + 1 : end], "q"))
+        self.i = end + 1
+
+    def _escape(self, parts: list[_Part]) -> None:
+        nxt = self.s[self.i + 1 : self.i + 2]
+        if nxt != "\n":
+            parts.append(_Part(nxt or "\\", "q"))
+        self.i += 2
+
+    def read_dq(self, parts: list[_Part], subs: list[_Seq], stop: str) -> None:
+        """Double-quoted text (``stop='"'``) or an unquoted heredoc body (``stop=''``)."""
+        s, n = self.s, len(self.s)
+        run = _DQ_RUN if stop else _HEREDOC_RUN
+        while self.i < n:
+            c = s[self.i]
+            if stop and c == stop:
+                self.i += 1
+                return
+            if c == "\\":
+                nxt = s[self.i + 1 : self.i + 2]
+                keep = nxt if nxt in ('$`\\"' if stop else "$`\\") else "\\" + nxt
+                parts.append(_Part("" if nxt == "\n" else keep, "q"))
+                self.i += 2
+            elif c == "$":
+                self._dollar(parts, subs, quoted=True)
+            elif c == "`":
+                self._backtick(parts, subs, quoted=True)
+            else:
+                m = run.match(s, self.i)
+                end = m.end() if m else self.i + 1
+                parts.append(_Part(s[self.i : end], "q"))
+                self.i = end
+        if stop:
+            self.errors.append("unbalanced double quote")
+
+    def _dollar(self, parts: list[_Part], subs: list[_Seq], quoted: bool) -> None:
+        s, i = self.s, self.i
+        nxt = s[i + 1 : i + 2]
+        kind = "V" if quoted else "v"
+        if nxt == "'" and not quoted:
+            self.i = i + 2
+            parts.append(_Part(self._ansi_c(), "q"))
+        elif nxt == '"' and not quoted:
+            self.i = i + 2
+            self.read_dq(parts, subs, stop='"')
+        elif nxt == "(":
+            self._dollar_paren(parts, subs, kind)
+        elif nxt == "{":
+            end = _brace_end(s, i + 2)
+            if end < 0:
+                self.errors.append("unbalanced ${")
+                end = len(s)
+            parts.append(_Part(s[i:end], kind))
+            subs.extend(self._inner_subs(s[i + 2 : end - 1]))
+            self.i = end
+        elif nxt and (nxt.isalpha() or nxt == "_"):
+            m = _NAME.match(s, i + 1)
+            end = m.end() if m else i + 2
+            parts.append(_Part(s[i:end], kind))
+            self.i = end
+        elif nxt and (nxt.isdigit() or nxt in "@*#?$!-"):
+            parts.append(_Part(s[i : i + 2], kind))
+            self.i = i + 2
+        else:
+            parts.append(_Part("$", "q" if quoted else "u"))
+            self.i = i + 1
+
+    def _dollar_paren(self, parts: list[_Part], subs: list[_Seq], kind: str) -> None:
+        s, i = self.s, self.i
+        if s.startswith("$((", i):
+            end = self._arith_end(i + 1)
+            if end > 0:
+                parts.append(_Part(s[i:end], kind))
+                subs.extend(self._inner_subs(s[i + 3 : end - 2]))
+                self.i = end
+                return
+        lexer = _Lexer(s, i + 2, self.depth + 1, self.errors, closer=")")
+        subs.append(_Parser(lexer.run(), self.errors).parse())
+        parts.append(_Part(s[i : lexer.i], kind))
+        self.i = lexer.i
+
+    def _procsub(self, parts: list[_Part], subs: list[_Seq]) -> None:
+        lexer = _Lexer(self.s, self.i + 2, self.depth + 1, self.errors, closer=")")
+        subs.append(_Parser(lexer.run(), self.errors).parse())
+        parts.append(_Part("/dev/fd/63", "q"))  # what the command sees: never a repository file
+        self.i = lexer.i
+
+    def _extglob(self, parts: list[_Part]) -> None:
+        end = _balanced(self.s, self.i)
+        self.i = len(self.s) if end < 0 else end
+        parts.append(_Part("*", "u"))
+
+    def _backtick(self, parts: list[_Part], subs: list[_Seq], quoted: bool) -> None:
+        s, j, buf = self.s, self.i + 1, []
+        while j < len(s) and s[j] != "`":
+            if s[j] == "\\" and j + 1 < len(s):
+                nxt = s[j + 1]
+                buf.append(nxt if nxt in "$`\\" or (quoted and nxt == '"') else "\\" + nxt)
+                j += 2
+                continue
+            buf.append(s[j])
+            j += 1
+        if j >= len(s):
+            self.errors.append("unterminated backquote")
+        inner = _Lexer("".join(buf), 0, self.depth + 1, self.errors)
+        subs.append(_Parser(inner.run(), self.errors).parse())
+        parts.append(_Part(s[self.i : j + 1], "V" if quoted else "v"))
+        self.i = j + 1
+
+    def _ansi_c(self) -> str:
+        s, out = self.s, []
+        while self.i < len(s) and s[self.i] != "'":
+            c = s[self.i]
+            if c != "\\" or self.i + 1 >= len(s):
+                out.append(c)
+                self.i += 1
+                continue
+            m = _ANSI_CODE.match(s, self.i + 1)
+            if m:
+                hexa = m.group(1) or m.group(2)
+                out.append(chr(int(hexa, 16) if hexa else int(m.group(3), 8)))
+                self.i = m.end()
+            else:
+                out.append(_ANSI.get(s[self.i + 1], s[self.i + 1]))
+                self.i += 2
+        if self.i >= len(s):
+            self.errors.append("unbalanced $' quote")
+        self.i += 1
+        return "".join(out)
+
+
+def _balanced(s: str, i: int, limit: int = 1 << 62) -> int:
+    """Index after the ``)`` matching the ``(`` at ``i`` (quotes skipped), or -1.
+
+    ``limit`` bounds the scan where a failure is retried at the next character (``((``), which
+    would otherwise make ``((((…`` quadratic.
+    """
+    depth, stop = 0, min(len(s), i + limit)
+    while i < stop:
+        c = s[i]
+        if c in "'\"":
+            end = s.find(c, i + 1)
+            if end < 0:
+                return -1
+            i = end
+        elif c == "\\":
+            i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return -1
+
+
+def _brace_end(s: str, i: int) -> int:
+    """Index after the ``}`` closing a ``${`` whose body starts at ``i``, or -1."""
+    depth = 1
+    while i < len(s):
+        c = s[i]
+        if c == "\\":
+            i += 1
+        elif c == "'":
+            end = s.find("'", i + 1)
+            i = len(s) if end < 0 else end
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return -1

@@ -1,0 +1,213 @@
+"""The Bash parser: lists of pipelines of simple or compound commands."""
+
+from __future__ import annotations
+
+from workspace_guard.gates.harness.bash.syntax import (
+    _MAX_NEST,
+    _Compound,
+    _Op,
+    _plain,
+    _Redir,
+    _Simple,
+    _TooDeep,
+    _Word,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.gates.harness.bash.syntax import _Node, _Seq, _Token
+
+_SKIP_KEYWORDS = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!"}
+)
+_SKIP_KEYWORDS |= {"esac", "coproc"}
+_SEPARATORS = frozenset({";", "&", "\n", "&&", "||"})
+_CASE_ENDS = frozenset({";;", ";&", ";;&", "esac"})
+_SKIPPED_OPS = _SEPARATORS | {")", ";;", ";&", ";;&"}
+
+
+class _Parser:
+    """Builds the syntax tree: lists of pipelines of simple or compound commands.
+
+    Lenient by design: keywords that only steer control flow (``if``, ``then``, ``do``, ``fi``…)
+    are dropped, since every branch may run; what bash would reject is recorded as an error.
+    """
+
+    def __init__(self, tokens: list[_Token], errors: list[str]) -> None:
+        self.t: list[_Token | None] = [*tokens, None, None, None]  # peek(1) past the end is safe
+        self.k, self.errors, self.nest = 0, errors, 0
+
+    def parse(self) -> _Seq:
+        return self.seq(frozenset())
+
+    def peek(self, ahead: int = 0) -> _Token | None:
+        k = self.k + ahead
+        return self.t[k] if k < len(self.t) else None
+
+    def _is_op(self, *ops: str) -> bool:
+        tok = self.peek()
+        return isinstance(tok, _Op) and tok.op in ops
+
+    def _at_stop(self, stops: frozenset[str]) -> bool:
+        tok = self.peek()
+        return (isinstance(tok, _Op) and tok.op in stops) or _plain(tok) in stops
+
+    def seq(self, stops: frozenset[str]) -> _Seq:
+        items: _Seq = []
+        while (tok := self.peek()) is not None and not self._at_stop(stops):
+            if isinstance(tok, _Op) and tok.op in _SKIPPED_OPS:
+                self.k += 1
+                if tok.op in ("&&", "||") and (self.peek() is None or not items):
+                    self.errors.append(f"{tok.op!r} without a command")
+                elif tok.op not in _SEPARATORS:
+                    self.errors.append(f"unexpected {tok.op!r}")
+                continue
+            items.append(self.pipeline())
+        return items
+
+    def pipeline(self) -> list[_Node]:
+        nodes = [self.command()]
+        while self._is_op("|", "|&"):
+            if isinstance(nodes[-1], _Simple) and not nodes[-1].words and not nodes[-1].redirs:
+                self.errors.append("pipe without a command")
+            self.k += 1
+            nxt = self.peek()
+            if nxt is None or (isinstance(nxt, _Op) and nxt.op != "("):
+                self.errors.append("pipe without a command")
+                break
+            nodes.append(self.command())
+        return nodes
+
+    def command(self) -> _Node:
+        while _plain(self.peek()) in _SKIP_KEYWORDS:
+            self.k += 1
+        tok, word = self.peek(), _plain(self.peek())
+        if isinstance(tok, _Word) and tok.parts and tok.parts[0].kind == "a":  # (( arithmetic ))
+            self.k += 1
+            return _Simple([tok], self._redirs(), expand_only=True)
+        if isinstance(tok, _Op) and tok.op == "(":
+            return self._group(")", scoped=True)
+        if word == "{":
+            return self._group("}", scoped=False)
+        if word in ("for", "select"):
+            return self._for()
+        if word == "case":
+            return self._case()
+        if word == "function":
+            self.k += 2
+            if self._is_op("(") and isinstance(self.peek(1), _Op):
+                self.k += 2
+            return self._body()
+        if word == "[[":
+            return self._cond()
+        return self._simple()
+
+    def _group(self, closer: str, scoped: bool) -> _Compound:
+        self.nest += 1
+        if self.nest > _MAX_NEST:
+            raise _TooDeep
+        self.k += 1
+        body = self.seq(frozenset({closer}))
+        if self._at_stop(frozenset({closer})):
+            self.k += 1
+        else:
+            self.errors.append(f"missing {closer!r}")
+        self.nest -= 1
+        return _Compound(body, scoped, self._redirs())
+
+    def _redirs(self) -> list[_Redir]:
+        out = []
+        while isinstance(tok := self.peek(), _Redir):
+            out.append(tok)
+            self.k += 1
+        return out
+
+    def _body(self) -> _Node:
+        while self._is_op("\n"):
+            self.k += 1
+        return self.command()
+
+    def _simple(self) -> _Node:
+        words: list[_Word] = []
+        redirs: list[_Redir] = []
+        tokens, k = self.t, self.k
+        while k < len(tokens) and (tok := tokens[k]) is not None:
+            if isinstance(tok, _Word):
+                words.append(tok)
+            elif isinstance(tok, _Redir):
+                redirs.append(tok)
+            elif tok.op == "(" and len(words) == 1:
+                self.k = k
+                if self._is_function():
+                    return self._body()
+                self.errors.append("unexpected '('")
+                break
+            else:
+                break
+            k += 1
+        self.k = k
+        return _Simple(words, redirs)
+
+    def _is_function(self) -> bool:
+        nxt = self.peek(1)
+        if isinstance(nxt, _Op) and nxt.op == ")":
+            self.k += 2
+            return True
+        return False
+
+    def _for(self) -> _Simple:
+        self.k += 2  # 'for' NAME (or the arithmetic ((...)) word)
+        words: list[_Word] = []
+        if _plain(self.peek()) == "in":
+            self.k += 1
+            while isinstance(tok := self.peek(), _Word):
+                words.append(tok)
+                self.k += 1
+        return _Simple(words, [], expand_only=True)
+
+    def _case(self) -> _Compound:
+        self.k += 1
+        words = [tok] if isinstance(tok := self.peek(), _Word) else []
+        self.k += 2 if _plain(self.peek(1)) == "in" else 1
+        body: _Seq = [[_Simple(words, [], expand_only=True)]]
+        while True:
+            while self._is_op("\n", ";"):
+                self.k += 1
+            if self.peek() is None or _plain(self.peek()) == "esac":
+                if self.peek() is None:
+                    self.errors.append("case without esac")
+                self.k += 1
+                break
+            if not self._case_pattern(words):
+                break
+            body.extend(self.seq(_CASE_ENDS))
+            if self._is_op(";;", ";&", ";;&"):
+                self.k += 1
+        return _Compound(body, False, self._redirs())
+
+    def _case_pattern(self, words: list[_Word]) -> bool:
+        if self._is_op("("):
+            self.k += 1
+        while isinstance(tok := self.peek(), _Word) or self._is_op("|"):
+            if isinstance(tok, _Word):
+                words.append(tok)
+            self.k += 1
+        if self._is_op(")"):
+            self.k += 1
+            return True
+        self.errors.append("bad case pattern")
+        return False
+
+    def _cond(self) -> _Simple:
+        words: list[_Word] = []
+        self.k += 1
+        while (tok := self.peek()) is not None and _plain(tok) != "]]":
+            if isinstance(tok, _Word):
+                words.append(tok)
+            elif isinstance(tok, _Redir) and tok.target is not None:
+                words.append(tok.target)  # < and > inside [[ ]] compare strings
+            self.k += 1
+        if self.peek() is None:
+            self.errors.append("missing ']]'")
+        self.k += 1
+        return _Simple(words, [], expand_only=True)

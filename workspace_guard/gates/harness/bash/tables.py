@@ -1,0 +1,166 @@
+"""The command tables: which commands only read, which run code, which handler judges each."""
+
+from __future__ import annotations
+
+from workspace_guard.gates.harness.bash.files import (
+    _awk,
+    _chattr,
+    _chmod,
+    _compress,
+    _copy,
+    _curl,
+    _dd,
+    _each,
+    _editor,
+    _find,
+    _output_option,
+    _parallel,
+    _patch,
+    _rsync,
+    _sed,
+    _sort,
+    _source,
+    _split_cmd,
+    _tar,
+    _uniq,
+    _unzip,
+    _wget,
+    _xargs,
+    _yq,
+    _zip,
+)
+from workspace_guard.gates.harness.bash.git import _git
+from workspace_guard.gates.harness.bash.interpreters import (
+    _INTERPS,
+    _eval,
+    _first_arg_is_shell,
+    _interpreter,
+    _shell,
+)
+from workspace_guard.gates.harness.bash.options import _opts
+from workspace_guard.gates.harness.bash.tools import (
+    _FORMATTERS,
+    _MANIFESTS,
+    _WRAPPERS,
+    _cd,
+    _declare,
+    _docker,
+    _formatter,
+    _npx,
+    _package_manager,
+    _pre_commit,
+    _read,
+    _ruff,
+    _unset,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.gates.harness.bash.env import _Handler
+
+# Commands that never write a file named by their arguments (their redirections still count).
+_READ_ONLY = _opts(
+    "cat tac less more most head tail grep egrep fgrep zgrep rg ag ack ls ll la dir tree stat file"
+    " wc diff cmp comm cut tr echo printf jq column nl fold fmt rev od hexdump xxd strings base64"
+    " base32 md5sum sha1sum sha256sum sha512sum shasum cksum b2sum du df locate which whereis type"
+    " realpath readlink dirname basename pwd date cal printenv whoami id groups uname hostname true"
+    " false : test [ expr seq sleep yes ps top htop pgrep pidof lsof free uptime vmstat iostat man"
+    " help info history alias jobs wait bat batcat fd fdfind fzf exa eza paste join look numfmt"
+    " nproc lscpu lsblk zcat bzcat xzcat envsubst pytest tox nox mypy flake8 pylint pyright"
+    " pycodestyle pydocstyle bandit vulture pyflakes coverage shellcheck hadolint yamllint jsonlint"
+    " markdownlint ping dig host nslookup http https view set shopt ulimit umask hash exit return"
+    " break continue shift getopts let clear reset tput stty kill pkill killall disown bg fg logout"
+    " json_pp xmllint pip pipx conda mamba py_compile compileall unittest doctest pydoc timeit"
+    " json.tool platform sysconfig site mktemp open xdg-open tldr"
+)
+# Commands that run code we cannot see but whose arguments are not files they write.
+_RUNNERS = _opts(
+    "make gmake cmake ninja meson gradle gradlew mvn ant bazel bazelisk sbt lein jest vitest mocha"
+    " playwright cypress karma ava gh hub glab helm minikube kind"
+    " docker-compose podman-compose apt apt-get brew yum dnf apk pacman snap port systemctl"
+    " service journalctl launchctl uvicorn gunicorn hypercorn flask celery redis-cli psql mysql"
+    " mongosh ssh mosh nc netcat telnet tmux screen webpack vite next nuxt rollup parcel turbo nx"
+    " lerna tsc deno tsx ts-node alembic terraform packer vagrant ansible ansible-playbook"
+)
+
+
+def _aliases(spec: str) -> dict[str, str]:
+    """``"sed: gsed; awk: gawk mawk"`` → ``{"gsed": "sed", "gawk": "awk", "mawk": "awk"}``."""
+    out = {}
+    for group in spec.split(";"):
+        name, _, others = group.partition(":")
+        out.update(dict.fromkeys(others.split(), name.strip()))
+    return out
+
+
+_ALIASES = _aliases(
+    "sed: gsed; awk: gawk mawk nawk; tar: gtar bsdtar; find: gfind; xargs: gxargs;"
+    " timeout: gtimeout; node: nodejs; vim: vi nvim gvim mvim; pytest: py.test pytest-3;"
+    " zcat: gzcat; .: source; bash: sh zsh dash ksh mksh ash fish;"
+    " declare: typeset local export readonly"
+)
+_EDITORS = "vim nano pico emacs emacsclient code cursor subl micro hx kak gedit kate ed ex joe"
+_COMPRESSORS = "gzip gunzip bzip2 bunzip2 xz unxz zstd unzstd"
+
+_HANDLERS: dict[str, _Handler] = {
+    **_WRAPPERS,
+    **dict.fromkeys(_EDITORS.split(), _editor),
+    **dict.fromkeys(_COMPRESSORS.split(), _compress),
+    **dict.fromkeys(("chmod", "chown", "chgrp"), _chmod),
+    **dict.fromkeys(_INTERPS, _interpreter),
+    **dict.fromkeys(_MANIFESTS, _package_manager),
+    **dict.fromkeys(_FORMATTERS, _formatter),
+    **dict.fromkeys(("trap", "watch", "su", "runuser", "script"), _first_arg_is_shell),
+    **dict.fromkeys(("cd", "pushd", "popd"), _cd),
+    "rm": _each("rm"),
+    "unlink": _each("rm"),
+    "rmdir": _each("rmdir"),
+    "shred": _each("rm", "-n -s --iterations --size --random-source"),
+    "touch": _each("touch", "-d -t -r --date --reference"),
+    "truncate": _each("truncate", "-s -r --size --reference"),
+    "mkdir": _each("mkdir", "-m --mode --context"),
+    "mkfifo": _each("mkdir", "-m --mode"),
+    "sponge": _each("tee"),
+    "tee": _each("tee"),
+    "setfacl": _each("chmod", "-m -x -M -X --modify --remove"),
+    "chattr": _chattr,
+    "cp": _copy("cp", "-S --suffix --backup --reflink --sparse --preserve"),
+    "mv": _copy("mv", "-S --suffix --backup", sources_written=True),
+    "ln": _copy("ln", "-S --suffix --backup"),
+    "link": _copy("ln", ""),
+    "install": _copy("install", "-m -o -g -S --mode --owner --group --suffix --strip-program"),
+    "rsync": _rsync,
+    "scp": _rsync,
+    "dd": _dd,
+    "sed": _sed,
+    "awk": _awk,
+    "sort": _sort,
+    "uniq": _uniq,
+    "split": _split_cmd,
+    "csplit": _split_cmd,
+    "iconv": _output_option("-o", "--output", takes="-f -t --from-code --to-code"),
+    "yq": _yq,
+    "patch": _patch,
+    "tar": _tar,
+    "unzip": _unzip,
+    "zip": _zip,
+    "curl": _curl,
+    "wget": _wget,
+    "find": _find,
+    "xargs": _xargs,
+    "parallel": _parallel,
+    "bash": _shell,
+    "eval": _eval,
+    ".": _source,
+    "git": _git,
+    "npx": _npx,
+    "bunx": _npx,
+    "ruff": _ruff,
+    "pre-commit": _pre_commit,
+    "docker": _docker,
+    "podman": _docker,
+    "kubectl": _docker,
+    "declare": _declare,
+    "unset": _unset,
+    "read": _read,
+}

@@ -1,0 +1,282 @@
+"""Tools whose writes we know: package managers, formatters, docker, wrappers, shell builtins."""
+
+from __future__ import annotations
+
+import re
+
+from workspace_guard.gates.harness.bash.env import _ASSIGN, _assign, _Env, _join
+from workspace_guard.gates.harness.bash.files import _remote
+from workspace_guard.gates.harness.bash.options import _opts, _split
+from workspace_guard.gates.harness.bash.syntax import _lit, _Part, _suffix, _Word
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.gates.harness.bash.env import _Handler
+
+_MANIFESTS = {
+    "npm": (
+        "package.json package-lock.json",
+        "install i add remove rm uninstall un update up upgrade pkg version init",
+    ),
+    "yarn": ("package.json yarn.lock", "add remove upgrade up install init"),
+    "pnpm": ("package.json pnpm-lock.yaml", "add remove rm install i update up init"),
+    "bun": ("package.json bun.lockb bun.lock", "add remove rm install i update init"),
+    "poetry": ("pyproject.toml poetry.lock", "add remove lock update install init"),
+    "uv": ("pyproject.toml uv.lock", "add remove lock sync init"),
+    "cargo": ("Cargo.toml Cargo.lock", "add remove rm update init"),
+    "go": ("go.mod go.sum", "get mod"),
+    "bundle": ("Gemfile Gemfile.lock", "add remove install update lock"),
+    "composer": ("composer.json composer.lock", "require remove update install"),
+    "pipenv": ("Pipfile Pipfile.lock", "install uninstall lock update"),
+}
+_RUN_WRAPPERS = _opts("run exec x dlx")
+
+
+def _package_manager(env: _Env, name: str, args: list[_Word]) -> None:
+    """Adding a dependency rewrites the manifest and lock file; ``uv run X`` wraps X."""
+    i = 0
+    while i < len(args) and args[i].text.startswith("-"):
+        text, i = args[i].text, i + 1
+        if text in _PM_DIR_OPTIONS and i < len(args):
+            env, i = env.at(_join(env.ctx.cwd, args[i].text)), i + 1
+        elif text.partition("=")[0] in _PM_DIR_OPTIONS and "=" in text:
+            env = env.at(_join(env.ctx.cwd, text.partition("=")[2]))
+    if i >= len(args):
+        return
+    files, subs = _MANIFESTS[name]
+    sub = args[i].text
+    if sub in _RUN_WRAPPERS:
+        _run_wrapped(env, args[i + 1 :])
+    elif sub == "fmt" and name in ("go", "cargo"):
+        env.add_under(None, "format")
+    elif sub in _opts(subs):
+        for file in files.split():
+            env.add_rel(file, "package")
+    else:
+        env.not_read_only()
+
+
+_PM_DIR_OPTIONS = _opts("--prefix -C --cwd --directory --dir")
+
+
+def _run_wrapped(env: _Env, args: list[_Word]) -> None:
+    """``uv run [opts] CMD``: CMD is analysed as given (a skipped option value stays a word)."""
+    i = 0
+    while i < len(args) and args[i].text.startswith("-"):
+        i += 1
+    if i < len(args):
+        env.not_read_only()
+        env.dispatch(args[i:])
+
+
+def _npx(env: _Env, name: str, args: list[_Word]) -> None:
+    i = 0
+    while i < len(args) and args[i].text.startswith("-"):
+        i += 2 if args[i].text in ("-p", "--package", "-c", "--call") else 1
+    if i < len(args):
+        env.dispatch(args[i:])
+
+
+# name: (writes unless one of these flags | writes only with one of these flags, default-writes?)
+_FORMATTERS = {
+    "black": ("--check --diff", True),
+    "isort": ("--check --check-only -c --diff --df", True),
+    "rustfmt": ("--check", True),
+    "stylua": ("--check", True),
+    "autopep8": ("-i --in-place", False),
+    "yapf": ("-i --in-place", False),
+    "prettier": ("--write -w", False),
+    "eslint": ("--fix", False),
+    "gofmt": ("-w", False),
+    "goimports": ("-w", False),
+    "clang-format": ("-i", False),
+    "shfmt": ("-w --write", False),
+    "standard": ("--fix", False),
+    "biome": ("--write --apply --fix", False),
+}
+
+
+def _formatter(env: _Env, name: str, args: list[_Word]) -> None:
+    """black, prettier --write, gofmt -w…: the files (or the cwd) are rewritten."""
+    toggles, default_writes = _FORMATTERS[name]
+    pos, _, flags = _split(args, _opts("--config -l --line-length --ignore-path --plugin --ext"))
+    if bool((flags | {w.text for w in args}) & _opts(toggles)) == default_writes:
+        return
+    _format_targets(env, [w for w in pos if w.text != "-"])
+
+
+def _format_targets(env: _Env, files: list[_Word]) -> None:
+    for word in files:
+        env.add(word, "format")
+    if not files:
+        env.add_under(None, "format")
+
+
+def _ruff(env: _Env, name: str, args: list[_Word]) -> None:
+    """``ruff format`` writes unless --check/--diff; ``ruff check`` only with --fix."""
+    takes = (
+        "--config --select --ignore --extend-select --line-length --target-version --output-file -o"
+    )
+    pos, values, flags = _split(args, _opts(takes))
+    sub = pos[0].text if pos else "check"
+    if sub in ("check", "format"):
+        pos = pos[1:]
+    elif sub in ("rule", "config", "linter", "clean", "version", "server", "analyze", "help"):
+        return
+    else:
+        sub = "check"
+    if sub == "format":
+        writes = not flags & {"--check", "--diff"}
+    else:
+        writes = bool(flags & {"--fix", "--unsafe-fixes", "--fix-only"}) and "--no-fix" not in flags
+    for key in ("--output-file", "-o"):
+        if key in values:
+            env.add(values[key], "ruff")
+    if writes:
+        _format_targets(env, pos)
+
+
+def _pre_commit(env: _Env, name: str, args: list[_Word]) -> None:
+    pos, _, flags = _split(args, _opts("--hook-stage --from-ref --to-ref -c --config"))
+    sub = pos[0].text if pos else "run"
+    if sub == "autoupdate":
+        env.add_rel(".pre-commit-config.yaml", "pre-commit")
+    elif sub == "run":
+        files = [w for w in pos[1:] if "--files" in flags]
+        for word in files:
+            env.add(word, "pre-commit", certain=False)
+        if not files:
+            env.add_under(None, "pre-commit")  # fixer hooks may rewrite any file
+
+
+def _docker(env: _Env, name: str, args: list[_Word]) -> None:
+    """docker cp to a local path, and host directories mounted read-write into a container."""
+    pos, _, _ = _split(
+        args, _opts("-v --volume --mount -e --env -w --workdir -p -f --name --network -u")
+    )
+    env.not_read_only()
+    if pos and pos[0].text == "cp" and len(pos) > 2 and not _remote(pos[-1].text):
+        env.add(pos[-1], "docker-cp")
+    if not pos or pos[0].text not in ("run", "create", "exec"):
+        return
+    for word in args:
+        text = word.text
+        m = _MOUNT_SOURCE.search(text) if "=" in text else None
+        if m and "readonly" not in text:
+            env.add_under(
+                _suffix(word, m.start(1)) if "," not in text[m.start(1) :] else _lit(m.group(1)),
+                "docker",
+            )
+        elif ":" in text and text.startswith(("/", ".", "~", "$")) and not text.endswith(":ro"):
+            env.add_under(
+                _prefix(word, text.index(":", 1 if text.startswith("$(") else 0)), "docker"
+            )
+
+
+_MOUNT_SOURCE = re.compile(r"(?:^|,)(?:source|src)=([^,]+)")
+
+
+def _prefix(word: _Word, keep: int) -> _Word:
+    """The word's first ``keep`` characters (the host side of ``-v HOST:CONTAINER``)."""
+    parts: list[_Part] = []
+    for part in word.parts:
+        if keep <= 0:
+            break
+        parts.append(_Part(part.text[:keep], part.kind) if len(part.text) > keep else part)
+        keep -= len(part.text)
+    return _Word(parts, word.subs)
+
+
+def _cd(env: _Env, name: str, args: list[_Word]) -> None:
+    """cd/pushd/popd change what later relative paths mean (within this shell)."""
+    pos = [w for w in args if not (w.text.startswith("-") and w.text != "-" and w.literal)]
+    ctx = env.ctx
+    if name == "popd":
+        ctx.cwd = ctx.dirs.pop() if ctx.dirs else "$OLDPWD"
+        return
+    if name == "pushd":
+        ctx.dirs.append(ctx.cwd)
+    if not pos:
+        ctx.cwd = "~"
+    elif pos[0].text == "-" and pos[0].literal:
+        ctx.cwd = "$OLDPWD"
+    else:
+        paths = env.paths(pos[0])
+        ctx.cwd = paths[0][0] if len(paths) == 1 else "$CDPATH"
+
+
+def _declare(env: _Env, name: str, args: list[_Word]) -> None:
+    for word in args:
+        if _ASSIGN.match(word.text):
+            _assign(env, word)
+
+
+def _unset(env: _Env, name: str, args: list[_Word]) -> None:
+    for word in args:
+        env.ctx.vars.pop(word.text, None)
+
+
+def _read(env: _Env, name: str, args: list[_Word]) -> None:
+    pos, values, _ = _split(args, _opts("-a -d -i -n -N -p -t -u -v"))
+    for word in [*pos, *(v for k, v in values.items() if k in ("-a", "-v"))]:
+        env.ctx.vars.pop(word.text, None)
+
+
+def _wrapper(takes: str, skip: int = 0) -> _Handler:
+    """env, sudo, nohup, timeout 5, nice -n 5, …: look through to the command they run."""
+    spec = _opts(takes)
+
+    def handle(env: _Env, name: str, args: list[_Word]) -> None:
+        i = 0
+        while i < len(args):
+            text = args[i].text
+            if text == "--" and args[i].literal:
+                i += 1
+                break
+            if not text.startswith("-") and not (name == "env" and _ASSIGN.match(text)):
+                break
+            i += 1
+            if text in spec and i < len(args):
+                env = _wrapper_option(env, name, text, args[i])
+                i += 1
+            elif text.startswith(("--chdir=", "-C")) and len(text) > 2 and name == "env":
+                env = env.at(_join(env.ctx.cwd, text.partition("=")[2] or text[2:]))
+        rest = args[i + skip :]
+        if name == "command" and any(a.text in ("-v", "-V") for a in args[:i]):
+            return
+        if rest:
+            env.dispatch(rest)
+
+    return handle
+
+
+def _wrapper_option(env: _Env, name: str, opt: str, value: _Word) -> _Env:
+    if opt in ("-C", "--chdir", "-D") and name in ("env", "sudo"):
+        return env.at(_join(env.ctx.cwd, value.text))
+    if opt in ("-S", "--split-string") and name == "env":
+        env.analyze_text(value)
+    if opt == "-o" and name in ("time", "strace", "ltrace"):
+        env.add(value, name)
+    return env
+
+
+_WRAPPERS: dict[str, _Handler] = {
+    **dict.fromkeys(_opts("nohup command builtin setsid chronic unbuffer busybox"), _wrapper("")),
+    "env": _wrapper("-u --unset -C --chdir -S --split-string"),
+    "sudo": _wrapper("-u -g -h -p -C -D -r -t -U -T --user --group --host --prompt --chdir"),
+    "doas": _wrapper("-u -C"),
+    "time": _wrapper("-f -o --format --output"),
+    "nice": _wrapper("-n --adjustment"),
+    "ionice": _wrapper("-c -n -p -P -u --class --classdata"),
+    "timeout": _wrapper("-s -k --signal --kill-after", skip=1),
+    "stdbuf": _wrapper("-i -o -e --input --output --error"),
+    "exec": _wrapper("-a"),
+    "caffeinate": _wrapper("-t -w"),
+    "xvfb-run": _wrapper("-n -s -f -e --server-num --server-args --auth-file --error-file"),
+    "strace": _wrapper("-o -e -p -s -u -E"),
+    "ltrace": _wrapper("-o -e -p -s -u"),
+    "flock": _wrapper("-w -E --timeout --conflict-exit-code", skip=1),
+    "taskset": _wrapper("", skip=1),
+    "chroot": _wrapper("--userspec --groups", skip=1),
+    "dotenv": _wrapper("-f -e -v -c"),
+}
