@@ -41,6 +41,7 @@ COMMANDS = {
     "claim": "claims:claim",
     "release": "claims:release",
     "claims": "claims:claims",
+    "doctor": "doctor",
     "provenance": "provenance",
 }
 

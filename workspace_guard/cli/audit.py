@@ -39,9 +39,12 @@ def audit(
 
     repo = Repo.discover(rules_option=rules)
     start = parse_since(since, time.time())
+    everything = list(read(repo.state_dir))
+    if action:
+        _check_action(action, everything)
     records = [
         r
-        for r in read(repo.state_dir)
+        for r in everything
         if (not start or str(r.get("ts", "")) >= start)
         and (not agent or r.get("agent") == agent)
         and (not action or r.get("action") == action)
@@ -51,6 +54,19 @@ def audit(
     else:
         _table(records)
     return 0
+
+
+def _check_action(action: str, records: list[dict[str, object]]) -> None:
+    """`--action` must name an action the log can hold: a typo would silently list nothing."""
+    from workspace_guard.errors import UsageError
+    from workspace_guard.state.audit import ACTIONS
+
+    known = dict.fromkeys([*ACTIONS, *(str(r.get("action")) for r in records if r.get("action"))])
+    if action not in known:
+        raise UsageError(
+            f"--action {action!r} is not an action of the audit log",
+            hint="one of: " + ", ".join(known),
+        )
 
 
 def _table(records: list[dict[str, object]]) -> None:

@@ -80,6 +80,7 @@ def _check(harnesses: set[str]) -> int:
     "harnesses",
     multiple=True,
     type=click.Choice(["claude", "codex", "gemini", "cursor", "cline"]),
+    help="Remove the hooks of these agent harnesses (repeatable).",
 )
 @rules_option
 def uninstall(

@@ -29,7 +29,12 @@ CURSOR_EVENTS = ("preToolUse", "afterFileEdit", "afterShellExecution")
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (
         ".claude/settings.json",
-        {"PreToolUse": CLAUDE_MATCHER, "PostToolUse": AFTER_MATCHER, "SubagentStart": None},
+        {
+            "PreToolUse": CLAUDE_MATCHER,
+            "PostToolUse": AFTER_MATCHER,
+            "SubagentStart": None,
+            "SessionStart": None,
+        },
     ),
     "codex": (
         ".codex/hooks.json",

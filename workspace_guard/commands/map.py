@@ -50,6 +50,8 @@ def run(repo: Repo, output: str | None, since: str | None = "30d") -> int:
         sys.stdout.flush()
     else:
         write(output, page)
+        shown = os.path.abspath(output)
+        print(f"workspace-guard: the map is in {output}\n  open file://{shown}", file=sys.stderr)
     return 0
 
 

@@ -75,6 +75,7 @@ class PathClaims:
     owners: list[Claim] = field(default_factory=list)
     backups: list[Claim] = field(default_factory=list)
     notes: list[Claim] = field(default_factory=list)
+    contexts: list[Claim] = field(default_factory=list)  # the heading each listing stands under
 
 
 @dataclass
@@ -86,6 +87,8 @@ class Area:
     text: str = ""
     files: list[str] = field(default_factory=list)
     backups: list[str] = field(default_factory=list)
+    authority: list[str] = field(default_factory=list)  # ``AUTORIDAD EXCLUSIVA`` lines
+    category: str = ""  # the heading above the agent's entry (``🗄️ BASE DE DATOS``)
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ class Collector:
         self.superusers: list[Claim] = []
         self.escalations: list[Claim] = []
         self.areas: list[Area] = []
+        self.scopes: dict[str, list[Claim]] = {}  # agent -> scoped special permissions
 
     def claims(self, pattern: str) -> PathClaims:
         """The claims about `pattern`, created in document order (the order breaks ties)."""

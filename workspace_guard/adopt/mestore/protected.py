@@ -84,6 +84,8 @@ def _protected_entry(col: Collector, line: MdLine, src: str) -> str | None:
         return None
     claims = col.claims(pattern)
     claims.levels.append(Claim(MARKERS[marker], src))
+    if line.heading:
+        claims.contexts.append(Claim(line.heading, src))
     if note.strip():
         claims.notes.append(Claim(note.strip(), src))
     return pattern
@@ -123,6 +125,14 @@ def _protected_prose(col: Collector, line: MdLine, src: str, last_paths: list[st
                     claims.owners.append(Claim(name, src, RANK_RESPONSABLES))
                 else:
                     claims.backups.append(Claim(name, src, RANK_RESPONSABLES))
+        if len(names) > 1:
+            col.warn(
+                src,
+                f"co-owners {', '.join(names)}: the rules name one owner per rule, so "
+                f"{names[0]} owns {', '.join(last_paths)} and {', '.join(names[1:])} "
+                "become backups (they approve, they do not write without approval); "
+                "split the list per owner in the document to keep both as owners",
+            )
         return
     if any(k in fold(line.heading) for k in ("PERMISOS ESPECIALES", "SPECIAL PERMISSIONS")):
         _special_permission(col, line, src)
@@ -144,6 +154,7 @@ def _special_permission(col: Collector, line: MdLine, src: str) -> None:
         col.superusers.append(Claim(name, src))
         col.refer(name, src)
     else:
+        col.scopes.setdefault(name, []).append(Claim(scope, src))
         col.info(
             src,
             f"{name} has a scoped special permission ({scope!r}); rules cannot express "

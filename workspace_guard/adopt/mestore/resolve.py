@@ -16,6 +16,7 @@ from workspace_guard.adopt.mestore.model import (
     PathClaims,
 )
 from workspace_guard.adopt.mestore.offices import agents_registry
+from workspace_guard.adopt.mestore.prose import prose_owner
 from workspace_guard.adopt.mestore.text import distinct_claims, to_pattern, unique
 from workspace_guard.adopt.report import ImportResult
 from workspace_guard.core.model import LEVEL_RANK
@@ -136,6 +137,10 @@ def _resolve_level(col: Collector, pattern: str, claims: PathClaims) -> str:
 def _resolve_owner(col: Collector, pattern: str, claims: PathClaims) -> str | None:
     """The owner from the most authoritative document; any other owner named is a conflict."""
     if not claims.owners:
+        found = prose_owner(col, pattern, claims)
+        if found is not None:
+            col.refer(found.value, found.source)
+            return found.value
         source = (claims.levels or claims.backups)[0].source
         col.info(
             source,

@@ -139,7 +139,7 @@ def _start_area(col: Collector, line: MdLine, src: str) -> Area | None:
     if any(a.agent == name for a in col.areas):
         first = next(a.source for a in col.areas if a.agent == name)
         col.warn(src, f"agent {name} has a second directory entry; both are read", first)
-    area = Area(name, src)
+    area = Area(name, src, category=line.headings[-2] if len(line.headings) > 1 else "")
     col.areas.append(area)
     return area
 
@@ -156,6 +156,8 @@ def _area_field(col: Collector, area: Area, line: MdLine, src: str) -> None:
     if key.startswith(("RESPONSABILIDAD", "RESPONSIBILIT")):
         area.text = value
         area.files += re.findall(r"`([^`]+)`", value)
+    elif key.startswith(("AUTORIDAD", "AUTHORITY", "EXCLUSIVE")):
+        area.authority.append(value)
     elif key.startswith(("ARCHIVOS", "FILES")):
         area.files += re.findall(r"`([^`]+)`", value)
     elif key.startswith(("UBICACION", "LOCATION", "OFICINA", "OFFICE")):

@@ -280,12 +280,14 @@ def report(
         print("  " + more.format(count=count - MAX_SHOWN, source=source), file=out)
 
 
-def _clip(line: str, limit: int = 400) -> str:
-    """A report line quotes the message; a megabyte subject must not come back whole."""
+def _clip(line: str, limit: int = 2000) -> str:
+    """A report line may quote the message, and a megabyte subject must not come back whole;
+    but the end of a line says what to do, so the middle is elided, never the end."""
     if len(line) <= limit:
         return line
-    more = _("({count} more characters)").format(count=len(line) - limit // 2)
-    return f"{line[: limit // 2]}… {more}"
+    keep = limit // 2 - 40
+    more = _("({count} more characters)").format(count=len(line) - 2 * keep)
+    return f"{line[:keep]}… {more} …{line[-keep:]}"
 
 
 def audit_blocked(repo: Repo, check: MessageCheck, layer: str = "commit") -> None:

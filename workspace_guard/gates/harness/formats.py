@@ -23,6 +23,7 @@ from workspace_guard.gates.harness.gate import (
     FILE_TOOLS,
     Call,
     GateError,
+    acting_agent,
     deny_reason,
     evaluate,
     load_event,
@@ -103,9 +104,15 @@ def claude(data: bytes, *, layer: str = "claude") -> int:
     name = event.get("hook_event_name")
     if name == "SubagentStart":
         return _subagent_start(event)
+    if name == "SessionStart":
+        return _session_start(event)
     if name == "PostToolUse":
         return _after(claude_call(event, layer), event)
     if name not in ("PreToolUse", None):
+        return 0
+    refused = _identity(event)
+    if refused:
+        print(json.dumps(_claude_deny(refused), ensure_ascii=False))
         return 0
     call = claude_call(event, layer)
     if call is None:
@@ -124,6 +131,67 @@ def claude(data: bytes, *, layer: str = "claude") -> int:
                 ensure_ascii=False,
             )
         )
+    return 0
+
+
+def _claude_deny(reason: str) -> dict[str, Any]:
+    return {
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": "deny",
+            "permissionDecisionReason": reason,
+        }
+    }
+
+
+def _identity(event: dict[str, Any]) -> str | None:
+    """A claim/release/consult (shell or MCP) that names another agent than the acting one."""
+    from workspace_guard.gates.harness import coord
+
+    tool = event.get("tool_name")
+    tool_input = event.get("tool_input")
+    if not isinstance(tool, str):
+        return None
+    is_mcp = coord.mcp_tool(tool) is not None
+    command = tool_input.get("command") if isinstance(tool_input, dict) else None
+    if not is_mcp and not (tool in ("Bash", "PowerShell") and isinstance(command, str)):
+        return None
+    if is_mcp and coord.mcp_tool(tool) not in coord.ACTING_TOOLS:
+        return None
+    if not is_mcp and not any(verb in str(command) for verb in coord.ACTING_TOOLS):
+        return None
+    agent = _agent(event) or os.environ.get("WORKSPACE_AGENT", "").strip()
+    if not agent:
+        from workspace_guard.errors import GuardError
+
+        cwd = _cwd(event)
+        try:
+            agent = acting_agent(Call(None, tool, cwd), _repo(cwd).decider())
+        except (GateError, GuardError):
+            agent = ""
+    if is_mcp:
+        return coord.mcp_identity_problem(tool, tool_input, agent or "(no agent)")
+    return coord.shell_identity_problem(str(command), agent) if agent else None
+
+
+def _session_start(event: dict[str, Any]) -> int:
+    """The fast part of `doctor`: tell the agent and the person when a layer is off."""
+    from workspace_guard.errors import GitError
+    from workspace_guard.gates.harness.coord import session_report
+
+    try:
+        repo = _repo(_cwd(event))
+    except GitError:
+        return 0
+    if repo.info.root is None:
+        return 0
+    text = session_report(repo)
+    if text:
+        out = {
+            "hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": text},
+            "systemMessage": text,
+        }
+        print(json.dumps(out, ensure_ascii=False))
     return 0
 
 

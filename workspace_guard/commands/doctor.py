@@ -1,0 +1,379 @@
+"""`workspace-guard doctor [--fix]`: would every layer run, in every worktree?
+
+A mute gate is indistinguishable from a passing one: a worktree whose `core.hooksPath` was
+redirected runs no commit hook and says nothing; a harness command that no longer resolves lets
+every edit through. The doctor asks git and the file system what really runs, names each layer
+that would not, says the fix, and with `--fix` applies the fixes that are safe (reinstalling our
+hooks where git looks for them, rewriting a stale harness command, moving a corrupt claims file
+aside).
+"""
+
+from __future__ import annotations
+
+import os
+
+from workspace_guard import git
+from workspace_guard.core.record import Record
+from workspace_guard.errors import GuardError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from workspace_guard.repo import Repo
+
+HARNESS_FILES = {"claude": ".claude/settings.json", "codex": ".codex/hooks.json"}
+
+
+class Check(Record):
+    """One finding: `ok`, else the problem and its fix (`fixed`: what `--fix` did)."""
+
+    layer: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    fixed: str = ""
+    where: str = ""
+    skipped: bool = False  # a layer that is not configured here (not a failure)
+
+    def to_json(self) -> dict[str, Any]:
+        """One item of `doctor --format json`."""
+        return {
+            "layer": self.layer,
+            "ok": self.ok,
+            "skipped": self.skipped,
+            "detail": self.detail,
+            "fix": self.fix or None,
+            "fixed": self.fixed or None,
+            "where": self.where or None,
+        }
+
+
+def diagnose(repo: Repo, *, fix: bool = False, fast: bool = False) -> list[Check]:
+    """Every check; `fast` (the harness's SessionStart) skips linting the rules."""
+    checks = [_rules(repo, lint=not fast), _claims(repo, fix)]
+    trees = worktrees(repo)
+    checks += [_commit_hooks(repo, tree, fix) for tree in trees]
+    checks += _harnesses(repo, fix)
+    checks += [_daemon(repo), *_servers(repo)]
+    return checks
+
+
+def worktrees(repo: Repo) -> list[str]:
+    """The working trees of the repository (main first), from `git worktree list`."""
+    out = git.run(["worktree", "list", "--porcelain", "-z"], repo.root).stdout
+    trees = []
+    for field in out.decode("utf-8", "surrogateescape").split("\0"):
+        if field.startswith("worktree "):
+            path = field[len("worktree ") :]
+            if os.path.isdir(path):
+                trees.append(path)
+    return trees or [repo.root]
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def _rules(repo: Repo, *, lint: bool) -> Check:
+    """The rules load from the trusted revision (and lint clean)."""
+    from workspace_guard.repo import DEFAULT_RULES
+
+    try:
+        rules = repo.load_rules()
+    except GuardError as exc:
+        return Check("rules", False, exc.message, exc.hint or "fix the rules file, then commit it")
+    if repo.rules_option is None and not repo.info.rules_blob:
+        return Check(
+            "rules",
+            False,
+            f"{DEFAULT_RULES} is not committed: the gates read it from the working tree, where "
+            "any agent can edit it",
+            f"commit {DEFAULT_RULES}",
+        )
+    if lint:
+        errors = _lint_errors(repo, rules.path)
+        if errors:
+            return Check("rules", False, "; ".join(errors[:3]), "workspace-guard lint")
+    return Check("rules", True, f"{rules.path}: {len(rules.protected)} protected rules")
+
+
+def _lint_errors(repo: Repo, name: str) -> list[str]:
+    from workspace_guard.commands.lint import lint_text
+
+    blob = repo.info.rules_blob
+    if repo.rules_option is not None or not blob:
+        return []
+    data = git.run(["cat-file", "blob", blob], repo.root).stdout
+    findings = lint_text(data, name, git.ls_files(repo.root))
+    return [str(f) for f in findings if f.level == "error"]
+
+
+# --- claims --------------------------------------------------------------------------------------
+
+
+def _claims(repo: Repo, fix: bool) -> Check:
+    from workspace_guard.state.claims import ClaimsCorrupt, live, move_aside
+
+    try:
+        count = len(live(repo.state_dir).claims)
+    except ClaimsCorrupt as exc:
+        fixed = ""
+        if fix:
+            fixed = f"moved the corrupt claims file to {move_aside(repo.state_dir)}"
+        return Check("claims", bool(fixed), exc.message, "workspace-guard doctor --fix", fixed)
+    return Check("claims", True, f"{count} live claims")
+
+
+# --- commit hooks --------------------------------------------------------------------------------
+
+
+def hooks_dir(tree: str) -> str:
+    """The hooks directory git really uses in `tree` (core.hooksPath, per-worktree config)."""
+    out = git.run(["rev-parse", "--git-path", "hooks"], tree).stdout
+    path = out.decode("utf-8", "surrogateescape").strip()
+    return os.path.normpath(os.path.join(tree, path))
+
+
+def hook_problems(directory: str) -> list[str]:
+    """Why our commit hooks would not run from `directory` (empty: they would)."""
+    from workspace_guard.commands.install import CLIENT_HOOKS, LEGACY_SUFFIX, is_ours
+
+    problems = []
+    for name in CLIENT_HOOKS:
+        path = os.path.join(directory, name)
+        if not os.path.exists(path):
+            problems.append(f"{name} hook missing in {directory}")
+        elif not is_ours(path):
+            problems.append(f"{name} in {directory} is not workspace-guard's")
+        elif not os.access(path, os.X_OK):
+            problems.append(f"{name} in {directory} is not executable")
+        else:
+            problems += _baked_python(path, name)
+        legacy = path + LEGACY_SUFFIX
+        if os.path.exists(legacy) and not os.access(legacy, os.X_OK):
+            problems.append(f"the chained hook {legacy} is not executable (it would be skipped)")
+    return problems
+
+
+def _baked_python(path: str, name: str) -> list[str]:
+    """The interpreter an installed hook starts must still exist."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if line.startswith("WG_PYTHON="):
+                exe = line.split("=", 1)[1].strip().strip("'")
+                if exe and not os.access(exe, os.X_OK):
+                    return [f"{name} starts {exe}, which is gone"]
+                break
+    return []
+
+
+def _commit_hooks(repo: Repo, tree: str, fix: bool) -> Check:
+    directory = hooks_dir(tree)
+    problems = hook_problems(directory)
+    if not problems:
+        return Check("commit", True, f"hooks run from {directory}", where=tree)
+    fixed = ""
+    if fix:
+        from workspace_guard.commands.install import install
+
+        install(tree)
+        if not hook_problems(hooks_dir(tree)):
+            fixed = f"reinstalled the hooks into {directory}"
+    detail = "; ".join(problems)
+    return Check("commit", bool(fixed), detail, f"workspace-guard install (in {tree})", fixed, tree)
+
+
+# --- harnesses -----------------------------------------------------------------------------------
+
+
+def _harnesses(repo: Repo, fix: bool) -> list[Check]:
+    found = [
+        (name, os.path.join(repo.root, rel))
+        for name, rel in HARNESS_FILES.items()
+        if os.path.exists(os.path.join(repo.root, rel))
+    ]
+    if not found:
+        return [
+            Check(
+                "harness",
+                True,
+                "no harness settings here (.claude/settings.json)",
+                "workspace-guard install --claude",
+                skipped=True,
+            )
+        ]
+    return [_harness(repo, name, path, fix) for name, path in found] + _trust(repo, found)
+
+
+def harness_problems(repo: Repo, name: str, path: str) -> list[str]:
+    """Why a harness's hook would not run or would not find us."""
+    import json
+
+    from workspace_guard.commands import harness_install as hi
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as exc:
+        return [f"{path} is unreadable ({exc})"]
+    wanted = hi.command(name)
+    commands = [
+        str(h.get("command", ""))
+        for groups in (data.get("hooks") or {}).values()
+        if isinstance(groups, list)
+        for group in groups
+        if isinstance(group, dict)
+        for h in group.get("hooks", [])
+        if isinstance(h, dict)
+    ]
+    problems = []
+    if wanted not in commands:
+        stale = [c for c in commands if "workspace-guard" in c or "wg-hook" in c]
+        problems.append(
+            f"{path}: the hook command is stale ({stale[0]!r})"
+            if stale
+            else f"{path} has no workspace-guard hook"
+        )
+    problems += _launcher_problems(repo)
+    return problems
+
+
+def _launcher_problems(repo: Repo) -> list[str]:
+    from workspace_guard.commands import harness_install as hi
+
+    launcher = os.path.join(repo.root, hi.LAUNCHER)
+    if not os.path.exists(launcher):
+        return [f"the hook launcher {hi.LAUNCHER} is missing"]
+    program_file = os.path.join(repo.state_dir, hi.PROGRAM_FILE)
+    try:
+        with open(program_file, encoding="utf-8") as handle:
+            program = handle.read().strip()
+    except OSError:
+        return []  # the launcher then looks for workspace-guard on PATH
+    if program and not os.access(program, os.X_OK):
+        return [f"the launcher runs {program}, which is gone"]
+    return []
+
+
+def _harness(repo: Repo, name: str, path: str, fix: bool) -> Check:
+    problems = harness_problems(repo, name, path)
+    if not problems:
+        return Check("harness", True, f"{name}: hooks in {path} resolve", where=path)
+    fixed = ""
+    if fix:
+        from workspace_guard.commands import harness_install as hi
+
+        hi.install(repo.root, name)
+        if not harness_problems(repo, name, path):
+            fixed = f"rewrote the {name} hooks in {path}"
+    fix_text = f"workspace-guard install --harness {name}"
+    return Check("harness", bool(fixed), "; ".join(problems), fix_text, fixed, path)
+
+
+def _trust(repo: Repo, found: list[tuple[str, str]]) -> list[Check]:
+    """Codex runs project hooks only in a trusted project (and skips them silently otherwise)."""
+    if "codex" not in {name for name, _p in found}:
+        return []
+    from workspace_guard.commands.harness_install import TRUST_STEPS
+
+    home = os.environ.get("CODEX_HOME") or os.path.expanduser("~/.codex")
+    config = os.path.join(home, "config.toml")
+    if _codex_trusts(config, repo.root):
+        return [Check("harness", True, f"codex trusts {repo.root}")]
+    return [
+        Check(
+            "harness",
+            False,
+            f"codex does not trust {repo.root} ({config}): it would skip the hooks silently",
+            TRUST_STEPS["codex"].format(root=repo.root),
+        )
+    ]
+
+
+# --- daemon and server ---------------------------------------------------------------------------
+
+
+def _daemon(repo: Repo) -> Check:
+    try:
+        configured = bool(repo.decider().rules.watch)
+    except GuardError:
+        configured = False
+    if not configured:
+        return Check("watch", True, "no `watch:` section in the rules", skipped=True)
+    from workspace_guard.gates.watch.control import holder
+
+    if holder(repo.state_dir) is None:
+        return Check("watch", False, "the daemon is not running", "workspace-guard watch start")
+    return Check("watch", True, "the daemon is running")
+
+
+def _servers(repo: Repo) -> list[Check]:
+    """Remotes that are bare repositories on this machine must carry our pre-receive hook."""
+    out = git.run(["config", "--get-regexp", r"^remote\..*\.url$"], repo.root, check=False)
+    checks = []
+    for line in out.stdout.decode("utf-8", "surrogateescape").splitlines():
+        _key, _s, url = line.partition(" ")
+        path = url[len("file://") :] if url.startswith("file://") else url
+        if not os.path.isdir(path) or not os.path.exists(os.path.join(path, "HEAD")):
+            continue
+        checks.append(_server(path))
+    return checks
+
+
+def _server(bare: str) -> Check:
+    from workspace_guard.commands.install import is_ours
+
+    hook = os.path.join(hooks_dir(bare), "pre-receive")
+    if os.path.exists(hook) and is_ours(hook) and os.access(hook, os.X_OK):
+        return Check("push", True, f"pre-receive installed in {bare}", where=bare)
+    return Check(
+        "push",
+        False,
+        f"the shared repository {bare} has no workspace-guard pre-receive hook",
+        f"workspace-guard install --server {bare}",
+        where=bare,
+    )
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def render(checks: list[Check]) -> str:
+    """One line per check, the failures with their fix."""
+    lines = []
+    for check in checks:
+        mark = "-" if check.skipped else ("✓" if check.ok and not check.fixed else "✗")
+        lines.append(f"{mark} {check.layer}: {check.detail}")
+        if check.fixed:
+            lines.append(f"    fixed: {check.fixed}")
+        elif not check.ok:
+            lines.append(f"    fix: {check.fix}")
+    return "\n".join(lines)
+
+
+def run(repo: Repo, *, fix: bool = False, fmt: str = "text") -> int:
+    """The command: exit 0 when every layer would run, 1 otherwise."""
+    checks = diagnose(repo, fix=fix)
+    ok = all(c.ok for c in checks)
+    if fmt == "json":
+        import json
+
+        print(json.dumps({"ok": ok, "checks": [c.to_json() for c in checks]}, indent=2))
+    else:
+        print(render(checks))
+    return 0 if ok else 1
+
+
+def _codex_trusts(config: str, root: str) -> bool:
+    """`[projects."ROOT"]` with `trust_level = "trusted"` in Codex's config.toml (read as text:
+    tomllib is not in every Python the project supports)."""
+    import re
+
+    try:
+        with open(config, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return False
+    head = re.escape(f'[projects."{root}"]')
+    section = re.search(head + r"\s*\n(.*?)(?=^\[|\Z)", text, re.S | re.M)
+    return bool(section and re.search(r'^\s*trust_level\s*=\s*"trusted"', section.group(1), re.M))
