@@ -14,11 +14,14 @@ from test_watch_support import (  # noqa: F401 - fixtures
     WatchProcess,
     records,
     rescan_barrier,
+    status,
+    wait_for,
     wait_record,
     watchd_fixture,
 )
 
 Start = Callable[..., WatchProcess]
+OWNER = "system-architect-ai"
 
 
 def blob(data: bytes) -> str:
@@ -177,24 +180,59 @@ def test_switching_branches_moves_the_baseline_without_false_reports(
     assert records(workspace) == []
 
 
-def test_a_grant_makes_the_change_authorised(workspace: Path, watchd: Start) -> None:
-    import time
+def record_write(repo: Path, rel: str, data: bytes | None, agent: str = OWNER) -> None:
+    """What the harness gate appends after an allowed call (PostToolUse): the bytes written."""
+    from workspace_guard.state import ledger
 
-    from workspace_guard.state.grants import add_grants
-
-    watchd()
-    add_grants(
-        str(workspace / ".git/workspace-guard"),
-        [("app/main.py", "system-architect-ai")],
-        time.time() + 60,
+    kind = "write" if data is not None else "delete"
+    blob_id = blob(data) if data is not None else None
+    record = {"kind": kind, "harness": "claude", "agent": agent, "tool": "Edit"}
+    assert ledger.append(
+        str(repo / ".git/workspace-guard"), [{**record, "path": rel, "blob": blob_id}]
     )
-    (workspace / "app/main.py").write_text("# by the owner\n")
+
+
+def test_the_bytes_an_allowed_call_recorded_are_authorised(workspace: Path, watchd: Start) -> None:
+    watchd()
+    record_write(workspace, "app/main.py", b"# by the owner\n")
+    (workspace / "app/main.py").write_bytes(b"# by the owner\n")
     found = wait_record(workspace, path="app/main.py", action="authorised")
-    assert found["agent"] == "system-architect-ai"
+    assert found["agent"] == OWNER and found["tool"] == "Edit" and found["ledger_seq"] >= 1
     assert not records(workspace, action="detected")
 
 
-def test_an_approval_makes_the_change_authorised(workspace: Path, watchd: Start) -> None:
+def test_other_bytes_at_a_recorded_path_are_a_violation(workspace: Path, watchd: Start) -> None:
+    """No path-wide window: the owner's recorded write covers its bytes, not the next ones."""
+    proc = watchd("--restore")
+    record_write(workspace, "app/main.py", b"# by the owner\n")
+    (workspace / "app/main.py").write_bytes(b"# by the owner\n")
+    wait_record(workspace, path="app/main.py", action="authorised")
+    (workspace / "app/main.py").write_bytes(b"# slipped in after the owner\n")
+    found = wait_record(workspace, path="app/main.py", action="restored")
+    assert found["sha_after"] == blob(b"# slipped in after the owner\n")
+    rescan_barrier(proc)
+    assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "app/main.py")
+
+
+def git_bytes(repo: Path, rel: str) -> bytes:
+    return subprocess.run(
+        ["git", "show", f"HEAD:{rel}"], cwd=repo, capture_output=True, check=True
+    ).stdout
+
+
+def test_a_record_by_an_agent_the_rules_do_not_allow_authorises_nothing(
+    workspace: Path, watchd: Start
+) -> None:
+    watchd()
+    record_write(workspace, "app/main.py", b"# forged\n", agent="backend-framework-ai")
+    record_write(workspace, "app/main.py", b"# forged\n", agent="nobody-ai")
+    (workspace / "app/main.py").write_bytes(b"# forged\n")
+    found = wait_record(workspace, path="app/main.py", action="detected")
+    assert found["agent"] is None
+
+
+def test_an_approval_file_alone_authorises_nothing(workspace: Path, watchd: Start) -> None:
+    """approvals.json is agent-writable: the daemon accepts ledger records of bytes only."""
     import time
 
     from workspace_guard.state.approvals import update
@@ -203,15 +241,92 @@ def test_an_approval_makes_the_change_authorised(workspace: Path, watchd: Start)
     approval = {
         "agent": "backend-framework-ai",
         "path": "app/main.py",
-        "approver": "system-architect-ai",
+        "approver": OWNER,
         "until": time.time() + 60,
         "id": "a1",
     }
     update(str(workspace / ".git/workspace-guard"), lambda items: [*items, approval])
-    (workspace / "app/main.py").write_text("# approved\n")
+    (workspace / "app/main.py").write_text("# approved?\n")
+    wait_record(workspace, path="app/main.py", action="detected")
+
+
+def test_a_write_by_an_approved_agent_recorded_with_its_approval(
+    workspace: Path, watchd: Start
+) -> None:
+    from workspace_guard.state import ledger
+
+    watchd()
+    approval = {"kind": "approval", "agent": OWNER, "approved": "backend-framework-ai"}
+    state = str(workspace / ".git/workspace-guard")
+    assert ledger.append(state, [{**approval, "paths": ["app/main.py"], "until": None}])
+    record_write(workspace, "app/main.py", b"# approved\n", agent="backend-framework-ai")
+    (workspace / "app/main.py").write_bytes(b"# approved\n")
     found = wait_record(workspace, path="app/main.py", action="authorised")
     assert found["agent"] == "backend-framework-ai"
-    assert found["approved_by"] == "system-architect-ai"
+
+
+def test_the_record_may_follow_the_write_within_the_ledger_wait(
+    workspace: Path, watchd: Start
+) -> None:
+    """The harness records after the tool ran: the daemon saw the write first."""
+    proc = watchd("--ledger-wait", "10", "--restore")
+    (workspace / "app/main.py").write_bytes(b"# owner, recorded late\n")
+    wait_for(lambda: status(workspace).get("counts", {}).get("events"), "the write's event")
+    record_write(workspace, "app/main.py", b"# owner, recorded late\n")
+    found = wait_record(workspace, path="app/main.py", action="authorised")
+    assert found["agent"] == OWNER
+    rescan_barrier(proc)
+    assert not records(workspace, action="detected")
+    assert (workspace / "app/main.py").read_bytes() == b"# owner, recorded late\n"
+
+
+def test_an_unrecorded_write_is_reported_once_the_ledger_wait_is_over(
+    workspace: Path, watchd: Start
+) -> None:
+    import time
+
+    watchd("--ledger-wait", "1")
+    started = time.monotonic()
+    (workspace / "app/main.py").write_bytes(b"# nobody recorded this\n")
+    wait_record(workspace, path="app/main.py", action="detected")
+    assert time.monotonic() - started >= 1.0
+
+
+def test_records_after_a_break_in_the_ledger_authorise_nothing(
+    workspace: Path, watchd: Start
+) -> None:
+    record_write(workspace, "app/main.py", b"# first\n")
+    path = workspace / ".git/workspace-guard/ledger.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = lines[0].replace(blob(b"# first\n"), blob(b"# edited\n"))  # hash mismatch
+    assert blob(b"# edited\n") in lines[0]
+    path.write_text("".join(lines), encoding="utf-8")
+    record_write(workspace, "app/main.py", b"# second\n")
+    watchd()
+    (workspace / "app/main.py").write_bytes(b"# second\n")
+    wait_record(workspace, path="app/main.py", action="detected")
+
+
+def test_an_office_write_recorded_by_its_agent_is_never_reverted(
+    workspace: Path, watchd: Start
+) -> None:
+    proc = watchd("--restore")
+    rel = ".workspace/departments/backend/backend-framework-ai/notes.md"
+    record_write(workspace, rel, b"- my notes\n", agent="backend-framework-ai")
+    (workspace / rel).write_bytes(b"- my notes\n")
+    found = wait_record(workspace, path=rel, action="authorised")
+    assert found["agent"] == "backend-framework-ai"
+    rescan_barrier(proc)
+    assert (workspace / rel).read_bytes() == b"- my notes\n"
+
+
+def test_a_recorded_deletion_is_authorised(workspace: Path, watchd: Start) -> None:
+    watchd("--restore")
+    record_write(workspace, "app/database.py", None, agent="database-architect-ai")
+    (workspace / "app/database.py").unlink()
+    found = wait_record(workspace, path="app/database.py", action="authorised")
+    assert found["change"] == "deleted"
+    assert not (workspace / "app/database.py").exists()
 
 
 def test_the_state_dir_and_git_internals_are_not_watched(workspace: Path, watchd: Start) -> None:

@@ -184,7 +184,9 @@ def watchd_fixture(workspace: Path) -> Iterator[Callable[..., WatchProcess]]:
         ready: bool = True,
         prefix: list[str] | None = None,
     ) -> WatchProcess:
-        proc = WatchProcess(workspace, ["--rescan-interval", "60", *args], env, prefix)
+        # no ledger wait unless a test asks: a write nobody recorded is reported at once
+        base = ["--rescan-interval", "60", "--ledger-wait", "0"]
+        proc = WatchProcess(workspace, [*base, *args], env, prefix)
         started.append(proc)
         return proc.wait_ready() if ready else proc
 

@@ -137,3 +137,40 @@ def test_the_kernel_count_of_our_watches(tmp_path: Path) -> None:
     finally:
         observer.stop()
         observer.join()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--rescan-interval", "nan"),
+        ("--rescan-interval", "inf"),
+        ("--rescan-interval", "-inf"),
+        ("--rescan-interval", "0"),
+        ("--rescan-interval", "-5"),
+        ("--rescan-interval", "1e400"),
+        ("--poll-interval", "NaN"),
+        ("--poll-interval", "0"),
+        ("--ledger-wait", "nan"),
+        ("--ledger-wait", "-1"),
+        ("--ledger-wait", "infinity"),
+        ("--ledger-wait", "soon"),
+    ],
+)
+def test_intervals_must_be_finite_and_positive(tmp_path: Path, option: str, value: str) -> None:
+    from conftest import run_cli
+
+    repo = make_workspace(tmp_path / "ws")
+    for verb in ("run", "start"):
+        proc = run_cli(repo, "watch", verb, f"{option}={value}")
+        assert proc.returncode == 2, (verb, option, value, proc.stderr)
+        assert "finite number of seconds" in proc.stderr or "not a number" in proc.stderr
+        assert "Traceback" not in proc.stderr
+    assert not (repo / ".git/workspace-guard/watch.lock").exists()
+
+
+@pytest.mark.parametrize("value", [".inf", ".nan", "-.inf", "0", "-1"])
+def test_the_rules_rescan_interval_must_be_finite_and_positive(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(EXAMPLE_RULES.read_text() + f"watch:\n  rescan_interval: {value}\n")
+    with pytest.raises(Exception, match="rescan_interval"):
+        load_rules(path.read_text(), str(path))

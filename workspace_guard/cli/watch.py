@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -10,6 +11,32 @@ import click
 from workspace_guard.cli import format_option, rules_option
 
 MAX_WATCHES_ENV = "WORKSPACE_GUARD_MAX_WATCHES"
+
+
+class Seconds(click.ParamType):  # type: ignore[type-arg]
+    """A finite number of seconds within [low, high]: NaN, infinity and out-of-range values
+    are usage errors (exit 2), never a daemon that rescans in a busy loop or never."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float, *, inclusive_low: bool = True) -> None:
+        self.low, self.high, self.inclusive_low = low, high, inclusive_low
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        too_low = number < self.low if self.inclusive_low else number <= self.low
+        if not math.isfinite(number) or too_low or number > self.high:
+            above = "at least" if self.inclusive_low else "more than"
+            self.fail(
+                f"{value!r} must be a finite number of seconds, {above} {self.low:g} "
+                f"and at most {self.high:g}",
+                param,
+                ctx,
+            )
+        return number
 
 
 def daemon_options(func: Any) -> Any:
@@ -21,14 +48,23 @@ def daemon_options(func: Any) -> Any:
         "back (default: rules `watch: restore:`, else off).",
     )(func)
     func = click.option(
+        "--ledger-wait",
+        type=Seconds(0.0, 60.0),
+        default=2.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long a change of a protected file may wait for the harness to record it in "
+        "the provenance ledger before it counts as unauthorised.",
+    )(func)
+    func = click.option(
         "--rescan-interval",
-        type=click.FloatRange(min=0.5),
+        type=Seconds(0.5, 86400.0),
         metavar="SECONDS",
         help="Seconds between safety rescans (default: rules `watch: rescan_interval:`, else 60).",
     )(func)
     func = click.option(
         "--poll-interval",
-        type=click.FloatRange(min=0.1),
+        type=Seconds(0.1, 3600.0),
         default=1.0,
         show_default=True,
         metavar="SECONDS",
@@ -47,7 +83,9 @@ def watch() -> None:
     """
 
 
-def _options(restore: bool | None, rescan_interval: float | None, poll_interval: float) -> Any:
+def _options(
+    restore: bool | None, rescan_interval: float | None, poll_interval: float, ledger_wait: float
+) -> Any:
     from workspace_guard.gates.watch.baseline import Options
 
     cap = os.environ.get(MAX_WATCHES_ENV, "").strip()
@@ -56,6 +94,7 @@ def _options(restore: bool | None, rescan_interval: float | None, poll_interval:
         restore=restore,
         poll_interval=poll_interval,
         max_watches=int(cap) if cap.isdigit() else None,
+        ledger_wait=ledger_wait,
     )
 
 
@@ -68,6 +107,7 @@ def run_command(
     restore: bool | None,
     rescan_interval: float | None,
     poll_interval: float,
+    ledger_wait: float,
     rules: str | None,
     ready_fd: int | None,
     log_file: str | None,
@@ -77,20 +117,25 @@ def run_command(
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    return run(repo, _options(restore, rescan_interval, poll_interval), ready_fd, log_file)
+    options = _options(restore, rescan_interval, poll_interval, ledger_wait)
+    return run(repo, options, ready_fd, log_file)
 
 
 @watch.command("start")
 @daemon_options
 def start_command(
-    restore: bool | None, rescan_interval: float | None, poll_interval: float, rules: str | None
+    restore: bool | None,
+    rescan_interval: float | None,
+    poll_interval: float,
+    ledger_wait: float,
+    rules: str | None,
 ) -> int:
     """Start the daemon in the background; return once it is ready (log in the state dir)."""
     from workspace_guard.gates.watch.control import start
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    args = ["--poll-interval", str(poll_interval)]
+    args = ["--poll-interval", str(poll_interval), "--ledger-wait", str(ledger_wait)]
     if restore is not None:
         args.append("--restore" if restore else "--no-restore")
     if rescan_interval is not None:

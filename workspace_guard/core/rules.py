@@ -8,6 +8,7 @@ command refuses to work with a broken file.
 from __future__ import annotations
 
 import difflib
+import math
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -571,7 +572,9 @@ def _watch(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
 
 
 def _positive_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    """A finite number above zero (YAML's `.inf` and `.nan` are floats too)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return number and math.isfinite(value) and value > 0
 
 
 _WATCH_CHECKS: dict[str, Callable[[Any], bool]] = {

@@ -24,7 +24,6 @@ def watch_daemon(demo: Demo) -> None:
     )
     demo.wg("watch", "start", "--restore", expect=0)
     try:
-        _expire_grants(demo, "app/main.py")
         demo.say(
             "backend-framework-ai appends to app/main.py (critical, owner "
             "system-architect-ai) with Bash:"
@@ -48,16 +47,6 @@ def watch_daemon(demo: Demo) -> None:
 
 def _state_dir(demo: Demo) -> str:
     return os.path.join(demo.repo, ".git", "workspace-guard")
-
-
-def _expire_grants(demo: Demo, rel: str) -> None:
-    """A grant left by an earlier step (the owner's own write) would make the write authorised."""
-    from workspace_guard.state.grants import add_grants, live_grants
-
-    agent = live_grants(_state_dir(demo)).get(rel)
-    if agent:
-        demo.say(f"(expiring the grant an earlier step left for {agent} on {rel})")
-        add_grants(_state_dir(demo), [(rel, agent)], time.time() - 1)
 
 
 def _wait_for_record(demo: Demo, rel: str, action: str) -> dict[str, object] | None:

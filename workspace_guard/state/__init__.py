@@ -1,4 +1,5 @@
-"""State under `<git common dir>/workspace-guard/`: audit log, approvals, grants, quarantine."""
+"""State under `<git common dir>/workspace-guard/`: audit log, provenance ledger, approvals,
+quarantine."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A small JSON list file in the state directory (approvals, grants): read without a lock (the
+"""A small JSON list file in the state directory (approvals): read without a lock (the
 writer replaces the file atomically), rewritten under an exclusive lock."""
 
 from __future__ import annotations

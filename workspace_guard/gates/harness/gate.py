@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 from workspace_guard.core.record import Record
 
@@ -31,7 +30,6 @@ FILE_TOOLS = {
     "NotebookEdit": "notebook_path",
 }
 SHELL_TOOLS = ("Bash",)
-GRANT_TTL = 300.0
 
 
 class Call(Record):
@@ -93,8 +91,17 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     note = ""
     targets: list[str] = []
     internal: list[str] = []
+    forced: list[Decision] = []
     if call.command is not None:
-        targets, note = shell_targets(repo, call.command, call.cwd, internal)
+        from workspace_guard.gates.harness import protocol_commands
+
+        judgement = protocol_commands.judge(call.command)
+        if judgement is None:
+            targets, note = shell_targets(repo, call.command, call.cwd, internal)
+        else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
+            forced = protocol_commands.refusals(decider, agent, judgement)
+            written = (_inside(repo, path, call.cwd) for path in judgement.writes)
+            targets = [rel for rel in written if rel is not None]
     for path in call.paths:
         if _git_internal(repo, path, call.cwd, internal):
             continue
@@ -113,7 +120,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         escalation = decider.rules.escalation
         decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
         note = " ".join(filter(None, [note, gitdir.note()]))
-    denied = tuple(d for d in decisions if not d.allowed)
+    denied = (*forced, *(d for d in decisions if not d.allowed))
     allowed = tuple(d for d in decisions if d.allowed)
     return Verdict(agent, denied, allowed, note)
 
@@ -280,20 +287,12 @@ def deny_reason(verdict: Verdict) -> str:
 
 
 def record(repo: Repo, verdict: Verdict, layer: str) -> None:
-    """Audit the denials; leave grants for the owner's (or an approved agent's) allowed writes."""
+    """Audit the denials. Allowed writes are recorded after the call, with the bytes they left
+    (the provenance ledger): that, not a grant, is what the watch daemon accepts."""
     if verdict.denied:
         from workspace_guard.state.audit import record_denials
 
         record_denials(repo, layer, verdict.denied, "denied")
-    granted = [
-        d
-        for d in verdict.allowed
-        if d.reason in ("owner", "approved", "superuser") and d.rule is not None
-    ]
-    if granted:
-        from workspace_guard.state.grants import add_grants
-
-        add_grants(repo.state_dir, [(d.path, d.agent) for d in granted], time.time() + GRANT_TTL)
 
 
 def fail_closed(harness: str, exc: BaseException) -> int:

@@ -34,6 +34,7 @@ class Options:
     restore: bool | None = None
     poll_interval: float = 1.0
     max_watches: int | None = None  # WORKSPACE_GUARD_MAX_WATCHES: a cap below the kernel's
+    ledger_wait: float = 2.0  # seconds an unrecorded change waits for the harness's ledger record
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,15 @@ from workspace_guard.errors import ConfigError, GuardError
 from workspace_guard.gates.watch import respond as watch_respond
 from workspace_guard.gates.watch.baseline import (
     Baseline,
+    Entry,
     Options,
     Protection,
     Settings,
     load_baseline,
 )
-from workspace_guard.gates.watch.fs import MISSING, observe
+from workspace_guard.gates.watch.fs import MISSING, Observation, observe
 from workspace_guard.gates.watch.plan import Plan, make_plan
+from workspace_guard.gates.watch.provenance import LedgerView
 from workspace_guard.gates.watch.restore import Restorer
 
 log = logging.getLogger("workspace_guard.watch")
@@ -81,6 +83,8 @@ class Engine:
         self.restorer = Restorer(place.root, place.state_dir, umask)
         self.state: State | None = None
         self.known: dict[str, str] = {}
+        self.waiting: dict[str, tuple[float, str]] = {}  # rel → (deadline, origin)
+        self.ledger = LedgerView(place.state_dir)
         self.own: dict[str, str] = {}
         self.epoch = 0
         self.good_head: str | None = None
@@ -160,11 +164,52 @@ class Engine:
             self._forget(rel)
             return
         if self.known.get(rel) == found.signature or self.own.get(rel) == found.signature:
+            self.waiting.pop(rel, None)
             return
-        watch_respond.respond(self, state, watch_respond.Finding(rel, rule, entry, found, origin))
+        written = self._written(state, rel, entry, found)
+        if written is None and self._wait(rel, origin):
+            return
+        self.waiting.pop(rel, None)
+        finding = watch_respond.Finding(rel, rule, entry, found, origin)
+        watch_respond.respond(self, state, finding, written)
+
+    def _written(
+        self, state: State, rel: str, entry: Entry | None, found: Observation
+    ) -> dict[str, Any] | None:
+        """The ledger record of an allowed write that left exactly `found` at `rel`, if any.
+
+        A file's executable bit is not in the ledger, so a change of it is never accepted."""
+        if found.kind not in ("file", "link", "missing"):
+            return None
+        committed = entry.signature if entry is not None else ""
+        both_files = committed.startswith("file:") and found.kind == "file"
+        if both_files and committed[-1] != found.signature[-1]:
+            return None
+        return self.ledger.accepted(state.decider, rel, found.oid)
+
+    def _wait(self, rel: str, origin: str) -> bool:
+        """True while the harness may still be recording this write (`--ledger-wait`)."""
+        wait = self.options.ledger_wait
+        if wait <= 0:
+            return False
+        deadline, _ = self.waiting.setdefault(rel, (time.monotonic() + wait, origin))
+        return time.monotonic() < deadline
+
+    def due_waiting(self) -> list[tuple[str, str]]:
+        """Paths to look at again: their wait is over, or the ledger grew meanwhile."""
+        if not self.waiting:
+            return []
+        grew = self.ledger.refresh()
+        now = time.monotonic()
+        return [(rel, o) for rel, (at, o) in list(self.waiting.items()) if grew or at <= now]
+
+    def next_waiting(self) -> float | None:
+        """When the next wait ends (monotonic), if any path waits."""
+        return min((at for at, _ in self.waiting.values()), default=None)
 
     def _forget(self, rel: str) -> None:
         self.own.pop(rel, None)
+        self.waiting.pop(rel, None)
         if self.known.pop(rel, None) is not None:
             self._manifest_dirty = True
 

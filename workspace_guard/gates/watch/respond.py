@@ -1,14 +1,15 @@
 """What the daemon does about a change: attribute it, record it, restore it, report it.
 
-inotify cannot say who wrote (inotify(7)); attribution comes from our own context: a live grant
-left by the harness gate for the owner's (or an approved agent's) write, or a live approval that
-the one decision (`Decider.decide`) accepts. Everything else is a violation: an audit record
-first (the fast part: the record is the product), then quarantine and restore, then the
+inotify cannot say who wrote (inotify(7)); attribution comes from the provenance ledger: the
+content found is exactly a blob that an allowed harness call recorded for this path, by an agent
+the trusted rules let write it (`watch/provenance`). Everything else is a violation: an audit
+record first (the fast part: the record is the product), then quarantine and restore, then the
 incident report that says how all of it went.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import sys
@@ -16,7 +17,6 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import ProtectedRule
 from workspace_guard.errors import GuardError
 from workspace_guard.gates.watch import incident as watch_incident
@@ -45,16 +45,16 @@ class Finding:
         return self.entry.signature if self.entry else MISSING
 
 
-def respond(engine: Engine, state: State, finding: Finding) -> None:
-    """Record the change as authorised, or as a violation (then restore and report)."""
+def respond(engine: Engine, state: State, finding: Finding, written: dict[str, Any] | None) -> None:
+    """Record the change as authorised (`written`: the ledger record of the very bytes found),
+    or as a violation (then restore and report)."""
     change = classify(finding.expected, finding.found.signature)
     related = _renamed_from(engine.root, state, finding) if change == "created" else None
     details = _details(engine, state, finding, "renamed" if related else change, related)
     engine.known[finding.rel] = finding.found.signature
     engine.manifest_changed()
     escalation = state.rules.escalation
-    who = attribute(engine.state_dir, state.decider, finding.rel)
-    if who is not None:
+    if written is not None:
         engine.append(
             [
                 record(
@@ -62,8 +62,10 @@ def respond(engine: Engine, state: State, finding: Finding) -> None:
                     finding.rule,
                     escalation,
                     "authorised",
-                    agent=who[0],
-                    approved_by=who[1],
+                    agent=written.get("agent"),
+                    ledger_seq=written.get("seq"),
+                    harness=written.get("harness"),
+                    tool=written.get("tool"),
                     **details,
                 )
             ]
@@ -96,6 +98,7 @@ def _details(
         "detected_by": finding.origin,
         "sha_before": short(finding.expected),
         "sha_after": short(finding.found.signature),
+        "signature": finding.found.signature,
         "epoch": engine.epoch,
         "head": state.baseline.head,
         "backup": list(finding.rule.backup),
@@ -151,24 +154,6 @@ def _renamed_from(root: str, state: State, finding: Finding) -> str | None:
     return None
 
 
-def attribute(state_dir: str, decider: Decider, rel: str) -> tuple[str, str | None] | None:
-    """(agent, approver) when a live grant or approval covers the change, else None."""
-    from workspace_guard.state.approvals import live_approvals
-    from workspace_guard.state.grants import live_grants
-
-    agent = live_grants(state_dir).get(rel)
-    if agent:
-        return agent, None
-    for approval in live_approvals(state_dir):
-        try:
-            decision = decider.decide(approval.agent, rel, [approval])
-        except GuardError:  # an approval naming an agent the rules no longer know
-            continue
-        if decision.allowed and decision.reason == "approved":
-            return approval.agent, decision.approved_by
-    return None
-
-
 def record(
     rel: str, rule: ProtectedRule, escalation: str, action: str, **extra: Any
 ) -> dict[str, Any]:
@@ -176,7 +161,7 @@ def record(
     return {
         "layer": "watch",
         "agent": extra.pop("agent", None),
-        "path": rel,
+        **path_fields(rel),
         "owner": rule.owner,
         "level": rule.level,
         "action": action,
@@ -184,6 +169,17 @@ def record(
         "rule": f"{rule.pattern} ({rule.source})",
         **extra,
     }
+
+
+def path_fields(rel: str) -> dict[str, str]:
+    """`path`, plus `path_b64` (the raw bytes) for a name that is not UTF-8: JSON cannot carry
+    the undecodable bytes, and the record must still name the file exactly."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(rel)
+        return {"path": raw.decode("utf-8", "replace"), "path_b64": base64.b64encode(raw).decode()}
+    return {"path": rel}
 
 
 def append(common_dir: str, state_dir: str, records: list[dict[str, Any]]) -> bool:

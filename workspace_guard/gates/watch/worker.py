@@ -22,6 +22,7 @@ from workspace_guard.gates.watch.plan import make_plan
 
 log = logging.getLogger("workspace_guard.watch")
 HEAD_POLL = 0.25  # seconds between cheap reads of HEAD (ref files, no exec)
+LEDGER_POLL = 0.05  # seconds between looks at the ledger while a change waits for its record
 GIT_SETTLE = 0.15  # after index.lock goes away, git updates HEAD: wait for it
 ORDER = ("startup", "restart", "reload", "replan", "rescan")
 
@@ -86,6 +87,7 @@ class Worker(threading.Thread):
         ready, folders, self._next_ready = self.hints.take()
         if folders:
             self._folders(folders)
+        ready += [item for item in self.engine.due_waiting() if item not in ready]
         if ready:
             self._check(ready)
         self.engine.save_manifest()
@@ -105,6 +107,8 @@ class Worker(threading.Thread):
         times = [self._next_head, self._next_periodic, self._busy_until or now + 1]
         if self._next_ready is not None:
             times.append(self._next_ready)
+        if self.engine.waiting:  # the ledger record may arrive at any moment: look often
+            times.append(min(self.engine.next_waiting() or now, now + LEDGER_POLL))
         with self._lock:
             times += [at for at, _ in self._requests.values()]
         return max(0.0, min(min(times) - now, HEAD_POLL))

@@ -1,0 +1,184 @@
+"""The protocol's own commands, judged as what they are, not as writes of the paths they name.
+
+The SubagentStart briefing tells agents to run `agent_workspace_validator AGENT PATH` (or
+`workspace-guard validate|explain|consult …`) before touching a file; those commands read. Treating
+the path they name as a write target would block the protocol itself. Only a command made entirely
+of protocol invocations (optionally piped into a plain text filter) is recognised here: anything
+with a redirection, a substitution or another program goes to the ordinary shell analysis.
+
+- read-only verbs (`validate`, `explain`, `lint`, `consult` asking, `claims`, `status`, `audit`,
+  `provenance`, `map`, `approvals` listing, `check-commits`, `--help`, `--version`) write nothing,
+  except an explicit output file (`-o FILE`), which is decided like any write;
+- `approve` and `consult answer` act for someone: allowed when `--by` is the acting agent or the
+  acting agent is a superuser;
+- `install`, `uninstall`, `init`, `watch stop|start|restart`, `approvals revoke` change how the
+  workspace is guarded: superusers only.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+
+from workspace_guard.core.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.core.decide import Decider
+    from workspace_guard.core.model import Decision
+
+PROGRAMS = ("workspace-guard", "agent_workspace_validator", "agent_workspace_validator.py")
+INTERPRETERS = ("python", "python3")
+READ_VERBS = frozenset(
+    {
+        "validate",
+        "explain",
+        "lint",
+        "consult",
+        "claims",
+        "status",
+        "audit",
+        "provenance",
+        "map",
+        "approvals",
+        "check-commits",
+        "messages",
+        "--help",
+        "-h",
+        "--version",
+    }
+)
+ACTING_VERBS = frozenset({"approve"})
+SUPERUSER_VERBS = frozenset({"install", "uninstall", "init", "watch", "import", "demo"})
+FILTERS = frozenset({"head", "tail", "grep", "jq", "wc", "sort", "uniq", "cat", "less", "more"})
+OPERATORS = frozenset({"&&", "||", ";", "|", "\n"})
+OUTPUT_OPTIONS = ("-o", "--output")
+
+
+class Judgement(Record):
+    """What a protocol command needs: paths it writes, and who may run it."""
+
+    writes: tuple[str, ...] = ()  # explicit output files (-o FILE)
+    needs_superuser: str | None = None  # the verb, when only a superuser may run it
+    acts_for: tuple[str, ...] = ()  # `--by` names (approve, consult answer)
+
+
+def judge(command: str) -> Judgement | None:
+    """The command's judgement when it is made only of protocol commands; None otherwise."""
+    if any(ch in command for ch in "$`<>(){}\\#\n\r") or len(command) > 4096:
+        return None
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        return None
+    segments: list[list[str]] = [[]]
+    for token in tokens:
+        if token in OPERATORS:
+            segments.append([])
+        elif set(token) <= set(";&|"):
+            return None  # `&` (background) or an operator we do not know
+        else:
+            segments[-1].append(token)
+    result = Judgement()
+    seen = False
+    for words in segments:
+        if not words:
+            continue
+        part = _segment(words)
+        if part is None:
+            if os.path.basename(words[0]) in FILTERS and seen and _plain_filter(words):
+                continue
+            return None
+        seen = True
+        result = _merge(result, part)
+    return result if seen else None
+
+
+def _segment(words: list[str]) -> Judgement | None:
+    """One simple command: a protocol invocation's judgement, or None."""
+    args = _protocol_args(words)
+    if args is None:
+        return None
+    if os.path.basename(words[0]).startswith("agent_workspace_validator") or (
+        len(words) > 1 and "agent_workspace_validator" in words[1]
+    ):
+        return Judgement()  # the validator: AGENT PATH…, reads only
+    verb = next((a for a in args if not a.startswith("-") or a in READ_VERBS), None)
+    if verb is None:
+        return Judgement()
+    rest = args[args.index(verb) + 1 :]
+    if verb in SUPERUSER_VERBS or (verb == "approvals" and "revoke" in rest):
+        return Judgement(needs_superuser=f"workspace-guard {verb}")
+    if verb in ACTING_VERBS or (verb == "consult" and rest[:1] == ["answer"]):
+        return Judgement(acts_for=tuple(_option_values(rest, ("--by",))) or ("",))
+    if verb in READ_VERBS:
+        return Judgement(writes=tuple(_option_values(rest, OUTPUT_OPTIONS)))
+    return None  # an unknown verb: the ordinary analysis decides
+
+
+def _protocol_args(words: list[str]) -> list[str] | None:
+    """The arguments after the program, when the command runs workspace-guard or the validator."""
+    first = os.path.basename(words[0])
+    if first in PROGRAMS:
+        return words[1:]
+    if first in INTERPRETERS and len(words) > 1:
+        if words[1] == "-m" and len(words) > 2 and words[2] == "workspace_guard":
+            return words[3:]
+        if os.path.basename(words[1]) == "agent_workspace_validator.py":
+            return words[2:]
+    return None
+
+
+def _plain_filter(words: list[str]) -> bool:
+    """A text filter reading stdin (no file operands that could be written: none of them write)."""
+    return not any(w in ("-i", "--in-place") or w.startswith("-o") for w in words[1:])
+
+
+def _option_values(args: list[str], names: tuple[str, ...]) -> list[str]:
+    out = []
+    for i, arg in enumerate(args):
+        if arg in names and i + 1 < len(args):
+            out.append(args[i + 1])
+        for name in names:
+            if arg.startswith(name + "="):
+                out.append(arg.split("=", 1)[1])
+    return out
+
+
+def _merge(a: Judgement, b: Judgement) -> Judgement:
+    return Judgement(
+        writes=a.writes + b.writes,
+        needs_superuser=a.needs_superuser or b.needs_superuser,
+        acts_for=a.acts_for + b.acts_for,
+    )
+
+
+def refusals(decider: Decider, agent: str, judgement: Judgement) -> list[Decision]:
+    """Denials for protocol commands the acting agent may not run (none for read-only ones)."""
+    from workspace_guard.core.model import Decision
+
+    rules = decider.rules
+    if agent in rules.superusers:
+        return []
+    verbs = []
+    if judgement.needs_superuser:
+        verbs.append(judgement.needs_superuser)
+    verbs += [
+        f"workspace-guard approve --by {by or '?'}" for by in judgement.acts_for if by != agent
+    ]
+    owner = rules.superusers[0] if rules.superusers else rules.escalation
+    return [
+        Decision(
+            agent=agent,
+            path=f"`{verb}`",
+            allowed=False,
+            reason="protected",
+            owner=owner,
+            backup=tuple(rules.superusers[1:]),
+            level="critical",
+            escalation=rules.escalation,
+        )
+        for verb in verbs
+    ]
