@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from workspace_guard.adopt.emit import dump_rules
 from workspace_guard.adopt.mestore import import_mestore
+from workspace_guard.adopt.protocol import DEFAULT_SOURCE, PROTOCOL_FILES
 from workspace_guard.adopt.report import ImportResult, report_json, report_text
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.patterns import PatternIndex, check_pattern
@@ -134,8 +135,14 @@ def test_protected_rules(
     assert got["level"] == level
 
 
+def documented(result: ImportResult) -> list[str]:
+    """The protected patterns the documents give (the protocol-file defaults left out)."""
+    patterns = [r["pattern"] for r in result.data["protected"]]
+    return [p for p in patterns if result.sources[f"protected:{p}"] != DEFAULT_SOURCE]
+
+
 def test_only_fenced_lists_make_rules(clean: ImportResult) -> None:
-    patterns = [r["pattern"] for r in clean.data["protected"]]
+    patterns = documented(clean)
     assert len(patterns) == 16
     assert "app/legacy.py" not in patterns  # mentioned in prose only
     assert not any("git" in p for p in patterns)  # the ```bash block is code, not a list
@@ -147,7 +154,7 @@ def test_notes_come_from_the_list_comments(clean: ImportResult) -> None:
 
 
 def test_directories_first_files_last(clean: ImportResult) -> None:
-    patterns = [r["pattern"] for r in clean.data["protected"]]
+    patterns = documented(clean)
     dirs = [i for i, p in enumerate(patterns) if p.endswith("/")]
     files = [i for i, p in enumerate(patterns) if not p.endswith("/")]
     assert max(dirs) < min(files)
@@ -251,7 +258,9 @@ def test_each_rule_is_preceded_by_its_source(clean: ImportResult) -> None:
     lines = dump_rules(clean, header="x").splitlines()
     for index, line in enumerate(lines):
         if line.startswith("  - pattern: "):
-            assert lines[index - 1].startswith("  # from .workspace/"), line
+            assert lines[index - 1].startswith(
+                ("  # from .workspace/", f"  # from {DEFAULT_SOURCE}")
+            ), line
     assert f"  # from {PF}:9" in lines
 
 
@@ -421,7 +430,8 @@ def test_missing_protected_files_is_an_error_finding(tmp_path: Path) -> None:
     result = import_mestore(tmp_path)
     assert result.has_errors
     assert findings(result, f"{PF}:1", "error") == ["file not found: nothing imported from it"]
-    assert result.data["protected"] == []
+    assert documented(result) == []  # only the protocol's own files are protected
+    assert [r["pattern"] for r in result.data["protected"]] == [p for p, _ in PROTOCOL_FILES]
     assert result.data["escalation"] == "master-orchestrator"
     load_rules(dump_rules(result, header="empty"), "rules.yaml")
 

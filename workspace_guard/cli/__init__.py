@@ -38,11 +38,12 @@ COMMANDS = {
     "export": "adopt:export_group",
     "init": "init",
     "map": "map",
+    "provenance": "provenance",
     "claim": "claims:claim",
     "release": "claims:release",
     "claims": "claims:claims",
     "doctor": "doctor",
-    "provenance": "provenance",
+    "mcp": "mcp",
 }
 
 

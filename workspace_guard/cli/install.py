@@ -52,6 +52,10 @@ def install(
 
         for name in sorted(wanted):
             _report(harness_install.install(os.getcwd(), name))
+        from workspace_guard.commands.lint_protocol import main_agent_warning
+
+        if "claude" in wanted and (warning := main_agent_warning(os.getcwd())):
+            click.echo(f"workspace-guard: {warning}", err=True)
     return 0
 
 

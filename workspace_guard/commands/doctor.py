@@ -55,6 +55,7 @@ def diagnose(repo: Repo, *, fix: bool = False, fast: bool = False) -> list[Check
     trees = worktrees(repo)
     checks += [_commit_hooks(repo, tree, fix) for tree in trees]
     checks += _harnesses(repo, fix)
+    checks += _mcp(repo, fix)
     checks += [_daemon(repo), *_servers(repo)]
     return checks
 
@@ -288,6 +289,36 @@ def _trust(repo: Repo, found: list[tuple[str, str]]) -> list[Check]:
             TRUST_STEPS["codex"].format(root=repo.root),
         )
     ]
+
+
+def _mcp(repo: Repo, fix: bool) -> list[Check]:
+    """`.mcp.json` names our server: its entry is current and the SDK is installed."""
+    import importlib.util
+    import json
+
+    from workspace_guard.commands import mcp_config
+
+    path = os.path.join(repo.root, mcp_config.MCP_FILE)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            servers = json.load(handle).get("mcpServers") or {}
+    except (OSError, ValueError, AttributeError):
+        return []
+    if not isinstance(servers, dict) or mcp_config.SERVER not in servers:
+        return []
+    problems, fixed = [], ""
+    if not mcp_config.registered(repo.root):
+        problems.append(f"{path}: the workspace-guard server's command is stale")
+        if fix:
+            mcp_config.install(repo.root)
+            fixed = f"rewrote the workspace-guard server in {path}"
+    if importlib.util.find_spec("mcp") is None:
+        problems.append("the `mcp` package is not installed: the MCP server cannot start")
+    if not problems:
+        return [Check("mcp", True, f"server registered in {path}", where=path)]
+    still = bool(fixed) and len(problems) == 1 and "stale" in problems[0]
+    hint = "pip install 'workspace-guard[mcp]'; workspace-guard install --claude"
+    return [Check("mcp", still, "; ".join(problems), hint, fixed, path)]
 
 
 # --- daemon and server ---------------------------------------------------------------------------

@@ -193,6 +193,10 @@ def install(cwd: str, harness: str) -> list[tuple[str, str]]:
         results.append((path, f"{harness} hooks installed ({', '.join(events)})"))
     if harness in TRUST_STEPS:
         results.append((path, "next step: " + TRUST_STEPS[harness].format(root=root)))
+    if harness == "claude":
+        from workspace_guard.commands import mcp_config
+
+        results.append(mcp_config.install(root))
     return results
 
 
@@ -230,6 +234,10 @@ def uninstall(cwd: str, harness: str) -> list[tuple[str, str]]:
     if harness == "cline":
         return [_cline(os.path.join(root, CLINE_FILE), install=False)]
     path = os.path.join(root, SETTINGS[harness][0])
+    if harness == "claude":
+        from workspace_guard.commands import mcp_config
+
+        mcp_config.uninstall(root)
     data = _read(path)
     if not _remove_events(data, harness):
         return [(path, "not installed")]

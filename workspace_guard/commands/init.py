@@ -64,7 +64,9 @@ def init(cwd: str, options: Options) -> Report:
     if rules is not None:
         report.escalation = rules.escalation
         create_offices(report, [a.office for a in rules.agents.values() if a.office])
-    write_shim(report, options.force)
+    write_shim(report, options.force or bool(options.from_mestore))
+    if rules is not None:
+        warn_protocol(report, rules)
     install_hooks(report, options.claude)
     return report
 
@@ -129,6 +131,11 @@ def rules_text(report: Report, options: Options) -> tuple[str, str]:
     if options.language:
         result.data["language"] = options.language
     report.problems += [str(f) for f in result.findings if f.level != "info"]
+    from workspace_guard.adopt.protocol import DEFAULT_SOURCE
+
+    for finding in result.findings:
+        if finding.source == DEFAULT_SOURCE or "`language: es`" in finding.message:
+            report.add(RULES_PATH, finding.message)
     report.failed = report.failed or result.has_errors
     header = f"workspace-guard rules, {what} by `workspace-guard init`.\nReview, then commit."
     return dump_rules(result, header=header), what
@@ -211,14 +218,17 @@ def create_offices(report: Report, offices: list[str]) -> None:
     report.add(f"offices in {where.rstrip('/')}/", action)
 
 
-def write_shim(report: Report, force: bool) -> None:
-    """The validator at the path agent prompts run; a foreign file is kept unless --force."""
+def write_shim(report: Report, replace: bool) -> None:
+    """The validator at the path agent prompts run. A foreign one (the seed's own, which answers
+    "PUEDE PROCEDER" to everything) is replaced with `--force` or `--from-mestore`, and kept
+    beside it as `.orig`, which git ignores through `.git/info/exclude` (a local file, so
+    `git add .workspace` does not commit the old validator back)."""
     path = os.path.join(report.root, SHIM_PATH)
     current = read_existing(path) if os.path.lexists(path) else None
     if current == SHIM:
         report.add(SHIM_PATH, "up to date")
         return
-    if current is not None and SHIM_MARKER not in current and not force:
+    if current is not None and SHIM_MARKER not in current and not replace:
         report.add(
             SHIM_PATH,
             "kept (not written by workspace-guard — the seed's own validator? "
@@ -230,9 +240,33 @@ def write_shim(report: Report, force: bool) -> None:
         action = "updated"
     elif current is not None:
         os.replace(path, path + ".orig")
-        action = "replaced (the previous one is kept as agent_workspace_validator.py.orig)"
+        exclude_from_git(report.root, "/" + SHIM_PATH + ".orig")
+        action = (
+            "replaced: every agent prompt that runs it now gets workspace-guard's answer "
+            "(the previous validator is kept as agent_workspace_validator.py.orig, "
+            "ignored by git through .git/info/exclude)"
+        )
     write_file(path, SHIM, mode=0o755)
     report.add(SHIM_PATH, action)
+
+
+def exclude_from_git(root: str, pattern: str) -> None:
+    """Add `pattern` to the repository's `info/exclude` (shared by its worktrees), once."""
+    info = git.repo_info(root)
+    path = os.path.join(info.common_dir, "info", "exclude")
+    current = read_existing(path) or ""
+    if pattern in current.splitlines():
+        return
+    text = current + ("" if not current or current.endswith("\n") else "\n") + pattern + "\n"
+    write_file(path, text)
+
+
+def warn_protocol(report: Report, rules: Rules) -> None:
+    """The protocol holes `lint` reports (unprotected protocol files, no main-thread agent)."""
+    from workspace_guard.commands.lint_protocol import protocol_findings
+
+    for level, _id, message, _src in protocol_findings(rules, git.ls_files(report.root)):
+        report.problems.append(f"{RULES_PATH}: {level}: {message}")
 
 
 def install_hooks(report: Report, claude: bool) -> None:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from workspace_guard import git
+from workspace_guard.commands.lint_protocol import protocol_findings
 from workspace_guard.core.model import ProtectedRule, Rules
 from workspace_guard.core.patterns import PatternIndex, literal_prefix, pattern_regex
 from workspace_guard.core.rules import RulesError, load_rules
@@ -44,6 +45,9 @@ def lint_text(data: bytes, name: str, tracked: list[str] | None) -> list[Finding
         return [Finding("error", "load", p.message, p.file, p.line, p.column) for p in exc.problems]
     reach = _office_reach(rules)
     findings = _duplicates(rules) + _idle_agents(rules) + reach
+    findings += [
+        Finding(lv, fid, text, name) for lv, fid, text, _ in protocol_findings(rules, tracked)
+    ]
     if tracked is not None:
         inside = {f.line for f in reach}
         findings += [f for f in _against_tracked(rules, tracked) if f.line not in inside]

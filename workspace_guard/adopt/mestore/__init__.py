@@ -25,10 +25,12 @@ from pathlib import Path
 
 from workspace_guard.adopt.mestore.agent_files import read_agent_files
 from workspace_guard.adopt.mestore.metadata import read_metadata
-from workspace_guard.adopt.mestore.model import Collector
+from workspace_guard.adopt.mestore.model import PROTECTED_FILES, RESPONSIBLE_AGENTS, Collector
 from workspace_guard.adopt.mestore.protected import read_protected_files
 from workspace_guard.adopt.mestore.resolve import resolve
 from workspace_guard.adopt.mestore.responsible import read_responsible_agents
+from workspace_guard.adopt.mestore.text import read_lines
+from workspace_guard.adopt.protocol import detect_language, protect_protocol_files, set_main_agent
 from workspace_guard.adopt.report import ImportResult
 from workspace_guard.errors import UsageError
 
@@ -52,4 +54,22 @@ def import_mestore(root: Path) -> ImportResult:
     read_responsible_agents(col)
     read_metadata(col)
     read_agent_files(col)
-    return resolve(col)
+    result = resolve(col)
+    protect_protocol_files(result)
+    set_main_agent(result)
+    _set_language(col, result)
+    return result
+
+
+def _set_language(col: Collector, result: ImportResult) -> None:
+    """`language: es` when the protocol documents are written in Spanish (messages follow)."""
+    texts = ["\n".join(read_lines(col, rel) or []) for rel in (PROTECTED_FILES, RESPONSIBLE_AGENTS)]
+    language = detect_language(texts)
+    if language == "es" and "language" not in result.data:
+        result.data["language"] = language
+        result.note(
+            "info",
+            f"{PROTECTED_FILES}:1",
+            "the protocol is written in Spanish: `language: es` is set, so every message of "
+            "workspace-guard is in Spanish (LANG/LC_ALL or WORKSPACE_GUARD_LANG override it)",
+        )

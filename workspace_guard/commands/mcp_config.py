@@ -1,0 +1,91 @@
+"""`.mcp.json`: register the workspace-guard MCP server for Claude Code (`install --claude`).
+
+The file is committed and shared, so the command must resolve on every clone: like the hook
+launcher, it takes $WORKSPACE_GUARD, else the program `install` recorded for this machine in the
+git common dir, else `workspace-guard` on PATH. Every other server in the file is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from workspace_guard.errors import ConfigError
+
+MCP_FILE = ".mcp.json"
+SERVER = "workspace-guard"
+SCRIPT = (
+    'p="${WORKSPACE_GUARD:-}"; '
+    "c=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null); "
+    '[ -n "$p" ] || { [ -r "$c/workspace-guard/program" ] && IFS= read -r p < '
+    '"$c/workspace-guard/program"; }; '
+    '[ -x "$p" ] || p=workspace-guard; '
+    'exec "$p" mcp'
+)
+
+
+def entry() -> dict[str, object]:
+    """Our server's entry in `mcpServers`."""
+    return {"type": "stdio", "command": "sh", "args": ["-c", SCRIPT]}
+
+
+def _read(path: str) -> dict[str, object]:
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"{path} is not valid JSON ({exc}); not touching it",
+            hint="fix or remove it, then run `workspace-guard install --claude` again",
+        ) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} is not a JSON object; not touching it")
+    return data
+
+
+def _write(path: str, data: dict[str, object]) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def install(root: str) -> tuple[str, str]:
+    """Add (or refresh) our server; idempotent."""
+    path = os.path.join(root, MCP_FILE)
+    data = _read(path)
+    servers = data.setdefault("mcpServers", {})
+    if not isinstance(servers, dict):
+        raise ConfigError(f"{path}: `mcpServers` is not an object; not touching it")
+    if servers.get(SERVER) == entry():
+        return path, "MCP server already registered"
+    servers[SERVER] = entry()
+    _write(path, data)
+    return path, "MCP server `workspace-guard` registered (commit it)"
+
+
+def uninstall(root: str) -> tuple[str, str]:
+    """Remove our server only (the file too when nothing else is left)."""
+    path = os.path.join(root, MCP_FILE)
+    data = _read(path)
+    servers = data.get("mcpServers")
+    if not isinstance(servers, dict) or SERVER not in servers:
+        return path, "MCP server not registered"
+    del servers[SERVER]
+    if not servers and set(data) == {"mcpServers"}:
+        os.remove(path)
+    else:
+        _write(path, data)
+    return path, "MCP server removed"
+
+
+def registered(root: str) -> bool:
+    """Whether `.mcp.json` has our server with the current command."""
+    try:
+        servers = _read(os.path.join(root, MCP_FILE)).get("mcpServers")
+    except ConfigError:
+        return False
+    return isinstance(servers, dict) and servers.get(SERVER) == entry()
