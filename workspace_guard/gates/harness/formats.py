@@ -219,6 +219,8 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
             command=_str(tool_input.get("command"), "tool_input.command"),
             source=layer,
         )
+    if tool.startswith("mcp_"):
+        return mcp_call(agent, tool, cwd, tool_input, layer)
     if tool == "apply_patch":
         if not isinstance(tool_input, dict):
             raise GateError("the apply_patch event has no tool_input")
@@ -228,6 +230,19 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
         )
         return Call(agent, tool, cwd, paths=tuple(patch_paths(patch)), source=layer)
     return None
+
+
+def mcp_call(agent: str | None, tool: str, cwd: str, args: Any, layer: str) -> Call | None:
+    """An MCP tool call (any harness): its paths, its shell command, or an unknown tool's
+    path-like arguments (`mcp_tools.py`); None when the tool only reads."""
+    from workspace_guard.gates.harness.mcp_tools import classify
+
+    found = classify(tool, args)
+    if found is None:
+        return None
+    if found.command is not None:
+        return Call(agent, tool, cwd, command=found.command, source=layer)
+    return Call(agent, tool, cwd, paths=found.paths, source=layer, mcp_unknown=found.unknown)
 
 
 def patch_paths(patch: str) -> list[str]:
@@ -297,6 +312,11 @@ def gemini(data: bytes) -> int:
             paths=(_str(args.get("file_path") or args.get("path"), "tool_input.file_path"),),
             source="gemini",
         )
+    elif isinstance(tool, str) and tool.startswith("mcp_"):
+        found = mcp_call(agent, tool, cwd, args, "gemini")
+        if found is None:
+            return 0
+        call = found
     elif tool == "run_shell_command":
         call = Call(
             agent,

@@ -41,6 +41,7 @@ class Call(Record):
     paths: tuple[str, ...] = ()  # file paths the tool writes (absolute or relative to cwd)
     command: str | None = None  # a shell command to analyse
     source: str = "claude"  # which harness asked (the audit layer)
+    mcp_unknown: bool = False  # an MCP tool the gate does not know (`harness: mcp_unknown`)
 
 
 class Verdict(Record):
@@ -102,7 +103,13 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
             forced = protocol_commands.refusals(decider, agent, judgement)
             written = (_inside(repo, path, call.cwd) for path in judgement.writes)
             targets = [rel for rel in written if rel is not None]
-    for path in call.paths:
+    paths = call.paths
+    if call.mcp_unknown:
+        from workspace_guard.gates.harness import mcp_tools
+
+        forced += mcp_tools.unknown_tool_refusal(decider, agent, call.tool)
+        paths = () if forced or mcp_tools.ignores_unknown(decider) else paths
+    for path in paths:
         if _git_internal(repo, path, call.cwd, internal):
             continue
         rel = _inside(repo, path, call.cwd)
