@@ -92,6 +92,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     agent = acting_agent(call, decider)
     note = refusal = ""
     targets: list[str] = []
+    internal: list[str] = []
     forced: list[Decision] = []
     if call.command is not None:
         from workspace_guard.gates.harness import protocol_commands
@@ -107,6 +108,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 call.command,
                 cwd=call.cwd,
                 inside=lambda path: _inside(repo, path, call.cwd),
+                skip=lambda path: _git_internal(repo, path, call.cwd, internal),
             )
             targets, note, refusal = list(shell.paths), shell.note, shell.refusal
         else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
@@ -120,6 +122,8 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         forced += mcp_tools.unknown_tool_refusal(decider, agent, call.tool)
         paths = () if forced or mcp_tools.ignores_unknown(decider) else paths
     for path in paths:
+        if _git_internal(repo, path, call.cwd, internal):
+            continue
         rel = _inside(repo, path, call.cwd)
         if rel is not None:
             targets.append(rel)
@@ -129,6 +133,12 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         from workspace_guard.state.claims import live
 
         decisions = apply_all(decisions, live(repo.state_dir))
+    if internal:
+        from workspace_guard.gates.harness import gitdir
+
+        escalation = decider.rules.escalation
+        decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
+        note = " ".join(filter(None, [note, gitdir.note()]))
     denied = (*forced, *(d for d in decisions if not d.allowed))
     allowed = tuple(d for d in decisions if d.allowed)
     if refusal:
@@ -142,6 +152,17 @@ def _refused(decider: Decider, agent: str) -> Decision:
 
     rules = decider.rules
     return Decision(agent, "", False, "protected", level="critical", escalation=rules.escalation)
+
+
+def _git_internal(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
+    """True (and `found` gets the absolute path) when `path` lies in git's own directory."""
+    from workspace_guard.gates.harness.gitdir import is_git_internal
+
+    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    if is_git_internal(repo, absolute):
+        found.append(absolute)
+        return True
+    return False
 
 
 def _inside(repo: Repo, path: str, cwd: str) -> str | None:

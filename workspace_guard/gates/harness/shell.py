@@ -40,7 +40,14 @@ class ShellJudgement(Record):
 
 
 def judge(
-    repo: Repo, decider: Decider, agent: str, command: str, *, cwd: str, inside: _Inside
+    repo: Repo,
+    decider: Decider,
+    agent: str,
+    command: str,
+    *,
+    cwd: str,
+    inside: _Inside,
+    skip: Callable[[str], bool] | None = None,
 ) -> ShellJudgement:
     """Analyse ``command`` (run in ``cwd``) for ``agent``; ``inside(path)`` is the gate's
     repository-relative path (None outside the repository)."""
@@ -52,7 +59,7 @@ def judge(
     refusal = _refusal(analysis, policy, agent in decider.rules.superusers)
     if analysis.of_kind(TOO_LARGE):
         return ShellJudgement((), "", refusal)  # unread: no path to name
-    targets = list(analysis.targets)
+    targets = [t for t in analysis.targets if skip is None or not skip(t.path)]
     if policy == "allow":
         targets = [t for t in targets if not (t.path == ANY_PATH and t.kind in _UNKNOWN_CODE_KINDS)]
     tracked = _Tracked(repo)
