@@ -249,6 +249,7 @@ WRITES: list[Case] = [
     broad("git clean -fdx"),
     broad("git cherry-pick abc123"),
     broad("git pull --rebase"),
+    broad("git switch main"),  # the gate asks git which files the switch changes
     # find and xargs
     w("find . -name '*.py' -exec sed -i 's/a/b/' {} +", *PY),
     w("find app -name '*.py' -delete", *APP),
@@ -413,7 +414,6 @@ READS: list[Case] = [
     r("git push origin HEAD"),
     r("git branch -a"),
     r("git checkout -b feature/x"),
-    r("git switch main"),
     r("git fetch --all"),
     r("git stash list"),
     r("git stash show -p"),

@@ -11,6 +11,7 @@ from workspace_guard.cli import table
 from workspace_guard.entry import FAST, Spec, parse
 from workspace_guard.errors import UsageError
 
+COMMANDS_DIR = Path(__file__).parent.parent / "workspace_guard" / "commands"
 SPECS = sorted(FAST.values(), key=lambda s: s.name)
 
 
@@ -65,3 +66,22 @@ def test_validate_help_under_both_names(tmp_path: Path) -> None:
     for prog, args in (("agent_workspace_validator", ["-h"]), ("workspace-guard", ["validate"])):
         proc = run_cli(tmp_path, *args, "--help", prog=prog)
         assert proc.returncode == 0 and f"Usage: {prog}" in proc.stdout
+
+
+def test_every_verb_has_its_commands_module() -> None:
+    """cli/ only parses: each click module's verbs run a `commands/` module of the same name,
+    and a table-built command names its function in `commands/`."""
+    import importlib
+
+    from workspace_guard.cli import COMMANDS
+
+    for verb, target in COMMANDS.items():
+        module = target.partition(":")[0]
+        if module == "table":
+            spec = FAST[verb]
+            assert spec.run.startswith("workspace_guard.commands."), verb
+            name, _, function = spec.run.partition(":")
+            assert callable(getattr(importlib.import_module(name), function)), verb
+        else:  # `commands/<module>.py`, or modules named `<module>_…` (mcp_server, mcp_tools)
+            found = [p.stem for p in COMMANDS_DIR.glob("*.py")]
+            assert module in found or any(f.startswith(f"{module}_") for f in found), verb

@@ -173,8 +173,11 @@ def test_read_tools_and_other_events_pass(workspace: Path) -> None:
         claude_event(workspace, "Read", {"file_path": str(workspace / "app/main.py")}),
     )
     assert proc.returncode == 0 and proc.stdout == ""
-    proc = hook(workspace, "claude", claude_event(workspace, "Edit", {}, event="PostToolUse"))
+    proc = hook(workspace, "claude", claude_event(workspace, "Stop", {}, event="Stop"))
     assert proc.returncode == 0 and proc.stdout == ""
+    # PostToolUse is read (it feeds the provenance ledger): a malformed one is reported
+    proc = hook(workspace, "claude", claude_event(workspace, "Edit", {}, event="PostToolUse"))
+    assert proc.returncode == 2 and proc.stdout == "" and "file_path" in proc.stderr
 
 
 def test_denial_is_audited(workspace: Path) -> None:

@@ -142,7 +142,15 @@ def test_clone_elsewhere_runs_committed_launcher(workspace: Path, tmp_path: Path
 
     run_cli(workspace, "install", "--harness", "claude")
     git(workspace, "add", "-A")
-    git(workspace, "commit", "-q", "--no-verify", "-m", "chore(workspace): harness hooks")
+    git(
+        workspace,
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "chore(workspace): harness hooks",
+    )
     clone = tmp_path / "teammate"
     git(tmp_path, "clone", "-q", str(workspace), str(clone))
     assert os.access(clone / ".workspace/bin/wg-hook", os.X_OK)

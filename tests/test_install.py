@@ -11,7 +11,7 @@ import pytest
 from conftest import git, make_workspace, run_cli
 from test_commit_hooks import AGENT, change, commit, run_git, template
 
-from workspace_guard.commands.install import LEGACY_SUFFIX, MARKER
+from workspace_guard.commands.install import CLIENT_HOOKS, LEGACY_SUFFIX, MARKER
 
 HOOKS = ("commit-msg", "pre-commit")
 
@@ -195,7 +195,7 @@ def test_install_is_idempotent(workspace: Path, tmp_path: Path) -> None:
     install(workspace)
     first = snapshot(hooks_dir(workspace))
     out = install(workspace)
-    assert out.count("already installed") == 2
+    assert out.count("already installed") == len(CLIENT_HOOKS)
     assert snapshot(hooks_dir(workspace)) == first
     assert not (
         workspace / ".git" / "hooks" / ("commit-msg" + LEGACY_SUFFIX + LEGACY_SUFFIX)

@@ -173,7 +173,9 @@ def test_critical_file_with_the_owners_approval_is_accepted(server: Server) -> N
     assert server.ref("refs/heads/main") == sha
 
 
-def test_commit_made_with_no_verify_is_caught_at_push(server: Server) -> None:
+def test_commit_made_without_hooks_is_caught_at_push(server: Server) -> None:
+    """`--no-verify` is refused locally (reference-transaction, tests/test_push_local.py); an
+    agent that switches every local hook off still meets the server."""
     clone = server.clone()
     installed = run_cli(clone, "install")
     assert installed.returncode == 0, installed.stderr
@@ -181,9 +183,11 @@ def test_commit_made_with_no_verify_is_caught_at_push(server: Server) -> None:
     git(clone, "add", "README.md")
     refused = git(clone, "commit", "-q", "-m", "quick fix", check=False)
     assert git(clone, "rev-parse", "HEAD") == git(clone, "rev-parse", "origin/main"), refused
-    git(clone, "commit", "-q", "--no-verify", "-m", "quick fix")
+    refused = git(clone, "commit", "-q", "--no-verify", "-m", "quick fix", check=False)
+    assert git(clone, "rev-parse", "HEAD") == git(clone, "rev-parse", "origin/main"), refused
+    git(clone, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "quick fix")
     sha = git(clone, "rev-parse", "HEAD").strip()
-    assert_rejected(push(clone, "origin", "main"), server, sha)
+    assert_rejected(push(clone, "--no-verify", "origin", "main"), server, sha)
 
 
 def test_self_grant_and_its_use_in_one_push_is_rejected(server: Server) -> None:

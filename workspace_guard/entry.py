@@ -112,7 +112,7 @@ RULES = Option(
     "Rules file to use instead of .workspace/rules.yaml as committed at HEAD "
     "(also WORKSPACE_GUARD_RULES).",
 )
-GIT_HOOKS = ("commit-msg", "pre-commit", "pre-receive")
+GIT_HOOKS = ("commit-msg", "pre-commit", "pre-receive", "reference-transaction", "pre-push")
 HARNESS_HOOKS = ("claude", "codex", "gemini", "cursor", "cline")
 HOOKS = GIT_HOOKS + HARNESS_HOOKS
 

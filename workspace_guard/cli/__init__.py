@@ -38,6 +38,7 @@ COMMANDS = {
     "export": "adopt:export_group",
     "init": "init",
     "map": "map",
+    "provenance": "provenance",
     "claim": "claims:claim",
     "release": "claims:release",
     "claims": "claims:claims",

@@ -9,6 +9,6 @@ import click
 @click.option("--keep", metavar="DIR", help="Build the workspace in DIR and keep it afterwards.")
 def command(keep: str | None) -> int:
     """Show the whole protocol, layer by layer, on a throwaway workspace (real git, real hooks)."""
-    from workspace_guard.demo.run import main
+    from workspace_guard.commands import demo
 
-    return main(keep)
+    return demo.run(keep)

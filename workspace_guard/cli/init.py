@@ -34,7 +34,7 @@ def command(
     Safe to run again: nothing that exists is overwritten without --force. Exit 1 when the rules
     need fixing (problems are listed), 2 outside a git repository.
     """
-    from workspace_guard.commands.init import Options, init, next_steps
+    from workspace_guard.commands.init import Options, run
 
     options = Options(
         from_mestore=from_mestore,
@@ -43,16 +43,4 @@ def command(
         claude=claude,
         language=language,
     )
-    report = init(os.getcwd(), options)
-    click.echo(f"workspace-guard init in {report.root}")
-    width = min(max((len(path) for path, _ in report.steps), default=0), 50)
-    for path, action in report.steps:
-        click.echo(f"  {path.ljust(width)}  {action}")
-    if report.problems:
-        click.echo(f"\n{len(report.problems)} problem(s) to look at:", err=True)
-        for problem in report.problems:
-            click.echo(f"  {problem}", err=True)
-    click.echo("\nNext steps:")
-    for number, step in enumerate(next_steps(report), start=1):
-        click.echo(f"  {number}. {step}")
-    return 1 if report.failed else 0
+    return run(os.getcwd(), options)

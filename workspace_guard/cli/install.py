@@ -9,13 +9,6 @@ import click
 from workspace_guard.cli import rules_option
 
 
-def _report(results: list[tuple[str, str]]) -> None:
-    cwd = os.getcwd()
-    for path, action in results:
-        shown = os.path.relpath(path, cwd) if path.startswith(cwd) else path
-        click.echo(f"{shown}: {action}")
-
-
 @click.command()
 @click.option(
     "--server", metavar="BARE_REPO", help="Install the pre-receive hook in this bare repository."
@@ -42,36 +35,10 @@ def install(
     """Install the git hooks (commit-msg, pre-commit), or pre-receive with --server."""
     from workspace_guard.commands import install as impl
 
-    if check:
-        return _check(set(harnesses) | ({"claude"} if claude else set()))
-
-    _report(impl.install(os.getcwd(), server=server))
     wanted = set(harnesses) | ({"claude"} if claude else set())
-    if wanted:
-        from workspace_guard.commands import harness_install
-
-        for name in sorted(wanted):
-            _report(harness_install.install(os.getcwd(), name))
-        from workspace_guard.commands.lint_protocol import main_agent_warning
-
-        if "claude" in wanted and (warning := main_agent_warning(os.getcwd())):
-            click.echo(f"workspace-guard: {warning}", err=True)
-    return 0
-
-
-def _check(harnesses: set[str]) -> int:
-    """`install --harness X --check`: one line per check; 1 when any fails."""
-    from workspace_guard.commands.harness_check import check
-    from workspace_guard.errors import ConfigError
-
-    if not harnesses:
-        raise ConfigError("--check needs --harness NAME (or --claude)")
-    failed = False
-    for name in sorted(harnesses):
-        for status, text in check(os.getcwd(), name):
-            click.echo(f"{name}: {status}: {text}")
-            failed = failed or status == "FAIL"
-    return 1 if failed else 0
+    if check:
+        return impl.check_harnesses(os.getcwd(), wanted)
+    return impl.run_install(os.getcwd(), server, wanted)
 
 
 @click.command()
@@ -93,11 +60,5 @@ def uninstall(
     """Remove what `install` wrote and put back any hook that was there before."""
     from workspace_guard.commands import install as impl
 
-    _report(impl.uninstall(os.getcwd(), server=server))
     wanted = set(harnesses) | ({"claude"} if claude else set())
-    if wanted:
-        from workspace_guard.commands import harness_install
-
-        for name in sorted(wanted):
-            _report(harness_install.uninstall(os.getcwd(), name))
-    return 0
+    return impl.run_uninstall(os.getcwd(), server, wanted)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import click
 
 from workspace_guard.cli import format_option, rules_option
-
-MAX_WATCHES_ENV = "WORKSPACE_GUARD_MAX_WATCHES"
 
 
 class Seconds(click.ParamType):  # type: ignore[type-arg]
@@ -83,21 +80,6 @@ def watch() -> None:
     """
 
 
-def _options(
-    restore: bool | None, rescan_interval: float | None, poll_interval: float, ledger_wait: float
-) -> Any:
-    from workspace_guard.gates.watch.baseline import Options
-
-    cap = os.environ.get(MAX_WATCHES_ENV, "").strip()
-    return Options(
-        rescan_interval=rescan_interval,
-        restore=restore,
-        poll_interval=poll_interval,
-        max_watches=int(cap) if cap.isdigit() else None,
-        ledger_wait=ledger_wait,
-    )
-
-
 @watch.command("run")
 @daemon_options
 @click.option("--ready-fd", type=int, hidden=True)
@@ -113,12 +95,12 @@ def run_command(
     log_file: str | None,
 ) -> int:
     """Run the daemon in the foreground (logs as JSON lines on stderr)."""
-    from workspace_guard.gates.watch.daemon import run
+    from workspace_guard.commands import watch as impl
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    options = _options(restore, rescan_interval, poll_interval, ledger_wait)
-    return run(repo, options, ready_fd, log_file)
+    options = impl.options(restore, rescan_interval, poll_interval, ledger_wait)
+    return impl.run(repo, options, ready_fd, log_file)
 
 
 @watch.command("start")
@@ -131,18 +113,11 @@ def start_command(
     rules: str | None,
 ) -> int:
     """Start the daemon in the background; return once it is ready (log in the state dir)."""
-    from workspace_guard.gates.watch.control import start
+    from workspace_guard.commands import watch as impl
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    args = ["--poll-interval", str(poll_interval), "--ledger-wait", str(ledger_wait)]
-    if restore is not None:
-        args.append("--restore" if restore else "--no-restore")
-    if rescan_interval is not None:
-        args += ["--rescan-interval", str(rescan_interval)]
-    if repo.rules_option:
-        args += ["--rules", os.path.join(repo.cwd, repo.rules_option)]
-    return start(repo.root, repo.state_dir, args, out=_echo)
+    return impl.start(repo, restore, rescan_interval, poll_interval, ledger_wait)
 
 
 def _accepted(func: Any) -> Any:
@@ -156,10 +131,10 @@ def _accepted(func: Any) -> Any:
 @_accepted
 def stop_command(rules: str | None, _restore: bool | None) -> int:
     """Stop the daemon (SIGTERM, then wait); exit 1 when none was running."""
-    from workspace_guard.gates.watch.control import stop
+    from workspace_guard.commands import watch as impl
     from workspace_guard.repo import Repo
 
-    return stop(Repo.discover(rules_option=rules).state_dir, out=_echo)
+    return impl.stop(Repo.discover(rules_option=rules))
 
 
 @watch.command("status")
@@ -168,13 +143,7 @@ def stop_command(rules: str | None, _restore: bool | None) -> int:
 @_accepted
 def status_command(fmt: str, rules: str | None, _restore: bool | None) -> int:
     """Exit 0 when the daemon runs (pid, since, mode, watches, last rescan, counts), else 1."""
-    from workspace_guard.gates.watch.control import status
+    from workspace_guard.commands import watch as impl
     from workspace_guard.repo import Repo
 
-    return status(Repo.discover(rules_option=rules).state_dir, fmt, out=_echo)
-
-
-def _echo(message: str, file: Any = None) -> None:
-    import sys
-
-    click.echo(message, err=file is sys.stderr)
+    return impl.status(Repo.discover(rules_option=rules), fmt)

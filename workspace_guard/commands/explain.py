@@ -58,16 +58,26 @@ def _rule_json(rule: ProtectedRule | None) -> dict[str, Any] | None:
     }
 
 
-def run(repo: Repo, paths: list[str], fmt: str = "text") -> int:
-    """Explain each path; always exit 0 (it reports, it does not judge)."""
+def explain_all(repo: Repo, paths: list[str]) -> list[dict[str, Any]]:
+    """`explain_path` for each user-given path, with its symlink target and live claims."""
+    from workspace_guard.state.claims import live
+
     decider = repo.decider()
     areas = [(r, PatternIndex(list(r.patterns))) for r in decider.rules.responsibilities]
+    claims = live(repo.state_dir)
     results = []
     for given in paths:
         path = repo.relative(given)
         item = explain_path(decider, path, areas)
         item["symlink_to"] = repo.link_target(path)
+        item["claims"] = [c.to_json() for c in claims.covering(path)]
         results.append(item)
+    return results
+
+
+def run(repo: Repo, paths: list[str], fmt: str = "text") -> int:
+    """Explain each path; always exit 0 (it reports, it does not judge)."""
+    results = explain_all(repo, paths)
     if fmt == "json":
         print(json.dumps({"results": results}, ensure_ascii=False, indent=2))
     else:
@@ -110,5 +120,11 @@ def _text(item: dict[str, Any]) -> str:
     for area in item["responsibilities"]:
         backup = ", ".join(area["backup"]) or "none"
         lines.append(f"  area:        {area['area']} — {area['responsible']} (backup {backup})")
+    for held in item.get("claims", []):
+        import time
+
+        until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(held["until"]))
+        kind = "shared" if held["shared"] else "exclusive"
+        lines.append(f"  claimed:     by {held['agent']} ({kind}, {held['pattern']}) until {until}")
     lines.append(f"  escalation:  {item['escalation']}")
     return "\n".join(lines)

@@ -23,18 +23,33 @@ if TYPE_CHECKING:
     from typing import Any
 
 CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
+# After-tool events feed the provenance ledger: only the tools that write files.
+AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell"
+CURSOR_EVENTS = ("preToolUse", "afterFileEdit", "afterShellExecution")
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (
         ".claude/settings.json",
-        {"PreToolUse": CLAUDE_MATCHER, "SubagentStart": None, "SessionStart": None},
+        {
+            "PreToolUse": CLAUDE_MATCHER,
+            "PostToolUse": AFTER_MATCHER,
+            "SubagentStart": None,
+            "SessionStart": None,
+        },
     ),
     "codex": (
         ".codex/hooks.json",
-        {"PreToolUse": "Bash|apply_patch|Edit|Write|mcp__.*", "SubagentStart": None},
+        {
+            "PreToolUse": "Bash|apply_patch|Edit|Write|mcp__.*",
+            "PostToolUse": "Bash|apply_patch|Edit|Write",
+            "SubagentStart": None,
+        },
     ),
     "gemini": (
         ".gemini/settings.json",
-        {"BeforeTool": "write_file|replace|edit|run_shell_command|mcp_.*"},
+        {
+            "BeforeTool": "write_file|replace|edit|run_shell_command|mcp_.*",
+            "AfterTool": "write_file|replace|edit|run_shell_command",
+        },
     ),
 }
 # Each harness's hook timeout, in its own unit: Claude Code and Codex read seconds, Gemini CLI
@@ -238,19 +253,22 @@ def _cursor(path: str, *, install: bool) -> tuple[str, str]:
     data = _read(path)
     hooks = data.setdefault("hooks", {})
     before = json.dumps(data, sort_keys=True)
-    entries = [e for e in hooks.get("preToolUse", []) if not _ours(e, "cursor")]
     if install:
         data.setdefault("version", 1)
         _install_launcher(os.path.dirname(os.path.dirname(path)))
-        entries.append({"command": command("cursor")})
-    if entries:
-        hooks["preToolUse"] = entries
-    else:
-        hooks.pop("preToolUse", None)
+    for event in CURSOR_EVENTS:
+        entries = [e for e in hooks.get(event, []) if not _ours(e, "cursor")]
+        if install:
+            entries.append({"command": command("cursor")})
+        if entries:
+            hooks[event] = entries
+        else:
+            hooks.pop(event, None)
     if json.dumps(data, sort_keys=True) == before:
         return path, "already installed" if install else "not installed"
     _write(path, data)
-    return path, "cursor hook installed (preToolUse)" if install else "cursor hook removed"
+    events = ", ".join(CURSOR_EVENTS)
+    return path, f"cursor hooks installed ({events})" if install else "cursor hook removed"
 
 
 def _cline(path: str, *, install: bool) -> tuple[str, str]:

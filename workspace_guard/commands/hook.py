@@ -54,6 +54,16 @@ def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int
         return commit.commit_msg_hook(repo, os.path.join(repo.cwd, args[0]))
     if name == "pre-commit":
         return commit.pre_commit_hook(repo)
+    if name in ("reference-transaction", "pre-push"):
+        import sys
+
+        from workspace_guard.gates.push import local
+
+        data = sys.stdin.buffer.read()
+        first = args[0] if args else ""
+        if name == "pre-push":
+            return local.pre_push(repo, first, data)
+        return local.reference_transaction(repo, first, data)
     from workspace_guard.gates.push.range import pre_receive_hook
 
     return pre_receive_hook(repo)

@@ -10,6 +10,7 @@ again is harmless and shows the state of the setup.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -431,3 +432,20 @@ def elsewhere(argv):
 if __name__ == "__main__":
     sys.exit(main())
 """
+
+
+def run(cwd: str, options: Options) -> int:
+    """`init`: set up, then print what was done, the problems (stderr) and the next steps."""
+    report = init(cwd, options)
+    print(f"workspace-guard init in {report.root}")
+    width = min(max((len(path) for path, _ in report.steps), default=0), 50)
+    for path, action in report.steps:
+        print(f"  {path.ljust(width)}  {action}")
+    if report.problems:
+        print(f"\n{len(report.problems)} problem(s) to look at:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+    print("\nNext steps:")
+    for number, step in enumerate(next_steps(report), start=1):
+        print(f"  {number}. {step}")
+    return 1 if report.failed else 0

@@ -17,7 +17,7 @@ from workspace_guard.fsutil import atomic_write
 
 MARKER = "workspace-guard-managed"
 LEGACY_SUFFIX = ".workspace-guard-legacy"
-CLIENT_HOOKS = ("commit-msg", "pre-commit")
+CLIENT_HOOKS = ("commit-msg", "pre-commit", "reference-transaction", "pre-push")
 SERVER_HOOKS = ("pre-receive",)
 
 
@@ -180,3 +180,50 @@ def _server_hooks_dir(server: str) -> str:
             "agents push to",
         )
     return hooks_dir(os.path.abspath(server))
+
+
+def run_install(cwd: str, server: str | None, harnesses: set[str]) -> int:
+    """`install`: the git hooks (or pre-receive on `server`), then each harness's hooks."""
+    report(cwd, install(cwd, server=server))
+    if harnesses:
+        from workspace_guard.commands import harness_install
+
+        for name in sorted(harnesses):
+            report(cwd, harness_install.install(cwd, name))
+        from workspace_guard.commands.lint_protocol import main_agent_warning
+
+        if "claude" in harnesses and (warning := main_agent_warning(cwd)):
+            print(f"workspace-guard: {warning}", file=sys.stderr)
+    return 0
+
+
+def run_uninstall(cwd: str, server: str | None, harnesses: set[str]) -> int:
+    """`uninstall`: what `install` wrote goes, any hook that was there before comes back."""
+    report(cwd, uninstall(cwd, server=server))
+    if harnesses:
+        from workspace_guard.commands import harness_install
+
+        for name in sorted(harnesses):
+            report(cwd, harness_install.uninstall(cwd, name))
+    return 0
+
+
+def check_harnesses(cwd: str, harnesses: set[str]) -> int:
+    """`install --harness X --check`: one line per check; 1 when any fails."""
+    from workspace_guard.commands.harness_check import check
+
+    if not harnesses:
+        raise ConfigError("--check needs --harness NAME (or --claude)")
+    failed = False
+    for name in sorted(harnesses):
+        for status, text in check(cwd, name):
+            print(f"{name}: {status}: {text}")
+            failed = failed or status == "FAIL"
+    return 1 if failed else 0
+
+
+def report(cwd: str, results: list[tuple[str, str]]) -> None:
+    """One line per file written or removed (relative to `cwd` when inside it)."""
+    for path, action in results:
+        shown = os.path.relpath(path, cwd) if path.startswith(cwd) else path
+        print(f"{shown}: {action}")

@@ -82,7 +82,18 @@ def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
         "files": files,
         "violations": violations,
         "by_agent": by_agent,
+        "claims": _claims(repo),
     }
+
+
+def _claims(repo: Repo) -> list[dict[str, Any]]:
+    """The live claims (a corrupt claims file shows as none here; `doctor` reports it)."""
+    from workspace_guard.state.claims import ClaimsCorrupt, live
+
+    try:
+        return [c.to_json() for c in live(repo.state_dir).claims]
+    except ClaimsCorrupt:
+        return []
 
 
 def file_rows(decider: Decider, paths: list[str], offices: list[str]) -> list[list[Any]]:

@@ -41,20 +41,9 @@ def validate(repo: Repo, agent: str, paths: list[str]) -> dict[str, Any]:
 
 def explain(repo: Repo, paths: list[str]) -> dict[str, Any]:
     """`explain --format json`, with the live claims on each path."""
-    from workspace_guard.commands.explain import explain_path
-    from workspace_guard.core.patterns import PatternIndex
-    from workspace_guard.state.claims import live
+    from workspace_guard.commands.explain import explain_all
 
-    decider = repo.decider()
-    areas = [(r, PatternIndex(list(r.patterns))) for r in decider.rules.responsibilities]
-    claims = live(repo.state_dir)
-    results = []
-    for given in paths:
-        path = repo.relative(given)
-        item = explain_path(decider, path, areas)
-        item["claims"] = [c.to_json() for c in claims.covering(path)]
-        results.append(item)
-    return {"results": results}
+    return {"results": explain_all(repo, paths)}
 
 
 def claim(

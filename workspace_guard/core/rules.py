@@ -37,8 +37,15 @@ TOP_KEYS = (
 AGENT_KEYS = ("department", "office", "description")
 RULE_KEYS = ("pattern", "owner", "backup", "level", "note")
 RESP_KEYS = ("area", "patterns", "responsible", "backup")
-HARNESS_KEYS = ("main_agent", "unknown_agent")
+HARNESS_KEYS = ("main_agent", "unknown_agent", "mcp_unknown", "unknown_code")
 UNKNOWN_AGENT_CHOICES = ("guest", "deny", "main_agent")
+MCP_UNKNOWN_CHOICES = ("paths", "deny", "allow")
+UNKNOWN_CODE_CHOICES = ("paths", "deny", "allow")  # harness: unknown_code (Bash analysis)
+HARNESS_CHOICES = {
+    "unknown_agent": UNKNOWN_AGENT_CHOICES,
+    "mcp_unknown": MCP_UNKNOWN_CHOICES,
+    "unknown_code": UNKNOWN_CODE_CHOICES,
+}
 WATCH_KEYS = ("rescan_interval", "incidents_dir", "restore", "ignore")
 LANGUAGES = ("en", "es")
 
@@ -540,19 +547,19 @@ def _node_at(node: yaml.Node, path: tuple[Any, ...]) -> yaml.Node:
 
 
 def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
-    """`harness:`: `main_agent` (who acts when the harness names nobody), `unknown_agent`."""
+    """`harness:`: `main_agent` (who acts when the harness names nobody), `unknown_agent`,
+    `mcp_unknown` (how an MCP tool the gate does not know is decided), `unknown_code` (Bash
+    commands running code the analysis cannot read)."""
     body = _expect_map(node, ctx, "harness")
     out: dict[str, Any] = {}
     for key, _, value in _items(body, ctx, HARNESS_KEYS, "harness") if body else ():
         if key == "main_agent":
             out[key] = _ref_str(value, ctx, refs, "harness: main_agent")
         else:
-            choice = _expect_str(value, ctx, "harness: unknown_agent")
-            if choice not in UNKNOWN_AGENT_CHOICES:
-                ctx.error(
-                    value,
-                    "harness: unknown_agent must be one of " + ", ".join(UNKNOWN_AGENT_CHOICES),
-                )
+            choices = HARNESS_CHOICES[key]
+            choice = _expect_str(value, ctx, f"harness: {key}")
+            if choice not in choices:
+                ctx.error(value, f"harness: {key} must be one of " + ", ".join(choices))
             out[key] = choice
     return out
 

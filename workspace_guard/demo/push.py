@@ -17,7 +17,8 @@ def push(demo: Demo) -> None:
     demo.git("remote", "add", "origin", shared)
     demo.git("fetch", "-q", "origin")
     demo.say(
-        "backend-framework-ai skips the local hooks with --no-verify and changes "
+        "backend-framework-ai switches every local hook off (git -c core.hooksPath=/dev/null; "
+        "--no-verify alone is refused by the reference-transaction hook) and changes "
         "docker-compose.yml (critical, owner cloud-infrastructure-ai) without approval:"
     )
     demo.write("docker-compose.yml", "services:\n  api:\n    build: .\n    privileged: true\n")
@@ -26,8 +27,8 @@ def push(demo: Demo) -> None:
         + GOOD_TRAILERS.format(file="docker-compose.yml", agent="backend-framework-ai")
         + "Protocolo: SEGUIDO\nTests: PASSED\n"
     )
-    demo.git("commit", "-q", "--no-verify", "-am", message)
-    demo.git("push", "origin", "HEAD:main", expect=1, show=True)
+    demo.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "-am", message)
+    demo.git("-c", "core.hooksPath=/dev/null", "push", "origin", "HEAD:main", expect=1, show=True)
     demo.say(
         "The server refused it (its branch is unchanged) and recorded why in its own audit log:"
     )

@@ -50,3 +50,22 @@ def claimed_violations(
         violations.append(Violation("claimed", " ".join(claim_lines(held)), path))
         decisions.append(held)
     return violations, decisions
+
+
+def release_after_commit(repo: Repo, agent: str | None) -> None:
+    """The commit is accepted: the agent's plain-path claims on what it commits end (unless
+    made with --keep-after-commit). Costs nothing when the agent holds no such claim."""
+    if agent is None:
+        return
+    from workspace_guard.state.claims import ClaimsCorrupt, live
+
+    try:
+        held = [c for c in live(repo.state_dir).claims if c.agent == agent]
+    except ClaimsCorrupt:
+        return  # the commit was checked against the claims already; doctor reports the file
+    if not any(c.release_on_commit for c in held):
+        return
+    from workspace_guard.commands.claims import release_committed
+    from workspace_guard.gates.commit.hooks import staged_paths
+
+    release_committed(repo, agent, staged_paths(repo))

@@ -315,6 +315,9 @@ def commit_msg_hook(repo: Repo, path: str) -> int:
     shown = os.path.relpath(path, repo.root) if os.path.isabs(path) else path
     report(check, shown)
     if check.ok:
+        from workspace_guard.gates.commit.claims import release_after_commit
+
+        release_after_commit(repo, check.agent)
         return EXIT_OK
     audit_blocked(repo, check)
     kept = _("Your message is kept in {file}; edit it and commit again: git commit -e -F {file}")

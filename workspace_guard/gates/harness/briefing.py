@@ -68,6 +68,7 @@ def briefing(repo: Repo, agent: str) -> str:
                 )
             )
         lines.append(_("  Other agents' offices are theirs: consult them before writing there."))
+    lines += _claim_lines(repo, agent)
     lines.append(
         _("- Before touching a file run: agent_workspace_validator {agent} PATH").format(
             agent=agent
@@ -83,3 +84,32 @@ def briefing(repo: Repo, agent: str) -> str:
     )
     lines.extend("    " + line for line in TEMPLATE.format(agent=agent).splitlines())
     return "\n".join(lines)
+
+
+def _claim_lines(repo: Repo, agent: str) -> list[str]:
+    """Live claims: others' (leave those paths alone) and the agent's own; how to claim."""
+    from workspace_guard.commands.claims import describe
+    from workspace_guard.i18n import _
+    from workspace_guard.state.claims import ClaimsCorrupt, live
+
+    try:
+        claims = live(repo.state_dir).claims
+    except ClaimsCorrupt as exc:
+        return ["- " + exc.message]
+    lines = []
+    others = [c for c in claims if c.agent != agent]
+    if others:
+        lines.append(_("- Claimed by other agents right now (do not write there):"))
+        lines += ["    " + describe(c) for c in others[:10]]
+    mine = [c for c in claims if c.agent == agent]
+    if mine:
+        lines.append(
+            _("- Your claims: {patterns}").format(patterns=", ".join(c.pattern for c in mine))
+        )
+    lines.append(
+        _(
+            "- Before a longer change, claim the files so other agents leave them alone: "
+            "workspace-guard claim PATH… --agent {agent} (release them when done)"
+        ).format(agent=agent)
+    )
+    return lines

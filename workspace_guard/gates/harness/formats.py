@@ -71,6 +71,15 @@ def _str(value: Any, what: str) -> str:
     return value
 
 
+def _after(call: Call | None, event: dict[str, Any]) -> int:
+    """The after-tool event of any harness: record the call's writes in the ledger."""
+    if call is None:
+        return 0
+    from workspace_guard.gates.harness.after import after_tool
+
+    return after_tool(call, event)
+
+
 def _judge(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
     """The verdict for a call inside a repository; None when the cwd is not in one."""
     from workspace_guard.errors import GitError
@@ -97,6 +106,8 @@ def claude(data: bytes, *, layer: str = "claude") -> int:
         return _subagent_start(event)
     if name == "SessionStart":
         return _session_start(event)
+    if name == "PostToolUse":
+        return _after(claude_call(event, layer), event)
     if name not in ("PreToolUse", None):
         return 0
     refused = _identity(event)
@@ -208,6 +219,8 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
             command=_str(tool_input.get("command"), "tool_input.command"),
             source=layer,
         )
+    if tool.startswith("mcp_"):
+        return mcp_call(agent, tool, cwd, tool_input, layer)
     if tool == "apply_patch":
         if not isinstance(tool_input, dict):
             raise GateError("the apply_patch event has no tool_input")
@@ -217,6 +230,19 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
         )
         return Call(agent, tool, cwd, paths=tuple(patch_paths(patch)), source=layer)
     return None
+
+
+def mcp_call(agent: str | None, tool: str, cwd: str, args: Any, layer: str) -> Call | None:
+    """An MCP tool call (any harness): its paths, its shell command, or an unknown tool's
+    path-like arguments (`mcp_tools.py`); None when the tool only reads."""
+    from workspace_guard.gates.harness.mcp_tools import classify
+
+    found = classify(tool, args)
+    if found is None:
+        return None
+    if found.command is not None:
+        return Call(agent, tool, cwd, command=found.command, source=layer)
+    return Call(agent, tool, cwd, paths=found.paths, source=layer, mcp_unknown=found.unknown)
 
 
 def patch_paths(patch: str) -> list[str]:
@@ -271,7 +297,8 @@ GEMINI_FILE_TOOLS = {"write_file": "file_path", "replace": "file_path", "edit": 
 def gemini(data: bytes) -> int:
     """`hook gemini`: BeforeTool; a denial is `{"decision": "deny", "reason": …}`."""
     event = load_event(data)
-    if event.get("hook_event_name") not in ("BeforeTool", None):
+    name = event.get("hook_event_name")
+    if name not in ("BeforeTool", "AfterTool", None):
         return 0
     tool = event.get("tool_name")
     args = _obj(event.get("tool_input"))
@@ -285,6 +312,11 @@ def gemini(data: bytes) -> int:
             paths=(_str(args.get("file_path") or args.get("path"), "tool_input.file_path"),),
             source="gemini",
         )
+    elif isinstance(tool, str) and tool.startswith("mcp_"):
+        found = mcp_call(agent, tool, cwd, args, "gemini")
+        if found is None:
+            return 0
+        call = found
     elif tool == "run_shell_command":
         call = Call(
             agent,
@@ -295,6 +327,8 @@ def gemini(data: bytes) -> int:
         )
     else:
         return 0
+    if name == "AfterTool":
+        return _after(call, event)
     judged = _judge(call, "gemini")
     if judged and judged[1].denied:
         print(
@@ -311,7 +345,10 @@ CURSOR_FILE_TOOLS = ("Write", "Edit", "StrReplace", "Delete", "MultiEdit")
 def cursor(data: bytes) -> int:
     """`hook cursor`: preToolUse; a denial is `{"permission": "deny", …}`."""
     event = load_event(data)
-    if event.get("hook_event_name") not in ("preToolUse", None):
+    name = event.get("hook_event_name")
+    if name in ("afterFileEdit", "afterShellExecution"):
+        return _after(_cursor_after(event), event)
+    if name not in ("preToolUse", "postToolUse", None):
         return 0
     tool = event.get("tool_name")
     args = _obj(event.get("tool_input"))
@@ -332,6 +369,8 @@ def cursor(data: bytes) -> int:
         )
     else:
         return 0
+    if name == "postToolUse":
+        return _after(call, event)
     judged = _judge(call, "cursor")
     if judged and judged[1].denied:
         reason = deny_reason(judged[1])
@@ -346,13 +385,26 @@ def cursor(data: bytes) -> int:
 
 # --- Cline ---------------------------------------------------------------------------------
 
+
+def _cursor_after(event: dict[str, Any]) -> Call | None:
+    """Cursor's `afterFileEdit` (`file_path`) and `afterShellExecution` (`command`)."""
+    cwd = _cwd(event, "workspace_roots")
+    agent = _agent(event)
+    if event.get("hook_event_name") == "afterFileEdit":
+        path = _str(event.get("file_path"), "file_path")
+        return Call(agent, "Edit", cwd, paths=(path,), source="cursor")
+    command = _str(event.get("command"), "command")
+    return Call(agent, "Shell", cwd, command=command, source="cursor")
+
+
 CLINE_FILE_TOOLS = ("write_to_file", "replace_in_file", "apply_diff", "insert_content")
 
 
 def cline(data: bytes) -> int:
     """`hook cline`: PreToolUse; a denial is `{"cancel": true, "errorMessage": …}`."""
     event = load_event(data)
-    body = event.get("preToolUse")
+    after = isinstance(event.get("postToolUse"), dict)
+    body = event.get("postToolUse") if after else event.get("preToolUse")
     if not isinstance(body, dict):
         return 0
     tool = body.get("toolName")
@@ -378,6 +430,10 @@ def cline(data: bytes) -> int:
     else:
         print(json.dumps({"cancel": False}))
         return 0
+    if after:
+        code = _after(call, event)
+        print(json.dumps({"cancel": False}))
+        return code
     judged = _judge(call, "cline")
     if judged and judged[1].denied:
         reason = deny_reason(judged[1])

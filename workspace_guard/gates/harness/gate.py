@@ -15,7 +15,7 @@ from workspace_guard.core.record import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
     from typing import Any
 
     from workspace_guard.core.decide import Decider
@@ -41,6 +41,7 @@ class Call(Record):
     paths: tuple[str, ...] = ()  # file paths the tool writes (absolute or relative to cwd)
     command: str | None = None  # a shell command to analyse
     source: str = "claude"  # which harness asked (the audit layer)
+    mcp_unknown: bool = False  # an MCP tool the gate does not know (`harness: mcp_unknown`)
 
 
 class Verdict(Record):
@@ -50,6 +51,7 @@ class Verdict(Record):
     denied: tuple[Decision, ...]
     allowed: tuple[Decision, ...]
     note: str = ""  # extra words for the reason (e.g. why a shell command counts as a write)
+    refusal: str = ""  # a Bash command refused whatever it writes (shell.py): the reason
 
 
 class GateError(Exception):
@@ -88,20 +90,40 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     """Decide every path the call may write; a path outside the repository is not ours."""
     decider = repo.decider()
     agent = acting_agent(call, decider)
-    note = ""
+    note = refusal = ""
     targets: list[str] = []
+    internal: list[str] = []
     forced: list[Decision] = []
     if call.command is not None:
         from workspace_guard.gates.harness import protocol_commands
 
         judgement = protocol_commands.judge(call.command)
         if judgement is None:
-            targets, note = shell_targets(repo, call.command, call.cwd)
+            from workspace_guard.gates.harness.shell import judge
+
+            shell = judge(
+                repo,
+                decider,
+                agent,
+                call.command,
+                cwd=call.cwd,
+                inside=lambda path: _inside(repo, path, call.cwd),
+                skip=lambda path: _git_internal(repo, path, call.cwd, internal),
+            )
+            targets, note, refusal = list(shell.paths), shell.note, shell.refusal
         else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
             forced = protocol_commands.refusals(decider, agent, judgement)
             written = (_inside(repo, path, call.cwd) for path in judgement.writes)
             targets = [rel for rel in written if rel is not None]
-    for path in call.paths:
+    paths = call.paths
+    if call.mcp_unknown:
+        from workspace_guard.gates.harness import mcp_tools
+
+        forced += mcp_tools.unknown_tool_refusal(decider, agent, call.tool)
+        paths = () if forced or mcp_tools.ignores_unknown(decider) else paths
+    for path in paths:
+        if _git_internal(repo, path, call.cwd, internal):
+            continue
         rel = _inside(repo, path, call.cwd)
         if rel is not None:
             targets.append(rel)
@@ -111,9 +133,36 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         from workspace_guard.state.claims import live
 
         decisions = apply_all(decisions, live(repo.state_dir))
+    if internal:
+        from workspace_guard.gates.harness import gitdir
+
+        escalation = decider.rules.escalation
+        decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
+        note = " ".join(filter(None, [note, gitdir.note()]))
     denied = (*forced, *(d for d in decisions if not d.allowed))
     allowed = tuple(d for d in decisions if d.allowed)
-    return Verdict(agent, denied, allowed, note)
+    if refusal:
+        denied = (_refused(decider, agent), *denied)
+    return Verdict(agent, denied, allowed, note, refusal)
+
+
+def _refused(decider: Decider, agent: str) -> Decision:
+    """The denial a refused command stands on (the whole repository: no one path decides)."""
+    from workspace_guard.core.model import Decision
+
+    rules = decider.rules
+    return Decision(agent, "", False, "protected", level="critical", escalation=rules.escalation)
+
+
+def _git_internal(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
+    """True (and `found` gets the absolute path) when `path` lies in git's own directory."""
+    from workspace_guard.gates.harness.gitdir import is_git_internal
+
+    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    if is_git_internal(repo, absolute):
+        found.append(absolute)
+        return True
+    return False
 
 
 def _inside(repo: Repo, path: str, cwd: str) -> str | None:
@@ -191,57 +240,6 @@ def _guest(decider: Decider, agent: str, path: str, *, strict: bool = False) -> 
     )
 
 
-def shell_targets(repo: Repo, command: str, cwd: str) -> tuple[list[str], str]:
-    """Repository paths a shell command may write (directories and globs expanded)."""
-    from workspace_guard.gates.harness.bash import analyze
-
-    analysis = analyze(command, cwd)
-    out: list[str] = []
-    tracked: list[str] | None = None
-    for target in analysis.targets:
-        if target.glob:
-            tracked = tracked if tracked is not None else _tracked(repo)
-            out += _glob_matches(repo, target.path, tracked)
-            continue
-        rel = _inside(repo, target.path, cwd)
-        if rel is None:
-            continue
-        out.append(rel)
-        if rel == "" or os.path.isdir(os.path.join(repo.root, rel)):
-            tracked = tracked if tracked is not None else _tracked(repo)
-            prefix = rel + "/" if rel else ""
-            out += [p for p in tracked if p.startswith(prefix)]
-    note = ""
-    if analysis.parse_error:
-        from workspace_guard.i18n import _
-
-        note = _(
-            "(the command could not be fully parsed: {error}; every path it names counts)"
-        ).format(error=analysis.parse_error)
-    return out, note
-
-
-def _tracked(repo: Repo) -> list[str]:
-    from workspace_guard import git
-
-    return git.ls_files(repo.root)
-
-
-def _glob_matches(repo: Repo, pattern: str, tracked: Iterable[str]) -> list[str]:
-    """Tracked paths a shell glob could name (`*`-only or `$VAR` targets can name any path)."""
-    import fnmatch
-    import re
-
-    absolute = os.path.normpath(os.path.join(repo.cwd, pattern))
-    rel = os.path.relpath(absolute, repo.root)
-    if rel.startswith(os.pardir):
-        return []
-    rel = re.sub(r"\$\{?\w+\}?", "*", rel)
-    regex = re.compile(fnmatch.translate(rel).replace(".*", "[^/]*").replace("[^/]*[^/]*", ".*"))
-    matched = [p for p in tracked if regex.match(p) or regex.match(p.split("/")[0])]
-    return [m for p in matched for m in (p,)]
-
-
 # --- answers --------------------------------------------------------------------------------------
 
 
@@ -250,7 +248,8 @@ def deny_reason(verdict: Verdict) -> str:
     from workspace_guard.i18n import _
     from workspace_guard.messages import denial_paragraph
 
-    parts = [denial_paragraph(d) for d in verdict.denied]
+    parts = [verdict.refusal] if verdict.refusal else []
+    parts += [denial_paragraph(d) for d in verdict.denied if d.path or not verdict.refusal]
     text = " ".join(parts)
     if verdict.note:
         text += " " + verdict.note

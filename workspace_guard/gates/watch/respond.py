@@ -71,6 +71,7 @@ def respond(engine: Engine, state: State, finding: Finding, written: dict[str, A
             ]
         )
         engine.counts["authorised"] += 1
+        _report_claimed(engine, finding, escalation, written.get("agent"), details)
         return
     engine.append([record(finding.rel, finding.rule, escalation, "detected", **details)])
     engine.counts["detected"] += 1
@@ -88,6 +89,33 @@ def respond(engine: Engine, state: State, finding: Finding, written: dict[str, A
         state.baseline.head, details["sha_before"], details["sha_after"], kept, restored, note,
         related,
     ))  # fmt: skip
+
+
+def _report_claimed(
+    engine: Engine,
+    finding: Finding,
+    escalation: str,
+    agent: Any,
+    details: dict[str, Any],
+) -> None:
+    """A write the rules allowed, made while another agent held the path by an exclusive claim:
+    reported (`reason: claimed`), not restored (the bytes were the writer's to write)."""
+    from workspace_guard.state.claims import ClaimsCorrupt, live
+
+    try:
+        claims = live(engine.state_dir)
+    except ClaimsCorrupt as exc:
+        log.error("%s", exc.message)
+        return
+    holder = claims.blocking(str(agent or ""), finding.rel) if claims else None
+    if holder is None:
+        return
+    extra = {"reason": "claimed", "claimed_by": holder.agent, "claim_id": holder.id}
+    engine.append(
+        [record(finding.rel, finding.rule, escalation, "detected", agent=agent, **details, **extra)]
+    )
+    engine.counts["detected"] += 1
+    log.warning("claimed: %s written by %s while %s held it", finding.rel, agent, holder.agent)
 
 
 def _details(

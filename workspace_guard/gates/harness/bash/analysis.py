@@ -16,12 +16,19 @@ from workspace_guard.gates.harness.bash.env import (
     _Stdin,
     _var_value,
 )
+from workspace_guard.gates.harness.bash.gitconfig import variable
 from workspace_guard.gates.harness.bash.lexer import _Lexer
 from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
 from workspace_guard.gates.harness.bash.parser import _Parser
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
+    ANY_PATH,
+    MAX_COMMAND,
+    TOO_LARGE,
+    UNPARSABLE,
     Analysis,
+    Finding,
+    Target,
     _Compound,
     _lit,
     _Part,
@@ -125,6 +132,10 @@ def _simple(env: _Env, words: list[_Word]) -> None:
         for word in words:
             _assign(env, word)
         return
+    for word in words[:i]:  # `GIT_CONFIG_PARAMETERS=… git commit`: settings for this command
+        name, _, value = word.text.partition("=")
+        if name.upper().startswith("GIT_"):
+            variable(env, name, value)
     _dispatch(env, [b for word in words[i:] for b in _brace_words(word)])
 
 
@@ -157,9 +168,9 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
         value = _var_value(head.text, env.ctx) if len(head.parts) == 1 else None
         if value is not None and value.strip():
             _dispatch(env, [_lit(t, "q") for t in value.split()] + words[1:])
-        elif len(words) == 1:
-            env.add_any("dynamic-command")  # `$CMD` or `eval "$X"`: could be anything
         else:
+            env.unknown_code(f"{head.text}: a command named by an expansion")
+            env.add_any("dynamic-command")  # `$CMD` or `eval "$X"`: could be anything
             _unknown(env, words[1:])
         return
     name = _command_name(head.text)
@@ -169,9 +180,20 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     if handler is not None:
         handler(env, name, words[1:])
     elif name in _RUNNERS:
-        env.not_read_only()
+        env.unknown_code(f"{name}: runs project code or build steps")
+        _unknown(env, words[1:], split=False)
     else:
+        if "/" in head.text or head.text.endswith((".sh", ".py", ".pl", ".rb", ".js")):
+            env.unknown_code(f"{head.text}: a script the analysis cannot read")
+            _script_written_here(env, head)
         _unknown(env, words[1:])
+
+
+def _script_written_here(env: _Env, script: _Word) -> None:
+    """A script this same command wrote (``echo … > x.sh; sh x.sh``) may do anything."""
+    written = {posixpath.normpath(t.path) for t in env.out.targets}
+    if any(posixpath.normpath(p) in written for p, _, _ in env.paths(script)):
+        env.add_any("script-written-here")
 
 
 def _command_name(text: str) -> str:
@@ -192,6 +214,14 @@ _SHELL = _Shell(_dispatch, _run_text)
 
 def analyze(command: str, cwd: str) -> Analysis:
     """Every path ``command``, run in ``cwd``, may write. Never raises: odd input fails closed."""
+    if len(command) > MAX_COMMAND:
+        detail = f"{len(command)} characters, over the limit of {MAX_COMMAND}"
+        return Analysis(
+            (Target(ANY_PATH, TOO_LARGE, False, True),),
+            detail,
+            False,
+            (Finding(TOO_LARGE, detail),),
+        )
     out = _Out()
     try:
         _run_text(command, _Ctx(cwd), out, 0)
@@ -201,5 +231,7 @@ def analyze(command: str, cwd: str) -> Analysis:
         )
         _fallback(command, cwd, out)
     error = "; ".join(dict.fromkeys(out.errors)) if out.errors else None
+    if error is not None:
+        out.find(UNPARSABLE, error)
     read_only = out.read_only and not out.targets and error is None
-    return Analysis(tuple(out.targets), error, read_only)
+    return Analysis(tuple(out.targets), error, read_only, tuple(out.findings))

@@ -6,12 +6,15 @@ import posixpath
 import re
 
 from workspace_guard.core.record import Record, Struct, factory
+from workspace_guard.gates.harness.bash.gitconfig import variable
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     _MAX_BRACES,
     _MAX_TARGETS,
     _NAME,
     ANY_PATH,
+    UNKNOWN_CODE,
+    Finding,
     Target,
     _lit,
     _suffix,
@@ -38,6 +41,15 @@ class _Out(Struct):
     targets: dict[Target, None] = factory(default_factory=dict)  # an ordered set
     errors: list[str] = factory(default_factory=list)
     read_only: bool = True
+    findings: dict[Finding, None] = factory(default_factory=dict)  # an ordered set
+    links: dict[str, str] = factory(default_factory=dict)  # link made here → what it points at
+    fetched: bool = False  # a git fetch/pull ran before: remote-tracking refs may have moved
+
+    def find(self, kind: str, detail: str, cwd: str = "", args: tuple[str, ...] = ()) -> None:
+        """Record a finding (see :class:`Finding`); the command is no longer read-only."""
+        self.read_only = False
+        if len(self.findings) < _MAX_TARGETS:
+            self.findings.setdefault(Finding(kind, detail[:200], cwd, args))
 
     def add(self, target: Target) -> None:
         self.read_only = False
@@ -87,6 +99,16 @@ class _Env(Struct):
     def not_read_only(self) -> None:
         self.out.read_only = False
 
+    def unknown_code(self, detail: str) -> None:
+        """Code runs that the analysis cannot read (a script, ``make``, ``eval "$X"``)."""
+        self.out.find(UNKNOWN_CODE, detail)
+
+    def link(self, link: str, points_to: str) -> None:
+        """``ln``/``cp -l``/``cp -s`` made ``link`` here: a later write through it writes
+        ``points_to`` (a hard link shares the file, a symlink resolves to it)."""
+        if "$" not in link + points_to and not link.startswith("~"):
+            self.out.links[posixpath.normpath(link)] = posixpath.normpath(points_to)
+
     def paths(self, word: _Word) -> list[tuple[str, bool, bool]]:
         """(absolute path, glob, dynamic) for each value the word may take."""
         if word.alts is not None:
@@ -108,6 +130,11 @@ class _Env(Struct):
         if path.startswith("/dev/") and posixpath.normpath(path).startswith("/dev/"):
             return
         self.out.add(Target(path, kind, certain, glob))
+        if self.out.links and not path.startswith(("$", "~")):
+            norm = posixpath.normpath(path)
+            for name, dest in list(self.out.links.items()):
+                if norm == name or norm.startswith(name + "/"):
+                    self.out.add(Target(dest + norm[len(name) :], "link", certain, glob))
 
     def add_rel(self, rel: str, kind: str, certain: bool = False, glob: bool = False) -> None:
         self.add(_lit(rel) if glob else _lit(rel, "q"), kind, certain)
@@ -229,6 +256,8 @@ def _assign(env: _Env, word: _Word) -> None:
     """Track ``F=app/main.py`` so a later ``rm $F`` names the file; anything else is unknown."""
     name, _, _ = word.text.partition("=")
     value = _suffix(word, len(name) + 1)
+    if name.upper().startswith("GIT_"):
+        variable(env, name, value.text)
     temp = _MKTEMP.fullmatch(value.text)
     if temp and not value.literal:
         env.ctx.vars[name] = (temp.group(1) or "/tmp/tmp.").rstrip("X") + "*"

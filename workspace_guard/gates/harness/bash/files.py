@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join
+from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _expand, _join
 from workspace_guard.gates.harness.bash.mentions import _code_literals, _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.syntax import ANY_PATH, _lit, _Part, _suffix, _Word
@@ -28,7 +28,9 @@ def _each(kind: str, takes: str = "", skip_first: bool = False) -> _Handler:
 
 
 def _editor(env: _Env, name: str, args: list[_Word]) -> None:
-    """Every file an editor opens may be saved; ``+LINE`` and ``file:LINE`` name the file."""
+    """Every file an editor opens may be saved; ``+LINE`` and ``file:LINE`` name the file;
+    editor commands (``-c ':w f'``, an ``ed`` script on stdin) name files it may write."""
+    _unknown(env, [w for w in args if " " in w.text or "\t" in w.text])
     for word in args:
         text = word.text
         if text.startswith(("-", "+")) and word.literal:
@@ -79,13 +81,32 @@ def _copy(kind: str, takes: str, sources_written: bool = False) -> _Handler:
         if sources_written:
             for src in srcs:
                 env.add(src, kind)
-        if into and "-T" not in flags and "--no-target-directory" not in flags:
+        into = into and "-T" not in flags and "--no-target-directory" not in flags
+        if into:
             for src in srcs:
                 env.add_into(dest, src, kind)
         else:
             env.add(dest, kind)
+        if name in ("ln", "link") or flags & _LINK_FLAGS:
+            _links(env, srcs, dest, into, symbolic=bool(flags & _SYMBOLIC))
 
     return handle
+
+
+_LINK_FLAGS = _opts("-l --link -s --symbolic-link")
+_SYMBOLIC = _opts("-s --symbolic --symbolic-link")
+
+
+def _links(env: _Env, srcs: list[_Word], dest: _Word, into: bool, symbolic: bool) -> None:
+    """Remember the links made, so a write through one is a write of what it points at."""
+    dests = [text for text, _, dyn in _expand(dest, env.ctx) if not dyn]
+    for src in srcs:
+        for text in [text for text, _, dyn in _expand(src, env.ctx) if not dyn]:
+            base = posixpath.basename(text.rstrip("/"))
+            for into_dir in dests:
+                link = _join(env.ctx.cwd, posixpath.join(into_dir, base) if into else into_dir)
+                where = posixpath.dirname(link) if symbolic else env.ctx.cwd
+                env.link(link, _join(where, text))
 
 
 def _dirlike(word: _Word) -> bool:
@@ -192,6 +213,7 @@ _AWK_WRITE = re.compile(r"\b(?:print|printf)\b[^;{}]*>|\bsystem\s*\(|\|\s*\"")
 
 def _source(env: _Env, name: str, args: list[_Word]) -> None:
     """``. script args``: a script we cannot see runs here; its arguments may be written."""
+    env.unknown_code(f"{name} {args[0].text if args else ''}: a script run in this shell")
     _unknown(env, args[1:])
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from workspace_guard.gates.harness.bash.env import _Env, _join
 from workspace_guard.gates.harness.bash.files import _each, _output_option
+from workspace_guard.gates.harness.bash.gitconfig import no_verify, setting
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
-from workspace_guard.gates.harness.bash.syntax import _Word
+from workspace_guard.gates.harness.bash.syntax import BYPASS, GIT_WORKTREE, UNKNOWN_CODE, _Word
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 _GIT_READ = _opts(
     "status diff log show blame grep ls-files ls-tree ls-remote rev-parse rev-list describe branch"
-    " tag remote config fetch cat-file shortlog reflog show-ref for-each-ref whatchanged name-rev"
+    " tag remote fetch cat-file shortlog reflog show-ref for-each-ref whatchanged name-rev"
     " merge-base check-ignore check-attr count-objects fsck help version var add commit push notes"
     " gc prune repack verify-pack show-branch range-diff cherry difftool init clone bundle annotate"
     " format-patch request-pull credential hash-object update-index symbolic-ref update-ref"
@@ -33,29 +34,75 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         if text == "-C" and i < len(args):
             env = env.at(_join(env.ctx.cwd, args[i].text))
             i += 1
-        elif text in (
-            "-c",
-            "--git-dir",
-            "--work-tree",
-            "--namespace",
-            "--super-prefix",
-        ) and i < len(args):
+        elif text in ("-c", "--config-env") and i < len(args):
+            key, _, value = args[i].text.partition("=")
+            setting(env, key, value, "git " + text)
+            i += 1
+        elif text.startswith("--config-env="):
+            setting(env, text.partition("=")[2].partition("=")[0], "", "git --config-env")
+        elif text in ("--git-dir", "--work-tree", "--namespace", "--super-prefix") and i < len(
+            args
+        ):
             i += 1
     if i >= len(args):
         return
     sub, rest = args[i].text, args[i + 1 :]
-    if sub in _GIT_READ:
+    skip = no_verify(sub, [w.text for w in rest])
+    if skip is not None:
+        env.out.find(BYPASS, f"git {sub} {skip}: the commit hooks would not run")
+    if sub == "config":
+        _git_config(env, rest)
+    elif sub in _GIT_READ:
         _git_read(env, sub, rest)
     elif sub in _GIT_BROAD:
-        env.add_any("git-" + sub)
+        _worktree_op(env, sub, rest)
     elif sub in _GIT_HANDLERS:
         _GIT_HANDLERS[sub](env, sub, rest)
     else:
         _unknown(env, rest)
+    env.out.fetched = env.out.fetched or sub in ("fetch", "pull", "remote")
+
+
+def _worktree_op(env: _Env, sub: str, args: list[_Word]) -> None:
+    """A command that rewrites work-tree files git chooses: the gate asks git which ones."""
+    words = " ".join(["git", sub, *(w.text for w in args)])
+    literal = all(w.literal for w in args) and "$" not in env.ctx.cwd and not env.out.fetched
+    env.out.find(
+        GIT_WORKTREE, words, env.ctx.cwd, (sub, *(w.text for w in args)) if literal else ()
+    )
+    if sub == "rebase":
+        _, values, _ = _split(args, _opts("-x --exec --onto -s --strategy -X --strategy-option"))
+        for key in ("-x", "--exec"):
+            if key in values:
+                env.out.find(UNKNOWN_CODE, f"git rebase {key}: runs a command after each commit")
+                env.analyze_text(values[key])
+
+
+def _git_config(env: _Env, args: list[_Word]) -> None:
+    """``git config KEY VALUE`` (or ``set``/``--add``/``--unset``): a setting kept for later."""
+    pos, values, flags = _split(args, _opts("-f --file --blob --type --default --comment"))
+    for key in ("-f", "--file"):
+        if key in values and (len(pos) > 1 or flags & _CONFIG_WRITES):
+            env.add(values[key], "git-config")
+    texts = [w.text for w in pos]
+    if texts and texts[0] in ("set", "unset", "get", "list", "edit", "rename-section"):
+        action, texts = texts[0], texts[1:]
+    else:
+        action = "set" if len(texts) > 1 or flags & _CONFIG_WRITES else "get"
+    if flags & {"-e", "--edit"} or action == "edit":
+        env.out.find(UNKNOWN_CODE, "git config --edit: any setting may change")
+        env.add_any("git-exec")
+    elif action in ("set", "unset") and texts:
+        setting(env, texts[0], texts[1] if len(texts) > 1 else "", "git config")
+
+
+_CONFIG_WRITES = _opts("--add --unset --unset-all --replace-all --rename-section --remove-section")
 
 
 def _git_read(env: _Env, sub: str, rest: list[_Word]) -> None:
     """Read-only for the work tree, except the few options that write a named file."""
+    if sub == "bundle" and len(rest) > 1 and rest[0].text == "create":
+        env.add(rest[1], "git-bundle")
     _, values, _ = _split(rest, _opts("-o --output --output-directory"))
     for key in ("-o", "--output", "--output-directory"):
         if key in values and sub in ("format-patch", "diff", "log", "show", "archive"):
@@ -79,10 +126,10 @@ def _git_checkout(env: _Env, sub: str, args: list[_Word]) -> None:
         env.add(word, "git-checkout")
     if paths:
         return
+    if "--orphan" not in flags and (before or not flags & {"-b", "-B"}):
+        _worktree_op(env, sub, args)  # not `checkout -b NEW`: that stays where it is
     if flags & {"-b", "-B", "--orphan"}:
         return
-    if flags & {"-f", "--force"}:
-        env.add_any("git-checkout")
     for k, word in enumerate(before):  # `git checkout X`: a branch, or a path: unknown here
         env.add(word, "git-checkout", certain=k > 0)
 
@@ -110,34 +157,31 @@ def _git_stash(env: _Env, sub: str, args: list[_Word]) -> None:
     _, paths, _ = _git_paths(args, "-m --message")
     for word in paths:
         env.add(word, "git-stash")
-    if not paths:
-        env.add_any("git-stash")
+    _worktree_op(env, sub, args)
 
 
 def _git_reset(env: _Env, sub: str, args: list[_Word]) -> None:
     if {w.text for w in args} & {"--hard", "--merge", "--keep"}:
-        env.add_any("git-reset")
+        _worktree_op(env, sub, args)
 
 
 def _git_clean(env: _Env, sub: str, args: list[_Word]) -> None:
-    before, paths, flags = _git_paths(args, "-e --exclude")
+    _, _, flags = _git_paths(args, "-e --exclude")
     if flags & {"-n", "--dry-run"}:
         return
-    for word in [*before, *paths]:
-        env.add(word, "git-clean", certain=False)
-    if not before and not paths:
-        env.add_under(None, "git-clean")
+    _worktree_op(env, sub, args)  # only untracked files go: git lists them
 
 
 def _git_apply(env: _Env, sub: str, args: list[_Word]) -> None:
     if {w.text for w in args} & {"--check", "--stat", "--numstat", "--summary", "--cached"}:
         return
-    env.add_any("git-apply")
+    _worktree_op(env, sub, args)
 
 
 def _git_switch(env: _Env, sub: str, args: list[_Word]) -> None:
-    if {w.text for w in args} & {"-f", "--force", "--discard-changes"}:
-        env.add_any("git-switch")
+    pos, _, flags = _split(args, _opts("-c -C --create --force-create --orphan --conflict"))
+    if pos or not flags & _opts("-c -C --create --force-create"):
+        _worktree_op(env, sub, args)  # not `switch -c NEW`: that stays where it is
 
 
 def _git_submodule(env: _Env, sub: str, args: list[_Word]) -> None:

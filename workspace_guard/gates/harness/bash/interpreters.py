@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from workspace_guard.core.record import Record, Struct, factory
 from workspace_guard.gates.harness.bash.env import _Env, _join
 from workspace_guard.gates.harness.bash.mentions import (
@@ -34,13 +36,23 @@ def _shell(env: _Env, name: str, args: list[_Word]) -> None:
             env.analyze_text(rest[0])
         return
     if rest and not stdin:
+        _script(env, name, rest[0])
         _unknown(env, rest[1:])  # a script we cannot see: its arguments may be written
     else:
         _stdin_code(env, "shell", [])
 
 
+def _script(env: _Env, name: str, script: _Word) -> None:
+    """A script file runs: unknown code, and anything at all when this command wrote it."""
+    env.unknown_code(f"{name} {script.text}: a script the analysis cannot read")
+    written = {posixpath.normpath(t.path) for t in env.out.targets}
+    if any(posixpath.normpath(p) in written for p, _, _ in env.paths(script)):
+        env.add_any("script-written-here")
+
+
 def _eval(env: _Env, name: str, args: list[_Word]) -> None:
     if len(args) == 1 and not args[0].literal and len(args[0].parts) == 1:
+        env.unknown_code(f"eval {args[0].text}: code from an expansion")
         env.add_any("eval")
     elif args:
         env.analyze_text(" ".join(w.text for w in args))
@@ -164,6 +176,7 @@ def _interp_run(env: _Env, name: str, inv: _Invocation, rest: list[_Word]) -> No
     if inv.module is not None:
         env.dispatch([inv.module, *rest])
     elif inv.code_opt:
+        env.unknown_code(f"{name}: inline code (only its file names are judged)")
         for word in rest if inv.inplace else []:
             env.add(word, f"{name}-i")
         for code in inv.codes:
@@ -172,6 +185,7 @@ def _interp_run(env: _Env, name: str, inv: _Invocation, rest: list[_Word]) -> No
         for word in rest[1:] if inv.inplace else []:
             env.add(word, f"{name}-i")
         if not inv.inplace:
+            _script(env, name, rest[0])
             _unknown(env, rest[1:])
     else:
         _stdin_code(env, "code", rest[1:])
@@ -184,8 +198,12 @@ def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
         if lang == "shell":
             env.analyze_text(env.stdin.text)
         else:
+            env.unknown_code("code on stdin (only its file names are judged)")
             _code(env, _lit(env.stdin.text, "q"), argv)
+    elif env.stdin.kind == "file":
+        env.unknown_code("code read from a file (a script the analysis cannot read)")
     elif env.stdin.kind == "unknown":
+        env.unknown_code("code read from a pipe")
         env.add_any("stdin-script")
 
 
@@ -193,6 +211,7 @@ def _code(env: _Env, code: _Word, argv: list[_Word]) -> None:
     """Inline code: when it may write, its path-like literals and its argv may be written."""
     env.not_read_only()
     if all(p.kind in "vV" for p in code.parts) and code.parts:
+        env.unknown_code(f"{code.text}: code from an expansion")
         env.add_any("interpreter")  # python -c "$CODE": nothing to see
         return
     if not _WRITE_HINT.search(code.text):

@@ -8,9 +8,21 @@ from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join, _Out
 from workspace_guard.gates.harness.bash.syntax import _MAX_WORD, Target, _lit, _suffix, _Word
 
 
-def _unknown(env: _Env, args: list[_Word]) -> None:
-    """Fail closed: every path-like argument of an unknown command may be written."""
+def _unknown(env: _Env, args: list[_Word], split: bool = True) -> None:
+    """Fail closed: every path-like argument of an unknown command may be written.
+
+    With ``split``, the words inside an argument (``sqlite3 db ".output app/x"``, ``vim -c
+    ':w f'``) and inside text fed on stdin (``ed f <<EOF``) count as well. Without it (known
+    runners: ``make``, ``cmake``, ``docker-compose``), the word after a short option is taken as
+    that option's value (``make -C app``, ``docker-compose -f file``) and not counted.
+    """
     env.not_read_only()
+    if split and env.stdin.kind == "text":
+        _embedded_paths(env, env.stdin.text)
+    if not split:
+        args = [
+            a for k, a in enumerate(args) if not (k and _SHORT_OPTION.fullmatch(args[k - 1].text))
+        ]
     for arg in args:
         text = arg.text
         word = arg
@@ -22,17 +34,19 @@ def _unknown(env: _Env, args: list[_Word]) -> None:
             word = _suffix(arg, text.index("=") + 1)
         if word.alts is not None or not word.literal or _pathlike(word.text):
             env.add(word, "mention", certain=False)
-        if _CODE_LIKE.search(text) and _WRITE_HINT.search(text):
+        if _CODE_LIKE.search(text) and (split or _WRITE_HINT.search(text)):
             _embedded_paths(env, text)  # `manage.py shell -c "open('f', 'w')"`, `ssh h 'rm f'`
 
 
 _CODE_LIKE = re.compile(r"[\s'\"]")
+_SHORT_OPTION = re.compile(r"-[A-Za-z]")
 
 
 def _embedded_paths(env: _Env, text: str) -> None:
     """Code or a command line inside one argument: its string literals and its words."""
     _code_literals(env, text)
-    _code_literals(env, '"' + text.replace('"', " ") + '"')
+    for line in text.splitlines():
+        _code_literals(env, '"' + line.replace('"', " ") + '"')
 
 
 def _pathlike(text: str) -> bool:

@@ -27,12 +27,36 @@ class Target(Record):
     glob: bool  # path is a pattern (unquoted *, ?, [..], {..}, or an expansion)
 
 
+MAX_COMMAND = 64 * 1024  # characters: longer commands are refused unread
+
+# Finding kinds (see docs/bash-analysis.md): what the gate must answer besides the targets.
+TOO_LARGE = "too-large"  # over MAX_COMMAND: refused without parsing
+UNPARSABLE = "unparsable"  # not valid shell, or nested past any real command: refused
+BYPASS = "bypass"  # skips the git hooks (--no-verify, core.hooksPath): refused
+UNKNOWN_CODE = "unknown-code"  # runs code the analysis cannot read: `harness: unknown_code`
+GIT_WORKTREE = "git-worktree"  # rewrites the work tree: the gate asks git which paths change
+
+
+class Finding(Record):
+    """A fact about the command that its targets alone do not say."""
+
+    kind: str  # one of the kinds above
+    detail: str  # what was seen, in the command's own words
+    cwd: str = ""  # git-worktree: where git runs (``git -C`` and ``cd`` followed)
+    args: tuple[str, ...] = ()  # git-worktree: subcommand and arguments; () when dynamic
+
+
 class Analysis(Record):
     """What :func:`analyze` found; ``parse_error`` is set when the text is not valid shell."""
 
     targets: tuple[Target, ...]
     parse_error: str | None
     read_only: bool  # every simple command is plainly read-only and nothing is written
+    findings: tuple[Finding, ...] = ()
+
+    def of_kind(self, kind: str) -> tuple[Finding, ...]:
+        """The findings of one kind, in the order the command made them."""
+        return tuple(f for f in self.findings if f.kind == kind)
 
 
 # --------------------------------------------------------------------------- tokens and syntax tree

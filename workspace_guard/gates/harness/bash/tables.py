@@ -38,6 +38,7 @@ from workspace_guard.gates.harness.bash.interpreters import (
     _shell,
 )
 from workspace_guard.gates.harness.bash.options import _opts
+from workspace_guard.gates.harness.bash.runners import _coverage, _pip, _pytest, _tox
 from workspace_guard.gates.harness.bash.tools import (
     _FORMATTERS,
     _MANIFESTS,
@@ -66,11 +67,11 @@ _READ_ONLY = _opts(
     " realpath readlink dirname basename pwd date cal printenv whoami id groups uname hostname true"
     " false : test [ expr seq sleep yes ps top htop pgrep pidof lsof free uptime vmstat iostat man"
     " help info history alias jobs wait bat batcat fd fdfind fzf exa eza paste join look numfmt"
-    " nproc lscpu lsblk zcat bzcat xzcat envsubst pytest tox nox mypy flake8 pylint pyright"
-    " pycodestyle pydocstyle bandit vulture pyflakes coverage shellcheck hadolint yamllint jsonlint"
+    " nproc lscpu lsblk zcat bzcat xzcat envsubst mypy flake8 pylint pyright"
+    " pycodestyle pydocstyle bandit vulture pyflakes shellcheck hadolint yamllint jsonlint"
     " markdownlint ping dig host nslookup http https view set shopt ulimit umask hash exit return"
     " break continue shift getopts let clear reset tput stty kill pkill killall disown bg fg logout"
-    " json_pp xmllint pip pipx conda mamba py_compile compileall unittest doctest pydoc timeit"
+    " json_pp xmllint pipx conda mamba py_compile compileall doctest pydoc timeit"
     " json.tool platform sysconfig site mktemp open xdg-open tldr"
 )
 # Commands that run code we cannot see but whose arguments are not files they write.
@@ -163,4 +164,10 @@ _HANDLERS: dict[str, _Handler] = {
     "declare": _declare,
     "unset": _unset,
     "read": _read,
+    "pytest": _pytest,
+    "coverage": _coverage,
+    "tox": _tox,
+    "nox": _tox,
+    "unittest": _tox,
+    "pip": _pip,
 }

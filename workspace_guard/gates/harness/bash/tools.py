@@ -6,6 +6,7 @@ import re
 
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _assign, _Env, _join
 from workspace_guard.gates.harness.bash.files import _remote
+from workspace_guard.gates.harness.bash.gitconfig import variable
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.syntax import _lit, _Part, _suffix, _Word
 
@@ -53,7 +54,7 @@ def _package_manager(env: _Env, name: str, args: list[_Word]) -> None:
         for file in files.split():
             env.add_rel(file, "package")
     else:
-        env.not_read_only()
+        env.unknown_code(f"{name} {sub}: runs project scripts or build steps")
 
 
 _PM_DIR_OPTIONS = _opts("--prefix -C --cwd --directory --dir")
@@ -65,7 +66,7 @@ def _run_wrapped(env: _Env, args: list[_Word]) -> None:
     while i < len(args) and args[i].text.startswith("-"):
         i += 1
     if i < len(args):
-        env.not_read_only()
+        env.unknown_code(f"{args[i].text}: run through a package manager")
         env.dispatch(args[i:])
 
 
@@ -74,6 +75,7 @@ def _npx(env: _Env, name: str, args: list[_Word]) -> None:
     while i < len(args) and args[i].text.startswith("-"):
         i += 2 if args[i].text in ("-p", "--package", "-c", "--call") else 1
     if i < len(args):
+        env.unknown_code(f"{name} {args[i].text}: a package's code")
         env.dispatch(args[i:])
 
 
@@ -142,6 +144,7 @@ def _pre_commit(env: _Env, name: str, args: list[_Word]) -> None:
     if sub == "autoupdate":
         env.add_rel(".pre-commit-config.yaml", "pre-commit")
     elif sub == "run":
+        env.unknown_code("pre-commit run: the configured hooks run")
         files = [w for w in pos[1:] if "--files" in flags]
         for word in files:
             env.add(word, "pre-commit", certain=False)
@@ -235,6 +238,8 @@ def _wrapper(takes: str, skip: int = 0) -> _Handler:
                 break
             if not text.startswith("-") and not (name == "env" and _ASSIGN.match(text)):
                 break
+            if name == "env" and text.upper().startswith("GIT_"):
+                variable(env, text.partition("=")[0], text.partition("=")[2])
             i += 1
             if text in spec and i < len(args):
                 env = _wrapper_option(env, name, text, args[i])

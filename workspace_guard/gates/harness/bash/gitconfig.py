@@ -1,0 +1,96 @@
+"""git settings that run commands or skip the hooks: ``-c``, ``git config``, ``GIT_*`` variables.
+
+Why: ``git -c alias.x='!sed -i … app/main.py' x`` or ``git -c core.editor=… commit`` runs any
+command through a git invocation that otherwise only reads, and ``--no-verify`` or
+``core.hooksPath`` skips the commit hooks that check ownership. The first is code the analysis
+cannot see (a write of everything it could reach, plus an ``unknown-code`` finding, and the value
+is analysed as shell text where it is one); the second is a ``bypass`` the gate refuses outright.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workspace_guard.gates.harness.bash.syntax import BYPASS, UNKNOWN_CODE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.gates.harness.bash.env import _Env
+
+HOOKS_PATH = re.compile(r"core\.hookspath", re.I)
+# Keys whose value is a command git runs (or a file that may hold such keys).
+EXEC_KEY = re.compile(
+    r"alias\..+|core\.(?:fsmonitor|editor|pager|sshcommand|askpass|gitproxy|attributesfile"
+    r"|worktree)|sequence\.editor|diff\.external|pager\..+|gpg\.(?:.+\.)?program"
+    r"|credential\.(?:.+\.)?helper|uploadpack\.packobjectshook|protocol\..+\.allow"
+    r"|include\.path|includeif\..+\.path|init\.templatedir|interactive\.difffilter|web\.browser"
+    r"|(?:diff|merge|filter|remote|browser|man|mergetool|difftool)\..+\."
+    r"(?:command|textconv|driver|clean|smudge|process|uploadpack|receivepack|cmd|path)",
+    re.I,
+)
+# Variables that name a command git runs.
+EXEC_VARS = frozenset(
+    {
+        "GIT_EDITOR",
+        "GIT_SEQUENCE_EDITOR",
+        "GIT_PAGER",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_ASKPASS",
+        "GIT_PROXY_COMMAND",
+        "GIT_EXEC_PATH",
+        "GIT_TEMPLATE_DIR",
+    }
+)
+NO_VERIFY_SUBS = frozenset(
+    ["commit", "merge", "am", "rebase", "push", "pull", "cherry-pick", "revert"]
+)
+
+
+def setting(env: _Env, key: str, value: str, how: str) -> None:
+    """A git setting made for one call (``-c``) or kept (``git config``): judge its key."""
+    if HOOKS_PATH.fullmatch(key.strip()):
+        env.out.find(BYPASS, f"{how} {key}: git would skip the installed hooks")
+        return
+    if EXEC_KEY.fullmatch(key.strip()):
+        env.out.find(UNKNOWN_CODE, f"{how} {key}: git runs this command")
+        env.add_any("git-exec")
+        code = value[1:] if value.startswith("!") else value
+        if code.strip() and not key.lower().startswith(("include", "core.attributes")):
+            env.analyze_text(code)
+
+
+def variable(env: _Env, name: str, value: str) -> None:
+    """``GIT_CONFIG_*``/``GIT_EDITOR``… set for a command: the same judgement as ``-c``."""
+    upper = name.upper()
+    if upper == "GIT_CONFIG_PARAMETERS" or upper.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VAL")):
+        if HOOKS_PATH.search(value):
+            env.out.find(BYPASS, f"{name}={value}: git would skip the installed hooks")
+        elif EXEC_KEY.search(value) or upper.startswith("GIT_CONFIG_VAL"):
+            env.out.find(UNKNOWN_CODE, f"{name}: git settings given through the environment")
+            env.add_any("git-exec")
+    elif upper in ("GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"):
+        env.out.find(UNKNOWN_CODE, f"{name}={value}: git reads settings from another file")
+    elif upper in EXEC_VARS and value.strip():
+        env.out.find(UNKNOWN_CODE, f"{name}: git runs this command")
+        env.analyze_text(value)
+
+
+def no_verify(sub: str, texts: list[str]) -> str | None:
+    """The option that skips the hooks (``--no-verify``, its abbreviations, ``commit -n``)."""
+    if sub not in NO_VERIFY_SUBS:
+        return None
+    for text in texts:
+        if text == "--":
+            break
+        if len(text) >= 7 and "--no-verify".startswith(text):
+            return text
+        if sub == "commit" and text.startswith("-") and not text.startswith("--"):
+            cluster = text[1:]
+            for ch in cluster:
+                if ch == "n":
+                    return text
+                if ch in "mFCctS":  # takes a value: the rest of the cluster is that value
+                    break
+    return None

@@ -1,0 +1,186 @@
+"""The gate's Bash door: from the analysis of a command to the repository paths it may write.
+
+The analysis (``gates/harness/bash``) is pure; this module adds what needs the repository:
+tracked paths for globs and directories (matched by the analysis's own :func:`could_write`),
+git's answer for commands that rewrite the work tree (``worktree_ops``), the
+``harness: unknown_code`` policy, and the refusals that need no path at all (a command too large
+or unparsable, a hook bypass). See docs/bash-analysis.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+from workspace_guard.core.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from workspace_guard.core.decide import Decider
+    from workspace_guard.gates.harness.bash import Analysis, Target
+    from workspace_guard.repo import Repo
+
+    _Inside = Callable[[str], str | None]
+
+DEFAULT_UNKNOWN_CODE = "paths"
+# Target kinds the analysis gives code it cannot read ("any file"); `unknown_code: allow`
+# drops them.
+_UNKNOWN_CODE_KINDS = frozenset(
+    {"dynamic-command", "eval", "interpreter", "stdin-script", "git-exec", "script-written-here"}
+)
+
+
+class ShellJudgement(Record):
+    """What the gate needs from a Bash command: paths to decide, words to add, a refusal."""
+
+    paths: tuple[str, ...]  # repository-relative
+    note: str  # added to a denial's reason
+    refusal: str  # non-empty: deny the command whatever its paths
+
+
+def judge(
+    repo: Repo,
+    decider: Decider,
+    agent: str,
+    command: str,
+    *,
+    cwd: str,
+    inside: _Inside,
+    skip: Callable[[str], bool] | None = None,
+) -> ShellJudgement:
+    """Analyse ``command`` (run in ``cwd``) for ``agent``; ``inside(path)`` is the gate's
+    repository-relative path (None outside the repository)."""
+    from workspace_guard.gates.harness.bash import ANY_PATH, analyze
+    from workspace_guard.gates.harness.bash.syntax import TOO_LARGE
+
+    analysis = analyze(command, cwd)
+    policy = (decider.rules.harness or {}).get("unknown_code", DEFAULT_UNKNOWN_CODE)
+    refusal = _refusal(analysis, policy, agent in decider.rules.superusers)
+    if analysis.of_kind(TOO_LARGE):
+        return ShellJudgement((), "", refusal)  # unread: no path to name
+    targets = [t for t in analysis.targets if skip is None or not skip(t.path)]
+    if policy == "allow":
+        targets = [t for t in targets if not (t.path == ANY_PATH and t.kind in _UNKNOWN_CODE_KINDS)]
+    tracked = _Tracked(repo)
+    paths = _target_paths(repo, targets, inside, tracked)
+    worktree, note = _worktree_paths(analysis, inside, tracked)
+    return ShellJudgement(tuple(dict.fromkeys([*paths, *worktree])), note, refusal)
+
+
+class _Tracked:
+    """The tracked paths, listed once per call and only when a glob or directory needs them."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self._paths: list[str] | None = None
+
+    def all(self) -> list[str]:
+        if self._paths is None:
+            from workspace_guard import git
+
+            self._paths = git.ls_files(self.repo.root)
+        return list(self._paths)
+
+
+def _target_paths(
+    repo: Repo, targets: list[Target], inside: _Inside, tracked: _Tracked
+) -> list[str]:
+    """Repository paths of the targets: a glob or a directory covers every tracked path it
+    could reach (the analysis's :func:`could_write`, directories above included)."""
+    from workspace_guard.gates.harness.bash import ANY_PATH, could_write
+
+    out: list[str] = []
+    for target in targets:
+        if target.path == ANY_PATH:
+            out += tracked.all()
+            continue
+        if target.glob:
+            root = repo.root
+            out += [p for p in tracked.all() if could_write(target, os.path.join(root, p))]
+            continue
+        rel = inside(target.path)
+        if rel is None:
+            continue
+        out.append(rel)
+        if rel == "" or os.path.isdir(os.path.join(repo.root, rel)):
+            prefix = rel + "/" if rel else ""
+            out += [p for p in tracked.all() if p.startswith(prefix)]
+    return out
+
+
+def _worktree_paths(
+    analysis: Analysis, inside: _Inside, tracked: _Tracked
+) -> tuple[list[str], str]:
+    """Paths git says each work-tree command would change; every tracked path where it cannot."""
+    from workspace_guard.gates.harness.bash.syntax import GIT_WORKTREE
+    from workspace_guard.gates.harness.worktree_ops import changed_paths
+    from workspace_guard.i18n import _
+
+    out: list[str] = []
+    notes: list[str] = []
+    for finding in analysis.of_kind(GIT_WORKTREE):
+        changed = changed_paths(finding)
+        if changed is None:
+            out += tracked.all()
+            notes.append(
+                _(
+                    "(`{command}`: which files it changes cannot be known before it runs, so it "
+                    "counts as changing every file; fetch first, then merge or switch to a named "
+                    "ref, which can be checked)"
+                ).format(command=finding.detail[:120])
+            )
+            continue
+        rels = [rel for rel in (inside(p) for p in changed) if rel is not None]
+        out += rels
+        if rels:
+            notes.append(
+                _("(`{command}` would change {count} file(s) in the work tree)").format(
+                    command=finding.detail[:120], count=len(rels)
+                )
+            )
+    return out, " ".join(notes)
+
+
+def _refusal(analysis: Analysis, policy: str, superuser: bool) -> str:
+    """Why the command is refused whatever it writes, or ""."""
+    from workspace_guard.gates.harness.bash.syntax import (
+        BYPASS,
+        TOO_LARGE,
+        UNKNOWN_CODE,
+        UNPARSABLE,
+    )
+    from workspace_guard.i18n import _
+
+    reasons: list[str] = []
+    for finding in analysis.of_kind(TOO_LARGE):
+        reasons.append(
+            _(
+                "The command is too large to check ({detail}): split it, or write file contents "
+                "with the Write tool."
+            ).format(detail=finding.detail)
+        )
+    for finding in analysis.of_kind(UNPARSABLE)[:1]:
+        reasons.append(
+            _(
+                "The command could not be parsed ({detail}), and a command the gate cannot read "
+                "is refused: rewrite it in plain shell."
+            ).format(detail=finding.detail)
+        )
+    for finding in analysis.of_kind(BYPASS)[:1]:
+        reasons.append(
+            _(
+                "The command skips the workspace protocol's git hooks ({detail}); that is never "
+                "allowed: commit without --no-verify and leave core.hooksPath alone."
+            ).format(detail=finding.detail)
+        )
+    unknown = analysis.of_kind(UNKNOWN_CODE)
+    if unknown and policy == "deny" and not superuser:
+        reasons.append(
+            _(
+                "The command runs code the gate cannot read ({detail}), and the rules say "
+                "`harness: unknown_code: deny`: ask a superuser to run it, or edit files with "
+                "the Edit/Write tools."
+            ).format(detail=unknown[0].detail)
+        )
+    return " ".join(reasons)

@@ -1,0 +1,315 @@
+"""Which work-tree files a git command would change, asked of git before it runs.
+
+Why: ``git switch B``, ``git stash``, ``git reset --hard`` or ``git merge B`` rewrite files that
+no argument names. Counting them as writes of *every* file made the gate deny them even on a
+clean tree and answer with every protected path; ignoring them let a branch switch replace a
+protected file. The Bash analysis reports such a command as a ``git-worktree`` finding (its
+subcommand, its literal arguments, where it runs); here git itself says what would change
+(``git diff --name-only HEAD B``, the stash's own diff, the untracked files ``git clean`` sees…).
+
+``changed_paths`` answers absolute paths, or None when git cannot say in advance (``git pull``
+fetches first, ``rebase --continue``, an argument only known at run time): the caller then
+treats the command as writing every tracked file. Refs are resolved to commit ids before they
+reach another git command, and a word that looks like an option is never passed as a ref.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from workspace_guard.gates.harness.bash.syntax import Finding
+
+    _Resolver = Callable[["_Git", list[str]], "list[str] | None"]
+
+MAX_PATCH = 16 * 1024 * 1024  # bytes of a patch file read for its paths
+
+
+class _Git:
+    """git run in one work tree (the command's own cwd), answering top-relative names."""
+
+    def __init__(self, cwd: str, top: str) -> None:
+        self.cwd, self.top = cwd, top
+
+    def names(self, *args: str, here: bool = False) -> list[str] | None:
+        """NUL-separated names from a git command; None when git fails."""
+        from workspace_guard import git
+
+        result = git.run(args, self.cwd if here else self.top, check=False)
+        if result.returncode != 0:
+            return None
+        return [n for n in git.zsplit(result.stdout) if n]
+
+    def commit(self, ref: str) -> str | None:
+        """The commit id ``ref`` names, or None (never an option, never a failure)."""
+        from workspace_guard import git
+
+        if not ref or ref.startswith("-"):
+            return None
+        result = git.run(["rev-parse", "--verify", "-q", ref + "^{commit}"], self.top, check=False)
+        text = result.stdout.decode("ascii", "replace").strip()
+        return text if result.returncode == 0 and text else None
+
+    def diff(self, a: str, b: str) -> list[str] | None:
+        """Paths that differ between two commits (no rename pairing: both sides count)."""
+        return self.names("diff", "--name-only", "-z", "--no-renames", a, b, "--")
+
+    def local(self) -> list[str]:
+        """Tracked paths whose work-tree or index content differs from HEAD."""
+        return self.names("diff", "--name-only", "-z", "--no-renames", "HEAD", "--") or []
+
+    def tracked(self) -> list[str]:
+        return self.names("ls-files", "-z", "--full-name") or []
+
+
+def changed_paths(finding: Finding) -> list[str] | None:
+    """Absolute paths the finding's git command would change; None when git cannot tell."""
+    from workspace_guard import git
+
+    if not finding.args or not os.path.isdir(finding.cwd):
+        return None
+    result = git.run(["rev-parse", "--show-toplevel"], finding.cwd, check=False)
+    top = result.stdout.decode("utf-8", "surrogateescape").strip()
+    if result.returncode != 0 or not top:
+        return None
+    resolver = _RESOLVERS.get(finding.args[0])
+    names = resolver(_Git(finding.cwd, top), list(finding.args[1:])) if resolver else None
+    if names is None:
+        return None
+    return [os.path.join(top, name) for name in dict.fromkeys(names)]
+
+
+def _parse(args: Sequence[str], takes: str) -> tuple[list[str], set[str], list[str]]:
+    """(positionals, flags, pathspecs after ``--``); values of ``takes`` options skipped."""
+    takes_set = set(takes.split())
+    pos: list[str] = []
+    flags: set[str] = set()
+    i = 0
+    while i < len(args):
+        text = args[i]
+        i += 1
+        if text == "--":
+            return pos, flags, list(args[i:])
+        if text.startswith("--"):
+            flags.add(text.partition("=")[0])
+            i += 1 if text in takes_set else 0
+        elif text.startswith("-") and len(text) > 1:
+            flags.update("-" + c for c in text[1:])
+            i += 1 if text in takes_set else 0
+        else:
+            pos.append(text)
+    return pos, flags, []
+
+
+def _target(g: _Git, ref: str | None, force: bool) -> list[str] | None:
+    """Switching the work tree from HEAD to ``ref`` (``-f``: local changes are dropped too)."""
+    if ref is None:
+        return g.local() if force else []
+    commit = g.commit("@{-1}" if ref == "-" else ref)
+    if commit is None:
+        return [] if g.commit("HEAD") else None  # git refuses an unknown ref: nothing changes
+    changed = g.diff("HEAD", commit)
+    if changed is None:
+        return None
+    return [*changed, *(g.local() if force else [])]
+
+
+def _switch(g: _Git, args: list[str]) -> list[str] | None:
+    pos, flags, _ = _parse(args, "-c -C --create --force-create --orphan --conflict")
+    if "--orphan" in flags:
+        return g.tracked()  # an orphan branch starts from an empty tree
+    force = bool(flags & {"-f", "--force", "--discard-changes"})
+    return _target(g, pos[0] if pos else None, force)
+
+
+def _checkout(g: _Git, args: list[str]) -> list[str] | None:
+    pos, flags, paths = _parse(args, "-b -B --orphan --conflict --pathspec-from-file")
+    if paths or "--pathspec-from-file" in flags:
+        return []  # checkout of paths: the analysis names them
+    force = bool(flags & {"-f", "--force"})
+    if not pos:
+        return _target(g, None, force)
+    if g.commit(pos[0] if pos[0] != "-" else "@{-1}"):
+        return _target(g, pos[0], force) if len(pos) == 1 else []
+    return []  # `git checkout FILE`: a path, which the analysis names
+
+
+def _stash(g: _Git, args: list[str]) -> list[str] | None:
+    action = args[0] if args and not args[0].startswith("-") else "push"
+    rest = args[1:] if args and action == args[0] else args
+    pos, flags, _ = _parse(rest, "-m --message --pathspec-from-file")
+    if action in ("push", "save"):
+        changed = (
+            g.names("diff", "--name-only", "-z", "--cached", "HEAD", "--") or []
+            if flags & {"-S", "--staged"}
+            else g.local()
+        )
+        if flags & {"-u", "--include-untracked", "-a", "--all"}:
+            ignored = [] if flags & {"-u", "--include-untracked"} else ["--ignored"]
+            changed += g.names("ls-files", "-z", "--others", *ignored, "--exclude-standard") or []
+        return changed
+    if action in ("pop", "apply", "branch"):
+        ref = (pos[1:] if action == "branch" else pos)[:1] or ["stash@{0}"]
+        commit = g.commit(ref[0])
+        if commit is None:
+            return []
+        changed = g.diff(commit + "^1", commit) or []
+        changed += g.names("ls-tree", "-r", "-z", "--name-only", commit + "^3") or []
+        if action == "branch":
+            changed += g.diff("HEAD", commit + "^1") or []
+        return changed
+    return []  # list, show, drop, clear, create, store
+
+
+def _reset(g: _Git, args: list[str]) -> list[str] | None:
+    pos, flags, _ = _parse(args, "--pathspec-from-file")
+    if not flags & {"--hard", "--merge", "--keep"}:
+        return []
+    commit = g.commit(pos[0] if pos else "HEAD")
+    if commit is None:
+        return []
+    return g.names("diff", "--name-only", "-z", "--no-renames", commit, "--")
+
+
+def _merged(g: _Git, refs: list[str]) -> list[str] | None:
+    """What merging ``refs`` into HEAD brings: each one's changes since the merge base."""
+    out: list[str] = []
+    for ref in refs or ["@{upstream}"]:
+        commit = g.commit(ref)
+        if commit is None:
+            return None
+        changed = g.names("diff", "--name-only", "-z", "--no-renames", "HEAD..." + commit, "--")
+        if changed is None:
+            return None
+        out += changed
+    return out
+
+
+def _abort(g: _Git) -> list[str]:
+    """``--abort``: local changes are dropped and HEAD goes back to ORIG_HEAD."""
+    orig = g.commit("ORIG_HEAD")
+    return [*g.local(), *((g.diff("HEAD", orig) or []) if orig else [])]
+
+
+def _sequence(flags: set[str]) -> str | None:
+    for flag in ("--abort", "--quit", "--continue", "--skip", "--edit-todo", "--resolved"):
+        if flag in flags:
+            return flag
+    return None
+
+
+def _merge(g: _Git, args: list[str]) -> list[str] | None:
+    pos, flags, _ = _parse(args, "-m -F -s -X --strategy --strategy-option --into-name --cleanup")
+    step = _sequence(flags)
+    if step == "--abort":
+        return g.local()
+    if step is not None:
+        return [] if step in ("--quit", "--continue") else None
+    return _merged(g, pos)
+
+
+def _rebase(g: _Git, args: list[str]) -> list[str] | None:
+    takes = "--onto -s --strategy -X --strategy-option -x --exec -C --whitespace"
+    pos, flags, _ = _parse(args, takes)
+    step = _sequence(flags)
+    if step == "--abort":
+        return _abort(g)
+    if step is not None or "--root" in flags:
+        return [] if step == "--quit" else None
+    onto = [a for k, a in enumerate(args[1:]) if args[k] == "--onto"]
+    onto += [a.partition("=")[2] for a in args if a.startswith("--onto=")]
+    upstream = pos
+    changed = _merged(g, [*upstream[:1], *onto])
+    if changed is not None and len(upstream) > 1:
+        switched = _target(g, upstream[1], False)
+        return None if switched is None else [*changed, *switched]
+    return changed
+
+
+def _picks(g: _Git, args: list[str]) -> list[str] | None:
+    pos, flags, _ = _parse(args, "-m --mainline -s --strategy -X --strategy-option")
+    step = _sequence(flags)
+    if step == "--abort":
+        return _abort(g)
+    if step is not None or not pos:
+        return [] if step == "--quit" else None
+    if any(p.startswith("-") for p in pos):
+        return None
+    return g.names("log", "--no-walk", "--format=", "--name-only", "-z", "--no-renames", *pos)
+
+
+def _patches(g: _Git, args: list[str]) -> list[str] | None:
+    """``git am`` / ``git apply``: the paths the patch files name (stdin: unknown)."""
+    pos, flags, _ = _parse(
+        args, "-p -C --directory --exclude --include --whitespace --patch-format"
+    )
+    step = _sequence(flags)
+    if step == "--abort":
+        return _abort(g)
+    if step is not None:
+        return [] if step in ("--quit",) else None
+    if flags & {"--check", "--stat", "--numstat", "--summary", "--cached"} or not pos:
+        return [] if pos else None
+    strip = next((int(a[2:]) for a in args if a.startswith("-p") and a[2:].isdigit()), 1)
+    prefix = next((a.partition("=")[2] for a in args if a.startswith("--directory=")), "")
+    out: list[str] = []
+    for name in pos:
+        names = _patch_paths(os.path.join(g.cwd, name), strip)
+        if names is None:
+            return None
+        out += [os.path.join(prefix, n) if prefix else n for n in names]
+    return out
+
+
+def _patch_paths(path: str, strip: int) -> list[str] | None:
+    """The file names of a unified or git patch, ``strip`` leading components removed."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PATCH + 1)
+    except OSError:
+        return []  # git fails on a missing patch: nothing changes
+    if len(data) > MAX_PATCH:
+        return None
+    out: list[str] = []
+    for raw in data.decode("utf-8", "surrogateescape").splitlines():
+        if raw.startswith(("--- ", "+++ ")):
+            name = raw[4:].split("\t")[0].strip().strip('"')
+            if name != "/dev/null":
+                out.append("/".join(name.split("/")[strip:]) or name)
+        elif raw.startswith(("rename to ", "rename from ", "copy to ")):
+            out.append(raw.split(" ", 2)[2])
+    return out
+
+
+def _clean(g: _Git, args: list[str]) -> list[str] | None:
+    """``git clean``: only untracked files go (``-x`` ignored ones too, ``-X`` only those)."""
+    pos, flags, paths = _parse(args, "-e --exclude")
+    if flags & {"-n", "--dry-run"}:
+        return []
+    which = (
+        ["--others"]
+        if "-x" in flags
+        else ["--others", "--ignored", "--exclude-standard"]
+        if "-X" in flags
+        else ["--others", "--exclude-standard"]
+    )
+    specs = [*pos, *paths]
+    return g.names("ls-files", "-z", "--full-name", *which, "--", *specs, here=True)
+
+
+_RESOLVERS: dict[str, _Resolver] = {
+    "switch": _switch,
+    "checkout": _checkout,
+    "stash": _stash,
+    "reset": _reset,
+    "merge": _merge,
+    "rebase": _rebase,
+    "cherry-pick": _picks,
+    "revert": _picks,
+    "am": _patches,
+    "apply": _patches,
+    "clean": _clean,
+}

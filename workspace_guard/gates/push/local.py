@@ -1,0 +1,167 @@
+"""The push gate's checks on the agent's own clone: `reference-transaction` and `pre-push`.
+
+`git commit --no-verify` skips `pre-commit` and `commit-msg`; `cherry-pick`, `revert`, `rebase` and
+`am` never run `commit-msg` at all. Every one of them still updates a branch, and git (≥ 2.28) runs
+the `reference-transaction` hook for every ref update, in a `prepared` state where a non-zero exit
+aborts the update. So that hook checks the commits a branch update adds — with the push gate's own
+Checker, so the answer is the one the server will give — and the branch does not move when they
+fail. It stays cheap where nothing is added: the installed script only starts Python for updates
+of `refs/heads/*` that are not deletions (fetches update `refs/remotes/*`), and commits already on
+a branch or a remote-tracking ref are not checked again.
+
+`pre-push` checks what a push would send that the remote does not have yet, before it leaves the
+machine: the same verdict as the server's pre-receive hook, without the round trip. Both are
+conveniences for honest mistakes and tool paths; the server's gate is the one that holds against
+an agent that removes them (`-c core.hooksPath=…`): see docs/security.md.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from workspace_guard import git
+from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, GuardError
+from workspace_guard.gates.push.range import CommitResult, check_range, default_branch
+from workspace_guard.i18n import _
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from workspace_guard.core.model import Rules
+    from workspace_guard.repo import Repo
+
+ZERO = frozenset("0")
+
+
+def _oid(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+def trusted_rules(repo: Repo) -> Rules:
+    """The rules of the protected branch as this clone knows it (`workspace-guard.rulesRef`,
+    `origin/HEAD`), else what the commit hooks trust (HEAD, or the working tree with a warning)."""
+    if not repo.rules_option:
+        branch = default_branch(repo)
+        rules = repo.rules_at(branch) if branch else None
+        if rules is not None:
+            return rules
+    return repo.load_rules()
+
+
+def reference_transaction(repo: Repo, state: str, data: bytes) -> int:
+    """`reference-transaction STATE`: in `prepared`, refuse branch updates that add failing
+    commits; every other state is only a notification."""
+    if state != "prepared":
+        return EXIT_OK
+    tips = []
+    for line in data.decode("utf-8", "surrogateescape").splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) != 3 or not _oid(parts[1]) or set(parts[1]) <= ZERO:
+            continue
+        if parts[2].startswith("refs/heads/") and parts[0] != parts[1]:
+            tips.append((parts[2], parts[1]))
+    if not tips:
+        return EXIT_OK
+    return _gate(repo, "reference-transaction", tips, ["--branches", "--remotes"])
+
+
+def pre_push(repo: Repo, remote: str, data: bytes) -> int:
+    """`pre-push REMOTE URL`: check what the remote does not have yet (as far as this clone knows:
+    its remote-tracking refs and the remote's current values for the pushed refs)."""
+    tips, known = [], []
+    for line in data.decode("utf-8", "surrogateescape").splitlines():
+        parts = line.split(" ")
+        if len(parts) != 4 or not _oid(parts[1]) or set(parts[1]) <= ZERO:
+            continue  # a deletion, or not a push line
+        tips.append((parts[2], parts[1]))
+        if _oid(parts[3]) and not set(parts[3]) <= ZERO and _exists(repo, parts[3]):
+            known.append(parts[3])
+    if not tips:
+        return EXIT_OK
+    remotes = [f"--remotes={remote}"] if _is_remote(repo, remote) else []
+    return _gate(repo, "pre-push", tips, [*remotes, *known])
+
+
+def _exists(repo: Repo, oid: str) -> bool:
+    return git.run(["cat-file", "-e", f"{oid}^{{commit}}"], repo.cwd, check=False).returncode == 0
+
+
+def _is_remote(repo: Repo, name: str) -> bool:
+    return bool(name) and git.config_get(f"remote.{name}.url", repo.cwd) is not None
+
+
+def _gate(repo: Repo, layer: str, tips: Sequence[tuple[str, str]], known: list[str]) -> int:
+    """Check each tip's new commits; report and record the failures; exit 1 when any."""
+    try:
+        rules = trusted_rules(repo)
+        failures: list[CommitResult] = []
+        for ref, tip in tips:
+            peeled = git.run(
+                ["rev-parse", "-q", "--verify", f"{tip}^{{commit}}"], repo.cwd, check=False
+            )
+            if peeled.returncode != 0:
+                continue  # a tag of a tree or a blob
+            commit = peeled.stdout.decode("ascii").strip()
+            args = [commit, "--not", *known] if known else [commit]
+            failures += [r for r in check_range(repo, args, rules, ref=ref) if r.violations]
+    except GuardError as exc:
+        print(exc.render(), file=sys.stderr)
+        print(_refused(layer), file=sys.stderr)
+        return exc.exit_code
+    if not failures:
+        return EXIT_OK
+    _report(repo, layer, failures, rules)
+    return EXIT_VIOLATION
+
+
+def _refused(layer: str) -> str:
+    if layer == "pre-push":
+        return _("workspace-guard: the pre-push hook refuses the push until this is fixed")
+    return _(
+        "workspace-guard: the reference-transaction hook refuses the branch update until this "
+        "is fixed (the branch did not move)"
+    )
+
+
+def _report(repo: Repo, layer: str, failures: list[CommitResult], rules: Rules) -> None:
+    from workspace_guard.state.audit import append, violation_records
+
+    out = sys.stderr
+    if layer == "pre-push":
+        head = _(
+            "workspace-guard: push refused — the shared repository would reject these commits:"
+        )
+        fix = _(
+            "Fix the commits (git rebase -i, amend the messages, get the approvals) and push again."
+        )
+    else:
+        head = _(
+            "workspace-guard: branch update refused — it adds commits that break the workspace "
+            "protocol (the branch did not move):"
+        )
+        fix = _(
+            "The commit object exists but no branch points to it. Make the commit again with "
+            "the hooks (no --no-verify), with the template and the approvals it needs."
+        )
+    print(head, file=out)
+    records = []
+    for result in failures:
+        agent = f" (Agente: {result.agent})" if result.agent else ""
+        print(f"\n  {result.ref} {result.sha[:10]} {result.subject[:70]}{agent}", file=out)
+        for violation in result.violations:
+            where = f"{violation.path}: " if violation.path else ""
+            first = violation.message.split("\n\n")[0].replace("\n", " ")
+            print(f"    ✗ [{violation.id}] {where}{first}", file=out)
+        records += violation_records(
+            layer,
+            "blocked",
+            result.agent,
+            result.violations,
+            result.decisions,
+            rules.escalation,
+            ref=result.ref,
+            commit=result.sha,
+        )
+    print("\n" + fix, file=out)
+    append(repo.state_dir, records)
