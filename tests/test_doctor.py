@@ -111,7 +111,7 @@ def test_corrupt_claims_file_is_reported_and_moved_aside(workspace: Path) -> Non
 def test_uncommitted_rules_and_stale_harness_command(workspace: Path) -> None:
     assert run_cli(workspace, "install", "--claude").returncode == 0
     git(workspace, "add", "-A")
-    git(workspace, "commit", "-q", "--no-verify", "-m", "chore: harness")
+    git(workspace, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore: harness")
     code, data = doctor(workspace)
     assert code == 0, failing(data)
     settings = workspace / ".claude" / "settings.json"
@@ -132,7 +132,7 @@ def test_broken_rules_fail(workspace: Path) -> None:
     rules = workspace / ".workspace" / "rules.yaml"
     rules.write_text("version: 1\nagents: [\n")
     git(workspace, "add", "-A")
-    git(workspace, "commit", "-q", "--no-verify", "-m", "chore: break the rules")
+    git(workspace, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore: break the rules")
     code, data = doctor(workspace)
     assert code == 1 and "rules" in {c["layer"] for c in failing(data)}
 

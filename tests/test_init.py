@@ -116,7 +116,7 @@ def test_idempotent_and_never_overwrites(repo: Path) -> None:
     assert "kept (it exists; --force replaces it)" in proc.stdout
     assert "0 created, 17 already there" in proc.stdout
     assert "up to date" in proc.stdout
-    assert proc.stdout.count("already installed") == 2
+    assert proc.stdout.count("already installed") == 4
 
 
 def test_force_replaces_the_rules(repo: Path) -> None:
