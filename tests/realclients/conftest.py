@@ -75,3 +75,26 @@ def wg(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess
 def with_wg_on_path() -> dict[str, str]:
     """PATH for a session whose agents run workspace-guard's own commands."""
     return {"PATH": f"{SYSTEM_PATH}:{wg_bin()}"}
+
+
+def gate_reason(repo: Path, harness: str, event: dict[str, object], **env: str) -> str:
+    """The reason `workspace-guard hook HARNESS` gives for EVENT: what the model must receive."""
+    import json
+
+    proc = subprocess.run(
+        [str(wg_bin() / "workspace-guard"), "hook", harness],
+        input=json.dumps({"session_id": "s", "cwd": str(repo), **event}),
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        env={**os.environ, **env},
+        check=False,
+        timeout=60,
+    )
+    answer = json.loads(proc.stdout)
+    if harness == "gemini":
+        assert answer["decision"] == "deny", answer
+        return str(answer["reason"])
+    out = answer["hookSpecificOutput"]
+    assert out["permissionDecision"] == "deny", answer
+    return str(out["permissionDecisionReason"])

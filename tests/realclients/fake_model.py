@@ -17,6 +17,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,6 +37,9 @@ class Call:
 
 
 Turn = list[Call] | str
+# A turn computed when it is asked for, from what the model has received so far (an id the CLI
+# made up, e.g. the agent id a Codex `spawn_agent` returned).
+Dynamic = Callable[["FakeModel"], Turn]
 
 
 @dataclass
@@ -49,12 +53,18 @@ class Request:
 
 @dataclass
 class Script:
-    turns: dict[str, list[Turn]] = field(default_factory=dict)
+    turns: dict[str, list[Turn | Dynamic]] = field(default_factory=dict)
     final: str = "done"
 
-    def turn(self, conversation: str, step: int) -> Turn:
+    def turn(self, model: FakeModel, conversation: str, step: int) -> Turn:
         turns = self.turns.get(conversation, [])
-        return turns[step] if step < len(turns) else self.final
+        if step >= len(turns):
+            return self.final
+        turn = turns[step]
+        if callable(turn):
+            turn = turn(model)
+            self.turns[conversation][step] = turn  # a retried request gets the same calls
+        return turn
 
 
 _ids = itertools.count(1)
@@ -343,7 +353,7 @@ def _gemini_json(body: dict[str, Any]) -> bytes:
         elif str(kind).lower() == "boolean":
             answer[name] = False
         elif str(kind).lower() in ("number", "integer"):
-            answer[name] = 0
+            answer[name] = 1
         else:
             answer[name] = "flash" if "model" in name else "ok"
     text = json.dumps(answer)
@@ -407,7 +417,7 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
                 return self._json({})
             with model.lock:
                 model.requests.append(Request(api, conv, step, body, at))
-            payload, ids = answer(model.script.turn(conv, step))
+            payload, ids = answer(model.script.turn(model, conv, step))
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
