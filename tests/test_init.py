@@ -152,7 +152,7 @@ def test_from_mestore(repo: Path) -> None:
 
 
 def test_from_mestore_with_warnings_lists_them(repo: Path) -> None:
-    proc = init(repo, "--from-mestore", str(FIXTURES / "awkward"))
+    proc = init(repo, "--from-mestore", str(FIXTURES / "awkward"), "--language", "en")
     assert proc.returncode == 0
     assert "problem(s) to look at" in proc.stderr
     assert ".workspace/PROTECTED_FILES.md:" in proc.stderr
