@@ -21,6 +21,7 @@ from typing import Any
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import Rules
 from workspace_guard.errors import ConfigError, GuardError
+from workspace_guard.gates.watch import lifecycle
 from workspace_guard.gates.watch import respond as watch_respond
 from workspace_guard.gates.watch.baseline import (
     Baseline,
@@ -83,6 +84,7 @@ class Engine:
         self.restorer = Restorer(place.root, place.state_dir, umask)
         self.state: State | None = None
         self.known: dict[str, str] = {}
+        self.past = lifecycle.History()
         self.waiting: dict[str, tuple[float, str]] = {}  # rel → (deadline, origin)
         self.ledger = LedgerView(place.state_dir)
         self.own: dict[str, str] = {}
@@ -299,14 +301,36 @@ class Engine:
     # -- manifest -------------------------------------------------------------------------------
 
     def _load_manifest(self) -> None:
+        """The manifest is a cache any process could write: an entry counts only when the audit
+        chain holds the report it stands for (`watch/lifecycle`), and the last good HEAD comes
+        from the chain's lifecycle records, never from the file."""
+        self.past = lifecycle.history(self.state_dir)
+        self.good_head = self.past.good_head
+        if self.past.broken is not None:
+            line, why = self.past.broken
+            log.error(
+                "the audit log is broken at line %d (%s): reports after it are not trusted "
+                "and are made again",
+                line,
+                why,
+            )
         try:
             with open(os.path.join(self.state_dir, MANIFEST), encoding="utf-8") as handle:
                 data = json.load(handle)
-            self.known = {str(k): str(v) for k, v in dict(data.get("known", {})).items()}
+            known = {str(k): str(v) for k, v in dict(data.get("known", {})).items()}
             self.epoch = int(data.get("epoch", 0))
-            self.good_head = data.get("good_head")
         except (OSError, ValueError, TypeError, AttributeError):
-            self.known = {}
+            known = {}
+        self.known = lifecycle.verified(known, self.past)
+        dropped = sorted(set(known) - set(self.known))
+        if dropped:
+            log.warning(
+                "%d manifest entr%s not backed by the audit log (forged or stale), checked "
+                "again: %s",
+                len(dropped),
+                "y is" if len(dropped) == 1 else "ies are",
+                ", ".join(dropped[:5]),
+            )
 
     def save_manifest(self) -> None:
         """Keep what was reported across restarts (best effort: a full disk is logged)."""
