@@ -109,8 +109,8 @@ EXIT_STATUS = (
 RULES = Option(
     "--rules",
     "FILE",
-    "Rules file to use instead of .workspace/rules.yaml as committed at HEAD "
-    "(also WORKSPACE_GUARD_RULES).",
+    "Rules file to use instead of .workspace/rules.yaml as committed at the trusted "
+    "revision (also WORKSPACE_GUARD_RULES; installed hooks ignore both).",
 )
 GIT_HOOKS = ("commit-msg", "pre-commit", "pre-receive", "reference-transaction", "pre-push")
 HARNESS_HOOKS = ("claude", "codex", "gemini", "cursor", "cline")
