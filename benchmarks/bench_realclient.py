@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,10 +36,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench_startup import DEV_PYTHON, build_venv, build_workspace, isolated_env
-
-from realclients.clients import binary, run_claude
-from realclients.fake_model import Call, FakeModel, Script
+from bench_startup import DEV_PYTHON, build_venv, build_workspace, isolated_env  # noqa: E402
+from realclients.clients import binary, run_claude  # noqa: E402
+from realclients.fake_model import Call, FakeModel, Script  # noqa: E402
 
 AGENT = "backend-framework-ai"
 TARGETS = {"Write": 15.0, "Bash": 25.0}
@@ -59,39 +59,52 @@ def _settings(installed: dict[str, object], kind: str) -> dict[str, object]:
     return {**installed, "hooks": hooks}
 
 
-def _session(repo: Path, home: Path, calls: int, tag: str, env: dict[str, str]) -> dict[str, list[float]]:
-    writes = [
-        Call("Write", {"file_path": str(repo / f"scratch/{tag}-w{i}.txt"), "content": f"{i}\n"})
-        for i in range(calls)
-    ]
-    bashes = [
-        Call("Bash", {"command": f"echo {i} > scratch/{tag}-b{i}.txt", "description": "b"})
-        for i in range(calls)
-    ]
-    script = Script({"main": [[c] for c in [*writes, *bashes]]})
+def _session(
+    repo: Path, home: Path, tool: str, calls: int, tag: str, env: dict[str, str]
+) -> tuple[list[float], float]:
+    """One CLI session making CALLS calls of TOOL: (gap per call in ms, CPU ms of the session
+    and everything it ran: the CLI, its hooks, the tools)."""
+    if tool == "Write":
+        made = [
+            Call("Write", {"file_path": str(repo / f"scratch/{tag}-{i}.txt"), "content": f"{i}\n"})
+            for i in range(calls)
+        ]
+    else:
+        made = [
+            Call("Bash", {"command": f"echo {i} > scratch/{tag}-{i}.txt", "description": "b"})
+            for i in range(calls)
+        ]
+    script = Script({"main": [[c] for c in made]})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with FakeModel(script) as model:
         run = run_claude(repo, model.url, home, env=env, timeout=600)
         if run.returncode != 0:
             raise SystemExit(f"claude failed: {run.stderr[-2000:]}")
         gaps = model.gaps()
-    for call in (*writes, *bashes):
-        text, is_error = model.result(call.id)
-        if is_error:
-            raise SystemExit(f"{call.name} was refused: {text}")
-    return {
-        "Write": [gaps[c.id] * 1000 for c in writes],
-        "Bash": [gaps[c.id] * 1000 for c in bashes],
-    }
+        for call in made:
+            text, is_error = model.result(call.id)
+            if is_error:
+                raise SystemExit(f"{call.name} was refused: {text}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
+    return [gaps[c.id] * 1000 for c in made], cpu
+
+
+def _fmt(values: list[float]) -> str:
+    return ", ".join(f"{v:+.0f}" for v in values)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if binary("claude") is None:
         raise SystemExit("Claude Code is not installed: run .ci/run or see tests/realclients/")
     kinds = ("none", "noop", "guard")
+    tools = ("Write", "Bash")
+    gap: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
+    cpu: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
     with tempfile.TemporaryDirectory(prefix="wg-bench-rc-") as tmp_name:
         tmp = Path(tmp_name)
         env = isolated_env(tmp)
@@ -107,35 +120,41 @@ def main() -> None:
         )
         installed = json.loads((repo / SETTINGS).read_text())
         os.environ.update({k: v for k, v in env.items() if k.startswith("GIT_")})
-        medians: dict[str, dict[str, list[float]]] = {k: {"Write": [], "Bash": []} for k in kinds}
         for round_no in range(args.rounds):
-            for kind in kinds:
-                (repo / SETTINGS).write_text(json.dumps(_settings(installed, kind)))
-                gaps = _session(
-                    repo,
-                    tmp / f"home-{kind}-{round_no}",
-                    args.calls,
-                    f"{kind}{round_no}",
-                    {"WORKSPACE_AGENT": AGENT},
-                )
-                for tool, values in gaps.items():
-                    medians[kind][tool].append(statistics.median(values))
+            for tool in tools:
+                for kind in kinds:
+                    (repo / SETTINGS).write_text(json.dumps(_settings(installed, kind)))
+                    gaps, used = _session(
+                        repo,
+                        tmp / f"home-{kind}-{tool}-{round_no}",
+                        tool,
+                        args.calls,
+                        f"{kind}-{tool}-{round_no}",
+                        {"WORKSPACE_AGENT": AGENT},
+                    )
+                    gap[kind, tool].append(statistics.median(gaps))
+                    cpu[kind, tool].append(used / args.calls)
             print(f"round {round_no + 1}/{args.rounds} done", file=sys.stderr)
     print(
-        f"Claude Code, median gap tool_use -> next request over {args.calls} calls, "
-        f"{args.rounds} rounds (ms; per-round medians in brackets)"
+        f"Claude Code: gap tool_use -> next request, median of {args.calls} calls per session; "
+        f"{args.rounds} rounds (per-round values in brackets); ms"
     )
-    for tool in ("Write", "Bash"):
-        row = {k: statistics.median(medians[k][tool]) for k in kinds}
-        added_noop = [g - n for g, n in zip(medians["guard"][tool], medians["noop"][tool])]
-        added_none = [g - n for g, n in zip(medians["guard"][tool], medians["none"][tool])]
-        verdict = "met" if statistics.median(added_noop) <= TARGETS[tool] else "MISSED"
+    for tool in tools:
+        row = {k: statistics.median(gap[k, tool]) for k in kinds}
+        vs_noop = [g - n for g, n in zip(gap["guard", tool], gap["noop", tool], strict=True)]
+        vs_none = [g - n for g, n in zip(gap["guard", tool], gap["none", tool], strict=True)]
+        cpu_noop = [g - n for g, n in zip(cpu["guard", tool], cpu["noop", tool], strict=True)]
+        verdict = "met" if statistics.median(vs_noop) <= TARGETS[tool] else "MISSED"
         print(
-            f"{tool:5}  none {row['none']:6.1f}  noop {row['noop']:6.1f}  guard {row['guard']:6.1f}"
-            f"  | added vs noop {statistics.median(added_noop):+6.1f} "
-            f"[{', '.join(f'{v:+.0f}' for v in added_noop)}]"
-            f"  vs none {statistics.median(added_none):+6.1f}"
-            f"  | target <= {TARGETS[tool]:.0f} ms: {verdict}"
+            f"{tool:5} gap: none {row['none']:.1f}, noop {row['noop']:.1f}, "
+            f"guard {row['guard']:.1f}"
+            f" | added vs noop {statistics.median(vs_noop):+.1f} [{_fmt(vs_noop)}]"
+            f", vs none {statistics.median(vs_none):+.1f} [{_fmt(vs_none)}]"
+            f" | target <= {TARGETS[tool]:.0f}: {verdict}"
+        )
+        print(
+            f"{tool:5} CPU per call (session total / calls): added vs noop "
+            f"{statistics.median(cpu_noop):+.1f} [{_fmt(cpu_noop)}]"
         )
 
 
