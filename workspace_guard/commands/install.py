@@ -185,6 +185,11 @@ def _server_hooks_dir(server: str) -> str:
 def run_install(cwd: str, server: str | None, harnesses: set[str]) -> int:
     """`install`: the git hooks (or pre-receive on `server`), then each harness's hooks."""
     report(cwd, install(cwd, server=server))
+    if server is None:
+        from workspace_guard.gates.push.local import reference_transaction_warning
+
+        if old_git := reference_transaction_warning(cwd):
+            print(f"workspace-guard: warning: {old_git}", file=sys.stderr)
     if harnesses:
         from workspace_guard.commands import harness_install
 
