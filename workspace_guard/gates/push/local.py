@@ -19,6 +19,7 @@ an agent that removes them (`-c core.hooksPath=…`): see docs/security.md.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from workspace_guard import git
@@ -113,6 +114,9 @@ def _is_remote(repo: Repo, name: str) -> bool:
 
 def _gate(repo: Repo, layer: str, tips: Sequence[tuple[str, str]], known: list[str]) -> int:
     """Check each tip's new commits; report and record the failures; exit 1 when any."""
+    from workspace_guard.gates.push.range import AS_STORED
+
+    os.environ.update(AS_STORED)  # as the server will see them: no replace refs, no grafts
     try:
         rules = trusted_rules(repo)
         failures: list[CommitResult] = []
