@@ -7,7 +7,9 @@ Events timed (real console script, event on stdin, interleaved rounds):
 - Edit of an unprotected file by a subagent (the typical event: allowed, prints nothing);
 - Edit of a protected file by a non-owner (denied: JSON answer + an audit record);
 - Bash `python -m pytest -q tests/` (parsed for write targets, allowed);
-- Bash `sed -i … app/main.py` (denied).
+- Bash `sed -i … app/main.py` (denied);
+- Bash commands of 64 KB + 1 byte and of 1 MB (refused unread as too large: the issue's bound is
+  at most 100 ms of our work, i.e. over the bare interpreter).
 
     python benchmarks/bench_harness.py [--rounds 40]
 
@@ -56,6 +58,30 @@ def event(ws: Path, tool: str, tool_input: dict[str, str], agent: str) -> bytes:
     ).encode()
 
 
+def huge_command(size: int) -> str:
+    """A plausible oversized command: many `echo … > app/main.py;` statements, `size` bytes."""
+    unit = "echo " + "a" * 70 + " > app/main.py; "
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def in_process_refusal() -> str:
+    """The analysis's own cost for an oversized command (this interpreter, median of 50)."""
+    import time
+
+    from workspace_guard.gates.harness.bash import analyze
+
+    lines = []
+    for size in (64 * 1024 + 1, 1024 * 1024):
+        command = huge_command(size)
+        runs = []
+        for _ in range(50):
+            start = time.perf_counter_ns()
+            analyze(command, "/repo")
+            runs.append((time.perf_counter_ns() - start) / 1e6)
+        lines.append(f"analyze() of {size} bytes: {statistics.median(runs):.3f} ms (in process)")
+    return "\n".join(lines)
+
+
 def timed_stdin(command: list[str], data: bytes, cwd: Path, env: dict[str, str]) -> float:
     import time
 
@@ -101,6 +127,13 @@ def main() -> int:
             "Bash `sed -i s/a/b/ app/main.py` (denied)": event(
                 ws, "Bash", {"command": "sed -i s/a/b/ app/main.py"}, "backend-framework-ai"
             ),
+            # a command over the 64 KB limit is refused before it is lexed (docs/bash-analysis.md)
+            "Bash of 64 KB + 1 byte (refused: too large)": event(
+                ws, "Bash", {"command": huge_command(64 * 1024 + 1)}, "backend-framework-ai"
+            ),
+            "Bash of 1 MB (refused: too large)": event(
+                ws, "Bash", {"command": huge_command(1024 * 1024)}, "backend-framework-ai"
+            ),
         }
         for data in cases.values():  # warm the caches, check the answers are real
             subprocess.run(hook, input=data, cwd=ws, env=env, capture_output=True, check=True)
@@ -112,15 +145,17 @@ def main() -> int:
                 samples[label].append(timed_stdin(hook, data, ws, env))
         base = statistics.median(samples["bare"])
         print(f"\n{args.rounds} interleaved rounds, {sys.version.split()[0]}\n")
-        print("| command | median ms | p90 ms | × bare |")
-        print("|---|--:|--:|--:|")
+        print("| command | median ms | p90 ms | × bare | ms over bare |")
+        print("|---|--:|--:|--:|--:|")
         ok = True
         for label, values in samples.items():
             med = statistics.median(values)
             shown = "`python -I -c pass`" if label == "bare" else f"`hook claude`: {label}"
-            print(f"| {shown} | {med:.1f} | {p90(values):.1f} | {med / base:.2f} |")
+            extra = f"{med - base:.1f}" if label != "bare" else "—"
+            print(f"| {shown} | {med:.1f} | {p90(values):.1f} | {med / base:.2f} | {extra} |")
             if label != "bare" and "allowed" in label and med / base > TARGET:
                 ok = False
+        print(f"\n{in_process_refusal()}")
         print(f"\ntarget: a typical (allowed) event ≤ {TARGET}× bare — {'met' if ok else 'MISSED'}")
     return 0 if ok else 1
 
