@@ -204,7 +204,7 @@ class Internals:
             return False
         if self._ours is None:
             self._ours = install.render()
-        return snap.data == self._ours.encode("utf-8")
+        return _same_hook(snap.data.decode("utf-8", "replace"), self._ours)
 
     # -- violations -----------------------------------------------------------------------------
 
@@ -395,6 +395,26 @@ class Internals:
             f"{len(forged)} approval(s) with no `approved` record in the audit log; removed",
             approvals=forged,
         )  # fmt: skip
+
+
+def _same_hook(found: str, ours: str) -> bool:
+    """`found` is the hook `install` writes: the same text, except that the interpreter line
+    may name another path to the very same Python (a venv's `python` vs `python3.11`)."""
+    import re
+    import shlex
+    import sys
+
+    line = re.compile(r"^WG_PYTHON=.*$", re.M)
+    theirs, mine = line.search(found), line.search(ours)
+    if theirs is None or mine is None:
+        return found == ours
+    try:
+        words = shlex.split(theirs.group(0)[len("WG_PYTHON=") :])
+    except ValueError:
+        return False
+    exe = words[0] if len(words) == 1 else ""
+    same = bool(exe) and os.path.realpath(exe) == os.path.realpath(sys.executable)
+    return same and found.replace(theirs.group(0), mine.group(0), 1) == ours
 
 
 def _forged_approvals(state_dir: str) -> list[dict[str, Any]]:
