@@ -100,6 +100,7 @@ class Internals:
         self._next = 0.0
         self.taken = False
         self.started = False
+        self.lost = False
 
     # -- the snapshot ---------------------------------------------------------------------------
 
@@ -162,6 +163,14 @@ class Internals:
         if not self.started or (now < self._next and not force):
             return
         self._next = now + POLL
+        if not os.path.isdir(self.engine.common_dir) or not os.path.isdir(self.root):
+            self.lost = True  # the repository is gone: nothing to judge, nothing to re-create
+            return
+        if self.lost:  # it came back: what is there now is the new starting point
+            self.lost = False
+            self.snapshot()
+            self.tails = {n: self._verify_whole(n, report=False, origin="event") for n in CHAINED}
+            return
         self._poll_hooks()
         for path, snap in list(self.config.items()):
             found = read_snap(path) if stat_key(path) != snap.key else snap
