@@ -122,8 +122,11 @@ def test_a_hand_written_approval_is_reported_and_removed(workspace: Path, watchd
     found = wait_record(workspace, path=".git/workspace-guard/approvals.json", timeout=5)
     assert found["change"] == "forged" and [a["id"] for a in found["approvals"]] == ["f00d"]
     ids = wait_for(
-        lambda: (ids := {a.id for a in all_approvals(str(state_dir(workspace)))}) and "f00d"
-        not in ids and ids,
+        lambda: (
+            (ids := {a.id for a in all_approvals(str(state_dir(workspace)))})
+            and "f00d" not in ids
+            and ids
+        ),
         "the forged approval to be removed",
     )
     assert len(ids) == 1  # the real one stays
