@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from workspace_guard import __version__, git
+from workspace_guard.commands.map_folds import folded_trees, ignored_paths
 from workspace_guard.core.duration import parse_since
 from workspace_guard.core.paths import nfc
 from workspace_guard.errors import ConfigError, UsageError
@@ -83,6 +84,7 @@ def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
         "violations": violations,
         "by_agent": by_agent,
         "claims": _claims(repo),
+        "folded": folded_trees(paths, ignored_paths(repo.root)),
     }
 
 
