@@ -7,7 +7,10 @@ Events timed (real console script, event on stdin, interleaved rounds):
 - Edit of an unprotected file by a subagent (the typical event: allowed, prints nothing);
 - Edit of a protected file by a non-owner (denied: JSON answer + an audit record);
 - Bash `python -m pytest -q tests/` (parsed for write targets, allowed);
-- Bash `sed -i … app/main.py` (denied).
+- Bash `sed -i … app/main.py` (denied);
+- Bash commands of 64 KB + 1 byte and of 1 MB (refused unread as too large: the issue's bound is
+  at most 100 ms of our work, i.e. over the bare interpreter);
+- PostToolUse of the allowed Edit (the file hashed, one record appended to the provenance ledger).
 
     python benchmarks/bench_harness.py [--rounds 40]
 
@@ -39,14 +42,16 @@ from bench_startup import (
 TARGET = 3.0
 
 
-def event(ws: Path, tool: str, tool_input: dict[str, str], agent: str) -> bytes:
+def event(
+    ws: Path, tool: str, tool_input: dict[str, str], agent: str, name: str = "PreToolUse"
+) -> bytes:
     return json.dumps(
         {
             "session_id": "bench",
             "transcript_path": "/tmp/t.jsonl",
             "cwd": str(ws),
             "permission_mode": "default",
-            "hook_event_name": "PreToolUse",
+            "hook_event_name": name,
             "tool_name": tool,
             "tool_input": tool_input,
             "tool_use_id": "toolu_1",
@@ -54,6 +59,30 @@ def event(ws: Path, tool: str, tool_input: dict[str, str], agent: str) -> bytes:
             "agent_type": agent,
         }
     ).encode()
+
+
+def huge_command(size: int) -> str:
+    """A plausible oversized command: many `echo … > app/main.py;` statements, `size` bytes."""
+    unit = "echo " + "a" * 70 + " > app/main.py; "
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def in_process_refusal() -> str:
+    """The analysis's own cost for an oversized command (this interpreter, median of 50)."""
+    import time
+
+    from workspace_guard.gates.harness.bash import analyze
+
+    lines = []
+    for size in (64 * 1024 + 1, 1024 * 1024):
+        command = huge_command(size)
+        runs = []
+        for _ in range(50):
+            start = time.perf_counter_ns()
+            analyze(command, "/repo")
+            runs.append((time.perf_counter_ns() - start) / 1e6)
+        lines.append(f"analyze() of {size} bytes: {statistics.median(runs):.3f} ms (in process)")
+    return "\n".join(lines)
 
 
 def timed_stdin(command: list[str], data: bytes, cwd: Path, env: dict[str, str]) -> float:
@@ -101,6 +130,21 @@ def main() -> int:
             "Bash `sed -i s/a/b/ app/main.py` (denied)": event(
                 ws, "Bash", {"command": "sed -i s/a/b/ app/main.py"}, "backend-framework-ai"
             ),
+            # a command over the 64 KB limit is refused before it is lexed (docs/bash-analysis.md)
+            "Bash of 64 KB + 1 byte (refused: too large)": event(
+                ws, "Bash", {"command": huge_command(64 * 1024 + 1)}, "backend-framework-ai"
+            ),
+            "Bash of 1 MB (refused: too large)": event(
+                ws, "Bash", {"command": huge_command(1024 * 1024)}, "backend-framework-ai"
+            ),
+            # after the allowed Edit: hash the file, append to the provenance ledger (fsync'd)
+            "PostToolUse Edit app/other.py (allowed, ledger write)": event(
+                ws,
+                "Edit",
+                {"file_path": str(ws / "app/other.py"), "old_string": "a", "new_string": "b"},
+                "backend-framework-ai",
+                "PostToolUse",
+            ),
         }
         for data in cases.values():  # warm the caches, check the answers are real
             subprocess.run(hook, input=data, cwd=ws, env=env, capture_output=True, check=True)
@@ -112,15 +156,17 @@ def main() -> int:
                 samples[label].append(timed_stdin(hook, data, ws, env))
         base = statistics.median(samples["bare"])
         print(f"\n{args.rounds} interleaved rounds, {sys.version.split()[0]}\n")
-        print("| command | median ms | p90 ms | × bare |")
-        print("|---|--:|--:|--:|")
+        print("| command | median ms | p90 ms | × bare | ms over bare |")
+        print("|---|--:|--:|--:|--:|")
         ok = True
         for label, values in samples.items():
             med = statistics.median(values)
             shown = "`python -I -c pass`" if label == "bare" else f"`hook claude`: {label}"
-            print(f"| {shown} | {med:.1f} | {p90(values):.1f} | {med / base:.2f} |")
+            extra = f"{med - base:.1f}" if label != "bare" else "—"
+            print(f"| {shown} | {med:.1f} | {p90(values):.1f} | {med / base:.2f} | {extra} |")
             if label != "bare" and "allowed" in label and med / base > TARGET:
                 ok = False
+        print(f"\n{in_process_refusal()}")
         print(f"\ntarget: a typical (allowed) event ≤ {TARGET}× bare — {'met' if ok else 'MISSED'}")
     return 0 if ok else 1
 

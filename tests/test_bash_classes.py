@@ -302,12 +302,29 @@ def test_globs_and_finds_above_a_protected_file_cover_it(command: str) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["echo " + "a" * 70_000, "x" * 1_000_000, "echo hi; " * 10_000, "# " + "é" * 65_537],
+    [
+        "echo " + "a" * 70_000,
+        "x" * 1_000_000,
+        "echo hi; " * 10_000,
+        "# " + "é" * 65_537,
+        "# " + "é" * 40_000,  # 40,000 characters, 80,002 bytes: the limit is in bytes
+        "echo " + "\U0001f600" * 20_000,  # 4 bytes each
+        "x" * 65_537,
+    ],
 )
 def test_too_large_commands_are_refused_unread(command: str) -> None:
     analysis = analyze(command, ROOT)
     assert TOO_LARGE in {f.kind for f in analysis.findings}
     assert any(t.path == ANY_PATH for t in analysis.targets)
+    assert "bytes" in (analysis.parse_error or "")
+
+
+def test_a_command_at_the_limit_is_read() -> None:
+    command = "echo x > notes.txt; #" + "a" * (65_536 - 21)
+    assert len(command.encode()) == 65_536
+    analysis = analyze(command, ROOT)
+    assert TOO_LARGE not in {f.kind for f in analysis.findings}
+    assert [t.path for t in analysis.targets] == ["/repo/notes.txt"]
 
 
 @pytest.mark.parametrize(

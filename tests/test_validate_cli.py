@@ -252,7 +252,7 @@ def test_an_internal_error_is_exit_3_with_a_log(workspace: Path, tmp_path: Path)
         "import workspace_guard.commands.validate as v\n"
         "def boom(*args, **kwargs):\n"
         "    raise ZeroDivisionError('boom')\n"
-        "v.decide_paths = boom\n"
+        "v.decide_shared = boom\n"
         "from workspace_guard.entry import validator_main\n"
         f"sys.exit(validator_main([{BACKEND!r}, 'app/main.py']))\n"
     )

@@ -28,8 +28,12 @@ def state_dir(repo: Path) -> Path:
     return repo / ".git" / "workspace-guard"
 
 
+LIFECYCLE = ("started", "stopped", "stop")
+
+
 def records(repo: Path, **match: Any) -> list[dict[str, Any]]:
-    """Audit records whose fields equal `match`."""
+    """Audit records whose fields equal `match` (the daemon's own start and stop records only
+    when `action` asks for them, and its report of an unclean stop only when `change` does)."""
     path = state_dir(repo) / "audit.jsonl"
     if not path.exists():
         return []
@@ -38,6 +42,10 @@ def records(repo: Path, **match: Any) -> list[dict[str, Any]]:
         try:
             item = json.loads(line)
         except ValueError:
+            continue
+        if "action" not in match and item.get("action") in LIFECYCLE:
+            continue
+        if "change" not in match and item.get("change") == "daemon_stopped":
             continue
         if all(item.get(k) == v for k, v in match.items()):
             out.append(item)

@@ -36,10 +36,27 @@ def audit(
 
 
 @audit.command()
+@click.option(
+    "--remote",
+    metavar="NAME",
+    help="Also check the log against this clone's anchors on the remote (rewritten logs).",
+)
 @rules_option
-def verify(rules: str | None) -> int:
+def verify(rules: str | None, remote: str | None) -> int:
     """Check the audit log was not edited, reordered or cut (exit 1 if it was)."""
     from workspace_guard.commands import audit as impl
     from workspace_guard.repo import Repo
 
-    return impl.verify(Repo.discover(rules_option=rules))
+    repo = Repo.discover(rules_option=rules)
+    return impl.verify_remote(repo, remote) if remote is not None else impl.verify(repo)
+
+
+@audit.command()
+@click.argument("remote", metavar="REMOTE")
+@rules_option
+def anchor(rules: str | None, remote: str) -> int:
+    """Record the audit log's head on REMOTE now (the pre-push hook does it on every push)."""
+    from workspace_guard.commands import audit as impl
+    from workspace_guard.repo import Repo
+
+    return impl.anchor(Repo.discover(rules_option=rules), remote)

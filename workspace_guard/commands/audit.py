@@ -12,6 +12,10 @@ from workspace_guard.repo import Repo
 from workspace_guard.state.audit import ACTIONS, audit_path, read
 from workspace_guard.state.audit import verify as check
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.state.chain import Broken
+
 COLUMNS = ("ts", "layer", "action", "agent", "path", "level", "owner", "escalate_to")
 
 
@@ -58,12 +62,72 @@ def table(records: list[dict[str, object]]) -> None:
 
 
 def verify(repo: Repo) -> int:
-    """Check the hash chain of the log; exit 1 (each problem on stderr) when it was altered."""
+    """Check the hash chains of the audit log and of the provenance ledger; exit 1 (each problem
+    on stderr as FILE:LINE) when either was altered."""
+    import os
+
+    from workspace_guard.state import ledger
+
     count, problems = check(repo.state_dir)
+    code = _report(audit_path(repo.state_dir), "audit log", count, problems)
+    where = os.path.join(repo.state_dir, ledger.LEDGER_FILE)
+    if os.path.exists(where) or os.path.exists(os.path.join(repo.state_dir, ledger.LEDGER_HEAD)):
+        count, problems = ledger.verify(repo.state_dir)
+        code = max(code, _report(where, "ledger", count, problems))
+    return code
+
+
+def _report(where: str, label: str, count: int, problems: list[Broken]) -> int:
     for problem in problems:
-        print(f"{audit_path(repo.state_dir)}:{problem.line}: {problem.reason}", file=sys.stderr)
+        print(f"{where}:{problem.line}: {problem.reason}", file=sys.stderr)
     if problems:
-        print(f"audit log altered: {len(problems)} problem(s) in {count} records", file=sys.stderr)
+        print(f"{label} altered: {len(problems)} problem(s) in {count} records", file=sys.stderr)
         return 1
-    print(f"audit log intact: {count} records")
+    print(f"{label} intact: {count} records")
+    return 0
+
+
+# --- `audit verify --remote NAME` and `audit anchor REMOTE`: the anchors the push gate keeps on the
+# shared repository (gates/push/anchor.py; owned by the push gate, kept apart from the above) ---
+
+
+def verify_remote(repo: Repo, remote: str) -> int:
+    """The local chain, then every anchor of this clone on `remote`: exit 1 when the log was
+    rewritten before an anchor (even with every hash recomputed) or nothing anchors it."""
+    from workspace_guard.gates.push.anchor import verify_remote as against
+    from workspace_guard.i18n import _
+
+    local = verify(repo)
+    verdict = against(repo, remote)
+    for problem in verdict.problems:
+        print(f"{audit_path(repo.state_dir)}: {problem}", file=sys.stderr)
+    if verdict.problems or local:
+        return 1
+    text = _("audit log matches {n} anchor(s) on {remote} (up to record {seq})")
+    print(text.format(n=verdict.anchors, remote=remote, seq=verdict.last))
+    return 0
+
+
+def anchor(repo: Repo, remote: str) -> int:
+    """Push an anchor of the local audit head to `remote` now (pre-push does it on every push)."""
+    from workspace_guard.errors import ConfigError
+    from workspace_guard.gates.push.anchor import AnchorError, push_anchor
+    from workspace_guard.i18n import _
+
+    try:
+        clone, seq, digest = push_anchor(repo, remote)
+    except AnchorError as exc:
+        raise ConfigError(
+            _("the audit anchor could not be pushed to {remote}: {error}").format(
+                remote=remote, error=str(exc)
+            ),
+            hint=_(
+                "check that {remote} is reachable and runs the workspace-guard pre-receive hook"
+            ).format(remote=remote),
+        ) from exc
+    print(
+        _("anchored record {seq} ({hash}) of clone {clone} on {remote}").format(
+            seq=seq, hash=digest[:12], clone=clone, remote=remote
+        )
+    )
     return 0

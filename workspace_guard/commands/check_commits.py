@@ -12,9 +12,8 @@ from workspace_guard.gates.push.range import (
     CommitResult,
     check_range,
     ci_base,
+    clone_range,
     is_tty,
-    range_args,
-    refuse_shallow,
 )
 from workspace_guard.i18n import _
 from workspace_guard.repo import DEFAULT_RULES, Repo
@@ -41,8 +40,7 @@ def main(values: Values) -> int:
 def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") -> int:
     """Check every commit of `git rev-list RANGE`; exit 1 when any has a violation."""
     os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"  # rules and commits as stored, never replaced
-    refuse_shallow(repo)
-    rev_args, range_base = range_args(repo, spec)
+    rev_args, range_base = clone_range(repo, spec)
     rules = _rules(repo, base, range_base)
     results = check_range(repo, rev_args, rules, progress=fmt == "text" and is_tty())
     summary = Summary()

@@ -13,6 +13,7 @@ from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from typing import Any
 
     from workspace_guard.core.model import Approval, Decision
     from workspace_guard.entry import Values
@@ -37,9 +38,15 @@ def read_paths_from(source: str) -> list[str]:
                 data = handle.read()
     except OSError as exc:
         raise UsageError(f"cannot read --paths-from {source}: {exc.strerror}") from exc
-    sep = b"\0" if b"\0" in data else b"\n"
-    items = [item.rstrip(b"\r") if sep == b"\n" else item for item in data.split(sep)]
-    return [item.decode("utf-8", "surrogateescape") for item in items if item.strip()]
+    sep = "\0" if b"\0" in data else "\n"
+    text = data.decode("utf-8", "surrogateescape")  # the separators are never part of a character
+    items = text.split(sep)
+    if sep == "\n" and "\r" in text:
+        items = [item.rstrip("\r") for item in items]
+    return [item for item in items if item.strip(ASCII_SPACE)]
+
+
+ASCII_SPACE = " \t\n\r\x0b\x0c"  # what `bytes.strip` strips: a name of only these is no name
 
 
 def decide_paths(
@@ -51,40 +58,74 @@ def decide_paths(
     approvals: Sequence[Approval] = (),
 ) -> list[Decision]:
     """Decide every user-supplied path; a symlink is decided as link and target, stricter wins."""
+    rels, verdicts = decide_shared(
+        repo, agent, list(paths), approved_by=approved_by, approvals=approvals
+    )
+    return _per_path(rels, verdicts)
+
+
+def decide_shared(
+    repo: Repo,
+    agent: str,
+    paths: Sequence[str],
+    *,
+    approved_by: str | None = None,
+    approvals: Sequence[Approval] = (),
+) -> tuple[list[str], list[Decision]]:
+    """The repository-relative paths and, for each, its decision — shared between paths with the
+    same verdict (`Decider.shared_verdicts`): 100,000 paths make a handful of objects. Errors
+    come in the plain order: unknown agent, unknown approver, then the first bad path."""
+    from workspace_guard.speed.bulk import linked, relative_many
+
     decider = repo.decider()
     decider.check_agent(agent)
     if approved_by is not None:
         decider.check_agent(approved_by)
-    results = []
-    for raw in paths:
-        rel = repo.relative(raw)
-        results.append(
-            _decide_one(repo, decider, agent, rel, approved_by=approved_by, approvals=approvals)
-        )
+    rels = relative_many(paths, repo.root, repo.cwd, repo.relative)
+    verdicts = decider.shared_verdicts(agent, rels, approvals, approved_by)
+    for index in linked(repo.root, rels):
+        rel = rels[index]
+        target = repo.link_target(rel)
+        if target is not None:
+            own = verdicts[index]
+            own = own if own.path == rel else own.for_path(rel)
+            verdicts[index] = _via_link(decider, own, target, approvals, approved_by)
     from workspace_guard.core.claims import apply_all
     from workspace_guard.state.claims import live
 
-    return apply_all(results, live(repo.state_dir))
+    claims = live(repo.state_dir)
+    if claims:
+        verdicts = apply_all(_per_path(rels, verdicts), claims)
+    return rels, verdicts
 
 
-def _decide_one(
-    repo: Repo,
+def _result_json(decision: Decision) -> dict[str, Any]:
+    return decision.to_json()
+
+
+def _per_path(rels: Sequence[str], verdicts: Sequence[Decision]) -> list[Decision]:
+    """Each path's own `Decision` from the shared verdicts."""
+    return [v if v.path == rel else v.for_path(rel) for rel, v in zip(rels, verdicts, strict=True)]
+
+
+def _via_link(
     decider: Decider,
-    agent: str,
-    rel: str,
-    *,
-    approved_by: str | None,
+    decision: Decision,
+    target: str,
     approvals: Sequence[Approval],
+    approved_by: str | None,
 ) -> Decision:
-    decision = decider.decide(agent, rel, approvals, approved_by)
-    target = repo.link_target(rel)
-    if target is None:
-        return decision
-    via_target = decider.decide(agent, target, approvals, approved_by)
+    """A symlink's decision: the link's and the target's, the stricter one."""
+    via_target = decider.decide(decision.agent, target, approvals, approved_by)
     winner = stricter([decision, via_target])
     # The answer is about the path that was asked (results line up with the input); the rule,
     # owner and level are those of whichever side was stricter.
-    return replace(winner, path=rel, via="link" if winner is decision else "target", target=target)
+    return replace(
+        winner,
+        path=decision.path,
+        via="link" if winner is decision else "target",
+        target=target,
+    )
 
 
 def main(values: Values) -> int:
@@ -122,22 +163,23 @@ def run(
     every = list(paths) + (read_paths_from(paths_from) if paths_from else [])
     if not every:
         raise UsageError("no path given", hint="agent_workspace_validator AGENT PATH…")
+    from workspace_guard.speed.bulk import distinct
     from workspace_guard.state.approvals import live_approvals
 
-    decisions = decide_paths(
+    rels, verdicts = decide_shared(
         repo, agent, every, approved_by=approved_by, approvals=live_approvals(repo.state_dir)
     )
-    allowed = all(d.allowed for d in decisions)
+    allowed = all(v.allowed for v in distinct(verdicts))
     if fmt == "json":
-        import json
+        from workspace_guard.speed.bulk import render_results
 
-        payload = {"agent": agent, "allowed": allowed, "results": [d.to_json() for d in decisions]}
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        head = {"agent": agent, "allowed": allowed}
+        print(render_results(head, verdicts, rels, _result_json))
     else:
         from workspace_guard.i18n import _
         from workspace_guard.messages import decision_text
 
-        for decision in decisions:
+        for decision in _per_path(rels, verdicts):
             print(decision_text(decision))
             if decision.target is not None:
                 print(
@@ -149,5 +191,7 @@ def run(
     if not allowed:
         from workspace_guard.state.audit import record_denials
 
-        record_denials(repo, "validator", [d for d in decisions if not d.allowed], "denied")
+        denied = [i for i, v in enumerate(verdicts) if not v.allowed]
+        decisions = _per_path([rels[i] for i in denied], [verdicts[i] for i in denied])
+        record_denials(repo, "validator", decisions, "denied")
     return EXIT_OK if allowed else EXIT_VIOLATION

@@ -118,7 +118,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
             forced = protocol_commands.refusals(decider, agent, judgement)
             acts_for = judgement.acts_for
             written = (_inside(repo, path, call.cwd) for path in judgement.writes)
-            targets = [rel for rel in written if rel is not None]
+            targets = [rel for rel in written if rel]
     paths = call.paths
     if call.mcp_unknown:
         from workspace_guard.gates.harness import mcp_tools
@@ -129,7 +129,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         if _git_internal(repo, path, call.cwd, internal):
             continue
         rel = _inside(repo, path, call.cwd)
-        if rel is not None:
+        if rel:  # a file tool naming the root itself writes no file
             targets.append(rel)
     decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
     if decisions:
@@ -180,7 +180,14 @@ def _inside(repo: Repo, path: str, cwd: str) -> str | None:
     try:
         return repo.relative(absolute)
     except PathError:
+        root, real = os.path.realpath(repo.root), os.path.realpath(absolute)
+        if _below(repo.root, absolute) or _below(root, real):
+            return ""  # the root itself or a directory above it: `rm -rf .` reaches every file
         return None
+
+
+def _below(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 def _decide(repo: Repo, decider: Decider, agent: str, rel: str) -> Decision:
@@ -249,30 +256,28 @@ def _guest(decider: Decider, agent: str, path: str, *, strict: bool = False) -> 
 
 
 def deny_reason(verdict: Verdict) -> str:
-    """What the agent reads: the file, level, owner, backups, how to consult, the escalation."""
+    """What the agent reads: the file, level, owner, backups, how to consult, the escalation —
+    summarised per rule and at most 4 KB (`answer.py`)."""
+    from workspace_guard.gates.harness.answer import bounded, reason_text
     from workspace_guard.i18n import _
-    from workspace_guard.messages import denial_paragraph
 
-    parts = [verdict.refusal] if verdict.refusal else []
-    parts += [denial_paragraph(d) for d in verdict.denied if d.path or not verdict.refusal]
-    text = " ".join(parts)
-    if verdict.note:
-        text += " " + verdict.note
-    return _(
-        "workspace-guard (workspace protocol): {text} Do not work around this block (no "
-        "other tool, script or shell command may write the file): consult the owner or "
-        "escalate to {escalation}."
-    ).format(text=text, escalation=verdict.denied[0].escalation)
+    return bounded(
+        _(
+            "workspace-guard (workspace protocol): {text} Do not work around this block (no "
+            "other tool, script or shell command may write the file): consult the owner or "
+            "escalate to {escalation}."
+        ).format(text=reason_text(verdict), escalation=verdict.denied[0].escalation)
+    )
 
 
 def record(repo: Repo, verdict: Verdict, layer: str) -> None:
-    """Audit the denials. Allowed writes are recorded after the call, with the bytes they left
-    (the provenance ledger): that, not a grant, is what the watch daemon accepts."""
-    if verdict.denied:
-        from workspace_guard.state.audit import record_denials
+    """Audit the denials: one record per call (`answer.py`). Allowed writes are recorded after
+    the call, with the bytes they left (the provenance ledger): that, not a grant, is what the
+    watch daemon accepts."""
+    from workspace_guard.gates.harness.answer import record as record_call
 
-        record_denials(repo, layer, verdict.denied, "denied")
-    elif verdict.acts_for:  # identity for `approve --by ITSELF` (commands/speaker)
+    record_call(repo, verdict, layer)
+    if not verdict.denied and verdict.acts_for:  # `approve --by ITSELF` (commands/speaker)
         from workspace_guard.state import ledger
 
         by = [b for b in verdict.acts_for if b == verdict.agent]

@@ -102,7 +102,8 @@ def _target_paths(
         rel = inside(target.path)
         if rel is None:
             continue
-        out.append(rel)
+        if rel:
+            out.append(rel)
         if rel == "" or os.path.isdir(os.path.join(repo.root, rel)):
             prefix = rel + "/" if rel else ""
             out += [p for p in tracked.all() if p.startswith(prefix)]
@@ -131,7 +132,7 @@ def _worktree_paths(
                 ).format(command=finding.detail[:120])
             )
             continue
-        rels = [rel for rel in (inside(p) for p in changed) if rel is not None]
+        rels = [rel for rel in (inside(p) for p in changed) if rel]
         out += rels
         if rels:
             notes.append(

@@ -50,7 +50,7 @@ def check_anchor_update(repo: Repo, old: str, new: str) -> str | None:
     empty = git.out(["hash-object", "-t", "tree", "/dev/null"], repo.cwd)
     rev = [new] if creation else [new, f"^{old}"]
     fmt = "--format=%x1e%H %T %P%x1f%B"
-    out = git.run(["log", "--no-replace-objects", fmt, f"-{MAX_NEW + 1}", *rev], repo.cwd)
+    out = git.run(["--no-replace-objects", "log", fmt, f"-{MAX_NEW + 1}", *rev], repo.cwd)
     commits = [c for c in out.stdout.decode("utf-8", "replace").split("\x1e") if c]
     if len(commits) > MAX_NEW:
         return _("more than {n} anchors in one push").format(n=MAX_NEW)
@@ -67,7 +67,7 @@ def check_anchor_update(repo: Repo, old: str, new: str) -> str | None:
 def anchors(repo: Repo, rev: str) -> list[tuple[str, int, str]]:
     """Every anchor reachable from `rev`, oldest first."""
     fmt = "--format=%x1e%B"
-    out = git.run(["log", "--reverse", "--no-replace-objects", fmt, rev], repo.cwd)
+    out = git.run(["--no-replace-objects", "log", "--reverse", fmt, rev], repo.cwd)
     found = []
     for body in out.stdout.decode("utf-8", "replace").split("\x1e"):
         parsed = parse(body.rstrip("\n") + "\n") if body else None
@@ -88,27 +88,75 @@ def clone_id(repo: Repo) -> str:
     return made
 
 
-def push_anchor(repo: Repo, remote: str) -> tuple[str, int, str]:
-    """Anchor the local audit head on `remote`: fetch its anchors, commit one on top, push."""
+ENABLED_KEY = "workspace-guard.anchor"
+ATTEMPTS = 3  # another clone may append an anchor between our fetch and our push
+
+
+def enabled(repo: Repo) -> bool:
+    """`workspace-guard.anchor false` turns the pre-push anchor off (default on)."""
+    value = (git.config_get(ENABLED_KEY, repo.cwd) or "true").strip().lower()
+    return value not in ("false", "no", "off", "0")
+
+
+def chain_head(repo: Repo) -> tuple[int, str]:
+    """(seq, hash) of the local audit log's last record (0 and the genesis hash: none yet)."""
     from workspace_guard.state import chain
     from workspace_guard.state.audit import AUDIT
 
     head = chain._read_head(repo.state_dir, AUDIT)
-    if head is None:
-        digest, seq = chain.GENESIS, 0
-    else:
-        digest, seq = head
+    if head is None or head[1] < 0:
+        last = None
+        for record in chain.read(repo.state_dir, AUDIT):
+            last = record
+        if last is None:
+            return 0, chain.GENESIS
+        return int(last.get("seq", 0)), str(last.get("hash", ""))
+    return head[1], head[0]
+
+
+def push_anchor(repo: Repo, remote: str) -> tuple[str, int, str]:
+    """Anchor the local audit head on `remote`: fetch its anchors, commit one on top, push (a
+    race with another clone's anchor is retried on the new tip)."""
+    require_remote(repo, remote)
+    seq, digest = chain_head(repo)
     clone = clone_id(repo)
-    tracking = f"refs/workspace-guard/remote-anchors/{remote}"
-    fetched = git.run(["fetch", "-q", remote, f"+{REF}:{tracking}"], repo.cwd, check=False)
-    parent = _tip(repo, tracking) if fetched.returncode == 0 else None
+    tracking = tracking_ref(remote)
     empty = git.out(["hash-object", "-t", "tree", "-w", "/dev/null"], repo.cwd)
-    args = ["commit-tree", empty, *(["-p", parent] if parent else [])]
-    sha = git.run(args, repo.cwd, input=message(clone, seq, digest).encode()).stdout
-    commit = sha.decode("ascii").strip()
-    git.run(["push", "-q", "--no-verify", remote, f"{commit}:{REF}"], repo.cwd)
-    git.run(["update-ref", tracking, commit], repo.cwd)
-    return clone, seq, digest
+    failure = b""
+    for _attempt in range(ATTEMPTS):
+        fetched = git.run(["fetch", "-q", remote, f"+{REF}:{tracking}"], repo.cwd, check=False)
+        parent = _tip(repo, tracking) if fetched.returncode == 0 else None
+        args = ["commit-tree", empty, *(["-p", parent] if parent else [])]
+        sha = git.run(args, repo.cwd, input=message(clone, seq, digest).encode()).stdout
+        commit = sha.decode("ascii").strip()
+        pushed = git.run(
+            ["push", "-q", "--no-verify", remote, f"{commit}:{REF}"], repo.cwd, check=False
+        )
+        if pushed.returncode == 0:
+            git.run(["update-ref", tracking, commit], repo.cwd)
+            return clone, seq, digest
+        failure = pushed.stderr
+    raise AnchorError(failure.decode("utf-8", "replace").strip())
+
+
+class AnchorError(Exception):
+    """The anchor could not be pushed (git's message)."""
+
+
+def tracking_ref(remote: str) -> str:
+    return f"refs/workspace-guard/remote-anchors/{remote}"
+
+
+def require_remote(repo: Repo, remote: str) -> None:
+    """Only a configured remote: a URL or an option (`--upload-pack=…`) is never passed on."""
+    from workspace_guard.errors import UsageError
+
+    name_ok = bool(remote) and not remote.startswith("-")
+    if not name_ok or git.config_get(f"remote.{remote}.url", repo.cwd) is None:
+        raise UsageError(
+            _("{remote!r} is not a remote of this repository").format(remote=remote),
+            hint=_("name a configured remote (git remote -v), e.g. origin"),
+        )
 
 
 def _tip(repo: Repo, ref: str) -> str | None:
@@ -116,33 +164,47 @@ def _tip(repo: Repo, ref: str) -> str | None:
     return proc.stdout.decode("ascii").strip() if proc.returncode == 0 else None
 
 
-def verify_remote(repo: Repo, remote: str) -> list[str]:
-    """Problems between the local audit log and this clone's anchors on `remote` (empty: ok)."""
+class Verdict:
+    """What `audit verify --remote` found: this clone's anchors, the last one, the problems."""
+
+    def __init__(self, anchors: int, last: int, problems: list[str]) -> None:
+        self.anchors, self.last, self.problems = anchors, last, problems
+
+
+def verify_remote(repo: Repo, remote: str) -> Verdict:
+    """Compare the local audit log with this clone's anchors on `remote`. No anchor at all is a
+    problem too: nothing proves the log, and a changed `workspace-guard.cloneId` must not read
+    as a clean history."""
     from workspace_guard.state.audit import read
 
-    tracking = f"refs/workspace-guard/remote-anchors/{remote}"
+    require_remote(repo, remote)
+    tracking = tracking_ref(remote)
     fetched = git.run(["fetch", "-q", remote, f"+{REF}:{tracking}"], repo.cwd, check=False)
     if fetched.returncode != 0:
-        return [
-            _("cannot fetch {ref} from {remote}: {error}").format(
-                ref=REF, remote=remote, error=fetched.stderr.decode("utf-8", "replace").strip()
-            )
-        ]
+        error = fetched.stderr.decode("utf-8", "replace").strip()
+        if "couldn't find remote ref" not in error:
+            problem = _("cannot fetch {ref} from {remote}: {error}")
+            return Verdict(0, 0, [problem.format(ref=REF, remote=remote, error=error)])
+        git.run(["update-ref", "-d", tracking], repo.cwd, check=False)
     clone = clone_id(repo)
-    mine = [(seq, digest) for who, seq, digest in anchors(repo, tracking) if who == clone]
+    exists = _tip(repo, tracking) is not None
+    mine = [(seq, d) for who, seq, d in (anchors(repo, tracking) if exists else []) if who == clone]
     if not mine:
-        return []
+        none = _(
+            "{remote} holds no audit anchor of this clone ({clone}): nothing proves the local "
+            "log; a push through the installed pre-push hook (or `workspace-guard audit anchor "
+            "{remote}`) records one"
+        )
+        return Verdict(0, 0, [none.format(remote=remote, clone=clone)])
     by_seq = {int(r.get("seq", 0)): str(r.get("hash", "")) for r in read(repo.state_dir)}
     problems = []
     for seq, digest in mine:
-        if seq == 0:
-            continue
-        found = by_seq.get(seq)
-        if found != digest:
+        found = by_seq.get(seq) if seq else None
+        if seq and found != digest:
             problems.append(
                 _(
                     "record {seq} of the audit log does not match the anchor on {remote} "
                     "(anchored {want}, found {got}): the log was rewritten"
                 ).format(seq=seq, remote=remote, want=digest[:12], got=(found or "none")[:12])
             )
-    return problems
+    return Verdict(len(mine), max(seq for seq, _d in mine), problems)

@@ -10,7 +10,9 @@ of `refs/heads/*` that are not deletions (fetches update `refs/remotes/*`), and 
 a branch or a remote-tracking ref are not checked again.
 
 `pre-push` checks what a push would send that the remote does not have yet, before it leaves the
-machine: the same verdict as the server's pre-receive hook, without the round trip. Both are
+machine: the same verdict as the server's pre-receive hook, without the round trip; when it passes,
+it also records the clone's audit chain head on the remote (gates/push/anchor.py), so a local log
+rewritten later is caught by `audit verify --remote`. Both are
 conveniences for honest mistakes and tool paths; the server's gate is the one that holds against
 an agent that removes them (`-c core.hooksPath=…`): see docs/security.md.
 """
@@ -77,10 +79,28 @@ def pre_push(repo: Repo, remote: str, data: bytes) -> int:
         tips.append((parts[2], parts[1]))
         if _oid(parts[3]) and not set(parts[3]) <= ZERO and _exists(repo, parts[3]):
             known.append(parts[3])
-    if not tips:
-        return EXIT_OK
-    remotes = [f"--remotes={remote}"] if _is_remote(repo, remote) else []
-    return _gate(repo, "pre-push", tips, [*remotes, *known])
+    named = _is_remote(repo, remote)
+    code = EXIT_OK
+    if tips:
+        remotes = [f"--remotes={remote}"] if named else []
+        code = _gate(repo, "pre-push", tips, [*remotes, *known])
+    if code == EXIT_OK and named:
+        anchor(repo, remote)
+    return code
+
+
+def anchor(repo: Repo, remote: str) -> None:
+    """Record this clone's audit chain head on the remote (docs/security.md, the audit anchor).
+    A failure is reported and never blocks the push: the anchor is evidence, not a gate."""
+    from workspace_guard.gates.push import anchor as anchors
+
+    if not anchors.enabled(repo):
+        return
+    try:
+        anchors.push_anchor(repo, remote)
+    except (anchors.AnchorError, GuardError) as exc:
+        text = _("workspace-guard: warning: the audit anchor was not recorded on {remote}: {error}")
+        print(text.format(remote=remote, error=str(exc) or "?"), file=sys.stderr)
 
 
 def _exists(repo: Repo, oid: str) -> bool:

@@ -82,13 +82,32 @@ LOG_OPTIONS = (
 
 
 def walk(cwd: str, rev_args: Sequence[str]) -> Iterator[Commit]:
-    """Stream the commits of `git rev-list REV_ARGS` with their changes (one git process)."""
-    args = ["--no-replace-objects", "-c", "log.showSignature=false", "log", *LOG_OPTIONS]
-    chunks = git.stream([*args, *rev_args, "--"], cwd, label="log")
+    """Stream the commits of `git rev-list REV_ARGS` with their changes (one git process).
+
+    Offline while it runs (`OFFLINE`): in a partial clone a missing blob is never fetched from
+    the promisor remote — the listing reads trees only, and the one reader of blobs (a merge's
+    own change, `Checker._merge_own`) falls back to the strict answer instead."""
+    saved = {key: os.environ.get(key) for key in OFFLINE}
+    os.environ.update(OFFLINE)
     try:
-        yield from _parse_log(_tokens(chunks))
+        args = ["--no-replace-objects", "-c", "log.showSignature=false", "log", *LOG_OPTIONS]
+        chunks = git.stream([*args, *rev_args, "--"], cwd, label="log")
+        try:
+            yield from _parse_log(_tokens(chunks))
+        finally:
+            chunks.close()
     finally:
-        chunks.close()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# No lazy fetch in a partial clone: git ≥ 2.44 reads GIT_NO_LAZY_FETCH; on older git the lazy
+# fetch is a `git fetch` child that inherits the environment, and a protocol allow-list that
+# names no real transport makes it fail at once (the caller then takes the strict answer).
+OFFLINE = {"GIT_NO_LAZY_FETCH": "1", "GIT_ALLOW_PROTOCOL": "workspace-guard-offline"}
 
 
 def _tokens(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -439,14 +458,53 @@ def range_args(repo: Repo, spec: str) -> tuple[list[str], str | None]:
     return [resolve(repo, spec)], None
 
 
-def refuse_shallow(repo: Repo) -> None:
-    """A shallow clone hides commits; checking it would accept what it cannot see."""
-    if git.out(["rev-parse", "--is-shallow-repository"], repo.cwd) == "true":
-        raise UsageError(
-            "this is a shallow clone: commits of the range may be missing",
-            hint="fetch the whole history (`git fetch --unshallow`; GitHub Actions: "
-            "actions/checkout with fetch-depth: 0)",
-        )
+def is_shallow(repo: Repo) -> bool:
+    return git.out(["rev-parse", "--is-shallow-repository"], repo.cwd) == "true"
+
+
+def _shallow_error(detail: str = "") -> UsageError:
+    return UsageError(
+        "this is a shallow clone: commits of the range may be missing" + detail,
+        hint="fetch the whole history (`git fetch --unshallow`; GitHub Actions: "
+        "actions/checkout with fetch-depth: 0), or at least the whole range and its base",
+    )
+
+
+def clone_range(repo: Repo, spec: str) -> tuple[list[str], str | None]:
+    """`range_args` for a clone that may be shallow (CI checkouts often are). A shallow clone is
+    checked only when it holds the whole range: no commit of the range may be a shallow boundary
+    (a commit whose parents were not fetched), since what lies behind it would pass unseen. A
+    range side that is not in a shallow clone is the same refusal, with the same hint."""
+    shallow = is_shallow(repo)
+    try:
+        rev_args, base = range_args(repo, spec)
+    except UsageError as exc:
+        if shallow:
+            raise _shallow_error(f" ({exc.message})") from exc
+        raise
+    if shallow:
+        hidden = _shallow_commits(repo) & set(_rev_list(repo, rev_args))
+        if hidden:
+            first = sorted(hidden)[0][:10]
+            raise _shallow_error(
+                f": {len(hidden)} commit(s) of the range, {first} among them, have parents "
+                "that were not fetched"
+            )
+    return rev_args, base
+
+
+def _shallow_commits(repo: Repo) -> set[str]:
+    path = git.out(["rev-parse", "--path-format=absolute", "--git-path", "shallow"], repo.cwd)
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return {line.strip() for line in handle if line.strip()}
+    except FileNotFoundError:
+        return set()
+
+
+def _rev_list(repo: Repo, rev_args: Sequence[str]) -> list[str]:
+    out = git.run(["--no-replace-objects", "rev-list", *rev_args, "--"], repo.cwd)
+    return out.stdout.decode("ascii", "replace").split()
 
 
 def default_branch(repo: Repo) -> str | None:

@@ -235,6 +235,10 @@ def stop(state_dir: str, out: Any = print) -> int:
             file=sys.stderr,
         )
         return EXIT_VIOLATION
+    from workspace_guard.gates.watch import lifecycle
+    from workspace_guard.state import audit
+
+    audit.append(state_dir, [lifecycle.stop_requested(pid)])  # who asked, before it happens
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
     while time.monotonic() < deadline:

@@ -21,6 +21,8 @@ from typing import Any
 
 from workspace_guard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VIOLATION
 from workspace_guard.gates.watch import control as watch_control
+from workspace_guard.gates.watch import incident as watch_incident
+from workspace_guard.gates.watch import lifecycle as watch_lifecycle
 from workspace_guard.gates.watch import service as watch_service
 from workspace_guard.gates.watch.baseline import Options
 from workspace_guard.gates.watch.engine import Engine, Place
@@ -195,17 +197,21 @@ def run(
         return EXIT_VIOLATION
     daemon = Daemon(Place.of(repo), repo.rules_option, options)
     daemon.log_file = log_file
+    starttime = watch_control.proc_starttime(os.getpid())
     lock.write(
         {
             "pid": os.getpid(),
             "started": daemon.started,
             "root": repo.root,
-            "starttime": watch_control.proc_starttime(os.getpid()),
+            "starttime": starttime,
         }
     )
     interrupted = _install_signals(daemon)
+    unclean = _record_start(daemon, starttime)
     try:
         daemon.start()
+        if unclean is not None:
+            _unclean_incident(daemon, unclean)
         log.info(
             "watching %s: %d protected files, mode %s, epoch %d",
             repo.root,
@@ -218,9 +224,49 @@ def run(
     finally:
         watch_service.sd_notify("STOPPING=1")
         daemon.stop()
+        _record_stop(daemon, "SIGINT" if interrupted else "SIGTERM")
         lock.release()
         log.info("stopped")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _record_start(daemon: Daemon, starttime: str | None) -> dict[str, Any] | None:
+    """Audit this start, and a previous daemon that ended without a stop (returned)."""
+    engine = daemon.engine
+    unclean = watch_lifecycle.unclean_stop(engine.past)
+    records = [unclean] if unclean is not None else []
+    if unclean is not None:
+        log.warning("%s", unclean["detail"])
+    records.append(
+        watch_lifecycle.started(os.getpid(), starttime, daemon.root, engine.past.good_head)
+    )
+    engine.append(records)
+    return unclean
+
+
+def _unclean_incident(daemon: Daemon, unclean: dict[str, Any]) -> None:
+    state = daemon.engine.state
+    if state is None:
+        return
+    watch_incident.note(
+        state.settings.incidents_dir,
+        "watch-daemon",
+        "the watch daemon was stopped without `watch stop`",
+        [
+            f"**What happened:** {unclean['detail']}",
+            f"**Previous daemon:** pid {unclean['pid']}, started {unclean['since']}",
+            "**Agent:** unknown (no `watch stop` and no clean shutdown was recorded)",
+        ],
+        state.rules.escalation,
+    )
+
+
+def _record_stop(daemon: Daemon, signame: str) -> None:
+    """Audit a clean stop: by `watch stop` (it recorded who asked) or by a bare signal."""
+    pid = os.getpid()
+    requested = watch_lifecycle.stop_was_requested(daemon.state_dir, pid)
+    reason = "watch stop" if requested else f"{signame} without `watch stop`"
+    daemon.engine.append([watch_lifecycle.stopped(pid, reason, daemon.engine.good_head, requested)])
 
 
 def _install_signals(daemon: Daemon) -> list[int]:

@@ -21,6 +21,7 @@ from typing import Any
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import Rules
 from workspace_guard.errors import ConfigError, GuardError
+from workspace_guard.gates.watch import lifecycle
 from workspace_guard.gates.watch import respond as watch_respond
 from workspace_guard.gates.watch.baseline import (
     Baseline,
@@ -30,7 +31,7 @@ from workspace_guard.gates.watch.baseline import (
     Settings,
     load_baseline,
 )
-from workspace_guard.gates.watch.fs import MISSING, Observation, observe
+from workspace_guard.gates.watch.fs import MISSING, Observation, observe, stat_key
 from workspace_guard.gates.watch.plan import Plan, make_plan
 from workspace_guard.gates.watch.provenance import LedgerView
 from workspace_guard.gates.watch.restore import Restorer
@@ -83,9 +84,12 @@ class Engine:
         self.restorer = Restorer(place.root, place.state_dir, umask)
         self.state: State | None = None
         self.known: dict[str, str] = {}
+        self.past = lifecycle.History()
         self.waiting: dict[str, tuple[float, str]] = {}  # rel → (deadline, origin)
         self.ledger = LedgerView(place.state_dir)
         self.own: dict[str, str] = {}
+        self.linked: dict[str, tuple[int, ...] | None] = {}  # rel → stat key (see _track_links)
+        self.deferred: dict[str, tuple[Any, dict[str, Any]]] = {}  # restores waiting for git
         self.epoch = 0
         self.good_head: str | None = None
         self.counts = {
@@ -159,6 +163,7 @@ class Engine:
         if rule is None:
             return
         found = observe(os.path.join(self.root, rel), state.baseline.algorithm)
+        self._track_links(rel, found)
         expected = entry.signature if entry else MISSING
         if found.signature == expected or (entry is None and found.kind == "dir"):
             self._forget(rel)
@@ -172,6 +177,39 @@ class Engine:
         self.waiting.pop(rel, None)
         finding = watch_respond.Finding(rel, rule, entry, found, origin)
         watch_respond.respond(self, state, finding, written)
+
+    def _track_links(self, rel: str, found: Observation) -> None:
+        """A file with more than one hard link can be written through a name outside every
+        watched folder, which raises no event here: such files are polled (`linked_changed`)
+        and checked by content with every batch of events."""
+        if found.kind == "file" and found.links > 1:
+            if rel not in self.linked:
+                log.warning("%s has %d hard links: checked by content on every event", rel,
+                            found.links)  # fmt: skip
+            self.linked[rel] = stat_key(os.path.join(self.root, rel))
+        else:
+            self.linked.pop(rel, None)
+
+    def git_writing(self) -> bool:
+        """git holds the index lock (it may be rewriting the worktree right now)."""
+        return os.path.exists(os.path.join(self.git_dir, "index.lock"))
+
+    def retry_restores(self) -> None:
+        """Restores deferred while git held index.lock (`respond.retry`)."""
+        state = self.state
+        if not self.deferred or state is None:
+            return
+        pending, self.deferred = self.deferred, {}
+        for finding, details in pending.values():
+            watch_respond.retry(self, state, finding, details)
+
+    def linked_changed(self) -> list[str]:
+        """Hard-linked protected files whose inode data changed since they were last checked."""
+        return [
+            rel
+            for rel, key in list(self.linked.items())
+            if stat_key(os.path.join(self.root, rel)) != key
+        ]
 
     def _written(
         self, state: State, rel: str, entry: Entry | None, found: Observation
@@ -299,14 +337,36 @@ class Engine:
     # -- manifest -------------------------------------------------------------------------------
 
     def _load_manifest(self) -> None:
+        """The manifest is a cache any process could write: an entry counts only when the audit
+        chain holds the report it stands for (`watch/lifecycle`), and the last good HEAD comes
+        from the chain's lifecycle records, never from the file."""
+        self.past = lifecycle.history(self.state_dir)
+        self.good_head = self.past.good_head
+        if self.past.broken is not None:
+            line, why = self.past.broken
+            log.error(
+                "the audit log is broken at line %d (%s): reports after it are not trusted "
+                "and are made again",
+                line,
+                why,
+            )
         try:
             with open(os.path.join(self.state_dir, MANIFEST), encoding="utf-8") as handle:
                 data = json.load(handle)
-            self.known = {str(k): str(v) for k, v in dict(data.get("known", {})).items()}
+            known = {str(k): str(v) for k, v in dict(data.get("known", {})).items()}
             self.epoch = int(data.get("epoch", 0))
-            self.good_head = data.get("good_head")
         except (OSError, ValueError, TypeError, AttributeError):
-            self.known = {}
+            known = {}
+        self.known = lifecycle.verified(known, self.past)
+        dropped = sorted(set(known) - set(self.known))
+        if dropped:
+            log.warning(
+                "%d manifest entr%s not backed by the audit log (forged or stale), checked "
+                "again: %s",
+                len(dropped),
+                "y is" if len(dropped) == 1 else "ies are",
+                ", ".join(dropped[:5]),
+            )
 
     def save_manifest(self) -> None:
         """Keep what was reported across restarts (best effort: a full disk is logged)."""

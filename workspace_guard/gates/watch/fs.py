@@ -43,6 +43,7 @@ class Observation:
     data: bytes | None = None  # file content or link target, for quarantine
     perm: int | None = None  # permission bits of a regular file
     error: str | None = None  # why it could not be read
+    links: int = 1  # hard links to a regular file (more than one: writable from elsewhere)
 
     @property
     def kind(self) -> str:
@@ -110,7 +111,17 @@ def _observe_file(path: str, info: os.stat_result, algorithm: str) -> Observatio
         f"file:{blob_id(data, algorithm)}:{executable}",
         data=kept,
         perm=stat.S_IMODE(opened.st_mode),
+        links=opened.st_nlink,
     )
+
+
+def stat_key(path: str) -> tuple[int, ...] | None:
+    """What changes when a file is written through any of its names (inode, size, times)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_nlink)
 
 
 def _read_all(fd: int, size_hint: int) -> bytes:

@@ -89,17 +89,31 @@ class Incident:
 def write(folder: str, incident: Incident) -> str | None:
     """Write the report (whole or not at all: readers never see half of one); its path, or None
     (logged) when the folder cannot be written."""
-    name = f"{stamp(incident.when)}-{sanitise(incident.rel)}"
+    return write_text(folder, incident.rel, incident.when, incident.markdown())
+
+
+def note(folder: str, subject: str, title: str, facts: list[str], escalation: str) -> str | None:
+    """An incident about the daemon itself or git's own files (no protected rule behind it)."""
+    moment = time.time()
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment))
+    lines = [f"# Incident: {title}", "", *(f"- {fact}" for fact in facts)]
+    lines += [f"- **Time:** {when} (UTC)", f"- **Escalation:** {escalation}", ""]
+    return write_text(folder, subject, moment, "\n".join(lines))
+
+
+def write_text(folder: str, subject: str, when: float, text: str) -> str | None:
+    """One report file named after `subject` and `when`; its path, or None (logged)."""
+    name = f"{stamp(when)}-{sanitise(subject)}"
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
         os.makedirs(folder, exist_ok=True)
         with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(incident.markdown())
+            handle.write(text)
         return _publish(tmp, os.path.join(folder, name))
     except OSError as exc:
         log.error(
             "could not write the incident report for %s in %s: %s",
-            incident.rel,
+            subject,
             folder,
             exc.strerror or exc,
         )

@@ -21,7 +21,7 @@ from workspace_guard.core.model import ProtectedRule
 from workspace_guard.errors import GuardError
 from workspace_guard.gates.watch import incident as watch_incident
 from workspace_guard.gates.watch.baseline import Entry
-from workspace_guard.gates.watch.fs import MISSING, Observation, classify, short
+from workspace_guard.gates.watch.fs import MISSING, Observation, classify, observe, short
 from workspace_guard.gates.watch.restore import RESTORABLE
 
 if TYPE_CHECKING:
@@ -149,6 +149,9 @@ def _restore(
         return None, False, f"cannot restore a change of kind {change!r}"
     if engine.head_moved():
         return None, False, "HEAD moved meanwhile; checked again against the new HEAD"
+    if engine.git_writing():
+        engine.deferred[rel] = (finding, details)
+        return None, False, "git was writing the worktree (index.lock); restored once it is done"
     try:
         kept = engine.restorer.keep(rel, finding.found, change)
     except OSError as exc:
@@ -172,6 +175,19 @@ def _restore(
     )
     engine.counts["restored"] += 1
     return kept, True, None
+
+
+def retry(engine: Engine, state: State, finding: Finding, details: dict[str, Any]) -> None:
+    """A restore deferred while git held index.lock: done now if the same bytes are still there
+    and HEAD did not move (else the normal check judges the path again)."""
+    found = observe(os.path.join(engine.root, finding.rel), state.baseline.algorithm)
+    if found.signature != finding.found.signature or engine.head_moved():
+        engine.known.pop(finding.rel, None)
+        return
+    again = Finding(finding.rel, finding.rule, finding.entry, found, finding.origin)
+    _kept, restored, note = _restore(engine, state, again, details)
+    if restored or note:
+        log.warning("deferred restore of %s: %s", finding.rel, "done" if restored else note)
 
 
 def _renamed_from(root: str, state: State, finding: Finding) -> str | None:

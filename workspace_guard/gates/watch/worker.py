@@ -24,6 +24,7 @@ log = logging.getLogger("workspace_guard.watch")
 HEAD_POLL = 0.25  # seconds between cheap reads of HEAD (ref files, no exec)
 LEDGER_POLL = 0.05  # seconds between looks at the ledger while a change waits for its record
 GIT_SETTLE = 0.15  # after index.lock goes away, git updates HEAD: wait for it
+GIT_HOLD = 1.0  # the longest git's index.lock may hold a check back (a stale lock: no longer)
 ORDER = ("startup", "restart", "reload", "replan", "rescan")
 
 
@@ -44,6 +45,8 @@ class Worker(threading.Thread):
         self._next_ready: float | None = None
         self._next_periodic = time.monotonic() + self._interval()
         self._busy_until = 0.0
+        self._busy_since: float | None = None  # when git's index.lock began to hold checks
+        self._next_links = 0.0
         self.repo_missing = False
         self.reloads = 0  # reload requests handled (the supervisor tells systemd when done)
 
@@ -88,9 +91,26 @@ class Worker(threading.Thread):
         if folders:
             self._folders(folders)
         ready += [item for item in self.engine.due_waiting() if item not in ready]
+        ready += self._linked(bool(ready or folders), {rel for rel, _ in ready})
         if ready:
             self._check(ready)
+        if self.engine.deferred and not self.engine.git_writing():
+            self.engine.retry_restores()
         self.engine.save_manifest()
+
+    def _linked(self, events: bool, queued: set[str]) -> list[tuple[str, str]]:
+        """Hard-linked protected files: all of them with every batch of events, else those whose
+        inode changed (polled with HEAD): a write through a name outside the tree has no event."""
+        linked = self.engine.linked
+        if not linked or self.stopping.is_set():
+            return []
+        if not events:
+            now = time.monotonic()
+            if now < self._next_links:
+                return []
+            self._next_links = now + HEAD_POLL
+        picked = list(linked) if events else self.engine.linked_changed()
+        return [(rel, "event") for rel in picked if rel not in queued]
 
     def drain(self) -> None:
         """On shutdown: judge what is already known to be ready (bounded to a second)."""
@@ -262,10 +282,22 @@ class Worker(threading.Thread):
         now = time.monotonic()
         self._git_busy(now)
         if now < self._busy_until:
-            self.hints.requeue(ready, 0.05)
-            self._next_ready = now + 0.05
-            return
-        self._busy_until = 0.0
+            if self._busy_since is None:
+                self._busy_since = now
+            held = now - self._busy_since
+            if held < GIT_HOLD:
+                self.hints.requeue(ready, 0.05)
+                self._next_ready = now + 0.05
+                return
+            if held - GIT_HOLD < 0.1:
+                log.warning(
+                    "git's index.lock has held checks back for %.1f s: checking anyway (a "
+                    "stale lock never postpones a check longer; restores wait for git)",
+                    held,
+                )
+        else:
+            self._busy_since = None
+            self._busy_until = 0.0
         if self.engine.head_moved():
             self._next_head = 0.0
             self._follow_head()

@@ -212,10 +212,15 @@ _VERSIONED = re.compile(r"(python|pypy|pip|ruby|perl|php|node)[\d.]*")
 _SHELL = _Shell(_dispatch, _run_text)
 
 
+def _utf8_size(command: str) -> int:
+    return len(command.encode("utf-8", "surrogatepass"))
+
+
 def analyze(command: str, cwd: str) -> Analysis:
     """Every path ``command``, run in ``cwd``, may write. Never raises: odd input fails closed."""
-    if len(command) > MAX_COMMAND:
-        detail = f"{len(command)} characters, over the limit of {MAX_COMMAND}"
+    size = len(command) if len(command) > MAX_COMMAND else _utf8_size(command)
+    if size > MAX_COMMAND:  # characters first: a huge command is never encoded
+        detail = f"{size} bytes or more, over the limit of {MAX_COMMAND}"
         return Analysis(
             (Target(ANY_PATH, TOO_LARGE, False, True),),
             detail,

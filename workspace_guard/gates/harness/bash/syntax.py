@@ -27,7 +27,7 @@ class Target(Record):
     glob: bool  # path is a pattern (unquoted *, ?, [..], {..}, or an expansion)
 
 
-MAX_COMMAND = 64 * 1024  # characters: longer commands are refused unread
+MAX_COMMAND = 64 * 1024  # bytes (UTF-8): longer commands are refused unread
 
 # Finding kinds (see docs/bash-analysis.md): what the gate must answer besides the targets.
 TOO_LARGE = "too-large"  # over MAX_COMMAND: refused without parsing

@@ -1,0 +1,100 @@
+"""Real-client tests: each real CLI (pinned npm install) driven offline by our scripted model.
+
+They skip, with the reason, when the CLI cache is absent, unless `WG_REQUIRE_REAL_CLIENTS=1`
+(`.ci/run` sets it after installing the CLIs): then a missing CLI is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from realclients.clients import CACHE, PINNED, SYSTEM_PATH, binary
+
+
+def require(cli: str) -> Path:
+    """The CLI's executable, or a skip (a failure under WG_REQUIRE_REAL_CLIENTS=1)."""
+    exe = binary(cli)
+    if exe is not None:
+        return exe
+    why = (
+        f"{PINNED[cli]} is not installed in {CACHE} (WG_CLI_CACHE); `.ci/run` installs it with npm"
+    )
+    if os.environ.get("WG_REQUIRE_REAL_CLIENTS") == "1":
+        pytest.fail(f"WG_REQUIRE_REAL_CLIENTS=1 but {why}")
+    pytest.skip(why)
+
+
+def wg_bin() -> Path:
+    """The directory of this test run's workspace-guard program."""
+    import sys
+
+    return Path(sys.executable).parent
+
+
+@contextmanager
+def isolated(tmp: Path) -> Iterator[Path]:
+    """Module-scoped twin of tests/conftest.py's `_isolated_git`: no user git config leaks in."""
+    home = tmp / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".gitconfig").write_text(
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(home))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        mp.setenv("GIT_TEMPLATE_DIR", str(home / "no-templates"))
+        for key in ("GIT_AUTHOR", "GIT_COMMITTER"):
+            mp.setenv(f"{key}_NAME", "Test Agent")
+            mp.setenv(f"{key}_EMAIL", "agent@example.com")
+        for key in ("WORKSPACE_AGENT", "WORKSPACE_GUARD_RULES", "WORKSPACE_GUARD_LANG"):
+            mp.delenv(key, raising=False)
+        yield home
+
+
+def wg(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [str(wg_bin() / "workspace-guard"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"workspace-guard {' '.join(args)}: {proc.stdout}{proc.stderr}")
+    return proc
+
+
+def with_wg_on_path() -> dict[str, str]:
+    """PATH for a session whose agents run workspace-guard's own commands."""
+    return {"PATH": f"{SYSTEM_PATH}:{wg_bin()}"}
+
+
+def gate_reason(repo: Path, harness: str, event: dict[str, object], **env: str) -> str:
+    """The reason `workspace-guard hook HARNESS` gives for EVENT: what the model must receive."""
+    import json
+
+    proc = subprocess.run(
+        [str(wg_bin() / "workspace-guard"), "hook", harness],
+        input=json.dumps({"session_id": "s", "cwd": str(repo), **event}),
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        env={**os.environ, **env},
+        check=False,
+        timeout=60,
+    )
+    answer = json.loads(proc.stdout)
+    if harness == "gemini":
+        assert answer["decision"] == "deny", answer
+        return str(answer["reason"])
+    out = answer["hookSpecificOutput"]
+    assert out["permissionDecision"] == "deny", answer
+    return str(out["permissionDecisionReason"])

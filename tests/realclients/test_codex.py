@@ -1,0 +1,187 @@
+"""The real Codex CLI, installed with `workspace-guard install --harness codex` and trusted the way
+that command's printed steps say, driven by our model: subagents spawned with multi_agent_v1."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import git, make_workspace
+
+from realclients.clients import Run, run_codex
+from realclients.conftest import gate_reason, isolated, require, wg, wg_bin, with_wg_on_path
+from realclients.fake_model import Call, FakeModel, Script
+
+pytestmark = pytest.mark.realclient
+
+OTHER = "backend-framework-ai"
+OWNER = "system-architect-ai"
+OFFICE = ".workspace/departments/backend/backend-framework-ai"
+DENIAL = "Command blocked by PreToolUse hook: workspace-guard (workspace protocol): "
+NS = "multi_agent_v1"
+
+
+def _patch(action: str, path: str, body: str) -> str:
+    return f"*** Begin Patch\n*** {action} File: {path}\n{body}*** End Patch\n"
+
+
+def _spawn(agent: str) -> Call:
+    return Call("spawn_agent", {"agent_type": agent, "message": f"ROLE-MARKER: {agent} go"}, NS)
+
+
+def _wait(spawn: Call) -> object:
+    def turn(model: FakeModel) -> list[Call]:
+        agent_id = json.loads(model.result(spawn.id)[0])["agent_id"]
+        return [Call("wait_agent", {"targets": [agent_id], "timeout_ms": 60000}, NS)]
+
+    return turn
+
+
+@dataclass
+class Session:
+    repo: Path
+    model: FakeModel
+    calls: dict[str, Call]
+    run: Run
+    original: str
+
+    def result(self, label: str) -> str:
+        return self.model.result(self.calls[label].id)[0]
+
+
+@pytest.fixture(scope="module")
+def crew(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    require("codex")
+    tmp = tmp_path_factory.mktemp("codex-crew")
+    with isolated(tmp) as home:
+        repo = make_workspace(tmp / "ws")
+        out = wg(repo, "install", "--harness", "codex").stdout
+        assert "trust_level" in out  # the step run_codex(trust=True) performs
+        git(repo, "add", "-A")
+        git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore(workspace): hooks")
+        original = (repo / "app/main.py").read_text()
+        c = {
+            "main_write": Call("exec_command", {"cmd": "echo '# main' >> app/core/config.py"}),
+            "spawn_other": _spawn(OTHER),
+            "spawn_owner": _spawn(OWNER),
+            "sed": Call("exec_command", {"cmd": "sed -i s/FastAPI/HACKED/ app/main.py"}),
+            "patch": Call(
+                "apply_patch",
+                _patch("Update", "app/main.py", "@@\n-app = FastAPI()\n+HACKED = 1\n"),
+                custom=True,
+            ),
+            "validator": Call(
+                "exec_command", {"cmd": f"agent_workspace_validator {OTHER} app/main.py"}
+            ),
+            "office_sh": Call("exec_command", {"cmd": f"echo done > {OFFICE}/log.txt"}),
+            "office_patch": Call(
+                "apply_patch", _patch("Add", f"{OFFICE}/plan.md", "+ok\n"), custom=True
+            ),
+            "owner_patch": Call(
+                "apply_patch",
+                _patch(
+                    "Update", "app/main.py", '@@\n-app = FastAPI()\n+app = FastAPI(title="crew")\n'
+                ),
+                custom=True,
+            ),
+        }
+        other = ["sed", "patch", "validator", "office_sh", "office_patch"]
+        script = Script(
+            {
+                "main": [
+                    [c["main_write"]],
+                    [c["spawn_other"]],
+                    _wait(c["spawn_other"]),
+                    [c["spawn_owner"]],
+                    _wait(c["spawn_owner"]),
+                ],
+                OTHER: [[c[name]] for name in other],
+                OWNER: [[c["owner_patch"]]],
+            }
+        )
+        # Codex runs commands in a login shell, which sets PATH anew: a user's profile adds ours
+        (home / "cli").mkdir()
+        (home / "cli/.bash_profile").write_text(f'export PATH="$PATH:{wg_bin()}"\n')
+        with FakeModel(script) as model:
+            run = run_codex(
+                repo, model.url, home / "cli", agents=(OTHER, OWNER), env=with_wg_on_path()
+            )
+        return Session(repo, model, c, run, original)
+
+
+def test_session_ran_both_subagents(crew: Session) -> None:
+    assert crew.run.returncode == 0, crew.run.stderr[-2000:]
+    assert {"main", OTHER, OWNER} <= crew.model.conversations()
+
+
+def test_non_owner_sed_and_apply_patch_blocked_with_the_full_reason(crew: Session) -> None:
+    event = {
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": crew.calls["sed"].input["cmd"]},  # type: ignore[index]
+        "agent_id": "a1",
+        "agent_type": OTHER,
+    }
+    reason = gate_reason(crew.repo, "codex", event)
+    assert crew.result("sed").startswith(f"Command blocked by PreToolUse hook: {reason}")
+    for label in ("sed", "patch"):
+        text = crew.result(label)
+        assert text.startswith(DENIAL), (label, text)
+        assert f"{OTHER} may not change app/main.py" in text and OWNER in text, (label, text)
+
+
+def test_protected_file_changed_only_by_its_owner(crew: Session) -> None:
+    text = (crew.repo / "app/main.py").read_text()
+    assert "HACKED" not in text
+    assert text == crew.original.replace("app = FastAPI()", 'app = FastAPI(title="crew")')
+    assert DENIAL not in crew.result("owner_patch")
+
+
+def test_main_thread_is_the_main_agent(crew: Session) -> None:
+    """No agent on the main thread: the rules' `harness: main_agent` (a superuser) acts."""
+    assert DENIAL not in crew.result("main_write")
+    assert (crew.repo / "app/core/config.py").read_text().endswith("# main\n")
+
+
+def test_office_writes_allowed(crew: Session) -> None:
+    for label in ("office_sh", "office_patch"):
+        assert DENIAL not in crew.result(label), label
+    assert (crew.repo / OFFICE / "log.txt").read_text() == "done\n"
+    assert (crew.repo / OFFICE / "plan.md").read_text() == "ok\n"
+
+
+def test_briefing_reaches_the_subagent(crew: Session) -> None:
+    first = json.dumps(crew.model.bodies(OTHER)[0])
+    assert f"Workspace protocol (workspace-guard) for agent {OTHER}" in first
+    assert f"for agent {OTHER}" not in json.dumps(crew.model.bodies("main")[0])
+
+
+def test_validator_the_briefing_prescribes_runs(crew: Session) -> None:
+    text = crew.result("validator")
+    assert DENIAL not in text
+    assert "DENIED" in text and OWNER in text, text
+
+
+def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:
+    require("codex")
+    repo = make_workspace(tmp_path / "ws")
+    wg(repo, "install", "--harness", "codex")
+    (repo / ".git/workspace-guard/program").write_text(str(tmp_path / "gone/workspace-guard\n"))
+    calls = [
+        Call("exec_command", {"cmd": f"echo x > {OFFICE}/x.txt"}),
+        Call(
+            "apply_patch",
+            _patch("Update", "app/main.py", "@@\n-app = FastAPI()\n+X = 1\n"),
+            custom=True,
+        ),
+    ]
+    with FakeModel(Script({"main": [[c] for c in calls]})) as model:
+        run = run_codex(repo, model.url, tmp_path / "cli")
+    assert run.returncode == 0, run.stderr[-2000:]
+    for call in calls:
+        text = model.result(call.id)[0]
+        assert "Command blocked by PreToolUse hook" in text and "fails closed" in text, text
+    assert not (repo / OFFICE / "x.txt").exists()
+    assert "X = 1" not in (repo / "app/main.py").read_text()

@@ -1,0 +1,113 @@
+"""The real Gemini CLI, installed with `workspace-guard install --harness gemini`, driven by our
+model. Gemini's hook events name no agent, subagents included; our docs promise the acting agent
+comes from WORKSPACE_AGENT, else the rules' `harness: main_agent` — that is what is tested."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_workspace
+
+from realclients.clients import run_gemini
+from realclients.conftest import gate_reason, require, wg, with_wg_on_path
+from realclients.fake_model import Call, FakeModel, Script
+
+pytestmark = pytest.mark.realclient
+
+OTHER = "backend-framework-ai"
+OWNER = "system-architect-ai"
+OFFICE = ".workspace/departments/backend/backend-framework-ai"
+BLOCKED = "Tool execution blocked: "
+DENIAL = BLOCKED + "workspace-guard (workspace protocol): "
+
+
+def _workspace(tmp_path: Path) -> Path:
+    repo = make_workspace(tmp_path / "ws")
+    out = wg(repo, "install", "--harness", "gemini").stdout
+    assert "GEMINI_CLI_TRUST_WORKSPACE" in out  # the step run_gemini performs
+    assert json.loads((repo / ".gemini/settings.json").read_text())["hooks"]["BeforeTool"]
+    return repo
+
+
+def _error(model: FakeModel, call: Call) -> str:
+    text, is_error = model.result(call.id)
+    return json.loads(text).get("error", "") if is_error else ""
+
+
+def test_workspace_agent_blocked_with_the_full_reason(tmp_path: Path) -> None:
+    require("gemini")
+    repo = _workspace(tmp_path)
+    main_py = str(repo / "app/main.py")
+    original = Path(main_py).read_text()
+    c = {
+        "sed": Call("run_shell_command", {"command": "sed -i s/FastAPI/HACKED/ app/main.py"}),
+        "write": Call("write_file", {"file_path": main_py, "content": "HACKED\n"}),
+        "replace": Call(
+            "replace",
+            {
+                "file_path": main_py,
+                "old_string": "app = FastAPI()",
+                "new_string": "HACKED = 1",
+                "instruction": "rename",
+            },
+        ),
+        "office": Call(
+            "write_file", {"file_path": str(repo / OFFICE / "plan.md"), "content": "ok\n"}
+        ),
+        "office_sh": Call("run_shell_command", {"command": f"echo done > {OFFICE}/log.txt"}),
+        "validator": Call(
+            "run_shell_command", {"command": f"agent_workspace_validator {OTHER} app/main.py"}
+        ),
+    }
+    with FakeModel(Script({"main": [[call] for call in c.values()]})) as model:
+        run = run_gemini(
+            repo, model.url, tmp_path / "cli", env={"WORKSPACE_AGENT": OTHER, **with_wg_on_path()}
+        )
+    assert run.returncode == 0, run.stderr[-2000:]
+    event = {"hook_event_name": "BeforeTool", "tool_name": "write_file"}
+    event["tool_input"] = c["write"].input  # type: ignore[assignment]
+    reason = gate_reason(repo, "gemini", event, WORKSPACE_AGENT=OTHER)
+    assert _error(model, c["write"]) == BLOCKED + reason
+    for label in ("sed", "write", "replace"):
+        text = _error(model, c[label])
+        assert text.startswith(DENIAL) and f"{OTHER} may not change app/main.py" in text, label
+    assert Path(main_py).read_text() == original
+    for label in ("office", "office_sh", "validator"):
+        assert not _error(model, c[label]), label
+    assert (repo / OFFICE / "plan.md").read_text() == "ok\n"
+    assert (repo / OFFICE / "log.txt").read_text() == "done\n"
+    validator = model.result(c["validator"].id)[0]
+    assert "DENIED" in validator and OWNER in validator, validator
+
+
+def test_without_workspace_agent_the_main_agent_acts(tmp_path: Path) -> None:
+    """No WORKSPACE_AGENT: the rules' `harness: main_agent` (master-orchestrator, a superuser)."""
+    require("gemini")
+    repo = _workspace(tmp_path)
+    write = Call("write_file", {"file_path": str(repo / "app/main.py"), "content": "MAIN = 1\n"})
+    with FakeModel(Script({"main": [[write]]})) as model:
+        run = run_gemini(repo, model.url, tmp_path / "cli")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert not _error(model, write)
+    assert (repo / "app/main.py").read_text() == "MAIN = 1\n"
+
+
+def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:
+    """The hook timeout is in Gemini's unit (ms) and the launcher answers: nothing runs."""
+    require("gemini")
+    repo = _workspace(tmp_path)
+    (repo / ".git/workspace-guard/program").write_text(str(tmp_path / "gone/workspace-guard\n"))
+    calls = [
+        Call("write_file", {"file_path": str(repo / OFFICE / "x.md"), "content": "x\n"}),
+        Call("run_shell_command", {"command": "sed -i s/FastAPI/HACKED/ app/main.py"}),
+    ]
+    with FakeModel(Script({"main": [[c] for c in calls]})) as model:
+        run = run_gemini(repo, model.url, tmp_path / "cli", env={"WORKSPACE_AGENT": OTHER})
+    assert run.returncode == 0, run.stderr[-2000:]
+    for call in calls:
+        text = _error(model, call)
+        assert text.startswith(BLOCKED) and "fails closed" in text, text
+    assert not (repo / OFFICE / "x.md").exists()
+    assert "HACKED" not in (repo / "app/main.py").read_text()

@@ -1,0 +1,129 @@
+"""The daemon sees what git sees: hard links written from outside the tree, a stale
+`index.lock`, names that are not UTF-8; and its intervals are finite."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import git, run_cli
+from test_watch_support import (  # noqa: F401 - fixtures
+    WatchProcess,
+    records,
+    rescan_barrier,
+    state_dir,
+    wait_for,
+    wait_record,
+    watchd_fixture,
+)
+
+Start = Callable[..., WatchProcess]
+RAW = b"app/api/caf\xe9.py"  # Latin-1, not UTF-8
+NAME = os.fsdecode(RAW)
+
+
+def committed(repo: Path, rel: str) -> bytes:
+    return git_bytes(repo, f"HEAD:{rel}")
+
+
+def git_bytes(repo: Path, spec: str) -> bytes:
+    import subprocess
+
+    return subprocess.run(
+        ["git", "cat-file", "blob", spec], cwd=repo, capture_output=True, check=True
+    ).stdout
+
+
+def test_a_write_through_a_hard_link_outside_the_tree_is_seen(
+    workspace: Path, watchd: Start
+) -> None:
+    outside = workspace.parent / "elsewhere"
+    outside.mkdir()
+    os.link(workspace / "app/main.py", outside / "main.py")
+    watchd("--restore")
+    with open(outside / "main.py", "r+b") as handle:  # same inode, no event in the tree
+        handle.write(b"# via the other name\n")
+        handle.truncate()
+    found = wait_record(workspace, path="app/main.py", action="detected", timeout=5)
+    assert found["detected_by"] == "event" and found["change"] == "modified"
+    wait_record(workspace, path="app/main.py", action="restored", timeout=5)
+    assert (workspace / "app/main.py").read_bytes() == committed(workspace, "app/main.py")
+
+
+def test_a_hard_link_made_while_running_is_found_by_the_next_rescan(
+    workspace: Path, watchd: Start
+) -> None:
+    proc = watchd()
+    outside = workspace.parent / "elsewhere"
+    outside.mkdir()
+    os.link(workspace / "app/database.py", outside / "db.py")
+    rescan_barrier(proc)
+    assert records(workspace) == []
+    (outside / "db.py").open("ab").write(b"# appended from outside\n")
+    found = wait_record(workspace, path="app/database.py", action="detected", timeout=5)
+    assert found["change"] == "modified"
+
+
+def test_a_stale_index_lock_never_postpones_a_check_to_the_rescan(
+    workspace: Path, watchd: Start
+) -> None:
+    watchd("--restore")  # rescans every 60 s: a record within seconds came from the event
+    (workspace / ".git/index.lock").write_bytes(b"")
+    began = time.monotonic()
+    (workspace / "app/main.py").write_text("while git seems busy\n")
+    found = wait_record(workspace, path="app/main.py", action="detected", timeout=5)
+    assert time.monotonic() - began < 4 and found["detected_by"] == "event"
+    time.sleep(0.3)
+    assert records(workspace, path="app/main.py", action="restored") == []  # git may be writing
+    (workspace / ".git/index.lock").unlink()
+    wait_record(workspace, path="app/main.py", action="restored", timeout=5)
+    assert (workspace / "app/main.py").read_bytes() == committed(workspace, "app/main.py")
+
+
+@pytest.fixture
+def latin1(workspace: Path) -> Path:
+    """A protected file whose name is not UTF-8, committed."""
+    (workspace / NAME).write_bytes(b"ROUTES = []\n")
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-qm", "feat(api): latin-1 name")
+    return workspace
+
+
+def test_a_non_utf8_name_is_recorded_quarantined_and_restored(latin1: Path, watchd: Start) -> None:
+    watchd("--restore")
+    (latin1 / NAME).write_bytes(b"ROUTES = ['/backdoor']\n")
+    encoded = base64.b64encode(RAW).decode()
+    found = wait_record(latin1, path_b64=encoded, action="restored", timeout=5)
+    assert found["change"] == "modified"
+    assert Path(found["quarantine"]).read_bytes() == b"ROUTES = ['/backdoor']\n"
+    assert (latin1 / NAME).read_bytes() == b"ROUTES = []\n"
+    assert run_cli(latin1, "audit", "verify").returncode == 0
+
+
+def test_a_deleted_non_utf8_name_comes_back_and_a_new_one_goes(latin1: Path, watchd: Start) -> None:
+    watchd("--restore")
+    (latin1 / NAME).unlink()
+    wait_record(latin1, path_b64=base64.b64encode(RAW).decode(), action="restored", timeout=5)
+    assert (latin1 / NAME).read_bytes() == b"ROUTES = []\n"
+    new = b"app/api/na\xefve.py"
+    (latin1 / os.fsdecode(new)).write_bytes(b"x = 1\n")
+    found = wait_record(
+        latin1, path_b64=base64.b64encode(new).decode(), action="restored", timeout=5
+    )
+    assert found["change"] == "created"
+    wait_for(lambda: not os.path.lexists(latin1 / os.fsdecode(new)), "the new file to go")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-1", "1e400", "soon"])
+def test_rescan_interval_must_be_finite_and_positive(workspace: Path, value: str) -> None:
+    for verb in ("run", "start"):
+        done = run_cli(workspace, "watch", verb, f"--rescan-interval={value}")
+        assert done.returncode == 2, (verb, value, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert not (state_dir(workspace) / "watch.lock").exists() or (
+        run_cli(workspace, "watch", "status").returncode == 1
+    )
