@@ -191,6 +191,10 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
 
         for line in record(cwd, rules):
             print(line)
+        from workspace_guard.gates.push.local import reference_transaction_warning
+
+        if old_git := reference_transaction_warning(cwd):
+            print(f"workspace-guard: warning: {old_git}", file=sys.stderr)
     if harnesses:
         from workspace_guard.commands import harness_install
 
