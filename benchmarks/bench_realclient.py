@@ -10,7 +10,9 @@ decision path):
 
 - `none`: no hooks at all;
 - `noop`: the hooks `install --claude` writes, same events and matchers, with the command `true`;
-- `guard`: the hooks `install --claude` writes (the committed launcher, then workspace-guard).
+- `guard`: the hooks `install --claude` writes (the committed launcher, then workspace-guard);
+- `pre-only`: `guard` with the PostToolUse hook (the provenance ledger) made a no-op, to show
+  what each of the two hooks per call costs.
 
 Targets: `guard` adds <= 15 ms over `noop` per Write and <= 25 ms per parsed Bash command
 (medians). The CLI is the pinned Claude Code in ${WG_CLI_CACHE:-~/.cache/workspace-guard-clis}.
@@ -52,7 +54,9 @@ def _settings(installed: dict[str, object], kind: str) -> dict[str, object]:
         return {k: v for k, v in installed.items() if k != "hooks"}
     text = json.dumps(installed)
     hooks = json.loads(text)["hooks"]
-    for groups in hooks.values():
+    for event, groups in hooks.items():
+        if kind == "pre-only" and event != "PostToolUse":
+            continue
         for group in groups:
             for hook in group["hooks"]:
                 hook["command"] = "true"
@@ -101,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     if binary("claude") is None:
         raise SystemExit("Claude Code is not installed: run .ci/run or see tests/realclients/")
-    kinds = ("none", "noop", "guard")
+    kinds = ("none", "noop", "guard", "pre-only")
     tools = ("Write", "Bash")
     gap: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
     cpu: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
@@ -152,9 +156,15 @@ def main() -> None:
             f", vs none {statistics.median(vs_none):+.1f} [{_fmt(vs_none)}]"
             f" | target <= {TARGETS[tool]:.0f}: {verdict}"
         )
+        pre_noop = [g - n for g, n in zip(gap["pre-only", tool], gap["noop", tool], strict=True)]
+        cpu_pre = [g - n for g, n in zip(cpu["pre-only", tool], cpu["noop", tool], strict=True)]
         print(
             f"{tool:5} CPU per call (session total / calls): added vs noop "
             f"{statistics.median(cpu_noop):+.1f} [{_fmt(cpu_noop)}]"
+        )
+        print(
+            f"{tool:5} PreToolUse only: gap added vs noop {statistics.median(pre_noop):+.1f} "
+            f"[{_fmt(pre_noop)}], CPU {statistics.median(cpu_pre):+.1f} [{_fmt(cpu_pre)}]"
         )
 
 
