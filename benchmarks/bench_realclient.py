@@ -38,7 +38,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench_startup import DEV_PYTHON, build_venv, build_workspace, isolated_env  # noqa: E402
+from bench_startup import (  # noqa: E402
+    DEV_PYTHON,
+    build_venv,
+    build_workspace,
+    isolated_env,
+    timed,
+)
 from realclients.clients import binary, run_claude  # noqa: E402
 from realclients.fake_model import Call, FakeModel, Script  # noqa: E402
 
@@ -94,6 +100,17 @@ def _session(
     return [gaps[c.id] * 1000 for c in made], cpu
 
 
+def _bare(venv: Path, repo: Path, env: dict[str, str], count: int) -> tuple[float, float]:
+    """A bare `python -I -c pass` of the same virtualenv, same moment: (median wall, CPU) ms."""
+    walls = []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(count):
+        walls.append(timed([str(venv / "bin/python"), "-I", "-c", "pass"], repo, env))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
+    return statistics.median(walls), cpu / count
+
+
 def _fmt(values: list[float]) -> str:
     return ", ".join(f"{v:+.0f}" for v in values)
 
@@ -124,7 +141,9 @@ def main() -> None:
         )
         installed = json.loads((repo / SETTINGS).read_text())
         os.environ.update({k: v for k, v in env.items() if k.startswith("GIT_")})
+        bare: list[tuple[float, float]] = []
         for round_no in range(args.rounds):
+            bare.append(_bare(venv, repo, env, args.calls))
             for tool in tools:
                 for kind in kinds:
                     (repo / SETTINGS).write_text(json.dumps(_settings(installed, kind)))
@@ -142,6 +161,11 @@ def main() -> None:
     print(
         f"Claude Code: gap tool_use -> next request, median of {args.calls} calls per session; "
         f"{args.rounds} rounds (per-round values in brackets); ms"
+    )
+    print(
+        f"bare `python -I -c pass`: wall {statistics.median(b[0] for b in bare):.1f}, "
+        f"CPU {statistics.median(b[1] for b in bare):.1f} "
+        f"[{', '.join(f'{b[0]:.0f}/{b[1]:.0f}' for b in bare)}]"
     )
     for tool in tools:
         row = {k: statistics.median(gap[k, tool]) for k in kinds}
