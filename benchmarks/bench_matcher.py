@@ -2,6 +2,7 @@
 
     python benchmarks/bench_matcher.py [--paths N] [--rules N] [--dirs N] [--runs N] [--seed S]
     python benchmarks/bench_matcher.py --quick      # a hook-sized run in a few seconds
+    python benchmarks/bench_matcher.py --whole      # whole processes: the validator's bulk path
 
 Every run is cold, like a new hook process: `re`'s compile cache is purged, the rules are compiled
 afresh, then every path is matched once. The approaches take turns run by run, so a busy machine
@@ -15,12 +16,26 @@ slows them alike; the table shows medians. Competitors (notes/ownership-matching
     file. Timing reference only: git stops at an excluded parent directory, so its answers differ.
 
 Prints a markdown table (medians of --runs) and the speed-up against each competitor.
+
+``--whole`` compares whole processes instead (issue 11 item 6), each reading the 100,000 paths
+from a file and answering for every one: ``agent_workspace_validator AGENT --paths-from FILE
+--format json`` in a scratch repository whose committed rules hold the workload's patterns (the
+rules cache warm, as after any first call); a Python process running (a) on the same file; and
+``git check-ignore --no-index -v -n -z --stdin`` on the patterns as written. The answers are
+checked equal, path by path: ours (the rule named in the JSON) against the pathspec process, and
+against git given the patterns translated to gitignore's meaning of CODEOWNERS (``P`` and
+``P/**``, floating names as ``**/P/**``, a last ``/*`` one level deep, then ``!*/``), because
+check-ignore stops at the first excluded parent directory (with a catch-all ``*``, always the
+top one) and answers with the pattern that excluded it. Both git runs are timed; the target is
+against the patterns as written. ``--mixed``: half the rules owned by another agent, so half the
+answers are denials, which the validator also writes to the audit log.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import random
 import re
@@ -45,6 +60,8 @@ from workspace_guard.core.patterns import PatternIndex  # noqa: E402
 
 TARGET_VS_PATHSPEC = 15.0
 TARGET_VS_GIT = 4.0
+TARGET_WHOLE_PATHSPEC = 8.0
+TARGET_WHOLE_GIT = 1.5
 
 # wall time by default; `--clock cpu` counts CPU seconds (ours, and git's via rusage), which a
 # busy shared machine disturbs far less
@@ -168,6 +185,169 @@ def row(name: str, timings: list[Timing], paths: int, agree: str) -> str:
     )
 
 
+# --- whole processes (--whole) -------------------------------------------------------------------
+
+PATHSPEC_PROCESS = """
+import sys
+from pathspec.util import lookup_pattern
+rules = open(sys.argv[1], encoding="utf-8").read().splitlines()
+factory = lookup_pattern("gitignore")
+searches = [(i, p.regex.search) for i, p in enumerate(map(factory, rules)) if p.regex][::-1]
+def last_match(path):
+    for index, search in searches:
+        if search(path):
+            return index
+    return -1
+paths = open(sys.argv[2], "rb").read().decode().split("\\0")
+sys.stdout.write("".join(f"{last_match(p)}\\n" for p in paths if p))
+"""
+
+
+@dataclass
+class Whole:
+    """One whole-process approach: its command, stdin and how its output becomes answers."""
+
+    command: list[str]
+    parse: Callable[[bytes], list[int]]
+    stdin: bytes | None = None
+    cwd: Path | None = None
+
+
+def rules_yaml(rules: list[str], agents: list[str]) -> tuple[str, dict[int, int]]:
+    """The workload as a rules file (rule i owned by agents[i % n]) and line → rule index."""
+    lines = ["version: 1", "escalation: escalation-ai", "agents:", "  escalation-ai: {}"]
+    lines += [f"  {agent}: {{}}" for agent in agents]
+    lines.append("protected:")
+    where: dict[int, int] = {}
+    for index, rule in enumerate(rules):
+        where[len(lines) + 1] = index
+        lines.append(f"  - pattern: {json.dumps(rule)}")
+        lines += [f"    owner: {agents[index % len(agents)]}", "    level: high"]
+    return "\n".join(lines) + "\n", where
+
+
+def gitignore_meaning(rule: str) -> list[str]:
+    """Gitignore lines matching the files the CODEOWNERS pattern `rule` covers: what it names
+    and, where that is a directory, everything below it; a last `/*` stays one level deep."""
+    body = rule.rstrip("/")
+    if rule.endswith("/*") and rule != "/*":
+        return [rule]
+    below = f"{body}/**" if "/" in body else f"**/{body}/**"
+    return [below] if rule.endswith("/") else [rule, below]
+
+
+def git_answers(out: bytes, line_rule: list[int]) -> list[int]:
+    """`check-ignore -v -n -z` records (source, line, pattern, path) → rule index per path."""
+    fields = out.split(b"\0")
+    return [line_rule[int(n)] if n else -1 for n in fields[1 : len(fields) - 1 : 4]]
+
+
+def whole_setup(rules: list[str], paths: list[str], scratch: Path, mixed: bool) -> dict[str, Whole]:
+    """The scratch repository, the files and the three commands."""
+    repo = scratch / "repo"
+    env_git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    agents = ["bench-owner-ai", "bench-other-ai"] if mixed else ["bench-owner-ai"]
+    text, where = rules_yaml(rules, agents)
+    (repo / ".workspace").mkdir()
+    (repo / ".workspace" / "rules.yaml").write_text(text, encoding="utf-8")
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    commit = [*env_git, "-C", str(repo), "-c", "core.hooksPath=/dev/null", "commit", "-qm", "rules"]
+    subprocess.run(commit, check=True)
+    listing = scratch / "paths"
+    listing.write_bytes("\0".join(paths).encode() + b"\0")
+    (scratch / "rules").write_text("".join(f"{r}\n" for r in rules), encoding="utf-8")
+    translated = [(line, i) for i, r in enumerate(rules) for line in gitignore_meaning(r)]
+    translated.append(("!*/", -2))  # no directory is ever excluded: git looks at the path itself
+    (scratch / "rules-meaning").write_text("".join(f"{line}\n" for line, _ in translated))
+    validator = shutil.which("agent_workspace_validator", path=str(Path(sys.executable).parent))
+    entry = "import sys; from workspace_guard.entry import validator_main as m; sys.exit(m())"
+    ours = [validator] if validator else [sys.executable, "-c", entry]
+
+    def parse_ours(out: bytes) -> list[int]:
+        results = json.loads(out)["results"]
+        return [where[int(r["rule"]["source"].rsplit(":", 1)[1])] if r["rule"] else -1
+                for r in results]  # fmt: skip
+
+    def check_ignore(excludes: str, line_rule: list[int]) -> Whole:
+        command = ["git", "-c", f"core.excludesFile={scratch / excludes}", "check-ignore"]
+        command += ["--no-index", "-v", "-n", "-z", "--stdin"]
+        return Whole(command, lambda out: git_answers(out, line_rule), listing.read_bytes(), repo)
+
+    return {
+        "ours": Whole(
+            [*ours, agents[0], "--paths-from", str(listing), "--format", "json"], parse_ours,
+            cwd=repo,
+        ),
+        "pathspec": Whole(
+            [sys.executable, "-c", PATHSPEC_PROCESS, str(scratch / "rules"), str(listing)],
+            lambda out: [int(x) for x in out.split()],
+        ),
+        "git": check_ignore("rules", [-1, *range(len(rules))]),
+        "git-meaning": check_ignore("rules-meaning", [-1, *(i for _, i in translated)]),
+    }  # fmt: skip
+
+
+def run_whole(whole: Whole) -> tuple[float, float, list[int]]:
+    """Wall and CPU seconds of one whole process, and its answers."""
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"}
+    cpu, start = children_cpu(), time.perf_counter()
+    done = subprocess.run(
+        whole.command, cwd=whole.cwd, input=whole.stdin, capture_output=True, env=env, check=False
+    )
+    wall, cpu = time.perf_counter() - start, children_cpu() - cpu
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{whole.command[0]} failed: {done.stderr.decode(errors='replace')}")
+    return wall, cpu, whole.parse(done.stdout)
+
+
+def whole_main(args: argparse.Namespace, rules: list[str], paths: list[str]) -> int:
+    """Whole processes taking turns, medians, answers compared."""
+    with tempfile.TemporaryDirectory(prefix="bench-whole-") as scratch:
+        approaches = whole_setup(rules, paths, Path(scratch), args.mixed)
+        run_whole(approaches["ours"])  # the first call compiles the rules into the cache
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in approaches}
+        answers: dict[str, list[int]] = {}
+        for _ in range(args.runs):
+            for name, whole in approaches.items():
+                wall, cpu, answers[name] = run_whole(whole)
+                times[name].append((wall, cpu))
+    same_pathspec = answers["ours"] == answers["pathspec"]
+    same_git = answers["ours"] == answers["git-meaning"]
+    print("| whole process | wall ms | CPU ms | paths/s (wall) | same answers |")
+    print("|---|--:|--:|--:|---|")
+    names = {
+        "ours": "`agent_workspace_validator --paths-from F --format json`",
+        "pathspec": "pathspec, pattern per rule, reverse loop (Python process)",
+        "git": "`git check-ignore --no-index -v -n -z --stdin`, patterns as written",
+        "git-meaning": "same, patterns translated to CODEOWNERS meaning",
+    }
+    medians = {}
+    for name, pairs in times.items():
+        wall = statistics.median(w for w, _ in pairs)
+        cpu = statistics.median(c for _, c in pairs)
+        medians[name] = (wall, cpu)
+        same = {
+            "ours": "–",
+            "pathspec": str(same_pathspec),
+            "git": "no (stops at the top directory)",
+            "git-meaning": str(same_git),
+        }
+        print(f"| {names[name]} | {wall * 1000:,.0f} | {cpu * 1000:,.0f} "
+              f"| {len(paths) / wall:,.0f} | {same[name]} |")  # fmt: skip
+    ours_wall, ours_cpu = medians["ours"]
+    ok = same_pathspec and same_git
+    targets = [("pathspec", TARGET_WHOLE_PATHSPEC), ("git", TARGET_WHOLE_GIT)]
+    for name, target in [*targets, ("git-meaning", TARGET_WHOLE_GIT)]:
+        wall, cpu = medians[name]
+        print(f"ours vs {name}: **{wall / ours_wall:.2f}x** wall, **{cpu / ours_cpu:.2f}x** CPU "
+              f"(target >= {target:g}x)")  # fmt: skip
+        ok = ok and (name == "git-meaning" or min(wall / ours_wall, cpu / ours_cpu) >= target)
+    if not (same_pathspec and same_git):
+        print("DIFFERENT ANSWERS: ours/pathspec", same_pathspec, "ours/git", same_git)
+    return 1 if args.check and not ok else 0
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--paths", type=int, default=100_000)
@@ -179,6 +359,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="10,000 paths: a few seconds")
     parser.add_argument("--no-git", action="store_true", help="skip git check-ignore")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--whole", action="store_true", help="whole processes (the validator)")
+    parser.add_argument(
+        "--mixed", action="store_true", help="--whole: half the rules owned by another agent"
+    )
     parser.add_argument(
         "--clock", choices=("wall", "cpu"), default="wall", help="cpu: steadier on a busy machine"
     )
@@ -198,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
         random.Random(args.seed).shuffle(rules)
     depth = sum(p.count("/") + 1 for p in paths) / len(paths)
     order = "shuffled" if args.shuffle else "general to specific"
+    if args.whole:
+        print(f"whole processes: {len(paths):,} paths, {len(rules):,} rules ({order}), seed "
+              f"{args.seed}, {args.runs} runs each; Python {sys.version.split()[0]}\n")  # fmt: skip
+        return whole_main(args, rules, paths)
     print(
         f"workload: {len(paths):,} paths (mean depth {depth:.1f}) in {len(data.directories):,} "
         f"directories, {len(rules):,} rules ({order}), seed {args.seed}, "

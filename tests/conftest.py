@@ -38,11 +38,15 @@ def _isolated_git(
         "WORKSPACE_AGENT",
         "WORKSPACE_GUARD_RULES",
         "WORKSPACE_GUARD_LANG",
+        "LANGUAGE",  # the locale decides the language of messages when the rules do not:
+        "LC_ALL",  # tests read English unless they set it (LANG=C.UTF-8 below)
+        "LC_MESSAGES",
         "GIT_DIR",
         "GIT_WORK_TREE",
         "GIT_INDEX_FILE",
     ):
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     (home / ".gitconfig").write_text(
         "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
     )

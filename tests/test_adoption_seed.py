@@ -45,9 +45,11 @@ def commit(repo: Path, text: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def adopt(repo: Path) -> subprocess.CompletedProcess[str]:
-    """The README's walk: init --from-mestore ., commit the result as the escalation agent."""
-    proc = run_cli(repo, "init", "--from-mestore", ".")
+def adopt(repo: Path, lang: str = "en") -> subprocess.CompletedProcess[str]:
+    """The README's walk: init --from-mestore ., commit the result as the escalation agent.
+    The seed is in Spanish, so init speaks Spanish; `lang` "en" reads it in English."""
+    env = {"WORKSPACE_GUARD_LANG": lang} if lang else {}
+    proc = run_cli(repo, "init", "--from-mestore", ".", env=env)
     assert proc.returncode == 0, proc.stderr
     git(repo, "add", ".workspace")
     done = commit(repo, message("master-orchestrator", RULES).replace("feat(api)", "chore(ws)"))
@@ -135,7 +137,7 @@ def test_the_seed_validator_is_replaced_and_kept_out_of_commits(adopted: Path) -
 
 
 def test_rerunning_init_keeps_the_shim(adopted: Path) -> None:
-    proc = run_cli(adopted, "init", "--from-mestore", ".")
+    proc = run_cli(adopted, "init", "--from-mestore", ".", env={"WORKSPACE_GUARD_LANG": "en"})
     line = next(x for x in proc.stdout.splitlines() if x.strip().startswith(SHIM))
     assert line.split()[-3:] == ["up", "to", "date"]
     assert (adopted / (SHIM + ".orig")).read_text() == SEED_VALIDATOR

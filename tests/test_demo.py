@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +29,23 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         assert step in proc.stdout
     assert "commit refused" in proc.stdout  # the refusals it narrates really happened
     assert list(tmp_path.iterdir()) == []  # nothing left behind in the cwd
+    crew = proc.stdout.split("A crew: claims, doctor, and the MCP server", 1)[1]
+    crew = crew.split("━━", 1)[0]
+    # a claim refuses the second agent, naming the holder; released, the write is free again
+    assert "DENIED   app/models/order.py — backend-framework-ai" in crew
+    assert "claimed: api-architect-ai is working on it" in crew
+    assert "ALLOWED  app/models/order.py — backend-framework-ai" in crew
+    # doctor: the redirected worktree ran no hook, doctor said so (exit 1), --fix repaired it,
+    # and the same kind of commit is refused there afterwards
+    doctor = crew.split("-m workspace_guard doctor\n", 1)[1]
+    assert "✗ commit: commit-msg hook missing in" in doctor.split("→ exit 1", 1)[0]
+    assert "fixed: reinstalled the hooks into" in crew
+    assert "git commit -q -m 'first note'\n     → exit 0" in crew
+    assert "git commit -q -m 'second note'" in crew and "commit refused" in crew
+    # the MCP server, asked over a real SDK session, before the write
+    if importlib.util.find_spec("mcp") is not None:
+        assert "app/main.py: DENIED (protected, owner system-architect-ai)" in crew
+        assert "app/models/order.py: allowed (unprotected)" in crew
 
 
 def test_python_m_workspace_guard_demo_keeps_the_workspace(tmp_path: Path) -> None:
@@ -49,3 +68,8 @@ def test_python_m_workspace_guard_demo_keeps_the_workspace(tmp_path: Path) -> No
     assert (shop / ".git" / "workspace-guard" / "audit.jsonl").is_file()
     verify = run_cli(shop, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
+    # the crew step left its worktree hooked and no claim behind
+    assert (keep / "agent-tool-hooks" / "commit-msg").is_file()
+    assert run_cli(keep / "shop-agent-b", "doctor").returncode == 0
+    claims = run_cli(shop, "claims", "--format", "json")
+    assert claims.returncode == 0 and json.loads(claims.stdout) == []

@@ -142,16 +142,17 @@ def test_a_foreign_validator_is_kept_unless_forced(repo: Path) -> None:
 
 
 def test_from_mestore(repo: Path) -> None:
-    proc = init(repo, "--from-mestore", str(FIXTURES / "workspace"))
+    proc = init(repo, "--from-mestore", str(FIXTURES / "workspace"), "--language", "en")
     assert proc.returncode == 0, proc.stderr
     rules = yaml.safe_load((repo / RULES).read_text())
+    assert rules["language"] == "en"  # asked for, though the documents are in Spanish
     assert "tdd-specialist" in rules["agents"]
     assert (repo / ".workspace/departments/testing/tdd-specialist/.gitkeep").exists()
     assert "imported from the workspace" in proc.stdout
 
 
 def test_from_mestore_with_warnings_lists_them(repo: Path) -> None:
-    proc = init(repo, "--from-mestore", str(FIXTURES / "awkward"))
+    proc = init(repo, "--from-mestore", str(FIXTURES / "awkward"), "--language", "en")
     assert proc.returncode == 0
     assert "problem(s) to look at" in proc.stderr
     assert ".workspace/PROTECTED_FILES.md:" in proc.stderr

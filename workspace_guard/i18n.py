@@ -1,13 +1,24 @@
-"""User-facing language: English, or Spanish with `language: es` / WORKSPACE_GUARD_LANG=es.
+"""User-facing language: English, or Spanish (`language: es`, WORKSPACE_GUARD_LANG=es, LANG=es_ES…).
 
 Messages are marked with `_()` (translated where they are shown) or `N_()` (marked where they are
 defined, translated later with `_()`). Catalogues are gettext `.mo` files compiled from the `.po`
 sources in `workspace_guard/locale/` when the package is built or installed (setup.py), so the
 hot path pays only for reading one small binary file, and only when the language is not English.
 
-The environment variable wins over the rules file, so a user can read the messages of a Spanish
-workspace in English (`WORKSPACE_GUARD_LANG=en`) and the other way round. Before the rules are
-loaded (usage errors, `init` in a new repository) the environment alone decides.
+Who decides, first match wins:
+
+1. `WORKSPACE_GUARD_LANG` (so a user can read a Spanish workspace's messages in English, and the
+   other way round);
+2. the rules file's `language:` (the project's choice);
+3. the standard locale variables, as GNU gettext reads them: the locale is the first set of
+   `LC_ALL`, `LC_MESSAGES`, `LANG`; unless that locale is `C`/`POSIX` (or unset), the colon list
+   `LANGUAGE` is tried first, in order; the first supported language wins;
+4. English.
+
+The standard variables come after the rules file because nearly every machine sets `LANG`
+(`en_US.UTF-8`, `C.UTF-8`): above the file they would silently undo a project's `language: es`.
+Before the rules are loaded (usage errors, `--help`, `init` in a new repository) the environment
+alone decides. Resolution is a few dictionary lookups: no `locale` import on the hot path.
 """
 
 from __future__ import annotations
@@ -17,8 +28,10 @@ import os
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import gettext as _gettext
+    from collections.abc import Mapping
 
 LANG_ENV = "WORKSPACE_GUARD_LANG"
+LOCALE_ENV = ("LC_ALL", "LC_MESSAGES", "LANG")  # the first one set is the locale (POSIX order)
 DOMAIN = "workspace_guard"
 SUPPORTED = ("en", "es")
 LOCALE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
@@ -35,15 +48,39 @@ def normalize(value: str | None) -> str | None:
     return base if base in SUPPORTED else None
 
 
+def from_locale(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The supported language the standard variables ask for, or None (English then).
+
+    `LC_ALL` > `LC_MESSAGES` > `LANG` name the locale; `LANGUAGE` (`es:en`, `pt_BR:es`) is a
+    list of preferences tried first, ignored under the `C`/`POSIX` locale as GNU gettext does.
+    """
+    setting = next((environ[key] for key in LOCALE_ENV if environ.get(key)), "")
+    if setting.split(".")[0].split("@")[0] in ("", "C", "POSIX"):
+        return None
+    for item in environ.get("LANGUAGE", "").split(":"):
+        chosen = normalize(item)  # `en` is supported too: an English preference ends the list
+        if chosen:
+            return chosen
+    return normalize(setting)
+
+
 def set_language(rules_language: str | None) -> None:
-    """Pick the language once the rules are known: the environment wins over the rules file."""
+    """Pick the language once the rules are known: WORKSPACE_GUARD_LANG, then the rules file,
+    then the standard locale variables."""
     global _current  # noqa: PLW0603 - one language per process, chosen once the rules load
-    _current = normalize(os.environ.get(LANG_ENV)) or normalize(rules_language) or "en"
+    _current = (
+        normalize(os.environ.get(LANG_ENV)) or normalize(rules_language) or from_locale() or "en"
+    )
+
+
+def is_chosen() -> bool:
+    """Whether `set_language` ran (the rules, or a help page's look at them, decided)."""
+    return _current is not None
 
 
 def language() -> str:
     """The language messages are shown in now."""
-    return _current or normalize(os.environ.get(LANG_ENV)) or "en"
+    return _current or normalize(os.environ.get(LANG_ENV)) or from_locale() or "en"
 
 
 def _catalog(lang: str) -> _gettext.NullTranslations:

@@ -89,7 +89,7 @@ def run_claude(
     prompt: str = "go",
     *,
     env: dict[str, str] | None = None,
-    timeout: float = 120,
+    timeout: float = 240,
     extra_args: tuple[str, ...] = (),
 ) -> Run:
     exe = binary("claude")
@@ -137,7 +137,7 @@ def run_codex(
     prompt: str = "go",
     *,
     env: dict[str, str] | None = None,
-    timeout: float = 120,
+    timeout: float = 240,
     trust: bool = True,
     agents: tuple[str, ...] = (),
 ) -> Run:
@@ -181,7 +181,7 @@ def run_gemini(
     prompt: str = "go",
     *,
     env: dict[str, str] | None = None,
-    timeout: float = 120,
+    timeout: float = 240,
 ) -> Run:
     exe = binary("gemini")
     assert exe is not None

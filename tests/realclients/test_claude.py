@@ -23,6 +23,7 @@ pytestmark = pytest.mark.realclient
 
 OTHER = "backend-framework-ai"
 OWNER = "system-architect-ai"
+ISOLATED = "api-security"  # a non-owner working in its own worktree (Agent isolation: worktree)
 OFFICE = ".workspace/departments/backend/backend-framework-ai"
 DENIAL = "workspace-guard (workspace protocol)"
 
@@ -48,6 +49,28 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
         ),
         "spawn_owner": Call(
             "Agent", {"description": "change", "prompt": "change main", "subagent_type": OWNER}
+        ),
+        "spawn_isolated": Call(
+            "Agent",
+            {
+                "description": "change",
+                "prompt": "change main",
+                "subagent_type": ISOLATED,
+                "isolation": "worktree",
+            },
+        ),
+        "iso_pwd": Call("Bash", {"command": "pwd", "description": "p"}),
+        "iso_sed": Call(
+            "Bash", {"command": "sed -i s/FastAPI/HACKED/ app/main.py", "description": "s"}
+        ),
+        "iso_read": Call("Read", {"file_path": "app/main.py"}),
+        "iso_edit": Call(
+            "Edit",
+            {
+                "file_path": "app/main.py",
+                "old_string": "app = FastAPI()",
+                "new_string": "HACKED = 3",
+            },
         ),
         "read": Call("Read", {"file_path": main_py}),
         "validator": Call(
@@ -88,9 +111,10 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
     other = ["read", "validator", "explain", "edit", "write", "sed", "office_write", "office_bash"]
     script = Script(
         {
-            "main": [[c["spawn_other"]], [c["spawn_owner"]]],
+            "main": [[c["spawn_other"]], [c["spawn_owner"]], [c["spawn_isolated"]]],
             OTHER: [[c[name]] for name in [*other, "sibling_sed"]],
             OWNER: [[c["owner_read"]], [c["owner_edit"]]],
+            ISOLATED: [[c["iso_pwd"]], [c["iso_sed"]], [c["iso_read"]], [c["iso_edit"]]],
         }
     )
     return script, c
@@ -103,7 +127,7 @@ def crew(tmp_path_factory: pytest.TempPathFactory) -> Session:
     with isolated(tmp) as home:
         repo = make_workspace(tmp / "ws")
         wg(repo, "install", "--claude")
-        for name in (OTHER, OWNER):
+        for name in (OTHER, OWNER, ISOLATED):
             write_claude_agent(repo, name)
         git(repo, "add", "-A")
         git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore(workspace): hooks")
@@ -118,7 +142,7 @@ def crew(tmp_path_factory: pytest.TempPathFactory) -> Session:
 
 def test_session_ran_both_subagents(crew: Session) -> None:
     assert crew.run.returncode == 0, crew.run.stderr[-2000:]
-    assert {"main", OTHER, OWNER} <= crew.model.conversations()
+    assert {"main", OTHER, OWNER, ISOLATED} <= crew.model.conversations()
 
 
 def test_non_owner_edit_write_sed_blocked_with_the_full_reason(crew: Session) -> None:
@@ -188,6 +212,18 @@ def test_protocol_commands_the_briefing_prescribes_run(crew: Session) -> None:
         assert "app/main.py" in text and OWNER in text, (label, text)
 
 
+def test_worktree_isolated_subagent_blocked_in_its_worktree(crew: Session) -> None:
+    """Claude Code's `isolation: worktree` runs the subagent in a new linked worktree."""
+    where = Path(crew.result("iso_pwd")[0].strip())
+    assert where.parent == crew.repo / ".claude/worktrees", where
+    for label in ("iso_sed", "iso_edit"):
+        text, is_error = crew.result(label)
+        assert is_error and text.startswith(DENIAL), (label, text)
+        assert f"{ISOLATED} may not change app/main.py" in text, (label, text)
+    # Claude Code removes a subagent's worktree that has no changes once the subagent ends
+    assert not where.exists() or "HACKED" not in (where / "app/main.py").read_text()
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="harness gate: a sibling `git worktree` of the repository is treated as outside it "
@@ -209,6 +245,28 @@ def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:
     program.write_text(str(tmp_path / "moved-venv/bin/workspace-guard") + "\n")
     main_py = str(repo / "app/main.py")
     calls = {
+        "spawn_isolated": Call(
+            "Agent",
+            {
+                "description": "change",
+                "prompt": "change main",
+                "subagent_type": ISOLATED,
+                "isolation": "worktree",
+            },
+        ),
+        "iso_pwd": Call("Bash", {"command": "pwd", "description": "p"}),
+        "iso_sed": Call(
+            "Bash", {"command": "sed -i s/FastAPI/HACKED/ app/main.py", "description": "s"}
+        ),
+        "iso_read": Call("Read", {"file_path": "app/main.py"}),
+        "iso_edit": Call(
+            "Edit",
+            {
+                "file_path": "app/main.py",
+                "old_string": "app = FastAPI()",
+                "new_string": "HACKED = 3",
+            },
+        ),
         "read": Call("Read", {"file_path": main_py}),
         "write": Call("Write", {"file_path": main_py, "content": "HACKED\n"}),
         "office": Call("Write", {"file_path": str(repo / OFFICE / "x.md"), "content": "x\n"}),

@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 from workspace_guard.adopt.report import ImportResult
+from workspace_guard.i18n import _
 
 DEFAULT_SOURCE = "workspace-guard defaults (the protocol's own files)"
 PROTOCOL_FILES: tuple[tuple[str, str], ...] = (
@@ -54,14 +55,15 @@ def protect_protocol_files(result: ImportResult) -> list[str]:
         protected.append(rule)
         result.sources[f"protected:{pattern}"] = DEFAULT_SOURCE
         added.append(pattern)
-    who = escalation or "the superusers"
+    who = escalation or _("the superusers")
     result.note(
         "info",
         DEFAULT_SOURCE,
-        f"the protocol's own files are protected at level critical, owned by {who}: "
-        + ", ".join(added)
-        + " (without this an agent could grant itself any file by editing the rules or "
-        "the documents they come from)",
+        _(
+            "the protocol's own files are protected at level critical, owned by {who}: "
+            "{patterns} (without this an agent could grant itself any file by editing the "
+            "rules or the documents they come from)"
+        ).format(who=who, patterns=", ".join(added)),
     )
     return added
 
@@ -82,21 +84,25 @@ def set_main_agent(result: ImportResult) -> str | None:
     harness["main_agent"] = agent
     critical = [r["pattern"] for r in data.get("protected", []) if r.get("level") == "critical"]
     if agent in data.get("superusers", []):
-        shown = ", ".join(critical[:6]) + (
-            f" and {len(critical) - 6} more" if len(critical) > 6 else ""
-        )
-        effect = (
-            f"{agent} is a superuser, so the main thread may change every protected file itself, "
-            f"including the {len(critical)} critical ones ({shown}); to make it consult the "
-            "owners like any agent, set `harness: main_agent` to an agent that is not a superuser"
-        )
+        shown = ", ".join(critical[:6])
+        if len(critical) > 6:
+            shown = _("{shown} and {n} more").format(shown=shown, n=len(critical) - 6)
+        effect = _(
+            "{agent} is a superuser, so the main thread may change every protected file itself, "
+            "including the {n} critical ones ({shown}); to make it consult the owners like any "
+            "agent, set `harness: main_agent` to an agent that is not a superuser"
+        ).format(agent=agent, n=len(critical), shown=shown)
     else:
-        effect = f"it may change what {agent} owns and must consult for the rest"
+        effect = _("it may change what {agent} owns and must consult for the rest").format(
+            agent=agent
+        )
     result.note(
         "info",
         DEFAULT_SOURCE,
-        f"harness: main_agent: {agent} — Claude Code's main thread (the session that names "
-        f"no subagent) acts as {agent}; {effect}",
+        _(
+            "harness: main_agent: {agent} — Claude Code's main thread (the session that names "
+            "no subagent) acts as {agent}; {effect}"
+        ).format(agent=agent, effect=effect),
     )
     return agent
 

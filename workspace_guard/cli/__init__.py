@@ -48,7 +48,8 @@ COMMANDS = {
 
 
 class LazyGroup(click.Group):
-    """Imports a command's module only when that command is used (or help lists it)."""
+    """Imports a command's module only when that command is used (or help lists it); every
+    command draws its help in the user's language (`cli.localized`)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -60,7 +61,18 @@ class LazyGroup(click.Group):
         module, _, attr = spec.partition(":")
         loaded = importlib.import_module(f"workspace_guard.cli.{module}")
         command: click.Command = getattr(loaded, attr or "command")
-        return command
+        from workspace_guard.cli.localized import localize
+
+        return localize(command)
+
+
+def _context_class() -> type[click.Context]:
+    from workspace_guard.cli.localized import Context
+
+    return Context
+
+
+LazyGroup.context_class = _context_class()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

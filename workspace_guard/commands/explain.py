@@ -8,6 +8,7 @@ from typing import Any
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import ProtectedRule, Responsibility
 from workspace_guard.core.patterns import PatternIndex
+from workspace_guard.i18n import _
 from workspace_guard.repo import Repo
 
 
@@ -85,46 +86,79 @@ def run(repo: Repo, paths: list[str], fmt: str = "text") -> int:
     return 0
 
 
+def _row(label: str, text: str) -> str:
+    """One labelled line of the text output (labels in the user's language, aligned)."""
+    return f"  {(label + ':').ljust(12)} {text}"
+
+
 def _text(item: dict[str, Any]) -> str:
     lines = [item["path"]]
     office = item["office"]
     rule = item["rule"]
     if item.get("symlink_to"):
         lines.append(
-            f"  symlink to:  {item['symlink_to']} (validate decides both; the stricter wins)"
+            _row(
+                _("symlink to"),
+                _("{target} (validate decides both; the stricter wins)").format(
+                    target=item["symlink_to"]
+                ),
+            )
         )
     if office:
         lines.append(
-            f"  office:      {office['path']} (of {office['agent']}; others need it to consult)"
+            _row(
+                _("office"),
+                _("{path} (of {agent}; others need it to consult)").format(
+                    path=office["path"], agent=office["agent"]
+                ),
+            )
         )
         if item["overridden"]:
-            lines.append("  note:        protected rules do not reach into offices")
+            lines.append(_row(_("note"), _("protected rules do not reach into offices")))
     if rule:
         lines.append(
-            f"  rule:        `{rule['pattern']}` at {rule['source']} — level {rule['level']}"
+            _row(
+                _("rule"),
+                _("`{pattern}` at {source} — level {level}").format(
+                    pattern=rule["pattern"], source=rule["source"], level=rule["level"]
+                ),
+            )
         )
         if rule.get("note"):
             lines.append(f"               {rule['note']}")
     elif not office:
-        lines.append("  rule:        none — not protected")
+        lines.append(_row(_("rule"), _("none — not protected")))
     if item["protected"]:
-        backups = ", ".join(item["backup"]) or "none"
+        backups = ", ".join(item["backup"]) or _("none")
+        owner = item["owner"] or _("(none: superusers only)")
         lines.append(
-            f"  owner:       {item['owner'] or '(none: superusers only)'} · backups: {backups}"
+            _row(_("owner"), _("{owner} · backups: {backups}").format(owner=owner, backups=backups))
         )
     for old in item["overridden"]:
-        lines.append(
-            f"  overrides:   `{old['pattern']}` at {old['source']} "
-            f"(level {old['level']}, owner {old['owner'] or '-'})"
+        text = _("`{pattern}` at {source} (level {level}, owner {owner})").format(
+            pattern=old["pattern"],
+            source=old["source"],
+            level=old["level"],
+            owner=old["owner"] or "-",
         )
+        lines.append(_row(_("overrides"), text))
     for area in item["responsibilities"]:
-        backup = ", ".join(area["backup"]) or "none"
-        lines.append(f"  area:        {area['area']} — {area['responsible']} (backup {backup})")
-    for held in item.get("claims", []):
-        import time
-
-        until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(held["until"]))
-        kind = "shared" if held["shared"] else "exclusive"
-        lines.append(f"  claimed:     by {held['agent']} ({kind}, {held['pattern']}) until {until}")
-    lines.append(f"  escalation:  {item['escalation']}")
+        backup = ", ".join(area["backup"]) or _("none")
+        text = _("{area} — {responsible} (backup {backup})").format(
+            area=area["area"], responsible=area["responsible"], backup=backup
+        )
+        lines.append(_row(_("area"), text))
+    lines += [_claim_row(held) for held in item.get("claims", [])]
+    lines.append(_row(_("escalation"), item["escalation"]))
     return "\n".join(lines)
+
+
+def _claim_row(held: dict[str, Any]) -> str:
+    import time
+
+    until = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(held["until"]))
+    kind = _("shared") if held["shared"] else _("exclusive")
+    text = _("by {agent} ({kind}, {pattern}) until {until}").format(
+        agent=held["agent"], kind=kind, pattern=held["pattern"], until=until
+    )
+    return _row(_("claimed"), text)

@@ -10,6 +10,7 @@ again is harmless and shows the state of the setup.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 from workspace_guard import git
 from workspace_guard.errors import ConfigError, GitError, UsageError
 from workspace_guard.fsutil import atomic_write
+from workspace_guard.i18n import N_, _, set_language
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ SHIM_PATH = ".workspace/scripts/agent_workspace_validator.py"
 KEEP_FILE = ".gitkeep"
 SHIM_MARKER = "workspace-guard-managed"
 MAX_LISTED = 12
+LANGUAGE_LINE = re.compile(r"^language:\s*[\"']?([A-Za-z_-]+)", re.MULTILINE)
 
 
 @dataclass
@@ -57,7 +60,7 @@ class Options:
 def init(cwd: str, options: Options) -> Report:
     """Run every step in the repository containing `cwd`."""
     if options.from_mestore and options.from_codeowners:
-        raise UsageError("--from-mestore and --from-codeowners exclude each other")
+        raise UsageError(_("--from-mestore and --from-codeowners exclude each other"))
     root = repository_root(cwd)
     report = Report(root=root)
     text = write_rules(report, options)
@@ -75,18 +78,22 @@ def init(cwd: str, options: Options) -> Report:
 def repository_root(cwd: str) -> str:
     """The worktree root; a clear usage error (exit 2) outside a repository or in a bare one."""
     if not os.path.isdir(cwd):
-        raise UsageError(f"no such directory: {cwd}")
+        raise UsageError(_("no such directory: {path}").format(path=cwd))
     try:
         info = git.repo_info(os.path.abspath(cwd))
     except GitError as exc:
         raise UsageError(
-            f"{os.path.abspath(cwd)} is not inside a git repository: init sets up a repository",
-            hint="run `git init` first (or cd into the repository), then `workspace-guard init`",
+            _("{path} is not inside a git repository: init sets up a repository").format(
+                path=os.path.abspath(cwd)
+            ),
+            hint=_("run `git init` first (or cd into the repository), then `workspace-guard init`"),
         ) from exc
     if info.root is None:
         raise UsageError(
-            f"{cwd} is a bare repository: init needs a working tree",
-            hint="in the shared bare repository, run `workspace-guard install --server .` instead",
+            _("{path} is a bare repository: init needs a working tree").format(path=cwd),
+            hint=_(
+                "in the shared bare repository, run `workspace-guard install --server .` instead"
+            ),
         )
     return info.root
 
@@ -99,47 +106,72 @@ def write_rules(report: Report, options: Options) -> str | None:
     path = os.path.join(report.root, RULES_PATH)
     source = options.from_mestore or options.from_codeowners
     if os.path.exists(path) and not options.force:
-        ignored = f"; {source} was not imported" if source else ""
-        report.add(RULES_PATH, f"kept (it exists{ignored}; --force replaces it)")
-        return read_existing(path)
-    text, what = rules_text(report, options)
+        text = read_existing(path)
+        speak(text)
+        if source:
+            action = _("kept (it exists; {source} was not imported; --force replaces it)")
+        else:
+            action = _("kept (it exists; --force replaces it)")
+        report.add(RULES_PATH, action.format(source=source))
+        return text
     existed = os.path.exists(path)
+    text, what, notes = rules_text(report, options)
     write_file(path, text)
-    report.add(RULES_PATH, f"{'replaced' if existed else 'written'} ({what})")
+    speak(text)
+    action = _("replaced ({what})") if existed else _("written ({what})")
+    report.add(RULES_PATH, action.format(what=_(what).format(source=source)))
+    for note in notes:
+        report.add(RULES_PATH, note)
     return text
 
 
-def rules_text(report: Report, options: Options) -> tuple[str, str]:
-    """The new rules file and where it came from."""
+def speak(text: str | None) -> None:
+    """From here on, speak the language the rules ask for (before they are loaded: the text's
+    `language:` line; WORKSPACE_GUARD_LANG still wins)."""
+    found = LANGUAGE_LINE.search(text or "")
+    set_language(found.group(1) if found else None)
+
+
+def rules_text(report: Report, options: Options) -> tuple[str, str, list[str]]:
+    """The new rules file, where it came from (a message to translate) and the importer's notes
+    worth showing with it (what it protected by default, the language)."""
     from workspace_guard.adopt.emit import dump_rules
 
     if options.from_mestore:
         from workspace_guard.adopt.mestore import import_mestore
 
         if not os.path.isdir(options.from_mestore):
-            raise UsageError(f"--from-mestore {options.from_mestore}: no such directory")
-        result = import_mestore(Path(options.from_mestore))
-        what = f"imported from the workspace {options.from_mestore}"
+            raise UsageError(
+                _("--from-mestore {path}: no such directory").format(path=options.from_mestore)
+            )
+        result = import_mestore(Path(options.from_mestore), options.language)
+        what = N_("imported from the workspace {source}")
     elif options.from_codeowners:
         from workspace_guard.adopt.codeowners import import_codeowners
 
         result = import_codeowners(
             read_source(options.from_codeowners), filename=options.from_codeowners
         )
-        what = f"imported from {options.from_codeowners}"
+        what = N_("imported from {source}")
     else:
-        return with_language(example_rules(), options.language), "the bundled example"
+        return with_language(example_rules(), options.language), N_("the bundled example"), []
     if options.language:
         result.data["language"] = options.language
     report.problems += [str(f) for f in result.findings if f.level != "info"]
     from workspace_guard.adopt.protocol import DEFAULT_SOURCE
 
-    for finding in result.findings:
-        if finding.source == DEFAULT_SOURCE or "`language: es`" in finding.message:
-            report.add(RULES_PATH, finding.message)
+    notes = [
+        finding.message
+        for finding in result.findings
+        if finding.source == DEFAULT_SOURCE or "`language: es`" in finding.message
+    ]
     report.failed = report.failed or result.has_errors
-    header = f"workspace-guard rules, {what} by `workspace-guard init`.\nReview, then commit."
-    return dump_rules(result, header=header), what
+    source = options.from_mestore or options.from_codeowners
+    header = (
+        f"workspace-guard rules, {what.format(source=source)} by `workspace-guard init`.\n"
+        "Review, then commit."
+    )
+    return dump_rules(result, header=header), what, notes
 
 
 def with_language(text: str, language: str | None) -> str:
@@ -178,7 +210,7 @@ def load(report: Report, text: str | None) -> Rules | None:
     from workspace_guard.core.rules import RulesError, load_rules
 
     if text is None:
-        report.problems.append(f"{RULES_PATH}: cannot be read as UTF-8 text")
+        report.problems.append(_("{path}: cannot be read as UTF-8 text").format(path=RULES_PATH))
         report.failed = True
         return None
     try:
@@ -186,7 +218,9 @@ def load(report: Report, text: str | None) -> Rules | None:
     except RulesError as exc:
         report.problems += [str(p) for p in exc.problems]
         report.failed = True
-        report.add("offices", "skipped: the rules file has errors (fix it, then run init again)")
+        report.add(
+            _("offices"), _("skipped: the rules file has errors (fix it, then run init again)")
+        )
         return None
 
 
@@ -199,7 +233,9 @@ def create_offices(report: Report, offices: list[str]) -> None:
     for office in sorted(set(offices)):
         target = os.path.normpath(os.path.join(report.root, office))
         if os.path.relpath(target, report.root).startswith(os.pardir):
-            report.problems.append(f"office {office} is outside the repository: not created")
+            report.problems.append(
+                _("office {office} is outside the repository: not created").format(office=office)
+            )
             continue
         if os.path.isdir(target) and os.listdir(target):
             continue
@@ -209,14 +245,16 @@ def create_offices(report: Report, offices: list[str]) -> None:
             Path(keep).touch()
             created.append(office)
     if not offices:
-        report.add("offices", "none defined in the rules")
+        report.add(_("offices"), _("none defined in the rules"))
         return
     existing = len(set(offices)) - len(created)
     where = os.path.commonpath([o.rstrip("/") for o in offices]) if len(offices) > 1 else offices[0]
-    action = f"{len(created)} created, {existing} already there"
+    action = _("{created} created, {existing} already there").format(
+        created=len(created), existing=existing
+    )
     if len(created) <= MAX_LISTED and created:
         action += ": " + ", ".join(os.path.relpath(c, where) for c in created)
-    report.add(f"offices in {where.rstrip('/')}/", action)
+    report.add(_("offices in {path}/").format(path=where.rstrip("/")), action)
 
 
 def write_shim(report: Report, replace: bool) -> None:
@@ -227,22 +265,24 @@ def write_shim(report: Report, replace: bool) -> None:
     path = os.path.join(report.root, SHIM_PATH)
     current = read_existing(path) if os.path.lexists(path) else None
     if current == SHIM:
-        report.add(SHIM_PATH, "up to date")
+        report.add(SHIM_PATH, _("up to date"))
         return
     if current is not None and SHIM_MARKER not in current and not replace:
         report.add(
             SHIM_PATH,
-            "kept (not written by workspace-guard — the seed's own validator? "
-            "--force replaces it and keeps it as agent_workspace_validator.py.orig)",
+            _(
+                "kept (not written by workspace-guard — the seed's own validator? "
+                "--force replaces it and keeps it as agent_workspace_validator.py.orig)"
+            ),
         )
         return
-    action = "written"
+    action = _("written")
     if current is not None and SHIM_MARKER in current:
-        action = "updated"
+        action = _("updated")
     elif current is not None:
         os.replace(path, path + ".orig")
         exclude_from_git(report.root, "/" + SHIM_PATH + ".orig")
-        action = (
+        action = _(
             "replaced: every agent prompt that runs it now gets workspace-guard's answer "
             "(the previous validator is kept as agent_workspace_validator.py.orig, "
             "ignored by git through .git/info/exclude)"
@@ -300,16 +340,24 @@ def next_steps(report: Report) -> list[str]:
     steps = []
     if report.failed:
         steps.append(
-            f"Fix the problems listed above in {RULES_PATH}, then run "
-            "`workspace-guard lint` until it is clean."
+            _(
+                "Fix the problems listed above in {path}, then run "
+                "`workspace-guard lint` until it is clean."
+            ).format(path=RULES_PATH)
         )
     elif report.problems:
-        steps.append("Read the findings listed above: each names the document line it is about.")
-    steps.append(f"Review {RULES_PATH}: `workspace-guard lint`, `workspace-guard explain PATH`.")
+        steps.append(_("Read the findings listed above: each names the document line it is about."))
+    steps.append(
+        _("Review {path}: `workspace-guard lint`, `workspace-guard explain PATH`.").format(
+            path=RULES_PATH
+        )
+    )
     if committed(report.root):
         steps.append(
-            f"{RULES_PATH} is committed at HEAD, so it is binding; commit every change "
-            "to it the same way."
+            _(
+                "{path} is committed at HEAD, so it is binding; commit every change "
+                "to it the same way."
+            ).format(path=RULES_PATH)
         )
     else:
         trailers = [
@@ -326,13 +374,18 @@ def next_steps(report: Report) -> list[str]:
             ]
         )
         steps.append(
-            "Commit it — only the committed rules are binding (an agent cannot grant "
-            f"itself a file by editing the working-tree copy):\n     {command}"
+            _(
+                "Commit it — only the committed rules are binding (an agent cannot grant "
+                "itself a file by editing the working-tree copy):"
+            )
+            + f"\n     {command}"
         )
     steps += [
-        "Agents check before writing: agent_workspace_validator AGENT PATH "
-        f"(or python {SHIM_PATH} AGENT PATH, as the protocol's prompts say).",
-        "See who owns what: workspace-guard map -o workspace-map.html",
+        _(
+            "Agents check before writing: agent_workspace_validator AGENT PATH "
+            "(or python {path} AGENT PATH, as the protocol's prompts say)."
+        ).format(path=SHIM_PATH),
+        _("See who owns what: workspace-guard map -o workspace-map.html"),
     ]
     return steps
 
@@ -348,104 +401,32 @@ def committed(root: str) -> bool:
 # --- the shim -------------------------------------------------------------------------------------
 # Committed with the repository, so it names no machine-specific path: it finds workspace-guard in
 # the interpreter that runs it, else through the `agent_workspace_validator` console script on PATH.
-
-SHIM = """\
-#!/usr/bin/env python3
-# workspace-guard-managed: written by `workspace-guard init` (run it again to update this file).
-\"\"\"agent_workspace_validator: may AGENT change these files? Ask before touching them.
-
-    python .workspace/scripts/agent_workspace_validator.py AGENT PATH... [--approved-by AGENT]
-           [--paths-from FILE|-] [--format text|json]
-
-This program only forwards to workspace-guard, which decides from .workspace/rules.yaml as
-committed: exit 0 allowed, 1 denied, 2 usage or configuration error. The protocol's older call
-`AGENT FILE APPROVER` still works: a third argument naming a registered agent is the approval.
-\"\"\"
-
-import os
-import shutil
-import sys
-
-PROG = "agent_workspace_validator"
-REEXEC = "WORKSPACE_GUARD_SHIM_REEXEC"
+# Its text is resources/launcher/agent_workspace_validator.py.in.
 
 
-def main():
-    argv = sys.argv[1:]
-    try:
-        from workspace_guard.entry import validator_main
-    except ImportError:
-        return elsewhere(argv)
-    return validator_main(legacy(argv), prog=PROG)
+def _shim() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, os.pardir, "resources", "launcher", "agent_workspace_validator.py.in")
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
-def legacy(argv):
-    \"\"\"`AGENT FILE APPROVER` (the protocol's first validator) -> `--approved-by APPROVER`.\"\"\"
-    if len(argv) != 3 or any(arg.startswith("-") for arg in argv):
-        return argv
-    agent, path, third = argv
-    if registered(third):
-        return [agent, path, "--approved-by", third]
-    if any(ch.isspace() for ch in third):
-        sys.stderr.write(PROG + ": note: the third argument is not a registered agent and not a "
-                         "path; it is ignored (approvals: --approved-by AGENT)\\n")
-        return [agent, path]
-    return argv
-
-
-def registered(name):
-    \"\"\"Whether `name` is a registered agent (on any problem: no; the validator says why).\"\"\"
-    import io
-
-    quiet, sys.stderr = sys.stderr, io.StringIO()
-    try:
-        from workspace_guard.repo import Repo
-
-        return name in Repo.discover().load_rules().agents
-    except Exception:
-        return False
-    finally:
-        sys.stderr = quiet
-
-
-def elsewhere(argv):
-    \"\"\"Not importable here: use the interpreter that has workspace-guard, or explain.\"\"\"
-    script = shutil.which(PROG)
-    python = None
-    if script and not os.environ.get(REEXEC):
-        with open(script, "rb") as handle:
-            first = handle.readline().decode("utf-8", "replace").strip()
-        if first.startswith("#!"):
-            python = first[2:].strip().split()[0] if first[2:].strip() else None
-    if python and os.path.exists(python):
-        os.environ[REEXEC] = "1"
-        os.execv(python, [python, os.path.abspath(__file__), *argv])
-    sys.stderr.write(
-        PROG + ": workspace-guard is not installed for " + sys.executable + ".\\n"
-        "This repository's workspace protocol is enforced by workspace-guard: install it "
-        "(pip install workspace-guard) or put its `agent_workspace_validator` on PATH.\\n"
-        "Until then nothing can be validated: do not change protected files.\\n"
-    )
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-"""
+SHIM = _shim()
 
 
 def run(cwd: str, options: Options) -> int:
     """`init`: set up, then print what was done, the problems (stderr) and the next steps."""
     report = init(cwd, options)
-    print(f"workspace-guard init in {report.root}")
+    print(_("workspace-guard init in {root}").format(root=report.root))
     width = min(max((len(path) for path, _ in report.steps), default=0), 50)
     for path, action in report.steps:
         print(f"  {path.ljust(width)}  {action}")
     if report.problems:
-        print(f"\n{len(report.problems)} problem(s) to look at:", file=sys.stderr)
+        count = len(report.problems)
+        print("\n" + _("{n} problem(s) to look at:").format(n=count), file=sys.stderr)
         for problem in report.problems:
             print(f"  {problem}", file=sys.stderr)
-    print("\nNext steps:")
+    print("\n" + _("Next steps:"))
     for number, step in enumerate(next_steps(report), start=1):
         print(f"  {number}. {step}")
     return 1 if report.failed else 0

@@ -59,7 +59,7 @@ class Rules(Record):
     commit: Mapping[str, Any] = factory(default_factory=dict)
     harness: Mapping[str, Any] = factory(default_factory=dict)
     watch: Mapping[str, Any] = factory(default_factory=dict)
-    language: str = "en"
+    language: str | None = None  # None: not set (the locale variables decide, else English)
     handles: Mapping[str, str] = factory(default_factory=dict)  # agent -> CODEOWNERS owner (export)
 
     def office_of(self, path: str) -> Agent | None:

@@ -336,7 +336,7 @@ def _build(root: yaml.Node | None, ctx: _Ctx) -> Rules | None:
         commit=parts.get("commit") or {},
         harness=parts.get("harness") or {},
         watch=parts.get("watch") or {},
-        language=parts.get("language") or "en",
+        language=parts.get("language") or None,
         handles=parts.get("handles") or {},
     )
 

@@ -74,11 +74,15 @@ class Demo:
         return proc
 
     def wg(
-        self, *args: str, expect: int | None = None, stdin: str | None = None, show: bool = True
+        self,
+        *args: str,
+        expect: int | None = None,
+        stdin: str | None = None,
+        show: bool = True,
+        cwd: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        return self.run(
-            [sys.executable, "-m", "workspace_guard", *args], expect=expect, stdin=stdin, show=show
-        )
+        command = [sys.executable, "-m", "workspace_guard", *args]
+        return self.run(command, expect=expect, stdin=stdin, show=show, cwd=cwd)
 
     def validator(self, *args: str, expect: int | None = None) -> subprocess.CompletedProcess[str]:
         code = (
@@ -230,7 +234,7 @@ def _load_layers() -> None:
     """Import the optional demo parts of later layers (each registers itself)."""
     import importlib
 
-    for name in ("harness", "push", "watch", "adopt"):
+    for name in ("harness", "push", "watch", "coord", "adopt"):
         try:
             importlib.import_module(f"workspace_guard.demo.{name}")
         except ModuleNotFoundError as exc:

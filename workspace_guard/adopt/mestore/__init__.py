@@ -33,12 +33,17 @@ from workspace_guard.adopt.mestore.text import read_lines
 from workspace_guard.adopt.protocol import detect_language, protect_protocol_files, set_main_agent
 from workspace_guard.adopt.report import ImportResult
 from workspace_guard.errors import UsageError
+from workspace_guard.i18n import _, set_language
 
 __all__ = ["import_mestore"]
 
 
-def import_mestore(root: Path) -> ImportResult:
+def import_mestore(root: Path, language: str | None = None) -> ImportResult:
     """Read the workspace at `root` and return the rules data, its provenance and the findings.
+
+    The rules get `language: LANGUAGE` when given, else `es` when the documents are in Spanish;
+    from then on this process speaks that language (WORKSPACE_GUARD_LANG still wins), so the
+    findings and what follows read in the language the rules will have.
 
     Raises `UsageError` only when `root` is not a workspace at all (no ``.workspace/`` folder);
     everything wrong inside the documents is a finding.
@@ -55,9 +60,12 @@ def import_mestore(root: Path) -> ImportResult:
     read_metadata(col)
     read_agent_files(col)
     result = resolve(col)
+    if language:
+        result.data["language"] = language
+    _set_language(col, result)
+    set_language(result.data.get("language"))
     protect_protocol_files(result)
     set_main_agent(result)
-    _set_language(col, result)
     return result
 
 
@@ -67,9 +75,12 @@ def _set_language(col: Collector, result: ImportResult) -> None:
     language = detect_language(texts)
     if language == "es" and "language" not in result.data:
         result.data["language"] = language
+        set_language(language)
         result.note(
             "info",
             f"{PROTECTED_FILES}:1",
-            "the protocol is written in Spanish: `language: es` is set, so every message of "
-            "workspace-guard is in Spanish (LANG/LC_ALL or WORKSPACE_GUARD_LANG override it)",
+            _(
+                "the protocol is written in Spanish: `language: es` is set, so every message of "
+                "workspace-guard is in Spanish (WORKSPACE_GUARD_LANG=en shows them in English)"
+            ),
         )

@@ -1,0 +1,121 @@
+"""Demo step: a crew of agents — a claim refusing a second agent, `doctor` finding and fixing a
+worktree whose hooks do not run, and an agent asking the MCP server before it writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from workspace_guard.demo.run import STEPS, Demo, register
+
+HOLDER = "api-architect-ai"
+SECOND = "backend-framework-ai"
+MODEL = "app/models/order.py"
+
+
+@register
+def coordination(demo: Demo) -> None:
+    demo.step(f"{STEPS.index(coordination) + 1}. A crew: claims, doctor, and the MCP server")
+    claims(demo)
+    doctor(demo)
+    mcp(demo)
+
+
+def claims(demo: Demo) -> None:
+    demo.say(
+        f"{HOLDER} is reworking the models and claims them for 30 minutes. {MODEL} is not "
+        f"protected, so {SECOND} could write it before:"
+    )
+    demo.wg("claim", "app/models/", "--agent", HOLDER, "--ttl", "30m", "--note", "rework", expect=0)
+    demo.wg("claims", expect=0)
+    demo.say(f"While the claim holds, {SECOND} is refused — by the validator and every layer:")
+    proc = demo.validator(SECOND, MODEL, expect=1)
+    if HOLDER not in proc.stdout:
+        demo.failures.append(f"the validator's refusal of {MODEL} does not name {HOLDER}")
+    demo.say("The claim grants nothing, it only holds others off; released, the write is free:")
+    demo.wg("release", "--all", "--agent", HOLDER, expect=0)
+    demo.validator(SECOND, MODEL, expect=0)
+
+
+def doctor(demo: Demo) -> None:
+    tree = os.path.join(demo.root, "shop-agent-b")
+    elsewhere = os.path.join(demo.root, "agent-tool-hooks")
+    demo.say(
+        "An agent tool makes a worktree and points its core.hooksPath somewhere else (per-worktree "
+        "config): commits there would run no hook, and nothing would say so. doctor finds it:"
+    )
+    demo.git("worktree", "add", "-q", tree, "-b", "agent-b")
+    demo.git("config", "extensions.worktreeConfig", "true")
+    demo.run(["git", "config", "--worktree", "core.hooksPath", elsewhere], cwd=tree, expect=0)
+    demo.say("The hole: a commit there without the template goes through, no hook ran:")
+    unchecked(demo, tree, "first", expect=0)
+    proc = demo.wg("doctor", expect=1)
+    if tree not in proc.stdout + proc.stderr:
+        demo.failures.append("doctor did not name the worktree whose hooks do not run")
+    demo.say("--fix reinstalls the hooks where git really looks for them in that worktree:")
+    demo.wg("doctor", "--fix", expect=0, cwd=tree)
+    demo.wg("doctor", expect=0)
+    demo.say("The same commit there is refused now:")
+    unchecked(demo, tree, "second", expect=1)
+
+
+def unchecked(demo: Demo, tree: str, word: str, *, expect: int) -> None:
+    """A commit without the template in `tree`."""
+    with open(os.path.join(tree, "NOTES.md"), "a", encoding="utf-8") as handle:
+        handle.write(f"{word} note\n")
+    demo.run(["git", "add", "NOTES.md"], cwd=tree, expect=0, show=False)
+    demo.run(["git", "commit", "-q", "-m", f"{word} note"], cwd=tree, expect=expect)
+
+
+def mcp(demo: Demo) -> None:
+    demo.say(
+        f"Agents speak MCP: {SECOND} asks the workspace-guard MCP server (a real session over "
+        "stdio with the official SDK's client) before it writes:"
+    )
+    try:
+        import mcp as _sdk  # noqa: F401 - only: is the optional SDK installed?
+    except ImportError:
+        demo.say(
+            "(skipped: the `mcp` package is not installed — pip install 'workspace-guard[mcp]')"
+        )
+        return
+    demo.out(f"   $ (MCP client) call_tool validate agent={SECOND} paths=[app/main.py, {MODEL}]")
+    try:
+        answer = ask_server(demo, SECOND, ["app/main.py", MODEL])
+    except Exception as exc:  # the narrator reports whatever went wrong
+        demo.failures.append(f"the MCP session failed: {type(exc).__name__}: {exc}")
+        return
+    for result in answer.get("results", []):
+        verdict = "allowed" if result["allowed"] else "DENIED"
+        owner = f", owner {result['owner']}" if result["owner"] else ""
+        demo.out(f"     {result['path']}: {verdict} ({result['reason']}{owner})")
+    got = [r["allowed"] for r in answer.get("results", [])]
+    if got != [False, True]:
+        demo.failures.append(f"MCP validate answered {json.dumps(answer)[:200]}")
+    demo.say(f"So {SECOND} edits {MODEL} and asks the owner of app/main.py before touching it.")
+
+
+def ask_server(demo: Demo, agent: str, paths: list[str]) -> dict[str, Any]:
+    """One MCP session with `workspace-guard mcp` in the demo repository: `validate`."""
+    import asyncio
+
+    from mcp.client.stdio import StdioServerParameters
+
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "workspace_guard", "mcp"],
+        cwd=demo.repo,
+        env=dict(demo.env),
+    )
+
+    async def session() -> dict[str, Any]:
+        from mcp import Client
+
+        async with Client(params) as client:
+            result = await client.call_tool("validate", {"agent": agent, "paths": paths})
+            data: dict[str, Any] = result.structured_content or {}
+            return data
+
+    return asyncio.run(session())
