@@ -224,11 +224,6 @@ def test_worktree_isolated_subagent_blocked_in_its_worktree(crew: Session) -> No
     assert not where.exists() or "HACKED" not in (where / "app/main.py").read_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="harness gate: a sibling `git worktree` of the repository is treated as outside it "
-    "(issue 14); owned by the harness helper",
-)
 def test_sibling_worktree_protected_file_blocked(crew: Session) -> None:
     text, is_error = crew.result("sibling_sed")
     assert is_error and text.startswith(DENIAL), text
