@@ -1025,15 +1025,17 @@ def test_a_rules_file_broken_at_head_fails_closed(repo: Path) -> None:
         assert ".workspace/rules.yaml:" in result.stderr  # the error, with file and line
         assert "hint:" in result.stderr
         assert "refuses the commit" in result.stderr
-    # the way out that the hint names: commit the fix, checked against the fixed file
-    assert "WORKSPACE_GUARD_RULES" in result.stderr
+    # the way out that the hint names: commit the fix, checked against the fixed file recorded
+    # in the repository's config (the committer's WORKSPACE_GUARD_RULES is ignored by hooks)
+    assert "git config workspace-guard.rules" in result.stderr
     git(repo, "checkout", "HEAD~1", "--", ".workspace/rules.yaml")
-    result = commit(
-        repo,
-        template(files=".workspace/rules.yaml", agent="master-orchestrator"),
-        env={"WORKSPACE_GUARD_RULES": ".workspace/rules.yaml"},
-    )
+    fixed = template(files=".workspace/rules.yaml", agent="master-orchestrator")
+    ignored = commit(repo, fixed, env={"WORKSPACE_GUARD_RULES": ".workspace/rules.yaml"})
+    assert ignored.returncode != 0
+    git(repo, "config", "workspace-guard.rules", ".workspace/rules.yaml")
+    result = commit(repo, fixed)
     assert result.returncode == 0, result
+    git(repo, "config", "--unset", "workspace-guard.rules")
     change(repo, "README.md")
     assert commit(repo, template()).returncode == 0
 

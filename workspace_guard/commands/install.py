@@ -182,9 +182,19 @@ def _server_hooks_dir(server: str) -> str:
     return hooks_dir(os.path.abspath(server))
 
 
-def run_install(cwd: str, server: str | None, harnesses: set[str]) -> int:
-    """`install`: the git hooks (or pre-receive on `server`), then each harness's hooks."""
+def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | None = None) -> int:
+    """`install`: the git hooks (or pre-receive on `server`), then each harness's hooks; in a
+    clone, which rules the installed layers trust (trust_root.record)."""
     report(cwd, install(cwd, server=server))
+    if server is None:
+        from workspace_guard.trust_root import record
+
+        for line in record(cwd, rules):
+            print(line)
+        from workspace_guard.gates.push.local import reference_transaction_warning
+
+        if old_git := reference_transaction_warning(cwd):
+            print(f"workspace-guard: warning: {old_git}", file=sys.stderr)
     if harnesses:
         from workspace_guard.commands import harness_install
 

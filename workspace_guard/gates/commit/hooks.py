@@ -399,12 +399,13 @@ def fail_closed(exc: GuardError, hook: str, *, committed_rules: bool = False) ->
         )
     print(refused.format(hook=hook), file=sys.stderr)
     if committed_rules and isinstance(exc, ConfigError):
-        from workspace_guard.repo import DEFAULT_RULES, RULES_ENV
+        from workspace_guard.repo import DEFAULT_RULES
 
         hint = _(
-            "the rules committed at HEAD are unusable, so every commit is refused until a fix is "
-            "committed: fix {rules} (`workspace-guard lint`), stage it, and commit it checked "
-            "against the fixed file: {env}={rules} git commit …"
-        ).format(rules=DEFAULT_RULES, env=RULES_ENV)
+            "the committed rules the hooks trust are unusable, so every commit is refused until a "
+            "fix is committed: fix {rules} (`workspace-guard lint`), stage it, and commit it "
+            "checked against the fixed file: git config {key} {rules}; git commit …; "
+            "git config --unset {key}"
+        ).format(rules=DEFAULT_RULES, key="workspace-guard.rules")
         print(_("hint: {hint}").format(hint=hint), file=sys.stderr)
     return exc.exit_code or EXIT_VIOLATION
