@@ -200,6 +200,7 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
 
         for name in sorted(harnesses):
             report(cwd, harness_install.install(cwd, name))
+        report(cwd, [harness_install.require_provenance(cwd)])
         from workspace_guard.commands.lint_protocol import main_agent_warning
 
         if "claude" in harnesses and (warning := main_agent_warning(cwd)):
@@ -215,6 +216,7 @@ def run_uninstall(cwd: str, server: str | None, harnesses: set[str]) -> int:
 
         for name in sorted(harnesses):
             report(cwd, harness_install.uninstall(cwd, name))
+        report(cwd, [harness_install.require_provenance(cwd, on=False)])
     return 0
 
 
