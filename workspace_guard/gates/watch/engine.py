@@ -88,6 +88,7 @@ class Engine:
         self.rules_option = rules_option
         self.options = options
         self.manifest = manifest
+        self.incidents_root: str | None = None  # a linked worktree's reports go to the main one
         self.restorer = Restorer(place.root, place.state_dir, umask)
         self.state: State | None = None
         self.known: dict[str, str] = {}
@@ -132,7 +133,7 @@ class Engine:
             )
         rules, note = self._rules(repo)
         decider = Decider(rules)
-        settings = Settings.build(rules, self.root, self.options)
+        settings = Settings.build(rules, self.incidents_root or self.root, self.options)
         protection = Protection(decider, settings, self.root)
         baseline = load_baseline(self.root, head, protection, RULES_PATH)
         plan = make_plan(self.root, baseline, protection)
@@ -166,6 +167,8 @@ class Engine:
         state = self.state
         if state is None or not rel or not os.path.isdir(self.git_dir):
             return  # no judgement without a repository (it is being deleted, or moved away)
+        if not os.path.lexists(os.path.join(self.root, ".git")):
+            return  # the worktree itself is being removed (`git worktree remove`, rm -r)
         entry = state.baseline.entries.get(rel)
         rule = entry.rule if entry else state.protection.rule(rel)
         if rule is None:

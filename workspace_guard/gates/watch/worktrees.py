@@ -59,11 +59,14 @@ def listed(root: str) -> list[str]:
 class Unit:
     """One linked worktree: engine, watcher and worker, supervised by the daemon."""
 
-    def __init__(self, place: Place, rules_option: str | None, options: Options, umask: int):
+    def __init__(
+        self, place: Place, rules_option: str | None, options: Options, umask: int, main: str
+    ) -> None:
         from workspace_guard.gates.watch.observer import Hints
 
         self.root = place.root
         self.engine = Engine(place, rules_option, options, umask, manifest_name(place.root))
+        self.engine.incidents_root = main  # reports land where the escalation agent looks
         self.watcher = Watcher(place.root, Hints(), self._on_overflow, self._on_failure)
         self.ready = threading.Event()
         self.worker = Worker(self.engine, self.watcher, self.ready)
@@ -166,7 +169,7 @@ class Worktrees:
 
         try:
             repo = Repo.discover(path, self.rules_option)
-            unit = Unit(Place.of(repo), self.rules_option, self.options, umask)
+            unit = Unit(Place.of(repo), self.rules_option, self.options, umask, self.root)
             unit.start()
         except (GuardError, OSError) as exc:
             message = getattr(exc, "message", None) or str(exc)
