@@ -5,7 +5,8 @@
 - the claim check in the validator and in the harness hook (`hook claude`, PreToolUse Edit):
   whole processes (CPU time: user + system) for an allowed path, without a claims file and
   with one holding --claims live claims of another agent on other paths, in interleaved
-  rounds; the difference of the medians is what the check adds (target <= 2 ms per call); the check itself, in process;
+  rounds; the difference of the medians is what the check adds (target <= 2 ms per call);
+  the check itself, in process;
 - `claim` and `release` in process (lock, read, atomic rewrite, audit record), and as whole
   processes beside `workspace-guard claims` (a command that only reads);
 - the MCP server: `validate` called in process on a started server (target <= 5 ms), and one
