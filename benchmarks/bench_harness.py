@@ -9,7 +9,8 @@ Events timed (real console script, event on stdin, interleaved rounds):
 - Bash `python -m pytest -q tests/` (parsed for write targets, allowed);
 - Bash `sed -i … app/main.py` (denied);
 - Bash commands of 64 KB + 1 byte and of 1 MB (refused unread as too large: the issue's bound is
-  at most 100 ms of our work, i.e. over the bare interpreter).
+  at most 100 ms of our work, i.e. over the bare interpreter);
+- PostToolUse of the allowed Edit (the file hashed, one record appended to the provenance ledger).
 
     python benchmarks/bench_harness.py [--rounds 40]
 
@@ -41,14 +42,16 @@ from bench_startup import (
 TARGET = 3.0
 
 
-def event(ws: Path, tool: str, tool_input: dict[str, str], agent: str) -> bytes:
+def event(
+    ws: Path, tool: str, tool_input: dict[str, str], agent: str, name: str = "PreToolUse"
+) -> bytes:
     return json.dumps(
         {
             "session_id": "bench",
             "transcript_path": "/tmp/t.jsonl",
             "cwd": str(ws),
             "permission_mode": "default",
-            "hook_event_name": "PreToolUse",
+            "hook_event_name": name,
             "tool_name": tool,
             "tool_input": tool_input,
             "tool_use_id": "toolu_1",
@@ -133,6 +136,14 @@ def main() -> int:
             ),
             "Bash of 1 MB (refused: too large)": event(
                 ws, "Bash", {"command": huge_command(1024 * 1024)}, "backend-framework-ai"
+            ),
+            # after the allowed Edit: hash the file, append to the provenance ledger (fsync'd)
+            "PostToolUse Edit app/other.py (allowed, ledger write)": event(
+                ws,
+                "Edit",
+                {"file_path": str(ws / "app/other.py"), "old_string": "a", "new_string": "b"},
+                "backend-framework-ai",
+                "PostToolUse",
             ),
         }
         for data in cases.values():  # warm the caches, check the answers are real

@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import BIN, git, make_workspace, run_cli
+from conftest import BIN, git, make_workspace, run_cli, run_tty
 
 # --------------------------------------------------------------------------- helpers
 
@@ -732,7 +732,9 @@ def test_the_pre_commit_hook_starts_python_only_with_an_agent_and_an_editor(
 
 
 def test_approvals_recorded_with_approve_are_honoured(repo: Path) -> None:
-    proc = run_cli(repo, "approve", AGENT, MAIN, "--by", OWNER, "--ttl", "1h")
+    proc = run_tty(
+        repo, "approve", AGENT, MAIN, "--by", OWNER, "--ttl", "1h"
+    )  # a person at a terminal
     if proc.returncode != 0 and "No such command" in proc.stderr:
         pytest.skip("approve is not part of this build")
     assert proc.returncode == 0, proc.stderr
@@ -1025,15 +1027,17 @@ def test_a_rules_file_broken_at_head_fails_closed(repo: Path) -> None:
         assert ".workspace/rules.yaml:" in result.stderr  # the error, with file and line
         assert "hint:" in result.stderr
         assert "refuses the commit" in result.stderr
-    # the way out that the hint names: commit the fix, checked against the fixed file
-    assert "WORKSPACE_GUARD_RULES" in result.stderr
+    # the way out that the hint names: commit the fix, checked against the fixed file recorded
+    # in the repository's config (the committer's WORKSPACE_GUARD_RULES is ignored by hooks)
+    assert "git config workspace-guard.rules" in result.stderr
     git(repo, "checkout", "HEAD~1", "--", ".workspace/rules.yaml")
-    result = commit(
-        repo,
-        template(files=".workspace/rules.yaml", agent="master-orchestrator"),
-        env={"WORKSPACE_GUARD_RULES": ".workspace/rules.yaml"},
-    )
+    fixed = template(files=".workspace/rules.yaml", agent="master-orchestrator")
+    ignored = commit(repo, fixed, env={"WORKSPACE_GUARD_RULES": ".workspace/rules.yaml"})
+    assert ignored.returncode != 0
+    git(repo, "config", "workspace-guard.rules", ".workspace/rules.yaml")
+    result = commit(repo, fixed)
     assert result.returncode == 0, result
+    git(repo, "config", "--unset", "workspace-guard.rules")
     change(repo, "README.md")
     assert commit(repo, template()).returncode == 0
 

@@ -109,8 +109,8 @@ EXIT_STATUS = (
 RULES = Option(
     "--rules",
     "FILE",
-    "Rules file to use instead of .workspace/rules.yaml as committed at HEAD "
-    "(also WORKSPACE_GUARD_RULES).",
+    "Rules file to use instead of .workspace/rules.yaml as committed at the trusted "
+    "revision (also WORKSPACE_GUARD_RULES; installed hooks ignore both).",
 )
 GIT_HOOKS = ("commit-msg", "pre-commit", "pre-receive", "reference-transaction", "pre-push")
 HARNESS_HOOKS = ("claude", "codex", "gemini", "cursor", "cline")
@@ -204,12 +204,14 @@ def hook_main(args: Sequence[str]) -> int:
     """`workspace-guard hook NAME …`: harness hooks get their arguments as given (they answer
     in their harness's protocol, fail closed included); git hooks are parsed by the table."""
     name = args[0] if args else ""
+    from workspace_guard.repo import installed_layer  # --rules / the environment do not apply
+
     if name in HARNESS_HOOKS:
         from workspace_guard.boundary import guarded
         from workspace_guard.gates.harness.gate import harness_main
 
-        return guarded(lambda: harness_main(name, list(args[1:])))
-    return run_fast(HOOK, list(args), "workspace-guard hook")
+        return installed_layer(lambda: guarded(lambda: harness_main(name, list(args[1:]))))
+    return installed_layer(lambda: run_fast(HOOK, list(args), "workspace-guard hook"))
 
 
 def run_fast(spec: Spec, args: list[str], prog: str) -> int:

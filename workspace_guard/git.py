@@ -315,6 +315,9 @@ def _resolve_ref(common: str, ref: str) -> str | None:
     return None
 
 
+resolve_ref_file = _resolve_ref  # the trust root reads remote-tracking refs the same way
+
+
 # --- changes and configuration ------------------------------------------------------------------
 
 

@@ -1,8 +1,12 @@
 """A repository as the commands see it: where it is, which rules to trust, where state lives.
 
-Trust (contract §3): without `--rules` / `WORKSPACE_GUARD_RULES`, rules are read as committed at
-HEAD, so an agent cannot grant itself a file by editing the working-tree copy. Loaded rules are
-cached in the state directory keyed by the blob id, so the hot path skips YAML entirely.
+Trust (contract §3, revised): without `--rules` / `WORKSPACE_GUARD_RULES`, rules are read as
+committed at the trusted revision (`trust_root`: the upstream of the protected branch, else HEAD),
+never from the working-tree copy, so an agent can grant itself a file neither by editing the rules
+nor by committing them. Installed layers (git hooks, harness hooks, the daemon: `installed_layer`)
+ignore `--rules` and the environment; only a file `install --rules` recorded in the repository's
+config replaces the committed rules for them. Loaded rules are cached in the state directory
+keyed by the blob id (`rules_cache`, tagged entries), so the hot path skips YAML and git.
 """
 
 from __future__ import annotations
@@ -10,45 +14,117 @@ from __future__ import annotations
 import os
 import sys
 
-from workspace_guard import __version__, git
+from workspace_guard import git, rules_cache, trust_root
 from workspace_guard.core.decide import Decider
-from workspace_guard.core.model import Agent, ProtectedRule, Responsibility, Rules
-from workspace_guard.core.record import asdict
-from workspace_guard.errors import ConfigError, GitError, PathError
+from workspace_guard.core.record import replace
+from workspace_guard.errors import ConfigError, GuardError, PathError
 from workspace_guard.i18n import _, set_language
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+
+    from workspace_guard.core.model import Rules
 
 DEFAULT_RULES = ".workspace/rules.yaml"
 RULES_ENV = "WORKSPACE_GUARD_RULES"
 STATE_DIRNAME = "workspace-guard"
 MAX_READ = 64 * 1024 * 1024  # far above the loader's limit: it reports the size, we never hang
+_LAYER = [False]  # an installed layer is running in this process (see `installed_layer`)
+
+
+def installed_layer(run: Callable[[], int]) -> int:
+    """Run `run` as an installed layer (a git hook, a harness hook, the daemon): the rules come
+    from the trusted revision or from the file `install --rules` recorded in the repository's
+    config, never from `--rules` or WORKSPACE_GUARD_RULES, which whoever runs git or the agent
+    harness sets (contract §3)."""
+    previous = _LAYER[0]
+    _LAYER[0] = True
+    try:
+        return run()
+    finally:
+        _LAYER[0] = previous
 
 
 class Repo:
     """The repository a command runs in."""
 
-    def __init__(self, info: git.RepoInfo, cwd: str, rules_option: str | None = None) -> None:
+    def __init__(
+        self,
+        info: git.RepoInfo,
+        cwd: str,
+        rules_option: str | None = None,
+        *,
+        trusted: trust_root.Trusted | None = None,
+        config: trust_root.Config | None = None,
+    ) -> None:
         self.info = info
         self.cwd = cwd
         self.rules_option = rules_option
+        self.trusted = trusted
+        self.config = config or {}
         self.warnings: list[str] = []
+        self.trust_error: GuardError | None = None
+        self.notes: list[str] = []
         self._decider: Decider | None = None
 
     @classmethod
     def discover(cls, cwd: str | None = None, rules_option: str | None = None) -> Repo:
-        """The repository containing `cwd`: from the ref files and the cache when they suffice,
-        else from one `git rev-parse` (which also names the rules blob at HEAD)."""
+        """The repository containing `cwd`: from the ref files, the config file and the cache
+        when they suffice (no git exec), else from git."""
         cwd = os.path.abspath(cwd or os.getcwd())
-        option = rules_option or os.environ.get(RULES_ENV) or None
-        info = _fast_info(cwd, option is None)
-        if info is None:
-            info = _slow_info(cwd, option is None)
-            if option is None and info.head:
-                _remember_head(info)
-        return cls(info=info, cwd=cwd, rules_option=option)
+        info = _fast_info(cwd) or git.repo_info(cwd)
+        config = trust_root.read_config(info.common_dir, cwd)
+        if _LAYER[0]:
+            option = trust_root.installed_rules_file(config, info.root or info.common_dir)
+        else:
+            option = rules_option or os.environ.get(RULES_ENV) or None
+        repo = cls(info=info, cwd=cwd, rules_option=option, config=config)
+        if option is None:
+            repo._trust()
+        return repo
+
+    def _trust(self) -> None:
+        """Find the trusted revision and its rules blob (`info.rules_blob`)."""
+        try:
+            trusted = trust_root.find(self.info.common_dir, self.cwd, self.info.head, self.config)
+        except GuardError as exc:
+            self.trust_error = exc
+            return
+        self.trusted = trusted
+        blob = self._blob_at(trusted.commit) if trusted.commit else None
+        if blob is None and trusted.ref is not None and self.info.head:
+            self.notes.append(
+                _(
+                    "{ref} has no {rules} yet: the rules are read as committed at HEAD until "
+                    "they are pushed"
+                ).format(ref=trust_root.describe(trusted), rules=DEFAULT_RULES)
+            )
+            blob = self._blob_at(self.info.head)
+        elif trusted.ref is None and trust_root.has_remote(self.config):
+            self.notes.append(
+                _(
+                    "no upstream of the protected branch was found (origin/HEAD, the upstream "
+                    "of main or master, {key}): the rules are read as committed at HEAD, which "
+                    "any agent that can commit can change; fetch, then run `workspace-guard "
+                    "install` to record the trusted branch"
+                ).format(key="workspace-guard.rulesRef")
+            )
+        self.info = replace(self.info, rules_blob=blob)
+
+    def _blob_at(self, commit: str) -> str | None:
+        """The rules blob at `commit`: remembered, else from loose objects, else from git."""
+        common = self.info.common_dir
+        blob = rules_cache.blob_at(common, commit)
+        if blob is None:
+            blob = git.blob_from_loose(common, commit, DEFAULT_RULES)
+        if blob is None:
+            spec = f"{commit}:{DEFAULT_RULES}"
+            proc = git.run(["rev-parse", "--verify", "-q", spec], self.cwd, check=False)
+            found = proc.stdout.decode("ascii", "replace").strip()
+            blob = found if proc.returncode == 0 and rules_cache.is_oid(found) else "-"
+            rules_cache.remember_blob(common, commit, blob)
+        return None if blob == "-" else blob
 
     @property
     def root(self) -> str:
@@ -69,10 +145,15 @@ class Repo:
         return self._decider
 
     def load_rules(self) -> Rules:
-        """Rules per the trust rule: explicit file, else HEAD, else working tree with a warning."""
+        """Rules per the trust rule: explicit file, else the trusted revision (or HEAD where it
+        has none), else the working tree with a warning."""
         if self.rules_option:
             path = os.path.join(self.cwd, self.rules_option)
             return _load_file(path, self.rules_option, self.state_dir)
+        if self.trust_error is not None:
+            raise self.trust_error
+        for note in self.notes:
+            self.warn(note)
         if self.info.rules_blob:
             return _load_blob(self.info.rules_blob, self.root, self.state_dir)
         path = os.path.join(self.root, DEFAULT_RULES)
@@ -145,40 +226,14 @@ class Repo:
         return target
 
 
-def _slow_info(cwd: str, need_blob: bool) -> git.RepoInfo:
-    """One `git rev-parse`; where HEAD lacks the rules but the working tree has them, git calls
-    that an error ("exists on disk, but not in 'HEAD'"): it means "no blob", so ask without it."""
-    try:
-        return git.repo_info(cwd, DEFAULT_RULES if need_blob else None)
-    except GitError as exc:
-        if not need_blob or "but not in 'HEAD'" not in exc.message:
-            raise
-    return git.repo_info(cwd, None)
-
-
-def _head_cache(common_dir: str, commit: str) -> str:
-    return os.path.join(common_dir, STATE_DIRNAME, "cache", f"head-{commit}")
-
-
-def _fast_info(cwd: str, need_blob: bool) -> git.RepoInfo | None:
-    """RepoInfo without running git, when the ref files and the cache answer everything."""
+def _fast_info(cwd: str) -> git.RepoInfo | None:
+    """RepoInfo without running git, when the ref files answer (rules blob: see `Repo._trust`)."""
     found = git.locate(cwd)
     head = found and git.read_head(found[1])
     if not found or not head:
         return None
     root, git_dir = found
     common, commit = head
-    blob = None
-    if need_blob:
-        try:
-            with open(_head_cache(common, commit), encoding="ascii") as handle:
-                blob = handle.read().strip()
-        except (OSError, UnicodeDecodeError):
-            blob = git.blob_from_loose(common, commit, DEFAULT_RULES)  # HEAD just moved
-            if blob is None:
-                return None
-        if blob != "-" and not _is_oid(blob):
-            return None  # a damaged entry: ask git (and rewrite it)
     prefix = os.path.relpath(cwd, root)
     return git.RepoInfo(
         root=root,
@@ -186,47 +241,10 @@ def _fast_info(cwd: str, need_blob: bool) -> git.RepoInfo | None:
         git_dir=git_dir,
         bare=False,
         prefix="" if prefix == "." else prefix,
-        rules_blob=blob if blob and blob != "-" else None,
+        rules_blob=None,
         has_head=True,
         head=commit,
     )
-
-
-def _is_oid(text: str) -> bool:
-    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
-
-
-def _remember_head(info: git.RepoInfo) -> None:
-    """Cache "commit → rules blob" (immutable facts) for the next call's fast path."""
-    assert info.head is not None
-    path = _head_cache(info.common_dir, info.head)
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="ascii") as handle:
-            handle.write(info.rules_blob or "-")
-        os.replace(tmp, path)
-        _prune(os.path.dirname(path))
-    except OSError:
-        pass
-
-
-CACHE_KEEP = {"head-": 256, "rules-": 32}  # entries kept per kind once the cache grows past 2x
-
-
-def _prune(directory: str) -> None:
-    """Forget the oldest entries (one per commit ever seen would grow without end); only on the
-    slow path, which has just run git anyway."""
-    entries: dict[str, list[tuple[float, str]]] = {kind: [] for kind in CACHE_KEEP}
-    with os.scandir(directory) as found:
-        for entry in found:
-            kind = next((k for k in CACHE_KEEP if entry.name.startswith(k)), None)
-            if kind is not None:
-                entries[kind].append((entry.stat().st_mtime, entry.path))
-    for kind, items in entries.items():
-        if len(items) > 2 * CACHE_KEEP[kind]:
-            for _, path in sorted(items)[: len(items) - CACHE_KEEP[kind]]:
-                os.unlink(path)
 
 
 def _has_link_component(root: str, rel: str) -> bool:
@@ -241,80 +259,14 @@ def _has_link_component(root: str, rel: str) -> bool:
     return False
 
 
-def _cache_path(state_dir: str, key: str) -> str:
-    """The cache file of `key`. The name carries the version and the shape of the model classes,
-    so an entry written by other code (an upgrade, a checkout mid-change) is never read back."""
-    kind, _, rest = key.partition(":")
-    name = rest if kind == "blob" else _digest(rest)
-    shape = _digest(repr([c.__fields__ for c in (Rules, Agent, ProtectedRule, Responsibility)]))
-    return os.path.join(state_dir, "cache", f"rules-{__version__}-{shape}-{kind}-{name}.marshal")
-
-
-def _digest(text: str) -> str:
-    """A stable short name for `text` with no import (hashlib or zlib cost 0.3-3 ms); it only
-    names a file, whose content is checked against the full key."""
-    return f"{hash(tuple(text.encode('utf-8', 'surrogateescape'))) & 0xFFFFFFFFFFFF:012x}"
-
-
-def _cached(state_dir: str, key: str, content: bytes | None = None) -> Rules | None:
-    """The cached rules for `key`; with `content`, only when they were loaded from those bytes.
-
-    `marshal` rather than `pickle`: it is built in (pickle costs 1-2 ms of import on every
-    validator call) and cannot run code from a tampered file. The file is read whole, then
-    decoded: `marshal.load` on a file object reads it in small pieces, 8× slower for 1,000 rules.
-    """
-    import marshal
-
-    try:
-        with open(_cache_path(state_dir, key), "rb") as handle:
-            stored_key, stored_content, plain = marshal.loads(handle.read())
-        if stored_key != key or stored_content != content:
-            return None
-        return _from_plain(plain)
-    except Exception:  # a cache: anything unreadable is a miss, never a failure
-        return None
-
-
-def _store(state_dir: str, key: str, rules: Rules, content: bytes | None = None) -> None:
-    """Best effort: a read-only state dir (or a value marshal cannot hold) only costs speed."""
-    import marshal
-
-    path = _cache_path(state_dir, key)
-    try:
-        data = marshal.dumps((key, content, _to_plain(rules)))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-        _prune(os.path.dirname(path))
-    except (OSError, ValueError):
-        pass
-
-
-def _to_plain(rules: Rules) -> dict[str, Any]:
-    plain = asdict(rules)
-    plain["agents"] = {name: asdict(agent) for name, agent in rules.agents.items()}
-    plain["protected"] = [asdict(rule) for rule in rules.protected]
-    plain["responsibilities"] = [asdict(area) for area in rules.responsibilities]
-    return plain
-
-
-def _from_plain(plain: dict[str, Any]) -> Rules:
-    agents = {name: Agent(**fields) for name, fields in plain.pop("agents").items()}
-    protected = tuple(ProtectedRule(**fields) for fields in plain.pop("protected"))
-    areas = tuple(Responsibility(**fields) for fields in plain.pop("responsibilities"))
-    return Rules(**plain, agents=agents, protected=protected, responsibilities=areas)
-
-
 def _load_blob(blob: str, cwd: str, state_dir: str) -> Rules:
     key = f"blob:{blob}"
-    rules = _cached(state_dir, key)
+    rules = rules_cache.cached(state_dir, key)
     if rules is None:
         from workspace_guard.core.rules import load_rules
 
         rules = load_rules(git.cat_blob(blob, cwd), DEFAULT_RULES)
-        _store(state_dir, key, rules)
+        rules_cache.store(state_dir, key, rules)
     set_language(rules.language)  # every command that loads rules speaks their language
     return rules
 
@@ -328,11 +280,11 @@ def _load_file(path: str, name: str, state_dir: str) -> Rules:
     except OSError as exc:
         raise ConfigError(f"cannot read the rules file {name}: {exc.strerror}") from exc
     key = f"file:{os.path.abspath(path)}"
-    rules = _cached(state_dir, key, data)
+    rules = rules_cache.cached(state_dir, key, data)
     if rules is None:
         from workspace_guard.core.rules import load_rules
 
         rules = load_rules(data, name)
-        _store(state_dir, key, rules, data)
+        rules_cache.store(state_dir, key, rules, data)
     set_language(rules.language)  # every command that loads rules speaks their language
     return rules

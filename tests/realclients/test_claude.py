@@ -80,6 +80,27 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
         "explain": Call(
             "Bash", {"command": "workspace-guard explain app/main.py", "description": "e"}
         ),
+        "consult": Call(
+            "Bash",
+            {
+                "command": f"workspace-guard consult app/main.py --agent {OTHER} --reason rename",
+                "description": "c",
+            },
+        ),
+        "claim": Call(
+            "Bash",
+            {
+                "command": f"workspace-guard claim {OFFICE}/plan.md --agent {OTHER}",
+                "description": "c",
+            },
+        ),
+        "claim_as_owner": Call(
+            "Bash",
+            {
+                "command": f"workspace-guard claim app/models/order.py --agent {OWNER}",
+                "description": "c",
+            },
+        ),
         "edit": Call(
             "Edit",
             {"file_path": main_py, "old_string": "app = FastAPI()", "new_string": "HACKED = 1"},
@@ -108,7 +129,8 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
             },
         ),
     }
-    other = ["read", "validator", "explain", "edit", "write", "sed", "office_write", "office_bash"]
+    other = ["read", "validator", "explain", "consult", "claim", "claim_as_owner"]
+    other += ["edit", "write", "sed", "office_write", "office_bash"]
     script = Script(
         {
             "main": [[c["spawn_other"]], [c["spawn_owner"]], [c["spawn_isolated"]]],
@@ -222,6 +244,16 @@ def test_worktree_isolated_subagent_blocked_in_its_worktree(crew: Session) -> No
         assert f"{ISOLATED} may not change app/main.py" in text, (label, text)
     # Claude Code removes a subagent's worktree that has no changes once the subagent ends
     assert not where.exists() or "HACKED" not in (where / "app/main.py").read_text()
+
+
+def test_consult_and_claim_as_oneself_run_as_another_refused(crew: Session) -> None:
+    consult, is_error = crew.result("consult")
+    assert not is_error and "consultation filed" in consult, consult
+    claim, is_error = crew.result("claim")
+    assert not is_error and f"{OTHER} claims" in claim, claim
+    text, is_error = crew.result("claim_as_owner")
+    assert is_error and text.startswith(DENIAL), text
+    assert f"you are {OTHER}" in text and OWNER in text, text
 
 
 @pytest.mark.xfail(

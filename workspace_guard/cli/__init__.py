@@ -119,8 +119,8 @@ def rules_option(func: F) -> F:
         "rules",
         metavar="FILE",
         default=None,
-        help="Rules file to use instead of .workspace/rules.yaml as committed at HEAD "
-        "(also WORKSPACE_GUARD_RULES).",
+        help="Rules file to use instead of .workspace/rules.yaml as committed at the trusted "
+        "revision (also WORKSPACE_GUARD_RULES; installed hooks ignore both).",
     )(func)
 
 

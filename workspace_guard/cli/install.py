@@ -38,7 +38,7 @@ def install(
     wanted = set(harnesses) | ({"claude"} if claude else set())
     if check:
         return impl.check_harnesses(os.getcwd(), wanted)
-    return impl.run_install(os.getcwd(), server, wanted)
+    return impl.run_install(os.getcwd(), server, wanted, rules)
 
 
 @click.command()

@@ -12,6 +12,10 @@ from workspace_guard.repo import Repo
 from workspace_guard.state.audit import ACTIONS, audit_path, read
 from workspace_guard.state.audit import verify as check
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.state.chain import Broken
+
 COLUMNS = ("ts", "layer", "action", "agent", "path", "level", "owner", "escalate_to")
 
 
@@ -58,14 +62,28 @@ def table(records: list[dict[str, object]]) -> None:
 
 
 def verify(repo: Repo) -> int:
-    """Check the hash chain of the log; exit 1 (each problem on stderr) when it was altered."""
+    """Check the hash chains of the audit log and of the provenance ledger; exit 1 (each problem
+    on stderr as FILE:LINE) when either was altered."""
+    import os
+
+    from workspace_guard.state import ledger
+
     count, problems = check(repo.state_dir)
+    code = _report(audit_path(repo.state_dir), "audit log", count, problems)
+    where = os.path.join(repo.state_dir, ledger.LEDGER_FILE)
+    if os.path.exists(where) or os.path.exists(os.path.join(repo.state_dir, ledger.LEDGER_HEAD)):
+        count, problems = ledger.verify(repo.state_dir)
+        code = max(code, _report(where, "ledger", count, problems))
+    return code
+
+
+def _report(where: str, label: str, count: int, problems: list[Broken]) -> int:
     for problem in problems:
-        print(f"{audit_path(repo.state_dir)}:{problem.line}: {problem.reason}", file=sys.stderr)
+        print(f"{where}:{problem.line}: {problem.reason}", file=sys.stderr)
     if problems:
-        print(f"audit log altered: {len(problems)} problem(s) in {count} records", file=sys.stderr)
+        print(f"{label} altered: {len(problems)} problem(s) in {count} records", file=sys.stderr)
         return 1
-    print(f"audit log intact: {count} records")
+    print(f"{label} intact: {count} records")
     return 0
 
 

@@ -42,14 +42,12 @@ def _digest(prev: str, body: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev + canonical).encode("utf-8")).hexdigest()
 
 
-def _last_hash(handle: Any) -> tuple[str, int, bool]:
+def _last_hash(fd: int, size: int) -> tuple[str, int, bool]:
     """Hash and seq of the last record (reads only the file's tail); False: no record there."""
-    size = handle.seek(0, os.SEEK_END)
     if size == 0:
         return GENESIS, 0, True
     chunk = min(size, 65536)
-    handle.seek(size - chunk)
-    tail = handle.read(chunk).rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    tail = os.pread(fd, chunk, size - chunk).rstrip(b"\n").rsplit(b"\n", 1)[-1]
     try:
         last = json.loads(tail)
         return str(last["hash"]), int(last.get("seq", 0)), True
@@ -75,41 +73,62 @@ def _write_head(state_dir: str, log: Log, prev: str, seq: int) -> None:
 
 
 def append(state_dir: str, log: Log, records: Sequence[Mapping[str, Any]]) -> bool:
-    """Append records atomically with respect to other writers; False (and stderr) on failure."""
+    """Append records atomically with respect to other writers; False (and stderr) on failure.
+
+    All or nothing: the lines and the head file are written under the lock, and when either
+    fails (a full disk, a file size limit, a read-only state dir) the log is cut back to where
+    it was, so a failed append leaves neither a partial line nor a head that disagrees."""
     if not records:
         return True
     try:
         ensure_dir(state_dir)
-        fd = os.open(os.path.join(state_dir, log.file), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "r+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            prev, seq, ok = _last_hash(handle)
-            head = _read_head(state_dir, log)
-            if head is not None and head[1] > seq:
-                if ok:  # lines were cut from the end: chain from the head, keeping the gap seen
-                    prev, seq = head
-                else:  # a damaged last line: chain on from it (verify reports it), count on
-                    seq = head[1]
-            lines = []
-            for record in records:
-                seq += 1
-                body = {"seq": seq, "ts": _now(), **record, "prev": prev}
-                prev = _digest(prev, body)
-                lines.append(json.dumps({**body, "hash": prev}, ensure_ascii=False) + "\n")
-            handle.write("".join(lines).encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-            _write_head(state_dir, log, prev, seq)
+        path = os.path.join(state_dir, log.file)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            _append_locked(state_dir, log, fd, records)
+        finally:
+            os.close(fd)  # releases the lock
         return True
     except OSError as exc:
         print(
             f"workspace-guard: error: could not write the {log.label} in {state_dir}: "
-            f"{exc.strerror}; the records were:",
+            f"{exc.strerror}; nothing was appended, the records were:",
             file=sys.stderr,
         )
         for record in records:
             print(json.dumps(record, ensure_ascii=False), file=sys.stderr)
         return False
+
+
+def _append_locked(state_dir: str, log: Log, fd: int, records: Sequence[Mapping[str, Any]]) -> None:
+    size = os.fstat(fd).st_size
+    prev, seq, ok = _last_hash(fd, size)
+    head = _read_head(state_dir, log)
+    if head is not None and head[1] > seq:
+        if ok:  # lines were cut from the end: chain from the head, keeping the gap seen
+            prev, seq = head
+        else:  # a damaged last line: chain on from it (verify reports it), count on
+            seq = head[1]
+    lines = []
+    for record in records:
+        seq += 1
+        body = {"seq": seq, "ts": _now(), **record, "prev": prev}
+        prev = _digest(prev, body)
+        lines.append(json.dumps({**body, "hash": prev}, ensure_ascii=False) + "\n")
+    view = memoryview("".join(lines).encode("utf-8"))
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+        _write_head(state_dir, log, prev, seq)
+    except OSError:
+        try:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        except OSError:
+            pass
+        raise
 
 
 def _now() -> str:
