@@ -13,6 +13,7 @@ from workspace_guard.errors import GitError
 
 # the no-exec machinery lives in the speed room; these names stay importable from here
 # (`X as X`: an explicit re-export for type checkers)
+from workspace_guard.speed.gitread import _DISCOVERY_ENV as _DISCOVERY_ENV  # noqa: PLC0414
 from workspace_guard.speed.gitread import HEX as HEX  # noqa: PLC0414
 from workspace_guard.speed.gitread import blob_from_loose as blob_from_loose  # noqa: PLC0414
 from workspace_guard.speed.gitread import is_oid
