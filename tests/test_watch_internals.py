@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import git, run_cli
+from conftest import git, run_cli, run_tty
 from test_watch_support import (  # noqa: F401 - fixtures
     WatchProcess,
     records,
@@ -111,6 +111,8 @@ def test_own_appends_and_ledger_appends_raise_nothing(workspace: Path, watchd: S
     proc = watchd()
     record = {"kind": "write", "harness": "claude", "agent": OWNER, "tool": "Edit"}
     assert ledger.append(str(state_dir(workspace)), [{**record, "path": "README.md", "blob": None}])
+    approved = run_tty(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
+    assert approved.returncode == 0, approved.stderr  # a ledger append by workspace-guard
     (workspace / "app/main.py").write_text("x\n")  # a violation: the daemon appends to the log
     wait_record(workspace, path="app/main.py", action="detected")
     time.sleep(1.3)
