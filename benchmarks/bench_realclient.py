@@ -10,7 +10,9 @@ decision path):
 
 - `none`: no hooks at all;
 - `noop`: the hooks `install --claude` writes, same events and matchers, with the command `true`;
-- `guard`: the hooks `install --claude` writes (the committed launcher, then workspace-guard).
+- `guard`: the hooks `install --claude` writes (the committed launcher, then workspace-guard);
+- `pre-only`: `guard` with the PostToolUse hook (the provenance ledger) made a no-op, to show
+  what each of the two hooks per call costs.
 
 Targets: `guard` adds <= 15 ms over `noop` per Write and <= 25 ms per parsed Bash command
 (medians). The CLI is the pinned Claude Code in ${WG_CLI_CACHE:-~/.cache/workspace-guard-clis}.
@@ -36,7 +38,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from bench_startup import DEV_PYTHON, build_venv, build_workspace, isolated_env  # noqa: E402
+from bench_startup import (  # noqa: E402
+    DEV_PYTHON,
+    build_venv,
+    build_workspace,
+    isolated_env,
+    timed,
+)
 from realclients.clients import binary, run_claude  # noqa: E402
 from realclients.fake_model import Call, FakeModel, Script  # noqa: E402
 
@@ -52,7 +60,9 @@ def _settings(installed: dict[str, object], kind: str) -> dict[str, object]:
         return {k: v for k, v in installed.items() if k != "hooks"}
     text = json.dumps(installed)
     hooks = json.loads(text)["hooks"]
-    for groups in hooks.values():
+    for event, groups in hooks.items():
+        if kind == "pre-only" and event != "PostToolUse":
+            continue
         for group in groups:
             for hook in group["hooks"]:
                 hook["command"] = "true"
@@ -90,6 +100,17 @@ def _session(
     return [gaps[c.id] * 1000 for c in made], cpu
 
 
+def _bare(venv: Path, repo: Path, env: dict[str, str], count: int) -> tuple[float, float]:
+    """A bare `python -I -c pass` of the same virtualenv, same moment: (median wall, CPU) ms."""
+    walls = []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(count):
+        walls.append(timed([str(venv / "bin/python"), "-I", "-c", "pass"], repo, env))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
+    return statistics.median(walls), cpu / count
+
+
 def _fmt(values: list[float]) -> str:
     return ", ".join(f"{v:+.0f}" for v in values)
 
@@ -101,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     if binary("claude") is None:
         raise SystemExit("Claude Code is not installed: run .ci/run or see tests/realclients/")
-    kinds = ("none", "noop", "guard")
+    kinds = ("none", "noop", "guard", "pre-only")
     tools = ("Write", "Bash")
     gap: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
     cpu: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
@@ -120,7 +141,9 @@ def main() -> None:
         )
         installed = json.loads((repo / SETTINGS).read_text())
         os.environ.update({k: v for k, v in env.items() if k.startswith("GIT_")})
+        bare: list[tuple[float, float]] = []
         for round_no in range(args.rounds):
+            bare.append(_bare(venv, repo, env, args.calls))
             for tool in tools:
                 for kind in kinds:
                     (repo / SETTINGS).write_text(json.dumps(_settings(installed, kind)))
@@ -139,6 +162,11 @@ def main() -> None:
         f"Claude Code: gap tool_use -> next request, median of {args.calls} calls per session; "
         f"{args.rounds} rounds (per-round values in brackets); ms"
     )
+    print(
+        f"bare `python -I -c pass`: wall {statistics.median(b[0] for b in bare):.1f}, "
+        f"CPU {statistics.median(b[1] for b in bare):.1f} "
+        f"[{', '.join(f'{b[0]:.0f}/{b[1]:.0f}' for b in bare)}]"
+    )
     for tool in tools:
         row = {k: statistics.median(gap[k, tool]) for k in kinds}
         vs_noop = [g - n for g, n in zip(gap["guard", tool], gap["noop", tool], strict=True)]
@@ -152,9 +180,15 @@ def main() -> None:
             f", vs none {statistics.median(vs_none):+.1f} [{_fmt(vs_none)}]"
             f" | target <= {TARGETS[tool]:.0f}: {verdict}"
         )
+        pre_noop = [g - n for g, n in zip(gap["pre-only", tool], gap["noop", tool], strict=True)]
+        cpu_pre = [g - n for g, n in zip(cpu["pre-only", tool], cpu["noop", tool], strict=True)]
         print(
             f"{tool:5} CPU per call (session total / calls): added vs noop "
             f"{statistics.median(cpu_noop):+.1f} [{_fmt(cpu_noop)}]"
+        )
+        print(
+            f"{tool:5} PreToolUse only: gap added vs noop {statistics.median(pre_noop):+.1f} "
+            f"[{_fmt(pre_noop)}], CPU {statistics.median(cpu_pre):+.1f} [{_fmt(cpu_pre)}]"
         )
 
 

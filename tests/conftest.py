@@ -119,3 +119,34 @@ def workspace(tmp_path: Path) -> Iterator[Path]:
 def git_daemon_available() -> bool:
     """`git daemon` is part of git on Debian; tests that serve repositories need it."""
     return shutil.which("git") is not None
+
+
+def run_tty(
+    cwd: Path | str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`workspace-guard ARGS` as a person types it: stdin on a terminal and no harness identity
+    in the environment (commands/speaker: how `approve --by` knows who speaks)."""
+    import pty
+
+    from workspace_guard.commands.speaker import HARNESS_ENV
+
+    clean = {k: v for k, v in os.environ.items() if k not in HARNESS_ENV}
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [str(BIN / "workspace-guard"), *args],
+            cwd=cwd,
+            stdin=slave,
+            capture_output=True,
+            env={**clean, **(env or {})},
+            check=False,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BIN, EXAMPLE_RULES, git, make_workspace, run_cli
+from conftest import BIN, EXAMPLE_RULES, git, make_workspace, run_cli, run_tty
 from gitserver import commit, fast_import, template
 from hypothesis import given
 from hypothesis import strategies as st
@@ -258,7 +258,9 @@ def test_a_real_merge_is_exempt_but_its_commits_are_checked(repo: Path) -> None:
 
 def test_an_approval_in_the_state_directory_does_not_replace_the_message(repo: Path) -> None:
     """CI and the server must agree: the approval is what the commit message records."""
-    approved = run_cli(repo, "approve", BACKEND, "app/main.py", "--by", ARCHITECT)
+    approved = run_tty(
+        repo, "approve", BACKEND, "app/main.py", "--by", ARCHITECT
+    )  # a person at a terminal
     assert approved.returncode == 0, approved.stderr
     bad = main_by(repo)
     assert bad in flagged(as_json(repo, "main..feature"))

@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import BIN, git, make_workspace, run_cli
+from conftest import BIN, git, make_workspace, run_cli, run_tty
 
 # --------------------------------------------------------------------------- helpers
 
@@ -732,7 +732,9 @@ def test_the_pre_commit_hook_starts_python_only_with_an_agent_and_an_editor(
 
 
 def test_approvals_recorded_with_approve_are_honoured(repo: Path) -> None:
-    proc = run_cli(repo, "approve", AGENT, MAIN, "--by", OWNER, "--ttl", "1h")
+    proc = run_tty(
+        repo, "approve", AGENT, MAIN, "--by", OWNER, "--ttl", "1h"
+    )  # a person at a terminal
     if proc.returncode != 0 and "No such command" in proc.stderr:
         pytest.skip("approve is not part of this build")
     assert proc.returncode == 0, proc.stderr

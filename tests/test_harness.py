@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import git, run_cli
+from conftest import git, run_cli, run_tty
 
 from workspace_guard.state import ledger
 
@@ -238,7 +238,9 @@ def test_unregistered_subagent_is_a_guest(workspace: Path) -> None:
 
 def test_live_approval_is_honoured_and_expired_one_ignored(workspace: Path) -> None:
     event = claude_event(workspace, "Edit", {"file_path": str(workspace / "app/main.py")})
-    proc = run_cli(workspace, "approve", OTHER, "app/main.py", "--by", OWNER, "--ttl", "1h")
+    proc = run_tty(
+        workspace, "approve", OTHER, "app/main.py", "--by", OWNER, "--ttl", "1h"
+    )  # a person at a terminal
     assert proc.returncode == 0, proc.stderr
     assert denied(hook(workspace, "claude", event)) is None
     assert not (workspace / ".git/workspace-guard/grants.json").exists()

@@ -52,7 +52,7 @@ def fields(text: str) -> list[str]:
     return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f is not None)
 
 
-# --- the compiler ---------------------------------------------------------------------------------
+# --- the compiler (Babel, at build time) ---------------------------------------------------------
 
 
 PO_SAMPLE = r"""# comment
@@ -87,8 +87,22 @@ msgstr[1] "{n} archivos"
 """
 
 
+def po_messages(text: bytes) -> dict[str, str]:
+    """msgid → msgstr of a `.po` as Babel reads it (a plural keyed as gettext keys it: singular
+    NUL plural, its forms joined by NUL); fuzzy and untranslated entries left out."""
+    from babel.messages.pofile import read_po
+
+    messages = {}
+    for message in read_po(io.BytesIO(text), abort_invalid=True):
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.id and "".join(forms) and not message.fuzzy:
+            messages["\0".join(ids)] = "\0".join(forms)
+    return messages
+
+
 def test_po_compiles_to_what_gettext_reads(build: ModuleType) -> None:
-    catalogue = translations(build.mo_bytes(build.parse_po(PO_SAMPLE)))
+    catalogue = translations(build.mo_from_po(PO_SAMPLE.encode()))
     assert catalogue.gettext("one line") == "una línea"
     assert catalogue.gettext('two parts with "quotes"\n') == 'dos partes con "comillas"\n'
     assert catalogue.gettext("fuzzy") == "fuzzy"  # fuzzy entries are not used
@@ -98,23 +112,25 @@ def test_po_compiles_to_what_gettext_reads(build: ModuleType) -> None:
     assert catalogue.ngettext("{n} file", "{n} files", 3) == "{n} archivos"
 
 
-@pytest.mark.parametrize("bad", ['msgid "unclosed\nmsgstr ""\n', "msgid x\n", "garbage\n"])
-def test_bad_po_fails_with_file_and_line(build: ModuleType, bad: str) -> None:
-    with pytest.raises(build.PoError, match=r"es\.po:1"):
-        build.parse_po(bad, "es.po")
+@pytest.mark.parametrize(
+    ("bad", "line"),
+    [("msgid x\n", 1), ("garbage\n", 1), ('msgid "a"\nmsgstr "b"\n\ngarbage\n', 4)],
+)
+def test_bad_po_fails_with_file_and_line(build: ModuleType, bad: str, line: int) -> None:
+    with pytest.raises(build.PoError, match=rf"es\.po:{line}:"):
+        build.mo_from_po(bad.encode(), "es.po")
 
 
 def test_empty_catalogue(build: ModuleType) -> None:
-    assert translations(build.mo_bytes({})).gettext("x") == "x"
+    assert translations(build.mo_from_po(b"")).gettext("x") == "x"
 
 
 # --- the catalogue --------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def spanish(build: ModuleType) -> dict[str, str]:
-    messages: dict[str, str] = build.parse_po(PO.read_text(encoding="utf-8"), str(PO))
-    return messages
+def spanish() -> dict[str, str]:
+    return po_messages(PO.read_bytes())
 
 
 def marked_strings() -> list[tuple[str, str]]:
@@ -158,16 +174,38 @@ def test_translations_keep_every_placeholder(spanish: dict[str, str]) -> None:
 
 
 def test_the_installed_catalogue_is_built_from_the_sources(build: ModuleType) -> None:
-    """Built at install time (setup.py build_py): present, and not stale against its .po."""
-    mo = Path(i18n.LOCALE_DIR) / "es" / "LC_MESSAGES" / "workspace_guard.mo"
-    assert i18n.has_catalog("es"), (
-        f"{mo} is missing: reinstall (pip install -e .) or run python setup.py compile_catalogs"
-    )
-    installed = translations(mo.read_bytes())._catalog  # type: ignore[attr-defined]
-    fresh = translations(build.mo_bytes(build.parse_po(PO.read_text(encoding="utf-8"))))
-    assert installed == fresh._catalog, (  # type: ignore[attr-defined]
-        f"{mo} is stale: reinstall (pip install -e .) or run python setup.py compile_catalogs"
-    )
+    """Compiled at install time (setup.py build_py, by Babel); what the runtime reads is what
+    the .po says, even after an edit of the .po (a source checkout then reads the .po)."""
+    assert i18n.has_catalog("es"), "the .mo is missing: reinstall (pip install -e .)"
+    loaded = i18n.load_catalog(i18n.LOCALE_DIR, "es", source_tree=True)
+    fresh = translations(build.mo_from_po(PO.read_bytes()))
+    assert loaded._catalog == fresh._catalog  # type: ignore[attr-defined]
+
+
+def write_po(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'msgid "protected"\nmsgstr "{text}"\n', encoding="utf-8")
+
+
+def test_a_source_checkout_reads_an_edited_po(tmp_path: Path, build: ModuleType) -> None:
+    """The runtime's choice between the compiled .mo and its .po source, by age."""
+    base = tmp_path / "es" / "LC_MESSAGES" / "workspace_guard"
+    po, mo = base.with_suffix(".po"), base.with_suffix(".mo")
+    write_po(po, "from the po")
+
+    def shown(source_tree: bool = True) -> str:
+        return i18n.load_catalog(str(tmp_path), "es", source_tree=source_tree).gettext("protected")
+
+    assert shown() == "from the po"  # no .mo yet
+    assert shown(source_tree=False) == "protected"  # installed: a .po alone is not read
+    mo.write_bytes(build.mo_from_po(b'msgid "protected"\nmsgstr "from the mo"\n'))
+    os.utime(po, ns=(1_000_000_000, 1_000_000_000))
+    assert shown() == "from the mo"  # compiled after the last edit
+    os.utime(po, ns=(2**62, 2**62))
+    assert shown() == "from the po"  # edited since
+    assert shown(source_tree=False) == "from the mo"
+    po.write_text("garbage\n")
+    assert shown() == "from the mo"  # an unreadable .po never breaks messages
 
 
 def test_a_wheel_carries_the_compiled_catalogue(tmp_path: Path) -> None:
@@ -307,3 +345,37 @@ def test_a_symlink_note_in_spanish(tmp_path: Path) -> None:
         env={"WORKSPACE_GUARD_LANG": "es"},
     )
     assert "es un enlace simbólico a app/main.py" in proc.stdout
+
+
+@pytest.mark.slow
+def test_an_editable_install_in_a_fresh_venv_gets_the_catalogue(tmp_path: Path) -> None:
+    """`pip install -e` in a new virtualenv, with build isolation: pip brings the build
+    requirements (Babel among them), the build compiles the .mo next to the .po."""
+    src = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.mo", "*.egg-info", "build")
+    shutil.copytree(PACKAGE, src / "workspace_guard", symlinks=True, ignore=ignore)
+    for name in ("setup.py", "setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "-e", str(src)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (
+        src / "workspace_guard" / "locale" / "es" / "LC_MESSAGES" / "workspace_guard.mo"
+    ).exists()
+    check = (
+        "from workspace_guard import i18n; import sys; "
+        "i18n.set_language('es'); print(i18n._('protected')); "
+        "print('babel' in sys.modules)"
+    )
+    out = subprocess.run(
+        [str(python), "-c", check], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["protegido", "False"]  # read from the compiled .mo, Babel not imported

@@ -4,7 +4,6 @@ LANGUAGE as a preference list, under WORKSPACE_GUARD_LANG and the rules' `langua
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import os
 import shutil
@@ -13,6 +12,7 @@ from pathlib import Path
 import click
 import pytest
 from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
+from test_i18n import po_messages
 
 from workspace_guard import i18n
 from workspace_guard.cli import cli
@@ -207,11 +207,7 @@ def help_texts() -> list[tuple[str, str]]:
 
 def test_every_help_text_is_translated() -> None:
     """Fix the class: a new command or option without Spanish help fails here."""
-    spec = importlib.util.spec_from_file_location("wg_setup", ROOT / "setup.py")
-    assert spec and spec.loader
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    spanish = build.parse_po(PO.read_text(encoding="utf-8"), str(PO))
+    spanish = po_messages(PO.read_bytes())
     texts = help_texts()
     assert len(texts) > 80
     missing = [f"{where}: {text!r}" for where, text in texts if text not in spanish]

@@ -8,7 +8,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import git, run_cli
+import pytest
+from conftest import git, make_workspace, run_cli
 from gitserver import push, template
 from test_push_gate import (
     ARCHITECT,
@@ -21,6 +22,9 @@ from test_push_gate import (
     readme_change,
     server,
 )
+
+from workspace_guard.commands import install
+from workspace_guard.gates.push import local
 
 __all__ = ["daemon", "server"]  # fixtures, used by name
 
@@ -153,3 +157,60 @@ def test_uninstall_removes_the_new_hooks(server: Server) -> None:
     assert not (hooks / "reference-transaction").exists()
     assert not (hooks / "pre-push").exists()
     git(clone, "commit", "-q", "--allow-empty", "--no-verify", "-m", "wip")
+
+
+# --- git older than 2.28 --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [
+        ("git version 2.39.5\n", (2, 39)),
+        ("git version 2.27.0.windows.1\n", (2, 27)),
+        ("git version 2.37.1 (Apple Git-137.1)\n", (2, 37)),
+        ("git version 2.28.0.rc1\n", (2, 28)),
+        ("git version 10.0\n", (10, 0)),
+        ("", None),
+        ("not git at all", None),
+    ],
+)
+def test_git_version_parse(text: str, version: tuple[int, int] | None) -> None:
+    assert local.parse_git_version(text) == version
+
+
+@pytest.mark.parametrize(
+    ("faked", "warned"),
+    [
+        ((2, 27), "git 2.27 runs no reference-transaction hook"),
+        ((1, 9), "git 1.9"),
+        (None, "unknown"),
+    ],
+)
+def test_install_on_git_without_reference_transaction_warns(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    faked: tuple[int, int] | None,
+    warned: str,
+) -> None:
+    work = make_workspace(tmp_path / "ws")
+    monkeypatch.setattr(local, "parse_git_version", lambda text: faked)
+    assert install.run_install(str(work), None, set()) == 0
+    out, err = capsys.readouterr()
+    assert "reference-transaction: installed" in out.replace(".git/hooks/", "")
+    assert warned in err
+    assert "only the push gate (pre-receive) and CI" in err
+
+
+def test_install_on_a_current_git_says_nothing_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = make_workspace(tmp_path / "ws")
+    monkeypatch.setattr(local, "parse_git_version", lambda text: (2, 28))
+    assert install.run_install(str(work), None, set()) == 0
+    assert "reference-transaction hook" not in capsys.readouterr().err
+    real = run_cli(work, "install")  # this machine's git, through the CLI
+    assert real.returncode == 0
+    assert ("runs no reference-transaction" in real.stderr) == (
+        local.parse_git_version(git(work, "version")) < (2, 28)
+    )

@@ -1,9 +1,12 @@
 """User-facing language: English, or Spanish (`language: es`, WORKSPACE_GUARD_LANG=es, LANG=es_ES…).
 
 Messages are marked with `_()` (translated where they are shown) or `N_()` (marked where they are
-defined, translated later with `_()`). Catalogues are gettext `.mo` files compiled from the `.po`
-sources in `workspace_guard/locale/` when the package is built or installed (setup.py), so the
-hot path pays only for reading one small binary file, and only when the language is not English.
+defined, translated later with `_()`). Catalogues are gettext `.mo` files compiled by Babel from
+the `.po` sources in `workspace_guard/locale/` when the package is built or installed (setup.py),
+so the hot path pays only for reading one small binary file, and only when the language is not
+English. In a source checkout (an editable install: setup.py beside the package) a `.po` edited
+after its `.mo` was compiled, or with no `.mo` at all, is read directly through Babel instead, so
+a new translation shows at once instead of a stale one.
 
 Who decides, first match wins:
 
@@ -85,10 +88,56 @@ def language() -> str:
 
 def _catalog(lang: str) -> _gettext.NullTranslations:
     if lang not in _catalogs:
-        import gettext
-
-        _catalogs[lang] = gettext.translation(DOMAIN, LOCALE_DIR, [lang], fallback=True)
+        # a source checkout (editable install) has setup.py beside the package
+        checkout = os.path.exists(os.path.join(os.path.dirname(LOCALE_DIR), os.pardir, "setup.py"))
+        _catalogs[lang] = load_catalog(LOCALE_DIR, lang, source_tree=checkout)
     return _catalogs[lang]
+
+
+def load_catalog(locale_dir: str, lang: str, *, source_tree: bool) -> _gettext.NullTranslations:
+    """The catalogue of `lang`: its compiled `.mo`, or in a source tree the `.po` itself when
+    the `.mo` is missing or older (English when neither can be read)."""
+    import gettext
+
+    base = os.path.join(locale_dir, lang, "LC_MESSAGES", DOMAIN)
+    if source_tree and _stale(base):
+        compiled = _compile_source(base + ".po")
+        if compiled is not None:
+            return compiled
+    return gettext.translation(DOMAIN, locale_dir, [lang], fallback=True)
+
+
+def _stale(base: str) -> bool:
+    try:
+        source = os.stat(base + ".po").st_mtime_ns
+    except OSError:
+        return False
+    try:
+        return os.stat(base + ".mo").st_mtime_ns < source
+    except OSError:
+        return True
+
+
+def _compile_source(po: str) -> _gettext.NullTranslations | None:
+    """`po` compiled in memory with Babel (a build and test requirement); None without it or
+    when the file does not read."""
+    import gettext
+    import io
+
+    try:
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import PoFileError, read_po
+    except ImportError:
+        return None
+    try:  # abort_invalid: Babel would otherwise print its warnings on stdout (a hook's answer)
+        with open(po, "rb") as handle:
+            catalog = read_po(handle, abort_invalid=True)
+        out = io.BytesIO()
+        write_mo(out, catalog)
+        out.seek(0)
+        return gettext.GNUTranslations(out)
+    except (OSError, ValueError, PoFileError):
+        return None
 
 
 def _(message: str) -> str:

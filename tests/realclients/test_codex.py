@@ -4,6 +4,8 @@ that command's printed steps say, driven by our model: subagents spawned with mu
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,3 +187,35 @@ def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:
         assert "Command blocked by PreToolUse hook" in text and "fails closed" in text, text
     assert not (repo / OFFICE / "x.txt").exists()
     assert "X = 1" not in (repo / "app/main.py").read_text()
+
+
+def test_untrusted_project_runs_no_hooks_and_check_says_so(tmp_path: Path) -> None:
+    """What `install` warns about: until the trust steps are done Codex skips project hooks
+    silently; `install --harness codex --check` names the missing trust, and after the steps
+    the same call is blocked."""
+    require("codex")
+    repo = make_workspace(tmp_path / "ws")
+    wg(repo, "install", "--harness", "codex")
+    env = {"WORKSPACE_AGENT": OTHER}
+    for trust in (False, True):
+        home = tmp_path / f"cli-{trust}"
+        sed = Call("exec_command", {"cmd": f"sed -i s/FastAPI/T{int(trust)}/ app/main.py"})
+        with FakeModel(Script({"main": [[sed]]})) as model:
+            run = run_codex(repo, model.url, home, env=env, trust=trust)
+        assert run.returncode == 0, run.stderr[-2000:]
+        check = subprocess.run(
+            [str(wg_bin() / "workspace-guard"), "install", "--harness", "codex", "--check"],
+            cwd=repo,
+            env={**os.environ, "CODEX_HOME": str(home / ".codex")},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        text = model.result(sed.id)[0]
+        if trust:
+            assert DENIAL in text and "T1" not in (repo / "app/main.py").read_text()
+            assert "the project is trusted" in check.stdout, check.stdout
+        else:
+            assert DENIAL not in text and "T0" in (repo / "app/main.py").read_text()
+            assert check.returncode == 1 and "not trusted" in check.stdout, check.stdout

@@ -31,8 +31,9 @@ def approve(
     from workspace_guard.commands import approvals
     from workspace_guard.repo import Repo
 
+    seconds = parse_ttl(ttl)  # a bad --ttl is a usage error before anything else
     repo = Repo.discover(rules_option=rules)
-    for line in approvals.approve(repo, agent, list(paths), approver, parse_ttl(ttl), note=note):
+    for line in approvals.approve(repo, agent, list(paths), approver, seconds, note=note):
         click.echo(line)
     return 0
 
@@ -97,16 +98,46 @@ def revoke(ids: tuple[str, ...], rules: str | None) -> int:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--agent", required=True, help="The agent asking.")
+@click.option("--agent", help="The agent asking.")
 @click.option("--reason", default="", help="What you want to change and why.")
+@click.option("--approve", "verdict", flag_value="approve", help="`answer ID`: approve it.")
+@click.option("--decline", "verdict", flag_value="decline", help="`answer ID`: decline it.")
+@click.option("--by", "by", metavar="AGENT", help="`answer ID`: who answers (itself).")
+@click.option("--ttl", metavar="DURATION", help="`answer ID --approve`: how long (default 8h).")
 @rules_option
-def consult(paths: tuple[str, ...], agent: str, reason: str, rules: str | None) -> int:
-    """File a consultation request with the owners of PATH… (they see it in `consultations`)."""
-    from workspace_guard.commands import approvals as impl
+def consult(
+    paths: tuple[str, ...],
+    agent: str | None,
+    reason: str,
+    verdict: str | None,
+    by: str | None,
+    ttl: str | None,
+    rules: str | None,
+) -> int:
+    """File a consultation request with the owners of PATH… (`consult PATH… --agent A`), or
+    answer one (`consult answer ID --approve|--decline --by OWNER`)."""
+    from workspace_guard.commands import consult as impl
+    from workspace_guard.errors import UsageError
     from workspace_guard.repo import Repo
 
-    repo = Repo.discover(rules_option=rules)
-    for line in impl.consult(repo, agent, list(paths), reason):
+    if paths[0] == "answer":
+        if len(paths) != 2 or verdict is None or not by:
+            raise UsageError(
+                "`consult answer` takes one consultation id, --approve or --decline, and --by",
+                hint="workspace-guard consult answer ID --approve --by OWNER",
+            )
+        seconds = parse_ttl(ttl)
+        repo = Repo.discover(rules_option=rules)
+        lines = impl.answer(repo, paths[1], approve=verdict == "approve", by=by, ttl=seconds)
+    else:
+        if not agent:
+            raise UsageError(
+                "`consult PATH…` needs --agent (the agent asking)",
+                hint="workspace-guard consult app/main.py --agent backend-framework-ai",
+            )
+        repo = Repo.discover(rules_option=rules)
+        lines = impl.file(repo, agent, list(paths), reason)
+    for line in lines:
         click.echo(line)
     return 0
 
@@ -130,6 +161,8 @@ def consultations(owner: str | None, fmt: str, rules: str | None) -> int:
     for item in items:
         click.echo(
             f"{item['id']}  {item['ts']}  {item['agent']} → {', '.join(item['owners'])}: "
-            f"{item['path']}" + (f" — {item['reason']}" if item["reason"] else "")
+            f"{', '.join(item['paths'])}"
+            + (f" — {item['reason']}" if item["reason"] else "")
+            + (f" [{item['answer']} by {item['answered_by']}]" if item["answer"] else "")
         )
     return 0

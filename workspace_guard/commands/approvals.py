@@ -1,21 +1,20 @@
-"""Approvals and consultations: how an agent gets permission instead of working around a block.
+"""Approvals: how an agent gets permission instead of working around a block.
 
-An approval (`approve AGENT PATH --by APPROVER`) is honoured by `validate` and the harness hooks
-until it expires; only the owner of the path's rule, a backup or a superuser may give it. A
-consultation (`consult PATH --agent A`) is a request the owners see in `consultations`. Both go
-to the audit log.
+An approval (`approve AGENT PATH --by APPROVER`) is honoured by `validate`, the harness hooks,
+the commit gate and the watch daemon until it expires; only the owner of the path's rule, a
+backup or a superuser may give it, and only the approver itself may record it (commands/speaker:
+through its harness, or a person at a terminal). Approvals live in the provenance ledger
+(hash-chained), never in a file an agent could write. Consultations: commands/consult.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import time
 
 from workspace_guard.errors import Denied
-from workspace_guard.state import ensure_dir
-from workspace_guard.state.approvals import update
+from workspace_guard.i18n import _
 from workspace_guard.state.audit import append
 
 TYPE_CHECKING = False
@@ -24,17 +23,16 @@ if TYPE_CHECKING:
 
     from workspace_guard.repo import Repo
 
-CONSULT_FILE = "consultations.jsonl"
-
 
 def approve(
     repo: Repo, agent: str, paths: list[str], approver: str, ttl: float | None, *, note: str = ""
 ) -> list[str]:
-    """Record approvals; refuse (exit 1) when `approver` may not approve a path."""
+    """Record approvals; refuse (exit 1) when `approver` may not approve a path or is not the
+    one speaking."""
     decider = repo.decider()
     decider.check_agent(agent)
     decider.check_agent(approver)
-    entries, lines, records = [], [], []
+    keys, lines, audit = [], [], []
     until = None if ttl is None else time.time() + ttl
     for raw in paths:
         rel = repo.relative(raw)
@@ -42,150 +40,146 @@ def approve(
         key = rel.rstrip("/") + "/" if directory else rel
         rule = decider.governing_rule(rel)
         if rule is None or rule.level == "none":
-            lines.append(f"{key}: not protected — no approval needed")
+            lines.append(_("{path}: not protected — no approval needed").format(path=key))
             continue
         if not decider.may_approve(rule, approver):
             raise Denied(
-                f"{approver} may not approve changes to {key}: approvals come from its owner "
-                f"{rule.owner or '-'}, backups ({', '.join(rule.backup) or 'none'}) or a superuser "
-                f"({', '.join(decider.rules.superusers) or 'none'})",
-                hint=f"ask {rule.owner or decider.rules.escalation}",
+                _(
+                    "{approver} may not approve changes to {path}: approvals come from its owner "
+                    "{owner}, backups ({backups}) or a superuser ({superusers})"
+                ).format(
+                    approver=approver,
+                    path=key,
+                    owner=rule.owner or "-",
+                    backups=", ".join(rule.backup) or "-",
+                    superusers=", ".join(decider.rules.superusers) or "-",
+                ),
+                hint=_("ask {agent}").format(agent=rule.owner or decider.rules.escalation),
             )
-        ident = secrets.token_hex(4)
-        entries.append(
-            {
-                "id": ident,
-                "agent": agent,
-                "path": key,
-                "approver": approver,
-                "until": until,
-                "note": note,
-                "created": time.time(),
-            }
-        )
-        records.append(
-            {
-                "layer": "approvals",
-                "agent": agent,
-                "path": key,
-                "owner": rule.owner,
-                "level": rule.level,
-                "action": "approved",
-                "approved_by": approver,
-                "escalate_to": decider.rules.escalation,
-                "note": note,
-                "id": ident,
-            }
-        )
+        keys.append(key)
+        audit.append(_audit(agent, key, rule.owner, rule.level, approver, note, decider))
+    if not keys:
+        return lines
+    from workspace_guard.commands.speaker import identify
+
+    how = identify(repo, approver, ["approve", agent, *paths, approver], "`approve --by`")
+    ident = secrets.token_hex(4)
+    record_approval(repo, approver, agent, keys, until, ident, how, note=note)
+    for item in audit:
+        item["id"] = ident
+    append(repo.state_dir, audit)
+    expiry = (
+        _("no expiry")
+        if until is None
+        else _("until {time}").format(time=time.strftime("%Y-%m-%d %H:%M", time.localtime(until)))
+    )
+    for key in keys:
         lines.append(
-            f"{ident}  approved: {agent} may change {key} (by {approver}, "
-            + (
-                "no expiry)"
-                if until is None
-                else f"until {time.strftime('%Y-%m-%d %H:%M', time.localtime(until))})"
+            _("{id}  approved: {agent} may change {path} (by {approver}, {expiry})").format(
+                id=ident, agent=agent, path=key, approver=approver, expiry=expiry
             )
         )
-    if entries:
-        update(repo.state_dir, lambda items: [*items, *entries])
-        append(repo.state_dir, records)
     return lines
+
+
+def record_approval(  # noqa: PLR0917 - one ledger record's fields
+    repo: Repo,
+    approver: str,
+    agent: str,
+    keys: list[str],
+    until: float | None,
+    ident: str,
+    how: dict[str, Any],
+    *,
+    note: str = "",
+    consultation: str | None = None,
+) -> None:
+    """Append one `approval` record to the ledger; fails closed (exit 1) when it cannot."""
+    from workspace_guard.state.approvals import record
+
+    item: dict[str, Any] = {
+        "kind": "approval",
+        "harness": how.get("harness"),
+        "agent": approver,
+        "agent_id": how.get("agent_id"),
+        "session": how.get("session"),
+        "tool": "approve",
+        "approved": agent,
+        "paths": keys,
+        "until": until,
+        "id": ident,
+        "via": how.get("via"),
+        "authorised": how.get("authorised"),
+        "note": note,
+    }
+    if consultation is not None:
+        item["consultation"] = consultation
+    if not record(repo.state_dir, [item]):
+        raise Denied(_("the approval was not recorded: the provenance ledger cannot be written"))
+
+
+def _audit(  # noqa: PLR0917 - one audit record's fields
+    agent: str,
+    key: str,
+    owner: str | None,
+    level: str,
+    approver: str,
+    note: str,
+    decider: Any,
+) -> dict[str, Any]:
+    return {
+        "layer": "approvals",
+        "agent": agent,
+        "path": key,
+        "owner": owner,
+        "level": level,
+        "action": "approved",
+        "approved_by": approver,
+        "escalate_to": decider.rules.escalation,
+        "note": note,
+    }
 
 
 def revoke(repo: Repo, ids: list[str]) -> list[str]:
-    """Remove approvals by id; returns the ids that did not exist."""
-    found: list[dict[str, Any]] = []
+    """Revoke approvals by id (a `revoke` record in the ledger); returns the ids unknown.
 
-    def change(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        found.extend(i for i in items if i.get("id") in ids)
-        return [i for i in items if i.get("id") not in ids]
+    Revoking only takes rights away, so it needs no identity beyond the harness gate's (which
+    lets only superusers run `approvals revoke`)."""
+    from workspace_guard.state.approvals import approval_records, record
 
-    update(repo.state_dir, change)
-    append(
-        repo.state_dir,
-        [
-            {
-                "layer": "approvals",
-                "agent": i.get("agent"),
-                "path": i.get("path"),
-                "owner": None,
-                "level": None,
-                "action": "revoked",
-                "escalate_to": None,
-                "id": i.get("id"),
-            }
-            for i in found
-        ],
-    )
-    return [i for i in ids if i not in {str(f.get("id")) for f in found}]
+    live = {str(r.get("id")): r for r in approval_records(repo.state_dir)}
+    found = [i for i in ids if i in live]
+    if found:
+        record(repo.state_dir, [{"kind": "revoke", "agent": None, "ids": found}])
+        append(
+            repo.state_dir,
+            [
+                {
+                    "layer": "approvals",
+                    "agent": live[i].get("approved"),
+                    "path": ", ".join(map(str, live[i].get("paths") or [])),
+                    "owner": None,
+                    "level": None,
+                    "action": "revoked",
+                    "escalate_to": None,
+                    "id": i,
+                }
+                for i in found
+            ],
+        )
+    return [i for i in ids if i not in found]
 
 
+# consultations live in commands/consult; these names stay for the MCP tools and the CLI
 def consult(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
-    """File a consultation request with the owners (and backups) of each path."""
-    decider = repo.decider()
-    decider.check_agent(agent)
-    lines, items = [], []
-    for raw in paths:
-        rel = repo.relative(raw)
-        rule = decider.governing_rule(rel)
-        owners = [
-            o
-            for o in ([rule.owner] if rule and rule.owner else [])
-            + list(rule.backup if rule else ())
-        ]
-        owners = owners or [decider.rules.escalation]
-        ident = secrets.token_hex(4)
-        items.append(
-            {
-                "id": ident,
-                "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "agent": agent,
-                "path": rel,
-                "owners": owners,
-                "reason": reason,
-                "level": rule.level if rule else "none",
-            }
-        )
-        lines.append(
-            f"{ident}  consultation filed: {agent} asks {', '.join(owners)} about {rel}. "
-            f"After their answer, commit with `Protocolo: CONSULTA_PREVIA`, or ask for "
-            f"`workspace-guard approve {agent} {rel} --by {owners[0]}`."
-        )
-    path = os.path.join(ensure_dir(repo.state_dir), CONSULT_FILE)
-    with open(path, "a", encoding="utf-8") as handle:
-        for item in items:
-            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
-    append(
-        repo.state_dir,
-        [
-            {
-                "layer": "consult",
-                "agent": i["agent"],
-                "path": i["path"],
-                "owner": i["owners"][0],
-                "level": i["level"],
-                "action": "consulted",
-                "escalate_to": decider.rules.escalation,
-                "id": i["id"],
-            }
-            for i in items
-        ],
-    )
-    return lines
+    """File a consultation (commands/consult.file)."""
+    from workspace_guard.commands import consult as impl
+
+    return impl.file(repo, agent, paths, reason)
 
 
 def consultations(repo: Repo, owner: str | None = None) -> list[dict[str, Any]]:
-    """Consultation requests, optionally only those addressed to `owner`."""
-    path = os.path.join(repo.state_dir, CONSULT_FILE)
-    out = []
-    try:
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                try:
-                    item = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(item, dict) and (owner is None or owner in item.get("owners", [])):
-                    out.append(item)
-    except FileNotFoundError:
-        pass
-    return out
+    """Consultation requests (commands/consult.listing)."""
+    from workspace_guard.commands import consult as impl
+
+    return impl.listing(repo, owner)

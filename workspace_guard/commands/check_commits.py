@@ -9,6 +9,7 @@ from collections import defaultdict
 from workspace_guard.core.record import replace
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, UsageError
 from workspace_guard.gates.push.range import (
+    AS_STORED,
     CommitResult,
     check_range,
     ci_base,
@@ -39,7 +40,7 @@ def main(values: Values) -> int:
 
 def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") -> int:
     """Check every commit of `git rev-list RANGE`; exit 1 when any has a violation."""
-    os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"  # rules and commits as stored, never replaced
+    os.environ.update(AS_STORED)  # rules and commits as stored: no replace refs, no grafts
     rev_args, range_base = clone_range(repo, spec)
     rules = _rules(repo, base, range_base)
     results = check_range(repo, rev_args, rules, progress=fmt == "text" and is_tty())

@@ -297,3 +297,20 @@ def _cline(path: str, *, install: bool) -> tuple[str, str]:
         handle.write(content)
     os.chmod(path, 0o755)
     return path, "cline hook installed (PreToolUse)"
+
+
+PROVENANCE_KEY = "workspace-guard.requireProvenance"
+
+
+def require_provenance(cwd: str, *, on: bool = True) -> tuple[str, str]:
+    """With a harness installed its hooks write the provenance ledger, so the commit gate can
+    check identities against it (gates/commit/provenance): the repository's config says so,
+    unless the trusted rules' `harness: require_provenance` says otherwise."""
+    info = git.repo_info(cwd)
+    path = os.path.join(info.common_dir, "config")
+    if on:
+        git.run(["config", PROVENANCE_KEY, "true"], cwd)
+        return path, f"{PROVENANCE_KEY} = true (commits of protected paths are checked against "
+        "the provenance ledger; `harness: require_provenance: false` in the rules turns it off)"
+    git.run(["config", "--unset-all", PROVENANCE_KEY], cwd, check=False)
+    return path, f"{PROVENANCE_KEY} removed"

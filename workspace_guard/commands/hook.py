@@ -63,7 +63,12 @@ def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int
         first = args[0] if args else ""
         if name == "pre-push":
             return local.pre_push(repo, first, data)
-        return local.reference_transaction(repo, first, data)
+        code = local.reference_transaction(repo, first, data)
+        if first == "committed":  # the provenance note of a commit just made (gates/commit)
+            from workspace_guard.gates.commit.provenance import attach_notes
+
+            attach_notes(repo, data)
+        return code
     from workspace_guard.gates.push.range import pre_receive_hook
 
     return pre_receive_hook(repo)

@@ -319,6 +319,7 @@ def install_hooks(report: Report, claude: bool) -> None:
         from workspace_guard.commands import harness_install
 
         results += harness_install.install(report.root, "claude")
+        results.append(harness_install.require_provenance(report.root))
     for path, action in results:
         shown = os.path.relpath(path, report.root) if path.startswith(report.root) else path
         report.add(shown, action)

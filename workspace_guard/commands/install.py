@@ -191,11 +191,16 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
 
         for line in record(cwd, rules):
             print(line)
+        from workspace_guard.gates.push.local import reference_transaction_warning
+
+        if old_git := reference_transaction_warning(cwd):
+            print(f"workspace-guard: warning: {old_git}", file=sys.stderr)
     if harnesses:
         from workspace_guard.commands import harness_install
 
         for name in sorted(harnesses):
             report(cwd, harness_install.install(cwd, name))
+        report(cwd, [harness_install.require_provenance(cwd)])
         from workspace_guard.commands.lint_protocol import main_agent_warning
 
         if "claude" in harnesses and (warning := main_agent_warning(cwd)):
@@ -211,6 +216,7 @@ def run_uninstall(cwd: str, server: str | None, harnesses: set[str]) -> int:
 
         for name in sorted(harnesses):
             report(cwd, harness_install.uninstall(cwd, name))
+        report(cwd, [harness_install.require_provenance(cwd, on=False)])
     return 0
 
 

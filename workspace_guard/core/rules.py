@@ -37,7 +37,7 @@ TOP_KEYS = (
 AGENT_KEYS = ("department", "office", "description")
 RULE_KEYS = ("pattern", "owner", "backup", "level", "note")
 RESP_KEYS = ("area", "patterns", "responsible", "backup")
-HARNESS_KEYS = ("main_agent", "unknown_agent", "mcp_unknown", "unknown_code")
+HARNESS_KEYS = ("main_agent", "unknown_agent", "mcp_unknown", "unknown_code", "require_provenance")
 UNKNOWN_AGENT_CHOICES = ("guest", "deny", "main_agent")
 MCP_UNKNOWN_CHOICES = ("paths", "deny", "allow")
 UNKNOWN_CODE_CHOICES = ("paths", "deny", "allow")  # harness: unknown_code (Bash analysis)
@@ -555,6 +555,11 @@ def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
     for key, _, value in _items(body, ctx, HARNESS_KEYS, "harness") if body else ():
         if key == "main_agent":
             out[key] = _ref_str(value, ctx, refs, "harness: main_agent")
+        elif key == "require_provenance":  # the commit gate's identity cross-check
+            flag = _construct(value)
+            if not isinstance(flag, bool):
+                ctx.error(value, "harness: require_provenance must be true or false")
+            out[key] = flag is True
         else:
             choices = HARNESS_CHOICES[key]
             choice = _expect_str(value, ctx, f"harness: {key}")

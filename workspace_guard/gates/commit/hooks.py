@@ -29,7 +29,10 @@ AGENT_ENV = "WORKSPACE_AGENT"
 MAX_SHOWN = 50  # problems listed one by one; a 10,000-file commit must not print 10,000 lines
 AGENT_CONFIG = "workspace-guard.agent"
 REWORD = "(reword)"  # GIT_REFLOG_ACTION of `git rebase -i` rewording a commit
-CONFIG_KEYS = r"^(core\.comment(char|string)|commit\.cleanup|trailer\..*|workspace-guard\.agent)$"
+CONFIG_KEYS = (
+    r"^(core\.comment(char|string)|commit\.cleanup|trailer\..*|workspace-guard\.agent"
+    r"|workspace-guard\.requireprovenance)$"
+)
 
 
 class MessageCheck:
@@ -47,6 +50,7 @@ class MessageCheck:
         self.ownership = ownership
         self.decisions = decisions
         self.agent = agent
+        self.provenance: list[dict[str, object]] = []  # gates/commit/provenance, when required
 
     @property
     def violations(self) -> list[Violation]:
@@ -160,7 +164,21 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
     )
     if not staged or result.kind == "merge":
         return MessageCheck(result, [], [], result.fields.agent)
-    return _ownership(repo, decider, result, paths, env_agent=acting_agent(settings), config=config)
+    check = _ownership(
+        repo, decider, result, paths, env_agent=acting_agent(settings), config=config
+    )
+    who = check.agent
+    if who is not None and who in decider.rules.agents and paths:
+        from workspace_guard.gates.commit import provenance
+
+        if provenance.required(decider, settings):
+            found, at_fault, entries = provenance.cross_check(
+                repo, decider, result.fields, who, paths
+            )
+            check.ownership += found
+            check.decisions += at_fault
+            check.provenance = entries
+    return check
 
 
 def _ownership(
@@ -318,6 +336,11 @@ def commit_msg_hook(repo: Repo, path: str) -> int:
         from workspace_guard.gates.commit.claims import release_after_commit
 
         release_after_commit(repo, check.agent)
+        if check.provenance and check.agent:
+            from workspace_guard.gates.commit import provenance
+
+            provenance.audit_accepted(repo, check.agent, check.provenance)
+            provenance.keep_pending(repo, check.agent, check.provenance)
         return EXIT_OK
     audit_blocked(repo, check)
     kept = _("Your message is kept in {file}; edit it and commit again: git commit -e -F {file}")

@@ -52,6 +52,8 @@ class Verdict(Record):
     allowed: tuple[Decision, ...]
     note: str = ""  # extra words for the reason (e.g. why a shell command counts as a write)
     refusal: str = ""  # a Bash command refused whatever it writes (shell.py): the reason
+    acts_for: tuple[str, ...] = ()  # `approve`/`consult answer --by` names (protocol_commands)
+    command: str = ""  # the command that acts for them (the ledger's `authorise` record)
 
 
 class GateError(Exception):
@@ -94,6 +96,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     targets: list[str] = []
     internal: list[str] = []
     forced: list[Decision] = []
+    acts_for: tuple[str, ...] = ()
     if call.command is not None:
         from workspace_guard.gates.harness import protocol_commands
 
@@ -113,6 +116,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
             targets, note, refusal = list(shell.paths), shell.note, shell.refusal
         else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
             forced = protocol_commands.refusals(decider, agent, judgement)
+            acts_for = judgement.acts_for
             written = (_inside(repo, path, call.cwd) for path in judgement.writes)
             targets = [rel for rel in written if rel]
     paths = call.paths
@@ -143,7 +147,8 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     allowed = tuple(d for d in decisions if d.allowed)
     if refusal:
         denied = (_refused(decider, agent), *denied)
-    return Verdict(agent, denied, allowed, note, refusal)
+    command = (call.command or "") if acts_for else ""
+    return Verdict(agent, denied, allowed, note, refusal, acts_for, command)
 
 
 def _refused(decider: Decider, agent: str) -> Decision:
@@ -272,6 +277,13 @@ def record(repo: Repo, verdict: Verdict, layer: str) -> None:
     from workspace_guard.gates.harness.answer import record as record_call
 
     record_call(repo, verdict, layer)
+    if not verdict.denied and verdict.acts_for:  # `approve --by ITSELF` (commands/speaker)
+        from workspace_guard.state import ledger
+
+        by = [b for b in verdict.acts_for if b == verdict.agent]
+        item = {"kind": "authorise", "harness": layer, "agent": verdict.agent, "by": by}
+        if by and not ledger.append(repo.state_dir, [{**item, "command": verdict.command}]):
+            raise GateError("the provenance ledger cannot be written")
 
 
 def fail_closed(harness: str, exc: BaseException) -> int:

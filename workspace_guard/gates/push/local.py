@@ -19,6 +19,7 @@ an agent that removes them (`-c core.hooksPath=…`): see docs/security.md.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from workspace_guard import git
@@ -113,6 +114,9 @@ def _is_remote(repo: Repo, name: str) -> bool:
 
 def _gate(repo: Repo, layer: str, tips: Sequence[tuple[str, str]], known: list[str]) -> int:
     """Check each tip's new commits; report and record the failures; exit 1 when any."""
+    from workspace_guard.gates.push.range import AS_STORED
+
+    os.environ.update(AS_STORED)  # as the server will see them: no replace refs, no grafts
     try:
         rules = trusted_rules(repo)
         failures: list[CommitResult] = []
@@ -185,3 +189,32 @@ def _report(repo: Repo, layer: str, failures: list[CommitResult], rules: Rules) 
         )
     print("\n" + fix, file=out)
     append(repo.state_dir, records)
+
+
+# --- git versions without reference-transaction ------------------------------------------------
+
+REFERENCE_TRANSACTION_SINCE = (2, 28)
+
+
+def parse_git_version(text: str) -> tuple[int, int] | None:
+    """(major, minor) of `git version` output (`git version 2.39.5`, `2.27.0.windows.1`,
+    `2.37.1 (Apple Git-137.1)`, `2.28.0.rc1`), or None when it says no version."""
+    import re
+
+    found = re.match(r"\s*git version (\d+)\.(\d+)", text)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def reference_transaction_warning(cwd: str) -> str | None:
+    """What `install` says when this git runs no `reference-transaction` hook (or its version
+    cannot be read): the hook file is still written, for the day git is upgraded."""
+    proc = git.run(["version"], cwd, check=False)
+    version = parse_git_version(proc.stdout.decode("utf-8", "replace"))
+    if version is not None and version >= REFERENCE_TRANSACTION_SINCE:
+        return None
+    shown = ".".join(map(str, version)) if version else _("of an unknown version")
+    return _(
+        "git {version} runs no reference-transaction hook (it needs git 2.28 or later): commits "
+        "made with --no-verify, cherry-pick, revert, rebase or am are not checked in this clone; "
+        "only the push gate (pre-receive) and CI check them. Upgrade git to close that gap."
+    ).format(version=shown)

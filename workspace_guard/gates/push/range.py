@@ -104,6 +104,12 @@ def walk(cwd: str, rev_args: Sequence[str]) -> Iterator[Commit]:
                 os.environ[key] = value
 
 
+# History as stored: replacement objects (`refs/replace/*`, which anyone can push) and grafts
+# (`info/grafts`, which anyone with the clone can write) would let git show a good commit in place
+# of a bad one, or hide a commit between two others. Shallow boundaries are handled apart
+# (`clone_range`).
+AS_STORED = {"GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": os.devnull}
+
 # No lazy fetch in a partial clone: git ≥ 2.44 reads GIT_NO_LAZY_FETCH; on older git the lazy
 # fetch is a `git fetch` child that inherits the environment, and a protocol allow-list that
 # names no real transport makes it fail at once (the caller then takes the strict answer).
@@ -636,5 +642,5 @@ def pre_receive_hook(repo: Repo) -> int:
     """`hook pre-receive`: see gates/push/receive.py (it reads stdin and talks to pushers)."""
     from workspace_guard.gates.push.receive import pre_receive
 
-    os.environ["GIT_NO_REPLACE_OBJECTS"] = "1"  # a pushed refs/replace/* must not disguise a commit
+    os.environ.update(AS_STORED)  # a pushed refs/replace/* must not disguise a commit
     return pre_receive(repo, sys.stdin.buffer.read())

@@ -168,6 +168,11 @@ def _check_update(
     if update.ref.startswith(NOTES):
         return [], []
     target = _peel(repo, update.new)
+    if target is None and update.ref.startswith("refs/heads/"):
+        text = _("{ref} would point at a {kind}, not a commit: a branch holds commits").format(
+            ref=shown_ref(update.ref), kind=_object_type(repo, update.new)
+        )
+        return [_refusal(update, "not-a-commit", text, update.new)], []
     if target is None:
         return [], []  # a tag of a tree or a blob carries no commits
     problems = _rewind(repo, base, update)
@@ -187,6 +192,11 @@ def _peel(repo: Repo, oid: str) -> str | None:
     """The commit an object is or points to (annotated tags), or None for trees and blobs."""
     proc = git.run(["rev-parse", "--verify", "-q", f"{oid}^{{commit}}"], repo.cwd, check=False)
     return proc.stdout.decode("ascii").strip() if proc.returncode == 0 else None
+
+
+def _object_type(repo: Repo, oid: str) -> str:
+    proc = git.run(["cat-file", "-t", oid], repo.cwd, check=False)
+    return proc.stdout.decode("ascii", "replace").strip() or "?"
 
 
 def _refusal(update: RefUpdate, vid: str, text: str, sha: str | None = None) -> CommitResult:

@@ -55,6 +55,7 @@ class Daemon:
         """Load the rules and baseline (errors raise: nothing good to run with), start watching,
         reconcile what changed while we were down, and return once ready."""
         self.engine.state = self.engine.load_state()
+        self.engine.internals.start(self.engine.past.internals)
         self.watcher.start()
         self.worker.apply_plan(fresh=False)
         self.worker.request("startup", "startup reconcile")
@@ -207,6 +208,7 @@ def run(
         }
     )
     interrupted = _install_signals(daemon)
+    daemon.engine.internals.snapshot()
     unclean = _record_start(daemon, starttime)
     try:
         daemon.start()
@@ -237,8 +239,9 @@ def _record_start(daemon: Daemon, starttime: str | None) -> dict[str, Any] | Non
     records = [unclean] if unclean is not None else []
     if unclean is not None:
         log.warning("%s", unclean["detail"])
+    summary = engine.internals.summary()
     records.append(
-        watch_lifecycle.started(os.getpid(), starttime, daemon.root, engine.past.good_head)
+        watch_lifecycle.started(os.getpid(), starttime, daemon.root, engine.past.good_head, summary)
     )
     engine.append(records)
     return unclean
@@ -266,7 +269,9 @@ def _record_stop(daemon: Daemon, signame: str) -> None:
     pid = os.getpid()
     requested = watch_lifecycle.stop_was_requested(daemon.state_dir, pid)
     reason = "watch stop" if requested else f"{signame} without `watch stop`"
-    daemon.engine.append([watch_lifecycle.stopped(pid, reason, daemon.engine.good_head, requested)])
+    engine = daemon.engine
+    summary = engine.internals.summary() if engine.internals.taken else None
+    engine.append([watch_lifecycle.stopped(pid, reason, engine.good_head, requested, summary)])
 
 
 def _install_signals(daemon: Daemon) -> list[int]:

@@ -32,6 +32,7 @@ from workspace_guard.gates.watch.baseline import (
     load_baseline,
 )
 from workspace_guard.gates.watch.fs import MISSING, Observation, observe, stat_key
+from workspace_guard.gates.watch.internals import Internals
 from workspace_guard.gates.watch.plan import Plan, make_plan
 from workspace_guard.gates.watch.provenance import LedgerView
 from workspace_guard.gates.watch.restore import Restorer
@@ -103,6 +104,7 @@ class Engine:
         self.last_rescan: dict[str, Any] = {}
         self._manifest_dirty = False
         self._load_manifest()
+        self.internals = Internals(self)
 
     # -- state ----------------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ class History:
     reported: dict[str, str] = field(default_factory=dict)  # rel → signature last reported
     last_start: dict[str, Any] | None = None  # a `started` no `stopped` followed
     good_head: str | None = None
+    internals: dict[str, Any] | None = None  # hooks and config blob ids, as last recorded
     broken: tuple[int, str] | None = None  # (line, why) where trust ends
 
 
@@ -75,6 +76,8 @@ def _take(out: History, record: dict[str, Any]) -> None:
     if record.get("layer") != "watch":
         return
     action = record.get("action")
+    if action in ("started", "stopped") and isinstance(record.get("internals"), dict):
+        out.internals = record["internals"]
     if action == "started":
         out.last_start = record
         out.good_head = _str(record.get("good_head")) or out.good_head
@@ -126,7 +129,13 @@ def unclean_stop(past: History) -> dict[str, Any] | None:
     }
 
 
-def started(pid: int, starttime: str | None, root: str, good_head: str | None) -> dict[str, Any]:
+def started(
+    pid: int,
+    starttime: str | None,
+    root: str,
+    good_head: str | None,
+    internals: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The `started` record (who asked: whoever ran `watch start` / `watch run`)."""
     who = actor()
     return {
@@ -141,11 +150,18 @@ def started(pid: int, starttime: str | None, root: str, good_head: str | None) -
         "starttime": starttime,
         "root": root,
         "good_head": good_head,
+        "internals": internals,
         **who,
     }
 
 
-def stopped(pid: int, reason: str, good_head: str | None, requested: bool) -> dict[str, Any]:
+def stopped(
+    pid: int,
+    reason: str,
+    good_head: str | None,
+    requested: bool,
+    internals: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The `stopped` record the daemon writes on its way out."""
     return {
         "layer": "watch",
@@ -159,6 +175,7 @@ def stopped(pid: int, reason: str, good_head: str | None, requested: bool) -> di
         "reason": reason,
         "good_head": good_head,
         "requested": requested,
+        "internals": internals,
     }
 
 

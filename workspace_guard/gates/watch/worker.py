@@ -85,6 +85,7 @@ class Worker(threading.Thread):
             return
         self._handle(self._due())
         self._follow_head()
+        self.engine.internals.poll()
         if time.monotonic() >= self._next_periodic:
             self._rescan("periodic safety rescan", "rescan", bump=False)
         ready, folders, self._next_ready = self.hints.take()

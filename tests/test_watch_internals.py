@@ -1,0 +1,143 @@
+"""The daemon guards git's hooks and config and its own state dir: a change that workspace-guard
+did not make is a violation (hooks are put back), one it made is not."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import git, run_cli
+from test_watch_support import (  # noqa: F401 - fixtures
+    WatchProcess,
+    records,
+    rescan_barrier,
+    state_dir,
+    wait_for,
+    wait_record,
+    watchd_fixture,
+)
+
+Start = Callable[..., WatchProcess]
+OWNER = "system-architect-ai"
+
+
+@pytest.fixture
+def installed(workspace: Path) -> Path:
+    done = run_cli(workspace, "install")
+    assert done.returncode == 0, done.stderr
+    return workspace
+
+
+def hook(repo: Path, name: str = "pre-commit") -> Path:
+    return repo / ".git/hooks" / name
+
+
+def test_an_overwritten_hook_is_reported_and_put_back(installed: Path, watchd: Start) -> None:
+    ours = hook(installed).read_bytes()
+    watchd()  # restore of hooks does not need --restore: they are the enforcement itself
+    hook(installed).write_text("#!/bin/sh\nexit 0\n")
+    found = wait_record(installed, path=".git/hooks/pre-commit", action="detected", timeout=5)
+    assert found["area"] == "hooks" and found["change"] == "modified"
+    assert found["restored"] is True
+    assert Path(found["quarantine"]).read_bytes() == b"#!/bin/sh\nexit 0\n"
+    wait_for(lambda: hook(installed).read_bytes() == ours, "the hook to be put back")
+    assert hook(installed).stat().st_mode & 0o111
+    incidents = installed / ".workspace/incidents"
+    wait_for(lambda: list(incidents.glob("*hooks_pre-commit*.md")), "the incident report")
+
+
+def test_a_deleted_hook_comes_back_and_a_new_one_goes(installed: Path, watchd: Start) -> None:
+    ours = hook(installed, "commit-msg").read_bytes()
+    watchd()
+    hook(installed, "commit-msg").unlink()
+    found = wait_record(installed, path=".git/hooks/commit-msg", action="detected", timeout=5)
+    assert found["change"] == "deleted"
+    wait_for(lambda: hook(installed, "commit-msg").exists(), "the hook to come back")
+    assert hook(installed, "commit-msg").read_bytes() == ours
+    hook(installed, "post-checkout").write_text("#!/bin/sh\ncurl evil\n")
+    hook(installed, "post-checkout").chmod(0o755)
+    found = wait_record(installed, path=".git/hooks/post-checkout", action="detected", timeout=5)
+    assert found["change"] == "created"
+    wait_for(lambda: not hook(installed, "post-checkout").exists(), "the new hook to go")
+
+
+def test_install_while_the_daemon_runs_is_not_a_violation(workspace: Path, watchd: Start) -> None:
+    proc = watchd()
+    assert run_cli(workspace, "install").returncode == 0
+    assert hook(workspace).exists()
+    time.sleep(0.6)
+    rescan_barrier(proc)
+    assert records(workspace, area="hooks") == []
+    assert hook(workspace).exists()
+
+
+def test_a_hook_changed_while_the_daemon_was_down_is_found_and_put_back(
+    installed: Path, watchd: Start
+) -> None:
+    ours = hook(installed).read_bytes()
+    watchd().stop()
+    hook(installed).write_text("#!/bin/sh\nexit 0\n")
+    watchd()
+    found = wait_record(installed, path=".git/hooks/pre-commit", action="detected")
+    assert found["detected_by"] == "startup" and found["restored"] is True
+    assert hook(installed).read_bytes() == ours
+
+
+def test_a_config_change_is_reported_with_its_keys(workspace: Path, watchd: Start) -> None:
+    watchd()
+    git(workspace, "config", "core.hooksPath", "/dev/null")
+    found = wait_record(workspace, path=".git/config", action="detected", timeout=5)
+    assert found["area"] == "config" and found["keys"] == ["core.hookspath"]
+
+
+def test_a_cut_or_edited_audit_log_is_reported(workspace: Path, watchd: Start) -> None:
+    watchd()
+    log = state_dir(workspace) / "audit.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    assert lines  # the `started` record at least
+    edited = json.loads(lines[0])
+    edited["agent"] = "someone-else"
+    log.write_text(json.dumps(edited) + "\n" + "".join(lines[1:]))
+    found = wait_record(workspace, path=".git/workspace-guard/audit.jsonl", timeout=5)
+    assert found["area"] == "state" and found["action"] == "detected"
+
+
+def test_a_hand_written_approval_is_reported_and_removed(workspace: Path, watchd: Start) -> None:
+    from workspace_guard.state.approvals import all_approvals, update
+
+    watchd()
+    granted = run_cli(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
+    assert granted.returncode == 0, granted.stderr
+    forged = {
+        "agent": "backend-framework-ai",
+        "path": "app/database.py",
+        "approver": "database-architect-ai",
+        "until": None,
+        "id": "f00d",
+    }
+    update(str(state_dir(workspace)), lambda items: [*items, forged])
+    found = wait_record(workspace, path=".git/workspace-guard/approvals.json", timeout=5)
+    assert found["change"] == "forged" and [a["id"] for a in found["approvals"]] == ["f00d"]
+    ids = wait_for(
+        lambda: (
+            (ids := {a.id for a in all_approvals(str(state_dir(workspace)))})
+            and "f00d" not in ids
+            and ids
+        ),
+        "the forged approval to be removed",
+    )
+    assert len(ids) == 1  # the real one stays
+
+
+def test_own_appends_and_real_approvals_raise_nothing(workspace: Path, watchd: Start) -> None:
+    proc = watchd()
+    run_cli(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
+    (workspace / "app/main.py").write_text("x\n")  # a violation: the daemon appends to the log
+    wait_record(workspace, path="app/main.py", action="detected")
+    time.sleep(1.3)
+    rescan_barrier(proc)
+    assert records(workspace, area="state") == []
+    assert run_cli(workspace, "audit", "verify").returncode == 0

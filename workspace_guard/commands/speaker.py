@@ -1,0 +1,143 @@
+"""Who is speaking: an approval or an answer is recorded only by the agent it names.
+
+`approve … --by X` and `consult answer ID … --by X` speak for X. The command believes that in
+two cases only:
+
+- **a person at a terminal**: stdin is a TTY and the environment carries no harness identity
+  (`HARNESS_ENV`: the variables agent harnesses set in the shells they run);
+- **the harness saw X run it**: the harness gate's `PreToolUse` decision for this very command,
+  with X as the acting agent (`agent_type`), left an `authorise` record in the provenance ledger
+  (gates/harness/gate.record); the command consumes it (once, within `AUTHORISE_WINDOW`).
+
+Anything else (an agent's shell naming someone else, a script, a command wrapped so the gate did
+not recognise it) is denied and audited.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import time
+
+from workspace_guard.errors import Denied
+from workspace_guard.i18n import _
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from workspace_guard.repo import Repo
+
+AUTHORISE_WINDOW = 600.0  # seconds between the harness's decision and the command's run
+HARNESS_ENV = (
+    "WORKSPACE_AGENT",
+    "CLAUDECODE",
+    "CLAUDE_CODE_ENTRYPOINT",
+    "CODEX_SANDBOX",
+    "CODEX_THREAD_ID",
+    "GEMINI_CLI",
+    "CURSOR_AGENT",
+    "CURSOR_TRACE_ID",
+    "CLINE_ACTIVE",
+)
+
+
+def harness_env() -> list[str]:
+    """Harness identity variables present in the environment."""
+    return [name for name in HARNESS_ENV if os.environ.get(name)]
+
+
+def at_terminal() -> bool:
+    """A person typing: stdin is a terminal and no harness speaks through the environment."""
+    try:
+        tty = os.isatty(sys.stdin.fileno())
+    except (AttributeError, ValueError, OSError):
+        tty = False
+    return tty and not harness_env()
+
+
+def _words(command: str) -> set[str]:
+    try:
+        tokens = shlex.split(command)
+    except ValueError:
+        return set()
+    out = set(tokens)
+    out.update(t.split("=", 1)[1] for t in tokens if t.startswith("--") and "=" in t)
+    return out
+
+
+def _authorisation(repo: Repo, speaker: str, needed: Sequence[str]) -> dict[str, Any] | None:
+    """The newest unused `authorise` record of `speaker` whose command holds `needed`."""
+    from workspace_guard.gates.watch.provenance import moment_of
+    from workspace_guard.state.approvals import ledger_records
+
+    found = ledger_records(repo.state_dir, ("authorise", "approval", "answer"))
+    used = {str(r.get("authorised")) for r in found if r.get("kind") != "authorise"}
+    now = time.time()
+    for record in reversed(found):
+        if record.get("kind") != "authorise" or record.get("agent") != speaker:
+            continue
+        if str(record.get("seq")) in used or now - moment_of(record.get("ts")) > AUTHORISE_WINDOW:
+            continue
+        if speaker not in record.get("by", []):
+            continue
+        if set(needed) <= _words(str(record.get("command", ""))):
+            found_record: dict[str, Any] = record
+            return found_record
+    return None
+
+
+def identify(repo: Repo, speaker: str, needed: Sequence[str], what: str) -> dict[str, Any]:
+    """How `speaker` is known to be speaking (fields for the ledger record); `Denied` (audited)
+    when nothing shows it is."""
+    if at_terminal():
+        return {"via": "terminal"}
+    found = _authorisation(repo, speaker, needed)
+    if found is not None:
+        return {
+            "via": "harness",
+            "authorised": found.get("seq"),
+            "harness": found.get("harness"),
+            "agent_id": found.get("agent_id"),
+            "session": found.get("session"),
+        }
+    _audit_denied(repo, speaker, what)
+    env = harness_env()
+    where = (
+        _("the environment names a harness ({names})").format(names=", ".join(env))
+        if env
+        else _("stdin is not a terminal")
+    )
+    raise Denied(
+        _(
+            "{what} speaks for {speaker}, but nothing shows {speaker} is speaking: {where}, and "
+            "the harness recorded no call of this command by {speaker}"
+        ).format(what=what, speaker=speaker, where=where),
+        hint=_(
+            "{speaker} runs it itself through its harness (`--by {speaker}`), or a person runs "
+            "it at a terminal"
+        ).format(speaker=speaker),
+    )
+
+
+def _audit_denied(repo: Repo, speaker: str, what: str) -> None:
+    from workspace_guard.state.audit import append
+
+    append(
+        repo.state_dir,
+        [
+            {
+                "layer": "approvals",
+                "agent": os.environ.get("WORKSPACE_AGENT") or None,
+                "path": None,
+                "owner": speaker,
+                "level": None,
+                "action": "denied",
+                "escalate_to": repo.decider().rules.escalation,
+                "claimed_by": speaker,
+                "command": what,
+            }
+        ],
+    )

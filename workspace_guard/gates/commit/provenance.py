@@ -1,0 +1,348 @@
+"""Identity cross-checked at commit: the message's word against what the harness recorded.
+
+With `harness: require_provenance: true` in the trusted rules (or, where the rules do not say,
+git config `workspace-guard.requireProvenance`, which `install --claude`/`--harness` sets), every
+staged protected path must hold bytes that an allowed harness call wrote — its blob id is in the
+provenance ledger (state/ledger) — by an agent the trusted rules let write it then (owner, office,
+superuser, or approved by an approval recorded before the write); the message's `Agente` must be
+that agent. `Aprobado-por` must name approvers with an approval recorded in the ledger for that
+agent, and `Protocolo: CONSULTA_PREVIA` a consultation the agent filed (not declined). A message's
+word alone never grants a protected path.
+
+An accepted commit's provenance (path, blob, agent, tool, ledger seq) is kept as a pending note
+keyed by the commit's tree; the reference-transaction hook attaches it to the new commit as a git
+note on `refs/notes/workspace-guard` (`attach_notes`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from workspace_guard import git
+from workspace_guard.i18n import _
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from workspace_guard.core.decide import Decider
+    from workspace_guard.core.model import Approval, Decision
+    from workspace_guard.core.template import Violation
+    from workspace_guard.core.template.fields import Fields
+    from workspace_guard.repo import Repo
+
+CONFIG_KEY = "workspace-guard.requireprovenance"  # lower-cased, as git_settings keys are
+NOTES_REF = "refs/notes/workspace-guard"
+PENDING_DIR = "notes-pending"
+TRUE = ("true", "yes", "on", "1")
+TRUSTED = ("owner", "office", "superuser", "unprotected")
+
+
+def required(decider: Decider, settings: dict[str, list[str]]) -> bool:
+    """The rules' `harness: require_provenance` when they say; else the repository's config."""
+    harness = decider.rules.harness or {}
+    if "require_provenance" in harness:
+        return bool(harness["require_provenance"])
+    values = settings.get(CONFIG_KEY) or []
+    return bool(values) and values[-1].strip().lower() in TRUE
+
+
+def record_path(record: dict[str, Any]) -> str | None:
+    """A ledger record's path (raw bytes of a non-UTF-8 name decoded with surrogateescape)."""
+    raw = record.get("path_b64")
+    if isinstance(raw, str):
+        import base64
+        import binascii
+
+        try:
+            return os.fsdecode(base64.b64decode(raw, validate=True))
+        except (binascii.Error, ValueError):
+            return None
+    path = record.get("path")
+    return path if isinstance(path, str) else None
+
+
+def moment_of(stamp: object) -> float:
+    """Epoch seconds of a chain timestamp (`2026-12-06T14:04:21.123Z`); 0.0 when unreadable."""
+    import calendar
+    import time
+
+    if not isinstance(stamp, str):
+        return 0.0
+    try:
+        whole, _sep, fraction = stamp.rstrip("Z").partition(".")
+        parsed = time.strptime(whole, "%Y-%m-%dT%H:%M:%S")
+        return calendar.timegm(parsed) + (float("0." + fraction) if fraction.isdigit() else 0.0)
+    except ValueError:
+        return 0.0
+
+
+def staged_blobs(repo: Repo, paths: Sequence[str]) -> dict[str, str]:
+    """path → blob id in the index (a path missing here is deleted by the commit)."""
+    from workspace_guard.core.paths import nfc
+
+    out: dict[str, str] = {}
+    for start in range(0, len(paths), 2000):
+        batch = paths[start : start + 2000]
+        args = ["--literal-pathspecs", "ls-files", "-s", "-z", "--", *batch]
+        for item in git.run(args, repo.root).stdout.split(b"\0"):
+            meta, _tab, name = item.partition(b"\t")
+            fields = meta.split(b" ")
+            if len(fields) == 3 and fields[2] == b"0":
+                out[nfc(name.decode("utf-8", "surrogateescape"))] = fields[1].decode("ascii")
+    return out
+
+
+class Ledger:
+    """What the ledger says about the staged protected paths (trusted records only)."""
+
+    def __init__(self, state_dir: str, paths: Sequence[str], consulted: bool) -> None:
+        from workspace_guard.state.approvals import (
+            approval_records,
+            as_approvals,
+            consultation_records,
+            ledger_records,
+        )
+
+        wanted = set(paths)
+        self.writes: dict[str, list[dict[str, Any]]] = {}
+        keep = lambda r: record_path(r) in wanted  # noqa: E731
+        for record in ledger_records(state_dir, ("write", "delete"), keep):
+            self.writes.setdefault(record_path(record) or "", []).append(record)
+        self.approval_records = approval_records(state_dir)
+        self.approvals: list[tuple[float, Approval]] = [
+            (moment_of(r.get("ts")), a) for r in self.approval_records for a in as_approvals(r)
+        ]
+        self.consultations: list[dict[str, Any]] = []
+        self.answers: dict[str, dict[str, Any]] = {}
+        if consulted:
+            self.consultations, self.answers = consultation_records(state_dir)
+
+    def live_at(self, moment: float) -> list[Approval]:
+        return [
+            a for ts, a in self.approvals if ts <= moment and (a.until is None or a.until > moment)
+        ]
+
+    def decision(self, decider: Decider, record: dict[str, Any], path: str) -> Decision | None:
+        """The trusted rules' decision for the record's agent at the record's time."""
+        from workspace_guard.errors import GuardError
+
+        agent = record.get("agent")
+        if not isinstance(agent, str):
+            return None
+        try:
+            return decider.decide(agent, path, self.live_at(moment_of(record.get("ts"))))
+        except GuardError:  # an agent the trusted rules do not know
+            return None
+
+    def consulted(self, agent: str, path: str) -> bool:
+        """`agent` filed a consultation about `path` that was not declined."""
+        for item in self.consultations:
+            if item.get("agent") == agent and path in (item.get("paths") or []):
+                reply = self.answers.get(str(item.get("id")))
+                if reply is None or reply.get("answer") != "decline":
+                    return True
+        return False
+
+
+def cross_check(
+    repo: Repo, decider: Decider, fields: Fields, who: str, paths: Sequence[str]
+) -> tuple[list[Violation], list[Decision], list[dict[str, Any]]]:
+    """(violations, decisions at fault, provenance of the protected paths)."""
+    rules = decider.governing_rules(paths)
+    protected = [
+        p for p, r in zip(paths, rules, strict=True) if r is not None and r.level != "none"
+    ]
+    if not protected:
+        return [], [], []
+    blobs = staged_blobs(repo, protected)
+    book = Ledger(repo.state_dir, protected, fields.protocol == "consulted")
+    found: list[Violation] = []
+    at_fault: list[Decision] = []
+    entries: list[dict[str, Any]] = []
+    for path in protected:
+        blob = blobs.get(path)
+        problem, entry, decision = _check_path(decider, book, fields, who, path, blob)
+        if problem is not None:
+            found.append(problem)
+            if decision is not None:
+                at_fault.append(decision)
+        if entry is not None:
+            entries.append(entry)
+    found += _unrecorded_approvers(book, fields, who, protected)
+    return found, at_fault, entries
+
+
+def _check_path(  # noqa: PLR0917 - internal, one call site
+    decider: Decider, book: Ledger, fields: Fields, who: str, path: str, blob: str | None
+) -> tuple[Violation | None, dict[str, Any] | None, Decision | None]:
+    from workspace_guard.core.template import Violation
+
+    history = book.writes.get(path, [])
+    allowed = []
+    for record in history:
+        if record.get("blob") == blob:
+            decision = book.decision(decider, record, path)
+            if decision is not None and decision.allowed:
+                allowed.append((record, decision))
+    mine = [(r, d) for r, d in allowed if r.get("agent") == who]
+    claimed = decider.decide(who, path) if who in decider.rules.agents else None
+    if not mine:
+        if allowed:
+            writers = ", ".join(dict.fromkeys(str(r.get("agent")) for r, _d in allowed))
+            last = allowed[-1][0]
+            text = _(
+                "`{path}` was written by {writers} (provenance ledger: {tool}, {ts}), but the "
+                "message says `Agente: {agent}`: a commit of a protected path is made as the "
+                "agent the harness saw write it"
+            ).format(
+                path=path, writers=writers, tool=last.get("tool"), ts=last.get("ts"), agent=who
+            )
+            return Violation("provenance-agent", text, path), None, claimed
+        return Violation("provenance-missing", _missing(path, blob, history), path), None, claimed
+    record, decision = mine[-1]
+    entry = {
+        "path": path,
+        "blob": blob,
+        "agent": who,
+        "claimed": fields.agent,
+        "tool": record.get("tool"),
+        "harness": record.get("harness"),
+        "agent_id": record.get("agent_id"),
+        "session": record.get("session"),
+        "seq": record.get("seq"),
+        "ts": record.get("ts"),
+        "reason": decision.reason,
+        "owner": decision.owner,
+        "level": decision.level,
+    }
+    if (
+        fields.protocol == "consulted"
+        and decision.reason not in TRUSTED
+        and not book.consulted(who, path)
+    ):
+        text = _(
+            "`Protocolo: CONSULTA_PREVIA`, but {agent} filed no consultation about `{path}` (or "
+            "it was declined): `workspace-guard consult {path} --agent {agent}`, and commit after "
+            "the answer"
+        ).format(agent=who, path=path)
+        return Violation("consultation-unrecorded", text, path), entry, decision
+    return None, entry, None
+
+
+def _missing(path: str, blob: str | None, history: list[dict[str, Any]]) -> str:
+    what = (
+        _("deleting it") if blob is None else _("this content (blob {blob})").format(blob=blob[:12])
+    )
+    text = _(
+        "`{path}` is protected and no write the harness allowed left {what}: it was changed "
+        "outside the harness, by an agent not allowed to, or after the allowed write "
+        "(`harness: require_provenance`)."
+    ).format(path=path, what=what)
+    if history:
+        last = history[-1]
+        said = _("The ledger's last version of it was written by {agent} ({tool}, {ts}).")
+        text += " " + said.format(agent=last.get("agent"), tool=last.get("tool"), ts=last.get("ts"))
+    else:
+        text += " " + _("The ledger records no write of it.")
+    return (
+        text
+        + " "
+        + _(
+            "Make the change through the harness as an agent that may, or restore it: "
+            "git restore --staged --worktree -- {path}"
+        ).format(path=path)
+    )
+
+
+def _unrecorded_approvers(
+    book: Ledger, fields: Fields, who: str, paths: Sequence[str]
+) -> list[Violation]:
+    """Every `Aprobado-por` name needs an approval it recorded for `who` on a staged path."""
+    from workspace_guard.core.decide import _covers
+    from workspace_guard.core.template import Violation
+
+    out = []
+    for name in fields.approved_by:
+        recorded = any(
+            a.approver == name and a.agent == who and any(_covers(a.path, p) for p in paths)
+            for _ts, a in book.approvals
+        )
+        if not recorded:
+            text = _(
+                "`Aprobado-por: {name}`, but the provenance ledger records no approval by {name} "
+                "for {agent} of these paths: an approval is recorded by the approver itself "
+                "(`workspace-guard approve {agent} PATH --by {name}`, run by {name})"
+            ).format(name=name, agent=who)
+            out.append(Violation("approval-unrecorded", text))
+    return out
+
+
+# --- after the commit -----------------------------------------------------------------------------
+
+
+def audit_accepted(repo: Repo, who: str, entries: list[dict[str, Any]]) -> None:
+    """One audit record per protected path of an accepted commit: claimed and recorded agent."""
+    from workspace_guard.state.audit import append
+
+    escalation = repo.decider().rules.escalation
+    append(
+        repo.state_dir,
+        [
+            {
+                "layer": "commit",
+                "agent": who,
+                "path": e["path"],
+                "owner": e.get("owner"),
+                "level": e.get("level"),
+                "action": "committed",
+                "escalate_to": escalation,
+                "claimed": e.get("claimed"),
+                "recorded": e.get("agent"),
+                "blob": e.get("blob"),
+                "ledger_seq": e.get("seq"),
+            }
+            for e in entries
+        ],
+    )
+
+
+def keep_pending(repo: Repo, who: str, entries: list[dict[str, Any]]) -> None:
+    """The note for the commit being made, keyed by its tree (written from the index now)."""
+    import json
+
+    from workspace_guard.fsutil import atomic_write
+    from workspace_guard.state import ensure_dir
+
+    tree = git.out(["write-tree"], repo.root)
+    folder = ensure_dir(os.path.join(repo.state_dir, PENDING_DIR))
+    note = {"workspace-guard": 1, "agent": who, "paths": entries}
+    text = json.dumps(note, ensure_ascii=False, sort_keys=True, indent=1)
+    atomic_write(os.path.join(folder, tree + ".json"), text, encoding="utf-8", makedirs=False)
+
+
+def attach_notes(repo: Repo, data: bytes) -> None:
+    """`reference-transaction committed`: attach pending notes to the commits HEAD moved to."""
+    folder = os.path.join(repo.state_dir, PENDING_DIR)
+    try:
+        pending = set(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not pending:
+        return
+    for line in data.decode("utf-8", "surrogateescape").splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) != 3 or parts[2].startswith("refs/notes/") or set(parts[1]) <= {"0"}:
+            continue
+        if parts[2] != "HEAD" and not parts[2].startswith("refs/heads/"):
+            continue
+        ask = ["rev-parse", "-q", "--verify", parts[1] + "^{tree}"]
+        tree = git.run(ask, repo.root, check=False)
+        name = tree.stdout.decode("ascii", "replace").strip() + ".json"
+        if name not in pending:
+            continue
+        path = os.path.join(folder, name)
+        git.run(["notes", "--ref", NOTES_REF, "add", "-f", "-F", path, parts[1]], repo.root)
+        os.unlink(path)
+        pending.discard(name)

@@ -1,0 +1,522 @@
+"""git's own machinery and our state: the hooks, the config, the state dir.
+
+An agent that rewrites `.git/hooks/pre-commit`, sets `core.hooksPath` in `.git/config`, edits
+the audit log or adds an approval to `approvals.json` by hand routes around every other layer.
+The daemon looks at these every 250 ms (a `stat` each; the content only when the stat changed)
+and treats a change that workspace-guard did not make as a violation: an audit record
+(`layer: watch`, `action: detected`, `area: hooks|config|state`), an incident report, and for
+hooks the previous content put back (the unauthorised one kept in quarantine).
+
+What counts as workspace-guard's own write is decided by content and by the audit chain, never by
+a file an agent could write:
+
+- a hook is ours when its bytes are exactly what `install` writes for that hook name;
+- the audit log and the provenance ledger may only grow by records that continue their hash
+  chains (a cut, an edit or a replaced file is reported);
+- an entry of `approvals.json` must be backed by the `approved` record `approve` appends to the
+  audit chain (within the settle time); a forged entry is reported and removed;
+- the daemon's own files (status, manifest, lock, log, quarantine) are its own.
+
+The blob ids of the hooks and the config go into every `started`/`stopped` audit record, and
+the hooks' bytes into git's object store (`git hash-object -w`): a change made while the daemon
+was down is reported at the next start, and a hook can be put back from git objects.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workspace_guard import git
+from workspace_guard.gates.watch.fs import blob_id, stat_key
+from workspace_guard.state import chain
+
+if TYPE_CHECKING:
+    from workspace_guard.gates.watch.engine import Engine
+
+log = logging.getLogger("workspace_guard.watch")
+POLL = 0.25
+SETTLE = 1.0  # seconds `approve` may take between writing approvals.json and its audit record
+CHAINED = ("audit.jsonl", "ledger.jsonl")
+APPROVALS = "approvals.json"
+
+
+@dataclass
+class Snap:
+    """One file as last accepted: stat key, blob id, bytes (None: absent)."""
+
+    key: tuple[int, ...] | None
+    blob: str | None
+    data: bytes | None
+    mode: int = 0o755
+
+
+@dataclass
+class Tail:
+    """How far a chained log was verified: its inode, size, last hash and seq."""
+
+    ino: int = 0
+    size: int = 0
+    prev: str = chain.GENESIS
+    seq: int = 0
+    broken: bool = False
+
+
+def read_snap(path: str) -> Snap:
+    key = stat_key(path)
+    if key is None:
+        return Snap(None, None, None)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        mode = os.stat(path).st_mode & 0o7777
+    except OSError:
+        return Snap(key, "unreadable", None)
+    return Snap(key, blob_id(data), data, mode)
+
+
+class Internals:
+    """Polls the hooks, the config and the state dir; judges a change; restores hooks."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.root = engine.root
+        self.state_dir = engine.state_dir
+        self.hooks_dir = _hooks_dir(engine.root, engine.common_dir)
+        self.configs = [os.path.join(engine.common_dir, "config")]
+        if engine.git_dir != engine.common_dir:
+            self.configs.append(os.path.join(engine.git_dir, "config.worktree"))
+        self.hooks: dict[str, Snap] = {}
+        self.config: dict[str, Snap] = {}
+        self.tails: dict[str, Tail] = {}
+        self.approvals_key: tuple[int, ...] | None = None
+        self.approvals_due: float | None = None
+        self._hooks_key: tuple[int, ...] | None = None
+        self._ours: str | None = None  # the hook content `install` writes (computed once)
+        self._next = 0.0
+        self.taken = False
+        self.started = False
+        self.lost = False
+
+    # -- the snapshot ---------------------------------------------------------------------------
+
+    def snapshot(self) -> None:
+        """What is there now (judged by `start`)."""
+        self._hooks_key = stat_key(self.hooks_dir)
+        self.hooks = {n: read_snap(os.path.join(self.hooks_dir, n)) for n in self._hook_names()}
+        self.config = {path: read_snap(path) for path in self.configs}
+        self.taken = True
+
+    def start(self, recorded: dict[str, Any] | None) -> None:
+        """Report what differs from the last recorded summary (changed while the daemon was
+        down), verify the chained logs and the approvals, and start polling."""
+        if not self.taken:
+            self.snapshot()
+        for name in CHAINED:
+            self.tails[name] = self._verify_whole(name, report=True, origin="startup")
+        self.approvals_key = stat_key(os.path.join(self.state_dir, APPROVALS))
+        self.approvals_due = time.monotonic()  # check the approvals once at start
+        if recorded:
+            self._since(recorded)
+        self._store_hooks()
+        self.started = True
+
+    def summary(self) -> dict[str, str | None]:
+        """Blob ids for the lifecycle records (`hooks/NAME`, `config`, `config.worktree`)."""
+        out: dict[str, str | None] = {f"hooks/{n}": s.blob for n, s in self.hooks.items()}
+        for path, snap in self.config.items():
+            out[os.path.basename(path)] = snap.blob
+        return out
+
+    def _since(self, recorded: dict[str, Any]) -> None:
+        """Differences between the last recorded summary and what is there now."""
+        for name, snap in list(self.hooks.items()):
+            before = recorded.get(f"hooks/{name}")
+            if before != snap.blob and not self._ours_hook(name, snap):
+                old = _object(self.root, before) if isinstance(before, str) else None
+                self._hook_violation(name, Snap(None, before, old), snap, "startup")
+        for name, before in recorded.items():
+            if name.startswith("hooks/") and before and name[6:] not in self.hooks:
+                old = _object(self.root, str(before))
+                self._hook_violation(name[6:], Snap(None, str(before), old), read_snap(
+                    os.path.join(self.hooks_dir, name[6:])), "startup")  # fmt: skip
+        for path, snap in self.config.items():
+            before = recorded.get(os.path.basename(path))
+            if os.path.basename(path) in recorded and before != snap.blob:
+                self._config_violation(path, Snap(None, before, None), snap, "startup")
+
+    def _store_hooks(self) -> None:
+        """The hooks' bytes into git's object store, so a later start can put them back."""
+        for snap in self.hooks.values():
+            if snap.data is not None:
+                git.run(["hash-object", "-w", "--stdin"], self.root, input=snap.data, check=False)
+
+    # -- polling --------------------------------------------------------------------------------
+
+    def poll(self, force: bool = False) -> None:
+        """Stat everything (every POLL seconds, or now); judge what changed."""
+        now = time.monotonic()
+        if not self.started or (now < self._next and not force):
+            return
+        self._next = now + POLL
+        if not os.path.isdir(self.engine.common_dir) or not os.path.isdir(self.root):
+            self.lost = True  # the repository is gone: nothing to judge, nothing to re-create
+            return
+        if self.lost:  # it came back: what is there now is the new starting point
+            self.lost = False
+            self.snapshot()
+            self.tails = {n: self._verify_whole(n, report=False, origin="event") for n in CHAINED}
+            return
+        self._poll_hooks()
+        for path, snap in list(self.config.items()):
+            found = read_snap(path) if stat_key(path) != snap.key else snap
+            if found.blob != snap.blob:
+                self._config_violation(path, snap, found, "event")
+            self.config[path] = found
+        for name in CHAINED:
+            self._poll_chain(name, full=force)
+        self._poll_approvals(now)
+
+    def _poll_hooks(self) -> None:
+        key = stat_key(self.hooks_dir)
+        names = self._hook_names() if key != self._hooks_key else list(self.hooks)
+        self._hooks_key = key
+        for name in dict.fromkeys([*self.hooks, *names]):
+            path = os.path.join(self.hooks_dir, name)
+            old = self.hooks.get(name, Snap(None, None, None))
+            if stat_key(path) == old.key:
+                continue
+            found = read_snap(path)
+            if found.blob == old.blob:
+                self.hooks[name] = found
+            elif self._ours_hook(name, found):
+                log.info("hook %s rewritten by workspace-guard install", name)
+                self.hooks[name] = found
+                self._store_hooks()
+            else:
+                self._hook_violation(name, old, found, "event")
+
+    def _hook_names(self) -> list[str]:
+        try:
+            return sorted(n for n in os.listdir(self.hooks_dir) if not n.endswith(".sample"))
+        except OSError:
+            return []
+
+    def _ours_hook(self, name: str, snap: Snap) -> bool:
+        from workspace_guard.commands import install
+
+        if name not in install.CLIENT_HOOKS or snap.data is None:
+            return False
+        if self._ours is None:
+            self._ours = install.render()
+        return _same_hook(snap.data.decode("utf-8", "replace"), self._ours)
+
+    # -- violations -----------------------------------------------------------------------------
+
+    def _hook_violation(self, name: str, old: Snap, found: Snap, origin: str) -> None:
+        path = os.path.join(self.hooks_dir, name)
+        change = _change(old, found)
+        kept, restored, note = self._put_back(path, old, found)
+        self.hooks[name] = read_snap(path) if restored else found
+        if restored and old.data is None:
+            self.hooks.pop(name, None)
+        extra = {"quarantine": kept, "restored": restored}
+        self._report("hooks", path, change, old.blob, found.blob, origin, note, **extra)
+
+    def _put_back(self, path: str, old: Snap, found: Snap) -> tuple[str | None, bool, str | None]:
+        """Keep the unauthorised hook, then write back the accepted one (or remove a new one)."""
+        from workspace_guard.fsutil import atomic_write
+        from workspace_guard.state import quarantine
+
+        if old.blob is not None and old.data is None:
+            return None, False, "the previous hook's bytes are not available"
+        kept = None
+        try:
+            if found.data is not None:
+                kept = quarantine.keep_bytes(self.state_dir, _rel(self.root, path), found.data)
+            if old.data is None:
+                if os.path.lexists(path):
+                    os.unlink(path)
+            else:
+                atomic_write(path, old.data, mode=old.mode)
+        except OSError as exc:
+            log.error("could not restore the hook %s: %s", path, exc.strerror or exc)
+            return kept, False, f"restore failed: {exc.strerror or exc}"
+        return kept, True, None
+
+    def _config_violation(self, path: str, old: Snap, found: Snap, origin: str) -> None:
+        keys = _changed_keys(old.data, found.data) if old.data is not None else None
+        self._report(
+            "config", path, _change(old, found), old.blob, found.blob, origin, None, keys=keys
+        )
+
+    def _report(  # noqa: PLR0917 - one call shape for the three areas
+        self,
+        area: str,
+        path: str,
+        change: str,
+        before: str | None,
+        after: str | None,
+        origin: str,
+        note: str | None,
+        **extra: Any,
+    ) -> None:
+        from workspace_guard.gates.watch import incident
+
+        rel = _rel(self.root, path)
+        state = self.engine.state
+        escalation = state.rules.escalation if state is not None else None
+        self.engine.append(
+            [
+                {
+                    "layer": "watch",
+                    "agent": None,
+                    "path": rel,
+                    "owner": None,
+                    "level": "critical",
+                    "action": "detected",
+                    "escalate_to": escalation,
+                    "area": area,
+                    "change": change,
+                    "detected_by": origin,
+                    "sha_before": before,
+                    "sha_after": after,
+                    **({"note": note} if note else {}),
+                    **{k: v for k, v in extra.items() if v is not None},
+                }
+            ]
+        )
+        self.engine.counts["detected"] += 1
+        log.warning("violation: %s %s (%s) detected by %s", rel, change, area, origin)
+        if state is None:
+            return
+        facts = [
+            f"**File:** `{rel}` (git's {area}: workspace-guard's own enforcement)",
+            f"**What changed:** {change}; `{before or 'absent'}` → `{after or 'absent'}`",
+            "**Agent:** unknown (not written by workspace-guard)",
+        ]
+        if extra.get("keys"):
+            facts.append(f"**Keys changed:** {', '.join(extra['keys'])}")
+        if area == "hooks":
+            facts.append(
+                "**Restored:** "
+                + (
+                    "yes, the previous hook was put back"
+                    if extra.get("restored")
+                    else f"no ({note})"
+                )
+            )
+            if extra.get("quarantine"):
+                facts.append(f"**Quarantine:** `{extra['quarantine']}`")
+        incident.note(
+            state.settings.incidents_dir, rel, f"`{rel}` changed", facts, escalation or ""
+        )
+
+    # -- the state dir --------------------------------------------------------------------------
+
+    def _poll_chain(self, name: str, *, full: bool) -> None:
+        tail = self.tails.get(name) or Tail()
+        path = os.path.join(self.state_dir, name)
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            if tail.size and not tail.broken:
+                self._chain_violation(name, "deleted", "the log was deleted")
+                self.tails[name] = Tail(broken=True)
+            return
+        if full or info.st_ino != tail.ino or info.st_size < tail.size:
+            if tail.broken and info.st_ino == tail.ino and not full:
+                return
+            self.tails[name] = self._verify_whole(name, report=not tail.broken, origin="event")
+            return
+        if info.st_size == tail.size or tail.broken:
+            return
+        with open(path, "rb") as handle:
+            handle.seek(tail.size)
+            data = handle.read(info.st_size - tail.size)
+        complete, _, _ = data.rpartition(b"\n")
+        if not complete:
+            return
+        for raw in complete.split(b"\n"):
+            problem, tail.prev, tail.seq = chain._check_line(raw, tail.prev, tail.seq)
+            if problem:
+                tail.broken = True
+                self._chain_violation(name, "modified", problem)
+                return
+        tail.size += len(complete) + 1
+
+    def _verify_whole(self, name: str, *, report: bool, origin: str) -> Tail:
+        path = os.path.join(self.state_dir, name)
+        tail = Tail()
+        try:
+            handle = open(path, "rb")  # noqa: SIM115
+        except OSError:
+            return tail
+        with handle:
+            tail.ino = os.fstat(handle.fileno()).st_ino
+            for number, raw in enumerate(handle, 1):
+                if not raw.endswith(b"\n"):
+                    break  # an append in progress
+                problem, tail.prev, tail.seq = chain._check_line(raw, tail.prev, tail.seq)
+                if problem:
+                    tail.broken = True
+                    if report:
+                        self._chain_violation(name, "modified", f"line {number}: {problem}", origin)
+                    return tail
+                tail.size += len(raw)
+        head = chain._read_head(self.state_dir, _log(name))
+        if head is not None and head[1] > tail.seq:
+            tail.broken = True
+            if report:
+                why = f"the log ends at record {tail.seq} but record {head[1]} was written"
+                self._chain_violation(name, "truncated", why, origin)
+        return tail
+
+    def _chain_violation(self, name: str, change: str, why: str, origin: str = "event") -> None:
+        path = os.path.join(self.state_dir, name)
+        self._report("state", path, change, None, None, origin, why)
+
+    def _poll_approvals(self, now: float) -> None:
+        path = os.path.join(self.state_dir, APPROVALS)
+        key = stat_key(path)
+        if key != self.approvals_key:
+            self.approvals_key = key
+            self.approvals_due = now + SETTLE
+        if self.approvals_due is None or now < self.approvals_due:
+            return
+        self.approvals_due = None
+        forged = _forged_approvals(self.state_dir)
+        if not forged:
+            return
+        from workspace_guard.state import approvals
+
+        ids = {str(item.get("id")) for item in forged}
+        approvals.update(
+            self.state_dir, lambda items: [i for i in items if str(i.get("id")) not in ids]
+        )
+        self.approvals_key = stat_key(path)
+        self._report(
+            "state", path, "forged", None, None, "event",
+            f"{len(forged)} approval(s) with no `approved` record in the audit log; removed",
+            approvals=forged,
+        )  # fmt: skip
+
+
+def _same_hook(found: str, ours: str) -> bool:
+    """`found` is the hook `install` writes: the same text, except that the interpreter line
+    may name another path to the very same Python (a venv's `python` vs `python3.11`)."""
+    import re
+    import shlex
+    import sys
+
+    line = re.compile(r"^WG_PYTHON=.*$", re.M)
+    theirs, mine = line.search(found), line.search(ours)
+    if theirs is None or mine is None:
+        return found == ours
+    try:
+        words = shlex.split(theirs.group(0)[len("WG_PYTHON=") :])
+    except ValueError:
+        return False
+    exe = words[0] if len(words) == 1 else ""
+    same = bool(exe) and os.path.realpath(exe) == os.path.realpath(sys.executable)
+    return same and found.replace(theirs.group(0), mine.group(0), 1) == ours
+
+
+def _forged_approvals(state_dir: str) -> list[dict[str, Any]]:
+    """Entries of approvals.json that no trusted `approved` audit record stands for."""
+    from workspace_guard.state import audit
+    from workspace_guard.state.jsonlist import load
+
+    items = load(os.path.join(state_dir, APPROVALS))
+    if not items:
+        return []
+    backed = set()
+    for record in _trusted(state_dir, audit.AUDIT):
+        if record.get("layer") == "approvals" and record.get("action") == "approved":
+            backed.add(
+                (
+                    record.get("id"),
+                    record.get("agent"),
+                    record.get("path"),
+                    record.get("approved_by"),
+                )
+            )
+    return [
+        i
+        for i in items
+        if (i.get("id"), i.get("agent"), i.get("path"), i.get("approver")) not in backed
+    ]
+
+
+def _trusted(state_dir: str, which: chain.Log) -> list[dict[str, Any]]:
+    """A chained log's records up to its first break."""
+    out: list[dict[str, Any]] = []
+    try:
+        handle = open(os.path.join(state_dir, which.file), "rb")  # noqa: SIM115
+    except OSError:
+        return out
+    prev, seq = chain.GENESIS, 0
+    with handle:
+        for raw in handle:
+            problem, prev, seq = chain._check_line(raw, prev, seq)
+            if problem:
+                break
+            out.append(json.loads(raw))
+    return out
+
+
+def _log(name: str) -> chain.Log:
+    from workspace_guard.state import audit, ledger
+
+    return audit.AUDIT if name == audit.AUDIT_FILE else ledger.LEDGER
+
+
+def _change(old: Snap, found: Snap) -> str:
+    if old.blob is None:
+        return "created"
+    return "deleted" if found.blob is None else "modified"
+
+
+def _changed_keys(before: bytes | None, after: bytes | None) -> list[str]:
+    """Config keys whose values differ (`section.sub.key`), as git parses the two files."""
+    old, new = _config_pairs(before), _config_pairs(after)
+    return sorted({k for k, _ in old ^ new})
+
+
+def _config_pairs(data: bytes | None) -> set[tuple[str, str]]:
+    if data is None:
+        return set()
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(prefix="wg-config-") as handle:
+        handle.write(data)
+        handle.flush()
+        proc = git.run(["config", "--file", handle.name, "--list", "-z"], None, check=False)
+    pairs = set()
+    for item in proc.stdout.decode("utf-8", "replace").split("\0"):
+        if item:
+            key, _, value = item.partition("\n")
+            pairs.add((key, value))
+    return pairs
+
+
+def _object(root: str, blob: str | None) -> bytes | None:
+    """A blob's bytes from git's object store (a hook stored at an earlier start)."""
+    if not blob:
+        return None
+    proc = git.run(["cat-file", "blob", blob], root, check=False)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _hooks_dir(root: str, common_dir: str) -> str:
+    proc = git.run(["rev-parse", "--git-path", "hooks"], root, check=False)
+    text = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return os.path.abspath(os.path.join(root, text)) if text else os.path.join(common_dir, "hooks")
+
+
+def _rel(root: str, path: str) -> str:
+    return os.path.relpath(path, root)
