@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import git, run_cli
+from conftest import git, run_cli, run_tty
 from test_watch_support import (  # noqa: F401 - fixtures
     WatchProcess,
     records,
@@ -109,7 +109,7 @@ def test_a_hand_written_approval_is_reported_and_removed(workspace: Path, watchd
     from workspace_guard.state.approvals import all_approvals, update
 
     watchd()
-    granted = run_cli(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
+    granted = run_tty(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
     assert granted.returncode == 0, granted.stderr
     forged = {
         "agent": "backend-framework-ai",
@@ -134,7 +134,7 @@ def test_a_hand_written_approval_is_reported_and_removed(workspace: Path, watchd
 
 def test_own_appends_and_real_approvals_raise_nothing(workspace: Path, watchd: Start) -> None:
     proc = watchd()
-    run_cli(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
+    run_tty(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
     (workspace / "app/main.py").write_text("x\n")  # a violation: the daemon appends to the log
     wait_record(workspace, path="app/main.py", action="detected")
     time.sleep(1.3)
