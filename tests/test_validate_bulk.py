@@ -11,7 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import git, run_cli
+from conftest import git, run_cli, run_tty
 
 from workspace_guard.core.claims import apply_all
 from workspace_guard.core.decide import stricter
@@ -131,7 +131,7 @@ def test_bulk_with_claims_and_approvals(workspace: Path) -> None:
     assert claimed == plain_payload(workspace, BACKEND, paths)
     assert '"reason": "claimed"' in claimed
     assert bulk_run(workspace, agent, paths) == plain_payload(workspace, agent, paths)
-    proc = run_cli(workspace, "approve", BACKEND, "app/main.py", "--by", "system-architect-ai")
+    proc = run_tty(workspace, "approve", BACKEND, "app/main.py", "--by", "system-architect-ai")
     assert proc.returncode == 0, proc.stderr
     approved = bulk_run(workspace, BACKEND, paths)
     assert approved == plain_payload(workspace, BACKEND, paths)
