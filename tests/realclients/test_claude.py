@@ -256,11 +256,6 @@ def test_consult_and_claim_as_oneself_run_as_another_refused(crew: Session) -> N
     assert f"you are {OTHER}" in text and OWNER in text, text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="harness gate: a sibling `git worktree` of the repository is treated as outside it "
-    "(issue 14); owned by the harness helper",
-)
 def test_sibling_worktree_protected_file_blocked(crew: Session) -> None:
     text, is_error = crew.result("sibling_sed")
     assert is_error and text.startswith(DENIAL), text

@@ -134,3 +134,11 @@ def consultation_records(state_dir: str) -> tuple[list[dict[str, Any]], dict[str
     found = ledger_records(state_dir, CONSULT_KINDS)
     answers = {str(r.get("id")): r for r in found if r.get("kind") == "answer"}
     return [r for r in found if r.get("kind") == "consultation"], answers
+
+
+def update(state_dir: str, change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
+    """Read-modify-write earlier versions' approvals.json under its lock (nothing reads it for
+    a decision any more; the watch daemon clears entries an agent wrote there by hand)."""
+    from workspace_guard.state import jsonlist
+
+    jsonlist.update(os.path.join(state_dir, APPROVALS_FILE), change)

@@ -25,9 +25,7 @@ from workspace_guard.gates.harness.gate import (
     GateError,
     acting_agent,
     deny_reason,
-    evaluate,
     load_event,
-    record,
 )
 
 TYPE_CHECKING = False
@@ -81,18 +79,11 @@ def _after(call: Call | None, event: dict[str, Any]) -> int:
 
 
 def _judge(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
-    """The verdict for a call inside a repository; None when the cwd is not in one."""
-    from workspace_guard.errors import GitError
+    """The verdict of every repository the call reaches (`discover.py`: found from the paths
+    written, not the cwd); None when it reaches none."""
+    from workspace_guard.gates.harness.discover import judge
 
-    try:
-        repo = _repo(call.cwd)
-    except GitError:
-        return None  # not a repository: none of our business
-    if repo.info.root is None:
-        return None
-    verdict = evaluate(repo, call)
-    record(repo, verdict, layer)
-    return repo, verdict
+    return judge(call, layer)
 
 
 # --- Claude Code --------------------------------------------------------------------------------
