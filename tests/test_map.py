@@ -265,3 +265,81 @@ def test_screenshot(mapped: Path, browser: list[str], tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000  # a drawn page, not a blank one
+
+
+# --- the default view: protected and owned files first, vendored and ignored trees folded ---------
+
+VENV_FILES = 3200
+
+
+@pytest.fixture
+def vendored(tmp_path: Path) -> Path:
+    """The seed's shape: a committed virtualenv of thousands of files (which sorts before app/),
+    a committed node_modules, and a generated folder the ignore rules cover, force-added."""
+    repo = make_workspace(tmp_path / "ws")
+    site = repo / ".venv" / "lib" / "python3.11" / "site-packages"
+    for i in range(VENV_FILES):
+        target = site / f"pkg{i % 40:02d}" / f"mod{i}.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("x = 1\n")
+    for i in range(40):
+        (repo / "web" / "node_modules" / "left-pad").mkdir(parents=True, exist_ok=True)
+        (repo / "web" / "node_modules" / "left-pad" / f"f{i}.js").write_text("//\n")
+    (repo / "web" / "index.js").write_text("//\n")
+    for i in range(25):
+        (repo / "generated").mkdir(exist_ok=True)
+        (repo / "generated" / f"out{i}.txt").write_text("x\n")
+    (repo / ".gitignore").write_text("generated/\n.venv/\n")
+    git(repo, "add", "-A")
+    git(repo, "add", "-f", ".venv", "generated")
+    git(repo, "commit", "-q", "-m", "chore: commit everything, as the seed did")
+    return repo
+
+
+def test_vendored_and_ignored_trees_are_folded(vendored: Path) -> None:
+    data = collect(Repo.discover(str(vendored)))
+    folds = {f["path"]: (f["why"], f["files"]) for f in data["folded"]}  # type: ignore[index]
+    assert folds == {
+        ".venv/": ("vendored", VENV_FILES),
+        "web/node_modules/": ("vendored", 40),
+        "generated/": ("ignored", 25),
+    }
+    paths = {row[0] for row in data["files"]}  # type: ignore[index]
+    assert ".venv/lib/python3.11/site-packages/pkg00/mod0.py" in paths  # folded, still decided
+
+
+@pytest.mark.parametrize(
+    ("paths", "ignored", "expected"),
+    [
+        (["a/b/node_modules/x/y.js", "a/b/c.js"], set(), [("a/b/node_modules/", "vendored", 1)]),
+        (["vendor/x.go", "vendor/__pycache__/y.pyc"], set(), [("vendor/", "vendored", 2)]),
+        (["web/src/vendor/a.tsx", "web/src/b.tsx"], set(), []),  # a marketplace's own code
+        (["out/a", "out/b"], {"out/a"}, []),  # partly ignored: the project's own folder
+        (["out/a", "out/sub/b"], {"out/a", "out/sub/b"}, [("out/", "ignored", 2)]),
+        (["top.log"], {"top.log"}, []),  # a file at the root is never a tree
+        (["venvish/a", ".venv-old/a"], set(), []),
+    ],
+)
+def test_folded_trees(
+    paths: list[str], ignored: set[str], expected: list[tuple[str, str, int]]
+) -> None:
+    from workspace_guard.commands.map_folds import folded_trees
+
+    found = [(f["path"], f["why"], f["files"]) for f in folded_trees(paths, ignored)]
+    assert found == expected
+
+
+def test_the_map_opens_on_protected_and_owned_files(vendored: Path, browser: list[str]) -> None:
+    page = vendored / "map.html"
+    proc = run_cli(vendored, "map", "-o", str(page))
+    assert proc.returncode == 0, proc.stderr
+    dom = render(browser, page.as_uri())
+    assert 'data-path="app/main.py"' in dom  # a critical file, drawn as the page opens
+    assert 'data-path=".venv/' not in dom  # not one of the virtualenv's files is drawn
+    venv_row = dom.split('data-dir=".venv/"')[1].split("</div>")[0]
+    assert f"{VENV_FILES} files" in venv_row and "vendored" in venv_row
+    assert "ignored by git" in dom.split('data-dir="generated/"')[1].split("</div>")[0]
+    assert dom.index('data-dir="app/"') < dom.index('data-dir=".venv/"')  # folded trees last
+    assert re.search(r'id="wg-count"[^>]*>3265 file\(s\) folded in 3 vendored or ignored', dom)
+    found = render(browser, page.as_uri() + "#q=pkg07/mod7.py")  # still searchable
+    assert 'data-path=".venv/lib/python3.11/site-packages/pkg07/mod7.py"' in found

@@ -107,20 +107,26 @@ def test_a_bad_commit_pushed_from_a_shallow_clone_is_rejected(server: Server) ->
 
 
 def test_a_shallow_history_the_server_lacks_hides_nothing(server: Server) -> None:
-    """A clone of a history the server never had, cut to depth 1, pushes a bad commit's child
-    with `receive.shallowUpdate` on: the server either refuses the shallow push or checks what it
-    can see. The hidden bad commit never becomes a checked ancestor of a branch."""
-    git(server.bare, "config", "receive.shallowUpdate", "true")
+    """A clone of a history the server never had, cut at depth 1 below a bad commit, pushes the
+    commit on top. git refuses the shallow push by default; with `receive.shallowUpdate` on, the
+    gate sees the commit at the cut as adding every file it holds (its parents are unknown) and
+    refuses it: the hidden bad commit never reaches a branch unchecked."""
     other = server.root / "other"
     git(server.root, "clone", "-q", server.url, str(other))
     bad = main_change(other)
     readme_change(other, "on top of the bad one")
-    source = f"file://{other}"
     shallow = server.root / "shallow"
-    git(server.root, "clone", "-q", "--depth=1", "--branch", "main", source, str(shallow))
+    git(
+        server.root, "clone", "-q", "--depth=1", "--branch", "main", f"file://{other}", str(shallow)
+    )
     git(shallow, "remote", "add", "server", server.url)
+    refused = push(shallow, "server", "main:refs/heads/smuggled")
+    assert refused.returncode != 0
+    assert "shallow update not allowed" in refused.stderr
+    git(server.bare, "config", "receive.shallowUpdate", "true")
     result = push(shallow, "server", "main:refs/heads/smuggled")
     assert result.returncode != 0, result.stderr
+    assert "remote: workspace-guard: push rejected" in result.stderr
     assert "Traceback" not in result.stderr
     assert server.ref("refs/heads/smuggled") is None
     assert server.ref("refs/heads/main") != bad

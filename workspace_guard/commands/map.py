@@ -19,10 +19,12 @@ import time
 from typing import Any
 
 from workspace_guard import __version__, git
+from workspace_guard.commands.map_folds import folded_trees, ignored_paths
 from workspace_guard.core.duration import parse_since
 from workspace_guard.core.paths import nfc
 from workspace_guard.errors import ConfigError, UsageError
 from workspace_guard.fsutil import atomic_write
+from workspace_guard.i18n import _
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,15 +46,21 @@ def run(repo: Repo, output: str | None, since: str | None = "30d") -> int:
     page = render(collect(repo, parse_since(since, time.time())))
     if output is None and sys.stdout.isatty():
         output = os.path.join(repo.state_dir, "map.html")
-        print(f"workspace-guard: the map is in {output}\n  open file://{output}", file=sys.stderr)
+        print(where(output, output), file=sys.stderr)
     if output is None or output == "-":
         sys.stdout.write(page)
         sys.stdout.flush()
     else:
         write(output, page)
-        shown = os.path.abspath(output)
-        print(f"workspace-guard: the map is in {output}\n  open file://{shown}", file=sys.stderr)
+        print(where(output, os.path.abspath(output)), file=sys.stderr)
     return 0
+
+
+def where(output: str, absolute: str) -> str:
+    """The line that says where the page was written, and how to open it."""
+    return _("workspace-guard: the map is in {path}\n  open file://{absolute}").format(
+        path=output, absolute=absolute
+    )
 
 
 def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
@@ -83,6 +91,7 @@ def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
         "violations": violations,
         "by_agent": by_agent,
         "claims": _claims(repo),
+        "folded": folded_trees(paths, ignored_paths(repo.root)),
     }
 
 
