@@ -183,6 +183,8 @@ def judge(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
         tuple(d for v in verdicts for d in v.allowed),
         " ".join(dict.fromkeys(v.note for v in verdicts if v.note)),
         next((v.refusal for v in verdicts if v.refusal), ""),
+        first.acts_for,  # `approve --by ITSELF`: the ledger's authorise record (gate.record)
+        first.command,
     )
     where = next((r for r, v in zip(repos, verdicts, strict=True) if v.denied), repos[0])
     record(where, merged, layer)
