@@ -256,3 +256,32 @@ def test_commit_gate_refuses_staged_paths_claimed_by_another(workspace: Path) ->
         for line in (workspace / ".git/workspace-guard/audit.jsonl").read_text().splitlines()
     ]
     assert any(r.get("layer") == "commit" and "claimed" in r.get("violations", []) for r in records)
+
+
+def test_claim_test_answers_as_the_pattern_regex() -> None:
+    """The string comparison used for plain claim patterns equals the compiled pattern."""
+    from workspace_guard.core.claims import claim_test
+    from workspace_guard.core.patterns import pattern_regex
+
+    patterns = [
+        "/app/models/", "/app/models", "/app/models/order.py", "/a", "/a/", "/", "//a", "/a//b",
+        "/a\\*b", "/app/*.py", "/app/**/x", "app/x", "x", "/a b/c", "/é/", "/a.b", "/a/b/",
+        "/[x]", "/!x", "/app/mod?ls/",
+    ]  # fmt: skip
+    paths = [
+        "app", "app/models", "app/models/", "app/models/order.py", "app/models/a/b", "app/modelsx",
+        "x/app/models/order.py", "a", "a/", "a/b", "a/b/c", "ab", "a b/c", "a b/c/d", "é/x", "é",
+        "a.b", "axb", "a/b/", "[x]", "!x", "app/x", "app/q.py", "app/s/x", "a*b", "x",
+    ]  # fmt: skip
+    from workspace_guard.core.patterns import PatternError
+
+    for pattern in patterns:
+        try:
+            regex = pattern_regex(pattern)
+        except PatternError:
+            with pytest.raises(PatternError):
+                claim_test(pattern)
+            continue
+        test = claim_test(pattern)
+        for path in paths:
+            assert test(path) == bool(regex.fullmatch(path)), (pattern, path)

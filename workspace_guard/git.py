@@ -11,21 +11,23 @@ import os
 from workspace_guard.core.record import Record
 from workspace_guard.errors import GitError
 
+# the no-exec machinery lives in the speed room; these names stay importable from here
+# (`X as X`: an explicit re-export for type checkers)
+from workspace_guard.speed.gitread import _DISCOVERY_ENV as _DISCOVERY_ENV  # noqa: PLC0414
+from workspace_guard.speed.gitread import HEX as HEX  # noqa: PLC0414
+from workspace_guard.speed.gitread import blob_from_loose as blob_from_loose  # noqa: PLC0414
+from workspace_guard.speed.gitread import is_oid
+from workspace_guard.speed.gitread import locate as locate  # noqa: PLC0414
+from workspace_guard.speed.gitread import read_head as read_head  # noqa: PLC0414
+from workspace_guard.speed.gitread import resolve_ref_file as resolve_ref_file  # noqa: PLC0414
+from workspace_guard.speed.spawn import Result as Result  # noqa: PLC0414
+from workspace_guard.speed.spawn import scratch_file, spawn
+
+_is_oid = is_oid
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
-    from typing import BinaryIO
-
-HEX = frozenset("0123456789abcdef")
-
-
-class Result(Record):
-    """What a git process returned (the fields of `subprocess.CompletedProcess` we use)."""
-
-    args: tuple[str, ...]
-    returncode: int
-    stdout: bytes
-    stderr: bytes
 
 
 def run(
@@ -42,7 +44,7 @@ def run(
     """
     argv = ("git", *(("-C", cwd) if cwd else ()), *args)
     try:
-        result = _spawn(argv) if input is None else _subprocess(argv, input)
+        result = spawn(argv) if input is None else _subprocess(argv, input)
     except FileNotFoundError as exc:
         raise _no_git() from exc
     if check and result.returncode != 0:
@@ -60,45 +62,6 @@ def _failed(command: str, stderr: bytes, code: int) -> GitError:
     return GitError(f"`git {command}` failed: {message}")
 
 
-def _spawn(argv: tuple[str, ...]) -> Result:
-    import select
-
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    actions = [
-        (os.POSIX_SPAWN_DUP2, out_w, 1),
-        (os.POSIX_SPAWN_DUP2, err_w, 2),
-        (os.POSIX_SPAWN_CLOSE, out_r),
-        (os.POSIX_SPAWN_CLOSE, err_r),
-    ]
-    try:
-        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
-    except BaseException:
-        for fd in (out_r, out_w, err_r, err_w):
-            os.close(fd)
-        raise
-    os.close(out_w)
-    os.close(err_w)
-    chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
-    open_fds = [out_r, err_r]
-    try:
-        while open_fds:
-            ready, _, _ = select.select(open_fds, [], [])
-            for fd in ready:
-                data = os.read(fd, 1 << 16)
-                if data:
-                    chunks[fd].append(data)
-                else:
-                    open_fds.remove(fd)
-                    os.close(fd)
-    finally:
-        for fd in open_fds:
-            os.close(fd)
-        _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    return Result(argv, code, b"".join(chunks[out_r]), b"".join(chunks[err_r]))
-
-
 def stream(
     args: Sequence[str], cwd: str | None = None, *, label: str = ""
 ) -> Generator[bytes, None, None]:
@@ -110,7 +73,7 @@ def stream(
     of commits) would fill a pipe nobody reads until the end and stall git.
     """
     argv = ("git", *(("-C", cwd) if cwd else ()), *args)
-    err = _scratch_file()
+    err = scratch_file()
     out_r, out_w = os.pipe()
     actions = [
         (os.POSIX_SPAWN_DUP2, out_w, 1),
@@ -136,15 +99,6 @@ def stream(
             raise _failed(label or " ".join(args[:3]), err.read(4096), code)
     finally:
         err.close()
-
-
-def _scratch_file() -> BinaryIO:
-    """An anonymous read-write file: memfd on Linux (no tempfile import, no disk)."""
-    if hasattr(os, "memfd_create"):
-        return open(os.memfd_create("workspace-guard-git-stderr"), "w+b")
-    import tempfile
-
-    return tempfile.TemporaryFile()
 
 
 def _subprocess(argv: tuple[str, ...], data: bytes) -> Result:
@@ -207,10 +161,6 @@ def repo_info(cwd: str, rules_path: str | None = None) -> RepoInfo:
     return RepoInfo(root, common_dir, lines[2], bare, prefix, blob, has_head, head)
 
 
-def _is_oid(text: str) -> bool:
-    return len(text) in (40, 64) and set(text) <= HEX
-
-
 def cat_blob(blob: str, cwd: str) -> bytes:
     """The content of a blob (or `REV:PATH`)."""
     return run(["cat-file", "blob", blob], cwd).stdout
@@ -227,95 +177,6 @@ def config_get(key: str, cwd: str, default: str | None = None) -> str | None:
     if proc.returncode != 0:
         return default
     return proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
-
-
-# --- reading HEAD without an exec ---------------------------------------------------------------
-# The validator and the harness hook run on every agent edit. Resolving HEAD by reading the ref
-# files (what git itself does) lets a cached "commit → rules blob" answer skip `git` entirely; the
-# cache is content-addressed by the commit id, so it can never be stale. Anything unusual (GIT_*
-# discovery variables, reftable, a repository owned by someone else) falls back to git.
-
-_DISCOVERY_ENV = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
-)
-
-
-def locate(cwd: str) -> tuple[str, str] | None:
-    """(worktree root, git dir) found by walking up from `cwd`, or None when git must decide."""
-    if any(name in os.environ for name in _DISCOVERY_ENV):
-        return None
-    current = cwd
-    while True:
-        dot_git = os.path.join(current, ".git")
-        if os.path.isdir(dot_git):
-            return current, dot_git
-        if os.path.isfile(dot_git):
-            return _gitfile(current, dot_git)
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
-def _gitfile(root: str, path: str) -> tuple[str, str] | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read().strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not text.startswith("gitdir:"):
-        return None
-    return root, os.path.normpath(os.path.join(root, text[7:].strip()))
-
-
-def read_head(git_dir: str) -> tuple[str, str] | None:
-    """(common dir, commit id of HEAD) from the ref files, or None when git must be asked."""
-    try:
-        if os.stat(git_dir).st_uid != os.getuid():
-            return None  # let git apply its safe.directory rules
-        common = git_dir
-        if os.path.exists(os.path.join(git_dir, "commondir")):
-            with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
-                common = os.path.normpath(os.path.join(git_dir, handle.read().strip()))
-        if os.path.isdir(os.path.join(common, "reftable")):
-            return None
-        with open(os.path.join(git_dir, "HEAD"), encoding="utf-8") as handle:
-            head = handle.read().strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    if _is_oid(head):
-        return common, head
-    if not head.startswith("ref: refs/"):
-        return None
-    commit = _resolve_ref(common, head[5:].strip())
-    return (common, commit) if commit else None
-
-
-def _resolve_ref(common: str, ref: str) -> str | None:
-    try:
-        with open(os.path.join(common, ref), encoding="utf-8") as handle:
-            value = handle.read().strip()
-        return value if _is_oid(value) else None
-    except FileNotFoundError:
-        pass
-    except (OSError, UnicodeDecodeError):
-        return None
-    try:
-        with open(os.path.join(common, "packed-refs"), encoding="utf-8") as handle:
-            for line in handle:
-                oid, _, name = line.rstrip("\n").partition(" ")
-                if name == ref and _is_oid(oid):
-                    return oid
-    except (OSError, UnicodeDecodeError):
-        return None
-    return None
-
-
-resolve_ref_file = _resolve_ref  # the trust root reads remote-tracking refs the same way
 
 
 # --- changes and configuration ------------------------------------------------------------------
@@ -389,60 +250,64 @@ def config_values(cwd: str, regexp: str) -> dict[str, list[str]]:
     return out
 
 
-# --- reading a path's blob id from loose objects -------------------------------------------------
-# A commit hook runs right after HEAD moved, so the "commit → rules blob" cache misses every time.
-# The objects of a fresh commit are loose: reading the commit and the trees on the path (zlib, no
-# exec) gives the blob id that `git rev-parse HEAD:PATH` would. Anything packed, alternate or odd
-# returns None and git is asked instead.
+# --- other worktrees ----------------------------------------------------------------------------
 
 
-def _loose(common: str, oid: str) -> tuple[bytes, bytes] | None:
-    """(type, body) of a loose object, or None when it is not a readable loose object."""
-    import zlib
-
-    try:
-        with open(os.path.join(common, "objects", oid[:2], oid[2:]), "rb") as handle:
-            data = zlib.decompress(handle.read())
-    except (OSError, zlib.error):
-        return None
-    header, _, body = data.partition(b"\0")
-    kind, _, size = header.partition(b" ")
-    return (kind, body) if size.isdigit() and int(size) == len(body) else None
-
-
-def _tree_entry(body: bytes, name: bytes, width: int) -> tuple[bytes, str] | None:
-    """(mode, oid) of `name` in a tree object's body."""
-    pos = 0
-    while pos < len(body):
-        space = body.find(b" ", pos)
-        nul = body.find(b"\0", space)
-        if space < 0 or nul < 0:
-            return None
-        if body[space + 1 : nul] == name:
-            return body[pos:space], body[nul + 1 : nul + 1 + width].hex()
-        pos = nul + 1 + width
-    return None
+def other_worktrees(common_dir: str, root: str) -> list[str]:
+    """The roots of the repository's other worktrees, from git's own files (`<common
+    dir>/worktrees/*/gitdir`; the main worktree beside `<common dir>` named `.git`); anything
+    else (a separate git dir, a bare common dir) is asked of `git worktree list`. No exec and
+    nothing to read when there is no linked worktree, the common case."""
+    linked = os.path.join(common_dir, "worktrees")
+    if not os.path.isdir(linked):
+        return []
+    if os.path.basename(os.path.normpath(common_dir)) != ".git":
+        return _listed_worktrees(root)
+    roots = [os.path.dirname(os.path.normpath(common_dir))]
+    for name in sorted(os.listdir(linked)):
+        try:
+            with open(os.path.join(linked, name, "gitdir"), encoding="utf-8") as handle:
+                dot_git = handle.read().strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        roots.append(os.path.dirname(os.path.normpath(dot_git)))
+    mine = os.path.realpath(root)
+    return [r for r in roots if os.path.isdir(r) and os.path.realpath(r) != mine]
 
 
-def blob_from_loose(common: str, commit: str, path: str) -> str | None:
-    """The blob id of `path` at `commit` ("-" when the commit has no such file), or None."""
-    width = len(commit) // 2
-    found = _loose(common, commit)
-    if found is None or found[0] != b"commit" or not found[1].startswith(b"tree "):
-        return None
-    oid = found[1][5 : 5 + 2 * width].decode("ascii", "replace")
-    parts = path.split("/")
-    for index, part in enumerate(parts):
-        tree = _loose(common, oid)
-        if tree is None or tree[0] != b"tree":
-            return None
-        entry = _tree_entry(tree[1], part.encode("utf-8"), width)
-        if entry is None:
-            return "-"
-        mode, oid = entry
-        last = index == len(parts) - 1
-        if last:
-            return oid if mode in (b"100644", b"100755") else None  # a link: let git answer
-        if mode != b"40000":
-            return "-"
-    return None
+def _listed_worktrees(root: str) -> list[str]:
+    proc = run(["worktree", "list", "--porcelain", "-z"], root, check=False)
+    roots, found, bare = [], "", False
+    for field in [*proc.stdout.split(b"\0"), b""]:
+        if field.startswith(b"worktree "):
+            found = field[9:].decode("utf-8", "surrogateescape")
+        elif field == b"bare":
+            bare = True
+        elif not field and found:
+            if not bare and os.path.isdir(found):
+                roots.append(found)
+            found, bare = "", False
+    mine = os.path.realpath(root)
+    return [r for r in roots if os.path.realpath(r) != mine]
+
+
+def uncommitted(root: str) -> set[str]:
+    """Tracked paths of the worktree at `root` that differ from its HEAD (staged or not); both
+    sides of a rename. `--no-optional-locks`: never take that worktree's index lock, which an
+    agent working there may need; an unreadable worktree gives nothing (this only warns)."""
+    proc = run(["--no-optional-locks", "status", "--porcelain", "-z", "-uno"], root, check=False)
+    if proc.returncode != 0:
+        return set()
+    found: set[str] = set()
+    fields = proc.stdout.split(b"\0")
+    index = 0
+    while index < len(fields):
+        entry = fields[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        found.add(entry[3:].decode("utf-8", "surrogateescape"))
+        if entry[:1] in (b"R", b"C") and index < len(fields):
+            found.add(fields[index].decode("utf-8", "surrogateescape"))
+            index += 1
+    return found

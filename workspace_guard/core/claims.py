@@ -12,8 +12,7 @@ from workspace_guard.core.record import Record, replace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import re
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from workspace_guard.core.model import Decision
 
@@ -70,7 +69,7 @@ class ClaimSet:
     def __init__(self, claims: Iterable[Claim], now: float) -> None:
         self.now = now
         self.claims = [claim for claim in claims if claim.live(now)]
-        self._regexes: list[re.Pattern[str]] | None = None
+        self._tests: list[Callable[[str], bool]] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.claims)
@@ -79,11 +78,9 @@ class ClaimSet:
         """Every live claim whose pattern covers `path` (repository-relative, normalised)."""
         if not self.claims:
             return []
-        if self._regexes is None:
-            from workspace_guard.core.patterns import pattern_regex
-
-            self._regexes = [pattern_regex(claim.pattern) for claim in self.claims]
-        return [c for c, rx in zip(self.claims, self._regexes, strict=True) if rx.fullmatch(path)]
+        if self._tests is None:
+            self._tests = [claim_test(claim.pattern) for claim in self.claims]
+        return [c for c, test in zip(self.claims, self._tests, strict=True) if test(path)]
 
     def blocking(self, agent: str, path: str) -> Claim | None:
         """The live exclusive claim of another agent on `path` (the one expiring last)."""
@@ -93,6 +90,30 @@ class ClaimSet:
     def others(self, agent: str, path: str) -> list[Claim]:
         """Live claims of other agents on `path`, shared or exclusive."""
         return [c for c in self.covering(path) if c.agent != agent]
+
+
+def claim_test(pattern: str) -> Callable[[str], bool]:
+    """Whether a claim pattern covers a path: what `pattern_regex(pattern).fullmatch` answers,
+    by string comparison for a plain anchored path (`/a/b`, `/a/b/`: what `claim` writes), so a
+    call compiles no regex (~70 µs each in a fresh process) for them."""
+    body = pattern[1:]
+    plain = (
+        pattern.startswith("/")
+        and body.strip("/")
+        and not body.startswith("/")
+        and "//" not in body
+        and "\\" not in body
+        and not is_glob(body)
+    )
+    if plain and body.endswith("/"):
+        return lambda path: len(path) > len(body) and path.startswith(body)
+    if plain:
+        under = body + "/"
+        return lambda path: path == body or (len(path) > len(under) and path.startswith(under))
+    from workspace_guard.core.patterns import pattern_regex
+
+    regex = pattern_regex(pattern)
+    return lambda path: regex.fullmatch(path) is not None
 
 
 def apply(decision: Decision, claims: ClaimSet) -> Decision:
