@@ -76,7 +76,8 @@ def watch() -> None:
 
     `run` stays in the foreground (for systemd and terminals); `start` runs it in the
     background and returns once it is ready; `stop` ends it; `status` exits 0 when it runs.
-    SIGHUP reloads the rules (as committed at the trusted revision) and rescans; SIGTERM stops it cleanly.
+    SIGHUP reloads the rules (as committed at the trusted revision) and rescans; SIGTERM stops
+    it cleanly.
     """
 
 
