@@ -188,6 +188,7 @@ def run(
                         path=decision.path, target=decision.target
                     )
                 )
+    _warn_uncommitted_elsewhere(repo, rels)
     if not allowed:
         from workspace_guard.state.audit import record_denials
 
@@ -195,3 +196,29 @@ def run(
         decisions = _per_path([rels[i] for i in denied], [verdicts[i] for i in denied])
         record_denials(repo, "validator", decisions, "denied")
     return EXIT_OK if allowed else EXIT_VIOLATION
+
+
+def _warn_uncommitted_elsewhere(repo: Repo, rels: Sequence[str]) -> None:
+    """A warning (never a denial) for each path another worktree of the repository has modified
+    and not committed: two agents are about to make changes that will collide. Costs nothing
+    without linked worktrees; with them, one `git status` per other worktree."""
+    from workspace_guard import git
+
+    info = repo.info
+    if info.root is None:
+        return
+    others = git.other_worktrees(info.common_dir, info.root)
+    if not others:
+        return
+    from workspace_guard.i18n import _
+
+    asked = set(rels)
+    for tree in others:
+        for path in sorted(asked & git.uncommitted(tree)):
+            repo.warn(
+                _(
+                    "{path} is modified and not committed in the worktree {worktree}: another "
+                    "agent may be changing it; agree who does (`workspace-guard claim`) before "
+                    "you edit it"
+                ).format(path=path, worktree=tree)
+            )
