@@ -12,7 +12,9 @@ decision path):
 - `noop`: the hooks `install --claude` writes, same events and matchers, with the command `true`;
 - `guard`: the hooks `install --claude` writes (the committed launcher, then workspace-guard);
 - `pre-only`: `guard` with the PostToolUse hook (the provenance ledger) made a no-op, to show
-  what each of the two hooks per call costs.
+  what each of the two hooks per call costs;
+- `async-post`: `guard` with the PostToolUse hook marked `"async": true` (Claude Code runs it in
+  the background, without blocking the next request).
 
 Targets: `guard` adds <= 15 ms over `noop` per Write and <= 25 ms per parsed Bash command
 (medians). The CLI is the pinned Claude Code in ${WG_CLI_CACHE:-~/.cache/workspace-guard-clis}.
@@ -61,11 +63,14 @@ def _settings(installed: dict[str, object], kind: str) -> dict[str, object]:
     text = json.dumps(installed)
     hooks = json.loads(text)["hooks"]
     for event, groups in hooks.items():
-        if kind == "pre-only" and event != "PostToolUse":
+        if kind in ("pre-only", "async-post") and event != "PostToolUse":
             continue
         for group in groups:
             for hook in group["hooks"]:
-                hook["command"] = "true"
+                if kind == "async-post":
+                    hook["async"] = True  # Claude Code runs it in the background
+                else:
+                    hook["command"] = "true"
     return {**installed, "hooks": hooks}
 
 
@@ -122,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     if binary("claude") is None:
         raise SystemExit("Claude Code is not installed: run .ci/run or see tests/realclients/")
-    kinds = ("none", "noop", "guard", "pre-only")
+    kinds = ("none", "noop", "guard", "pre-only", "async-post")
     tools = ("Write", "Bash")
     gap: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
     cpu: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
@@ -189,6 +194,11 @@ def main() -> None:
         print(
             f"{tool:5} PreToolUse only: gap added vs noop {statistics.median(pre_noop):+.1f} "
             f"[{_fmt(pre_noop)}], CPU {statistics.median(cpu_pre):+.1f} [{_fmt(cpu_pre)}]"
+        )
+        asy = [g - n for g, n in zip(gap["async-post", tool], gap["noop", tool], strict=True)]
+        print(
+            f"{tool:5} PostToolUse async: gap added vs noop {statistics.median(asy):+.1f} "
+            f"[{_fmt(asy)}]"
         )
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import git, make_workspace, run_cli
+from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
 from test_harness import claude_event, denied, hook
 
 MANY = 400
@@ -17,7 +17,10 @@ AGENT = "backend-framework-ai"
 @pytest.fixture(scope="module")
 def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workspace with 400 more files under the protected `/app/api/` rule, committed."""
-    ws = make_workspace(tmp_path_factory.mktemp("many") / "ws")
+    text = EXAMPLE_RULES.read_text().replace(  # no escalation: one record per call is counted
+        "harness:\n", "harness:\n  escalate_after: 100000\n"
+    )
+    ws = make_workspace(tmp_path_factory.mktemp("many") / "ws", text)
     for i in range(MANY):
         target = ws / "app/api/v1/bulk" / f"m{i:03}.py"
         target.parent.mkdir(parents=True, exist_ok=True)

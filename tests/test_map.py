@@ -313,6 +313,7 @@ def test_vendored_and_ignored_trees_are_folded(vendored: Path) -> None:
     [
         (["a/b/node_modules/x/y.js", "a/b/c.js"], set(), [("a/b/node_modules/", "vendored", 1)]),
         (["vendor/x.go", "vendor/__pycache__/y.pyc"], set(), [("vendor/", "vendored", 2)]),
+        (["web/src/vendor/a.tsx", "web/src/b.tsx"], set(), []),  # a marketplace's own code
         (["out/a", "out/b"], {"out/a"}, []),  # partly ignored: the project's own folder
         (["out/a", "out/sub/b"], {"out/a", "out/sub/b"}, [("out/", "ignored", 2)]),
         (["top.log"], {"top.log"}, []),  # a file at the root is never a tree

@@ -218,3 +218,42 @@ def test_bulk_in_a_linked_worktree(workspace: Path, tmp_path: Path) -> None:
     paths = ["app/main.py", "./README.md", str(other / "app" / "main.py")]
     assert bulk_run(other, BACKEND, paths) == plain_payload(other, BACKEND, paths)
     os.chdir(workspace)
+
+
+def test_a_path_modified_in_another_worktree_warns_but_does_not_deny(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """Issue 16: a warning (not a denial) when another worktree has the file modified and not
+    committed; staged and unstaged changes count, committed ones and other paths do not."""
+    other = tmp_path / "agent-b"
+    git(workspace, "worktree", "add", "-q", str(other), "-b", "agent-b")
+    asked = ["app/models/order.py", "README.md", "app/models/user.py"]
+    before = run_cli(workspace, BACKEND, "--format", "json", *asked, prog=VALIDATOR)
+    (other / "app" / "models" / "order.py").write_text("changed\n")
+    (other / "README.md").write_text("staged\n")
+    git(other, "add", "README.md")
+    plain = run_cli(workspace, BACKEND, "--format", "json", *asked, prog=VALIDATOR)
+    assert (plain.returncode, plain.stdout) == (before.returncode, before.stdout)
+    assert "not committed" not in before.stderr
+    warned = [line for line in plain.stderr.splitlines() if "not committed in the worktree" in line]
+    assert len(warned) == 2 and all(str(other) in line for line in warned)
+    assert "app/models/order.py" in warned[0] or "app/models/order.py" in warned[1]
+    assert not any("user.py" in line for line in warned)
+    # the other way round: the main worktree's uncommitted edit warns in the linked one
+    (workspace / "app" / "models" / "user.py").write_text("mine\n")
+    back = run_cli(other, BACKEND, "app/models/user.py", prog=VALIDATOR)
+    assert f"not committed in the worktree {workspace}" in back.stderr
+    # committed there: no warning any more
+    git(other, "-c", "core.hooksPath=/dev/null", "commit", "-qam", "chore: done")
+    after = run_cli(workspace, BACKEND, *asked, prog=VALIDATOR)
+    assert "not committed in the worktree" not in after.stderr
+
+
+def test_no_worktree_warning_and_no_git_exec_without_linked_worktrees(workspace: Path) -> None:
+    from workspace_guard import git as git_module
+
+    repo = Repo.discover(cwd=str(workspace))
+    info = repo.info
+    assert info.root is not None
+    assert git_module.other_worktrees(info.common_dir, info.root) == []
+    assert not (Path(info.common_dir) / "worktrees").exists()

@@ -233,9 +233,8 @@ def test_a_record_by_an_agent_the_rules_do_not_allow_authorises_nothing(
 
 def test_an_approval_file_alone_authorises_nothing(workspace: Path, watchd: Start) -> None:
     """approvals.json is agent-writable: the daemon accepts ledger records of bytes only."""
+    import json
     import time
-
-    from workspace_guard.state.approvals import update
 
     watchd()
     approval = {
@@ -245,7 +244,9 @@ def test_an_approval_file_alone_authorises_nothing(workspace: Path, watchd: Star
         "until": time.time() + 60,
         "id": "a1",
     }
-    update(str(workspace / ".git/workspace-guard"), lambda items: [*items, approval])
+    approvals = workspace / ".git/workspace-guard/approvals.json"  # what older versions read
+    approvals.parent.mkdir(parents=True, exist_ok=True)
+    approvals.write_text(json.dumps([approval]))
     (workspace / "app/main.py").write_text("# approved?\n")
     wait_record(workspace, path="app/main.py", action="detected")
 

@@ -105,39 +105,30 @@ def test_a_cut_or_edited_audit_log_is_reported(workspace: Path, watchd: Start) -
     assert found["area"] == "state" and found["action"] == "detected"
 
 
-def test_a_hand_written_approval_is_reported_and_removed(workspace: Path, watchd: Start) -> None:
-    from workspace_guard.state.approvals import all_approvals, update
+def test_own_appends_and_ledger_appends_raise_nothing(workspace: Path, watchd: Start) -> None:
+    from workspace_guard.state import ledger
 
-    watchd()
-    granted = run_tty(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
-    assert granted.returncode == 0, granted.stderr
-    forged = {
-        "agent": "backend-framework-ai",
-        "path": "app/database.py",
-        "approver": "database-architect-ai",
-        "until": None,
-        "id": "f00d",
-    }
-    update(str(state_dir(workspace)), lambda items: [*items, forged])
-    found = wait_record(workspace, path=".git/workspace-guard/approvals.json", timeout=5)
-    assert found["change"] == "forged" and [a["id"] for a in found["approvals"]] == ["f00d"]
-    ids = wait_for(
-        lambda: (
-            (ids := {a.id for a in all_approvals(str(state_dir(workspace)))})
-            and "f00d" not in ids
-            and ids
-        ),
-        "the forged approval to be removed",
-    )
-    assert len(ids) == 1  # the real one stays
-
-
-def test_own_appends_and_real_approvals_raise_nothing(workspace: Path, watchd: Start) -> None:
     proc = watchd()
-    run_tty(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
+    record = {"kind": "write", "harness": "claude", "agent": OWNER, "tool": "Edit"}
+    assert ledger.append(str(state_dir(workspace)), [{**record, "path": "README.md", "blob": None}])
+    approved = run_tty(workspace, "approve", "backend-framework-ai", "app/main.py", "--by", OWNER)
+    assert approved.returncode == 0, approved.stderr  # a ledger append by workspace-guard
     (workspace / "app/main.py").write_text("x\n")  # a violation: the daemon appends to the log
     wait_record(workspace, path="app/main.py", action="detected")
     time.sleep(1.3)
     rescan_barrier(proc)
     assert records(workspace, area="state") == []
     assert run_cli(workspace, "audit", "verify").returncode == 0
+
+
+def test_a_cut_ledger_is_reported(workspace: Path, watchd: Start) -> None:
+    from workspace_guard.state import ledger
+
+    record = {"kind": "write", "harness": "claude", "agent": OWNER, "tool": "Edit"}
+    for n in range(3):
+        ledger.append(str(state_dir(workspace)), [{**record, "path": f"n{n}", "blob": None}])
+    watchd()
+    path = state_dir(workspace) / "ledger.jsonl"
+    path.write_text("".join(path.read_text().splitlines(keepends=True)[:1]))
+    found = wait_record(workspace, path=".git/workspace-guard/ledger.jsonl", timeout=5)
+    assert found["area"] == "state" and found["change"] == "truncated"

@@ -123,7 +123,8 @@ def test_a_restart_does_not_report_the_same_change_again(workspace: Path, watchd
 def test_sighup_reloads_an_explicit_rules_file(workspace: Path, watchd: Start) -> None:
     rules = workspace.parent / "ops-rules.yaml"
     rules.write_text(EXAMPLE_RULES.read_text())
-    proc = watchd("--rules", str(rules))
+    assert run_cli(workspace, "install", "--rules", str(rules)).returncode == 0
+    proc = watchd()
     (workspace / "app/models/order.py").write_text("class Order: total: float\n")
     rescan_barrier(proc)  # not protected yet: nothing recorded
     assert records(workspace) == []
@@ -186,10 +187,9 @@ def test_the_repository_deleted_under_the_daemon(workspace: Path, watchd: Start)
 
 def test_a_full_disk_never_loses_a_record_silently(workspace: Path, watchd: Start) -> None:
     proc = watchd("--restore")
-    audit = workspace / ".git/workspace-guard/audit.jsonl"
-    size = audit.stat().st_size if audit.exists() else 0
     hard = resource.prlimit(proc.pid, resource.RLIMIT_FSIZE)[1]
-    resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (size, hard))  # writes fail like ENOSPC
+    # no write may succeed (the log already holds the daemon's `started` record)
+    resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (0, hard))  # writes fail like ENOSPC
     (workspace / "app/main.py").write_text("while the disk is full\n")
     wait_for(lambda: '"path": "app/main.py"' in proc.output(), "the record to be printed on stderr")
     assert "could not write the audit log" in proc.output()

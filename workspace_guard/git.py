@@ -248,3 +248,66 @@ def config_values(cwd: str, regexp: str) -> dict[str, list[str]]:
         key, _, value = item.decode("utf-8", "surrogateescape").partition("\n")
         out.setdefault(key.lower(), []).append(value)
     return out
+
+
+# --- other worktrees ----------------------------------------------------------------------------
+
+
+def other_worktrees(common_dir: str, root: str) -> list[str]:
+    """The roots of the repository's other worktrees, from git's own files (`<common
+    dir>/worktrees/*/gitdir`; the main worktree beside `<common dir>` named `.git`); anything
+    else (a separate git dir, a bare common dir) is asked of `git worktree list`. No exec and
+    nothing to read when there is no linked worktree, the common case."""
+    linked = os.path.join(common_dir, "worktrees")
+    if not os.path.isdir(linked):
+        return []
+    if os.path.basename(os.path.normpath(common_dir)) != ".git":
+        return _listed_worktrees(root)
+    roots = [os.path.dirname(os.path.normpath(common_dir))]
+    for name in sorted(os.listdir(linked)):
+        try:
+            with open(os.path.join(linked, name, "gitdir"), encoding="utf-8") as handle:
+                dot_git = handle.read().strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        roots.append(os.path.dirname(os.path.normpath(dot_git)))
+    mine = os.path.realpath(root)
+    return [r for r in roots if os.path.isdir(r) and os.path.realpath(r) != mine]
+
+
+def _listed_worktrees(root: str) -> list[str]:
+    proc = run(["worktree", "list", "--porcelain", "-z"], root, check=False)
+    roots, found, bare = [], "", False
+    for field in [*proc.stdout.split(b"\0"), b""]:
+        if field.startswith(b"worktree "):
+            found = field[9:].decode("utf-8", "surrogateescape")
+        elif field == b"bare":
+            bare = True
+        elif not field and found:
+            if not bare and os.path.isdir(found):
+                roots.append(found)
+            found, bare = "", False
+    mine = os.path.realpath(root)
+    return [r for r in roots if os.path.realpath(r) != mine]
+
+
+def uncommitted(root: str) -> set[str]:
+    """Tracked paths of the worktree at `root` that differ from its HEAD (staged or not); both
+    sides of a rename. `--no-optional-locks`: never take that worktree's index lock, which an
+    agent working there may need; an unreadable worktree gives nothing (this only warns)."""
+    proc = run(["--no-optional-locks", "status", "--porcelain", "-z", "-uno"], root, check=False)
+    if proc.returncode != 0:
+        return set()
+    found: set[str] = set()
+    fields = proc.stdout.split(b"\0")
+    index = 0
+    while index < len(fields):
+        entry = fields[index]
+        index += 1
+        if len(entry) < 4:
+            continue
+        found.add(entry[3:].decode("utf-8", "surrogateescape"))
+        if entry[:1] in (b"R", b"C") and index < len(fields):
+            found.add(fields[index].decode("utf-8", "surrogateescape"))
+            index += 1
+    return found

@@ -5,7 +5,7 @@ drawn open, they bury the files the protocol is about. The map shows each such t
 row with its counts (still searchable, still expandable), chosen here:
 
 - *vendored*: a folder named like a tool's or a package manager's tree (`.venv`, `node_modules`,
-  `__pycache__`, `site-packages`, …), wherever it sits;
+  `__pycache__`, `site-packages`, …) wherever it sits, or `vendor/`, `third_party/` at the top;
 - *ignored*: a folder whose every tracked file matches the repository's ignore rules
   (`git ls-files --cached --ignored --exclude-standard`): committed by mistake or on purpose, but
   not the project's own code.
@@ -41,11 +41,12 @@ VENDORED = frozenset(
         ".nuxt",
         ".yarn",
         ".pnpm-store",
-        "vendor",
-        "third_party",
         "htmlcov",
     }
 )
+# Vendored only at the top of the repository: deeper down these are often the project's own code
+# (a marketplace's `frontend/src/components/vendor/`).
+VENDORED_AT_ROOT = frozenset({"vendor", "third_party", "third-party", "external"})
 
 
 def ignored_paths(root: str) -> set[str]:
@@ -73,7 +74,7 @@ def folded_trees(paths: Iterable[str], ignored: set[str]) -> list[dict[str, obje
             totals[prefix] = totals.get(prefix, 0) + 1
             if path in ignored:
                 ignored_in[prefix] = ignored_in.get(prefix, 0) + 1
-            if part in VENDORED:
+            if part in VENDORED or (part in VENDORED_AT_ROOT and prefix == part + "/"):
                 vendored.add(prefix)
     folds: list[dict[str, object]] = []
     for folder in sorted(totals):

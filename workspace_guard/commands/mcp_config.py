@@ -46,11 +46,9 @@ def _read(path: str) -> dict[str, object]:
 
 
 def _write(path: str, data: dict[str, object]) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-    os.replace(tmp, path)
+    from workspace_guard.fsutil import atomic_write
+
+    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def install(root: str) -> tuple[str, str]:

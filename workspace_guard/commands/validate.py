@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Any
 
+    from workspace_guard.core.claims import ClaimSet
     from workspace_guard.core.model import Approval, Decision
     from workspace_guard.entry import Values
     from workspace_guard.repo import Repo
@@ -90,13 +91,27 @@ def decide_shared(
             own = verdicts[index]
             own = own if own.path == rel else own.for_path(rel)
             verdicts[index] = _via_link(decider, own, target, approvals, approved_by)
-    from workspace_guard.core.claims import apply_all
     from workspace_guard.state.claims import live
 
     claims = live(repo.state_dir)
     if claims:
-        verdicts = apply_all(_per_path(rels, verdicts), claims)
+        _apply_claims(rels, verdicts, claims)
     return rels, verdicts
+
+
+def _apply_claims(rels: Sequence[str], verdicts: list[Decision], claims: ClaimSet) -> None:
+    """`core.claims.apply` for each path, in place; a shared verdict is copied only for a path
+    that a claim blocks, so the rest keep sharing it."""
+    from workspace_guard.core.claims import apply
+
+    for index, rel in enumerate(rels):
+        verdict = verdicts[index]
+        if not verdict.allowed:
+            continue
+        if verdict.path == rel:
+            verdicts[index] = apply(verdict, claims)
+        elif claims.blocking(verdict.agent, rel) is not None:
+            verdicts[index] = apply(verdict.for_path(rel), claims)
 
 
 def _result_json(decision: Decision) -> dict[str, Any]:
@@ -188,6 +203,7 @@ def run(
                         path=decision.path, target=decision.target
                     )
                 )
+    _warn_uncommitted_elsewhere(repo, rels)
     if not allowed:
         from workspace_guard.state.audit import record_denials
 
@@ -195,3 +211,29 @@ def run(
         decisions = _per_path([rels[i] for i in denied], [verdicts[i] for i in denied])
         record_denials(repo, "validator", decisions, "denied")
     return EXIT_OK if allowed else EXIT_VIOLATION
+
+
+def _warn_uncommitted_elsewhere(repo: Repo, rels: Sequence[str]) -> None:
+    """A warning (never a denial) for each path another worktree of the repository has modified
+    and not committed: two agents are about to make changes that will collide. Costs nothing
+    without linked worktrees; with them, one `git status` per other worktree."""
+    from workspace_guard import git
+
+    info = repo.info
+    if info.root is None:
+        return
+    others = git.other_worktrees(info.common_dir, info.root)
+    if not others:
+        return
+    from workspace_guard.i18n import _
+
+    asked = set(rels)
+    for tree in others:
+        for path in sorted(asked & git.uncommitted(tree)):
+            repo.warn(
+                _(
+                    "{path} is modified and not committed in the worktree {worktree}: another "
+                    "agent may be changing it; agree who does (`workspace-guard claim`) before "
+                    "you edit it"
+                ).format(path=path, worktree=tree)
+            )

@@ -37,7 +37,15 @@ TOP_KEYS = (
 AGENT_KEYS = ("department", "office", "description")
 RULE_KEYS = ("pattern", "owner", "backup", "level", "note")
 RESP_KEYS = ("area", "patterns", "responsible", "backup")
-HARNESS_KEYS = ("main_agent", "unknown_agent", "mcp_unknown", "unknown_code", "require_provenance")
+HARNESS_KEYS = (
+    "main_agent",
+    "unknown_agent",
+    "mcp_unknown",
+    "unknown_code",
+    "require_provenance",
+    "escalate_after",
+    "escalate_window",
+)
 UNKNOWN_AGENT_CHOICES = ("guest", "deny", "main_agent")
 MCP_UNKNOWN_CHOICES = ("paths", "deny", "allow")
 UNKNOWN_CODE_CHOICES = ("paths", "deny", "allow")  # harness: unknown_code (Bash analysis)
@@ -555,6 +563,13 @@ def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
     for key, _, value in _items(body, ctx, HARNESS_KEYS, "harness") if body else ():
         if key == "main_agent":
             out[key] = _ref_str(value, ctx, refs, "harness: main_agent")
+        elif key == "escalate_after":  # repeated denials open a consultation (harness gate)
+            count = _construct(value)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                ctx.error(value, "harness: escalate_after must be a whole number of at least 1")
+            out[key] = count
+        elif key == "escalate_window":
+            out[key] = _window(value, ctx)
         elif key == "require_provenance":  # the commit gate's identity cross-check
             flag = _construct(value)
             if not isinstance(flag, bool):
@@ -567,6 +582,19 @@ def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
                 ctx.error(value, f"harness: {key} must be one of " + ", ".join(choices))
             out[key] = choice
     return out
+
+
+def _window(value: yaml.Node, ctx: _Ctx) -> str:
+    """`harness: escalate_window`: a duration (`10m`, `1h`), kept as written."""
+    from workspace_guard.core.duration import parse_duration
+    from workspace_guard.errors import UsageError
+
+    text = _expect_str(value, ctx, "harness: escalate_window") or ""
+    try:
+        parse_duration(text, option="harness: escalate_window")
+    except UsageError:
+        ctx.error(value, "harness: escalate_window must be a duration such as 10m, 1h or 90s")
+    return text
 
 
 def _watch(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:

@@ -104,7 +104,8 @@ def reason_text(verdict: Verdict) -> str:
     from workspace_guard.i18n import _
     from workspace_guard.messages import denial_paragraph
 
-    parts = [verdict.refusal] if verdict.refusal else []
+    parts = [verdict.escalation] if verdict.escalation else []
+    parts += [verdict.refusal] if verdict.refusal else []
     if not verdict.refusal:
         parts += [denial_paragraph(d) for d in verdict.denied if not d.path]
     found = groups(verdict.denied)

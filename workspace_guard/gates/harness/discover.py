@@ -170,6 +170,7 @@ def _from_git(cwd: str) -> list[Repo]:
 
 def judge(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
     """The call judged by every repository it reaches; None when it reaches none."""
+    from workspace_guard.core.record import replace
     from workspace_guard.gates.harness.gate import Verdict, evaluate, record
 
     repos = [repo for repo in repositories(call) if repo.info.root is not None]
@@ -178,12 +179,20 @@ def judge(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
     verdicts = [evaluate(repo, call) for repo in repos]
     first = verdicts[0]
     merged = Verdict(
-        first.agent,
-        tuple(d for v in verdicts for d in v.denied),
-        tuple(d for v in verdicts for d in v.allowed),
-        " ".join(dict.fromkeys(v.note for v in verdicts if v.note)),
-        next((v.refusal for v in verdicts if v.refusal), ""),
+        agent=first.agent,
+        denied=tuple(d for v in verdicts for d in v.denied),
+        allowed=tuple(d for v in verdicts for d in v.allowed),
+        note=" ".join(dict.fromkeys(v.note for v in verdicts if v.note)),
+        refusal=next((v.refusal for v in verdicts if v.refusal), ""),
+        acts_for=first.acts_for,
+        command=first.command,
     )
     where = next((r for r, v in zip(repos, verdicts, strict=True) if v.denied), repos[0])
     record(where, merged, layer)
+    if merged.denied:
+        from workspace_guard.gates.harness.escalate import escalate
+
+        words = escalate(where, merged, layer)
+        if words:
+            merged = replace(merged, escalation=words)
     return where, merged

@@ -54,6 +54,7 @@ class Verdict(Record):
     refusal: str = ""  # a Bash command refused whatever it writes (shell.py): the reason
     acts_for: tuple[str, ...] = ()  # `approve`/`consult answer --by` names (protocol_commands)
     command: str = ""  # the command that acts for them (the ledger's `authorise` record)
+    escalation: str = ""  # repeated denials: the consultation opened, "stop and wait" (escalate.py)
 
 
 class GateError(Exception):

@@ -304,6 +304,11 @@ def describe(info: dict[str, Any]) -> str:
         f" incidents in {info.get('incidents_dir', '?')}",
         "  counts:      " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
     ]
+    for tree in info.get("worktrees") or []:
+        lines.append(
+            f"  worktree:    {tree.get('root')} (HEAD {str(tree.get('head') or '?')[:12]},"
+            f" {tree.get('protected', '?')} protected files, {tree.get('mode', '?')})"
+        )
     if info.get("log"):
         lines.append(f"  log:         {info['log']}")
     if info.get("rules_note"):

@@ -28,6 +28,7 @@ from workspace_guard.gates.watch.baseline import Options
 from workspace_guard.gates.watch.engine import Engine, Place
 from workspace_guard.gates.watch.inotify import Watcher
 from workspace_guard.gates.watch.worker import Worker
+from workspace_guard.gates.watch.worktrees import Worktrees
 
 log = logging.getLogger("workspace_guard.watch")
 TICK = 0.5
@@ -39,7 +40,9 @@ class Daemon:
     def __init__(self, place: Place, rules_option: str | None, options: Options) -> None:
         self.root = place.root
         self.state_dir = place.state_dir
-        self.engine = Engine(place, rules_option, options, _umask())
+        self.umask = _umask()
+        self.engine = Engine(place, rules_option, options, self.umask)
+        self.worktrees = Worktrees(place.root, place.common_dir, rules_option, options)
         self.watcher = Watcher(place.root, _hints(), self._on_overflow, self._on_watch_failure)
         self.ready = threading.Event()
         self.worker = Worker(self.engine, self.watcher, self.ready)
@@ -62,6 +65,7 @@ class Daemon:
         self.worker.start()
         if not self.ready.wait(timeout):
             log.error("the startup reconcile did not finish within %.0f s", timeout)
+        self.worktrees.follow(self.umask, force=True)
         self.write_status()
 
     def serve(self) -> None:
@@ -79,10 +83,13 @@ class Daemon:
                 self._reloads_wanted = self.worker.reloads + 1
                 self.worker.request("reload", "SIGHUP")
                 self.worker.request("replan", "SIGHUP")
+                self.worktrees.reload()
             if self._reloads_wanted and self.worker.reloads >= self._reloads_wanted:
                 self._reloads_wanted = 0
                 watch_service.sd_notify("READY=1")  # the reload (and its rescan) is done
             healthy = self.supervise()
+            self.worktrees.follow(self.umask)
+            self.worktrees.supervise()
             self.write_status()
             if healthy:
                 watch_service.sd_notify("WATCHDOG=1")
@@ -113,6 +120,7 @@ class Daemon:
         if self.worker.ident is not None:  # start() may have failed before it
             self.worker.join(timeout=3)
         self.watcher.stop()
+        self.worktrees.stop()
         self.engine.restorer.close()
         self.write_status(stopped=True)
 
@@ -152,6 +160,7 @@ class Daemon:
                 "schedules": [[d or ".", r] for d, r in sorted(watcher.scheduled)],
             },
             "repository_missing": self.worker.repo_missing,
+            "worktrees": self.worktrees.status(),
             "log": self.log_file,
         }
         if state is not None:
@@ -187,6 +196,11 @@ def run(
 ) -> int:
     """`watch run`: the daemon in the foreground until SIGTERM / SIGINT."""
     watch_service.setup_logging(log_file)
+    if os.environ.get("WORKSPACE_GUARD_RULES"):
+        log.warning(
+            "WORKSPACE_GUARD_RULES is ignored: the daemon reads the rules committed at the "
+            "trusted revision (or the file `install --rules` recorded)"
+        )
     lock = watch_control.Lock(repo.state_dir)
     if not lock.acquire():
         running = watch_control.holder(repo.state_dir) or {}

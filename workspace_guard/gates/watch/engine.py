@@ -74,7 +74,12 @@ class Engine:
     """State plus the check; used by the worker thread only (no locking needed)."""
 
     def __init__(
-        self, place: Place, rules_option: str | None, options: Options, umask: int
+        self,
+        place: Place,
+        rules_option: str | None,
+        options: Options,
+        umask: int,
+        manifest: str = MANIFEST,
     ) -> None:
         self.root = place.root
         self.git_dir = place.git_dir
@@ -82,6 +87,8 @@ class Engine:
         self.state_dir = place.state_dir
         self.rules_option = rules_option
         self.options = options
+        self.manifest = manifest
+        self.incidents_root: str | None = None  # a linked worktree's reports go to the main one
         self.restorer = Restorer(place.root, place.state_dir, umask)
         self.state: State | None = None
         self.known: dict[str, str] = {}
@@ -126,7 +133,7 @@ class Engine:
             )
         rules, note = self._rules(repo)
         decider = Decider(rules)
-        settings = Settings.build(rules, self.root, self.options)
+        settings = Settings.build(rules, self.incidents_root or self.root, self.options)
         protection = Protection(decider, settings, self.root)
         baseline = load_baseline(self.root, head, protection, RULES_PATH)
         plan = make_plan(self.root, baseline, protection)
@@ -160,6 +167,8 @@ class Engine:
         state = self.state
         if state is None or not rel or not os.path.isdir(self.git_dir):
             return  # no judgement without a repository (it is being deleted, or moved away)
+        if not os.path.lexists(os.path.join(self.root, ".git")):
+            return  # the worktree itself is being removed (`git worktree remove`, rm -r)
         entry = state.baseline.entries.get(rel)
         rule = entry.rule if entry else state.protection.rule(rel)
         if rule is None:
@@ -353,13 +362,13 @@ class Engine:
                 why,
             )
         try:
-            with open(os.path.join(self.state_dir, MANIFEST), encoding="utf-8") as handle:
+            with open(os.path.join(self.state_dir, self.manifest), encoding="utf-8") as handle:
                 data = json.load(handle)
             known = {str(k): str(v) for k, v in dict(data.get("known", {})).items()}
             self.epoch = int(data.get("epoch", 0))
         except (OSError, ValueError, TypeError, AttributeError):
             known = {}
-        self.known = lifecycle.verified(known, self.past)
+        self.known = lifecycle.verified(known, self.past, self.root)
         dropped = sorted(set(known) - set(self.known))
         if dropped:
             log.warning(
@@ -374,7 +383,7 @@ class Engine:
         """Keep what was reported across restarts (best effort: a full disk is logged)."""
         if not self._manifest_dirty or not os.path.isdir(self.common_dir):
             return
-        path = os.path.join(self.state_dir, MANIFEST)
+        path = os.path.join(self.state_dir, self.manifest)
         body = {"version": 1, "epoch": self.epoch, "good_head": self.good_head, "known": self.known}
         try:
             tmp = f"{path}.{os.getpid()}.tmp"

@@ -1,7 +1,7 @@
 """git's own machinery and our state: the hooks, the config, the state dir.
 
 An agent that rewrites `.git/hooks/pre-commit`, sets `core.hooksPath` in `.git/config`, edits
-the audit log or adds an approval to `approvals.json` by hand routes around every other layer.
+the audit log or the provenance ledger (where approvals live) routes around every other layer.
 The daemon looks at these every 250 ms (a `stat` each; the content only when the stat changed)
 and treats a change that workspace-guard did not make as a violation: an audit record
 (`layer: watch`, `action: detected`, `area: hooks|config|state`), an incident report, and for
@@ -13,8 +13,6 @@ a file an agent could write:
 - a hook is ours when its bytes are exactly what `install` writes for that hook name;
 - the audit log and the provenance ledger may only grow by records that continue their hash
   chains (a cut, an edit or a replaced file is reported);
-- an entry of `approvals.json` must be backed by the `approved` record `approve` appends to the
-  audit chain (within the settle time); a forged entry is reported and removed;
 - the daemon's own files (status, manifest, lock, log, quarantine) are its own.
 
 The blob ids of the hooks and the config go into every `started`/`stopped` audit record, and
@@ -24,7 +22,6 @@ was down is reported at the next start, and a hook can be put back from git obje
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -40,9 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("workspace_guard.watch")
 POLL = 0.25
-SETTLE = 1.0  # seconds `approve` may take between writing approvals.json and its audit record
 CHAINED = ("audit.jsonl", "ledger.jsonl")
-APPROVALS = "approvals.json"
 
 
 @dataclass
@@ -93,8 +88,6 @@ class Internals:
         self.hooks: dict[str, Snap] = {}
         self.config: dict[str, Snap] = {}
         self.tails: dict[str, Tail] = {}
-        self.approvals_key: tuple[int, ...] | None = None
-        self.approvals_due: float | None = None
         self._hooks_key: tuple[int, ...] | None = None
         self._ours: str | None = None  # the hook content `install` writes (computed once)
         self._next = 0.0
@@ -113,13 +106,11 @@ class Internals:
 
     def start(self, recorded: dict[str, Any] | None) -> None:
         """Report what differs from the last recorded summary (changed while the daemon was
-        down), verify the chained logs and the approvals, and start polling."""
+        down), verify the chained logs, and start polling."""
         if not self.taken:
             self.snapshot()
         for name in CHAINED:
             self.tails[name] = self._verify_whole(name, report=True, origin="startup")
-        self.approvals_key = stat_key(os.path.join(self.state_dir, APPROVALS))
-        self.approvals_due = time.monotonic()  # check the approvals once at start
         if recorded:
             self._since(recorded)
         self._store_hooks()
@@ -179,7 +170,6 @@ class Internals:
             self.config[path] = found
         for name in CHAINED:
             self._poll_chain(name, full=force)
-        self._poll_approvals(now)
 
     def _poll_hooks(self) -> None:
         key = stat_key(self.hooks_dir)
@@ -380,31 +370,6 @@ class Internals:
         path = os.path.join(self.state_dir, name)
         self._report("state", path, change, None, None, origin, why)
 
-    def _poll_approvals(self, now: float) -> None:
-        path = os.path.join(self.state_dir, APPROVALS)
-        key = stat_key(path)
-        if key != self.approvals_key:
-            self.approvals_key = key
-            self.approvals_due = now + SETTLE
-        if self.approvals_due is None or now < self.approvals_due:
-            return
-        self.approvals_due = None
-        forged = _forged_approvals(self.state_dir)
-        if not forged:
-            return
-        from workspace_guard.state import approvals
-
-        ids = {str(item.get("id")) for item in forged}
-        approvals.update(
-            self.state_dir, lambda items: [i for i in items if str(i.get("id")) not in ids]
-        )
-        self.approvals_key = stat_key(path)
-        self._report(
-            "state", path, "forged", None, None, "event",
-            f"{len(forged)} approval(s) with no `approved` record in the audit log; removed",
-            approvals=forged,
-        )  # fmt: skip
-
 
 def _same_hook(found: str, ours: str) -> bool:
     """`found` is the hook `install` writes: the same text, except that the interpreter line
@@ -424,49 +389,6 @@ def _same_hook(found: str, ours: str) -> bool:
     exe = words[0] if len(words) == 1 else ""
     same = bool(exe) and os.path.realpath(exe) == os.path.realpath(sys.executable)
     return same and found.replace(theirs.group(0), mine.group(0), 1) == ours
-
-
-def _forged_approvals(state_dir: str) -> list[dict[str, Any]]:
-    """Entries of approvals.json that no trusted `approved` audit record stands for."""
-    from workspace_guard.state import audit
-    from workspace_guard.state.jsonlist import load
-
-    items = load(os.path.join(state_dir, APPROVALS))
-    if not items:
-        return []
-    backed = set()
-    for record in _trusted(state_dir, audit.AUDIT):
-        if record.get("layer") == "approvals" and record.get("action") == "approved":
-            backed.add(
-                (
-                    record.get("id"),
-                    record.get("agent"),
-                    record.get("path"),
-                    record.get("approved_by"),
-                )
-            )
-    return [
-        i
-        for i in items
-        if (i.get("id"), i.get("agent"), i.get("path"), i.get("approver")) not in backed
-    ]
-
-
-def _trusted(state_dir: str, which: chain.Log) -> list[dict[str, Any]]:
-    """A chained log's records up to its first break."""
-    out: list[dict[str, Any]] = []
-    try:
-        handle = open(os.path.join(state_dir, which.file), "rb")  # noqa: SIM115
-    except OSError:
-        return out
-    prev, seq = chain.GENESIS, 0
-    with handle:
-        for raw in handle:
-            problem, prev, seq = chain._check_line(raw, prev, seq)
-            if problem:
-                break
-            out.append(json.loads(raw))
-    return out
 
 
 def _log(name: str) -> chain.Log:

@@ -47,7 +47,8 @@ def actor() -> dict[str, Any]:
 class History:
     """What the trusted audit chain says about earlier daemons and their reports."""
 
-    reported: dict[str, str] = field(default_factory=dict)  # rel → signature last reported
+    # (worktree, rel) → the signature last reported (worktree None: records from before it was kept)
+    reported: dict[tuple[str | None, str], str] = field(default_factory=dict)
     last_start: dict[str, Any] | None = None  # a `started` no `stopped` followed
     good_head: str | None = None
     internals: dict[str, Any] | None = None  # hooks and config blob ids, as last recorded
@@ -90,19 +91,22 @@ def _take(out: History, record: dict[str, Any]) -> None:
         if rel is None:
             return
         signature = record.get("signature")
+        where = record.get("worktree")
+        key = (where if isinstance(where, str) else None, rel)
         if action == "restored":
-            out.reported.pop(rel, None)
+            out.reported.pop(key, None)
         elif isinstance(signature, str):
-            out.reported[rel] = signature
+            out.reported[key] = signature
 
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def verified(known: dict[str, str], past: History) -> dict[str, str]:
-    """The manifest's entries that the audit chain confirms (same path, same signature)."""
-    return {rel: sig for rel, sig in known.items() if past.reported.get(rel) == sig}
+def verified(known: dict[str, str], past: History, root: str) -> dict[str, str]:
+    """The manifest's entries that the audit chain confirms (same worktree, path, signature)."""
+    got = past.reported.get
+    return {r: s for r, s in known.items() if s in {got((root, r)), got((None, r))} - {None}}
 
 
 def unclean_stop(past: History) -> dict[str, Any] | None:

@@ -130,6 +130,7 @@ def _details(
         "epoch": engine.epoch,
         "head": state.baseline.head,
         "backup": list(finding.rule.backup),
+        "worktree": engine.root,
     }
     if related:
         details["renamed_from"] = related
