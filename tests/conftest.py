@@ -52,6 +52,15 @@ def _isolated_git(
     )
 
 
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """A test that loads Spanish rules in-process must not leave the next test speaking Spanish."""
+    from workspace_guard import i18n
+
+    yield
+    i18n._current = None
+
+
 def git(cwd: Path | str, *args: str, check: bool = True, input: bytes | None = None) -> str:
     """Run real git; return stdout."""
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, input=input, check=False)

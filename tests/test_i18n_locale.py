@@ -277,3 +277,17 @@ def test_explain_labels_in_spanish(tmp_path: Path) -> None:
     assert "  regla:       `/app/main.py`" in proc.stdout
     assert "  responsable: system-architect-ai · respaldos: solution-architect-ai" in proc.stdout
     assert "ninguna — no protegido" in proc.stdout
+
+
+def test_the_import_leaves_the_process_language_alone(tmp_path: Path) -> None:
+    """The notes of a Spanish import are Spanish; the process speaks as before afterwards."""
+    from workspace_guard.adopt.mestore import import_mestore
+
+    assert i18n.language() == "en"
+    result = import_mestore(SEED_FIXTURE)
+    assert result.data["language"] == "es"
+    messages = [f.message for f in result.findings]
+    assert any(m.startswith("los archivos propios del protocolo") for m in messages), messages
+    assert i18n.language() == "en" and not i18n.is_chosen()
+    english = import_mestore(SEED_FIXTURE, "en")
+    assert any(f.message.startswith("the protocol's own files") for f in english.findings)

@@ -76,6 +76,23 @@ def set_language(rules_language: str | None) -> None:
     )
 
 
+class speaking:  # lower case: used like a function, `with speaking("es"):`
+    """Speak `rules_language` (as `set_language` chooses) inside a `with` block, then go back
+    (a class, not contextlib: this module is on every hot path, contextlib costs ~5 ms)."""
+
+    def __init__(self, rules_language: str | None) -> None:
+        self.rules_language = rules_language
+        self.before: str | None = None
+
+    def __enter__(self) -> None:
+        self.before = _current
+        set_language(self.rules_language)
+
+    def __exit__(self, *exc: object) -> None:
+        global _current  # noqa: PLW0603 - put back what was there
+        _current = self.before
+
+
 def is_chosen() -> bool:
     """Whether `set_language` ran (the rules, or a help page's look at them, decided)."""
     return _current is not None

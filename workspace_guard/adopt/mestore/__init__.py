@@ -33,7 +33,7 @@ from workspace_guard.adopt.mestore.text import read_lines
 from workspace_guard.adopt.protocol import detect_language, protect_protocol_files, set_main_agent
 from workspace_guard.adopt.report import ImportResult
 from workspace_guard.errors import UsageError
-from workspace_guard.i18n import _, set_language
+from workspace_guard.i18n import _, speaking
 
 __all__ = ["import_mestore"]
 
@@ -42,8 +42,8 @@ def import_mestore(root: Path, language: str | None = None) -> ImportResult:
     """Read the workspace at `root` and return the rules data, its provenance and the findings.
 
     The rules get `language: LANGUAGE` when given, else `es` when the documents are in Spanish;
-    from then on this process speaks that language (WORKSPACE_GUARD_LANG still wins), so the
-    findings and what follows read in the language the rules will have.
+    the notes about what the import set by default are written in that language
+    (WORKSPACE_GUARD_LANG still wins). The process's own language is left as it was.
 
     Raises `UsageError` only when `root` is not a workspace at all (no ``.workspace/`` folder);
     everything wrong inside the documents is a finding.
@@ -62,25 +62,28 @@ def import_mestore(root: Path, language: str | None = None) -> ImportResult:
     result = resolve(col)
     if language:
         result.data["language"] = language
-    _set_language(col, result)
-    set_language(result.data.get("language"))
-    protect_protocol_files(result)
-    set_main_agent(result)
+    spanish = _detect_language(col, result)
+    with speaking(result.data.get("language")):
+        if spanish:
+            result.note(
+                "info",
+                f"{PROTECTED_FILES}:1",
+                _(
+                    "the protocol is written in Spanish: `language: es` is set, so every message "
+                    "of workspace-guard is in Spanish (WORKSPACE_GUARD_LANG=en shows them in "
+                    "English)"
+                ),
+            )
+        protect_protocol_files(result)
+        set_main_agent(result)
     return result
 
 
-def _set_language(col: Collector, result: ImportResult) -> None:
-    """`language: es` when the protocol documents are written in Spanish (messages follow)."""
+def _detect_language(col: Collector, result: ImportResult) -> bool:
+    """`language: es` when the protocol documents are written in Spanish and no language was
+    asked for; whether it was set."""
     texts = ["\n".join(read_lines(col, rel) or []) for rel in (PROTECTED_FILES, RESPONSIBLE_AGENTS)]
-    language = detect_language(texts)
-    if language == "es" and "language" not in result.data:
-        result.data["language"] = language
-        set_language(language)
-        result.note(
-            "info",
-            f"{PROTECTED_FILES}:1",
-            _(
-                "the protocol is written in Spanish: `language: es` is set, so every message of "
-                "workspace-guard is in Spanish (WORKSPACE_GUARD_LANG=en shows them in English)"
-            ),
-        )
+    if detect_language(texts) == "es" and "language" not in result.data:
+        result.data["language"] = "es"
+        return True
+    return False
