@@ -287,3 +287,28 @@ def test_a_replaced_cache_key_only_costs_speed(workspace: Path) -> None:
     (cache(workspace) / "key").unlink()
     assert not allowed(workspace)
     assert (cache(workspace) / "key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "[workspace-guard]\n\trulesRef = refs/remotes/origin/main\n",
+        "[Workspace-Guard]\n\tRULESREF=refs/remotes/origin/main ; a comment\n",
+        '[workspace-guard]\n\trulesRef = "refs/remotes/origin/main"\n',
+        "[workspace-guard] rulesRef = refs/remotes/origin/main\n",
+        "[workspace-guard]\n\trulesRef = refs/remotes/\\\norigin/main\n",
+    ],
+    ids=["plain", "case-comment", "quoted", "same-line", "continued"],
+)
+def test_the_config_is_read_as_git_reads_it(clone: Path, section: str) -> None:
+    from workspace_guard import trust_root
+
+    git(clone, "remote", "set-head", "origin", "--delete")
+    config = clone / ".git/config"
+    config.write_text(config.read_text() + section)
+    fast = trust_root.read_config(str(clone / ".git"), str(clone))
+    slow = trust_root._git_config(str(clone))
+    assert fast["workspace-guard.rulesref"] == slow["workspace-guard.rulesref"]
+    assert fast["workspace-guard.rulesref"] == "refs/remotes/origin/main"
+    sneak_rules(clone, grant((clone / RULES).read_text()))
+    assert not allowed(clone)

@@ -55,11 +55,20 @@ def read_config(common_dir: str, cwd: str) -> Config:
 
 
 def _git_config(cwd: str) -> Config:
+    """`git config --local --list`; a config git cannot read either is an error, not an empty
+    config (that would drop a recorded `workspace-guard.rulesRef`)."""
     proc = git.run(["config", "--local", "-z", "--list"], cwd, check=False)
+    if proc.returncode != 0:
+        raise ConfigError(
+            _("cannot read the repository's git config: {error}").format(
+                error=proc.stderr.decode("utf-8", "replace").strip()
+            ),
+            hint=_("fix it with `git config --local --list` until it reads cleanly"),
+        )
     out: Config = {}
     for item in proc.stdout.split(b"\0"):
         if item:
-            key, _, value = item.decode("utf-8", "surrogateescape").partition("\n")
+            key, _sep, value = item.decode("utf-8", "surrogateescape").partition("\n")
             out[key] = value
     return out
 
