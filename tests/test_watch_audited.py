@@ -117,3 +117,22 @@ def test_a_real_report_is_still_remembered_across_restarts(workspace: Path, watc
     proc.stop()
     rescan_barrier(watchd())
     assert len(records(workspace, path="app/main.py")) == 1
+
+
+def test_the_daemon_takes_no_rules_from_whoever_starts_it(cli_daemon: Path) -> None:
+    """--rules and WORKSPACE_GUARD_RULES are for explicit commands: a daemon an agent restarts
+    with rules that protect nothing would be blind (contract §3)."""
+    repo = cli_daemon
+    for verb in ("run", "start"):
+        refused = run_cli(repo, "watch", verb, "--rules", ".workspace/rules.yaml")
+        assert refused.returncode == 2 and "does not take --rules" in refused.stderr
+    blind = repo.parent / "blind.yaml"
+    blind.write_text(
+        "version: 1\nescalation: master-orchestrator\n"
+        "agents: {master-orchestrator: {}}\nprotected: []\n"
+    )
+    started = run_cli(repo, "watch", "start", env={"WORKSPACE_GUARD_RULES": str(blind)})
+    assert started.returncode == 0, started.stderr
+    (repo / "app/main.py").write_text("still protected\n")
+    wait_record(repo, path="app/main.py", action="detected")
+    assert "WORKSPACE_GUARD_RULES is ignored" in (state_dir(repo) / "watch.log").read_text()

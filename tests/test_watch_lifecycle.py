@@ -123,7 +123,8 @@ def test_a_restart_does_not_report_the_same_change_again(workspace: Path, watchd
 def test_sighup_reloads_an_explicit_rules_file(workspace: Path, watchd: Start) -> None:
     rules = workspace.parent / "ops-rules.yaml"
     rules.write_text(EXAMPLE_RULES.read_text())
-    proc = watchd("--rules", str(rules))
+    assert run_cli(workspace, "install", "--rules", str(rules)).returncode == 0
+    proc = watchd()
     (workspace / "app/models/order.py").write_text("class Order: total: float\n")
     rescan_barrier(proc)  # not protected yet: nothing recorded
     assert records(workspace) == []

@@ -76,7 +76,8 @@ def watch() -> None:
 
     `run` stays in the foreground (for systemd and terminals); `start` runs it in the
     background and returns once it is ready; `stop` ends it; `status` exits 0 when it runs.
-    SIGHUP reloads the rules (as committed at HEAD) and rescans; SIGTERM stops it cleanly.
+    SIGHUP reloads the rules (as committed at the trusted revision) and rescans; SIGTERM stops
+    it cleanly.
     """
 
 
@@ -96,11 +97,10 @@ def run_command(
 ) -> int:
     """Run the daemon in the foreground (logs as JSON lines on stderr)."""
     from workspace_guard.commands import watch as impl
-    from workspace_guard.repo import Repo
 
-    repo = Repo.discover(rules_option=rules)
+    _no_rules_option(rules)
     options = impl.options(restore, rescan_interval, poll_interval, ledger_wait)
-    return impl.run(repo, options, ready_fd, log_file)
+    return impl.run(options, ready_fd, log_file)
 
 
 @watch.command("start")
@@ -116,8 +116,21 @@ def start_command(
     from workspace_guard.commands import watch as impl
     from workspace_guard.repo import Repo
 
-    repo = Repo.discover(rules_option=rules)
+    _no_rules_option(rules)
+    repo = Repo.discover()
     return impl.start(repo, restore, rescan_interval, poll_interval, ledger_wait)
+
+
+def _no_rules_option(rules: str | None) -> None:
+    """The daemon is an installed layer: it trusts the rules of the trusted revision, or the
+    file `install --rules` recorded in the repository's config — never a file named by whoever
+    starts it (an agent could start it with rules that protect nothing)."""
+    if rules:
+        raise click.UsageError(
+            "the watch daemon does not take --rules (nor WORKSPACE_GUARD_RULES): it reads the "
+            "rules committed at the trusted revision, or the file recorded by "
+            "`workspace-guard install --rules FILE`"
+        )
 
 
 def _accepted(func: Any) -> Any:

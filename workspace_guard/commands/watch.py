@@ -27,9 +27,12 @@ def options(
     )
 
 
-def run(repo: Repo, opts: Options, ready_fd: int | None, log_file: str | None) -> int:
-    """Run the daemon in the foreground until SIGTERM/SIGINT."""
-    return daemon.run(repo, opts, ready_fd, log_file)
+def run(opts: Options, ready_fd: int | None, log_file: str | None) -> int:
+    """Run the daemon in the foreground until SIGTERM/SIGINT, as an installed layer: the rules
+    from the trusted revision or `install --rules`, never from WORKSPACE_GUARD_RULES."""
+    from workspace_guard.repo import installed_layer
+
+    return installed_layer(lambda: daemon.run(Repo.discover(), opts, ready_fd, log_file))
 
 
 def start(
@@ -45,8 +48,6 @@ def start(
         args.append("--restore" if restore else "--no-restore")
     if rescan_interval is not None:
         args += ["--rescan-interval", str(rescan_interval)]
-    if repo.rules_option:
-        args += ["--rules", os.path.join(repo.cwd, repo.rules_option)]
     return control.start(repo.root, repo.state_dir, args)
 
 

@@ -196,6 +196,11 @@ def run(
 ) -> int:
     """`watch run`: the daemon in the foreground until SIGTERM / SIGINT."""
     watch_service.setup_logging(log_file)
+    if os.environ.get("WORKSPACE_GUARD_RULES"):
+        log.warning(
+            "WORKSPACE_GUARD_RULES is ignored: the daemon reads the rules committed at the "
+            "trusted revision (or the file `install --rules` recorded)"
+        )
     lock = watch_control.Lock(repo.state_dir)
     if not lock.acquire():
         running = watch_control.holder(repo.state_dir) or {}
