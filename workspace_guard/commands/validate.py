@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Any
 
+    from workspace_guard.core.claims import ClaimSet
     from workspace_guard.core.model import Approval, Decision
     from workspace_guard.entry import Values
     from workspace_guard.repo import Repo
@@ -90,13 +91,27 @@ def decide_shared(
             own = verdicts[index]
             own = own if own.path == rel else own.for_path(rel)
             verdicts[index] = _via_link(decider, own, target, approvals, approved_by)
-    from workspace_guard.core.claims import apply_all
     from workspace_guard.state.claims import live
 
     claims = live(repo.state_dir)
     if claims:
-        verdicts = apply_all(_per_path(rels, verdicts), claims)
+        _apply_claims(rels, verdicts, claims)
     return rels, verdicts
+
+
+def _apply_claims(rels: Sequence[str], verdicts: list[Decision], claims: ClaimSet) -> None:
+    """`core.claims.apply` for each path, in place; a shared verdict is copied only for a path
+    that a claim blocks, so the rest keep sharing it."""
+    from workspace_guard.core.claims import apply
+
+    for index, rel in enumerate(rels):
+        verdict = verdicts[index]
+        if not verdict.allowed:
+            continue
+        if verdict.path == rel:
+            verdicts[index] = apply(verdict, claims)
+        elif claims.blocking(verdict.agent, rel) is not None:
+            verdicts[index] = apply(verdict.for_path(rel), claims)
 
 
 def _result_json(decision: Decision) -> dict[str, Any]:
