@@ -251,3 +251,25 @@ def test_bad_rules_value_is_reported(workspace: Path) -> None:
     assert proc.returncode in (1, 2) and "require_provenance must be true or false" in (
         proc.stdout + proc.stderr
     )
+
+
+@pytest.mark.parametrize("agent", [API_OWNER, ASKER])
+@pytest.mark.parametrize("required", [True, False])
+def test_a_protected_name_that_is_not_utf8_is_refused_and_audited(
+    workspace: Path, agent: str, required: bool
+) -> None:
+    assert run_cli(workspace, "install").returncode == 0
+    if required:
+        git(workspace, "config", "workspace-guard.requireProvenance", "true")
+    folder = workspace / "app/api"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(bytes(folder) + b"/caf\xe9.py", "wb") as handle:
+        handle.write(b"x = 1\n")
+    git(workspace, "add", "-A")
+    proc = commit(workspace, message(agent, "app/api/"))
+    assert proc.returncode == 1, proc.stderr
+    assert "[path-encoding]" in proc.stderr and "caf\\xe9.py" in proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    [record] = [r for r in audit(workspace) if r.get("layer") == "commit"]
+    assert record["action"] == "blocked" and record["path"] == "app/api/caf\\xe9.py"
+    assert "path-encoding" in record["violations"]  # type: ignore[operator]

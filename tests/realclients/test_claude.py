@@ -197,6 +197,15 @@ def test_non_owner_edit_write_sed_blocked_with_the_full_reason(crew: Session) ->
     assert crew.result("edit")[0] == reason
 
 
+def test_third_denial_on_the_same_rule_escalates(crew: Session) -> None:
+    """Edit, Write, sed: the third denial tells the model to STOP and files a consultation."""
+    assert "STOP:" not in crew.result("write")[0]
+    text = crew.result("sed")[0]
+    assert text.startswith(f"{DENIAL}: STOP: {OTHER} was denied 3 times"), text
+    listed = json.loads(wg(crew.repo, "consultations", "--owner", OWNER, "--format", "json").stdout)
+    assert any(c["id"] in text for c in listed), (listed, text)
+
+
 def test_protected_file_unchanged_by_the_blocked_calls(crew: Session) -> None:
     text = (crew.repo / "app/main.py").read_text()
     assert "HACKED" not in text
@@ -312,3 +321,23 @@ def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:
         assert "fails closed" in text, (label, text)
     assert "HACKED" not in (repo / "app/main.py").read_text()
     assert not (repo / OFFICE / "x.md").exists()
+
+
+def test_session_start_tells_the_model_when_a_layer_is_off(tmp_path: Path) -> None:
+    """The SessionStart hook runs doctor's fast part: git hooks redirected away (what agent
+    tools' worktrees do) reach the main thread's context; a healthy install says nothing."""
+    require("claude")
+    repo = make_workspace(tmp_path / "ws")
+    wg(repo, "install", "--claude")
+    for broken in (False, True):
+        if broken:
+            git(repo, "config", "core.hooksPath", "/dev/null")
+        with FakeModel(Script({"main": []})) as model:
+            run = run_claude(repo, model.url, tmp_path / f"cli-{broken}")
+        assert run.returncode == 0, run.stderr[-2000:]
+        context = json.dumps(model.bodies("main")[0])
+        said = "some protection layers would not run here" in context
+        assert said == broken, context[-3000:]
+        if broken:
+            assert "SessionStart hook additional context" in context
+            assert "doctor --fix" in context

@@ -151,6 +151,9 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
     decider = repo.decider()
     config = template_config(decider)
     paths = staged_paths(repo) if staged else []
+    encoding: list[Violation] = []
+    if not all(p.isascii() for p in paths):
+        paths, encoding = _encodable(paths)
     parents = 2 if staged and merge_in_progress(repo) else 1
     result = check_message_bytes(
         raw,
@@ -163,7 +166,7 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
         paths=paths,
     )
     if not staged or result.kind == "merge":
-        return MessageCheck(result, [], [], result.fields.agent)
+        return MessageCheck(result, encoding, [], result.fields.agent)
     check = _ownership(
         repo, decider, result, paths, env_agent=acting_agent(settings), config=config
     )
@@ -178,7 +181,30 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
             check.ownership += found
             check.decisions += at_fault
             check.provenance = entries
+    check.ownership = encoding + check.ownership
     return check
+
+
+def _encodable(paths: list[str]) -> tuple[list[str], list[Violation]]:
+    """A name that is not UTF-8 is decided, reported and audited as git prints it escaped
+    (`caf\\xe9.py`, so directory rules still reach it), and refused like the push gate does."""
+    from workspace_guard.core.template import Violation
+
+    out, found = [], []
+    for path in paths:
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            text = _(
+                "the file name {path} is not valid UTF-8: rename it (git mv) so rules, `Archivo` "
+                "and reviewers can name it"
+            ).format(path=shown)
+            found.append(Violation("path-encoding", text, shown))
+            out.append(shown)
+            continue
+        out.append(path)
+    return out, found
 
 
 def _ownership(

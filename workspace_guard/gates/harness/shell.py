@@ -27,8 +27,21 @@ DEFAULT_UNKNOWN_CODE = "paths"
 # Target kinds the analysis gives code it cannot read ("any file"); `unknown_code: allow`
 # drops them.
 _UNKNOWN_CODE_KINDS = frozenset(
-    {"dynamic-command", "eval", "interpreter", "stdin-script", "git-exec", "script-written-here"}
+    {
+        "dynamic-command",
+        "dynamic-output",
+        "eval",
+        "interpreter",
+        "stdin-script",
+        "git-exec",
+        "script-written-here",
+    }
 )
+# ... and `unknown_code: paths` (the default) drops a command named by a variable from the
+# harness's environment (`$PAGER file`, `"$PYTHON" -m pytest`): its arguments are judged like an
+# unknown command's, its name is not "every file" (harness shells start each call afresh, so no
+# earlier call can have set it). A variable this command assigns or reads stays "any file".
+_PATHS_POLICY_DROPS = frozenset({"dynamic-command"})
 
 
 class ShellJudgement(Record):
@@ -60,8 +73,9 @@ def judge(
     if analysis.of_kind(TOO_LARGE):
         return ShellJudgement((), "", refusal)  # unread: no path to name
     targets = [t for t in analysis.targets if skip is None or not skip(t.path)]
-    if policy == "allow":
-        targets = [t for t in targets if not (t.path == ANY_PATH and t.kind in _UNKNOWN_CODE_KINDS)]
+    dropped = _UNKNOWN_CODE_KINDS if policy == "allow" else frozenset()
+    dropped = _PATHS_POLICY_DROPS if policy == DEFAULT_UNKNOWN_CODE else dropped
+    targets = [t for t in targets if not (t.path == ANY_PATH and t.kind in dropped)]
     tracked = _Tracked(repo)
     paths = _target_paths(repo, targets, inside, tracked)
     worktree, note = _worktree_paths(analysis, inside, tracked)

@@ -21,7 +21,7 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.core.record import Record
-from workspace_guard.errors import UsageError
+from workspace_guard.errors import GuardError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def walk(cwd: str, rev_args: Sequence[str]) -> Iterator[Commit]:
 # (`info/grafts`, which anyone with the clone can write) would let git show a good commit in place
 # of a bad one, or hide a commit between two others. Shallow boundaries are handled apart
 # (`clone_range`).
-AS_STORED = {"GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": os.devnull}
+AS_STORED = {"GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": os.path.join(os.devnull, "no-grafts")}
 
 # No lazy fetch in a partial clone: git ≥ 2.44 reads GIT_NO_LAZY_FETCH; on older git the lazy
 # fetch is a `git fetch` child that inherits the environment, and a protocol allow-list that
@@ -484,7 +484,7 @@ def clone_range(repo: Repo, spec: str) -> tuple[list[str], str | None]:
     shallow = is_shallow(repo)
     try:
         rev_args, base = range_args(repo, spec)
-    except UsageError as exc:
+    except GuardError as exc:  # a side that is not here, or no merge base in what was fetched
         if shallow:
             raise _shallow_error(f" ({exc.message})") from exc
         raise

@@ -170,7 +170,7 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
             _dispatch(env, [_lit(t, "q") for t in value.split()] + words[1:])
         else:
             env.unknown_code(f"{head.text}: a command named by an expansion")
-            env.add_any("dynamic-command")  # `$CMD` or `eval "$X"`: could be anything
+            env.add_any(_dynamic_kind(head.text, env.out.assigned))
             _unknown(env, words[1:])
         return
     name = _command_name(head.text)
@@ -187,6 +187,42 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
             env.unknown_code(f"{head.text}: a script the analysis cannot read")
             _script_written_here(env, head)
         _unknown(env, words[1:])
+
+
+_NAMES = re.compile(r"\$\{?([A-Za-z_]\w*)")
+
+
+def _dynamic_kind(text: str, assigned: frozenset[str]) -> str:
+    """``$CMD`` from the environment the harness gave (``dynamic-command``: the
+    ``harness: unknown_code`` policy decides) or code made in this command — a substitution, a
+    variable this command reads or assigns (``dynamic-output``: any file, whatever the policy
+    but ``allow``)."""
+    if "$(" in text or "`" in text:
+        return "dynamic-output"
+    names = _NAMES.findall(text)
+    if not names or any(name in assigned for name in names):
+        return "dynamic-output"
+    return "dynamic-command"
+
+
+# Names a command may assign: `X=`, `read [-opts] A B`, `mapfile A`, `for A in`, `printf -v A`,
+# `declare/local/export A`, `getopts o A` (over-approximated: every identifier after those words).
+_ASSIGNED = re.compile(r"(?<![\w$])([A-Za-z_]\w*)(?:\[[^]]*\])?\+?=")
+_BINDERS = re.compile(
+    r"\b(?:read|mapfile|readarray|for|select|printf|declare|typeset|local|export|readonly"
+    r"|getopts|let|unset|source|\.)\b([^;&|\n]*)"
+)
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def assigned_names(command: str) -> frozenset[str]:
+    """Every variable name ``command`` may assign (with ``REPLY``, read's default)."""
+    names = set(_ASSIGNED.findall(command))
+    for rest in _BINDERS.findall(command):
+        names.update(_IDENT.findall(rest))
+    if re.search(r"\bread\b", command):
+        names.add("REPLY")
+    return frozenset(names)
 
 
 def _script_written_here(env: _Env, script: _Word) -> None:
@@ -227,7 +263,7 @@ def analyze(command: str, cwd: str) -> Analysis:
             False,
             (Finding(TOO_LARGE, detail),),
         )
-    out = _Out()
+    out = _Out(assigned=assigned_names(command))
     try:
         _run_text(command, _Ctx(cwd), out, 0)
     except Exception as exc:  # the gate must not crash: _TooDeep, RecursionError or a bug here

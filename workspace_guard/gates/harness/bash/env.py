@@ -44,6 +44,7 @@ class _Out(Struct):
     findings: dict[Finding, None] = factory(default_factory=dict)  # an ordered set
     links: dict[str, str] = factory(default_factory=dict)  # link made here → what it points at
     fetched: bool = False  # a git fetch/pull ran before: remote-tracking refs may have moved
+    assigned: frozenset[str] = frozenset()  # names the command itself may assign (taint)
 
     def find(self, kind: str, detail: str, cwd: str = "", args: tuple[str, ...] = ()) -> None:
         """Record a finding (see :class:`Finding`); the command is no longer read-only."""

@@ -27,21 +27,6 @@ def _each(kind: str, takes: str = "", skip_first: bool = False) -> _Handler:
     return handle
 
 
-def _editor(env: _Env, name: str, args: list[_Word]) -> None:
-    """Every file an editor opens may be saved; ``+LINE`` and ``file:LINE`` name the file;
-    editor commands (``-c ':w f'``, an ``ed`` script on stdin) name files it may write."""
-    _unknown(env, [w for w in args if " " in w.text or "\t" in w.text])
-    for word in args:
-        text = word.text
-        if text.startswith(("-", "+")) and word.literal:
-            continue
-        m = _LINE_SUFFIX.fullmatch(text)
-        env.add(_lit(m.group(1), "q") if m and word.literal else word, "editor")
-
-
-_LINE_SUFFIX = re.compile(r"(.+?):\d+(:\d+)?")
-
-
 def _chmod(env: _Env, name: str, args: list[_Word]) -> None:
     pos, values, _ = _split(args, _opts("--reference --from"))
     mode_as_option = any(_MODE_OPTION.fullmatch(a.text) for a in args)

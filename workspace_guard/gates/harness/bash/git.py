@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workspace_guard.gates.harness.bash.env import _Env, _join
 from workspace_guard.gates.harness.bash.files import _each, _output_option
-from workspace_guard.gates.harness.bash.gitconfig import no_verify, setting
+from workspace_guard.gates.harness.bash.gitconfig import NO_OP_EDITORS, no_verify, setting
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.syntax import BYPASS, GIT_WORKTREE, UNKNOWN_CODE, _Word
@@ -71,7 +71,17 @@ def _worktree_op(env: _Env, sub: str, args: list[_Word]) -> None:
         GIT_WORKTREE, words, env.ctx.cwd, (sub, *(w.text for w in args)) if literal else ()
     )
     if sub == "rebase":
-        _, values, _ = _split(args, _opts("-x --exec --onto -s --strategy -X --strategy-option"))
+        _, values, flags = _split(
+            args, _opts("-x --exec --onto -s --strategy -X --strategy-option")
+        )
+        interactive = flags & {"-i", "--interactive"} or any(
+            w.text.startswith("-") and not w.text.startswith("--") and "i" in w.text[1:]
+            for w in args
+        )
+        editor = env.ctx.vars.get("GIT_SEQUENCE_EDITOR") or env.ctx.vars.get("GIT_EDITOR")
+        if interactive and editor not in NO_OP_EDITORS:
+            env.out.find(UNKNOWN_CODE, "git rebase -i: the todo list's editor and `exec` lines")
+            env.add_any("git-exec")
         for key in ("-x", "--exec"):
             if key in values:
                 env.out.find(UNKNOWN_CODE, f"git rebase {key}: runs a command after each commit")

@@ -43,6 +43,9 @@ EXEC_VARS = frozenset(
         "GIT_TEMPLATE_DIR",
     }
 )
+EDITOR_VARS = frozenset({"GIT_EDITOR", "GIT_SEQUENCE_EDITOR"})
+# Editors that leave the file as it is: git's non-interactive idiom (`GIT_EDITOR=true`).
+NO_OP_EDITORS = frozenset({"true", ":", "cat", "/bin/true", "/usr/bin/true", "/bin/cat"})
 NO_VERIFY_SUBS = frozenset(
     ["commit", "merge", "am", "rebase", "push", "pull", "cherry-pick", "revert"]
 )
@@ -73,7 +76,11 @@ def variable(env: _Env, name: str, value: str) -> None:
     elif upper in ("GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"):
         env.out.find(UNKNOWN_CODE, f"{name}={value}: git reads settings from another file")
     elif upper in EXEC_VARS and value.strip():
+        if upper in EDITOR_VARS and value.strip() in NO_OP_EDITORS:
+            env.ctx.vars[upper] = value.strip()  # `GIT_SEQUENCE_EDITOR=true git rebase -i`
+            return
         env.out.find(UNKNOWN_CODE, f"{name}: git runs this command")
+        env.add_any("git-exec")  # an editor may rewrite the todo list with `exec` lines
         env.analyze_text(value)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workspace_guard.gates.harness.bash.editors import _cmake, _editor
 from workspace_guard.gates.harness.bash.files import (
     _awk,
     _chattr,
@@ -11,7 +12,6 @@ from workspace_guard.gates.harness.bash.files import (
     _curl,
     _dd,
     _each,
-    _editor,
     _find,
     _output_option,
     _parallel,
@@ -69,7 +69,7 @@ _READ_ONLY = _opts(
     " help info history alias jobs wait bat batcat fd fdfind fzf exa eza paste join look numfmt"
     " nproc lscpu lsblk zcat bzcat xzcat envsubst mypy flake8 pylint pyright"
     " pycodestyle pydocstyle bandit vulture pyflakes shellcheck hadolint yamllint jsonlint"
-    " markdownlint ping dig host nslookup http https view set shopt ulimit umask hash exit return"
+    " markdownlint ping dig host nslookup http https set shopt ulimit umask hash exit return"
     " break continue shift getopts let clear reset tput stty kill pkill killall disown bg fg logout"
     " json_pp xmllint pipx conda mamba py_compile compileall doctest pydoc timeit"
     " json.tool platform sysconfig site mktemp open xdg-open tldr"
@@ -96,7 +96,8 @@ def _aliases(spec: str) -> dict[str, str]:
 
 _ALIASES = _aliases(
     "sed: gsed; awk: gawk mawk nawk; tar: gtar bsdtar; find: gfind; xargs: gxargs;"
-    " timeout: gtimeout; node: nodejs; vim: vi nvim gvim mvim; pytest: py.test pytest-3;"
+    " timeout: gtimeout; node: nodejs; vim: vi nvim gvim mvim view rview vimdiff nvimdiff;"
+    " pytest: py.test pytest-3;"
     " zcat: gzcat; .: source; bash: sh zsh dash ksh mksh ash fish;"
     " declare: typeset local export readonly"
 )
@@ -106,6 +107,7 @@ _COMPRESSORS = "gzip gunzip bzip2 bunzip2 xz unxz zstd unzstd"
 _HANDLERS: dict[str, _Handler] = {
     **_WRAPPERS,
     **dict.fromkeys(_EDITORS.split(), _editor),
+    "cmake": _cmake,
     **dict.fromkeys(_COMPRESSORS.split(), _compress),
     **dict.fromkeys(("chmod", "chown", "chgrp"), _chmod),
     **dict.fromkeys(_INTERPS, _interpreter),
