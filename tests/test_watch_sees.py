@@ -127,3 +127,39 @@ def test_rescan_interval_must_be_finite_and_positive(workspace: Path, value: str
     assert not (state_dir(workspace) / "watch.lock").exists() or (
         run_cli(workspace, "watch", "status").returncode == 1
     )
+
+
+def test_content_git_itself_could_write_waits_for_the_index_lock(
+    workspace: Path, watchd: Start
+) -> None:
+    """A long checkout holds index.lock while it writes committed blobs: such content (and a
+    deletion) waits for git to let go; bytes git never saw are judged at once (test above)."""
+    old = committed(workspace, "app/main.py")
+    (workspace / "app/main.py").write_text("app = 'v2'\n")
+    git(workspace, "commit", "-qam", "feat(app): v2")
+    proc = watchd("--restore")
+    (workspace / ".git/index.lock").write_bytes(b"")
+    (workspace / "app/main.py").write_bytes(old)  # what `git checkout HEAD~1` would write
+    (workspace / "app/database.py").unlink()
+    time.sleep(2.5)  # well past the 1 s hold: still waiting, git may be mid-checkout
+    assert records(workspace, path="app/main.py") == []
+    assert records(workspace, path="app/database.py") == []
+    (workspace / ".git/index.lock").unlink()  # git let go without moving HEAD: a violation
+    wait_record(workspace, path="app/main.py", action="restored", timeout=5)
+    wait_record(workspace, path="app/database.py", action="restored", timeout=5)
+    assert (workspace / "app/main.py").read_text() == "app = 'v2'\n"
+    assert proc.alive()
+
+
+def test_a_checkout_that_holds_the_lock_is_not_reported(workspace: Path, watchd: Start) -> None:
+    (workspace / "app/main.py").write_text("app = 'v2'\n")
+    git(workspace, "commit", "-qam", "feat(app): v2")
+    proc = watchd("--restore")
+    lock = workspace / ".git/index.lock"
+    lock.write_bytes(b"")  # git starts a checkout of HEAD~1 ...
+    (workspace / "app/main.py").write_bytes(git_bytes(workspace, "HEAD~1:app/main.py"))
+    time.sleep(1.5)
+    lock.unlink()  # ... and finishes it: index, then HEAD
+    git(workspace, "checkout", "-f", "-q", "HEAD~1")
+    rescan_barrier(proc)
+    assert records(workspace, path="app/main.py") == []

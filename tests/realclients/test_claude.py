@@ -197,6 +197,15 @@ def test_non_owner_edit_write_sed_blocked_with_the_full_reason(crew: Session) ->
     assert crew.result("edit")[0] == reason
 
 
+def test_third_denial_on_the_same_rule_escalates(crew: Session) -> None:
+    """Edit, Write, sed: the third denial tells the model to STOP and files a consultation."""
+    assert "STOP:" not in crew.result("write")[0]
+    text = crew.result("sed")[0]
+    assert text.startswith(f"{DENIAL}: STOP: {OTHER} was denied 3 times"), text
+    listed = json.loads(wg(crew.repo, "consultations", "--owner", OWNER, "--format", "json").stdout)
+    assert any(c["id"] in text for c in listed), (listed, text)
+
+
 def test_protected_file_unchanged_by_the_blocked_calls(crew: Session) -> None:
     text = (crew.repo / "app/main.py").read_text()
     assert "HACKED" not in text

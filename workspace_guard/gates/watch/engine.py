@@ -40,6 +40,7 @@ from workspace_guard.gates.watch.restore import Restorer
 log = logging.getLogger("workspace_guard.watch")
 MANIFEST = "watch-manifest.json"
 RULES_PATH = ".workspace/rules.yaml"
+GIT_WAIT = 30.0  # seconds a change git itself could have made waits for git's index.lock
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class Engine:
         self.own: dict[str, str] = {}
         self.linked: dict[str, tuple[int, ...] | None] = {}  # rel → stat key (see _track_links)
         self.deferred: dict[str, tuple[Any, dict[str, Any]]] = {}  # restores waiting for git
+        self.git_held: dict[str, float] = {}  # rel → until when a git-plausible change may wait
+        self._blobs: dict[str, bool] = {}
         self.epoch = 0
         self.good_head: str | None = None
         self.counts = {
@@ -183,7 +186,7 @@ class Engine:
             self.waiting.pop(rel, None)
             return
         written = self._written(state, rel, entry, found)
-        if written is None and self._wait(rel, origin):
+        if written is None and (self._wait(rel, origin) or self._git_wait(rel, origin, found)):
             return
         self.waiting.pop(rel, None)
         finding = watch_respond.Finding(rel, rule, entry, found, origin)
@@ -244,6 +247,35 @@ class Engine:
         deadline, _ = self.waiting.setdefault(rel, (time.monotonic() + wait, origin))
         return time.monotonic() < deadline
 
+    def _git_wait(self, rel: str, origin: str, found: Observation) -> bool:
+        """True while git holds index.lock and what is there could be git's own doing: content
+        git already has as a blob (a checkout writes nothing else), or a deletion. Such a change
+        waits for git to let go (then HEAD may have moved), at most GIT_WAIT seconds; bytes git
+        has never seen are judged at once, lock or not."""
+        if not self.git_writing():
+            self.git_held.pop(rel, None)
+            return False
+        plausible = found.kind == "missing" or (
+            found.kind in ("file", "link") and self._known_blob(found.oid or "")
+        )
+        if not plausible:
+            return False
+        now = time.monotonic()
+        until = self.git_held.setdefault(rel, now + GIT_WAIT)
+        if now >= until:
+            return False
+        self.waiting[rel] = (min(until, now + 0.1), origin)
+        return True
+
+    def _known_blob(self, oid: str) -> bool:
+        """Whether git's object store has this blob (cached: objects are never rewritten)."""
+        from workspace_guard import git
+
+        if oid not in self._blobs:
+            proc = git.run(["cat-file", "-e", oid], self.root, check=False)
+            self._blobs[oid] = proc.returncode == 0
+        return self._blobs[oid]
+
     def due_waiting(self) -> list[tuple[str, str]]:
         """Paths to look at again: their wait is over, or the ledger grew meanwhile."""
         if not self.waiting:
@@ -258,6 +290,7 @@ class Engine:
 
     def _forget(self, rel: str) -> None:
         self.own.pop(rel, None)
+        self.git_held.pop(rel, None)
         self.waiting.pop(rel, None)
         if self.known.pop(rel, None) is not None:
             self._manifest_dirty = True
