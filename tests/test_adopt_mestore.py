@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,20 @@ WORKSPACE = FIXTURES / "workspace"
 AWKWARD = FIXTURES / "awkward"
 PF = ".workspace/PROTECTED_FILES.md"
 RA = ".workspace/RESPONSIBLE_AGENTS.md"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _english_module() -> Iterator[None]:
+    """The fixtures are Spanish, so the importer would write its findings in Spanish; these
+    tests read them in English (tests/test_i18n_locale.py reads them in Spanish)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WORKSPACE_GUARD_LANG", "en")
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKSPACE_GUARD_LANG", "en")
 
 
 @pytest.fixture(scope="module")

@@ -289,5 +289,9 @@ def test_the_import_leaves_the_process_language_alone(tmp_path: Path) -> None:
     messages = [f.message for f in result.findings]
     assert any(m.startswith("los archivos propios del protocolo") for m in messages), messages
     assert i18n.language() == "en" and not i18n.is_chosen()
+    shown = "\n".join(str(f) for f in result.findings)
+    assert "corresponsables backend-framework-ai, api-architect-ai" in shown
+    assert "se conserva el más estricto" in shown  # written in the language of the rules
+    assert "(other source: " in shown  # shown in the language of the process
     english = import_mestore(SEED_FIXTURE, "en")
     assert any(f.message.startswith("the protocol's own files") for f in english.findings)

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workspace_guard.i18n import _
+
 FindingLevel = Literal["error", "warning", "info"]
 FINDING_LEVELS: tuple[FindingLevel, ...] = ("error", "warning", "info")
 
@@ -46,7 +48,9 @@ class Finding:
         }
 
     def __str__(self) -> str:
-        also = f" (other source: {self.other_source})" if self.other_source else ""
+        also = ""
+        if self.other_source:
+            also = _(" (other source: {source})").format(source=self.other_source)
         return f"{self.source}: {self.level}: {self.message}{also}"
 
 

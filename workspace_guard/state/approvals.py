@@ -50,33 +50,84 @@ def ledger_records(
     state_dir: str,
     kinds: Sequence[str],
     keep: Callable[[dict[str, Any]], bool] | None = None,
+    look: Callable[[bytes], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Records of `kinds` (oldest first) that follow the chain and match their hash; `keep`
-    filters before the hash is checked (a commit wants only the paths it stages)."""
+    filters before the hash is checked (a commit wants only the paths it stages), `look` before
+    the line is parsed (a cheap test of its bytes: a ledger holds every write ever allowed)."""
+    import re
+
+    data = _data(state_dir)
+    needles = re.compile(b"|".join(re.escape(_needle(k)) for k in kinds))
+    out: list[dict[str, Any]] = []
+    done = -1
+    for match in needles.finditer(data):  # only the lines that name a wanted kind
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        if start <= done:
+            continue
+        end = data.find(b"\n", match.end())
+        end = len(data) if end < 0 else end
+        done = end
+        raw = data[start:end]
+        if look is not None and not look(raw):
+            continue
+        record = _parsed(raw)
+        if record is None or record.get("kind") not in kinds:
+            continue
+        if keep is not None and not keep(record):
+            continue
+        before = data[data.rfind(b"\n", 0, start - 1) + 1 : start - 1] if start else b""
+        prev = _stated_hash(before) if before else chain.GENESIS
+        if _intact(record, prev):
+            out.append(record)
+    return out
+
+
+_READ: dict[str, tuple[tuple[int, int, int], bytes]] = {}
+
+
+def _data(state_dir: str) -> bytes:
+    """The ledger's bytes (read once per process while it does not change)."""
+    path = os.path.join(state_dir, ledger.LEDGER_FILE)
     try:
-        with open(os.path.join(state_dir, ledger.LEDGER_FILE), "rb") as handle:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            key = (info.st_ino, info.st_size, info.st_mtime_ns)
+            known = _READ.get(path)
+            if known is not None and known[0] == key:
+                return known[1]
             data = handle.read()
     except OSError:  # missing or unreadable: no record grants anything
-        return []
-    needles = [_needle(k) for k in kinds]
-    if not any(n in data for n in needles):
-        return []
-    out: list[dict[str, Any]] = []
-    prev = chain.GENESIS
-    for raw in data.split(b"\n"):
-        if not raw:
-            continue
-        if any(n in raw for n in needles):
-            record = _parsed(raw)
-            wanted = record is not None and record.get("kind") in kinds
-            if record is not None and wanted and (keep is None or keep(record)):
-                problem, stated, _ = chain._check_line(raw, prev, 0)
-                prev = stated
-                if problem is None:
-                    out.append(record)
-                continue
-        prev = _stated_hash(raw)
-    return out
+        return b""
+    _READ[path] = (key, data)
+    return data
+
+
+def _intact(record: dict[str, Any], prev: str) -> bool:
+    """The record follows `prev` and matches its own hash (the line was not edited)."""
+    if record.get("prev") != prev:
+        return False
+    body = {k: v for k, v in record.items() if k != "hash"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest: str = _sha256()((prev + canonical).encode("utf-8")).hexdigest()
+    return digest == record.get("hash")
+
+
+_SHA256: list[Any] = []
+
+
+def _sha256() -> Any:
+    """SHA-256, looked up once (state/chain's digest; a commit may check 1,000 records)."""
+    if not _SHA256:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            try:
+                from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+            except ImportError:
+                from hashlib import sha256  # type: ignore[assignment,unused-ignore]
+        _SHA256.append(sha256)
+    return _SHA256[0]
 
 
 def _parsed(raw: bytes) -> dict[str, Any] | None:
@@ -89,7 +140,11 @@ def _parsed(raw: bytes) -> dict[str, Any] | None:
 
 def approval_records(state_dir: str) -> list[dict[str, Any]]:
     """`approval` records not revoked since (oldest first)."""
-    found = ledger_records(state_dir, APPROVAL_KINDS)
+    return approvals_among(ledger_records(state_dir, APPROVAL_KINDS))
+
+
+def approvals_among(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The `approval` records among `found` that no `revoke` record among them takes back."""
     revoked = {
         str(i)
         for r in found
@@ -131,7 +186,13 @@ def record(state_dir: str, records: Sequence[dict[str, Any]]) -> bool:
 
 def consultation_records(state_dir: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """(consultations oldest first, consultation id → its latest answer)."""
-    found = ledger_records(state_dir, CONSULT_KINDS)
+    return consultations_among(ledger_records(state_dir, CONSULT_KINDS))
+
+
+def consultations_among(
+    found: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """(consultations, id → latest answer) among `found`."""
     answers = {str(r.get("id")): r for r in found if r.get("kind") == "answer"}
     return [r for r in found if r.get("kind") == "consultation"], answers
 

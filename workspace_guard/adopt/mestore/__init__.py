@@ -29,7 +29,6 @@ from workspace_guard.adopt.mestore.model import PROTECTED_FILES, RESPONSIBLE_AGE
 from workspace_guard.adopt.mestore.protected import read_protected_files
 from workspace_guard.adopt.mestore.resolve import resolve
 from workspace_guard.adopt.mestore.responsible import read_responsible_agents
-from workspace_guard.adopt.mestore.text import read_lines
 from workspace_guard.adopt.protocol import detect_language, protect_protocol_files, set_main_agent
 from workspace_guard.adopt.report import ImportResult
 from workspace_guard.errors import UsageError
@@ -54,16 +53,16 @@ def import_mestore(root: Path, language: str | None = None) -> ImportResult:
             f"{root} is not a protocol workspace: it has no .workspace/ folder",
             hint="give the repository root that holds .workspace/PROTECTED_FILES.md",
         )
-    col = Collector(root)
-    read_protected_files(col)
-    read_responsible_agents(col)
-    read_metadata(col)
-    read_agent_files(col)
-    result = resolve(col)
-    if language:
-        result.data["language"] = language
-    spanish = _detect_language(col, result)
-    with speaking(result.data.get("language")):
+    spanish = not language and _documents_language(root) == "es"
+    with speaking(language or ("es" if spanish else None)):
+        col = Collector(root)
+        read_protected_files(col)
+        read_responsible_agents(col)
+        read_metadata(col)
+        read_agent_files(col)
+        result = resolve(col)
+        if language or spanish:
+            result.data["language"] = language or "es"
         if spanish:
             result.note(
                 "info",
@@ -79,11 +78,13 @@ def import_mestore(root: Path, language: str | None = None) -> ImportResult:
     return result
 
 
-def _detect_language(col: Collector, result: ImportResult) -> bool:
-    """`language: es` when the protocol documents are written in Spanish and no language was
-    asked for; whether it was set."""
-    texts = ["\n".join(read_lines(col, rel) or []) for rel in (PROTECTED_FILES, RESPONSIBLE_AGENTS)]
-    if detect_language(texts) == "es" and "language" not in result.data:
-        result.data["language"] = "es"
-        return True
-    return False
+def _documents_language(root: Path) -> str | None:
+    """The language of the two main documents (read here without findings: the readers that
+    follow report what is wrong in them, in that language)."""
+    texts = []
+    for rel in (PROTECTED_FILES, RESPONSIBLE_AGENTS):
+        try:
+            texts.append((root / rel).read_bytes().decode("utf-8", "replace"))
+        except OSError:
+            continue
+    return detect_language(texts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workspace_guard.adopt.mestore.model import AGENTS_DIR, DEPARTMENTS_DIR, Claim, Collector
 from workspace_guard.adopt.mestore.text import distinct_claims, unique
+from workspace_guard.i18n import _
 
 # --- agents and offices --------------------------------------------------------------------------
 
@@ -68,8 +69,10 @@ def _office(col: Collector, name: str, disk: list[str]) -> dict[str, str]:
         for claim in distinct_claims([c for c in stated if _office_path(c.value) not in disk]):
             col.warn(
                 claim.source,
-                f"the office of {name} is given as {claim.value}, but the "
-                f"folder is {chosen}; the folder is kept",
+                _(
+                    "the office of {agent} is given as {stated}, but the folder is {folder}; "
+                    "the folder is kept"
+                ).format(agent=name, stated=claim.value, folder=chosen),
                 f"{chosen}:1",
             )
     elif stated:

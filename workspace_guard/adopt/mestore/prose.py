@@ -24,6 +24,7 @@ import re
 
 from workspace_guard.adopt.mestore.model import Area, Claim, Collector, PathClaims
 from workspace_guard.adopt.mestore.text import fold
+from workspace_guard.i18n import _
 
 MIN_WORD = 5
 FILE_WEIGHT, CONTEXT_WEIGHT, PATH_WEIGHT = 4, 2, 1
@@ -111,18 +112,22 @@ def prose_owner(col: Collector, pattern: str, claims: PathClaims) -> Claim | Non
         return None
     best, (top, area) = ranked[0]
     if len(ranked) > 1 and ranked[1][1][0] == top:
-        other, (_, second) = ranked[1]
+        other, (_count, second) = ranked[1]
         col.warn(
             where,
-            f"{pattern}: the documents' prose points at both {best} and {other} as its "
-            "owner; no owner is set (name one in a rule block or the responsibility table)",
+            _(
+                "{pattern}: the documents' prose points at both {best} and {other} as its "
+                "owner; no owner is set (name one in a rule block or the responsibility table)"
+            ).format(pattern=pattern, best=best, other=other),
             second.source if area.source == where else area.source,
         )
         return None
     col.info(
         where,
-        f"{pattern}: owner {best}, read from the prose (its directory entry matches this "
-        "path's heading, note or file name); check it",
+        _(
+            "{pattern}: owner {best}, read from the prose (its directory entry matches this "
+            "path's heading, note or file name); check it"
+        ).format(pattern=pattern, best=best),
         area.source,
     )
     return Claim(best, area.source, 99)

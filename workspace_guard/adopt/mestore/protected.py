@@ -27,6 +27,7 @@ from workspace_guard.adopt.mestore.text import (
     to_pattern,
     walk_markdown,
 )
+from workspace_guard.i18n import _
 
 # --- PROTECTED_FILES.md --------------------------------------------------------------------------
 
@@ -128,10 +129,17 @@ def _protected_prose(col: Collector, line: MdLine, src: str, last_paths: list[st
         if len(names) > 1:
             col.warn(
                 src,
-                f"co-owners {', '.join(names)}: the rules name one owner per rule, so "
-                f"{names[0]} owns {', '.join(last_paths)} and {', '.join(names[1:])} "
-                "become backups (they approve, they do not write without approval); "
-                "split the list per owner in the document to keep both as owners",
+                _(
+                    "co-owners {names}: the rules name one owner per rule, so {owner} owns "
+                    "{paths} and {others} become backups (they approve, they do not write "
+                    "without approval); split the list per owner in the document to keep both "
+                    "as owners"
+                ).format(
+                    names=", ".join(names),
+                    owner=names[0],
+                    paths=", ".join(last_paths),
+                    others=", ".join(names[1:]),
+                ),
             )
         return
     if any(k in fold(line.heading) for k in ("PERMISOS ESPECIALES", "SPECIAL PERMISSIONS")):

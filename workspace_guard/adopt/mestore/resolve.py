@@ -20,6 +20,7 @@ from workspace_guard.adopt.mestore.prose import prose_owner
 from workspace_guard.adopt.mestore.text import distinct_claims, to_pattern, unique
 from workspace_guard.adopt.report import ImportResult
 from workspace_guard.core.model import LEVEL_RANK
+from workspace_guard.i18n import _
 
 # --- resolution: claims → rules data -------------------------------------------------------------
 
@@ -127,8 +128,10 @@ def _resolve_level(col: Collector, pattern: str, claims: PathClaims) -> str:
         if other.value != best.value:
             col.warn(
                 best.source,
-                f"{pattern}: level {best.value} here but {other.value} in "
-                f"{other.source}; the stricter {best.value} is kept",
+                _(
+                    "{pattern}: level {level} here but {other} in {source}; the stricter "
+                    "{level} is kept"
+                ).format(pattern=pattern, level=best.value, other=other.value, source=other.source),
                 other.source,
             )
     return best.value
@@ -175,9 +178,14 @@ def _resolve_backups(
     if other is not None:
         col.warn(
             groups[0][0].source,
-            f"{pattern}: the documents list different backups "
-            f"({', '.join(sorted(groups[0][1]))} here, {', '.join(sorted(other[1]))} there); "
-            "all are kept",
+            _(
+                "{pattern}: the documents list different backups ({here} here, {there} "
+                "there); all are kept"
+            ).format(
+                pattern=pattern,
+                here=", ".join(sorted(groups[0][1])),
+                there=", ".join(sorted(other[1])),
+            ),
             other[0].source,
         )
     return [b for b in merged if b != owner]

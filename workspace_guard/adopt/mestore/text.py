@@ -17,6 +17,7 @@ from workspace_guard.adopt.mestore.model import (
     MdLine,
 )
 from workspace_guard.core.patterns import PatternError, check_pattern
+from workspace_guard.i18n import _
 
 # --- text helpers --------------------------------------------------------------------------------
 
@@ -83,7 +84,7 @@ def walk_markdown(col: Collector, rel: str, lines: list[str], start: int = 0) ->
             headings = [h for h in headings if h[0] < depth] + [(depth, heading.group(2).strip())]
         yield MdLine(index + 1, text, None, "", tuple(h for _, h in headings))
     if fence is not None:
-        col.warn(f"{rel}:{opened}", "code fence opened here is never closed (read to the end)")
+        col.warn(f"{rel}:{opened}", _("code fence opened here is never closed (read to the end)"))
 
 
 def agent_name(text: str) -> str | None:
