@@ -180,3 +180,37 @@ def test_broken_gitfile_blocks(ws: Path, outside: Path) -> None:
         input=event(outside, "Write", {"file_path": str(broken / "x.py")}),
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+
+
+# --- the after-tool event records where the gate judged ----------------------------------------
+
+
+def _after(cwd: Path, path: Path, agent: str) -> None:
+    data = json.loads(event(cwd, "Write", {"file_path": str(path), "content": "x"}, agent))
+    data["hook_event_name"] = "PostToolUse"
+    proc = run_cli(cwd, "hook", "claude", input=json.dumps(data).encode())
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_writes_from_outside_and_in_a_sibling_are_in_the_ledger(
+    ws: Path, outside: Path, sibling: Path
+) -> None:
+    from workspace_guard.state import ledger
+
+    state = str(ws / ".git/workspace-guard")
+    for target in (ws / "app/main.py", sibling / "app/main.py"):
+        target.write_text("changed by the owner\n")
+        _after(outside, target, OWNER)
+    writes = [r for r in ledger.read(state) if r.get("kind") == "write"]
+    assert [r["path"] for r in writes] == ["app/main.py", "app/main.py"]
+    assert all(r["agent"] == OWNER for r in writes)
+
+
+def test_office_write_in_a_nested_repository_is_in_the_outer_ledger(ws: Path, nested: Path) -> None:
+    from workspace_guard.state import ledger
+
+    (nested / "tool.py").write_text("print(2)\n")
+    _after(nested, nested / "tool.py", OTHER)
+    writes = [r for r in ledger.read(str(ws / ".git/workspace-guard")) if r.get("kind") == "write"]
+    assert [r["path"] for r in writes] == [f"{OFFICE}/scratch/tool.py"]
+    assert not (nested / ".git/workspace-guard/ledger.jsonl").exists()

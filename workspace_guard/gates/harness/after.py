@@ -105,21 +105,17 @@ def records(
 
 
 def after_tool(call: Call, event: dict[str, Any]) -> int:
-    """Decide the finished call again and append its writes to the ledger; 2 when that fails."""
-    from workspace_guard.errors import GitError
+    """Decide the finished call again and append its writes to the ledger of each repository it
+    wrote in (found from the paths, as the gate found them: `discover.py`); 2 when that fails."""
+    from workspace_guard.gates.harness.discover import repositories
     from workspace_guard.gates.harness.gate import evaluate
-    from workspace_guard.repo import Repo
-
-    try:
-        repo = Repo.discover(call.cwd)
-    except GitError:
-        return 0
-    if repo.info.root is None:
-        return 0
-    verdict = evaluate(repo, call)
-    found = records(repo, call, verdict, event)
-    if not found:
-        return 0
     from workspace_guard.state import ledger
 
-    return 0 if ledger.append(repo.state_dir, found) else 2
+    code = 0
+    for repo in repositories(call):
+        if repo.info.root is None:
+            continue
+        found = records(repo, call, evaluate(repo, call), event)
+        if found and not ledger.append(repo.state_dir, found):
+            code = 2
+    return code
