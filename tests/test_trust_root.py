@@ -312,3 +312,29 @@ def test_the_config_is_read_as_git_reads_it(clone: Path, section: str) -> None:
     assert fast["workspace-guard.rulesref"] == "refs/remotes/origin/main"
     sneak_rules(clone, grant((clone / RULES).read_text()))
     assert not allowed(clone)
+
+
+def test_origin_head_pointing_at_a_local_branch_is_not_an_upstream(clone: Path) -> None:
+    sneak_rules(clone, grant((clone / RULES).read_text()))
+    git(clone, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/heads/main")
+    assert not allowed(clone)  # main's upstream (origin/main) still decides
+
+
+def test_post_tool_use_records_only_what_the_trusted_rules_allow(clone: Path) -> None:
+    """The after-tool event decides with the same trusted rules: a write the sneaked rules
+    would grant is not recorded as allowed in the provenance ledger."""
+    sneak_rules(clone, grant((clone / RULES).read_text()))
+    (clone / "app/main.py").write_text("mine\n")
+    event = {
+        "session_id": "s1",
+        "cwd": str(clone),
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Write",
+        "tool_input": {"file_path": str(clone / "app/main.py"), "content": "mine\n"},
+        "agent_id": "a1",
+        "agent_type": AGENT,
+    }
+    proc = run_cli(clone, "hook", "claude", input=json.dumps(event).encode())
+    assert proc.returncode == 0, proc.stderr
+    ledger = clone / ".git/workspace-guard/ledger.jsonl"
+    assert not ledger.exists() or "app/main.py" not in ledger.read_text()

@@ -164,7 +164,7 @@ def upstream_candidates(common_dir: str, config: Config) -> list[str]:
     """The remote's default branch, then the upstreams of local `main` / `master`."""
     found = []
     target = _symref(common_dir, "refs/remotes/origin/HEAD")
-    if target:
+    if target and target.startswith("refs/remotes/origin/"):  # not a local branch in disguise
         found.append(target)
     for branch in PROTECTED_BRANCHES:
         remote = config.get(f"branch.{branch}.remote")

@@ -8,7 +8,6 @@ next (the tool_result of each call).
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from conftest import git, make_workspace
 
 from realclients.clients import Run, run_claude, write_claude_agent
-from realclients.conftest import isolated, require, wg, wg_bin, with_wg_on_path
+from realclients.conftest import gate_reason, isolated, require, wg, with_wg_on_path
 from realclients.fake_model import Call, FakeModel, Script
 
 pytestmark = pytest.mark.realclient
@@ -176,24 +175,13 @@ def test_non_owner_edit_write_sed_blocked_with_the_full_reason(crew: Session) ->
         assert OWNER in text and "hook error" not in text, (label, text)
     # the Edit's reason is exactly the gate's permissionDecisionReason, not a summary of it
     event = {
-        "session_id": "s",
-        "cwd": str(crew.repo),
         "hook_event_name": "PreToolUse",
         "tool_name": "Edit",
         "tool_input": crew.calls["edit"].input,
         "agent_id": "a1",
         "agent_type": OTHER,
     }
-    proc = subprocess.run(
-        [str(wg_bin() / "workspace-guard"), "hook", "claude"],
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        cwd=crew.repo,
-        check=False,
-        timeout=60,
-    )
-    reason = json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    reason = gate_reason(crew.repo, "claude", event)
     assert crew.result("edit")[0] == reason
 
 
