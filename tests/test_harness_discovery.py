@@ -214,3 +214,14 @@ def test_office_write_in_a_nested_repository_is_in_the_outer_ledger(ws: Path, ne
     writes = [r for r in ledger.read(str(ws / ".git/workspace-guard")) if r.get("kind") == "write"]
     assert [r["path"] for r in writes] == [f"{OFFICE}/scratch/tool.py"]
     assert not (nested / ".git/workspace-guard/ledger.jsonl").exists()
+
+
+def test_an_ungoverned_repository_elsewhere_is_not_ours(ws: Path, outside: Path) -> None:
+    """A write into another repository without the protocol (a dotfiles repository, another
+    clone) from inside the workspace is none of the gate's business."""
+    other = outside / "other"
+    other.mkdir()
+    git(other, "init", "-q", "-b", "main")
+    assert answer(ws, "Write", {"file_path": str(other / "app/main.py"), "content": "x"}) is None
+    assert answer(ws, "Bash", {"command": f"echo x > {other}/app/main.py"}) is None
+    assert answer(ws, "Edit", {"file_path": str(ws / "app/main.py")}) is not None

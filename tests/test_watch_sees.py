@@ -163,3 +163,22 @@ def test_a_checkout_that_holds_the_lock_is_not_reported(workspace: Path, watchd:
     git(workspace, "checkout", "-f", "-q", "HEAD~1")
     rescan_barrier(proc)
     assert records(workspace, path="app/main.py") == []
+
+
+def test_a_chmod_and_a_new_hard_link_are_found_without_waiting_for_the_rescan(
+    workspace: Path, watchd: Start
+) -> None:
+    """No event for either (the narrowed mask has no IN_ATTRIB): the trickle of stat calls
+    finds them in a cycle (13 files here: within a tick), long before the 60 s rescan."""
+    watchd()
+    os.chmod(workspace / "app/main.py", 0o755)
+    found = wait_record(workspace, path="app/main.py", action="detected", timeout=5)
+    assert found["change"] == "mode"
+    outside = workspace.parent / "elsewhere"
+    outside.mkdir()
+    os.link(workspace / "app/database.py", outside / "db.py")
+    time.sleep(1.0)  # the trickle sees the new link count and starts polling the inode
+    with open(outside / "db.py", "ab") as handle:
+        handle.write(b"# appended from outside\n")
+    found = wait_record(workspace, path="app/database.py", action="detected", timeout=5)
+    assert found["change"] == "modified"

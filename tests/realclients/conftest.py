@@ -16,6 +16,8 @@ import pytest
 
 from realclients.clients import CACHE, PINNED, SYSTEM_PATH, binary
 
+FS_SERVER = Path(__file__).with_name("fs_mcp_server.py")  # our tiny MCP server with write_file
+
 
 def require(cli: str) -> Path:
     """The CLI's executable, or a skip (a failure under WG_REQUIRE_REAL_CLIENTS=1)."""
@@ -78,8 +80,20 @@ def with_wg_on_path() -> dict[str, str]:
 
 
 def gate_reason(repo: Path, harness: str, event: dict[str, object], **env: str) -> str:
-    """The reason `workspace-guard hook HARNESS` gives for EVENT: what the model must receive."""
+    """The reason `workspace-guard hook HARNESS` gives for EVENT: what the model must receive.
+
+    The session's denials are forgotten first: this probe is not the agent's next attempt (a
+    third denial on the same rule would escalate and answer STOP instead)."""
     import json
+
+    common = subprocess.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (Path(common) / "workspace-guard/denials.json").unlink(missing_ok=True)
 
     proc = subprocess.run(
         [str(wg_bin() / "workspace-guard"), "hook", harness],

@@ -8,7 +8,6 @@ next (the tool_result of each call).
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from conftest import git, make_workspace
 
 from realclients.clients import Run, run_claude, write_claude_agent
-from realclients.conftest import isolated, require, wg, wg_bin, with_wg_on_path
+from realclients.conftest import gate_reason, isolated, require, wg, with_wg_on_path
 from realclients.fake_model import Call, FakeModel, Script
 
 pytestmark = pytest.mark.realclient
@@ -49,6 +48,9 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
         ),
         "spawn_owner": Call(
             "Agent", {"description": "change", "prompt": "change main", "subagent_type": OWNER}
+        ),
+        "main_write": Call(
+            "Bash", {"command": "echo '# main' >> app/core/config.py", "description": "m"}
         ),
         "spawn_isolated": Call(
             "Agent",
@@ -133,7 +135,12 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
     other += ["edit", "write", "sed", "office_write", "office_bash"]
     script = Script(
         {
-            "main": [[c["spawn_other"]], [c["spawn_owner"]], [c["spawn_isolated"]]],
+            "main": [
+                [c["main_write"]],
+                [c["spawn_other"]],
+                [c["spawn_owner"]],
+                [c["spawn_isolated"]],
+            ],
             OTHER: [[c[name]] for name in [*other, "sibling_sed"]],
             OWNER: [[c["owner_read"]], [c["owner_edit"]]],
             ISOLATED: [[c["iso_pwd"]], [c["iso_sed"]], [c["iso_read"]], [c["iso_edit"]]],
@@ -176,24 +183,13 @@ def test_non_owner_edit_write_sed_blocked_with_the_full_reason(crew: Session) ->
         assert OWNER in text and "hook error" not in text, (label, text)
     # the Edit's reason is exactly the gate's permissionDecisionReason, not a summary of it
     event = {
-        "session_id": "s",
-        "cwd": str(crew.repo),
         "hook_event_name": "PreToolUse",
         "tool_name": "Edit",
         "tool_input": crew.calls["edit"].input,
         "agent_id": "a1",
         "agent_type": OTHER,
     }
-    proc = subprocess.run(
-        [str(wg_bin() / "workspace-guard"), "hook", "claude"],
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        cwd=crew.repo,
-        check=False,
-        timeout=60,
-    )
-    reason = json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    reason = gate_reason(crew.repo, "claude", event)
     assert crew.result("edit")[0] == reason
 
 
@@ -216,6 +212,13 @@ def test_protected_file_unchanged_by_the_blocked_calls(crew: Session) -> None:
 def test_owner_allowed(crew: Session) -> None:
     text, is_error = crew.result("owner_edit")
     assert not is_error and DENIAL not in text, text
+
+
+def test_main_thread_is_the_main_agent(crew: Session) -> None:
+    """No agent on the main thread: the rules' `harness: main_agent` (a superuser) acts."""
+    text, is_error = crew.result("main_write")
+    assert not is_error and DENIAL not in text, text
+    assert (crew.repo / "app/core/config.py").read_text().endswith("# main\n")
 
 
 def test_office_writes_allowed(crew: Session) -> None:

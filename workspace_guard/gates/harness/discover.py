@@ -78,15 +78,15 @@ def _governed(root: str, dot_git: str) -> bool:
     return common is not None and os.path.isdir(os.path.join(common, STATE_DIRNAME))
 
 
-def root_of(path: str) -> str | None:
+def root_of(path: str, *, ungoverned: bool = True) -> str | None:
     """The worktree root that judges `path`: the outermost governed repository containing it,
-    else the innermost repository; None when no repository contains it."""
+    else (with `ungoverned`) the innermost repository; None when no repository contains it."""
     found = _candidates(path)
     if not found:
         return None
     governed = [(root, dot_git) for root, dot_git in found if _governed(root, dot_git)]
     if not governed:
-        return found[0][0]
+        return found[0][0] if ungoverned else None
     outer = _common_dir(governed[-1][1])
     for root, dot_git in found:  # a worktree of that same repository inside it judges its own
         if _common_dir(dot_git) == outer:
@@ -148,8 +148,11 @@ def repositories(call: Call) -> list[Repo]:
         return _from_git(call.cwd)  # GIT_DIR and friends: git's own discovery decides
     repos = Repos()
     roots: list[str] = []
-    for path in [os.path.join(call.cwd, "."), *_written(call)]:
-        root = root_of(os.path.abspath(path))
+    for index, path in enumerate([os.path.join(call.cwd, "."), *_written(call)]):
+        # a repository without the protocol is ours only when the agent works in it (its rules
+        # are then missing: an error, as always); elsewhere (a dotfiles repository, another
+        # clone) its files are none of the gate's business
+        root = root_of(os.path.abspath(path), ungoverned=index == 0)
         if root is not None and root not in roots:
             roots.append(root)
     return [repos.get(root) for root in roots]

@@ -252,8 +252,21 @@ def _utf8_size(command: str) -> int:
     return len(command.encode("utf-8", "surrogatepass"))
 
 
+_LAST: dict[tuple[str, str], Analysis] = {}  # the gate asks twice per call (discover, judge)
+
+
 def analyze(command: str, cwd: str) -> Analysis:
     """Every path ``command``, run in ``cwd``, may write. Never raises: odd input fails closed."""
+    key = (command, cwd)
+    found = _LAST.get(key)
+    if found is None:
+        found = _analyze(command, cwd)
+        _LAST.clear()
+        _LAST[key] = found
+    return found
+
+
+def _analyze(command: str, cwd: str) -> Analysis:
     size = len(command) if len(command) > MAX_COMMAND else _utf8_size(command)
     if size > MAX_COMMAND:  # characters first: a huge command is never encoded
         detail = f"{size} bytes or more, over the limit of {MAX_COMMAND}"
