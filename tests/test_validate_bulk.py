@@ -15,6 +15,7 @@ from conftest import git, run_cli, run_tty
 
 from workspace_guard.core.claims import apply_all
 from workspace_guard.core.decide import stricter
+from workspace_guard.core.model import Decision
 from workspace_guard.core.record import replace
 from workspace_guard.repo import Repo, _has_link_component
 from workspace_guard.speed import bulk
@@ -79,6 +80,28 @@ def tricky_workspace(workspace: Path) -> list[str]:
 def plain_payload(cwd: Path, agent: str, paths: list[str]) -> str:
     """The per-path code the bulk path replaces: `relative`, `decide`, link and target, claims,
     one `to_json` each, `json.dumps(indent=2)`."""
+    decisions = plain_decisions(cwd, agent, paths)
+    allowed = all(d.allowed for d in decisions)
+    results = [d.to_json() for d in decisions]
+    payload = {"agent": agent, "allowed": allowed, "results": results}
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def plain_text(cwd: Path, agent: str, paths: list[str]) -> str:
+    """The text answer as the per-path code printed it."""
+    from workspace_guard.commands.validate import SYMLINK_NOTE
+    from workspace_guard.messages import decision_text
+
+    out = []
+    for decision in plain_decisions(cwd, agent, paths):
+        out.append(decision_text(decision) + "\n")
+        if decision.target is not None:
+            note = SYMLINK_NOTE[decision.via or "link"]
+            out.append("   " + note.format(path=decision.path, target=decision.target) + "\n")
+    return "".join(out)
+
+
+def plain_decisions(cwd: Path, agent: str, paths: list[str]) -> list[Decision]:
     repo = Repo.discover(cwd=str(cwd))
     decider = repo.decider()
     approvals = live_approvals(repo.state_dir)
@@ -93,11 +116,7 @@ def plain_payload(cwd: Path, agent: str, paths: list[str]) -> str:
             via = "link" if winner is decision else "target"
             decision = replace(winner, path=rel, via=via, target=target)
         decisions.append(decision)
-    decisions = apply_all(decisions, live(repo.state_dir))
-    allowed = all(d.allowed for d in decisions)
-    results = [d.to_json() for d in decisions]
-    payload = {"agent": agent, "allowed": allowed, "results": results}
-    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    return apply_all(decisions, live(repo.state_dir))
 
 
 def bulk_run(cwd: Path, agent: str, paths: list[str], sep: str = "\n") -> str:
@@ -111,6 +130,15 @@ def bulk_run(cwd: Path, agent: str, paths: list[str], sep: str = "\n") -> str:
 def test_bulk_json_is_byte_identical_to_the_per_path_code(workspace: Path, sep: str) -> None:
     paths = tricky_workspace(workspace)
     assert bulk_run(workspace, BACKEND, paths, sep) == plain_payload(workspace, BACKEND, paths)
+
+
+def test_bulk_text_is_identical_to_the_per_path_code(workspace: Path) -> None:
+    paths = tricky_workspace(workspace)
+    data = "\n".join(paths).encode()
+    proc = run_cli(workspace, BACKEND, "--paths-from", "-", input=data, prog=VALIDATOR)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == plain_text(workspace, BACKEND, paths)
+    assert "is a symlink to" in proc.stdout
 
 
 def test_bulk_from_a_subdirectory_with_dot_dot(workspace: Path) -> None:

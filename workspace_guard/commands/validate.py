@@ -194,15 +194,13 @@ def run(
         from workspace_guard.i18n import _
         from workspace_guard.messages import decision_text
 
+        lines = []  # one write, not one per path (100,000 paths print 200,000 lines)
         for decision in _per_path(rels, verdicts):
-            print(decision_text(decision))
+            lines.append(decision_text(decision))
             if decision.target is not None:
-                print(
-                    "   "
-                    + _(SYMLINK_NOTE[decision.via or "link"]).format(
-                        path=decision.path, target=decision.target
-                    )
-                )
+                note = _(SYMLINK_NOTE[decision.via or "link"])
+                lines.append("   " + note.format(path=decision.path, target=decision.target))
+        print("\n".join(lines))
     _warn_uncommitted_elsewhere(repo, rels)
     if not allowed:
         from workspace_guard.state.audit import record_denials

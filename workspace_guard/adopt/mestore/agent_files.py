@@ -20,6 +20,7 @@ from workspace_guard.adopt.mestore.text import (
     to_pattern,
     walk_markdown,
 )
+from workspace_guard.i18n import _
 
 # --- .claude/agents/*.md -------------------------------------------------------------------------
 
@@ -57,7 +58,9 @@ def _agent_file(col: Collector, rel: str, stem: str) -> None:
         return
     if name in col.defined:
         col.warn(
-            src, f"agent {name} is defined twice; the first definition is kept", col.defined[name]
+            src,
+            _("agent {agent} is defined twice; the first definition is kept").format(agent=name),
+            col.defined[name],
         )
         return
     if name != stem:

@@ -22,6 +22,7 @@ from workspace_guard.adopt.mestore.text import (
     to_pattern,
     walk_markdown,
 )
+from workspace_guard.i18n import _
 
 # --- .workspace/project/<path>.md metadata -------------------------------------------------------
 
@@ -50,14 +51,14 @@ def _metadata_file(col: Collector, rel: str, inner: Path) -> None:
         None,
     )
     if header is None:
-        col.info(f"{rel}:1", "not a metadata file (no '# METADATOS: <path>' heading): skipped")
+        col.info(f"{rel}:1", _("not a metadata file (no '# METADATOS: <path>' heading): skipped"))
         return
     src = f"{rel}:{header[0] + 1}"
     pattern, why = to_pattern(header[1])
     if pattern is None:
         col.warn(src, f"skipped the metadata file: {header[1]!r} {why}")
         return
-    expected, _ = to_pattern(inner.as_posix()[: -len(".md")])
+    expected, _why = to_pattern(inner.as_posix()[: -len(".md")])
     if expected != pattern:
         col.warn(src, f"the metadata names {header[1]!r} but lives at {rel}; the heading is used")
     _metadata_fields(col, rel, lines, col.claims(pattern))
@@ -85,7 +86,7 @@ def _metadata_fields(col: Collector, rel: str, lines: list[str], claims: PathCla
 def _metadata_state(col: Collector, claims: PathClaims, src: str, state: str) -> None:
     """``ESTADO: PROTEGIDO CRÍTICO`` → critical; ``ALTO`` → high; plain ``PROTEGIDO`` → high."""
     if re.search(r"\bNO PROTEGIDO\b|\bUNPROTECTED\b|\bLIBRE\b", state):
-        col.info(src, "the metadata says the file is not protected; other sources decide")
+        col.info(src, _("the metadata says the file is not protected; other sources decide"))
         return
     level = level_words(state) or ("high" if "PROTEG" in state or "PROTECT" in state else None)
     if level is None:

@@ -16,8 +16,10 @@ def agents_registry(col: Collector, used: list[str]) -> dict[str, dict[str, str]
         if name not in col.defined:
             col.warn(
                 col.refs.get(name, f"{AGENTS_DIR}/:1"),
-                f"agent {name} is named here but has no agent file ({AGENTS_DIR}/{name}.md); "
-                "it is registered so the rules load",
+                _(
+                    "agent {agent} is named here but has no agent file ({path}); it is "
+                    "registered so the rules load"
+                ).format(agent=name, path=f"{AGENTS_DIR}/{name}.md"),
             )
         elif name.endswith("-ai") and name[:-3] in col.defined:
             col.info(
@@ -47,8 +49,9 @@ def _disk_offices(col: Collector, names: set[str]) -> dict[str, list[str]]:
         shown = ", ".join(strangers[:5]) + (", …" if len(strangers) > 5 else "")
         col.info(
             f"{DEPARTMENTS_DIR}/:1",
-            f"{len(strangers)} folder(s) are not named after a "
-            f"known agent and are not offices: {shown}",
+            _(
+                "{n} folder(s) are not named after a known agent and are not offices: {shown}"
+            ).format(n=len(strangers), shown=shown),
         )
     return found
 
@@ -79,7 +82,9 @@ def _office(col: Collector, name: str, disk: list[str]) -> dict[str, str]:
         chosen = _office_path(stated[0].value)
         col.info(
             stated[0].source,
-            f"the office folder {chosen} of {name} does not exist yet; it is kept as documented",
+            _(
+                "the office folder {folder} of {agent} does not exist yet; it is kept as documented"
+            ).format(folder=chosen, agent=name),
         )
     if chosen is None:
         return {}

@@ -165,6 +165,8 @@ def _special_permission(col: Collector, line: MdLine, src: str) -> None:
         col.scopes.setdefault(name, []).append(Claim(scope, src))
         col.info(
             src,
-            f"{name} has a scoped special permission ({scope!r}); rules cannot express "
-            "a scope, so it is not made a superuser (its own files stay its own)",
+            _(
+                "{agent} has a scoped special permission ({scope!r}); rules cannot express a "
+                "scope, so it is not made a superuser (its own files stay its own)"
+            ).format(agent=name, scope=scope),
         )

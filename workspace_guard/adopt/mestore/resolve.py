@@ -119,8 +119,10 @@ def _resolve_level(col: Collector, pattern: str, claims: PathClaims) -> str:
         source = (claims.owners or claims.backups)[0].source
         col.info(
             source,
-            f"{pattern}: no document gives a level (❌/⚠️ or ESTADO); "
-            "protected as 'high' because it has a responsible agent",
+            _(
+                "{pattern}: no document gives a level (❌/⚠️ or ESTADO); protected as 'high' "
+                "because it has a responsible agent"
+            ).format(pattern=pattern),
         )
         return "high"
     best = max(claims.levels, key=lambda c: LEVEL_RANK.get(c.value, 0))
@@ -147,8 +149,10 @@ def _resolve_owner(col: Collector, pattern: str, claims: PathClaims) -> str | No
         source = (claims.levels or claims.backups)[0].source
         col.info(
             source,
-            f"{pattern}: no document names a responsible agent; only superusers "
-            "may change it and approvals go to the escalation agent",
+            _(
+                "{pattern}: no document names a responsible agent; only superusers may change "
+                "it and approvals go to the escalation agent"
+            ).format(pattern=pattern),
         )
         return None
     ranked = sorted(claims.owners, key=lambda c: c.rank)
@@ -245,7 +249,9 @@ def _responsibilities(col: Collector, patterns: list[str]) -> list[dict[str, Any
         if not resolved:
             col.info(
                 area.source,
-                f"{area.agent}: no file named in the directory entry; no responsibility row",
+                _("{agent}: no file named in the directory entry; no responsibility row").format(
+                    agent=area.agent
+                ),
             )
             continue
         name = re.sub(r"`", "", area.text).strip() or area.agent
