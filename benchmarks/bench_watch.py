@@ -202,7 +202,9 @@ def observers(repo: Path, clock: Clock, target: Path) -> Any:
 def latency(base: Path, writes: int, restore: bool) -> dict[str, list[float]]:
     repo = workspace(base / ("lat-restore" if restore else "lat"))
     (repo / ".git/workspace-guard").mkdir(exist_ok=True)
-    daemon = Daemon(repo, "--rescan-interval", "600", *(["--restore"] if restore else []))
+    # --ledger-wait 0: the time to detect, not the grace an unrecorded write gets (2 s by default)
+    args = ["--rescan-interval", "600", "--ledger-wait", "0"]
+    daemon = Daemon(repo, *args, *(["--restore"] if restore else []))
     target = repo / "app/main.py"
     clock = Clock(repo)
     observer = observers(repo, clock, target)
@@ -273,7 +275,7 @@ def storm(base: Path) -> dict[str, Any]:
         for j in range(EDITS_PER_WRITER)
     }
     repo = workspace(base / "storm", extra=extra)
-    daemon = Daemon(repo, "--rescan-interval", "2")
+    daemon = Daemon(repo, "--rescan-interval", "2", "--ledger-wait", "0")
     began = time.perf_counter()
     writers = [subprocess.Popen([sys.executable, "-c", STORM_WRITER, str(repo), str(w),
                                  str(FILES // WRITERS), str(EDITS_PER_WRITER)])

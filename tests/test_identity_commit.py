@@ -273,3 +273,30 @@ def test_a_protected_name_that_is_not_utf8_is_refused_and_audited(
     [record] = [r for r in audit(workspace) if r.get("layer") == "commit"]
     assert record["action"] == "blocked" and record["path"] == "app/api/caf\\xe9.py"
     assert "path-encoding" in record["violations"]  # type: ignore[operator]
+
+
+def test_commit_all_and_amend_get_their_notes(guarded: Path) -> None:
+    edit(guarded, MAIN, "app = 'a'\n", OWNER)
+    proc = subprocess.run(
+        ["git", "commit", "-q", "-a", "-F", "-"],
+        cwd=guarded,
+        input=message(OWNER, MAIN),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert note(guarded)["agent"] == OWNER
+    edit(guarded, MAIN, "app = 'b'\n", OWNER)
+    git(guarded, "add", MAIN)
+    amend = subprocess.run(
+        ["git", "commit", "-q", "--amend", "-F", "-"],
+        cwd=guarded,
+        input=message(OWNER, MAIN),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert amend.returncode == 0, amend.stderr
+    [entry] = note(guarded)["paths"]  # type: ignore[misc]
+    assert entry["blob"] == git(guarded, "rev-parse", f"HEAD:{MAIN}").strip()

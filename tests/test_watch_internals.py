@@ -91,6 +91,27 @@ def test_a_config_change_is_reported_with_its_keys(workspace: Path, watchd: Star
     git(workspace, "config", "core.hooksPath", "/dev/null")
     found = wait_record(workspace, path=".git/config", action="detected", timeout=5)
     assert found["area"] == "config" and found["keys"] == ["core.hookspath"]
+    assert found["restored_keys"] == ["core.hookspath"]  # hooks switched off: put back
+    assert git(workspace, "config", "--local", "--get", "core.hooksPath", check=False) == ""
+
+
+def test_other_config_keys_are_reported_and_left(workspace: Path, watchd: Start) -> None:
+    watchd()
+    git(workspace, "config", "user.name", "someone")
+    git(workspace, "config", "workspace-guard.rulesRef", "refs/heads/mine")
+    found = wait_for(
+        lambda: [
+            r
+            for r in records(workspace, path=".git/config")
+            if "workspace-guard.rulesref" in r["keys"]
+        ],
+        "the rulesRef change to be recorded",
+    )[0]
+    assert found.get("restored_keys") == ["workspace-guard.rulesref"]
+    assert (
+        git(workspace, "config", "--local", "--get", "workspace-guard.rulesRef", check=False) == ""
+    )
+    assert git(workspace, "config", "--local", "--get", "user.name").strip() == "someone"
 
 
 def test_a_cut_or_edited_audit_log_is_reported(workspace: Path, watchd: Start) -> None:

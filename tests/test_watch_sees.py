@@ -152,14 +152,43 @@ def test_content_git_itself_could_write_waits_for_the_index_lock(
 
 
 def test_a_checkout_that_holds_the_lock_is_not_reported(workspace: Path, watchd: Start) -> None:
+    """What a slow `git checkout HEAD~1` does: hold index.lock, write the files, write the new
+    index into the lock and rename it over the index, then move HEAD — at git's own pace."""
+    import subprocess
+
     (workspace / "app/main.py").write_text("app = 'v2'\n")
     git(workspace, "commit", "-qam", "feat(app): v2")
+    target = git(workspace, "rev-parse", "HEAD~1").strip()
+    scratch = workspace.parent / "target-index"
+    env = {**os.environ, "GIT_INDEX_FILE": str(scratch)}
+    subprocess.run(["git", "read-tree", target], cwd=workspace, env=env, check=True)
     proc = watchd("--restore")
     lock = workspace / ".git/index.lock"
-    lock.write_bytes(b"")  # git starts a checkout of HEAD~1 ...
-    (workspace / "app/main.py").write_bytes(git_bytes(workspace, "HEAD~1:app/main.py"))
-    time.sleep(1.5)
-    lock.unlink()  # ... and finishes it: index, then HEAD
-    git(workspace, "checkout", "-f", "-q", "HEAD~1")
+    lock.write_bytes(b"")
+    (workspace / "app/main.py").write_bytes(git_bytes(workspace, f"{target}:app/main.py"))
+    time.sleep(1.5)  # a slow checkout: well past the 1 s hold
+    lock.write_bytes(scratch.read_bytes())
+    os.replace(lock, workspace / ".git/index")
+    (workspace / ".git/HEAD").write_text(target + "\n")
     rescan_barrier(proc)
     assert records(workspace, path="app/main.py") == []
+    assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "HEAD:app/main.py")
+
+
+def test_a_chmod_and_a_new_hard_link_are_found_without_waiting_for_the_rescan(
+    workspace: Path, watchd: Start
+) -> None:
+    """No event for either (the narrowed mask has no IN_ATTRIB): the trickle of stat calls
+    finds them in a cycle (13 files here: within a tick), long before the 60 s rescan."""
+    watchd()
+    os.chmod(workspace / "app/main.py", 0o755)
+    found = wait_record(workspace, path="app/main.py", action="detected", timeout=5)
+    assert found["change"] == "mode"
+    outside = workspace.parent / "elsewhere"
+    outside.mkdir()
+    os.link(workspace / "app/database.py", outside / "db.py")
+    time.sleep(1.0)  # the trickle sees the new link count and starts polling the inode
+    with open(outside / "db.py", "ab") as handle:
+        handle.write(b"# appended from outside\n")
+    found = wait_record(workspace, path="app/database.py", action="detected", timeout=5)
+    assert found["change"] == "modified"

@@ -294,8 +294,13 @@ def _listed_worktrees(root: str) -> list[str]:
 def uncommitted(root: str) -> set[str]:
     """Tracked paths of the worktree at `root` that differ from its HEAD (staged or not); both
     sides of a rename. `--no-optional-locks`: never take that worktree's index lock, which an
-    agent working there may need; an unreadable worktree gives nothing (this only warns)."""
-    proc = run(["--no-optional-locks", "status", "--porcelain", "-z", "-uno"], root, check=False)
+    agent working there may need; an unreadable worktree, or no git
+    on PATH, gives nothing (this only warns)."""
+    try:
+        args = ["--no-optional-locks", "status", "--porcelain", "-z", "-uno"]
+        proc = run(args, root, check=False)
+    except GitError:  # no git to ask: nothing to warn about
+        return set()
     if proc.returncode != 0:
         return set()
     found: set[str] = set()

@@ -140,6 +140,7 @@ def run_codex(
     timeout: float = 240,
     trust: bool = True,
     agents: tuple[str, ...] = (),
+    extra_config: str = "",
 ) -> Run:
     exe = binary("codex")
     assert exe is not None
@@ -165,7 +166,7 @@ def run_codex(
             f"[agents.{json.dumps(name)}]",
             f'description = "{name} does its department\'s work"',
         ]
-    (codex_home / "config.toml").write_text("\n".join(lines) + "\n")
+    (codex_home / "config.toml").write_text("\n".join(lines) + "\n" + extra_config)
     full = base_env(home, {"CODEX_HOME": str(codex_home), "FAKE_API_KEY": "dummy", **(env or {})})
     argv = [str(exe), "exec", "--skip-git-repo-check", "--json"]
     if trust:

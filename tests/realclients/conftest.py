@@ -16,6 +16,8 @@ import pytest
 
 from realclients.clients import CACHE, PINNED, SYSTEM_PATH, binary
 
+FS_SERVER = Path(__file__).with_name("fs_mcp_server.py")  # our tiny MCP server with write_file
+
 
 def require(cli: str) -> Path:
     """The CLI's executable, or a skip (a failure under WG_REQUIRE_REAL_CLIENTS=1)."""

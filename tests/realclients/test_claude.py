@@ -49,6 +49,9 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
         "spawn_owner": Call(
             "Agent", {"description": "change", "prompt": "change main", "subagent_type": OWNER}
         ),
+        "main_write": Call(
+            "Bash", {"command": "echo '# main' >> app/core/config.py", "description": "m"}
+        ),
         "spawn_isolated": Call(
             "Agent",
             {
@@ -132,7 +135,12 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
     other += ["edit", "write", "sed", "office_write", "office_bash"]
     script = Script(
         {
-            "main": [[c["spawn_other"]], [c["spawn_owner"]], [c["spawn_isolated"]]],
+            "main": [
+                [c["main_write"]],
+                [c["spawn_other"]],
+                [c["spawn_owner"]],
+                [c["spawn_isolated"]],
+            ],
             OTHER: [[c[name]] for name in [*other, "sibling_sed"]],
             OWNER: [[c["owner_read"]], [c["owner_edit"]]],
             ISOLATED: [[c["iso_pwd"]], [c["iso_sed"]], [c["iso_read"]], [c["iso_edit"]]],
@@ -204,6 +212,13 @@ def test_protected_file_unchanged_by_the_blocked_calls(crew: Session) -> None:
 def test_owner_allowed(crew: Session) -> None:
     text, is_error = crew.result("owner_edit")
     assert not is_error and DENIAL not in text, text
+
+
+def test_main_thread_is_the_main_agent(crew: Session) -> None:
+    """No agent on the main thread: the rules' `harness: main_agent` (a superuser) acts."""
+    text, is_error = crew.result("main_write")
+    assert not is_error and DENIAL not in text, text
+    assert (crew.repo / "app/core/config.py").read_text().endswith("# main\n")
 
 
 def test_office_writes_allowed(crew: Session) -> None:

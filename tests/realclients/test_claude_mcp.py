@@ -12,7 +12,7 @@ import pytest
 from conftest import make_workspace
 
 from realclients.clients import Run, run_claude, write_claude_agent
-from realclients.conftest import isolated, require, wg
+from realclients.conftest import FS_SERVER, isolated, require, wg
 from realclients.fake_model import Call, FakeModel, Script
 
 pytestmark = pytest.mark.realclient
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.realclient
 OTHER = "backend-framework-ai"
 OFFICE = ".workspace/departments/backend/backend-framework-ai"
 DENIAL = "workspace-guard (workspace protocol)"
-FS_SERVER = Path(__file__).with_name("fs_mcp_server.py")
 
 
 @dataclass

@@ -64,6 +64,8 @@ def crew(tmp_path_factory: pytest.TempPathFactory) -> Session:
         git(repo, "add", "-A")
         git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore(workspace): hooks")
         original = (repo / "app/main.py").read_text()
+        sibling = tmp / "ws-sibling"
+        git(repo, "worktree", "add", "-q", "-b", "sibling", str(sibling))
         c = {
             "main_write": Call("exec_command", {"cmd": "echo '# main' >> app/core/config.py"}),
             "spawn_other": _spawn(OTHER),
@@ -81,6 +83,9 @@ def crew(tmp_path_factory: pytest.TempPathFactory) -> Session:
             "office_patch": Call(
                 "apply_patch", _patch("Add", f"{OFFICE}/plan.md", "+ok\n"), custom=True
             ),
+            "sibling_sed": Call(
+                "exec_command", {"cmd": f"sed -i s/FastAPI/HACKED/ {sibling}/app/main.py"}
+            ),
             "owner_patch": Call(
                 "apply_patch",
                 _patch(
@@ -89,7 +94,7 @@ def crew(tmp_path_factory: pytest.TempPathFactory) -> Session:
                 custom=True,
             ),
         }
-        other = ["sed", "patch", "validator", "office_sh", "office_patch"]
+        other = ["sed", "patch", "validator", "office_sh", "office_patch", "sibling_sed"]
         script = Script(
             {
                 "main": [
@@ -164,6 +169,12 @@ def test_validator_the_briefing_prescribes_runs(crew: Session) -> None:
     text = crew.result("validator")
     assert DENIAL not in text
     assert "DENIED" in text and OWNER in text, text
+
+
+def test_sibling_worktree_protected_file_blocked(crew: Session) -> None:
+    text = crew.result("sibling_sed")
+    assert text.startswith(DENIAL) and f"{OTHER} may not change app/main.py" in text, text
+    assert "HACKED" not in (crew.repo.parent / "ws-sibling/app/main.py").read_text()
 
 
 def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:

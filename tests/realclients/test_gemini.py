@@ -5,13 +5,14 @@ comes from WORKSPACE_AGENT, else the rules' `harness: main_agent` — that is wh
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_workspace
+from conftest import git, make_workspace
 
 from realclients.clients import run_gemini
-from realclients.conftest import gate_reason, require, wg, with_wg_on_path
+from realclients.conftest import FS_SERVER, gate_reason, require, wg, with_wg_on_path
 from realclients.fake_model import Call, FakeModel, Script
 
 pytestmark = pytest.mark.realclient
@@ -111,3 +112,36 @@ def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:
         assert text.startswith(BLOCKED) and "fails closed" in text, text
     assert not (repo / OFFICE / "x.md").exists()
     assert "HACKED" not in (repo / "app/main.py").read_text()
+
+
+def test_mcp_write_tool_and_sibling_worktree_blocked(tmp_path: Path) -> None:
+    """An MCP server's write tool (`mcp_<server>_<tool>` in Gemini) is decided by its path; a
+    sibling `git worktree`'s protected file is judged by the same rules."""
+    require("gemini")
+    repo = _workspace(tmp_path)
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore(workspace): hooks")
+    sibling = tmp_path / "sibling"
+    git(repo, "worktree", "add", "-q", "-b", "sibling", str(sibling))
+    settings = json.loads((repo / ".gemini/settings.json").read_text())
+    settings["mcpServers"] = {"fs": {"command": sys.executable, "args": [str(FS_SERVER)]}}
+    (repo / ".gemini/settings.json").write_text(json.dumps(settings))
+    c = {
+        "mcp": Call("mcp_fs_write_file", {"path": str(repo / "app/main.py"), "content": "X\n"}),
+        "mcp_office": Call(
+            "mcp_fs_write_file", {"path": str(repo / OFFICE / "m.md"), "content": "ok\n"}
+        ),
+        "sibling": Call(
+            "run_shell_command", {"command": f"sed -i s/FastAPI/HACKED/ {sibling}/app/main.py"}
+        ),
+    }
+    with FakeModel(Script({"main": [[call] for call in c.values()]})) as model:
+        run = run_gemini(repo, model.url, tmp_path / "cli", env={"WORKSPACE_AGENT": OTHER})
+    assert run.returncode == 0, run.stderr[-2000:]
+    for label in ("mcp", "sibling"):
+        text = _error(model, c[label])
+        assert text.startswith(DENIAL) and f"{OTHER} may not change app/main.py" in text, label
+    assert not _error(model, c["mcp_office"])
+    assert (repo / OFFICE / "m.md").read_text() == "ok\n"
+    assert "X" not in (repo / "app/main.py").read_text().replace("FastAPI", "")
+    assert "HACKED" not in (sibling / "app/main.py").read_text()

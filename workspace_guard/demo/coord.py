@@ -110,12 +110,21 @@ def ask_server(demo: Demo, agent: str, paths: list[str]) -> dict[str, Any]:
         env=dict(demo.env),
     )
 
-    async def session() -> dict[str, Any]:
-        from mcp import Client
+    arguments = {"agent": agent, "paths": paths}
 
+    async def session() -> Any:
+        try:
+            from mcp import Client  # SDK 2.x
+        except ImportError:  # SDK 1.x: the session over the stdio transport
+            from mcp import ClientSession
+            from mcp.client.stdio import stdio_client
+
+            async with stdio_client(params) as (read, write), ClientSession(read, write) as one:
+                await one.initialize()
+                return await one.call_tool("validate", arguments)
         async with Client(params) as client:
-            result = await client.call_tool("validate", {"agent": agent, "paths": paths})
-            data: dict[str, Any] = result.structured_content or {}
-            return data
+            return await client.call_tool("validate", arguments)
 
-    return asyncio.run(session())
+    result = asyncio.run(session())
+    data = getattr(result, "structured_content", None) or getattr(result, "structuredContent", None)
+    return dict(data or {})

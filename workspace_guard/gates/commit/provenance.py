@@ -354,9 +354,23 @@ def keep_pending(repo: Repo, who: str, entries: list[dict[str, Any]]) -> None:
 
     tree = git.out(["write-tree"], repo.root)
     folder = ensure_dir(os.path.join(repo.state_dir, PENDING_DIR))
+    _forget_stale(folder)
     note = {"workspace-guard": 1, "agent": who, "paths": entries}
     text = json.dumps(note, ensure_ascii=False, sort_keys=True, indent=1)
     atomic_write(os.path.join(folder, tree + ".json"), text, encoding="utf-8", makedirs=False)
+
+
+def _forget_stale(folder: str, age: float = 86400.0) -> None:
+    """Notes of commits that never happened (refused after commit-msg, aborted) go after a day."""
+    import time
+
+    limit = time.time() - age
+    for entry in os.scandir(folder):
+        try:
+            if entry.stat().st_mtime < limit:
+                os.unlink(entry.path)
+        except OSError:
+            continue
 
 
 def attach_notes(repo: Repo, data: bytes) -> None:

@@ -101,6 +101,10 @@ class Engine:
         self.deferred: dict[str, tuple[Any, dict[str, Any]]] = {}  # restores waiting for git
         self.git_held: dict[str, float] = {}  # rel → until when a git-plausible change may wait
         self._blobs: dict[str, bool] = {}
+        self._keys: dict[str, tuple[int, ...] | None] = {}  # the trickle's last stat keys
+        self._trickle_order: list[str] = []
+        self._trickle_head: str | None = None
+        self._trickle_at = 0
         self.epoch = 0
         self.good_head: str | None = None
         self.counts = {
@@ -203,6 +207,27 @@ class Engine:
             self.linked[rel] = stat_key(os.path.join(self.root, rel))
         else:
             self.linked.pop(rel, None)
+
+    def trickle(self, budget: int) -> list[str]:
+        """`budget` protected files' inode data (`stat_key`), in turn; those whose key changed
+        since their last turn. What sends no event under the narrowed mask — a chmod, a new hard
+        link (then a write through it) — is found within one cycle, not the next rescan."""
+        state = self.state
+        if state is None or not state.baseline.entries:
+            return []
+        if self._trickle_head != state.baseline.head:
+            self._trickle_head = state.baseline.head
+            self._trickle_order = list(state.baseline.entries)
+            self._trickle_at = 0
+        order, out = self._trickle_order, []
+        for _ in range(min(budget, len(order))):
+            rel = order[self._trickle_at % len(order)]
+            self._trickle_at += 1
+            key = stat_key(os.path.join(self.root, rel))
+            if rel in self._keys and self._keys[rel] != key:
+                out.append(rel)
+            self._keys[rel] = key
+        return out
 
     def git_writing(self) -> bool:
         """git holds the index lock (it may be rewriting the worktree right now)."""

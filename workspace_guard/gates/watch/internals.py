@@ -38,6 +38,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("workspace_guard.watch")
 POLL = 0.25
 CHAINED = ("audit.jsonl", "ledger.jsonl")
+# config keys whose change switches enforcement off or redirects it: their old values are put back
+SENSITIVE = (
+    "core.hookspath",
+    "core.fsmonitor",
+    "workspace-guard.",
+    "include.",
+    "includeif.",
+)
 
 
 @dataclass
@@ -166,7 +174,7 @@ class Internals:
         for path, snap in list(self.config.items()):
             found = read_snap(path) if stat_key(path) != snap.key else snap
             if found.blob != snap.blob:
-                self._config_violation(path, snap, found, "event")
+                found = self._config_violation(path, snap, found, "event")
             self.config[path] = found
         for name in CHAINED:
             self._poll_chain(name, full=force)
@@ -238,11 +246,20 @@ class Internals:
             return kept, False, f"restore failed: {exc.strerror or exc}"
         return kept, True, None
 
-    def _config_violation(self, path: str, old: Snap, found: Snap, origin: str) -> None:
+    def _config_violation(self, path: str, old: Snap, found: Snap, origin: str) -> Snap:
+        """Record the change; keys that switch enforcement off or redirect it (`core.hooksPath`,
+        `workspace-guard.*`, includes, …) get their previous values back. The snapshot to keep
+        (what is there after our own write)."""
         keys = _changed_keys(old.data, found.data) if old.data is not None else None
+        put_back = [k for k in keys or () if k.startswith(SENSITIVE)] if found.data else []
+        note = None
+        if put_back and old.data is not None:
+            note = _put_keys_back(path, old.data, put_back)
         self._report(
-            "config", path, _change(old, found), old.blob, found.blob, origin, None, keys=keys
-        )
+            "config", path, _change(old, found), old.blob, found.blob, origin, note,
+            keys=keys, restored_keys=put_back if put_back and note is None else None,
+        )  # fmt: skip
+        return read_snap(path) if put_back else found
 
     def _report(  # noqa: PLR0917 - one call shape for the three areas
         self,
@@ -409,20 +426,40 @@ def _changed_keys(before: bytes | None, after: bytes | None) -> list[str]:
     return sorted({k for k, _ in old ^ new})
 
 
+def _put_keys_back(path: str, before: bytes, keys: list[str]) -> str | None:
+    """Give `keys` in the config file at `path` the values they had in `before`; None when done,
+    else why not."""
+    values: dict[str, list[str]] = {}
+    for key, value in _config_list(before):
+        values.setdefault(key, []).append(value)
+    for key in keys:
+        git.run(["config", "--file", path, "--unset-all", key], None, check=False)
+        for value in values.get(key, []):
+            done = git.run(["config", "--file", path, "--add", key, value], None, check=False)
+            if done.returncode != 0:
+                return f"could not put back {key}: {done.stderr.decode(errors='replace').strip()}"
+    log.warning("put back %s in %s", ", ".join(keys), path)
+    return None
+
+
 def _config_pairs(data: bytes | None) -> set[tuple[str, str]]:
+    return set(_config_list(data))
+
+
+def _config_list(data: bytes | None) -> list[tuple[str, str]]:
     if data is None:
-        return set()
+        return []
     import tempfile
 
     with tempfile.NamedTemporaryFile(prefix="wg-config-") as handle:
         handle.write(data)
         handle.flush()
         proc = git.run(["config", "--file", handle.name, "--list", "-z"], None, check=False)
-    pairs = set()
-    for item in proc.stdout.decode("utf-8", "replace").split("\0"):
+    pairs = []
+    for item in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if item:
             key, _, value = item.partition("\n")
-            pairs.add((key, value))
+            pairs.append((key, value))
     return pairs
 
 

@@ -24,6 +24,7 @@ log = logging.getLogger("workspace_guard.watch")
 HEAD_POLL = 0.25  # seconds between cheap reads of HEAD (ref files, no exec)
 LEDGER_POLL = 0.05  # seconds between looks at the ledger while a change waits for its record
 GIT_SETTLE = 0.15  # after index.lock goes away, git updates HEAD: wait for it
+TRICKLE = 256  # protected files stat'ed per HEAD_POLL (see Engine.trickle)
 GIT_HOLD = 1.0  # the longest git's index.lock may hold a check back (a stale lock: no longer)
 ORDER = ("startup", "restart", "reload", "replan", "rescan")
 
@@ -102,16 +103,18 @@ class Worker(threading.Thread):
     def _linked(self, events: bool, queued: set[str]) -> list[tuple[str, str]]:
         """Hard-linked protected files: all of them with every batch of events, else those whose
         inode changed (polled with HEAD): a write through a name outside the tree has no event."""
-        linked = self.engine.linked
-        if not linked or self.stopping.is_set():
+        if self.stopping.is_set():
             return []
-        if not events:
-            now = time.monotonic()
-            if now < self._next_links:
-                return []
+        linked = self.engine.linked
+        picked = list(linked) if events else []
+        polled: list[str] = []
+        now = time.monotonic()
+        if now >= self._next_links:  # every HEAD_POLL: hard links by inode, and the trickle
             self._next_links = now + HEAD_POLL
-        picked = list(linked) if events else self.engine.linked_changed()
-        return [(rel, "event") for rel in picked if rel not in queued]
+            picked += self.engine.linked_changed() if not events else []
+            polled = [r for r in self.engine.trickle(TRICKLE) if r not in linked]
+        out = [(rel, "event") for rel in dict.fromkeys(picked) if rel not in queued]
+        return out + [(rel, "rescan") for rel in polled if rel not in queued]
 
     def drain(self) -> None:
         """On shutdown: judge what is already known to be ready (bounded to a second)."""
