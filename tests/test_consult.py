@@ -48,6 +48,13 @@ def test_a_backup_is_sent_to_the_owner_not_to_itself(workspace: Path) -> None:
     assert f"--by {OWNER}" in out
 
 
+def test_an_agents_own_consultation_is_filed_by_the_agent(workspace: Path) -> None:
+    consult(workspace, API, ASKER)
+    [item] = listed(workspace)
+    assert item["filed_by"] == ASKER and item["agent"] == ASKER
+    assert "filed by workspace-guard" not in run_cli(workspace, "consultations").stdout
+
+
 def test_nothing_is_filed_where_no_consultation_is_needed(workspace: Path) -> None:
     assert "no consultation needed" in consult(workspace, "README.md", OTHER)
     assert "no consultation needed" in consult(workspace, MAIN, OWNER)

@@ -78,7 +78,10 @@ def test_second_denial_on_a_rule_escalates(ws2: Path) -> None:
     # the owner sees it where consultations are listed
     listed = run_cli(ws2, "consultations", "--owner", OWNER, "--format", "json")
     assert listed.returncode == 0, listed.stderr
-    assert str(item["id"]) in listed.stdout
+    (shown,) = json.loads(listed.stdout)
+    assert shown["id"] == item["id"] and shown["filed_by"] == "workspace-guard"
+    text = run_cli(ws2, "consultations", "--owner", OWNER)
+    assert "(filed by workspace-guard)" in text.stdout, text.stdout
 
 
 def test_counting_starts_again_after_an_escalation(ws2: Path) -> None:

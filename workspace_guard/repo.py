@@ -31,6 +31,7 @@ RULES_ENV = "WORKSPACE_GUARD_RULES"
 STATE_DIRNAME = "workspace-guard"
 MAX_READ = 64 * 1024 * 1024  # far above the loader's limit: it reports the size, we never hang
 _LAYER = [False]  # an installed layer is running in this process (see `installed_layer`)
+_NOTED: set[str] = set()  # the trust-root notes this process has said (`Repo.load_rules`)
 
 
 def installed_layer(run: Callable[[], int]) -> int:
@@ -152,8 +153,10 @@ class Repo:
             return _load_file(path, self.rules_option, self.state_dir)
         if self.trust_error is not None:
             raise self.trust_error
-        for note in self.notes:
-            self.warn(note)
+        for note in self.notes:  # once per process, however many Repo objects it makes
+            if note not in _NOTED:
+                _NOTED.add(note)
+                self.warn(note)
         if self.info.rules_blob:
             return _load_blob(self.info.rules_blob, self.root, self.state_dir)
         path = os.path.join(self.root, DEFAULT_RULES)

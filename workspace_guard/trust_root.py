@@ -33,6 +33,7 @@ from workspace_guard.i18n import _
 RULES_REF_KEY = "workspace-guard.rulesref"  # config keys as git reports them: lower-case
 RULES_FILE_KEY = "workspace-guard.rules"
 PROTECTED_BRANCHES = ("main", "master")
+RULES_PATH = ".workspace/rules.yaml"  # repo.DEFAULT_RULES (repo imports this module)
 _RELEVANT = ("workspace-guard", "branch", "remote")
 
 
@@ -212,8 +213,8 @@ def describe(trusted: Trusted) -> str:
 
 def record(cwd: str, rules_file: str | None) -> list[str]:
     """What `install` records in the repository's config, as report lines: the trusted branch
-    (`workspace-guard.rulesRef`, when an upstream exists and none is recorded yet) and, with
-    `--rules`, the file installed layers read instead of the committed rules."""
+    (`workspace-guard.rulesRef`, when an upstream exists, has rules and none is recorded yet)
+    and, with `--rules`, the file installed layers read instead of the committed rules."""
     info = git.repo_info(cwd)
     config = read_config(info.common_dir, cwd)
     lines = []
@@ -225,7 +226,15 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
         )
         return lines
     trusted = find(info.common_dir, cwd, info.head, config)
-    if trusted.source == "upstream" and trusted.ref:
+    if trusted.source == "upstream" and trusted.ref and not _has_rules(cwd, trusted.commit):
+        lines.append(
+            _(
+                "rules: {ref} has no {rules} yet, so {key} is not recorded: the rules are read "
+                "as committed at HEAD until they are pushed; after the push and a fetch, run "
+                "install again to record {ref}"
+            ).format(ref=describe(trusted), rules=RULES_PATH, key="workspace-guard.rulesRef")
+        )
+    elif trusted.source == "upstream" and trusted.ref:
         git.run(["config", "--local", "workspace-guard.rulesRef", trusted.ref], cwd)
         lines.append(
             _("workspace-guard.rulesRef: {ref} (the rules are read as pushed there)").format(
@@ -242,3 +251,11 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
     else:
         lines.append(_("rules: read as committed at {ref}").format(ref=trusted.ref))
     return lines
+
+
+def _has_rules(cwd: str, commit: str | None) -> bool:
+    """Whether `commit` has a rules file (`install` records no branch whose rules do not exist)."""
+    if not commit:
+        return False
+    proc = git.run(["cat-file", "-e", f"{commit}:{RULES_PATH}"], cwd, check=False)
+    return proc.returncode == 0

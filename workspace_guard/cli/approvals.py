@@ -163,6 +163,7 @@ def consultations(owner: str | None, fmt: str, rules: str | None) -> int:
             f"{item['id']}  {item['ts']}  {item['agent']} → {', '.join(item['owners'])}: "
             f"{', '.join(item['paths'])}"
             + (f" — {item['reason']}" if item["reason"] else "")
+            + (" (filed by workspace-guard)" if item["filed_by"] == "workspace-guard" else "")
             + (f" [{item['answer']} by {item['answered_by']}]" if item["answer"] else "")
         )
     return 0

@@ -192,8 +192,18 @@ def listing(repo: Repo, owner: str | None = None) -> list[dict[str, Any]]:
                 "owners": owners,
                 "level": item.get("level"),
                 "reason": item.get("reason") or "",
+                # "workspace-guard" for an escalation (gates/harness/escalate), else the asker
+                "filed_by": _filed_by(item),
                 "answer": reply.get("answer") if reply else None,
                 "answered_by": reply.get("agent") if reply else None,
             }
         )
     return out
+
+
+def _filed_by(item: dict[str, Any]) -> str | None:
+    """Who filed a consultation: the gate marks its escalations; an agent files its own."""
+    if item.get("filed_by") == "workspace-guard":
+        return "workspace-guard"
+    agent = item.get("agent")
+    return agent if isinstance(agent, str) else None

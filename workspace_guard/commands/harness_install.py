@@ -310,7 +310,9 @@ def require_provenance(cwd: str, *, on: bool = True) -> tuple[str, str]:
     path = os.path.join(info.common_dir, "config")
     if on:
         git.run(["config", PROVENANCE_KEY, "true"], cwd)
-        return path, f"{PROVENANCE_KEY} = true (commits of protected paths are checked against "
-        "the provenance ledger; `harness: require_provenance: false` in the rules turns it off)"
+        return path, (
+            f"{PROVENANCE_KEY} = true (commits of protected paths are checked against the "
+            "provenance ledger; `harness: require_provenance: false` in the rules turns it off)"
+        )
     git.run(["config", "--unset-all", PROVENANCE_KEY], cwd, check=False)
     return path, f"{PROVENANCE_KEY} removed"

@@ -38,6 +38,12 @@ def main(values: Values) -> int:
     return guarded(lambda: run(name, values["args"], values["rules"], found), refuse=refuse)
 
 
+# One commit runs pre-commit, commit-msg and reference-transaction, each a process of its own:
+# only commit-msg (the one that always reads the rules) says where they were read from
+# (`Repo.notes`: an upstream without rules yet, no upstream at all).
+QUIET_NOTES = ("pre-commit", "reference-transaction")
+
+
 def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int:
     """Discover the repository (kept in `found` for the refusal message) and run the hook."""
     from workspace_guard.gates.commit import hooks as commit
@@ -45,6 +51,8 @@ def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int
 
     repo = Repo.discover(rules_option=rules)
     found.append(repo)
+    if name in QUIET_NOTES:
+        repo.notes.clear()
     if name == "commit-msg":
         if len(args) != 1:
             raise UsageError(
