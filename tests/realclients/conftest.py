@@ -1,12 +1,15 @@
 """Real-client tests: each real CLI (pinned npm install) driven offline by our scripted model.
 
-They skip, with the reason, when the CLI cache is absent, unless `WG_REQUIRE_REAL_CLIENTS=1`
-(`.ci/run` sets it after installing the CLIs): then a missing CLI is a failure.
+A CLI missing from the cache is installed with npm on first use (the pinned version; set
+`WG_REAL_CLIENTS=0` not to). Where it cannot be (no npm, no registry) the tests skip with the
+reason, unless `WG_REQUIRE_REAL_CLIENTS=1` (`.ci/run` sets it): then a missing CLI is a failure.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,14 +22,50 @@ from realclients.clients import CACHE, PINNED, SYSTEM_PATH, binary
 FS_SERVER = Path(__file__).with_name("fs_mcp_server.py")  # our tiny MCP server with write_file
 
 
+HOME = os.environ.get("HOME", "")  # the real one: the tests swap HOME per session
+
+
+def install(cli: str) -> str:
+    """Install the pinned CLI with npm into the cache (once; concurrent runs wait on a lock), so
+    the README's test command runs these tests on a fresh machine too. Returns why it could not."""
+    if os.environ.get("WG_REAL_CLIENTS") == "0":
+        return "WG_REAL_CLIENTS=0"
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not on PATH"
+    folder = CACHE / cli
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if binary(cli) is not None:
+            return ""
+        env = {**os.environ, "HOME": HOME}
+        try:
+            proc = subprocess.run(
+                [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", PINNED[cli]],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=900,
+            )
+        except subprocess.TimeoutExpired:
+            return f"`npm install {PINNED[cli]}` did not finish in 15 minutes"
+        (folder / "npm.log").write_text(proc.stdout + proc.stderr)
+        if proc.returncode != 0:
+            return f"`npm install {PINNED[cli]}` failed (see {folder / 'npm.log'})"
+    return ""
+
+
 def require(cli: str) -> Path:
-    """The CLI's executable, or a skip (a failure under WG_REQUIRE_REAL_CLIENTS=1)."""
+    """The CLI's executable (installed with npm on first use), or a skip with the reason (a
+    failure under WG_REQUIRE_REAL_CLIENTS=1)."""
+    failed = "" if binary(cli) is not None else install(cli)
     exe = binary(cli)
     if exe is not None:
         return exe
-    why = (
-        f"{PINNED[cli]} is not installed in {CACHE} (WG_CLI_CACHE); `.ci/run` installs it with npm"
-    )
+    why = f"{PINNED[cli]} is not installed in {CACHE} (WG_CLI_CACHE): {failed or 'no binary'}"
     if os.environ.get("WG_REQUIRE_REAL_CLIENTS") == "1":
         pytest.fail(f"WG_REQUIRE_REAL_CLIENTS=1 but {why}")
     pytest.skip(why)

@@ -45,6 +45,24 @@ def verify(state_dir: str) -> tuple[int, list[chain.Broken]]:
     return chain.verify(state_dir, LEDGER)
 
 
+def record_path(record: Mapping[str, Any]) -> str | None:
+    """A record's path as the file system spells it: the raw bytes of a non-UTF-8 name (`path_b64`)
+    decoded with surrogateescape, as `os.fsdecode` and `git ls-tree` decoding do; None when the
+    record names no readable path."""
+    raw = record.get("path_b64")
+    if isinstance(raw, str):
+        import base64
+        import binascii
+        import os
+
+        try:
+            return os.fsdecode(base64.b64decode(raw, validate=True))
+        except (binascii.Error, ValueError):
+            return None
+    path = record.get("path")
+    return path if isinstance(path, str) else None
+
+
 def writes_by_path(state_dir: str) -> dict[str, list[dict[str, Any]]]:
     """path → its write/delete records, oldest first (only records of an intact chain prefix).
 

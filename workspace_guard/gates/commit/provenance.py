@@ -20,6 +20,7 @@ import os
 
 from workspace_guard import git
 from workspace_guard.i18n import _
+from workspace_guard.state.ledger import record_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,21 +48,6 @@ def required(decider: Decider, settings: dict[str, list[str]]) -> bool:
         return bool(harness["require_provenance"])
     values = settings.get(CONFIG_KEY) or []
     return bool(values) and values[-1].strip().lower() in TRUE
-
-
-def record_path(record: dict[str, Any]) -> str | None:
-    """A ledger record's path (raw bytes of a non-UTF-8 name decoded with surrogateescape)."""
-    raw = record.get("path_b64")
-    if isinstance(raw, str):
-        import base64
-        import binascii
-
-        try:
-            return os.fsdecode(base64.b64decode(raw, validate=True))
-        except (binascii.Error, ValueError):
-            return None
-    path = record.get("path")
-    return path if isinstance(path, str) else None
 
 
 def moment_of(stamp: object) -> float:

@@ -198,4 +198,10 @@ def judge(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
         words = escalate(where, merged, layer)
         if words:
             merged = replace(merged, escalation=words)
+    elif merged.allowed:  # allowed: warn when another worktree has the paths uncommitted
+        from workspace_guard.gates.harness.elsewhere import warning
+
+        text = warning(list(zip(repos, verdicts, strict=True)))
+        if text:
+            merged = replace(merged, warning=text)
     return where, merged

@@ -11,7 +11,8 @@
   a denial is `{"cancel": true, …}`.
 
 An allowed call prints nothing and exits 0 (never "allow": that would skip the harness's own
-permission prompt).
+permission prompt) — unless another worktree has the paths modified and not committed: then
+the answer carries a warning and no decision (`elsewhere.py`; Cursor has no field for it).
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ def claude(data: bytes, *, layer: str = "claude") -> int:
                 ensure_ascii=False,
             )
         )
+    elif judged and judged[1].warning:  # allowed, with a warning (elsewhere.py); no "allow"
+        context = {"hookEventName": "PreToolUse", "additionalContext": judged[1].warning}
+        out: dict[str, Any] = {"hookSpecificOutput": context}
+        if layer == "claude":  # Codex's PreToolUse takes additionalContext, nothing more
+            out["systemMessage"] = judged[1].warning
+        print(json.dumps(out, ensure_ascii=False))
     return 0
 
 
@@ -325,6 +332,12 @@ def gemini(data: bytes) -> int:
         print(
             json.dumps({"decision": "deny", "reason": deny_reason(judged[1])}, ensure_ascii=False)
         )
+    elif judged and judged[1].warning:  # the person sees systemMessage; see docs/coordination.md
+        text = judged[1].warning
+        context = {"hookEventName": "BeforeTool", "additionalContext": text}
+        print(
+            json.dumps({"systemMessage": text, "hookSpecificOutput": context}, ensure_ascii=False)
+        )
     return 0
 
 
@@ -432,6 +445,12 @@ def cline(data: bytes) -> int:
             json.dumps(
                 {"cancel": True, "errorMessage": reason, "contextModification": reason},
                 ensure_ascii=False,
+            )
+        )
+    elif judged and judged[1].warning:  # allowed; contextModification reaches the model
+        print(
+            json.dumps(
+                {"cancel": False, "contextModification": judged[1].warning}, ensure_ascii=False
             )
         )
     else:

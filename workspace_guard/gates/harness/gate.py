@@ -55,6 +55,7 @@ class Verdict(Record):
     acts_for: tuple[str, ...] = ()  # `approve`/`consult answer --by` names (protocol_commands)
     command: str = ""  # the command that acts for them (the ledger's `authorise` record)
     escalation: str = ""  # repeated denials: the consultation opened, "stop and wait" (escalate.py)
+    warning: str = ""  # an allowed write another worktree has uncommitted changes to (elsewhere.py)
 
 
 class GateError(Exception):

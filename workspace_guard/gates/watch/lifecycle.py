@@ -21,8 +21,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from workspace_guard.gates.watch.provenance import record_path
 from workspace_guard.state import audit, chain
+from workspace_guard.state.ledger import record_path
 
 AGENT_ENV = "WORKSPACE_AGENT"
 REPORTED = ("detected", "authorised")

@@ -14,8 +14,6 @@ costs a `stat` unless the ledger grew. A ledger replaced or cut short is read ag
 
 from __future__ import annotations
 
-import base64
-import binascii
 import calendar
 import logging
 import os
@@ -90,7 +88,7 @@ class LedgerView:
         record = json.loads(raw)
         kind = record.get("kind")
         if kind in ledger.WRITE_KINDS:
-            path = record_path(record)
+            path = ledger.record_path(record)
             if path is not None:
                 blobs = self.writes.setdefault(path, {})
                 blobs.setdefault(record.get("blob"), []).append(record)
@@ -121,19 +119,6 @@ class LedgerView:
             return decider.decide(agent, rel, live).allowed
         except GuardError:  # an agent the trusted rules do not know
             return False
-
-
-def record_path(record: dict[str, Any]) -> str | None:
-    """The record's path as the daemon spells it (raw bytes of non-UTF-8 names decoded with
-    surrogateescape, as `os.fsdecode` and `git ls-tree` decoding do)."""
-    raw = record.get("path_b64")
-    if isinstance(raw, str):
-        try:
-            return os.fsdecode(base64.b64decode(raw, validate=True))
-        except (binascii.Error, ValueError):
-            return None
-    path = record.get("path")
-    return path if isinstance(path, str) else None
 
 
 def _approvals(record: dict[str, Any]) -> list[tuple[float, Approval]]:

@@ -1,0 +1,172 @@
+"""Issue 16: the harness gate warns (never denies) when an allowed write targets a path another
+worktree of the repository has modified and not committed; real worktrees, real hook processes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import git
+from test_harness import OTHER, claude_event, denied, hook
+
+ORDER = "app/models/order.py"
+NOTES = ".workspace/departments/backend/backend-framework-ai/notes.md"  # its own office
+
+
+@pytest.fixture
+def other(workspace: Path, tmp_path: Path) -> Path:
+    """A linked worktree where another agent has changed order.py (unstaged) and README.md
+    (staged), and committed nothing."""
+    tree = tmp_path / "agent-b"
+    git(workspace, "worktree", "add", "-q", str(tree), "-b", "agent-b")
+    (tree / ORDER).write_text("changed\n")
+    (tree / "README.md").write_text("staged\n")
+    git(tree, "add", "README.md")
+    return tree
+
+
+def context(proc) -> str | None:
+    """The warning a Claude answer carries (no decision: the harness's own prompt still runs)."""
+    assert proc.returncode == 0, proc.stderr
+    if not proc.stdout.strip():
+        return None
+    out = json.loads(proc.stdout)["hookSpecificOutput"]
+    assert out["hookEventName"] == "PreToolUse" and "permissionDecision" not in out
+    return str(out["additionalContext"])
+
+
+def write(ws: Path, rel: str, tool: str = "Write", agent: str | None = OTHER) -> bytes:
+    return claude_event(ws, tool, {"file_path": str(ws / rel), "content": "x"}, agent=agent)
+
+
+def bash(ws: Path, command: str) -> bytes:
+    return claude_event(ws, "Bash", {"command": command, "description": "d"})
+
+
+@pytest.mark.parametrize("tool", ["Edit", "Write", "MultiEdit"])
+def test_file_tool_write_warns_with_the_other_worktree(
+    workspace: Path, other: Path, tool: str
+) -> None:
+    proc = hook(workspace, "claude", write(workspace, ORDER, tool))
+    text = context(proc)
+    assert text is not None and ORDER in text and str(other) in text
+    assert "not committed" in text and "workspace-guard claim" in text
+    assert json.loads(proc.stdout)["systemMessage"] == text  # the person sees it too
+    staged = context(hook(workspace, "claude", write(workspace, "README.md")))
+    assert staged is not None and "README.md" in staged
+
+
+def test_untouched_path_and_committed_change_say_nothing(workspace: Path, other: Path) -> None:
+    proc = hook(workspace, "claude", write(workspace, NOTES))
+    assert proc.returncode == 0 and proc.stdout == ""
+    git(other, "-c", "core.hooksPath=/dev/null", "commit", "-qam", "chore: done")
+    proc = hook(workspace, "claude", write(workspace, ORDER))
+    assert proc.returncode == 0 and proc.stdout == ""
+
+
+def test_the_other_way_round_from_the_linked_worktree(workspace: Path, other: Path) -> None:
+    (workspace / NOTES).write_text("mine\n")
+    text = context(hook(other, "claude", write(other, NOTES)))
+    assert text is not None and str(workspace) in text and NOTES in text
+    # its own uncommitted change is not "another worktree's"
+    assert context(hook(other, "claude", write(other, ORDER))) is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        f"echo x > {ORDER}",
+        f"sed -i s/a/b/ {ORDER}",
+        f"cp README.md {ORDER}",
+    ],
+)
+def test_bash_writes_with_known_paths_warn(workspace: Path, other: Path, command: str) -> None:
+    text = context(hook(workspace, "claude", bash(workspace, command)))
+    assert text is not None and ORDER in text and str(other) in text
+
+
+def test_mcp_write_warns(workspace: Path, other: Path) -> None:
+    event = claude_event(
+        workspace, "mcp__filesystem__write_file", {"path": str(workspace / ORDER), "content": "x"}
+    )
+    text = context(hook(workspace, "claude", event))
+    assert text is not None and ORDER in text
+
+
+def test_a_denial_stays_a_denial(workspace: Path, other: Path) -> None:
+    """A protected path another worktree has changed: the answer is the denial, not a warning."""
+    (other / "app/main.py").write_text("x\n")
+    reason = denied(hook(workspace, "claude", write(workspace, "app/main.py")))
+    assert reason is not None and "not committed" not in reason
+
+
+def test_a_directory_written_covers_the_files_under_it(workspace: Path, other: Path) -> None:
+    (other / NOTES).write_text("theirs\n")
+    office = os.path.dirname(NOTES)
+    text = context(hook(workspace, "claude", bash(workspace, f"rm -rf {office}")))
+    assert text is not None and NOTES in text
+
+
+def test_no_git_on_path_gives_no_warning_and_no_error(
+    workspace: Path, other: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warning never fails the call: without git to ask it is simply not given (the gate's
+    other checks need git anyway and fail closed on their own, before this runs)."""
+    from workspace_guard.gates.harness import elsewhere
+    from workspace_guard.repo import Repo
+
+    repo = Repo.discover(str(workspace))
+    assert elsewhere.collisions(repo, [ORDER]) == [(str(other), [ORDER])]
+    monkeypatch.setenv("PATH", str(other / "no-such-dir"))
+    assert elsewhere.collisions(repo, [ORDER]) == []
+
+
+def test_no_linked_worktree_no_answer(workspace: Path) -> None:
+    (workspace / ORDER).write_text("dirty here\n")  # our own change: nothing to warn about
+    proc = hook(workspace, "claude", write(workspace, ORDER))
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert not (workspace / ".git" / "worktrees").exists()
+
+
+def test_each_harness_carries_the_warning(workspace: Path, other: Path) -> None:
+    env = {"WORKSPACE_AGENT": OTHER}
+    codex = json.loads(hook(workspace, "codex", write(workspace, ORDER)).stdout)
+    assert set(codex) == {"hookSpecificOutput"}
+    assert ORDER in codex["hookSpecificOutput"]["additionalContext"]
+    gemini = {
+        "hook_event_name": "BeforeTool",
+        "session_id": "s",
+        "cwd": str(workspace),
+        "tool_name": "write_file",
+        "tool_input": {"file_path": ORDER, "content": "x"},
+    }
+    answer = json.loads(hook(workspace, "gemini", json.dumps(gemini).encode(), env=env).stdout)
+    assert "decision" not in answer and ORDER in answer["systemMessage"]
+    cline = {
+        "clineVersion": "3.40.0",
+        "hookName": "PreToolUse",
+        "taskId": "t",
+        "workspaceRoots": [str(workspace)],
+        "userId": "u",
+        "preToolUse": {"toolName": "write_to_file", "parameters": {"path": ORDER}},
+    }
+    answer = json.loads(hook(workspace, "cline", json.dumps(cline).encode(), env=env).stdout)
+    assert answer["cancel"] is False and ORDER in answer["contextModification"]
+    cursor = {
+        "hook_event_name": "preToolUse",
+        "conversation_id": "c",
+        "workspace_roots": [str(workspace)],
+        "tool_name": "Write",
+        "tool_input": {"file_path": str(workspace / ORDER)},
+    }
+    proc = hook(workspace, "cursor", json.dumps(cursor).encode(), env=env)
+    assert proc.returncode == 0 and proc.stdout == ""  # no field for words on an allow
+
+
+def test_spanish_warning(workspace: Path, other: Path) -> None:
+    proc = hook(workspace, "claude", write(workspace, ORDER), env={"WORKSPACE_GUARD_LANG": "es"})
+    text = context(proc)
+    assert text is not None and "sin commit" in text and ORDER in text
+    assert os.path.normpath(str(other)) in text
