@@ -108,26 +108,7 @@ def _intact(record: dict[str, Any], prev: str) -> bool:
     if record.get("prev") != prev:
         return False
     body = {k: v for k, v in record.items() if k != "hash"}
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest: str = _sha256()((prev + canonical).encode("utf-8")).hexdigest()
-    return digest == record.get("hash")
-
-
-_SHA256: list[Any] = []
-
-
-def _sha256() -> Any:
-    """SHA-256, looked up once (state/chain's digest; a commit may check 1,000 records)."""
-    if not _SHA256:
-        try:
-            from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            try:
-                from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
-            except ImportError:
-                from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-        _SHA256.append(sha256)
-    return _SHA256[0]
+    return bool(chain._digest(prev, body) == record.get("hash"))
 
 
 def _parsed(raw: bytes) -> dict[str, Any] | None:
