@@ -40,18 +40,9 @@ class Session:
         return self.model.result(self.calls[label].id)
 
 
-def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
-    main_py = str(repo / "app/main.py")
-    c: dict[str, Call] = {
-        "spawn_other": Call(
-            "Agent", {"description": "change", "prompt": "change main", "subagent_type": OTHER}
-        ),
-        "spawn_owner": Call(
-            "Agent", {"description": "change", "prompt": "change main", "subagent_type": OWNER}
-        ),
-        "main_write": Call(
-            "Bash", {"command": "echo '# main' >> app/core/config.py", "description": "m"}
-        ),
+def _isolated_calls() -> dict[str, Call]:
+    """A subagent started with `isolation: worktree` that writes `app/main.py` in its worktree."""
+    return {
         "spawn_isolated": Call(
             "Agent",
             {
@@ -74,6 +65,22 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
                 "new_string": "HACKED = 3",
             },
         ),
+    }
+
+
+def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
+    main_py = str(repo / "app/main.py")
+    c: dict[str, Call] = {
+        "spawn_other": Call(
+            "Agent", {"description": "change", "prompt": "change main", "subagent_type": OTHER}
+        ),
+        "spawn_owner": Call(
+            "Agent", {"description": "change", "prompt": "change main", "subagent_type": OWNER}
+        ),
+        "main_write": Call(
+            "Bash", {"command": "echo '# main' >> app/core/config.py", "description": "m"}
+        ),
+        **_isolated_calls(),
         "read": Call("Read", {"file_path": main_py}),
         "validator": Call(
             "Bash",
@@ -284,28 +291,7 @@ def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:
     program.write_text(str(tmp_path / "moved-venv/bin/workspace-guard") + "\n")
     main_py = str(repo / "app/main.py")
     calls = {
-        "spawn_isolated": Call(
-            "Agent",
-            {
-                "description": "change",
-                "prompt": "change main",
-                "subagent_type": ISOLATED,
-                "isolation": "worktree",
-            },
-        ),
-        "iso_pwd": Call("Bash", {"command": "pwd", "description": "p"}),
-        "iso_sed": Call(
-            "Bash", {"command": "sed -i s/FastAPI/HACKED/ app/main.py", "description": "s"}
-        ),
-        "iso_read": Call("Read", {"file_path": "app/main.py"}),
-        "iso_edit": Call(
-            "Edit",
-            {
-                "file_path": "app/main.py",
-                "old_string": "app = FastAPI()",
-                "new_string": "HACKED = 3",
-            },
-        ),
+        **_isolated_calls(),
         "read": Call("Read", {"file_path": main_py}),
         "write": Call("Write", {"file_path": main_py, "content": "HACKED\n"}),
         "office": Call("Write", {"file_path": str(repo / OFFICE / "x.md"), "content": "x\n"}),
