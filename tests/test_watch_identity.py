@@ -62,7 +62,7 @@ def test_reading_the_daemon_status_needs_no_superuser(workspace: Path, command: 
 
 
 def test_start_and_stop_records_say_who_claimed_it_and_whether_a_harness_ran_it(
-    cli_daemon: Path,
+    cli_daemon: Path,  # noqa: F811 - the fixture
 ) -> None:
     repo = cli_daemon
     bare = {"WORKSPACE_AGENT": "", "CLAUDECODE": "", "CLAUDE_CODE_ENTRYPOINT": ""}
