@@ -182,8 +182,8 @@ def working_tree_language(start: str) -> str | None:
         here = parent
 
 
-# click's words a user meets in a usage error ("error:" as git says it in Spanish), marked so the catalogue's completeness test
-# covers them (click keys its catalogue by these English texts)
+# click's words a user meets in a usage error, marked so the catalogue's completeness test
+# covers them (click keys its catalogue by these English texts; "error:" as git's Spanish says)
 CLICK_WORDS = (
     N_("Error: {message}"),
     N_("Try '{command} {option}' for help."),
