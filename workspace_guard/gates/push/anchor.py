@@ -84,7 +84,9 @@ def clone_id(repo: Repo) -> str:
     import os
 
     made = os.urandom(12).hex()
-    git.run(["config", "workspace-guard.cloneId", made], repo.cwd)
+    from workspace_guard.state import announce
+
+    announce.git_config(repo.cwd, "workspace-guard.cloneId", made)  # the watch daemon accepts it
     return made
 
 
