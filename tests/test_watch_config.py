@@ -178,3 +178,11 @@ def test_the_xdg_config_file_is_watched_too(workspace: Path, watchd: Start) -> N
     assert found["keys"] == ["alias.x"] and found["change"] == "created"
     wait_for(lambda: "evil" not in xdg.read_text(), "the alias to be put back")
     assert "lg = log" in xdg.read_text()
+
+
+def test_the_anchor_clone_id_written_by_the_first_push_is_not_a_violation(
+    workspace: Path, watchd: Start
+) -> None:
+    watchd()
+    git(workspace, "config", "workspace-guard.cloneId", "0123456789abcdef0123")
+    assert_only_the_barrier(workspace)

@@ -84,9 +84,7 @@ def clone_id(repo: Repo) -> str:
     import os
 
     made = os.urandom(12).hex()
-    from workspace_guard.state import announce
-
-    announce.git_config(repo.cwd, "workspace-guard.cloneId", made)  # the watch daemon accepts it
+    git.run(["config", "workspace-guard.cloneId", made], repo.cwd)
     return made
 
 

@@ -78,8 +78,16 @@ def _pattern_matches(key: str, pattern: str) -> bool:
     )
 
 
+# workspace-guard's keys that decide nothing: the name the pre-push hook gives this clone's audit
+# anchors (written on the first push; a changed one only makes `audit verify --remote` find no
+# anchor under the new name, which it reports)
+UNGUARDED = ("workspace-guard.cloneid",)
+
+
 def enforcement_key(key: str, values: list[str]) -> bool:
     """Whether a change of `key` to `values` matters to enforcement."""
+    if key.lower() in UNGUARDED:
+        return False
     if key.lower().startswith("alias."):
         return any(v.lstrip().startswith("!") for v in values)
     return any(_pattern_matches(key, p) for p in ENFORCEMENT)
