@@ -8,12 +8,20 @@ its `[default: …]` suffix). Nothing is mutated, so a process that shows help t
 languages gets both right.
 
 A help page is drawn before any rules are loaded, so the language comes from the environment
-and, when the current directory is inside a workspace, from the `language:` line of its rules
-file (read as text, not parsed: help must stay cheap and never fail).
+and, when the current directory is inside a workspace, from the `language:` line of the rules
+the commands would read: as committed at the trusted revision (trust_root), else the
+working-tree file where nothing is committed yet (read as text, not parsed: help must stay
+cheap and never fail).
+
+Click's own words (usage errors: "Error: No such option", "Try … for help", "Missing
+argument"…) go through the same catalogue: click looks them up with module-level `gettext`
+functions, which `speak_through_click` points at ours; the language is chosen the same way
+when the first one is looked up.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 import re
@@ -22,7 +30,7 @@ from collections.abc import Iterable
 import click
 
 from workspace_guard import i18n
-from workspace_guard.i18n import _
+from workspace_guard.i18n import N_, _
 
 RULES_FILE = os.path.join(".workspace", "rules.yaml")
 LANGUAGE_LINE = re.compile(r"^language:\s*[\"']?([A-Za-z_-]+)", re.MULTILINE)
@@ -124,7 +132,38 @@ def choose_language() -> None:
 
 
 def workspace_language(start: str) -> str | None:
-    """The `language:` of the rules file of the repository around `start` (None if none)."""
+    """The `language:` of the rules the commands would read in the repository around `start`:
+    the trusted revision's, else the working-tree file's (None if none)."""
+    committed = trusted_rules_text(start)
+    if committed is not None:
+        found = LANGUAGE_LINE.search(committed)
+        return found.group(1) if found else None
+    return working_tree_language(start)
+
+
+def trusted_rules_text(start: str) -> str | None:
+    """The rules text as the commands read it (`--rules` aside): the explicit file
+    (WORKSPACE_GUARD_RULES), else the rules blob of the trusted revision (HEAD where it has
+    none); None where nothing is committed or anything goes wrong (help never fails)."""
+    from workspace_guard import git
+    from workspace_guard.errors import GuardError
+    from workspace_guard.repo import Repo
+
+    try:
+        repo = Repo.discover(start)
+        if repo.rules_option:
+            with open(os.path.join(repo.cwd, repo.rules_option), "rb") as handle:
+                return handle.read(1 << 20).decode("utf-8", "replace")
+        blob = repo.info.rules_blob
+        if not blob or repo.trust_error is not None:
+            return None
+        return git.cat_blob(blob, repo.cwd).decode("utf-8", "replace")
+    except (GuardError, OSError, ValueError):
+        return None
+
+
+def working_tree_language(start: str) -> str | None:
+    """The `language:` of the working-tree rules file around `start` (None if none)."""
     here = os.path.abspath(start)
     while True:
         candidate = os.path.join(here, RULES_FILE)
@@ -141,3 +180,68 @@ def workspace_language(start: str) -> str | None:
         if parent == here:
             return None
         here = parent
+
+
+# click's words a user meets in a usage error, marked so the catalogue's completeness test
+# covers them (click keys its catalogue by these English texts; "error:" as git's Spanish says)
+CLICK_WORDS = (
+    N_("Error: {message}"),
+    N_("Try '{command} {option}' for help."),
+    N_("No such option {name!r}."),
+    N_("No such option: {name}"),
+    N_("No such command {name!r}."),
+    N_("Missing argument"),
+    N_("Missing option"),
+    N_("Missing parameter"),
+    N_("Missing {param_type}"),
+    N_("Missing parameter: {param_name}"),
+    N_("Missing command."),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("Invalid value: {message}"),
+    N_("Option {name!r} does not take a value."),
+    N_("Argument {name!r} takes {nargs} values."),
+    N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."),
+    N_("{value!r} is not a valid boolean. Recognized values: {states}"),
+    N_("{name} {filename!r} does not exist."),
+    N_("{name} {filename!r} is a directory."),
+    N_("{name} {filename!r} is a file."),
+    N_("{name} {filename!r} is not readable."),
+    N_("{name} {filename!r} is not writable."),
+    N_("file"),
+    N_("directory"),
+    N_("path"),
+    N_("Aborted!"),
+    N_("default: {default}"),
+)
+
+
+# click's modules that look up the words of usage errors and help (decorators only at import)
+CLICK_MODULES = ("core", "exceptions", "parser", "types", "formatting", "termui")
+
+
+def _click_gettext(message: str) -> str:
+    choose_language()
+    return _(message)
+
+
+def _click_ngettext(singular: str, plural: str, count: int) -> str:
+    choose_language()
+    return i18n.ngettext(singular, plural, count)
+
+
+def speak_through_click() -> None:
+    """Point click's `gettext`/`ngettext` at our catalogue (idempotent; a click without them
+    keeps its English)."""
+    for name in CLICK_MODULES:
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:
+            continue
+        if callable(getattr(module, "_", None)):
+            setattr(module, "_", _click_gettext)  # noqa: B010 - a module's global, on purpose
+        if callable(getattr(module, "ngettext", None)):
+            setattr(module, "ngettext", _click_ngettext)  # noqa: B010
+
+
+speak_through_click()
