@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_RULES, make_workspace, run_cli
+from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
 
 SEED_FIXTURE = Path(__file__).parent / "fixtures" / "mestore" / "workspace"
 LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "WORKSPACE_GUARD_LANG")
@@ -178,3 +179,40 @@ def test_validator_usage_error_in_spanish(spanish_ws: Path) -> None:
     assert proc.returncode == 2
     assert "opción desconocida --bogus" in proc.stderr
     assert_spanish(proc.stderr, "agent_workspace_validator --bogus")
+
+
+@pytest.fixture(scope="module")
+def adopted_es(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The seed fixture adopted with `init --from-mestore .` (the import sets `language: es`);
+    returns the repository and init's whole output."""
+    repo = tmp_path_factory.mktemp("seed") / "seed"
+    shutil.copytree(SEED_FIXTURE, repo)
+    (repo / ".claude" / "agents").mkdir(parents=True, exist_ok=True)
+    (repo / "app").mkdir()
+    (repo / "app" / "main.py").write_text("app = None\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "seed")
+    proc = run_cli(repo, "init", "--from-mestore", ".", env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    return repo, proc.stdout + proc.stderr
+
+
+def test_init_from_mestore_in_spanish(adopted_es: tuple[Path, str]) -> None:
+    _repo, out = adopted_es
+    assert "instalado" in out and "aviso:" in out
+    assert_spanish(out, "init --from-mestore .")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["lint"], ["install"], ["install", "--claude"], ["uninstall", "--claude"]],
+    ids=["lint", "install", "install --claude", "uninstall --claude"],
+)
+def test_commands_after_adoption_in_spanish(adopted_es: tuple[Path, str], args: list[str]) -> None:
+    repo, _out = adopted_es
+    proc = run_cli(repo, *args, env=clean_env())
+    assert proc.returncode in (0, 1), proc.stderr
+    assert_spanish(proc.stdout + proc.stderr, " ".join(args))
+    english = run_cli(repo, *args, env=clean_env(WORKSPACE_GUARD_LANG="en"))
+    assert english_lines(english.stdout + english.stderr)

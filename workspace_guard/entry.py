@@ -274,15 +274,16 @@ def parse(spec: Spec, args: Sequence[str], prog: str) -> Values:
 
 def usage_error(spec: Spec, prog: str, message: str, **fields: str) -> GuardError:
     """A usage error of the fast parser, in the workspace's language: no rules are loaded yet,
-    so the language is chosen as for `--help` (a rare path: click's help module may load)."""
-    from workspace_guard.cli.localized import choose_language
+    so the language is chosen as for `--help` (i18n.choose_for_workspace)."""
+    import os
+
     from workspace_guard.errors import UsageError
-    from workspace_guard.i18n import N_, _
+    from workspace_guard.i18n import N_, _, choose_for_workspace
 
     N_("unknown option {name}")
     N_("option {name} needs a value")
     N_("{name} must be one of {choices}, not {value!r}")
-    choose_language()
+    choose_for_workspace(os.getcwd())
     hint = _("usage: {prog} {usage}").format(prog=prog, usage=spec.usage())
     return UsageError(_(message).format(**fields), hint=hint)
 

@@ -24,16 +24,12 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
-import re
 from collections.abc import Iterable
 
 import click
 
 from workspace_guard import i18n
 from workspace_guard.i18n import N_, _
-
-RULES_FILE = os.path.join(".workspace", "rules.yaml")
-LANGUAGE_LINE = re.compile(r"^language:\s*[\"']?([A-Za-z_-]+)", re.MULTILINE)
 
 
 class Formatter(click.HelpFormatter):
@@ -125,61 +121,12 @@ def shorten(text: str, limit: int) -> str:
 
 
 def choose_language() -> None:
-    """Before any rules are loaded: the environment, then the workspace's `language:` line."""
-    if i18n.is_chosen():
-        return
-    i18n.set_language(workspace_language(os.getcwd()))
+    """Before any rules are loaded: the environment, then the workspace's `language:` line
+    (of the rules the commands trust: `i18n.workspace_language`)."""
+    i18n.choose_for_workspace(os.getcwd())
 
 
-def workspace_language(start: str) -> str | None:
-    """The `language:` of the rules the commands would read in the repository around `start`:
-    the trusted revision's, else the working-tree file's (None if none)."""
-    committed = trusted_rules_text(start)
-    if committed is not None:
-        found = LANGUAGE_LINE.search(committed)
-        return found.group(1) if found else None
-    return working_tree_language(start)
-
-
-def trusted_rules_text(start: str) -> str | None:
-    """The rules text as the commands read it (`--rules` aside): the explicit file
-    (WORKSPACE_GUARD_RULES), else the rules blob of the trusted revision (HEAD where it has
-    none); None where nothing is committed or anything goes wrong (help never fails)."""
-    from workspace_guard import git
-    from workspace_guard.errors import GuardError
-    from workspace_guard.repo import Repo
-
-    try:
-        repo = Repo.discover(start)
-        if repo.rules_option:
-            with open(os.path.join(repo.cwd, repo.rules_option), "rb") as handle:
-                return handle.read(1 << 20).decode("utf-8", "replace")
-        blob = repo.info.rules_blob
-        if not blob or repo.trust_error is not None:
-            return None
-        return git.cat_blob(blob, repo.cwd).decode("utf-8", "replace")
-    except (GuardError, OSError, ValueError):
-        return None
-
-
-def working_tree_language(start: str) -> str | None:
-    """The `language:` of the working-tree rules file around `start` (None if none)."""
-    here = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(here, RULES_FILE)
-        if os.path.isfile(candidate):
-            try:
-                with open(candidate, encoding="utf-8", errors="replace") as handle:
-                    found = LANGUAGE_LINE.search(handle.read(1 << 20))
-            except OSError:
-                return None
-            return found.group(1) if found else None
-        if os.path.exists(os.path.join(here, ".git")):
-            return None
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
+workspace_language = i18n.workspace_language
 
 
 # click's words a user meets in a usage error, marked so the catalogue's completeness test
