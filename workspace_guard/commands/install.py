@@ -194,6 +194,14 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
 
         for line in record(cwd, rules):
             print(line)
+        from workspace_guard.gates.push.notes import NOTES_REF, PUSH_KEY
+
+        print(
+            _(
+                "{ref}: the provenance notes of the commit gate; the pre-push hook pushes them "
+                "before each push (git config {key} false turns that off)"
+            ).format(ref=NOTES_REF, key=PUSH_KEY)
+        )
         from workspace_guard.gates.push.local import reference_transaction_warning
 
         if old_git := reference_transaction_warning(cwd):
