@@ -5,21 +5,18 @@ repository's config and in the global config files — and gets its previous val
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import git, run_cli
-from test_watch_support import (  # noqa: F401 - fixtures
-    WatchProcess,
+from helpers.watch import (
+    Start,
     records,
     state_dir,
     wait_for,
     wait_record,
-    watchd_fixture,
 )
 
-Start = Callable[..., WatchProcess]
 BARRIER = ("core.fsmonitor", "/tmp/barrier")
 
 
