@@ -282,7 +282,7 @@ def test_approval_by_someone_who_may_not_approve(workspace: Path) -> None:
         "python3 -c \"open('app/main.py','w').write('')\"",
         "cp /tmp/evil.py app/main.py",
         "rm -rf app",
-        "git checkout -- app/main.py",
+        "git rm app/main.py",  # restores are judged by what git says differs: test_bash_classes
         "bash -c 'tee app/main.py < /dev/null'",
         'echo "unbalanced > app/main.py',
     ],
