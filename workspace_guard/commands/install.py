@@ -194,6 +194,12 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
 
         for line in record(cwd, rules):
             print(line)
+        from workspace_guard.gates.push.notes import NOTES_REF, PUSH_KEY
+
+        print(
+            f"{NOTES_REF}: the provenance notes of the commit gate; the pre-push hook pushes "
+            f"them before each push (git config {PUSH_KEY} false turns that off)"
+        )
         from workspace_guard.gates.push.local import reference_transaction_warning
 
         if old_git := reference_transaction_warning(cwd):
