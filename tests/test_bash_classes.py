@@ -8,12 +8,12 @@ rewrites by the paths git says they change, globs and links followed to the prot
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace, run_cli
+from helpers.harness import bash_denied
 
 from workspace_guard.gates.harness.bash import ANY_PATH, analyze, could_write
 from workspace_guard.gates.harness.bash.syntax import (
@@ -679,20 +679,7 @@ def test_unknown_code_policy_is_validated(tmp_path: Path) -> None:
 
 
 def claude(ws: Path, command: str, agent: str = OTHER) -> str | None:
-    payload = {
-        "session_id": "s",
-        "cwd": str(ws),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-        "agent_id": "a1",
-        "agent_type": agent,
-    }
-    proc = run_cli(ws, "hook", "claude", input=json.dumps(payload).encode())
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
-    if not proc.stdout.strip():
-        return None
-    return str(json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"])
+    return bash_denied(ws, command, agent)
 
 
 def test_hook_end_to_end(ws: Path) -> None:

@@ -15,12 +15,10 @@ from pathlib import Path
 
 import pytest
 from conftest import git, run_cli, run_tty
-from gitserver import push, template
-from test_identity_ledger import edit
-from test_push_gate import ARCHITECT, BACKEND, Server, daemon, server
+from helpers.gitserver import push, template
+from helpers.provenance import edit
+from helpers.pushserver import ARCHITECT, BACKEND, Server
 from test_push_local import installed_clone
-
-__all__ = ["daemon", "server"]  # fixtures, used by name
 
 NOTES = "refs/notes/workspace-guard"
 MAIN = "app/main.py"

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from helpers.watch import records
 from test_harness_protocol import SUPER, bash
-from test_watch_audited import cli_daemon  # noqa: F401 - fixture
-from test_watch_support import records
 
 STOPS = [
     "workspace-guard watch stop",
@@ -62,7 +61,7 @@ def test_reading_the_daemon_status_needs_no_superuser(workspace: Path, command: 
 
 
 def test_start_and_stop_records_say_who_claimed_it_and_whether_a_harness_ran_it(
-    cli_daemon: Path,  # noqa: F811 - the fixture
+    cli_daemon: Path,
 ) -> None:
     repo = cli_daemon
     bare = {"WORKSPACE_AGENT": "", "CLAUDECODE": "", "CLAUDE_CODE_ENTRYPOINT": ""}

@@ -3,20 +3,12 @@ moment of the `revoke` record — real daemon, real inotify events, the real rev
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from conftest import run_cli
+from helpers.watch import Start, records, rescan_barrier, wait_record
 from test_watch_detect import OWNER, blob, git_bytes, record_write
-from test_watch_support import (  # noqa: F401 - fixtures
-    WatchProcess,
-    records,
-    rescan_barrier,
-    wait_record,
-    watchd_fixture,
-)
 
-Start = Callable[..., WatchProcess]
 OTHER = "backend-framework-ai"
 MAIN = "app/main.py"
 

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
-# After-tool events feed the provenance ledger: only the tools that write files.
-AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell"
+# After-tool events feed the provenance ledger: only the tools that write files (MCP tools too:
+# an owner's MCP write is recorded like its Edit, or the daemon would call it nobody's).
+AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
 CURSOR_EVENTS = ("preToolUse", "afterFileEdit", "afterShellExecution")
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (
@@ -41,7 +42,7 @@ SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
         ".codex/hooks.json",
         {
             "PreToolUse": "Bash|apply_patch|Edit|Write|mcp__.*",
-            "PostToolUse": "Bash|apply_patch|Edit|Write",
+            "PostToolUse": "Bash|apply_patch|Edit|Write|mcp__.*",
             "SubagentStart": None,
         },
     ),
@@ -49,7 +50,7 @@ SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
         ".gemini/settings.json",
         {
             "BeforeTool": "write_file|replace|edit|run_shell_command|mcp_.*",
-            "AfterTool": "write_file|replace|edit|run_shell_command",
+            "AfterTool": "write_file|replace|edit|run_shell_command|mcp_.*",
         },
     ),
 }
