@@ -248,6 +248,14 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
                 "fetch, run install again to trust the upstream instead"
             )
         )
+    elif not _has_rules(cwd, trusted.commit):  # a recorded rulesRef without rules
+        lines.append(
+            _(
+                "rules: {key} is {ref}, which has no {rules}, so the rules are read as "
+                "committed at HEAD, which any agent that can commit can change; push the rules "
+                "to {ref}, or record the branch that holds them: git config {key} REF"
+            ).format(key="workspace-guard.rulesRef", ref=trusted.ref, rules=RULES_PATH)
+        )
     else:
         lines.append(_("rules: read as committed at {ref}").format(ref=trusted.ref))
     return lines

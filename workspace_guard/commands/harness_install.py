@@ -232,6 +232,10 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, PROGRAM_FILE), "w", encoding="utf-8") as handle:
             handle.write(program() + "\n")
+        from workspace_guard.gates.harness import serve_client
+
+        built = serve_client.ensure(folder)
+        out.append((os.path.join(folder, "serve", serve_client.CLIENT), f"hook client ({built})"))
     return out
 
 
