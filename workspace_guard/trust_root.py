@@ -215,12 +215,14 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
     """What `install` records in the repository's config, as report lines: the trusted branch
     (`workspace-guard.rulesRef`, when an upstream exists, has rules and none is recorded yet)
     and, with `--rules`, the file installed layers read instead of the committed rules."""
+    from workspace_guard.state import announce
+
     info = git.repo_info(cwd)
     config = read_config(info.common_dir, cwd)
     lines = []
     if rules_file:
         path = os.path.abspath(rules_file)
-        git.run(["config", "--local", "workspace-guard.rules", path], cwd)
+        announce.git_config(cwd, "workspace-guard.rules", path)  # the daemon accepts it
         lines.append(
             _("workspace-guard.rules: {path} (installed hooks read this file)").format(path=path)
         )
@@ -235,7 +237,7 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
             ).format(ref=describe(trusted), rules=RULES_PATH, key="workspace-guard.rulesRef")
         )
     elif trusted.source == "upstream" and trusted.ref:
-        git.run(["config", "--local", "workspace-guard.rulesRef", trusted.ref], cwd)
+        announce.git_config(cwd, "workspace-guard.rulesRef", trusted.ref)
         lines.append(
             _("workspace-guard.rulesRef: {ref} (the rules are read as pushed there)").format(
                 ref=trusted.ref
