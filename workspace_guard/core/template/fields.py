@@ -83,13 +83,15 @@ def commit_kind(msg: Message, parents: int = 1) -> str:
     pass `parents` (2 when MERGE_HEAD exists) for merges whose subject was edited.
     """
     subject = msg.subject
-    if parents > 1 or re.match(_GIT_MERGE, subject):
+    if parents > 1 or _MERGE_SUBJECT.match(subject):
         return "merge"
-    if re.match(r'^(Revert|Reapply) ".*"$', subject):
+    if _REVERT_SUBJECT.match(subject):
         return "revert"
     return next((k for k in KINDS[2:] if subject.startswith(k + "! ")), "normal")
 
 
+_MERGE_SUBJECT = re.compile(_GIT_MERGE)
+_REVERT_SUBJECT = re.compile(r'^(Revert|Reapply) ".*"$')
 _NORMALIZED: dict[str, str] = {}
 
 
@@ -104,12 +106,21 @@ def normalize_path(entry: str) -> str:
     return known
 
 
+_ANNOTATION = re.compile(r"\s+\([^()/]*\)$")
+_SLASHES = re.compile(r"/{2,}")
+
+
 def _normalize_path(entry: str) -> str:
+    # each step only where its character occurs: most entries are plain ASCII paths
     path = entry.strip()
     while len(path) > 1 and path[0] == path[-1] and path[0] in "`'\"":
         path = path[1:-1].strip()
-    path = re.sub(r"\s+\([^()/]*\)$", "", path)
-    path = unicodedata.normalize("NFC", re.sub(r"/{2,}", "/", path))
+    if "(" in path:
+        path = _ANNOTATION.sub("", path)
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
+    if not path.isascii():
+        path = unicodedata.normalize("NFC", path)
     while path.startswith("./"):
         path = path[2:]
     return path.lstrip("/")
