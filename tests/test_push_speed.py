@@ -82,3 +82,97 @@ PATHISH = st.text(alphabet=st.sampled_from(list("ab/.()` '\"\t\u0301é\u00a0x"))
 @given(st.one_of(PATHISH, st.text(max_size=20)))
 def test_archivo_normaliser_skips_only_steps_that_change_nothing(entry: str) -> None:
     assert template_fields._normalize_path(entry) == _every_step(entry)
+
+
+SUBJECTS = [
+    "feat(api): add it",
+    "feat(api):add it",
+    "feat: no area",
+    "feat(): empty area",
+    "feat( ): blank area",
+    "feat(web): x",
+    "nope(api): unknown type",
+    "feat(api):",
+    "feat(api)!: breaking",
+    "Merge branch 'x'",
+    "fixup! feat(api): add it",
+    'Revert "feat(api): add it"',
+    "wip",
+    "",
+]
+TRAILERS = [
+    "Workspace-Check: ✅ Consultado",
+    "Workspace-Check: consultado",
+    "Workspace-Check: nope",
+    "Archivo: app/main.py",
+    "Archivo: app/a.py, ./app//b.py (NEW), `c.py`",
+    "Archivo: , ,",
+    "File: app/",
+    "Agente: backend-framework-ai",
+    "Agent: nobody-ai",
+    "Agente:",
+    "Protocolo: SEGUIDO",
+    "Protocolo: APROBACIÓN_OBTENIDA",
+    "Protocol: approval_obtained",
+    "Protocolo: maybe",
+    "Tests: PASSED",
+    "Tests: FAILED",
+    "Tests: passed, failed",
+    "Aprobado-por: system-architect-ai",
+    "Approved-by: , ",
+    "Ticket: 42",
+    "Co-Authored-By: someone",
+    "Release: 1",
+]
+
+
+def _configs() -> list[object]:
+    from workspace_guard.core.template import TemplateConfig
+
+    custom = {
+        "require_area": False,
+        "areas": ["api", "auth"],
+        "skip": ["revert"],
+        "fields": {
+            "tests": {"required": False, "multiple": True},
+            "release": {"keys": ["Release"], "values": ["1", "2"]},
+            "ticket": {"keys": ["Ticket"], "required": False},
+        },
+    }
+    return [TemplateConfig.from_mapping(None), TemplateConfig.from_mapping(custom)]
+
+
+CONFIGS = _configs()
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(SUBJECTS),
+    st.sampled_from(["", "Body text.\n\n"]),
+    st.lists(st.sampled_from(TRAILERS), max_size=9),
+    st.sampled_from([None, ("backend-framework-ai", "system-architect-ai")]),
+    st.sampled_from(range(len(CONFIGS))),
+    st.sampled_from([1, 2]),
+)
+def test_template_shortcut_for_passing_messages_agrees_with_every_check(
+    subject: str,
+    body: str,
+    trailers: list[str],
+    agents: tuple[str, ...] | None,
+    which: int,
+    parents: int,
+) -> None:
+    """`_passes` lets a passing message skip the checks: the result must be the checks' own,
+    for passing and failing messages alike (warnings, fields and kind included)."""
+    from workspace_guard.core.template import checks
+
+    config = CONFIGS[which]
+    text = f"{subject}\n\n{body}" + "\n".join(trailers) + "\n"
+    quick = checks.check_message_bytes(text.encode(), config, parents=parents, agents=agents)
+    saved = checks._passes
+    checks._passes = lambda *args: False
+    try:
+        full = checks.check_message_bytes(text.encode(), config, parents=parents, agents=agents)
+    finally:
+        checks._passes = saved
+    assert quick == full
