@@ -176,3 +176,56 @@ def test_template_shortcut_for_passing_messages_agrees_with_every_check(
     finally:
         checks._passes = saved
     assert quick == full
+
+
+LINES = [
+    "feat(api): add it",
+    "feat(api): add it  ",
+    "",
+    "Body text.",
+    "  indented body",
+    "\tcontinued",
+    "# a comment",
+    "; other comment",
+    "---",
+    "--- a/x",
+    "Conflicts:",
+    "\tapp/main.py",
+    "Agente: backend-framework-ai",
+    "Agente:  spaced value\t",
+    "Archivo: a.py, b.py",
+    "Key : spaced key",
+    ": no key",
+    "Not a trailer line",
+    "Signed-off-by: Someone <s@example.com>",
+    "(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)",
+    "Área: área",
+    "Tests: PASSED\r",
+    "\v",
+    "# ------------------------ >8 ------------------------",
+]
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(st.sampled_from(LINES), max_size=10),
+    st.sampled_from(["", "\n", "\n\n"]),
+    st.sampled_from(["strip", "whitespace", "verbatim", "scissors", "default"]),
+    st.sampled_from(["#", ";"]),
+    st.sampled_from([(), ("Agente",)]),
+)
+def test_plain_message_shortcut_parses_like_the_general_path(
+    lines: list[str], ending: str, mode: str, comment: str, known: tuple[str, ...]
+) -> None:
+    """`_plain_message` may only answer what the general cleanup-and-trailers path answers."""
+    from workspace_guard.core import message
+
+    text = "\n".join(lines) + ending
+    quick = message.parse_message(text, cleanup_mode=mode, comment=comment, known_keys=known)
+    saved = message._plain_message
+    message._plain_message = lambda *args: None
+    try:
+        full = message.parse_message(text, cleanup_mode=mode, comment=comment, known_keys=known)
+    finally:
+        message._plain_message = saved
+    assert quick == full
