@@ -229,3 +229,85 @@ def test_plain_message_shortcut_parses_like_the_general_path(
     finally:
         message._plain_message = saved
     assert quick == full
+
+
+OWNERSHIP_RULES = """\
+version: 1
+escalation: master-orchestrator
+superusers: [master-orchestrator]
+agents:
+  master-orchestrator: {}
+  backend-framework-ai:
+    office: .workspace/departments/backend/
+  system-architect-ai: {}
+  solution-architect-ai: {}
+  security-backend-ai: {}
+protected:
+  - pattern: app/
+    owner: system-architect-ai
+    backup: [solution-architect-ai]
+    level: high
+  - pattern: app/main.py
+    owner: system-architect-ai
+    backup: [solution-architect-ai]
+    level: critical
+  - pattern: app/core/
+    level: critical
+  - pattern: app/free/
+    level: none
+  - pattern: "*.pem"
+    owner: security-backend-ai
+    level: critical
+"""
+OWN_PATHS = [
+    "app/main.py",
+    "app/x.py",
+    "app/core/db.py",
+    "app/free/y.py",
+    "keys/a.pem",
+    "README.md",
+    ".workspace/departments/backend/plan.md",
+]
+OWN_AGENTS = [
+    "master-orchestrator",
+    "backend-framework-ai",
+    "system-architect-ai",
+    "solution-architect-ai",
+    "security-backend-ai",
+]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(OWN_AGENTS),
+            st.sampled_from([None, "followed", "consulted", "approved"]),
+            st.lists(st.sampled_from(OWN_AGENTS), max_size=2).map(tuple),
+            st.lists(st.sampled_from([*OWN_PATHS, "app/", "keys/"]), max_size=4).map(tuple),
+            st.lists(st.sampled_from(OWN_PATHS), min_size=1, max_size=5, unique=True),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_settled_table_answers_like_the_grouped_ownership_checks(
+    commits: list[tuple[str, str | None, tuple[str, ...], tuple[str, ...], list[str]]],
+) -> None:
+    """A commit the (agent, protocol, approvers) table passes is one `ownership_in_order`
+    passes, and one it does not pass gets `ownership_in_order`'s own answer — over a sequence
+    of commits sharing one checker, as a pushed range does."""
+    from workspace_guard.core.rules import load_rules
+    from workspace_guard.core.template import Fields
+    from workspace_guard.gates.push.range import Checker
+
+    rules = load_rules(OWNERSHIP_RULES, "rules.yaml")
+    quick, plain = Checker(None, rules), Checker(None, rules)  # type: ignore[arg-type]
+    plain._settled = lambda *args: False  # type: ignore[method-assign]
+    for agent, protocol, approvers, files, changed in commits:
+        fields = Fields(agent=agent, protocol=protocol, approved_by=approvers, files=files)
+        answers = []
+        for checker in (quick, plain):
+            paths, _bad, touched = checker._paths(changed)
+            answers.append(checker._ownership(fields, paths, touched))
+        assert answers[0] == answers[1]

@@ -69,10 +69,6 @@ from workspace_guard.core.template.ownership import (
     ownership_in_order,
 )
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from workspace_guard.core.template.ownership import Settled as Settled
-
 __all__ = [
     "CANONICAL",
     "DEFAULT_FIELDS",

@@ -14,10 +14,6 @@ if TYPE_CHECKING:
 
     from workspace_guard.core.model import Decision
 
-    # (id(verdict), protocol, approved-by) → (the verdict itself, kept so its id stays its own;
-    # whether a message with that protocol and those approvers satisfies its level)
-    Settled = dict[tuple[int, str | None, tuple[str, ...]], tuple[Decision, bool]]
-
 
 def check_ownership(
     fields: Fields,
@@ -43,14 +39,10 @@ def check_ownership_groups(
     config: TemplateConfig,
     *,
     superusers: Collection[str] = (),
-    settled: Settled | None = None,
 ) -> list[Violation]:
     """`check_ownership` over paths gathered by verdict (`Decider.decide_groups`): what a
     verdict requires is checked once per group, whether `Archivo` names it once per path. Paths
-    are unique; violations come group by group, each path's in order.
-
-    `settled` (one per config and superusers) remembers whether a verdict's level is met by a
-    protocol and approvers: across a pushed range the same few combinations recur."""
+    are unique; violations come group by group, each path's in order."""
     out: list[Violation] = []
     # `Archivo` as a set of files and a tuple of directories: a commit may touch 10,000 paths
     exact = {f for f in fields.files if not f.endswith("/")}
@@ -58,17 +50,7 @@ def check_ownership_groups(
     for first, paths in groups:
         if first.reason in TRUSTED_REASONS:
             continue
-        if first.allowed:
-            level_ok = True
-        elif settled is None:
-            level_ok = not _level_violations(first, fields, config, superusers)
-        else:
-            key = (id(first), fields.protocol, fields.approved_by)
-            known = settled.get(key)
-            if known is None:
-                ok = not _level_violations(first, fields, config, superusers)
-                known = settled[key] = (first, ok)
-            level_ok = known[1]
+        level_ok = level_met(first, fields, config, superusers=superusers)
         for path in paths:
             listed = path in exact or path.startswith(folders)
             if level_ok and listed:
@@ -81,6 +63,14 @@ def check_ownership_groups(
     return out
 
 
+def level_met(
+    d: Decision, fields: Fields, config: TemplateConfig, *, superusers: Collection[str] = ()
+) -> bool:
+    """Whether the message's protocol and approvers meet `d`'s level (no text is built when
+    they do): what `check_ownership_groups` asks of each verdict before `Archivo`."""
+    return d.allowed or not _level_violations(d, fields, config, superusers)
+
+
 def ownership_in_order(
     fields: Fields,
     groups: Sequence[tuple[Decision, Sequence[str]]],
@@ -88,11 +78,10 @@ def ownership_in_order(
     config: TemplateConfig,
     *,
     superusers: Collection[str] = (),
-    settled: Settled | None = None,
 ) -> tuple[list[Decision], list[Violation]]:
     """`check_ownership_groups` as the gates report it: the violations in the order of `paths`,
     and the decisions of the paths at fault (what the audit log records)."""
-    found = check_ownership_groups(fields, groups, config, superusers=superusers, settled=settled)
+    found = check_ownership_groups(fields, groups, config, superusers=superusers)
     if not found:
         return [], []
     if len(groups) > 1:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from workspace_guard.core.decide import Decider
     from workspace_guard.core.model import Decision, ProtectedRule, Rules
-    from workspace_guard.core.template import Fields, Settled, TemplateConfig, Violation
+    from workspace_guard.core.template import Fields, TemplateConfig, Violation
     from workspace_guard.repo import Repo
 
 LOG_FORMAT = "%x1e%H %P%x1f%B%x1f"
@@ -250,9 +250,9 @@ class Checker:
         self.config: TemplateConfig = TemplateConfig.from_mapping(rules.commit if rules else None)
         self._facts: dict[str, tuple[str, ProtectedRule | None, Violation | None]] = {}
         self._decided: dict[tuple[str, int], Decision] = {}  # (agent, id(rule))
-        # whether a verdict's level is satisfied by a message's protocol and approvers
-        # (check_ownership_groups; the decision is held, so its id stays its own)
-        self._settled: Settled = {}
+        # (agent, protocol, approvers) → {id(rule): TRUSTED | LISTED | FAILS}: what a
+        # commit's message must still show for a path under that rule (see `_settled`)
+        self._standing: dict[tuple[str, str | None, tuple[str, ...]], dict[int, int]] = {}
         self._strict: TemplateConfig | None = None
         self._folded: Decider | None = None
 
@@ -442,6 +442,8 @@ class Checker:
             return [], self._unattributed(touched)
         if agent not in self.decider.rules.agents:
             return [], []  # the template reports `agent-unknown`
+        if self._settled(agent, fields, touched):
+            return [], []
         groups: dict[int, tuple[Decision, list[str]]] = {}
         for path, rule in touched:
             group = groups.get(id(rule))
@@ -453,13 +455,55 @@ class Checker:
             return [], []
         superusers = self.decider.rules.superusers
         return ownership_in_order(
-            fields,
-            list(groups.values()),
-            paths,
-            self.config,
-            superusers=superusers,
-            settled=self._settled,
+            fields, list(groups.values()), paths, self.config, superusers=superusers
         )
+
+    TRUSTED, LISTED, FAILS = 0, 1, 2
+
+    def _settled(
+        self, agent: str, fields: Fields, touched: list[tuple[str, ProtectedRule]]
+    ) -> bool:
+        """Whether `ownership_in_order` would find nothing, decided from a table per (agent,
+        protocol, approvers) — the only parts of a message a verdict's level depends on — so a
+        commit that passes builds no groups. For each rule: the agent is trusted there (owner,
+        office, superuser), or the level is met and only `Archivo` must name the path, or the
+        level fails. False sends the commit through `ownership_in_order` for the violations."""
+        key = (agent, fields.protocol, fields.approved_by)
+        table = self._standing.get(key)
+        if table is None:
+            if len(self._standing) >= self.MAX_DECISIONS:
+                self._standing.clear()
+            table = self._standing[key] = {}
+        exact = folders = None
+        for path, rule in touched:
+            standing = table.get(id(rule))
+            if standing is None:
+                standing = table[id(rule)] = self._standing_of(agent, fields, path, rule)
+            if standing == self.TRUSTED:
+                continue
+            if standing == self.FAILS:
+                return False
+            if exact is None:
+                exact = {f for f in fields.files if not f.endswith("/")}
+                folders = tuple(f for f in fields.files if f.endswith("/"))
+            if not (path in exact or path.startswith(folders or ())):
+                return False
+        return True
+
+    def _standing_of(self, agent: str, fields: Fields, path: str, rule: ProtectedRule) -> int:
+        """TRUSTED, LISTED or FAILS for `agent` under `rule` with this message's protocol and
+        approvers: the two questions `check_ownership_groups` asks of a verdict before
+        `Archivo`."""
+        from workspace_guard.core.template.config import TRUSTED_REASONS
+        from workspace_guard.core.template.ownership import level_met
+
+        assert self.decider is not None
+        decision = self._verdict(agent, path, rule)
+        if decision.reason in TRUSTED_REASONS:
+            return self.TRUSTED
+        superusers = self.decider.rules.superusers
+        met = level_met(decision, fields, self.config, superusers=superusers)
+        return self.LISTED if met else self.FAILS
 
     def _verdict(self, agent: str, path: str, rule: ProtectedRule) -> Decision:
         """The decision for `agent` under `rule` (an office's rule included), made once."""
@@ -469,7 +513,6 @@ class Checker:
             assert self.decider is not None
             if len(self._decided) >= self.MAX_DECISIONS:
                 self._decided.clear()
-                self._settled.clear()
             office = self.decider.office_of(path)
             decision = self.decider.verdict(agent, path, office, rule)
             self._decided[key] = decision
