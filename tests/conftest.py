@@ -1,19 +1,41 @@
-"""Shared fixtures: real git repositories, isolated from the user's git configuration."""
+"""Shared fixtures: real git repositories, isolated from the user's git configuration.
+
+The helpers themselves live in `tests/helpers/`; the fixtures defined there are registered here
+for every test, and the repository helpers stay importable from `conftest` by their old names."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.pushserver import daemon, server
+from helpers.repos import (
+    BIN,
+    EXAMPLE_RULES,
+    ROOT,
+    git,
+    make_workspace,
+    run_cli,
+    run_tty,
+)
+from helpers.watch import cli_daemon, watchd_fixture
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_RULES = ROOT / "rules" / "example.yaml"
-BIN = Path(sys.executable).parent
+__all__ = [  # fixtures registered by name, and helpers other test files import from here
+    "BIN",
+    "EXAMPLE_RULES",
+    "ROOT",
+    "cli_daemon",
+    "daemon",
+    "git",
+    "make_workspace",
+    "run_cli",
+    "run_tty",
+    "server",
+    "watchd_fixture",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -61,57 +83,6 @@ def _language_reset() -> Iterator[None]:
     i18n._current = None
 
 
-def git(cwd: Path | str, *args: str, check: bool = True, input: bytes | None = None) -> str:
-    """Run real git; return stdout."""
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, input=input, check=False)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode()}")
-    return proc.stdout.decode("utf-8", "replace")
-
-
-def run_cli(
-    cwd: Path | str,
-    *args: str,
-    input: bytes | None = None,
-    env: dict[str, str] | None = None,
-    prog: str = "workspace-guard",
-) -> subprocess.CompletedProcess[str]:
-    """Run an installed console script as a user would (a real process); output decoded."""
-    proc = subprocess.run(
-        [str(BIN / prog), *args],
-        cwd=cwd,
-        capture_output=True,
-        input=input,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
-    return subprocess.CompletedProcess(
-        proc.args,
-        proc.returncode,
-        proc.stdout.decode("utf-8", "replace"),
-        proc.stderr.decode("utf-8", "replace"),
-    )
-
-
-from workspace_guard.demo.tree import APP_TREE  # noqa: E402 - the demo's tree is the tests' too
-
-
-def make_workspace(path: Path, rules_text: str | None = None, *, commit: bool = True) -> Path:
-    """A repository with the example rules and a small app tree, committed."""
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
-    for rel, content in APP_TREE.items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
-    rules = path / ".workspace" / "rules.yaml"
-    rules.write_text(rules_text if rules_text is not None else EXAMPLE_RULES.read_text())
-    if commit:
-        git(path, "add", "-A")
-        git(path, "commit", "-q", "-m", "chore(workspace): initial workspace")
-    return path
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Path]:
     """A committed example workspace; the test runs with it as cwd."""
@@ -128,34 +99,3 @@ def workspace(tmp_path: Path) -> Iterator[Path]:
 def git_daemon_available() -> bool:
     """`git daemon` is part of git on Debian; tests that serve repositories need it."""
     return shutil.which("git") is not None
-
-
-def run_tty(
-    cwd: Path | str, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`workspace-guard ARGS` as a person types it: stdin on a terminal and no harness identity
-    in the environment (commands/speaker: how `approve --by` knows who speaks)."""
-    import pty
-
-    from workspace_guard.commands.speaker import HARNESS_ENV
-
-    clean = {k: v for k, v in os.environ.items() if k not in HARNESS_ENV}
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.run(
-            [str(BIN / "workspace-guard"), *args],
-            cwd=cwd,
-            stdin=slave,
-            capture_output=True,
-            env={**clean, **(env or {})},
-            check=False,
-        )
-    finally:
-        os.close(slave)
-        os.close(master)
-    return subprocess.CompletedProcess(
-        proc.args,
-        proc.returncode,
-        proc.stdout.decode("utf-8", "replace"),
-        proc.stderr.decode("utf-8", "replace"),
-    )

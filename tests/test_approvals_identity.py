@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 
 from conftest import BIN, git, run_cli, run_tty
-from test_identity_ledger import event, hook, ledger
+from helpers.harness import harness_shell
+from helpers.provenance import event, hook, ledger
 
 OWNER = "system-architect-ai"
 OTHER = "backend-framework-ai"
@@ -68,15 +69,7 @@ def test_the_approver_itself_through_its_harness(workspace: Path) -> None:
     [authorise] = [r for r in ledger(workspace) if r["kind"] == "authorise"]
     assert authorise["agent"] == OWNER and authorise["by"] == [OWNER]
     shell = {"CLAUDECODE": "1", "PATH": f"{BIN}:{os.environ['PATH']}"}
-    run = subprocess.run(
-        ["sh", "-c", command],
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **shell},
-        check=False,
-    )
+    run = harness_shell(workspace, command)
     assert run.returncode == 0, run.stderr
     [approval] = [r for r in ledger(workspace) if r["kind"] == "approval"]
     assert approval["via"] == "harness" and approval["authorised"] == authorise["seq"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from test_commit_hooks import (
+from helpers.commits import (
     AGENT,
     MAIN,
     OWNER,

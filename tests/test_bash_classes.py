@@ -8,12 +8,12 @@ rewrites by the paths git says they change, globs and links followed to the prot
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace, run_cli
+from helpers.harness import bash_denied
 
 from workspace_guard.gates.harness.bash import ANY_PATH, analyze, could_write
 from workspace_guard.gates.harness.bash.syntax import (
@@ -501,6 +501,90 @@ def test_stash_pop_judged_by_the_stash(ws: Path) -> None:
     assert not verdict(ws, "git stash apply stash@{5}").denied  # git refuses: nothing changes
 
 
+RESTORES = [
+    "git checkout -- .",
+    "git checkout .",
+    "git checkout -- app",
+    "git checkout app/main.py",
+    "git checkout -- app/main.py",
+    "git checkout HEAD -- .",
+    "git checkout HEAD app/main.py",
+    "git checkout -f -- .",
+    "git checkout --theirs -- .",
+    "git checkout -p",
+    "git checkout -p -- app",
+    "git restore .",
+    "git restore app/main.py",
+    "git restore -- app",
+    "git restore -W .",
+    "git restore --staged --worktree .",
+    "git restore --source=HEAD .",
+    "git restore -s HEAD app/main.py",
+    "git restore -p",
+    "git restore --pathspec-from-file=paths.txt",
+    "git checkout --pathspec-from-file=paths.txt",
+    "git stash push -- app/main.py",
+    "git stash push -m wip -- app",
+    "cd app && git checkout -- .",
+    "cd app && git restore main.py",
+    "git -C app restore .",
+    "git -C app checkout -- main.py",
+    "git -c diff.relative=true -C app restore .",
+]
+
+
+@pytest.mark.parametrize("command", RESTORES)
+def test_restores_on_a_clean_tree_pass(ws: Path, command: str) -> None:
+    """Putting back paths that already match what they would be put back to changes nothing."""
+    (ws / "paths.txt").write_text("app/main.py\n")  # untracked: the restore list
+    result = verdict(ws, command)
+    assert not result.denied, result
+
+
+@pytest.mark.parametrize("command", RESTORES)
+def test_restores_of_a_modified_protected_file_are_denied(ws: Path, command: str) -> None:
+    (ws / "paths.txt").write_text("app/main.py\n")
+    (ws / "app/main.py").write_text("the owner's work in progress\n")
+    (ws / "README.md").write_text("an unprotected change\n")
+    assert denied_paths(ws, command) == {"app/main.py"}
+    assert not verdict(ws, command, OWNER).denied
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git restore README.md",
+        "git checkout -- README.md",
+        "git restore --staged app/main.py",
+        "git checkout HEAD -- README.md",
+        "git restore --source=notes-only notes.txt",
+    ],
+)
+def test_restores_that_spare_the_modified_protected_file_pass(ws: Path, command: str) -> None:
+    (ws / "app/main.py").write_text("the owner's work in progress\n")
+    (ws / "README.md").write_text("an unprotected change\n")
+    result = verdict(ws, command)
+    assert not result.denied, result
+
+
+def test_restore_from_another_revision_is_judged_by_that_revision(ws: Path) -> None:
+    """A clean tree, but the source differs: the protected file would change."""
+    for command in (
+        "git checkout touches-main -- app/main.py",
+        "git checkout touches-main -- .",
+        "git restore --source=touches-main app",
+        "git restore -s touches-main .",
+        "git checkout touches-main app/main.py",
+    ):
+        assert denied_paths(ws, command) == {"app/main.py"}, command
+
+
+def test_restore_with_a_dynamic_argument_decides_the_named_paths(ws: Path) -> None:
+    assert "app/main.py" in denied_paths(ws, 'git checkout "$REV" -- app/main.py')
+    assert not verdict(ws, 'git restore --source="$REV" README.md').denied
+    assert "app/main.py" in denied_paths(ws, 'git restore --pathspec-from-file="$F"')
+
+
 def test_cherry_pick_revert_and_patches(ws: Path, tmp_path: Path) -> None:
     touching = git(ws, "rev-parse", "touches-main").strip()
     sparing = git(ws, "rev-parse", "notes-only").strip()
@@ -595,20 +679,7 @@ def test_unknown_code_policy_is_validated(tmp_path: Path) -> None:
 
 
 def claude(ws: Path, command: str, agent: str = OTHER) -> str | None:
-    payload = {
-        "session_id": "s",
-        "cwd": str(ws),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-        "agent_id": "a1",
-        "agent_type": agent,
-    }
-    proc = run_cli(ws, "hook", "claude", input=json.dumps(payload).encode())
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
-    if not proc.stdout.strip():
-        return None
-    return str(json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"])
+    return bash_denied(ws, command, agent)
 
 
 def test_hook_end_to_end(ws: Path) -> None:

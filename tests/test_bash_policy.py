@@ -4,11 +4,11 @@ sequence editors, and tools that write in their own language."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_RULES, make_workspace, run_cli
+from conftest import EXAMPLE_RULES, make_workspace
+from helpers.harness import bash_denied
 
 AGENT = "backend-framework-ai"
 
@@ -20,18 +20,7 @@ def workspace(tmp_path: Path, policy: str | None) -> Path:
 
 
 def denied(ws: Path, command: str) -> bool:
-    payload = {
-        "session_id": "s",
-        "cwd": str(ws),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-        "agent_id": "a1",
-        "agent_type": AGENT,
-    }
-    proc = run_cli(ws, "hook", "claude", input=json.dumps(payload).encode())
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
-    return bool(proc.stdout.strip())
+    return bash_denied(ws, command, AGENT) is not None
 
 
 FROM_ENVIRONMENT = ["$PAGER README.md", '"$PYTHON" -m pytest -q', "${TOOL} docs/notes.md", "$CMD"]

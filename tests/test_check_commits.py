@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, EXAMPLE_RULES, git, make_workspace, run_cli, run_tty
-from gitserver import commit, fast_import, template
+from helpers.gitserver import commit, fast_import, template
+from helpers.repos import craft_commit
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -331,22 +332,6 @@ def test_broken_rules_at_the_base_are_a_configuration_error(tmp_path: Path) -> N
     assert result.returncode == 2
     assert re.search(r"\.workspace/rules\.yaml:\d+", result.stderr)
     assert result.stdout == ""
-
-
-def craft_commit(repo: Path, message: bytes) -> str:
-    """A commit whose message bytes are stored as given (git commit would transcode them)."""
-    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
-    parent = git(repo, "rev-parse", "HEAD").strip()
-    who = b"Test Agent <agent@example.com> 1700000000 +0000"
-    body = b"tree %s\nparent %s\nauthor %s\ncommitter %s\n\n" % (
-        tree.encode(),
-        parent.encode(),
-        who,
-        who,
-    )
-    sha = git(repo, "hash-object", "-t", "commit", "-w", "--stdin", input=body + message).strip()
-    git(repo, "update-ref", "HEAD", sha)
-    return sha
 
 
 def non_utf8_commits(repo: Path) -> tuple[str, str]:

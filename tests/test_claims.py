@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, git, run_cli
+from helpers.harness import pre_tool
 
 A = "backend-framework-ai"
 B = "api-architect-ai"
@@ -186,16 +187,7 @@ def test_worktrees_share_claims(workspace: Path, tmp_path: Path) -> None:
 
 
 def claude(ws: Path, agent: str, rel: str) -> subprocess.CompletedProcess[str]:
-    event = {
-        "session_id": "s1",
-        "cwd": str(ws),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Edit",
-        "tool_input": {"file_path": str(ws / rel)},
-        "agent_id": "x1",
-        "agent_type": agent,
-    }
-    return run_cli(ws, "hook", "claude", input=json.dumps(event).encode())
+    return pre_tool(ws, "Edit", {"file_path": str(ws / rel)}, agent)
 
 
 def test_harness_gate_denies_claimed_paths(workspace: Path) -> None:

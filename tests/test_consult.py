@@ -109,11 +109,8 @@ def test_bad_answers_are_usage_errors(workspace: Path) -> None:
 
 
 def test_the_owner_answers_through_its_harness(workspace: Path) -> None:
-    import os
-    import subprocess
-
-    from conftest import BIN
-    from test_identity_ledger import event, hook
+    from helpers.harness import harness_shell
+    from helpers.provenance import event, hook
 
     ident = consult(workspace, API, ASKER).split()[0]
     command = f"workspace-guard consult answer {ident} --approve --by {API_OWNER}"
@@ -121,15 +118,6 @@ def test_the_owner_answers_through_its_harness(workspace: Path) -> None:
     assert '"deny"' in denied.stdout  # the asker cannot answer for the owner
     pre = hook(workspace, event(workspace, "PreToolUse", "Bash", {"command": command}, API_OWNER))
     assert not pre.stdout.strip(), pre.stdout
-    shell = {"CLAUDECODE": "1", "PATH": f"{BIN}:{os.environ['PATH']}"}
-    run = subprocess.run(
-        ["sh", "-c", command],
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **shell},
-        check=False,
-    )
+    run = harness_shell(workspace, command)
     assert run.returncode == 0, run.stderr
     assert run_cli(workspace, "validate", ASKER, API).returncode == 0

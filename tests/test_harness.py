@@ -9,55 +9,12 @@ from pathlib import Path
 
 import pytest
 from conftest import git, run_cli, run_tty
+from helpers.harness import claude_event, denied, hook
 
 from workspace_guard.state import ledger
 
 OWNER = "system-architect-ai"
 OTHER = "backend-framework-ai"
-
-
-def claude_event(
-    ws: Path,
-    tool: str,
-    tool_input: dict[str, object] | None,
-    agent: str | None = OTHER,
-    event: str = "PreToolUse",
-) -> bytes:
-    data: dict[str, object] = {
-        "session_id": "abc123",
-        "transcript_path": "/tmp/t.jsonl",
-        "cwd": str(ws),
-        "permission_mode": "auto",  # an enum value newer than some tools know: must be fine
-        "effort": {"level": "high"},
-        "hook_event_name": event,
-        "tool_name": tool,
-        "tool_use_id": "toolu_01",
-        "some_future_field": [1, 2, 3],
-    }
-    if tool_input is not None:
-        data["tool_input"] = tool_input
-    if agent is not None:
-        data["agent_id"] = "a1b2"
-        data["agent_type"] = agent
-    return json.dumps(data).encode()
-
-
-def hook(ws: Path, name: str, payload: bytes, env: dict[str, str] | None = None):
-    proc = run_cli(ws, "hook", name, input=payload, env=env)
-    assert "Traceback" not in proc.stderr
-    return proc
-
-
-def denied(proc) -> str | None:
-    """The deny reason of a Claude-format answer, or None when the call is allowed."""
-    assert proc.returncode == 0, proc.stderr
-    if not proc.stdout.strip():
-        return None
-    answer = json.loads(proc.stdout)
-    out = answer["hookSpecificOutput"]
-    assert out["hookEventName"] == "PreToolUse"
-    assert out["permissionDecision"] == "deny"
-    return str(out["permissionDecisionReason"])
 
 
 # --- Claude Code: file tools -----------------------------------------------------------------------
@@ -282,7 +239,7 @@ def test_approval_by_someone_who_may_not_approve(workspace: Path) -> None:
         "python3 -c \"open('app/main.py','w').write('')\"",
         "cp /tmp/evil.py app/main.py",
         "rm -rf app",
-        "git checkout -- app/main.py",
+        "git rm app/main.py",  # restores are judged by what git says differs: test_bash_classes
         "bash -c 'tee app/main.py < /dev/null'",
         'echo "unbalanced > app/main.py',
     ],

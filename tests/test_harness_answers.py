@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
-from test_harness import claude_event, denied, hook
+from helpers.harness import claude_event, denied, hook
 
 MANY = 400
 AGENT = "backend-framework-ai"

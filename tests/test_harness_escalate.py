@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_RULES, make_workspace, run_cli
+from helpers.harness import edit_denied
 
 from workspace_guard.state.approvals import consultation_records
 
@@ -27,21 +28,8 @@ def rules(extra: str = "") -> str:
 
 
 def edit(ws: Path, rel: str, agent: str = AGENT) -> str | None:
-    payload = {
-        "session_id": "s",
-        "cwd": str(ws),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Edit",
-        "tool_input": {"file_path": str(ws / rel)},
-        "agent_id": "a1",
-        "agent_type": agent,
-    }
-    proc = run_cli(ws, "hook", "claude", input=json.dumps(payload).encode())
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
-    if not proc.stdout.strip():
-        return None
-    reason = str(json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"])
-    assert len(reason.encode()) <= 4096
+    reason = edit_denied(ws, rel, agent)
+    assert reason is None or len(reason.encode()) <= 4096
     return reason
 
 

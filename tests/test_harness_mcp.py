@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_RULES, git
-from test_harness import denied, hook
+from helpers.harness import denied, hook
 
 OTHER = "backend-framework-ai"
 OWNER = "system-architect-ai"

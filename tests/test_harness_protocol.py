@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN
-from test_harness import denied, hook
+from helpers.harness import bash_denied
 
 OTHER = "backend-framework-ai"
 OWNER = "system-architect-ai"
@@ -15,18 +15,7 @@ SUPER = "master-orchestrator"
 
 
 def bash(ws: Path, command: str, agent: str = OTHER) -> str | None:
-    import json
-
-    event = {
-        "session_id": "s",
-        "cwd": str(ws),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-        "agent_type": agent,
-        "agent_id": "a1",
-    }
-    return denied(hook(ws, "claude", json.dumps(event).encode()))
+    return bash_denied(ws, command, agent)
 
 
 READ_ONLY = [

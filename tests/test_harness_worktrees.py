@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from test_harness import OTHER, claude_event, denied, hook
+from helpers.harness import OTHER, claude_event, denied, hook
 
 ORDER = "app/models/order.py"
 NOTES = ".workspace/departments/backend/backend-framework-ai/notes.md"  # its own office

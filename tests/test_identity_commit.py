@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, run_cli, run_tty
-from test_identity_ledger import edit, event, hook
+from helpers.provenance import edit, event, hook
 
 OWNER = "system-architect-ai"  # owns app/main.py (critical)
 BACKUP = "solution-architect-ai"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace, run_cli
-from test_commit_hooks import AGENT, change, commit, run_git, template
+from helpers.commits import AGENT, change, commit, run_git, template
 
 from workspace_guard.commands.install import CLIENT_HOOKS, LEGACY_SUFFIX, MARKER
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN
-from test_commit_hooks import change, commit, template
+from helpers.commits import change, commit, template
 
 from workspace_guard.commands.install import import_path
 

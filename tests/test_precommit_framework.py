@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, ROOT, git
-from test_commit_hooks import AGENT, MAIN, OWNER, change, commit, template
+from helpers.commits import AGENT, MAIN, OWNER, change, commit, template
 
 pytestmark = pytest.mark.slow
 

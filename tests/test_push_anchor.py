@@ -14,14 +14,12 @@ from typing import Any
 
 import pytest
 from conftest import git, run_cli
-from gitserver import commit, push, template
-from test_push_gate import BACKEND, Server, daemon, readme_change, server
+from helpers.gitserver import commit, push, template
+from helpers.pushserver import BACKEND, Server, readme_change
 from test_push_local import installed_clone
 
 from workspace_guard.state import chain
 from workspace_guard.state.audit import AUDIT
-
-__all__ = ["daemon", "server"]  # fixtures, used by name
 
 ANCHORS = "refs/workspace-guard/anchors"
 

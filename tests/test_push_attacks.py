@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_RULES, git
-from gitserver import GitDaemon, commit, push, template
-from test_push_gate import (
+from helpers.gitserver import GitDaemon, commit, push, template
+from helpers.pushserver import (
     ARCHITECT,
     BACKEND,
     BACKEND_OFFICE,
@@ -24,14 +24,10 @@ from test_push_gate import (
     Server,
     assert_accepted,
     assert_rejected,
-    daemon,
     main_change,
     readme_change,
     serve,
-    server,
 )
-
-__all__ = ["daemon", "server"]  # fixtures, used by name
 
 NEW_MAIN = "from fastapi import FastAPI\napp = FastAPI(title='taken over')\n"
 

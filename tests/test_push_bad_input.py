@@ -12,20 +12,16 @@ from pathlib import Path
 
 import pytest
 from conftest import git, run_cli
-from gitserver import fast_import, push, template
-from test_push_gate import (
+from helpers.gitserver import fast_import, push, template
+from helpers.pushserver import (
     BACKEND,
     BACKEND_OFFICE,
     Server,
     assert_accepted,
     assert_rejected,
-    daemon,
     main_change,
     readme_change,
-    server,
 )
-
-__all__ = ["daemon", "server"]  # fixtures, used by name
 
 
 def receive(bare: Path, data: bytes) -> subprocess.CompletedProcess[str]:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace, run_cli
-from gitserver import GitDaemon, commit, template
+from helpers.gitserver import GitDaemon, commit, template
 
 BACKEND = "backend-framework-ai"
 ARCHITECT = "system-architect-ai"
@@ -31,14 +30,6 @@ class PullRequest:
     head: str  # github.event.pull_request.head.sha
     bad: str  # the commit that breaks ownership (its template is fine)
     commits: int
-
-
-@pytest.fixture
-def daemon(tmp_path: Path) -> Iterator[GitDaemon]:
-    base = tmp_path / "srv"
-    base.mkdir()
-    with GitDaemon(base, tmp_path / "daemon.log") as served:
-        yield served
 
 
 def forge(tmp_path: Path, daemon: GitDaemon) -> tuple[Path, str]:

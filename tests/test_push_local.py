@@ -10,23 +10,19 @@ from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace, run_cli
-from gitserver import push, template
-from test_push_gate import (
+from helpers.gitserver import push, template
+from helpers.pushserver import (
     ARCHITECT,
     BACKEND,
     Server,
     assert_accepted,
     assert_rejected,
-    daemon,
     main_change,
     readme_change,
-    server,
 )
 
 from workspace_guard.commands import install
 from workspace_guard.gates.push import local
-
-__all__ = ["daemon", "server"]  # fixtures, used by name
 
 NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace, run_cli
+from helpers.repos import shared_clone, unadopted_workspace
 
 RULES = ".workspace/rules.yaml"
 AGENT = "backend-framework-ai"
@@ -92,12 +93,7 @@ def sneak_rules(clone: Path, text: str) -> None:
 @pytest.fixture
 def clone(tmp_path: Path) -> Path:
     """A shared repository with the example rules and an agent's clone of it."""
-    origin = make_workspace(tmp_path / "origin")
-    server = tmp_path / "server.git"
-    git(tmp_path, "clone", "-q", "--bare", str(origin), str(server))
-    work = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(server), str(work))
-    return work
+    return shared_clone(make_workspace(tmp_path / "origin"), tmp_path)
 
 
 def test_committed_rules_do_not_move_the_trust_root(clone: Path) -> None:
@@ -200,14 +196,7 @@ def test_no_upstream_reads_head(workspace: Path) -> None:
 
 
 def test_an_upstream_without_rules_yet_reads_head(tmp_path: Path) -> None:
-    bare_ws = make_workspace(tmp_path / "plain", rules_text="", commit=False)
-    (bare_ws / RULES).unlink()
-    git(bare_ws, "add", "-A")
-    git(bare_ws, "commit", "-q", "-m", "chore: before adoption")
-    server = tmp_path / "server.git"
-    git(tmp_path, "clone", "-q", "--bare", str(bare_ws), str(server))
-    work = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(server), str(work))
+    work = shared_clone(unadopted_workspace(tmp_path / "plain"), tmp_path)
     (work / ".workspace").mkdir(exist_ok=True)
     (work / RULES).write_text((Path(__file__).parent.parent / "rules/example.yaml").read_text())
     git(work, "add", "-A")

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
+from conftest import EXAMPLE_RULES, git, run_cli
+from helpers.repos import shared_clone, unadopted_workspace
 
 RULES = ".workspace/rules.yaml"
 NOTE = "origin/main has no .workspace/rules.yaml yet"
@@ -54,14 +55,7 @@ def commit(
 @pytest.fixture
 def clone(tmp_path: Path) -> Path:
     """A clone of a shared repository that has no rules yet."""
-    plain = make_workspace(tmp_path / "plain", rules_text="", commit=False)
-    (plain / RULES).unlink()
-    git(plain, "add", "-A")
-    git(plain, "commit", "-q", "-m", "chore: before adoption")
-    server = tmp_path / "server.git"
-    git(tmp_path, "clone", "-q", "--bare", str(plain), str(server))
-    work = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(server), str(work))
+    work = shared_clone(unadopted_workspace(tmp_path / "plain"), tmp_path)
     (work / ".workspace").mkdir(exist_ok=True)
     (work / RULES).write_text(EXAMPLE_RULES.read_text())
     return work

@@ -3,41 +3,21 @@ state dir (which any process can write) never makes the daemon skip a file."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from conftest import run_cli
-from test_watch_support import (  # noqa: F401 - fixtures
-    WatchProcess,
+from helpers.watch import (
+    Start,
     records,
     rescan_barrier,
     state_dir,
     status,
     wait_record,
-    watchd_fixture,
 )
 
 from workspace_guard.gates.watch.fs import observe
-
-Start = Callable[..., WatchProcess]
-
-
-@pytest.fixture
-def cli_daemon(workspace: Path) -> Iterator[Path]:
-    """For tests that use `watch start`: whatever they leave running is stopped."""
-    yield workspace
-    info = status(workspace)
-    if run_cli(workspace, "watch", "status").returncode == 0:
-        run_cli(workspace, "watch", "stop")
-    pid = info.get("pid")
-    if isinstance(pid, int):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 def test_start_and_stop_are_audited_with_who_asked(cli_daemon: Path) -> None:

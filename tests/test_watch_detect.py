@@ -6,21 +6,18 @@ import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 from conftest import git
-from test_watch_support import (  # noqa: F401 - fixtures
-    WatchProcess,
+from helpers.watch import (
+    Start,
     records,
     rescan_barrier,
     status,
     wait_for,
     wait_record,
-    watchd_fixture,
 )
 
-Start = Callable[..., WatchProcess]
 OWNER = "system-architect-ai"
 
 
@@ -173,8 +170,6 @@ def test_switching_branches_moves_the_baseline_without_false_reports(
     proc = watchd()
     git(workspace, "checkout", "-q", "feature")
     head = git(workspace, "rev-parse", "HEAD").strip()
-    from test_watch_support import status, wait_for
-
     wait_for(lambda: status(workspace).get("head") == head, "the baseline to follow HEAD")
     rescan_barrier(proc)
     assert records(workspace) == []
@@ -332,8 +327,6 @@ def test_a_recorded_deletion_is_authorised(workspace: Path, watchd: Start) -> No
 
 def test_the_state_dir_and_git_internals_are_not_watched(workspace: Path, watchd: Start) -> None:
     proc = watchd()
-    from test_watch_support import status
-
     schedules = {d for d, _ in status(workspace)["watches"]["schedules"]}
     assert not any(d == ".git" or d.startswith(".git/") for d in schedules)
     shutil.copy(workspace / "app/main.py", workspace / ".git" / "main.py.copy")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_watch_support import records, wait_for, wait_record
+from helpers.watch import records, wait_for, wait_record
 
 from workspace_guard.gates.watch.baseline import Options
 from workspace_guard.gates.watch.daemon import Daemon

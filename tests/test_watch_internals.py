@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import git, run_cli, run_tty
-from test_watch_support import (  # noqa: F401 - fixtures
-    WatchProcess,
+from helpers.watch import (
+    Start,
     records,
     rescan_barrier,
     state_dir,
     wait_for,
     wait_record,
-    watchd_fixture,
 )
 
-Start = Callable[..., WatchProcess]
 OWNER = "system-architect-ai"
 
 

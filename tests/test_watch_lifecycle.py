@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import resource
 import shutil
 import signal
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from conftest import EXAMPLE_RULES, git, run_cli
-from test_watch_support import (  # noqa: F401 - fixtures
+from helpers.watch import (
     DEADLINE,
+    Start,
     WatchProcess,
     records,
     rescan_barrier,
     status,
     wait_for,
     wait_record,
-    watchd_fixture,
 )
-
-Start = Callable[..., WatchProcess]
-
-
-@pytest.fixture
-def cli_daemon(workspace: Path) -> Iterator[Path]:
-    """For tests that use `watch start`: whatever they leave running is stopped."""
-    yield workspace
-    info = status(workspace)
-    if run_cli(workspace, "watch", "status").returncode == 0:
-        run_cli(workspace, "watch", "stop")
-    pid = info.get("pid")
-    if isinstance(pid, int):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
 
 
 def test_start_status_stop(cli_daemon: Path) -> None:

@@ -3,19 +3,17 @@ records them in the provenance ledger (PostToolUse), and the daemon accepts exac
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from test_identity_ledger import edit, event, hook
-from test_watch_support import (  # noqa: F401 - fixtures
-    WatchProcess,
+from helpers.provenance import edit, event, hook
+from helpers.watch import (
+    Start,
     records,
     rescan_barrier,
+    wait_for,
     wait_record,
-    watchd_fixture,
 )
 
-Start = Callable[..., WatchProcess]
 AGENT = "backend-framework-ai"
 OFFICE = ".workspace/departments/backend/backend-framework-ai"
 
@@ -31,8 +29,6 @@ def test_office_writes_through_the_real_hook_are_never_reverted(
     assert found["agent"] == AGENT
     edit(workspace, notes, "- first\n- second\n", AGENT)  # and again: each version recorded
     wait_for_two = lambda: len(records(workspace, path=notes, action="authorised")) >= 2  # noqa: E731
-    from test_watch_support import wait_for
-
     wait_for(wait_for_two, "the second office write to be authorised")
     command = f"printf 'x = 1\\n' > {OFFICE}/scratch.py"
     bash = {"command": command}

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
 
 from conftest import git
-from test_watch_support import (  # noqa: F401 - fixtures
+from helpers.watch import (
+    Start,
     WatchProcess,
     records,
     rescan_barrier,
     state_dir,
     wait_for,
     wait_record,
-    watchd_fixture,
 )
-
-Start = Callable[..., WatchProcess]
 
 
 def committed(repo: Path, rel: str) -> bytes:
@@ -133,7 +130,6 @@ def test_a_new_file_in_a_protected_folder_is_quarantined_and_removed(
 
 def test_restore_from_the_rules_and_a_custom_incidents_folder(tmp_path: Path) -> None:
     from conftest import EXAMPLE_RULES, make_workspace
-    from test_watch_support import WatchProcess
 
     rules = EXAMPLE_RULES.read_text().replace(
         "harness:", "watch:\n  restore: true\n  incidents_dir: docs/incidents/\n\nharness:"

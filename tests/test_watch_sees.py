@@ -6,22 +6,19 @@ from __future__ import annotations
 import base64
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import git, run_cli
-from test_watch_support import (  # noqa: F401 - fixtures
-    WatchProcess,
+from helpers.watch import (
+    Start,
     records,
     rescan_barrier,
     state_dir,
     wait_for,
     wait_record,
-    watchd_fixture,
 )
 
-Start = Callable[..., WatchProcess]
 RAW = b"app/api/caf\xe9.py"  # Latin-1, not UTF-8
 NAME = os.fsdecode(RAW)
 

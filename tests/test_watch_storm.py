@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace
-from test_watch_support import WatchProcess, records, status, wait_for
+from helpers.watch import WatchProcess, records, status, wait_for
 
 WRITERS = 4
 FILES = 20_000

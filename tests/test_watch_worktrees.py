@@ -4,21 +4,16 @@ worktree it was started in, including worktrees added or removed while it runs."
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 from conftest import git, run_cli
-from test_watch_support import (  # noqa: F401 - fixtures
+from helpers.watch import (
+    Start,
     WatchProcess,
-    records,
-    rescan_barrier,
     status,
     wait_for,
     wait_record,
-    watchd_fixture,
 )
-
-Start = Callable[..., WatchProcess]
 
 
 def committed(repo: Path, rel: str) -> bytes:

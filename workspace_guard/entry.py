@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
+    from workspace_guard.errors import GuardError
+
     Values = dict[str, Any]
 
 
@@ -236,9 +238,6 @@ def parse(spec: Spec, args: Sequence[str], prog: str) -> Values:
     `--opt=value`, `--opt value` and `--` (end of options) are understood; `-` and anything not
     starting with `--` is a positional; any other `--…` is an unknown option.
     """
-    from workspace_guard.errors import UsageError
-
-    hint = f"usage: {prog} {spec.usage()}"
     values: Values = {o.dest: o.default for o in spec.options}
     positionals: list[str] = []
     items = iter(args)
@@ -252,18 +251,41 @@ def parse(spec: Spec, args: Sequence[str], prog: str) -> Values:
         name, eq, value = arg.partition("=")
         option = spec.option(name)
         if option is None:
-            raise UsageError(f"unknown option {name}", hint=hint)
+            raise usage_error(spec, prog, "unknown option {name}", name=name)
         if not eq:
             following = next(items, None)
             if following is None:
-                raise UsageError(f"option {name} needs a value", hint=hint)
+                raise usage_error(spec, prog, "option {name} needs a value", name=name)
             value = following
         if option.choices is not None and value not in option.choices:
-            raise UsageError(f"{name} must be one of {', '.join(option.choices)}, not {value!r}")
+            raise usage_error(
+                spec,
+                prog,
+                "{name} must be one of {choices}, not {value!r}",
+                name=name,
+                choices=", ".join(option.choices),
+                value=value,
+            )
         values[option.dest] = value
     values.update(assign(spec, positionals))
     values["prog"], values["usage"] = prog, spec.usage()
     return values
+
+
+def usage_error(spec: Spec, prog: str, message: str, **fields: str) -> GuardError:
+    """A usage error of the fast parser, in the workspace's language: no rules are loaded yet,
+    so the language is chosen as for `--help` (i18n.choose_for_workspace)."""
+    import os
+
+    from workspace_guard.errors import UsageError
+    from workspace_guard.i18n import N_, _, choose_for_workspace
+
+    N_("unknown option {name}")
+    N_("option {name} needs a value")
+    N_("{name} must be one of {choices}, not {value!r}")
+    choose_for_workspace(os.getcwd())
+    hint = _("usage: {prog} {usage}").format(prog=prog, usage=spec.usage())
+    return UsageError(_(message).format(**fields), hint=hint)
 
 
 def assign(spec: Spec, positionals: list[str]) -> Values:

@@ -291,13 +291,23 @@ def _listed_worktrees(root: str) -> list[str]:
     return [r for r in roots if os.path.realpath(r) != mine]
 
 
-def uncommitted(root: str) -> set[str]:
+PATHSPEC_LIMIT = 64  # more asked paths than this: one status of the whole worktree instead
+
+
+def uncommitted(
+    root: str, paths: Sequence[str] | None = None, *, untracked: bool = False
+) -> set[str]:
     """Tracked paths of the worktree at `root` that differ from its HEAD (staged or not); both
-    sides of a rename. `--no-optional-locks`: never take that worktree's index lock, which an
-    agent working there may need; an unreadable worktree, or no git
-    on PATH, gives nothing (this only warns)."""
+    sides of a rename; with `untracked`, also the files created there and not added (git's
+    ignore rules apply: an ignored file is not reported). `paths` (repository-relative, ""
+    for the root) limits git's work to them, literally: no pattern meaning. `--no-optional-locks`:
+    never take that worktree's index lock, which an agent working there may need; an unreadable
+    worktree, or no git on PATH, gives nothing (this only warns)."""
+    args = ["--literal-pathspecs", "--no-optional-locks", "status", "--porcelain", "-z"]
+    args.append("-uall" if untracked else "-uno")
+    if paths is not None and 0 < len(paths) <= PATHSPEC_LIMIT:
+        args += ["--", *sorted({p or "." for p in paths})]
     try:
-        args = ["--no-optional-locks", "status", "--porcelain", "-z", "-uno"]
         proc = run(args, root, check=False)
     except GitError:  # no git to ask: nothing to warn about
         return set()

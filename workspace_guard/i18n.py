@@ -178,6 +178,77 @@ def N_(message: str) -> str:  # the gettext convention for "mark now, translate 
     return message
 
 
+def severity(level: str) -> str:
+    """`warning` / `info` as a finding's text shows them (`error` reads the same in Spanish;
+    JSON keeps the English key)."""
+    words = {"warning": N_("warning"), "info": N_("info")}
+    return _(words[level]) if level in words else level
+
+
+def choose_for_workspace(start: str) -> None:
+    """Before any rules are loaded (help, usage errors, `install`): the environment, then the
+    `language:` of the rules of the workspace around `start`."""
+    if not is_chosen():
+        set_language(workspace_language(start))
+
+
+def workspace_language(start: str) -> str | None:
+    """The `language:` of the rules the commands would read in the repository around `start`:
+    the trusted revision's (trust_root), else the working-tree file's (None if none). Read as
+    text, not parsed: this must stay cheap and never fail."""
+    committed = _trusted_rules_text(start)
+    if committed is not None:
+        return _language_line(committed)
+    return _working_tree_language(start)
+
+
+def _language_line(text: str) -> str | None:
+    import re
+
+    found = re.search(r"^language:\s*[\"']?([A-Za-z_-]+)", text, re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def _trusted_rules_text(start: str) -> str | None:
+    """The rules text as the commands read it: the explicit file (WORKSPACE_GUARD_RULES), else
+    the rules blob of the trusted revision (HEAD where it has none); None where nothing is
+    committed or anything goes wrong."""
+    from workspace_guard import git
+    from workspace_guard.errors import GuardError
+    from workspace_guard.repo import Repo
+
+    try:
+        repo = Repo.discover(start)
+        if repo.rules_option:
+            with open(os.path.join(repo.cwd, repo.rules_option), "rb") as handle:
+                return handle.read(1 << 20).decode("utf-8", "replace")
+        blob = repo.info.rules_blob
+        if not blob or repo.trust_error is not None:
+            return None
+        return git.cat_blob(blob, repo.cwd).decode("utf-8", "replace")
+    except (GuardError, OSError, ValueError):
+        return None
+
+
+def _working_tree_language(start: str) -> str | None:
+    """The `language:` of the working-tree rules file around `start` (None if none)."""
+    here = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(here, ".workspace", "rules.yaml")
+        if os.path.isfile(candidate):
+            try:
+                with open(candidate, encoding="utf-8", errors="replace") as handle:
+                    return _language_line(handle.read(1 << 20))
+            except OSError:
+                return None
+        if os.path.exists(os.path.join(here, ".git")):
+            return None
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
 def has_catalog(lang: str) -> bool:
     """Whether the compiled catalogue for `lang` is installed (English needs none)."""
     if lang == "en":

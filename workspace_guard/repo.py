@@ -67,6 +67,7 @@ class Repo:
         self.warnings: list[str] = []
         self.trust_error: GuardError | None = None
         self.notes: list[str] = []
+        self.quiet = False  # say neither the notes nor the working-tree warning (commands/hook)
         self._decider: Decider | None = None
 
     @classmethod
@@ -153,7 +154,7 @@ class Repo:
             return _load_file(path, self.rules_option, self.state_dir)
         if self.trust_error is not None:
             raise self.trust_error
-        for note in self.notes:  # once per process, however many Repo objects it makes
+        for note in [] if self.quiet else self.notes:  # once per process, whatever the Repos
             if note not in _NOTED:
                 _NOTED.add(note)
                 self.warn(note)
@@ -165,12 +166,13 @@ class Repo:
                 f"no rules file: {DEFAULT_RULES} is neither committed nor in the working tree",
                 hint=f"run `workspace-guard init`, or name a file with --rules / {RULES_ENV}",
             )
-        self.warn(
-            _(
-                "{rules} is not committed at HEAD; using the working-tree copy, which any "
-                "agent can edit — commit it to make it binding"
-            ).format(rules=DEFAULT_RULES)
-        )
+        if not self.quiet:
+            self.warn(
+                _(
+                    "{rules} is not committed at HEAD; using the working-tree copy, which any "
+                    "agent can edit — commit it to make it binding"
+                ).format(rules=DEFAULT_RULES)
+            )
         return _load_file(path, DEFAULT_RULES, self.state_dir)
 
     def rules_at(self, rev: str) -> Rules | None:

@@ -33,6 +33,7 @@ class Call:
     input: dict[str, Any] | str
     namespace: str | None = None  # Codex: tools grouped in a namespace (multi_agent_v1)
     custom: bool = False  # Codex: a freeform tool (apply_patch) gets the text as its input
+    search: bool = False  # Codex: a `tool_search_call` (MCP tools are deferred behind it)
     id: str = ""
 
 
@@ -156,6 +157,8 @@ def _find_result(req: Request, call_id: str) -> tuple[str, bool] | None:
         for item in body.get("input", []) or []:
             if not isinstance(item, dict) or item.get("call_id") != call_id:
                 continue
+            if item.get("type") == "tool_search_output":
+                return json.dumps(item.get("tools", [])), False
             if str(item.get("type", "")).endswith("_output"):
                 return _text_of(item.get("output", "")), False
     elif req.api == "gemini":
@@ -191,7 +194,8 @@ def _openai(body: dict[str, Any]) -> tuple[str, int]:
     step = sum(
         1
         for i in items
-        if isinstance(i, dict) and i.get("type") in ("function_call", "custom_tool_call")
+        if isinstance(i, dict)
+        and i.get("type") in ("function_call", "custom_tool_call", "tool_search_call")
     )
     return conv, step
 
@@ -288,7 +292,10 @@ def _openai_answer(turn: Turn) -> tuple[bytes, list[str]]:
             call.id = call.id or _new_id("call_")
             ids.append(call.id)
             item: dict[str, Any]
-            if call.custom:
+            if call.search:
+                item = {"type": "tool_search_call", "execution": "client"}
+                item["arguments"] = call.input
+            elif call.custom:
                 item = {"type": "custom_tool_call", "name": call.name, "input": call.input}
             else:
                 item = {"type": "function_call", "name": call.name}

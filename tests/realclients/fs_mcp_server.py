@@ -1,5 +1,6 @@
-"""A tiny stdio MCP server of our own with a filesystem-style write tool (`write_file`), for the
-real-client tests: newline-delimited JSON-RPC, no SDK, nothing but what Claude Code calls."""
+"""A tiny stdio MCP server of our own with a filesystem-style write tool (`write_file`) and a
+write tool the gate cannot know (`save_note`, its path in `where`), for the real-client tests:
+newline-delimited JSON-RPC, no SDK, nothing but what the CLIs call."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ TOOLS = [
             "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
             "required": ["path", "content"],
         },
-    }
+    },
+    {
+        "name": "save_note",
+        "description": "Save the note TEXT where asked.",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"where": {"type": "string"}, "text": {"type": "string"}},
+            "required": ["where", "text"],
+        },
+    },
 ]
 
 
@@ -38,6 +48,10 @@ def _answer(request: dict[str, Any]) -> dict[str, Any] | None:
         args = params.get("arguments") or {}
         Path(args["path"]).write_text(args["content"])
         result = {"content": [{"type": "text", "text": f"wrote {args['path']}"}]}
+    elif method == "tools/call" and params.get("name") == "save_note":
+        args = params.get("arguments") or {}
+        Path(args["where"]).write_text(args["text"])
+        result = {"content": [{"type": "text", "text": f"saved {args['where']}"}]}
     elif method in ("resources/list", "prompts/list", "resources/templates/list"):
         key = method.split("/")[0] if "templates" not in method else "resourceTemplates"
         result = {key: []}

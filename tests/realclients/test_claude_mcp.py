@@ -70,10 +70,9 @@ def mcp_session(tmp_path_factory: pytest.TempPathFactory) -> Session:
             }
         )
         with FakeModel(script) as model:
-            # wait for the servers before the first request (a loaded machine starts Python
-            # slowly; Claude Code gives a server 5 s by default, then goes on without it)
-            env = {"MCP_CONNECT_TIMEOUT_MS": "60000", "MCP_CONNECTION_NONBLOCKING": "false"}
-            run = run_claude(repo, model.url, cli_home, env=env)
+            # Claude Code's defaults: it waits MCP_CONNECT_TIMEOUT_MS (5 s) for each server's
+            # tools, then goes on without them; workspace-guard's must be listed within that
+            run = run_claude(repo, model.url, cli_home)
         return Session(repo, model, calls, run)
 
 

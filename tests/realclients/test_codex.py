@@ -230,3 +230,72 @@ def test_untrusted_project_runs_no_hooks_and_check_says_so(tmp_path: Path) -> No
         else:
             assert DENIAL not in text and "T0" in (repo / "app/main.py").read_text()
             assert check.returncode == 1 and "not trusted" in check.stdout, check.stdout
+
+
+def _attempts(path: str) -> list[Call]:
+    """Three ways at one protected file: shell, patch, shell again (each a denial on its rule)."""
+    return [
+        Call("exec_command", {"cmd": f"sed -i s/FastAPI/HACKED/ {path}"}),
+        Call(
+            "apply_patch",
+            _patch("Update", path, "@@\n-app = FastAPI()\n+HACKED = 1\n"),
+            custom=True,
+        ),
+        Call("exec_command", {"cmd": f"echo HACKED >> {path}"}),
+    ]
+
+
+def test_third_denial_on_the_same_rule_escalates(tmp_path: Path) -> None:
+    """A non-owner subagent denied three times on one rule: the third answer is STOP with the
+    consultation the gate filed with the owner; nothing was written."""
+    require("codex")
+    with isolated(tmp_path) as home:
+        repo = make_workspace(tmp_path / "ws")
+        wg(repo, "install", "--harness", "codex")
+        original = (repo / "app/main.py").read_text()
+        tries = _attempts("app/main.py")
+        spawn = _spawn(OTHER)
+        script = Script({"main": [[spawn], _wait(spawn)], OTHER: [[c] for c in tries]})
+        with FakeModel(script) as model:
+            run = run_codex(repo, model.url, home / "cli", agents=(OTHER,))
+        assert run.returncode == 0, run.stderr[-2000:]
+        texts = [model.result(c.id)[0] for c in tries]
+        for text in texts:
+            assert text.startswith(DENIAL), text
+        assert "STOP:" not in texts[0] and "STOP:" not in texts[1], texts
+        assert texts[2].startswith(f"{DENIAL}STOP: {OTHER} was denied 3 times"), texts[2]
+        listed = json.loads(wg(repo, "consultations", "--owner", OWNER, "--format", "json").stdout)
+        [filed] = [c for c in listed if c["id"] in texts[2]]
+        assert filed["filed_by"] == "workspace-guard", filed
+        assert (repo / "app/main.py").read_text() == original
+
+
+def test_owner_named_by_workspace_agent_writes_its_file(tmp_path: Path) -> None:
+    """Codex's main thread names no agent: WORKSPACE_AGENT does, over `harness: main_agent`. As
+    the owner it may change its file; as another agent the same calls are blocked."""
+    require("codex")
+    with isolated(tmp_path) as home:
+        repo = make_workspace(tmp_path / "ws")
+        wg(repo, "install", "--harness", "codex")
+        for agent in (OTHER, OWNER):
+            change = Call(
+                "apply_patch",
+                _patch(
+                    "Update",
+                    "app/main.py",
+                    f'@@\n-app = FastAPI()\n+app = FastAPI(title="{agent}")\n',
+                ),
+                custom=True,
+            )
+            with FakeModel(Script({"main": [[change]]})) as model:
+                run = run_codex(
+                    repo, model.url, home / f"cli-{agent}", env={"WORKSPACE_AGENT": agent}
+                )
+            assert run.returncode == 0, run.stderr[-2000:]
+            text = model.result(change.id)[0]
+            written = f'title="{agent}"' in (repo / "app/main.py").read_text()
+            if agent == OWNER:
+                assert DENIAL not in text and written, text
+            else:
+                assert text.startswith(DENIAL) and f"{OTHER} may not change" in text, text
+                assert not written

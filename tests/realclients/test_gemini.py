@@ -145,3 +145,76 @@ def test_mcp_write_tool_and_sibling_worktree_blocked(tmp_path: Path) -> None:
     assert (repo / OFFICE / "m.md").read_text() == "ok\n"
     assert "X" not in (repo / "app/main.py").read_text().replace("FastAPI", "")
     assert "HACKED" not in (sibling / "app/main.py").read_text()
+
+
+def test_third_denial_on_the_same_rule_escalates(tmp_path: Path) -> None:
+    """Three ways at one protected file (shell, replace, write_file): the third answer is STOP
+    with the consultation the gate filed with the owner; nothing was written."""
+    require("gemini")
+    repo = _workspace(tmp_path)
+    main_py = str(repo / "app/main.py")
+    original = Path(main_py).read_text()
+    tries = [
+        Call("run_shell_command", {"command": "sed -i s/FastAPI/HACKED/ app/main.py"}),
+        Call(
+            "replace",
+            {
+                "file_path": main_py,
+                "old_string": "app = FastAPI()",
+                "new_string": "HACKED = 1",
+                "instruction": "rename",
+            },
+        ),
+        Call("write_file", {"file_path": main_py, "content": "HACKED\n"}),
+    ]
+    with FakeModel(Script({"main": [[c] for c in tries]})) as model:
+        run = run_gemini(repo, model.url, tmp_path / "cli", env={"WORKSPACE_AGENT": OTHER})
+    assert run.returncode == 0, run.stderr[-2000:]
+    texts = [_error(model, c) for c in tries]
+    for text in texts:
+        assert text.startswith(DENIAL), texts
+    assert "STOP:" not in texts[0] and "STOP:" not in texts[1], texts
+    assert texts[2].startswith(f"{DENIAL}STOP: {OTHER} was denied 3 times"), texts[2]
+    listed = json.loads(wg(repo, "consultations", "--owner", OWNER, "--format", "json").stdout)
+    [filed] = [c for c in listed if c["id"] in texts[2]]
+    assert filed["filed_by"] == "workspace-guard", filed
+    assert Path(main_py).read_text() == original
+
+
+def test_owner_by_workspace_agent_or_main_agent_writes_its_file(tmp_path: Path) -> None:
+    """Gemini names no agent: the owner is WORKSPACE_AGENT, or the rules' `harness: main_agent`
+    (committed, so the gate trusts it). Either way its write to its own file goes through."""
+    require("gemini")
+    from conftest import EXAMPLE_RULES
+
+    rules = EXAMPLE_RULES.read_text().replace(
+        "main_agent: master-orchestrator", f"main_agent: {OWNER}"
+    )
+    assert f"main_agent: {OWNER}" in rules
+    for how, env in (("env", {"WORKSPACE_AGENT": OWNER}), ("rules", {})):
+        repo = make_workspace(tmp_path / how, rules if how == "rules" else None)
+        wg(repo, "install", "--harness", "gemini")
+        main_py = str(repo / "app/main.py")
+        c = {
+            "replace": Call(
+                "replace",
+                {
+                    "file_path": main_py,
+                    "old_string": "app = FastAPI()",
+                    "new_string": 'app = FastAPI(title="owner")',
+                    "instruction": "title",
+                },
+            ),
+            "sed": Call("run_shell_command", {"command": "sed -i s/owner/OWNER/ app/main.py"}),
+            "other": Call(  # a file of another owner: still blocked
+                "write_file", {"file_path": str(repo / "app/models/user.py"), "content": "X\n"}
+            ),
+        }
+        with FakeModel(Script({"main": [[call] for call in c.values()]})) as model:
+            run = run_gemini(repo, model.url, tmp_path / f"cli-{how}", env=env)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert not _error(model, c["replace"]) and not _error(model, c["sed"]), how
+        assert 'app = FastAPI(title="OWNER")' in Path(main_py).read_text(), how
+        text = _error(model, c["other"])
+        assert text.startswith(DENIAL) and f"{OWNER} may not change app/models/user.py" in text
+        assert (repo / "app/models/user.py").read_text() != "X\n"

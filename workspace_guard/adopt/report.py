@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, severity
 
 FindingLevel = Literal["error", "warning", "info"]
 FINDING_LEVELS: tuple[FindingLevel, ...] = ("error", "warning", "info")
@@ -51,7 +51,7 @@ class Finding:
         also = ""
         if self.other_source:
             also = _(" (other source: {source})").format(source=self.other_source)
-        return f"{self.source}: {self.level}: {self.message}{also}"
+        return f"{self.source}: {severity(self.level)}: {self.message}{also}"
 
 
 @dataclass
@@ -91,7 +91,9 @@ def report_text(findings: Iterable[Finding]) -> str:
     lines = [str(f) for f in items]
     tally = counts(items)
     lines.append(
-        f"{tally['error']} error(s), {tally['warning']} warning(s), {tally['info']} note(s)"
+        _("{errors} error(s), {warnings} warning(s), {notes} note(s)").format(
+            errors=tally["error"], warnings=tally["warning"], notes=tally["info"]
+        )
     )
     return "\n".join(lines) + "\n"
 

@@ -8,24 +8,28 @@ its `[default: …]` suffix). Nothing is mutated, so a process that shows help t
 languages gets both right.
 
 A help page is drawn before any rules are loaded, so the language comes from the environment
-and, when the current directory is inside a workspace, from the `language:` line of its rules
-file (read as text, not parsed: help must stay cheap and never fail).
+and, when the current directory is inside a workspace, from the `language:` line of the rules
+the commands would read: as committed at the trusted revision (trust_root), else the
+working-tree file where nothing is committed yet (read as text, not parsed: help must stay
+cheap and never fail).
+
+Click's own words (usage errors: "Error: No such option", "Try … for help", "Missing
+argument"…) go through the same catalogue: click looks them up with module-level `gettext`
+functions, which `speak_through_click` points at ours; the language is chosen the same way
+when the first one is looked up.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
-import re
 from collections.abc import Iterable
 
 import click
 
 from workspace_guard import i18n
-from workspace_guard.i18n import _
-
-RULES_FILE = os.path.join(".workspace", "rules.yaml")
-LANGUAGE_LINE = re.compile(r"^language:\s*[\"']?([A-Za-z_-]+)", re.MULTILINE)
+from workspace_guard.i18n import N_, _
 
 
 class Formatter(click.HelpFormatter):
@@ -117,27 +121,74 @@ def shorten(text: str, limit: int) -> str:
 
 
 def choose_language() -> None:
-    """Before any rules are loaded: the environment, then the workspace's `language:` line."""
-    if i18n.is_chosen():
-        return
-    i18n.set_language(workspace_language(os.getcwd()))
+    """Before any rules are loaded: the environment, then the workspace's `language:` line
+    (of the rules the commands trust: `i18n.workspace_language`)."""
+    i18n.choose_for_workspace(os.getcwd())
 
 
-def workspace_language(start: str) -> str | None:
-    """The `language:` of the rules file of the repository around `start` (None if none)."""
-    here = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(here, RULES_FILE)
-        if os.path.isfile(candidate):
-            try:
-                with open(candidate, encoding="utf-8", errors="replace") as handle:
-                    found = LANGUAGE_LINE.search(handle.read(1 << 20))
-            except OSError:
-                return None
-            return found.group(1) if found else None
-        if os.path.exists(os.path.join(here, ".git")):
-            return None
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
+workspace_language = i18n.workspace_language
+
+
+# click's words a user meets in a usage error, marked so the catalogue's completeness test
+# covers them (click keys its catalogue by these English texts; "error:" as git's Spanish says)
+CLICK_WORDS = (
+    N_("Error: {message}"),
+    N_("Try '{command} {option}' for help."),
+    N_("No such option {name!r}."),
+    N_("No such option: {name}"),
+    N_("No such command {name!r}."),
+    N_("Missing argument"),
+    N_("Missing option"),
+    N_("Missing parameter"),
+    N_("Missing {param_type}"),
+    N_("Missing parameter: {param_name}"),
+    N_("Missing command."),
+    N_("Invalid value for {param_hint}: {message}"),
+    N_("Invalid value: {message}"),
+    N_("Option {name!r} does not take a value."),
+    N_("Argument {name!r} takes {nargs} values."),
+    N_("{value!r} is not a valid {number_type}."),
+    N_("{value} is not in the range {range}."),
+    N_("{value!r} is not a valid boolean. Recognized values: {states}"),
+    N_("{name} {filename!r} does not exist."),
+    N_("{name} {filename!r} is a directory."),
+    N_("{name} {filename!r} is a file."),
+    N_("{name} {filename!r} is not readable."),
+    N_("{name} {filename!r} is not writable."),
+    N_("file"),
+    N_("directory"),
+    N_("path"),
+    N_("Aborted!"),
+    N_("default: {default}"),
+)
+
+
+# click's modules that look up the words of usage errors and help (decorators only at import)
+CLICK_MODULES = ("core", "exceptions", "parser", "types", "formatting", "termui")
+
+
+def _click_gettext(message: str) -> str:
+    choose_language()
+    return _(message)
+
+
+def _click_ngettext(singular: str, plural: str, count: int) -> str:
+    choose_language()
+    return i18n.ngettext(singular, plural, count)
+
+
+def speak_through_click() -> None:
+    """Point click's `gettext`/`ngettext` at our catalogue (idempotent; a click without them
+    keeps its English)."""
+    for name in CLICK_MODULES:
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:
+            continue
+        if callable(getattr(module, "_", None)):
+            setattr(module, "_", _click_gettext)  # noqa: B010 - a module's global, on purpose
+        if callable(getattr(module, "ngettext", None)):
+            setattr(module, "ngettext", _click_ngettext)  # noqa: B010
+
+
+speak_through_click()

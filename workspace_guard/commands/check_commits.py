@@ -44,6 +44,9 @@ def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") ->
     rev_args, range_base = clone_range(repo, spec)
     rules = _rules(repo, base, range_base)
     results = check_range(repo, rev_args, rules, progress=fmt == "text" and is_tty())
+    from workspace_guard.gates.push.notes import checked
+
+    results = checked(repo, rules, results)  # provenance notes, when required
     summary = Summary()
     if fmt == "json":
         kept = [_compact(summary.add(r)) for r in results]

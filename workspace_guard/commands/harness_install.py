@@ -17,14 +17,16 @@ import sys
 from workspace_guard import git
 from workspace_guard.errors import ConfigError
 from workspace_guard.fsutil import atomic_write
+from workspace_guard.i18n import _
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
-# After-tool events feed the provenance ledger: only the tools that write files.
-AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell"
+# After-tool events feed the provenance ledger: only the tools that write files (MCP tools too:
+# an owner's MCP write is recorded like its Edit, or the daemon would call it nobody's).
+AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
 CURSOR_EVENTS = ("preToolUse", "afterFileEdit", "afterShellExecution")
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (
@@ -40,7 +42,7 @@ SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
         ".codex/hooks.json",
         {
             "PreToolUse": "Bash|apply_patch|Edit|Write|mcp__.*",
-            "PostToolUse": "Bash|apply_patch|Edit|Write",
+            "PostToolUse": "Bash|apply_patch|Edit|Write|mcp__.*",
             "SubagentStart": None,
         },
     ),
@@ -48,7 +50,7 @@ SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
         ".gemini/settings.json",
         {
             "BeforeTool": "write_file|replace|edit|run_shell_command|mcp_.*",
-            "AfterTool": "write_file|replace|edit|run_shell_command",
+            "AfterTool": "write_file|replace|edit|run_shell_command|mcp_.*",
         },
     ),
 }
@@ -187,10 +189,17 @@ def install(cwd: str, harness: str) -> list[tuple[str, str]]:
     path = os.path.join(root, rel)
     data = _read(path)
     if not _merge_events(data, harness, events):
-        results.append((path, "already installed"))
+        results.append((path, _("already installed")))
     else:
         _write(path, data)
-        results.append((path, f"{harness} hooks installed ({', '.join(events)})"))
+        results.append(
+            (
+                path,
+                _("{harness} hooks installed ({events})").format(
+                    harness=harness, events=", ".join(events)
+                ),
+            )
+        )
     if harness in TRUST_STEPS:
         results.append((path, "next step: " + TRUST_STEPS[harness].format(root=root)))
     if harness == "claude":
@@ -215,7 +224,7 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
-        out.append((path, "hook launcher written (commit it)"))
+        out.append((path, _("hook launcher written (commit it)")))
     os.chmod(path, 0o755)
     state = git.repo_info(root).common_dir
     if state:
@@ -240,12 +249,12 @@ def uninstall(cwd: str, harness: str) -> list[tuple[str, str]]:
         mcp_config.uninstall(root)
     data = _read(path)
     if not _remove_events(data, harness):
-        return [(path, "not installed")]
+        return [(path, _("not installed"))]
     if data:
         _write(path, data)
     else:
         os.remove(path)  # it held nothing but our hooks
-    return [(path, f"{harness} hooks removed")]
+    return [(path, _("{harness} hooks removed").format(harness=harness))]
 
 
 def _cursor(path: str, *, install: bool) -> tuple[str, str]:
@@ -310,9 +319,9 @@ def require_provenance(cwd: str, *, on: bool = True) -> tuple[str, str]:
     path = os.path.join(info.common_dir, "config")
     if on:
         git.run(["config", PROVENANCE_KEY, "true"], cwd)
-        return path, (
-            f"{PROVENANCE_KEY} = true (commits of protected paths are checked against the "
-            "provenance ledger; `harness: require_provenance: false` in the rules turns it off)"
-        )
+        return path, _(
+            "{key} = true (commits of protected paths are checked against the provenance "
+            "ledger; `harness: require_provenance: false` in the rules turns it off)"
+        ).format(key=PROVENANCE_KEY)
     git.run(["config", "--unset-all", PROVENANCE_KEY], cwd, check=False)
-    return path, f"{PROVENANCE_KEY} removed"
+    return path, _("{key} removed").format(key=PROVENANCE_KEY)

@@ -40,7 +40,7 @@ def main(values: Values) -> int:
 
 # One commit runs pre-commit, commit-msg and reference-transaction, each a process of its own:
 # only commit-msg (the one that always reads the rules) says where they were read from
-# (`Repo.notes`: an upstream without rules yet, no upstream at all).
+# (`Repo.notes`: an upstream without rules yet, no upstream at all; the working-tree copy).
 QUIET_NOTES = ("pre-commit", "reference-transaction")
 
 
@@ -51,8 +51,7 @@ def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int
 
     repo = Repo.discover(rules_option=rules)
     found.append(repo)
-    if name in QUIET_NOTES:
-        repo.notes.clear()
+    repo.quiet = name in QUIET_NOTES
     if name == "commit-msg":
         if len(args) != 1:
             raise UsageError(

@@ -18,7 +18,7 @@ from pathlib import Path
 from workspace_guard import git
 from workspace_guard.errors import ConfigError, GitError, UsageError
 from workspace_guard.fsutil import atomic_write
-from workspace_guard.i18n import N_, _, set_language
+from workspace_guard.i18n import N_, _, set_language, severity
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -157,6 +157,7 @@ def rules_text(report: Report, options: Options) -> tuple[str, str, list[str]]:
         return with_language(example_rules(), options.language), N_("the bundled example"), []
     if options.language:
         result.data["language"] = options.language
+    set_language(result.data.get("language"))  # the findings are shown in the rules' language
     report.problems += [str(f) for f in result.findings if f.level != "info"]
     from workspace_guard.adopt.protocol import DEFAULT_SOURCE
 
@@ -307,7 +308,7 @@ def warn_protocol(report: Report, rules: Rules) -> None:
     from workspace_guard.commands.lint_protocol import protocol_findings
 
     for level, _id, message, _src in protocol_findings(rules, git.ls_files(report.root)):
-        report.problems.append(f"{RULES_PATH}: {level}: {message}")
+        report.problems.append(f"{RULES_PATH}: {severity(level)}: {message}")
 
 
 def install_hooks(report: Report, claude: bool) -> None:

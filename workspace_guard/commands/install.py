@@ -14,6 +14,7 @@ from collections.abc import Callable
 from workspace_guard import git
 from workspace_guard.errors import ConfigError, GitError
 from workspace_guard.fsutil import atomic_write
+from workspace_guard.i18n import _, choose_for_workspace
 
 MARKER = "workspace-guard-managed"
 LEGACY_SUFFIX = ".workspace-guard-legacy"
@@ -93,7 +94,7 @@ def install_hook(directory: str, name: str, content: str) -> str:
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, name)
     legacy = path + LEGACY_SUFFIX
-    action = "installed"
+    action = _("installed")
     if os.path.lexists(path) and not is_ours(path):
         if os.path.lexists(legacy):
             raise ConfigError(
@@ -101,14 +102,14 @@ def install_hook(directory: str, name: str, content: str) -> str:
                 hint="merge the two hooks by hand, then run install again",
             )
         os.replace(path, legacy)
-        action = (
-            f"installed (kept the existing hook as {os.path.basename(legacy)}; it still runs first)"
+        action = _("installed (kept the existing hook as {name}; it still runs first)").format(
+            name=os.path.basename(legacy)
         )
     elif os.path.lexists(path):
         with open(path, encoding="utf-8", errors="replace") as handle:
             if handle.read() == content:
-                return "already installed"
-        action = "updated"
+                return _("already installed")
+        action = _("updated")
     atomic_write(path, content, mode=0o755)
     return action
 
@@ -118,14 +119,14 @@ def uninstall_hook(directory: str, name: str) -> str:
     path = os.path.join(directory, name)
     legacy = path + LEGACY_SUFFIX
     if not os.path.lexists(path):
-        return "not installed"
+        return _("not installed")
     if not is_ours(path):
-        return "left alone (not installed by workspace-guard)"
+        return _("left alone (not installed by workspace-guard)")
     os.remove(path)
     if os.path.lexists(legacy):
         os.replace(legacy, path)
-        return "removed (restored the previous hook)"
-    return "removed"
+        return _("removed (restored the previous hook)")
+    return _("removed")
 
 
 def install(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
@@ -184,17 +185,25 @@ def _server_hooks_dir(server: str) -> str:
 
 def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | None = None) -> int:
     """`install`: the git hooks (or pre-receive on `server`), then each harness's hooks; in a
-    clone, which rules the installed layers trust (trust_root.record)."""
+    clone, which rules the installed layers trust (trust_root.record). It speaks the language
+    of the workspace's trusted rules, which it does not otherwise load."""
+    choose_for_workspace(cwd)
     report(cwd, install(cwd, server=server))
     if server is None:
         from workspace_guard.trust_root import record
 
         for line in record(cwd, rules):
             print(line)
+        from workspace_guard.gates.push.notes import NOTES_REF, PUSH_KEY
+
+        print(
+            f"{NOTES_REF}: the provenance notes of the commit gate; the pre-push hook pushes "
+            f"them before each push (git config {PUSH_KEY} false turns that off)"
+        )
         from workspace_guard.gates.push.local import reference_transaction_warning
 
         if old_git := reference_transaction_warning(cwd):
-            print(f"workspace-guard: warning: {old_git}", file=sys.stderr)
+            print(_("workspace-guard: warning: {message}").format(message=old_git), file=sys.stderr)
     if harnesses:
         from workspace_guard.commands import harness_install
 
@@ -210,6 +219,7 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
 
 def run_uninstall(cwd: str, server: str | None, harnesses: set[str]) -> int:
     """`uninstall`: what `install` wrote goes, any hook that was there before comes back."""
+    choose_for_workspace(cwd)
     report(cwd, uninstall(cwd, server=server))
     if harnesses:
         from workspace_guard.commands import harness_install

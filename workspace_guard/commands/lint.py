@@ -18,6 +18,7 @@ from workspace_guard.core.model import ProtectedRule, Rules
 from workspace_guard.core.patterns import PatternIndex, literal_prefix, pattern_regex
 from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import ConfigError
+from workspace_guard.i18n import _, choose_for_workspace, ngettext, severity
 from workspace_guard.repo import DEFAULT_RULES, Repo
 
 
@@ -34,7 +35,7 @@ class Finding:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        return f"{where}: {self.level}: {self.message} [{self.id}]"
+        return f"{where}: {severity(self.level)}: {self.message} [{self.id}]"
 
 
 def lint_text(data: bytes, name: str, tracked: list[str] | None) -> list[Finding]:
@@ -68,17 +69,21 @@ def _duplicates(rules: Rules) -> list[Finding]:
         first = seen.get(meaning)
         if first is not None:
             file, line = _src(rule.source)
-            same = (
-                "repeats"
-                if first.pattern == rule.pattern
-                else f"means the same as {first.pattern!r} in"
-            )
+            if first.pattern == rule.pattern:
+                text = _(
+                    "pattern {pattern!r} repeats the rule at {source}; only the last one ever "
+                    "decides"
+                )
+            else:
+                text = _(
+                    "pattern {pattern!r} means the same as {first!r} in the rule at {source}; "
+                    "only the last one ever decides"
+                )
             out.append(
                 Finding(
                     "warning",
                     "duplicate-pattern",
-                    f"pattern {rule.pattern!r} {same} the rule at {first.source}; "
-                    "only the last one ever decides",
+                    text.format(pattern=rule.pattern, first=first.pattern, source=first.source),
                     file,
                     line,
                     5,
@@ -100,7 +105,7 @@ def _idle_agents(rules: Rules) -> list[Finding]:
                 Finding(
                     "info",
                     "idle-agent",
-                    f"agent {agent.name} owns nothing and has no office",
+                    _("agent {agent} owns nothing and has no office").format(agent=agent.name),
                     file,
                     line,
                     3,
@@ -130,9 +135,11 @@ def _office_reach(rules: Rules) -> list[Finding]:
                     Finding(
                         "warning",
                         "office-reach",
-                        f"pattern {rule.pattern!r} reaches into the office of "
-                        f"{agent.name} ({office}); protected rules do not apply inside "
-                        "offices, so it has no effect",
+                        _(
+                            "pattern {pattern!r} reaches into the office of {agent} "
+                            "({office}); protected rules do not apply inside offices, so it "
+                            "has no effect"
+                        ).format(pattern=rule.pattern, agent=agent.name, office=office),
                         file,
                         line,
                         5,
@@ -167,8 +174,10 @@ def _against_tracked(rules: Rules, tracked: list[str]) -> list[Finding]:
                 Finding(
                     "warning",
                     "office-reach",
-                    f"pattern {rule.pattern!r} matches tracked files only inside "
-                    "offices, where protected rules do not apply",
+                    _(
+                        "pattern {pattern!r} matches tracked files only inside offices, "
+                        "where protected rules do not apply"
+                    ).format(pattern=rule.pattern),
                     file,
                     line,
                     5,
@@ -179,7 +188,7 @@ def _against_tracked(rules: Rules, tracked: list[str]) -> list[Finding]:
                 Finding(
                     "warning",
                     "matches-nothing",
-                    f"pattern {rule.pattern!r} matches no tracked file",
+                    _("pattern {pattern!r} matches no tracked file").format(pattern=rule.pattern),
                     file,
                     line,
                     5,
@@ -190,8 +199,10 @@ def _against_tracked(rules: Rules, tracked: list[str]) -> list[Finding]:
                 Finding(
                     "warning",
                     "never-wins",
-                    f"pattern {rule.pattern!r} never decides: a later rule overrides it "
-                    "for every tracked file it matches",
+                    _(
+                        "pattern {pattern!r} never decides: a later rule overrides it for "
+                        "every tracked file it matches"
+                    ).format(pattern=rule.pattern),
                     file,
                     line,
                     5,
@@ -215,13 +226,17 @@ def _matched_losers(rules: Rules, tracked: list[str], winners: set[int]) -> set[
 
 
 def run(repo: Repo | None, rules_option: str | None, fmt: str = "text") -> int:
-    """Lint the working-tree rules; exit 1 when there are errors."""
+    """Lint the working-tree rules; exit 1 when there are errors. It speaks the language of
+    the rules every other command reads (the trusted ones)."""
+    choose_for_workspace(repo.cwd if repo is not None else os.getcwd())
     path, name = _target(repo, rules_option)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise ConfigError(f"cannot read the rules file {name}: {exc.strerror}") from exc
+        raise ConfigError(
+            _("cannot read the rules file {name}: {error}").format(name=name, error=exc.strerror)
+        ) from exc
     tracked = git.ls_files(repo.root) if repo is not None and repo.info.root else None
     findings = lint_text(data, name, tracked)
     errors = sum(1 for f in findings if f.level == "error")
@@ -242,7 +257,7 @@ def _target(repo: Repo | None, rules_option: str | None) -> tuple[str, str]:
     if option:
         return option, option
     if repo is None:
-        raise ConfigError("not in a git repository", hint="name the file with --rules FILE")
+        raise ConfigError(_("not in a git repository"), hint=_("name the file with --rules FILE"))
     return os.path.join(repo.root, DEFAULT_RULES), DEFAULT_RULES
 
 
@@ -252,9 +267,10 @@ def _print_text(findings: list[Finding], name: str) -> None:
     counts: dict[str, int] = defaultdict(int)
     for finding in findings:
         counts[finding.level] += 1
-    summary = ", ".join(
-        f"{counts[k]} {k}{'s' if counts[k] != 1 else ''}"
-        for k in ("error", "warning", "info")
-        if counts[k]
-    )
-    print(f"{name}: {summary or 'no problems'}")
+    words = {
+        "error": ngettext("{n} error", "{n} errors", counts["error"]),
+        "warning": ngettext("{n} warning", "{n} warnings", counts["warning"]),
+        "info": ngettext("{n} info", "{n} infos", counts["info"]),
+    }
+    summary = ", ".join(words[k].format(n=counts[k]) for k in words if counts[k])
+    print(f"{name}: {summary or _('no problems')}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import Rules
+from workspace_guard.i18n import _
 
 PROTOCOL_PATHS = (
     ".workspace/rules.yaml",
@@ -53,31 +54,30 @@ def _unprotected(rules: Rules) -> list[tuple[str, str, str, str]]:
             weak.append(path)
     if not weak:
         return []
-    message = (
+    message = _(
         "the protocol's own files are not protected at level critical by the escalation agent: "
-        + ", ".join(weak)
-        + "; an agent could grant itself any file by editing them. Add, at the end of "
-        f"`protected:`, rules such as `/.workspace/rules.yaml`, `/.claude/`, `/.workspace/*.md` "
-        f"and `/.workspace/scripts/` with `owner: {rules.escalation}` and `level: critical`"
-    )
+        "{paths}; an agent could grant itself any file by editing them. Add, at the end of "
+        "`protected:`, rules such as `/.workspace/rules.yaml`, `/.claude/`, `/.workspace/*.md` "
+        "and `/.workspace/scripts/` with `owner: {escalation}` and `level: critical`"
+    ).format(paths=", ".join(weak), escalation=rules.escalation)
     return [("warning", "protocol-unprotected", message, "")]
 
 
 def _main_agent(rules: Rules) -> list[tuple[str, str, str, str]]:
     agent = rules.harness.get("main_agent")
     if not agent:
-        message = (
+        message = _(
             "no `harness: main_agent`: Claude Code's main thread names no subagent, so the "
-            "harness hook refuses every call it makes, even `ls`; add `harness: {main_agent: "
-            f"{rules.escalation}}}` (or the agent your main session acts as)"
-        )
+            "harness hook refuses every call it makes, even `ls`; add `harness: {{main_agent: "
+            "{escalation}}}` (or the agent your main session acts as)"
+        ).format(escalation=rules.escalation)
         return [("warning", "harness-main-agent", message, "")]
     if agent in rules.superusers:
-        message = (
-            f"harness: main_agent {agent} is a superuser: the main thread may change every "
+        message = _(
+            "harness: main_agent {agent} is a superuser: the main thread may change every "
             "protected file itself, critical ones included; name an agent that is not a "
             "superuser to make it consult the owners"
-        )
+        ).format(agent=agent)
         return [("info", "main-agent-superuser", message, "")]
     return []
 
@@ -93,4 +93,6 @@ def main_agent_warning(cwd: str) -> str | None:
     except GuardError:
         return None
     found = _main_agent(rules)
-    return f"warning: {found[0][2]}" if found and found[0][0] == "warning" else None
+    if found and found[0][0] == "warning":
+        return _("warning: {message}").format(message=found[0][2])
+    return None

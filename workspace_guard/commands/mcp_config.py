@@ -11,6 +11,7 @@ import json
 import os
 
 from workspace_guard.errors import ConfigError
+from workspace_guard.i18n import _
 
 MCP_FILE = ".mcp.json"
 SERVER = "workspace-guard"
@@ -59,10 +60,10 @@ def install(root: str) -> tuple[str, str]:
     if not isinstance(servers, dict):
         raise ConfigError(f"{path}: `mcpServers` is not an object; not touching it")
     if servers.get(SERVER) == entry():
-        return path, "MCP server already registered"
+        return path, _("MCP server already registered")
     servers[SERVER] = entry()
     _write(path, data)
-    return path, "MCP server `workspace-guard` registered (commit it)"
+    return path, _("MCP server `{name}` registered (commit it)").format(name=SERVER)
 
 
 def uninstall(root: str) -> tuple[str, str]:
@@ -71,13 +72,13 @@ def uninstall(root: str) -> tuple[str, str]:
     data = _read(path)
     servers = data.get("mcpServers")
     if not isinstance(servers, dict) or SERVER not in servers:
-        return path, "MCP server not registered"
+        return path, _("MCP server not registered")
     del servers[SERVER]
     if not servers and set(data) == {"mcpServers"}:
         os.remove(path)
     else:
         _write(path, data)
-    return path, "MCP server removed"
+    return path, _("MCP server removed")
 
 
 def registered(root: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any  # at run time: the SDK reads the tools' annotations for their schemas
 
+from workspace_guard.commands import mcp_table
 from workspace_guard.commands import mcp_tools as tools
 from workspace_guard.errors import ConfigError
 
@@ -19,7 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
-SERVER_NAME = "workspace-guard"
+SERVER_NAME = mcp_table.SERVER_NAME
 
 
 def _server_class() -> Any:
@@ -101,15 +102,45 @@ def build(cwd: str | None = None) -> Any:
         return json.dumps(tools.answer(lambda: tools.claims(_repo(where))), ensure_ascii=False)
 
     for tool in (validate, explain, claim, release, claims, consult, briefing):
-        server.tool()(tool)
-    server.resource("workspace-guard://rules", mime_type="application/yaml")(rules)
-    server.resource("workspace-guard://claims", mime_type="application/json")(live_claims)
+        server.tool(description=mcp_table.DESCRIPTIONS[tool.__name__])(tool)
+    for entry, read in zip(mcp_table.RESOURCES, (rules, live_claims), strict=True):
+        server.resource(
+            entry["uri"],
+            name=entry["name"],
+            description=entry["description"],
+            mime_type=entry["mimeType"],
+        )(read)
     return server
 
 
+def _sdk_present() -> None:
+    from importlib.util import find_spec
+
+    if find_spec("mcp") is None:
+        _server_class()  # raises the ConfigError that says how to install it
+
+
+def _serve_sdk(server: Any, stdin: Any, stdout: Any) -> None:
+    """The SDK's own stdio transport and server loop, on the prelude's streams."""
+    import anyio
+    from mcp.server.stdio import stdio_server
+
+    low = getattr(server, "_lowlevel_server", None) or server._mcp_server
+
+    async def main() -> None:
+        async with stdio_server(anyio.wrap_file(stdin), anyio.wrap_file(stdout)) as streams:
+            await low.run(*streams, low.create_initialization_options())
+
+    anyio.run(main)
+
+
 def run(cwd: str | None = None) -> int:
-    """Serve on stdin/stdout until the client closes the session."""
-    server = build(cwd)
-    _repo(os.path.abspath(cwd or os.getcwd())).decider()  # fail early on unusable rules
-    server.run("stdio")
+    """Serve on stdin/stdout until the client closes the session (mcp_prelude: the
+    handshake is answered while the SDK loads)."""
+    from workspace_guard.commands import mcp_prelude
+
+    where = os.path.abspath(cwd or os.getcwd())
+    _sdk_present()
+    _repo(where).decider()  # fail early on unusable rules
+    mcp_prelude.serve(lambda: build(where), _serve_sdk)
     return 0

@@ -227,7 +227,7 @@ def _warn_uncommitted_elsewhere(repo: Repo, rels: Sequence[str]) -> None:
 
     asked = set(rels)
     for tree in others:
-        for path in sorted(asked & git.uncommitted(tree)):
+        for path in sorted(asked & git.uncommitted(tree, rels, untracked=True)):
             repo.warn(
                 _(
                     "{path} is modified and not committed in the worktree {worktree}: another "

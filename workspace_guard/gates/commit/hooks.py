@@ -366,7 +366,8 @@ def commit_msg_hook(repo: Repo, path: str) -> int:
             from workspace_guard.gates.commit import provenance
 
             provenance.audit_accepted(repo, check.agent, check.provenance)
-            provenance.keep_pending(repo, check.agent, check.provenance)
+            approvers = check.result.fields.approved_by
+            provenance.keep_pending(repo, check.agent, check.provenance, approvers)
         return EXIT_OK
     audit_blocked(repo, check)
     kept = _("Your message is kept in {file}; edit it and commit again: git commit -e -F {file}")

@@ -331,8 +331,12 @@ def audit_accepted(repo: Repo, who: str, entries: list[dict[str, Any]]) -> None:
     append(repo.state_dir, records)
 
 
-def keep_pending(repo: Repo, who: str, entries: list[dict[str, Any]]) -> None:
-    """The note for the commit being made, keyed by its tree (written from the index now)."""
+def keep_pending(
+    repo: Repo, who: str, entries: list[dict[str, Any]], approved_by: Sequence[str] = ()
+) -> None:
+    """The note for the commit being made, keyed by its tree (written from the index now);
+    `approved_by`: the approvers the cross-check found recorded (the push gate compares them
+    with `Aprobado-por`, gates/push/notes)."""
     import json
 
     from workspace_guard.fsutil import atomic_write
@@ -341,7 +345,7 @@ def keep_pending(repo: Repo, who: str, entries: list[dict[str, Any]]) -> None:
     tree = git.out(["write-tree"], repo.root)
     folder = ensure_dir(os.path.join(repo.state_dir, PENDING_DIR))
     _forget_stale(folder)
-    note = {"workspace-guard": 1, "agent": who, "paths": entries}
+    note = {"workspace-guard": 1, "agent": who, "paths": entries, "approved_by": list(approved_by)}
     text = json.dumps(note, ensure_ascii=False, sort_keys=True, indent=1)
     atomic_write(os.path.join(folder, tree + ".json"), text, encoding="utf-8", makedirs=False)
 

@@ -1,11 +1,12 @@
 """The harness gate's warning (never a denial): an allowed write to a path that another worktree
-of the same repository has modified and not committed (issue 16; the validator's twin is
-`commands/validate.py`). Two agents are about to change the same file; the one writing now is
-told so, in the answer its harness shows the model (`formats.py`).
+of the same repository has modified and not committed, or created and not added (issue 16; the
+validator's twin is `commands/validate.py`). Two agents are about to change the same file; the
+one writing now is told so, in the answer its harness shows the model (`formats.py`).
 
 No linked worktree (the common case): one `isdir`, no git exec. With them: one
-`git status --no-optional-locks` per other worktree. Whatever goes wrong here (no git on PATH,
-an unreadable worktree) gives no warning; it never blocks the call.
+`git status --no-optional-locks` per other worktree, limited to the paths asked about (git then
+looks at those index entries and scans only those folders for new files). Whatever goes wrong
+here (no git on PATH, an unreadable worktree) gives no warning; it never blocks the call.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ SHOWN_TREES = 4  # other worktrees named in one warning
 
 
 def collisions(repo: Repo, rels: Iterable[str]) -> list[tuple[str, list[str]]]:
-    """(other worktree, the asked paths it has modified and not committed), for each other
-    worktree with any. A directory (or the root, "") asked for covers the files under it."""
+    """(other worktree, the asked paths it has modified and not committed or created and not
+    added), for each other worktree with any. A directory (or the root, "") asked for covers
+    the files under it."""
     from workspace_guard import git
     from workspace_guard.errors import GuardError
 
@@ -40,7 +42,7 @@ def collisions(repo: Repo, rels: Iterable[str]) -> list[tuple[str, list[str]]]:
     found: list[tuple[str, list[str]]] = []
     for tree in others:
         try:
-            changed = git.uncommitted(tree)
+            changed = git.uncommitted(tree, targets, untracked=True)
         except (GuardError, OSError, ValueError):
             continue
         hit = sorted(path for path in changed if any(_covers(t, path) for t in targets))

@@ -116,6 +116,8 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 skip=lambda path: _git_internal(repo, path, call.cwd, internal),
             )
             targets, note, refusal = list(shell.paths), shell.note, shell.refusal
+            wrapped = protocol_commands.embedded(call.command)  # `env workspace-guard watch stop`
+            forced = protocol_commands.refusals(decider, agent, wrapped)
         else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
             forced = protocol_commands.refusals(decider, agent, judgement)
             acts_for = judgement.acts_for

@@ -12,7 +12,13 @@ with a redirection, a substitution or another program goes to the ordinary shell
 - `approve` and `consult answer` act for someone: allowed when `--by` is the acting agent or the
   acting agent is a superuser;
 - `install`, `uninstall`, `init`, `watch stop|start|restart`, `approvals revoke` change how the
-  workspace is guarded: superusers only.
+  workspace is guarded: superusers only (`watch status` reads).
+
+A command that is *not* made only of protocol invocations goes to the shell analysis, which sees
+writes, not verbs; `embedded` looks in it for a guard-changing invocation however it is wrapped
+(`env`, `timeout`, `sh -c '…'`, `VAR=… workspace-guard …`, `python3.11 -m workspace_guard`, a verb
+in a variable) and for a signal sent to the daemon by name (`pkill -f workspace_guard`), so
+those need a superuser too.
 """
 
 from __future__ import annotations
@@ -109,6 +115,8 @@ def _segment(words: list[str]) -> Judgement | None:
     if verb is None:
         return Judgement()
     rest = args[args.index(verb) + 1 :]
+    if verb == "watch" and _first_word(rest) == "status":
+        return Judgement()
     if verb in SUPERUSER_VERBS or (verb == "approvals" and "revoke" in rest):
         return Judgement(needs_superuser=f"workspace-guard {verb}")
     if verb in ACTING_VERBS or (verb == "consult" and rest[:1] == ["answer"]):
@@ -116,6 +124,41 @@ def _segment(words: list[str]) -> Judgement | None:
     if verb in READ_VERBS:
         return Judgement(writes=tuple(_option_values(rest, OUTPUT_OPTIONS)))
     return None  # an unknown verb: the ordinary analysis decides
+
+
+def _first_word(args: list[str]) -> str | None:
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+SIGNALLERS = frozenset({"kill", "pkill", "killall", "pgrep"})
+_DYNAMIC = "$`*?["
+
+
+def embedded(command: str) -> Judgement:
+    """A guard-changing invocation anywhere in a command the shell analysis judges: a
+    workspace-guard word followed (in its segment) by a guard-changing verb or by a verb the
+    shell computes, or a signaller naming the daemon. Text-level on purpose: wrappers and
+    quoting (`sh -c '…'`) must not hide it; it can only refuse, never allow."""
+    import re
+
+    for segment in re.split(r"[;&|\n]+", command):
+        words = re.findall(r"[^\s'\"()<>]+", segment)
+        for at, word in enumerate(words):
+            base = os.path.basename(word)
+            if base in SIGNALLERS and re.search(r"workspace[-_]guard|watch\.lock", segment):
+                return Judgement(needs_superuser="workspace-guard watch stop")
+            named = base in PROGRAMS[:1] or (
+                word == "workspace_guard" and at > 0 and words[at - 1] == "-m"
+            )
+            if not named:
+                continue
+            rest = words[at + 1 :]
+            verb = _first_word(rest) or ""
+            if verb == "watch" and _first_word(rest[rest.index(verb) + 1 :]) == "status":
+                continue
+            if SUPERUSER_VERBS & set(rest) or "revoke" in rest or any(c in verb for c in _DYNAMIC):
+                return Judgement(needs_superuser=f"workspace-guard {verb}")
+    return Judgement()
 
 
 def _protocol_args(words: list[str]) -> list[str] | None:

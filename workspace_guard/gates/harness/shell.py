@@ -76,9 +76,13 @@ def judge(
     dropped = _UNKNOWN_CODE_KINDS if policy == "allow" else frozenset()
     dropped = _PATHS_POLICY_DROPS if policy == DEFAULT_UNKNOWN_CODE else dropped
     targets = [t for t in targets if not (t.path == ANY_PATH and t.kind in dropped)]
+    restored = _restored_paths(analysis, inside)
+    if restored is not None:  # git said which named paths differ: those, not every one named
+        targets = [t for t in targets if t.kind not in _RESTORE_KINDS]
     tracked = _Tracked(repo)
-    paths = _target_paths(repo, targets, inside, tracked)
+    paths = _target_paths(repo, [*targets], inside, tracked)
     worktree, note = _worktree_paths(analysis, inside, tracked)
+    paths += restored or []
     return ShellJudgement(tuple(dict.fromkeys([*paths, *worktree])), note, refusal)
 
 
@@ -155,6 +159,27 @@ def _worktree_paths(
                 )
             )
     return out, " ".join(notes)
+
+
+# Targets named by commands that put files back (`git checkout -- P`, `git restore P`, `git stash
+# push -- P`): git knows which of them differ, so the gate asks it (`_restored_paths`) and, when
+# every such command could be asked, decides what git answered instead of what was named.
+_RESTORE_KINDS = frozenset({"git-checkout", "git-restore", "git-stash"})
+
+
+def _restored_paths(analysis: Analysis, inside: _Inside) -> list[str] | None:
+    """Repository paths the command's restores would rewrite; None when git cannot say for one
+    of them (an argument known only at run time): then the named paths are decided."""
+    from workspace_guard.gates.harness.bash.syntax import GIT_RESTORE
+    from workspace_guard.gates.harness.worktree_ops import changed_paths
+
+    out: list[str] = []
+    for finding in analysis.of_kind(GIT_RESTORE):
+        changed = changed_paths(finding)
+        if changed is None:
+            return None
+        out += [rel for rel in (inside(p) for p in changed) if rel]
+    return out
 
 
 def _refusal(analysis: Analysis, policy: str, superuser: bool) -> str:

@@ -53,6 +53,16 @@ class _Git:
         text = result.stdout.decode("ascii", "replace").strip()
         return text if result.returncode == 0 and text else None
 
+    def tree(self, ref: str) -> str | None:
+        """The tree id ``ref`` names (a commit, a tree, ``HEAD:dir``), or None."""
+        from workspace_guard import git
+
+        if not ref or ref.startswith("-"):
+            return None
+        result = git.run(["rev-parse", "--verify", "-q", ref + "^{tree}"], self.cwd, check=False)
+        text = result.stdout.decode("ascii", "replace").strip()
+        return text if result.returncode == 0 and text else None
+
     def diff(self, a: str, b: str) -> list[str] | None:
         """Paths that differ between two commits (no rename pairing: both sides count)."""
         return self.names("diff", "--name-only", "-z", "--no-renames", a, b, "--")
@@ -127,14 +137,75 @@ def _switch(g: _Git, args: list[str]) -> list[str] | None:
 
 def _checkout(g: _Git, args: list[str]) -> list[str] | None:
     pos, flags, paths = _parse(args, "-b -B --orphan --conflict --pathspec-from-file")
-    if paths or "--pathspec-from-file" in flags:
-        return []  # checkout of paths: the analysis names them
+    from_file = "--pathspec-from-file" in flags
     force = bool(flags & {"-f", "--force"})
-    if not pos:
+    if flags & {"-p", "--patch"} and not paths and not from_file:
+        source = pos[0] if pos and g.tree(pos[0]) else None
+        return _restored(g, source, pos[1:] if source else pos, False, patch=True)
+    if not pos and not paths and not from_file:
         return _target(g, None, force)
-    if g.commit(pos[0] if pos[0] != "-" else "@{-1}"):
-        return _target(g, pos[0], force) if len(pos) == 1 else []
-    return []  # `git checkout FILE`: a path, which the analysis names
+    first = pos[0] if pos and pos[0] != "-" else "@{-1}" if pos else ""
+    if not paths and not from_file and len(pos) == 1 and g.commit(first):
+        return _target(g, pos[0], force)  # a branch switch
+    if paths or from_file or (pos and g.tree(first)):  # `checkout [TREE] [--] PATHS`
+        source = pos[0] if pos else None
+        return _restored(g, source, [*pos[1:], *paths], from_file)
+    return _restored(g, None, pos, from_file)  # `git checkout FILE…`: from the index
+
+
+def _restore(g: _Git, args: list[str]) -> list[str] | None:
+    pos, flags, paths = _parse(args, "-s --source --pathspec-from-file --conflict")
+    staged, worktree = flags & {"-S", "--staged"}, flags & {"-W", "--worktree"}
+    if staged and not worktree:
+        return []  # the index only
+    source = _value(args, "-s", "--source") or ("HEAD" if staged else None)
+    from_file = "--pathspec-from-file" in flags
+    patch = bool(flags & {"-p", "--patch"})
+    return _restored(g, source, [*pos, *paths], from_file, patch=patch)
+
+
+def _value(args: list[str], short: str, long: str) -> str | None:
+    """The value of an option given as ``-s V``, ``-sV``, ``--long V`` or ``--long=V``."""
+    for k, text in enumerate(args):
+        if text == "--":
+            break
+        if text in (short, long) and k + 1 < len(args):
+            return args[k + 1]
+        if text.startswith(long + "="):
+            return text.partition("=")[2]
+        if text.startswith(short) and len(text) > len(short) and not text.startswith("--"):
+            return text[len(short) :]
+    return None
+
+
+def _restored(
+    g: _Git, source: str | None, specs: list[str], from_file: bool, *, patch: bool = False
+) -> list[str] | None:
+    """Tracked paths matching ``specs`` whose work-tree file differs from ``source`` (a tree-ish)
+    or, without one, from the index: exactly the files a restore of those paths rewrites. Paths
+    read from a file are not known here: every path that differs counts (so does ``-p`` without
+    paths: it offers every change)."""
+    if not specs and not from_file:
+        if not patch:
+            return []
+        specs = ["."]
+    base = []
+    if source is not None:
+        tree = g.tree(source)
+        if tree is None:
+            return [] if g.commit("HEAD") else None  # git refuses an unknown source
+        base.append(tree)
+    return g.names(
+        "diff",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--no-relative",  # names from the top whatever `diff.relative` says
+        *base,
+        "--",
+        *([] if from_file else specs),
+        here=True,
+    )
 
 
 def _stash(g: _Git, args: list[str]) -> list[str] | None:
@@ -303,6 +374,7 @@ def _clean(g: _Git, args: list[str]) -> list[str] | None:
 _RESOLVERS: dict[str, _Resolver] = {
     "switch": _switch,
     "checkout": _checkout,
+    "restore": _restore,
     "stash": _stash,
     "reset": _reset,
     "merge": _merge,

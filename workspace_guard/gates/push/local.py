@@ -86,8 +86,23 @@ def pre_push(repo: Repo, remote: str, data: bytes) -> int:
         remotes = [f"--remotes={remote}"] if named else []
         code = _gate(repo, "pre-push", tips, [*remotes, *known])
     if code == EXIT_OK and named:
+        send_notes(repo, remote)
         anchor(repo, remote)
     return code
+
+
+def send_notes(repo: Repo, remote: str) -> None:
+    """The provenance notes go first, so the server can compare them (gates/push/notes.py). A
+    failure is reported; the server, where it requires them, refuses the branch itself."""
+    from workspace_guard.gates.push.notes import NOTES_REF, push_notes
+
+    try:
+        problem = push_notes(repo, remote)
+    except GuardError as exc:
+        problem = exc.message
+    if problem:
+        text = _("workspace-guard: warning: the provenance notes ({ref}) were not pushed: {error}")
+        print(text.format(ref=NOTES_REF, error=problem), file=sys.stderr)
 
 
 def anchor(repo: Repo, remote: str) -> None:

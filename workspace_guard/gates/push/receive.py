@@ -19,7 +19,10 @@ deletion and each accepted commit that touched a protected path is written to th
 repository's audit log. A repository with no refs at all takes a first push: its commits are
 checked with the rules the pushed protected branch carries (template only when it has none).
 
-`refs/notes/*` (git notes) are not checked: their commits are written by `git notes`, carry no
+`refs/notes/workspace-guard` holds the commit gate's provenance notes: the notes of commits on
+the protected branch are frozen, and where provenance is required each new commit touching a
+protected path needs a note that agrees with it (gates/push/notes.py). Other `refs/notes/*` (git
+notes) are not checked: their commits are written by `git notes`, carry no
 template and change no file of the project; and nothing reachable only from them counts as checked.
 """
 
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
 NOTES = "refs/notes/"
 GATE_REFS = "refs/workspace-guard/"
 ANCHORS = "refs/workspace-guard/anchors"
+NOTES_PROVENANCE = "refs/notes/workspace-guard"  # the commit gate's notes (gates/push/notes.py)
 
 
 class RefUpdate:
@@ -121,6 +125,9 @@ def pre_receive(repo: Repo, data: bytes) -> int:
             found, fine = _check_update(repo, base, update, settings)
             failures += found
             accepted += fine
+        from workspace_guard.gates.push.notes import check_push
+
+        failures += check_push(repo, base, updates, accepted)  # provenance notes, when required
     except GuardError as exc:
         return _refuse(repo, updates, exc, base)
     if failures:
@@ -172,6 +179,8 @@ def _check_update(
     """(failing results, accepted results that touched protected paths) for one ref."""
     if update.ref.startswith(GATE_REFS):
         return _gate_ref(repo, update), []
+    if update.ref == NOTES_PROVENANCE:
+        return _notes_ref(repo, base, update), []
     if update.deletion:
         return _deletion(repo, base, update, settings), []
     if update.ref.startswith(NOTES):
@@ -266,6 +275,16 @@ def _gate_ref(repo: Repo, update: RefUpdate) -> list[CommitResult]:
         ref=shown_ref(update.ref)
     )
     return [_refusal(update, "gate-ref", text, None if update.deletion else update.new)]
+
+
+def _notes_ref(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
+    """The provenance notes: notes of commits on the protected branch are frozen."""
+    from workspace_guard.gates.push.notes import check_notes_update
+
+    problem = check_notes_update(repo, base, update)
+    if problem is None:
+        return []
+    return [_refusal(update, "notes-rewrite", problem, None if update.deletion else update.new)]
 
 
 def _refuse(repo: Repo, updates: list[RefUpdate], exc: GuardError, base: Base | None) -> int:

@@ -122,11 +122,9 @@ def read_status(state_dir: str) -> dict[str, Any]:
 
 def write_status(state_dir: str, status: dict[str, Any]) -> None:
     """Atomically; a failure (full disk) is the caller's to log."""
-    path = status_path(state_dir)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(status, handle, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    from workspace_guard.fsutil import atomic_write
+
+    atomic_write(status_path(state_dir), json.dumps(status, indent=1, sort_keys=True))
 
 
 # -- commands (typed functions returning an exit code; the click layer only parses) -------------

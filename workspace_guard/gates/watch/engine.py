@@ -21,6 +21,7 @@ from typing import Any
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import Rules
 from workspace_guard.errors import ConfigError, GuardError
+from workspace_guard.fsutil import atomic_write
 from workspace_guard.gates.watch import lifecycle
 from workspace_guard.gates.watch import respond as watch_respond
 from workspace_guard.gates.watch.baseline import (
@@ -444,10 +445,7 @@ class Engine:
         path = os.path.join(self.state_dir, self.manifest)
         body = {"version": 1, "epoch": self.epoch, "good_head": self.good_head, "known": self.known}
         try:
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as handle:
-                json.dump(body, handle)
-            os.replace(tmp, path)
+            atomic_write(path, json.dumps(body))
             self._manifest_dirty = False
         except OSError as exc:
             log.error("could not save %s: %s", path, exc.strerror or exc)

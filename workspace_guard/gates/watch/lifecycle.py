@@ -30,13 +30,26 @@ REPORTED = ("detected", "authorised")
 
 def actor() -> dict[str, Any]:
     """Who runs this command, as far as it is known: the claimed agent (WORKSPACE_AGENT, not
-    verified), the user and the parent process."""
+    verified: `agent_claimed`), whether a harness ran it (`via: harness` and the harness
+    variables it set; the harness gate lets only a superuser run `watch stop|start`), the user
+    and the parent process."""
+    from workspace_guard.commands.speaker import HARNESS_ENV
+
     try:
         user: str | None = getpass.getuser()
     except (KeyError, OSError):
         user = None
+    harness = [n for n in HARNESS_ENV if n != AGENT_ENV and os.environ.get(n)]
+    try:
+        terminal = os.isatty(0)
+    except OSError:
+        terminal = False
+    via = "harness" if harness else "terminal" if terminal else "process"
     return {
         "agent": os.environ.get(AGENT_ENV, "").strip() or None,
+        "agent_claimed": True,
+        "via": via,
+        "harness_env": harness,
         "user": user,
         "uid": os.getuid(),
         "ppid": os.getppid(),

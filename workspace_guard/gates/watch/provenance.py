@@ -4,7 +4,9 @@ The harness gate appends one record per allowed write to the provenance ledger r
 tool ran (`state/ledger`): path and the git blob id of what it left there. The daemon accepts a
 change of a protected path only when the content it finds is one of those blobs, recorded by an
 agent whom the trusted rules let write that path (owner, office, superuser, or approved by a
-recorded approval). A path-wide time window grants nothing, and a state file an agent can write
+recorded approval that was live when the write was recorded and has not been revoked since: a
+`revoke` record withdraws an approval from that moment on, for every change the daemon judges
+after it). A path-wide time window grants nothing, and a state file an agent can write
 grants nothing either: the ledger is hash-chained, records after the first break are not
 trusted, and a record naming an agent the rules do not allow is ignored.
 
@@ -46,6 +48,7 @@ class LedgerView:
         self.broken: tuple[int, str] | None = None
         self.writes: dict[str, dict[str | None, list[dict[str, Any]]]] = {}
         self.approvals: list[tuple[float, Approval]] = []
+        self.revoked: set[str] = set()  # approval ids a `revoke` record withdrew
 
     def refresh(self) -> bool:
         """Read what was appended since the last call; True when something new was trusted."""
@@ -96,6 +99,9 @@ class LedgerView:
         elif kind == "approval":
             self.approvals += _approvals(record)
             return True
+        elif kind == "revoke" and isinstance(record.get("ids"), list):
+            self.revoked.update(str(i) for i in record["ids"])
+            return True
         return False
 
     def accepted(self, decider: Decider, rel: str, blob: str | None) -> dict[str, Any] | None:
@@ -108,13 +114,18 @@ class LedgerView:
         return None
 
     def _allowed(self, decider: Decider, record: dict[str, Any], rel: str) -> bool:
-        """The recorded agent may write `rel` under the trusted rules (at the record's time)."""
+        """The recorded agent may write `rel` under the trusted rules (at the record's time),
+        with approvals then live and not revoked since."""
         agent = record.get("agent")
         if not isinstance(agent, str):
             return False
         moment = moment_of(record.get("ts"))
         approvals = [a for ts, a in self.approvals if ts <= moment] if moment else []
-        live = [a for a in approvals if a.until is None or a.until > moment]
+        live = [
+            a
+            for a in approvals
+            if (a.until is None or a.until > moment) and a.id not in self.revoked
+        ]
         try:
             return decider.decide(agent, rel, live).allowed
         except GuardError:  # an agent the trusted rules do not know
@@ -132,8 +143,9 @@ def _approvals(record: dict[str, Any]) -> list[tuple[float, Approval]]:
     until = record.get("until")
     limit = float(until) if isinstance(until, (int, float)) else None
     moment = moment_of(record.get("ts")) or 0.0
+    ident = str(record.get("id") or f"seq:{record.get('seq', '')}")  # what `revoke` names
     return [
-        (moment, Approval(approved, str(p), approver, limit, str(record.get("seq", ""))))
+        (moment, Approval(approved, str(p), approver, limit, ident))
         for p in paths
         if isinstance(p, str)
     ]

@@ -1,6 +1,7 @@
 """Putting back what HEAD has, after keeping what was found in quarantine.
 
-Restores write a temporary file in the same folder, fsync it and rename it over the path, so a
+Restores write a temporary file in the same folder, fsync it and rename it over the path
+(`fsutil.atomic_write`; a symbolic link is made and renamed the same way), so a
 reader never sees half a file, and only after the unauthorised bytes are safe in quarantine: a
 restore that cannot keep the evidence does not happen. Blobs come from one persistent
 `git cat-file --batch` (GitPython's object database), imported only when first needed.
@@ -13,6 +14,7 @@ import logging
 import os
 from typing import Any
 
+from workspace_guard.fsutil import atomic_write
 from workspace_guard.gates.watch.baseline import Entry
 from workspace_guard.gates.watch.fs import Observation
 from workspace_guard.state import quarantine
@@ -96,19 +98,19 @@ class Restorer:
             return
         data = self.blob(entry.oid)
         parent = os.path.dirname(path)
-        os.makedirs(parent, exist_ok=True)
-        self._count += 1
-        tmp = os.path.join(parent, f".{os.path.basename(path)}.{os.getpid()}-{self._count}.tmp")
-        try:
-            if entry.mode == "120000":
+        if entry.mode == "120000":
+            os.makedirs(parent, exist_ok=True)
+            self._count += 1
+            tmp = os.path.join(parent, f".{os.path.basename(path)}.{os.getpid()}-{self._count}.tmp")
+            try:
                 os.symlink(data, os.fsencode(tmp))
-            else:
-                self._write(tmp, data, self._perm(entry.mode, found))
-            os.replace(tmp, path)
-        except OSError:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
-            raise
+                os.replace(tmp, path)
+            except OSError:
+                if os.path.lexists(tmp):
+                    os.unlink(tmp)
+                raise
+        else:  # fsynced before the rename: a restore must survive a power loss
+            atomic_write(path, data, mode=self._perm(entry.mode, found), fsync=True)
         _fsync_dir(parent)
 
     def _perm(self, mode: str, found: Observation) -> int:
@@ -117,18 +119,6 @@ class Restorer:
         if mode == "100755":
             return perm | ((perm & 0o444) >> 2)
         return perm & ~0o111
-
-    @staticmethod
-    def _write(tmp: str, data: bytes, perm: int) -> None:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fchmod(fd, perm)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _fsync_dir(path: str) -> None:

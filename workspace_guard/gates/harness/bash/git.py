@@ -7,7 +7,13 @@ from workspace_guard.gates.harness.bash.files import _each, _output_option
 from workspace_guard.gates.harness.bash.gitconfig import NO_OP_EDITORS, no_verify, setting
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
-from workspace_guard.gates.harness.bash.syntax import BYPASS, GIT_WORKTREE, UNKNOWN_CODE, _Word
+from workspace_guard.gates.harness.bash.syntax import (
+    BYPASS,
+    GIT_RESTORE,
+    GIT_WORKTREE,
+    UNKNOWN_CODE,
+    _Word,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,13 +69,11 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
     env.out.fetched = env.out.fetched or sub in ("fetch", "pull", "remote")
 
 
-def _worktree_op(env: _Env, sub: str, args: list[_Word]) -> None:
+def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTREE) -> None:
     """A command that rewrites work-tree files git chooses: the gate asks git which ones."""
     words = " ".join(["git", sub, *(w.text for w in args)])
     literal = all(w.literal for w in args) and "$" not in env.ctx.cwd and not env.out.fetched
-    env.out.find(
-        GIT_WORKTREE, words, env.ctx.cwd, (sub, *(w.text for w in args)) if literal else ()
-    )
+    env.out.find(kind, words, env.ctx.cwd, (sub, *(w.text for w in args)) if literal else ())
     if sub == "rebase":
         _, values, flags = _split(
             args, _opts("-x --exec --onto -s --strategy -X --strategy-option")
@@ -134,7 +138,8 @@ def _git_checkout(env: _Env, sub: str, args: list[_Word]) -> None:
     before, paths, flags = _git_paths(args, "-b -B --orphan --conflict --pathspec-from-file -U")
     for word in paths:
         env.add(word, "git-checkout")
-    if paths:
+    if paths or _from_file(env, args, "git-checkout"):
+        _worktree_op(env, sub, args, GIT_RESTORE)  # git says which named paths really change
         return
     if "--orphan" not in flags and (before or not flags & {"-b", "-B"}):
         _worktree_op(env, sub, args)  # not `checkout -b NEW`: that stays where it is
@@ -150,6 +155,16 @@ def _git_restore(env: _Env, sub: str, args: list[_Word]) -> None:
         return
     for word in [*before, *paths]:
         env.add(word, "git-restore")
+    _from_file(env, args, "git-restore")
+    _worktree_op(env, sub, args, GIT_RESTORE)  # git says which named paths really change
+
+
+def _from_file(env: _Env, args: list[_Word], kind: str) -> bool:
+    """``--pathspec-from-file``: the paths are in a file; until git says which differ, any."""
+    if any(w.text.startswith("--pathspec-from-file") for w in args):
+        env.add_any(kind)
+        return True
+    return False
 
 
 def _git_rm(env: _Env, sub: str, args: list[_Word]) -> None:

@@ -35,6 +35,9 @@ UNPARSABLE = "unparsable"  # not valid shell, or nested past any real command: r
 BYPASS = "bypass"  # skips the git hooks (--no-verify, core.hooksPath): refused
 UNKNOWN_CODE = "unknown-code"  # runs code the analysis cannot read: `harness: unknown_code`
 GIT_WORKTREE = "git-worktree"  # rewrites the work tree: the gate asks git which paths change
+# restores named paths (`git checkout -- P`, `git restore P`): the named paths are an upper bound,
+# the gate asks git which of them differ from what they would be restored to
+GIT_RESTORE = "git-restore-paths"
 
 
 class Finding(Record):
@@ -42,8 +45,8 @@ class Finding(Record):
 
     kind: str  # one of the kinds above
     detail: str  # what was seen, in the command's own words
-    cwd: str = ""  # git-worktree: where git runs (``git -C`` and ``cd`` followed)
-    args: tuple[str, ...] = ()  # git-worktree: subcommand and arguments; () when dynamic
+    cwd: str = ""  # git-worktree/-restore: where git runs (``git -C`` and ``cd`` followed)
+    args: tuple[str, ...] = ()  # git-worktree/-restore: subcommand and arguments; () when dynamic
 
 
 class Analysis(Record):

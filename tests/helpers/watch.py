@@ -1,4 +1,4 @@
-"""Helpers for the watch daemon tests: real daemons in real processes, bounded waits, teardown.
+"""The watch daemon tests' shared parts: real daemons in real processes, bounded waits, teardown.
 
 Every daemon a test starts is stopped in fixture teardown (SIGTERM, then SIGKILL), so a failing
 test never leaks a process. Waits poll the audit log or the status file against a deadline; no
@@ -7,6 +7,7 @@ test asserts after a fixed sleep.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from helpers.repos import run_cli
 
 DEADLINE = 15.0
 
@@ -202,3 +205,19 @@ def watchd_fixture(workspace: Path) -> Iterator[Callable[..., WatchProcess]]:
     for proc in started:
         if proc.alive():
             proc.stop()
+
+
+Start = Callable[..., WatchProcess]  # the `watchd` fixture's type
+
+
+@pytest.fixture
+def cli_daemon(workspace: Path) -> Iterator[Path]:
+    """For tests that use `watch start`: whatever they leave running is stopped."""
+    yield workspace
+    info = status(workspace)
+    if run_cli(workspace, "watch", "status").returncode == 0:
+        run_cli(workspace, "watch", "stop")
+    pid = info.get("pid")
+    if isinstance(pid, int):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

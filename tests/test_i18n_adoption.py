@@ -1,0 +1,218 @@
+"""Under `language: es` nothing a user reads stays English (issue 15): usage errors (click's and
+the fast parser's), `lint`'s findings, the hook lines of `init` and `install`, the importers'
+findings. Each runs as a real process; the output is searched for English *sentences* (words that
+only English uses, outside code, quotes, paths, metavariables and the protocol's own words), not
+only for the catalogue entries."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
+
+SEED_FIXTURE = Path(__file__).parent / "fixtures" / "mestore" / "workspace"
+LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "WORKSPACE_GUARD_LANG")
+
+# words only English uses (Spanish shares "no", "a", "error", "info", "commit", "hook")
+ENGLISH = frozenset(
+    [
+        "the",
+        "is",
+        "are",
+        "and",
+        "of",
+        "with",
+        "for",
+        "from",
+        "this",
+        "that",
+        "these",
+        "it",
+        "its",
+        "be",
+        "by",
+        "at",
+        "which",
+        "was",
+        "has",
+        "have",
+        "would",
+        "could",
+        "already",
+        "installed",
+        "written",
+        "usage",
+        "try",
+        "missing",
+        "such",
+        "option",
+        "options",
+        "command",
+        "argument",
+        "invalid",
+        "value",
+        "one",
+        "help",
+        "rules",
+        "read",
+        "upstream",
+        "yet",
+        "after",
+        "again",
+        "your",
+        "you",
+        "only",
+        "any",
+        "every",
+        "file",
+        "files",
+        "warning",
+        "warnings",
+        "matches",
+        "nothing",
+        "never",
+        "decides",
+        "pattern",
+        "agent",
+        "agents",
+        "owns",
+        "office",
+        "not",
+        "but",
+        "there",
+        "here",
+        "when",
+        "where",
+        "what",
+        "how",
+        "said",
+        "see",
+        "should",
+        "must",
+        "may",
+        "set",
+        "unset",
+        "give",
+        "gives",
+        "given",
+        "none",
+        "recorded",
+        "record",
+        "problems",
+        "problem",
+    ]
+)
+CODE = re.compile(r"`[^`]*`|'[^']*'|\"[^\"]*\"|\[[a-z0-9-]+\]")
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    return {**env, "LANG": "C.UTF-8", **values}
+
+
+def english_lines(text: str) -> list[str]:
+    """The lines of `text` that read as English prose."""
+    found = []
+    for line in text.splitlines():
+        prose = CODE.sub(" ", line)
+        words = [
+            w
+            for w in re.split(r"\s+", prose)
+            if w and not re.search(r"[/._=@\d|]|^[-[]|[a-z]-[a-z]", w) and not w.isupper()
+        ]
+        english = [w for w in (re.sub(r"\W", "", x).lower() for x in words) if w in ENGLISH]
+        if english:
+            found.append(f"{line!r}: {english}")
+    return found
+
+
+def assert_spanish(proc_output: str, what: str) -> None:
+    assert "\n" in proc_output or proc_output.strip(), f"{what}: no output"
+    lines = english_lines(proc_output)
+    assert not lines, f"{what} shows English under language: es:\n" + "\n".join(lines)
+
+
+def test_the_detector_finds_english() -> None:
+    assert english_lines("Try 'x --help' for help.")
+    assert english_lines(".git/hooks/commit-msg: already installed")
+    assert english_lines("warning: pattern 'x' matches no tracked file [matches-nothing]")
+    assert not english_lines("Prueba 'x --help' para ver la ayuda.")
+    assert not english_lines("Agente: backend-framework-ai · Protocolo: SEGUIDO `the file`")
+
+
+@pytest.fixture(scope="module")
+def spanish_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example workspace with `language: es` committed."""
+    root = tmp_path_factory.mktemp("es")
+    return make_workspace(root / "ws", EXAMPLE_RULES.read_text() + "\nlanguage: es\n")
+
+
+USAGE_ERRORS = [
+    ["lint", "--bogus"],
+    ["explain"],
+    ["nosuch"],
+    ["lint", "--format", "xx"],
+    ["install", "--server"],
+    ["lint", "extra"],
+    ["check-commits", "--base"],
+    ["validate", "a", "b", "--format", "x"],
+    ["validate", "--nope"],
+]
+
+
+@pytest.mark.parametrize("args", USAGE_ERRORS, ids=[" ".join(a) for a in USAGE_ERRORS])
+def test_usage_errors_in_spanish(spanish_ws: Path, args: list[str]) -> None:
+    proc = run_cli(spanish_ws, *args, env=clean_env())
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip()
+    assert_spanish(proc.stderr, " ".join(args))
+    english = run_cli(spanish_ws, *args, env=clean_env(WORKSPACE_GUARD_LANG="en"))
+    assert english_lines(english.stderr), english.stderr  # the same words exist in English
+
+
+def test_validator_usage_error_in_spanish(spanish_ws: Path) -> None:
+    proc = run_cli(spanish_ws, "--bogus", env=clean_env(), prog="agent_workspace_validator")
+    assert proc.returncode == 2
+    assert "opción desconocida --bogus" in proc.stderr
+    assert_spanish(proc.stderr, "agent_workspace_validator --bogus")
+
+
+@pytest.fixture(scope="module")
+def adopted_es(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The seed fixture adopted with `init --from-mestore .` (the import sets `language: es`);
+    returns the repository and init's whole output."""
+    repo = tmp_path_factory.mktemp("seed") / "seed"
+    shutil.copytree(SEED_FIXTURE, repo)
+    (repo / ".claude" / "agents").mkdir(parents=True, exist_ok=True)
+    (repo / "app").mkdir()
+    (repo / "app" / "main.py").write_text("app = None\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "seed")
+    proc = run_cli(repo, "init", "--from-mestore", ".", env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    return repo, proc.stdout + proc.stderr
+
+
+def test_init_from_mestore_in_spanish(adopted_es: tuple[Path, str]) -> None:
+    _repo, out = adopted_es
+    assert "instalado" in out and "aviso:" in out
+    assert_spanish(out, "init --from-mestore .")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["lint"], ["install"], ["install", "--claude"], ["uninstall", "--claude"]],
+    ids=["lint", "install", "install --claude", "uninstall --claude"],
+)
+def test_commands_after_adoption_in_spanish(adopted_es: tuple[Path, str], args: list[str]) -> None:
+    repo, _out = adopted_es
+    proc = run_cli(repo, *args, env=clean_env())
+    assert proc.returncode in (0, 1), proc.stderr
+    assert_spanish(proc.stdout + proc.stderr, " ".join(args))
+    english = run_cli(repo, *args, env=clean_env(WORKSPACE_GUARD_LANG="en"))
+    assert english_lines(english.stdout + english.stderr)
