@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
+from conftest import BIN, EXAMPLE_RULES, git, make_workspace, run_cli
 
 SEED_FIXTURE = Path(__file__).parent / "fixtures" / "mestore" / "workspace"
 LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "WORKSPACE_GUARD_LANG")
@@ -216,3 +217,106 @@ def test_commands_after_adoption_in_spanish(adopted_es: tuple[Path, str], args: 
     assert_spanish(proc.stdout + proc.stderr, " ".join(args))
     english = run_cli(repo, *args, env=clean_env(WORKSPACE_GUARD_LANG="en"))
     assert english_lines(english.stdout + english.stderr)
+
+
+RARE_PROTECTED = """
+#### Raros
+```
+❌ app/foo bar.py
+❌ https://example.com/x
+❌ ../fuera.py
+texto suelto sin marca
+```
+"""
+RARE_RESPONSIBLE = """
+### 🚨 MÁS ARCHIVOS
+
+| Archivo | Agente Responsable | Backup Agent | Escalación |
+|---------|-------------------|--------------|------------|
+| `app/x.py` | **NoEsAgente** | | |
+| `app/y.py` | solo dos |
+| `con espacios aquí.py` | **tdd-specialist** | | |
+"""
+
+
+def test_the_importers_rarer_findings_in_spanish(tmp_path: Path) -> None:
+    """Lines the importer skips or doubts, in a Spanish protocol: every finding in Spanish."""
+    repo = tmp_path / "seed"
+    shutil.copytree(SEED_FIXTURE, repo)
+    workspace = repo / ".workspace"
+    for name, extra in (
+        ("PROTECTED_FILES.md", RARE_PROTECTED),
+        ("RESPONSIBLE_AGENTS.md", RARE_RESPONSIBLE),
+    ):
+        (workspace / name).write_text((workspace / name).read_text() + extra)
+    (repo / ".claude" / "agents" / "sin-nombre.md").write_text("Un agente sin frontmatter.\n")
+    (workspace / "project" / "app").mkdir(parents=True, exist_ok=True)
+    (workspace / "project" / "app" / "raro.py.md").write_text(
+        "# METADATOS: app/raro.py\n\n## 🔒 ESTADO: INVENTADO\n"
+    )
+    git(repo, "init", "-q", "-b", "main")
+    proc = run_cli(repo, "import", "mestore", ".", env=clean_env())
+    assert proc.returncode in (0, 1), proc.stderr
+    findings = proc.stderr
+    for spanish in ("se omite", "contiene espacios", "es una URL", "estado desconocido"):
+        assert spanish in findings, findings
+    assert "valores por defecto de workspace-guard" in findings
+    assert_spanish(findings, "import mestore .")
+    proc = run_cli(repo, "init", "--from-mestore", ".", env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert "se omite" in proc.stderr
+    assert_spanish(proc.stdout + proc.stderr, "init --from-mestore . (rare findings)")
+
+
+CODEOWNERS = """\
+* @acme/owners
+!/negated @x
+/docs/[ab].md @acme/docs
+/app/ not-an-owner
+/app/ @acme/app
+[Optional section]
+/optional/ @acme/opt
+^[Optional too][2] @acme/two
+/more/ @acme/more
+"""
+
+
+def test_the_codeowners_import_in_spanish(spanish_ws: Path) -> None:
+    (spanish_ws / "CODEOWNERS").write_text(CODEOWNERS)
+    proc = run_cli(spanish_ws, "import", "codeowners", "CODEOWNERS", env=clean_env())
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "se omite" in proc.stderr and "negación" in proc.stderr, proc.stderr
+    assert_spanish(proc.stderr, "import codeowners")
+    english = run_cli(
+        spanish_ws, "import", "codeowners", "CODEOWNERS", env=clean_env(WORKSPACE_GUARD_LANG="en")
+    )
+    assert "negation is not supported" in english.stderr
+
+
+def test_the_adoption_commit_warns_in_spanish(tmp_path: Path) -> None:
+    """The commit that adopts the rules: the hooks say where the rules were read from (the
+    working-tree copy, once) in the language of those rules."""
+    repo = tmp_path / "seed"
+    shutil.copytree(SEED_FIXTURE, repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "seed")
+    assert run_cli(repo, "init", "--from-mestore", ".", env=clean_env()).returncode == 0
+    git(repo, "add", ".workspace")
+    trailers = (
+        "Workspace-Check: ✅ Consultado\nArchivo: .workspace/rules.yaml\n"
+        "Agente: master-orchestrator\nProtocolo: SEGUIDO\nTests: PASSED\n"
+    )
+    env = {**clean_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(
+        ["git", "commit", "-q", "-F", "-"],
+        cwd=repo,
+        input=f"chore(workspace): adopt the protocol\n\n{trailers}",
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("no está en el commit HEAD") == 1, proc.stderr
+    assert_spanish(proc.stderr, "the adoption commit")

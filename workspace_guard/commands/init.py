@@ -18,7 +18,7 @@ from pathlib import Path
 from workspace_guard import git
 from workspace_guard.errors import ConfigError, GitError, UsageError
 from workspace_guard.fsutil import atomic_write
-from workspace_guard.i18n import N_, _, set_language, severity
+from workspace_guard.i18n import N_, _, set_language, severity, speaking
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -149,9 +149,10 @@ def rules_text(report: Report, options: Options) -> tuple[str, str, list[str]]:
     elif options.from_codeowners:
         from workspace_guard.adopt.codeowners import import_codeowners
 
-        result = import_codeowners(
-            read_source(options.from_codeowners), filename=options.from_codeowners
-        )
+        with speaking(options.language):  # the findings in the language asked for
+            result = import_codeowners(
+                read_source(options.from_codeowners), filename=options.from_codeowners
+            )
         what = N_("imported from {source}")
     else:
         return with_language(example_rules(), options.language), N_("the bundled example"), []
