@@ -308,6 +308,6 @@ def test_settled_table_answers_like_the_grouped_ownership_checks(
         fields = Fields(agent=agent, protocol=protocol, approved_by=approvers, files=files)
         answers = []
         for checker in (quick, plain):
-            paths, _bad, touched = checker._paths(changed)
+            paths, _bad, touched = checker._paths_touched(changed)
             answers.append(checker._ownership(fields, paths, touched))
         assert answers[0] == answers[1]

@@ -260,7 +260,7 @@ class Checker:
         """Template and ownership of one commit's own change (a merge's included)."""
         from workspace_guard.core.template import check_message_bytes
 
-        paths, violations, touched = self._paths(commit.paths)
+        paths, violations, touched = self._paths_touched(commit.paths)
         merge = len(commit.parents) > 1
         if merge and paths:
             paths = self._merge_own(commit.sha, paths)
@@ -325,7 +325,13 @@ class Checker:
                 shown.add(line[16:].decode("ascii", "replace"))
         return [p for p in paths if p in shown or self._rule(p) is None]
 
-    def _paths(
+    def _paths(self, raw: Sequence[str]) -> tuple[list[str], list[Violation]]:
+        """The commit's paths, normalised, each once; a violation per name that is not UTF-8
+        (the commit hooks ask this of a merge they are about to record)."""
+        paths, bad, _touched = self._paths_touched(raw)
+        return paths, bad
+
+    def _paths_touched(
         self, raw: Sequence[str]
     ) -> tuple[list[str], list[Violation], list[tuple[str, ProtectedRule]]]:
         """The commit's paths, normalised, each once; a violation per name that is not UTF-8;
