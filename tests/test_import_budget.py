@@ -124,3 +124,50 @@ def test_oversized_command_refused_without_loading_the_bash_analysis(workspace: 
     assert [line for line in stderr.splitlines() if line.startswith("LOADED")] == ["LOADED "], (
         stderr
     )
+
+
+def test_after_tool_event_hashes_without_hashlib(workspace: Path) -> None:
+    """The after-tool event's blob id comes from CPython's built-in SHA-1 (`hashlib` loads OpenSSL:
+    about 3 ms a process against 0.25 ms), and the id is git's."""
+    (workspace / "notes.txt").write_text("hi\n")
+    data = {
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Write",
+        "tool_input": {"file_path": str(workspace / "notes.txt"), "content": "hi\n"},
+        "tool_response": {},
+        "cwd": str(workspace),
+        "agent_type": AGENT,
+    }
+    script = (
+        "import sys\n"
+        "from workspace_guard.entry import main\n"
+        "code = main(['hook', 'claude'])\n"
+        "print('LOADED', ','.join(m for m in ('hashlib', '_hashlib') if m in sys.modules), "
+        "file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=workspace,
+        input=json.dumps(data).encode(),
+        capture_output=True,
+        check=False,
+    )
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert [line for line in stderr.splitlines() if line.startswith("LOADED")] == ["LOADED "], (
+        stderr
+    )
+    blob = subprocess.run(
+        ["git", "hash-object", "notes.txt"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ledger = subprocess.run(
+        [sys.executable, "-m", "workspace_guard", "provenance", "notes.txt", "--format", "json"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert blob in ledger, ledger
