@@ -135,3 +135,15 @@ def test_a_replaced_cache_key_is_put_back(workspace: Path, watchd: Start) -> Non
     found = wait_for(lambda: state_records(workspace, "cache/key"), "the key record")[0]
     assert found["restored"] is True
     wait_for(lambda: key.read_bytes() == ours, "the key to be put back")
+
+
+def test_an_exclusive_claim_made_shared_by_hand_is_put_back(workspace: Path, watchd: Start) -> None:
+    claim(workspace, FREE)
+    [made] = json.loads(claims_file(workspace).read_text())
+    watchd()
+    claims_file(workspace).write_text(json.dumps([{**made, "shared": True}]))
+    found = wait_for(lambda: state_records(workspace, "claims.json"), "the claims record")[0]
+    assert found["claims_forged"] == [made["id"]] and found["restored"] is True
+    assert json.loads(claims_file(workspace).read_text()) == [made]
+    quiet(workspace)
+    assert len(state_records(workspace, "claims.json")) == 1  # its own restore is not reported

@@ -424,7 +424,7 @@ class Internals:
         path = os.path.join(self.state_dir, name)
         tail = Tail()
         if name == CHAINED[0]:
-            self.files.chain.claims.clear()  # read again from the top
+            self.files.chain.clear()  # read again from the top
         try:
             handle = open(path, "rb")  # noqa: SIM115
         except OSError:

@@ -6,10 +6,12 @@ the committed harness launcher runs, and the compiled-rules cache. A change made
 but workspace-guard is a violation (`area: state`), audited and reported; what "known good"
 means depends on the file:
 
-- `claims.json`: workspace-guard's own content is the live claims the audit chain records
-  (`layer: claims`: `claimed`, then `released` / `broken`), matched by id, agent, pattern and
-  expiry. Known good: the file's claims that the chain explains plus the chain's live claims it
-  lacks (rebuilt exclusive: the stricter reading).
+- `claims.json`: workspace-guard's own content is what the last claims change sealed on the
+  audit chain (state/claims_log: the whole list and the SHA-256 of the file it wrote), which is
+  also the known good, written back in the same encoding. For a chain without sealed records:
+  the live claims it records (`claimed`, then `released` / `broken`), matched by id, agent,
+  pattern and expiry; known good is the file's claims the chain explains plus the chain's live
+  claims it lacks (rebuilt exclusive: the stricter reading).
 - `program`: one line naming this machine's workspace-guard (what `install --claude` writes);
   known good is that line.
 - `cache/head-*`, `cache/rules-*-blob-*`: an entry whose keyed tag verifies and, for
@@ -52,10 +54,18 @@ class ClaimsChain:
 
     def __init__(self) -> None:
         self.claims: dict[str, tuple[str, str, float]] = {}
+        self.sealed: tuple[str, list[dict[str, Any]]] | None = None  # (claims_sha, claims)
+
+    def clear(self) -> None:
+        self.claims.clear()
+        self.sealed = None
 
     def note(self, record: dict[str, Any]) -> None:
         if record.get("layer") != "claims":
             return
+        items, sha = record.get("claims"), record.get("claims_sha")
+        if isinstance(items, list) and isinstance(sha, str):  # state/claims_log: the whole list
+            self.sealed = (sha, [i for i in items if isinstance(i, dict)])
         ident, action = str(record.get("id")), record.get("action")
         if action == "claimed":
             owner, pattern, until = record.get("owner"), record.get("path"), record.get("until")
@@ -110,9 +120,19 @@ class StateFiles:
             found = state_claims.parse(data, path) if data is not None else []
         except state_claims.ClaimsCorrupt:
             found = None
+        sealed = self.chain.sealed
+        if sealed is not None and data is not None and _sha(data) == sealed[0]:
+            seen.since = 0.0
+            return  # exactly what the last claims change recorded it would write
         expected = self.chain.live(now)
+        if sealed is not None:
+            expected = {str(i.get("id")): _fields(i) for i in sealed[1]}
+            expected = {i: c for i, c in expected.items() if c[2] > now}
         live = {c.id: c for c in found or [] if c.live(now)}
         forged = [i for i, c in live.items() if expected.get(i) != (c.agent, c.pattern, c.until)]
+        if sealed is not None:  # every field counts (`shared` turns a lock into a notice)
+            whole = {str(i.get("id")): i for i in sealed[1]}
+            forged = [i for i, c in live.items() if whole.get(i) != c.to_json()]
         missing = [i for i in expected if i not in live]
         if found is not None and not forged and not missing:
             seen.since = 0.0
@@ -125,8 +145,11 @@ class StateFiles:
         kept = self._keep(CLAIMS, data)
         restored = False
         if not self._chain_broken():
-            keep = [c for c in found or [] if c.id in live and c.id not in forged]
-            restored = self._rewrite_claims(keep, missing, expected)
+            keep = [c.to_json() for c in found or [] if c.id in live and c.id not in forged]
+            rebuild = missing
+            if sealed is not None:
+                keep, rebuild = [i for i in sealed[1] if str(i.get("id")) in expected], []
+            restored = self._rewrite_claims(keep, rebuild, expected)
         seen.key = stat_key(path)
         why = None if found is not None else "the file is not a list of claims"
         self._report(CLAIMS, origin, kept, restored, claims_forged=forged or None,
@@ -137,18 +160,28 @@ class StateFiles:
         return bool(tail and tail.broken)
 
     def _rewrite_claims(
-        self, keep: list[Any], missing: list[str], expected: dict[str, tuple[str, str, float]]
+        self,
+        keep: list[dict[str, Any]],
+        missing: list[str],
+        expected: dict[str, tuple[str, str, float]],
     ) -> bool:
+        """Write the known-good list, in the encoding `claim` uses, under the claims lock."""
+        import fcntl
+
         from workspace_guard.core.claims import Claim
-        from workspace_guard.state import jsonlist
+        from workspace_guard.fsutil import atomic_write
+        from workspace_guard.state import claims_log
 
         rebuilt = [
             Claim(id=i, agent=expected[i][0], pattern=expected[i][1], until=expected[i][2])
             for i in missing
         ]
-        items = [c.to_json() for c in [*keep, *rebuilt]]
+        items = [*keep, *(c.to_json() for c in rebuilt)]
+        path = self.path(CLAIMS)
         try:
-            jsonlist.update(self.path(CLAIMS), lambda _old: items)
+            with open(path + ".lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                atomic_write(path, claims_log.encode(items))
         except OSError as exc:
             log.error("could not restore %s: %s", CLAIMS, exc.strerror or exc)
             return False
@@ -296,6 +329,19 @@ class StateFiles:
             "state", self.path(name), change or "modified", None, None, origin, note,
             quarantine=kept, restored=restored, **extra,
         )  # fmt: skip
+
+
+def _sha(data: bytes) -> str:
+    from workspace_guard.state import claims_log
+
+    return claims_log.digest(data)
+
+
+def _fields(item: dict[str, Any]) -> tuple[str, str, float]:
+    try:
+        return (str(item.get("agent")), str(item.get("pattern")), float(item.get("until", 0)))
+    except (TypeError, ValueError):
+        return ("", "", 0.0)
 
 
 def _read(path: str) -> bytes | None:
