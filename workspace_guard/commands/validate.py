@@ -203,11 +203,11 @@ def run(
         print("\n".join(lines))
     _warn_uncommitted_elsewhere(repo, rels)
     if not allowed:
-        from workspace_guard.state.audit import record_denials
+        from workspace_guard.state.audit import append, shared_records
 
         denied = [i for i, v in enumerate(verdicts) if not v.allowed]
-        decisions = _per_path([rels[i] for i in denied], [verdicts[i] for i in denied])
-        record_denials(repo, "validator", decisions, "denied")
+        paths, shared = [rels[i] for i in denied], [verdicts[i] for i in denied]
+        append(repo.state_dir, shared_records("validator", "denied", paths, shared))
     return EXIT_OK if allowed else EXIT_VIOLATION
 
 
