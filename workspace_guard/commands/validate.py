@@ -10,7 +10,7 @@ from workspace_guard.core.decide import Decider, stricter
 from workspace_guard.core.record import replace
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, UsageError
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Any
