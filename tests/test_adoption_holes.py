@@ -87,3 +87,42 @@ def test_help_speaks_the_trusted_rules_language(tmp_path: Path) -> None:
     assert "Set up this repository" in run_cli(other, "init", "--help", env=plain_env()).stdout
     fresh = make_workspace(tmp_path / "fresh", "version: 1\nlanguage: es\n", commit=False)
     assert "Prepara este repositorio" in run_cli(fresh, "init", "--help", env=plain_env()).stdout
+
+
+@pytest.fixture
+def pinned_empty(tmp_path: Path) -> Path:
+    """Rules committed on main; `workspace-guard.rulesRef` names a branch without them."""
+    repo = make_workspace(tmp_path / "repo", rules_text="", commit=False)
+    (repo / RULES).unlink()
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore: before")
+    git(repo, "branch", "rules-branch")
+    (repo / RULES).write_text(EXAMPLE_RULES.read_text())
+    git(repo, "add", RULES)
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore: rules")
+    git(repo, "config", PIN, "refs/heads/rules-branch")
+    return repo
+
+
+def test_install_with_a_rules_ref_without_rules_says_what_it_trusts(pinned_empty: Path) -> None:
+    proc = run_cli(pinned_empty, "install")
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("rules:"))
+    assert "read as committed at refs/heads/rules-branch" not in line
+    assert "refs/heads/rules-branch, which has no .workspace/rules.yaml" in line, line
+    assert "read as committed at HEAD" in line and f"git config {PIN} REF" in line
+    assert git(pinned_empty, "config", PIN).strip() == "refs/heads/rules-branch"  # left as set
+
+
+def test_map_and_doctor_name_the_trusted_source(pinned_empty: Path, tmp_path: Path) -> None:
+    doctor = run_cli(pinned_empty, "doctor")
+    assert "(HEAD; rules-branch has no rules yet)" in doctor.stdout, doctor.stdout
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(pinned_empty), str(clone))
+    doctor = run_cli(clone, "doctor")
+    assert f"{RULES} (origin/main):" in doctor.stdout, doctor.stdout
+    out = tmp_path / "map.html"
+    assert run_cli(clone, "map", "-o", str(out)).returncode == 0
+    assert '"rules_source":"origin/main"' in out.read_text().replace(": ", ":")
+    git(clone, "config", PIN, "refs/remotes/origin/main")
+    assert f"{RULES} (origin/main):" in run_cli(clone, "doctor").stdout

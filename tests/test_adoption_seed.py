@@ -157,9 +157,10 @@ def test_lint_and_install_warn_without_a_main_agent(adopted: Path) -> None:
     rules.write_text(rules.read_text().replace("harness:\n  main_agent: master-orchestrator\n", ""))
     git(adopted, "add", RULES)
     assert commit(adopted, message("master-orchestrator", RULES)).returncode == 0
-    lint = run_cli(adopted, "lint")
+    english = {"WORKSPACE_GUARD_LANG": "en"}  # the adopted seed speaks Spanish
+    lint = run_cli(adopted, "lint", env=english)
     assert "[harness-main-agent]" in lint.stdout and "even `ls`" in lint.stdout
-    install = run_cli(adopted, "install", "--claude")
+    install = run_cli(adopted, "install", "--claude", env=english)
     assert install.returncode == 0 and "harness: main_agent" in install.stderr
 
 

@@ -46,7 +46,9 @@ def ok(proc: object) -> None:
 
 
 def test_import_mestore_rules_on_stdout_report_on_stderr(tmp_path: Path) -> None:
-    proc = run_cli(tmp_path, "import", "mestore", str(WORKSPACE))
+    proc = run_cli(
+        tmp_path, "import", "mestore", str(WORKSPACE), env={"WORKSPACE_GUARD_LANG": "en"}
+    )  # the seed is Spanish
     ok(proc)
     assert proc.returncode == 0, proc.stderr
     data = yaml.safe_load(proc.stdout)
@@ -88,6 +90,7 @@ def test_report_to_a_file(tmp_path: Path) -> None:
         "json",
         "--report",
         str(report),
+        env={"WORKSPACE_GUARD_LANG": "en"},  # the documents are Spanish: the report would be too
     )
     ok(proc)
     assert proc.stderr == ""
@@ -97,7 +100,9 @@ def test_report_to_a_file(tmp_path: Path) -> None:
 
 
 def test_awkward_markdown_imports_what_it_can_and_names_each_skipped_line(tmp_path: Path) -> None:
-    proc = run_cli(tmp_path, "import", "mestore", str(AWKWARD))
+    proc = run_cli(
+        tmp_path, "import", "mestore", str(AWKWARD), env={"WORKSPACE_GUARD_LANG": "en"}
+    )  # Spanish documents
     ok(proc)
     assert proc.returncode == 0
     lines = proc.stderr.splitlines()

@@ -216,3 +216,77 @@ def test_commands_after_adoption_in_spanish(adopted_es: tuple[Path, str], args: 
     assert_spanish(proc.stdout + proc.stderr, " ".join(args))
     english = run_cli(repo, *args, env=clean_env(WORKSPACE_GUARD_LANG="en"))
     assert english_lines(english.stdout + english.stderr)
+
+
+RARE_PROTECTED = """
+#### Raros
+```
+❌ app/foo bar.py
+❌ https://example.com/x
+❌ ../fuera.py
+texto suelto sin marca
+```
+"""
+RARE_RESPONSIBLE = """
+### 🚨 MÁS ARCHIVOS
+
+| Archivo | Agente Responsable | Backup Agent | Escalación |
+|---------|-------------------|--------------|------------|
+| `app/x.py` | **NoEsAgente** | | |
+| `app/y.py` | solo dos |
+| `con espacios aquí.py` | **tdd-specialist** | | |
+"""
+
+
+def test_the_importers_rarer_findings_in_spanish(tmp_path: Path) -> None:
+    """Lines the importer skips or doubts, in a Spanish protocol: every finding in Spanish."""
+    repo = tmp_path / "seed"
+    shutil.copytree(SEED_FIXTURE, repo)
+    workspace = repo / ".workspace"
+    for name, extra in (
+        ("PROTECTED_FILES.md", RARE_PROTECTED),
+        ("RESPONSIBLE_AGENTS.md", RARE_RESPONSIBLE),
+    ):
+        (workspace / name).write_text((workspace / name).read_text() + extra)
+    (repo / ".claude" / "agents" / "sin-nombre.md").write_text("Un agente sin frontmatter.\n")
+    (workspace / "project" / "app").mkdir(parents=True, exist_ok=True)
+    (workspace / "project" / "app" / "raro.py.md").write_text(
+        "# METADATOS: app/raro.py\n\n## 🔒 ESTADO: INVENTADO\n"
+    )
+    git(repo, "init", "-q", "-b", "main")
+    proc = run_cli(repo, "import", "mestore", ".", env=clean_env())
+    assert proc.returncode in (0, 1), proc.stderr
+    findings = proc.stderr
+    for spanish in ("se omite", "contiene espacios", "es una URL", "estado desconocido"):
+        assert spanish in findings, findings
+    assert "valores por defecto de workspace-guard" in findings
+    assert_spanish(findings, "import mestore .")
+    proc = run_cli(repo, "init", "--from-mestore", ".", env=clean_env())
+    assert proc.returncode == 0, proc.stderr
+    assert "se omite" in proc.stderr
+    assert_spanish(proc.stdout + proc.stderr, "init --from-mestore . (rare findings)")
+
+
+CODEOWNERS = """\
+* @acme/owners
+!/negated @x
+/docs/[ab].md @acme/docs
+/app/ not-an-owner
+/app/ @acme/app
+[Optional section]
+/optional/ @acme/opt
+^[Optional too][2] @acme/two
+/more/ @acme/more
+"""
+
+
+def test_the_codeowners_import_in_spanish(spanish_ws: Path) -> None:
+    (spanish_ws / "CODEOWNERS").write_text(CODEOWNERS)
+    proc = run_cli(spanish_ws, "import", "codeowners", "CODEOWNERS", env=clean_env())
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "se omite" in proc.stderr and "negación" in proc.stderr, proc.stderr
+    assert_spanish(proc.stderr, "import codeowners")
+    english = run_cli(
+        spanish_ws, "import", "codeowners", "CODEOWNERS", env=clean_env(WORKSPACE_GUARD_LANG="en")
+    )
+    assert "negation is not supported" in english.stderr

@@ -250,3 +250,24 @@ def test_check_commits_compares_the_notes(server: Server, value: str) -> None:
         assert good not in failing
     else:
         assert result.returncode == 0 and "no provenance note" in result.stderr
+
+
+def test_an_evil_merge_with_a_lie_in_agente_has_no_note(server: Server) -> None:
+    """A merge built with `commit-tree` (no hook runs) whose own change edits app/main.py and
+    names the owner: the template and the ownership pass, the missing note does not."""
+    require(server)
+    clone = guarded_clone(server)
+    git(clone, "checkout", "-q", "-b", "side")
+    (clone / "side.txt").write_text("side\n")
+    git(clone, "add", "side.txt")
+    side = commit_msg(clone, template("docs(side): note", BACKEND, "side.txt"))
+    git(clone, "checkout", "-q", "main")
+    (clone / MAIN).write_text("app = 'evil merge'\n")
+    (clone / "side.txt").write_text("side\n")
+    git(clone, "add", MAIN, "side.txt")
+    tree = git(clone, "write-tree").strip()
+    text = template("fix(app): merge side", ARCHITECT, MAIN).encode()
+    merge = git(clone, "commit-tree", tree, "-p", "HEAD", "-p", side, input=text).strip()
+    git(clone, "-c", "core.hooksPath=/dev/null", "reset", "-q", "--hard", merge)
+    result = push(clone, "origin", "main")
+    refused(result, "no provenance note", merge[:10])

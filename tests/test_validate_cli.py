@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIN, EXAMPLE_RULES, git, make_workspace, run_cli
+from conftest import BIN, EXAMPLE_RULES, git, make_workspace, run_cli, run_tty
 
 VALIDATOR = "agent_workspace_validator"
 BACKEND = "backend-framework-ai"
@@ -121,19 +121,30 @@ def test_the_three_doors_give_one_answer(workspace: Path) -> None:
     assert json.loads(direct.stdout) == json.loads(wg.stdout) == json.loads(module.stdout)
 
 
-def test_approved_by(workspace: Path) -> None:
-    for approver, expected in (
-        ("system-architect-ai", 0),
-        ("solution-architect-ai", 0),
-        ("master-orchestrator", 0),
-        ("security-backend-ai", 1),
-    ):
+def test_approved_by_is_honoured_only_with_a_recorded_approval(workspace: Path) -> None:
+    """`--approved-by X` is a word on a command line: without a live approval by X recorded in
+    the ledger the answer is the one without it, and the validator says why."""
+    for approver in ("system-architect-ai", "solution-architect-ai", "master-orchestrator"):
         proc = validator(workspace, BACKEND, "app/main.py", "--approved-by", approver)
-        assert proc.returncode == expected, (approver, proc.stdout)
-        if expected == 0:
-            assert f"approved by {approver}" in proc.stdout
+        assert proc.returncode == 1, (approver, proc.stdout)
+        assert f"--approved-by {approver} is not honoured for app/main.py" in proc.stderr
     code, payload = as_json(workspace, BACKEND, "app/main.py", "--approved-by=system-architect-ai")
-    assert (code, payload["results"][0]["reason"]) == (0, "approved")
+    assert (code, payload["results"][0]["reason"]) == (1, "protected")
+    assert payload["approved_by"] == {
+        "approver": "system-architect-ai",
+        "honoured": False,
+        "unrecorded": ["app/main.py"],
+    }
+    recorded = run_tty(workspace, "approve", BACKEND, "app/main.py", "--by", "system-architect-ai")
+    assert recorded.returncode == 0, recorded.stderr
+    proc = validator(workspace, BACKEND, "app/main.py", "--approved-by", "system-architect-ai")
+    assert proc.returncode == 0 and "approved by system-architect-ai" in proc.stdout
+    assert "not honoured" not in proc.stderr
+    code, payload = as_json(workspace, BACKEND, "app/main.py", "--approved-by=system-architect-ai")
+    assert code == 0 and payload["approved_by"]["honoured"] is True
+    other = validator(workspace, BACKEND, "app/main.py", "--approved-by", "solution-architect-ai")
+    assert other.returncode == 0  # the recorded approval by the owner decides
+    assert "--approved-by solution-architect-ai is not honoured" in other.stderr
     proc = validator(workspace, BACKEND, "app/main.py", "--approved-by", "nobody-ai")
     assert proc.returncode == 2 and "unknown agent 'nobody-ai'" in proc.stderr
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from helpers.harness import bash_denied as bash
 from helpers.watch import records
-from test_harness_protocol import SUPER, bash
+
+SUPER = "master-orchestrator"
 
 STOPS = [
     "workspace-guard watch stop",

@@ -209,10 +209,14 @@ def hook_main(args: Sequence[str]) -> int:
     from workspace_guard.repo import installed_layer  # --rules / the environment do not apply
 
     if name in HARNESS_HOOKS:
-        from workspace_guard.boundary import guarded
-        from workspace_guard.gates.harness.gate import harness_main
+        from workspace_guard.gates.harness.gate import run_hook
 
-        return installed_layer(lambda: guarded(lambda: harness_main(name, list(args[1:]))))
+        return run_hook(name, None)
+    if name == "serve":  # internal: the resident hook server the launcher starts
+        from workspace_guard.boundary import guarded
+        from workspace_guard.gates.harness.serve import main as serve_main
+
+        return guarded(lambda: serve_main(list(args[1:])))
     return installed_layer(lambda: run_fast(HOOK, list(args), "workspace-guard hook"))
 
 

@@ -215,12 +215,14 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
     """What `install` records in the repository's config, as report lines: the trusted branch
     (`workspace-guard.rulesRef`, when an upstream exists, has rules and none is recorded yet)
     and, with `--rules`, the file installed layers read instead of the committed rules."""
+    from workspace_guard.state import announce
+
     info = git.repo_info(cwd)
     config = read_config(info.common_dir, cwd)
     lines = []
     if rules_file:
         path = os.path.abspath(rules_file)
-        git.run(["config", "--local", "workspace-guard.rules", path], cwd)
+        announce.git_config(cwd, "workspace-guard.rules", path)  # the daemon accepts it
         lines.append(
             _("workspace-guard.rules: {path} (installed hooks read this file)").format(path=path)
         )
@@ -235,7 +237,7 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
             ).format(ref=describe(trusted), rules=RULES_PATH, key="workspace-guard.rulesRef")
         )
     elif trusted.source == "upstream" and trusted.ref:
-        git.run(["config", "--local", "workspace-guard.rulesRef", trusted.ref], cwd)
+        announce.git_config(cwd, "workspace-guard.rulesRef", trusted.ref)
         lines.append(
             _("workspace-guard.rulesRef: {ref} (the rules are read as pushed there)").format(
                 ref=trusted.ref
@@ -247,6 +249,14 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
                 "rules: read as committed at HEAD (no upstream yet); after the first push and "
                 "fetch, run install again to trust the upstream instead"
             )
+        )
+    elif not _has_rules(cwd, trusted.commit):  # a recorded rulesRef without rules
+        lines.append(
+            _(
+                "rules: {key} is {ref}, which has no {rules}, so the rules are read as "
+                "committed at HEAD, which any agent that can commit can change; push the rules "
+                "to {ref}, or record the branch that holds them: git config {key} REF"
+            ).format(key="workspace-guard.rulesRef", ref=trusted.ref, rules=RULES_PATH)
         )
     else:
         lines.append(_("rules: read as committed at {ref}").format(ref=trusted.ref))

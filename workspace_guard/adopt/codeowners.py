@@ -29,6 +29,7 @@ from typing import Any
 from workspace_guard.adopt.report import ImportResult
 from workspace_guard.core.model import Agent, Rules
 from workspace_guard.core.patterns import PatternError, check_pattern
+from workspace_guard.i18n import _
 
 DEFAULT_ESCALATION = "master-orchestrator"
 _SECTION = re.compile(r"^(\^)?\[([^\]]+)\](?:\[(\d+)\])?(?:\s+(.*))?$")
@@ -93,7 +94,9 @@ def _line(reader: _Reader, number: int, raw: str) -> None:
     agents = [a for a in (_agent(reader, number, o) for o in owners) if a]
     if owners and not agents:
         reader.result.note(
-            "warning", reader.src(number), f"skipped {pattern!r}: none of its owners is valid"
+            "warning",
+            reader.src(number),
+            _("skipped {pattern!r}: none of its owners is valid").format(pattern=pattern),
         )
         return
     if not owners and reader.section and reader.section[1]:
@@ -131,28 +134,40 @@ def _pattern_ok(reader: _Reader, number: int, pattern: str) -> bool:
     src = reader.src(number)
     if pattern.startswith("!"):
         reader.result.note(
-            "warning", src, f"skipped {pattern!r}: '!' negation is not supported by CODEOWNERS"
+            "warning",
+            src,
+            _("skipped {pattern!r}: '!' negation is not supported by CODEOWNERS").format(
+                pattern=pattern
+            ),
         )
         return False
     if pattern.startswith("\\#"):
         reader.result.note(
             "warning",
             src,
-            f"{pattern!r}: GitHub does not support '\\#' escapes (it reads a comment or an error);"
-            " kept as a pattern for a name starting with a literal '#'",
+            _(
+                "{pattern!r}: GitHub does not support '\\#' escapes (it reads a comment or an "
+                "error); kept as a pattern for a name starting with a literal '#'"
+            ).format(pattern=pattern),
         )
     if "[" in pattern.replace("\\[", ""):
         reader.result.note(
             "warning",
             src,
-            f"{pattern!r}: '[ ]' character ranges are not supported; the brackets are kept as "
-            "literal characters",
+            _(
+                "{pattern!r}: '[ ]' character ranges are not supported; the brackets are kept "
+                "as literal characters"
+            ).format(pattern=pattern),
         )
     try:
         check_pattern(pattern)
     except PatternError as exc:
         reader.result.note(
-            "warning", src, f"skipped {pattern!r}: {exc.reason} (column {exc.column + 1})"
+            "warning",
+            src,
+            _("skipped {pattern!r}: {reason} (column {column})").format(
+                pattern=pattern, reason=exc.reason, column=exc.column + 1
+            ),
         )
         return False
     return True
@@ -169,17 +184,26 @@ def _section(reader: _Reader, number: int, match: re.Match[str]) -> None:
         reader.result.note(
             "warning",
             src,
-            "GitLab sections are flattened: rules stay in file order and the last match decides "
-            "for the whole file; section default owners are given to ownerless lines; the union "
-            "of approvals across sections, optional sections and approval counts are not kept",
+            _(
+                "GitLab sections are flattened: rules stay in file order and the last match "
+                "decides for the whole file; section default owners are given to ownerless "
+                "lines; the union of approvals across sections, optional sections and approval "
+                "counts are not kept"
+            ),
         )
     if optional:
         reader.result.note(
-            "info", src, f"section {name!r} is optional in GitLab; imported as required"
+            "info",
+            src,
+            _("section {name!r} is optional in GitLab; imported as required").format(name=name),
         )
     if approvals:
         reader.result.note(
-            "info", src, f"section {name!r} requires {approvals} approvals in GitLab; one is kept"
+            "info",
+            src,
+            _("section {name!r} requires {approvals} approvals in GitLab; one is kept").format(
+                name=name, approvals=approvals
+            ),
         )
 
 
@@ -188,7 +212,11 @@ def _agent(reader: _Reader, number: int, owner: str) -> str | None:
     src = reader.src(number)
     mapped = reader.reverse.get(_handle_key(owner))
     if mapped is None and not (_USER.fullmatch(owner) or _EMAIL.fullmatch(owner)):
-        reader.result.note("warning", src, f"{owner!r} is not a user, team or e-mail: ignored")
+        reader.result.note(
+            "warning",
+            src,
+            _("{owner!r} is not a user, team or e-mail: ignored").format(owner=owner),
+        )
         return None
     name = mapped or _derive_name(owner)
     if not mapped and ("@" + name != owner):
@@ -197,8 +225,10 @@ def _agent(reader: _Reader, number: int, owner: str) -> str | None:
             reader.result.note(
                 "warning",
                 src,
-                f"{owner!r} and {known!r} both become agent {name!r}; pass a handle map to keep "
-                "them apart",
+                _(
+                    "{owner!r} and {known!r} both become agent {name!r}; pass a handle map to "
+                    "keep them apart"
+                ).format(owner=owner, known=known, name=name),
             )
     reader.agents.setdefault(name, src)
     return name
@@ -222,7 +252,12 @@ def _add_rule(reader: _Reader, number: int, pattern: str, agents: list[str]) -> 
     if pattern in reader.rules:
         old_src = reader.rules.pop(pattern)[1]
         reader.result.note(
-            "info", old_src, f"{pattern!r} is repeated at {src}, which wins: dropped", src
+            "info",
+            old_src,
+            _("{pattern!r} is repeated at {src}, which wins: dropped").format(
+                pattern=pattern, src=src
+            ),
+            src,
         )
     rule: dict[str, Any] = {"pattern": pattern}
     owners = list(dict.fromkeys(agents))
@@ -244,7 +279,9 @@ def _finish(reader: _Reader, chosen: str | None) -> ImportResult:
         result.note(
             "info",
             first_line,
-            f"CODEOWNERS names no escalation agent; {escalation} is used (change it in the rules)",
+            _(
+                "CODEOWNERS names no escalation agent; {agent} is used (change it in the rules)"
+            ).format(agent=escalation),
         )
     data: dict[str, Any] = {"version": 1, "escalation": escalation}
     protected = [rule for rule, _ in reader.rules.values()]

@@ -19,9 +19,9 @@ import re
 from typing import Any
 
 from workspace_guard.adopt.report import ImportResult
-from workspace_guard.i18n import _
+from workspace_guard.i18n import N_, _
 
-DEFAULT_SOURCE = "workspace-guard defaults (the protocol's own files)"
+DEFAULT_SOURCE = N_("workspace-guard defaults (the protocol's own files)")  # shown translated
 PROTOCOL_FILES: tuple[tuple[str, str], ...] = (
     ("/.workspace/*.md", "The protocol's documents (PROTECTED_FILES, RESPONSIBLE_AGENTS, …)"),
     ("/.workspace/project/", "Per-file metadata the importer reads owners from"),

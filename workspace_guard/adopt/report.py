@@ -51,7 +51,8 @@ class Finding:
         also = ""
         if self.other_source:
             also = _(" (other source: {source})").format(source=self.other_source)
-        return f"{self.source}: {severity(self.level)}: {self.message}{also}"
+        # a source is FILE:LINE, or a label such as adopt.protocol.DEFAULT_SOURCE (translated)
+        return f"{_(self.source)}: {severity(self.level)}: {self.message}{also}"
 
 
 @dataclass

@@ -23,6 +23,7 @@ from workspace_guard.core.model import Rules
 from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import GuardError, UsageError
 from workspace_guard.fsutil import atomic_write
+from workspace_guard.i18n import _, choose_for_workspace, set_language
 from workspace_guard.repo import DEFAULT_RULES, Repo
 
 
@@ -40,7 +41,7 @@ class CodeownersImport:
 def import_mestore(directory: str, output: str | None, report_file: str | None, fmt: str) -> int:
     """Read the protocol workspace at DIR and write the rules it describes."""
     if not os.path.isdir(directory):
-        raise UsageError(f"no such directory: {directory}")
+        raise UsageError(_("no such directory: {path}").format(path=directory))
     result = read_mestore(Path(directory))
     header = import_header(f"the protocol workspace {os.path.abspath(directory)}")
     return finish(result, header, output, report_file, fmt)
@@ -49,7 +50,9 @@ def import_mestore(directory: str, output: str | None, report_file: str | None, 
 def import_codeowners(
     file: str, options: CodeownersImport, output: str | None, report_file: str | None, fmt: str
 ) -> int:
-    """Read a CODEOWNERS file; the repository's rules (when usable) give the defaults."""
+    """Read a CODEOWNERS file; the repository's rules (when usable) give the defaults and the
+    language of the findings."""
+    choose_for_workspace(os.getcwd())
     text = read_text(file)
     base = existing_rules(options.rules)
     handle_map = {**(base.handles if base else {}), **parse_handles(options.handles)}
@@ -62,7 +65,7 @@ def import_codeowners(
         result.note(
             "info",
             f"{base.path}:1",
-            "escalation, superusers and handles default to those of these rules",
+            _("escalation, superusers and handles default to those of these rules"),
         )
     return finish(result, import_header(f"the CODEOWNERS file {file}"), output, report_file, fmt)
 
@@ -85,7 +88,10 @@ def import_header(what: str) -> str:
 def finish(
     result: ImportResult, header: str, output: str | None, report_file: str | None, fmt: str
 ) -> int:
-    """Write the rules, check they load, report; exit 1 when the report has errors."""
+    """Write the rules, check they load, report (in the language of the imported rules, where
+    they have one); exit 1 when the report has errors."""
+    if result.data.get("language"):
+        set_language(result.data["language"])
     text = dump_rules(result, header=header)
     check_loads(result, text, output or "<stdout>")
     emit(text, output)
@@ -107,7 +113,11 @@ def check_loads(result: ImportResult, text: str, name: str) -> None:
         load_rules(text, name)
     except RulesError as exc:
         for problem in exc.problems:
-            result.note("error", f"{name}:{problem.line}", f"the written rules: {problem.message}")
+            result.note(
+                "error",
+                f"{name}:{problem.line}",
+                _("the written rules: {message}").format(message=problem.message),
+            )
 
 
 def existing_rules(option: str | None) -> Rules | None:

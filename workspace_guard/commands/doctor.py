@@ -95,7 +95,10 @@ def _rules(repo: Repo, *, lint: bool) -> Check:
         errors = _lint_errors(repo, rules.path)
         if errors:
             return Check("rules", False, "; ".join(errors[:3]), "workspace-guard lint")
-    return Check("rules", True, f"{rules.path}: {len(rules.protected)} protected rules")
+    from workspace_guard.commands.map import rules_source
+
+    where = rules_source(repo)  # the trusted revision the rules came from, not always HEAD
+    return Check("rules", True, f"{rules.path} ({where}): {len(rules.protected)} protected rules")
 
 
 def _lint_errors(repo: Repo, name: str) -> list[str]:

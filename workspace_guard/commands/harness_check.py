@@ -33,6 +33,31 @@ def check(cwd: str, harness: str) -> list[Check]:
     root = hi._root(cwd)
     out = [*_settings(root, harness), *_launcher(root, harness)]
     out += _trust(root, harness)
+    out += _served(root)
+    return out
+
+
+def _served(root: str) -> list[Check]:
+    """Which hook-server client the launcher uses, and whether a server answers now."""
+    from workspace_guard import git
+    from workspace_guard.gates.harness import serve, serve_client
+
+    state = os.path.join(git.repo_info(root).common_dir, "workspace-guard")
+    built = serve_client.kind(state)
+    if built is None:
+        return [
+            (
+                "note",
+                "no hook-server client is built: every call starts workspace-guard anew "
+                "(run `install --harness` again, or the first call builds it)",
+            )
+        ]
+    client = os.path.join(serve.serve_dir(state), serve_client.CLIENT)
+    words = "C, compiled" if built == "c" else "Python (no C compiler was found)"
+    out: list[Check] = [("ok", f"hook-server client: {words} ({client})")]
+    sock = serve.socket_path(state)
+    running = "running" if os.path.exists(sock) else "not running (the next call starts it)"
+    out.append(("note", f"hook server: {running} ({sock})"))
     return out
 
 

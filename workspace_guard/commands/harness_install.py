@@ -232,6 +232,10 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, PROGRAM_FILE), "w", encoding="utf-8") as handle:
             handle.write(program() + "\n")
+        from workspace_guard.gates.harness import serve_client
+
+        built = serve_client.ensure(folder)
+        out.append((os.path.join(folder, "serve", serve_client.CLIENT), f"hook client ({built})"))
     return out
 
 
@@ -315,13 +319,15 @@ def require_provenance(cwd: str, *, on: bool = True) -> tuple[str, str]:
     """With a harness installed its hooks write the provenance ledger, so the commit gate can
     check identities against it (gates/commit/provenance): the repository's config says so,
     unless the trusted rules' `harness: require_provenance` says otherwise."""
+    from workspace_guard.state import announce
+
     info = git.repo_info(cwd)
     path = os.path.join(info.common_dir, "config")
     if on:
-        git.run(["config", PROVENANCE_KEY, "true"], cwd)
+        announce.git_config(cwd, PROVENANCE_KEY, "true")  # announced: the daemon accepts it
         return path, _(
             "{key} = true (commits of protected paths are checked against the provenance "
             "ledger; `harness: require_provenance: false` in the rules turns it off)"
         ).format(key=PROVENANCE_KEY)
-    git.run(["config", "--unset-all", PROVENANCE_KEY], cwd, check=False)
+    announce.git_config(cwd, PROVENANCE_KEY, None)
     return path, _("{key} removed").format(key=PROVENANCE_KEY)

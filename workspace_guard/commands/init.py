@@ -26,7 +26,7 @@ from workspace_guard.commands.lint_protocol import protocol_findings
 from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import ConfigError, GitError, UsageError
 from workspace_guard.fsutil import atomic_write
-from workspace_guard.i18n import N_, _, set_language, severity
+from workspace_guard.i18n import N_, _, set_language, severity, speaking
 
 if TYPE_CHECKING:
     from workspace_guard.core.model import Rules
@@ -150,9 +150,10 @@ def rules_text(report: Report, options: Options) -> tuple[str, str, list[str]]:
         result = import_mestore(Path(options.from_mestore), options.language)
         what = N_("imported from the workspace {source}")
     elif options.from_codeowners:
-        result = import_codeowners(
-            read_source(options.from_codeowners), filename=options.from_codeowners
-        )
+        with speaking(options.language):  # the findings in the language asked for
+            result = import_codeowners(
+                read_source(options.from_codeowners), filename=options.from_codeowners
+            )
         what = N_("imported from {source}")
     else:
         return with_language(example_rules(), options.language), N_("the bundled example"), []

@@ -197,8 +197,10 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
         from workspace_guard.gates.push.notes import NOTES_REF, PUSH_KEY
 
         print(
-            f"{NOTES_REF}: the provenance notes of the commit gate; the pre-push hook pushes "
-            f"them before each push (git config {PUSH_KEY} false turns that off)"
+            _(
+                "{ref}: the provenance notes of the commit gate; the pre-push hook pushes them "
+                "before each push (git config {key} false turns that off)"
+            ).format(ref=NOTES_REF, key=PUSH_KEY)
         )
         from workspace_guard.gates.push.local import reference_transaction_warning
 

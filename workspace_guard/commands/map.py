@@ -18,7 +18,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from workspace_guard import __version__, git
+from workspace_guard import __version__, git, trust_root
 from workspace_guard.commands.map_folds import folded_trees, ignored_paths
 from workspace_guard.core.duration import parse_since
 from workspace_guard.core.paths import nfc
@@ -79,9 +79,7 @@ def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
         "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "version": __version__,
         "rules_file": rules.path,
-        "rules_source": "file"
-        if repo.rules_option
-        else ("HEAD" if repo.info.rules_blob else "working tree"),
+        "rules_source": rules_source(repo),
         "since": since,
         "escalation": rules.escalation,
         "superusers": list(rules.superusers),
@@ -94,6 +92,26 @@ def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
         "claims": _claims(repo),
         "folded": folded_trees(paths, ignored_paths(repo.root)),
     }
+
+
+def rules_source(repo: Repo) -> str:
+    """Where the rules in force were read (map and doctor say it): `file` (--rules), `working
+    tree`, or the trusted revision — `origin/main`, a recorded rulesRef, or `HEAD`, with why
+    when the trusted branch has no rules yet and HEAD's are read instead."""
+    if repo.rules_option:
+        return "file"
+    blob = repo.info.rules_blob
+    if not blob:
+        return "working tree"
+    trusted = repo.trusted
+    if trusted is None or trusted.ref is None or not trusted.commit:
+        return "HEAD"
+    name = trust_root.describe(trusted)
+    spec = f"{trusted.commit}:{trust_root.RULES_PATH}"
+    proc = git.run(["rev-parse", "-q", "--verify", spec], repo.root, check=False)
+    if proc.returncode == 0 and proc.stdout.decode("ascii", "replace").strip() == blob:
+        return name
+    return f"HEAD; {name} has no rules yet"
 
 
 def _claims(repo: Repo) -> list[dict[str, Any]]:

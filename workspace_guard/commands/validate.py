@@ -83,14 +83,16 @@ def decide_shared(
     if approved_by is not None:
         decider.check_agent(approved_by)
     rels = relative_many(paths, repo.root, repo.cwd, repo.relative)
-    verdicts = decider.shared_verdicts(agent, rels, approvals, approved_by)
+    # `approved_by` is only checked to name an agent: the decision takes recorded approvals,
+    # never the word on the command line (run, `_unrecorded`, says where it was not honoured)
+    verdicts = decider.shared_verdicts(agent, rels, approvals, None)
     for index in linked(repo.root, rels):
         rel = rels[index]
         target = repo.link_target(rel)
         if target is not None:
             own = verdicts[index]
             own = own if own.path == rel else own.for_path(rel)
-            verdicts[index] = _via_link(decider, own, target, approvals, approved_by)
+            verdicts[index] = _via_link(decider, own, target, approvals, None)
     from workspace_guard.state.claims import live
 
     claims = live(repo.state_dir)
@@ -181,14 +183,20 @@ def run(
     from workspace_guard.speed.bulk import distinct
     from workspace_guard.state.approvals import live_approvals
 
-    rels, verdicts = decide_shared(
-        repo, agent, every, approved_by=approved_by, approvals=live_approvals(repo.state_dir)
-    )
+    approvals = live_approvals(repo.state_dir)
+    rels, verdicts = decide_shared(repo, agent, every, approved_by=approved_by, approvals=approvals)
+    unrecorded = _unrecorded(agent, approved_by, approvals, rels, verdicts)
     allowed = all(v.allowed for v in distinct(verdicts))
     if fmt == "json":
         from workspace_guard.speed.bulk import render_results
 
-        head = {"agent": agent, "allowed": allowed}
+        head: dict[str, Any] = {"agent": agent, "allowed": allowed}
+        if approved_by is not None:
+            head["approved_by"] = {
+                "approver": approved_by,
+                "honoured": not unrecorded,
+                "unrecorded": unrecorded[:MAX_NAMED],
+            }
         print(render_results(head, verdicts, rels, _result_json))
     else:
         from workspace_guard.i18n import _
@@ -209,6 +217,45 @@ def run(
         paths, shared = [rels[i] for i in denied], [verdicts[i] for i in denied]
         append(repo.state_dir, shared_records("validator", "denied", paths, shared))
     return EXIT_OK if allowed else EXIT_VIOLATION
+
+
+MAX_NAMED = 20  # paths named where `--approved-by` was not honoured
+
+
+def _unrecorded(
+    agent: str,
+    approved_by: str | None,
+    approvals: Sequence[Approval],
+    rels: Sequence[str],
+    verdicts: Sequence[Decision],
+) -> list[str]:
+    """The protected paths for which `--approved-by X` was not honoured: the provenance ledger
+    holds no live approval by X for `agent` covering them (the word on a command line grants
+    nothing, as `Aprobado-por` at commit). Their decisions were made without it (`decide_shared`)
+    and a warning says why."""
+    if approved_by is None:
+        return []
+    from workspace_guard.core.decide import _covers
+
+    mine = [a.path for a in approvals if a.approver == approved_by and a.agent == agent]
+    found: list[str] = []
+    for rel, verdict in zip(rels, verdicts, strict=True):
+        if verdict.reason not in ("protected", "approved"):
+            continue
+        if not any(_covers(path, rel) for path in mine):
+            found.append(rel)
+    if found:
+        from workspace_guard.i18n import _
+
+        text = _(
+            "workspace-guard: --approved-by {approver} is not honoured for {paths}: the "
+            "provenance ledger records no live approval by {approver} for {agent} there, so the "
+            "answer is the one without it; an approval is recorded by the approver itself "
+            "(`workspace-guard approve {agent} PATH --by {approver}`, run by {approver})"
+        )
+        shown = ", ".join(found[:MAX_NAMED]) + (" …" if len(found) > MAX_NAMED else "")
+        print(text.format(approver=approved_by, paths=shown, agent=agent), file=sys.stderr)
+    return found
 
 
 def _warn_uncommitted_elsewhere(repo: Repo, rels: Sequence[str]) -> None:

@@ -50,8 +50,8 @@ def import_mestore(root: Path, language: str | None = None) -> ImportResult:
     root = Path(root)
     if not (root / ".workspace").is_dir():
         raise UsageError(
-            f"{root} is not a protocol workspace: it has no .workspace/ folder",
-            hint="give the repository root that holds .workspace/PROTECTED_FILES.md",
+            _("{root} is not a protocol workspace: it has no .workspace/ folder").format(root=root),
+            hint=_("give the repository root that holds .workspace/PROTECTED_FILES.md"),
         )
     spanish = not language and _documents_language(root) == "es"
     with speaking(language or ("es" if spanish else None)):

@@ -37,7 +37,7 @@ def read_agent_files(col: Collector) -> None:
         col.result.note(
             "warning",
             f"{AGENTS_DIR}/:1",
-            "no agent files: every agent is registered from the documents that name it",
+            _("no agent files: every agent is registered from the documents that name it"),
         )
     for path in files:
         _agent_file(col, path.relative_to(col.root).as_posix(), path.stem)
@@ -51,10 +51,13 @@ def _agent_file(col: Collector, rel: str, stem: str) -> None:
     name, line_no, body = frontmatter_name(lines)
     src = f"{rel}:{line_no}"
     if name is None:
-        col.warn(src, f"no 'name:' in the frontmatter; the file name {stem!r} is used")
+        col.warn(
+            src,
+            _("no 'name:' in the frontmatter; the file name {stem!r} is used").format(stem=stem),
+        )
         name = stem
     if agent_name(name) != name:
-        col.warn(src, f"skipped the agent file: {name!r} is not an agent name")
+        col.warn(src, _("skipped the agent file: {name!r} is not an agent name").format(name=name))
         return
     if name in col.defined:
         col.warn(
@@ -66,8 +69,10 @@ def _agent_file(col: Collector, rel: str, stem: str) -> None:
     if name != stem:
         col.info(
             src,
-            f"the agent is named {name!r} in a file called {stem}.md; "
-            "Claude Code uses the frontmatter name",
+            _(
+                "the agent is named {name!r} in a file called {stem}.md; Claude Code uses the "
+                "frontmatter name"
+            ).format(name=name, stem=stem),
         )
     col.defined[name] = src
     _agent_body(col, rel, name, lines, body)
@@ -109,9 +114,9 @@ def _arrow_entry(col: Collector, src: str, left: str, right: str) -> None:
     if pattern is None or not names:
         col.warn(
             src,
-            f"skipped the list entry: {left!r} {why}"
+            _("skipped the list entry: {entry!r} {why}").format(entry=left, why=why)
             if pattern is None
-            else f"skipped the list entry: {right!r} is not an agent name",
+            else _("skipped the list entry: {entry!r} is not an agent name").format(entry=right),
         )
         return
     claims = col.claims(pattern)

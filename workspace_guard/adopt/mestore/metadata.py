@@ -56,11 +56,18 @@ def _metadata_file(col: Collector, rel: str, inner: Path) -> None:
     src = f"{rel}:{header[0] + 1}"
     pattern, why = to_pattern(header[1])
     if pattern is None:
-        col.warn(src, f"skipped the metadata file: {header[1]!r} {why}")
+        col.warn(
+            src, _("skipped the metadata file: {name!r} {why}").format(name=header[1], why=why)
+        )
         return
     expected, _why = to_pattern(inner.as_posix()[: -len(".md")])
     if expected != pattern:
-        col.warn(src, f"the metadata names {header[1]!r} but lives at {rel}; the heading is used")
+        col.warn(
+            src,
+            _("the metadata names {name!r} but lives at {rel}; the heading is used").format(
+                name=header[1], rel=rel
+            ),
+        )
     _metadata_fields(col, rel, lines, col.claims(pattern))
 
 
@@ -90,7 +97,9 @@ def _metadata_state(col: Collector, claims: PathClaims, src: str, state: str) ->
         return
     level = level_words(state) or ("high" if "PROTEG" in state or "PROTECT" in state else None)
     if level is None:
-        col.warn(src, f"unknown state {state.strip()!r}: no level taken from it")
+        col.warn(
+            src, _("unknown state {state!r}: no level taken from it").format(state=state.strip())
+        )
         return
     claims.levels.append(Claim(level, src))
 
@@ -102,7 +111,12 @@ def _metadata_field(
     if key in ("AGENTE RESPONSABLE", "RESPONSIBLE AGENT", "PRINCIPAL", "OWNER", "RESPONSABLE"):
         owner = agent_name(value)
         if owner is None:
-            col.warn(src, f"{value.strip()!r} is not an agent name: no owner taken from it")
+            col.warn(
+                src,
+                _("{value!r} is not an agent name: no owner taken from it").format(
+                    value=value.strip()
+                ),
+            )
             return
         claims.owners.append(Claim(owner, src, RANK_METADATA))
         col.refer(owner, src)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workspace_guard.adopt.report import ImportResult
+from workspace_guard.i18n import N_
 
 PROTECTED_FILES = ".workspace/PROTECTED_FILES.md"
 RESPONSIBLE_AGENTS = ".workspace/RESPONSIBLE_AGENTS.md"
@@ -17,12 +18,12 @@ DEFAULT_ESCALATION = "master-orchestrator"
 
 # Owner authority: the lower rank wins a disagreement.
 RANK_RULE_BLOCK, RANK_TABLE, RANK_METADATA, RANK_RESPONSABLES, RANK_AGENT_LIST = range(5)
-OWNER_SOURCE_NAMES = {
-    RANK_RULE_BLOCK: "the per-file rule block",
-    RANK_TABLE: "the responsibility table",
-    RANK_METADATA: "the per-file metadata",
-    RANK_RESPONSABLES: "a **Responsables** line",
-    RANK_AGENT_LIST: "an agent file's protected-files list",
+OWNER_SOURCE_NAMES = {  # translated where shown
+    RANK_RULE_BLOCK: N_("the per-file rule block"),
+    RANK_TABLE: N_("the responsibility table"),
+    RANK_METADATA: N_("the per-file metadata"),
+    RANK_RESPONSABLES: N_("a **Responsables** line"),
+    RANK_AGENT_LIST: N_("an agent file's protected-files list"),
 }
 
 OWNER_KEYS = ("RESPONSABLE", "RESPONSIBLE", "OWNER", "PROPIETARIO")

@@ -24,7 +24,9 @@ def agents_registry(col: Collector, used: list[str]) -> dict[str, dict[str, str]
         elif name.endswith("-ai") and name[:-3] in col.defined:
             col.info(
                 col.defined[name],
-                f"agents {name} and {name[:-3]} are both defined; the same agent twice?",
+                _("agents {name} and {other} are both defined; the same agent twice?").format(
+                    name=name, other=name[:-3]
+                ),
                 col.defined[name[:-3]],
             )
     disk = _disk_offices(col, set(names))
@@ -66,7 +68,9 @@ def _office(col: Collector, name: str, disk: list[str]) -> dict[str, str]:
         if len(disk) > 1:
             col.warn(
                 f"{chosen}:1",
-                f"agent {name} has {len(disk)} office folders; {chosen} is kept",
+                _("agent {agent} has {n} office folders; {chosen} is kept").format(
+                    agent=name, n=len(disk), chosen=chosen
+                ),
                 f"{next(d for d in disk if d != chosen)}:1",
             )
         for claim in distinct_claims([c for c in stated if _office_path(c.value) not in disk]):
@@ -106,7 +110,8 @@ def _office_ok(col: Collector, name: str, claim: Claim) -> bool:
         return True
     col.info(
         claim.source,
-        f"{claim.value!r} is not {DEPARTMENTS_DIR}/<department>/{name}/; "
-        "not used as the office of " + name,
+        _(
+            "{value!r} is not {folder}/<department>/{agent}/; not used as the office of {agent}"
+        ).format(value=claim.value, folder=DEPARTMENTS_DIR, agent=name),
     )
     return False

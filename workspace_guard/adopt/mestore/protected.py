@@ -74,14 +74,19 @@ def _protected_entry(col: Collector, line: MdLine, src: str) -> str | None:
         return None
     marker = next((m for m in MARKERS if text.startswith(m)), None)
     if marker is None:
-        col.warn(src, f"skipped {text[:60]!r}: a protected list line must start with ❌ or ⚠️")
+        col.warn(
+            src,
+            _("skipped {text!r}: a protected list line must start with ❌ or ⚠️").format(
+                text=text[:60]
+            ),
+        )
         return None
-    entry, _, note = text[len(marker) :].partition(" #")
+    entry, _sep, note = text[len(marker) :].partition(" #")
     if entry.lstrip().startswith("#"):
         entry, note = "", entry.lstrip()[1:]
     pattern, why = to_pattern(entry)
     if pattern is None:
-        col.warn(src, f"skipped {text[:60]!r}: {why}")
+        col.warn(src, _("skipped {text!r}: {why}").format(text=text[:60], why=why))
         return None
     claims = col.claims(pattern)
     claims.levels.append(Claim(MARKERS[marker], src))
@@ -97,17 +102,22 @@ def _rule_line(col: Collector, line: MdLine, src: str, key: str, value: str) -> 
     if key in ADVICE_KEYS:
         return  # advice for humans, nothing to enforce
     if key not in OWNER_KEYS:
-        col.warn(src, f"skipped {line.text.strip()[:60]!r}: neither a path nor a known rule line")
+        col.warn(
+            src,
+            _("skipped {text!r}: neither a path nor a known rule line").format(
+                text=line.text.strip()[:60]
+            ),
+        )
         return
     pattern, why = to_pattern(line.heading)
     owner = agent_name(value)
     if pattern is None or owner is None:
         reason = (
-            f"the heading {line.heading!r} is not a path ({why})"
+            _("the heading {heading!r} is not a path ({why})").format(heading=line.heading, why=why)
             if pattern is None
-            else f"{value.strip()!r} is not an agent name"
+            else _("{value!r} is not an agent name").format(value=value.strip())
         )
-        col.warn(src, f"skipped the responsible line: {reason}")
+        col.warn(src, _("skipped the responsible line: {reason}").format(reason=reason))
         return
     col.claims(pattern).owners.append(Claim(owner, src, RANK_RULE_BLOCK))
     col.refer(owner, src)
@@ -151,11 +161,19 @@ def _special_permission(col: Collector, line: MdLine, src: str) -> None:
     match = _SPECIAL.match(line.text)
     if not match:
         if re.match(r"^\s*[-*+]\s", line.text):
-            col.warn(src, f"skipped {line.text.strip()!r}: expected '- `agent`: scope'")
+            col.warn(
+                src,
+                _("skipped {text!r}: expected '- `agent`: scope'").format(text=line.text.strip()),
+            )
         return
     name = agent_name(match.group(1))
     if name is None:
-        col.warn(src, f"skipped the special permission {line.text.strip()!r}: no agent name")
+        col.warn(
+            src,
+            _("skipped the special permission {text!r}: no agent name").format(
+                text=line.text.strip()
+            ),
+        )
         return
     scope = match.group(2).strip()
     if _ALL_FILES.search(scope) and not re.search(r"\bsolo\b|\bonly\b", scope, re.IGNORECASE):

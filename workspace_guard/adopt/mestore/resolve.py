@@ -29,6 +29,9 @@ def resolve(col: Collector) -> ImportResult:
     """Turn the collected claims into contract §3 data, reporting every disagreement."""
     _vet_all(col)
     ordered = sorted(col.paths.items(), key=lambda item: order_key(item[0], item[1].order))
+    # a path only named by lines that said nothing usable (an unknown ESTADO, a table row whose
+    # owner is no agent: each reported where it is) gets no rule
+    ordered = [(p, c) for p, c in ordered if c.levels or c.owners or c.backups]
     protected = [_protected_rule(col, pattern, claims) for pattern, claims in ordered]
     superusers = _superusers(col)
     escalation = _escalation(col)
@@ -67,8 +70,10 @@ def _vet(col: Collector, claims: list[Claim]) -> list[Claim]:
         else:
             col.warn(
                 claim.source,
-                f"{claim.value!r} has no agent file and does not look like an "
-                "agent name (no '-'): ignored",
+                _(
+                    "{value!r} has no agent file and does not look like an agent name "
+                    "(no '-'): ignored"
+                ).format(value=claim.value),
             )
     return kept
 
@@ -161,9 +166,17 @@ def _resolve_owner(col: Collector, pattern: str, claims: PathClaims) -> str | No
         if other.value != best.value:
             col.warn(
                 best.source,
-                f"{pattern}: two owners: {best.value} "
-                f"({OWNER_SOURCE_NAMES[best.rank]}) and {other.value} "
-                f"({OWNER_SOURCE_NAMES[other.rank]}, {other.source}); {best.value} is kept",
+                _(
+                    "{pattern}: two owners: {best} ({best_from}) and {other} ({other_from}, "
+                    "{source}); {best} is kept"
+                ).format(
+                    pattern=pattern,
+                    best=best.value,
+                    best_from=_(OWNER_SOURCE_NAMES[best.rank]),
+                    other=other.value,
+                    other_from=_(OWNER_SOURCE_NAMES[other.rank]),
+                    source=other.source,
+                ),
                 other.source,
             )
     return best.value
@@ -204,8 +217,10 @@ def _superusers(col: Collector) -> list[str]:
         source = col.defined[DEFAULT_ESCALATION]
         col.info(
             source,
-            f"no 'Agentes con Permisos Especiales' list; {DEFAULT_ESCALATION} is made "
-            "a superuser because the protocol's validator always allows it",
+            _(
+                "no 'Agentes con Permisos Especiales' list; {agent} is made a superuser "
+                "because the protocol's validator always allows it"
+            ).format(agent=DEFAULT_ESCALATION),
         )
         col.result.sources["superusers"] = source
         return [DEFAULT_ESCALATION]
@@ -223,7 +238,10 @@ def _escalation(col: Collector) -> str:
         chosen = col.superusers[0].value
     else:
         chosen = DEFAULT_ESCALATION
-        col.warn(f"{RESPONSIBLE_AGENTS}:1", f"no escalation agent anywhere; {chosen} is used")
+        col.warn(
+            f"{RESPONSIBLE_AGENTS}:1",
+            _("no escalation agent anywhere; {agent} is used").format(agent=chosen),
+        )
     first = next((c for c in col.escalations if c.value == chosen), None)
     source = first.source if first else col.defined.get(chosen, f"{RESPONSIBLE_AGENTS}:1")
     col.result.sources["escalation"] = source
@@ -232,8 +250,9 @@ def _escalation(col: Collector) -> str:
         if other.value != chosen:
             col.warn(
                 other.source,
-                f"escalation to {other.value} here, but {chosen} is the "
-                f"escalation agent of the rules",
+                _(
+                    "escalation to {other} here, but {chosen} is the escalation agent of the rules"
+                ).format(other=other.value, chosen=chosen),
                 source,
             )
     return chosen
@@ -272,13 +291,17 @@ def _resolve_file(col: Collector, area: Area, token: str, patterns: list[str]) -
     if "/" in token.strip("/"):
         pattern, why = to_pattern(token)
         if pattern is None:
-            col.info(area.source, f"{area.agent}: {token!r} {why}")
+            col.info(
+                area.source,
+                _("{agent}: {token!r} {why}").format(agent=area.agent, token=token, why=why),
+            )
         return [pattern] if pattern else []
     found = [p for p in patterns if p.rstrip("/").rsplit("/", 1)[-1] == token.strip("/")]
     if not found:
         col.info(
             area.source,
-            f"{area.agent}: {token!r} matches no protected path; left out of "
-            "the responsibility row",
+            _(
+                "{agent}: {token!r} matches no protected path; left out of the responsibility row"
+            ).format(agent=area.agent, token=token),
         )
     return found

@@ -22,6 +22,7 @@ from workspace_guard.adopt.mestore.text import (
     to_pattern,
     walk_markdown,
 )
+from workspace_guard.i18n import _
 
 # --- RESPONSIBLE_AGENTS.md -----------------------------------------------------------------------
 
@@ -38,7 +39,7 @@ def read_responsible_agents(col: Collector) -> None:
     rel = RESPONSIBLE_AGENTS
     lines = read_lines(col, rel)
     if lines is None:
-        col.info(f"{rel}:1", "file not found: no responsibility table or agent directory")
+        col.info(f"{rel}:1", _("file not found: no responsibility table or agent directory"))
         return
     table: dict[str, int] | None = None
     width = 0
@@ -78,7 +79,12 @@ def _table_line(
     if not table:
         return table, width  # a table we do not read
     if len(row) != width:
-        col.warn(src, f"skipped a table row with {len(row)} cells (the header has {width})")
+        col.warn(
+            src,
+            _("skipped a table row with {n} cells (the header has {width})").format(
+                n=len(row), width=width
+            ),
+        )
         return table, width
     _table_row(col, line, src, table, row)
     return table, width
@@ -101,7 +107,9 @@ def _table_row(
     """A data row: path, level (from the heading above the table), owner, backups, escalation."""
     pattern, why = to_pattern(row[table["file"]])
     if pattern is None:
-        col.warn(src, f"skipped a table row: {row[table['file']]!r} {why}")
+        col.warn(
+            src, _("skipped a table row: {cell!r} {why}").format(cell=row[table["file"]], why=why)
+        )
         return
     claims = col.claims(pattern)
     level = level_words(" ".join(line.headings))
@@ -112,7 +120,12 @@ def _table_row(
         claims.owners.append(Claim(owner, src, RANK_TABLE))
         col.refer(owner, src)
     elif row[table["owner"]].strip():
-        col.warn(src, f"{row[table['owner']]!r} is not an agent name: no owner from this row")
+        col.warn(
+            src,
+            _("{value!r} is not an agent name: no owner from this row").format(
+                value=row[table["owner"]]
+            ),
+        )
     for name in agent_list(row[table["backup"]]) if "backup" in table else []:
         claims.backups.append(Claim(name, src, RANK_TABLE))
         col.refer(name, src)
@@ -138,7 +151,11 @@ def _start_area(col: Collector, line: MdLine, src: str) -> Area | None:
         return None
     if any(a.agent == name for a in col.areas):
         first = next(a.source for a in col.areas if a.agent == name)
-        col.warn(src, f"agent {name} has a second directory entry; both are read", first)
+        col.warn(
+            src,
+            _("agent {agent} has a second directory entry; both are read").format(agent=name),
+            first,
+        )
     area = Area(name, src, category=line.headings[-2] if len(line.headings) > 1 else "")
     col.areas.append(area)
     return area

@@ -17,7 +17,7 @@ from workspace_guard.adopt.mestore.model import (
     MdLine,
 )
 from workspace_guard.core.patterns import PatternError, check_pattern
-from workspace_guard.i18n import _
+from workspace_guard.i18n import N_, _
 
 # --- text helpers --------------------------------------------------------------------------------
 
@@ -39,14 +39,18 @@ def read_lines(col: Collector, rel: str, *, required: bool = False) -> list[str]
         raw = path.read_bytes()
     except FileNotFoundError:
         if required:
-            col.result.note("error", f"{rel}:1", "file not found: nothing imported from it")
+            col.result.note("error", f"{rel}:1", _("file not found: nothing imported from it"))
         return None
     except OSError as exc:
-        col.result.note("error", f"{rel}:1", f"cannot read the file: {exc.strerror or exc}")
+        col.result.note(
+            "error",
+            f"{rel}:1",
+            _("cannot read the file: {error}").format(error=exc.strerror or exc),
+        )
         return None
     text = raw.decode("utf-8-sig", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
-        col.warn(f"{rel}:1", "the file is not valid UTF-8; undecodable bytes were replaced")
+        col.warn(f"{rel}:1", _("the file is not valid UTF-8; undecodable bytes were replaced"))
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_VARIATION)
     return [line.rstrip() for line in text.split("\n")]
 
@@ -125,27 +129,29 @@ def to_pattern(raw: str) -> tuple[str | None, str]:
     try:
         check_pattern(pattern)
     except PatternError as exc:
-        return None, f"not a valid pattern: {exc.reason} (column {exc.column + 1})"
+        return None, _("not a valid pattern: {reason} (column {column})").format(
+            reason=exc.reason, column=exc.column + 1
+        )
     return pattern, ""
 
 
 def _not_a_path(text: str) -> str:
     """Why `text` is not a path ('' when it may be one): the heuristics for prose in lists."""
     checks = (
-        (not text, "no path after the marker"),
-        ("," in text or ";" in text, "several paths on one line: list them one per line"),
-        (any(c.isspace() for c in text), "contains spaces: prose, not a path"),
-        ("://" in text, "a URL, not a path"),
-        (text.endswith(":"), "ends with ':': a label, not a path"),
-        ("\\" in text, "contains '\\': write repository paths with '/'"),
-        (".." in text.split("/"), "contains '..': paths are relative to the repository root"),
-        (text.strip("/.") == "", "names the whole repository, not a file"),
+        (not text, N_("no path after the marker")),
+        ("," in text or ";" in text, N_("several paths on one line: list them one per line")),
+        (any(c.isspace() for c in text), N_("contains spaces: prose, not a path")),
+        ("://" in text, N_("a URL, not a path")),
+        (text.endswith(":"), N_("ends with ':': a label, not a path")),
+        ("\\" in text, N_("contains '\\': write repository paths with '/'")),
+        (".." in text.split("/"), N_("contains '..': paths are relative to the repository root")),
+        (text.strip("/.") == "", N_("names the whole repository, not a file")),
         (
             text.isupper() and fold(text).isalpha() and fold(text) not in _CAPS_NAMES,
-            "an all-capitals word, not a file name",
+            N_("an all-capitals word, not a file name"),
         ),
     )
-    return next((why for failed, why in checks if failed), "")
+    return next((_(why) for failed, why in checks if failed), "")
 
 
 def distinct_claims(claims: Iterable[Claim]) -> list[Claim]:

@@ -150,11 +150,19 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
     settings = git_settings(repo.cwd)
     decider = repo.decider()
     config = template_config(decider)
-    paths = staged_paths(repo) if staged else []
+    own = _merge_own(repo, decider) if staged else None
+    merging = own is not None
+    paths = (own if own is not None else staged_paths(repo)) if staged else []
     encoding: list[Violation] = []
     if not all(p.isascii() for p in paths):
         paths, encoding = _encodable(paths)
-    parents = 2 if staged and merge_in_progress(repo) else 1
+    parents = 2 if merging else 1
+    if staged and (own is None or any(r is not None for r in _protecting(decider, paths))):
+        # a merge whose own change touches a protected path answers like any commit, and a
+        # `Merge …` subject without MERGE_HEAD is no merge (§5; the push gate says the same)
+        from workspace_guard.core.record import replace
+
+        config = replace(config, skip=frozenset(k for k in config.skip if k != "merge"))
     result = check_message_bytes(
         raw,
         config,
@@ -165,7 +173,7 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
         agents=list(decider.rules.agents),
         paths=paths,
     )
-    if not staged or result.kind == "merge":
+    if not staged or (result.kind == "merge" and "merge" in config.skip):
         return MessageCheck(result, encoding, [], result.fields.agent)
     check = _ownership(
         repo, decider, result, paths, env_agent=acting_agent(settings), config=config
@@ -183,6 +191,26 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
             check.provenance = entries
     check.ownership = encoding + check.ownership
     return check
+
+
+def _merge_own(repo: Repo, decider: Decider) -> list[str] | None:
+    """The own change of the merge being committed (gates/commit/merge), None when not one."""
+    from workspace_guard.gates.commit.amend import amending
+    from workspace_guard.gates.commit.merge import own_paths
+
+    if not merge_in_progress(repo):
+        rewording = REWORD in os.environ.get("GIT_REFLOG_ACTION", "")
+        if not rewording and not amending(repo.root):
+            return None
+        return own_paths(repo, decider.rules, amending=True)
+    return own_paths(repo, decider.rules)
+
+
+def _protecting(decider: Decider, paths: list[str]) -> list[object]:
+    """The rule protecting each path (offices included), None where none does."""
+    return [
+        r if r is not None and r.level != "none" else None for r in decider.governing_rules(paths)
+    ]
 
 
 def _encodable(paths: list[str]) -> tuple[list[str], list[Violation]]:

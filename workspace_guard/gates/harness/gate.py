@@ -321,16 +321,31 @@ def fail_closed(harness: str, exc: BaseException) -> int:
 
 def harness_main(name: str, args: Sequence[str]) -> int:
     """`workspace-guard hook NAME`: read the event on stdin, answer in the harness's protocol."""
+    return answer(name, None)
+
+
+def answer(name: str, data: bytes | None) -> int:
+    """The whole answer to one event (`data`, or stdin when None), printed on sys.stdout and
+    sys.stderr; the exit code. The one-shot hook and the hook server (`serve.py`) both run this."""
     from workspace_guard.gates.harness import formats as harness_formats
 
     adapter = harness_formats.ADAPTERS[name]
     try:
-        data = sys.stdin.buffer.read()
+        if data is None:
+            data = sys.stdin.buffer.read()
         return adapter(data)
     except BaseException as exc:
         if isinstance(exc, SystemExit):
             raise
         return fail_closed(name, exc)
+
+
+def run_hook(name: str, data: bytes | None) -> int:
+    """`hook NAME` as an installed layer, inside the one error boundary (`entry.hook_main`)."""
+    from workspace_guard.boundary import guarded
+    from workspace_guard.repo import installed_layer
+
+    return installed_layer(lambda: guarded(lambda: answer(name, data)))
 
 
 def load_event(data: bytes) -> dict[str, Any]:

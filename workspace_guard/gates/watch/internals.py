@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workspace_guard import git
+from workspace_guard.gates.watch import gitconfig
 from workspace_guard.gates.watch.fs import blob_id, stat_key
 from workspace_guard.state import chain
 
@@ -38,14 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("workspace_guard.watch")
 POLL = 0.25
 CHAINED = ("audit.jsonl", "ledger.jsonl")
-# config keys whose change switches enforcement off or redirects it: their old values are put back
-SENSITIVE = (
-    "core.hookspath",
-    "core.fsmonitor",
-    "workspace-guard.",
-    "include.",
-    "includeif.",
-)
 
 
 @dataclass
@@ -93,6 +86,10 @@ class Internals:
         self.configs = [os.path.join(engine.common_dir, "config")]
         if engine.git_dir != engine.common_dir:
             self.configs.append(os.path.join(engine.git_dir, "config.worktree"))
+        self.globals = gitconfig.global_files()  # ~/.gitconfig, XDG, GIT_CONFIG_GLOBAL
+        self.configs += self.globals
+        self.expected = gitconfig.Expected()  # what `install` announced on the audit chain
+        self.floor = engine.past.internals_seq  # announcements before it are spent
         self.hooks: dict[str, Snap] = {}
         self.config: dict[str, Snap] = {}
         self.tails: dict[str, Tail] = {}
@@ -128,8 +125,11 @@ class Internals:
         """Blob ids for the lifecycle records (`hooks/NAME`, `config`, `config.worktree`)."""
         out: dict[str, str | None] = {f"hooks/{n}": s.blob for n, s in self.hooks.items()}
         for path, snap in self.config.items():
-            out[os.path.basename(path)] = snap.blob
+            out[self._config_name(path)] = snap.blob
         return out
+
+    def _config_name(self, path: str) -> str:
+        return f"global:{path}" if path in self.globals else os.path.basename(path)
 
     def _since(self, recorded: dict[str, Any]) -> None:
         """Differences between the last recorded summary and what is there now."""
@@ -143,14 +143,20 @@ class Internals:
                 old = _object(self.root, str(before))
                 self._hook_violation(name[6:], Snap(None, str(before), old), read_snap(
                     os.path.join(self.hooks_dir, name[6:])), "startup")  # fmt: skip
-        for path, snap in self.config.items():
-            before = recorded.get(os.path.basename(path))
-            if os.path.basename(path) in recorded and before != snap.blob:
-                self._config_violation(path, Snap(None, before, None), snap, "startup")
+        for path, snap in list(self.config.items()):
+            name = self._config_name(path)
+            before = recorded.get(name)
+            if name in recorded and before != snap.blob:
+                old = _object(self.root, before) if isinstance(before, str) else None
+                known = old is not None or before is None
+                self.config[path] = self._config_violation(
+                    path, Snap(None, before, old if known else None), snap, "startup", known=known
+                )
 
     def _store_hooks(self) -> None:
-        """The hooks' bytes into git's object store, so a later start can put them back."""
-        for snap in self.hooks.values():
+        """The hooks' and the config files' bytes into git's object store, so a later start can
+        put a hook back and tell which config keys changed."""
+        for snap in [*self.hooks.values(), *self.config.values()]:
             if snap.data is not None:
                 git.run(["hash-object", "-w", "--stdin"], self.root, input=snap.data, check=False)
 
@@ -171,13 +177,18 @@ class Internals:
             self.tails = {n: self._verify_whole(n, report=False, origin="event") for n in CHAINED}
             return
         self._poll_hooks()
+        for name in CHAINED:  # first: what `install` announced before writing the config
+            self._poll_chain(name, full=force)
         for path, snap in list(self.config.items()):
             found = read_snap(path) if stat_key(path) != snap.key else snap
             if found.blob != snap.blob:
                 found = self._config_violation(path, snap, found, "event")
+                self._store_config(found)
             self.config[path] = found
-        for name in CHAINED:
-            self._poll_chain(name, full=force)
+
+    def _store_config(self, snap: Snap) -> None:
+        if snap.data is not None:
+            git.run(["hash-object", "-w", "--stdin"], self.root, input=snap.data, check=False)
 
     def _poll_hooks(self) -> None:
         key = stat_key(self.hooks_dir)
@@ -246,20 +257,52 @@ class Internals:
             return kept, False, f"restore failed: {exc.strerror or exc}"
         return kept, True, None
 
-    def _config_violation(self, path: str, old: Snap, found: Snap, origin: str) -> Snap:
-        """Record the change; keys that switch enforcement off or redirect it (`core.hooksPath`,
-        `workspace-guard.*`, includes, …) get their previous values back. The snapshot to keep
-        (what is there after our own write)."""
-        keys = _changed_keys(old.data, found.data) if old.data is not None else None
-        put_back = [k for k in keys or () if k.startswith(SENSITIVE)] if found.data else []
-        note = None
-        if put_back and old.data is not None:
-            note = _put_keys_back(path, old.data, put_back)
+    def _config_violation(
+        self, path: str, old: Snap, found: Snap, origin: str, *, known: bool = True
+    ) -> Snap:
+        """Judge a config change by content: only keys that matter to enforcement
+        (gitconfig.ENFORCEMENT, `!` aliases) and that `install` did not announce are a
+        violation; they get their previous values back (a deleted repository config comes back
+        whole). The snapshot to keep (what is there after our own write)."""
+        after = gitconfig.values(found.data)
+        if not known:  # the previous bytes are gone: judge what is there
+            bad = gitconfig.dangerous_keys(after)
+            if bad:
+                why = "the previous content is not known; enforcement keys present"
+                where = path if path in self.globals else None
+                self._report("config", path, _change(old, found), old.blob, found.blob, origin,
+                             why, keys=bad, global_config=where)  # fmt: skip
+            return found
+        before = gitconfig.values(old.data)
+        bad = gitconfig.violations(before, after, self.expected)
+        other = [k for k in gitconfig.changed(before, after) if k not in bad]
+        if not bad:
+            if other:
+                log.info("config %s: %s changed (no enforcement key)", path, ", ".join(other))
+            return found
+        note = self._undo(path, old, found, before, bad)
         self._report(
             "config", path, _change(old, found), old.blob, found.blob, origin, note,
-            keys=keys, restored_keys=put_back if put_back and note is None else None,
+            keys=bad, other_keys=other or None, restored_keys=bad if note is None else None,
+            global_config=path if path in self.globals else None,
         )  # fmt: skip
-        return read_snap(path) if put_back else found
+        return read_snap(path) if note is None else found
+
+    def _undo(
+        self, path: str, old: Snap, found: Snap, before: dict[str, list[str]], bad: list[str]
+    ) -> str | None:
+        """Put the keys back; None when done, else why not."""
+        if found.data is not None:
+            return gitconfig.put_back(path, before, bad)
+        if path in self.globals or old.data is None:
+            return "the file was deleted; not re-created"
+        from workspace_guard.fsutil import atomic_write
+
+        try:
+            atomic_write(path, old.data, mode=old.mode & 0o666)
+        except OSError as exc:
+            return f"could not re-create the file: {exc.strerror or exc}"
+        return None
 
     def _report(  # noqa: PLR0917 - one call shape for the three areas
         self,
@@ -274,7 +317,7 @@ class Internals:
     ) -> None:
         from workspace_guard.gates.watch import incident
 
-        rel = _rel(self.root, path)
+        rel = path if path in self.globals else _rel(self.root, path)
         state = self.engine.state
         escalation = state.rules.escalation if state is not None else None
         self.engine.append(
@@ -354,7 +397,15 @@ class Internals:
                 tail.broken = True
                 self._chain_violation(name, "modified", problem)
                 return
+            self._announced(name, raw)
         tail.size += len(complete) + 1
+
+    def _announced(self, name: str, raw: bytes) -> None:
+        """An `install` announcement of a config write (state/announce), from the audit log."""
+        if name == CHAINED[0] and b'"install"' in raw:
+            import json
+
+            self.expected.note(json.loads(raw))
 
     def _verify_whole(self, name: str, *, report: bool, origin: str) -> Tail:
         path = os.path.join(self.state_dir, name)
@@ -375,6 +426,8 @@ class Internals:
                         self._chain_violation(name, "modified", f"line {number}: {problem}", origin)
                     return tail
                 tail.size += len(raw)
+                if origin == "startup" and tail.seq > self.floor:
+                    self._announced(name, raw)  # since the recorded summary
         head = chain._read_head(self.state_dir, _log(name))
         if head is not None and head[1] > tail.seq:
             tail.broken = True
@@ -418,49 +471,6 @@ def _change(old: Snap, found: Snap) -> str:
     if old.blob is None:
         return "created"
     return "deleted" if found.blob is None else "modified"
-
-
-def _changed_keys(before: bytes | None, after: bytes | None) -> list[str]:
-    """Config keys whose values differ (`section.sub.key`), as git parses the two files."""
-    old, new = _config_pairs(before), _config_pairs(after)
-    return sorted({k for k, _ in old ^ new})
-
-
-def _put_keys_back(path: str, before: bytes, keys: list[str]) -> str | None:
-    """Give `keys` in the config file at `path` the values they had in `before`; None when done,
-    else why not."""
-    values: dict[str, list[str]] = {}
-    for key, value in _config_list(before):
-        values.setdefault(key, []).append(value)
-    for key in keys:
-        git.run(["config", "--file", path, "--unset-all", key], None, check=False)
-        for value in values.get(key, []):
-            done = git.run(["config", "--file", path, "--add", key, value], None, check=False)
-            if done.returncode != 0:
-                return f"could not put back {key}: {done.stderr.decode(errors='replace').strip()}"
-    log.warning("put back %s in %s", ", ".join(keys), path)
-    return None
-
-
-def _config_pairs(data: bytes | None) -> set[tuple[str, str]]:
-    return set(_config_list(data))
-
-
-def _config_list(data: bytes | None) -> list[tuple[str, str]]:
-    if data is None:
-        return []
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(prefix="wg-config-") as handle:
-        handle.write(data)
-        handle.flush()
-        proc = git.run(["config", "--file", handle.name, "--list", "-z"], None, check=False)
-    pairs = []
-    for item in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
-        if item:
-            key, _, value = item.partition("\n")
-            pairs.append((key, value))
-    return pairs
 
 
 def _object(root: str, blob: str | None) -> bytes | None:

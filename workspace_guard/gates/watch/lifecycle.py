@@ -65,6 +65,7 @@ class History:
     last_start: dict[str, Any] | None = None  # a `started` no `stopped` followed
     good_head: str | None = None
     internals: dict[str, Any] | None = None  # hooks and config blob ids, as last recorded
+    internals_seq: int = 0  # the seq of the record that holds them
     broken: tuple[int, str] | None = None  # (line, why) where trust ends
 
 
@@ -92,6 +93,7 @@ def _take(out: History, record: dict[str, Any]) -> None:
     action = record.get("action")
     if action in ("started", "stopped") and isinstance(record.get("internals"), dict):
         out.internals = record["internals"]
+        out.internals_seq = int(record.get("seq") or 0)
     if action == "started":
         out.last_start = record
         out.good_head = _str(record.get("good_head")) or out.good_head

@@ -1,0 +1,250 @@
+"""The launcher with the hook server fails closed: whatever happens to the server (none, killed,
+a stale socket, a regular file in its place, hung, cut short, garbage, not ours), a call is either
+decided by the gate or blocked — never let through. Real launcher, server and clients."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import BIN, run_cli
+from serve_support import (
+    event,
+    fake_server,
+    served,
+    socket_of,
+    start_server,
+    state_dir,
+    stop_server,
+    wait_listening,
+)
+
+AGENT = "backend-framework-ai"
+FIXTURES = Path(__file__).parent / "fixtures" / "launcher"
+
+
+@pytest.fixture
+def installed(workspace: Path) -> Path:
+    assert run_cli(workspace, "install", "--harness", "claude").returncode == 0
+    return workspace
+
+
+def launch(
+    ws: Path, path: str, env: dict[str, str] | None = None, launcher: str = ".workspace/bin/wg-hook"
+) -> subprocess.CompletedProcess[bytes]:
+    """The installed command, as Claude Code runs it (a shell, the event on stdin)."""
+    base = {k: v for k, v in os.environ.items() if k != "WORKSPACE_GUARD"}
+    command = f'sh "${{CLAUDE_PROJECT_DIR:-.}}/{launcher}" claude || exit 2'
+    return subprocess.run(
+        ["sh", "-c", command],
+        input=event(ws, "Write", {"file_path": str(ws / path), "content": "x"}),
+        capture_output=True,
+        cwd=ws,
+        env={
+            **base,
+            "PATH": "/usr/bin:/bin",
+            "CLAUDE_PROJECT_DIR": str(ws),
+            "WORKSPACE_AGENT": AGENT,
+            "WG_HOOK_SERVE_IDLE": "60",
+            **(env or {}),
+        },
+        check=False,
+    )
+
+
+def decided(proc: subprocess.CompletedProcess[bytes]) -> str | None:
+    """The gate's decision: the deny reason, or None (allowed); a block fails the test."""
+    assert proc.returncode == 0, proc.stderr
+    if not proc.stdout.strip():
+        return None
+    answer = json.loads(proc.stdout)["hookSpecificOutput"]
+    assert answer["permissionDecision"] == "deny"
+    return str(answer["permissionDecisionReason"])
+
+
+def blocked(proc: subprocess.CompletedProcess[bytes]) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    text = proc.stderr.decode()
+    assert "fails closed" in text and "Traceback" not in text
+    return text
+
+
+def _server_pid(ws: Path) -> int | None:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in cmdline and str(state_dir(ws)).encode() in cmdline:
+            return int(entry.name)
+    return None
+
+
+def _stop_any(ws: Path) -> None:
+    pid = _server_pid(ws)
+    if pid:
+        os.kill(pid, signal.SIGTERM)
+
+
+def _wait_gone(pid: int, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.05)
+    return False
+
+
+def _client(ws: Path) -> list[str]:
+    return [str(state_dir(ws) / "serve" / "client")]
+
+
+def test_first_call_is_decided_and_starts_the_server(installed: Path) -> None:
+    try:
+        assert "system-architect-ai" in (decided(launch(installed, "app/main.py")) or "")
+        wait_listening(installed)
+        direct = served(_client(installed), installed, "claude", event(installed, "Read", {}))
+        assert direct.returncode == 0  # a server answers now (97 would mean none)
+        assert decided(launch(installed, "app/other.py")) is None
+        assert "system-architect-ai" in (decided(launch(installed, "app/main.py")) or "")
+    finally:
+        _stop_any(installed)
+
+
+@pytest.mark.parametrize("damage", ["killed", "regular-file", "open-mode", "foreign-dir-mode"])
+def test_broken_server_place_falls_back_to_the_gate(installed: Path, damage: str) -> None:
+    server = start_server(installed, idle=60)
+    sock = socket_of(installed)
+    try:
+        if damage == "killed":
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait(10)
+            assert sock.exists()  # a stale socket stays behind
+        elif damage == "regular-file":
+            stop_server(server)
+            sock.unlink(missing_ok=True)
+            sock.write_text("not a socket")
+        elif damage == "open-mode":
+            sock.chmod(0o666)
+        else:
+            sock.parent.chmod(0o755)
+        assert "system-architect-ai" in (decided(launch(installed, "app/main.py")) or "")
+        assert decided(launch(installed, "app/other.py")) is None
+    finally:
+        stop_server(server)
+        _stop_any(installed)
+
+
+@pytest.mark.parametrize("mode", ["hang", "short", "garbage", "close"])
+def test_misbehaving_server_blocks(installed: Path, mode: str) -> None:
+    fake = fake_server(installed, mode)
+    try:
+        start = time.monotonic()
+        text = blocked(launch(installed, "app/other.py", {"WG_HOOK_TIMEOUT": "2"}))
+        assert time.monotonic() - start < 15
+        if mode == "hang":
+            assert "did not answer within 2 s" in text
+        else:
+            assert "cut short" in text
+    finally:
+        fake.kill()
+        fake.wait()
+
+
+def test_python_environment_goes_to_the_one_shot_hook(installed: Path) -> None:
+    server = start_server(installed, idle=60)
+    try:
+        env = {"PYTHONPATH": "/nonexistent"}
+        direct = served(_client(installed), installed, "claude", event(installed, "Read", {}), env)
+        assert direct.returncode == 96 and direct.stdout == b""
+        assert "system-architect-ai" in (decided(launch(installed, "app/main.py", env)) or "")
+    finally:
+        stop_server(server)
+
+
+def test_server_leaves_when_the_program_changes_or_idles(installed: Path) -> None:
+    server = start_server(installed, idle=60)
+    program = state_dir(installed) / "program"
+    program.write_text(program.read_text())  # rewritten: maybe another install
+    assert _wait_gone(server.pid)
+    server.wait(1)
+    idle = start_server(installed, idle=1)
+    assert _wait_gone(idle.pid)
+    idle.wait(1)
+    assert not socket_of(installed).exists()
+
+
+def test_serve_off_switch_and_explicit_program(installed: Path) -> None:
+    server = start_server(installed, idle=60)
+    fake = installed.parent / "broken-guard"
+    fake.write_text("#!/bin/sh\ncat >/dev/null\nexit 1\n")
+    fake.chmod(0o755)
+    try:  # WORKSPACE_GUARD names the program: that program answers, not the server
+        blocked(launch(installed, "app/other.py", {"WORKSPACE_GUARD": str(fake)}))
+        assert decided(launch(installed, "app/other.py", {"WG_HOOK_SERVE": "0"})) is None
+    finally:
+        stop_server(server)
+
+
+def test_old_launcher_still_works_and_install_replaces_it(installed: Path) -> None:
+    """A launcher committed by an earlier version keeps working with this program."""
+    old = installed / ".workspace/bin/wg-hook"
+    shutil.copy(FIXTURES / "wg-hook-v1", old)
+    try:
+        assert "system-architect-ai" in (decided(launch(installed, "app/main.py")) or "")
+        assert decided(launch(installed, "app/other.py")) is None
+        assert run_cli(installed, "install", "--harness", "claude").returncode == 0
+        assert "hook serve" in old.read_text()
+        assert "system-architect-ai" in (decided(launch(installed, "app/main.py")) or "")
+    finally:
+        _stop_any(installed)
+
+
+def test_concurrent_clients_lose_no_ledger_record(installed: Path) -> None:
+    server = start_server(installed, idle=60)
+    client = _client(installed)
+
+    def worker(n: int) -> list[int]:
+        codes = []
+        for i in range(200):
+            path = str(installed / f"scratch/w{n}-{i}.txt")
+            data = event(installed, "Write", {"file_path": path}, name="PostToolUse")
+            codes.append(served(client, installed, "claude", data).returncode)
+        return codes
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(worker, range(8)))
+    finally:
+        stop_server(server)
+    assert all(code == 0 for codes in results for code in codes)
+    ledger = (state_dir(installed) / "ledger.jsonl").read_text().splitlines()
+    paths = {json.loads(line).get("path") for line in ledger}
+    assert {f"scratch/w{n}-{i}.txt" for n in range(8) for i in range(200)} <= paths
+    verify = run_cli(installed, "audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_server_is_started_with_the_recorded_program(installed: Path) -> None:
+    """The launcher starts `PROGRAM hook serve STATE`: BIN's workspace-guard here."""
+    try:
+        decided(launch(installed, "app/other.py"))
+        wait_listening(installed)
+        pid = _server_pid(installed)
+        assert pid is not None
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert str(BIN / "workspace-guard").encode() in cmdline
+    finally:
+        _stop_any(installed)

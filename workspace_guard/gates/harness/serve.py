@@ -1,0 +1,428 @@
+"""`workspace-guard hook serve`: the resident hook server, so an agent's tool call does not pay for
+a fresh Python process (docs/benchmarks.md: two per call, ≈ 110 ms of CPU).
+
+One server per repository (per git common dir) listens on an AF_UNIX socket in the state dir
+(`serve/hook.sock`, the folder 0700, the socket 0600; `/tmp/wg-hook-UID/` when that path is too
+long for `sun_path`: `socket_path`). The committed launcher runs a small client (`serve_client`:
+C where a compiler exists, else Python) that sends the hook's stdin, cwd, umask and whole
+environment and prints the answer. The server answers each request with **the same function**
+as the one-shot `hook HARNESS` (`gate.run_hook`), in-process, one request at a time, after
+putting the process in the state a fresh one-shot process would be in: the client's
+environment, cwd and umask, the stdio encoding that environment gives Python, and no
+per-process memory (`_fresh`). Everything the gate reads per call (the trusted revision, the
+rules blob, claims, approvals, the ledger, worktrees) it still reads per call: nothing of a
+repository is remembered between requests.
+
+Wire format (every integer 4 bytes big-endian, every field its length then its bytes):
+server → `WGHS1\\n` on accept (the client reads nothing from stdin before it); client →
+`WGRQ` harness, cwd, umask (octal), environment (`K=V` NUL-separated), stdin; server → `WGAN`
+exit code, stdout, stderr. A server that finds its program, its code or its socket changed
+closes the connection without the greeting and exits; so does one idle for `--idle` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import socket as _socket_t
+    from collections.abc import Sequence
+
+HELLO = b"WGHS1\n"
+REQUEST, ANSWER = b"WGRQ", b"WGAN"
+SERVE_DIR = "serve"
+SOCKET_NAME = "hook.sock"
+LOCK_NAME = "serve.lock"
+SUN_PATH_MAX = 107  # Linux: 108 bytes with the NUL
+IDLE = 300.0  # seconds without a request before the server exits (WG_HOOK_SERVE_IDLE)
+DEADLINE = 15.0  # one request's limit (below the launcher's 20 s): then it is blocked
+READ_LIMIT = 256 * 1024 * 1024
+# Variables a one-shot `hook` process could be changed by that the served answer would not see:
+# the client sends such calls to the one-shot path instead (harmless ones are allowed).
+PYTHON_ALLOWED = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
+LOCALE_VARS = ("LC_ALL", "LC_CTYPE", "LANG")
+
+
+def serve_dir(state_dir: str) -> str:
+    return os.path.join(state_dir, SERVE_DIR)
+
+
+def socket_path(state_dir: str) -> str:
+    """`<state>/serve/hook.sock` as the launcher spells the state dir, or, when that is too long
+    for sun_path, `/tmp/wg-hook-UID/DEV-INO.sock` (the state dir's device and inode: the same
+    name however the path is spelt). The clients compute the same."""
+    path = os.path.join(serve_dir(state_dir), SOCKET_NAME)
+    if len(os.fsencode(path)) <= SUN_PATH_MAX:
+        return path
+    info = os.stat(state_dir)
+    return f"/tmp/wg-hook-{os.geteuid()}/{info.st_dev:x}-{info.st_ino:x}.sock"
+
+
+def foreign_python_env(env: dict[str, str]) -> list[str]:
+    """PYTHON* variables that would change a one-shot process (not served)."""
+    return [k for k in env if k.startswith("PYTHON") and k not in PYTHON_ALLOWED]
+
+
+def private_dir(path: str) -> None:
+    """Create `path` 0700 (or check it): ours, a directory, no access for anyone else."""
+    import stat
+
+    from workspace_guard.errors import ConfigError
+
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise ConfigError(f"{path} is not a directory owned by this user: the hook server stops")
+    if info.st_mode & 0o077:
+        os.chmod(path, 0o700)
+
+
+# --- one request ----------------------------------------------------------------------------------
+
+
+class Deadline(Exception):
+    """The request ran past `DEADLINE`: the gate fails closed on it like on any error."""
+
+    def __str__(self) -> str:
+        return f"the hook server's request ran longer than {DEADLINE:g} s"
+
+
+def _fields(data: bytes, count: int) -> list[bytes]:
+    """`count` length-prefixed fields that make up all of `data`; ValueError otherwise."""
+    out, at = [], 0
+    for _ in range(count):
+        if at + 4 > len(data):
+            raise ValueError("short request")
+        size = int.from_bytes(data[at : at + 4], "big")
+        at += 4
+        if at + size > len(data):
+            raise ValueError("short request")
+        out.append(data[at : at + size])
+        at += size
+    if at != len(data):
+        raise ValueError("trailing bytes in the request")
+    return out
+
+
+def field(data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + data
+
+
+def parse_request(data: bytes) -> tuple[str, str, int, dict[str, str], bytes]:
+    """(harness, cwd, umask, environment, stdin) of one request; ValueError when malformed."""
+    from workspace_guard.entry import HARNESS_HOOKS
+
+    if not data.startswith(REQUEST):
+        raise ValueError("not a request")
+    name, cwd, mask, environ, stdin = _fields(data[len(REQUEST) :], 5)
+    harness = name.decode("ascii")
+    if harness not in HARNESS_HOOKS:
+        raise ValueError(f"unknown harness {harness!r}")
+    env: dict[str, str] = {}
+    for item in environ.split(b"\0"):
+        key, eq, value = item.partition(b"=")
+        if eq and key:
+            env[os.fsdecode(key)] = os.fsdecode(value)
+    return harness, os.fsdecode(cwd), int(mask.decode("ascii"), 8), env, stdin
+
+
+_STDIO: dict[tuple[str | None, ...], tuple[str, str, str, dict[str, str | None]]] = {}
+_PROBE = (
+    "import os,sys;print(repr((sys.stdout.encoding,sys.stdout.errors,sys.stderr.errors,"
+    "{k:os.environ.get(k) for k in ('LC_ALL','LC_CTYPE','LANG')})))"
+)
+
+
+def stdio_of(env: dict[str, str]) -> tuple[str, str, str, dict[str, str | None]]:
+    """How a one-shot process started in `env` sets up stdout/stderr (encoding, errors) and the
+    locale variables (Python's locale coercion may set LC_CTYPE): asked once per distinct
+    locale setting of this interpreter, then remembered (it depends on nothing else)."""
+    key = tuple(env.get(k) for k in LOCALE_VARS)
+    if key not in _STDIO:
+        import ast
+        import subprocess
+
+        probe_env = {k: v for k, v in zip(LOCALE_VARS, key, strict=True) if v is not None}
+        out = subprocess.run(
+            [sys.executable, "-c", _PROBE], env=probe_env, capture_output=True, check=True
+        ).stdout
+        encoding, out_errors, err_errors, after = ast.literal_eval(out.decode("ascii"))
+        _STDIO[key] = (encoding, out_errors, err_errors, after)
+    return _STDIO[key]
+
+
+def _fresh() -> None:
+    """Forget what a one-shot process would not know at its start (all of it cheap to redo)."""
+    from workspace_guard import i18n, repo, rules_cache
+    from workspace_guard.gates.harness.bash import analysis
+
+    i18n._current = None
+    repo._NOTED.clear()
+    rules_cache._KEYS.clear()
+    analysis._LAST.clear()
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise Deadline()
+
+
+class Stop(Exception):
+    """SIGTERM/SIGHUP: a request under way is blocked (the gate fails closed on it), then the
+    server removes its socket and exits."""
+
+
+_STOPPING = [False]
+
+
+def _on_stop(signum: int, frame: object) -> None:
+    _STOPPING[0] = True
+    raise Stop()
+
+
+def handle(request: bytes, program: str) -> tuple[int, bytes, bytes]:
+    """One request answered as the one-shot `program hook HARNESS` would answer it."""
+    import io
+    import signal
+
+    from workspace_guard.gates.harness.gate import GateError, fail_closed, run_hook
+
+    harness, cwd, mask, env, stdin = parse_request(request)
+    out, err = io.BytesIO(), io.BytesIO()
+    encoding, out_errors, err_errors, coerced = stdio_of(env)
+    stdout = io.TextIOWrapper(out, encoding, out_errors, line_buffering=False)
+    stderr = io.TextIOWrapper(err, encoding, err_errors, line_buffering=False)
+    saved = (dict(os.environ), os.getcwd(), sys.stdout, sys.stderr, sys.argv)
+    code = 2
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        for key, value in coerced.items():
+            if value is not None and env.get(key) != value:
+                os.environ[key] = value
+        mask = os.umask(mask)
+        sys.stdout, sys.stderr, sys.argv = stdout, stderr, [program, "hook", harness]
+        _fresh()
+        try:
+            os.chdir(cwd)
+            if foreign_python_env(env):
+                raise GateError("the hook server got a call meant for a one-shot process")
+            signal.signal(signal.SIGALRM, _on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, DEADLINE)
+            try:
+                code = run_hook(harness, stdin)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except SystemExit as exc:
+            code = _exit_code(exc)
+        except BaseException as exc:  # as the one-shot process: the gate fails closed
+            code = fail_closed(harness, exc)
+        stdout.flush()
+        stderr.flush()
+    finally:
+        sys.stdout, sys.stderr, sys.argv = saved[2], saved[3], saved[4]
+        os.environ.clear()
+        os.environ.update(saved[0])
+        os.umask(mask)
+        os.chdir(saved[1])
+    return code, out.getvalue(), err.getvalue()
+
+
+def _exit_code(exc: SystemExit) -> int:
+    """What the interpreter would exit with (a message goes to stderr, as Python prints it)."""
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+# --- the server -----------------------------------------------------------------------------------
+
+
+def _receive(conn: _socket_t.socket) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = conn.recv(1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > READ_LIMIT:
+            raise ValueError("request too large")
+        chunks.append(chunk)
+
+
+class Server:
+    """The accept loop: one request at a time (the gate is not thread-safe: it sets the process's
+    environment and cwd), so concurrent clients queue in the listen backlog."""
+
+    def __init__(self, state_dir: str, program: str, idle: float) -> None:
+        self.state_dir = state_dir  # as the launcher spells it: the clients compute the same
+        self.program = program
+        self.idle = idle
+        self.path = socket_path(self.state_dir)
+        self.fingerprint: tuple[tuple[str, int, int, int], ...] = ()
+        self.watched: list[str] = []
+        self.inode = 0
+
+    def files(self) -> list[str]:
+        """What makes this server this program: its code, the program, the recorded program."""
+        names = [self.program, os.path.join(self.state_dir, "program")]
+        for name, module in list(sys.modules.items()):
+            where = getattr(module, "__file__", None)
+            if where and (name == "workspace_guard" or name.startswith("workspace_guard.")):
+                names.append(where)
+        return names
+
+    def stamp(self) -> tuple[tuple[str, int, int, int], ...]:
+        """The files of `files()` as they were at the start (modules imported later by a
+        request do not count: an upgrade replaces those of the start as well)."""
+        out = []
+        for name in self.watched:
+            try:
+                info = os.stat(name)
+            except OSError:
+                out.append((name, 0, 0, 0))
+                continue
+            out.append((name, info.st_ino, info.st_size, info.st_mtime_ns))
+        return tuple(out)
+
+    def stale(self) -> bool:
+        """The program, its code or our socket changed: a newer server must answer."""
+        try:
+            if os.lstat(self.path).st_ino != self.inode:
+                return True
+        except OSError:
+            return True
+        return self.stamp() != self.fingerprint
+
+    def bind(self) -> _socket_t.socket:
+        import socket
+
+        where = os.path.dirname(self.path)
+        private_dir(where)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        mask = os.umask(0o177)
+        try:
+            sock.bind(self.path)
+        finally:
+            os.umask(mask)
+        os.chmod(self.path, 0o600)
+        sock.listen(128)
+        self.inode = os.lstat(self.path).st_ino
+        return sock
+
+    def run(self, sock: _socket_t.socket) -> None:
+        import select
+        import time
+
+        last = time.monotonic()
+        while not _STOPPING[0]:
+            ready, _, _ = select.select([sock], [], [], 1.0)
+            if not ready:
+                if time.monotonic() - last > self.idle or self.stale():
+                    return
+                continue
+            conn, _ = sock.accept()
+            with conn:
+                if self.stale():
+                    return
+                self.serve_one(conn)
+            last = time.monotonic()
+
+    def serve_one(self, conn: _socket_t.socket) -> None:
+        import socket
+        import struct
+
+        try:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            if struct.unpack("3i", creds)[1] != os.geteuid():
+                return
+        except (OSError, AttributeError):
+            pass
+        conn.settimeout(5.0)
+        try:
+            conn.sendall(HELLO)
+            request = _receive(conn)
+        except (OSError, ValueError):
+            return
+        try:
+            code, out, err = handle(request, self.program)
+        except ValueError:
+            return  # malformed: no answer, and the client blocks the call
+        with contextlib.suppress(OSError):
+            conn.sendall(ANSWER + code.to_bytes(4, "big") + field(out) + field(err))
+
+    def close(self, sock: _socket_t.socket) -> None:
+        sock.close()
+        try:
+            if os.lstat(self.path).st_ino == self.inode:
+                os.unlink(self.path)
+        except OSError:
+            pass
+
+
+def warm_up() -> None:
+    """Import what answering needs, once, before the first request."""
+    from workspace_guard.gates.harness import after, discover, formats, gate  # noqa: F401
+    from workspace_guard.gates.harness.bash import analyze  # noqa: F401
+    from workspace_guard.state import approvals, ledger  # noqa: F401
+
+
+def main(args: Sequence[str]) -> int:
+    """`workspace-guard hook serve STATE_DIR [--idle SECONDS]` (started by the launcher)."""
+    import fcntl
+
+    from workspace_guard.errors import UsageError
+
+    if not args:
+        raise UsageError("usage: workspace-guard hook serve STATE_DIR [--idle SECONDS]")
+    state_dir = args[0] if os.path.isabs(args[0]) else os.path.abspath(args[0])
+    idle = float(args[2]) if len(args) >= 3 and args[1] == "--idle" else IDLE
+    _clean_environment()
+    if not os.path.isdir(state_dir):
+        raise UsageError(f"{state_dir} is not a workspace-guard state directory")
+    folder = serve_dir(state_dir)
+    private_dir(folder)
+    if os.getpid() != os.getsid(0):
+        os.setsid()  # not killed with the harness's hook process group
+    lock = os.open(os.path.join(folder, LOCK_NAME), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return 0  # another server runs (or starts) for this repository
+    program = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else sys.executable
+    server = Server(state_dir, program, idle)
+    warm_up()
+    server.watched = server.files()
+    server.fingerprint = server.stamp()  # before the socket exists: no change is missed
+    sock = server.bind()
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_stop)
+    signal.signal(signal.SIGHUP, _on_stop)
+    try:
+        from workspace_guard.gates.harness import serve_client
+
+        serve_client.ensure(state_dir)
+        server.run(sock)
+    except Stop:
+        pass
+    finally:
+        server.close(sock)
+    return 0
+
+
+def _clean_environment() -> None:
+    """Re-run without PYTHON* variables that would make this process unlike a one-shot hook
+    started from a clean environment (the only ones it answers for)."""
+    foreign = foreign_python_env(dict(os.environ))
+    if foreign:
+        env = {k: v for k, v in os.environ.items() if k not in foreign}
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)

@@ -1,0 +1,188 @@
+"""git's config judged by content: which keys matter to enforcement, and who may change them.
+
+git writes its own config all the time (`git push -u` records `branch.X.remote`/`merge`, `git
+remote add` a remote, `git config user.name`), and `workspace-guard install` records its trusted
+rules ref. Reporting every such write trains people to ignore the daemon, so a change is a
+violation only when it touches a key that switches enforcement off, redirects it, or makes git
+run a program of the writer's choice (`ENFORCEMENT`): hooks and fsmonitor, include files,
+editors and pagers, external diff and filter drivers, ssh and credential programs, URL
+rewrites, `!` aliases and workspace-guard's own keys.
+
+Even such a key is workspace-guard's own write when `install` announced it on the audit chain
+before writing it (`state/announce`: an `install`/`configure` record naming the file, the key
+and the value): the daemon accepts exactly that value for that key, once.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import tempfile
+from typing import Any
+
+from workspace_guard import git
+
+log = logging.getLogger("workspace_guard.watch")
+
+# keys (lower case; `*` is a subsection) whose every change is a violation
+ENFORCEMENT = (
+    "core.hookspath",
+    "core.fsmonitor",
+    "core.worktree",
+    "core.editor",
+    "core.pager",
+    "core.sshcommand",
+    "core.askpass",
+    "core.gitproxy",
+    "sequence.editor",
+    "diff.external",
+    "diff.*.command",
+    "diff.*.textconv",
+    "merge.*.driver",
+    "filter.*.clean",
+    "filter.*.smudge",
+    "filter.*.process",
+    "gpg.program",
+    "gpg.*.program",
+    "credential.helper",
+    "credential.*.helper",
+    "uploadpack.packobjectshook",
+    "remote.*.uploadpack",
+    "remote.*.receivepack",
+    "url.*.insteadof",
+    "url.*.pushinsteadof",
+    "pager.*",
+    "include.*",
+    "includeif.*",
+    "workspace-guard.*",
+)
+
+
+def norm_key(key: str) -> str:
+    """A key as `git config --list` prints it: section and name in lower case, the subsection
+    as written (`workspace-guard.rulesRef` → `workspace-guard.rulesref`)."""
+    section, _, rest = key.partition(".")
+    sub, dot, name = rest.rpartition(".")
+    return f"{section.lower()}.{sub}{dot}{name.lower()}" if rest else key.lower()
+
+
+def _pattern_matches(key: str, pattern: str) -> bool:
+    if pattern.endswith(".*") and pattern.count(".") == 1:  # a whole section
+        return key.lower().startswith(pattern[:-1])
+    parts, want = key.lower().split("."), pattern.split(".")
+    if len(parts) > len(want) and len(want) == 3:  # a subsection with dots in it
+        parts = [parts[0], ".".join(parts[1:-1]), parts[-1]]
+    return len(parts) == len(want) and all(
+        fnmatch.fnmatchcase(p, w) for p, w in zip(parts, want, strict=True)
+    )
+
+
+# workspace-guard's keys that decide nothing: the name the pre-push hook gives this clone's audit
+# anchors (written on the first push; a changed one only makes `audit verify --remote` find no
+# anchor under the new name, which it reports)
+UNGUARDED = ("workspace-guard.cloneid",)
+
+
+def enforcement_key(key: str, values: list[str]) -> bool:
+    """Whether a change of `key` to `values` matters to enforcement."""
+    if key.lower() in UNGUARDED:
+        return False
+    if key.lower().startswith("alias."):
+        return any(v.lstrip().startswith("!") for v in values)
+    return any(_pattern_matches(key, p) for p in ENFORCEMENT)
+
+
+def values(data: bytes | None) -> dict[str, list[str]]:
+    """key → its values, in file order, as git parses the file's bytes (includes not followed)."""
+    out: dict[str, list[str]] = {}
+    if not data:
+        return out
+    with tempfile.NamedTemporaryFile(prefix="wg-config-") as handle:
+        handle.write(data)
+        handle.flush()
+        proc = git.run(
+            ["config", "--file", handle.name, "--no-includes", "--list", "-z"], None, check=False
+        )
+    for item in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if item:
+            key, _, value = item.partition("\n")
+            out.setdefault(key, []).append(value)
+    return out
+
+
+def changed(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    """Keys whose values differ."""
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def violations(
+    before: dict[str, list[str]], after: dict[str, list[str]], expected: Expected
+) -> list[str]:
+    """The changed keys that matter to enforcement and that `install` did not announce."""
+    out = []
+    for key in changed(before, after):
+        new = after.get(key, [])
+        if not enforcement_key(key, new + before.get(key, [])):
+            continue
+        if key.startswith("alias.") and not enforcement_key(key, new):
+            continue  # a `!` alias removed or made plain: nothing runs any more
+        if not expected.take(key, new):
+            out.append(key)
+    return out
+
+
+def dangerous_keys(current: dict[str, list[str]]) -> list[str]:
+    """Enforcement keys present (used when the previous content is not known)."""
+    return sorted(k for k, v in current.items() if enforcement_key(k, v))
+
+
+def put_back(path: str, before: dict[str, list[str]], keys: list[str]) -> str | None:
+    """Give `keys` in the config file at `path` their values in `before`; None when done, else
+    why not."""
+    for key in keys:
+        git.run(["config", "--file", path, "--unset-all", key], None, check=False)
+        for value in before.get(key, []):
+            done = git.run(["config", "--file", path, "--add", key, value], None, check=False)
+            if done.returncode != 0:
+                return f"could not put back {key}: {done.stderr.decode(errors='replace').strip()}"
+    log.warning("put back %s in %s", ", ".join(keys), path)
+    return None
+
+
+class Expected:
+    """What `install` announced it is about to write: (file, key) → values, consumed once."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[str]] = {}
+
+    def note(self, record: dict[str, Any]) -> None:
+        """An audit record; only `layer: install`, `action: configure` ones count."""
+        if record.get("layer") != "install" or record.get("action") != "configure":
+            return
+        key, value = record.get("key"), record.get("value")
+        if isinstance(key, str) and (value is None or isinstance(value, str)):
+            self.pending[norm_key(key)] = [] if value is None else [value]
+
+    def take(self, key: str, new: list[str]) -> bool:
+        """True (once) when `install` announced exactly these values for `key`."""
+        if self.pending.get(key) == new:
+            del self.pending[key]
+            log.info("config %s written by workspace-guard install", key)
+            return True
+        return False
+
+
+def global_files(env: dict[str, str] | None = None) -> list[str]:
+    """The global config files git reads for this daemon's user: `GIT_CONFIG_GLOBAL` when the
+    environment names one, `~/.gitconfig` and `$XDG_CONFIG_HOME/git/config`."""
+    environ = os.environ if env is None else env
+    home = environ.get("HOME") or os.path.expanduser("~")
+    xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    found = [environ.get("GIT_CONFIG_GLOBAL") or ""]
+    found += [os.path.join(home, ".gitconfig"), os.path.join(xdg, "git", "config")]
+    out: list[str] = []
+    for path in found:
+        if path and path != os.devnull and os.path.abspath(path) not in out:
+            out.append(os.path.abspath(path))
+    return out
