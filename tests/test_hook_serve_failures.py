@@ -248,3 +248,36 @@ def test_server_is_started_with_the_recorded_program(installed: Path) -> None:
         assert str(BIN / "workspace-guard").encode() in cmdline
     finally:
         _stop_any(installed)
+
+
+def test_check_reports_the_client_and_the_server(installed: Path) -> None:
+    try:  # the check's probe goes through the launcher, which starts a server
+        proc = run_cli(installed, "install", "--harness", "claude", "--check")
+        assert "hook-server client: C, compiled" in proc.stdout, proc.stdout
+        assert "hook server: " in proc.stdout
+        wait_listening(installed)
+        proc = run_cli(installed, "install", "--harness", "claude", "--check")
+        assert "hook server: running" in proc.stdout, proc.stdout
+    finally:
+        _stop_any(installed)
+
+
+def test_without_a_compiler_the_python_client_serves(
+    installed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workspace_guard.gates.harness import serve_client
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("CC", raising=False)
+    assert serve_client.ensure(str(state_dir(installed))) == "python"
+    assert serve_client.kind(str(state_dir(installed))) == "python"
+    server = start_server(installed, idle=60)  # it finds no compiler either: keeps this client
+    monkeypatch.undo()
+    try:
+        assert serve_client.kind(str(state_dir(installed))) == "python"
+        direct = served(_client(installed), installed, "claude", event(installed, "Read", {}))
+        assert direct.returncode == 0, direct.stderr
+        assert "system-architect-ai" in (decided(launch(installed, "app/main.py")) or "")
+        assert decided(launch(installed, "app/other.py")) is None
+    finally:
+        stop_server(server)
