@@ -37,7 +37,8 @@ LIFECYCLE = ("started", "stopped", "stop")
 
 def records(repo: Path, **match: Any) -> list[dict[str, Any]]:
     """Audit records whose fields equal `match` (the daemon's own start and stop records only
-    when `action` asks for them, and its report of an unclean stop only when `change` does)."""
+    when `action` asks for them, its report of an unclean stop only when `change` does, and
+    install's announcements only when `layer` does)."""
     path = state_dir(repo) / "audit.jsonl"
     if not path.exists():
         return []
@@ -51,6 +52,8 @@ def records(repo: Path, **match: Any) -> list[dict[str, Any]]:
             continue
         if "change" not in match and item.get("change") == "daemon_stopped":
             continue
+        if "layer" not in match and item.get("layer") == "install":
+            continue  # install's announcements of its config writes (state/announce)
         if all(item.get(k) == v for k, v in match.items()):
             out.append(item)
     return out
