@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
+from conftest import BIN, EXAMPLE_RULES, git, make_workspace, run_cli
 
 SEED_FIXTURE = Path(__file__).parent / "fixtures" / "mestore" / "workspace"
 LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "WORKSPACE_GUARD_LANG")
@@ -290,3 +291,32 @@ def test_the_codeowners_import_in_spanish(spanish_ws: Path) -> None:
         spanish_ws, "import", "codeowners", "CODEOWNERS", env=clean_env(WORKSPACE_GUARD_LANG="en")
     )
     assert "negation is not supported" in english.stderr
+
+
+def test_the_adoption_commit_warns_in_spanish(tmp_path: Path) -> None:
+    """The commit that adopts the rules: the hooks say where the rules were read from (the
+    working-tree copy, once) in the language of those rules."""
+    repo = tmp_path / "seed"
+    shutil.copytree(SEED_FIXTURE, repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "seed")
+    assert run_cli(repo, "init", "--from-mestore", ".", env=clean_env()).returncode == 0
+    git(repo, "add", ".workspace")
+    trailers = (
+        "Workspace-Check: ✅ Consultado\nArchivo: .workspace/rules.yaml\n"
+        "Agente: master-orchestrator\nProtocolo: SEGUIDO\nTests: PASSED\n"
+    )
+    env = {**clean_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(
+        ["git", "commit", "-q", "-F", "-"],
+        cwd=repo,
+        input=f"chore(workspace): adopt the protocol\n\n{trailers}",
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("no está en el commit HEAD") == 1, proc.stderr
+    assert_spanish(proc.stderr, "the adoption commit")

@@ -18,9 +18,9 @@ from workspace_guard import git, rules_cache, trust_root
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.record import replace
 from workspace_guard.errors import ConfigError, GuardError, PathError
-from workspace_guard.i18n import _, set_language
+from workspace_guard.i18n import N_, _, set_language
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -66,7 +66,8 @@ class Repo:
         self.config = config or {}
         self.warnings: list[str] = []
         self.trust_error: GuardError | None = None
-        self.notes: list[str] = []
+        self.notes: list[tuple[str, dict[str, str]]] = []  # (message, fields): said in the
+        # rules' language, once they are loaded (`load_rules`)
         self.quiet = False  # say neither the notes nor the working-tree warning (commands/hook)
         self._decider: Decider | None = None
 
@@ -97,20 +98,26 @@ class Repo:
         blob = self._blob_at(trusted.commit) if trusted.commit else None
         if blob is None and trusted.ref is not None and self.info.head:
             self.notes.append(
-                _(
-                    "{ref} has no {rules} yet: the rules are read as committed at HEAD until "
-                    "they are pushed"
-                ).format(ref=trust_root.describe(trusted), rules=DEFAULT_RULES)
+                (
+                    N_(
+                        "{ref} has no {rules} yet: the rules are read as committed at HEAD "
+                        "until they are pushed"
+                    ),
+                    {"ref": trust_root.describe(trusted), "rules": DEFAULT_RULES},
+                )
             )
             blob = self._blob_at(self.info.head)
         elif trusted.ref is None and trust_root.has_remote(self.config):
             self.notes.append(
-                _(
-                    "no upstream of the protected branch was found (origin/HEAD, the upstream "
-                    "of main or master, {key}): the rules are read as committed at HEAD, which "
-                    "any agent that can commit can change; fetch, then run `workspace-guard "
-                    "install` to record the trusted branch"
-                ).format(key="workspace-guard.rulesRef")
+                (
+                    N_(
+                        "no upstream of the protected branch was found (origin/HEAD, the "
+                        "upstream of main or master, {key}): the rules are read as committed at "
+                        "HEAD, which any agent that can commit can change; fetch, then run "
+                        "`workspace-guard install` to record the trusted branch"
+                    ),
+                    {"key": "workspace-guard.rulesRef"},
+                )
             )
         self.info = replace(self.info, rules_blob=blob)
 
@@ -154,26 +161,40 @@ class Repo:
             return _load_file(path, self.rules_option, self.state_dir)
         if self.trust_error is not None:
             raise self.trust_error
-        for note in [] if self.quiet else self.notes:  # once per process, whatever the Repos
-            if note not in _NOTED:
-                _NOTED.add(note)
-                self.warn(note)
+        # the warnings are said once the rules are loaded, in their language (or, when they do
+        # not load, before the error)
         if self.info.rules_blob:
-            return _load_blob(self.info.rules_blob, self.root, self.state_dir)
+            try:
+                return _load_blob(self.info.rules_blob, self.root, self.state_dir)
+            finally:
+                self._say_notes()
         path = os.path.join(self.root, DEFAULT_RULES)
         if not os.path.exists(path):
+            self._say_notes()
             raise ConfigError(
                 f"no rules file: {DEFAULT_RULES} is neither committed nor in the working tree",
                 hint=f"run `workspace-guard init`, or name a file with --rules / {RULES_ENV}",
             )
-        if not self.quiet:
-            self.warn(
-                _(
-                    "{rules} is not committed at HEAD; using the working-tree copy, which any "
-                    "agent can edit — commit it to make it binding"
-                ).format(rules=DEFAULT_RULES)
-            )
-        return _load_file(path, DEFAULT_RULES, self.state_dir)
+        try:
+            return _load_file(path, DEFAULT_RULES, self.state_dir)
+        finally:
+            self._say_notes()
+            if not self.quiet:
+                self.warn(
+                    _(
+                        "{rules} is not committed at HEAD; using the working-tree copy, which "
+                        "any agent can edit — commit it to make it binding"
+                    ).format(rules=DEFAULT_RULES)
+                )
+
+    def _say_notes(self) -> None:
+        """The trust-root notes, once per process however many Repos it makes (none when
+        `quiet`: of a commit's hooks only commit-msg says them)."""
+        for message, fields in [] if self.quiet else self.notes:
+            note = _(message).format(**fields)
+            if note not in _NOTED:
+                _NOTED.add(note)
+                self.warn(note)
 
     def rules_at(self, rev: str) -> Rules | None:
         """The rules as committed at `rev` (push gate, CI), or None when `rev` has none.

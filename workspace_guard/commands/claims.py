@@ -105,9 +105,8 @@ def claim(
 
     from workspace_guard.state.claims import update
 
-    update(repo.state_dir, change)
     claims = [fresh for fresh, _covered in new]
-    _audit(repo, [(c, "claimed") for c in claims])
+    update(repo.state_dir, change, lambda: _records(repo, [(c, "claimed") for c in claims]))
     return claims
 
 
@@ -227,8 +226,11 @@ def release(
 
     from workspace_guard.state.claims import update
 
-    update(repo.state_dir, change)
-    _audit(repo, [(c, "broken" if c.agent != agent else "released") for c in dropped], agent)
+    def records() -> list[dict[str, Any]]:
+        actions = [(c, "broken" if c.agent != agent else "released") for c in dropped]
+        return _records(repo, actions, agent)
+
+    update(repo.state_dir, change, records)
     return dropped
 
 
@@ -261,20 +263,22 @@ def release_committed(repo: Repo, agent: str, paths: Sequence[str]) -> list[Clai
 
     if not os.path.exists(claims_path(repo.state_dir)):
         return []
-    update(repo.state_dir, change)
-    _audit(repo, [(c, "released") for c in dropped], agent, why="committed")
+    update(
+        repo.state_dir,
+        change,
+        lambda: _records(repo, [(c, "released") for c in dropped], agent, why="committed"),
+    )
     return dropped
 
 
-def _audit(
+def _records(
     repo: Repo, items: list[tuple[Claim, str]], actor: str | None = None, why: str = ""
-) -> None:
+) -> list[dict[str, Any]]:
+    """The audit records of a claims change (state/claims seals and appends them)."""
     if not items:
-        return
-    from workspace_guard.state.audit import append
-
+        return []
     escalation = repo.decider().rules.escalation
-    records: list[dict[str, Any]] = [
+    return [
         {
             "layer": "claims",
             "agent": actor or claim.agent,
@@ -289,7 +293,6 @@ def _audit(
         }
         for claim, action in items
     ]
-    append(repo.state_dir, records)
 
 
 def listing(repo: Repo) -> list[Claim]:

@@ -235,7 +235,8 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         from workspace_guard.gates.harness import serve_client
 
         built = serve_client.ensure(folder)
-        out.append((os.path.join(folder, "serve", serve_client.CLIENT), f"hook client ({built})"))
+        client = os.path.join(folder, "serve", serve_client.CLIENT)
+        out.append((client, _("hook client ({kind})").format(kind=built)))
     return out
 
 

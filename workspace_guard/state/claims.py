@@ -2,8 +2,9 @@
 
 Read on every validator and harness call, so the read is one `stat` when there is no file and one
 small read otherwise. A file that cannot be parsed is not "no claims": every layer fails closed
-(`ClaimsCorrupt`) until `doctor --fix` moves it aside. Writes go through `jsonlist`'s lock, so of
-two agents claiming the same path at the same instant one wins and the other is told who.
+(`ClaimsCorrupt`) until `doctor --fix` moves it aside. Writes hold an exclusive lock, so of two
+agents claiming the same path at the same instant one wins and the other is told who; the audit
+record of each change is its durable commit point (`claims_log`).
 """
 
 from __future__ import annotations
@@ -97,18 +98,71 @@ def live(state_dir: str, now: float | None = None) -> ClaimSet:
     return ClaimSet(load(state_dir), time.time() if now is None else now)
 
 
-def update(state_dir: str, change: Callable[[list[Claim]], list[Claim]]) -> None:
-    """Read-modify-write under the state lock; expired claims drop out; the new file replaces the
-    old atomically. `change` may raise to refuse (nothing is written then)."""
-    from workspace_guard.state import jsonlist
+def update(
+    state_dir: str,
+    change: Callable[[list[Claim]], list[Claim]],
+    records: Callable[[], list[dict[str, Any]]],
+) -> None:
+    """Read-modify-write under the claims lock: `change` gets the live claims (it may raise to
+    refuse: nothing is written then); `records`, called after it, gives the audit records of
+    what changed (none: nothing is written). One `fsync`, the audit record's: see claims_log."""
+    import fcntl
 
-    now = time.time()
+    from workspace_guard.state import claims_log, ensure_dir
 
-    def rewrite(_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        current = [c for c in load(state_dir) if c.live(now)]  # strict read, inside the lock
-        return [claim.to_json() for claim in change(current)]
+    ensure_dir(state_dir)
+    path = claims_path(state_dir)
+    with open(path + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        current = _recovered(state_dir, path)
+        now = time.time()
+        items = [claim.to_json() for claim in change([c for c in current if c.live(now)])]
+        batch = records()
+        if not batch:
+            return
+        data = claims_log.encode(items)
+        claims_log.seal(batch, items, data)
+        _commit(state_dir, batch)
+        _write(path, data)
 
-    jsonlist.update(claims_path(state_dir), rewrite)
+
+def _recovered(state_dir: str, path: str) -> list[Claim]:
+    """The claims file's claims (strict: `ClaimsCorrupt` fails closed), rolled forward to the
+    audit log's last sealed list when a crash kept that list from reaching the file."""
+    from workspace_guard.state import claims_log
+
+    try:
+        with open(path, "rb") as handle:
+            current: bytes | None = handle.read()
+    except FileNotFoundError:
+        current = None
+    claims = [] if current is None else parse(current, path)
+    logged = claims_log.behind(state_dir, current)
+    if logged is None:
+        return claims
+    data = claims_log.encode(logged)
+    _write(path, data)
+    return parse(data, path)
+
+
+def _commit(state_dir: str, batch: list[dict[str, Any]]) -> None:
+    """The durable step: the audit records, or nothing changes."""
+    from workspace_guard.i18n import _
+    from workspace_guard.state.audit import append
+
+    if not append(state_dir, batch):
+        raise ConfigError(
+            _("the claims change was not made: its audit record could not be written"),
+            hint=_("free disk space or make {state} writable, then try again").format(
+                state=state_dir
+            ),
+        )
+
+
+def _write(path: str, data: bytes) -> None:
+    from workspace_guard.fsutil import atomic_write
+
+    atomic_write(path, data, makedirs=False)
 
 
 def move_aside(state_dir: str) -> str | None:

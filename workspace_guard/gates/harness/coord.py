@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import shlex
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -46,6 +44,8 @@ def mcp_identity_problem(tool: str, tool_input: Any, agent: str) -> str | None:
 def shell_identity_problem(command: str, agent: str) -> str | None:
     """Why a shell command running `workspace-guard claim|release|consult` may not run for
     `agent`: it names another agent with `--agent` or WORKSPACE_AGENT=… (None: it may)."""
+    import shlex
+
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
         lexer.whitespace_split = True

@@ -126,7 +126,9 @@ class Repos:
 def _written(call: Call) -> list[str]:
     """Absolute paths the call names as written (Bash: the analysis's literal targets)."""
     paths = [os.path.join(call.cwd, os.path.expanduser(p)) for p in call.paths]
-    if call.command is not None:
+    from workspace_guard.gates.harness.command_size import oversize
+
+    if call.command is not None and not oversize(call.command):  # else refused unread
         from workspace_guard.gates.harness.bash import ANY_PATH, analyze
 
         for target in analyze(call.command, call.cwd).targets:

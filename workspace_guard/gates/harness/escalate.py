@@ -55,8 +55,8 @@ def _key(decision: Decision) -> str | None:
 def escalate(repo: Repo, verdict: Verdict, layer: str) -> str:
     """Count this call's denials; where a rule reaches the limit, escalate. The words for the
     agent ("" when nothing escalated)."""
-    if not verdict.denied:
-        return ""
+    if not any(_key(decision) for decision in verdict.denied):
+        return ""  # no rule to count against (a refused command names no path)
     try:
         return _escalate(repo, verdict, layer)
     except (OSError, ValueError, TypeError) as exc:

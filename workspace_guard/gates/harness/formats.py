@@ -156,8 +156,11 @@ def _identity(event: dict[str, Any]) -> str | None:
         return None
     if is_mcp and coord.mcp_tool(tool) not in coord.ACTING_TOOLS:
         return None
-    if not is_mcp and not any(verb in str(command) for verb in coord.ACTING_TOOLS):
-        return None
+    if not is_mcp:
+        from workspace_guard.gates.harness.command_size import oversize
+
+        if oversize(str(command)) or not any(v in str(command) for v in coord.ACTING_TOOLS):
+            return None  # a command over the size limit is refused anyway, unread
     agent = _agent(event) or os.environ.get("WORKSPACE_AGENT", "").strip()
     if not agent:
         from workspace_guard.errors import GuardError

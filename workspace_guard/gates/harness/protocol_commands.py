@@ -24,7 +24,6 @@ those need a superuser too.
 from __future__ import annotations
 
 import os
-import shlex
 
 from workspace_guard.core.record import Record
 
@@ -73,6 +72,8 @@ def judge(command: str) -> Judgement | None:
     """The command's judgement when it is made only of protocol commands; None otherwise."""
     if any(ch in command for ch in "$`<>(){}\\#\n\r") or len(command) > 4096:
         return None
+    import shlex
+
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
         lexer.whitespace_split = True
@@ -139,6 +140,10 @@ def embedded(command: str) -> Judgement:
     workspace-guard word followed (in its segment) by a guard-changing verb or by a verb the
     shell computes, or a signaller naming the daemon. Text-level on purpose: wrappers and
     quoting (`sh -c '…'`) must not hide it; it can only refuse, never allow."""
+    from workspace_guard.gates.harness.command_size import oversize
+
+    if oversize(command):
+        return Judgement()  # refused unread anyway (shell.judge): not worth scanning
     import re
 
     for segment in re.split(r"[;&|\n]+", command):

@@ -64,14 +64,16 @@ def judge(
 ) -> ShellJudgement:
     """Analyse ``command`` (run in ``cwd``) for ``agent``; ``inside(path)`` is the gate's
     repository-relative path (None outside the repository)."""
+    from workspace_guard.gates.harness.command_size import oversize
+
+    detail = oversize(command)
+    if detail:  # refused unread: the analysis is not even loaded, no path to name
+        return ShellJudgement((), "", too_large(detail))
     from workspace_guard.gates.harness.bash import ANY_PATH, analyze
-    from workspace_guard.gates.harness.bash.syntax import TOO_LARGE
 
     analysis = analyze(command, cwd)
     policy = (decider.rules.harness or {}).get("unknown_code", DEFAULT_UNKNOWN_CODE)
     refusal = _refusal(analysis, policy, agent in decider.rules.superusers)
-    if analysis.of_kind(TOO_LARGE):
-        return ShellJudgement((), "", refusal)  # unread: no path to name
     targets = [t for t in analysis.targets if skip is None or not skip(t.path)]
     dropped = _UNKNOWN_CODE_KINDS if policy == "allow" else frozenset()
     dropped = _PATHS_POLICY_DROPS if policy == DEFAULT_UNKNOWN_CODE else dropped
@@ -182,6 +184,16 @@ def _restored_paths(analysis: Analysis, inside: _Inside) -> list[str] | None:
     return out
 
 
+def too_large(detail: str) -> str:
+    """The refusal of a command over the size limit (`command_size.py`)."""
+    from workspace_guard.i18n import _
+
+    return _(
+        "The command is too large to check ({detail}): split it, or write file contents "
+        "with the Write tool."
+    ).format(detail=detail)
+
+
 def _refusal(analysis: Analysis, policy: str, superuser: bool) -> str:
     """Why the command is refused whatever it writes, or ""."""
     from workspace_guard.gates.harness.bash.syntax import (
@@ -192,14 +204,7 @@ def _refusal(analysis: Analysis, policy: str, superuser: bool) -> str:
     )
     from workspace_guard.i18n import _
 
-    reasons: list[str] = []
-    for finding in analysis.of_kind(TOO_LARGE):
-        reasons.append(
-            _(
-                "The command is too large to check ({detail}): split it, or write file contents "
-                "with the Write tool."
-            ).format(detail=finding.detail)
-        )
+    reasons = [too_large(finding.detail) for finding in analysis.of_kind(TOO_LARGE)]
     for finding in analysis.of_kind(UNPARSABLE)[:1]:
         reasons.append(
             _(

@@ -23,7 +23,6 @@ from workspace_guard.gates.harness.bash.parser import _Parser
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     ANY_PATH,
-    MAX_COMMAND,
     TOO_LARGE,
     UNPARSABLE,
     Analysis,
@@ -39,6 +38,7 @@ from workspace_guard.gates.harness.bash.syntax import (
     _Word,
 )
 from workspace_guard.gates.harness.bash.tables import _ALIASES, _HANDLERS, _READ_ONLY, _RUNNERS
+from workspace_guard.gates.harness.command_size import oversize
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -248,10 +248,6 @@ _VERSIONED = re.compile(r"(python|pypy|pip|ruby|perl|php|node)[\d.]*")
 _SHELL = _Shell(_dispatch, _run_text)
 
 
-def _utf8_size(command: str) -> int:
-    return len(command.encode("utf-8", "surrogatepass"))
-
-
 _LAST: dict[tuple[str, str], Analysis] = {}  # the gate asks twice per call (discover, judge)
 
 
@@ -267,9 +263,8 @@ def analyze(command: str, cwd: str) -> Analysis:
 
 
 def _analyze(command: str, cwd: str) -> Analysis:
-    size = len(command) if len(command) > MAX_COMMAND else _utf8_size(command)
-    if size > MAX_COMMAND:  # characters first: a huge command is never encoded
-        detail = f"{size} bytes or more, over the limit of {MAX_COMMAND}"
+    detail = oversize(command)
+    if detail:  # refused unread (command_size.py)
         return Analysis(
             (Target(ANY_PATH, TOO_LARGE, False, True),),
             detail,

@@ -27,10 +27,8 @@ class Target(Record):
     glob: bool  # path is a pattern (unquoted *, ?, [..], {..}, or an expansion)
 
 
-MAX_COMMAND = 64 * 1024  # bytes (UTF-8): longer commands are refused unread
-
 # Finding kinds (see docs/bash-analysis.md): what the gate must answer besides the targets.
-TOO_LARGE = "too-large"  # over MAX_COMMAND: refused without parsing
+TOO_LARGE = "too-large"  # over command_size.MAX_COMMAND: refused without parsing
 UNPARSABLE = "unparsable"  # not valid shell, or nested past any real command: refused
 BYPASS = "bypass"  # skips the git hooks (--no-verify, core.hooksPath): refused
 UNKNOWN_CODE = "unknown-code"  # runs code the analysis cannot read: `harness: unknown_code`
