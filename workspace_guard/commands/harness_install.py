@@ -27,7 +27,8 @@ CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
 # After-tool events feed the provenance ledger: only the tools that write files (MCP tools too:
 # an owner's MCP write is recorded like its Edit, or the daemon would call it nobody's).
 AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
-CURSOR_EVENTS = ("preToolUse", "afterFileEdit", "afterShellExecution")
+# postToolUse: the worktree warning, the one answer Cursor hands the model on an allowed call
+CURSOR_EVENTS = ("preToolUse", "postToolUse", "afterFileEdit", "afterShellExecution")
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (
         ".claude/settings.json",
