@@ -12,6 +12,10 @@ Events timed (real console script, event on stdin, interleaved rounds):
   at most 100 ms of our work, i.e. over the bare interpreter);
 - PostToolUse of the allowed Edit (the file hashed, one record appended to the provenance ledger).
 
+Each event is timed twice: the one-shot process (`workspace-guard hook claude`, what the
+launcher runs when no hook server answers) and as installed (`sh .workspace/bin/wg-hook claude`:
+the launcher, its client and the repository's resident hook server, `hook serve`).
+
     python benchmarks/bench_harness.py [--rounds 40]
 
 The virtualenv and workspace are built like benchmarks/bench_startup.py does (a wheel install,
@@ -85,6 +89,39 @@ def in_process_refusal() -> str:
     return "\n".join(lines)
 
 
+def start_served(venv: Path, ws: Path, env: dict[str, str]) -> list[str]:
+    """`install --harness claude`, then one call through the launcher starts the hook server;
+    returns the launcher's command once the server listens."""
+    import time
+
+    subprocess.run(
+        [str(venv / "bin" / "workspace-guard"), "install", "--harness", "claude"],
+        cwd=ws,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    launcher = ["sh", str(ws / ".workspace/bin/wg-hook"), "claude"]
+    probe = event(ws, "Read", {"file_path": str(ws / "README.md")}, "backend-framework-ai")
+    subprocess.run(launcher, input=probe, cwd=ws, env=env, capture_output=True, check=True)
+    state = ws / ".git" / "workspace-guard"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        client = state / "serve" / "client"
+        probe_run = subprocess.run(
+            [str(client), "claude", str(state), "20"],
+            input=probe,
+            cwd=ws,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        if probe_run.returncode == 0:
+            return launcher
+        time.sleep(0.1)
+    raise SystemExit("the hook server did not start")
+
+
 def timed_stdin(command: list[str], data: bytes, cwd: Path, env: dict[str, str]) -> float:
     import time
 
@@ -148,12 +185,15 @@ def main() -> int:
         }
         for data in cases.values():  # warm the caches, check the answers are real
             subprocess.run(hook, input=data, cwd=ws, env=env, capture_output=True, check=True)
+        launcher = start_served(venv, ws, env)
         bare = [str(venv / "bin" / "python"), "-I", "-c", "pass"]
         samples: dict[str, list[float]] = {"bare": [], **{k: [] for k in cases}}
+        samples.update({f"served: {k}": [] for k in cases})
         for _ in range(args.rounds):
             samples["bare"].append(timed(bare, ws, env))
             for label, data in cases.items():
                 samples[label].append(timed_stdin(hook, data, ws, env))
+                samples[f"served: {label}"].append(timed_stdin(launcher, data, ws, env))
         base = statistics.median(samples["bare"])
         print(f"\n{args.rounds} interleaved rounds, {sys.version.split()[0]}\n")
         print("| command | median ms | p90 ms | × bare | ms over bare |")
@@ -162,12 +202,17 @@ def main() -> int:
         for label, values in samples.items():
             med = statistics.median(values)
             shown = "`python -I -c pass`" if label == "bare" else f"`hook claude`: {label}"
+            if label.startswith("served: "):
+                shown = f"launcher → hook server: {label[8:]}"
             extra = f"{med - base:.1f}" if label != "bare" else "—"
             print(f"| {shown} | {med:.1f} | {p90(values):.1f} | {med / base:.2f} | {extra} |")
-            if label != "bare" and "allowed" in label and med / base > TARGET:
+            if label.startswith("served: ") and "allowed" in label and med / base > TARGET:
                 ok = False
         print(f"\n{in_process_refusal()}")
-        print(f"\ntarget: a typical (allowed) event ≤ {TARGET}× bare — {'met' if ok else 'MISSED'}")
+        print(
+            f"\ntarget: a typical (allowed) event as installed ≤ {TARGET}× bare — "
+            f"{'met' if ok else 'MISSED'}"
+        )
     return 0 if ok else 1
 
 

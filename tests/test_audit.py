@@ -82,6 +82,43 @@ def test_every_line_is_one_json_record(tmp_path: Path) -> None:
     assert {"seq", "ts", "hash", "prev"} <= set(record)
 
 
+def test_a_large_append_writes_the_bytes_each_record_would_alone(tmp_path: Path) -> None:
+    """A large append encodes records alike but for `path` once (state/chain._Shape): every
+    line must be what encoding it alone gives, and the chain must verify — tricky names,
+    values equal across types (1, 1.0, True), nulls, lists, records without a path."""
+    names = [
+        "a.py",
+        'q"uote.md',
+        "back\\slash",
+        "ctrl\x01\x7f",
+        "caf\u00e9",
+        "日本/ファイル.py",
+        "",
+    ]
+    values: list[object] = [1, True, 1.0, None, "1", 0, False]
+    records: list[dict[str, object]] = []
+    for i in range(400):
+        record: dict[str, object] = {"layer": "validator", "agent": "a", "path": names[i % 7]}
+        record["level"] = values[i % 7] if i % 3 else "high"
+        if i % 50 == 7:
+            record["by"] = ["x", i]  # a list: encoded on its own
+        if i % 50 == 9:
+            del record["path"]
+        records.append(record)
+    state = str(tmp_path)
+    assert append(state, records)
+    raw = (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(raw) == len(records)
+    for line, record in zip(raw, records, strict=True):
+        parsed = json.loads(line)
+        assert json.dumps(parsed, ensure_ascii=False) == line
+        body = {k: v for k, v in parsed.items() if k not in ("seq", "ts", "prev", "hash")}
+        assert body == record and [type(v) for v in body.values()] == [
+            type(v) for v in record.values()
+        ]
+    assert verify(state) == (len(records), [])
+
+
 def test_a_failed_write_is_reported_not_lost(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

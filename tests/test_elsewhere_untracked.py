@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, run_cli
-from test_harness import OTHER, claude_event, hook
+from helpers.harness import OTHER, claude_event, hook
 from test_harness_worktrees import bash, context, write
 
 NEW = "app/models/invoice.py"  # created in the other worktree, never added

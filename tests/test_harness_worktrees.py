@@ -163,6 +163,30 @@ def test_each_harness_carries_the_warning(workspace: Path, other: Path) -> None:
     }
     proc = hook(workspace, "cursor", json.dumps(cursor).encode(), env=env)
     assert proc.returncode == 0 and proc.stdout == ""  # no field for words on an allow
+    # ... so Cursor is told on postToolUse, whose additional_context reaches the model
+    after = json.loads(hook(workspace, "cursor", _cursor_post(workspace, ORDER), env=env).stdout)
+    assert set(after) == {"additional_context"} and ORDER in after["additional_context"]
+    assert str(other) in after["additional_context"]
+
+
+def _cursor_post(workspace: Path, rel: str) -> bytes:
+    event = {
+        "hook_event_name": "postToolUse",
+        "conversation_id": "c",
+        "workspace_roots": [str(workspace)],
+        "tool_name": "Write",
+        "tool_input": {"file_path": str(workspace / rel)},
+    }
+    return json.dumps(event).encode()
+
+
+def test_cursor_post_tool_use_quiet_without_a_collision(workspace: Path, other: Path) -> None:
+    env = {"WORKSPACE_AGENT": OTHER}
+    proc = hook(workspace, "cursor", _cursor_post(workspace, NOTES), env=env)
+    assert proc.returncode == 0 and proc.stdout == ""
+    (other / "app/main.py").write_text("x\n")  # changed there, but denied to this agent here
+    proc = hook(workspace, "cursor", _cursor_post(workspace, "app/main.py"), env=env)
+    assert proc.returncode == 0 and proc.stdout == ""  # the denial was the answer: no warning
 
 
 def test_spanish_warning(workspace: Path, other: Path) -> None:

@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 from conftest import git
+from helpers.provenance import edit
 from test_identity_commit import MAIN, OTHER, OWNER, commit, guarded, message, note
-from test_identity_ledger import edit
 
 __all__ = ["guarded"]  # fixture, used by name
 

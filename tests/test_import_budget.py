@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("click", "yaml", "babel", "git", "jsonschema", "argparse", "watchdog", "mcp")
+# `typing` too (~3 ms): the hot modules spell `TYPE_CHECKING = False` to keep it out, and the cold
+# modules import it plainly because no hot entry loads them, which this test proves
+CHECKED = (*HEAVY, "typing")
 AGENT = "backend-framework-ai"
 
 
@@ -35,7 +38,7 @@ def heavy_imports(workspace: Path, args: list[str], stdin: bytes) -> list[str]:
         "import sys\n"
         "from workspace_guard.entry import main\n"
         f"code = main({args!r})\n"
-        f"print('HEAVY', ','.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+        f"print('HEAVY', ','.join(m for m in {CHECKED!r} if m in sys.modules), file=sys.stderr)\n"
     )
     env = {**os.environ, "WORKSPACE_AGENT": AGENT}
     for _ in range(2):  # the first run fills the rules cache
@@ -79,7 +82,7 @@ def test_bash_analysis() -> None:
     script = (
         "import sys\n"
         "import workspace_guard.gates.harness.bash as bash\n"
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+        f"print(','.join(m for m in {CHECKED!r} if m in sys.modules))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
@@ -124,3 +127,50 @@ def test_oversized_command_refused_without_loading_the_bash_analysis(workspace: 
     assert [line for line in stderr.splitlines() if line.startswith("LOADED")] == ["LOADED "], (
         stderr
     )
+
+
+def test_after_tool_event_hashes_without_hashlib(workspace: Path) -> None:
+    """The after-tool event's blob id comes from CPython's built-in SHA-1 (`hashlib` loads OpenSSL:
+    about 3 ms a process against 0.25 ms), and the id is git's."""
+    (workspace / "notes.txt").write_text("hi\n")
+    data = {
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Write",
+        "tool_input": {"file_path": str(workspace / "notes.txt"), "content": "hi\n"},
+        "tool_response": {},
+        "cwd": str(workspace),
+        "agent_type": AGENT,
+    }
+    script = (
+        "import sys\n"
+        "from workspace_guard.entry import main\n"
+        "code = main(['hook', 'claude'])\n"
+        "print('LOADED', ','.join(m for m in ('hashlib', '_hashlib') if m in sys.modules), "
+        "file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=workspace,
+        input=json.dumps(data).encode(),
+        capture_output=True,
+        check=False,
+    )
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert [line for line in stderr.splitlines() if line.startswith("LOADED")] == ["LOADED "], (
+        stderr
+    )
+    blob = subprocess.run(
+        ["git", "hash-object", "notes.txt"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ledger = subprocess.run(
+        [sys.executable, "-m", "workspace_guard", "provenance", "notes.txt", "--format", "json"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert blob in ledger, ledger

@@ -231,3 +231,58 @@ def test_a_blobless_clone_judges_a_merge_it_cannot_read_strictly(
     assert result.returncode == 1
     assert merge[:10] in result.stdout
     assert objects(work) == before
+
+
+@pytest.mark.parametrize("how", ["one side", "strategy ours", "evil"])
+def test_a_blobless_clone_reads_merges_by_blob_ids_where_a_parent_gave_the_result(
+    tmp_path: Path, daemon: GitDaemon, how: str
+) -> None:
+    """Where the merge's blob of a protected path equals one parent's, git's listing (trees
+    only: `--cc --name-status` lists a path only when it differs from every parent) already
+    leaves it out, so a blobless clone answers exactly as a full one, with nothing fetched; the
+    strict reading is kept only where telling a clean merge from an own change needs contents
+    (the test above). An evil merge (a blob no parent has) is caught in both."""
+    _bare, url = forge(tmp_path, daemon)
+    seed = make_workspace(tmp_path / "seed")
+    lines = "".join(f"line {n}\n" for n in range(20))
+    approved = {"protocol": "APROBACIÓN_OBTENIDA", "approved_by": ARCHITECT}
+    commit(seed, {"app/main.py": lines}, template("fix(app): lines", ARCHITECT, "app/main.py"))
+    base = git(seed, "rev-parse", "HEAD").strip()
+    git(seed, "checkout", "-q", "-b", "side")
+    side_text = lines.replace("line 1\n", "line one\n")
+    commit(
+        seed,
+        {"app/main.py": side_text},
+        template("fix(app): one", BACKEND, "app/main.py", **approved),
+    )
+    git(seed, "checkout", "-q", "main")
+    if how == "one side":  # main changes another file: the merge takes side's blob whole
+        commit(seed, {"README.md": "readme\n"}, template("docs(readme): add", BACKEND, "README.md"))
+    else:  # both change app/main.py
+        main_text = lines.replace("line 18\n", "line eighteen\n")
+        commit(
+            seed,
+            {"app/main.py": main_text},
+            template("fix(app): 18", BACKEND, "app/main.py", **approved),
+        )
+    quiet = ["-c", "core.hooksPath=/dev/null"]
+    if how == "strategy ours":  # the merge keeps main's blob
+        git(seed, *quiet, "merge", "-q", "-s", "ours", "--no-edit", "side")
+    elif how == "one side":
+        git(seed, *quiet, "merge", "-q", "--no-edit", "side")
+    else:  # a blob neither parent has, under a clean merge's subject
+        git(seed, *quiet, "merge", "-q", "--no-commit", "side")
+        (seed / "app/main.py").write_text("evil\n")
+        git(seed, "add", "app/main.py")
+        git(seed, *quiet, "commit", "-q", "--no-edit")
+    merge = git(seed, "rev-parse", "HEAD").strip()
+    git(seed, "push", "-q", url, "main")
+    full = check(seed, f"{base}..{merge}", "--base", base, "--format", "json")
+    work = tmp_path / "blobless"
+    git(tmp_path, "clone", "-q", "--no-checkout", "--filter=blob:none", url, str(work))
+    git(work, "checkout", "-q", "--detach", base)
+    before = objects(work)
+    blobless = check(work, f"{base}..{merge}", "--base", base, "--format", "json")
+    assert objects(work) == before, "check-commits fetched objects from the promisor remote"
+    assert blobless.returncode == full.returncode == (1 if how == "evil" else 0), full.stdout
+    assert json.loads(blobless.stdout)["commits"] == json.loads(full.stdout)["commits"]

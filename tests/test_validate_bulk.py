@@ -148,6 +148,35 @@ def test_bulk_from_a_subdirectory_with_dot_dot(workspace: Path) -> None:
     assert bulk_run(cwd, BACKEND, paths) == plain_payload(cwd, BACKEND, paths)
 
 
+CHAIN_FIELDS = ("seq", "ts", "prev", "hash")
+
+
+def test_bulk_denials_are_audited_as_the_per_path_code_records_them(workspace: Path) -> None:
+    """One append for the call, one record per denied path, each exactly the per-path
+    `decision_record` (claims included); the chain verifies."""
+    from workspace_guard.state.audit import decision_record
+
+    api = [f"app/api/gen/f{i}.py" for i in range(bulk.BLOCK + 10)]  # one shared verdict
+    paths = [*tricky_workspace(workspace), *api]
+    claimed = run_cli(workspace, "claim", "--agent", "frontend-performance-ai", "README.md")
+    assert claimed.returncode == 0, claimed.stderr
+    bulk_run(workspace, BACKEND, paths)
+    log = workspace / ".git/workspace-guard/audit.jsonl"
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    denials = [r for r in lines if r.get("layer") == "validator"]
+    expected = [
+        decision_record("validator", d, "denied")
+        for d in plain_decisions(workspace, BACKEND, paths)
+        if not d.allowed
+    ]
+    got = [{k: v for k, v in r.items() if k not in CHAIN_FIELDS} for r in denials]
+    assert got == expected and len(got) > bulk.BLOCK
+    assert [list(r) for r in got] == [list(r) for r in expected]  # the same key order
+    assert len({r["ts"] for r in denials}) == 1  # one append
+    verify = run_cli(workspace, "audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
 def test_bulk_with_claims_and_approvals(workspace: Path) -> None:
     paths = tricky_workspace(workspace)
     proc = run_cli(

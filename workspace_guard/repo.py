@@ -20,7 +20,7 @@ from workspace_guard.core.record import replace
 from workspace_guard.errors import ConfigError, GuardError, PathError
 from workspace_guard.i18n import N_, _, set_language
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
     from collections.abc import Callable
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from typing import TYPE_CHECKING, Any
 
+from workspace_guard.commands.speaker import identify
 from workspace_guard.errors import Denied
 from workspace_guard.i18n import _
+from workspace_guard.state.approvals import approval_records, record
 from workspace_guard.state.audit import append
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from workspace_guard.repo import Repo
 
 
@@ -60,8 +60,6 @@ def approve(
         audit.append(_audit(agent, key, rule.owner, rule.level, approver, note, decider))
     if not keys:
         return lines
-    from workspace_guard.commands.speaker import identify
-
     how = identify(repo, approver, ["approve", agent, *paths, approver], "`approve --by`")
     ident = secrets.token_hex(4)
     record_approval(repo, approver, agent, keys, until, ident, how, note=note)
@@ -95,8 +93,6 @@ def record_approval(  # noqa: PLR0917 - one ledger record's fields
     consultation: str | None = None,
 ) -> None:
     """Append one `approval` record to the ledger; fails closed (exit 1) when it cannot."""
-    from workspace_guard.state.approvals import record
-
     item: dict[str, Any] = {
         "kind": "approval",
         "harness": how.get("harness"),
@@ -145,8 +141,6 @@ def revoke(repo: Repo, ids: list[str]) -> list[str]:
 
     Revoking only takes rights away, so it needs no identity beyond the harness gate's (which
     lets only superusers run `approvals revoke`)."""
-    from workspace_guard.state.approvals import approval_records, record
-
     live = {str(r.get("id")): r for r in approval_records(repo.state_dir)}
     found = [i for i in ids if i in live]
     if found:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from workspace_guard.core.duration import parse_since
-from workspace_guard.errors import UsageError
+from workspace_guard.errors import ConfigError, UsageError
+from workspace_guard.gates.push.anchor import AnchorError, push_anchor
+from workspace_guard.gates.push.anchor import verify_remote as against
+from workspace_guard.i18n import _
 from workspace_guard.repo import Repo
+from workspace_guard.state import ledger
 from workspace_guard.state.audit import ACTIONS, audit_path, read
 from workspace_guard.state.audit import verify as check
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.state.chain import Broken
 
@@ -64,10 +69,6 @@ def table(records: list[dict[str, object]]) -> None:
 def verify(repo: Repo) -> int:
     """Check the hash chains of the audit log and of the provenance ledger; exit 1 (each problem
     on stderr as FILE:LINE) when either was altered."""
-    import os
-
-    from workspace_guard.state import ledger
-
     count, problems = check(repo.state_dir)
     code = _report(audit_path(repo.state_dir), "audit log", count, problems)
     where = os.path.join(repo.state_dir, ledger.LEDGER_FILE)
@@ -94,9 +95,6 @@ def _report(where: str, label: str, count: int, problems: list[Broken]) -> int:
 def verify_remote(repo: Repo, remote: str) -> int:
     """The local chain, then every anchor of this clone on `remote`: exit 1 when the log was
     rewritten before an anchor (even with every hash recomputed) or nothing anchors it."""
-    from workspace_guard.gates.push.anchor import verify_remote as against
-    from workspace_guard.i18n import _
-
     local = verify(repo)
     verdict = against(repo, remote)
     for problem in verdict.problems:
@@ -110,10 +108,6 @@ def verify_remote(repo: Repo, remote: str) -> int:
 
 def anchor(repo: Repo, remote: str) -> int:
     """Push an anchor of the local audit head to `remote` now (pre-push does it on every push)."""
-    from workspace_guard.errors import ConfigError
-    from workspace_guard.gates.push.anchor import AnchorError, push_anchor
-    from workspace_guard.i18n import _
-
     try:
         clone, seq, digest = push_anchor(repo, remote)
     except AnchorError as exc:

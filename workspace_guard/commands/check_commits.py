@@ -19,12 +19,9 @@ from workspace_guard.gates.push.range import (
 from workspace_guard.i18n import _
 from workspace_guard.repo import DEFAULT_RULES, Repo
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # a hot command of entry.FAST: `typing` is not imported at run time
 if TYPE_CHECKING:
     from workspace_guard.core.model import Rules
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
     from workspace_guard.entry import Values
 
 

@@ -12,15 +12,17 @@ ledger, where the commit gate checks `CONSULTA_PREVIA` against it.
 from __future__ import annotations
 
 import secrets
+import time
+from typing import TYPE_CHECKING, Any
 
+from workspace_guard.commands.approvals import record_approval
+from workspace_guard.commands.speaker import identify
 from workspace_guard.errors import Denied, UsageError
 from workspace_guard.i18n import _
+from workspace_guard.state.approvals import consultation_records, live_approvals, record
 from workspace_guard.state.audit import append
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from workspace_guard.core.model import Decision
     from workspace_guard.repo import Repo
 
@@ -34,8 +36,6 @@ NO_NEED = {
 
 def file(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
     """File a consultation with the owners (and backups) of each path that needs one."""
-    from workspace_guard.state.approvals import live_approvals, record
-
     decider = repo.decider()
     decider.check_agent(agent)
     approvals = live_approvals(repo.state_dir)
@@ -114,12 +114,6 @@ def answer(repo: Repo, ident: str, *, approve: bool, by: str, ttl: float | None)
     """The owner's answer: `--approve` records an approval of the asker for the paths,
     `--decline` a refusal. Only an addressee (or whoever may approve the paths) may answer, and
     only for itself."""
-    import time
-
-    from workspace_guard.commands.approvals import record_approval
-    from workspace_guard.commands.speaker import identify
-    from workspace_guard.state.approvals import consultation_records, record
-
     decider = repo.decider()
     decider.check_agent(by)
     found = next((c for c in consultation_records(repo.state_dir)[0] if c.get("id") == ident), None)
@@ -172,8 +166,6 @@ def answer(repo: Repo, ident: str, *, approve: bool, by: str, ttl: float | None)
 
 def listing(repo: Repo, owner: str | None = None) -> list[dict[str, Any]]:
     """Consultations (optionally only those addressed to `owner`), with their answers."""
-    from workspace_guard.state.approvals import consultation_records
-
     found, answers = consultation_records(repo.state_dir)
     out = []
     for item in found:

@@ -16,7 +16,7 @@ from workspace_guard import git
 from workspace_guard.core.record import Record
 from workspace_guard.errors import GuardError
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # on the SessionStart hook's path (gates/harness/coord.session_report)
 if TYPE_CHECKING:
     from typing import Any
 

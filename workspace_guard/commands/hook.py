@@ -12,7 +12,7 @@ import os
 from workspace_guard.entry import GIT_HOOKS, HOOKS
 from workspace_guard.errors import UsageError
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
     from workspace_guard.entry import Values
     from workspace_guard.errors import GuardError

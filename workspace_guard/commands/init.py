@@ -14,13 +14,20 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workspace_guard import git
+from workspace_guard.adopt.codeowners import import_codeowners
+from workspace_guard.adopt.emit import dump_rules
+from workspace_guard.adopt.mestore import import_mestore
+from workspace_guard.adopt.protocol import DEFAULT_SOURCE
+from workspace_guard.commands import harness_install, install
+from workspace_guard.commands.lint_protocol import protocol_findings
+from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import ConfigError, GitError, UsageError
 from workspace_guard.fsutil import atomic_write
 from workspace_guard.i18n import N_, _, set_language, severity, speaking
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.core.model import Rules
 
@@ -135,11 +142,7 @@ def speak(text: str | None) -> None:
 def rules_text(report: Report, options: Options) -> tuple[str, str, list[str]]:
     """The new rules file, where it came from (a message to translate) and the importer's notes
     worth showing with it (what it protected by default, the language)."""
-    from workspace_guard.adopt.emit import dump_rules
-
     if options.from_mestore:
-        from workspace_guard.adopt.mestore import import_mestore
-
         if not os.path.isdir(options.from_mestore):
             raise UsageError(
                 _("--from-mestore {path}: no such directory").format(path=options.from_mestore)
@@ -147,8 +150,6 @@ def rules_text(report: Report, options: Options) -> tuple[str, str, list[str]]:
         result = import_mestore(Path(options.from_mestore), options.language)
         what = N_("imported from the workspace {source}")
     elif options.from_codeowners:
-        from workspace_guard.adopt.codeowners import import_codeowners
-
         with speaking(options.language):  # the findings in the language asked for
             result = import_codeowners(
                 read_source(options.from_codeowners), filename=options.from_codeowners
@@ -160,7 +161,6 @@ def rules_text(report: Report, options: Options) -> tuple[str, str, list[str]]:
         result.data["language"] = options.language
     set_language(result.data.get("language"))  # the findings are shown in the rules' language
     report.problems += [str(f) for f in result.findings if f.level != "info"]
-    from workspace_guard.adopt.protocol import DEFAULT_SOURCE
 
     notes = [
         finding.message
@@ -209,8 +209,6 @@ def read_existing(path: str) -> str | None:
 
 def load(report: Report, text: str | None) -> Rules | None:
     """The rules now in force, or None with the problems listed (offices are then skipped)."""
-    from workspace_guard.core.rules import RulesError, load_rules
-
     if text is None:
         report.problems.append(_("{path}: cannot be read as UTF-8 text").format(path=RULES_PATH))
         report.failed = True
@@ -306,20 +304,14 @@ def exclude_from_git(root: str, pattern: str) -> None:
 
 def warn_protocol(report: Report, rules: Rules) -> None:
     """The protocol holes `lint` reports (unprotected protocol files, no main-thread agent)."""
-    from workspace_guard.commands.lint_protocol import protocol_findings
-
     for level, _id, message, _src in protocol_findings(rules, git.ls_files(report.root)):
         report.problems.append(f"{RULES_PATH}: {severity(level)}: {message}")
 
 
 def install_hooks(report: Report, claude: bool) -> None:
     """The git hooks, and the Claude Code hooks when asked."""
-    from workspace_guard.commands import install
-
     results = install.install(report.root)
     if claude:
-        from workspace_guard.commands import harness_install
-
         results += harness_install.install(report.root, "claude")
         results.append(harness_install.require_provenance(report.root))
     for path, action in results:

@@ -16,7 +16,7 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workspace_guard import __version__, git, trust_root
 from workspace_guard.commands.map_folds import folded_trees, ignored_paths
@@ -25,8 +25,9 @@ from workspace_guard.core.paths import nfc
 from workspace_guard.errors import ConfigError, UsageError
 from workspace_guard.fsutil import atomic_write
 from workspace_guard.i18n import _
+from workspace_guard.state.audit import read
+from workspace_guard.state.claims import ClaimsCorrupt, live
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.core.decide import Decider
     from workspace_guard.core.model import ProtectedRule, Rules
@@ -115,8 +116,6 @@ def rules_source(repo: Repo) -> str:
 
 def _claims(repo: Repo) -> list[dict[str, Any]]:
     """The live claims (a corrupt claims file shows as none here; `doctor` reports it)."""
-    from workspace_guard.state.claims import ClaimsCorrupt, live
-
     try:
         return [c.to_json() for c in live(repo.state_dir).claims]
     except ClaimsCorrupt:
@@ -190,8 +189,6 @@ def recent_violations(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
     """Per path: how many audit records since `since` and the latest few (newest first); and
     how many records each agent has."""
-    from workspace_guard.state.audit import read
-
     out: dict[str, dict[str, Any]] = {}
     by_agent: dict[str, int] = {}
     for record in read(state_dir):

@@ -9,18 +9,17 @@ first break in the ledger's chain count; `--verify` reports breaks with their li
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
-TYPE_CHECKING = False
+from workspace_guard.gates.harness.after import SKIP, blob_id, object_format
+from workspace_guard.state import ledger
+
 if TYPE_CHECKING:
-    from typing import Any
-
     from workspace_guard.repo import Repo
 
 
 def path_report(repo: Repo, rel: str, writes: list[dict[str, Any]]) -> dict[str, Any]:
     """One path: its versions and what the working tree holds now."""
-    from workspace_guard.gates.harness.after import SKIP, blob_id, object_format
-
     now = blob_id(os.path.join(repo.root, rel), object_format(repo))
     current = None if now == SKIP else now
     match = [w for w in writes if w.get("blob") == current]
@@ -49,8 +48,6 @@ def path_report(repo: Repo, rel: str, writes: list[dict[str, Any]]) -> dict[str,
 
 def report(repo: Repo, paths: list[str]) -> list[dict[str, Any]]:
     """The report of each path (repository-relative), in the order given."""
-    from workspace_guard.state import ledger
-
     by_path = ledger.writes_by_path(repo.state_dir)
     rels = [repo.relative(p) for p in paths]
     return [path_report(repo, rel, by_path.get(rel, [])) for rel in dict.fromkeys(rels)]

@@ -19,15 +19,16 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from workspace_guard.errors import Denied
+from workspace_guard.gates.watch.provenance import moment_of
 from workspace_guard.i18n import _
+from workspace_guard.state.approvals import ledger_records
+from workspace_guard.state.audit import append
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from typing import Any
-
     from workspace_guard.repo import Repo
 
 AUTHORISE_WINDOW = 600.0  # seconds between the harness's decision and the command's run
@@ -70,9 +71,6 @@ def _words(command: str) -> set[str]:
 
 def _authorisation(repo: Repo, speaker: str, needed: Sequence[str]) -> dict[str, Any] | None:
     """The newest unused `authorise` record of `speaker` whose command holds `needed`."""
-    from workspace_guard.gates.watch.provenance import moment_of
-    from workspace_guard.state.approvals import ledger_records
-
     found = ledger_records(repo.state_dir, ("authorise", "approval", "answer"))
     used = {str(r.get("authorised")) for r in found if r.get("kind") != "authorise"}
     now = time.time()
@@ -123,8 +121,6 @@ def identify(repo: Repo, speaker: str, needed: Sequence[str], what: str) -> dict
 
 
 def _audit_denied(repo: Repo, speaker: str, what: str) -> None:
-    from workspace_guard.state.audit import append
-
     append(
         repo.state_dir,
         [

@@ -10,7 +10,7 @@ from workspace_guard.core.decide import Decider, stricter
 from workspace_guard.core.record import replace
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, UsageError
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Any
@@ -211,11 +211,11 @@ def run(
         print("\n".join(lines))
     _warn_uncommitted_elsewhere(repo, rels)
     if not allowed:
-        from workspace_guard.state.audit import record_denials
+        from workspace_guard.state.audit import append, shared_records
 
         denied = [i for i, v in enumerate(verdicts) if not v.allowed]
-        decisions = _per_path([rels[i] for i in denied], [verdicts[i] for i in denied])
-        record_denials(repo, "validator", decisions, "denied")
+        paths, shared = [rels[i] for i in denied], [verdicts[i] for i in denied]
+        append(repo.state_dir, shared_records("validator", "denied", paths, shared))
     return EXIT_OK if allowed else EXIT_VIOLATION
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from workspace_guard.core.record import Record, replace
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 

@@ -10,7 +10,7 @@ from workspace_guard.core.model import Agent, Approval, Decision, ProtectedRule,
 from workspace_guard.core.patterns import PatternIndex
 from workspace_guard.errors import UnknownAgentError
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 

@@ -401,9 +401,12 @@ def decode(raw: bytes | str) -> str:
         raise MessageEncodingError(exc.start, raw.count(b"\n", 0, exc.start) + 1) from None
 
 
+_SUBJECT = re.compile(SUBJECT_PATTERN)
+
+
 def parse_subject(subject: str) -> tuple[str | None, str | None, str | None, bool]:
     """`type(area)!: description` → (type, area, description, breaking); Nones if no match."""
-    m = re.match(SUBJECT_PATTERN, subject)  # re's cache compiles it once, on first use
+    m = _SUBJECT.match(subject)
     if m is None:
         return None, None, None, False
     return m["type"], m["area"], (m["desc"] or "").strip() or None, m["breaking"] is not None
@@ -417,7 +420,11 @@ def parse_message(
     known_keys: Iterable[str] = (),
 ) -> Message:
     """Decode, clean up like git, then split subject / body / trailers."""
-    text = cleanup(decode(raw), mode=cleanup_mode, comment=comment)
+    text = decode(raw)
+    plain = _plain_message(text, cleanup_mode, comment)
+    if plain is not None:
+        return plain
+    text = cleanup(text, mode=cleanup_mode, comment=comment)
     block = parse_trailers(text, known_keys=known_keys, comment=comment)
     lines, _ends_nl = _split(text)
     first = next((i for i, line in enumerate(lines) if not _is_blank(line)), len(lines))
@@ -425,6 +432,49 @@ def parse_message(
     kind, area, desc, breaking = parse_subject(subject)
     body_lines = lines[first + 1 : block.start_line] + lines[block.end_line :]
     body = "\n".join(body_lines).strip("\n")
+    return Message(subject, kind, area, desc, breaking, body, block.trailers, text, block, comment)
+
+
+# What makes a message other than plain: trailing whitespace, a carriage return, two blank lines
+# in a row, a patch divider or scissors line (`---`), a `Conflicts:` block. Substring tests, not
+# one regex: an alternation without a common prefix is tried at every position of the text.
+_NOT_PLAIN = (" \n", "\t\n", "\r", "\n\n\n", "---", "Conflicts:")
+
+
+def _plain_message(text: str, mode: str, comment: str) -> Message | None:
+    """`parse_message` for the common message, without the general loops; None otherwise.
+
+    Plain: every cleanup mode leaves it as it is (no comment line, no trailing whitespace, no
+    blank run, one final newline), and its last paragraph after the subject's is all
+    `Key: value` lines with no continuation — git's trailer block is then exactly that
+    paragraph (`_block_start`: all trailers, so no 25 % rule; `_ignored_tail_start`: nothing
+    to ignore). Anything else returns None and takes the general path, which agrees with git.
+    """
+    if (
+        mode not in CLEANUP_MODES
+        or not text.endswith("\n")
+        or text.endswith("\n\n")
+        or text[0] in " \t\n"
+        or text.startswith(comment)
+        or "\n" + comment in text
+        or any(mark in text for mark in _NOT_PLAIN)
+    ):
+        return None
+    lines = text[:-1].split("\n")
+    end = len(lines)
+    start = end
+    trailers: list[Trailer] = []
+    if "" in lines:
+        start = end - lines[::-1].index("")  # the line after the last blank one
+        for line in lines[start:]:
+            sep = find_separator(line)
+            if sep < 1 or line[0] in GIT_SPACE:
+                return None
+            trailers.append(Trailer(_git_strip(line[:sep]), _git_strip(line[sep + 1 :])))
+    subject = lines[0]
+    kind, area, desc, breaking = parse_subject(subject)
+    body = "\n".join(lines[1:start]).strip("\n")
+    block = TrailerBlock(tuple(trailers), start, end)
     return Message(subject, kind, area, desc, breaking, body, block.trailers, text, block, comment)
 
 

@@ -16,9 +16,12 @@ from typing import Any
 
 import yaml
 
+from workspace_guard.core.duration import parse_duration
 from workspace_guard.core.model import LEVELS, Agent, ProtectedRule, Responsibility, Rules
+from workspace_guard.core.paths import normalize
 from workspace_guard.core.patterns import PatternError, check_pattern
-from workspace_guard.errors import ConfigError
+from workspace_guard.core.template import TemplateConfig, TemplateConfigError
+from workspace_guard.errors import ConfigError, PathError, UsageError
 
 MAX_RULES_BYTES = 2 * 1024 * 1024
 TOP_KEYS = (
@@ -403,9 +406,6 @@ def _agent(name: str, key_node: yaml.Node, node: yaml.Node, ctx: _Ctx) -> Agent:
 
 def _office_path(office: str, node: yaml.Node, ctx: _Ctx, name: str) -> str | None:
     """Offices are directories: repository-relative, stored with one trailing '/'."""
-    from workspace_guard.core.paths import normalize
-    from workspace_guard.errors import PathError
-
     try:
         path = normalize(office.strip("/"))
     except PathError as exc:
@@ -528,8 +528,6 @@ def _commit(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
     if body is None:
         return {}
     data = _construct(body)
-    from workspace_guard.core.template import TemplateConfig, TemplateConfigError
-
     try:
         TemplateConfig.from_mapping(data)
     except TemplateConfigError as exc:
@@ -586,9 +584,6 @@ def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
 
 def _window(value: yaml.Node, ctx: _Ctx) -> str:
     """`harness: escalate_window`: a duration (`10m`, `1h`), kept as written."""
-    from workspace_guard.core.duration import parse_duration
-    from workspace_guard.errors import UsageError
-
     text = _expect_str(value, ctx, "harness: escalate_window") or ""
     try:
         parse_duration(text, option="harness: escalate_window")

@@ -6,7 +6,7 @@ import os
 
 from workspace_guard.state import chain
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
     from typing import Any
@@ -76,6 +76,22 @@ def record_denials(
 ) -> bool:
     """One record per denied decision."""
     return append(repo.state_dir, [decision_record(layer, d, action, **extra) for d in decisions])
+
+
+def shared_records(
+    layer: str, action: str, paths: Sequence[str], verdicts: Sequence[Decision]
+) -> list[dict[str, Any]]:
+    """`decision_record` for each path and its verdict, built once per distinct verdict (the
+    validator's bulk path shares one verdict between every path a rule decides alike): the
+    same records, without a `Decision` per path."""
+    built: dict[int, dict[str, Any]] = {}
+    records = []
+    for path, verdict in zip(paths, verdicts, strict=True):
+        base = built.get(id(verdict))
+        if base is None:
+            base = built[id(verdict)] = decision_record(layer, verdict, action)
+        records.append({**base, "path": path})  # `path` keeps its place among the keys
+    return records
 
 
 def violation_records(  # noqa: PLR0917 - called positionally by every gate

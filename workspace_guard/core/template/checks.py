@@ -50,6 +50,8 @@ def check_template(
         example = render_example(msg, config, found, paths)
         empty = Violation("message-empty", _("the commit message is empty"))
         return CheckResult(_with_example([empty], example), (), fields, kind, example)
+    if _passes(msg, config, found, fields, agents):
+        return CheckResult((), tuple(_warnings(config, found)), fields, kind)
     violations = [
         *_subject_violations(msg, config),
         *_presence_violations(msg, config, found),
@@ -62,6 +64,40 @@ def check_template(
         return CheckResult((), warnings, fields, kind)
     example = render_example(msg, config, found, paths)  # only when someone will read it
     return CheckResult(_with_example(violations, example), warnings, fields, kind, example)
+
+
+def _passes(
+    msg: Message,
+    config: TemplateConfig,
+    found: Mapping[str, list[Trailer]],
+    fields: Fields,
+    agents: Collection[str] | None,
+) -> bool:
+    """Whether every check below finds nothing, decided without building a message: most
+    commits of a pushed range pass, and only a failure needs the texts. False is always safe
+    (the checks then run and find the same nothing); True must mean exactly that."""
+    if msg.type is None or msg.description is None or msg.type not in config.types:
+        return False  # _subject_violations
+    if not (msg.area or "").strip():
+        if config.require_area:
+            return False
+    elif config.areas and msg.area not in config.areas:
+        return False
+    if any(name not in found for name in config.required_names):
+        return False  # _presence_violations
+    for name, trailers in found.items():
+        spec = config.field(name)
+        if len(trailers) > 1 and not spec.multiple:
+            return False  # _duplicate_violations
+        for t in trailers:  # _value_violations
+            if not spec.values:
+                if not spec.has_items(t.value):
+                    return False
+                continue
+            items = spec.items(t.value)
+            if not items or any(spec.meaning(item) is None for item in items):
+                return False
+    return agents is None or not fields.agent or fields.agent in agents  # _agent_violations
 
 
 def _with_example(violations: list[Violation], example: str) -> tuple[Violation, ...]:

@@ -84,6 +84,13 @@ class FieldSpec(Record):
         """The first value with `meaning`: what messages tell the user to write."""
         return next((v for v, m in self.values if m == meaning), meaning)
 
+    def has_items(self, value: str) -> bool:
+        """Whether `items(value)` is not empty (without splitting: a comma list has an entry
+        exactly when something besides commas and whitespace is written)."""
+        if self.multiple:
+            value = value.replace(",", "")
+        return bool(value.strip())
+
     def items(self, value: str) -> list[str]:
         """The entries of one trailer value (comma-separated where the field is multiple)."""
         if not self.multiple:
@@ -135,6 +142,13 @@ class TemplateConfig(Record):
                 by_key.setdefault(key.casefold(), spec)
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_by_key", by_key)
+        object.__setattr__(self, "_required", tuple(f.name for f in self.fields if f.required))
+
+    @property
+    def required_names(self) -> tuple[str, ...]:
+        """The names of the required fields, in order."""
+        names: tuple[str, ...] = self.__dict__["_required"]
+        return names
 
     @property
     def keys(self) -> dict[str, tuple[str, ...]]:

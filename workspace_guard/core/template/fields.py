@@ -83,13 +83,18 @@ def commit_kind(msg: Message, parents: int = 1) -> str:
     pass `parents` (2 when MERGE_HEAD exists) for merges whose subject was edited.
     """
     subject = msg.subject
-    if parents > 1 or re.match(_GIT_MERGE, subject):
+    if parents > 1 or _MERGE_SUBJECT.match(subject):
         return "merge"
-    if re.match(r'^(Revert|Reapply) ".*"$', subject):
+    if _REVERT_SUBJECT.match(subject):
         return "revert"
+    if not subject.startswith(_SKIP_PREFIXES):
+        return "normal"
     return next((k for k in KINDS[2:] if subject.startswith(k + "! ")), "normal")
 
 
+_SKIP_PREFIXES = tuple(kind + "! " for kind in KINDS[2:])
+_MERGE_SUBJECT = re.compile(_GIT_MERGE)
+_REVERT_SUBJECT = re.compile(r'^(Revert|Reapply) ".*"$')
 _NORMALIZED: dict[str, str] = {}
 
 
@@ -104,12 +109,21 @@ def normalize_path(entry: str) -> str:
     return known
 
 
+_ANNOTATION = re.compile(r"\s+\([^()/]*\)$")
+_SLASHES = re.compile(r"/{2,}")
+
+
 def _normalize_path(entry: str) -> str:
+    # each step only where its character occurs: most entries are plain ASCII paths
     path = entry.strip()
     while len(path) > 1 and path[0] == path[-1] and path[0] in "`'\"":
         path = path[1:-1].strip()
-    path = re.sub(r"\s+\([^()/]*\)$", "", path)
-    path = unicodedata.normalize("NFC", re.sub(r"/{2,}", "/", path))
+    if "(" in path:
+        path = _ANNOTATION.sub("", path)
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
+    if not path.isascii():
+        path = unicodedata.normalize("NFC", path)
     while path.startswith("./"):
         path = path[2:]
     return path.lstrip("/")
@@ -127,23 +141,32 @@ def _collect(trailers: Iterable[Trailer], config: TemplateConfig) -> dict[str, l
 
 def _fields_from(found: Mapping[str, list[Trailer]], config: TemplateConfig) -> Fields:
     def first(name: str) -> str | None:
-        return found[name][0].value if found.get(name) else None
+        trailers = found.get(name)
+        return trailers[0].value if trailers else None
 
     def items(name: str) -> list[str]:
+        trailers = found.get(name)
+        if not trailers:
+            return []
         spec = config.field(name)
-        return [i for t in found.get(name, []) for i in spec.items(t.value)]
+        return [i for t in trailers for i in spec.items(t.value)]
 
     protocol_raw = first("protocol")
     protocol = None if protocol_raw is None else config.field("protocol").meaning(protocol_raw)
+    known = _NORMALIZED.get  # normalize_path's memo, read inline: ten entries a commit
+    files = [known(entry) or normalize_path(entry) for entry in items("file")]
+    other: tuple[tuple[str, str], ...] = ()
+    if any(name not in CANONICAL for name in found):
+        other = tuple((n, t.value) for n, ts in found.items() if n not in CANONICAL for t in ts)
     return Fields(
         agent=first("agent") or None,
         protocol=protocol,
         protocol_raw=protocol_raw,
         approved_by=tuple(a.strip("`@ ") for a in items("approved-by")),
-        files=tuple(p for p in map(normalize_path, items("file")) if p),
+        files=tuple(p for p in files if p),
         workspace_check=first("workspace-check"),
         tests=first("tests"),
-        other=tuple((n, t.value) for n, ts in found.items() if n not in CANONICAL for t in ts),
+        other=other,
     )
 
 

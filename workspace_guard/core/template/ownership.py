@@ -50,7 +50,7 @@ def check_ownership_groups(
     for first, paths in groups:
         if first.reason in TRUSTED_REASONS:
             continue
-        level_ok = first.allowed or not _level_violations(first, fields, config, superusers)
+        level_ok = level_met(first, fields, config, superusers=superusers)
         for path in paths:
             listed = path in exact or path.startswith(folders)
             if level_ok and listed:
@@ -61,6 +61,14 @@ def check_ownership_groups(
             if not listed:
                 out.append(_not_listed(d, fields, config))
     return out
+
+
+def level_met(
+    d: Decision, fields: Fields, config: TemplateConfig, *, superusers: Collection[str] = ()
+) -> bool:
+    """Whether the message's protocol and approvers meet `d`'s level (no text is built when
+    they do): what `check_ownership_groups` asks of each verdict before `Archivo`."""
+    return d.allowed or not _level_violations(d, fields, config, superusers)
 
 
 def ownership_in_order(

@@ -376,8 +376,8 @@ def cursor(data: bytes) -> int:
         )
     else:
         return 0
-    if name == "postToolUse":
-        return _after(call, event)
+    if name == "postToolUse":  # the ledger is kept by afterFileEdit / afterShellExecution
+        return _cursor_warning(call)
     judged = _judge(call, "cursor")
     if judged and judged[1].denied:
         reason = deny_reason(judged[1])
@@ -387,6 +387,24 @@ def cursor(data: bytes) -> int:
                 ensure_ascii=False,
             )
         )
+    return 0
+
+
+def _cursor_warning(call: Call) -> int:
+    """Cursor's `postToolUse`: the one answer of Cursor's that reaches the model without a
+    `permission` (`additional_context`). An allowed write to a path another worktree has
+    modified and not committed is told there, once it is done (`elsewhere.py`): `preToolUse`
+    has no such field, and answering `allow` there would skip Cursor's own prompt."""
+    from workspace_guard.gates.harness.discover import repositories
+    from workspace_guard.gates.harness.elsewhere import warning
+    from workspace_guard.gates.harness.gate import evaluate
+
+    judged = [(repo, evaluate(repo, call)) for repo in repositories(call) if repo.info.root]
+    if not judged or any(verdict.denied for _, verdict in judged):
+        return 0
+    text = warning(judged)
+    if text:
+        print(json.dumps({"additional_context": text}, ensure_ascii=False))
     return 0
 
 

@@ -398,6 +398,7 @@ def main(args: Sequence[str]) -> int:
     except OSError:
         return 0  # another server runs (or starts) for this repository
     program = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else sys.executable
+    os.chdir("/")  # each request runs in its caller's cwd; between them, nowhere that can vanish
     server = Server(state_dir, program, idle)
     warm_up()
     server.watched = server.files()

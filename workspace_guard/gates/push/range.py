@@ -93,7 +93,7 @@ def walk(cwd: str, rev_args: Sequence[str]) -> Iterator[Commit]:
         args = ["--no-replace-objects", "-c", "log.showSignature=false", "log", *LOG_OPTIONS]
         chunks = git.stream([*args, *rev_args, "--"], cwd, label="log")
         try:
-            yield from _parse_log(_tokens(chunks))
+            yield from _parse_chunks(chunks)
         finally:
             chunks.close()
     finally:
@@ -134,9 +134,73 @@ def _tokens(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield tail
 
 
+def _parse_chunks(chunks: Iterator[bytes]) -> Iterator[Commit]:  # noqa: PLR0915 - one flat loop
+    """`_parse_log(_tokens(chunks))` in one pass (the listing of a long range is ~22 tokens a
+    commit; a generator step per token cost more than the rest of the parsing): each chunk is
+    split once and its tokens are read by index. A change whose names continue in the next
+    chunk is carried over whole; at the end, missing names read as empty, as in `_parse_log`."""
+    header: tuple[str, tuple[str, ...], bytes] | None = None
+    paths: list[str] = []
+    partial: list[bytes] = []  # the unfinished last token, as in `_tokens`
+    carry: list[bytes] = []  # complete tokens of a change whose names are not all here yet
+    final = False
+    chunks = iter(chunks)
+    while not final:
+        chunk = next(chunks, None)
+        if chunk is None:
+            final = True
+            tail = b"".join(partial)
+            parts = [*carry, tail] if tail else carry
+        else:
+            parts = chunk.split(b"\0")
+            if len(parts) == 1:
+                partial.append(chunk)
+                continue
+            partial.append(parts[0])
+            parts[0] = b"".join(partial)
+            partial = [parts.pop()]
+            if carry:
+                parts[:0] = carry
+        carry = []
+        i, n = 0, len(parts)
+        while i < n:
+            token = parts[i]
+            if token[:1] == b"\x1e":
+                if header is not None:
+                    yield Commit(*header, tuple(paths))
+                meta, _, body = token[1:].partition(b"\x1f")
+                sha, *parents = meta.decode("ascii").split()
+                header = (sha, tuple(parents), body[:-1] if body[-1:] == b"\x1f" else body)
+                paths = []
+                i += 1
+                continue
+            status = token.lstrip(b"\n")[:1]
+            if not status:
+                i += 1
+                continue
+            width = 3 if status in (b"R", b"C") else 2  # the status token and its names
+            if i + width > n:
+                if not final:
+                    carry = parts[i:]
+                    break
+                parts += [b""] * (i + width - n)
+                n = i + width
+            if width == 2:
+                paths.append(parts[i + 1].decode("utf-8", "surrogateescape"))
+            elif status == b"R":
+                paths.append(parts[i + 1].decode("utf-8", "surrogateescape"))
+                paths.append(parts[i + 2].decode("utf-8", "surrogateescape"))
+            else:  # a copy leaves its source as is
+                paths.append(parts[i + 2].decode("utf-8", "surrogateescape"))
+            i += width
+    if header is not None:
+        yield Commit(*header, tuple(paths))
+
+
 def _parse_log(tokens: Iterator[bytes]) -> Iterator[Commit]:
     """`%x1e<sha> <parents>%x1f<message>%x1f` then `<status>\\0<path>\\0` (two paths for R
-    and C) per change. Paths are taken by position, so no file name can pass for a header."""
+    and C) per change. Paths are taken by position, so no file name can pass for a header.
+    (The reference reading of the listing; `walk` uses `_parse_chunks`, which must agree.)"""
     header: tuple[str, tuple[str, ...], bytes] | None = None
     paths: list[str] = []
     for token in tokens:
@@ -186,6 +250,9 @@ class Checker:
         self.config: TemplateConfig = TemplateConfig.from_mapping(rules.commit if rules else None)
         self._facts: dict[str, tuple[str, ProtectedRule | None, Violation | None]] = {}
         self._decided: dict[tuple[str, int], Decision] = {}  # (agent, id(rule))
+        # (agent, protocol, approvers) → {id(rule): TRUSTED | LISTED | FAILS}: what a
+        # commit's message must still show for a path under that rule (see `_settled`)
+        self._standing: dict[tuple[str, str | None, tuple[str, ...]], dict[int, int]] = {}
         self._strict: TemplateConfig | None = None
         self._folded: Decider | None = None
 
@@ -193,11 +260,12 @@ class Checker:
         """Template and ownership of one commit's own change (a merge's included)."""
         from workspace_guard.core.template import check_message_bytes
 
-        paths, violations = self._paths(commit.paths)
+        paths, violations, touched = self._paths_touched(commit.paths)
         merge = len(commit.parents) > 1
         if merge and paths:
             paths = self._merge_own(commit.sha, paths)
-        strict = merge and any(self._rule(path) is not None for path in paths)
+            touched = self._touched(paths)
+        strict = merge and bool(touched)
         config = self._no_merge_skip() if strict else self.config
         result = check_message_bytes(
             commit.message,
@@ -214,7 +282,7 @@ class Checker:
         violations[:0] = result.violations
         decisions: list[Decision] = []
         if (strict or not merge) and self.decider is not None:
-            decisions, owned = self._ownership(result.fields, paths)
+            decisions, owned = self._ownership(result.fields, paths, touched)
             violations += owned
         return CommitResult(
             commit.sha,
@@ -222,16 +290,17 @@ class Checker:
             result.fields.agent,
             tuple(violations),
             tuple(decisions),
-            touched=self._touched(paths),
+            touched=tuple(touched),
         )
 
-    def _touched(self, paths: list[str]) -> tuple[tuple[str, ProtectedRule], ...]:
+    def _touched(self, paths: list[str]) -> list[tuple[str, ProtectedRule]]:
+        """The protected paths among `paths`, in order, with their rules."""
         found = []
         for path in paths:
             rule = self._rule(path)
             if rule is not None:
                 found.append((path, rule))
-        return tuple(found)
+        return found
 
     def _merge_own(self, sha: str, paths: list[str]) -> list[str]:
         """A merge's own change, narrowed for protected paths to what `git diff-tree --cc`
@@ -257,7 +326,16 @@ class Checker:
         return [p for p in paths if p in shown or self._rule(p) is None]
 
     def _paths(self, raw: Sequence[str]) -> tuple[list[str], list[Violation]]:
-        """The commit's paths, normalised, each once; a violation per name that is not UTF-8."""
+        """The commit's paths, normalised, each once; a violation per name that is not UTF-8
+        (the commit hooks ask this of a merge they are about to record)."""
+        paths, bad, _touched = self._paths_touched(raw)
+        return paths, bad
+
+    def _paths_touched(
+        self, raw: Sequence[str]
+    ) -> tuple[list[str], list[Violation], list[tuple[str, ProtectedRule]]]:
+        """The commit's paths, normalised, each once; a violation per name that is not UTF-8;
+        the protected ones with their rules (`_touched`, read from the same facts)."""
         facts = self._facts
         new = [name for name in raw if name not in facts]
         if len(facts) + 2 * len(new) >= self.MAX_FACTS:
@@ -267,35 +345,56 @@ class Checker:
             self._learn(new)
         seen: dict[str, None] = {}
         bad: list[Violation] = []
+        touched: list[tuple[str, ProtectedRule]] = []
         for name in raw:
-            path, _, problem = facts[name]
-            seen[path] = None
+            path, rule, problem = facts[name]
+            if path not in seen:
+                seen[path] = None
+                if rule is not None:
+                    touched.append((path, rule))
             if problem is not None:
                 bad.append(problem)
-        return list(seen), bad
+        return list(seen), bad, touched
 
     def _learn(self, names: Sequence[str]) -> None:
-        """Normalise and match names not seen before, in one batch."""
-        normalised = [_normalise(name) for name in names]
+        """Normalise and match names not seen before, in one batch (the case variants of the
+        unprotected ones in a second batch)."""
+        normalised = [(name, None) if name.isascii() else _unicode_path(name) for name in names]
         paths = [path for path, _ in normalised]
         found = self.decider.governing_rules(paths) if self.decider else [None] * len(paths)
+        facts = self._facts
+        unprotected: list[tuple[str, str]] = []
         for name, (path, problem), rule in zip(names, normalised, found, strict=True):
-            protecting = rule if rule is not None and rule.level != "none" else None
-            found_problem = problem
-            if protecting is None and problem is None and self.decider is not None:
-                protecting, found_problem = self._case_variant(path)
-            self._facts[name] = self._facts[path] = (path, protecting, found_problem)
+            if rule is not None and rule.level != "none":
+                facts[name] = facts[path] = (path, rule, problem)
+            elif problem is None and self.decider is not None:
+                unprotected.append((name, path))
+            else:
+                facts[name] = facts[path] = (path, None, problem)
+        if unprotected:
+            variants = self._case_variants([path for _, path in unprotected])
+            for (name, path), (rule, problem) in zip(unprotected, variants, strict=True):
+                facts[name] = facts[path] = (path, rule, problem)
 
-    def _case_variant(self, path: str) -> tuple[ProtectedRule | None, Violation | None]:
+    def _case_variants(
+        self, paths: Sequence[str]
+    ) -> list[tuple[ProtectedRule | None, Violation | None]]:
+        """`_case_variant` for unprotected paths, matched in one batch."""
+        folded = self._folded_decider().governing_rules([path.lower() for path in paths])
+        return [
+            (None, None) if rule is None or rule.level == "none" else self._case_variant(path, rule)
+            for path, rule in zip(paths, folded, strict=True)
+        ]
+
+    def _case_variant(
+        self, path: str, rule: ProtectedRule
+    ) -> tuple[ProtectedRule | None, Violation | None]:
         """A path that differs from a protected one only in letter case (`App/Main.py`): on a
         case-insensitive checkout (macOS, Windows) it replaces the protected file, so it is
-        decided under that file's rule and reported (`path-case`)."""
+        decided under that file's rule (`rule`, matched in lower case) and reported
+        (`path-case`)."""
         from workspace_guard.core.template import Violation
 
-        folded = self._folded_decider()
-        (rule,) = folded.governing_rules([path.lower()])
-        if rule is None or rule.level == "none":
-            return None, None
         assert self.decider is not None
         protected = self.decider.rules.protected
         original = protected[rule.index] if 0 <= rule.index < len(protected) else rule
@@ -333,7 +432,7 @@ class Checker:
         return self._facts[path][1]
 
     def _ownership(
-        self, fields: Fields, paths: list[str]
+        self, fields: Fields, paths: list[str], touched: list[tuple[str, ProtectedRule]]
     ) -> tuple[list[Decision], list[Violation]]:
         """The ownership violations of one commit, and the decisions of the paths at fault.
 
@@ -346,15 +445,13 @@ class Checker:
         assert self.decider is not None
         agent = fields.agent
         if not agent:
-            return [], self._unattributed(paths)
+            return [], self._unattributed(touched)
         if agent not in self.decider.rules.agents:
             return [], []  # the template reports `agent-unknown`
-        facts = self._facts
+        if self._settled(agent, fields, touched):
+            return [], []
         groups: dict[int, tuple[Decision, list[str]]] = {}
-        for path in paths:
-            rule = facts[path][1] if path in facts else self._rule(path)
-            if rule is None:
-                continue
+        for path, rule in touched:
             group = groups.get(id(rule))
             if group is None:
                 groups[id(rule)] = (self._verdict(agent, path, rule), [path])
@@ -366,6 +463,53 @@ class Checker:
         return ownership_in_order(
             fields, list(groups.values()), paths, self.config, superusers=superusers
         )
+
+    TRUSTED, LISTED, FAILS = 0, 1, 2
+
+    def _settled(
+        self, agent: str, fields: Fields, touched: list[tuple[str, ProtectedRule]]
+    ) -> bool:
+        """Whether `ownership_in_order` would find nothing, decided from a table per (agent,
+        protocol, approvers) — the only parts of a message a verdict's level depends on — so a
+        commit that passes builds no groups. For each rule: the agent is trusted there (owner,
+        office, superuser), or the level is met and only `Archivo` must name the path, or the
+        level fails. False sends the commit through `ownership_in_order` for the violations."""
+        key = (agent, fields.protocol, fields.approved_by)
+        table = self._standing.get(key)
+        if table is None:
+            if len(self._standing) >= self.MAX_DECISIONS:
+                self._standing.clear()
+            table = self._standing[key] = {}
+        exact = folders = None
+        for path, rule in touched:
+            standing = table.get(id(rule))
+            if standing is None:
+                standing = table[id(rule)] = self._standing_of(agent, fields, path, rule)
+            if standing == self.TRUSTED:
+                continue
+            if standing == self.FAILS:
+                return False
+            if exact is None:
+                exact = {f for f in fields.files if not f.endswith("/")}
+                folders = tuple(f for f in fields.files if f.endswith("/"))
+            if not (path in exact or path.startswith(folders or ())):
+                return False
+        return True
+
+    def _standing_of(self, agent: str, fields: Fields, path: str, rule: ProtectedRule) -> int:
+        """TRUSTED, LISTED or FAILS for `agent` under `rule` with this message's protocol and
+        approvers: the two questions `check_ownership_groups` asks of a verdict before
+        `Archivo`."""
+        from workspace_guard.core.template.config import TRUSTED_REASONS
+        from workspace_guard.core.template.ownership import level_met
+
+        assert self.decider is not None
+        decision = self._verdict(agent, path, rule)
+        if decision.reason in TRUSTED_REASONS:
+            return self.TRUSTED
+        superusers = self.decider.rules.superusers
+        met = level_met(decision, fields, self.config, superusers=superusers)
+        return self.LISTED if met else self.FAILS
 
     def _verdict(self, agent: str, path: str, rule: ProtectedRule) -> Decision:
         """The decision for `agent` under `rule` (an office's rule included), made once."""
@@ -388,32 +532,24 @@ class Checker:
             self._strict = replace(self.config, skip=skip)
         return self._strict
 
-    def _unattributed(self, paths: list[str]) -> list[Violation]:
+    def _unattributed(self, touched: list[tuple[str, ProtectedRule]]) -> list[Violation]:
         """A commit with no agent that touches protected paths: nobody can be allowed."""
         from workspace_guard.core.template import Violation
 
         out = []
-        for path in paths:
-            rule = self._rule(path)
-            if rule is not None:
-                text = (
-                    f"{path} is protected ({rule.level}, owner {rule.owner or '-'}) and the "
-                    "commit names no `Agente`"
-                )
-                out.append(Violation("agent-unknown", text, path))
+        for path, rule in touched:
+            text = (
+                f"{path} is protected ({rule.level}, owner {rule.owner or '-'}) and the "
+                "commit names no `Agente`"
+            )
+            out.append(Violation("agent-unknown", text, path))
         return out
 
 
-def _normalise(name: str) -> tuple[str, Violation | None]:
-    """A path as git wrote it → NFC (contract §3 step 1). A name that is not UTF-8 cannot be
-    named in the rules, in `Archivo` or in JSON: it is decided by its escaped spelling
-    (`caf\\xe9.py`, so directory rules still reach it) and reported as a violation."""
-    if name.isascii():
-        return name, None
-    return _unicode_path(name)
-
-
 def _unicode_path(path: str) -> tuple[str, Violation | None]:
+    """A path as git wrote it → NFC (contract §3 step 1; an ASCII name is as it is). A name
+    that is not UTF-8 cannot be named in the rules, in `Archivo` or in JSON: it is decided by
+    its escaped spelling (`caf\\xe9.py`, so directory rules still reach it) and reported."""
     from workspace_guard.core.paths import nfc
     from workspace_guard.core.template import Violation
 

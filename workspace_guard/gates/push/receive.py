@@ -33,7 +33,15 @@ import sys
 from workspace_guard import git
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, GuardError, UsageError
 from workspace_guard.gates.push.range import CommitResult, check_range
-from workspace_guard.gates.push.trust import Base, is_ancestor, rules_blob, server_base
+from workspace_guard.gates.push.trust import (
+    Base,
+    Settings,
+    gate_settings,
+    is_ancestor,
+    rules_blob,
+    server_base,
+    setting,
+)
 from workspace_guard.i18n import _
 from workspace_guard.repo import DEFAULT_RULES
 
@@ -110,10 +118,11 @@ def pre_receive(repo: Repo, data: bytes) -> int:
     accepted: list[CommitResult] = []
     base: Base | None = None
     try:
-        _check_objects(repo, updates)
-        base = _base(repo, updates)
+        peeled = _check_objects(repo, updates)
+        settings = gate_settings(repo)  # read once for the whole push
+        base = _base(repo, updates, settings)
         for update in updates:
-            found, fine = _check_update(repo, base, update)
+            found, fine = _check_update(repo, base, update, settings, peeled)
             failures += found
             accepted += fine
         from workspace_guard.gates.push.notes import check_push
@@ -128,11 +137,17 @@ def pre_receive(repo: Repo, data: bytes) -> int:
     return EXIT_OK
 
 
-def _check_objects(repo: Repo, updates: list[RefUpdate]) -> None:
-    """Every new value must be an object of the repository (a hand-fed hook is told so)."""
+def _check_objects(repo: Repo, updates: list[RefUpdate]) -> dict[str, str | None]:
+    """Every new value must be an object of the repository (a hand-fed hook is told so). The
+    commit each one is or points to (None: a tree or a blob, or a tag of one), found on the way:
+    a value that peels to a commit exists, so only the others are looked up again."""
+    peeled: dict[str, str | None] = {}
     for update in updates:
+        if update.deletion or update.new in peeled:
+            continue
+        peeled[update.new] = commit = _peel(repo, update.new)
         missing = (
-            not update.deletion
+            commit is None
             and git.run(["cat-file", "-e", update.new], repo.cwd, check=False).returncode
         )
         if missing:
@@ -140,16 +155,17 @@ def _check_objects(repo: Repo, updates: list[RefUpdate]) -> None:
                 _("object {oid} is not in this repository").format(oid=update.new),
                 hint=_("git runs this hook with the objects of the push; run it from git"),
             )
+    return peeled
 
 
-def _base(repo: Repo, updates: list[RefUpdate]) -> Base:
+def _base(repo: Repo, updates: list[RefUpdate], settings: Settings) -> Base:
     """The trusted base; in an empty repository, the rules of the pushed protected branch."""
-    base = server_base(repo)
+    base = server_base(repo, settings)
     if base.ref is not None:
         return base
     from workspace_guard.gates.push.trust import protected_ref
 
-    wanted = protected_ref(repo)
+    wanted = protected_ref(repo, settings)
     pushed = next((u for u in updates if u.ref == wanted and not u.deletion), None)
     rules = repo.rules_at(pushed.new) if pushed is not None else None
     if rules is None:
@@ -165,7 +181,11 @@ def _base(repo: Repo, updates: list[RefUpdate]) -> Base:
 
 
 def _check_update(
-    repo: Repo, base: Base, update: RefUpdate
+    repo: Repo,
+    base: Base,
+    update: RefUpdate,
+    settings: Settings,
+    peeled: dict[str, str | None],
 ) -> tuple[list[CommitResult], list[CommitResult]]:
     """(failing results, accepted results that touched protected paths) for one ref."""
     if update.ref.startswith(GATE_REFS):
@@ -173,10 +193,10 @@ def _check_update(
     if update.ref == NOTES_PROVENANCE:
         return _notes_ref(repo, base, update), []
     if update.deletion:
-        return _deletion(repo, base, update), []
+        return _deletion(repo, base, update, settings), []
     if update.ref.startswith(NOTES):
         return [], []
-    target = _peel(repo, update.new)
+    target = peeled[update.new] if update.new in peeled else _peel(repo, update.new)
     if target is None and update.ref.startswith("refs/heads/"):
         text = _("{ref} would point at a {kind}, not a commit: a branch holds commits").format(
             ref=shown_ref(update.ref), kind=_object_type(repo, update.new)
@@ -216,16 +236,17 @@ def _refusal(update: RefUpdate, vid: str, text: str, sha: str | None = None) -> 
     return CommitResult(sha or update.old, subject, None, (violation,), (), shown_ref(update.ref))
 
 
-def _deletion(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
+def _deletion(repo: Repo, base: Base, update: RefUpdate, settings: Settings) -> list[CommitResult]:
     """Deleting the protected branch would end the rules; others only when allowed."""
     ref = shown_ref(update.ref)
-    if update.ref == base.ref and not _config_true(repo, "workspace-guard.allowProtectedDelete"):
+    allowed = _config_true(repo, settings, "workspace-guard.allowProtectedDelete")
+    if update.ref == base.ref and not allowed:
         text = _(
             "{ref} holds the rules that protect this repository: deleting it is refused "
             "(git config workspace-guard.allowProtectedDelete true on the server allows it)"
         ).format(ref=ref)
         return [_refusal(update, "ref-delete", text)]
-    if _config_true(repo, "workspace-guard.denyDeletes"):
+    if _config_true(repo, settings, "workspace-guard.denyDeletes"):
         text = _(
             "deleting {ref} is not allowed on this repository "
             "(git config workspace-guard.denyDeletes)"
@@ -234,8 +255,8 @@ def _deletion(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
     return []
 
 
-def _config_true(repo: Repo, key: str) -> bool:
-    return (git.config_get(key, repo.cwd) or "").strip().lower() in ("true", "yes", "1", "on")
+def _config_true(repo: Repo, settings: Settings, key: str) -> bool:
+    return (setting(repo, settings, key) or "").strip().lower() in ("true", "yes", "1", "on")
 
 
 def _rewind(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:

@@ -42,10 +42,28 @@ class Base(Record):
     checked: tuple[str, ...]  # revisions whose history counts as checked
 
 
-def protected_ref(repo: Repo) -> str | None:
+Settings = dict[str, list[str]]
+
+
+def gate_settings(repo: Repo) -> Settings:
+    """Every `workspace-guard.*` value as `git config` reads them (all scopes), in one call: a
+    push asks for several (rulesRef, rules, checkSince, denyDeletes, …) and each `git config`
+    is a process."""
+    return git.config_values(repo.cwd, r"^workspace-guard\.")
+
+
+def setting(repo: Repo, settings: Settings | None, key: str) -> str | None:
+    """`git config --get KEY` (the last value), from `settings` when they were read."""
+    if settings is None:
+        return git.config_get(key, repo.cwd)
+    values = settings.get(key.lower())
+    return values[-1].rstrip("\n") if values else None
+
+
+def protected_ref(repo: Repo, settings: Settings | None = None) -> str | None:
     """The protected branch's full ref name as configured: `workspace-guard.rulesRef`, else the
     branch HEAD names (a bare repository's default branch). It may not exist."""
-    configured = git.config_get(RULES_REF_KEY, repo.cwd)
+    configured = setting(repo, settings, RULES_REF_KEY)
     if configured:
         name = configured.strip()
         return name if name.startswith("refs/") else f"refs/heads/{name}"
@@ -64,11 +82,11 @@ def has_refs(repo: Repo) -> bool:
     return bool(git.out(["for-each-ref", "--count=1", "--format=%(refname)"], repo.cwd))
 
 
-def server_base(repo: Repo) -> Base:
+def server_base(repo: Repo, settings: Settings | None = None) -> Base:
     """The base of a push to this (server) repository. A missing protected branch in a
     repository that has refs is a configuration error (exit 2): the rules are unknowable, and
     treating the push as a first push would let anything through."""
-    ref = protected_ref(repo)
+    ref = protected_ref(repo, settings)
     tip = tip_of(repo, ref) if ref else None
     if ref is None or tip is None:
         if has_refs(repo):
@@ -83,14 +101,14 @@ def server_base(repo: Repo) -> Base:
                 ).format(key=RULES_REF_KEY),
             )
         return Base(None, None, None, ())
-    rules = rules_at_tip(repo, ref, tip)
-    return Base(ref, tip, rules, (tip, *check_since(repo)))
+    rules = rules_at_tip(repo, ref, tip, settings)
+    return Base(ref, tip, rules, (tip, *check_since(repo, settings)))
 
 
-def rules_at_tip(repo: Repo, ref: str, tip: str) -> Rules:
+def rules_at_tip(repo: Repo, ref: str, tip: str, settings: Settings | None = None) -> Rules:
     """The rules at the protected tip; an override file named in the server's config (the way
     out when they are broken) wins. No rules, or broken rules, refuse the push (fail closed)."""
-    override = repo.rules_option or git.config_get(RULES_FILE_KEY, repo.cwd)
+    override = repo.rules_option or setting(repo, settings, RULES_FILE_KEY)
     if override:
         from workspace_guard.repo import Repo as RepoClass
 
@@ -135,12 +153,13 @@ def _escalation_in_text(repo: Repo, tip: str) -> str | None:
     return found.group(1) if found else None
 
 
-def check_since(repo: Repo) -> tuple[str, ...]:
+def check_since(repo: Repo, settings: Settings | None = None) -> tuple[str, ...]:
     """`workspace-guard.checkSince` revisions (multi-valued): their history predates adoption
     and counts as checked. A value that names no commit is an error, not a silent no-op."""
-    values = git.config_values(repo.cwd, f"^{re.escape(CHECK_SINCE_KEY.lower())}$")
+    if settings is None:
+        settings = git.config_values(repo.cwd, f"^{re.escape(CHECK_SINCE_KEY.lower())}$")
     found = []
-    for value in values.get(CHECK_SINCE_KEY.lower(), []):
+    for value in settings.get(CHECK_SINCE_KEY.lower(), []):
         sha = tip_of(repo, value.strip())
         if sha is None:
             raise ConfigError(

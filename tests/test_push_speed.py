@@ -1,0 +1,313 @@
+"""The push gate's fast paths give exactly the answers of the plain code they replace.
+
+Each shortcut taken for speed (benchmarks/bench_push.py) is checked here against the reading it
+stands for, over generated inputs: the one-pass log parser against `_parse_log(_tokens(...))`,
+the `Archivo` normaliser's skipped steps against running every step.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workspace_guard.core.template import fields as template_fields
+from workspace_guard.gates.push.range import _parse_chunks, _parse_log, _tokens
+
+SHA = "a" * 40
+HEADER = st.builds(
+    lambda parents, body: ("\x1e" + " ".join([SHA, *parents]) + "\x1f").encode() + body + b"\x1f",
+    st.lists(st.sampled_from(["b" * 40, "c" * 40]), max_size=2),
+    st.binary(max_size=30).map(lambda b: b.replace(b"\0", b"")),
+)
+STATUS = st.sampled_from([b"M", b"\nM", b"A", b"D", b"T", b"R100", b"C075", b"\nR050", b"\n", b""])
+NAME = st.binary(max_size=12).map(lambda b: b.replace(b"\0", b""))
+TOKEN = st.one_of(HEADER, STATUS, NAME, st.just(b"\x1e"), st.just(b"\x1e" + SHA.encode()))
+
+
+def _chunked(data: bytes, sizes: list[int]) -> Iterator[bytes]:
+    pos = turn = 0
+    while pos < len(data):
+        size = sizes[turn % len(sizes)]
+        turn += 1
+        yield data[pos : pos + size]
+        pos += size
+
+
+def _read(commits: Iterator[object]) -> list[object]:
+    """The commits read, then the error that stopped the reading (a malformed header), if any."""
+    out: list[object] = []
+    try:
+        out.extend(commits)
+    except ValueError as exc:
+        out.append(type(exc))
+    return out
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.one_of(HEADER, TOKEN), max_size=40),
+    st.lists(st.integers(min_value=1, max_value=23), min_size=1),
+    st.booleans(),
+)
+def test_one_pass_parser_reads_the_listing_like_the_token_parser(
+    tokens: list[bytes], sizes: list[int], trailing_nul: bool
+) -> None:
+    """Any token stream, any chunking: the same commits, parents, messages and paths — names
+    taken by position (a name that looks like a header stays a name), missing names empty."""
+    data = b"\0".join(tokens) + (b"\0" if trailing_nul and tokens else b"")
+    expected = _read(_parse_log(_tokens(_chunked(data, sizes))))
+    assert _read(_parse_chunks(_chunked(data, sizes))) == expected
+    assert _read(_parse_chunks(iter([data] if data else []))) == expected
+
+
+def _every_step(entry: str) -> str:
+    """`Archivo` normalisation with every step run unconditionally (the plain reading)."""
+    path = entry.strip()
+    while len(path) > 1 and path[0] == path[-1] and path[0] in "`'\"":
+        path = path[1:-1].strip()
+    path = re.sub(r"\s+\([^()/]*\)$", "", path)
+    path = unicodedata.normalize("NFC", re.sub(r"/{2,}", "/", path))
+    while path.startswith("./"):
+        path = path[2:]
+    return path.lstrip("/")
+
+
+PATHISH = st.text(alphabet=st.sampled_from(list("ab/.()` '\"\t\u0301é\u00a0x")), max_size=20)
+
+
+@given(st.one_of(PATHISH, st.text(max_size=20)))
+def test_archivo_normaliser_skips_only_steps_that_change_nothing(entry: str) -> None:
+    assert template_fields._normalize_path(entry) == _every_step(entry)
+
+
+SUBJECTS = [
+    "feat(api): add it",
+    "feat(api):add it",
+    "feat: no area",
+    "feat(): empty area",
+    "feat( ): blank area",
+    "feat(web): x",
+    "nope(api): unknown type",
+    "feat(api):",
+    "feat(api)!: breaking",
+    "Merge branch 'x'",
+    "fixup! feat(api): add it",
+    'Revert "feat(api): add it"',
+    "wip",
+    "",
+]
+TRAILERS = [
+    "Workspace-Check: ✅ Consultado",
+    "Workspace-Check: consultado",
+    "Workspace-Check: nope",
+    "Archivo: app/main.py",
+    "Archivo: app/a.py, ./app//b.py (NEW), `c.py`",
+    "Archivo: , ,",
+    "File: app/",
+    "Agente: backend-framework-ai",
+    "Agent: nobody-ai",
+    "Agente:",
+    "Protocolo: SEGUIDO",
+    "Protocolo: APROBACIÓN_OBTENIDA",
+    "Protocol: approval_obtained",
+    "Protocolo: maybe",
+    "Tests: PASSED",
+    "Tests: FAILED",
+    "Tests: passed, failed",
+    "Aprobado-por: system-architect-ai",
+    "Approved-by: , ",
+    "Ticket: 42",
+    "Co-Authored-By: someone",
+    "Release: 1",
+]
+
+
+def _configs() -> list[object]:
+    from workspace_guard.core.template import TemplateConfig
+
+    custom = {
+        "require_area": False,
+        "areas": ["api", "auth"],
+        "skip": ["revert"],
+        "fields": {
+            "tests": {"required": False, "multiple": True},
+            "release": {"keys": ["Release"], "values": ["1", "2"]},
+            "ticket": {"keys": ["Ticket"], "required": False},
+        },
+    }
+    return [TemplateConfig.from_mapping(None), TemplateConfig.from_mapping(custom)]
+
+
+CONFIGS = _configs()
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(SUBJECTS),
+    st.sampled_from(["", "Body text.\n\n"]),
+    st.lists(st.sampled_from(TRAILERS), max_size=9),
+    st.sampled_from([None, ("backend-framework-ai", "system-architect-ai")]),
+    st.sampled_from(range(len(CONFIGS))),
+    st.sampled_from([1, 2]),
+)
+def test_template_shortcut_for_passing_messages_agrees_with_every_check(
+    subject: str,
+    body: str,
+    trailers: list[str],
+    agents: tuple[str, ...] | None,
+    which: int,
+    parents: int,
+) -> None:
+    """`_passes` lets a passing message skip the checks: the result must be the checks' own,
+    for passing and failing messages alike (warnings, fields and kind included)."""
+    from workspace_guard.core.template import checks
+
+    config = CONFIGS[which]
+    text = f"{subject}\n\n{body}" + "\n".join(trailers) + "\n"
+    quick = checks.check_message_bytes(text.encode(), config, parents=parents, agents=agents)
+    saved = checks._passes
+    checks._passes = lambda *args: False
+    try:
+        full = checks.check_message_bytes(text.encode(), config, parents=parents, agents=agents)
+    finally:
+        checks._passes = saved
+    assert quick == full
+
+
+LINES = [
+    "feat(api): add it",
+    "feat(api): add it  ",
+    "",
+    "Body text.",
+    "  indented body",
+    "\tcontinued",
+    "# a comment",
+    "; other comment",
+    "---",
+    "--- a/x",
+    "Conflicts:",
+    "\tapp/main.py",
+    "Agente: backend-framework-ai",
+    "Agente:  spaced value\t",
+    "Archivo: a.py, b.py",
+    "Key : spaced key",
+    ": no key",
+    "Not a trailer line",
+    "Signed-off-by: Someone <s@example.com>",
+    "(cherry picked from commit 0123456789abcdef0123456789abcdef01234567)",
+    "Área: área",
+    "Tests: PASSED\r",
+    "\v",
+    "# ------------------------ >8 ------------------------",
+]
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(st.sampled_from(LINES), max_size=10),
+    st.sampled_from(["", "\n", "\n\n"]),
+    st.sampled_from(["strip", "whitespace", "verbatim", "scissors", "default"]),
+    st.sampled_from(["#", ";"]),
+    st.sampled_from([(), ("Agente",)]),
+)
+def test_plain_message_shortcut_parses_like_the_general_path(
+    lines: list[str], ending: str, mode: str, comment: str, known: tuple[str, ...]
+) -> None:
+    """`_plain_message` may only answer what the general cleanup-and-trailers path answers."""
+    from workspace_guard.core import message
+
+    text = "\n".join(lines) + ending
+    quick = message.parse_message(text, cleanup_mode=mode, comment=comment, known_keys=known)
+    saved = message._plain_message
+    message._plain_message = lambda *args: None
+    try:
+        full = message.parse_message(text, cleanup_mode=mode, comment=comment, known_keys=known)
+    finally:
+        message._plain_message = saved
+    assert quick == full
+
+
+OWNERSHIP_RULES = """\
+version: 1
+escalation: master-orchestrator
+superusers: [master-orchestrator]
+agents:
+  master-orchestrator: {}
+  backend-framework-ai:
+    office: .workspace/departments/backend/
+  system-architect-ai: {}
+  solution-architect-ai: {}
+  security-backend-ai: {}
+protected:
+  - pattern: app/
+    owner: system-architect-ai
+    backup: [solution-architect-ai]
+    level: high
+  - pattern: app/main.py
+    owner: system-architect-ai
+    backup: [solution-architect-ai]
+    level: critical
+  - pattern: app/core/
+    level: critical
+  - pattern: app/free/
+    level: none
+  - pattern: "*.pem"
+    owner: security-backend-ai
+    level: critical
+"""
+OWN_PATHS = [
+    "app/main.py",
+    "app/x.py",
+    "app/core/db.py",
+    "app/free/y.py",
+    "keys/a.pem",
+    "README.md",
+    ".workspace/departments/backend/plan.md",
+]
+OWN_AGENTS = [
+    "master-orchestrator",
+    "backend-framework-ai",
+    "system-architect-ai",
+    "solution-architect-ai",
+    "security-backend-ai",
+]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(OWN_AGENTS),
+            st.sampled_from([None, "followed", "consulted", "approved"]),
+            st.lists(st.sampled_from(OWN_AGENTS), max_size=2).map(tuple),
+            st.lists(st.sampled_from([*OWN_PATHS, "app/", "keys/"]), max_size=4).map(tuple),
+            st.lists(st.sampled_from(OWN_PATHS), min_size=1, max_size=5, unique=True),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_settled_table_answers_like_the_grouped_ownership_checks(
+    commits: list[tuple[str, str | None, tuple[str, ...], tuple[str, ...], list[str]]],
+) -> None:
+    """A commit the (agent, protocol, approvers) table passes is one `ownership_in_order`
+    passes, and one it does not pass gets `ownership_in_order`'s own answer — over a sequence
+    of commits sharing one checker, as a pushed range does."""
+    from workspace_guard.core.rules import load_rules
+    from workspace_guard.core.template import Fields
+    from workspace_guard.gates.push.range import Checker
+
+    rules = load_rules(OWNERSHIP_RULES, "rules.yaml")
+    quick, plain = Checker(None, rules), Checker(None, rules)  # type: ignore[arg-type]
+    plain._settled = lambda *args: False  # type: ignore[method-assign]
+    for agent, protocol, approvers, files, changed in commits:
+        fields = Fields(agent=agent, protocol=protocol, approved_by=approvers, files=files)
+        answers = []
+        for checker in (quick, plain):
+            paths, _bad, touched = checker._paths_touched(changed)
+            answers.append(checker._ownership(fields, paths, touched))
+        assert answers[0] == answers[1]
