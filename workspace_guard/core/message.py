@@ -436,8 +436,9 @@ def parse_message(
 
 
 # What makes a message other than plain: trailing whitespace, a carriage return, two blank lines
-# in a row, a patch divider or scissors line (`---`), a `Conflicts:` block.
-_NOT_PLAIN = re.compile(r"[ \t]\n|\r|\n\n\n|---|Conflicts:")
+# in a row, a patch divider or scissors line (`---`), a `Conflicts:` block. Substring tests, not
+# one regex: an alternation without a common prefix is tried at every position of the text.
+_NOT_PLAIN = (" \n", "\t\n", "\r", "\n\n\n", "---", "Conflicts:")
 
 
 def _plain_message(text: str, mode: str, comment: str) -> Message | None:
@@ -456,7 +457,7 @@ def _plain_message(text: str, mode: str, comment: str) -> Message | None:
         or text[0] in " \t\n"
         or text.startswith(comment)
         or "\n" + comment in text
-        or _NOT_PLAIN.search(text)
+        or any(mark in text for mark in _NOT_PLAIN)
     ):
         return None
     lines = text[:-1].split("\n")

@@ -118,11 +118,11 @@ def pre_receive(repo: Repo, data: bytes) -> int:
     accepted: list[CommitResult] = []
     base: Base | None = None
     try:
-        _check_objects(repo, updates)
+        peeled = _check_objects(repo, updates)
         settings = gate_settings(repo)  # read once for the whole push
         base = _base(repo, updates, settings)
         for update in updates:
-            found, fine = _check_update(repo, base, update, settings)
+            found, fine = _check_update(repo, base, update, settings, peeled)
             failures += found
             accepted += fine
         from workspace_guard.gates.push.notes import check_push
@@ -137,11 +137,17 @@ def pre_receive(repo: Repo, data: bytes) -> int:
     return EXIT_OK
 
 
-def _check_objects(repo: Repo, updates: list[RefUpdate]) -> None:
-    """Every new value must be an object of the repository (a hand-fed hook is told so)."""
+def _check_objects(repo: Repo, updates: list[RefUpdate]) -> dict[str, str | None]:
+    """Every new value must be an object of the repository (a hand-fed hook is told so). The
+    commit each one is or points to (None: a tree or a blob, or a tag of one), found on the way:
+    a value that peels to a commit exists, so only the others are looked up again."""
+    peeled: dict[str, str | None] = {}
     for update in updates:
+        if update.deletion or update.new in peeled:
+            continue
+        peeled[update.new] = commit = _peel(repo, update.new)
         missing = (
-            not update.deletion
+            commit is None
             and git.run(["cat-file", "-e", update.new], repo.cwd, check=False).returncode
         )
         if missing:
@@ -149,6 +155,7 @@ def _check_objects(repo: Repo, updates: list[RefUpdate]) -> None:
                 _("object {oid} is not in this repository").format(oid=update.new),
                 hint=_("git runs this hook with the objects of the push; run it from git"),
             )
+    return peeled
 
 
 def _base(repo: Repo, updates: list[RefUpdate], settings: Settings) -> Base:
@@ -174,7 +181,11 @@ def _base(repo: Repo, updates: list[RefUpdate], settings: Settings) -> Base:
 
 
 def _check_update(
-    repo: Repo, base: Base, update: RefUpdate, settings: Settings
+    repo: Repo,
+    base: Base,
+    update: RefUpdate,
+    settings: Settings,
+    peeled: dict[str, str | None],
 ) -> tuple[list[CommitResult], list[CommitResult]]:
     """(failing results, accepted results that touched protected paths) for one ref."""
     if update.ref.startswith(GATE_REFS):
@@ -185,7 +196,7 @@ def _check_update(
         return _deletion(repo, base, update, settings), []
     if update.ref.startswith(NOTES):
         return [], []
-    target = _peel(repo, update.new)
+    target = peeled[update.new] if update.new in peeled else _peel(repo, update.new)
     if target is None and update.ref.startswith("refs/heads/"):
         text = _("{ref} would point at a {kind}, not a commit: a branch holds commits").format(
             ref=shown_ref(update.ref), kind=_object_type(repo, update.new)
