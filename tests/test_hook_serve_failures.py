@@ -37,14 +37,22 @@ def installed(workspace: Path) -> Path:
     return workspace
 
 
+OLD_COMMAND = 'sh "${CLAUDE_PROJECT_DIR:-.}"/.workspace/bin/wg-hook claude || exit 2'
+
+
+def installed_command(ws: Path) -> str:
+    settings = json.loads((ws / ".claude/settings.json").read_text())
+    return str(settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"])
+
+
 def launch(
-    ws: Path, path: str, env: dict[str, str] | None = None, launcher: str = ".workspace/bin/wg-hook"
+    ws: Path, path: str, env: dict[str, str] | None = None, command: str | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    """The installed command, as Claude Code runs it (a shell, the event on stdin)."""
+    """The installed command (or `command`), as Claude Code runs it: a shell, the event on
+    stdin."""
     base = {k: v for k, v in os.environ.items() if k != "WORKSPACE_GUARD"}
-    command = f'sh "${{CLAUDE_PROJECT_DIR:-.}}/{launcher}" claude || exit 2'
     return subprocess.run(
-        ["sh", "-c", command],
+        ["sh", "-c", command or installed_command(ws)],
         input=event(ws, "Write", {"file_path": str(ws / path), "content": "x"}),
         capture_output=True,
         cwd=ws,
@@ -147,12 +155,14 @@ def test_broken_server_place_falls_back_to_the_gate(installed: Path, damage: str
         _stop_any(installed)
 
 
+@pytest.mark.parametrize("form", ["installed", "launcher"])
 @pytest.mark.parametrize("mode", ["hang", "short", "garbage", "close"])
-def test_misbehaving_server_blocks(installed: Path, mode: str) -> None:
+def test_misbehaving_server_blocks(installed: Path, mode: str, form: str) -> None:
     fake = fake_server(installed, mode)
+    command = OLD_COMMAND if form == "launcher" else None
     try:
         start = time.monotonic()
-        text = blocked(launch(installed, "app/other.py", {"WG_HOOK_TIMEOUT": "2"}))
+        text = blocked(launch(installed, "app/other.py", {"WG_HOOK_TIMEOUT": "2"}, command))
         assert time.monotonic() - start < 15
         if mode == "hang":
             assert "did not answer within 2 s" in text
@@ -202,12 +212,15 @@ def test_old_launcher_still_works_and_install_replaces_it(installed: Path) -> No
     """A launcher committed by an earlier version keeps working with this program."""
     old = installed / ".workspace/bin/wg-hook"
     shutil.copy(FIXTURES / "wg-hook-v1", old)
-    try:
-        assert "system-architect-ai" in (decided(launch(installed, "app/main.py")) or "")
-        assert decided(launch(installed, "app/other.py")) is None
+    try:  # the settings of that version ran the launcher alone
+        reason = decided(launch(installed, "app/main.py", command=OLD_COMMAND))
+        assert "system-architect-ai" in (reason or "")
+        assert decided(launch(installed, "app/other.py", command=OLD_COMMAND)) is None
         assert run_cli(installed, "install", "--harness", "claude").returncode == 0
         assert "hook serve" in old.read_text()
         assert "system-architect-ai" in (decided(launch(installed, "app/main.py")) or "")
+        reason = decided(launch(installed, "app/main.py", command=OLD_COMMAND))
+        assert "system-architect-ai" in (reason or "")  # old settings, new launcher
     finally:
         _stop_any(installed)
 
@@ -248,3 +261,46 @@ def test_server_is_started_with_the_recorded_program(installed: Path) -> None:
         assert str(BIN / "workspace-guard").encode() in cmdline
     finally:
         _stop_any(installed)
+
+
+def test_check_reports_the_client_and_the_server(installed: Path) -> None:
+    try:  # the check's probe goes through the launcher, which starts a server
+        proc = run_cli(installed, "install", "--harness", "claude", "--check")
+        assert "hook-server client: C, compiled" in proc.stdout, proc.stdout
+        assert "hook server: " in proc.stdout
+        wait_listening(installed)
+        proc = run_cli(installed, "install", "--harness", "claude", "--check")
+        assert "hook server: running" in proc.stdout, proc.stdout
+    finally:
+        _stop_any(installed)
+
+
+def test_without_a_compiler_the_python_client_serves(
+    installed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workspace_guard.gates.harness import serve_client
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("CC", raising=False)
+    assert serve_client.ensure(str(state_dir(installed))) == "python"
+    assert serve_client.kind(str(state_dir(installed))) == "python"
+    server = start_server(installed, idle=60)  # it finds no compiler either: keeps this client
+    monkeypatch.undo()
+    try:
+        assert serve_client.kind(str(state_dir(installed))) == "python"
+        direct = served(_client(installed), installed, "claude", event(installed, "Read", {}))
+        assert direct.returncode == 0, direct.stderr
+        assert "system-architect-ai" in (decided(launch(installed, "app/main.py")) or "")
+        assert decided(launch(installed, "app/other.py")) is None
+    finally:
+        stop_server(server)
+
+
+@pytest.mark.parametrize("value", ["0", "2", "1", "98", "junk"])
+def test_a_client_status_from_the_environment_never_lets_a_call_through(
+    installed: Path, value: str
+) -> None:
+    """WG_HOOK_CLIENT is how the installed command tells the launcher what its client said;
+    set from outside to an answer-like value, it blocks instead of passing."""
+    proc = launch(installed, "app/other.py", {"WG_HOOK_CLIENT": value}, OLD_COMMAND)
+    blocked(proc)

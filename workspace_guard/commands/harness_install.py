@@ -93,9 +93,22 @@ def command(harness: str) -> str:
     """The command a harness runs: the committed launcher, found from the project directory.
 
     A shell runs it; if even the launcher is missing, `|| exit 2` still blocks the call (a
-    missing command would otherwise be exit 127, which every harness treats as non-blocking)."""
+    missing command would otherwise be exit 127, which every harness treats as non-blocking).
+    Where the project directory comes from a variable, the command first asks the hook server's
+    client itself when this machine has one (one `sh` less per call): its answer (0 or 2) ends
+    the call; any other code goes to the launcher in WG_HOOK_CLIENT, which starts a server or
+    asks the one-shot hook (the client left stdin untouched) or blocks (`wg-hook`'s header)."""
     where = PROJECT_DIR.get(harness, '"."')
-    return f"sh {where}/{LAUNCHER} {harness} || exit 2"
+    launcher = f'sh "$d"/{LAUNCHER} {harness} || exit 2'
+    if harness == "codex":  # no project-dir variable: one git call finds it, in the launcher
+        return f"sh {where}/{LAUNCHER} {harness} || exit 2"
+    state = '"$d"/.git/workspace-guard'
+    return (
+        f"d={where}; c={state}/serve/client; "
+        f'if [ -x "$c" ] && [ -z "${{WORKSPACE_GUARD:-}}" ] && [ "${{WG_HOOK_SERVE:-1}}" != 0 ]; '
+        f'then "$c" {harness} {state} "${{WG_HOOK_TIMEOUT:-20}}"; r=$?; '
+        f"case $r in 0 | 2) exit $r ;; esac; export WG_HOOK_CLIENT=$r; fi; {launcher}"
+    )
 
 
 def _ours(entry: Any, harness: str) -> bool:
