@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,28 @@ def test_map_and_doctor_name_the_trusted_source(pinned_empty: Path, tmp_path: Pa
     assert '"rules_source":"origin/main"' in out.read_text().replace(": ", ":")
     git(clone, "config", PIN, "refs/remotes/origin/main")
     assert f"{RULES} (origin/main):" in run_cli(clone, "doctor").stdout
+
+
+def test_the_shim_with_three_arguments_keeps_the_warning(tmp_path: Path) -> None:
+    """`agent_workspace_validator.py AGENT FILE FILE` (the legacy three-argument form is probed
+    first, with stderr silenced): the trust-root warning is still said, once."""
+    plain = make_workspace(tmp_path / "plain", rules_text="", commit=False)
+    (plain / RULES).unlink()
+    git(plain, "add", "-A")
+    git(plain, "commit", "-q", "-m", "chore: before adoption")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(plain), str(clone))
+    (clone / RULES).write_text(EXAMPLE_RULES.read_text())
+    assert run_cli(clone, "init").returncode == 0
+    git(clone, "add", ".workspace")
+    git(clone, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore: adopt")
+    shim = clone / ".workspace" / "scripts" / "agent_workspace_validator.py"
+    proc = subprocess.run(
+        [sys.executable, str(shim), "backend-framework-ai", "app/main.py", "app/models/order.py"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count("origin/main has no .workspace/rules.yaml yet") == 1, proc.stderr

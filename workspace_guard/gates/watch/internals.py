@@ -90,6 +90,9 @@ class Internals:
         self.configs += self.globals
         self.expected = gitconfig.Expected()  # what `install` announced on the audit chain
         self.floor = engine.past.internals_seq  # announcements before it are spent
+        from workspace_guard.gates.watch.statefiles import StateFiles
+
+        self.files = StateFiles(self)  # claims, program, rules cache
         self.hooks: dict[str, Snap] = {}
         self.config: dict[str, Snap] = {}
         self.tails: dict[str, Tail] = {}
@@ -119,6 +122,7 @@ class Internals:
         if recorded:
             self._since(recorded)
         self._store_hooks()
+        self.files.start()
         self.started = True
 
     def summary(self) -> dict[str, str | None]:
@@ -185,6 +189,7 @@ class Internals:
                 found = self._config_violation(path, snap, found, "event")
                 self._store_config(found)
             self.config[path] = found
+        self.files.poll()
 
     def _store_config(self, snap: Snap) -> None:
         if snap.data is not None:
@@ -397,19 +402,29 @@ class Internals:
                 tail.broken = True
                 self._chain_violation(name, "modified", problem)
                 return
-            self._announced(name, raw)
+            self._announced(name, raw, tail.seq)
         tail.size += len(complete) + 1
 
-    def _announced(self, name: str, raw: bytes) -> None:
-        """An `install` announcement of a config write (state/announce), from the audit log."""
-        if name == CHAINED[0] and b'"install"' in raw:
+    def _announced(self, name: str, raw: bytes, seq: int, since: int = 0) -> None:
+        """An audit record other judgements need: an `install` announcement of a config write
+        (state/announce; only those after `since`), a claim made or released (statefiles)."""
+        if name != CHAINED[0]:
+            return
+        install, claims = b'"install"' in raw and seq > since, b'"claims"' in raw
+        if install or claims:
             import json
 
-            self.expected.note(json.loads(raw))
+            record = json.loads(raw)
+            if install:
+                self.expected.note(record)
+            if claims:
+                self.files.chain.note(record)
 
     def _verify_whole(self, name: str, *, report: bool, origin: str) -> Tail:
         path = os.path.join(self.state_dir, name)
         tail = Tail()
+        if name == CHAINED[0]:
+            self.files.chain.clear()  # read again from the top
         try:
             handle = open(path, "rb")  # noqa: SIM115
         except OSError:
@@ -426,8 +441,8 @@ class Internals:
                         self._chain_violation(name, "modified", f"line {number}: {problem}", origin)
                     return tail
                 tail.size += len(raw)
-                if origin == "startup" and tail.seq > self.floor:
-                    self._announced(name, raw)  # since the recorded summary
+                floor = self.floor if origin == "startup" else tail.seq  # install: startup only
+                self._announced(name, raw, tail.seq, floor)
         head = chain._read_head(self.state_dir, _log(name))
         if head is not None and head[1] > tail.seq:
             tail.broken = True
