@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 from conftest import git, run_cli
 from helpers.gitserver import commit, push, template
-from helpers.pushserver import BACKEND, Server, readme_change
-from test_push_local import installed_clone
+from helpers.pushserver import BACKEND, Server, installed_clone, readme_change
 
 from workspace_guard.state import chain
 from workspace_guard.state.audit import AUDIT

@@ -17,6 +17,7 @@ from helpers.pushserver import (
     Server,
     assert_accepted,
     assert_rejected,
+    installed_clone,
     main_change,
     readme_change,
 )
@@ -25,15 +26,6 @@ from workspace_guard.commands import install
 from workspace_guard.gates.push import local
 
 NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
-
-
-def installed_clone(server: Server, name: str = "agent") -> Path:
-    clone = server.clone(name)
-    result = run_cli(clone, "install")
-    assert result.returncode == 0, result.stderr
-    assert "reference-transaction" in result.stdout
-    assert "pre-push" in result.stdout
-    return clone
 
 
 def head(clone: Path) -> str:

@@ -17,8 +17,7 @@ import pytest
 from conftest import git, run_cli, run_tty
 from helpers.gitserver import push, template
 from helpers.provenance import edit
-from helpers.pushserver import ARCHITECT, BACKEND, Server
-from test_push_local import installed_clone
+from helpers.pushserver import ARCHITECT, BACKEND, Server, installed_clone
 
 NOTES = "refs/notes/workspace-guard"
 MAIN = "app/main.py"

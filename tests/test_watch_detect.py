@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -11,6 +10,9 @@ from pathlib import Path
 from conftest import git
 from helpers.watch import (
     Start,
+    blob,
+    git_bytes,
+    record_write,
     records,
     rescan_barrier,
     status,
@@ -19,10 +21,6 @@ from helpers.watch import (
 )
 
 OWNER = "system-architect-ai"
-
-
-def blob(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def test_write_in_place_is_recorded_with_the_contract_fields(
@@ -175,18 +173,6 @@ def test_switching_branches_moves_the_baseline_without_false_reports(
     assert records(workspace) == []
 
 
-def record_write(repo: Path, rel: str, data: bytes | None, agent: str = OWNER) -> None:
-    """What the harness gate appends after an allowed call (PostToolUse): the bytes written."""
-    from workspace_guard.state import ledger
-
-    kind = "write" if data is not None else "delete"
-    blob_id = blob(data) if data is not None else None
-    record = {"kind": kind, "harness": "claude", "agent": agent, "tool": "Edit"}
-    assert ledger.append(
-        str(repo / ".git/workspace-guard"), [{**record, "path": rel, "blob": blob_id}]
-    )
-
-
 def test_the_bytes_an_allowed_call_recorded_are_authorised(workspace: Path, watchd: Start) -> None:
     watchd()
     record_write(workspace, "app/main.py", b"# by the owner\n")
@@ -207,12 +193,6 @@ def test_other_bytes_at_a_recorded_path_are_a_violation(workspace: Path, watchd:
     assert found["sha_after"] == blob(b"# slipped in after the owner\n")
     rescan_barrier(proc)
     assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "app/main.py")
-
-
-def git_bytes(repo: Path, rel: str) -> bytes:
-    return subprocess.run(
-        ["git", "show", f"HEAD:{rel}"], cwd=repo, capture_output=True, check=True
-    ).stdout
 
 
 def test_a_record_by_an_agent_the_rules_do_not_allow_authorises_nothing(

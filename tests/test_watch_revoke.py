@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import run_cli
-from helpers.watch import Start, records, rescan_barrier, wait_record
-from test_watch_detect import OWNER, blob, git_bytes, record_write
+from helpers.watch import Start, blob, git_bytes, record_write, records, rescan_barrier, wait_record
 
+OWNER = "system-architect-ai"
 OTHER = "backend-framework-ai"
 MAIN = "app/main.py"
 

@@ -4,7 +4,6 @@ every watch); the daemon must still report every protected change."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace
-from helpers.watch import WatchProcess, records, status, wait_for
+from helpers.watch import WatchProcess, blob, records, status, wait_for
 
 WRITERS = 4
 FILES = 20_000
@@ -44,10 +43,6 @@ for i in range(files):
             with open(path, "w") as handle:
                 handle.write(f"edited by writer {w}, edit {j}\n")
 """
-
-
-def blob(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def expected_changes() -> dict[str, tuple[str, str | None]]:

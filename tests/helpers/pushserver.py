@@ -114,3 +114,13 @@ def assert_accepted(result: Any) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "rejected" not in result.stderr
+
+
+def installed_clone(server: Server, name: str = "agent") -> Path:
+    """An agent's clone with `workspace-guard install` run in it (the local push checks)."""
+    clone = server.clone(name)
+    result = run_cli(clone, "install")
+    assert result.returncode == 0, result.stderr
+    assert "reference-transaction" in result.stdout
+    assert "pre-push" in result.stdout
+    return clone

@@ -8,6 +8,7 @@ test asserts after a fixed sleep.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import select
@@ -224,3 +225,29 @@ def cli_daemon(workspace: Path) -> Iterator[Path]:
     if isinstance(pid, int):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def blob(data: bytes) -> str:
+    """The git blob id of `data` (what the ledger and the daemon's records name)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def git_bytes(repo: Path, rel: str) -> bytes:
+    """`rel` as committed at HEAD."""
+    return subprocess.run(
+        ["git", "show", f"HEAD:{rel}"], cwd=repo, capture_output=True, check=True
+    ).stdout
+
+
+def record_write(
+    repo: Path, rel: str, data: bytes | None, agent: str = "system-architect-ai"
+) -> None:
+    """What the harness gate appends after an allowed call (PostToolUse): the bytes written."""
+    from workspace_guard.state import ledger
+
+    kind = "write" if data is not None else "delete"
+    blob_id = blob(data) if data is not None else None
+    record = {"kind": kind, "harness": "claude", "agent": agent, "tool": "Edit"}
+    assert ledger.append(
+        str(repo / ".git/workspace-guard"), [{**record, "path": rel, "blob": blob_id}]
+    )
