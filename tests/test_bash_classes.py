@@ -579,6 +579,13 @@ def test_restore_from_another_revision_is_judged_by_that_revision(ws: Path) -> N
         assert denied_paths(ws, command) == {"app/main.py"}, command
 
 
+def test_clustered_short_options_taking_a_value_fail_closed(ws: Path) -> None:
+    """`-fb NEW START` and `-Ws REV`: git is not asked which word is the value."""
+    assert "app/main.py" in denied_paths(ws, "git checkout -fb mine touches-main")
+    assert "app/main.py" in denied_paths(ws, "git switch -fc mine2 touches-main")
+    assert "app/main.py" in denied_paths(ws, "git restore -Ws touches-main app/main.py")
+
+
 def test_restore_with_a_dynamic_argument_decides_the_named_paths(ws: Path) -> None:
     assert "app/main.py" in denied_paths(ws, 'git checkout "$REV" -- app/main.py')
     assert not verdict(ws, 'git restore --source="$REV" README.md').denied

@@ -58,6 +58,11 @@ def ledger_records(
     import re
 
     data = _data(state_dir)
+    plain = keep is None and look is None
+    if plain:  # asked again in this process (the commit hook asks twice): the same answer
+        known = _RECORDS.get((state_dir, tuple(kinds)))
+        if known is not None and known[0] is data:
+            return list(known[1])
     needles = re.compile(b"|".join(re.escape(_needle(k)) for k in kinds))
     out: list[dict[str, Any]] = []
     done = -1
@@ -80,7 +85,12 @@ def ledger_records(
         prev = _stated_hash(before) if before else chain.GENESIS
         if _intact(record, prev):
             out.append(record)
-    return out
+    if plain:
+        _RECORDS[(state_dir, tuple(kinds))] = (data, out)
+    return list(out)
+
+
+_RECORDS: dict[tuple[str, tuple[str, ...]], tuple[bytes, list[dict[str, Any]]]] = {}
 
 
 _READ: dict[str, tuple[tuple[int, int, int], bytes]] = {}
@@ -107,8 +117,9 @@ def _intact(record: dict[str, Any], prev: str) -> bool:
     """The record follows `prev` and matches its own hash (the line was not edited)."""
     if record.get("prev") != prev:
         return False
-    body = {k: v for k, v in record.items() if k != "hash"}
-    return bool(chain._digest(prev, body) == record.get("hash"))
+    body = dict(record)
+    stated = body.pop("hash", None)
+    return bool(chain._digest(prev, body) == stated)
 
 
 def _parsed(raw: bytes) -> dict[str, Any] | None:

@@ -212,9 +212,12 @@ class _Shape:
 
 
 def _now() -> str:
+    """One reading of the clock: seconds and milliseconds read apart could make `…:50.000` of a
+    moment at 50.999 (a write then seems to precede an approval recorded just before it)."""
+    moment = time.time()
     return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-        + f".{int(time.time() * 1000) % 1000:03d}Z"
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
+        + f".{int(moment * 1000) % 1000:03d}Z"
     )
 
 

@@ -20,11 +20,10 @@ import os
 
 from workspace_guard import git
 from workspace_guard.i18n import _
-from workspace_guard.state.ledger import record_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
     from typing import Any
 
     from workspace_guard.core.decide import Decider
@@ -67,35 +66,31 @@ def moment_of(stamp: object) -> float:
         return 0.0
 
 
-def _path_test(paths: set[str]) -> Callable[[bytes], bool]:
-    """A test of a ledger line's bytes: does its `path` name one of `paths`? (A line with an
-    escape in its path, or a `path_b64`, is parsed to be sure.)"""
-    import json
-
-    wanted = {json.dumps(p, ensure_ascii=False).encode("utf-8", "surrogateescape") for p in paths}
-    key = b'"path": '
-
-    def look(raw: bytes) -> bool:
-        if b'"kind": "write"' not in raw and b'"kind": "delete"' not in raw:
-            return True  # approvals, consultations: always read
-        at = raw.find(key)
-        if at < 0 or b'"path_b64"' in raw:
-            return True
-        start = at + len(key)
-        end = raw.find(b'"', start + 1)
-        token = raw[start : end + 1]
-        return b"\\" in token or token in wanted
-
-    return look
-
-
 def staged_blobs(repo: Repo, paths: Sequence[str]) -> dict[str, str]:
-    """path → blob id in the index (a path missing here is deleted by the commit)."""
+    """path → blob id in the index (a path missing here is deleted by the commit).
+
+    Read from `git diff --cached --raw` (the staged change against HEAD, blob ids included):
+    `ls-files` with 1,000 pathspecs matches each against the whole index. A path the diff does
+    not list (an amend's change against HEAD's parent) is asked of `ls-files`."""
     from workspace_guard.core.paths import nfc
 
+    wanted = set(paths)
     out: dict[str, str] = {}
-    for start in range(0, len(paths), 2000):
-        batch = paths[start : start + 2000]
+    seen: set[str] = set()
+    ask = ["diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff"]
+    proc = git.run([*ask, "--ignore-submodules=none"], repo.root, check=False)
+    items = proc.stdout.split(b"\0") if proc.returncode == 0 else []
+    for meta, name in zip(items[0::2], items[1::2], strict=False):
+        fields = meta.split(b" ")
+        path = nfc(name.decode("utf-8", "surrogateescape"))
+        if len(fields) == 5 and path in wanted:
+            seen.add(path)
+            new = fields[3].decode("ascii")
+            if new.strip("0"):
+                out[path] = new
+    rest = [p for p in paths if p not in seen]
+    for start in range(0, len(rest), 2000):
+        batch = rest[start : start + 2000]
         args = ["--literal-pathspecs", "ls-files", "-s", "-z", "--", *batch]
         for item in git.run(args, repo.root).stdout.split(b"\0"):
             meta, _tab, name = item.partition(b"\t")
@@ -117,16 +112,13 @@ class Ledger:
             consultations_among,
             ledger_records,
         )
+        from workspace_guard.state.ledger import writes_of
 
-        wanted = set(paths)
-        writes = ("write", "delete")
-        kinds = (*writes, *APPROVAL_KINDS, *(CONSULT_KINDS if consulted else ()))
-        keep = lambda r: r.get("kind") not in writes or record_path(r) in wanted  # noqa: E731
-        found = ledger_records(state_dir, kinds, keep, _path_test(wanted))
-        self.writes: dict[str, list[dict[str, Any]]] = {}
-        for record in found:
-            if record.get("kind") in writes:
-                self.writes.setdefault(record_path(record) or "", []).append(record)
+        self.writes: dict[str, list[dict[str, Any]]] = writes_of(state_dir, paths)
+        # the same scan the ownership check made for `live_approvals` (cached per process)
+        found = ledger_records(state_dir, APPROVAL_KINDS)
+        if consulted:
+            found = [*found, *ledger_records(state_dir, CONSULT_KINDS)]
         self.approval_records = approvals_among(found)
         self.approvals: list[tuple[float, Approval]] = [
             (moment_of(r.get("ts")), a) for r in self.approval_records for a in as_approvals(r)
@@ -141,17 +133,28 @@ class Ledger:
             a for ts, a in self.approvals if ts <= moment and (a.until is None or a.until > moment)
         ]
 
-    def decision(self, decider: Decider, record: dict[str, Any], path: str) -> Decision | None:
-        """The trusted rules' decision for the record's agent at the record's time."""
-        from workspace_guard.errors import GuardError
-
-        agent = record.get("agent")
-        if not isinstance(agent, str):
-            return None
-        try:
-            return decider.decide(agent, path, self.live_at(moment_of(record.get("ts"))))
-        except GuardError:  # an agent the trusted rules do not know
-            return None
+    def decisions(
+        self, decider: Decider, pairs: Sequence[tuple[dict[str, Any], str]]
+    ) -> list[Decision | None]:
+        """The trusted rules' decision for each (record, path): for the record's agent at the
+        record's time. Records are decided in batches of the same agent and the same live
+        approvals (without approvals, one verdict per rule: 1,000 paths, a handful of verdicts);
+        None for an agent the trusted rules do not know."""
+        out: list[Decision | None] = [None] * len(pairs)
+        groups: dict[tuple[str, tuple[int, ...]], list[int]] = {}
+        for index, (record, _path) in enumerate(pairs):
+            agent = record.get("agent")
+            if not isinstance(agent, str) or agent not in decider.rules.agents:
+                continue
+            live = self.live_at(moment_of(record.get("ts"))) if self.approvals else []
+            groups.setdefault((agent, tuple(map(id, live))), []).append(index)
+        for (agent, live_ids), indexes in groups.items():
+            live = [a for _ts, a in self.approvals if id(a) in live_ids] if live_ids else []
+            paths = [pairs[i][1] for i in indexes]
+            made = decider.shared_verdicts(agent, paths, live)
+            for index, decision in zip(indexes, made, strict=True):
+                out[index] = decision
+        return out
 
     def consulted(self, agent: str, path: str) -> bool:
         """`agent` filed a consultation about `path` that was not declined."""
@@ -175,12 +178,19 @@ def cross_check(
         return [], [], []
     blobs = staged_blobs(repo, protected)
     book = Ledger(repo.state_dir, protected, fields.protocol == "consulted")
+    pairs = [
+        (record, path)
+        for path in protected
+        for record in book.writes.get(path, ())
+        if record.get("blob") == blobs.get(path)
+    ]
+    decided = {id(r): d for (r, _p), d in zip(pairs, book.decisions(decider, pairs), strict=True)}
     found: list[Violation] = []
     at_fault: list[Decision] = []
     entries: list[dict[str, Any]] = []
     for path in protected:
         blob = blobs.get(path)
-        problem, entry, decision = _check_path(decider, book, fields, who, path, blob)
+        problem, entry, decision = _check_path(decider, book, decided, fields, who, path, blob)
         if problem is not None:
             found.append(problem)
             if decision is not None:
@@ -192,7 +202,13 @@ def cross_check(
 
 
 def _check_path(  # noqa: PLR0917 - internal, one call site
-    decider: Decider, book: Ledger, fields: Fields, who: str, path: str, blob: str | None
+    decider: Decider,
+    book: Ledger,
+    decided: dict[int, Decision | None],
+    fields: Fields,
+    who: str,
+    path: str,
+    blob: str | None,
 ) -> tuple[Violation | None, dict[str, Any] | None, Decision | None]:
     from workspace_guard.core.template import Violation
 
@@ -200,7 +216,7 @@ def _check_path(  # noqa: PLR0917 - internal, one call site
     allowed = []
     for record in history:
         if record.get("blob") == blob:
-            decision = book.decision(decider, record, path)
+            decision = decided.get(id(record))
             if decision is not None and decision.allowed:
                 allowed.append((record, decision))
     mine = [(r, d) for r, d in allowed if r.get("agent") == who]

@@ -128,6 +128,8 @@ def _target(g: _Git, ref: str | None, force: bool) -> list[str] | None:
 
 
 def _switch(g: _Git, args: list[str]) -> list[str] | None:
+    if _clustered(args, "cC"):
+        return None
     pos, flags, _ = _parse(args, "-c -C --create --force-create --orphan --conflict")
     if "--orphan" in flags:
         return g.tracked()  # an orphan branch starts from an empty tree
@@ -135,7 +137,21 @@ def _switch(g: _Git, args: list[str]) -> list[str] | None:
     return _target(g, pos[0] if pos else None, force)
 
 
+def _clustered(args: list[str], letters: str) -> bool:
+    """A short-option cluster holding an option that takes a value (``-fb NEW``, ``-Ws REV``):
+    which word is its value is not worth guessing, so git is not asked (None: fail closed)."""
+    for text in args:
+        if text == "--":
+            return False
+        cluster = text.startswith("-") and not text.startswith("--") and len(text) > 2
+        if cluster and any(c in text[1:] for c in letters):
+            return True
+    return False
+
+
 def _checkout(g: _Git, args: list[str]) -> list[str] | None:
+    if _clustered(args, "bB"):
+        return None
     pos, flags, paths = _parse(args, "-b -B --orphan --conflict --pathspec-from-file")
     from_file = "--pathspec-from-file" in flags
     force = bool(flags & {"-f", "--force"})
@@ -154,6 +170,8 @@ def _checkout(g: _Git, args: list[str]) -> list[str] | None:
 
 
 def _restore(g: _Git, args: list[str]) -> list[str] | None:
+    if _clustered(args, "s"):
+        return None
     pos, flags, paths = _parse(args, "-s --source --pathspec-from-file --conflict")
     staged, worktree = flags & {"-S", "--staged"}, flags & {"-W", "--worktree"}
     if staged and not worktree:

@@ -208,3 +208,75 @@ def verify_remote(repo: Repo, remote: str) -> Verdict:
                 ).format(seq=seq, remote=remote, want=digest[:12], got=(found or "none")[:12])
             )
     return Verdict(len(mine), max(seq for seq, _d in mine), problems)
+
+
+# --- the server may require an anchor before a protected change ------------------------------
+
+REQUIRE_KEY = "workspace-guard.requireAnchor"
+RECEIVED_FILE = "anchor-received"  # in the server's state dir: when the last anchor was accepted
+DEFAULT_WINDOW = 600.0
+
+
+def required_window(repo: Repo) -> float | None:
+    """`workspace-guard.requireAnchor` on the server: `true` (600 s), a number of seconds, or
+    off. A value that is neither is a configuration error: the push is refused until fixed."""
+    import math
+
+    from workspace_guard.errors import ConfigError
+
+    value = (git.config_get(REQUIRE_KEY, repo.cwd) or "").strip().lower()
+    if value in ("", "false", "no", "off", "0"):
+        return None
+    if value in ("true", "yes", "on"):
+        return DEFAULT_WINDOW
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(
+            _("{key} is {value!r}: use true, false or a number of seconds").format(
+                key=REQUIRE_KEY, value=value
+            )
+        )
+    return seconds
+
+
+def note_received(repo: Repo) -> None:
+    """Remember, in server time, that an anchor update passed the gate."""
+    import os
+    import time
+
+    from workspace_guard.fsutil import atomic_write
+    from workspace_guard.state import ensure_dir
+
+    folder = ensure_dir(repo.state_dir)
+    atomic_write(os.path.join(folder, RECEIVED_FILE), f"{time.time():.3f}\n", encoding="ascii")
+
+
+def last_received(repo: Repo) -> float:
+    import os
+
+    try:
+        with open(os.path.join(repo.state_dir, RECEIVED_FILE), encoding="ascii") as handle:
+            return float(handle.read().strip() or 0)
+    except (OSError, ValueError):
+        return 0.0
+
+
+def missing_anchor(repo: Repo, anchored_now: bool, touching: bool) -> str | None:
+    """Why a push that touches protected paths is refused for want of an anchor, or None: with
+    `requireAnchor`, an anchor must come in this push or have been accepted within the window
+    before it (the installed pre-push hook sends one just before the branch)."""
+    import time
+
+    window = required_window(repo)
+    if window is None or not touching or anchored_now:
+        return None
+    if time.time() - last_received(repo) <= window:
+        return None
+    return _(
+        "this push changes protected paths and no audit anchor reached this repository in the "
+        "last {seconds} seconds ({key}): push through the installed pre-push hook (not with "
+        "--no-verify), or run `workspace-guard audit anchor <remote>` first"
+    ).format(seconds=int(window), key=REQUIRE_KEY)

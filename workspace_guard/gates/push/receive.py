@@ -128,6 +128,7 @@ def pre_receive(repo: Repo, data: bytes) -> int:
         from workspace_guard.gates.push.notes import check_push
 
         failures += check_push(repo, base, updates, accepted)  # provenance notes, when required
+        failures += _anchor_required(repo, updates, accepted)
     except GuardError as exc:
         return _refuse(repo, updates, exc, base)
     if failures:
@@ -280,6 +281,9 @@ def _gate_ref(repo: Repo, update: RefUpdate) -> list[CommitResult]:
 
         problem = check_anchor_update(repo, update.old, update.new)
         if problem is None:
+            from workspace_guard.gates.push.anchor import note_received
+
+            note_received(repo)  # server time, for `workspace-guard.requireAnchor`
             return []
         return [_refusal(update, "anchor-invalid", problem, update.new)]
     text = _("{ref} belongs to workspace-guard: it cannot be pushed or deleted").format(
@@ -296,6 +300,24 @@ def _notes_ref(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
     if problem is None:
         return []
     return [_refusal(update, "notes-rewrite", problem, None if update.deletion else update.new)]
+
+
+def _anchor_required(
+    repo: Repo, updates: list[RefUpdate], accepted: list[CommitResult]
+) -> list[CommitResult]:
+    """`workspace-guard.requireAnchor`: a push touching protected paths needs a fresh anchor."""
+    from workspace_guard.gates.push.anchor import missing_anchor
+
+    anchored = any(u.ref == ANCHORS and not u.deletion for u in updates)
+    touching = [r for r in accepted if r.touched]
+    problem = missing_anchor(repo, anchored, bool(touching))
+    if problem is None:
+        return []
+    from workspace_guard.core.record import replace
+    from workspace_guard.core.template import Violation
+
+    first = touching[0]
+    return [replace(first, violations=(*first.violations, Violation("anchor-missing", problem)))]
 
 
 def _refuse(repo: Repo, updates: list[RefUpdate], exc: GuardError, base: Base | None) -> int:
