@@ -68,7 +68,7 @@ def _settings(installed: dict[str, object], kind: str) -> dict[str, object]:
         for group in groups:
             for hook in group["hooks"]:
                 if kind == "one-shot":
-                    hook["command"] = "WG_HOOK_SERVE=0 " + hook["command"]
+                    hook["command"] = "export WG_HOOK_SERVE=0; " + hook["command"]
                 else:
                     hook["command"] = "true"
     return {**installed, "hooks": hooks}

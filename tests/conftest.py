@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.provenance import guarded
 from helpers.pushserver import daemon, server
 from helpers.repos import (
     BIN,
@@ -30,6 +31,7 @@ __all__ = [  # fixtures registered by name, and helpers other test files import 
     "cli_daemon",
     "daemon",
     "git",
+    "guarded",
     "make_workspace",
     "run_cli",
     "run_tty",

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, run_cli
-from helpers.harness import OTHER, claude_event, hook
-from test_harness_worktrees import bash, context, write
+from helpers.harness import OTHER, bash_event, claude_event, context, hook, write_event
 
 NEW = "app/models/invoice.py"  # created in the other worktree, never added
 DEEP = "app/billing/rates.py"  # inside a folder that is itself new there
@@ -33,7 +32,7 @@ def other(workspace: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("rel", [NEW, DEEP, ODD])
 def test_a_file_created_there_and_not_added_warns(workspace: Path, other: Path, rel: str) -> None:
-    text = context(hook(workspace, "claude", write(workspace, rel)))
+    text = context(hook(workspace, "claude", write_event(workspace, rel)))
     assert text is not None and rel in text and str(other) in text
     validator = run_cli(workspace, OTHER, rel, prog="agent_workspace_validator")
     assert validator.returncode == 0
@@ -43,25 +42,25 @@ def test_a_file_created_there_and_not_added_warns(workspace: Path, other: Path, 
 def test_names_are_literal_and_ignored_files_say_nothing(workspace: Path, other: Path) -> None:
     # `[draft].py` as a pattern would match `d.py`; `app/debug.log` is ignored there
     for rel in ("app/models/d.py", "app/debug.log", "app/models/invoice.py.bak"):
-        proc = hook(workspace, "claude", write(workspace, rel))
+        proc = hook(workspace, "claude", write_event(workspace, rel))
         assert proc.returncode == 0 and proc.stdout == "", rel
         validator = run_cli(workspace, OTHER, rel, prog="agent_workspace_validator")
         assert "not committed" not in validator.stderr, rel
 
 
 def test_a_folder_written_covers_new_files_under_it(workspace: Path, other: Path) -> None:
-    text = context(hook(workspace, "claude", bash(workspace, "rm -rf app/billing")))
+    text = context(hook(workspace, "claude", bash_event(workspace, "rm -rf app/billing")))
     assert text is not None and DEEP in text
 
 
 def test_added_counts_and_committed_ends_it(workspace: Path, other: Path) -> None:
     git(other, "add", NEW)  # staged new file: still not committed
-    text = context(hook(workspace, "claude", write(workspace, NEW)))
+    text = context(hook(workspace, "claude", write_event(workspace, NEW)))
     assert text is not None and NEW in text
     git(other, "add", "-A")
     git(other, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "chore: done")
     for rel in (NEW, DEEP, ODD):
-        proc = hook(workspace, "claude", write(workspace, rel))
+        proc = hook(workspace, "claude", write_event(workspace, rel))
         assert proc.returncode == 0 and proc.stdout == "", rel
 
 
@@ -69,7 +68,7 @@ def test_many_paths_at_once_still_find_the_new_file(workspace: Path, other: Path
     """Past the pathspec limit git looks at the whole worktree: same answer."""
     many = [f"docs/n{i}.md" for i in range(80)] + [NEW]
     command = "touch " + " ".join(many)
-    text = context(hook(workspace, "claude", bash(workspace, command)))
+    text = context(hook(workspace, "claude", bash_event(workspace, command)))
     assert text is not None and NEW in text
     event = claude_event(workspace, "Bash", {"command": "touch docs/a.md", "description": "d"})
     assert context(hook(workspace, "claude", event)) is None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from helpers.harness import OTHER, claude_event, denied, hook
+from helpers.harness import OTHER, bash_event, claude_event, context, denied, hook, write_event
 
 ORDER = "app/models/order.py"
 NOTES = ".workspace/departments/backend/backend-framework-ai/notes.md"  # its own office
@@ -27,51 +27,33 @@ def other(workspace: Path, tmp_path: Path) -> Path:
     return tree
 
 
-def context(proc) -> str | None:
-    """The warning a Claude answer carries (no decision: the harness's own prompt still runs)."""
-    assert proc.returncode == 0, proc.stderr
-    if not proc.stdout.strip():
-        return None
-    out = json.loads(proc.stdout)["hookSpecificOutput"]
-    assert out["hookEventName"] == "PreToolUse" and "permissionDecision" not in out
-    return str(out["additionalContext"])
-
-
-def write(ws: Path, rel: str, tool: str = "Write", agent: str | None = OTHER) -> bytes:
-    return claude_event(ws, tool, {"file_path": str(ws / rel), "content": "x"}, agent=agent)
-
-
-def bash(ws: Path, command: str) -> bytes:
-    return claude_event(ws, "Bash", {"command": command, "description": "d"})
-
-
 @pytest.mark.parametrize("tool", ["Edit", "Write", "MultiEdit"])
 def test_file_tool_write_warns_with_the_other_worktree(
     workspace: Path, other: Path, tool: str
 ) -> None:
-    proc = hook(workspace, "claude", write(workspace, ORDER, tool))
+    proc = hook(workspace, "claude", write_event(workspace, ORDER, tool))
     text = context(proc)
     assert text is not None and ORDER in text and str(other) in text
     assert "not committed" in text and "workspace-guard claim" in text
     assert json.loads(proc.stdout)["systemMessage"] == text  # the person sees it too
-    staged = context(hook(workspace, "claude", write(workspace, "README.md")))
+    staged = context(hook(workspace, "claude", write_event(workspace, "README.md")))
     assert staged is not None and "README.md" in staged
 
 
 def test_untouched_path_and_committed_change_say_nothing(workspace: Path, other: Path) -> None:
-    proc = hook(workspace, "claude", write(workspace, NOTES))
+    proc = hook(workspace, "claude", write_event(workspace, NOTES))
     assert proc.returncode == 0 and proc.stdout == ""
     git(other, "-c", "core.hooksPath=/dev/null", "commit", "-qam", "chore: done")
-    proc = hook(workspace, "claude", write(workspace, ORDER))
+    proc = hook(workspace, "claude", write_event(workspace, ORDER))
     assert proc.returncode == 0 and proc.stdout == ""
 
 
 def test_the_other_way_round_from_the_linked_worktree(workspace: Path, other: Path) -> None:
     (workspace / NOTES).write_text("mine\n")
-    text = context(hook(other, "claude", write(other, NOTES)))
+    text = context(hook(other, "claude", write_event(other, NOTES)))
     assert text is not None and str(workspace) in text and NOTES in text
     # its own uncommitted change is not "another worktree's"
-    assert context(hook(other, "claude", write(other, ORDER))) is None
+    assert context(hook(other, "claude", write_event(other, ORDER))) is None
 
 
 @pytest.mark.parametrize(
@@ -83,7 +65,7 @@ def test_the_other_way_round_from_the_linked_worktree(workspace: Path, other: Pa
     ],
 )
 def test_bash_writes_with_known_paths_warn(workspace: Path, other: Path, command: str) -> None:
-    text = context(hook(workspace, "claude", bash(workspace, command)))
+    text = context(hook(workspace, "claude", bash_event(workspace, command)))
     assert text is not None and ORDER in text and str(other) in text
 
 
@@ -98,14 +80,14 @@ def test_mcp_write_warns(workspace: Path, other: Path) -> None:
 def test_a_denial_stays_a_denial(workspace: Path, other: Path) -> None:
     """A protected path another worktree has changed: the answer is the denial, not a warning."""
     (other / "app/main.py").write_text("x\n")
-    reason = denied(hook(workspace, "claude", write(workspace, "app/main.py")))
+    reason = denied(hook(workspace, "claude", write_event(workspace, "app/main.py")))
     assert reason is not None and "not committed" not in reason
 
 
 def test_a_directory_written_covers_the_files_under_it(workspace: Path, other: Path) -> None:
     (other / NOTES).write_text("theirs\n")
     office = os.path.dirname(NOTES)
-    text = context(hook(workspace, "claude", bash(workspace, f"rm -rf {office}")))
+    text = context(hook(workspace, "claude", bash_event(workspace, f"rm -rf {office}")))
     assert text is not None and NOTES in text
 
 
@@ -125,14 +107,14 @@ def test_no_git_on_path_gives_no_warning_and_no_error(
 
 def test_no_linked_worktree_no_answer(workspace: Path) -> None:
     (workspace / ORDER).write_text("dirty here\n")  # our own change: nothing to warn about
-    proc = hook(workspace, "claude", write(workspace, ORDER))
+    proc = hook(workspace, "claude", write_event(workspace, ORDER))
     assert proc.returncode == 0 and proc.stdout == ""
     assert not (workspace / ".git" / "worktrees").exists()
 
 
 def test_each_harness_carries_the_warning(workspace: Path, other: Path) -> None:
     env = {"WORKSPACE_AGENT": OTHER}
-    codex = json.loads(hook(workspace, "codex", write(workspace, ORDER)).stdout)
+    codex = json.loads(hook(workspace, "codex", write_event(workspace, ORDER)).stdout)
     assert set(codex) == {"hookSpecificOutput"}
     assert ORDER in codex["hookSpecificOutput"]["additionalContext"]
     gemini = {
@@ -190,7 +172,9 @@ def test_cursor_post_tool_use_quiet_without_a_collision(workspace: Path, other: 
 
 
 def test_spanish_warning(workspace: Path, other: Path) -> None:
-    proc = hook(workspace, "claude", write(workspace, ORDER), env={"WORKSPACE_GUARD_LANG": "es"})
+    proc = hook(
+        workspace, "claude", write_event(workspace, ORDER), env={"WORKSPACE_GUARD_LANG": "es"}
+    )
     text = context(proc)
     assert text is not None and "sin commit" in text and ORDER in text
     assert os.path.normpath(str(other)) in text

@@ -19,6 +19,7 @@ from types import ModuleType
 
 import pytest
 from conftest import EXAMPLE_RULES, make_workspace, run_cli
+from helpers.catalogue import po_messages
 
 from workspace_guard import i18n
 
@@ -85,20 +86,6 @@ msgid_plural "{n} files"
 msgstr[0] "{n} archivo"
 msgstr[1] "{n} archivos"
 """
-
-
-def po_messages(text: bytes) -> dict[str, str]:
-    """msgid → msgstr of a `.po` as Babel reads it (a plural keyed as gettext keys it: singular
-    NUL plural, its forms joined by NUL); fuzzy and untranslated entries left out."""
-    from babel.messages.pofile import read_po
-
-    messages = {}
-    for message in read_po(io.BytesIO(text), abort_invalid=True):
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        forms = message.string if isinstance(message.string, tuple) else (message.string,)
-        if message.id and "".join(forms) and not message.fuzzy:
-            messages["\0".join(ids)] = "\0".join(forms)
-    return messages
 
 
 def test_po_compiles_to_what_gettext_reads(build: ModuleType) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import pytest
 from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
-from test_i18n import po_messages
+from helpers.catalogue import po_messages
 
 from workspace_guard import i18n
 from workspace_guard.cli import cli

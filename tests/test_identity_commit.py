@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, run_cli, run_tty
-from helpers.provenance import edit, event, hook
+from helpers.provenance import commit, edit, event, hook, message, note
 
 OWNER = "system-architect-ai"  # owns app/main.py (critical)
 BACKUP = "solution-architect-ai"
@@ -21,45 +21,9 @@ MAIN = "app/main.py"
 API = "app/api/v1/orders.py"
 
 
-@pytest.fixture
-def guarded(workspace: Path) -> Path:
-    assert run_cli(workspace, "install").returncode == 0
-    git(workspace, "config", "workspace-guard.requireProvenance", "true")
-    return workspace
-
-
-def message(agent: str, files: str, protocol: str = "SEGUIDO", approved: str | None = None) -> str:
-    text = (
-        "feat(app): change\n\n"
-        "Workspace-Check: ✅ Consultado\n"
-        f"Archivo: {files}\n"
-        f"Agente: {agent}\n"
-        f"Protocolo: {protocol}\n"
-        "Tests: PASSED\n"
-    )
-    return text + (f"Aprobado-por: {approved}\n" if approved else "")
-
-
-def commit(ws: Path, text: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "commit", "-q", "-F", "-"],
-        cwd=ws,
-        input=text,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def audit(ws: Path) -> list[dict[str, object]]:
     path = ws / ".git/workspace-guard/audit.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def note(ws: Path, rev: str = "HEAD") -> dict[str, object]:
-    shown = git(ws, "notes", "--ref", "refs/notes/workspace-guard", "show", rev)
-    data: dict[str, object] = json.loads(shown)
-    return data
 
 
 def test_the_owners_own_write_commits_with_a_note_and_an_audit_record(guarded: Path) -> None:

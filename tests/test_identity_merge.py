@@ -9,10 +9,11 @@ import subprocess
 from pathlib import Path
 
 from conftest import git
-from helpers.provenance import edit
-from test_identity_commit import MAIN, OTHER, OWNER, commit, guarded, message, note
+from helpers.provenance import commit, edit, message, note
 
-__all__ = ["guarded"]  # fixture, used by name
+MAIN = "app/main.py"
+OWNER = "system-architect-ai"
+OTHER = "backend-framework-ai"
 
 
 def side_branches(ws: Path, *names: str) -> None:

@@ -100,3 +100,23 @@ def harness_shell(ws: Path, command: str) -> subprocess.CompletedProcess[str]:
         env={**os.environ, **shell},
         check=False,
     )
+
+
+def context(proc: subprocess.CompletedProcess[str]) -> str | None:
+    """The warning a Claude answer carries (no decision: the harness's own prompt still runs)."""
+    assert proc.returncode == 0, proc.stderr
+    if not proc.stdout.strip():
+        return None
+    out = json.loads(proc.stdout)["hookSpecificOutput"]
+    assert out["hookEventName"] == "PreToolUse" and "permissionDecision" not in out
+    return str(out["additionalContext"])
+
+
+def write_event(ws: Path, rel: str, tool: str = "Write", agent: str | None = OTHER) -> bytes:
+    """A Claude Code event writing `rel` with a file tool."""
+    return claude_event(ws, tool, {"file_path": str(ws / rel), "content": "x"}, agent=agent)
+
+
+def bash_event(ws: Path, command: str) -> bytes:
+    """A Claude Code Bash event (no subagent named)."""
+    return claude_event(ws, "Bash", {"command": command, "description": "d"})

@@ -8,8 +8,10 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from helpers.harness import hook as harness_hook
-from helpers.repos import git
+from helpers.repos import git, run_cli
 
 
 def event(
@@ -64,3 +66,40 @@ def edit(ws: Path, rel: str, text: str, agent: str | None) -> subprocess.Complet
     (ws / rel).parent.mkdir(parents=True, exist_ok=True)
     (ws / rel).write_text(text)
     return hook(ws, event(ws, "PostToolUse", "Edit", tool_input, agent))
+
+
+@pytest.fixture
+def guarded(workspace: Path) -> Path:
+    """The example workspace with the hooks installed and provenance required at commit."""
+    assert run_cli(workspace, "install").returncode == 0
+    git(workspace, "config", "workspace-guard.requireProvenance", "true")
+    return workspace
+
+
+def message(agent: str, files: str, protocol: str = "SEGUIDO", approved: str | None = None) -> str:
+    text = (
+        "feat(app): change\n\n"
+        "Workspace-Check: ✅ Consultado\n"
+        f"Archivo: {files}\n"
+        f"Agente: {agent}\n"
+        f"Protocolo: {protocol}\n"
+        "Tests: PASSED\n"
+    )
+    return text + (f"Aprobado-por: {approved}\n" if approved else "")
+
+
+def commit(ws: Path, text: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "commit", "-q", "-F", "-"],
+        cwd=ws,
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def note(ws: Path, rev: str = "HEAD") -> dict[str, object]:
+    shown = git(ws, "notes", "--ref", "refs/notes/workspace-guard", "show", rev)
+    data: dict[str, object] = json.loads(shown)
+    return data

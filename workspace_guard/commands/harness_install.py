@@ -246,11 +246,21 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, PROGRAM_FILE), "w", encoding="utf-8") as handle:
             handle.write(program() + "\n")
+        from workspace_guard.errors import GuardError
         from workspace_guard.gates.harness import serve_client
 
-        built = serve_client.ensure(folder)
         client = os.path.join(folder, "serve", serve_client.CLIENT)
-        out.append((client, _("hook client ({kind})").format(kind=built)))
+        try:
+            built = serve_client.ensure(folder)
+        except (GuardError, OSError) as exc:  # the hooks still work, one process per call
+            text = _(
+                "the hook server's client was not built ({error}): every hook call starts "
+                "workspace-guard anew"
+            )
+            out.append((client, text.format(error=exc)))
+        else:
+            text = _("the hook server's client ({kind}), built for this machine: nothing to commit")
+            out.append((client, text.format(kind=built)))
     return out
 
 

@@ -354,8 +354,8 @@ class Server:
             return
         try:
             code, out, err = handle(request, self.program)
-        except ValueError:
-            return  # malformed: no answer, and the client blocks the call
+        except Exception:  # malformed, or no stdio for its locale: no answer, the client blocks
+            return
         with contextlib.suppress(OSError):
             conn.sendall(ANSWER + code.to_bytes(4, "big") + field(out) + field(err))
 

@@ -243,8 +243,11 @@ class Checker:
     def __init__(self, repo: Repo, rules: Rules | None) -> None:
         from workspace_guard.core.decide import Decider
         from workspace_guard.core.template import TemplateConfig
+        from workspace_guard.core.template.config import TRUSTED_REASONS
+        from workspace_guard.core.template.ownership import level_met
 
         self.repo = repo
+        self._trusted_reasons, self._level_met = TRUSTED_REASONS, level_met  # asked per rule
         self.decider: Decider | None = Decider(rules) if rules else None
         self.agents: list[str] | None = list(rules.agents) if rules else None
         self.config: TemplateConfig = TemplateConfig.from_mapping(rules.commit if rules else None)
@@ -500,15 +503,12 @@ class Checker:
         """TRUSTED, LISTED or FAILS for `agent` under `rule` with this message's protocol and
         approvers: the two questions `check_ownership_groups` asks of a verdict before
         `Archivo`."""
-        from workspace_guard.core.template.config import TRUSTED_REASONS
-        from workspace_guard.core.template.ownership import level_met
-
         assert self.decider is not None
         decision = self._verdict(agent, path, rule)
-        if decision.reason in TRUSTED_REASONS:
+        if decision.reason in self._trusted_reasons:
             return self.TRUSTED
         superusers = self.decider.rules.superusers
-        met = level_met(decision, fields, self.config, superusers=superusers)
+        met = self._level_met(decision, fields, self.config, superusers=superusers)
         return self.LISTED if met else self.FAILS
 
     def _verdict(self, agent: str, path: str, rule: ProtectedRule) -> Decision:

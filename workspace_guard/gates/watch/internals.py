@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from workspace_guard import git
 from workspace_guard.gates.watch import gitconfig
 from workspace_guard.gates.watch.fs import blob_id, stat_key
+from workspace_guard.gates.watch.hookfiles import hooks_dir, object_bytes, same_hook
 from workspace_guard.state import chain
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class Internals:
         self.engine = engine
         self.root = engine.root
         self.state_dir = engine.state_dir
-        self.hooks_dir = _hooks_dir(engine.root, engine.common_dir)
+        self.hooks_dir = hooks_dir(engine.root, engine.common_dir)
         self.configs = [os.path.join(engine.common_dir, "config")]
         if engine.git_dir != engine.common_dir:
             self.configs.append(os.path.join(engine.git_dir, "config.worktree"))
@@ -140,18 +141,18 @@ class Internals:
         for name, snap in list(self.hooks.items()):
             before = recorded.get(f"hooks/{name}")
             if before != snap.blob and not self._ours_hook(name, snap):
-                old = _object(self.root, before) if isinstance(before, str) else None
+                old = object_bytes(self.root, before) if isinstance(before, str) else None
                 self._hook_violation(name, Snap(None, before, old), snap, "startup")
         for name, before in recorded.items():
             if name.startswith("hooks/") and before and name[6:] not in self.hooks:
-                old = _object(self.root, str(before))
+                old = object_bytes(self.root, str(before))
                 self._hook_violation(name[6:], Snap(None, str(before), old), read_snap(
                     os.path.join(self.hooks_dir, name[6:])), "startup")  # fmt: skip
         for path, snap in list(self.config.items()):
             name = self._config_name(path)
             before = recorded.get(name)
             if name in recorded and before != snap.blob:
-                old = _object(self.root, before) if isinstance(before, str) else None
+                old = object_bytes(self.root, before) if isinstance(before, str) else None
                 known = old is not None or before is None
                 self.config[path] = self._config_violation(
                     path, Snap(None, before, old if known else None), snap, "startup", known=known
@@ -227,7 +228,7 @@ class Internals:
             return False
         if self._ours is None:
             self._ours = install.render()
-        return _same_hook(snap.data.decode("utf-8", "replace"), self._ours)
+        return same_hook(snap.data.decode("utf-8", "replace"), self._ours)
 
     # -- violations -----------------------------------------------------------------------------
 
@@ -456,26 +457,6 @@ class Internals:
         self._report("state", path, change, None, None, origin, why)
 
 
-def _same_hook(found: str, ours: str) -> bool:
-    """`found` is the hook `install` writes: the same text, except that the interpreter line
-    may name another path to the very same Python (a venv's `python` vs `python3.11`)."""
-    import re
-    import shlex
-    import sys
-
-    line = re.compile(r"^WG_PYTHON=.*$", re.M)
-    theirs, mine = line.search(found), line.search(ours)
-    if theirs is None or mine is None:
-        return found == ours
-    try:
-        words = shlex.split(theirs.group(0)[len("WG_PYTHON=") :])
-    except ValueError:
-        return False
-    exe = words[0] if len(words) == 1 else ""
-    same = bool(exe) and os.path.realpath(exe) == os.path.realpath(sys.executable)
-    return same and found.replace(theirs.group(0), mine.group(0), 1) == ours
-
-
 def _log(name: str) -> chain.Log:
     from workspace_guard.state import audit, ledger
 
@@ -486,20 +467,6 @@ def _change(old: Snap, found: Snap) -> str:
     if old.blob is None:
         return "created"
     return "deleted" if found.blob is None else "modified"
-
-
-def _object(root: str, blob: str | None) -> bytes | None:
-    """A blob's bytes from git's object store (a hook stored at an earlier start)."""
-    if not blob:
-        return None
-    proc = git.run(["cat-file", "blob", blob], root, check=False)
-    return proc.stdout if proc.returncode == 0 else None
-
-
-def _hooks_dir(root: str, common_dir: str) -> str:
-    proc = git.run(["rev-parse", "--git-path", "hooks"], root, check=False)
-    text = proc.stdout.decode("utf-8", "surrogateescape").strip()
-    return os.path.abspath(os.path.join(root, text)) if text else os.path.join(common_dir, "hooks")
 
 
 def _rel(root: str, path: str) -> str:

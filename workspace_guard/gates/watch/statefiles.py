@@ -90,6 +90,7 @@ class StateFiles:
         self.had_program = False
         self.key: bytes | None = None  # the rules cache's tag key, as first seen
         self.names: list[str] = []  # the cache's entries
+        self._truth: dict[str, str] = {}  # commit → its rules blob ("-": none), this poll
         self.turn = 0
 
     def path(self, name: str) -> str:
@@ -236,12 +237,16 @@ class StateFiles:
         if found != entry.key:
             entry.key = found
             self._judge_key(origin)
+        changed = []
         for name in turn:
             entry = self.seen.setdefault(f"{CACHE}/{name}", Seen(None))
             found = stat_key(os.path.join(folder, name))
             if found != entry.key:
                 entry.key = found
-                self._judge_cache(name, origin)
+                changed.append(name)
+        self._truth = self._rules_blobs([n[5:] for n in changed if n.startswith("head-")])
+        for name in changed:
+            self._judge_cache(name, origin)
 
     def _judge_key(self, origin: str) -> None:
         """The tag key: created where there was none; a valid key replaced by another is put
@@ -293,13 +298,27 @@ class StateFiles:
 
     def _head_is_true(self, commit: str, body: bytes) -> bool:
         """A `head-` entry says what git says: the rules blob at that commit, "-" for none."""
+        truth = self._truth.get(commit) or self._rules_blobs([commit]).get(commit, "-")
+        return body.decode("ascii", "replace") == truth
+
+    def _rules_blobs(self, commits: list[str]) -> dict[str, str]:
+        """The rules blob at each commit ("-": none), from one `git cat-file --batch-check`
+        (a start may find hundreds of entries)."""
         from workspace_guard import git
         from workspace_guard.gates.watch.engine import RULES_PATH
 
-        spec = f"{commit}:{RULES_PATH}"
-        proc = git.run(["rev-parse", "-q", "--verify", spec], self.internals.root, check=False)
-        blob = proc.stdout.decode("ascii", "replace").strip() if proc.returncode == 0 else "-"
-        return body.decode("ascii", "replace") == blob
+        wanted = [c for c in commits if c.isalnum()]
+        if not wanted:
+            return {}
+        specs = "".join(f"{c}:{RULES_PATH}\n" for c in wanted).encode()
+        proc = git.run(["cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                       self.internals.root, input=specs, check=False)  # fmt: skip
+        lines = proc.stdout.decode("ascii", "replace").splitlines()
+        out = {}
+        for commit, line in zip(wanted, lines, strict=False):
+            blob, _, kind = line.partition(" ")
+            out[commit] = blob if kind == "blob" else "-"
+        return out
 
     # -- common -----------------------------------------------------------------------------
 
