@@ -245,9 +245,10 @@ def test_shim_decides_like_the_validator(adopted: Path) -> None:
 
 
 def test_shim_legacy_third_argument_is_the_approver(adopted: Path) -> None:
+    """Read as `--approved-by`, which is honoured only where the approver recorded an approval."""
     proc = shim(adopted, "backend-framework-ai", "app/main.py", "system-architect-ai")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "approved by system-architect-ai" in proc.stdout
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "--approved-by system-architect-ai is not honoured" in proc.stderr
 
 
 def test_shim_third_argument_that_is_a_path_stays_a_path(adopted: Path) -> None:

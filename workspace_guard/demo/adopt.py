@@ -135,12 +135,12 @@ def adoption(demo: Demo) -> None:
     demo.run(["git", "commit", "-q", *COMMIT], cwd=seed, expect=0)
     demo.say(
         "Agents keep running the protocol's own command; the old third argument (the "
-        "approver) still works:"
+        "approver) is still read, and honoured only where that approver recorded an approval:"
     )
     shim = [sys.executable, ".workspace/scripts/agent_workspace_validator.py"]
     demo.run([*shim, "backend-framework-ai", "app/main.py"], cwd=seed, expect=1)
     demo.run(
-        [*shim, "backend-framework-ai", "app/main.py", "system-architect-ai"], cwd=seed, expect=0
+        [*shim, "backend-framework-ai", "app/main.py", "system-architect-ai"], cwd=seed, expect=1
     )
     page = os.path.join(demo.root, "seed-shop-map.html")
     demo.say(

@@ -150,9 +150,12 @@ def pre_write(demo: Demo) -> None:
     )
     demo.say("…and the FastAPI entry point, which system-architect-ai owns at level critical:")
     demo.validator("backend-framework-ai", "app/main.py", expect=1)
-    demo.say("With the owner's approval the same change is allowed:")
+    demo.say(
+        "Naming the owner is not an approval: the validator honours --approved-by only where "
+        "the owner recorded one (`workspace-guard approve … --by OWNER`, run by the owner):"
+    )
     demo.validator(
-        "backend-framework-ai", "app/main.py", "--approved-by", "system-architect-ai", expect=0
+        "backend-framework-ai", "app/main.py", "--approved-by", "system-architect-ai", expect=1
     )
 
 
