@@ -6,6 +6,7 @@ only for the catalogue entries."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -320,3 +321,68 @@ def test_the_adoption_commit_warns_in_spanish(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count("no está en el commit HEAD") == 1, proc.stderr
     assert_spanish(proc.stderr, "the adoption commit")
+
+
+# --- doctor ---------------------------------------------------------------------------------------
+
+
+def _broken_spanish_ws(root: Path) -> Path:
+    """A `language: es` workspace where many layers are off: a stale harness command, a corrupt
+    claims file, a shared repository without our pre-receive hook, a worktree with no hooks."""
+    ws = make_workspace(root / "ws", EXAMPLE_RULES.read_text() + "\nlanguage: es\n")
+    assert run_cli(ws, "install", "--claude", env=clean_env()).returncode == 0
+    git(ws, "add", "-A")
+    git(ws, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore: harness")
+    settings = ws / ".claude" / "settings.json"
+    data = json.loads(settings.read_text())
+    for groups in data["hooks"].values():
+        for group in groups:
+            for item in group["hooks"]:
+                item["command"] = "/old/venv/bin/workspace-guard hook claude"
+    settings.write_text(json.dumps(data))
+    state = ws / ".git" / "workspace-guard"
+    state.mkdir(exist_ok=True)
+    (state / "claims.json").write_text("{broken")
+    bare = root / "shared.git"
+    git(root, "init", "-q", "--bare", str(bare))
+    git(ws, "remote", "add", "origin", str(bare))
+    other = root / "wt2"
+    git(ws, "worktree", "add", "-q", str(other), "-b", "wt2")
+    git(ws, "config", "extensions.worktreeConfig", "true")
+    git(other, "config", "--worktree", "core.hooksPath", str(root / "agent-hooks"))
+    return ws
+
+
+def test_doctor_in_spanish(tmp_path: Path) -> None:
+    ws = _broken_spanish_ws(tmp_path)
+    proc = run_cli(ws, "doctor", env=clean_env())
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout + proc.stderr
+    for layer in ("reglas", "reservas", "commit", "harness", "push"):
+        assert f"{layer}:" in out, out
+    assert "corrección:" in out and "desfasado" in out
+    assert_spanish(out, "doctor")
+    english = run_cli(ws, "doctor", env=clean_env(WORKSPACE_GUARD_LANG="en"))
+    assert english_lines(english.stdout), english.stdout
+    # the JSON keeps its keys and layer names (identifiers), whatever the language
+    data = json.loads(run_cli(ws, "doctor", "--format", "json", env=clean_env()).stdout)
+    assert set(data) == {"ok", "checks"}
+    keys = {"layer", "ok", "skipped", "detail", "fix", "fixed", "where"}
+    assert all(set(c) == keys for c in data["checks"])
+    assert {c["layer"] for c in data["checks"] if not c["ok"]} == {
+        "claims",
+        "commit",
+        "harness",
+        "push",
+    }
+    session = {"session_id": "s", "cwd": str(ws), "hook_event_name": "SessionStart"}
+    hook = run_cli(ws, "hook", "claude", input=json.dumps(session).encode(), env=clean_env())
+    assert hook.returncode == 0, hook.stderr
+    told = json.loads(hook.stdout)
+    assert told["hookSpecificOutput"]["hookEventName"] == "SessionStart"
+    assert "capas de protección" in told["systemMessage"]
+    assert_spanish(told["hookSpecificOutput"]["additionalContext"], "SessionStart")
+    assert_spanish(told["systemMessage"], "SessionStart")
+    fixed = run_cli(ws, "doctor", "--fix", env=clean_env())
+    assert "corregido:" in fixed.stdout, fixed.stdout
+    assert_spanish(fixed.stdout + fixed.stderr, "doctor --fix")

@@ -15,6 +15,7 @@ import os
 from workspace_guard import git
 from workspace_guard.core.record import Record
 from workspace_guard.errors import GuardError
+from workspace_guard.i18n import N_, _, ngettext
 
 TYPE_CHECKING = False  # on the SessionStart hook's path (gates/harness/coord.session_report)
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 HARNESS_FILES = {"claude": ".claude/settings.json", "codex": ".codex/hooks.json"}
+# the layers as the text output names them (the JSON keeps `layer` as is: it is an identifier)
+LAYER_LABELS = {"rules": N_("rules"), "claims": N_("claims")}
 
 
 class Check(Record):
@@ -82,14 +85,17 @@ def _rules(repo: Repo, *, lint: bool) -> Check:
     try:
         rules = repo.load_rules()
     except GuardError as exc:
-        return Check("rules", False, exc.message, exc.hint or "fix the rules file, then commit it")
+        hint = exc.hint or _("fix the rules file, then commit it")
+        return Check("rules", False, exc.message, hint)
     if repo.rules_option is None and not repo.info.rules_blob:
         return Check(
             "rules",
             False,
-            f"{DEFAULT_RULES} is not committed: the gates read it from the working tree, where "
-            "any agent can edit it",
-            f"commit {DEFAULT_RULES}",
+            _(
+                "{rules} is not committed: the gates read it from the working tree, where any "
+                "agent can edit it"
+            ).format(rules=DEFAULT_RULES),
+            _("commit {rules}").format(rules=DEFAULT_RULES),
         )
     if lint:
         errors = _lint_errors(repo, rules.path)
@@ -98,7 +104,13 @@ def _rules(repo: Repo, *, lint: bool) -> Check:
     from workspace_guard.commands.map import rules_source
 
     where = rules_source(repo)  # the trusted revision the rules came from, not always HEAD
-    return Check("rules", True, f"{rules.path} ({where}): {len(rules.protected)} protected rules")
+    count = len(rules.protected)
+    detail = ngettext(
+        "{path} ({where}): {count} protected rule",
+        "{path} ({where}): {count} protected rules",
+        count,
+    ).format(path=rules.path, where=where, count=count)
+    return Check("rules", True, detail)
 
 
 def _lint_errors(repo: Repo, name: str) -> list[str]:
@@ -123,9 +135,11 @@ def _claims(repo: Repo, fix: bool) -> Check:
     except ClaimsCorrupt as exc:
         fixed = ""
         if fix:
-            fixed = f"moved the corrupt claims file to {move_aside(repo.state_dir)}"
+            moved = move_aside(repo.state_dir)
+            fixed = _("moved the corrupt claims file to {path}").format(path=moved)
         return Check("claims", bool(fixed), exc.message, "workspace-guard doctor --fix", fixed)
-    return Check("claims", True, f"{count} live claims")
+    detail = ngettext("{count} live claim", "{count} live claims", count).format(count=count)
+    return Check("claims", True, detail)
 
 
 # --- commit hooks --------------------------------------------------------------------------------
@@ -145,17 +159,22 @@ def hook_problems(directory: str) -> list[str]:
     problems = []
     for name in CLIENT_HOOKS:
         path = os.path.join(directory, name)
+        where = {"name": name, "directory": directory}
         if not os.path.exists(path):
-            problems.append(f"{name} hook missing in {directory}")
+            problems.append(_("{name} hook missing in {directory}").format(**where))
         elif not is_ours(path):
-            problems.append(f"{name} in {directory} is not workspace-guard's")
+            problems.append(_("{name} in {directory} is not workspace-guard's").format(**where))
         elif not os.access(path, os.X_OK):
-            problems.append(f"{name} in {directory} is not executable")
+            problems.append(_("{name} in {directory} is not executable").format(**where))
         else:
             problems += _baked_python(path, name)
         legacy = path + LEGACY_SUFFIX
         if os.path.exists(legacy) and not os.access(legacy, os.X_OK):
-            problems.append(f"the chained hook {legacy} is not executable (it would be skipped)")
+            problems.append(
+                _("the chained hook {path} is not executable (it would be skipped)").format(
+                    path=legacy
+                )
+            )
     return problems
 
 
@@ -166,7 +185,7 @@ def _baked_python(path: str, name: str) -> list[str]:
             if line.startswith("WG_PYTHON="):
                 exe = line.split("=", 1)[1].strip().strip("'")
                 if exe and not os.access(exe, os.X_OK):
-                    return [f"{name} starts {exe}, which is gone"]
+                    return [_("{name} starts {exe}, which is gone").format(name=name, exe=exe)]
                 break
     return []
 
@@ -175,16 +194,18 @@ def _commit_hooks(repo: Repo, tree: str, fix: bool) -> Check:
     directory = hooks_dir(tree)
     problems = hook_problems(directory)
     if not problems:
-        return Check("commit", True, f"hooks run from {directory}", where=tree)
+        detail = _("hooks run from {directory}").format(directory=directory)
+        return Check("commit", True, detail, where=tree)
     fixed = ""
     if fix:
         from workspace_guard.commands.install import install
 
         install(tree)
         if not hook_problems(hooks_dir(tree)):
-            fixed = f"reinstalled the hooks into {directory}"
+            fixed = _("reinstalled the hooks into {directory}").format(directory=directory)
     detail = "; ".join(problems)
-    return Check("commit", bool(fixed), detail, f"workspace-guard install (in {tree})", fixed, tree)
+    fix_text = _("workspace-guard install (in {tree})").format(tree=tree)
+    return Check("commit", bool(fixed), detail, fix_text, fixed, tree)
 
 
 # --- harnesses -----------------------------------------------------------------------------------
@@ -201,7 +222,7 @@ def _harnesses(repo: Repo, fix: bool) -> list[Check]:
             Check(
                 "harness",
                 True,
-                "no harness settings here (.claude/settings.json)",
+                _("no harness settings here ({path})").format(path=HARNESS_FILES["claude"]),
                 "workspace-guard install --claude",
                 skipped=True,
             )
@@ -219,7 +240,7 @@ def harness_problems(repo: Repo, name: str, path: str) -> list[str]:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError) as exc:
-        return [f"{path} is unreadable ({exc})"]
+        return [_("{path} is unreadable ({error})").format(path=path, error=exc)]
     wanted = hi.command(name)
     commands = [
         str(h.get("command", ""))
@@ -234,9 +255,9 @@ def harness_problems(repo: Repo, name: str, path: str) -> list[str]:
     if wanted not in commands:
         stale = [c for c in commands if "workspace-guard" in c or "wg-hook" in c]
         problems.append(
-            f"{path}: the hook command is stale ({stale[0]!r})"
+            _("{path}: the hook command is stale ({command!r})").format(path=path, command=stale[0])
             if stale
-            else f"{path} has no workspace-guard hook"
+            else _("{path} has no workspace-guard hook").format(path=path)
         )
     problems += _launcher_problems(repo)
     return problems
@@ -247,7 +268,7 @@ def _launcher_problems(repo: Repo) -> list[str]:
 
     launcher = os.path.join(repo.root, hi.LAUNCHER)
     if not os.path.exists(launcher):
-        return [f"the hook launcher {hi.LAUNCHER} is missing"]
+        return [_("the hook launcher {path} is missing").format(path=hi.LAUNCHER)]
     program_file = os.path.join(repo.state_dir, hi.PROGRAM_FILE)
     try:
         with open(program_file, encoding="utf-8") as handle:
@@ -255,21 +276,22 @@ def _launcher_problems(repo: Repo) -> list[str]:
     except OSError:
         return []  # the launcher then looks for workspace-guard on PATH
     if program and not os.access(program, os.X_OK):
-        return [f"the launcher runs {program}, which is gone"]
+        return [_("the launcher runs {program}, which is gone").format(program=program)]
     return []
 
 
 def _harness(repo: Repo, name: str, path: str, fix: bool) -> Check:
     problems = harness_problems(repo, name, path)
     if not problems:
-        return Check("harness", True, f"{name}: hooks in {path} resolve", where=path)
+        detail = _("{name}: hooks in {path} resolve").format(name=name, path=path)
+        return Check("harness", True, detail, where=path)
     fixed = ""
     if fix:
         from workspace_guard.commands import harness_install as hi
 
         hi.install(repo.root, name)
         if not harness_problems(repo, name, path):
-            fixed = f"rewrote the {name} hooks in {path}"
+            fixed = _("rewrote the {name} hooks in {path}").format(name=name, path=path)
     fix_text = f"workspace-guard install --harness {name}"
     return Check("harness", bool(fixed), "; ".join(problems), fix_text, fixed, path)
 
@@ -283,13 +305,15 @@ def _trust(repo: Repo, found: list[tuple[str, str]]) -> list[Check]:
     home = os.environ.get("CODEX_HOME") or os.path.expanduser("~/.codex")
     config = os.path.join(home, "config.toml")
     if _codex_trusts(config, repo.root):
-        return [Check("harness", True, f"codex trusts {repo.root}")]
+        return [Check("harness", True, _("codex trusts {root}").format(root=repo.root))]
     return [
         Check(
             "harness",
             False,
-            f"codex does not trust {repo.root} ({config}): it would skip the hooks silently",
-            TRUST_STEPS["codex"].format(root=repo.root),
+            _("codex does not trust {root} ({config}): it would skip the hooks silently").format(
+                root=repo.root, config=config
+            ),
+            _(TRUST_STEPS["codex"]).format(root=repo.root),
         )
     ]
 
@@ -311,15 +335,17 @@ def _mcp(repo: Repo, fix: bool) -> list[Check]:
         return []
     problems, fixed = [], ""
     if not mcp_config.registered(repo.root):
-        problems.append(f"{path}: the workspace-guard server's command is stale")
+        problems.append(
+            _("{path}: the workspace-guard server's command is stale").format(path=path)
+        )
         if fix:
             mcp_config.install(repo.root)
-            fixed = f"rewrote the workspace-guard server in {path}"
+            fixed = _("rewrote the workspace-guard server in {path}").format(path=path)
     if importlib.util.find_spec("mcp") is None:
-        problems.append("the `mcp` package is not installed: the MCP server cannot start")
+        problems.append(_("the `mcp` package is not installed: the MCP server cannot start"))
     if not problems:
-        return [Check("mcp", True, f"server registered in {path}", where=path)]
-    still = bool(fixed) and len(problems) == 1 and "stale" in problems[0]
+        return [Check("mcp", True, _("server registered in {path}").format(path=path), where=path)]
+    still = bool(fixed) and len(problems) == 1  # the stale entry was the only problem: fixed
     hint = "pip install 'workspace-guard[mcp]'; workspace-guard install --claude"
     return [Check("mcp", still, "; ".join(problems), hint, fixed, path)]
 
@@ -333,12 +359,12 @@ def _daemon(repo: Repo) -> Check:
     except GuardError:
         configured = False
     if not configured:
-        return Check("watch", True, "no `watch:` section in the rules", skipped=True)
+        return Check("watch", True, _("no `watch:` section in the rules"), skipped=True)
     from workspace_guard.gates.watch.control import holder
 
     if holder(repo.state_dir) is None:
-        return Check("watch", False, "the daemon is not running", "workspace-guard watch start")
-    return Check("watch", True, "the daemon is running")
+        return Check("watch", False, _("the daemon is not running"), "workspace-guard watch start")
+    return Check("watch", True, _("the daemon is running"))
 
 
 def _servers(repo: Repo) -> list[Check]:
@@ -359,11 +385,12 @@ def _server(bare: str) -> Check:
 
     hook = os.path.join(hooks_dir(bare), "pre-receive")
     if os.path.exists(hook) and is_ours(hook) and os.access(hook, os.X_OK):
-        return Check("push", True, f"pre-receive installed in {bare}", where=bare)
+        detail = _("pre-receive installed in {path}").format(path=bare)
+        return Check("push", True, detail, where=bare)
     return Check(
         "push",
         False,
-        f"the shared repository {bare} has no workspace-guard pre-receive hook",
+        _("the shared repository {path} has no workspace-guard pre-receive hook").format(path=bare),
         f"workspace-guard install --server {bare}",
         where=bare,
     )
@@ -377,12 +404,17 @@ def render(checks: list[Check]) -> str:
     lines = []
     for check in checks:
         mark = "-" if check.skipped else ("✓" if check.ok and not check.fixed else "✗")
-        lines.append(f"{mark} {check.layer}: {check.detail}")
+        lines.append(f"{mark} {label(check.layer)}: {check.detail}")
         if check.fixed:
-            lines.append(f"    fixed: {check.fixed}")
+            lines.append("    " + _("fixed: {fixed}").format(fixed=check.fixed))
         elif not check.ok:
-            lines.append(f"    fix: {check.fix}")
+            lines.append("    " + _("fix: {fix}").format(fix=check.fix))
     return "\n".join(lines)
+
+
+def label(layer: str) -> str:
+    """A layer's name in the user's language (text output only)."""
+    return _(LAYER_LABELS[layer]) if layer in LAYER_LABELS else layer
 
 
 def run(repo: Repo, *, fix: bool = False, fmt: str = "text") -> int:

@@ -48,18 +48,19 @@ def load(state_dir: str) -> list[Claim]:
 
 def parse(data: bytes, path: str) -> list[Claim]:
     """The claims of the file's bytes; `ClaimsCorrupt` naming what is wrong."""
+    from workspace_guard.i18n import _
     from workspace_guard.speed.jsonread import loads  # `json.loads` without importing json
 
     try:
         items = loads(data)
     except ValueError as exc:
-        raise _corrupt(path, f"not JSON ({exc})") from exc
+        raise _corrupt(path, _("not JSON ({error})").format(error=exc)) from exc
     if not isinstance(items, list):
-        raise _corrupt(path, "not a JSON list")
+        raise _corrupt(path, _("not a JSON list"))
     try:
         return [_claim(item) for item in items]
     except (KeyError, TypeError, ValueError) as exc:
-        raise _corrupt(path, f"an entry is malformed ({exc!r})") from exc
+        raise _corrupt(path, _("an entry is malformed ({error!r})").format(error=exc)) from exc
 
 
 def _claim(item: Any) -> Claim:

@@ -122,6 +122,9 @@ def session_report(repo: Repo) -> str | None:
     from workspace_guard.i18n import _
 
     lines = [_("workspace-guard: some protection layers would not run here:")]
-    lines += [f"- {c.layer}: {c.detail} (fix: {c.fix})" for c in off]
+    from workspace_guard.commands.doctor import label
+
+    line = _("- {layer}: {detail} (fix: {fix})")
+    lines += [line.format(layer=label(c.layer), detail=c.detail, fix=c.fix) for c in off]
     lines.append(_("Run `workspace-guard doctor --fix`, or tell the person before you write."))
     return "\n".join(lines)
