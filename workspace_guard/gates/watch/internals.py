@@ -161,9 +161,15 @@ class Internals:
     def _store_hooks(self) -> None:
         """The hooks' and the config files' bytes into git's object store, so a later start can
         put a hook back and tell which config keys changed."""
-        for snap in [*self.hooks.values(), *self.config.values()]:
-            if snap.data is not None:
+        snaps = [(os.path.join(self.hooks_dir, n), s) for n, s in self.hooks.items()]
+        snaps += list(self.config.items())
+        paths = [path for path, snap in snaps if snap.data is not None and "\n" not in path]
+        for path, snap in snaps:
+            if snap.data is not None and "\n" in path:  # a name --stdin-paths cannot carry
                 git.run(["hash-object", "-w", "--stdin"], self.root, input=snap.data, check=False)
+        if paths:  # one git for all (a start waits for it)
+            listing = "".join(f"{p}\n" for p in paths).encode("utf-8", "surrogateescape")
+            git.run(["hash-object", "-w", "--stdin-paths"], self.root, input=listing, check=False)
 
     # -- polling --------------------------------------------------------------------------------
 
