@@ -163,6 +163,9 @@ USAGE_ERRORS = [
     ["check-commits", "--base"],
     ["validate", "a", "b", "--format", "x"],
     ["validate", "--nope"],
+    ["check-commits"],
+    ["check-commits", "HEAD~1..HEAD", "HEAD"],
+    ["hook", "commit-msg"],
 ]
 
 
@@ -174,6 +177,15 @@ def test_usage_errors_in_spanish(spanish_ws: Path, args: list[str]) -> None:
     assert_spanish(proc.stderr, " ".join(args))
     english = run_cli(spanish_ws, *args, env=clean_env(WORKSPACE_GUARD_LANG="en"))
     assert english_lines(english.stderr), english.stderr  # the same words exist in English
+
+
+def test_unknown_hook_in_spanish(spanish_ws: Path) -> None:
+    proc = run_cli(spanish_ws, "hook", "nosuch", env=clean_env())
+    assert proc.returncode == 2, proc.stderr
+    assert "hook desconocido 'nosuch'" in proc.stderr and "hooks disponibles:" in proc.stderr
+    assert_spanish(proc.stderr, "hook nosuch")
+    english = run_cli(spanish_ws, "hook", "nosuch", env=clean_env(WORKSPACE_GUARD_LANG="en"))
+    assert "unknown hook 'nosuch'" in english.stderr
 
 
 def test_validator_usage_error_in_spanish(spanish_ws: Path) -> None:

@@ -29,8 +29,12 @@ def main(values: Values) -> int:
     """The command as the front door calls it (`entry.CHECK_COMMITS` declares the values)."""
     ranges: list[str] = values["range"]
     if len(ranges) != 1:
-        problem = "no RANGE given" if not ranges else "only one RANGE is checked at a time"
-        raise UsageError(problem, hint=f"usage: {values['prog']} {values['usage']}")
+        from workspace_guard.i18n import choose_for_workspace
+
+        choose_for_workspace(os.getcwd())  # no rules are loaded yet: speak as `--help` does
+        problem = _("no RANGE given") if not ranges else _("only one RANGE is checked at a time")
+        usage = _("usage: {prog} {usage}").format(prog=values["prog"], usage=values["usage"])
+        raise UsageError(problem, hint=usage)
     repo = Repo.discover(rules_option=values["rules"])
     return run(repo, ranges[0], base=values["base"], fmt=values["format"])
 

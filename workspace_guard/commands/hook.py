@@ -23,14 +23,22 @@ def main(values: Values) -> int:
     """Run one git hook with the values the hook table parsed."""
     name: str = values["name"] or ""
     if name not in GIT_HOOKS:
-        raise UsageError(f"unknown hook {name!r}", hint=f"hooks: {', '.join(HOOKS)}")
+        from workspace_guard.i18n import _, choose_for_workspace
+
+        choose_for_workspace(os.getcwd())  # no rules are loaded yet: speak as `--help` does
+        raise UsageError(
+            _("unknown hook {name!r}").format(name=name),
+            hint=_("hooks: {names}").format(names=", ".join(HOOKS)),
+        )
     from workspace_guard.boundary import guarded
 
     found: list[Repo] = []
 
     def refuse(exc: GuardError) -> int:
         from workspace_guard.gates.commit.hooks import fail_closed
+        from workspace_guard.i18n import choose_for_workspace
 
+        choose_for_workspace(os.getcwd())  # a refusal before the rules chose: the workspace's
         repo = found[0] if found else None
         from_head = repo is not None and not repo.rules_option and bool(repo.info.rules_blob)
         return fail_closed(exc, name, committed_rules=from_head)
@@ -54,8 +62,11 @@ def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int
     repo.quiet = name in QUIET_NOTES
     if name == "commit-msg":
         if len(args) != 1:
+            from workspace_guard.i18n import _, choose_for_workspace
+
+            choose_for_workspace(repo.cwd)
             raise UsageError(
-                "the commit-msg hook takes the message file",
+                _("the commit-msg hook takes the message file"),
                 hint="workspace-guard hook commit-msg .git/COMMIT_EDITMSG",
             )
         return commit.commit_msg_hook(repo, os.path.join(repo.cwd, args[0]))
