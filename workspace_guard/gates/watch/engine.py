@@ -266,7 +266,12 @@ class Engine:
         both_files = committed.startswith("file:") and found.kind == "file"
         if both_files and committed[-1] != found.signature[-1]:
             return None
-        return self.ledger.accepted(state.decider, rel, found.oid)
+        accepted = self.ledger.accepted(state.decider, rel, found.oid)
+        if accepted is None and found.kind in ("file", "missing"):  # install's own write
+            seq = self.internals.installed(rel, found.oid if found.kind == "file" else None)
+            if seq is not None:
+                return {"agent": None, "by": "install", "audit_seq": seq}
+        return accepted
 
     def _wait(self, rel: str, origin: str) -> bool:
         """True while the harness may still be recording this write (`--ledger-wait`)."""
