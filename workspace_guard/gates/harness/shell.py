@@ -85,7 +85,11 @@ def judge(
     paths = _target_paths(repo, [*targets], inside, tracked)
     worktree, note = _worktree_paths(analysis, inside, tracked)
     paths += restored or []
-    return ShellJudgement(tuple(dict.fromkeys([*paths, *worktree])), note, refusal)
+    from workspace_guard.gates.harness.trusted_refs import rules_ref_writes
+
+    rules, ref_note = rules_ref_writes(repo, analysis)
+    note = " ".join(n for n in (note, ref_note) if n)
+    return ShellJudgement(tuple(dict.fromkeys([*paths, *worktree, *rules])), note, refusal)
 
 
 class _Tracked:

@@ -13,6 +13,7 @@ from workspace_guard.gates.harness.bash.gitconfig import (
 )
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
+from workspace_guard.gates.harness.bash.refs import REF_SUBS, ref_command
 from workspace_guard.gates.harness.bash.syntax import (
     BYPASS,
     GIT_RESTORE,
@@ -40,6 +41,7 @@ _GIT_BROAD = _opts(
 
 def _git(env: _Env, name: str, args: list[_Word]) -> None:
     i = 0
+    keys: list[str] = []  # `-c` keys: a fetch with its own refspec or URL writes other refs
     while i < len(args) and args[i].text.startswith("-"):
         text = args[i].text
         i += 1
@@ -48,6 +50,7 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
             i += 1
         elif text in ("-c", "--config-env") and i < len(args):
             key, _, value = args[i].text.partition("=")
+            keys.append(key)
             setting(env, key, value, "git " + text, known=known(args[i]))
             i += 1
         elif text.startswith("--config-env="):
@@ -73,6 +76,8 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         _GIT_HANDLERS[sub](env, sub, rest)
     else:
         _unknown(env, rest)
+    if sub in REF_SUBS:
+        ref_command(env, sub, rest, keys)
     env.out.fetched = env.out.fetched or sub in ("fetch", "pull", "remote")
 
 

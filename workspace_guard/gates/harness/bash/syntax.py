@@ -36,6 +36,8 @@ GIT_WORKTREE = "git-worktree"  # rewrites the work tree: the gate asks git which
 # restores named paths (`git checkout -- P`, `git restore P`): the named paths are an upper bound,
 # the gate asks git which of them differ from what they would be restored to
 GIT_RESTORE = "git-restore-paths"
+# writes refs (args: names or patterns, `*` any): the gate checks them against the trusted rules ref
+REF_WRITE = "ref-write"
 
 
 class Finding(Record):

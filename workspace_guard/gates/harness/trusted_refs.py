@@ -1,0 +1,84 @@
+"""A Bash command that may write the trusted rules ref writes the rules (docs/trust-root.md).
+
+The analysis (``bash/refs.py``) says which refs a command may write; this module knows which
+refs decide where the rules are read from: the trusted ref itself, every ref `trust_root.find`
+would consult (``workspace-guard.rulesRef``'s spellings, ``refs/remotes/origin/HEAD``, the
+upstreams of ``main``/``master``) and the ones it would fall back to once created. A command that
+may write one of them is judged as a write of the rules file: denied unless the agent may
+change the rules.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.gates.harness.bash import Analysis
+    from workspace_guard.repo import Repo
+
+_ALWAYS = ("refs/remotes/origin/HEAD", "refs/remotes/origin/main", "refs/remotes/origin/master")
+
+
+def trusted_refs(repo: Repo) -> list[str]:
+    """The refs whose value decides which rules the local layers read."""
+    from workspace_guard import trust_root
+
+    refs: list[str] = []
+    if repo.trusted is not None and repo.trusted.ref:
+        refs.append(repo.trusted.ref)
+    configured = repo.config.get(trust_root.RULES_REF_KEY, "").strip()
+    if configured:
+        refs += trust_root._spellings(configured)
+    refs += trust_root.upstream_candidates(repo.info.common_dir, repo.config)
+    refs += _ALWAYS
+    return list(dict.fromkeys(refs))
+
+
+def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
+    """(the rules file's path, a note) when the command may write a trusted ref; else ([], "")."""
+    from workspace_guard.gates.harness.bash.refs import ANY_REF, REMOTE_MARK
+    from workspace_guard.gates.harness.bash.syntax import REF_WRITE
+    from workspace_guard.i18n import _
+    from workspace_guard.trust_root import RULES_PATH
+
+    findings = analysis.of_kind(REF_WRITE)
+    if not findings:
+        return [], ""
+    trusted = trusted_refs(repo)
+    for finding in findings:
+        refs = list(finding.args)
+        if refs and refs[0].startswith(REMOTE_MARK):
+            if not _is_this_repo(repo, refs[0][len(REMOTE_MARK) :], finding.cwd):
+                continue
+            refs = refs[1:]
+        hit = next(
+            (t for t in trusted for ref in refs if ref == ANY_REF or fnmatch.fnmatchcase(t, ref)),
+            None,
+        )
+        if hit is not None:
+            note = _(
+                "(`{command}` may move {ref}, the ref the local layers read the rules from, so it "
+                "counts as a change of {rules}: only an agent that may change the rules may run "
+                "it; a plain `git fetch` or `git pull` of the configured remote stays allowed)"
+            ).format(command=finding.detail[:120], ref=hit, rules=RULES_PATH)
+            return [RULES_PATH], note
+    return [], ""
+
+
+def _is_this_repo(repo: Repo, remote: str, cwd: str) -> bool:
+    """Whether a push to the remote named ``remote`` lands in this repository: its URL is a path
+    to it, or it is not configured yet (added by the same command, perhaps)."""
+    url = repo.config.get(f"remote.{remote}.url")
+    if url is None:
+        return True
+    if "://" in url and not url.startswith("file://"):
+        return False
+    if ":" in url.split("/", 1)[0] and not url.startswith("file:"):
+        return False  # host:path
+    path = url.removeprefix("file://")
+    base = repo.info.root or repo.info.common_dir
+    real = os.path.realpath(os.path.join(base, path))
+    mine = {os.path.realpath(base), os.path.realpath(repo.info.common_dir)}
+    return real in mine or os.path.realpath(os.path.join(real, ".git")) in mine
