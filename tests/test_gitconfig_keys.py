@@ -209,3 +209,29 @@ def test_the_daemon_watches_the_main_worktrees_config_worktree(
     assert found["keys"] == ["core.hookspath"] and found["restored_keys"] == ["core.hookspath"]
     wait_for(lambda: "hooksPath" not in wt.read_text(), "hooksPath to be put back")
     assert "name = x" in wt.read_text()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'git config alias.x "$V"',
+        "git config submodule.lib.update $(cat f)",
+        "git config sendemail.smtpServer $S",
+        "git config remote.x.fetch `cat spec`",
+    ],
+)
+def test_a_run_time_value_of_a_value_judged_key_is_a_bypass(command: str) -> None:
+    assert BYPASS in {f.kind for f in analyze(command, "/repo").findings}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'git config user.name "$NAME"',
+        "git config remote.x.fetch +refs/heads/*:refs/remotes/x/*",
+        "git -c remote.x.fetch=+refs/heads/*:refs/remotes/x/* fetch x",
+        "git -c 'core.*'=x status",
+    ],
+)
+def test_a_known_key_with_a_run_time_or_glob_value_is_judged_by_key(command: str) -> None:
+    assert BYPASS not in {f.kind for f in analyze(command, "/repo").findings}

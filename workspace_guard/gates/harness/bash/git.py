@@ -51,11 +51,11 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         elif text in ("-c", "--config-env") and i < len(args):
             key, _, value = args[i].text.partition("=")
             keys.append(key)
-            setting(env, key, value, "git " + text, known=known(args[i]))
+            setting(env, key, value, "git " + text, known=known(args[i], "="))
             i += 1
         elif text.startswith("--config-env="):
             key = text.partition("=")[2].partition("=")[0]
-            setting(env, key, "", "git --config-env", known=known(args[i - 1]))
+            setting(env, key, "", "git --config-env", known=known(args[i - 1], "="))
         elif text in ("--git-dir", "--work-tree", "--namespace", "--super-prefix") and i < len(
             args
         ):
@@ -123,7 +123,7 @@ def _git_config(env: _Env, args: list[_Word]) -> None:
             env.add(values[key], "git-config")
     shown = " ".join(w.text for w in args)
     files = [values[k] for k in ("-f", "--file") if k in values]
-    if not reads and not all(known(w) for w in [*words, *files]):
+    if not reads and not all(known(w) for w in [*words[:1], *files]):
         env.out.find(BYPASS, f"git config {shown}: the setting is only known at run time")
         return
     if flags & {"-e", "--edit"} or action == "edit":
@@ -135,7 +135,8 @@ def _git_config(env: _Env, args: list[_Word]) -> None:
             env.out.find(BYPASS, f"git config {shown}: a section that matters to enforcement")
     elif action in ("set", "unset") and words:
         value = words[1].text if len(words) > 1 and action == "set" else ""
-        setting(env, words[0].text, value, "git config", kept=True)  # known() checked above
+        sure = all(w.literal for w in words[1:])  # else judged as any value
+        setting(env, words[0].text, value, "git config", kept=True, value_known=sure)
 
 
 _CONFIG_WRITES = _opts("--add --unset --unset-all --replace-all --rename-section --remove-section")

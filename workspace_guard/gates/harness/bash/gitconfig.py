@@ -63,9 +63,18 @@ def dynamic(text: str) -> bool:
     return bool(_DYNAMIC.search(text))
 
 
-def known(word: _Word) -> bool:
-    """A word the analysis reads as the shell will pass it: no expansion, no unquoted glob."""
-    return word.literal and not any(p.kind == "u" and _GLOB.search(p.text) for p in word.parts)
+def known(word: _Word, upto: str = "") -> bool:
+    """A word the analysis reads as the shell will pass it: no expansion, and no unquoted glob
+    (before the first `upto`, when given: `-c KEY=VALUE` globs in the value leave the key)."""
+    if not word.literal:
+        return False
+    for part in word.parts:
+        text = part.text.partition(upto)[0] if upto else part.text
+        if part.kind == "u" and _GLOB.search(text):
+            return False
+        if upto and upto in part.text:
+            break
+    return True
 
 
 def setting(
@@ -76,6 +85,7 @@ def setting(
     *,
     kept: bool = False,
     known: bool = True,
+    value_known: bool = True,
 ) -> None:
     """A git setting made for one call (``-c``) or kept (``git config``): judge its key.
 
@@ -87,7 +97,7 @@ def setting(
     if HOOKS_PATH.fullmatch(key.strip()):
         env.out.find(BYPASS, f"{how} {key}: git would skip the installed hooks")
         return
-    values = [value]
+    values = [value] if value_known else None
     table = enforcement_key(key, values)
     if kept and table:
         env.out.find(BYPASS, f"{how} {key}: a setting that matters to enforcement")
