@@ -16,8 +16,8 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.errors import ConfigError
-from workspace_guard.fsutil import atomic_write
 from workspace_guard.i18n import _
+from workspace_guard.state import announce
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def _read(path: str) -> dict[str, Any]:
 
 
 def _write(path: str, data: dict[str, Any]) -> None:
-    atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    announce.write_file(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _merge_events(data: dict[str, Any], harness: str, events: dict[str, str | None]) -> bool:
@@ -235,9 +235,7 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         with open(path, encoding="utf-8", errors="replace") as handle:
             current = handle.read()
     if current != text:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        announce.write_file(path, text, mode=0o755)  # announced: the daemon accepts it
         out.append((path, _("hook launcher written (commit it)")))
     os.chmod(path, 0o755)
     state = git.repo_info(root).common_dir
@@ -282,7 +280,7 @@ def uninstall(cwd: str, harness: str) -> list[tuple[str, str]]:
     if data:
         _write(path, data)
     else:
-        os.remove(path)  # it held nothing but our hooks
+        announce.remove_file(path)  # it held nothing but our hooks
     return [(path, _("{harness} hooks removed").format(harness=harness))]
 
 
@@ -319,7 +317,7 @@ def _cline(path: str, *, install: bool) -> tuple[str, str]:
             mine = marker in handle.read()
     if not install:
         if exists and mine:
-            os.remove(path)
+            announce.remove_file(path)
             return path, "cline hook removed"
         return path, "not installed"
     if exists and not mine:
@@ -330,10 +328,7 @@ def _cline(path: str, *, install: bool) -> tuple[str, str]:
     _install_launcher(os.path.dirname(os.path.dirname(os.path.dirname(path))))
     launcher = f'"$(dirname "$0")/../../{LAUNCHER}"'
     content = f"#!/bin/sh\n{marker}\nsh {launcher} cline || exit 2\n"
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    os.chmod(path, 0o755)
+    announce.write_file(path, content, mode=0o755)
     return path, "cline hook installed (PreToolUse)"
 
 
@@ -344,7 +339,6 @@ def require_provenance(cwd: str, *, on: bool = True) -> tuple[str, str]:
     """With a harness installed its hooks write the provenance ledger, so the commit gate can
     check identities against it (gates/commit/provenance): the repository's config says so,
     unless the trusted rules' `harness: require_provenance` says otherwise."""
-    from workspace_guard.state import announce
 
     info = git.repo_info(cwd)
     path = os.path.join(info.common_dir, "config")

@@ -25,7 +25,6 @@ from workspace_guard.commands import harness_install, install
 from workspace_guard.commands.lint_protocol import protocol_findings
 from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import ConfigError, GitError, UsageError
-from workspace_guard.fsutil import atomic_write
 from workspace_guard.i18n import N_, _, set_language, severity, speaking
 
 if TYPE_CHECKING:
@@ -321,8 +320,10 @@ def install_hooks(report: Report, claude: bool) -> None:
 
 def write_file(path: str, text: str, *, mode: int = 0o644) -> None:
     """Atomically, creating parent folders; a failure is a configuration error naming the file."""
+    from workspace_guard.state import announce
+
     try:
-        atomic_write(path, text, mode=mode)
+        announce.write_file(path, text, mode=mode)  # announced: the daemon accepts it
     except OSError as exc:
         raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
 

@@ -47,9 +47,9 @@ def _read(path: str) -> dict[str, object]:
 
 
 def _write(path: str, data: dict[str, object]) -> None:
-    from workspace_guard.fsutil import atomic_write
+    from workspace_guard.state import announce
 
-    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    announce.write_file(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def install(root: str) -> tuple[str, str]:
@@ -75,7 +75,9 @@ def uninstall(root: str) -> tuple[str, str]:
         return path, _("MCP server not registered")
     del servers[SERVER]
     if not servers and set(data) == {"mcpServers"}:
-        os.remove(path)
+        from workspace_guard.state import announce
+
+        announce.remove_file(path)
     else:
         _write(path, data)
     return path, _("MCP server removed")

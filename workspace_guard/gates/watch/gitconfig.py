@@ -115,14 +115,23 @@ def put_back(path: str, before: dict[str, list[str]], keys: list[str]) -> str | 
 
 
 class Expected:
-    """What `install` announced it is about to write: (file, key) → values, consumed once."""
+    """What `install` announced it is about to write: (file, key) → values, and work-tree path
+    → blob id (None: a removal); each consumed once."""
 
     def __init__(self) -> None:
         self.pending: dict[str, list[str]] = {}
+        self.files: dict[str, tuple[str | None, int]] = {}  # path → (blob, audit seq)
 
-    def note(self, record: dict[str, Any]) -> None:
-        """An audit record; only `layer: install`, `action: configure` ones count."""
-        if record.get("layer") != "install" or record.get("action") != "configure":
+    def note(self, record: dict[str, Any], seq: int = 0) -> None:
+        """An audit record; only `layer: install`, `action: configure` or `write` ones count."""
+        if record.get("layer") != "install":
+            return
+        if record.get("action") == "write":
+            path, blob = record.get("path"), record.get("blob")
+            if isinstance(path, str) and (blob is None or isinstance(blob, str)):
+                self.files[path] = (blob, seq)  # the latest announcement for a path counts
+            return
+        if record.get("action") != "configure":
             return
         key, value = record.get("key"), record.get("value")
         if isinstance(key, str) and (value is None or isinstance(value, str)):
@@ -135,6 +144,16 @@ class Expected:
             log.info("config %s written by workspace-guard install", key)
             return True
         return False
+
+    def take_file(self, rel: str, blob: str | None) -> int | None:
+        """The announcement's audit seq (once) when `install` announced exactly this blob (None:
+        the removal) for the work-tree path `rel`; else None."""
+        found = self.files.get(rel)
+        if found is None or found[0] != blob:
+            return None
+        del self.files[rel]
+        log.info("%s written by workspace-guard install", rel)
+        return found[1]
 
 
 def global_files(env: dict[str, str] | None = None) -> list[str]:

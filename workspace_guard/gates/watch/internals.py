@@ -424,9 +424,16 @@ class Internals:
 
             record = json.loads(raw)
             if install:
-                self.expected.note(record)
+                self.expected.note(record, seq)
             if claims:
                 self.files.chain.note(record)
+
+    def installed(self, rel: str, blob: str | None) -> int | None:
+        """The audit seq of `install`'s announcement of exactly this content at `rel` (read the
+        audit log's new records first: the announcement precedes the write), once."""
+        if self.started:
+            self._poll_chain(CHAINED[0], full=False)
+        return self.expected.take_file(rel, blob)
 
     def _verify_whole(self, name: str, *, report: bool, origin: str) -> Tail:
         path = os.path.join(self.state_dir, name)

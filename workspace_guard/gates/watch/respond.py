@@ -54,6 +54,12 @@ def respond(engine: Engine, state: State, finding: Finding, written: dict[str, A
     engine.known[finding.rel] = finding.found.signature
     engine.manifest_changed()
     escalation = state.rules.escalation
+    if written is not None and written.get("by") == "install":  # announced (state/announce)
+        extra = {"by": "install", "install_seq": written.get("audit_seq")}
+        engine.append([record(finding.rel, finding.rule, escalation, "authorised", **details,
+                              **extra)])  # fmt: skip
+        engine.counts["authorised"] += 1
+        return
     if written is not None:
         engine.append(
             [
