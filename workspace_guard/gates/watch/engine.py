@@ -37,6 +37,7 @@ from workspace_guard.gates.watch.internals import Internals
 from workspace_guard.gates.watch.plan import Plan, make_plan
 from workspace_guard.gates.watch.provenance import LedgerView
 from workspace_guard.gates.watch.restore import Restorer
+from workspace_guard.gates.watch.trusted import Seen, of_repo
 
 log = logging.getLogger("workspace_guard.watch")
 MANIFEST = "watch-manifest.json"
@@ -70,6 +71,7 @@ class State:
     baseline: Baseline
     plan: Plan
     rules_note: str | None = None  # set while the rules at HEAD are broken
+    trusted: Seen | None = None  # the trusted revision the rules came from (watch/trusted.py)
 
 
 class Engine:
@@ -147,7 +149,8 @@ class Engine:
         plan = make_plan(self.root, baseline, protection)
         if note is None:
             self.good_head = head
-        return State(rules, decider, settings, protection, baseline, plan, note)
+        seen = None if self.rules_option else of_repo(repo)
+        return State(rules, decider, settings, protection, baseline, plan, note, seen)
 
     def _rules(self, repo: Any) -> tuple[Rules, str | None]:
         try:

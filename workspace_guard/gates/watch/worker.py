@@ -16,6 +16,7 @@ import threading
 import time
 
 from workspace_guard.errors import GuardError
+from workspace_guard.gates.watch import trusted
 from workspace_guard.gates.watch.engine import Engine
 from workspace_guard.gates.watch.inotify import Watcher
 from workspace_guard.gates.watch.plan import make_plan
@@ -49,6 +50,7 @@ class Worker(threading.Thread):
         self._busy_since: float | None = None  # when git's index.lock began to hold checks
         self._next_links = 0.0
         self.repo_missing = False
+        self._moved_reported: str | None = None  # the trusted tip last reported as moved
         self.reloads = 0  # reload requests handled (the supervisor tells systemd when done)
 
     # -- requests from other threads ------------------------------------------------------------
@@ -182,11 +184,35 @@ class Worker(threading.Thread):
             )
             return False
         self.engine.state = new
+        self._adopted(old.trusted if old else None, new.trusted, reason)
         if old is None or new.baseline.head != old.baseline.head:
             log.info("baseline is now HEAD %s (%s)", new.baseline.head[:12], reason)
         if new.rules_note is None and old is not None and old.rules_note is not None:
             log.warning("the rules at HEAD are valid again and in force")
         return True
+
+    def _adopted(self, old: trusted.Seen | None, new: trusted.Seen | None, reason: str) -> None:
+        """Rules from another trusted revision are in force now: audit both revisions."""
+        if old is None or new is None or (old.blob == new.blob and old.ref == new.ref):
+            return
+        if old.commit != new.commit or old.ref != new.ref:
+            self.engine.append([trusted.adopted(old, new, reason)])
+        self._moved_reported = None
+
+    def _trusted_moved(self) -> None:
+        """The trusted ref moved to a revision whose rules differ: say so once, before any
+        reload adopts them."""
+        state = self.engine.state
+        if state is None or state.trusted is None:
+            return
+        now = trusted.peek(self.engine.common_dir, self.engine.root)
+        seen = state.trusted
+        if now is None or now == (seen.ref, seen.commit) or now[1] == self._moved_reported:
+            return
+        self._moved_reported = now[1]
+        new = trusted.discover(self.engine.root)
+        if new is not None and new.blob != seen.blob:
+            self.engine.append([trusted.moved(state.trusted, new)])
 
     def apply_plan(self, *, fresh: bool = True) -> None:
         """Schedule the plan's watches, check the kernel gave them, poll where it did not."""
@@ -231,6 +257,7 @@ class Worker(threading.Thread):
         if now < self._next_head:
             return
         self._next_head = now + HEAD_POLL
+        self._trusted_moved()
         head = self.engine.current_head()
         state = self.engine.state
         if head is None:

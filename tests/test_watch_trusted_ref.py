@@ -1,0 +1,83 @@
+"""The watch daemon notices when the trusted rules ref moves, and audits every adoption.
+
+A real daemon on a real clone of a real shared repository. The ref is moved the way the
+reproduced bypass moved it (outside the gate: `git update-ref`), to a commit whose rules make
+the agent a superuser.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import git, make_workspace
+from helpers.repos import shared_clone
+from helpers.watch import Start, records, rescan_barrier, wait_record
+
+AGENT = "backend-framework-ai"
+RULES = ".workspace/rules.yaml"
+TRUSTED = "refs/remotes/origin/main"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[Path]:
+    work = shared_clone(make_workspace(tmp_path / "origin"), tmp_path)
+    git(work, "config", "workspace-guard.rulesRef", TRUSTED)
+    old = os.getcwd()
+    os.chdir(work)
+    try:
+        yield work
+    finally:
+        os.chdir(old)
+
+
+def evil_commit(work: Path) -> str:
+    """A commit on top of the trusted one whose rules make AGENT a superuser (not pushed)."""
+    evil = work.parent / "evil"
+    git(work.parent, "clone", "-q", str(work), str(evil))
+    text = (evil / RULES).read_text()
+    (evil / RULES).write_text(
+        text.replace(
+            "superusers: [master-orchestrator]", f"superusers: [master-orchestrator, {AGENT}]"
+        )
+    )
+    git(evil, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qam", "x")
+    git(work, "fetch", "-q", str(evil), "main")  # the objects only: FETCH_HEAD
+    return git(evil, "rev-parse", "HEAD").strip()
+
+
+def test_a_moved_trusted_ref_is_reported_and_its_adoption_audited(
+    workspace: Path, watchd: Start
+) -> None:
+    old = git(workspace, "rev-parse", TRUSTED).strip()
+    daemon = watchd()
+    sha = evil_commit(workspace)
+    git(workspace, "update-ref", TRUSTED, sha)
+    moved = wait_record(workspace, action="trusted-rules-moved")
+    assert moved["layer"] == "watch" and moved["ref"] == TRUSTED
+    assert moved["old_revision"] == old and moved["new_revision"] == sha
+    assert moved["old_rules_blob"] != moved["new_rules_blob"]
+    assert moved["reachable_from_remote"] is None and "ls-remote" in moved["remote_check"]
+    assert not records(workspace, action="trusted-rules-adopted")  # not adopted by itself
+    daemon.signal(signal.SIGHUP)
+    adopted = wait_record(workspace, action="trusted-rules-adopted")
+    assert adopted["old_revision"] == old and adopted["new_revision"] == sha
+    assert adopted["reason"] == "SIGHUP"
+    assert len(records(workspace, action="trusted-rules-moved")) == 1  # said once
+
+
+def test_a_fetch_that_leaves_the_rules_alone_is_not_reported(
+    workspace: Path, watchd: Start
+) -> None:
+    daemon = watchd()
+    (workspace / "notes.txt").write_text("n\n")
+    git(workspace, "add", "notes.txt")
+    git(workspace, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "docs: notes")
+    git(workspace, "update-ref", TRUSTED, "HEAD")  # same rules file
+    rescan_barrier(daemon)  # the reload after SIGHUP is done
+    daemon.stop()
+    assert not records(workspace, action="trusted-rules-moved")
+    assert not records(workspace, action="trusted-rules-adopted")
