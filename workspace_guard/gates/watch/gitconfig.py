@@ -15,82 +15,29 @@ and the value): the daemon accepts exactly that value for that key, once.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 import tempfile
 from typing import Any
 
 from workspace_guard import git
+from workspace_guard.core import gitconfig_keys
 
 log = logging.getLogger("workspace_guard.watch")
 
-# keys (lower case; `*` is a subsection) whose every change is a violation
-ENFORCEMENT = (
-    "core.hookspath",
-    "core.fsmonitor",
-    "core.worktree",
-    "core.editor",
-    "core.pager",
-    "core.sshcommand",
-    "core.askpass",
-    "core.gitproxy",
-    "sequence.editor",
-    "diff.external",
-    "diff.*.command",
-    "diff.*.textconv",
-    "merge.*.driver",
-    "filter.*.clean",
-    "filter.*.smudge",
-    "filter.*.process",
-    "gpg.program",
-    "gpg.*.program",
-    "credential.helper",
-    "credential.*.helper",
-    "uploadpack.packobjectshook",
-    "remote.*.uploadpack",
-    "remote.*.receivepack",
-    "url.*.insteadof",
-    "url.*.pushinsteadof",
-    "pager.*",
-    "include.*",
-    "includeif.*",
-    "workspace-guard.*",
-)
+ENFORCEMENT = gitconfig_keys.ALWAYS + gitconfig_keys.BY_VALUE  # the table: core/gitconfig_keys
+norm_key = gitconfig_keys.norm_key
 
 
-def norm_key(key: str) -> str:
-    """A key as `git config --list` prints it: section and name in lower case, the subsection
-    as written (`workspace-guard.rulesRef` → `workspace-guard.rulesref`)."""
-    section, _, rest = key.partition(".")
-    sub, dot, name = rest.rpartition(".")
-    return f"{section.lower()}.{sub}{dot}{name.lower()}" if rest else key.lower()
+def enforcement_key(key: str, values: list[str], remote: str | None = None) -> bool:
+    """Whether a change of `key` to `values` matters to enforcement (`remote`: the trusted one)."""
+    return gitconfig_keys.enforcement_key(key, values, remote)
 
 
-def _pattern_matches(key: str, pattern: str) -> bool:
-    if pattern.endswith(".*") and pattern.count(".") == 1:  # a whole section
-        return key.lower().startswith(pattern[:-1])
-    parts, want = key.lower().split("."), pattern.split(".")
-    if len(parts) > len(want) and len(want) == 3:  # a subsection with dots in it
-        parts = [parts[0], ".".join(parts[1:-1]), parts[-1]]
-    return len(parts) == len(want) and all(
-        fnmatch.fnmatchcase(p, w) for p, w in zip(parts, want, strict=True)
-    )
-
-
-# workspace-guard's keys that decide nothing: the name the pre-push hook gives this clone's audit
-# anchors (written on the first push; a changed one only makes `audit verify --remote` find no
-# anchor under the new name, which it reports)
-UNGUARDED = ("workspace-guard.cloneid",)
-
-
-def enforcement_key(key: str, values: list[str]) -> bool:
-    """Whether a change of `key` to `values` matters to enforcement."""
-    if key.lower() in UNGUARDED:
-        return False
-    if key.lower().startswith("alias."):
-        return any(v.lstrip().startswith("!") for v in values)
-    return any(_pattern_matches(key, p) for p in ENFORCEMENT)
+def remote_of(current: dict[str, list[str]]) -> str:
+    """The trusted remote named by this file's `workspace-guard.rulesRef` (else `origin`)."""
+    ref = current.get(gitconfig_keys.norm_key("workspace-guard.rulesRef"), [])
+    return gitconfig_keys.trusted_remote(ref[-1] if ref else None)
 
 
 def values(data: bytes | None) -> dict[str, list[str]]:
@@ -121,12 +68,15 @@ def violations(
 ) -> list[str]:
     """The changed keys that matter to enforcement and that `install` did not announce."""
     out = []
+    remote = remote_of(after)
     for key in changed(before, after):
         new = after.get(key, [])
-        if not enforcement_key(key, new + before.get(key, [])):
+        if not enforcement_key(key, new + before.get(key, []), remote):
             continue
-        if key.startswith("alias.") and not enforcement_key(key, new):
-            continue  # a `!` alias removed or made plain: nothing runs any more
+        if _by_value(key) and not enforcement_key(key, new, remote):
+            continue  # a `!` alias removed or made plain, an `ext::` URL removed: nothing runs
+        if _first_url(key, before, new):
+            continue  # `git remote add origin URL`, `git clone`: the remote's first URL
         if not expected.take(key, new):
             out.append(key)
     return out
@@ -134,7 +84,21 @@ def violations(
 
 def dangerous_keys(current: dict[str, list[str]]) -> list[str]:
     """Enforcement keys present (used when the previous content is not known)."""
-    return sorted(k for k, v in current.items() if enforcement_key(k, v))
+    # the previous content is not known: a trusted remote's URL is no evidence of a change
+    return sorted(k for k, v in current.items() if enforcement_key(k, v, ""))
+
+
+def _first_url(key: str, before: dict[str, list[str]], new: list[str]) -> bool:
+    """The trusted remote given its first URL (no `ext::`/`fd::`): not a redirection."""
+    return (
+        gitconfig_keys.matches(key, "remote.*.url")
+        and not before.get(key)
+        and not enforcement_key(key, new, "")
+    )
+
+
+def _by_value(key: str) -> bool:
+    return any(gitconfig_keys.matches(key, p) for p in gitconfig_keys.BY_VALUE)
 
 
 def put_back(path: str, before: dict[str, list[str]], keys: list[str]) -> str | None:

@@ -85,8 +85,9 @@ class Internals:
         self.state_dir = engine.state_dir
         self.hooks_dir = hooks_dir(engine.root, engine.common_dir)
         self.configs = [os.path.join(engine.common_dir, "config")]
-        if engine.git_dir != engine.common_dir:
-            self.configs.append(os.path.join(engine.git_dir, "config.worktree"))
+        # per-worktree config (`extensions.worktreeConfig`): the main worktree's lives beside
+        # `config`, a linked worktree's in its own git dir
+        self.configs.append(os.path.join(engine.git_dir, "config.worktree"))
         self.globals = gitconfig.global_files()  # ~/.gitconfig, XDG, GIT_CONFIG_GLOBAL
         self.configs += self.globals
         self.expected = gitconfig.Expected()  # what `install` announced on the audit chain

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from workspace_guard.gates.harness.bash.env import _Env, _join
 from workspace_guard.gates.harness.bash.files import _each, _output_option
-from workspace_guard.gates.harness.bash.gitconfig import NO_OP_EDITORS, no_verify, setting
+from workspace_guard.gates.harness.bash.gitconfig import (
+    NO_OP_EDITORS,
+    SECTIONS,
+    known,
+    no_verify,
+    setting,
+)
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.refs import REF_SUBS, ref_command
@@ -46,10 +52,11 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         elif text in ("-c", "--config-env") and i < len(args):
             key, _, value = args[i].text.partition("=")
             keys.append(key)
-            setting(env, key, value, "git " + text)
+            setting(env, key, value, "git " + text, known=known(args[i], "="))
             i += 1
         elif text.startswith("--config-env="):
-            setting(env, text.partition("=")[2].partition("=")[0], "", "git --config-env")
+            key = text.partition("=")[2].partition("=")[0]
+            setting(env, key, "", "git --config-env", known=known(args[i - 1], "="))
         elif text in ("--git-dir", "--work-tree", "--namespace", "--super-prefix") and i < len(
             args
         ):
@@ -103,24 +110,48 @@ def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTRE
 
 
 def _git_config(env: _Env, args: list[_Word]) -> None:
-    """``git config KEY VALUE`` (or ``set``/``--add``/``--unset``): a setting kept for later."""
+    """``git config KEY VALUE`` (or ``set``/``--add``/``--unset``): a setting kept for later.
+
+    What is only known at run time (a key, a value splitting into more words, the file) may be
+    ``core.hooksPath``: refused like it, unless the command plainly only reads."""
     pos, values, flags = _split(args, _opts("-f --file --blob --type --default --comment"))
-    for key in ("-f", "--file"):
-        if key in values and (len(pos) > 1 or flags & _CONFIG_WRITES):
-            env.add(values[key], "git-config")
     texts = [w.text for w in pos]
-    if texts and texts[0] in ("set", "unset", "get", "list", "edit", "rename-section"):
-        action, texts = texts[0], texts[1:]
-    else:
-        action = "set" if len(texts) > 1 or flags & _CONFIG_WRITES else "get"
+    action = texts[0] if texts and pos[0].literal and texts[0] in _CONFIG_ACTIONS else ""
+    words = pos[1:] if action else pos
+    explicit = action in ("get", "list") or bool(flags & _CONFIG_READS)
+    if not action:
+        action = "set" if len(words) > 1 or flags & _CONFIG_WRITES else "get"
+    reads = explicit or (action == "get" and all(known(w) for w in words))
+    reads = reads and not flags & _CONFIG_WRITES
+    for key in ("-f", "--file"):
+        if key in values and not reads:
+            env.add(values[key], "git-config")
+    shown = " ".join(w.text for w in args)
+    files = [values[k] for k in ("-f", "--file") if k in values]
+    if not reads and not all(known(w) for w in [*words[:1], *files]):
+        env.out.find(BYPASS, f"git config {shown}: the setting is only known at run time")
+        return
     if flags & {"-e", "--edit"} or action == "edit":
         env.out.find(UNKNOWN_CODE, "git config --edit: any setting may change")
         env.add_any("git-exec")
-    elif action in ("set", "unset") and texts:
-        setting(env, texts[0], texts[1] if len(texts) > 1 else "", "git config")
+        env.out.find(BYPASS, "git config --edit: any setting may change, core.hooksPath too")
+    elif action in ("rename-section", "remove-section") or flags & _SECTION_WRITES:
+        if any(w.text.partition(".")[0].lower() in SECTIONS for w in words):
+            env.out.find(BYPASS, f"git config {shown}: a section that matters to enforcement")
+    elif action in ("set", "unset") and words:
+        value = words[1].text if len(words) > 1 and action == "set" else ""
+        sure = all(w.literal for w in words[1:])  # else judged as any value
+        setting(env, words[0].text, value, "git config", kept=True, value_known=sure)
 
 
 _CONFIG_WRITES = _opts("--add --unset --unset-all --replace-all --rename-section --remove-section")
+_SECTION_WRITES = _opts("--rename-section --remove-section")
+_CONFIG_READS = _opts(
+    "--get --get-all --get-regexp --get-urlmatch --get-color --get-colorbool -l --list"
+)
+_CONFIG_ACTIONS = frozenset(
+    ["set", "unset", "get", "list", "edit", "rename-section", "remove-section"]
+)
 
 
 def _git_read(env: _Env, sub: str, rest: list[_Word]) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from workspace_guard.gates.harness.bash.syntax import BYPASS, UNKNOWN_CODE
+from workspace_guard.core.gitconfig_keys import ALWAYS, BY_VALUE, enforcement_key
+from workspace_guard.gates.harness.bash.syntax import BYPASS, UNKNOWN_CODE, _Word
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -51,12 +52,56 @@ NO_VERIFY_SUBS = frozenset(
 )
 
 
-def setting(env: _Env, key: str, value: str, how: str) -> None:
-    """A git setting made for one call (``-c``) or kept (``git config``): judge its key."""
+# sections of the enforcement table: renaming or removing one may make or drop such a key
+SECTIONS = frozenset(p.partition(".")[0] for p in ALWAYS + BY_VALUE)
+_DYNAMIC = re.compile(r"[$`*?\[]")
+_GLOB = re.compile(r"[*?\[]")
+
+
+def dynamic(text: str) -> bool:
+    """Text that holds an expansion, a substitution or a glob (an environment variable's value)."""
+    return bool(_DYNAMIC.search(text))
+
+
+def known(word: _Word, upto: str = "") -> bool:
+    """A word the analysis reads as the shell will pass it: no expansion, and no unquoted glob
+    (before the first `upto`, when given: `-c KEY=VALUE` globs in the value leave the key)."""
+    if not word.literal:
+        return False
+    for part in word.parts:
+        text = part.text.partition(upto)[0] if upto else part.text
+        if part.kind == "u" and _GLOB.search(text):
+            return False
+        if upto and upto in part.text:
+            break
+    return True
+
+
+def setting(
+    env: _Env,
+    key: str,
+    value: str,
+    how: str,
+    *,
+    kept: bool = False,
+    known: bool = True,
+    value_known: bool = True,
+) -> None:
+    """A git setting made for one call (``-c``) or kept (``git config``): judge its key.
+
+    A key only known at run time is taken to be ``core.hooksPath``; a kept write of a key in the
+    enforcement table (core/gitconfig_keys, the daemon's table too) is refused like it."""
+    if not known:
+        env.out.find(BYPASS, f"{how} {key}: the setting is only known at run time")
+        return
     if HOOKS_PATH.fullmatch(key.strip()):
         env.out.find(BYPASS, f"{how} {key}: git would skip the installed hooks")
         return
-    if EXEC_KEY.fullmatch(key.strip()):
+    values = [value] if value_known else None
+    table = enforcement_key(key, values)
+    if kept and table:
+        env.out.find(BYPASS, f"{how} {key}: a setting that matters to enforcement")
+    if EXEC_KEY.fullmatch(key.strip()) or table:
         env.out.find(UNKNOWN_CODE, f"{how} {key}: git runs this command")
         env.add_any("git-exec")
         code = value[1:] if value.startswith("!") else value
@@ -70,6 +115,10 @@ def variable(env: _Env, name: str, value: str) -> None:
     if upper == "GIT_CONFIG_PARAMETERS" or upper.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VAL")):
         if HOOKS_PATH.search(value):
             env.out.find(BYPASS, f"{name}={value}: git would skip the installed hooks")
+        elif upper.startswith("GIT_CONFIG_KEY_") and (
+            dynamic(value) or enforcement_key(value, None)
+        ):
+            env.out.find(BYPASS, f"{name}={value}: a setting that matters to enforcement")
         elif EXEC_KEY.search(value) or upper.startswith("GIT_CONFIG_VAL"):
             env.out.find(UNKNOWN_CODE, f"{name}: git settings given through the environment")
             env.add_any("git-exec")
