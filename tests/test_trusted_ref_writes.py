@@ -196,6 +196,9 @@ def test_the_reproduced_bypass_stays_closed(clone: Path) -> None:
         "git -C clone/app update-ref refs/remotes/origin/main {sha}",
         "git --git-dir=clone/.git update-ref refs/remotes/origin/main {sha}",
         "git --git-dir clone/.git fetch -q evil +main:refs/remotes/origin/main",
+        "GIT_DIR=clone/.git git update-ref refs/remotes/origin/main {sha}",
+        "export GIT_DIR=clone/.git; git update-ref refs/remotes/origin/main {sha}",
+        "env GIT_DIR=clone/.git git update-ref refs/remotes/origin/main {sha}",
     ],
 )
 def test_a_ref_write_from_outside_the_repository_is_judged_by_it(clone: Path, command: str) -> None:

@@ -13,7 +13,7 @@ from workspace_guard.gates.harness.bash.gitconfig import (
 )
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
-from workspace_guard.gates.harness.bash.refs import REF_SUBS, ref_command
+from workspace_guard.gates.harness.bash.refs import REF_SUBS, git_dirs, ref_command
 from workspace_guard.gates.harness.bash.syntax import (
     BYPASS,
     GIT_RESTORE,
@@ -82,7 +82,8 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
     else:
         _unknown(env, rest)
     if sub in REF_SUBS:
-        ref_command(env.at(git_dir) if git_dir else env, sub, rest, keys)
+        for where in git_dirs(env, git_dir):
+            ref_command(env.at(where) if where else env, sub, rest, keys)
     env.out.fetched = env.out.fetched or sub in ("fetch", "pull", "remote")
 
 
