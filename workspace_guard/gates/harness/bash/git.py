@@ -43,6 +43,7 @@ _GIT_BROAD = _opts(
 def _git(env: _Env, name: str, args: list[_Word]) -> None:
     i = 0
     keys: list[str] = []  # `-c` keys: a fetch with its own refspec or URL writes other refs
+    git_dir = ""  # `--git-dir`: the repository whose refs are written
     while i < len(args) and args[i].text.startswith("-"):
         text = args[i].text
         i += 1
@@ -60,7 +61,11 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         elif text in ("--git-dir", "--work-tree", "--namespace", "--super-prefix") and i < len(
             args
         ):
+            if text == "--git-dir":  # refs written there: judged by that repository
+                git_dir = _join(env.ctx.cwd, args[i].text)
             i += 1
+        elif text.startswith("--git-dir="):
+            git_dir = _join(env.ctx.cwd, text.partition("=")[2])
     if i >= len(args):
         return
     sub, rest = args[i].text, args[i + 1 :]
@@ -84,7 +89,7 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
     else:
         _unknown(env, rest)
     if sub in REF_SUBS:
-        ref_command(env, sub, rest, keys)
+        ref_command(env.at(git_dir) if git_dir else env, sub, rest, keys)
     env.out.fetched = env.out.fetched or sub in ("fetch", "pull", "remote")
 
 
