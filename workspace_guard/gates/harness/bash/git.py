@@ -9,6 +9,7 @@ from workspace_guard.gates.harness.bash.gitconfig import (
     SECTIONS,
     known,
     no_verify,
+    remote_url,
     setting,
 )
 from workspace_guard.gates.harness.bash.mentions import _unknown
@@ -68,6 +69,12 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
     if i >= len(args):
         return
     sub, rest = args[i].text, args[i + 1 :]
+    if not known(args[i]):  # `git $c core.hooksPath …`: may be `config` writing any key
+        env.out.find(BYPASS, f"git {sub}: the git subcommand is only known at run time")
+        _unknown(env, rest)
+        return
+    if sub == "remote":
+        remote_url(env, rest)
     skip = no_verify(sub, [w.text for w in rest])
     if skip is not None:
         env.out.find(BYPASS, f"git {sub} {skip}: the commit hooks would not run")
@@ -255,6 +262,10 @@ def _git_submodule(env: _Env, sub: str, args: list[_Word]) -> None:
     pos, _, _ = _split(args, _opts("--name --reference -b --branch --depth --jobs -j"))
     if not pos or pos[0].text not in ("status", "summary"):
         env.add_any("git-submodule")  # update, add, deinit, foreach…: checkouts and commands
+    if pos and pos[0].text == "foreach":  # the command runs in every submodule: read it too
+        start = args.index(pos[0]) + 1
+        words = [w.text for w in args[start:] if w.text not in ("--recursive", "-q", "--quiet")]
+        env.analyze_text(" ".join(words))
 
 
 def _git_worktree(env: _Env, sub: str, args: list[_Word]) -> None:
