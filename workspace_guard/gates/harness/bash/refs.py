@@ -123,12 +123,27 @@ def _push(args: list[_Word], keys: list[str]) -> list[str]:
         if any(_REMOTE_KEY.fullmatch(k.strip()) for k in keys):
             return [ANY_REF]
         refs.append(REMOTE_MARK + remote)
+    if flags & {"-u", "--set-upstream"} and _moves_upstream(rest):
+        return [ANY_REF]  # `push -u origin main:other`: main's upstream (maybe trusted) changes
     if flags & {"--all", "--mirror", "--tags", "--branches"} or not rest:
         return [*refs, ANY_REF]
     for word in rest:
         text = _literal(word)
         refs += [ANY_REF] if text is None else _dst(text, fetch=False)
     return refs
+
+
+def _moves_upstream(specs: list[_Word]) -> bool:
+    """Whether ``push -u`` would give main/master an upstream other than their namesake."""
+    for word in specs:
+        text = _literal(word)
+        if text is None:
+            return True
+        src, _, dst = text.lstrip("+").partition(":")
+        src = src.removeprefix("refs/heads/")
+        if src in _PROTECTED and dst and dst.removeprefix("refs/heads/") != src:
+            return True
+    return False
 
 
 def _local(remote: str) -> bool:
@@ -157,8 +172,16 @@ def _symbolic_ref(args: list[_Word], keys: list[str]) -> list[str]:
 _BRANCH_MOVES = _opts("-f --force -m -M -c -C -d -D --delete --move --copy")
 
 
+_PROTECTED = ("main", "master")  # trust_root.PROTECTED_BRANCHES: their upstream may be trusted
+
+
 def _branch(args: list[_Word], keys: list[str]) -> list[str]:
-    pos, _, flags = _split(args, _opts("-u --set-upstream-to --track -t --contains --points-at"))
+    pos, _, flags = _split(args, _opts("-u --set-upstream-to --contains --points-at"))
+    if flags & {"-u", "--set-upstream-to", "--unset-upstream"}:
+        named = [_literal(w) for w in pos[-1:]]
+        if any(n is None or n.removeprefix("refs/heads/") in _PROTECTED for n in named):
+            return [ANY_REF]  # main's upstream is the trusted ref when nothing else is recorded
+        return []
     if not flags & _BRANCH_MOVES or "--list" in flags or "-l" in flags:
         return []  # a new branch, a listing, `-u`: not a move of an existing one
     return _heads(pos[:1] if flags & {"-f", "--force"} else pos)
