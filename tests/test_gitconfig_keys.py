@@ -235,3 +235,33 @@ def test_a_run_time_value_of_a_value_judged_key_is_a_bypass(command: str) -> Non
 )
 def test_a_known_key_with_a_run_time_or_glob_value_is_judged_by_key(command: str) -> None:
     assert BYPASS not in {f.kind for f in analyze(command, "/repo").findings}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git $c core.hooksPath /tmp/h",
+        "git con$x core.hooksPath /tmp/h",
+        "c=config; git $c core.hooksPath /tmp/h",
+        "git $(echo config) core.hooksPath /tmp/h",
+        "git remote add evil 'ext::sh -c touch% /tmp/pwned'",
+        "git remote set-url --push evil fd::3",
+        "git submodule foreach 'git config core.hooksPath /tmp/h'",
+        "git submodule foreach --recursive git config $k /tmp/h",
+        "sudo git config $k /tmp/h",
+        "command git config $k /tmp/h",
+        "env git config $k /tmp/h",
+        "/usr/bin/git config $k /tmp/h",
+        "bash -c 'git config $k /tmp/h'",
+    ],
+)
+def test_the_same_settings_reached_another_way_are_a_bypass(command: str) -> None:
+    assert BYPASS in {f.kind for f in analyze(command, "/repo").findings}
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["git remote add fork https://example.com/x.git", "git submodule foreach git status"],
+)
+def test_ordinary_remotes_and_submodule_commands_are_no_bypass(command: str) -> None:
+    assert BYPASS not in {f.kind for f in analyze(command, "/repo").findings}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace
-from helpers.harness import bash_denied, edit_denied
+from helpers.harness import bash_denied, denied, edit_denied, pre_tool
 from helpers.repos import shared_clone
 
 from workspace_guard.gates.harness.bash import analyze
@@ -90,7 +90,7 @@ def test_ref_writes_are_found(command: str, written: str) -> None:
         "git branch -a",
         "git checkout -b feature",
         "git symbolic-ref HEAD",
-        "git update-ref --help" if False else "git show-ref",
+        "git show-ref",
         "git replace -l",
         "git remote -v",
         "git tag v1",
@@ -186,3 +186,21 @@ def test_the_reproduced_bypass_stays_closed(clone: Path) -> None:
     reason = bash_denied(clone, command, AGENT)
     assert reason is not None and RULES in reason and "refs/remotes/origin/main" in reason
     assert edit_denied(clone, "app/main.py", AGENT) is not None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git -C clone update-ref refs/remotes/origin/main {sha}",
+        "cd clone && git fetch -q ../evil +main:refs/remotes/origin/main",
+        "git -C clone/app update-ref refs/remotes/origin/main {sha}",
+        "git --git-dir=clone/.git update-ref refs/remotes/origin/main {sha}",
+        "git --git-dir clone/.git fetch -q evil +main:refs/remotes/origin/main",
+        "GIT_DIR=clone/.git git update-ref refs/remotes/origin/main {sha}",
+        "export GIT_DIR=clone/.git; git update-ref refs/remotes/origin/main {sha}",
+        "env GIT_DIR=clone/.git git update-ref refs/remotes/origin/main {sha}",
+    ],
+)
+def test_a_ref_write_from_outside_the_repository_is_judged_by_it(clone: Path, command: str) -> None:
+    command = command.format(sha=evil_sha(clone))
+    assert denied(pre_tool(clone.parent, "Bash", {"command": command}, AGENT)) is not None

@@ -130,8 +130,11 @@ def _written(call: Call) -> list[str]:
 
     if call.command is not None and not oversize(call.command):  # else refused unread
         from workspace_guard.gates.harness.bash import ANY_PATH, analyze
+        from workspace_guard.gates.harness.bash.syntax import REF_WRITE
 
-        for target in analyze(call.command, call.cwd).targets:
+        analysis = analyze(call.command, call.cwd)
+        paths += [f.cwd for f in analysis.of_kind(REF_WRITE) if not f.cwd.startswith(("$", "~"))]
+        for target in analysis.targets:
             if target.path == ANY_PATH or target.path.startswith(("$", "~")):
                 continue
             literal = target.path

@@ -48,6 +48,8 @@ def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
         return [], ""
     trusted = trusted_refs(repo)
     for finding in findings:
+        if not _here(repo, finding.cwd):
+            continue  # `git -C other-repo …`: that repository's gate judges it
         refs = list(finding.args)
         if refs and refs[0].startswith(REMOTE_MARK):
             if not _is_this_repo(repo, refs[0][len(REMOTE_MARK) :], finding.cwd):
@@ -65,6 +67,15 @@ def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
             ).format(command=finding.detail[:120], ref=hit, rules=RULES_PATH)
             return [RULES_PATH], note
     return [], ""
+
+
+def _here(repo: Repo, cwd: str) -> bool:
+    """Whether git run in ``cwd`` works on this repository (unknown at run time: yes)."""
+    root = repo.info.root
+    if not cwd or cwd.startswith(("$", "~")) or root is None:
+        return True
+    real, mine = os.path.realpath(cwd), os.path.realpath(root)
+    return real == mine or real.startswith(mine + os.sep) or not os.path.isdir(real)
 
 
 def _is_this_repo(repo: Repo, remote: str, cwd: str) -> bool:

@@ -20,6 +20,7 @@ from workspace_guard.gates.harness.bash.gitconfig import variable
 from workspace_guard.gates.harness.bash.lexer import _Lexer
 from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
 from workspace_guard.gates.harness.bash.parser import _Parser
+from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     ANY_PATH,
@@ -136,6 +137,9 @@ def _simple(env: _Env, words: list[_Word]) -> None:
         name, _, value = word.text.partition("=")
         if name.upper().startswith("GIT_"):
             variable(env, name, value)
+        if name in ("GIT_DIR", "GIT_COMMON_DIR") and value:  # where git writes refs
+            env = env.at(env.ctx.cwd)
+            env.ctx.vars[GIT_DIR_VAR] = value
     _dispatch(env, [b for word in words[i:] for b in _brace_words(word)])
 
 

@@ -9,11 +9,12 @@ from workspace_guard.gates.harness.bash.gitconfig import (
     SECTIONS,
     known,
     no_verify,
+    remote_url,
     setting,
 )
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
-from workspace_guard.gates.harness.bash.refs import REF_SUBS, ref_command
+from workspace_guard.gates.harness.bash.refs import REF_SUBS, git_dirs, ref_command
 from workspace_guard.gates.harness.bash.syntax import (
     BYPASS,
     GIT_RESTORE,
@@ -42,6 +43,7 @@ _GIT_BROAD = _opts(
 def _git(env: _Env, name: str, args: list[_Word]) -> None:
     i = 0
     keys: list[str] = []  # `-c` keys: a fetch with its own refspec or URL writes other refs
+    git_dir = ""  # `--git-dir`: the repository whose refs are written
     while i < len(args) and args[i].text.startswith("-"):
         text = args[i].text
         i += 1
@@ -59,10 +61,20 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         elif text in ("--git-dir", "--work-tree", "--namespace", "--super-prefix") and i < len(
             args
         ):
+            if text == "--git-dir":  # refs written there: judged by that repository
+                git_dir = _join(env.ctx.cwd, args[i].text)
             i += 1
+        elif text.startswith("--git-dir="):
+            git_dir = _join(env.ctx.cwd, text.partition("=")[2])
     if i >= len(args):
         return
     sub, rest = args[i].text, args[i + 1 :]
+    if not known(args[i]):  # `git $c core.hooksPath …`: may be `config` writing any key
+        env.out.find(BYPASS, f"git {sub}: the git subcommand is only known at run time")
+        _unknown(env, rest)
+        return
+    if sub == "remote":
+        remote_url(env, rest)
     skip = no_verify(sub, [w.text for w in rest])
     if skip is not None:
         env.out.find(BYPASS, f"git {sub} {skip}: the commit hooks would not run")
@@ -77,7 +89,8 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
     else:
         _unknown(env, rest)
     if sub in REF_SUBS:
-        ref_command(env, sub, rest, keys)
+        for where in git_dirs(env, git_dir):
+            ref_command(env.at(where) if where else env, sub, rest, keys)
     env.out.fetched = env.out.fetched or sub in ("fetch", "pull", "remote")
 
 
@@ -249,6 +262,10 @@ def _git_submodule(env: _Env, sub: str, args: list[_Word]) -> None:
     pos, _, _ = _split(args, _opts("--name --reference -b --branch --depth --jobs -j"))
     if not pos or pos[0].text not in ("status", "summary"):
         env.add_any("git-submodule")  # update, add, deinit, foreach…: checkouts and commands
+    if pos and pos[0].text == "foreach":  # the command runs in every submodule: read it too
+        start = args.index(pos[0]) + 1
+        words = [w.text for w in args[start:] if w.text not in ("--recursive", "-q", "--quiet")]
+        env.analyze_text(" ".join(words))
 
 
 def _git_worktree(env: _Env, sub: str, args: list[_Word]) -> None:

@@ -133,6 +133,17 @@ def variable(env: _Env, name: str, value: str) -> None:
         env.analyze_text(value)
 
 
+def remote_url(env: _Env, args: list[_Word]) -> None:
+    """``git remote add|set-url NAME URL``: an ``ext::``/``fd::`` URL runs a program when fetched
+    (the same judgement as ``git config remote.NAME.url``)."""
+    texts = [w.text for w in args if not w.text.startswith("-")]
+    if texts[:1] in (["add"], ["set-url"]) and len(texts) > 2:
+        name = texts[1]
+        for url in texts[2:]:
+            if enforcement_key(f"remote.{name}.url", [url], ""):
+                env.out.find(BYPASS, f"git remote {texts[0]} {name} {url}: git would run a program")
+
+
 def no_verify(sub: str, texts: list[str]) -> str | None:
     """The option that skips the hooks (``--no-verify``, its abbreviations, ``commit -n``)."""
     if sub not in NO_VERIFY_SUBS:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from workspace_guard.gates.harness.bash.env import _join
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.syntax import REF_WRITE, _Word
 
@@ -36,6 +37,20 @@ _FETCH_TAKES = _opts(
     " --filter --rebase -s --strategy -X --strategy-option --log -m"
 )
 _PUSH_TAKES = _opts("--repo --receive-pack --exec --push-option -o --signed --force-with-lease")
+
+
+GIT_DIR_VAR = "\0GIT_DIR"  # `GIT_DIR=… git …` for this command only (no shell name collides)
+
+
+def git_dirs(env: _Env, option: str) -> list[str]:
+    """Where a git command may write refs: ``--git-dir``, else the cwd's repository, and a
+    ``GIT_DIR`` from the command's prefix or the shell (exported or not: both are judged)."""
+    found = [option]
+    for name in (GIT_DIR_VAR, "GIT_DIR", "GIT_COMMON_DIR"):
+        value = env.ctx.vars.get(name)
+        if value:
+            found.append(_join(env.ctx.cwd, value))
+    return list(dict.fromkeys(found))
 
 
 def ref_command(env: _Env, sub: str, args: list[_Word], keys: list[str]) -> None:

@@ -8,6 +8,7 @@ from workspace_guard.gates.harness.bash.env import _ASSIGN, _assign, _Env, _join
 from workspace_guard.gates.harness.bash.files import _remote
 from workspace_guard.gates.harness.bash.gitconfig import variable
 from workspace_guard.gates.harness.bash.options import _opts, _split
+from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
 from workspace_guard.gates.harness.bash.syntax import _lit, _Part, _suffix, _Word
 
 TYPE_CHECKING = False
@@ -240,6 +241,9 @@ def _wrapper(takes: str, skip: int = 0) -> _Handler:
                 break
             if name == "env" and text.upper().startswith("GIT_"):
                 variable(env, text.partition("=")[0], text.partition("=")[2])
+                if text.partition("=")[0] in ("GIT_DIR", "GIT_COMMON_DIR"):  # refs written there
+                    env = env.at(env.ctx.cwd)
+                    env.ctx.vars[GIT_DIR_VAR] = text.partition("=")[2]
             i += 1
             if text in spec and i < len(args):
                 env = _wrapper_option(env, name, text, args[i])
