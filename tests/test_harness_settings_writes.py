@@ -69,6 +69,11 @@ def test_a_file_tool_may_not_write_harness_settings(workspace: Path, home: Path,
         "cp x /etc/claude-code/managed-settings.json",
         "rm -rf ~/.claude",
         "mv ~/elsewhere ~/.codex",
+        "ln -s ~/.claude x && echo '{}' > x/settings.json",
+        "ln -sf ~/.claude.json y; cat evil > y",
+        "install -m644 x ~/.claude/settings.json",
+        "dd if=x of=$HOME/.claude.json",
+        "rsync -a evil/ ~/.claude/",
     ],
 )
 def test_a_shell_command_may_not_write_harness_settings(
