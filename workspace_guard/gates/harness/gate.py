@@ -97,6 +97,8 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     note = refusal = ""
     targets: list[str] = []
     internal: list[str] = []
+    settings: list[str] = []  # harness settings outside the repository (harness_settings.py)
+    superuser = agent in decider.rules.superusers
     forced: list[Decision] = []
     acts_for: tuple[str, ...] = ()
     if call.command is not None:
@@ -113,7 +115,10 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 call.command,
                 cwd=call.cwd,
                 inside=lambda path: _inside(repo, path, call.cwd),
-                skip=lambda path: _git_internal(repo, path, call.cwd, internal),
+                skip=lambda path: (
+                    _git_internal(repo, path, call.cwd, internal)
+                    or _settings(path, call.cwd, settings, superuser)
+                ),
             )
             targets, note, refusal = list(shell.paths), shell.note, shell.refusal
             wrapped = protocol_commands.embedded(call.command)  # `env workspace-guard watch stop`
@@ -132,6 +137,8 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     for path in paths:
         if _git_internal(repo, path, call.cwd, internal):
             continue
+        if _settings(path, call.cwd, settings, superuser):
+            continue
         rel = _inside(repo, path, call.cwd)
         if rel:  # a file tool naming the root itself writes no file
             targets.append(rel)
@@ -141,18 +148,37 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         from workspace_guard.state.claims import live
 
         decisions = apply_all(decisions, live(repo.state_dir))
-    if internal:
-        from workspace_guard.gates.harness import gitdir
-
-        escalation = decider.rules.escalation
-        decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
-        note = " ".join(filter(None, [note, gitdir.note()]))
+    extra, why = _out_of_reach(repo, decider, agent, internal, settings)
+    decisions += extra
+    note = " ".join(filter(None, [note, why]))
     denied = (*forced, *(d for d in decisions if not d.allowed))
     allowed = tuple(d for d in decisions if d.allowed)
     if refusal:
         denied = (_refused(decider, agent), *denied)
     command = (call.command or "") if acts_for else ""
     return Verdict(agent, denied, allowed, note, refusal, acts_for, command)
+
+
+def _out_of_reach(
+    repo: Repo, decider: Decider, agent: str, internal: list[str], settings: list[str]
+) -> tuple[list[Decision], str]:
+    """The denials of writes into git's directory and to the harnesses' settings, and why."""
+    decisions: list[Decision] = []
+    notes: list[str] = []
+    escalation = decider.rules.escalation
+    if internal:
+        from workspace_guard.gates.harness import gitdir
+
+        decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
+        notes.append(gitdir.note())
+    if settings:
+        from workspace_guard.gates.harness import harness_settings
+
+        decisions += [
+            harness_settings.denial(agent, p, escalation) for p in dict.fromkeys(settings)
+        ]
+        notes.append(harness_settings.note())
+    return decisions, " ".join(notes)
 
 
 def _refused(decider: Decider, agent: str) -> Decision:
@@ -170,6 +196,19 @@ def _git_internal(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
     absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
     if is_git_internal(repo, absolute):
         found.append(absolute)
+        return True
+    return False
+
+
+def _settings(path: str, cwd: str, found: list[str], superuser: bool) -> bool:
+    """True (and `found` gets the path) when `path` is a harness's settings file outside the
+    repository (harness_settings.py); a superuser's call is judged as any other write."""
+    if superuser or "\x00" in path:
+        return False
+    from workspace_guard.gates.harness.harness_settings import is_settings
+
+    if is_settings(path, cwd):
+        found.append(path)
         return True
     return False
 

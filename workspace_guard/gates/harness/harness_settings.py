@@ -1,0 +1,114 @@
+"""The harnesses' own settings outside the repository are out of every tool's reach, except a
+superuser's.
+
+`~/.claude/settings.json` (its `env`, its `hooks`, `disableAllHooks`), `~/.codex/config.toml`,
+`~/.gemini/settings.json`, `~/.cursor/hooks.json` and the managed settings decide whether the
+repository's hooks run at all, and with which environment (a `WORKSPACE_GUARD`, a `PATH`, an
+`LD_PRELOAD` for every hook). The repository's own copies are protected by its rules; these lie
+outside it, so the gate denies a tool call (a file tool or a shell command, whatever path
+spelling: `~`, `$HOME`, `$CLAUDE_CONFIG_DIR`, `$CODEX_HOME`, a relative path) that would write
+one of them, or a folder that holds them. A person edits them by hand; a superuser's call may.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.core.model import Decision
+
+# files below the home folder; then below the folder a variable names (when set, else the default)
+HOME_FILES = (
+    ".claude/settings.json",
+    ".claude/settings.local.json",
+    ".claude.json",
+    ".codex/config.toml",
+    ".codex/hooks.json",
+    ".gemini/settings.json",
+    ".cursor/hooks.json",
+)
+VARIABLE_FILES = {
+    "CLAUDE_CONFIG_DIR": ("settings.json", "settings.local.json", ".claude.json"),
+    "CODEX_HOME": ("config.toml", "hooks.json"),
+}
+SYSTEM_FILES = (
+    "/etc/claude-code/managed-settings.json",
+    "/etc/gemini-cli/settings.json",
+    "/etc/codex/config.toml",
+)
+
+
+def _real(path: str) -> str:
+    from workspace_guard.gates.harness.gitdir import _real
+
+    return _real(path)
+
+
+def _files(environ: os._Environ[str] | dict[str, str]) -> list[str]:
+    home = environ.get("HOME") or os.path.expanduser("~")
+    out = [os.path.join(home, rel) for rel in HOME_FILES] + list(SYSTEM_FILES)
+    for name, files in VARIABLE_FILES.items():
+        folder = environ.get(name)
+        if folder:
+            out += [os.path.join(folder, rel) for rel in files]
+    return out
+
+
+def _expand(path: str, environ: os._Environ[str] | dict[str, str]) -> str | None:
+    """The path with `~` and the harness variables expanded; None when a harness variable that
+    is not set here names its folder (then it is one of those files by name alone)."""
+    for name in VARIABLE_FILES:
+        for spelling in (f"${name}", f"${{{name}}}"):
+            if path == spelling or path.startswith(spelling + "/"):
+                folder = environ.get(name)
+                if not folder:
+                    return None
+                path = folder + path[len(spelling) :]
+    return os.path.expanduser(path)
+
+
+def is_settings(
+    path: str, cwd: str, environ: os._Environ[str] | dict[str, str] | None = None
+) -> bool:
+    """Whether writing `path` (as a tool or the shell analysis names it) writes a harness's
+    settings file outside the repository, or a folder holding one (below the home folder)."""
+    env = os.environ if environ is None else environ
+    expanded = _expand(path, env)
+    if expanded is None:
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        top = "/" not in path.rstrip("/")
+        return top or any(name in files for files in VARIABLE_FILES.values())
+    absolute = os.path.normpath(os.path.join(cwd, expanded))
+    home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))
+    for candidate in dict.fromkeys([absolute, _real(absolute)]):
+        for target in _files(env):
+            for spelling in dict.fromkeys([os.path.normpath(target), _real(target)]):
+                if candidate == spelling:
+                    return True
+                holder = spelling.startswith(candidate.rstrip(os.sep) + os.sep)
+                if holder and candidate not in (home, os.sep, "/etc"):
+                    return True  # a folder that holds it (moved, removed, replaced)
+    return False
+
+
+def denial(agent: str, path: str, escalation: str) -> Decision:
+    """The denial of a write to a harness's settings file (no owner: no agent's tool writes it)."""
+    from workspace_guard.core.model import Decision
+
+    return Decision(
+        agent=agent, path=path, allowed=False, reason="protected", level="critical",
+        escalation=escalation,
+    )  # fmt: skip
+
+
+def note() -> str:
+    """Why: appended to the harness's deny reason."""
+    from workspace_guard.i18n import _
+
+    return _(
+        "The harnesses' own settings outside the repository (~/.claude/settings.json, "
+        "~/.claude.json, ~/.codex/config.toml, ~/.gemini/settings.json, ~/.cursor/hooks.json, "
+        "the managed settings) decide whether and how the hooks run: no tool call may write "
+        "them except a superuser's; a person edits them by hand."
+    )
