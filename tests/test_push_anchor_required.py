@@ -5,6 +5,7 @@ anchor accepted just before it (the installed pre-push hook sends one) or in the
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from conftest import git, run_cli
 from helpers.gitserver import commit, push, template
@@ -103,9 +104,9 @@ def test_an_anchor_for_another_ref_does_not_count(server: Server) -> None:
     assert server.ref("refs/heads/main") == sha
 
 
-def test_another_clones_anchor_does_not_count(server: Server) -> None:
-    """Clone A's anchor, fresh on the server, names A's tip: clone B's protected change pushed
-    without an anchor of its own is refused."""
+def _two_clones(server: Server) -> tuple[Path, Path, str]:
+    """Clone A pushes a protected change through its hooks (anchored); clone B, cloned after,
+    commits a protected change of its own: (A, B, B's commit)."""
     require(server)
     first = installed_clone(server, "first")
     main_change(first, ARCHITECT)
@@ -114,6 +115,13 @@ def test_another_clones_anchor_does_not_count(server: Server) -> None:
     sha = commit(
         second, {"app/main.py": "b = 1\n"}, template("fix(app): b", ARCHITECT, "app/main.py")
     )
+    return first, second, sha
+
+
+def test_another_clones_anchor_does_not_count(server: Server) -> None:
+    """Clone A's anchor, fresh on the server, names A's tip: clone B's protected change pushed
+    without an anchor of its own is refused."""
+    _first, second, sha = _two_clones(server)
     result = push(second, "--no-verify", "origin", "main")
     assert result.returncode != 0 and "[anchor-missing]" in result.stderr
     assert server.ref("refs/heads/main") != sha
@@ -123,14 +131,9 @@ def test_an_anchor_under_another_clones_id_is_refused(server: Server) -> None:
     """B takes A's `workspace-guard.cloneId` (it is public on the anchors ref): B cannot reveal
     the secret that A's last anchor committed to, so B's anchor is refused and audited, and the
     protected push that wanted it is refused too."""
-    require(server)
-    first = installed_clone(server, "first")
-    main_change(first, ARCHITECT)
-    assert push(first, "origin", "main").returncode == 0
+    first, second, _sha = _two_clones(server)
     stolen = git(first, "config", "workspace-guard.cloneId").strip()
-    second = installed_clone(server, "second")
     git(second, "config", "workspace-guard.cloneId", stolen)
-    commit(second, {"app/main.py": "b = 1\n"}, template("fix(app): b", ARCHITECT, "app/main.py"))
     anchored = run_cli(second, "audit", "anchor", "origin")
     assert anchored.returncode != 0 and "Traceback" not in anchored.stderr
     assert _anchor_rejections(server)
@@ -141,14 +144,7 @@ def test_an_anchor_under_another_clones_id_is_refused(server: Server) -> None:
 def test_a_copied_anchor_message_is_refused(server: Server) -> None:
     """B copies A's last anchor message and points it at B's own tip: the secret it reveals is
     spent already, so the anchors ref refuses it."""
-    require(server)
-    first = installed_clone(server, "first")
-    main_change(first, ARCHITECT)
-    assert push(first, "origin", "main").returncode == 0
-    second = installed_clone(server, "second")
-    sha = commit(
-        second, {"app/main.py": "b = 1\n"}, template("fix(app): b", ARCHITECT, "app/main.py")
-    )
+    _first, second, sha = _two_clones(server)
     git(second, "fetch", "-q", "origin", "refs/workspace-guard/anchors:refs/stolen")
     body = git(second, "log", "-1", "--format=%B", "refs/stolen")
     lines = [line for line in body.strip().splitlines() if not line.startswith("push: ")]
