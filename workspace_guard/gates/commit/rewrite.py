@@ -44,10 +44,12 @@ COMMIT_PREFIX = "commit-"  # pending notes keyed by commit id (tree-keyed ones c
 
 
 def provenance_required(repo: Repo) -> bool:
+    """As commit-msg decides it (`provenance.required`), with the repository's config read
+    without running git (`Repo.config`): the prepared hook asks this for every branch update."""
     from workspace_guard.gates.commit import provenance
-    from workspace_guard.gates.commit.hooks import git_settings
 
-    return provenance.required(repo.decider(), git_settings(repo.cwd))
+    value = repo.config.get(provenance.CONFIG_KEY)
+    return provenance.required(repo.decider(), {provenance.CONFIG_KEY: [value]} if value else {})
 
 
 def existing_notes(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
@@ -218,19 +220,23 @@ def prepare_notes(repo: Repo, data: bytes) -> None:
     from workspace_guard.gates.commit.provenance import PENDING_DIR
 
     folder = os.path.join(repo.state_dir, PENDING_DIR)
-    tips = []
+    moved = []
     for line in data.decode("utf-8", "surrogateescape").splitlines():
         parts = line.split(" ", 2)
         if len(parts) != 3 or not parts[2].startswith("refs/heads/") or parts[0] == parts[1]:
             continue
-        if not set(parts[1]) - {"0"}:
+        if set(parts[1]) - {"0"}:
+            moved.append((parts[0], parts[1]))
+    if not moved or not provenance_required(repo):
+        return
+    tips = []
+    for old, new in moved:
+        shown = git.run(["log", "-1", "--format=%T %P", new], repo.root, check=False)
+        tree, *parents = shown.stdout.decode("ascii", "replace").split() or [""]
+        if parents == [old] and os.path.exists(os.path.join(folder, tree + ".json")):
             continue
-        shown = git.run(["log", "-1", "--format=%T %P", parts[1]], repo.root, check=False)
-        tree, *parents = shown.stdout.decode("ascii", "replace").split()
-        if parents == [parts[0]] and os.path.exists(os.path.join(folder, tree + ".json")):
-            continue
-        tips.append(parts[1])
-    if not tips or not provenance_required(repo):
+        tips.append(new)
+    if not tips:
         return
     listed = git.run(["rev-list", *tips, "--not", "--branches", "--remotes"], repo.root)
     renote(repo, listed.stdout.decode("ascii").split(), pending=True)
