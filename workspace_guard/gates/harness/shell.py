@@ -216,13 +216,14 @@ def _refusal(analysis: Analysis, policy: str, superuser: bool) -> str:
                 "is refused: rewrite it in plain shell."
             ).format(detail=finding.detail)
         )
-    for finding in analysis.of_kind(BYPASS)[:1]:
-        reasons.append(
-            _(
-                "The command skips the workspace protocol's git hooks ({detail}); that is never "
-                "allowed: commit without --no-verify and leave core.hooksPath alone."
-            ).format(detail=finding.detail)
-        )
+    from workspace_guard.gates.harness.bypass_reasons import bypass_reason
+
+    seen: set[str] = set()
+    for finding in analysis.of_kind(BYPASS):
+        cls = finding.args[0] if finding.args else ""
+        if cls not in seen and len(seen) < 3:
+            seen.add(cls)
+            reasons.append(bypass_reason(finding))
     unknown = analysis.of_kind(UNKNOWN_CODE)
     if unknown and policy == "deny" and not superuser:
         reasons.append(
