@@ -158,7 +158,16 @@ def _worktree_paths(
             continue
         rels = [rel for rel in (inside(p) for p in changed) if rel]
         out += rels
-        if rels:
+        if rels and finding.args[:1] == ("pull",):
+            notes.append(
+                _(
+                    "(`{command}`: what a pull brings from the configured remote cannot be known "
+                    "without the network, and it passed the server's gate; it is judged by the "
+                    "{count} local change(s) it would carry along or overwrite. Commit or stash "
+                    "them first, or ask their owner)"
+                ).format(command=finding.detail[:120], count=len(rels))
+            )
+        elif rels:
             notes.append(
                 _("(`{command}` would change {count} file(s) in the work tree)").format(
                     command=finding.detail[:120], count=len(rels)

@@ -104,7 +104,8 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
 def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTREE) -> None:
     """A command that rewrites work-tree files git chooses: the gate asks git which ones."""
     words = " ".join(["git", sub, *(w.text for w in args)])
-    literal = all(w.literal for w in args) and "$" not in env.ctx.cwd and not env.out.fetched
+    fetched = env.out.fetched and sub != "pull"  # a pull is judged by what its source holds
+    literal = all(w.literal for w in args) and "$" not in env.ctx.cwd and not fetched
     env.out.find(kind, words, env.ctx.cwd, (sub, *(w.text for w in args)) if literal else ())
     if sub == "rebase":
         _, values, flags = _split(
