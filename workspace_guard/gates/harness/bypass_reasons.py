@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 _REASONS = {
     g.HOOKS: N_(
         "The command changes the git setting `{key}`, which tells git where the hooks are "
-        "({detail}): the workspace protocol's commit hooks would not run. That is never "
+        "({detail}): the workspace protocol's git hooks would not run. That is never "
         "allowed; leave core.hooksPath as `workspace-guard install` set it."
     ),
     g.PROGRAM: N_(
