@@ -95,6 +95,7 @@ def test_what_no_server_holds_is_refused_without_asking_one(workspace: Path) -> 
     old = Seen(TRUSTED, git(workspace, "rev-parse", TRUSTED).strip(), "a" * 40)
     head = git(workspace, "rev-parse", "HEAD").strip()
     assert refusal(str(workspace), old, Seen(TRUSTED, old.commit, old.blob)) is None
+    assert refusal(str(workspace), Seen(None, None, "a" * 40), Seen(None, head, "b" * 40)) is None
     assert "HEAD is no trust root" in str(refusal(str(workspace), old, Seen(None, None, "b" * 40)))
     local = refusal(str(workspace), old, Seen("refs/heads/main", head, "b" * 40))
     assert "not a remote-tracking ref" in str(local)
@@ -126,3 +127,16 @@ def test_a_fetch_that_leaves_the_rules_alone_is_not_reported(
     daemon.stop()
     assert not records(workspace, action="trusted-rules-moved")
     assert not records(workspace, action="trusted-rules-adopted")
+
+
+def test_a_move_made_while_the_daemon_was_down_is_refused_at_start(
+    workspace: Path, watchd: Start
+) -> None:
+    old = git(workspace, "rev-parse", TRUSTED).strip()
+    watchd().stop()  # the `stopped` record names the revision in force
+    sha = evil_commit(workspace)
+    git(workspace, "update-ref", TRUSTED, sha)
+    watchd()
+    refused = wait_record(workspace, action="trusted-rules-refused")
+    assert refused["old_revision"] == old and refused["new_revision"] == sha
+    assert "refused" in str(status(workspace).get("rules_note"))
