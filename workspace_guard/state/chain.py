@@ -96,12 +96,15 @@ def _write_head(state_dir: str, log: Log, prev: str, seq: int) -> None:
     atomic_write(path, json.dumps({"seq": seq, "hash": prev}), encoding="ascii", makedirs=False)
 
 
-def append(state_dir: str, log: Log, records: Sequence[Mapping[str, Any]]) -> bool:
+def append(
+    state_dir: str, log: Log, records: Sequence[Mapping[str, Any]], *, durable: bool = True
+) -> bool:
     """Append records atomically with respect to other writers; False (and stderr) on failure.
 
     All or nothing: the lines and the head file are written under the lock, and when either
     fails (a full disk, a file size limit, a read-only state dir) the log is cut back to where
-    it was, so a failed append leaves neither a partial line nor a head that disagrees."""
+    it was, so a failed append leaves neither a partial line nor a head that disagrees.
+    `durable=False`: no `fsync` and no head update; the records are marked `durable: false`."""
     if not records:
         return True
     try:
@@ -110,7 +113,7 @@ def append(state_dir: str, log: Log, records: Sequence[Mapping[str, Any]]) -> bo
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            _append_locked(state_dir, log, fd, records)
+            _append_locked(state_dir, log, fd, records, durable)
         finally:
             os.close(fd)  # releases the lock
         return True
@@ -125,7 +128,9 @@ def append(state_dir: str, log: Log, records: Sequence[Mapping[str, Any]]) -> bo
         return False
 
 
-def _append_locked(state_dir: str, log: Log, fd: int, records: Sequence[Mapping[str, Any]]) -> None:
+def _append_locked(
+    state_dir: str, log: Log, fd: int, records: Sequence[Mapping[str, Any]], durable: bool = True
+) -> None:
     size = os.fstat(fd).st_size
     prev, seq, ok = _last_hash(fd, size)
     head = _read_head(state_dir, log)
@@ -139,7 +144,7 @@ def _append_locked(state_dir: str, log: Log, fd: int, records: Sequence[Mapping[
     shapes: dict[tuple[Any, ...], _Shape] = {}
     for record in records:
         seq += 1
-        key = _shape_key(record) if len(records) >= SHAPED_FROM else None
+        key = _shape_key(record) if durable and len(records) >= SHAPED_FROM else None
         if key is not None and key not in shapes:
             shapes[key] = _Shape(record, now)
         shape = None if key is None else shapes[key]
@@ -148,6 +153,8 @@ def _append_locked(state_dir: str, log: Log, fd: int, records: Sequence[Mapping[
             lines.append(line)
             continue
         body = {"seq": seq, "ts": now, **record, "prev": prev}
+        if not durable:
+            body["durable"] = False
         prev = _digest(prev, body)
         body["hash"] = prev
         lines.append(_LINE(body) + "\n")
@@ -155,8 +162,9 @@ def _append_locked(state_dir: str, log: Log, fd: int, records: Sequence[Mapping[
     try:
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
-        _write_head(state_dir, log, prev, seq)
+        if durable:
+            os.fsync(fd)
+            _write_head(state_dir, log, prev, seq)
     except OSError:
         try:
             os.ftruncate(fd, size)
@@ -248,6 +256,7 @@ def verify(state_dir: str, log: Log) -> tuple[int, list[Broken]]:
     """Recompute the chain and compare its end with `audit.head`; (records checked, problems)."""
     problems: list[Broken] = []
     prev, count, seq = GENESIS, 0, 0
+    anchor = (prev, seq)  # the last durable record: where the head may rightly stop
     try:
         handle = open(os.path.join(state_dir, log.file), "rb")  # noqa: SIM115
     except FileNotFoundError:
@@ -259,8 +268,10 @@ def verify(state_dir: str, log: Log) -> tuple[int, list[Broken]]:
                 problem, prev, seq = _check_line(raw, prev, seq)
                 if problem:
                     problems.append(Broken(number, problem))
+                if problem or VOLATILE not in raw:
+                    anchor = (prev, seq)
     head = _read_head(state_dir, log)
-    if head is not None and head != (prev, seq):
+    if head is not None and head not in {(prev, seq), anchor}:
         if head[1] > seq:
             reason = (
                 f"the log ends at record {seq} but record {head[1]} was written "
@@ -270,6 +281,11 @@ def verify(state_dir: str, log: Log) -> tuple[int, list[Broken]]:
             reason = f"the log's end does not match {log.head} (record {head[1]})"
         problems.append(Broken(count + 1, reason))
     return count, problems
+
+
+# how `_LINE` writes the mark of a record appended with `durable=False` (a string value holding
+# these bytes is written with escaped quotes, so only the key itself can match)
+VOLATILE = b'"durable": false'
 
 
 def _check_line(raw: bytes, prev: str, seq: int) -> tuple[str | None, str, int]:
