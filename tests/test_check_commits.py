@@ -11,11 +11,11 @@ import os
 import pty
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import BIN, EXAMPLE_RULES, git, make_workspace, run_cli, run_tty
+from helpers.chunks import chunked
 from helpers.gitserver import commit, fast_import, template
 from helpers.repos import craft_commit
 from hypothesis import given
@@ -427,16 +427,8 @@ def test_tokens_survive_any_chunking(tokens: list[bytes], sizes: list[int]) -> N
     """Pipes return short reads: a token split across reads is joined exactly once."""
     data = b"\0".join(tokens)
 
-    def chunks() -> Iterator[bytes]:
-        pos = turn = 0
-        while pos < len(data):
-            size = sizes[turn % len(sizes)]
-            turn += 1
-            yield data[pos : pos + size]
-            pos += size
-
     expected = data.split(b"\0") if data else []
-    got = list(_tokens(chunks()))
+    got = list(_tokens(chunked(data, sizes)))
     assert got == (expected[:-1] if expected and expected[-1] == b"" else expected)
 
 

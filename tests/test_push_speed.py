@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from helpers.chunks import chunked
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,15 +27,6 @@ HEADER = st.builds(
 STATUS = st.sampled_from([b"M", b"\nM", b"A", b"D", b"T", b"R100", b"C075", b"\nR050", b"\n", b""])
 NAME = st.binary(max_size=12).map(lambda b: b.replace(b"\0", b""))
 TOKEN = st.one_of(HEADER, STATUS, NAME, st.just(b"\x1e"), st.just(b"\x1e" + SHA.encode()))
-
-
-def _chunked(data: bytes, sizes: list[int]) -> Iterator[bytes]:
-    pos = turn = 0
-    while pos < len(data):
-        size = sizes[turn % len(sizes)]
-        turn += 1
-        yield data[pos : pos + size]
-        pos += size
 
 
 def _read(commits: Iterator[object]) -> list[object]:
@@ -59,8 +51,8 @@ def test_one_pass_parser_reads_the_listing_like_the_token_parser(
     """Any token stream, any chunking: the same commits, parents, messages and paths — names
     taken by position (a name that looks like a header stays a name), missing names empty."""
     data = b"\0".join(tokens) + (b"\0" if trailing_nul and tokens else b"")
-    expected = _read(_parse_log(_tokens(_chunked(data, sizes))))
-    assert _read(_parse_chunks(_chunked(data, sizes))) == expected
+    expected = _read(_parse_log(_tokens(chunked(data, sizes))))
+    assert _read(_parse_chunks(chunked(data, sizes))) == expected
     assert _read(_parse_chunks(iter([data] if data else []))) == expected
 
 

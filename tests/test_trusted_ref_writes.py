@@ -55,7 +55,7 @@ def refs(command: str) -> set[str]:
             "refs/remotes/origin/HEAD",
         ),
         ("git branch -f main abc", "refs/heads/main"),
-        ("git branch -M evil main", "refs/heads/main"),
+        ("git branch -M evil main", "*"),
         ("git checkout -B main abc", "refs/heads/main"),
         ("git switch -C main abc", "refs/heads/main"),
         ("git push . HEAD:refs/remotes/origin/main", "refs/remotes/origin/main"),
@@ -105,7 +105,7 @@ def test_ref_writes_are_found(command: str, written: str) -> None:
     ],
 )
 def test_ordinary_git_writes_no_trusted_ref(command: str) -> None:
-    found = refs(command)
+    found = {r for r in refs(command) if not r.startswith("@")}  # markers: the gate resolves
     assert (
         not found or all(r.startswith("remote=") for r in found) or command.startswith("git push")
     ), found
@@ -212,3 +212,221 @@ def test_the_reproduced_bypass_stays_closed(clone: Path) -> None:
 def test_a_ref_write_from_outside_the_repository_is_judged_by_it(clone: Path, command: str) -> None:
     command = command.format(sha=evil_sha(clone))
     assert denied(pre_tool(clone.parent, "Bash", {"command": command}, AGENT)) is not None
+
+
+# --- the current branch, its upstream, and branches moved with it (resolved by the gate) -------
+
+
+@pytest.mark.parametrize(
+    ("command", "written"),
+    [
+        ("git branch -u origin/evil", "@upstream"),
+        ("git branch --set-upstream-to=origin/evil", "@upstream"),
+        ("git branch --set-upstream-to origin/evil", "@upstream"),
+        ("git branch --unset-upstream", "@upstream"),
+        ("git switch main && git branch -u origin/evil", "*"),
+        ("git checkout -B master x && git branch -u origin/evil", "*"),
+        ("git switch $B && git branch -u origin/evil", "*"),
+        ("git rebase --update-refs x", "refs/heads/*"),
+        ("git -c rebase.updateRefs=true rebase x", "refs/heads/*"),
+        ("git rebase x", "@rebase.updateRefs"),
+        ("git rebase x", "@HEAD"),
+        ("git rebase --continue", "@HEAD"),
+        ("git pull --rebase --update-refs origin main", "refs/heads/*"),
+        ("git pull --rebase", "@HEAD"),
+        ("git pull", "@HEAD"),
+        ("git pull ../evil main", "@HEAD"),
+        ("git reset --hard HEAD~1", "@HEAD"),
+        ("git reset -q abc", "@HEAD"),
+        ("git reset --soft abc", "@HEAD"),
+        ("git reset --keep $X", "@HEAD"),
+        ("git merge x", "@HEAD"),
+        ("git merge --ff-only origin/evil", "@HEAD"),
+        ("git cherry-pick abc", "@HEAD"),
+        ("git revert abc", "@HEAD"),
+        ("git am x.patch", "@HEAD"),
+        ("git checkout main && git reset --hard x", "refs/heads/main"),
+        ("git switch -c tmp && git switch main && git reset --hard x", "refs/heads/main"),
+        ("git checkout $B && git reset --hard x", "refs/heads/*"),
+        ("git remote add -m main origin /tmp/evil", "refs/remotes/origin/*"),
+        ("git remote add -f origin /tmp/evil", "refs/remotes/origin/*"),
+        ("git remote add $R /tmp/evil", "*"),
+        ("git worktree add -B main ../w", "refs/heads/main"),
+        ("git worktree add -B master ../w abc", "refs/heads/master"),
+        ("git branch -m main2", "@HEAD"),
+        ("git branch -M feature main", "*"),
+        ("git branch -c feature master", "*"),
+        ("git branch -m $NAME", "*"),
+        ("git fetch . x:main", "refs/heads/main"),
+        ("git fetch origin +x:main", "refs/heads/main"),
+        ("git fetch --update-head-ok /tmp/evil main:main", "refs/heads/main"),
+        ("git notes add -m x", "refs/notes/commits"),
+        ("git notes --ref=workspace-guard add -m x", "refs/notes/workspace-guard"),
+        ("git notes --ref refs/notes/workspace-guard remove", "refs/notes/workspace-guard"),
+        ("git -c core.notesRef=refs/notes/x notes add -m y", "refs/notes/*"),
+        ("git notes --ref $N add -m y", "refs/notes/*"),
+    ],
+)
+def test_current_branch_moves_are_found(command: str, written: str) -> None:
+    assert written in refs(command), refs(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git reset --hard",
+        "git reset",
+        "git reset -- app/main.py",
+        "git reset -q -- a b",
+        "git merge --abort",
+        "git rebase --abort",
+        "git rebase --quit",
+        "git cherry-pick -n abc",
+        "git cherry-pick --abort",
+        "git am --abort",
+        "git switch feature && git branch -u origin/x",
+        "git branch -u origin/x feature",
+        "git worktree add -b feature ../w",
+        "git worktree add ../w main",
+        "git worktree list",
+        "git notes list",
+        "git notes show",
+        "git remote -v",
+        "git rebase --no-update-refs x",
+        "git switch --detach && git reset --hard x",
+        "git checkout --detach main && git rebase x",
+    ],
+)
+def test_what_moves_no_other_branch(command: str) -> None:
+    found = refs(command)
+    assert not found & {"*", "refs/heads/*", "@upstream", "refs/heads/main"}, found
+    if "--no-update-refs" in command:
+        assert "@rebase.updateRefs" not in found
+
+
+@pytest.fixture
+def local_trust(clone: Path) -> Path:
+    """The rules trusted at the local branch main: moving main moves the rules."""
+    git(clone, "config", "workspace-guard.rulesRef", "refs/heads/main")
+    git(clone, "branch", "-q", "feature")
+    return clone
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git reset --hard HEAD~1",
+        "git reset -q {sha}",
+        "git reset --soft {sha}",
+        "git rebase {sha}",
+        "git pull --rebase ../evil main",
+        "git pull ../evil main",
+        "git pull",
+        "git merge --ff-only {sha}",
+        "git cherry-pick {sha}",
+        "git revert HEAD",
+        "git am ../x.patch",
+        "git branch -m main2",
+        "git switch feature && git switch main && git reset --hard {sha}",
+        "cd app && git reset --hard {sha}",
+    ],
+)
+def test_moving_main_while_on_it(local_trust: Path, command: str) -> None:
+    command = command.format(sha=evil_sha(local_trust))
+    reason = bash_denied(local_trust, command, AGENT)
+    assert reason is not None and "refs/heads/main" in reason, (command, reason)
+    assert bash_denied(local_trust, command, SUPERUSER) is None, command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git reset --hard {sha}",
+        "git rebase {sha}",
+        "git pull ../evil main",
+        "git merge {sha}",
+        "git branch -u origin/main",
+    ],
+)
+def test_moving_another_branch_stays_allowed(local_trust: Path, command: str) -> None:
+    """Not a move of the trusted ref (the work-tree files it changes are judged as ever)."""
+    git(local_trust, "switch", "-q", "feature")
+    command = command.format(sha=evil_sha(local_trust))
+    assert "refs/heads/main" not in (bash_denied(local_trust, command, AGENT) or ""), command
+    switched = "git switch -q main && " + command
+    assert "refs/heads/main" in (bash_denied(local_trust, switched, AGENT) or ""), switched
+
+
+def test_detached_head_moves_no_branch(local_trust: Path) -> None:
+    git(local_trust, "switch", "-q", "--detach")
+    assert bash_denied(local_trust, "git reset --hard HEAD~1", AGENT) is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git rebase --update-refs {sha}",
+        "git -c rebase.updateRefs=true rebase {sha}",
+        "git pull --rebase --update-refs ../evil main",
+    ],
+)
+def test_update_refs_moves_main_from_another_branch(local_trust: Path, command: str) -> None:
+    git(local_trust, "switch", "-q", "feature")
+    command = command.format(sha=evil_sha(local_trust))
+    assert "refs/heads/main" in (bash_denied(local_trust, command, AGENT) or ""), command
+    plain = "git rebase --no-update-refs x"
+    assert "refs/heads/" not in (bash_denied(local_trust, plain, AGENT) or "")
+
+
+def test_configured_update_refs_counts(local_trust: Path) -> None:
+    git(local_trust, "switch", "-q", "feature")
+    assert "refs/heads/" not in (bash_denied(local_trust, "git rebase HEAD~1", AGENT) or "")
+    git(local_trust, "config", "rebase.updateRefs", "true")
+    assert "refs/heads/main" in (bash_denied(local_trust, "git rebase HEAD~1", AGENT) or "")
+    assert bash_denied(local_trust, "git pull --rebase", AGENT) is not None  # (escalated)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git branch -u origin/evil",
+        "git branch --set-upstream-to=origin/evil",
+        "git branch --set-upstream-to origin/evil",
+        "git branch --unset-upstream",
+        "git branch -M feature main",
+        "git branch -c feature master",
+        "git branch -m $NAME",
+    ],
+)
+def test_changing_mains_upstream_without_naming_it(clone: Path, command: str) -> None:
+    """On main (the default setup: rules at its upstream), `-u` with no branch is main's."""
+    git(clone, "config", "--unset", "workspace-guard.rulesRef")
+    git(clone, "branch", "-q", "feature")
+    reason = bash_denied(clone, command, AGENT)
+    assert reason is not None and RULES in reason, command
+    assert bash_denied(clone, command, SUPERUSER) is None, command
+    git(clone, "switch", "-q", "feature")
+    if "-u" in command or "upstream" in command:
+        assert bash_denied(clone, command, AGENT) is None, command
+        assert bash_denied(clone, "git switch -q main && " + command, AGENT) is not None
+
+
+def test_remote_add_naming_the_trusted_remote(tmp_path: Path) -> None:
+    """A repository without a remote: `git remote add -m main origin URL` creates
+    refs/remotes/origin/HEAD, the first ref the rules would be read from."""
+    ws = make_workspace(tmp_path / "ws")
+    for command in (
+        "git remote add -m main origin ../evil",
+        "git remote add -f origin ../evil",
+        "git remote add origin ../evil",
+        "git remote add $R ../evil",
+    ):
+        assert bash_denied(ws, command, AGENT) is not None, command
+    assert bash_denied(ws, "git remote add upstream ../other", AGENT) is None
+
+
+def test_worktree_add_resetting_main(local_trust: Path) -> None:
+    git(local_trust, "switch", "-q", "feature")
+    sha = evil_sha(local_trust)
+    assert bash_denied(local_trust, f"git worktree add -B main ../w {sha}", AGENT) is not None
+    assert bash_denied(local_trust, f"git worktree add -b other ../w {sha}", AGENT) is None

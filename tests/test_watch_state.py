@@ -147,3 +147,103 @@ def test_an_exclusive_claim_made_shared_by_hand_is_put_back(workspace: Path, wat
     assert json.loads(claims_file(workspace).read_text()) == [made]
     quiet(workspace)
     assert len(state_records(workspace, "claims.json")) == 1  # its own restore is not reported
+
+
+# -- the hook server's client, the denial counts, the rules cache's content ---------------------
+
+
+def client_file(repo: Path) -> Path:
+    return state_dir(repo) / "serve" / "client"
+
+
+def test_a_replaced_hook_server_client_is_put_back(workspace: Path, watchd: Start) -> None:
+    from workspace_guard.gates.harness import serve_client
+
+    kind = serve_client.ensure(str(state_dir(workspace)))
+    ours = client_file(workspace).read_bytes()
+    watchd()
+    for n, forged in enumerate((b"#!/bin/sh\nexit 0\n", ours[:-64] + b"\0" * 64)):
+        client_file(workspace).write_bytes(forged)
+        found = wait_for(lambda n=n: state_records(workspace, "serve/client")[n:], "the record")
+        assert found[-1]["restored"] is True and found[-1]["change"] == "modified"
+        assert Path(str(found[-1]["quarantine"])).read_bytes() == forged
+        wait_for(lambda: serve_client.kind(str(state_dir(workspace))) == kind, "a rebuilt client")
+        assert client_file(workspace).read_bytes() != forged
+    assert len(state_records(workspace, "serve/client")) == 2  # its own rebuild is not reported
+
+
+def test_a_python_client_naming_another_interpreter_is_put_back(
+    workspace: Path, watchd: Start
+) -> None:
+    from workspace_guard.gates.harness.serve_client import _source
+
+    watchd()
+    client_file(workspace).parent.mkdir(mode=0o700, exist_ok=True)
+    client_file(workspace).write_bytes(b"#!/tmp/allow-all -IS\n" + _source(".py"))
+    found = wait_for(lambda: state_records(workspace, "serve/client"), "the client record")[0]
+    assert found["restored"] is True
+    assert not client_file(workspace).read_bytes().startswith(b"#!/tmp/allow-all")
+
+
+def denials_file(repo: Path) -> Path:
+    return state_dir(repo) / "denials.json"
+
+
+def deny(repo: Path) -> None:
+    from helpers.harness import edit_denied
+
+    assert edit_denied(repo, "app/main.py") is not None
+
+
+def test_denial_counts_cut_or_forged_are_put_back_and_escalation_is_not(
+    workspace: Path, watchd: Start
+) -> None:
+    watchd()
+    deny(workspace)
+    deny(workspace)
+    counted = json.loads(denials_file(workspace).read_text())
+    assert len(counted) == 2
+    denials_file(workspace).write_text("[]")  # dodge the escalation
+    found = wait_for(lambda: state_records(workspace, "denials.json"), "the denials record")[0]
+    assert len(found["denials_missing"]) == 2 and found["restored"] is True
+    back = json.loads(denials_file(workspace).read_text())
+    assert [(i["agent"], i["rule"]) for i in back] == [(i["agent"], i["rule"]) for i in counted]
+    deny(workspace)  # the third: the gate escalates and starts counting again
+    wait_for(lambda: records(workspace, action="consulted"), "the escalation")
+    other = {"agent": "api-security", "rule": "app/main.py system-architect-ai", "ts": time.time()}
+    denials_file(workspace).write_text(json.dumps([other]))
+    found = wait_for(lambda: state_records(workspace, "denials.json")[1:], "the forged record")[0]
+    assert found["denials_forged"] == [other] and "denials_missing" not in found
+    assert json.loads(denials_file(workspace).read_text()) == []
+    assert len(state_records(workspace, "denials.json")) == 2
+
+
+def test_a_rules_cache_entry_with_a_valid_tag_but_other_rules_is_removed(
+    workspace: Path, watchd: Start
+) -> None:
+    from workspace_guard import rules_cache
+    from workspace_guard.core.record import replace
+    from workspace_guard.repo import Repo
+
+    outside = workspace.parent / "explicit-rules.yaml"
+    outside.write_bytes((workspace / ".workspace" / "rules.yaml").read_bytes())
+    assert run_cli(workspace, "validate", A, FREE).returncode == 0
+    assert run_cli(workspace, "validate", A, FREE, "--rules", str(outside)).returncode == 0
+    watchd()
+    state = str(state_dir(workspace))
+    rules = Repo.discover(str(workspace)).load_rules()
+    open_rules = replace(rules, protected=())  # protects nothing
+    blob = git(workspace, "rev-parse", "HEAD:.workspace/rules.yaml").strip()
+    rules_cache._KEYS.clear()
+    for key, content in ((f"blob:{blob}", None), (f"file:{outside}", outside.read_bytes())):
+        entry = Path(rules_cache.cache_path(state, key))
+        assert entry.exists()
+        rules_cache.store(state, key, open_rules, content)
+        assert rules_cache.cached(state, key, content) == open_rules  # the tag verifies
+        name = f"cache/{entry.name}"
+        found = wait_for(lambda name=name: state_records(workspace, name), name)[0]
+        assert found["note"] == "the rules it holds are not what its source loads to"
+        wait_for(lambda entry=entry: not entry.exists(), "the entry to go")
+    assert run_cli(workspace, "validate", A, FREE).returncode == 0  # rebuilt from git: passes
+    rescan = records(workspace, action="detected", area="state")
+    assert len(rescan) == 2

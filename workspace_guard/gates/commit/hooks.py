@@ -382,6 +382,9 @@ def commit_msg_hook(repo: Repo, path: str) -> int:
     """`hook commit-msg FILE`: refuse the commit on any violation (the file stays as written)."""
     if repo.info.bare:
         raise UsageError(_("commit-msg runs in a repository with a working tree, not a bare one"))
+    from workspace_guard.gates.watch.alive import warn  # a killed daemon is noticed at once
+
+    warn(repo.state_dir, "commit")
     raw = read_message(path)
     check = check_message(repo, raw, staged=True)
     shown = os.path.relpath(path, repo.root) if os.path.isabs(path) else path

@@ -318,7 +318,9 @@ def record(repo: Repo, verdict: Verdict, layer: str) -> None:
     the call, with the bytes they left (the provenance ledger): that, not a grant, is what the
     watch daemon accepts."""
     from workspace_guard.gates.harness.answer import record as record_call
+    from workspace_guard.gates.watch.alive import warn  # a killed daemon is noticed at once
 
+    warn(repo.state_dir, "harness", verdict.agent, repo.decider().rules.escalation)
     record_call(repo, verdict, layer)
     if not verdict.denied and verdict.acts_for:  # `approve --by ITSELF` (commands/speaker)
         from workspace_guard.state import ledger

@@ -55,6 +55,7 @@ def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
             if not _is_this_repo(repo, refs[0][len(REMOTE_MARK) :], finding.cwd):
                 continue
             refs = refs[1:]
+        refs = _resolve(repo, refs, finding.cwd, trusted)
         hit = next(
             (t for t in trusted for ref in refs if ref == ANY_REF or fnmatch.fnmatchcase(t, ref)),
             None,
@@ -67,6 +68,74 @@ def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
             ).format(command=finding.detail[:120], ref=hit, rules=RULES_PATH)
             return [RULES_PATH], note
     return [], ""
+
+
+def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str]) -> list[str]:
+    """The analysis's markers (``bash/refs.py``) as refs of this repository: the branch HEAD
+    points to (in the worktree the command runs in), whether its upstream is one the rules may
+    come from, and every branch when ``rebase.updateRefs`` is set."""
+    from workspace_guard.gates.harness.bash.refs import (
+        ALL_BRANCHES,
+        ANY_REF,
+        CURRENT,
+        CURRENT_UPSTREAM,
+        UPDATE_REFS_CONFIG,
+    )
+    from workspace_guard.trust_root import PROTECTED_BRANCHES
+
+    if not any(r.startswith("@") for r in refs):
+        return refs
+    out: list[str] = []
+    for ref in refs:
+        if ref == UPDATE_REFS_CONFIG:
+            if any(t.startswith("refs/heads/") for t in trusted) and _update_refs(repo, cwd):
+                out.append(ALL_BRANCHES)
+            continue
+        if ref not in (CURRENT, CURRENT_UPSTREAM):
+            out.append(ref)
+            continue
+        if ref == CURRENT and not any(t.startswith("refs/heads/") for t in trusted):
+            continue  # no local branch is trusted: moving one changes no rules
+        branch = _current_branch(repo, cwd)
+        if branch is None:
+            out += [ALL_BRANCHES] if ref == CURRENT else [ANY_REF]  # unknown: any branch
+        elif ref == CURRENT:
+            out.append(branch)
+        elif branch.removeprefix("refs/heads/") in PROTECTED_BRANCHES or branch in trusted:
+            out.append(ANY_REF)  # main's upstream may be the trusted ref
+    return out
+
+
+def _where(repo: Repo, cwd: str) -> str | None:
+    if cwd and not cwd.startswith(("$", "~")) and os.path.isdir(cwd):
+        return cwd
+    return repo.info.root
+
+
+def _update_refs(repo: Repo, cwd: str) -> bool:
+    """Whether git's configuration (any level) sets ``rebase.updateRefs``; unreadable: yes."""
+    from workspace_guard import git
+
+    where = _where(repo, cwd)
+    if where is None:
+        return True
+    proc = git.run(["config", "--type=bool", "--get", "rebase.updateRefs"], where, check=False)
+    return proc.returncode not in (0, 1) or proc.stdout.strip() == b"true"
+
+
+def _current_branch(repo: Repo, cwd: str) -> str | None:
+    """The branch HEAD points to where ``cwd`` is (``refs/heads/…``); "" when detached; None
+    when it cannot be known (a directory made at run time elsewhere)."""
+    from workspace_guard import git
+
+    where = _where(repo, cwd)
+    if where is None:
+        return None
+    proc = git.run(["symbolic-ref", "-q", "HEAD"], where, check=False)
+    if proc.returncode == 1:
+        return ""  # detached: no branch moves with HEAD
+    text = proc.stdout.decode("utf-8", "replace").strip()
+    return text if proc.returncode == 0 and text.startswith("refs/heads/") else None
 
 
 def _here(repo: Repo, cwd: str) -> bool:

@@ -87,7 +87,7 @@ def pre_push(repo: Repo, remote: str, data: bytes) -> int:
         code = _gate(repo, "pre-push", tips, [*remotes, *known])
     if code == EXIT_OK and named:
         send_notes(repo, remote)
-        anchor(repo, remote)
+        anchor(repo, remote, [(tip, ref) for ref, tip in tips])
     return code
 
 
@@ -105,15 +105,16 @@ def send_notes(repo: Repo, remote: str) -> None:
         print(text.format(ref=NOTES_REF, error=problem), file=sys.stderr)
 
 
-def anchor(repo: Repo, remote: str) -> None:
-    """Record this clone's audit chain head on the remote (docs/security.md, the audit anchor).
-    A failure is reported and never blocks the push: the anchor is evidence, not a gate."""
+def anchor(repo: Repo, remote: str, pushes: Sequence[tuple[str, str]]) -> None:
+    """Record this clone's audit chain head on the remote, made for the ref updates of this push
+    (docs/security.md, the audit anchor). A failure is reported and never blocks the push here:
+    the server, where it requires the anchor, refuses the branch itself."""
     from workspace_guard.gates.push import anchor as anchors
 
     if not anchors.enabled(repo):
         return
     try:
-        anchors.push_anchor(repo, remote)
+        anchors.push_anchor(repo, remote, pushes)
     except (anchors.AnchorError, GuardError) as exc:
         text = _("workspace-guard: warning: the audit anchor was not recorded on {remote}: {error}")
         print(text.format(remote=remote, error=str(exc) or "?"), file=sys.stderr)

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
     from workspace_guard.core.model import ProtectedRule
     from workspace_guard.core.template import Violation
+    from workspace_guard.gates.push.anchor import Anchor
     from workspace_guard.repo import Repo
 
 
@@ -116,24 +117,30 @@ def pre_receive(repo: Repo, data: bytes) -> int:
         return EXIT_OK
     failures: list[CommitResult] = []
     accepted: list[CommitResult] = []
+    arriving: list[tuple[str, Anchor]] = []  # audit anchors this push appends
+    spent: set[str] = set()
     base: Base | None = None
     try:
         peeled = _check_objects(repo, updates)
         settings = gate_settings(repo)  # read once for the whole push
         base = _base(repo, updates, settings)
         for update in updates:
-            found, fine = _check_update(repo, base, update, settings, peeled)
+            found, fine = _check_update(repo, base, update, settings, peeled, arriving=arriving)
             failures += found
             accepted += fine
         from workspace_guard.gates.push.notes import check_push
 
         failures += check_push(repo, base, updates, accepted)  # provenance notes, when required
-        failures += _anchor_required(repo, updates, accepted)
+        missing, spent = _anchor_required(repo, updates, accepted, arriving)
+        failures += missing
     except GuardError as exc:
         return _refuse(repo, updates, exc, base)
     if failures:
         _reject(repo, failures, base)
         return EXIT_VIOLATION
+    from workspace_guard.gates.push.anchor_required import note_received
+
+    note_received(repo, [sha for sha, _a in arriving], spent)  # for `requireAnchor`
     _record_accepted(repo, updates, accepted, base)
     return EXIT_OK
 
@@ -187,10 +194,13 @@ def _check_update(
     update: RefUpdate,
     settings: Settings,
     peeled: dict[str, str | None],
+    *,
+    arriving: list[tuple[str, Anchor]],
 ) -> tuple[list[CommitResult], list[CommitResult]]:
-    """(failing results, accepted results that touched protected paths) for one ref."""
+    """(failing results, accepted results that touched protected paths) for one ref; the audit
+    anchors an update of the anchors ref brings are added to `arriving`."""
     if update.ref.startswith(GATE_REFS):
-        return _gate_ref(repo, update), []
+        return _gate_ref(repo, update, arriving), []
     if update.ref == NOTES_PROVENANCE:
         return _notes_ref(repo, base, update), []
     if update.deletion:
@@ -274,16 +284,16 @@ def _rewind(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
     return [_refusal(update, "rules-rewind", text, update.new)]
 
 
-def _gate_ref(repo: Repo, update: RefUpdate) -> list[CommitResult]:
+def _gate_ref(
+    repo: Repo, update: RefUpdate, arriving: list[tuple[str, Anchor]]
+) -> list[CommitResult]:
     """The gate's own refs: only audit anchors, appended, on `refs/workspace-guard/anchors`."""
     if update.ref == ANCHORS and not update.deletion:
         from workspace_guard.gates.push.anchor import check_anchor_update
 
-        problem = check_anchor_update(repo, update.old, update.new)
+        problem, found = check_anchor_update(repo, update.old, update.new)
         if problem is None:
-            from workspace_guard.gates.push.anchor import note_received
-
-            note_received(repo)  # server time, for `workspace-guard.requireAnchor`
+            arriving += found
             return []
         return [_refusal(update, "anchor-invalid", problem, update.new)]
     text = _("{ref} belongs to workspace-guard: it cannot be pushed or deleted").format(
@@ -303,21 +313,33 @@ def _notes_ref(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
 
 
 def _anchor_required(
-    repo: Repo, updates: list[RefUpdate], accepted: list[CommitResult]
-) -> list[CommitResult]:
-    """`workspace-guard.requireAnchor`: a push touching protected paths needs a fresh anchor."""
-    from workspace_guard.gates.push.anchor import missing_anchor
+    repo: Repo,
+    updates: list[RefUpdate],
+    accepted: list[CommitResult],
+    arriving: list[tuple[str, Anchor]],
+) -> tuple[list[CommitResult], set[str]]:
+    """`workspace-guard.requireAnchor`: each ref update touching protected paths needs an audit
+    anchor made for it (gates/push/anchor.py). (Refusals, the anchors the push spends.)"""
+    from workspace_guard.gates.push.anchor_required import missing_text, unanchored
 
-    anchored = any(u.ref == ANCHORS and not u.deletion for u in updates)
-    touching = [r for r in accepted if r.touched]
-    problem = missing_anchor(repo, anchored, bool(touching))
-    if problem is None:
-        return []
+    first: dict[str, CommitResult] = {}
+    for result in accepted:
+        if result.touched:
+            first.setdefault(result.ref or "", result)
+    need = [(u.new, u.ref) for u in updates if not u.deletion and shown_ref(u.ref) in first]
+    missing, spent = unanchored(repo, need, arriving)
+    if not missing:
+        return [], spent
     from workspace_guard.core.record import replace
     from workspace_guard.core.template import Violation
 
-    first = touching[0]
-    return [replace(first, violations=(*first.violations, Violation("anchor-missing", problem)))]
+    problem = missing_text(repo)
+    refused = []
+    for _new, ref in missing:
+        result = first[shown_ref(ref)]
+        violation = Violation("anchor-missing", problem)
+        refused.append(replace(result, violations=(*result.violations, violation)))
+    return refused, spent
 
 
 def _refuse(repo: Repo, updates: list[RefUpdate], exc: GuardError, base: Base | None) -> int:

@@ -21,9 +21,9 @@ import time
 from typing import Any
 
 from workspace_guard.errors import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
+from workspace_guard.gates.watch.alive import LOCK_FILE, proc_starttime
 from workspace_guard.state import ensure_dir
 
-LOCK_FILE = "watch.lock"
 STATUS_FILE = "watch.status.json"
 LOG_FILE = "watch.log"
 START_TIMEOUT = 60.0
@@ -36,15 +36,6 @@ def lock_path(state_dir: str) -> str:
 
 def status_path(state_dir: str) -> str:
     return os.path.join(state_dir, STATUS_FILE)
-
-
-def proc_starttime(pid: int) -> str | None:
-    """The kernel's start time of a process (field 22 of /proc/PID/stat), or None if gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
 
 
 class Lock:
@@ -73,9 +64,14 @@ class Lock:
         os.ftruncate(self.fd, 0)
         os.pwrite(self.fd, data, 0)
 
-    def release(self) -> None:
+    def release(self, left: dict[str, Any] | None = None) -> None:
+        """Empty the file (a stop by `watch stop`), or leave `left` in it: the facts of a stop
+        without the command, which the harness gate and the commit hooks report (alive.py)."""
         with contextlib.suppress(OSError):
-            os.ftruncate(self.fd, 0)
+            if left is None:
+                os.ftruncate(self.fd, 0)
+            else:
+                self.write(left)
         os.close(self.fd)
 
 
@@ -224,6 +220,7 @@ def stop(state_dir: str, out: Any = print) -> int:
     running = holder(state_dir)
     if not running:
         out("workspace-guard: no watch daemon is running for this repository", file=sys.stderr)
+        _acknowledge_gone(state_dir)
         return EXIT_VIOLATION
     pid = running.get("pid")
     if not isinstance(pid, int) or proc_starttime(pid) != running.get("starttime"):
@@ -249,6 +246,20 @@ def stop(state_dir: str, out: Any = print) -> int:
         file=sys.stderr,
     )
     return EXIT_VIOLATION
+
+
+def _acknowledge_gone(state_dir: str) -> None:
+    """`watch stop` after the daemon was killed: the stop is wanted, so the hooks stop warning
+    (alive.py); the request is on the record like any stop."""
+    from workspace_guard.gates.watch import alive, lifecycle
+    from workspace_guard.state import audit
+
+    gone = alive.gone(state_dir)
+    if gone is None:
+        return
+    audit.append(state_dir, [lifecycle.stop_requested(int(gone["pid"]))])
+    with contextlib.suppress(OSError):
+        os.truncate(lock_path(state_dir), 0)
 
 
 def status(state_dir: str, fmt: str = "text", out: Any = print) -> int:

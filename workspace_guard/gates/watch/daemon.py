@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 from workspace_guard.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VIOLATION
+from workspace_guard.gates.watch import alive as watch_alive
 from workspace_guard.gates.watch import control as watch_control
 from workspace_guard.gates.watch import incident as watch_incident
 from workspace_guard.gates.watch import lifecycle as watch_lifecycle
@@ -212,15 +213,10 @@ def run(
         return EXIT_VIOLATION
     daemon = Daemon(Place.of(repo), repo.rules_option, options)
     daemon.log_file = log_file
-    starttime = watch_control.proc_starttime(os.getpid())
-    lock.write(
-        {
-            "pid": os.getpid(),
-            "started": daemon.started,
-            "root": repo.root,
-            "starttime": starttime,
-        }
-    )
+    starttime = watch_alive.proc_starttime(os.getpid())
+    held = {"pid": os.getpid(), "started": daemon.started, "root": repo.root}
+    lock.write({**held, "starttime": starttime})
+    watch_alive.forget(repo.state_dir)
     interrupted = _install_signals(daemon)
     daemon.engine.internals.snapshot()
     unclean = _record_start(daemon, starttime)
@@ -240,8 +236,9 @@ def run(
     finally:
         watch_service.sd_notify("STOPPING=1")
         daemon.stop()
-        _record_stop(daemon, "SIGINT" if interrupted else "SIGTERM")
-        lock.release()
+        requested = _record_stop(daemon, "SIGINT" if interrupted else "SIGTERM")
+        stop = {**held, "starttime": starttime, "stopped": _iso(time.time()), "requested": False}
+        lock.release(None if requested else stop)
         log.info("stopped")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
@@ -278,14 +275,15 @@ def _unclean_incident(daemon: Daemon, unclean: dict[str, Any]) -> None:
     )
 
 
-def _record_stop(daemon: Daemon, signame: str) -> None:
-    """Audit a clean stop: by `watch stop` (it recorded who asked) or by a bare signal."""
+def _record_stop(daemon: Daemon, signame: str) -> bool:
+    """Audit a clean stop: by `watch stop` (it recorded who asked) or by a bare signal (False)."""
     pid = os.getpid()
     requested = watch_lifecycle.stop_was_requested(daemon.state_dir, pid)
     reason = "watch stop" if requested else f"{signame} without `watch stop`"
     engine = daemon.engine
     summary = engine.internals.summary() if engine.internals.taken else None
     engine.append([watch_lifecycle.stopped(pid, reason, engine.good_head, requested, summary)])
+    return requested
 
 
 def _install_signals(daemon: Daemon) -> list[int]:

@@ -419,7 +419,8 @@ class Internals:
         if name != CHAINED[0]:
             return
         install, claims = b'"install"' in raw and seq > since, b'"claims"' in raw
-        if install or claims:
+        denials = b'"denied"' in raw or b'"consulted"' in raw  # escalation counts
+        if install or claims or denials:
             import json
 
             record = json.loads(raw)
@@ -427,6 +428,8 @@ class Internals:
                 self.expected.note(record, seq)
             if claims:
                 self.files.chain.note(record)
+            if denials:
+                self.files.denials.note(record)
 
     def installed(self, rel: str, blob: str | None) -> int | None:
         """The audit seq of `install`'s announcement of exactly this content at `rel` (read the
@@ -440,6 +443,7 @@ class Internals:
         tail = Tail()
         if name == CHAINED[0]:
             self.files.chain.clear()  # read again from the top
+            self.files.denials.clear()
         try:
             handle = open(path, "rb")  # noqa: SIM115
         except OSError:

@@ -24,6 +24,7 @@ then the record). While the audit chain is broken, claims are reported, never re
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workspace_guard.gates.watch.fs import stat_key
+from workspace_guard.gates.watch.harnessfiles import CLIENT, DENIALS, Client, Denials
 
 if TYPE_CHECKING:
     from workspace_guard.gates.watch.internals import Internals
@@ -92,6 +94,9 @@ class StateFiles:
         self.names: list[str] = []  # the cache's entries
         self._truth: dict[str, str] = {}  # commit → its rules blob ("-": none), this poll
         self.turn = 0
+        self.client = Client()
+        self.client_ok: bytes | None = None  # the client last found or built (ours)
+        self.denials = Denials()
 
     def path(self, name: str) -> str:
         return os.path.join(self.state_dir, name)
@@ -101,12 +106,18 @@ class StateFiles:
         self.poll("startup")
 
     def poll(self, origin: str = "event") -> None:
-        for name in (CLAIMS, PROGRAM):
+        judges = {
+            CLAIMS: self._judge_claims,
+            PROGRAM: self._judge_program,
+            CLIENT: self._judge_client,
+            DENIALS: self._judge_denials,
+        }
+        for name, judge in judges.items():
             seen = self.seen.setdefault(name, Seen(None))
             key = stat_key(self.path(name))
             if key != seen.key or seen.since:
                 seen.key = key
-                getattr(self, f"_judge_{name.replace('.json', '')}")(origin, seen)
+                judge(origin, seen)
         self._poll_cache(origin)
 
     # -- claims -----------------------------------------------------------------------------
@@ -213,6 +224,69 @@ class StateFiles:
         seen.key = stat_key(path)
         self._report(PROGRAM, origin, kept, restored, change="deleted" if data is None else None)
 
+    # -- the harness's files (harnessfiles.py) ---------------------------------------------
+
+    def _judge_client(self, origin: str, seen: Seen) -> None:
+        path = self.path(CLIENT)
+        data = _read(path)
+        if data is None or data == self.client_ok or self.client.ours(data):
+            self.client_ok = data
+            return  # ours, or none (the launcher then asks the one-shot hook)
+        kept = self._keep(CLIENT, data)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        restored = self.client.rebuild(self.state_dir)
+        self.client_ok = _read(path) if restored else None
+        seen.key = stat_key(path)
+        why = "not the hook server's client the package builds on this machine"
+        self._report(CLIENT, origin, kept, restored, note=why)
+
+    def _judge_denials(self, origin: str, seen: Seen) -> None:
+        """Against the audit chain's denials (harnessfiles.Denials), after `GRACE`: the gate
+        rewrites the file after its denial record, but before its escalation record."""
+        import json
+
+        state = self.internals.engine.state
+        path = self.path(DENIALS)
+        data = _read(path)
+        if state is None or (data is None and not self.denials.denied):
+            return
+        try:
+            found = json.loads(data) if data is not None else []
+        except ValueError:
+            found = None
+        good = isinstance(found, list) and all(isinstance(i, dict) for i in found)
+        items: list[dict[str, Any]] = found if good and isinstance(found, list) else []
+        forged, missing = self.denials.judge(items, state.rules, time.time())
+        if good and not forged and not missing:
+            seen.since = 0.0
+            return
+        if origin != "startup" and not seen.since:
+            seen.since = time.monotonic()
+        if origin != "startup" and time.monotonic() - seen.since < GRACE:
+            return
+        seen.since = 0.0
+        kept = self._keep(DENIALS, data)
+        keep = [item for n, item in enumerate(items) if n not in forged] + missing
+        restored = self._rewrite_denials(keep)
+        seen.key = stat_key(path)
+        why = None if good else "the file is not a list of denial counts"
+        self._report(DENIALS, origin, kept, restored, note=why,
+                     change="deleted" if data is None else None,
+                     denials_forged=[items[n] for n in forged] or None,
+                     denials_missing=missing or None)  # fmt: skip
+
+    def _rewrite_denials(self, items: list[dict[str, Any]]) -> bool:
+        """The known-good counts, under the lock the gate takes (state/jsonlist)."""
+        from workspace_guard.state import jsonlist
+
+        try:
+            jsonlist.update(self.path(DENIALS), lambda _old: items)
+        except OSError as exc:
+            log.error("could not restore %s: %s", DENIALS, exc.strerror or exc)
+            return False
+        return True
+
     # -- rules cache ------------------------------------------------------------------------
 
     def _poll_cache(self, origin: str) -> None:
@@ -276,16 +350,23 @@ class StateFiles:
 
     def _judge_cache(self, name: str, origin: str) -> None:
         from workspace_guard import rules_cache
+        from workspace_guard.gates.watch import cachefiles
 
         path = os.path.join(self.path(CACHE), name)
-        label, check = _cache_label(name)
-        if label is None:
-            return  # the key, an explicit file's entry (named by a digest), a temporary file
         data = _read(path)
         if data is None:
             return
+        label, check, kind = cachefiles.label(name, data)
+        if label is None or kind is None:
+            return  # the key, a temporary file
         body = rules_cache._verified(self.state_dir, data, label)
-        if body is not None and (check is None or self._head_is_true(check, body)):
+        if body is None:
+            why: str | None = "the keyed tag does not verify"
+        elif check is not None:
+            why = None if self._head_is_true(check, body) else "git has another rules blob"
+        else:
+            why = cachefiles.untrue(self.state_dir, self.internals.root, path, kind, body)
+        if why is None:
             return
         kept = self._keep(f"{CACHE}/{name}", data)
         try:
@@ -293,7 +374,6 @@ class StateFiles:
             gone = True
         except OSError:
             gone = False
-        why = "the keyed tag does not verify" if body is None else "git has another rules blob"
         self._report(f"{CACHE}/{name}", origin, kept, gone, note=why)
 
     def _head_is_true(self, commit: str, body: bytes) -> bool:
@@ -377,15 +457,3 @@ def _same_program(data: bytes, ours: str) -> bool:
     if "\n" in text or not text:
         return False
     return text == ours or os.path.realpath(text) == os.path.realpath(ours)
-
-
-def _cache_label(name: str) -> tuple[bytes | None, str | None]:
-    """The tag label of a cache entry from its name, and the commit to check a `head-` entry
-    against; (None, None) for what the daemon does not judge."""
-    if name.startswith("head-") and "." not in name:
-        commit = name[5:]
-        return f"head:{commit}:".encode(), commit
-    if name.startswith("rules-") and name.endswith(".marshal") and "-blob-" in name:
-        blob = name[: -len(".marshal")].rsplit("-blob-", 1)[1]
-        return f"rules:blob:{blob}:".encode(), None
-    return None, None

@@ -27,7 +27,16 @@ ANY_REF = "*"
 REMOTE_MARK = "remote="  # first of a push's refs: they land only if that remote is this repo
 REF_SUBS = _opts(
     "fetch pull push update-ref symbolic-ref branch replace remote tag checkout switch"
+    " reset rebase merge cherry-pick revert am worktree notes"
 )
+# Markers the gate resolves against the repository (``trusted_refs.py``): the branch HEAD points
+# to is moved; its upstream (``branch.<name>.remote/merge``) changes; every branch pointing into
+# a rebased range moves if the repository sets ``rebase.updateRefs``.
+CURRENT = "@HEAD"
+CURRENT_UPSTREAM = "@upstream"
+UPDATE_REFS_CONFIG = "@rebase.updateRefs"
+ALL_BRANCHES = "refs/heads/*"
+_BRANCH_VAR = "\0BRANCH"  # what an earlier `git switch`/`checkout` in this command made current
 # `-c` keys that change where a fetch comes from or where it writes (`remote.X.fetch`, `.url`,
 # `url.X.insteadOf`): the fetch is no longer the configured one.
 _REMOTE_KEY = re.compile(r"(?:remote\..+\.(?:fetch|url|pushurl|mirror)|url\..+\.insteadof)", re.I)
@@ -57,10 +66,55 @@ def ref_command(env: _Env, sub: str, args: list[_Word], keys: list[str]) -> None
     """Record the refs ``git [-c KEY=…] SUB ARGS`` may write (``keys``: the ``-c`` keys)."""
     handler = _HANDLERS.get(sub)
     if handler is not None:
-        refs = handler(args, keys)
+        refs = _current(env, handler(args, keys))
+        if sub in ("checkout", "switch"):
+            _switched(env, sub, args)
         if refs:
             words = " ".join(["git", sub, *(w.text for w in args)])
             env.out.find(REF_WRITE, words, env.ctx.cwd, tuple(dict.fromkeys(refs)))
+
+
+def _current(env: _Env, refs: list[str]) -> list[str]:
+    """The markers for the current branch, once an earlier switch in this command chose it."""
+    switched = env.ctx.vars.get(_BRANCH_VAR)
+    if switched is None:
+        return refs
+    out: list[str] = []
+    for ref in refs:
+        if ref == CURRENT:
+            out += switched.split()
+        elif ref == CURRENT_UPSTREAM:
+            names = [n.removeprefix("refs/heads/") for n in switched.split()]
+            out += [CURRENT_UPSTREAM] if CURRENT in names else []
+            out += [ANY_REF] if any(n in _PROTECTED or "*" in n for n in names) else []
+        else:
+            out.append(ref)
+    return out
+
+
+_CREATES = ("-b", "-B", "-c", "-C", "--create", "--force-create", "--orphan")
+
+
+def _switched(env: _Env, sub: str, args: list[_Word]) -> None:
+    """``git switch B`` / ``git checkout B`` / ``-b/-B/-c/-C NEW``: B is current afterwards
+    (``checkout X`` may name a path instead: HEAD may stay where it was)."""
+    pos, values, flags = _split(
+        args, _opts("-b -B -c -C --create --force-create --orphan --conflict")
+    )
+    if "--" in (w.text for w in args) and sub == "checkout" and not values:
+        return  # `checkout -- PATHS`: no switch
+    made = [values[k] for k in _CREATES if k in values]
+    named = made or pos[:1]
+    if "--detach" in flags or (sub == "switch" and "-d" in flags):
+        env.ctx.vars[_BRANCH_VAR] = ""  # detached: no branch moves with HEAD
+        return
+    if not named:
+        return
+    text = _literal(named[0])
+    branch = ALL_BRANCHES if text is None or text == "-" else "refs/heads/" + text
+    keep = sub == "checkout" and not made  # a path, perhaps: the old branch stays current
+    old = env.ctx.vars.get(_BRANCH_VAR, CURRENT)
+    env.ctx.vars[_BRANCH_VAR] = f"{old} {branch}" if keep else branch
 
 
 def _literal(word: _Word) -> str | None:
@@ -178,12 +232,21 @@ _PROTECTED = ("main", "master")  # trust_root.PROTECTED_BRANCHES: their upstream
 def _branch(args: list[_Word], keys: list[str]) -> list[str]:
     pos, _, flags = _split(args, _opts("-u --set-upstream-to --contains --points-at"))
     if flags & {"-u", "--set-upstream-to", "--unset-upstream"}:
+        if not pos:
+            return [CURRENT_UPSTREAM]  # no branch named: the current one's upstream
         named = [_literal(w) for w in pos[-1:]]
         if any(n is None or n.removeprefix("refs/heads/") in _PROTECTED for n in named):
             return [ANY_REF]  # main's upstream is the trusted ref when nothing else is recorded
         return []
     if not flags & _BRANCH_MOVES or "--list" in flags or "-l" in flags:
         return []  # a new branch, a listing, `-u`: not a move of an existing one
+    renames = flags & {"-m", "-M", "--move", "-c", "-C", "--copy"}
+    if renames:
+        dst = _literal(pos[-1]) if pos else None
+        if dst is None or dst.removeprefix("refs/heads/") in _PROTECTED:
+            return [ANY_REF]  # the branch's upstream settings go with it: main's may change
+        if len(pos) == 1 and flags & {"-m", "-M", "--move"}:
+            return [CURRENT, *_heads(pos)]  # renames the current branch away
     return _heads(pos[:1] if flags & {"-f", "--force"} else pos)
 
 
@@ -199,6 +262,79 @@ def _checkout(args: list[_Word], keys: list[str]) -> list[str]:
     """``git checkout -B NAME`` / ``git switch -C NAME``: resets an existing branch."""
     _, values, _ = _split(args, _opts("-b -B -c -C --force-create --orphan --conflict"))
     return _heads([values[k] for k in ("-B", "-C", "--force-create") if k in values])
+
+
+def _worktree(args: list[_Word], keys: list[str]) -> list[str]:
+    """``git worktree add -B NAME PATH``: resets an existing branch, like ``checkout -B``."""
+    if not args or args[0].text != "add":
+        return []
+    _, values, _ = _split(args[1:], _opts("-b -B --reason"))
+    return _heads([values["-B"]] if "-B" in values else [])
+
+
+# Commands that move the branch HEAD points to (a fast-forward, a reset, a rewrite), unless only
+# asked to stop or show. `commit` is left to the commit hooks, which judge what it records.
+_STOPS = _opts("--abort --quit --show-current-patch --edit-todo")
+_MOVES_TAKES = _opts(
+    "-s --strategy -X --strategy-option -m --mainline --onto -x --exec -S --gpg-sign"
+    " --pathspec-from-file --rebase-merges -C --whitespace --patch-format --directory -p"
+    " --depth --upload-pack --rebase -o --server-option"
+)
+
+
+def _moves_current(args: list[_Word], keys: list[str]) -> list[str]:
+    _, _, flags = _split(args, _MOVES_TAKES)
+    if flags & _STOPS or (flags & {"-n", "--no-commit"} and not flags & {"--continue"}):
+        return []
+    return [CURRENT]
+
+
+def _reset(args: list[_Word], keys: list[str]) -> list[str]:
+    """``git reset [MODE] COMMIT``: moves the current branch; ``reset [--] PATHS`` does not
+    (a word before ``--`` may be either: it counts)."""
+    texts = [w.text for w in args]
+    before = args[: texts.index("--")] if "--" in texts else args
+    pos, _, _ = _split(before, _opts("--pathspec-from-file"))
+    return [CURRENT] if pos else []
+
+
+def _rebase(args: list[_Word], keys: list[str]) -> list[str]:
+    """A rebase moves the current branch, and with ``--update-refs`` (or ``rebase.updateRefs``)
+    every branch that points into the rebased range: main too."""
+    refs = _moves_current(args, keys)
+    _, _, flags = _split(args, _MOVES_TAKES)
+    if flags & _STOPS:
+        return []
+    if "--no-update-refs" in flags:
+        return refs
+    if "--update-refs" in flags or any(k.strip().lower() == "rebase.updaterefs" for k in keys):
+        return [*refs, ALL_BRANCHES]
+    return [*refs, UPDATE_REFS_CONFIG]
+
+
+def _pull(args: list[_Word], keys: list[str]) -> list[str]:
+    """A pull fetches (see :func:`_fetch`), then merges or rebases into the current branch (a
+    rebase, perhaps chosen by ``pull.rebase``, with ``--update-refs`` or ``rebase.updateRefs``
+    moves other branches too)."""
+    refs = _fetch(args, keys)
+    if {w.text for w in args} & _STOPS:
+        return refs
+    updates = "--update-refs" in {w.text for w in args}
+    if updates or any(k.strip().lower() == "rebase.updaterefs" for k in keys):
+        return [*refs, CURRENT, ALL_BRANCHES]
+    return [*refs, CURRENT, UPDATE_REFS_CONFIG]
+
+
+def _notes(args: list[_Word], keys: list[str]) -> list[str]:
+    """``git notes [--ref R] add|append|copy|edit|merge|remove|prune``: writes a notes ref."""
+    pos, values, _ = _split(args, _opts("--ref -m -F -C -c -s --strategy"))
+    action = pos[0].text if pos else "list"
+    if action in ("list", "show", "get-ref"):
+        return []
+    ref = _literal(values["--ref"]) if "--ref" in values else "commits"
+    if ref is None or any(k.strip().lower() == "core.notesref" for k in keys):
+        return ["refs/notes/*"]
+    return [ref if ref.startswith("refs/") else "refs/notes/" + ref.removeprefix("notes/")]
 
 
 def _tag(args: list[_Word], keys: list[str]) -> list[str]:
@@ -225,6 +361,9 @@ def _remote(args: list[_Word], keys: list[str]) -> list[str]:
     if not pos:
         return []
     action = pos[0].text
+    if action == "add" and len(pos) > 1:  # `-m main` sets NAME/HEAD; `-f` fetches into NAME/*
+        name = _literal(pos[1])
+        return [ANY_REF] if name is None else [f"refs/remotes/{name}/*"]
     if action in ("set-url", "set-branches", "rename", "set-head", "remove", "rm") and len(pos) > 1:
         name = _literal(pos[1])
         return [ANY_REF] if name is None else [f"refs/remotes/{name}/*"]
@@ -235,7 +374,6 @@ def _remote(args: list[_Word], keys: list[str]) -> list[str]:
 
 _HANDLERS = {
     "fetch": _fetch,
-    "pull": _fetch,
     "push": _push,
     "update-ref": _update_ref,
     "symbolic-ref": _symbolic_ref,
@@ -245,4 +383,13 @@ _HANDLERS = {
     "tag": _tag,
     "checkout": _checkout,
     "switch": _checkout,
+    "worktree": _worktree,
+    "reset": _reset,
+    "rebase": _rebase,
+    "pull": _pull,
+    "merge": _moves_current,
+    "cherry-pick": _moves_current,
+    "revert": _moves_current,
+    "am": _moves_current,
+    "notes": _notes,
 }

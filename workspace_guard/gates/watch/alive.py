@@ -1,0 +1,150 @@
+"""Is the watch daemon still there? A check cheap enough for the layers that run anyway.
+
+A daemon ended by a bare `kill` (or `kill -9`, a crash) watches nothing, and before this check
+nobody said so until the next `watch start`. The harness gate and the commit hooks run on every
+tool call and every commit, so they look: one read of the daemon's lock file and, while it names
+a live daemon, one read of `/proc/PID/stat` (no exec, no lock taken). The lock file says
+
+- nothing: no daemon ran here, or `watch stop` stopped it (the stop is on the record): silent;
+- a pid and its kernel start time: the daemon is alive when `/proc/PID/stat` has that start
+  time; otherwise it ended without releasing the lock cleanly (`kill -9`, a crash);
+- `stopped` with `requested: false`: a signal stopped it without `watch stop`.
+
+A gone daemon gets a warning every time and one audit record per death (`action:
+watch-daemon-gone`, created with `O_EXCL` on a marker named by pid and start time, so many
+hooks at once write it once). The lock file is as writable as the state dir: emptying it
+silences the check (tamper-evident through the audit chain, which holds the `started` record
+with no `stopped`, reported at the next start), not tamper-proof.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+LOCK_FILE = "watch.lock"
+MARKER = "watch.gone-"
+
+
+def gone(state_dir: str) -> dict[str, Any] | None:
+    """The lock file's facts about a daemon that is gone without `watch stop`, else None."""
+    try:
+        with open(os.path.join(state_dir, LOCK_FILE), "rb") as handle:
+            data = handle.read(4096)
+    except OSError:
+        return None
+    if not data.strip():
+        return None
+    import json
+
+    try:
+        info = json.loads(data)
+    except ValueError:
+        return None
+    pid, start = (info.get("pid"), info.get("starttime")) if isinstance(info, dict) else (0, 0)
+    if not isinstance(pid, int) or pid <= 0 or not isinstance(start, str):
+        return None
+    if info.get("stopped") is None and proc_starttime(pid) == start:
+        return None  # alive (the fast path ends here)
+    if _held(state_dir):
+        return None  # a new daemon took the lock and has not written its pid yet
+    return dict(info)
+
+
+def check(
+    state_dir: str, layer: str, agent: str | None = None, escalate_to: str | None = None
+) -> str | None:
+    """The warning to show when the daemon is gone (audited once per death), else None."""
+    info = gone(state_dir)
+    if info is None:
+        return None
+    pid, start = info["pid"], info["starttime"]
+    how = "signal" if info.get("stopped") else "killed"
+    marker = os.path.join(state_dir, f"{MARKER}{pid}-{start}")
+    try:
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+        first = True
+    except OSError:
+        first = False
+    if first:
+        from workspace_guard.state import audit
+
+        audit.append(state_dir, [record(info, layer, agent, escalate_to, how)])
+    from workspace_guard.i18n import _
+
+    return _(
+        "workspace-guard: the watch daemon (pid {pid}) is gone without `workspace-guard watch "
+        "stop`: protected files are not being watched. Start it again: workspace-guard watch start"
+    ).format(pid=pid)
+
+
+def warn(
+    state_dir: str, layer: str, agent: str | None = None, escalate_to: str | None = None
+) -> None:
+    """`check`, its warning on stderr (what the harness gate and the commit hooks call)."""
+    message = check(state_dir, layer, agent, escalate_to)
+    if message:
+        import sys
+
+        print(message, file=sys.stderr)
+
+
+def record(
+    info: dict[str, Any], layer: str, agent: str | None, escalate_to: str | None, how: str
+) -> dict[str, Any]:
+    return {
+        "layer": layer,
+        "agent": agent,
+        "path": None,
+        "owner": None,
+        "level": "critical",
+        "action": "watch-daemon-gone",
+        "escalate_to": escalate_to,
+        "pid": info.get("pid"),
+        "starttime": info.get("starttime"),
+        "since": info.get("started"),
+        "stopped": info.get("stopped"),
+        "how": how,  # `signal`: stopped by a bare signal; `killed`: ended without a clean stop
+    }
+
+
+def forget(state_dir: str) -> None:
+    """A new daemon runs: the markers of earlier deaths are spent."""
+    try:
+        names = [n for n in os.listdir(state_dir) if n.startswith(MARKER)]
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(state_dir, name))
+
+
+def proc_starttime(pid: int) -> str | None:
+    """The kernel's start time of a process (field 22 of /proc/PID/stat), or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[19].decode("ascii")
+    except (OSError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _held(state_dir: str) -> bool:
+    """Whether a process holds the lock (only asked on the rare gone path)."""
+    import fcntl
+
+    try:
+        fd = os.open(os.path.join(state_dir, LOCK_FILE), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
