@@ -158,10 +158,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--settings",
+        default="none,noop,guard,guard-py,pre-only,one-shot",
+        help="comma-separated subset of the settings (noop and guard are always measured)",
+    )
     args = parser.parse_args()
     if binary("claude") is None:
         raise SystemExit("Claude Code is not installed: run .ci/run or see tests/realclients/")
-    kinds = ("none", "noop", "guard", "guard-py", "pre-only", "one-shot")
+    chosen = set(args.settings.split(",")) | {"noop", "guard"}
+    kinds = tuple(
+        k for k in ("none", "noop", "guard", "guard-py", "pre-only", "one-shot") if k in chosen
+    )
     tools = ("Write", "Bash")
     gap: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
     cpu: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
@@ -211,7 +219,7 @@ def main() -> None:
     for tool in tools:
         row = {k: statistics.median(gap[k, tool]) for k in kinds}
         print(f"{tool:5} gap: " + ", ".join(f"{k} {row[k]:.1f}" for k in kinds))
-        for kind in kinds[2:]:
+        for kind in kinds[kinds.index("guard") :]:
             vs_noop = [g - n for g, n in zip(gap[kind, tool], gap["noop", tool], strict=True)]
             used = [g - n for g, n in zip(cpu[kind, tool], cpu["noop", tool], strict=True)]
             verdict = ""

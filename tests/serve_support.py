@@ -119,14 +119,17 @@ def one_shot(
 STRIPPED = ("ts", "hash", "prev", "seq", "until", "at", "time", "expires")
 
 
-def records(ws: Path, name: str) -> list[dict[str, object]]:
-    """The audit log's or the ledger's records without their times and chain links."""
+def records(ws: Path, name: str, *, lifecycle: bool = False) -> list[dict[str, object]]:
+    """The audit log's or the ledger's records without their times and chain links (the hook
+    server's own `started`/`stopped` records only with `lifecycle`)."""
     path = state_dir(ws) / name
     if not path.exists():
         return []
     out = []
     for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
         item = json.loads(line)
+        if item.get("layer") == "hook-serve" and not lifecycle:
+            continue
         out.append({k: v for k, v in item.items() if k not in STRIPPED})
     return out
 

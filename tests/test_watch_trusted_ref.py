@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import git, make_workspace
 from helpers.repos import shared_clone
-from helpers.watch import Start, records, rescan_barrier, wait_record
+from helpers.watch import Start, records, rescan_barrier, status, wait_record
 
 AGENT = "backend-framework-ai"
 RULES = ".workspace/rules.yaml"
@@ -49,7 +49,7 @@ def evil_commit(work: Path) -> str:
     return git(evil, "rev-parse", "HEAD").strip()
 
 
-def test_a_moved_trusted_ref_is_reported_and_its_adoption_audited(
+def test_a_moved_trusted_ref_is_reported_and_its_rules_refused(
     workspace: Path, watchd: Start
 ) -> None:
     old = git(workspace, "rev-parse", TRUSTED).strip()
@@ -61,12 +61,57 @@ def test_a_moved_trusted_ref_is_reported_and_its_adoption_audited(
     assert moved["old_revision"] == old and moved["new_revision"] == sha
     assert moved["old_rules_blob"] != moved["new_rules_blob"]
     assert moved["reachable_from_remote"] is None and "ls-remote" in moved["remote_check"]
-    assert not records(workspace, action="trusted-rules-adopted")  # not adopted by itself
     daemon.signal(signal.SIGHUP)
+    refused = wait_record(workspace, action="trusted-rules-refused")
+    assert refused["old_revision"] == old and refused["new_revision"] == sha
+    assert "origin holds" in refused["reason"] and refused["level"] == "critical"
+    assert refused["escalate_to"] == "master-orchestrator"
+    rescan_barrier(daemon)  # a second reload: refused again, not recorded again
+    assert "refused" in str(status(workspace).get("rules_note"))
+    assert not records(workspace, action="trusted-rules-adopted")
+    assert len(records(workspace, action="trusted-rules-refused")) == 1
+    assert len(records(workspace, action="trusted-rules-moved")) == 1  # said once
+
+
+@pytest.mark.parametrize("how", ["update-ref", "fetched from a clone"])
+def test_other_moves_no_server_made_are_refused_on_a_head_move(
+    workspace: Path, watchd: Start, how: str
+) -> None:
+    watchd()
+    sha = evil_commit(workspace)
+    if how == "update-ref":
+        git(workspace, "update-ref", TRUSTED, sha)
+    else:
+        git(workspace, "fetch", "-q", str(workspace.parent / "evil"), f"+main:{TRUSTED}")
+    git(workspace, "merge", "-q", "--ff-only", sha)  # HEAD moves: a reload
+    refused = wait_record(workspace, action="trusted-rules-refused")
+    assert refused["new_revision"] == sha and refused["reason"].startswith("origin holds")
+    assert not records(workspace, action="trusted-rules-adopted")
+
+
+def test_what_no_server_holds_is_refused_without_asking_one(workspace: Path) -> None:
+    from workspace_guard.gates.watch.trusted import Seen, refusal
+
+    old = Seen(TRUSTED, git(workspace, "rev-parse", TRUSTED).strip(), "a" * 40)
+    head = git(workspace, "rev-parse", "HEAD").strip()
+    assert refusal(str(workspace), old, Seen(TRUSTED, old.commit, old.blob)) is None
+    assert "HEAD is no trust root" in str(refusal(str(workspace), old, Seen(None, None, "b" * 40)))
+    local = refusal(str(workspace), old, Seen("refs/heads/main", head, "b" * 40))
+    assert "not a remote-tracking ref" in str(local)
+    gone = refusal(str(workspace), old, Seen("refs/remotes/nowhere/main", head, "b" * 40))
+    assert "could not be asked" in str(gone)
+
+
+def test_rules_the_server_holds_are_adopted(workspace: Path, watchd: Start) -> None:
+    old = git(workspace, "rev-parse", TRUSTED).strip()
+    watchd()
+    sha = evil_commit(workspace)  # now accepted by the server (no gate on this one)
+    git(workspace.parent / "evil", "push", "-q", str(workspace.parent / "server.git"), "main")
+    git(workspace, "pull", "-q", "--ff-only")  # the honest way: fetch, then HEAD moves
     adopted = wait_record(workspace, action="trusted-rules-adopted")
     assert adopted["old_revision"] == old and adopted["new_revision"] == sha
-    assert adopted["reason"] == "SIGHUP"
-    assert len(records(workspace, action="trusted-rules-moved")) == 1  # said once
+    assert adopted["reachable_from_remote"] is True and adopted["reason"] == "HEAD moved"
+    assert not records(workspace, action="trusted-rules-refused")
 
 
 def test_a_fetch_that_leaves_the_rules_alone_is_not_reported(

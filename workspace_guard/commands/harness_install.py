@@ -66,8 +66,19 @@ PROGRAM_FILE = "program"  # in the state dir: this machine's workspace-guard, fo
 PROJECT_DIR = {
     "claude": '"${CLAUDE_PROJECT_DIR:-.}"',
     "gemini": '"${GEMINI_PROJECT_DIR:-${CLAUDE_PROJECT_DIR:-.}}"',
-    "codex": '"$(git rev-parse --show-toplevel 2>/dev/null || echo .)"',
     "cursor": '"${CURSOR_PROJECT_DIR:-.}"',
+}
+# Codex names no project directory: the nearest folder holding `.git`, up from the hook's cwd,
+# found with shell builtins (no `git rev-parse` per hook); "." when there is none (the launcher
+# is then not found and `|| exit 2` blocks). Cline runs `.clinerules/hooks/PreToolUse` by path:
+# the root is that path without its tail (spelt as the launcher spells it, so the client and the
+# server it starts agree on the socket's name).
+FIND_ROOT = {
+    "codex": 'd=$PWD; until [ -e "$d/.git" ] || [ -z "$d" ]; do d=${d%/*}; done; d=${d:-.}',
+    "cline": (
+        'case $0 in */.clinerules/hooks/*) d="${0%/.clinerules/hooks/*}" ;; '
+        '*/*) d="${0%/*}/../.." ;; *) d=../.. ;; esac'
+    ),
 }
 TRUST_STEPS = {  # marked here, translated where shown (`_(TRUST_STEPS[h])`)
     "codex": N_(
@@ -94,17 +105,18 @@ def command(harness: str) -> str:
 
     A shell runs it; if even the launcher is missing, `|| exit 2` still blocks the call (a
     missing command would otherwise be exit 127, which every harness treats as non-blocking).
-    Where the project directory comes from a variable, the command first asks the hook server's
-    client itself when this machine has one (one `sh` less per call): its answer (0 or 2) ends
-    the call; any other code goes to the launcher in WG_HOOK_CLIENT, which starts a server or
-    asks the one-shot hook (the client left stdin untouched) or blocks (`wg-hook`'s header)."""
-    where = PROJECT_DIR.get(harness, '"."')
+    The project directory comes from the harness's variable (Codex: the nearest `.git` up from
+    the cwd, `FIND_ROOT`), and the command first asks the hook server's client itself when this
+    machine has one (one `sh` less per call, no `git`): its answer (0 or 2) ends the call; any
+    other code goes to the launcher in WG_HOOK_CLIENT, which starts a server or asks the
+    one-shot hook (the client left stdin untouched) or blocks (`wg-hook`'s header)."""
+    where = FIND_ROOT.get(harness, f"d={PROJECT_DIR.get(harness, '.')}")
     launcher = f'sh "$d"/{LAUNCHER} {harness} || exit 2'
-    if harness == "codex":  # no project-dir variable: one git call finds it, in the launcher
-        return f"sh {where}/{LAUNCHER} {harness} || exit 2"
+    if harness == "cline":  # a script of its own, found by its marker: the path quoted whole
+        launcher = f'sh "$d/{LAUNCHER}" {harness} || exit 2'
     state = '"$d"/.git/workspace-guard'
     return (
-        f"d={where}; c={state}/serve/client; "
+        f"{where}; c={state}/serve/client; "
         f'if [ -x "$c" ] && [ -z "${{WORKSPACE_GUARD:-}}" ] && [ "${{WG_HOOK_SERVE:-1}}" != 0 ]; '
         f'then "$c" {harness} {state} "${{WG_HOOK_TIMEOUT:-20}}"; r=$?; '
         f"case $r in 0 | 2) exit $r ;; esac; export WG_HOOK_CLIENT=$r; fi; {launcher}"
@@ -327,8 +339,7 @@ def _cline(path: str, *, install: bool) -> tuple[str, str]:
             hint=f"call `{command('cline')}` from it yourself",
         )
     _install_launcher(os.path.dirname(os.path.dirname(os.path.dirname(path))))
-    launcher = f'"$(dirname "$0")/../../{LAUNCHER}"'
-    content = f"#!/bin/sh\n{marker}\nsh {launcher} cline || exit 2\n"
+    content = f"#!/bin/sh\n{marker}\n{command('cline')}\n"
     announce.write_file(path, content, mode=0o755)
     return path, "cline hook installed (PreToolUse)"
 

@@ -96,6 +96,33 @@ def _write_head(state_dir: str, log: Log, prev: str, seq: int) -> None:
     atomic_write(path, json.dumps({"seq": seq, "hash": prev}), encoding="ascii", makedirs=False)
 
 
+# Where an append's `fsync` goes. None (a one-shot process): before `append` returns. A list (the
+# hook server, gates/harness/serve.py): the log's path is noted and the caller syncs it with
+# `sync_deferred` once its answer is out. Either way the lines are `write()`n and the head file
+# replaced before `append` returns, so every reader sees the record as soon as the caller answers;
+# only the disk flush, which guards against a power loss, moves off the answer's path.
+DEFERRED: list[str] | None = None
+
+
+def sync_deferred() -> None:
+    """`fsync` the logs appended to since the last call (each once); errors are the disk's."""
+    if not DEFERRED:
+        return
+    paths = list(dict.fromkeys(DEFERRED))
+    DEFERRED.clear()
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            print(f"workspace-guard: error: could not sync {path}: {exc.strerror}", file=sys.stderr)
+        finally:
+            os.close(fd)
+
+
 def append(
     state_dir: str, log: Log, records: Sequence[Mapping[str, Any]], *, durable: bool = True
 ) -> bool:
@@ -163,7 +190,10 @@ def _append_locked(
         while view:
             view = view[os.write(fd, view) :]
         if durable:
-            os.fsync(fd)
+            if DEFERRED is None:
+                os.fsync(fd)
+            else:
+                DEFERRED.append(os.path.join(state_dir, log.file))
             _write_head(state_dir, log, prev, seq)
     except OSError:
         try:

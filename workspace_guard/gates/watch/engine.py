@@ -110,6 +110,7 @@ class Engine:
         self._trickle_at = 0
         self.epoch = 0
         self.good_head: str | None = None
+        self.refused: set[tuple[str | None, str | None]] = set()  # trusted moves refused
         self.counts = {
             "detected": 0,
             "restored": 0,
@@ -142,14 +143,15 @@ class Engine:
                 hint="commit the workspace first",
             )
         rules, note = self._rules(repo)
+        seen = None if self.rules_option else of_repo(repo)
+        if note is None:
+            self.good_head = head
+        rules, seen, note = self._trusted(rules, seen, note)
         decider = Decider(rules)
         settings = Settings.build(rules, self.incidents_root or self.root, self.options)
         protection = Protection(decider, settings, self.root)
         baseline = load_baseline(self.root, head, protection, RULES_PATH)
         plan = make_plan(self.root, baseline, protection)
-        if note is None:
-            self.good_head = head
-        seen = None if self.rules_option else of_repo(repo)
         return State(rules, decider, settings, protection, baseline, plan, note, seen)
 
     def _rules(self, repo: Any) -> tuple[Rules, str | None]:
@@ -170,6 +172,30 @@ class Engine:
             )
             log.error("%s", note)
             return previous, note
+
+    def _trusted(
+        self, rules: Rules, seen: Seen | None, note: str | None
+    ) -> tuple[Rules, Seen | None, str | None]:
+        """Rules from another trusted revision only when the remote holds it (trusted.py);
+        else the rules in force stay, and the refusal is audited once per revision."""
+        from workspace_guard.gates.watch import trusted
+
+        old = self.state
+        if old is None or old.trusted is None or seen is None or note is not None:
+            return rules, seen, note
+        why = trusted.refusal(self.root, old.trusted, seen)
+        if why is None:
+            return rules, seen, note
+        if (seen.ref, seen.commit) not in self.refused:
+            self.refused.add((seen.ref, seen.commit))
+            self.append(
+                [{**trusted.refused(old.trusted, seen, why), "escalate_to": old.rules.escalation}]
+            )
+        return (
+            old.rules,
+            old.trusted,
+            f"the rules of {(seen.commit or 'HEAD')[:12]} were refused: {why}",
+        )
 
     # -- the check ------------------------------------------------------------------------------
 

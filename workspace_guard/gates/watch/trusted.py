@@ -5,14 +5,22 @@ The daemon enforces the rules as committed at the trusted ref (``refs/remotes/or
 daemon says so at once (audit ``trusted-rules-moved``: the ref, the old and new revisions and
 rules blobs), before anything adopts them; and whenever a reload (SIGHUP, HEAD moved) adopts
 rules from another trusted revision it audits ``trusted-rules-adopted`` with both revisions.
-Whether the new tip ever was on the remote cannot be proven locally (a fetch from a path or an
-``update-ref`` leaves the same ref behind): the records say so, and name the check to run
-(``git ls-remote``), which the server's gate answers.
+Whether the new tip ever was on the remote cannot be proven from local files (a fetch from a
+path or an ``update-ref`` leaves the same ref behind as an honest fetch), so before a reload
+adopts rules from another trusted revision the daemon asks the remote (``git ls-remote``): it
+adopts them only when the trusted ref is a remote-tracking ref whose remote holds exactly the new
+revision on that branch, and the new revision descends from the one in force (a fast-forward,
+as an honest fetch of accepted pushes is). Anything else — an ``update-ref``, a fetch from a
+clone of the agent's, a ref deleted so that HEAD decides, a remote that cannot be asked — is
+refused: the old rules stay in force, and ``trusted-rules-refused`` is audited once per
+revision, with the reason. The next reload (SIGHUP, HEAD moved) asks again, so a revision
+pushed later is adopted then.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 log = logging.getLogger("workspace_guard.watch")
@@ -91,6 +99,67 @@ def record(action: str, old: Seen, new: Seen, reason: str) -> dict[str, Any]:
     }
 
 
+def refusal(root: str, old: Seen, new: Seen) -> str | None:
+    """Why rules from `new` may not replace those of `old`; None when they may (same rules, or
+    a fast-forward the remote holds)."""
+    if new.blob == old.blob and new.ref == old.ref:
+        return None
+    if new.ref is None:
+        return "the trusted ref is gone, so HEAD would decide: HEAD is no trust root"
+    if not new.ref.startswith("refs/remotes/") or new.ref.count("/") < 3:
+        return f"{new.ref} is not a remote-tracking ref: no server holds it"
+    remote, _, branch = new.ref[len("refs/remotes/") :].partition("/")
+    held = _remote_tip(root, remote, f"refs/heads/{branch}")
+    if held is None:
+        return f"the remote {remote!r} could not be asked (`git ls-remote {remote}`)"
+    if held != new.commit:
+        tip = held[:12] if held else "no such branch"
+        return f"{remote} holds {tip} on {branch}, not {(new.commit or '?')[:12]}"
+    if old.commit and new.commit and not _descends(root, old.commit, new.commit):
+        return f"{new.commit[:12]} is not a fast-forward of {old.commit[:12]}"
+    return None
+
+
+def _remote_tip(root: str, remote: str, ref: str) -> str | None:
+    """The commit the remote holds at `ref` ("" for none); None when it cannot be asked."""
+    import subprocess
+
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "SSH_ASKPASS": "true"}
+    try:
+        done = subprocess.run(
+            ["git", "-C", root, "ls-remote", "--", remote, ref],
+            capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=20, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    for line in done.stdout.decode("ascii", "replace").splitlines():
+        sha, _, name = line.partition("\t")
+        if name == ref:
+            return sha
+    return ""
+
+
+def _descends(root: str, old: str, new: str) -> bool:
+    from workspace_guard import git
+
+    return git.run(["merge-base", "--is-ancestor", old, new], root, check=False).returncode == 0
+
+
+def refused(old: Seen, new: Seen, why: str) -> dict[str, Any]:
+    log.error(
+        "refusing the rules of %s at %s: %s; the rules of %s stay in force",
+        new.ref or "HEAD",
+        (new.commit or "?")[:12],
+        why,
+        (old.commit or "?")[:12],
+    )
+    out = record("trusted-rules-refused", old, new, why)
+    out["level"] = "critical"
+    return out
+
+
 def moved(old: Seen, new: Seen) -> dict[str, Any]:
     log.error(
         "the trusted rules ref %s moved from %s to %s and its rules differ: the rules in force "
@@ -113,4 +182,7 @@ def adopted(old: Seen, new: Seen, reason: str) -> dict[str, Any]:
         (old.commit or "?")[:12],
         reason,
     )
-    return record("trusted-rules-adopted", old, new, reason)
+    out = record("trusted-rules-adopted", old, new, reason)
+    if old.blob != new.blob:  # `refusal` asked the remote
+        out.update(reachable_from_remote=True, remote_check="the remote holds it (ls-remote)")
+    return out
