@@ -11,51 +11,18 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
+from helpers.commits import trailer_commit
+from helpers.repos import unadopted_workspace
 
 RULES = ".workspace/rules.yaml"
 WORKTREE_WARNING = "is not committed at HEAD; using the working-tree copy"
 PIN = "workspace-guard.rulesRef"
 
 
-def trailers(agent: str, path: str) -> list[str]:
-    return [
-        *("--trailer", "Workspace-Check: ✅ Consultado"),
-        *("--trailer", f"Archivo: {path}"),
-        *("--trailer", f"Agente: {agent}"),
-        *("--trailer", "Protocolo: SEGUIDO"),
-        *("--trailer", "Tests: PASSED"),
-    ]
-
-
-def commit(cwd: Path, path: str, *, editor: bool) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GIT_EDITOR": "true"}
-    if editor:
-        env["WORKSPACE_AGENT"] = "master-orchestrator"  # pre-commit reads the rules too
-    return subprocess.run(
-        [
-            "git",
-            "commit",
-            "-q",
-            *(["-e"] if editor else []),
-            "-m",
-            "chore(ws): adopt",
-            *trailers("master-orchestrator", path),
-        ],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-
-
 @pytest.fixture
 def unadopted(tmp_path: Path) -> Path:
     """A repository with hooks installed and the rules written but never committed."""
-    repo = make_workspace(tmp_path / "repo", rules_text="", commit=False)
-    (repo / RULES).unlink()
-    git(repo, "add", "-A")
-    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore: before")
+    repo = unadopted_workspace(tmp_path / "repo")
     assert run_cli(repo, "install").returncode == 0
     (repo / RULES).write_text(EXAMPLE_RULES.read_text())
     return repo
@@ -64,7 +31,9 @@ def unadopted(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("editor", [False, True], ids=["message-given", "editor"])
 def test_the_adoption_commit_warns_once(unadopted: Path, editor: bool) -> None:
     git(unadopted, "add", RULES)
-    proc = commit(unadopted, RULES, editor=editor)
+    proc = trailer_commit(
+        unadopted, "chore(ws): adopt", "master-orchestrator", RULES, editor=editor
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count(WORKTREE_WARNING) == 1, proc.stderr
 
@@ -93,10 +62,7 @@ def test_help_speaks_the_trusted_rules_language(tmp_path: Path) -> None:
 @pytest.fixture
 def pinned_empty(tmp_path: Path) -> Path:
     """Rules committed on main; `workspace-guard.rulesRef` names a branch without them."""
-    repo = make_workspace(tmp_path / "repo", rules_text="", commit=False)
-    (repo / RULES).unlink()
-    git(repo, "add", "-A")
-    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore: before")
+    repo = unadopted_workspace(tmp_path / "repo")
     git(repo, "branch", "rules-branch")
     (repo / RULES).write_text(EXAMPLE_RULES.read_text())
     git(repo, "add", RULES)
@@ -132,10 +98,7 @@ def test_map_and_doctor_name_the_trusted_source(pinned_empty: Path, tmp_path: Pa
 def test_the_shim_with_three_arguments_keeps_the_warning(tmp_path: Path) -> None:
     """`agent_workspace_validator.py AGENT FILE FILE` (the legacy three-argument form is probed
     first, with stderr silenced): the trust-root warning is still said, once."""
-    plain = make_workspace(tmp_path / "plain", rules_text="", commit=False)
-    (plain / RULES).unlink()
-    git(plain, "add", "-A")
-    git(plain, "commit", "-q", "-m", "chore: before adoption")
+    plain = unadopted_workspace(tmp_path / "plain")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(plain), str(clone))
     (clone / RULES).write_text(EXAMPLE_RULES.read_text())

@@ -119,6 +119,60 @@ def test_a_large_append_writes_the_bytes_each_record_would_alone(tmp_path: Path)
     assert verify(state) == (len(records), [])
 
 
+NAMES = ["a.py", 'q"uote.md', "back\\slash", "ctrl\x01\x7f", "caf\u00e9", "日本/ファイル.py", ""]
+
+
+@pytest.mark.parametrize(
+    "bases",
+    [
+        [{"layer": "validator", "agent": "a", "path": "x", "level": v} for v in (1, True, None)],
+        [{"layer": "validator", "agent": "a", "level": "high"}],  # no path: it goes last
+        [{"layer": "v", "path": "x", "by": ["x", 1]}],  # a list: the plain way
+        [{"layer": "v", "path": "x", "rule": {"p": 1}}, {"layer": "v", "level": 1.0}],
+    ],
+    ids=["scalars", "no-path", "list", "dict"],
+)
+def test_append_alike_writes_what_append_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bases: list[dict[str, object]]
+) -> None:
+    """`append_alike` (the validator's bulk denials) writes byte for byte what `append` writes
+    for the records it stands for, chained on from what the log held, and verifies."""
+    from workspace_guard.state import chain
+    from workspace_guard.state.audit import AUDIT
+
+    monkeypatch.setattr(chain, "_now", lambda: "2026-01-01T00:00:00.000Z")
+    monkeypatch.setattr(chain, "OPENSSL_FROM", 200)  # OpenSSL's SHA-256 where it loads
+    shared = [bases[i % len(bases)] for i in range(300)]
+    paths = [NAMES[i % len(NAMES)] + str(i // 7) for i in range(300)]
+    written = {}
+    for name in ("plain", "alike"):
+        state = tmp_path / name
+        assert append(str(state), [{"layer": "before", "path": "p"}])
+        if name == "plain":
+            assert append(
+                str(state), [{**b, "path": p} for b, p in zip(shared, paths, strict=True)]
+            )
+        else:
+            assert chain.append_alike(str(state), AUDIT, shared, paths)
+        written[name] = (state / "audit.jsonl").read_bytes(), (state / "audit.head").read_bytes()
+        assert verify(str(state)) == (301, [])
+    assert written["alike"] == written["plain"]
+
+
+def test_append_alike_reports_a_failed_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workspace_guard.state import chain
+    from workspace_guard.state.audit import AUDIT
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    base = {"layer": "validator", "path": "x", "action": "denied"}
+    assert chain.append_alike(str(blocker / "s"), AUDIT, [base, base], ["a", "b"]) is False
+    err = capsys.readouterr().err
+    assert '"path": "a", "action": "denied"' in err and '"path": "b"' in err
+
+
 def test_a_failed_write_is_reported_not_lost(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,13 +5,13 @@ hooks, real processes."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_RULES, git, run_cli
+from helpers.commits import trailer_commit
 from helpers.repos import shared_clone, unadopted_workspace
 
 RULES = ".workspace/rules.yaml"
@@ -19,37 +19,6 @@ NOTE = "origin/main has no .workspace/rules.yaml yet"
 AGENT = "backend-framework-ai"  # owns app/models/ in the example rules
 OWN = "app/models/order.py"
 PIN = "workspace-guard.rulesRef"
-
-
-def trailers(agent: str, path: str, protocol: str = "SEGUIDO") -> list[str]:
-    return [
-        "--trailer",
-        "Workspace-Check: ✅ Consultado",
-        "--trailer",
-        f"Archivo: {path}",
-        "--trailer",
-        f"Agente: {agent}",
-        "--trailer",
-        f"Protocolo: {protocol}",
-        "--trailer",
-        "Tests: PASSED",
-    ]
-
-
-def commit(
-    cwd: Path, subject: str, agent: str, path: str, *, editor: bool = False
-) -> subprocess.CompletedProcess[str]:
-    """`git commit -m` (pre-commit steps aside); with `editor`, an editor "opens" (pre-commit
-    reads the rules and previews what the agent needs)."""
-    env = {**os.environ, "GIT_EDITOR": "true", "WORKSPACE_AGENT": agent} if editor else None
-    return subprocess.run(
-        ["git", "commit", "-q", *(["-e"] if editor else []), "-m", subject, *trailers(agent, path)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
 
 
 @pytest.fixture
@@ -63,7 +32,9 @@ def clone(tmp_path: Path) -> Path:
 
 def adopt(clone: Path) -> None:
     git(clone, "add", RULES)
-    proc = commit(clone, "chore(workspace): adopt the protocol", "master-orchestrator", RULES)
+    proc = trailer_commit(
+        clone, "chore(workspace): adopt the protocol", "master-orchestrator", RULES
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -96,18 +67,20 @@ def test_install_before_the_rules_are_committed_records_nothing(clone: Path) -> 
 def test_each_commit_says_it_once(clone: Path, editor: bool) -> None:
     assert run_cli(clone, "install").returncode == 0
     git(clone, "add", RULES)
-    proc = commit(clone, "chore(workspace): adopt the protocol", "master-orchestrator", RULES)
+    proc = trailer_commit(
+        clone, "chore(workspace): adopt the protocol", "master-orchestrator", RULES
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count(NOTE) == 1, proc.stderr
     (clone / OWN).write_text("class Order: ...\n")
     git(clone, "add", OWN)
-    proc = commit(clone, "feat(models): an order", AGENT, OWN, editor=editor)
+    proc = trailer_commit(clone, "feat(models): an order", AGENT, OWN, editor=editor)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count(NOTE) == 1, proc.stderr
     # a refused commit still says it, once, before the refusal
     (clone / "app/main.py").write_text("changed\n")
     git(clone, "add", "app/main.py")
-    proc = commit(clone, "feat(api): mine", AGENT, "app/main.py", editor=editor)
+    proc = trailer_commit(clone, "feat(api): mine", AGENT, "app/main.py", editor=editor)
     assert proc.returncode != 0
     assert proc.stderr.count(NOTE) == 1, proc.stderr
     assert "commit refused" in proc.stderr

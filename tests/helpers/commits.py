@@ -71,6 +71,34 @@ class Result:
         return f"<Result rc={self.returncode} stderr={self.stderr!r}>"
 
 
+def trailers(agent: str, path: str, protocol: str = "SEGUIDO") -> list[str]:
+    """The mandated trailers as `git commit --trailer` arguments."""
+    return [
+        *("--trailer", "Workspace-Check: ✅ Consultado"),
+        *("--trailer", f"Archivo: {path}"),
+        *("--trailer", f"Agente: {agent}"),
+        *("--trailer", f"Protocolo: {protocol}"),
+        *("--trailer", "Tests: PASSED"),
+    ]
+
+
+def trailer_commit(
+    cwd: Path, subject: str, agent: str, path: str, *, editor: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`git commit -m SUBJECT` with the mandated trailers (pre-commit steps aside); with
+    `editor`, an editor "opens" (`-e`, and the agent in WORKSPACE_AGENT: pre-commit reads the
+    rules and previews what the agent needs)."""
+    env = {**os.environ, "GIT_EDITOR": "true", "WORKSPACE_AGENT": agent} if editor else None
+    return subprocess.run(
+        ["git", "commit", "-q", *(["-e"] if editor else []), "-m", subject, *trailers(agent, path)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+
 def run_git(
     repo: Path, *args: str, env: dict[str, str] | None = None, input: bytes | None = None
 ) -> Result:

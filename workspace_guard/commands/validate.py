@@ -186,7 +186,8 @@ def run(
     approvals = live_approvals(repo.state_dir)
     rels, verdicts = decide_shared(repo, agent, every, approved_by=approved_by, approvals=approvals)
     unrecorded = _unrecorded(agent, approved_by, approvals, rels, verdicts)
-    allowed = all(v.allowed for v in distinct(verdicts))
+    kinds = distinct(verdicts)
+    allowed = all(v.allowed for v in kinds)
     if fmt == "json":
         from workspace_guard.speed.bulk import render_results
 
@@ -211,11 +212,14 @@ def run(
         print("\n".join(lines))
     _warn_uncommitted_elsewhere(repo, rels)
     if not allowed:
-        from workspace_guard.state.audit import append, shared_records
+        from itertools import compress
 
-        denied = [i for i, v in enumerate(verdicts) if not v.allowed]
-        paths, shared = [rels[i] for i in denied], [verdicts[i] for i in denied]
-        append(repo.state_dir, shared_records("validator", "denied", paths, shared))
+        from workspace_guard.state.audit import record_shared
+
+        refused = {id(v) for v in kinds if not v.allowed}
+        denied = [id(v) in refused for v in verdicts]
+        paths, shared = list(compress(rels, denied)), list(compress(verdicts, denied))
+        record_shared(repo.state_dir, "validator", "denied", paths, shared)
     return EXIT_OK if allowed else EXIT_VIOLATION
 
 

@@ -79,20 +79,19 @@ def record_denials(
     return append(repo.state_dir, [decision_record(layer, d, action, **extra) for d in decisions])
 
 
-def shared_records(
-    layer: str, action: str, paths: Sequence[str], verdicts: Sequence[Decision]
-) -> list[dict[str, Any]]:
-    """`decision_record` for each path and its verdict, built once per distinct verdict (the
-    validator's bulk path shares one verdict between every path a rule decides alike): the
-    same records, without a `Decision` per path."""
+def record_shared(
+    state_dir: str, layer: str, action: str, paths: Sequence[str], verdicts: Sequence[Decision]
+) -> bool:
+    """`decision_record` for each path and its verdict, appended: the record built once per
+    distinct verdict (the validator's bulk path shares one verdict between every path a rule
+    decides alike) and written by `chain.append_alike`, with `path` in its place among the keys.
+    The same records and bytes, without a `Decision` or a dict per path."""
     built: dict[int, dict[str, Any]] = {}
-    records = []
-    for path, verdict in zip(paths, verdicts, strict=True):
-        base = built.get(id(verdict))
-        if base is None:
-            base = built[id(verdict)] = decision_record(layer, verdict, action)
-        records.append({**base, "path": path})  # `path` keeps its place among the keys
-    return records
+    for verdict in verdicts:
+        if id(verdict) not in built:
+            built[id(verdict)] = decision_record(layer, verdict, action)
+    bases = list(map(built.__getitem__, map(id, verdicts)))
+    return chain.append_alike(state_dir, AUDIT, bases, paths)
 
 
 def violation_records(  # noqa: PLR0917 - called positionally by every gate
