@@ -26,6 +26,7 @@ What runs:
 
     python benchmarks/bench_push.py [--commits 1000] [--big 10000] [--files 10] [--rules 1000]
                                     [--rounds 5] [--cold 3] [--editable] [--profile] [--keep]
+                                    [--variant NAME=DIR ...]
 
 Not a test: timings depend on the machine. Tables are printed in markdown.
 """
@@ -92,6 +93,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--reuse", metavar="DIR", help="a directory kept by --keep (same sizes)")
     parser.add_argument("--only", choices=("timing", "memory"), help="run one part")
+    parser.add_argument(
+        "--variant",
+        metavar="NAME=DIR",
+        action="append",
+        default=[],
+        help="also time check-commits and pre-receive with DIR (a copy of some version of the "
+        "code: the folder holding its workspace_guard package) first on PYTHONPATH, "
+        "interleaved in the same rounds (repeatable: before and after a change)",
+    )
     return parser.parse_args()
 
 
@@ -149,11 +159,21 @@ def timing(
         "ours": [],
         "pre-receive": [],
     }
+    variants = {}
+    for spec in args.variant:
+        name, _sep, folder = spec.partition("=")
+        variants[name] = {**env, "PYTHONPATH": folder}
+        samples[f"ours ({name})"], samples[f"pre-receive ({name})"] = [], []
+        timed(check_small, repo, variants[name])  # warm-up: bytecode compiled
+        timed(receive, bare, variants[name], feed)
     for _ in range(max(args.rounds, 5)):
         samples["git log"].append(timed(git_small, repo, env))
         samples["git log (our options)"].append(timed(ours_git, repo, env))
         samples["ours"].append(timed(check_small, repo, env))
         samples["pre-receive"].append(timed(receive, bare, env, feed))
+        for name, variant in variants.items():
+            samples[f"ours ({name})"].append(timed(check_small, repo, variant))
+            samples[f"pre-receive ({name})"].append(timed(receive, bare, variant, feed))
     ratio = wall(samples["ours"]) / wall(samples["git log"])
     receive_ratio = wall(samples["pre-receive"]) / wall(samples["git log"])
     print_small(args, samples, cold, ratio, receive_ratio)
@@ -395,6 +415,10 @@ def print_small(
         "ours": "`workspace-guard check-commits`",
         "pre-receive": "`workspace-guard hook pre-receive` (the range as a new branch)",
     }
+    variants = [key[6:-1] for key in samples if key.startswith("ours (")]
+    for name in variants:
+        names[f"ours ({name})"] = f"`check-commits`, {name} (`--variant`)"
+        names[f"pre-receive ({name})"] = f"`pre-receive`, {name} (`--variant`)"
     rows = [(label, samples[key]) for key, label in names.items()]
     if cold:
         rows.append((f"`check-commits`, rules cache removed ({len(cold)} runs)", cold))
@@ -403,6 +427,14 @@ def print_small(
             f"| {label} | {ms(wall(values))} | {ms(min(v.wall for v in values))} | "
             f"{ms(cpu(values))} | {1e6 * wall(values) / args.commits:.0f} µs |"
         )
+    for name in variants:
+        for command in ("check-commits", "pre-receive"):
+            key = f"{'ours' if command == 'check-commits' else command} ({name})"
+            variant_wall = wall(samples[key]) / wall(samples["git log"])
+            variant_cpu = cpu(samples[key]) / cpu(samples["git log"])
+            print(
+                f"\n{command}, {name} / git log: wall {variant_wall:.2f}x, CPU {variant_cpu:.2f}x"
+            )
     for name, value, key in (
         ("check-commits", ratio, "ours"),
         ("pre-receive", receive_ratio, "pre-receive"),

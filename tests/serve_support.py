@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from conftest import BIN, ROOT
+from helpers.harness import claude_event
 
 RESOURCES = ROOT / "workspace_guard" / "resources" / "launcher"
 PY_CLIENT = RESOURCES / "wg-hook-client.py"
@@ -142,20 +143,11 @@ def event(
     name: str = "PreToolUse",
     cwd: str | None = None,
 ) -> bytes:
-    data: dict[str, object] = {
-        "session_id": "sess-1",
-        "transcript_path": "/tmp/t.jsonl",
-        "cwd": cwd if cwd is not None else str(ws),
-        "hook_event_name": name,
-        "tool_name": tool,
-        "tool_use_id": "toolu_01",
-    }
-    if tool_input is not None:
-        data["tool_input"] = tool_input
-    if agent is not None:
-        data["agent_id"] = "a1b2"
-        data["agent_type"] = agent
-    return json.dumps(data).encode()
+    """The shared Claude Code event (`helpers.harness.claude_event`), its cwd replaced by `cwd`."""
+    data = claude_event(ws, tool, tool_input, agent, event=name)
+    if cwd is None:
+        return data
+    return json.dumps({**json.loads(data), "cwd": cwd}).encode()
 
 
 FAKE_SERVER = r"""

@@ -128,7 +128,16 @@ def test_a_forged_approvals_json_is_ignored_by_the_commit_hooks(workspace: Path)
          "--staged", "/dev/stdin"],
         cwd=workspace, input=text, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    assert staged.returncode == 0, staged.stdout + staged.stderr  # a recorded one counts
+    # a recorded approval waives no trailer (the server knows no ledger): it says which to write
+    assert staged.returncode == 1, staged.stdout + staged.stderr
+    assert f"records an approval by {API_OWNER}" in staged.stdout
+    assert f"`Aprobado-por: {API_OWNER}`" in staged.stdout
+    approved = text.replace("SEGUIDO", f"APROBACIÓN_OBTENIDA\nAprobado-por: {API_OWNER}")
+    ok = subprocess.run(
+        [str(BIN / "workspace-guard"), "check-msg", "--staged", "/dev/stdin"],
+        cwd=workspace, input=approved, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stdout + ok.stderr
 
 
 def test_revoke_takes_it_back(workspace: Path) -> None:

@@ -631,14 +631,18 @@ def test_approvals_recorded_with_approve_are_honoured(repo: Path) -> None:
         pytest.skip("approve is not part of this build")
     assert proc.returncode == 0, proc.stderr
     change(repo, MAIN)
-    # commit-msg honours the recorded approval; the branch update then gives the shared
-    # repository's answer, where the message is the record: it must carry the approval
+    # the message is the record (contract §5), as at the shared repository: commit-msg itself
+    # refuses a message without the approval's trailers, and says which ones the recorded
+    # approval lets it write (tests/test_identity_approvals.py holds the variants)
     result = commit(repo, template(files=MAIN))
-    assert "branch update refused" in result.stderr
+    assert "branch update refused" not in result.stderr
     assert result.ids == ["protocol-insufficient", "approval-missing"]
-    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", template(files=MAIN))
+    assert f"records an approval by {OWNER}" in result.stderr
+    approved = template(files=MAIN, protocol="APROBACIÓN_OBTENIDA", approved_by=OWNER)
+    assert commit(repo, approved).returncode == 0
     change(repo, MAIN)
-    assert commit(repo, template(files="README.md")).ids == ["file-not-listed"]
+    named = template(files="README.md", protocol="APROBACIÓN_OBTENIDA", approved_by=OWNER)
+    assert commit(repo, named).ids == ["file-not-listed"]
 
 
 def test_a_partial_commit_is_decided_on_what_it_commits(repo: Path) -> None:

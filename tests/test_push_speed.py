@@ -7,16 +7,30 @@ the `Archivo` normaliser's skipped steps against running every step.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from helpers.chunks import chunked
+from helpers.gitserver import fast_import
+from helpers.repos import git, make_workspace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workspace_guard.core.template import fields as template_fields
-from workspace_guard.gates.push.range import _parse_chunks, _parse_log, _tokens
+from workspace_guard.errors import GitError
+from workspace_guard.gates.push.range import (
+    _parse_chunks,
+    _parse_log,
+    _tokens,
+    start_listing,
+    walk,
+)
 
 SHA = "a" * 40
 HEADER = st.builds(
@@ -303,3 +317,88 @@ def test_settled_table_answers_like_the_grouped_ownership_checks(
             paths, _bad, touched = checker._paths_touched(changed)
             answers.append(checker._ownership(fields, paths, touched))
         assert answers[0] == answers[1]
+
+
+# --- git's listing started before the rules are read ------------------------------------------
+
+
+def _listing_repo(tmp_path: Path, commits: int) -> Path:
+    repo = make_workspace(tmp_path / "ws")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    made = [
+        (f"feat(app): change {n}\n\nbody {n}\n", {f"app/f{n % 7}.py": "x" * (n * 97 % 4000)})
+        for n in range(commits)
+    ]
+    fast_import(repo, "refs/heads/long", base, made)
+    return repo
+
+
+def test_a_listing_started_early_reads_like_one_started_on_demand(tmp_path: Path) -> None:
+    """`start_listing` + `walk` (git started before the rules load, a 1 MiB pipe) gives the
+    commits that `walk` alone gives, and the same `GitError` for a bad range."""
+    repo = _listing_repo(tmp_path, 400)
+    args = ["long", "--not", "main"]
+    cwd = str(repo)
+    assert list(walk(cwd, args, start_listing(cwd, args))) == list(walk(cwd, args))
+    with pytest.raises(GitError) as early:
+        list(walk(cwd, ["no-such-ref"], start_listing(cwd, ["no-such-ref"])))
+    with pytest.raises(GitError) as plain:
+        list(walk(cwd, ["no-such-ref"]))
+    assert str(early.value) == str(plain.value)
+
+
+def test_a_started_listing_closed_unread_stops_and_reaps_git(tmp_path: Path) -> None:
+    """A listing abandoned before its first read (the rules failed to load) leaves no git
+    process behind, blocked or defunct."""
+    repo = _listing_repo(tmp_path, 50)
+    before = _children()
+    listing = start_listing(str(repo), ["long"])
+    listing.close()
+    assert _children() == before
+
+
+def test_check_commits_reports_are_those_of_the_on_demand_listing(tmp_path: Path) -> None:
+    """The whole command, text and JSON, with the early listing and with the listing started
+    where it used to be (inside `check_range`)."""
+    repo = _listing_repo(tmp_path, 120)
+    script = (
+        "import sys\n"
+        "from workspace_guard.gates.push import range as r\n"
+        "if sys.argv[1] == 'late':\n"
+        "    r.start_listing = lambda cwd, args: None\n"
+        "    import workspace_guard.commands.check_commits as c\n"
+        "    c.start_listing = r.start_listing\n"
+        "from workspace_guard.entry import main\n"
+        "sys.argv = ['workspace-guard', 'check-commits', 'main..long', *sys.argv[2:]]\n"
+        "sys.exit(main())\n"
+    )
+    for fmt in ("text", "json"):
+        early = subprocess.run(
+            [sys.executable, "-c", script, "early", "--format", fmt],
+            cwd=repo,
+            capture_output=True,
+            check=False,
+        )
+        late = subprocess.run(
+            [sys.executable, "-c", script, "late", "--format", fmt],
+            cwd=repo,
+            capture_output=True,
+            check=False,
+        )
+        assert early.returncode == late.returncode == 1
+        assert early.stdout == late.stdout and early.stdout
+
+
+def _children() -> set[int]:
+    """This process's child processes (any state, zombies included)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == os.getpid():
+                found.add(int(entry))
+    return found

@@ -183,3 +183,60 @@ def test_the_anchor_clone_id_written_by_the_first_push_is_not_a_violation(
     watchd()
     git(workspace, "config", "workspace-guard.cloneId", "0123456789abcdef0123")
     assert_only_the_barrier(workspace)
+
+
+# -- the system config, include files, other worktrees' config.worktree, a deleted global ------
+
+
+def by_file(repo: Path, kind: str) -> list[dict[str, object]]:
+    return [r for r in config_records(repo) if r.get("config_file") == kind]
+
+
+def test_the_system_config_is_judged_too(workspace: Path, watchd: Start) -> None:
+    system = workspace.parent / "etc-gitconfig"
+    system.write_text("[user]\n\tname = sys\n")
+    env = {"GIT_CONFIG_SYSTEM": str(system), "GIT_CONFIG_NOSYSTEM": "0"}
+    watchd(env=env)
+    with open(system, "a") as handle:
+        handle.write("[core]\n\thooksPath = /dev/null\n")
+    found = wait_for(lambda: by_file(workspace, "system"), "the system config's record")[0]
+    assert found["path"] == str(system) and found["keys"] == ["core.hookspath"]
+    assert found["restored_keys"] == ["core.hookspath"]
+    wait_for(lambda: "hooksPath" not in system.read_text(), "the key to be put back")
+
+
+@pytest.mark.parametrize("key", ["include.path", "includeIf.gitdir:/.path"])
+def test_a_key_in_an_included_file_is_judged(workspace: Path, watchd: Start, key: str) -> None:
+    included = workspace.parent / "team.gitconfig"
+    included.write_text("[user]\n\tname = team\n")
+    git(workspace, "config", key, "../../team.gitconfig")  # relative to .git/config
+    watchd()
+    with open(included, "a") as handle:
+        handle.write("[core]\n\tfsmonitor = /tmp/evil\n")
+    found = wait_for(lambda: by_file(workspace, "include"), "the include's record")[0]
+    assert found["path"] == str(included) and found["keys"] == ["core.fsmonitor"]
+    wait_for(lambda: "fsmonitor" not in included.read_text(), "the key to be put back")
+    assert "name = team" in included.read_text()
+
+
+def test_other_worktrees_config_worktree_is_judged(workspace: Path, watchd: Start) -> None:
+    git(workspace, "worktree", "add", "-q", str(workspace.parent / "before"))
+    watchd()
+    git(workspace, "worktree", "add", "-q", str(workspace.parent / "after"))
+    for n, name in enumerate(("before", "after")):
+        config = workspace / ".git" / "worktrees" / name / "config.worktree"
+        config.write_text("[core]\n\thooksPath = /dev/null\n")
+        found = wait_for(lambda n=n: by_file(workspace, "worktree")[n:], f"{name}'s record")[0]
+        assert found["keys"] == ["core.hookspath"] and found["change"] == "created"
+        wait_for(lambda config=config: "hooksPath" not in config.read_text(), "put back")
+
+
+def test_a_deleted_global_config_is_re_created(workspace: Path, watchd: Start) -> None:
+    path = global_file(workspace)
+    path.write_text("[user]\n\temail = me@example.com\n[core]\n\teditor = vim\n")
+    before = path.read_bytes()
+    watchd()
+    path.unlink()
+    found = wait_for(lambda: by_file(workspace, "global"), "the global config's record")[0]
+    assert found["change"] == "deleted" and found["restored_keys"] == ["core.editor"]
+    wait_for(lambda: path.exists() and path.read_bytes() == before, "the file to come back")

@@ -95,6 +95,7 @@ def test_what_no_server_holds_is_refused_without_asking_one(workspace: Path) -> 
     old = Seen(TRUSTED, git(workspace, "rev-parse", TRUSTED).strip(), "a" * 40)
     head = git(workspace, "rev-parse", "HEAD").strip()
     assert refusal(str(workspace), old, Seen(TRUSTED, old.commit, old.blob)) is None
+    assert refusal(str(workspace), Seen(None, None, "a" * 40), Seen(None, head, "b" * 40)) is None
     assert "HEAD is no trust root" in str(refusal(str(workspace), old, Seen(None, None, "b" * 40)))
     local = refusal(str(workspace), old, Seen("refs/heads/main", head, "b" * 40))
     assert "not a remote-tracking ref" in str(local)

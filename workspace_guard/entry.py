@@ -114,7 +114,14 @@ RULES = Option(
     "Rules file to use instead of .workspace/rules.yaml as committed at the trusted "
     "revision (also WORKSPACE_GUARD_RULES; installed hooks ignore both).",
 )
-GIT_HOOKS = ("commit-msg", "pre-commit", "pre-receive", "reference-transaction", "pre-push")
+GIT_HOOKS = (
+    "commit-msg",
+    "pre-commit",
+    "pre-receive",
+    "reference-transaction",
+    "pre-push",
+    "post-rewrite",
+)
 HARNESS_HOOKS = ("claude", "codex", "gemini", "cursor", "cline")
 HOOKS = GIT_HOOKS + HARNESS_HOOKS
 

@@ -28,6 +28,7 @@ _is_oid = is_oid
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Generator, Sequence
+    from typing import Any
 
 
 def run(
@@ -62,6 +63,10 @@ def _failed(command: str, stderr: bytes, code: int) -> GitError:
     return GitError(f"`git {command}` failed: {message}")
 
 
+PIPE_SIZE = 1 << 20  # git's listing runs ahead of the reader by up to this much
+_F_SETPIPE_SZ = 1031  # Linux; elsewhere the pipe keeps its default size
+
+
 def stream(
     args: Sequence[str], cwd: str | None = None, *, label: str = ""
 ) -> Generator[bytes, None, None]:
@@ -72,31 +77,63 @@ def stream(
     git's stderr goes to an anonymous file, not a pipe: warnings (rename limits over thousands
     of commits) would fill a pipe nobody reads until the end and stall git.
     """
+    yield from started(args, cwd, label=label)
+
+
+def started(
+    args: Sequence[str], cwd: str | None = None, *, label: str = ""
+) -> Generator[bytes, None, None]:
+    """`stream`, with git started now rather than at the first read: git lists while the
+    caller gets ready to read (on a second core). The caller must read or close the result,
+    or git is left blocked on a full pipe."""
     argv = ("git", *(("-C", cwd) if cwd else ()), *args)
     err = scratch_file()
     out_r, out_w = os.pipe()
+    _widen(out_w)
     actions = [
         (os.POSIX_SPAWN_DUP2, out_w, 1),
         (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
         (os.POSIX_SPAWN_CLOSE, out_r),
     ]
     try:
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
+    except FileNotFoundError as exc:
+        os.close(out_r)
+        err.close()
+        raise _no_git() from exc
+    except BaseException:
+        os.close(out_r)
+        err.close()
+        raise
+    finally:
+        os.close(out_w)
+    reading = _read(pid, out_r, err, label or " ".join(args[:3]))
+    next(reading)  # into its `try`: from here on, closing it stops and reaps git
+    return reading
+
+
+def _widen(fd: int) -> None:
+    """A larger pipe, so git does not stop each time the reader is busy with a chunk."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_SIZE)
+    except (ImportError, OSError):
+        pass
+
+
+def _read(pid: int, out_r: int, err: Any, label: str) -> Generator[bytes, None, None]:
+    try:
         try:
-            pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
-        except FileNotFoundError as exc:
-            os.close(out_r)
-            raise _no_git() from exc
-        finally:
-            os.close(out_w)
-        try:
-            while chunk := os.read(out_r, 1 << 16):
+            yield b""  # taken by `started`
+            while chunk := os.read(out_r, PIPE_SIZE):
                 yield chunk
         finally:
             os.close(out_r)  # git, if still writing, ends on SIGPIPE
             code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
         if code != 0:
             err.seek(0)
-            raise _failed(label or " ".join(args[:3]), err.read(4096), code)
+            raise _failed(label, err.read(4096), code)
     finally:
         err.close()
 

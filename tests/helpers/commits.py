@@ -157,4 +157,6 @@ def audit_records(repo: Path) -> list[dict[str, object]]:
     path = repo / ".git" / "workspace-guard" / "audit.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    # install's announcements of its own config writes (state/announce) are not verdicts
+    return [r for r in records if r.get("layer") != "install"]

@@ -17,6 +17,7 @@ from conftest import git, make_workspace
 from realclients.clients import Run, run_claude, write_claude_agent
 from realclients.conftest import gate_reason, isolated, require, wg, with_wg_on_path
 from realclients.fake_model import Call, FakeModel, Script
+from realclients.scenarios import protected_calls
 
 pytestmark = pytest.mark.realclient
 
@@ -110,20 +111,7 @@ def _crew_script(repo: Path, sibling: Path) -> tuple[Script, dict[str, Call]]:
                 "description": "c",
             },
         ),
-        "edit": Call(
-            "Edit",
-            {"file_path": main_py, "old_string": "app = FastAPI()", "new_string": "HACKED = 1"},
-        ),
-        "write": Call("Write", {"file_path": main_py, "content": "HACKED = 2\n"}),
-        "sed": Call(
-            "Bash", {"command": "sed -i s/FastAPI/HACKED/ app/main.py", "description": "s"}
-        ),
-        "office_write": Call(
-            "Write", {"file_path": str(repo / OFFICE / "plan.md"), "content": "ok\n"}
-        ),
-        "office_bash": Call(
-            "Bash", {"command": f"echo done > {OFFICE}/log.txt", "description": "o"}
-        ),
+        **protected_calls(repo, OFFICE),
         "sibling_sed": Call(
             "Bash",
             {"command": f"sed -i s/FastAPI/HACKED/ {sibling}/app/main.py", "description": "w"},

@@ -5,29 +5,20 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from conftest import make_workspace
 
-from realclients.clients import Run, run_claude, write_claude_agent
+from realclients.clients import run_claude, write_claude_agent
 from realclients.conftest import FS_SERVER, isolated, require, wg
 from realclients.fake_model import Call, FakeModel, Script
+from realclients.scenarios import Session
 
 pytestmark = pytest.mark.realclient
 
 OTHER = "backend-framework-ai"
 OFFICE = ".workspace/departments/backend/backend-framework-ai"
 DENIAL = "workspace-guard (workspace protocol)"
-
-
-@dataclass
-class Session:
-    repo: Path
-    model: FakeModel
-    calls: dict[str, Call]
-    run: Run
 
 
 @pytest.fixture(scope="module")

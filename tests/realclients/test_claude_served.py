@@ -18,6 +18,7 @@ from conftest import git, make_workspace
 from realclients.clients import Run, run_claude, write_claude_agent
 from realclients.conftest import gate_reason, isolated, require, wg, wg_bin, with_wg_on_path
 from realclients.fake_model import Call, FakeModel, Script
+from realclients.scenarios import protected_calls
 
 pytestmark = pytest.mark.realclient
 
@@ -89,20 +90,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Served:
                 ),
                 "main_bash": Call("Bash", {"command": "echo 1 > scratch.txt", "description": "m"}),
                 "read": Call("Read", {"file_path": main_py}),
-                "edit": Call(
-                    "Edit",
-                    {"file_path": main_py, "old_string": "app = FastAPI()", "new_string": "X"},
-                ),
-                "write": Call("Write", {"file_path": main_py, "content": "HACKED\n"}),
-                "sed": Call(
-                    "Bash", {"command": "sed -i s/FastAPI/HACKED/ app/main.py", "description": "s"}
-                ),
-                "office_write": Call(
-                    "Write", {"file_path": str(repo / OFFICE / "plan.md"), "content": "ok\n"}
-                ),
-                "office_bash": Call(
-                    "Bash", {"command": f"echo done > {OFFICE}/log.txt", "description": "o"}
-                ),
+                **protected_calls(repo, OFFICE),
             }
             script = Script(
                 {

@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace
 
-from realclients.clients import Run, run_codex
+from realclients.clients import run_codex
 from realclients.conftest import gate_reason, isolated, require, wg, wg_bin, with_wg_on_path
 from realclients.fake_model import Call, FakeModel, Script
+from realclients.scenarios import Session, codex_spawn, codex_wait
 
 pytestmark = pytest.mark.realclient
 
@@ -22,35 +22,10 @@ OTHER = "backend-framework-ai"
 OWNER = "system-architect-ai"
 OFFICE = ".workspace/departments/backend/backend-framework-ai"
 DENIAL = "Command blocked by PreToolUse hook: workspace-guard (workspace protocol): "
-NS = "multi_agent_v1"
 
 
 def _patch(action: str, path: str, body: str) -> str:
     return f"*** Begin Patch\n*** {action} File: {path}\n{body}*** End Patch\n"
-
-
-def _spawn(agent: str) -> Call:
-    return Call("spawn_agent", {"agent_type": agent, "message": f"ROLE-MARKER: {agent} go"}, NS)
-
-
-def _wait(spawn: Call) -> object:
-    def turn(model: FakeModel) -> list[Call]:
-        agent_id = json.loads(model.result(spawn.id)[0])["agent_id"]
-        return [Call("wait_agent", {"targets": [agent_id], "timeout_ms": 60000}, NS)]
-
-    return turn
-
-
-@dataclass
-class Session:
-    repo: Path
-    model: FakeModel
-    calls: dict[str, Call]
-    run: Run
-    original: str
-
-    def result(self, label: str) -> str:
-        return self.model.result(self.calls[label].id)[0]
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +43,8 @@ def crew(tmp_path_factory: pytest.TempPathFactory) -> Session:
         git(repo, "worktree", "add", "-q", "-b", "sibling", str(sibling))
         c = {
             "main_write": Call("exec_command", {"cmd": "echo '# main' >> app/core/config.py"}),
-            "spawn_other": _spawn(OTHER),
-            "spawn_owner": _spawn(OWNER),
+            "spawn_other": codex_spawn(OTHER),
+            "spawn_owner": codex_spawn(OWNER),
             "sed": Call("exec_command", {"cmd": "sed -i s/FastAPI/HACKED/ app/main.py"}),
             "patch": Call(
                 "apply_patch",
@@ -100,9 +75,9 @@ def crew(tmp_path_factory: pytest.TempPathFactory) -> Session:
                 "main": [
                     [c["main_write"]],
                     [c["spawn_other"]],
-                    _wait(c["spawn_other"]),
+                    codex_wait(c["spawn_other"]),
                     [c["spawn_owner"]],
-                    _wait(c["spawn_owner"]),
+                    codex_wait(c["spawn_owner"]),
                 ],
                 OTHER: [[c[name]] for name in other],
                 OWNER: [[c["owner_patch"]]],
@@ -254,8 +229,8 @@ def test_third_denial_on_the_same_rule_escalates(tmp_path: Path) -> None:
         wg(repo, "install", "--harness", "codex")
         original = (repo / "app/main.py").read_text()
         tries = _attempts("app/main.py")
-        spawn = _spawn(OTHER)
-        script = Script({"main": [[spawn], _wait(spawn)], OTHER: [[c] for c in tries]})
+        spawn = codex_spawn(OTHER)
+        script = Script({"main": [[spawn], codex_wait(spawn)], OTHER: [[c] for c in tries]})
         with FakeModel(script) as model:
             run = run_codex(repo, model.url, home / "cli", agents=(OTHER,))
         assert run.returncode == 0, run.stderr[-2000:]

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_RULES, make_workspace
 
-from realclients.clients import Run, run_codex
+from realclients.clients import run_codex
 from realclients.conftest import FS_SERVER, gate_reason, isolated, require, wg
 from realclients.fake_model import Call, FakeModel, Script
+from realclients.scenarios import Session, codex_spawn, codex_wait
 
 pytestmark = pytest.mark.realclient
 
@@ -28,20 +28,7 @@ OFFICE = ".workspace/departments/backend/backend-framework-ai"
 # hook: <reason>. Tool: mcp__<server>__<tool>"
 BLOCKED = "Tool call blocked by PreToolUse hook: "
 DENIAL = BLOCKED + "workspace-guard (workspace protocol): "
-NS = "multi_agent_v1"
 SERVER = f'[mcp_servers.fs]\ncommand = "{sys.executable}"\nargs = ["{FS_SERVER}"]\n'
-
-
-@dataclass
-class Session:
-    repo: Path
-    model: FakeModel
-    calls: dict[str, Call]
-    run: Run
-    original: str
-
-    def result(self, label: str) -> str:
-        return self.model.result(self.calls[label].id)[0]
 
 
 def _fs(tool: str, **args: str) -> Call:
@@ -52,15 +39,10 @@ def _session(tmp: Path, home: Path, rules: str | None, calls: dict[str, Call]) -
     repo = make_workspace(tmp / "ws", rules)
     wg(repo, "install", "--harness", "codex")
     original = (repo / "app/main.py").read_text()
-    spawn = Call("spawn_agent", {"agent_type": OTHER, "message": f"ROLE-MARKER: {OTHER} go"}, NS)
+    spawn = codex_spawn(OTHER)
     search = Call("tool_search", {"query": "write file save note", "limit": 8}, search=True)
-
-    def wait(model: FakeModel) -> list[Call]:
-        agent_id = json.loads(model.result(spawn.id)[0])["agent_id"]
-        return [Call("wait_agent", {"targets": [agent_id], "timeout_ms": 60000}, NS)]
-
     calls = {"search": search, **calls}
-    script = Script({"main": [[spawn], wait], OTHER: [[c] for c in calls.values()]})
+    script = Script({"main": [[spawn], codex_wait(spawn)], OTHER: [[c] for c in calls.values()]})
     with FakeModel(script) as model:
         run = run_codex(repo, model.url, home, agents=(OTHER,), extra_config=SERVER)
     return Session(repo, model, calls, run, original)

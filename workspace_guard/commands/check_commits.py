@@ -15,6 +15,7 @@ from workspace_guard.gates.push.range import (
     ci_base,
     clone_range,
     is_tty,
+    start_listing,
 )
 from workspace_guard.i18n import _
 from workspace_guard.repo import DEFAULT_RULES, Repo
@@ -43,8 +44,14 @@ def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") ->
     """Check every commit of `git rev-list RANGE`; exit 1 when any has a violation."""
     os.environ.update(AS_STORED)  # rules and commits as stored: no replace refs, no grafts
     rev_args, range_base = clone_range(repo, spec)
-    rules = _rules(repo, base, range_base)
-    results = check_range(repo, rev_args, rules, progress=fmt == "text" and is_tty())
+    listing = start_listing(repo.cwd, rev_args)  # git lists while the rules are read
+    try:
+        rules = _rules(repo, base, range_base)
+    except BaseException:
+        listing.close()  # stops git
+        raise
+    progress = fmt == "text" and is_tty()
+    results = check_range(repo, rev_args, rules, progress=progress, listing=listing)
     from workspace_guard.gates.push.notes import checked
 
     results = checked(repo, rules, results)  # provenance notes, when required

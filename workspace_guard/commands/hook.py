@@ -82,11 +82,21 @@ def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int
         if name == "pre-push":
             return local.pre_push(repo, first, data)
         code = local.reference_transaction(repo, first, data)
+        if first == "prepared" and code == 0:  # commits made without commit-msg (cherry-pick…)
+            from workspace_guard.gates.commit.rewrite import prepare_notes
+
+            prepare_notes(repo, data)
         if first == "committed":  # the provenance note of a commit just made (gates/commit)
             from workspace_guard.gates.commit.provenance import attach_notes
 
             attach_notes(repo, data)
         return code
+    if name == "post-rewrite":  # amend and rebase: notes for the rewritten commits
+        import sys
+
+        from workspace_guard.gates.commit.rewrite import post_rewrite
+
+        return post_rewrite(repo, sys.stdin.buffer.read())
     from workspace_guard.gates.push.range import pre_receive_hook
 
     return pre_receive_hook(repo)

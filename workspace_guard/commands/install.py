@@ -18,7 +18,7 @@ from workspace_guard.i18n import _, choose_for_workspace
 
 MARKER = "workspace-guard-managed"
 LEGACY_SUFFIX = ".workspace-guard-legacy"
-CLIENT_HOOKS = ("commit-msg", "pre-commit", "reference-transaction", "pre-push")
+CLIENT_HOOKS = ("commit-msg", "pre-commit", "reference-transaction", "pre-push", "post-rewrite")
 SERVER_HOOKS = ("pre-receive",)
 
 
@@ -139,19 +139,21 @@ def install(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
         directory = hooks_dir(cwd)
         names = CLIENT_HOOKS
     content = render()
-    return [
+    results = [
         (os.path.join(directory, name), _writing(install_hook, directory, name, content))
         for name in names
     ]
+    return results if server is not None else results + notes_rewrite(cwd)
 
 
 def uninstall(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
     """Undo `install`."""
     directory = _server_hooks_dir(server) if server is not None else hooks_dir(cwd)
     names = SERVER_HOOKS if server is not None else CLIENT_HOOKS
-    return [
+    results = [
         (os.path.join(directory, name), _writing(uninstall_hook, directory, name)) for name in names
     ]
+    return results if server is not None else results + notes_unrewrite(cwd)
 
 
 def _writing(action: Callable[..., str], directory: str, name: str, *args: str) -> str:
@@ -217,6 +219,55 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
         if "claude" in harnesses and (warning := main_agent_warning(cwd)):
             print(f"workspace-guard: {warning}", file=sys.stderr)
     return 0
+
+
+NOTES_CONFIG = (("notes.rewriteRef", None), ("notes.rewriteMode", "ignore"))
+
+
+def _config_values(cwd: str, key: str) -> list[str]:
+    proc = git.run(["config", "--local", "--get-all", key], cwd, check=False)
+    return [v for v in proc.stdout.decode("utf-8", "replace").split("\n") if v]
+
+
+def notes_rewrite(cwd: str) -> list[tuple[str, str]]:
+    """`notes.rewriteRef` (the provenance notes ref) and `notes.rewriteMode=ignore`, so `commit
+    --amend` and `rebase` carry a commit's note to the commit that replaces it, and never
+    concatenate an old note with the fresh one commit-msg wrote (two JSON documents in one note
+    are not a note). Announced on the audit chain first, so the watch daemon knows them as
+    install's (state/announce). A value the user set is left alone, and said; nothing is
+    reported when all is already set."""
+    from workspace_guard.gates.push.notes import NOTES_REF
+    from workspace_guard.state import announce
+
+    out = []
+    for key, wanted in NOTES_CONFIG:
+        value = wanted or NOTES_REF
+        current = _config_values(cwd, key)
+        if value in current:
+            continue
+        if current:
+            action = _(
+                "left at {current}, which you set (the post-rewrite hook still gives rewritten "
+                "commits the notes the ledger proves)"
+            ).format(current=", ".join(current))
+        else:
+            announce.git_config(cwd, key, value)
+            action = _("set to {value}").format(value=value)
+        out.append((f"git config {key}", action))
+    return out
+
+
+def notes_unrewrite(cwd: str) -> list[tuple[str, str]]:
+    """Undo `notes_rewrite`: only the values install wrote."""
+    from workspace_guard.gates.push.notes import NOTES_REF
+    from workspace_guard.state import announce
+
+    out = []
+    for key, wanted in NOTES_CONFIG:
+        if _config_values(cwd, key) == [wanted or NOTES_REF]:
+            announce.git_config(cwd, key, None)
+            out.append((f"git config {key}", _("removed")))
+    return out
 
 
 def run_uninstall(cwd: str, server: str | None, harnesses: set[str]) -> int:

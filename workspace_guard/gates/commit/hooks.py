@@ -245,7 +245,6 @@ def _ownership(
     config: TemplateConfig,
 ) -> MessageCheck:
     from workspace_guard.core.template import Violation, ownership_in_order
-    from workspace_guard.state.approvals import live_approvals
 
     agent = result.fields.agent
     extra: list[Violation] = []
@@ -262,12 +261,19 @@ def _ownership(
         if result.kind != "normal":  # the template was skipped, so nothing else says it
             extra += _unknown_actor(decider, paths, who)
         return MessageCheck(result, extra, [], who)
-    approvals = live_approvals(repo.state_dir)
-    groups = decider.decide_groups(who, paths, approvals)
+    # The message's own trailers decide, as on the server (contract §5): a recorded approval
+    # waives nothing here, or the branch update would refuse what commit-msg let through. The
+    # ledger only cross-checks the trailers (gates/commit/provenance), and where a recorded
+    # approval would make the message pass, the refusal says which trailers to write.
+    groups = decider.decide_groups(who, paths)
     superusers = decider.rules.superusers
     decisions, found = ownership_in_order(
         result.fields, groups, paths, config, superusers=superusers
     )
+    if found:
+        from workspace_guard.gates.commit.approvals import with_recorded_approvals
+
+        found = with_recorded_approvals(repo, decider, who, found, config)
     from workspace_guard.gates.commit.claims import claimed_violations
 
     held, held_decisions = claimed_violations(repo, decider, who, paths)
@@ -423,14 +429,17 @@ def pre_commit_hook(repo: Repo) -> int:
         return EXIT_OK
     decider = repo.decider()
     decider.check_agent(agent)
+    from workspace_guard.gates.commit.approvals import preview_note
     from workspace_guard.state.approvals import live_approvals
 
-    approvals = live_approvals(repo.state_dir)
-    decisions = decider.decide_many(agent, staged_paths(repo), approvals)
+    # what the message must carry, as commit-msg and the server decide it: without approvals
+    decisions = decider.decide_many(agent, staged_paths(repo))
     # what it shows is a preview (commit-msg decides every path), so it stops at what it shows
     denied = list(islice((d for d in decisions if not d.allowed), MAX_SHOWN + 1))
+    approvals = live_approvals(repo.state_dir) if denied else []
     for decision in denied[:MAX_SHOWN]:
-        print(_needs(decision), file=sys.stderr)
+        note = preview_note(decider, approvals, agent, decision.path) if approvals else ""
+        print(_needs(decision) + note, file=sys.stderr)
     if len(denied) > MAX_SHOWN:
         more = _(
             "workspace-guard: … and more protected paths (an `Archivo:` entry ending in `/` "

@@ -89,14 +89,29 @@ def staged_blobs(repo: Repo, paths: Sequence[str]) -> dict[str, str]:
             if new.strip("0"):
                 out[path] = new
     rest = [p for p in paths if p not in seen]
-    for start in range(0, len(rest), 2000):
-        batch = rest[start : start + 2000]
-        args = ["--literal-pathspecs", "ls-files", "-s", "-z", "--", *batch]
-        for item in git.run(args, repo.root).stdout.split(b"\0"):
+    out.update(listed_blobs(repo, ["ls-files", "-s", "-z"], rest))
+    return out
+
+
+def listed_blobs(repo: Repo, ask: Sequence[str], paths: Sequence[str]) -> dict[str, str]:
+    """path → blob id as `git ls-files -s` (the index, stage 0) or `git ls-tree -r` (a commit)
+    lists `paths`, asked in batches (a commit may hold 10,000 of them)."""
+    from workspace_guard.core.paths import nfc
+
+    out: dict[str, str] = {}
+    tree = "ls-tree" in ask
+    for start in range(0, len(paths), 2000):
+        batch = paths[start : start + 2000]
+        for item in git.run(["--literal-pathspecs", *ask, "--", *batch], repo.root).stdout.split(
+            b"\0"
+        ):
             meta, _tab, name = item.partition(b"\t")
             fields = meta.split(b" ")
-            if len(fields) == 3 and fields[2] == b"0":
-                out[nfc(name.decode("utf-8", "surrogateescape"))] = fields[1].decode("ascii")
+            if len(fields) != 3 or fields[1 if tree else 2] != (b"blob" if tree else b"0"):
+                continue
+            out[nfc(name.decode("utf-8", "surrogateescape"))] = fields[2 if tree else 1].decode(
+                "ascii"
+            )
     return out
 
 
@@ -167,16 +182,24 @@ class Ledger:
 
 
 def cross_check(
-    repo: Repo, decider: Decider, fields: Fields, who: str, paths: Sequence[str]
+    repo: Repo,
+    decider: Decider,
+    fields: Fields,
+    who: str,
+    paths: Sequence[str],
+    *,
+    blobs: dict[str, str] | None = None,
 ) -> tuple[list[Violation], list[Decision], list[dict[str, Any]]]:
-    """(violations, decisions at fault, provenance of the protected paths)."""
+    """(violations, decisions at fault, provenance of the protected paths); `blobs`: path →
+    blob of a commit already made (gates/commit/rewrite), else the index's."""
     rules = decider.governing_rules(paths)
     protected = [
         p for p, r in zip(paths, rules, strict=True) if r is not None and r.level != "none"
     ]
     if not protected:
         return [], [], []
-    blobs = staged_blobs(repo, protected)
+    if blobs is None:
+        blobs = staged_blobs(repo, protected)
     book = Ledger(repo.state_dir, protected, fields.protocol == "consulted")
     pairs = [
         (record, path)
@@ -388,12 +411,14 @@ def attach_notes(repo: Repo, data: bytes) -> None:
         return
     if not pending:
         return
+    tips = []
     for line in data.decode("utf-8", "surrogateescape").splitlines():
         parts = line.split(" ", 2)
         if len(parts) != 3 or parts[2].startswith("refs/notes/") or set(parts[1]) <= {"0"}:
             continue
         if parts[2] != "HEAD" and not parts[2].startswith("refs/heads/"):
             continue
+        tips.append(parts[1])
         ask = ["rev-parse", "-q", "--verify", parts[1] + "^{tree}"]
         tree = git.run(ask, repo.root, check=False)
         name = tree.stdout.decode("ascii", "replace").strip() + ".json"
@@ -403,3 +428,25 @@ def attach_notes(repo: Repo, data: bytes) -> None:
         git.run(["notes", "--ref", NOTES_REF, "add", "-f", "-F", path, parts[1]], repo.root)
         os.unlink(path)
         pending.discard(name)
+    _attach_by_commit(repo, folder, pending, tips)
+
+
+def _attach_by_commit(repo: Repo, folder: str, pending: set[str], tips: list[str]) -> None:
+    """Pending notes keyed by commit id (gates/commit/rewrite: commits made without commit-msg)
+    go on their commit once a moved branch or HEAD reaches it."""
+    from workspace_guard.gates.commit.rewrite import COMMIT_PREFIX
+
+    for name in sorted(pending):
+        if not name.startswith(COMMIT_PREFIX) or not name.endswith(".json"):
+            continue
+        sha = name[len(COMMIT_PREFIX) : -len(".json")]
+        reached = any(
+            git.run(["merge-base", "--is-ancestor", sha, tip], repo.root, check=False).returncode
+            == 0
+            for tip in dict.fromkeys(tips)
+        )
+        if not reached:
+            continue
+        path = os.path.join(folder, name)
+        git.run(["notes", "--ref", NOTES_REF, "add", "-f", "-F", path, sha], repo.root)
+        os.unlink(path)

@@ -25,7 +25,7 @@ from workspace_guard.errors import GuardError, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Generator, Iterator, Sequence
 
     from workspace_guard.core.decide import Decider
     from workspace_guard.core.model import Decision, ProtectedRule, Rules
@@ -81,27 +81,52 @@ LOG_OPTIONS = (
 )
 
 
-def walk(cwd: str, rev_args: Sequence[str]) -> Iterator[Commit]:
-    """Stream the commits of `git rev-list REV_ARGS` with their changes (one git process).
+def walk(
+    cwd: str, rev_args: Sequence[str], listing: Generator[bytes, None, None] | None = None
+) -> Iterator[Commit]:
+    """Stream the commits of `git rev-list REV_ARGS` with their changes (one git process;
+    `listing`: that process started already by `start_listing`).
 
     Offline while it runs (`OFFLINE`): in a partial clone a missing blob is never fetched from
     the promisor remote — the listing reads trees only, and the one reader of blobs (a merge's
     own change, `Checker._merge_own`) falls back to the strict answer instead."""
-    saved = {key: os.environ.get(key) for key in OFFLINE}
-    os.environ.update(OFFLINE)
+    saved = _set_env(OFFLINE)
     try:
-        args = ["--no-replace-objects", "-c", "log.showSignature=false", "log", *LOG_OPTIONS]
-        chunks = git.stream([*args, *rev_args, "--"], cwd, label="log")
+        chunks = (
+            listing if listing is not None else git.stream(_log_argv(rev_args), cwd, label="log")
+        )
         try:
             yield from _parse_chunks(chunks)
         finally:
             chunks.close()
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_env(saved)
+
+
+def start_listing(cwd: str, rev_args: Sequence[str]) -> Generator[bytes, None, None]:
+    """git's listing for `walk`, started now: git lists on another core while the caller loads
+    the rules. Hand it to `check_range` (which closes it), or close it."""
+    saved = _set_env(OFFLINE)
+    try:
+        return git.started(_log_argv(rev_args), cwd, label="log")
+    finally:
+        _set_env(saved)
+
+
+def _log_argv(rev_args: Sequence[str]) -> list[str]:
+    args = ["--no-replace-objects", "-c", "log.showSignature=false", "log", *LOG_OPTIONS]
+    return [*args, *rev_args, "--"]
+
+
+def _set_env(values: dict[str, str | None] | dict[str, str]) -> dict[str, str | None]:
+    """Set (None: remove) environment variables; their previous values, to set them back."""
+    saved = {key: os.environ.get(key) for key in values}
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    return saved
 
 
 # History as stored: replacement objects (`refs/replace/*`, which anyone can push) and grafts
@@ -748,12 +773,18 @@ def check_range(
     *,
     progress: bool = False,
     ref: str | None = None,
+    listing: Generator[bytes, None, None] | None = None,
 ) -> Iterator[CommitResult]:
-    """Check every commit `git rev-list REV_ARGS` lists."""
-    checker = Checker(repo, rules)
-    total = count_commits(repo, rev_args) if progress else None
+    """Check every commit `git rev-list REV_ARGS` lists (`listing`: from `start_listing`)."""
+    try:
+        checker = Checker(repo, rules)
+        total = count_commits(repo, rev_args) if progress else None
+    except BaseException:
+        if listing is not None:
+            listing.close()
+        raise
     done = 0
-    for commit in walk(repo.cwd, rev_args):
+    for commit in walk(repo.cwd, rev_args, listing):
         result = checker.check(commit)
         yield result if ref is None else _with_ref(result, ref)
         done += 1

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workspace_guard import git
-from workspace_guard.gates.watch import gitconfig
+from workspace_guard.gates.watch import configfiles, gitconfig
 from workspace_guard.gates.watch.fs import blob_id, stat_key
 from workspace_guard.gates.watch.hookfiles import hooks_dir, object_bytes, same_hook
 from workspace_guard.state import chain
@@ -84,12 +84,9 @@ class Internals:
         self.root = engine.root
         self.state_dir = engine.state_dir
         self.hooks_dir = hooks_dir(engine.root, engine.common_dir)
-        self.configs = [os.path.join(engine.common_dir, "config")]
-        # per-worktree config (`extensions.worktreeConfig`): the main worktree's lives beside
-        # `config`, a linked worktree's in its own git dir
-        self.configs.append(os.path.join(engine.git_dir, "config.worktree"))
-        self.globals = gitconfig.global_files()  # ~/.gitconfig, XDG, GIT_CONFIG_GLOBAL
-        self.configs += self.globals
+        # the repository's, every worktree's, global, system and included (configfiles.py)
+        self.cfg = configfiles.Files(engine.common_dir, engine.git_dir)
+        self.globals = self.cfg.globals
         self.expected = gitconfig.Expected()  # what `install` announced on the audit chain
         self.floor = engine.past.internals_seq  # announcements before it are spent
         from workspace_guard.gates.watch.statefiles import StateFiles
@@ -111,7 +108,9 @@ class Internals:
         """What is there now (judged by `start`)."""
         self._hooks_key = stat_key(self.hooks_dir)
         self.hooks = {n: read_snap(os.path.join(self.hooks_dir, n)) for n in self._hook_names()}
-        self.config = {path: read_snap(path) for path in self.configs}
+        self.config = {path: read_snap(path) for path in self.cfg.kind}
+        for path, snap in list(self.config.items()):
+            self.config.update({t: read_snap(t) for t in self.cfg.follow(path, snap.data)})
         self.taken = True
 
     def start(self, recorded: dict[str, Any] | None) -> None:
@@ -135,7 +134,7 @@ class Internals:
         return out
 
     def _config_name(self, path: str) -> str:
-        return f"global:{path}" if path in self.globals else os.path.basename(path)
+        return self.cfg.name(path)
 
     def _since(self, recorded: dict[str, Any]) -> None:
         """Differences between the last recorded summary and what is there now."""
@@ -191,11 +190,14 @@ class Internals:
         self._poll_hooks()
         for name in CHAINED:  # first: what `install` announced before writing the config
             self._poll_chain(name, full=force)
+        for path in self.cfg.new_worktrees():  # a new worktree: its config.worktree is new
+            self.config[path] = Snap(None, None, None)
         for path, snap in list(self.config.items()):
             found = read_snap(path) if stat_key(path) != snap.key else snap
             if found.blob != snap.blob:
                 found = self._config_violation(path, snap, found, "event")
                 self._store_config(found)
+                self.config.update({t: read_snap(t) for t in self.cfg.follow(path, found.data)})
             self.config[path] = found
         self.files.poll()
 
@@ -282,9 +284,8 @@ class Internals:
             bad = gitconfig.dangerous_keys(after)
             if bad:
                 why = "the previous content is not known; enforcement keys present"
-                where = path if path in self.globals else None
                 self._report("config", path, _change(old, found), old.blob, found.blob, origin,
-                             why, keys=bad, global_config=where)  # fmt: skip
+                             why, keys=bad, **self.cfg.where(path))  # fmt: skip
             return found
         before = gitconfig.values(old.data)
         bad = gitconfig.violations(before, after, self.expected)
@@ -293,29 +294,13 @@ class Internals:
             if other:
                 log.info("config %s: %s changed (no enforcement key)", path, ", ".join(other))
             return found
-        note = self._undo(path, old, found, before, bad)
+        note = configfiles.undo(path, old, found, before, bad)
         self._report(
             "config", path, _change(old, found), old.blob, found.blob, origin, note,
             keys=bad, other_keys=other or None, restored_keys=bad if note is None else None,
-            global_config=path if path in self.globals else None,
+            **self.cfg.where(path),
         )  # fmt: skip
         return read_snap(path) if note is None else found
-
-    def _undo(
-        self, path: str, old: Snap, found: Snap, before: dict[str, list[str]], bad: list[str]
-    ) -> str | None:
-        """Put the keys back; None when done, else why not."""
-        if found.data is not None:
-            return gitconfig.put_back(path, before, bad)
-        if path in self.globals or old.data is None:
-            return "the file was deleted; not re-created"
-        from workspace_guard.fsutil import atomic_write
-
-        try:
-            atomic_write(path, old.data, mode=old.mode & 0o666)
-        except OSError as exc:
-            return f"could not re-create the file: {exc.strerror or exc}"
-        return None
 
     def _report(  # noqa: PLR0917 - one call shape for the three areas
         self,
@@ -330,7 +315,7 @@ class Internals:
     ) -> None:
         from workspace_guard.gates.watch import incident
 
-        rel = path if path in self.globals else _rel(self.root, path)
+        rel = path if self.cfg.outside(path) else _rel(self.root, path)
         state = self.engine.state
         escalation = state.rules.escalation if state is not None else None
         self.engine.append(

@@ -102,8 +102,8 @@ def record(action: str, old: Seen, new: Seen, reason: str) -> dict[str, Any]:
 def refusal(root: str, old: Seen, new: Seen) -> str | None:
     """Why rules from `new` may not replace those of `old`; None when they may (same rules, or
     a fast-forward the remote holds)."""
-    if new.blob == old.blob and new.ref == old.ref:
-        return None
+    if (new.blob == old.blob and new.ref == old.ref) or (old.ref is None and new.ref is None):
+        return None  # the same rules, or no upstream yet: HEAD decides (contract §3)
     if new.ref is None:
         return "the trusted ref is gone, so HEAD would decide: HEAD is no trust root"
     if not new.ref.startswith("refs/remotes/") or new.ref.count("/") < 3:
