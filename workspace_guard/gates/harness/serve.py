@@ -13,6 +13,12 @@ per-process memory (`_fresh`). Everything the gate reads per call (the trusted r
 rules blob, claims, approvals, the ledger, worktrees) it still reads per call: nothing of a
 repository is remembered between requests.
 
+Off the answer's path: the ledger's and the audit log's records are written (`write()`, head
+file replaced) before the answer, so the next reader sees them; their `fsync` runs once the
+answer is sent and the connection closed (`chain.DEFERRED`), before the next request is taken.
+A one-shot hook still syncs before it exits. The server's start and exit are audited
+(`layer: hook-serve`, `started` / `stopped` with its pid and the reason: idle, stale, signal).
+
 Wire format (every integer 4 bytes big-endian, every field its length then its bytes):
 server → `WGHS1\\n` on accept (the client reads nothing from stdin before it); client →
 `WGRQ` harness, cwd, umask (octal), environment (`K=V` NUL-separated), stdin; server → `WGAN`
