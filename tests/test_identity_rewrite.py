@@ -158,3 +158,25 @@ def test_revert_and_cherry_pick_run_the_branch_checks(guarded: Path) -> None:
     picked = run(guarded, "cherry-pick", bad)
     assert picked.returncode != 0 and "branch update refused" in picked.stderr
     assert git(guarded, "rev-parse", "HEAD").strip() == before
+
+
+def test_a_post_rewrite_hook_that_was_there_still_runs_with_its_input(workspace: Path) -> None:
+    hooks = workspace / ".git/hooks"
+    hooks.mkdir(exist_ok=True)
+    mine = hooks / "post-rewrite"
+    mine.write_text(
+        f'#!/bin/sh\necho "$1" > "{workspace.parent}/kind"\ncat > "{workspace.parent}/seen"\n'
+    )
+    mine.chmod(0o755)
+    assert run_cli(workspace, "install").returncode == 0
+    assert (hooks / "post-rewrite.workspace-guard-legacy").exists()
+    (workspace / "README.md").write_text("again\n")
+    git(workspace, "add", "README.md")
+    text = message(OWNER, "README.md")
+    assert run(workspace, "commit", "-q", "-F", "-", stdin=text).returncode == 0
+    before = git(workspace, "rev-parse", "HEAD").strip()
+    proc = run(workspace, "commit", "-q", "--amend", "-F", "-", stdin=text + "\n")
+    assert proc.returncode == 0, proc.stderr
+    assert (workspace.parent / "kind").read_text().strip() == "amend"
+    after = git(workspace, "rev-parse", "HEAD").strip()
+    assert (workspace.parent / "seen").read_text().split()[:2] == [before, after]

@@ -238,5 +238,11 @@ def prepare_notes(repo: Repo, data: bytes) -> None:
         tips.append(new)
     if not tips:
         return
-    listed = git.run(["rev-list", *tips, "--not", "--branches", "--remotes"], repo.root)
-    renote(repo, listed.stdout.decode("ascii").split(), pending=True)
+    from workspace_guard.errors import GuardError
+
+    try:
+        listed = git.run(["rev-list", *tips, "--not", "--branches", "--remotes"], repo.root)
+        renote(repo, listed.stdout.decode("ascii").split(), pending=True)
+    except GuardError as exc:  # the commits passed the checks: a note is no reason to refuse
+        text = _("workspace-guard: warning: no provenance note was prepared: {error}")
+        print(text.format(error=exc.message), file=sys.stderr)
