@@ -397,7 +397,9 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument(
-        "--parts", default="latency,storm,ready", help="comma-separated: latency, storm, ready"
+        "--parts",
+        default="latency,storm,ready,alive",
+        help="comma-separated: latency, storm, ready, alive",
     )
     args = parser.parse_args()
     parts = set(args.parts.split(","))
@@ -416,6 +418,8 @@ def main() -> int:
             big = readiness(repo, args.idle)
             add_floating_rule(repo)
             report_ready(big, readiness(repo, args.idle))
+        if "alive" in parts:
+            report_alive(base)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -479,6 +483,37 @@ def report_ready(big: dict[str, Any], big_floating: dict[str, Any]) -> None:
             f"{r['bare'] * 1000:.0f} ms | {r['rss']:.1f} MiB | {r['cpu']:.2f} % |"
         )
     print("\nTargets: ready ≤ 1 s, RSS ≤ 60 MiB, idle CPU ≤ 1 %.")
+
+
+def report_alive(base: Path, calls: int = 5000) -> None:
+    """4. What the harness gate and the commit-msg hook pay per call to notice a killed daemon
+    (gates/watch/alive.py), beside the bare reads it is made of (the floor): the lock file's
+    bytes and /proc/PID/stat, no parsing."""
+    from workspace_guard.gates.watch import alive
+
+    folder = base / "alive"
+    folder.mkdir()
+    lock = folder / "watch.lock"
+    facts = {"pid": os.getpid(), "starttime": alive.proc_starttime(os.getpid()), "started": "-"}
+
+    def per_call(work: Any) -> float:
+        start = time.perf_counter()
+        for _ in range(calls):
+            work()
+        return (time.perf_counter() - start) / calls * 1e6
+
+    def bare() -> None:
+        lock.read_bytes()
+        Path(f"/proc/{os.getpid()}/stat").read_bytes()
+
+    lock.write_text(json.dumps(facts))
+    running = per_call(lambda: alive.check(str(folder), "bench"))
+    floor = per_call(bare)
+    lock.write_text("")
+    stopped = per_call(lambda: alive.check(str(folder), "bench"))
+    print("\n| alive check (per call) | µs |\n|---|---|")
+    print(f"| daemon running | {running:.1f} |\n| bare reads (floor) | {floor:.1f} |")
+    print(f"| no daemon / stopped by `watch stop` | {stopped:.1f} |")
 
 
 if __name__ == "__main__":

@@ -609,7 +609,11 @@ def test_cherry_pick_revert_and_patches(ws: Path, tmp_path: Path) -> None:
 
 
 def test_unknowable_worktree_changes_count_as_every_file(ws: Path) -> None:
-    for command in ("git pull", "git fetch && git merge origin/main", 'git switch "$B"'):
+    for command in (
+        "git pull https://example.invalid/x.git main",
+        "git fetch && git merge origin/main",
+        'git switch "$B"',
+    ):
         result = verdict(ws, command)
         assert "app/main.py" in {d.path for d in result.denied}, command
         assert "cannot be known" in result.note

@@ -246,3 +246,25 @@ def test_server_start_and_exit_are_audited_with_pid_and_reason(workspace: Path) 
     assert _lifecycle(workspace)[-1]["reason"] == "stale"
     # the chain stays whole
     assert run_cli(workspace, "audit", "verify").returncode == 0
+
+
+def test_server_leaves_when_its_code_changes(workspace: Path) -> None:
+    """The code's files are compared off the hook's path (after each answer, when idle): a
+    changed module still makes the server leave, and the next call is not served by it."""
+    from workspace_guard.gates.harness import serve
+
+    (state_dir(workspace)).mkdir(exist_ok=True)
+    server = start_server(workspace)
+    module = Path(serve.__file__)
+    before = module.stat()
+    data = event(workspace, "Write", {"file_path": str(workspace / "scratch/x.txt")}, AGENT)
+    try:
+        assert served(_client(workspace), workspace, "claude", data).returncode == 0
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        served(_client(workspace), workspace, "claude", data)  # answered, or already gone
+        assert server.wait(15) == 0
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+        stop_server(server)
+    assert served(_client(workspace), workspace, "claude", data).returncode == 97
+    assert _lifecycle(workspace)[-1]["reason"] == "stale"

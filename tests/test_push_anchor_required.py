@@ -191,3 +191,14 @@ def test_an_anchor_accepted_too_long_ago_does_not_count(server: Server) -> None:
     assert lines
     received.write_text("".join("1000.0 " + line.split(" ", 1)[1] + "\n" for line in lines))
     assert "[anchor-missing]" in push(clone, "--no-verify", "origin", "main").stderr
+
+
+def test_a_ref_name_an_anchor_cannot_carry_fails_closed(server: Server) -> None:
+    """A branch whose name is not UTF-8 cannot be named in an anchor: through the hooks, the
+    anchor leaves it out and the server refuses the protected change, without a traceback."""
+    require(server)
+    clone = installed_clone(server)
+    main_change(clone, ARCHITECT)
+    result = push(clone, "origin", "HEAD:refs/heads/caf\udce9")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "[anchor-missing]" in result.stderr

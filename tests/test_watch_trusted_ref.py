@@ -127,3 +127,16 @@ def test_a_fetch_that_leaves_the_rules_alone_is_not_reported(
     daemon.stop()
     assert not records(workspace, action="trusted-rules-moved")
     assert not records(workspace, action="trusted-rules-adopted")
+
+
+def test_a_move_made_while_the_daemon_was_down_is_refused_at_start(
+    workspace: Path, watchd: Start
+) -> None:
+    old = git(workspace, "rev-parse", TRUSTED).strip()
+    watchd().stop()  # the `stopped` record names the revision in force
+    sha = evil_commit(workspace)
+    git(workspace, "update-ref", TRUSTED, sha)
+    watchd()
+    refused = wait_record(workspace, action="trusted-rules-refused")
+    assert refused["old_revision"] == old and refused["new_revision"] == sha
+    assert "refused" in str(status(workspace).get("rules_note"))

@@ -1,8 +1,12 @@
 """`.mcp.json`: register the workspace-guard MCP server for Claude Code (`install --claude`).
 
-The file is committed and shared, so the command must resolve on every clone: like the hook
-launcher, it takes $WORKSPACE_GUARD, else the program `install` recorded for this machine in the
-git common dir, else `workspace-guard` on PATH. Every other server in the file is kept.
+The file is committed and shared, so the command must resolve on every clone. Like the hook
+launcher (`resources/launcher/wg-hook`) it runs the program `install` recorded for this machine in
+the git common dir, else `workspace-guard` on PATH; `$WORKSPACE_GUARD` from the harness's
+environment is honoured only when it names that very recorded file (anything else ends the launch
+with exit 2: a program named in the environment is never run on its own say), and `PYTHON*`
+variables are dropped before the program starts. Nothing found: exit 2 with a message, never 127.
+Every other server in the file is kept.
 """
 
 from __future__ import annotations
@@ -16,12 +20,22 @@ from workspace_guard.i18n import _
 MCP_FILE = ".mcp.json"
 SERVER = "workspace-guard"
 SCRIPT = (
-    'p="${WORKSPACE_GUARD:-}"; '
-    "c=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null); "
-    '[ -n "$p" ] || { [ -r "$c/workspace-guard/program" ] && IFS= read -r p < '
-    '"$c/workspace-guard/program"; }; '
-    '[ -x "$p" ] || p=workspace-guard; '
-    'exec "$p" mcp'
+    'c=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null); p=""; '
+    '[ -n "$c" ] && [ -r "$c/workspace-guard/program" ] && '
+    'IFS= read -r p < "$c/workspace-guard/program"; '
+    '[ -n "$p" ] && [ -x "$p" ] || p=""; '
+    'if [ -n "${WORKSPACE_GUARD:-}" ]; then '
+    '{ [ -n "$p" ] && [ "$WORKSPACE_GUARD" -ef "$p" ]; } || { '
+    "echo \"workspace-guard mcp: WORKSPACE_GUARD names '$WORKSPACE_GUARD', which is not the "
+    "workspace-guard \\`install\\` recorded for this repository on this machine${p:+ ($p)}: "
+    'a program named in the environment is run only when it is that one (unset it)" >&2; '
+    "exit 2; }; fi; "
+    '[ -n "$p" ] || p=$(command -v workspace-guard 2>/dev/null) || p=""; '
+    '[ -n "$p" ] && [ -x "$p" ] || { echo "workspace-guard mcp: workspace-guard was not found '
+    '(run \\`workspace-guard install --claude\\` on this machine, or put it on PATH)" >&2; '
+    "exit 2; }; "
+    "for v in $(env | sed -n 's/^\\(PYTHON[A-Za-z0-9_]*\\)=.*/\\1/p'); do unset \"$v\"; done; "
+    'unset WORKSPACE_GUARD; exec "$p" mcp'
 )
 
 
@@ -38,11 +52,11 @@ def _read(path: str) -> dict[str, object]:
             data = json.load(handle)
     except (OSError, ValueError) as exc:
         raise ConfigError(
-            f"{path} is not valid JSON ({exc}); not touching it",
-            hint="fix or remove it, then run `workspace-guard install --claude` again",
+            _("{path} is not valid JSON ({error}); not touching it").format(path=path, error=exc),
+            hint=_("fix or remove it, then run `workspace-guard install --claude` again"),
         ) from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path} is not a JSON object; not touching it")
+        raise ConfigError(_("{path} is not a JSON object; not touching it").format(path=path))
     return data
 
 
@@ -58,7 +72,9 @@ def install(root: str) -> tuple[str, str]:
     data = _read(path)
     servers = data.setdefault("mcpServers", {})
     if not isinstance(servers, dict):
-        raise ConfigError(f"{path}: `mcpServers` is not an object; not touching it")
+        raise ConfigError(
+            _("{path}: `mcpServers` is not an object; not touching it").format(path=path)
+        )
     if servers.get(SERVER) == entry():
         return path, _("MCP server already registered")
     servers[SERVER] = entry()

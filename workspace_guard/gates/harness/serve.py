@@ -13,11 +13,19 @@ per-process memory (`_fresh`). Everything the gate reads per call (the trusted r
 rules blob, claims, approvals, the ledger, worktrees) it still reads per call: nothing of a
 repository is remembered between requests.
 
+Off the answer's path: the ledger's and the audit log's records are written (`write()`, head
+file replaced) before the answer, so the next reader sees them; their `fsync` runs once the
+answer is sent and the connection closed (`chain.DEFERRED`), before the next request is taken.
+A one-shot hook still syncs before it exits. The server's start and exit are audited
+(`layer: hook-serve`, `started` / `stopped` with its pid and the reason: idle, stale, signal).
+
 Wire format (every integer 4 bytes big-endian, every field its length then its bytes):
 server → `WGHS1\\n` on accept (the client reads nothing from stdin before it); client →
 `WGRQ` harness, cwd, umask (octal), environment (`K=V` NUL-separated), stdin; server → `WGAN`
-exit code, stdout, stderr. A server that finds its program, its code or its socket changed
-closes the connection without the greeting and exits; so does one idle for `--idle` seconds.
+exit code, stdout, stderr. A server that finds its program or its socket changed (checked on
+each connection) closes the connection without the greeting and exits; so does one idle for
+`--idle` seconds. Its code's files are compared after each answer and when idle: changed, it
+exits (an upgrade rewrites the program as well, so it is caught before the greeting).
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ SUN_PATH_MAX = 107  # Linux: 108 bytes with the NUL
 IDLE = 300.0  # seconds without a request before the server exits (WG_HOOK_SERVE_IDLE)
 DEADLINE = 15.0  # one request's limit (below the launcher's 20 s): then it is blocked
 READ_LIMIT = 256 * 1024 * 1024
+QUICK = 2  # `Server.files()` checked on every connection: the program and the recorded program
 # Variables a one-shot `hook` process could be changed by that the served answer would not see:
 # the client sends such calls to the one-shot path instead (harmless ones are allowed).
 PYTHON_ALLOWED = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
@@ -289,11 +298,12 @@ class Server:
                 names.append(where)
         return names
 
-    def stamp(self) -> tuple[tuple[str, int, int, int], ...]:
+    def stamp(self, count: int | None = None) -> tuple[tuple[str, int, int, int], ...]:
         """The files of `files()` as they were at the start (modules imported later by a
-        request do not count: an upgrade replaces those of the start as well)."""
+        request do not count: an upgrade replaces those of the start as well); the first
+        `count` of them only (the program and the recorded program) when given."""
         out = []
-        for name in self.watched:
+        for name in self.watched[:count]:
             try:
                 info = os.stat(name)
             except OSError:
@@ -302,13 +312,18 @@ class Server:
             out.append((name, info.st_ino, info.st_size, info.st_mtime_ns))
         return tuple(out)
 
-    def stale(self) -> bool:
-        """The program, its code or our socket changed: a newer server must answer."""
+    def stale(self, *, quick: bool = False) -> bool:
+        """The program, its code or our socket changed: a newer server must answer. `quick`
+        (on a connection, before the greeting): the socket, the program and the recorded
+        program only — what `install` and an upgrade rewrite —, 3 `stat`s; the code's files
+        (about 60 more) are compared after each answer and when idle, off the hook's path."""
         try:
             if os.lstat(self.path).st_ino != self.inode:
                 return True
         except OSError:
             return True
+        if quick:
+            return self.stamp(QUICK) != self.fingerprint[:QUICK]
         return self.stamp() != self.fingerprint
 
     def bind(self) -> _socket_t.socket:
@@ -347,10 +362,12 @@ class Server:
                 continue
             conn, _ = sock.accept()
             with conn:
-                if self.stale():
+                if self.stale(quick=True):
                     return "stale"
                 self.serve_one(conn)
             chain.sync_deferred()  # the answer is out (the connection closed): now the disk
+            if self.stale():
+                return "stale"
             last = time.monotonic()
         return "signal"
 

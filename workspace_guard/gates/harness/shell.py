@@ -158,7 +158,16 @@ def _worktree_paths(
             continue
         rels = [rel for rel in (inside(p) for p in changed) if rel]
         out += rels
-        if rels:
+        if rels and finding.args[:1] == ("pull",):
+            notes.append(
+                _(
+                    "(`{command}`: what a pull brings from the configured remote cannot be known "
+                    "without the network, and it passed the server's gate; it is judged by the "
+                    "{count} local change(s) it would carry along or overwrite. Commit or stash "
+                    "them first, or ask their owner)"
+                ).format(command=finding.detail[:120], count=len(rels))
+            )
+        elif rels:
             notes.append(
                 _("(`{command}` would change {count} file(s) in the work tree)").format(
                     command=finding.detail[:120], count=len(rels)
@@ -216,13 +225,14 @@ def _refusal(analysis: Analysis, policy: str, superuser: bool) -> str:
                 "is refused: rewrite it in plain shell."
             ).format(detail=finding.detail)
         )
-    for finding in analysis.of_kind(BYPASS)[:1]:
-        reasons.append(
-            _(
-                "The command skips the workspace protocol's git hooks ({detail}); that is never "
-                "allowed: commit without --no-verify and leave core.hooksPath alone."
-            ).format(detail=finding.detail)
-        )
+    from workspace_guard.gates.harness.bypass_reasons import bypass_reason
+
+    seen: set[str] = set()
+    for finding in analysis.of_kind(BYPASS):
+        cls = finding.args[0] if finding.args else ""
+        if cls not in seen and len(seen) < 3:
+            seen.add(cls)
+            reasons.append(bypass_reason(finding))
     unknown = analysis.of_kind(UNKNOWN_CODE)
     if unknown and policy == "deny" and not superuser:
         reasons.append(

@@ -7,8 +7,9 @@ protected file. The Bash analysis reports such a command as a ``git-worktree`` f
 subcommand, its literal arguments, where it runs); here git itself says what would change
 (``git diff --name-only HEAD B``, the stash's own diff, the untracked files ``git clean`` sees…).
 
-``changed_paths`` answers absolute paths, or None when git cannot say in advance (``git pull``
-fetches first, ``rebase --continue``, an argument only known at run time): the caller then
+``changed_paths`` answers absolute paths, or None when git cannot say in advance (a ``git pull``
+from a place that is neither the trusted remote nor a local clone, ``rebase --continue``, an
+argument only known at run time): the caller then
 treats the command as writing every tracked file. Refs are resolved to commit ids before they
 reach another git command, and a word that looks like an option is never passed as a ref.
 """
@@ -16,6 +17,7 @@ reach another git command, and a word that looks like an option is never passed 
 from __future__ import annotations
 
 import os
+import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -389,6 +391,86 @@ def _clean(g: _Git, args: list[str]) -> list[str] | None:
     return g.names("ls-files", "-z", "--full-name", *which, "--", *specs, here=True)
 
 
+_PULL_TAKES = (
+    "--depth --deepen --shallow-since --shallow-exclude --upload-pack -j --jobs"
+    " --recurse-submodules -s --strategy -X --strategy-option --log --rebase -o"
+    " --server-option --negotiation-tip --cleanup -S --gpg-sign"
+)
+
+
+def _pull(g: _Git, args: list[str]) -> list[str] | None:
+    """``git pull [REMOTE [REF…]]``: a fetch, then a merge or rebase.
+
+    From the trusted remote (``origin``, or the one in ``workspace-guard.rulesRef``), named or as
+    the branch's upstream, the incoming paths are not known without the network, and what is
+    there passed the server's gate: the local changes it would carry along or overwrite decide
+    (a clean tree: none). From a local repository sharing our history (a path, or another
+    remote whose URL is one): what its refs bring (``HEAD...THEIRS`` there). Else: None."""
+    pos, flags, _ = _parse(args, _PULL_TAKES)
+    if flags & {"--abort", "--quit"}:
+        return _abort(g)
+    if any(":" in ref for ref in pos[1:]):
+        return None  # an explicit refspec: it may write refs the merge then uses
+    remote = pos[0] if pos else _upstream_remote(g)
+    if remote is None:
+        return g.local()  # no upstream: git refuses to pull, only local changes could matter
+    if remote == _trusted_remote(g):
+        return g.local()
+    url = _config(g, f"remote.{remote}.url") if _NAME.fullmatch(remote) else None
+    return _pulled_from_path(g, url or remote, pos[1:])
+
+
+_NAME = re.compile(r"[A-Za-z0-9][\w.-]*")
+
+
+def _config(g: _Git, key: str) -> str | None:
+    from workspace_guard import git
+
+    result = git.run(["config", "--get", key], g.top, check=False)
+    text = result.stdout.decode("utf-8", "surrogateescape").strip()
+    return text if result.returncode == 0 and text else None
+
+
+def _trusted_remote(g: _Git) -> str:
+    """The remote whose refs the rules come from (what it holds passed the server's gate)."""
+    from workspace_guard.core.gitconfig_keys import trusted_remote
+
+    return trusted_remote(_config(g, "workspace-guard.rulesRef"))
+
+
+def _upstream_remote(g: _Git) -> str | None:
+    """The remote of the current branch's upstream, or None (no upstream, detached)."""
+    from workspace_guard import git
+
+    result = git.run(["symbolic-ref", "-q", "--short", "HEAD"], g.cwd, check=False)
+    branch = result.stdout.decode("utf-8", "surrogateescape").strip()
+    if result.returncode != 0 or not branch:
+        return None
+    return _config(g, f"branch.{branch}.remote")
+
+
+def _pulled_from_path(g: _Git, source: str, refs: list[str]) -> list[str] | None:
+    """What pulling ``refs`` from the local repository ``source`` brings, asked of git there."""
+    path = source.removeprefix("file://")
+    path = path if os.path.isabs(path) else os.path.join(g.cwd, path)
+    head = g.commit("HEAD")
+    if head is None or not os.path.isdir(path) or any(r.startswith("-") for r in refs):
+        return None
+    there = _Git(path, path)
+    if there.commit(head) is None:
+        return None  # no shared history there: what it brings cannot be computed here
+    out: list[str] = []
+    for ref in refs or ["HEAD"]:
+        theirs = there.commit(ref.lstrip("+").partition(":")[0])
+        if theirs is None:
+            return None
+        changed = there.names("diff", "--name-only", "-z", "--no-renames", f"{head}...{theirs}")
+        if changed is None:
+            return None
+        out += changed
+    return [*out, *g.local()]
+
+
 _RESOLVERS: dict[str, _Resolver] = {
     "switch": _switch,
     "checkout": _checkout,
@@ -402,4 +484,5 @@ _RESOLVERS: dict[str, _Resolver] = {
     "am": _patches,
     "apply": _patches,
     "clean": _clean,
+    "pull": _pull,
 }

@@ -241,7 +241,8 @@ def push_anchor(
     require_remote(repo, remote)
     seq, digest = chain_head(repo)
     clone = clone_id(repo)
-    bound = tuple(pushes) if pushes is not None else _current_branch(repo)
+    wanted = tuple(pushes) if pushes is not None else _current_branch(repo)
+    bound = tuple((new, ref) for new, ref in wanted if _nameable(ref))
     tracking = tracking_ref(remote)
     empty = git.out(["hash-object", "-t", "tree", "-w", "/dev/null"], repo.cwd)
     failure = b""
@@ -311,6 +312,18 @@ def _keep_secret(repo: Repo, secret: str) -> None:
     from workspace_guard.fsutil import atomic_write
 
     atomic_write(os.path.join(repo.state_dir, KEY_FILE), secret + "\n", encoding="ascii")
+
+
+def _nameable(ref: str) -> bool:
+    """A ref an anchor can name: UTF-8 and no whitespace (git forbids the rest of the bytes an
+    anchor line could not carry). Another ref's update is then refused by a requiring server:
+    it fails closed."""
+    return (
+        bool(ref)
+        and ref.isprintable()
+        and not any(c.isspace() for c in ref)
+        and (ref.encode("utf-8", "surrogateescape").decode("utf-8", "replace") == ref)
+    )
 
 
 def _current_branch(repo: Repo) -> tuple[tuple[str, str], ...]:

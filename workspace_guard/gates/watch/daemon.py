@@ -282,7 +282,11 @@ def _record_stop(daemon: Daemon, signame: str) -> bool:
     reason = "watch stop" if requested else f"{signame} without `watch stop`"
     engine = daemon.engine
     summary = engine.internals.summary() if engine.internals.taken else None
-    engine.append([watch_lifecycle.stopped(pid, reason, engine.good_head, requested, summary)])
+    record = watch_lifecycle.stopped(pid, reason, engine.good_head, requested, summary)
+    seen = engine.state.trusted if engine.state is not None else None
+    if seen is not None and seen.ref is not None:  # what the next start compares with
+        record["trusted"] = {"ref": seen.ref, "commit": seen.commit, "blob": seen.blob}
+    engine.append([record])
     return requested
 
 

@@ -146,7 +146,7 @@ class Engine:
         seen = None if self.rules_option else of_repo(repo)
         if note is None:
             self.good_head = head
-        rules, seen, note = self._trusted(rules, seen, note)
+        rules, seen, note = self._trusted(repo, rules, seen, note)
         decider = Decider(rules)
         settings = Settings.build(rules, self.incidents_root or self.root, self.options)
         protection = Protection(decider, settings, self.root)
@@ -174,28 +174,29 @@ class Engine:
             return previous, note
 
     def _trusted(
-        self, rules: Rules, seen: Seen | None, note: str | None
+        self, repo: Any, rules: Rules, seen: Seen | None, note: str | None
     ) -> tuple[Rules, Seen | None, str | None]:
         """Rules from another trusted revision only when the remote holds it (trusted.py);
-        else the rules in force stay, and the refusal is audited once per revision."""
+        else the rules in force stay, and the refusal is audited once per revision. At start,
+        the rules in force are those of the revision the audit chain last recorded."""
         from workspace_guard.gates.watch import trusted
 
-        old = self.state
-        if old is None or old.trusted is None or seen is None or note is not None:
+        was, known = self.state, self.past.trusted
+        old_rules, old = (was.rules, was.trusted) if was else (None, None)
+        if was is None and known and isinstance(known.get("ref"), str):
+            old = Seen(known["ref"], known.get("commit"), known.get("blob"))
+            old_rules = repo.rules_at(old.commit) if old.commit and note is None else None
+        if old_rules is None or old is None or seen is None or note is not None:
             return rules, seen, note
-        why = trusted.refusal(self.root, old.trusted, seen)
+        why = trusted.refusal(self.root, old, seen)
         if why is None:
             return rules, seen, note
         if (seen.ref, seen.commit) not in self.refused:
             self.refused.add((seen.ref, seen.commit))
-            self.append(
-                [{**trusted.refused(old.trusted, seen, why), "escalate_to": old.rules.escalation}]
-            )
-        return (
-            old.rules,
-            old.trusted,
-            f"the rules of {(seen.commit or 'HEAD')[:12]} were refused: {why}",
-        )
+            record = trusted.refused(old, seen, why)
+            self.append([{**record, "escalate_to": old_rules.escalation}])
+        what = (seen.commit or "HEAD")[:12]
+        return old_rules, old, f"the rules of {what} were refused: {why}"
 
     # -- the check ------------------------------------------------------------------------------
 

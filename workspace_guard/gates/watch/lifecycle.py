@@ -64,6 +64,7 @@ class History:
     reported: dict[tuple[str | None, str], str] = field(default_factory=dict)
     last_start: dict[str, Any] | None = None  # a `started` no `stopped` followed
     good_head: str | None = None
+    trusted: dict[str, Any] | None = None  # the trusted revision whose rules were last in force
     internals: dict[str, Any] | None = None  # hooks and config blob ids, as last recorded
     internals_seq: int = 0  # the seq of the record that holds them
     broken: tuple[int, str] | None = None  # (line, why) where trust ends
@@ -91,6 +92,14 @@ def _take(out: History, record: dict[str, Any]) -> None:
     if record.get("layer") != "watch":
         return
     action = record.get("action")
+    if action == "stopped" and isinstance(record.get("trusted"), dict):
+        out.trusted = record["trusted"]
+    elif action == "trusted-rules-adopted" and isinstance(record.get("ref"), str):
+        out.trusted = {
+            "ref": record["ref"],
+            "commit": record.get("new_revision"),
+            "blob": record.get("new_rules_blob"),
+        }
     if action in ("started", "stopped") and isinstance(record.get("internals"), dict):
         out.internals = record["internals"]
         out.internals_seq = int(record.get("seq") or 0)

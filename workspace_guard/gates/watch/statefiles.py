@@ -257,7 +257,11 @@ class StateFiles:
             found = None
         good = isinstance(found, list) and all(isinstance(i, dict) for i in found)
         items: list[dict[str, Any]] = found if good and isinstance(found, list) else []
-        forged, missing = self.denials.judge(items, state.rules, time.time())
+        try:
+            forged, missing = self.denials.judge(items, state.rules, time.time())
+        except Exception as exc:  # the rules' escalation settings: never stop the poll
+            log.error("could not judge %s: %s", DENIALS, exc)
+            return
         if good and not forged and not missing:
             seen.since = 0.0
             return

@@ -11,11 +11,13 @@ from workspace_guard.gates.harness.bash.env import (
     _braces,
     _Ctx,
     _Env,
+    _expand,
     _Out,
     _Shell,
     _Stdin,
     _var_value,
 )
+from workspace_guard.gates.harness.bash.git import maybe_git
 from workspace_guard.gates.harness.bash.gitconfig import variable
 from workspace_guard.gates.harness.bash.lexer import _Lexer
 from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
@@ -169,13 +171,14 @@ def _brace_words(word: _Word) -> list[_Word]:
 def _dispatch(env: _Env, words: list[_Word]) -> None:
     head = words[0]
     if not head.literal:
-        value = _var_value(head.text, env.ctx) if len(head.parts) == 1 else None
+        value = _var_value(head.text, env.ctx) if len(head.parts) == 1 else _known(head, env)
         if value is not None and value.strip():
             _dispatch(env, [_lit(t, "q") for t in value.split()] + words[1:])
         else:
             env.unknown_code(f"{head.text}: a command named by an expansion")
             env.add_any(_dynamic_kind(head.text, env.out.assigned))
             _unknown(env, words[1:])
+            maybe_git(env, words[1:])
         return
     name = _command_name(head.text)
     if name in _READ_ONLY:
@@ -191,6 +194,14 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
             env.unknown_code(f"{head.text}: a script the analysis cannot read")
             _script_written_here(env, head)
         _unknown(env, words[1:])
+
+
+def _known(word: _Word, env: _Env) -> str | None:
+    """A word made of text and variables this command set (``$G/git``, ``${G}t``), or None."""
+    alts = _expand(word, env.ctx)
+    if len(alts) != 1 or alts[0][2]:
+        return None
+    return alts[0][0]
 
 
 _NAMES = re.compile(r"\$\{?([A-Za-z_]\w*)")

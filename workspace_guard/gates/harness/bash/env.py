@@ -262,10 +262,20 @@ def _assign(env: _Env, word: _Word) -> None:
     temp = _MKTEMP.fullmatch(value.text)
     if temp and not value.literal:
         env.ctx.vars[name] = (temp.group(1) or "/tmp/tmp.").rstrip("X") + "*"
+    elif not name.endswith(("+", "]")) and not value.literal and _copied(value, env.ctx):
+        env.ctx.vars[name] = _expand(value, env.ctx)[0][0]  # `G2=$G`, `P="$D/x"`: known parts
     elif name.endswith(("+", "]")) or not value.literal:
         env.ctx.vars.pop(name.rstrip("+"), None)
     else:
         env.ctx.vars[name] = value.text
+
+
+def _copied(value: _Word, ctx: _Ctx) -> bool:
+    """A value made only of text and variables known here (no substitution, no glob)."""
+    if value.subs or any(p.kind not in "uqvV" for p in value.parts):
+        return False
+    alts = _expand(value, ctx)
+    return len(alts) == 1 and not alts[0][1] and not alts[0][2]
 
 
 _MKTEMP = re.compile(r"\$\(mktemp(?:\s+-[dqu]+)*(?:\s+(/[^\s)]*))?\s*\)")

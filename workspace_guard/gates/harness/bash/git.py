@@ -5,7 +5,12 @@ from __future__ import annotations
 from workspace_guard.gates.harness.bash.env import _Env, _join
 from workspace_guard.gates.harness.bash.files import _each, _output_option
 from workspace_guard.gates.harness.bash.gitconfig import (
+    EDIT,
+    HOOKS_PATH,
     NO_OP_EDITORS,
+    NO_VERIFY,
+    RUNTIME,
+    SECTION,
     SECTIONS,
     known,
     no_verify,
@@ -70,14 +75,16 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         return
     sub, rest = args[i].text, args[i + 1 :]
     if not known(args[i]):  # `git $c core.hooksPath …`: may be `config` writing any key
-        env.out.find(BYPASS, f"git {sub}: the git subcommand is only known at run time")
+        env.out.find(
+            BYPASS, f"git {sub}: the git subcommand is only known at run time", args=(RUNTIME,)
+        )
         _unknown(env, rest)
         return
     if sub == "remote":
         remote_url(env, rest)
     skip = no_verify(sub, [w.text for w in rest])
     if skip is not None:
-        env.out.find(BYPASS, f"git {sub} {skip}: the commit hooks would not run")
+        env.out.find(BYPASS, f"git {sub} {skip}: the commit hooks would not run", args=(NO_VERIFY,))
     if sub == "config":
         _git_config(env, rest)
     elif sub in _GIT_READ:
@@ -97,7 +104,8 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
 def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTREE) -> None:
     """A command that rewrites work-tree files git chooses: the gate asks git which ones."""
     words = " ".join(["git", sub, *(w.text for w in args)])
-    literal = all(w.literal for w in args) and "$" not in env.ctx.cwd and not env.out.fetched
+    fetched = env.out.fetched and sub != "pull"  # a pull is judged by what its source holds
+    literal = all(w.literal for w in args) and "$" not in env.ctx.cwd and not fetched
     env.out.find(kind, words, env.ctx.cwd, (sub, *(w.text for w in args)) if literal else ())
     if sub == "rebase":
         _, values, flags = _split(
@@ -137,15 +145,23 @@ def _git_config(env: _Env, args: list[_Word]) -> None:
     shown = " ".join(w.text for w in args)
     files = [values[k] for k in ("-f", "--file") if k in values]
     if not reads and not all(known(w) for w in [*words[:1], *files]):
-        env.out.find(BYPASS, f"git config {shown}: the setting is only known at run time")
+        env.out.find(
+            BYPASS, f"git config {shown}: the setting is only known at run time", args=(RUNTIME,)
+        )
         return
     if flags & {"-e", "--edit"} or action == "edit":
         env.out.find(UNKNOWN_CODE, "git config --edit: any setting may change")
         env.add_any("git-exec")
-        env.out.find(BYPASS, "git config --edit: any setting may change, core.hooksPath too")
+        env.out.find(
+            BYPASS, "git config --edit: any setting may change, core.hooksPath too", args=(EDIT,)
+        )
     elif action in ("rename-section", "remove-section") or flags & _SECTION_WRITES:
         if any(w.text.partition(".")[0].lower() in SECTIONS for w in words):
-            env.out.find(BYPASS, f"git config {shown}: a section that matters to enforcement")
+            env.out.find(
+                BYPASS,
+                f"git config {shown}: a section that matters to enforcement",
+                args=(SECTION,),
+            )
     elif action in ("set", "unset") and words:
         value = words[1].text if len(words) > 1 and action == "set" else ""
         sure = all(w.literal for w in words[1:])  # else judged as any value
@@ -289,3 +305,43 @@ _GIT_HANDLERS: dict[str, _Handler] = {
     "submodule": _git_submodule,
     "archive": _output_option("-o", "--output", takes="--format --prefix --remote"),
 }
+
+
+_GLOBAL_OPTIONS = (
+    "-c",
+    "-C",
+    "--git-dir",
+    "--work-tree",
+    "--config-env",
+    "--namespace",
+    "--exec-path",
+)
+_SUBS = (
+    _GIT_READ
+    | _GIT_BROAD
+    | frozenset(_GIT_HANDLERS)
+    | REF_SUBS
+    | _opts("config worktree notes mv rm reflog maintenance hook")
+)
+
+
+def maybe_git(env: _Env, args: list[_Word]) -> None:
+    """A command named at run time (``"$GIT" config …``, ``$(command -v git) …``) whose
+    arguments read as git's: judged as git too, so a bypass or a ref move through it counts.
+    What it really runs stays unknown code (the caller's finding)."""
+    head = args[0] if args else None
+    if head is None:
+        return
+    text = head.text
+    git_like = head.literal and (
+        text in _SUBS or text.partition("=")[0] in _GLOBAL_OPTIONS or text in ("-p", "-P")
+    )
+    git_like = git_like or any(  # `"$GIT" $SUB core.hooksPath x`, `$G $S --no-verify`
+        w.literal and (HOOKS_PATH.search(w.text) or _no_verify_option(w.text)) for w in args
+    )
+    if git_like:
+        _git(env, "git", args)
+
+
+def _no_verify_option(text: str) -> bool:
+    return len(text) >= 7 and "--no-verify".startswith(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from workspace_guard.core.gitconfig_keys import ALWAYS, BY_VALUE, enforcement_key
+from workspace_guard.core.gitconfig_keys import ALWAYS, BY_VALUE, enforcement_key, matches
 from workspace_guard.gates.harness.bash.syntax import BYPASS, UNKNOWN_CODE, _Word
 
 TYPE_CHECKING = False
@@ -50,6 +50,46 @@ NO_OP_EDITORS = frozenset({"true", ":", "cat", "/bin/true", "/usr/bin/true", "/b
 NO_VERIFY_SUBS = frozenset(
     ["commit", "merge", "am", "rebase", "push", "pull", "cherry-pick", "revert"]
 )
+
+
+# Classes of refused settings, each refused in its own words (``shell.py``): BYPASS findings
+# carry ``(class, key)`` as their args.
+HOOKS = "hooks"  # core.hooksPath: where git looks for hooks
+PROGRAM = "program"  # a value git runs as a program
+WORKTREE_CONFIG = "worktree-config"  # a second config file per worktree, another work tree
+INCLUDE = "include"  # settings or hook templates read from another file
+REMOTE = "remote"  # where the trusted remote's refs come from; a URL that runs a program
+OWN = "workspace-guard"  # workspace-guard's own settings
+RUNTIME = "runtime"  # a key, file or subcommand known only at run time
+NO_VERIFY = "no-verify"
+SECTION = "section"  # a whole section renamed or removed
+EDIT = "edit"  # git config --edit
+_CLASSES = (
+    (HOOKS, ("core.hookspath",)),
+    (WORKTREE_CONFIG, ("extensions.worktreeconfig", "core.worktree")),
+    (INCLUDE, ("include.*", "includeif.*", "core.attributesfile", "init.templatedir")),
+    (OWN, ("workspace-guard.*",)),
+    (
+        REMOTE,
+        (
+            "remote.*.url",
+            "remote.*.pushurl",
+            "remote.*.fetch",
+            "url.*.insteadof",
+            "url.*.pushinsteadof",
+            "protocol.allow",
+            "protocol.*.allow",
+        ),
+    ),
+)
+
+
+def key_class(key: str) -> str:
+    """Which class of enforcement setting ``key`` is (:data:`PROGRAM` unless listed)."""
+    for cls, patterns in _CLASSES:
+        if any(matches(key.strip(), p) for p in patterns):
+            return cls
+    return PROGRAM
 
 
 # sections of the enforcement table: renaming or removing one may make or drop such a key
@@ -92,15 +132,19 @@ def setting(
     A key only known at run time is taken to be ``core.hooksPath``; a kept write of a key in the
     enforcement table (core/gitconfig_keys, the daemon's table too) is refused like it."""
     if not known:
-        env.out.find(BYPASS, f"{how} {key}: the setting is only known at run time")
+        env.out.find(BYPASS, f"{how} {key}: the setting is only known at run time", args=(RUNTIME,))
         return
     if HOOKS_PATH.fullmatch(key.strip()):
-        env.out.find(BYPASS, f"{how} {key}: git would skip the installed hooks")
+        env.out.find(BYPASS, f"{how} {key}: git would skip the installed hooks", args=(HOOKS, key))
         return
     values = [value] if value_known else None
     table = enforcement_key(key, values)
     if kept and table:
-        env.out.find(BYPASS, f"{how} {key}: a setting that matters to enforcement")
+        env.out.find(
+            BYPASS,
+            f"{how} {key}: a setting that matters to enforcement",
+            args=(key_class(key), key),
+        )
     if EXEC_KEY.fullmatch(key.strip()) or table:
         env.out.find(UNKNOWN_CODE, f"{how} {key}: git runs this command")
         env.add_any("git-exec")
@@ -114,11 +158,16 @@ def variable(env: _Env, name: str, value: str) -> None:
     upper = name.upper()
     if upper == "GIT_CONFIG_PARAMETERS" or upper.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VAL")):
         if HOOKS_PATH.search(value):
-            env.out.find(BYPASS, f"{name}={value}: git would skip the installed hooks")
+            env.out.find(
+                BYPASS, f"{name}={value}: git would skip the installed hooks", args=(HOOKS, value)
+            )
         elif upper.startswith("GIT_CONFIG_KEY_") and (
             dynamic(value) or enforcement_key(value, None)
         ):
-            env.out.find(BYPASS, f"{name}={value}: a setting that matters to enforcement")
+            cls = RUNTIME if dynamic(value) else key_class(value)
+            env.out.find(
+                BYPASS, f"{name}={value}: a setting that matters to enforcement", args=(cls, value)
+            )
         elif EXEC_KEY.search(value) or upper.startswith("GIT_CONFIG_VAL"):
             env.out.find(UNKNOWN_CODE, f"{name}: git settings given through the environment")
             env.add_any("git-exec")
@@ -141,7 +190,8 @@ def remote_url(env: _Env, args: list[_Word]) -> None:
         name = texts[1]
         for url in texts[2:]:
             if enforcement_key(f"remote.{name}.url", [url], ""):
-                env.out.find(BYPASS, f"git remote {texts[0]} {name} {url}: git would run a program")
+                detail = f"git remote {texts[0]} {name} {url}: git would run a program"
+                env.out.find(BYPASS, detail, args=(REMOTE, url))
 
 
 def no_verify(sub: str, texts: list[str]) -> str | None:
