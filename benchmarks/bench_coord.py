@@ -7,7 +7,8 @@
   with one holding --claims live claims of another agent on other paths, in interleaved
   rounds; the difference of the medians is what the check adds (target <= 2 ms per call);
   the check itself, in process;
-- `claim` and `release` in process (lock, read, atomic rewrite, audit record), and as whole
+- `claim` and `release` in process (lock, read, audit record, atomic rewrite; no `fsync`:
+  target <= 2 ms per call), and as whole
   processes beside `workspace-guard claims` (a command that only reads);
 - the MCP server: `validate` called in process on a started server (target <= 5 ms), and one
   round trip over stdio with the SDK's client.
@@ -43,6 +44,7 @@ HOLDER = "api-architect-ai"
 FREE = "app/models/order.py"
 TARGET_CHECK_MS = 2.0
 TARGET_MCP_MS = 5.0
+TARGET_CLAIM_MS = 2.0  # `claim` / `release` in process (no `fsync`: state/claims_log)
 
 
 def workspace(root: Path) -> Path:
@@ -239,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         inside = in_process(repo, args.claims)
         for name, ms in inside.items():
             print(f"| {name} | {ms:.3f} |")
+        ok = ok and max(inside["claim"], inside["release"]) <= TARGET_CLAIM_MS
         mcp_ms = inside.get("MCP validate (in process)")
         ok = ok and (mcp_ms is None or mcp_ms <= TARGET_MCP_MS)
         trip = mcp_round_trip(repo, args.rounds * 5)
@@ -247,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n| whole process (CPU) | median ms |\n|---|--:|")
         for name, ms in whole_commands(repo, args.rounds).items():
             print(f"| `workspace-guard {name}` | {ms:.1f} |")
-    print(f"\ntargets: claim check adds <= {TARGET_CHECK_MS:g} ms; MCP validate <= "
+    print(f"\ntargets: claim check adds <= {TARGET_CHECK_MS:g} ms; claim/release <= "
+          f"{TARGET_CLAIM_MS:g} ms in process; MCP validate <= "
           f"{TARGET_MCP_MS:g} ms in process — {'met' if ok else 'MISSED'}")  # fmt: skip
     return 1 if args.check and not ok else 0
 

@@ -88,6 +88,31 @@ def test_a_pull_from_a_local_clone_is_decided_by_what_it_brings(clone: Path) -> 
     assert bash_denied(clone, "git pull --rebase ../evil main", OTHER) is not None
 
 
+def test_a_pull_of_another_configured_remote_is_decided_by_what_it_brings(clone: Path) -> None:
+    """Only the trusted remote's content passed the server's gate: a remote added earlier
+    (`git remote add fork ../evil`, allowed) is judged by what its refs bring."""
+    evil = clone.parent / "evil"
+    git(clone.parent, "clone", "-q", str(clone), str(evil))
+    git(clone, "remote", "add", "fork", str(evil))
+    commit_change(evil, "app/models/order.py", "# free\n")
+    assert bash_denied(clone, "git pull fork main", OTHER) is None
+    commit_change(evil, "app/main.py", "# not the owner's\n")
+    for command in ("git pull fork main", "git pull --rebase fork main"):
+        reason = bash_denied(clone, command, OTHER)
+        assert reason is not None and "app/main.py" in reason, command
+    git(clone, "config", "branch.main.remote", "fork")
+    git(clone, "config", "branch.main.merge", "refs/heads/main")
+    assert bash_denied(clone, "git pull", OTHER) is not None  # the upstream is the fork
+
+
+def test_a_pull_of_the_trusted_remote_named_in_rules_ref(clone: Path) -> None:
+    git(clone, "remote", "rename", "origin", "upstream")
+    git(clone, "config", "workspace-guard.rulesRef", "refs/remotes/upstream/main")
+    assert bash_denied(clone, "git pull upstream main", OTHER) is None
+    (clone / "app" / "main.py").write_text("# local edit\n")
+    assert bash_denied(clone, "git pull upstream main", OTHER) is not None
+
+
 @pytest.mark.parametrize(
     "command",
     [

@@ -1,5 +1,6 @@
 """Claims survive a crash between their two writes (state/claims_log): the audit record is the
-one durable write; a claims file that missed it is rolled forward by the next claims write.
+commit point; a claims file that missed it is rolled forward by the next claims write. Neither
+write is synced: a power loss may take a claim, never the chain's verifiability.
 Real processes killed (`os._exit`) at the exact step, real git repositories."""
 
 from __future__ import annotations
@@ -109,21 +110,64 @@ def test_a_claims_file_the_disk_lost_is_rolled_forward(workspace: Path, damage: 
     assert set(claimed(workspace)) == {(A, "/" + FREE), (A, "/" + OTHER_FREE)}
 
 
-def test_one_fsync_per_claim_and_release(workspace: Path) -> None:
-    """The audit record's: the claims file is renamed into place without one (strace counts)."""
+def syncs_of(ws: Path, *args: str) -> int:
+    """The `fsync`/`fdatasync` calls of one whole `workspace-guard` process (strace counts)."""
+    trace = ws.parent / "wg.strace"
+    command = ["strace", "-f", "-e", "trace=fsync,fdatasync", "-o", str(trace)]
+    wg = str(Path(sys.executable).parent / "workspace-guard")
+    subprocess.run([*command, wg, *args], cwd=ws, capture_output=True, check=False)
+    return len([line for line in trace.read_text().splitlines() if "sync(" in line])
+
+
+def test_no_fsync_for_claims_and_one_for_a_denial(workspace: Path) -> None:
+    """Claims changes are not synced (claims_log); every other audit record still is."""
     if subprocess.run(["which", "strace"], capture_output=True, check=False).returncode:
         pytest.skip("strace is not installed")
     assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0  # state exists
-    for verb in ("claim", "release"):
-        trace = workspace.parent / f"{verb}.strace"
-        command = ["strace", "-f", "-e", "trace=fsync,fdatasync", "-o", str(trace)]
-        wg = str(Path(sys.executable).parent / "workspace-guard")
-        done = subprocess.run(
-            [*command, wg, verb, FREE, "--agent", A],
-            cwd=workspace,
-            capture_output=True,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        syncs = [line for line in trace.read_text().splitlines() if "sync(" in line]
-        assert len(syncs) == 1, syncs
+    assert syncs_of(workspace, "claim", FREE, "--agent", A) == 0
+    assert syncs_of(workspace, "release", FREE, "--agent", A) == 0
+    assert syncs_of(workspace, "validate", B, OTHER_FREE) == 1  # a denial: claimed, audited
+    records = audit(workspace)
+    assert [r.get("durable") for r in records] == [False, False, False, None]
+    assert run_cli(workspace, "audit", "verify").returncode == 0
+
+
+def lose_tail(ws: Path, keep: int) -> None:
+    """What a power loss may do to unsynced appends: the log keeps only its first `keep` lines."""
+    log = ws / ".git/workspace-guard/audit.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[:keep]))
+
+
+def test_claims_lost_with_the_power_leave_the_chain_verifiable(workspace: Path) -> None:
+    assert run_cli(workspace, "validate", B, ".workspace/rules.yaml").returncode == 1  # durable
+    durable = len(audit(workspace))
+    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
+    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
+    log = workspace / ".git/workspace-guard/audit.jsonl"
+    whole = log.read_bytes()
+    lose_tail(workspace, durable)  # neither claim's record reached the disk
+    assert run_cli(workspace, "audit", "verify").returncode == 0
+    log.write_bytes(whole)
+    lose_tail(workspace, durable + 1)  # the second claim's record never reached the disk
+    assert run_cli(workspace, "audit", "verify").returncode == 0
+    # the claims file (newer than the log) is put back to the logged state: that claim is absent
+    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", B).returncode == 0
+    assert set(claimed(workspace)) == {(A, "/" + FREE), (B, "/" + OTHER_FREE)}
+    assert run_cli(workspace, "validate", B, ".workspace/rules.yaml").returncode == 1
+    assert run_cli(workspace, "audit", "verify").returncode == 0
+
+
+def test_a_durable_record_cut_is_still_reported(workspace: Path) -> None:
+    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
+    assert run_cli(workspace, "validate", B, ".workspace/rules.yaml").returncode == 1
+    lose_tail(workspace, len(audit(workspace)) - 1)
+    verify = run_cli(workspace, "audit", "verify")
+    assert verify.returncode == 1 and "removed" in verify.stdout + verify.stderr
+
+
+def test_an_edited_claims_record_is_still_reported(workspace: Path) -> None:
+    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
+    log = workspace / ".git/workspace-guard/audit.jsonl"
+    log.write_bytes(log.read_bytes().replace(A.encode(), B.encode()))
+    assert run_cli(workspace, "audit", "verify").returncode == 1

@@ -398,3 +398,143 @@ def test_doctor_in_spanish(tmp_path: Path) -> None:
     fixed = run_cli(ws, "doctor", "--fix", env=clean_env())
     assert "corregido:" in fixed.stdout, fixed.stdout
     assert_spanish(fixed.stdout + fixed.stderr, "doctor --fix")
+
+
+# --- the standard locale variables, no `language:` in the rules (issue 15) -----------------------
+
+LOCALES = {
+    "LANG": {"LANG": "es_ES.UTF-8"},
+    "LC_ALL": {"LC_ALL": "es_ES.UTF-8", "LANG": "en_US.UTF-8"},
+    "LANGUAGE": {"LANGUAGE": "es:en", "LANG": "en_US.UTF-8"},
+}
+PROTECTED = "app/core/config.py"  # critical in the example rules
+# (command, exit codes a user sees in the walk); run in this order on one workspace
+ADOPTION_WALK: list[tuple[list[str], tuple[int, ...]]] = [
+    (["lint"], (0, 1)),
+    (["install"], (0,)),
+    (["install", "--claude"], (0,)),
+    (["install", "--harness", "codex"], (0,)),
+    (["install", "--harness", "gemini"], (0,)),
+    (["install", "--harness", "codex", "--check"], (0, 1)),
+    (["install", "--harness", "gemini", "--check"], (0, 1)),
+    (["explain", PROTECTED], (0,)),
+    (["explain", "app/models/order.py", "--format", "text"], (0, 2)),
+    (["claim", "app/models/order.py", "--agent", "backend-framework-ai"], (0,)),
+    (["claim", "app/models/order.py", "--agent", "api-architect-ai"], (1,)),
+    (["claims"], (0,)),
+    (["release", "--all", "--agent", "backend-framework-ai"], (0,)),
+    (["consult", PROTECTED, "--agent", "backend-framework-ai"], (0, 1)),
+    (["consult", "app/models/order.py", "--agent", "backend-framework-ai"], (0, 1, 2)),
+    (["map", "-o", "map.html"], (0,)),
+    (["doctor"], (0, 1)),
+    (["uninstall", "--harness", "codex"], (0,)),
+]
+
+
+def _no_rules_text(text: str) -> str:
+    """`text` without the rules file's own words (an area's name, a description): the
+    project's data, shown in the language it was written in."""
+    import yaml
+
+    values: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for item in node.values():
+                walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, str) and " " in node:
+            values.append(node)
+
+    walk(yaml.safe_load(EXAMPLE_RULES.read_text()))
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, " ")
+    return text
+
+
+@pytest.fixture(scope="module")
+def plain_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example workspace, committed, with no `language:`: the locale alone decides."""
+    return make_workspace(tmp_path_factory.mktemp("locale") / "ws")
+
+
+@pytest.mark.parametrize("variable", list(LOCALES))
+def test_the_adoption_walk_speaks_the_locale(plain_ws: Path, variable: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(LOCALES[variable])
+    env["CODEX_HOME"] = str(plain_ws.parent / "codex-home")
+    english = []  # every command's English lines, so one run shows them all
+    for args, codes in ADOPTION_WALK:
+        proc = run_cli(plain_ws, *args, env=env)
+        what = f"{variable}: {' '.join(args)}"
+        assert proc.returncode in codes, f"{what}: {proc.returncode}\n{proc.stderr}"
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert (proc.stdout + proc.stderr).strip(), f"{what}: no output"
+        english += [f"{what}: {line}" for line in english_lines(_no_rules_text(proc.stdout))]
+        english += [f"{what}: {line}" for line in english_lines(proc.stderr)]
+    assert not english, "English under a Spanish locale:\n" + "\n".join(english)
+
+
+def test_codex_and_gemini_trust_steps_in_spanish(plain_ws: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(LANG="es_ES.UTF-8", CODEX_HOME=str(plain_ws.parent / "codex-home"))
+    codex = run_cli(plain_ws, "install", "--harness", "codex", env=env)
+    assert "siguiente paso:" in codex.stdout and "trust_level" in codex.stdout, codex.stdout
+    gemini = run_cli(plain_ws, "install", "--harness", "gemini", env=env)
+    assert "siguiente paso:" in gemini.stdout and "confianza" in gemini.stdout, gemini.stdout
+    env["WORKSPACE_GUARD_LANG"] = "en"
+    english = run_cli(plain_ws, "install", "--harness", "codex", env=env)
+    assert "next step: Codex runs project hooks" in english.stdout
+
+
+@pytest.mark.parametrize("variable", list(LOCALES))
+def test_init_from_mestore_speaks_the_locale(tmp_path: Path, variable: str) -> None:
+    repo = tmp_path / "seed"
+    shutil.copytree(SEED_FIXTURE, repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "seed")
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(LOCALES[variable])
+    proc = run_cli(repo, "init", "--from-mestore", ".", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert_spanish(proc.stdout + proc.stderr, f"{variable}: init --from-mestore .")
+
+
+BROKEN_RULES = """\
+version: 1
+escalation: master-orchestrator
+agents:
+  master-orchestrator: {}
+  backend-framework-ai: {}
+protected:
+  - pattern: app/x.py
+    owner: nobody-ai
+    level: urgent
+    colour: red
+  - owner: backend-framework-ai
+respnsibilities: []
+protected: []
+"""
+
+
+@pytest.mark.parametrize("variable", list(LOCALES))
+def test_a_broken_rules_file_is_explained_in_the_locale(tmp_path: Path, variable: str) -> None:
+    """`lint` (and every command that loads the rules) says what is wrong in Spanish."""
+    ws = make_workspace(tmp_path / "ws")
+    (ws / ".workspace" / "rules.yaml").write_text(BROKEN_RULES)
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(LOCALES[variable])
+    proc = run_cli(ws, "lint", env=env)
+    assert proc.returncode in (1, 2), proc.stderr
+    out = proc.stdout + proc.stderr
+    for spanish in ("clave repetida", "clave desconocida", "agente desconocido", "el nivel"):
+        assert spanish in out, out
+    assert_spanish(out, f"{variable}: lint (broken rules)")
+    tabbed = ws / ".workspace" / "rules.yaml"
+    tabbed.write_text("version: 1\nagents:\n\tx: {}\n")
+    proc = run_cli(ws, "lint", env=env)
+    assert "tabuladores" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert_spanish(proc.stdout + proc.stderr, f"{variable}: lint (tabs)")

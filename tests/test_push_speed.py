@@ -22,9 +22,13 @@ from helpers.repos import git, make_workspace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from workspace_guard.commands.check_commits import Summary
+from workspace_guard.core.model import ProtectedRule
+from workspace_guard.core.template import Violation
 from workspace_guard.core.template import fields as template_fields
 from workspace_guard.errors import GitError
 from workspace_guard.gates.push.range import (
+    CommitResult,
     _parse_chunks,
     _parse_log,
     _tokens,
@@ -402,3 +406,87 @@ def _children() -> set[int]:
             if int(fields[1]) == os.getpid():
                 found.add(int(entry))
     return found
+
+
+# --- the summary per rule and agent -----------------------------------------------------------
+
+
+class _PlainSummary:
+    """The summary's counting as first written (one mutable row per rule, counted through
+    `str`/`int`), kept as the reference for `Summary.add`."""
+
+    def __init__(self) -> None:
+        self.per_agent: dict[str, list[int]] = {}
+        self.per_rule: dict[tuple[str, str], list[object]] = {}
+        self.per_id: dict[str, int] = {}
+        self.failures: list[CommitResult] = []
+
+    def add(self, result: CommitResult) -> None:
+        counts = self.per_agent.setdefault(result.agent or "(no agent)", [0, 0])
+        counts[0] += 1
+        counts[1] += len(result.violations)
+        for violation in result.violations:
+            self.per_id[violation.id] = self.per_id.get(violation.id, 0) + 1
+        faults = {v.path for v in result.violations if v.path}
+        for path, rule in result.touched:
+            entry = self.per_rule.setdefault(
+                (rule.pattern, rule.source), [rule.owner, rule.level, 0, 0]
+            )
+            entry[2] = int(str(entry[2])) + 1
+            if path in faults:
+                entry[3] = int(str(entry[3])) + 1
+        if result.violations:
+            self.failures.append(result)
+
+    def rules(self) -> list[dict[str, object]]:
+        ordered = sorted(
+            self.per_rule.items(),
+            key=lambda item: (-int(str(item[1][3])), -int(str(item[1][2])), item[0]),
+        )
+        return [
+            {"pattern": p, "source": s, "owner": o, "level": lv, "commits": c, "violations": v}
+            for (p, s), (o, lv, c, v) in ordered
+        ]
+
+
+def _rule(number: int, owner: str) -> ProtectedRule:
+    return ProtectedRule(number, f"app/p{number}/", owner, (), "high", None, f"rules:{number}")
+
+
+RESULTS = st.lists(
+    st.builds(
+        lambda agent, touched, faults, ids: CommitResult(
+            "a" * 40,
+            "subject",
+            agent,
+            tuple(
+                Violation(i, "m", f"p{f}" if f >= 0 else None)
+                for i, f in zip(ids, faults, strict=False)
+            ),
+            touched=tuple((f"p{n}", _rule(n % 4, f"o{n % 3}")) for n in touched),
+        ),
+        st.sampled_from([None, "a1", "a2"]),
+        st.lists(st.integers(0, 6), max_size=5),
+        st.lists(st.integers(-1, 6), max_size=4),
+        st.lists(st.sampled_from(["x", "y", "protected"]), max_size=4),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=150)
+@given(RESULTS)
+def test_summary_counts_like_the_plain_counting(results: list[CommitResult]) -> None:
+    """Counts per agent, per rule (its owner and level from the first commit that touched it)
+    and per violation id, the failing commits and the rules' order: those of the plain code."""
+    plain, summary = _PlainSummary(), Summary()
+    for result in results:
+        plain.add(result)
+        summary.add(result)
+    data = summary.as_json()
+    assert data["rules"] == plain.rules()
+    assert data["violations"] == dict(sorted(plain.per_id.items()))
+    agents = {a: {"commits": c, "violations": v} for a, (c, v) in sorted(plain.per_agent.items())}
+    assert data["agents"] == agents
+    assert summary.failures == plain.failures
+    assert data["commits"] == len(results) and data["failed"] == len(plain.failures)

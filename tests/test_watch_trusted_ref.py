@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import git, make_workspace
 from helpers.repos import shared_clone
-from helpers.watch import Start, records, rescan_barrier, status, wait_record
+from helpers.watch import Start, records, rescan_barrier, status, wait_for, wait_record
 
 AGENT = "backend-framework-ai"
 RULES = ".workspace/rules.yaml"
@@ -140,3 +140,18 @@ def test_a_move_made_while_the_daemon_was_down_is_refused_at_start(
     refused = wait_record(workspace, action="trusted-rules-refused")
     assert refused["old_revision"] == old and refused["new_revision"] == sha
     assert "refused" in str(status(workspace).get("rules_note"))
+
+
+def test_a_refused_revision_the_server_accepts_later_is_adopted(
+    workspace: Path, watchd: Start
+) -> None:
+    daemon = watchd()
+    sha = evil_commit(workspace)
+    git(workspace, "update-ref", TRUSTED, sha)
+    daemon.signal(signal.SIGHUP)
+    wait_record(workspace, action="trusted-rules-refused")
+    git(workspace.parent / "evil", "push", "-q", str(workspace.parent / "server.git"), "main")
+    daemon.signal(signal.SIGHUP)  # the remote is asked again
+    adopted = wait_record(workspace, action="trusted-rules-adopted")
+    assert adopted["new_revision"] == sha and adopted["reachable_from_remote"] is True
+    wait_for(lambda: not status(workspace).get("rules_note"), "the refusal note to go")

@@ -142,29 +142,36 @@ class Summary:
 
     def __init__(self) -> None:
         self.per_agent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        # (pattern, source) -> [owner, level, commits touching, violations]
-        self.per_rule: dict[tuple[str, str], list[object]] = {}
+        # (pattern, source) -> (owner, level), and -> [commits touching, violations]
+        self.rule_owner: dict[tuple[str, str], tuple[str | None, str]] = {}
+        self.per_rule: dict[tuple[str, str], list[int]] = {}
         self.per_id: dict[str, int] = defaultdict(int)
         self.failures: list[CommitResult] = []
         self.commits = 0
+        self._no_agent = _("(no agent)")
 
     def add(self, result: CommitResult) -> CommitResult:
-        counts = self.per_agent[result.agent or _("(no agent)")]
+        counts = self.per_agent[result.agent or self._no_agent]
         counts[0] += 1
-        counts[1] += len(result.violations)
         self.commits += 1
-        for violation in result.violations:
-            self.per_id[violation.id] += 1
-        faults = {v.path for v in result.violations if v.path}
-        for path, rule in result.touched:
-            entry = self.per_rule.setdefault(
-                (rule.pattern, rule.source), [rule.owner, rule.level, 0, 0]
-            )
-            entry[2] = int(str(entry[2])) + 1
-            if path in faults:
-                entry[3] = int(str(entry[3])) + 1
         if result.violations:
+            counts[1] += len(result.violations)
+            for violation in result.violations:
+                self.per_id[violation.id] += 1
             self.failures.append(result)
+        if not result.touched:
+            return result
+        faults = {v.path for v in result.violations if v.path}
+        per_rule = self.per_rule
+        for path, rule in result.touched:
+            key = (rule.pattern, rule.source)
+            entry = per_rule.get(key)
+            if entry is None:
+                self.rule_owner[key] = (rule.owner, rule.level)
+                entry = per_rule[key] = [0, 0]
+            entry[0] += 1
+            if path in faults:
+                entry[1] += 1
         return result
 
     def as_json(self) -> dict[str, object]:
@@ -185,17 +192,17 @@ class Summary:
                     "commits": commits,
                     "violations": violations,
                 }
-                for (pattern, source), (owner, level, commits, violations) in self._rules()
+                for (pattern, source), (owner, level), (commits, violations) in self._rules()
             ],
             "violations": dict(sorted(self.per_id.items())),
         }
 
-    def _rules(self) -> list[tuple[tuple[str, str], list[object]]]:
+    def _rules(self) -> list[tuple[tuple[str, str], tuple[str | None, str], list[int]]]:
         """Rules with violations first (most first), then by commits touching them."""
-        return sorted(
-            self.per_rule.items(),
-            key=lambda item: (-int(str(item[1][3])), -int(str(item[1][2])), item[0]),
+        ordered = sorted(
+            self.per_rule.items(), key=lambda item: (-item[1][1], -item[1][0], item[0])
         )
+        return [(key, self.rule_owner[key], counts) for key, counts in ordered]
 
     def print(self) -> None:
         for result in self.failures[: self.SHOWN]:
@@ -230,8 +237,8 @@ class Summary:
         if not self.per_rule:
             return
         rows = [
-            (f"{pattern} ({source})", str(owner or "-"), str(level), int(str(c)), int(str(v)))
-            for (pattern, source), (owner, level, c, v) in self._rules()
+            (f"{pattern} ({source})", str(owner or "-"), str(level), c, v)
+            for (pattern, source), (owner, level), (c, v) in self._rules()
         ]
         head = (_("RULE"), _("OWNER"), _("LEVEL"), _("COMMITS"), _("VIOLATIONS"))
         widths = [max(len(head[i]), *(len(str(r[i])) for r in rows)) for i in range(5)]

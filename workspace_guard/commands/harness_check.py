@@ -11,6 +11,7 @@ import os
 import subprocess
 
 from workspace_guard.commands import harness_install as hi
+from workspace_guard.i18n import _
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,16 +49,23 @@ def _served(root: str) -> list[Check]:
         return [
             (
                 "note",
-                "no hook-server client is built: every call starts workspace-guard anew "
-                "(run `install --harness` again, or the first call builds it)",
+                _(
+                    "no hook-server client is built: every call starts workspace-guard anew "
+                    "(run `install --harness` again, or the first call builds it)"
+                ),
             )
         ]
     client = os.path.join(serve.serve_dir(state), serve_client.CLIENT)
-    words = "C, compiled" if built == "c" else "Python (no C compiler was found)"
-    out: list[Check] = [("ok", f"hook-server client: {words} ({client})")]
+    words = _("C, compiled") if built == "c" else _("Python (no C compiler was found)")
+    out: list[Check] = [
+        ("ok", _("hook-server client: {kind} ({client})").format(kind=words, client=client))
+    ]
     sock = serve.socket_path(state)
-    running = "running" if os.path.exists(sock) else "not running (the next call starts it)"
-    out.append(("note", f"hook server: {running} ({sock})"))
+    if os.path.exists(sock):
+        running = _("hook server: running ({socket})")
+    else:
+        running = _("hook server: not running (the next call starts it) ({socket})")
+    out.append(("note", running.format(socket=sock)))
     return out
 
 
@@ -85,53 +93,72 @@ def _entries(root: str, harness: str) -> tuple[str, list[dict[str, Any]]]:
 def _settings(root: str, harness: str) -> list[Check]:
     rel, entries = _entries(root, harness)
     if not entries:
-        return [("FAIL", f"{rel}: no workspace-guard hook (run `install --harness {harness}`)")]
-    out: list[Check] = [("ok", f"{rel}: workspace-guard hook present")]
+        text = _("{file}: no workspace-guard hook (run `install --harness {harness}`)")
+        return [("FAIL", text.format(file=rel, harness=harness))]
+    out: list[Check] = [("ok", _("{file}: workspace-guard hook present").format(file=rel))]
     wanted = hi.SETTINGS.get(harness, ("", {}))[1]
     for event, matcher in wanted.items():
         have = [e for e in entries if e.get("event") == event]
         if not have:
-            out.append(("FAIL", f"{rel}: no {event} hook"))
+            out.append(("FAIL", _("{file}: no {event} hook").format(file=rel, event=event)))
         elif matcher and have[0].get("matcher") != matcher:
             out.append(
-                ("FAIL", f"{rel}: {event} matcher {have[0].get('matcher')!r}, not {matcher!r}")
+                (
+                    "FAIL",
+                    _("{file}: {event} matcher {found!r}, not {wanted!r}").format(
+                        file=rel, event=event, found=have[0].get("matcher"), wanted=matcher
+                    ),
+                )
             )
         elif have[0].get("timeout") != hi.TIMEOUTS[harness]:
             unit = "ms" if harness == "gemini" else "s"
             out.append(
                 (
                     "FAIL",
-                    f"{rel}: {event} timeout {have[0].get('timeout')!r}, "
-                    f"expected {hi.TIMEOUTS[harness]} ({unit})",
+                    _("{file}: {event} timeout {found!r}, expected {wanted} ({unit})").format(
+                        file=rel,
+                        event=event,
+                        found=have[0].get("timeout"),
+                        wanted=hi.TIMEOUTS[harness],
+                        unit=unit,
+                    ),
                 )
             )
         if any("wg-hook" not in str(e.get("command", "")) for e in have):
-            out.append(("FAIL", f"{rel}: {event} runs a fixed path, not the launcher (reinstall)"))
+            text = _("{file}: {event} runs a fixed path, not the launcher (reinstall)")
+            out.append(("FAIL", text.format(file=rel, event=event)))
     return out
 
 
 def _launcher(root: str, harness: str) -> list[Check]:
     path = os.path.join(root, hi.LAUNCHER)
     if not os.path.exists(path):
-        return [("FAIL", f"{hi.LAUNCHER} is missing (run `install --harness {harness}`)")]
-    out: list[Check] = [("ok", f"{hi.LAUNCHER} present")]
+        text = _("{launcher} is missing (run `install --harness {harness}`)")
+        return [("FAIL", text.format(launcher=hi.LAUNCHER, harness=harness))]
+    out: list[Check] = [("ok", _("{launcher} present").format(launcher=hi.LAUNCHER))]
     tracked = subprocess.run(
         ["git", "-C", root, "ls-files", "--error-unmatch", hi.LAUNCHER],
         capture_output=True,
         check=False,
     )
     if tracked.returncode != 0:
-        out.append(("note", f"{hi.LAUNCHER} is not committed yet: teammates' clones lack it"))
+        text = _("{launcher} is not committed yet: teammates' clones lack it")
+        out.append(("note", text.format(launcher=hi.LAUNCHER)))
     probe = json.dumps({**PROBES[harness], "cwd": root}).encode()
     proc = subprocess.run(
         ["sh", path, harness], input=probe, capture_output=True, cwd=root, check=False
     )
     if proc.returncode == 0:
-        out.append(("ok", "the hook runs and answers (a probe event was judged)"))
+        out.append(("ok", _("the hook runs and answers (a probe event was judged)")))
     else:
         first = proc.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
         out.append(
-            ("FAIL", f"the hook blocks every call: {first[0] if first else proc.returncode}")
+            (
+                "FAIL",
+                _("the hook blocks every call: {reason}").format(
+                    reason=first[0] if first else proc.returncode
+                ),
+            )
         )
     return out
 
@@ -142,15 +169,17 @@ def _trust(root: str, harness: str) -> list[Check]:
         config = os.path.join(home, "config.toml")
         text = _text(config)
         if f'[projects."{root}"]' in text and "trusted" in text:
-            return [("ok", f"{config}: the project is trusted"), ("note", _step(harness, root))]
-        return [("FAIL", f"{config}: the project is not trusted; " + _step(harness, root))]
+            trusted = _("{config}: the project is trusted").format(config=config)
+            return [("ok", trusted), ("note", _step(harness, root))]
+        text = _("{config}: the project is not trusted; {step}")
+        return [("FAIL", text.format(config=config, step=_step(harness, root)))]
     if harness == "gemini":
         return [("note", _step(harness, root))]
     return []
 
 
 def _step(harness: str, root: str) -> str:
-    return hi.TRUST_STEPS[harness].format(root=root)
+    return _(hi.TRUST_STEPS[harness]).format(root=root)
 
 
 def _text(path: str) -> str:

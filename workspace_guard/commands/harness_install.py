@@ -16,7 +16,7 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.errors import ConfigError
-from workspace_guard.i18n import _
+from workspace_guard.i18n import N_, _
 from workspace_guard.state import announce
 
 TYPE_CHECKING = False
@@ -80,14 +80,14 @@ FIND_ROOT = {
         '*/*) d="${0%/*}/../.." ;; *) d=../.. ;; esac'
     ),
 }
-TRUST_STEPS = {
-    "codex": (
+TRUST_STEPS = {  # marked here, translated where shown (`_(TRUST_STEPS[h])`)
+    "codex": N_(
         "Codex runs project hooks only when the project and its hooks are trusted "
         '(otherwise it skips them silently): add `[projects."{root}"] trust_level = "trusted"` '
         "to $CODEX_HOME/config.toml (default ~/.codex/config.toml), then accept the hooks when "
         "Codex asks (`codex exec` needs --dangerously-bypass-hook-trust after you reviewed them)."
     ),
-    "gemini": (
+    "gemini": N_(
         "Gemini CLI runs project hooks only in a trusted folder: trust {root} when Gemini asks "
         "(headless runs: GEMINI_CLI_TRUST_WORKSPACE=true). Gemini names no subagent in its hook "
         "events: set WORKSPACE_AGENT or the rules' `harness: main_agent:`."
@@ -227,7 +227,8 @@ def install(cwd: str, harness: str) -> list[tuple[str, str]]:
             )
         )
     if harness in TRUST_STEPS:
-        results.append((path, "next step: " + TRUST_STEPS[harness].format(root=root)))
+        step = _(TRUST_STEPS[harness]).format(root=root)
+        results.append((path, _("next step: {step}").format(step=step)))
     if harness == "claude":
         from workspace_guard.commands import mcp_config
 

@@ -52,11 +52,11 @@ def _read(path: str) -> dict[str, object]:
             data = json.load(handle)
     except (OSError, ValueError) as exc:
         raise ConfigError(
-            f"{path} is not valid JSON ({exc}); not touching it",
-            hint="fix or remove it, then run `workspace-guard install --claude` again",
+            _("{path} is not valid JSON ({error}); not touching it").format(path=path, error=exc),
+            hint=_("fix or remove it, then run `workspace-guard install --claude` again"),
         ) from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path} is not a JSON object; not touching it")
+        raise ConfigError(_("{path} is not a JSON object; not touching it").format(path=path))
     return data
 
 
@@ -72,7 +72,9 @@ def install(root: str) -> tuple[str, str]:
     data = _read(path)
     servers = data.setdefault("mcpServers", {})
     if not isinstance(servers, dict):
-        raise ConfigError(f"{path}: `mcpServers` is not an object; not touching it")
+        raise ConfigError(
+            _("{path}: `mcpServers` is not an object; not touching it").format(path=path)
+        )
     if servers.get(SERVER) == entry():
         return path, _("MCP server already registered")
     servers[SERVER] = entry()

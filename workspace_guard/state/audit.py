@@ -40,9 +40,10 @@ AUDIT = chain.Log(AUDIT_FILE, HEAD_FILE, "audit log")
 _digest = chain._digest
 
 
-def append(state_dir: str, records: Sequence[Mapping[str, Any]]) -> bool:
-    """Append records atomically with respect to other writers; False (and stderr) on failure."""
-    return chain.append(state_dir, AUDIT, records)
+def append(state_dir: str, records: Sequence[Mapping[str, Any]], *, durable: bool = True) -> bool:
+    """Append records atomically with respect to other writers; False (and stderr) on failure.
+    `durable=False` (claims changes only) skips the `fsync`: see state/claims_log."""
+    return chain.append(state_dir, AUDIT, records, durable=durable)
 
 
 def read(state_dir: str) -> Iterator[dict[str, Any]]:

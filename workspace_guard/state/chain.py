@@ -4,8 +4,11 @@ Appends from concurrent processes are serialised by an exclusive `flock`; each r
 hash of the one before, so `verify` detects an edited, inserted or removed line. The chain alone
 cannot see lines cut from the *end*, so every append also writes the last seq and hash to a head
 file: `verify` compares, and an append after a cut chains from the head, which leaves the break
-visible. A failed write (full disk, read-only state) is reported on stderr with the record itself:
-never lost silently.
+visible. An append made with `durable=False` (claims changes only: see state/claims_log) is
+written without an `fsync` and leaves the head file alone; its records say `"durable": false`,
+and `verify` accepts a head that names the last durable record when only such records follow it,
+so a power loss that takes them leaves the chain verifiable. A failed write (full disk,
+read-only state) is reported on stderr with the record itself: never lost silently.
 """
 
 from __future__ import annotations
@@ -140,15 +143,26 @@ def sync_deferred() -> None:
             os.close(fd)
 
 
-def append(state_dir: str, log: Log, records: Sequence[Mapping[str, Any]]) -> bool:
+def append(
+    state_dir: str, log: Log, records: Sequence[Mapping[str, Any]], *, durable: bool = True
+) -> bool:
     """Append records atomically with respect to other writers; False (and stderr) on failure.
 
     All or nothing: the lines and the head file are written under the lock, and when either
     fails (a full disk, a file size limit, a read-only state dir) the log is cut back to where
-    it was, so a failed append leaves neither a partial line nor a head that disagrees."""
+    it was, so a failed append leaves neither a partial line nor a head that disagrees.
+    `durable=False`: no `fsync` and no head update; the records are marked `durable: false`."""
     if not records:
         return True
-    return _append(state_dir, log, lambda prev, seq, now: _encode(records, prev, seq, now), records)
+    if not durable:
+        records = [{**record, "durable": False} for record in records]
+    return _append(
+        state_dir,
+        log,
+        lambda prev, seq, now: _encode(records, prev, seq, now),
+        records,
+        durable=durable,
+    )
 
 
 def append_alike(
@@ -175,6 +189,8 @@ def _append(
     log: Log,
     encode: Callable[[str, int, str], tuple[str, str, int]],
     records: Sequence[Mapping[str, Any]] | Callable[[], Sequence[Mapping[str, Any]]],
+    *,
+    durable: bool = True,
 ) -> bool:
     """Lock, encode (the lines, the last hash and seq) from the log's end, write; on failure
     say so on stderr with the records (`records`, or a callable that builds them)."""
@@ -184,7 +200,7 @@ def _append(
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            _append_locked(state_dir, log, fd, encode)
+            _append_locked(state_dir, log, fd, encode, durable)
         finally:
             os.close(fd)  # releases the lock
         return True
@@ -200,7 +216,11 @@ def _append(
 
 
 def _append_locked(
-    state_dir: str, log: Log, fd: int, encode: Callable[[str, int, str], tuple[str, str, int]]
+    state_dir: str,
+    log: Log,
+    fd: int,
+    encode: Callable[[str, int, str], tuple[str, str, int]],
+    durable: bool = True,
 ) -> None:
     size = os.fstat(fd).st_size
     prev, seq, ok = _last_hash(fd, size)
@@ -216,11 +236,12 @@ def _append_locked(
     try:
         while view:
             view = view[os.write(fd, view) :]
-        if DEFERRED is None:
-            os.fsync(fd)
-        else:
-            DEFERRED.append(os.path.join(state_dir, log.file))
-        _write_head(state_dir, log, prev, seq)
+        if durable:
+            if DEFERRED is None:
+                os.fsync(fd)
+            else:
+                DEFERRED.append(os.path.join(state_dir, log.file))
+            _write_head(state_dir, log, prev, seq)
     except OSError:
         try:
             os.ftruncate(fd, size)
@@ -363,6 +384,7 @@ def verify(state_dir: str, log: Log) -> tuple[int, list[Broken]]:
     """Recompute the chain and compare its end with `audit.head`; (records checked, problems)."""
     problems: list[Broken] = []
     prev, count, seq = GENESIS, 0, 0
+    anchor = (prev, seq)  # the last durable record: where the head may rightly stop
     try:
         handle = open(os.path.join(state_dir, log.file), "rb")  # noqa: SIM115
     except FileNotFoundError:
@@ -374,8 +396,10 @@ def verify(state_dir: str, log: Log) -> tuple[int, list[Broken]]:
                 problem, prev, seq = _check_line(raw, prev, seq)
                 if problem:
                     problems.append(Broken(number, problem))
+                if problem or VOLATILE not in raw:
+                    anchor = (prev, seq)
     head = _read_head(state_dir, log)
-    if head is not None and head != (prev, seq):
+    if head is not None and head not in {(prev, seq), anchor}:
         if head[1] > seq:
             reason = (
                 f"the log ends at record {seq} but record {head[1]} was written "
@@ -385,6 +409,11 @@ def verify(state_dir: str, log: Log) -> tuple[int, list[Broken]]:
             reason = f"the log's end does not match {log.head} (record {head[1]})"
         problems.append(Broken(count + 1, reason))
     return count, problems
+
+
+# how `_LINE` writes the mark of a record appended with `durable=False` (a string value holding
+# these bytes is written with escaped quotes, so only the key itself can match)
+VOLATILE = b'"durable": false'
 
 
 def _check_line(raw: bytes, prev: str, seq: int) -> tuple[str | None, str, int]:

@@ -4,7 +4,7 @@ Read on every validator and harness call, so the read is one `stat` when there i
 small read otherwise. A file that cannot be parsed is not "no claims": every layer fails closed
 (`ClaimsCorrupt`) until `doctor --fix` moves it aside. Writes hold an exclusive lock, so of two
 agents claiming the same path at the same instant one wins and the other is told who; the audit
-record of each change is its durable commit point (`claims_log`).
+record of each change is its commit point (`claims_log`), written without an `fsync`.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def update(
 ) -> None:
     """Read-modify-write under the claims lock: `change` gets the live claims (it may raise to
     refuse: nothing is written then); `records`, called after it, gives the audit records of
-    what changed (none: nothing is written). One `fsync`, the audit record's: see claims_log."""
+    what changed (none: nothing is written). No `fsync`: see claims_log."""
     import fcntl
 
     from workspace_guard.state import claims_log, ensure_dir
@@ -147,11 +147,11 @@ def _recovered(state_dir: str, path: str) -> list[Claim]:
 
 
 def _commit(state_dir: str, batch: list[dict[str, Any]]) -> None:
-    """The durable step: the audit records, or nothing changes."""
+    """The commit point: the audit records (written, not synced), or nothing changes."""
     from workspace_guard.i18n import _
     from workspace_guard.state.audit import append
 
-    if not append(state_dir, batch):
+    if not append(state_dir, batch, durable=False):
         raise ConfigError(
             _("the claims change was not made: its audit record could not be written"),
             hint=_("free disk space or make {state} writable, then try again").format(

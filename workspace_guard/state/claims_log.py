@@ -1,28 +1,39 @@
-"""How a claims change is made durable with one `fsync`: the audit record is the commit point.
+"""How a claims change is committed without an `fsync`: the audit record is the commit point.
 
-Every `claim`/`release` (and the release of a commit's claims) does, under the claims lock:
+Every `claim`/`release` (and the release of a commit's claims, and a superuser's break) does,
+under the claims lock:
 
 1. read the claims file, and *roll forward* (below) if the last change the audit log recorded
    never reached it;
-2. append its audit records to the hash-chained audit log — one `fsync`, the only one. The last
-   record of the call carries the whole new list of claims (`claims`) and the SHA-256 of the
-   claims file it is about to write (`claims_sha`); every record of the call carries one `txn`;
-3. replace the claims file atomically (a temporary file renamed over it), *without* an `fsync`.
+2. append its audit records to the hash-chained audit log, written and not synced
+   (`durable=False`: the records say `"durable": false` and the head file is left alone). The
+   last record of the call carries the whole new list of claims (`claims`) and the SHA-256 of
+   the claims file it is about to write (`claims_sha`); every record of the call carries one `txn`;
+3. replace the claims file atomically (a temporary file renamed over it), without an `fsync`.
 
-Why that is as safe as syncing both files, and one disk round trip cheaper:
-- a crash (kill, power loss) before step 2 is durable changes nothing: the old claims file stands
-  and the caller was never told the change was made;
-- a crash after step 2 leaves the change in the log even when the claims file is the old one (the
-  rename was lost with the page cache, or the process died between steps 2 and 3). The next
-  claims write, under the lock, finds the file's SHA-256 unlike the last record's `claims_sha` and
-  writes the recorded list back — so a claim the caller was told about is never lost, and another
-  agent's claim on the same path is refused as if no crash had happened;
+Why no `fsync` (it was one per call, 2-9 ms on these disks, against a 2 ms budget): a claim
+restricts other agents and grants nothing, and it expires. What a power loss can cost is a claim
+(or a release) the caller was told about being absent after the reboot — the same as a claim
+that expired early, which every agent must already live with; the sessions that held claims
+died with the machine anyway. No write is ever allowed that the rules deny. Other audit records
+(denials, approvals, breaches) keep their `fsync`.
+
+What still holds:
+- a crashed *process* (kill, `os._exit`) loses nothing: the page cache keeps what was written.
+  A crash after step 2 leaves the change in the log even when the claims file is the old one; the
+  next claims write, under the lock, finds the file's SHA-256 unlike the last record's
+  `claims_sha` and writes the recorded list back — so a claim the caller was told about is not
+  lost, and another agent's claim on the same path is refused as if no crash had happened;
+- after a *power loss* the log and the file are each old or new. A file newer than the log is
+  put back to the logged list by the same roll-forward (the claim is absent, never half there);
+  the chain stays verifiable: the head file names the last durable record, and `audit verify`
+  accepts a log that goes on past it only with `durable: false` records. A torn last line (a
+  file system that keeps the size but not the bytes) is reported by `verify` as today;
 - the rename makes the file old or new for readers at every instant; a file left unparseable by
-  a crash fails every layer closed as any corrupt claims file does (`doctor --fix`);
-- the log can only be *ahead* of the file, never behind: the file is written after the record.
+  a crash fails every layer closed as any corrupt claims file does (`doctor --fix`).
 A claims file that was changed outside workspace-guard is put back to the logged state the same
-way (the log is the record of what agents claimed). The window that stays: between a power loss
-and the next claims write, readers see the file as the disk kept it.
+way (the log is the record of what agents claimed). The price: trailing `durable: false` records
+cut from the log's end are not reported as a cut.
 """
 
 from __future__ import annotations

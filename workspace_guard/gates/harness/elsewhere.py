@@ -3,9 +3,9 @@ of the same repository has modified and not committed, or created and not added 
 validator's twin is `commands/validate.py`). Two agents are about to change the same file; the
 one writing now is told so, in the answer its harness shows the model (`formats.py`).
 
-No linked worktree (the common case): one `isdir`, no git exec. With them: one
-`git status --no-optional-locks` per other worktree, limited to the paths asked about (git then
-looks at those index entries and scans only those folders for new files). Whatever goes wrong
+No linked worktree (the common case): one `isdir`, no git exec. With them: each other
+worktree's index entry for a file asked about, read in process (speed/worktree_index.py); git
+status only for what that cannot tell (folders, untracked files, odd indexes). Whatever goes wrong
 here (no git on PATH, an unreadable worktree) gives no warning; it never blocks the call.
 """
 
@@ -30,6 +30,7 @@ def collisions(repo: Repo, rels: Iterable[str]) -> list[tuple[str, list[str]]]:
     the files under it."""
     from workspace_guard import git
     from workspace_guard.errors import GuardError
+    from workspace_guard.speed import worktree_index
 
     targets = sorted(set(rels))
     info = repo.info
@@ -42,7 +43,7 @@ def collisions(repo: Repo, rels: Iterable[str]) -> list[tuple[str, list[str]]]:
     found: list[tuple[str, list[str]]] = []
     for tree in others:
         try:
-            changed = git.uncommitted(tree, targets, untracked=True)
+            changed = worktree_index.uncommitted(tree, targets)  # its index; git when unsure
         except (GuardError, OSError, ValueError):
             continue
         hit = sorted(path for path in changed if any(_covers(t, path) for t in targets))

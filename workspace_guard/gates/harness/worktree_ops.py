@@ -8,7 +8,7 @@ subcommand, its literal arguments, where it runs); here git itself says what wou
 (``git diff --name-only HEAD B``, the stash's own diff, the untracked files ``git clean`` sees…).
 
 ``changed_paths`` answers absolute paths, or None when git cannot say in advance (a ``git pull``
-from a place that is neither a configured remote nor a local clone, ``rebase --continue``, an
+from a place that is neither the trusted remote nor a local clone, ``rebase --continue``, an
 argument only known at run time): the caller then
 treats the command as writing every tracked file. Refs are resolved to commit ids before they
 reach another git command, and a word that looks like an option is never passed as a ref.
@@ -17,6 +17,7 @@ reach another git command, and a word that looks like an option is never passed 
 from __future__ import annotations
 
 import os
+import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -400,27 +401,52 @@ _PULL_TAKES = (
 def _pull(g: _Git, args: list[str]) -> list[str] | None:
     """``git pull [REMOTE [REF…]]``: a fetch, then a merge or rebase.
 
-    From a configured remote (or the branch's upstream) the incoming paths are not known without
-    the network, and what is there passed the server's gate: the local changes it would carry
-    along or overwrite decide (a clean tree: none). From a local repository sharing our
-    history: what its refs bring (``HEAD...THEIRS`` there). From anywhere else: None."""
+    From the trusted remote (``origin``, or the one in ``workspace-guard.rulesRef``), named or as
+    the branch's upstream, the incoming paths are not known without the network, and what is
+    there passed the server's gate: the local changes it would carry along or overwrite decide
+    (a clean tree: none). From a local repository sharing our history (a path, or another
+    remote whose URL is one): what its refs bring (``HEAD...THEIRS`` there). Else: None."""
     pos, flags, _ = _parse(args, _PULL_TAKES)
     if flags & {"--abort", "--quit"}:
         return _abort(g)
-    if not pos or _configured(g, pos[0]):
-        if any(":" in ref for ref in pos[1:]):
-            return None  # an explicit refspec: it may write refs the merge then uses
+    if any(":" in ref for ref in pos[1:]):
+        return None  # an explicit refspec: it may write refs the merge then uses
+    remote = pos[0] if pos else _upstream_remote(g)
+    if remote is None:
+        return g.local()  # no upstream: git refuses to pull, only local changes could matter
+    if remote == _trusted_remote(g):
         return g.local()
-    return _pulled_from_path(g, pos[0], pos[1:])
+    url = _config(g, f"remote.{remote}.url") if _NAME.fullmatch(remote) else None
+    return _pulled_from_path(g, url or remote, pos[1:])
 
 
-def _configured(g: _Git, remote: str) -> bool:
+_NAME = re.compile(r"[A-Za-z0-9][\w.-]*")
+
+
+def _config(g: _Git, key: str) -> str | None:
     from workspace_guard import git
 
-    if remote.startswith("-") or "/" in remote or ":" in remote or remote in (".", ".."):
-        return False
-    result = git.run(["config", "--get", f"remote.{remote}.url"], g.top, check=False)
-    return result.returncode == 0
+    result = git.run(["config", "--get", key], g.top, check=False)
+    text = result.stdout.decode("utf-8", "surrogateescape").strip()
+    return text if result.returncode == 0 and text else None
+
+
+def _trusted_remote(g: _Git) -> str:
+    """The remote whose refs the rules come from (what it holds passed the server's gate)."""
+    from workspace_guard.core.gitconfig_keys import trusted_remote
+
+    return trusted_remote(_config(g, "workspace-guard.rulesRef"))
+
+
+def _upstream_remote(g: _Git) -> str | None:
+    """The remote of the current branch's upstream, or None (no upstream, detached)."""
+    from workspace_guard import git
+
+    result = git.run(["symbolic-ref", "-q", "--short", "HEAD"], g.cwd, check=False)
+    branch = result.stdout.decode("utf-8", "surrogateescape").strip()
+    if result.returncode != 0 or not branch:
+        return None
+    return _config(g, f"branch.{branch}.remote")
 
 
 def _pulled_from_path(g: _Git, source: str, refs: list[str]) -> list[str] | None:

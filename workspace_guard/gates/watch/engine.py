@@ -110,7 +110,8 @@ class Engine:
         self._trickle_at = 0
         self.epoch = 0
         self.good_head: str | None = None
-        self.refused: set[tuple[str | None, str | None]] = set()  # trusted moves refused
+        # trusted moves refused: (ref, commit) → (when the remote was asked, why)
+        self.refused: dict[tuple[str | None, str | None], tuple[float, str]] = {}
         self.counts = {
             "detected": 0,
             "restored": 0,
@@ -188,11 +189,15 @@ class Engine:
             old_rules = repo.rules_at(old.commit) if old.commit and note is None else None
         if old_rules is None or old is None or seen is None or note is not None:
             return rules, seen, note
-        why = trusted.refusal(self.root, old, seen)
+        asked = self.refused.get((seen.ref, seen.commit))  # a remote that did not answer
+        fresh = asked is not None and trusted.UNANSWERED in asked[1]  # is asked again only
+        fresh = fresh and asked is not None and time.monotonic() - asked[0] < trusted.ASK_AGAIN
+        why = asked[1] if fresh and asked else trusted.refusal(self.root, old, seen)
         if why is None:
             return rules, seen, note
-        if (seen.ref, seen.commit) not in self.refused:
-            self.refused.add((seen.ref, seen.commit))
+        if asked is None or not fresh:
+            self.refused[(seen.ref, seen.commit)] = (time.monotonic(), why)
+        if asked is None:
             record = trusted.refused(old, seen, why)
             self.append([{**record, "escalate_to": old_rules.escalation}])
         what = (seen.commit or "HEAD")[:12]

@@ -24,6 +24,8 @@ import os
 from typing import Any
 
 log = logging.getLogger("workspace_guard.watch")
+ASK_AGAIN = 30.0  # seconds before a reload asks again a remote that did not answer
+UNANSWERED = "could not be asked"
 
 UNPROVABLE = (
     "whether the remote holds this revision cannot be proven locally: compare with "
@@ -111,7 +113,7 @@ def refusal(root: str, old: Seen, new: Seen) -> str | None:
     remote, _, branch = new.ref[len("refs/remotes/") :].partition("/")
     held = _remote_tip(root, remote, f"refs/heads/{branch}")
     if held is None:
-        return f"the remote {remote!r} could not be asked (`git ls-remote {remote}`)"
+        return f"the remote {remote!r} {UNANSWERED} (`git ls-remote {remote}`)"
     if held != new.commit:
         tip = held[:12] if held else "no such branch"
         return f"{remote} holds {tip} on {branch}, not {(new.commit or '?')[:12]}"
@@ -128,7 +130,7 @@ def _remote_tip(root: str, remote: str, ref: str) -> str | None:
     try:
         done = subprocess.run(
             ["git", "-C", root, "ls-remote", "--", remote, ref],
-            capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=20, check=False,
+            capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=10, check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return None
