@@ -8,12 +8,13 @@ leaves a note for each one the ledger proves (gates/commit/rewrite).
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
 from conftest import git, run_cli
 from helpers.provenance import commit, edit, message, note
+
+from workspace_guard.core.gitconfig_keys import enforcement_key
 
 MAIN = "app/main.py"
 OWNER = "system-architect-ai"
@@ -62,11 +63,11 @@ def test_install_sets_notes_rewrite_config_announced_and_uninstall_removes_it(
     assert git(guarded, "config", "notes.rewriteRef").strip() == NOTES
     assert git(guarded, "config", "notes.rewriteMode").strip() == "ignore"
     assert (guarded / ".git/hooks/post-rewrite").exists()
-    audit = guarded / ".git/workspace-guard/audit.jsonl"
-    records = [json.loads(line) for line in audit.read_text().splitlines()]
-    announced = {(r.get("key"), r.get("value")) for r in records if r.get("action") == "configure"}
-    assert ("notes.rewriteRef", NOTES) in announced
-    assert ("notes.rewriteMode", "ignore") in announced
+    # not enforcement keys: the watch daemon lets them be written (no announcement needed),
+    # and install leaves the audit log alone
+    assert not enforcement_key("notes.rewriteref", [NOTES])
+    assert not enforcement_key("notes.rewritemode", ["ignore"])
+    assert not (guarded / ".git/workspace-guard/audit.jsonl").exists()
     again = run_cli(guarded, "install")
     assert again.returncode == 0 and "notes.rewriteRef" not in again.stdout  # idempotent
     assert run_cli(guarded, "uninstall").returncode == 0
@@ -158,3 +159,25 @@ def test_revert_and_cherry_pick_run_the_branch_checks(guarded: Path) -> None:
     picked = run(guarded, "cherry-pick", bad)
     assert picked.returncode != 0 and "branch update refused" in picked.stderr
     assert git(guarded, "rev-parse", "HEAD").strip() == before
+
+
+def test_a_post_rewrite_hook_that_was_there_still_runs_with_its_input(workspace: Path) -> None:
+    hooks = workspace / ".git/hooks"
+    hooks.mkdir(exist_ok=True)
+    mine = hooks / "post-rewrite"
+    mine.write_text(
+        f'#!/bin/sh\necho "$1" > "{workspace.parent}/kind"\ncat > "{workspace.parent}/seen"\n'
+    )
+    mine.chmod(0o755)
+    assert run_cli(workspace, "install").returncode == 0
+    assert (hooks / "post-rewrite.workspace-guard-legacy").exists()
+    (workspace / "README.md").write_text("again\n")
+    git(workspace, "add", "README.md")
+    text = message(OWNER, "README.md")
+    assert run(workspace, "commit", "-q", "-F", "-", stdin=text).returncode == 0
+    before = git(workspace, "rev-parse", "HEAD").strip()
+    proc = run(workspace, "commit", "-q", "--amend", "-F", "-", stdin=text + "\n")
+    assert proc.returncode == 0, proc.stderr
+    assert (workspace.parent / "kind").read_text().strip() == "amend"
+    after = git(workspace, "rev-parse", "HEAD").strip()
+    assert (workspace.parent / "seen").read_text().split()[:2] == [before, after]

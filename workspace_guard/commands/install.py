@@ -233,11 +233,12 @@ def notes_rewrite(cwd: str) -> list[tuple[str, str]]:
     """`notes.rewriteRef` (the provenance notes ref) and `notes.rewriteMode=ignore`, so `commit
     --amend` and `rebase` carry a commit's note to the commit that replaces it, and never
     concatenate an old note with the fresh one commit-msg wrote (two JSON documents in one note
-    are not a note). Announced on the audit chain first, so the watch daemon knows them as
-    install's (state/announce). A value the user set is left alone, and said; nothing is
-    reported when all is already set."""
+    are not a note). They are not enforcement keys (core/gitconfig_keys): the watch daemon lets
+    any process write them, as it does git's own writes, so they need no announcement on the
+    audit chain (state/announce is for the keys it judges), and install leaves the audit log
+    as it was. A value the user set is left alone, and said; nothing is reported when all is
+    already set."""
     from workspace_guard.gates.push.notes import NOTES_REF
-    from workspace_guard.state import announce
 
     out = []
     for key, wanted in NOTES_CONFIG:
@@ -251,7 +252,7 @@ def notes_rewrite(cwd: str) -> list[tuple[str, str]]:
                 "commits the notes the ledger proves)"
             ).format(current=", ".join(current))
         else:
-            announce.git_config(cwd, key, value)
+            git.run(["config", "--local", key, value], cwd)
             action = _("set to {value}").format(value=value)
         out.append((f"git config {key}", action))
     return out
@@ -260,12 +261,11 @@ def notes_rewrite(cwd: str) -> list[tuple[str, str]]:
 def notes_unrewrite(cwd: str) -> list[tuple[str, str]]:
     """Undo `notes_rewrite`: only the values install wrote."""
     from workspace_guard.gates.push.notes import NOTES_REF
-    from workspace_guard.state import announce
 
     out = []
     for key, wanted in NOTES_CONFIG:
         if _config_values(cwd, key) == [wanted or NOTES_REF]:
-            announce.git_config(cwd, key, None)
+            git.run(["config", "--local", "--unset-all", key], cwd, check=False)
             out.append((f"git config {key}", _("removed")))
     return out
 

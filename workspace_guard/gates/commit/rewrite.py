@@ -61,21 +61,22 @@ def existing_notes(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:
     for line in listed.stdout.decode("ascii", "replace").splitlines():
         blob, _sp, commit = line.partition(" ")
         index[commit] = blob
-    wanted = [index[s] for s in shas if s in index]
+    wanted = list(dict.fromkeys(index[s] for s in shas if s in index))
     if not wanted:
         return {}
-    shown = git.run(["cat-file", "--batch"], repo.root, input="\n".join(wanted).encode() + b"\n")
-    data, out, at = shown.stdout, {}, 0
-    blobs = {}
-    for blob in wanted:
-        end = data.index(b"\n", at)
-        size = int(data[at:end].split(b" ")[2])
+    ask = "\n".join(wanted).encode() + b"\n"
+    data = git.run(["cat-file", "--batch"], repo.root, input=ask, check=False).stdout
+    blobs, at = {}, 0
+    for blob in wanted:  # `<id> blob <size>\n<bytes>\n`, or `<id> missing\n`
+        end = data.find(b"\n", at)
+        header = data[at:end].split(b" ") if end >= 0 else []
+        if len(header) != 3 or not header[2].isdigit():
+            at = end + 1
+            continue
+        size = int(header[2])
         blobs[blob] = data[end + 1 : end + 1 + size]
         at = end + 1 + size + 1
-    for sha in shas:
-        if sha in index:
-            out[sha] = blobs[index[sha]]
-    return out
+    return {sha: blobs[index[sha]] for sha in shas if index.get(sha) in blobs}
 
 
 def note_for(repo: Repo, decider: Decider, result: CommitResult) -> dict[str, Any] | str:
@@ -238,5 +239,11 @@ def prepare_notes(repo: Repo, data: bytes) -> None:
         tips.append(new)
     if not tips:
         return
-    listed = git.run(["rev-list", *tips, "--not", "--branches", "--remotes"], repo.root)
-    renote(repo, listed.stdout.decode("ascii").split(), pending=True)
+    from workspace_guard.errors import GuardError
+
+    try:
+        listed = git.run(["rev-list", *tips, "--not", "--branches", "--remotes"], repo.root)
+        renote(repo, listed.stdout.decode("ascii").split(), pending=True)
+    except GuardError as exc:  # the commits passed the checks: a note is no reason to refuse
+        text = _("workspace-guard: warning: no provenance note was prepared: {error}")
+        print(text.format(error=exc.message), file=sys.stderr)
