@@ -538,3 +538,21 @@ def test_a_broken_rules_file_is_explained_in_the_locale(tmp_path: Path, variable
     proc = run_cli(ws, "lint", env=env)
     assert "tabuladores" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     assert_spanish(proc.stdout + proc.stderr, f"{variable}: lint (tabs)")
+
+
+@pytest.mark.parametrize("variable", list(LOCALES))
+def test_install_errors_speak_the_locale(tmp_path: Path, variable: str) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    (ws / ".codex").mkdir(exist_ok=True)
+    (ws / ".codex" / "hooks.json").write_text("{broken")
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(LOCALES[variable])
+    for args in (
+        ["install", "--harness", "codex"],
+        ["install", "--server", str(tmp_path / "nowhere")],
+        ["install", "--server", str(ws)],
+    ):
+        proc = run_cli(ws, *args, env=env)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert_spanish(proc.stderr, f"{variable}: {' '.join(args)}")
