@@ -501,3 +501,58 @@ def test_init_from_mestore_speaks_the_locale(tmp_path: Path, variable: str) -> N
     proc = run_cli(repo, "init", "--from-mestore", ".", env=env)
     assert proc.returncode == 0, proc.stderr
     assert_spanish(proc.stdout + proc.stderr, f"{variable}: init --from-mestore .")
+
+
+BROKEN_RULES = """\
+version: 1
+escalation: master-orchestrator
+agents:
+  master-orchestrator: {}
+  backend-framework-ai: {}
+protected:
+  - pattern: app/x.py
+    owner: nobody-ai
+    level: urgent
+    colour: red
+  - owner: backend-framework-ai
+respnsibilities: []
+protected: []
+"""
+
+
+@pytest.mark.parametrize("variable", list(LOCALES))
+def test_a_broken_rules_file_is_explained_in_the_locale(tmp_path: Path, variable: str) -> None:
+    """`lint` (and every command that loads the rules) says what is wrong in Spanish."""
+    ws = make_workspace(tmp_path / "ws")
+    (ws / ".workspace" / "rules.yaml").write_text(BROKEN_RULES)
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(LOCALES[variable])
+    proc = run_cli(ws, "lint", env=env)
+    assert proc.returncode in (1, 2), proc.stderr
+    out = proc.stdout + proc.stderr
+    for spanish in ("clave repetida", "clave desconocida", "agente desconocido", "el nivel"):
+        assert spanish in out, out
+    assert_spanish(out, f"{variable}: lint (broken rules)")
+    tabbed = ws / ".workspace" / "rules.yaml"
+    tabbed.write_text("version: 1\nagents:\n\tx: {}\n")
+    proc = run_cli(ws, "lint", env=env)
+    assert "tabuladores" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert_spanish(proc.stdout + proc.stderr, f"{variable}: lint (tabs)")
+
+
+@pytest.mark.parametrize("variable", list(LOCALES))
+def test_install_errors_speak_the_locale(tmp_path: Path, variable: str) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    (ws / ".codex").mkdir(exist_ok=True)
+    (ws / ".codex" / "hooks.json").write_text("{broken")
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(LOCALES[variable])
+    for args in (
+        ["install", "--harness", "codex"],
+        ["install", "--server", str(tmp_path / "nowhere")],
+        ["install", "--server", str(ws)],
+    ):
+        proc = run_cli(ws, *args, env=env)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert_spanish(proc.stderr, f"{variable}: {' '.join(args)}")

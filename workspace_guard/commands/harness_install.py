@@ -134,7 +134,7 @@ def _ours(entry: Any, harness: str) -> bool:
 def _root(cwd: str) -> str:
     info = git.repo_info(cwd)
     if info.root is None:
-        raise ConfigError("harness hooks belong in a repository with a working tree")
+        raise ConfigError(_("harness hooks belong in a repository with a working tree"))
     return info.root
 
 
@@ -146,11 +146,15 @@ def _read(path: str) -> dict[str, Any]:
             data = json.load(handle)
     except ValueError as exc:
         raise ConfigError(
-            f"{path} is not valid JSON ({exc}); it was left unchanged",
-            hint="fix the file, then install again",
+            _("{path} is not valid JSON ({error}); it was left unchanged").format(
+                path=path, error=exc
+            ),
+            hint=_("fix the file, then install again"),
         ) from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path} does not hold a JSON object; it was left unchanged")
+        raise ConfigError(
+            _("{path} does not hold a JSON object; it was left unchanged").format(path=path)
+        )
     return data
 
 
@@ -162,7 +166,7 @@ def _merge_events(data: dict[str, Any], harness: str, events: dict[str, str | No
     """Claude-shaped `hooks: {event: [{matcher, hooks: [{type, command}]}]}`; True if changed."""
     hooks = data.setdefault("hooks", {})
     if not isinstance(hooks, dict):
-        raise ConfigError("the settings' `hooks` is not an object; it was left unchanged")
+        raise ConfigError(_("the settings' `hooks` is not an object; it was left unchanged"))
     before = json.dumps(data, sort_keys=True)
     for event, matcher in events.items():
         groups = [g for g in hooks.get(event, []) if isinstance(g, dict)]

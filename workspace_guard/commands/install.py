@@ -98,8 +98,10 @@ def install_hook(directory: str, name: str, content: str) -> str:
     if os.path.lexists(path) and not is_ours(path):
         if os.path.lexists(legacy):
             raise ConfigError(
-                f"{path} is not ours and {legacy} already exists",
-                hint="merge the two hooks by hand, then run install again",
+                _("{path} is not ours and {legacy} already exists").format(
+                    path=path, legacy=legacy
+                ),
+                hint=_("merge the two hooks by hand, then run install again"),
             )
         os.replace(path, legacy)
         action = _("installed (kept the existing hook as {name}; it still runs first)").format(
@@ -164,23 +166,25 @@ def _writing(action: Callable[..., str], directory: str, name: str, *args: str) 
     except OSError as exc:
         path = os.path.join(directory, name)
         raise ConfigError(
-            f"cannot change the hook {path}: {exc.strerror}",
-            hint="check the permissions of the hooks directory (git rev-parse --git-path hooks)",
+            _("cannot change the hook {path}: {error}").format(path=path, error=exc.strerror),
+            hint=_("check the permissions of the hooks directory (git rev-parse --git-path hooks)"),
         ) from exc
 
 
 def _server_hooks_dir(server: str) -> str:
     if not os.path.isdir(server):
-        raise ConfigError(f"no such repository: {server}")
+        raise ConfigError(_("no such repository: {path}").format(path=server))
     try:
         info = git.repo_info(os.path.abspath(server))
     except GitError as exc:
-        raise ConfigError(f"{server} is not a git repository") from exc
+        raise ConfigError(_("{path} is not a git repository").format(path=server)) from exc
     if not info.bare:
         raise ConfigError(
-            f"{server} is not a bare repository",
-            hint="--server installs the pre-receive hook in the shared (bare) repository "
-            "agents push to",
+            _("{path} is not a bare repository").format(path=server),
+            hint=_(
+                "--server installs the pre-receive hook in the shared (bare) repository "
+                "agents push to"
+            ),
         )
     return hooks_dir(os.path.abspath(server))
 
@@ -288,7 +292,7 @@ def check_harnesses(cwd: str, harnesses: set[str]) -> int:
     from workspace_guard.commands.harness_check import check
 
     if not harnesses:
-        raise ConfigError("--check needs --harness NAME (or --claude)")
+        raise ConfigError(_("--check needs --harness NAME (or --claude)"))
     failed = False
     for name in sorted(harnesses):
         for status, text in check(cwd, name):

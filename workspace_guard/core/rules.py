@@ -22,6 +22,7 @@ from workspace_guard.core.paths import normalize
 from workspace_guard.core.patterns import PatternError, check_pattern
 from workspace_guard.core.template import TemplateConfig, TemplateConfigError
 from workspace_guard.errors import ConfigError, PathError, UsageError
+from workspace_guard.i18n import _, ngettext
 
 MAX_RULES_BYTES = 2 * 1024 * 1024
 TOP_KEYS = (
@@ -80,11 +81,15 @@ class RulesError(ConfigError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         shown = "\n  ".join(str(p) for p in problems[:20])
-        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        more = _("\n  … and {n} more").format(n=len(problems) - 20) if len(problems) > 20 else ""
+        head = ngettext(
+            "the rules file {file} has {n} error:",
+            "the rules file {file} has {n} errors:",
+            len(problems),
+        ).format(file=problems[0].file, n=len(problems))
         super().__init__(
-            f"the rules file {problems[0].file} has {len(problems)} "
-            f"error{'s' if len(problems) != 1 else ''}:\n  {shown}{more}",
-            hint="run `workspace-guard lint` to see every problem; fix the file and commit it",
+            f"{head}\n  {shown}{more}",
+            hint=_("run `workspace-guard lint` to see every problem; fix the file and commit it"),
         )
 
 
@@ -141,7 +146,8 @@ def _compose(text: str | bytes, ctx: _Ctx) -> yaml.Node | None:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            ctx.problems.append(Problem(ctx.name, 1, 1, f"not UTF-8 (byte {exc.start})"))
+            problem = _("not UTF-8 (byte {offset})").format(offset=exc.start)
+            ctx.problems.append(Problem(ctx.name, 1, 1, problem))
             return None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
@@ -149,10 +155,13 @@ def _compose(text: str | bytes, ctx: _Ctx) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"invalid YAML: {exc.problem or exc.context}" + _tab_hint(text, line)
+        message = _("invalid YAML: {problem}").format(problem=exc.problem or exc.context)
+        message += _tab_hint(text, line)
         ctx.problems.append(Problem(ctx.name, line, col, message))
     except yaml.YAMLError as exc:
-        ctx.problems.append(Problem(ctx.name, 1, 1, f"invalid YAML: {exc}"))
+        ctx.problems.append(
+            Problem(ctx.name, 1, 1, _("invalid YAML: {problem}").format(problem=exc))
+        )
     return None
 
 
@@ -162,8 +171,12 @@ def _tab_hint(text: str, line: int) -> str:
     indented = [n for n, t in enumerate(lines, 1) if t[: len(t) - len(t.lstrip())].count("\t")]
     if not indented:
         return ""
-    where = "" if line in indented else f" (line {indented[0]} is indented with a tab)"
-    return f"; YAML does not allow tabs for indentation, use spaces{where}"
+    if line in indented:
+        return _("; YAML does not allow tabs for indentation, use spaces")
+    return _(
+        "; YAML does not allow tabs for indentation, use spaces "
+        "(line {line} is indented with a tab)"
+    ).format(line=indented[0])
 
 
 # --- node helpers -------------------------------------------------------------------------------
@@ -215,20 +228,26 @@ def _items(
     for key_node, value_node in node.value:
         key = _construct(key_node) if isinstance(key_node, yaml.ScalarNode) else None
         if not isinstance(key, str):
-            ctx.error(key_node, f"{what}: keys must be strings")
+            ctx.error(key_node, _("{what}: keys must be strings").format(what=what))
             continue
         if key in seen:
             ctx.error(
                 key_node,
-                f"{what}: duplicate key {key!r} (first at line {seen[key].start_mark.line + 1})",
+                _("{what}: duplicate key {key!r} (first at line {line})").format(
+                    what=what, key=key, line=seen[key].start_mark.line + 1
+                ),
             )
             continue
         seen[key] = key_node
         if allowed and key not in allowed:
             ctx.error(
                 key_node,
-                f"{what}: unknown key {key!r}{_suggest(key, allowed)}; "
-                f"expected one of: {', '.join(allowed)}",
+                _("{what}: unknown key {key!r}{suggestion}; expected one of: {choices}").format(
+                    what=what,
+                    key=key,
+                    suggestion=_suggest(key, allowed),
+                    choices=", ".join(allowed),
+                ),
             )
             continue
         yield key, key_node, value_node
@@ -236,7 +255,9 @@ def _items(
 
 def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    if not close:
+        return ""
+    return _(" (did you mean {names}?)").format(names=", ".join(repr(c) for c in close))
 
 
 def _expect_str(node: yaml.Node, ctx: _Ctx, what: str, *, empty: bool = False) -> str | None:
@@ -245,9 +266,11 @@ def _expect_str(node: yaml.Node, ctx: _Ctx, what: str, *, empty: bool = False) -
         if isinstance(value, str) and (empty or value.strip()):
             return value
         if value is None or (isinstance(value, str) and not value.strip()):
-            ctx.error(node, f"{what}: must not be empty")
+            ctx.error(node, _("{what}: must not be empty").format(what=what))
             return None
-    ctx.error(node, f"{what}: expected a string, found {_kind(node)}")
+    ctx.error(
+        node, _("{what}: expected a string, found {kind}").format(what=what, kind=_kind(node))
+    )
     return None
 
 
@@ -256,7 +279,7 @@ def _expect_list(node: yaml.Node, ctx: _Ctx, what: str) -> list[yaml.Node] | Non
         return list(node.value)
     if isinstance(node, yaml.ScalarNode) and _construct(node) is None:
         return []
-    ctx.error(node, f"{what}: expected a list, found {_kind(node)}")
+    ctx.error(node, _("{what}: expected a list, found {kind}").format(what=what, kind=_kind(node)))
     return None
 
 
@@ -265,7 +288,9 @@ def _expect_map(node: yaml.Node, ctx: _Ctx, what: str) -> yaml.MappingNode | Non
         return node
     if isinstance(node, yaml.ScalarNode) and _construct(node) is None:
         return yaml.MappingNode("tag:yaml.org,2002:map", [], node.start_mark, node.end_mark)
-    ctx.error(node, f"{what}: expected a mapping, found {_kind(node)}")
+    ctx.error(
+        node, _("{what}: expected a mapping, found {kind}").format(what=what, kind=_kind(node))
+    )
     return None
 
 
@@ -283,11 +308,11 @@ def _str_list(node: yaml.Node, ctx: _Ctx, what: str) -> list[tuple[str, yaml.Nod
 
 def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(node, yaml.SequenceNode):
-        return "a list"
+        return _("a list")
     value = _construct(node)
-    return "nothing" if value is None else f"{type(value).__name__} {value!r}"
+    return _("nothing") if value is None else f"{type(value).__name__} {value!r}"
 
 
 # --- building the model -------------------------------------------------------------------------
@@ -305,34 +330,38 @@ class _Refs:
 
 def _build(root: yaml.Node | None, ctx: _Ctx) -> Rules | None:
     if root is None:
-        ctx.problems.append(Problem(ctx.name, 1, 1, "the rules file is empty"))
+        ctx.problems.append(Problem(ctx.name, 1, 1, _("the rules file is empty")))
         return None
-    top = _expect_map(root, ctx, "rules file")
+    top = _expect_map(root, ctx, _("rules file"))
     if top is None:
         return None
     refs = _Refs([])
     parts: dict[str, Any] = {}
     nodes: dict[str, yaml.Node] = {}
-    for key, _, value in _items(top, ctx, TOP_KEYS, "rules file"):
+    for key, _node, value in _items(top, ctx, TOP_KEYS, _("rules file")):
         nodes[key] = value
         parts[key] = _SECTIONS[key](value, ctx, refs)
     for required in ("version", "escalation", "agents"):
         if required not in nodes:
-            ctx.error(root, f"rules file: missing required key {required!r}")
+            ctx.error(root, _("rules file: missing required key {key!r}").format(key=required))
     agents: dict[str, Agent] = parts.get("agents") or {}
     registry = nodes.get("agents")
     if registry is not None and not agents and _is_empty(registry):
         ctx.error(
             registry,
-            "agents: the registry is empty; register every agent that acts, "
-            "owns a file or receives escalations (at least the escalation agent)",
+            _(
+                "agents: the registry is empty; register every agent that acts, "
+                "owns a file or receives escalations (at least the escalation agent)"
+            ),
         )
     for name, node, what in refs.items:
         if agents and name not in agents:
             ctx.error(
                 node,
-                f"{what}: unknown agent {name!r}{_suggest(name, list(agents))}; "
-                "every agent must be registered under `agents:`",
+                _(
+                    "{what}: unknown agent {name!r}{suggestion}; "
+                    "every agent must be registered under `agents:`"
+                ).format(what=what, name=name, suggestion=_suggest(name, list(agents))),
             )
     if ctx.problems:
         return None
@@ -397,7 +426,7 @@ def _agents(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> dict[str, Agent]:
 def _agent(name: str, key_node: yaml.Node, node: yaml.Node, ctx: _Ctx) -> Agent:
     fields: dict[str, str | None] = {"department": None, "office": None}
     body = _expect_map(node, ctx, f"agent {name}")
-    for key, _, value in _items(body, ctx, AGENT_KEYS, f"agent {name}") if body else ():
+    for key, _node, value in _items(body, ctx, AGENT_KEYS, f"agent {name}") if body else ():
         fields[key] = _expect_str(value, ctx, f"agent {name}: {key}")
         if key == "office" and fields["office"]:
             fields["office"] = _office_path(fields["office"], value, ctx, name)
@@ -434,7 +463,7 @@ def _rule(index: int, node: yaml.Node, ctx: _Ctx, refs: _Refs) -> ProtectedRule 
     fields: dict[str, Any] = {"owner": None, "backup": (), "level": "critical", "note": None}
     pattern: str | None = None
     keys = set()
-    for key, _, value in _items(body, ctx, RULE_KEYS, what):
+    for key, _node, value in _items(body, ctx, RULE_KEYS, what):
         keys.add(key)
         if key == "pattern":
             pattern = _pattern(value, ctx, what)
@@ -447,7 +476,7 @@ def _rule(index: int, node: yaml.Node, ctx: _Ctx, refs: _Refs) -> ProtectedRule 
         elif not _is_empty(value):  # `note:` left blank is no note
             fields["note"] = _expect_str(value, ctx, f"{what}: note", empty=True)
     if "pattern" not in keys:
-        ctx.error(node, f"{what}: missing required key 'pattern'")
+        ctx.error(node, _("{what}: missing required key 'pattern'").format(what=what))
     if pattern is None:
         return None
     return ProtectedRule(index, pattern, source=ctx.where(node), **fields)
@@ -460,7 +489,8 @@ def _pattern(node: yaml.Node, ctx: _Ctx, what: str) -> str | None:
     try:
         check_pattern(pattern)
     except PatternError as exc:
-        ctx.error(node, f"{what}: bad pattern {pattern!r}: {exc.reason}")
+        problem = _("{what}: bad pattern {pattern!r}: {reason}")
+        ctx.error(node, problem.format(what=what, pattern=pattern, reason=exc.reason))
         return None
     # Paths are decided in NFC (contract §3 step 1); a pattern typed on macOS may arrive in NFD.
     return unicodedata.normalize("NFC", pattern)
@@ -469,7 +499,8 @@ def _pattern(node: yaml.Node, ctx: _Ctx, what: str) -> str | None:
 def _level(node: yaml.Node, ctx: _Ctx, what: str) -> str:
     level = _expect_str(node, ctx, f"{what}: level")
     if level is not None and level not in LEVELS:
-        ctx.error(node, f"{what}: level must be one of {', '.join(LEVELS)}, found {level!r}")
+        problem = _("{what}: level must be one of {choices}, found {level!r}")
+        ctx.error(node, problem.format(what=what, choices=", ".join(LEVELS), level=level))
     return level if level in LEVELS else "critical"
 
 
@@ -495,7 +526,7 @@ def _responsibilities(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> list[Responsib
         if body is None:
             continue
         got: dict[str, Any] = {"area": None, "patterns": [], "responsible": None, "backup": []}
-        for key, _, value in _items(body, ctx, RESP_KEYS, what):
+        for key, _node, value in _items(body, ctx, RESP_KEYS, what):
             if key == "area":
                 got["area"] = _expect_str(value, ctx, f"{what}: area")
             elif key == "patterns":
@@ -558,7 +589,7 @@ def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
     commands running code the analysis cannot read)."""
     body = _expect_map(node, ctx, "harness")
     out: dict[str, Any] = {}
-    for key, _, value in _items(body, ctx, HARNESS_KEYS, "harness") if body else ():
+    for key, _node, value in _items(body, ctx, HARNESS_KEYS, "harness") if body else ():
         if key == "main_agent":
             out[key] = _ref_str(value, ctx, refs, "harness: main_agent")
         elif key == "escalate_after":  # repeated denials open a consultation (harness gate)
@@ -596,7 +627,7 @@ def _watch(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
     """`watch:`: daemon settings (rescan interval seconds, incidents folder, restore, ignore)."""
     body = _expect_map(node, ctx, "watch")
     out: dict[str, Any] = {}
-    for key, _, value in _items(body, ctx, WATCH_KEYS, "watch") if body else ():
+    for key, _node, value in _items(body, ctx, WATCH_KEYS, "watch") if body else ():
         data = _construct(value)
         valid = _WATCH_CHECKS[key]
         if not valid(data):

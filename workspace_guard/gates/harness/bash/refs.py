@@ -129,6 +129,8 @@ def _dst(spec: str, *, fetch: bool) -> list[str]:
     if ":" not in spec:
         return [] if fetch else _spellings(spec)  # fetch: FETCH_HEAD only; push: same name
     dst = spec.split(":", 1)[1]
+    if dst in ("HEAD", "@"):
+        return [CURRENT]  # the branch HEAD points to, in the repository written
     return _spellings(dst) if dst else []
 
 
@@ -212,6 +214,8 @@ def _update_ref(args: list[_Word], keys: list[str]) -> list[str]:
     if "--stdin" in flags or not pos:
         return [ANY_REF]
     text = _literal(pos[0])
+    if text in ("HEAD", "@"):  # through the symbolic ref to the branch it names
+        return [] if "--no-deref" in flags else [CURRENT]
     return [ANY_REF] if text is None else _spellings(text) or [text]
 
 
