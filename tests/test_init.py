@@ -12,6 +12,8 @@ import pytest
 import yaml
 from conftest import BIN, git, run_cli
 
+from workspace_guard.commands.install import CLIENT_HOOKS
+
 FIXTURES = Path(__file__).parent / "fixtures" / "mestore"
 RULES = ".workspace/rules.yaml"
 SHIM = ".workspace/scripts/agent_workspace_validator.py"
@@ -116,7 +118,7 @@ def test_idempotent_and_never_overwrites(repo: Path) -> None:
     assert "kept (it exists; --force replaces it)" in proc.stdout
     assert "0 created, 17 already there" in proc.stdout
     assert "up to date" in proc.stdout
-    assert proc.stdout.count("already installed") == 4
+    assert proc.stdout.count("already installed") == len(CLIENT_HOOKS)
 
 
 def test_force_replaces_the_rules(repo: Path) -> None:

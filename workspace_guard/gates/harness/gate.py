@@ -134,14 +134,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
 
         forced += mcp_tools.unknown_tool_refusal(decider, agent, call.tool)
         paths = () if forced or mcp_tools.ignores_unknown(decider) else paths
-    for path in paths:
-        if _git_internal(repo, path, call.cwd, internal):
-            continue
-        if _settings(path, call.cwd, settings, superuser):
-            continue
-        rel = _inside(repo, path, call.cwd)
-        if rel:  # a file tool naming the root itself writes no file
-            targets.append(rel)
+    targets += _path_targets(repo, call, paths, internal, settings, superuser=superuser)
     decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
     if decisions:
         from workspace_guard.core.claims import apply_all
@@ -157,6 +150,34 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         denied = (_refused(decider, agent), *denied)
     command = (call.command or "") if acts_for else ""
     return Verdict(agent, denied, allowed, note, refusal, acts_for, command)
+
+
+def _path_targets(
+    repo: Repo,
+    call: Call,
+    paths: tuple[str, ...],
+    internal: list[str],
+    settings: list[str],
+    *,
+    superuser: bool,
+) -> list[str]:
+    """The repository paths a file tool's `paths` write (git's directory and the harnesses'
+    settings go to `internal` / `settings`)."""
+    targets: list[str] = []
+    for path in paths:
+        if _git_internal(repo, path, call.cwd, internal):
+            continue
+        if _settings(path, call.cwd, settings, superuser):
+            continue
+        rel = _inside(repo, path, call.cwd)
+        if rel is not None and call.tool.startswith("mcp_") and not call.mcp_unknown:
+            # a known MCP write tool moving, copying over or deleting a folder
+            from workspace_guard.gates.harness.mcp_tools import below
+
+            targets += below(repo, rel)
+        if rel:  # a file tool naming the root itself writes no file
+            targets.append(rel)
+    return targets
 
 
 def _out_of_reach(

@@ -4,8 +4,15 @@ Claude Code and Codex name MCP tools `mcp__<server>__<tool>`; Gemini CLI `mcp_<s
 the bare tool name). Tools are recognised by their last name part:
 
 - known file-writing tools (the filesystem server's `write_file`, `edit_file`, `move_file`,
-  `create_directory`, and the like) are decided by their path arguments;
-- known shell tools (`execute_command`, `run_command`, `start_process`, …) by the shell analysis;
+  `create_directory`, `apply_patch`, and the like) are decided by every path-like string in their
+  arguments, under any key and at any depth (a server names its path `absolute_path`,
+  `target_file`, `files`, `uri`, …): `file:` URIs, the files a patch text names
+  (`patch_text.py`), each relative also to the tool's own `cwd`-like argument; a folder they
+  name covers the tracked files in it; one that names no file at all is refused (fail closed);
+- known shell tools (`execute_command`, `run_command`, `start_process`, …) by the shell analysis
+  of their command argument (an argv list joined), else of every string argument, else as code
+  the gate cannot read (`harness: unknown_code`), run where the event stands and in the tool's
+  own working-directory argument;
 - known read-only tools (`read_file`, `list_directory`, `search_files`, any `read_*`, `list_*`,
   `get_*`, `search_*`) write nothing;
 - any other tool follows the rules' `harness: mcp_unknown:` — `paths` (the default: every path-like
@@ -20,6 +27,8 @@ from workspace_guard.core.record import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from workspace_guard.repo import Repo
 
 WRITE_TOOLS = frozenset(
     {
@@ -79,7 +88,56 @@ PATH_KEYS = frozenset(
         "dir",
     }
 )
-SHELL_KEYS = ("command", "cmd", "script")
+SHELL_KEYS = (
+    "command",
+    "cmd",
+    "script",
+    "commandLine",
+    "command_line",
+    "shell_command",
+    "commands",
+)
+ARGV_KEYS = ("args", "argv", "arguments")
+CWD_KEYS = (
+    "cwd",
+    "workdir",
+    "work_dir",
+    "working_directory",
+    "workingDirectory",
+    "dir_path",
+    "directory",
+    "dir",
+)
+# Values that hold a file's content rather than its name: judged only when they look like a
+# path (or hold a patch), so a one-word content is not taken for a file name.
+CONTENT_KEYS = frozenset(
+    {
+        "content",
+        "contents",
+        "text",
+        "body",
+        "data",
+        "old_string",
+        "new_string",
+        "old_str",
+        "new_str",
+        "oldText",
+        "newText",
+        "code_edit",
+        "instructions",
+        "description",
+        "message",
+        "search",
+        "replace",
+        "pattern",
+        "mode",
+        "encoding",
+    }
+)
+# Shell-like tools whose arguments hold no command string: analysed as code the gate cannot read
+# (`harness: unknown_code`: every file under `paths`, refused under `deny`, let run under `allow`).
+UNREADABLE = 'eval "$MCP_TOOL_ARGUMENTS_NOT_UNDERSTOOD"'
+MAX_PATH = 4096
 
 
 class McpCall(Record):
@@ -89,6 +147,7 @@ class McpCall(Record):
     paths: tuple[str, ...] = ()
     command: str | None = None
     unknown: bool = False  # decided by `harness: mcp_unknown`
+    cwd: Any = None  # the tool's own working-directory argument, as sent
 
 
 def is_mcp(name: str) -> bool:
@@ -97,51 +156,191 @@ def is_mcp(name: str) -> bool:
 
 
 def tool_name(name: str) -> str:
-    """The tool's own name: `mcp__filesystem__write_file` → `write_file`."""
+    """The tool's own name: `mcp__filesystem__write_file` → `write_file`; a known name in
+    another spelling (`writeFile`, `apply-patch`, `DeleteFile`) → the known name."""
     if "__" in name:
-        return name.rsplit("__", 1)[1]
+        rest = name.rsplit("__", 1)[1]
+        snake = _snake(rest)
+        known = snake in WRITE_TOOLS | SHELL_TOOLS | READ_TOOLS or snake.startswith(READ_PREFIXES)
+        return snake if known else rest
     rest = name[len("mcp_") :] if name.startswith("mcp_") else name
-    for known in sorted(WRITE_TOOLS | SHELL_TOOLS | READ_TOOLS, key=len, reverse=True):
-        if rest == known or rest.endswith("_" + known):
-            return known
+    snake = _snake(rest)
+    for known_name in sorted(WRITE_TOOLS | SHELL_TOOLS | READ_TOOLS, key=len, reverse=True):
+        if snake == known_name or snake.endswith("_" + known_name):
+            return known_name
     return rest
 
 
-def classify(name: str, arguments: Any) -> McpCall | None:
-    """The write an MCP call may make; None when the tool only reads."""
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower().replace("-", "_")
+
+
+def classify(name: str, arguments: Any, cwd: str | None = None) -> McpCall | None:
+    """The write an MCP call may make; None when the tool only reads.
+
+    A write tool's target is every path-like string anywhere in its arguments (a server may
+    name its path argument anything: `absolute_path`, `target_file`, `files`, `uri`, …), every
+    file a patch text in them names, each also read relative to the tool's own `cwd`-like
+    argument and (given the event's `cwd`) to the project root. A shell tool's command is its
+    command argument (with its argv list), else every string argument read as a command, else
+    code the gate cannot read; it is judged where the event stands and in the tool's own
+    working directory (or the project root)."""
     tool = tool_name(name)
-    args = arguments if isinstance(arguments, dict) else {}
+    args = _arguments(arguments)
+    tool_cwd = _tool_cwd(args)
+    dirs = _directories(tool_cwd, cwd)
     if tool in SHELL_TOOLS:
-        command = next((args[k] for k in SHELL_KEYS if isinstance(args.get(k), str)), None)
-        if command is not None:
-            return McpCall(tool, command=command)
-        return McpCall(tool, paths=tuple(path_arguments(args)), unknown=True)
+        command = shell_command(args)
+        if dirs:
+            from workspace_guard.gates.harness.workdir import in_each
+
+            command = f"{command}\n{in_each(command, dirs)}"
+        return McpCall(tool, command=command, cwd=tool_cwd)
     if tool in WRITE_TOOLS:
-        return McpCall(tool, paths=tuple(path_arguments(args, keys_only=True)))
+        paths = _in_dirs(path_arguments(args, liberal=True), dirs)
+        if not paths:
+            from workspace_guard.gates.harness.gate import GateError
+
+            raise GateError(
+                f"the MCP write tool `{tool}` names no file the gate can find in its arguments "
+                f"({_preview(arguments)}); the gate cannot judge what it would write"
+            )
+        return McpCall(tool, paths=tuple(paths), cwd=tool_cwd)
     if tool in READ_TOOLS or tool.startswith(READ_PREFIXES):
         return None
-    return McpCall(tool, paths=tuple(path_arguments(args)), unknown=True)
+    paths = _in_dirs(path_arguments(args), dirs)
+    return McpCall(tool, paths=tuple(paths), unknown=True, cwd=tool_cwd)
 
 
-def path_arguments(value: Any, *, keys_only: bool = False, key: str = "") -> list[str]:
-    """Path-like strings in the arguments, at any depth: values of path keys, and (unless
-    `keys_only`) any string that looks like a path (`/`, `./`, a file name with an extension)."""
+def _directories(tool_cwd: Any, cwd: str | None) -> list[str]:
+    """Where else than the event's cwd the tool may resolve relative paths: its own working
+    directory argument (relative to the event's cwd or the project root), else the project
+    root when the event stands below it."""
+    import os
+
+    if cwd is None:
+        return [file_uri(tool_cwd)] if isinstance(tool_cwd, str) and tool_cwd else []
+    from workspace_guard.gates.harness.workdir import directories, project_root
+
+    dirs = directories(tool_cwd, cwd, "the MCP tool's working-directory argument")
+    if dirs:
+        return dirs
+    root = project_root(cwd)
+    return [] if os.path.normpath(root) == os.path.normpath(cwd) else [root]
+
+
+def _arguments(arguments: Any) -> Any:
+    """The arguments as sent; a JSON text is read as the JSON it holds."""
+    if isinstance(arguments, str):
+        import json
+
+        try:
+            return json.loads(arguments)
+        except ValueError:
+            return arguments
+    return arguments
+
+
+def _tool_cwd(args: Any) -> Any:
+    """The tool's own working-directory argument, as sent (None when it has none)."""
+    if not isinstance(args, dict):
+        return None
+    return next((args[k] for k in CWD_KEYS if args.get(k) not in (None, "")), None)
+
+
+def _in_dirs(paths: list[str], dirs: list[str]) -> list[str]:
+    """Each path as named and, when relative, in each of `dirs`."""
+    import os
+
+    joined = [
+        os.path.join(d, p) for d in dirs for p in paths if not os.path.isabs(os.path.expanduser(p))
+    ]
+    return list(dict.fromkeys([*paths, *joined]))
+
+
+def shell_command(args: Any) -> str:
+    """The command a shell-like tool runs: its command argument (an argv list joined, with an
+    `args` list appended), else every string argument as a command, else unreadable code."""
+    import shlex
+
+    if isinstance(args, str):
+        return args
+    if isinstance(args, list) and args and all(isinstance(a, str) for a in args):
+        return shlex.join(args)
+    if not isinstance(args, dict):
+        return UNREADABLE
+    argv: list[Any] = next((args[k] for k in ARGV_KEYS if isinstance(args.get(k), list)), [])
+    extra = shlex.join(str(a) for a in argv if isinstance(a, (str, int, float)))
+    for key in SHELL_KEYS:
+        value = args.get(key)
+        if isinstance(value, str) and value.strip():
+            return f"{value} {extra}".rstrip()
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return f"{shlex.join(value)} {extra}".rstrip()
+    commands = _commands(args)
+    return "\n".join(commands) if commands else UNREADABLE
+
+
+def _commands(value: Any) -> list[str]:
+    """Every string argument (as a command) and every list of strings (as an argv)."""
+    import shlex
+
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, list):
+        if value and all(isinstance(v, str) for v in value):
+            return [shlex.join(value)]
+        return [c for item in value for c in _commands(item)]
+    if isinstance(value, dict):
+        return [c for item in value.values() for c in _commands(item)]
+    return []
+
+
+def path_arguments(value: Any, *, liberal: bool = False, key: str = "") -> list[str]:
+    """Path-like strings in the arguments, at any depth (path-like dictionary keys too): values
+    of path keys, `file:` URIs, the files patch texts name, and any string that looks like a path
+    (`/`, `./`, a file name with an extension). `liberal` (a known write tool): every one-line
+    string outside the content keys counts, spaces and all."""
     out: list[str] = []
     if isinstance(value, dict):
         for k, v in value.items():
-            out += path_arguments(v, keys_only=keys_only, key=str(k))
+            out += _strings(str(k), liberal=False, key="")
+            out += path_arguments(v, liberal=liberal, key=str(k))
     elif isinstance(value, list):
         for item in value:
-            out += path_arguments(item, keys_only=keys_only, key=key)
-    elif (
-        isinstance(value, str)
-        and value
-        and "\n" not in value
-        and len(value) < 4096
-        and (key in PATH_KEYS or (not keys_only and _looks_like_path(value)))
-    ):
-        out.append(value)
+            out += path_arguments(item, liberal=liberal, key=key)
+    elif isinstance(value, str):
+        out += _strings(value, liberal=liberal, key=key)
+    return list(dict.fromkeys(out))
+
+
+def _strings(text: str, *, liberal: bool, key: str) -> list[str]:
+    from workspace_guard.gates.harness.patch_text import patch_paths
+
+    out = patch_paths(text) if "\n" in text else []
+    lines = [text.strip()] if key in PATH_KEYS else [text]
+    if key in PATH_KEYS and "\n" in text.strip():
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if not line or "\n" in line or len(line) > MAX_PATH:
+            continue
+        path = file_uri(line)
+        named = path != line or key in PATH_KEYS or _looks_like_path(line)
+        if named or (liberal and key not in CONTENT_KEYS and "\x00" not in line):
+            out.append(path)
     return out
+
+
+def file_uri(text: str) -> str:
+    """`file:///abs/path` (or `file://localhost/…`, percent-encoded) → `/abs/path`."""
+    if not text.lower().startswith("file:"):
+        return text
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(text)
+    return unquote(parts.path) or text
 
 
 def _looks_like_path(text: str) -> bool:
@@ -149,6 +348,29 @@ def _looks_like_path(text: str) -> bool:
         return False
     name = text.rsplit("/", 1)[-1]
     return "/" in text or ("." in name.strip(".") and not text.replace(".", "").isdigit())
+
+
+def _preview(arguments: Any) -> str:
+    import json
+
+    try:
+        text = json.dumps(arguments, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(arguments)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def below(repo: Repo, rel: str) -> list[str]:
+    """The tracked files under `rel` when it names a directory (`""`: the root): an MCP tool
+    that moves, copies over or deletes a folder writes every file in it."""
+    import os
+
+    if rel and not os.path.isdir(os.path.join(repo.root, rel)):
+        return []
+    from workspace_guard import git
+
+    prefix = rel.rstrip("/") + "/" if rel else ""
+    return [p for p in git.ls_files(repo.root) if p.startswith(prefix)]
 
 
 def unknown_tool_refusal(decider: Any, agent: str, tool: str) -> list[Any]:
