@@ -10,6 +10,7 @@ Our entries are recognised by their command (`… wg-hook <harness>` or the olde
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -61,6 +62,10 @@ TIMEOUTS: dict[str, int] = {"claude": 30, "codex": 30, "gemini": 30_000}
 CURSOR_FILE = ".cursor/hooks.json"
 CLINE_FILE = ".clinerules/hooks/PreToolUse"
 LAUNCHER = ".workspace/bin/wg-hook"
+# The SHA-256 of each hook-server client this repository's machines built (committed, one a line):
+# the installed command and the launcher run only a client listed here.
+CLIENT_SUMS = ".workspace/bin/wg-hook-client.sums"
+SUMS_KEPT = 16  # the newest lines kept (one per build; older builds are rebuilt anyway)
 PROGRAM_FILE = "program"  # in the state dir: this machine's workspace-guard, for the launcher
 # How each harness's command finds the repository's launcher (a shell runs the command).
 PROJECT_DIR = {
@@ -107,9 +112,13 @@ def command(harness: str) -> str:
     missing command would otherwise be exit 127, which every harness treats as non-blocking).
     The project directory comes from the harness's variable (Codex: the nearest `.git` up from
     the cwd, `FIND_ROOT`), and the command first asks the hook server's client itself when this
-    machine has one (one `sh` less per call, no `git`): its answer (0 or 2) ends the call; any
-    other code goes to the launcher in WG_HOOK_CLIENT, which starts a server or asks the
-    one-shot hook (the client left stdin untouched) or blocks (`wg-hook`'s header)."""
+    machine has one (one `sh` less per call, no `git`) — but only a client whose SHA-256 is
+    listed in the committed `CLIENT_SUMS` (the state dir is writable by any process of the
+    user; the list is a tracked file beside the launcher): a replaced, rewritten or linked
+    client is never run, the launcher (which checks the same) then asks the one-shot hook. The
+    client's answer (0 or 2) ends the call; any other code goes to the launcher in
+    WG_HOOK_CLIENT, which starts a server or asks the one-shot hook (the client left stdin
+    untouched) or blocks (`wg-hook`'s header)."""
     where = FIND_ROOT.get(harness, f"d={PROJECT_DIR.get(harness, '.')}")
     launcher = f'sh "$d"/{LAUNCHER} {harness} || exit 2'
     if harness == "cline":  # a script of its own, found by its marker: the path quoted whole
@@ -117,9 +126,13 @@ def command(harness: str) -> str:
     state = '"$d"/.git/workspace-guard'
     return (
         f"{where}; c={state}/serve/client; "
-        f'if [ -x "$c" ] && [ -z "${{WORKSPACE_GUARD:-}}" ] && [ "${{WG_HOOK_SERVE:-1}}" != 0 ]; '
-        f'then "$c" {harness} {state} "${{WG_HOOK_TIMEOUT:-20}}"; r=$?; '
-        f"case $r in 0 | 2) exit $r ;; esac; export WG_HOOK_CLIENT=$r; fi; {launcher}"
+        f'if [ -f "$c" ] && [ ! -h "$c" ] && [ -x "$c" ] && [ -f "$d"/{CLIENT_SUMS} ] '
+        f'&& [ -z "${{WORKSPACE_GUARD:-}}" ] && [ "${{WG_HOOK_SERVE:-1}}" != 0 ]; then '
+        f'h=$(sha256sum <"$c" 2>/dev/null); h=${{h%% *}}; k=; '
+        f'while IFS= read -r l; do [ "$l" = "$h" ] && k=1; done <"$d"/{CLIENT_SUMS}; '
+        f'if [ -n "$k" ] && [ -n "$h" ]; then '
+        f'"$c" {harness} {state} "${{WG_HOOK_TIMEOUT:-20}}"; r=$?; '
+        f"case $r in 0 | 2) exit $r ;; esac; export WG_HOOK_CLIENT=$r; fi; fi; {launcher}"
     )
 
 
@@ -276,7 +289,24 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         else:
             text = _("the hook server's client ({kind}), built for this machine: nothing to commit")
             out.append((client, text.format(kind=built)))
+            out += _record_sum(root, client)
     return out
+
+
+def _record_sum(root: str, client: str) -> list[tuple[str, str]]:
+    """List the client's SHA-256 in the committed `CLIENT_SUMS` (the command runs no other)."""
+    from workspace_guard.gates.harness import serve_client
+
+    digest = serve_client.file_sha256(client)
+    path = os.path.join(root, CLIENT_SUMS)
+    lines: list[str] = []
+    with contextlib.suppress(OSError), open(path, encoding="ascii", errors="replace") as handle:
+        lines = [line.strip() for line in handle if len(line.strip()) == 64]
+    if digest is None or digest in lines:
+        return []
+    lines = [*lines, digest][-SUMS_KEPT:]
+    announce.write_file(path, "".join(f"{line}\n" for line in lines))  # the daemon accepts it
+    return [(path, _("the client's SHA-256 listed (commit it)"))]
 
 
 def uninstall(cwd: str, harness: str) -> list[tuple[str, str]]:

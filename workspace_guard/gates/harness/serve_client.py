@@ -31,6 +31,17 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
+def file_sha256(path: str) -> str | None:
+    """The SHA-256 (hex) of a file, as `sha256sum` prints it; None when unreadable."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def compiler() -> str | None:
     """A C compiler on PATH (`CC` first), or None."""
     for name in (os.environ.get("CC", ""), "cc", "gcc", "clang"):
@@ -87,16 +98,21 @@ def ensure(state_dir: str, *, python: str | None = None) -> str:
     return built
 
 
+SOURCE_NAME = "client.0.c"  # one name for every build: the same bytes on one machine, so the
+# committed list of client digests (harness_install.CLIENT_SUMS) holds one line per compiler
+
+
 def _compile(cc: str, source: bytes, folder: str, out: str) -> bool:
-    src = os.path.join(folder, f"client.{os.getpid()}.c")
-    with open(src, "wb") as handle:
-        handle.write(source)
-    try:
-        proc = subprocess.run(
-            [cc, "-O2", "-o", out, src], capture_output=True, timeout=120, check=False
-        )
-        return proc.returncode == 0 and os.path.exists(out)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    finally:
-        os.unlink(src)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=folder, prefix="build-") as private:
+        src = os.path.join(private, SOURCE_NAME)
+        with open(src, "wb") as handle:
+            handle.write(source)
+        try:
+            proc = subprocess.run(
+                [cc, "-O2", "-o", out, src], capture_output=True, timeout=120, check=False
+            )
+            return proc.returncode == 0 and os.path.exists(out)
+        except (OSError, subprocess.TimeoutExpired):
+            return False

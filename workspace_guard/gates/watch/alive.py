@@ -112,13 +112,7 @@ def check(
         return _check_stalled(state_dir, layer, agent, escalate_to)
     pid, start = info["pid"], info["starttime"]
     how = "signal" if info.get("stopped") else "killed"
-    marker = os.path.join(state_dir, f"{MARKER}{pid}-{start}")
-    try:
-        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
-        first = True
-    except OSError:
-        first = False
-    if first:
+    if _first(state_dir, f"{MARKER}{pid}-{start}"):
         from workspace_guard.state import audit
 
         audit.append(state_dir, [record(info, layer, agent, escalate_to, how)])
@@ -130,6 +124,16 @@ def check(
     ).format(pid=pid)
 
 
+def _first(state_dir: str, name: str) -> bool:
+    """Create the marker `name` (O_EXCL): True for the one caller that made it."""
+    try:
+        path = os.path.join(state_dir, name)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+    except OSError:
+        return False
+    return True
+
+
 def _check_stalled(
     state_dir: str, layer: str, agent: str | None, escalate_to: str | None
 ) -> str | None:
@@ -137,13 +141,7 @@ def _check_stalled(
     if info is None:
         return None
     pid, start, how = info["pid"], info["starttime"], info["how"]
-    marker = os.path.join(state_dir, f"{STOPPED_MARKER}{pid}-{start}-{how}")
-    try:
-        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
-        first = True
-    except OSError:
-        first = False
-    if first:
+    if _first(state_dir, f"{STOPPED_MARKER}{pid}-{start}-{how}"):
         from workspace_guard.state import audit
 
         entry = record(info, layer, agent, escalate_to, how)
