@@ -34,6 +34,9 @@ KNOWN_WRITES = [
     ("mcp__fs__patch_file", {"diff": "diff --git a/app/main.py b/app/main.py\nindex 1..2\n"}),
     ("mcp__fs__patch_file", {"diff": "--- app/main.py\t2026-01-01\n+++ app/main.py\n"}),
     ("mcp__fs__patch_file", {"d": "diff --git a/x b/y\nrename from x\nrename to app/main.py\n"}),
+    ("mcp__fs__patch_file", {"d": 'diff --git "a/app/main.py" "b/app/main.py"\n'}),
+    ("mcp__fs__patch_file", {"d": '--- "a/app/m\\141in.py"\n+++ "b/app/m\\141in.py"\n'}),
+    ("mcp__fs__patch_file", {"d": "diff --git a/notes/x b/notes/x\ncopy to app/main.py\n"}),
     ("mcp__fs__write_file", {"absolute_path": "{ws}/app/main.py", "content": "x"}),
     ("mcp__fs__write_file", {"relative_path": "app/main.py", "content": "x"}),
     ("mcp__fs__write_file", {"uri": "file://{ws}/app/main.py", "content": "x"}),
@@ -52,6 +55,10 @@ KNOWN_WRITES = [
     ("mcp__ide__str_replace_editor", {"command": "create", "path": "app/main.py"}),
     ("mcp__fs__write_file", '{"target_file": "app/main.py"}'),
     ("mcp_fs_write_file", {"relative_path": "app/main.py"}),  # Gemini's name form, in Claude
+    ("mcp__fs__writeFile", {"name": "Makefile", "dir": "app/main.py"}),
+    ("mcp__fs__DeleteFile", {"which": "app/main.py"}),
+    ("mcp__fs__apply-patch", {"body": PATCH}),
+    ("mcp_fs_renameFile", {"to": "app/main.py"}),
 ]
 
 

@@ -147,7 +147,7 @@ class McpCall(Record):
     paths: tuple[str, ...] = ()
     command: str | None = None
     unknown: bool = False  # decided by `harness: mcp_unknown`
-    cwd: str | None = None  # the tool's own working-directory argument, if it has one
+    cwd: Any = None  # the tool's own working-directory argument, as sent
 
 
 def is_mcp(name: str) -> bool:
@@ -156,31 +156,50 @@ def is_mcp(name: str) -> bool:
 
 
 def tool_name(name: str) -> str:
-    """The tool's own name: `mcp__filesystem__write_file` → `write_file`."""
+    """The tool's own name: `mcp__filesystem__write_file` → `write_file`; a known name in
+    another spelling (`writeFile`, `apply-patch`, `DeleteFile`) → the known name."""
     if "__" in name:
-        return name.rsplit("__", 1)[1]
+        rest = name.rsplit("__", 1)[1]
+        snake = _snake(rest)
+        known = snake in WRITE_TOOLS | SHELL_TOOLS | READ_TOOLS or snake.startswith(READ_PREFIXES)
+        return snake if known else rest
     rest = name[len("mcp_") :] if name.startswith("mcp_") else name
-    for known in sorted(WRITE_TOOLS | SHELL_TOOLS | READ_TOOLS, key=len, reverse=True):
-        if rest == known or rest.endswith("_" + known):
-            return known
+    snake = _snake(rest)
+    for known_name in sorted(WRITE_TOOLS | SHELL_TOOLS | READ_TOOLS, key=len, reverse=True):
+        if snake == known_name or snake.endswith("_" + known_name):
+            return known_name
     return rest
 
 
-def classify(name: str, arguments: Any) -> McpCall | None:
+def _snake(name: str) -> str:
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower().replace("-", "_")
+
+
+def classify(name: str, arguments: Any, cwd: str | None = None) -> McpCall | None:
     """The write an MCP call may make; None when the tool only reads.
 
     A write tool's target is every path-like string anywhere in its arguments (a server may
     name its path argument anything: `absolute_path`, `target_file`, `files`, `uri`, …), every
     file a patch text in them names, each also read relative to the tool's own `cwd`-like
-    argument. A shell tool's command is its command argument (with its argv list), else every
-    string argument read as a command, else code the gate cannot read."""
+    argument and (given the event's `cwd`) to the project root. A shell tool's command is its
+    command argument (with its argv list), else every string argument read as a command, else
+    code the gate cannot read; it is judged where the event stands and in the tool's own
+    working directory (or the project root)."""
     tool = tool_name(name)
     args = _arguments(arguments)
-    cwd = _tool_cwd(args)
+    tool_cwd = _tool_cwd(args)
+    dirs = _directories(tool_cwd, cwd)
     if tool in SHELL_TOOLS:
-        return McpCall(tool, command=_in_cwd(shell_command(args), cwd), cwd=cwd)
+        command = shell_command(args)
+        if dirs:
+            from workspace_guard.gates.harness.workdir import in_each
+
+            command = f"{command}\n{in_each(command, dirs)}"
+        return McpCall(tool, command=command, cwd=tool_cwd)
     if tool in WRITE_TOOLS:
-        paths = _in_dir(path_arguments(args, liberal=True), cwd)
+        paths = _in_dirs(path_arguments(args, liberal=True), dirs)
         if not paths:
             from workspace_guard.gates.harness.gate import GateError
 
@@ -188,10 +207,28 @@ def classify(name: str, arguments: Any) -> McpCall | None:
                 f"the MCP write tool `{tool}` names no file the gate can find in its arguments "
                 f"({_preview(arguments)}); the gate cannot judge what it would write"
             )
-        return McpCall(tool, paths=tuple(paths), cwd=cwd)
+        return McpCall(tool, paths=tuple(paths), cwd=tool_cwd)
     if tool in READ_TOOLS or tool.startswith(READ_PREFIXES):
         return None
-    return McpCall(tool, paths=tuple(_in_dir(path_arguments(args), cwd)), unknown=True, cwd=cwd)
+    paths = _in_dirs(path_arguments(args), dirs)
+    return McpCall(tool, paths=tuple(paths), unknown=True, cwd=tool_cwd)
+
+
+def _directories(tool_cwd: Any, cwd: str | None) -> list[str]:
+    """Where else than the event's cwd the tool may resolve relative paths: its own working
+    directory argument (relative to the event's cwd or the project root), else the project
+    root when the event stands below it."""
+    import os
+
+    if cwd is None:
+        return [file_uri(tool_cwd)] if isinstance(tool_cwd, str) and tool_cwd else []
+    from workspace_guard.gates.harness.workdir import directories, project_root
+
+    dirs = directories(tool_cwd, cwd, "the MCP tool's working-directory argument")
+    if dirs:
+        return dirs
+    root = project_root(cwd)
+    return [] if os.path.normpath(root) == os.path.normpath(cwd) else [root]
 
 
 def _arguments(arguments: Any) -> Any:
@@ -206,30 +243,21 @@ def _arguments(arguments: Any) -> Any:
     return arguments
 
 
-def _tool_cwd(args: Any) -> str | None:
+def _tool_cwd(args: Any) -> Any:
+    """The tool's own working-directory argument, as sent (None when it has none)."""
     if not isinstance(args, dict):
         return None
-    value = next((args[k] for k in CWD_KEYS if isinstance(args.get(k), str) and args[k]), None)
-    return _file_uri(value) if value is not None else None
+    return next((args[k] for k in CWD_KEYS if args.get(k) not in (None, "")), None)
 
 
-def _in_dir(paths: list[str], cwd: str | None) -> list[str]:
-    """Each path as named and, when the tool names a working directory, relative to it."""
-    if not cwd:
-        return paths
+def _in_dirs(paths: list[str], dirs: list[str]) -> list[str]:
+    """Each path as named and, when relative, in each of `dirs`."""
     import os
 
-    joined = [os.path.join(cwd, p) for p in paths if not os.path.isabs(os.path.expanduser(p))]
+    joined = [
+        os.path.join(d, p) for d in dirs for p in paths if not os.path.isabs(os.path.expanduser(p))
+    ]
     return list(dict.fromkeys([*paths, *joined]))
-
-
-def _in_cwd(command: str, cwd: str | None) -> str:
-    """The command as run where the harness stands and as run in the tool's own directory."""
-    if not cwd:
-        return command
-    import shlex
-
-    return f"{command}\ncd -- {shlex.quote(cwd)} && {{\n{command}\n}}"
 
 
 def shell_command(args: Any) -> str:
@@ -298,14 +326,14 @@ def _strings(text: str, *, liberal: bool, key: str) -> list[str]:
     for line in lines:
         if not line or "\n" in line or len(line) > MAX_PATH:
             continue
-        path = _file_uri(line)
+        path = file_uri(line)
         named = path != line or key in PATH_KEYS or _looks_like_path(line)
         if named or (liberal and key not in CONTENT_KEYS and "\x00" not in line):
             out.append(path)
     return out
 
 
-def _file_uri(text: str) -> str:
+def file_uri(text: str) -> str:
     """`file:///abs/path` (or `file://localhost/…`, percent-encoded) → `/abs/path`."""
     if not text.lower().startswith("file:"):
         return text
