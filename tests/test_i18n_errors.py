@@ -78,7 +78,12 @@ def test_rare_load_errors_in_spanish(tmp_path: Path, variable: str) -> None:
     proc = run_cli(ws, "lint", env=env)
     out = proc.stdout + proc.stderr
     assert proc.returncode in (1, 2), out
-    for spanish in ("agente backend-framework-ai", "la oficina", "debe ser", "valor no válido"):
+    for spanish in (
+        "agente backend-framework-ai",
+        "fuera del repositorio",
+        "debe ser",
+        "valor no válido",
+    ):
         assert spanish in out, out
     assert not english_lines(out), "\n".join(english_lines(out))
     english = run_cli(ws, "lint", env=english_env())

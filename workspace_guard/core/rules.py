@@ -445,8 +445,12 @@ def _office_path(office: str, node: yaml.Node, ctx: _Ctx, name: str) -> str | No
     try:
         path = normalize(office.strip("/"))
     except PathError:
-        problem = _("agent {name}: office {office!r} is not a directory inside the repository")
-        ctx.error(node, problem.format(name=name, office=office))
+        problem = (
+            _("agent {name}: office: path {office!r} contains a NUL byte")
+            if "\0" in office
+            else _("agent {name}: office: {office!r} is outside the repository")
+        )  # the two ways a string from YAML fails core.paths.normalize, in the user's language
+        ctx.error(node, problem.format(name=name, office=office.strip("/")))
         return None
     if not path or any(ch in path for ch in "*?["):
         problem = _("agent {name}: office must be a plain directory path, found {office!r}")
