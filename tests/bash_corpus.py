@@ -708,4 +708,56 @@ READS: list[Case] = [
     r("""python -c "open('/tmp/out.txt','w').write(open('app/main.py').read())" """),
 ]
 
+# --- inline interpreter code: paths built at run time, processes spawned (fixinterp) ----------
+WRITES += [
+    broad("""python3 -c 'open("app/ma"+"in.py","a").write("x")'"""),
+    broad("""python3 -c 'open(bytes.fromhex("6170702f6d61696e2e7079").decode(),"w").write("x")'"""),
+    broad(
+        """python3 -c 'import base64; open(base64.b64decode("YXBwL21haW4ucHk=").decode(),"w")'"""
+    ),
+    broad("""echo 'open("app/ma"+"in.py","w")' | python3"""),
+    broad("""python3 -c 'exec(input())' <<< 'print(1)'"""),
+    broad("""python3 -c 'import os; open(os.environ["F"],"w").write("x")'"""),
+    broad("""python3 -c 'import pathlib; (pathlib.Path("app") / "main.py").write_text("x")'"""),
+    broad("""python3 -c 'import shutil,sys; shutil.copy("/tmp/x", sys.stdin.readline())'"""),
+    broad("""python3 -c 'import os; p="app/"; os.rename("/tmp/x", p+"main.py")'"""),
+    broad("""python3 -c 'import os; os.replace("/tmp/x", "".join(["app/","main.py"]))'"""),
+    broad("""python3 -c 'import os; os.symlink("/tmp/x", "%s/main.py" % "app")'"""),
+    broad("""python3 -c 'import subprocess as s; s.run(["sh","-c",input()])'"""),
+    broad("python3 - <<EOF\nopen('app/ma'+'in.py','w')\nEOF"),
+    broad("""node -e 'require("fs").writeFileSync("app/ma"+"in.py","x")'"""),
+    broad("""node -e 'const fs=require("fs"); const p=process.env.P; fs.writeFileSync(p,"x")'"""),
+    broad("""ruby -e 'File.write("app/ma"+"in.py","x")'"""),
+    broad("""php -r 'file_put_contents("app/ma"."in.py","x");'"""),
+    broad("""awk 'BEGIN{f="app/ma" "in.py"; print "x" > f}'"""),
+    broad("""perl -e 'open(my $f, ">", "app/ma"."in.py")'"""),
+    broad("""perl -e 'my $c = <STDIN>; eval $c'"""),
+    broad("""lua -e 'io.open("app/ma".."in.py","w")'"""),
+    w("""perl -e 'system("rm", "-f", "app/main.py")'"""),
+    w(
+        """python3 -c 'import subprocess; subprocess.run("sed -i s/a/b/ app/main.py", shell=True)'"""
+    ),
+    w("""node -e 'require("child_process").execSync("truncate -s0 app/main.py")'"""),
+    w("""awk 'BEGIN{system("cp /tmp/x app/main.py")}'"""),
+    w("""ruby -e 'system("rm app/main.py")'"""),
+    w("""perl -e '`rm app/main.py`'"""),
+    broad("""perl -e 'system("git", "checkout", "-f", "other")'"""),
+    broad("""awk 'BEGIN{system("rm " ARGV[1])}' x"""),
+    broad("""python3 -c 'import os,sys; os.system(sys.stdin.read())'"""),
+]
+READS += [
+    r("""python3 -c 'import json,sys; print(json.load(sys.stdin)["x"])' < package.json"""),
+    r("""node -e 'console.log(1)'"""),
+    r("perl -ne print app/main.py"),
+    r("""python -c "import sys; print(sys.version)" """),
+    r("""python3 -c 'import sys; sys.stdout.write("x\\n")'"""),
+    r("""python3 -c 'print("a" + "b")'"""),
+    r("""perl -e 'print "a" . "b"'"""),
+    r("""awk '{s += $1} END {print s}' data.txt"""),
+    r("""python3 -c 'import subprocess; print(subprocess.check_output(["git", "status"]))'"""),
+    r("""node -e 'console.log(require("child_process").execSync("git log -1").toString())'"""),
+    r("""perl -e 'system("git", "status")'"""),
+    r("""python3 -c 'open("/tmp/wg-out.txt","w").write("x")'"""),
+]
+
 CORPUS: list[Case] = WRITES + READS

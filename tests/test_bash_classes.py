@@ -19,6 +19,7 @@ from workspace_guard.gates.harness.bash import ANY_PATH, analyze, could_write
 from workspace_guard.gates.harness.bash.syntax import (
     BYPASS,
     GIT_WORKTREE,
+    REF_WRITE,
     TOO_LARGE,
     UNKNOWN_CODE,
     UNPARSABLE,
@@ -705,3 +706,72 @@ def test_hook_end_to_end(ws: Path) -> None:
     reason = claude(ws, 'echo "unbalanced > app/main.py')
     assert reason is not None and "could not be parsed" in reason and "app/main.py" in reason
     assert os.path.exists(ws / "app/main.py")
+
+
+# --- inline interpreter code: paths built at run time, processes it spawns (fixinterp) ----------
+
+INTERPRETER_GIT = [
+    """perl -e 'system("git","update-ref","refs/remotes/origin/main","FETCH_HEAD")'""",
+    """python3 -c 'import subprocess; subprocess.run(["git","update-ref","refs/remotes/origin/main","X"])'""",
+    """python3 -c "import os; os.system('git update-ref refs/remotes/origin/main X')" """,
+    """node -e 'require("child_process").execSync("git update-ref refs/remotes/origin/main X")'""",
+    """node -e 'require("child_process").execFileSync("git", ["update-ref", "refs/remotes/origin/main", "X"])'""",
+    """awk 'BEGIN{system("git update-ref refs/remotes/origin/main X")}'""",
+    """ruby -e 'system("git", "update-ref", "refs/remotes/origin/main", "X")'""",
+    """perl -e '`git update-ref refs/remotes/origin/main X`'""",
+    """php -r 'shell_exec("git update-ref refs/remotes/origin/main X");'""",
+    "python3 - <<'EOF'\nimport subprocess\nsubprocess.call(['git', 'update-ref', 'refs/remotes/origin/main', 'X'])\nEOF",
+]
+
+
+@pytest.mark.parametrize("command", INTERPRETER_GIT)
+def test_git_spawned_by_inline_code_is_judged_as_git(command: str) -> None:
+    assert REF_WRITE in kinds(command), analyze(command, ROOT).findings
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        """perl -e 'system("git","commit","--no-verify","-m","x")'""",
+        """python3 -c 'import os; os.system("git -c core.hooksPath=/dev/null commit -m x")'""",
+    ],
+)
+def test_hook_bypasses_spawned_by_inline_code_are_found(command: str) -> None:
+    assert BYPASS in kinds(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        """python3 -c 'open("app/ma"+"in.py","a").write("x")'""",
+        """python3 -c 'exec(input())'""",
+        """perl -e 'system($ARGV[0])' x""",
+        """python3 -c 'import subprocess,sys; subprocess.run(sys.stdin.read(), shell=True)'""",
+        """node -e 'require("child_process").execSync(process.env.CMD)'""",
+        """awk '{system($0)}' cmds.txt""",
+        """tclsh <<< 'exec git update-ref refs/remotes/origin/main X'""",
+    ],
+)
+def test_inline_code_with_unresolved_targets_may_write_anything(command: str) -> None:
+    assert any(t.path == ANY_PATH for t in analyze(command, ROOT).targets), command
+    assert UNKNOWN_CODE in kinds(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        """python3 -c 'import json,sys; print(json.load(sys.stdin)["x"])'""",
+        """node -e 'console.log(1)'""",
+        "perl -ne print app/main.py",
+        "awk '{print $1}' app/main.py",
+        "python -m pytest -q",
+        """python -c "import sys; print(sys.version)" """,
+        """python3 -c 'print("a" + "b")'""",
+        """python3 -c 'import subprocess; subprocess.run(["git", "status"])'""",
+        """perl -e 'system("git", "log", "-1")'""",
+        """python3 -c 'open("/tmp/out.txt", "w").write("x")'""",
+    ],
+)
+def test_read_only_and_literal_one_liners_are_not_every_file(command: str) -> None:
+    assert all(t.path != ANY_PATH for t in analyze(command, ROOT).targets), command
+    assert REF_WRITE not in kinds(command)

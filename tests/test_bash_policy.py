@@ -97,3 +97,43 @@ def test_their_reads_pass(policy: tuple[str | None, Path]) -> None:
     _, ws = policy
     for command in READS:
         assert not denied(ws, command), command
+
+
+# Inline interpreter code (fixinterp): a target built at run time, or code from nowhere, is
+# unknown code that may write anything; literal-only code keeps its precise judgement.
+INLINE_DYNAMIC = [
+    """python3 -c 'open("app/ma"+"in.py","a").write("x")'""",
+    """node -e 'require("fs").writeFileSync("app/ma"+"in.py","x")'""",
+    """perl -e 'open(my $f, ">", "app/ma"."in.py")'""",
+    """awk 'BEGIN{f="app/ma" "in.py"; print "x" > f}'""",
+    """python3 -c 'exec(input())'""",
+    """perl -e 'system($ARGV[0])' x""",
+]
+INLINE_NAMED = [
+    """perl -e 'system("rm", "-f", "app/main.py")'""",
+    """node -e 'require("child_process").execSync("truncate -s0 app/main.py")'""",
+]
+INLINE_READS = [
+    """python3 -c 'import json,sys; print(json.load(sys.stdin)["x"])'""",
+    """node -e 'console.log(1)'""",
+    "perl -ne print README.md",
+    "awk '{print $1}' README.md",
+    """python -c "import sys; print(sys.version)" """,
+    """perl -e 'system("git", "status")'""",
+]
+
+
+def test_inline_code_with_targets_built_at_run_time(policy: tuple[str | None, Path]) -> None:
+    name, ws = policy
+    for command in INLINE_DYNAMIC:
+        assert denied(ws, command) == (name != "allow"), command
+    for command in INLINE_NAMED:
+        assert denied(ws, command), command
+
+
+def test_inline_read_only_one_liners_pass(policy: tuple[str | None, Path]) -> None:
+    name, ws = policy
+    if name == "deny":  # inline code is code: `deny` refuses it
+        return
+    for command in INLINE_READS:
+        assert not denied(ws, command), command

@@ -5,7 +5,9 @@ from __future__ import annotations
 import posixpath
 
 from workspace_guard.core.record import Record, Struct, factory
-from workspace_guard.gates.harness.bash.env import _Env, _join
+from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join
+from workspace_guard.gates.harness.bash.files import _awk
+from workspace_guard.gates.harness.bash.inline_code import judge_code
 from workspace_guard.gates.harness.bash.mentions import (
     _WRITE_HINT,
     _code_literals,
@@ -107,6 +109,10 @@ _INTERPS = {
     "php": _Interp(code="r", values="dcz"),
     "lua": _Interp(code="e", values="l"),
     "Rscript": _Interp(code="e"),
+    "R": _Interp(code="e"),
+    "julia": _Interp(code="e", values="L"),
+    "tclsh": _Interp(),
+    "expect": _Interp(code="c"),
 }
 
 
@@ -180,7 +186,7 @@ def _interp_run(env: _Env, name: str, inv: _Invocation, rest: list[_Word]) -> No
         for word in rest if inv.inplace else []:
             env.add(word, f"{name}-i")
         for code in inv.codes:
-            _code(env, code, [] if inv.inplace else rest)
+            _code(env, code, [] if inv.inplace else rest, name)
     elif rest and rest[0].text != "-":  # a script file: it runs, it is not written
         for word in rest[1:] if inv.inplace else []:
             env.add(word, f"{name}-i")
@@ -188,7 +194,7 @@ def _interp_run(env: _Env, name: str, inv: _Invocation, rest: list[_Word]) -> No
             _script(env, name, rest[0])
             _unknown(env, rest[1:])
     else:
-        _stdin_code(env, "code", rest[1:])
+        _stdin_code(env, name, rest[1:])
 
 
 def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
@@ -199,7 +205,7 @@ def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
             env.analyze_text(env.stdin.text)
         else:
             env.unknown_code("code on stdin (only its file names are judged)")
-            _code(env, _lit(env.stdin.text, "q"), argv)
+            _code(env, _lit(env.stdin.text, "q"), argv, lang)
     elif env.stdin.kind == "file":
         env.unknown_code("code read from a file (a script the analysis cannot read)")
     elif env.stdin.kind == "unknown":
@@ -207,7 +213,7 @@ def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
         env.add_any("stdin-script")
 
 
-def _code(env: _Env, code: _Word, argv: list[_Word]) -> None:
+def _code(env: _Env, code: _Word, argv: list[_Word], lang: str) -> None:
     """Inline code: when it may write, its path-like literals and its argv may be written."""
     env.not_read_only()
     if all(p.kind in "vV" for p in code.parts) and code.parts:
@@ -217,6 +223,24 @@ def _code(env: _Env, code: _Word, argv: list[_Word]) -> None:
     if not _WRITE_HINT.search(code.text):
         return
     _code_literals(env, code.text)
+    judge_code(env, code.text, lang)
     for word in argv:
         if not word.literal or _pathlike(word.text):
             env.add(word, "interpreter", certain=False)
+
+
+def _awk_code(env: _Env, name: str, args: list[_Word]) -> None:
+    """awk: files written in place (``files._awk``), then what its program writes and runs."""
+    _awk(env, name, args)
+    pos, values, _ = _split(
+        args, _opts("-f -v -F -i -l -E --include --file --assign --field-separator")
+    )
+    if "-f" in values or "--file" in values or "-E" in values:
+        env.unknown_code(f"{name}: a program file the analysis cannot read")
+    elif pos and not _ASSIGN.match(pos[0].text):
+        program = pos[0]
+        if program.parts and all(p.kind in "vV" for p in program.parts):
+            env.unknown_code(f"{name} {program.text}: a program from an expansion")
+            env.add_any("interpreter")
+        else:
+            judge_code(env, program.text, "awk")

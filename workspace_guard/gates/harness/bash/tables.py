@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from workspace_guard.gates.harness.bash.editors import _cmake, _editor
 from workspace_guard.gates.harness.bash.files import (
-    _awk,
     _chattr,
     _chmod,
     _compress,
@@ -32,6 +31,7 @@ from workspace_guard.gates.harness.bash.files import (
 from workspace_guard.gates.harness.bash.git import _git
 from workspace_guard.gates.harness.bash.interpreters import (
     _INTERPS,
+    _awk_code,
     _eval,
     _first_arg_is_shell,
     _interpreter,
@@ -136,7 +136,7 @@ _HANDLERS: dict[str, _Handler] = {
     "scp": _rsync,
     "dd": _dd,
     "sed": _sed,
-    "awk": _awk,
+    "awk": _awk_code,
     "sort": _sort,
     "uniq": _uniq,
     "split": _split_cmd,
