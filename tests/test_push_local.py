@@ -202,3 +202,172 @@ def test_install_on_a_current_git_says_nothing_more(
     assert ("runs no reference-transaction" in real.stderr) == (
         local.parse_git_version(git(work, "version")) < (2, 28)
     )
+
+
+# --- "already checked" means on the trusted revision, not on any local branch ---------------------
+
+
+def _worktree_ff(clone: Path, bad: str) -> tuple[int, str]:
+    other = clone.parent / "agent-wt"
+    git(clone, *NO_HOOKS, "worktree", "add", "-q", "-b", "topic", str(other), "main")
+    return attempt(other, "merge", "-q", "--ff-only", "side")
+
+
+def _rebase_onto(clone: Path, bad: str) -> tuple[int, str]:
+    readme_change(clone, "main moves on")
+    return attempt(clone, "rebase", "-q", "side")
+
+
+LAND = {
+    "ff-merge": lambda clone, bad: attempt(clone, "merge", "-q", "--ff-only", "side"),
+    "reset": lambda clone, bad: attempt(clone, "reset", "-q", "--hard", "side"),
+    "branch-f": lambda clone, bad: (
+        git(clone, "checkout", "-q", "-b", "parked"),
+        attempt(clone, "branch", "-f", "main", "side"),
+    )[1],
+    "update-ref": lambda clone, bad: attempt(clone, "update-ref", "refs/heads/main", bad),
+    "update-ref-stdin": lambda clone, bad: attempt(
+        clone, "-c", f"alias.x=!echo update refs/heads/main {bad} | git update-ref --stdin", "x"
+    ),
+    "cherry-pick-ff": lambda clone, bad: attempt(clone, "cherry-pick", "--ff", "main..side"),
+    "rebase-onto": _rebase_onto,
+    "new-branch-at": lambda clone, bad: attempt(clone, "branch", "copy", "side"),
+    "switch-c": lambda clone, bad: attempt(clone, "switch", "-q", "-c", "copy", "side"),
+    "worktree": _worktree_ff,
+    "via-remote-ref": lambda clone, bad: (
+        git(clone, "update-ref", "refs/remotes/origin/stash", bad),
+        attempt(clone, "merge", "-q", "--ff-only", "side"),
+    )[1],
+}
+
+
+@pytest.mark.parametrize("how", list(LAND))
+def test_a_commit_made_without_hooks_never_reaches_another_branch(server: Server, how: str) -> None:
+    """A commit made with the hooks off sits on a side branch; no hook-on branch update may bring
+    it anywhere else: reachable from a local branch (or an agent-written remote-tracking ref) is
+    not "already checked" — only reachable from the trusted revision is."""
+    clone = installed_clone(server)
+    git(clone, "branch", "side")
+    bad = _bad_commit_on(clone, "side")
+    code, err = LAND[how](clone, bad)
+    assert code != 0, err
+    assert "branch update refused" in err
+    assert bad[:10] in err
+    assert "Traceback" not in err
+    for branch in ("main", "topic", "copy", "parked"):
+        tip = git(clone, "rev-parse", "-q", "--verify", branch, check=False).strip()
+        if tip:
+            code, _err = attempt(clone, "merge-base", "--is-ancestor", bad, tip)
+            assert code != 0, f"{branch} holds the unchecked commit"
+
+
+def test_checked_commits_still_move_between_branches(server: Server) -> None:
+    """Commits the hooks accepted (or that are on the trusted revision) move freely."""
+    clone = installed_clone(server)
+    git(clone, "checkout", "-q", "-b", "feature")
+    sha = readme_change(clone, "on a feature branch")
+    git(clone, "checkout", "-q", "main")
+    git(clone, "merge", "-q", "--ff-only", "feature")
+    assert head(clone) == sha
+    git(clone, "branch", "copy", "origin/main")
+    git(clone, "reset", "-q", "--hard", "copy")
+    git(clone, "reset", "-q", "--hard", sha)
+    git(clone, "switch", "-q", "-c", "again", "HEAD~1")
+
+
+# --- every hook judges by the trusted revision's rules, never by the branch's own ------------------
+
+
+def _self_granting_branch(clone: Path) -> None:
+    """A feature branch whose committed rules (made with the hooks off) make the agent a
+    superuser: the rules an agent would like its next commit judged by."""
+    git(clone, "checkout", "-q", "-b", "feature")
+    rules = clone / ".workspace" / "rules.yaml"
+    text = rules.read_text()
+    rules.write_text(text.replace("superusers: [master-orchestrator]", f"superusers: [{BACKEND}]"))
+    git(clone, "add", ".workspace/rules.yaml")
+    message = template("chore(workspace): rules", BACKEND, ".workspace/rules.yaml")
+    git(clone, *NO_HOOKS, "commit", "-q", "-m", message)
+    (clone / "app" / "main.py").write_text("app = None\n")
+    git(clone, "add", "app/main.py")
+
+
+OVERRIDES = {
+    "plain": ((), {}),
+    "git -c rulesRef": (("-c", "workspace-guard.rulesRef=refs/heads/feature"), {}),
+    "GIT_CONFIG_COUNT": (
+        (),
+        {
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "workspace-guard.rulesRef",
+            "GIT_CONFIG_VALUE_0": "refs/heads/feature",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("hooks", ["all", "no-verify"])
+@pytest.mark.parametrize("override", list(OVERRIDES))
+def test_a_branch_cannot_grant_itself_by_committing_rules(
+    server: Server, override: str, hooks: str
+) -> None:
+    """commit-msg (and pre-commit) and reference-transaction read the same rules: the trusted
+    revision's (origin/main here), whatever the branch committed or `-c` names."""
+    import os
+
+    clone = installed_clone(server)
+    _self_granting_branch(clone)
+    before = head(clone)
+    args, env = OVERRIDES[override]
+    verify = ["--no-verify"] if hooks == "no-verify" else []
+    message = template("fix(app): drop the app", BACKEND, "app/main.py")
+    proc = subprocess.run(
+        ["git", *args, "commit", "-q", *verify, "-m", message],
+        cwd=clone,
+        capture_output=True,
+        check=False,
+        env={**os.environ, **env, "WORKSPACE_AGENT": BACKEND},
+    )
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode != 0, err
+    assert "app/main.py" in err
+    assert "Traceback" not in err
+    assert head(clone) == before
+
+
+def test_an_enormous_range_is_refused_unread(server: Server) -> None:
+    """More new commits than the hook reads one by one: refused (fail closed), with a way on."""
+    clone = installed_clone(server)
+    base = head(clone)
+    stream = []
+    for n in range(local.MAX_NEW + 1):
+        text = f"chore: step {n}\n".encode()
+        parent = f"from {base}\n" if n == 0 else ""
+        stream.append(
+            f"commit refs/heads/big\ncommitter A <a@b> {1700000000 + n} +0000\n"
+            f"data {len(text)}\n".encode()
+            + text
+            + parent.encode()
+        )
+    git(clone, *NO_HOOKS, "fast-import", "--quiet", input=b"".join(stream))
+    tip = git(clone, "rev-parse", "big").strip()
+    git(clone, *NO_HOOKS, "update-ref", "-d", "refs/heads/big")
+    code, err = attempt(clone, "update-ref", "refs/heads/main", tip)
+    assert code != 0
+    assert f"more than {local.MAX_NEW} commits" in err
+    assert "Traceback" not in err
+    assert head(clone) == base
+
+
+def test_without_an_upstream_the_local_main_is_what_was_checked(tmp_path: Path) -> None:
+    """No remote yet: commits on the local `main` count as checked, other branches do not."""
+    work = make_workspace(tmp_path / "ws")
+    assert run_cli(work, "install").returncode == 0
+    git(work, "branch", "side")
+    bad = _bad_commit_on(work, "side")
+    code, err = attempt(work, "merge", "-q", "--ff-only", "side")
+    assert code != 0 and "branch update refused" in err and bad[:10] in err
+    code, err = attempt(work, "switch", "-q", "-c", "topic", "side")
+    assert code != 0 and "branch update refused" in err
+    git(work, "switch", "-q", "-c", "fresh", "main")  # main's own history: nothing to check
+    assert head(work) == git(work, "rev-parse", "main").strip()

@@ -182,7 +182,7 @@ def check_message(repo: Repo, raw: bytes, *, staged: bool) -> MessageCheck:
     if who is not None and who in decider.rules.agents and paths:
         from workspace_guard.gates.commit import provenance
 
-        if provenance.required(decider, settings):
+        if provenance.required(decider, settings, repo):
             found, at_fault, entries = provenance.cross_check(
                 repo, decider, result.fields, who, paths
             )

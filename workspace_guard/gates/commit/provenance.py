@@ -40,13 +40,22 @@ TRUSTED = ("owner", "office", "superuser", "unprotected")
 AUDIT_EACH = 20  # accepted paths audited one record each; the rest share one record
 
 
-def required(decider: Decider, settings: dict[str, list[str]]) -> bool:
-    """The rules' `harness: require_provenance` when they say; else the repository's config."""
+def required(decider: Decider, settings: dict[str, list[str]], repo: Repo | None = None) -> bool:
+    """The rules' `harness: require_provenance` when they say; else the config. `settings`
+    (what `git config` reports, `-c` included) may turn the check on, never off: with `repo`, the
+    config files themselves decide (`provenance_config`: global and local files, includes;
+    required when they cannot be read)."""
     harness = decider.rules.harness or {}
     if "require_provenance" in harness:
         return bool(harness["require_provenance"])
     values = settings.get(CONFIG_KEY) or []
-    return bool(values) and values[-1].strip().lower() in TRUE
+    if values and values[-1].strip().lower() in TRUE:
+        return True
+    if repo is None:
+        return False
+    from workspace_guard.gates.commit import provenance_config
+
+    return provenance_config.required(repo.info.common_dir, repo.info.git_dir, repo.cwd)
 
 
 def moment_of(stamp: object) -> float:

@@ -44,12 +44,12 @@ COMMIT_PREFIX = "commit-"  # pending notes keyed by commit id (tree-keyed ones c
 
 
 def provenance_required(repo: Repo) -> bool:
-    """As commit-msg decides it (`provenance.required`), with the repository's config read
-    without running git (`Repo.config`): the prepared hook asks this for every branch update."""
+    """As commit-msg decides it (`provenance.required`), from git's config files read without
+    running git where they are simple (`provenance_config`): the prepared hook asks this for
+    every branch update."""
     from workspace_guard.gates.commit import provenance
 
-    value = repo.config.get(provenance.CONFIG_KEY)
-    return provenance.required(repo.decider(), {provenance.CONFIG_KEY: [value]} if value else {})
+    return provenance.required(repo.decider(), {}, repo)
 
 
 def existing_notes(repo: Repo, shas: Sequence[str]) -> dict[str, bytes]:

@@ -7,7 +7,12 @@ aborts the update. So that hook checks the commits a branch update adds — with
 Checker, so the answer is the one the server will give — and the branch does not move when they
 fail. It stays cheap where nothing is added: the installed script only starts Python for updates
 of `refs/heads/*` that are not deletions (fetches update `refs/remotes/*`), and commits already on
-a branch or a remote-tracking ref are not checked again.
+the trusted revision (`checked_anchors`) or on the updated branch itself are not checked again.
+Being on another local branch, or on a remote-tracking ref an agent can write with `update-ref`,
+proves nothing: a commit made with the hooks off on a side branch is checked when any hook-on
+update (`merge --ff-only`, `reset`, `branch -f`, `update-ref`, `cherry-pick --ff`, `rebase`, a
+new branch, another worktree) would put it on a branch. A range of more than `MAX_NEW` commits
+is refused unread (fail closed) with a message saying how to proceed.
 
 `pre-push` checks what a push would send that the remote does not have yet, before it leaves the
 machine: the same verdict as the server's pre-receive hook, without the round trip; when it passes,
@@ -24,7 +29,7 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, GuardError
-from workspace_guard.gates.push.range import CommitResult, check_range, default_branch
+from workspace_guard.gates.push.range import CommitResult, check_range
 from workspace_guard.i18n import _
 
 TYPE_CHECKING = False
@@ -35,6 +40,7 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 ZERO = frozenset("0")
+MAX_NEW = 5000  # new commits one branch update may add before the hook refuses to read them all
 
 
 def _oid(text: str) -> bool:
@@ -42,13 +48,11 @@ def _oid(text: str) -> bool:
 
 
 def trusted_rules(repo: Repo) -> Rules:
-    """The rules of the protected branch as this clone knows it (`workspace-guard.rulesRef`,
-    `origin/HEAD`), else what the commit hooks trust (HEAD, or the working tree with a warning)."""
-    if not repo.rules_option:
-        branch = default_branch(repo)
-        rules = repo.rules_at(branch) if branch else None
-        if rules is not None:
-            return rules
+    """The rules every local layer trusts (`Repo.load_rules`: the trusted revision of
+    `trust_root`, read from the repository's own config file — never a `git -c
+    workspace-guard.rulesRef=…` the committer passes — else HEAD where there is no upstream yet),
+    so `reference-transaction`, `pre-push`, `pre-commit` and `commit-msg` judge by the same
+    rules."""
     return repo.load_rules()
 
 
@@ -57,16 +61,43 @@ def reference_transaction(repo: Repo, state: str, data: bytes) -> int:
     commits; every other state is only a notification."""
     if state != "prepared":
         return EXIT_OK
-    tips = []
+    tips, olds = [], []
     for line in data.decode("utf-8", "surrogateescape").splitlines():
         parts = line.split(" ", 2)
         if len(parts) != 3 or not _oid(parts[1]) or set(parts[1]) <= ZERO:
             continue
         if parts[2].startswith("refs/heads/") and parts[0] != parts[1]:
             tips.append((parts[2], parts[1]))
+            olds.append(parts[0] if _oid(parts[0]) and not set(parts[0]) <= ZERO else parts[2])
     if not tips:
         return EXIT_OK
-    return _gate(repo, "reference-transaction", tips, ["--branches", "--remotes"])
+    try:
+        anchors = checked_anchors(repo)
+    except GuardError as exc:
+        print(exc.render(), file=sys.stderr)
+        print(_refused("reference-transaction"), file=sys.stderr)
+        return exc.exit_code
+    return _gate(repo, "reference-transaction", tips, anchors, olds=olds)
+
+
+def checked_anchors(repo: Repo) -> list[str]:
+    """What a branch update need not check again: the trusted revision (`trust_root`: the
+    upstream of the protected branch), which only a push the server accepted moves. A repository
+    with no upstream yet trusts its local `main`/`master` (else HEAD), as its rules do. Never the
+    other local branches nor the remote-tracking refs: an agent moves those without any check."""
+    from workspace_guard import trust_root
+
+    trusted = repo.trusted or trust_root.find(
+        repo.info.common_dir, repo.cwd, repo.info.head, repo.config
+    )
+    if trusted.ref is not None:
+        return [trusted.ref]
+    found = []
+    for branch in trust_root.PROTECTED_BRANCHES:  # read from the ref files, without git
+        commit = trust_root._commit(repo.info.common_dir, repo.cwd, f"refs/heads/{branch}")
+        if commit:
+            found.append(commit)
+    return found or (["HEAD"] if repo.info.head else [])
 
 
 def pre_push(repo: Repo, remote: str, data: bytes) -> int:
@@ -120,6 +151,40 @@ def anchor(repo: Repo, remote: str, pushes: Sequence[tuple[str, str]]) -> None:
         print(text.format(remote=remote, error=str(exc) or "?"), file=sys.stderr)
 
 
+def _existing(repo: Repo, names: Sequence[str]) -> list[str]:
+    """The commits `names` resolve to now (a ref being created resolves to nothing); an
+    object id git gave is a branch's old value, a commit already."""
+    found = []
+    for name in names:
+        if _oid(name):
+            found.append(name)
+            continue
+        proc = git.run(["rev-parse", "-q", "--verify", f"{name}^{{commit}}"], repo.cwd, check=False)
+        if proc.returncode == 0:
+            found.append(proc.stdout.decode("ascii").strip())
+    return found
+
+
+def _within_cap(repo: Repo, ref: str, args: Sequence[str]) -> None:
+    """Refuse (fail closed) an update that would add more commits than the hook reads."""
+    from workspace_guard.errors import ConfigError
+
+    listed = git.run(["rev-list", "--count", f"--max-count={MAX_NEW + 1}", *args], repo.cwd)
+    count = int(listed.stdout.decode("ascii").strip() or 0)
+    if count > MAX_NEW:
+        raise ConfigError(
+            _(
+                "{ref} would gain more than {limit} commits that are not on the trusted "
+                "revision; the reference-transaction hook does not check that many one by one"
+            ).format(ref=ref, limit=MAX_NEW),
+            hint=_(
+                "push the commits in smaller steps (the server checks them), fetch so the "
+                "trusted revision is current, or check them with `workspace-guard "
+                "check-commits`"
+            ),
+        )
+
+
 def _exists(repo: Repo, oid: str) -> bool:
     return git.run(["cat-file", "-e", f"{oid}^{{commit}}"], repo.cwd, check=False).returncode == 0
 
@@ -128,22 +193,33 @@ def _is_remote(repo: Repo, name: str) -> bool:
     return bool(name) and git.config_get(f"remote.{name}.url", repo.cwd) is not None
 
 
-def _gate(repo: Repo, layer: str, tips: Sequence[tuple[str, str]], known: list[str]) -> int:
-    """Check each tip's new commits; report and record the failures; exit 1 when any."""
+def _gate(
+    repo: Repo,
+    layer: str,
+    tips: Sequence[tuple[str, str]],
+    known: list[str],
+    *,
+    olds: Sequence[str] = (),
+) -> int:
+    """Check each tip's new commits (not reachable from `known`, nor from the tip's own ref's
+    old value, `olds`); report and record the failures; exit 1 when any."""
     from workspace_guard.gates.push.range import AS_STORED
 
     os.environ.update(AS_STORED)  # as the server will see them: no replace refs, no grafts
     try:
         rules = trusted_rules(repo)
         failures: list[CommitResult] = []
-        for ref, tip in tips:
+        for at, (ref, tip) in enumerate(tips):
             peeled = git.run(
                 ["rev-parse", "-q", "--verify", f"{tip}^{{commit}}"], repo.cwd, check=False
             )
             if peeled.returncode != 0:
                 continue  # a tag of a tree or a blob
             commit = peeled.stdout.decode("ascii").strip()
-            args = [commit, "--not", *known] if known else [commit]
+            skip = [*known, *_existing(repo, olds[at : at + 1])]
+            args = [commit, "--not", *skip] if skip else [commit]
+            if olds:
+                _within_cap(repo, ref, args)
             failures += [r for r in check_range(repo, args, rules, ref=ref) if r.violations]
     except GuardError as exc:
         print(exc.render(), file=sys.stderr)
