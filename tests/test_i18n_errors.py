@@ -105,3 +105,13 @@ def test_pattern_reasons_in_spanish(tmp_path: Path, pattern: str) -> None:
     assert not english_lines(out), "\n".join(english_lines(out))
     english = run_cli(ws, "lint", env=english_env())
     assert "bad pattern" in english.stdout + english.stderr
+
+
+def test_an_unknown_audit_action_in_spanish(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    proc = run_cli(ws, "audit", "--action", "nonsense", env=spanish_env())
+    assert proc.returncode == 2, proc.stderr
+    assert "no es una acción" in proc.stderr, proc.stderr
+    assert not english_lines(proc.stderr), "\n".join(english_lines(proc.stderr))
+    english = run_cli(ws, "audit", "--action", "nonsense", env=english_env())
+    assert "is not an action of the audit log" in english.stderr
