@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import git
+from helpers.gitserver import template
 from helpers.provenance import commit, edit, message, note
 
 MAIN = "app/main.py"
@@ -17,12 +18,15 @@ OTHER = "backend-framework-ai"
 
 
 def side_branches(ws: Path, *names: str) -> None:
-    """Branches with an unprotected change each, and a change on main, so merges are real."""
+    """Branches with an unprotected change each, and a change on main, so merges are real.
+    The side commits follow the template: made with the hooks off, they are checked when a
+    merge brings them onto main (only main's own history counts as checked)."""
     for name in names:
         git(ws, "checkout", "-q", "-b", name, "main")
         (ws / f"{name}.txt").write_text(f"{name}\n")
         git(ws, "add", f"{name}.txt")
-        git(ws, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", f"docs({name}): note")
+        text = template(f"docs({name}): note", OTHER, f"{name}.txt")
+        git(ws, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", text)
     git(ws, "checkout", "-q", "main")
     (ws / "NOTES.txt").write_text("main\n")
     git(ws, "add", "NOTES.txt")

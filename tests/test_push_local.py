@@ -357,3 +357,17 @@ def test_an_enormous_range_is_refused_unread(server: Server) -> None:
     assert f"more than {local.MAX_NEW} commits" in err
     assert "Traceback" not in err
     assert head(clone) == base
+
+
+def test_without_an_upstream_the_local_main_is_what_was_checked(tmp_path: Path) -> None:
+    """No remote yet: commits on the local `main` count as checked, other branches do not."""
+    work = make_workspace(tmp_path / "ws")
+    assert run_cli(work, "install").returncode == 0
+    git(work, "branch", "side")
+    bad = _bad_commit_on(work, "side")
+    code, err = attempt(work, "merge", "-q", "--ff-only", "side")
+    assert code != 0 and "branch update refused" in err and bad[:10] in err
+    code, err = attempt(work, "switch", "-q", "-c", "topic", "side")
+    assert code != 0 and "branch update refused" in err
+    git(work, "switch", "-q", "-c", "fresh", "main")  # main's own history: nothing to check
+    assert head(work) == git(work, "rev-parse", "main").strip()

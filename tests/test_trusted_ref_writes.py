@@ -436,3 +436,186 @@ def test_worktree_add_resetting_main(local_trust: Path) -> None:
     sha = evil_sha(local_trust)
     assert bash_denied(local_trust, f"git worktree add -B main ../w {sha}", AGENT) is not None
     assert bash_denied(local_trust, f"git worktree add -b other ../w {sha}", AGENT) is None
+
+
+# --- refs from input the analysis cannot read; kept remote settings; aliases -----------------
+
+
+@pytest.mark.parametrize(
+    ("command", "written"),
+    [
+        ("git fast-import --quiet --force < office/s.fi", "*"),
+        ("cat s.fi | git fast-import", "*"),
+        ("git -C . fast-import < s.fi", "*"),
+        ("git fast-export main | git fast-import --force", "*"),
+        ("git filter-branch -f --tree-filter true HEAD", "*"),
+        ("git filter-repo --force", "*"),
+        ("git receive-pack . < proto", "*"),
+        ("git send-pack . main:refs/remotes/origin/main", "*"),
+        ("git replay --onto main A..B", "*"),
+        ("git bundle unbundle x.bundle", "*"),
+        ("git http-fetch -w refs/remotes/origin/main x", "*"),
+        ("git subtree pull --prefix=x ../evil main", "*"),
+        ("git for-each-repo --config=maintenance.repo update-ref refs/x y", "*"),
+        ("git quiltimport --patches p", "*"),
+        ("git svn fetch", "*"),
+        (
+            "git config remote.origin.fetch +refs/notes/x:refs/remotes/origin/main",
+            "refs/remotes/origin/main",
+        ),
+        (
+            "git config remote.origin.fetch +refs/notes/x:refs/remotes/origin/main",
+            "refs/remotes/origin/*",
+        ),
+        (
+            "git config --add remote.origin.fetch +refs/notes/x:refs/remotes/origin/main",
+            "refs/remotes/origin/main",
+        ),
+        (
+            "git config --replace-all remote.origin.fetch +refs/x:refs/remotes/origin/main",
+            "refs/remotes/origin/*",
+        ),
+        (
+            "git config --global remote.origin.fetch +refs/x:refs/remotes/origin/main",
+            "refs/remotes/origin/*",
+        ),
+        (
+            "git config set remote.origin.fetch +refs/x:refs/remotes/origin/main",
+            "refs/remotes/origin/*",
+        ),
+        ("git config remote.origin.mirror true", "refs/remotes/origin/*"),
+        ("git config remote.origin.url ../evil", "refs/remotes/origin/*"),
+        ("git config remote.origin.pushurl ../evil", "refs/remotes/origin/*"),
+        ('git config remote.origin.fetch "$SPEC"', "*"),
+        ("git config --unset-all remote.origin.fetch", "refs/remotes/origin/*"),
+        ("git config --remove-section remote.origin", "*"),
+        ("git config --rename-section remote.evil remote.origin", "*"),
+        ("git remote set-branches origin x", "refs/remotes/origin/*"),
+        ("git remote set-branches --add origin x", "refs/remotes/origin/*"),
+        ("git fetch", "@configured="),
+        ("git fetch --all", "@configured="),
+        ("git fetch origin", "@configured=origin"),
+        ("git fetch origin main", "@configured=origin"),
+        ("git pull", "@configured="),
+        ("git remote update", "@configured="),
+        ("git u refs/remotes/origin/main X", "@alias=u"),
+        ("git -C sub st", "@alias=st"),
+        ("/usr/bin/git u refs/remotes/origin/main X", "@alias=u"),
+    ],
+)
+def test_refs_the_analysis_cannot_read_are_found(command: str, written: str) -> None:
+    assert written in refs(command), (command, refs(command))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git status",
+        "git fast-export main > /tmp/s.fi",
+        "git config --get remote.origin.fetch",
+        "git config --get-regexp '^alias\\.'",
+        "git config user.name x",
+        "git bundle create /tmp/x.bundle main",
+        "git bundle list-heads /tmp/x.bundle",
+        "git fetch /tmp/evil",
+    ],
+)
+def test_what_is_not_such_a_write(command: str) -> None:
+    found = {r for r in refs(command) if r != "@configured="}
+    assert not found, (command, found)
+
+
+def _stream(clone: Path) -> Path:
+    base = git(clone, "rev-parse", "refs/remotes/origin/main").strip()
+    data = b"commit refs/remotes/origin/main\ncommitter x <x@x> 1700000000 +0000\ndata 2\nx\n"
+    stream = clone.parent / "s.fi"
+    stream.write_bytes(data + b"from " + base.encode() + b"\n\n")
+    return stream
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git fast-import --quiet --force < {stream}",
+        "cat {stream} | git fast-import --force",
+        "git -c core.quotePath=false fast-import --force < {stream}",
+        "git fast-export --all | git fast-import --force",
+        "git bundle create ../b.bundle --all && git bundle unbundle ../b.bundle",
+        "git filter-branch -f --msg-filter cat -- --all",
+        "git config remote.origin.fetch +refs/notes/x:refs/remotes/origin/main",
+        "git config --add remote.origin.fetch +refs/notes/x:refs/remotes/origin/main",
+        "git config --replace-all remote.origin.fetch '+refs/notes/*:refs/remotes/origin/*'",
+        "git config remote.origin.mirror true",
+        "git remote set-branches origin evil",
+        "echo '[remote \"origin\"] fetch = +refs/notes/x:refs/remotes/origin/main' >> .git/config",
+        "git nosuchcommand refs/remotes/origin/main {sha}",
+    ],
+)
+def test_refs_from_unread_input_are_a_change_of_the_rules(clone: Path, command: str) -> None:
+    command = command.format(stream=_stream(clone), sha=evil_sha(clone))
+    assert bash_denied(clone, command, AGENT) is not None, command
+
+
+def test_a_fetch_with_a_laundering_refspec_is_a_change_of_the_rules(clone: Path) -> None:
+    """The refspec was set earlier (outside the gate, or before this fix): the plain fetch that
+    would use it counts as moving the trusted ref; the default refspecs keep fetch allowed."""
+    for command in ("git fetch", "git fetch -q origin", "git pull", "git fetch origin main"):
+        assert bash_denied(clone, command, AGENT) is None, command
+    git(clone, "config", "--add", "remote.origin.fetch", "+refs/notes/*:refs/notes/*")
+    assert bash_denied(clone, "git fetch", AGENT) is None  # writes no trusted ref
+    git(clone, "config", "--add", "remote.origin.fetch", "+refs/notes/x:refs/remotes/origin/main")
+    for command in ("git fetch", "git fetch -q origin", "git pull", "git remote update"):
+        assert bash_denied(clone, command, AGENT) is not None, command
+        assert bash_denied(clone, command, SUPERUSER) is None, command
+    assert bash_denied(clone, "git fetch ../evil main", AGENT) is None  # a path: no refspec
+
+
+def test_another_remote_fetching_into_the_trusted_refs_counts(clone: Path) -> None:
+    git(clone, "remote", "add", "evil", "../evil")
+    assert bash_denied(clone, "git fetch evil", AGENT) is None
+    git(clone, "config", "--add", "remote.evil.fetch", "+refs/heads/*:refs/remotes/origin/*")
+    assert bash_denied(clone, "git fetch evil", AGENT) is not None
+    assert bash_denied(clone, "git fetch --all", AGENT) is not None
+    assert bash_denied(clone, "git fetch origin", AGENT) is None
+
+
+def test_a_single_branch_refspec_stays_allowed(clone: Path) -> None:
+    git(clone, "config", "--unset-all", "remote.origin.fetch")
+    git(clone, "config", "remote.origin.fetch", "+refs/heads/main:refs/remotes/origin/main")
+    assert bash_denied(clone, "git fetch", AGENT) is None
+
+
+@pytest.mark.parametrize(
+    ("alias", "command", "moves"),
+    [
+        ("update-ref", "git u refs/remotes/origin/main {sha}", True),
+        ("update-ref", "git u refs/heads/scratch {sha}", False),
+        ("fetch ../evil +main:refs/remotes/origin/main", "git u", True),
+        ("fetch", "git u ../evil +main:refs/remotes/origin/main", True),
+        ("fetch", "git u", False),
+        ("!git update-ref refs/remotes/origin/main {sha}", "git u", True),
+        ("!true", "git u", True),
+        ("commit --no-verify", "git u -m x", True),
+        ("status --short", "git u", False),
+        ("log --oneline", "git -C . u -3", False),
+        ("fast-import --force", "git u < x", True),
+        ("v", "git u refs/remotes/origin/main {sha}", True),  # alias.v = update-ref below
+        ("u", "git u", True),  # a loop: git refuses it, the gate counts it
+    ],
+)
+def test_aliases_are_expanded_at_gate_time(
+    clone: Path, alias: str, command: str, moves: bool
+) -> None:
+    sha = evil_sha(clone)
+    git(clone, "config", "alias.u", alias.format(sha=sha))
+    git(clone, "config", "alias.v", "update-ref")
+    reason = bash_denied(clone, command.format(sha=sha), AGENT)
+    assert (reason is not None) == moves, (alias, command, reason)
+
+
+def test_an_alias_from_an_included_file_counts(clone: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.gitconfig"
+    extra.write_text("[alias]\n\tu = update-ref\n")
+    git(clone, "config", "include.path", str(extra))
+    assert bash_denied(clone, f"git u refs/remotes/origin/main {evil_sha(clone)}", AGENT)
+    assert bash_denied(clone, "git nosuch", AGENT) is not None  # no alias: fail closed

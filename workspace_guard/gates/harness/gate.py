@@ -102,7 +102,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     forced: list[Decision] = []
     acts_for: tuple[str, ...] = ()
     if call.command is not None:
-        from workspace_guard.gates.harness import protocol_commands
+        from workspace_guard.gates.harness import protocol_commands, signals
 
         judgement = protocol_commands.judge(call.command)
         if judgement is None:
@@ -128,6 +128,9 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
             acts_for = judgement.acts_for
             written = (_inside(repo, path, call.cwd) for path in judgement.writes)
             targets = [rel for rel in written if rel]
+        forced += protocol_commands.refusals(
+            decider, agent, signals.judge(call.command, repo.state_dir)
+        )
     paths = call.paths
     if call.mcp_unknown:
         from workspace_guard.gates.harness import mcp_tools

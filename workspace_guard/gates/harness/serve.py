@@ -432,6 +432,9 @@ def main(args: Sequence[str]) -> int:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return 0  # another server runs (or starts) for this repository
+    with contextlib.suppress(OSError):  # who runs: the harness gate refuses signals to it
+        os.ftruncate(lock, 0)
+        os.pwrite(lock, json_pid().encode(), 0)
     program = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else sys.executable
     os.chdir("/")  # each request runs in its caller's cwd; between them, nowhere that can vanish
     server = Server(state_dir, program, idle)
@@ -462,6 +465,15 @@ def main(args: Sequence[str]) -> int:
         lifecycle(state_dir, "stopped", reason=reason)
         chain.sync_deferred()
     return 0
+
+
+def json_pid() -> str:
+    """`{"pid": …, "starttime": …}` of this process, for the lock file (gates/harness/signals)."""
+    import json
+
+    from workspace_guard.gates.watch.alive import proc_starttime
+
+    return json.dumps({"pid": os.getpid(), "starttime": proc_starttime(os.getpid())})
 
 
 def lifecycle(state_dir: str, action: str, **extra: object) -> None:

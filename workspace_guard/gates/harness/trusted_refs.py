@@ -55,7 +55,7 @@ def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
             if not _is_this_repo(repo, refs[0][len(REMOTE_MARK) :], finding.cwd):
                 continue
             refs = refs[1:]
-        refs = _resolve(repo, refs, finding.cwd, trusted)
+        refs = _resolve(repo, refs, finding.cwd, trusted, 0)
         hit = next(
             (t for t in trusted for ref in refs if ref == ANY_REF or fnmatch.fnmatchcase(t, ref)),
             None,
@@ -70,13 +70,16 @@ def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
     return [], ""
 
 
-def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str]) -> list[str]:
+def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str], depth: int) -> list[str]:
     """The analysis's markers (``bash/refs.py``) as refs of this repository: the branch HEAD
     points to (in the worktree the command runs in), whether its upstream is one the rules may
-    come from, and every branch when ``rebase.updateRefs`` is set."""
+    come from, every branch when ``rebase.updateRefs`` is set, what an alias expands to, and
+    whether a fetch's configured refspecs may write a trusted ref."""
     from workspace_guard.gates.harness.bash.refs import (
+        ALIAS_MARK,
         ALL_BRANCHES,
         ANY_REF,
+        CONFIGURED_MARK,
         CURRENT,
         CURRENT_UPSTREAM,
         UPDATE_REFS_CONFIG,
@@ -85,8 +88,13 @@ def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str]) -> list[
 
     if not any(r.startswith("@") for r in refs):
         return refs
+    if refs[0].startswith(ALIAS_MARK):
+        return _alias(repo, refs[0][len(ALIAS_MARK) :], refs[1:], cwd, trusted=trusted, depth=depth)
     out: list[str] = []
     for ref in refs:
+        if ref.startswith(CONFIGURED_MARK):
+            out += _configured(repo, ref[len(CONFIGURED_MARK) :], cwd, trusted)
+            continue
         if ref == UPDATE_REFS_CONFIG:
             if any(t.startswith("refs/heads/") for t in trusted) and _update_refs(repo, cwd):
                 out.append(ALL_BRANCHES)
@@ -104,6 +112,86 @@ def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str]) -> list[
         elif branch.removeprefix("refs/heads/") in PROTECTED_BRANCHES or branch in trusted:
             out.append(ANY_REF)  # main's upstream may be the trusted ref
     return out
+
+
+_MAX_ALIAS_DEPTH = 8  # git itself refuses alias loops; this bounds the gate's own expansion
+
+
+def _alias(
+    repo: Repo, name: str, args: list[str], cwd: str, *, trusted: list[str], depth: int
+) -> list[str]:
+    """``git NAME ARGS`` with NAME no git subcommand: the alias as git would read it (every
+    config file, includes too) at gate time, its expansion analysed and its refs resolved. A
+    shell alias (``!…``), an argument known only at run time, no alias (a ``git-NAME`` program,
+    or one defined by this same command) or a loop: any ref."""
+    import shlex
+
+    from workspace_guard import git
+    from workspace_guard.gates.harness.bash import analyze
+    from workspace_guard.gates.harness.bash.refs import ANY_REF
+    from workspace_guard.gates.harness.bash.syntax import BYPASS, REF_WRITE
+
+    where = _where(repo, cwd)
+    if where is None or depth >= _MAX_ALIAS_DEPTH or "$" in args:
+        return [ANY_REF]
+    proc = git.run(["config", "--get", f"alias.{name}"], where, check=False)
+    expansion = proc.stdout.decode("utf-8", "replace").strip()
+    if proc.returncode != 0 or not expansion or expansion.startswith("!"):
+        return [ANY_REF]
+    command = " ".join(["git", expansion, *(shlex.quote(a) for a in args)])
+    analysis = analyze(command, where)
+    if analysis.parse_error or analysis.of_kind(BYPASS):
+        return [ANY_REF]  # a hook bypass hidden behind an alias: not judged here, refused
+    out: list[str] = []
+    for finding in analysis.of_kind(REF_WRITE):
+        out += _resolve(repo, list(finding.args), finding.cwd or where, trusted, depth + 1)
+    return out
+
+
+# The fetch refspecs `git clone` and `git remote add` write (all branches, or one with
+# `--single-branch`): the remote's own branches into its own remote-tracking refs.
+_DEFAULT_SPEC = ("refs/heads/*", "refs/remotes/{name}/*")
+
+
+def _configured(repo: Repo, name: str, cwd: str, trusted: list[str]) -> list[str]:
+    """A fetch with the configured refspecs of remote ``name`` ("": every remote): any ref when
+    one of them writes a trusted ref and is not the default shape for its remote
+    (``+refs/notes/x:refs/remotes/origin/main``, another remote's ``…:refs/remotes/origin/*``,
+    a mirror's ``+refs/*:refs/*``); unreadable configuration: any ref."""
+    from workspace_guard import git
+    from workspace_guard.gates.harness.bash.refs import ANY_REF
+
+    where = _where(repo, cwd)
+    if where is None:
+        return [ANY_REF]
+    proc = git.run(["config", "--get-regexp", r"^remote\..*\.fetch$"], where, check=False)
+    if proc.returncode not in (0, 1):
+        return [ANY_REF]
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        key, _, spec = line.partition(" ")
+        remote = key[len("remote.") : -len(".fetch")]
+        if name and remote != name:
+            continue
+        src, _, dst = spec.strip().lstrip("+").partition(":")
+        if src.startswith("^") or not dst:
+            continue  # a negative refspec, or one that writes only FETCH_HEAD
+        if not any(fnmatch.fnmatchcase(t, dst) for t in trusted):
+            continue
+        if _default_spec(remote, src, dst):
+            continue
+        return [ANY_REF]
+    return []
+
+
+def _default_spec(remote: str, src: str, dst: str) -> bool:
+    if (src, dst) == (_DEFAULT_SPEC[0], _DEFAULT_SPEC[1].format(name=remote)):
+        return True
+    branch = src.removeprefix("refs/heads/")
+    return (
+        src.startswith("refs/heads/")
+        and "*" not in src
+        and dst == f"refs/remotes/{remote}/{branch}"
+    )
 
 
 def _where(repo: Repo, cwd: str) -> str | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -357,11 +358,13 @@ def _patches(g: _Git, args: list[str]) -> list[str] | None:
 
 def _patch_paths(path: str, strip: int) -> list[str] | None:
     """The file names of a unified or git patch, ``strip`` leading components removed."""
-    try:
+    try:  # missing, unreadable or no regular file (a pipe, stdin): made or fed at run time
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with open(path, "rb") as handle:
             data = handle.read(MAX_PATCH + 1)
     except OSError:
-        return []  # git fails on a missing patch: nothing changes
+        return None  # perhaps written by this same command before git reads it: any path
     if len(data) > MAX_PATCH:
         return None
     out: list[str] = []

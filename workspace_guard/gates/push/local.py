@@ -93,10 +93,10 @@ def checked_anchors(repo: Repo) -> list[str]:
     if trusted.ref is not None:
         return [trusted.ref]
     found = []
-    for branch in trust_root.PROTECTED_BRANCHES:
-        ref = f"refs/heads/{branch}"
-        if git.run(["rev-parse", "-q", "--verify", ref], repo.cwd, check=False).returncode == 0:
-            found.append(ref)
+    for branch in trust_root.PROTECTED_BRANCHES:  # read from the ref files, without git
+        commit = trust_root._commit(repo.info.common_dir, repo.cwd, f"refs/heads/{branch}")
+        if commit:
+            found.append(commit)
     return found or (["HEAD"] if repo.info.head else [])
 
 
@@ -152,9 +152,13 @@ def anchor(repo: Repo, remote: str, pushes: Sequence[tuple[str, str]]) -> None:
 
 
 def _existing(repo: Repo, names: Sequence[str]) -> list[str]:
-    """The commits `names` resolve to now (a ref being created resolves to nothing)."""
+    """The commits `names` resolve to now (a ref being created resolves to nothing); an
+    object id git gave is a branch's old value, a commit already."""
     found = []
     for name in names:
+        if _oid(name):
+            found.append(name)
+            continue
         proc = git.run(["rev-parse", "-q", "--verify", f"{name}^{{commit}}"], repo.cwd, check=False)
         if proc.returncode == 0:
             found.append(proc.stdout.decode("ascii").strip())

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 
 from workspace_guard.core.record import Record, Struct, factory
-from workspace_guard.gates.harness.bash.gitconfig import variable
+from workspace_guard.gates.harness.bash.gitconfig import RUNTIME, variable
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     _MAX_BRACES,
     _MAX_TARGETS,
     _NAME,
     ANY_PATH,
+    BYPASS,
     UNKNOWN_CODE,
     Finding,
     Target,
@@ -131,6 +133,12 @@ class _Env(Struct):
         if path.startswith("/dev/") and posixpath.normpath(path).startswith("/dev/"):
             return
         self.out.add(Target(path, kind, certain, glob))
+        if git_config_file(path, glob):
+            self.out.find(
+                BYPASS,
+                f"{path}: a git configuration file written with {kind}: any setting may change",
+                args=(RUNTIME, path),
+            )
         if self.out.links and not path.startswith(("$", "~")):
             norm = posixpath.normpath(path)
             for name, dest in list(self.out.links.items()):
@@ -156,6 +164,34 @@ class _Env(Struct):
                 base = posixpath.basename(spath.rstrip("/")) or spath
                 glob = dglob or ddyn or sglob or sdyn or spath == ANY_PATH
                 self.add_path(posixpath.join(dpath, base), kind, not (ddyn or sdyn), glob)
+
+
+# git's configuration files (global, XDG, system, the repository's, a worktree's, and the ones
+# the environment names): a write of one is a `git config` write whose key is not known here.
+_CONFIG_FILE = re.compile(
+    r"(?:^|/)(?:\.gitconfig|\.git/config|config\.worktree|\.config/git/config|etc/gitconfig)$"
+    r"|(?:^|/)git/config$|\$\{?(?:GIT_CONFIG(?:_GLOBAL|_SYSTEM)?|XDG_CONFIG_HOME)\b"
+    r"|^[$~][^/]*/\.git/config$"
+)
+_CONFIG_NAMES = (".gitconfig", "config", "config.worktree", "gitconfig")
+
+
+def git_config_file(path: str, glob: bool = False) -> bool:
+    """Whether ``path`` (a glob: may match) is one of git's configuration files."""
+    if path == ANY_PATH:
+        return False  # `sh -c "$X"` and the like: already unknown code
+    norm = path if "$" in path else posixpath.normpath(path)
+    if _CONFIG_FILE.search(norm):
+        return True
+    base = posixpath.basename(norm)
+    if glob and base.strip("*"):  # `DIR/*` (a directory's files) is not taken for a config file
+        parent = posixpath.basename(posixpath.dirname(norm))
+        for name in _CONFIG_NAMES:
+            if fnmatch.fnmatchcase(name, base) and (
+                name != "config" or fnmatch.fnmatchcase(".git", parent)
+            ):
+                return True
+    return False
 
 
 def _join(cwd: str, text: str) -> str:

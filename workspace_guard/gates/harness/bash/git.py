@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 from workspace_guard.gates.harness.bash.env import _Env, _join
 from workspace_guard.gates.harness.bash.files import _each, _output_option
 from workspace_guard.gates.harness.bash.gitconfig import (
@@ -19,7 +21,14 @@ from workspace_guard.gates.harness.bash.gitconfig import (
 )
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
-from workspace_guard.gates.harness.bash.refs import REF_SUBS, git_dirs, ref_command
+from workspace_guard.gates.harness.bash.refs import (
+    BUILTINS,
+    REF_SUBS,
+    alias_command,
+    config_refs,
+    git_dirs,
+    ref_command,
+)
 from workspace_guard.gates.harness.bash.syntax import (
     BYPASS,
     GIT_RESTORE,
@@ -95,6 +104,9 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         _GIT_HANDLERS[sub](env, sub, rest)
     else:
         _unknown(env, rest)
+        if sub not in BUILTINS:  # an alias or a `git-NAME` program: the gate expands it
+            for where in git_dirs(env, git_dir):
+                alias_command(env.at(where) if where else env, sub, rest)
     if sub in REF_SUBS:
         for where in git_dirs(env, git_dir):
             ref_command(env.at(where) if where else env, sub, rest, keys)
@@ -106,6 +118,7 @@ def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTRE
     words = " ".join(["git", sub, *(w.text for w in args)])
     fetched = env.out.fetched and sub != "pull"  # a pull is judged by what its source holds
     literal = all(w.literal for w in args) and "$" not in env.ctx.cwd and not fetched
+    literal = literal and not (sub in ("am", "apply") and _written_here(env, args))
     env.out.find(kind, words, env.ctx.cwd, (sub, *(w.text for w in args)) if literal else ())
     if sub == "rebase":
         _, values, flags = _split(
@@ -123,6 +136,20 @@ def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTRE
             if key in values:
                 env.out.find(UNKNOWN_CODE, f"git rebase {key}: runs a command after each commit")
                 env.analyze_text(values[key])
+
+
+def _written_here(env: _Env, args: list[_Word]) -> bool:
+    """Whether a file this command wrote earlier may be one of ``args`` (a patch the gate would
+    read before it exists, or before it is replaced): git is not asked, every file counts."""
+    written = [t for t in env.out.targets if t.path != env.ctx.cwd]
+    if not written:
+        return False
+    for word in args:
+        for path, _, _ in env.paths(word):
+            for target in written:
+                if target.path == path or (target.glob and fnmatch.fnmatchcase(path, target.path)):
+                    return True
+    return False
 
 
 def _git_config(env: _Env, args: list[_Word]) -> None:
@@ -156,6 +183,9 @@ def _git_config(env: _Env, args: list[_Word]) -> None:
             BYPASS, "git config --edit: any setting may change, core.hooksPath too", args=(EDIT,)
         )
     elif action in ("rename-section", "remove-section") or flags & _SECTION_WRITES:
+        for word in words[:2]:
+            if word.text.lower().startswith("remote."):  # the remote's refspecs and URL go too
+                config_refs(env, word.text + ".fetch", None)
         if any(w.text.partition(".")[0].lower() in SECTIONS for w in words):
             env.out.find(
                 BYPASS,
@@ -166,6 +196,7 @@ def _git_config(env: _Env, args: list[_Word]) -> None:
         value = words[1].text if len(words) > 1 and action == "set" else ""
         sure = all(w.literal for w in words[1:])  # else judged as any value
         setting(env, words[0].text, value, "git config", kept=True, value_known=sure)
+        config_refs(env, words[0].text, value if sure and action == "set" else None)
 
 
 _CONFIG_WRITES = _opts("--add --unset --unset-all --replace-all --rename-section --remove-section")

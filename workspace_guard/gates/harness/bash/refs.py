@@ -25,10 +25,56 @@ if TYPE_CHECKING:
 
 ANY_REF = "*"
 REMOTE_MARK = "remote="  # first of a push's refs: they land only if that remote is this repo
-REF_SUBS = _opts(
-    "fetch pull push update-ref symbolic-ref branch replace remote tag checkout switch"
-    " reset rebase merge cherry-pick revert am worktree notes"
+# Subcommands whose refs come from input the analysis cannot read (a stream, a pack protocol on
+# stdin, a history rewrite, an import from another system, a server taking pushes, a GUI): any ref.
+ANY_REF_SUBS = _opts(
+    "fast-import filter-branch filter-repo receive-pack send-pack replay http-fetch http-push"
+    " shell daemon http-backend subtree svn p4 cvsimport archimport cvsserver citool gui history"
+    " for-each-repo remote-ext remote-fd remote-ftp remote-ftps remote-http remote-https"
+    " fetch-pack quiltimport"
 )
+# Every git subcommand (``git --list-cmds=main``, plus newer ones): a name outside it is an alias
+# or a ``git-NAME`` program, resolved by the gate (``trusted_refs.py``).
+BUILTINS = (
+    _opts(
+        "add add--interactive am annotate apply archive backfill bisect bisect--helper blame branch"
+        " bugreport bundle cat-file check-attr check-ignore check-mailmap check-ref-format checkout"
+        " checkout--worker checkout-index cherry cherry-pick clean clone column commit commit-graph"
+        " commit-tree config count-objects credential credential-cache credential-cache--daemon"
+        " credential-store daemon describe diagnose diff diff-files diff-index diff-pairs diff-tree"
+        " difftool difftool--helper env--helper fast-export fast-import fetch fetch-pack"
+        " filter-branch fmt-merge-msg for-each-ref for-each-repo format-patch fsck fsck-objects"
+        " fsmonitor--daemon gc get-tar-commit-id grep hash-object help hook http-backend http-fetch"
+        " http-push imap-send index-pack init init-db instaweb interpret-trailers last-modified log"
+        " ls-files ls-remote ls-tree mailinfo mailsplit maintenance merge merge-base merge-file"
+        " merge-index merge-octopus merge-one-file merge-ours merge-recursive merge-recursive-ours"
+        " merge-recursive-theirs merge-resolve merge-subtree merge-tree mergetool mktag mktree"
+        " multi-pack-index mv name-rev notes pack-objects pack-redundant pack-refs patch-id pickaxe"
+        " prune prune-packed pull push quiltimport range-diff read-tree rebase receive-pack refs"
+        " reflog remote remote-ext remote-fd remote-ftp remote-ftps remote-http remote-https repack"
+        " replace replay repo request-pull rerere reset restore rev-list rev-parse revert rm"
+        " send-email send-pack sh-i18n--envsubst shell shortlog show show-branch show-index"
+        " show-ref sparse-checkout stage stash status stripspace submodule submodule--helper"
+        " subtree switch"
+        " symbolic-ref tag unpack-file unpack-objects update-index update-ref update-server-info"
+        " upload-archive upload-archive--writer upload-pack var verify-commit verify-pack"
+        " verify-tag version web--browse whatchanged worktree write-tree"
+    )
+    | ANY_REF_SUBS
+)
+REF_SUBS = (
+    _opts(
+        "fetch pull push update-ref symbolic-ref branch replace remote tag checkout switch"
+        " reset rebase merge cherry-pick revert am worktree notes bundle"
+    )
+    | ANY_REF_SUBS
+)
+# `git NAME` where NAME is no git subcommand: an alias (or a `git-NAME` program); the gate reads
+# the alias at gate time and judges what it expands to (``trusted_refs.py``).
+ALIAS_MARK = "@alias="
+# A fetch of configured remotes: the gate reads their fetch refspecs (``remote.NAME.fetch``);
+# one that is not the default shape and writes a trusted ref makes the fetch a move of it.
+CONFIGURED_MARK = "@configured="
 # Markers the gate resolves against the repository (``trusted_refs.py``): the branch HEAD points
 # to is moved; its upstream (``branch.<name>.remote/merge``) changes; every branch pointing into
 # a rebased range moves if the repository sets ``rebase.updateRefs``.
@@ -64,7 +110,7 @@ def git_dirs(env: _Env, option: str) -> list[str]:
 
 def ref_command(env: _Env, sub: str, args: list[_Word], keys: list[str]) -> None:
     """Record the refs ``git [-c KEY=…] SUB ARGS`` may write (``keys``: the ``-c`` keys)."""
-    handler = _HANDLERS.get(sub)
+    handler = _HANDLERS.get(sub) or (_any_ref if sub in ANY_REF_SUBS else None)
     if handler is not None:
         refs = _current(env, handler(args, keys))
         if sub in ("checkout", "switch"):
@@ -72,6 +118,37 @@ def ref_command(env: _Env, sub: str, args: list[_Word], keys: list[str]) -> None
         if refs:
             words = " ".join(["git", sub, *(w.text for w in args)])
             env.out.find(REF_WRITE, words, env.ctx.cwd, tuple(dict.fromkeys(refs)))
+
+
+def alias_command(env: _Env, sub: str, args: list[_Word]) -> None:
+    """``git NAME ARGS`` with NAME no git subcommand: the gate expands the alias and judges it."""
+    words = " ".join(["git", sub, *(w.text for w in args)])
+    texts = tuple(w.text if _literal(w) is not None else "$" for w in args)
+    env.out.find(REF_WRITE, words, env.ctx.cwd, (ALIAS_MARK + sub, *texts))
+
+
+def config_refs(env: _Env, key: str, value: str | None) -> None:
+    """A kept write of ``remote.NAME.fetch|url|pushurl|mirror`` (any scope: the global file
+    applies here too) changes where NAME's refs come from or go: those refs, and what the value
+    (a fetch refspec) writes, may move (``value`` None: unknown, any ref)."""
+    match = _REMOTE_KEY.fullmatch(key.strip())
+    if match is None or not key.strip().lower().startswith("remote."):
+        return
+    name = key.strip()[len("remote.") :].rpartition(".")[0]
+    refs = [f"refs/remotes/{name}/*"]
+    if value is None or "$" in value or "`" in value:
+        refs.append(ANY_REF)
+    elif key.strip().lower().endswith(".fetch"):
+        refs += _dst(value, fetch=True)
+    env.out.find(REF_WRITE, f"git config {key} {value or ''}", env.ctx.cwd, tuple(refs))
+
+
+def _any_ref(args: list[_Word], keys: list[str]) -> list[str]:
+    return [ANY_REF]
+
+
+def _bundle(args: list[_Word], keys: list[str]) -> list[str]:
+    return [ANY_REF] if args and args[0].text == "unbundle" else []
 
 
 def _current(env: _Env, refs: list[str]) -> list[str]:
@@ -160,6 +237,12 @@ def _fetch(args: list[_Word], keys: list[str]) -> list[str]:
         refs += [ANY_REF] if text is None else _dst(text, fetch=True)
     if pos and _literal(pos[0]) is None:
         refs.append(ANY_REF)  # a remote named at run time: may be a path with a mirror refspec
+    elif "--multiple" in flags or "--all" in flags or not pos:
+        refs.append(CONFIGURED_MARK)  # every configured remote (or the default one)
+    else:
+        name = _literal(pos[0]) or ""
+        if not _local(name) and ":" not in name:  # a path or URL has no configured refspec
+            refs.append(CONFIGURED_MARK + name)
     return refs
 
 
@@ -361,7 +444,7 @@ def _replace(args: list[_Word], keys: list[str]) -> list[str]:
 
 def _remote(args: list[_Word], keys: list[str]) -> list[str]:
     """``git remote set-url/set-branches/rename/update``: where the trusted ref comes from."""
-    pos, _, _ = _split(args, _opts("-t -m --push --add --delete"))
+    pos, _, _ = _split(args, _opts("-t -m"))  # --add, --push, --delete: flags
     if not pos:
         return []
     action = pos[0].text
@@ -373,6 +456,8 @@ def _remote(args: list[_Word], keys: list[str]) -> list[str]:
         return [ANY_REF] if name is None else [f"refs/remotes/{name}/*"]
     if action == "update" and any(_REMOTE_KEY.fullmatch(k.strip()) for k in keys):
         return [ANY_REF]
+    if action == "update":
+        return [CONFIGURED_MARK]
     return []
 
 
@@ -396,4 +481,5 @@ _HANDLERS = {
     "revert": _moves_current,
     "am": _moves_current,
     "notes": _notes,
+    "bundle": _bundle,
 }
