@@ -721,6 +721,11 @@ INTERPRETER_GIT = [
     """perl -e '`git update-ref refs/remotes/origin/main X`'""",
     """php -r 'shell_exec("git update-ref refs/remotes/origin/main X");'""",
     "python3 - <<'EOF'\nimport subprocess\nsubprocess.call(['git', 'update-ref', 'refs/remotes/origin/main', 'X'])\nEOF",
+    """perl -e 'open(my $f, "-|", "git", "update-ref", "refs/remotes/origin/main", "X")'""",
+    """perl -e 'open(F, "git update-ref refs/remotes/origin/main X |")'""",
+    """python3 -c 'import os; os.posix_spawnp("git", ["git", "update-ref", "refs/remotes/origin/main", "X"], {})'""",
+    """ruby -e 'require "open3"; Open3.capture2("git update-ref refs/remotes/origin/main X")'""",
+    """awk 'BEGIN{"git update-ref refs/remotes/origin/main X" | getline}'""",
 ]
 
 

@@ -17,6 +17,7 @@ from helpers.watch import (
     WatchProcess,
     records,
     rescan_barrier,
+    state_dir,
     status,
     wait_for,
     wait_record,
@@ -235,3 +236,62 @@ def test_without_rules_the_daemon_refuses_to_start_with_a_message(tmp_path: Path
     assert started.returncode == 2
     assert "did not become ready" in started.stderr and "no rules file" in started.stderr
     assert run_cli(repo, "watch", "status").returncode == 1
+
+
+# -- a daemon that is there but does not run (alive.stalled) ------------------------------------
+
+
+def test_a_daemon_stopped_by_sigstop_is_reported_and_status_says_stopped(
+    workspace: Path, watchd: Start
+) -> None:
+    from helpers.harness import pre_tool
+
+    proc = watchd("--restore")
+    pid = json.loads((state_dir(workspace) / "watch.lock").read_text())["pid"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        answer = pre_tool(workspace, "Bash", {"command": "ls"}, "backend-framework-ai")
+        assert answer.returncode == 0 and "stopped or not responding" in answer.stderr
+        [stopped] = wait_for(
+            lambda: records(workspace, action="watch-daemon-stopped"), "the stopped record"
+        )
+        assert stopped["pid"] == pid and stopped["how"] == "stopped"
+        again = pre_tool(workspace, "Bash", {"command": "ls"}, "backend-framework-ai")
+        assert "stopped or not responding" in again.stderr
+        assert len(records(workspace, action="watch-daemon-stopped")) == 1  # once per stop
+        status = run_cli(workspace, "watch", "status")
+        assert status.returncode == 1 and "STOPPED" in status.stdout, status.stdout
+        as_json = json.loads(run_cli(workspace, "watch", "status", "--format", "json").stdout)
+        assert as_json["running"] is False and as_json["stalled"] == "stopped"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert run_cli(workspace, "watch", "status").returncode == 0
+    resumed = pre_tool(workspace, "Bash", {"command": "ls"}, "backend-framework-ai")
+    assert "stopped or not responding" not in resumed.stderr
+    assert proc.alive()
+
+
+def test_a_daemon_whose_heartbeat_is_stale_is_reported_as_silent(workspace: Path) -> None:
+    import subprocess
+
+    from workspace_guard.gates.watch import alive
+
+    state = state_dir(workspace)
+    state.mkdir(parents=True, exist_ok=True)
+    sleeper = subprocess.Popen(["sleep", "60"])  # a live process that never beats
+    try:
+        start = alive.proc_starttime(sleeper.pid)
+        lock = state / "watch.lock"
+        lock.write_text(json.dumps({"pid": sleeper.pid, "starttime": start}))
+        old = time.time() - alive.STALE - 5
+        os.utime(lock, (old, old))
+        assert alive.stalled(str(state)) is not None
+        message = alive.check(str(state), "harness")
+        assert message and "not responding" in message
+        [rec] = records(workspace, action="watch-daemon-stopped")
+        assert rec["how"] == "silent" and rec["level"] == "critical"
+        os.utime(lock)  # a fresh beat: running again
+        assert alive.stalled(str(state)) is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()

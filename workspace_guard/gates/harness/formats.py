@@ -213,13 +213,10 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
     if tool in ("Bash", "PowerShell"):
         if not isinstance(tool_input, dict):
             raise GateError(f"the {tool} event has no tool_input")
-        return Call(
-            agent,
-            tool,
-            cwd,
-            command=_str(tool_input.get("command"), "tool_input.command"),
-            source=layer,
-        )
+        command = _str(tool_input.get("command"), "tool_input.command")
+        if layer == "codex":  # Codex's exec_command has a `workdir` (not in its payload today)
+            cwd, command = _in_workdir(command, tool_input, ("workdir", "cwd"), cwd)
+        return Call(agent, tool, cwd, command=command, paths=_heredoc_patch(command), source=layer)
     if tool.startswith("mcp_"):
         return mcp_call(agent, tool, cwd, tool_input, layer)
     if tool == "apply_patch":
@@ -229,8 +226,31 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
             tool_input.get("command") or tool_input.get("patch") or tool_input.get("input"),
             "tool_input.command",
         )
+        from workspace_guard.gates.harness.patch_text import patch_paths
+
         return Call(agent, tool, cwd, paths=tuple(patch_paths(patch)), source=layer)
     return None
+
+
+def _heredoc_patch(command: str) -> tuple[str, ...]:
+    """The files of an `apply_patch <<'EOF' … EOF` given as a shell command (Codex runs it as
+    its own apply_patch; `cd DIR && apply_patch …` too)."""
+    if "apply_patch" not in command and "applypatch" not in command:
+        return ()
+    from workspace_guard.gates.harness.patch_text import patch_paths
+
+    return tuple(patch_paths(command))
+
+
+def _in_workdir(
+    command: str, args: dict[str, Any], keys: tuple[str, ...], cwd: str
+) -> tuple[str, str]:
+    """(cwd, command) for a shell tool run in its own working-directory argument (`workdir.py`):
+    Gemini's `dir_path`/`directory`, relative to the project root."""
+    from workspace_guard.gates.harness.workdir import command_in, directories
+
+    dirs = [d for key in keys for d in directories(args.get(key), cwd, f"tool_input.{key}")]
+    return command_in(command, list(dict.fromkeys(dirs)), cwd)
 
 
 def mcp_call(agent: str | None, tool: str, cwd: str, args: Any, layer: str) -> Call | None:
@@ -238,25 +258,12 @@ def mcp_call(agent: str | None, tool: str, cwd: str, args: Any, layer: str) -> C
     path-like arguments (`mcp_tools.py`); None when the tool only reads."""
     from workspace_guard.gates.harness.mcp_tools import classify
 
-    found = classify(tool, args)
+    found = classify(tool, args, cwd)
     if found is None:
         return None
     if found.command is not None:
         return Call(agent, tool, cwd, command=found.command, source=layer)
     return Call(agent, tool, cwd, paths=found.paths, source=layer, mcp_unknown=found.unknown)
-
-
-def patch_paths(patch: str) -> list[str]:
-    """Files an `apply_patch` envelope adds, updates, deletes or moves."""
-    out = []
-    for line in patch.splitlines():
-        for marker in ("*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: "):
-            if line.startswith(marker):
-                out.append(line[len(marker) :].strip())
-    for line in patch.splitlines():  # a unified diff works too
-        if line.startswith(("--- a/", "+++ b/")):
-            out.append(line[6:].strip())
-    return out
 
 
 def _subagent_start(event: dict[str, Any]) -> int:
@@ -319,13 +326,9 @@ def gemini(data: bytes) -> int:
             return 0
         call = found
     elif tool == "run_shell_command":
-        call = Call(
-            agent,
-            str(tool),
-            cwd,
-            command=_str(args.get("command"), "tool_input.command"),
-            source="gemini",
-        )
+        command = _str(args.get("command"), "tool_input.command")
+        where, command = _in_workdir(command, args, ("dir_path", "directory"), cwd)
+        call = Call(agent, str(tool), where, command=command, source="gemini")
     else:
         return 0
     if name == "AfterTool":

@@ -10,6 +10,13 @@ a live daemon, one read of `/proc/PID/stat` (no exec, no lock taken). The lock f
   time; otherwise it ended without releasing the lock cleanly (`kill -9`, a crash);
 - `stopped` with `requested: false`: a signal stopped it without `watch stop`.
 
+A daemon can also be there and watch nothing: `kill -STOP` (or `-TSTP`) freezes it while its
+lock and its start time still look alive. So the same read of `/proc/PID/stat` gives its state
+(`T`/`t`: stopped, traced), and its heartbeat is checked: the daemon refreshes its status file at
+least every `BEAT` seconds, so a status file (or, before the first one, a lock file) older than
+`STALE` seconds means a daemon that does not run (`how: stopped` or `how: silent`). It is warned
+about like a gone one and audited as `watch-daemon-stopped`, once per stop.
+
 A gone daemon gets a warning every time and one audit record per death (`action:
 watch-daemon-gone`, created with `O_EXCL` on a marker named by pid and start time, so many
 hooks at once write it once). The lock file is as writable as the state dir: emptying it
@@ -27,7 +34,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 LOCK_FILE = "watch.lock"
+STATUS_FILE = "watch.status.json"
 MARKER = "watch.gone-"
+STOPPED_MARKER = "watch.stopped-"
+BEAT = 2.0  # the daemon refreshes its status file at least this often (seconds)
+STALE = 30.0  # a heartbeat older than this: the daemon does not run
 
 
 def gone(state_dir: str) -> dict[str, Any] | None:
@@ -49,19 +60,56 @@ def gone(state_dir: str) -> dict[str, Any] | None:
     if not isinstance(pid, int) or pid <= 0 or not isinstance(start, str):
         return None
     if info.get("stopped") is None and proc_starttime(pid) == start:
-        return None  # alive (the fast path ends here)
+        return None  # alive, if perhaps stopped (`stalled`): the fast path ends here
     if _held(state_dir):
         return None  # a new daemon took the lock and has not written its pid yet
     return dict(info)
 
 
+def stalled(state_dir: str) -> dict[str, Any] | None:
+    """The lock file's facts, with `how` (`stopped` or `silent`), about a daemon that is alive
+    but does not run: stopped by a signal, or its heartbeat older than `STALE`; else None."""
+    try:
+        with open(os.path.join(state_dir, LOCK_FILE), "rb") as handle:
+            data = handle.read(4096)
+    except OSError:
+        return None
+    import json
+
+    try:
+        info = json.loads(data) if data.strip() else None
+    except ValueError:
+        return None
+    if not isinstance(info, dict) or info.get("stopped") is not None:
+        return None
+    pid, start = info.get("pid"), info.get("starttime")
+    if not isinstance(pid, int) or pid <= 0 or not isinstance(start, str):
+        return None
+    state, when = proc_state(pid)
+    if when != start:
+        return None  # gone, not stalled: `gone` says so
+    if state in ("T", "t"):
+        return {**info, "how": "stopped", "state": state}
+    import time
+
+    beats = []
+    for name in (STATUS_FILE, LOCK_FILE):
+        with contextlib.suppress(OSError):
+            beats.append(os.stat(os.path.join(state_dir, name)).st_mtime)
+    beat = max(beats, default=0.0)
+    if beats and time.time() - beat > STALE:
+        return {**info, "how": "silent", "state": state}
+    return None
+
+
 def check(
     state_dir: str, layer: str, agent: str | None = None, escalate_to: str | None = None
 ) -> str | None:
-    """The warning to show when the daemon is gone (audited once per death), else None."""
+    """The warning to show when the daemon is gone (audited once per death) or stalled
+    (audited once per stop), else None."""
     info = gone(state_dir)
     if info is None:
-        return None
+        return _check_stalled(state_dir, layer, agent, escalate_to)
     pid, start = info["pid"], info["starttime"]
     how = "signal" if info.get("stopped") else "killed"
     marker = os.path.join(state_dir, f"{MARKER}{pid}-{start}")
@@ -80,6 +128,33 @@ def check(
         "workspace-guard: the watch daemon (pid {pid}) is gone without `workspace-guard watch "
         "stop`: protected files are not being watched. Start it again: workspace-guard watch start"
     ).format(pid=pid)
+
+
+def _check_stalled(
+    state_dir: str, layer: str, agent: str | None, escalate_to: str | None
+) -> str | None:
+    info = stalled(state_dir)
+    if info is None:
+        return None
+    pid, start, how = info["pid"], info["starttime"], info["how"]
+    marker = os.path.join(state_dir, f"{STOPPED_MARKER}{pid}-{start}-{how}")
+    try:
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+        first = True
+    except OSError:
+        first = False
+    if first:
+        from workspace_guard.state import audit
+
+        entry = record(info, layer, agent, escalate_to, how)
+        audit.append(state_dir, [{**entry, "action": "watch-daemon-stopped"}])
+    from workspace_guard.i18n import _
+
+    return _(
+        "workspace-guard: the watch daemon (pid {pid}) is stopped or not responding ({how}): "
+        "protected files are not being watched. Resume it (kill -CONT {pid}) or restart it: "
+        "workspace-guard watch stop && workspace-guard watch start"
+    ).format(pid=pid, how=how)
 
 
 def warn(
@@ -113,9 +188,9 @@ def record(
 
 
 def forget(state_dir: str) -> None:
-    """A new daemon runs: the markers of earlier deaths are spent."""
+    """A new daemon runs: the markers of earlier deaths and stops are spent."""
     try:
-        names = [n for n in os.listdir(state_dir) if n.startswith(MARKER)]
+        names = [n for n in os.listdir(state_dir) if n.startswith((MARKER, STOPPED_MARKER))]
     except OSError:
         return
     for name in names:
@@ -125,11 +200,17 @@ def forget(state_dir: str) -> None:
 
 def proc_starttime(pid: int) -> str | None:
     """The kernel's start time of a process (field 22 of /proc/PID/stat), or None if gone."""
+    return proc_state(pid)[1]
+
+
+def proc_state(pid: int) -> tuple[str | None, str | None]:
+    """(state, start time) of a process (fields 3 and 22 of /proc/PID/stat), None if gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].split()[19].decode("ascii")
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return fields[0].decode("ascii"), fields[19].decode("ascii")
     except (OSError, IndexError, UnicodeDecodeError):
-        return None
+        return None, None
 
 
 def _held(state_dir: str) -> bool:

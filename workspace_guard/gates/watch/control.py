@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from workspace_guard.errors import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
+from workspace_guard.gates.watch import alive
 from workspace_guard.gates.watch.alive import LOCK_FILE, proc_starttime
 from workspace_guard.state import ensure_dir
 
@@ -269,11 +270,15 @@ def status(state_dir: str, fmt: str = "text", out: Any = print) -> int:
     info["running"] = bool(running)
     if running and info.get("pid") != running.get("pid"):
         info = {"running": True, "pid": running.get("pid"), "started": running.get("started")}
+    stalled = alive.stalled(state_dir) if running else None
+    if stalled:  # there, but not watching: `kill -STOP`, or no heartbeat for alive.STALE s
+        info["running"] = False
+        info["stalled"] = stalled["how"]
     if fmt == "json":
         out(json.dumps(info, indent=2, sort_keys=True))
     else:
         out(describe(info))
-    return EXIT_OK if running else EXIT_VIOLATION
+    return EXIT_OK if info["running"] else EXIT_VIOLATION
 
 
 def _folders(schedules: list[list[Any]], limit: int = 8) -> str:
@@ -285,6 +290,12 @@ def _folders(schedules: list[list[Any]], limit: int = 8) -> str:
 
 def describe(info: dict[str, Any]) -> str:
     """The human form of the status."""
+    if info.get("stalled"):
+        how = "stopped by a signal" if info["stalled"] == "stopped" else "not responding"
+        return (
+            f"watch daemon: STOPPED (pid {info.get('pid')}, {how}): protected files are not "
+            f"being watched; resume it (kill -CONT {info.get('pid')}) or restart it"
+        )
     if not info.get("running"):
         last = (
             f" (last run: pid {info['pid']}, stopped {info.get('stopped', '?')})"
