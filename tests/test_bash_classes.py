@@ -755,6 +755,8 @@ def test_hook_bypasses_spawned_by_inline_code_are_found(command: str) -> None:
         """node -e 'require("child_process").execSync(process.env.CMD)'""",
         """awk '{system($0)}' cmds.txt""",
         """tclsh <<< 'exec git update-ref refs/remotes/origin/main X'""",
+        """python3 -c 'open("app/ma"+"in.py", chr(119))'""",
+        """python3 -c 'import os; os.open("app/ma"+"in.py", 577)'""",
     ],
 )
 def test_inline_code_with_unresolved_targets_may_write_anything(command: str) -> None:

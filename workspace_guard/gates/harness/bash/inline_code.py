@@ -167,8 +167,20 @@ def _perl_pipe(env: _Env, args: list[str]) -> bool:
 
 
 def may_run(code: str) -> bool:
-    """Does the code start a process (beyond the write hints: ``posix_spawn``, ``capture2``)?"""
-    return bool(_RUN_HINT.search(code))
+    """Beyond the write hints: does the code start a process (``posix_spawn``, ``capture2``), or
+    open a file with a mode that is not a literal (``open(p, chr(119))``)?"""
+    if _RUN_HINT.search(code):
+        return True
+    blank = _blank_strings(code)
+    for m in re.finditer(r"(?<![\w$])(?:fopen|sysopen|openSync|open)\s*\(", blank):
+        args = _split_args(code, m.end() - 1)
+        if args is None:
+            return True
+        modes = [a for a in args[1:] if not re.match(r"[\w$]+\s*=[^=]|\{", a)]
+        mode = modes[0] if modes else '"r"'
+        if not (_literal(mode) or re.fullmatch(r"(?:my\s+)?[$\w]+", args[0])):
+            return True
+    return False
 
 
 _RUN_HINT = re.compile(
