@@ -760,4 +760,20 @@ READS += [
     r("""python3 -c 'open("/tmp/wg-out.txt","w").write("x")'"""),
 ]
 
+# --- fixrefs: git's config files, aliases, refs from unread input, late patches. Their refusals
+# are findings (tests/test_bash_config_files.py, tests/test_trusted_ref_writes.py); as targets
+# they stay what they are: a protected file named is written, the rest only reads.
+WRITES += [
+    w("cp /tmp/evil.diff app/main.py && git apply app/main.py"),
+    w("git fast-export main > app/main.py"),
+    w("git u > app/main.py"),
+]
+READS += [
+    r("git config --get-regexp '^alias\\.'"),
+    r("git config --get remote.origin.fetch"),
+    r("cat ~/.gitconfig"),
+    r("git fast-export --all > /tmp/wg-s.fi"),
+    r("git branch -r"),
+]
+
 CORPUS: list[Case] = WRITES + READS

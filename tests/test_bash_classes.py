@@ -721,6 +721,11 @@ INTERPRETER_GIT = [
     """perl -e '`git update-ref refs/remotes/origin/main X`'""",
     """php -r 'shell_exec("git update-ref refs/remotes/origin/main X");'""",
     "python3 - <<'EOF'\nimport subprocess\nsubprocess.call(['git', 'update-ref', 'refs/remotes/origin/main', 'X'])\nEOF",
+    """perl -e 'open(my $f, "-|", "git", "update-ref", "refs/remotes/origin/main", "X")'""",
+    """perl -e 'open(F, "git update-ref refs/remotes/origin/main X |")'""",
+    """python3 -c 'import os; os.posix_spawnp("git", ["git", "update-ref", "refs/remotes/origin/main", "X"], {})'""",
+    """ruby -e 'require "open3"; Open3.capture2("git update-ref refs/remotes/origin/main X")'""",
+    """awk 'BEGIN{"git update-ref refs/remotes/origin/main X" | getline}'""",
 ]
 
 
@@ -750,6 +755,8 @@ def test_hook_bypasses_spawned_by_inline_code_are_found(command: str) -> None:
         """node -e 'require("child_process").execSync(process.env.CMD)'""",
         """awk '{system($0)}' cmds.txt""",
         """tclsh <<< 'exec git update-ref refs/remotes/origin/main X'""",
+        """python3 -c 'open("app/ma"+"in.py", chr(119))'""",
+        """python3 -c 'import os; os.open("app/ma"+"in.py", 577)'""",
     ],
 )
 def test_inline_code_with_unresolved_targets_may_write_anything(command: str) -> None:

@@ -50,6 +50,8 @@ KNOWN_WRITES = [
     ("mcp__fs__rename_file", {"old_name": "/tmp/x", "new_name": "{ws}/app/main.py"}),
     ("mcp__fs__rename_file", {"from": "{ws}/app/main.py", "to": "/tmp/x"}),
     ("mcp__fs__copy_file", {"src": "README.md", "dst": "app/main.py"}),
+    ("mcp__ide__rename_file", {"path": "app/old.py", "new_name": "main.py"}),
+    ("mcp__ide__rename_file", {"uri": "file://{ws}/app/old.py", "newName": "main.py"}),
     ("mcp__ide__edit", {"target_file": "app/main.py", "code_edit": "x"}),
     ("mcp__ide__edit", {"edits": {"app/main.py": "new text"}}),
     ("mcp__ide__str_replace_editor", {"command": "create", "path": "app/main.py"}),
@@ -167,6 +169,7 @@ def test_unknown_tool_sees_uris_and_patches(workspace: Path) -> None:
         ("mcp__fs__delete", {"paths": ["."]}),
         ("mcp__fs__delete_file", {"path": "{ws}"}),
         ("mcp__fs__copy_file", {"source": "/tmp", "destination": "{ws}/app"}),
+        ("mcp__fs__move_file", {"source": "notes/main.py", "destination_dir": "{ws}/app"}),
     ],
 )
 def test_known_write_tool_on_a_folder_writes_its_files(

@@ -48,7 +48,7 @@ def test_served_ledger_record_is_readable_at_once_and_synced_after_the_answer(
     proc = subprocess.Popen(
         ["strace", "-f", "-y", "-e", "trace=fsync,fdatasync,sendto,write,close,shutdown",
          "-o", str(trace), str(BIN / "workspace-guard"), "hook", "serve", str(state),
-         "--idle", "2"],
+         "--idle", "8"],  # strace under load: 2 s idled out before the socket
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:

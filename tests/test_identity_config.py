@@ -94,6 +94,13 @@ def test_quoted_and_odd_forms_are_read_by_git(repo: Path, tmp_path: Path) -> Non
     assert required(repo)
 
 
+def test_a_key_without_a_value_is_true(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "home" / ".gitconfig").write_text("[workspace-guard]\n\trequireProvenance\n")
+    assert required(repo)
+    git(repo, "config", KEY, "")  # an empty value is false, as in git
+    assert not required(repo)
+
+
 def test_command_line_config_never_turns_it_off(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -459,6 +459,11 @@ def test_worktree_add_resetting_main(local_trust: Path) -> None:
         ("git for-each-repo --config=maintenance.repo update-ref refs/x y", "*"),
         ("git quiltimport --patches p", "*"),
         ("git svn fetch", "*"),
+        ("git branch -d -r origin/main", "refs/remotes/origin/main"),
+        ("git branch -dr origin/main", "refs/remotes/origin/main"),
+        ("git branch -r -D origin/main", "refs/remotes/origin/main"),
+        ("git branch --remotes --delete origin/main", "refs/remotes/origin/main"),
+        ("git branch -a -d origin/main", "refs/remotes/origin/main"),
         (
             "git config remote.origin.fetch +refs/notes/x:refs/remotes/origin/main",
             "refs/remotes/origin/main",
@@ -549,6 +554,8 @@ def _stream(clone: Path) -> Path:
         "git remote set-branches origin evil",
         "echo '[remote \"origin\"] fetch = +refs/notes/x:refs/remotes/origin/main' >> .git/config",
         "git nosuchcommand refs/remotes/origin/main {sha}",
+        "git branch -dr origin/main",
+        "git branch -r -d origin/main",
     ],
 )
 def test_refs_from_unread_input_are_a_change_of_the_rules(clone: Path, command: str) -> None:

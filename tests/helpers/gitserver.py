@@ -163,7 +163,7 @@ def push(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _git(repo: Path, *args: str, input: bytes | None = None) -> str:
     proc = subprocess.run(
-        ["git", *args], cwd=repo, input=input, capture_output=True, timeout=60, check=False
+        ["git", *args], cwd=repo, input=input, capture_output=True, timeout=300, check=False
     )
     if proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode()}")

@@ -49,8 +49,8 @@ def check_action(action: str, records: list[dict[str, object]]) -> None:
     known = dict.fromkeys([*ACTIONS, *(str(r.get("action")) for r in records if r.get("action"))])
     if action not in known:
         raise UsageError(
-            f"--action {action!r} is not an action of the audit log",
-            hint="one of: " + ", ".join(known),
+            _("--action {action!r} is not an action of the audit log").format(action=action),
+            hint=_("one of: {choices}").format(choices=", ".join(known)),
         )
 
 

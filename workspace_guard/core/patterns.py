@@ -46,17 +46,32 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPECIAL = re.compile(r"[*?\\]")
 
 
+def N_(message: str) -> str:  # gettext: mark now, translate where shown
+    """Mark a reason for the catalogue; it is translated where the error is shown (this module
+    imports nothing more, so the hot path pays for no catalogue)."""
+    return message
+
+
 class PatternError(ValueError):
     """An invalid pattern; carries what a rules file error needs to point at the spot.
 
-    ``reason`` is human text, ``column`` a best-effort 0-based offset into the pattern, and
-    ``index`` the rule's position when a :class:`PatternIndex` was being built (else ``None``).
+    ``reason`` is human text (English), ``column`` a best-effort 0-based offset into the
+    pattern, and ``index`` the rule's position when a :class:`PatternIndex` was being built
+    (else ``None``). ``template`` and ``params`` are the reason as the catalogue knows it, so a
+    caller can show it in the user's language: ``_(err.template).format(**err.params)``.
     """
 
     def __init__(
-        self, reason: str, column: int = 0, pattern: str = "", index: int | None = None
+        self,
+        reason: str,
+        column: int = 0,
+        pattern: str = "",
+        index: int | None = None,
+        **params: str,
     ) -> None:
-        self.reason = reason
+        self.template = reason
+        self.params = params
+        self.reason = reason.format(**params) if params else reason
         self.column = column
         self.pattern = pattern
         self.index = index
@@ -88,7 +103,9 @@ class _Seg:
             self.regex = self._translate(text, column)
         if self.literal in (".", ".."):
             raise PatternError(
-                f"a '{self.literal}' segment never matches a normalised path", column
+                N_("a '{segment}' segment never matches a normalised path"),
+                column,
+                segment=self.literal,
             )
 
     def _translate(self, text: str, column: int) -> str:
@@ -121,12 +138,14 @@ def _check_stars(text: str, stars: str, offset: int, column: int) -> None:
     """Reject star runs whose meaning users get wrong: '***', and '**' glued to a name."""
     if len(stars) >= 3:
         raise PatternError(
-            "'***' is not a valid wildcard (use '*' or a '**' segment)", column + offset
+            N_("'***' is not a valid wildcard (use '*' or a '**' segment)"), column + offset
         )
     if len(stars) == 2 and text != _GLOBSTAR:
         raise PatternError(
-            "'**' spans directories only as a whole segment ('**/x', 'a/**/b', 'a/**'); "
-            "inside a name use '*'",
+            N_(
+                "'**' spans directories only as a whole segment ('**/x', 'a/**/b', 'a/**'); "
+                "inside a name use '*'"
+            ),
             column + offset,
         )
 
@@ -160,24 +179,27 @@ class _Shape:
 def _check_text(pattern: str) -> None:
     """Whole-pattern problems; segment problems are found while splitting."""
     if not pattern:
-        raise PatternError("the pattern is empty", 0)
+        raise PatternError(N_("the pattern is empty"), 0)
     if pattern.isspace():
-        raise PatternError("the pattern is only whitespace", 0)
+        raise PatternError(N_("the pattern is only whitespace"), 0)
     m = _CONTROL.search(pattern)
     if m:
-        raise PatternError(f"control character U+{ord(m.group()):04X} in a pattern", m.start())
+        code = f"{ord(m.group()):04X}"
+        raise PatternError(N_("control character U+{code} in a pattern"), m.start(), code=code)
     if pattern[0].isspace():
-        raise PatternError("leading whitespace (write '\\ ' if the name starts with a space)", 0)
+        raise PatternError(
+            N_("leading whitespace (write '\\ ' if the name starts with a space)"), 0
+        )
     trailing_backslashes = len(pattern) - len(pattern.rstrip("\\"))
     if trailing_backslashes % 2:
-        raise PatternError("a lone '\\' at the end escapes nothing", len(pattern) - 1)
+        raise PatternError(N_("a lone '\\' at the end escapes nothing"), len(pattern) - 1)
     if pattern[-1].isspace() and (len(pattern[:-1]) - len(pattern[:-1].rstrip("\\"))) % 2 == 0:
         raise PatternError(
-            "trailing whitespace (likely a typo; write '\\ ' if the name ends with a space)",
+            N_("trailing whitespace (likely a typo; write '\\ ' if the name ends with a space)"),
             len(pattern) - 1,
         )
     if pattern == "/":
-        raise PatternError("'/' alone matches nothing; use '*' for every path", 0)
+        raise PatternError(N_("'/' alone matches nothing; use '*' for every path"), 0)
 
 
 def _split(body: str, column: int) -> list[_Seg]:
@@ -185,10 +207,10 @@ def _split(body: str, column: int) -> list[_Seg]:
     segs: list[_Seg] = []
     for text in body.split("/"):
         if not text:
-            raise PatternError("empty path segment ('//')", column)
+            raise PatternError(N_("empty path segment ('//')"), column)
         if (len(text) - len(text.rstrip("\\"))) % 2:
             raise PatternError(
-                "'\\/' cannot escape '/': a name never contains '/'", column + len(text) - 1
+                N_("'\\/' cannot escape '/': a name never contains '/'"), column + len(text) - 1
             )
         seg = _Seg(text, column)
         column += len(text) + 1

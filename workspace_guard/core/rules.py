@@ -137,8 +137,10 @@ def _compose(text: str | bytes, ctx: _Ctx) -> yaml.Node | None:
                 ctx.name,
                 1,
                 1,
-                f"the file is {size / 1048576:.1f} MiB; rules files are limited "
-                f"to {MAX_RULES_BYTES // 1048576} MiB (split generated rules or use directories)",
+                _(
+                    "the file is {size:.1f} MiB; rules files are limited "
+                    "to {limit} MiB (split generated rules or use directories)"
+                ).format(size=size / 1048576, limit=MAX_RULES_BYTES // 1048576),
             )
         )
         return None
@@ -210,8 +212,10 @@ def _construct(node: yaml.Node) -> Any:
         raise _Unreadable(
             mark.line + 1,
             mark.column + 1,
-            f"unsupported YAML: {problem} (tags like `!name` and `<<` merge keys are not part "
-            "of the rules format)",
+            _(
+                "unsupported YAML: {problem} (tags like `!name` and `<<` merge keys are not part "
+                "of the rules format)"
+            ).format(problem=problem),
         ) from None
     finally:  # the constructor remembers every node it built: forget them (long-lived daemons)
         loader.constructed_objects.clear()
@@ -391,7 +395,7 @@ def _is_empty(node: yaml.Node) -> bool:
 def _version(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> int | None:
     value = _construct(node) if isinstance(node, yaml.ScalarNode) else None
     if value != 1 or isinstance(value, bool):
-        ctx.error(node, f"version: expected 1, found {_kind(node)}")
+        ctx.error(node, _("version: expected 1, found {kind}").format(kind=_kind(node)))
         return None
     return 1
 
@@ -417,7 +421,9 @@ def _agents(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> dict[str, Agent]:
         return agents
     for name, key_node, value in _items(mapping, ctx, (), "agents"):
         if not name.strip() or any(c.isspace() for c in name):
-            ctx.error(key_node, f"agents: invalid agent name {name!r} (no spaces)")
+            ctx.error(
+                key_node, _("agents: invalid agent name {name!r} (no spaces)").format(name=name)
+            )
             continue
         agents[name] = _agent(name, key_node, value, ctx)
     return agents
@@ -425,9 +431,10 @@ def _agents(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> dict[str, Agent]:
 
 def _agent(name: str, key_node: yaml.Node, node: yaml.Node, ctx: _Ctx) -> Agent:
     fields: dict[str, str | None] = {"department": None, "office": None}
-    body = _expect_map(node, ctx, f"agent {name}")
-    for key, _node, value in _items(body, ctx, AGENT_KEYS, f"agent {name}") if body else ():
-        fields[key] = _expect_str(value, ctx, f"agent {name}: {key}")
+    label = _("agent {name}").format(name=name)
+    body = _expect_map(node, ctx, label)
+    for key, _node, value in _items(body, ctx, AGENT_KEYS, label) if body else ():
+        fields[key] = _expect_str(value, ctx, f"{label}: {key}")
         if key == "office" and fields["office"]:
             fields["office"] = _office_path(fields["office"], value, ctx, name)
     return Agent(name, fields["department"], fields["office"], ctx.where(key_node))
@@ -437,11 +444,17 @@ def _office_path(office: str, node: yaml.Node, ctx: _Ctx, name: str) -> str | No
     """Offices are directories: repository-relative, stored with one trailing '/'."""
     try:
         path = normalize(office.strip("/"))
-    except PathError as exc:
-        ctx.error(node, f"agent {name}: office: {exc.message}")
+    except PathError:
+        problem = (
+            _("agent {name}: office: path {office!r} contains a NUL byte")
+            if "\0" in office
+            else _("agent {name}: office: {office!r} is outside the repository")
+        )  # the two ways a string from YAML fails core.paths.normalize, in the user's language
+        ctx.error(node, problem.format(name=name, office=office.strip("/")))
         return None
     if not path or any(ch in path for ch in "*?["):
-        ctx.error(node, f"agent {name}: office must be a plain directory path, found {office!r}")
+        problem = _("agent {name}: office must be a plain directory path, found {office!r}")
+        ctx.error(node, problem.format(name=name, office=office))
         return None
     return path + "/"
 
@@ -490,7 +503,8 @@ def _pattern(node: yaml.Node, ctx: _Ctx, what: str) -> str | None:
         check_pattern(pattern)
     except PatternError as exc:
         problem = _("{what}: bad pattern {pattern!r}: {reason}")
-        ctx.error(node, problem.format(what=what, pattern=pattern, reason=exc.reason))
+        reason = _(exc.template).format(**exc.params) if exc.params else _(exc.template)
+        ctx.error(node, problem.format(what=what, pattern=pattern, reason=reason))
         return None
     # Paths are decided in NFC (contract §3 step 1); a pattern typed on macOS may arrive in NFD.
     return unicodedata.normalize("NFC", pattern)
@@ -539,7 +553,7 @@ def _responsibilities(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> list[Responsib
             else:
                 got["backup"] = _ref_list(value, ctx, refs, f"{what}: backup")
         if got["area"] is None or got["responsible"] is None:
-            ctx.error(item, f"{what}: needs both 'area' and 'responsible'")
+            ctx.error(item, _("{what}: needs both 'area' and 'responsible'").format(what=what))
             continue
         out.append(
             Responsibility(
@@ -595,20 +609,21 @@ def _harness(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
         elif key == "escalate_after":  # repeated denials open a consultation (harness gate)
             count = _construct(value)
             if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-                ctx.error(value, "harness: escalate_after must be a whole number of at least 1")
+                ctx.error(value, _("harness: escalate_after must be a whole number of at least 1"))
             out[key] = count
         elif key == "escalate_window":
             out[key] = _window(value, ctx)
         elif key == "require_provenance":  # the commit gate's identity cross-check
             flag = _construct(value)
             if not isinstance(flag, bool):
-                ctx.error(value, "harness: require_provenance must be true or false")
+                ctx.error(value, _("harness: require_provenance must be true or false"))
             out[key] = flag is True
         else:
             choices = HARNESS_CHOICES[key]
             choice = _expect_str(value, ctx, f"harness: {key}")
             if choice not in choices:
-                ctx.error(value, f"harness: {key} must be one of " + ", ".join(choices))
+                problem = _("harness: {key} must be one of {choices}")
+                ctx.error(value, problem.format(key=key, choices=", ".join(choices)))
             out[key] = choice
     return out
 
@@ -619,7 +634,7 @@ def _window(value: yaml.Node, ctx: _Ctx) -> str:
     try:
         parse_duration(text, option="harness: escalate_window")
     except UsageError:
-        ctx.error(value, "harness: escalate_window must be a duration such as 10m, 1h or 90s")
+        ctx.error(value, _("harness: escalate_window must be a duration such as 10m, 1h or 90s"))
     return text
 
 
@@ -631,7 +646,7 @@ def _watch(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
         data = _construct(value)
         valid = _WATCH_CHECKS[key]
         if not valid(data):
-            ctx.error(value, f"watch: {key}: invalid value {data!r}")
+            ctx.error(value, _("watch: {key}: invalid value {value!r}").format(key=key, value=data))
             continue
         out[key] = data
     return out
@@ -654,7 +669,8 @@ _WATCH_CHECKS: dict[str, Callable[[Any], bool]] = {
 def _language(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> str | None:
     lang = _expect_str(node, ctx, "language")
     if lang is not None and lang not in LANGUAGES:
-        ctx.error(node, f"language: expected one of {', '.join(LANGUAGES)}, found {lang!r}")
+        problem = _("language: expected one of {choices}, found {lang!r}")
+        ctx.error(node, problem.format(choices=", ".join(LANGUAGES), lang=lang))
     return lang
 
 

@@ -92,6 +92,7 @@ def _ask_git(scope: str, cwd: str) -> list[str]:
         f"--{scope}",
         "--includes",
         "-z",
+        "--type=bool-or-str",  # a key with no value is true, as git reads booleans
         "--get-all",
         "workspace-guard.requireProvenance",
     ]

@@ -199,7 +199,7 @@ def classify(name: str, arguments: Any, cwd: str | None = None) -> McpCall | Non
             command = f"{command}\n{in_each(command, dirs)}"
         return McpCall(tool, command=command, cwd=tool_cwd)
     if tool in WRITE_TOOLS:
-        paths = _in_dirs(path_arguments(args, liberal=True), dirs)
+        paths = _in_dirs(_siblings(path_arguments(args, liberal=True)), dirs)
         if not paths:
             from workspace_guard.gates.harness.gate import GateError
 
@@ -248,6 +248,16 @@ def _tool_cwd(args: Any) -> Any:
     if not isinstance(args, dict):
         return None
     return next((args[k] for k in CWD_KEYS if args.get(k) not in (None, "")), None)
+
+
+def _siblings(paths: list[str]) -> list[str]:
+    """A bare name may be relative to another argument's folder (`rename_file` with `path:
+    app/old.py, new_name: main.py` writes `app/main.py`): each bare name is also read there."""
+    import os
+
+    folders = dict.fromkeys(os.path.dirname(p) for p in paths if "/" in p.strip("/"))
+    names = [p for p in paths if "/" not in p]
+    return list(dict.fromkeys([*paths, *(os.path.join(f, n) for f in folders for n in names)]))
 
 
 def _in_dirs(paths: list[str], dirs: list[str]) -> list[str]:

@@ -44,7 +44,7 @@ _MODULES = {
 }
 _SPAWN_CALLS = re.compile(
     r"""(?<![\w$])(?:[\w$]+\s*(?:\.|::|->)\s*)*(?P<name>system|popen\w*|exec|execSync
-    |execFile\w*|exec[vl]\w*|execa\w*|spawn\w*|run|call|check_call|check_output|getoutput
+    |execFile\w*|exec[vl]\w*|execa\w*|spawn\w*|posix_spawn\w*|run|call|check_call|check_output|getoutput
     |getstatusoutput|Popen|capture[23]\w*|pipeline\w*|shell_exec|passthru|proc_open)\b""",
     re.X,
 )
@@ -71,11 +71,18 @@ def judge_code(env: _Env, code: str, lang: str) -> None:
 
 
 def _unresolved(env: _Env, code: str, lang: str) -> bool:
+    dynamic = bool(
+        _DYNAMIC_CODE.search(_blank_strings(code))
+        or (lang == "python" and re.search(r"(?<![\w.])exec\s*\(", code))
+    )
+    for judge in (_spawns, _path_writes, _redirects):
+        dynamic = judge(env, code, lang) or dynamic
+    return dynamic
+
+
+def _spawns(env: _Env, code: str, lang: str) -> bool:
+    """Commands the code starts: literal ones analysed here; True when one is not."""
     dynamic = False
-    if _DYNAMIC_CODE.search(_blank_strings(code)) or (
-        lang == "python" and re.search(r"(?<![\w.])exec\s*\(", code)
-    ):
-        dynamic = True
     for m in _BACKTICKS.finditer(code):
         text = m.group(1) if m.group(1) is not None else _group(code, m.end() - 1)
         if text is None or re.search(r"[$@]|#\{", text):
@@ -91,11 +98,19 @@ def _unresolved(env: _Env, code: str, lang: str) -> bool:
         if lang != "python" and name in _SUBPROCESS_ONLY and name != "Popen":
             continue
         args = _call_args(code, m.end(), lang)
+        if args and re.fullmatch(r"exec[vl]\w*|spawn[vl]\w*|posix_spawn\w*", name):
+            args = args[1:]  # (file, argv…): argv[0] is the command
         words = _command(args, first_only=name.startswith("popen") or name == "proc_open")
         if words is None:
             dynamic = True
         elif words:
             env.analyze_text(" ".join(_quote(w) for w in words) if len(words) > 1 else words[0])
+    return dynamic
+
+
+def _path_writes(env: _Env, code: str, lang: str) -> bool:
+    """Write calls and path methods: True when a target is not one literal."""
+    dynamic = False
     blank = _blank_strings(code)
     for m in _PATH_CALLS.finditer(blank):
         args = _split_args(code, m.end() - 1)
@@ -104,6 +119,9 @@ def _unresolved(env: _Env, code: str, lang: str) -> bool:
             continue
         name = m.group("name")
         positional = [a for a in args if not re.match(r"[\w$]+\s*=[^=]|\{", a)]
+        if lang == "perl" and name == "open" and any("|" in a for a in positional[1:]):
+            dynamic = _perl_pipe(env, positional[1:]) or dynamic
+            continue
         if lang == "perl" and name in ("open", "sysopen"):
             positional = positional[1:2] if name == "sysopen" else positional[-1:]
         count = 2 if _TWO_PATHS.fullmatch(name) else 1
@@ -114,6 +132,12 @@ def _unresolved(env: _Env, code: str, lang: str) -> bool:
     for m in _PATH_METHODS.finditer(blank):
         if not _receiver_ok(blank, m.start()):
             dynamic = True
+    return dynamic
+
+
+def _redirects(env: _Env, code: str, lang: str) -> bool:
+    """awk ``print > f``/pipes, Perl ``open F, …`` without parentheses."""
+    dynamic = False
     if lang == "awk":
         for m in _AWK_REDIRECT.finditer(code):
             target = m.group(2).strip().rstrip(")")
@@ -124,9 +148,44 @@ def _unresolved(env: _Env, code: str, lang: str) -> bool:
                 dynamic = True
             else:
                 env.analyze_text(_unquote(m.group(1)))
-    elif lang == "perl" and re.search(r"\bopen\s+[\w$]", blank):
+    elif lang == "perl" and re.search(r"\bopen\s+[\w$]", _blank_strings(code)):
         dynamic = not _perl_open_literal(code) or dynamic
     return dynamic
+
+
+def _perl_pipe(env: _Env, args: list[str]) -> bool:
+    """``open(F, "-|", "git", …)``, ``open(F, "git … |")``: the command run; True: unresolved."""
+    if not all(_literal(a) for a in args):
+        return True
+    words = [_unquote(a) for a in args]
+    if words[0].strip() in ("-|", "|-"):
+        if words[1:]:
+            env.analyze_text(" ".join(_quote(w) for w in words[1:]) if words[2:] else words[1])
+        return False
+    env.analyze_text(" ".join(words).strip().strip("|"))
+    return False
+
+
+def may_run(code: str) -> bool:
+    """Beyond the write hints: does the code start a process (``posix_spawn``, ``capture2``), or
+    open a file with a mode that is not a literal (``open(p, chr(119))``)?"""
+    if _RUN_HINT.search(code):
+        return True
+    blank = _blank_strings(code)
+    for m in re.finditer(r"(?<![\w$])(?:fopen|sysopen|openSync|open)\s*\(", blank):
+        args = _split_args(code, m.end() - 1)
+        if args is None:
+            return True
+        modes = [a for a in args[1:] if not re.match(r"[\w$]+\s*=[^=]|\{", a)]
+        mode = modes[0] if modes else '"r"'
+        if not (_literal(mode) or re.fullmatch(r"(?:my\s+)?[$\w]+", args[0])):
+            return True
+    return False
+
+
+_RUN_HINT = re.compile(
+    r"""posix_spawn|capture[23]|Open3|getoutput|getstatusoutput|\|\s*getline|['"]\s*-?\||\|-?\s*['"]"""
+)
 
 
 def _perl_open_literal(code: str) -> bool:

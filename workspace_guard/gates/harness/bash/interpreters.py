@@ -7,7 +7,7 @@ import posixpath
 from workspace_guard.core.record import Record, Struct, factory
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join
 from workspace_guard.gates.harness.bash.files import _awk
-from workspace_guard.gates.harness.bash.inline_code import judge_code
+from workspace_guard.gates.harness.bash.inline_code import judge_code, may_run
 from workspace_guard.gates.harness.bash.mentions import (
     _WRITE_HINT,
     _code_literals,
@@ -220,7 +220,7 @@ def _code(env: _Env, code: _Word, argv: list[_Word], lang: str) -> None:
         env.unknown_code(f"{code.text}: code from an expansion")
         env.add_any("interpreter")  # python -c "$CODE": nothing to see
         return
-    if not _WRITE_HINT.search(code.text):
+    if not (_WRITE_HINT.search(code.text) or may_run(code.text)):
         return
     _code_literals(env, code.text)
     judge_code(env, code.text, lang)

@@ -334,7 +334,10 @@ def _branch(args: list[_Word], keys: list[str]) -> list[str]:
             return [ANY_REF]  # the branch's upstream settings go with it: main's may change
         if len(pos) == 1 and flags & {"-m", "-M", "--move"}:
             return [CURRENT, *_heads(pos)]  # renames the current branch away
-    return _heads(pos[:1] if flags & {"-f", "--force"} else pos)
+    moved = _heads(pos[:1] if flags & {"-f", "--force"} else pos)
+    if flags & {"-r", "--remotes", "-a", "--all"}:  # `branch -dr origin/main`: remote-tracking
+        moved += [r.replace("refs/heads/", "refs/remotes/", 1) for r in moved]
+    return moved
 
 
 def _heads(words: list[_Word]) -> list[str]:
