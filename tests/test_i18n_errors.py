@@ -129,6 +129,8 @@ CLI_ERRORS = [
     ["release", "app/main.py", "--agent", "nosuch-ai"],
     ["provenance", "../x"],
     ["approve", "nosuch", "a"],
+    ["map", "--since", "2026-13-45"],
+    ["audit", "--since", "xx"],
 ]
 
 
