@@ -115,3 +115,33 @@ def test_an_unknown_audit_action_in_spanish(tmp_path: Path) -> None:
     assert not english_lines(proc.stderr), "\n".join(english_lines(proc.stderr))
     english = run_cli(ws, "audit", "--action", "nonsense", env=english_env())
     assert "is not an action of the audit log" in english.stderr
+
+
+# command-line errors already in Spanish: kept so (the sweep of issue 15, item 5)
+CLI_ERRORS = [
+    ["validate", "nosuch-ai", "app/main.py"],
+    ["validate", "backend-framework-ai", "../outside.py"],
+    ["explain", "../x"],
+    ["consult", "app/core/config.py", "--agent", "nosuch-ai"],
+    ["claim", "app/main.py", "--agent", "backend-framework-ai", "--ttl", "0"],
+    ["claim", "app/main.py", "--agent", "backend-framework-ai", "--ttl", "NaN"],
+    ["claim", "app/main.py", "--agent", "backend-framework-ai", "--ttl", "-1"],
+    ["release", "app/main.py", "--agent", "nosuch-ai"],
+    ["provenance", "../x"],
+    ["approve", "nosuch", "a"],
+    ["map", "--since", "2026-13-45"],
+    ["audit", "--since", "xx"],
+]
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_workspace(tmp_path_factory.mktemp("errors") / "ws")
+
+
+@pytest.mark.parametrize("args", CLI_ERRORS, ids=[" ".join(a) for a in CLI_ERRORS])
+def test_cli_errors_in_spanish(plain: Path, args: list[str]) -> None:
+    proc = run_cli(plain, *args, env=spanish_env())
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.strip()
+    assert not english_lines(proc.stderr), "\n".join(english_lines(proc.stderr))

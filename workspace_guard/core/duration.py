@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from workspace_guard.errors import UsageError
+from workspace_guard.i18n import N_, _
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_SECONDS = 1000 * 365 * 86400  # beyond this a moment leaves the calendar; use `never`/`all`
@@ -31,7 +32,9 @@ _MOMENT = re.compile(
     r"(?P<zone>Z|[+-][0-9]{2}:?[0-9]{2})?"
 )
 _DURATION_HINT = "a number and a unit: 90s, 30m, 8h, 1.5h, 2d, 1w"
-_SINCE_HINT = "e.g. 2026-11-01, 2026-11-01T10:00 (UTC), 2026-11-01T10:00+02:00, or 30m, 2h, 7d ago"
+_SINCE_HINT = N_(
+    "e.g. 2026-11-01, 2026-11-01T10:00 (UTC), 2026-11-01T10:00+02:00, or 30m, 2h, 7d ago"
+)
 
 
 def parse_duration(text: str, *, option: str = "--ttl") -> float:
@@ -67,7 +70,10 @@ def parse_since(text: str | None, now: float, *, option: str = "--since") -> str
     match = _MOMENT.fullmatch(value)
     if match is None:
         raise UsageError(
-            f"{option} {text!r} is neither a date/time nor a duration", hint=_SINCE_HINT
+            _("{option} {text!r} is neither a date/time nor a duration").format(
+                option=option, text=text
+            ),
+            hint=_(_SINCE_HINT),
         )
     return _utc(_epoch(match, text, option), text, option)
 
@@ -89,7 +95,10 @@ def _epoch(match: re.Match[str], text: str, option: str) -> float:
             raise ValueError("second must be in 0..59")
     except ValueError as exc:
         raise UsageError(
-            f"{option} {text!r} is not a valid date/time ({exc})", hint=_SINCE_HINT
+            _("{option} {text!r} is not a valid date/time ({problem})").format(
+                option=option, text=text, problem=exc
+            ),
+            hint=_(_SINCE_HINT),
         ) from None
     return calendar.timegm(fields) - _offset(match.group("zone"), text, option)
 
