@@ -172,7 +172,7 @@ def test_the_daemon_reports_and_puts_back_a_table_key(
 ) -> None:
     watchd()
     git(workspace, "config", key, value)
-    found = wait_record(workspace, path=".git/config", action="detected", timeout=5)
+    found = wait_record(workspace, path=".git/config", action="detected", timeout=30)
     assert found["area"] == "config" and found["keys"] == [keys.norm_key(key)]
     assert found["restored_keys"] == [keys.norm_key(key)] and found["level"] == "critical"
     wait_for(
@@ -188,7 +188,7 @@ def test_the_daemon_reports_the_trusted_remote_pointed_elsewhere(
     watchd()
     git(workspace, "remote", "add", "fork", str(workspace.parent / "fork.git"))
     git(workspace, "remote", "set-url", "origin", "/tmp/elsewhere.git")
-    found = wait_record(workspace, path=".git/config", action="detected", timeout=5)
+    found = wait_record(workspace, path=".git/config", action="detected", timeout=30)
     assert found["keys"] == ["remote.origin.url"]
     wait_for(
         lambda: (
@@ -205,7 +205,7 @@ def test_the_daemon_watches_the_main_worktrees_config_worktree(
     wt = workspace / ".git" / "config.worktree"
     watchd()
     wt.write_text("[core]\n\thooksPath = /tmp/h\n[user]\n\tname = x\n")
-    found = wait_record(workspace, path=".git/config.worktree", action="detected", timeout=5)
+    found = wait_record(workspace, path=".git/config.worktree", action="detected", timeout=30)
     assert found["keys"] == ["core.hookspath"] and found["restored_keys"] == ["core.hookspath"]
     wait_for(lambda: "hooksPath" not in wt.read_text(), "hooksPath to be put back")
     assert "name = x" in wt.read_text()

@@ -94,7 +94,7 @@ def test_an_enforcement_key_is_a_violation_and_put_back(
 ) -> None:
     watchd()
     git(workspace, "config", key, value)
-    found = wait_record(workspace, path=".git/config", action="detected", timeout=5)
+    found = wait_record(workspace, path=".git/config", action="detected", timeout=30)
     from workspace_guard.gates.watch.gitconfig import norm_key
 
     assert found["area"] == "config" and found["keys"] == [norm_key(key)]
@@ -115,7 +115,7 @@ def test_a_changed_value_of_a_key_install_announced_is_still_a_violation(
     announced |= {"action": "configure", "escalate_to": None, "key": "workspace-guard.rules"}
     assert audit.append(str(state_dir(workspace)), [{**announced, "value": "/tmp/announced"}])
     git(workspace, "config", "workspace-guard.rules", "/tmp/something-else")
-    found = wait_record(workspace, path=".git/config", action="detected", timeout=5)
+    found = wait_record(workspace, path=".git/config", action="detected", timeout=30)
     assert found["keys"] == ["workspace-guard.rules"]
 
 
@@ -124,7 +124,7 @@ def test_a_plain_change_and_an_enforcement_change_together(workspace: Path, watc
     config = workspace / ".git/config"
     text = config.read_text()
     config.write_text(text + "[user]\n\tname = x\n[core]\n\thooksPath = /dev/null\n")
-    found = wait_record(workspace, path=".git/config", action="detected", timeout=5)
+    found = wait_record(workspace, path=".git/config", action="detected", timeout=30)
     assert found["keys"] == ["core.hookspath"] and found["other_keys"] == ["user.name"]
     wait_for(lambda: "hooksPath" not in config.read_text(), "hooksPath to be put back")
     assert git(workspace, "config", "--get", "user.name").strip() == "x"

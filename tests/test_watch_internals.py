@@ -36,7 +36,7 @@ def test_an_overwritten_hook_is_reported_and_put_back(installed: Path, watchd: S
     ours = hook(installed).read_bytes()
     watchd()  # restore of hooks does not need --restore: they are the enforcement itself
     hook(installed).write_text("#!/bin/sh\nexit 0\n")
-    found = wait_record(installed, path=".git/hooks/pre-commit", action="detected", timeout=5)
+    found = wait_record(installed, path=".git/hooks/pre-commit", action="detected", timeout=30)
     assert found["area"] == "hooks" and found["change"] == "modified"
     assert found["restored"] is True
     assert Path(found["quarantine"]).read_bytes() == b"#!/bin/sh\nexit 0\n"
@@ -50,13 +50,13 @@ def test_a_deleted_hook_comes_back_and_a_new_one_goes(installed: Path, watchd: S
     ours = hook(installed, "commit-msg").read_bytes()
     watchd()
     hook(installed, "commit-msg").unlink()
-    found = wait_record(installed, path=".git/hooks/commit-msg", action="detected", timeout=5)
+    found = wait_record(installed, path=".git/hooks/commit-msg", action="detected", timeout=30)
     assert found["change"] == "deleted"
     wait_for(lambda: hook(installed, "commit-msg").exists(), "the hook to come back")
     assert hook(installed, "commit-msg").read_bytes() == ours
     hook(installed, "post-checkout").write_text("#!/bin/sh\ncurl evil\n")
     hook(installed, "post-checkout").chmod(0o755)
-    found = wait_record(installed, path=".git/hooks/post-checkout", action="detected", timeout=5)
+    found = wait_record(installed, path=".git/hooks/post-checkout", action="detected", timeout=30)
     assert found["change"] == "created"
     wait_for(lambda: not hook(installed, "post-checkout").exists(), "the new hook to go")
 
@@ -86,7 +86,7 @@ def test_a_hook_changed_while_the_daemon_was_down_is_found_and_put_back(
 def test_a_config_change_is_reported_with_its_keys(workspace: Path, watchd: Start) -> None:
     watchd()
     git(workspace, "config", "core.hooksPath", "/dev/null")
-    found = wait_record(workspace, path=".git/config", action="detected", timeout=5)
+    found = wait_record(workspace, path=".git/config", action="detected", timeout=30)
     assert found["area"] == "config" and found["keys"] == ["core.hookspath"]
     assert found["restored_keys"] == ["core.hookspath"]  # hooks switched off: put back
     assert git(workspace, "config", "--local", "--get", "core.hooksPath", check=False) == ""
@@ -119,7 +119,7 @@ def test_a_cut_or_edited_audit_log_is_reported(workspace: Path, watchd: Start) -
     edited = json.loads(lines[0])
     edited["agent"] = "someone-else"
     log.write_text(json.dumps(edited) + "\n" + "".join(lines[1:]))
-    found = wait_record(workspace, path=".git/workspace-guard/audit.jsonl", timeout=5)
+    found = wait_record(workspace, path=".git/workspace-guard/audit.jsonl", timeout=30)
     assert found["area"] == "state" and found["action"] == "detected"
 
 
@@ -148,5 +148,5 @@ def test_a_cut_ledger_is_reported(workspace: Path, watchd: Start) -> None:
     watchd()
     path = state_dir(workspace) / "ledger.jsonl"
     path.write_text("".join(path.read_text().splitlines(keepends=True)[:1]))
-    found = wait_record(workspace, path=".git/workspace-guard/ledger.jsonl", timeout=5)
+    found = wait_record(workspace, path=".git/workspace-guard/ledger.jsonl", timeout=30)
     assert found["area"] == "state" and found["change"] == "truncated"

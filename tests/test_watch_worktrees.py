@@ -41,7 +41,7 @@ def test_a_linked_worktree_is_watched_and_restored(workspace: Path, watchd: Star
     watchd("--restore")
     wait_for(lambda: watched(workspace, other), "the linked worktree to be watched")
     (other / "app/main.py").write_text("edited in the other worktree\n")
-    found = wait_record(workspace, path="app/main.py", action="restored", timeout=5)
+    found = wait_record(workspace, path="app/main.py", action="restored", timeout=30)
     assert found["worktree"] == str(other)
     assert (other / "app/main.py").read_bytes() == committed(other, "app/main.py")
     assert (workspace / "app/main.py").read_bytes() == committed(workspace, "app/main.py")
@@ -56,7 +56,7 @@ def test_a_worktree_added_while_running_is_watched_one_removed_let_go(
     other = add_worktree(workspace, "later")
     wait_for(lambda: watched(workspace, other), "the new worktree to be watched")
     (other / "app/database.py").write_text("late edit\n")
-    found = wait_record(workspace, path="app/database.py", action="detected", timeout=5)
+    found = wait_record(workspace, path="app/database.py", action="detected", timeout=30)
     assert found["worktree"] == str(other)
     git(workspace, "worktree", "remove", "--force", str(other))
     wait_for(lambda: status(workspace).get("worktrees") == [], "the worktree to be let go")
@@ -68,7 +68,7 @@ def test_started_in_a_linked_worktree_it_watches_the_main_one(workspace: Path) -
     try:
         wait_for(lambda: watched(workspace, workspace), "the main worktree to be watched")
         (workspace / "app/main.py").write_text("main worktree edit\n")
-        found = wait_record(workspace, path="app/main.py", action="detected", timeout=5)
+        found = wait_record(workspace, path="app/main.py", action="detected", timeout=30)
         assert found["worktree"] == str(workspace)
         second = WatchProcess(workspace, [])
         assert second.proc.wait(10) == 1  # one daemon per repository, from any worktree
@@ -91,6 +91,6 @@ def test_a_forged_manifest_of_a_linked_worktree_is_not_trusted(
     signature = observe(str(other / "app/main.py")).signature
     manifest.write_text(json.dumps({"known": {"app/main.py": signature}}))
     watchd()
-    found = wait_record(workspace, path="app/main.py", action="detected", timeout=10)
+    found = wait_record(workspace, path="app/main.py", action="detected", timeout=30)
     assert found["worktree"] == str(other) and found["detected_by"] == "startup"
     assert os.path.exists(other / "app/main.py")
