@@ -55,7 +55,9 @@ def test_signals_to_the_daemon_or_the_server_need_a_superuser(
             f"sh -c 'kill -STOP {pid}'",
             f"true && kill -CONT {other.pid} {pid}",
             f"kill -STOP -- -{os.getpgid(pid)}",
-            f"kill -STOP -{os.getsid(pid)}",
+            *([f"kill -STOP -{os.getsid(pid)}"] if os.getsid(pid) > 0 else []),
+            "kill -STOP 0",  # this daemon runs in the test's process group, which may be ours
+            "kill -STOP -0",
             "kill -STOP -1",
             f"kill -STOP {spid}",
             f"kill -9 {spid}",
@@ -98,3 +100,17 @@ def test_signals_to_the_daemon_or_the_server_need_a_superuser(
 def test_signals_without_a_guard_process_running_stay_allowed(workspace: Path) -> None:
     assert bash(workspace, "kill -STOP 999999") is None
     assert bash(workspace, "pkill -f 'sleep 1234'") is None
+
+
+def test_kill_0_is_allowed_when_every_guard_process_leads_its_own_group(workspace: Path) -> None:
+    state_dir(workspace).mkdir(exist_ok=True)
+    server = _server(workspace)  # the hook server starts its own session, as a started daemon does
+    try:
+        spid = json.loads((state_dir(workspace) / "serve" / "serve.lock").read_text())["pid"]
+        assert os.getpgid(spid) == spid
+        assert bash(workspace, "kill -STOP 0") is None
+        assert bash(workspace, "kill -TERM -0") is None
+        assert SUPER in (bash(workspace, f"kill -STOP -{spid}") or "")
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

@@ -86,6 +86,15 @@ def _groups(pid: int) -> set[int]:
         return set()
 
 
+def _leads_group(pid: int) -> bool:
+    """Whether a guard process leads its own process group (as a started daemon or server
+    does), so that no other command's `kill 0` can reach it."""
+    try:
+        return os.getpgid(pid) == pid
+    except OSError:
+        return True  # gone: nothing left to reach
+
+
 def judge(command: str, state_dir: str) -> Judgement:
     """A superuser's judgement when the command signals a guard process (or may)."""
     from workspace_guard.gates.harness.protocol_commands import Judgement
@@ -146,6 +155,8 @@ def _kill_target(target: str, pids: dict[int, str]) -> bool:
     number = int(target)
     if number == -1:
         return True
+    if number == 0:  # the sender's own process group, which the gate cannot see
+        return any(not _leads_group(pid) for pid in pids)
     if number < 0:
         return any(-number in _groups(pid) for pid in pids)
     return number in pids
