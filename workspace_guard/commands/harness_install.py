@@ -67,6 +67,10 @@ LAUNCHER = ".workspace/bin/wg-hook"
 CLIENT_SUMS = ".workspace/bin/wg-hook-client.sums"
 SUMS_KEPT = 16  # the newest lines kept (one per build; older builds are rebuilt anyway)
 PROGRAM_FILE = "program"  # in the state dir: this machine's workspace-guard, for the launcher
+# The SHA-256 of each program `install` recorded on this repository's machines (committed, one a
+# line): the launcher runs the recorded program only when it is listed (the state dir's
+# `program` line is writable by any process of the user; this list is a tracked file).
+PROGRAM_SUMS = ".workspace/bin/wg-hook-program.sums"
 # How each harness's command finds the repository's launcher (a shell runs the command).
 PROJECT_DIR = {
     "claude": '"${CLAUDE_PROJECT_DIR:-.}"',
@@ -129,7 +133,7 @@ def command(harness: str) -> str:
         f'if [ -f "$c" ] && [ ! -h "$c" ] && [ -x "$c" ] && [ -f "$d"/{CLIENT_SUMS} ] '
         f'&& [ -z "${{WORKSPACE_GUARD:-}}" ] && [ "${{WG_HOOK_SERVE:-1}}" != 0 ]; then '
         f'h=$(sha256sum <"$c" 2>/dev/null); h=${{h%% *}}; k=; '
-        f'while IFS= read -r l; do [ "$l" = "$h" ] && k=1; done <"$d"/{CLIENT_SUMS}; '
+        f'while IFS= read -r l; do [ "$l" = "$h" ] && k=1 && break; done <"$d"/{CLIENT_SUMS}; '
         f'if [ -n "$k" ] && [ -n "$h" ]; then '
         f'"$c" {harness} {state} "${{WG_HOOK_TIMEOUT:-20}}"; r=$?; '
         f"case $r in 0 | 2) exit $r ;; esac; export WG_HOOK_CLIENT=$r; fi; fi; {launcher}"
@@ -274,6 +278,9 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, PROGRAM_FILE), "w", encoding="utf-8") as handle:
             handle.write(program() + "\n")
+        out += _record_sum(
+            root, program(), PROGRAM_SUMS, _("the program's SHA-256 listed (commit it)")
+        )
         from workspace_guard.errors import GuardError
         from workspace_guard.gates.harness import serve_client
 
@@ -289,24 +296,29 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         else:
             text = _("the hook server's client ({kind}), built for this machine: nothing to commit")
             out.append((client, text.format(kind=built)))
-            out += _record_sum(root, client)
+            out += _record_sum(
+                root, client, CLIENT_SUMS, _("the client's SHA-256 listed (commit it)")
+            )
     return out
 
 
-def _record_sum(root: str, client: str) -> list[tuple[str, str]]:
-    """List the client's SHA-256 in the committed `CLIENT_SUMS` (the command runs no other)."""
+def _record_sum(root: str, target: str, sums: str, said: str) -> list[tuple[str, str]]:
+    """List the SHA-256 of `target` first in the committed list `sums` (the installed command
+    and the launcher run no file that is not listed there). First: the shell reads the list a
+    byte a call and stops at the first match, so this machine's line costs one line's read."""
     from workspace_guard.gates.harness import serve_client
 
-    digest = serve_client.file_sha256(client)
-    path = os.path.join(root, CLIENT_SUMS)
+    digest = serve_client.file_sha256(target)
+    path = os.path.join(root, sums)
     lines: list[str] = []
     with contextlib.suppress(OSError), open(path, encoding="ascii", errors="replace") as handle:
         lines = [line.strip() for line in handle if len(line.strip()) == 64]
-    if digest is None or digest in lines:
+    if digest is None or lines[:1] == [digest]:
         return []
-    lines = [*lines, digest][-SUMS_KEPT:]
+    known = digest in lines
+    lines = [digest, *[line for line in lines if line != digest]][:SUMS_KEPT]
     announce.write_file(path, "".join(f"{line}\n" for line in lines))  # the daemon accepts it
-    return [(path, _("the client's SHA-256 listed (commit it)"))]
+    return [] if known else [(path, said)]
 
 
 def uninstall(cwd: str, harness: str) -> list[tuple[str, str]]:
