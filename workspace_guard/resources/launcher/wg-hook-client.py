@@ -9,7 +9,7 @@
 # seconds (stdin untouched); 97 no server answers (stdin untouched: the launcher starts one and
 # asks the one-shot hook); 98 no answer in time, stdin included; 99 the answer was cut short or
 # malformed (both after stdin was read: the launcher blocks). Every wait has a deadline.
-import _signal
+import _signal  # type: ignore[import-not-found]  # built in: `signal` would import enum
 import _socket
 import posix
 import sys
