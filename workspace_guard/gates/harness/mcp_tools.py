@@ -151,19 +151,23 @@ class McpCall(Record):
     cwd: Any = None  # the tool's own working-directory argument, as sent
 
 
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Each harness's own tools, as its hooks name them. Any other name is an MCP server's tool, with or
 # without a server prefix: Gemini CLI gives an MCP tool its bare name when no other tool has it.
-GEMINI_BUILTINS = frozenset(
+GEMINI_BUILTINS = _names(
     "read_file write_file replace edit run_shell_command list_directory ls glob"
     " search_file_content grep_search grep web_fetch google_web_search save_memory"
     " read_many_files write_todos invoke_agent ask_user activate_skill enter_plan_mode"
-    " exit_plan_mode complete_task codebase_investigator cli_help get_internal_docs".split()
+    " exit_plan_mode complete_task codebase_investigator cli_help get_internal_docs"
 )
-CODEX_BUILTINS = frozenset(
+CODEX_BUILTINS = _names(
     "exec_command shell local_shell container.exec apply_patch write_stdin update_plan"
     " view_image web_search read_file list_dir grep_files spawn_agent wait_agent send_input"
     " close_agent resume_agent request_user_input list_mcp_resources"
-    " list_mcp_resource_templates read_mcp_resource".split()
+    " list_mcp_resource_templates read_mcp_resource"
 )
 
 
