@@ -242,13 +242,16 @@ def stop_fake(proc: subprocess.Popen[bytes]) -> None:
         _FILLERS.pop().close()  # type: ignore[attr-defined]
 
 
-def record_program(ws: Path, program: Path) -> None:
-    """Record `program` for the launcher as `install` would: the state dir's `program` line and
-    its SHA-256 first in the committed `.workspace/bin/wg-hook-program.sums`."""
+def record_program(ws: Path, program: Path, python: str = "", paths: tuple[str, ...] = ()) -> None:
+    """Record `program` for the launcher as `install` would: the state dir's `program` line, its
+    `runtime` (the program, its Python — none: run as is —, the folders of its code) and the
+    runtime's SHA-256 first in the committed `.workspace/bin/wg-hook-program.sums`."""
     import hashlib
 
     (state_dir(ws) / "program").write_text(f"{program}\n")
+    runtime = state_dir(ws) / "runtime"
+    runtime.write_text("".join(f"{line}\n" for line in [program, python, *paths]))
     sums = ws / ".workspace" / "bin" / "wg-hook-program.sums"
-    digest = hashlib.sha256(program.read_bytes()).hexdigest()
+    digest = hashlib.sha256(runtime.read_bytes()).hexdigest()
     old = sums.read_text().splitlines() if sums.exists() else []
     sums.write_text("".join(f"{line}\n" for line in [digest, *old]))

@@ -1,20 +1,22 @@
 """The launcher runs the program recorded in the state dir (`<git common dir>/workspace-guard/
-program`, writable by any process of the user) only when its SHA-256 is listed in the committed
-`.workspace/bin/wg-hook-program.sums`: a `program` line naming another file, or the file
-rewritten, blocks the call — served or not, whatever the harness. Real install, real launcher,
-real git."""
+program`, writable by any process of the user) only as the state dir's `runtime` says (its Python
+with `-I -S`, the folders of its code) and only when that file's SHA-256 is listed in the
+committed `.workspace/bin/wg-hook-program.sums`: a `program` or `runtime` naming other files
+blocks the call — served or not —, and `.pth`, sitecustomize or user-site code beside the
+program's packages is never run. Real install, real launcher, real git."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import shutil
 import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import BIN, run_cli
+from conftest import BIN, ROOT, run_cli
 from serve_support import event, record_program, start_server, state_dir, stop_server
 
 AGENT = "backend-framework-ai"
@@ -54,19 +56,30 @@ def _blocked(proc: subprocess.CompletedProcess[bytes]) -> str:
     return text
 
 
-def test_install_lists_the_program_it_records(installed: Path) -> None:
-    program = (state_dir(installed) / "program").read_text().strip()
-    digest = hashlib.sha256(Path(program).read_bytes()).hexdigest()
+def _denied(proc: subprocess.CompletedProcess[bytes]) -> bool:
+    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr)
+    return b"system-architect-ai" in proc.stdout
+
+
+def test_install_lists_the_runtime_it_writes(installed: Path) -> None:
+    state = state_dir(installed)
+    lines = (state / "runtime").read_text().splitlines()
+    assert lines[0] == (state / "program").read_text().strip()
+    assert lines[1] == os.path.realpath(sys.executable)
+    assert str(ROOT) in lines[2:]  # an editable install: the checkout holds the package
+    digest = hashlib.sha256((state / "runtime").read_bytes()).hexdigest()
     assert (installed / SUMS).read_text().splitlines()[0] == digest
     again = run_cli(installed, "install", "--harness", "claude")
     assert again.returncode == 0 and "program's SHA-256" not in again.stdout
     assert (installed / SUMS).read_text().splitlines() == [digest]  # listed once
-    proc = _run(installed, "app/main.py", {"WG_HOOK_SERVE": "0"})
-    assert proc.returncode == 0 and b"system-architect-ai" in proc.stdout
+    assert _denied(_run(installed, "app/main.py", {"WG_HOOK_SERVE": "0"}))
+    assert not _denied(_run(installed, "app/other.py", {"WG_HOOK_SERVE": "0"}))
 
 
 @pytest.mark.parametrize("served", ["one-shot", "no-server-yet"])
-@pytest.mark.parametrize("forgery", ["other-program", "rewritten-in-place", "list-missing"])
+@pytest.mark.parametrize(
+    "forgery", ["other-program", "other-python", "runtime-extended", "list-missing"]
+)
 def test_an_unlisted_program_is_never_run(
     installed: Path, tmp_path: Path, forgery: str, served: str
 ) -> None:
@@ -74,38 +87,55 @@ def test_an_unlisted_program_is_never_run(
     evil = tmp_path / "allow-everything"
     evil.write_text(f"#!/bin/sh\ntouch {ran}\ncat >/dev/null\nexit 0\n")
     evil.chmod(0o755)
+    state = state_dir(installed)
+    runtime = state / "runtime"
+    lines = runtime.read_text().splitlines()
     if forgery == "other-program":
-        (state_dir(installed) / "program").write_text(f"{evil}\n")
-    elif forgery == "rewritten-in-place":
-        copy = tmp_path / "workspace-guard"
-        shutil.copy(BIN / "workspace-guard", copy)
-        record_program(installed, copy)  # listed as it was …
-        copy.write_text(evil.read_text())  # … then rewritten
+        (state / "program").write_text(f"{evil}\n")
+    elif forgery == "other-python":
+        runtime.write_text("".join(f"{x}\n" for x in [lines[0], str(evil), *lines[2:]]))
+    elif forgery == "runtime-extended":
+        runtime.write_text("".join(f"{x}\n" for x in [*lines, str(tmp_path)]))
     else:
         (installed / SUMS).unlink()
     env = {"WG_HOOK_SERVE": "0"} if served == "one-shot" else {}
     text = _blocked(_run(installed, "app/other.py", env))
-    assert "is not one listed in" in text and "wg-hook-program.sums" in text
+    assert "it was not run" in text and str(state / "program") in text
     assert not ran.exists()
 
 
-def test_a_copy_of_the_listed_program_runs(installed: Path, tmp_path: Path) -> None:
-    """Same bytes, another place: the same program (a moved virtualenv's script is another
-    file: install lists it)."""
-    copy = tmp_path / "workspace-guard"
-    shutil.copy(BIN / "workspace-guard", copy)
-    (state_dir(installed) / "program").write_text(f"{copy}\n")
-    proc = _run(installed, "app/main.py", {"WG_HOOK_SERVE": "0"})
-    assert proc.returncode == 0 and b"system-architect-ai" in proc.stdout, proc.stderr
+@pytest.mark.parametrize("planted", ["pth", "sitecustomize", "usercustomize"])
+def test_code_planted_beside_the_packages_is_not_run(
+    installed: Path, tmp_path: Path, planted: str
+) -> None:
+    """The F13 class: a `.pth`, `sitecustomize.py` or `usercustomize.py` in a folder the
+    program's Python reads at start would run before the gate (and could exit 0 for every
+    call). Run with -I -S, none is read: the gate decides."""
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    ran = tmp_path / "ran"
+    code = f"import os; open({str(ran)!r}, 'w').close(); os._exit(0)\n"
+    if planted == "pth":
+        (site / "zz.pth").write_text(f"import os; open({str(ran)!r}, 'w').close(); os._exit(0)\n")
+    else:
+        (site / f"{planted}.py").write_text(code)
+    paths = (
+        sysconfig.get_paths()["purelib"],
+        str(site),
+        str(ROOT),
+    )
+    record_program(installed, BIN / "workspace-guard", os.path.realpath(sys.executable), paths)
+    env = {"WG_HOOK_SERVE": "0", "HOME": str(tmp_path)}
+    assert _denied(_run(installed, "app/main.py", env))
+    assert not ran.exists()
 
 
 def test_a_running_server_still_answers_after_the_list_changes(installed: Path) -> None:
-    """The list guards what the launcher starts; a server started from a listed program keeps
-    answering (its own checks watch the program file)."""
+    """The list guards what the launcher starts; a server started from a listed runtime keeps
+    answering (its own checks watch the program and runtime files)."""
     server = start_server(installed, idle=30)
     try:
         (installed / SUMS).write_text("0" * 64 + "\n")
-        proc = _run(installed, "app/main.py")
-        assert proc.returncode == 0 and b"system-architect-ai" in proc.stdout, proc.stderr
+        assert _denied(_run(installed, "app/main.py"))
     finally:
         stop_server(server)

@@ -71,6 +71,7 @@ PROGRAM_FILE = "program"  # in the state dir: this machine's workspace-guard, fo
 # line): the launcher runs the recorded program only when it is listed (the state dir's
 # `program` line is writable by any process of the user; this list is a tracked file).
 PROGRAM_SUMS = ".workspace/bin/wg-hook-program.sums"
+RUNTIME_FILE = "runtime"  # in the state dir: how the launcher runs the program (its SHA-256 listed)
 # How each harness's command finds the repository's launcher (a shell runs the command).
 PROJECT_DIR = {
     "claude": '"${CLAUDE_PROJECT_DIR:-.}"',
@@ -107,6 +108,25 @@ TRUST_STEPS = {  # marked here, translated where shown (`_(TRUST_STEPS[h])`)
 def program() -> str:
     """This machine's workspace-guard console script (next to this interpreter)."""
     return os.path.join(os.path.dirname(sys.executable), "workspace-guard")
+
+
+def runtime_text() -> str:
+    """The state dir's `runtime`: the program, its Python (resolved: not the virtualenv's link),
+    then the folders its code is imported from (the virtualenv's site-packages, then this
+    package's folder: an editable install's checkout). The launcher runs `PYTHON -I -S` with
+    those after the standard library on sys.path: no `.pth`, sitecustomize or user site is read,
+    and nothing there shadows the standard library."""
+    import sysconfig
+
+    import workspace_guard
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(workspace_guard.__file__)))
+    paths: list[str] = []
+    for where in (sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], package):
+        if where not in paths:
+            paths.append(where)
+    lines = [program(), os.path.realpath(sys.executable), *paths]
+    return "".join(f"{line}\n" for line in lines)
 
 
 def command(harness: str) -> str:
@@ -278,8 +298,11 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, PROGRAM_FILE), "w", encoding="utf-8") as handle:
             handle.write(program() + "\n")
+        runtime = os.path.join(folder, RUNTIME_FILE)
+        with open(runtime, "w", encoding="utf-8") as handle:
+            handle.write(runtime_text())
         out += _record_sum(
-            root, program(), PROGRAM_SUMS, _("the program's SHA-256 listed (commit it)")
+            root, runtime, PROGRAM_SUMS, _("the program's SHA-256 listed (commit it)")
         )
         from workspace_guard.errors import GuardError
         from workspace_guard.gates.harness import serve_client

@@ -56,7 +56,8 @@ IDLE = 300.0  # seconds without a request before the server exits (WG_HOOK_SERVE
 DEADLINE = 15.0  # one request's limit (below the launcher's 20 s): then it is blocked
 READ_LIMIT = 256 * 1024 * 1024
 PENDING = 64  # calls accepted and greeted while another is answered
-QUICK = 2  # `Server.files()` checked on every connection: the program and the recorded program
+QUICK = 3  # `Server.files()` checked on every connection: the program, the recorded program and
+# the runtime the launcher ran it with (`harness_install.RUNTIME_FILE`)
 # Variables a one-shot `hook` process could be changed by that the served answer would not see:
 # the client sends such calls to the one-shot path instead (harmless ones are allowed).
 PYTHON_ALLOWED = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
@@ -302,6 +303,7 @@ class Server:
     def files(self) -> list[str]:
         """What makes this server this program: its code, the program, the recorded program."""
         names = [self.program, os.path.join(self.state_dir, "program")]
+        names.append(os.path.join(self.state_dir, "runtime"))
         for name, module in list(sys.modules.items()):
             where = getattr(module, "__file__", None)
             if where and (name == "workspace_guard" or name.startswith("workspace_guard.")):
@@ -324,9 +326,10 @@ class Server:
 
     def stale(self, *, quick: bool = False) -> bool:
         """The program, its code or our socket changed: a newer server must answer. `quick`
-        (on a connection, before the greeting): the socket, the program and the recorded
-        program only — what `install` and an upgrade rewrite —, 3 `stat`s; the code's files
-        (about 60 more) are compared after each answer and when idle, off the hook's path."""
+        (on a connection, before the greeting): the socket, the state dir, the program, the
+        recorded program and its runtime only — what `install` and an upgrade rewrite —; the
+        code's files (about 60 more) are compared after each answer and when idle, off the
+        hook's path."""
         try:
             if os.lstat(self.path).st_ino != self.inode:
                 return True
