@@ -124,6 +124,9 @@ class Engine:
         self._manifest_dirty = False
         self._load_manifest()
         self.internals = Internals(self)
+        from workspace_guard.gates.watch.view import View
+
+        self.view = View(self)  # the revision in force, for the other layers
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -133,9 +136,11 @@ class Engine:
         Broken rules in a new commit keep the last good rules (and say so); anything else that
         fails raises, and the caller keeps the previous state whole.
         """
+        from workspace_guard import trust_root
         from workspace_guard.repo import Repo
 
-        repo = Repo.discover(self.root, self.rules_option)
+        with trust_root.raw:  # the ref itself: this daemon judges its moves
+            repo = Repo.discover(self.root, self.rules_option)
         head = repo.info.head
         if not head:
             raise ConfigError(
