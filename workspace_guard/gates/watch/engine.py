@@ -127,6 +127,9 @@ class Engine:
         from workspace_guard.gates.watch.view import View
 
         self.view = View(self)  # the revision in force, for the other layers
+        from workspace_guard.gates.watch.judged import Judged
+
+        self.judged = Judged()  # heads accepted, and pins of heads whose commits fail
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -157,6 +160,12 @@ class Engine:
         settings = Settings.build(rules, self.incidents_root or self.root, self.options)
         protection = Protection(decider, settings, self.root)
         baseline = load_baseline(self.root, head, protection, RULES_PATH)
+        previous = self.state.baseline if self.state is not None else None
+        unjudged = self.judged.apply(  # unjudged commits' protected changes stay edits
+            self.root, repo, rules, baseline, seen=seen, previous=previous, protection=protection
+        )
+        if unjudged is not None:
+            self.append([{**unjudged, "worktree": self.root}])
         plan = make_plan(self.root, baseline, protection)
         return State(rules, decider, settings, protection, baseline, plan, note, seen)
 
