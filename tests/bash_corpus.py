@@ -776,4 +776,130 @@ READS += [
     r("git branch -r"),
 ]
 
+
+# --- `git NAME` with NAME no git builtin: what git runs, resolved by the gate and judged for
+# every effect (tests/test_bash_git_commands.py runs each through the real hook in a real clone
+# whose config holds ALIASES). Outcome: "write" (a protected file: denied to a non-owner),
+# "rules" (moves the trusted ref: denied to an agent, allowed to a superuser), "bypass" (refused
+# to everyone, superusers included), "unknown" (code the gate cannot read: every file and any
+# ref), "any" (denied to a non-owner and the owner alike: the analysis's own "every file"),
+# "read" (allowed).
+@dataclass(frozen=True)
+class GitCommandCase:
+    command: str
+    outcome: str
+
+
+GIT_ALIASES = {
+    "ci": "commit",
+    "cnv": "commit --no-verify",
+    "co": "checkout",
+    "rs": "restore",
+    "up": "update-ref",
+    "st": "status --short",
+    "lg": "log --oneline",
+    "wipe": "!rm -f app/main.py",
+    "ed": "!sed -i s/a/b/ app/main.py",
+    "shed": "!sh -c 'echo x > app/main.py'",
+    "fn": '!f() { rm -f "$1"; }; f',
+    "mvref": "!git update-ref refs/remotes/origin/main HEAD~1",
+    "hooks": "!git config core.hooksPath /dev/null",
+    "nohooks": "-c core.hooksPath=/dev/null commit",
+    "setcfg": "config core.hooksPath /tmp/h",
+    "ok": "!true",
+    "echo": "!echo hello",
+    "nested": "cnv",
+    "deep": "nested",
+    "wipe2": "wipe",
+    "loop": "loop2",
+    "loop2": "loop",
+    "fe": "fetch ../evil +main:refs/remotes/origin/main",
+    "f": "fetch",
+    "sw": "switch",
+    "rh": "reset --hard",
+    "cp": "cherry-pick",
+    "sq": "rebase -i",
+    "cfg": "config",
+    "Upper": "status",
+}
+GIT_COMMANDS: list[GitCommandCase] = [
+    GitCommandCase("git ci -m x", "read"),  # a commit: the commit gate judges its paths
+    GitCommandCase("git ci -n -m x", "bypass"),
+    GitCommandCase("git ci --no-verify -m x", "bypass"),
+    GitCommandCase("git cnv -m x", "bypass"),
+    GitCommandCase("git nested -m x", "bypass"),
+    GitCommandCase("git deep -m x", "bypass"),
+    GitCommandCase("git nohooks -m x", "bypass"),
+    GitCommandCase("git setcfg", "bypass"),
+    GitCommandCase("git hooks", "bypass"),
+    GitCommandCase("git cfg core.hooksPath /tmp/h", "bypass"),
+    GitCommandCase("git cfg alias.zz '!rm app/main.py'", "bypass"),
+    GitCommandCase("git cfg --get user.name", "read"),
+    GitCommandCase("git -C app ci -nm x", "bypass"),
+    GitCommandCase("/usr/bin/git cnv -m x", "bypass"),
+    GitCommandCase("command git cnv -m x", "bypass"),
+    GitCommandCase("git wipe", "write"),
+    GitCommandCase("git -C app wipe", "write"),  # a shell alias runs at the top of the work tree
+    GitCommandCase("git wipe2", "write"),
+    GitCommandCase("git ed", "write"),
+    GitCommandCase("git shed", "write"),
+    GitCommandCase("git fn app/main.py", "any"),
+    GitCommandCase("git fn notes/x.md", "any"),
+    GitCommandCase('git fn "$F"', "any"),
+    GitCommandCase("git co -- app/main.py", "write"),  # modified first: checkout puts it back
+    GitCommandCase("git rs app/main.py", "write"),
+    GitCommandCase("git co -- README.md", "read"),
+    GitCommandCase("git up refs/remotes/origin/main HEAD~1", "rules"),
+    GitCommandCase("git up refs/heads/scratch HEAD", "read"),
+    GitCommandCase("git mvref", "rules"),
+    GitCommandCase("git fe", "rules"),
+    GitCommandCase("git f ../evil +main:refs/remotes/origin/main", "rules"),
+    GitCommandCase("git f", "read"),
+    GitCommandCase("git st", "read"),
+    GitCommandCase("git st app/main.py", "read"),
+    GitCommandCase("git lg -3", "read"),
+    GitCommandCase("git -C app lg", "read"),
+    GitCommandCase("git ok", "read"),
+    GitCommandCase("git echo", "read"),
+    GitCommandCase("git upper", "read"),  # alias names are case-insensitive
+    GitCommandCase("git rh", "write"),  # app/main.py modified: reset --hard rewrites it
+    GitCommandCase("git sq HEAD~1", "any"),
+    GitCommandCase("git loop", "unknown"),
+    GitCommandCase("git nosuchcommand", "unknown"),
+    GitCommandCase("git nosuch refs/remotes/origin/main", "unknown"),
+    GitCommandCase("PATH=/tmp/bin:$PATH git st", "unknown"),
+    GitCommandCase("HOME=/tmp/h git st", "unknown"),
+    GitCommandCase("GIT_CONFIG_GLOBAL=/tmp/c git st", "unknown"),
+    GitCommandCase("export GIT_CONFIG_GLOBAL=/tmp/c; git st", "unknown"),
+    GitCommandCase("echo '[alias] st = !rm app/main.py' >> .git/config; git st", "bypass"),
+    GitCommandCase("git --exec-path=/tmp/x st", "unknown"),
+    GitCommandCase("git -c alias.x=commit x -n -m y", "bypass"),
+    GitCommandCase("git -c alias.x=cnv x -m y", "bypass"),
+    GitCommandCase("git -c alias.x='commit --no-verify' x -m y", "bypass"),
+    GitCommandCase("git -c alias.x=status x", "read"),
+    GitCommandCase("git -c alias.x='checkout --' x app/main.py", "write"),
+    GitCommandCase("git -c alias.x=update-ref x refs/remotes/origin/main HEAD~1", "rules"),
+    GitCommandCase("git -c alias.x=y -c alias.y=x x", "any"),
+    GitCommandCase("git -c alias.x='!rm app/main.py' x", "any"),
+    GitCommandCase("git -c alias.x=status -c alias.y=x y", "read"),
+]
+# `git-lfs` (what `git lfs …` runs when it is installed), read by the analysis itself
+WRITES += [
+    broad("git-lfs pull"),
+    broad("git-lfs checkout"),
+    broad("git-lfs migrate import --include='*.bin'"),
+]
+READS += [
+    r("git-lfs ls-files"),
+    r("git-lfs status"),
+    r("git-lfs env"),
+    r("git-lfs version"),
+    r("git-lfs fetch origin"),
+    r("git-lfs push origin main"),
+    r("git-lfs prune"),
+    r("git-lfs locks"),
+    r("git-lfs track"),
+    r("git-lfs fsck"),
+]
+
 CORPUS: list[Case] = WRITES + READS

@@ -73,10 +73,10 @@ def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
 def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str], depth: int) -> list[str]:
     """The analysis's markers (``bash/refs.py``) as refs of this repository: the branch HEAD
     points to (in the worktree the command runs in), whether its upstream is one the rules may
-    come from, every branch when ``rebase.updateRefs`` is set, what an alias expands to, and
-    whether a fetch's configured refspecs may write a trusted ref."""
+    come from, every branch when ``rebase.updateRefs`` is set, and
+    whether a fetch's configured refspecs may write a trusted ref (what an alias runs is
+    expanded before: ``git_commands.py``)."""
     from workspace_guard.gates.harness.bash.refs import (
-        ALIAS_MARK,
         ALL_BRANCHES,
         ANY_REF,
         CONFIGURED_MARK,
@@ -88,8 +88,6 @@ def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str], depth: i
 
     if not any(r.startswith("@") for r in refs):
         return refs
-    if refs[0].startswith(ALIAS_MARK):
-        return _alias(repo, refs[0][len(ALIAS_MARK) :], refs[1:], cwd, trusted=trusted, depth=depth)
     out: list[str] = []
     for ref in refs:
         if ref.startswith(CONFIGURED_MARK):
@@ -111,40 +109,6 @@ def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str], depth: i
             out.append(branch)
         elif branch.removeprefix("refs/heads/") in PROTECTED_BRANCHES or branch in trusted:
             out.append(ANY_REF)  # main's upstream may be the trusted ref
-    return out
-
-
-_MAX_ALIAS_DEPTH = 8  # git itself refuses alias loops; this bounds the gate's own expansion
-
-
-def _alias(
-    repo: Repo, name: str, args: list[str], cwd: str, *, trusted: list[str], depth: int
-) -> list[str]:
-    """``git NAME ARGS`` with NAME no git subcommand: the alias as git would read it (every
-    config file, includes too) at gate time, its expansion analysed and its refs resolved. A
-    shell alias (``!…``), an argument known only at run time, no alias (a ``git-NAME`` program,
-    or one defined by this same command) or a loop: any ref."""
-    import shlex
-
-    from workspace_guard import git
-    from workspace_guard.gates.harness.bash import analyze
-    from workspace_guard.gates.harness.bash.refs import ANY_REF
-    from workspace_guard.gates.harness.bash.syntax import BYPASS, REF_WRITE
-
-    where = _where(repo, cwd)
-    if where is None or depth >= _MAX_ALIAS_DEPTH or "$" in args:
-        return [ANY_REF]
-    proc = git.run(["config", "--get", f"alias.{name}"], where, check=False)
-    expansion = proc.stdout.decode("utf-8", "replace").strip()
-    if proc.returncode != 0 or not expansion or expansion.startswith("!"):
-        return [ANY_REF]
-    command = " ".join(["git", expansion, *(shlex.quote(a) for a in args)])
-    analysis = analyze(command, where)
-    if analysis.parse_error or analysis.of_kind(BYPASS):
-        return [ANY_REF]  # a hook bypass hidden behind an alias: not judged here, refused
-    out: list[str] = []
-    for finding in analysis.of_kind(REF_WRITE):
-        out += _resolve(repo, list(finding.args), finding.cwd or where, trusted, depth + 1)
     return out
 
 

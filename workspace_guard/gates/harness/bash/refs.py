@@ -69,9 +69,6 @@ REF_SUBS = (
     )
     | ANY_REF_SUBS
 )
-# `git NAME` where NAME is no git subcommand: an alias (or a `git-NAME` program); the gate reads
-# the alias at gate time and judges what it expands to (``trusted_refs.py``).
-ALIAS_MARK = "@alias="
 # A fetch of configured remotes: the gate reads their fetch refspecs (``remote.NAME.fetch``);
 # one that is not the default shape and writes a trusted ref makes the fetch a move of it.
 CONFIGURED_MARK = "@configured="
@@ -118,13 +115,6 @@ def ref_command(env: _Env, sub: str, args: list[_Word], keys: list[str]) -> None
         if refs:
             words = " ".join(["git", sub, *(w.text for w in args)])
             env.out.find(REF_WRITE, words, env.ctx.cwd, tuple(dict.fromkeys(refs)))
-
-
-def alias_command(env: _Env, sub: str, args: list[_Word]) -> None:
-    """``git NAME ARGS`` with NAME no git subcommand: the gate expands the alias and judges it."""
-    words = " ".join(["git", sub, *(w.text for w in args)])
-    texts = tuple(w.text if _literal(w) is not None else "$" for w in args)
-    env.out.find(REF_WRITE, words, env.ctx.cwd, (ALIAS_MARK + sub, *texts))
 
 
 def config_refs(env: _Env, key: str, value: str | None) -> None:
