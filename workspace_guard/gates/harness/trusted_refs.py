@@ -128,13 +128,21 @@ def _configured(repo: Repo, name: str, cwd: str, trusted: list[str]) -> list[str
     where = _where(repo, cwd)
     if where is None:
         return [ANY_REF]
-    proc = git.run(["config", "--get-regexp", r"^remote\..*\.fetch$"], where, check=False)
+    proc = git.run(
+        ["config", "--get-regexp", r"^(remotes?\..*|fetch\.prunetags)$"], where, check=False
+    )
     if proc.returncode not in (0, 1):
         return [ANY_REF]
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    names = _members(name, lines)
+    if any(t.startswith("refs/tags/") for t in trusted) and _prunes_tags(lines, names):
+        return [ANY_REF]  # a pruned tag namespace may hold the trusted ref
+    for line in lines:
         key, _, spec = line.partition(" ")
+        if not (key.startswith("remote.") and key.endswith(".fetch")):
+            continue
         remote = key[len("remote.") : -len(".fetch")]
-        if name and remote != name:
+        if names is not None and remote not in names:
             continue
         src, _, dst = spec.strip().lstrip("+").partition(":")
         if src.startswith("^") or not dst:
@@ -145,6 +153,45 @@ def _configured(repo: Repo, name: str, cwd: str, trusted: list[str]) -> list[str
             continue
         return [ANY_REF]
     return []
+
+
+def _members(name: str, lines: list[str]) -> set[str] | None:
+    """The remotes a fetch of ``name`` reaches: the remote itself and, for a group
+    (``remotes.NAME``), every member, groups in groups followed; None: every remote."""
+    if not name:
+        return None
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        key, _, value = line.partition(" ")
+        if key.startswith("remotes."):
+            groups.setdefault(key[len("remotes.") :], []).extend(value.split())
+    out: set[str] = set()
+    todo = [name]
+    while todo:
+        item = todo.pop()
+        if item in out:
+            continue
+        out.add(item)
+        todo += groups.get(item, [])
+    return out
+
+
+def _prunes_tags(lines: list[str], names: set[str] | None) -> bool:
+    """Whether ``fetch.pruneTags`` or a reached remote's ``pruneTags`` is set (any value but
+    false: the configuration is read as written)."""
+    for line in lines:
+        key, _, value = line.partition(" ")
+        if not key.lower().endswith(".prunetags") or value.strip().lower() in (
+            "false",
+            "no",
+            "off",
+            "0",
+        ):
+            continue
+        remote = key[len("remote.") : -len(".prunetags")] if key.startswith("remote.") else None
+        if remote is None or names is None or remote in names:
+            return True
+    return False
 
 
 def _default_spec(remote: str, src: str, dst: str) -> bool:
