@@ -902,4 +902,96 @@ READS += [
     r("git-lfs fsck"),
 ]
 
+
+# --- git running a program named on its command line or chosen by the environment (ATTACK F02,
+# F15, F16): unknown code, every file; what git reads its settings from, or where it and its hooks
+# find programs, changed by the command: refused (a `bypass` finding).
+GIT_PROGRAMS: list[Case] = [
+    broad("git ls-remote --upload-pack='printf X > app/main.py; :' ."),
+    broad("git ls-remote --upload-pack 'sh x' ."),
+    broad("git fetch --upload-pack=evil ."),
+    broad("git pull --upload-pack=evil . main"),
+    broad("git clone -u evil . /tmp/wg-c"),
+    broad("git clone --upload-pack=evil . /tmp/wg-c"),
+    broad("git push --receive-pack='sh x; :' . HEAD:refs/heads/zz"),
+    broad("git push --exec=evil . HEAD:refs/heads/zz"),
+    broad("git send-pack --receive-pack=evil . main"),
+    broad("git fetch-pack --upload-pack=evil . main"),
+    broad("git archive --remote=. --exec='sh x; :' HEAD"),
+    broad("git difftool -y -x 'sh x' HEAD"),
+    broad("git difftool -y --extcmd='sh x' HEAD"),
+    broad("git difftool -y --extcmd 'sh x' HEAD"),
+    broad("git grep -O'sh x' -e x"),
+    broad("git grep --open-files-in-pager='sh x' -e x"),
+    broad("git grep -O -e x"),
+    broad("git send-email --to-cmd='sh x' p.patch"),
+    broad("git send-email --sendmail-cmd=evil p.patch"),
+    broad("git filter-branch -f --tree-filter 'sh x' HEAD"),
+    broad("git bisect run sh -c 'echo x > app/main.py'"),
+    broad("git bisect run ./check.sh"),
+    broad("git merge -s evil topic"),
+    broad("git merge --strategy=evil topic"),
+    broad("git rebase -s evil main"),
+    broad("git pull -s evil origin main"),
+    broad("git cherry-pick --strategy evil abc"),
+    broad("git fetch evil::x"),
+    broad("git ls-remote evil::x"),
+    broad("git clone evil::x /tmp/wg-c"),
+    broad("git push evil::x main"),
+    broad("git fetch evil://host/x"),
+    broad("git remote add r evil::x"),
+    broad("git --exec-path=office request-pull HEAD ."),
+    broad("git --exec-path=/tmp/x status"),
+    broad("EDITOR='sh x; true' git commit --allow-empty"),
+    broad("VISUAL='sh x' git commit --allow-empty"),
+    broad("export EDITOR='sh x'; git commit --allow-empty"),
+    broad("EDITOR=vim git commit"),
+    broad("env VISUAL='sh x' git commit"),
+    broad("PAGER='sh x' git -p log"),
+    broad("GIT_PAGER='sh x' git log"),
+    broad("BROWSER='sh x' git help -w log"),
+    broad("git help -w log"),
+    broad("git instaweb --httpd='sh x'"),
+]
+GIT_PROGRAM_READS: list[Case] = [
+    r("git ls-remote origin"),
+    r("git ls-remote https://example.com/x.git"),
+    r("git fetch ssh://host/x.git main"),
+    r("git grep -e x"),
+    r("git grep -o x"),
+    r("git fetch -u origin"),
+    r("git difftool --tool-help"),
+    r("EDITOR=true git commit --allow-empty -m x"),
+    r("VISUAL=: git commit -m x"),
+    r("git --exec-path"),
+    r("git remote add up https://example.com/x.git"),
+]
+# built-in merge strategies: work-tree rewrites (judged by what git says they change), no program
+GIT_BUILTIN_STRATEGIES: list[str] = [
+    "git merge -s ours topic",
+    "git merge --strategy=ort topic",
+    "git rebase -s recursive main",
+    "git pull -s resolve origin main",
+    "git cherry-pick -Xours --strategy=ort abc",
+]
+GIT_SETTINGS_REFUSED: list[str] = [
+    "GIT_CONFIG_GLOBAL=office/g.cfg git status",
+    "GIT_CONFIG_GLOBAL=/tmp/evil.cfg git status",
+    "GIT_CONFIG_SYSTEM=office/g.cfg git status",
+    "GIT_CONFIG=office/g.cfg git config core.x y",
+    "GIT_CONFIG_NOSYSTEM=1 git commit -m x",
+    "export GIT_CONFIG_GLOBAL=office/g.cfg; git status",
+    "env GIT_CONFIG_GLOBAL=office/g.cfg git status",
+    "GIT_CONFIG_GLOBAL=office/g.cfg python3 x.py",
+    "HOME=/tmp/h git status",
+    "export HOME=$PWD/office; git commit -m x",
+    "XDG_CONFIG_HOME=office git status",
+    "env HOME=office git status",
+    "PATH=$PWD/office:$PATH git ls-remote evil::x",
+    "PATH=office:$PATH git commit -m x",
+    "export PATH=office:$PATH; git commit -m x",
+]
+WRITES += GIT_PROGRAMS
+READS += GIT_PROGRAM_READS
+
 CORPUS: list[Case] = WRITES + READS

@@ -21,6 +21,11 @@ from workspace_guard.gates.harness.bash.gitconfig import (
     setting,
 )
 from workspace_guard.gates.harness.bash.gitnames import MAX_ALIASES, git_command
+from workspace_guard.gates.harness.bash.gitprograms import (
+    environment,
+    global_options,
+    program_options,
+)
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.refs import (
@@ -97,7 +102,7 @@ def _git(env: _Env, name: str, args: list[_Word], aliases: int = 0) -> None:
         )
         _unknown(env, rest)
         return
-    _bypasses(env, sub, rest)
+    _bypasses(env, sub, rest, args[:i])
     if sub == "config":
         _git_config(env, rest)
     elif sub in _GIT_READ:
@@ -120,7 +125,11 @@ def _git(env: _Env, name: str, args: list[_Word], aliases: int = 0) -> None:
     env.out.fetched = env.out.fetched or sub in ("fetch", "pull", "remote")
 
 
-def _bypasses(env: _Env, sub: str, rest: list[_Word]) -> None:
+def _bypasses(env: _Env, sub: str, rest: list[_Word], options: list[_Word]) -> None:
+    """Hooks skipped, programs run: what ``git OPTIONS SUB REST`` does besides its own work."""
+    global_options(env, options)
+    program_options(env, sub, rest)
+    environment(env, sub)
     if sub == "remote":
         remote_url(env, rest)
     skip = no_verify(sub, [w.text for w in rest])

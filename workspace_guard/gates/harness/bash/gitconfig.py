@@ -42,9 +42,14 @@ EXEC_VARS = frozenset(
         "GIT_PROXY_COMMAND",
         "GIT_EXEC_PATH",
         "GIT_TEMPLATE_DIR",
+        "EDITOR",  # git's editor when GIT_EDITOR and core.editor are unset
+        "VISUAL",
+        "PAGER",
+        "BROWSER",
+        "SSH_ASKPASS",
     }
 )
-EDITOR_VARS = frozenset({"GIT_EDITOR", "GIT_SEQUENCE_EDITOR"})
+EDITOR_VARS = frozenset({"GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "EDITOR", "VISUAL"})
 # Editors that leave the file as it is: git's non-interactive idiom (`GIT_EDITOR=true`).
 NO_OP_EDITORS = frozenset({"true", ":", "cat", "/bin/true", "/usr/bin/true", "/bin/cat"})
 NO_VERIFY_SUBS = frozenset(
@@ -153,6 +158,11 @@ def setting(
             env.analyze_text(code)
 
 
+def git_variable(name: str) -> bool:
+    """A variable :func:`variable` judges (git's own, and the programs git falls back to)."""
+    return name.upper().startswith("GIT_") or name in EXEC_VARS
+
+
 def variable(env: _Env, name: str, value: str) -> None:
     """``GIT_CONFIG_*``/``GIT_EDITOR``… set for a command: the same judgement as ``-c``."""
     upper = name.upper()
@@ -171,8 +181,9 @@ def variable(env: _Env, name: str, value: str) -> None:
         elif EXEC_KEY.search(value) or upper.startswith("GIT_CONFIG_VAL"):
             env.out.find(UNKNOWN_CODE, f"{name}: git settings given through the environment")
             env.add_any("git-exec")
-    elif upper in ("GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"):
-        env.out.find(UNKNOWN_CODE, f"{name}={value}: git reads settings from another file")
+    elif upper in ("GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"):
+        detail = f"{name}={value}: git reads its settings from a file this command chooses"
+        env.out.find(BYPASS, detail, args=(RUNTIME, name))
     elif upper in EXEC_VARS and value.strip():
         if upper in EDITOR_VARS and value.strip() in NO_OP_EDITORS:
             env.ctx.vars[upper] = value.strip()  # `GIT_SEQUENCE_EDITOR=true git rebase -i`
