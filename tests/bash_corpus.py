@@ -994,4 +994,58 @@ GIT_SETTINGS_REFUSED: list[str] = [
 WRITES += GIT_PROGRAMS
 READS += GIT_PROGRAM_READS
 
+# --- git pointed at another repository, work tree, index or object store (ATTACK F08): a command
+# that writes the work tree counts as writing every file (this repository cannot say which).
+GIT_ELSEWHERE: list[Case] = [
+    broad("git --git-dir=office/n/.git --work-tree=. checkout HEAD -- app/main.py"),
+    broad("git --git-dir office/n/.git --work-tree . checkout HEAD -- app/main.py"),
+    broad("git --git-dir=/repo/.git --work-tree=/repo checkout OLD -- app/main.py", cwd="/tmp"),
+    broad("GIT_DIR=/repo/.git GIT_WORK_TREE=/repo git checkout OLD -- app/main.py", cwd="/tmp"),
+    broad("GIT_WORK_TREE=/repo git -C office/nested checkout OLD -- app/main.py"),
+    broad("export GIT_WORK_TREE=/repo; git -C office/nested reset --hard"),
+    broad("GIT_INDEX_FILE=/tmp/i git read-tree -u -m OLD"),
+    broad("GIT_INDEX_FILE=/tmp/i git checkout-index -a -f"),
+    broad("GIT_OBJECT_DIRECTORY=office/o git checkout OLD -- app/main.py"),
+    broad("GIT_ALTERNATE_OBJECT_DIRECTORIES=office/o git restore -s OLD app/main.py"),
+    broad("env GIT_DIR=office/n/.git git --work-tree=. stash pop"),
+    broad("git --work-tree=. --git-dir=office/n/.git switch evil"),
+    broad("GIT_DIR=office/n/.git git --work-tree=. merge evil"),
+]
+GIT_ELSEWHERE_READS: list[Case] = [
+    r("git --git-dir=office/n/.git log"),
+    r("GIT_DIR=office/n/.git git status"),
+    r("git --work-tree=. diff"),
+]
+# --- variables that make a command log to a file (ATTACK F11): the file is written
+LOG_FILES: list[Case] = [
+    w("GIT_TRACE=/repo/app/main.py git status"),
+    w("GIT_TRACE=$PWD/app/main.py git status"),
+    w("GIT_TRACE2=/repo/app/main.py git status"),
+    w("GIT_TRACE2_EVENT=/repo/app/main.py git log"),
+    w("GIT_TRACE2_PERF=/repo/app/api git status", "app/api/v1/deps/auth.py"),
+    w("GIT_TRACE_PACKET=/repo/app/main.py git fetch"),
+    w("GIT_TRACE_SETUP=/repo/app/main.py git status"),
+    w("GIT_TRACE_PERFORMANCE=/repo/app/main.py git status"),
+    w("GIT_TRACE_CURL=/repo/app/main.py git fetch"),
+    w("GIT_TRACE_PACK_ACCESS=/repo/app/main.py git log"),
+    w("GIT_TRACE_SHALLOW=/repo/app/main.py git fetch"),
+    w("export GIT_TRACE=/repo/app/main.py; git status"),
+    w("env GIT_TRACE=/repo/app/main.py git status"),
+    w("git config --global trace2.eventTarget /repo/app/main.py"),
+    w("git config trace2.perfTarget /repo/app/main.py"),
+    w("git -c trace2.normalTarget=/repo/app/main.py status"),
+    w("SSLKEYLOGFILE=app/main.py curl https://example.com"),
+    w("LESSHISTFILE=app/main.py less README.md"),
+    w("NODE_REPL_HISTORY=app/main.py node"),
+]
+LOG_FILE_READS: list[Case] = [
+    r("GIT_TRACE=1 git status"),
+    r("GIT_TRACE=2 git status"),
+    r("GIT_TRACE=true git log"),
+    r("GIT_TRACE2_PERF=/tmp/wg-trace git status"),
+    r("GIT_TRACE=0 git status"),
+]
+WRITES += GIT_ELSEWHERE + LOG_FILES
+READS += GIT_ELSEWHERE_READS + LOG_FILE_READS
+
 CORPUS: list[Case] = WRITES + READS

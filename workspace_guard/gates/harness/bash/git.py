@@ -129,7 +129,7 @@ def _bypasses(env: _Env, sub: str, rest: list[_Word], options: list[_Word]) -> N
     """Hooks skipped, programs run: what ``git OPTIONS SUB REST`` does besides its own work."""
     global_options(env, options)
     program_options(env, sub, rest)
-    environment(env, sub)
+    environment(env, sub, options)
     if sub == "remote":
         remote_url(env, rest)
     skip = no_verify(sub, [w.text for w in rest])

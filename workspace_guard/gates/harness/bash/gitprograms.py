@@ -16,6 +16,7 @@ import re
 
 from workspace_guard.gates.harness.bash.gitconfig import RUNTIME
 from workspace_guard.gates.harness.bash.options import _opts
+from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
 from workspace_guard.gates.harness.bash.syntax import BYPASS, UNKNOWN_CODE, _Word
 
 TYPE_CHECKING = False
@@ -91,14 +92,35 @@ def global_options(env: _Env, options: list[_Word]) -> None:
             _runs(env, f"git {word.text}: git's own programs come from there", "")
 
 
-def environment(env: _Env, sub: str) -> None:
+def environment(env: _Env, sub: str, options: list[_Word]) -> None:
     """``HOME``/``XDG_CONFIG_HOME`` (git's global settings) or ``PATH`` (the programs git and
-    its hooks run) changed in this command: refused like a setting known only at run time."""
+    its hooks run) changed in this command: refused like a setting known only at run time.
+    Another repository, work tree, index or object store (``--git-dir``, ``--work-tree``,
+    ``GIT_DIR``, ``GIT_WORK_TREE``, ``GIT_INDEX_FILE``…) for a command that writes the work
+    tree: which files it writes is not what this repository says, so every file."""
     changed = sorted(env.out.assigned & (_SETTINGS_ENV | {"PATH"}))
     if changed:
         names = ", ".join(changed)
         detail = f"git {sub} with {names} changed in the command: git's settings or programs"
         env.out.find(BYPASS, detail, args=(RUNTIME, names))
+    if sub not in WORKTREE_WRITERS:
+        return
+    named = [w.text for w in options if w.text.startswith(("--git-dir", "--work-tree"))]
+    named += sorted((env.out.assigned | set(env.ctx.vars)) & _REPOSITORY_ENV)
+    if named or env.ctx.vars.get(GIT_DIR_VAR):
+        env.add_any("git-elsewhere")  # never dropped by `harness: unknown_code`
+
+
+# git subcommands that write work-tree files (or the index they are checked out from)
+WORKTREE_WRITERS = _opts(
+    "am cherry-pick revert merge rebase pull bisect read-tree checkout-index sparse-checkout"
+    " filter-branch mergetool checkout restore rm mv stash reset clean apply switch worktree"
+    " submodule update-index"
+)
+_REPOSITORY_ENV = _opts(
+    "GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES"
+    " GIT_COMMON_DIR GIT_NAMESPACE"
+)
 
 
 def _runs(env: _Env, detail: str, code: str) -> None:
