@@ -1048,4 +1048,34 @@ LOG_FILE_READS: list[Case] = [
 WRITES += GIT_ELSEWHERE + LOG_FILES
 READS += GIT_ELSEWHERE_READS + LOG_FILE_READS
 
+# --- sed running commands (ATTACK F01): `e COMMAND`, `e` alone, `s///e`, a script file or a
+# script known only at run time: unknown code, every file; `--sandbox` refuses them.
+SED_EXEC: list[Case] = [
+    broad("sed -n '1e printf PWNED > app/main.py' README.md"),
+    broad("sed '1e touch x' README.md"),
+    broad("sed '$e date' README.md"),
+    broad("sed -n 'e' README.md"),
+    broad("sed '2{e ls\n}' README.md"),
+    broad("sed '/x/ e id' README.md"),
+    broad("sed 's/.*/touch x/e' README.md"),
+    broad("sed -e 's/x/y/ge' README.md"),
+    broad("sed -E 's|a|b|e' README.md"),
+    broad("sed -f script.sed README.md"),
+    broad("sed --file=script.sed README.md"),
+    broad("sed -f - README.md < script.sed"),
+    broad('sed "$S" README.md'),
+    broad('sed -e "s/a/$X/" README.md'),
+]
+SED_READS: list[Case] = [
+    r("sed -n 's/the/e/p' README.md"),
+    r("sed -n '/e/p' README.md"),
+    r("sed -n '/^e/p' README.md"),
+    r("sed 'y/abe/xyz/' README.md"),
+    r("sed -E 's/(a|e)/x/' README.md"),
+    r("sed --sandbox -f script.sed README.md"),
+    r("sed -n '1,5p' app/main.py"),
+]
+WRITES += SED_EXEC
+READS += SED_READS
+
 CORPUS: list[Case] = WRITES + READS
