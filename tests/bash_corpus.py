@@ -1079,3 +1079,33 @@ WRITES += SED_EXEC
 READS += SED_READS
 
 CORPUS: list[Case] = WRITES + READS
+
+
+# --- the hook's own entry points run from a tool call (ATTACK F10): only the harness speaks the
+# hook protocol; an event fed by hand would forge who wrote what. Refused to every agent but a
+# superuser (tests/test_bash_hook_entry.py); reading those files stays allowed.
+HOOK_ENTRY_REFUSED: list[str] = [
+    "workspace-guard hook claude < office/post.json",
+    "cat office/post.json | workspace-guard hook claude",
+    "workspace-guard hook codex < office/e.json",
+    "workspace-guard hook gemini < office/e.json",
+    "env X=1 workspace-guard hook claude < office/e.json",
+    "python3 -m workspace_guard hook claude < office/e.json",
+    "sh .workspace/bin/wg-hook claude < office/post.json",
+    ".workspace/bin/wg-hook claude < office/post.json",
+    "bash -c '.workspace/bin/wg-hook claude' < office/e.json",
+    ".git/workspace-guard/serve/client claude < office/e.json",
+    "nc -U .git/workspace-guard/serve/hook.sock < office/e.json",
+    "socat - UNIX-CONNECT:/tmp/wg-hook-0/hook.sock < office/e.json",
+    'python3 -c \'from workspace_guard.entry import main; main(["hook", "claude"])\'',
+    "python3 -c 'import workspace_guard.gates.harness.formats as f'",
+    "workspace-guard hook serve",
+]
+HOOK_ENTRY_READS: list[str] = [
+    "cat .workspace/bin/wg-hook",
+    "sha256sum .git/workspace-guard/serve/client",
+    "ls -l .git/workspace-guard/serve/",
+    "grep -n timeout .workspace/bin/wg-hook",
+    "workspace-guard explain app/main.py",
+    "workspace-guard --help",
+]
