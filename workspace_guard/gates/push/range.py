@@ -294,7 +294,11 @@ class Checker:
             paths = self._merge_own(commit.sha, paths)
             touched = self._touched(paths)
         if merge and self.decider is not None:
-            taken = self._taken_unchanged(commit, paths)
+            from workspace_guard.gates.push.merges import taken_unchanged
+
+            taken = taken_unchanged(
+                self.repo.cwd, commit.sha, commit.parents, paths, self._protected_name
+            )
             if taken:
                 paths = [*paths, *taken]
                 touched = self._touched(paths)
@@ -358,53 +362,10 @@ class Checker:
                 shown.add(line[16:].decode("ascii", "replace"))
         return [p for p in paths if p in shown or self._rule(p) is None]
 
-    def _taken_unchanged(self, commit: Commit, own: list[str]) -> list[str]:
-        """Protected paths a merge changes on one of its parents that no other parent's line
-        changed: the merge took them from an older commit (a parent already on the branch, or
-        behind it), so `--cc` shows nothing, and no commit the merge brings made that change.
-        Each parent counts as the branch in turn (the first parent is only git's convention:
-        `git merge` onto main puts main first, `commit-tree -p OLD -p main` does not). Such a
-        path is the merge's own change (a roll-back, a deletion, a rules rewind) and is judged
-        like any commit's. Tree ids only: no blob is read."""
-        seen = set(own)
-        taken: list[str] = []
-        for at, parent in enumerate(commit.parents):
-            changed = self._protected_between(parent, commit.sha, seen)
-            if not changed:
-                continue
-            brought: set[str] = set()
-            for other in commit.parents[:at] + commit.parents[at + 1 :]:
-                brought |= self._changed_since(other, parent, changed)
-            for raw, path in changed.items():
-                if raw not in brought and path not in seen:
-                    seen.add(path)
-                    taken.append(path)
-        return taken
-
-    def _protected_between(self, old: str, new: str, skip: set[str]) -> dict[str, str]:
-        """{name as git wrote it: normalised path} of the protected paths whose entry differs
-        between the trees of `old` and `new` (not in `skip`)."""
-        args = ["--no-replace-objects", "diff-tree", "-r", "-z", "--no-renames", "--name-only"]
-        args += ["--no-ext-diff", "--ignore-submodules=none", old, new]
-        listed = git.run(args, self.repo.cwd)
-        names = [n.decode("utf-8", "surrogateescape") for n in listed.stdout.split(b"\0") if n]
-        found = {}
-        for name in names:
-            paths, _bad, touched = self._paths_touched([name])
-            if touched and paths[0] not in skip:
-                found[name] = paths[0]
-        return found
-
-    def _changed_since(self, tip: str, base: str, names: dict[str, str]) -> set[str]:
-        """Which of `names` a commit of `tip --not base` changed (merges by their `--cc` own
-        change): those changes are checked, commit by commit, where they are new."""
-        args = ["--no-replace-objects", "--literal-pathspecs", "log", "--format=", "--name-only"]
-        args += ["-z", "--no-renames", "--cc", "--full-history", "--no-ext-diff"]
-        args += ["--ignore-submodules=none", tip, "--not", base, "--", *names]
-        listed = git.run(args, self.repo.cwd)
-        return {
-            n.strip(b"\n").decode("utf-8", "surrogateescape") for n in listed.stdout.split(b"\0")
-        }
+    def _protected_name(self, name: str) -> str | None:
+        """The normalised path of `name` (as git wrote it) when a rule protects it."""
+        paths, _bad, touched = self._paths_touched([name])
+        return paths[0] if touched else None
 
     def _paths(self, raw: Sequence[str]) -> tuple[list[str], list[Violation]]:
         """The commit's paths, normalised, each once; a violation per name that is not UTF-8

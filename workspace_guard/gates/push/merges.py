@@ -1,0 +1,74 @@
+"""A merge's own change beyond what `--cc` shows: protected paths taken from an older commit.
+
+`git diff-tree --cc` hides a path whose merged content equals one parent's. That is right when
+the parent's line made the change (its commits are checked one by one), and wrong when the
+parent is already on the branch or behind it: a merge of (main, main~5) that takes
+`app/main.py` from main~5 rolls the owner's later change back, and no commit the merge brings
+made that change. So each parent counts as the branch in turn (the first parent is only git's
+convention: `commit-tree -p OLD -p main` puts the old one first): a protected path whose entry
+differs between that parent and the merge, and that no commit of another parent's line (`OTHER
+--not PARENT`) changed, is the merge's own change — a roll-back, a deletion, a rules rewind —
+and is judged like any commit's. Tree and commit ids only: no blob is read (blobless clones).
+"""
+
+from __future__ import annotations
+
+from workspace_guard import git
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+
+def taken_unchanged(
+    cwd: str,
+    sha: str,
+    parents: Sequence[str],
+    own: Sequence[str],
+    protected: Callable[[str], str | None],
+) -> list[str]:
+    """The protected paths (normalised, not in `own`) that merge `sha` takes from an older
+    commit; `protected(name)` is a name's normalised path when a rule protects it, else None."""
+    seen = set(own)
+    taken: list[str] = []
+    for at, parent in enumerate(parents):
+        changed = _protected_between(cwd, parent, sha, seen, protected)
+        if not changed:
+            continue
+        brought: set[str] = set()
+        for other in (*parents[:at], *parents[at + 1 :]):
+            brought |= _changed_since(cwd, other, parent, changed)
+        for name, path in changed.items():
+            if name not in brought and path not in seen:
+                seen.add(path)
+                taken.append(path)
+    return taken
+
+
+def _protected_between(
+    cwd: str, old: str, new: str, skip: set[str], protected: Callable[[str], str | None]
+) -> dict[str, str]:
+    """{name as git wrote it: normalised path} of the protected paths whose entry differs
+    between the trees of `old` and `new` (not in `skip`)."""
+    args = ["--no-replace-objects", "diff-tree", "-r", "-z", "--no-renames", "--name-only"]
+    args += ["--no-ext-diff", "--ignore-submodules=none", old, new]
+    listed = git.run(args, cwd)
+    found = {}
+    for raw in listed.stdout.split(b"\0"):
+        if not raw:
+            continue
+        name = raw.decode("utf-8", "surrogateescape")
+        path = protected(name)
+        if path is not None and path not in skip:
+            found[name] = path
+    return found
+
+
+def _changed_since(cwd: str, tip: str, base: str, names: dict[str, str]) -> set[str]:
+    """Which of `names` a commit of `tip --not base` changed (merges by their `--cc` own
+    change): those changes are checked, commit by commit, where they are new."""
+    args = ["--no-replace-objects", "--literal-pathspecs", "log", "--format=", "--name-only"]
+    args += ["-z", "--no-renames", "--cc", "--full-history", "--no-ext-diff"]
+    args += ["--ignore-submodules=none", tip, "--not", base, "--", *names]
+    listed = git.run(args, cwd)
+    return {n.strip(b"\n").decode("utf-8", "surrogateescape") for n in listed.stdout.split(b"\0")}
