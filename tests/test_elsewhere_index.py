@@ -5,6 +5,9 @@ and must give git's own answer. Real `git worktree add`, real files, real index 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,34 @@ def test_the_harness_warns_from_the_index(workspace: Path, other: Path) -> None:
     git(other, "checkout", "--", FILE)
     proc = hook(workspace, "claude", write_event(workspace, FILE))
     assert proc.returncode == 0 and proc.stdout == ""
+
+
+def execs_of(ws: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """One whole validator process under strace: its result and every program it ran."""
+    trace = ws.parent / "validator.strace"
+    command = ["strace", "-f", "-e", "trace=execve", "-o", str(trace)]
+    validator = str(Path(sys.executable).parent / "agent_workspace_validator")
+    done = subprocess.run(
+        [*command, validator, *args], cwd=ws, capture_output=True, text=True, check=False
+    )
+    return done, [line for line in trace.read_text().splitlines() if "execve(" in line]
+
+
+@pytest.mark.parametrize("change", ["modified", "staged", "deleted", "clean"])
+def test_the_validator_warns_from_the_index_without_git_status(
+    workspace: Path, other: Path, change: str
+) -> None:
+    if shutil.which("strace") is None:
+        pytest.skip("strace is not installed")
+    if change == "modified":
+        (other / FILE).write_text("theirs\n")
+    elif change == "staged":
+        (other / FILE).write_text("theirs\n")
+        git(other, "add", FILE)
+    elif change == "deleted":
+        (other / FILE).unlink()
+    done, execs = execs_of(workspace, "backend-framework-ai", FILE)
+    assert done.returncode == 0, done.stderr
+    warned = f"{FILE} is modified and not committed in the worktree {other}" in done.stderr
+    assert warned == (change != "clean"), done.stderr
+    assert not [line for line in execs if '"status"' in line], execs

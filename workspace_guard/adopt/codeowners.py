@@ -166,7 +166,7 @@ def _pattern_ok(reader: _Reader, number: int, pattern: str) -> bool:
             "warning",
             src,
             _("skipped {pattern!r}: {reason} (column {column})").format(
-                pattern=pattern, reason=exc.reason, column=exc.column + 1
+                pattern=pattern, reason=exc.localized(), column=exc.column + 1
             ),
         )
         return False

@@ -156,7 +156,9 @@ def parse_handles(items: list[str]) -> dict[str, str]:
         agent, sep, owner = item.partition("=")
         if not sep or not agent.strip() or not owner.strip():
             raise UsageError(
-                f"--handle {item!r}: expected AGENT=OWNER, e.g. security-ai=@org/security"
+                _("--handle {item!r}: expected AGENT=OWNER, e.g. security-ai=@org/security").format(
+                    item=item
+                )
             )
         table[agent.strip()] = owner.strip()
     return table
@@ -170,7 +172,10 @@ def read_text(file: str) -> str:
         with open(file, "rb") as handle:
             return handle.read().decode("utf-8", "replace")
     except OSError as exc:
-        raise UsageError(f"cannot read {file}: {exc.strerror}") from exc
+        problem = exc.strerror or str(exc)
+        raise UsageError(
+            _("cannot read {file}: {problem}").format(file=file, problem=problem)
+        ) from exc
 
 
 def emit(text: str, output: str | None) -> None:
@@ -187,4 +192,7 @@ def write_file(path: str, text: str) -> None:
     try:
         atomic_write(path, text)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
+        problem = exc.strerror or str(exc)
+        raise UsageError(
+            _("cannot write {path}: {problem}").format(path=path, problem=problem)
+        ) from exc

@@ -12,7 +12,7 @@ from workspace_guard.core.duration import parse_since
 from workspace_guard.errors import ConfigError, UsageError
 from workspace_guard.gates.push.anchor import AnchorError, push_anchor
 from workspace_guard.gates.push.anchor import verify_remote as against
-from workspace_guard.i18n import _
+from workspace_guard.i18n import N_, _
 from workspace_guard.repo import Repo
 from workspace_guard.state import ledger
 from workspace_guard.state.audit import ACTIONS, audit_path, read
@@ -70,11 +70,11 @@ def verify(repo: Repo) -> int:
     """Check the hash chains of the audit log and of the provenance ledger; exit 1 (each problem
     on stderr as FILE:LINE) when either was altered."""
     count, problems = check(repo.state_dir)
-    code = _report(audit_path(repo.state_dir), "audit log", count, problems)
+    code = _report(audit_path(repo.state_dir), N_("audit log"), count, problems)
     where = os.path.join(repo.state_dir, ledger.LEDGER_FILE)
     if os.path.exists(where) or os.path.exists(os.path.join(repo.state_dir, ledger.LEDGER_HEAD)):
         count, problems = ledger.verify(repo.state_dir)
-        code = max(code, _report(where, "ledger", count, problems))
+        code = max(code, _report(where, N_("ledger"), count, problems))
     return code
 
 
@@ -82,9 +82,10 @@ def _report(where: str, label: str, count: int, problems: list[Broken]) -> int:
     for problem in problems:
         print(f"{where}:{problem.line}: {problem.reason}", file=sys.stderr)
     if problems:
-        print(f"{label} altered: {len(problems)} problem(s) in {count} records", file=sys.stderr)
+        text = _("{label} altered: {n} problem(s) in {count} records")
+        print(text.format(label=_(label), n=len(problems), count=count), file=sys.stderr)
         return 1
-    print(f"{label} intact: {count} records")
+    print(_("{label} intact: {count} records").format(label=_(label), count=count))
     return 0
 
 

@@ -265,20 +265,31 @@ def _unrecorded(
 def _warn_uncommitted_elsewhere(repo: Repo, rels: Sequence[str]) -> None:
     """A warning (never a denial) for each path another worktree of the repository has modified
     and not committed: two agents are about to make changes that will collide. Costs nothing
-    without linked worktrees; with them, one `git status` per other worktree."""
+    without linked worktrees; with them, each other worktree's index is read in process
+    (speed/worktree_index: no git process for a file path it can decide). A failure while
+    looking gives no warning, as in the harness gate (gates/harness/elsewhere.py)."""
     from workspace_guard import git
+    from workspace_guard.errors import GuardError
+    from workspace_guard.speed import worktree_index
 
     info = repo.info
     if info.root is None:
         return
-    others = git.other_worktrees(info.common_dir, info.root)
+    try:
+        others = git.other_worktrees(info.common_dir, info.root)
+    except (GuardError, OSError, ValueError):
+        return
     if not others:
         return
     from workspace_guard.i18n import _
 
     asked = set(rels)
     for tree in others:
-        for path in sorted(asked & git.uncommitted(tree, rels, untracked=True)):
+        try:
+            changed = worktree_index.uncommitted(tree, rels)
+        except (GuardError, OSError, ValueError):
+            continue
+        for path in sorted(asked & changed):
             repo.warn(
                 _(
                     "{path} is modified and not committed in the worktree {worktree}: another "

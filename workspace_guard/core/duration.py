@@ -31,7 +31,7 @@ _MOMENT = re.compile(
     r"(?:[T ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.[0-9]{1,9})?)?)?"
     r"(?P<zone>Z|[+-][0-9]{2}:?[0-9]{2})?"
 )
-_DURATION_HINT = "a number and a unit: 90s, 30m, 8h, 1.5h, 2d, 1w"
+_DURATION_HINT = N_("a number and a unit: 90s, 30m, 8h, 1.5h, 2d, 1w")
 _SINCE_HINT = N_(
     "e.g. 2026-11-01, 2026-11-01T10:00 (UTC), 2026-11-01T10:00+02:00, or 30m, 2h, 7d ago"
 )
@@ -41,12 +41,17 @@ def parse_duration(text: str, *, option: str = "--ttl") -> float:
     """Seconds in `text` (`30m`, `1.5h`, `2d`); anything else is a `UsageError` naming `option`."""
     match = _DURATION.fullmatch(text.strip())
     if match is None:
-        raise UsageError(f"{option} {text!r} is not a duration", hint=_DURATION_HINT)
+        raise UsageError(
+            _("{option} {text!r} is not a duration").format(option=option, text=text),
+            hint=_(_DURATION_HINT),
+        )
     seconds = float(match.group(1)) * UNITS[match.group(2)]
     if not 0 < seconds <= MAX_SECONDS:
         raise UsageError(
-            f"{option} {text!r} is out of range (more than zero, at most 1000 years)",
-            hint=_DURATION_HINT,
+            _("{option} {text!r} is out of range (more than zero, at most 1000 years)").format(
+                option=option, text=text
+            ),
+            hint=_(_DURATION_HINT),
         )
     return seconds
 
@@ -110,7 +115,12 @@ def _offset(zone: str | None, text: str, option: str) -> int:
     digits = zone[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:])
     if hours > 23 or minutes > 59:
-        raise UsageError(f"{option} {text!r} has an impossible time zone offset", hint=_SINCE_HINT)
+        raise UsageError(
+            _("{option} {text!r} has an impossible time zone offset").format(
+                option=option, text=text
+            ),
+            hint=_(_SINCE_HINT),
+        )
     seconds = hours * 3600 + minutes * 60
     return -seconds if zone[0] == "-" else seconds
 
@@ -124,6 +134,9 @@ def _utc(moment: float, text: str, option: str) -> str:
     except (OverflowError, OSError, ValueError):
         fields = None
     if fields is None or not 1 <= fields.tm_year <= 9999:
-        raise UsageError(f"{option} {text!r} is outside the calendar", hint=_SINCE_HINT)
+        raise UsageError(
+            _("{option} {text!r} is outside the calendar").format(option=option, text=text),
+            hint=_(_SINCE_HINT),
+        )
     year, month, day, hour, minute, second = fields[:6]
     return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"

@@ -6,6 +6,7 @@ import posixpath
 import unicodedata
 
 from workspace_guard.errors import PathError
+from workspace_guard.i18n import _
 
 
 def normalize(path: str, *, cwd: str = "") -> str:
@@ -16,19 +17,19 @@ def normalize(path: str, *, cwd: str = "") -> str:
     slashes are folded; Unicode is NFC so that a decomposed "é" from macOS names the same file.
     """
     if "\x00" in path:
-        raise PathError(f"path {path!r} contains a NUL byte")
+        raise PathError(_("path {path!r} contains a NUL byte").format(path=path))
     if any(0xDC80 <= ord(ch) <= 0xDCFF for ch in path):
         shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        raise PathError(f"path {shown!r} is not valid UTF-8")
+        raise PathError(_("path {path!r} is not valid UTF-8").format(path=shown))
     if path.strip() == "":
-        raise PathError("empty path")
+        raise PathError(_("empty path"))
     text = unicodedata.normalize("NFC", path)
     joined = posixpath.join(cwd, text) if cwd else text
     result = posixpath.normpath(joined)
     if result.startswith("/"):
         result = result.lstrip("/")
     if result == ".." or result.startswith("../"):
-        raise PathError(f"{path!r} is outside the repository")
+        raise PathError(_("{path!r} is outside the repository").format(path=path))
     return "" if result == "." else result
 
 

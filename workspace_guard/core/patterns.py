@@ -77,9 +77,21 @@ class PatternError(ValueError):
         self.index = index
         super().__init__(reason)
 
+    def localized(self) -> str:
+        """The reason in the user's language (`reason` stays English, for logs and tests)."""
+        from workspace_guard.i18n import _
+
+        return _(self.template).format(**self.params) if self.params else _(self.template)
+
     def __str__(self) -> str:
-        where = f"rule {self.index}: " if self.index is not None else ""
-        return f"{where}invalid pattern {self.pattern!r} at column {self.column + 1}: {self.reason}"
+        from workspace_guard.i18n import _
+
+        text = _("invalid pattern {pattern!r} at column {column}: {reason}").format(
+            pattern=self.pattern, column=self.column + 1, reason=self.localized()
+        )
+        if self.index is None:
+            return text
+        return _("rule {index}: {text}").format(index=self.index, text=text)
 
 
 class _Seg:

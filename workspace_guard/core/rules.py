@@ -461,15 +461,18 @@ def _office_path(office: str, node: yaml.Node, ctx: _Ctx, name: str) -> str | No
 
 def _protected(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> list[ProtectedRule]:
     rules: list[ProtectedRule] = []
-    for item in _expect_list(node, ctx, "protected") or []:
-        rule = _rule(len(rules), item, ctx, refs)
+    for position, item in enumerate(_expect_list(node, ctx, "protected") or []):
+        # messages name the rule's position in the file; the model's index counts valid rules
+        rule = _rule(len(rules), item, ctx, refs, position)
         if rule is not None:
             rules.append(rule)
     return rules
 
 
-def _rule(index: int, node: yaml.Node, ctx: _Ctx, refs: _Refs) -> ProtectedRule | None:
-    what = f"protected[{index}]"
+def _rule(
+    index: int, node: yaml.Node, ctx: _Ctx, refs: _Refs, position: int
+) -> ProtectedRule | None:
+    what = f"protected[{position}]"
     body = _expect_map(node, ctx, what)
     if body is None:
         return None
@@ -503,7 +506,7 @@ def _pattern(node: yaml.Node, ctx: _Ctx, what: str) -> str | None:
         check_pattern(pattern)
     except PatternError as exc:
         problem = _("{what}: bad pattern {pattern!r}: {reason}")
-        reason = _(exc.template).format(**exc.params) if exc.params else _(exc.template)
+        reason = exc.localized()
         ctx.error(node, problem.format(what=what, pattern=pattern, reason=reason))
         return None
     # Paths are decided in NFC (contract §3 step 1); a pattern typed on macOS may arrive in NFD.

@@ -22,6 +22,7 @@ from json.encoder import encode_basestring as _encode_str
 
 from workspace_guard.core.record import Record
 from workspace_guard.fsutil import atomic_write
+from workspace_guard.i18n import _
 from workspace_guard.state import ensure_dir
 
 TYPE_CHECKING = False
@@ -401,12 +402,14 @@ def verify(state_dir: str, log: Log) -> tuple[int, list[Broken]]:
     head = _read_head(state_dir, log)
     if head is not None and head not in {(prev, seq), anchor}:
         if head[1] > seq:
-            reason = (
-                f"the log ends at record {seq} but record {head[1]} was written "
+            reason = _(
+                "the log ends at record {seq} but record {written} was written "
                 "(lines were removed from its end, or the log was replaced)"
-            )
+            ).format(seq=seq, written=head[1])
         else:
-            reason = f"the log's end does not match {log.head} (record {head[1]})"
+            reason = _("the log's end does not match {head} (record {seq})").format(
+                head=log.head, seq=head[1]
+            )
         problems.append(Broken(count + 1, reason))
     return count, problems
 
@@ -423,10 +426,12 @@ def _check_line(raw: bytes, prev: str, seq: int) -> tuple[str | None, str, int]:
         stated = str(record.pop("hash"))
         number = int(record.get("seq", 0))
     except (ValueError, KeyError, AttributeError, TypeError):
-        return "not a valid record", _sha256(raw.rstrip(b"\n")), seq
+        return _("not a valid record"), _sha256(raw.rstrip(b"\n")), seq
     if record.get("prev") != prev:
-        reason = "does not follow the previous record (a line was removed, inserted or reordered)"
+        reason = _(
+            "does not follow the previous record (a line was removed, inserted or reordered)"
+        )
         return reason, stated, number
     if _digest(prev, record) != stated:
-        return "content does not match its hash (the line was edited)", stated, number
+        return _("content does not match its hash (the line was edited)"), stated, number
     return None, stated, number

@@ -130,7 +130,7 @@ def to_pattern(raw: str) -> tuple[str | None, str]:
         check_pattern(pattern)
     except PatternError as exc:
         return None, _("not a valid pattern: {reason} (column {column})").format(
-            reason=exc.reason, column=exc.column + 1
+            reason=exc.localized(), column=exc.column + 1
         )
     return pattern, ""
 

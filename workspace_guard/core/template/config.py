@@ -11,7 +11,7 @@ from workspace_guard.core.message import (
 )
 from workspace_guard.core.record import Record, replace
 from workspace_guard.errors import ConfigError
-from workspace_guard.i18n import N_
+from workspace_guard.i18n import N_, _
 
 TYPE_CHECKING = False  # `typing` costs ~3 ms on the commit hook's path
 if TYPE_CHECKING:
@@ -197,8 +197,9 @@ def _is_mapping(value: object) -> TypeGuard[Mapping[Any, Any]]:
 
 
 def _type_name(value: object) -> str:
-    names = {dict: "a mapping", list: "a list", str: "a string", type(None): "null"}
-    return names.get(type(value), type(value).__name__)
+    names = {dict: N_("a mapping"), list: N_("a list"), str: N_("a string"), type(None): "null"}
+    name = names.get(type(value))
+    return _(name) if name else type(value).__name__
 
 
 class _Loader:
@@ -230,16 +231,18 @@ class _Loader:
 
     def mapping(self, data: object, allowed: Sequence[str], *path: str | int) -> Mapping[Any, Any]:
         if not _is_mapping(data):
-            raise self.fail(f"must be a mapping, not {_type_name(data)}", *path)
+            raise self.fail(_("must be a mapping, not {kind}").format(kind=_type_name(data)), *path)
         for key in data:
             if key not in allowed:
                 expected = ", ".join(allowed)
-                raise self.fail(f"unknown key {key!r} (expected one of: {expected})", *path, key)
+                reason = _("unknown key {key!r} (expected one of: {expected})")
+                raise self.fail(reason.format(key=key, expected=expected), *path, key)
         return data
 
     def boolean(self, value: object, *path: str | int) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(f"must be true or false, not {_type_name(value)}", *path)
+            reason = _("must be true or false, not {kind}").format(kind=_type_name(value))
+            raise self.fail(reason, *path)
         return value
 
     def strings(
@@ -251,21 +254,25 @@ class _Loader:
         empty: bool = True,
     ) -> tuple[str, ...]:
         if not isinstance(value, list):
-            raise self.fail(f"must be a list of strings, not {_type_name(value)}", *path)
+            reason = _("must be a list of strings, not {kind}").format(kind=_type_name(value))
+            raise self.fail(reason, *path)
         if not value and not empty:
-            raise self.fail("must not be empty", *path)
+            raise self.fail(_("must not be empty"), *path)
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
-                raise self.fail(f"must be a non-empty string, not {item!r}", *path, i)
+                reason = _("must be a non-empty string, not {item!r}").format(item=item)
+                raise self.fail(reason, *path, i)
             if pattern is not None and not re.match(pattern, item):
-                raise self.fail(f"{item!r} is not a valid name", *path, i)
+                raise self.fail(_("{item!r} is not a valid name").format(item=item), *path, i)
             if choices and item not in choices:
-                raise self.fail(f"{item!r} is not one of: {', '.join(choices)}", *path, i)
+                reason = _("{item!r} is not one of: {choices}")
+                raise self.fail(reason.format(item=item, choices=", ".join(choices)), *path, i)
         return tuple(value)
 
     def fields(self, data: object) -> tuple[FieldSpec, ...]:
         if not _is_mapping(data):
-            raise self.fail(f"must be a mapping of fields, not {_type_name(data)}", "fields")
+            reason = _("must be a mapping of fields, not {kind}").format(kind=_type_name(data))
+            raise self.fail(reason, "fields")
         specs = {f.name: f for f in DEFAULT_FIELDS}
         for name, body in data.items():
             specs[str(name)] = self.field(str(name), body, specs.get(str(name)))
@@ -275,10 +282,10 @@ class _Loader:
     def field(self, name: str, body: object, default: FieldSpec | None) -> FieldSpec:
         path = ("fields", name)
         if not re.match(r"^[a-z0-9][a-z0-9-]*$", name):
-            raise self.fail("a field name is lower-case letters, digits and '-'", *path)
+            raise self.fail(_("a field name is lower-case letters, digits and '-'"), *path)
         body = self.mapping(body, _FIELD_KEYS, *path)
         if default is None and "keys" not in body:
-            raise self.fail("a new field needs `keys`", *path)
+            raise self.fail(_("a new field needs `keys`"), *path)
         spec = default or FieldSpec(name, ())
         if "keys" in body:
             spec = replace(spec, keys=self.keys(body["keys"], *path, "keys"))
@@ -298,7 +305,9 @@ class _Loader:
         keys = self.strings(value, *path, empty=False)
         for i, key in enumerate(keys):
             if not re.match(r"^[A-Za-z0-9-]+$", key):
-                reason = f"{key!r} can never be a git trailer key (ASCII letters, digits, '-')"
+                reason = _(
+                    "{key!r} can never be a git trailer key (ASCII letters, digits, '-')"
+                ).format(key=key)
                 raise self.fail(reason, *path, i)
         return keys
 
@@ -308,13 +317,14 @@ class _Loader:
         elif _is_mapping(data) and data:
             pairs = tuple((str(k), v) for k, v in data.items())
         else:
-            raise self.fail("must be a non-empty list or mapping of values", *path)
+            raise self.fail(_("must be a non-empty list or mapping of values"), *path)
         for value, meaning in pairs:
             if not isinstance(meaning, str) or not meaning:
-                raise self.fail("a meaning must be a non-empty string", *path, value)
+                raise self.fail(_("a meaning must be a non-empty string"), *path, value)
             if name == "protocol" and meaning not in PROTOCOL_MEANINGS:
                 allowed = ", ".join(PROTOCOL_MEANINGS)
-                raise self.fail(f"protocol values mean {allowed}; not {meaning!r}", *path, value)
+                reason = _("protocol values mean {allowed}; not {meaning!r}")
+                raise self.fail(reason.format(allowed=allowed, meaning=meaning), *path, value)
         return pairs
 
     def unique_keys(self, specs: Iterable[FieldSpec]) -> None:
@@ -323,7 +333,9 @@ class _Loader:
             for i, key in enumerate(spec.keys):
                 other = seen.setdefault(key.casefold(), spec.name)
                 if other != spec.name:
-                    reason = f"key {key!r} is already used by field {other!r}"
+                    reason = _("key {key!r} is already used by field {other!r}").format(
+                        key=key, other=other
+                    )
                     raise self.fail(reason, "fields", spec.name, "keys", i)
 
 

@@ -217,8 +217,6 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
         if layer == "codex":  # Codex's exec_command has a `workdir` (not in its payload today)
             cwd, command = _in_workdir(command, tool_input, ("workdir", "cwd"), cwd)
         return Call(agent, tool, cwd, command=command, paths=_heredoc_patch(command), source=layer)
-    if tool.startswith("mcp_"):
-        return mcp_call(agent, tool, cwd, tool_input, layer)
     if tool == "apply_patch":
         if not isinstance(tool_input, dict):
             raise GateError("the apply_patch event has no tool_input")
@@ -229,6 +227,10 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
         from workspace_guard.gates.harness.patch_text import patch_paths
 
         return Call(agent, tool, cwd, paths=tuple(patch_paths(patch)), source=layer)
+    from workspace_guard.gates.harness.mcp_tools import is_mcp
+
+    if is_mcp(tool, layer):  # `mcp__server__tool`, or a bare name that is no tool of Claude's
+        return mcp_call(agent, tool, cwd, tool_input, layer)
     return None
 
 
@@ -312,6 +314,8 @@ def gemini(data: bytes) -> int:
     args = _obj(event.get("tool_input"))
     cwd = _cwd(event)
     agent = _agent(event)
+    from workspace_guard.gates.harness.mcp_tools import is_mcp
+
     if tool in GEMINI_FILE_TOOLS:
         call = Call(
             agent,
@@ -320,7 +324,7 @@ def gemini(data: bytes) -> int:
             paths=(_str(args.get("file_path") or args.get("path"), "tool_input.file_path"),),
             source="gemini",
         )
-    elif isinstance(tool, str) and tool.startswith("mcp_"):
+    elif isinstance(tool, str) and is_mcp(tool, "gemini"):  # a bare name too
         found = mcp_call(agent, tool, cwd, args, "gemini")
         if found is None:
             return 0

@@ -1,7 +1,8 @@
 """MCP tools through the harness gate: an MCP server's write tool is a write like any other.
 
 Claude Code and Codex name MCP tools `mcp__<server>__<tool>`; Gemini CLI `mcp_<server>_<tool>` (or
-the bare tool name). Tools are recognised by their last name part:
+the bare tool name). A bare name that is not one of the harness's own tools is an MCP tool too
+(:func:`is_mcp`). Tools are recognised by their last name part:
 
 - known file-writing tools (the filesystem server's `write_file`, `edit_file`, `move_file`,
   `create_directory`, `apply_patch`, and the like) are decided by every path-like string in their
@@ -150,9 +151,40 @@ class McpCall(Record):
     cwd: Any = None  # the tool's own working-directory argument, as sent
 
 
-def is_mcp(name: str) -> bool:
-    """An MCP tool name in Claude/Codex (`mcp__…`) or Gemini (`mcp_…`) form."""
-    return name.startswith("mcp_")
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Each harness's own tools, as its hooks name them. Any other name is an MCP server's tool, with or
+# without a server prefix: Gemini CLI gives an MCP tool its bare name when no other tool has it.
+GEMINI_BUILTINS = _names(
+    "read_file write_file replace edit run_shell_command list_directory ls glob"
+    " search_file_content grep_search grep web_fetch google_web_search save_memory"
+    " read_many_files write_todos invoke_agent ask_user activate_skill enter_plan_mode"
+    " exit_plan_mode complete_task codebase_investigator cli_help get_internal_docs"
+)
+CODEX_BUILTINS = _names(
+    "exec_command shell local_shell container.exec apply_patch write_stdin update_plan"
+    " view_image web_search read_file list_dir grep_files spawn_agent wait_agent send_input"
+    " close_agent resume_agent request_user_input list_mcp_resources"
+    " list_mcp_resource_templates read_mcp_resource"
+)
+
+
+def is_mcp(name: str, harness: str = "") -> bool:
+    """An MCP tool: `mcp__server__tool` (Claude, Codex), `mcp_server_tool` (Gemini), or a bare
+    name. Gemini: any tool that is not one of its own. Claude and Codex: a name that is not one
+    of their own tools and is not spelled like Claude's (`Read`, `TodoWrite`: a capital first,
+    no `_`/`-`), so `write_file`, `execute_command`, `fs__write` or `save-note` are MCP tools
+    whose server prefix is missing; the gate cannot tell them from a new server's write tool."""
+    if name.startswith("mcp_"):
+        return True
+    if harness == "gemini":
+        return name not in GEMINI_BUILTINS
+    if not name or name in CODEX_BUILTINS or name.startswith("multi_agent_"):
+        return False
+    claude_like = name[:1].isupper() and "_" not in name and "-" not in name
+    return not claude_like
 
 
 def tool_name(name: str) -> str:

@@ -22,6 +22,7 @@ import sys
 from workspace_guard import git
 from workspace_guard.core.record import Record
 from workspace_guard.errors import GuardError, UsageError
+from workspace_guard.i18n import _
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -619,8 +620,8 @@ def resolve(repo: Repo, rev: str) -> str:
     proc = git.run(["rev-parse", "--verify", "-q", f"{rev}^{{commit}}"], repo.cwd, check=False)
     if proc.returncode != 0:
         raise UsageError(
-            f"{rev!r} does not name a commit in this repository",
-            hint="fetch it first (CI: `git fetch origin <branch>`), or check the spelling",
+            _("{rev!r} does not name a commit in this repository").format(rev=rev),
+            hint=_("fetch it first (CI: `git fetch origin <branch>`), or check the spelling"),
         )
     return proc.stdout.decode("ascii").strip()
 
@@ -645,9 +646,11 @@ def is_shallow(repo: Repo) -> bool:
 
 def _shallow_error(detail: str = "") -> UsageError:
     return UsageError(
-        "this is a shallow clone: commits of the range may be missing" + detail,
-        hint="fetch the whole history (`git fetch --unshallow`; GitHub Actions: "
-        "actions/checkout with fetch-depth: 0), or at least the whole range and its base",
+        _("this is a shallow clone: commits of the range may be missing") + detail,
+        hint=_(
+            "fetch the whole history (`git fetch --unshallow`; GitHub Actions: "
+            "actions/checkout with fetch-depth: 0), or at least the whole range and its base"
+        ),
     )
 
 
@@ -668,8 +671,10 @@ def clone_range(repo: Repo, spec: str) -> tuple[list[str], str | None]:
         if hidden:
             first = sorted(hidden)[0][:10]
             raise _shallow_error(
-                f": {len(hidden)} commit(s) of the range, {first} among them, have parents "
-                "that were not fetched"
+                _(
+                    ": {n} commit(s) of the range, {first} among them, have parents "
+                    "that were not fetched"
+                ).format(n=len(hidden), first=first)
             )
     return rev_args, base
 
@@ -730,28 +735,28 @@ def ci_base(repo: Repo, explicit: str | None, range_base: str | None) -> tuple[s
         return resolve(repo, explicit), "--base"
     branch = default_branch(repo)
     if branch:
-        return branch, "protected branch"
+        return branch, _("protected branch")
     if range_base:
-        return range_base, "left side of the range"
+        return range_base, _("left side of the range")
     local = local_default_branch(repo)
     if local:
-        return local, "default branch"
+        return local, _("default branch")
     raise UsageError(
         _no_base_message(repo),
-        hint="name the revision whose rules decide with --base REV (in CI: the pull request's "
-        "base sha), or a rules file with --rules FILE; or check a range BASE..HEAD",
+        hint=_(
+            "name the revision whose rules decide with --base REV (in CI: the pull request's "
+            "base sha), or a rules file with --rules FILE; or check a range BASE..HEAD"
+        ),
     )
 
 
 def _no_base_message(repo: Repo) -> str:
     tried = ["workspace-guard.rulesRef", "HEAD" if repo.info.bare else "origin/HEAD"]
     tried.append("init.defaultBranch")
-    return (
-        "no base revision with rules was found for this check (tried "
-        + ", ".join(tried)
-        + "; the range has no left side): checking the template alone would pass commits "
-        "that break the ownership rules"
-    )
+    return _(
+        "no base revision with rules was found for this check (tried {tried}; the range has no "
+        "left side): checking the template alone would pass commits that break the ownership rules"
+    ).format(tried=", ".join(tried))
 
 
 def load_base_rules(repo: Repo, base: str | None) -> Rules | None:

@@ -23,6 +23,7 @@ from typing import Any
 from workspace_guard.errors import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 from workspace_guard.gates.watch import alive
 from workspace_guard.gates.watch.alive import LOCK_FILE, proc_starttime
+from workspace_guard.i18n import _
 from workspace_guard.state import ensure_dir
 
 STATUS_FILE = "watch.status.json"
@@ -97,7 +98,7 @@ def holder(state_dir: str) -> dict[str, Any] | None:
 
 
 def _read_holder(fd: int) -> dict[str, Any]:
-    for _ in range(20):  # the daemon writes its pid right after taking the lock
+    for _attempt in range(20):  # the daemon writes its pid right after taking the lock
         try:
             info = json.loads(os.pread(fd, 4096, 0) or b"{}")
         except ValueError:
@@ -132,8 +133,10 @@ def start(root: str, state_dir: str, run_args: list[str], out: Any = print) -> i
     running = holder(state_dir)
     if running:
         out(
-            f"workspace-guard: a watch daemon already runs for this repository (pid "
-            f"{running.get('pid')}, since {running.get('started', '?')})",
+            "workspace-guard: "
+            + _(
+                "a watch daemon already runs for this repository (pid {pid}, since {started})"
+            ).format(pid=running.get("pid"), started=running.get("started", "?")),
             file=sys.stderr,
         )
         return EXIT_VIOLATION
@@ -164,23 +167,22 @@ def start(root: str, state_dir: str, run_args: list[str], out: Any = print) -> i
     os.close(write_end)
     ready = _wait_ready(read_end, proc)
     if ready:
-        out(f"watch daemon started (pid {proc.pid}); log: {log_file}")
+        out(_("watch daemon started (pid {pid}); log: {log}").format(pid=proc.pid, log=log_file))
         return EXIT_OK
     try:
         code: int | None = proc.wait(timeout=2)  # the ready pipe closed: it is exiting
     except subprocess.TimeoutExpired:
         code = None
-    out(
-        "workspace-guard: the watch daemon did not become ready"
-        + (
-            f" (it exited with {code})"
-            if code is not None
-            else f" within {START_TIMEOUT:.0f} s (pid {proc.pid} still runs; `watch stop` ends it)"
-        )
-        + f"; last lines of {log_file}:"
-        f"\n{_tail(log_file)}",
-        file=sys.stderr,
+    why = (
+        _("the watch daemon did not become ready (it exited with {code})").format(code=code)
+        if code is not None
+        else _(
+            "the watch daemon did not become ready within {seconds:.0f} s (pid {pid} still runs;"
+            " `watch stop` ends it)"
+        ).format(seconds=START_TIMEOUT, pid=proc.pid)
     )
+    last = _("last lines of {log}:").format(log=log_file)
+    out(f"workspace-guard: {why}; {last}\n{_tail(log_file)}", file=sys.stderr)
     return EXIT_VIOLATION if code in (None, EXIT_VIOLATION) else EXIT_USAGE
 
 
@@ -191,7 +193,7 @@ def _wait_ready(fd: int, proc: subprocess.Popen[bytes]) -> bool:
     data = b""
     try:
         while time.monotonic() < deadline:
-            readable, _, _ = select.select([fd], [], [], 0.2)
+            readable, _writable, _errors = select.select([fd], [], [], 0.2)
             if readable:
                 chunk = os.read(fd, 64)
                 if not chunk:
@@ -212,7 +214,7 @@ def _tail(path: str, lines: int = 12) -> str:
             handle.seek(max(0, os.path.getsize(path) - 8192))
             text = handle.read().decode("utf-8", "replace")
     except OSError:
-        return "(no log)"
+        return _("(no log)")
     return "\n".join("  " + line for line in text.splitlines()[-lines:])
 
 
@@ -220,14 +222,20 @@ def stop(state_dir: str, out: Any = print) -> int:
     """SIGTERM the daemon and wait until its lock is free: 0 stopped, 1 none was running."""
     running = holder(state_dir)
     if not running:
-        out("workspace-guard: no watch daemon is running for this repository", file=sys.stderr)
+        out(
+            "workspace-guard: " + _("no watch daemon is running for this repository"),
+            file=sys.stderr,
+        )
         _acknowledge_gone(state_dir)
         return EXIT_VIOLATION
     pid = running.get("pid")
     if not isinstance(pid, int) or proc_starttime(pid) != running.get("starttime"):
         out(
-            f"workspace-guard: the lock is held but its pid {pid} does not match a running daemon;"
-            " not signalling anything",
+            "workspace-guard: "
+            + _(
+                "the lock is held but its pid {pid} does not match a running daemon;"
+                " not signalling anything"
+            ).format(pid=pid),
             file=sys.stderr,
         )
         return EXIT_VIOLATION
@@ -239,11 +247,14 @@ def stop(state_dir: str, out: Any = print) -> int:
     deadline = time.monotonic() + STOP_TIMEOUT
     while time.monotonic() < deadline:
         if holder(state_dir) is None:
-            out(f"watch daemon stopped (pid {pid})")
+            out(_("watch daemon stopped (pid {pid})").format(pid=pid))
             return EXIT_OK
         time.sleep(0.05)
     out(
-        f"workspace-guard: the watch daemon (pid {pid}) did not stop within {STOP_TIMEOUT:.0f} s",
+        "workspace-guard: "
+        + _("the watch daemon (pid {pid}) did not stop within {seconds:.0f} s").format(
+            pid=pid, seconds=STOP_TIMEOUT
+        ),
         file=sys.stderr,
     )
     return EXIT_VIOLATION
@@ -285,54 +296,81 @@ def _folders(schedules: list[list[Any]], limit: int = 8) -> str:
     """`app/ (recursive), . , …` for the text status."""
     shown = [f"{d}{'/…' if recursive else ''}" for d, recursive in schedules[:limit]]
     more = len(schedules) - limit
-    return ", ".join(shown) + (f", … {more} more" if more > 0 else "") if shown else "none"
+    if not shown:
+        return _("none")
+    return ", ".join(shown) + (_(", … {n} more").format(n=more) if more > 0 else "")
 
 
 def describe(info: dict[str, Any]) -> str:
-    """The human form of the status."""
+    """The human form of the status (labels and sentences in the user's language)."""
     if info.get("stalled"):
-        how = "stopped by a signal" if info["stalled"] == "stopped" else "not responding"
-        return (
-            f"watch daemon: STOPPED (pid {info.get('pid')}, {how}): protected files are not "
-            f"being watched; resume it (kill -CONT {info.get('pid')}) or restart it"
-        )
+        how = _("stopped by a signal") if info["stalled"] == "stopped" else _("not responding")
+        return _(
+            "watch daemon: STOPPED (pid {pid}, {how}): protected files are not being watched;"
+            " resume it (kill -CONT {pid}) or restart it"
+        ).format(pid=info.get("pid"), how=how)
     if not info.get("running"):
-        last = (
-            f" (last run: pid {info['pid']}, stopped {info.get('stopped', '?')})"
-            if info.get("pid")
-            else ""
-        )
-        return f"watch daemon: not running{last}"
+        if info.get("pid"):
+            return _("watch daemon: not running (last run: pid {pid}, stopped {stopped})").format(
+                pid=info["pid"], stopped=info.get("stopped", "?")
+            )
+        return _("watch daemon: not running")
+    return "\n".join(_running_lines(info))
+
+
+def _running_lines(info: dict[str, Any]) -> list[str]:
     watches = info.get("watches") or {}
     rescan = info.get("last_rescan") or {}
     counts = info.get("counts") or {}
+    degraded = _(" — DEGRADED: {why}").format(why=info["degraded"]) if info.get("degraded") else ""
     lines = [
-        f"watch daemon: running (pid {info.get('pid')}, since {info.get('started', '?')})",
-        f"  repository:  {info.get('root', '?')}",
-        f"  baseline:    HEAD {str(info.get('head', '?'))[:12]}, epoch {info.get('epoch', '?')}",
-        f"  rules:       {info.get('rules', '?')}",
-        f"  mode:        {info.get('mode', '?')}"
-        + (f" — DEGRADED: {info['degraded']}" if info.get("degraded") else ""),
-        f"  protected:   {info.get('protected', '?')} files;"
-        f" watching {len(watches.get('schedules', []))} folder schedule(s),"
-        f" {watches.get('actual', '?')}/{watches.get('expected', '?')} inotify watches",
-        f"  folders:     {_folders(watches.get('schedules', []))}",
-        f"  last rescan: {rescan.get('ts', 'never')} ({rescan.get('reason', '-')},"
-        f" {rescan.get('checked', 0)} paths, {rescan.get('ms', 0)} ms);"
-        f" every {info.get('rescan_interval', '?')} s",
-        f"  restore:     {'on' if info.get('restore') else 'off'};"
-        f" incidents in {info.get('incidents_dir', '?')}",
-        "  counts:      " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+        _("watch daemon: running (pid {pid}, since {started})").format(
+            pid=info.get("pid"), started=info.get("started", "?")
+        ),
+        _("  repository:  {root}").format(root=info.get("root", "?")),
+        _("  baseline:    HEAD {head}, epoch {epoch}").format(
+            head=str(info.get("head", "?"))[:12], epoch=info.get("epoch", "?")
+        ),
+        _("  rules:       {rules}").format(rules=info.get("rules", "?")),
+        _("  mode:        {mode}").format(mode=info.get("mode", "?")) + degraded,
+        _(
+            "  protected:   {protected} files; watching {schedules} folder schedule(s),"
+            " {actual}/{expected} inotify watches"
+        ).format(
+            protected=info.get("protected", "?"),
+            schedules=len(watches.get("schedules", [])),
+            actual=watches.get("actual", "?"),
+            expected=watches.get("expected", "?"),
+        ),
+        _("  folders:     {folders}").format(folders=_folders(watches.get("schedules", []))),
+        _("  last rescan: {ts} ({reason}, {checked} paths, {ms} ms); every {interval} s").format(
+            ts=rescan.get("ts", _("never")),
+            reason=rescan.get("reason", "-"),
+            checked=rescan.get("checked", 0),
+            ms=rescan.get("ms", 0),
+            interval=info.get("rescan_interval", "?"),
+        ),
+        _("  restore:     {restore}; incidents in {where}").format(
+            restore=_("on") if info.get("restore") else _("off"),
+            where=info.get("incidents_dir", "?"),
+        ),
+        _("  counts:      {counts}").format(
+            counts=", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        ),
     ]
     for tree in info.get("worktrees") or []:
         lines.append(
-            f"  worktree:    {tree.get('root')} (HEAD {str(tree.get('head') or '?')[:12]},"
-            f" {tree.get('protected', '?')} protected files, {tree.get('mode', '?')})"
+            _("  worktree:    {root} (HEAD {head}, {protected} protected files, {mode})").format(
+                root=tree.get("root"),
+                head=str(tree.get("head") or "?")[:12],
+                protected=tree.get("protected", "?"),
+                mode=tree.get("mode", "?"),
+            )
         )
     if info.get("log"):
-        lines.append(f"  log:         {info['log']}")
+        lines.append(_("  log:         {log}").format(log=info["log"]))
     if info.get("rules_note"):
-        lines.append(f"  WARNING:     {info['rules_note']}")
+        lines.append(_("  WARNING:     {note}").format(note=info["rules_note"]))
     if info.get("repository_missing"):
-        lines.append("  WARNING:     the repository is gone; waiting for it to come back")
-    return "\n".join(lines)
+        lines.append(_("  WARNING:     the repository is gone; waiting for it to come back"))
+    return lines

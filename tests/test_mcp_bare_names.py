@@ -1,0 +1,84 @@
+"""MCP tools named without their server prefix (Gemini CLI gives an MCP tool its bare name when no
+other tool has it; a Claude or Codex configuration may do the same): decided like `mcp__…` tools,
+while each harness's own tools keep their meaning."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers.harness import denied, hook
+
+from workspace_guard.gates.harness.mcp_tools import is_mcp
+
+OTHER = "backend-framework-ai"
+
+
+def _call(ws: Path, harness: str, tool: str, args: object) -> str | None:
+    event: dict[str, object] = {"session_id": "s", "cwd": str(ws), "tool_name": tool}
+    event["tool_input"] = args
+    if harness == "gemini":
+        event["hook_event_name"] = "BeforeTool"
+        proc = hook(ws, "gemini", json.dumps(event).encode(), env={"WORKSPACE_AGENT": OTHER})
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)["reason"] if proc.stdout.strip() else None
+    event.update(hook_event_name="PreToolUse", agent_type=OTHER, agent_id="a1")
+    return denied(hook(ws, harness, json.dumps(event).encode()))
+
+
+BARE_WRITES = [
+    ("gemini", "edit_file", {"path": "app/main.py", "edits": []}),
+    ("gemini", "move_file", {"source": "README.md", "destination": "app/main.py"}),
+    ("gemini", "execute_command", {"command": "sed -i s/a/b/ app/main.py"}),
+    ("gemini", "save_document", {"target": "app/main.py", "body": "x"}),
+    ("gemini", "filesystem__write_file", {"path": "app/main.py"}),
+    ("claude", "write_file", {"path": "app/main.py", "content": "x"}),
+    ("claude", "edit_block", {"file_path": "app/main.py", "old_string": "a"}),
+    ("claude", "start_process", {"command": "echo x > app/main.py"}),
+    ("claude", "save-note", {"file": "app/main.py"}),
+    ("claude", "fs__write", {"path": "app/main.py"}),
+    ("codex", "write_file", {"path": "app/main.py"}),
+    ("codex", "run_command", {"command": "rm app/main.py"}),
+]
+
+
+@pytest.mark.parametrize(
+    "harness,tool,args", BARE_WRITES, ids=[f"{h}-{t}" for h, t, _ in BARE_WRITES]
+)
+def test_bare_mcp_write_tools_are_judged(
+    workspace: Path, harness: str, tool: str, args: object
+) -> None:
+    reason = _call(workspace, harness, tool, args)
+    assert reason is not None and "app/main.py" in reason
+
+
+@pytest.mark.parametrize(
+    "harness,tool,args",
+    [
+        ("gemini", "read_text_file", {"path": "app/main.py"}),
+        ("gemini", "list_directory", {"dir_path": "app"}),
+        ("gemini", "glob", {"pattern": "app/*.py"}),
+        ("gemini", "invoke_agent", {"agent": "x", "prompt": "read app/main.py"}),
+        ("gemini", "save_document", {"target": "notes/todo.md"}),
+        ("claude", "Read", {"file_path": "app/main.py"}),
+        ("claude", "Glob", {"pattern": "app/**", "path": "app"}),
+        ("claude", "Grep", {"pattern": "x", "path": "app/main.py"}),
+        ("claude", "TodoWrite", {"todos": [{"content": "edit app/main.py"}]}),
+        ("claude", "Agent", {"prompt": "fix app/main.py", "subagent_type": "x"}),
+        ("codex", "spawn_agent", {"message": "fix app/main.py"}),
+        ("codex", "update_plan", {"plan": [{"step": "edit app/main.py"}]}),
+    ],
+)
+def test_harness_tools_and_reads_pass(
+    workspace: Path, harness: str, tool: str, args: object
+) -> None:
+    assert _call(workspace, harness, tool, args) is None
+
+
+def test_is_mcp_by_harness() -> None:
+    assert is_mcp("mcp__fs__write_file") and is_mcp("mcp_fs_write_file", "gemini")
+    assert is_mcp("create_entities", "gemini") and not is_mcp("run_shell_command", "gemini")
+    assert is_mcp("write_file", "claude") and not is_mcp("Write", "claude")
+    assert not is_mcp("NotebookEdit", "claude") and not is_mcp("apply_patch", "codex")
+    assert not is_mcp("multi_agent_v1wait_agent", "codex")
