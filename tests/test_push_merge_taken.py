@@ -22,6 +22,7 @@ from helpers.pushserver import (
     readme_change,
 )
 
+API = "api-architect-ai"
 OWNER_TEXT = 'from fastapi import FastAPI\napp = FastAPI(title="v2 by owner")\n'
 
 
@@ -137,3 +138,49 @@ def test_honest_merges_still_pass(server: Server) -> None:
     git(clone, "checkout", "-q", "main")
     git(clone, "merge", "-q", "--no-ff", "--no-edit", "a", "b")
     assert_accepted(push(clone, "origin", "main", "a", "b"))
+
+
+def test_an_evil_merge_of_files_whose_names_git_quotes(server: Server) -> None:
+    """`diff --cc` headers quote names holding `"`, `\\`, a tab or a newline: the merge's own
+    change is compared by the names themselves (ATTACK F07)."""
+    clone = server.clone("attacker")
+    tip = git(clone, "rev-parse", "HEAD").strip()
+    git(clone, "checkout", "-q", "-b", "side")
+    side = readme_change(clone, "a side change")
+    for name in ('app/api/v1/deps/auth"2.py', ".github/workflows/ci\\evil.yml", "app/api/t\tab.py"):
+        git(clone, "checkout", "-q", tip)
+        git(clone, "-c", "core.hooksPath=/dev/null", "merge", "-q", "--no-ff", "--no-commit", side)
+        target = clone / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("evil = True\n")
+        git(clone, "add", "-A")
+        git(clone, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Merge branch 'side'")
+        sha = git(clone, "rev-parse", "HEAD").strip()
+        assert_rejected(push(clone, "origin", f"{sha}:refs/heads/main"), server, sha)
+
+
+def test_an_evil_edit_in_a_merge_of_a_quoted_name_both_sides_changed(server: Server) -> None:
+    """Both lines changed the file (so no parent is "older"), and the merge adds its own edit:
+    only `--cc` sees it, and its header quotes the name."""
+    owner = server.clone("api-owner")
+    name = 'app/api/q"1.py'
+    lines = [f"line {n}\n" for n in range(8)]
+
+    def owner_commit(text: list[str]) -> str:
+        return commit(owner, {name: "".join(text)}, template("feat(api): q", API, name))
+
+    owner_commit(lines)
+    assert_accepted(push(owner, "origin", "main"))
+    base = git(owner, "rev-parse", "HEAD").strip()
+    git(owner, "checkout", "-q", "-b", "side")
+    side = owner_commit(["side 0\n", *lines[1:]])
+    git(owner, "checkout", "-q", "main")
+    owner_commit([*lines[:7], "main 7\n"])
+    assert base != side
+    git(owner, "-c", "core.hooksPath=/dev/null", "merge", "-q", "--no-ff", "--no-commit", side)
+    (owner / name).write_text("".join(["side 0\n", *lines[1:4], "EVIL\n", *lines[5:7], "main 7\n"]))
+    git(owner, "add", "-A")
+    message = template("chore(merge): side", BACKEND, "README.md")
+    git(owner, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", message)
+    sha = git(owner, "rev-parse", "HEAD").strip()
+    assert_rejected(push(owner, "origin", "main"), server, sha)

@@ -72,3 +72,29 @@ def _changed_since(cwd: str, tip: str, base: str, names: dict[str, str]) -> set[
     args += ["--ignore-submodules=none", tip, "--not", base, "--", *names]
     listed = git.run(args, cwd)
     return {n.strip(b"\n").decode("utf-8", "surrogateescape") for n in listed.stdout.split(b"\0")}
+
+
+_ESCAPES = {ord(k): v for k, v in zip('abtnvfr"\\', b'\a\b\t\n\v\f\r"\\', strict=True)}
+
+
+def unquote(name: bytes) -> str:
+    """A path as git prints it in a diff header with `core.quotePath=true` (C-style quoting
+    where it holds `"`, `\\`, a control character or a byte above 0x7f), as the path itself:
+    compared with the listing's names, never the quoted text (a quoted protected path must not
+    drop out of a merge's own change)."""
+    if not (name[:1] == b'"' and name[-1:] == b'"' and len(name) >= 2):
+        return name.decode("utf-8", "surrogateescape")
+    body, out, at = name[1:-1], bytearray(), 0
+    while at < len(body):
+        char = body[at]
+        if char != 0x5C or at + 1 >= len(body):  # not a backslash
+            out.append(char)
+            at += 1
+        elif body[at + 1] in _ESCAPES:
+            out.append(_ESCAPES[body[at + 1]])
+            at += 2
+        else:
+            digits = body[at + 1 : at + 4]
+            out.append(int(digits, 8) & 0xFF if digits.isdigit() else body[at + 1])
+            at += 4 if digits.isdigit() else 2
+    return bytes(out).decode("utf-8", "surrogateescape")

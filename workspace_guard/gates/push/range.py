@@ -347,7 +347,7 @@ class Checker:
         decide for them); where the patch cannot be read (a blobless clone), every listed path
         stays: strict, never lax."""
         protected = [p for p in paths if self._rule(p) is not None]
-        if not protected or not all(p.isascii() for p in protected):
+        if not protected:
             return paths
         args = ["--no-replace-objects", "--literal-pathspecs", "-c", "core.quotePath=true"]
         args += ["diff-tree", "--cc", "-p", "--no-renames", "--no-ext-diff", "--no-color"]
@@ -355,13 +355,16 @@ class Checker:
         proc = git.run(args, self.repo.cwd, check=False)
         if proc.returncode != 0:
             return paths
+        from workspace_guard.gates.push.merges import unquote
+
         shown = set()
         for line in proc.stdout.split(b"\n"):
             if line.startswith(b"diff --cc "):
-                shown.add(line[10:].decode("ascii", "replace"))
+                shown.add(unquote(line[10:]))
             elif line.startswith(b"diff --combined "):
-                shown.add(line[16:].decode("ascii", "replace"))
-        return [p for p in paths if p in shown or self._rule(p) is None]
+                shown.add(unquote(line[16:]))
+        # a name that is not ASCII stays (its listing form may differ from git's: NFC)
+        return [p for p in paths if p in shown or not p.isascii() or self._rule(p) is None]
 
     def _protected_name(self, name: str) -> str | None:
         """The normalised path of `name` (as git wrote it) when a rule protects it."""
