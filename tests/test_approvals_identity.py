@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from conftest import BIN, git, run_cli, run_tty
@@ -163,4 +164,18 @@ def test_an_edited_ledger_line_grants_nothing(workspace: Path) -> None:
     record["approved"] = ASKER  # re-aimed at another agent by hand
     path.write_text(json.dumps(record, ensure_ascii=False) + "\n")
     assert not allowed(workspace, ASKER, MAIN)
+    assert not allowed(workspace, OTHER, MAIN)
+
+
+def test_a_terminal_under_a_harness_process_is_not_a_person(workspace: Path) -> None:
+    """A pseudo-terminal allocated under the harness's shell, with every harness variable
+    cleared, is still not a person: an ancestor's environment names the harness (`script`,
+    `pty.spawn`, `unbuffer` and tmux all leave the harness's shell above the command)."""
+    approve = f"{BIN}/workspace-guard approve {OTHER} {MAIN} --by {OWNER}"
+    for cleared in ("env -u CLAUDECODE -u CLAUDE_CODE_ENTRYPOINT", "env -i PATH=/usr/bin:/bin"):
+        script = f"import pty, sys\nsys.exit(pty.spawn(['sh', '-c', '{cleared} {approve}']) >> 8)\n"
+        run = harness_shell(workspace, f'{sys.executable} -c "{script}"')
+        assert run.returncode != 0, run.stdout
+        assert "runs under a harness" in run.stdout + run.stderr, run.stdout + run.stderr
+    assert not [r for r in ledger(workspace) if r["kind"] == "approval"]
     assert not allowed(workspace, OTHER, MAIN)

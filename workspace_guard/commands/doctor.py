@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
     from workspace_guard.repo import Repo
 
-HARNESS_FILES = {"claude": ".claude/settings.json", "codex": ".codex/hooks.json"}
 # the layers as the text output names them (the JSON keeps `layer` as is: it is an identifier)
 LAYER_LABELS = {"rules": N_("rules"), "claims": N_("claims")}
 
@@ -208,92 +207,19 @@ def _commit_hooks(repo: Repo, tree: str, fix: bool) -> Check:
     return Check("commit", bool(fixed), detail, fix_text, fixed, tree)
 
 
-# --- harnesses -----------------------------------------------------------------------------------
+# --- harnesses (commands/doctor_harness.py) ------------------------------------------------------
 
 
 def _harnesses(repo: Repo, fix: bool) -> list[Check]:
+    from workspace_guard.commands import doctor_harness
+
+    checks = doctor_harness.harnesses(repo, fix)
     found = [
         (name, os.path.join(repo.root, rel))
-        for name, rel in HARNESS_FILES.items()
+        for name, rel in doctor_harness.HARNESS_FILES.items()
         if os.path.exists(os.path.join(repo.root, rel))
     ]
-    if not found:
-        return [
-            Check(
-                "harness",
-                True,
-                _("no harness settings here ({path})").format(path=HARNESS_FILES["claude"]),
-                "workspace-guard install --claude",
-                skipped=True,
-            )
-        ]
-    return [_harness(repo, name, path, fix) for name, path in found] + _trust(repo, found)
-
-
-def harness_problems(repo: Repo, name: str, path: str) -> list[str]:
-    """Why a harness's hook would not run or would not find us."""
-    import json
-
-    from workspace_guard.commands import harness_install as hi
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError) as exc:
-        return [_("{path} is unreadable ({error})").format(path=path, error=exc)]
-    wanted = hi.command(name)
-    commands = [
-        str(h.get("command", ""))
-        for groups in (data.get("hooks") or {}).values()
-        if isinstance(groups, list)
-        for group in groups
-        if isinstance(group, dict)
-        for h in group.get("hooks", [])
-        if isinstance(h, dict)
-    ]
-    problems = []
-    if wanted not in commands:
-        stale = [c for c in commands if "workspace-guard" in c or "wg-hook" in c]
-        problems.append(
-            _("{path}: the hook command is stale ({command!r})").format(path=path, command=stale[0])
-            if stale
-            else _("{path} has no workspace-guard hook").format(path=path)
-        )
-    problems += _launcher_problems(repo)
-    return problems
-
-
-def _launcher_problems(repo: Repo) -> list[str]:
-    from workspace_guard.commands import harness_install as hi
-
-    launcher = os.path.join(repo.root, hi.LAUNCHER)
-    if not os.path.exists(launcher):
-        return [_("the hook launcher {path} is missing").format(path=hi.LAUNCHER)]
-    program_file = os.path.join(repo.state_dir, hi.PROGRAM_FILE)
-    try:
-        with open(program_file, encoding="utf-8") as handle:
-            program = handle.read().strip()
-    except OSError:
-        return []  # the launcher then looks for workspace-guard on PATH
-    if program and not os.access(program, os.X_OK):
-        return [_("the launcher runs {program}, which is gone").format(program=program)]
-    return []
-
-
-def _harness(repo: Repo, name: str, path: str, fix: bool) -> Check:
-    problems = harness_problems(repo, name, path)
-    if not problems:
-        detail = _("{name}: hooks in {path} resolve").format(name=name, path=path)
-        return Check("harness", True, detail, where=path)
-    fixed = ""
-    if fix:
-        from workspace_guard.commands import harness_install as hi
-
-        hi.install(repo.root, name)
-        if not harness_problems(repo, name, path):
-            fixed = _("rewrote the {name} hooks in {path}").format(name=name, path=path)
-    fix_text = f"workspace-guard install --harness {name}"
-    return Check("harness", bool(fixed), "; ".join(problems), fix_text, fixed, path)
+    return checks + _trust(repo, found)
 
 
 def _trust(repo: Repo, found: list[tuple[str, str]]) -> list[Check]:
@@ -319,35 +245,15 @@ def _trust(repo: Repo, found: list[tuple[str, str]]) -> list[Check]:
 
 
 def _mcp(repo: Repo, fix: bool) -> list[Check]:
-    """`.mcp.json` names our server: its entry is current and the SDK is installed."""
-    import importlib.util
-    import json
+    from workspace_guard.commands import doctor_harness
 
-    from workspace_guard.commands import mcp_config
-
-    path = os.path.join(repo.root, mcp_config.MCP_FILE)
+    claude = os.path.join(repo.root, doctor_harness.HARNESS_FILES["claude"])
     try:
-        with open(path, encoding="utf-8") as handle:
-            servers = json.load(handle).get("mcpServers") or {}
-    except (OSError, ValueError, AttributeError):
-        return []
-    if not isinstance(servers, dict) or mcp_config.SERVER not in servers:
-        return []
-    problems, fixed = [], ""
-    if not mcp_config.registered(repo.root):
-        problems.append(
-            _("{path}: the workspace-guard server's command is stale").format(path=path)
-        )
-        if fix:
-            mcp_config.install(repo.root)
-            fixed = _("rewrote the workspace-guard server in {path}").format(path=path)
-    if importlib.util.find_spec("mcp") is None:
-        problems.append(_("the `mcp` package is not installed: the MCP server cannot start"))
-    if not problems:
-        return [Check("mcp", True, _("server registered in {path}").format(path=path), where=path)]
-    still = bool(fixed) and len(problems) == 1  # the stale entry was the only problem: fixed
-    hint = "pip install 'workspace-guard[mcp]'; workspace-guard install --claude"
-    return [Check("mcp", still, "; ".join(problems), hint, fixed, path)]
+        with open(claude, encoding="utf-8", errors="replace") as handle:
+            hooked = "wg-hook claude" in handle.read()
+    except OSError:
+        hooked = False
+    return doctor_harness.mcp(repo, fix, hooked)
 
 
 # --- daemon and server ---------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 `approve … --by X` and `consult answer ID … --by X` speak for X. The command believes that in
 two cases only:
 
-- **a person at a terminal**: stdin is a TTY and the environment carries no harness identity
-  (`HARNESS_ENV`: the variables agent harnesses set in the shells they run);
+- **a person at a terminal**: stdin is a TTY, the environment carries no harness identity
+  (`HARNESS_ENV`: the variables agent harnesses set in the shells they run), and no process up
+  the parent chain is a harness or was started in one (`harness_ancestor`);
 - **the harness saw X run it**: the harness gate's `PreToolUse` decision for this very command,
   with X as the acting agent (`agent_type`), left an `authorise` record in the provenance ledger
   (gates/harness/gate.record); the command consumes it (once, within `AUTHORISE_WINDOW`).
@@ -50,13 +51,71 @@ def harness_env() -> list[str]:
     return [name for name in HARNESS_ENV if os.environ.get(name)]
 
 
+HARNESS_PROGRAMS = ("claude", "codex", "gemini", "cursor-agent", "cline")
+HARNESS_PACKAGES = ("@anthropic-ai/claude-code", "@openai/codex", "@google/gemini-cli")
+ANCESTRY_LIMIT = 256
+
+
 def at_terminal() -> bool:
-    """A person typing: stdin is a terminal and no harness speaks through the environment."""
+    """A person typing: stdin is a terminal, no harness speaks through the environment, and no
+    process this one descends from is a harness or was started by one."""
     try:
         tty = os.isatty(sys.stdin.fileno())
     except (AttributeError, ValueError, OSError):
         tty = False
-    return tty and not harness_env()
+    return tty and not harness_env() and harness_ancestor() is None
+
+
+def harness_ancestor() -> str | None:
+    """The first process up the parent chain that is an agent harness or runs in one (its
+    environment at start named a harness), as `PID NAME`; None when there is none.
+
+    A pseudo-terminal (`script`, `pty.spawn`, `unbuffer`, tmux) with the variables cleared makes
+    a command look typed, but it still descends from the harness's shell, whose environment
+    (/proc/PID/environ: as it was started, whatever the child clears) names the harness. An
+    ancestor whose environment cannot be read belongs to another user, so it is no harness of
+    this user's agents."""
+    pid = os.getppid()
+    for _depth in range(ANCESTRY_LIMIT):
+        if pid <= 1:
+            return None
+        found = _harness_mark(pid)
+        if found:
+            return f"{pid} {found}"
+        parent = _parent(pid)
+        if parent is None or parent == pid:
+            return None
+        pid = parent
+    return f"{pid} (parent chain longer than {ANCESTRY_LIMIT})"
+
+
+def _harness_mark(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            environ = handle.read().split(b"\0")
+    except OSError:
+        environ = []
+    for entry in environ:
+        name, _sep, value = entry.partition(b"=")
+        if value and name.decode("latin-1") in HARNESS_ENV:
+            return name.decode("latin-1")
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            argv = handle.read().decode("utf-8", "replace").split("\0")[:2]
+    except OSError:
+        return None
+    for arg in argv:
+        if os.path.basename(arg) in HARNESS_PROGRAMS or any(p in arg for p in HARNESS_PACKAGES):
+            return os.path.basename(arg)
+    return None
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return int(handle.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _words(command: str) -> set[str]:
@@ -102,12 +161,7 @@ def identify(repo: Repo, speaker: str, needed: Sequence[str], what: str) -> dict
             "session": found.get("session"),
         }
     _audit_denied(repo, speaker, what)
-    env = harness_env()
-    where = (
-        _("the environment names a harness ({names})").format(names=", ".join(env))
-        if env
-        else _("stdin is not a terminal")
-    )
+    where = _why_not_a_person()
     raise Denied(
         _(
             "{what} speaks for {speaker}, but nothing shows {speaker} is speaking: {where}, and "
@@ -117,6 +171,21 @@ def identify(repo: Repo, speaker: str, needed: Sequence[str], what: str) -> dict
             "{speaker} runs it itself through its harness (`--by {speaker}`), or a person runs "
             "it at a terminal"
         ).format(speaker=speaker),
+    )
+
+
+def _why_not_a_person() -> str:
+    env = harness_env()
+    if env:
+        return _("the environment names a harness ({names})").format(names=", ".join(env))
+    try:
+        tty = os.isatty(sys.stdin.fileno())
+    except (AttributeError, ValueError, OSError):
+        tty = False
+    if not tty:
+        return _("stdin is not a terminal")
+    return _("the terminal runs under a harness (process {process})").format(
+        process=harness_ancestor()
     )
 
 

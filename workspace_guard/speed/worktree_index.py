@@ -9,15 +9,17 @@ git's own answer can be read from that worktree's files:
   against the file's `lstat`; where they differ, or the entry is racily clean (its mtime is not
   older than the index file's), the file's blob id is computed here and compared with the entry's;
   a missing file is a deletion;
-- *staged*: the entry's blob id against HEAD's, read from loose objects (speed/gitread); where
-  HEAD's objects are packed, the index's cache-tree (`TREE` extension) for the path's folders: git
-  invalidates it where something was staged, and rebuilds it at commit, checkout and reset;
-- *deleted and staged*: no entry, and HEAD has the path.
+- *staged*: the entry's blob id against HEAD's, read from loose or packed objects
+  (speed/packread: pack index, deltas). Shortcut: where the index's cache-tree (`TREE`
+  extension) has a valid root whose tree id is HEAD's tree, nothing is staged anywhere. A valid
+  cache-tree alone proves nothing: after `git reset --soft` it is the old commit's tree;
+- *deleted and staged*: no entry, and HEAD has the path (a file there or not).
 
 What is not read here is left to git (`git.uncommitted`, the old way): a folder asked for, a file
 with no index entry that exists (untracked: git's ignore rules decide), an index git writes in
 another shape (version 4, split, sparse), a file that attributes or `core.autocrlf` may filter, a
-symbolic link or submodule, HEAD unreadable both ways. The answer only warns; it never blocks.
+symbolic link or submodule, an object not readable here (alternates, a damaged pack). The
+answer only warns; it never blocks.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import os
 import stat as _stat
 
-from workspace_guard.speed import gitread
+from workspace_guard.speed import gitread, packread
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -85,7 +87,8 @@ class _Index:
         self.root, self.git_dir, self.data = root, git_dir, data
         self.mtime_ns, self.width = mtime_ns, width
         self.fixed = 40 + width + 2  # stat fields, oid, flags
-        self._tree: dict[str, int] | None = None
+        self._same_as_head: bool | None = None
+        self._objects: packread.Objects | None = None
         self.config = self.common = self.head = ""
 
     @classmethod
@@ -171,20 +174,29 @@ class _Index:
         return blob_oid(data, self.width) != oid
 
     def _staged(self, rel: str, oid: str) -> bool | None:
-        committed = gitread.blob_from_loose(self.common, self.head, rel)
-        if committed is not None:
-            return committed != oid  # "-": added to the index, not in HEAD
-        valid = self._cache_tree_valid(rel)
-        return UNSURE if valid is None else not valid
+        if self._index_is_head():
+            return False  # nothing staged anywhere
+        committed = self._head_blob(rel)
+        return UNSURE if committed is None else committed != oid  # "-": added, not in HEAD
 
     def _no_entry(self, rel: str) -> bool | None:
+        committed = "-" if self._index_is_head() else self._head_blob(rel)  # index = HEAD: none
+        if committed is None:
+            return UNSURE
+        if committed != "-":
+            return True  # in HEAD, not in the index: deleted and staged (a file there or not)
         if os.path.lexists(os.path.join(self.root, rel)):
             return UNSURE  # untracked there: git's ignore rules decide
-        committed = gitread.blob_from_loose(self.common, self.head, rel)
-        if committed is None:
-            valid = self._cache_tree_valid(rel)  # a staged deletion invalidates it too
-            return UNSURE if valid is None else not valid
-        return committed != "-"  # in HEAD, not in the index: deleted and staged
+        return False
+
+    def _head_blob(self, rel: str) -> str | None:
+        """HEAD's blob id for `rel` ("-": none), from loose or packed objects; None: ask git."""
+        if self._objects is None:
+            self._objects = packread.Objects(self.common)
+        try:
+            return packread.blob_at(self._objects, self.head, rel)
+        finally:
+            self._objects.close()
 
     # --- the index file --------------------------------------------------------------------
 
@@ -234,20 +246,23 @@ class _Index:
             at = data.find(signature, at + 1)
         return None
 
-    def _cache_tree_valid(self, rel: str) -> bool | None:
-        """Whether the cache-tree is valid for every folder above `rel` (None: no cache-tree)."""
-        if self._tree is None:
+    def _index_is_head(self) -> bool:
+        """Whether the index is exactly HEAD's tree: the cache-tree's root is valid and its tree
+        id is HEAD's. Only then does a valid cache-tree say "nothing staged": after `git reset
+        --soft` it stays valid for the tree the index holds, which is no longer HEAD's."""
+        if self._same_as_head is None:
+            self._same_as_head = False
             at = self._extension(b"TREE")
-            if at is None:
-                return None
-            size = int.from_bytes(self.data[at + 4 : at + 8], "big")
-            self._tree = _cache_tree(self.data[at + 8 : at + 8 + size], self.width)
-        folders = rel.split("/")[:-1]
-        chain = ["/".join(folders[:n]) for n in range(len(folders) + 1)]
-        counts = [self._tree.get(folder) for folder in chain]
-        if counts[0] is None:
-            return None
-        return all(count is not None and count >= 0 for count in counts)
+            if at is not None:
+                size = int.from_bytes(self.data[at + 4 : at + 8], "big")
+                root = _cache_tree_root(self.data[at + 8 : at + 8 + size], self.width)
+                if root is not None:
+                    objects = packread.Objects(self.common)
+                    try:
+                        self._same_as_head = root == packread.tree_of(objects, self.head)
+                    finally:
+                        objects.close()
+        return self._same_as_head
 
     # --- config that changes how git compares -------------------------------------------------
 
@@ -270,29 +285,18 @@ def _chains(data: bytes, at: int, end: int) -> bool:
     return at == end
 
 
-def _cache_tree(body: bytes, width: int) -> dict[str, int]:
-    """folder ("" for the root) → entry count (-1: invalidated), from the `TREE` extension."""
-    out: dict[str, int] = {}
-    stack: list[tuple[str, int]] = []  # (folder, subtrees still to read)
-    pos = 0
-    while pos < len(body):
-        nul = body.find(b"\0", pos)
-        newline = body.find(b"\n", nul)
-        if nul < 0 or newline < 0:
-            break
-        name = body[pos:nul].decode("utf-8", "surrogateescape")
-        count_text, _, subtrees_text = body[nul + 1 : newline].partition(b" ")
-        count, subtrees = int(count_text), int(subtrees_text)
-        pos = newline + 1 + (width if count >= 0 else 0)
-        while stack and stack[-1][1] == 0:
-            stack.pop()
-        parent = stack[-1][0] if stack else None
-        if stack:
-            stack[-1] = (parent or "", stack[-1][1] - 1)
-        folder = name if not parent else f"{parent}/{name}"
-        out[folder] = count
-        stack.append((folder, subtrees))
-    return out
+def _cache_tree_root(body: bytes, width: int) -> str | None:
+    """The root's tree id in the `TREE` extension (its first entry: an empty name), or None
+    when the root is invalidated (entry count -1) or the extension is odd."""
+    nul = body.find(b"\0")
+    newline = body.find(b"\n", nul)
+    if nul != 0 or newline < 0:
+        return None
+    count = body[1:newline].partition(b" ")[0]
+    if not count.isdigit():  # "-1": invalidated
+        return None
+    tree = body[newline + 1 : newline + 1 + width]
+    return tree.hex() if len(tree) == width else None
 
 
 def _config_text(git_dir: str, common: str) -> str | None:
