@@ -184,3 +184,35 @@ def test_an_evil_edit_in_a_merge_of_a_quoted_name_both_sides_changed(server: Ser
     git(owner, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", message)
     sha = git(owner, "rev-parse", "HEAD").strip()
     assert_rejected(push(owner, "origin", "main"), server, sha)
+
+
+def test_hunks_mixed_from_both_sides_roll_one_side_back(server: Server) -> None:
+    """Both lines changed the file; the merge takes side's first hunk and, for the last one,
+    side's (the base's) text over main's change: every hunk equals some parent's, so `--cc`
+    shows nothing, yet main's change is rolled back. The re-merge (`git merge-tree`) tells it
+    from an honest merge of the same two commits, which is accepted."""
+    owner = server.clone("api-owner")
+    name = "app/api/routes.py"
+    lines = [f"line {n}\n" for n in range(8)]
+
+    def owner_commit(text: list[str]) -> str:
+        return commit(owner, {name: "".join(text)}, template("feat(api): q", API, name))
+
+    owner_commit(lines)
+    assert_accepted(push(owner, "origin", "main"))
+    git(owner, "checkout", "-q", "-b", "side")
+    side = owner_commit(["side 0\n", *lines[1:]])
+    git(owner, "checkout", "-q", "main")
+    owner_commit([*lines[:7], "main 7\n"])
+    main_tip = git(owner, "rev-parse", "HEAD").strip()
+    git(owner, "-c", "core.hooksPath=/dev/null", "merge", "-q", "--no-ff", "--no-commit", side)
+    (owner / name).write_text("".join(["side 0\n", *lines[1:]]))  # main's line 7 rolled back
+    git(owner, "add", "-A")
+    git(owner, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Merge branch 'side'")
+    sha = git(owner, "rev-parse", "HEAD").strip()
+    assert_rejected(push(owner, "origin", "main"), server, sha)
+    # the honest merge of the same two commits goes through without a template
+    git(owner, "reset", "-q", "--hard", main_tip)
+    git(owner, "merge", "-q", "--no-ff", "--no-edit", side)
+    assert "main 7" in (owner / name).read_text()
+    assert_accepted(push(owner, "origin", "main"))

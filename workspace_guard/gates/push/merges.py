@@ -31,17 +31,37 @@ def taken_unchanged(
     commit; `protected(name)` is a name's normalised path when a rule protects it, else None."""
     seen = set(own)
     taken: list[str] = []
+    brought_in: dict[str, str] = {}  # changes another parent's line made: re-merged below
+    differs: dict[str, int] = {}  # from how many parents
     for at, parent in enumerate(parents):
         changed = _protected_between(cwd, parent, sha, seen, protected)
+        for name in changed:
+            differs[name] = differs.get(name, 0) + 1
         if not changed:
             continue
         brought: set[str] = set()
         for other in (*parents[:at], *parents[at + 1 :]):
             brought |= _changed_since(cwd, other, parent, changed)
         for name, path in changed.items():
-            if name not in brought and path not in seen:
+            if name in brought:
+                brought_in[name] = path
+            elif path not in seen:
                 seen.add(path)
                 taken.append(path)
+    # `--cc` hides content whose hunks each equal some parent's, which can still undo one
+    # side's change (take side's text over main's where both changed the file, or part of a
+    # side's change): the re-merge tells. It reads blobs, so it runs only where that can be: a
+    # path both lines changed, or one that differs from every parent.
+    left = {name: path for name, path in brought_in.items() if path not in seen}
+    if left and len(parents) == 2:
+        both = _changed_since(cwd, parents[0], parents[1], left)
+        both &= _changed_since(cwd, parents[1], parents[0], left)
+        left = {n: p for n, p in left.items() if n in both or differs.get(n) == len(parents)}
+    if left and len(parents) == 2:
+        for name in remerged_own(cwd, sha, parents, list(left)):
+            if left[name] not in seen:
+                seen.add(left[name])
+                taken.append(left[name])
     return taken
 
 
@@ -98,3 +118,25 @@ def unquote(name: bytes) -> str:
             out.append(int(digits, 8) & 0xFF if digits.isdigit() else body[at + 1])
             at += 4 if digits.isdigit() else 2
     return bytes(out).decode("utf-8", "surrogateescape")
+
+
+def remerged_own(cwd: str, sha: str, parents: Sequence[str], dropped: Sequence[str]) -> list[str]:
+    """Of the protected paths `--cc` dropped from merge `sha` (each hunk equals some parent's),
+    those whose content is not what merging the two parents gives (`git merge-tree`): hunks
+    picked from both sides can roll one side's change back ("hunk mixing") with no hunk of
+    its own. A path the re-merge leaves conflicted stays dropped (a resolution that takes a
+    side is what `--cc` says it is); where the re-merge cannot run (a blobless clone), every
+    dropped path counts: strict, never lax."""
+    args = ["--no-replace-objects", "merge-tree", "--write-tree", "-z", "--name-only"]
+    merged = git.run([*args, "--no-messages", parents[0], parents[1]], cwd, check=False)
+    items = [item for item in merged.stdout.split(b"\0") if item]
+    if merged.returncode not in (0, 1) or not items:
+        return list(dropped)
+    tree = items[0].decode("ascii", "replace")
+    conflicted = {item.decode("utf-8", "surrogateescape") for item in items[1:]}
+    args = ["--no-replace-objects", "--literal-pathspecs", "diff-tree", "-r", "-z", "--name-only"]
+    differ = git.run([*args, "--no-renames", tree, sha, "--", *dropped], cwd, check=False)
+    if differ.returncode != 0:
+        return list(dropped)
+    found = {n.decode("utf-8", "surrogateescape") for n in differ.stdout.split(b"\0") if n}
+    return [p for p in dropped if p in found and p not in conflicted]

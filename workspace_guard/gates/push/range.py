@@ -292,7 +292,7 @@ class Checker:
         paths, violations, touched = self._paths_touched(commit.paths)
         merge = len(commit.parents) > 1
         if merge and paths:
-            paths = self._merge_own(commit.sha, paths)
+            paths = self._merge_own(commit.sha, paths, commit.parents)
             touched = self._touched(paths)
         if merge and self.decider is not None:
             from workspace_guard.gates.push.merges import taken_unchanged
@@ -340,7 +340,7 @@ class Checker:
                 found.append((path, rule))
         return found
 
-    def _merge_own(self, sha: str, paths: list[str]) -> list[str]:
+    def _merge_own(self, sha: str, paths: list[str], parents: Sequence[str] = ()) -> list[str]:
         """A merge's own change, narrowed for protected paths to what `git diff-tree --cc`
         shows: a file both sides changed and git merged cleanly differs from every parent, yet
         holds nothing that no parent gave it. Unprotected paths are kept as listed (nothing to
@@ -364,7 +364,13 @@ class Checker:
             elif line.startswith(b"diff --combined "):
                 shown.add(unquote(line[16:]))
         # a name that is not ASCII stays (its listing form may differ from git's: NFC)
-        return [p for p in paths if p in shown or not p.isascii() or self._rule(p) is None]
+        kept = [p for p in paths if p in shown or not p.isascii() or self._rule(p) is None]
+        dropped = [p for p in protected if p not in shown and p.isascii()]
+        if dropped and len(parents) == 2:  # hunks each equal to some parent: re-merge them
+            from workspace_guard.gates.push.merges import remerged_own
+
+            kept += remerged_own(self.repo.cwd, sha, parents, dropped)
+        return kept
 
     def _protected_name(self, name: str) -> str | None:
         """The normalised path of `name` (as git wrote it) when a rule protects it."""
