@@ -98,11 +98,13 @@ def test_packed_objects_use_the_cache_tree(other: Path, workspace: Path) -> None
     assert decided(other, FILE) is True
 
 
-def test_untracked_and_folders_are_left_to_git(other: Path) -> None:
+def test_untracked_without_ignore_rules_is_decided_and_folders_are_left_to_git(
+    other: Path,
+) -> None:
     (other / "app/models/new.py").write_text("new\n")
     index = _Index.open(str(other))
     assert index is not None
-    assert index.changed("app/models/new.py") is None
+    assert index.changed("app/models/new.py") is True  # no ignore source: untracked
     assert index.changed("app") is None
     found = worktree_index.uncommitted(str(other), ["app/models/new.py", FILE])
     assert found == {"app/models/new.py"}

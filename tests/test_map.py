@@ -169,7 +169,8 @@ def chromium() -> str:
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     proc = subprocess.run(
-        ["apt-get", "install", "-y", "-q", "chromium"],
+        # parallel workers each ask (a session fixture is per worker): wait for dpkg's lock
+        ["apt-get", "-o", "DPkg::Lock::Timeout=900", "install", "-y", "-q", "chromium"],
         env=env,
         capture_output=True,
         text=True,

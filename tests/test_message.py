@@ -82,7 +82,7 @@ def run_git(env: dict[str, str], *args: str, text: str = "", cwd: Path | None = 
         capture_output=True,
         env=env,
         cwd=cwd,
-        timeout=10,
+        timeout=60,  # a hung hook, not a slow one (parallel workers load the machine)
         check=True,
     )
     return proc.stdout.decode()
@@ -325,7 +325,7 @@ def commit_seen(env: dict[str, str], repo: Path, message: str, *args: str) -> tu
         cwd=repo,
         check=True,
         capture_output=True,
-        timeout=10,
+        timeout=60,  # a hung hook, not a slow one (parallel workers load the machine)
     )
     raw = run_git(env, "cat-file", "commit", "HEAD", cwd=repo)
     return seen.read_text(), raw.split("\n\n", 1)[1]

@@ -31,12 +31,27 @@ def free_port() -> int:
         return port
 
 
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+def _listens(group: int, port: int) -> bool:
+    """A process of our daemon's process group (`git daemon` runs `git-daemon` as a child)
+    holds a socket listening on TCP `port`. Not "something accepts on the port": between
+    `free_port` and the bind another test's daemon (a parallel worker) may take the port, and a
+    connection would then reach that one while ours fails to bind."""
+    ours: set[str] = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+                if int(stat.read().rpartition(")")[2].split()[2]) != group:  # pgrp
+                    continue
+            ours |= {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+    with open("/proc/net/tcp", encoding="ascii") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    wanted = f":{port:04X}"
+    return any(  # row[3] "0A": LISTEN; row[9]: the socket's inode
+        len(row) > 9 and row[1].endswith(wanted) and row[3] == "0A" and f"socket:[{row[9]}]" in ours
+        for row in rows
+    )
 
 
 class GitDaemon:
@@ -81,7 +96,7 @@ class GitDaemon:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False  # e.g. the port was taken: try another
-            if _accepts(self.port):
+            if _listens(self.proc.pid, self.port):
                 return True
             time.sleep(0.02)
         self.stop()

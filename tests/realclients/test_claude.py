@@ -279,7 +279,7 @@ def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:
     program.write_text(str(tmp_path / "moved-venv/bin/workspace-guard") + "\n")
     main_py = str(repo / "app/main.py")
     calls = {
-        **_isolated_calls(),
+        "spawn": Call("Agent", {"description": "d", "prompt": "p", "subagent_type": OTHER}),
         "read": Call("Read", {"file_path": main_py}),
         "write": Call("Write", {"file_path": main_py, "content": "HACKED\n"}),
         "office": Call("Write", {"file_path": str(repo / OFFICE / "x.md"), "content": "x\n"}),
@@ -287,12 +287,11 @@ def test_missing_workspace_guard_fails_closed(tmp_path: Path) -> None:
             "Bash", {"command": "sed -i s/FastAPI/HACKED/ app/main.py", "description": "s"}
         ),
     }
-    spawn = Call("Agent", {"description": "d", "prompt": "p", "subagent_type": OTHER})
-    script = Script({"main": [[spawn]], OTHER: [[c] for c in calls.values()]})
+    script = Script({"main": [[c] for c in calls.values()]})  # starting a subagent is gated too
     with FakeModel(script) as model:
         run = run_claude(repo, model.url, tmp_path / "cli")
     assert run.returncode == 0, run.stderr[-2000:]
-    for label in ("write", "office", "sed"):
+    for label in ("spawn", "write", "office", "sed"):
         text, is_error = model.result(calls[label].id)
         assert is_error and "workspace-guard was not found" in text, (label, text)
         assert "fails closed" in text, (label, text)
@@ -318,3 +317,45 @@ def test_session_start_tells_the_model_when_a_layer_is_off(tmp_path: Path) -> No
         if broken:
             assert "SessionStart hook additional context" in context
             assert "doctor --fix" in context
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["agent-flag", "nested"])
+def test_an_agent_cannot_start_the_owner_as_a_subagent(tmp_path: Path, nested: bool) -> None:
+    """A crew agent (its own `claude --agent X` process, or a subagent of the main thread) that
+    may not edit app/main.py starts a subagent of the owner's type and tells it what to write:
+    the spawn is denied (gates/harness/spawn.py), the owner-typed subagent never runs."""
+    require("claude")
+    repo = make_workspace(tmp_path / "ws")
+    wg(repo, "install", "--claude")
+    for name in (OTHER, OWNER):
+        write_claude_agent(repo, name)
+    git(repo, "add", "-A")
+    git(repo, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore(workspace): hooks")
+    main_py = str(repo / "app/main.py")
+    edit = Call(
+        "Edit", {"file_path": main_py, "old_string": "app = FastAPI()", "new_string": "x = 1"}
+    )
+    calls = {
+        "start_self": Call("Agent", {"description": "d", "prompt": "p", "subagent_type": OTHER}),
+        "spawn": Call("Agent", {"description": "d", "prompt": "p", "subagent_type": OWNER}),
+        "read": Call("Read", {"file_path": main_py}),
+        "edit": edit,
+    }
+    # with `--agent X` the main thread carries X's system prompt: the model plays X's script there
+    first = [[calls["start_self"]]] if nested else []
+    script = Script(
+        {"main": first, OTHER: [[calls["spawn"]]], OWNER: [[calls["read"]], [calls["edit"]]]}
+    )
+    with isolated(tmp_path) as home, FakeModel(script) as model:
+        run = run_claude(
+            repo,
+            model.url,
+            home / "cli",
+            env=with_wg_on_path(),
+            extra_args=() if nested else ("--agent", OTHER),
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        text, is_error = model.result(calls["spawn"].id)
+    assert is_error and f"may not start a `{OWNER}` subagent" in text, text
+    assert not calls["edit"].id  # the owner-typed subagent never ran
+    assert "FastAPI()" in (repo / "app/main.py").read_text()

@@ -8,6 +8,10 @@ import click
 
 from workspace_guard.cli import format_option, rules_option
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.repo import Repo
+
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
@@ -85,13 +89,20 @@ def release(
 
 @click.command()
 @format_option("text", "json")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check the claims file against the audit log; exit 1 when claims records were cut.",
+)
 @rules_option
-def claims(fmt: str, rules: str | None) -> int:
+def claims(fmt: str, verify: bool, rules: str | None) -> int:
     """List the live claims (every worktree of the repository shares them)."""
     from workspace_guard.commands import claims as impl
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
+    if verify:
+        return _verify(repo, fmt)
     items = impl.listing(repo)
     if fmt == "json":
         click.echo(json.dumps([c.to_json() for c in items], ensure_ascii=False, indent=2))
@@ -101,3 +112,20 @@ def claims(fmt: str, rules: str | None) -> int:
     for item in items:
         click.echo(impl.describe(item))
     return 0
+
+
+def _verify(repo: Repo, fmt: str) -> int:
+    from workspace_guard.commands import claims as impl
+
+    problems, notes = impl.verify(repo)
+    if fmt == "json":
+        answer = {"ok": not problems, "problems": problems, "notes": notes}
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+    else:
+        for line in problems:
+            click.echo(f"problem: {line}")
+        for line in notes:
+            click.echo(f"note: {line}")
+        if not problems:
+            click.echo("the claims file agrees with the audit log")
+    return 1 if problems else 0

@@ -309,3 +309,54 @@ def describe(claim: Claim) -> str:
         id=claim.id, agent=claim.agent, pattern=claim.pattern, kind=kind, until=when(claim.until)
     )
     return text + (f" — {claim.note}" if claim.note else "")
+
+
+def verify(repo: Repo) -> tuple[list[str], list[str]]:
+    """(problems, notes) of `claims --verify`: the claims file against the audit log's sealed
+    claims records (state/claims_log.judge), and the restores a claims write recorded. A file
+    that no recorded change wrote, now or at a restore, is how records cut from the log's end
+    show: they were written without an `fsync`."""
+    from workspace_guard.state import claims_log
+    from workspace_guard.state.claims import ClaimsCorrupt, claims_path, parse, read_shared
+
+    path = claims_path(repo.state_dir)
+    try:
+        current: bytes | None = read_shared(path)
+    except FileNotFoundError:
+        current = None
+    standing, later = claims_log.judge(repo.state_dir, current)
+    problems: list[str] = []
+    notes: list[str] = []
+    if standing == "behind":
+        notes.append(
+            f"the claims file misses the last {len(later)} recorded claims change(s) (a crash "
+            "between a record and the file); the next claims write puts them in"
+        )
+    elif standing == "ahead" and current is not None:
+        try:
+            items = [c.to_json() for c in parse(current, path)]
+        except ClaimsCorrupt as exc:
+            problems.append(str(exc))
+            items = []
+        problems.append(_ahead(path, claims_log.unrecorded(repo.state_dir, items)))
+    for record in claims_log.sealed_records(repo.state_dir):
+        if record.get("action") == "restored" and record.get("why") == "ahead_of_log":
+            problems.append(
+                (
+                    "{ts}: the claims file was ahead of the audit log and was put back to the "
+                    "logged claims (claims without a record: {ids}): records had been cut from "
+                    "the log's end"
+                ).format(
+                    ts=record.get("ts", "?"), ids=", ".join(record.get("unrecorded") or []) or "-"
+                )
+            )
+    return problems, notes
+
+
+def _ahead(path: str, ids: list[str]) -> str:
+    return (
+        "the claims file {path} is not what any recorded claims change wrote (claims without a "
+        "record: {ids}): the records of later changes were cut from the audit log's end (they "
+        "are written without an fsync, so a power loss may take them) or the file was written "
+        "outside workspace-guard; the next claims write puts back the logged claims"
+    ).format(path=path, ids=", ".join(ids) or "-")

@@ -24,7 +24,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
+# Agent|Task: starting a subagent takes its identity (gates/harness/spawn.py)
+CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|mcp__.*"
 # After-tool events feed the provenance ledger: only the tools that write files (MCP tools too:
 # an owner's MCP write is recorded like its Edit, or the daemon would call it nobody's).
 AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
@@ -43,7 +44,7 @@ SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "codex": (
         ".codex/hooks.json",
         {
-            "PreToolUse": "Bash|apply_patch|Edit|Write|mcp__.*",
+            "PreToolUse": "Bash|apply_patch|Edit|Write|.*spawn_agent|mcp__.*",
             "PostToolUse": "Bash|apply_patch|Edit|Write|mcp__.*",
             "SubagentStart": None,
         },

@@ -122,7 +122,7 @@ class Objects:
             return None
         kind, size, at = _entry_header(head)
         if kind == OFS_DELTA:
-            distance, at = _ofs_distance(head, at)
+            distance, at = git_varint(head, at)
             base = self._entry(pack, offset - distance, width, depth + 1)
         elif kind == REF_DELTA:
             base = self.read(head[at : at + width].hex(), depth + 1)
@@ -181,14 +181,16 @@ def _entry_header(head: bytes) -> tuple[int, int, int]:
     return kind, size, at
 
 
-def _ofs_distance(head: bytes, at: int) -> tuple[int, int]:
-    byte = head[at]
-    distance, at = byte & 0x7F, at + 1
-    while byte & 0x80 and at < len(head):
-        byte = head[at]
-        distance = ((distance + 1) << 7) | (byte & 0x7F)
+def git_varint(data: bytes, at: int) -> tuple[int, int]:
+    """git's offset varint (an `OFS_DELTA`'s distance, a version 4 index's name strip):
+    (value, where the next field starts)."""
+    byte = data[at]
+    value, at = byte & 0x7F, at + 1
+    while byte & 0x80 and at < len(data):
+        byte = data[at]
+        value = ((value + 1) << 7) | (byte & 0x7F)
         at += 1
-    return distance, at
+    return value, at
 
 
 def _varint(data: bytes, at: int) -> tuple[int, int]:

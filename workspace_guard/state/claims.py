@@ -162,8 +162,43 @@ def _recovered(state_dir: str, path: str) -> list[Claim]:
     if logged is None:
         return claims
     data = claims_log.encode(logged)
+    if current is not None:
+        _note_ahead(state_dir, current, [c.to_json() for c in claims], logged, data)
     _write(path, data)
     return parse(data, path)
+
+
+def _note_ahead(
+    state_dir: str,
+    current: bytes,
+    found: list[dict[str, Any]],
+    logged: list[dict[str, Any]],
+    data: bytes,
+) -> None:
+    """A file that no recorded change wrote is put back to the logged claims; that is worth a
+    durable record (`action: restored`, `why: ahead_of_log`), since it is the only trace of
+    records cut from the log's end once the file is rewritten (`claims --verify` reports it).
+    It carries the list it restores, so it is a sealed record like a claim's."""
+    from workspace_guard.state import claims_log
+    from workspace_guard.state.audit import append
+
+    standing, _later = claims_log.judge(state_dir, current)
+    if standing != "ahead":
+        return  # behind: a crash between a record and the file, nothing was lost
+    record: dict[str, Any] = {
+        "layer": "claims",
+        "agent": None,
+        "path": None,
+        "owner": None,
+        "level": None,
+        "action": "restored",
+        "escalate_to": None,
+        "why": "ahead_of_log",
+        "found_sha": claims_log.digest(current),
+        "unrecorded": claims_log.unrecorded(state_dir, found),
+    }
+    claims_log.seal([record], logged, data)
+    append(state_dir, [record])
 
 
 def _commit(state_dir: str, batch: list[dict[str, Any]]) -> None:

@@ -32,8 +32,10 @@ What still holds:
 - the rename makes the file old or new for readers at every instant; a file left unparseable by
   a crash fails every layer closed as any corrupt claims file does (`doctor --fix`).
 A claims file that was changed outside workspace-guard is put back to the logged state the same
-way (the log is the record of what agents claimed). The price: trailing `durable: false` records
-cut from the log's end are not reported as a cut.
+way (the log is the record of what agents claimed). Trailing `durable: false` records cut
+from the log's end are invisible to `audit verify`; `claims --verify` finds them from the claims
+file (`judge`: a file that no recorded change wrote), and a roll-forward of such a file leaves
+a synced `restored` record naming the claims that had no record.
 """
 
 from __future__ import annotations
@@ -117,3 +119,63 @@ def behind(state_dir: str, current: bytes | None) -> list[dict[str, Any]] | None
     if digest(encode(items)) != record.get("claims_sha"):  # a damaged record: nothing to trust
         return None
     return items
+
+
+# --- what the log says of the claims file: `claims --verify`, and the roll-forward's record ----
+
+
+def sealed_records(state_dir: str) -> list[dict[str, Any]]:
+    """Every claims record of the audit log that carries the list it made, oldest first (the
+    whole log is read: only `claims --verify` and a roll-forward of a file ahead of the log
+    come here)."""
+    try:
+        with open(os.path.join(state_dir, AUDIT_FILE), "rb") as handle:
+            lines = handle.read().split(b"\n")
+    except FileNotFoundError:
+        return []
+    found = []
+    for line in lines:
+        if b'"claims_sha"' not in line:
+            continue
+        record = _record(line)
+        if record is not None and _sealed(record):
+            found.append(record)
+    return found
+
+
+def judge(state_dir: str, current: bytes | None) -> tuple[str, list[dict[str, Any]]]:
+    """Where the claims file (`current`, None when missing) stands against the log:
+    ("current" | "unsealed", []) — what the last change wrote, or no sealed record to compare;
+    ("behind", later) — what an earlier change wrote: `later` are the sealed records the file
+    missed (a crash between a record and the file: the next write rolls it forward);
+    ("ahead", []) — what no recorded change wrote: changes whose records were cut from the
+    log's end (`durable: false` records lost to a power loss) or a file written outside
+    workspace-guard."""
+    records = sealed_records(state_dir)
+    if not records:
+        return "unsealed", []
+    sha = digest(current) if current is not None else digest(encode([]))
+    if sha == records[-1].get("claims_sha"):
+        return "current", []
+    for number in range(len(records) - 2, -1, -1):
+        if records[number].get("claims_sha") == sha:
+            return "behind", records[number + 1 :]
+    if current is None:  # no file yet: the log's changes never reached one
+        return "behind", records
+    return "ahead", []
+
+
+def unrecorded(state_dir: str, items: list[dict[str, Any]]) -> list[str]:
+    """The ids of `items` that no claims record of the log names."""
+    try:
+        with open(os.path.join(state_dir, AUDIT_FILE), "rb") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        text = b""
+    named = {str(r.get("id")) for r in map(_record, text.split(b"\n")) if r and "id" in r}
+    return [str(item.get("id")) for item in items if str(item.get("id")) not in named]
+
+
+def _sealed(record: dict[str, Any]) -> bool:
+    items, sha = record.get("claims"), record.get("claims_sha")
+    return record.get("layer") == "claims" and isinstance(items, list) and isinstance(sha, str)

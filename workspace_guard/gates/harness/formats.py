@@ -227,6 +227,11 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
         from workspace_guard.gates.harness.patch_text import patch_paths
 
         return Call(agent, tool, cwd, paths=tuple(patch_paths(patch)), source=layer)
+    from workspace_guard.gates.harness.spawn import spawned_type
+
+    kind = spawned_type(tool, tool_input, layer)
+    if kind is not None:  # starting a subagent is acting as it (spawn.py)
+        return Call(agent, tool, cwd, source=layer, spawns=kind)
     from workspace_guard.gates.harness.mcp_tools import is_mcp
 
     if is_mcp(tool, layer):  # `mcp__server__tool`, or a bare name that is no tool of Claude's

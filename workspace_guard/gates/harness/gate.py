@@ -42,6 +42,7 @@ class Call(Record):
     command: str | None = None  # a shell command to analyse
     source: str = "claude"  # which harness asked (the audit layer)
     mcp_unknown: bool = False  # an MCP tool the gate does not know (`harness: mcp_unknown`)
+    spawns: str | None = None  # the subagent type a spawning tool starts (spawn.py)
 
 
 class Verdict(Record):
@@ -131,6 +132,10 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         forced += protocol_commands.refusals(
             decider, agent, signals.judge(call.command, repo.state_dir)
         )
+    if call.spawns is not None:
+        from workspace_guard.gates.harness import spawn
+
+        refusal = spawn.refusal(decider, agent, call.tool, call.spawns)
     paths = call.paths
     if call.mcp_unknown:
         from workspace_guard.gates.harness import mcp_tools

@@ -1,0 +1,88 @@
+"""Starting a subagent is taking its identity (gates/harness/spawn.py): an agent that may not
+edit a file must not start the file's owner as a subagent and tell it what to write. Real hook
+processes, Claude- and Codex-shaped events as the real CLIs send them (notes/real-payloads)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import git
+from helpers.provenance import event, hook
+
+OWNER = "system-architect-ai"
+OTHER = "backend-framework-ai"
+SUPER = "master-orchestrator"
+
+
+def denied(proc: object) -> str | None:
+    out = getattr(proc, "stdout", "").strip()
+    if not out:
+        return None
+    decision = json.loads(out)["hookSpecificOutput"]
+    return (
+        str(decision["permissionDecisionReason"])
+        if decision.get("permissionDecision") == "deny"
+        else None
+    )
+
+
+def spawn(ws: Path, agent: str | None, kind: str | None, tool: str = "Agent") -> str | None:
+    tool_input: dict[str, object] = {"description": "change", "prompt": "Change app/main.py"}
+    if kind is not None:
+        tool_input["subagent_type"] = kind
+    proc = hook(ws, event(ws, "PreToolUse", tool, tool_input, agent))
+    assert proc.returncode in (0, 2), proc.stderr
+    return denied(proc)
+
+
+@pytest.mark.parametrize("tool", ["Agent", "Task"])
+def test_an_agent_may_not_start_another_agents_type(workspace: Path, tool: str) -> None:
+    reason = spawn(workspace, OTHER, OWNER, tool)
+    assert reason is not None and OWNER in reason and "subagent" in reason
+    assert spawn(workspace, OTHER, SUPER, tool) is not None  # nor the superuser's type
+    audit = (workspace / ".git/workspace-guard/audit.jsonl").read_text()
+    assert OTHER in audit and "denied" in audit
+
+
+def test_its_own_type_a_superuser_and_the_main_thread_may(workspace: Path) -> None:
+    assert spawn(workspace, OTHER, OTHER) is None
+    assert spawn(workspace, SUPER, OWNER) is None
+    assert spawn(workspace, None, OWNER) is None  # the main thread: harness main_agent, a superuser
+
+
+def test_a_type_without_identity_gives_nothing_and_is_allowed(workspace: Path) -> None:
+    assert spawn(workspace, OTHER, "general-purpose") is None
+    assert spawn(workspace, OTHER, None) is None  # Claude's default type
+
+
+def test_a_type_mapped_to_the_main_agent_is_the_main_agents(workspace: Path) -> None:
+    rules = workspace / ".workspace/rules.yaml"
+    text = rules.read_text().replace(
+        "  main_agent: master-orchestrator",
+        "  main_agent: master-orchestrator\n  unknown_agent: main_agent",
+    )
+    assert text != rules.read_text()
+    rules.write_text(text)
+    git(
+        workspace,
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-qam",
+        "rules: unknown agents act as main",
+    )
+    reason = spawn(workspace, OTHER, "general-purpose")
+    assert reason is not None and SUPER in reason
+
+
+def test_codex_spawn_agent(workspace: Path) -> None:
+    for tool in ("spawn_agent", "multi_agent_v1spawn_agent"):
+        data = json.loads(
+            event(workspace, "PreToolUse", tool, {"agent_type": OWNER, "message": "x"}, OTHER)
+        )
+        proc = hook(workspace, json.dumps(data).encode(), harness="codex")
+        assert denied(proc) is not None, (tool, proc.stdout, proc.stderr)
+        data["tool_input"]["agent_type"] = OTHER
+        assert denied(hook(workspace, json.dumps(data).encode(), harness="codex")) is None
