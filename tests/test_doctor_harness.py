@@ -215,3 +215,17 @@ def test_where_the_rules_come_from_in_spanish(tmp_path: Path) -> None:
     assert not english_lines(spanish), "\n".join(english_lines(spanish))
     _code, _failing, english = doctor(clone)
     assert "origin/main has no rules yet" in english
+
+
+def test_a_huge_client_or_settings_file_does_not_stall_doctor(ws: Path) -> None:
+    """ATTACK F22's shape: a client grown (sparse) to gigabytes is reported without reading it;
+    so is a settings file far larger than any real one."""
+    import time
+
+    os.truncate(ws / CLIENT, 8 << 30)
+    with (ws / ".mcp.json").open("ab") as handle:
+        handle.truncate(64 << 20)
+    start = time.monotonic()
+    code, _failing, text = doctor(ws)
+    assert time.monotonic() - start < 60
+    assert code == 1 and "is not listed in" in text and "larger than 4 MB" in text, text
