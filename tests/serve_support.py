@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -151,18 +152,27 @@ def event(
 
 
 FAKE_SERVER = r"""
-import os, socket, sys, time
-path, mode = sys.argv[3], sys.argv[4]
+import os, signal, socket, sys, time
+path, mode, marker = sys.argv[3], sys.argv[4], sys.argv[5]
 os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
 if os.path.lexists(path):
     os.unlink(path)
 sock = socket.socket(socket.AF_UNIX)
 sock.bind(path)
 os.chmod(path, 0o600)
-sock.listen(8)
+sock.listen(0 if mode == "full" else 8)
 print("ready", flush=True)
+if mode == "full":  # never accepts: the listen queue fills
+    time.sleep(120)
+held = []
 while True:
     conn, _ = sock.accept()
+    if mode == "drop":  # closed before any greeting
+        conn.close()
+        continue
+    if mode == "mute":  # accepted, never greeted
+        held.append(conn)
+        continue
     conn.sendall(b"WGHS1\n")
     data = b""
     while True:
@@ -170,23 +180,78 @@ while True:
         if not chunk:
             break
         data += chunk
+    with open(marker, "ab") as out:  # the request reached this server
+        out.write(b"%d\n" % len(data))
     if mode == "hang":
         time.sleep(60)
     elif mode == "short":
         conn.sendall(b"WGAN\0\0\0\0\0\0\0\x10{\"hook")
     elif mode == "garbage":
         conn.sendall(b"HTTP/1.1 200 OK\r\n\r\n{}")
+    elif mode == "reserved":  # an exit code the clients keep for themselves
+        conn.sendall(b"WGAN\0\0\0\x61\0\0\0\0\0\0\0\0")
     conn.close()
 """
 
+AFTER_GREETING = ("hang", "short", "garbage", "close", "reserved")
+BEFORE_GREETING = ("mute", "drop", "full", "stopped")
 
-def fake_server(ws: Path, mode: str) -> subprocess.Popen[bytes]:
-    """A process that holds the server's socket and misbehaves (`hang`, `short`, `garbage`,
-    `close`: answers nothing), named like a server so the client's peer check passes."""
+
+def fake_server(ws: Path, mode: str, marker: Path | None = None) -> subprocess.Popen[bytes]:
+    """A process that holds the server's socket and misbehaves, named like a server so the
+    client's peer check passes. After its greeting: `hang`, `short`, `garbage`, `close` (no
+    answer), `reserved` (an exit code only clients use); each appends a line to `marker` once a
+    request reached it. Before any greeting: `mute` (accepts, never greets), `drop` (accepts and
+    closes), `full` (never accepts; its listen queue is filled here), `stopped` (SIGSTOPped)."""
     path = socket_of(ws)
+    where = marker or ws.parent / f"fake-{mode}.marker"
     proc = subprocess.Popen(
-        [sys.executable, "-c", FAKE_SERVER, "hook", "serve", str(path), mode],
+        [sys.executable, "-c", FAKE_SERVER, "hook", "serve", str(path),
+         "hang" if mode == "stopped" else mode, str(where)],
         stdout=subprocess.PIPE,
-    )
+    )  # fmt: skip
     assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+    if mode == "stopped":
+        os.kill(proc.pid, signal.SIGSTOP)
+    if mode == "full":
+        import socket
+
+        for _ in range(4):  # fill the queue: a blocking connect() would now wait for ever
+            filler = socket.socket(socket.AF_UNIX)
+            filler.setblocking(False)
+            try:
+                filler.connect(str(path))
+            except BlockingIOError:
+                filler.close()
+                break
+            _FILLERS.append(filler)
     return proc
+
+
+_FILLERS: list[object] = []
+
+
+def stop_fake(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, signal.SIGCONT)
+    proc.kill()
+    proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+    while _FILLERS:
+        _FILLERS.pop().close()  # type: ignore[attr-defined]
+
+
+def record_program(ws: Path, program: Path, python: str = "", paths: tuple[str, ...] = ()) -> None:
+    """Record `program` for the launcher as `install` would: the state dir's `program` line, its
+    `runtime` (the program, its Python — none: run as is —, the folders of its code) and the
+    runtime's SHA-256 first in the committed `.workspace/bin/wg-hook-program.sums`."""
+    import hashlib
+
+    (state_dir(ws) / "program").write_text(f"{program}\n")
+    runtime = state_dir(ws) / "runtime"
+    runtime.write_text("".join(f"{line}\n" for line in [program, python, *paths]))
+    sums = ws / ".workspace" / "bin" / "wg-hook-program.sums"
+    digest = hashlib.sha256(runtime.read_bytes()).hexdigest()
+    old = sums.read_text().splitlines() if sums.exists() else []
+    sums.write_text("".join(f"{line}\n" for line in [digest, *old]))

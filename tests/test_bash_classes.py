@@ -118,7 +118,6 @@ GIT_EXEC = [
     "git config --edit",
     "GIT_EDITOR='sed -i s/a/b/ app/main.py' git commit",
     "GIT_SSH_COMMAND=./evil.sh git fetch",
-    "GIT_CONFIG_GLOBAL=/tmp/evil.cfg git status",
     "git rebase -x './evil.sh' main",
 ]
 

@@ -195,3 +195,37 @@ def test_broken_harness_settings_are_reported(ws: Path, case: str) -> None:
     assert code == 1 and "settings.json" in str(failing[0]["detail"]), failing
     code, failing, spanish = doctor(ws, lang="es")
     assert code == 1 and not english_lines(spanish), "\n".join(english_lines(spanish))
+
+
+def test_where_the_rules_come_from_in_spanish(tmp_path: Path) -> None:
+    """A clone whose origin has no rules yet: doctor says so in the user's language."""
+    from helpers.repos import unadopted_workspace
+
+    origin = unadopted_workspace(tmp_path / "origin")
+    git(tmp_path, "clone", "-q", str(origin), "clone")
+    clone = tmp_path / "clone"
+    (clone / ".workspace").mkdir(exist_ok=True)
+    shutil.copy(
+        make_workspace(tmp_path / "ref") / ".workspace" / "rules.yaml", clone / ".workspace"
+    )
+    git(clone, "add", "-A")
+    git(clone, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "chore: rules")
+    _code, _failing, spanish = doctor(clone, lang="es")
+    assert "origin/main aún no tiene reglas" in spanish, spanish
+    assert not english_lines(spanish), "\n".join(english_lines(spanish))
+    _code, _failing, english = doctor(clone)
+    assert "origin/main has no rules yet" in english
+
+
+def test_a_huge_client_or_settings_file_does_not_stall_doctor(ws: Path) -> None:
+    """ATTACK F22's shape: a client grown (sparse) to gigabytes is reported without reading it;
+    so is a settings file far larger than any real one."""
+    import time
+
+    os.truncate(ws / CLIENT, 8 << 30)
+    with (ws / ".mcp.json").open("ab") as handle:
+        handle.truncate(64 << 20)
+    start = time.monotonic()
+    code, _failing, text = doctor(ws)
+    assert time.monotonic() - start < 60
+    assert code == 1 and "is not listed in" in text and "larger than 4 MB" in text, text

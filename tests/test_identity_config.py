@@ -128,3 +128,70 @@ def test_git_config_env_that_breaks_git_requires_it(
     git(repo, "config", "include.path", str(extra))
     monkeypatch.setenv("GIT_CONFIG", str(tmp_path / "other.cfg"))
     assert required(repo)
+
+
+def git_says(work: Path) -> bool:
+    """git's own answer, without `-c`: every file git reads, includes followed."""
+    import subprocess
+
+    done = subprocess.run(
+        ["git", "-C", str(work), "config", "--includes", "--type=bool", "--get-all", KEY],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = done.stdout.split()
+    return bool(lines) and lines[-1] == "true"
+
+
+@pytest.mark.parametrize("linked", [False, True])
+@pytest.mark.parametrize("content", ["true", "false", "other"])
+def test_config_worktree_without_the_extension_is_ignored_as_git_ignores_it(
+    repo: Path, tmp_path: Path, linked: bool, content: str
+) -> None:
+    """git reads `config.worktree` only with `extensions.worktreeConfig`: a non-empty file
+    without it must not turn the check on (nor off)."""
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt2"))  # several worktrees: --worktree fails
+    work = tmp_path / "wt2" if linked else repo
+    info = Repo.discover(str(work)).info
+    body = (
+        "[core]\n\tpager = less\n"
+        if content == "other"
+        else f"[workspace-guard]\n\trequireProvenance = {content}\n"
+    )
+    Path(info.git_dir, "config.worktree").write_text(body)
+    assert not git_says(work)
+    assert not required(work)
+    git(repo, "config", KEY, "true")
+    assert git_says(work)
+    assert required(work)
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_config_worktree_with_the_extension_counts(
+    repo: Path, tmp_path: Path, linked: bool
+) -> None:
+    git(repo, "worktree", "add", "-q", str(tmp_path / "wt2"))
+    git(repo, "config", "extensions.worktreeConfig", "true")
+    work = tmp_path / "wt2" if linked else repo
+    git(work, "config", "--worktree", KEY, "true")
+    assert git_says(work)
+    assert required(work)
+    git(repo, "config", KEY, "true")
+    git(work, "config", "--worktree", KEY, "false")  # later than the repository's file
+    assert not git_says(work)
+    assert not required(work)
+
+
+def test_the_system_file_git_names(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system = tmp_path / "system.cfg"
+    system.write_text("[workspace-guard]\n\trequireProvenance = true\n")
+    monkeypatch.delenv("GIT_CONFIG_NOSYSTEM")
+    monkeypatch.setenv("GIT_CONFIG_SYSTEM", str(system))
+    assert git_says(repo)
+    assert required(repo)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    assert not git_says(repo)
+    assert not required(repo)

@@ -503,13 +503,30 @@ def test_worktree_add_resetting_main(local_trust: Path) -> None:
         ("git fetch origin main", "@configured=origin"),
         ("git pull", "@configured="),
         ("git remote update", "@configured="),
-        ("git u refs/remotes/origin/main X", "@alias=u"),
-        ("git -C sub st", "@alias=st"),
-        ("/usr/bin/git u refs/remotes/origin/main X", "@alias=u"),
     ],
 )
 def test_refs_the_analysis_cannot_read_are_found(command: str, written: str) -> None:
     assert written in refs(command), (command, refs(command))
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "cwd"),
+    [
+        ("git u refs/remotes/origin/main X", "u", "/repo"),
+        ("git -C sub st", "st", "/repo/sub"),
+        ("/usr/bin/git u refs/remotes/origin/main X", "u", "/repo"),
+        ("git lfs pull", "lfs", "/repo"),
+    ],
+)
+def test_a_git_command_that_is_no_builtin_is_left_to_the_gate(
+    command: str, name: str, cwd: str
+) -> None:
+    """An alias or a `git-NAME` program: the gate resolves it (tests/test_bash_git_commands.py)."""
+    from workspace_guard.gates.harness.bash.syntax import GIT_COMMAND
+
+    found = analyze(command, "/repo").of_kind(GIT_COMMAND)
+    assert [(f.args[0], f.cwd) for f in found] == [(name, cwd)]
+    assert not refs(command)
 
 
 @pytest.mark.parametrize(
@@ -601,7 +618,7 @@ def test_a_single_branch_refspec_stays_allowed(clone: Path) -> None:
         ("fetch", "git u ../evil +main:refs/remotes/origin/main", True),
         ("fetch", "git u", False),
         ("!git update-ref refs/remotes/origin/main {sha}", "git u", True),
-        ("!true", "git u", True),
+        ("!true", "git u", False),  # a shell alias is read as Bash: `true` moves nothing
         ("commit --no-verify", "git u -m x", True),
         ("status --short", "git u", False),
         ("log --oneline", "git -C . u -3", False),
@@ -626,3 +643,59 @@ def test_an_alias_from_an_included_file_counts(clone: Path, tmp_path: Path) -> N
     git(clone, "config", "include.path", str(extra))
     assert bash_denied(clone, f"git u refs/remotes/origin/main {evil_sha(clone)}", AGENT)
     assert bash_denied(clone, "git nosuch", AGENT) is not None  # no alias: fail closed
+
+
+# --- remote groups, pruning ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git fetch grp",
+        "git fetch -q grp",
+        "git fetch --prune grp",
+        "git fetch --multiple origin evil",
+        "git fetch --multiple grp",
+        "git fetch --multiple origin outer",
+        "git fetch outer",
+        "git remote update grp",
+        "git remote update --prune grp",
+        "git remote update outer",
+        "git remote update",
+        "git remote prune evil",
+        "git remote prune origin evil",
+        "git fetch --all --prune",
+        "git -c fetch.prune=true fetch grp",
+        "git pull evil",
+    ],
+)
+def test_a_group_or_prune_reaching_a_laundering_remote_counts(clone: Path, command: str) -> None:
+    """`remotes.GROUP` and `--multiple` reach every member; `git remote prune` deletes the refs a
+    remote's refspec writes (a refspec into refs/remotes/origin/* deletes origin/main)."""
+    git(clone, "remote", "add", "evil", "../evil")
+    git(clone, "config", "remotes.grp", "evil")
+    git(clone, "config", "remotes.outer", "grp origin")
+    for safe in ("git fetch grp", "git remote prune origin", "git remote update grp"):
+        assert bash_denied(clone, safe, AGENT) is None, safe
+    git(clone, "config", "--add", "remote.evil.fetch", "+refs/heads/*:refs/remotes/origin/*")
+    assert bash_denied(clone, command, AGENT) is not None, command
+    assert bash_denied(clone, command, SUPERUSER) is None, command
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["git fetch origin", "git fetch grp", "git remote prune origin", "git fetch --prune origin"],
+)
+def test_groups_and_prune_of_the_trusted_remote_stay_allowed(clone: Path, command: str) -> None:
+    git(clone, "config", "remotes.grp", "origin")
+    assert bash_denied(clone, command, AGENT) is None, command
+
+
+def test_pruning_tags_counts_when_the_trusted_ref_is_a_tag(clone: Path) -> None:
+    git(clone, "tag", "rules-v1", "refs/remotes/origin/main")
+    git(clone, "config", "workspace-guard.rulesRef", "refs/tags/rules-v1")
+    assert bash_denied(clone, "git fetch --prune-tags origin", AGENT) is not None
+    assert bash_denied(clone, "git fetch -P origin", AGENT) is not None
+    assert bash_denied(clone, "git fetch origin", AGENT) is None
+    git(clone, "config", "fetch.pruneTags", "true")
+    assert bash_denied(clone, "git fetch origin", AGENT) is not None

@@ -5,8 +5,10 @@ warning every time, one audit record (`watch-daemon-gone`) per death."""
 from __future__ import annotations
 
 import signal
+import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 from helpers.commits import commit, install, template
 from helpers.harness import OTHER, pre_tool
@@ -76,3 +78,66 @@ def test_no_daemon_ever_is_silent(workspace: Path) -> None:
     (state_dir(workspace) / "watch.lock").write_text("not json")
     assert GONE not in edit(workspace)
     assert gone_records(workspace) == []
+
+
+# -- tampering detected blocks: writes and commits of the paths the daemon guards ------------
+
+OWNER = "system-architect-ai"
+GUARDED = "app/main.py"  # critical, owned by OWNER
+
+
+def owner_edit(repo: Path) -> subprocess.CompletedProcess[str]:
+    return pre_tool(repo, "Write", {"file_path": str(repo / GUARDED), "content": "x\n"}, OWNER)
+
+
+@pytest.mark.parametrize("how", ["kill -9", "SIGTERM", "SIGSTOP"])
+def test_a_guarded_write_is_refused_while_the_daemon_is_gone(
+    workspace: Path, watchd: Start, how: str
+) -> None:
+    daemon = watchd()
+    assert owner_edit(workspace).returncode == 0  # running: the owner writes
+    if how == "kill -9":
+        daemon.kill9()
+    elif how == "SIGTERM":
+        daemon.signal(signal.SIGTERM)
+        daemon.proc.wait(10)
+    else:
+        daemon.signal(signal.SIGSTOP)
+    try:
+        done = owner_edit(workspace)
+        assert done.returncode == 2, done  # blocked: nothing would see what happens to it
+        assert GONE in done.stderr and GUARDED in done.stderr
+        assert "Traceback" not in done.stderr
+        assert GONE in edit(workspace)  # an unguarded path: allowed, with the warning
+    finally:
+        if how == "SIGSTOP":
+            daemon.signal(signal.SIGCONT)
+    if how == "SIGSTOP":
+        assert owner_edit(workspace).returncode == 0  # resumed: writes again
+    else:
+        watchd()  # a new start ends it
+        assert owner_edit(workspace).returncode == 0
+
+
+def test_a_guarded_commit_is_refused_while_the_daemon_is_gone(
+    workspace: Path, watchd: Start
+) -> None:
+    install(workspace)
+    watchd().kill9()
+    (workspace / GUARDED).write_text("# changed while nobody watched\n")
+    done = commit(workspace, template(files=GUARDED, agent=OWNER), "-a")
+    assert done.returncode != 0 and GONE in done.stderr and GUARDED in done.stderr
+    watchd()
+    done = commit(workspace, template(files=GUARDED, agent=OWNER), "-a")
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_emptied_lock_file_does_not_silence_the_block(workspace: Path, watchd: Start) -> None:
+    """kill -9 leaves the daemon's trusted view; emptying the lock file no longer hides it."""
+    watchd().kill9()
+    (state_dir(workspace) / "watch.lock").write_text("")
+    done = owner_edit(workspace)
+    assert done.returncode == 2 and "lock file was emptied" in done.stderr
+    assert run_cli(workspace, "watch", "stop").returncode == 1  # acknowledged, on the record
+    assert owner_edit(workspace).returncode == 0
+    assert not (state_dir(workspace) / "trusted-view").exists()

@@ -240,3 +240,24 @@ def test_a_deleted_global_config_is_re_created(workspace: Path, watchd: Start) -
     found = wait_for(lambda: by_file(workspace, "global"), "the global config's record")[0]
     assert found["change"] == "deleted" and found["restored_keys"] == ["core.editor"]
     wait_for(lambda: path.exists() and path.read_bytes() == before, "the file to come back")
+
+
+@pytest.mark.parametrize("key", ["include.path", "includeIf.gitdir:/.path"])
+def test_an_include_named_by_a_later_key_is_judged_from_its_first_bytes(
+    workspace: Path, watchd: Start, key: str
+) -> None:
+    """An include key that stays (here: announced as `install` does) names a file the daemon
+    never saw: what it holds when it is first named is judged, not taken as the baseline."""
+    from workspace_guard.state import announce
+
+    included = workspace.parent / "later.gitconfig"
+    included.write_text("[user]\n\tname = team\n[core]\n\thooksPath = /dev/null\n")
+    watchd()
+    announce.git_config(str(workspace), key, str(included))
+    found = wait_for(lambda: by_file(workspace, "include"), "the include's record")[0]
+    assert found["path"] == str(included) and found["keys"] == ["core.hookspath"]
+    wait_for(lambda: "hooksPath" not in included.read_text(), "the key to be put back")
+    assert "name = team" in included.read_text()
+    with open(included, "a") as handle:  # and every later change of it
+        handle.write("[core]\n\tfsmonitor = /tmp/evil\n")
+    wait_for(lambda: len(by_file(workspace, "include")) == 2, "the second record")

@@ -29,6 +29,7 @@ from workspace_guard import git
 from workspace_guard.core.record import Record
 from workspace_guard.errors import ConfigError
 from workspace_guard.i18n import _
+from workspace_guard.speed import gitconfig
 
 RULES_REF_KEY = "workspace-guard.rulesref"  # config keys as git reports them: lower-case
 RULES_FILE_KEY = "workspace-guard.rules"
@@ -42,7 +43,7 @@ class Trusted(Record):
 
     ref: str | None  # the full ref name; None: HEAD (no upstream yet)
     commit: str | None  # its commit id (None: an unborn HEAD)
-    source: str  # "rulesRef" | "upstream" | "HEAD"
+    source: str  # "rulesRef" | "upstream" | "HEAD" | "watch" (the daemon's view: trust_root.held)
 
 
 Config = dict[str, str]
@@ -75,54 +76,9 @@ def _git_config(cwd: str) -> Config:
 
 
 def _parse_config(path: str) -> Config | None:
-    """The simple config files git writes itself; None (ask git) for anything else: quoting,
-    escapes, continuation lines or the old `[section.sub]` form where it could matter."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError):
-        return None
-    out: Config = {}
-    section = ""
-    for raw in lines:
-        line = raw.strip()
-        if not line or line[0] in "#;":
-            continue
-        if line.endswith("\\"):
-            return None
-        if line[0] == "[":
-            parsed = _section(line)
-            if parsed is None:
-                return None
-            section = parsed
-            continue
-        name, eq, value = line.partition("=")
-        name = name.strip().lower()
-        if section.partition(".")[0] not in _RELEVANT:
-            continue
-        if not eq or any(c in value for c in '"\\#;') or not name.replace("-", "").isalnum():
-            return None
-        out[f"{section}.{name}"] = value.strip()
-    return out
-
-
-def _section(line: str) -> str | None:
-    """`[name]` → "name"; `[name "sub"]` → "name.sub" (sub kept as written); else None."""
-    if not line.endswith("]"):
-        return None
-    body = line[1:-1].strip()
-    name, _, sub = body.partition(" ")
-    if not name.replace("-", "").isalnum():
-        return None  # `[section.sub]` and other rarities: git knows
-    name = name.lower()
-    sub = sub.strip()
-    if not sub:
-        return name
-    if len(sub) < 2 or sub[0] != '"' or sub[-1] != '"' or '"' in sub[1:-1] or "\\" in sub:
-        return None
-    return f"{name}.{sub[1:-1]}"
+    """The simple config files git writes itself (the one reader: `speed/gitconfig.py`); None
+    (ask git) for anything else."""
+    return gitconfig.parse_simple(path, _RELEVANT)
 
 
 def installed_rules_file(config: Config, base: str) -> str | None:
@@ -131,8 +87,66 @@ def installed_rules_file(config: Config, base: str) -> str | None:
     return os.path.join(base, value) if value else None
 
 
+class _Raw:
+    """`with trust_root.raw:` — the ref itself, not the watch daemon's view (the daemon only:
+    it judges the moves that the view holds back)."""
+
+    def __enter__(self) -> None:
+        _RAW[0] += 1
+
+    def __exit__(self, *exc: object) -> None:
+        _RAW[0] -= 1
+
+
+_RAW = [0]
+raw = _Raw()
+
+
 def find(common_dir: str, cwd: str, head: str | None, config: Config) -> Trusted:
-    """The trusted revision (see the module's docstring)."""
+    """The trusted revision (see the module's docstring): the ref, unless the watch daemon
+    holds another revision in force (`held`)."""
+    found = _find(common_dir, cwd, head, config)
+    return found if _RAW[0] else held(common_dir, found)
+
+
+def held(common_dir: str, found: Trusted) -> Trusted:
+    """The revision the watch daemon holds in force where it published one
+    (state/trusted_view.py): a move of the trusted ref the daemon refused, or has not judged
+    yet, is not followed. Fails closed (ConfigError) when it cannot be told."""
+    from workspace_guard.state import trusted_view
+
+    state_dir = os.path.join(common_dir, "workspace-guard")
+    try:
+        view = trusted_view.read(state_dir)
+    except trusted_view.Unverified as exc:
+        raise ConfigError(
+            _(
+                "the watch daemon's record of the trusted revision ({path}) cannot be trusted: "
+                "{why}; which rules are in force cannot be told"
+            ).format(path=trusted_view.path_of(state_dir), why=exc),
+            hint=_(
+                "the running daemon writes it back within a second; otherwise restart it "
+                "(workspace-guard watch stop; workspace-guard watch start) and look at the "
+                "audit log for who changed it"
+            ),
+        ) from None
+    if view is None:
+        if trusted_view.daemon_running(state_dir):
+            raise ConfigError(
+                _(
+                    "the watch daemon runs but its record of the trusted revision ({path}) is "
+                    "missing; which rules are in force cannot be told"
+                ).format(path=trusted_view.path_of(state_dir)),
+                hint=_("wait a second and retry (the daemon writes it back), or restart it"),
+            )
+        return found
+    ref, commit = view
+    if ref is None or commit is None or (ref == found.ref and commit == found.commit):
+        return found  # the daemon trusts HEAD or a file, or follows the ref: the same answer
+    return Trusted(ref, commit, "watch")
+
+
+def _find(common_dir: str, cwd: str, head: str | None, config: Config) -> Trusted:
     configured = config.get(RULES_REF_KEY)
     if configured:
         for ref in _spellings(configured.strip()):

@@ -102,7 +102,7 @@ def _rules(repo: Repo, *, lint: bool) -> Check:
             return Check("rules", False, "; ".join(errors[:3]), "workspace-guard lint")
     from workspace_guard.commands.map import rules_source
 
-    where = rules_source(repo)  # the trusted revision the rules came from, not always HEAD
+    where = _source_words(rules_source(repo))  # the trusted revision, not always HEAD
     count = len(rules.protected)
     detail = ngettext(
         "{path} ({where}): {count} protected rule",
@@ -110,6 +110,18 @@ def _rules(repo: Repo, *, lint: bool) -> Check:
         count,
     ).format(path=rules.path, where=where, count=count)
     return Check("rules", True, detail)
+
+
+def _source_words(where: str) -> str:
+    """`rules_source`'s words (map.py keeps them English for the page) in the user's language."""
+    fixed = {"file": N_("file"), "working tree": N_("working tree")}
+    if where in fixed:
+        return _(fixed[where])
+    head, sep, rest = where.partition("; ")
+    if sep and rest.endswith(" has no rules yet"):
+        name = rest[: -len(" has no rules yet")]
+        return _("{head}; {name} has no rules yet").format(head=head, name=name)
+    return where
 
 
 def _lint_errors(repo: Repo, name: str) -> list[str]:

@@ -39,6 +39,9 @@ HARNESS_FILES = {
     "cline": ".clinerules/hooks/PreToolUse",
 }
 CLIENT_PATH = "serve/client"  # under the state dir, as the installed command names it
+MAX_CLIENT_BYTES = 16 << 20  # the built client is ~20 KB (C) or ~10 KB (Python); larger is not ours
+MAX_SETTINGS_BYTES = 4 << 20  # harness settings and .mcp.json are a few KB
+MAX_SUMS_BYTES = 64 << 10  # 16 lines of 65 bytes are kept; the rest is not read
 
 
 def harnesses(repo: Repo, fix: bool) -> list[Check]:
@@ -138,9 +141,7 @@ def unchecked_client(command: str) -> bool:
 def _commands(name: str, path: str) -> tuple[list[str], str]:
     """Every hook command in a harness's settings (cline: the script's lines), or a problem."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-        text = raw.decode("utf-8")
+        text = _read_bounded(path).decode("utf-8")
     except OSError as exc:
         return [], _("{path} cannot be read ({error})").format(path=path, error=exc.strerror)
     except UnicodeDecodeError as exc:
@@ -157,6 +158,16 @@ def _commands(name: str, path: str) -> tuple[list[str], str]:
     if not isinstance(hooks, dict):
         return [], _("{path}: `hooks` is not an object, so no hook of it runs").format(path=path)
     return list(_command_strings(hooks)), ""
+
+
+def _read_bounded(path: str) -> bytes:
+    """A settings file's bytes; one larger than any settings file (a tracked file an agent could
+    grow) is an error, not minutes of reading."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_SETTINGS_BYTES + 1)
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise OSError(0, _("larger than {n} MB").format(n=MAX_SETTINGS_BYTES >> 20))
+    return data
 
 
 def _command_strings(node: Any) -> list[str]:
@@ -197,13 +208,20 @@ def client_problems(repo: Repo, name: str) -> list[str]:
     from workspace_guard.gates.harness import serve_client
 
     client = os.path.join(repo.state_dir, CLIENT_PATH)
-    if not os.path.lexists(client):
+    try:
+        facts = os.lstat(client)
+    except OSError:
         return []
-    digest = serve_client.file_sha256(client) if not os.path.islink(client) else None
+    import stat
+
+    # bounded: a client grown to gigabytes (ATTACK F22) must not stall doctor or SessionStart
+    hashable = stat.S_ISREG(facts.st_mode) and facts.st_size <= MAX_CLIENT_BYTES
+    digest = serve_client.file_sha256(client) if hashable else None
     listed: set[str] = set()
     try:
         with open(os.path.join(repo.root, hi.CLIENT_SUMS), "rb") as handle:
-            listed = {line.strip().decode("ascii", "replace") for line in handle}
+            text = handle.read(MAX_SUMS_BYTES)
+        listed = {line.strip().decode("ascii", "replace") for line in text.splitlines()}
     except OSError:
         pass
     if digest is not None and digest in listed:
@@ -286,8 +304,7 @@ def _mcp_fix(repo: Repo, path: str, detail: str, hint: str, fix: bool) -> list[C
 def _servers(path: str) -> tuple[dict[str, Any], str]:
     """`mcpServers` of `.mcp.json`, or the problem that keeps Claude Code from reading it."""
     try:
-        with open(path, "rb") as handle:
-            text = handle.read().decode("utf-8")
+        text = _read_bounded(path).decode("utf-8")
     except OSError as exc:
         return {}, _("{path} cannot be read ({error})").format(path=path, error=exc.strerror)
     except UnicodeDecodeError as exc:

@@ -68,6 +68,11 @@ LAUNCHER = ".workspace/bin/wg-hook"
 CLIENT_SUMS = ".workspace/bin/wg-hook-client.sums"
 SUMS_KEPT = 16  # the newest lines kept (one per build; older builds are rebuilt anyway)
 PROGRAM_FILE = "program"  # in the state dir: this machine's workspace-guard, for the launcher
+# The SHA-256 of each program `install` recorded on this repository's machines (committed, one a
+# line): the launcher runs the recorded program only when it is listed (the state dir's
+# `program` line is writable by any process of the user; this list is a tracked file).
+PROGRAM_SUMS = ".workspace/bin/wg-hook-program.sums"
+RUNTIME_FILE = "runtime"  # in the state dir: how the launcher runs the program (its SHA-256 listed)
 # How each harness's command finds the repository's launcher (a shell runs the command).
 PROJECT_DIR = {
     "claude": '"${CLAUDE_PROJECT_DIR:-.}"',
@@ -106,6 +111,25 @@ def program() -> str:
     return os.path.join(os.path.dirname(sys.executable), "workspace-guard")
 
 
+def runtime_text() -> str:
+    """The state dir's `runtime`: the program, its Python (resolved: not the virtualenv's link),
+    then the folders its code is imported from (the virtualenv's site-packages, then this
+    package's folder: an editable install's checkout). The launcher runs `PYTHON -I -S` with
+    those after the standard library on sys.path: no `.pth`, sitecustomize or user site is read,
+    and nothing there shadows the standard library."""
+    import sysconfig
+
+    import workspace_guard
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(workspace_guard.__file__)))
+    paths: list[str] = []
+    for where in (sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], package):
+        if where not in paths:
+            paths.append(where)
+    lines = [program(), os.path.realpath(sys.executable), *paths]
+    return "".join(f"{line}\n" for line in lines)
+
+
 def command(harness: str) -> str:
     """The command a harness runs: the committed launcher, found from the project directory.
 
@@ -130,7 +154,7 @@ def command(harness: str) -> str:
         f'if [ -f "$c" ] && [ ! -h "$c" ] && [ -x "$c" ] && [ -f "$d"/{CLIENT_SUMS} ] '
         f'&& [ -z "${{WORKSPACE_GUARD:-}}" ] && [ "${{WG_HOOK_SERVE:-1}}" != 0 ]; then '
         f'h=$(sha256sum <"$c" 2>/dev/null); h=${{h%% *}}; k=; '
-        f'while IFS= read -r l; do [ "$l" = "$h" ] && k=1; done <"$d"/{CLIENT_SUMS}; '
+        f'while IFS= read -r l; do [ "$l" = "$h" ] && k=1 && break; done <"$d"/{CLIENT_SUMS}; '
         f'if [ -n "$k" ] && [ -n "$h" ]; then '
         f'"$c" {harness} {state} "${{WG_HOOK_TIMEOUT:-20}}"; r=$?; '
         f"case $r in 0 | 2) exit $r ;; esac; export WG_HOOK_CLIENT=$r; fi; fi; {launcher}"
@@ -275,6 +299,12 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, PROGRAM_FILE), "w", encoding="utf-8") as handle:
             handle.write(program() + "\n")
+        runtime = os.path.join(folder, RUNTIME_FILE)
+        with open(runtime, "w", encoding="utf-8") as handle:
+            handle.write(runtime_text())
+        out += _record_sum(
+            root, runtime, PROGRAM_SUMS, _("the program's SHA-256 listed (commit it)")
+        )
         from workspace_guard.errors import GuardError
         from workspace_guard.gates.harness import serve_client
 
@@ -290,24 +320,29 @@ def _install_launcher(root: str) -> list[tuple[str, str]]:
         else:
             text = _("the hook server's client ({kind}), built for this machine: nothing to commit")
             out.append((client, text.format(kind=built)))
-            out += _record_sum(root, client)
+            out += _record_sum(
+                root, client, CLIENT_SUMS, _("the client's SHA-256 listed (commit it)")
+            )
     return out
 
 
-def _record_sum(root: str, client: str) -> list[tuple[str, str]]:
-    """List the client's SHA-256 in the committed `CLIENT_SUMS` (the command runs no other)."""
+def _record_sum(root: str, target: str, sums: str, said: str) -> list[tuple[str, str]]:
+    """List the SHA-256 of `target` first in the committed list `sums` (the installed command
+    and the launcher run no file that is not listed there). First: the shell reads the list a
+    byte a call and stops at the first match, so this machine's line costs one line's read."""
     from workspace_guard.gates.harness import serve_client
 
-    digest = serve_client.file_sha256(client)
-    path = os.path.join(root, CLIENT_SUMS)
+    digest = serve_client.file_sha256(target)
+    path = os.path.join(root, sums)
     lines: list[str] = []
     with contextlib.suppress(OSError), open(path, encoding="ascii", errors="replace") as handle:
         lines = [line.strip() for line in handle if len(line.strip()) == 64]
-    if digest is None or digest in lines:
+    if digest is None or lines[:1] == [digest]:
         return []
-    lines = [*lines, digest][-SUMS_KEPT:]
+    known = digest in lines
+    lines = [digest, *[line for line in lines if line != digest]][:SUMS_KEPT]
     announce.write_file(path, "".join(f"{line}\n" for line in lines))  # the daemon accepts it
-    return [(path, _("the client's SHA-256 listed (commit it)"))]
+    return [] if known else [(path, said)]
 
 
 def uninstall(cwd: str, harness: str) -> list[tuple[str, str]]:

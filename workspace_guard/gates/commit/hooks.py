@@ -384,13 +384,26 @@ def audit_blocked(repo: Repo, check: MessageCheck, layer: str = "commit") -> Non
 # --- the hooks ------------------------------------------------------------------------------------
 
 
+def _staged_if_gone(repo: Repo) -> list[str]:
+    """The staged paths, read only when the daemon's lock names one that is gone or stalled
+    (the rare path: a running daemon costs nothing here)."""
+    from workspace_guard.gates.watch import alive
+
+    if alive.gone(repo.state_dir) is None and alive.stalled(repo.state_dir) is None:
+        return []
+    return staged_paths(repo)
+
+
 def commit_msg_hook(repo: Repo, path: str) -> int:
     """`hook commit-msg FILE`: refuse the commit on any violation (the file stays as written)."""
     if repo.info.bare:
         raise UsageError(_("commit-msg runs in a repository with a working tree, not a bare one"))
-    from workspace_guard.gates.watch.alive import warn  # a killed daemon is noticed at once
+    from workspace_guard.gates.watch.alive import block  # a killed daemon is noticed at once
 
-    warn(repo.state_dir, "commit")
+    refused = block(repo.state_dir, "commit", _staged_if_gone(repo), repo.decider())
+    if refused:  # tampering detected: fail closed for the paths the daemon guards
+        print(refused, file=sys.stderr)
+        return EXIT_VIOLATION
     raw = read_message(path)
     check = check_message(repo, raw, staged=True)
     shown = os.path.relpath(path, repo.root) if os.path.isabs(path) else path

@@ -2,18 +2,19 @@
 
 The commit gate's identity cross-check is on when the trusted rules say `harness:
 require_provenance: true`, or — where they do not say — when this key is true. The key is read
-from the config files git itself reads, in git's order (the last value wins): the system file
-(unless `GIT_CONFIG_NOSYSTEM`), the global files (`GIT_CONFIG_GLOBAL`, else
-`$XDG_CONFIG_HOME/git/config` and `~/.gitconfig`), the repository's `config` and the worktree's
-`config.worktree`. Never from `git -c …` or `GIT_CONFIG_COUNT`/`GIT_CONFIG_PARAMETERS`: whoever
-runs git sets those, and they must not switch the check off.
+from the config files git itself reads, in git's order (the last value wins), as the one reader
+(`speed/gitconfig.py`) lists them: the system file, the global files, the repository's `config`
+and — only with `extensions.worktreeConfig`, as in git — the worktree's `config.worktree`. Never
+from `git -c …` or `GIT_CONFIG_COUNT`/`GIT_CONFIG_PARAMETERS`: whoever runs git sets those, and
+they must not switch the check off.
 
 The `reference-transaction` hook asks on every branch update, so the files are read without
 starting git where that is safe: a file that does not mention the key nor any `include` adds
 nothing; one that names the key in the simple form git writes is parsed here. A file with an
 `include`/`includeIf` section, or anything the small reader is unsure of, is asked of `git config
 --<scope> --includes` (which never applies `-c`); where git cannot read it either, the answer is
-*required* (fail closed).
+*required* (fail closed). The system file's path is compiled into git, so that scope is asked of
+git — only when no later file sets the key (a later value wins anyway).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from __future__ import annotations
 import os
 
 from workspace_guard import git
+from workspace_guard.speed import gitconfig
 
 KEY = "workspace-guard.requireprovenance"  # as git_settings and trust_root report keys
-TRUE = ("true", "yes", "on", "1")
+TRUE = gitconfig.TRUE
 _NAME = b"requireprovenance"
 
 
@@ -33,32 +35,14 @@ class Unreadable(Exception):
 
 def config_files(common_dir: str, git_dir: str) -> list[tuple[str, str]]:
     """(scope, path) of the config files git reads, in its order."""
-    env = os.environ
-    files: list[tuple[str, str]] = []
-    if env.get("GIT_CONFIG_NOSYSTEM", "").strip().lower() not in TRUE:
-        files.append(("system", env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"))
-    if "GIT_CONFIG_GLOBAL" in env:
-        if env["GIT_CONFIG_GLOBAL"]:
-            files.append(("global", env["GIT_CONFIG_GLOBAL"]))
-    else:
-        home = env.get("HOME", "")
-        xdg = env.get("XDG_CONFIG_HOME") or (os.path.join(home, ".config") if home else "")
-        if xdg:
-            files.append(("global", os.path.join(xdg, "git", "config")))
-        if home:
-            files.append(("global", os.path.join(home, ".gitconfig")))
-    files.append(("local", os.path.join(common_dir, "config")))
-    files.append(("worktree", os.path.join(git_dir, "config.worktree")))
-    return files
+    return gitconfig.files(common_dir, git_dir)
 
 
 def values(common_dir: str, git_dir: str, cwd: str) -> list[str]:
     """Every value of the key, in git's order; raises `Unreadable` (fail closed)."""
-    from workspace_guard.trust_root import _parse_config
-
     found: list[str] = []
     asked: set[str] = set()
-    for scope, path in config_files(common_dir, git_dir):
+    for scope, path in gitconfig.files(common_dir, git_dir, system=False):
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -67,14 +51,14 @@ def values(common_dir: str, git_dir: str, cwd: str) -> list[str]:
         except OSError:
             data = b"include"  # unreadable here: git decides
         lowered = data.lower()
-        if b"include" in lowered or (scope == "worktree" and data.strip()):
+        if b"include" in lowered:
             if scope not in asked:  # git reads every file of the scope, includes followed
                 asked.add(scope)
                 found += _ask_git(scope, cwd)
             continue
         if _NAME not in lowered:
             continue
-        parsed = _parse_config(path)
+        parsed = gitconfig.parse_simple(path)
         if parsed is None:
             if scope not in asked:
                 asked.add(scope)
@@ -82,7 +66,25 @@ def values(common_dir: str, git_dir: str, cwd: str) -> list[str]:
             continue
         if KEY in parsed:
             found.append(parsed[KEY])
-    return found
+    if found or gitconfig.nosystem():
+        return found
+    return _system(cwd)
+
+
+def _system(cwd: str) -> list[str]:
+    """The system file's values: read directly when `GIT_CONFIG_SYSTEM` names it, else asked of
+    git (only git knows the path compiled into it)."""
+    named = os.environ.get("GIT_CONFIG_SYSTEM")
+    if named is not None:
+        parsed = gitconfig.parse_simple(named) if named not in ("", os.devnull) else {}
+        try:
+            with open(named, "rb") as handle:
+                simple = b"include" not in handle.read().lower()
+        except OSError:
+            simple = True  # no file: nothing (an unreadable one: parse_simple said None)
+        if parsed is not None and simple:
+            return [parsed[KEY]] if KEY in parsed else []
+    return _ask_git("system", cwd)
 
 
 def _ask_git(scope: str, cwd: str) -> list[str]:

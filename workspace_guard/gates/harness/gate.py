@@ -347,9 +347,16 @@ def record(repo: Repo, verdict: Verdict, layer: str) -> None:
     the call, with the bytes they left (the provenance ledger): that, not a grant, is what the
     watch daemon accepts."""
     from workspace_guard.gates.harness.answer import record as record_call
-    from workspace_guard.gates.watch.alive import warn  # a killed daemon is noticed at once
+    from workspace_guard.gates.watch.alive import block  # a killed daemon is noticed at once
 
-    warn(repo.state_dir, "harness", verdict.agent, repo.decider().rules.escalation)
+    writes = [d.path for d in verdict.allowed]
+    escalation = repo.decider().rules.escalation
+    decider = repo.decider()
+    refused = block(
+        repo.state_dir, "harness", writes, decider, agent=verdict.agent, escalate_to=escalation
+    )
+    if refused:  # tampering detected: fail closed for the paths the daemon guards
+        raise GateError(refused)
     record_call(repo, verdict, layer)
     if not verdict.denied and verdict.acts_for:  # `approve --by ITSELF` (commands/speaker)
         from workspace_guard.state import ledger

@@ -24,6 +24,7 @@ those need a superuser too.
 from __future__ import annotations
 
 import os
+import re
 
 from workspace_guard.core.record import Record
 
@@ -54,7 +55,8 @@ READ_VERBS = frozenset(
     }
 )
 ACTING_VERBS = frozenset({"approve"})
-SUPERUSER_VERBS = frozenset({"install", "uninstall", "init", "watch", "import", "demo"})
+# `hook`: only the harness speaks the hook protocol; an event fed by hand forges who wrote what
+SUPERUSER_VERBS = frozenset({"install", "uninstall", "init", "watch", "import", "demo", "hook"})
 FILTERS = frozenset({"head", "tail", "grep", "jq", "wc", "sort", "uniq", "cat", "less", "more"})
 OPERATORS = frozenset({"&&", "||", ";", "|", "\n"})
 OUTPUT_OPTIONS = ("-o", "--output")
@@ -146,6 +148,8 @@ def embedded(command: str) -> Judgement:
         return Judgement()  # refused unread anyway (shell.judge): not worth scanning
     import re
 
+    if _HOOK_ENTRY.search(command) and not _reads_only(command):
+        return Judgement(needs_superuser="workspace-guard hook")
     for segment in re.split(r"[;&|\n]+", command):
         words = re.findall(r"[^\s'\"()<>]+", segment)
         for at, word in enumerate(words):
@@ -164,6 +168,26 @@ def embedded(command: str) -> Judgement:
             if SUPERUSER_VERBS & set(rest) or "revoke" in rest or any(c in verb for c in _DYNAMIC):
                 return Judgement(needs_superuser=f"workspace-guard {verb}")
     return Judgement()
+
+
+# The hook's other doors: the launcher, the hook server's client and socket, the gate's own
+# modules imported by inline code. Only the harness runs them (docs/bash-analysis.md).
+_HOOK_ENTRY = re.compile(
+    r"wg-hook|/serve/(?:client|hook\.sock)\b|/tmp/wg-hook-|workspace_guard\.(?:entry|gates|cli)"
+    r"|workspace_guard\b[^;&|\n]*\bhook\b"
+)
+_READERS = frozenset({"cat", "less", "more", "head", "tail", "ls", "stat", "file", "wc", "grep"})
+_READERS |= {"sha256sum", "sha1sum", "md5sum", "diff", "cmp", "git", "rg", "test", "["}
+
+
+def _reads_only(command: str) -> bool:
+    """Whether every simple command naming a hook door only reads it (`cat`, `ls`, `sha256sum`)."""
+    for segment in re.split(r"[;&|\n]+", command):
+        if _HOOK_ENTRY.search(segment):
+            words = segment.split()
+            if not words or os.path.basename(words[0]) not in _READERS or "<" in segment:
+                return False
+    return True
 
 
 def _protocol_args(words: list[str]) -> list[str] | None:

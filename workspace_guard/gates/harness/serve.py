@@ -22,10 +22,17 @@ A one-shot hook still syncs before it exits. The server's start and exit are aud
 Wire format (every integer 4 bytes big-endian, every field its length then its bytes):
 server → `WGHS1\\n` on accept (the client reads nothing from stdin before it); client →
 `WGRQ` harness, cwd, umask (octal), environment (`K=V` NUL-separated), stdin; server → `WGAN`
-exit code, stdout, stderr. A server that finds its program or its socket changed (checked on
-each connection) closes the connection without the greeting and exits; so does one idle for
-`--idle` seconds. Its code's files are compared after each answer and when idle: changed, it
-exits (an upgrade rewrites the program as well, so it is caught before the greeting).
+exit code, stdout, stderr. A server that finds its program, its socket or its state dir changed
+(checked on each connection: a state dir removed, or another directory now at its path or with
+its device and inode — the `/tmp` socket's name —, is not its repository) closes the connection
+without the greeting and exits; so does one idle for `--idle` seconds. Its code's files are
+compared after each answer and when idle: changed, it exits (an upgrade rewrites the program as
+well, so it is caught before the greeting).
+
+Calls that arrive while one is answered are accepted and greeted at once (up to `PENDING`) and
+answered in turn: a client waits for its greeting only as long as a server takes to notice it
+(`GREETING` in the clients), then for the answer until its own deadline; a busy server is not
+taken for a dead one (which would send the call to a one-shot process and add to the load).
 """
 
 from __future__ import annotations
@@ -48,7 +55,9 @@ SUN_PATH_MAX = 107  # Linux: 108 bytes with the NUL
 IDLE = 300.0  # seconds without a request before the server exits (WG_HOOK_SERVE_IDLE)
 DEADLINE = 15.0  # one request's limit (below the launcher's 20 s): then it is blocked
 READ_LIMIT = 256 * 1024 * 1024
-QUICK = 2  # `Server.files()` checked on every connection: the program and the recorded program
+PENDING = 64  # calls accepted and greeted while another is answered
+QUICK = 3  # `Server.files()` checked on every connection: the program, the recorded program and
+# the runtime the launcher ran it with (`harness_install.RUNTIME_FILE`)
 # Variables a one-shot `hook` process could be changed by that the served answer would not see:
 # the client sends such calls to the one-shot path instead (harmless ones are allowed).
 PYTHON_ALLOWED = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
@@ -288,10 +297,13 @@ class Server:
         self.fingerprint: tuple[tuple[str, int, int, int], ...] = ()
         self.watched: list[str] = []
         self.inode = 0
+        info = os.stat(state_dir)
+        self.identity = (info.st_dev, info.st_ino)  # the repository it answers for
 
     def files(self) -> list[str]:
         """What makes this server this program: its code, the program, the recorded program."""
         names = [self.program, os.path.join(self.state_dir, "program")]
+        names.append(os.path.join(self.state_dir, "runtime"))
         for name, module in list(sys.modules.items()):
             where = getattr(module, "__file__", None)
             if where and (name == "workspace_guard" or name.startswith("workspace_guard.")):
@@ -314,11 +326,15 @@ class Server:
 
     def stale(self, *, quick: bool = False) -> bool:
         """The program, its code or our socket changed: a newer server must answer. `quick`
-        (on a connection, before the greeting): the socket, the program and the recorded
-        program only — what `install` and an upgrade rewrite —, 3 `stat`s; the code's files
-        (about 60 more) are compared after each answer and when idle, off the hook's path."""
+        (on a connection, before the greeting): the socket, the state dir, the program, the
+        recorded program and its runtime only — what `install` and an upgrade rewrite —; the
+        code's files (about 60 more) are compared after each answer and when idle, off the
+        hook's path."""
         try:
             if os.lstat(self.path).st_ino != self.inode:
+                return True
+            info = os.stat(self.state_dir)
+            if (info.st_dev, info.st_ino) != self.identity:
                 return True
         except OSError:
             return True
@@ -341,49 +357,84 @@ class Server:
             os.umask(mask)
         os.chmod(self.path, 0o600)
         sock.listen(128)
+        sock.setblocking(False)  # `greet` accepts what is there and returns
         self.inode = os.lstat(self.path).st_ino
         return sock
 
     def run(self, sock: _socket_t.socket) -> str:
-        """Answer until idle, stale or stopped; why it ended (the `stopped` record's reason)."""
+        """Answer until idle, stale or stopped; why it ended (the `stopped` record's reason).
+        Calls already greeted are answered before a stale server leaves."""
         import select
         import time
 
         from workspace_guard.state import chain
 
         last = time.monotonic()
-        while not _STOPPING[0]:
-            ready, _, _ = select.select([sock], [], [], 1.0)
-            if not ready:
-                if time.monotonic() - last > self.idle:
-                    return "idle"
-                if self.stale():
-                    return "stale"
-                continue
-            conn, _ = sock.accept()
-            with conn:
-                if self.stale(quick=True):
-                    return "stale"
-                self.serve_one(conn)
-            chain.sync_deferred()  # the answer is out (the connection closed): now the disk
-            if self.stale():
-                return "stale"
-            last = time.monotonic()
-        return "signal"
+        pending: list[_socket_t.socket] = []
+        stale = False
+        try:
+            while not _STOPPING[0]:
+                if not pending:
+                    if stale:
+                        return "stale"
+                    ready, _, _ = select.select([sock], [], [], 1.0)
+                    if not ready:
+                        if time.monotonic() - last > self.idle:
+                            return "idle"
+                        if self.stale():
+                            return "stale"
+                        continue
+                if not stale:
+                    stale = self.greet(sock, pending)
+                if not pending:
+                    continue
+                with pending.pop(0) as conn:
+                    self.serve_one(conn)
+                chain.sync_deferred()  # the answer is out (the connection closed): now the disk
+                stale = stale or self.stale()
+                last = time.monotonic()
+            return "signal"
+        finally:
+            for conn in pending:  # stopped by a signal: greeted calls get no answer (blocked)
+                conn.close()
 
-    def serve_one(self, conn: _socket_t.socket) -> None:
+    def greet(self, sock: _socket_t.socket, pending: list[_socket_t.socket]) -> bool:
+        """Accept and greet the calls waiting (each after the quick check); True when this
+        server is stale: the call that found it so is closed ungreeted (its client asks the
+        one-shot hook) and no more are accepted."""
         import socket
         import struct
 
-        try:
-            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-            if struct.unpack("3i", creds)[1] != os.geteuid():
-                return
-        except (OSError, AttributeError):
-            pass
+        while len(pending) < PENDING:
+            try:
+                conn, _ = sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return False
+            conn.setblocking(True)
+            try:
+                creds = conn.getsockopt(
+                    socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")
+                )
+                if struct.unpack("3i", creds)[1] != os.geteuid():
+                    conn.close()
+                    continue
+            except (OSError, AttributeError):
+                pass
+            if self.stale(quick=True):
+                conn.close()
+                return True
+            conn.settimeout(5.0)
+            try:
+                conn.sendall(HELLO)
+            except OSError:
+                conn.close()
+                continue
+            pending.append(conn)
+        return False
+
+    def serve_one(self, conn: _socket_t.socket) -> None:
         conn.settimeout(5.0)
         try:
-            conn.sendall(HELLO)
             request = _receive(conn)
         except (OSError, ValueError):
             return

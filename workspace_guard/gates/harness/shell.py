@@ -70,8 +70,9 @@ def judge(
     if detail:  # refused unread: the analysis is not even loaded, no path to name
         return ShellJudgement((), "", too_large(detail))
     from workspace_guard.gates.harness.bash import ANY_PATH, analyze
+    from workspace_guard.gates.harness.git_commands import expand
 
-    analysis = analyze(command, cwd)
+    analysis, git_notes = expand(repo, analyze(command, cwd))  # `git ALIAS`, `git lfs`…
     policy = (decider.rules.harness or {}).get("unknown_code", DEFAULT_UNKNOWN_CODE)
     refusal = _refusal(analysis, policy, agent in decider.rules.superusers)
     targets = [t for t in analysis.targets if skip is None or not skip(t.path)]
@@ -88,7 +89,7 @@ def judge(
     from workspace_guard.gates.harness.trusted_refs import rules_ref_writes
 
     rules, ref_note = rules_ref_writes(repo, analysis)
-    note = " ".join(n for n in (note, ref_note) if n)
+    note = " ".join(n for n in (note, ref_note, *dict.fromkeys(git_notes)) if n)
     return ShellJudgement(tuple(dict.fromkeys([*paths, *worktree, *rules])), note, refusal)
 
 

@@ -73,10 +73,10 @@ def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
 def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str], depth: int) -> list[str]:
     """The analysis's markers (``bash/refs.py``) as refs of this repository: the branch HEAD
     points to (in the worktree the command runs in), whether its upstream is one the rules may
-    come from, every branch when ``rebase.updateRefs`` is set, what an alias expands to, and
-    whether a fetch's configured refspecs may write a trusted ref."""
+    come from, every branch when ``rebase.updateRefs`` is set, and
+    whether a fetch's configured refspecs may write a trusted ref (what an alias runs is
+    expanded before: ``git_commands.py``)."""
     from workspace_guard.gates.harness.bash.refs import (
-        ALIAS_MARK,
         ALL_BRANCHES,
         ANY_REF,
         CONFIGURED_MARK,
@@ -88,8 +88,6 @@ def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str], depth: i
 
     if not any(r.startswith("@") for r in refs):
         return refs
-    if refs[0].startswith(ALIAS_MARK):
-        return _alias(repo, refs[0][len(ALIAS_MARK) :], refs[1:], cwd, trusted=trusted, depth=depth)
     out: list[str] = []
     for ref in refs:
         if ref.startswith(CONFIGURED_MARK):
@@ -114,40 +112,6 @@ def _resolve(repo: Repo, refs: list[str], cwd: str, trusted: list[str], depth: i
     return out
 
 
-_MAX_ALIAS_DEPTH = 8  # git itself refuses alias loops; this bounds the gate's own expansion
-
-
-def _alias(
-    repo: Repo, name: str, args: list[str], cwd: str, *, trusted: list[str], depth: int
-) -> list[str]:
-    """``git NAME ARGS`` with NAME no git subcommand: the alias as git would read it (every
-    config file, includes too) at gate time, its expansion analysed and its refs resolved. A
-    shell alias (``!…``), an argument known only at run time, no alias (a ``git-NAME`` program,
-    or one defined by this same command) or a loop: any ref."""
-    import shlex
-
-    from workspace_guard import git
-    from workspace_guard.gates.harness.bash import analyze
-    from workspace_guard.gates.harness.bash.refs import ANY_REF
-    from workspace_guard.gates.harness.bash.syntax import BYPASS, REF_WRITE
-
-    where = _where(repo, cwd)
-    if where is None or depth >= _MAX_ALIAS_DEPTH or "$" in args:
-        return [ANY_REF]
-    proc = git.run(["config", "--get", f"alias.{name}"], where, check=False)
-    expansion = proc.stdout.decode("utf-8", "replace").strip()
-    if proc.returncode != 0 or not expansion or expansion.startswith("!"):
-        return [ANY_REF]
-    command = " ".join(["git", expansion, *(shlex.quote(a) for a in args)])
-    analysis = analyze(command, where)
-    if analysis.parse_error or analysis.of_kind(BYPASS):
-        return [ANY_REF]  # a hook bypass hidden behind an alias: not judged here, refused
-    out: list[str] = []
-    for finding in analysis.of_kind(REF_WRITE):
-        out += _resolve(repo, list(finding.args), finding.cwd or where, trusted, depth + 1)
-    return out
-
-
 # The fetch refspecs `git clone` and `git remote add` write (all branches, or one with
 # `--single-branch`): the remote's own branches into its own remote-tracking refs.
 _DEFAULT_SPEC = ("refs/heads/*", "refs/remotes/{name}/*")
@@ -164,13 +128,21 @@ def _configured(repo: Repo, name: str, cwd: str, trusted: list[str]) -> list[str
     where = _where(repo, cwd)
     if where is None:
         return [ANY_REF]
-    proc = git.run(["config", "--get-regexp", r"^remote\..*\.fetch$"], where, check=False)
+    proc = git.run(
+        ["config", "--get-regexp", r"^(remotes?\..*|fetch\.prunetags)$"], where, check=False
+    )
     if proc.returncode not in (0, 1):
         return [ANY_REF]
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    names = _members(name, lines)
+    if any(t.startswith("refs/tags/") for t in trusted) and _prunes_tags(lines, names):
+        return [ANY_REF]  # a pruned tag namespace may hold the trusted ref
+    for line in lines:
         key, _, spec = line.partition(" ")
+        if not (key.startswith("remote.") and key.endswith(".fetch")):
+            continue
         remote = key[len("remote.") : -len(".fetch")]
-        if name and remote != name:
+        if names is not None and remote not in names:
             continue
         src, _, dst = spec.strip().lstrip("+").partition(":")
         if src.startswith("^") or not dst:
@@ -181,6 +153,45 @@ def _configured(repo: Repo, name: str, cwd: str, trusted: list[str]) -> list[str
             continue
         return [ANY_REF]
     return []
+
+
+def _members(name: str, lines: list[str]) -> set[str] | None:
+    """The remotes a fetch of ``name`` reaches: the remote itself and, for a group
+    (``remotes.NAME``), every member, groups in groups followed; None: every remote."""
+    if not name:
+        return None
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        key, _, value = line.partition(" ")
+        if key.startswith("remotes."):
+            groups.setdefault(key[len("remotes.") :], []).extend(value.split())
+    out: set[str] = set()
+    todo = [name]
+    while todo:
+        item = todo.pop()
+        if item in out:
+            continue
+        out.add(item)
+        todo += groups.get(item, [])
+    return out
+
+
+def _prunes_tags(lines: list[str], names: set[str] | None) -> bool:
+    """Whether ``fetch.pruneTags`` or a reached remote's ``pruneTags`` is set (any value but
+    false: the configuration is read as written)."""
+    for line in lines:
+        key, _, value = line.partition(" ")
+        if not key.lower().endswith(".prunetags") or value.strip().lower() in (
+            "false",
+            "no",
+            "off",
+            "0",
+        ):
+            continue
+        remote = key[len("remote.") : -len(".prunetags")] if key.startswith("remote.") else None
+        if remote is None or names is None or remote in names:
+            return True
+    return False
 
 
 def _default_spec(remote: str, src: str, dst: str) -> bool:

@@ -155,6 +155,65 @@ def _check_stalled(
     ).format(pid=pid, how=how)
 
 
+def governed(decider: Any, paths: list[str]) -> list[str]:
+    """The paths the daemon would guard: a `critical`/`high` rule governs them (an office
+    counts as a `high` rule of its agent), as `Decider.governing_rule` says for every layer."""
+    rules = decider.governing_rules(paths)
+    return [p for p, r in zip(paths, rules, strict=True) if r and r.level in ("critical", "high")]
+
+
+def block(
+    state_dir: str,
+    layer: str,
+    paths: list[str],
+    decider: Any,
+    *,
+    agent: str | None = None,
+    escalate_to: str | None = None,
+) -> str | None:
+    """`check`, failing closed: while the daemon is gone or stalled without `watch stop` (the
+    sign of a `kill`, a `kill -STOP` or a crash), a write or commit of a guarded path is
+    refused with the reason (returned); other paths only get the warning on stderr."""
+    message = check(state_dir, layer, agent, escalate_to) or orphan_view(state_dir)
+    if not message:
+        return None
+    guarded = governed(decider, paths) if paths else []
+    if not guarded:
+        import sys
+
+        print(message, file=sys.stderr)
+        return None
+    from workspace_guard.i18n import _
+
+    return (
+        message
+        + " "
+        + _(
+            "Protected paths ({paths}) are refused until it runs again: no layer would see what "
+            "happens to them."
+        ).format(paths=", ".join(guarded[:5]) + (" …" if len(guarded) > 5 else ""))
+    )
+
+
+def orphan_view(state_dir: str) -> str | None:
+    """A daemon's view of the trusted revision (state/trusted_view.py) with no daemon holding
+    the lock: it ended without a clean stop and its lock file was emptied or removed (a clean
+    stop removes the view). One `stat` while no view exists."""
+    from workspace_guard.state import trusted_view
+
+    if not os.path.exists(trusted_view.path_of(state_dir)):
+        return None
+    if trusted_view.daemon_running(state_dir):
+        return None
+    from workspace_guard.i18n import _
+
+    return _(
+        "workspace-guard: the watch daemon ended without `workspace-guard watch stop` and its "
+        "lock file was emptied or removed: protected files are not being watched. Start it "
+        "again: workspace-guard watch start"
+    )
+
+
 def warn(
     state_dir: str, layer: str, agent: str | None = None, escalate_to: str | None = None
 ) -> None:

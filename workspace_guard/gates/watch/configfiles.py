@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from workspace_guard import git
 from workspace_guard.gates.watch import gitconfig
+from workspace_guard.speed import gitconfig as gitconfig_files
 
 if TYPE_CHECKING:
     from workspace_guard.gates.watch.internals import Snap
@@ -26,20 +26,9 @@ INCLUDE_DEPTH = 10  # git's own limit
 
 
 def system_file(env: dict[str, str] | None = None) -> str | None:
-    """The system config file git reads (None with `GIT_CONFIG_NOSYSTEM`)."""
-    environ = os.environ if env is None else env
-    if environ.get("GIT_CONFIG_NOSYSTEM", "").lower() in ("1", "true", "yes", "on"):
-        return None
-    named = environ.get("GIT_CONFIG_SYSTEM")
-    if named:
-        return None if named == os.devnull else os.path.abspath(named)
-    shown = git.run(["config", "--system", "--show-origin", "--list", "-z"], None, check=False)
-    origin = shown.stdout.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-    if origin.startswith("file:"):
-        return os.path.abspath(origin[5:])
-    exec_path = git.run(["--exec-path"], None, check=False).stdout.decode().strip()
-    prefix = exec_path.split("/libexec/")[0].split("/lib/")[0] if exec_path else "/usr"
-    return "/etc/gitconfig" if prefix in ("/usr", "") else os.path.join(prefix, "etc/gitconfig")
+    """The system config file git reads (None with `GIT_CONFIG_NOSYSTEM`): the one reader's
+    answer (`speed/gitconfig.py`, which asks git for the path compiled into it)."""
+    return gitconfig_files.system_file(env)
 
 
 def worktree_files(common_dir: str) -> list[str]:
@@ -55,14 +44,7 @@ def worktree_files(common_dir: str) -> list[str]:
 
 def includes(path: str, values: dict[str, list[str]]) -> list[str]:
     """The files `include.path` and every `includeIf.*.path` of this file name."""
-    out = []
-    for key, found in values.items():
-        if key == "include.path" or (key.startswith("includeif.") and key.endswith(".path")):
-            for value in found:
-                target = os.path.expanduser(value) if value.startswith("~") else value
-                if target:
-                    out.append(os.path.normpath(os.path.join(os.path.dirname(path), target)))
-    return out
+    return gitconfig_files.includes(path, values)
 
 
 def writable(path: str) -> bool:

@@ -264,14 +264,18 @@ def _acknowledge_gone(state_dir: str) -> None:
     """`watch stop` after the daemon was killed: the stop is wanted, so the hooks stop warning
     (alive.py); the request is on the record like any stop."""
     from workspace_guard.gates.watch import alive, lifecycle
-    from workspace_guard.state import audit
+    from workspace_guard.state import audit, trusted_view
 
     gone = alive.gone(state_dir)
     if gone is None:
+        if alive.orphan_view(state_dir):  # the lock was emptied, the daemon's view remains
+            audit.append(state_dir, [lifecycle.stop_requested(None)])
+            trusted_view.clear(state_dir)
         return
     audit.append(state_dir, [lifecycle.stop_requested(int(gone["pid"]))])
     with contextlib.suppress(OSError):
         os.truncate(lock_path(state_dir), 0)
+    trusted_view.clear(state_dir)  # the layers read the trusted ref again, as with no daemon
 
 
 def status(state_dir: str, fmt: str = "text", out: Any = print) -> int:

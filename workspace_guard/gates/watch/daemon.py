@@ -62,6 +62,7 @@ class Daemon:
         """Load the rules and baseline (errors raise: nothing good to run with), start watching,
         reconcile what changed while we were down, and return once ready."""
         self.engine.state = self.engine.load_state()
+        self.engine.view.publish()  # before the reconcile: the other layers wait for it
         self.engine.internals.start(self.engine.past.internals)
         self.watcher.start()
         self.worker.apply_plan(fresh=False)
@@ -247,6 +248,7 @@ def run(
         watch_service.sd_notify("STOPPING=1")
         daemon.stop()
         requested = _record_stop(daemon, "SIGINT" if interrupted else "SIGTERM")
+        daemon.engine.view.clear()  # no daemon: the other layers read the trusted ref again
         stop = {**held, "starttime": starttime, "stopped": _iso(time.time()), "requested": False}
         lock.release(None if requested else stop)
         log.info("stopped")

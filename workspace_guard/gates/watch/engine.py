@@ -124,6 +124,12 @@ class Engine:
         self._manifest_dirty = False
         self._load_manifest()
         self.internals = Internals(self)
+        from workspace_guard.gates.watch.view import View
+
+        self.view = View(self)  # the revision in force, for the other layers
+        from workspace_guard.gates.watch.judged import Judged
+
+        self.judged = Judged()  # heads accepted, and pins of heads whose commits fail
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -133,9 +139,11 @@ class Engine:
         Broken rules in a new commit keep the last good rules (and say so); anything else that
         fails raises, and the caller keeps the previous state whole.
         """
+        from workspace_guard import trust_root
         from workspace_guard.repo import Repo
 
-        repo = Repo.discover(self.root, self.rules_option)
+        with trust_root.raw:  # the ref itself: this daemon judges its moves
+            repo = Repo.discover(self.root, self.rules_option)
         head = repo.info.head
         if not head:
             raise ConfigError(
@@ -152,6 +160,12 @@ class Engine:
         settings = Settings.build(rules, self.incidents_root or self.root, self.options)
         protection = Protection(decider, settings, self.root)
         baseline = load_baseline(self.root, head, protection, RULES_PATH)
+        previous = self.state.baseline if self.state is not None else None
+        unjudged = self.judged.apply(  # unjudged commits' protected changes stay edits
+            self.root, repo, rules, baseline, seen=seen, previous=previous, protection=protection
+        )
+        if unjudged is not None:
+            self.append([{**unjudged, "worktree": self.root}])
         plan = make_plan(self.root, baseline, protection)
         return State(rules, decider, settings, protection, baseline, plan, note, seen)
 

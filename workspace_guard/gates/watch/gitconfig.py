@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from typing import Any
 
 from workspace_guard import git
 from workspace_guard.core import gitconfig_keys
+from workspace_guard.speed import gitconfig as gitconfig_files
 
 log = logging.getLogger("workspace_guard.watch")
 
@@ -41,21 +41,9 @@ def remote_of(current: dict[str, list[str]]) -> str:
 
 
 def values(data: bytes | None) -> dict[str, list[str]]:
-    """key → its values, in file order, as git parses the file's bytes (includes not followed)."""
-    out: dict[str, list[str]] = {}
-    if not data:
-        return out
-    with tempfile.NamedTemporaryFile(prefix="wg-config-") as handle:
-        handle.write(data)
-        handle.flush()
-        proc = git.run(
-            ["config", "--file", handle.name, "--no-includes", "--list", "-z"], None, check=False
-        )
-    for item in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
-        if item:
-            key, _, value = item.partition("\n")
-            out.setdefault(key, []).append(value)
-    return out
+    """key → its values, in file order, as git parses the file's bytes (includes not followed;
+    the one reader: `speed/gitconfig.py`)."""
+    return gitconfig_files.parse_bytes(data)
 
 
 def changed(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
@@ -157,13 +145,13 @@ class Expected:
 
 
 def global_files(env: dict[str, str] | None = None) -> list[str]:
-    """The global config files git reads for this daemon's user: `GIT_CONFIG_GLOBAL` when the
-    environment names one, `~/.gitconfig` and `$XDG_CONFIG_HOME/git/config`."""
-    environ = os.environ if env is None else env
-    home = environ.get("HOME") or os.path.expanduser("~")
-    xdg = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-    found = [environ.get("GIT_CONFIG_GLOBAL") or ""]
-    found += [os.path.join(home, ".gitconfig"), os.path.join(xdg, "git", "config")]
+    """The global config files watched for this daemon's user: those git reads
+    (`speed/gitconfig.py`) and, with `GIT_CONFIG_GLOBAL` set, `~/.gitconfig` and
+    `$XDG_CONFIG_HOME/git/config` too (another process without the variable reads them)."""
+    environ = dict(os.environ if env is None else env)
+    found = gitconfig_files.global_files(environ)
+    environ.pop("GIT_CONFIG_GLOBAL", None)
+    found += gitconfig_files.global_files(environ) or [os.path.expanduser("~/.gitconfig")]
     out: list[str] = []
     for path in found:
         if path and path != os.devnull and os.path.abspath(path) not in out:

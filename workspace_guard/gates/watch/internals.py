@@ -63,6 +63,9 @@ class Tail:
     broken: bool = False
 
 
+EMPTY = Snap(None, None, None)  # a config file not seen yet: everything in it is new
+
+
 def read_snap(path: str) -> Snap:
     key = stat_key(path)
     if key is None:
@@ -92,6 +95,9 @@ class Internals:
         from workspace_guard.gates.watch.statefiles import StateFiles
 
         self.files = StateFiles(self)  # claims, program, rules cache
+        from workspace_guard.gates.watch.selfinstall import Installation
+
+        self.install = Installation(engine)  # the hooks' own code (selfinstall.py)
         self.hooks: dict[str, Snap] = {}
         self.config: dict[str, Snap] = {}
         self.tails: dict[str, Tail] = {}
@@ -124,6 +130,8 @@ class Internals:
             self._since(recorded)
         self._store_hooks()
         self.files.start()
+        if self.engine.incidents_root is None:  # the main unit only
+            self.install.start()
         self.started = True
 
     def summary(self) -> dict[str, str | None]:
@@ -197,9 +205,12 @@ class Internals:
             if found.blob != snap.blob:
                 found = self._config_violation(path, snap, found, "event")
                 self._store_config(found)
-                self.config.update({t: read_snap(t) for t in self.cfg.follow(path, found.data)})
+                # a file first named now is judged from its first bytes, never taken as a
+                # baseline: it may have been prepared before the key that names it
+                self.config.update({t: EMPTY for t in self.cfg.follow(path, found.data)})
             self.config[path] = found
         self.files.poll()
+        self.install.poll()
 
     def _store_config(self, snap: Snap) -> None:
         if snap.data is not None:
@@ -273,7 +284,7 @@ class Internals:
         return kept, True, None
 
     def _config_violation(
-        self, path: str, old: Snap, found: Snap, origin: str, *, known: bool = True
+        self, path: str, old: Snap, found: Snap, origin: str, *, known: bool = True, depth: int = 0
     ) -> Snap:
         """Judge a config change by content: only keys that matter to enforcement
         (gitconfig.ENFORCEMENT, `!` aliases) and that `install` did not announce are a
@@ -300,7 +311,13 @@ class Internals:
             keys=bad, other_keys=other or None, restored_keys=bad if note is None else None,
             **self.cfg.where(path),
         )  # fmt: skip
-        return read_snap(path) if note is None else found
+        if note is not None:
+            return found
+        fixed = read_snap(path)  # a write racing the put-back is judged, not taken as baseline
+        again = gitconfig.violations(before, gitconfig.values(fixed.data), self.expected)
+        if again and depth < 3:
+            return self._config_violation(path, old, fixed, origin, depth=depth + 1)
+        return fixed
 
     def _report(  # noqa: PLR0917 - one call shape for the three areas
         self,

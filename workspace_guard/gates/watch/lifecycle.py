@@ -207,7 +207,7 @@ def stopped(
     }
 
 
-def stop_requested(pid: int) -> dict[str, Any]:
+def stop_requested(pid: int | None) -> dict[str, Any]:
     """The `stop` record `watch stop` writes before it signals the daemon."""
     who = actor()
     return {

@@ -57,7 +57,8 @@ def peek(common_dir: str, root: str) -> tuple[str, str | None] | None:
 
     try:
         config = trust_root.read_config(common_dir, root)
-        now = trust_root.find(common_dir, root, None, config)
+        with trust_root.raw:  # the ref itself, not the view this daemon publishes
+            now = trust_root.find(common_dir, root, None, config)
     except Exception:  # a broken config or a missing ref: the reload reports it
         return None
     return None if now.ref is None else (now.ref, now.commit)
@@ -65,10 +66,12 @@ def peek(common_dir: str, root: str) -> tuple[str, str | None] | None:
 
 def discover(root: str) -> Seen | None:
     """The trusted revision and its rules blob, as a reload would find them."""
+    from workspace_guard import trust_root
     from workspace_guard.repo import Repo
 
     try:
-        return of_repo(Repo.discover(root))
+        with trust_root.raw:
+            return of_repo(Repo.discover(root))
     except Exception:
         return None
 

@@ -89,6 +89,7 @@ class Worker(threading.Thread):
         self._handle(self._due())
         self._follow_head()
         self.engine.internals.poll()
+        self.engine.view.poll()
         if time.monotonic() >= self._next_periodic:
             self._rescan("periodic safety rescan", "rescan", bump=False)
         ready, folders, self._next_ready = self.hints.take()
@@ -184,6 +185,7 @@ class Worker(threading.Thread):
             )
             return False
         self.engine.state = new
+        self.engine.view.publish()
         self._adopted(old.trusted if old else None, new.trusted, reason)
         if old is None or new.baseline.head != old.baseline.head:
             log.info("baseline is now HEAD %s (%s)", new.baseline.head[:12], reason)
@@ -213,6 +215,9 @@ class Worker(threading.Thread):
         new = trusted.discover(self.engine.root)
         if new is not None and new.blob != seen.blob:
             self.engine.append([trusted.moved(state.trusted, new)])
+        # judged now (the remote asked), not at the next HEAD move: until then the other
+        # layers keep the revision in force (view.py); a pull's own HEAD move usually wins
+        self.request("reload", "the trusted ref moved", delay=0.5)
 
     def apply_plan(self, *, fresh: bool = True) -> None:
         """Schedule the plan's watches, check the kernel gave them, poll where it did not."""

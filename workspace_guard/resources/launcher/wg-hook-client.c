@@ -6,13 +6,19 @@
  * It speaks the protocol of workspace_guard/gates/harness/serve.py and exits:
  *   0, 2   the server's answer (stdout and stderr written as the one-shot hook writes them);
  *   1, 3…  the server's exit code (stderr written, stdout dropped; the launcher blocks);
- *   96     not for the server (PYTHON* variables a one-shot process would obey); stdin untouched;
+ *   96     not for the server (PYTHON* variables a one-shot process would obey, or a TIMEOUT
+ *          that is not a whole number of seconds from 1 to 20: the launcher blocks on it);
+ *          stdin untouched;
  *   97     no server answers (none, not ours, stale); stdin untouched: the launcher starts one
  *          and asks the one-shot hook;
  *   98     no answer within TIMEOUT seconds (after stdin was read: the launcher blocks);
  *   99     the answer was cut short or malformed (the launcher blocks).
  * The socket must be a socket owned by this user with no access for others, in a directory of
  * the same kind; on Linux the peer must run as this user and be a `hook serve` process.
+ * Every wait has a deadline, the connect included (non-blocking: a server that does not accept,
+ * its listen queue full, is "no server" within the greeting's wait, never a hang the harness
+ * would end with its own timeout — which lets the call through). Reading stdin has the call's
+ * deadline too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -127,12 +133,47 @@ static int write_all(int fd, const char *data, size_t len) {
     return 0;
 }
 
+#define LIMIT_MAX 20 /* seconds: the launcher's own cap (below every harness's timeout) */
+#define GREETING_MAX 5
+
+/* TIMEOUT as the launcher accepts it: 1 to LIMIT_MAX, digits only, no leading zero; else 0. */
+static int parse_limit(const char *text) {
+    int value = 0;
+    if (!*text || *text == '0') return 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9') return 0;
+        value = value * 10 + (*p - '0');
+        if (value > LIMIT_MAX) return 0;
+    }
+    return value;
+}
+
+/* Connect without blocking: a full listen queue (a server that does not accept) is EAGAIN at
+ * once; retried until `until`, then given up (97: the one-shot hook decides). */
+static int connect_by(int fd, const struct sockaddr_un *addr, double until) {
+    for (;;) {
+        if (connect(fd, (const struct sockaddr *)addr, sizeof *addr) == 0) return 0;
+        if (errno == EINPROGRESS) {
+            if (wait_fd(fd, POLLOUT, until) != 1) return -1;
+            int err = 0;
+            socklen_t len = sizeof err;
+            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err) return -1;
+            return 0;
+        }
+        if (errno != EAGAIN && errno != EINTR) return -1;
+        if (now() + 0.01 > until) return -1;
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc < 4 || !python_env_ok()) return 96;
     const char *harness = argv[1], *state = argv[2];
-    double limit = atof(argv[3]);
-    if (limit <= 0) limit = 20;
+    int limit = parse_limit(argv[3]);
+    if (!limit) return 96;
     double deadline = now() + limit;
+    double greeting = now() + (limit < GREETING_MAX ? limit : GREETING_MAX);
 
     char path[4096];
     if (snprintf(path, sizeof path, "%s/serve/hook.sock", state) >= (int)sizeof path) return 97;
@@ -150,19 +191,19 @@ int main(int argc, char **argv) {
     char cwd[8192];
     if (!getcwd(cwd, sizeof cwd)) return 96;
 
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return 97;
     memset(&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;
     memcpy(addr.sun_path, path, strlen(path));
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || !peer_ok(fd)) return 97;
+    if (connect_by(fd, &addr, greeting) != 0 || !peer_ok(fd)) return 97;
     char hello[6];
     size_t got = 0;
     while (got < sizeof hello) {
-        if (wait_fd(fd, POLLIN, deadline < now() + 5 ? deadline : now() + 5) != 1) return 97;
+        if (wait_fd(fd, POLLIN, greeting) != 1) return 97;
         ssize_t n = read(fd, hello + got, sizeof hello - got);
         if (n <= 0) {
-            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             return 97;
         }
         got += (size_t)n;
@@ -171,12 +212,15 @@ int main(int argc, char **argv) {
 
     /* From here on stdin is read: only the server's answer or a block. */
     struct buf in = {0}, req = {0}, env = {0};
-    char chunk[65536];
+    static char chunk[1 << 20]; /* big reads: a 1 MB event in a few calls */
     for (;;) {
+        int ready = wait_fd(0, POLLIN, deadline);
+        if (ready == 0) return 98;
+        if (ready < 0) return 99;
         ssize_t n = read(0, chunk, sizeof chunk);
         if (n == 0) break;
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR || errno == EAGAIN) continue;
             return 99;
         }
         if (put(&in, chunk, (size_t)n)) return 99;
@@ -214,7 +258,7 @@ int main(int argc, char **argv) {
         ssize_t n = read(fd, chunk, sizeof chunk);
         if (n == 0) break;
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR || errno == EAGAIN) continue;
             return 99;
         }
         if (put(&ans, chunk, (size_t)n)) return 99;

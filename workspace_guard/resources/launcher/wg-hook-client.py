@@ -5,15 +5,34 @@
 # Run as `python -I -S`: only built-in modules (sys, posix, _socket), so it starts in about a
 # bare interpreter's time. It speaks the protocol of workspace_guard/gates/harness/serve.py and
 # exits like wg-hook-client.c: 0/2 the server's answer; 1, 3, … the server's code (stdout
-# dropped, the launcher blocks); 96 not for the server (stdin untouched); 97 no server answers
-# (stdin untouched: the launcher starts one and asks the one-shot hook); 98 no answer in time;
-# 99 the answer was cut short or malformed (both after stdin was read: the launcher blocks).
+# dropped, the launcher blocks); 96 not for the server, or a TIMEOUT that is not 1 to 20 whole
+# seconds (stdin untouched); 97 no server answers (stdin untouched: the launcher starts one and
+# asks the one-shot hook); 98 no answer in time, stdin included; 99 the answer was cut short or
+# malformed (both after stdin was read: the launcher blocks). Every wait has a deadline.
+import _signal  # type: ignore[import-not-found]  # built in: `signal` would import enum
 import _socket
 import posix
 import sys
 import time
 
 ALLOWED = (b"PYTHONDONTWRITEBYTECODE", b"PYTHONUNBUFFERED")
+LIMIT_MAX = 20  # seconds: the launcher's own cap (below every harness's timeout)
+GREETING_MAX = 5.0
+
+
+class Late(Exception):
+    pass
+
+
+def _late(signum: int, frame: object) -> None:
+    raise Late()
+
+
+def parse_limit(text: str) -> int:
+    """TIMEOUT as the launcher accepts it (1 to 20, digits, no leading zero); else 0."""
+    if not text.isdigit() or not text.isascii() or text.startswith("0") or len(text) > 2:
+        return 0
+    return int(text) if int(text) <= LIMIT_MAX else 0
 
 
 def private(info: posix.stat_result, kind: int) -> bool:
@@ -60,7 +79,7 @@ def connect(state: str, limit: float) -> _socket.socket | None:
         if not private(posix.lstat(path), 0o140000):
             return None
         sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        sock.settimeout(min(limit, 5.0))
+        sock.settimeout(min(limit, GREETING_MAX))  # connect too: a full queue is an error
         sock.connect(path)
         if not peer_ok(sock):
             return None
@@ -98,7 +117,9 @@ def exchange(sock: _socket.socket, request: bytes, deadline: float) -> bytes | i
 def main() -> int:
     if len(sys.argv) < 4:
         return 96
-    harness, state, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    harness, state, limit = sys.argv[1], sys.argv[2], parse_limit(sys.argv[3])
+    if not limit:
+        return 96
     deadline = time.monotonic() + limit
     env = posix.environ
     if any(k.startswith(b"PYTHON") and k not in ALLOWED for k in env):
@@ -110,7 +131,14 @@ def main() -> int:
     sock = connect(state, limit)
     if sock is None:
         return 97
-    data = sys.stdin.buffer.read()  # from here on, only an answer or a block
+    _signal.signal(_signal.SIGALRM, _late)  # from here on, only an answer or a block
+    _signal.setitimer(_signal.ITIMER_REAL, max(deadline - time.monotonic(), 0.001))
+    try:
+        data = sys.stdin.buffer.read()
+    except Late:
+        return 98
+    finally:
+        _signal.setitimer(_signal.ITIMER_REAL, 0)
     mask = posix.umask(0)
     posix.umask(mask)
     environ = b"\0".join(k + b"=" + v for k, v in env.items())
@@ -137,4 +165,8 @@ def main() -> int:
     return code
 
 
-sys.exit(main())
+try:
+    code = main()
+except Late:  # the deadline struck between two steps: as late as any other
+    code = 98
+sys.exit(code)

@@ -18,7 +18,7 @@ from workspace_guard.gates.harness.bash.env import (
     _var_value,
 )
 from workspace_guard.gates.harness.bash.git import maybe_git
-from workspace_guard.gates.harness.bash.gitconfig import variable
+from workspace_guard.gates.harness.bash.gitconfig import git_variable, variable
 from workspace_guard.gates.harness.bash.lexer import _Lexer
 from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
 from workspace_guard.gates.harness.bash.parser import _Parser
@@ -137,7 +137,7 @@ def _simple(env: _Env, words: list[_Word]) -> None:
         return
     for word in words[:i]:  # `GIT_CONFIG_PARAMETERS=… git commit`: settings for this command
         name, _, value = word.text.partition("=")
-        if name.upper().startswith("GIT_"):
+        if git_variable(name):
             variable(env, name, value)
         if name in ("GIT_DIR", "GIT_COMMON_DIR") and value:  # where git writes refs
             env = env.at(env.ctx.cwd)

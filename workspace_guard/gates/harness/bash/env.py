@@ -7,7 +7,7 @@ import posixpath
 import re
 
 from workspace_guard.core.record import Record, Struct, factory
-from workspace_guard.gates.harness.bash.gitconfig import RUNTIME, variable
+from workspace_guard.gates.harness.bash.gitconfig import RUNTIME, git_variable, variable
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     _MAX_BRACES,
@@ -293,7 +293,7 @@ def _assign(env: _Env, word: _Word) -> None:
     """Track ``F=app/main.py`` so a later ``rm $F`` names the file; anything else is unknown."""
     name, _, _ = word.text.partition("=")
     value = _suffix(word, len(name) + 1)
-    if name.upper().startswith("GIT_"):
+    if git_variable(name):
         variable(env, name, value.text)
     temp = _MKTEMP.fullmatch(value.text)
     if temp and not value.literal:

@@ -151,12 +151,39 @@ def _sed(env: _Env, name: str, args: list[_Word]) -> None:
         scripts.append(pos.pop(0))
     for word in pos if inplace else []:
         env.add(word, "sed-i")
+    sandbox = any(w.text == "--sandbox" for w in args)  # GNU sed then refuses e, w and r
     for script in scripts:
         for m in _SED_WRITE.finditer(script.text if script is not None else ""):
             env.add_rel(m.group(1), "sed-w")
+        if not sandbox:
+            _sed_exec(env, script)
 
 
 _SED_WRITE = re.compile(r"(?:^|[;\n}/0-9$gpIiMme])\s*[wW]\s+([^\s;}]+)")
+# the `e [COMMAND]` command (at a command's place: after an address, `;`, `{`, `}` or a newline)
+_SED_E = re.compile(r"(?:^|[;\n{}0-9$/!,])\s*e(?=[\s;}]|$)([^\n;}]*)")
+# `s/RE/REPL/FLAGS` with the `e` flag: the pattern space is run as a command
+_SED_S_E = re.compile(
+    r"(?:^|[;\n{}0-9$/!,\s])s(\W)(?:\\.|(?!\1).)*\1(?:\\.|(?!\1).)*\1[0-9a-zA-Z]*e"
+)
+
+
+def _sed_exec(env: _Env, script: _Word | None) -> None:
+    """GNU sed's ``e COMMAND`` and ``s///e`` run shell commands; a script the analysis cannot
+    read (``-f FILE``, ``$S``) may hold them: unknown code, every file (``sed --sandbox``
+    refuses them)."""
+    text = script.text if script is not None and script.literal else None
+    if text is None:
+        env.unknown_code("sed: a script the analysis cannot read may run commands (e, s///e)")
+        env.add_any("eval")
+        return
+    commands = [m.group(1).strip() for m in _SED_E.finditer(text)]
+    if commands or _SED_S_E.search(text):
+        env.unknown_code("sed e: runs a shell command")
+        env.add_any("eval")  # `e` alone and `s///e` run text from the input
+        for command in commands:
+            if command:
+                env.analyze_text(command)
 
 
 def _sed_short(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 
 from workspace_guard.gates.harness.bash.env import _Env, _join
 from workspace_guard.gates.harness.bash.files import _each, _output_option
@@ -19,12 +20,18 @@ from workspace_guard.gates.harness.bash.gitconfig import (
     remote_url,
     setting,
 )
+from workspace_guard.gates.harness.bash.gitnames import MAX_ALIASES, git_command
+from workspace_guard.gates.harness.bash.gitprograms import (
+    environment,
+    global_options,
+    program_options,
+)
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.refs import (
+    ANY_REF,
     BUILTINS,
     REF_SUBS,
-    alias_command,
     config_refs,
     git_dirs,
     ref_command,
@@ -33,7 +40,9 @@ from workspace_guard.gates.harness.bash.syntax import (
     BYPASS,
     GIT_RESTORE,
     GIT_WORKTREE,
+    REF_WRITE,
     UNKNOWN_CODE,
+    _lit,
     _Word,
 )
 
@@ -54,10 +63,11 @@ _GIT_BROAD = _opts(
 )
 
 
-def _git(env: _Env, name: str, args: list[_Word]) -> None:
+def _git(env: _Env, name: str, args: list[_Word], aliases: int = 0) -> None:
     i = 0
     keys: list[str] = []  # `-c` keys: a fetch with its own refspec or URL writes other refs
     git_dir = ""  # `--git-dir`: the repository whose refs are written
+    inline: dict[str, str] = {}  # `-c alias.NAME=VALUE`: expanded here when NAME is run
     while i < len(args) and args[i].text.startswith("-"):
         text = args[i].text
         i += 1
@@ -67,7 +77,10 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         elif text in ("-c", "--config-env") and i < len(args):
             key, _, value = args[i].text.partition("=")
             keys.append(key)
-            setting(env, key, value, "git " + text, known=known(args[i], "="))
+            if text == "-c" and _ALIAS_KEY.match(args[i].text) and _plain(args[i], value):
+                inline[key.partition(".")[2].lower()] = value  # judged by what it expands to
+            else:
+                setting(env, key, value, "git " + text, known=known(args[i], "="))
             i += 1
         elif text.startswith("--config-env="):
             key = text.partition("=")[2].partition("=")[0]
@@ -89,11 +102,7 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         )
         _unknown(env, rest)
         return
-    if sub == "remote":
-        remote_url(env, rest)
-    skip = no_verify(sub, [w.text for w in rest])
-    if skip is not None:
-        env.out.find(BYPASS, f"git {sub} {skip}: the commit hooks would not run", args=(NO_VERIFY,))
+    _bypasses(env, sub, rest, args[:i])
     if sub == "config":
         _git_config(env, rest)
     elif sub in _GIT_READ:
@@ -102,15 +111,61 @@ def _git(env: _Env, name: str, args: list[_Word]) -> None:
         _worktree_op(env, sub, rest)
     elif sub in _GIT_HANDLERS:
         _GIT_HANDLERS[sub](env, sub, rest)
-    else:
+    elif sub.lower() in inline:  # `git -c alias.x=commit x -n`: judged as `git commit -n`
+        _inline_alias(env, args[:i], sub, inline[sub.lower()], rest, aliases=aliases)
+        return
+    elif sub in BUILTINS:
         _unknown(env, rest)
-        if sub not in BUILTINS:  # an alias or a `git-NAME` program: the gate expands it
-            for where in git_dirs(env, git_dir):
-                alias_command(env.at(where) if where else env, sub, rest)
+    else:  # an alias, a `git-NAME` program or nothing: the gate resolves it (git_commands.py)
+        git_command(env, sub, args[:i], rest, aliases)
+        return
     if sub in REF_SUBS:
         for where in git_dirs(env, git_dir):
             ref_command(env.at(where) if where else env, sub, rest, keys)
     env.out.fetched = env.out.fetched or sub in ("fetch", "pull", "remote")
+
+
+def _bypasses(env: _Env, sub: str, rest: list[_Word], options: list[_Word]) -> None:
+    """Hooks skipped, programs run: what ``git OPTIONS SUB REST`` does besides its own work."""
+    global_options(env, options)
+    program_options(env, sub, rest)
+    environment(env, sub, options)
+    if sub == "remote":
+        remote_url(env, rest)
+    skip = no_verify(sub, [w.text for w in rest])
+    if skip is not None:
+        env.out.find(BYPASS, f"git {sub} {skip}: the commit hooks would not run", args=(NO_VERIFY,))
+
+
+def _plain(word: _Word, value: str) -> bool:
+    """A ``-c alias.NAME=VALUE`` the analysis expands: literal, not a shell alias (``!``)."""
+    return known(word) and not value.startswith("!")
+
+
+def _inline_alias(
+    env: _Env, options: list[_Word], sub: str, value: str, rest: list[_Word], *, aliases: int
+) -> None:
+    words = split_alias(value) if aliases < MAX_ALIASES else None
+    if not words:  # unbalanced quotes, or a loop (git refuses it): anything
+        env.out.find(UNKNOWN_CODE, f"git -c alias.{sub}: an alias git may not run as read")
+        env.add_any("git-exec")
+        env.out.find(REF_WRITE, f"git -c alias.{sub}", env.ctx.cwd, (ANY_REF,))
+        return
+    _git(env, "git", [*options, *[_lit(w, "q") for w in words], *rest], aliases + 1)
+
+
+_ALIAS_KEY = re.compile(r"alias\.[^=]+=", re.I)
+
+
+def split_alias(value: str) -> list[str] | None:
+    """The words git splits a (non-``!``) alias into (``split_cmdline``: quotes, no expansion);
+    None when unbalanced."""
+    import shlex
+
+    try:
+        return shlex.split(value, posix=True)
+    except ValueError:
+        return None
 
 
 def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTREE) -> None:

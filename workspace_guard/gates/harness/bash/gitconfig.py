@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from workspace_guard.gates.harness.bash.env import _Env
 
 HOOKS_PATH = re.compile(r"core\.hookspath", re.I)
+_TRACE_TARGET = re.compile(r"trace2\.(?:normal|perf|event)target", re.I)
 # Keys whose value is a command git runs (or a file that may hold such keys).
 EXEC_KEY = re.compile(
     r"alias\..+|core\.(?:fsmonitor|editor|pager|sshcommand|askpass|gitproxy|attributesfile"
@@ -42,9 +43,14 @@ EXEC_VARS = frozenset(
         "GIT_PROXY_COMMAND",
         "GIT_EXEC_PATH",
         "GIT_TEMPLATE_DIR",
+        "EDITOR",  # git's editor when GIT_EDITOR and core.editor are unset
+        "VISUAL",
+        "PAGER",
+        "BROWSER",
+        "SSH_ASKPASS",
     }
 )
-EDITOR_VARS = frozenset({"GIT_EDITOR", "GIT_SEQUENCE_EDITOR"})
+EDITOR_VARS = frozenset({"GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "EDITOR", "VISUAL"})
 # Editors that leave the file as it is: git's non-interactive idiom (`GIT_EDITOR=true`).
 NO_OP_EDITORS = frozenset({"true", ":", "cat", "/bin/true", "/usr/bin/true", "/bin/cat"})
 NO_VERIFY_SUBS = frozenset(
@@ -134,6 +140,8 @@ def setting(
     if not known:
         env.out.find(BYPASS, f"{how} {key}: the setting is only known at run time", args=(RUNTIME,))
         return
+    if _TRACE_TARGET.fullmatch(key.strip()) and value_known and value.strip():
+        log_file(env, "GIT_TRACE2", value)  # trace2.eventTarget=/abs/file: every git appends
     if HOOKS_PATH.fullmatch(key.strip()):
         env.out.find(BYPASS, f"{how} {key}: git would skip the installed hooks", args=(HOOKS, key))
         return
@@ -153,9 +161,49 @@ def setting(
             env.analyze_text(code)
 
 
+# Variables whose value is a file a command appends to (a trace, a key log, a history): the
+# value is a write target. git's trace variables take an absolute path (a directory: a file per
+# process in it); "1", "2", "true" or a descriptor number write to stderr or that descriptor.
+LOG_FILE_VARS = frozenset(
+    {
+        "SSLKEYLOGFILE",
+        "LESSHISTFILE",
+        "NODE_REPL_HISTORY",
+        "PYTHON_HISTORY",
+        "SQLITE_HISTORY",
+        "MYSQL_HISTFILE",
+        "PSQL_HISTORY",
+        "REDISCLI_HISTFILE",
+        "PYTHONPYCACHEPREFIX",
+    }
+)
+_NOT_A_FILE = re.compile(r"\d*|true|false|yes|no|on|off", re.I)
+
+
+def git_variable(name: str) -> bool:
+    """A variable :func:`variable` judges (git's own, the programs git falls back to, files
+    commands log to)."""
+    return name.upper().startswith("GIT_") or name in EXEC_VARS or name in LOG_FILE_VARS
+
+
+def log_file(env: _Env, name: str, value: str) -> bool:
+    """``GIT_TRACE*=PATH`` and the like: the file (or folder) is written."""
+    upper = name.upper()
+    if not (upper.startswith("GIT_TRACE") or upper in LOG_FILE_VARS):
+        return False
+    if not _NOT_A_FILE.fullmatch(value.strip()):
+        from workspace_guard.gates.harness.bash.env import _join
+
+        dynamic_value = dynamic(value)
+        env.add_path(_join(env.ctx.cwd, value), "log-file", not dynamic_value, dynamic_value)
+    return True
+
+
 def variable(env: _Env, name: str, value: str) -> None:
     """``GIT_CONFIG_*``/``GIT_EDITOR``… set for a command: the same judgement as ``-c``."""
     upper = name.upper()
+    if log_file(env, name, value):
+        return
     if upper == "GIT_CONFIG_PARAMETERS" or upper.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VAL")):
         if HOOKS_PATH.search(value):
             env.out.find(
@@ -171,8 +219,9 @@ def variable(env: _Env, name: str, value: str) -> None:
         elif EXEC_KEY.search(value) or upper.startswith("GIT_CONFIG_VAL"):
             env.out.find(UNKNOWN_CODE, f"{name}: git settings given through the environment")
             env.add_any("git-exec")
-    elif upper in ("GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"):
-        env.out.find(UNKNOWN_CODE, f"{name}={value}: git reads settings from another file")
+    elif upper in ("GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"):
+        detail = f"{name}={value}: git reads its settings from a file this command chooses"
+        env.out.find(BYPASS, detail, args=(RUNTIME, name))
     elif upper in EXEC_VARS and value.strip():
         if upper in EDITOR_VARS and value.strip() in NO_OP_EDITORS:
             env.ctx.vars[upper] = value.strip()  # `GIT_SEQUENCE_EDITOR=true git rebase -i`

@@ -69,9 +69,6 @@ REF_SUBS = (
     )
     | ANY_REF_SUBS
 )
-# `git NAME` where NAME is no git subcommand: an alias (or a `git-NAME` program); the gate reads
-# the alias at gate time and judges what it expands to (``trusted_refs.py``).
-ALIAS_MARK = "@alias="
 # A fetch of configured remotes: the gate reads their fetch refspecs (``remote.NAME.fetch``);
 # one that is not the default shape and writes a trusted ref makes the fetch a move of it.
 CONFIGURED_MARK = "@configured="
@@ -118,13 +115,6 @@ def ref_command(env: _Env, sub: str, args: list[_Word], keys: list[str]) -> None
         if refs:
             words = " ".join(["git", sub, *(w.text for w in args)])
             env.out.find(REF_WRITE, words, env.ctx.cwd, tuple(dict.fromkeys(refs)))
-
-
-def alias_command(env: _Env, sub: str, args: list[_Word]) -> None:
-    """``git NAME ARGS`` with NAME no git subcommand: the gate expands the alias and judges it."""
-    words = " ".join(["git", sub, *(w.text for w in args)])
-    texts = tuple(w.text if _literal(w) is not None else "$" for w in args)
-    env.out.find(REF_WRITE, words, env.ctx.cwd, (ALIAS_MARK + sub, *texts))
 
 
 def config_refs(env: _Env, key: str, value: str | None) -> None:
@@ -235,14 +225,19 @@ def _fetch(args: list[_Word], keys: list[str]) -> list[str]:
         if text == "tag":
             continue
         refs += [ANY_REF] if text is None else _dst(text, fetch=True)
+    if flags & {"-P", "--prune-tags"}:
+        refs.append("refs/tags/*")  # tags the remote does not have are deleted
     if pos and _literal(pos[0]) is None:
         refs.append(ANY_REF)  # a remote named at run time: may be a path with a mirror refspec
-    elif "--multiple" in flags or "--all" in flags or not pos:
+    elif "--all" in flags or not pos:
         refs.append(CONFIGURED_MARK)  # every configured remote (or the default one)
+    elif "--multiple" in flags:  # every positional is a remote or a group
+        names = [_literal(w) for w in pos]
+        refs += [ANY_REF] if None in names else [CONFIGURED_MARK + (n or "") for n in names]
     else:
         name = _literal(pos[0]) or ""
         if not _local(name) and ":" not in name:  # a path or URL has no configured refspec
-            refs.append(CONFIGURED_MARK + name)
+            refs.append(CONFIGURED_MARK + name)  # a remote, or a group (`remotes.NAME`)
     return refs
 
 
@@ -457,10 +452,13 @@ def _remote(args: list[_Word], keys: list[str]) -> list[str]:
     if action in ("set-url", "set-branches", "rename", "set-head", "remove", "rm") and len(pos) > 1:
         name = _literal(pos[1])
         return [ANY_REF] if name is None else [f"refs/remotes/{name}/*"]
-    if action == "update" and any(_REMOTE_KEY.fullmatch(k.strip()) for k in keys):
+    if action in ("update", "prune") and any(_REMOTE_KEY.fullmatch(k.strip()) for k in keys):
         return [ANY_REF]
-    if action == "update":
-        return [CONFIGURED_MARK]
+    if action in ("update", "prune"):  # remotes or groups (`remotes.NAME`); prune deletes refs
+        names = [_literal(w) for w in pos[1:]]
+        if None in names:
+            return [ANY_REF]
+        return [CONFIGURED_MARK + (n or "") for n in names] or [CONFIGURED_MARK]
     return []
 
 

@@ -39,6 +39,9 @@ GIT_WORKTREE = "git-worktree"  # rewrites the work tree: the gate asks git which
 GIT_RESTORE = "git-restore-paths"
 # writes refs (args: names or patterns, `*` any): the gate checks them against the trusted rules ref
 REF_WRITE = "ref-write"
+# `git NAME` with NAME no git subcommand (an alias, a `git-NAME` program): the gate resolves it at
+# gate time and judges what it runs (args: see bash/refs.git_command)
+GIT_COMMAND = "git-command"
 
 
 class Finding(Record):

@@ -29,6 +29,7 @@ from workspace_guard.gates.harness.bash.files import (
     _zip,
 )
 from workspace_guard.gates.harness.bash.git import _git
+from workspace_guard.gates.harness.bash.gitlfs import git_lfs
 from workspace_guard.gates.harness.bash.interpreters import (
     _INTERPS,
     _awk_code,
@@ -159,6 +160,7 @@ _HANDLERS: dict[str, _Handler] = {
     ".": _source,
     "git": _git,
     **dict.fromkeys(HARNESS_CLIS, _harness_cli),
+    "git-lfs": git_lfs,
     "npx": _npx,
     "bunx": _npx,
     "ruff": _ruff,

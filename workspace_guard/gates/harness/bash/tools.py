@@ -6,7 +6,7 @@ import re
 
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _assign, _Env, _join
 from workspace_guard.gates.harness.bash.files import _remote
-from workspace_guard.gates.harness.bash.gitconfig import variable
+from workspace_guard.gates.harness.bash.gitconfig import git_variable, variable
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
 from workspace_guard.gates.harness.bash.syntax import _lit, _Part, _suffix, _Word
@@ -254,7 +254,7 @@ def _wrapper(takes: str, skip: int = 0) -> _Handler:
                 break
             if not text.startswith("-") and not (name == "env" and _ASSIGN.match(text)):
                 break
-            if name == "env" and text.upper().startswith("GIT_"):
+            if name == "env" and git_variable(text.partition("=")[0]):
                 variable(env, text.partition("=")[0], text.partition("=")[2])
                 if text.partition("=")[0] in ("GIT_DIR", "GIT_COMMON_DIR"):  # refs written there
                     env = env.at(env.ctx.cwd)
