@@ -233,3 +233,54 @@ def test_pattern_error_text_follows_the_language(pattern: str) -> None:
     with i18n.speaking("en"):
         assert str(error).startswith("rule 3: invalid pattern"), str(error)
         assert error.localized() == error.reason  # `reason` stays English for logs and tests
+
+
+# --- the importers' pattern reasons ---------------------------------------------------------------
+
+SEED = Path(__file__).parent / "fixtures" / "mestore" / "workspace"
+
+
+def test_import_mestore_pattern_reasons_in_spanish(tmp_path: Path) -> None:
+    import shutil
+
+    seed = tmp_path / "seed"
+    shutil.copytree(SEED, seed)
+    protected = seed / ".workspace" / "PROTECTED_FILES.md"
+    text = protected.read_text(encoding="utf-8")
+    marker = "⚠️ tests/conftest.py"
+    assert marker in text
+    protected.write_text(text.replace(marker, "⚠️ app/**x.py\n⚠️ a//b.py\n" + marker, 1))
+    code, out = run(seed, ["import", "mestore", "."])
+    assert code in (0, 1) and "Traceback" not in out, out
+    reasons = [line for line in out.splitlines() if "app/**x.py" in line or "a//b.py" in line]
+    assert len(reasons) == 2 and all("patrón" in line for line in reasons), out
+    assert not english("\n".join(reasons)), english("\n".join(reasons))
+    code, shown = run(seed, ["import", "mestore", "."], "en")
+    assert "not a valid pattern" in shown
+
+
+def test_import_codeowners_pattern_reasons_in_spanish(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    owners = tmp_path / "CODEOWNERS"
+    owners.write_text("* @org/all\napp/**x @a\n/a//b @b\n")
+    code, out = run(ws, ["import", "codeowners", str(owners)])
+    assert code in (0, 1) and "Traceback" not in out, out
+    reasons = [line for line in out.splitlines() if "app/**x" in line or "/a//b" in line]
+    assert len(reasons) == 2, out
+    assert not english("\n".join(reasons)), english("\n".join(reasons))
+    code, shown = run(ws, ["import", "codeowners", str(owners)], "en")
+    assert "skipped" in shown
+
+
+def test_protocol_file_notes_in_the_rules_language(tmp_path: Path) -> None:
+    """The notes of the rules `import` adds for the protocol's own files are what `explain`
+    shows: Spanish for a Spanish protocol, English when asked for."""
+    import shutil
+
+    seed = tmp_path / "seed"
+    shutil.copytree(SEED, seed)
+    code, out = run(seed, ["import", "mestore", "."])
+    assert code in (0, 1), out
+    assert "Definiciones de agentes, ajustes y hooks del harness" in out, out
+    code, shown = run(seed, ["import", "mestore", "."], "en")
+    assert "Agent definitions, settings and harness hooks" in shown

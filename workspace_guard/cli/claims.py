@@ -116,6 +116,7 @@ def claims(fmt: str, verify: bool, rules: str | None) -> int:
 
 def _verify(repo: Repo, fmt: str) -> int:
     from workspace_guard.commands import claims as impl
+    from workspace_guard.i18n import _
 
     problems, notes = impl.verify(repo)
     if fmt == "json":
@@ -123,9 +124,9 @@ def _verify(repo: Repo, fmt: str) -> int:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
     else:
         for line in problems:
-            click.echo(f"problem: {line}")
+            click.echo(_("problem: {text}").format(text=line))
         for line in notes:
-            click.echo(f"note: {line}")
+            click.echo(_("note: {text}").format(text=line))
         if not problems:
-            click.echo("the claims file agrees with the audit log")
+            click.echo(_("the claims file agrees with the audit log"))
     return 1 if problems else 0

@@ -329,8 +329,10 @@ def verify(repo: Repo) -> tuple[list[str], list[str]]:
     notes: list[str] = []
     if standing == "behind":
         notes.append(
-            f"the claims file misses the last {len(later)} recorded claims change(s) (a crash "
-            "between a record and the file); the next claims write puts them in"
+            _(
+                "the claims file misses the last {count} recorded claims change(s) (a crash "
+                "between a record and the file); the next claims write puts them in"
+            ).format(count=len(later))
         )
     elif standing == "ahead" and current is not None:
         try:
@@ -342,7 +344,7 @@ def verify(repo: Repo) -> tuple[list[str], list[str]]:
     for record in claims_log.sealed_records(repo.state_dir):
         if record.get("action") == "restored" and record.get("why") == "ahead_of_log":
             problems.append(
-                (
+                _(
                     "{ts}: the claims file was ahead of the audit log and was put back to the "
                     "logged claims (claims without a record: {ids}): records had been cut from "
                     "the log's end"
@@ -354,7 +356,7 @@ def verify(repo: Repo) -> tuple[list[str], list[str]]:
 
 
 def _ahead(path: str, ids: list[str]) -> str:
-    return (
+    return _(
         "the claims file {path} is not what any recorded claims change wrote (claims without a "
         "record: {ids}): the records of later changes were cut from the audit log's end (they "
         "are written without an fsync, so a power loss may take them) or the file was written "

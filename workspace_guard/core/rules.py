@@ -579,7 +579,7 @@ def _commit(node: yaml.Node, ctx: _Ctx, refs: _Refs) -> Mapping[str, Any]:
     try:
         TemplateConfig.from_mapping(data)
     except TemplateConfigError as exc:
-        ctx.error(_node_at(body, exc.key_path), f"commit: {exc}")
+        ctx.error(_node_at(body, exc.key_path), str(exc))  # "commit.KEY…: reason"
     return dict(data)
 
 

@@ -20,6 +20,8 @@ ACTING_TOOLS = ("claim", "release", "consult")
 SERVER_NAMES = ("workspace-guard", "workspace_guard")
 PROGRAMS = ("workspace-guard", "wg")
 SEPARATORS = {";", "&&", "||", "|", "&", ";;", "|&"}
+AGENT_VARIABLE = "WORKSPACE_AGENT"
+NESTING = 4  # commands inside words inside words…
 
 
 def mcp_tool(tool: str) -> str | None:
@@ -41,22 +43,78 @@ def mcp_identity_problem(tool: str, tool_input: Any, agent: str) -> str | None:
     return _mismatch(name or "", claimed, agent)
 
 
-def shell_identity_problem(command: str, agent: str) -> str | None:
+def shell_identity_problem(command: str, agent: str, depth: int = 0) -> str | None:
     """Why a shell command running `workspace-guard claim|release|consult` may not run for
-    `agent`: it names another agent with `--agent` or WORKSPACE_AGENT=… (None: it may)."""
+    `agent`: it names another agent with `--agent` or WORKSPACE_AGENT=… (None: it may).
+
+    WORKSPACE_AGENT set anywhere in the command counts, not only as the program's own prefix:
+    `export WORKSPACE_AGENT=X; workspace-guard release --all`, `declare -x`, a plain assignment
+    in an earlier segment. Any other mention of the variable (a value from `$…`, `read`,
+    `printf -v`, `unset`) is a name the gate cannot read, so it is refused the same way."""
     import shlex
 
     try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=";&|")
+        lexer = shlex.shlex(command.replace("\n", " ; "), posix=True, punctuation_chars=";&|")
         lexer.whitespace_split = True
         words = list(lexer)
     except ValueError:
         words = command.split()
+    for word in words:  # a command inside a word: `bash -c "…"`, `eval "…"`, `sh -c '…'`
+        if depth < NESTING and word != command and any(c in word for c in " ;\n&|"):
+            problem = shell_identity_problem(word, agent, depth + 1)
+            if problem:
+                return problem
+    acting = None
     for segment in _segments(words):
-        problem = _segment_problem(segment, agent)
+        problem = _segment_problem(list(segment), agent)
         if problem:
             return problem
+        acting = acting or _acting_verb(list(segment))
+    if acting is None:
+        return None
+    for word in words:
+        if AGENT_VARIABLE in word and word != f"{AGENT_VARIABLE}={agent}":
+            named = word.partition("=")[2] if word.startswith(AGENT_VARIABLE + "=") else "?"
+            return _mismatch(acting, named or "?", agent)
     return None
+
+
+def _acting_verb(words: list[str]) -> str | None:
+    """The acting verb (claim, release, consult) run by our program anywhere in these words
+    (after `sudo`, `time`, `bash -c`, an `export` in the same line…), or None."""
+    for start in range(len(words)):
+        args = _program_args(words[start:])
+        verb = next((w for w in args or [] if not w.startswith("-")), None)
+        if verb in ACTING_TOOLS:
+            return verb
+    return None
+
+
+def _program_args(words: list[str]) -> list[str] | None:
+    """The arguments after our program (`workspace-guard …`, `python -m workspace_guard …`)."""
+    if not words:
+        return None
+    first = words[0].rsplit("/", 1)[-1]
+    if first in PROGRAMS:
+        return words[1:]
+    if first.startswith("python") and len(words) > 2 and words[1:3] == ["-m", "workspace_guard"]:
+        return words[3:]
+    return None
+
+
+def _prefix(words: list[str]) -> tuple[dict[str, str], list[str]]:
+    """(the NAME=VALUE assignments before the program, through env/exec/command/nohup; the
+    words from the program on)."""
+    env: dict[str, str] = {}
+    while words and "=" in words[0] and not words[0].startswith("-"):
+        key, _s, value = words.pop(0).partition("=")
+        env[key] = value
+    while words and words[0] in ("env", "exec", "command", "nohup"):
+        words = words[1:]
+        while words and "=" in words[0] and not words[0].startswith("-"):
+            key, _s, value = words.pop(0).partition("=")
+            env[key] = value
+    return env, words
 
 
 def _segments(words: list[str]) -> list[list[str]]:
@@ -70,21 +128,14 @@ def _segments(words: list[str]) -> list[list[str]]:
 
 
 def _segment_problem(words: list[str], agent: str) -> str | None:
-    env: dict[str, str] = {}
-    while words and "=" in words[0] and not words[0].startswith("-"):
-        key, _s, value = words.pop(0).partition("=")
-        env[key] = value
-    while words and words[0] in ("env", "exec", "command", "nohup"):
-        words = words[1:]
-        while words and "=" in words[0] and not words[0].startswith("-"):
-            key, _s, value = words.pop(0).partition("=")
-            env[key] = value
-    if len(words) < 2 or words[0].rsplit("/", 1)[-1] not in PROGRAMS:
+    env, words = _prefix(words)
+    args = _program_args(words)
+    if not args:
         return None
-    verb = next((w for w in words[1:] if not w.startswith("-")), None)
+    verb = next((w for w in args if not w.startswith("-")), None)
     if verb not in ACTING_TOOLS:
         return None
-    named = _option(words, "--agent") or env.get("WORKSPACE_AGENT")
+    named = _option(args, "--agent") or env.get(AGENT_VARIABLE)
     if named is None or named == agent:
         return None
     return _mismatch(verb or "", named, agent)

@@ -18,6 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from workspace_guard.gates.push.trust import Settings
     from workspace_guard.repo import Repo
 
 REQUIRE_KEY = "workspace-guard.requireAnchor"
@@ -25,14 +26,15 @@ RECEIVED_FILE = "anchor-received"  # in the server's state dir: unspent anchors,
 DEFAULT_WINDOW = 600.0
 
 
-def required_window(repo: Repo) -> float | None:
+def required_window(repo: Repo, settings: Settings | None = None) -> float | None:
     """`workspace-guard.requireAnchor` on the server: `true` (600 s), a number of seconds, or
     off. A value that is neither is a configuration error: the push is refused until fixed."""
     import math
 
     from workspace_guard.errors import ConfigError
+    from workspace_guard.gates.push.trust import setting
 
-    value = (git.config_get(REQUIRE_KEY, repo.cwd) or "").strip().lower()
+    value = (setting(repo, settings, REQUIRE_KEY) or "").strip().lower()
     if value in ("", "false", "no", "off", "0"):
         return None
     if value in ("true", "yes", "on"):
@@ -71,9 +73,11 @@ def received(repo: Repo) -> list[tuple[float, str]]:
     return [(when, sha) for when, sha in kept if re.fullmatch(r"[0-9a-f]{40,64}", sha)]
 
 
-def note_received(repo: Repo, arrived: Sequence[str], spent: set[str]) -> None:
+def note_received(repo: Repo, arrived: Sequence[str], spent: set[str]) -> set[str]:
     """After an accepted push: remember, in server time, the anchors it brought; forget the
-    ones it spent."""
+    ones it spent. Under a lock, so two pushes at once neither lose each other's anchors nor
+    spend the same one: the spent anchors that another push spent meanwhile come back (and
+    nothing is written), so the caller refuses instead of letting one anchor through twice."""
     import os
     import time
 
@@ -81,13 +85,41 @@ def note_received(repo: Repo, arrived: Sequence[str], spent: set[str]) -> None:
     from workspace_guard.state import ensure_dir
 
     if not arrived and not spent:
-        return
-    now = time.time()
-    kept = [(w, s) for w, s in received(repo) if s not in spent]
-    kept += [(now, sha) for sha in arrived if sha not in spent]
+        return set()
     folder = ensure_dir(repo.state_dir)
-    text = "".join(f"{when:.3f} {sha}\n" for when, sha in kept[-MAX_KEPT:])
-    atomic_write(os.path.join(folder, RECEIVED_FILE), text, encoding="ascii")
+    with _locked(os.path.join(folder, RECEIVED_FILE + ".lock")):
+        current = received(repo)
+        held = {sha for _w, sha in current}
+        gone = {sha for sha in spent if sha not in held and sha not in arrived}
+        if gone:
+            return gone
+        now = time.time()
+        kept = [(w, s) for w, s in current if s not in spent]
+        kept += [(now, sha) for sha in arrived if sha not in spent]
+        text = "".join(f"{when:.3f} {sha}\n" for when, sha in kept[-MAX_KEPT:])
+        atomic_write(os.path.join(folder, RECEIVED_FILE), text, encoding="ascii")
+    return set()
+
+
+class _locked:
+    """An exclusive `flock` on `path` for the `with` block (released when the file closes, a
+    crashed hook included)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fd = -1
+
+    def __enter__(self) -> None:
+        import fcntl
+        import os
+
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        import os
+
+        os.close(self.fd)
 
 
 def _messages(repo: Repo, shas: list[str]) -> list[tuple[str, Anchor]]:
@@ -106,7 +138,10 @@ def _messages(repo: Repo, shas: list[str]) -> list[tuple[str, Anchor]]:
 
 
 def unanchored(
-    repo: Repo, need: Sequence[tuple[str, str]], arriving: Sequence[tuple[str, Anchor]]
+    repo: Repo,
+    need: Sequence[tuple[str, str]],
+    arriving: Sequence[tuple[str, Anchor]],
+    settings: Settings | None = None,
 ) -> tuple[list[tuple[str, str]], set[str]]:
     """With `requireAnchor`: ((new value, ref) of each update that no anchor was made for, the
     anchors this push spends). An anchor counts for an update when it names the update's new
@@ -114,8 +149,10 @@ def unanchored(
     spent by an earlier push: another push's, another ref's or a stale anchor does not."""
     import time
 
-    window = required_window(repo)
-    if window is None or not need:
+    if not need:
+        return [], set()
+    window = required_window(repo, settings)
+    if window is None:
         return [], set()
     now = time.time()
     fresh = [sha for when, sha in received(repo) if 0 <= now - when <= window]

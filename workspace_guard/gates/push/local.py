@@ -101,9 +101,13 @@ def checked_anchors(repo: Repo) -> list[str]:
 
 
 def pre_push(repo: Repo, remote: str, data: bytes) -> int:
-    """`pre-push REMOTE URL`: check what the remote does not have yet (as far as this clone knows:
-    its remote-tracking refs and the remote's current values for the pushed refs)."""
-    tips, known = [], []
+    """`pre-push REMOTE URL`: check what the remote does not have yet. What it has is known only
+    from the remote itself: the old values git gives on stdin (read from the remote during this
+    push) and, for a ref the remote does not have, the remote's refs as `git ls-remote` lists
+    them — never this clone's remote-tracking refs, which `git update-ref` or a fetch from
+    elsewhere moves without any check. Values whose objects this clone lacks prove nothing
+    about local commits and are left out (fail closed: more is checked, never less)."""
+    tips, known, unknown = [], [], False
     for line in data.decode("utf-8", "surrogateescape").splitlines():
         parts = line.split(" ")
         if len(parts) != 4 or not _oid(parts[1]) or set(parts[1]) <= ZERO:
@@ -111,15 +115,39 @@ def pre_push(repo: Repo, remote: str, data: bytes) -> int:
         tips.append((parts[2], parts[1]))
         if _oid(parts[3]) and not set(parts[3]) <= ZERO and _exists(repo, parts[3]):
             known.append(parts[3])
+        else:
+            unknown = True  # a new ref, or an old value this clone does not hold
     named = _is_remote(repo, remote)
     code = EXIT_OK
     if tips:
-        remotes = [f"--remotes={remote}"] if named else []
-        code = _gate(repo, "pre-push", tips, [*remotes, *known])
+        if unknown:
+            known = sorted({*known, *remote_commits(repo, remote)})
+        code = _gate(repo, "pre-push", tips, known)
     if code == EXIT_OK and named:
         send_notes(repo, remote)
         anchor(repo, remote, [(tip, ref) for ref, tip in tips])
     return code
+
+
+def remote_commits(repo: Repo, remote: str) -> list[str]:
+    """The branch and tag values the remote holds now (asked of the remote itself), of those
+    this clone has as commits. The remote unreachable: none (everything the push sends that
+    the stdin old values do not cover is checked)."""
+    listed = git.run(["ls-remote", "--refs", "-q", remote], repo.cwd, check=False)
+    if listed.returncode != 0:
+        return []
+    values = []
+    for line in listed.stdout.decode("utf-8", "surrogateescape").splitlines():
+        oid, _tab, name = line.partition("\t")
+        if _oid(oid) and name.startswith(("refs/heads/", "refs/tags/")):
+            values.append(oid)
+    if not values:
+        return []
+    query = "".join(f"{oid}^{{commit}}\n" for oid in dict.fromkeys(values)).encode("ascii")
+    found = git.run(["cat-file", "--batch-check=%(objectname)"], repo.cwd, input=query, check=False)
+    return [
+        line for line in found.stdout.decode("ascii", "replace").splitlines() if _oid(line.strip())
+    ]
 
 
 def send_notes(repo: Repo, remote: str) -> None:

@@ -25,7 +25,6 @@ can make the gate write a note for its forgery). docs/security.md says where tha
 
 from __future__ import annotations
 
-import json
 import sys
 
 from workspace_guard import git
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 
     from workspace_guard.core.model import Rules
     from workspace_guard.gates.push.range import CommitResult
-    from workspace_guard.gates.push.trust import Base
+    from workspace_guard.gates.push.trust import Base, Settings
     from workspace_guard.repo import Repo
 
 NOTES_REF = "refs/notes/workspace-guard"
@@ -48,12 +47,14 @@ TRUE = ("true", "yes", "on", "1", "refuse")
 BATCH = 500  # commits whose notes are read in one pair of git calls
 
 
-def mode(repo: Repo, rules: Rules | None) -> str:
+def mode(repo: Repo, rules: Rules | None, settings: Settings | None = None) -> str:
     """`off`, `refuse` or `report`: the rules' `harness: require_provenance` when they say (it
     turns the check on or off), else `workspace-guard.requireProvenance` in the repository's
     config (`true`/`refuse`, `report`, `false`). `report` in the config keeps a check the rules
     turn on to a report."""
-    value = (git.config_get(CONFIG_KEY, repo.cwd) or "").strip().lower()
+    from workspace_guard.gates.push.trust import setting
+
+    value = (setting(repo, settings, CONFIG_KEY) or "").strip().lower()
     harness = (rules.harness or {}) if rules is not None else {}
     if "require_provenance" in harness:
         on = bool(harness["require_provenance"])
@@ -212,6 +213,8 @@ class NoteCheck:
 
 def _load(raw: bytes) -> dict[str, Any] | None:
     try:
+        import json
+
         note = json.loads(raw)
     except ValueError:
         return None
@@ -245,13 +248,19 @@ def notes_source(repo: Repo, updates: Iterable[Any]) -> str | None:
 
 
 def check_push(
-    repo: Repo, base: Base, updates: Sequence[Any], accepted: list[CommitResult]
+    repo: Repo,
+    base: Base,
+    updates: Sequence[Any],
+    accepted: list[CommitResult],
+    settings: Settings | None = None,
 ) -> list[CommitResult]:
     """pre-receive: the accepted commits that touched protected paths against their notes.
     Refused ones come back (with their violations); in `report` mode they are reported, audited
     (`action: reported`) and nothing is refused."""
-    how = mode(repo, base.rules)
-    if how == "off" or not any(r.touched for r in accepted):
+    if not any(r.touched for r in accepted):
+        return []
+    how = mode(repo, base.rules, settings)
+    if how == "off":
         return []
     check = NoteCheck(repo, base.rules, notes_source(repo, updates), how)
     found = check.problems(accepted)

@@ -292,8 +292,17 @@ class Checker:
         paths, violations, touched = self._paths_touched(commit.paths)
         merge = len(commit.parents) > 1
         if merge and paths:
-            paths = self._merge_own(commit.sha, paths)
+            paths = self._merge_own(commit.sha, paths, commit.parents)
             touched = self._touched(paths)
+        if merge and self.decider is not None:
+            from workspace_guard.gates.push.merges import taken_unchanged
+
+            taken = taken_unchanged(
+                self.repo.cwd, commit.sha, commit.parents, paths, self._protected_name
+            )
+            if taken:
+                paths = [*paths, *taken]
+                touched = self._touched(paths)
         strict = merge and bool(touched)
         config = self._no_merge_skip() if strict else self.config
         result = check_message_bytes(
@@ -331,14 +340,14 @@ class Checker:
                 found.append((path, rule))
         return found
 
-    def _merge_own(self, sha: str, paths: list[str]) -> list[str]:
+    def _merge_own(self, sha: str, paths: list[str], parents: Sequence[str] = ()) -> list[str]:
         """A merge's own change, narrowed for protected paths to what `git diff-tree --cc`
         shows: a file both sides changed and git merged cleanly differs from every parent, yet
         holds nothing that no parent gave it. Unprotected paths are kept as listed (nothing to
         decide for them); where the patch cannot be read (a blobless clone), every listed path
         stays: strict, never lax."""
         protected = [p for p in paths if self._rule(p) is not None]
-        if not protected or not all(p.isascii() for p in protected):
+        if not protected:
             return paths
         args = ["--no-replace-objects", "--literal-pathspecs", "-c", "core.quotePath=true"]
         args += ["diff-tree", "--cc", "-p", "--no-renames", "--no-ext-diff", "--no-color"]
@@ -346,13 +355,27 @@ class Checker:
         proc = git.run(args, self.repo.cwd, check=False)
         if proc.returncode != 0:
             return paths
+        from workspace_guard.gates.push.merges import unquote
+
         shown = set()
         for line in proc.stdout.split(b"\n"):
             if line.startswith(b"diff --cc "):
-                shown.add(line[10:].decode("ascii", "replace"))
+                shown.add(unquote(line[10:]))
             elif line.startswith(b"diff --combined "):
-                shown.add(line[16:].decode("ascii", "replace"))
-        return [p for p in paths if p in shown or self._rule(p) is None]
+                shown.add(unquote(line[16:]))
+        # a name that is not ASCII stays (its listing form may differ from git's: NFC)
+        kept = [p for p in paths if p in shown or not p.isascii() or self._rule(p) is None]
+        dropped = [p for p in protected if p not in shown and p.isascii()]
+        if dropped and len(parents) == 2:  # hunks each equal to some parent: re-merge them
+            from workspace_guard.gates.push.merges import remerged_own
+
+            kept += remerged_own(self.repo.cwd, sha, parents, dropped)
+        return kept
+
+    def _protected_name(self, name: str) -> str | None:
+        """The normalised path of `name` (as git wrote it) when a rule protects it."""
+        paths, _bad, touched = self._paths_touched([name])
+        return paths[0] if touched else None
 
     def _paths(self, raw: Sequence[str]) -> tuple[list[str], list[Violation]]:
         """The commit's paths, normalised, each once; a violation per name that is not UTF-8

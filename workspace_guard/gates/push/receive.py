@@ -130,8 +130,9 @@ def pre_receive(repo: Repo, data: bytes) -> int:
             accepted += fine
         from workspace_guard.gates.push.notes import check_push
 
-        failures += check_push(repo, base, updates, accepted)  # provenance notes, when required
-        missing, spent = _anchor_required(repo, updates, accepted, arriving)
+        # provenance notes, when required
+        failures += check_push(repo, base, updates, accepted, settings)
+        missing, spent = _anchor_required(repo, updates, accepted, arriving, settings)
         failures += missing
     except GuardError as exc:
         return _refuse(repo, updates, exc, base)
@@ -140,7 +141,12 @@ def pre_receive(repo: Repo, data: bytes) -> int:
         return EXIT_VIOLATION
     from workspace_guard.gates.push.anchor_required import note_received
 
-    note_received(repo, [sha for sha, _a in arriving], spent)  # for `requireAnchor`
+    gone = note_received(repo, [sha for sha, _a in arriving], spent)  # for `requireAnchor`
+    if gone:  # another push spent the same anchor meanwhile: it lets one push through
+        missing, spent = _anchor_required(repo, updates, accepted, arriving, settings)
+        if missing or note_received(repo, [sha for sha, _a in arriving], spent):
+            _reject(repo, missing, base)
+            return EXIT_VIOLATION
     _record_accepted(repo, updates, accepted, base)
     return EXIT_OK
 
@@ -200,7 +206,7 @@ def _check_update(
     """(failing results, accepted results that touched protected paths) for one ref; the audit
     anchors an update of the anchors ref brings are added to `arriving`."""
     if update.ref.startswith(GATE_REFS):
-        return _gate_ref(repo, update, arriving), []
+        return _gate_ref(repo, update, arriving, settings), []
     if update.ref == NOTES_PROVENANCE:
         return _notes_ref(repo, base, update), []
     if update.deletion:
@@ -284,14 +290,40 @@ def _rewind(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
     return [_refusal(update, "rules-rewind", text, update.new)]
 
 
+ANCHOR_CLONES_KEY = "workspace-guard.anchorClones"
+
+
+def _unenrolled(settings: Settings | None, found: list[tuple[str, Anchor]]) -> str | None:
+    """With `workspace-guard.anchorClones` set on the server (the clone ids an administrator
+    enrolled), an anchor under any other clone id is refused: a pusher cannot start a fresh
+    chain under a new id to anchor a push it made without its clone's hook."""
+    enrolled = {v.strip() for v in (settings or {}).get(ANCHOR_CLONES_KEY.lower(), [])}
+    enrolled.discard("")
+    if not enrolled:
+        return None
+    for sha, anchor in found:
+        if anchor.clone not in enrolled:
+            return _(
+                "{sha}: clone {clone} is not enrolled on this repository ({key}): an "
+                "administrator enrols a clone on the server with `git config --add {key} "
+                "{clone}` after checking whose it is"
+            ).format(sha=sha[:10], clone=anchor.clone, key=ANCHOR_CLONES_KEY)
+    return None
+
+
 def _gate_ref(
-    repo: Repo, update: RefUpdate, arriving: list[tuple[str, Anchor]]
+    repo: Repo,
+    update: RefUpdate,
+    arriving: list[tuple[str, Anchor]],
+    settings: Settings | None = None,
 ) -> list[CommitResult]:
     """The gate's own refs: only audit anchors, appended, on `refs/workspace-guard/anchors`."""
     if update.ref == ANCHORS and not update.deletion:
         from workspace_guard.gates.push.anchor import check_anchor_update
 
         problem, found = check_anchor_update(repo, update.old, update.new)
+        if problem is None:
+            problem = _unenrolled(settings, found)
         if problem is None:
             arriving += found
             return []
@@ -317,6 +349,7 @@ def _anchor_required(
     updates: list[RefUpdate],
     accepted: list[CommitResult],
     arriving: list[tuple[str, Anchor]],
+    settings: Settings | None = None,
 ) -> tuple[list[CommitResult], set[str]]:
     """`workspace-guard.requireAnchor`: each ref update touching protected paths needs an audit
     anchor made for it (gates/push/anchor.py). (Refusals, the anchors the push spends.)"""
@@ -327,7 +360,7 @@ def _anchor_required(
         if result.touched:
             first.setdefault(result.ref or "", result)
     need = [(u.new, u.ref) for u in updates if not u.deletion and shown_ref(u.ref) in first]
-    missing, spent = unanchored(repo, need, arriving)
+    missing, spent = unanchored(repo, need, arriving, settings)
     if not missing:
         return [], spent
     from workspace_guard.core.record import replace

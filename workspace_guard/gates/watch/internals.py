@@ -95,6 +95,9 @@ class Internals:
         from workspace_guard.gates.watch.statefiles import StateFiles
 
         self.files = StateFiles(self)  # claims, program, rules cache
+        from workspace_guard.gates.watch.selfinstall import Installation
+
+        self.install = Installation(engine)  # the hooks' own code (selfinstall.py)
         self.hooks: dict[str, Snap] = {}
         self.config: dict[str, Snap] = {}
         self.tails: dict[str, Tail] = {}
@@ -127,6 +130,8 @@ class Internals:
             self._since(recorded)
         self._store_hooks()
         self.files.start()
+        if self.engine.incidents_root is None:  # the main unit only
+            self.install.start()
         self.started = True
 
     def summary(self) -> dict[str, str | None]:
@@ -205,6 +210,7 @@ class Internals:
                 self.config.update({t: EMPTY for t in self.cfg.follow(path, found.data)})
             self.config[path] = found
         self.files.poll()
+        self.install.poll()
 
     def _store_config(self, snap: Snap) -> None:
         if snap.data is not None:
