@@ -1,17 +1,21 @@
 """Crew coordination costs (issue 16, "Speed and bad input"), measured in the same run.
 
-    python benchmarks/bench_coord.py [--rounds N] [--claims N]
+    python benchmarks/bench_coord.py [--rounds N] [--claims N] [--agent-mail PYTHON]
 
 - the claim check in the validator and in the harness hook (`hook claude`, PreToolUse Edit):
   whole processes (CPU time: user + system) for an allowed path, without a claims file and
   with one holding --claims live claims of another agent on other paths, in interleaved
   rounds; the difference of the medians is what the check adds (target <= 2 ms per call);
   the check itself, in process;
-- `claim` and `release` in process (lock, read, audit record, atomic rewrite; no `fsync`:
+- `claim` and `release` in process (lock, read, audit record, in-place rewrite; no `fsync`:
   target <= 2 ms per call), and as whole
   processes beside `workspace-guard claims` (a command that only reads);
 - the MCP server: `validate` called in process on a started server (target <= 5 ms), and one
-  round trip over stdio with the SDK's client.
+  round trip over stdio with the SDK's client; `claim` and `release` as MCP tools in process;
+- with --agent-mail PYTHON, the competitor in the same run: mcp_agent_mail's
+  `file_reservation_paths` / `release_file_reservations` (its SQLite database and Git archive),
+  driven in process by its own test client (benchmarks/agent_mail_reservations.py; PYTHON is
+  an interpreter >= 3.12 with mcp_agent_mail installed), and the ratios.
 
 The example rules (rules/example.yaml) and the demo's app tree, committed in a scratch repository.
 """
@@ -176,8 +180,33 @@ def in_process(repo: Path, count: int) -> dict[str, float]:
     loop = asyncio.new_event_loop()
     loop.run_until_complete(validate())  # started: the first call compiles nothing twice
     out["MCP validate (in process)"] = per_call(lambda: loop.run_until_complete(validate()), 300)
+
+    def tool_pair() -> tuple[float, float]:
+        start = time.perf_counter()
+        loop.run_until_complete(server.call_tool("claim", {"agent": AGENT, "paths": [FREE]}))
+        middle = time.perf_counter()
+        loop.run_until_complete(server.call_tool("release", {"agent": AGENT, "paths": [FREE]}))
+        return (middle - start) * 1000, (time.perf_counter() - middle) * 1000
+
+    tool_pair()
+    pairs = [tool_pair() for _ in range(100)]
+    out["MCP claim (in process)"] = statistics.median(p[0] for p in pairs)
+    out["MCP release (in process)"] = statistics.median(p[1] for p in pairs)
     loop.close()
     return out
+
+
+def agent_mail(python: str, rounds: int) -> dict[str, float]:
+    """mcp_agent_mail's reserve / release medians (ms), timed by its own interpreter."""
+    script = str(HERE / "agent_mail_reservations.py")
+    done = subprocess.run(
+        [python, script, str(rounds)], capture_output=True, text=True, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"mcp_agent_mail run failed: {done.stderr[-2000:]}")
+    found: dict[str, float] = json.loads(lines[-1])
+    return found
 
 
 def mcp_round_trip(repo: Path, rounds: int) -> float | None:
@@ -224,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--claims", type=int, default=20, help="live claims in the file")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--agent-mail", metavar="PYTHON", help="an interpreter with mcp_agent_mail installed"
+    )
     args = parser.parse_args(argv)
     # timed processes import compiled modules, as from any install (PYTHONDONTWRITEBYTECODE
     # would otherwise make every process compile the package's sources again)
@@ -242,6 +274,21 @@ def main(argv: list[str] | None = None) -> int:
         for name, ms in inside.items():
             print(f"| {name} | {ms:.3f} |")
         ok = ok and max(inside["claim"], inside["release"]) <= TARGET_CLAIM_MS
+        if args.agent_mail:
+            theirs = agent_mail(args.agent_mail, args.rounds)
+            reserve = theirs["reserve"]
+            print(f"| mcp_agent_mail `file_reservation_paths` (in process) | {reserve:.3f} |")
+            print(f"| mcp_agent_mail `release_file_reservations` (in process) | "
+                  f"{theirs['release']:.3f} |")  # fmt: skip
+            for ours, mine, their in (
+                ("claim", "MCP claim (in process)", "reserve"),
+                ("release", "MCP release (in process)", "release"),
+            ):
+                print(f"| ratio mcp_agent_mail / ours: {ours} direct | "
+                      f"{theirs[their] / inside[ours]:.0f}x |")  # fmt: skip
+                if mine in inside:
+                    print(f"| ratio mcp_agent_mail / ours: {ours} as MCP tools | "
+                          f"{theirs[their] / inside[mine]:.0f}x |")  # fmt: skip
         mcp_ms = inside.get("MCP validate (in process)")
         ok = ok and (mcp_ms is None or mcp_ms <= TARGET_MCP_MS)
         trip = mcp_round_trip(repo, args.rounds * 5)

@@ -40,6 +40,21 @@ __all__ = [  # fixtures registered by name, and helpers other test files import 
 ]
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: no error where xdist is missing
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Workers for `-n auto`: `WG_TEST_WORKERS`, else one more than the CPUs this process may
+    use (at least 2). Most tests wait on subprocesses (git, hooks, daemons, agent CLIs) part of
+    the time, so one spare worker keeps the CPUs busy; more only adds load that the tests
+    waiting for a daemon against a deadline must absorb."""
+    wanted = os.environ.get("WG_TEST_WORKERS") or os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if wanted:
+        try:
+            return max(0, int(wanted))
+        except ValueError:
+            raise pytest.UsageError(f"WG_TEST_WORKERS is not a number: {wanted!r}") from None
+    return max(2, len(os.sched_getaffinity(0)) + 1)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_git(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

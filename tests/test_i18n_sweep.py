@@ -270,3 +270,17 @@ def test_import_codeowners_pattern_reasons_in_spanish(tmp_path: Path) -> None:
     assert not english("\n".join(reasons)), english("\n".join(reasons))
     code, shown = run(ws, ["import", "codeowners", str(owners)], "en")
     assert "skipped" in shown
+
+
+def test_protocol_file_notes_in_the_rules_language(tmp_path: Path) -> None:
+    """The notes of the rules `import` adds for the protocol's own files are what `explain`
+    shows: Spanish for a Spanish protocol, English when asked for."""
+    import shutil
+
+    seed = tmp_path / "seed"
+    shutil.copytree(SEED, seed)
+    code, out = run(seed, ["import", "mestore", "."])
+    assert code in (0, 1), out
+    assert "Definiciones de agentes, ajustes y hooks del harness" in out, out
+    code, shown = run(seed, ["import", "mestore", "."], "en")
+    assert "Agent definitions, settings and harness hooks" in shown

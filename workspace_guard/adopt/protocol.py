@@ -22,12 +22,12 @@ from workspace_guard.adopt.report import ImportResult
 from workspace_guard.i18n import N_, _
 
 DEFAULT_SOURCE = N_("workspace-guard defaults (the protocol's own files)")  # shown translated
-PROTOCOL_FILES: tuple[tuple[str, str], ...] = (
-    ("/.workspace/*.md", "The protocol's documents (PROTECTED_FILES, RESPONSIBLE_AGENTS, …)"),
-    ("/.workspace/project/", "Per-file metadata the importer reads owners from"),
-    ("/.workspace/scripts/", "The validator the agent prompts run, and the protocol's scripts"),
-    ("/.workspace/rules.yaml", "These rules: nobody grants themselves a file"),
-    ("/.claude/", "Agent definitions, settings and harness hooks"),
+PROTOCOL_FILES: tuple[tuple[str, str], ...] = (  # notes written in the rules' language
+    ("/.workspace/*.md", N_("The protocol's documents (PROTECTED_FILES, RESPONSIBLE_AGENTS, …)")),
+    ("/.workspace/project/", N_("Per-file metadata the importer reads owners from")),
+    ("/.workspace/scripts/", N_("The validator the agent prompts run, and the protocol's scripts")),
+    ("/.workspace/rules.yaml", N_("These rules: nobody grants themselves a file")),
+    ("/.claude/", N_("Agent definitions, settings and harness hooks")),
 )
 # Words that tell the two languages apart in protocol documents (counted, not parsed).
 SPANISH = frozenset(
@@ -48,7 +48,7 @@ def protect_protocol_files(result: ImportResult) -> list[str]:
     protected: list[dict[str, Any]] = data.setdefault("protected", [])
     added: list[str] = []
     for pattern, note in PROTOCOL_FILES:
-        rule: dict[str, Any] = {"pattern": pattern, "level": "critical", "note": note}
+        rule: dict[str, Any] = {"pattern": pattern, "level": "critical", "note": _(note)}
         if escalation:
             rule["owner"] = escalation
         protected[:] = [r for r in protected if r.get("pattern") != pattern]
