@@ -34,13 +34,13 @@ def workspace(tmp_path: Path) -> Iterator[Path]:
         os.chdir(old)
 
 
-def crafted(work: Path) -> str:
+def crafted(work: Path, message: str = "wip") -> str:
     """A commit holding EVIL in the protected file, made with plumbing only (no ref moves)."""
     blob = git(work, "hash-object", "-w", "--stdin", input=EVIL).strip()
     good = git(work, "rev-parse", f"HEAD:{GUARDED}").strip()
     git(work, "update-index", "--cacheinfo", f"100644,{blob},{GUARDED}")
     tree = git(work, "write-tree").strip()
-    sha = git(work, "commit-tree", tree, "-p", "HEAD", "-m", "wip").strip()
+    sha = git(work, "commit-tree", tree, "-p", "HEAD", "-m", message).strip()
     git(work, "update-index", "--cacheinfo", f"100644,{good},{GUARDED}")
     return sha
 
@@ -91,3 +91,17 @@ def _baseline_moved(work: Path, head: str) -> bool:
         return str(json.loads(status.read_text()).get("head", "")).startswith(head[:12])
     except (OSError, ValueError):
         return False
+
+
+@pytest.mark.parametrize("subject", ["fixup! fix(app): x", 'Revert "feat(app): y"', "squash! z"])
+def test_a_template_skipped_commit_naming_nobody_is_not_followed(
+    workspace: Path, watchd: Start, subject: str
+) -> None:
+    """ATTACK F06b: the push gate's checker skips these subjects; the daemon does not follow."""
+    before = (workspace / GUARDED).read_bytes()
+    watchd("--restore")
+    sha = crafted(workspace, f"{subject}\n\nAgente: nobody-in-particular\n")
+    git(workspace, "checkout", "-q", "--detach", sha)
+    found = wait_record(workspace, change="unjudged_head")
+    assert found["commits"] == [sha] and found["paths"] == [GUARDED]
+    wait_for(lambda: (workspace / GUARDED).read_bytes() == before, "the accepted bytes back")

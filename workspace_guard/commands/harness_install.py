@@ -44,8 +44,10 @@ SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "codex": (
         ".codex/hooks.json",
         {
-            "PreToolUse": "Bash|apply_patch|Edit|Write|.*spawn_agent|mcp__.*",
-            "PostToolUse": "Bash|apply_patch|Edit|Write|mcp__.*",
+            # write_stdin: what the agent types into a shell exec_command opened (judged as a
+            # command: formats.py); left out, an allowed `bash` with a tty was an ungated shell
+            "PreToolUse": "Bash|apply_patch|Edit|Write|write_stdin|.*spawn_agent|mcp__.*",
+            "PostToolUse": "Bash|apply_patch|Edit|Write|write_stdin|mcp__.*",
             "SubagentStart": None,
         },
     ),

@@ -6,7 +6,9 @@ moves, no hook runs) and then checked out — by a script, an MCP git tool, `git
 --detach` — would put any bytes into a protected file with the daemon following along. So when
 HEAD moves while there is a trusted ref, the commits HEAD now has that the trusted revision and
 the heads already accepted do not (`git rev-list HEAD ^TRUSTED ^ACCEPTED…`) are checked with the
-push gate's own checker (template and ownership, merges by their own change). Where one fails,
+push gate's own checker (template and ownership, merges by their own change), and a commit
+touching a protected path must name an agent the rules know (the template skips `fixup!`,
+`squash!`, `amend!` and `Revert "…"` subjects; a skip is no reason to follow). Where one fails,
 the protected paths its own change touches keep their previous accepted content in the
 baseline: the next rescan finds the file differing from it — a violation like any edit,
 recorded and, with `--restore`, put back. One `detected` record (`change: unjudged_head`) names
@@ -112,7 +114,10 @@ def _judge(root: str, repo: Any, rules: Rules, rev_args: list[str]) -> tuple[lis
     for commit in walk(root, [f"--max-count={MAX_COMMITS}", *rev_args]):
         count += 1
         result = checker.check(commit)
-        if result.violations and result.touched:
+        # a protected change needs a known agent, whatever the template skips (`fixup!`,
+        # `Revert "…"` with `Agente: nobody`): the push gate's skips are no reason to follow
+        unknown = result.agent is None or result.agent not in rules.agents
+        if (result.violations or unknown) and result.touched:
             failed.append(result.sha)
             paths.update(path for path, _rule in result.touched)
     if count >= MAX_COMMITS:
