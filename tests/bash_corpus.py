@@ -710,21 +710,21 @@ READS: list[Case] = [
 
 # --- inline interpreter code: paths built at run time, processes spawned (fixinterp) ----------
 WRITES += [
-    broad("""python3 -c 'open("app/ma"+"in.py","a").write("x")'"""),
+    w("""python3 -c 'open("app/ma"+"in.py","a").write("x")'"""),  # read from the syntax tree
     broad("""python3 -c 'open(bytes.fromhex("6170702f6d61696e2e7079").decode(),"w").write("x")'"""),
     broad(
         """python3 -c 'import base64; open(base64.b64decode("YXBwL21haW4ucHk=").decode(),"w")'"""
     ),
-    broad("""echo 'open("app/ma"+"in.py","w")' | python3"""),
+    w("""echo 'open("app/ma"+"in.py","w")' | python3"""),
     broad("""python3 -c 'exec(input())' <<< 'print(1)'"""),
     broad("""python3 -c 'import os; open(os.environ["F"],"w").write("x")'"""),
-    broad("""python3 -c 'import pathlib; (pathlib.Path("app") / "main.py").write_text("x")'"""),
+    w("""python3 -c 'import pathlib; (pathlib.Path("app") / "main.py").write_text("x")'"""),
     broad("""python3 -c 'import shutil,sys; shutil.copy("/tmp/x", sys.stdin.readline())'"""),
-    broad("""python3 -c 'import os; p="app/"; os.rename("/tmp/x", p+"main.py")'"""),
+    w("""python3 -c 'import os; p="app/"; os.rename("/tmp/x", p+"main.py")'"""),
     broad("""python3 -c 'import os; os.replace("/tmp/x", "".join(["app/","main.py"]))'"""),
     broad("""python3 -c 'import os; os.symlink("/tmp/x", "%s/main.py" % "app")'"""),
     broad("""python3 -c 'import subprocess as s; s.run(["sh","-c",input()])'"""),
-    broad("python3 - <<EOF\nopen('app/ma'+'in.py','w')\nEOF"),
+    w("python3 - <<EOF\nopen('app/ma'+'in.py','w')\nEOF"),
     broad("""node -e 'require("fs").writeFileSync("app/ma"+"in.py","x")'"""),
     broad("""node -e 'const fs=require("fs"); const p=process.env.P; fs.writeFileSync(p,"x")'"""),
     broad("""ruby -e 'File.write("app/ma"+"in.py","x")'"""),
@@ -1078,8 +1078,6 @@ SED_READS: list[Case] = [
 WRITES += SED_EXEC
 READS += SED_READS
 
-CORPUS: list[Case] = WRITES + READS
-
 
 # --- the hook's own entry points run from a tool call (ATTACK F10): only the harness speaks the
 # hook protocol; an event fed by hand would forge who wrote what. Refused to every agent but a
@@ -1109,3 +1107,48 @@ HOOK_ENTRY_READS: list[str] = [
     "workspace-guard explain app/main.py",
     "workspace-guard --help",
 ]
+
+
+# --- inline Python read from its syntax tree (python_code.py): aliases, run-time lookups and
+# module values may write anything; literal targets through any alias are judged; provably
+# harmless code writes nothing.
+WRITES += [
+    w("""python3 -c 'import os as o; o.rename("README.md", "app/main.py")'"""),
+    w("""python3 -c 'from shutil import move as m; m("/tmp/x", "app/main.py")'"""),
+    w("""python3 -c 'from os import remove as rm; rm("app/main.py")'"""),
+    w("""python3 -c 'p = "app/main.py"; open(p, "w").write("x")'"""),
+    w("""python3 -c 'import os.path as P; open(P.join("app", "main.py"), "a")'"""),
+    w("""python3 -c 'from pathlib import Path as Q; Q("app/main.py").unlink()'"""),
+    w("""python3 -c 'import subprocess as s; s.run(["rm", "app/main.py"])'"""),
+    w("""python3 -c 'import os; os.execlp("rm", "rm", "app/main.py")'"""),
+    w("""python3 -c 'd = "app"; open(f"{d}/main.py", "w")'"""),
+    broad("""python3 -c 'import os; getattr(os, "rem" + "ove")("app/main.py")'"""),
+    broad("""python3 -c '__import__("os").remove("app/main.py")'"""),
+    broad("""python3 -c 'globals()["__builtins__"].open("app/main.py", "w")'"""),
+    broad("""python3 -c 'vars(__builtins__)["open"]("app/main.py", "w")'"""),
+    broad("""python3 -c 'import os; f = os.remove; f("app/main.py")'"""),
+    broad("""python3 -c 'import os; o = os; o.remove("app/main.py")'"""),
+    broad("""python3 -c 'import sys; sys.modules["os"].remove("app/main.py")'"""),
+    broad("""python3 -c 'import importlib; importlib.import_module("os").remove("x")'"""),
+    broad("""python3 -c '[].__class__.__base__.__subclasses__()'"""),
+    broad("""python3 -c 'import codecs; codecs.open("app/main.py", "w")'"""),
+    broad("""python3 -c 'import os; os.write(os.open(input(), 1), b"x")'"""),
+    broad("""python3 -c 'import sys; open(sys.argv[1], "w")' app/main.py"""),
+    broad("""python3 -c 'p = "a"; p = "app/main.py"; open(p + input(), "w")'"""),
+    broad("""python3 -c 'import functools, os; functools.partial(os.remove, "x")()'"""),
+    broad("""python3 -c 'exec("import os")'"""),
+    broad("""python3 -c 'eval(compile("1", "f", "eval"))'"""),
+    broad("""python3 -c 'import pickle; pickle.loads(b"x")'"""),
+]
+READS += [
+    r("""python3 -c 'p = "/tmp/wg-notes.txt"; open(p, "w").write("x")'"""),
+    r("""python3 -c 'print(1)'"""),
+    r("""python3 -c 'import json, sys; print(json.load(sys.stdin)["x"])'"""),
+    r("""python3 -c 'import os; print(os.path.exists("app/main.py"))'"""),
+    r("""python3 -c 'print(open("app/main.py").read())'"""),
+    r("""python3 -c 'x = "a b".replace("a", "c"); print(x)'"""),
+    r("""python3 -c 'import re, sys; print(re.sub("a", "b", sys.stdin.read()))'"""),
+    r("""python3 -c 'import sys; print(sys.version)'"""),
+]
+
+CORPUS: list[Case] = WRITES + READS

@@ -146,7 +146,6 @@ def test_git_running_configured_commands_may_write_anything(command: str) -> Non
 UNKNOWN = [
     "python3 script.py",
     "python script.py --out app/x",
-    "python -c 'print(1)'",
     "node -e 'console.log(1)'",
     "perl -e 'print 1'",
     "ruby tools/x.rb",
@@ -178,7 +177,6 @@ UNKNOWN = [
     'bash -c "$1"',
     'eval "$X"',
     "curl -s https://example.com/x | sh",
-    "python - <<'EOF'\nprint(1)\nEOF",
     "$CMD app",
     '"$SHELL" -c "echo hi"',
     'env -S "$X"',
@@ -747,15 +745,15 @@ def test_hook_bypasses_spawned_by_inline_code_are_found(command: str) -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        """python3 -c 'open("app/ma"+"in.py","a").write("x")'""",
+        """python3 -c 'open("app/ma"+"in."+input(),"a").write("x")'""",
         """python3 -c 'exec(input())'""",
         """perl -e 'system($ARGV[0])' x""",
         """python3 -c 'import subprocess,sys; subprocess.run(sys.stdin.read(), shell=True)'""",
         """node -e 'require("child_process").execSync(process.env.CMD)'""",
         """awk '{system($0)}' cmds.txt""",
         """tclsh <<< 'exec git update-ref refs/remotes/origin/main X'""",
-        """python3 -c 'open("app/ma"+"in.py", chr(119))'""",
-        """python3 -c 'import os; os.open("app/ma"+"in.py", 577)'""",
+        """python3 -c 'open(input(), chr(119))'""",
+        """python3 -c 'import os; os.open(os.environ["F"], 577)'""",
     ],
 )
 def test_inline_code_with_unresolved_targets_may_write_anything(command: str) -> None:

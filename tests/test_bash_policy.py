@@ -102,7 +102,7 @@ def test_their_reads_pass(policy: tuple[str | None, Path]) -> None:
 # Inline interpreter code (fixinterp): a target built at run time, or code from nowhere, is
 # unknown code that may write anything; literal-only code keeps its precise judgement.
 INLINE_DYNAMIC = [
-    """python3 -c 'open("app/ma"+"in.py","a").write("x")'""",
+    """python3 -c 'import os as o; getattr(o, "rem" + "ove")("app/main.py")'""",
     """node -e 'require("fs").writeFileSync("app/ma"+"in.py","x")'""",
     """perl -e 'open(my $f, ">", "app/ma"."in.py")'""",
     """awk 'BEGIN{f="app/ma" "in.py"; print "x" > f}'""",

@@ -14,6 +14,9 @@ the bare tool name). A bare name that is not one of the harness's own tools is a
   of their command argument (an argv list joined), else of every string argument, else as code
   the gate cannot read (`harness: unknown_code`), run where the event stands and in the tool's
   own working-directory argument;
+- git tools (`git_checkout`, `git_reset`, a git server's `checkout`, `merge`, `stash`…) by the
+  shell analysis of the git command they run (`mcp_git.py`), so a checkout of another revision is
+  decided by the files git says it changes, like the same command in Bash;
 - known read-only tools (`read_file`, `list_directory`, `search_files`, any `read_*`, `list_*`,
   `get_*`, `search_*`) write nothing;
 - any other tool follows the rules' `harness: mcp_unknown:` — `paths` (the default: every path-like
@@ -223,6 +226,12 @@ def classify(name: str, arguments: Any, cwd: str | None = None) -> McpCall | Non
     args = _arguments(arguments)
     tool_cwd = _tool_cwd(args)
     dirs = _directories(tool_cwd, cwd)
+    from workspace_guard.gates.harness.mcp_git import git_command
+
+    server = name.split("__")[1] if name.count("__") >= 2 else ""
+    git = git_command(server, _snake(name.rsplit("__", 1)[-1]), args)
+    if git is not None:  # `mcp__git__git_checkout`: judged as `git checkout …` (mcp_git.py)
+        return McpCall(tool, command=git, cwd=tool_cwd)
     if tool in SHELL_TOOLS:
         command = shell_command(args)
         if dirs:

@@ -182,11 +182,11 @@ def _interp_run(env: _Env, name: str, inv: _Invocation, rest: list[_Word]) -> No
     if inv.module is not None:
         env.dispatch([inv.module, *rest])
     elif inv.code_opt:
-        env.unknown_code(f"{name}: inline code (only its file names are judged)")
         for word in rest if inv.inplace else []:
             env.add(word, f"{name}-i")
-        for code in inv.codes:
-            _code(env, code, [] if inv.inplace else rest, name)
+        harmless = [_code(env, code, [] if inv.inplace else rest, name) for code in inv.codes]
+        if inv.inplace or not all(harmless):  # provably harmless Python is no unknown code
+            env.unknown_code(f"{name}: inline code (only its file names are judged)")
     elif rest and rest[0].text != "-":  # a script file: it runs, it is not written
         for word in rest[1:] if inv.inplace else []:
             env.add(word, f"{name}-i")
@@ -203,9 +203,8 @@ def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
     if env.stdin.kind == "text":
         if lang == "shell":
             env.analyze_text(env.stdin.text)
-        else:
+        elif not _code(env, _lit(env.stdin.text, "q"), argv, lang):
             env.unknown_code("code on stdin (only its file names are judged)")
-            _code(env, _lit(env.stdin.text, "q"), argv, lang)
     elif env.stdin.kind == "file":
         env.unknown_code("code read from a file (a script the analysis cannot read)")
     elif env.stdin.kind == "unknown":
@@ -213,20 +212,28 @@ def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
         env.add_any("stdin-script")
 
 
-def _code(env: _Env, code: _Word, argv: list[_Word], lang: str) -> None:
-    """Inline code: when it may write, its path-like literals and its argv may be written."""
+def _code(env: _Env, code: _Word, argv: list[_Word], lang: str) -> bool:
+    """Inline code: when it may write, its path-like literals and its argv may be written.
+    Python is read from its syntax tree (``python_code.py``). True: provably harmless."""
     env.not_read_only()
     if all(p.kind in "vV" for p in code.parts) and code.parts:
         env.unknown_code(f"{code.text}: code from an expansion")
         env.add_any("interpreter")  # python -c "$CODE": nothing to see
-        return
+        return False
+    if lang == "python" and code.literal:
+        from workspace_guard.gates.harness.bash.python_code import judge_python
+
+        judged = judge_python(env, code.text)
+        if judged is not None:
+            return judged
     if not (_WRITE_HINT.search(code.text) or may_run(code.text)):
-        return
+        return False
     _code_literals(env, code.text)
     judge_code(env, code.text, lang)
     for word in argv:
         if not word.literal or _pathlike(word.text):
             env.add(word, "interpreter", certain=False)
+    return False
 
 
 def _awk_code(env: _Env, name: str, args: list[_Word]) -> None:
