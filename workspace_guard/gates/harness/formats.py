@@ -227,6 +227,13 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
         from workspace_guard.gates.harness.patch_text import patch_paths
 
         return Call(agent, tool, cwd, paths=tuple(patch_paths(patch)), source=layer)
+    if tool == "write_stdin" and layer == "codex":  # typed into a session exec_command opened
+        # (`bash`, `python3` with a tty): shell input like a command (ATTACK F26); none: a poll
+        chars = tool_input.get("chars") if isinstance(tool_input, dict) else None
+        if chars in (None, ""):
+            return None
+        command = _str(chars, "tool_input.chars")
+        return Call(agent, "Bash", cwd, command=command, source=layer)
     from workspace_guard.gates.harness.spawn import spawned_type
 
     kind = spawned_type(tool, tool_input, layer)

@@ -320,7 +320,8 @@ class Checker:
         violations[:0] = result.violations
         decisions: list[Decision] = []
         if (strict or not merge) and self.decider is not None:
-            decisions, owned = self._ownership(result.fields, paths, touched)
+            reported = any(v.id == "agent-unknown" for v in result.violations)
+            decisions, owned = self._ownership(result.fields, paths, touched, reported)
             violations += owned
         return CommitResult(
             commit.sha,
@@ -484,7 +485,11 @@ class Checker:
         return self._facts[path][1]
 
     def _ownership(
-        self, fields: Fields, paths: list[str], touched: list[tuple[str, ProtectedRule]]
+        self,
+        fields: Fields,
+        paths: list[str],
+        touched: list[tuple[str, ProtectedRule]],
+        reported: bool = False,
     ) -> tuple[list[Decision], list[Violation]]:
         """The ownership violations of one commit, and the decisions of the paths at fault.
 
@@ -499,7 +504,9 @@ class Checker:
         if not agent:
             return [], self._unattributed(touched)
         if agent not in self.decider.rules.agents:
-            return [], []  # the template reports `agent-unknown`
+            # the template reports `agent-unknown` — unless it skipped the message (`fixup!`,
+            # `Revert "…"`): an unknown agent is still nobody who may change a protected path
+            return [], [] if reported else self._unattributed(touched, agent)
         if self._settled(agent, fields, touched):
             return [], []
         groups: dict[int, tuple[Decision, list[str]]] = {}
@@ -581,15 +588,19 @@ class Checker:
             self._strict = replace(self.config, skip=skip)
         return self._strict
 
-    def _unattributed(self, touched: list[tuple[str, ProtectedRule]]) -> list[Violation]:
-        """A commit with no agent that touches protected paths: nobody can be allowed."""
+    def _unattributed(
+        self, touched: list[tuple[str, ProtectedRule]], unknown: str | None = None
+    ) -> list[Violation]:
+        """A commit with no agent (or one the rules do not know) that touches protected paths:
+        nobody can be allowed."""
         from workspace_guard.core.template import Violation
 
         out = []
         for path, rule in touched:
-            text = (
-                f"{path} is protected ({rule.level}, owner {rule.owner or '-'}) and the "
+            text = f"{path} is protected ({rule.level}, owner {rule.owner or '-'}) and the " + (
                 "commit names no `Agente`"
+                if unknown is None
+                else f"commit's `Agente` {unknown!r} is not registered in the rules"
             )
             out.append(Violation("agent-unknown", text, path))
         return out

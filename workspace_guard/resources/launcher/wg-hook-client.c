@@ -210,7 +210,12 @@ int main(int argc, char **argv) {
     }
     if (memcmp(hello, "WGHS1\n", 6) != 0) return 97;
 
-    /* From here on stdin is read: only the server's answer or a block. */
+    /* From here on stdin is read: only the server's answer or a block. A pipe of 1 MB (Linux's
+     * default limit for a user): the harness writes a large event at once instead of 64 KB per
+     * wake-up of this process. */
+#ifdef F_SETPIPE_SZ
+    (void)fcntl(0, F_SETPIPE_SZ, 1 << 20);
+#endif
     struct buf in = {0}, req = {0}, env = {0};
     static char chunk[1 << 20]; /* big reads: a 1 MB event in a few calls */
     for (;;) {
