@@ -459,7 +459,8 @@ def test_install_claude_merges_and_uninstall_removes_only_ours(workspace: Path) 
     ours = [g for g in pre if any("hook claude" in h["command"] for h in g["hooks"])]
     assert len(ours) == 1
     assert (
-        ours[0]["matcher"] == "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|mcp__.*"
+        ours[0]["matcher"]
+        == "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|Workflow|mcp__.*"
     )
     command = ours[0]["hooks"][0]["command"]
     assert ".workspace/bin/wg-hook claude" in command and str(workspace) not in command

@@ -86,3 +86,44 @@ def test_codex_spawn_agent(workspace: Path) -> None:
         assert denied(proc) is not None, (tool, proc.stdout, proc.stderr)
         data["tool_input"]["agent_type"] = OTHER
         assert denied(hook(workspace, json.dumps(data).encode(), harness="codex")) is None
+
+
+def workflow(ws: Path, agent: str, script: str) -> str | None:
+    return denied(hook(ws, event(ws, "PreToolUse", "Workflow", {"script": script}, agent)))
+
+
+META = "export const meta = { name: 'fix', description: 'd', phases: [{ title: 'Fix' }] }\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"await agent('apply', {{ agentType: '{OWNER}' }})",
+        f'await agent("apply", {{agentType:"{OWNER}"}})',
+        f"await agent('a', {{ agentType: '{OTHER}' }}); await agent('b', {{ agentType: '{OWNER}' }})",
+        "const t = 'system-' + 'architect-ai'; await agent('x', { agentType: t })",
+        f"const o = {{ ['agent' + 'Type']: '{OWNER}' }}; await agent('x', o)",
+        f"const o = JSON.parse('{{\"agentType\": \"{OWNER}\"}}'); await agent('x', o)",
+        f"await agent('x', {{ ...{{ agentType: '{OWNER}' }} }})",
+        "await agent('x', { agentType: String.fromCharCode(115) })",
+    ],
+)
+def test_a_workflow_script_may_not_start_another_agents_type(workspace: Path, body: str) -> None:
+    reason = workflow(workspace, OTHER, META + body)
+    assert reason is not None and ("subagent" in reason or "script" in reason), reason
+    assert workflow(workspace, SUPER, META + body) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "await agent('summarise the docs')",
+        f"await agent('x', {{ agentType: '{OTHER}' }})",
+        "await agent('x', { agentType: 'general-purpose' })",
+        "return 42",
+    ],
+)
+def test_a_workflow_script_with_its_own_or_no_identity_is_allowed(
+    workspace: Path, body: str
+) -> None:
+    assert workflow(workspace, OTHER, META + body) is None

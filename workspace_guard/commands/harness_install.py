@@ -24,8 +24,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# Agent|Task: starting a subagent takes its identity (gates/harness/spawn.py)
-CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|mcp__.*"
+# Agent|Task|Workflow: starting a subagent takes its identity (gates/harness/spawn.py)
+CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|Workflow|mcp__.*"
 # After-tool events feed the provenance ledger: only the tools that write files (MCP tools too:
 # an owner's MCP write is recorded like its Edit, or the daemon would call it nobody's).
 AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"

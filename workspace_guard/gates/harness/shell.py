@@ -212,6 +212,7 @@ def _refusal(analysis: Analysis, policy: str, superuser: bool) -> str:
     """Why the command is refused whatever it writes, or ""."""
     from workspace_guard.gates.harness.bash.syntax import (
         BYPASS,
+        HARNESS_CLI,
         TOO_LARGE,
         UNKNOWN_CODE,
         UNPARSABLE,
@@ -234,6 +235,14 @@ def _refusal(analysis: Analysis, policy: str, superuser: bool) -> str:
         if cls not in seen and len(seen) < 3:
             seen.add(cls)
             reasons.append(bypass_reason(finding))
+    for finding in analysis.of_kind(HARNESS_CLI)[:1] if not superuser else ():
+        reasons.append(
+            _(
+                "The command starts an agent harness ({detail}): its hooks would judge its "
+                "calls as the rules' main agent, or as the agent its --agent flag names, not as "
+                "you. Only a superuser starts agents; ask the escalation agent."
+            ).format(detail=finding.detail)
+        )
     unknown = analysis.of_kind(UNKNOWN_CODE)
     if unknown and policy == "deny" and not superuser:
         reasons.append(

@@ -21,19 +21,30 @@ agent that started them.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workspace_guard.core.decide import Decider
 
 CLAUDE_SPAWNERS = {"Agent": "subagent_type", "Task": "subagent_type"}
+WORKFLOW = "Workflow"  # Claude Code's scripted agents: `agent(prompt, { agentType: 'T' })`
+_AGENT_TYPE = re.compile(r"agentType\s*:\s*(['\"`])([\w.:-]+)\1")
+_TYPE_WORD = re.compile(r"agentType|Type\s*['\"`]")
+# What could pass an agentType the gate cannot read: computed or spread options, decoded text
+_DYNAMIC = re.compile(
+    r"\.\.\.|\]\s*:|fromCharCode|atob|eval|Function|JSON\.|Object\.|Reflect|\\u|\\x|import\(|require"
+)
 CLAUDE_DEFAULT = "general-purpose"
 CODEX_SPAWNER = "spawn_agent"
 
 
 def spawned_type(tool: str, tool_input: Any, layer: str) -> str | None:
-    """The subagent type a spawning tool call starts, or None when the tool spawns nothing."""
+    """The subagent type a spawning tool call starts, or None when the tool spawns nothing
+    (a Workflow script: its types joined by spaces, `*` when the gate cannot read them)."""
     args = tool_input if isinstance(tool_input, dict) else {}
+    if tool == WORKFLOW and layer != "codex":
+        return workflow_types(str(args.get("script") or ""))
     if layer == "codex":
         if not tool.endswith(CODEX_SPAWNER):
             return None
@@ -44,6 +55,20 @@ def spawned_type(tool: str, tool_input: Any, layer: str) -> str | None:
         return None
     kind = args.get(key)
     return kind.strip() if isinstance(kind, str) and kind.strip() else CLAUDE_DEFAULT
+
+
+def workflow_types(script: str) -> str | None:
+    """The agent types a Workflow script starts: each `agentType: 'T'` literal (space-joined;
+    `general-purpose` for `agent()` calls without one), `*` when a type may be given in a way the
+    gate cannot read, None when the script starts no agent."""
+    if "agent" not in script:
+        return None
+    found = [m.group(2) for m in _AGENT_TYPE.finditer(script)]
+    if _TYPE_WORD.search(_AGENT_TYPE.sub("", script)):
+        return "*"  # `agentType` not as a plain literal, or built from pieces ('agent' + 'Type')
+    if _DYNAMIC.search(script):
+        return "*"
+    return " ".join(dict.fromkeys(found or [CLAUDE_DEFAULT]))
 
 
 def identity_of(decider: Decider, kind: str) -> str | None:
@@ -62,9 +87,24 @@ def refusal(decider: Decider, agent: str, tool: str, kind: str) -> str:
     from workspace_guard.i18n import _
 
     rules = decider.rules
-    identity = identity_of(decider, kind)
-    if agent in rules.superusers or identity is None or identity == agent:
+    if agent in rules.superusers:
         return ""
+    if kind == "*":
+        return _(
+            "{agent} may not run this `{tool}` script: it may start agents of a type the gate "
+            "cannot read (a subagent acts as its type). Give each `agentType` as a plain string, "
+            "or ask a superuser ({superusers})."
+        ).format(agent=agent, tool=tool, superusers=", ".join(rules.superusers) or rules.escalation)
+    for one in kind.split():
+        identity = identity_of(decider, one)
+        if identity is not None and identity != agent:
+            return _refused_type(rules, agent, tool, one, identity)
+    return ""
+
+
+def _refused_type(rules: Any, agent: str, tool: str, kind: str, identity: str) -> str:
+    from workspace_guard.i18n import _
+
     return _(
         "{agent} may not start a `{kind}` subagent (`{tool}`): a subagent acts as its type, so it "
         "would write as {identity}. Only {identity} itself or a superuser ({superusers}) may "

@@ -32,6 +32,7 @@ TOO_LARGE = "too-large"  # over command_size.MAX_COMMAND: refused without parsin
 UNPARSABLE = "unparsable"  # not valid shell, or nested past any real command: refused
 BYPASS = "bypass"  # skips the git hooks (--no-verify, core.hooksPath): refused
 UNKNOWN_CODE = "unknown-code"  # runs code the analysis cannot read: `harness: unknown_code`
+HARNESS_CLI = "harness-cli"  # starts an agent harness (a new identity): needs a superuser
 GIT_WORKTREE = "git-worktree"  # rewrites the work tree: the gate asks git which paths change
 # restores named paths (`git checkout -- P`, `git restore P`): the named paths are an upper bound,
 # the gate asks git which of them differ from what they would be restored to

@@ -80,6 +80,21 @@ def _npx(env: _Env, name: str, args: list[_Word]) -> None:
         env.dispatch(args[i:])
 
 
+# Agent CLIs, as commands and as the basenames of their packages (`npx @openai/codex`): a harness
+# started from a tool call runs hooks of its own, its main thread acting as `harness: main_agent`
+# or as the agent its `--agent` flag names, so starting one needs a superuser (shell.py).
+HARNESS_CLIS = _opts(
+    "claude claude-code codex gemini gemini-cli cursor-agent cline qwen qwen-code opencode aider"
+)
+
+
+def _harness_cli(env: _Env, name: str, args: list[_Word]) -> None:
+    from workspace_guard.gates.harness.bash.syntax import HARNESS_CLI
+
+    env.out.find(HARNESS_CLI, name)
+    env.unknown_code(f"{name}: an agent harness")
+
+
 # name: (writes unless one of these flags | writes only with one of these flags, default-writes?)
 _FORMATTERS = {
     "black": ("--check --diff", True),
