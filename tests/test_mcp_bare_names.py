@@ -4,11 +4,10 @@ while each harness's own tools keep their meaning."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from helpers.harness import denied, hook
+from test_harness_mcp import mcp
 
 from workspace_guard.gates.harness.mcp_tools import is_mcp
 
@@ -16,15 +15,7 @@ OTHER = "backend-framework-ai"
 
 
 def _call(ws: Path, harness: str, tool: str, args: object) -> str | None:
-    event: dict[str, object] = {"session_id": "s", "cwd": str(ws), "tool_name": tool}
-    event["tool_input"] = args
-    if harness == "gemini":
-        event["hook_event_name"] = "BeforeTool"
-        proc = hook(ws, "gemini", json.dumps(event).encode(), env={"WORKSPACE_AGENT": OTHER})
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout)["reason"] if proc.stdout.strip() else None
-    event.update(hook_event_name="PreToolUse", agent_type=OTHER, agent_id="a1")
-    return denied(hook(ws, harness, json.dumps(event).encode()))
+    return mcp(ws, tool, args, OTHER, harness)
 
 
 BARE_WRITES = [
