@@ -114,12 +114,14 @@ def _target_paths(
     """Repository paths of the targets: a glob or a directory covers every tracked path it
     could reach (the analysis's :func:`could_write`, directories above included)."""
     from workspace_guard.gates.harness.bash import ANY_PATH, could_write
+    from workspace_guard.gates.harness.disk_links import linked_paths
 
     out: list[str] = []
     for target in targets:
         if target.path == ANY_PATH:
             out += tracked.all()
             continue
+        out += linked_paths(target, repo.root, tracked.all, inside)  # links made earlier
         if target.glob:
             root = repo.root
             out += [p for p in tracked.all() if could_write(target, os.path.join(root, p))]

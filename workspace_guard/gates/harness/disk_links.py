@@ -1,0 +1,166 @@
+"""Targets reaching the repository through symlinks already on disk (ATTACK F17).
+
+Why: a link made by an earlier, allowed call (``ln -s ../../app office/lnk``) turns the next
+call's ``sed -i office/lnk/*.py``, ``find office/ -L -delete`` or ``rm -rf office/lnk/`` into a
+write of ``app/``. The analysis is pure and cannot see the disk, so the gate resolves here:
+
+- a glob's longest literal directory (``office/lnk`` in ``office/lnk/*.py``) with realpath, the
+  rest of the pattern kept;
+- each symlink below that directory the glob could pass through (``office/*/main.py``,
+  ``office/**/main.py``; a bounded walk that follows no link): a link the pattern reaches counts
+  as writing everything at or below what it points to;
+- a literal target with realpath (a directory: everything below it), except a plain
+  ``rm``/``unlink`` of a link without a trailing ``/``, which removes the link itself.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from workspace_guard.gates.harness.bash import Target
+
+_GLOB = re.compile(r"[*?\[]")
+_DYNAMIC = re.compile(r"[$`]")
+_MAX_ENTRIES = 20_000  # directory entries a walk may read (more: every file, fail closed)
+
+
+def linked_paths(
+    target: Target, root: str, tracked: Callable[[], list[str]], inside: Callable[[str], str | None]
+) -> list[str]:
+    """Repository paths ``target`` reaches through symlinks on disk (not already its own)."""
+    path = target.path
+    if path.startswith("~"):
+        path = posixpath.expanduser(path)
+    if not path.startswith("/"):
+        return []
+    if target.glob:
+        return _glob_links(path, root, tracked, inside)
+    return _literal_links(target, path, root, tracked, inside)
+
+
+def _literal_links(
+    target: Target,
+    path: str,
+    root: str,
+    tracked: Callable[[], list[str]],
+    inside: Callable[[str], str | None],
+) -> list[str]:
+    norm = posixpath.normpath(path)
+    link_itself = target.kind == "rm" and not path.endswith("/") and os.path.islink(norm)
+    real = os.path.realpath(posixpath.dirname(norm) if link_itself else norm)
+    if link_itself:
+        real = posixpath.join(real, posixpath.basename(norm))
+    if real == norm:
+        return []
+    return _below(real, root, tracked, inside, whole=not link_itself)
+
+
+def _below(
+    real: str,
+    root: str,
+    tracked: Callable[[], list[str]],
+    inside: Callable[[str], str | None],
+    whole: bool = True,
+) -> list[str]:
+    """``real`` and, when it is a directory, every tracked path below it (repository paths)."""
+    rel = inside(real)
+    if rel is None:
+        return []
+    out = [rel] if rel else []
+    if whole and (rel == "" or os.path.isdir(os.path.join(root, rel))):
+        prefix = rel + "/" if rel else ""
+        out += [p for p in tracked() if p.startswith(prefix)]
+    return out
+
+
+def _glob_links(
+    pattern: str,
+    root: str,
+    tracked: Callable[[], list[str]],
+    inside: Callable[[str], str | None],
+) -> list[str]:
+    from workspace_guard.gates.harness.bash import Target, could_write
+
+    segments = posixpath.normpath(pattern).split("/")
+    first = next((k for k, s in enumerate(segments) if _GLOB.search(s) or _DYNAMIC.search(s)), None)
+    if first is None:  # `find DIR/ -name main.py` names DIR/main.py: a literal after all
+        real = os.path.realpath(posixpath.normpath(pattern))
+        return [] if real == posixpath.normpath(pattern) else _below(real, root, tracked, inside)
+    if first <= 1:
+        return []  # `*` at the top: no literal directory to resolve (the pattern covers all)
+    literal = "/".join(segments[:first])
+    rest = segments[first:]
+    if _DYNAMIC.search(literal) or not os.path.isdir(literal):
+        return []
+    out: list[str] = []
+    real = os.path.realpath(literal)
+    if real != literal:
+        rewritten = Target(posixpath.join(real, *rest), "link", False, True)
+        mapped = _in_root(real, root)
+        if mapped is not None:
+            rewritten = Target(posixpath.join(mapped, *rest), "link", False, True)
+        out += [p for p in tracked() if could_write(rewritten, os.path.join(root, p))]
+    unbounded = any(s == "**" or _DYNAMIC.search(s) for s in rest)
+    depth = None if unbounded else len(rest)
+    links = _links_under(real, depth)
+    if links is None:
+        return tracked()
+    for link in links:
+        if _may_pass(rest, link[len(real) + 1 :].split("/")):
+            out += _below(os.path.realpath(link), root, tracked, inside)
+    return out
+
+
+def _in_root(real: str, root: str) -> str | None:
+    """``real`` written below ``root`` as given (the root's own path may hold a link)."""
+    real_root = os.path.realpath(root)
+    if real == real_root or real.startswith(real_root + "/"):
+        return root + real[len(real_root) :]
+    return None
+
+
+def _links_under(top: str, depth: int | None) -> list[str] | None:
+    """Symlinks below ``top`` down to ``depth`` levels, following none; None when the walk
+    would read more than a bounded number of entries (then: every tracked path, fail closed)."""
+    out: list[str] = []
+    todo = [(top, 1)]
+    seen = 0
+    while todo:
+        directory, level = todo.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        seen += len(entries)
+        if seen > _MAX_ENTRIES:
+            return None
+        for entry in entries:
+            if entry.name == ".git":
+                continue
+            if entry.is_symlink():
+                out.append(entry.path)
+            elif (depth is None or level < depth) and entry.is_dir(follow_symlinks=False):
+                todo.append((entry.path, level + 1))
+    return out
+
+
+def _may_pass(rest: list[str], parts: list[str]) -> bool:
+    """Whether the pattern segments ``rest`` may match the link path ``parts`` or a path below
+    it (``**`` and run-time values match any number of segments)."""
+    from fnmatch import fnmatchcase
+
+    for k, part in enumerate(parts):
+        if k >= len(rest):
+            return False
+        seg = rest[k]
+        if seg == "**" or _DYNAMIC.search(seg):
+            return True
+        if not fnmatchcase(part, seg) or (part.startswith(".") and not seg.startswith(".")):
+            return False
+    return True
