@@ -1151,4 +1151,29 @@ READS += [
     r("""python3 -c 'import sys; print(sys.version)'"""),
 ]
 
+# --- ATTACK F26 (analysis part): a shell or interpreter with no script and no code on stdin reads
+# code typed at a terminal (Codex `tty` + `write_stdin`): code from nowhere, every file.
+# ATTACK F27: inline Python calling a library that writes a literal path (logging, cProfile…):
+# a standard-library module the gate does not list may write any file.
+WRITES += [
+    broad("bash"),
+    broad("sh -i"),
+    broad("bash -i"),
+    broad("python3"),
+    broad("python3 -i"),
+    broad("node"),
+    broad("perl"),
+    broad("""python3 -c "import logging; logging.basicConfig(filename='app/main.py')" """),
+    broad("""python3 -c "import logging; logging.FileHandler('app/main.py')" """),
+    broad("""python3 -c "import logging.handlers as h; h.RotatingFileHandler('app/main.py')" """),
+    broad("""python3 -c "import cProfile; cProfile.run('1', 'app/main.py')" """),
+    broad("""python3 -c "import profile; profile.run('1', 'app/main.py')" """),
+    broad("""python3 -c "import tracemalloc; tracemalloc.take_snapshot().dump('app/main.py')" """),
+]
+READS += [
+    r("bash -c 'ls'"),
+    r("bash < /dev/null"),
+    r("echo ls | bash"),
+]
+
 CORPUS: list[Case] = WRITES + READS

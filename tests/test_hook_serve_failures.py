@@ -479,3 +479,18 @@ def test_a_client_status_from_the_environment_never_lets_a_call_through(
     set from outside to an answer-like value, it blocks instead of passing."""
     proc = launch(installed, "app/other.py", {"WG_HOOK_CLIENT": value}, OLD_COMMAND)
     blocked(proc)
+
+
+@pytest.mark.parametrize("form", ["installed", "launcher"])
+def test_a_huge_client_is_not_hashed_past_the_harness_timeout(installed: Path, form: str) -> None:
+    """ATTACK F22: a client made a 64 GB sparse file (still a regular executable) kept
+    `sha256sum` busy past the harness's 30 s, which lets the call through. The hash gets 2 s:
+    then the client is not listed, not run, and the one-shot gate decides."""
+    client = state_dir(installed) / "serve" / "client"
+    with open(client, "r+b") as handle:
+        handle.truncate(64 * 1024**3)
+    command = OLD_COMMAND if form == "launcher" else None
+    start = time.monotonic()
+    proc = launch(installed, "app/main.py", None, command)
+    assert time.monotonic() - start < 25
+    _decided_or_blocked(proc)

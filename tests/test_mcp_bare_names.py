@@ -4,11 +4,10 @@ while each harness's own tools keep their meaning."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from helpers.harness import denied, hook
+from test_harness_mcp import mcp
 
 from workspace_guard.gates.harness.mcp_tools import is_mcp
 
@@ -16,15 +15,7 @@ OTHER = "backend-framework-ai"
 
 
 def _call(ws: Path, harness: str, tool: str, args: object) -> str | None:
-    event: dict[str, object] = {"session_id": "s", "cwd": str(ws), "tool_name": tool}
-    event["tool_input"] = args
-    if harness == "gemini":
-        event["hook_event_name"] = "BeforeTool"
-        proc = hook(ws, "gemini", json.dumps(event).encode(), env={"WORKSPACE_AGENT": OTHER})
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout)["reason"] if proc.stdout.strip() else None
-    event.update(hook_event_name="PreToolUse", agent_type=OTHER, agent_id="a1")
-    return denied(hook(ws, harness, json.dumps(event).encode()))
+    return mcp(ws, tool, args, OTHER, harness)
 
 
 BARE_WRITES = [
@@ -82,3 +73,20 @@ def test_is_mcp_by_harness() -> None:
     assert is_mcp("write_file", "claude") and not is_mcp("Write", "claude")
     assert not is_mcp("NotebookEdit", "claude") and not is_mcp("apply_patch", "codex")
     assert not is_mcp("multi_agent_v1wait_agent", "codex")
+
+
+@pytest.mark.parametrize(
+    ("tool", "args"),
+    [
+        ("mcp__jetbrains__execute_terminal_command", {"command": "echo X > app/main.py"}),
+        ("mcp__serena__execute_shell_command", {"command": "sed -i s/a/b/ app/main.py"}),
+        ("mcp__shell__run", {"cmd": "cd app && echo X > main.py"}),
+        ("mcp__desktop-commander__interact_with_process", {"pid": 1, "input": "rm app/main.py\n"}),
+        ("mcp__code__run_python", {"code": "open('app/main.py','w').write('x')"}),
+    ],
+)
+def test_unknown_tools_that_run_commands_are_judged_as_shell(
+    workspace: Path, tool: str, args: object
+) -> None:
+    """ATTACK F25: a tool whose name says it runs commands or code, or feeds a process."""
+    assert _call(workspace, "claude", tool, args) is not None, tool

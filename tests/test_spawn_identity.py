@@ -41,6 +41,8 @@ def spawn(ws: Path, agent: str | None, kind: str | None, tool: str = "Agent") ->
 def test_an_agent_may_not_start_another_agents_type(workspace: Path, tool: str) -> None:
     reason = spawn(workspace, OTHER, OWNER, tool)
     assert reason is not None and OWNER in reason and "subagent" in reason
+    for spelling in (OWNER.upper(), "System-Architect-AI"):  # the harness finds types by any case
+        assert spawn(workspace, OTHER, spelling, tool) is not None, spelling
     assert spawn(workspace, OTHER, SUPER, tool) is not None  # nor the superuser's type
     audit = (workspace / ".git/workspace-guard/audit.jsonl").read_text()
     assert OTHER in audit and "denied" in audit

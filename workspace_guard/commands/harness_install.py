@@ -155,8 +155,10 @@ def command(harness: str) -> str:
         f"{where}; c={state}/serve/client; "
         f'if [ -f "$c" ] && [ ! -h "$c" ] && [ -x "$c" ] && [ -f "$d"/{CLIENT_SUMS} ] '
         f'&& [ -z "${{WORKSPACE_GUARD:-}}" ] && [ "${{WG_HOOK_SERVE:-1}}" != 0 ]; then '
-        f'h=$(sha256sum <"$c" 2>/dev/null); h=${{h%% *}}; k=; '
-        f'while IFS= read -r l; do [ "$l" = "$h" ] && k=1 && break; done <"$d"/{CLIENT_SUMS}; '
+        f't=; command -v timeout >/dev/null 2>&1 && t="timeout -s KILL 2"; '
+        f'h=$($t sha256sum <"$c" 2>/dev/null); h=${{h%% *}}; k=; n=0; '
+        f"while [ $n -lt {SUMS_KEPT} ] && IFS= read -r l; do n=$((n+1)); "
+        f'[ "$l" = "$h" ] && k=1 && break; done <"$d"/{CLIENT_SUMS}; '
         f'if [ -n "$k" ] && [ -n "$h" ]; then '
         f'"$c" {harness} {state} "${{WG_HOOK_TIMEOUT:-20}}"; r=$?; '
         f"case $r in 0 | 2) exit $r ;; esac; export WG_HOOK_CLIENT=$r; fi; fi; {launcher}"

@@ -206,6 +206,14 @@ def tool_name(name: str) -> str:
     return rest
 
 
+# words in an unknown tool's name that say it runs commands or code, or feeds a process: its
+# string arguments are judged as shell text (code that is not shell is refused as unparsable)
+_RUNS_CODE = _names(
+    "exec execute shell terminal command cmd run process stdin keys eval script python code repl"
+    " bash sh interact"
+)
+
+
 def _snake(name: str) -> str:
     import re
 
@@ -251,6 +259,8 @@ def classify(name: str, arguments: Any, cwd: str | None = None) -> McpCall | Non
         return McpCall(tool, paths=tuple(paths), cwd=tool_cwd)
     if tool in READ_TOOLS or tool.startswith(READ_PREFIXES):
         return None
+    if set(_snake(tool).split("_")) & _RUNS_CODE:  # `execute_terminal_command`, `run_python`,
+        return McpCall(tool, command=shell_command(args), cwd=tool_cwd)  # `interact_with_process`
     paths = _in_dirs(path_arguments(args), dirs)
     return McpCall(tool, paths=tuple(paths), unknown=True, cwd=tool_cwd)
 

@@ -76,6 +76,10 @@ def identity_of(decider: Decider, kind: str) -> str | None:
     rules = decider.rules
     if kind in rules.agents:
         return kind
+    folded = kind.casefold()  # Claude Code finds `System-Architect-AI` as system-architect-ai
+    for name in rules.agents:
+        if name.casefold() == folded:
+            return name
     harness = rules.harness or {}
     if harness.get("unknown_agent") == "main_agent" and harness.get("main_agent"):
         return str(harness["main_agent"])

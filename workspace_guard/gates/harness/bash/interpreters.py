@@ -133,7 +133,13 @@ def _interpreter(env: _Env, name: str, args: list[_Word]) -> None:
         )
     if inv.chdir is not None:
         env = env.at(_join(env.ctx.cwd, inv.chdir.text))
+    exits = _PRINTS_AND_EXITS - ({"-v"} if name == "python" else set())  # python -v: verbose
+    if not args[i:] and {w.text for w in args[:i]} & exits:
+        return  # `python --version`: no code runs
     _interp_run(env, name, inv, args[i:])
+
+
+_PRINTS_AND_EXITS = frozenset({"--version", "-V", "-VV", "-v", "--help", "-h", "-help"})
 
 
 def _interp_long(spec: _Interp, args: list[_Word], i: int, word: _Word, inv: _Invocation) -> int:
@@ -209,6 +215,9 @@ def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
         env.unknown_code("code read from a file (a script the analysis cannot read)")
     elif env.stdin.kind == "unknown":
         env.unknown_code("code read from a pipe")
+        env.add_any("stdin-script")
+    else:  # `bash`, `sh -i`, `python3` alone: code typed at a terminal (Codex `tty`, write_stdin)
+        env.unknown_code(f"{lang}: an interactive session reads code the gate never sees")
         env.add_any("stdin-script")
 
 

@@ -19,6 +19,8 @@ Why: read by pattern, ``import os as o; o.rename(…)``, ``from shutil import mo
 
 from __future__ import annotations
 
+from workspace_guard.gates.harness.bash.options import _opts
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ast
@@ -26,29 +28,25 @@ if TYPE_CHECKING:
     from workspace_guard.gates.harness.bash.env import _Env
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-SAFE_MODULES = _words(
+SAFE_MODULES = _opts(
     "json re math cmath collections itertools functools datetime time string textwrap statistics"
     " decimal fractions pprint random hashlib base64 binascii uuid heapq bisect copy unicodedata"
     " difflib calendar enum dataclasses typing array struct zlib tomllib shlex html urllib.parse"
     " ipaddress secrets numbers abc contextlib sys"
 )
-FS_MODULES = _words("os os.path posixpath shutil pathlib subprocess io glob fnmatch stat")
-_SYS_SAFE = _words(
+FS_MODULES = _opts("os os.path posixpath shutil pathlib subprocess io glob fnmatch stat")
+_SYS_SAFE = _opts(
     "stdin stdout stderr argv version version_info exit maxsize platform byteorder executable"
     " getrecursionlimit setrecursionlimit getsizeof float_info hexversion implementation"
 )
-_DANGEROUS = _words(
+_DANGEROUS = _opts(
     "exec eval compile __import__ getattr setattr delattr globals locals vars breakpoint help"
     " __builtins__ __loader__ __spec__"
 )
 # calls that write the paths given as their first 1 or 2 arguments
 _WRITES = {
     **dict.fromkeys(
-        _words(
+        _opts(
             "os.remove os.unlink os.rmdir os.removedirs os.mkdir os.makedirs os.truncate os.chmod"
             " os.chown os.lchown os.utime os.mkfifo os.mknod os.open shutil.rmtree shutil.chown"
             " shutil.make_archive"
@@ -56,7 +54,7 @@ _WRITES = {
         1,
     ),
     **dict.fromkeys(
-        _words(
+        _opts(
             "os.rename os.renames os.replace os.link os.symlink shutil.copy shutil.copy2"
             " shutil.copyfile shutil.copytree shutil.move shutil.copymode shutil.copystat"
             " shutil.unpack_archive"
@@ -64,18 +62,18 @@ _WRITES = {
         2,
     ),
 }
-_SPAWNS = _words(
+_SPAWNS = _opts(
     "subprocess.run subprocess.call subprocess.check_call subprocess.check_output"
     " subprocess.Popen subprocess.getoutput subprocess.getstatusoutput os.system os.popen"
 )
-_READS = _words(
+_READS = _opts(
     "os.getcwd os.listdir os.scandir os.walk os.stat os.lstat os.getenv os.access os.cpu_count"
     " os.getpid os.fspath os.fsencode os.fsdecode os.environ.get os.get_terminal_size"
     " shutil.which shutil.disk_usage shutil.get_terminal_size glob.glob glob.iglob io.StringIO"
     " io.BytesIO pathlib.Path pathlib.PurePath pathlib.PurePosixPath pathlib.PosixPath"
 )
 _READ_PREFIXES = ("os.path.", "posixpath.", "fnmatch.", "stat.", "os.environ")
-_PATH_METHODS = _words(
+_PATH_METHODS = _opts(
     "write_text write_bytes touch unlink symlink_to hardlink_to link_to rmdir mkdir chmod lchmod"
     " rename replace open"
 )
