@@ -156,9 +156,7 @@ def test_other_writes_outside_the_repository_stay_allowed(
 ) -> None:
     out = tmp_path / "outside"
     out.mkdir()
-    command = command.format(
-        out=out, sp=_site_packages(), prefix=sys.prefix, python=sys.executable
-    )
+    command = command.format(out=out, sp=_site_packages(), prefix=sys.prefix, python=sys.executable)
     assert _bash(workspace, command) is None, command
     path = str(out / "new.py")
     assert _tool(workspace, "Write", {"file_path": path, "content": "x"}) is None
