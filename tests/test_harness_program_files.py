@@ -160,3 +160,14 @@ def test_other_writes_outside_the_repository_stay_allowed(
     assert _bash(workspace, command) is None, command
     path = str(out / "new.py")
     assert _tool(workspace, "Write", {"file_path": path, "content": "x"}) is None
+
+
+@pytest.mark.parametrize(
+    ("tool", "key"),
+    [("mcp__filesystem__write_file", "path"), ("mcp__desktop-commander__write_file", "path")],
+)
+def test_an_mcp_write_may_not_either(workspace: Path, tool: str, key: str) -> None:
+    reason = _tool(workspace, tool, {key: ROOTS["pth"](), "content": "x"})
+    assert reason is not None and REASON in reason, reason
+    out = str(workspace.parent / "elsewhere.txt")
+    assert _tool(workspace, tool, {key: out, "content": "x"}) is None
