@@ -1151,6 +1151,44 @@ READS += [
     r("""python3 -c 'import sys; print(sys.version)'"""),
 ]
 
+
+# Shell builtins that write a file, and the output options of "read-only" tools (ATTACK F12): an
+# option naming an output file or directory is a write of its value.
+WRITES += [
+    w("set -o history; HISTFILE=app/main.py; history -c; history -s 'EVIL = True'; history -w"),
+    w("HISTFILE=app/main.py history -w"),
+    w("export HISTFILE=app/main.py; history -a"),
+    w("history -w app/main.py"),
+    w("history -a app/main.py"),
+    broad("fc -s"),
+    broad("enable -f ./evil.so evil; evil"),
+    w("mypy --junit-xml app/main.py README.md"),
+    w("mypy --junit-xml=app/main.py src"),
+    w("mypy --linecount-report app src", *APP),
+    w("mypy --html-report=app src", *APP),
+    w("mypy --cache-dir app src", *APP),
+    w("ruff check --cache-dir app .", *APP),
+    w("ruff check -o app/main.py ."),
+    w("eslint -o app/main.py src"),
+    w("eslint --output-file=app/main.py src"),
+    w("tsc --outDir app", *APP),
+    w("tsc --outFile app/main.py"),
+    w("go test -o app/main.py ./..."),
+    w("go test -coverprofile=app/main.py ./..."),
+    w("cargo build --target-dir app", *APP),
+    w("jest --outputFile app/main.py"),
+    w("coverage xml -o app/main.py"),
+    w("coverage json -o app/main.py"),
+    w("pytest --junitxml=app/main.py"),
+    w("pytest --basetemp app", *APP),
+    w("pytest --cov-report=xml:app/main.py"),
+]
+READS += [
+    r("mypy --strict --junit-xml /tmp/report.xml app/main.py"),
+    r("ruff check --cache-dir /tmp/ruff app"),
+    r("history 20"),
+]
+
 # --- ATTACK F26 (analysis part): a shell or interpreter with no script and no code on stdin reads
 # code typed at a terminal (Codex `tty` + `write_stdin`): code from nowhere, every file.
 # ATTACK F27: inline Python calling a library that writes a literal path (logging, cProfile…):

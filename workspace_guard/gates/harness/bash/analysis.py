@@ -142,6 +142,9 @@ def _simple(env: _Env, words: list[_Word]) -> None:
         if name in ("GIT_DIR", "GIT_COMMON_DIR") and value:  # where git writes refs
             env = env.at(env.ctx.cwd)
             env.ctx.vars[GIT_DIR_VAR] = value
+        if name == "HISTFILE":  # `HISTFILE=F history -w` writes F (outputs.py)
+            env = env.at(env.ctx.cwd)
+            _assign(env, word)
     _dispatch(env, [b for word in words[i:] for b in _brace_words(word)])
 
 

@@ -39,6 +39,16 @@ from workspace_guard.gates.harness.bash.interpreters import (
     _shell,
 )
 from workspace_guard.gates.harness.bash.options import _opts
+from workspace_guard.gates.harness.bash.outputs import (
+    OUTPUTS,
+    checker,
+    enable,
+    fc,
+    hash_cmd,
+    history,
+    output_options,
+    runner,
+)
 from workspace_guard.gates.harness.bash.runners import _coverage, _pip, _pytest, _tox
 from workspace_guard.gates.harness.bash.tools import (
     _FORMATTERS,
@@ -60,7 +70,8 @@ from workspace_guard.gates.harness.bash.tools import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from workspace_guard.gates.harness.bash.env import _Handler
+    from workspace_guard.gates.harness.bash.env import _Env, _Handler
+    from workspace_guard.gates.harness.bash.syntax import _Word
 
 # Commands that never write a file named by their arguments (their redirections still count).
 _READ_ONLY = _opts(
@@ -69,22 +80,22 @@ _READ_ONLY = _opts(
     " base32 md5sum sha1sum sha256sum sha512sum shasum cksum b2sum du df locate which whereis type"
     " realpath readlink dirname basename pwd date cal printenv whoami id groups uname hostname true"
     " false : test [ expr seq sleep yes ps top htop pgrep pidof lsof free uptime vmstat iostat man"
-    " help info history alias jobs wait bat batcat fd fdfind fzf exa eza paste join look numfmt"
-    " nproc lscpu lsblk zcat bzcat xzcat envsubst mypy flake8 pylint pyright"
-    " pycodestyle pydocstyle bandit vulture pyflakes shellcheck hadolint yamllint jsonlint"
-    " markdownlint ping dig host nslookup http https set shopt ulimit umask hash exit return"
+    " help info alias jobs wait bat batcat fd fdfind fzf exa eza paste join look numfmt"
+    " nproc lscpu lsblk zcat bzcat xzcat envsubst pyright"
+    " pycodestyle pydocstyle vulture pyflakes shellcheck hadolint yamllint jsonlint"
+    " ping dig host nslookup http https set shopt ulimit umask exit return"
     " break continue shift getopts let clear reset tput stty kill pkill killall disown bg fg logout"
     " json_pp xmllint pipx conda mamba py_compile compileall doctest pydoc timeit"
     " json.tool platform sysconfig site mktemp open xdg-open tldr"
 )
 # Commands that run code we cannot see but whose arguments are not files they write.
 _RUNNERS = _opts(
-    "make gmake cmake ninja meson gradle gradlew mvn ant bazel bazelisk sbt lein jest vitest mocha"
+    "make gmake cmake ninja meson gradle gradlew mvn ant bazel bazelisk sbt lein mocha"
     " playwright cypress karma ava gh hub glab helm minikube kind"
     " docker-compose podman-compose apt apt-get brew yum dnf apk pacman snap port systemctl"
     " service journalctl launchctl uvicorn gunicorn hypercorn flask celery redis-cli psql mysql"
     " mongosh ssh mosh nc netcat telnet tmux screen webpack vite next nuxt rollup parcel turbo nx"
-    " lerna tsc deno tsx ts-node alembic terraform packer vagrant ansible ansible-playbook"
+    " lerna deno tsx ts-node alembic terraform packer vagrant ansible ansible-playbook"
 )
 
 
@@ -104,6 +115,7 @@ _ALIASES = _aliases(
     " zcat: gzcat; .: source; bash: sh zsh dash ksh mksh ash fish;"
     " declare: typeset local export readonly"
 )
+_RUNNER_TOOLS = _opts("tsc jest vitest")  # runners whose output options outputs.py knows
 _EDITORS = "vim nano pico emacs emacsclient code cursor subl micro hx kak gedit kate ed ex joe"
 _COMPRESSORS = "gzip gunzip bzip2 bunzip2 xz unxz zstd unzstd"
 
@@ -177,4 +189,25 @@ _HANDLERS: dict[str, _Handler] = {
     "nox": _tox,
     "unittest": _tox,
     "pip": _pip,
+    "history": history,
+    "fc": fc,
+    "enable": enable,
+    "hash": hash_cmd,
 }
+
+
+def _with_outputs(handler: _Handler) -> _Handler:
+    """The tool's own handler, then its output options (outputs.py): a write of each value."""
+
+    def run(env: _Env, name: str, args: list[_Word]) -> None:
+        handler(env, name, args)
+        output_options(env, name, args)
+
+    return run
+
+
+for _name in OUTPUTS:
+    _known = _HANDLERS.get(_name)
+    _HANDLERS[_name] = (
+        _with_outputs(_known) if _known else (runner if _name in _RUNNER_TOOLS else checker)
+    )
