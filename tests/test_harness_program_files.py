@@ -171,3 +171,13 @@ def test_an_mcp_write_may_not_either(workspace: Path, tool: str, key: str) -> No
     assert reason is not None and REASON in reason, reason
     out = str(workspace.parent / "elsewhere.txt")
     assert _tool(workspace, tool, {key: out, "content": "x"}) is None
+
+
+def test_a_glob_that_may_reach_it(workspace: Path, tmp_path: Path) -> None:
+    stdlib = Path(_stdlib())
+    pattern = f"{stdlib.parent}/*/encodings/__init__.py"
+    reason = _bash(workspace, f"sed -i 1s/^/x/ {pattern}")
+    assert reason is not None and REASON in reason, reason
+    assert _bash(workspace, f"rm -rf {stdlib.parent.parent}/*") is not None
+    (tmp_path / "out").mkdir()
+    assert _bash(workspace, f"rm -f {tmp_path}/out/*.txt") is None

@@ -134,6 +134,8 @@ def is_program_file(
             while top not in spared:
                 spared.add(top)
                 top = os.path.dirname(top)
+    if any(c in absolute for c in "*?["):  # a glob: any root one of its matches may reach
+        return any(_glob_reaches(absolute, root) for root in roots(state_dir, repo_root))
     for root in roots(state_dir, repo_root):
         for candidate in candidates:
             if _under(candidate, root):
@@ -142,6 +144,29 @@ def is_program_file(
             if holder and candidate not in spared:
                 return True  # a folder that holds it (moved, removed, replaced)
     return False
+
+
+def _glob_reaches(pattern: str, root: str) -> bool:
+    """Whether a path the glob `pattern` matches lies under `root` or holds it (component by
+    component; a `**` matches any number of them)."""
+    parts = [p for p in pattern.split(os.sep) if p]
+    target = [p for p in root.split(os.sep) if p]
+    if "**" in parts:
+        cut = parts.index("**")
+        fixed = parts[:cut]
+        return all(_matches(t, p) for p, t in zip(fixed, target, strict=False))
+    if len(parts) < len(target) and len(parts) <= 1:
+        return False  # `/tmp*`: a folder at the top is no holder (as for plain paths)
+    return all(_matches(t, p) for p, t in zip(parts, target, strict=False))
+
+
+def _matches(name: str, pattern: str) -> bool:
+    """The shell's match of one component: a leading dot is matched only by a dot."""
+    import fnmatch
+
+    if name.startswith(".") and not pattern.startswith("."):
+        return False
+    return fnmatch.fnmatchcase(name, pattern)
 
 
 def denial(agent: str, path: str, escalation: str) -> Decision:
