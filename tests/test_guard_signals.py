@@ -21,9 +21,11 @@ SUPER = "master-orchestrator"
 def _server(repo: Path) -> subprocess.Popen[bytes]:
     state = state_dir(repo)
     program = Path(sys.executable).parent / "workspace-guard"
-    proc = subprocess.Popen([str(program), "hook", "serve", str(state)], cwd=repo)
+    # idle for an hour: under load the test outlasts the default 300 s, and an idled-out server
+    # is no guard process any more (a pkill aimed at it is then rightly allowed)
+    proc = subprocess.Popen([str(program), "hook", "serve", str(state), "--idle", "3600"], cwd=repo)
     lock = state / "serve" / "serve.lock"
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if lock.exists() and lock.read_bytes().strip():
             return proc
@@ -74,6 +76,7 @@ def test_signals_to_the_daemon_or_the_server_need_a_superuser(
             "killall -u $USER",
         ]
         for command in refused:
+            assert server.poll() is None and daemon.alive(), "a guard process ended mid-test"
             reason = bash(workspace, command)
             assert reason is not None and SUPER in reason, command
         assert bash(workspace, f"kill -STOP {pid}", agent=SUPER) is None

@@ -171,7 +171,7 @@ class WatchProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> int:
+    def stop(self, timeout: float = 30.0) -> int:
         """SIGTERM, wait; SIGKILL if it hangs (then fail loudly: SIGTERM must work)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -99,6 +99,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     targets: list[str] = []
     internal: list[str] = []
     settings: list[str] = []  # harness settings outside the repository (harness_settings.py)
+    program: list[str] = []  # the installation that runs the gate (program_files.py)
     superuser = agent in decider.rules.superusers
     forced: list[Decision] = []
     acts_for: tuple[str, ...] = ()
@@ -119,6 +120,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 skip=lambda path: (
                     _git_internal(repo, path, call.cwd, internal)
                     or _settings(path, call.cwd, settings, superuser)
+                    or _program(repo, path, call.cwd, program)
                 ),
             )
             targets, note, refusal = list(shell.paths), shell.note, shell.refusal
@@ -142,14 +144,15 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
 
         forced += mcp_tools.unknown_tool_refusal(decider, agent, call.tool)
         paths = () if forced or mcp_tools.ignores_unknown(decider) else paths
-    targets += _path_targets(repo, call, paths, internal, settings, superuser=superuser)
+    found = (internal, settings, program)
+    targets += _path_targets(repo, call, paths, found, superuser=superuser)
     decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
     if decisions:
         from workspace_guard.core.claims import apply_all
         from workspace_guard.state.claims import live
 
         decisions = apply_all(decisions, live(repo.state_dir))
-    extra, why = _out_of_reach(repo, decider, agent, internal, settings)
+    extra, why = _out_of_reach(repo, decider, agent, internal, settings, program=program)
     decisions += extra
     note = " ".join(filter(None, [note, why]))
     denied = (*forced, *(d for d in decisions if not d.allowed))
@@ -164,18 +167,20 @@ def _path_targets(
     repo: Repo,
     call: Call,
     paths: tuple[str, ...],
-    internal: list[str],
-    settings: list[str],
+    found: tuple[list[str], list[str], list[str]],
     *,
     superuser: bool,
 ) -> list[str]:
     """The repository paths a file tool's `paths` write (git's directory and the harnesses'
-    settings go to `internal` / `settings`)."""
+    settings go to `internal` / `settings`, the gate's own installation to `program`)."""
+    internal, settings, program = found
     targets: list[str] = []
     for path in paths:
         if _git_internal(repo, path, call.cwd, internal):
             continue
         if _settings(path, call.cwd, settings, superuser):
+            continue
+        if _program(repo, path, call.cwd, program):
             continue
         rel = _inside(repo, path, call.cwd)
         if rel is not None and call.tool.startswith("mcp_") and not call.mcp_unknown:
@@ -189,9 +194,16 @@ def _path_targets(
 
 
 def _out_of_reach(
-    repo: Repo, decider: Decider, agent: str, internal: list[str], settings: list[str]
+    repo: Repo,
+    decider: Decider,
+    agent: str,
+    internal: list[str],
+    settings: list[str],
+    *,
+    program: list[str],
 ) -> tuple[list[Decision], str]:
-    """The denials of writes into git's directory and to the harnesses' settings, and why."""
+    """The denials of writes into git's directory, to the harnesses' settings and into the gate's
+    own installation, and why."""
     decisions: list[Decision] = []
     notes: list[str] = []
     escalation = decider.rules.escalation
@@ -207,6 +219,11 @@ def _out_of_reach(
             harness_settings.denial(agent, p, escalation) for p in dict.fromkeys(settings)
         ]
         notes.append(harness_settings.note())
+    if program:
+        from workspace_guard.gates.harness import program_files
+
+        decisions += [program_files.denial(agent, p, escalation) for p in dict.fromkeys(program)]
+        notes.append(program_files.note())
     return decisions, " ".join(notes)
 
 
@@ -237,6 +254,17 @@ def _settings(path: str, cwd: str, found: list[str], superuser: bool) -> bool:
     from workspace_guard.gates.harness.harness_settings import is_settings
 
     if is_settings(path, cwd):
+        found.append(path)
+        return True
+    return False
+
+
+def _program(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
+    """True (and `found` gets the path) when `path` lies in the installation that runs the gate
+    (program_files.py): every agent, a superuser too."""
+    from workspace_guard.gates.harness.program_files import is_program_file
+
+    if is_program_file(path, cwd, repo.state_dir, repo.root):
         found.append(path)
         return True
     return False
