@@ -430,4 +430,4 @@ def maybe_git(env: _Env, args: list[_Word]) -> None:
 
 
 def _no_verify_option(text: str) -> bool:
-    return len(text) >= 7 and "--no-verify".startswith(text)
+    return len(text) >= 6 and "--no-verify".startswith(text)

@@ -250,7 +250,7 @@ def no_verify(sub: str, texts: list[str]) -> str | None:
     for text in texts:
         if text == "--":
             break
-        if len(text) >= 7 and "--no-verify".startswith(text):
+        if len(text) >= 6 and "--no-verify".startswith(text):  # `--no-v`: git's abbreviation
             return text
         if sub == "commit" and text.startswith("-") and not text.startswith("--"):
             cluster = text[1:]

@@ -63,11 +63,12 @@ def program_options(env: _Env, sub: str, args: list[_Word]) -> None:
         if text == "--":
             break
         name, eq, value = text.partition("=")
-        if text in takes or (eq and name in takes):
-            has_value = eq or text not in ("-w", "--web", "-O", "--open-files-in-pager")
+        full = _full_option(sub, name, takes) if (eq or text == name) else None
+        if full is not None:
+            has_value = eq or full not in ("-w", "--web", "-O", "--open-files-in-pager")
             if not eq and has_value:
                 value = args[k + 1].text if k + 1 < len(args) else ""
-            _runs(env, f"git {sub} {name}", value)
+            _runs(env, f"git {sub} {full}", value)
         elif text.startswith("-O") and sub == "grep" and len(text) > 2:
             _runs(env, f"git {sub} -O", text[2:])
         elif sub in _STRATEGY_SUBS and (text in ("-s", "--strategy") or name == "--strategy"):
@@ -83,6 +84,22 @@ def program_options(env: _Env, sub: str, args: list[_Word]) -> None:
                 _runs(env, f"git {sub} {text}: runs git-remote-{match.group(1)}", "")
     if sub == "bisect" and args and args[0].text == "run":
         _runs(env, "git bisect run", " ".join(w.text for w in args[1:]))
+
+
+def _full_option(sub: str, name: str, takes: frozenset[str]) -> str | None:
+    """The program option ``name`` is or abbreviates: git (parse-options) and send-email
+    (Getopt::Long) take any unambiguous prefix of a long option (``--upload-pa``, ``--rece``,
+    ``--exe``); an ambiguous one is an error, so a prefix of a program option counts as it
+    unless it is another option of the subcommand in full (``send-email --to``)."""
+    if name in takes:
+        return name
+    if not name.startswith("--") or len(name) < 3 or name in _FULL_OTHERS.get(sub, ()):
+        return None
+    return next((o for o in sorted(takes) if o.startswith(name)), None)
+
+
+# options spelled in full that are also prefixes of a program option of the same subcommand
+_FULL_OTHERS: dict[str, frozenset[str]] = {"send-email": _opts("--to --cc")}
 
 
 def global_options(env: _Env, options: list[_Word]) -> None:
