@@ -272,17 +272,6 @@ def proc_state(pid: int) -> tuple[str | None, str | None]:
 
 def _held(state_dir: str) -> bool:
     """Whether a process holds the lock (only asked on the rare gone path)."""
-    import fcntl
+    from workspace_guard.state.trusted_view import daemon_running
 
-    try:
-        fd = os.open(os.path.join(state_dir, LOCK_FILE), os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
+    return daemon_running(state_dir)
