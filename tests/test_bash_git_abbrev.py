@@ -71,3 +71,16 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("command", PROGRAMS[:3] + PROGRAMS[5:7] + PROGRAMS[8:12])
 def test_the_hook_denies_abbreviated_program_options(ws: Path, command: str) -> None:
     assert bash_denied(ws, command) is not None, command
+
+
+TILDE = [
+    "GIT_TRACE=~+/app/main.py git status",
+    "echo x > ~+/app/main.py",
+    "cp /tmp/x ~+/app/main.py",
+    "echo x > ~-/app/main.py",
+]
+
+
+@pytest.mark.parametrize("command", TILDE)
+def test_tilde_plus_and_minus_are_the_working_directories(ws: Path, command: str) -> None:
+    assert bash_denied(ws, command) is not None, command

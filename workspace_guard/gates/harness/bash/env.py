@@ -132,6 +132,7 @@ class _Env(Struct):
     def add_path(self, path: str, kind: str, certain: bool, glob: bool) -> None:
         if path.startswith("/dev/") and posixpath.normpath(path).startswith("/dev/"):
             return
+        glob = glob or path.startswith("$")  # `$OLDPWD/f` (from `~-/f`): known at run time
         self.out.add(Target(path, kind, certain, glob))
         if git_config_file(path, glob):
             self.out.find(
@@ -195,6 +196,8 @@ def git_config_file(path: str, glob: bool = False) -> bool:
 
 
 def _join(cwd: str, text: str) -> str:
+    if text in ("~+", "~-") or text.startswith(("~+/", "~-/")):  # bash: $PWD, $OLDPWD
+        text = (cwd if text[1] == "+" else "$OLDPWD") + text[2:]
     if text.startswith(("/", "~", "$")):
         return text
     return posixpath.join(cwd, text)
