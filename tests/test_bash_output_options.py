@@ -36,12 +36,16 @@ WRITES = [
     "pytest --junitxml=app/main.py",
     "pytest --basetemp app",
     "pytest --cov-report=xml:app/main.py",
+    "CARGO_TARGET_DIR=app cargo build",
+    "export MYPY_CACHE_DIR=app; mypy src",
+    "COVERAGE_FILE=app/main.py coverage run x.py",
 ]
 READS = [
     "mypy --strict --junit-xml /tmp/report.xml app/main.py",
     "ruff check --cache-dir /tmp/ruff-cache app",
     "history 20",
     "fc -l",
+    "MYPY_CACHE_DIR=/tmp/mypy-cache mypy app",
 ]
 
 

@@ -7,6 +7,7 @@ import re
 
 from workspace_guard.gates.harness.bash.env import (
     _ASSIGN,
+    OUTPUT_VARS,
     _assign,
     _braces,
     _Ctx,
@@ -142,7 +143,7 @@ def _simple(env: _Env, words: list[_Word]) -> None:
         if name in ("GIT_DIR", "GIT_COMMON_DIR") and value:  # where git writes refs
             env = env.at(env.ctx.cwd)
             env.ctx.vars[GIT_DIR_VAR] = value
-        if name == "HISTFILE":  # `HISTFILE=F history -w` writes F (outputs.py)
+        if name == "HISTFILE" or name in OUTPUT_VARS:  # `HISTFILE=F history -w` writes F
             env = env.at(env.ctx.cwd)
             _assign(env, word)
     _dispatch(env, [b for word in words[i:] for b in _brace_words(word)])

@@ -298,6 +298,10 @@ def _assign(env: _Env, word: _Word) -> None:
     value = _suffix(word, len(name) + 1)
     if git_variable(name):
         variable(env, name, value.text)
+    if name in OUTPUT_VARS:  # where tools write: `CARGO_TARGET_DIR=app cargo build`
+        env.add(value, "output-variable")
+        if OUTPUT_VARS[name]:
+            env.add_under(value, "output-variable")
     temp = _MKTEMP.fullmatch(value.text)
     if temp and not value.literal:
         env.ctx.vars[name] = (temp.group(1) or "/tmp/tmp.").rstrip("X") + "*"
@@ -317,6 +321,14 @@ def _copied(value: _Word, ctx: _Ctx) -> bool:
     return len(alts) == 1 and not alts[0][1] and not alts[0][2]
 
 
+# variables naming where a tool writes (True: a directory, everything below it)
+OUTPUT_VARS = {
+    "CARGO_TARGET_DIR": True,
+    "MYPY_CACHE_DIR": True,
+    "RUFF_CACHE_DIR": True,
+    "PYTHONPYCACHEPREFIX": True,
+    "COVERAGE_FILE": False,
+}
 _MKTEMP = re.compile(r"\$\(mktemp(?:\s+-[dqu]+)*(?:\s+(/[^\s)]*))?\s*\)")
 
 
