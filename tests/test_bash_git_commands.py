@@ -146,7 +146,7 @@ def test_another_git_program_is_unknown_code_with_its_path(clone: Path, tmp_path
 
 def test_git_lfs_track_writes_gitattributes() -> None:
     targets = {t.path for t in analyze("git-lfs track '*.psd'", "/repo/app").targets}
-    assert "/repo/app/.gitattributes" in targets and "/**/.gitattributes" in targets
+    assert "/repo/app/.gitattributes" in targets and "/repo/app/**/.gitattributes" in targets
     assert not analyze("git-lfs track", "/repo").targets
 
 

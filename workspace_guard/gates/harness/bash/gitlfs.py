@@ -38,7 +38,10 @@ def git_lfs(env: _Env, name: str, args: list[_Word]) -> None:
     if sub in ("track", "untrack"):  # the patterns go to a .gitattributes (the cwd's, the top's)
         if not flags & {"--dry-run", "-d", "-l", "--list"} and len(pos) > 1:
             env.add_path(posixpath.join(env.ctx.cwd, ".gitattributes"), "git-lfs", False, False)
-            env.add_path("/**/.gitattributes", "git-lfs", False, True)
+            # any .gitattributes below the cwd (a glob rooted at the cwd: a bare `/**/…` would be
+            # every file system's .gitattributes, the gate's own installation's included)
+            below = posixpath.join(env.ctx.cwd, "**", ".gitattributes")
+            env.add_path(below, "git-lfs", False, True)
         return
     if sub in _SETUP:
         env.out.find(
