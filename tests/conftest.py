@@ -91,6 +91,31 @@ def _isolated_git(
     )
 
 
+def _checkout_state() -> Path:
+    """workspace-guard's state dir in this checkout's own git dir (a worktree's common dir)."""
+    common = git(ROOT, "rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+    return Path(common) / "workspace-guard"
+
+
+_CHECKOUT_STATE: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _checkout_untouched() -> Iterator[None]:
+    """No test leaves workspace-guard state in the checkout that runs the suite: the harness
+    gate would then count the checkout (which holds the gate's own installation) as a
+    repository under the protocol, and the tests of writes into that installation would read
+    its missing rules instead."""
+    if not _CHECKOUT_STATE:
+        _CHECKOUT_STATE.append(_checkout_state())
+    state = _CHECKOUT_STATE[0]
+    before = state.exists()
+    yield
+    if not before and state.exists():
+        shutil.rmtree(state, ignore_errors=True)
+        pytest.fail(f"this test left workspace-guard state in the checkout: {state}")
+
+
 @pytest.fixture(autouse=True)
 def _language_reset() -> Iterator[None]:
     """A test that loads Spanish rules in-process must not leave the next test speaking Spanish."""

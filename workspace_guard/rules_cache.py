@@ -81,7 +81,12 @@ def _verified(state_dir: str, data: bytes, label: bytes) -> bytes | None:
 
 
 def _write(state_dir: str, path: str, body: bytes, label: bytes) -> None:
-    """Best effort: a read-only state dir only costs speed."""
+    """Best effort: a read-only state dir only costs speed. A cache never creates the state
+    dir: a repository only read (a language lookup, `--help`, an error) must not come to look
+    like one under workspace-guard, which the harness gate judges by that dir
+    (gates/harness/discover.py)."""
+    if not os.path.isdir(state_dir):
+        return
     key = _key(state_dir, create=True)
     if key is None:
         return
