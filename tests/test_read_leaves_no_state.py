@@ -58,7 +58,5 @@ def test_a_write_into_a_repository_only_read_stays_outside_the_gate(
     workspace: Path, clone: Path
 ) -> None:
     run_cli(clone, "explain", "a.txt")
-    event = claude_event(
-        workspace, "Write", {"file_path": str(clone / "a.txt"), "content": "b\n"}
-    )
+    event = claude_event(workspace, "Write", {"file_path": str(clone / "a.txt"), "content": "b\n"})
     assert denied(hook(workspace, "claude", event)) is None
