@@ -81,12 +81,7 @@ def _verified(state_dir: str, data: bytes, label: bytes) -> bytes | None:
 
 
 def _write(state_dir: str, path: str, body: bytes, label: bytes) -> None:
-    """Best effort: a read-only state dir only costs speed. A cache never creates the state
-    dir: a repository only read (a language lookup, `--help`, an error) must not come to look
-    like one under workspace-guard, which the harness gate judges by that dir
-    (gates/harness/discover.py)."""
-    if not os.path.isdir(state_dir):
-        return
+    """Best effort: a read-only state dir only costs speed."""
     key = _key(state_dir, create=True)
     if key is None:
         return
@@ -122,6 +117,12 @@ def blob_at(common_dir: str, commit: str) -> str | None:
 def remember_blob(common_dir: str, commit: str, blob: str | None) -> None:
     """Remember "commit → rules blob" (an immutable fact) for the next call's fast path."""
     state_dir = os.path.join(common_dir, "workspace-guard")
+    if blob in (None, "-") and not os.path.isdir(state_dir):
+        # "no rules here" never creates the state dir: a repository only read (a usage
+        # message's language lookup, `--help`, a command failing for want of rules) must not
+        # come to look like one under workspace-guard, which the harness gate judges by that
+        # dir (gates/harness/discover.py)
+        return
     path = head_path(common_dir, commit)
     _write(state_dir, path, (blob or "-").encode("ascii"), f"head:{commit}:".encode())
 
