@@ -153,3 +153,32 @@ def test_system_reasons(code: int, spanish: str, monkeypatch: pytest.MonkeyPatch
         assert i18n.strerror(OSError(errno.EXDEV, "Invalid cross-device link")) == (
             "Invalid cross-device link"
         )
+
+
+# --- validate --paths-from, provenance ------------------------------------------------------------
+
+
+def test_paths_from_unreadable(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["validate", "backend-framework-ai", "--paths-from", "nope.txt"], (2,))
+    assert "no se puede leer --paths-from nope.txt: No existe el archivo" in out
+    out = both(ws, ["validate", "backend-framework-ai", "--paths-from", "app"], (2,))
+    assert "Es un directorio" in out
+
+
+def test_provenance_in_spanish(tmp_path: Path) -> None:
+    from helpers.provenance import edit
+
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["provenance"], (2,))
+    assert "falta la ruta" in out
+    out = both(ws, ["provenance", "app/main.py"], (0,))
+    assert "ninguna escritura registrada" in out and "NO registrado" in out
+    edit(ws, "app/main.py", "v1\n", "system-architect-ai")
+    out = both(ws, ["provenance", "app/main.py", "--verify"], (0,))
+    assert "escrito por system-architect-ai" in out and "vía claude Edit" in out
+    assert "registro de procedencia intacto: 1 registros" in out
+    ledger = ws / ".git" / "workspace-guard" / "ledger.jsonl"
+    ledger.write_text(ledger.read_text().replace("system-architect-ai", "api-ai"))
+    out = both(ws, ["provenance", "--verify"], (1,))
+    assert "registro de procedencia alterado" in out
