@@ -401,8 +401,6 @@ UNMARKED_LEFT = {
     "workspace_guard/commands/validate.py": 3,
     "workspace_guard/gates/harness/serve.py": 3,
     "workspace_guard/gates/watch/engine.py": 2,
-    "workspace_guard/git.py": 7,
-    "workspace_guard/repo.py": 4,
 }
 
 
