@@ -49,17 +49,23 @@ def run(
 
 
 def both(
-    cwd: Path, args: list[str], codes: tuple[int, ...], *, stdin: bytes = b"", **extra: str
+    cwd: Path,
+    args: list[str],
+    codes: tuple[int, ...],
+    *,
+    stdin: bytes = b"",
+    en: str | None = None,
+    **extra: str,
 ) -> str:
     """Run `args` in Spanish and in English: the Spanish output (asserted free of English), the
-    English one asserted English."""
+    English one asserted English (holding `en` when given, else by the detector)."""
     code, out = run(cwd, args, stdin=stdin, **extra)
     assert code in codes, out
     assert out.strip() and "Traceback" not in out, out
     assert not english(out), "English under LANG=es_ES.UTF-8:\n" + "\n".join(english(out))
     code, shown = run(cwd, args, "en", stdin=stdin, **extra)
     assert code in codes, shown
-    assert english(shown), shown
+    assert (en in shown) if en is not None else english(shown), shown
     return out
 
 
@@ -182,3 +188,43 @@ def test_provenance_in_spanish(tmp_path: Path) -> None:
     ledger.write_text(ledger.read_text().replace("system-architect-ai", "api-ai"))
     out = both(ws, ["provenance", "--verify"], (1,))
     assert "registro de procedencia alterado" in out
+
+
+# --- approvals, consult, consultations ------------------------------------------------------------
+
+
+def tty(ws: Path, *args: str) -> str:
+    from helpers.repos import run_tty
+
+    blank = {key: "" for key in LOCALE_VARS}
+    proc = run_tty(ws, *args, env={**blank, "LANG": "es_ES.UTF-8"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not english(proc.stdout + proc.stderr), proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_approvals_and_consultations_in_spanish(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    assert "no hay aprobaciones" in both(ws, ["approvals"], (0,), en="no approvals")
+    out = both(ws, ["consultations"], (0,), en="no consultation requests")
+    assert "no hay solicitudes de consulta" in out
+    out = both(ws, ["approvals", "revoke", "nope"], (1,), en="no approval nope")
+    assert "no existe la aprobación nope" in out
+    out = both(ws, ["consult", "app/main.py"], (2,))
+    assert "requiere --agent" in out and "por ejemplo: workspace-guard consult" in out
+    out = both(ws, ["consult", "answer", "x"], (2,))
+    assert "requiere un id de consulta" in out
+
+    tty(ws, "approve", "backend-framework-ai", "app/main.py", "--by", "master-orchestrator")
+    out = both(ws, ["approvals"], (0,), en="backend-framework-ai may change app/main.py")
+    shown = (
+        "backend-framework-ai puede cambiar app/main.py — aprobado por master-orchestrator, hasta"
+    )
+    assert shown in out
+
+    code, out = run(ws, ["consult", "app/core/config.py", "--agent", "backend-framework-ai"])
+    assert code == 0 and "consulta registrada" in out, out
+    ident = out.split()[0]
+    tty(ws, "consult", "answer", ident, "--decline", "--by", "system-architect-ai")
+    out = both(ws, ["consultations"], (0,), en="[decline by system-architect-ai]")
+    assert "[rechazada por system-architect-ai]" in out
