@@ -49,17 +49,23 @@ def run(
 
 
 def both(
-    cwd: Path, args: list[str], codes: tuple[int, ...], *, stdin: bytes = b"", **extra: str
+    cwd: Path,
+    args: list[str],
+    codes: tuple[int, ...],
+    *,
+    stdin: bytes = b"",
+    en: str | None = None,
+    **extra: str,
 ) -> str:
     """Run `args` in Spanish and in English: the Spanish output (asserted free of English), the
-    English one asserted English."""
+    English one asserted English (holding `en` when given, else by the detector)."""
     code, out = run(cwd, args, stdin=stdin, **extra)
     assert code in codes, out
     assert out.strip() and "Traceback" not in out, out
     assert not english(out), "English under LANG=es_ES.UTF-8:\n" + "\n".join(english(out))
     code, shown = run(cwd, args, "en", stdin=stdin, **extra)
     assert code in codes, shown
-    assert english(shown), shown
+    assert (en in shown) if en is not None else english(shown), shown
     return out
 
 
@@ -153,3 +159,94 @@ def test_system_reasons(code: int, spanish: str, monkeypatch: pytest.MonkeyPatch
         assert i18n.strerror(OSError(errno.EXDEV, "Invalid cross-device link")) == (
             "Invalid cross-device link"
         )
+
+
+# --- validate --paths-from, provenance ------------------------------------------------------------
+
+
+def test_paths_from_unreadable(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["validate", "backend-framework-ai", "--paths-from", "nope.txt"], (2,))
+    assert "no se puede leer --paths-from nope.txt: No existe el archivo" in out
+    out = both(ws, ["validate", "backend-framework-ai", "--paths-from", "app"], (2,))
+    assert "Es un directorio" in out
+
+
+def test_provenance_in_spanish(tmp_path: Path) -> None:
+    from helpers.provenance import edit
+
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["provenance"], (2,))
+    assert "falta la ruta" in out
+    out = both(ws, ["provenance", "app/main.py"], (0,))
+    assert "ninguna escritura registrada" in out and "NO registrado" in out
+    edit(ws, "app/main.py", "v1\n", "system-architect-ai")
+    out = both(ws, ["provenance", "app/main.py", "--verify"], (0,))
+    assert "escrito por system-architect-ai" in out and "vía claude Edit" in out
+    assert "registro de procedencia intacto: 1 registros" in out
+    ledger = ws / ".git" / "workspace-guard" / "ledger.jsonl"
+    ledger.write_text(ledger.read_text().replace("system-architect-ai", "api-ai"))
+    out = both(ws, ["provenance", "--verify"], (1,))
+    assert "registro de procedencia alterado" in out
+
+
+# --- approvals, consult, consultations ------------------------------------------------------------
+
+
+def tty(ws: Path, *args: str) -> str:
+    from helpers.repos import run_tty
+
+    blank = {key: "" for key in LOCALE_VARS}
+    proc = run_tty(ws, *args, env={**blank, "LANG": "es_ES.UTF-8"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not english(proc.stdout + proc.stderr), proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_approvals_and_consultations_in_spanish(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    assert "no hay aprobaciones" in both(ws, ["approvals"], (0,), en="no approvals")
+    out = both(ws, ["consultations"], (0,), en="no consultation requests")
+    assert "no hay solicitudes de consulta" in out
+    out = both(ws, ["approvals", "revoke", "nope"], (1,), en="no approval nope")
+    assert "no existe la aprobación nope" in out
+    out = both(ws, ["consult", "app/main.py"], (2,))
+    assert "requiere --agent" in out and "por ejemplo: workspace-guard consult" in out
+    out = both(ws, ["consult", "answer", "x"], (2,))
+    assert "requiere un id de consulta" in out
+
+    tty(ws, "approve", "backend-framework-ai", "app/main.py", "--by", "master-orchestrator")
+    out = both(ws, ["approvals"], (0,), en="backend-framework-ai may change app/main.py")
+    shown = (
+        "backend-framework-ai puede cambiar app/main.py — aprobado por master-orchestrator, hasta"
+    )
+    assert shown in out
+
+    code, out = run(ws, ["consult", "app/core/config.py", "--agent", "backend-framework-ai"])
+    assert code == 0 and "consulta registrada" in out, out
+    ident = out.split()[0]
+    tty(ws, "consult", "answer", ident, "--decline", "--by", "system-architect-ai")
+    out = both(ws, ["consultations"], (0,), en="[decline by system-architect-ai]")
+    assert "[rechazada por system-architect-ai]" in out
+
+
+@pytest.mark.parametrize("variable", ["LANG", "LANGUAGE"])
+def test_outside_any_repository_under_a_spanish_git(tmp_path: Path, variable: str) -> None:
+    """With git's own discovery (GIT_CEILING_DIRECTORIES), a write outside every repository is
+    none of the gate's business in any language: "not a repository" is told from git's other
+    failures by what git says in English, not by the (translated) message shown to people."""
+    import json
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    event = {
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Write",
+        "cwd": str(outside),
+        "session_id": "s",
+        "tool_input": {"file_path": str(outside / "x.txt"), "content": "a"},
+    }
+    value = "es" if variable == "LANGUAGE" else "es_ES.UTF-8"
+    extra = {variable: value, "GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    code, out = run(outside, ["hook", "claude"], stdin=json.dumps(event).encode(), **extra)
+    assert code == 0 and "permissionDecision" not in out, out
