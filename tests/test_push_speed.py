@@ -14,6 +14,7 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers.chunks import chunked
@@ -186,6 +187,84 @@ def test_template_shortcut_for_passing_messages_agrees_with_every_check(
     finally:
         checks._passes = saved
     assert quick == full
+
+
+def _fields_plain(found: Any, config: Any) -> object:
+    """The template fields read with a helper per field (the plain reading `_fields_from`
+    writes out flat)."""
+    from workspace_guard.core.template import Fields
+
+    def first(name: str) -> str | None:
+        trailers = found.get(name)
+        return trailers[0].value if trailers else None
+
+    def items(name: str) -> list[str]:
+        trailers = found.get(name)
+        if not trailers:
+            return []
+        spec = config.field(name)
+        return [i for t in trailers for i in spec.items(t.value)]
+
+    protocol_raw = first("protocol")
+    protocol = None if protocol_raw is None else config.field("protocol").meaning(protocol_raw)
+    files = [template_fields.normalize_path(entry) for entry in items("file")]
+    from workspace_guard.core.template.config import CANONICAL as canonical
+
+    other = tuple((n, t.value) for n, ts in found.items() if n not in canonical for t in ts)
+    return Fields(
+        agent=first("agent") or None,
+        protocol=protocol,
+        protocol_raw=protocol_raw,
+        approved_by=tuple(a.strip("`@ ") for a in items("approved-by")),
+        files=tuple(p for p in files if p),
+        workspace_check=first("workspace-check"),
+        tests=first("tests"),
+        other=other,
+    )
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(TRAILERS), max_size=9),
+    st.sampled_from(range(len(CONFIGS))),
+)
+def test_fields_read_flat_are_the_fields_read_per_field(trailers: list[str], which: int) -> None:
+    """`_fields_from` (one flat pass) reads the same fields as a helper per field."""
+    from workspace_guard.core.message import parse_message
+
+    msg = parse_message("feat(api): x\n\n" + "\n".join(trailers) + "\n")
+    config: Any = CONFIGS[which]
+    found = template_fields._collect(msg.trailers, config)
+    assert template_fields._fields_from(found, config) == _fields_plain(found, config)
+
+
+def _warnings_plain(config: Any, found: Any) -> list[Violation]:
+    """The warnings with every field's meanings looked at (`_warnings` skips the fields that
+    report none)."""
+    out = []
+    for name, trailers in found.items():
+        spec = config.field(name)
+        for t in trailers:
+            meaning = spec.meaning(t.value) if spec.values else None
+            if meaning in spec.warn:
+                text = f"`{t.key}: {t.value}`: accepted, and reported"
+                out.append(Violation(f"{name}-{meaning}", text))
+    return out
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.sampled_from(TRAILERS), max_size=9),
+    st.sampled_from(range(len(CONFIGS))),
+)
+def test_warnings_skip_only_fields_that_report_nothing(trailers: list[str], which: int) -> None:
+    from workspace_guard.core.message import parse_message
+    from workspace_guard.core.template import checks
+
+    msg = parse_message("feat(api): x\n\n" + "\n".join(trailers) + "\n")
+    config: Any = CONFIGS[which]
+    found = template_fields._collect(msg.trailers, config)
+    assert checks._warnings(config, found) == _warnings_plain(config, found)
 
 
 LINES = [

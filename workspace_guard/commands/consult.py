@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from workspace_guard.commands.approvals import record_approval
 from workspace_guard.commands.speaker import identify
 from workspace_guard.errors import Denied, UsageError
-from workspace_guard.i18n import _
+from workspace_guard.i18n import N_, _
 from workspace_guard.state.approvals import consultation_records, live_approvals, record
 from workspace_guard.state.audit import append
 
@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 NO_NEED = {
-    "owner": "you own it",
-    "office": "it is in your office",
-    "superuser": "you are a superuser",
-    "unprotected": "it is not protected",
+    "owner": N_("you own it"),
+    "office": N_("it is in your office"),
+    "superuser": N_("you are a superuser"),
+    "unprotected": N_("it is not protected"),
 }
 
 

@@ -457,7 +457,7 @@ def _plain_message(text: str, mode: str, comment: str) -> Message | None:
         or text[0] in " \t\n"
         or text.startswith(comment)
         or "\n" + comment in text
-        or any(mark in text for mark in _NOT_PLAIN)
+        or any(map(text.__contains__, _NOT_PLAIN))  # no generator frame per mark
     ):
         return None
     lines = text[:-1].split("\n")
@@ -466,16 +466,34 @@ def _plain_message(text: str, mode: str, comment: str) -> Message | None:
     trailers: list[Trailer] = []
     if "" in lines:
         start = end - lines[::-1].index("")  # the line after the last blank one
+        known = _PLAIN_TRAILERS.get
         for line in lines[start:]:
-            sep = find_separator(line)
-            if sep < 1 or line[0] in GIT_SPACE:
+            trailer = known(line) or _plain_trailer(line)
+            if trailer is None:
                 return None
-            trailers.append(Trailer(_git_strip(line[:sep]), _git_strip(line[sep + 1 :])))
+            trailers.append(trailer)
     subject = lines[0]
     kind, area, desc, breaking = parse_subject(subject)
     body = "\n".join(lines[1:start]).strip("\n")
     block = TrailerBlock(tuple(trailers), start, end)
     return Message(subject, kind, area, desc, breaking, body, block.trailers, text, block, comment)
+
+
+# `Key: value` lines of plain messages → their trailer: most lines of a pushed range's messages
+# repeat from commit to commit (`Agente: …`, `Protocolo: …`); bounded, emptied when full
+_PLAIN_TRAILERS: dict[str, Trailer] = {}
+
+
+def _plain_trailer(line: str) -> Trailer | None:
+    """The trailer a line of a plain message's last paragraph is (None: not one), remembered."""
+    sep = find_separator(line)
+    if sep < 1 or line[0] in GIT_SPACE:
+        return None
+    trailer = Trailer(_git_strip(line[:sep]), _git_strip(line[sep + 1 :]))
+    if len(_PLAIN_TRAILERS) >= 4096:
+        _PLAIN_TRAILERS.clear()
+    _PLAIN_TRAILERS[line] = trailer
+    return trailer
 
 
 def to_json(msg: Message) -> dict[str, Any]:
