@@ -228,3 +228,25 @@ def test_approvals_and_consultations_in_spanish(tmp_path: Path) -> None:
     tty(ws, "consult", "answer", ident, "--decline", "--by", "system-architect-ai")
     out = both(ws, ["consultations"], (0,), en="[decline by system-architect-ai]")
     assert "[rechazada por system-architect-ai]" in out
+
+
+@pytest.mark.parametrize("variable", ["LANG", "LANGUAGE"])
+def test_outside_any_repository_under_a_spanish_git(tmp_path: Path, variable: str) -> None:
+    """With git's own discovery (GIT_CEILING_DIRECTORIES), a write outside every repository is
+    none of the gate's business in any language: "not a repository" is told from git's other
+    failures by what git says in English, not by the (translated) message shown to people."""
+    import json
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    event = {
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Write",
+        "cwd": str(outside),
+        "session_id": "s",
+        "tool_input": {"file_path": str(outside / "x.txt"), "content": "a"},
+    }
+    value = "es" if variable == "LANGUAGE" else "es_ES.UTF-8"
+    extra = {variable: value, "GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    code, out = run(outside, ["hook", "claude"], stdin=json.dumps(event).encode(), **extra)
+    assert code == 0 and "permissionDecision" not in out, out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from workspace_guard.core.record import Record
-from workspace_guard.errors import GitError
+from workspace_guard.errors import GitError, NotARepository
 from workspace_guard.i18n import _
 
 # the no-exec machinery lives in the speed room; these names stay importable from here
@@ -38,6 +38,7 @@ def run(
     *,
     input: bytes | None = None,
     check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> Result:
     """Run `git ARGS`; with `check`, a failure raises `GitError` carrying git's own message.
 
@@ -46,7 +47,7 @@ def run(
     """
     argv = ("git", *(("-C", cwd) if cwd else ()), *args)
     try:
-        result = spawn(argv) if input is None else _subprocess(argv, input)
+        result = spawn(argv, env) if input is None else _subprocess(argv, input)
     except FileNotFoundError as exc:
         raise _no_git() from exc
     if check and result.returncode != 0:
@@ -173,6 +174,14 @@ class RepoInfo(Record):
     head: str | None = None  # the commit id HEAD points to
 
 
+def untranslated() -> dict[str, str]:
+    """This environment with git's messages in English (`LANGUAGE`, `LC_ALL`): for the calls
+    whose stderr is read, not shown."""
+    env = {key: value for key, value in os.environ.items() if key != "LANGUAGE"}
+    env["LC_ALL"] = "C"
+    return env
+
+
 def repo_info(cwd: str, rules_path: str | None = None) -> RepoInfo:
     """Describe the repository containing `cwd`; optionally the rules blob at HEAD (same exec)."""
     args = ["rev-parse", "--is-bare-repository", "--git-common-dir", "--absolute-git-dir"]
@@ -180,11 +189,12 @@ def repo_info(cwd: str, rules_path: str | None = None) -> RepoInfo:
     args.append("HEAD")
     if rules_path:
         args.append(f"HEAD:{rules_path}")
-    proc = run(args, cwd, check=False)
+    # git's messages are read below: in its own words, whatever language the user reads
+    proc = run(args, cwd, check=False, env=untranslated())
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0 and "not a git repository" in err:
-        raise GitError(
+        raise NotARepository(
             _("not a git repository: {path}").format(path=cwd),
             hint=_("run this inside the repository (or `git init` first)"),
         )

@@ -164,15 +164,15 @@ def repositories(call: Call) -> list[Repo]:
 
 
 def _from_git(cwd: str) -> list[Repo]:
-    from workspace_guard.errors import GitError
+    from workspace_guard.errors import GitError, NotARepository
     from workspace_guard.gates.harness.gate import GateError
     from workspace_guard.repo import Repo
 
     try:
         return [Repo.discover(cwd)]
+    except NotARepository:
+        return []
     except GitError as exc:
-        if "not a git repository" in exc.message:
-            return []
         raise GateError(f"cannot read the repository at {cwd} ({exc.render()})") from exc
 
 
