@@ -238,6 +238,35 @@ def test_fields_read_flat_are_the_fields_read_per_field(trailers: list[str], whi
     assert template_fields._fields_from(found, config) == _fields_plain(found, config)
 
 
+def _warnings_plain(config: Any, found: Any) -> list[Violation]:
+    """The warnings with every field's meanings looked at (`_warnings` skips the fields that
+    report none)."""
+    out = []
+    for name, trailers in found.items():
+        spec = config.field(name)
+        for t in trailers:
+            meaning = spec.meaning(t.value) if spec.values else None
+            if meaning in spec.warn:
+                text = f"`{t.key}: {t.value}`: accepted, and reported"
+                out.append(Violation(f"{name}-{meaning}", text))
+    return out
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.sampled_from(TRAILERS), max_size=9),
+    st.sampled_from(range(len(CONFIGS))),
+)
+def test_warnings_skip_only_fields_that_report_nothing(trailers: list[str], which: int) -> None:
+    from workspace_guard.core.message import parse_message
+    from workspace_guard.core.template import checks
+
+    msg = parse_message("feat(api): x\n\n" + "\n".join(trailers) + "\n")
+    config: Any = CONFIGS[which]
+    found = template_fields._collect(msg.trailers, config)
+    assert checks._warnings(config, found) == _warnings_plain(config, found)
+
+
 LINES = [
     "feat(api): add it",
     "feat(api): add it  ",

@@ -53,7 +53,7 @@ class Verdict(Record):
     allowed: tuple[Decision, ...]
     note: str = ""  # extra words for the reason (e.g. why a shell command counts as a write)
     refusal: str = ""  # a Bash command refused whatever it writes (shell.py): the reason
-    acts_for: tuple[str, ...] = ()  # `approve`/`consult answer --by` names (protocol_commands)
+    acts_for: tuple[str, ...] = ()  # `approve`/`consult answer --by`, `claim|release` agents
     command: str = ""  # the command that acts for them (the ledger's `authorise` record)
     escalation: str = ""  # repeated denials: the consultation opened, "stop and wait" (escalate.py)
     warning: str = ""  # an allowed write another worktree has uncommitted changes to (elsewhere.py)
@@ -128,7 +128,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
             forced = protocol_commands.refusals(decider, agent, wrapped)
         else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
             forced = protocol_commands.refusals(decider, agent, judgement)
-            acts_for = judgement.acts_for
+            acts_for = judgement.acts_for + tuple(who or agent for who in judgement.claims_for)
             written = (_inside(repo, path, call.cwd) for path in judgement.writes)
             targets = [rel for rel in written if rel]
         forced += protocol_commands.refusals(
@@ -388,7 +388,7 @@ def record(repo: Repo, verdict: Verdict, layer: str) -> None:
     if refused:  # tampering detected: fail closed for the paths the daemon guards
         raise GateError(refused)
     record_call(repo, verdict, layer)
-    if not verdict.denied and verdict.acts_for:  # `approve --by ITSELF` (commands/speaker)
+    if not verdict.denied and verdict.acts_for:  # `approve --by ITSELF`, `claim` (commands/speaker)
         from workspace_guard.state import ledger
 
         by = [b for b in verdict.acts_for if b == verdict.agent]

@@ -268,12 +268,18 @@ class Checker:
 
     def __init__(self, repo: Repo, rules: Rules | None) -> None:
         from workspace_guard.core.decide import Decider
-        from workspace_guard.core.template import TemplateConfig
+        from workspace_guard.core.template import (
+            TemplateConfig,
+            check_message_bytes,
+            ownership_in_order,
+        )
         from workspace_guard.core.template.config import TRUSTED_REASONS
         from workspace_guard.core.template.ownership import level_met
 
         self.repo = repo
         self._trusted_reasons, self._level_met = TRUSTED_REASONS, level_met  # asked per rule
+        # asked per commit: an import statement in `check` is a lookup in the import system
+        self._check_message, self._ownership_in_order = check_message_bytes, ownership_in_order
         self.decider: Decider | None = Decider(rules) if rules else None
         self.agents: list[str] | None = list(rules.agents) if rules else None
         self.config: TemplateConfig = TemplateConfig.from_mapping(rules.commit if rules else None)
@@ -287,8 +293,7 @@ class Checker:
 
     def check(self, commit: Commit) -> CommitResult:
         """Template and ownership of one commit's own change (a merge's included)."""
-        from workspace_guard.core.template import check_message_bytes
-
+        check_message_bytes = self._check_message
         paths, violations, touched = self._paths_touched(commit.paths)
         merge = len(commit.parents) > 1
         if merge and paths:
@@ -497,8 +502,6 @@ class Checker:
         (see the class), the verdict for an agent depends on the path only through that rule,
         so it is made once per (agent, rule) for the whole range and checked once per commit.
         """
-        from workspace_guard.core.template import ownership_in_order
-
         assert self.decider is not None
         agent = fields.agent
         if not agent:
@@ -519,7 +522,7 @@ class Checker:
         if not groups:
             return [], []
         superusers = self.decider.rules.superusers
-        return ownership_in_order(
+        return self._ownership_in_order(
             fields, list(groups.values()), paths, self.config, superusers=superusers
         )
 
