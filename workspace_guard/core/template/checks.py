@@ -94,6 +94,11 @@ def _passes(
                 if not spec.has_items(t.value):
                     return False
                 continue
+            if not spec.multiple:  # `items` is the stripped value, when not empty
+                value = t.value.strip()
+                if not value or spec.meaning(value) is None:
+                    return False
+                continue
             items = spec.items(t.value)
             if not items or any(spec.meaning(item) is None for item in items):
                 return False
@@ -251,6 +256,8 @@ def _warnings(config: TemplateConfig, found: Mapping[str, list[Trailer]]) -> lis
     out = []
     for name, trailers in found.items():
         spec = config.field(name)
+        if not spec.warn:  # no meaning of this field is reported
+            continue
         for t in trailers:
             meaning = spec.meaning(t.value) if spec.values else None
             if meaning in spec.warn:
