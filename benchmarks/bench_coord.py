@@ -218,8 +218,10 @@ def in_process(repo: Path, count: int) -> dict[str, float]:
 def agent_mail(python: str, rounds: int) -> dict[str, float]:
     """mcp_agent_mail's reserve / release medians (ms), timed by its own interpreter."""
     script = str(HERE / "agent_mail_reservations.py")
+    # the published build exposes the reservation tools only in its "extended" mode
+    env = {**os.environ, "MCP_TOOLS_MODE": "extended"}
     done = subprocess.run(
-        [python, script, str(rounds)], capture_output=True, text=True, check=False
+        [python, script, str(rounds)], capture_output=True, text=True, check=False, env=env
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
