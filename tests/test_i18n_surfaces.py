@@ -250,3 +250,49 @@ def test_outside_any_repository_under_a_spanish_git(tmp_path: Path, variable: st
     extra = {variable: value, "GIT_CEILING_DIRECTORIES": str(tmp_path)}
     code, out = run(outside, ["hook", "claude"], stdin=json.dumps(event).encode(), **extra)
     assert code == 0 and "permissionDecision" not in out, out
+
+
+# --- the harness hooks' bad input, the hook server ------------------------------------------------
+
+BAD_INPUT = {
+    "garbage": (b"garbage\n", "no es JSON válido"),
+    "not UTF-8": (b"\xff\xfe{", "no es JSON válido"),
+    "empty": (b"", "entrada del hook vacía"),
+    "huge": (b"a" * (4 << 20), "no es JSON válido"),
+    "array": (b"[]", "no es un objeto JSON"),
+    "no tool_name": (b'{"hook_event_name": "PreToolUse"}', "no tiene tool_name"),
+    "no tool_input": (b'{"tool_name": "Edit"}', "el evento Edit no tiene tool_input"),
+    "bad path": (b'{"tool_name": "Write", "tool_input": {"file_path": 3}}', "no es una cadena"),
+}
+
+
+@pytest.fixture(scope="module")
+def hook_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_workspace(tmp_path_factory.mktemp("hooks") / "ws")
+
+
+# (an event without a tool is no tool call to Gemini's adapter: nothing to say)
+HOOK_CASES = [
+    (harness, case)
+    for harness in ("claude", "codex", "gemini")
+    for case in sorted(BAD_INPUT)
+    if (harness, case) != ("gemini", "no tool_name")
+]
+
+
+@pytest.mark.parametrize(("harness", "case"), HOOK_CASES)
+def test_bad_hook_input_in_spanish(hook_ws: Path, harness: str, case: str) -> None:
+    data, spanish = BAD_INPUT[case]
+    out = both(hook_ws, ["hook", harness], (0, 2), stdin=data)
+    assert "falla cerrada" in out, out
+    if harness != "gemini" or case not in ("no tool_input", "bad path"):
+        assert spanish in out, out  # (Gemini's own tool names: those read as MCP tools)
+
+
+def test_hook_server_usage_errors_in_spanish(tmp_path: Path) -> None:
+    out = both(tmp_path, ["hook", "serve"], (2,), en="usage: workspace-guard hook serve")
+    assert "uso: workspace-guard hook serve STATE_DIR" in out
+    out = both(tmp_path, ["hook", "serve", str(tmp_path / "nope")], (2,))
+    assert "no es un directorio de estado de workspace-guard" in out
+    out = both(tmp_path, ["hook", "serve", str(tmp_path), "--idle", "x"], (2,))
+    assert "--idle requiere un número de segundos" in out

@@ -161,17 +161,26 @@ def _session_start(event: dict[str, Any]) -> int:
     return 0
 
 
+def _no(field: str, tool: str | None = None) -> str:
+    """The refusal of an event that lacks `field` (of a `tool` call, when known)."""
+    from workspace_guard.i18n import _
+
+    if tool is None:
+        return _("the event has no {field}").format(field=field)
+    return _("the {tool} event has no {field}").format(tool=tool, field=field)
+
+
 def claude_call(event: dict[str, Any], layer: str) -> Call | None:
     """The tool call in a Claude-format event, or None for tools that do not write files."""
     tool = event.get("tool_name")
     if not isinstance(tool, str):
-        raise GateError("the event has no tool_name")
+        raise GateError(_no("tool_name"))
     tool_input = event.get("tool_input")
     cwd = event_cwd(event)
     agent = event_agent(event)
     if tool in FILE_TOOLS:
         if not isinstance(tool_input, dict):
-            raise GateError(f"the {tool} event has no tool_input")
+            raise GateError(_no("tool_input", tool))
         key = FILE_TOOLS[tool]
         path = tool_input.get(key) or tool_input.get("file_path")
         return Call(
@@ -179,14 +188,14 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
         )
     if tool in ("Bash", "PowerShell"):
         if not isinstance(tool_input, dict):
-            raise GateError(f"the {tool} event has no tool_input")
+            raise GateError(_no("tool_input", tool))
         command = string_field(tool_input.get("command"), "tool_input.command")
         if layer == "codex":  # Codex's exec_command has a `workdir` (not in its payload today)
             cwd, command = in_workdir(command, tool_input, ("workdir", "cwd"), cwd)
         return Call(agent, tool, cwd, command=command, paths=_heredoc_patch(command), source=layer)
     if tool == "apply_patch":
         if not isinstance(tool_input, dict):
-            raise GateError("the apply_patch event has no tool_input")
+            raise GateError(_no("tool_input", "apply_patch"))
         patch = string_field(
             tool_input.get("command") or tool_input.get("patch") or tool_input.get("input"),
             "tool_input.command",

@@ -44,7 +44,9 @@ def event_agent(event: dict[str, Any]) -> str | None:
 
 def string_field(value: Any, what: str) -> str:
     if not isinstance(value, str):
-        raise GateError(f"{what} is missing or not a string")
+        from workspace_guard.i18n import _
+
+        raise GateError(_("{what} is missing or not a string").format(what=what))
     return value
 
 

@@ -295,7 +295,9 @@ def _inside(repo: Repo, path: str, cwd: str) -> str | None:
     from workspace_guard.errors import PathError
 
     if "\x00" in path:
-        raise GateError(f"the path {path!r} contains a NUL byte")
+        from workspace_guard.i18n import _
+
+        raise GateError(_("path {path!r} contains a NUL byte").format(path=path))
     absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
     try:
         return repo.relative(absolute)
@@ -412,7 +414,9 @@ def record(repo: Repo, verdict: Verdict, layer: str) -> None:
         by = [b for b in verdict.acts_for if b == verdict.agent]
         item = {"kind": "authorise", "harness": layer, "agent": verdict.agent, "by": by}
         if by and not ledger.append(repo.state_dir, [{**item, "command": verdict.command}]):
-            raise GateError("the provenance ledger cannot be written")
+            from workspace_guard.i18n import _
+
+            raise GateError(_("the provenance ledger cannot be written"))
 
 
 def fail_closed(harness: str, exc: BaseException) -> int:
@@ -477,12 +481,14 @@ def load_event(data: bytes) -> dict[str, Any]:
     """The event JSON: a clear error for empty, truncated or non-object input."""
     import json
 
+    from workspace_guard.i18n import _
+
     if not data.strip():
-        raise GateError("empty hook input: expected the harness's JSON event on stdin")
+        raise GateError(_("empty hook input: expected the harness's JSON event on stdin"))
     try:
         event = json.loads(data)
     except ValueError as exc:
-        raise GateError(f"the hook input is not valid JSON ({exc})") from exc
+        raise GateError(_("the hook input is not valid JSON ({error})").format(error=exc)) from exc
     if not isinstance(event, dict):
-        raise GateError("the hook input is not a JSON object")
+        raise GateError(_("the hook input is not a JSON object"))
     return event

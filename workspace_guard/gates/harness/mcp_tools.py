@@ -251,11 +251,13 @@ def classify(name: str, arguments: Any, cwd: str | None = None) -> McpCall | Non
         paths = _in_dirs(_siblings(path_arguments(args, liberal=True)), dirs)
         if not paths:
             from workspace_guard.gates.harness.gate import GateError
+            from workspace_guard.i18n import _
 
-            raise GateError(
-                f"the MCP write tool `{tool}` names no file the gate can find in its arguments "
-                f"({_preview(arguments)}); the gate cannot judge what it would write"
+            text = _(
+                "the MCP write tool `{tool}` names no file the gate can find in its arguments "
+                "({arguments}); the gate cannot judge what it would write"
             )
+            raise GateError(text.format(tool=tool, arguments=_preview(arguments)))
         return McpCall(tool, paths=tuple(paths), cwd=tool_cwd)
     if tool in READ_TOOLS or tool.startswith(READ_PREFIXES):
         return None

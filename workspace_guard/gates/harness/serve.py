@@ -109,7 +109,10 @@ def private_dir(path: str) -> None:
     os.makedirs(path, mode=0o700, exist_ok=True)
     info = os.lstat(path)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-        raise ConfigError(f"{path} is not a directory owned by this user: the hook server stops")
+        from workspace_guard.i18n import _
+
+        text = _("{path} is not a directory owned by this user: the hook server stops")
+        raise ConfigError(text.format(path=path))
     if info.st_mode & 0o077:
         os.chmod(path, 0o700)
 
@@ -319,19 +322,34 @@ def warm_up() -> None:
     from workspace_guard.state import approvals, ledger  # noqa: F401
 
 
+def _arguments(args: Sequence[str]) -> tuple[str, float]:
+    """STATE_DIR (absolute, an existing directory) and the idle timeout, or a usage error."""
+    from workspace_guard.errors import UsageError
+    from workspace_guard.i18n import _
+
+    usage = _("usage: {prog} {usage}").format(
+        prog="workspace-guard hook serve", usage="STATE_DIR [--idle SECONDS]"
+    )
+    if not args:
+        raise UsageError(usage)
+    state_dir = args[0] if os.path.isabs(args[0]) else os.path.abspath(args[0])
+    try:
+        idle = float(args[2]) if len(args) >= 3 and args[1] == "--idle" else IDLE
+    except ValueError:
+        text = _("--idle takes a number of seconds, not {value!r}").format(value=args[2])
+        raise UsageError(text, hint=usage) from None
+    if not os.path.isdir(state_dir):
+        text = _("{path} is not a workspace-guard state directory").format(path=state_dir)
+        raise UsageError(text)
+    return state_dir, idle
+
+
 def main(args: Sequence[str]) -> int:
     """`workspace-guard hook serve STATE_DIR [--idle SECONDS]` (started by the launcher)."""
     import fcntl
 
-    from workspace_guard.errors import UsageError
-
-    if not args:
-        raise UsageError("usage: workspace-guard hook serve STATE_DIR [--idle SECONDS]")
-    state_dir = args[0] if os.path.isabs(args[0]) else os.path.abspath(args[0])
-    idle = float(args[2]) if len(args) >= 3 and args[1] == "--idle" else IDLE
+    state_dir, idle = _arguments(args)
     _clean_environment()
-    if not os.path.isdir(state_dir):
-        raise UsageError(f"{state_dir} is not a workspace-guard state directory")
     folder = serve_dir(state_dir)
     private_dir(folder)
     if os.getpid() != os.getsid(0):

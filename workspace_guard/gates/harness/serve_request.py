@@ -18,7 +18,11 @@ class Deadline(Exception):
     """The request ran past `DEADLINE`: the gate fails closed on it like on any error."""
 
     def __str__(self) -> str:
-        return f"the hook server's request ran longer than {DEADLINE:g} s"
+        from workspace_guard.i18n import _
+
+        return _("the hook server's request ran longer than {seconds} s").format(
+            seconds=f"{DEADLINE:g}"
+        )
 
 
 _STDIO: dict[tuple[str | None, ...], tuple[str, str, str, dict[str, str | None]]] = {}
@@ -87,7 +91,9 @@ def handle(request: bytes, program: str) -> tuple[int, bytes, bytes]:
         try:
             os.chdir(cwd)
             if foreign_python_env(env):
-                raise GateError("the hook server got a call meant for a one-shot process")
+                from workspace_guard.i18n import _
+
+                raise GateError(_("the hook server got a call meant for a one-shot process"))
             signal.signal(signal.SIGALRM, _on_alarm)
             signal.setitimer(signal.ITIMER_REAL, DEADLINE)
             try:
