@@ -84,9 +84,28 @@ def children_cpu() -> float:
 
 
 def timed(command: list[str], cwd: Path, stdin: bytes | None = None) -> float:
-    """CPU ms of one whole process (user + system): steadier than wall time on a busy machine."""
+    """CPU ms of one whole process (user + system): steadier than wall time on a busy machine.
+    Without `stdin`, the process reads a terminal, as a person's `claim` does (commands/speaker)."""
+    import pty
+
+    from workspace_guard.commands.speaker import HARNESS_ENV
+
+    master, slave = pty.openpty()
+    person = {k: v for k, v in os.environ.items() if k not in HARNESS_ENV}
     start = children_cpu()
-    done = subprocess.run(command, cwd=cwd, input=stdin, capture_output=True, check=False)
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            input=stdin,
+            stdin=None if stdin is not None else slave,
+            capture_output=True,
+            env=person if stdin is None else None,
+            check=False,
+        )
+    finally:
+        os.close(master)
+        os.close(slave)
     elapsed = children_cpu() - start
     if done.returncode != 0 or (stdin is not None and done.stdout.strip()):
         raise SystemExit(f"{command}: exit {done.returncode} {done.stdout!r} {done.stderr!r}")
@@ -181,11 +200,29 @@ def in_process(repo: Path, count: int) -> dict[str, float]:
     loop.run_until_complete(validate())  # started: the first call compiles nothing twice
     out["MCP validate (in process)"] = per_call(lambda: loop.run_until_complete(validate()), 300)
 
+    from workspace_guard.gates.harness.formats_event import claims_command
+    from workspace_guard.state import ledger
+
+    state = str(repo / ".git" / "workspace-guard")
+
     def tool_pair() -> tuple[float, float]:
+        # untimed: what the harness gate records for each call it allows (commands/speaker)
+        ledger.append(
+            state,
+            [
+                {"kind": "authorise", "harness": "claude", "agent": AGENT, "by": [AGENT],
+                 "command": claims_command(verb, {"agent": AGENT, "paths": [FREE]})}
+                for verb in ("claim", "release")
+            ],
+        )  # fmt: skip
         start = time.perf_counter()
-        loop.run_until_complete(server.call_tool("claim", {"agent": AGENT, "paths": [FREE]}))
+        made = loop.run_until_complete(server.call_tool("claim", {"agent": AGENT, "paths": [FREE]}))
         middle = time.perf_counter()
-        loop.run_until_complete(server.call_tool("release", {"agent": AGENT, "paths": [FREE]}))
+        gone = loop.run_until_complete(
+            server.call_tool("release", {"agent": AGENT, "paths": [FREE]})
+        )
+        if '"ok": false' in str(made) + str(gone):
+            raise SystemExit(f"MCP claim/release failed: {made} {gone}")
         return (middle - start) * 1000, (time.perf_counter() - middle) * 1000
 
     tool_pair()
@@ -199,8 +236,10 @@ def in_process(repo: Path, count: int) -> dict[str, float]:
 def agent_mail(python: str, rounds: int) -> dict[str, float]:
     """mcp_agent_mail's reserve / release medians (ms), timed by its own interpreter."""
     script = str(HERE / "agent_mail_reservations.py")
+    # the published build exposes the reservation tools only in its "extended" mode
+    env = {**os.environ, "MCP_TOOLS_MODE": "extended"}
     done = subprocess.run(
-        [python, script, str(rounds)], capture_output=True, text=True, check=False
+        [python, script, str(rounds)], capture_output=True, text=True, check=False, env=env
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, git, run_cli
+from conftest import BIN, git, run_cli, run_tty
 from helpers.harness import pre_tool
+from helpers.repos import person_env
 
 A = "backend-framework-ai"
 B = "api-architect-ai"
@@ -18,7 +21,7 @@ FREE = "app/models/order.py"  # unprotected
 
 
 def claim(ws: Path, *args: str, agent: str = A) -> subprocess.CompletedProcess[str]:
-    return run_cli(ws, "claim", *args, "--agent", agent)
+    return run_tty(ws, "claim", *args, "--agent", agent)
 
 
 def validate(ws: Path, agent: str, *paths: str) -> dict[str, object]:
@@ -82,17 +85,23 @@ def test_second_agent_is_told_who_holds_it(workspace: Path) -> None:
 
 
 def test_same_instant_one_wins(workspace: Path) -> None:
+    terminals = [pty.openpty() for _agent in (A, B, OWNER)]
     procs = [
         subprocess.Popen(
             [str(BIN / "workspace-guard"), "claim", FREE, "--agent", agent],
             cwd=workspace,
+            stdin=slave,  # people at terminals (commands/speaker)
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=person_env(),
         )
-        for agent in (A, B, OWNER)
+        for agent, (_master, slave) in zip((A, B, OWNER), terminals, strict=True)
     ]
     outcomes = [(p.wait(), *p.communicate()) for p in procs]
+    for master, slave in terminals:
+        os.close(master)
+        os.close(slave)
     winners = [o for o in outcomes if o[0] == 0]
     losers = [o for o in outcomes if o[0] != 0]
     assert len(winners) == 1 and len(losers) == 2
@@ -124,10 +133,10 @@ def test_identity_rules(workspace: Path) -> None:
     assert unknown.returncode == 2 and "unknown agent" in unknown.stderr
     mismatch = run_cli(workspace, "claim", FREE, "--agent", A, env={"WORKSPACE_AGENT": B})
     assert mismatch.returncode == 2 and "only for itself" in mismatch.stderr
-    none = run_cli(workspace, "claim", FREE)
+    none = run_tty(workspace, "claim", FREE)
     assert none.returncode == 2 and "--agent" in none.stderr
-    by_env = run_cli(workspace, "claim", FREE, env={"WORKSPACE_AGENT": B})
-    assert by_env.returncode == 0 and B in by_env.stdout
+    by_env = run_cli(workspace, "claim", FREE, env={"WORKSPACE_AGENT": B})  # a script
+    assert by_env.returncode == 1 and f"nothing shows {B} is speaking" in by_env.stderr
 
 
 def test_expired_claims_end(workspace: Path) -> None:
@@ -140,21 +149,21 @@ def test_expired_claims_end(workspace: Path) -> None:
 
 def test_release_own_all_and_break(workspace: Path) -> None:
     assert claim(workspace, FREE, "README.md").returncode == 0
-    not_mine = run_cli(workspace, "release", FREE, "--agent", B)
+    not_mine = run_tty(workspace, "release", FREE, "--agent", B)
     assert not_mine.returncode == 1
     assert validate(workspace, B, FREE)["allowed"] is False
-    refused = run_cli(workspace, "release", FREE, "--agent", B, "--break")
+    refused = run_tty(workspace, "release", FREE, "--agent", B, "--break")
     assert refused.returncode == 1 and "superuser" in refused.stderr
-    broken = run_cli(workspace, "release", FREE, "--agent", "master-orchestrator", "--break")
+    broken = run_tty(workspace, "release", FREE, "--agent", "master-orchestrator", "--break")
     assert broken.returncode == 0 and "broken" in broken.stdout
     records = [
         json.loads(line)
         for line in (workspace / ".git/workspace-guard/audit.jsonl").read_text().splitlines()
     ]
     assert any(r.get("action") == "broken" and r.get("owner") == A for r in records)
-    assert run_cli(workspace, "release", "--all", "--agent", A).returncode == 0
+    assert run_tty(workspace, "release", "--all", "--agent", A).returncode == 0
     assert run_cli(workspace, "claims").stdout.strip() == "no claims"
-    assert run_cli(workspace, "release", "--agent", A).returncode == 2
+    assert run_tty(workspace, "release", "--agent", A).returncode == 2
 
 
 def test_corrupt_claims_file_fails_closed(workspace: Path) -> None:

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_tty
+from helpers.repos import run_typed
 
 A = "backend-framework-ai"
 B = "api-architect-ai"
@@ -70,7 +71,7 @@ def test_killed_after_the_audit_record_the_claim_still_holds(workspace: Path) ->
     assert dying(workspace, "before-file", "claim", A, FREE) == 9
     assert audit(workspace)[-1]["action"] == "claimed"
     assert claimed(workspace) == []  # readers see the file as the crash left it...
-    clash = run_cli(workspace, "claim", FREE, "--agent", B)
+    clash = run_tty(workspace, "claim", FREE, "--agent", B)
     assert clash.returncode == 1 and A in clash.stderr  # ...the next write restores the claim
     assert claimed(workspace) == [(A, "/" + FREE)]
     assert run_cli(workspace, "validate", B, FREE).returncode == 1
@@ -78,19 +79,19 @@ def test_killed_after_the_audit_record_the_claim_still_holds(workspace: Path) ->
 
 
 def test_killed_before_the_audit_record_nothing_changed(workspace: Path) -> None:
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
     before = audit(workspace)
     assert dying(workspace, "before-audit", "claim", A, FREE) == 9
     assert audit(workspace) == before and claimed(workspace) == [(A, "/" + OTHER_FREE)]
-    assert run_cli(workspace, "claim", FREE, "--agent", B).returncode == 0
+    assert run_tty(workspace, "claim", FREE, "--agent", B).returncode == 0
     assert set(claimed(workspace)) == {(B, "/" + FREE), (A, "/" + OTHER_FREE)}
 
 
 def test_a_release_killed_after_its_record_is_completed(workspace: Path) -> None:
-    assert run_cli(workspace, "claim", FREE, OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, OTHER_FREE, "--agent", A).returncode == 0
     assert dying(workspace, "before-file", "release", A, FREE) == 9
     assert audit(workspace)[-1]["action"] == "released"
-    assert run_cli(workspace, "claim", FREE, "--agent", B).returncode == 0  # rolled forward first
+    assert run_tty(workspace, "claim", FREE, "--agent", B).returncode == 0  # rolled forward first
     assert set(claimed(workspace)) == {(B, "/" + FREE), (A, "/" + OTHER_FREE)}
 
 
@@ -99,14 +100,14 @@ def test_a_claims_file_the_disk_lost_is_rolled_forward(workspace: Path, damage: 
     """Power loss after the audit `fsync`: the rename may be lost (the old file) or the file
     never reached the disk (missing); the log has the change."""
     path = workspace / ".git/workspace-guard/claims.json"
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
     old = path.read_bytes()
-    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, "--agent", A).returncode == 0
     if damage == "old":
         path.write_bytes(old)
     else:
         path.unlink()
-    assert run_cli(workspace, "claim", FREE, "--agent", B).returncode == 1
+    assert run_tty(workspace, "claim", FREE, "--agent", B).returncode == 1
     assert set(claimed(workspace)) == {(A, "/" + FREE), (A, "/" + OTHER_FREE)}
 
 
@@ -115,7 +116,7 @@ def syncs_of(ws: Path, *args: str) -> int:
     trace = ws.parent / "wg.strace"
     command = ["strace", "-f", "-e", "trace=fsync,fdatasync", "-o", str(trace)]
     wg = str(Path(sys.executable).parent / "workspace-guard")
-    subprocess.run([*command, wg, *args], cwd=ws, capture_output=True, check=False)
+    run_typed([*command, wg, *args], ws)  # a person typing: no harness authorisation to spend
     return len([line for line in trace.read_text().splitlines() if "sync(" in line])
 
 
@@ -123,7 +124,7 @@ def test_no_fsync_for_claims_and_one_for_a_denial(workspace: Path) -> None:
     """Claims changes are not synced (claims_log); every other audit record still is."""
     if subprocess.run(["which", "strace"], capture_output=True, check=False).returncode:
         pytest.skip("strace is not installed")
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0  # state exists
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0  # state exists
     assert syncs_of(workspace, "claim", FREE, "--agent", A) == 0
     assert syncs_of(workspace, "release", FREE, "--agent", A) == 0
     assert syncs_of(workspace, "validate", B, OTHER_FREE) == 1  # a denial: claimed, audited
@@ -142,8 +143,8 @@ def lose_tail(ws: Path, keep: int) -> None:
 def test_claims_lost_with_the_power_leave_the_chain_verifiable(workspace: Path) -> None:
     assert run_cli(workspace, "validate", B, ".workspace/rules.yaml").returncode == 1  # durable
     durable = len(audit(workspace))
-    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
     log = workspace / ".git/workspace-guard/audit.jsonl"
     whole = log.read_bytes()
     lose_tail(workspace, durable)  # neither claim's record reached the disk
@@ -152,14 +153,14 @@ def test_claims_lost_with_the_power_leave_the_chain_verifiable(workspace: Path) 
     lose_tail(workspace, durable + 1)  # the second claim's record never reached the disk
     assert run_cli(workspace, "audit", "verify").returncode == 0
     # the claims file (newer than the log) is put back to the logged state: that claim is absent
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", B).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", B).returncode == 0
     assert set(claimed(workspace)) == {(A, "/" + FREE), (B, "/" + OTHER_FREE)}
     assert run_cli(workspace, "validate", B, ".workspace/rules.yaml").returncode == 1
     assert run_cli(workspace, "audit", "verify").returncode == 0
 
 
 def test_a_durable_record_cut_is_still_reported(workspace: Path) -> None:
-    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, "--agent", A).returncode == 0
     assert run_cli(workspace, "validate", B, ".workspace/rules.yaml").returncode == 1
     lose_tail(workspace, len(audit(workspace)) - 1)
     verify = run_cli(workspace, "audit", "verify")
@@ -167,7 +168,7 @@ def test_a_durable_record_cut_is_still_reported(workspace: Path) -> None:
 
 
 def test_an_edited_claims_record_is_still_reported(workspace: Path) -> None:
-    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, "--agent", A).returncode == 0
     log = workspace / ".git/workspace-guard/audit.jsonl"
     log.write_bytes(log.read_bytes().replace(A.encode(), B.encode()))
     assert run_cli(workspace, "audit", "verify").returncode == 1

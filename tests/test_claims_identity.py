@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_tty
 from helpers.harness import claude_event, denied, hook
 
 A = "backend-framework-ai"
@@ -55,7 +55,7 @@ def test_a_command_for_the_acting_agent_itself_is_allowed(workspace: Path, comma
 
 
 def test_the_owners_claim_survives_the_attack(workspace: Path) -> None:
-    assert run_cli(workspace, "claim", "README.md", "--agent", OWNER).returncode == 0
+    assert run_tty(workspace, "claim", "README.md", "--agent", OWNER).returncode == 0
     attack = f"export WORKSPACE_AGENT={OWNER}; workspace-guard release --all"
     assert pre_tool(workspace, attack, A) is not None
     edit = claude_event(

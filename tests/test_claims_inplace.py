@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_tty
+from helpers.repos import run_typed
 
 A = "backend-framework-ai"
 B = "api-architect-ai"
@@ -67,7 +68,7 @@ def state(ws: Path) -> Path:
 
 
 def test_readers_never_see_half_a_change(workspace: Path) -> None:
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", B).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", B).returncode == 0
     done = workspace.parent / "churn-done"
     reader = subprocess.Popen(
         [sys.executable, "-c", READ, str(state(workspace)), str(done)],
@@ -95,7 +96,7 @@ def test_readers_never_see_half_a_change(workspace: Path) -> None:
 def test_killed_between_the_write_and_the_truncate_the_claims_are_whole(
     workspace: Path,
 ) -> None:
-    assert run_cli(workspace, "claim", FREE, OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, OTHER_FREE, "--agent", A).returncode == 0
     proc = subprocess.run(
         [sys.executable, "-c", DIE_BEFORE_TRUNCATE, A, FREE],
         cwd=workspace,
@@ -108,13 +109,13 @@ def test_killed_between_the_write_and_the_truncate_the_claims_are_whole(
     assert data.endswith(b" ")  # padded to the old length: never half a list
     assert claimed(workspace) == [(A, "/" + OTHER_FREE)]
     assert run_cli(workspace, "validate", B, FREE).returncode == 0
-    assert run_cli(workspace, "claim", FREE, "--agent", B).returncode == 0
+    assert run_tty(workspace, "claim", FREE, "--agent", B).returncode == 0
     assert not (state(workspace) / "claims.json").read_bytes().endswith(b" ")
 
 
 @pytest.mark.parametrize("kind", ["symlink", "hardlink"])
 def test_a_claims_file_that_is_not_one_plain_file_is_replaced(workspace: Path, kind: str) -> None:
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
     path = state(workspace) / "claims.json"
     elsewhere = workspace.parent / "elsewhere.json"
     elsewhere.write_bytes(path.read_bytes())
@@ -124,7 +125,7 @@ def test_a_claims_file_that_is_not_one_plain_file_is_replaced(workspace: Path, k
         path.symlink_to(elsewhere)
     else:
         os.link(elsewhere, path)
-    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, "--agent", A).returncode == 0
     assert elsewhere.read_bytes() == before  # never written through
     assert not path.is_symlink() and path.stat().st_nlink == 1
     assert claimed(workspace) == [(A, "/" + OTHER_FREE), (A, "/" + FREE)]
@@ -135,17 +136,12 @@ def test_a_claims_change_renames_nothing(workspace: Path) -> None:
     the data of a file renamed over another, 1-4 ms under load)."""
     if subprocess.run(["which", "strace"], capture_output=True, check=False).returncode:
         pytest.skip("strace is not installed")
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
     trace = workspace.parent / "wg.strace"
     wg = str(Path(sys.executable).parent / "workspace-guard")
     for verb in ("claim", "release"):
         command = ["strace", "-f", "-e", "trace=rename,renameat,renameat2", "-o", str(trace)]
-        done = subprocess.run(
-            [*command, wg, verb, FREE, "--agent", A],
-            cwd=workspace,
-            capture_output=True,
-            check=False,
-        )
+        done = run_typed([*command, wg, verb, FREE, "--agent", A], workspace)
         assert done.returncode == 0, done.stderr
         renames = [line for line in trace.read_text().splitlines() if "claims.json" in line]
         assert renames == []

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import run_cli, run_tty
 
 A = "backend-framework-ai"
 B = "api-architect-ai"
@@ -44,8 +44,8 @@ def verify(ws: Path) -> tuple[int, dict[str, object]]:
 
 def test_no_claims_and_plain_changes_verify(workspace: Path) -> None:
     assert verify(workspace) == (0, {"ok": True, "problems": [], "notes": []})
-    assert run_cli(workspace, "claim", FREE, OTHER_FREE, "--agent", A).returncode == 0
-    assert run_cli(workspace, "release", FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "release", FREE, "--agent", A).returncode == 0
     assert verify(workspace)[0] == 0
     text = run_cli(workspace, "claims", "--verify")
     assert text.returncode == 0 and "agrees with the audit log" in text.stdout
@@ -53,9 +53,9 @@ def test_no_claims_and_plain_changes_verify(workspace: Path) -> None:
 
 def test_cut_claims_records_are_reported_before_and_after_the_restore(workspace: Path) -> None:
     assert run_cli(workspace, "validate", B, ".workspace/rules.yaml").returncode == 1  # durable
-    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, "--agent", A).returncode == 0
     kept = len(log_lines(workspace))
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
     cut_id = json.loads(log_lines(workspace)[-1])["id"]
     log = workspace / ".git/workspace-guard/audit.jsonl"
     log.write_bytes(b"".join(log_lines(workspace)[:kept]))  # the power took the last record
@@ -64,7 +64,7 @@ def test_cut_claims_records_are_reported_before_and_after_the_restore(workspace:
     assert code == 1 and not answer["ok"]
     assert cut_id in str(answer["problems"]) and "cut" in str(answer["problems"])
     # the next claims write puts the logged claims back and records that it did
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", B).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", B).returncode == 0
     restored = [json.loads(line) for line in log_lines(workspace)]
     restored = [r for r in restored if r.get("action") == "restored"]
     assert len(restored) == 1 and restored[0]["unrecorded"] == [cut_id]
@@ -80,7 +80,7 @@ def test_cut_claims_records_are_reported_before_and_after_the_restore(workspace:
 
 
 def test_a_file_behind_the_log_is_a_note_not_a_cut(workspace: Path) -> None:
-    assert run_cli(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", OTHER_FREE, "--agent", A).returncode == 0
     proc = subprocess.run(
         [sys.executable, "-c", DIE_BEFORE_FILE, A, FREE],
         cwd=workspace,
@@ -92,12 +92,12 @@ def test_a_file_behind_the_log_is_a_note_not_a_cut(workspace: Path) -> None:
     code, answer = verify(workspace)
     assert code == 0 and answer["problems"] == []
     assert "misses the last 1 recorded" in str(answer["notes"])
-    assert run_cli(workspace, "claim", FREE, "--agent", B).returncode == 1  # rolled forward
+    assert run_tty(workspace, "claim", FREE, "--agent", B).returncode == 1  # rolled forward
     assert verify(workspace) == (0, {"ok": True, "problems": [], "notes": []})
 
 
 def test_a_forged_or_corrupt_claims_file_is_reported(workspace: Path) -> None:
-    assert run_cli(workspace, "claim", FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "claim", FREE, "--agent", A).returncode == 0
     path = workspace / ".git/workspace-guard/claims.json"
     items = json.loads(path.read_text())
     items.append({**items[0], "id": "f0f0f0f0", "agent": B, "pattern": "/app/main.py"})

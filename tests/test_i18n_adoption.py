@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, EXAMPLE_RULES, git, make_workspace, run_cli
+from helpers.repos import run_typed
 
 SEED_FIXTURE = Path(__file__).parent / "fixtures" / "mestore" / "workspace"
 LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "WORKSPACE_GUARD_LANG")
@@ -467,7 +468,10 @@ def test_the_adoption_walk_speaks_the_locale(plain_ws: Path, variable: str) -> N
     env["CODEX_HOME"] = str(plain_ws.parent / "codex-home")
     english = []  # every command's English lines, so one run shows them all
     for args, codes in ADOPTION_WALK:
-        proc = run_cli(plain_ws, *args, env=env)
+        if args[0] in ("claim", "release"):  # a person typing (commands/speaker)
+            proc = run_typed([str(BIN / "workspace-guard"), *args], plain_ws, base=env)
+        else:
+            proc = run_cli(plain_ws, *args, env=env)
         what = f"{variable}: {' '.join(args)}"
         assert proc.returncode in codes, f"{what}: {proc.returncode}\n{proc.stderr}"
         assert "Traceback" not in proc.stderr, proc.stderr

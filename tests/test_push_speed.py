@@ -14,6 +14,7 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers.chunks import chunked
@@ -186,6 +187,84 @@ def test_template_shortcut_for_passing_messages_agrees_with_every_check(
     finally:
         checks._passes = saved
     assert quick == full
+
+
+def _fields_plain(found: Any, config: Any) -> object:
+    """The template fields read with a helper per field (the plain reading `_fields_from`
+    writes out flat)."""
+    from workspace_guard.core.template import Fields
+
+    def first(name: str) -> str | None:
+        trailers = found.get(name)
+        return trailers[0].value if trailers else None
+
+    def items(name: str) -> list[str]:
+        trailers = found.get(name)
+        if not trailers:
+            return []
+        spec = config.field(name)
+        return [i for t in trailers for i in spec.items(t.value)]
+
+    protocol_raw = first("protocol")
+    protocol = None if protocol_raw is None else config.field("protocol").meaning(protocol_raw)
+    files = [template_fields.normalize_path(entry) for entry in items("file")]
+    from workspace_guard.core.template.config import CANONICAL as canonical
+
+    other = tuple((n, t.value) for n, ts in found.items() if n not in canonical for t in ts)
+    return Fields(
+        agent=first("agent") or None,
+        protocol=protocol,
+        protocol_raw=protocol_raw,
+        approved_by=tuple(a.strip("`@ ") for a in items("approved-by")),
+        files=tuple(p for p in files if p),
+        workspace_check=first("workspace-check"),
+        tests=first("tests"),
+        other=other,
+    )
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(TRAILERS), max_size=9),
+    st.sampled_from(range(len(CONFIGS))),
+)
+def test_fields_read_flat_are_the_fields_read_per_field(trailers: list[str], which: int) -> None:
+    """`_fields_from` (one flat pass) reads the same fields as a helper per field."""
+    from workspace_guard.core.message import parse_message
+
+    msg = parse_message("feat(api): x\n\n" + "\n".join(trailers) + "\n")
+    config: Any = CONFIGS[which]
+    found = template_fields._collect(msg.trailers, config)
+    assert template_fields._fields_from(found, config) == _fields_plain(found, config)
+
+
+def _warnings_plain(config: Any, found: Any) -> list[Violation]:
+    """The warnings with every field's meanings looked at (`_warnings` skips the fields that
+    report none)."""
+    out = []
+    for name, trailers in found.items():
+        spec = config.field(name)
+        for t in trailers:
+            meaning = spec.meaning(t.value) if spec.values else None
+            if meaning in spec.warn:
+                text = f"`{t.key}: {t.value}`: accepted, and reported"
+                out.append(Violation(f"{name}-{meaning}", text))
+    return out
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.sampled_from(TRAILERS), max_size=9),
+    st.sampled_from(range(len(CONFIGS))),
+)
+def test_warnings_skip_only_fields_that_report_nothing(trailers: list[str], which: int) -> None:
+    from workspace_guard.core.message import parse_message
+    from workspace_guard.core.template import checks
+
+    msg = parse_message("feat(api): x\n\n" + "\n".join(trailers) + "\n")
+    config: Any = CONFIGS[which]
+    found = template_fields._collect(msg.trailers, config)
+    assert checks._warnings(config, found) == _warnings_plain(config, found)
 
 
 LINES = [
@@ -490,3 +569,109 @@ def test_summary_counts_like_the_plain_counting(results: list[CommitResult]) -> 
     assert data["agents"] == agents
     assert summary.failures == plain.failures
     assert data["commits"] == len(results) and data["failed"] == len(plain.failures)
+
+
+# --- fewer git processes before the listing ------------------------------------------------------
+
+
+def _range_answer(repo: Path, spec: str, quick: bool) -> object:
+    """`clone_range`'s answer for `spec` (the error's type and text when it refuses), with the
+    one-call resolution or without it."""
+    from workspace_guard.errors import GuardError
+    from workspace_guard.gates.push import range as push_range
+    from workspace_guard.repo import Repo
+
+    saved = push_range._resolved_range
+    if not quick:
+        push_range._resolved_range = lambda *args: None
+    try:
+        return push_range.clone_range(Repo.discover(str(repo)), spec)
+    except GuardError as exc:
+        return type(exc).__name__, exc.message, exc.hint
+    finally:
+        push_range._resolved_range = saved
+
+
+RANGE_SPECS = [
+    "main..side",
+    "main...side",
+    "side",
+    "side..main",
+    "..side",
+    "main..",
+    "HEAD~1..HEAD",
+    "v1..side",
+    "main..v1",
+    "nope..side",
+    "main..nope",
+    "main...nope",
+    "main...lonely",
+    "^main..side",
+    "main..side..main",
+    "HEAD^!",
+    "main^{tree}..side",
+    "main:README.md",
+    "-n..side",
+    "--all",
+    "",
+    "main..side^@",
+]
+
+
+@pytest.mark.parametrize("shallow", [False, True])
+def test_one_rev_parse_resolves_ranges_like_one_call_per_side(
+    tmp_path: Path, shallow: bool
+) -> None:
+    """`_resolved_range` (is-shallow and both sides in one `git rev-parse`) answers every range
+    as `is_shallow` + `range_args` do, refusals included — in a full and a shallow clone."""
+    repo = make_workspace(tmp_path / "ws")
+    git(repo, "checkout", "-q", "-b", "side")
+    for n in range(3):
+        (repo / f"f{n}.txt").write_text(f"{n}\n")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"feat(app): {n}")
+    git(repo, "tag", "-a", "-m", "one", "v1", "side~1")
+    git(repo, "checkout", "-q", "--orphan", "lonely")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat(app): alone")
+    git(repo, "checkout", "-q", "side")
+    if shallow:
+        clone = tmp_path / "shallow"
+        git(tmp_path, "clone", "-q", "--depth", "2", "--no-local", "-b", "side", str(repo), "clone")
+        (tmp_path / "clone").rename(clone)
+        git(clone, "branch", "-q", "main", "origin/side")
+        repo = clone
+    for spec in RANGE_SPECS:
+        assert _range_answer(repo, spec, True) == _range_answer(repo, spec, False), spec
+
+
+RULES_REF_CONFIGS: list[list[tuple[str, str]]] = [
+    [],
+    [("workspace-guard.rulesRef", "refs/heads/main")],
+    [("Workspace-Guard.RULESREF", "refs/heads/side")],
+    [("workspace-guard.rulesRef", "refs/heads/side"), ("workspace-guard.rulesref", "main")],
+    [("workspace-guard.rulesRef", "refs/heads/nope")],
+    [("workspace-guard.rulesRef", "  refs/heads/main  ")],
+    [("workspace-guard.requireProvenance", "report")],
+]
+
+
+@pytest.mark.parametrize("entries", RULES_REF_CONFIGS)
+def test_settings_read_once_answer_like_git_config_get(
+    tmp_path: Path, entries: list[tuple[str, str]]
+) -> None:
+    """The base check-commits finds and its provenance mode, from one `git config
+    --get-regexp` (`gate_settings`), are those of a `git config --get` per key."""
+    from workspace_guard.gates.push.notes import mode
+    from workspace_guard.gates.push.range import ci_base
+    from workspace_guard.gates.push.trust import gate_settings
+    from workspace_guard.repo import Repo
+
+    repo = make_workspace(tmp_path / "ws")
+    git(repo, "branch", "side")
+    for key, value in entries:
+        git(repo, "config", "--add", key, value)
+    found = Repo.discover(str(repo))
+    settings = gate_settings(found)
+    rules = found.rules_at("HEAD")
+    assert ci_base(found, None, None, settings) == ci_base(found, None, None)
+    assert mode(found, rules, settings) == mode(found, rules)

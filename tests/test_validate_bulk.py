@@ -158,7 +158,7 @@ def test_bulk_denials_are_audited_as_the_per_path_code_records_them(workspace: P
 
     api = [f"app/api/gen/f{i}.py" for i in range(bulk.BLOCK + 10)]  # one shared verdict
     paths = [*tricky_workspace(workspace), *api]
-    claimed = run_cli(workspace, "claim", "--agent", "frontend-performance-ai", "README.md")
+    claimed = run_tty(workspace, "claim", "--agent", "frontend-performance-ai", "README.md")
     assert claimed.returncode == 0, claimed.stderr
     bulk_run(workspace, BACKEND, paths)
     log = workspace / ".git/workspace-guard/audit.jsonl"
@@ -179,7 +179,7 @@ def test_bulk_denials_are_audited_as_the_per_path_code_records_them(workspace: P
 
 def test_bulk_with_claims_and_approvals(workspace: Path) -> None:
     paths = tricky_workspace(workspace)
-    proc = run_cli(
+    proc = run_tty(
         workspace, "claim", "--agent", "frontend-performance-ai", "README.md", "app/gen/"
     )
     assert proc.returncode == 0, proc.stderr

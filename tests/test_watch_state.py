@@ -8,7 +8,7 @@ import json
 import time
 from pathlib import Path
 
-from conftest import git, run_cli
+from conftest import git, run_cli, run_tty
 from helpers.watch import Start, records, state_dir, wait_for, wait_record
 
 A = "backend-framework-ai"
@@ -32,7 +32,7 @@ def claims_file(repo: Path) -> Path:
 
 
 def claim(repo: Path, *paths: str) -> None:
-    done = run_cli(repo, "claim", *paths, "--agent", A, "--ttl", "1h")
+    done = run_tty(repo, "claim", *paths, "--agent", A, "--ttl", "1h")
     assert done.returncode == 0, done.stderr
 
 
@@ -42,7 +42,7 @@ def test_claims_made_and_released_by_the_command_are_not_violations(
     watchd()
     claim(workspace, FREE)
     claim(workspace, "app/models/user.py")
-    assert run_cli(workspace, "release", FREE, "--agent", A).returncode == 0
+    assert run_tty(workspace, "release", FREE, "--agent", A).returncode == 0
     quiet(workspace)
     assert state_records(workspace, "claims.json") == []
 

@@ -53,6 +53,10 @@ class GitError(GuardError):
     """git is missing, or the directory is not a repository, or a git command failed."""
 
 
+class NotARepository(GitError):
+    """The directory is in no git repository (told apart from git's other failures)."""
+
+
 class Denied(GuardError):
     """A request the protocol refuses (exit 1), e.g. an approval by someone who may not approve."""
 

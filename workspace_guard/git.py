@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 
 from workspace_guard.core.record import Record
-from workspace_guard.errors import GitError
+from workspace_guard.errors import GitError, NotARepository
+from workspace_guard.i18n import _
 
 # the no-exec machinery lives in the speed room; these names stay importable from here
 # (`X as X`: an explicit re-export for type checkers)
@@ -37,6 +38,7 @@ def run(
     *,
     input: bytes | None = None,
     check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> Result:
     """Run `git ARGS`; with `check`, a failure raises `GitError` carrying git's own message.
 
@@ -45,7 +47,7 @@ def run(
     """
     argv = ("git", *(("-C", cwd) if cwd else ()), *args)
     try:
-        result = spawn(argv) if input is None else _subprocess(argv, input)
+        result = spawn(argv, env) if input is None else _subprocess(argv, input)
     except FileNotFoundError as exc:
         raise _no_git() from exc
     if check and result.returncode != 0:
@@ -54,13 +56,17 @@ def run(
 
 
 def _no_git() -> GitError:
-    return GitError("git is not installed or not on PATH", hint="install git ≥ 2.30")
+    return GitError(_("git is not installed or not on PATH"), hint=_("install git ≥ 2.30"))
 
 
 def _failed(command: str, stderr: bytes, code: int) -> GitError:
     """git's own message for a failed command (its exit code when it said nothing)."""
-    message = stderr.decode("utf-8", "replace").strip() or f"exit {code}"
-    return GitError(f"`git {command}` failed: {message}")
+    message = stderr.decode("utf-8", "replace").strip()
+    if not message:
+        return GitError(
+            _("`git {command}` failed with exit code {code}").format(command=command, code=code)
+        )
+    return GitError(_("`git {command}` failed: {message}").format(command=command, message=message))
 
 
 PIPE_SIZE = 1 << 20  # git's listing runs ahead of the reader by up to this much
@@ -168,6 +174,14 @@ class RepoInfo(Record):
     head: str | None = None  # the commit id HEAD points to
 
 
+def untranslated() -> dict[str, str]:
+    """This environment with git's messages in English (`LANGUAGE`, `LC_ALL`): for the calls
+    whose stderr is read, not shown."""
+    env = {key: value for key, value in os.environ.items() if key != "LANGUAGE"}
+    env["LC_ALL"] = "C"
+    return env
+
+
 def repo_info(cwd: str, rules_path: str | None = None) -> RepoInfo:
     """Describe the repository containing `cwd`; optionally the rules blob at HEAD (same exec)."""
     args = ["rev-parse", "--is-bare-repository", "--git-common-dir", "--absolute-git-dir"]
@@ -175,16 +189,19 @@ def repo_info(cwd: str, rules_path: str | None = None) -> RepoInfo:
     args.append("HEAD")
     if rules_path:
         args.append(f"HEAD:{rules_path}")
-    proc = run(args, cwd, check=False)
+    # git's messages are read below: in its own words, whatever language the user reads
+    proc = run(args, cwd, check=False, env=untranslated())
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0 and "not a git repository" in err:
-        raise GitError(
-            f"not a git repository: {cwd}",
-            hint="run this inside the repository (or `git init` first)",
+        raise NotARepository(
+            _("not a git repository: {path}").format(path=cwd),
+            hint=_("run this inside the repository (or `git init` first)"),
         )
     if len(lines) < 4:
-        raise GitError(f"cannot read the repository at {cwd}: {err.strip()}")
+        raise GitError(
+            _("cannot read the repository at {path}: {error}").format(path=cwd, error=err.strip())
+        )
     bare = lines[0] == "true"
     common_dir = os.path.normpath(os.path.join(cwd, lines[1]))
     prefix = lines[3].rstrip("/")
@@ -193,8 +210,11 @@ def repo_info(cwd: str, rules_path: str | None = None) -> RepoInfo:
     tail = lines[4:] if bare else lines[5:]
     head = tail[0] if tail and _is_oid(tail[0]) else None
     blob = tail[1] if rules_path and len(tail) > 1 and _is_oid(tail[1]) else None
-    if rules_path and head and blob is None and "does not exist in" not in err:
-        raise GitError(f"cannot read the rules at HEAD: {err.strip()}")
+    # git echoes an argument it cannot resolve: the rules file is not at HEAD (read so, not from
+    # git's message, which follows the user's locale)
+    missing = f"HEAD:{rules_path}" in tail or "does not exist in" in err
+    if rules_path and head and blob is None and not missing:
+        raise GitError(_("cannot read the rules at HEAD: {error}").format(error=err.strip()))
     return RepoInfo(root, common_dir, lines[2], bare, prefix, blob, has_head, head)
 
 

@@ -185,6 +185,32 @@ def severity(level: str) -> str:
     return _(words[level]) if level in words else level
 
 
+# the C library's own words for the errors users meet (Python reads them in English whatever
+# the locale); the rest keep the C library's text
+_OS_ERRORS = {
+    "ENOENT": N_("No such file or directory"),
+    "EACCES": N_("Permission denied"),
+    "EPERM": N_("Operation not permitted"),
+    "EISDIR": N_("Is a directory"),
+    "ENOTDIR": N_("Not a directory"),
+    "EEXIST": N_("File exists"),
+    "ENOSPC": N_("No space left on device"),
+    "EROFS": N_("Read-only file system"),
+    "ELOOP": N_("Too many levels of symbolic links"),
+    "ENAMETOOLONG": N_("File name too long"),
+}
+
+
+def strerror(exc: OSError) -> str:
+    """The system's reason for `exc`, in the current language (`str(exc)` when it has none)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name in _OS_ERRORS:
+        return _(_OS_ERRORS[name])
+    return exc.strerror or str(exc)
+
+
 def choose_for_workspace(start: str) -> None:
     """Before any rules are loaded (help, usage errors, `install`): the environment, then the
     `language:` of the rules of the workspace around `start`."""

@@ -18,7 +18,7 @@ from workspace_guard import git, rules_cache, trust_root
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.record import replace
 from workspace_guard.errors import ConfigError, GuardError, PathError
-from workspace_guard.i18n import N_, _, set_language
+from workspace_guard.i18n import N_, _, set_language, strerror
 
 TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class Repo:
     def root(self) -> str:
         """The worktree top level (a bare repository has none)."""
         if self.info.root is None:
-            raise ConfigError("this is a bare repository: there is no working tree to check")
+            raise ConfigError(_("this is a bare repository: there is no working tree to check"))
         return self.info.root
 
     @property
@@ -172,8 +172,12 @@ class Repo:
         if not os.path.exists(path):
             self._say_notes()
             raise ConfigError(
-                f"no rules file: {DEFAULT_RULES} is neither committed nor in the working tree",
-                hint=f"run `workspace-guard init`, or name a file with --rules / {RULES_ENV}",
+                _("no rules file: {rules} is neither committed nor in the working tree").format(
+                    rules=DEFAULT_RULES
+                ),
+                hint=_("run `workspace-guard init`, or name a file with --rules / {env}").format(
+                    env=RULES_ENV
+                ),
             )
         try:
             return _load_file(path, DEFAULT_RULES, self.state_dir)
@@ -304,7 +308,9 @@ def _load_file(path: str, name: str, state_dir: str) -> Rules:
         with open(path, "rb") as handle:
             data = handle.read(MAX_READ)
     except OSError as exc:
-        raise ConfigError(f"cannot read the rules file {name}: {exc.strerror}") from exc
+        raise ConfigError(
+            _("cannot read the rules file {name}: {error}").format(name=name, error=strerror(exc))
+        ) from exc
     key = f"file:{os.path.abspath(path)}"
     rules = rules_cache.cached(state_dir, key, data)
     if rules is None:

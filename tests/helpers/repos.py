@@ -56,20 +56,39 @@ def run_tty(
     cwd: Path | str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`workspace-guard ARGS` as a person types it: stdin on a terminal and no harness identity
-    in the environment (commands/speaker: how `approve --by` knows who speaks)."""
-    import pty
+    in the environment (commands/speaker: how `approve --by` and `claim --agent` know who
+    speaks)."""
+    return run_typed([str(BIN / "workspace-guard"), *args], cwd, env=env)
 
+
+def person_env(
+    env: dict[str, str] | None = None, base: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a person's shell (`base`, default ours, without harness identity:
+    commands/speaker), updated with `env`."""
     from workspace_guard.commands.speaker import HARNESS_ENV
 
-    clean = {k: v for k, v in os.environ.items() if k not in HARNESS_ENV}
+    whole = os.environ if base is None else base
+    return {**{k: v for k, v in whole.items() if k not in HARNESS_ENV}, **(env or {})}
+
+
+def run_typed(
+    argv: list[str],
+    cwd: Path | str,
+    env: dict[str, str] | None = None,
+    base: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`argv` (e.g. under strace) with stdin on a terminal and no harness identity."""
+    import pty
+
     master, slave = pty.openpty()
     try:
         proc = subprocess.run(
-            [str(BIN / "workspace-guard"), *args],
+            argv,
             cwd=cwd,
             stdin=slave,
             capture_output=True,
-            env={**clean, **(env or {})},
+            env=person_env(env, base),
             check=False,
         )
     finally:

@@ -253,11 +253,20 @@ def test_worktree_isolated_subagent_blocked_in_its_worktree(crew: Session) -> No
     assert not where.exists() or "HACKED" not in (where / "app/main.py").read_text()
 
 
+LEDGER = ".git/workspace-guard/ledger.jsonl"
+
+
 def test_consult_and_claim_as_oneself_run_as_another_refused(crew: Session) -> None:
     consult, is_error = crew.result("consult")
     assert not is_error and "consultation filed" in consult, consult
     claim, is_error = crew.result("claim")
     assert not is_error and f"{OTHER} claims" in claim, claim
+    # the claim spoke for OTHER because the gate saw OTHER run it (commands/speaker, F19b)
+    records = [json.loads(line) for line in (crew.repo / LEDGER).read_text().splitlines()]
+    authorised = {r["seq"]: r for r in records if r["kind"] == "authorise"}
+    [spoken] = [r for r in records if r["kind"] == "spoken"]
+    assert spoken["agent"] == OTHER and spoken["tool"] == "claim"
+    assert authorised[spoken["authorised"]]["command"] == crew.calls["claim"].input["command"]
     text, is_error = crew.result("claim_as_owner")
     assert is_error and text.startswith(DENIAL), text
     assert f"you are {OTHER}" in text and OWNER in text, text

@@ -69,15 +69,19 @@ def approvals(ctx: click.Context, show_all: bool, fmt: str, rules: str | None) -
             )
         )
         return 0
+    from workspace_guard.i18n import _
+
     if not items:
-        click.echo("no approvals")
+        click.echo(_("no approvals"))
     for a in items:
-        until = (
-            "never expires"
-            if a.until is None
-            else f"until {time.strftime('%Y-%m-%d %H:%M', time.localtime(a.until))}"
+        if a.until is None:
+            line = _("{id}  {agent} may change {path} — approved by {approver}, never expires")
+        else:
+            line = _("{id}  {agent} may change {path} — approved by {approver}, until {until}")
+        until = time.strftime("%Y-%m-%d %H:%M", time.localtime(a.until or 0))
+        click.echo(
+            line.format(id=a.id, agent=a.agent, path=a.path, approver=a.approver, until=until)
         )
-        click.echo(f"{a.id}  {a.agent} may change {a.path} — approved by {a.approver}, {until}")
     return 0
 
 
@@ -87,12 +91,13 @@ def approvals(ctx: click.Context, show_all: bool, fmt: str, rules: str | None) -
 def revoke(ids: tuple[str, ...], rules: str | None) -> int:
     """Revoke approvals by id."""
     from workspace_guard.commands import approvals as impl
+    from workspace_guard.i18n import _
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
     missing = impl.revoke(repo, list(ids))
     for ident in missing:
-        click.echo(f"no approval {ident}", err=True)
+        click.echo(_("no approval {id}").format(id=ident), err=True)
     return 1 if missing else 0
 
 
@@ -118,13 +123,17 @@ def consult(
     answer one (`consult answer ID --approve|--decline --by OWNER`)."""
     from workspace_guard.commands import consult as impl
     from workspace_guard.errors import UsageError
+    from workspace_guard.i18n import _
     from workspace_guard.repo import Repo
 
+    example = _("for example: {command}")
     if paths[0] == "answer":
         if len(paths) != 2 or verdict is None or not by:
             raise UsageError(
-                "`consult answer` takes one consultation id, --approve or --decline, and --by",
-                hint="workspace-guard consult answer ID --approve --by OWNER",
+                _("`consult answer` takes one consultation id, --approve or --decline, and --by"),
+                hint=example.format(
+                    command="workspace-guard consult answer ID --approve --by OWNER"
+                ),
             )
         seconds = parse_ttl(ttl)
         repo = Repo.discover(rules_option=rules)
@@ -132,8 +141,10 @@ def consult(
     else:
         if not agent:
             raise UsageError(
-                "`consult PATH…` needs --agent (the agent asking)",
-                hint="workspace-guard consult app/main.py --agent backend-framework-ai",
+                _("`consult PATH…` needs --agent (the agent asking)"),
+                hint=example.format(
+                    command="workspace-guard consult app/main.py --agent backend-framework-ai"
+                ),
             )
         repo = Repo.discover(rules_option=rules)
         lines = impl.file(repo, agent, list(paths), reason)
@@ -156,14 +167,20 @@ def consultations(owner: str | None, fmt: str, rules: str | None) -> int:
     if fmt == "json":
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return 0
+    from workspace_guard.i18n import _
+
     if not items:
-        click.echo("no consultation requests")
+        click.echo(_("no consultation requests"))
     for item in items:
-        click.echo(
-            f"{item['id']}  {item['ts']}  {item['agent']} → {', '.join(item['owners'])}: "
-            f"{', '.join(item['paths'])}"
-            + (f" — {item['reason']}" if item["reason"] else "")
-            + (" (filed by workspace-guard)" if item["filed_by"] == "workspace-guard" else "")
-            + (f" [{item['answer']} by {item['answered_by']}]" if item["answer"] else "")
-        )
+        line = f"{item['id']}  {item['ts']}  {item['agent']} → {', '.join(item['owners'])}: "
+        line += ", ".join(item["paths"])
+        if item["reason"]:
+            line += f" — {item['reason']}"
+        if item["filed_by"] == "workspace-guard":
+            line += " " + _("(filed by workspace-guard)")
+        if item["answer"]:
+            by = _("[approve by {agent}]") if item["answer"] == "approve" else None
+            by = by or _("[decline by {agent}]")
+            line += " " + by.format(agent=item["answered_by"])
+        click.echo(line)
     return 0

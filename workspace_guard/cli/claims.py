@@ -42,12 +42,13 @@ def claim(
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    who = impl.claiming_agent(repo, agent)
+    seconds = impl.parse_ttl(ttl)  # bad input is a usage error before anyone is asked
+    who = impl.speaking_agent(repo, agent, "claim", paths)
     made = impl.claim(
         repo,
         who,
         list(paths),
-        ttl=impl.parse_ttl(ttl),
+        ttl=seconds,
         shared=shared,
         note=note,
         release_on_commit=not keep_after_commit,
@@ -76,7 +77,8 @@ def release(
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    who = impl.claiming_agent(repo, agent)
+    words = [*paths, *(["--all"] if everything else []), *(["--break"] if force else [])]
+    who = impl.speaking_agent(repo, agent, "release", words)
     dropped = impl.release(repo, who, list(paths), everything=everything, force=force)
     for item in dropped:
         verb = "broken" if item.agent != who else "released"

@@ -20,10 +20,15 @@ def command(paths: tuple[str, ...], check: bool, fmt: str, rules: str | None) ->
     Exit 0; with --verify, 1 when the ledger was altered (each break named by its line).
     """
     from workspace_guard.errors import UsageError
+    from workspace_guard.i18n import _
     from workspace_guard.repo import Repo
 
     if not paths and not check:
-        raise UsageError("no path given", hint="workspace-guard provenance PATH… | --verify")
+        usage = _("usage: {prog} {usage}")
+        raise UsageError(
+            _("no path given"),
+            hint=usage.format(prog="workspace-guard provenance", usage="PATH… | --verify"),
+        )
     repo = Repo.discover(rules_option=rules)
     code = _verify(repo.state_dir, fmt) if check else 0
     if paths:
@@ -42,6 +47,7 @@ def _verify(state_dir: str, fmt: str) -> int:
     """Recompute the chain; problems on stderr with `FILE:LINE`."""
     import os
 
+    from workspace_guard.i18n import _
     from workspace_guard.state import ledger
 
     count, problems = ledger.verify(state_dir)
@@ -49,7 +55,9 @@ def _verify(state_dir: str, fmt: str) -> int:
     for problem in problems:
         click.echo(f"{where}:{problem.line}: {problem.reason}", err=True)
     if problems:
-        click.echo(f"ledger altered: {len(problems)} problem(s) in {count} records", err=True)
+        text = _("{label} altered: {n} problem(s) in {count} records")
+        click.echo(text.format(label=_("ledger"), n=len(problems), count=count), err=True)
         return 1
-    click.echo(f"ledger intact: {count} records", err=fmt == "json")
+    text = _("{label} intact: {count} records").format(label=_("ledger"), count=count)
+    click.echo(text, err=fmt == "json")
     return 0

@@ -1,8 +1,12 @@
 """`claim`, `release` and `claims`: an agent says which paths it is working on.
 
 The claiming agent is the acting agent: the harness gate refuses a `claim --agent X` run by any
-other subagent (gates/harness/identity), and outside a harness `--agent` or WORKSPACE_AGENT names
-it. A claim only restricts others; it never grants a write the rules deny.
+other subagent (gates/harness/coord), and the command itself believes `--agent` /
+WORKSPACE_AGENT only under the rule `approve --by` follows (commands/speaker, `speaking_agent`):
+the harness gate saw that agent run this very command, or a person types it at a terminal. A
+script naming an agent — an agent's own code the gate cannot read — is refused and audited,
+since a release for the owner would lift the owner's claim. A claim only restricts others; it
+never grants a write the rules deny.
 """
 
 from __future__ import annotations
@@ -66,6 +70,29 @@ def claiming_agent(repo: Repo, agent: str | None) -> str:
             _("no claiming agent"), hint=_("pass --agent AGENT or set {env}").format(env=AGENT_ENV)
         )
     repo.decider().check_agent(who)
+    return who
+
+
+def speaking_agent(repo: Repo, agent: str | None, verb: str, words: Sequence[str]) -> str:
+    """The claiming agent of a `claim`/`release` command line (`claiming_agent`), believed only
+    when it is the one speaking (commands/speaker.identify: an `authorise` record the harness
+    gate left for a command holding `verb` and `words`, or a person at a terminal); `Denied`
+    and audited otherwise. The harness's record is spent (a `spoken` ledger record)."""
+    from workspace_guard.commands.speaker import identify, spend
+
+    who = claiming_agent(repo, agent)
+    how = identify(
+        repo,
+        who,
+        [verb, *words],
+        f"`{verb} --agent`",
+        layer="identity",
+        hint=_(
+            "{agent} runs it itself through its harness (`workspace-guard {verb} … --agent "
+            "{agent}`, nothing else in the command), or a person runs it at a terminal"
+        ).format(agent=who, verb=verb),
+    )
+    spend(repo, who, how, verb)
     return who
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from workspace_guard.commands.approvals import record_approval
 from workspace_guard.commands.speaker import identify
 from workspace_guard.errors import Denied, UsageError
-from workspace_guard.i18n import _
+from workspace_guard.i18n import N_, _
 from workspace_guard.state.approvals import consultation_records, live_approvals, record
 from workspace_guard.state.audit import append
 
@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 NO_NEED = {
-    "owner": "you own it",
-    "office": "it is in your office",
-    "superuser": "you are a superuser",
-    "unprotected": "it is not protected",
+    "owner": N_("you own it"),
+    "office": N_("it is in your office"),
+    "superuser": N_("you are a superuser"),
+    "unprotected": N_("it is not protected"),
 }
 
 
@@ -124,6 +124,15 @@ def answer(repo: Repo, ident: str, *, approve: bool, by: str, ttl: float | None)
         )
     asker = str(found.get("agent"))
     paths = [str(p) for p in found.get("paths") or []]
+    if approve and decider.approves_itself(asker, by):
+        refusal = _audit({**found, "paths": paths}, "refused", decider.rules.escalation)
+        append(repo.state_dir, [{**refusal, "answered_by": by}])
+        raise Denied(
+            _(
+                "{agent} may not approve its own consultation {id}: an agent never approves "
+                "itself; it asks {owners}"
+            ).format(agent=by, id=ident, owners=", ".join(found.get("owners") or []) or "-")
+        )
     for path in paths:
         rule = decider.governing_rule(path)
         if by not in (found.get("owners") or []) and not (rule and decider.may_approve(rule, by)):

@@ -18,7 +18,7 @@ from workspace_guard.core.model import ProtectedRule, Rules
 from workspace_guard.core.patterns import PatternIndex, literal_prefix, pattern_regex
 from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import ConfigError
-from workspace_guard.i18n import _, choose_for_workspace, ngettext, severity
+from workspace_guard.i18n import _, choose_for_workspace, ngettext, severity, strerror
 from workspace_guard.repo import DEFAULT_RULES, Repo
 
 
@@ -235,7 +235,7 @@ def run(repo: Repo | None, rules_option: str | None, fmt: str = "text") -> int:
             data = handle.read()
     except OSError as exc:
         raise ConfigError(
-            _("cannot read the rules file {name}: {error}").format(name=name, error=exc.strerror)
+            _("cannot read the rules file {name}: {error}").format(name=name, error=strerror(exc))
         ) from exc
     tracked = git.ls_files(repo.root) if repo is not None and repo.info.root else None
     findings = lint_text(data, name, tracked)

@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from workspace_guard.gates.harness.after import SKIP, blob_id, object_format
+from workspace_guard.i18n import _
 from workspace_guard.state import ledger
 
 if TYPE_CHECKING:
@@ -57,14 +58,17 @@ def text(item: dict[str, Any]) -> list[str]:
     """Lines for people."""
     lines = [f"{item['path']}"]
     for v in item["versions"]:
-        blob = (v["blob"] or "deleted")[:12]
+        blob = (v["blob"] or _("deleted"))[:12]
         who = v["agent"] + (f" ({v['agent_id']})" if v.get("agent_id") else "")
-        lines.append(f"  {v['ts']}  {blob:<12}  {who}  via {v['harness']} {v['tool']}")
+        via = _("via {harness} {tool}").format(harness=v["harness"], tool=v["tool"])
+        lines.append(f"  {v['ts']}  {blob:<12}  {who}  {via}")
     if not item["versions"]:
-        lines.append("  no recorded write")
-    current = (item["current"] or "absent")[:12]
+        lines.append("  " + _("no recorded write"))
+    current = (item["current"] or _("absent"))[:12]
     if item["recorded"]:
-        lines.append(f"  now: {current} — written by {item['written_by']}")
+        now = _("now: {blob} — written by {agent}")
+        lines.append("  " + now.format(blob=current, agent=item["written_by"]))
     else:
-        lines.append(f"  now: {current} — NOT recorded (no allowed tool call wrote these bytes)")
+        now = _("now: {blob} — NOT recorded (no allowed tool call wrote these bytes)")
+        lines.append("  " + now.format(blob=current))
     return lines

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 AUTHORISE_WINDOW = 600.0  # seconds between the harness's decision and the command's run
+USES = ("approval", "answer", "spoken")  # ledger kinds that spend an `authorise` (`authorised`)
 HARNESS_ENV = (
     "WORKSPACE_AGENT",
     "CLAUDECODE",
@@ -130,7 +131,7 @@ def _words(command: str) -> set[str]:
 
 def _authorisation(repo: Repo, speaker: str, needed: Sequence[str]) -> dict[str, Any] | None:
     """The newest unused `authorise` record of `speaker` whose command holds `needed`."""
-    found = ledger_records(repo.state_dir, ("authorise", "approval", "answer"))
+    found = ledger_records(repo.state_dir, ("authorise", *USES))
     used = {str(r.get("authorised")) for r in found if r.get("kind") != "authorise"}
     now = time.time()
     for record in reversed(found):
@@ -146,9 +147,17 @@ def _authorisation(repo: Repo, speaker: str, needed: Sequence[str]) -> dict[str,
     return None
 
 
-def identify(repo: Repo, speaker: str, needed: Sequence[str], what: str) -> dict[str, Any]:
-    """How `speaker` is known to be speaking (fields for the ledger record); `Denied` (audited)
-    when nothing shows it is."""
+def identify(
+    repo: Repo,
+    speaker: str,
+    needed: Sequence[str],
+    what: str,
+    *,
+    layer: str = "approvals",
+    hint: str | None = None,
+) -> dict[str, Any]:
+    """How `speaker` is known to be speaking (fields for the ledger record); `Denied` (audited
+    in `layer`) when nothing shows it is."""
     if at_terminal():
         return {"via": "terminal"}
     found = _authorisation(repo, speaker, needed)
@@ -160,18 +169,39 @@ def identify(repo: Repo, speaker: str, needed: Sequence[str], what: str) -> dict
             "agent_id": found.get("agent_id"),
             "session": found.get("session"),
         }
-    _audit_denied(repo, speaker, what)
+    _audit_denied(repo, speaker, what, layer)
     where = _why_not_a_person()
     raise Denied(
         _(
             "{what} speaks for {speaker}, but nothing shows {speaker} is speaking: {where}, and "
             "the harness recorded no call of this command by {speaker}"
         ).format(what=what, speaker=speaker, where=where),
-        hint=_(
+        hint=hint
+        or _(
             "{speaker} runs it itself through its harness (`--by {speaker}`), or a person runs "
             "it at a terminal"
         ).format(speaker=speaker),
     )
+
+
+def spend(repo: Repo, speaker: str, how: dict[str, Any], tool: str) -> None:
+    """Mark the harness's `authorise` record used by a command that records no approval or
+    answer of its own (`claim`, `release`): a `spoken` ledger record naming it. Fails closed."""
+    if how.get("via") != "harness":
+        return
+    from workspace_guard.state import ledger
+
+    item = {
+        "kind": "spoken",
+        "harness": how.get("harness"),
+        "agent": speaker,
+        "agent_id": how.get("agent_id"),
+        "session": how.get("session"),
+        "tool": tool,
+        "authorised": how.get("authorised"),
+    }
+    if not ledger.append(repo.state_dir, [item]):
+        raise Denied(_("the provenance ledger cannot be written"))
 
 
 def _why_not_a_person() -> str:
@@ -189,12 +219,12 @@ def _why_not_a_person() -> str:
     )
 
 
-def _audit_denied(repo: Repo, speaker: str, what: str) -> None:
+def _audit_denied(repo: Repo, speaker: str, what: str, layer: str) -> None:
     append(
         repo.state_dir,
         [
             {
-                "layer": "approvals",
+                "layer": layer,
                 "agent": os.environ.get("WORKSPACE_AGENT") or None,
                 "path": None,
                 "owner": speaker,

@@ -31,6 +31,8 @@ SYMLINK_NOTE = {
 
 def read_paths_from(source: str) -> list[str]:
     """`--paths-from FILE|-`: NUL-separated when the data has a NUL, else one path per line."""
+    from workspace_guard.i18n import _, strerror
+
     try:
         if source == "-":
             data = sys.stdin.buffer.read()
@@ -38,7 +40,11 @@ def read_paths_from(source: str) -> list[str]:
             with open(source, "rb") as handle:
                 data = handle.read()
     except OSError as exc:
-        raise UsageError(f"cannot read --paths-from {source}: {exc.strerror}") from exc
+        raise UsageError(
+            _("cannot read --paths-from {source}: {error}").format(
+                source=source, error=strerror(exc)
+            )
+        ) from exc
     sep = "\0" if b"\0" in data else "\n"
     text = data.decode("utf-8", "surrogateescape")  # the separators are never part of a character
     items = text.split(sep)
@@ -179,7 +185,12 @@ def run(
     """The command: print each decision; exit 0 when every path is allowed, 1 otherwise."""
     every = list(paths) + (read_paths_from(paths_from) if paths_from else [])
     if not every:
-        raise UsageError("no path given", hint="agent_workspace_validator AGENT PATH…")
+        from workspace_guard.i18n import _
+
+        usage = _("usage: {prog} {usage}").format(
+            prog="agent_workspace_validator", usage="AGENT PATH…"
+        )
+        raise UsageError(_("no path given"), hint=usage)
     from workspace_guard.speed.bulk import distinct
     from workspace_guard.state.approvals import live_approvals
 

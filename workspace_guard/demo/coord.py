@@ -28,15 +28,44 @@ def claims(demo: Demo) -> None:
         f"{HOLDER} is reworking the models and claims them for 30 minutes. {MODEL} is not "
         f"protected, so {SECOND} could write it before:"
     )
-    demo.wg("claim", "app/models/", "--agent", HOLDER, "--ttl", "30m", "--note", "rework", expect=0)
+    claim = ["claim", "app/models/", "--agent", HOLDER, "--ttl", "30m", "--note", "rework"]
+    demo.say(
+        "A script naming an agent is not that agent speaking: refused (a release could lift "
+        "someone else's claim). The agent runs it through its harness, whose gate records that "
+        "it saw the call:"
+    )
+    demo.run([sys.executable, "-m", "workspace_guard", *claim], stdin="", expect=1)
+    harness_call(demo, HOLDER, claim)
+    demo.wg(*claim, stdin="", expect=0)
     demo.wg("claims", expect=0)
     demo.say(f"While the claim holds, {SECOND} is refused — by the validator and every layer:")
     proc = demo.validator(SECOND, MODEL, expect=1)
     if HOLDER not in proc.stdout:
         demo.failures.append(f"the validator's refusal of {MODEL} does not name {HOLDER}")
     demo.say("The claim grants nothing, it only holds others off; released, the write is free:")
-    demo.wg("release", "--all", "--agent", HOLDER, expect=0)
+    release = ["release", "--all", "--agent", HOLDER]
+    harness_call(demo, HOLDER, release)
+    demo.wg(*release, stdin="", expect=0)
     demo.validator(SECOND, MODEL, expect=0)
+
+
+def harness_call(demo: Demo, agent: str, args: list[str]) -> None:
+    """Claude Code's PreToolUse for `agent` running `workspace-guard ARGS` (allowed: the gate
+    leaves the `authorise` record the command looks for)."""
+    import shlex
+
+    event = {
+        "session_id": "demo",
+        "hook_event_name": "PreToolUse",
+        "cwd": demo.repo,
+        "agent_id": "demo-1",
+        "agent_type": agent,
+        "tool_name": "Bash",
+        "tool_input": {"command": shlex.join(["workspace-guard", *args])},
+    }
+    proc = demo.wg("hook", "claude", stdin=json.dumps(event), show=False, expect=0)
+    if proc.stdout.strip():
+        demo.failures.append(f"the harness gate refused {agent}'s own `{args[0]}`")
 
 
 def doctor(demo: Demo) -> None:

@@ -23,8 +23,9 @@ class Result(Record):
     stderr: bytes
 
 
-def spawn(argv: tuple[str, ...]) -> Result:
-    """Run `argv` (looked up on PATH) to completion; its exit code, stdout and stderr."""
+def spawn(argv: tuple[str, ...], env: dict[str, str] | None = None) -> Result:
+    """Run `argv` (looked up on PATH) to completion; its exit code, stdout and stderr (in `env`,
+    else this process's environment)."""
     import select
 
     out_r, out_w = os.pipe()
@@ -36,7 +37,9 @@ def spawn(argv: tuple[str, ...]) -> Result:
         (os.POSIX_SPAWN_CLOSE, err_r),
     ]
     try:
-        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
+        pid = os.posix_spawnp(
+            argv[0], argv, os.environ if env is None else env, file_actions=actions
+        )
     except BaseException:
         for fd in (out_r, out_w, err_r, err_w):
             os.close(fd)

@@ -9,11 +9,10 @@ from workspace_guard.core.message import (
     MessageEncodingError,
     Trailer,
     decode,
-    find_misplaced_fields,
-    misplaced_causes,
     parse_message,
     resolve_comment_char,
 )
+from workspace_guard.core.message_misplaced import find_misplaced_fields, misplaced_causes
 from workspace_guard.core.record import replace
 from workspace_guard.core.template.config import _PLACEHOLDERS, FieldSpec, TemplateConfig
 from workspace_guard.core.template.fields import (
@@ -92,6 +91,11 @@ def _passes(
         for t in trailers:  # _value_violations
             if not spec.values:
                 if not spec.has_items(t.value):
+                    return False
+                continue
+            if not spec.multiple:  # `items` is the stripped value, when not empty
+                value = t.value.strip()
+                if not value or spec.meaning(value) is None:
                     return False
                 continue
             items = spec.items(t.value)
@@ -251,6 +255,8 @@ def _warnings(config: TemplateConfig, found: Mapping[str, list[Trailer]]) -> lis
     out = []
     for name, trailers in found.items():
         spec = config.field(name)
+        if not spec.warn:  # no meaning of this field is reported
+            continue
         for t in trailers:
             meaning = spec.meaning(t.value) if spec.values else None
             if meaning in spec.warn:

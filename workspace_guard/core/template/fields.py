@@ -140,32 +140,44 @@ def _collect(trailers: Iterable[Trailer], config: TemplateConfig) -> dict[str, l
 
 
 def _fields_from(found: Mapping[str, list[Trailer]], config: TemplateConfig) -> Fields:
-    def first(name: str) -> str | None:
-        trailers = found.get(name)
-        return trailers[0].value if trailers else None
-
-    def items(name: str) -> list[str]:
-        trailers = found.get(name)
-        if not trailers:
-            return []
-        spec = config.field(name)
-        return [i for t in trailers for i in spec.items(t.value)]
-
-    protocol_raw = first("protocol")
+    """The fields from the template trailers by name (`_collect`): first values, and the
+    items of the multiple ones. Written out flat, no helper per field: it runs once per
+    commit of a pushed range."""
+    get = found.get
+    trailers = get("protocol")
+    protocol_raw = trailers[0].value if trailers else None
     protocol = None if protocol_raw is None else config.field("protocol").meaning(protocol_raw)
-    known = _NORMALIZED.get  # normalize_path's memo, read inline: ten entries a commit
-    files = [known(entry) or normalize_path(entry) for entry in items("file")]
+    files: list[str] = []
+    trailers = get("file")
+    if trailers:
+        known = _NORMALIZED.get  # normalize_path's memo, read inline: ten entries a commit
+        items = config.field("file").items
+        for trailer in trailers:
+            for entry in items(trailer.value):
+                path = known(entry) or normalize_path(entry)
+                if path:
+                    files.append(path)
+    approved: tuple[str, ...] = ()
+    trailers = get("approved-by")
+    if trailers:
+        items = config.field("approved-by").items
+        approved = tuple(a.strip("`@ ") for t in trailers for a in items(t.value))
     other: tuple[tuple[str, str], ...] = ()
     if any(name not in CANONICAL for name in found):
         other = tuple((n, t.value) for n, ts in found.items() if n not in CANONICAL for t in ts)
+    trailers = get("agent")
+    agent = trailers[0].value if trailers else None
+    trailers = get("workspace-check")
+    workspace_check = trailers[0].value if trailers else None
+    trailers = get("tests")
     return Fields(
-        agent=first("agent") or None,
+        agent=agent or None,
         protocol=protocol,
         protocol_raw=protocol_raw,
-        approved_by=tuple(a.strip("`@ ") for a in items("approved-by")),
-        files=tuple(p for p in files if p),
-        workspace_check=first("workspace-check"),
-        tests=first("tests"),
+        approved_by=approved,
+        files=tuple(files),
+        workspace_check=workspace_check,
+        tests=trailers[0].value if trailers else None,
         other=other,
     )
 

@@ -111,10 +111,13 @@ class Repos:
         try:
             repo = Repo.discover(root)
         except GitError as exc:
-            raise GateError(
-                f"cannot read the repository at {root} ({exc.render()}); a repository the gate "
-                "cannot read is not a repository it may let writes into"
-            ) from exc
+            from workspace_guard.i18n import _
+
+            text = _(
+                "cannot read the repository at {path} ({error}); a repository the gate cannot "
+                "read is not a repository it may let writes into"
+            )
+            raise GateError(text.format(path=root, error=exc.render())) from exc
         for other in self.by_root.values():  # a sibling worktree: the same rules judge it
             if other.info.common_dir == repo.info.common_dir:
                 repo._decider = other.decider()
@@ -164,16 +167,19 @@ def repositories(call: Call) -> list[Repo]:
 
 
 def _from_git(cwd: str) -> list[Repo]:
-    from workspace_guard.errors import GitError
+    from workspace_guard.errors import GitError, NotARepository
     from workspace_guard.gates.harness.gate import GateError
     from workspace_guard.repo import Repo
 
     try:
         return [Repo.discover(cwd)]
+    except NotARepository:
+        return []
     except GitError as exc:
-        if "not a git repository" in exc.message:
-            return []
-        raise GateError(f"cannot read the repository at {cwd} ({exc.render()})") from exc
+        from workspace_guard.i18n import _
+
+        text = _("cannot read the repository at {path} ({error})")
+        raise GateError(text.format(path=cwd, error=exc.render())) from exc
 
 
 def judge(call: Call, layer: str) -> tuple[Repo, Verdict] | None:

@@ -53,7 +53,7 @@ class Verdict(Record):
     allowed: tuple[Decision, ...]
     note: str = ""  # extra words for the reason (e.g. why a shell command counts as a write)
     refusal: str = ""  # a Bash command refused whatever it writes (shell.py): the reason
-    acts_for: tuple[str, ...] = ()  # `approve`/`consult answer --by` names (protocol_commands)
+    acts_for: tuple[str, ...] = ()  # `approve`/`consult answer --by`, `claim|release` agents
     command: str = ""  # the command that acts for them (the ledger's `authorise` record)
     escalation: str = ""  # repeated denials: the consultation opened, "stop and wait" (escalate.py)
     warning: str = ""  # an allowed write another worktree has uncommitted changes to (elsewhere.py)
@@ -128,7 +128,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
             forced = protocol_commands.refusals(decider, agent, wrapped)
         else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
             forced = protocol_commands.refusals(decider, agent, judgement)
-            acts_for = judgement.acts_for
+            acts_for = judgement.acts_for + tuple(who or agent for who in judgement.claims_for)
             written = (_inside(repo, path, call.cwd) for path in judgement.writes)
             targets = [rel for rel in written if rel]
         forced += protocol_commands.refusals(
@@ -275,7 +275,9 @@ def _inside(repo: Repo, path: str, cwd: str) -> str | None:
     from workspace_guard.errors import PathError
 
     if "\x00" in path:
-        raise GateError(f"the path {path!r} contains a NUL byte")
+        from workspace_guard.i18n import _
+
+        raise GateError(_("path {path!r} contains a NUL byte").format(path=path))
     absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
     try:
         return repo.relative(absolute)
@@ -386,13 +388,15 @@ def record(repo: Repo, verdict: Verdict, layer: str) -> None:
     if refused:  # tampering detected: fail closed for the paths the daemon guards
         raise GateError(refused)
     record_call(repo, verdict, layer)
-    if not verdict.denied and verdict.acts_for:  # `approve --by ITSELF` (commands/speaker)
+    if not verdict.denied and verdict.acts_for:  # `approve --by ITSELF`, `claim` (commands/speaker)
         from workspace_guard.state import ledger
 
         by = [b for b in verdict.acts_for if b == verdict.agent]
         item = {"kind": "authorise", "harness": layer, "agent": verdict.agent, "by": by}
         if by and not ledger.append(repo.state_dir, [{**item, "command": verdict.command}]):
-            raise GateError("the provenance ledger cannot be written")
+            from workspace_guard.i18n import _
+
+            raise GateError(_("the provenance ledger cannot be written"))
 
 
 def fail_closed(harness: str, exc: BaseException) -> int:
@@ -457,12 +461,14 @@ def load_event(data: bytes) -> dict[str, Any]:
     """The event JSON: a clear error for empty, truncated or non-object input."""
     import json
 
+    from workspace_guard.i18n import _
+
     if not data.strip():
-        raise GateError("empty hook input: expected the harness's JSON event on stdin")
+        raise GateError(_("empty hook input: expected the harness's JSON event on stdin"))
     try:
         event = json.loads(data)
     except ValueError as exc:
-        raise GateError(f"the hook input is not valid JSON ({exc})") from exc
+        raise GateError(_("the hook input is not valid JSON ({error})").format(error=exc)) from exc
     if not isinstance(event, dict):
-        raise GateError("the hook input is not a JSON object")
+        raise GateError(_("the hook input is not a JSON object"))
     return event

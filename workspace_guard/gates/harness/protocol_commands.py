@@ -11,6 +11,10 @@ with a redirection, a substitution or another program goes to the ordinary shell
   except an explicit output file (`-o FILE`), which is decided like any write;
 - `approve` and `consult answer` act for someone: allowed when `--by` is the acting agent or the
   acting agent is a superuser;
+- `claim` and `release` act for the agent `--agent` (or a `WORKSPACE_AGENT=` prefix) names, the
+  acting agent itself when none is named: allowed for the acting agent only. Like `approve`, an
+  allowed one leaves the ledger's `authorise` record the command itself looks for
+  (commands/speaker), so a claim or release the gate did not see run is refused;
 - `install`, `uninstall`, `init`, `watch stop|start|restart`, `approvals revoke` change how the
   workspace is guarded: superusers only (`watch status` reads).
 
@@ -55,6 +59,8 @@ READ_VERBS = frozenset(
     }
 )
 ACTING_VERBS = frozenset({"approve"})
+CLAIM_VERBS = frozenset({"claim", "release"})
+AGENT_VARIABLE = "WORKSPACE_AGENT"
 # `hook`: only the harness speaks the hook protocol; an event fed by hand forges who wrote what
 SUPERUSER_VERBS = frozenset({"install", "uninstall", "init", "watch", "import", "demo", "hook"})
 FILTERS = frozenset({"head", "tail", "grep", "jq", "wc", "sort", "uniq", "cat", "less", "more"})
@@ -68,6 +74,7 @@ class Judgement(Record):
     writes: tuple[str, ...] = ()  # explicit output files (-o FILE)
     needs_superuser: str | None = None  # the verb, when only a superuser may run it
     acts_for: tuple[str, ...] = ()  # `--by` names (approve, consult answer)
+    claims_for: tuple[str, ...] = ()  # `claim`/`release` agents ("": the acting agent itself)
 
 
 def judge(command: str) -> Judgement | None:
@@ -107,9 +114,14 @@ def judge(command: str) -> Judgement | None:
 
 def _segment(words: list[str]) -> Judgement | None:
     """One simple command: a protocol invocation's judgement, or None."""
-    args = _protocol_args(words)
+    prefix: list[str] = []
+    if words and words[0].startswith(AGENT_VARIABLE + "="):  # `WORKSPACE_AGENT=A … claim`
+        prefix, words = [words[0].split("=", 1)[1]], words[1:]
+    args = _protocol_args(words) if words else None
     if args is None:
         return None
+    if prefix and _first_word(args) not in CLAIM_VERBS:
+        return None  # the ordinary analysis decides
     if os.path.basename(words[0]).startswith("agent_workspace_validator") or (
         len(words) > 1 and "agent_workspace_validator" in words[1]
     ):
@@ -122,6 +134,9 @@ def _segment(words: list[str]) -> Judgement | None:
         return Judgement()
     if verb in SUPERUSER_VERBS or (verb == "approvals" and "revoke" in rest):
         return Judgement(needs_superuser=f"workspace-guard {verb}")
+    if verb in CLAIM_VERBS:
+        named = prefix + _option_values(rest, ("--agent",))
+        return Judgement(claims_for=tuple(named) or ("",))
     if verb in ACTING_VERBS or (verb == "consult" and rest[:1] == ["answer"]):
         return Judgement(acts_for=tuple(_option_values(rest, ("--by",))) or ("",))
     if verb in READ_VERBS:
@@ -224,6 +239,7 @@ def _merge(a: Judgement, b: Judgement) -> Judgement:
         writes=a.writes + b.writes,
         needs_superuser=a.needs_superuser or b.needs_superuser,
         acts_for=a.acts_for + b.acts_for,
+        claims_for=a.claims_for + b.claims_for,
     )
 
 
@@ -239,6 +255,11 @@ def refusals(decider: Decider, agent: str, judgement: Judgement) -> list[Decisio
         verbs.append(judgement.needs_superuser)
     verbs += [
         f"workspace-guard approve --by {by or '?'}" for by in judgement.acts_for if by != agent
+    ]
+    verbs += [
+        f"workspace-guard claim|release --agent {who}"
+        for who in judgement.claims_for
+        if who and who != agent
     ]
     owner = rules.superusers[0] if rules.superusers else rules.escalation
     return [

@@ -41,27 +41,48 @@ import contextlib
 import os
 import sys
 
+from workspace_guard.gates.harness.serve_request import DEADLINE, Deadline, handle, set_environment
+from workspace_guard.gates.harness.serve_wire import (
+    ANSWER,
+    HELLO,
+    LOCALE_VARS,
+    PYTHON_ALLOWED,
+    READ_LIMIT,
+    REQUEST,
+    field,
+    foreign_python_env,
+    parse_request,
+)
+
+__all__ = [  # the request's and the wire's names, kept importable from here
+    "ANSWER",
+    "DEADLINE",
+    "HELLO",
+    "LOCALE_VARS",
+    "PYTHON_ALLOWED",
+    "READ_LIMIT",
+    "REQUEST",
+    "Deadline",
+    "field",
+    "foreign_python_env",
+    "handle",
+    "parse_request",
+    "set_environment",
+]
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import socket as _socket_t
     from collections.abc import Sequence
 
-HELLO = b"WGHS1\n"
-REQUEST, ANSWER = b"WGRQ", b"WGAN"
 SERVE_DIR = "serve"
 SOCKET_NAME = "hook.sock"
 LOCK_NAME = "serve.lock"
 SUN_PATH_MAX = 107  # Linux: 108 bytes with the NUL
 IDLE = 300.0  # seconds without a request before the server exits (WG_HOOK_SERVE_IDLE)
-DEADLINE = 15.0  # one request's limit (below the launcher's 20 s): then it is blocked
-READ_LIMIT = 256 * 1024 * 1024
 PENDING = 64  # calls accepted and greeted while another is answered
 QUICK = 3  # `Server.files()` checked on every connection: the program, the recorded program and
 # the runtime the launcher ran it with (`harness_install.RUNTIME_FILE`)
-# Variables a one-shot `hook` process could be changed by that the served answer would not see:
-# the client sends such calls to the one-shot path instead (harmless ones are allowed).
-PYTHON_ALLOWED = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
-LOCALE_VARS = ("LC_ALL", "LC_CTYPE", "LANG")
 
 
 def serve_dir(state_dir: str) -> str:
@@ -79,11 +100,6 @@ def socket_path(state_dir: str) -> str:
     return f"/tmp/wg-hook-{os.geteuid()}/{info.st_dev:x}-{info.st_ino:x}.sock"
 
 
-def foreign_python_env(env: dict[str, str]) -> list[str]:
-    """PYTHON* variables that would change a one-shot process (not served)."""
-    return [k for k in env if k.startswith("PYTHON") and k not in PYTHON_ALLOWED]
-
-
 def private_dir(path: str) -> None:
     """Create `path` 0700 (or check it): ours, a directory, no access for anyone else."""
     import stat
@@ -93,98 +109,12 @@ def private_dir(path: str) -> None:
     os.makedirs(path, mode=0o700, exist_ok=True)
     info = os.lstat(path)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-        raise ConfigError(f"{path} is not a directory owned by this user: the hook server stops")
+        from workspace_guard.i18n import _
+
+        text = _("{path} is not a directory owned by this user: the hook server stops")
+        raise ConfigError(text.format(path=path))
     if info.st_mode & 0o077:
         os.chmod(path, 0o700)
-
-
-# --- one request ----------------------------------------------------------------------------------
-
-
-class Deadline(Exception):
-    """The request ran past `DEADLINE`: the gate fails closed on it like on any error."""
-
-    def __str__(self) -> str:
-        return f"the hook server's request ran longer than {DEADLINE:g} s"
-
-
-def _fields(data: bytes, count: int) -> list[bytes]:
-    """`count` length-prefixed fields that make up all of `data`; ValueError otherwise."""
-    out, at = [], 0
-    for _ in range(count):
-        if at + 4 > len(data):
-            raise ValueError("short request")
-        size = int.from_bytes(data[at : at + 4], "big")
-        at += 4
-        if at + size > len(data):
-            raise ValueError("short request")
-        out.append(data[at : at + size])
-        at += size
-    if at != len(data):
-        raise ValueError("trailing bytes in the request")
-    return out
-
-
-def field(data: bytes) -> bytes:
-    return len(data).to_bytes(4, "big") + data
-
-
-def parse_request(data: bytes) -> tuple[str, str, int, dict[str, str], bytes]:
-    """(harness, cwd, umask, environment, stdin) of one request; ValueError when malformed."""
-    from workspace_guard.entry import HARNESS_HOOKS
-
-    if not data.startswith(REQUEST):
-        raise ValueError("not a request")
-    name, cwd, mask, environ, stdin = _fields(data[len(REQUEST) :], 5)
-    harness = name.decode("ascii")
-    if harness not in HARNESS_HOOKS:
-        raise ValueError(f"unknown harness {harness!r}")
-    env: dict[str, str] = {}
-    for item in environ.split(b"\0"):
-        key, eq, value = item.partition(b"=")
-        if eq and key:
-            env[os.fsdecode(key)] = os.fsdecode(value)
-    return harness, os.fsdecode(cwd), int(mask.decode("ascii"), 8), env, stdin
-
-
-_STDIO: dict[tuple[str | None, ...], tuple[str, str, str, dict[str, str | None]]] = {}
-_PROBE = (
-    "import os,sys;print(repr((sys.stdout.encoding,sys.stdout.errors,sys.stderr.errors,"
-    "{k:os.environ.get(k) for k in ('LC_ALL','LC_CTYPE','LANG')})))"
-)
-
-
-def stdio_of(env: dict[str, str]) -> tuple[str, str, str, dict[str, str | None]]:
-    """How a one-shot process started in `env` sets up stdout/stderr (encoding, errors) and the
-    locale variables (Python's locale coercion may set LC_CTYPE): asked once per distinct
-    locale setting of this interpreter, then remembered (it depends on nothing else)."""
-    key = tuple(env.get(k) for k in LOCALE_VARS)
-    if key not in _STDIO:
-        import ast
-        import subprocess
-
-        probe_env = {k: v for k, v in zip(LOCALE_VARS, key, strict=True) if v is not None}
-        out = subprocess.run(
-            [sys.executable, "-c", _PROBE], env=probe_env, capture_output=True, check=True
-        ).stdout
-        encoding, out_errors, err_errors, after = ast.literal_eval(out.decode("ascii"))
-        _STDIO[key] = (encoding, out_errors, err_errors, after)
-    return _STDIO[key]
-
-
-def _fresh() -> None:
-    """Forget what a one-shot process would not know at its start (all of it cheap to redo)."""
-    from workspace_guard import i18n, repo, rules_cache
-    from workspace_guard.gates.harness.bash import analysis
-
-    i18n._current = None
-    repo._NOTED.clear()
-    rules_cache._KEYS.clear()
-    analysis._LAST.clear()
-
-
-def _on_alarm(signum: int, frame: object) -> None:
-    raise Deadline()
 
 
 class Stop(Exception):
@@ -198,75 +128,6 @@ _STOPPING = [False]
 def _on_stop(signum: int, frame: object) -> None:
     _STOPPING[0] = True
     raise Stop()
-
-
-def handle(request: bytes, program: str) -> tuple[int, bytes, bytes]:
-    """One request answered as the one-shot `program hook HARNESS` would answer it."""
-    import io
-    import signal
-
-    from workspace_guard.gates.harness.gate import GateError, fail_closed, run_hook
-
-    harness, cwd, mask, env, stdin = parse_request(request)
-    out, err = io.BytesIO(), io.BytesIO()
-    encoding, out_errors, err_errors, coerced = stdio_of(env)
-    stdout = io.TextIOWrapper(out, encoding, out_errors, line_buffering=False)
-    stderr = io.TextIOWrapper(err, encoding, err_errors, line_buffering=False)
-    saved = (dict(os.environ), os.getcwd(), sys.stdout, sys.stderr, sys.argv)
-    code = 2
-    try:
-        wanted = dict(env)
-        for key, value in coerced.items():
-            if value is not None and env.get(key) != value:
-                wanted[key] = value
-        set_environment(wanted)
-        mask = os.umask(mask)
-        sys.stdout, sys.stderr, sys.argv = stdout, stderr, [program, "hook", harness]
-        _fresh()
-        try:
-            os.chdir(cwd)
-            if foreign_python_env(env):
-                raise GateError("the hook server got a call meant for a one-shot process")
-            signal.signal(signal.SIGALRM, _on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, DEADLINE)
-            try:
-                code = run_hook(harness, stdin)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        except SystemExit as exc:
-            code = _exit_code(exc)
-        except BaseException as exc:  # as the one-shot process: the gate fails closed
-            code = fail_closed(harness, exc)
-        stdout.flush()
-        stderr.flush()
-    finally:
-        sys.stdout, sys.stderr, sys.argv = saved[2], saved[3], saved[4]
-        set_environment(saved[0])
-        os.umask(mask)
-        os.chdir(saved[1])
-    return code, out.getvalue(), err.getvalue()
-
-
-def set_environment(wanted: dict[str, str]) -> None:
-    """Make `os.environ` exactly `wanted`, touching only the variables that differ: a CLI's
-    environment holds a hundred variables, and clearing and refilling them all (an `unsetenv` and
-    a `putenv` each) cost about 1 ms a request, while two calls of a session differ in few."""
-    current = os.environ
-    for key in [k for k in current if k not in wanted]:
-        del current[key]
-    for key, value in wanted.items():
-        if current.get(key) != value:
-            current[key] = value
-
-
-def _exit_code(exc: SystemExit) -> int:
-    """What the interpreter would exit with (a message goes to stderr, as Python prints it)."""
-    if exc.code is None:
-        return 0
-    if isinstance(exc.code, int):
-        return exc.code & 0xFF
-    print(exc.code, file=sys.stderr)
-    return 1
 
 
 # --- the server -----------------------------------------------------------------------------------
@@ -461,19 +322,34 @@ def warm_up() -> None:
     from workspace_guard.state import approvals, ledger  # noqa: F401
 
 
+def _arguments(args: Sequence[str]) -> tuple[str, float]:
+    """STATE_DIR (absolute, an existing directory) and the idle timeout, or a usage error."""
+    from workspace_guard.errors import UsageError
+    from workspace_guard.i18n import _
+
+    usage = _("usage: {prog} {usage}").format(
+        prog="workspace-guard hook serve", usage="STATE_DIR [--idle SECONDS]"
+    )
+    if not args:
+        raise UsageError(usage)
+    state_dir = args[0] if os.path.isabs(args[0]) else os.path.abspath(args[0])
+    try:
+        idle = float(args[2]) if len(args) >= 3 and args[1] == "--idle" else IDLE
+    except ValueError:
+        text = _("--idle takes a number of seconds, not {value!r}").format(value=args[2])
+        raise UsageError(text, hint=usage) from None
+    if not os.path.isdir(state_dir):
+        text = _("{path} is not a workspace-guard state directory").format(path=state_dir)
+        raise UsageError(text)
+    return state_dir, idle
+
+
 def main(args: Sequence[str]) -> int:
     """`workspace-guard hook serve STATE_DIR [--idle SECONDS]` (started by the launcher)."""
     import fcntl
 
-    from workspace_guard.errors import UsageError
-
-    if not args:
-        raise UsageError("usage: workspace-guard hook serve STATE_DIR [--idle SECONDS]")
-    state_dir = args[0] if os.path.isabs(args[0]) else os.path.abspath(args[0])
-    idle = float(args[2]) if len(args) >= 3 and args[1] == "--idle" else IDLE
+    state_dir, idle = _arguments(args)
     _clean_environment()
-    if not os.path.isdir(state_dir):
-        raise UsageError(f"{state_dir} is not a workspace-guard state directory")
     folder = serve_dir(state_dir)
     private_dir(folder)
     if os.getpid() != os.getsid(0):

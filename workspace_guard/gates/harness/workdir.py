@@ -34,10 +34,13 @@ def directories(value: Any, cwd: str, what: str) -> list[str]:
     from workspace_guard.gates.harness.gate import GateError
 
     if not isinstance(value, str) or "\x00" in value or "\n" in value:
-        raise GateError(
-            f"{what} ({value!r}) is not a directory the gate can read; it cannot tell where "
-            "the tool would run"
+        from workspace_guard.i18n import _
+
+        text = _(
+            "{what} ({value!r}) is not a directory the gate can read; it cannot tell where the "
+            "tool would run"
         )
+        raise GateError(text.format(what=what, value=value))
     from workspace_guard.gates.harness.mcp_tools import file_uri
 
     path = os.path.expanduser(file_uri(value.strip()))

@@ -10,7 +10,6 @@ trigger a report of their own.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -21,8 +20,8 @@ from typing import Any
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import Rules
 from workspace_guard.errors import ConfigError, GuardError
-from workspace_guard.fsutil import atomic_write
 from workspace_guard.gates.watch import lifecycle
+from workspace_guard.gates.watch import manifest as watch_manifest
 from workspace_guard.gates.watch import respond as watch_respond
 from workspace_guard.gates.watch.baseline import (
     Baseline,
@@ -191,31 +190,10 @@ class Engine:
     def _trusted(
         self, repo: Any, rules: Rules, seen: Seen | None, note: str | None
     ) -> tuple[Rules, Seen | None, str | None]:
-        """Rules from another trusted revision only when the remote holds it (trusted.py);
-        else the rules in force stay, and the refusal is audited once per revision. At start,
-        the rules in force are those of the revision the audit chain last recorded."""
+        """The rules in force after a reload (`trusted.in_force`)."""
         from workspace_guard.gates.watch import trusted
 
-        was, known = self.state, self.past.trusted
-        old_rules, old = (was.rules, was.trusted) if was else (None, None)
-        if was is None and known and isinstance(known.get("ref"), str):
-            old = Seen(known["ref"], known.get("commit"), known.get("blob"))
-            old_rules = repo.rules_at(old.commit) if old.commit and note is None else None
-        if old_rules is None or old is None or seen is None or note is not None:
-            return rules, seen, note
-        asked = self.refused.get((seen.ref, seen.commit))  # a remote that did not answer
-        fresh = asked is not None and trusted.UNANSWERED in asked[1]  # is asked again only
-        fresh = fresh and asked is not None and time.monotonic() - asked[0] < trusted.ASK_AGAIN
-        why = asked[1] if fresh and asked else trusted.refusal(self.root, old, seen)
-        if why is None:
-            return rules, seen, note
-        if asked is None or not fresh:
-            self.refused[(seen.ref, seen.commit)] = (time.monotonic(), why)
-        if asked is None:
-            record = trusted.refused(old, seen, why)
-            self.append([{**record, "escalate_to": old_rules.escalation}])
-        what = (seen.commit or "HEAD")[:12]
-        return old_rules, old, f"the rules of {what} were refused: {why}"
+        return trusted.in_force(self, repo, rules, seen, note)
 
     # -- the check ------------------------------------------------------------------------------
 
@@ -461,48 +439,11 @@ class Engine:
     # -- manifest -------------------------------------------------------------------------------
 
     def _load_manifest(self) -> None:
-        """The manifest is a cache any process could write: an entry counts only when the audit
-        chain holds the report it stands for (`watch/lifecycle`), and the last good HEAD comes
-        from the chain's lifecycle records, never from the file."""
-        self.past = lifecycle.history(self.state_dir)
-        self.good_head = self.past.good_head
-        if self.past.broken is not None:
-            line, why = self.past.broken
-            log.error(
-                "the audit log is broken at line %d (%s): reports after it are not trusted "
-                "and are made again",
-                line,
-                why,
-            )
-        try:
-            with open(os.path.join(self.state_dir, self.manifest), encoding="utf-8") as handle:
-                data = json.load(handle)
-            known = {str(k): str(v) for k, v in dict(data.get("known", {})).items()}
-            self.epoch = int(data.get("epoch", 0))
-        except (OSError, ValueError, TypeError, AttributeError):
-            known = {}
-        self.known = lifecycle.verified(known, self.past, self.root)
-        dropped = sorted(set(known) - set(self.known))
-        if dropped:
-            log.warning(
-                "%d manifest entr%s not backed by the audit log (forged or stale), checked "
-                "again: %s",
-                len(dropped),
-                "y is" if len(dropped) == 1 else "ies are",
-                ", ".join(dropped[:5]),
-            )
+        watch_manifest.load(self)
 
     def save_manifest(self) -> None:
         """Keep what was reported across restarts (best effort: a full disk is logged)."""
-        if not self._manifest_dirty or not os.path.isdir(self.common_dir):
-            return
-        path = os.path.join(self.state_dir, self.manifest)
-        body = {"version": 1, "epoch": self.epoch, "good_head": self.good_head, "known": self.known}
-        try:
-            atomic_write(path, json.dumps(body))
-            self._manifest_dirty = False
-        except OSError as exc:
-            log.error("could not save %s: %s", path, exc.strerror or exc)
+        watch_manifest.save(self)
 
 
 def _files(root: str, folder: str, recursive: bool) -> list[str]:

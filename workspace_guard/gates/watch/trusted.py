@@ -21,7 +21,13 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.core.model import Rules
+    from workspace_guard.gates.watch.engine import Engine
 
 log = logging.getLogger("workspace_guard.watch")
 ASK_AGAIN = 30.0  # seconds before a reload asks again a remote that did not answer
@@ -191,3 +197,31 @@ def adopted(old: Seen, new: Seen, reason: str) -> dict[str, Any]:
     if old.blob != new.blob:  # `refusal` asked the remote
         out.update(reachable_from_remote=True, remote_check="the remote holds it (ls-remote)")
     return out
+
+
+def in_force(
+    engine: Engine, repo: Any, rules: Rules, seen: Seen | None, note: str | None
+) -> tuple[Rules, Seen | None, str | None]:
+    """Rules from another trusted revision only when the remote holds it (`refusal`);
+    else the rules in force stay, and the refusal is audited once per revision. At start,
+    the rules in force are those of the revision the audit chain last recorded."""
+    was, known = engine.state, engine.past.trusted
+    old_rules, old = (was.rules, was.trusted) if was else (None, None)
+    if was is None and known and isinstance(known.get("ref"), str):
+        old = Seen(known["ref"], known.get("commit"), known.get("blob"))
+        old_rules = repo.rules_at(old.commit) if old.commit and note is None else None
+    if old_rules is None or old is None or seen is None or note is not None:
+        return rules, seen, note
+    asked = engine.refused.get((seen.ref, seen.commit))  # a remote that did not answer
+    fresh = asked is not None and UNANSWERED in asked[1]  # is asked again only
+    fresh = fresh and asked is not None and time.monotonic() - asked[0] < ASK_AGAIN
+    why = asked[1] if fresh and asked else refusal(engine.root, old, seen)
+    if why is None:
+        return rules, seen, note
+    if asked is None or not fresh:
+        engine.refused[(seen.ref, seen.commit)] = (time.monotonic(), why)
+    if asked is None:
+        refusal_record = refused(old, seen, why)
+        engine.append([{**refusal_record, "escalate_to": old_rules.escalation}])
+    what = (seen.commit or "HEAD")[:12]
+    return old_rules, old, f"the rules of {what} were refused: {why}"

@@ -26,7 +26,9 @@ Rules for the caller (the harness gate):
   ``${..}``, ``$(..)`` match anything, ``/`` included. The lone path ``*`` (:data:`ANY_PATH`) means
   "any file": what ``xargs rm``, ``git reset --hard``, ``bash -c "$CMD"`` or ``curl … | sh`` may
   write, so the caller denies whenever a protected path exists;
-* ``/dev/*`` is never a target.
+* ``/proc/self/cwd/…``, ``/proc/$$/root/…``, ``/dev/fd/N/…`` and the like are replaced by what
+  they name (``bash/procfs.py``); another process's by a ``$PROC_*`` pattern; any other ``/dev/*``
+  is never a target.
 
 Fail-closed choices, each a documented over-approximation: an unknown command (neither on the
 read-only list nor a known writer) mentions every path-like argument as an uncertain target; inline

@@ -23,6 +23,7 @@ from workspace_guard.gates.harness.bash.gitconfig import git_variable, variable
 from workspace_guard.gates.harness.bash.lexer import _Lexer
 from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
 from workspace_guard.gates.harness.bash.parser import _Parser
+from workspace_guard.gates.harness.bash.procfs import descriptor, through
 from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
@@ -71,8 +72,11 @@ def _walk_seq(seq: _Seq, ctx: _Ctx, out: _Out, depth: int) -> None:
 
 def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | None) -> None:
     if isinstance(node, _Compound):
-        _walk_seq(node.body, ctx.fork() if node.scoped else ctx, out, depth)
-        _redirect_targets(_Env(ctx, out, _Stdin("none"), depth, _SHELL), node.redirs)
+        outer = _Env(ctx, out, _Stdin("none"), depth, _SHELL)
+        ctx.fds = _merged(ctx.fds, _opened(outer, node.redirs))  # `{ tee /dev/fd/0; } < f`
+        body = ctx.fork(background=node.background) if node.scoped else ctx
+        _walk_seq(node.body, body, out, depth)
+        _redirect_targets(outer, node.redirs)
         return
     env = _Env(ctx, out, _stdin_of(node, upstream), depth, _SHELL)
     for word in node.words:
@@ -81,10 +85,57 @@ def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | 
     for redir in node.redirs:
         for sub in [*redir.subs, *(redir.target.subs if redir.target is not None else [])]:
             _walk_seq(sub, ctx.fork(), out, depth)
+    kept = ctx.fds
+    opened = _opened(env, node.redirs) if node.redirs else {}
+    ctx.fds = {**kept, **opened}  # the command's own descriptors: `tee /dev/stdin < f`
     if node.redirs:
         _redirect_targets(env, node.redirs)
     if not node.expand_only:
         _simple(env, node.words)
+    if not node.words:  # `while …; done < f`: opened for the loop before it (see _analyze)
+        out.opened = _merged(out.opened, opened)
+    exec_only = [w.text for w in node.words] in (["exec"], [])  # `exec 3<app`: for the rest
+    ctx.fds = _merged(kept, opened) if exec_only else kept
+
+
+def _opened(env: _Env, redirs: list[_Redir]) -> dict[str, list[tuple[str, bool]]]:
+    """The files redirections open, per descriptor (``/dev/fd/N`` and ``/proc/self/fd/N`` name
+    them; a file opened for reading is written through them too: Linux reopens it)."""
+    fds = env.ctx.fds
+    opened: dict[str, list[tuple[str, bool]]] = {}
+    for redir in redirs:
+        word, op = redir.target, redir.op
+        if word is None or op in ("<<", "<<-", "<<<"):
+            continue
+        if op in ("<&", ">&") and word.text.isdigit() and redir.fd != "&":
+            number = redir.fd or ("0" if op == "<&" else "1")
+            opened[number] = list(opened.get(word.text, fds.get(word.text, [])))
+            continue
+        if op in ("<&", ">&") and word.text == "-":
+            continue
+        if redir.fd == "&" or (op == ">&" and not redir.fd):
+            numbers = ["1", "2"]
+        else:
+            numbers = [redir.fd or ("0" if op in ("<", "<>", "<&") else "1")]
+        paths = [(p, g) for p, g, _ in env.paths(word)]
+        process = env.ctx.process()
+        named = []
+        for path, glob in paths:
+            found = through(path, glob, process)
+            named += found[0] if found is not None and found[1] else [(path, glob)]
+        for number in numbers:
+            opened[number] = named
+    return opened
+
+
+def _merged(
+    old: dict[str, list[tuple[str, bool]]], new: dict[str, list[tuple[str, bool]]]
+) -> dict[str, list[tuple[str, bool]]]:
+    """Descriptors opened on some path through the command: every file any of them may hold."""
+    merged = {fd: list(paths) for fd, paths in old.items()}
+    for fd, paths in new.items():
+        merged[fd] = list(dict.fromkeys([*merged.get(fd, []), *paths]))
+    return merged
 
 
 def _redirect_targets(env: _Env, redirs: list[_Redir]) -> None:
@@ -107,8 +158,10 @@ def _stdin_of(node: _Simple, upstream: _Node | None) -> _Stdin:
             stdin = _Stdin("text", redir.body)
         elif redir.op == "<<<" and redir.target is not None:
             stdin = _Stdin("text", redir.target.text)
-        elif redir.op == "<":
-            stdin = _Stdin("file")
+        elif redir.op == "<":  # `bash < <(…)`, `sh < /dev/fd/3`: a pipe, not a file
+            target = redir.target
+            piped = target is not None and (target.subs or descriptor(target.text))
+            stdin = _Stdin("unknown" if piped else "file")
     return stdin
 
 
@@ -244,6 +297,9 @@ def assigned_names(command: str) -> frozenset[str]:
     return frozenset(names)
 
 
+_DESCRIPTOR_HINT = re.compile(r"dev|proc|std(?:in|out|err)|fd|\$")
+
+
 def _script_written_here(env: _Env, script: _Word) -> None:
     """A script this same command wrote (``echo … > x.sh; sh x.sh``) may do anything."""
     written = {posixpath.normpath(t.path) for t in env.out.targets}
@@ -293,6 +349,11 @@ def _analyze(command: str, cwd: str) -> Analysis:
     out = _Out(assigned=assigned_names(command))
     try:
         _run_text(command, _Ctx(cwd), out, 0)
+        if out.opened and _DESCRIPTOR_HINT.search(command):
+            # redirections after `done`/`fi`/`esac` open their files for the whole construct,
+            # which the walk has passed by then: walk again with them open from the start
+            opened, out = out.opened, _Out(assigned=out.assigned)
+            _run_text(command, _Ctx(cwd, fds=opened), out, 0)
     except Exception as exc:  # the gate must not crash: _TooDeep, RecursionError or a bug here
         out.errors.append(
             "too deeply nested" if isinstance(exc, _TooDeep) else f"internal error: {exc!r}"

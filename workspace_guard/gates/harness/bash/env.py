@@ -8,6 +8,13 @@ import re
 
 from workspace_guard.core.record import Record, Struct, factory
 from workspace_guard.gates.harness.bash.gitconfig import RUNTIME, git_variable, variable
+from workspace_guard.gates.harness.bash.procfs import (
+    DYNAMIC_CWD,
+    Process,
+    descriptor,
+    directory,
+    through,
+)
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     _MAX_BRACES,
@@ -34,9 +41,23 @@ class _Ctx(Struct):
     cwd: str
     vars: dict[str, str] = factory(default_factory=dict)
     dirs: list[str] = factory(default_factory=list)
+    # `$$`'s cwd seen from a subshell or a child process (None: this is the shell itself; a
+    # background job: only known at run time), and the files the command opened per descriptor
+    main: str | None = None
+    fds: dict[str, list[tuple[str, bool]]] = factory(default_factory=dict)
 
-    def fork(self, cwd: str | None = None) -> _Ctx:
-        return _Ctx(self.cwd if cwd is None else cwd, dict(self.vars), list(self.dirs))
+    def fork(self, cwd: str | None = None, background: bool = False) -> _Ctx:
+        main = DYNAMIC_CWD if background else self.cwd if self.main is None else self.main
+        fds = {fd: list(paths) for fd, paths in self.fds.items()}
+        return _Ctx(self.cwd if cwd is None else cwd, dict(self.vars), list(self.dirs), main, fds)
+
+    def process(self) -> Process:
+        """The shell as :mod:`procfs` sees it."""
+        return Process(self.cwd, self.main, self.fds)
+
+    def chdir(self, path: str) -> str:
+        """Where ``cd PATH`` lands (``/proc/self/cwd/app`` is the cwd's ``app``)."""
+        return directory(path, self.process())
 
 
 class _Out(Struct):
@@ -47,6 +68,8 @@ class _Out(Struct):
     links: dict[str, str] = factory(default_factory=dict)  # link made here → what it points at
     fetched: bool = False  # a git fetch/pull ran before: remote-tracking refs may have moved
     assigned: frozenset[str] = frozenset()  # names the command itself may assign (taint)
+    # files redirections without a command opened (`done < f`), per descriptor
+    opened: dict[str, list[tuple[str, bool]]] = factory(default_factory=dict)
 
     def find(self, kind: str, detail: str, cwd: str = "", args: tuple[str, ...] = ()) -> None:
         """Record a finding (see :class:`Finding`); the command is no longer read-only."""
@@ -88,6 +111,7 @@ class _Env(Struct):
     shell: _Shell
 
     def at(self, cwd: str) -> _Env:
+        cwd = self.ctx.chdir(cwd)
         return _Env(self.ctx.fork(cwd), self.out, self.stdin, self.depth, self.shell)
 
     def dispatch(self, words: list[_Word]) -> None:
@@ -106,11 +130,20 @@ class _Env(Struct):
         """Code runs that the analysis cannot read (a script, ``make``, ``eval "$X"``)."""
         self.out.find(UNKNOWN_CODE, detail)
 
+    def from_descriptor(self, word: _Word) -> bool:
+        """A script or program read from ``<(…)``, ``/dev/fd/N``, ``/dev/stdin``: code from a
+        pipe (any file; ATTACK F62)."""
+        if word.subs and "/dev/fd/" in word.text:
+            return True
+        return any(descriptor(path) for path, _, _ in self.paths(word))
+
     def link(self, link: str, points_to: str) -> None:
         """``ln``/``cp -l``/``cp -s`` made ``link`` here: a later write through it writes
         ``points_to`` (a hard link shares the file, a symlink resolves to it)."""
-        if "$" not in link + points_to and not link.startswith("~"):
-            self.out.links[posixpath.normpath(link)] = posixpath.normpath(points_to)
+        points_to = self.ctx.chdir(points_to)  # `ln -s /proc/self/cwd/app l`
+        if "$" not in link and not link.startswith("~"):
+            dest = points_to if "$" in points_to else posixpath.normpath(points_to)
+            self.out.links[posixpath.normpath(link)] = dest
 
     def paths(self, word: _Word) -> list[tuple[str, bool, bool]]:
         """(absolute path, glob, dynamic) for each value the word may take."""
@@ -130,6 +163,16 @@ class _Env(Struct):
             self.add_path(path, kind, sure, glob or dyn)
 
     def add_path(self, path: str, kind: str, certain: bool, glob: bool) -> None:
+        found = through(path, glob, self.ctx.process())  # `/proc/self/cwd/…`, `/dev/fd/3/…`
+        if found is not None:
+            paths, replaced = found
+            for named, dynamic in paths:
+                self._add_path(named, kind, certain and not dynamic, glob or dynamic)
+            if replaced:
+                return
+        self._add_path(path, kind, certain, glob)
+
+    def _add_path(self, path: str, kind: str, certain: bool, glob: bool) -> None:
         if path.startswith("/dev/") and posixpath.normpath(path).startswith("/dev/"):
             return
         glob = glob or path.startswith("$")  # `$OLDPWD/f` (from `~-/f`): known at run time
@@ -144,7 +187,8 @@ class _Env(Struct):
             norm = posixpath.normpath(path)
             for name, dest in list(self.out.links.items()):
                 if norm == name or norm.startswith(name + "/"):
-                    self.out.add(Target(dest + norm[len(name) :], "link", certain, glob))
+                    linked = dest + norm[len(name) :]
+                    self.out.add(Target(linked, "link", certain, glob or "$" in dest))
 
     def add_rel(self, rel: str, kind: str, certain: bool = False, glob: bool = False) -> None:
         self.add(_lit(rel) if glob else _lit(rel, "q"), kind, certain)

@@ -6,7 +6,7 @@ import posixpath
 import re
 
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _expand, _join
-from workspace_guard.gates.harness.bash.mentions import _code_literals, _unknown
+from workspace_guard.gates.harness.bash.mentions import _code_literals
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.syntax import ANY_PATH, _lit, _Part, _suffix, _Word
 
@@ -221,12 +221,6 @@ def _awk(env: _Env, name: str, args: list[_Word]) -> None:
 
 
 _AWK_WRITE = re.compile(r"\b(?:print|printf)\b[^;{}]*>|\bsystem\s*\(|\|\s*\"")
-
-
-def _source(env: _Env, name: str, args: list[_Word]) -> None:
-    """``. script args``: a script we cannot see runs here; its arguments may be written."""
-    env.unknown_code(f"{name} {args[0].text if args else ''}: a script run in this shell")
-    _unknown(env, args[1:])
 
 
 def _sort(env: _Env, name: str, args: list[_Word]) -> None:

@@ -54,9 +54,14 @@ class _Parser:
 
     def seq(self, stops: frozenset[str]) -> _Seq:
         items: _Seq = []
+        start = 0  # where the current and-or list began
         while (tok := self.peek()) is not None and not self._at_stop(stops):
             if isinstance(tok, _Op) and tok.op in _SKIPPED_OPS:
                 self.k += 1
+                if tok.op == "&" and items[start:]:  # `cd /tmp && x &`: the list runs apart
+                    items[start:] = [[_Compound(items[start:], True, [], background=True)]]
+                if tok.op not in ("&&", "||"):
+                    start = len(items)
                 if tok.op in ("&&", "||") and (self.peek() is None or not items):
                     self.errors.append(f"{tok.op!r} without a command")
                 elif tok.op not in _SEPARATORS:

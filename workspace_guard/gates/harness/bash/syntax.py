@@ -117,6 +117,7 @@ class _Compound(Struct):
     body: _Seq
     scoped: bool  # ( ) runs in a subshell: a cd inside does not leak
     redirs: list[_Redir]
+    background: bool = False  # `LIST &`: a subshell the shell does not wait for
 
 
 _Token = _Word | _Op | _Redir

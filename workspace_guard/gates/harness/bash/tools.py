@@ -221,7 +221,7 @@ def _cd(env: _Env, name: str, args: list[_Word]) -> None:
         ctx.cwd = "$OLDPWD"
     else:
         paths = env.paths(pos[0])
-        ctx.cwd = paths[0][0] if len(paths) == 1 else "$CDPATH"
+        ctx.cwd = ctx.chdir(paths[0][0]) if len(paths) == 1 else "$CDPATH"
 
 
 def _declare(env: _Env, name: str, args: list[_Word]) -> None:

@@ -1,0 +1,112 @@
+"""Reading a harness's event, whatever its wire format (`formats.py`): the working directory, the
+agent, string fields, and the calls every harness shares (an MCP tool's, a shell tool run in its
+own working directory); then the one judgement and the after-tool record."""
+
+from __future__ import annotations
+
+import os
+
+from workspace_guard.gates.harness.gate import Call, GateError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from workspace_guard.gates.harness.gate import Verdict
+    from workspace_guard.repo import Repo
+
+
+def event_repo(cwd: str) -> Repo:
+    from workspace_guard.repo import Repo
+
+    return Repo.discover(cwd)
+
+
+def event_cwd(event: dict[str, Any], roots_key: str | None = None) -> str:
+    """The event's working directory (or its first workspace root), else ours."""
+    cwd = event.get("cwd")
+    if isinstance(cwd, str) and cwd:
+        return cwd
+    roots = event.get(roots_key) if roots_key else None
+    if isinstance(roots, list) and roots and isinstance(roots[0], str):
+        return roots[0]
+    return os.getcwd()
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def event_agent(event: dict[str, Any]) -> str | None:
+    value = event.get("agent_type")
+    return value if isinstance(value, str) and value else None
+
+
+def string_field(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        from workspace_guard.i18n import _
+
+        raise GateError(_("{what} is missing or not a string").format(what=what))
+    return value
+
+
+def record_after(call: Call | None, event: dict[str, Any]) -> int:
+    """The after-tool event of any harness: record the call's writes in the ledger."""
+    if call is None:
+        return 0
+    from workspace_guard.gates.harness.after import after_tool
+
+    return after_tool(call, event)
+
+
+def judge_call(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
+    """The verdict of every repository the call reaches (`discover.py`: found from the paths
+    written, not the cwd); None when it reaches none."""
+    from workspace_guard.gates.harness.discover import judge
+
+    return judge(call, layer)
+
+
+def in_workdir(
+    command: str, args: dict[str, Any], keys: tuple[str, ...], cwd: str
+) -> tuple[str, str]:
+    """(cwd, command) for a shell tool run in its own working-directory argument (`workdir.py`):
+    Gemini's `dir_path`/`directory`, relative to the project root."""
+    from workspace_guard.gates.harness.workdir import command_in, directories
+
+    dirs = [d for key in keys for d in directories(args.get(key), cwd, f"tool_input.{key}")]
+    return command_in(command, list(dict.fromkeys(dirs)), cwd)
+
+
+def mcp_call(agent: str | None, tool: str, cwd: str, args: Any, layer: str) -> Call | None:
+    """An MCP tool call (any harness): its paths, its shell command, or an unknown tool's
+    path-like arguments (`mcp_tools.py`); None when the tool only reads. Our own server's
+    `claim`/`release` are judged as the command line they stand for (`claims_command`)."""
+    from workspace_guard.gates.harness.coord import mcp_tool
+    from workspace_guard.gates.harness.mcp_tools import classify
+
+    own = mcp_tool(tool)
+    if own in ("claim", "release") and isinstance(args, dict):
+        return Call(agent, tool, cwd, command=claims_command(own, args), source=layer)
+    found = classify(tool, args, cwd)
+    if found is None:
+        return None
+    if found.command is not None:
+        return Call(agent, tool, cwd, command=found.command, source=layer)
+    return Call(agent, tool, cwd, paths=found.paths, source=layer, mcp_unknown=found.unknown)
+
+
+def claims_command(verb: str, args: dict[str, Any]) -> str:
+    """`workspace-guard claim|release PATH… [--all] [--agent A]`: what an MCP `claim`/`release`
+    call of our server stands for. Judged as that command (protocol_commands: never a write;
+    `--agent` another agent is refused), it leaves the ledger's `authorise` record the server's
+    tool looks for (commands/speaker), as the same command run in a shell does."""
+    import shlex
+
+    paths = args.get("paths")
+    words = ["workspace-guard", verb]
+    words += [str(p) for p in paths] if isinstance(paths, list) else []
+    words += ["--all"] if verb == "release" and args.get("everything") is True else []
+    agent = args.get("agent")
+    words += ["--agent", agent] if isinstance(agent, str) else []
+    return shlex.join(words)

@@ -1,0 +1,70 @@
+"""Gemini CLI's wire format (`formats.py`): `BeforeTool` (`write_file`, `replace`,
+`run_shell_command`, MCP tools); a denial is `{"decision": "deny", "reason"}`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from workspace_guard.gates.harness.formats_event import (
+    as_dict,
+    event_agent,
+    event_cwd,
+    in_workdir,
+    judge_call,
+    mcp_call,
+    record_after,
+    string_field,
+)
+from workspace_guard.gates.harness.gate import Call, deny_reason, load_event
+
+GEMINI_FILE_TOOLS = {"write_file": "file_path", "replace": "file_path", "edit": "file_path"}
+
+
+def gemini(data: bytes) -> int:
+    """`hook gemini`: BeforeTool; a denial is `{"decision": "deny", "reason": …}`."""
+    event = load_event(data)
+    name = event.get("hook_event_name")
+    if name not in ("BeforeTool", "AfterTool", None):
+        return 0
+    tool = event.get("tool_name")
+    args = as_dict(event.get("tool_input"))
+    cwd = event_cwd(event)
+    agent = event_agent(event)
+    from workspace_guard.gates.harness.mcp_tools import is_mcp
+
+    if tool in GEMINI_FILE_TOOLS:
+        call = Call(
+            agent,
+            str(tool),
+            cwd,
+            paths=(
+                string_field(args.get("file_path") or args.get("path"), "tool_input.file_path"),
+            ),
+            source="gemini",
+        )
+    elif isinstance(tool, str) and is_mcp(tool, "gemini"):  # a bare name too
+        found = mcp_call(agent, tool, cwd, args, "gemini")
+        if found is None:
+            return 0
+        call = found
+    elif tool == "run_shell_command":
+        command = string_field(args.get("command"), "tool_input.command")
+        where, command = in_workdir(command, args, ("dir_path", "directory"), cwd)
+        call = Call(agent, str(tool), where, command=command, source="gemini")
+    else:
+        return 0
+    if name == "AfterTool":
+        return record_after(call, event)
+    judged = judge_call(call, "gemini")
+    if judged and judged[1].denied:
+        print(
+            json.dumps({"decision": "deny", "reason": deny_reason(judged[1])}, ensure_ascii=False)
+        )
+    elif judged and judged[1].warning:  # the person sees systemMessage; see docs/coordination.md
+        text = judged[1].warning
+        context = {"hookEventName": "BeforeTool", "additionalContext": text}
+        print(
+            json.dumps({"systemMessage": text, "hookSpecificOutput": context}, ensure_ascii=False)
+        )
+    return 0
