@@ -392,7 +392,6 @@ UNMARKED_LEFT = {
     "workspace_guard/commands/harness_install.py": 2,
     "workspace_guard/commands/hook.py": 1,
     "workspace_guard/commands/init.py": 2,
-    "workspace_guard/commands/map.py": 4,
     "workspace_guard/commands/mcp_server.py": 2,
     "workspace_guard/commands/mcp_tools.py": 1,
     "workspace_guard/commands/messages.py": 1,

@@ -16,6 +16,7 @@ import pytest
 from conftest import BIN, git, make_workspace
 from test_i18n_adoption import LOCALE_VARS
 from test_i18n_sweep import english
+from test_map import browser, chromium  # noqa: F401 - fixtures
 
 from workspace_guard import i18n
 
@@ -296,3 +297,31 @@ def test_hook_server_usage_errors_in_spanish(tmp_path: Path) -> None:
     assert "no es un directorio de estado de workspace-guard" in out
     out = both(tmp_path, ["hook", "serve", str(tmp_path), "--idle", "x"], (2,))
     assert "--idle requiere un número de segundos" in out
+
+
+# --- the map page's header ------------------------------------------------------------------------
+
+
+def test_map_header_in_spanish(tmp_path: Path, browser: list[str]) -> None:  # noqa: F811
+    from test_map import render
+
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["map", "-o", "out.html"], (0,), en="the map is in out.html")
+    assert "el mapa está en out.html" in out, out
+    run(ws, ["map", "-o", "es.html"])
+    dom = render(browser, (ws / "es.html").as_uri())
+    assert '<html lang="es">' in dom
+    assert "Mapa del espacio de trabajo · ws" in dom and "escalado a master-orchestrator" in dom
+    assert "críticos: " in dom and "violaciones desde el " in dom
+    assert 'placeholder="Buscar por ruta o agente' in dom and ">todos los agentes<" in dom
+    assert ">alto riesgo<" in dom
+    run(ws, ["map", "-o", "en.html"], "en")
+    dom = render(browser, (ws / "en.html").as_uri())
+    assert '<html lang="en">' in dom and "Workspace map · ws" in dom
+    assert " critical<" in dom and "violations since " in dom and ">every agent<" in dom
+
+
+def test_map_cannot_write(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["map", "-o", "app"], (2,))
+    assert "no se puede escribir app: Es un directorio" in out
