@@ -7,6 +7,7 @@ here the same classes go through `workspace-guard hook claude` in a real process
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,26 @@ def test_the_shell_s_own_cwd_is_followed() -> None:
     assert paths("cd /tmp & echo x > a") == ["/repo/a"]
     assert paths("(sleep 1; echo x > /proc/$$/cwd/a) &") == ["$PROC_CWD/a"]
     assert paths("echo x > app/$F.py") == ["/repo/app/$F.py"]  # a variable goes down, not up
+
+
+# ATTACK F62: a script read from a process substitution or a descriptor is code from a pipe.
+FROM_A_PIPE = [
+    'source <(printf "echo evil > app/main.py")',
+    'bash <(echo "echo evil > app/main.py")',
+    """python3 <(echo "open('app/main.py','w').write('evil')")""",
+    'source /dev/fd/3 3<<< "echo evil > app/main.py"',
+    'bash < <(echo "echo evil > app/main.py")',
+]
+
+
+@pytest.mark.parametrize("command", FROM_A_PIPE)
+def test_code_from_a_process_substitution_is_any_file(ws: Path, command: str) -> None:
+    main = ws / "app" / "main.py"
+    before = main.read_text()
+    assert bash_denied(ws, command, AGENT) is not None
+    proc = harness_shell(ws, f"bash -c {shlex.quote(command)}")  # the premise: it writes
+    assert main.read_text() != before, proc.stderr
+
+
+def test_a_process_substitution_read_as_data_passes(ws: Path) -> None:
+    assert bash_denied(ws, "diff <(sort README.md) <(sort app/main.py)", AGENT) is None

@@ -569,3 +569,109 @@ def test_summary_counts_like_the_plain_counting(results: list[CommitResult]) -> 
     assert data["agents"] == agents
     assert summary.failures == plain.failures
     assert data["commits"] == len(results) and data["failed"] == len(plain.failures)
+
+
+# --- fewer git processes before the listing ------------------------------------------------------
+
+
+def _range_answer(repo: Path, spec: str, quick: bool) -> object:
+    """`clone_range`'s answer for `spec` (the error's type and text when it refuses), with the
+    one-call resolution or without it."""
+    from workspace_guard.errors import GuardError
+    from workspace_guard.gates.push import range as push_range
+    from workspace_guard.repo import Repo
+
+    saved = push_range._resolved_range
+    if not quick:
+        push_range._resolved_range = lambda *args: None
+    try:
+        return push_range.clone_range(Repo.discover(str(repo)), spec)
+    except GuardError as exc:
+        return type(exc).__name__, exc.message, exc.hint
+    finally:
+        push_range._resolved_range = saved
+
+
+RANGE_SPECS = [
+    "main..side",
+    "main...side",
+    "side",
+    "side..main",
+    "..side",
+    "main..",
+    "HEAD~1..HEAD",
+    "v1..side",
+    "main..v1",
+    "nope..side",
+    "main..nope",
+    "main...nope",
+    "main...lonely",
+    "^main..side",
+    "main..side..main",
+    "HEAD^!",
+    "main^{tree}..side",
+    "main:README.md",
+    "-n..side",
+    "--all",
+    "",
+    "main..side^@",
+]
+
+
+@pytest.mark.parametrize("shallow", [False, True])
+def test_one_rev_parse_resolves_ranges_like_one_call_per_side(
+    tmp_path: Path, shallow: bool
+) -> None:
+    """`_resolved_range` (is-shallow and both sides in one `git rev-parse`) answers every range
+    as `is_shallow` + `range_args` do, refusals included — in a full and a shallow clone."""
+    repo = make_workspace(tmp_path / "ws")
+    git(repo, "checkout", "-q", "-b", "side")
+    for n in range(3):
+        (repo / f"f{n}.txt").write_text(f"{n}\n")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"feat(app): {n}")
+    git(repo, "tag", "-a", "-m", "one", "v1", "side~1")
+    git(repo, "checkout", "-q", "--orphan", "lonely")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "feat(app): alone")
+    git(repo, "checkout", "-q", "side")
+    if shallow:
+        clone = tmp_path / "shallow"
+        git(tmp_path, "clone", "-q", "--depth", "2", "--no-local", "-b", "side", str(repo), "clone")
+        (tmp_path / "clone").rename(clone)
+        git(clone, "branch", "-q", "main", "origin/side")
+        repo = clone
+    for spec in RANGE_SPECS:
+        assert _range_answer(repo, spec, True) == _range_answer(repo, spec, False), spec
+
+
+RULES_REF_CONFIGS: list[list[tuple[str, str]]] = [
+    [],
+    [("workspace-guard.rulesRef", "refs/heads/main")],
+    [("Workspace-Guard.RULESREF", "refs/heads/side")],
+    [("workspace-guard.rulesRef", "refs/heads/side"), ("workspace-guard.rulesref", "main")],
+    [("workspace-guard.rulesRef", "refs/heads/nope")],
+    [("workspace-guard.rulesRef", "  refs/heads/main  ")],
+    [("workspace-guard.requireProvenance", "report")],
+]
+
+
+@pytest.mark.parametrize("entries", RULES_REF_CONFIGS)
+def test_settings_read_once_answer_like_git_config_get(
+    tmp_path: Path, entries: list[tuple[str, str]]
+) -> None:
+    """The base check-commits finds and its provenance mode, from one `git config
+    --get-regexp` (`gate_settings`), are those of a `git config --get` per key."""
+    from workspace_guard.gates.push.notes import mode
+    from workspace_guard.gates.push.range import ci_base
+    from workspace_guard.gates.push.trust import gate_settings
+    from workspace_guard.repo import Repo
+
+    repo = make_workspace(tmp_path / "ws")
+    git(repo, "branch", "side")
+    for key, value in entries:
+        git(repo, "config", "--add", key, value)
+    found = Repo.discover(str(repo))
+    settings = gate_settings(found)
+    rules = found.rules_at("HEAD")
+    assert ci_base(found, None, None, settings) == ci_base(found, None, None)
+    assert mode(found, rules, settings) == mode(found, rules)

@@ -42,7 +42,24 @@ def approve(
         if rule is None or rule.level == "none":
             lines.append(_("{path}: not protected — no approval needed").format(path=key))
             continue
+        if decider.approves_itself(agent, approver):
+            _refused(repo, agent, key, rule.owner, rule.level, approver, decider)
+            raise Denied(
+                _(
+                    "{approver} may not approve its own change to {path}: an agent never "
+                    "approves itself; approvals come from its owner {owner}, another backup "
+                    "({backups}) or a superuser ({superusers})"
+                ).format(
+                    approver=approver,
+                    path=key,
+                    owner=rule.owner or "-",
+                    backups=", ".join(b for b in rule.backup if b != approver) or "-",
+                    superusers=", ".join(decider.rules.superusers) or "-",
+                ),
+                hint=_("ask {agent}").format(agent=rule.owner or decider.rules.escalation),
+            )
         if not decider.may_approve(rule, approver):
+            _refused(repo, agent, key, rule.owner, rule.level, approver, decider)
             raise Denied(
                 _(
                     "{approver} may not approve changes to {path}: approvals come from its owner "
@@ -134,6 +151,20 @@ def _audit(  # noqa: PLR0917 - one audit record's fields
         "escalate_to": decider.rules.escalation,
         "note": note,
     }
+
+
+def _refused(  # noqa: PLR0917 - one audit record's fields
+    repo: Repo,
+    agent: str,
+    key: str,
+    owner: str | None,
+    level: str,
+    approver: str,
+    decider: Any,
+) -> None:
+    """Audit an approval that was refused (who tried to approve whom, for what)."""
+    item = _audit(agent, key, owner, level, approver, "", decider)
+    append(repo.state_dir, [{**item, "action": "refused"}])
 
 
 def revoke(repo: Repo, ids: list[str]) -> list[str]:

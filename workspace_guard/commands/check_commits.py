@@ -24,6 +24,7 @@ TYPE_CHECKING = False  # a hot command of entry.FAST: `typing` is not imported a
 if TYPE_CHECKING:
     from workspace_guard.core.model import Rules
     from workspace_guard.entry import Values
+    from workspace_guard.gates.push.trust import Settings
 
 
 def main(values: Values) -> int:
@@ -46,7 +47,10 @@ def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") ->
     rev_args, range_base = clone_range(repo, spec)
     listing = start_listing(repo.cwd, rev_args)  # git lists while the rules are read
     try:
-        rules = _rules(repo, base, range_base)
+        from workspace_guard.gates.push.trust import gate_settings
+
+        settings = gate_settings(repo)  # one `git config` for every workspace-guard.* key
+        rules = _rules(repo, base, range_base, settings)
     except BaseException:
         listing.close()  # stops git
         raise
@@ -54,7 +58,7 @@ def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") ->
     results = check_range(repo, rev_args, rules, progress=progress, listing=listing)
     from workspace_guard.gates.push.notes import checked
 
-    results = checked(repo, rules, results)  # provenance notes, when required
+    results = checked(repo, rules, results, settings)  # provenance notes, when required
     summary = Summary()
     if fmt == "json":
         kept = [_compact(summary.add(r)) for r in results]
@@ -71,12 +75,14 @@ def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") ->
     return EXIT_VIOLATION if summary.failures else EXIT_OK
 
 
-def _rules(repo: Repo, explicit: str | None, range_base: str | None) -> Rules:
+def _rules(
+    repo: Repo, explicit: str | None, range_base: str | None, settings: Settings | None = None
+) -> Rules:
     """The trusted rules: `--rules`, else those committed at the base (see `ci_base`). A base
     without a rules file is a usage error: a check of the template alone must not pass."""
     if repo.rules_option and not explicit:
         return repo.load_rules()
-    base, how = ci_base(repo, explicit, range_base)
+    base, how = ci_base(repo, explicit, range_base, settings)
     rules = repo.rules_at(base)
     if rules is None:
         raise UsageError(

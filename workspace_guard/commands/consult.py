@@ -124,6 +124,15 @@ def answer(repo: Repo, ident: str, *, approve: bool, by: str, ttl: float | None)
         )
     asker = str(found.get("agent"))
     paths = [str(p) for p in found.get("paths") or []]
+    if approve and decider.approves_itself(asker, by):
+        refusal = _audit({**found, "paths": paths}, "refused", decider.rules.escalation)
+        append(repo.state_dir, [{**refusal, "answered_by": by}])
+        raise Denied(
+            _(
+                "{agent} may not approve its own consultation {id}: an agent never approves "
+                "itself; it asks {owners}"
+            ).format(agent=by, id=ident, owners=", ".join(found.get("owners") or []) or "-")
+        )
     for path in paths:
         rule = decider.governing_rule(path)
         if by not in (found.get("owners") or []) and not (rule and decider.may_approve(rule, by)):

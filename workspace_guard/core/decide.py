@@ -269,6 +269,11 @@ class Decider:
             return True
         return rule.owner is None and approver == self.rules.escalation
 
+    def approves_itself(self, agent: str, approver: str) -> bool:
+        """`approver` would approve its own change: never an approval (the commit gate's rule,
+        applied by every layer); a superuser needs none, so it is not refused one."""
+        return approver == agent and agent not in self.rules.superusers
+
     def _approver(
         self,
         rule: ProtectedRule,
@@ -277,11 +282,12 @@ class Decider:
         approvals: Iterable[Approval],
         approved_by: str | None,
     ) -> str | None:
-        if approved_by is not None and self.may_approve(rule, approved_by):
+        if approved_by is not None and approved_by != agent and self.may_approve(rule, approved_by):
             return approved_by
         for approval in approvals:
             if (
                 approval.agent == agent
+                and approval.approver != agent
                 and _covers(approval.path, path)
                 and self.may_approve(rule, approval.approver)
             ):

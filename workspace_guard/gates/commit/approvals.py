@@ -38,7 +38,9 @@ def recorded_approvers(
         return []
     found: dict[str, float | None] = {}
     for a in approvals:
-        if a.agent == who and _covers(a.path, path) and decider.may_approve(rule, a.approver):
+        if a.agent != who or a.approver == who or not _covers(a.path, path):
+            continue
+        if decider.may_approve(rule, a.approver):
             found.setdefault(a.approver, a.until)
     return list(found.items())
 

@@ -364,12 +364,15 @@ def _on_branch(repo: Repo, tip: str, shas: list[str]) -> list[str]:
 
 
 def checked(
-    repo: Repo, rules: Rules | None, results: Iterator[CommitResult]
+    repo: Repo,
+    rules: Rules | None,
+    results: Iterator[CommitResult],
+    settings: Settings | None = None,
 ) -> Iterator[CommitResult]:
     """check-commits: each clean commit that touched protected paths checked against the local
     notes ref (CI fetches it: `git fetch origin refs/notes/workspace-guard:refs/notes/…`), in
     batches; `report` mode prints the problems and changes no verdict."""
-    how = mode(repo, rules)
+    how = mode(repo, rules, settings)
     if how == "off":
         yield from results
         return

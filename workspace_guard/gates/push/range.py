@@ -23,6 +23,7 @@ from workspace_guard import git
 from workspace_guard.core.record import Record
 from workspace_guard.errors import GuardError, UsageError
 from workspace_guard.i18n import _
+from workspace_guard.speed.gitread import is_oid
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from workspace_guard.core.decide import Decider
     from workspace_guard.core.model import Decision, ProtectedRule, Rules
     from workspace_guard.core.template import Fields, TemplateConfig, Violation
+    from workspace_guard.gates.push.trust import Settings
     from workspace_guard.repo import Repo
 
 LOG_FORMAT = "%x1e%H %P%x1f%B%x1f"
@@ -682,13 +684,17 @@ def clone_range(repo: Repo, spec: str) -> tuple[list[str], str | None]:
     checked only when it holds the whole range: no commit of the range may be a shallow boundary
     (a commit whose parents were not fetched), since what lies behind it would pass unseen. A
     range side that is not in a shallow clone is the same refusal, with the same hint."""
-    shallow = is_shallow(repo)
-    try:
-        rev_args, base = range_args(repo, spec)
-    except GuardError as exc:  # a side that is not here, or no merge base in what was fetched
-        if shallow:
-            raise _shallow_error(f" ({exc.message})") from exc
-        raise
+    quick = _resolved_range(repo, spec)
+    if quick is not None:
+        shallow, rev_args, base = quick
+    else:
+        shallow = is_shallow(repo)
+        try:
+            rev_args, base = range_args(repo, spec)
+        except GuardError as exc:  # a side that is not here, or no merge base in what was fetched
+            if shallow:
+                raise _shallow_error(f" ({exc.message})") from exc
+            raise
     if shallow:
         hidden = _shallow_commits(repo) & set(_rev_list(repo, rev_args))
         if hidden:
@@ -700,6 +706,39 @@ def clone_range(repo: Repo, spec: str) -> tuple[list[str], str | None]:
                 ).format(n=len(hidden), first=first)
             )
     return rev_args, base
+
+
+def _resolved_range(repo: Repo, spec: str) -> tuple[bool, list[str], str | None] | None:
+    """`is_shallow` and `range_args` from one `git rev-parse` where every side of the range
+    resolves plainly to one commit (the usual `BASE..TIP`); None — ask the usual way, one
+    side at a time, with its own messages — for anything else: a side that does not resolve,
+    that starts with `-`, or whose answer is not exactly one commit id (`^X`, `A..B`)."""
+    if "..." in spec:
+        sides = [side or "HEAD" for side in spec.split("...", 1)]
+    elif ".." in spec:
+        sides = [side or "HEAD" for side in spec.split("..", 1)]
+    else:
+        sides = [spec]
+    if any(side.startswith("-") for side in sides):
+        return None
+    args = ["rev-parse", "--is-shallow-repository", *(f"{side}^{{commit}}" for side in sides)]
+    proc = git.run([*args, "--"], repo.cwd, check=False)
+    lines = proc.stdout.decode("ascii", "replace").split("\n")
+    if proc.returncode != 0 or lines[-2:] != ["--", ""] or len(lines) != len(sides) + 3:
+        return None
+    shallow, *oids = lines[: len(sides) + 1]
+    if shallow not in ("true", "false") or not all(map(is_oid, oids)):
+        return None
+    if len(oids) == 1:
+        return shallow == "true", [oids[0]], None
+    left, right = oids
+    if "..." in spec:
+        try:
+            base = git.out(["merge-base", left, right], repo.cwd)
+        except GuardError:
+            return None  # no merge base: `range_args` says so, shallow or not
+        return shallow == "true", [right, f"^{base}"], base
+    return shallow == "true", [right, f"^{left}"], left
 
 
 def _shallow_commits(repo: Repo) -> set[str]:
@@ -716,19 +755,22 @@ def _rev_list(repo: Repo, rev_args: Sequence[str]) -> list[str]:
     return out.stdout.decode("ascii", "replace").split()
 
 
-def default_branch(repo: Repo) -> str | None:
+def default_branch(repo: Repo, settings: Settings | None = None) -> str | None:
     """The protected branch as this repository knows it, if it exists: the configured
     `workspace-guard.rulesRef`; in a bare repository the branch HEAD names; in a clone the
     remote's default (`origin/HEAD`). Never the branch checked out: usually the very branch
-    being checked, which must not supply its own rules."""
-    for ref in _default_candidates(repo):
+    being checked, which must not supply its own rules. (`settings`: the `workspace-guard.*`
+    config values, when read already — `trust.gate_settings`.)"""
+    for ref in _default_candidates(repo, settings):
         if git.run(["rev-parse", "--verify", "-q", ref], repo.cwd, check=False).returncode == 0:
             return ref
     return None
 
 
-def _default_candidates(repo: Repo) -> Iterator[str]:
-    configured = git.config_get("workspace-guard.rulesRef", repo.cwd)
+def _default_candidates(repo: Repo, settings: Settings | None = None) -> Iterator[str]:
+    from workspace_guard.gates.push.trust import setting
+
+    configured = setting(repo, settings, "workspace-guard.rulesRef")
     if configured:
         yield configured.strip()
     names = ["HEAD"] if repo.info.bare else ["refs/remotes/origin/HEAD"]
@@ -749,14 +791,16 @@ def local_default_branch(repo: Repo) -> str | None:
     return ref if proc.returncode == 0 else None
 
 
-def ci_base(repo: Repo, explicit: str | None, range_base: str | None) -> tuple[str, str]:
+def ci_base(
+    repo: Repo, explicit: str | None, range_base: str | None, settings: Settings | None = None
+) -> tuple[str, str]:
     """(revision whose rules decide, how it was found) for `check-commits`: `--base`, else the
     protected branch (`workspace-guard.rulesRef`, `origin/HEAD`; HEAD in a bare repository),
     else the left side of the range, else the local default branch. None of them: a usage error
     naming what was tried — a CI run must never pass on the template alone."""
     if explicit:
         return resolve(repo, explicit), "--base"
-    branch = default_branch(repo)
+    branch = default_branch(repo, settings)
     if branch:
         return branch, _("protected branch")
     if range_base:

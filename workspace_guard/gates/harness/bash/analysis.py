@@ -23,7 +23,7 @@ from workspace_guard.gates.harness.bash.gitconfig import git_variable, variable
 from workspace_guard.gates.harness.bash.lexer import _Lexer
 from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
 from workspace_guard.gates.harness.bash.parser import _Parser
-from workspace_guard.gates.harness.bash.procfs import through
+from workspace_guard.gates.harness.bash.procfs import descriptor, through
 from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
@@ -158,8 +158,10 @@ def _stdin_of(node: _Simple, upstream: _Node | None) -> _Stdin:
             stdin = _Stdin("text", redir.body)
         elif redir.op == "<<<" and redir.target is not None:
             stdin = _Stdin("text", redir.target.text)
-        elif redir.op == "<":
-            stdin = _Stdin("file")
+        elif redir.op == "<":  # `bash < <(…)`, `sh < /dev/fd/3`: a pipe, not a file
+            target = redir.target
+            piped = target is not None and (target.subs or descriptor(target.text))
+            stdin = _Stdin("unknown" if piped else "file")
     return stdin
 
 

@@ -8,7 +8,13 @@ import re
 
 from workspace_guard.core.record import Record, Struct, factory
 from workspace_guard.gates.harness.bash.gitconfig import RUNTIME, git_variable, variable
-from workspace_guard.gates.harness.bash.procfs import DYNAMIC_CWD, Process, directory, through
+from workspace_guard.gates.harness.bash.procfs import (
+    DYNAMIC_CWD,
+    Process,
+    descriptor,
+    directory,
+    through,
+)
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     _MAX_BRACES,
@@ -123,6 +129,13 @@ class _Env(Struct):
     def unknown_code(self, detail: str) -> None:
         """Code runs that the analysis cannot read (a script, ``make``, ``eval "$X"``)."""
         self.out.find(UNKNOWN_CODE, detail)
+
+    def from_descriptor(self, word: _Word) -> bool:
+        """A script or program read from ``<(…)``, ``/dev/fd/N``, ``/dev/stdin``: code from a
+        pipe (any file; ATTACK F62)."""
+        if word.subs and "/dev/fd/" in word.text:
+            return True
+        return any(descriptor(path) for path, _, _ in self.paths(word))
 
     def link(self, link: str, points_to: str) -> None:
         """``ln``/``cp -l``/``cp -s`` made ``link`` here: a later write through it writes

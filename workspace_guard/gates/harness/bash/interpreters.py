@@ -47,9 +47,20 @@ def _shell(env: _Env, name: str, args: list[_Word]) -> None:
 def _script(env: _Env, name: str, script: _Word) -> None:
     """A script file runs: unknown code, and anything at all when this command wrote it."""
     env.unknown_code(f"{name} {script.text}: a script the analysis cannot read")
+    if env.from_descriptor(script):  # `bash <(…)`, `python3 /dev/fd/3`: code from a pipe
+        env.add_any("stdin-script")
+        return
     written = {posixpath.normpath(t.path) for t in env.out.targets}
     if any(posixpath.normpath(p) in written for p, _, _ in env.paths(script)):
         env.add_any("script-written-here")
+
+
+def _source(env: _Env, name: str, args: list[_Word]) -> None:
+    """``. script args``: a script we cannot see runs here; its arguments may be written."""
+    env.unknown_code(f"{name} {args[0].text if args else ''}: a script run in this shell")
+    if args and env.from_descriptor(args[0]):  # `source <(…)`: code from a pipe
+        env.add_any("stdin-script")
+    _unknown(env, args[1:])
 
 
 def _eval(env: _Env, name: str, args: list[_Word]) -> None:
@@ -253,6 +264,9 @@ def _awk_code(env: _Env, name: str, args: list[_Word]) -> None:
     )
     if "-f" in values or "--file" in values or "-E" in values:
         env.unknown_code(f"{name}: a program file the analysis cannot read")
+        files = [values[k] for k in ("-f", "--file", "-E") if k in values]
+        if any(env.from_descriptor(word) for word in files):  # `awk -f <(…)`
+            env.add_any("stdin-script")
     elif pos and not _ASSIGN.match(pos[0].text):
         program = pos[0]
         if program.parts and all(p.kind in "vV" for p in program.parts):

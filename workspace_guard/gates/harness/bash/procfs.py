@@ -220,6 +220,17 @@ def _may_be(part: str, keyword: str, glob: bool) -> bool:
     return glob and bool(_GLOB.search(part)) and fnmatch.fnmatchcase(keyword, part)
 
 
+_DESCRIPTOR = re.compile(r"/dev/(?:fd/|std(?:in|out|err)$)|/proc/[^/]+/(?:task/[^/]+/)?fd/")
+
+
+def descriptor(path: str) -> bool:
+    """Whether ``path`` reads a descriptor (``/dev/fd/63`` of ``<(…)``, ``/dev/stdin``…): a
+    script read that way comes from a pipe or a here-string, not from a file the gate can see."""
+    if not path.startswith("/"):
+        return False
+    return _DESCRIPTOR.match(posixpath.normpath(path)) is not None
+
+
 def directory(path: str, proc: Process) -> str:
     """The directory ``cd PATH`` (or ``git -C``, ``env -C``) lands in."""
     found = through(path, False, proc)

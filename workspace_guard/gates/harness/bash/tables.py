@@ -18,7 +18,6 @@ from workspace_guard.gates.harness.bash.files import (
     _rsync,
     _sed,
     _sort,
-    _source,
     _split_cmd,
     _tar,
     _uniq,
@@ -37,6 +36,7 @@ from workspace_guard.gates.harness.bash.interpreters import (
     _first_arg_is_shell,
     _interpreter,
     _shell,
+    _source,
 )
 from workspace_guard.gates.harness.bash.options import _opts
 from workspace_guard.gates.harness.bash.outputs import (
