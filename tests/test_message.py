@@ -23,15 +23,14 @@ from workspace_guard.core.message import (
     Trailer,
     auto_comment_char,
     cleanup,
-    find_misplaced_fields,
     find_separator,
-    misplaced_causes,
     parse_message,
     parse_trailers,
     resolve_comment_char,
     scan_separator,
     to_json,
 )
+from workspace_guard.core.message_misplaced import find_misplaced_fields, misplaced_causes
 
 TEMPLATE_KEYS = [
     "Workspace-Check",

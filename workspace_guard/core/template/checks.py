@@ -9,11 +9,10 @@ from workspace_guard.core.message import (
     MessageEncodingError,
     Trailer,
     decode,
-    find_misplaced_fields,
-    misplaced_causes,
     parse_message,
     resolve_comment_char,
 )
+from workspace_guard.core.message_misplaced import find_misplaced_fields, misplaced_causes
 from workspace_guard.core.record import replace
 from workspace_guard.core.template.config import _PLACEHOLDERS, FieldSpec, TemplateConfig
 from workspace_guard.core.template.fields import (

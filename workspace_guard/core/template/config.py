@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from workspace_guard.core.message import (
-    normalize_key,
-)
+from workspace_guard.core.message_misplaced import normalize_key
 from workspace_guard.core.record import Record, replace
 from workspace_guard.errors import ConfigError
 from workspace_guard.i18n import N_, _
