@@ -299,6 +299,20 @@ _BINDERS = re.compile(
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
+_REBINDS = {
+    name: re.compile(
+        rf"(?<![\w$]){name}(?:\[[^]]*\])?\+?=|\b(?:read|mapfile|readarray|declare|typeset|local"
+        rf"|export|readonly|printf|getopts|for|select)\b[^;&|\n]*\b{name}\b"
+    )
+    for name in ("HOME", "CDPATH")
+}
+
+
+def rebound_names(command: str) -> frozenset[str]:
+    """Which of HOME and CDPATH the command may set (where `cd` and `~` lead)."""
+    return frozenset(name for name, pattern in _REBINDS.items() if pattern.search(command))
+
+
 def assigned_names(command: str) -> frozenset[str]:
     """Every variable name ``command`` may assign (with ``REPLY``, read's default)."""
     names = set(_ASSIGNED.findall(command))
@@ -366,13 +380,13 @@ def _analyze(command: str, cwd: str) -> Analysis:
             False,
             (Finding(TOO_LARGE, detail),),
         )
-    out = _Out(assigned=assigned_names(command))
+    out = _Out(assigned=assigned_names(command), rebound=rebound_names(command))
     try:
         _run_text(command, _Ctx(cwd, _inherited()), out, 0)
         if out.opened and _DESCRIPTOR_HINT.search(command):
             # redirections after `done`/`fi`/`esac` open their files for the whole construct,
             # which the walk has passed by then: walk again with them open from the start
-            opened, out = out.opened, _Out(assigned=out.assigned)
+            opened, out = out.opened, _Out(assigned=out.assigned, rebound=out.rebound)
             _run_text(command, _Ctx(cwd, _inherited(), fds=opened), out, 0)
     except Exception as exc:  # the gate must not crash: _TooDeep, RecursionError or a bug here
         out.errors.append(
