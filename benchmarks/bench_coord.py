@@ -200,11 +200,29 @@ def in_process(repo: Path, count: int) -> dict[str, float]:
     loop.run_until_complete(validate())  # started: the first call compiles nothing twice
     out["MCP validate (in process)"] = per_call(lambda: loop.run_until_complete(validate()), 300)
 
+    from workspace_guard.gates.harness.formats_event import claims_command
+    from workspace_guard.state import ledger
+
+    state = str(repo / ".git" / "workspace-guard")
+
     def tool_pair() -> tuple[float, float]:
+        # untimed: what the harness gate records for each call it allows (commands/speaker)
+        ledger.append(
+            state,
+            [
+                {"kind": "authorise", "harness": "claude", "agent": AGENT, "by": [AGENT],
+                 "command": claims_command(verb, {"agent": AGENT, "paths": [FREE]})}
+                for verb in ("claim", "release")
+            ],
+        )  # fmt: skip
         start = time.perf_counter()
-        loop.run_until_complete(server.call_tool("claim", {"agent": AGENT, "paths": [FREE]}))
+        made = loop.run_until_complete(server.call_tool("claim", {"agent": AGENT, "paths": [FREE]}))
         middle = time.perf_counter()
-        loop.run_until_complete(server.call_tool("release", {"agent": AGENT, "paths": [FREE]}))
+        gone = loop.run_until_complete(
+            server.call_tool("release", {"agent": AGENT, "paths": [FREE]})
+        )
+        if '"ok": false' in str(made) + str(gone):
+            raise SystemExit(f"MCP claim/release failed: {made} {gone}")
         return (middle - start) * 1000, (time.perf_counter() - middle) * 1000
 
     tool_pair()

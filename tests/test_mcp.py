@@ -47,7 +47,21 @@ def session(
     return asyncio.run(main())
 
 
-async def call(client: Any, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+def through_the_gate(ws: Path, tool: str, arguments: dict[str, Any]) -> None:
+    """The harness's PreToolUse for this MCP call by the agent it names (a real hook process):
+    allowed, it leaves the `authorise` record `claim`/`release` look for (commands/speaker)."""
+    from helpers.harness import claude_event, denied, hook
+
+    event = claude_event(ws, f"mcp__workspace-guard__{tool}", arguments, arguments.get("agent"))
+    assert denied(hook(ws, "claude", event)) is None
+
+
+async def call(
+    client: Any, tool: str, arguments: dict[str, Any], ws: Path | None = None
+) -> dict[str, Any]:
+    """The tool's answer; with `ws`, a `claim`/`release` goes through the harness gate first."""
+    if ws is not None and tool in ("claim", "release"):
+        through_the_gate(ws, tool, arguments)
     result = await client.call_tool(tool, arguments)
     assert not result.is_error, result
     data: dict[str, Any] = result.structured_content
@@ -81,13 +95,15 @@ def test_validate_answers_like_the_validator(workspace: Path) -> None:
 def test_an_agent_asks_before_it_writes_and_claims(workspace: Path) -> None:
     async def body(client: Any) -> list[dict[str, Any]]:
         first = await call(client, "validate", {"agent": A, "paths": [FREE]})
-        made = await call(client, "claim", {"agent": A, "paths": [FREE], "note": "orders"})
+        made = await call(
+            client, "claim", {"agent": A, "paths": [FREE], "note": "orders"}, workspace
+        )
         other = await call(client, "validate", {"agent": B, "paths": [FREE]})
-        clash = await call(client, "claim", {"agent": B, "paths": [FREE]})
+        clash = await call(client, "claim", {"agent": B, "paths": [FREE]}, workspace)
         listed = await call(client, "claims", {})
         explained = await call(client, "explain", {"paths": [FREE]})
         resource = await client.read_resource("workspace-guard://claims")
-        released = await call(client, "release", {"agent": A, "paths": [FREE]})
+        released = await call(client, "release", {"agent": A, "paths": [FREE]}, workspace)
         after = await call(client, "validate", {"agent": B, "paths": [FREE]})
         text = json.loads(resource.contents[0].text)
         return [first, made, other, clash, listed, explained, text, released, after]
@@ -109,9 +125,9 @@ def test_bad_input_comes_back_as_errors_with_exit_codes(workspace: Path) -> None
             await call(client, "validate", {"agent": "nobody-ai", "paths": [FREE]}),
             await call(client, "validate", {"agent": A, "paths": ["/etc/passwd"]}),
             await call(client, "validate", {"agent": A, "paths": []}),
-            await call(client, "claim", {"agent": A, "paths": [FREE], "ttl": "0"}),
-            await call(client, "claim", {"agent": A, "paths": ["app/*.none"]}),
-            await call(client, "release", {"agent": A, "paths": []}),
+            await call(client, "claim", {"agent": A, "paths": [FREE], "ttl": "0"}, workspace),
+            await call(client, "claim", {"agent": A, "paths": ["app/*.none"]}, workspace),
+            await call(client, "release", {"agent": A, "paths": []}, workspace),
         ]
 
     for answer in session(workspace, body):
@@ -161,3 +177,51 @@ def test_server_refuses_to_start_on_unusable_rules(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path / "r")], check=True)
     proc = run_cli(tmp_path / "r", "mcp", input=b"")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_a_script_speaking_mcp_cannot_release_or_claim_for_another_agent(workspace: Path) -> None:
+    """ATTACK F19b over MCP: code the gate does not see (a script that starts its own
+    `workspace-guard mcp` and calls `release` naming the owner) is refused and audited; the same
+    call the gate saw the owner make works, once."""
+    owner = "system-architect-ai"
+    tool_args = {"agent": owner, "paths": ["README.md"]}
+
+    async def forged(client: Any) -> list[dict[str, Any]]:
+        return [
+            await call(client, "claim", tool_args),
+            await call(client, "release", {**tool_args, "paths": [], "everything": True}),
+        ]
+
+    claim_forged, release_forged = session(workspace, forged)
+    for answer in (claim_forged, release_forged):
+        assert answer["ok"] is False and answer["exit_code"] == 1, answer
+        assert f"nothing shows {owner} is speaking" in answer["error"]
+    assert json.loads(run_cli(workspace, "claims", "--format", "json").stdout) == []
+    log = workspace / ".git/workspace-guard/audit.jsonl"
+    denied = [json.loads(x) for x in log.read_text().splitlines() if '"identity"' in x]
+    assert [r["claimed_by"] for r in denied] == [owner, owner]
+
+    async def gated(client: Any) -> list[dict[str, Any]]:
+        made = await call(client, "claim", tool_args, workspace)
+        again = await call(client, "release", tool_args)  # not seen by the gate
+        return [made, again]
+
+    made, again = session(workspace, gated)
+    assert made["ok"] is True and made["claims"][0]["agent"] == owner
+    assert again["ok"] is False and again["exit_code"] == 1
+    held = json.loads(run_cli(workspace, "claims", "--format", "json").stdout)
+    assert [c["agent"] for c in held] == [owner]
+
+
+def test_the_gate_judges_an_mcp_claim_as_the_command_it_stands_for(workspace: Path) -> None:
+    """A claim never writes: a claim of a protected path is allowed to a non-owner (others'
+    writes are what it holds off), and naming another agent is refused."""
+    from helpers.harness import claude_event, denied, hook
+
+    def pre(agent: str, arguments: dict[str, Any]) -> str | None:
+        event = claude_event(workspace, "mcp__workspace-guard__claim", arguments, agent)
+        return denied(hook(workspace, "claude", event))
+
+    assert pre(A, {"agent": A, "paths": ["app/main.py"]}) is None
+    reason = pre(A, {"agent": B, "paths": [FREE]})
+    assert reason is not None and B in reason

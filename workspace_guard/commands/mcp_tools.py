@@ -52,8 +52,9 @@ def claim(
     """`claim`: the claims made."""
     from workspace_guard.commands import claims as impl
 
-    who = impl.claiming_agent(repo, agent)
-    made = impl.claim(repo, who, paths, ttl=impl.parse_ttl(ttl), shared=shared, note=note)
+    seconds = impl.parse_ttl(ttl)  # bad input is a usage error before anyone is asked
+    who = impl.speaking_agent(repo, agent, "claim", paths)  # the gate saw `agent` call it
+    made = impl.claim(repo, who, paths, ttl=seconds, shared=shared, note=note)
     return {"ok": True, "claims": [c.to_json() for c in made]}
 
 
@@ -61,7 +62,13 @@ def release(repo: Repo, agent: str, paths: list[str], everything: bool) -> dict[
     """`release`: the claims dropped."""
     from workspace_guard.commands import claims as impl
 
-    who = impl.claiming_agent(repo, agent)
+    if not paths and not everything:
+        from workspace_guard.errors import UsageError
+        from workspace_guard.i18n import _
+
+        raise UsageError(_("name the paths to release, or --all"))
+    words = [*paths, *(["--all"] if everything else [])]
+    who = impl.speaking_agent(repo, agent, "release", words)  # the gate saw `agent` call it
     dropped = impl.release(repo, who, paths, everything=everything)
     return {"ok": bool(dropped), "released": [c.to_json() for c in dropped]}
 

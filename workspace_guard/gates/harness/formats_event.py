@@ -80,12 +80,33 @@ def in_workdir(
 
 def mcp_call(agent: str | None, tool: str, cwd: str, args: Any, layer: str) -> Call | None:
     """An MCP tool call (any harness): its paths, its shell command, or an unknown tool's
-    path-like arguments (`mcp_tools.py`); None when the tool only reads."""
+    path-like arguments (`mcp_tools.py`); None when the tool only reads. Our own server's
+    `claim`/`release` are judged as the command line they stand for (`claims_command`)."""
+    from workspace_guard.gates.harness.coord import mcp_tool
     from workspace_guard.gates.harness.mcp_tools import classify
 
+    own = mcp_tool(tool)
+    if own in ("claim", "release") and isinstance(args, dict):
+        return Call(agent, tool, cwd, command=claims_command(own, args), source=layer)
     found = classify(tool, args, cwd)
     if found is None:
         return None
     if found.command is not None:
         return Call(agent, tool, cwd, command=found.command, source=layer)
     return Call(agent, tool, cwd, paths=found.paths, source=layer, mcp_unknown=found.unknown)
+
+
+def claims_command(verb: str, args: dict[str, Any]) -> str:
+    """`workspace-guard claim|release PATH… [--all] [--agent A]`: what an MCP `claim`/`release`
+    call of our server stands for. Judged as that command (protocol_commands: never a write;
+    `--agent` another agent is refused), it leaves the ledger's `authorise` record the server's
+    tool looks for (commands/speaker), as the same command run in a shell does."""
+    import shlex
+
+    paths = args.get("paths")
+    words = ["workspace-guard", verb]
+    words += [str(p) for p in paths] if isinstance(paths, list) else []
+    words += ["--all"] if verb == "release" and args.get("everything") is True else []
+    agent = args.get("agent")
+    words += ["--agent", agent] if isinstance(agent, str) else []
+    return shlex.join(words)
