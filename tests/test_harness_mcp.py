@@ -107,3 +107,78 @@ def test_mcp_in_codex_and_gemini(workspace: Path, harness: str) -> None:
     reason = mcp(workspace, name, {"path": "app/main.py"}, harness=harness)
     assert reason is not None and "app/main.py" in reason
     assert mcp(workspace, name, {"path": "notes/x.md"}, harness=harness) is None
+
+
+# A read prefix is no evidence of a read where the rest of the name, or the arguments, say the
+# tool writes (real servers: fileditor's `search_and_replace`, `find-and-replace`, obsidian's
+# `search_replace`); each spelling and naming scheme of Claude, Codex and Gemini.
+READ_NAMED_WRITES = [
+    "mcp__fileditor__search_and_replace",
+    "mcp__editor__find-and-replace",
+    "mcp__obsidian__search_replace",
+    "mcp__x__get_or_create_file",
+    "mcp__x__view_and_edit_file",
+    "mcp__x__searchAndReplace",
+    "mcp__x__FindAndUpdate",
+    "mcp__x__list_and_delete",
+    "mcp__x__read_and_write_file",
+    "mcp__x__get_then_save",
+    "mcp__x__describe_and_apply",
+    "search_and_update",
+    "find_and_move",
+]
+
+
+@pytest.mark.parametrize("tool", READ_NAMED_WRITES)
+@pytest.mark.parametrize("harness", ["claude", "codex"])
+def test_a_read_prefix_with_a_write_word_is_judged(
+    workspace: Path, tool: str, harness: str
+) -> None:
+    args = {"path": f"{workspace}/app/main.py", "search": "main", "replace": "evil"}
+    reason = mcp(workspace, tool, args, harness=harness)
+    assert reason is not None and "app/main.py" in reason, tool
+
+
+def test_a_read_prefix_with_a_run_word_is_judged_as_a_command(workspace: Path) -> None:
+    reason = mcp(workspace, "mcp__x__search_and_run", {"command": "echo x > app/main.py"})
+    assert reason is not None and "app/main.py" in reason
+
+
+@pytest.mark.parametrize(
+    "tool",
+    ["mcp_fileditor_search_and_replace", "search_and_update", "mcp_x_get_or_create_file"],
+)
+def test_a_read_prefix_with_a_write_word_is_judged_in_gemini(workspace: Path, tool: str) -> None:
+    args = {"path": "app/main.py", "search": "main", "replace": "evil"}
+    reason = mcp(workspace, tool, args, harness="gemini")
+    assert reason is not None and "app/main.py" in reason, tool
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"path": "app/main.py", "pattern": "a", "replace": "b"},
+        {"path": "app/main.py", "content": "x"},
+        {"file": "app/main.py", "newString": "x"},
+        {"source": "README.md", "destination": "app/main.py"},
+    ],
+)
+def test_a_read_named_tool_with_something_to_write_is_judged(workspace: Path, args: dict) -> None:
+    reason = mcp(workspace, "mcp__x__search_files", args)
+    assert reason is not None and "app/main.py" in reason
+
+
+@pytest.mark.parametrize(
+    "tool",
+    [
+        "mcp__filesystem__read_text_file",
+        "mcp__desktop-commander__read_process_output",
+        "mcp__desktop-commander__list_processes",
+        "mcp__x__get_file_info",
+        "mcp__x__find_references",
+        "mcp__x__view_file",
+        "mcp__x__describe_table",
+    ],
+)
+def test_plain_reads_still_pass(workspace: Path, tool: str) -> None:
+    assert mcp(workspace, tool, {"path": "app/main.py", "pid": 3}) is None

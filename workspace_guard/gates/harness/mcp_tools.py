@@ -17,8 +17,11 @@ the bare tool name). A bare name that is not one of the harness's own tools is a
 - git tools (`git_checkout`, `git_reset`, a git server's `checkout`, `merge`, `stash`…) by the
   shell analysis of the git command they run (`mcp_git.py`), so a checkout of another revision is
   decided by the files git says it changes, like the same command in Bash;
-- known read-only tools (`read_file`, `list_directory`, `search_files`, any `read_*`, `list_*`,
-  `get_*`, `search_*`) write nothing;
+- known read-only tools (`read_file`, `list_directory`, `search_files`, a `read_*`, `list_*`,
+  `get_*`, `search_*`, `find_*`, `view_*`, `describe_*`) write nothing — a read prefix counts
+  only where the rest of the name has no write or run word (`search_and_replace`,
+  `get_or_create_file`, `view_and_edit_file` are not reads) and the arguments carry nothing to
+  write (`replace`, `content`, `new_string`, `destination`…: :func:`reads_only`);
 - any other tool follows the rules' `harness: mcp_unknown:` — `paths` (the default: every path-like
   argument, at any depth, is decided as a write, so a new server cannot silently write a protected
   file), `deny` (block every unknown MCP tool) or `allow`.
@@ -214,6 +217,38 @@ _RUNS_CODE = _names(
 )
 
 
+# words that say a tool changes something: a read prefix (`search_`, `get_`, `view_`…) is no
+# evidence of a read where the rest of the name has one (`search_and_replace`,
+# `get_or_create_file`, `view_and_edit_file`), nor where the arguments carry what to write
+_WRITE_WORDS = _names(
+    "write writes edit edits replace replaces substitute sub create creates set update upsert"
+    " delete del remove rm erase unlink move mv rename copy cp duplicate clone patch diff insert"
+    " save store put post append prepend modify change alter overwrite truncate mkdir mkdirs make"
+    " new add upload download export import dump extract unzip untar unpack install sync commit"
+    " push merge reset checkout restore revert apply touch chmod chown link symlink drop clear"
+    " fix format refactor rewrite transform convert generate fill to into persist record"
+    " exec execute run eval interact spawn start launch invoke"
+)
+_WRITE_KEYS = _names(
+    "content contents text_content new_content replace replacement replace_with replacewith"
+    " new_string new_str new_text old_string old_str edits diff patch destination dest target"
+    " output output_path out_path outfile write overwrite append dry_run dryrun save save_to"
+)
+
+
+def reads_only(tool: str, args: Any) -> bool:
+    """A tool named like a read (`read_…`, `list_…`, `get_…`, `search_…`, `find_…`, `view_…`,
+    `describe_…`) whose name has no write word after the prefix and whose arguments name nothing
+    to write: only then is it taken to write nothing."""
+    snake = _snake(tool)
+    if not snake.startswith(READ_PREFIXES):
+        return False
+    if set(snake.split("_")[1:]) & _WRITE_WORDS:
+        return False
+    keys = {_snake(str(k)) for k in args} if isinstance(args, dict) else set()
+    return not keys & _WRITE_KEYS
+
+
 def _snake(name: str) -> str:
     import re
 
@@ -259,7 +294,7 @@ def classify(name: str, arguments: Any, cwd: str | None = None) -> McpCall | Non
             )
             raise GateError(text.format(tool=tool, arguments=_preview(arguments)))
         return McpCall(tool, paths=tuple(paths), cwd=tool_cwd)
-    if tool in READ_TOOLS or tool.startswith(READ_PREFIXES):
+    if tool in READ_TOOLS or reads_only(tool, args):
         return None
     if set(_snake(tool).split("_")) & _RUNS_CODE:  # `execute_terminal_command`, `run_python`,
         return McpCall(tool, command=shell_command(args), cwd=tool_cwd)  # `interact_with_process`
