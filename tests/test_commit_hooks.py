@@ -30,16 +30,42 @@ from helpers.commits import (
     subject_of,
     template,
 )
+from helpers.repos import installed_workspace
 
 
 @pytest.fixture
-def repo(workspace: Path) -> Path:
-    """The example workspace with the hooks installed."""
-    install(workspace)
-    return workspace
+def repo(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The example workspace with the hooks installed (a copy of one installed once per test
+    process: tests/helpers/repos.py); the test runs with it as cwd."""
+    templates = tmp_path_factory.getbasetemp() / "templates"
+    templates.mkdir(exist_ok=True)
+    repo = installed_workspace(tmp_path / "ws", templates)
+    monkeypatch.chdir(repo)
+    return repo
 
 
 # --------------------------------------------------------------------------- the template
+
+
+def test_the_copied_installed_workspace_is_a_fresh_install(repo: Path, tmp_path: Path) -> None:
+    """What the `repo` fixture copies is what `install` writes in a new workspace, and the copy's
+    index matches its files without a refresh (no stat-dirty entry for a reader to trip on)."""
+    fresh = make_workspace(tmp_path / "fresh")
+    install(fresh)
+    names = sorted(p.name for p in (fresh / ".git/hooks").iterdir())
+    assert names == sorted(p.name for p in (repo / ".git/hooks").iterdir())
+    assert "commit-msg" in names and "pre-commit" in names
+    for name in names:
+        assert (repo / ".git/hooks" / name).read_bytes() == (
+            fresh / ".git/hooks" / name
+        ).read_bytes()
+    assert (repo / ".git/config").read_text() == (fresh / ".git/config").read_text()
+    assert git(repo, "ls-files", "-s") == git(fresh, "ls-files", "-s")
+    git(repo, "diff-files", "--quiet")  # fails on any entry whose stat the index does not match
+    assert git(repo, "status", "--porcelain", "--ignored") == ""
+    assert Path.cwd() == repo
 
 
 def test_a_template_message_is_accepted(repo: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -109,6 +110,23 @@ def make_workspace(path: Path, rules_text: str | None = None, *, commit: bool = 
     if commit:
         git(path, "add", "-A")
         git(path, "commit", "-q", "-m", "chore(workspace): initial workspace")
+    return path
+
+
+def installed_workspace(path: Path, templates: Path) -> Path:
+    """`make_workspace` with `workspace-guard install` run in it, as a copy of one built per test
+    process under `templates` (a session's temporary folder): install starts Python, which costs
+    more than the rest of the test it serves. The copy is the same repository: install writes
+    only inside `.git` (its hooks and config), and nothing there names the repository's path;
+    the index is refreshed so that git and the index readers find the files unchanged."""
+    template = templates / "installed-workspace"
+    if not template.exists():
+        build = make_workspace(templates / f"installed-workspace.{os.getpid()}.tmp")
+        proc = run_cli(build, "install")
+        assert proc.returncode == 0, proc.stderr
+        build.rename(template)
+    shutil.copytree(template, path, symlinks=True)
+    git(path, "update-index", "-q", "--refresh")
     return path
 
 

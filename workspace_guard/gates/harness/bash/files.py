@@ -5,7 +5,8 @@ from __future__ import annotations
 import posixpath
 import re
 
-from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _expand, _join
+from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join
+from workspace_guard.gates.harness.bash.links import _LINK_FLAGS, _SYMBOLIC, _links
 from workspace_guard.gates.harness.bash.mentions import _code_literals
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.syntax import ANY_PATH, _lit, _Part, _suffix, _Word
@@ -76,22 +77,6 @@ def _copy(kind: str, takes: str, sources_written: bool = False) -> _Handler:
             _links(env, srcs, dest, into, symbolic=bool(flags & _SYMBOLIC))
 
     return handle
-
-
-_LINK_FLAGS = _opts("-l --link -s --symbolic-link")
-_SYMBOLIC = _opts("-s --symbolic --symbolic-link")
-
-
-def _links(env: _Env, srcs: list[_Word], dest: _Word, into: bool, symbolic: bool) -> None:
-    """Remember the links made, so a write through one is a write of what it points at."""
-    dests = [text for text, _, dyn in _expand(dest, env.ctx) if not dyn]
-    for src in srcs:
-        for text in [text for text, _, dyn in _expand(src, env.ctx) if not dyn]:
-            base = posixpath.basename(text.rstrip("/"))
-            for into_dir in dests:
-                link = _join(env.ctx.cwd, posixpath.join(into_dir, base) if into else into_dir)
-                where = posixpath.dirname(link) if symbolic else env.ctx.cwd
-                env.link(link, _join(where, text))
 
 
 def _dirlike(word: _Word) -> bool:
