@@ -30,7 +30,13 @@ CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|W
 # an owner's MCP write is recorded like its Edit, or the daemon would call it nobody's).
 AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
 # postToolUse: the worktree warning, the one answer Cursor hands the model on an allowed call
-CURSOR_EVENTS = ("preToolUse", "postToolUse", "afterFileEdit", "afterShellExecution")
+CURSOR_EVENTS = (
+    "preToolUse",
+    "postToolUse",
+    "beforeMCPExecution",
+    "afterFileEdit",
+    "afterShellExecution",
+)
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (
         ".claude/settings.json",
