@@ -277,8 +277,8 @@ def test_cd_changes_later_relative_paths_only_in_its_shell() -> None:
         ("mv a b", ["/repo/a", "/repo/b"]),
         ("install -m 644 a b", ["/repo/b"]),
         ("install -d d e", ["/repo/d", "/repo/e"]),
-        ("ln -s a b", ["/repo/b"]),
-        ("ln -s /x/a", ["/repo/./a"]),
+        ("ln -s a b", ["/repo/b", "/repo/a"]),  # the link, and what it points at
+        ("ln -s /x/a", ["/repo/./a", "/x/a"]),
         ("rsync -a src/ host:dst/", []),
         ("rsync -a src/ dst/", ["/repo/dst/"]),
         ("rm -rf a b", ["/repo/a", "/repo/b"]),

@@ -16,6 +16,7 @@ import pytest
 from conftest import BIN, git, make_workspace
 from test_i18n_adoption import LOCALE_VARS
 from test_i18n_sweep import english
+from test_map import browser, chromium  # noqa: F401 - fixtures
 
 from workspace_guard import i18n
 
@@ -296,3 +297,126 @@ def test_hook_server_usage_errors_in_spanish(tmp_path: Path) -> None:
     assert "no es un directorio de estado de workspace-guard" in out
     out = both(tmp_path, ["hook", "serve", str(tmp_path), "--idle", "x"], (2,))
     assert "--idle requiere un número de segundos" in out
+
+
+# --- the map page's header ------------------------------------------------------------------------
+
+
+def test_map_header_in_spanish(tmp_path: Path, browser: list[str]) -> None:  # noqa: F811
+    from test_map import render
+
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["map", "-o", "out.html"], (0,), en="the map is in out.html")
+    assert "el mapa está en out.html" in out, out
+    run(ws, ["map", "-o", "es.html"])
+    dom = render(browser, (ws / "es.html").as_uri())
+    assert '<html lang="es">' in dom
+    assert "Mapa del espacio de trabajo · ws" in dom and "escalado a master-orchestrator" in dom
+    assert "críticos: " in dom and "violaciones desde el " in dom
+    assert 'placeholder="Buscar por ruta o agente' in dom and ">todos los agentes<" in dom
+    assert ">alto riesgo<" in dom
+    run(ws, ["map", "-o", "en.html"], "en")
+    dom = render(browser, (ws / "en.html").as_uri())
+    assert '<html lang="en">' in dom and "Workspace map · ws" in dom
+    assert " critical<" in dom and "violations since " in dom and ">every agent<" in dom
+
+
+def test_map_cannot_write(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["map", "-o", "app"], (2,))
+    assert "no se puede escribir app: Es un directorio" in out
+
+
+# --- init, the MCP server, interruptions and internal errors --------------------------------------
+
+
+def test_init_unreadable_source_in_spanish(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    git(tmp_path, "init", "-q", str(repo))
+    out = both(repo, ["init", "--from-codeowners", "nope"], (2,))
+    assert "no se puede leer nope: No existe el archivo o el directorio" in out
+
+
+def test_mcp_server_without_the_sdk_in_spanish(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from workspace_guard.commands import mcp_server
+    from workspace_guard.errors import ConfigError
+
+    monkeypatch.delenv("WORKSPACE_GUARD_LANG", raising=False)
+    for name in ("mcp", "mcp.server", "mcp.server.fastmcp"):
+        monkeypatch.setitem(sys.modules, name, None)  # an import of it fails
+    with i18n.speaking("es"), pytest.raises(ConfigError) as missing:
+        mcp_server._server_class()
+    shown = missing.value.render()
+    assert "el servidor MCP necesita el paquete `mcp`" in shown
+    assert "instálalo: pip install 'workspace-guard[mcp]'" in shown
+
+
+def test_interrupted_and_internal_errors_in_spanish(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workspace_guard.boundary import guarded
+
+    monkeypatch.delenv("WORKSPACE_GUARD_LANG", raising=False)
+
+    def interrupted() -> int:
+        raise KeyboardInterrupt
+
+    def broken() -> int:
+        raise RuntimeError("boom")
+
+    with i18n.speaking("es"):
+        assert guarded(interrupted) == 130
+        assert guarded(broken) == 3
+    err = capsys.readouterr().err
+    assert "workspace-guard: interrumpido" in err
+    assert "workspace-guard: error interno: RuntimeError: boom" in err
+    log = err.split("los detalles se escribieron en ")[1].strip()
+    assert "Traceback" in Path(log).read_text()
+    Path(log).unlink()
+    with i18n.speaking("en"):
+        assert guarded(interrupted) == 130
+    assert "workspace-guard: interrupted" in capsys.readouterr().err
+
+
+# --- the narrated demo ----------------------------------------------------------------------------
+
+
+def test_the_demo_narrates_in_spanish(tmp_path: Path) -> None:
+    """The whole demo under LANG=es_ES.UTF-8: every step still behaves as narrated (exit 0),
+    and the narration (the step titles and the indented prose, not the commands' output, which
+    quotes the example's English rule descriptions and commit subjects) has no English left."""
+    import re
+
+    code, out = run(tmp_path, ["demo"])
+    assert code == 0, out[-3000:]
+    narration = [
+        line for line in out.splitlines() if line.startswith("━━") or re.match(r"^   [^ $]", line)
+    ]
+    assert len(narration) > 40
+    text = "\n".join(narration)
+    assert not english(text), "\n".join(english(text))
+    assert "━━ 1. Un espacio de trabajo" in text and "━━ Hecho" in text
+    assert "Cada paso se comportó como se narró." in text
+
+
+def test_watch_refuses_rules_in_spanish(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["watch", "start", "--rules", "x.yaml"], (2,))
+    assert "el daemon de vigilancia no acepta --rules" in out
+
+
+def test_unwritable_ledger_in_spanish(tmp_path: Path) -> None:
+    from helpers.provenance import event
+
+    ws = make_workspace(tmp_path / "ws")
+    state = ws / ".git" / "workspace-guard"
+    state.mkdir(exist_ok=True)
+    (state / "ledger.jsonl").mkdir()  # cannot be opened as a file: the append fails
+    tool_input = {"file_path": str(ws / "app/main.py"), "old_string": "a", "new_string": "b"}
+    (ws / "app/main.py").write_text("x\n")
+    post = event(ws, "PostToolUse", "Edit", tool_input, "system-architect-ai")
+    out = both(ws, ["hook", "claude"], (2,), stdin=post, en="could not write the provenance ledger")
+    assert "no se pudo escribir el registro de procedencia en " in out
+    assert ": Es un directorio; no se añadió nada, los registros eran:" in out

@@ -675,3 +675,31 @@ def test_settings_read_once_answer_like_git_config_get(
     rules = found.rules_at("HEAD")
     assert ci_base(found, None, None, settings) == ci_base(found, None, None)
     assert mode(found, rules, settings) == mode(found, rules)
+
+
+# --- rules without offices ------------------------------------------------------------------------
+
+NO_OFFICE_RULES = OWNERSHIP_RULES.replace("    office: .workspace/departments/backend/\n", "")
+GOVERNED = st.lists(
+    st.sampled_from(
+        [*OWN_PATHS, "app/free/z/w.py", "x.pem", "App/Main.py", "", ".workspace/departments"]
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=200)
+@given(GOVERNED, st.booleans())
+def test_governing_rules_without_offices_are_those_of_the_office_walk(
+    paths: list[str], offices: bool
+) -> None:
+    """`governing_rules` skips the office lookup when no agent has an office: the answers are
+    those of looking up each path's office and then its matched rule."""
+    from workspace_guard.core.decide import Decider
+    from workspace_guard.core.rules import load_rules
+
+    rules = load_rules(OWNERSHIP_RULES if offices else NO_OFFICE_RULES, "rules.yaml")
+    quick, plain = Decider(rules), Decider(rules)
+    walked = [plain._rule_at(office, index) for _p, office, index in plain._located(paths)]
+    assert quick.governing_rules(paths) == walked
+    assert bool(quick._offices) == offices

@@ -25,18 +25,19 @@ def guarded(func: Callable[[], int], refuse: Callable[[GuardError], int] | None 
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("workspace-guard: interrupted", file=sys.stderr)
+        from workspace_guard.i18n import _
+
+        print(_("workspace-guard: interrupted"), file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
         return 0
     except Exception as exc:  # the boundary: every bug ends here
+        from workspace_guard.i18n import _
+
         log = write_crash_log(exc)
-        print(
-            f"workspace-guard: internal error: {type(exc).__name__}: {exc}\n"
-            f"details were written to {log}",
-            file=sys.stderr,
-        )
+        text = _("workspace-guard: internal error: {error}\ndetails were written to {log}")
+        print(text.format(error=f"{type(exc).__name__}: {exc}", log=log), file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -105,7 +105,9 @@ def cli_main(args: Sequence[str], prog: str = "workspace-guard", command: str | 
             exc.show()
             return 2
         except click.exceptions.Abort:
-            click.echo("workspace-guard: aborted", err=True)
+            from workspace_guard.i18n import _
+
+            click.echo(_("workspace-guard: aborted"), err=True)
             return 130
         return int(result or 0)
 

@@ -30,7 +30,13 @@ CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|W
 # an owner's MCP write is recorded like its Edit, or the daemon would call it nobody's).
 AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
 # postToolUse: the worktree warning, the one answer Cursor hands the model on an allowed call
-CURSOR_EVENTS = ("preToolUse", "postToolUse", "afterFileEdit", "afterShellExecution")
+CURSOR_EVENTS = (
+    "preToolUse",
+    "postToolUse",
+    "beforeMCPExecution",
+    "afterFileEdit",
+    "afterShellExecution",
+)
 SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
     "claude": (
         ".claude/settings.json",
@@ -409,8 +415,8 @@ def _cline(path: str, *, install: bool) -> tuple[str, str]:
         return path, "not installed"
     if exists and not mine:
         raise ConfigError(
-            f"{path} exists and is not ours; it was left unchanged",
-            hint=f"call `{command('cline')}` from it yourself",
+            _("{path} exists and is not ours; it was left unchanged").format(path=path),
+            hint=_("call `{command}` from it yourself").format(command=command("cline")),
         )
     _install_launcher(os.path.dirname(os.path.dirname(os.path.dirname(path))))
     content = f"#!/bin/sh\n{marker}\n{command('cline')}\n"

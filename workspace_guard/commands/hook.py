@@ -67,7 +67,9 @@ def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int
             choose_for_workspace(repo.cwd)
             raise UsageError(
                 _("the commit-msg hook takes the message file"),
-                hint="workspace-guard hook commit-msg .git/COMMIT_EDITMSG",
+                hint=_("for example: {command}").format(
+                    command="workspace-guard hook commit-msg .git/COMMIT_EDITMSG"
+                ),
             )
         return commit.commit_msg_hook(repo, os.path.join(repo.cwd, args[0]))
     if name == "pre-commit":

@@ -25,7 +25,7 @@ from workspace_guard.commands import harness_install, install
 from workspace_guard.commands.lint_protocol import protocol_findings
 from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import ConfigError, GitError, UsageError
-from workspace_guard.i18n import N_, _, set_language, severity, speaking
+from workspace_guard.i18n import N_, _, set_language, severity, speaking, strerror
 
 if TYPE_CHECKING:
     from workspace_guard.core.model import Rules
@@ -195,7 +195,9 @@ def read_source(path: str) -> str:
         with open(path, "rb") as handle:
             return handle.read().decode("utf-8", "replace")
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+        raise UsageError(
+            _("cannot read {path}: {error}").format(path=path, error=strerror(exc))
+        ) from exc
 
 
 def read_existing(path: str) -> str | None:
@@ -325,7 +327,9 @@ def write_file(path: str, text: str, *, mode: int = 0o644) -> None:
     try:
         announce.write_file(path, text, mode=mode)  # announced: the daemon accepts it
     except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
+        raise ConfigError(
+            _("cannot write {path}: {error}").format(path=path, error=strerror(exc))
+        ) from exc
 
 
 # --- what to do next ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from workspace_guard.core.duration import parse_since
 from workspace_guard.core.paths import nfc
 from workspace_guard.errors import ConfigError, UsageError
 from workspace_guard.fsutil import atomic_write
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, language, strerror
 from workspace_guard.state.audit import read
 from workspace_guard.state.claims import ClaimsCorrupt, live
 
@@ -91,6 +91,39 @@ def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
         "by_agent": by_agent,
         "claims": _claims(repo),
         "folded": folded_trees(paths, ignored_paths(repo.root)),
+        "lang": language(),
+        "text": header_text(),
+    }
+
+
+def header_text() -> dict[str, str]:
+    """The header's words in the user's language (the page fills in the `{…}`)."""
+    return {
+        "title": _("Workspace map · {repo}"),
+        "rules": _("rules {file} ({source})"),
+        "source_file": _("file"),
+        "source_working_tree": _("working tree"),
+        "source_no_rules": _("{head}; {name} has no rules yet"),
+        "escalation": _("escalation {agent}"),
+        "superusers": _("superusers {names}"),
+        "generated": _("generated {time} by workspace-guard {version}"),
+        "c": _("{n} critical"),
+        "h": _("{n} high"),
+        "o": _("{n} in an office"),
+        "u": _("{n} unprotected"),
+        "x": _("{n} not tracked"),
+        "violations": _("violations"),
+        "violations_since": _("violations since {date}"),
+        "folded": _("{n} file(s) folded in {trees} vendored or ignored tree(s): {list}"),
+        "matching": _("{n} matching file(s)"),
+        "search": _("Search by path or agent (e.g. app/api, security-backend-ai)"),
+        "every_agent": _("every agent"),
+        "every_kind": _("every kind"),
+        "kind_c": _("critical"),
+        "kind_h": _("high"),
+        "kind_o": _("offices"),
+        "kind_u": _("unprotected"),
+        "kind_v": _("with violations"),
     }
 
 
@@ -222,15 +255,17 @@ def render(data: dict[str, Any]) -> str:
             template = handle.read()
     except OSError as exc:
         raise ConfigError(
-            f"the map template is missing from the installation: {TEMPLATE}",
-            hint="reinstall workspace-guard",
+            _("the map template is missing from the installation: {path}").format(path=TEMPLATE),
+            hint=_("reinstall workspace-guard"),
         ) from exc
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     head, sep, tail = template.partition(PLACEHOLDER)
     if not sep:
-        raise ConfigError(f"the map template {TEMPLATE} has no data placeholder")
+        raise ConfigError(
+            _("the map template {path} has no data placeholder").format(path=TEMPLATE)
+        )
     return head + text + tail
 
 
@@ -238,4 +273,6 @@ def write(path: str, text: str) -> None:
     try:
         atomic_write(path, text)
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
+        raise UsageError(
+            _("cannot write {path}: {error}").format(path=path, error=strerror(exc))
+        ) from exc

@@ -36,9 +36,11 @@ def _server_class() -> Any:
 
         return FastMCP
     except ImportError as exc:
+        from workspace_guard.i18n import _
+
         raise ConfigError(
-            "the MCP server needs the `mcp` package (the official MCP Python SDK)",
-            hint="pip install 'workspace-guard[mcp]'",
+            _("the MCP server needs the `mcp` package (the official MCP Python SDK)"),
+            hint=_("install it: {command}").format(command="pip install 'workspace-guard[mcp]'"),
         ) from exc
 
 

@@ -28,12 +28,10 @@ class Decider:
     def office_of(self, path: str) -> Agent | None:
         """The agent whose office holds `path` (the deepest office wins): dict lookups per
         directory level, cached per directory, since hooks ask for thousands of paths."""
-        if self._offices is None:
-            agents = self.rules.agents.values()
-            self._offices = {a.office.rstrip("/"): a for a in agents if a.office}
-        if not self._offices:
+        offices = self._office_table()
+        if not offices:
             return None
-        own = self._offices.get(path)
+        own = offices.get(path)
         if own is not None:
             return own
         directory = path.rpartition("/")[0]
@@ -41,12 +39,19 @@ class Decider:
             return self._dir_office[directory]
         found, candidate = None, directory
         while candidate:
-            found = self._offices.get(candidate)
+            found = offices.get(candidate)
             if found is not None:
                 break
             candidate = candidate.rpartition("/")[0]
         self._dir_office[directory] = found
         return found
+
+    def _office_table(self) -> dict[str, Agent]:
+        """Office folder (without its trailing `/`) → its agent, built on first use."""
+        if self._offices is None:
+            agents = self.rules.agents.values()
+            self._offices = {a.office.rstrip("/"): a for a in agents if a.office}
+        return self._offices
 
     def _office_rule(self, office: Agent) -> ProtectedRule:
         """The implicit rule of an agent's office (built once per office)."""
@@ -95,7 +100,11 @@ class Decider:
         return self.governing_rules([path])[0]
 
     def governing_rules(self, paths: Sequence[str]) -> list[ProtectedRule | None]:
-        """`governing_rule` for each path, the paths matched in batches."""
+        """`governing_rule` for each path, the paths matched in batches (without offices in the
+        rules, no office is looked up: the matched rule decides every path)."""
+        if not self._office_table():
+            protected = self.rules.protected
+            return [protected[i] if i >= 0 else None for i in self.index.match_many(paths)]
         return [self._rule_at(office, index) for _, office, index in self._located(paths)]
 
     def _located(self, paths: Sequence[str]) -> Iterator[tuple[str, Agent | None, int]]:

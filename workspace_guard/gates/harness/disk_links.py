@@ -11,6 +11,13 @@ write of ``app/``. The analysis is pure and cannot see the disk, so the gate res
   as writing everything at or below what it points to;
 - a literal target with realpath (a directory: everything below it), except a plain
   ``rm``/``unlink`` of a link without a trailing ``/``, which removes the link itself.
+
+Hard links (ATTACK F40): ``ln app/main.py office/h`` made earlier shares the file, and a write of
+``office/h`` (or ``/tmp/h``) rewrites ``app/main.py``'s bytes. A file whose link count is above
+one is therefore also every tracked file with the same device and inode (:func:`same_file`); the
+glob walk looks for such files as it looks for symlinks. Their other names outside the repository
+cannot be found without a file-system scan: they are not the gate's (making such a link from a
+protected or installed file is itself a write of that file, bash/files.py).
 """
 
 from __future__ import annotations
@@ -41,7 +48,40 @@ def linked_paths(
         return []
     if target.glob:
         return _glob_links(path, root, tracked, inside)
-    return _literal_links(target, path, root, tracked, inside)
+    out = _literal_links(target, path, root, tracked, inside)
+    if not (target.kind == "rm" and not path.endswith("/")):  # `rm h` removes one name only
+        out += same_file(posixpath.normpath(path), root, tracked)
+    return out
+
+
+def same_file(path: str, root: str, tracked: Callable[[], list[str]]) -> list[str]:
+    """The tracked paths that are the same file as ``path`` through a hard link (none when
+    ``path`` is not a regular file with more than one link)."""
+    import stat
+
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return []
+    if st.st_nlink < 2 or not stat.S_ISREG(st.st_mode):
+        return []
+    names = _shared(root, tracked).get((st.st_dev, st.st_ino), [])
+    here = os.path.realpath(path)
+    return [rel for rel in names if os.path.join(root, rel) != here]
+
+
+def _shared(root: str, tracked: Callable[[], list[str]]) -> dict[tuple[int, int], list[str]]:
+    """(device, inode) → tracked paths, for the tracked files with more than one link (one
+    `lstat` per tracked file, only when a multiply-linked file is written: rare)."""
+    found: dict[tuple[int, int], list[str]] = {}
+    for rel in tracked():
+        try:
+            st = os.lstat(os.path.join(root, rel))
+        except OSError:
+            continue
+        if st.st_nlink > 1:
+            found.setdefault((st.st_dev, st.st_ino), []).append(rel)
+    return found
 
 
 def _literal_links(
@@ -108,13 +148,27 @@ def _glob_links(
         out += [p for p in tracked() if could_write(rewritten, os.path.join(root, p))]
     unbounded = any(s == "**" or _DYNAMIC.search(s) for s in rest)
     depth = None if unbounded else len(rest)
-    links = _links_under(real, depth)
-    if links is None:
+    walked = _links_under(real, depth)
+    if walked is None:
         return tracked()
+    links, shared = walked
     for link in links:
         if _may_pass(rest, link[len(real) + 1 :].split("/")):
             out += _below(os.path.realpath(link), root, tracked, inside)
+    for name in shared:
+        if _may_pass(rest, name[len(real) + 1 :].split("/")):
+            names = same_file(name, root, tracked)
+            if len(names) + 1 < _links_of(name):  # other names unseen (git's? gitdir.py)
+                return tracked()
+            out += names
     return out
+
+
+def _links_of(path: str) -> int:
+    try:
+        return os.lstat(path).st_nlink
+    except OSError:
+        return 1
 
 
 def _in_root(real: str, root: str) -> str | None:
@@ -125,10 +179,12 @@ def _in_root(real: str, root: str) -> str | None:
     return None
 
 
-def _links_under(top: str, depth: int | None) -> list[str] | None:
-    """Symlinks below ``top`` down to ``depth`` levels, following none; None when the walk
-    would read more than a bounded number of entries (then: every tracked path, fail closed)."""
+def _links_under(top: str, depth: int | None) -> tuple[list[str], list[str]] | None:
+    """Symlinks, and regular files with more than one link, below ``top`` down to ``depth``
+    levels, following none; None when the walk would read more than a bounded number of
+    entries (then: every tracked path, fail closed)."""
     out: list[str] = []
+    shared: list[str] = []
     todo = [(top, 1)]
     seen = 0
     while todo:
@@ -145,9 +201,19 @@ def _links_under(top: str, depth: int | None) -> list[str] | None:
                 continue
             if entry.is_symlink():
                 out.append(entry.path)
-            elif (depth is None or level < depth) and entry.is_dir(follow_symlinks=False):
-                todo.append((entry.path, level + 1))
-    return out
+            elif entry.is_dir(follow_symlinks=False):
+                if depth is None or level < depth:
+                    todo.append((entry.path, level + 1))
+            elif _multiply_linked(entry):
+                shared.append(entry.path)
+    return out, shared
+
+
+def _multiply_linked(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.stat(follow_symlinks=False).st_nlink > 1
+    except OSError:
+        return False
 
 
 def _may_pass(rest: list[str], parts: list[str]) -> bool:

@@ -1,5 +1,10 @@
 """Cline's wire format (`formats.py`): `PreToolUse` (`write_to_file`, `replace_in_file`,
-`execute_command`); a denial is `{"cancel": true, …}`.
+`new_rule`, `execute_command`, `use_mcp_tool`); a denial is `{"cancel": true, …}`.
+
+`use_mcp_tool` (`server_name`, `tool_name`, `arguments` as a JSON text) is judged as Claude's
+`mcp__server__tool` is (`mcp_tools.classify`); a tool that is neither one of Cline's read-only
+tools nor a known one is judged like an unknown MCP tool (its path arguments as writes,
+`harness: mcp_unknown`), never passed unread.
 """
 
 from __future__ import annotations
@@ -11,12 +16,40 @@ from workspace_guard.gates.harness.formats_event import (
     as_dict,
     event_cwd,
     judge_call,
+    mcp_call,
     record_after,
     string_field,
 )
 from workspace_guard.gates.harness.gate import Call, deny_reason, load_event
 
-CLINE_FILE_TOOLS = ("write_to_file", "replace_in_file", "apply_diff", "insert_content")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+CLINE_FILE_TOOLS = ("write_to_file", "replace_in_file", "apply_diff", "insert_content", "new_rule")
+# Cline's own tools that write no file
+CLINE_READ_TOOLS = frozenset(
+    (
+        "read_file",
+        "list_files",
+        "search_files",
+        "list_code_definition_names",
+        "browser_action",
+        "ask_followup_question",
+        "attempt_completion",
+        "plan_mode_respond",
+        "act_mode_respond",
+        "load_mcp_documentation",
+        "access_mcp_resource",
+        "web_fetch",
+        "web_search",
+        "condense",
+        "summarize_task",
+        "report_bug",
+        "new_task",
+        "focus_chain",
+    )
+)
 
 
 def cline(data: bytes) -> int:
@@ -46,9 +79,15 @@ def cline(data: bytes) -> int:
             command=string_field(params.get("command"), "parameters.command"),
             source="cline",
         )
-    else:
+    elif tool in CLINE_READ_TOOLS:
         print(json.dumps({"cancel": False}))
         return 0
+    else:
+        found = _mcp(agent, tool, cwd, params)
+        if found is None:
+            print(json.dumps({"cancel": False}))
+            return 0
+        call = found
     if after:
         code = record_after(call, event)
         print(json.dumps({"cancel": False}))
@@ -71,3 +110,13 @@ def cline(data: bytes) -> int:
     else:
         print(json.dumps({"cancel": False}))
     return 0
+
+
+def _mcp(agent: str | None, tool: Any, cwd: str, params: dict[str, Any]) -> Call | None:
+    """`use_mcp_tool` as `mcp__server__tool` with its arguments; any other tool by its own name
+    and parameters (an unknown tool: its path arguments are writes)."""
+    if tool == "use_mcp_tool":
+        server = string_field(params.get("server_name"), "parameters.server_name")
+        name = string_field(params.get("tool_name"), "parameters.tool_name")
+        return mcp_call(agent, f"mcp__{server}__{name}", cwd, params.get("arguments"), "cline")
+    return mcp_call(agent, string_field(tool, "toolName"), cwd, params, "cline")

@@ -1,6 +1,11 @@
 """Cursor's wire format (`formats.py`): `preToolUse` (`Write`, `Edit`, `StrReplace`, `Delete`,
-`Shell`); a denial is `{"permission": "deny", …}`; `afterFileEdit` / `afterShellExecution` keep
-the ledger.
+`Shell`, `MCP:<tool>`) and `beforeMCPExecution`; a denial is `{"permission": "deny", …}`;
+`afterFileEdit` / `afterShellExecution` keep the ledger.
+
+An MCP call (`MCP:<tool>`, an `mcp__server__tool` name, or `beforeMCPExecution` with its
+`tool_input` as a JSON text) is judged as Claude's `mcp__…` calls are (`mcp_tools.classify`); a
+tool that is neither one of Cursor's own read-only tools nor a known one is judged like an
+unknown MCP tool (its path arguments as writes, `harness: mcp_unknown`), never passed unread.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from workspace_guard.gates.harness.formats_event import (
     event_agent,
     event_cwd,
     judge_call,
+    mcp_call,
     record_after,
     string_field,
 )
@@ -23,6 +29,35 @@ if TYPE_CHECKING:
 
 
 CURSOR_FILE_TOOLS = ("Write", "Edit", "StrReplace", "Delete", "MultiEdit")
+# Cursor's own tools that write nothing (a subagent's `Task` acts under the same identity: the
+# agent comes from the environment, which the subagent inherits)
+CURSOR_READ_TOOLS = frozenset(
+    (
+        "Read",
+        "ReadFile",
+        "Grep",
+        "Glob",
+        "LS",
+        "ListDir",
+        "FileSearch",
+        "GlobFileSearch",
+        "SemanticSearch",
+        "CodebaseSearch",
+        "ReadLints",
+        "WebSearch",
+        "WebFetch",
+        "Fetch",
+        "TodoWrite",
+        "Task",
+    )
+)
+MCP_PREFIX = "MCP:"
+
+
+def _mcp_name(tool: str) -> str:
+    """`MCP:write_file` → `write_file`; `MCP:server__tool` → `mcp__server__tool`."""
+    rest = tool[len(MCP_PREFIX) :] if tool.startswith(MCP_PREFIX) else tool
+    return f"mcp__{rest}" if "__" in rest and not rest.startswith("mcp_") else rest
 
 
 def cursor(data: bytes) -> int:
@@ -31,12 +66,23 @@ def cursor(data: bytes) -> int:
     name = event.get("hook_event_name")
     if name in ("afterFileEdit", "afterShellExecution"):
         return record_after(_cursor_after(event), event)
+    if name == "beforeMCPExecution":
+        mcp_tool = string_field(event.get("tool_name"), "tool_name")
+        found = mcp_call(
+            event_agent(event),
+            _mcp_name(mcp_tool),
+            event_cwd(event, "workspace_roots"),
+            event.get("tool_input"),
+            "cursor",
+        )
+        return _answer(found)
     if name not in ("preToolUse", "postToolUse", None):
         return 0
     tool = event.get("tool_name")
     args = as_dict(event.get("tool_input"))
     cwd = event_cwd(event, "workspace_roots")
     agent = event_agent(event)
+    call: Call | None
     if tool in CURSOR_FILE_TOOLS:
         path = args.get("file_path") or args.get("path") or event.get("file_path")
         call = Call(
@@ -54,10 +100,22 @@ def cursor(data: bytes) -> int:
             command=string_field(args.get("command"), "tool_input.command"),
             source="cursor",
         )
-    else:
+    elif tool in CURSOR_READ_TOOLS:
         return 0
+    else:  # an MCP tool, or one the gate does not know: judged, never passed unread
+        tool = string_field(tool, "tool_name")
+        call = mcp_call(agent, _mcp_name(tool), cwd, event.get("tool_input"), "cursor")
+        if call is None:
+            return 0
     if name == "postToolUse":  # the ledger is kept by afterFileEdit / afterShellExecution
         return _cursor_warning(call)
+    return _answer(call)
+
+
+def _answer(call: Call | None) -> int:
+    """Judge `call` (None: a read) and print Cursor's denial; nothing when allowed."""
+    if call is None:
+        return 0
     judged = judge_call(call, "cursor")
     if judged and judged[1].denied:
         reason = deny_reason(judged[1])
