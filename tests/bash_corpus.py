@@ -1533,4 +1533,42 @@ FD_CODE_READS: list[Case] = [
 WRITES += FD_CODE
 READS += FD_CODE_READS
 
+# ATTACK F46: where `cd` lands and what `~` is follow the command's CDPATH and HOME (assigned,
+# exported, prefixed, or only known at run time).
+AUTH = "app/api/v1/deps/auth.py"
+CD_HOME: list[Case] = [
+    w("CDPATH=app; cd api/v1 && echo x > deps/auth.py", AUTH),
+    w("CDPATH=app pushd api/v1 && echo x > deps/auth.py", AUTH),
+    w("CDPATH=app cd api/v1 && echo x > deps/auth.py", AUTH),
+    w("export CDPATH=app\ncd api/v1\necho x > deps/auth.py", AUTH),
+    w("declare -x CDPATH=app; cd api/v1; echo x > deps/auth.py", AUTH),
+    w("CDPATH=/repo; cd app && echo x > main.py", cwd="/repo/tests"),
+    w("CDPATH=:/repo; cd app; rm main.py", cwd="/repo/tests"),
+    w("CDPATH=/tmp:/repo/app; cd api && rm -rf v1", AUTH),
+    w("CDPATH=$(cat /tmp/p); cd api && rm -rf v1", AUTH),
+    w("read CDPATH < /tmp/p; cd v1 && rm deps/auth.py", AUTH),
+    w("CDPATH=app; cd api; cd v1; sed -i s/a/b/ deps/auth.py", AUTH),
+    w("HOME=/repo/app; cd && echo x > main.py"),
+    w("HOME=$PWD/app; cd && echo x > main.py"),
+    w("HOME=app; cd; echo x > main.py"),
+    w("HOME=/repo/app cd && echo x > main.py"),
+    w("HOME=/repo/app; echo x > ~/main.py"),
+    w("HOME=/repo/app; pushd ~ && echo x > main.py"),
+    w("export HOME=/repo/app; cd ~; echo x > main.py"),
+    w("HOME=/repo/app; echo x > $HOME/main.py"),
+    w('HOME=/repo/app; echo x > "$HOME"/main.py'),
+    w("HOME=/repo/app; cp /tmp/x ~/main.py"),
+    w("HOME=$(cat /tmp/h); echo x > ~/main.py"),
+    w("read HOME < /tmp/h; cd; rm main.py"),
+]
+CD_HOME_READS: list[Case] = [
+    r("CDPATH=/tmp; cd ./app && cat main.py"),
+    r("CDPATH=app; cd ./api/v1 && echo x > deps/x.txt"),
+    r("HOME=/tmp/h; echo x > ~/notes.txt"),
+    r("cd ~ && echo x > main.py"),
+    r("cd && echo x > main.py"),
+]
+WRITES += CD_HOME
+READS += CD_HOME_READS
+
 CORPUS: list[Case] = WRITES + READS

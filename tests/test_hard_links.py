@@ -26,8 +26,8 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     office.mkdir(parents=True, exist_ok=True)
     os.link(repo / "app/main.py", office / "h")  # made earlier, however
     (office / "sub").mkdir()
-    os.link(repo / "app/main.py", office / "sub/deep.py")
-    os.link(repo / "app/main.py", top / "outside")  # outside the repository, same file system
+    os.link(repo / "app/models/user.py", office / "sub/deep.py")
+    os.link(repo / "app/core/config.py", top / "outside")  # outside the repository
     os.link(repo / "README.md", office / "readme")  # an unprotected file's second name
     (office / "notes.md").write_text("mine\n")
     return repo
@@ -43,31 +43,36 @@ def _file_denied(
 
 
 WRITES_THROUGH = [
-    f"echo x > {OFF}/h",
-    f"echo x >> {OFF}/h",
-    f"printf x | tee {OFF}/h",
-    f"truncate -s 0 {OFF}/h",
-    f"dd if=/dev/zero of={OFF}/h bs=1 count=1 conv=notrunc",
-    f"sed -i s/a/b/ {OFF}/h",
-    f"sed -i s/a/b/ {OFF}/*",
-    f"sed -i s/a/b/ {OFF}/*/*.py",
-    f"find {OFF} -name '*.py' -exec sed -i s/a/b/ {{}} +",
-    f"cp /dev/null {OFF}/sub/deep.py",
-    "echo x > ../outside",
+    (f"echo x > {OFF}/h", "app/main.py"),
+    (f"echo x >> {OFF}/h", "app/main.py"),
+    (f"printf x | tee {OFF}/h", "app/main.py"),
+    (f"truncate -s 0 {OFF}/h", "app/main.py"),
+    (f"dd if=/dev/zero of={OFF}/h bs=1 count=1 conv=notrunc", "app/main.py"),
+    (f"sed -i s/a/b/ {OFF}/h", "app/main.py"),
+    (f"sed -i s/a/b/ {OFF}/*", "app/main.py"),
+    (f"sed -i s/a/b/ {OFF}/*/*.py", "app/models/user.py"),
+    (f"find {OFF} -name '*.py' -exec sed -i s/a/b/ {{}} +", "app/models/user.py"),
+    (f"cp /dev/null {OFF}/sub/deep.py", "app/models/user.py"),
+    ("echo x > ../outside", "app/core/config.py"),
 ]
 
 
-@pytest.mark.parametrize("command", WRITES_THROUGH)
-def test_a_write_through_a_hard_link_is_a_write_of_the_file(ws: Path, command: str) -> None:
+@pytest.mark.parametrize(("command", "path"), WRITES_THROUGH)
+def test_a_write_through_a_hard_link_is_a_write_of_the_file(
+    ws: Path, command: str, path: str
+) -> None:
     reason = bash_denied(ws, command)
-    assert reason is not None and "app/main.py" in reason, command
+    assert reason is not None and path in reason, command
 
 
 @pytest.mark.parametrize("tool", ["Write", "Edit"])
 def test_file_tools_too_inside_and_outside_the_repository(ws: Path, tool: str) -> None:
-    for path in (ws / OFF / "h", ws.parent / "outside"):
+    for path, rel in (
+        (ws / OFF / "h", "app/main.py"),
+        (ws.parent / "outside", "app/core/config.py"),
+    ):
         reason = _file_denied(ws, tool, path)
-        assert reason is not None and "app/main.py" in reason, (tool, path)
+        assert reason is not None and rel in reason, (tool, path)
 
 
 def test_the_owner_may_write_through_it(ws: Path) -> None:
@@ -116,3 +121,60 @@ def test_a_link_to_an_unprotected_file_stays_allowed(ws: Path) -> None:
     assert bash_denied(ws, f"ln README.md {OFF}/r2") is None
     assert bash_denied(ws, f"ln -s ../../../../README.md {OFF}/r3") is None
     assert bash_denied(ws, "ln -s /usr/bin/python3 /tmp/py") is None
+
+
+@pytest.fixture
+def hidden(tmp_path: Path) -> Path:
+    """Hard links to git's config and to the ledger given an office name (made however)."""
+    repo = make_workspace(tmp_path / "ws")
+    office = repo / OFF
+    office.mkdir(parents=True, exist_ok=True)
+    os.link(repo / ".git/config", office / "gc")
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("x\n")
+    os.link(outside, office / "ext")  # another name outside: none of git's, so the office's
+    return repo
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        f"printf '[core]\\n\\thooksPath = /dev/null\\n' >> {OFF}/gc",
+        f"echo x > {OFF}/gc",
+        f"sed -i s/a/b/ {OFF}/g?",
+        f"sed -i s/a/b/ {OFF}/*",
+    ],
+)
+def test_git_config_by_another_name_is_refused(hidden: Path, command: str) -> None:
+    for agent in ("backend-framework-ai", "master-orchestrator"):  # a superuser too
+        if ("*" in command or "?" in command) and agent == "master-orchestrator":
+            continue  # a glob counts as every tracked file: judged, not refused outright
+        assert bash_denied(hidden, command, agent=agent) is not None, (command, agent)
+    assert "# hooksPath" not in (hidden / ".git/config").read_text()
+    assert bash_denied(hidden, f"echo x >> {OFF}/ext") is None
+
+
+@pytest.mark.parametrize("tool", ["Write", "Edit"])
+def test_file_tools_may_not_write_git_config_by_another_name(hidden: Path, tool: str) -> None:
+    for agent in ("backend-framework-ai", "master-orchestrator"):
+        assert _file_denied(hidden, tool, hidden / OFF / "gc", agent=agent) is not None
+
+
+def test_a_hooks_folder_in_the_work_tree_is_gits(tmp_path: Path) -> None:
+    """husky's layout (ATTACK F72): `core.hooksPath = .husky/_`, the hooks in the work tree."""
+    from helpers.repos import git
+
+    repo = make_workspace(tmp_path / "ws")
+    (repo / ".husky/_").mkdir(parents=True)
+    (repo / ".husky/_/commit-msg").write_text("#!/bin/sh\n")
+    git(repo, "config", "core.hooksPath", ".husky/_")
+    for agent in ("backend-framework-ai", "master-orchestrator"):
+        for command in (
+            "rm -f .husky/_/commit-msg",
+            "echo 'exit 0' > .husky/_/commit-msg",
+            "rm -rf .husky",
+            "cd .husky/_ && echo x > pre-push",
+        ):
+            assert bash_denied(repo, command, agent=agent) is not None, (command, agent)
+        assert _file_denied(repo, "Write", repo / ".husky/_/commit-msg", agent=agent)
+    assert bash_denied(repo, "echo x > .husky/notes.md") is None  # beside it: the rules decide

@@ -378,3 +378,24 @@ def test_interrupted_and_internal_errors_in_spanish(
     with i18n.speaking("en"):
         assert guarded(interrupted) == 130
     assert "workspace-guard: interrupted" in capsys.readouterr().err
+
+
+# --- the narrated demo ----------------------------------------------------------------------------
+
+
+def test_the_demo_narrates_in_spanish(tmp_path: Path) -> None:
+    """The whole demo under LANG=es_ES.UTF-8: every step still behaves as narrated (exit 0),
+    and the narration (the step titles and the indented prose, not the commands' output, which
+    quotes the example's English rule descriptions and commit subjects) has no English left."""
+    import re
+
+    code, out = run(tmp_path, ["demo"])
+    assert code == 0, out[-3000:]
+    narration = [
+        line for line in out.splitlines() if line.startswith("━━") or re.match(r"^   [^ $]", line)
+    ]
+    assert len(narration) > 40
+    text = "\n".join(narration)
+    assert not english(text), "\n".join(english(text))
+    assert "━━ 1. Un espacio de trabajo" in text and "━━ Hecho" in text
+    assert "Cada paso se comportó como se narró." in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 
@@ -65,6 +64,8 @@ def run(repo: Repo, spec: str, *, base: str | None = None, fmt: str = "text") ->
         ok = not any(r.violations for r in kept)
         data = _json(ok, kept)
         data["summary"] = summary.as_json()
+        import json  # only the JSON report needs it (~1.3 ms of import)
+
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return EXIT_OK if ok else EXIT_VIOLATION
     for result in results:  # only the failing commits are kept: memory stays flat

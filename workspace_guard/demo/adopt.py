@@ -8,6 +8,7 @@ import os
 import sys
 
 from workspace_guard.demo.run import Demo, register
+from workspace_guard.i18n import _
 
 AGENTS = {
     "master-orchestrator": "management",
@@ -111,7 +112,7 @@ COMMIT = [
 @register
 def adoption(demo: Demo) -> None:
     """Import the markdown protocol, set the repository up, keep the old validator call working."""
-    demo.step("Adoption: a markdown protocol becomes an enforced one")
+    demo.step(_("Adoption: a markdown protocol becomes an enforced one"))
     seed = os.path.join(demo.root, "seed-shop")
     for rel, text in seed_workspace().items():
         path = os.path.join(seed, rel)
@@ -120,22 +121,28 @@ def adoption(demo: Demo) -> None:
             handle.write(text)
     demo.run(["git", "init", "-q", "-b", "main"], cwd=seed, expect=0, show=False)
     demo.say(
-        "seed-shop keeps its protocol as the seed project does: PROTECTED_FILES.md, "
-        "RESPONSIBLE_AGENTS.md, agent files and offices. The importer reads them all and "
-        "reports, with file:line, anything it had to decide:"
+        _(
+            "seed-shop keeps its protocol as the seed project does: PROTECTED_FILES.md, "
+            "RESPONSIBLE_AGENTS.md, agent files and offices. The importer reads them all and "
+            "reports, with file:line, anything it had to decide:"
+        )
     )
     preview = os.path.join(demo.root, "seed-rules.yaml")
     wg(demo, seed, "import", "mestore", ".", "-o", preview, expect=0)
     demo.say(
-        "`init --from-mestore` writes those rules, creates the offices, writes the validator "
-        "script the agents' prompts call, and installs the git hooks:"
+        _(
+            "`init --from-mestore` writes those rules, creates the offices, writes the validator "
+            "script the agents' prompts call, and installs the git hooks:"
+        )
     )
     wg(demo, seed, "init", "--from-mestore", ".", expect=0)
     demo.run(["git", "add", "-A"], cwd=seed, expect=0, show=False)
     demo.run(["git", "commit", "-q", *COMMIT], cwd=seed, expect=0)
     demo.say(
-        "Agents keep running the protocol's own command; the old third argument (the "
-        "approver) is still read, and honoured only where that approver recorded an approval:"
+        _(
+            "Agents keep running the protocol's own command; the old third argument (the "
+            "approver) is still read, and honoured only where that approver recorded an approval:"
+        )
     )
     shim = [sys.executable, ".workspace/scripts/agent_workspace_validator.py"]
     demo.run([*shim, "backend-framework-ai", "app/main.py"], cwd=seed, expect=1)
@@ -144,8 +151,10 @@ def adoption(demo: Demo) -> None:
     )
     page = os.path.join(demo.root, "seed-shop-map.html")
     demo.say(
-        "And the map: every tracked file coloured by who decides it, with the violation "
-        "just recorded (one self-contained HTML page):"
+        _(
+            "And the map: every tracked file coloured by who decides it, with the violation "
+            "just recorded (one self-contained HTML page):"
+        )
     )
     wg(demo, seed, "map", "-o", page, expect=0)
     check_map(demo, page)
@@ -166,4 +175,5 @@ def check_map(demo: Demo, page: str) -> None:
     for owner in ("system-architect-ai", "security-backend-ai", "tdd-specialist"):
         if owner not in text:
             demo.failures.append(f"the map does not name {owner}")
-    demo.say(f"{page}: {len(text) // 1024} KiB, no network needed to open it.")
+    text_size = _("{page}: {size} KiB, no network needed to open it.")
+    demo.say(text_size.format(page=page, size=len(text) // 1024))

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from workspace_guard.demo.run import STEPS, Demo, register
+from workspace_guard.i18n import _
 
 HOLDER = "api-architect-ai"
 SECOND = "backend-framework-ai"
@@ -17,32 +18,37 @@ MODEL = "app/models/order.py"
 
 @register
 def coordination(demo: Demo) -> None:
-    demo.step(f"{STEPS.index(coordination) + 1}. A crew: claims, doctor, and the MCP server")
+    text = _("{n}. A crew: claims, doctor, and the MCP server")
+    demo.step(text.format(n=STEPS.index(coordination) + 1))
     claims(demo)
     doctor(demo)
     mcp(demo)
 
 
 def claims(demo: Demo) -> None:
-    demo.say(
-        f"{HOLDER} is reworking the models and claims them for 30 minutes. {MODEL} is not "
-        f"protected, so {SECOND} could write it before:"
+    text = _(
+        "{holder} is reworking the models and claims them for 30 minutes. {model} is not "
+        "protected, so {second} could write it before:"
     )
+    demo.say(text.format(holder=HOLDER, model=MODEL, second=SECOND))
     claim = ["claim", "app/models/", "--agent", HOLDER, "--ttl", "30m", "--note", "rework"]
     demo.say(
-        "A script naming an agent is not that agent speaking: refused (a release could lift "
-        "someone else's claim). The agent runs it through its harness, whose gate records that "
-        "it saw the call:"
+        _(
+            "A script naming an agent is not that agent speaking: refused (a release could lift "
+            "someone else's claim). The agent runs it through its harness, whose gate records that "
+            "it saw the call:"
+        )
     )
     demo.run([sys.executable, "-m", "workspace_guard", *claim], stdin="", expect=1)
     harness_call(demo, HOLDER, claim)
     demo.wg(*claim, stdin="", expect=0)
     demo.wg("claims", expect=0)
-    demo.say(f"While the claim holds, {SECOND} is refused — by the validator and every layer:")
+    text = _("While the claim holds, {second} is refused — by the validator and every layer:")
+    demo.say(text.format(second=SECOND))
     proc = demo.validator(SECOND, MODEL, expect=1)
     if HOLDER not in proc.stdout:
         demo.failures.append(f"the validator's refusal of {MODEL} does not name {HOLDER}")
-    demo.say("The claim grants nothing, it only holds others off; released, the write is free:")
+    demo.say(_("The claim grants nothing, it only holds others off; released, the write is free:"))
     release = ["release", "--all", "--agent", HOLDER]
     harness_call(demo, HOLDER, release)
     demo.wg(*release, stdin="", expect=0)
@@ -72,21 +78,24 @@ def doctor(demo: Demo) -> None:
     tree = os.path.join(demo.root, "shop-agent-b")
     elsewhere = os.path.join(demo.root, "agent-tool-hooks")
     demo.say(
-        "An agent tool makes a worktree and points its core.hooksPath somewhere else (per-worktree "
-        "config): commits there would run no hook, and nothing would say so. doctor finds it:"
+        _(
+            "An agent tool makes a worktree and points its core.hooksPath somewhere else "
+            "(per-worktree config): commits there would run no hook, and nothing would say so. "
+            "doctor finds it:"
+        )
     )
     demo.git("worktree", "add", "-q", tree, "-b", "agent-b")
     demo.git("config", "extensions.worktreeConfig", "true")
     demo.run(["git", "config", "--worktree", "core.hooksPath", elsewhere], cwd=tree, expect=0)
-    demo.say("The hole: a commit there without the template goes through, no hook ran:")
+    demo.say(_("The hole: a commit there without the template goes through, no hook ran:"))
     unchecked(demo, tree, "first", expect=0)
     proc = demo.wg("doctor", expect=1)
     if tree not in proc.stdout + proc.stderr:
         demo.failures.append("doctor did not name the worktree whose hooks do not run")
-    demo.say("--fix reinstalls the hooks where git really looks for them in that worktree:")
+    demo.say(_("--fix reinstalls the hooks where git really looks for them in that worktree:"))
     demo.wg("doctor", "--fix", expect=0, cwd=tree)
     demo.wg("doctor", expect=0)
-    demo.say("The same commit there is refused now:")
+    demo.say(_("The same commit there is refused now:"))
     unchecked(demo, tree, "second", expect=1)
 
 
@@ -99,15 +108,16 @@ def unchecked(demo: Demo, tree: str, word: str, *, expect: int) -> None:
 
 
 def mcp(demo: Demo) -> None:
-    demo.say(
-        f"Agents speak MCP: {SECOND} asks the workspace-guard MCP server (a real session over "
+    text = _(
+        "Agents speak MCP: {second} asks the workspace-guard MCP server (a real session over "
         "stdio with the official SDK's client) before it writes:"
     )
+    demo.say(text.format(second=SECOND))
     try:
         import mcp as _sdk  # noqa: F401 - only: is the optional SDK installed?
     except ImportError:
         demo.say(
-            "(skipped: the `mcp` package is not installed — pip install 'workspace-guard[mcp]')"
+            _("(skipped: the `mcp` package is not installed — pip install 'workspace-guard[mcp]')")
         )
         return
     demo.out(f"   $ (MCP client) call_tool validate agent={SECOND} paths=[app/main.py, {MODEL}]")
@@ -123,7 +133,8 @@ def mcp(demo: Demo) -> None:
     got = [r["allowed"] for r in answer.get("results", [])]
     if got != [False, True]:
         demo.failures.append(f"MCP validate answered {json.dumps(answer)[:200]}")
-    demo.say(f"So {SECOND} edits {MODEL} and asks the owner of app/main.py before touching it.")
+    text = _("So {second} edits {model} and asks the owner of app/main.py before touching it.")
+    demo.say(text.format(second=SECOND, model=MODEL))
 
 
 def ask_server(demo: Demo, agent: str, paths: list[str]) -> dict[str, Any]:

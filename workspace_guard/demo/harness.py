@@ -6,6 +6,7 @@ import json
 import os
 
 from workspace_guard.demo.run import Demo, register
+from workspace_guard.i18n import _
 
 
 def _event(demo: Demo, agent: str, tool: str, tool_input: dict[str, str]) -> str:
@@ -30,7 +31,7 @@ def _ask(demo: Demo, agent: str, tool: str, tool_input: dict[str, str], *, deny:
         answer = json.loads(proc.stdout)["hookSpecificOutput"]
         demo.say(f"→ {answer['permissionDecision']}: {answer['permissionDecisionReason'][:300]}…")
     else:
-        demo.say("→ (no output: allowed; Claude Code's own permission rules still apply)")
+        demo.say(_("→ (no output: allowed; Claude Code's own permission rules still apply)"))
     if bool(proc.stdout.strip()) != deny:
         demo.failures.append(
             f"hook claude for {agent} {tool}: expected {'deny' if deny else 'allow'}"
@@ -40,10 +41,10 @@ def _ask(demo: Demo, agent: str, tool: str, tool_input: dict[str, str], *, deny:
 @register
 def harness(demo: Demo) -> None:
     demo.step(
-        "4. Pre-write in the harness: Claude Code's PreToolUse hook knows which subagent acts"
+        _("4. Pre-write in the harness: Claude Code's PreToolUse hook knows which subagent acts")
     )
     main_py = os.path.join(demo.repo, "app", "main.py")
-    demo.say("backend-framework-ai (agent_type in the event) tries to Edit app/main.py:")
+    demo.say(_("backend-framework-ai (agent_type in the event) tries to Edit app/main.py:"))
     _ask(
         demo,
         "backend-framework-ai",
@@ -51,7 +52,7 @@ def harness(demo: Demo) -> None:
         {"file_path": main_py, "old_string": "shop", "new_string": "store"},
         deny=True,
     )
-    demo.say("Its owner, system-architect-ai, does the same:")
+    demo.say(_("Its owner, system-architect-ai, does the same:"))
     _ask(
         demo,
         "system-architect-ai",
@@ -59,7 +60,7 @@ def harness(demo: Demo) -> None:
         {"file_path": main_py, "old_string": "shop", "new_string": "store"},
         deny=False,
     )
-    demo.say("backend-framework-ai tries the Bash way around the Edit rule:")
+    demo.say(_("backend-framework-ai tries the Bash way around the Edit rule:"))
     _ask(
         demo,
         "backend-framework-ai",
@@ -67,5 +68,5 @@ def harness(demo: Demo) -> None:
         {"command": "sed -i 's/shop/store/' app/main.py"},
         deny=True,
     )
-    demo.say("Reading it is fine:")
+    demo.say(_("Reading it is fine:"))
     _ask(demo, "backend-framework-ai", "Bash", {"command": "grep -n title app/main.py"}, deny=False)

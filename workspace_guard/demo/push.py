@@ -6,20 +6,23 @@ import os
 import sys
 
 from workspace_guard.demo.run import GOOD_TRAILERS, Demo, register
+from workspace_guard.i18n import _
 
 
 @register
 def push(demo: Demo) -> None:
-    demo.step("5. Push: the shared repository decides, whatever happened locally")
+    demo.step(_("5. Push: the shared repository decides, whatever happened locally"))
     shared = os.path.join(demo.root, "shared.git")
     demo.git("clone", "-q", "--bare", demo.repo, shared)
     demo.wg("install", "--server", shared, expect=0)
     demo.git("remote", "add", "origin", shared)
     demo.git("fetch", "-q", "origin")
     demo.say(
-        "backend-framework-ai switches every local hook off (git -c core.hooksPath=/dev/null; "
-        "--no-verify alone is refused by the reference-transaction hook) and changes "
-        "docker-compose.yml (critical, owner cloud-infrastructure-ai) without approval:"
+        _(
+            "backend-framework-ai switches every local hook off (git -c core.hooksPath=/dev/null; "
+            "--no-verify alone is refused by the reference-transaction hook) and changes "
+            "docker-compose.yml (critical, owner cloud-infrastructure-ai) without approval:"
+        )
     )
     demo.write("docker-compose.yml", "services:\n  api:\n    build: .\n    privileged: true\n")
     message = (
@@ -30,7 +33,7 @@ def push(demo: Demo) -> None:
     demo.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "-am", message)
     demo.git("-c", "core.hooksPath=/dev/null", "push", "origin", "HEAD:main", expect=1, show=True)
     demo.say(
-        "The server refused it (its branch is unchanged) and recorded why in its own audit log:"
+        _("The server refused it (its branch is unchanged) and recorded why in its own audit log:")
     )
     demo.run(["git", "--git-dir", shared, "log", "--oneline", "-1"], expect=0)
     demo.run(

@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from workspace_guard.demo.tree import APP_TREE, example_rules
+from workspace_guard.i18n import _
 
 GOOD_TRAILERS = "Workspace-Check: ✅ Consultado\nArchivo: {file}\nAgente: {agent}\n"
 
@@ -104,7 +105,7 @@ class Demo:
 
     def commit(self, subject: str, trailers: str, *, expect: int) -> None:
         message = f"{subject}\n\n{trailers}" if trailers else subject
-        self.out("   message:\n" + textwrap.indent(message.rstrip(), "     │ "))
+        self.out("   " + _("message:") + "\n" + textwrap.indent(message.rstrip(), "     │ "))
         self.git("commit", "-q", "-m", message, expect=expect, show=True)
 
 
@@ -117,7 +118,7 @@ def _shell_word(arg: str) -> str:
 
 
 def build(demo: Demo) -> None:
-    demo.step("1. A workspace: the example rules, a small app, offices for every agent")
+    demo.step(_("1. A workspace: the example rules, a small app, offices for every agent"))
     os.makedirs(demo.repo)
     demo.git("init", "-q", "-b", "main")
     for rel, content in APP_TREE.items():
@@ -132,27 +133,32 @@ def build(demo: Demo) -> None:
         + GOOD_TRAILERS.format(file=".workspace/rules.yaml", agent="master-orchestrator")
         + "Protocolo: SEGUIDO\nTests: PASSED\n",
     )
-    demo.say(
-        f"Repository {demo.repo}: .workspace/rules.yaml is committed, so it is binding — "
-        "every layer reads the rules as committed at HEAD."
+    text = _(
+        "Repository {repo}: .workspace/rules.yaml is committed, so it is binding — every layer "
+        "reads the rules as committed at HEAD."
     )
+    demo.say(text.format(repo=demo.repo))
     demo.wg("explain", "app/main.py", expect=0)
 
 
 def pre_write(demo: Demo) -> None:
-    demo.step("2. Pre-write: agents ask the validator before touching a file")
-    demo.say("backend-framework-ai wants to change an unprotected model and its own office notes:")
+    demo.step(_("2. Pre-write: agents ask the validator before touching a file"))
+    demo.say(
+        _("backend-framework-ai wants to change an unprotected model and its own office notes:")
+    )
     demo.validator(
         "backend-framework-ai",
         "app/models/order.py",
         ".workspace/departments/backend/backend-framework-ai/notes.md",
         expect=0,
     )
-    demo.say("…and the FastAPI entry point, which system-architect-ai owns at level critical:")
+    demo.say(_("…and the FastAPI entry point, which system-architect-ai owns at level critical:"))
     demo.validator("backend-framework-ai", "app/main.py", expect=1)
     demo.say(
-        "Naming the owner is not an approval: the validator honours --approved-by only where "
-        "the owner recorded one (`workspace-guard approve … --by OWNER`, run by the owner):"
+        _(
+            "Naming the owner is not an approval: the validator honours --approved-by only where "
+            "the owner recorded one (`workspace-guard approve … --by OWNER`, run by the owner):"
+        )
     )
     demo.validator(
         "backend-framework-ai", "app/main.py", "--approved-by", "system-architect-ai", expect=1
@@ -160,13 +166,13 @@ def pre_write(demo: Demo) -> None:
 
 
 def commit_gate(demo: Demo) -> None:
-    demo.step("3. Commit: the git hooks check the mandated template and who changed what")
+    demo.step(_("3. Commit: the git hooks check the mandated template and who changed what"))
     demo.wg("install", expect=0)
-    demo.say("A commit without the template is refused:")
+    demo.say(_("A commit without the template is refused:"))
     demo.write("app/models/order.py", "class Order:\n    id: int\n    total: float\n")
     demo.git("add", "app/models/order.py")
     demo.commit("added total", "", expect=1)
-    demo.say("With the template it goes through (order.py is not protected):")
+    demo.say(_("With the template it goes through (order.py is not protected):"))
     demo.commit(
         "feat(models): add Order.total",
         GOOD_TRAILERS.format(file="app/models/order.py", agent="backend-framework-ai")
@@ -174,8 +180,10 @@ def commit_gate(demo: Demo) -> None:
         expect=0,
     )
     demo.say(
-        "backend-framework-ai edits app/main.py (critical, owner system-architect-ai) "
-        "without an approval: refused and recorded in the audit log."
+        _(
+            "backend-framework-ai edits app/main.py (critical, owner system-architect-ai) "
+            "without an approval: refused and recorded in the audit log."
+        )
     )
     demo.write("app/main.py", APP_TREE["app/main.py"] + "app.title = 'shop'\n")
     demo.git("add", "app/main.py")
@@ -185,7 +193,7 @@ def commit_gate(demo: Demo) -> None:
         trailers + "Protocolo: SEGUIDO\nTests: PASSED\n",
         expect=1,
     )
-    demo.say("The same change, approved by the owner and saying so, is accepted:")
+    demo.say(_("The same change, approved by the owner and saying so, is accepted:"))
     demo.commit(
         "feat(api): name the application",
         trailers + "Protocolo: APROBACIÓN_OBTENIDA\n"
@@ -216,20 +224,18 @@ def main(keep: str | None = None, out: Callable[[str], None] = print) -> int:
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
-    demo.step("Done")
+    demo.step(_("Done"))
     if demo.failures:
-        demo.say("Some steps did not behave as narrated:")
+        demo.say(_("Some steps did not behave as narrated:"))
         for failure in demo.failures:
             out(f"   ✗ {failure}")
         return 1
-    demo.say(
-        "Every step behaved as narrated."
-        + (
-            f" The workspace is kept in {root}."
-            if keep
-            else " (Run with --keep DIR to keep the workspace.)"
+    if keep:
+        demo.say(
+            _("Every step behaved as narrated. The workspace is kept in {root}.").format(root=root)
         )
-    )
+    else:
+        demo.say(_("Every step behaved as narrated. (Run with --keep DIR to keep the workspace.)"))
     return 0
 
 

@@ -6,6 +6,7 @@ import os
 import time
 
 from workspace_guard.demo.run import STEPS, Demo, register
+from workspace_guard.i18n import _
 
 BASH_WRITE = 'echo "app.debug = True  # quick fix" >> app/main.py'
 DEADLINE = 15.0
@@ -14,19 +15,25 @@ DEADLINE = 15.0
 @register
 def watch_daemon(demo: Demo) -> None:
     demo.step(
-        f"{STEPS.index(watch_daemon) + 1}. Watch: a daemon sees every change, however it was made"
+        _("{n}. Watch: a daemon sees every change, however it was made").format(
+            n=STEPS.index(watch_daemon) + 1
+        )
     )
     demo.say(
-        "Hooks only see what goes through git or the harness. An agent running a plain shell "
-        "redirection bypasses both, so the watch daemon compares protected files with their "
-        "committed version; with --restore it keeps the unauthorised bytes in quarantine "
-        "and puts the committed file back."
+        _(
+            "Hooks only see what goes through git or the harness. An agent running a plain shell "
+            "redirection bypasses both, so the watch daemon compares protected files with their "
+            "committed version; with --restore it keeps the unauthorised bytes in quarantine "
+            "and puts the committed file back."
+        )
     )
     demo.wg("watch", "start", "--restore", expect=0)
     try:
         demo.say(
-            "backend-framework-ai appends to app/main.py (critical, owner "
-            "system-architect-ai) with Bash:"
+            _(
+                "backend-framework-ai appends to app/main.py (critical, owner "
+                "system-architect-ai) with Bash:"
+            )
         )
         demo.run(["sh", "-c", BASH_WRITE], expect=0)
         restored = _wait_for_record(demo, "app/main.py", "restored")
@@ -34,8 +41,10 @@ def watch_daemon(demo: Demo) -> None:
             demo.failures.append(f"the daemon did not restore app/main.py within {DEADLINE:.0f} s")
         demo.wg("audit", "--action", "detected", expect=0)
         demo.say(
-            "The file is the committed version again (git sees no change), the bytes are in "
-            "quarantine, and an incident report waits for master-orchestrator:"
+            _(
+                "The file is the committed version again (git sees no change), the bytes are in "
+                "quarantine, and an incident report waits for master-orchestrator:"
+            )
         )
         demo.git("diff", "--exit-code", "--", "app/main.py", expect=0, show=True)
         demo.run(["ls", ".workspace/incidents"], expect=0)

@@ -157,8 +157,18 @@ def _glob_links(
             out += _below(os.path.realpath(link), root, tracked, inside)
     for name in shared:
         if _may_pass(rest, name[len(real) + 1 :].split("/")):
-            out += same_file(name, root, tracked)
+            names = same_file(name, root, tracked)
+            if len(names) + 1 < _links_of(name):  # other names unseen (git's? gitdir.py)
+                return tracked()
+            out += names
     return out
+
+
+def _links_of(path: str) -> int:
+    try:
+        return os.lstat(path).st_nlink
+    except OSError:
+        return 1
 
 
 def _in_root(real: str, root: str) -> str | None:

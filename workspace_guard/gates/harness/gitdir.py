@@ -36,16 +36,94 @@ def _below(path: str, directory: str) -> bool:
 
 
 def is_git_internal(repo: Repo, absolute: str) -> bool:
-    """True for a path in the repository's git dir, its common dir, or any `.git` component
-    (a submodule's, a nested repository's, a worktree's `.git` file itself)."""
+    """True for a path in the repository's git dir, its common dir, any `.git` component (a
+    submodule's, a nested repository's, a worktree's `.git` file itself), the hooks directory
+    git really runs (`core.hooksPath`, wherever it points: husky's `.husky/_` lies in the work
+    tree, ATTACK F72), or a file that is one of those under another name (a hard link, F68)."""
     parts = os.path.normpath(absolute).split(os.sep)
     if GIT_DIRNAME in parts:
         return True
     real = _real(os.path.normpath(absolute))
-    for directory in {repo.info.git_dir, repo.info.common_dir}:
+    hooks = _hooks_dir(repo)
+    for directory in {repo.info.git_dir, repo.info.common_dir, hooks}:
         if directory and _below(real, os.path.realpath(directory)):
             return True
+    root = repo.info.root
+    if hooks and root:  # a folder holding it, below the root (`rm -rf .husky`, `mv .husky x`)
+        top = os.path.realpath(root)
+        if real != top and _below(real, top) and _below(os.path.realpath(hooks), real):
+            return True
+    return _hidden_names(repo, real)
+
+
+_HOOKS: dict[str, str | None] = {}
+
+
+def _hooks_dir(repo: Repo) -> str | None:
+    """The folder `core.hooksPath` names in the repository's own config (relative to the work
+    tree, as git reads it); None when unset (then the hooks are in the git dir, above)."""
+    common = repo.info.common_dir
+    if common in _HOOKS:
+        return _HOOKS[common]
+    from workspace_guard.speed.gitconfig import parse_simple
+
+    found = parse_simple(os.path.join(common, "config"), ("core",))
+    if found is None:  # a config only git can read
+        from workspace_guard import git
+
+        proc = git.run(["config", "--local", "--get", "core.hooksPath"], repo.cwd, check=False)
+        value = proc.stdout.decode("utf-8", "surrogateescape").strip() or None
+    else:
+        value = found.get("core.hookspath") or None
+    hooks = None
+    if value:
+        base = repo.info.root or common
+        hooks = os.path.normpath(os.path.join(base, os.path.expanduser(value)))
+        if hooks in (os.sep, os.path.normpath(base)):  # `.` or `/`: not a folder of hooks alone
+            hooks = None
+    _HOOKS[common] = hooks
+    return hooks
+
+
+def _hidden_names(repo: Repo, real: str) -> bool:
+    """A file with more than one link that is also a file of git's directory or of the hooks
+    folder (config, a hook, the ledger, a ref…) under another name. Found by inode over those
+    folders (git's objects aside: read-only, and checked by their hash), only for a file with
+    more than one link; a walk past its bound counts as found (fail closed)."""
+    import stat
+
+    try:
+        st = os.lstat(real)
+    except (OSError, ValueError):
+        return False
+    if st.st_nlink < 2 or not stat.S_ISREG(st.st_mode):
+        return False
+    wanted = (st.st_dev, st.st_ino)
+    seen = 0
+    todo = [d for d in {repo.info.git_dir, repo.info.common_dir, _hooks_dir(repo)} if d]
+    while todo:
+        try:
+            entries = list(os.scandir(todo.pop()))
+        except OSError:
+            continue
+        seen += len(entries)
+        if seen > _MAX_ENTRIES:
+            return True
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in ("objects", "lfs"):
+                        todo.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    other = entry.stat(follow_symlinks=False)
+                    if other.st_nlink > 1 and (other.st_dev, other.st_ino) == wanted:
+                        return True
+            except OSError:
+                continue
     return False
+
+
+_MAX_ENTRIES = 50_000  # entries of git's directory a hard-link search may read
 
 
 def denial(repo: Repo, agent: str, absolute: str, escalation: str) -> Decision:
@@ -74,6 +152,7 @@ def note() -> str:
 
     return _(
         "Git's own directory (.git/: hooks, config, objects, refs and workspace-guard's state) "
-        "is written by git and workspace-guard only: no tool call may write there, whatever the "
-        "agent; use git commands for git's data."
+        "and the hooks folder git runs are written by git and workspace-guard only: no tool call "
+        "may write there, whatever the agent, nor through a hard link to a file there; use git "
+        "commands for git's data."
     )

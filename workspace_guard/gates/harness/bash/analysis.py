@@ -189,8 +189,12 @@ def _simple(env: _Env, words: list[_Word]) -> None:
         for word in words:
             _assign(env, word)
         return
+    shell = env.ctx
+    kept = {name: shell.vars.get(name) for name in _LOOKUP_VARS}
     for word in words[:i]:  # `GIT_CONFIG_PARAMETERS=… git commit`: settings for this command
         name, _, value = word.text.partition("=")
+        if name in _LOOKUP_VARS and words[i].text in ("cd", "pushd"):  # `CDPATH=app cd core`
+            _assign(env, word)  # for the builtin only: `~` in arguments expands before
         if git_variable(name):
             variable(env, name, value)
         if name in ("GIT_DIR", "GIT_COMMON_DIR") and value:  # where git writes refs
@@ -200,6 +204,14 @@ def _simple(env: _Env, words: list[_Word]) -> None:
             env = env.at(env.ctx.cwd)
             _assign(env, word)
     _dispatch(env, [b for word in words[i:] for b in _brace_words(word)])
+    for name, old in kept.items():  # a prefix assignment lasts for that command only
+        if old is None:
+            shell.vars.pop(name, None)
+        else:
+            shell.vars[name] = old
+
+
+_LOOKUP_VARS = ("CDPATH", "HOME")
 
 
 def _brace_words(word: _Word) -> list[_Word]:
@@ -287,6 +299,20 @@ _BINDERS = re.compile(
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
+_REBINDS = {
+    name: re.compile(
+        rf"(?<![\w$]){name}(?:\[[^]]*\])?\+?=|\b(?:read|mapfile|readarray|declare|typeset|local"
+        rf"|export|readonly|printf|getopts|for|select)\b[^;&|\n]*\b{name}\b"
+    )
+    for name in ("HOME", "CDPATH")
+}
+
+
+def rebound_names(command: str) -> frozenset[str]:
+    """Which of HOME and CDPATH the command may set (where `cd` and `~` lead)."""
+    return frozenset(name for name, pattern in _REBINDS.items() if pattern.search(command))
+
+
 def assigned_names(command: str) -> frozenset[str]:
     """Every variable name ``command`` may assign (with ``REPLY``, read's default)."""
     names = set(_ASSIGNED.findall(command))
@@ -295,6 +321,14 @@ def assigned_names(command: str) -> frozenset[str]:
     if re.search(r"\bread\b", command):
         names.add("REPLY")
     return frozenset(names)
+
+
+def _inherited() -> dict[str, str]:
+    """The harness's CDPATH (the hook runs with the harness's environment, as its shells do)."""
+    import os
+
+    value = os.environ.get("CDPATH")
+    return {"CDPATH": value} if value else {}
 
 
 _DESCRIPTOR_HINT = re.compile(r"dev|proc|std(?:in|out|err)|fd|\$")
@@ -346,14 +380,14 @@ def _analyze(command: str, cwd: str) -> Analysis:
             False,
             (Finding(TOO_LARGE, detail),),
         )
-    out = _Out(assigned=assigned_names(command))
+    out = _Out(assigned=assigned_names(command), rebound=rebound_names(command))
     try:
-        _run_text(command, _Ctx(cwd), out, 0)
+        _run_text(command, _Ctx(cwd, _inherited()), out, 0)
         if out.opened and _DESCRIPTOR_HINT.search(command):
             # redirections after `done`/`fi`/`esac` open their files for the whole construct,
             # which the walk has passed by then: walk again with them open from the start
-            opened, out = out.opened, _Out(assigned=out.assigned)
-            _run_text(command, _Ctx(cwd, fds=opened), out, 0)
+            opened, out = out.opened, _Out(assigned=out.assigned, rebound=out.rebound)
+            _run_text(command, _Ctx(cwd, _inherited(), fds=opened), out, 0)
     except Exception as exc:  # the gate must not crash: _TooDeep, RecursionError or a bug here
         out.errors.append(
             "too deeply nested" if isinstance(exc, _TooDeep) else f"internal error: {exc!r}"

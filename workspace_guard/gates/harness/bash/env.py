@@ -68,6 +68,7 @@ class _Out(Struct):
     links: dict[str, str] = factory(default_factory=dict)  # link made here → what it points at
     fetched: bool = False  # a git fetch/pull ran before: remote-tracking refs may have moved
     assigned: frozenset[str] = frozenset()  # names the command itself may assign (taint)
+    rebound: frozenset[str] = frozenset()  # of HOME and CDPATH, those the command may set
     # files redirections without a command opened (`done < f`), per descriptor
     opened: dict[str, list[tuple[str, bool]]] = factory(default_factory=dict)
 
@@ -145,12 +146,30 @@ class _Env(Struct):
             dest = points_to if "$" in points_to else posixpath.normpath(points_to)
             self.out.links[posixpath.normpath(link)] = dest
 
+    def home(self) -> str:
+        """What ``~`` and a bare ``cd`` name: a HOME this command set (ATTACK F46), else ``~``."""
+        value = self.ctx.vars.get("HOME")
+        if value is not None:
+            return _join(self.ctx.cwd, value) if value else self.ctx.cwd
+        return "$HOME" if "HOME" in self.out.rebound else "~"
+
+    def cdpath(self) -> list[str] | None:
+        """The directories a relative ``cd DIR`` searches first (None: CDPATH unset)."""
+        value = self.ctx.vars.get("CDPATH")
+        if value is not None:
+            return [_join(self.ctx.cwd, d or ".") for d in value.split(":")] if value else None
+        return ["$CDPATH"] if "CDPATH" in self.out.rebound else None
+
     def paths(self, word: _Word) -> list[tuple[str, bool, bool]]:
         """(absolute path, glob, dynamic) for each value the word may take."""
         if word.alts is not None:
             return [(p, g, True) for p, g in word.alts]
         out = []
-        for text, glob, dynamic in _expand(word, self.ctx):
+        for expanded, glob, unknown in _expand(word, self.ctx):
+            text, dynamic = expanded, unknown
+            if text == "~" or text.startswith("~/"):
+                home = self.home()
+                text, dynamic = home + text[1:], dynamic or home.startswith("$")
             if text or dynamic:
                 path = _join(self.ctx.cwd, text)
                 dyn = dynamic or (path != text and "$" in self.ctx.cwd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _assign, _Env, _join
@@ -216,12 +217,23 @@ def _cd(env: _Env, name: str, args: list[_Word]) -> None:
     if name == "pushd":
         ctx.dirs.append(ctx.cwd)
     if not pos:
-        ctx.cwd = "~"
+        ctx.cwd = env.home()
     elif pos[0].text == "-" and pos[0].literal:
         ctx.cwd = "$OLDPWD"
     else:
         paths = env.paths(pos[0])
         ctx.cwd = ctx.chdir(paths[0][0]) if len(paths) == 1 else "$CDPATH"
+        cdpath = env.cdpath()
+        if cdpath and len(paths) == 1 and _searched(pos[0].text):  # `CDPATH=app; cd core`
+            found = {posixpath.normpath(posixpath.join(d, pos[0].text)) for d in cdpath}
+            if found | {posixpath.normpath(ctx.cwd)} != {posixpath.normpath(ctx.cwd)}:
+                ctx.cwd = "$CDPATH"
+
+
+def _searched(text: str) -> bool:
+    """Whether bash looks a ``cd`` operand up in CDPATH (not absolute, not ``.``/``..`` first)."""
+    first = text.split("/", 1)[0]
+    return not text.startswith(("/", "~", "$")) and first not in (".", "..")
 
 
 def _declare(env: _Env, name: str, args: list[_Word]) -> None:
