@@ -399,3 +399,9 @@ def test_the_demo_narrates_in_spanish(tmp_path: Path) -> None:
     assert not english(text), "\n".join(english(text))
     assert "━━ 1. Un espacio de trabajo" in text and "━━ Hecho" in text
     assert "Cada paso se comportó como se narró." in text
+
+
+def test_watch_refuses_rules_in_spanish(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    out = both(ws, ["watch", "start", "--rules", "x.yaml"], (2,))
+    assert "el daemon de vigilancia no acepta --rules" in out

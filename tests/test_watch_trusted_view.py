@@ -11,46 +11,31 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import git, make_workspace
-from helpers.repos import run_cli, shared_clone
-from helpers.watch import Start, records, state_dir, wait_for, wait_record
+from conftest import git
+from helpers.repos import run_cli
+from helpers.watch import (
+    TRUSTED,
+    Start,
+    records,
+    state_dir,
+    superuser_commit,
+    trusted_clone_fixture,
+    wait_for,
+    wait_record,
+)
 
 AGENT = "backend-framework-ai"
 PROTECTED = "app/main.py"  # owned by system-architect-ai, critical
-RULES = ".workspace/rules.yaml"
-TRUSTED = "refs/remotes/origin/main"
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Path]:
-    work = shared_clone(make_workspace(tmp_path / "origin"), tmp_path)
-    git(work, "config", "workspace-guard.rulesRef", TRUSTED)
-    old = os.getcwd()
-    os.chdir(work)
-    try:
-        yield work
-    finally:
-        os.chdir(old)
+workspace = pytest.fixture(trusted_clone_fixture, name="workspace")
 
 
 def evil_commit(work: Path) -> str:
-    """A commit on top of the trusted one whose rules make AGENT a superuser (not pushed)."""
-    evil = work.parent / "evil"
-    git(work.parent, "clone", "-q", str(work), str(evil))
-    text = (evil / RULES).read_text()
-    (evil / RULES).write_text(
-        text.replace(
-            "superusers: [master-orchestrator]", f"superusers: [master-orchestrator, {AGENT}]"
-        )
-    )
-    git(evil, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qam", "x")
-    git(work, "fetch", "-q", str(evil), "main")  # the objects only: FETCH_HEAD
-    return git(evil, "rev-parse", "HEAD").strip()
+    return superuser_commit(work, AGENT)
 
 
 def validate(work: Path) -> int:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from helpers.repos import run_cli
+from helpers.repos import RULES, git, make_workspace, run_cli, shared_clone
 
 DEADLINE = 60.0  # waits end when met; under heavy load (parallel workers) 15 s was missed
 
@@ -251,3 +251,35 @@ def record_write(
     assert ledger.append(
         str(repo / ".git/workspace-guard"), [{**record, "path": rel, "blob": blob_id}]
     )
+
+
+TRUSTED = "refs/remotes/origin/main"
+
+
+def trusted_clone_fixture(tmp_path: Path) -> Iterator[Path]:
+    """A clone of a workspace whose rules are trusted at origin/main (`workspace-guard.rulesRef`),
+    the test's cwd in it (use as `workspace = pytest.fixture(trusted_clone_fixture, name=...)`)."""
+    work = shared_clone(make_workspace(tmp_path / "origin"), tmp_path)
+    git(work, "config", "workspace-guard.rulesRef", TRUSTED)
+    old = os.getcwd()
+    os.chdir(work)
+    try:
+        yield work
+    finally:
+        os.chdir(old)
+
+
+def superuser_commit(work: Path, agent: str) -> str:
+    """A commit on top of the trusted one whose rules make `agent` a superuser (not pushed): made
+    in a clone next to `work` (`../evil`), its objects fetched into `work` (FETCH_HEAD only)."""
+    evil = work.parent / "evil"
+    git(work.parent, "clone", "-q", str(work), str(evil))
+    text = (evil / RULES).read_text()
+    (evil / RULES).write_text(
+        text.replace(
+            "superusers: [master-orchestrator]", f"superusers: [master-orchestrator, {agent}]"
+        )
+    )
+    git(evil, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qam", "x")
+    git(work, "fetch", "-q", str(evil), "main")  # the objects only: FETCH_HEAD
+    return git(evil, "rev-parse", "HEAD").strip()

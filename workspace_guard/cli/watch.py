@@ -126,10 +126,14 @@ def _no_rules_option(rules: str | None) -> None:
     file `install --rules` recorded in the repository's config — never a file named by whoever
     starts it (an agent could start it with rules that protect nothing)."""
     if rules:
+        from workspace_guard.i18n import _
+
         raise click.UsageError(
-            "the watch daemon does not take --rules (nor WORKSPACE_GUARD_RULES): it reads the "
-            "rules committed at the trusted revision, or the file recorded by "
-            "`workspace-guard install --rules FILE`"
+            _(
+                "the watch daemon does not take --rules (nor WORKSPACE_GUARD_RULES): it reads the "
+                "rules committed at the trusted revision, or the file recorded by "
+                "`workspace-guard install --rules FILE`"
+            )
         )
 
 

@@ -109,7 +109,10 @@ def claim(
     """Record the claims (all or none); `Denied` naming the holder when another agent's claim
     is in the way."""
     if not targets:
-        raise UsageError(_("no path given"), hint="workspace-guard claim PATH… --agent AGENT")
+        usage = _("usage: {prog} {usage}").format(
+            prog="workspace-guard claim", usage="PATH… --agent AGENT"
+        )
+        raise UsageError(_("no path given"), hint=usage)
     now = time.time()
     wanted = [_pattern(repo, raw) for raw in targets]
     tracked = _files(repo) if any(is_glob(p) for p, _d in wanted) else []

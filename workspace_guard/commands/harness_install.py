@@ -415,8 +415,8 @@ def _cline(path: str, *, install: bool) -> tuple[str, str]:
         return path, "not installed"
     if exists and not mine:
         raise ConfigError(
-            f"{path} exists and is not ours; it was left unchanged",
-            hint=f"call `{command('cline')}` from it yourself",
+            _("{path} exists and is not ours; it was left unchanged").format(path=path),
+            hint=_("call `{command}` from it yourself").format(command=command("cline")),
         )
     _install_launcher(os.path.dirname(os.path.dirname(os.path.dirname(path))))
     content = f"#!/bin/sh\n{marker}\n{command('cline')}\n"

@@ -33,7 +33,9 @@ def validate(repo: Repo, agent: str, paths: list[str]) -> dict[str, Any]:
     from workspace_guard.state.approvals import live_approvals
 
     if not paths:
-        raise UsageError("no path given")
+        from workspace_guard.i18n import _
+
+        raise UsageError(_("no path given"))
     decisions = decide_paths(repo, agent, paths, approvals=live_approvals(repo.state_dir))
     allowed = all(d.allowed for d in decisions)
     return {"agent": agent, "allowed": allowed, "results": [d.to_json() for d in decisions]}

@@ -18,6 +18,7 @@ from workspace_guard.core.message import to_json as message_json
 from workspace_guard.core.template import to_json as template_json
 from workspace_guard.errors import UsageError
 from workspace_guard.gates.commit import hooks as commit
+from workspace_guard.gates.commit.report import report
 from workspace_guard.repo import Repo
 
 
@@ -37,7 +38,7 @@ def check_msg(repo: Repo, file: str, *, staged: bool, fmt: str) -> int:
         ]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        commit.report(check, file, stream=sys.stdout, hook=False)
+        report(check, file, stream=sys.stdout, hook=False)
         if check.ok:
             print(f"{file}: ok")
     return 0 if check.ok else 1

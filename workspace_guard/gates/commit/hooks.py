@@ -14,19 +14,17 @@ from itertools import islice
 
 from workspace_guard import git
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, GuardError, UsageError
-from workspace_guard.i18n import _, ngettext
+from workspace_guard.gates.commit.report import MAX_SHOWN, audit_blocked, report
+from workspace_guard.i18n import _
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TextIO
-
     from workspace_guard.core.decide import Decider
     from workspace_guard.core.model import Decision
     from workspace_guard.core.template import CheckResult, TemplateConfig, Violation
     from workspace_guard.repo import Repo
 
 AGENT_ENV = "WORKSPACE_AGENT"
-MAX_SHOWN = 50  # problems listed one by one; a 10,000-file commit must not print 10,000 lines
 AGENT_CONFIG = "workspace-guard.agent"
 REWORD = "(reword)"  # GIT_REFLOG_ACTION of `git rebase -i` rewording a commit
 CONFIG_KEYS = (
@@ -315,70 +313,6 @@ def _unknown_actor(decider: Decider, paths: list[str], who: str | None) -> list[
             ).format(path=path, level=_(rule.level), owner=owner, agent=who)
             out.append(Violation("agent-unknown", text, path))
     return out
-
-
-# --- reporting ------------------------------------------------------------------------------------
-
-
-def report(
-    check: MessageCheck, source: str, *, stream: TextIO | None = None, hook: bool = True
-) -> None:
-    """Violations and warnings on stderr, in the protocol's voice (`hook`: a commit is refused;
-    otherwise `check-msg` only reports)."""
-    out = stream or sys.stderr
-    violations = check.violations
-    warn = _("workspace-guard: warning [{id}]: {message}")
-    for warning in check.result.warnings:
-        print(warn.format(id=warning.id, message=warning.message), file=out)
-    if not violations:
-        return
-    count = len(violations)
-    if hook:
-        head = ngettext(
-            "workspace-guard: commit refused — {count} problem in {source}:",
-            "workspace-guard: commit refused — {count} problems in {source}:",
-            count,
-        )
-    else:
-        head = ngettext(
-            "workspace-guard: {count} problem in {source}:",
-            "workspace-guard: {count} problems in {source}:",
-            count,
-        )
-    print(head.format(count=count, source=source), file=out)
-    for violation in violations[:MAX_SHOWN]:
-        where = f" {violation.path}:" if violation.path else ""
-        text = "\n    ".join(map(_clip, violation.message.split("\n")))
-        print(f"  ✗ [{violation.id}]{where} {text}", file=out)
-    if count > MAX_SHOWN:
-        more = _(
-            "… and {count} more (`workspace-guard check-msg --staged --format json {source}` "
-            "lists every one)"
-        )
-        print("  " + more.format(count=count - MAX_SHOWN, source=source), file=out)
-
-
-def _clip(line: str, limit: int = 2000) -> str:
-    """A report line may quote the message, and a megabyte subject must not come back whole;
-    but the end of a line says what to do, so the middle is elided, never the end."""
-    if len(line) <= limit:
-        return line
-    keep = limit // 2 - 40
-    more = _("({count} more characters)").format(count=len(line) - 2 * keep)
-    return f"{line[:keep]}… {more} …{line[-keep:]}"
-
-
-def audit_blocked(repo: Repo, check: MessageCheck, layer: str = "commit") -> None:
-    """One audit record per path at fault (template problems: one record without a path)."""
-    from workspace_guard.state.audit import append, violation_records
-
-    escalation = repo.decider().rules.escalation
-    append(
-        repo.state_dir,
-        violation_records(
-            layer, "blocked", check.agent, check.violations, check.decisions, escalation
-        ),
-    )
 
 
 # --- the hooks ------------------------------------------------------------------------------------

@@ -89,6 +89,10 @@ def judge(
     from workspace_guard.gates.harness.trusted_refs import rules_ref_writes
 
     rules, ref_note = rules_ref_writes(repo, analysis)
+    if not refusal:
+        from workspace_guard.gates.harness.state_refs import refusal as state_refusal
+
+        refusal = state_refusal(repo, analysis)
     note = " ".join(n for n in (note, ref_note, *dict.fromkeys(git_notes)) if n)
     return ShellJudgement(tuple(dict.fromkeys([*paths, *worktree, *rules])), note, refusal)
 

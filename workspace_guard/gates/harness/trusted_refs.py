@@ -250,6 +250,8 @@ def _is_this_repo(repo: Repo, remote: str, cwd: str) -> bool:
     """Whether a push to the remote named ``remote`` lands in this repository: its URL is a path
     to it, or it is not configured yet (added by the same command, perhaps)."""
     url = repo.config.get(f"remote.{remote}.url")
+    if url is None and (":" in remote or "/" in remote):
+        url = remote  # a URL or a path named on the command line
     if url is None:
         return True
     if "://" in url and not url.startswith("file://"):

@@ -145,10 +145,14 @@ class Engine:
             repo = Repo.discover(self.root, self.rules_option)
         head = repo.info.head
         if not head:
+            from workspace_guard.i18n import _
+
             raise ConfigError(
-                "nothing is committed at HEAD: the daemon compares protected files "
-                "with their committed version",
-                hint="commit the workspace first",
+                _(
+                    "nothing is committed at HEAD: the daemon compares protected files with their "
+                    "committed version"
+                ),
+                hint=_("commit the workspace first"),
             )
         rules, note = self._rules(repo)
         seen = None if self.rules_option else of_repo(repo)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from workspace_guard.core.gitconfig_keys import ALWAYS, BY_VALUE, enforcement_key, matches
-from workspace_guard.gates.harness.bash.syntax import BYPASS, UNKNOWN_CODE, _Word
+from workspace_guard.gates.harness.bash.syntax import BYPASS, REF_WRITE, UNKNOWN_CODE, _Word
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -203,6 +203,12 @@ def variable(env: _Env, name: str, value: str) -> None:
     """``GIT_CONFIG_*``/``GIT_EDITOR``… set for a command: the same judgement as ``-c``."""
     upper = name.upper()
     if log_file(env, name, value):
+        return
+    if upper == "GIT_NOTES_REF":  # `git notes` writes there (gates/harness/state_refs.py)
+        from workspace_guard.gates.harness.bash.notesrefs import ANY_NOTES, notes_ref
+
+        ref = ANY_NOTES if dynamic(value) or not value.strip() else notes_ref(value.strip())
+        env.out.find(REF_WRITE, f"{name}={value}", env.ctx.cwd, (ref,))
         return
     if upper == "GIT_CONFIG_PARAMETERS" or upper.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VAL")):
         if HOOKS_PATH.search(value):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from workspace_guard.gates.harness.bash.env import _join
+from workspace_guard.gates.harness.bash.notesrefs import RENAMED_MARK, config_notes, notes_refs
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.syntax import REF_WRITE, _Word
 
@@ -121,6 +122,8 @@ def config_refs(env: _Env, key: str, value: str | None) -> None:
     """A kept write of ``remote.NAME.fetch|url|pushurl|mirror`` (any scope: the global file
     applies here too) changes where NAME's refs come from or go: those refs, and what the value
     (a fetch refspec) writes, may move (``value`` None: unknown, any ref)."""
+    if config_notes(env, key, value):
+        return
     match = _REMOTE_KEY.fullmatch(key.strip())
     if match is None or not key.strip().lower().startswith("remote."):
         return
@@ -250,10 +253,10 @@ def _push(args: list[_Word], keys: list[str]) -> list[str]:
         if not pos:
             return []
         remote, rest = _literal(pos[0]), pos[1:]
-    if remote is not None and ":" in remote and not _local(remote):
-        return []  # a URL: another repository
     refs: list[str] = []
-    if remote is not None and not _local(remote):  # a name: the gate looks at its URL
+    if remote is not None and ":" in remote and not _local(remote):
+        refs.append(REMOTE_MARK + remote)  # a URL: another repository (the gate checks)
+    elif remote is not None and not _local(remote):  # a name: the gate looks at its URL
         if any(_REMOTE_KEY.fullmatch(k.strip()) for k in keys):
             return [ANY_REF]
         refs.append(REMOTE_MARK + remote)
@@ -263,7 +266,13 @@ def _push(args: list[_Word], keys: list[str]) -> list[str]:
         return [*refs, ANY_REF]
     for word in rest:
         text = _literal(word)
-        refs += [ANY_REF] if text is None else _dst(text, fetch=False)
+        if text is None:
+            refs += [ANY_REF, RENAMED_MARK + ANY_REF]
+            continue
+        refs += _dst(text, fetch=False)
+        src, colon, dst = text.lstrip("+").partition(":")
+        if colon and dst and src != dst:
+            refs += [RENAMED_MARK + r for r in _dst(text, fetch=False)]
     return refs
 
 
@@ -302,7 +311,11 @@ def _symbolic_ref(args: list[_Word], keys: list[str]) -> list[str]:
     if len(pos) < 2 and not flags & {"-d", "--delete"}:
         return []  # reads it
     text = _literal(pos[0]) if pos else None
-    return [ANY_REF] if text is None else _spellings(text) or [text]
+    refs = [ANY_REF] if text is None else _spellings(text) or [text]
+    target = _literal(pos[1]) if len(pos) > 1 else ""
+    if target is None or (target or "").startswith("refs/notes/"):
+        refs.append(ANY_REF if target is None else target)  # writes through it reach the target
+    return refs
 
 
 _BRANCH_MOVES = _opts("-f --force -m -M -c -C -d -D --delete --move --copy")
@@ -410,18 +423,6 @@ def _pull(args: list[_Word], keys: list[str]) -> list[str]:
     return [*refs, CURRENT, UPDATE_REFS_CONFIG]
 
 
-def _notes(args: list[_Word], keys: list[str]) -> list[str]:
-    """``git notes [--ref R] add|append|copy|edit|merge|remove|prune``: writes a notes ref."""
-    pos, values, _ = _split(args, _opts("--ref -m -F -C -c -s --strategy"))
-    action = pos[0].text if pos else "list"
-    if action in ("list", "show", "get-ref"):
-        return []
-    ref = _literal(values["--ref"]) if "--ref" in values else "commits"
-    if ref is None or any(k.strip().lower() == "core.notesref" for k in keys):
-        return ["refs/notes/*"]
-    return [ref if ref.startswith("refs/") else "refs/notes/" + ref.removeprefix("notes/")]
-
-
 def _tag(args: list[_Word], keys: list[str]) -> list[str]:
     pos, _, flags = _split(args, _opts("-m -F -u --local-user --cleanup --format"))
     if not flags & {"-f", "--force", "-d", "--delete"}:
@@ -481,6 +482,6 @@ _HANDLERS = {
     "cherry-pick": _moves_current,
     "revert": _moves_current,
     "am": _moves_current,
-    "notes": _notes,
+    "notes": notes_refs,
     "bundle": _bundle,
 }
