@@ -54,6 +54,15 @@ def _reaches(root: str, rel: str) -> bool:
     return any(rel.startswith(folder + "/") for folder in FOLDERS)
 
 
+def _match(name: str, pattern: str) -> bool:
+    """One path component against one glob component, as the shell matches it: a leading `.`
+    is matched only by a leading `.` (every installation path starts with a dot folder or file,
+    so `*` and `**` alone reach none of them)."""
+    if name.startswith(".") and not pattern.startswith("."):
+        return False
+    return fnmatch.fnmatchcase(name, pattern)
+
+
 def _glob_reaches(rel: str) -> bool:
     """A glob that may match an installation file, or a folder holding one (component-wise)."""
     parts = [p for p in rel.split("/") if p]
@@ -62,16 +71,15 @@ def _glob_reaches(rel: str) -> bool:
         if "**" in parts:
             cut = parts.index("**")
             fixed = parts[:cut]
-            if len(fixed) <= len(names) and all(
-                fnmatch.fnmatchcase(n, p) for p, n in zip(fixed, names, strict=False)
+            if (
+                fixed
+                and len(fixed) <= len(names)
+                and all(_match(n, p) for p, n in zip(fixed, names, strict=False))
             ):
                 return True
             continue
-        if target in FOLDERS and len(parts) > len(names):
-            parts = parts[: len(names)]  # a file in the folder
-        if len(parts) <= len(names) and all(
-            fnmatch.fnmatchcase(n, p) for p, n in zip(parts, names, strict=False)
-        ):
+        own = parts[: len(names)] if target in FOLDERS else parts  # a file in the folder
+        if len(own) <= len(names) and all(_match(n, p) for p, n in zip(own, names, strict=False)):
             return True
     return False
 
