@@ -192,6 +192,24 @@ WRITES: list[Case] = [
     # making a link is a write of what it links to (ATTACK F40/F49): a hard link is the same
     # file under a name the agent may write; a symlink a way in for a later (or background) call
     w("ln -s /repo/app /tmp/app-link", *APP),
+    # logs and side files named by options (ATTACK F74, F75)
+    w("curl -s --stderr app/main.py https://example.com"),
+    w("curl -s --libcurl app/main.py https://example.com"),
+    w("curl --etag-save app/main.py https://example.com"),
+    w("ssh -E app/main.py host true"),
+    w("ssh -Eapp/main.py host true"),
+    w("pip --log app/main.py list"),
+    w("pip3 --log-file=app/main.py list"),
+    w("python3 -m pip --log app/main.py list"),
+    w("rsync -a --write-batch=app/main.py src/ /tmp/dst/"),
+    w("rsync -a --only-write-batch app/main.py src/ /tmp/dst/"),
+    w("tar -cvf /tmp/x.tar --index-file=app/main.py README.md"),
+    w("git stash show -p --output=app/main.py"),
+    w("git whatchanged -1 --output=app/main.py"),
+    w("git reflog show -p -1 --output app/main.py"),
+    w("git shortlog -s --output=app/main.py HEAD"),
+    w("git range-diff --output=app/main.py A...B"),
+    w("git diff-tree -p HEAD --output=app/main.py"),
     w("ln app/main.py /tmp/h"),
     w("ln app/main.py .workspace/departments/backend/me/h"),
     w("ln -f app/main.py h"),
@@ -690,6 +708,10 @@ READS: list[Case] = [
     r("rm -rf .pytest_cache __pycache__"),
     r("mv /tmp/a /tmp/b"),
     r("ln -s /usr/bin/python3 /tmp/py"),
+    r("git ls-files -o app"),
+    r("git grep -o TODO app/main.py"),
+    r("git log --output-indicator-new=+ -p app/main.py"),
+    r("curl -s --stderr /tmp/err https://example.com"),
     r("ln README.md /tmp/readme"),
     r("ln -s app/main.py /tmp/m"),  # a relative symlink is read from its own folder: /tmp/app/…
     r("ln -s ../app/other.py .workspace/o"),
@@ -1570,5 +1592,55 @@ CD_HOME_READS: list[Case] = [
 ]
 WRITES += CD_HOME
 READS += CD_HOME_READS
+
+# ATTACK F61: GNU tools take any unambiguous prefix of a long option (getopt_long): `sed --in` is
+# `--in-place`, `cp --targ` is `--target-directory`. An abbreviation counts as every known option
+# it begins (an ambiguous one as the writing one too); options that limit writes only spelled out.
+ABBREVIATED: list[Case] = [
+    w("sed --in s/main/evil/ app/main.py"),
+    w("sed --in-p s/a/b/ app/main.py"),
+    w("sed --in-pl=.bak s/a/b/ app/main.py"),
+    w("sed -n --in s/a/b/p app/main.py"),
+    w("sed --e s/a/b/ --in app/main.py"),
+    w("sed --expr=s/a/b/ --in-place app/main.py"),
+    w("sort --out=app/main.py x.txt"),
+    w("sort --outp app/main.py x.txt"),
+    w("sort -u --o=app/main.py x.txt"),
+    w("cp --target-dir=app /tmp/main.py"),
+    w("cp --targ app /tmp/main.py"),
+    w("cp --t=app /tmp/main.py"),
+    w("mv --target=app /tmp/main.py"),
+    w("mv -f --target-d app /tmp/main.py"),
+    w("install --target app /tmp/main.py"),
+    w("install -m644 --targ=app /tmp/main.py"),
+    w("ln -sf --target=app /tmp/main.py"),
+    w("ln --sym /tmp/x app/main.py"),
+    w("shuf --out=app/main.py x.txt"),
+    w("cp --no-target /tmp/x app/main.py"),
+]
+ABBREVIATED_READS: list[Case] = [
+    r("sort --rev app/main.py"),
+    r("sed -n --posix p app/main.py"),
+    r("sort --debug app/main.py > /tmp/sorted"),
+    r("cp --help"),
+]
+# ATTACK F66: bash splits words at space and tab only and lines at newline: a carriage return is an
+# ordinary character, so `\r#` is a word, not the start of a comment hiding the rest of the line.
+CARRIAGE_RETURN: list[Case] = [
+    w("echo a \r# ; echo evil > app/main.py"),
+    w("echo \r#; tee app/main.py < /dev/null"),
+    w(": \r#; sed -i s/main/evil/ app/main.py"),
+    w("echo \r# | dd of=app/main.py"),
+    w("true\r# && rm app/main.py"),
+    w("x=1\r#; echo x > app/main.py"),
+    w("echo \v# ; echo x > app/main.py"),
+    w("echo \f# ; echo x > app/main.py"),
+]
+CARRIAGE_RETURN_READS: list[Case] = [
+    r("printf 'x\r\n' > /tmp/out"),
+    r("echo a # ; rm app/main.py"),
+]
+WRITES += ABBREVIATED + CARRIAGE_RETURN
+READS += ABBREVIATED_READS + CARRIAGE_RETURN_READS
 
 CORPUS: list[Case] = WRITES + READS

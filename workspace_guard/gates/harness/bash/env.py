@@ -86,6 +86,9 @@ class _Out(Struct):
             self.targets.setdefault(Target(ANY_PATH, "too-many", False, True))
 
 
+_ODD_BLANKS = str.maketrans("", "", "\r\v\f")
+
+
 class _Stdin(Record):
     kind: str  # 'none' | 'text' (heredoc, here-string, echo | …) | 'file' | 'unknown' (a pipe)
     text: str = ""
@@ -182,6 +185,8 @@ class _Env(Struct):
             self.add_path(path, kind, sure, glob or dyn)
 
     def add_path(self, path: str, kind: str, certain: bool, glob: bool) -> None:
+        if any(c in path for c in "\r\v\f"):  # `> f\r` writes `f\r`; a CRLF line meant `f`
+            self.add_path(path.translate(_ODD_BLANKS), kind, False, glob)
         found = through(path, glob, self.ctx.process())  # `/proc/self/cwd/…`, `/dev/fd/3/…`
         if found is not None:
             paths, replaced = found

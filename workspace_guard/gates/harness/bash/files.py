@@ -8,7 +8,7 @@ import re
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join
 from workspace_guard.gates.harness.bash.links import _LINK_FLAGS, _SYMBOLIC, _links
 from workspace_guard.gates.harness.bash.mentions import _code_literals
-from workspace_guard.gates.harness.bash.options import _opts, _split
+from workspace_guard.gates.harness.bash.options import _opts, _split, long_names
 from workspace_guard.gates.harness.bash.syntax import ANY_PATH, _lit, _Part, _suffix, _Word
 
 TYPE_CHECKING = False
@@ -110,6 +110,9 @@ def _dd(env: _Env, name: str, args: list[_Word]) -> None:
             env.add(_suffix(word, 3), "dd")
 
 
+_SED_LONG = _opts("--in-place --expression --file --line-length --null-data --zero-terminated")
+
+
 def _sed(env: _Env, name: str, args: list[_Word]) -> None:
     """``sed -i`` writes its files; without -i sed prints, unless its script has a ``w FILE``."""
     scripts: list[_Word | None] = []  # None: a script file (-f) we cannot read
@@ -123,13 +126,16 @@ def _sed(env: _Env, name: str, args: list[_Word]) -> None:
         if not text.startswith("-") or text == "-" or not word.literal:
             pos.append(word)
         elif text.startswith("--"):
-            key, eq, _ = text.partition("=")
-            inplace = inplace or key == "--in-place"
-            if key in ("--expression", "--file", "--line-length"):
-                value = _suffix(word, len(key) + 1) if eq else (args[i] if i < len(args) else None)
+            written, eq, _ = text.partition("=")
+            keys = long_names(written, _SED_LONG)  # `--in` is `--in-place` (ATTACK F61)
+            inplace = inplace or "--in-place" in keys
+            takes = [k for k in keys if k in ("--expression", "--file", "--line-length")]
+            if takes:
+                value = (
+                    _suffix(word, len(written) + 1) if eq else (args[i] if i < len(args) else None)
+                )
                 i += 0 if eq else 1
-                if key != "--line-length":
-                    scripts.append(value if key == "--expression" else None)
+                scripts += [value if k == "--expression" else None for k in takes if k[2] != "l"]
         else:
             i, inplace = _sed_short(args, i, text, scripts, inplace)
     if not scripts and pos:

@@ -20,8 +20,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.gates.harness.bash.syntax import _Seq, _Token
 
-_META = frozenset(" \t\r\n;&|()<>")
-_PLAIN_RUN = re.compile(r"[^\s;&|()<>'\"\\$`]+")
+# bash's metacharacters: a carriage return, a vertical tab and the like are ordinary word
+# characters (ATTACK F66: `echo \r# ; rm f` runs rm), only space and tab are blanks
+_META = frozenset(" \t\n;&|()<>")
+_PLAIN_RUN = re.compile(r"[^ \t\n;&|()<>'\"\\$`]+")
 _DQ_RUN = re.compile(r'[^"\\$`]+')
 _HEREDOC_RUN = re.compile(r"[^\\$`]+")
 _FD = re.compile(r"\d+|\{[A-Za-z_]\w*\}")
@@ -52,7 +54,7 @@ class _Lexer:
         s, n = self.s, len(self.s)
         while self.i < n:
             c = s[self.i]
-            if c in " \t\r":
+            if c in " \t":
                 self.i += 1
             elif s.startswith("\\\n", self.i):
                 self.i += 2

@@ -4,9 +4,48 @@ from __future__ import annotations
 
 from workspace_guard.gates.harness.bash.syntax import _suffix, _Word
 
+_LONG: set[str] = set()  # every long option a handler names (filled as the tables are built)
+# options that make a tool write less: taken only as spelled out, never from an abbreviation
+_LIMITING = frozenset(
+    [
+        "--dry-run",
+        "--check",
+        "--list",
+        "--test",
+        "--stdout",
+        "--to-stdout",
+        "--sandbox",
+        "--no-target-directory",
+        "--help",
+        "--version",
+        "--debug",
+    ]
+)
+
 
 def _opts(spec: str) -> frozenset[str]:
-    return frozenset(spec.split())
+    names = frozenset(spec.split())
+    _LONG.update(name for name in names if name.startswith("--"))
+    return names
+
+
+def long_names(name: str, takes: frozenset[str] = frozenset()) -> list[str]:
+    """The long options ``--name`` may stand for: getopt_long takes any unambiguous prefix
+    (``sed --in`` is ``--in-place``, ``cp --targ`` is ``--target-directory``; ATTACK F61). Not
+    knowing each tool's whole list, an abbreviation is every known option it begins, so an
+    ambiguous one counts as the writing one too."""
+    if name in takes or len(name) < 3:
+        return [name]
+    found = sorted(n for n in _LONG | takes if n.startswith(name) and n not in _LIMITING)
+    return list(dict.fromkeys([name, *found]))
+
+
+# long flags the handlers test (registered for long_names)
+_opts(
+    "--in-place --directory --no-target-directory --symbolic --symbolic-link --link --extract"
+    " --get --remove-source-files --inplace --recursive --mirror --remote-name"
+    " --remote-name-all --expression --file --line-length --output --target-directory"
+)
 
 
 def _split(
@@ -27,11 +66,16 @@ def _split(
             pos.append(word)
         elif text.startswith("--"):
             name, eq, _ = text.partition("=")
-            flags.add(name)
+            names = long_names(name, takes)
+            flags.update(names)
             if eq:
-                values[name] = _suffix(word, len(name) + 1)
-            elif name in takes and i < len(args):
-                values[name], i = args[i], i + 1
+                for full in names:
+                    values[full] = _suffix(word, len(name) + 1)
+            elif any(full in takes for full in names) and i < len(args):
+                for full in names:
+                    if full in takes:
+                        values[full] = args[i]
+                i += 1
         else:
             i, value = _short(args, i, takes, flags)
             if value is not None:
