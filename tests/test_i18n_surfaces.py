@@ -405,3 +405,18 @@ def test_watch_refuses_rules_in_spanish(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "ws")
     out = both(ws, ["watch", "start", "--rules", "x.yaml"], (2,))
     assert "el daemon de vigilancia no acepta --rules" in out
+
+
+def test_unwritable_ledger_in_spanish(tmp_path: Path) -> None:
+    from helpers.provenance import event
+
+    ws = make_workspace(tmp_path / "ws")
+    state = ws / ".git" / "workspace-guard"
+    state.mkdir(exist_ok=True)
+    (state / "ledger.jsonl").mkdir()  # cannot be opened as a file: the append fails
+    tool_input = {"file_path": str(ws / "app/main.py"), "old_string": "a", "new_string": "b"}
+    (ws / "app/main.py").write_text("x\n")
+    post = event(ws, "PostToolUse", "Edit", tool_input, "system-architect-ai")
+    out = both(ws, ["hook", "claude"], (2,), stdin=post, en="could not write the provenance ledger")
+    assert "no se pudo escribir el registro de procedencia en " in out
+    assert ": Es un directorio; no se añadió nada, los registros eran:" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from workspace_guard.i18n import N_
 from workspace_guard.state import chain
 
 TYPE_CHECKING = False  # hot path: no hot entry imports `typing` (tests/test_import_budget.py)
@@ -36,7 +37,7 @@ def audit_path(state_dir: str) -> str:
     return os.path.join(state_dir, AUDIT_FILE)
 
 
-AUDIT = chain.Log(AUDIT_FILE, HEAD_FILE, "audit log")
+AUDIT = chain.Log(AUDIT_FILE, HEAD_FILE, N_("audit log"))
 _digest = chain._digest
 
 

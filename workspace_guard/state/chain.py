@@ -22,7 +22,7 @@ from json.encoder import encode_basestring as _encode_str
 
 from workspace_guard.core.record import Record
 from workspace_guard.fsutil import atomic_write
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, strerror
 from workspace_guard.state import ensure_dir
 
 TYPE_CHECKING = False
@@ -139,7 +139,8 @@ def sync_deferred() -> None:
         try:
             os.fsync(fd)
         except OSError as exc:
-            print(f"workspace-guard: error: could not sync {path}: {exc.strerror}", file=sys.stderr)
+            text = _("workspace-guard: error: could not sync {path}: {error}")
+            print(text.format(path=path, error=strerror(exc)), file=sys.stderr)
         finally:
             os.close(fd)
 
@@ -206,9 +207,12 @@ def _append(
             os.close(fd)  # releases the lock
         return True
     except OSError as exc:
+        text = _(
+            "workspace-guard: error: could not write the {log} in {state_dir}: {error}; nothing "
+            "was appended, the records were:"
+        )
         print(
-            f"workspace-guard: error: could not write the {log.label} in {state_dir}: "
-            f"{exc.strerror}; nothing was appended, the records were:",
+            text.format(log=_(log.label), state_dir=state_dir, error=strerror(exc)),
             file=sys.stderr,
         )
         for record in records() if callable(records) else records:

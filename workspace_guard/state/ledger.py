@@ -17,6 +17,7 @@ Record fields (every kind): `kind`, `harness`, `agent`, `agent_id`, `session`, `
 
 from __future__ import annotations
 
+from workspace_guard.i18n import N_
 from workspace_guard.state import chain
 
 TYPE_CHECKING = False
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 LEDGER_FILE = "ledger.jsonl"
 LEDGER_HEAD = "ledger.head"
-LEDGER = chain.Log(LEDGER_FILE, LEDGER_HEAD, "provenance ledger")
+LEDGER = chain.Log(LEDGER_FILE, LEDGER_HEAD, N_("provenance ledger"))
 WRITE_KINDS = ("write", "delete")
 # a record's `path` as JSON spells it (the loop unrolled: a third of the time on 10,000 lines)
 PATH_TOKEN = rb'"path": "[^"\\\n]*(?:\\.[^"\\\n]*)*"'

@@ -270,8 +270,11 @@ def _git_read(env: _Env, sub: str, rest: list[_Word]) -> None:
         env.add(rest[1], "git-bundle")
     _, values, _ = _split(rest, _opts("-o --output --output-directory"))
     for key in ("-o", "--output", "--output-directory"):
-        if key in values and sub in ("format-patch", "diff", "log", "show", "archive"):
-            env.add(values[key], "git-" + sub)
+        # `--output=F` is a diff/log option every subcommand that shows changes takes
+        # (`stash show`, `whatchanged`, `reflog show`, `shortlog`, `range-diff`…: ATTACK F75);
+        # `-o` means something else elsewhere (`ls-files -o`, `grep -o`)
+        if key in values and (key == "--output" or sub in ("format-patch", "archive")):
+            env.add(values[key], "git-output")  # not a restore kind: git is not asked (shell.py)
 
 
 def _git_paths(args: list[_Word], takes: str) -> tuple[list[_Word], list[_Word], set[str]]:
@@ -329,6 +332,7 @@ def _git_rm(env: _Env, sub: str, args: list[_Word]) -> None:
 def _git_stash(env: _Env, sub: str, args: list[_Word]) -> None:
     action = args[0].text if args and not args[0].text.startswith("-") else "push"
     if action in ("list", "show", "drop", "clear", "create", "store", "branch"):
+        _git_read(env, sub, args[1:])  # `stash show -p --output=F` (F75)
         return
     _, paths, _ = _git_paths(args, "-m --message")
     for word in paths:

@@ -38,6 +38,13 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "jest": ("--outputFile", "--coverageDirectory --cacheDirectory"),
     "vitest": ("--outputFile", ""),
     "coverage": ("-o --data-file", "-d --directory"),
+    # logs and side files of network tools (ATTACK F74)
+    "curl": ("--stderr --libcurl --etag-save --hsts --alt-svc", ""),
+    "ssh": ("-E", ""),
+    "pip": ("--log --log-file --report", ""),
+    "pip3": ("--log --log-file --report", ""),
+    "rsync": ("--write-batch --only-write-batch --log-file", ""),
+    "tar": ("--index-file", ""),
 }
 _REPORT_PREFIX = re.compile(r"--\w[\w-]*-rep(?:o(?:r(?:t)?)?)?")
 _CASELESS = frozenset({"tsc"})
