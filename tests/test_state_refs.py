@@ -94,3 +94,21 @@ def test_core_notes_ref_configured_in_the_repository_counts(clone: Path) -> None
     finally:
         git(clone, "config", "--unset", "core.notesRef")
     assert bash_denied(clone, "git notes add -m x HEAD", SUPERUSER) is None
+
+
+def test_a_push_from_another_clone_into_this_one_moves_the_trusted_ref(
+    clone: Path, tmp_path: Path
+) -> None:
+    """ATTACK F73: `git -C OTHER push w SHA:refs/remotes/origin/main`, `w` being this clone
+    (by a remote, by an insteadOf alias), is a write of this repository's trusted ref."""
+    other = tmp_path / "c2"
+    git(tmp_path, "clone", "-q", str(clone), str(other))
+    git(other, "remote", "add", "w", str(clone))
+    git(other, "config", f"url.{clone}.insteadOf", "alias:")
+    for command in (
+        f"git -C {other} push w HEAD:refs/remotes/origin/main",
+        f"git -C {other} push origin HEAD:refs/remotes/origin/main",
+        f"git -C {other} push alias: HEAD:refs/remotes/origin/main",
+    ):
+        assert bash_denied(clone, command, OTHER) is not None, command
+    assert bash_denied(clone, f"git -C {other} push w HEAD:refs/heads/topic", OTHER) is None

@@ -48,13 +48,13 @@ def rules_ref_writes(repo: Repo, analysis: Analysis) -> tuple[list[str], str]:
         return [], ""
     trusted = trusted_refs(repo)
     for finding in findings:
-        if not _here(repo, finding.cwd):
-            continue  # `git -C other-repo …`: that repository's gate judges it
         refs = list(finding.args)
-        if refs and refs[0].startswith(REMOTE_MARK):
+        if refs and refs[0].startswith(REMOTE_MARK):  # a push: where does it land?
             if not _is_this_repo(repo, refs[0][len(REMOTE_MARK) :], finding.cwd):
                 continue
             refs = refs[1:]
+        elif not _here(repo, finding.cwd):
+            continue  # `git -C other-repo …` writing its own refs: that repository's gate
         refs = _resolve(repo, refs, finding.cwd, trusted, 0)
         hit = next(
             (t for t in trusted for ref in refs if ref == ANY_REF or fnmatch.fnmatchcase(t, ref)),
@@ -249,7 +249,16 @@ def _here(repo: Repo, cwd: str) -> bool:
 def _is_this_repo(repo: Repo, remote: str, cwd: str) -> bool:
     """Whether a push to the remote named ``remote`` lands in this repository: its URL is a path
     to it, or it is not configured yet (added by the same command, perhaps)."""
-    url = repo.config.get(f"remote.{remote}.url")
+    base = repo.info.root or repo.info.common_dir
+    if _here(repo, cwd):
+        url = repo.config.get(f"remote.{remote}.url")
+    else:  # a push run in another repository (ATTACK F73): its remotes, insteadOf applied
+        from workspace_guard import git
+
+        proc = git.run(["ls-remote", "--get-url", remote], cwd, check=False)
+        if proc.returncode != 0:
+            return True  # unknown: it may be this one
+        url, base = proc.stdout.decode("utf-8", "replace").strip(), cwd
     if url is None and (":" in remote or "/" in remote):
         url = remote  # a URL or a path named on the command line
     if url is None:
@@ -259,7 +268,6 @@ def _is_this_repo(repo: Repo, remote: str, cwd: str) -> bool:
     if ":" in url.split("/", 1)[0] and not url.startswith("file:"):
         return False  # host:path
     path = url.removeprefix("file://")
-    base = repo.info.root or repo.info.common_dir
     real = os.path.realpath(os.path.join(base, path))
     mine = {os.path.realpath(base), os.path.realpath(repo.info.common_dir)}
     return real in mine or os.path.realpath(os.path.join(real, ".git")) in mine
