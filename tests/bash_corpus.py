@@ -1643,4 +1643,17 @@ CARRIAGE_RETURN_READS: list[Case] = [
 WRITES += ABBREVIATED + CARRIAGE_RETURN
 READS += ABBREVIATED_READS + CARRIAGE_RETURN_READS
 
+# ATTACK F45: extended globs (`shopt -s extglob`, also on from the user's shell snapshot) match any
+# name within their component, the operator included.
+EXTGLOB: list[Case] = [
+    w("shopt -s extglob\necho evil > app/@(main).py"),
+    w("shopt -s extglob\necho evil > app/+(m)ain.py"),
+    w("shopt -s extglob; rm -f app/!(api|models).py"),
+    w("echo x > app/?(main).py"),
+    w("echo x > app/*(main).py"),
+    w("cp /tmp/x app/@(ma|mi)in.py"),
+    w("""bash -O extglob -c "echo evil > app/@(main).py" """),
+]
+WRITES += EXTGLOB
+
 CORPUS: list[Case] = WRITES + READS

@@ -295,6 +295,11 @@ def _servers(repo: Repo) -> list[Check]:
         if not os.path.isdir(path) or not os.path.exists(os.path.join(path, "HEAD")):
             continue
         checks.append(_server(path))
+        from workspace_guard.commands.server_provenance import mismatch
+
+        if problem := mismatch(repo.cwd, path):
+            fix = f"git -C {path} config workspace-guard.requireProvenance true"
+            checks.append(Check("push", False, problem, fix, where=path))
     return checks
 
 

@@ -195,6 +195,10 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
     of the workspace's trusted rules, which it does not otherwise load."""
     choose_for_workspace(cwd)
     report(cwd, install(cwd, server=server))
+    if server is not None:
+        from workspace_guard.commands import server_provenance
+
+        print(server_provenance.install(cwd, os.path.abspath(server)))
     if server is None:
         from workspace_guard.trust_root import record
 

@@ -100,6 +100,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     internal: list[str] = []
     settings: list[str] = []  # harness settings outside the repository (harness_settings.py)
     program: list[str] = []  # the installation that runs the gate (program_files.py)
+    installed: list[str] = []  # the hook configuration `install` writes in the repository
     superuser = agent in decider.rules.superusers
     forced: list[Decision] = []
     acts_for: tuple[str, ...] = ()
@@ -120,6 +121,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 skip=lambda path: (
                     _git_internal(repo, path, call.cwd, internal)
                     or _settings(path, call.cwd, settings, superuser)
+                    or _installed(repo, path, call.cwd, installed, superuser)
                     or _program(repo, path, call.cwd, program)
                 ),
             )
@@ -144,7 +146,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
 
         forced += mcp_tools.unknown_tool_refusal(decider, agent, call.tool)
         paths = () if forced or mcp_tools.ignores_unknown(decider) else paths
-    found = (internal, settings, program)
+    found = (internal, settings, program, installed)
     targets += _path_targets(repo, call, paths, found, superuser=superuser)
     decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
     if decisions:
@@ -152,7 +154,9 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         from workspace_guard.state.claims import live
 
         decisions = apply_all(decisions, live(repo.state_dir))
-    extra, why = _out_of_reach(repo, decider, agent, internal, settings, program=program)
+    extra, why = _out_of_reach(
+        repo, decider, agent, internal, settings, program=program, installed=installed
+    )
     decisions += extra
     note = " ".join(filter(None, [note, why]))
     denied = (*forced, *(d for d in decisions if not d.allowed))
@@ -167,13 +171,13 @@ def _path_targets(
     repo: Repo,
     call: Call,
     paths: tuple[str, ...],
-    found: tuple[list[str], list[str], list[str]],
+    found: tuple[list[str], list[str], list[str], list[str]],
     *,
     superuser: bool,
 ) -> list[str]:
     """The repository paths a file tool's `paths` write (git's directory and the harnesses'
     settings go to `internal` / `settings`, the gate's own installation to `program`)."""
-    internal, settings, program = found
+    internal, settings, program, installed = found
     targets: list[str] = []
     tracked: list[str] = []
     for path in paths:
@@ -181,6 +185,8 @@ def _path_targets(
         if _git_internal(repo, path, call.cwd, internal):
             continue
         if _settings(path, call.cwd, settings, superuser):
+            continue
+        if _installed(repo, path, call.cwd, installed, superuser):
             continue
         if _program(repo, path, call.cwd, program):
             continue
@@ -221,6 +227,7 @@ def _out_of_reach(
     settings: list[str],
     *,
     program: list[str],
+    installed: list[str],
 ) -> tuple[list[Decision], str]:
     """The denials of writes into git's directory, to the harnesses' settings and into the gate's
     own installation, and why."""
@@ -239,6 +246,11 @@ def _out_of_reach(
             harness_settings.denial(agent, p, escalation) for p in dict.fromkeys(settings)
         ]
         notes.append(harness_settings.note())
+    if installed:
+        from workspace_guard.gates.harness import install_files
+
+        decisions += [install_files.denial(agent, p, escalation) for p in dict.fromkeys(installed)]
+        notes.append(install_files.note())
     if program:
         from workspace_guard.gates.harness import program_files
 
@@ -275,6 +287,21 @@ def _settings(path: str, cwd: str, found: list[str], superuser: bool) -> bool:
 
     if is_settings(path, cwd):
         found.append(path)
+        return True
+    return False
+
+
+def _installed(repo: Repo, path: str, cwd: str, found: list[str], superuser: bool) -> bool:
+    """True (and `found` gets the repository-relative path) when `path` is hook configuration
+    `install` writes in the repository, or a folder holding it (install_files.py); a
+    superuser's call is judged by the rules like any other write."""
+    if superuser or "\x00" in path:
+        return False
+    from workspace_guard.gates.harness.install_files import installation_file
+
+    hit = installation_file(repo.root, path, cwd)
+    if hit is not None:
+        found.append(hit)
         return True
     return False
 

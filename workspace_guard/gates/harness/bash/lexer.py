@@ -301,8 +301,12 @@ class _Lexer:
         self.i = lexer.i
 
     def _extglob(self, parts: list[_Part]) -> None:
+        """``@(…)``, ``!(…)``, ``+(…)``, ``*(…)``, ``?(…)``: any name within the component (the
+        operator goes too: ``app/@(main).py`` may be ``app/main.py``; ATTACK F45)."""
         end = _balanced(self.s, self.i)
         self.i = len(self.s) if end < 0 else end
+        last = parts[-1]
+        parts[-1] = _Part(last.text[:-1], last.kind)
         parts.append(_Part("*", "u"))
 
     def _backtick(self, parts: list[_Part], subs: list[_Seq], quoted: bool) -> None:

@@ -1,0 +1,128 @@
+"""The hook configuration `install` writes in the repository is out of every tool's reach, except
+a superuser's, whatever the rules protect.
+
+`.claude/settings.json` (and `settings.local.json`, which can switch hooks off), `.codex/hooks.json`
+and `.codex/config.toml`, `.gemini/settings.json`, `.cursor/hooks.json`, the `.clinerules/hooks/`
+scripts Cline runs on every call, `.mcp.json` and the launcher in `.workspace/bin/` decide whether
+a harness runs the gate at all. An agent that empties one of them switches its harness's gate off
+(for Cline at once: the hook file is read on every call). So a tool write (a file tool, a shell
+command, an MCP write) that names one of them, a folder holding one (`rm -rf .cursor`), or a glob
+that may match one, is denied for every agent but a superuser; a person runs `install` again.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.core.model import Decision
+
+FILES = (
+    ".claude/settings.json",
+    ".claude/settings.local.json",
+    ".codex/hooks.json",
+    ".codex/config.toml",
+    ".gemini/settings.json",
+    ".cursor/hooks.json",
+    ".mcp.json",
+)
+FOLDERS = (".clinerules/hooks", ".workspace/bin")
+_GLOB = frozenset("*?[")
+
+
+def _relative(root: str, absolute: str) -> str | None:
+    """`absolute` relative to the repository root (either spelling of it), None when outside."""
+    for top in dict.fromkeys([os.path.normpath(root), os.path.realpath(root)]):
+        if absolute == top:
+            return ""
+        if absolute.startswith(top.rstrip(os.sep) + os.sep):
+            return absolute[len(top.rstrip(os.sep)) + 1 :]
+    return None
+
+
+def _reaches(root: str, rel: str) -> bool:
+    """`rel` is an installation file (made or replaced), lies in an installation folder, or is a
+    folder holding one that exists (the root itself included: `rm -rf .`)."""
+    for target in (*FILES, *FOLDERS):
+        if rel == target:
+            return True
+        holder = rel in ("", ".") or target.startswith(rel + "/")
+        if holder and os.path.lexists(os.path.join(root, target)):
+            return True
+    return any(rel.startswith(folder + "/") for folder in FOLDERS)
+
+
+def _match(name: str, pattern: str) -> bool:
+    """One path component against one glob component, as the shell matches it: a leading `.`
+    is matched only by a leading `.` (every installation path starts with a dot folder or file,
+    so `*` and `**` alone reach none of them)."""
+    if name.startswith(".") and not pattern.startswith("."):
+        return False
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+def _glob_reaches(rel: str) -> bool:
+    """A glob that may match an installation file, or a folder holding one (component-wise)."""
+    parts = [p for p in rel.split("/") if p]
+    for target in (*FILES, *FOLDERS):
+        names = target.split("/")
+        if "**" in parts:
+            cut = parts.index("**")
+            fixed = parts[:cut]
+            if (
+                fixed
+                and len(fixed) <= len(names)
+                and all(_match(n, p) for p, n in zip(fixed, names, strict=False))
+            ):
+                return True
+            continue
+        own = parts[: len(names)] if target in FOLDERS else parts  # a file in the folder
+        if len(own) <= len(names) and all(_match(n, p) for p, n in zip(own, names, strict=False)):
+            return True
+    return False
+
+
+def installation_file(root: str, path: str, cwd: str) -> str | None:
+    """The repository-relative path when writing `path` (as a tool or the shell analysis names
+    it, from `cwd`) writes hook configuration `install` makes, or a folder holding it."""
+    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    parent = os.path.realpath(os.path.dirname(absolute))  # the link itself, not where it points
+    spellings = [
+        absolute,
+        os.path.realpath(absolute),
+        os.path.join(parent, os.path.basename(absolute)),
+    ]
+    for candidate in dict.fromkeys(spellings):
+        rel = _relative(root, candidate)
+        if rel is None:
+            continue
+        if any(c in rel for c in _GLOB) and _glob_reaches(rel):
+            return rel
+        if _reaches(root, rel):
+            return rel
+    return None
+
+
+def denial(agent: str, path: str, escalation: str) -> Decision:
+    """The denial of a write to the repository's hook configuration (no owner)."""
+    from workspace_guard.core.model import Decision
+
+    return Decision(
+        agent=agent, path=path, allowed=False, reason="protected", level="critical",
+        escalation=escalation,
+    )  # fmt: skip
+
+
+def note() -> str:
+    """Why: appended to the harness's deny reason."""
+    from workspace_guard.i18n import _
+
+    return _(
+        "The hook configuration `workspace-guard install` writes in the repository "
+        "(.claude/settings.json, .claude/settings.local.json, .codex/hooks.json, "
+        ".codex/config.toml, .gemini/settings.json, .cursor/hooks.json, .clinerules/hooks/, "
+        ".mcp.json, .workspace/bin/) decides whether the harnesses run the gate: no tool call "
+        "may write it except a superuser's; a person runs `workspace-guard install` again."
+    )
