@@ -472,3 +472,14 @@ def test_the_scan_sees_an_unmarked_error(tmp_path: Path) -> None:
     ]
     assert [_prose(c.args[0]) for c in calls] == [True, False]
     assert _prose(calls[0].keywords[0].value)
+
+
+def test_the_catalogue_defines_each_message_once() -> None:
+    """A message defined twice is a fatal error for `msgfmt --check`, and which of the two
+    translations wins is left to the compiler."""
+    import re
+
+    ids = re.findall(r'^msgid ((?:".*"\n)+)', PO.read_text(encoding="utf-8") + "\n", re.M)
+    seen: set[str] = set()
+    twice = [i for i in ids if i != '""\n' and (i in seen or seen.add(i))]
+    assert not twice, twice[:3]
