@@ -162,7 +162,11 @@ def test_moving_the_trusted_ref_is_a_change_of_the_rules(clone: Path, command: s
     command = command.format(sha=evil_sha(clone))
     reason = bash_denied(clone, command, AGENT)
     assert reason is not None, command
-    assert bash_denied(clone, command, SUPERUSER) is None or ".git" in command, command
+    superuser = bash_denied(clone, command, SUPERUSER)
+    # a ref or a remote known only at run time may also be the provenance notes ref, which no
+    # agent writes (state_refs.py): refused for a superuser too, for that reason alone
+    notes = superuser is not None and "refs/notes/workspace-guard" in superuser
+    assert superuser is None or ".git" in command or notes, command
 
 
 @pytest.mark.parametrize(
@@ -264,7 +268,7 @@ def test_a_ref_write_from_outside_the_repository_is_judged_by_it(clone: Path, co
         ("git update-ref -m x @ abc", "@HEAD"),
         ("git switch main && git update-ref HEAD abc", "refs/heads/main"),
         ("git push . abc:HEAD", "@HEAD"),
-        ("git notes add -m x", "refs/notes/commits"),
+        ("git notes add -m x", "@notes-default"),  # resolved by the gate (state_refs.py)
         ("git notes --ref=workspace-guard add -m x", "refs/notes/workspace-guard"),
         ("git notes --ref refs/notes/workspace-guard remove", "refs/notes/workspace-guard"),
         ("git -c core.notesRef=refs/notes/x notes add -m y", "refs/notes/*"),

@@ -230,3 +230,21 @@ def _may_pass(rest: list[str], parts: list[str]) -> bool:
         if not fnmatchcase(part, seg) or (part.startswith(".") and not seg.startswith(".")):
             return False
     return True
+
+
+def hard_linked(root: str, path: str, cwd: str, tracked: list[str]) -> list[str]:
+    """The tracked files a file tool's `path` is through a hard link made earlier, inside the
+    repository or not (ATTACK F40): writing it writes them. `tracked` is filled on first use
+    (git's listing, once per call)."""
+    if "\x00" in path:
+        return []
+
+    def listed() -> list[str]:
+        if not tracked:
+            from workspace_guard import git
+
+            tracked.extend(git.ls_files(root))
+        return tracked
+
+    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    return same_file(absolute, root, listed)

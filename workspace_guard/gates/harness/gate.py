@@ -177,11 +177,13 @@ def _path_targets(
 ) -> list[str]:
     """The repository paths a file tool's `paths` write (git's directory and the harnesses'
     settings go to `internal` / `settings`, the gate's own installation to `program`)."""
+    from workspace_guard.gates.harness.disk_links import hard_linked
+
     internal, settings, program, installed = found
     targets: list[str] = []
     tracked: list[str] = []
     for path in paths:
-        targets += _hard_linked(repo, path, call.cwd, tracked)
+        targets += hard_linked(repo.root, path, call.cwd, tracked)  # disk_links.py
         if _git_internal(repo, path, call.cwd, internal):
             continue
         if _settings(path, call.cwd, settings, superuser):
@@ -199,24 +201,6 @@ def _path_targets(
         if rel:  # a file tool naming the root itself writes no file
             targets.append(rel)
     return targets
-
-
-def _hard_linked(repo: Repo, path: str, cwd: str, tracked: list[str]) -> list[str]:
-    """The tracked files `path` is through a hard link made earlier, inside the repository
-    or not (ATTACK F40; gates/harness/disk_links.py): writing it writes them."""
-    if "\x00" in path:
-        return []
-    from workspace_guard.gates.harness.disk_links import same_file
-
-    def listed() -> list[str]:
-        if not tracked:
-            from workspace_guard import git
-
-            tracked.extend(git.ls_files(repo.root))
-        return tracked
-
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
-    return same_file(absolute, repo.root, listed)
 
 
 def _out_of_reach(

@@ -45,6 +45,9 @@ def _state_ref_written(repo: Repo, finding: Finding) -> str | None:
     from workspace_guard.gates.harness.bash.refs import ANY_REF, REMOTE_MARK
     from workspace_guard.gates.harness.trusted_refs import _is_this_repo
 
+    words = finding.detail.split()
+    if len(words) > 1 and words[0] == "git" and words[1] in _OWN_NAMESPACE:
+        return None  # a branch, tag or replacement ref, whatever its name: never a notes ref
     refs = list(finding.args)
     push = finding.detail.startswith(("git push", "git send-pack"))
     into_here = True
@@ -65,6 +68,11 @@ def _state_ref_written(repo: Repo, finding: Finding) -> str | None:
                 continue
             return state
     return None
+
+
+# subcommands whose ref writes stay in their own namespace (refs/heads, refs/tags,
+# refs/replace): a name known only at run time is still one of those
+_OWN_NAMESPACE = frozenset({"branch", "tag", "replace", "checkout", "switch"})
 
 
 def _surely_here(repo: Repo, cwd: str) -> bool:
