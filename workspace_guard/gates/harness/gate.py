@@ -226,21 +226,29 @@ def _out_of_reach(
     if settings:
         from workspace_guard.gates.harness import harness_settings
 
-        decisions += [
-            harness_settings.denial(agent, p, escalation) for p in dict.fromkeys(settings)
-        ]
+        decisions += _ownerless(agent, settings, escalation)
         notes.append(harness_settings.note())
     if installed:
         from workspace_guard.gates.harness import install_files
 
-        decisions += [install_files.denial(agent, p, escalation) for p in dict.fromkeys(installed)]
+        decisions += _ownerless(agent, installed, escalation)
         notes.append(install_files.note())
     if program:
         from workspace_guard.gates.harness import program_files
 
-        decisions += [program_files.denial(agent, p, escalation) for p in dict.fromkeys(program)]
+        decisions += _ownerless(agent, program, escalation)
         notes.append(program_files.note())
     return decisions, " ".join(notes)
+
+
+def _ownerless(agent: str, paths: list[str], escalation: str) -> list[Decision]:
+    """The denials of writes no agent's tool may make, whoever asks (no owner to consult)."""
+    from workspace_guard.core.model import Decision
+
+    return [
+        Decision(agent, p, False, "protected", level="critical", escalation=escalation)
+        for p in dict.fromkeys(paths)
+    ]
 
 
 def _refused(decider: Decider, agent: str) -> Decision:

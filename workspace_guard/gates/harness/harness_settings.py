@@ -14,10 +14,6 @@ from __future__ import annotations
 
 import os
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from workspace_guard.core.model import Decision
-
 # files below the home folder; then below the folder a variable names (when set, else the default)
 HOME_FILES = (
     ".claude/settings.json",
@@ -90,16 +86,6 @@ def is_settings(
                 if holder and candidate not in (home, os.sep, "/etc"):
                     return True  # a folder that holds it (moved, removed, replaced)
     return False
-
-
-def denial(agent: str, path: str, escalation: str) -> Decision:
-    """The denial of a write to a harness's settings file (no owner: no agent's tool writes it)."""
-    from workspace_guard.core.model import Decision
-
-    return Decision(
-        agent=agent, path=path, allowed=False, reason="protected", level="critical",
-        escalation=escalation,
-    )  # fmt: skip
 
 
 def note() -> str:

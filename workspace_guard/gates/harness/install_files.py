@@ -15,10 +15,6 @@ from __future__ import annotations
 import fnmatch
 import os
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from workspace_guard.core.model import Decision
-
 FILES = (
     ".claude/settings.json",
     ".claude/settings.local.json",
@@ -103,16 +99,6 @@ def installation_file(root: str, path: str, cwd: str) -> str | None:
         if _reaches(root, rel):
             return rel
     return None
-
-
-def denial(agent: str, path: str, escalation: str) -> Decision:
-    """The denial of a write to the repository's hook configuration (no owner)."""
-    from workspace_guard.core.model import Decision
-
-    return Decision(
-        agent=agent, path=path, allowed=False, reason="protected", level="critical",
-        escalation=escalation,
-    )  # fmt: skip
 
 
 def note() -> str:

@@ -21,10 +21,6 @@ import functools
 import os
 import sys
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from workspace_guard.core.model import Decision
-
 _RECORDED: dict[str, tuple[str, ...]] = {}  # the state dir's recorded program's roots
 
 
@@ -167,16 +163,6 @@ def _matches(name: str, pattern: str) -> bool:
     if name.startswith(".") and not pattern.startswith("."):
         return False
     return fnmatch.fnmatchcase(name, pattern)
-
-
-def denial(agent: str, path: str, escalation: str) -> Decision:
-    """The denial of a write into the gate's own installation (no agent's tool writes it)."""
-    from workspace_guard.core.model import Decision
-
-    return Decision(
-        agent=agent, path=path, allowed=False, reason="protected", level="critical",
-        escalation=escalation,
-    )  # fmt: skip
 
 
 def note() -> str:
