@@ -178,3 +178,17 @@ def test_a_hooks_folder_in_the_work_tree_is_gits(tmp_path: Path) -> None:
             assert bash_denied(repo, command, agent=agent) is not None, (command, agent)
         assert _file_denied(repo, "Write", repo / ".husky/_/commit-msg", agent=agent)
     assert bash_denied(repo, "echo x > .husky/notes.md") is None  # beside it: the rules decide
+
+
+def test_a_hooks_folder_set_after_the_first_call_is_seen(tmp_path: Path) -> None:
+    """One process (the resident hook server) across a change of `core.hooksPath`."""
+    from helpers.repos import git
+
+    from workspace_guard.gates.harness.gitdir import is_git_internal
+    from workspace_guard.repo import Repo
+
+    repo = make_workspace(tmp_path / "ws")
+    target = str(repo / ".husky/_/commit-msg")
+    assert not is_git_internal(Repo.discover(str(repo)), target)
+    git(repo, "config", "core.hooksPath", ".husky/_")
+    assert is_git_internal(Repo.discover(str(repo)), target)

@@ -56,18 +56,26 @@ def is_git_internal(repo: Repo, absolute: str) -> bool:
     return _hidden_names(repo, real)
 
 
-_HOOKS: dict[str, str | None] = {}
+_HOOKS: dict[tuple[str, tuple[int, ...]], str | None] = {}
 
 
 def _hooks_dir(repo: Repo) -> str | None:
     """The folder `core.hooksPath` names in the repository's own config (relative to the work
-    tree, as git reads it); None when unset (then the hooks are in the git dir, above)."""
+    tree, as git reads it); None when unset (then the hooks are in the git dir, above).
+    Remembered per version of the config file: the hook server lives across config changes."""
     common = repo.info.common_dir
-    if common in _HOOKS:
-        return _HOOKS[common]
+    config = os.path.join(common, "config")
+    try:
+        st = os.stat(config)
+        version: tuple[int, ...] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        version = ()
+    key = (common, version)
+    if key in _HOOKS:
+        return _HOOKS[key]
     from workspace_guard.speed.gitconfig import parse_simple
 
-    found = parse_simple(os.path.join(common, "config"), ("core",))
+    found = parse_simple(config, ("core",))
     if found is None:  # a config only git can read
         from workspace_guard import git
 
@@ -81,7 +89,9 @@ def _hooks_dir(repo: Repo) -> str | None:
         hooks = os.path.normpath(os.path.join(base, os.path.expanduser(value)))
         if hooks in (os.sep, os.path.normpath(base)):  # `.` or `/`: not a folder of hooks alone
             hooks = None
-    _HOOKS[common] = hooks
+    if len(_HOOKS) > 64:
+        _HOOKS.clear()
+    _HOOKS[key] = hooks
     return hooks
 
 
