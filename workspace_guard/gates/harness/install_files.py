@@ -5,8 +5,9 @@ a superuser's, whatever the rules protect.
 and `.codex/config.toml`, `.gemini/settings.json`, `.cursor/hooks.json`, the `.clinerules/hooks/`
 scripts Cline runs on every call, `.mcp.json` and the launcher in `.workspace/bin/` decide whether
 a harness runs the gate at all; so do the start-up files loaded into the hooks' environment (an
-`.env` or `.envrc` in any folder, `.gemini/.env`: an `LD_PRELOAD=` line there turns the gate off). An agent that empties one of them switches its harness's gate off
-(for Cline at once: the hook file is read on every call). So a tool write (a file tool, a shell
+`.env` or `.envrc` in any folder, `.gemini/.env`: an `LD_PRELOAD=` line there turns the gate
+off). An agent that empties one of them switches its harness's gate off (for Cline at once: the
+hook file is read on every call). So a tool write (a file tool, a shell
 command, an MCP write) that names one of them, a folder holding one (`rm -rf .cursor`), or a glob
 that may match one, is denied for every agent but a superuser; a person runs `install` again.
 """
