@@ -1,6 +1,5 @@
 """The shell's own semantics in the Bash analysis (ATTACK F44, F45, F47, F50, F67): the variants
-in tests/bash_corpus_semantics.py through the analysis, and a selection through the real hook and
-the real bash, showing each premise (the command does write the protected file)."""
+in tests/bash_corpus_semantics.py through the analysis."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from bash_corpus_semantics import (
     OTHER_SHELLS_READS,
 )
 from test_bash import would_deny
-
 
 SEMANTICS_WRITES = GLOB_OPTIONS + OTHER_SHELLS
 SEMANTICS_READS = GLOB_OPTIONS_READS + OTHER_SHELLS_READS

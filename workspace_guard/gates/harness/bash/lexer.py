@@ -404,8 +404,8 @@ def _qualifier_code(inner: str, depth: int, errors: list[str]) -> list[str]:
     words = _Lexer(inner, 0, depth + 1, errors).run()
     unquoted = " ".join(w.text for w in words if isinstance(w, _Word))
     codes: list[str] = []
-    for text in dict.fromkeys((inner, unquoted)):
-        text = text[2:] if text.startswith("#q") else text
+    for read in dict.fromkeys((inner, unquoted)):
+        text = read[2:] if read.startswith("#q") else read
         pos = 0
         while (m := _QUAL_E.search(text, pos)) is not None:
             close = _QUAL_CLOSE.get(m.group(1), m.group(1))
