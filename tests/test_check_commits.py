@@ -21,7 +21,7 @@ from helpers.repos import craft_commit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workspace_guard.gates.push.range import _tokens
+from workspace_guard.gates.push.listing import _tokens
 
 BACKEND = "backend-framework-ai"
 ARCHITECT = "system-architect-ai"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_RULES, git
+from helpers.forge import commit_tree, feature_branch, rules_granting_main, tree_with
 from helpers.gitserver import GitDaemon, commit, push, template
 from helpers.pushserver import (
     ARCHITECT,
@@ -30,46 +31,6 @@ from helpers.pushserver import (
 )
 
 NEW_MAIN = "from fastapi import FastAPI\napp = FastAPI(title='taken over')\n"
-
-
-def office_change(clone: Path, name: str = "a.md") -> str:
-    path = f"{BACKEND_OFFICE}/{name}"
-    return commit(clone, {path: f"{name}\n"}, template(f"docs(office): {name}", BACKEND, path))
-
-
-def feature_branch(clone: Path, name: str = "feature") -> str:
-    """A branch off origin/main with one good commit; back on main afterwards."""
-    git(clone, "checkout", "-q", "-b", name, "origin/main")
-    sha = office_change(clone, f"{name}.md")
-    git(clone, "checkout", "-q", "main")
-    return sha
-
-
-def commit_tree(clone: Path, tree: str, parents: list[str], message: str) -> str:
-    args = ["commit-tree", tree]
-    for parent in parents:
-        args += ["-p", parent]
-    return git(clone, *args, input=message.encode()).strip()
-
-
-def tree_with(clone: Path, base: str, path: str, content: str) -> str:
-    """The tree of `base` with one file replaced (a throwaway index: the worktree is untouched)."""
-    env_index = clone / ".git" / "evil-index"
-    env = {**os.environ, "GIT_INDEX_FILE": str(env_index)}
-    import subprocess
-
-    def run(*args: str, data: bytes | None = None) -> str:
-        proc = subprocess.run(
-            ["git", *args], cwd=clone, env=env, input=data, capture_output=True, check=True
-        )
-        return proc.stdout.decode().strip()
-
-    run("read-tree", base)
-    blob = run("hash-object", "-w", "--stdin", data=content.encode())
-    run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}")
-    tree = run("write-tree")
-    env_index.unlink()
-    return tree
 
 
 # --- merges ---------------------------------------------------------------------------------------
@@ -369,14 +330,9 @@ def test_rules_edited_in_the_same_push_do_not_decide_it(server: Server) -> None:
     """One trusted rules revision per push: a grant on main and its use on another ref, pushed
     together, are both judged by the rules before the push."""
     clone = server.clone()
-    rules = clone / ".workspace" / "rules.yaml"
-    granted = rules.read_text().replace(
-        "  - pattern: /app/main.py\n    owner: system-architect-ai",
-        f"  - pattern: /app/main.py\n    owner: {BACKEND}",
-    )
     commit(
         clone,
-        {".workspace/rules.yaml": granted},
+        {".workspace/rules.yaml": rules_granting_main(clone)},
         template("chore(rules): hand over", MASTER, ".workspace/rules.yaml"),
     )
     git(clone, "checkout", "-q", "-b", "use", "main")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_RULES, git, make_workspace, run_cli
+from helpers.forge import rules_granting_main
 from helpers.gitserver import GitDaemon, commit, fast_import, push, template
 from helpers.pushserver import (
     ARCHITECT,
@@ -102,15 +103,9 @@ def test_commit_made_without_hooks_is_caught_at_push(server: Server) -> None:
 def test_self_grant_and_its_use_in_one_push_is_rejected(server: Server) -> None:
     """The rules come from the base revision: a grant only counts once it is on the server."""
     clone = server.clone()
-    rules = clone / ".workspace" / "rules.yaml"
-    granted = rules.read_text().replace(
-        "  - pattern: /app/main.py\n    owner: system-architect-ai",
-        f"  - pattern: /app/main.py\n    owner: {BACKEND}",
-    )
-    assert granted != rules.read_text()
     grant = commit(
         clone,
-        {".workspace/rules.yaml": granted},
+        {".workspace/rules.yaml": rules_granting_main(clone)},
         template("chore(rules): hand app/main.py to the backend", MASTER, ".workspace/rules.yaml"),
     )
     use = main_change(clone)  # as the new owner, without approval

@@ -28,8 +28,8 @@ from workspace_guard.core.model import ProtectedRule
 from workspace_guard.core.template import Violation
 from workspace_guard.core.template import fields as template_fields
 from workspace_guard.errors import GitError
-from workspace_guard.gates.push.range import (
-    CommitResult,
+from workspace_guard.gates.push.checker import CommitResult
+from workspace_guard.gates.push.listing import (
     _parse_chunks,
     _parse_log,
     _tokens,
@@ -388,7 +388,7 @@ def test_settled_table_answers_like_the_grouped_ownership_checks(
     of commits sharing one checker, as a pushed range does."""
     from workspace_guard.core.rules import load_rules
     from workspace_guard.core.template import Fields
-    from workspace_guard.gates.push.range import Checker
+    from workspace_guard.gates.push.checker import Checker
 
     rules = load_rules(OWNERSHIP_RULES, "rules.yaml")
     quick, plain = Checker(None, rules), Checker(None, rules)  # type: ignore[arg-type]

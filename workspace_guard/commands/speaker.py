@@ -9,6 +9,9 @@ two cases only:
 - **the harness saw X run it**: the harness gate's `PreToolUse` decision for this very command,
   with X as the acting agent (`agent_type`), left an `authorise` record in the provenance ledger
   (gates/harness/gate.record); the command consumes it (once, within `AUTHORISE_WINDOW`).
+  "Once" holds across processes racing for the same record (`cmd & cmd`): the first to create
+  its spent-marker (`spent/authorise-<hash>` in the state dir, `O_EXCL`) has it; the others look
+  for another record or are refused. The ledger record of the use (`authorised`) follows.
 
 Anything else (an agent's shell naming someone else, a script, a command wrapped so the gate did
 not recognise it) is denied and audited.
@@ -33,7 +36,8 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 AUTHORISE_WINDOW = 600.0  # seconds between the harness's decision and the command's run
-USES = ("approval", "answer", "spoken")  # ledger kinds that spend an `authorise` (`authorised`)
+# ledger kinds that spend an `authorise` (`authorised`)
+USES = ("approval", "answer", "consultation", "spoken")
 HARNESS_ENV = (
     "WORKSPACE_AGENT",
     "CLAUDECODE",
@@ -141,10 +145,55 @@ def _authorisation(repo: Repo, speaker: str, needed: Sequence[str]) -> dict[str,
             continue
         if speaker not in record.get("by", []):
             continue
-        if set(needed) <= _words(str(record.get("command", ""))):
+        if set(needed) <= _words(str(record.get("command", ""))) and _take(repo, record):
             found_record: dict[str, Any] = record
             return found_record
     return None
+
+
+SPENT_DIR = "spent"  # in the state dir: one empty file per `authorise` record used
+SPENT_KEEP = 256  # markers kept before the ones older than twice the window are removed
+
+
+def _take(repo: Repo, record: dict[str, Any]) -> bool:
+    """Make `record` this process's, once for all processes: the first to create its marker
+    (`O_CREAT|O_EXCL`, atomic on every local file system) has it. False when another process
+    took it first, or when the marker cannot be written (fail closed)."""
+    import re
+
+    from workspace_guard.state import ensure_dir
+
+    digest = str(record.get("hash", ""))
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        return False
+    try:
+        folder = ensure_dir(os.path.join(repo.state_dir, SPENT_DIR))
+        fd = os.open(
+            os.path.join(folder, f"authorise-{digest}"),
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW,
+            0o600,
+        )
+    except OSError:
+        return False
+    os.close(fd)
+    _prune(folder)
+    return True
+
+
+def _prune(folder: str) -> None:
+    """Remove markers older than twice the window once there are many: their records are out
+    of the window (never usable again) and their use is in the ledger."""
+    try:
+        names = os.listdir(folder)
+        if len(names) <= SPENT_KEEP:
+            return
+        limit = time.time() - 2 * AUTHORISE_WINDOW
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.lstat(path).st_mtime < limit:
+                os.unlink(path)
+    except OSError:
+        return
 
 
 def identify(

@@ -3,7 +3,10 @@ superuser's.
 
 `~/.claude/settings.json` (its `env`, its `hooks`, `disableAllHooks`), `~/.codex/config.toml`,
 `~/.gemini/settings.json`, `~/.cursor/hooks.json` and the managed settings decide whether the
-repository's hooks run at all, and with which environment (a `WORKSPACE_GUARD`, a `PATH`, an
+repository's hooks run at all, and with which environment; so do the start-up files the harnesses
+load into that environment (`~/.env`, `~/.gemini/.env`, `~/.codex/.env` or `$CODEX_HOME/.env`, an
+`.env`/`.envrc` in the working folder or above it) or source in the shell of their Bash tool
+(`~/.bashrc`, `~/.profile`, …) (a `WORKSPACE_GUARD`, a `PATH`, an
 `LD_PRELOAD` for every hook). The repository's own copies are protected by its rules; these lie
 outside it, so the gate denies a tool call (a file tool or a shell command, whatever path
 spelling: `~`, `$HOME`, `$CLAUDE_CONFIG_DIR`, `$CODEX_HOME`, a relative path) that would write
@@ -23,11 +26,30 @@ HOME_FILES = (
     ".codex/hooks.json",
     ".gemini/settings.json",
     ".cursor/hooks.json",
+    # start-up files: loaded into the environment the hooks inherit (an `LD_PRELOAD=` line
+    # switches the hook command off) or sourced by the shell a harness's Bash tool starts
+    ".env",
+    ".envrc",
+    ".gemini/.env",
+    ".codex/.env",
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".bash_aliases",
+    ".profile",
+    ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
 )
 VARIABLE_FILES = {
     "CLAUDE_CONFIG_DIR": ("settings.json", "settings.local.json", ".claude.json"),
-    "CODEX_HOME": ("config.toml", "hooks.json"),
+    "CODEX_HOME": ("config.toml", "hooks.json", ".env"),
 }
+# Gemini CLI loads the first `.gemini/.env` or `.env` from its cwd upward, direnv an `.envrc`:
+# such a file in the event's cwd or any folder above it is a start-up file
+ENV_NAMES = (".env", ".envrc")
 SYSTEM_FILES = (
     "/etc/claude-code/managed-settings.json",
     "/etc/gemini-cli/settings.json",
@@ -76,6 +98,8 @@ def is_settings(
         top = "/" not in path.rstrip("/")
         return top or any(name in files for files in VARIABLE_FILES.values())
     absolute = os.path.normpath(os.path.join(cwd, expanded))
+    if _env_file_above(absolute, cwd):
+        return True
     home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))
     for candidate in dict.fromkeys([absolute, _real(absolute)]):
         for target in _files(env):
@@ -88,13 +112,33 @@ def is_settings(
     return False
 
 
+def _env_file_above(absolute: str, cwd: str) -> bool:
+    """`absolute` is (or, as a glob, may be) an `.env`/`.envrc` in `cwd` or a folder above it,
+    or in the `.gemini` folder of one of them: a file Gemini CLI or direnv loads at start-up."""
+    import fnmatch
+
+    folder, name = os.path.split(absolute)
+    if not any(fnmatch.fnmatchcase(env, name) for env in ENV_NAMES if name.startswith(".")):
+        return False
+    if os.path.basename(folder) == ".gemini":
+        folder = os.path.dirname(folder)
+    here = os.path.normpath(cwd)
+    for base in dict.fromkeys([here, _real(here)]):
+        for top in dict.fromkeys([folder, _real(folder)]):
+            if base == top or base.startswith(top.rstrip(os.sep) + os.sep):
+                return True
+    return False
+
+
 def note() -> str:
     """Why: appended to the harness's deny reason."""
     from workspace_guard.i18n import _
 
     return _(
-        "The harnesses' own settings outside the repository (~/.claude/settings.json, "
-        "~/.claude.json, ~/.codex/config.toml, ~/.gemini/settings.json, ~/.cursor/hooks.json, "
-        "the managed settings) decide whether and how the hooks run: no tool call may write "
-        "them except a superuser's; a person edits them by hand."
+        "The harnesses' own settings and start-up files outside the repository "
+        "(~/.claude/settings.json, ~/.claude.json, ~/.codex/config.toml, ~/.codex/.env, "
+        "~/.gemini/settings.json, ~/.gemini/.env, ~/.env, ~/.cursor/hooks.json, the shell's "
+        "~/.bashrc, ~/.profile and the like, an .env or .envrc above the working folder, the "
+        "managed settings) decide whether and how the hooks run: no tool call may write them "
+        "except a superuser's; a person edits them by hand."
     )

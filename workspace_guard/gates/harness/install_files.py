@@ -4,8 +4,10 @@ a superuser's, whatever the rules protect.
 `.claude/settings.json` (and `settings.local.json`, which can switch hooks off), `.codex/hooks.json`
 and `.codex/config.toml`, `.gemini/settings.json`, `.cursor/hooks.json`, the `.clinerules/hooks/`
 scripts Cline runs on every call, `.mcp.json` and the launcher in `.workspace/bin/` decide whether
-a harness runs the gate at all. An agent that empties one of them switches its harness's gate off
-(for Cline at once: the hook file is read on every call). So a tool write (a file tool, a shell
+a harness runs the gate at all; so do the start-up files loaded into the hooks' environment (an
+`.env` or `.envrc` in any folder, `.gemini/.env`: an `LD_PRELOAD=` line there turns the gate
+off). An agent that empties one of them switches its harness's gate off (for Cline at once: the
+hook file is read on every call). So a tool write (a file tool, a shell
 command, an MCP write) that names one of them, a folder holding one (`rm -rf .cursor`), or a glob
 that may match one, is denied for every agent but a superuser; a person runs `install` again.
 """
@@ -23,8 +25,14 @@ FILES = (
     ".gemini/settings.json",
     ".cursor/hooks.json",
     ".mcp.json",
+    ".gemini/.env",
 )
 FOLDERS = (".clinerules/hooks", ".workspace/bin")
+# start-up files, at any depth: Gemini CLI loads the first `.env` (or `.gemini/.env`) from its
+# cwd upward into the environment its hooks inherit, direnv an `.envrc` (`LD_PRELOAD=` there
+# switches the hook command off)
+NAMES = (".env", ".envrc")
+HOLDERS = (".gemini",)  # replacing the folder makes its `.env` (that need not exist yet)
 _GLOB = frozenset("*?[")
 
 
@@ -41,6 +49,8 @@ def _relative(root: str, absolute: str) -> str | None:
 def _reaches(root: str, rel: str) -> bool:
     """`rel` is an installation file (made or replaced), lies in an installation folder, or is a
     folder holding one that exists (the root itself included: `rm -rf .`)."""
+    if rel.rsplit("/", 1)[-1] in NAMES or rel in HOLDERS:
+        return True
     for target in (*FILES, *FOLDERS):
         if rel == target:
             return True
@@ -62,6 +72,8 @@ def _match(name: str, pattern: str) -> bool:
 def _glob_reaches(rel: str) -> bool:
     """A glob that may match an installation file, or a folder holding one (component-wise)."""
     parts = [p for p in rel.split("/") if p]
+    if parts and any(_match(name, parts[-1]) for name in NAMES):
+        return True
     for target in (*FILES, *FOLDERS):
         names = target.split("/")
         if "**" in parts:
@@ -109,6 +121,7 @@ def note() -> str:
         "The hook configuration `workspace-guard install` writes in the repository "
         "(.claude/settings.json, .claude/settings.local.json, .codex/hooks.json, "
         ".codex/config.toml, .gemini/settings.json, .cursor/hooks.json, .clinerules/hooks/, "
-        ".mcp.json, .workspace/bin/) decides whether the harnesses run the gate: no tool call "
-        "may write it except a superuser's; a person runs `workspace-guard install` again."
+        ".mcp.json, .workspace/bin/) and the start-up files the harnesses load (.env, .envrc, "
+        ".gemini/.env, in any folder) decide whether the harnesses run the gate: no tool call "
+        "may write them except a superuser's; a person runs `workspace-guard install` again."
     )

@@ -31,8 +31,9 @@ from __future__ import annotations
 import sys
 
 from workspace_guard import git
-from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, ConfigError, GuardError, UsageError
+from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, GuardError, UsageError
 from workspace_guard.gates.push.range import CommitResult, check_range
+from workspace_guard.gates.push.receive_report import record_accepted, refuse, reject
 from workspace_guard.gates.push.trust import (
     Base,
     Settings,
@@ -42,68 +43,23 @@ from workspace_guard.gates.push.trust import (
     server_base,
     setting,
 )
+from workspace_guard.gates.push.updates import (
+    ANCHORS,
+    GATE_REFS,
+    NOTES,
+    NOTES_PROVENANCE,
+    RefUpdate,
+    parse_updates,
+    refusal,
+    shown_ref,
+)
 from workspace_guard.i18n import _
 from workspace_guard.repo import DEFAULT_RULES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
-    from workspace_guard.core.model import ProtectedRule
-    from workspace_guard.core.template import Violation
     from workspace_guard.gates.push.anchor import Anchor
     from workspace_guard.repo import Repo
-
-
-NOTES = "refs/notes/"
-GATE_REFS = "refs/workspace-guard/"
-ANCHORS = "refs/workspace-guard/anchors"
-NOTES_PROVENANCE = "refs/notes/workspace-guard"  # the commit gate's notes (gates/push/notes.py)
-
-
-class RefUpdate:
-    """One line of pre-receive input."""
-
-    def __init__(self, old: str, new: str, ref: str) -> None:
-        self.old, self.new, self.ref = old, new, ref
-
-    @property
-    def deletion(self) -> bool:
-        return set(self.new) == {"0"}
-
-    @property
-    def creation(self) -> bool:
-        return set(self.old) == {"0"}
-
-
-def parse_updates(data: bytes) -> list[RefUpdate]:
-    """`old new ref` lines; anything else is a usage error (never a traceback). Ref names are
-    bytes to git: undecodable ones are kept (surrogates) and shown escaped."""
-    updates = []
-    for number, raw in enumerate(data.splitlines(), 1):
-        line = raw.decode("utf-8", "surrogateescape").strip()
-        if not line:
-            continue
-        parts = line.split(" ")
-        if len(parts) != 3 or not all(_is_oid(p) for p in parts[:2]) or not parts[2]:
-            shown = raw.decode("utf-8", "replace").strip()
-            raise UsageError(
-                _("pre-receive input line {number} is not `<old> <new> <ref>`: {line!r}").format(
-                    number=number, line=shown[:80]
-                ),
-                hint=_("this hook is run by git on the receiving side of a push"),
-            )
-        updates.append(RefUpdate(*parts))
-    return updates
-
-
-def _is_oid(text: str) -> bool:
-    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
-
-
-def shown_ref(ref: str) -> str:
-    """A ref name for messages and JSON: bytes that are not UTF-8 escaped (`caf\\xe9`)."""
-    return ref.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def pre_receive(repo: Repo, data: bytes) -> int:
@@ -135,9 +91,9 @@ def pre_receive(repo: Repo, data: bytes) -> int:
         missing, spent = _anchor_required(repo, updates, accepted, arriving, settings)
         failures += missing
     except GuardError as exc:
-        return _refuse(repo, updates, exc, base)
+        return refuse(repo, updates, exc, base)
     if failures:
-        _reject(repo, failures, base)
+        reject(repo, failures, base)
         return EXIT_VIOLATION
     from workspace_guard.gates.push.anchor_required import note_received
 
@@ -145,9 +101,9 @@ def pre_receive(repo: Repo, data: bytes) -> int:
     if gone:  # another push spent the same anchor meanwhile: it lets one push through
         missing, spent = _anchor_required(repo, updates, accepted, arriving, settings)
         if missing or note_received(repo, [sha for sha, _a in arriving], spent):
-            _reject(repo, missing, base)
+            reject(repo, missing, base)
             return EXIT_VIOLATION
-    _record_accepted(repo, updates, accepted, base)
+    record_accepted(repo, updates, accepted, base)
     return EXIT_OK
 
 
@@ -218,7 +174,7 @@ def _check_update(
         text = _("{ref} would point at a {kind}, not a commit: a branch holds commits").format(
             ref=shown_ref(update.ref), kind=_object_type(repo, update.new)
         )
-        return [_refusal(update, "not-a-commit", text, update.new)], []
+        return [refusal(update, "not-a-commit", text, update.new)], []
     if target is None:
         return [], []  # a tag of a tree or a blob carries no commits
     problems = _rewind(repo, base, update)
@@ -245,14 +201,6 @@ def _object_type(repo: Repo, oid: str) -> str:
     return proc.stdout.decode("ascii", "replace").strip() or "?"
 
 
-def _refusal(update: RefUpdate, vid: str, text: str, sha: str | None = None) -> CommitResult:
-    from workspace_guard.core.template import Violation
-
-    violation: Violation = Violation(vid, text)
-    subject = {"ref-delete": "(ref deletion)"}.get(vid, f"({vid})")
-    return CommitResult(sha or update.old, subject, None, (violation,), (), shown_ref(update.ref))
-
-
 def _deletion(repo: Repo, base: Base, update: RefUpdate, settings: Settings) -> list[CommitResult]:
     """Deleting the protected branch would end the rules; others only when allowed."""
     ref = shown_ref(update.ref)
@@ -262,13 +210,13 @@ def _deletion(repo: Repo, base: Base, update: RefUpdate, settings: Settings) -> 
             "{ref} holds the rules that protect this repository: deleting it is refused "
             "(git config workspace-guard.allowProtectedDelete true on the server allows it)"
         ).format(ref=ref)
-        return [_refusal(update, "ref-delete", text)]
+        return [refusal(update, "ref-delete", text)]
     if _config_true(repo, settings, "workspace-guard.denyDeletes"):
         text = _(
             "deleting {ref} is not allowed on this repository "
             "(git config workspace-guard.denyDeletes)"
         ).format(ref=ref)
-        return [_refusal(update, "ref-delete", text)]
+        return [refusal(update, "ref-delete", text)]
     return []
 
 
@@ -287,7 +235,7 @@ def _rewind(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
         "that changes it: a rules rewind is refused; change the rules in a new commit on top "
         "of {ref} instead"
     ).format(ref=shown_ref(update.ref), rules=DEFAULT_RULES)
-    return [_refusal(update, "rules-rewind", text, update.new)]
+    return [refusal(update, "rules-rewind", text, update.new)]
 
 
 ANCHOR_CLONES_KEY = "workspace-guard.anchorClones"
@@ -327,11 +275,11 @@ def _gate_ref(
         if problem is None:
             arriving += found
             return []
-        return [_refusal(update, "anchor-invalid", problem, update.new)]
+        return [refusal(update, "anchor-invalid", problem, update.new)]
     text = _("{ref} belongs to workspace-guard: it cannot be pushed or deleted").format(
         ref=shown_ref(update.ref)
     )
-    return [_refusal(update, "gate-ref", text, None if update.deletion else update.new)]
+    return [refusal(update, "gate-ref", text, None if update.deletion else update.new)]
 
 
 def _notes_ref(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
@@ -341,7 +289,7 @@ def _notes_ref(repo: Repo, base: Base, update: RefUpdate) -> list[CommitResult]:
     problem = check_notes_update(repo, base, update)
     if problem is None:
         return []
-    return [_refusal(update, "notes-rewrite", problem, None if update.deletion else update.new)]
+    return [refusal(update, "notes-rewrite", problem, None if update.deletion else update.new)]
 
 
 def _anchor_required(
@@ -373,145 +321,3 @@ def _anchor_required(
         violation = Violation("anchor-missing", problem)
         refused.append(replace(result, violations=(*result.violations, violation)))
     return refused, spent
-
-
-def _refuse(repo: Repo, updates: list[RefUpdate], exc: GuardError, base: Base | None) -> int:
-    """The rules (or git) failed: the push is refused with the reason, and recorded."""
-    from workspace_guard.state.audit import append
-
-    print(exc.render(), file=sys.stderr)
-    print(
-        _(
-            "workspace-guard: push rejected until this is fixed (the gate fails closed); nothing "
-            "was changed on the server"
-        ),
-        file=sys.stderr,
-    )
-    escalation = base.rules.escalation if base and base.rules else None
-    append(
-        repo.state_dir,
-        [
-            {
-                "layer": "pre-receive",
-                "agent": None,
-                "owner": None,
-                "path": DEFAULT_RULES if isinstance(exc, ConfigError) else None,
-                "level": None,
-                "action": "rejected",
-                "escalate_to": escalation,
-                "violations": [_error_id(exc)],
-                "ref": shown_ref(u.ref),
-                "commit": u.new,
-                "reason": exc.message,
-            }
-            for u in updates
-        ],
-    )
-    return exc.exit_code
-
-
-def _error_id(exc: GuardError) -> str:
-    return "rules-invalid" if isinstance(exc, ConfigError) else "gate-error"
-
-
-def _reject(repo: Repo, failures: list[CommitResult], base: Base | None) -> None:
-    from workspace_guard.state.audit import append, violation_records
-
-    out = sys.stderr
-    print(_("workspace-guard: push rejected — the workspace protocol was not followed:"), file=out)
-    records = []
-    escalation = base.rules.escalation if base and base.rules else None
-    for result in failures:
-        agent = f" (Agente: {result.agent})" if result.agent else ""
-        print(f"\n  {result.ref} {result.sha[:10]} {result.subject[:70]}{agent}", file=out)
-        by_path = {d.path: d for d in result.decisions}
-        for violation in result.violations:
-            decision = by_path.get(violation.path or "")
-            owner = ""
-            if decision and decision.owner:
-                owner = " (" + _("consult {owner}").format(owner=decision.owner) + ")"
-            where = f"{violation.path}: " if violation.path else ""
-            first = violation.message.split("\n\n")[0].replace("\n", " ")
-            print(f"    ✗ [{violation.id}] {where}{first}{owner}", file=out)
-        records += violation_records(
-            "pre-receive",
-            "rejected",
-            result.agent,
-            result.violations,
-            result.decisions,
-            escalation,
-            ref=result.ref,
-            commit=result.sha,
-        )
-    fix = _(
-        "Fix the commits (git rebase -i, amend the messages, get the approvals) and push again."
-    )
-    if escalation:
-        fix += " " + _("Escalation: {agent}.").format(agent=escalation)
-    print("\n" + fix, file=out)
-    append(repo.state_dir, records)
-
-
-def _record_accepted(
-    repo: Repo, updates: list[RefUpdate], accepted: list[CommitResult], base: Base
-) -> None:
-    """One record per accepted ref update that touched a protected path (an agent writing its
-    own office does not count), naming every such path and commit; one per deletion."""
-    from workspace_guard.state.audit import append
-
-    escalation = base.rules.escalation if base.rules else None
-    by_ref: dict[str, list[CommitResult]] = {}
-    for result in accepted:
-        if any(not _own_office(result.agent, rule) for _, rule in result.touched):
-            by_ref.setdefault(result.ref or "", []).append(result)
-    records = [_accepted_record(ref, results, escalation) for ref, results in by_ref.items()]
-    for update in updates:
-        if update.deletion:
-            records.append(
-                {
-                    "layer": "pre-receive",
-                    "agent": None,
-                    "path": None,
-                    "owner": None,
-                    "level": None,
-                    "action": "deleted",
-                    "escalate_to": escalation,
-                    "ref": shown_ref(update.ref),
-                    "commit": None,
-                    "old": update.old,
-                }
-            )
-    if records:
-        append(repo.state_dir, records)
-
-
-def _own_office(agent: str | None, rule: ProtectedRule) -> bool:
-    return rule.index == -1 and rule.owner == agent
-
-
-MAX_LISTED = 100  # paths and commits named in one accepted-push record
-
-
-def _accepted_record(
-    ref: str, results: list[CommitResult], escalation: str | None
-) -> dict[str, Any]:
-    """The record of one accepted ref update: its first protected path's owner and level at
-    the top (the contract's fields), every path and commit listed (bounded)."""
-    touched = [(p, r) for res in results for p, r in res.touched if not _own_office(res.agent, r)]
-    paths = list(dict.fromkeys(p for p, _ in touched))
-    agents = sorted({r.agent for r in results if r.agent})
-    first_rule = touched[0][1]
-    return {
-        "layer": "pre-receive",
-        "agent": agents[0] if len(agents) == 1 else None,
-        "path": paths[0],
-        "owner": first_rule.owner,
-        "level": first_rule.level,
-        "action": "accepted",
-        "escalate_to": escalation,
-        "ref": ref,
-        "commit": results[0].sha,
-        "paths": paths[:MAX_LISTED],
-        "commits": [r.sha for r in results][:MAX_LISTED],
-        "agents": agents,
-    }
