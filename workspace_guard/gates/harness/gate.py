@@ -222,7 +222,11 @@ def _out_of_reach(
         from workspace_guard.gates.harness import gitdir
 
         decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
-        notes.append(gitdir.note())
+        unknown = [w for w in map(gitdir.unresolvable, dict.fromkeys(internal)) if w]
+        if len(unknown) < len(set(internal)):
+            notes.append(gitdir.note())
+        if unknown:
+            notes.append(gitdir.unresolvable_note(unknown))
     if settings:
         from workspace_guard.gates.harness import harness_settings
 
