@@ -171,20 +171,16 @@ def header_text() -> dict[str, str]:
         "vendored_why": _("a vendored tree"),
         "ignored_why": _("every file here matches the ignore rules"),
     }
-    forms = {
-        "folded": lambda n: ngettext("{n} file folded", "{n} files folded", n),
-        "trees": lambda n: ngettext(
+    for suffix, n in (("_one", 1), ("_other", 2)):  # the two forms gettext has for Spanish
+        text["folded" + suffix] = ngettext("{n} file folded", "{n} files folded", n)
+        text["trees" + suffix] = ngettext(
             "in {n} vendored or ignored tree: {list}", "in {n} vendored or ignored trees: {list}", n
-        ),
-        "matching": lambda n: ngettext("{n} matching file", "{n} matching files", n),
-        "violations_of": lambda n: ngettext(
+        )
+        text["matching" + suffix] = ngettext("{n} matching file", "{n} matching files", n)
+        text["violations_of" + suffix] = ngettext(
             "{n} violation since {since}", "{n} violations since {since}", n
-        ),
-        "files": lambda n: ngettext("{n} file", "{n} files", n),
-    }
-    for key, form in forms.items():
-        text[key + "_one"] = form(1)
-        text[key + "_other"] = form(2)
+        )
+        text["files" + suffix] = ngettext("{n} file", "{n} files", n)
     return text
 
 
