@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from workspace_guard.gates.harness.bash.codevars import environment_code
 from workspace_guard.gates.harness.bash.env import (
     _ASSIGN,
     OUTPUT_VARS,
@@ -29,6 +30,7 @@ from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     ANY_PATH,
     TOO_LARGE,
+    UNKNOWN_CODE,
     UNPARSABLE,
     Analysis,
     Finding,
@@ -203,7 +205,10 @@ def _simple(env: _Env, words: list[_Word]) -> None:
         if name == "HISTFILE" or name in OUTPUT_VARS:  # `HISTFILE=F history -w` writes F
             env = env.at(env.ctx.cwd)
             _assign(env, word)
-    _dispatch(env, [b for word in words[i:] for b in _brace_words(word)])
+    command = [b for word in words[i:] for b in _brace_words(word)]
+    _dispatch(env, command)
+    for variant in _nullglob_variants(command):
+        _dispatch(env, variant)
     for name, old in kept.items():  # a prefix assignment lasts for that command only
         if old is None:
             shell.vars.pop(name, None)
@@ -212,6 +217,26 @@ def _simple(env: _Env, words: list[_Word]) -> None:
 
 
 _LOOKUP_VARS = ("CDPATH", "HOME")
+_PATTERN = re.compile(r"[*?]|\[.+\]")
+_MAX_NULLGLOB = 8
+
+
+def _nullglob_variants(words: list[_Word]) -> list[list[_Word]]:
+    """The command as bash runs it with ``nullglob`` on (the harness's shell snapshot may have it,
+    ATTACK F45) when globs match nothing: without them, so the words after move up
+    (``sort -o /tmp/none* app/main.py`` writes ``app/main.py``); all dropped, and each alone."""
+    globs = [
+        k
+        for k, word in enumerate(words)
+        if word.alts is None and any(p.kind == "u" and _PATTERN.search(p.text) for p in word.parts)
+    ]
+    if not globs:
+        return []
+    drops = [set(globs)]
+    if 1 < len(globs) <= _MAX_NULLGLOB:
+        drops += [{k} for k in globs]
+    variants = [[w for k, w in enumerate(words) if k not in drop] for drop in drops]
+    return [v for v in variants if v]
 
 
 def _brace_words(word: _Word) -> list[_Word]:
@@ -250,6 +275,19 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
             maybe_git(env, words[1:])
         return
     name = _command_name(head.text)
+    seen = _unknown_count(env)
+    _named(env, name, words)
+    if _unknown_count(env) == seen:  # `PATH=office:$PATH; cat f`: code the variable names
+        environment_code(env, name, words[1:])
+
+
+def _unknown_count(env: _Env) -> int:
+    return sum(1 for finding in env.out.findings if finding.kind == UNKNOWN_CODE)
+
+
+def _named(env: _Env, name: str, words: list[_Word]) -> None:
+    """A command named by a literal word: its table's judgement."""
+    head = words[0]
     if name in _READ_ONLY:
         return
     handler = _HANDLERS.get(name)
@@ -262,6 +300,8 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
         if "/" in head.text or head.text.endswith((".sh", ".py", ".pl", ".rb", ".js")):
             env.unknown_code(f"{head.text}: a script the analysis cannot read")
             _script_written_here(env, head)
+        else:  # what a program the tables do not know does cannot be read either
+            env.unknown_code(f"{name}: a program the gate does not know")
         _unknown(env, words[1:])
 
 
