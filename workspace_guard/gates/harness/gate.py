@@ -222,11 +222,7 @@ def _out_of_reach(
         from workspace_guard.gates.harness import gitdir
 
         decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
-        unknown = [w for w in map(gitdir.unresolvable, dict.fromkeys(internal)) if w]
-        if len(unknown) < len(set(internal)):
-            notes.append(gitdir.note())
-        if unknown:
-            notes.append(gitdir.unresolvable_note(unknown))
+        notes.append(gitdir.notes(internal))
     if settings:
         from workspace_guard.gates.harness import harness_settings
 
@@ -279,9 +275,10 @@ def _settings(path: str, cwd: str, found: list[str], superuser: bool) -> bool:
     repository (harness_settings.py); a superuser's call is judged as any other write."""
     if superuser or "\x00" in path:
         return False
+    from workspace_guard.gates.harness.disk_links import linked_outside
     from workspace_guard.gates.harness.harness_settings import is_settings
 
-    if is_settings(path, cwd):
+    if is_settings(path, cwd) or linked_outside(path, cwd)[0]:  # disk_links: hard links
         found.append(path)
         return True
     return False
@@ -305,9 +302,10 @@ def _installed(repo: Repo, path: str, cwd: str, found: list[str], superuser: boo
 def _program(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
     """True (and `found` gets the path) when `path` lies in the installation that runs the gate
     (program_files.py): every agent, a superuser too."""
+    from workspace_guard.gates.harness.disk_links import linked_outside
     from workspace_guard.gates.harness.program_files import is_program_file
 
-    if is_program_file(path, cwd, repo.state_dir, repo.root):
+    if is_program_file(path, cwd, repo.state_dir, repo.root) or linked_outside(path, cwd)[1]:
         found.append(path)
         return True
     return False
