@@ -27,9 +27,14 @@ from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
 from workspace_guard.gates.harness.bash.parser import _Parser
 from workspace_guard.gates.harness.bash.procfs import descriptor, through
 from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
+from workspace_guard.gates.harness.bash.shellnames import (
+    aliased,
+    bash_aliases,
+    define_aliases,
+    namerefs,
+)
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
-    _NAME,
     ANY_PATH,
     TOO_LARGE,
     UNKNOWN_CODE,
@@ -43,6 +48,7 @@ from workspace_guard.gates.harness.bash.syntax import (
     _plain,
     _Redir,
     _Simple,
+    _suffix,
     _TooDeep,
     _Word,
 )
@@ -192,6 +198,9 @@ def _simple(env: _Env, words: list[_Word]) -> None:
     if i == len(words):
         for word in words:
             _assign(env, word)
+            if word.text.startswith("BASH_ALIASES"):
+                name = word.text.partition("=")[0]
+                bash_aliases(env, name, _suffix(word, len(name) + 1))
         return
     shell = env.ctx
     kept = {name: shell.vars.get(name) for name in _LOOKUP_VARS}
@@ -266,7 +275,7 @@ def _brace_words(word: _Word) -> list[_Word]:
 
 def _dispatch(env: _Env, words: list[_Word]) -> None:
     head = words[0]
-    if env.out.aliases and _plain(head) is not None and _aliased(env, words):
+    if env.out.aliases and _plain(head) is not None and aliased(env, words):
         return
     if not head.literal:
         value = _var_value(head.text, env.ctx) if len(head.parts) == 1 else _known(head, env)
@@ -281,7 +290,7 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
         return
     name = _command_name(head.text)
     if name in ("alias", "unalias"):
-        _define_aliases(env, name, words[1:])
+        define_aliases(env, name, words[1:])
     seen = _unknown_count(env)
     _named(env, name, words)
     if _unknown_count(env) == seen:  # `PATH=office:$PATH; cat f`: code the variable names
@@ -299,7 +308,7 @@ def _named(env: _Env, name: str, words: list[_Word]) -> None:
         if env.out.untrusted and name not in ("alias", "unalias", "true", "false", ":"):
             _unknown(env, words[1:])  # `source x.sh; cat app/main.py`: cat may be a function
         return
-    if name == "declare" and head.text != "export" and _namerefs(env, words[1:]):
+    if name == "declare" and head.text != "export" and namerefs(env, words[1:]):
         return
     if name == ".":  # a sourced file may define aliases and functions (ATTACK F47)
         env.out.untrusted = f"{head.text} {words[1].text if len(words) > 1 else ''}"
@@ -316,81 +325,6 @@ def _named(env: _Env, name: str, words: list[_Word]) -> None:
         else:  # what a program the tables do not know does cannot be read either
             env.unknown_code(f"{name}: a program the gate does not know")
         _unknown(env, words[1:])
-
-
-def _aliased(env: _Env, words: list[_Word]) -> bool:
-    """``alias NAME=TEXT`` made earlier in the command: ``NAME ARGS`` runs ``TEXT ARGS``
-    (ATTACK F47; bash reads aliases a line later, the analysis from the definition on)."""
-    name = words[0].text
-    aliases = env.out.aliases
-    if name in env.out.expanding or (name not in aliases and "*" not in aliases):
-        return False
-    text = aliases.get(name)
-    if text is None:
-        env.unknown_code(f"{name}: an alias whose text is only known at run time")
-        env.add_any("dynamic-output")
-        _unknown(env, words[1:])
-        return True
-    env.out.expanding.add(name)
-    try:
-        rest = " ".join(_source_text(w) for w in words[1:])
-        _run_text(f"{text} {rest}", env.ctx, env.out, env.depth + 1)
-    finally:
-        env.out.expanding.discard(name)
-    return True
-
-
-def _source_text(word: _Word) -> str:
-    """A word written back as shell text (for an alias's arguments)."""
-    out = []
-    for part in word.parts:
-        if part.kind == "q":
-            out.append("'" + part.text.replace("'", "'\\''") + "'")
-        elif part.kind == "V":
-            out.append('"' + part.text + '"')
-        else:
-            out.append(part.text)
-    return "".join(out)
-
-
-def _namerefs(env: _Env, args: list[_Word]) -> bool:
-    """``declare -n R=NAME`` (``typeset``, ``local``): R stands for NAME (ATTACK F50); a NAME
-    only known at run time makes R unknown, and an assignment through R any variable's."""
-    options = [w.text for w in args if w.text.startswith("-")]
-    if not any(o.startswith("-") and "n" in o[1:] for o in options):
-        return False
-    for word in args:
-        if word.text.startswith("-"):
-            continue
-        ref, eq, target = word.text.partition("=")
-        if not _NAME.fullmatch(ref):
-            continue
-        env.ctx.vars.pop(ref, None)
-        if not eq:
-            env.ctx.refs[ref] = ""
-        elif word.literal and _NAME.fullmatch(target):
-            env.ctx.refs[ref] = target
-        else:
-            env.ctx.refs[ref] = None
-    return True
-
-
-def _define_aliases(env: _Env, name: str, args: list[_Word]) -> None:
-    """``alias NAME=TEXT…``, ``unalias NAME…``/``-a``; a definition not readable here makes
-    every later command name unknown."""
-    for word in args:
-        if word.text in ("--", "-p") and word.literal:
-            continue
-        if name == "unalias":
-            if word.text == "-a":
-                env.out.aliases.clear()
-            env.out.aliases.pop(word.text, None)
-            continue
-        if not word.literal or word.subs:
-            env.out.aliases["*"] = None
-        elif "=" in word.text:
-            alias, _, text = word.text.partition("=")
-            env.out.aliases[alias] = text
 
 
 def _known(word: _Word, env: _Env) -> str | None:

@@ -435,8 +435,6 @@ def _assign(env: _Env, word: _Word) -> None:
             env.out.rebound = env.out.rebound | {"HOME", "CDPATH"}
             return
         name = env.ctx.resolve(base) or base
-    if base == "BASH_ALIASES":
-        bash_aliases(env, name, value)
     if name == "IFS":
         env.ctx.ifs_unknown = not value.literal and not _copied(value, env.ctx)
     if git_variable(name):
@@ -462,23 +460,6 @@ def _copied(value: _Word, ctx: _Ctx) -> bool:
         return False
     alts = _expand(value, ctx, False)
     return len(alts) == 1 and not alts[0][1] and not alts[0][2]
-
-
-_ALIAS_ENTRY = re.compile(r"\[([^]]*)\]=(\S*)")
-
-
-def bash_aliases(env: _Env, name: str, value: _Word) -> None:
-    """``BASH_ALIASES[NAME]=VALUE`` and ``BASH_ALIASES=([NAME]=VALUE …)`` define aliases."""
-    key = name[name.find("[") + 1 : -1] if name.endswith("]") else ""
-    if key and value.literal and _NAME.fullmatch(key.strip("'\"")):
-        env.out.aliases[key.strip("'\"")] = value.text
-        return
-    entries = _ALIAS_ENTRY.findall(value.text) if value.text.startswith("(") else []
-    if entries and "$" not in value.text and "`" not in value.text:
-        for alias, text in entries:
-            env.out.aliases[alias.strip("'\"")] = text.strip("'\")")
-    else:
-        env.out.aliases["*"] = None
 
 
 # variables naming where a tool writes (True: a directory, everything below it)
