@@ -12,6 +12,7 @@ import os
 import sys
 
 from workspace_guard.core.record import Record
+from workspace_guard.gates.harness import gitdir  # light (os only): every call asks it
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 cwd=call.cwd,
                 inside=lambda path: _inside(repo, path, call.cwd),
                 skip=lambda path: (
-                    _git_internal(repo, path, call.cwd, internal)
+                    gitdir.collect(repo, path, call.cwd, internal)
                     or _settings(path, call.cwd, settings, superuser)
                     or _installed(repo, path, call.cwd, installed, superuser)
                     or _program(repo, path, call.cwd, program)
@@ -194,7 +195,7 @@ def _path_targets(
     tracked: list[str] = []
     for path in paths:
         targets += hard_linked(repo.root, path, call.cwd, tracked)  # disk_links.py
-        if _git_internal(repo, path, call.cwd, internal):
+        if gitdir.collect(repo, path, call.cwd, internal):
             continue
         if _settings(path, call.cwd, settings, superuser):
             continue
@@ -229,8 +230,6 @@ def _out_of_reach(
     notes: list[str] = []
     escalation = decider.rules.escalation
     if internal:
-        from workspace_guard.gates.harness import gitdir
-
         decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
         notes.append(gitdir.notes(internal))
     if settings:
@@ -267,17 +266,6 @@ def _refused(decider: Decider, agent: str) -> Decision:
 
     rules = decider.rules
     return Decision(agent, "", False, "protected", level="critical", escalation=rules.escalation)
-
-
-def _git_internal(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
-    """True (and `found` gets the absolute path) when `path` lies in git's own directory."""
-    from workspace_guard.gates.harness.gitdir import is_git_internal
-
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
-    if is_git_internal(repo, absolute):
-        found.append(absolute)
-        return True
-    return False
 
 
 def _settings(path: str, cwd: str, found: list[str], superuser: bool) -> bool:
