@@ -58,17 +58,27 @@ def trusted_rules(repo: Repo) -> Rules:
 
 def reference_transaction(repo: Repo, state: str, data: bytes) -> int:
     """`reference-transaction STATE`: in `prepared`, refuse branch updates that add failing
-    commits; every other state is only a notification."""
+    commits, and moves of the trusted ref to a value the remote does not hold; every other
+    state is only a notification."""
     if state != "prepared":
         return EXIT_OK
-    tips, olds = [], []
+    tips, olds, moves = [], [], []
     for line in data.decode("utf-8", "surrogateescape").splitlines():
         parts = line.split(" ", 2)
+        if len(parts) == 3 and parts[2].startswith("refs/remotes/"):
+            if parts[0] != parts[1] or set(parts[1]) <= ZERO:  # `update-ref -d`: 0… 0… ref
+                moves.append((parts[0], parts[1], parts[2]))
         if len(parts) != 3 or not _oid(parts[1]) or set(parts[1]) <= ZERO:
             continue
         if parts[2].startswith("refs/heads/") and parts[0] != parts[1]:
             tips.append((parts[2], parts[1]))
             olds.append(parts[0] if _oid(parts[0]) and not set(parts[0]) <= ZERO else parts[2])
+    if moves:  # the trusted ref moves only to what the remote holds (gates/push/trusted_move)
+        from workspace_guard.gates.push import trusted_move
+
+        code = trusted_move.check(repo, moves)
+        if code != EXIT_OK:
+            return code
     if not tips:
         return EXIT_OK
     try:
