@@ -24,7 +24,7 @@ def listed(ws: Path) -> list[dict[str, object]]:
 
 
 def consult(ws: Path, path: str, agent: str) -> str:
-    proc = run_cli(ws, "consult", path, "--agent", agent)
+    proc = run_tty(ws, "consult", path, "--agent", agent)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

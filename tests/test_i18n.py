@@ -384,11 +384,9 @@ def test_the_compiled_catalogue_is_reproducible(build: ModuleType) -> None:
 
 # --- unmarked user-facing errors ------------------------------------------------------------------
 
-# Files whose error messages are not all marked yet, with how many are left: the number may only
-# go down (a file not listed must have none). Each is another area's to finish (issue 15).
-UNMARKED_LEFT = {
-    "workspace_guard/commands/messages.py": 1,
-}
+# Every error message and hint is marked: a file may list none (it was a count per file that could
+# only go down while areas were being finished; it reached zero).
+UNMARKED_LEFT: dict[str, int] = {}
 
 
 def guard_errors(trees: dict[Path, ast.Module]) -> set[str]:
@@ -441,19 +439,15 @@ def unmarked_errors() -> dict[str, list[str]]:
 
 
 def test_error_messages_are_marked_for_translation() -> None:
-    """A GuardError's message and hint are what a user reads: each must go through `_()` (the
-    files still listed in UNMARKED_LEFT may only have fewer)."""
+    """A GuardError's message and hint are what a user reads: each must go through `_()`."""
     found = unmarked_errors()
-    assert found, "the scan finds nothing: is it still looking at the package?"
-    grown = [
-        line
-        for rel, lines in found.items()
-        if len(lines) > UNMARKED_LEFT.get(rel, 0)
-        for line in lines
-    ]
-    assert not grown, "mark these with _() and add them to the .po:\n" + "\n".join(grown)
-    # fewer than listed is progress: lower UNMARKED_LEFT when you see it (not a failure, so a
-    # change that marks messages in another area never breaks this test for whoever lands next)
+    assert found == {} and not UNMARKED_LEFT, (
+        "mark these with _() and add them to the .po:\n"
+        + "\n".join(line for lines in found.values() for line in lines)
+    )
+    assert guard_errors(
+        {p: ast.parse(p.read_text(encoding="utf-8")) for p in PACKAGE.rglob("*.py")}
+    ) >= {"GuardError", "UsageError", "ConfigError"}, "the scan no longer sees the package's errors"
 
 
 def test_the_scan_sees_an_unmarked_error(tmp_path: Path) -> None:

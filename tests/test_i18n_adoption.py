@@ -468,7 +468,7 @@ def test_the_adoption_walk_speaks_the_locale(plain_ws: Path, variable: str) -> N
     env["CODEX_HOME"] = str(plain_ws.parent / "codex-home")
     english = []  # every command's English lines, so one run shows them all
     for args, codes in ADOPTION_WALK:
-        if args[0] in ("claim", "release"):  # a person typing (commands/speaker)
+        if args[0] in ("claim", "release", "consult"):  # a person typing (commands/speaker)
             proc = run_typed([str(BIN / "workspace-guard"), *args], plain_ws, base=env)
         else:
             proc = run_cli(plain_ws, *args, env=env)

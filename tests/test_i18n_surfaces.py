@@ -147,6 +147,11 @@ def test_rules_not_at_head_read_from_git_in_any_language(
         (errno.EISDIR, "Es un directorio"),
         (errno.ENOTDIR, "No es un directorio"),
         (errno.EROFS, "Sistema de archivos de solo lectura"),
+        (errno.EXDEV, "Enlace cruzado entre dispositivos no permitido"),
+        (errno.EBUSY, "Dispositivo o recurso ocupado"),
+        (errno.ENOTEMPTY, "El directorio no está vacío"),
+        (errno.EMFILE, "Demasiados archivos abiertos"),
+        (errno.ETXTBSY, "El archivo de texto está ocupado"),
     ],
 )
 def test_system_reasons(code: int, spanish: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -156,10 +161,75 @@ def test_system_reasons(code: int, spanish: str, monkeypatch: pytest.MonkeyPatch
         assert i18n.strerror(exc) == spanish
     with i18n.speaking("en"):
         assert i18n.strerror(exc) == os.strerror(code)
-    with i18n.speaking("es"):  # an errno with no translation keeps the C library's words
-        assert i18n.strerror(OSError(errno.EXDEV, "Invalid cross-device link")) == (
-            "Invalid cross-device link"
-        )
+    with i18n.speaking("es"):  # an error number no C library names keeps the text it came with
+        assert i18n.strerror(OSError(100000, "Something odd")) == "Something odd"
+
+
+def test_every_system_error_is_translated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each error this system's C library names reads in Spanish (not only the common ones)."""
+    monkeypatch.delenv("WORKSPACE_GUARD_LANG", raising=False)
+    english_left = []
+    for code in sorted(errno.errorcode):
+        with i18n.speaking("es"):
+            shown = i18n.strerror(OSError(code, os.strerror(code)))
+        if shown == os.strerror(code):
+            english_left.append(f"{errno.errorcode[code]}: {shown}")
+    assert len(errno.errorcode) > 100 and not english_left, english_left
+
+
+@pytest.mark.parametrize(
+    ("data", "spanish", "python_said"),
+    [
+        (b"garbage", "se esperaba un valor: línea 1, columna 1 (carácter 0)", "Expecting value"),
+        (b'{"a": 1,}', "se esperaba una clave entre comillas dobles: línea 1", "property name"),
+        (b'{"a": 1} x', "hay más texto después del valor: línea 1, columna 10", "Extra data"),
+        (b'{"a": "b', "una cadena no se cierra nunca: línea 1, columna 7", "Unterminated"),
+        (b'{\n"a" 1}', "se esperaban unos `:`: línea 2, columna 5", "delimiter"),
+        (b"\xff{", "no está en UTF-8 (byte 0)", "codec"),
+    ],
+)
+def test_json_errors_in_our_words(
+    data: bytes, spanish: str, python_said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python's JSON parser explains itself in English whatever the locale: our reason is
+    translated and keeps where the input went wrong."""
+    import json
+
+    monkeypatch.delenv("WORKSPACE_GUARD_LANG", raising=False)
+    with pytest.raises(ValueError) as failed:
+        json.loads(data)
+    with i18n.speaking("es"):
+        shown = i18n.json_reason(failed.value)
+    assert shown.startswith(spanish) and python_said not in shown, shown
+    with i18n.speaking("en"):
+        assert "line" in i18n.json_reason(failed.value) or "UTF-8" in i18n.json_reason(failed.value)
+
+
+def test_the_hook_says_why_its_input_is_not_json_in_spanish(hook_ws: Path) -> None:
+    out = both(hook_ws, ["hook", "claude"], (0, 2), stdin=b'{"tool_name": "Edit",}')
+    assert (
+        "no es JSON válido (`se esperaba una clave entre comillas dobles: línea 1, columna 22"
+        in out
+    )
+    assert "Expecting" not in out and "delimiter" not in out
+    _code, shown = run(hook_ws, ["hook", "claude"], "en", stdin=b'{"tool_name": "Edit",}')
+    assert "(a key in double quotes was expected: line 1, column 22 (character 21))" in shown
+
+
+def test_a_claude_settings_file_that_is_not_json_in_spanish(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    (ws / ".claude").mkdir()
+    (ws / ".claude" / "settings.json").write_text('{"hooks": {}\n')
+    out = both(ws, ["install", "--claude"], (2,))
+    assert "no es JSON válido" in out and "línea 2, columna 1" in out, out
+    assert "Expecting" not in out
+
+
+def test_check_msg_of_a_message_that_is_not_utf8_in_spanish(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path / "ws")
+    (ws / "msg.txt").write_bytes(b"feat(api): caf\xe9\n")
+    out = both(ws, ["parse-msg", "msg.txt"], (2,))
+    assert "no se puede analizar msg.txt: " in out and "línea 1" in out, out
 
 
 # --- validate --paths-from, provenance ------------------------------------------------------------
@@ -223,8 +293,8 @@ def test_approvals_and_consultations_in_spanish(tmp_path: Path) -> None:
     )
     assert shown in out
 
-    code, out = run(ws, ["consult", "app/core/config.py", "--agent", "backend-framework-ai"])
-    assert code == 0 and "consulta registrada" in out, out
+    out = tty(ws, "consult", "app/core/config.py", "--agent", "backend-framework-ai")
+    assert "consulta registrada" in out, out
     ident = out.split()[0]
     tty(ws, "consult", "answer", ident, "--decline", "--by", "system-architect-ai")
     out = both(ws, ["consultations"], (0,), en="[decline by system-architect-ai]")

@@ -114,7 +114,7 @@ def test_consulta_previa_needs_a_recorded_consultation(guarded: Path) -> None:
 
 def test_consulta_previa_after_a_consultation_answered(guarded: Path) -> None:
     (guarded / "app/api/v1").mkdir(parents=True, exist_ok=True)
-    filed = run_cli(guarded, "consult", API, "--agent", ASKER, "--reason", "orders")
+    filed = run_tty(guarded, "consult", API, "--agent", ASKER, "--reason", "orders")
     assert filed.returncode == 0, filed.stderr
     ident = filed.stdout.split()[0]
     answered = run_tty(guarded, "consult", "answer", ident, "--approve", "--by", API_OWNER)

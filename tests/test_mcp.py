@@ -59,8 +59,9 @@ def through_the_gate(ws: Path, tool: str, arguments: dict[str, Any]) -> None:
 async def call(
     client: Any, tool: str, arguments: dict[str, Any], ws: Path | None = None
 ) -> dict[str, Any]:
-    """The tool's answer; with `ws`, a `claim`/`release` goes through the harness gate first."""
-    if ws is not None and tool in ("claim", "release"):
+    """The tool's answer; with `ws`, a `claim`/`release`/`consult` goes through the harness
+    gate first."""
+    if ws is not None and tool in ("claim", "release", "consult"):
         through_the_gate(ws, tool, arguments)
     result = await client.call_tool(tool, arguments)
     assert not result.is_error, result
@@ -138,7 +139,10 @@ def test_bad_input_comes_back_as_errors_with_exit_codes(workspace: Path) -> None
 def test_consult_briefing_and_rules(workspace: Path) -> None:
     async def body(client: Any) -> tuple[dict[str, Any], dict[str, Any], str]:
         consulted = await call(
-            client, "consult", {"agent": A, "paths": ["app/main.py"], "reason": "new route"}
+            client,
+            "consult",
+            {"agent": A, "paths": ["app/main.py"], "reason": "new route"},
+            workspace,
         )
         briefed = await call(client, "briefing", {"agent": A})
         rules = await client.read_resource("workspace-guard://rules")

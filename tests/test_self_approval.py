@@ -108,7 +108,7 @@ def test_approved_by_oneself_on_the_command_line_grants_nothing(workspace: Path)
 
 
 def test_the_asker_cannot_answer_its_own_consultation(workspace: Path) -> None:
-    out = run_cli(workspace, "consult", API, "--agent", DB_BACKUP)
+    out = run_tty(workspace, "consult", API, "--agent", DB_BACKUP)
     assert out.returncode == 0, out.stderr
     ident = out.stdout.split()[0]
     proc = run_tty(workspace, "consult", "answer", ident, "--approve", "--by", DB_BACKUP)

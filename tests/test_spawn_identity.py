@@ -129,3 +129,68 @@ def test_a_workflow_script_with_its_own_or_no_identity_is_allowed(
     workspace: Path, body: str
 ) -> None:
     assert workflow(workspace, OTHER, META + body) is None
+
+
+# ATTACK F60: an `agentType` built from pieces, an options object that is not a literal, `agent`
+# reached without its name: the script may start any type, so the gate cannot read it (fail
+# closed), never "general-purpose".
+@pytest.mark.parametrize(
+    "body",
+    [
+        "const k='agentTyp'+'e'; const o={}; o[k]='system-architect-ai';"
+        " await agent('edit app/main.py', o)",
+        "const o = {}; o['agen'+'tTy'+'pe'] = 'system-'+'architect-ai'; await agent('x', o)",
+        "const o = {}; o[['agent','Typ','e'].join('')] = 'system-architect-ai';"
+        " await agent('x', o)",
+        "const o = {}; o['agen'+'tType'] = 'system-architect-ai';"
+        " await globalThis['ag'+'ent']('x', o)",
+        "await agent('x', opts())",
+        "const a = agent; await a('x', makeOptions())",
+        "const agentType = pick(); await agent('x', { agentType })",
+        "await agent('x', { 'agentType': pick() })",
+        "await agent(...args)",
+        "await agent('x', { agentType: `system-${'architect'}-ai` })",
+        "const r = /'/; await agent('x', o); const s = /'/",
+        "await agent('x', { model: 'sonnet', [k]: 'system-architect-ai' })",
+        "await this.agent('x', o)",
+        "await agent?.('x', o)",
+        "await agent('x', cond ? { agentType: 'a' } : { agentType: 'system-architect-ai' })",
+        "await agent('x', { agentType: 'backend-framework-ai', ...extra })",
+        "const f = new Function('return agent'); await f()('x', o)",
+        "await agent('x', { agentType: 'system-' + 'architect-ai' })",
+        "await agent('x', { agentType: 'a' }, { agentType: t })",
+        "\\u0061gent('x', o)",
+        "if (x) /'/.test(s); agent('x', o); /'/",
+        "x = a++ / agent('x', o) / 2",
+        f"await agent('x', {{ agentType: '{OTHER}', agentType: '{OWNER}' }})",
+    ],
+)
+def test_a_workflow_type_the_gate_cannot_read_is_refused(workspace: Path, body: str) -> None:
+    reason = workflow(workspace, OTHER, META + body)
+    assert reason is not None and ("subagent" in reason or "script" in reason), (body, reason)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"await agent('x', {{ agentType: '{OTHER}', model: 'sonnet' }})",
+        "const out = await Promise.all(items.map((i) => agent(`summarise ${i}`)))",
+        "await agent(\"ask the agent('system-architect-ai') what it thinks\")",
+        "// agentType: 'system-architect-ai' is not used here\nawait agent('x')",
+        "const n = a / b / c; await agent('x', { agentType: 'general-purpose' })",
+    ],
+)
+def test_a_workflow_script_the_gate_reads_is_judged_by_its_literals(
+    workspace: Path, body: str
+) -> None:
+    assert workflow(workspace, OTHER, META + body) is None, body
+
+
+@pytest.mark.parametrize("kind", [["system-architect-ai"], {"name": "x"}, 7, True])
+def test_a_subagent_type_that_is_not_a_string_is_refused(workspace: Path, kind: object) -> None:
+    tool_input = {"description": "change", "prompt": "Change app/main.py", "subagent_type": kind}
+    assert denied(hook(workspace, event(workspace, "PreToolUse", "Agent", tool_input, OTHER)))
+    data = json.loads(
+        event(workspace, "PreToolUse", "spawn_agent", {"agent_type": kind, "message": "x"}, OTHER)
+    )
+    assert denied(hook(workspace, json.dumps(data).encode(), harness="codex"))

@@ -185,30 +185,47 @@ def severity(level: str) -> str:
     return _(words[level]) if level in words else level
 
 
-# the C library's own words for the errors users meet (Python reads them in English whatever
-# the locale); the rest keep the C library's text
-_OS_ERRORS = {
-    "ENOENT": N_("No such file or directory"),
-    "EACCES": N_("Permission denied"),
-    "EPERM": N_("Operation not permitted"),
-    "EISDIR": N_("Is a directory"),
-    "ENOTDIR": N_("Not a directory"),
-    "EEXIST": N_("File exists"),
-    "ENOSPC": N_("No space left on device"),
-    "EROFS": N_("Read-only file system"),
-    "ELOOP": N_("Too many levels of symbolic links"),
-    "ENAMETOOLONG": N_("File name too long"),
+def strerror(exc: OSError) -> str:
+    """The system's reason for `exc`, in the current language: every error the C library names
+    (workspace_guard/oserrors.py); `str(exc)` for one it does not."""
+    import errno
+
+    from workspace_guard.oserrors import OS_ERRORS
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name in OS_ERRORS:
+        return _(OS_ERRORS[name])
+    return exc.strerror or str(exc)
+
+
+# what Python's JSON parser says (its `msg`, in English), in our words
+_JSON_REASONS = {
+    "Expecting value": N_("a value was expected"),
+    "Extra data": N_("there is more after the value"),
+    "Expecting property name enclosed in double quotes": N_("a key in double quotes was expected"),
+    "Expecting ',' delimiter": N_("a `,` was expected"),
+    "Expecting ':' delimiter": N_("a `:` was expected"),
+    "Unterminated string starting at": N_("a string is never closed"),
+    "Invalid control character at": N_("a control character inside a string"),
+    "Invalid \\escape": N_("an invalid escape in a string"),
+    "Invalid \\uXXXX escape": N_("an invalid \\uXXXX escape in a string"),
 }
 
 
-def strerror(exc: OSError) -> str:
-    """The system's reason for `exc`, in the current language (`str(exc)` when it has none)."""
-    import errno
-
-    name = errno.errorcode.get(exc.errno or 0, "")
-    if name in _OS_ERRORS:
-        return _(_OS_ERRORS[name])
-    return exc.strerror or str(exc)
+def json_reason(exc: ValueError) -> str:
+    """Why `json.loads` refused its input, in the current language, with where (Python's own
+    text is English whatever the locale): a `JSONDecodeError` gives its line, column and
+    character; bytes that are not UTF-8 the first bad byte; anything else its own text."""
+    if isinstance(exc, UnicodeDecodeError):
+        return _("not UTF-8 (byte {offset})").format(offset=exc.start)
+    msg = getattr(exc, "msg", None)
+    where = [getattr(exc, key, None) for key in ("lineno", "colno", "pos")]
+    if not isinstance(msg, str) or not all(isinstance(x, int) for x in where):
+        return str(exc)
+    reason = _(_JSON_REASONS[msg]) if msg in _JSON_REASONS else msg
+    return _("{reason}: line {line}, column {column} (character {pos})").format(
+        reason=reason, line=where[0], column=where[1], pos=where[2]
+    )
 
 
 def choose_for_workspace(start: str) -> None:

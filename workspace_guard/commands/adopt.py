@@ -23,7 +23,7 @@ from workspace_guard.core.model import Rules
 from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import GuardError, UsageError
 from workspace_guard.fsutil import atomic_write
-from workspace_guard.i18n import _, choose_for_workspace, set_language
+from workspace_guard.i18n import _, choose_for_workspace, set_language, strerror
 from workspace_guard.repo import DEFAULT_RULES, Repo
 
 
@@ -172,7 +172,7 @@ def read_text(file: str) -> str:
         with open(file, "rb") as handle:
             return handle.read().decode("utf-8", "replace")
     except OSError as exc:
-        problem = exc.strerror or str(exc)
+        problem = strerror(exc)
         raise UsageError(
             _("cannot read {file}: {problem}").format(file=file, problem=problem)
         ) from exc
@@ -192,7 +192,7 @@ def write_file(path: str, text: str) -> None:
     try:
         atomic_write(path, text)
     except OSError as exc:
-        problem = exc.strerror or str(exc)
+        problem = strerror(exc)
         raise UsageError(
             _("cannot write {path}: {problem}").format(path=path, problem=problem)
         ) from exc

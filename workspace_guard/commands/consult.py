@@ -1,5 +1,8 @@
 """Consultations: `consult PATH --agent A` asks the owners; `consult answer ID` is their answer.
 
+Filing one speaks for A, so it is believed under the rule `claim` and `approve --by` follow
+(commands/speaker): the harness gate saw A run it, or a person types it at a terminal.
+
 A consultation is filed only where the commit hook would need one: a path the agent may not
 change by itself (not its own, not its office, not unprotected, not already approved). The advice
 says what the commit hook will accept: `Protocolo: CONSULTA_PREVIA` for a `high` path,
@@ -16,7 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from workspace_guard.commands.approvals import record_approval
-from workspace_guard.commands.speaker import identify
+from workspace_guard.commands.speaker import identify, spend
 from workspace_guard.errors import Denied, UsageError
 from workspace_guard.i18n import N_, _
 from workspace_guard.state.approvals import consultation_records, live_approvals, record
@@ -35,9 +38,26 @@ NO_NEED = {
 
 
 def file(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
-    """File a consultation with the owners (and backups) of each path that needs one."""
+    """File a consultation with the owners (and backups) of each path that needs one, for
+    `agent` only when it is the one speaking (commands/speaker: the harness gate saw it run this
+    very command, or a person types it at a terminal; `Denied` and audited otherwise). The
+    consultation records spend the gate's `authorise` record."""
     decider = repo.decider()
     decider.check_agent(agent)
+    for raw in paths:
+        repo.relative(raw)  # a path outside the repository is a usage error before anyone is asked
+    how = identify(
+        repo,
+        agent,
+        ["consult", *paths],
+        "`consult --agent`",
+        layer="identity",
+        hint=_(
+            "{agent} files it itself through its harness (`workspace-guard consult PATH… "
+            "--agent {agent}`, nothing else in the command), or a person runs it at a terminal"
+        ).format(agent=agent),
+    )
+    spoken = {"via": how.get("via"), "authorised": how.get("authorised")}
     approvals = live_approvals(repo.state_dir)
     lines, items = [], []
     for raw in paths:
@@ -58,6 +78,7 @@ def file(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
                 "owners": owners,
                 "level": decision.level,
                 "reason": reason,
+                **spoken,
             }
         )
         lines.append(_advice(ident, agent, rel, owners, decision.level))
@@ -66,6 +87,8 @@ def file(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
             text = _("the consultation was not filed: the provenance ledger cannot be written")
             raise Denied(text)
         append(repo.state_dir, [_audit(i, "consulted", decider.rules.escalation) for i in items])
+    else:
+        spend(repo, agent, how, "consult")  # nothing filed: the authorisation is used all the same
     return lines
 
 

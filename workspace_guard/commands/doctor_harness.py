@@ -21,7 +21,7 @@ import contextlib
 import json
 import os
 
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, json_reason, strerror
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def _commands(name: str, path: str) -> tuple[list[str], str]:
     try:
         text = _read_bounded(path).decode("utf-8")
     except OSError as exc:
-        return [], _("{path} cannot be read ({error})").format(path=path, error=exc.strerror)
+        return [], _("{path} cannot be read ({error})").format(path=path, error=strerror(exc))
     except UnicodeDecodeError as exc:
         return [], _("{path} is not UTF-8 text (byte {offset})").format(path=path, offset=exc.start)
     if name == "cline":
@@ -152,7 +152,7 @@ def _commands(name: str, path: str) -> tuple[list[str], str]:
         data = json.loads(text)
     except ValueError as exc:
         return [], _("{path} is not valid JSON ({error}): the harness cannot read it").format(
-            path=path, error=exc
+            path=path, error=json_reason(exc)
         )
     hooks = data.get("hooks") if isinstance(data, dict) else None
     if not isinstance(hooks, dict):
@@ -306,7 +306,7 @@ def _servers(path: str) -> tuple[dict[str, Any], str]:
     try:
         text = _read_bounded(path).decode("utf-8")
     except OSError as exc:
-        return {}, _("{path} cannot be read ({error})").format(path=path, error=exc.strerror)
+        return {}, _("{path} cannot be read ({error})").format(path=path, error=strerror(exc))
     except UnicodeDecodeError as exc:
         return {}, _(
             "{path} is not UTF-8 text (byte {offset}): Claude Code cannot read its MCP servers"
@@ -316,7 +316,7 @@ def _servers(path: str) -> tuple[dict[str, Any], str]:
     except ValueError as exc:
         return {}, _(
             "{path} is not valid JSON ({error}): Claude Code cannot read its MCP servers"
-        ).format(path=path, error=exc)
+        ).format(path=path, error=json_reason(exc))
     if not isinstance(data, dict):
         return {}, _("{path} is not a JSON object: Claude Code cannot read its MCP servers").format(
             path=path

@@ -17,7 +17,7 @@ import sys
 
 from workspace_guard import git
 from workspace_guard.errors import ConfigError
-from workspace_guard.i18n import N_, _
+from workspace_guard.i18n import N_, _, json_reason
 from workspace_guard.state import announce
 
 TYPE_CHECKING = False
@@ -195,7 +195,7 @@ def _read(path: str) -> dict[str, Any]:
     except ValueError as exc:
         raise ConfigError(
             _("{path} is not valid JSON ({error}); it was left unchanged").format(
-                path=path, error=exc
+                path=path, error=json_reason(exc)
             ),
             hint=_("fix the file, then install again"),
         ) from exc

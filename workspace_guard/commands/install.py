@@ -14,7 +14,7 @@ from collections.abc import Callable
 from workspace_guard import git
 from workspace_guard.errors import ConfigError, GitError
 from workspace_guard.fsutil import atomic_write
-from workspace_guard.i18n import _, choose_for_workspace
+from workspace_guard.i18n import _, choose_for_workspace, strerror
 
 MARKER = "workspace-guard-managed"
 LEGACY_SUFFIX = ".workspace-guard-legacy"
@@ -166,7 +166,7 @@ def _writing(action: Callable[..., str], directory: str, name: str, *args: str) 
     except OSError as exc:
         path = os.path.join(directory, name)
         raise ConfigError(
-            _("cannot change the hook {path}: {error}").format(path=path, error=exc.strerror),
+            _("cannot change the hook {path}: {error}").format(path=path, error=strerror(exc)),
             hint=_("check the permissions of the hooks directory (git rev-parse --git-path hooks)"),
         ) from exc
 

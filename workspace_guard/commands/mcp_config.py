@@ -15,7 +15,7 @@ import json
 import os
 
 from workspace_guard.errors import ConfigError
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, json_reason, strerror
 
 MCP_FILE = ".mcp.json"
 SERVER = "workspace-guard"
@@ -52,7 +52,10 @@ def _read(path: str) -> dict[str, object]:
             data = json.load(handle)
     except (OSError, ValueError) as exc:
         raise ConfigError(
-            _("{path} is not valid JSON ({error}); not touching it").format(path=path, error=exc),
+            _("{path} is not valid JSON ({error}); not touching it").format(
+                path=path,
+                error=json_reason(exc) if isinstance(exc, ValueError) else strerror(exc),
+            ),
             hint=_("fix or remove it, then run `workspace-guard install --claude` again"),
         ) from exc
     if not isinstance(data, dict):

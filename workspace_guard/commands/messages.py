@@ -19,6 +19,7 @@ from workspace_guard.core.template import to_json as template_json
 from workspace_guard.errors import UsageError
 from workspace_guard.gates.commit import hooks as commit
 from workspace_guard.gates.commit.report import report
+from workspace_guard.i18n import _
 from workspace_guard.repo import Repo
 
 
@@ -51,7 +52,7 @@ def parse_msg(file: str, cleanup: str | None) -> int:
     try:
         text = decode(raw)
     except MessageEncodingError as exc:
-        raise UsageError(f"{file}: {exc}") from exc
+        raise UsageError(_("cannot parse {file}: {error}").format(file=file, error=exc)) from exc
     comment = resolve_comment_char(commit.comment_setting(settings), text)
     msg = parse_message(
         text,

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 AUTHORISE_WINDOW = 600.0  # seconds between the harness's decision and the command's run
-USES = ("approval", "answer", "spoken")  # ledger kinds that spend an `authorise` (`authorised`)
+# ledger kinds that spend an `authorise` (`authorised`)
+USES = ("approval", "answer", "consultation", "spoken")
 HARNESS_ENV = (
     "WORKSPACE_AGENT",
     "CLAUDECODE",

@@ -8,7 +8,7 @@ import os
 import sys
 
 from workspace_guard.demo.run import Demo, register
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, strerror
 
 AGENTS = {
     "master-orchestrator": "management",
@@ -170,7 +170,7 @@ def check_map(demo: Demo, page: str) -> None:
         with open(page, encoding="utf-8") as handle:
             text = handle.read()
     except OSError as exc:
-        demo.failures.append(f"the map {page} was not written: {exc.strerror}")
+        demo.failures.append(f"the map {page} was not written: {strerror(exc)}")
         return
     for owner in ("system-architect-ai", "security-backend-ai", "tdd-specialist"):
         if owner not in text:

@@ -42,7 +42,9 @@ def load(state_dir: str) -> list[Claim]:
     except FileNotFoundError:
         return []
     except OSError as exc:
-        raise _corrupt(path, exc.strerror or str(exc)) from exc
+        from workspace_guard.i18n import strerror
+
+        raise _corrupt(path, strerror(exc)) from exc
     return parse(data, path)
 
 
@@ -68,13 +70,13 @@ def read_shared(path: str) -> bytes:
 
 def parse(data: bytes, path: str) -> list[Claim]:
     """The claims of the file's bytes; `ClaimsCorrupt` naming what is wrong."""
-    from workspace_guard.i18n import _
+    from workspace_guard.i18n import _, json_reason
     from workspace_guard.speed.jsonread import loads  # `json.loads` without importing json
 
     try:
         items = loads(data)
     except ValueError as exc:
-        raise _corrupt(path, _("not JSON ({error})").format(error=exc)) from exc
+        raise _corrupt(path, _("not JSON ({error})").format(error=json_reason(exc))) from exc
     if not isinstance(items, list):
         raise _corrupt(path, _("not a JSON list"))
     try:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import contextlib
 import os
 
+from workspace_guard.i18n import strerror
+
 FILE = "trusted-view"
 LABEL = b"trusted-view:"
 LOCK_FILE = "watch.lock"  # gates/watch/alive.LOCK_FILE
@@ -45,7 +47,7 @@ def read(state_dir: str) -> tuple[str | None, str | None] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise Unverified(f"it cannot be read: {exc.strerror or exc}") from None
+        raise Unverified(f"it cannot be read: {strerror(exc)}") from None
     from workspace_guard import rules_cache
 
     body = rules_cache._verified(state_dir, data, LABEL)

@@ -17,7 +17,7 @@ from workspace_guard.adopt.mestore.model import (
     MdLine,
 )
 from workspace_guard.core.patterns import PatternError, check_pattern
-from workspace_guard.i18n import N_, _
+from workspace_guard.i18n import N_, _, strerror
 
 # --- text helpers --------------------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ def read_lines(col: Collector, rel: str, *, required: bool = False) -> list[str]
         col.result.note(
             "error",
             f"{rel}:1",
-            _("cannot read the file: {error}").format(error=exc.strerror or exc),
+            _("cannot read the file: {error}").format(error=strerror(exc)),
         )
         return None
     text = raw.decode("utf-8-sig", errors="replace")

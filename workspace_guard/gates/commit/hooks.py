@@ -15,7 +15,7 @@ from itertools import islice
 from workspace_guard import git
 from workspace_guard.errors import EXIT_OK, EXIT_VIOLATION, GuardError, UsageError
 from workspace_guard.gates.commit.report import MAX_SHOWN, audit_blocked, report
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, strerror
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def read_message(path: str) -> bytes:
             return handle.read()
     except OSError as exc:
         text = _("cannot read the commit message {path}: {error}")
-        raise UsageError(text.format(path=path, error=exc.strerror)) from exc
+        raise UsageError(text.format(path=path, error=strerror(exc))) from exc
 
 
 def git_settings(cwd: str) -> dict[str, list[str]]:

@@ -1,19 +1,31 @@
 """Coordination at the harness: who may speak for whom, and a health check at session start.
 
 - Identity: `claim`, `release` and `consult` act for an agent. Run through a harness, the acting
-  agent is the harness's (`agent_type`), so a shell command `workspace-guard claim … --agent X`
-  or an MCP call `mcp__workspace-guard__claim {"agent": X}` by any other subagent is denied.
-  Read-only tools (validate, explain, claims, briefing) answer for any agent.
+  agent is the harness's (`agent_type`, else WORKSPACE_AGENT or `harness: main_agent`), so a
+  shell command `workspace-guard claim … --agent X` or an MCP call of our server's `claim` with
+  `"agent": X` by any other agent is denied, whichever harness carries it (`refuse`, called for
+  every harness's call by formats_event.judge_call; Claude Code and Codex also before the call
+  is read). Read-only tools (validate, explain, claims, briefing) answer for any agent.
+- Our MCP server, however a harness spells its tools (`mcp_tool`, `canonical`): Claude Code and
+  Codex `mcp__<server>__<tool>`, Gemini CLI `mcp_<server>_<tool>` (and `mcp_context` naming the
+  server and the command that starts it), Cursor `MCP:<server>__<tool>` in `preToolUse` and
+  `beforeMCPExecution` with the server's `command`, Cline `use_mcp_tool` with `server_name`. The
+  server is ours when registered as `workspace-guard` / `workspace_guard`, or, where the harness
+  says how the server is started (Gemini, Cursor), when that command runs `workspace-guard mcp`
+  (any name).
 - `SessionStart`: the fast part of `doctor`; when a layer is off, the agent (additionalContext)
   and the person (systemMessage) are told which and how to fix it.
 """
 
 from __future__ import annotations
 
+import os
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from workspace_guard.gates.harness.gate import Call, Verdict
     from workspace_guard.repo import Repo
 
 ACTING_TOOLS = ("claim", "release", "consult")
@@ -25,11 +37,59 @@ NESTING = 4  # commands inside words inside words…
 
 
 def mcp_tool(tool: str) -> str | None:
-    """The tool name of a call to our MCP server (`mcp__workspace-guard__claim` → `claim`)."""
+    """The tool name of a call to our MCP server, else None: `mcp__workspace-guard__claim`
+    (Claude Code, Codex; Cursor's and Cline's calls as their adapters spell them) or
+    `mcp_workspace-guard_claim` (Gemini CLI's `mcp_<server>_<tool>`) → `claim`."""
     parts = tool.split("__")
-    if len(parts) == 3 and parts[0] == "mcp" and parts[1] in SERVER_NAMES:
-        return parts[2]
+    if len(parts) == 3 and parts[0] == "mcp":
+        return parts[2] if parts[1] in SERVER_NAMES and parts[2] else None
+    for server in SERVER_NAMES:
+        prefix = f"mcp_{server}_"
+        if tool.startswith(prefix) and len(tool) > len(prefix) and "__" not in tool:
+            return tool[len(prefix) :]
     return None
+
+
+def canonical(tool: str, server: object = None, command: object = None, args: object = None) -> str:
+    """`mcp__workspace-guard__TOOL` when the server a harness names (`server`: its name; `command`,
+    `args`: how it is started) is ours, else `tool` unchanged. `tool` is the server's own tool
+    name, or the harness's spelling of it (`mcp_alias_claim`: the part after the server's)."""
+    if not our_server(server, command, args):
+        return tool
+    if isinstance(server, str) and tool.startswith(f"mcp_{server}_"):
+        tool = tool[len(f"mcp_{server}_") :]
+    return f"mcp__{SERVER_NAMES[0]}__{tool}"
+
+
+def our_server(server: object, command: object = None, args: object = None) -> bool:
+    """Whether an MCP server a harness describes is workspace-guard's: registered under our
+    name, or started by a command that runs `workspace-guard mcp` (the program, `python -m
+    workspace_guard mcp`, after `env`/`exec`, or the launcher `install --claude` writes),
+    whatever its name."""
+    if isinstance(server, str) and server in SERVER_NAMES:
+        return True
+    words = _command_words(command, args)
+    if len(words) >= 3 and os.path.basename(words[0]) in ("sh", "bash") and words[1] == "-c":
+        from workspace_guard.commands.mcp_config import SCRIPT
+
+        return words[2] == SCRIPT
+    _env, words = _prefix(words)  # after `env NAME=VALUE`, `exec`, `nohup`
+    rest = _program_args(words)
+    return rest is not None and rest[:1] == ["mcp"]
+
+
+def _command_words(command: object, args: object) -> list[str]:
+    """A server's command line as words: `command` + `args` (Gemini), or one text (Cursor)."""
+    if not isinstance(command, str) or not command:
+        return []
+    if isinstance(args, list):
+        return [command, *(str(a) for a in args)]
+    import shlex
+
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return []
 
 
 def mcp_identity_problem(tool: str, tool_input: Any, agent: str) -> str | None:
@@ -43,7 +103,36 @@ def mcp_identity_problem(tool: str, tool_input: Any, agent: str) -> str | None:
     return _mismatch(name or "", claimed, agent)
 
 
-def shell_identity_problem(command: str, agent: str, depth: int = 0) -> str | None:
+def refuse(call: Call, verdict: Verdict, escalation: str) -> Verdict:
+    """`verdict`, or this denial alone when the call runs `claim`/`release`/`consult` naming
+    another agent than the acting one (a shell command in any harness, or our MCP server's tool
+    judged as the command it stands for: formats_event.mcp_call), whatever else was found.
+    Gemini CLI, Cursor and Cline get this check here; Claude Code and Codex also before the
+    call is read (formats._identity)."""
+    command = call.command
+    if not command or not any(v in command for v in ACTING_TOOLS):
+        return verdict
+    from workspace_guard.gates.harness.command_size import oversize
+
+    if oversize(command):
+        return verdict  # refused unread by the shell analysis anyway
+    problem = shell_identity_problem(command, verdict.agent, framed=False)
+    if problem is None:
+        return verdict
+    from workspace_guard.core.model import Decision
+    from workspace_guard.core.record import replace
+
+    denial = Decision(
+        verdict.agent, "", False, "protected", level="critical", escalation=escalation
+    )
+    return replace(
+        verdict, denied=(denial,), allowed=(), refusal=problem, acts_for=(), command="", warning=""
+    )
+
+
+def shell_identity_problem(
+    command: str, agent: str, depth: int = 0, *, framed: bool = True
+) -> str | None:
     """Why a shell command running `workspace-guard claim|release|consult` may not run for
     `agent`: it names another agent with `--agent` or WORKSPACE_AGENT=… (None: it may).
 
@@ -61,12 +150,12 @@ def shell_identity_problem(command: str, agent: str, depth: int = 0) -> str | No
         words = command.split()
     for word in words:  # a command inside a word: `bash -c "…"`, `eval "…"`, `sh -c '…'`
         if depth < NESTING and word != command and any(c in word for c in " ;\n&|"):
-            problem = shell_identity_problem(word, agent, depth + 1)
+            problem = shell_identity_problem(word, agent, depth + 1, framed=framed)
             if problem:
                 return problem
     acting = None
     for segment in _segments(words):
-        problem = _segment_problem(list(segment), agent)
+        problem = _segment_problem(list(segment), agent, framed)
         if problem:
             return problem
         acting = acting or _acting_verb(list(segment))
@@ -75,7 +164,7 @@ def shell_identity_problem(command: str, agent: str, depth: int = 0) -> str | No
     for word in words:
         if AGENT_VARIABLE in word and word != f"{AGENT_VARIABLE}={agent}":
             named = word.partition("=")[2] if word.startswith(AGENT_VARIABLE + "=") else "?"
-            return _mismatch(acting, named or "?", agent)
+            return _mismatch(acting, named or "?", agent, framed)
     return None
 
 
@@ -127,7 +216,7 @@ def _segments(words: list[str]) -> list[list[str]]:
     return [s for s in out if s]
 
 
-def _segment_problem(words: list[str], agent: str) -> str | None:
+def _segment_problem(words: list[str], agent: str, framed: bool = True) -> str | None:
     env, words = _prefix(words)
     args = _program_args(words)
     if not args:
@@ -138,7 +227,7 @@ def _segment_problem(words: list[str], agent: str) -> str | None:
     named = _option(args, "--agent") or env.get(AGENT_VARIABLE)
     if named is None or named == agent:
         return None
-    return _mismatch(verb or "", named, agent)
+    return _mismatch(verb or "", named, agent, framed)
 
 
 def _option(words: list[str], name: str) -> str | None:
@@ -150,9 +239,15 @@ def _option(words: list[str], name: str) -> str | None:
     return None
 
 
-def _mismatch(verb: str, named: object, agent: str) -> str:
+def _mismatch(verb: str, named: object, agent: str, framed: bool = True) -> str:
+    """The refusal; `framed=False` without the protocol's prefix (gate.deny_reason adds it)."""
     from workspace_guard.i18n import _
 
+    if not framed:
+        return _(
+            "`{verb}` acts for the agent that runs it: you are {agent}, and this call names "
+            '{named!r}. Run it as yourself (`--agent {agent}` / `"agent": "{agent}"`).'
+        ).format(verb=verb, agent=agent, named=named)
     return _(
         "workspace-guard (workspace protocol): `{verb}` acts for the agent that runs it: you are "
         "{agent}, and this call names {named!r}. Run it as yourself (`--agent {agent}` / "

@@ -3,7 +3,9 @@
 `afterFileEdit` / `afterShellExecution` keep the ledger.
 
 An MCP call (`MCP:<tool>`, an `mcp__server__tool` name, or `beforeMCPExecution` with its
-`tool_input` as a JSON text) is judged as Claude's `mcp__…` calls are (`mcp_tools.classify`); a
+`tool_input` as a JSON text; our own server's, `MCP:workspace-guard__<tool>` or one whose
+`command` runs `workspace-guard mcp`, as the command it stands for: coord.canonical) is judged as
+Claude's `mcp__…` calls are (`mcp_tools.classify`); a
 tool that is neither one of Cursor's own read-only tools nor a known one is judged like an
 unknown MCP tool (its path arguments as writes, `harness: mcp_unknown`), never passed unread.
 """
@@ -68,9 +70,11 @@ def cursor(data: bytes) -> int:
         return record_after(_cursor_after(event), event)
     if name == "beforeMCPExecution":
         mcp_tool = string_field(event.get("tool_name"), "tool_name")
+        from workspace_guard.gates.harness.coord import canonical
+
         found = mcp_call(
             event_agent(event),
-            _mcp_name(mcp_tool),
+            canonical(_mcp_name(mcp_tool), None, event.get("command")),  # our server: any name
             event_cwd(event, "workspace_roots"),
             event.get("tool_input"),
             "cursor",

@@ -61,10 +61,16 @@ def record_after(call: Call | None, event: dict[str, Any]) -> int:
 
 def judge_call(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
     """The verdict of every repository the call reaches (`discover.py`: found from the paths
-    written, not the cwd); None when it reaches none."""
+    written, not the cwd); None when it reaches none. A `claim`/`release`/`consult` naming
+    another agent than the acting one is denied in every harness (coord.refuse)."""
+    from workspace_guard.gates.harness.coord import refuse
     from workspace_guard.gates.harness.discover import judge
 
-    return judge(call, layer)
+    judged = judge(call, layer)
+    if judged is None:
+        return None
+    repo, verdict = judged
+    return repo, refuse(call, verdict, repo.decider().rules.escalation)
 
 
 def in_workdir(
@@ -81,13 +87,16 @@ def in_workdir(
 def mcp_call(agent: str | None, tool: str, cwd: str, args: Any, layer: str) -> Call | None:
     """An MCP tool call (any harness): its paths, its shell command, or an unknown tool's
     path-like arguments (`mcp_tools.py`); None when the tool only reads. Our own server's
-    `claim`/`release` are judged as the command line they stand for (`claims_command`)."""
+    `claim`/`release`/`consult` are judged as the command line they stand for
+    (`claims_command`)."""
     from workspace_guard.gates.harness.coord import mcp_tool
     from workspace_guard.gates.harness.mcp_tools import classify
 
     own = mcp_tool(tool)
-    if own in ("claim", "release") and isinstance(args, dict):
-        return Call(agent, tool, cwd, command=claims_command(own, args), source=layer)
+    if own in ("claim", "release", "consult"):
+        mine = _json_object(args)  # Cursor and Cline send the arguments as a JSON text
+        if mine is not None:
+            return Call(agent, tool, cwd, command=claims_command(own, mine), source=layer)
     found = classify(tool, args, cwd)
     if found is None:
         return None
@@ -96,11 +105,23 @@ def mcp_call(agent: str | None, tool: str, cwd: str, args: Any, layer: str) -> C
     return Call(agent, tool, cwd, paths=found.paths, source=layer, mcp_unknown=found.unknown)
 
 
+def _json_object(args: Any) -> dict[str, Any] | None:
+    if isinstance(args, str):
+        import json
+
+        try:
+            args = json.loads(args)
+        except ValueError:
+            return None
+    return args if isinstance(args, dict) else None
+
+
 def claims_command(verb: str, args: dict[str, Any]) -> str:
-    """`workspace-guard claim|release PATH… [--all] [--agent A]`: what an MCP `claim`/`release`
-    call of our server stands for. Judged as that command (protocol_commands: never a write;
-    `--agent` another agent is refused), it leaves the ledger's `authorise` record the server's
-    tool looks for (commands/speaker), as the same command run in a shell does."""
+    """`workspace-guard claim|release|consult PATH… [--all] [--agent A]`: what an MCP `claim`,
+    `release` or `consult` call of our server stands for. Judged as that command
+    (protocol_commands: never a write; `--agent` another agent is refused), it leaves the
+    ledger's `authorise` record the server's tool looks for (commands/speaker), as the same
+    command run in a shell does."""
     import shlex
 
     paths = args.get("paths")

@@ -1,5 +1,9 @@
 """Gemini CLI's wire format (`formats.py`): `BeforeTool` (`write_file`, `replace`,
 `run_shell_command`, MCP tools); a denial is `{"decision": "deny", "reason"}`.
+
+Gemini CLI 0.61.0 names an MCP tool `mcp_<server>_<tool>` (the server's name as configured,
+characters outside `[A-Za-z0-9_.:-]` made `_`) and adds `mcp_context` (`server_name`,
+`tool_name`, `command`, `args`) to a BeforeTool event for a configured server.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from workspace_guard.gates.harness.formats_event import (
     string_field,
 )
 from workspace_guard.gates.harness.gate import Call, deny_reason, load_event
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 GEMINI_FILE_TOOLS = {"write_file": "file_path", "replace": "file_path", "edit": "file_path"}
 
@@ -44,7 +52,7 @@ def gemini(data: bytes) -> int:
             source="gemini",
         )
     elif isinstance(tool, str) and is_mcp(tool, "gemini"):  # a bare name too
-        found = mcp_call(agent, tool, cwd, args, "gemini")
+        found = mcp_call(agent, _mcp_name(tool, event.get("mcp_context")), cwd, args, "gemini")
         if found is None:
             return 0
         call = found
@@ -68,3 +76,16 @@ def gemini(data: bytes) -> int:
             json.dumps({"systemMessage": text, "hookSpecificOutput": context}, ensure_ascii=False)
         )
     return 0
+
+
+def _mcp_name(tool: str, context: Any) -> str:
+    """`mcp_<server>_<tool>` as `mcp__workspace-guard__<tool>` when `mcp_context` (the server's
+    name, its own tool name and the command that starts it) says the server is ours, whatever
+    name it is registered under (gates/harness/coord.canonical); else as Gemini spells it."""
+    if not isinstance(context, dict) or not isinstance(context.get("tool_name"), str):
+        return tool
+    from workspace_guard.gates.harness.coord import canonical
+
+    server = context.get("server_name")
+    found = canonical(context["tool_name"], server, context.get("command"), context.get("args"))
+    return found if found.startswith("mcp__") else tool

@@ -222,7 +222,11 @@ def _out_of_reach(
         from workspace_guard.gates.harness import gitdir
 
         decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
-        notes.append(gitdir.note())
+        unknown = [w for w in map(gitdir.unresolvable, dict.fromkeys(internal)) if w]
+        if len(unknown) < len(set(internal)):
+            notes.append(gitdir.note())
+        if unknown:
+            notes.append(gitdir.unresolvable_note(unknown))
     if settings:
         from workspace_guard.gates.harness import harness_settings
 
@@ -500,14 +504,17 @@ def load_event(data: bytes) -> dict[str, Any]:
     """The event JSON: a clear error for empty, truncated or non-object input."""
     import json
 
-    from workspace_guard.i18n import _
+    from workspace_guard.i18n import _, json_reason
 
     if not data.strip():
         raise GateError(_("empty hook input: expected the harness's JSON event on stdin"))
     try:
         event = json.loads(data)
     except ValueError as exc:
-        raise GateError(_("the hook input is not valid JSON ({error})").format(error=exc)) from exc
+        reason = json_reason(exc)
+        raise GateError(
+            _("the hook input is not valid JSON ({error})").format(error=reason)
+        ) from exc
     if not isinstance(event, dict):
         raise GateError(_("the hook input is not a JSON object"))
     return event

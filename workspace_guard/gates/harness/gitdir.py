@@ -20,7 +20,9 @@ GIT_DIRNAME = ".git"
 
 
 def _real(path: str) -> str:
-    """`realpath` of the longest existing prefix (a new file's directory decides)."""
+    """`realpath` of the longest existing prefix (a new file's directory decides). Raises
+    OSError where a link on the way cannot be read (`/proc/PID/cwd` of a process this user may
+    not trace: EACCES): where the path leads is then unknown (`unresolvable`)."""
     head, tail = path, ""
     while head and not os.path.lexists(head):
         head, part = os.path.split(head)
@@ -43,7 +45,10 @@ def is_git_internal(repo: Repo, absolute: str) -> bool:
     parts = os.path.normpath(absolute).split(os.sep)
     if GIT_DIRNAME in parts:
         return True
-    real = _real(os.path.normpath(absolute))
+    try:
+        real = _real(os.path.normpath(absolute))
+    except (OSError, ValueError):  # it may lead anywhere, git's directory too: fail closed
+        return True
     hooks = _hooks_dir(repo)
     for directory in {repo.info.git_dir, repo.info.common_dir, hooks}:
         if directory and _below(real, os.path.realpath(directory)):
@@ -134,6 +139,31 @@ def _hidden_names(repo: Repo, real: str) -> bool:
 
 
 _MAX_ENTRIES = 50_000  # entries of git's directory a hard-link search may read
+
+
+def unresolvable(absolute: str) -> str | None:
+    """Why `absolute` cannot be followed to where it leads (a link on the way that this process
+    may not read), or None when it can."""
+    try:
+        _real(os.path.normpath(absolute))
+    except (OSError, ValueError) as exc:
+        from workspace_guard.i18n import strerror
+
+        where = getattr(exc, "filename", None) or absolute
+        reason = strerror(exc) if isinstance(exc, OSError) else str(exc)
+        return f"{where}: {reason}"
+    return None
+
+
+def unresolvable_note(why: list[str]) -> str:
+    """Why a write through a link the gate cannot read is refused (appended to the reason)."""
+    from workspace_guard.i18n import _
+
+    return _(
+        "The gate cannot tell where the path leads: a link on the way may not be read ({why}). "
+        "The write could land anywhere, git's directory and protected files included, so it is "
+        "refused; write to the file by a path that names it directly."
+    ).format(why="; ".join(why))
 
 
 def denial(repo: Repo, agent: str, absolute: str, escalation: str) -> Decision:

@@ -6,13 +6,14 @@ the path they name as a write target would block the protocol itself. Only a com
 of protocol invocations (optionally piped into a plain text filter) is recognised here: anything
 with a redirection, a substitution or another program goes to the ordinary shell analysis.
 
-- read-only verbs (`validate`, `explain`, `lint`, `consult` asking, `claims`, `status`, `audit`,
+- read-only verbs (`validate`, `explain`, `lint`, `claims`, `status`, `audit`,
   `provenance`, `map`, `approvals` listing, `check-commits`, `--help`, `--version`) write nothing,
   except an explicit output file (`-o FILE`), which is decided like any write;
 - `approve` and `consult answer` act for someone: allowed when `--by` is the acting agent or the
   acting agent is a superuser;
-- `claim` and `release` act for the agent `--agent` (or a `WORKSPACE_AGENT=` prefix) names, the
-  acting agent itself when none is named: allowed for the acting agent only. Like `approve`, an
+- `claim`, `release` and filing a consultation (`consult PATH… --agent A`) act for the agent
+  `--agent` (or a `WORKSPACE_AGENT=` prefix) names, the acting agent itself when none is named:
+  allowed for the acting agent only. Like `approve`, an
   allowed one leaves the ledger's `authorise` record the command itself looks for
   (commands/speaker), so a claim or release the gate did not see run is refused;
 - `install`, `uninstall`, `init`, `watch stop|start|restart`, `approvals revoke` change how the
@@ -74,7 +75,7 @@ class Judgement(Record):
     writes: tuple[str, ...] = ()  # explicit output files (-o FILE)
     needs_superuser: str | None = None  # the verb, when only a superuser may run it
     acts_for: tuple[str, ...] = ()  # `--by` names (approve, consult answer)
-    claims_for: tuple[str, ...] = ()  # `claim`/`release` agents ("": the acting agent itself)
+    claims_for: tuple[str, ...] = ()  # `claim`/`release`/`consult` agents ("": the acting one)
 
 
 def judge(command: str) -> Judgement | None:
@@ -120,7 +121,7 @@ def _segment(words: list[str]) -> Judgement | None:
     args = _protocol_args(words) if words else None
     if args is None:
         return None
-    if prefix and _first_word(args) not in CLAIM_VERBS:
+    if prefix and _first_word(args) not in (*CLAIM_VERBS, "consult"):
         return None  # the ordinary analysis decides
     if os.path.basename(words[0]).startswith("agent_workspace_validator") or (
         len(words) > 1 and "agent_workspace_validator" in words[1]
@@ -134,7 +135,7 @@ def _segment(words: list[str]) -> Judgement | None:
         return Judgement()
     if verb in SUPERUSER_VERBS or (verb == "approvals" and "revoke" in rest):
         return Judgement(needs_superuser=f"workspace-guard {verb}")
-    if verb in CLAIM_VERBS:
+    if verb in CLAIM_VERBS or (verb == "consult" and rest[:1] != ["answer"]):
         named = prefix + _option_values(rest, ("--agent",))
         return Judgement(claims_for=tuple(named) or ("",))
     if verb in ACTING_VERBS or (verb == "consult" and rest[:1] == ["answer"]):
@@ -257,7 +258,7 @@ def refusals(decider: Decider, agent: str, judgement: Judgement) -> list[Decisio
         f"workspace-guard approve --by {by or '?'}" for by in judgement.acts_for if by != agent
     ]
     verbs += [
-        f"workspace-guard claim|release --agent {who}"
+        f"workspace-guard claim|release|consult --agent {who}"
         for who in judgement.claims_for
         if who and who != agent
     ]

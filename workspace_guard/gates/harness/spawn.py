@@ -21,7 +21,6 @@ agent that started them.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,12 +28,6 @@ if TYPE_CHECKING:
 
 CLAUDE_SPAWNERS = {"Agent": "subagent_type", "Task": "subagent_type"}
 WORKFLOW = "Workflow"  # Claude Code's scripted agents: `agent(prompt, { agentType: 'T' })`
-_AGENT_TYPE = re.compile(r"agentType\s*:\s*(['\"`])([\w.:-]+)\1")
-_TYPE_WORD = re.compile(r"agentType|Type\s*['\"`]")
-# What could pass an agentType the gate cannot read: computed or spread options, decoded text
-_DYNAMIC = re.compile(
-    r"\.\.\.|\]\s*:|fromCharCode|atob|eval|Function|JSON\.|Object\.|Reflect|\\u|\\x|import\(|require"
-)
 CLAUDE_DEFAULT = "general-purpose"
 CODEX_SPAWNER = "spawn_agent"
 
@@ -48,27 +41,28 @@ def spawned_type(tool: str, tool_input: Any, layer: str) -> str | None:
     if layer == "codex":
         if not tool.endswith(CODEX_SPAWNER):
             return None
-        kind = args.get("agent_type")
-        return kind.strip() if isinstance(kind, str) and kind.strip() else "default"
+        return _literal_type(args.get("agent_type"), "default")
     key = CLAUDE_SPAWNERS.get(tool)
     if key is None:
         return None
-    kind = args.get(key)
-    return kind.strip() if isinstance(kind, str) and kind.strip() else CLAUDE_DEFAULT
+    return _literal_type(args.get(key), CLAUDE_DEFAULT)
+
+
+def _literal_type(kind: Any, default: str) -> str:
+    """A type given as a string; the harness's default when none is given; `*` (unreadable:
+    refused to non-superusers) for anything else — a list, an object, a number."""
+    if kind is None or (isinstance(kind, str) and not kind.strip()):
+        return default
+    return kind.strip() if isinstance(kind, str) else "*"
 
 
 def workflow_types(script: str) -> str | None:
-    """The agent types a Workflow script starts: each `agentType: 'T'` literal (space-joined;
-    `general-purpose` for `agent()` calls without one), `*` when a type may be given in a way the
-    gate cannot read, None when the script starts no agent."""
-    if "agent" not in script:
-        return None
-    found = [m.group(2) for m in _AGENT_TYPE.finditer(script)]
-    if _TYPE_WORD.search(_AGENT_TYPE.sub("", script)):
-        return "*"  # `agentType` not as a plain literal, or built from pieces ('agent' + 'Type')
-    if _DYNAMIC.search(script):
-        return "*"
-    return " ".join(dict.fromkeys(found or [CLAUDE_DEFAULT]))
+    """The agent types a Workflow script starts (`workflow_script.py`): each `agentType` string
+    literal (space-joined; `general-purpose` for `agent()` calls without one), `*` when a type may
+    be given in a way the gate cannot read, None when the script starts no agent."""
+    from workspace_guard.gates.harness.workflow_script import agent_types
+
+    return agent_types(script)
 
 
 def identity_of(decider: Decider, kind: str) -> str | None:

@@ -31,6 +31,7 @@ from workspace_guard.gates.watch.engine import Engine, Place
 from workspace_guard.gates.watch.inotify import Watcher
 from workspace_guard.gates.watch.worker import Worker
 from workspace_guard.gates.watch.worktrees import Worktrees
+from workspace_guard.i18n import strerror
 
 log = logging.getLogger("workspace_guard.watch")
 TICK = 0.5
@@ -200,7 +201,7 @@ class Daemon:
             watch_control.write_status(self.state_dir, info)
             self._last_status = text
         except OSError as exc:
-            log.error("could not write the status file: %s", exc.strerror or exc)
+            log.error("could not write the status file: %s", strerror(exc))
 
 
 def run(

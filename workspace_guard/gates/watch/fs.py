@@ -14,6 +14,8 @@ import os
 import stat
 from dataclasses import dataclass
 
+from workspace_guard.i18n import strerror
+
 MISSING = "missing"
 DIRECTORY = "dir"
 SPECIAL = "special"
@@ -136,7 +138,7 @@ def _read_all(fd: int, size_hint: int) -> bytes:
 
 def _unreadable(exc: OSError) -> Observation:
     code = errno.errorcode.get(exc.errno or 0, str(exc.errno))
-    return Observation(f"unreadable:{code}", error=exc.strerror or str(exc))
+    return Observation(f"unreadable:{code}", error=strerror(exc))
 
 
 def classify(before: str, after: str) -> str:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from workspace_guard.core.model import ProtectedRule
+from workspace_guard.i18n import strerror
 from workspace_guard.state.quarantine import sanitise, stamp
 
 log = logging.getLogger("workspace_guard.watch")
@@ -115,7 +116,7 @@ def write_text(folder: str, subject: str, when: float, text: str) -> str | None:
             "could not write the incident report for %s in %s: %s",
             subject,
             folder,
-            exc.strerror or exc,
+            strerror(exc),
         )
         return None
     finally:

@@ -29,6 +29,7 @@ from workspace_guard.gates.watch.plan import (
     max_user_watches,
     user_watches,
 )
+from workspace_guard.i18n import strerror
 
 log = logging.getLogger("workspace_guard.watch")
 Key = tuple[str, bool]  # (repository-relative folder, recursive)
@@ -139,7 +140,7 @@ class Watcher:
         except OSError as exc:
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return None  # gone since planning: its parent's event re-plans
-            return f"{folder or '.'}: {exc.strerror or exc}"
+            return f"{folder or '.'}: {strerror(exc)}"
         return None
 
     def _unschedule(self, watch: Any) -> None:

@@ -32,6 +32,7 @@ from workspace_guard import git
 from workspace_guard.gates.watch import configfiles, gitconfig
 from workspace_guard.gates.watch.fs import blob_id, stat_key
 from workspace_guard.gates.watch.hookfiles import hooks_dir, object_bytes, same_hook
+from workspace_guard.i18n import strerror
 from workspace_guard.state import chain
 
 if TYPE_CHECKING:
@@ -279,8 +280,8 @@ class Internals:
             else:
                 atomic_write(path, old.data, mode=old.mode)
         except OSError as exc:
-            log.error("could not restore the hook %s: %s", path, exc.strerror or exc)
-            return kept, False, f"restore failed: {exc.strerror or exc}"
+            log.error("could not restore the hook %s: %s", path, strerror(exc))
+            return kept, False, f"restore failed: {strerror(exc)}"
         return kept, True, None
 
     def _config_violation(

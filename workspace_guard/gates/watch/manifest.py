@@ -11,6 +11,7 @@ import os
 
 from workspace_guard.fsutil import atomic_write
 from workspace_guard.gates.watch import lifecycle
+from workspace_guard.i18n import strerror
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,4 +67,4 @@ def save(engine: Engine) -> None:
         atomic_write(path, json.dumps(body))
         engine._manifest_dirty = False
     except OSError as exc:
-        log.error("could not save %s: %s", path, exc.strerror or exc)
+        log.error("could not save %s: %s", path, strerror(exc))

@@ -23,6 +23,7 @@ from workspace_guard.gates.watch import incident as watch_incident
 from workspace_guard.gates.watch.baseline import Entry
 from workspace_guard.gates.watch.fs import MISSING, Observation, classify, observe, short
 from workspace_guard.gates.watch.restore import RESTORABLE
+from workspace_guard.i18n import strerror
 
 if TYPE_CHECKING:
     from workspace_guard.gates.watch.engine import Engine, State
@@ -166,9 +167,9 @@ def _restore(
         log.error(
             "not restoring %s: the unauthorised content could not be kept in quarantine: %s",
             rel,
-            exc.strerror or exc,
+            strerror(exc),
         )
-        return None, False, f"quarantine failed: {exc.strerror or exc}"
+        return None, False, f"quarantine failed: {strerror(exc)}"
     engine.own[rel] = finding.expected  # our own write must not come back as a change
     try:
         engine.restorer.put_back(rel, finding.entry, finding.found)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from workspace_guard.gates.watch.fs import stat_key
 from workspace_guard.gates.watch.harnessfiles import CLIENT, DENIALS, Client, Denials
+from workspace_guard.i18n import strerror
 
 if TYPE_CHECKING:
     from workspace_guard.gates.watch.internals import Internals
@@ -195,7 +196,7 @@ class StateFiles:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 atomic_write(path, claims_log.encode(items))
         except OSError as exc:
-            log.error("could not restore %s: %s", CLAIMS, exc.strerror or exc)
+            log.error("could not restore %s: %s", CLAIMS, strerror(exc))
             return False
         return True
 
@@ -219,7 +220,7 @@ class StateFiles:
 
             atomic_write(path, ours + "\n")
         except OSError as exc:
-            log.error("could not restore %s: %s", path, exc.strerror or exc)
+            log.error("could not restore %s: %s", path, strerror(exc))
             restored = False
         seen.key = stat_key(path)
         self._report(PROGRAM, origin, kept, restored, change="deleted" if data is None else None)
@@ -287,7 +288,7 @@ class StateFiles:
         try:
             jsonlist.update(self.path(DENIALS), lambda _old: items)
         except OSError as exc:
-            log.error("could not restore %s: %s", DENIALS, exc.strerror or exc)
+            log.error("could not restore %s: %s", DENIALS, strerror(exc))
             return False
         return True
 
@@ -414,7 +415,7 @@ class StateFiles:
         try:
             return quarantine.keep_bytes(self.state_dir, f".git/workspace-guard/{name}", data)
         except OSError as exc:
-            log.error("could not keep %s in quarantine: %s", name, exc.strerror or exc)
+            log.error("could not keep %s in quarantine: %s", name, strerror(exc))
             return None
 
     def _report(

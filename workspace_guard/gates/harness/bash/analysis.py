@@ -203,7 +203,10 @@ def _simple(env: _Env, words: list[_Word]) -> None:
         if name == "HISTFILE" or name in OUTPUT_VARS:  # `HISTFILE=F history -w` writes F
             env = env.at(env.ctx.cwd)
             _assign(env, word)
-    _dispatch(env, [b for word in words[i:] for b in _brace_words(word)])
+    command = [b for word in words[i:] for b in _brace_words(word)]
+    _dispatch(env, command)
+    for variant in _nullglob_variants(command):
+        _dispatch(env, variant)
     for name, old in kept.items():  # a prefix assignment lasts for that command only
         if old is None:
             shell.vars.pop(name, None)
@@ -212,6 +215,26 @@ def _simple(env: _Env, words: list[_Word]) -> None:
 
 
 _LOOKUP_VARS = ("CDPATH", "HOME")
+_PATTERN = re.compile(r"[*?]|\[.+\]")
+_MAX_NULLGLOB = 8
+
+
+def _nullglob_variants(words: list[_Word]) -> list[list[_Word]]:
+    """The command as bash runs it with ``nullglob`` on (the harness's shell snapshot may have it,
+    ATTACK F45) when globs match nothing: without them, so the words after move up
+    (``sort -o /tmp/none* app/main.py`` writes ``app/main.py``); all dropped, and each alone."""
+    globs = [
+        k
+        for k, word in enumerate(words)
+        if word.alts is None and any(p.kind == "u" and _PATTERN.search(p.text) for p in word.parts)
+    ]
+    if not globs:
+        return []
+    drops = [set(globs)]
+    if 1 < len(globs) <= _MAX_NULLGLOB:
+        drops += [{k} for k in globs]
+    variants = [[w for k, w in enumerate(words) if k not in drop] for drop in drops]
+    return [v for v in variants if v]
 
 
 def _brace_words(word: _Word) -> list[_Word]:

@@ -186,8 +186,11 @@ class _Lexer:
                 if c in "<>" and s.startswith("(", self.i + 1):
                     self._procsub(parts, subs)
                     continue
+                if c == "(" and len(parts) == 1 and _ARRAY_ASSIGN.fullmatch(parts[0].text):
+                    self._array(parts, subs)
+                    continue
                 if c == "(" and parts and parts[-1].kind == "u" and parts[-1].text[-1] in "@!+*?":
-                    self._extglob(parts)
+                    self._extglob(parts, subs)
                     continue
                 break
             if c == "'":
@@ -207,6 +210,20 @@ class _Lexer:
                 parts.append(_Part(s[self.i : end], "u"))
                 self.i = end
         return _Word(parts or [_Part("", "q")], subs)  # "" is a word too
+
+    def _array(self, parts: list[_Part], subs: list[_Seq]) -> None:
+        """``NAME=( … )``, ``NAME+=( … )``: an array assignment; its words expand (their
+        substitutions run), the value is not one string the analysis can use."""
+        end = _balanced(self.s, self.i)
+        if end < 0:
+            self.errors.append("unbalanced array assignment")
+            end = len(self.s)
+        inner = _Lexer(self.s[self.i + 1 : end - 1], 0, self.depth + 1, self.errors)
+        for tok in inner.run():
+            if isinstance(tok, _Word):
+                subs.extend(tok.subs)
+        parts.append(_Part(self.s[self.i : end], "a"))
+        self.i = end
 
     def _single(self, parts: list[_Part]) -> None:
         end = self.s.find("'", self.i + 1)
@@ -260,6 +277,8 @@ class _Lexer:
             self.read_dq(parts, subs, stop='"')
         elif nxt == "(":
             self._dollar_paren(parts, subs, kind)
+        elif nxt == "{" and s[i + 2 : i + 3] in (" ", "\t", "\n", "|"):
+            self._funsub(parts, subs, kind)
         elif nxt == "{":
             end = _brace_end(s, i + 2)
             if end < 0:
@@ -294,16 +313,37 @@ class _Lexer:
         parts.append(_Part(s[i : lexer.i], kind))
         self.i = lexer.i
 
+    def _funsub(self, parts: list[_Part], subs: list[_Seq], kind: str) -> None:
+        """bash 5.3's ``${ CMD; }`` and ``${| CMD; }``: commands run in the current shell
+        (ATTACK F67; bash 5.2 rejects them as a bad substitution, 5.3 runs them)."""
+        s, i = self.s, self.i
+        end = _brace_end(s, i + 2)
+        if end < 0:
+            self.errors.append("unbalanced ${")
+            end = len(s)
+        body = s[i + 3 : end - 1]
+        subs.append(
+            _Parser(_Lexer(body, 0, self.depth + 1, self.errors).run(), self.errors).parse()
+        )
+        parts.append(_Part(s[i:end], kind))
+        self.i = end
+
     def _procsub(self, parts: list[_Part], subs: list[_Seq]) -> None:
         lexer = _Lexer(self.s, self.i + 2, self.depth + 1, self.errors, closer=")")
         subs.append(_Parser(lexer.run(), self.errors).parse())
         parts.append(_Part("/dev/fd/63", "q"))  # what the command sees: never a repository file
         self.i = lexer.i
 
-    def _extglob(self, parts: list[_Part]) -> None:
+    def _extglob(self, parts: list[_Part], subs: list[_Seq]) -> None:
         """``@(…)``, ``!(…)``, ``+(…)``, ``*(…)``, ``?(…)``: any name within the component (the
-        operator goes too: ``app/@(main).py`` may be ``app/main.py``; ATTACK F45)."""
+        operator goes too: ``app/@(main).py`` may be ``app/main.py``; ATTACK F45). In zsh the
+        same text is a glob qualifier, and ``e:CODE:``, ``+FUNC`` run code per match (F67)."""
         end = _balanced(self.s, self.i)
+        inner = self.s[self.i + 1 : (end if end > 0 else len(self.s)) - 1]
+        for code in _qualifier_code(inner, self.depth, self.errors):
+            subs.append(
+                _Parser(_Lexer(code, 0, self.depth + 1, self.errors).run(), self.errors).parse()
+            )
         self.i = len(self.s) if end < 0 else end
         last = parts[-1]
         parts[-1] = _Part(last.text[:-1], last.kind)
@@ -346,6 +386,36 @@ class _Lexer:
             self.errors.append("unbalanced $' quote")
         self.i += 1
         return "".join(out)
+
+
+_ARRAY_ASSIGN = re.compile(r"[A-Za-z_]\w*\+?=")
+# zsh glob qualifiers that run code: `e` with a delimiter (`e:CODE:`, `e'CODE'`, `e{CODE}`), `+FUNC`
+_QUAL_E = re.compile(r"e([^\w\s])")
+_QUAL_FUNC = re.compile(r"(?:^|[^\w\\])\+[A-Za-z_]")
+_QUAL_CLOSE = {"(": ")", "{": "}", "[": "]", "<": ">"}
+
+
+def _qualifier_code(inner: str, depth: int, errors: list[str]) -> list[str]:
+    """The code a zsh glob qualifier list ``(…)`` runs: each ``e:CODE:`` (read as written and
+    after quote removal: ``e'CODE'`` delimits with the quote), and ``eval "$QUALIFIER"`` (code
+    from nowhere) for a ``+FUNC`` (ATTACK F67)."""
+    if not any(c in inner for c in "e+"):
+        return []
+    words = _Lexer(inner, 0, depth + 1, errors).run()
+    unquoted = " ".join(w.text for w in words if isinstance(w, _Word))
+    codes: list[str] = []
+    for read in dict.fromkeys((inner, unquoted)):
+        text = read[2:] if read.startswith("#q") else read
+        pos = 0
+        while (m := _QUAL_E.search(text, pos)) is not None:
+            close = _QUAL_CLOSE.get(m.group(1), m.group(1))
+            stop = text.find(close, m.end())
+            stop = len(text) if stop < 0 else stop
+            codes.append(text[m.end() : stop])
+            pos = stop + 1
+        if _QUAL_FUNC.search(text):
+            codes.append('eval "$ZSH_GLOB_QUALIFIER"')
+    return codes
 
 
 def _balanced(s: str, i: int, limit: int = 1 << 62) -> int:

@@ -44,7 +44,8 @@ _REGEX_CACHE: dict[str, re.Pattern[str] | None] = {}
 
 
 def _glob_regex(pattern: str) -> re.Pattern[str] | None:
-    """Shell-glob semantics: ``*``/``?``/``[..]`` stay in one component; ``**`` and ``$X`` cross.
+    """Shell-glob semantics: ``*``/``?``/``[..]`` stay in one component; ``**`` and ``$X`` cross;
+    letters match in any case (nocaseglob).
 
     None when the pattern does not translate (a bad ``[z-a]`` range): then assume a match.
     """
@@ -57,7 +58,10 @@ def _glob_regex(pattern: str) -> re.Pattern[str] | None:
         pos = m.end()
     out.append(re.escape(pattern[pos:]))
     try:
-        compiled: re.Pattern[str] | None = re.compile("".join(out).rstrip("/") or "/")
+        # any case: `shopt -s nocaseglob` may be on in the harness's shell snapshot (ATTACK F45)
+        compiled: re.Pattern[str] | None = re.compile(
+            "".join(out).rstrip("/") or "/", re.IGNORECASE
+        )
     except re.error:
         compiled = None
     if len(_REGEX_CACHE) < 512:
