@@ -190,6 +190,10 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
         if not isinstance(tool_input, dict):
             raise GateError(_no("tool_input", tool))
         command = string_field(tool_input.get("command"), "tool_input.command")
+        if tool == "PowerShell":  # judged as PowerShell, restated as Bash (powershell.py)
+            from workspace_guard.gates.harness.powershell import to_bash
+
+            command = to_bash(command)
         if layer == "codex":  # Codex's exec_command has a `workdir` (not in its payload today)
             cwd, command = in_workdir(command, tool_input, ("workdir", "cwd"), cwd)
         return Call(agent, tool, cwd, command=command, paths=_heredoc_patch(command), source=layer)
