@@ -65,9 +65,9 @@ def reference_transaction(repo: Repo, state: str, data: bytes) -> int:
     tips, olds, moves = [], [], []
     for line in data.decode("utf-8", "surrogateescape").splitlines():
         parts = line.split(" ", 2)
-        if len(parts) == 3 and parts[2].startswith("refs/remotes/"):
-            if parts[0] != parts[1] or set(parts[1]) <= ZERO:  # `update-ref -d`: 0… 0… ref
-                moves.append((parts[0], parts[1], parts[2]))
+        moved = len(parts) == 3 and (parts[0] != parts[1] or set(parts[1]) <= ZERO)
+        if moved and parts[2].startswith("refs/remotes/"):  # `update-ref -d` reads 0… 0… ref
+            moves.append((parts[0], parts[1], parts[2]))
         if len(parts) != 3 or not _oid(parts[1]) or set(parts[1]) <= ZERO:
             continue
         if parts[2].startswith("refs/heads/") and parts[0] != parts[1]:
