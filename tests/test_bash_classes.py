@@ -115,7 +115,7 @@ def test_code_from_nowhere_may_write_anything(command: str) -> None:
         "echo hi > notes.txt",
         "sed -n 1,5p app/main.py",
         "bash -c 'echo hi'",
-        "mypy workspace_guard",
+        "ruff check workspace_guard",  # mypy loads plugins its config names (ATTACK F63)
         "pip list",
         "pip show requests",
     ],

@@ -33,6 +33,14 @@ def _real(path: str) -> str:
     return os.path.join(real, tail) if tail else real
 
 
+def _realpath(path: str) -> str:
+    """`realpath`, or the path as written where a link on the way cannot be read."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.normpath(path)
+
+
 def _below(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
@@ -49,55 +57,184 @@ def is_git_internal(repo: Repo, absolute: str) -> bool:
         real = _real(os.path.normpath(absolute))
     except (OSError, ValueError):  # it may lead anywhere, git's directory too: fail closed
         return True
-    hooks = _hooks_dir(repo)
-    for directory in {repo.info.git_dir, repo.info.common_dir, hooks}:
-        if directory and _below(real, os.path.realpath(directory)):
+    hooks = _hooks_dirs(repo)
+    for directory in {repo.info.git_dir, repo.info.common_dir, *hooks}:
+        if directory and _below(real, _realpath(directory)):
             return True
-    root = repo.info.root
-    if hooks and root:  # a folder holding it, below the root (`rm -rf .husky`, `mv .husky x`)
-        top = os.path.realpath(root)
-        if real != top and _below(real, top) and _below(os.path.realpath(hooks), real):
-            return True
+    for root, _git_dir in _worktrees(repo) if hooks else ():
+        # a folder holding one, below a root (`rm -rf .husky`, `mv .husky x`)
+        top = _realpath(root)
+        for folder in hooks:
+            if real != top and _below(real, top) and _below(_realpath(folder), real):
+                return True
     return _hidden_names(repo, real)
 
 
-_HOOKS: dict[tuple[str, tuple[int, ...]], str | None] = {}
+# common dir → (environment, files watched, their versions, hooks folders)
+_HOOKS: dict[str, tuple[object, tuple[str, ...], object, tuple[str, ...]]] = {}
+# the variables that change which config git reads, or what it finds there
+_ENV_NAMES = (
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_DIR",
+    "GIT_COMMON_DIR",
+    "GIT_WORK_TREE",
+    "GIT_CONFIG",
+)
 
 
-def _hooks_dir(repo: Repo) -> str | None:
-    """The folder `core.hooksPath` names in the repository's own config (relative to the work
-    tree, as git reads it); None when unset (then the hooks are in the git dir, above).
-    Remembered per version of the config file: the hook server lives across config changes."""
+def _environment() -> tuple[str | None, ...]:
+    """The values of the variables that change git's reading of its config (with every
+    `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` that `GIT_CONFIG_COUNT` brings in)."""
+    get = os.environ.get
+    out = [get(name) for name in _ENV_NAMES]
+    count = get("GIT_CONFIG_COUNT", "")
+    if count.strip().isdigit():
+        for n in range(min(int(count), 1024)):
+            out += [get(f"GIT_CONFIG_KEY_{n}"), get(f"GIT_CONFIG_VALUE_{n}")]
+    return tuple(out)
+
+
+def _hooks_dirs(repo: Repo) -> tuple[str, ...]:
+    """Every folder git may run this repository's hooks from, besides `<git dir>/hooks`: each
+    value of `core.hooksPath` as git itself reads it in each worktree of the repository — the
+    system file, the global files (`$HOME/.gitconfig`, XDG, `GIT_CONFIG_GLOBAL`), the
+    repository's `config`, a worktree's `config.worktree`, what `include.path`/`includeIf`
+    name, and `GIT_CONFIG_COUNT`/`GIT_CONFIG_PARAMETERS` of this environment. Every value set,
+    not only the one that wins (stricter: an overridden value is still refused). Relative
+    values are taken from each worktree's root, where git runs hooks.
+
+    Asking git costs a process per worktree, so the answer is remembered per version (inode,
+    size, mtime) of every file git read or could read (including the ones an include names
+    that do not exist yet, and each worktree's HEAD for `includeIf "onbranch:"`) and of the
+    environment: the resident hook server outlives any change of them."""
     common = repo.info.common_dir
-    config = os.path.join(common, "config")
-    try:
-        st = os.stat(config)
-        version: tuple[int, ...] = (st.st_ino, st.st_size, st.st_mtime_ns)
-    except OSError:
-        version = ()
-    key = (common, version)
-    if key in _HOOKS:
-        return _HOOKS[key]
-    from workspace_guard.speed.gitconfig import parse_simple
-
-    found = parse_simple(config, ("core",))
-    if found is None:  # a config only git can read
-        from workspace_guard import git
-
-        proc = git.run(["config", "--local", "--get", "core.hooksPath"], repo.cwd, check=False)
-        value = proc.stdout.decode("utf-8", "surrogateescape").strip() or None
-    else:
-        value = found.get("core.hookspath") or None
-    hooks = None
-    if value:
-        base = repo.info.root or common
-        hooks = os.path.normpath(os.path.join(base, os.path.expanduser(value)))
-        if hooks in (os.sep, os.path.normpath(base)):  # `.` or `/`: not a folder of hooks alone
-            hooks = None
+    known = _HOOKS.get(common)
+    env = _environment()
+    if known is not None and known[0] == env and known[2] == _versions(known[1]):
+        return known[3]
+    watched, hooks = _ask_git(repo)
     if len(_HOOKS) > 64:
         _HOOKS.clear()
-    _HOOKS[key] = hooks
+    _HOOKS[common] = (env, watched, _versions(watched), hooks)
     return hooks
+
+
+def _versions(paths: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+    out: list[tuple[int, ...]] = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            out.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        except OSError:
+            out.append(())
+    return tuple(out)
+
+
+def _ask_git(repo: Repo) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the files whose versions decide the answer, the hooks folders) from git."""
+    from workspace_guard.speed import gitconfig
+
+    common = repo.info.common_dir
+    watched: set[str] = {
+        os.path.join(common, "config"),
+        os.path.join(common, "worktrees"),
+        *gitconfig.global_files(),
+    }
+    system = gitconfig.system_file()
+    if system:
+        watched.add(system)
+    hooks: list[str] = []
+    for root, git_dir in _worktrees(repo):
+        watched.update(os.path.join(git_dir, name) for name in ("config.worktree", "HEAD"))
+        found = _config_of(root)
+        if found is None:  # git cannot read the config here (then it runs no hook either)
+            found = _simple_config(common)
+        files, values = found
+        watched.update(files)
+        for value in values:
+            named = os.path.expanduser(value) if value.startswith("~") else value
+            folder = os.path.normpath(os.path.join(root, named))
+            if folder not in (os.sep, os.path.normpath(root)):  # `.` or `/`: not a hooks folder
+                hooks.append(folder)
+    return tuple(sorted(watched)), tuple(dict.fromkeys(hooks))
+
+
+def _worktrees(repo: Repo) -> list[tuple[str, str]]:
+    """(root, git dir) of every worktree whose root exists (the calling one first)."""
+    out: list[tuple[str, str]] = []
+    if repo.info.root:
+        out.append((repo.info.root, repo.info.git_dir))
+    common = repo.info.common_dir
+    if os.path.basename(os.path.normpath(common)) == GIT_DIRNAME:
+        main = os.path.dirname(os.path.normpath(common))
+        if os.path.isdir(main) and os.path.normpath(main) not in {
+            os.path.normpath(r) for r, _ in out
+        }:
+            out.append((main, common))
+    folder = os.path.join(common, "worktrees")
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        names = []
+    for name in names:
+        git_dir = os.path.join(folder, name)
+        try:
+            with open(os.path.join(git_dir, "gitdir"), encoding="utf-8") as handle:
+                root = os.path.dirname(handle.read().strip())
+        except (OSError, UnicodeDecodeError):
+            continue
+        seen = {os.path.normpath(r) for r, _ in out}
+        if root and os.path.isdir(root) and os.path.normpath(root) not in seen:
+            out.append((root, git_dir))
+    return out
+
+
+def _config_of(root: str) -> tuple[list[str], list[str]] | None:
+    """(every config file git read in the worktree at `root` and every file an include there
+    names, the `core.hooksPath` values) from `git config --list --show-origin`; None when git
+    cannot read it."""
+    from workspace_guard import git
+
+    proc = git.run(["config", "--list", "--show-origin", "-z"], root, check=False)
+    if proc.returncode != 0:
+        return None
+    files: list[str] = []
+    values: list[str] = []
+    items = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    for origin, item in zip(items[::2], items[1::2], strict=False):
+        key, _sep, value = item.partition("\n")
+        key = key.lower()
+        where = None
+        if origin.startswith("file:"):
+            where = os.path.normpath(os.path.join(root, origin[5:]))
+            files.append(where)
+        if key == "core.hookspath" and value:
+            values.append(value)
+        elif (
+            where
+            and value
+            and (key == "include.path" or (key.startswith("includeif.") and key.endswith(".path")))
+        ):
+            target = os.path.expanduser(value) if value.startswith("~") else value
+            files.append(os.path.normpath(os.path.join(os.path.dirname(where), target)))
+    return files, values
+
+
+def _simple_config(common: str) -> tuple[list[str], list[str]]:
+    """The repository's own config read here (what git cannot read it does not run hooks
+    from; the stricter reading keeps what the file says)."""
+    from workspace_guard.speed.gitconfig import parse_simple
+
+    config = os.path.join(common, "config")
+    found = parse_simple(config, ("core",)) or {}
+    value = found.get("core.hookspath")
+    return [config], [value] if value else []
 
 
 def _hidden_names(repo: Repo, real: str) -> bool:
@@ -115,7 +252,7 @@ def _hidden_names(repo: Repo, real: str) -> bool:
         return False
     wanted = (st.st_dev, st.st_ino)
     seen = 0
-    todo = [d for d in {repo.info.git_dir, repo.info.common_dir, _hooks_dir(repo)} if d]
+    todo = [d for d in {repo.info.git_dir, repo.info.common_dir, *_hooks_dirs(repo)} if d]
     while todo:
         try:
             entries = list(os.scandir(todo.pop()))

@@ -103,7 +103,7 @@ class Engine:
         self.deferred: dict[str, tuple[Any, dict[str, Any]]] = {}  # restores waiting for git
         self.git_held: dict[str, float] = {}  # rel → until when a git-plausible change may wait
         self._blobs: dict[str, bool] = {}
-        self._keys: dict[str, tuple[int, ...] | None] = {}  # the trickle's last stat keys
+        self._keys: dict[str, tuple[int, ...] | None] = {}  # rel → stat key its check judged
         self._trickle_order: list[str] = []
         self._trickle_head: str | None = None
         self._trickle_at = 0
@@ -213,6 +213,8 @@ class Engine:
         if rule is None:
             return
         found = observe(os.path.join(self.root, rel), state.baseline.algorithm)
+        if entry is not None:  # the trickle's reference: the inode data judged just now
+            self._keys[rel] = found.key
         self._track_links(rel, found)
         expected = entry.signature if entry else MISSING
         if found.signature == expected or (entry is None and found.kind == "dir"):
@@ -236,14 +238,17 @@ class Engine:
             if rel not in self.linked:
                 log.warning("%s has %d hard links: checked by content on every event", rel,
                             found.links)  # fmt: skip
-            self.linked[rel] = stat_key(os.path.join(self.root, rel))
+            self.linked[rel] = found.key  # as of before the look: a later write differs
         else:
             self.linked.pop(rel, None)
 
     def trickle(self, budget: int) -> list[str]:
-        """`budget` protected files' inode data (`stat_key`), in turn; those whose key changed
-        since their last turn. What sends no event under the narrowed mask — a chmod, a new hard
-        link (then a write through it) — is found within one cycle, not the next rescan."""
+        """`budget` protected files' inode data (`stat_key`), in turn; those whose key differs
+        from the one their last check judged (`check` records it, taken before the look). What
+        sends no event under the narrowed mask — a chmod, a new hard link (then a write through
+        it) — is found within one cycle, not the next rescan. A file no check has judged yet is
+        checked, never taken as it is: a change made before its first turn (right after the
+        startup reconcile) must be compared with HEAD, not become the reference."""
         state = self.state
         if state is None or not state.baseline.entries:
             return []
@@ -256,9 +261,8 @@ class Engine:
             rel = order[self._trickle_at % len(order)]
             self._trickle_at += 1
             key = stat_key(os.path.join(self.root, rel))
-            if rel in self._keys and self._keys[rel] != key:
-                out.append(rel)
-            self._keys[rel] = key
+            if rel not in self._keys or self._keys[rel] != key:
+                out.append(rel)  # its check records the key it judged
         return out
 
     def git_writing(self) -> bool:

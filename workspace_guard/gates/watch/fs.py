@@ -12,7 +12,7 @@ import errno
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workspace_guard.i18n import strerror
 
@@ -46,6 +46,7 @@ class Observation:
     perm: int | None = None  # permission bits of a regular file
     error: str | None = None  # why it could not be read
     links: int = 1  # hard links to a regular file (more than one: writable from elsewhere)
+    key: tuple[int, ...] | None = None  # `stat_key` as of before the look: what was judged
 
     @property
     def kind(self) -> str:
@@ -68,14 +69,14 @@ def observe(path: str, algorithm: str = "sha1") -> Observation:
         return Observation(MISSING)
     except OSError as exc:
         return _unreadable(exc)
-    mode = info.st_mode
+    mode, key = info.st_mode, _key(info)
     if stat.S_ISLNK(mode):
-        return _observe_link(path, algorithm)
+        return replace(_observe_link(path, algorithm), key=key)
     if stat.S_ISDIR(mode):
-        return Observation(DIRECTORY)
+        return Observation(DIRECTORY, key=key)
     if not stat.S_ISREG(mode):
-        return Observation(SPECIAL)
-    return _observe_file(path, info, algorithm)
+        return Observation(SPECIAL, key=key)
+    return replace(_observe_file(path, info, algorithm), key=key)
 
 
 def _observe_link(path: str, algorithm: str) -> Observation:
@@ -123,6 +124,10 @@ def stat_key(path: str) -> tuple[int, ...] | None:
         info = os.lstat(path)
     except OSError:
         return None
+    return _key(info)
+
+
+def _key(info: os.stat_result) -> tuple[int, ...]:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_nlink)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from workspace_guard.gates.harness.bash.codevars import environment_code
 from workspace_guard.gates.harness.bash.env import (
     _ASSIGN,
     OUTPUT_VARS,
@@ -29,6 +30,7 @@ from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     ANY_PATH,
     TOO_LARGE,
+    UNKNOWN_CODE,
     UNPARSABLE,
     Analysis,
     Finding,
@@ -273,6 +275,19 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
             maybe_git(env, words[1:])
         return
     name = _command_name(head.text)
+    seen = _unknown_count(env)
+    _named(env, name, words)
+    if _unknown_count(env) == seen:  # `PATH=office:$PATH; cat f`: code the variable names
+        environment_code(env, name, words[1:])
+
+
+def _unknown_count(env: _Env) -> int:
+    return sum(1 for finding in env.out.findings if finding.kind == UNKNOWN_CODE)
+
+
+def _named(env: _Env, name: str, words: list[_Word]) -> None:
+    """A command named by a literal word: its table's judgement."""
+    head = words[0]
     if name in _READ_ONLY:
         return
     handler = _HANDLERS.get(name)
@@ -285,6 +300,8 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
         if "/" in head.text or head.text.endswith((".sh", ".py", ".pl", ".rb", ".js")):
             env.unknown_code(f"{head.text}: a script the analysis cannot read")
             _script_written_here(env, head)
+        else:  # what a program the tables do not know does cannot be read either
+            env.unknown_code(f"{name}: a program the gate does not know")
         _unknown(env, words[1:])
 
 

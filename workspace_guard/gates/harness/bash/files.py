@@ -9,6 +9,7 @@ from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join
 from workspace_guard.gates.harness.bash.links import _LINK_FLAGS, _SYMBOLIC, _links
 from workspace_guard.gates.harness.bash.mentions import _code_literals
 from workspace_guard.gates.harness.bash.options import _opts, _split, long_names
+from workspace_guard.gates.harness.bash.programs import TAR_PROGRAMS, program_values
 from workspace_guard.gates.harness.bash.syntax import ANY_PATH, _lit, _Part, _suffix, _Word
 
 TYPE_CHECKING = False
@@ -91,9 +92,15 @@ def _remote(text: str) -> bool:
 def _rsync(env: _Env, name: str, args: list[_Word]) -> None:
     """rsync/scp: the local destination (a directory: everything below it may change)."""
     takes = "-e --rsh -f --filter --exclude --include --files-from --rsync-path -T --temp-dir"
-    pos, values, flags = _split(args, _opts(takes + " --partial-dir --backup-dir --log-file -F -l"))
+    more = " -S -o -J -i -P" if name == "scp" else ""
+    pos, values, flags = _split(
+        args, _opts(takes + " --partial-dir --backup-dir --log-file -F -l" + more)
+    )
     if "--log-file" in values:
         env.add(values["--log-file"], name)
+    program_values(
+        env, values, ("-e", "--rsh", "--rsync-path") if name == "rsync" else ("-S", "-o")
+    )
     if len(pos) < 2:
         return
     if "--remove-source-files" in flags:
@@ -216,7 +223,10 @@ _AWK_WRITE = re.compile(r"\b(?:print|printf)\b[^;{}]*>|\bsystem\s*\(|\|\s*\"")
 
 def _sort(env: _Env, name: str, args: list[_Word]) -> None:
     takes = "-k -t -S -T -o --key --field-separator --buffer-size --temporary-directory --output"
-    _, values, _ = _split(args, _opts(takes + " --files0-from --random-source --batch-size"))
+    _, values, _ = _split(
+        args, _opts(takes + " --files0-from --random-source --batch-size --compress-program")
+    )
+    program_values(env, values, ("--compress-program",))
     for key in ("-o", "--output"):
         if key in values:
             env.add(values[key], "sort-o")
@@ -243,7 +253,8 @@ def _output_option(*keys: str, takes: str = "") -> _Handler:
 
 def _split_cmd(env: _Env, name: str, args: list[_Word]) -> None:
     takes = "-l -b -C -n -a -t -f -d --lines --bytes --line-bytes --number --suffix-length --prefix"
-    pos, values, _ = _split(args, _opts(takes + " --additional-suffix"))
+    pos, values, _ = _split(args, _opts(takes + " --additional-suffix --filter"))
+    program_values(env, values, ("--filter",))
     prefix = values.get("-f") or values.get("--prefix")
     if name == "split":
         prefix = pos[1] if len(pos) > 1 else None
@@ -271,9 +282,8 @@ def _patch(env: _Env, name: str, args: list[_Word]) -> None:
 def _tar(env: _Env, name: str, args: list[_Word]) -> None:
     if args and not args[0].text.startswith("-"):
         args = [_lit("-" + args[0].text), *args[1:]]
-    pos, values, flags = _split(
-        args, _opts("-f -C -T -X -b -H -K -N -V --file --directory --exclude")
-    )
+    pos, values, flags = _split(args, _TAR_VALUES)
+    program_values(env, values, TAR_PROGRAMS)
     archive = values.get("-f") or values.get("--file")
     here = values.get("-C") or values.get("--directory")
     if flags & {"-x", "--extract", "--get"}:
@@ -287,6 +297,9 @@ def _tar(env: _Env, name: str, args: list[_Word]) -> None:
         env.add(archive, "tar")
 
 
+_TAR_VALUES = _opts(
+    "-f -C -T -X -b -H -K -N -V --file --directory --exclude " + " ".join(TAR_PROGRAMS)
+)
 _TAR_WRITES = _opts("-c -r -u -A --create --append --update --delete")
 
 
@@ -301,13 +314,6 @@ def _unzip(env: _Env, name: str, args: list[_Word]) -> None:
         env.add_under(here, "unzip")
 
 
-def _zip(env: _Env, name: str, args: list[_Word]) -> None:
-    pos, values, _ = _split(args, _opts("-b -n -P -Z -t -tt -O --out"))
-    out = values.get("-O") or values.get("--out")
-    if out is not None or pos:
-        env.add(out or pos[0], "zip")
-
-
 def _compress(env: _Env, name: str, args: list[_Word]) -> None:
     """gzip FILE replaces FILE by FILE.gz (gunzip the reverse): both paths change."""
     pos, _, flags = _split(args, _opts("-S --suffix"))
@@ -320,7 +326,7 @@ def _compress(env: _Env, name: str, args: list[_Word]) -> None:
             env.add(_lit(word.text + ".*"), name)
 
 
-_COMPRESSED = re.compile(r"\.(gz|bz2|xz|zst|lz4|z|Z)$")
+_COMPRESSED = re.compile(r"\.(gz|bz2|xz|zst|lz4|z|Z|lzma|br|lz|lzo|tgz)$")
 
 
 def _curl(env: _Env, name: str, args: list[_Word]) -> None:
@@ -346,8 +352,9 @@ _CURL_VALUES = _CURL_OUTPUTS | _opts(
 def _wget(env: _Env, name: str, args: list[_Word]) -> None:
     takes = "-O -o -a -P -t -T -w -e -U -i --output-document --output-file --directory-prefix"
     pos, values, flags = _split(
-        args, _opts(takes + " --user --password --header --tries --timeout")
+        args, _opts(takes + " --user --password --header --tries --timeout --use-askpass")
     )
+    program_values(env, values, ("--use-askpass",))
     for key in ("-O", "--output-document", "-o", "--output-file", "-a"):
         if key in values and values[key].text != "-":
             env.add(values[key], "download")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from workspace_guard.core.gitconfig_keys import ALWAYS, BY_VALUE, enforcement_key, matches
+from workspace_guard.gates.harness.bash.codevars import SHELL_TEXT_VARS, shell_text
 from workspace_guard.gates.harness.bash.syntax import BYPASS, REF_WRITE, UNKNOWN_CODE, _Word
 
 TYPE_CHECKING = False
@@ -183,7 +184,12 @@ _NOT_A_FILE = re.compile(r"\d*|true|false|yes|no|on|off", re.I)
 def git_variable(name: str) -> bool:
     """A variable :func:`variable` judges (git's own, the programs git falls back to, files
     commands log to)."""
-    return name.upper().startswith("GIT_") or name in EXEC_VARS or name in LOG_FILE_VARS
+    return (
+        name.upper().startswith("GIT_")
+        or name in EXEC_VARS
+        or name in LOG_FILE_VARS
+        or name in SHELL_TEXT_VARS
+    )
 
 
 def log_file(env: _Env, name: str, value: str) -> bool:
@@ -203,6 +209,9 @@ def variable(env: _Env, name: str, value: str) -> None:
     """``GIT_CONFIG_*``/``GIT_EDITOR``… set for a command: the same judgement as ``-c``."""
     upper = name.upper()
     if log_file(env, name, value):
+        return
+    if name in SHELL_TEXT_VARS:  # `LESSOPEN='|sh x %s'`: shell text a program runs
+        shell_text(env, name, value)
         return
     if upper == "GIT_NOTES_REF":  # `git notes` writes there (gates/harness/state_refs.py)
         from workspace_guard.gates.harness.bash.notesrefs import ANY_NOTES, notes_ref

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 
 from workspace_guard.core.record import Record, Struct, factory
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join
@@ -11,6 +12,7 @@ from workspace_guard.gates.harness.bash.inline_code import judge_code, may_run
 from workspace_guard.gates.harness.bash.mentions import (
     _WRITE_HINT,
     _code_literals,
+    _embedded_paths,
     _pathlike,
     _unknown,
 )
@@ -93,6 +95,7 @@ class _Interp(Record):
     inplace: str = ""  # perl/ruby -i[SUFFIX]
     chdir: str = ""  # ruby -C DIR
     code_ends: bool = False  # python: options stop after -c CODE
+    safe_path: str = ""  # python -I / -P: the cwd is not put first on the module path
     long_code: frozenset[str] = frozenset()
     long_values: frozenset[str] = frozenset()
 
@@ -105,10 +108,11 @@ class _Invocation(Struct):
     module: _Word | None = None
     chdir: _Word | None = None
     inplace: bool = False
+    isolated: bool = False
 
 
 _INTERPS = {
-    "python": _Interp(code="c", module="m", values="WXQ", code_ends=True),
+    "python": _Interp(code="c", module="m", values="WXQ", code_ends=True, safe_path="IP"),
     "node": _Interp(
         code="ep",
         values="r",
@@ -123,8 +127,32 @@ _INTERPS = {
     "R": _Interp(code="e"),
     "julia": _Interp(code="e", values="L"),
     "tclsh": _Interp(),
+    "wish": _Interp(),
+    "jimsh": _Interp(),
     "expect": _Interp(code="c"),
+    "tsx": _Interp(code="ep", long_code=_opts("--eval --print")),
+    "ts-node": _Interp(code="ep", long_code=_opts("--eval --print"), values="r"),
+    "osascript": _Interp(code="e"),
+    "guile": _Interp(code="c", values="lL"),
+    "racket": _Interp(code="e", values="lt"),
+    "elixir": _Interp(code="e", values="r"),
+    "groovy": _Interp(code="e"),
+    "scala": _Interp(code="e"),
+    "jshell": _Interp(),
 }
+# languages whose file names are bare words (`open app/main.py w`, `Set-Content app\main.py`):
+# when the code may write or run anything, every path-like word counts
+_BARE_WORDS = {
+    "tcl": re.compile(r"\b(?:open|file|exec|eval|source|uplevel|load|spawn|interp|socket)\b"),
+    "pwsh": re.compile(
+        r"(?i)\b(?:set-content|add-content|out-file|new-item|remove-item|copy-item|move-item"
+        r"|rename-item|clear-content|start-process|invoke-expression|iex|invoke-item|ii|rm|del"
+        r"|erase|ri|cp|copy|mv|move|ni|sc|ac|tee-object|export-\w+|invoke-webrequest|iwr"
+        r"|curl|wget|saveas|writealltext|writeallbytes|delete|\[io\.file\])\b|[>&]"
+    ),
+    "osascript": re.compile(r"(?i)do shell script|\bwrite\b|\bdelete\b|posix file"),
+}
+_TCL = ("tclsh", "wish", "jimsh", "expect")
 
 
 def _interpreter(env: _Env, name: str, args: list[_Word]) -> None:
@@ -144,6 +172,8 @@ def _interpreter(env: _Env, name: str, args: list[_Word]) -> None:
         )
     if inv.chdir is not None:
         env = env.at(_join(env.ctx.cwd, inv.chdir.text))
+    if name == "python" and env.ctx.vars.get("PYTHONSAFEPATH"):
+        inv.isolated = True
     exits = _PRINTS_AND_EXITS - ({"-v"} if name == "python" else set())  # python -v: verbose
     if not args[i:] and {w.text for w in args[:i]} & exits:
         return  # `python --version`: no code runs
@@ -169,6 +199,8 @@ def _interp_short(spec: _Interp, args: list[_Word], i: int, text: str, inv: _Inv
     while j < len(text):
         ch, rest = text[j], text[j + 1 :]
         j += 1
+        if ch in spec.safe_path:
+            inv.isolated = True
         if ch in spec.inplace:
             inv.inplace = True
             return i  # the rest of the cluster is the backup suffix
@@ -197,11 +229,18 @@ def _interp_short(spec: _Interp, args: list[_Word], i: int, text: str, inv: _Inv
 def _interp_run(env: _Env, name: str, inv: _Invocation, rest: list[_Word]) -> None:
     env.not_read_only()
     if inv.module is not None:
+        if name == "python" and not inv.isolated:  # ATTACK F63
+            env.unknown_code(
+                f"{name} -m {inv.module.text}: modules are found in the cwd first, where a file "
+                "can stand in for any module it imports (run with -I or -P)"
+            )
         env.dispatch([inv.module, *rest])
     elif inv.code_opt:
         for word in rest if inv.inplace else []:
             env.add(word, f"{name}-i")
-        harmless = [_code(env, code, [] if inv.inplace else rest, name) for code in inv.codes]
+        harmless = [
+            _code(env, code, [] if inv.inplace else rest, name, inv.isolated) for code in inv.codes
+        ]
         if inv.inplace or not all(harmless):  # provably harmless Python is no unknown code
             env.unknown_code(f"{name}: inline code (only its file names are judged)")
     elif rest and rest[0].text != "-":  # a script file: it runs, it is not written
@@ -211,16 +250,16 @@ def _interp_run(env: _Env, name: str, inv: _Invocation, rest: list[_Word]) -> No
             _script(env, name, rest[0])
             _unknown(env, rest[1:])
     else:
-        _stdin_code(env, name, rest[1:])
+        _stdin_code(env, name, rest[1:], inv.isolated)
 
 
-def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
+def _stdin_code(env: _Env, lang: str, argv: list[_Word], isolated: bool = False) -> None:
     """Code arriving on stdin (``python - <<'EOF'``, ``echo CMD | sh``): analyse what we can see."""
     env.not_read_only()
     if env.stdin.kind == "text":
         if lang == "shell":
             env.analyze_text(env.stdin.text)
-        elif not _code(env, _lit(env.stdin.text, "q"), argv, lang):
+        elif not _code(env, _lit(env.stdin.text, "q"), argv, lang, isolated):
             env.unknown_code("code on stdin (only its file names are judged)")
     elif env.stdin.kind == "file":
         env.unknown_code("code read from a file (a script the analysis cannot read)")
@@ -232,9 +271,11 @@ def _stdin_code(env: _Env, lang: str, argv: list[_Word]) -> None:
         env.add_any("stdin-script")
 
 
-def _code(env: _Env, code: _Word, argv: list[_Word], lang: str) -> bool:
+def _code(env: _Env, code: _Word, argv: list[_Word], lang: str, isolated: bool = False) -> bool:
     """Inline code: when it may write, its path-like literals and its argv may be written.
-    Python is read from its syntax tree (``python_code.py``). True: provably harmless."""
+    Python is read from its syntax tree (``python_code.py``). True: provably harmless (Python
+    importing a module that is not loaded at start-up only under ``-I``/``-P``: the cwd comes
+    first on its module path, and a file there can stand in for the module, ATTACK F63)."""
     env.not_read_only()
     if all(p.kind in "vV" for p in code.parts) and code.parts:
         env.unknown_code(f"{code.text}: code from an expansion")
@@ -244,8 +285,16 @@ def _code(env: _Env, code: _Word, argv: list[_Word], lang: str) -> bool:
         from workspace_guard.gates.harness.bash.python_code import judge_python
 
         judged = judge_python(env, code.text)
+        if judged and not isolated and _shadowable(code.text):
+            env.unknown_code(
+                f"{lang}: an imported module may be a file in the cwd (run with -I or -P)"
+            )
+            return False
         if judged is not None:
             return judged
+    bare = _BARE_WORDS.get("tcl" if lang in _TCL else lang)
+    if bare is not None and bare.search(code.text):
+        _embedded_paths(env, code.text.replace("\\", "/") if lang == "pwsh" else code.text)
     if not (_WRITE_HINT.search(code.text) or may_run(code.text)):
         return False
     _code_literals(env, code.text)
@@ -260,8 +309,11 @@ def _awk_code(env: _Env, name: str, args: list[_Word]) -> None:
     """awk: files written in place (``files._awk``), then what its program writes and runs."""
     _awk(env, name, args)
     pos, values, _ = _split(
-        args, _opts("-f -v -F -i -l -E --include --file --assign --field-separator")
+        args, _opts("-f -v -F -i -l -E --include --load --file --assign --field-separator")
     )
+    libraries = [k for k in ("-i", "--include", "-l", "--load") if k in values]
+    if libraries or any(_AWK_LOAD.search(w.text) for w in pos[:1]):
+        env.unknown_code(f"{name} {libraries[0] if libraries else '@load'}: a library or extension")
     if "-f" in values or "--file" in values or "-E" in values:
         env.unknown_code(f"{name}: a program file the analysis cannot read")
         files = [values[k] for k in ("-f", "--file", "-E") if k in values]
@@ -274,3 +326,165 @@ def _awk_code(env: _Env, name: str, args: list[_Word]) -> None:
             env.add_any("interpreter")
         else:
             judge_code(env, program.text, "awk")
+
+
+# modules Python has loaded before it runs `-c` code or stdin: an import of one is not looked up
+_LOADED_AT_START = frozenset(
+    [
+        "sys",
+        "builtins",
+        "os",
+        "io",
+        "abc",
+        "codecs",
+        "stat",
+        "posixpath",
+        "genericpath",
+        "encodings",
+        "site",
+        "marshal",
+        "posix",
+        "errno",
+        "time",
+    ]
+)
+_IMPORT = re.compile(r"\bimport\s+([\w.]+(?:\s*,\s*[\w.]+)*)|\bfrom\s+([\w.]+)\s+import\b")
+
+
+def _shadowable(code: str) -> bool:
+    """Does the code import a module a file in the cwd could stand in for?"""
+    for m in _IMPORT.finditer(code):
+        for name in (m.group(1) or m.group(2) or "").split(","):
+            if name.strip().split(".")[0] not in _LOADED_AT_START:
+                return True
+    return bool(re.search(r"__import__|importlib", code))
+
+
+def _pwsh(env: _Env, name: str, args: list[_Word]) -> None:
+    """PowerShell: ``-Command CODE…`` (the words after it), ``-File SCRIPT``, an encoded command
+    (any file), or code on stdin; parameters are case-insensitive and may be abbreviated."""
+    i = 0
+    while i < len(args) and args[i].text.startswith(("-", "/")) and args[i].literal:
+        param = args[i].text.lstrip("-/").lower()
+        i += 1
+        if (param and "command".startswith(param)) or param == "c":
+            rest = args[i:]
+            if rest and rest[0].text == "-":
+                _stdin_code(env, "pwsh", [])
+            elif rest:
+                _code(env, _lit(" ".join(w.text for w in rest), "q"), [], "pwsh")
+                env.unknown_code(f"{name}: inline code (only its file names are judged)")
+            return
+        if param and "file".startswith(param):
+            if i < len(args):
+                _script(env, name, args[i])
+                _unknown(env, args[i + 1 :])
+            return
+        if param and ("encodedcommand".startswith(param) or param in ("e", "ec")):
+            env.unknown_code(f"{name} -EncodedCommand: code the analysis does not decode")
+            env.add_any("interpreter")
+            return
+        if param in _PWSH_VALUES or any(
+            p.startswith(param) for p in _PWSH_VALUES if len(param) > 2
+        ):
+            i += 1
+    rest = args[i:]
+    if rest and name == "pwsh":
+        _script(env, name, rest[0])
+        _unknown(env, rest[1:])
+    elif rest:
+        _code(env, _lit(" ".join(w.text for w in rest), "q"), [], "pwsh")
+        env.unknown_code(f"{name}: inline code (only its file names are judged)")
+    else:
+        _stdin_code(env, "pwsh", [])
+
+
+_AWK_LOAD = re.compile(r"@(?:load|include)\b")
+_PWSH_VALUES = frozenset(
+    [
+        "executionpolicy",
+        "ep",
+        "workingdirectory",
+        "wd",
+        "inputformat",
+        "if",
+        "outputformat",
+        "of",
+        "version",
+        "v",
+        "configurationname",
+        "config",
+        "settingsfile",
+        "windowstyle",
+        "w",
+        "custompipename",
+    ]
+)
+
+
+def _deno(env: _Env, name: str, args: list[_Word]) -> None:
+    """``deno eval CODE``, ``deno run FILE``, ``deno fmt`` (rewrites files), anything else:
+    project code."""
+    pos = [w for w in args if not (w.literal and w.text.startswith("-"))]
+    sub = pos[0].text if pos else ""
+    if sub == "eval" and len(pos) > 1:
+        _code(env, pos[1], pos[2:], "node")
+        env.unknown_code(f"{name} eval: inline code (only its file names are judged)")
+    elif sub == "fmt":
+        if not any(w.text == "--check" for w in args):
+            for word in pos[1:]:
+                env.add(word, "format")
+            if len(pos) == 1:
+                env.add_under(None, "format")
+    elif sub in ("run", "test", "bench", "serve") and len(pos) > 1:
+        _script(env, name, pos[1])
+        _unknown(env, pos[2:])
+    elif sub not in ("--version", "-V", "help", "types", "info", "completions"):
+        env.unknown_code(f"{name} {sub}: runs project code")
+        _unknown(env, pos[1:])
+
+
+def _bun(env: _Env, name: str, args: list[_Word]) -> None:
+    """``bun -e CODE`` / ``--print``: inline code like node; ``bun run FILE``/``bun FILE``: a
+    script; package commands: the manifest (tools.py)."""
+    from workspace_guard.gates.harness.bash.tools import _package_manager
+
+    for k, word in enumerate(args):
+        key, eq, value = word.text.partition("=")
+        if key in ("-e", "--eval", "-p", "--print"):
+            code = _lit(value, "q") if eq else (args[k + 1] if k + 1 < len(args) else None)
+            if code is not None:
+                _code(env, code, args[k + 2 :], "node")
+            env.unknown_code(f"{name} {key}: inline code (only its file names are judged)")
+            return
+    pos = [w for w in args if not (w.literal and w.text.startswith("-"))]
+    if pos and (pos[0].text.endswith((".js", ".ts", ".mjs", ".cjs", ".tsx", ".jsx"))):
+        _script(env, name, pos[0])
+        _unknown(env, pos[1:])
+    elif len(pos) > 1 and pos[0].text == "run" and "/" in pos[1].text:
+        _script(env, name, pos[1])
+        _unknown(env, pos[2:])
+    else:
+        _package_manager(env, name, args)
+
+
+def _gdb(env: _Env, name: str, args: list[_Word]) -> None:
+    """gdb runs the program it debugs and ``~/.gdbinit`` (unknown code); ``-ex`` commands:
+    ``shell``/``!``/``pipe`` text analysed as Bash, file names they carry may be written,
+    ``python``/``source`` and ``-x FILE`` more code."""
+    env.unknown_code(f"{name}: runs the debugged program and gdb scripts")
+    texts: list[str] = []
+    for k, word in enumerate(args):
+        key, eq, value = word.text.partition("=")
+        if key in ("-ex", "--ex", "-iex", "--iex", "-eval-command", "--eval-command"):
+            texts.append(value if eq else (args[k + 1].text if k + 1 < len(args) else ""))
+        elif key == "--args" and k + 1 < len(args):
+            env.dispatch(args[k + 1 :])
+            break
+    for text in texts:
+        command = text.strip()
+        m = re.match(r"(?:shell\b|!|pipe\b|\|)\s*(.*)", command, re.S)
+        if m:
+            env.analyze_text(m.group(1))
+        else:
+            _embedded_paths(env, command)

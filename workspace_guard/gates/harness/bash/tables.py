@@ -25,19 +25,23 @@ from workspace_guard.gates.harness.bash.files import (
     _wget,
     _xargs,
     _yq,
-    _zip,
 )
 from workspace_guard.gates.harness.bash.git import _git
 from workspace_guard.gates.harness.bash.gitlfs import git_lfs
 from workspace_guard.gates.harness.bash.interpreters import (
     _INTERPS,
     _awk_code,
+    _bun,
+    _deno,
     _eval,
     _first_arg_is_shell,
+    _gdb,
     _interpreter,
+    _pwsh,
     _shell,
     _source,
 )
+from workspace_guard.gates.harness.bash.launchers import LAUNCHERS
 from workspace_guard.gates.harness.bash.options import _opts
 from workspace_guard.gates.harness.bash.outputs import (
     OUTPUTS,
@@ -49,6 +53,7 @@ from workspace_guard.gates.harness.bash.outputs import (
     output_options,
     runner,
 )
+from workspace_guard.gates.harness.bash.programs import PROGRAMS
 from workspace_guard.gates.harness.bash.runners import _coverage, _pip, _pytest, _tox
 from workspace_guard.gates.harness.bash.tools import (
     _FORMATTERS,
@@ -67,6 +72,7 @@ from workspace_guard.gates.harness.bash.tools import (
     _ruff,
     _unset,
 )
+from workspace_guard.gates.harness.bash.wrappers import WRAPPERS, sudo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,18 +81,17 @@ if TYPE_CHECKING:
 
 # Commands that never write a file named by their arguments (their redirections still count).
 _READ_ONLY = _opts(
-    "cat tac less more most head tail grep egrep fgrep zgrep rg ag ack ls ll la dir tree stat file"
-    " wc diff cmp comm cut tr echo printf jq column nl fold fmt rev od hexdump xxd strings base64"
+    "cat tac more most head tail grep egrep fgrep zgrep ag ack ls ll la dir stat file"
+    " wc diff cmp comm cut tr echo printf jq column nl fold fmt rev od hexdump strings base64"
     " base32 md5sum sha1sum sha256sum sha512sum shasum cksum b2sum du df locate which whereis type"
     " realpath readlink dirname basename pwd date cal printenv whoami id groups uname hostname true"
-    " false : test [ expr seq sleep yes ps top htop pgrep pidof lsof free uptime vmstat iostat man"
-    " help info alias jobs wait bat batcat fd fdfind fzf exa eza paste join look numfmt"
+    " false : test [ expr seq sleep yes ps top htop pgrep pidof lsof free uptime vmstat iostat"
+    " help info alias jobs wait exa eza paste join look numfmt"
     " nproc lscpu lsblk zcat bzcat xzcat envsubst pyright"
     " pycodestyle pydocstyle vulture pyflakes shellcheck hadolint yamllint jsonlint"
-    " ping dig host nslookup http https set shopt ulimit umask exit return"
+    " ping dig host nslookup set shopt ulimit umask exit return"
     " break continue shift getopts let clear reset tput stty kill pkill killall disown bg fg logout"
-    " json_pp xmllint pipx conda mamba py_compile compileall doctest pydoc timeit"
-    " json.tool platform sysconfig site mktemp open xdg-open tldr"
+    " json_pp py_compile compileall platform sysconfig site mktemp"
 )
 # Commands that run code we cannot see but whose arguments are not files they write.
 _RUNNERS = _opts(
@@ -94,8 +99,9 @@ _RUNNERS = _opts(
     " playwright cypress karma ava gh hub glab helm minikube kind"
     " docker-compose podman-compose apt apt-get brew yum dnf apk pacman snap port systemctl"
     " service journalctl launchctl uvicorn gunicorn hypercorn flask celery redis-cli psql mysql"
-    " mongosh ssh mosh nc netcat telnet tmux screen webpack vite next nuxt rollup parcel turbo nx"
-    " lerna deno tsx ts-node alembic terraform packer vagrant ansible ansible-playbook"
+    " mongosh mosh nc netcat telnet webpack vite next nuxt rollup parcel turbo nx"
+    " lerna alembic terraform packer vagrant ansible ansible-playbook pipx conda mamba micromamba"
+    " pydoc pydoc3 doctest timeit sphinx-build mkdocs stylelint xdg-open open tldr"
 )
 
 
@@ -117,7 +123,10 @@ _ALIASES = _aliases(
 )
 _RUNNER_TOOLS = _opts("tsc jest vitest")  # runners whose output options outputs.py knows
 _EDITORS = "vim nano pico emacs emacsclient code cursor subl micro hx kak gedit kate ed ex joe"
-_COMPRESSORS = "gzip gunzip bzip2 bunzip2 xz unxz zstd unzstd"
+_COMPRESSORS = (
+    "gzip gunzip bzip2 bunzip2 xz unxz zstd unzstd compress uncompress lzma unlzma brotli lzip"
+    " lunzip lzop pigz unpigz pbzip2 lbzip2 plzip"
+)
 
 _HANDLERS: dict[str, _Handler] = {
     **_WRAPPERS,
@@ -128,7 +137,7 @@ _HANDLERS: dict[str, _Handler] = {
     **dict.fromkeys(_INTERPS, _interpreter),
     **dict.fromkeys(_MANIFESTS, _package_manager),
     **dict.fromkeys(_FORMATTERS, _formatter),
-    **dict.fromkeys(("trap", "watch", "su", "runuser", "script"), _first_arg_is_shell),
+    **dict.fromkeys(("trap", "watch"), _first_arg_is_shell),
     **dict.fromkeys(("cd", "pushd", "popd"), _cd),
     "rm": _each("rm"),
     "unlink": _each("rm"),
@@ -161,7 +170,6 @@ _HANDLERS: dict[str, _Handler] = {
     "patch": _patch,
     "tar": _tar,
     "unzip": _unzip,
-    "zip": _zip,
     "curl": _curl,
     "wget": _wget,
     "find": _find,
@@ -193,6 +201,16 @@ _HANDLERS: dict[str, _Handler] = {
     "fc": fc,
     "enable": enable,
     "hash": hash_cmd,
+    # the second tables (ATTACK F51-F55, F71): programs.py, launchers.py, interpreters.py
+    **PROGRAMS,
+    **LAUNCHERS,
+    **WRAPPERS,
+    "sudo": sudo,
+    "pwsh": _pwsh,
+    "powershell": _pwsh,
+    "deno": _deno,
+    "bun": _bun,
+    "gdb": _gdb,
 }
 
 
@@ -211,3 +229,19 @@ for _name in OUTPUTS:
     _HANDLERS[_name] = (
         _with_outputs(_known) if _known else (runner if _name in _RUNNER_TOOLS else checker)
     )
+
+
+def _config_code(handler: _Handler) -> _Handler:
+    """A checker whose configuration, read from the work tree, can load code (ATTACK F63): mypy
+    and pylint plugins, flake8 local plugins, eslint/prettier JavaScript configs, coverage
+    plugins. Unknown code, then the checker's own judgement."""
+
+    def run(env: _Env, name: str, args: list[_Word]) -> None:
+        env.unknown_code(f"{name}: its configuration in the work tree can load code (plugins)")
+        handler(env, name, args)
+
+    return run
+
+
+for _name in ("mypy", "dmypy", "pylint", "flake8", "eslint", "prettier", "coverage"):
+    _HANDLERS[_name] = _config_code(_HANDLERS[_name])

@@ -1,0 +1,135 @@
+"""The command tables (ATTACK F48, F51, F52, F53, F55, F63, F71): the corpus of
+tests/bash_corpus_programs.py through the analysis, and a selection through the real hook under
+each ``harness: unknown_code`` policy."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from bash_corpus import ANY, PROTECTED, Case
+from bash_corpus_programs import CODE, NOT_CODE, READS, WRITES
+from conftest import EXAMPLE_RULES, make_workspace
+from helpers.harness import bash_denied, harness_shell
+from test_bash import would_deny
+
+from workspace_guard.gates.harness.bash import analyze
+from workspace_guard.gates.harness.bash.syntax import UNKNOWN_CODE
+
+
+def _expected(case: Case) -> set[str]:
+    return set(PROTECTED) if case.writes == ANY else set(case.writes)
+
+
+@pytest.mark.parametrize("case", WRITES, ids=lambda c: c.command[:70])
+def test_every_write_is_denied(case: Case) -> None:
+    assert _expected(case) <= would_deny(case.command, case.cwd), analyze(case.command, case.cwd)
+
+
+@pytest.mark.parametrize("case", READS, ids=lambda c: c.command[:70])
+def test_reads_pass(case: Case) -> None:
+    assert would_deny(case.command, case.cwd) == set(), analyze(case.command, case.cwd)
+
+
+@pytest.mark.parametrize("command", CODE, ids=lambda c: c[:70])
+def test_code_the_analysis_cannot_read_is_unknown_code(command: str) -> None:
+    assert analyze(command, "/repo").of_kind(UNKNOWN_CODE), analyze(command, "/repo")
+
+
+@pytest.mark.parametrize("command", NOT_CODE)
+def test_plain_reads_are_no_unknown_code(command: str) -> None:
+    assert not analyze(command, "/repo").of_kind(UNKNOWN_CODE), analyze(command, "/repo")
+
+
+def test_no_duplicates() -> None:
+    commands = [(c.command, c.cwd) for c in WRITES + READS]
+    assert len(commands) == len(set(commands))
+    assert len(CODE) == len(set(CODE))
+
+
+# --- end to end: the real hook --------------------------------------------------------------------
+
+AGENT = "backend-framework-ai"  # owns no protected file in the example rules
+
+
+def _workspace(tmp_path: Path, policy: str) -> Path:
+    text = EXAMPLE_RULES.read_text()
+    extra = f"  escalate_after: 100000\n  unknown_code: {policy}\n"
+    return make_workspace(tmp_path / policy, text.replace("harness:\n", "harness:\n" + extra))
+
+
+@pytest.fixture(scope="module")
+def spaces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("programs")
+    return {policy: _workspace(root, policy) for policy in ("paths", "deny")}
+
+
+DENY_ONLY = [
+    "PYTHONPATH=office python3 -m json.tool README.md",
+    "BASH_ENV=office/env.sh bash -c true",
+    "LD_PRELOAD=$PWD/office/x.so cat README.md",
+    "tar -tf /tmp/x.tar -I ./office/x.sh",
+    "seq 1 300000 | sort -S 64k --compress-program=./office/x.sh",
+    "mypy README.md",
+    "unshare -r python3 office/x.py",
+]
+ALWAYS = [
+    "PATH=$PWD/office:$PATH; echo evil | cat app/main.py",
+    "python3 -m tarfile -e /tmp/x.tar",
+    "xxd -r /tmp/h app/main.py",
+    "python3 -m json.tool in.json app/main.py",
+    "script -q app/main.py -c true",
+    "tmux new -d 'echo evil > app/main.py'",
+    "ssh localhost 'echo evil > app/main.py'",
+    "runuser -u root -- sh -c 'echo evil > app/main.py'",
+    "rg --pre ./office/x.sh foo",  # the program is given every file searched
+    "apply_patch < /tmp/x.patch",
+    "cat /tmp/x.patch | apply_patch",
+    "tclsh <<< 'set f [open app/main.py w]; puts $f evil; close $f'",
+    "pwsh -Command 'Set-Content app\\main.py evil'",
+]
+PASS = ["cat README.md", "tmux ls", "python3 -I -c 'print(1)'", "tar -tf /tmp/x.tar"]
+
+
+def test_the_hook_under_each_policy(spaces: dict[str, Path]) -> None:
+    for command in DENY_ONLY:
+        assert bash_denied(spaces["paths"], command, AGENT) is None, command
+        reason = bash_denied(spaces["deny"], command, AGENT)
+        assert reason is not None and "unknown_code: deny" in reason, command
+    for command in ALWAYS:
+        for policy in ("paths", "deny"):
+            assert bash_denied(spaces[policy], command, AGENT) is not None, (policy, command)
+    for command in PASS:
+        assert bash_denied(spaces["paths"], command, AGENT) is None, command
+        assert bash_denied(spaces["deny"], command, AGENT) is None, command
+
+
+# the premise, where the tools are installed: each denied command really writes the file
+REAL = {
+    "tclsh": "tclsh <<< 'set f [open app/main.py w]; puts $f evil; close $f'",
+    "xxd": "printf '00000000: 6576 696c 0a' | xxd -r - app/main.py",
+    "script": "script -q app/main.py -c true",
+    "python3": "python3 -m json.tool /tmp/WSNAME/in.json app/main.py",
+    "ar": "cd app && ar x /tmp/WSNAME/x.a",
+}
+
+
+@pytest.mark.parametrize("tool", sorted(REAL))
+def test_denied_and_really_a_write(spaces: dict[str, Path], tmp_path: Path, tool: str) -> None:
+    if shutil.which(tool) is None or shutil.which("bash") is None:
+        pytest.skip(f"needs {tool}")
+    ws = spaces["paths"]
+    (tmp_path / "in.json").write_text('{"evil": 1}\n')
+    (tmp_path / "main.py").write_text("evil\n")
+    if tool == "ar":
+        proc = harness_shell(ws, f"cd {tmp_path} && ar rc x.a main.py")
+        assert proc.returncode == 0, proc.stderr
+    command = REAL[tool].replace("/tmp/WSNAME", str(tmp_path))
+    assert bash_denied(ws, command, AGENT) is not None, command
+    main = ws / "app" / "main.py"
+    before = main.read_text()
+    proc = harness_shell(ws, f"bash -c {shlex.quote(command)}")
+    assert main.read_text() != before, proc.stderr
+    main.write_text(before)
