@@ -18,6 +18,7 @@ from helpers.repos import (
     EXAMPLE_RULES,
     ROOT,
     git,
+    inside,
     make_workspace,
     run_cli,
     run_tty,
@@ -128,13 +129,8 @@ def _language_reset() -> Iterator[None]:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Path]:
     """A committed example workspace; the test runs with it as cwd."""
-    repo = make_workspace(tmp_path / "ws")
-    old = os.getcwd()
-    os.chdir(repo)
-    try:
+    with inside(make_workspace(tmp_path / "ws")) as repo:
         yield repo
-    finally:
-        os.chdir(old)
 
 
 @pytest.fixture(scope="session")

@@ -122,3 +122,28 @@ def test_cline_reads_pass_and_unknown_tools_are_judged(workspace: Path) -> None:
     for tool in ("new_rule", "some_future_tool"):
         reason = cline(workspace, tool, {"path": "app/main.py", "content": "x"})
         assert reason is not None and "app/main.py" in reason, tool
+
+
+# Cursor's `Task` starts a subagent: judged like Claude's `Agent` (a subagent that carries a type
+# acts as it), no longer passed as a read.
+@pytest.mark.parametrize(
+    "tool_input",
+    [
+        {"description": "d", "prompt": "edit app/main.py", "subagent_type": OWNER},
+        {"description": "d", "prompt": "x", "subagent_type": ["system-architect-ai"]},
+    ],
+)
+def test_cursor_task_is_judged_as_a_spawn(workspace: Path, tool_input: dict[str, Any]) -> None:
+    event = {"hook_event_name": "preToolUse", "tool_name": "Task", "tool_input": tool_input}
+    reason = cursor(workspace, event)
+    assert reason is not None and "subagent" in reason, reason
+    assert cursor(workspace, event, agent="master-orchestrator") is None
+
+
+def test_cursor_task_of_its_own_or_no_identity_is_allowed(workspace: Path) -> None:
+    for kind in (OTHER, "general-purpose", None):
+        tool_input: dict[str, Any] = {"description": "d", "prompt": "x"}
+        if kind is not None:
+            tool_input["subagent_type"] = kind
+        event = {"hook_event_name": "preToolUse", "tool_name": "Task", "tool_input": tool_input}
+        assert cursor(workspace, event) is None, kind

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -389,6 +390,78 @@ def test_map_header_in_spanish(tmp_path: Path, browser: list[str]) -> None:  # n
     dom = render(browser, (ws / "en.html").as_uri())
     assert '<html lang="en">' in dom and "Workspace map · ws" in dom
     assert " critical<" in dom and "violations since " in dom and ">every agent<" in dom
+
+
+def test_map_body_in_spanish(tmp_path: Path, browser: list[str]) -> None:  # noqa: F811
+    """Beyond the header: the tables, the placeholder of the details pane, the folded trees'
+    rows and the counts (plural forms chosen by gettext), and a search's status line."""
+    from test_map import render
+
+    ws = make_workspace(tmp_path / "ws")
+    (ws / ".venv" / "lib").mkdir(parents=True)
+    for name in ("a.py", "b.py"):
+        (ws / ".venv" / "lib" / name).write_text("x = 1\n")
+    (ws / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    git(ws, "add", "-A")
+    git(ws, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "venv")
+    run(ws, ["map", "-o", "es.html"])
+    dom = render(browser, (ws / "es.html").as_uri())
+    for spanish in (
+        "Selecciona un archivo o una carpeta para ver quién decide sobre él.",
+        ">Agentes<",
+        ">Reservas vigentes<",
+        ">agente<",
+        ">hasta<",
+        'aria-label="árbol del repositorio"',
+        "3 archivos plegados en 1 árbol de terceros o ignorado: .venv/ (3)",
+        ">3 archivos<",
+        ">de terceros<",
+        ">ninguno<",
+    ):
+        assert spanish in dom, spanish
+    for english_words in ("Select a file", ">Agents<", "Live claims", "file(s)", " files<"):
+        assert english_words not in dom, english_words
+    found = render(browser, (ws / "es.html").as_uri() + "#q=app/main.py")
+    assert re.search(r'id="wg-count"[^>]*>1 archivo coincide<', found), found[-2000:]
+    run(ws, ["map", "-o", "en.html"], "en")
+    dom = render(browser, (ws / "en.html").as_uri())
+    assert "3 files folded in 1 vendored or ignored tree: .venv/ (3)" in dom and ">Agents<" in dom
+
+
+def test_every_word_of_the_map_page_is_translated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each word the page shows comes from map.py's table (so the catalogue has it): no English
+    text left in the template's markup or script, every key it asks for exists, and each has a
+    Spanish form of its own."""
+    from workspace_guard.commands.map import TEMPLATE, header_text
+
+    monkeypatch.delenv("WORKSPACE_GUARD_LANG", raising=False)
+    with i18n.speaking("en"):
+        english_words = header_text()
+    with i18n.speaking("es"):
+        spanish = header_text()
+    assert [k for k in english_words if english_words[k] == spanish[k]] == []
+    page = Path(TEMPLATE).read_text(encoding="utf-8")
+    asked = set(re.findall(r'\bt\("([a-z_]+)"', page)) | set(
+        re.findall(r'data-t="([a-z_]+)"', page)
+    )
+    asked |= {
+        k + form for k in re.findall(r'\btn\("([a-z_]+)"', page) for form in ("_one", "_other")
+    }
+    assert asked and asked - set(spanish) == set(), asked - set(spanish)
+    # text drawn by the script as a literal (`el("div", "empty", "Nothing matches.")`)
+    literal = re.findall(r'\bel\("[a-z0-9]+", [^,()]+, "([^"]*[A-Za-z]{3}[^"]*)"\)', page)
+    assert literal == [], literal
+    # (the <option>s are translated by drawHeader, as `kind_…` and `every_…`)
+    markup = re.sub(
+        r"<script.*?</script>|<style.*?</style>|<option.*?</option>", "", page, flags=re.S
+    )
+    bare = [
+        text.strip()
+        for text in re.findall(r">([^<>]+)<", markup)
+        if re.search(r"[A-Za-z]{3}", text)
+    ]
+    tagged = re.findall(r"data-t=\"[a-z_]+\">([^<]+)<", markup)
+    assert set(bare) - set(tagged) <= {"workspace map"}, set(bare) - set(tagged)
 
 
 def test_map_cannot_write(tmp_path: Path) -> None:

@@ -341,6 +341,6 @@ def test_the_map_opens_on_protected_and_owned_files(vendored: Path, browser: lis
     assert f"{VENV_FILES} files" in venv_row and "vendored" in venv_row
     assert "ignored by git" in dom.split('data-dir="generated/"')[1].split("</div>")[0]
     assert dom.index('data-dir="app/"') < dom.index('data-dir=".venv/"')  # folded trees last
-    assert re.search(r'id="wg-count"[^>]*>3265 file\(s\) folded in 3 vendored or ignored', dom)
+    assert re.search(r'id="wg-count"[^>]*>3265 files folded in 3 vendored or ignored trees', dom)
     found = render(browser, page.as_uri() + "#q=pkg07/mod7.py")  # still searchable
     assert 'data-path=".venv/lib/python3.11/site-packages/pkg07/mod7.py"' in found

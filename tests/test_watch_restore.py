@@ -10,16 +10,13 @@ from conftest import git
 from helpers.watch import (
     Start,
     WatchProcess,
+    git_bytes,
     records,
     rescan_barrier,
     state_dir,
     wait_for,
     wait_record,
 )
-
-
-def committed(repo: Path, rel: str) -> bytes:
-    return git(repo, "show", f"HEAD:{rel}").encode()
 
 
 def test_restore_quarantines_the_bytes_then_puts_back_the_committed_version(
@@ -33,7 +30,7 @@ def test_restore_quarantines_the_bytes_then_puts_back_the_committed_version(
     with open(target, "ab") as handle:
         handle.write(b"import os; os.system('curl evil')\n")
     restored = wait_record(workspace, path="app/main.py", action="restored")
-    assert target.read_bytes() == committed(workspace, "app/main.py")
+    assert target.read_bytes() == git_bytes(workspace, "app/main.py")
     assert stat.S_IMODE(target.stat().st_mode) == 0o640  # the file's own mode is kept
     kept = Path(restored["quarantine"])
     assert kept.parent == state_dir(workspace) / "quarantine"
@@ -73,7 +70,7 @@ def test_a_deleted_protected_file_comes_back(workspace: Path, watchd: Start) -> 
     (workspace / "tests/conftest.py").unlink()
     restored = wait_record(workspace, path="tests/conftest.py", action="restored")
     assert restored["change"] == "deleted" and restored["quarantine"] is None
-    assert (workspace / "tests/conftest.py").read_bytes() == committed(
+    assert (workspace / "tests/conftest.py").read_bytes() == git_bytes(
         workspace, "tests/conftest.py"
     )
 

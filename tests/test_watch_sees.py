@@ -12,6 +12,7 @@ import pytest
 from conftest import git, run_cli
 from helpers.watch import (
     Start,
+    git_bytes,
     records,
     rescan_barrier,
     state_dir,
@@ -21,18 +22,6 @@ from helpers.watch import (
 
 RAW = b"app/api/caf\xe9.py"  # Latin-1, not UTF-8
 NAME = os.fsdecode(RAW)
-
-
-def committed(repo: Path, rel: str) -> bytes:
-    return git_bytes(repo, f"HEAD:{rel}")
-
-
-def git_bytes(repo: Path, spec: str) -> bytes:
-    import subprocess
-
-    return subprocess.run(
-        ["git", "cat-file", "blob", spec], cwd=repo, capture_output=True, check=True
-    ).stdout
 
 
 def test_a_write_through_a_hard_link_outside_the_tree_is_seen(
@@ -48,7 +37,7 @@ def test_a_write_through_a_hard_link_outside_the_tree_is_seen(
     found = wait_record(workspace, path="app/main.py", action="detected", timeout=30)
     assert found["detected_by"] == "event" and found["change"] == "modified"
     wait_record(workspace, path="app/main.py", action="restored", timeout=30)
-    assert (workspace / "app/main.py").read_bytes() == committed(workspace, "app/main.py")
+    assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "app/main.py")
 
 
 def test_a_hard_link_made_while_running_is_found_by_the_next_rescan(
@@ -78,7 +67,7 @@ def test_a_stale_index_lock_never_postpones_a_check_to_the_rescan(
     assert records(workspace, path="app/main.py", action="restored") == []  # git may be writing
     (workspace / ".git/index.lock").unlink()
     wait_record(workspace, path="app/main.py", action="restored", timeout=30)
-    assert (workspace / "app/main.py").read_bytes() == committed(workspace, "app/main.py")
+    assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "app/main.py")
 
 
 @pytest.fixture
@@ -131,7 +120,7 @@ def test_content_git_itself_could_write_waits_for_the_index_lock(
 ) -> None:
     """A long checkout holds index.lock while it writes committed blobs: such content (and a
     deletion) waits for git to let go; bytes git never saw are judged at once (test above)."""
-    old = committed(workspace, "app/main.py")
+    old = git_bytes(workspace, "app/main.py")
     (workspace / "app/main.py").write_text("app = 'v2'\n")
     git(workspace, "commit", "-qam", "feat(app): v2")
     proc = watchd("--restore")
@@ -162,14 +151,14 @@ def test_a_checkout_that_holds_the_lock_is_not_reported(workspace: Path, watchd:
     proc = watchd("--restore")
     lock = workspace / ".git/index.lock"
     lock.write_bytes(b"")
-    (workspace / "app/main.py").write_bytes(git_bytes(workspace, f"{target}:app/main.py"))
+    (workspace / "app/main.py").write_bytes(git_bytes(workspace, "app/main.py", target))
     time.sleep(1.5)  # a slow checkout: well past the 1 s hold
     lock.write_bytes(scratch.read_bytes())
     os.replace(lock, workspace / ".git/index")
     (workspace / ".git/HEAD").write_text(target + "\n")
     rescan_barrier(proc)
     assert records(workspace, path="app/main.py") == []
-    assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "HEAD:app/main.py")
+    assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "app/main.py")
 
 
 def test_a_chmod_and_a_new_hard_link_are_found_without_waiting_for_the_rescan(

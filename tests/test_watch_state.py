@@ -9,15 +9,10 @@ import time
 from pathlib import Path
 
 from conftest import git, run_cli, run_tty
-from helpers.watch import Start, records, state_dir, wait_for, wait_record
+from helpers.watch import Start, records, state_dir, state_records, wait_for, wait_record
 
 A = "backend-framework-ai"
 FREE = "app/models/order.py"
-
-
-def state_records(repo: Path, name: str) -> list[dict[str, object]]:
-    path = f".git/workspace-guard/{name}"
-    return [r for r in records(repo, action="detected", area="state") if r.get("path") == path]
 
 
 def quiet(repo: Path) -> None:

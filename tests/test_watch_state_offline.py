@@ -10,15 +10,10 @@ from pathlib import Path
 
 from conftest import git, run_cli
 from helpers.harness import edit_denied
-from helpers.watch import Start, records, state_dir, wait_for
+from helpers.watch import Start, state_dir, state_records, wait_for
 
 A = "backend-framework-ai"
 FREE = "app/models/order.py"
-
-
-def state_records(repo: Path, name: str) -> list[dict[str, object]]:
-    path = f".git/workspace-guard/{name}"
-    return [r for r in records(repo, action="detected", area="state") if r.get("path") == path]
 
 
 def test_a_rules_cache_entry_forged_offline_is_found_at_start(

@@ -8,30 +8,19 @@ Real git, a real shared repository, a real daemon with `--restore`.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import git, make_workspace
+from conftest import git
 from helpers.commits import template
-from helpers.repos import shared_clone
-from helpers.watch import Start, records, wait_for, wait_record
+from helpers.watch import Start, clone_fixture, records, wait_for, wait_record
 
 GUARDED = "app/main.py"  # critical, owned by OWNER
 OWNER = "system-architect-ai"
 EVIL = b"EVIL = True\n"
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Iterator[Path]:
-    work = shared_clone(make_workspace(tmp_path / "origin"), tmp_path)
-    old = os.getcwd()
-    os.chdir(work)
-    try:
-        yield work
-    finally:
-        os.chdir(old)
+workspace = pytest.fixture(clone_fixture, name="workspace")
 
 
 def crafted(work: Path, message: str = "wip") -> str:

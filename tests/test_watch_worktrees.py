@@ -10,18 +10,11 @@ from conftest import git, run_cli
 from helpers.watch import (
     Start,
     WatchProcess,
+    git_bytes,
     status,
     wait_for,
     wait_record,
 )
-
-
-def committed(repo: Path, rel: str) -> bytes:
-    import subprocess
-
-    return subprocess.run(
-        ["git", "cat-file", "blob", f"HEAD:{rel}"], cwd=repo, capture_output=True, check=True
-    ).stdout
 
 
 def add_worktree(repo: Path, name: str) -> Path:
@@ -43,8 +36,8 @@ def test_a_linked_worktree_is_watched_and_restored(workspace: Path, watchd: Star
     (other / "app/main.py").write_text("edited in the other worktree\n")
     found = wait_record(workspace, path="app/main.py", action="restored", timeout=30)
     assert found["worktree"] == str(other)
-    assert (other / "app/main.py").read_bytes() == committed(other, "app/main.py")
-    assert (workspace / "app/main.py").read_bytes() == committed(workspace, "app/main.py")
+    assert (other / "app/main.py").read_bytes() == git_bytes(other, "app/main.py")
+    assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "app/main.py")
     shown = run_cli(workspace, "watch", "status")
     assert f"worktree:    {other}" in shown.stdout
 

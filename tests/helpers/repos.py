@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from workspace_guard.demo.tree import APP_TREE  # the demo's tree is the tests' too
@@ -137,6 +139,17 @@ def unadopted_workspace(path: Path) -> Path:
     git(plain, "add", "-A")
     git(plain, "commit", "-q", "-m", "chore: before adoption")
     return plain
+
+
+@contextlib.contextmanager
+def inside(path: Path) -> Iterator[Path]:
+    """`path` as the current directory for the block; the previous one is back after it."""
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield path
+    finally:
+        os.chdir(old)
 
 
 def shared_clone(origin: Path, base: Path) -> Path:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from helpers.repos import RULES, git, make_workspace, run_cli, shared_clone
+from helpers.repos import RULES, git, inside, make_workspace, run_cli, shared_clone
 
 DEADLINE = 60.0  # waits end when met; under heavy load (parallel workers) 15 s was missed
 
@@ -232,11 +232,17 @@ def blob(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def git_bytes(repo: Path, rel: str) -> bytes:
-    """`rel` as committed at HEAD."""
+def git_bytes(repo: Path, rel: str, rev: str = "HEAD") -> bytes:
+    """`rel` as committed at `rev`, byte for byte."""
     return subprocess.run(
-        ["git", "show", f"HEAD:{rel}"], cwd=repo, capture_output=True, check=True
+        ["git", "cat-file", "blob", f"{rev}:{rel}"], cwd=repo, capture_output=True, check=True
     ).stdout
+
+
+def state_records(repo: Path, name: str) -> list[dict[str, object]]:
+    """The daemon's reports of the state file `name` (in `.git/workspace-guard/`)."""
+    path = f".git/workspace-guard/{name}"
+    return [r for r in records(repo, action="detected", area="state") if r.get("path") == path]
 
 
 def record_write(
@@ -256,17 +262,19 @@ def record_write(
 TRUSTED = "refs/remotes/origin/main"
 
 
+def clone_fixture(tmp_path: Path) -> Iterator[Path]:
+    """An agent's clone of a published workspace (`shared_clone`), the test's cwd in it (use as
+    `workspace = pytest.fixture(clone_fixture, name="workspace")`)."""
+    with inside(shared_clone(make_workspace(tmp_path / "origin"), tmp_path)) as work:
+        yield work
+
+
 def trusted_clone_fixture(tmp_path: Path) -> Iterator[Path]:
-    """A clone of a workspace whose rules are trusted at origin/main (`workspace-guard.rulesRef`),
-    the test's cwd in it (use as `workspace = pytest.fixture(trusted_clone_fixture, name=...)`)."""
+    """`clone_fixture` whose rules are trusted at origin/main (`workspace-guard.rulesRef`)."""
     work = shared_clone(make_workspace(tmp_path / "origin"), tmp_path)
     git(work, "config", "workspace-guard.rulesRef", TRUSTED)
-    old = os.getcwd()
-    os.chdir(work)
-    try:
+    with inside(work):
         yield work
-    finally:
-        os.chdir(old)
 
 
 def superuser_commit(work: Path, agent: str) -> str:

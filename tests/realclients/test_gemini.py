@@ -218,3 +218,39 @@ def test_owner_by_workspace_agent_or_main_agent_writes_its_file(tmp_path: Path) 
         text = _error(model, c["other"])
         assert text.startswith(DENIAL) and f"{OWNER} may not change app/models/user.py" in text
         assert (repo / "app/models/user.py").read_text() != "X\n"
+
+
+def test_our_mcp_servers_claim_through_the_real_cli(tmp_path: Path) -> None:
+    """Gemini CLI calls our server's tools `mcp_workspace-guard_<tool>` and adds `mcp_context`:
+    the gate recognises the server, leaves the `authorise` record for the acting agent, and the
+    real `workspace-guard mcp` Gemini started spends it; a release naming another agent is
+    refused before the server sees it."""
+    require("gemini")
+    pytest.importorskip("mcp")
+    from conftest import BIN
+
+    repo = _workspace(tmp_path)
+    settings = json.loads((repo / ".gemini/settings.json").read_text())
+    server = {"command": str(BIN / "workspace-guard"), "args": ["mcp"], "cwd": str(repo)}
+    settings["mcpServers"] = {"workspace-guard": server}
+    (repo / ".gemini/settings.json").write_text(json.dumps(settings))
+    free = "app/models/order.py"
+    c = {
+        "claim": Call("mcp_workspace-guard_claim", {"agent": OTHER, "paths": [free]}),
+        "forged": Call("mcp_workspace-guard_release", {"agent": OWNER, "everything": True}),
+    }
+    with FakeModel(Script({"main": [[call] for call in c.values()]})) as model:
+        run = run_gemini(repo, model.url, tmp_path / "cli", env={"WORKSPACE_AGENT": OTHER})
+    assert run.returncode == 0, run.stderr[-2000:]
+    text, is_error = model.result(c["claim"].id)
+    output = json.loads(text).get("output", "")
+    assert not is_error and '"ok": true' in output and f'"agent": "{OTHER}"' in output, text
+    forged = _error(model, c["forged"])
+    assert forged.startswith(DENIAL) and f"you are {OTHER}" in forged, forged
+    claims = json.loads(wg(repo, "claims", "--format", "json").stdout)
+    assert [(x["agent"], x["pattern"]) for x in claims] == [(OTHER, "/" + free)]
+    records = [json.loads(x) for x in (repo / ".git/workspace-guard/ledger.jsonl").open()]
+    [authorise] = [r for r in records if r["kind"] == "authorise"]
+    assert authorise["agent"] == OTHER and authorise["harness"] == "gemini"
+    [spoken] = [r for r in records if r["kind"] == "spoken"]
+    assert spoken["authorised"] == authorise["seq"] and spoken["tool"] == "claim"

@@ -24,7 +24,7 @@ from workspace_guard.core.duration import parse_since
 from workspace_guard.core.paths import nfc
 from workspace_guard.errors import ConfigError, UsageError
 from workspace_guard.fsutil import atomic_write
-from workspace_guard.i18n import _, language, strerror
+from workspace_guard.i18n import _, language, ngettext, strerror
 from workspace_guard.state.audit import read
 from workspace_guard.state.claims import ClaimsCorrupt, live
 
@@ -97,8 +97,10 @@ def collect(repo: Repo, since: str | None = None) -> dict[str, Any]:
 
 
 def header_text() -> dict[str, str]:
-    """The header's words in the user's language (the page fills in the `{…}`)."""
-    return {
+    """The page's words in the user's language (the page fills in the `{…}`): the header, the
+    tree, the details, the agents and claims tables. A count's words come in two forms, `KEY_one`
+    and `KEY_other` (gettext's plural for 1 and for many), chosen by the page."""
+    text = {
         "title": _("Workspace map · {repo}"),
         "rules": _("rules {file} ({source})"),
         "source_file": _("file"),
@@ -114,8 +116,6 @@ def header_text() -> dict[str, str]:
         "x": _("{n} not tracked"),
         "violations": _("violations"),
         "violations_since": _("violations since {date}"),
-        "folded": _("{n} file(s) folded in {trees} vendored or ignored tree(s): {list}"),
-        "matching": _("{n} matching file(s)"),
         "search": _("Search by path or agent (e.g. app/api, security-backend-ai)"),
         "every_agent": _("every agent"),
         "every_kind": _("every kind"),
@@ -124,7 +124,64 @@ def header_text() -> dict[str, str]:
         "kind_o": _("offices"),
         "kind_u": _("unprotected"),
         "kind_v": _("with violations"),
+        # the body
+        "tree": _("repository tree"),
+        "select": _("Select a file or folder to see who decides it."),
+        "agents": _("Agents"),
+        "live_claims": _("Live claims"),
+        "col_agent": _("agent"),
+        "col_critical": _("critical"),
+        "col_high": _("high"),
+        "col_office": _("office"),
+        "col_violations": _("violations"),
+        "col_claims": _("claims"),
+        "col_kind": _("kind"),
+        "col_until": _("until"),
+        "col_when": _("when"),
+        "col_action": _("action"),
+        "col_layer": _("layer"),
+        "level_c": _("critical"),
+        "level_h": _("high"),
+        "level_o": _("office"),
+        "level_u": _("unprotected"),
+        "level_x": _("not tracked"),
+        "nothing": _("Nothing matches."),
+        "first": _(" — showing the first {n}"),
+        "more": _("show {n} more of {left}"),
+        "office_of": _("office of {agent} ({path})"),
+        "rule_at": _("rule `{pattern}` at {source}"),
+        "untracked": _("not tracked (deleted, or never committed)"),
+        "no_rule": _("no rule"),
+        "kind": _("kind"),
+        "owner": _("owner"),
+        "nobody": _("nobody: anyone may change it"),
+        "backups": _("backups"),
+        "decided_by": _("decided by"),
+        "note": _("note"),
+        "escalation_key": _("escalation"),
+        "the_start": _("the start"),
+        "superuser": _("superuser"),
+        "none": _("none"),
+        "shared": _("shared"),
+        "exclusive": _("exclusive"),
+        "map_error": _("map error: {message} (line {line})"),
+        "vendored": _("vendored"),
+        "ignored": _("ignored by git"),
+        "folded_title": _("{path}: folded ({why}); click to open"),
+        "vendored_why": _("a vendored tree"),
+        "ignored_why": _("every file here matches the ignore rules"),
     }
+    for suffix, n in (("_one", 1), ("_other", 2)):  # the two forms gettext has for Spanish
+        text["folded" + suffix] = ngettext("{n} file folded", "{n} files folded", n)
+        text["trees" + suffix] = ngettext(
+            "in {n} vendored or ignored tree: {list}", "in {n} vendored or ignored trees: {list}", n
+        )
+        text["matching" + suffix] = ngettext("{n} matching file", "{n} matching files", n)
+        text["violations_of" + suffix] = ngettext(
+            "{n} violation since {since}", "{n} violations since {since}", n
+        )
+        text["files" + suffix] = ngettext("{n} file", "{n} files", n)
+    return text
 
 
 def rules_source(repo: Repo) -> str:

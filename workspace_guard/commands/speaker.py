@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any
 from workspace_guard.errors import Denied
 from workspace_guard.gates.watch.provenance import moment_of
 from workspace_guard.i18n import _
-from workspace_guard.state.approvals import ledger_records
 from workspace_guard.state.audit import append
 
 if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 AUTHORISE_WINDOW = 600.0  # seconds between the harness's decision and the command's run
+LOOK_BACK = AUTHORISE_WINDOW + 60.0  # how far back the ledger is read (clocks may disagree a bit)
+TAIL_CHUNK = 1 << 16  # bytes read at a time from the ledger's end
 # ledger kinds that spend an `authorise` (`authorised`)
 USES = ("approval", "answer", "consultation", "spoken")
 HARNESS_ENV = (
@@ -134,21 +135,65 @@ def _words(command: str) -> set[str]:
 
 
 def _authorisation(repo: Repo, speaker: str, needed: Sequence[str]) -> dict[str, Any] | None:
-    """The newest unused `authorise` record of `speaker` whose command holds `needed`."""
-    found = ledger_records(repo.state_dir, ("authorise", *USES))
-    used = {str(r.get("authorised")) for r in found if r.get("kind") != "authorise"}
+    """The newest unused `authorise` record of `speaker` whose command holds `needed`, made
+    within AUTHORISE_WINDOW, taken for this process (`_take`).
+
+    Read from the ledger's end back to the first line older than LOOK_BACK, not the whole
+    ledger (it keeps every write ever allowed): a suffix of the file, so every record that
+    spends an `authorise` found there (written after it) is there too, whatever the clock did.
+    A line with an `authorised` key spends that record whatever else it says (a forged one can
+    only refuse); the chosen `authorise` record is checked against its own hash and the stated
+    hash of the line before it, as `state/approvals.ledger_records` checks what it returns."""
+    import json
+    import re
+
+    from workspace_guard.state import chain, ledger
+    from workspace_guard.state.approvals import _intact, _needle, _parsed, _stated_hash
+
     now = time.time()
-    for record in reversed(found):
-        if record.get("kind") != "authorise" or record.get("agent") != speaker:
+    try:
+        with open(os.path.join(repo.state_dir, ledger.LEDGER_FILE), "rb") as handle:
+            data, start = _tail(handle, now - LOOK_BACK)
+    except OSError:  # missing or unreadable: no record speaks for anyone
+        return None
+    used = {m.decode() for m in re.compile(rb'"authorised": (\d+)').findall(data, start)}
+    agent = b'"agent": ' + json.dumps(speaker, ensure_ascii=False).encode("utf-8", "replace")
+    needle = _needle("authorise")
+    end = len(data)
+    while True:
+        at = data.rfind(needle, start, end)
+        if at < 0:
+            return None
+        begin = data.rfind(b"\n", 0, at) + 1
+        stop = data.find(b"\n", at)
+        raw = data[begin : len(data) if stop < 0 else stop]
+        end = begin
+        if begin == start and start > 0:
+            return None  # the old line before the window: read only for its hash
+        record = _parsed(raw) if agent in raw else None
+        if record is None or not _usable(record, speaker, needed, used, now):
             continue
-        if str(record.get("seq")) in used or now - moment_of(record.get("ts")) > AUTHORISE_WINDOW:
-            continue
-        if speaker not in record.get("by", []):
-            continue
-        if set(needed) <= _words(str(record.get("command", ""))) and _take(repo, record):
-            found_record: dict[str, Any] = record
-            return found_record
-    return None
+        before = data[data.rfind(b"\n", 0, begin - 1) + 1 : begin - 1] if begin else b""
+        if _intact(record, _stated_hash(before) if before else chain.GENESIS) and _take(
+            repo, record
+        ):
+            return record
+
+
+def _usable(
+    record: dict[str, Any], speaker: str, needed: Sequence[str], used: set[str], now: float
+) -> bool:
+    """An `authorise` record of `speaker`, by itself, unspent, in the window, for `needed`."""
+    if record.get("kind") != "authorise" or record.get("agent") != speaker:
+        return False
+    if str(record.get("seq")) in used or now - moment_of(record.get("ts")) > AUTHORISE_WINDOW:
+        return False
+    by = record.get("by")
+    return (
+        isinstance(by, list)
+        and speaker in by
+        and set(needed) <= _words(str(record.get("command", "")))
+    )
 
 
 SPENT_DIR = "spent"  # in the state dir: one empty file per `authorise` record used
@@ -196,6 +241,32 @@ def _prune(folder: str) -> None:
         return
 
 
+def _tail(handle: Any, since: float) -> tuple[bytes, int]:
+    """(the bytes from a line older than `since`, or the file's start, to the end; where the
+    first whole line starts: 0 at the file's start, else the old line, read only for its hash)."""
+    pos = os.fstat(handle.fileno()).st_size
+    data = b""
+    while pos > 0:
+        step = min(max(TAIL_CHUNK, len(data)), pos)  # doubling: the bytes are copied O(n) times
+        pos -= step
+        handle.seek(pos)
+        data = handle.read(step) + data
+        first = data.find(b"\n") + 1 if pos > 0 else 0
+        if first == 0 and pos > 0:
+            continue  # no whole line yet
+        if moment_of(_stamp(data[first : first + 120])) < since:
+            return data, first
+    return data, 0
+
+
+def _stamp(head: bytes) -> str | None:
+    """A chain line's `ts`, read from its first bytes (`{"seq": N, "ts": "…"`)."""
+    at = head.find(b'"ts": "')
+    if at < 0:
+        return None
+    return head[at + 7 : head.find(b'"', at + 7)].decode("ascii", "replace")
+
+
 def identify(
     repo: Repo,
     speaker: str,
@@ -235,10 +306,17 @@ def identify(
 
 def spend(repo: Repo, speaker: str, how: dict[str, Any], tool: str) -> None:
     """Mark the harness's `authorise` record used by a command that records no approval or
-    answer of its own (`claim`, `release`): a `spoken` ledger record naming it. Fails closed."""
+    answer of its own (`claim`, `release`): a `spoken` ledger record naming it. Fails closed.
+
+    The record is appended without an `fsync` (`durable: false`, state/chain), as a claims
+    change's audit record is (state/claims_log): what it guards is that agent's own claim or
+    release, itself not synced. A power loss that takes it leaves an `authorise` record
+    unspent: for at most AUTHORISE_WINDOW, the same agent could run the same command once
+    more — what the record already allowed it. A killed process loses nothing (the write is
+    made before the command answers)."""
     if how.get("via") != "harness":
         return
-    from workspace_guard.state import ledger
+    from workspace_guard.state import chain, ledger
 
     item = {
         "kind": "spoken",
@@ -249,7 +327,7 @@ def spend(repo: Repo, speaker: str, how: dict[str, Any], tool: str) -> None:
         "tool": tool,
         "authorised": how.get("authorised"),
     }
-    if not ledger.append(repo.state_dir, [item]):
+    if not chain.append(repo.state_dir, ledger.LEDGER, [item], durable=False):
         raise Denied(_("the provenance ledger cannot be written"))
 
 

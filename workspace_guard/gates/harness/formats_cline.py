@@ -12,14 +12,7 @@ from __future__ import annotations
 import json
 import os
 
-from workspace_guard.gates.harness.formats_event import (
-    as_dict,
-    event_cwd,
-    judge_call,
-    mcp_call,
-    record_after,
-    string_field,
-)
+from workspace_guard.gates.harness import formats_event as ev
 from workspace_guard.gates.harness.gate import Call, deny_reason, load_event
 
 TYPE_CHECKING = False
@@ -50,6 +43,13 @@ CLINE_READ_TOOLS = frozenset(
         "focus_chain",
     )
 )
+CLINE_TOOLS = ev.Tools(
+    CLINE_FILE_TOOLS,
+    ("execute_command",),
+    CLINE_READ_TOOLS,
+    "parameters.path",
+    "parameters.command",
+)
 
 
 def cline(data: bytes) -> int:
@@ -60,39 +60,24 @@ def cline(data: bytes) -> int:
     if not isinstance(body, dict):
         return 0
     tool = body.get("toolName")
-    params = as_dict(body.get("parameters"))
-    cwd = event_cwd(event, "workspaceRoots")
+    params = ev.as_dict(body.get("parameters"))
+    cwd = ev.event_cwd(event, "workspaceRoots")
     agent = os.environ.get("WORKSPACE_AGENT") or None
-    if tool in CLINE_FILE_TOOLS:
-        call = Call(
-            agent,
-            str(tool),
-            cwd,
-            paths=(string_field(params.get("path"), "parameters.path"),),
-            source="cline",
-        )
-    elif tool == "execute_command":
-        call = Call(
-            agent,
-            str(tool),
-            cwd,
-            command=string_field(params.get("command"), "parameters.command"),
-            source="cline",
-        )
-    elif tool in CLINE_READ_TOOLS:
+    found = ev.tool_call(
+        CLINE_TOOLS,
+        (agent, tool, cwd, "cline"),
+        (params.get("path"), params.get("command")),
+        lambda: _mcp(agent, tool, cwd, params),
+    )
+    if found is None:  # one of Cline's read-only tools, or an MCP tool that only reads
         print(json.dumps({"cancel": False}))
         return 0
-    else:
-        found = _mcp(agent, tool, cwd, params)
-        if found is None:
-            print(json.dumps({"cancel": False}))
-            return 0
-        call = found
+    call = found
     if after:
-        code = record_after(call, event)
+        code = ev.record_after(call, event)
         print(json.dumps({"cancel": False}))
         return code
-    judged = judge_call(call, "cline")
+    judged = ev.judge_call(call, "cline")
     if judged and judged[1].denied:
         reason = deny_reason(judged[1])
         print(
@@ -116,7 +101,7 @@ def _mcp(agent: str | None, tool: Any, cwd: str, params: dict[str, Any]) -> Call
     """`use_mcp_tool` as `mcp__server__tool` with its arguments; any other tool by its own name
     and parameters (an unknown tool: its path arguments are writes)."""
     if tool == "use_mcp_tool":
-        server = string_field(params.get("server_name"), "parameters.server_name")
-        name = string_field(params.get("tool_name"), "parameters.tool_name")
-        return mcp_call(agent, f"mcp__{server}__{name}", cwd, params.get("arguments"), "cline")
-    return mcp_call(agent, string_field(tool, "toolName"), cwd, params, "cline")
+        server = ev.string_field(params.get("server_name"), "parameters.server_name")
+        name = ev.string_field(params.get("tool_name"), "parameters.tool_name")
+        return ev.mcp_call(agent, f"mcp__{server}__{name}", cwd, params.get("arguments"), "cline")
+    return ev.mcp_call(agent, ev.string_field(tool, "toolName"), cwd, params, "cline")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 from workspace_guard.gates.harness.formats_event import (
+    Tools,
     as_dict,
     event_agent,
     event_cwd,
@@ -22,6 +23,7 @@ from workspace_guard.gates.harness.formats_event import (
     mcp_call,
     record_after,
     string_field,
+    tool_call,
 )
 from workspace_guard.gates.harness.gate import Call, deny_reason, load_event
 
@@ -31,8 +33,7 @@ if TYPE_CHECKING:
 
 
 CURSOR_FILE_TOOLS = ("Write", "Edit", "StrReplace", "Delete", "MultiEdit")
-# Cursor's own tools that write nothing (a subagent's `Task` acts under the same identity: the
-# agent comes from the environment, which the subagent inherits)
+# Cursor's own tools that write nothing (`Task` starts a subagent: judged as a spawn, spawn.py)
 CURSOR_READ_TOOLS = frozenset(
     (
         "Read",
@@ -50,8 +51,10 @@ CURSOR_READ_TOOLS = frozenset(
         "WebFetch",
         "Fetch",
         "TodoWrite",
-        "Task",
     )
+)
+CURSOR_TOOLS = Tools(
+    CURSOR_FILE_TOOLS, ("Shell",), CURSOR_READ_TOOLS, "tool_input.file_path", "tool_input.command"
 )
 MCP_PREFIX = "MCP:"
 
@@ -86,34 +89,30 @@ def cursor(data: bytes) -> int:
     args = as_dict(event.get("tool_input"))
     cwd = event_cwd(event, "workspace_roots")
     agent = event_agent(event)
-    call: Call | None
-    if tool in CURSOR_FILE_TOOLS:
-        path = args.get("file_path") or args.get("path") or event.get("file_path")
-        call = Call(
-            agent,
-            str(tool),
-            cwd,
-            paths=(string_field(path, "tool_input.file_path"),),
-            source="cursor",
-        )
-    elif tool == "Shell":
-        call = Call(
-            agent,
-            str(tool),
-            cwd,
-            command=string_field(args.get("command"), "tool_input.command"),
-            source="cursor",
-        )
-    elif tool in CURSOR_READ_TOOLS:
+    path = args.get("file_path") or args.get("path") or event.get("file_path")
+    call = tool_call(
+        CURSOR_TOOLS,
+        (agent, tool, cwd, "cursor"),
+        (path, args.get("command")),
+        lambda: _other(agent, tool, cwd, event.get("tool_input")),
+    )
+    if call is None:
         return 0
-    else:  # an MCP tool, or one the gate does not know: judged, never passed unread
-        tool = string_field(tool, "tool_name")
-        call = mcp_call(agent, _mcp_name(tool), cwd, event.get("tool_input"), "cursor")
-        if call is None:
-            return 0
     if name == "postToolUse":  # the ledger is kept by afterFileEdit / afterShellExecution
         return _cursor_warning(call)
     return _answer(call)
+
+
+def _other(agent: str | None, tool: Any, cwd: str, tool_input: Any) -> Call | None:
+    """`Task` (a subagent: judged as a spawn, like Claude's `Agent`), an MCP tool, or a tool the
+    gate does not know (judged as an unknown MCP tool, never passed unread)."""
+    name = string_field(tool, "tool_name")
+    if name == "Task":
+        from workspace_guard.gates.harness.spawn import spawned_type
+
+        kind = spawned_type(name, tool_input, "cursor")
+        return Call(agent, name, cwd, source="cursor", spawns=kind)
+    return mcp_call(agent, _mcp_name(name), cwd, tool_input, "cursor")
 
 
 def _answer(call: Call | None) -> int:

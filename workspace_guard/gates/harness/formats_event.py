@@ -6,14 +6,49 @@ from __future__ import annotations
 
 import os
 
+from workspace_guard.core.record import Record
 from workspace_guard.gates.harness.gate import Call, GateError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from workspace_guard.gates.harness.gate import Verdict
     from workspace_guard.repo import Repo
+
+
+class Tools(Record):
+    """A harness's own tools, as its hooks name them (Cursor, Cline): which write the file a
+    field names, which run the command a field holds, which only read."""
+
+    files: tuple[str, ...]
+    shells: tuple[str, ...]
+    reads: frozenset[str]
+    path_field: str  # where a file tool's path is, as the error message names it
+    command_field: str
+
+
+def tool_call(
+    tools: Tools,
+    call: tuple[str | None, Any, str, str],
+    fields: tuple[Any, Any],
+    other: Callable[[], Call | None],
+) -> Call | None:
+    """The call of one of the harness's own tools (`call` = agent, tool, cwd, layer; `fields` =
+    the file tool's path, the shell tool's command); None for its read-only tools; `other()`
+    for any other tool (an MCP tool, or one the gate does not know: judged, never passed)."""
+    agent, tool, cwd, layer = call
+    path, command = fields
+    if tool in tools.files:
+        paths = (string_field(path, tools.path_field),)
+        return Call(agent, str(tool), cwd, paths=paths, source=layer)
+    if tool in tools.shells:
+        text = string_field(command, tools.command_field)
+        return Call(agent, str(tool), cwd, command=text, source=layer)
+    if tool in tools.reads:
+        return None
+    return other()
 
 
 def event_repo(cwd: str) -> Repo:
