@@ -8,6 +8,7 @@ Real clones of a bare repository served by `git daemon`; the ledger written by r
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from conftest import git
 from helpers.forge import commit_tree, tree_with
@@ -18,12 +19,9 @@ from test_push_notes import guarded_clone, owner_commit
 MAIN = "app/main.py"
 
 
-def plumbing_commit(clone_path: object, text: str = "app = 'plumbing'\n") -> str:
+def plumbing_commit(clone: Path, text: str = "app = 'plumbing'\n") -> str:
     """The owner's change to app/main.py built with `commit-tree` on origin/main: template and
     ownership pass, no hook ran, no note."""
-    from pathlib import Path
-
-    clone = Path(str(clone_path))
     base = git(clone, "rev-parse", "origin/main").strip()
     tree = tree_with(clone, base, MAIN, text)
     return commit_tree(clone, tree, [base], template("fix(app): quiet change", ARCHITECT, MAIN))
@@ -50,7 +48,9 @@ def test_a_configured_refspec_is_judged_as_pushed(server: Server) -> None:
     sha = plumbing_commit(clone)
     git(clone, "branch", "quiet", sha)
     git(clone, "config", "remote.origin.push", "refs/heads/quiet:refs/heads/main")
-    proc = subprocess.run(["git", "push", "origin"], cwd=clone, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["git", "push", "origin"], cwd=clone, capture_output=True, text=True, check=False
+    )
     assert proc.returncode != 0, proc.stderr
     assert "[provenance-note]" in proc.stderr
     assert server.ref("refs/heads/main") == before
