@@ -44,6 +44,7 @@ class Call(Record):
     source: str = "claude"  # which harness asked (the audit layer)
     mcp_unknown: bool = False  # an MCP tool the gate does not know (`harness: mcp_unknown`)
     spawns: str | None = None  # the subagent type a spawning tool starts (spawn.py)
+    messages: str | None = None  # the running subagent a message tool reaches (spawn.py)
 
 
 class Verdict(Record):
@@ -137,10 +138,10 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         forced += protocol_commands.refusals(
             decider, agent, signals.judge(call.command, repo.state_dir)
         )
-    if call.spawns is not None:
+    if call.spawns is not None or call.messages is not None:
         from workspace_guard.gates.harness import spawn
 
-        refusal = spawn.refusal(decider, agent, call.tool, call.spawns)
+        refusal = spawn.judge(decider, agent, call, repo.state_dir)
     paths = call.paths
     if call.mcp_unknown:
         from workspace_guard.gates.harness import mcp_tools
