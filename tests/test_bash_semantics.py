@@ -1,7 +1,11 @@
 """The shell's own semantics in the Bash analysis (ATTACK F44, F45, F47, F50, F67): the variants
-in tests/bash_corpus_semantics.py through the analysis."""
+in tests/bash_corpus_semantics.py through the analysis, and a selection through the real hook and
+the real bash."""
 
 from __future__ import annotations
+
+import subprocess
+from pathlib import Path
 
 import pytest
 from bash_corpus import ANY, PROTECTED, Case
@@ -17,6 +21,8 @@ from bash_corpus_semantics import (
     SPLITTING,
     SPLITTING_READS,
 )
+from conftest import EXAMPLE_RULES, make_workspace
+from helpers.harness import OTHER, bash_denied
 from test_bash import would_deny
 
 SEMANTICS_WRITES = GLOB_OPTIONS + OTHER_SHELLS + ALIASES + SPLITTING + REEVAL
@@ -42,3 +48,38 @@ def test_reads_are_allowed(case: Case) -> None:
 def test_no_duplicates() -> None:
     commands = [c.command for c in SEMANTICS_WRITES + SEMANTICS_READS]
     assert len(commands) == len(set(commands))
+
+
+# The premise, checked with the real bash and the real hook: each of these writes app/main.py when
+# bash runs it (options a user's shell snapshot may set are set here by the command), and the gate
+# denies it to an agent that does not own the file.
+REAL_BASH = [
+    "x='a[$(echo evil > app/main.py)]'; echo $((x))",
+    "x='a[$(echo evil > app/main.py)]'; [[ $x -eq 0 ]]",
+    "x='a[$(echo evil > app/main.py)]'; printf -v \"$x\" %s 1",
+    "x='a[$(echo evil > app/main.py)]'; : ${!x}",
+    "x='$(echo evil > app/main.py)'; echo \"${x@P}\"",
+    "PS4='$(echo evil > app/main.py)'; set -x; :",
+    "shopt -s nocaseglob; echo evil | tee [A]pp/[M]ain.p[y]",
+    "shopt -s nullglob; sort -o none-* app/main.py < /dev/null",
+    "shopt -s expand_aliases\nalias cat=tee\necho evil | cat app/main.py",
+    "IFS=:; x=tee:app/main.py; echo evil | $x",
+    "declare -n r=x; x=app/main.py; echo evil | tee $r",
+]
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    text = EXAMPLE_RULES.read_text().replace("harness:\n", "harness:\n  escalate_after: 100000\n")
+    return make_workspace(tmp_path / "ws", text)
+
+
+@pytest.mark.parametrize("command", REAL_BASH)
+def test_real_bash_writes_and_the_hook_denies(ws: Path, command: str) -> None:
+    assert bash_denied(ws, command, OTHER) is not None, command
+    main = ws / "app" / "main.py"
+    before = main.read_text()
+    proc = subprocess.run(
+        ["bash", "-c", command], cwd=ws, capture_output=True, text=True, check=False
+    )
+    assert main.read_text() != before, proc.stderr  # the premise: bash did write it
