@@ -259,7 +259,7 @@ def test_provenance_in_spanish(tmp_path: Path) -> None:
     edit(ws, "app/main.py", "v1\n", "system-architect-ai")
     out = both(ws, ["provenance", "app/main.py", "--verify"], (0,))
     assert "escrito por system-architect-ai" in out and "vía claude Edit" in out
-    assert "registro de procedencia intacto: 1 registros" in out
+    assert "registro de procedencia intacto: 1 registro\n" in out  # one record: the singular
     ledger = ws / ".git" / "workspace-guard" / "ledger.jsonl"
     ledger.write_text(ledger.read_text().replace("system-architect-ai", "api-ai"))
     out = both(ws, ["provenance", "--verify"], (1,))
@@ -668,3 +668,13 @@ def test_counts_use_plural_forms() -> None:
     with i18n.speaking("es"):
         assert i18n.ngettext("{n} file", "{n} files", 1) == "{n} archivo"
         assert i18n.ngettext("{n} file", "{n} files", 2) == "{n} archivos"
+
+
+def test_explain_names_the_level_in_spanish(tmp_path: Path) -> None:
+    """`explain` says a rule's level in the user's language, as `validate` does (the rules'
+    own keyword, `critical`, only in English)."""
+    ws = make_workspace(tmp_path / "ws")
+    code, out = run(ws, ["explain", "app/main.py"])
+    assert code == 0 and "— nivel crítico" in out and "nivel critical" not in out, out
+    code, out = run(ws, ["explain", "app/main.py"], "en")
+    assert code == 0 and "— level critical" in out, out

@@ -62,6 +62,7 @@ def _verify(state_dir: str, fmt: str) -> int:
         )
         click.echo(text.format(label=_("ledger"), n=len(problems), count=count), err=True)
         return 1
-    text = _("{label} intact: {count} records").format(label=_("ledger"), count=count)
+    text = ngettext("{label} intact: {count} record", "{label} intact: {count} records", count)
+    text = text.format(label=_("ledger"), count=count)
     click.echo(text, err=fmt == "json")
     return 0

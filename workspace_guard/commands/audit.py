@@ -89,7 +89,8 @@ def _report(where: str, label: str, count: int, problems: list[Broken]) -> int:
         )
         print(text.format(label=_(label), n=len(problems), count=count), file=sys.stderr)
         return 1
-    print(_("{label} intact: {count} records").format(label=_(label), count=count))
+    text = ngettext("{label} intact: {count} record", "{label} intact: {count} records", count)
+    print(text.format(label=_(label), count=count))
     return 0
 
 
