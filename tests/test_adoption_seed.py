@@ -214,6 +214,48 @@ def test_the_claude_footer_explanation_is_whole(adopted: Path) -> None:
     assert "Co-Authored-By: Claude <noreply@anthropic.com>" in proc.stderr  # the fixed message
 
 
+# --- install --claude: the files it writes into the protected `.claude/` ----------------------------
+
+
+def test_the_files_install_writes_can_be_committed(adopted: Path) -> None:
+    """`install --claude` writes `.claude/settings.json`, which the adoption protects, and turns
+    on requireProvenance: the commit the install asks for must still go through, as the agent
+    install names, and no other agent may claim those bytes."""
+    proc = run_cli(adopted, "install", "--claude", env={"WORKSPACE_GUARD_LANG": "en"})
+    assert proc.returncode == 0, proc.stderr
+    said = next(
+        line for line in proc.stdout.splitlines() if "settings.json" in line and "protected" in line
+    )
+    assert "on the provenance record as written by install for master-orchestrator" in said
+    assert "commit it with `Agente: master-orchestrator`" in said
+    assert git(adopted, "config", "workspace-guard.requireProvenance").strip() == "true"
+    git(adopted, "add", ".claude/settings.json", ".mcp.json", ".workspace/bin")
+    text = message("backend-framework-ai", ".claude/settings.json").replace(
+        "feat(api)", "chore(ws)"
+    )
+    refused = commit(adopted, text)
+    assert refused.returncode == 1 and "[provenance-" in refused.stderr, refused.stderr
+    done = commit(adopted, text.replace("backend-framework-ai", "master-orchestrator"))
+    assert done.returncode == 0, done.stderr
+    assert git(adopted, "status", "--porcelain", "--", ".claude", ".mcp.json").strip() == ""
+    shown = run_cli(adopted, "provenance", ".claude/settings.json", "--format", "json")
+    assert "install" in shown.stdout and "master-orchestrator" in shown.stdout, shown.stdout
+
+
+def test_install_records_only_what_it_wrote(adopted: Path) -> None:
+    """A second install changes nothing and records nothing; an edit made by hand afterwards is
+    not blessed by another install that leaves the file as it is."""
+    assert run_cli(adopted, "install", "--claude").returncode == 0
+    settings = adopted / ".claude" / "settings.json"
+    settings.write_text(settings.read_text().replace("{", '{"model": "x", ', 1))
+    again = run_cli(adopted, "install", "--claude", env={"WORKSPACE_GUARD_LANG": "en"})
+    assert again.returncode == 0 and "provenance record" not in again.stdout, again.stdout
+    git(adopted, "add", ".claude/settings.json")
+    text = message("master-orchestrator", ".claude/settings.json").replace("feat(api)", "chore(ws)")
+    refused = commit(adopted, text)
+    assert refused.returncode == 1 and "[provenance-missing]" in refused.stderr, refused.stderr
+
+
 # --- 11. small frictions ---------------------------------------------------------------------------
 
 

@@ -192,3 +192,64 @@ def test_a_hooks_folder_set_after_the_first_call_is_seen(tmp_path: Path) -> None
     assert not is_git_internal(Repo.discover(str(repo)), target)
     git(repo, "config", "core.hooksPath", ".husky/_")
     assert is_git_internal(Repo.discover(str(repo)), target)
+
+
+@pytest.fixture
+def unknown(tmp_path: Path) -> Path:
+    """Hard links whose other names git's listing does not know: an untracked and an ignored
+    file the rules protect, a harness's settings file in the home folder."""
+    repo = make_workspace(tmp_path / "ws")
+    office = repo / OFF
+    office.mkdir(parents=True, exist_ok=True)
+    (repo / "alembic").mkdir(exist_ok=True)
+    (repo / "alembic/local_env.py").write_text("untracked\n")  # protected by /alembic/
+    os.link(repo / "alembic/local_env.py", office / "u")
+    (repo / ".gitignore").write_text("app/api/cache.bin\n")
+    (repo / "app/api").mkdir(parents=True, exist_ok=True)
+    (repo / "app/api/cache.bin").write_text("ignored\n")  # protected by /app/api/
+    os.link(repo / "app/api/cache.bin", office / "i")
+    home = Path(os.environ["HOME"])
+    (home / ".claude").mkdir(exist_ok=True)
+    (home / ".claude/settings.json").write_text("{}\n")
+    os.link(home / ".claude/settings.json", office / "s")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("name", "rel"), [("u", "alembic/local_env.py"), ("i", "app/api/cache.bin")]
+)
+def test_untracked_and_ignored_names_are_found(unknown: Path, name: str, rel: str) -> None:
+    assert "??" in git_status(unknown, rel) or "!!" in git_status(unknown, rel)
+    for reason in (
+        bash_denied(unknown, f"echo x >> {OFF}/{name}"),
+        _file_denied(unknown, "Write", unknown / OFF / name),
+    ):
+        assert reason is not None and rel in reason, reason
+
+
+def test_a_harness_settings_file_by_another_name_is_refused(unknown: Path) -> None:
+    assert bash_denied(unknown, f"echo x >> {OFF}/s") is not None
+    assert _file_denied(unknown, "Edit", unknown / OFF / "s") is not None
+    assert bash_denied(unknown, f"echo x >> {OFF}/notes.md") is None  # its other files: its own
+
+
+def test_the_gates_own_program_by_another_name_is_refused(tmp_path: Path) -> None:
+    import workspace_guard
+
+    repo = make_workspace(tmp_path / "ws")
+    office = repo / OFF
+    office.mkdir(parents=True, exist_ok=True)
+    source = Path(workspace_guard.__file__).parent / "i18n.py"
+    try:
+        os.link(source, office / "g.py")  # nothing is written through it here
+    except OSError as exc:
+        pytest.skip(f"the package is on another file system here ({exc})")
+    for agent in ("backend-framework-ai", "master-orchestrator"):
+        assert bash_denied(repo, f"echo x >> {OFF}/g.py", agent=agent) is not None
+        assert _file_denied(repo, "Write", office / "g.py", agent=agent) is not None
+
+
+def git_status(repo: Path, rel: str) -> str:
+    from helpers.repos import git
+
+    return git(repo, "status", "--porcelain", "--ignored", "--", rel)

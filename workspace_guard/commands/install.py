@@ -217,10 +217,12 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
         if old_git := reference_transaction_warning(cwd):
             print(_("workspace-guard: warning: {message}").format(message=old_git), file=sys.stderr)
     if harnesses:
-        from workspace_guard.commands import harness_install
+        from workspace_guard.commands import harness_install, install_provenance
 
         for name in sorted(harnesses):
+            before = install_provenance.versions(cwd, name)
             report(cwd, harness_install.install(cwd, name))
+            report(cwd, install_provenance.record(cwd, before))
         report(cwd, [harness_install.require_provenance(cwd)])
         from workspace_guard.commands.lint_protocol import main_agent_warning
 

@@ -15,9 +15,17 @@ write of ``app/``. The analysis is pure and cannot see the disk, so the gate res
 Hard links (ATTACK F40): ``ln app/main.py office/h`` made earlier shares the file, and a write of
 ``office/h`` (or ``/tmp/h``) rewrites ``app/main.py``'s bytes. A file whose link count is above
 one is therefore also every tracked file with the same device and inode (:func:`same_file`); the
-glob walk looks for such files as it looks for symlinks. Their other names outside the repository
-cannot be found without a file-system scan: they are not the gate's (making such a link from a
-protected or installed file is itself a write of that file, bash/files.py).
+glob walk looks for such files as it looks for symlinks. Where the link count says there are
+names that git's listing does not account for, the work tree itself is searched (a bounded walk:
+untracked and ignored files, `.env` and the like, that the rules may protect); a walk past its
+bound counts as reaching every tracked file (fail closed). Outside the repository, the names
+searched are those the gate refuses to every tool and can list at a bounded cost: the harnesses'
+settings files and the gate's own program (the `workspace_guard` package and the folder of the
+interpreter and console scripts) — only on the file's own device, since a hard link never
+crosses one (:func:`outside_names`). Git's directory and the hooks folders are gitdir.py's. Any
+other name elsewhere on the disk (the Python installation's standard library, another
+repository) is not found: making such a link from a protected or installed file is itself a write
+of that file (bash/files.py), and a link made outside every harness is the daemon's to see.
 """
 
 from __future__ import annotations
@@ -65,9 +73,127 @@ def same_file(path: str, root: str, tracked: Callable[[], list[str]]) -> list[st
         return []
     if st.st_nlink < 2 or not stat.S_ISREG(st.st_mode):
         return []
-    names = _shared(root, tracked).get((st.st_dev, st.st_ino), [])
+    wanted = (st.st_dev, st.st_ino)
+    names = _shared(root, tracked).get(wanted, [])
     here = os.path.realpath(path)
-    return [rel for rel in names if os.path.join(root, rel) != here]
+    out = [rel for rel in names if os.path.join(root, rel) != here]
+    if st.st_nlink > len(out) + 1:  # names git's listing does not know: search the work tree
+        found = _untracked_names(root, wanted, {here, *(os.path.join(root, r) for r in out)})
+        out += tracked() if found is None else found
+    return out
+
+
+def _untracked_names(root: str, wanted: tuple[int, int], known: set[str]) -> list[str] | None:
+    """Repository paths of the files below `root` (git's directories aside) that are the file
+    `wanted` (device, inode) under a name not in `known`; None past the walk's bound."""
+    out: list[str] = []
+    todo = [root]
+    seen = 0
+    while todo:
+        try:
+            entries = list(os.scandir(todo.pop()))
+        except OSError:
+            continue
+        seen += len(entries)
+        if seen > _MAX_ENTRIES:
+            return None
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != ".git":
+                        todo.append(entry.path)
+                    continue
+                if not entry.is_file(follow_symlinks=False) or entry.path in known:
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) == wanted:
+                out.append(os.path.relpath(entry.path, root).replace(os.sep, "/"))
+    return out
+
+
+def linked_outside(path: str, cwd: str) -> tuple[bool, bool]:
+    """Whether `path` is, through a hard link made earlier, (a harness's settings file, a file
+    of the gate's own program): :func:`outside_names`, sorted for the gate's two denials."""
+    names = outside_names(path, cwd)
+    if not names:
+        return False, False
+    from workspace_guard.gates.harness.harness_settings import is_settings
+
+    settings = [n for n in names if is_settings(n, cwd)]
+    return bool(settings), len(settings) < len(names)
+
+
+def outside_names(path: str, cwd: str) -> list[str]:
+    """The other names of the file a tool writes at `path` (a hard link made earlier) among the
+    files outside the repository that no tool may write and that can be listed at a bounded
+    cost: the harnesses' settings files (harness_settings.py) and the gate's own program (the
+    `workspace_guard` package, the folder of the interpreter and the console scripts). Only a
+    regular file with more than one link is looked up, and only on its own device."""
+    import stat
+    import sys
+
+    if "\x00" in path:
+        return []
+    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    try:
+        st = os.stat(absolute)
+    except (OSError, ValueError):
+        return []
+    if st.st_nlink < 2 or not stat.S_ISREG(st.st_mode):
+        return []
+    wanted = (st.st_dev, st.st_ino)
+    from workspace_guard.gates.harness.harness_settings import _files
+
+    out = [f for f in _files(os.environ) if _is(f, wanted)]
+    import workspace_guard
+
+    package = os.path.dirname(os.path.abspath(workspace_guard.__file__))
+    for top in dict.fromkeys([package, os.path.dirname(os.path.abspath(sys.executable))]):
+        out += _same_below(top, wanted)
+    here = os.path.realpath(absolute)
+    return [f for f in dict.fromkeys(out) if os.path.realpath(f) != here]
+
+
+def _is(path: str, wanted: tuple[int, int]) -> bool:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return (st.st_dev, st.st_ino) == wanted
+
+
+def _same_below(top: str, wanted: tuple[int, int]) -> list[str]:
+    """Files below `top` that are `wanted` (a bounded walk; none when `top` is on another
+    device; past the bound, `top` itself: every name there may be it)."""
+    try:
+        if os.stat(top).st_dev != wanted[0]:
+            return []
+    except OSError:
+        return []
+    out: list[str] = []
+    todo = [top]
+    seen = 0
+    while todo:
+        try:
+            entries = list(os.scandir(todo.pop()))
+        except OSError:
+            continue
+        seen += len(entries)
+        if seen > _MAX_ENTRIES:
+            return [top]
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    other = entry.stat(follow_symlinks=False)
+                    if other.st_nlink > 1 and (other.st_dev, other.st_ino) == wanted:
+                        out.append(entry.path)
+            except OSError:
+                continue
+    return out
 
 
 def _shared(root: str, tracked: Callable[[], list[str]]) -> dict[tuple[int, int], list[str]]:

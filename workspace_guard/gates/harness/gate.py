@@ -164,7 +164,15 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     if refusal:
         denied = (_refused(decider, agent), *denied)
     command = (call.command or "") if acts_for else ""
-    return Verdict(agent, denied, allowed, note, refusal, acts_for, command)
+    return _noted(repo, call, Verdict(agent, denied, allowed, note, refusal, acts_for, command))
+
+
+def _noted(repo: Repo, call: Call, verdict: Verdict) -> Verdict:
+    """`verdict`, once an allowed MCP call setting a server's root has it remembered (F56)."""
+    from workspace_guard.gates.harness.mcp_roots import note_root
+
+    note_root(repo, call, allowed=not verdict.denied)
+    return verdict
 
 
 def _path_targets(
@@ -178,8 +186,10 @@ def _path_targets(
     """The repository paths a file tool's `paths` write (git's directory and the harnesses'
     settings go to `internal` / `settings`, the gate's own installation to `program`)."""
     from workspace_guard.gates.harness.disk_links import hard_linked
+    from workspace_guard.gates.harness.mcp_roots import with_roots
 
     internal, settings, program, installed = found
+    paths = with_roots(repo, call, paths)  # relative MCP paths in a root set earlier (F56)
     targets: list[str] = []
     tracked: list[str] = []
     for path in paths:
@@ -193,11 +203,11 @@ def _path_targets(
         if _program(repo, path, call.cwd, program):
             continue
         rel = _inside(repo, path, call.cwd)
-        if rel is not None and call.tool.startswith("mcp_") and not call.mcp_unknown:
-            # a known MCP write tool moving, copying over or deleting a folder
+        if rel is not None and (call.tool.startswith("mcp_") or call.mcp_unknown):
+            # an MCP tool writing a folder (or, unknown, naming one), or a glob
             from workspace_guard.gates.harness.mcp_tools import below
 
-            targets += below(repo, rel)
+            targets += below(repo, rel, unknown=call.mcp_unknown)
         if rel:  # a file tool naming the root itself writes no file
             targets.append(rel)
     return targets
@@ -222,11 +232,7 @@ def _out_of_reach(
         from workspace_guard.gates.harness import gitdir
 
         decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
-        unknown = [w for w in map(gitdir.unresolvable, dict.fromkeys(internal)) if w]
-        if len(unknown) < len(set(internal)):
-            notes.append(gitdir.note())
-        if unknown:
-            notes.append(gitdir.unresolvable_note(unknown))
+        notes.append(gitdir.notes(internal))
     if settings:
         from workspace_guard.gates.harness import harness_settings
 
@@ -279,9 +285,10 @@ def _settings(path: str, cwd: str, found: list[str], superuser: bool) -> bool:
     repository (harness_settings.py); a superuser's call is judged as any other write."""
     if superuser or "\x00" in path:
         return False
+    from workspace_guard.gates.harness.disk_links import linked_outside
     from workspace_guard.gates.harness.harness_settings import is_settings
 
-    if is_settings(path, cwd):
+    if is_settings(path, cwd) or linked_outside(path, cwd)[0]:  # disk_links: hard links
         found.append(path)
         return True
     return False
@@ -305,9 +312,10 @@ def _installed(repo: Repo, path: str, cwd: str, found: list[str], superuser: boo
 def _program(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
     """True (and `found` gets the path) when `path` lies in the installation that runs the gate
     (program_files.py): every agent, a superuser too."""
+    from workspace_guard.gates.harness.disk_links import linked_outside
     from workspace_guard.gates.harness.program_files import is_program_file
 
-    if is_program_file(path, cwd, repo.state_dir, repo.root):
+    if is_program_file(path, cwd, repo.state_dir, repo.root) or linked_outside(path, cwd)[1]:
         found.append(path)
         return True
     return False

@@ -292,6 +292,14 @@ def unresolvable(absolute: str) -> str | None:
     return None
 
 
+def notes(internal: list[str]) -> str:
+    """Why the writes of `internal` are refused: git's directory, or a link the gate cannot
+    follow (:func:`unresolvable`), or both."""
+    unknown = [w for w in map(unresolvable, dict.fromkeys(internal)) if w]
+    said = [note()] if len(unknown) < len(set(internal)) else []
+    return " ".join([*said, unresolvable_note(unknown)] if unknown else said)
+
+
 def unresolvable_note(why: list[str]) -> str:
     """Why a write through a link the gate cannot read is refused (appended to the reason)."""
     from workspace_guard.i18n import _

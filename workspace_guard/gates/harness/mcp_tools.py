@@ -29,6 +29,8 @@ the bare tool name). A bare name that is not one of the harness's own tools is a
 
 from __future__ import annotations
 
+import re
+
 from workspace_guard.core.record import Record
 
 TYPE_CHECKING = False
@@ -250,8 +252,6 @@ def reads_only(tool: str, args: Any) -> bool:
 
 
 def _snake(name: str) -> str:
-    import re
-
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower().replace("-", "_")
 
 
@@ -283,7 +283,8 @@ def classify(name: str, arguments: Any, cwd: str | None = None) -> McpCall | Non
             command = f"{command}\n{in_each(command, dirs)}"
         return McpCall(tool, command=command, cwd=tool_cwd)
     if tool in WRITE_TOOLS:
-        paths = _in_dirs(_siblings(path_arguments(args, liberal=True)), dirs)
+        named = _siblings(path_arguments(args, liberal=True))
+        paths = _in_dirs([*named, *_composed(args, cwd, dirs)], dirs)
         if not paths:
             from workspace_guard.gates.harness.gate import GateError
             from workspace_guard.i18n import _
@@ -298,8 +299,14 @@ def classify(name: str, arguments: Any, cwd: str | None = None) -> McpCall | Non
         return None
     if set(_snake(tool).split("_")) & _RUNS_CODE:  # `execute_terminal_command`, `run_python`,
         return McpCall(tool, command=shell_command(args), cwd=tool_cwd)  # `interact_with_process`
-    paths = _in_dirs(path_arguments(args), dirs)
+    paths = _in_dirs([*path_arguments(args), *_composed(args, cwd, dirs)], dirs)
     return McpCall(tool, paths=tuple(paths), unknown=True, cwd=tool_cwd)
+
+
+def _composed(args: Any, cwd: str | None, dirs: list[str]) -> list[str]:
+    from workspace_guard.gates.harness.mcp_compose import composed
+
+    return composed(args, cwd, dirs)
 
 
 def _directories(tool_cwd: Any, cwd: str | None) -> list[str]:
@@ -458,15 +465,22 @@ def _preview(arguments: Any) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def below(repo: Repo, rel: str) -> list[str]:
-    """The tracked files under `rel` when it names a directory (`""`: the root): an MCP tool
-    that moves, copies over or deletes a folder writes every file in it."""
+def below(repo: Repo, rel: str, *, unknown: bool = False) -> list[str]:
+    """The tracked files under `rel` when it names a directory (`""`: the root, not for an
+    unknown tool): an MCP tool that moves, copies over or deletes a folder writes every file
+    in it; a glob (`app/mai*.py`) the tracked files it may match, as a Bash glob would."""
     import os
 
-    if rel and not os.path.isdir(os.path.join(repo.root, rel)):
-        return []
     from workspace_guard import git
 
+    if any(c in rel for c in "*?["):
+        from workspace_guard.gates.harness.bash import could_write
+        from workspace_guard.gates.harness.bash.syntax import Target
+
+        pattern = Target(os.path.join(repo.root, rel), "mcp", False, True)
+        return [p for p in git.ls_files(repo.root) if could_write(pattern, f"{repo.root}/{p}")]
+    if (unknown and not rel) or (rel and not os.path.isdir(os.path.join(repo.root, rel))):
+        return []
     prefix = rel.rstrip("/") + "/" if rel else ""
     return [p for p in git.ls_files(repo.root) if p.startswith(prefix)]
 

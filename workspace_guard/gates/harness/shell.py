@@ -153,6 +153,16 @@ def _worktree_paths(
     notes: list[str] = []
     for finding in analysis.of_kind(GIT_WORKTREE):
         changed = changed_paths(finding)
+        if changed is None and finding.detail.startswith(("apply_patch", "applypatch")):
+            out += tracked.all()
+            notes.append(
+                _(
+                    "(`{command}`: the patch cannot be read before it runs (a pipe, an expansion, "
+                    "a file that is missing or that this command writes), so it counts as "
+                    "changing every file; give the patch as text: apply_patch <<'EOF' … EOF)"
+                ).format(command=finding.detail[:120])
+            )
+            continue
         if changed is None:
             out += tracked.all()
             notes.append(

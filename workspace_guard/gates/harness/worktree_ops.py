@@ -378,6 +378,23 @@ def _patch_paths(path: str, strip: int) -> list[str] | None:
     return out
 
 
+def _apply_patch(g: _Git, args: list[str]) -> list[str] | None:
+    """Codex's ``apply_patch < FILE``: the files the patch names, relative to where it runs."""
+    from workspace_guard.gates.harness.patch_text import patch_paths
+
+    try:  # missing, unreadable, no regular file or too large: made or fed at run time
+        if len(args) != 1 or not stat.S_ISREG(os.stat(args[0]).st_mode):
+            return None
+        with open(args[0], "rb") as handle:
+            data = handle.read(MAX_PATCH + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_PATCH:
+        return None
+    names = patch_paths(data.decode("utf-8", "surrogateescape"))
+    return [os.path.relpath(os.path.join(g.cwd, name), g.top) for name in names]
+
+
 def _clean(g: _Git, args: list[str]) -> list[str] | None:
     """``git clean``: only untracked files go (``-x`` ignored ones too, ``-X`` only those)."""
     pos, flags, paths = _parse(args, "-e --exclude")
@@ -488,4 +505,5 @@ _RESOLVERS: dict[str, _Resolver] = {
     "apply": _patches,
     "clean": _clean,
     "pull": _pull,
+    "apply_patch": _apply_patch,
 }

@@ -163,7 +163,7 @@ def _stdin_of(node: _Simple, upstream: _Node | None) -> _Stdin:
         elif redir.op == "<":  # `bash < <(…)`, `sh < /dev/fd/3`: a pipe, not a file
             target = redir.target
             piped = target is not None and (target.subs or descriptor(target.text))
-            stdin = _Stdin("unknown" if piped else "file")
+            stdin = _Stdin("unknown" if piped else "file", "" if target is None else target.text)
     return stdin
 
 

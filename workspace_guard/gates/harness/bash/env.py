@@ -91,7 +91,7 @@ _ODD_BLANKS = str.maketrans("", "", "\r\v\f")
 
 class _Stdin(Record):
     kind: str  # 'none' | 'text' (heredoc, here-string, echo | …) | 'file' | 'unknown' (a pipe)
-    text: str = ""
+    text: str = ""  # the text; for 'file', the file's name as written
 
 
 class _Shell(Record):

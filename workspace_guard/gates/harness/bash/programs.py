@@ -16,7 +16,6 @@ from __future__ import annotations
 import posixpath
 import re
 
-from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.syntax import ANY_PATH, _lit, _Part, _Word
 
@@ -378,13 +377,14 @@ def _fd(env: _Env, name: str, args: list[_Word]) -> None:
             return
 
 
-# --------------------------------------------------------------------------- apply_patch, sqlite3
+# --------------------------------------------------------------------------- apply_patch
 
 
 def _apply_patch(env: _Env, name: str, args: list[_Word]) -> None:
     """Codex's ``apply_patch``: the files the patch text names (an argument, a here-document or
-    text piped from ``echo``); a patch from a file, a pipe or an expansion cannot be read here:
-    any file."""
+    text piped from ``echo``); ``apply_patch < FILE``: the gate reads FILE (a ``git-worktree``
+    finding, ``worktree_ops.py``); a pipe, an expansion, a file this command writes: any file."""
+    from workspace_guard.gates.harness.bash.syntax import GIT_WORKTREE
     from workspace_guard.gates.harness.patch_text import patch_paths
 
     texts = [w.text for w in args if not w.text.startswith("--")]
@@ -393,70 +393,19 @@ def _apply_patch(env: _Env, name: str, args: list[_Word]) -> None:
     elif not texts and env.stdin.kind == "text":
         text = env.stdin.text
     else:
-        env.add_any("apply-patch")
+        found = env.paths(_lit(env.stdin.text, "q")) if env.stdin.kind == "file" else []
+        written = {posixpath.normpath(t.path) for t in env.out.targets}
+        readable = not texts and len(found) == 1 and not found[0][1] and not found[0][2]
+        readable = readable and posixpath.normpath(found[0][0]) not in written
+        detail = f"{name} < {env.stdin.text}" if env.stdin.kind == "file" else name
+        args_ = ("apply_patch", found[0][0]) if readable else ()
+        env.out.find(GIT_WORKTREE, detail, env.ctx.cwd, args_)
         return
     paths = patch_paths(text)
     if not paths and "*** Begin Patch" not in text:
         env.add_any("apply-patch")  # a file name, or text no patch reader knows
     for path in paths:
         env.add(_lit(path, "q"), "apply-patch")
-
-
-def _sqlite3(env: _Env, name: str, args: list[_Word]) -> None:
-    """The database file is written; dot-commands in arguments, ``-cmd`` and stdin write files
-    (``.output F``) and run commands (``.shell``, ``.system``, ``.output |CMD``); ``.read``,
-    ``.load``, ``load_extension()``, ``-init`` run code the analysis cannot read."""
-    values: dict[str, _Word] = {}
-    pos: list[_Word] = []
-    k = 0
-    while k < len(args):  # sqlite3 spells its long options with one dash
-        text = args[k].text
-        k += 1
-        if text in _SQLITE_VALUES and k < len(args):
-            values[text] = args[k]
-            k += 1
-        elif not text.startswith("-") or not args[k - 1].literal:
-            pos.append(args[k - 1])
-    flags = {w.text for w in args}
-    _unknown(env, args)  # `.output app/x` and the like in arguments and stdin (mentions.py)
-    if pos and "-readonly" not in flags and pos[0].text != ":memory:":
-        env.add(pos[0], name, certain=False)
-    texts = [w.text for w in pos[1:]] + ([values["-cmd"].text] if "-cmd" in values else [])
-    if env.stdin.kind == "text":
-        texts.append(env.stdin.text)
-    elif env.stdin.kind == "unknown":
-        env.unknown_code(f"{name}: commands read from a pipe")
-        env.add_any("stdin-script")
-    elif env.stdin.kind == "file":
-        env.unknown_code(f"{name}: commands read from a file (.shell may run anything)")
-    if "-init" in values:
-        env.unknown_code(f"{name} -init: commands read from a file")
-    for text in texts:
-        for m in _SQLITE_RUN.finditer(text):
-            runs(env, m.group(1))
-        if _SQLITE_CODE.search(text):
-            env.unknown_code(f"{name}: loads or reads code (.read, .load, load_extension)")
-
-
-_SQLITE_VALUES = frozenset(
-    [
-        "-cmd",
-        "-init",
-        "-separator",
-        "-newline",
-        "-nullvalue",
-        "-vfs",
-        "-lookaside",
-        "-pagecache",
-        "-heap",
-        "-mmap",
-        "-maxsize",
-    ]
-)
-_SQLITE_RUN = re.compile(
-    r"(?:^|\n|;)\s*\.(?:shell|system)\s+([^\n]*)|\.(?:output|once|import|read)\s+['\"]?\|([^\n'\"]*)"
-)
-_SQLITE_CODE = re.compile(r"(?:^|\n|;)\s*\.(?:read|load)\b|load_extension\s*\(|\bedit\s*\(")
 
 
 PROGRAMS: dict[str, _Handler] = {
@@ -494,5 +443,4 @@ PROGRAMS: dict[str, _Handler] = {
     "fdfind": _fd,
     "apply_patch": _apply_patch,
     "applypatch": _apply_patch,
-    "sqlite3": _sqlite3,
 }
