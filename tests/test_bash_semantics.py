@@ -6,15 +6,19 @@ from __future__ import annotations
 import pytest
 from bash_corpus import ANY, PROTECTED, Case
 from bash_corpus_semantics import (
+    ALIASES,
+    ALIASES_READS,
     GLOB_OPTIONS,
     GLOB_OPTIONS_READS,
     OTHER_SHELLS,
     OTHER_SHELLS_READS,
+    SPLITTING,
+    SPLITTING_READS,
 )
 from test_bash import would_deny
 
-SEMANTICS_WRITES = GLOB_OPTIONS + OTHER_SHELLS
-SEMANTICS_READS = GLOB_OPTIONS_READS + OTHER_SHELLS_READS
+SEMANTICS_WRITES = GLOB_OPTIONS + OTHER_SHELLS + ALIASES + SPLITTING
+SEMANTICS_READS = GLOB_OPTIONS_READS + OTHER_SHELLS_READS + ALIASES_READS + SPLITTING_READS
 
 
 def _expected(case: Case) -> set[str]:

@@ -5,6 +5,7 @@ line, the streams (rules on stdout or -o, report on stderr), exit codes, bad inp
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,8 @@ def test_import_mestore_rules_on_stdout_report_on_stderr(tmp_path: Path) -> None
     load_rules(proc.stdout, "stdout.yaml")  # a valid rules file as written
     assert proc.stdout.startswith("# workspace-guard rules imported from the protocol workspace")
     assert "# from .workspace/PROTECTED_FILES.md:" in proc.stdout
-    assert "error(s)" in proc.stderr.splitlines()[-1]
-    assert "error(s)" not in proc.stdout
+    assert re.search(r"^\d+ errors?, ", proc.stderr.splitlines()[-1])
+    assert not re.search(r"\d+ errors?, \d+ warnings?", proc.stdout)
 
 
 def test_import_mestore_to_a_file_with_a_json_report(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ still read English, so the detector is known to see it."""
 
 from __future__ import annotations
 
+import ast
 import errno
 import os
 import re
@@ -20,6 +21,9 @@ from test_i18n_sweep import english
 from test_map import browser, chromium  # noqa: F401 - fixtures
 
 from workspace_guard import i18n
+
+PACKAGE = Path(i18n.__file__).parent
+PO = PACKAGE / "locale" / "es" / "LC_MESSAGES" / "workspace_guard.po"
 
 
 def env_for(lang: str, **extra: str) -> dict[str, str]:
@@ -255,7 +259,7 @@ def test_provenance_in_spanish(tmp_path: Path) -> None:
     edit(ws, "app/main.py", "v1\n", "system-architect-ai")
     out = both(ws, ["provenance", "app/main.py", "--verify"], (0,))
     assert "escrito por system-architect-ai" in out and "vía claude Edit" in out
-    assert "registro de procedencia intacto: 1 registros" in out
+    assert "registro de procedencia intacto: 1 registro\n" in out  # one record: the singular
     ledger = ws / ".git" / "workspace-guard" / "ledger.jsonl"
     ledger.write_text(ledger.read_text().replace("system-architect-ai", "api-ai"))
     out = both(ws, ["provenance", "--verify"], (1,))
@@ -563,3 +567,114 @@ def test_unwritable_ledger_in_spanish(tmp_path: Path) -> None:
     out = both(ws, ["hook", "claude"], (2,), stdin=post, en="could not write the provenance ledger")
     assert "no se pudo escribir el registro de procedencia en " in out
     assert ": Es un directorio; no se añadió nada, los registros eran:" in out
+
+
+# --- the watch daemon's log lines, the demo's failure lines, plurals ------------------------------
+
+
+def _package_calls() -> list[tuple[str, ast.Call]]:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        rel = str(path.relative_to(PACKAGE.parent))
+        found += [(f"{rel}:{n.lineno}", n) for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    return found
+
+
+def test_daemon_log_lines_in_spanish(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daemon's JSON log says its `msg` in the user's language (the format string is
+    translated, then filled in); the record's other fields stay machine-readable."""
+    import json
+    import logging
+
+    from workspace_guard.gates.watch.service import JsonLines
+
+    monkeypatch.delenv("WORKSPACE_GUARD_LANG", raising=False)
+    record = logging.LogRecord(
+        "workspace_guard.watch",
+        logging.ERROR,
+        "x.py",
+        1,
+        "could not restore %s: %s",
+        ("app/main.py", "Permiso denegado"),
+        None,
+    )
+    with i18n.speaking("es"):
+        line = json.loads(JsonLines().format(record))
+    assert line["msg"] == "no se pudo restaurar app/main.py: Permiso denegado"
+    assert (line["level"], line["component"]) == ("error", "watch")
+    with i18n.speaking("en"):
+        assert json.loads(JsonLines().format(record))["msg"].startswith("could not restore ")
+
+
+def test_every_daemon_log_line_is_in_the_catalogue() -> None:
+    """Each format string the package logs has a Spanish translation (a new English log line
+    fails here until it has one)."""
+    from helpers.catalogue import po_messages
+
+    spanish = po_messages(PO.read_bytes())
+    keys = {k.split("\0")[0] for k in spanish}
+    logged = [
+        (where, call.args[0].value)
+        for where, call in _package_calls()
+        if isinstance(call.func, ast.Attribute)
+        and call.func.attr in ("info", "warning", "error", "exception", "critical")
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "log"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and re.search(r"[A-Za-z]{3}", str(call.args[0].value))
+    ]
+    assert len(logged) > 40
+    missing = [f"{where}: {text!r}" for where, text in logged if text not in keys]
+    assert not missing, "\n".join(missing)
+
+
+def test_the_demo_failure_lines_are_translated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step that does not behave as narrated is reported in the user's language: the real
+    runner with a command whose exit code differs, and no failure line written in place."""
+    from workspace_guard.demo.run import Demo
+
+    monkeypatch.delenv("WORKSPACE_GUARD_LANG", raising=False)
+    said: list[str] = []
+    demo = Demo(str(tmp_path), said.append)
+    (tmp_path / "shop").mkdir()
+    with i18n.speaking("es"):
+        demo.run(["false"], expect=0)
+    assert demo.failures == ["`false` terminó con 1, se esperaba 0"]
+    written_in_place = [
+        where
+        for where, call in _package_calls()
+        if isinstance(call.func, ast.Attribute)
+        and call.func.attr == "append"
+        and ast.unparse(call.func.value).endswith("failures")
+        and call.args
+        and isinstance(call.args[0], (ast.Constant, ast.JoinedStr))
+    ]
+    assert written_in_place == [], written_in_place
+
+
+def test_counts_use_plural_forms() -> None:
+    """No message says "file(s)": a count's words come from ngettext, so Spanish gets its own
+    singular and plural."""
+    from test_i18n import marked_strings
+
+    marked = marked_strings()
+    assert any("\0" in text for text, _where in marked)  # ngettext calls are seen
+    hedged = [f"{where}: {text!r}" for text, where in marked if re.search(r"\w\((s|es)\)", text)]
+    assert hedged == [], "\n".join(hedged)
+    with i18n.speaking("es"):
+        assert i18n.ngettext("{n} file", "{n} files", 1) == "{n} archivo"
+        assert i18n.ngettext("{n} file", "{n} files", 2) == "{n} archivos"
+
+
+def test_explain_names_the_level_in_spanish(tmp_path: Path) -> None:
+    """`explain` says a rule's level in the user's language, as `validate` does (the rules'
+    own keyword, `critical`, only in English)."""
+    ws = make_workspace(tmp_path / "ws")
+    code, out = run(ws, ["explain", "app/main.py"])
+    assert code == 0 and "— nivel crítico" in out and "nivel critical" not in out, out
+    code, out = run(ws, ["explain", "app/main.py"], "en")
+    assert code == 0 and "— level critical" in out, out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -156,7 +157,7 @@ def test_from_mestore(repo: Path) -> None:
 def test_from_mestore_with_warnings_lists_them(repo: Path) -> None:
     proc = init(repo, "--from-mestore", str(FIXTURES / "awkward"), "--language", "en")
     assert proc.returncode == 0
-    assert "problem(s) to look at" in proc.stderr
+    assert re.search(r"\d+ problems? to look at:", proc.stderr)
     assert ".workspace/PROTECTED_FILES.md:" in proc.stderr
 
 

@@ -78,7 +78,7 @@ def test_each_push_anchors_the_audit_head_on_the_server(server: Server) -> None:
     assert f"seq: {last['seq']}" in message and f"hash: {last['hash']}" in message
     ok = verify(clone, "--remote", "origin")
     assert ok.returncode == 0, ok.stderr
-    assert "1 anchor(s) on origin" in ok.stdout
+    assert "1 anchor on origin" in ok.stdout
     record(clone, 2)
     readme_change(clone, "again")
     assert push(clone, "origin", "main").returncode == 0

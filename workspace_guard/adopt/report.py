@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workspace_guard.i18n import _, severity
+from workspace_guard.i18n import _, ngettext, severity
 
 FindingLevel = Literal["error", "warning", "info"]
 FINDING_LEVELS: tuple[FindingLevel, ...] = ("error", "warning", "info")
@@ -92,8 +92,14 @@ def report_text(findings: Iterable[Finding]) -> str:
     lines = [str(f) for f in items]
     tally = counts(items)
     lines.append(
-        _("{errors} error(s), {warnings} warning(s), {notes} note(s)").format(
-            errors=tally["error"], warnings=tally["warning"], notes=tally["info"]
+        ", ".join(
+            (
+                ngettext("{n} error", "{n} errors", tally["error"]).format(n=tally["error"]),
+                ngettext("{n} warning", "{n} warnings", tally["warning"]).format(
+                    n=tally["warning"]
+                ),
+                ngettext("{n} note", "{n} notes", tally["info"]).format(n=tally["info"]),
+            )
         )
     )
     return "\n".join(lines) + "\n"

@@ -47,7 +47,7 @@ def _verify(state_dir: str, fmt: str) -> int:
     """Recompute the chain; problems on stderr with `FILE:LINE`."""
     import os
 
-    from workspace_guard.i18n import _
+    from workspace_guard.i18n import _, ngettext
     from workspace_guard.state import ledger
 
     count, problems = ledger.verify(state_dir)
@@ -55,9 +55,14 @@ def _verify(state_dir: str, fmt: str) -> int:
     for problem in problems:
         click.echo(f"{where}:{problem.line}: {problem.reason}", err=True)
     if problems:
-        text = _("{label} altered: {n} problem(s) in {count} records")
+        text = ngettext(
+            "{label} altered: {n} problem in {count} records",
+            "{label} altered: {n} problems in {count} records",
+            len(problems),
+        )
         click.echo(text.format(label=_("ledger"), n=len(problems), count=count), err=True)
         return 1
-    text = _("{label} intact: {count} records").format(label=_("ledger"), count=count)
+    text = ngettext("{label} intact: {count} record", "{label} intact: {count} records", count)
+    text = text.format(label=_("ledger"), count=count)
     click.echo(text, err=fmt == "json")
     return 0

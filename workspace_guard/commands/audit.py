@@ -12,7 +12,7 @@ from workspace_guard.core.duration import parse_since
 from workspace_guard.errors import ConfigError, UsageError
 from workspace_guard.gates.push.anchor import AnchorError, push_anchor
 from workspace_guard.gates.push.anchor import verify_remote as against
-from workspace_guard.i18n import N_, _
+from workspace_guard.i18n import N_, _, ngettext
 from workspace_guard.repo import Repo
 from workspace_guard.state import ledger
 from workspace_guard.state.audit import ACTIONS, audit_path, read
@@ -82,10 +82,15 @@ def _report(where: str, label: str, count: int, problems: list[Broken]) -> int:
     for problem in problems:
         print(f"{where}:{problem.line}: {problem.reason}", file=sys.stderr)
     if problems:
-        text = _("{label} altered: {n} problem(s) in {count} records")
+        text = ngettext(
+            "{label} altered: {n} problem in {count} records",
+            "{label} altered: {n} problems in {count} records",
+            len(problems),
+        )
         print(text.format(label=_(label), n=len(problems), count=count), file=sys.stderr)
         return 1
-    print(_("{label} intact: {count} records").format(label=_(label), count=count))
+    text = ngettext("{label} intact: {count} record", "{label} intact: {count} records", count)
+    print(text.format(label=_(label), count=count))
     return 0
 
 
@@ -102,7 +107,11 @@ def verify_remote(repo: Repo, remote: str) -> int:
         print(f"{audit_path(repo.state_dir)}: {problem}", file=sys.stderr)
     if verdict.problems or local:
         return 1
-    text = _("audit log matches {n} anchor(s) on {remote} (up to record {seq})")
+    text = ngettext(
+        "audit log matches {n} anchor on {remote} (up to record {seq})",
+        "audit log matches {n} anchors on {remote} (up to record {seq})",
+        verdict.anchors,
+    )
     print(text.format(n=verdict.anchors, remote=remote, seq=verdict.last))
     return 0
 

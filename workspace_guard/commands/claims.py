@@ -18,7 +18,7 @@ import time
 
 from workspace_guard.core.claims import Claim, anchored, conflicts, is_glob
 from workspace_guard.errors import Denied, UsageError
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, ngettext
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -412,9 +412,12 @@ def verify(repo: Repo) -> tuple[list[str], list[str]]:
     notes: list[str] = []
     if standing == "behind":
         notes.append(
-            _(
-                "the claims file misses the last {count} recorded claims change(s) (a crash "
-                "between a record and the file); the next claims write puts them in"
+            ngettext(
+                "the claims file misses the last {count} recorded claims change (a crash "
+                "between a record and the file); the next claims write puts it in",
+                "the claims file misses the last {count} recorded claims changes (a crash "
+                "between a record and the file); the next claims write puts them in",
+                len(later),
             ).format(count=len(later))
         )
     elif standing == "ahead" and current is not None:

@@ -9,6 +9,7 @@ from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import ProtectedRule, Responsibility
 from workspace_guard.core.patterns import PatternIndex
 from workspace_guard.i18n import _
+from workspace_guard.messages import level_text
 from workspace_guard.repo import Repo
 
 
@@ -120,7 +121,7 @@ def _text(item: dict[str, Any]) -> str:
             _row(
                 _("rule"),
                 _("`{pattern}` at {source} — level {level}").format(
-                    pattern=rule["pattern"], source=rule["source"], level=rule["level"]
+                    pattern=rule["pattern"], source=rule["source"], level=level_text(rule["level"])
                 ),
             )
         )
@@ -138,7 +139,7 @@ def _text(item: dict[str, Any]) -> str:
         text = _("`{pattern}` at {source} (level {level}, owner {owner})").format(
             pattern=old["pattern"],
             source=old["source"],
-            level=old["level"],
+            level=level_text(old["level"]),
             owner=old["owner"] or "-",
         )
         lines.append(_row(_("overrides"), text))

@@ -25,7 +25,15 @@ from workspace_guard.commands import harness_install, install
 from workspace_guard.commands.lint_protocol import protocol_findings
 from workspace_guard.core.rules import RulesError, load_rules
 from workspace_guard.errors import ConfigError, GitError, UsageError
-from workspace_guard.i18n import N_, _, set_language, severity, speaking, strerror
+from workspace_guard.i18n import (
+    N_,
+    _,
+    ngettext,
+    set_language,
+    severity,
+    speaking,
+    strerror,
+)
 
 if TYPE_CHECKING:
     from workspace_guard.core.model import Rules
@@ -423,7 +431,8 @@ def run(cwd: str, options: Options) -> int:
         print(f"  {path.ljust(width)}  {action}")
     if report.problems:
         count = len(report.problems)
-        print("\n" + _("{n} problem(s) to look at:").format(n=count), file=sys.stderr)
+        text = ngettext("{n} problem to look at:", "{n} problems to look at:", count)
+        print("\n" + text.format(n=count), file=sys.stderr)
         for problem in report.problems:
             print(f"  {problem}", file=sys.stderr)
     print("\n" + _("Next steps:"))

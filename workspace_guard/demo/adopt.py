@@ -170,10 +170,12 @@ def check_map(demo: Demo, page: str) -> None:
         with open(page, encoding="utf-8") as handle:
             text = handle.read()
     except OSError as exc:
-        demo.failures.append(f"the map {page} was not written: {strerror(exc)}")
+        demo.failures.append(
+            _("the map {page} was not written: {error}").format(page=page, error=strerror(exc))
+        )
         return
     for owner in ("system-architect-ai", "security-backend-ai", "tdd-specialist"):
         if owner not in text:
-            demo.failures.append(f"the map does not name {owner}")
+            demo.failures.append(_("the map does not name {owner}").format(owner=owner))
     text_size = _("{page}: {size} KiB, no network needed to open it.")
     demo.say(text_size.format(page=page, size=len(text) // 1024))

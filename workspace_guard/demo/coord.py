@@ -47,7 +47,11 @@ def claims(demo: Demo) -> None:
     demo.say(text.format(second=SECOND))
     proc = demo.validator(SECOND, MODEL, expect=1)
     if HOLDER not in proc.stdout:
-        demo.failures.append(f"the validator's refusal of {MODEL} does not name {HOLDER}")
+        demo.failures.append(
+            _("the validator's refusal of {path} does not name {holder}").format(
+                path=MODEL, holder=HOLDER
+            )
+        )
     demo.say(_("The claim grants nothing, it only holds others off; released, the write is free:"))
     release = ["release", "--all", "--agent", HOLDER]
     harness_call(demo, HOLDER, release)
@@ -71,7 +75,9 @@ def harness_call(demo: Demo, agent: str, args: list[str]) -> None:
     }
     proc = demo.wg("hook", "claude", stdin=json.dumps(event), show=False, expect=0)
     if proc.stdout.strip():
-        demo.failures.append(f"the harness gate refused {agent}'s own `{args[0]}`")
+        demo.failures.append(
+            _("the harness gate refused {agent}'s own `{verb}`").format(agent=agent, verb=args[0])
+        )
 
 
 def doctor(demo: Demo) -> None:
@@ -91,7 +97,7 @@ def doctor(demo: Demo) -> None:
     unchecked(demo, tree, "first", expect=0)
     proc = demo.wg("doctor", expect=1)
     if tree not in proc.stdout + proc.stderr:
-        demo.failures.append("doctor did not name the worktree whose hooks do not run")
+        demo.failures.append(_("doctor did not name the worktree whose hooks do not run"))
     demo.say(_("--fix reinstalls the hooks where git really looks for them in that worktree:"))
     demo.wg("doctor", "--fix", expect=0, cwd=tree)
     demo.wg("doctor", expect=0)
@@ -124,7 +130,9 @@ def mcp(demo: Demo) -> None:
     try:
         answer = ask_server(demo, SECOND, ["app/main.py", MODEL])
     except Exception as exc:  # the narrator reports whatever went wrong
-        demo.failures.append(f"the MCP session failed: {type(exc).__name__}: {exc}")
+        demo.failures.append(
+            _("the MCP session failed: {error}").format(error=f"{type(exc).__name__}: {exc}")
+        )
         return
     for result in answer.get("results", []):
         verdict = "allowed" if result["allowed"] else "DENIED"
@@ -132,7 +140,9 @@ def mcp(demo: Demo) -> None:
         demo.out(f"     {result['path']}: {verdict} ({result['reason']}{owner})")
     got = [r["allowed"] for r in answer.get("results", [])]
     if got != [False, True]:
-        demo.failures.append(f"MCP validate answered {json.dumps(answer)[:200]}")
+        demo.failures.append(
+            _("MCP validate answered {answer}").format(answer=json.dumps(answer)[:200])
+        )
     text = _("So {second} edits {model} and asks the owner of app/main.py before touching it.")
     demo.say(text.format(second=SECOND, model=MODEL))
 

@@ -33,9 +33,12 @@ def _ask(demo: Demo, agent: str, tool: str, tool_input: dict[str, str], *, deny:
     else:
         demo.say(_("→ (no output: allowed; Claude Code's own permission rules still apply)"))
     if bool(proc.stdout.strip()) != deny:
-        demo.failures.append(
-            f"hook claude for {agent} {tool}: expected {'deny' if deny else 'allow'}"
+        text = (
+            _("hook claude for {agent} {tool}: expected a denial")
+            if deny
+            else _("hook claude for {agent} {tool}: expected no denial")
         )
+        demo.failures.append(text.format(agent=agent, tool=tool))
 
 
 @register

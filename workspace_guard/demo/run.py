@@ -71,7 +71,11 @@ class Demo:
             self.out(textwrap.indent(text, "     "))
         self.out(f"     → exit {proc.returncode}")
         if expect is not None and proc.returncode != expect:
-            self.failures.append(f"`{shown}` exited {proc.returncode}, expected {expect}")
+            self.failures.append(
+                _("`{command}` exited {code}, expected {expected}").format(
+                    command=shown, code=proc.returncode, expected=expect
+                )
+            )
         return proc
 
     def wg(

@@ -38,7 +38,11 @@ def watch_daemon(demo: Demo) -> None:
         demo.run(["sh", "-c", BASH_WRITE], expect=0)
         restored = _wait_for_record(demo, "app/main.py", "restored")
         if restored is None:
-            demo.failures.append(f"the daemon did not restore app/main.py within {DEADLINE:.0f} s")
+            demo.failures.append(
+                _("the daemon did not restore app/main.py within {seconds:.0f} s").format(
+                    seconds=DEADLINE
+                )
+            )
         demo.wg("audit", "--action", "detected", expect=0)
         demo.say(
             _(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workspace_guard.adopt.mestore.model import AGENTS_DIR, DEPARTMENTS_DIR, Claim, Collector
 from workspace_guard.adopt.mestore.text import distinct_claims, unique
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, ngettext
 
 # --- agents and offices --------------------------------------------------------------------------
 
@@ -51,8 +51,10 @@ def _disk_offices(col: Collector, names: set[str]) -> dict[str, list[str]]:
         shown = ", ".join(strangers[:5]) + (", …" if len(strangers) > 5 else "")
         col.info(
             f"{DEPARTMENTS_DIR}/:1",
-            _(
-                "{n} folder(s) are not named after a known agent and are not offices: {shown}"
+            ngettext(
+                "{n} folder is not named after a known agent and is not an office: {shown}",
+                "{n} folders are not named after a known agent and are not offices: {shown}",
+                len(strangers),
             ).format(n=len(strangers), shown=shown),
         )
     return found

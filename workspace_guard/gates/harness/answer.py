@@ -101,7 +101,7 @@ def _next_many(first: Decision) -> str:
 def reason_text(verdict: Verdict) -> str:
     """The denial text (before the protocol's framing): a paragraph per path when one path of a
     rule is denied, a summary per rule otherwise; the note shortened."""
-    from workspace_guard.i18n import _
+    from workspace_guard.i18n import _, ngettext
     from workspace_guard.messages import denial_paragraph
 
     parts = [verdict.escalation] if verdict.escalation else []
@@ -122,9 +122,11 @@ def reason_text(verdict: Verdict) -> str:
         if len(found) > SHOWN_GROUPS:
             rest = found[SHOWN_GROUPS:]
             parts.append(
-                _("{count} more path(s) under {rules} other rule(s) are denied too.").format(
-                    count=sum(len(g) for g in rest), rules=len(rest)
-                )
+                ngettext(
+                    "{count} more path under {rules} other rules is denied too.",
+                    "{count} more paths under {rules} other rules are denied too.",
+                    sum(len(g) for g in rest),
+                ).format(count=sum(len(g) for g in rest), rules=len(rest))
             )
         parts.append(_next_many(found[0][0]))
     note = verdict.note

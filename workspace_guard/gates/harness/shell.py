@@ -147,7 +147,7 @@ def _worktree_paths(
     """Paths git says each work-tree command would change; every tracked path where it cannot."""
     from workspace_guard.gates.harness.bash.syntax import GIT_WORKTREE
     from workspace_guard.gates.harness.worktree_ops import changed_paths
-    from workspace_guard.i18n import _
+    from workspace_guard.i18n import _, ngettext
 
     out: list[str] = []
     notes: list[str] = []
@@ -177,18 +177,25 @@ def _worktree_paths(
         out += rels
         if rels and finding.args[:1] == ("pull",):
             notes.append(
-                _(
+                ngettext(
                     "(`{command}`: what a pull brings from the configured remote cannot be known "
                     "without the network, and it passed the server's gate; it is judged by the "
-                    "{count} local change(s) it would carry along or overwrite. Commit or stash "
-                    "them first, or ask their owner)"
+                    "{count} local change it would carry along or overwrite. Commit or stash "
+                    "it first, or ask its owner)",
+                    "(`{command}`: what a pull brings from the configured remote cannot be known "
+                    "without the network, and it passed the server's gate; it is judged by the "
+                    "{count} local changes it would carry along or overwrite. Commit or stash "
+                    "them first, or ask their owner)",
+                    len(rels),
                 ).format(command=finding.detail[:120], count=len(rels))
             )
         elif rels:
             notes.append(
-                _("(`{command}` would change {count} file(s) in the work tree)").format(
-                    command=finding.detail[:120], count=len(rels)
-                )
+                ngettext(
+                    "(`{command}` would change {count} file in the work tree)",
+                    "(`{command}` would change {count} files in the work tree)",
+                    len(rels),
+                ).format(command=finding.detail[:120], count=len(rels))
             )
     return out, " ".join(notes)
 

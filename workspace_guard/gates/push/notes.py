@@ -28,7 +28,7 @@ from __future__ import annotations
 import sys
 
 from workspace_guard import git
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, ngettext
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -337,10 +337,14 @@ def check_notes_update(repo: Repo, base: Base, update: Any) -> str | None:
         return None
     first = frozen[0]
     what = _("removes") if first not in after else _("changes") if first in before else _("adds")
-    return _(
+    return ngettext(
         "this update {what} the provenance note of {sha}, a commit already on {branch} "
-        "({count} such note(s)): notes of commits on the protected branch are never rewritten, "
-        "removed or added after the fact"
+        "({count} such note): notes of commits on the protected branch are never rewritten, "
+        "removed or added after the fact",
+        "this update {what} the provenance note of {sha}, a commit already on {branch} "
+        "({count} such notes): notes of commits on the protected branch are never rewritten, "
+        "removed or added after the fact",
+        len(frozen),
     ).format(what=what, sha=first[:10], branch=base.ref, count=len(frozen))
 
 

@@ -18,7 +18,7 @@ from workspace_guard import git
 from workspace_guard.errors import GuardError, UsageError
 from workspace_guard.gates.push.checker import Checker, CommitResult
 from workspace_guard.gates.push.listing import AS_STORED, LOG_OPTIONS, Commit, start_listing, walk
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, ngettext
 from workspace_guard.speed.gitread import is_oid
 
 TYPE_CHECKING = False
@@ -96,9 +96,11 @@ def clone_range(repo: Repo, spec: str) -> tuple[list[str], str | None]:
         if hidden:
             first = sorted(hidden)[0][:10]
             raise _shallow_error(
-                _(
-                    ": {n} commit(s) of the range, {first} among them, have parents "
-                    "that were not fetched"
+                ngettext(
+                    ": {n} commit of the range, {first}, has parents that were not fetched",
+                    ": {n} commits of the range, {first} among them, have parents "
+                    "that were not fetched",
+                    len(hidden),
                 ).format(n=len(hidden), first=first)
             )
     return rev_args, base

@@ -23,7 +23,7 @@ from typing import Any
 from workspace_guard.errors import EXIT_OK, EXIT_USAGE, EXIT_VIOLATION
 from workspace_guard.gates.watch import alive
 from workspace_guard.gates.watch.alive import LOCK_FILE, proc_starttime
-from workspace_guard.i18n import _
+from workspace_guard.i18n import _, ngettext
 from workspace_guard.state import ensure_dir
 
 STATUS_FILE = "watch.status.json"
@@ -337,9 +337,12 @@ def _running_lines(info: dict[str, Any]) -> list[str]:
         ),
         _("  rules:       {rules}").format(rules=info.get("rules", "?")),
         _("  mode:        {mode}").format(mode=info.get("mode", "?")) + degraded,
-        _(
-            "  protected:   {protected} files; watching {schedules} folder schedule(s),"
-            " {actual}/{expected} inotify watches"
+        ngettext(
+            "  protected:   {protected} files; watching {schedules} folder schedule,"
+            " {actual}/{expected} inotify watches",
+            "  protected:   {protected} files; watching {schedules} folder schedules,"
+            " {actual}/{expected} inotify watches",
+            len(watches.get("schedules", [])),
         ).format(
             protected=info.get("protected", "?"),
             schedules=len(watches.get("schedules", [])),

@@ -11,7 +11,7 @@ import os
 
 from workspace_guard.fsutil import atomic_write
 from workspace_guard.gates.watch import lifecycle
-from workspace_guard.i18n import strerror
+from workspace_guard.i18n import ngettext, strerror
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,12 +44,13 @@ def load(engine: Engine) -> None:
     engine.known = lifecycle.verified(known, engine.past, engine.root)
     dropped = sorted(set(known) - set(engine.known))
     if dropped:
-        log.warning(
-            "%d manifest entr%s not backed by the audit log (forged or stale), checked again: %s",
+        text = ngettext(
+            "%d manifest entry is not backed by the audit log (forged or stale), checked again: %s",
+            "%d manifest entries are not backed by the audit log (forged or stale), checked "
+            "again: %s",
             len(dropped),
-            "y is" if len(dropped) == 1 else "ies are",
-            ", ".join(dropped[:5]),
         )
+        log.warning(text, len(dropped), ", ".join(dropped[:5]))
 
 
 def save(engine: Engine) -> None:

@@ -49,11 +49,25 @@ class JsonLines(logging.Formatter):
             + f".{int(record.created * 1000) % 1000:03d}Z",
             "level": record.levelname.lower(),
             "component": record.name.rsplit(".", 1)[-1],
-            "msg": record.getMessage(),
+            "msg": message(record),
         }
         if record.exc_info:
             body["exc"] = self.formatException(record.exc_info)
         return json.dumps(body, ensure_ascii=False)
+
+
+def message(record: logging.LogRecord) -> str:
+    """The record's message in the user's language: our own format strings are translated
+    (the catalogue holds every one the package logs), then filled in; another library's stay."""
+    from workspace_guard.i18n import _
+
+    text = record.msg
+    if not isinstance(text, str) or not record.name.startswith("workspace_guard"):
+        return record.getMessage()
+    try:
+        return _(text) % record.args if record.args else _(text)
+    except (TypeError, ValueError):  # a translation that does not fit its arguments
+        return record.getMessage()
 
 
 def setup_logging(log_file: str | None) -> None:

@@ -48,7 +48,8 @@ class View:
 
     def poll(self) -> None:
         """Put the view back when another process changed or removed it."""
-        if self.data is None or stat_key(self.path) == self.key:
+        key = stat_key(self.path)  # before the read: a write after it differs next poll
+        if self.data is None or key == self.key:
             return
         if self.engine.internals.lost or not os.path.isdir(self.engine.state_dir):
             return  # the repository is gone: nothing to put back (a reload publishes again)
@@ -58,7 +59,7 @@ class View:
         except OSError:
             found = None
         if found == self.data:
-            self.key = stat_key(self.path)
+            self.key = key
             return
         self._report(found)
         self.publish()

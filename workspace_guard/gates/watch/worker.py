@@ -20,6 +20,7 @@ from workspace_guard.gates.watch import trusted
 from workspace_guard.gates.watch.engine import Engine
 from workspace_guard.gates.watch.inotify import Watcher
 from workspace_guard.gates.watch.plan import make_plan
+from workspace_guard.i18n import ngettext
 
 log = logging.getLogger("workspace_guard.watch")
 HEAD_POLL = 0.25  # seconds between cheap reads of HEAD (ref files, no exec)
@@ -230,7 +231,9 @@ class Worker(threading.Thread):
         problems = self.watcher.apply(state.plan, invalid, state.settings.max_watches)
         shortfall = self.watcher.coverage(state.plan, state.settings.max_watches)
         if problems or shortfall:
-            reason = shortfall or f"{len(problems)} folder(s) could not be watched"
+            reason = shortfall or ngettext(
+                "{n} folder could not be watched", "{n} folders could not be watched", len(problems)
+            ).format(n=len(problems))
             if problems:
                 reason += f" ({'; '.join(problems[:3])})"
             if self.watcher.poller is None:

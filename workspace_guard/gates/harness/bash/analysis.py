@@ -18,6 +18,7 @@ from workspace_guard.gates.harness.bash.env import (
     _Shell,
     _Stdin,
     _var_value,
+    split_value,
 )
 from workspace_guard.gates.harness.bash.git import maybe_git
 from workspace_guard.gates.harness.bash.gitconfig import git_variable, variable
@@ -26,6 +27,12 @@ from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
 from workspace_guard.gates.harness.bash.parser import _Parser
 from workspace_guard.gates.harness.bash.procfs import descriptor, through
 from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
+from workspace_guard.gates.harness.bash.shellnames import (
+    aliased,
+    bash_aliases,
+    define_aliases,
+    namerefs,
+)
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     ANY_PATH,
@@ -41,6 +48,7 @@ from workspace_guard.gates.harness.bash.syntax import (
     _plain,
     _Redir,
     _Simple,
+    _suffix,
     _TooDeep,
     _Word,
 )
@@ -190,6 +198,9 @@ def _simple(env: _Env, words: list[_Word]) -> None:
     if i == len(words):
         for word in words:
             _assign(env, word)
+            if word.text.startswith("BASH_ALIASES"):
+                name = word.text.partition("=")[0]
+                bash_aliases(env, name, _suffix(word, len(name) + 1))
         return
     shell = env.ctx
     kept = {name: shell.vars.get(name) for name in _LOOKUP_VARS}
@@ -264,10 +275,13 @@ def _brace_words(word: _Word) -> list[_Word]:
 
 def _dispatch(env: _Env, words: list[_Word]) -> None:
     head = words[0]
+    if env.out.aliases and _plain(head) is not None and aliased(env, words):
+        return
     if not head.literal:
         value = _var_value(head.text, env.ctx) if len(head.parts) == 1 else _known(head, env)
-        if value is not None and value.strip():
-            _dispatch(env, [_lit(t, "q") for t in value.split()] + words[1:])
+        split = None if value is None else split_value(value, env.ctx)
+        if split:
+            _dispatch(env, [_lit(t, "q") for t in split] + words[1:])
         else:
             env.unknown_code(f"{head.text}: a command named by an expansion")
             env.add_any(_dynamic_kind(head.text, env.out.assigned))
@@ -275,6 +289,8 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
             maybe_git(env, words[1:])
         return
     name = _command_name(head.text)
+    if name in ("alias", "unalias"):
+        define_aliases(env, name, words[1:])
     seen = _unknown_count(env)
     _named(env, name, words)
     if _unknown_count(env) == seen:  # `PATH=office:$PATH; cat f`: code the variable names
@@ -289,7 +305,13 @@ def _named(env: _Env, name: str, words: list[_Word]) -> None:
     """A command named by a literal word: its table's judgement."""
     head = words[0]
     if name in _READ_ONLY:
+        if env.out.untrusted and name not in ("alias", "unalias", "true", "false", ":"):
+            _unknown(env, words[1:])  # `source x.sh; cat app/main.py`: cat may be a function
         return
+    if name == "declare" and head.text != "export" and namerefs(env, words[1:]):
+        return
+    if name == ".":  # a sourced file may define aliases and functions (ATTACK F47)
+        env.out.untrusted = f"{head.text} {words[1].text if len(words) > 1 else ''}"
     handler = _HANDLERS.get(name)
     if handler is not None:
         handler(env, name, words[1:])

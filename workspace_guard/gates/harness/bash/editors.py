@@ -14,6 +14,17 @@ def _editor(env: _Env, name: str, args: list[_Word]) -> None:
     """Every file an editor opens may be saved; ``+LINE`` and ``file:LINE`` name the file;
     editor commands (``-c ':w f'``, an ``ed`` script on stdin) name files it may write."""
     _unknown(env, [w for w in args if " " in w.text or "\t" in w.text])
+    commands = [  # `vim -c CMD`, `+CMD`, `--cmd CMD`: Ex commands (`!CMD` runs a shell)
+        args[k + 1].text if w.text in ("-c", "--cmd") and k + 1 < len(args) else w.text[1:]
+        for k, w in enumerate(args)
+        if w.text in ("-c", "--cmd") or (w.text.startswith("+") and not w.text[1:].isdigit())
+    ]
+    for raw in commands if name in ("vim", "ex") else []:
+        command = raw.strip().lstrip(":").strip()
+        if _EX_CODE.search(command):
+            env.unknown_code(f"{name}: runs editor commands ({command[:40]})")
+        if command.startswith("!"):
+            env.analyze_text(command[1:])
     sourced = [w.text for w in args if w.text in _SCRIPT_OPTIONS.get(name, ())]
     if sourced:  # `vim -S x.vim`, `-u vimrc`, `-s keys`: editor code the analysis cannot read
         env.unknown_code(f"{name} {sourced[0]}: runs an editor script")
@@ -25,6 +36,7 @@ def _editor(env: _Env, name: str, args: list[_Word]) -> None:
         env.add(_lit(m.group(1), "q") if m and word.literal else word, "editor")
 
 
+_EX_CODE = re.compile(r"(?:^|\s)!|^(?:call|py|lua|perl|ruby|tcl|so|exe|norm|redir|sil)", re.I)
 _LINE_SUFFIX = re.compile(r"(.+?):\d+(:\d+)?")
 _SCRIPT_OPTIONS = {  # options that run an editor script (ed's `-s` only means silent)
     "vim": ("-S", "-s", "-u", "-W", "--cmd"),

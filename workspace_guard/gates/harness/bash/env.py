@@ -45,11 +45,32 @@ class _Ctx(Struct):
     # background job: only known at run time), and the files the command opened per descriptor
     main: str | None = None
     fds: dict[str, list[tuple[str, bool]]] = factory(default_factory=dict)
+    # `declare -n R=NAME`: R names NAME ("": no name yet, the next `R=NAME` gives it; None: a
+    # name only known at run time); ATTACK F50
+    refs: dict[str, str | None] = factory(default_factory=dict)
+    ifs_unknown: bool = False  # IFS set to a value only known at run time
 
     def fork(self, cwd: str | None = None, background: bool = False) -> _Ctx:
         main = DYNAMIC_CWD if background else self.cwd if self.main is None else self.main
         fds = {fd: list(paths) for fd, paths in self.fds.items()}
-        return _Ctx(self.cwd if cwd is None else cwd, dict(self.vars), list(self.dirs), main, fds)
+        ctx = _Ctx(self.cwd if cwd is None else cwd, dict(self.vars), list(self.dirs), main, fds)
+        ctx.refs, ctx.ifs_unknown = dict(self.refs), self.ifs_unknown
+        return ctx
+
+    def ifs(self) -> str | None:
+        """The characters unquoted expansions split at (None: only known at run time)."""
+        return None if self.ifs_unknown else self.vars.get("IFS", " \t\n")
+
+    def resolve(self, name: str) -> str | None:
+        """The variable ``name`` stands for through namerefs (None: only known at run time)."""
+        for _ in range(8):
+            if name not in self.refs:
+                return name
+            target = self.refs[name]
+            if not target:
+                return None
+            name = target
+        return None
 
     def process(self) -> Process:
         """The shell as :mod:`procfs` sees it."""
@@ -71,6 +92,11 @@ class _Out(Struct):
     rebound: frozenset[str] = frozenset()  # of HOME and CDPATH, those the command may set
     # files redirections without a command opened (`done < f`), per descriptor
     opened: dict[str, list[tuple[str, bool]]] = factory(default_factory=dict)
+    # aliases the command defines (None: a value only known at run time; "*": any name), the
+    # ones being expanded, and why later command names cannot be trusted (ATTACK F47)
+    aliases: dict[str, str | None] = factory(default_factory=dict)
+    expanding: set[str] = factory(default_factory=set)
+    untrusted: str = ""
 
     def find(self, kind: str, detail: str, cwd: str = "", args: tuple[str, ...] = ()) -> None:
         """Record a finding (see :class:`Finding`); the command is no longer read-only."""
@@ -281,11 +307,17 @@ def _var_value(text: str, ctx: _Ctx) -> str | None:
     if text in ("$HOME", "${HOME}"):
         return "~"
     name = text[2:-1] if text.startswith("${") else text[1:]
-    return ctx.vars.get(name) if _NAME.fullmatch(name) else None
+    if not _NAME.fullmatch(name):
+        return None
+    target = ctx.resolve(name)
+    return None if target is None else ctx.vars.get(target)
 
 
-def _expand(word: _Word, ctx: _Ctx) -> list[tuple[str, bool, bool]]:
-    """(text, glob, dynamic) per brace alternative; unknown expansions stay as written."""
+def _expand(word: _Word, ctx: _Ctx, split: bool = True) -> list[tuple[str, bool, bool]]:
+    """(text, glob, dynamic) per field and brace alternative; unknown expansions stay as written.
+
+    An unquoted expansion of a known value splits at IFS (``split``; not in an assignment):
+    ``IFS=:; x=/tmp/a:app/main.py; rm $x`` removes two files (ATTACK F50)."""
     if word.literal and not any(p.kind == "u" and "{" in p.text for p in word.parts):
         glob = any(p.kind == "u" and _GLOB_META.search(p.text) for p in word.parts)
         return [(word.text, glob, False)]
@@ -297,14 +329,40 @@ def _expand(word: _Word, ctx: _Ctx) -> list[tuple[str, bool, bool]]:
         value = _var_value(part.text, ctx)
         if value is None:
             chars.append((part.text, "x"))
+        elif part.kind == "v" and split and ctx.ifs() is None:
+            chars.append(("$IFS", "x"))  # split at characters only known at run time
         else:
-            chars.extend((c, "u" if part.kind == "v" else "q") for c in value)
+            chars.extend((c, "e" if part.kind == "v" and split else "q") for c in value)
     out = []
-    for alt in _braces(chars) if any(c == "{" and k == "u" for c, k in chars) else [chars]:
-        text = "".join(c for c, _ in alt)
-        glob = any(k == "u" and (c in "*?[" or c == "**") for c, k in alt)
-        out.append((text, glob, any(k == "x" for _, k in alt)))
+    for field in _fields(chars, ctx.ifs() or ""):
+        for alt in _braces(field) if any(c == "{" and k == "u" for c, k in field) else [field]:
+            text = "".join(c for c, _ in alt)
+            glob = any(k == "u" and (c in "*?[" or c == "**") for c, k in alt)
+            out.append((text, glob, any(k == "x" for _, k in alt)))
     return out
+
+
+def _fields(chars: list[tuple[str, str]], ifs: str) -> list[list[tuple[str, str]]]:
+    """Word splitting: unquoted expansion characters (kind ``e``) in IFS end a field."""
+    if not any(k == "e" for _, k in chars):
+        return [chars]
+    fields: list[list[tuple[str, str]]] = [[]]
+    for c, k in chars:
+        if k == "e" and c in ifs:
+            if fields[-1]:
+                fields.append([])
+            continue
+        fields[-1].append((c, "u" if k == "e" else k))
+    return [f for f in fields if f] or [[]]
+
+
+def split_value(value: str, ctx: _Ctx) -> list[str] | None:
+    """A command named by an unquoted expansion, split as bash splits it (None: at run time).
+    Blanks split too: a quoted ``"$CMD"`` is over-approximated as unquoted."""
+    ifs = ctx.ifs()
+    if ifs is None:
+        return None
+    return [w for w in re.split("[" + re.escape(ifs + " \t\n") + "]+", value) if w]
 
 
 _GLOB_META = re.compile(r"[*?\[]")
@@ -364,6 +422,21 @@ def _assign(env: _Env, word: _Word) -> None:
     """Track ``F=app/main.py`` so a later ``rm $F`` names the file; anything else is unknown."""
     name, _, _ = word.text.partition("=")
     value = _suffix(word, len(name) + 1)
+    base = name.rstrip("+").split("[", 1)[0]
+    if base in env.ctx.refs:  # through a nameref (ATTACK F50)
+        target = env.ctx.refs[base]
+        if target == "" and _NAME.fullmatch(value.text) and value.literal:
+            env.ctx.refs[base] = value.text  # `declare -n r; r=x`: r now names x
+            return
+        if target == "" or target is None:
+            env.ctx.refs[base] = None
+            env.ctx.vars.clear()  # any variable may have changed
+            env.ctx.ifs_unknown = True
+            env.out.rebound = env.out.rebound | {"HOME", "CDPATH"}
+            return
+        name = env.ctx.resolve(base) or base
+    if name == "IFS":
+        env.ctx.ifs_unknown = not value.literal and not _copied(value, env.ctx)
     if git_variable(name):
         variable(env, name, value.text)
     if name in OUTPUT_VARS:  # where tools write: `CARGO_TARGET_DIR=app cargo build`
@@ -374,7 +447,7 @@ def _assign(env: _Env, word: _Word) -> None:
     if temp and not value.literal:
         env.ctx.vars[name] = (temp.group(1) or "/tmp/tmp.").rstrip("X") + "*"
     elif not name.endswith(("+", "]")) and not value.literal and _copied(value, env.ctx):
-        env.ctx.vars[name] = _expand(value, env.ctx)[0][0]  # `G2=$G`, `P="$D/x"`: known parts
+        env.ctx.vars[name] = _expand(value, env.ctx, False)[0][0]  # `G2=$G`, `P="$D/x"`
     elif name.endswith(("+", "]")) or not value.literal:
         env.ctx.vars.pop(name.rstrip("+"), None)
     else:
@@ -385,7 +458,7 @@ def _copied(value: _Word, ctx: _Ctx) -> bool:
     """A value made only of text and variables known here (no substitution, no glob)."""
     if value.subs or any(p.kind not in "uqvV" for p in value.parts):
         return False
-    alts = _expand(value, ctx)
+    alts = _expand(value, ctx, False)
     return len(alts) == 1 and not alts[0][1] and not alts[0][2]
 
 

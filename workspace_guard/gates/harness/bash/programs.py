@@ -231,6 +231,25 @@ def _positional_output(index: int, takes: str) -> _Handler:
     return handle
 
 
+def _xxd(env: _Env, name: str, args: list[_Word]) -> None:
+    """``xxd [opts] [IN [OUT]]``: OUT is written. Options are one dash and may be spelled out
+    or abbreviated (``-ps``, ``-seek 10``, ``-c8``); six of them take a value."""
+    pos: list[_Word] = []
+    k = 0
+    while k < len(args):
+        word, letters = args[k], args[k].text[1:]
+        k += 1
+        if not word.text.startswith("-") or word.text == "-" or not word.literal:
+            pos.append(word)
+        elif letters and any(long.startswith(letters) for long in _XXD_VALUES):
+            k += 1  # `-s 10`, `-seek 10`: the value is the next word
+    if len(pos) > 1 and pos[1].text != "-":
+        env.add(pos[1], name)
+
+
+_XXD_VALUES = ("cols", "groupsize", "len", "seek", "offset", "name")
+
+
 def _lz4(env: _Env, name: str, args: list[_Word]) -> None:
     pos, _, flags = _split(args, frozenset())
     if flags & {"-c", "--stdout", "-t", "--test", "-l", "--list"}:
@@ -424,7 +443,7 @@ PROGRAMS: dict[str, _Handler] = {
     "uudecode": _uudecode,
     "tarfile": _py_archive,
     "zipfile": _py_archive,
-    "xxd": _positional_output(1, "-c -g -l -s -o -n -C --cols --len --seek --name"),
+    "xxd": _xxd,
     "json.tool": _positional_output(1, "--indent"),
     "lz4": _lz4,
     "script": _script,

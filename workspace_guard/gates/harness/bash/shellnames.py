@@ -1,0 +1,105 @@
+"""Names a command gives new meanings: aliases (ATTACK F47) and namerefs (F50).
+
+Why: ``alias cat=tee`` makes a read-only command write, and ``declare -n r=x`` makes ``$r`` the
+value of ``x``; both are shell state the command itself sets, tracked here as the walk meets it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workspace_guard.gates.harness.bash.env import _Env
+from workspace_guard.gates.harness.bash.mentions import _unknown
+from workspace_guard.gates.harness.bash.syntax import _NAME, _Word
+
+
+def aliased(env: _Env, words: list[_Word]) -> bool:
+    """``alias NAME=TEXT`` made earlier in the command: ``NAME ARGS`` runs ``TEXT ARGS``
+    (ATTACK F47; bash reads aliases a line later, the analysis from the definition on)."""
+    name = words[0].text
+    aliases = env.out.aliases
+    if name in env.out.expanding or (name not in aliases and "*" not in aliases):
+        return False
+    text = aliases.get(name)
+    if text is None:
+        env.unknown_code(f"{name}: an alias whose text is only known at run time")
+        env.add_any("dynamic-output")
+        _unknown(env, words[1:])
+        return True
+    env.out.expanding.add(name)
+    try:
+        rest = " ".join(_source_text(w) for w in words[1:])
+        env.shell.run_text(f"{text} {rest}", env.ctx, env.out, env.depth + 1)
+    finally:
+        env.out.expanding.discard(name)
+    return True
+
+
+def _source_text(word: _Word) -> str:
+    """A word written back as shell text (for an alias's arguments)."""
+    out = []
+    for part in word.parts:
+        if part.kind == "q":
+            out.append("'" + part.text.replace("'", "'\\''") + "'")
+        elif part.kind == "V":
+            out.append('"' + part.text + '"')
+        else:
+            out.append(part.text)
+    return "".join(out)
+
+
+def namerefs(env: _Env, args: list[_Word]) -> bool:
+    """``declare -n R=NAME`` (``typeset``, ``local``): R stands for NAME (ATTACK F50); a NAME
+    only known at run time makes R unknown, and an assignment through R any variable's."""
+    options = [w.text for w in args if w.text.startswith("-")]
+    if not any(o.startswith("-") and "n" in o[1:] for o in options):
+        return False
+    for word in args:
+        if word.text.startswith("-"):
+            continue
+        ref, eq, target = word.text.partition("=")
+        if not _NAME.fullmatch(ref):
+            continue
+        env.ctx.vars.pop(ref, None)
+        if not eq:
+            env.ctx.refs[ref] = ""
+        elif word.literal and _NAME.fullmatch(target):
+            env.ctx.refs[ref] = target
+        else:
+            env.ctx.refs[ref] = None
+    return True
+
+
+def define_aliases(env: _Env, name: str, args: list[_Word]) -> None:
+    """``alias NAME=TEXT…``, ``unalias NAME…``/``-a``; a definition not readable here makes
+    every later command name unknown."""
+    for word in args:
+        if word.text in ("--", "-p") and word.literal:
+            continue
+        if name == "unalias":
+            if word.text == "-a":
+                env.out.aliases.clear()
+            env.out.aliases.pop(word.text, None)
+            continue
+        if not word.literal or word.subs:
+            env.out.aliases["*"] = None
+        elif "=" in word.text:
+            alias, _, text = word.text.partition("=")
+            env.out.aliases[alias] = text
+
+
+_ALIAS_ENTRY = re.compile(r"\[([^]]*)\]=(\S*)")
+
+
+def bash_aliases(env: _Env, name: str, value: _Word) -> None:
+    """``BASH_ALIASES[NAME]=VALUE`` and ``BASH_ALIASES=([NAME]=VALUE …)`` define aliases."""
+    key = name[name.find("[") + 1 : -1] if name.endswith("]") else ""
+    if key and value.literal and _NAME.fullmatch(key.strip("'\"")):
+        env.out.aliases[key.strip("'\"")] = value.text
+        return
+    entries = _ALIAS_ENTRY.findall(value.text) if value.text.startswith("(") else []
+    if entries and "$" not in value.text and "`" not in value.text:
+        for alias, text in entries:
+            env.out.aliases[alias.strip("'\"")] = text.strip("'\")")
+    else:
+        env.out.aliases["*"] = None
