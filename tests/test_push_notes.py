@@ -101,7 +101,9 @@ def test_a_commit_without_a_note_is_refused_naming_its_agente(server: Server) ->
     (clone / MAIN).write_text("app = 'no harness, no hooks'\n")
     git(clone, "add", MAIN)
     sha = commit_msg(clone, template("fix(app): quiet change", ARCHITECT, MAIN), hooks=False)
-    result = push(clone, "origin", "main")
+    # the server's verdict, past this clone's pre-push (which refuses it too:
+    # tests/test_push_provenance_local.py)
+    result = push(clone, "--no-verify", "origin", "main")
     refused(result, "no provenance note", f"Agente: {ARCHITECT}", sha[:10])
     assert server.ref("refs/heads/main") != sha
     assert any(r.get("commit") == sha and r["action"] == "rejected" for r in server.audit())
@@ -204,7 +206,8 @@ def test_report_mode_accepts_and_records(server: Server) -> None:
     (clone / MAIN).write_text("app = 'reported'\n")
     git(clone, "add", MAIN)
     sha = commit_msg(clone, template("fix(app): quiet change", ARCHITECT, MAIN), hooks=False)
-    result = push(clone, "origin", "main")
+    # the server's verdict: past this clone's own pre-push (it requires provenance, and refuses)
+    result = push(clone, "--no-verify", "origin", "main")
     assert result.returncode == 0, result.stderr
     assert "no provenance note" in result.stderr
     assert server.ref("refs/heads/main") == sha
@@ -216,7 +219,9 @@ def test_off_by_default_at_the_server(server: Server) -> None:
     (clone / MAIN).write_text("app = 'unchecked'\n")
     git(clone, "add", MAIN)
     commit_msg(clone, template("fix(app): quiet change", ARCHITECT, MAIN), hooks=False)
-    assert push(clone, "origin", "main").returncode == 0
+    refused = push(clone, "origin", "main")  # this clone's pre-push requires the note
+    assert refused.returncode != 0 and "[provenance-note]" in refused.stderr
+    assert push(clone, "--no-verify", "origin", "main").returncode == 0  # the server does not
 
 
 def test_notes_of_two_clones_are_merged_before_the_push(server: Server) -> None:

@@ -24,8 +24,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-# Agent|Task|Workflow: starting a subagent takes its identity (gates/harness/spawn.py)
-CLAUDE_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|Workflow|mcp__.*"
+# Agent|Task|Workflow|SendMessage: starting or messaging a subagent acts as it (harness/spawn.py)
+CLAUDE_MATCHER = (
+    "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|Agent|Task|Workflow|SendMessage|mcp__.*"
+)
 # After-tool events feed the provenance ledger: only the tools that write files (MCP tools too:
 # an owner's MCP write is recorded like its Edit, or the daemon would call it nobody's).
 AFTER_MATCHER = "Edit|Write|MultiEdit|NotebookEdit|Bash|PowerShell|mcp__.*"
@@ -52,7 +54,10 @@ SETTINGS: dict[str, tuple[str, dict[str, str | None]]] = {
         {
             # write_stdin: what the agent types into a shell exec_command opened (judged as a
             # command: formats.py); left out, an allowed `bash` with a tty was an ungated shell
-            "PreToolUse": "Bash|apply_patch|Edit|Write|write_stdin|.*spawn_agent|mcp__.*",
+            "PreToolUse": (
+                "Bash|apply_patch|Edit|Write|write_stdin|.*spawn_agent|.*send_input|.*resume_agent"
+                "|mcp__.*"
+            ),
             "PostToolUse": "Bash|apply_patch|Edit|Write|write_stdin|mcp__.*",
             "SubagentStart": None,
         },

@@ -214,8 +214,11 @@ def claude_call(event: dict[str, Any], layer: str) -> Call | None:
             return None
         command = string_field(chars, "tool_input.chars")
         return Call(agent, "Bash", cwd, command=command, source=layer)
-    from workspace_guard.gates.harness.spawn import spawned_type
+    from workspace_guard.gates.harness.spawn import message_target, spawned_type
 
+    target = message_target(tool, tool_input, layer)
+    if target is not None:  # talking to a running subagent is acting through it (spawn.py)
+        return Call(agent, tool, cwd, source=layer, messages=target)
     kind = spawned_type(tool, tool_input, layer)
     if kind is not None:  # starting a subagent is acting as it (spawn.py)
         return Call(agent, tool, cwd, source=layer, spawns=kind)
@@ -249,6 +252,9 @@ def _subagent_start(event: dict[str, Any]) -> int:
         repo = event_repo(cwd)
     except GitError:
         return 0
+    from workspace_guard.gates.harness.spawn import remember_agent
+
+    remember_agent(repo.state_dir, event.get("agent_id"), agent)  # for later messages (F65)
     text = briefing(repo, agent)
     print(
         json.dumps(

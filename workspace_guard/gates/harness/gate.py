@@ -12,6 +12,7 @@ import os
 import sys
 
 from workspace_guard.core.record import Record
+from workspace_guard.gates.harness import gitdir  # light (os only): every call asks it
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class Call(Record):
     source: str = "claude"  # which harness asked (the audit layer)
     mcp_unknown: bool = False  # an MCP tool the gate does not know (`harness: mcp_unknown`)
     spawns: str | None = None  # the subagent type a spawning tool starts (spawn.py)
+    messages: str | None = None  # the running subagent a message tool reaches (spawn.py)
 
 
 class Verdict(Record):
@@ -119,7 +121,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 cwd=call.cwd,
                 inside=lambda path: _inside(repo, path, call.cwd),
                 skip=lambda path: (
-                    _git_internal(repo, path, call.cwd, internal)
+                    gitdir.collect(repo, path, call.cwd, internal)
                     or _settings(path, call.cwd, settings, superuser)
                     or _installed(repo, path, call.cwd, installed, superuser)
                     or _program(repo, path, call.cwd, program)
@@ -136,10 +138,10 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         forced += protocol_commands.refusals(
             decider, agent, signals.judge(call.command, repo.state_dir)
         )
-    if call.spawns is not None:
+    if call.spawns is not None or call.messages is not None:
         from workspace_guard.gates.harness import spawn
 
-        refusal = spawn.refusal(decider, agent, call.tool, call.spawns)
+        refusal = spawn.judge(decider, agent, call, repo.state_dir)
     paths = call.paths
     if call.mcp_unknown:
         from workspace_guard.gates.harness import mcp_tools
@@ -194,7 +196,7 @@ def _path_targets(
     tracked: list[str] = []
     for path in paths:
         targets += hard_linked(repo.root, path, call.cwd, tracked)  # disk_links.py
-        if _git_internal(repo, path, call.cwd, internal):
+        if gitdir.collect(repo, path, call.cwd, internal):
             continue
         if _settings(path, call.cwd, settings, superuser):
             continue
@@ -229,8 +231,6 @@ def _out_of_reach(
     notes: list[str] = []
     escalation = decider.rules.escalation
     if internal:
-        from workspace_guard.gates.harness import gitdir
-
         decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
         notes.append(gitdir.notes(internal))
     if settings:
@@ -267,17 +267,6 @@ def _refused(decider: Decider, agent: str) -> Decision:
 
     rules = decider.rules
     return Decision(agent, "", False, "protected", level="critical", escalation=rules.escalation)
-
-
-def _git_internal(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
-    """True (and `found` gets the absolute path) when `path` lies in git's own directory."""
-    from workspace_guard.gates.harness.gitdir import is_git_internal
-
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
-    if is_git_internal(repo, absolute):
-        found.append(absolute)
-        return True
-    return False
 
 
 def _settings(path: str, cwd: str, found: list[str], superuser: bool) -> bool:

@@ -70,6 +70,16 @@ def is_git_internal(repo: Repo, absolute: str) -> bool:
     return _hidden_names(repo, real)
 
 
+def collect(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
+    """True (and `found` gets the absolute path) when `path`, as a tool in `cwd` names it,
+    lies in git's own directory or a hooks folder (:func:`is_git_internal`)."""
+    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    if is_git_internal(repo, absolute):
+        found.append(absolute)
+        return True
+    return False
+
+
 # common dir → (environment, files watched, their versions, hooks folders)
 _HOOKS: dict[str, tuple[object, tuple[str, ...], object, tuple[str, ...]]] = {}
 # the variables that change which config git reads, or what it finds there

@@ -115,3 +115,101 @@ def _refused_type(rules: Any, agent: str, tool: str, kind: str, identity: str) -
         identity=identity,
         superusers=", ".join(rules.superusers) or rules.escalation,
     )
+
+
+# --- messages to a running subagent (ATTACK F65) --------------------------------------------------
+
+# Claude Code's `SendMessage` and Codex's `send_input` / `resume_agent` (also namespaced): the
+# running subagent they reach writes as its type on what it is told, so they are judged like
+# starting it. The keys a target may be named under:
+MESSAGE_KEYS = ("to", "recipient", "agent_id", "agentId", "id", "target", "agent", "name")
+CLAUDE_MESSAGE = "SendMessage"
+CODEX_MESSAGES = ("send_input", "resume_agent")
+AGENTS_FILE = "agents.json"  # agent_id → agent_type, from SubagentStart events
+KEEP_AGENTS = 512
+
+
+def message_target(tool: str, tool_input: Any, layer: str) -> str | None:
+    """The agent a message tool reaches (its id or name, `*` when it names none the gate can
+    read); None when the tool sends no message."""
+    if layer == "codex":
+        if not tool.endswith(CODEX_MESSAGES):
+            return None
+    elif tool != CLAUDE_MESSAGE:
+        return None
+    args = tool_input if isinstance(tool_input, dict) else {}
+    found = next((args[k] for k in MESSAGE_KEYS if k in args), None)
+    return found.strip() if isinstance(found, str) and found.strip() else "*"
+
+
+def remember_agent(state_dir: str, agent_id: Any, agent_type: Any) -> None:
+    """Keep which type a started subagent has (its SubagentStart event), for later messages."""
+    if not (isinstance(agent_id, str) and agent_id and isinstance(agent_type, str)):
+        return
+    import json
+    import os
+
+    from workspace_guard.fsutil import atomic_write
+
+    known = {k: v for k, v in _agents(state_dir).items() if k != agent_id}
+    known[agent_id] = agent_type
+    kept = dict(list(known.items())[-KEEP_AGENTS:])
+    atomic_write(os.path.join(state_dir, AGENTS_FILE), json.dumps({"agents": kept}) + "\n")
+
+
+def _agents(state_dir: str) -> dict[str, str]:
+    import json
+    import os
+
+    try:
+        with open(os.path.join(state_dir, AGENTS_FILE), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    agents = data.get("agents") if isinstance(data, dict) else None
+    if not isinstance(agents, dict):
+        return {}
+    return {str(k): str(v) for k, v in agents.items() if isinstance(v, str)}
+
+
+def message_refusal(decider: Decider, agent: str, tool: str, target: str, state_dir: str) -> str:
+    """Why `agent` may not message `target`; "" when it may: a superuser, the agent itself, a
+    subagent whose type carries no identity. A target the gate cannot identify is refused."""
+    rules = decider.rules
+    if agent in rules.superusers:
+        return ""
+    kind = _agents(state_dir).get(target) if target != "*" else None
+    if kind is not None:
+        identity = identity_of(decider, kind)
+    else:
+        identity = identity_of(decider, target) if target != "*" else None
+        if identity is None:
+            return _refused_message(rules, agent, tool, target, None)
+    if identity is None or identity == agent:
+        return ""
+    return _refused_message(rules, agent, tool, target, identity)
+
+
+def _refused_message(rules: Any, agent: str, tool: str, target: str, identity: str | None) -> str:
+    from workspace_guard.i18n import _
+
+    superusers = ", ".join(rules.superusers) or rules.escalation
+    if identity is None:
+        return _(
+            "{agent} may not send `{tool}` to `{target}`: the gate cannot tell which agent that "
+            "is, and a running subagent writes as its type on whatever it is told. Ask a "
+            "superuser ({superusers}), or consult the owner (`workspace-guard consult PATH`)."
+        ).format(agent=agent, tool=tool, target=target, superusers=superusers)
+    return _(
+        "{agent} may not send `{tool}` to `{target}`: that subagent writes as {identity}, so a "
+        "message telling it what to do is acting as {identity}. Only {identity} itself or a "
+        "superuser ({superusers}) may. To change {identity}'s files, ask {identity} "
+        "(`workspace-guard consult PATH --agent {agent}`)."
+    ).format(agent=agent, tool=tool, target=target, identity=identity, superusers=superusers)
+
+
+def judge(decider: Decider, agent: str, call: Any, state_dir: str) -> str:
+    """The refusal of a spawning or messaging call (`gate.evaluate`); "" when allowed."""
+    if call.spawns is not None:
+        return refusal(decider, agent, call.tool, call.spawns)
+    return message_refusal(decider, agent, call.tool, call.messages, state_dir)

@@ -58,17 +58,27 @@ def trusted_rules(repo: Repo) -> Rules:
 
 def reference_transaction(repo: Repo, state: str, data: bytes) -> int:
     """`reference-transaction STATE`: in `prepared`, refuse branch updates that add failing
-    commits; every other state is only a notification."""
+    commits, and moves of the trusted ref to a value the remote does not hold; every other
+    state is only a notification."""
     if state != "prepared":
         return EXIT_OK
-    tips, olds = [], []
+    tips, olds, moves = [], [], []
     for line in data.decode("utf-8", "surrogateescape").splitlines():
         parts = line.split(" ", 2)
+        moved = len(parts) == 3 and (parts[0] != parts[1] or set(parts[1]) <= ZERO)
+        if moved and parts[2].startswith("refs/remotes/"):  # `update-ref -d` reads 0… 0… ref
+            moves.append((parts[0], parts[1], parts[2]))
         if len(parts) != 3 or not _oid(parts[1]) or set(parts[1]) <= ZERO:
             continue
         if parts[2].startswith("refs/heads/") and parts[0] != parts[1]:
             tips.append((parts[2], parts[1]))
             olds.append(parts[0] if _oid(parts[0]) and not set(parts[0]) <= ZERO else parts[2])
+    if moves:  # the trusted ref moves only to what the remote holds (gates/push/trusted_move)
+        from workspace_guard.gates.push import trusted_move
+
+        code = trusted_move.check(repo, moves)
+        if code != EXIT_OK:
+            return code
     if not tips:
         return EXIT_OK
     try:
@@ -230,13 +240,15 @@ def _gate(
     olds: Sequence[str] = (),
 ) -> int:
     """Check each tip's new commits (not reachable from `known`, nor from the tip's own ref's
-    old value, `olds`); report and record the failures; exit 1 when any."""
+    old value, `olds`); report and record the failures; exit 1 when any. `pre-push` also
+    compares them with their provenance notes where this clone requires provenance."""
     from workspace_guard.gates.push.range import AS_STORED
 
     os.environ.update(AS_STORED)  # as the server will see them: no replace refs, no grafts
     try:
         rules = trusted_rules(repo)
         failures: list[CommitResult] = []
+        touched: list[CommitResult] = []
         for at, (ref, tip) in enumerate(tips):
             peeled = git.run(
                 ["rev-parse", "-q", "--verify", f"{tip}^{{commit}}"], repo.cwd, check=False
@@ -248,7 +260,13 @@ def _gate(
             args = [commit, "--not", *skip] if skip else [commit]
             if olds:
                 _within_cap(repo, ref, args)
-            failures += [r for r in check_range(repo, args, rules, ref=ref) if r.violations]
+            for result in check_range(repo, args, rules, ref=ref):
+                if result.violations:
+                    failures.append(result)
+                elif result.touched:
+                    touched.append(result)
+        if layer == "pre-push" and touched:
+            failures += unproven(repo, rules, touched)
     except GuardError as exc:
         print(exc.render(), file=sys.stderr)
         print(_refused(layer), file=sys.stderr)
@@ -257,6 +275,32 @@ def _gate(
         return EXIT_OK
     _report(repo, layer, failures, rules)
     return EXIT_VIOLATION
+
+
+def unproven(repo: Repo, rules: Rules, results: list[CommitResult]) -> list[CommitResult]:
+    """Where this clone requires provenance (the commit gate's own setting): the commits about to
+    be pushed that touch a protected path and whose provenance note (`refs/notes/workspace-guard`
+    here) is missing or disagrees — a commit built with plumbing (`commit-tree`, then `push
+    SHA:main`) never met the commit hooks, so it has none. Checked as the server checks them
+    when it requires provenance (gates/push/notes.py), before anything leaves the clone."""
+    from workspace_guard.core.decide import Decider
+    from workspace_guard.gates.commit.provenance import required
+    from workspace_guard.gates.push import notes
+    from workspace_guard.gates.push.trust import tip_of
+
+    if not required(Decider(rules), {}, repo):
+        return []
+    check = notes.NoteCheck(repo, rules, tip_of(repo, notes.NOTES_REF), "refuse")
+    found = check.problems(results)
+    if found:
+        text = _(
+            "workspace-guard: this clone requires provenance: each commit it pushes that touches "
+            "a protected path needs the note the commit gate attached when it accepted the commit; "
+            "a commit built without the commit hooks (commit-tree, --no-verify) has none. Make it "
+            "again through the hooks."
+        )
+        print(text, file=sys.stderr)
+    return [notes.with_problems(r, found[r.sha]) for r in results if r.sha in found]
 
 
 def _refused(layer: str) -> str:

@@ -266,7 +266,7 @@ def check_push(
     found = check.problems(accepted)
     if not found:
         return []
-    failing = [_failed(r, found[r.sha]) for r in accepted if r.sha in found]
+    failing = [with_problems(r, found[r.sha]) for r in accepted if r.sha in found]
     if how == "refuse":
         _hint(sys.stderr)
         return failing
@@ -274,7 +274,8 @@ def check_push(
     return []
 
 
-def _failed(result: CommitResult, problems: list[str]) -> CommitResult:
+def with_problems(result: CommitResult, problems: list[str]) -> CommitResult:
+    """`result` with a `provenance-note` violation per problem."""
     from workspace_guard.core.record import replace
 
     return replace(result, violations=(*result.violations, *violations(problems)))
@@ -402,7 +403,7 @@ def _settle(check: NoteCheck, results: list[CommitResult]) -> Iterator[CommitRes
         if not problems:
             yield result
         elif check.how == "refuse":
-            yield _failed(result, problems)
+            yield with_problems(result, problems)
         else:
             for text in problems:
                 shown = _("workspace-guard: warning: {sha}: {problem}")

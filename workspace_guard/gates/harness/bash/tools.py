@@ -240,6 +240,11 @@ def _declare(env: _Env, name: str, args: list[_Word]) -> None:
     for word in args:
         if _ASSIGN.match(word.text):
             _assign(env, word)
+        elif not word.literal and not word.text.startswith("-"):  # `export $(cat .env)`
+            from workspace_guard.gates.harness.bash.codevars import CODE_VARS
+
+            env.unknown_code(f"{name} {word.text}: variables named at run time (PATH, LD_PRELOAD…)")
+            env.out.assigned |= CODE_VARS  # every later program may load code (codevars.py)
 
 
 def _unset(env: _Env, name: str, args: list[_Word]) -> None:
