@@ -174,6 +174,18 @@ def test_lint_reports_unprotected_protocol_files(adopted: Path) -> None:
     assert ".workspace/rules.yaml" in lint.stdout.split("[protocol-unprotected]")[0]
 
 
+def test_lint_before_the_first_commit_does_not_call_the_rules_file_unmatched(seed: Path) -> None:
+    """`init` then `lint`, as `init`'s next steps say, before `git add`: the rule protecting the
+    rules file is not reported as matching nothing (the file binds once it is committed)."""
+    english = {"WORKSPACE_GUARD_LANG": "en"}
+    assert run_cli(seed, "init", "--from-mestore", ".", env=english).returncode == 0
+    assert git(seed, "ls-files", RULES) == ""
+    lint = run_cli(seed, "lint", env=english)
+    unmatched = [line for line in lint.stdout.splitlines() if "[matches-nothing]" in line]
+    assert not any("rules.yaml'" in line for line in unmatched), lint.stdout
+    assert "[protocol-unprotected]" not in lint.stdout
+
+
 # --- 4. owners given in prose ----------------------------------------------------------------------
 
 

@@ -238,6 +238,12 @@ def run(repo: Repo | None, rules_option: str | None, fmt: str = "text") -> int:
             _("cannot read the rules file {name}: {error}").format(name=name, error=strerror(exc))
         ) from exc
     tracked = git.ls_files(repo.root) if repo is not None and repo.info.root else None
+    if tracked is not None and repo is not None:
+        # the rules file itself counts as tracked: it binds only once committed, so the rule that
+        # protects it (`init` writes one) is not "matching nothing" on the lint before that commit
+        rel = os.path.relpath(os.path.abspath(path), repo.root).replace(os.sep, "/")
+        if not rel.startswith("../") and rel not in tracked:
+            tracked = [*tracked, rel]
     findings = lint_text(data, name, tracked)
     errors = sum(1 for f in findings if f.level == "error")
     if fmt == "json":
