@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from workspace_guard.gates.harness.bash import reeval
 from workspace_guard.gates.harness.bash.codevars import environment_code
 from workspace_guard.gates.harness.bash.env import (
     _ASSIGN,
@@ -29,7 +30,6 @@ from workspace_guard.gates.harness.bash.procfs import descriptor, through
 from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
 from workspace_guard.gates.harness.bash.shellnames import (
     aliased,
-    bash_aliases,
     define_aliases,
     namerefs,
 )
@@ -92,9 +92,18 @@ def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | 
     for word in node.words:
         for sub in word.subs:
             _walk_seq(sub, ctx.fork(), out, depth)
+        reeval.word(env, word)  # `$((x))`, `${!x}`, `${x@P}`: values evaluated (ATTACK F44)
     for redir in node.redirs:
         for sub in [*redir.subs, *(redir.target.subs if redir.target is not None else [])]:
             _walk_seq(sub, ctx.fork(), out, depth)
+        if redir.target is not None:
+            reeval.word(env, redir.target)
+        if redir.op in ("<<", "<<-") and not redir.quoted:
+            reeval.heredoc(env, redir.body)
+    if node.cond:
+        reeval.command(env, "[[", node.words)
+    if node.binds:
+        reeval.loop(env, node.binds, node.words)
     kept = ctx.fds
     opened = _opened(env, node.redirs) if node.redirs else {}
     ctx.fds = {**kept, **opened}  # the command's own descriptors: `tee /dev/stdin < f`
@@ -198,14 +207,14 @@ def _simple(env: _Env, words: list[_Word]) -> None:
     if i == len(words):
         for word in words:
             _assign(env, word)
-            if word.text.startswith("BASH_ALIASES"):
-                name = word.text.partition("=")[0]
-                bash_aliases(env, name, _suffix(word, len(name) + 1))
+            name = word.text.partition("=")[0]
+            reeval.assignment(env, name, _suffix(word, len(name) + 1))
         return
     shell = env.ctx
     kept = {name: shell.vars.get(name) for name in _LOOKUP_VARS}
     for word in words[:i]:  # `GIT_CONFIG_PARAMETERS=… git commit`: settings for this command
         name, _, value = word.text.partition("=")
+        reeval.assignment(env, name, _suffix(word, len(name) + 1))  # `PS4=… bash -x`
         if name in _LOOKUP_VARS and words[i].text in ("cd", "pushd"):  # `CDPATH=app cd core`
             _assign(env, word)  # for the builtin only: `~` in arguments expands before
         if git_variable(name):
@@ -291,6 +300,7 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     name = _command_name(head.text)
     if name in ("alias", "unalias"):
         define_aliases(env, name, words[1:])
+    reeval.command(env, name, words[1:])  # let, test -v, printf -v, read, declare -i…
     seen = _unknown_count(env)
     _named(env, name, words)
     if _unknown_count(env) == seen:  # `PATH=office:$PATH; cat f`: code the variable names

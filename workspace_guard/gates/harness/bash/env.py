@@ -97,6 +97,10 @@ class _Out(Struct):
     aliases: dict[str, str | None] = factory(default_factory=dict)
     expanding: set[str] = factory(default_factory=set)
     untrusted: str = ""
+    # names that hold only numbers or plain words (ATTACK F44: not code when evaluated), and
+    # the ones `declare -i` made integers (every assignment is evaluated)
+    inert: set[str] = factory(default_factory=set)
+    integers: set[str] = factory(default_factory=set)
 
     def find(self, kind: str, detail: str, cwd: str = "", args: tuple[str, ...] = ()) -> None:
         """Record a finding (see :class:`Finding`); the command is no longer read-only."""

@@ -287,6 +287,12 @@ class _Lexer:
             parts.append(_Part(s[i:end], kind))
             subs.extend(self._inner_subs(s[i + 2 : end - 1]))
             self.i = end
+        elif nxt == "[":  # `$[ … ]`: the old arithmetic expansion
+            end = s.find("]", i + 2)
+            end = len(s) if end < 0 else end + 1
+            parts.append(_Part(s[i:end], kind))
+            subs.extend(self._inner_subs(s[i + 2 : end - 1]))
+            self.i = end
         elif nxt and (nxt.isalpha() or nxt == "_"):
             m = _NAME.match(s, i + 1)
             end = m.end() if m else i + 2

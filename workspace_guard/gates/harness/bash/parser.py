@@ -161,14 +161,17 @@ class _Parser:
         return False
 
     def _for(self) -> _Simple:
+        bound = self.peek(1)
         self.k += 2  # 'for' NAME (or the arithmetic ((...)) word)
+        if isinstance(bound, _Word) and bound.parts and bound.parts[0].kind == "a":
+            return _Simple([bound], [], expand_only=True)  # `for (( … ))`: evaluated
         words: list[_Word] = []
         if _plain(self.peek()) == "in":
             self.k += 1
             while isinstance(tok := self.peek(), _Word):
                 words.append(tok)
                 self.k += 1
-        return _Simple(words, [], expand_only=True)
+        return _Simple(words, [], expand_only=True, binds=_plain(bound) or "")
 
     def _case(self) -> _Compound:
         self.k += 1
@@ -215,4 +218,4 @@ class _Parser:
         if self.peek() is None:
             self.errors.append("missing ']]'")
         self.k += 1
-        return _Simple(words, [], expand_only=True)
+        return _Simple(words, [], expand_only=True, cond=True)

@@ -111,6 +111,8 @@ class _Simple(Struct):
     words: list[_Word]
     redirs: list[_Redir]
     expand_only: bool = False  # for-lists, case subjects, [[ ]]: expanded, never run
+    binds: str = ""  # `for NAME in …`: the name the words are bound to
+    cond: bool = False  # `[[ … ]]`: its operators evaluate arithmetic and names
 
 
 class _Compound(Struct):
