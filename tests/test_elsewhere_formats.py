@@ -1,7 +1,7 @@
 """The other-worktree warning on index shapes and paths beyond a plain tracked file
 (speed/worktree_index.py): an index in version 4 (prefix-compressed names) and an untracked file
-no ignore rule can reach are decided in process; a split index, an untracked file some ignore
-source may reach and a folder are asked of git, whose answer is the one given. Every answer is
+no ignore rule can reach are decided in process; a split index, a sparse index, an untracked
+file some ignore source may reach and a folder are asked of git, whose answer is the one given. Every answer is
 checked against `git status`. Real worktrees, real `git update-index`."""
 
 from __future__ import annotations
@@ -61,6 +61,20 @@ def test_a_split_index_is_left_to_git(other: Path) -> None:
     git(other, "add", FILE)
     assert _Index.open(str(other)) is None
     found = worktree_index.uncommitted(str(other), [FILE, OTHER_FILE])
+    assert found == {FILE}
+
+
+def test_a_sparse_index_is_left_to_git(other: Path) -> None:
+    """`index.sparse` (`git sparse-checkout --sparse-index`) stands a folder outside the cone for
+    all its files (a tree entry, the `sdir` extension): not read here. git's own answer, for
+    the paths asked, inside the cone and outside it."""
+    git(other, "sparse-checkout", "init", "--cone", "--sparse-index")
+    git(other, "sparse-checkout", "set", "app/models")
+    index = (Path(git(other, "rev-parse", "--git-dir").strip()) / "index").read_bytes()
+    assert b"sdir" in index
+    assert _Index.open(str(other)) is None
+    (other / FILE).write_text("theirs\n")
+    found = worktree_index.uncommitted(str(other), [FILE, OTHER_FILE, "app/main.py"])
     assert found == {FILE}
 
 

@@ -151,8 +151,9 @@ def test_rules_ref_recorded_by_install(clone: Path) -> None:
     git(clone, "remote", "set-head", "origin", "--delete")
     sneak_rules(clone, grant((clone / RULES).read_text()))
     assert not allowed(clone)
-    # a recorded ref that is gone refuses to decide rather than fall back to HEAD
-    git(clone, "update-ref", "-d", "refs/remotes/origin/main")
+    # a recorded ref that is gone refuses to decide rather than fall back to HEAD (the installed
+    # reference-transaction hook refuses the deletion itself: gone with the hooks off)
+    git(clone, "-c", "core.hooksPath=/dev/null", "update-ref", "-d", "refs/remotes/origin/main")
     proc = run_cli(clone, AGENT, "app/main.py", prog=VALIDATOR)
     assert proc.returncode == 2
     assert "workspace-guard.rulesRef" in proc.stderr and "Traceback" not in proc.stderr

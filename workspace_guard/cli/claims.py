@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--agent", metavar="AGENT", help="The claiming agent (default: WORKSPACE_AGENT).")
+@click.option(
+    "--as-service",
+    "service",
+    metavar="NAME",
+    help="Claim as a service of the rules (`harness: services`): a script no harness runs (CI).",
+)
 @click.option("--ttl", metavar="DURATION", help="How long the claim lasts (default 30m).")
 @click.option("--shared", is_flag=True, help="Others may work there too (a notice, not a lock).")
 @click.option("--note", default="", help="What you are doing (shown to other agents).")
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
 def claim(
     paths: tuple[str, ...],
     agent: str | None,
+    service: str | None,
     ttl: str | None,
     shared: bool,
     note: str,
@@ -43,7 +50,10 @@ def claim(
 
     repo = Repo.discover(rules_option=rules)
     seconds = impl.parse_ttl(ttl)  # bad input is a usage error before anyone is asked
-    who = impl.speaking_agent(repo, agent, "claim", paths)
+    if service is not None:
+        who = impl.service_identity(repo, service, agent)
+    else:
+        who = impl.speaking_agent(repo, agent, "claim", paths)
     made = impl.claim(
         repo,
         who,
@@ -63,6 +73,12 @@ def claim(
 @click.option("--all", "everything", is_flag=True, help="Release every claim of the agent.")
 @click.option("--agent", metavar="AGENT", help="The releasing agent (default: WORKSPACE_AGENT).")
 @click.option(
+    "--as-service",
+    "service",
+    metavar="NAME",
+    help="Release the claims of a service of the rules (`harness: services`), only its own.",
+)
+@click.option(
     "--break",
     "force",
     is_flag=True,
@@ -70,7 +86,12 @@ def claim(
 )
 @rules_option
 def release(
-    paths: tuple[str, ...], everything: bool, agent: str | None, force: bool, rules: str | None
+    paths: tuple[str, ...],
+    everything: bool,
+    agent: str | None,
+    service: str | None,
+    force: bool,
+    rules: str | None,
 ) -> int:
     """Release claims on PATH… (or --all). Exit 1 when nothing was released."""
     from workspace_guard.commands import claims as impl
@@ -78,7 +99,15 @@ def release(
 
     repo = Repo.discover(rules_option=rules)
     words = [*paths, *(["--all"] if everything else []), *(["--break"] if force else [])]
-    who = impl.speaking_agent(repo, agent, "release", words)
+    if service is not None:
+        if force:
+            from workspace_guard.errors import UsageError
+            from workspace_guard.i18n import _
+
+            raise UsageError(_("a service releases only its own claims: --break is a superuser's"))
+        who = impl.service_identity(repo, service, agent)
+    else:
+        who = impl.speaking_agent(repo, agent, "release", words)
     dropped = impl.release(repo, who, list(paths), everything=everything, force=force)
     for item in dropped:
         verb = "broken" if item.agent != who else "released"

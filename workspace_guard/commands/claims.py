@@ -96,6 +96,58 @@ def speaking_agent(repo: Repo, agent: str | None, verb: str, words: Sequence[str
     return who
 
 
+SERVICE_PREFIX = "service:"
+
+
+def service_identity(repo: Repo, name: str, agent: str | None) -> str:
+    """`--as-service NAME`: the claims holder `service:NAME`, for a script that no harness runs
+    and no person types (a CI job, cron). The name must be one of the rules' `harness:
+    services` (committed, so no agent adds one); the process must have no harness in its
+    environment or up its parent chain (commands/speaker); `--agent` / WORKSPACE_AGENT with it is
+    a usage error. A service is never an agent: its claims restrict every agent, it releases
+    only its own, it breaks none. Refused: exit 1, audited (`layer: identity`)."""
+    from workspace_guard.commands.speaker import harness_ancestor, harness_env
+
+    if agent:
+        raise UsageError(_("--as-service and --agent name two speakers: give one"))
+    services = repo.decider().rules.harness.get("services") or []
+    if name not in services or SERVICE_PREFIX + name in repo.decider().rules.agents:
+        _service_denied(repo, name, "unknown")
+        raise Denied(
+            _("{name} is not a service of the rules (`harness: services`)").format(name=name),
+            hint=_("a superuser adds it to `harness: services:` in the rules and commits them"),
+        )
+    harness = ", ".join(harness_env()) or harness_ancestor()
+    if harness:
+        _service_denied(repo, name, "harness")
+        raise Denied(
+            _(
+                "--as-service is for scripts no agent harness runs, and this one runs under a "
+                "harness ({harness})"
+            ).format(harness=harness),
+            hint=_("an agent claims as itself: `workspace-guard claim PATH… --agent AGENT`"),
+        )
+    return SERVICE_PREFIX + name
+
+
+def _service_denied(repo: Repo, name: str, why: str) -> None:
+    from workspace_guard.state.audit import append
+
+    record = {
+        "layer": "identity",
+        "agent": os.environ.get(AGENT_ENV) or None,
+        "path": None,
+        "owner": SERVICE_PREFIX + name,
+        "level": None,
+        "action": "denied",
+        "escalate_to": repo.decider().rules.escalation,
+        "claimed_by": SERVICE_PREFIX + name,
+        "command": "`--as-service`",
+        "why": why,
+    }
+    append(repo.state_dir, [record])
+
+
 def claim(
     repo: Repo,
     agent: str,
@@ -320,6 +372,7 @@ def _records(
             "id": claim.id,
             "until": claim.until,
             **({"why": why} if why else {}),
+            **({"via": "service"} if (actor or claim.agent).startswith(SERVICE_PREFIX) else {}),
         }
         for claim, action in items
     ]

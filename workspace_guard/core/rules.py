@@ -61,7 +61,9 @@ HARNESS_KEYS = (
     "require_provenance",
     "escalate_after",
     "escalate_window",
+    "services",
 )
+SERVICE_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"  # `harness: services` (claim --as-service)
 UNKNOWN_AGENT_CHOICES = ("guest", "deny", "main_agent")
 MCP_UNKNOWN_CHOICES = ("paths", "deny", "allow")
 UNKNOWN_CODE_CHOICES = ("paths", "deny", "allow")  # harness: unknown_code (Bash analysis)
@@ -409,6 +411,8 @@ def _harness(node: yaml.Node, ctx: Ctx, refs: _Refs) -> Mapping[str, Any]:
             out[key] = count
         elif key == "escalate_window":
             out[key] = _window(value, ctx)
+        elif key == "services":  # identities of scripts outside any harness (claim --as-service)
+            out[key] = _services(value, ctx)
         elif key == "require_provenance":  # the commit gate's identity cross-check
             flag = construct(value)
             if not isinstance(flag, bool):
@@ -422,6 +426,23 @@ def _harness(node: yaml.Node, ctx: Ctx, refs: _Refs) -> Mapping[str, Any]:
                 ctx.error(value, problem.format(key=key, choices=", ".join(choices)))
             out[key] = choice
     return out
+
+
+def _services(value: yaml.Node, ctx: Ctx) -> list[str]:
+    """`harness: services`: the names a script no harness runs and no person types (a CI job,
+    cron) may claim as (`claim --as-service NAME`, holder `service:NAME`); never an agent."""
+    import re
+
+    names = []
+    for name, node in str_list(value, ctx, "harness: services"):
+        if re.fullmatch(SERVICE_NAME, name):
+            names.append(name)
+        else:
+            problem = _(
+                "harness: services: {name!r} is not a service name (letters, digits, ., _, -)"
+            )
+            ctx.error(node, problem.format(name=name))
+    return names
 
 
 def _window(value: yaml.Node, ctx: Ctx) -> str:

@@ -262,7 +262,8 @@ class Engine:
             self._trickle_at += 1
             key = stat_key(os.path.join(self.root, rel))
             if rel not in self._keys or self._keys[rel] != key:
-                out.append(rel)  # its check records the key it judged
+                out.append(rel)  # checked (its check records the key it judged), and once:
+            self._keys[rel] = key  # a check git's index.lock holds back is not asked again
         return out
 
     def git_writing(self) -> bool:
