@@ -65,12 +65,16 @@ REEVAL: list[Case] = [
     broad("read -r x < /tmp/n; [[ $x -gt 1 ]]"),
     broad("read -r x < /tmp/n; let y=x"),
     broad("PS4=$(cat /tmp/p); set -x; :"),
+    broad("for i in $(cat /tmp/n); do echo $((i)); done"),
+    broad("for i in $(seq -f '%g' 1 3); do echo $((i)); done"),
     w("x='$(echo evil > app/main.py)'; echo ${(e)x}"),
 ]
 REEVAL_READS: list[Case] = [
     r("n=$(wc -l < README.md); echo $((n + 1))"),
     r("i=0; i=$((i + 1)); echo $i"),
     r("for i in 1 2 3; do echo $((i * 2)); done"),
+    r("for i in $(seq 1 5); do echo $((i * 2)); done"),
+    r("for i in {1..3}; do (( i > 1 )) && echo $i; done"),
     r("for ((i = 0; i < 3; i++)); do echo $i; done"),
     r("x=5; (( x > 3 )) && echo big"),
     r("count=$(git rev-list --count HEAD); echo $((count - 1))"),

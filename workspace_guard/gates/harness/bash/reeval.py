@@ -29,6 +29,7 @@ _NUMERIC = re.compile(
     r"|grep\s+(?:-\w+\s+)*-\w*c\w*\b[^|;&`$()]*"
     r"|git\s+rev-list\s+--count\b[^|;&`$()]*"
     r"|date\s+['\"]?\+(?:%[sNYmdHMSjuVw])+['\"]?"
+    r"|seq(?:\s+(?:-w|-?\d+(?:\.\d+)?))+"
     r"|nproc|id\s+-[ug]|stat\s+-c\s*['\"]?%[sYXZi]['\"]?\s[^|;&`$()]*"
     r")\s*"
 )
@@ -235,7 +236,11 @@ def assignment(env: _Env, name: str, value: _Word) -> None:
 def loop(env: _Env, name: str, words: list[_Word]) -> None:
     """``for NAME in WORDS``: NAME holds data when every word is plain text (no expansion, no
     glob: a file name may hold a subscript too)."""
-    plain = all(w.literal and not any(c in w.text for c in "$`*?[") for w in words)
+    plain = all(
+        (w.literal and not any(c in w.text for c in "$`*?["))
+        or (len(w.parts) == 1 and w.parts[0].kind == "v" and numeric(w.text))
+        for w in words
+    )
     if plain and words:
         env.out.inert.add(name)
     else:
