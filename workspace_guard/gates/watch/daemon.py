@@ -130,14 +130,17 @@ class Daemon:
         self.engine.restorer.close()
         self.write_status(stopped=True)
 
+    # Called from signal handlers, which Python runs in the main thread between two of its
+    # bytecodes — possibly inside `wake.wait()` or `wake.clear()` while they hold the event's
+    # lock, which is not reentrant: `wake.set()` here could wait for that lock forever (the
+    # daemon then ignored SIGTERM). So these only set flags; the supervisor's wait ends within
+    # one TICK and reads them.
     def request_stop(self) -> None:
         self.stopping = True
-        self.wake.set()
 
     def request_reload(self) -> None:
         if not self.stopping:  # a HUP after TERM must not start work (supervisor#1175)
             self.reload_wanted = True
-            self.wake.set()
 
     def _on_overflow(self) -> None:
         """Called on watchdog's reader thread: count, and ask for one rescan per storm."""
