@@ -42,11 +42,18 @@ HOME_FILES = (
     ".zshenv",
     ".zprofile",
     ".zlogin",
+    # git's own settings (ATTACK F87): `core.hooksPath = /dev/null` there switches the commit and
+    # push hooks of every clone off; the shell analysis refuses them already (gitdir.py)
+    ".gitconfig",
+    ".config/git/config",
 )
 VARIABLE_FILES = {
     "CLAUDE_CONFIG_DIR": ("settings.json", "settings.local.json", ".claude.json"),
     "CODEX_HOME": ("config.toml", "hooks.json", ".env"),
+    "XDG_CONFIG_HOME": ("git/config",),
 }
+# variables that name a git settings file itself
+GIT_CONFIG_VARIABLES = ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM")
 # Gemini CLI loads the first `.gemini/.env` or `.env` from its cwd upward, direnv an `.envrc`:
 # such a file in the event's cwd or any folder above it is a start-up file
 ENV_NAMES = (".env", ".envrc")
@@ -54,6 +61,7 @@ SYSTEM_FILES = (
     "/etc/claude-code/managed-settings.json",
     "/etc/gemini-cli/settings.json",
     "/etc/codex/config.toml",
+    "/etc/gitconfig",
 )
 
 
@@ -70,6 +78,10 @@ def _files(environ: os._Environ[str] | dict[str, str]) -> list[str]:
         folder = environ.get(name)
         if folder:
             out += [os.path.join(folder, rel) for rel in files]
+    for name in GIT_CONFIG_VARIABLES:
+        named = environ.get(name)
+        if named and named != os.devnull and os.path.isabs(named):
+            out.append(named)
     return out
 
 
@@ -139,6 +151,7 @@ def note() -> str:
         "(~/.claude/settings.json, ~/.claude.json, ~/.codex/config.toml, ~/.codex/.env, "
         "~/.gemini/settings.json, ~/.gemini/.env, ~/.env, ~/.cursor/hooks.json, the shell's "
         "~/.bashrc, ~/.profile and the like, an .env or .envrc above the working folder, the "
-        "managed settings) decide whether and how the hooks run: no tool call may write them "
-        "except a superuser's; a person edits them by hand."
+        "managed settings) and git's own settings (~/.gitconfig, ~/.config/git/config, "
+        "/etc/gitconfig, GIT_CONFIG_GLOBAL) decide whether and how the hooks run: no tool call "
+        "may write them except a superuser's; a person edits them by hand."
     )
