@@ -128,8 +128,11 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 ),
             )
             targets, note, refusal = list(shell.paths), shell.note, shell.refusal
-            wrapped = protocol_commands.embedded(call.command)  # `env workspace-guard watch stop`
-            forced = protocol_commands.refusals(decider, agent, wrapped)
+            # `env workspace-guard watch stop`; `x=workspace-guard; $x uninstall` (shell.self_cli)
+            verb = protocol_commands.embedded(call.command).needs_superuser or shell.self_cli
+            forced = protocol_commands.refusals(
+                decider, agent, protocol_commands.Judgement(needs_superuser=verb or None)
+            )
         else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
             forced = protocol_commands.refusals(decider, agent, judgement)
             acts_for = judgement.acts_for + tuple(who or agent for who in judgement.claims_for)

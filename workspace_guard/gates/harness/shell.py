@@ -50,6 +50,7 @@ class ShellJudgement(Record):
     paths: tuple[str, ...]  # repository-relative
     note: str  # added to a denial's reason
     refusal: str  # non-empty: deny the command whatever its paths
+    self_cli: str = ""  # the gate's own CLI under a resolved name: the verb (superusers only)
 
 
 def judge(
@@ -94,7 +95,11 @@ def judge(
 
         refusal = state_refusal(repo, analysis)
     note = " ".join(n for n in (note, ref_note, *dict.fromkeys(git_notes)) if n)
-    return ShellJudgement(tuple(dict.fromkeys([*paths, *worktree, *rules])), note, refusal)
+    from workspace_guard.gates.harness.bash.syntax import SELF_CLI
+
+    verbs = [finding.detail for finding in analysis.of_kind(SELF_CLI)]
+    found = tuple(dict.fromkeys([*paths, *worktree, *rules]))
+    return ShellJudgement(found, note, refusal, self_cli=verbs[0] if verbs else "")
 
 
 class _Tracked:

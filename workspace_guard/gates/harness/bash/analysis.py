@@ -36,6 +36,7 @@ from workspace_guard.gates.harness.bash.shellnames import (
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_BRACE_WORD,
     ANY_PATH,
+    SELF_CLI,
     TOO_LARGE,
     UNKNOWN_CODE,
     UNPARSABLE,
@@ -293,11 +294,15 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
             _dispatch(env, [_lit(t, "q") for t in split] + words[1:])
         else:
             env.unknown_code(f"{head.text}: a command named by an expansion")
-            env.add_any(_dynamic_kind(head.text, env.out.assigned))
+            kind = _dynamic_kind(head.text, env.out.assigned)
+            env.add_any(kind)
+            if kind == "dynamic-output":  # a name made by this command: maybe the gate's CLI
+                _self_cli(env, [_lit("workspace-guard"), *words[1:]])
             _unknown(env, words[1:])
             maybe_git(env, words[1:])
         return
     name = _command_name(head.text)
+    _self_cli(env, words)
     if name in ("alias", "unalias"):
         define_aliases(env, name, words[1:])
     reeval.command(env, name, words[1:])  # let, test -v, printf -v, read, declare -i…
@@ -305,6 +310,16 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     _named(env, name, words)
     if _unknown_count(env) == seen:  # `PATH=office:$PATH; cat f`: code the variable names
         environment_code(env, name, words[1:])
+
+
+def _self_cli(env: _Env, words: list[_Word]) -> None:
+    """The gate's own CLI (or hook launcher) under the name the shell resolved: the same rule as
+    the literal command (protocol_commands.embedded), on the resolved words (ATTACK F85)."""
+    from workspace_guard.gates.harness.protocol_commands import embedded
+
+    verb = embedded(" ".join(w.text for w in words)).needs_superuser
+    if verb:
+        env.out.find(SELF_CLI, verb)
 
 
 def _unknown_count(env: _Env) -> int:

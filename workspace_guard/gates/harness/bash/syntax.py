@@ -33,6 +33,9 @@ UNPARSABLE = "unparsable"  # not valid shell, or nested past any real command: r
 BYPASS = "bypass"  # skips the git hooks (--no-verify, core.hooksPath): refused
 UNKNOWN_CODE = "unknown-code"  # runs code the analysis cannot read: `harness: unknown_code`
 HARNESS_CLI = "harness-cli"  # starts an agent harness (a new identity): needs a superuser
+# runs the gate's own CLI with a guard-changing verb under a resolved or run-time command name
+# (`x=workspace-guard; $x uninstall`, ATTACK F85); detail: the verb, as protocol_commands names it
+SELF_CLI = "self-cli"
 GIT_WORKTREE = "git-worktree"  # rewrites the work tree: the gate asks git which paths change
 # restores named paths (`git checkout -- P`, `git restore P`): the named paths are an upper bound,
 # the gate asks git which of them differ from what they would be restored to
