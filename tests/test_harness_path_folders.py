@@ -69,7 +69,11 @@ def test_other_writes_stay_allowed(workspace: Path, home: Path, tmp_path: Path) 
         str(home / ".local/share/x.txt"),
     ):
         assert _write(workspace, home, path) is None, path
-    for command in ("ls ~/.local/bin", "echo x > /tmp/wg-path-folders-probe.txt"):
+    for command in (
+        "ls ~/.local/bin",
+        "echo x > /tmp/wg-path-folders-probe.txt",
+        "ln -s /usr/bin/python3 /tmp/wg-path-folders-py",
+    ):
         assert _call(workspace, home, "Bash", {"command": command}, OTHER) is None, command
 
 

@@ -16,15 +16,22 @@ from collections.abc import Mapping
 
 
 @functools.lru_cache(maxsize=8)
-def _folders(search: str) -> tuple[str, ...]:
+def _folders(search: str, home: str) -> tuple[str, ...]:
     """The absolute folders of `search` (a PATH value) the user may write, or that do not exist
-    yet (creating one plants its programs), each in its written and resolved spelling."""
+    yet (creating one plants its programs), each in its written and resolved spelling. A
+    system folder (owned by root, outside the home folder: /usr/bin for root) is left out."""
     out: list[str] = []
     for entry in search.split(os.pathsep):
         if not entry or not os.path.isabs(entry):
             continue  # a relative entry names the shell's cwd: the rules judge that
         folder = os.path.normpath(entry)
-        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+        try:
+            owner = os.stat(folder).st_uid
+        except OSError:
+            owner = -1  # not made yet
+        if owner >= 0 and not os.access(folder, os.W_OK):
+            continue
+        if owner == 0 and not _within(folder, home):
             continue
         out += [folder, os.path.realpath(folder)]
     return tuple(dict.fromkeys(out))
@@ -39,13 +46,13 @@ def on_path(root: str, path: str, cwd: str, environ: Mapping[str, str] | None = 
     program in a user-writable folder on the PATH outside the repository `root`, that folder, or
     a folder holding it (not the home folder or `/` themselves)."""
     env: Mapping[str, str] = os.environ if environ is None else environ
-    folders = _folders(env.get("PATH", ""))
+    home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))
+    folders = _folders(env.get("PATH", ""), home)
     if not folders:
         return False
     absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
     parent = os.path.realpath(os.path.dirname(absolute))
     tops = dict.fromkeys([os.path.normpath(root), os.path.realpath(root)])
-    home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))
     spared = {home, os.path.realpath(home), os.sep}
     for candidate in dict.fromkeys([absolute, os.path.join(parent, os.path.basename(absolute))]):
         for folder in folders:
