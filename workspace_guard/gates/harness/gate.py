@@ -122,7 +122,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 inside=lambda path: _inside(repo, path, call.cwd),
                 skip=lambda path: (
                     gitdir.collect(repo, path, call.cwd, internal)
-                    or _settings(path, call.cwd, settings, superuser)
+                    or _settings(path, call.cwd, settings, superuser, repo.root)
                     or _installed(repo, path, call.cwd, installed, superuser)
                     or _program(repo, path, call.cwd, program)
                 ),
@@ -201,7 +201,7 @@ def _path_targets(
         targets += hard_linked(repo.root, path, call.cwd, tracked)  # disk_links.py
         if gitdir.collect(repo, path, call.cwd, internal):
             continue
-        if _settings(path, call.cwd, settings, superuser):
+        if _settings(path, call.cwd, settings, superuser, repo.root):
             continue
         if _installed(repo, path, call.cwd, installed, superuser):
             continue
@@ -272,15 +272,17 @@ def _refused(decider: Decider, agent: str) -> Decision:
     return Decision(agent, "", False, "protected", level="critical", escalation=rules.escalation)
 
 
-def _settings(path: str, cwd: str, found: list[str], superuser: bool) -> bool:
+def _settings(path: str, cwd: str, found: list[str], superuser: bool, root: str) -> bool:
     """True (and `found` gets the path) when `path` is a harness's settings file outside the
-    repository (harness_settings.py); a superuser's call is judged as any other write."""
+    repository (harness_settings.py) or a program in a folder on the PATH outside it
+    (path_folders.py); a superuser's call is judged as any other write."""
     if superuser or "\x00" in path:
         return False
     from workspace_guard.gates.harness.disk_links import linked_outside
     from workspace_guard.gates.harness.harness_settings import is_settings
+    from workspace_guard.gates.harness.path_folders import on_path
 
-    if is_settings(path, cwd) or linked_outside(path, cwd)[0]:  # disk_links: hard links
+    if is_settings(path, cwd) or on_path(root, path, cwd) or linked_outside(path, cwd)[0]:
         found.append(path)
         return True
     return False

@@ -152,6 +152,7 @@ def note() -> str:
         "~/.gemini/settings.json, ~/.gemini/.env, ~/.env, ~/.cursor/hooks.json, the shell's "
         "~/.bashrc, ~/.profile and the like, an .env or .envrc above the working folder, the "
         "managed settings) and git's own settings (~/.gitconfig, ~/.config/git/config, "
-        "/etc/gitconfig, GIT_CONFIG_GLOBAL) decide whether and how the hooks run: no tool call "
-        "may write them except a superuser's; a person edits them by hand."
+        "/etc/gitconfig, GIT_CONFIG_GLOBAL) and the programs in a folder on the PATH outside "
+        "the repository (~/.local/bin, ~/bin and the like) decide whether and how the hooks "
+        "run: no tool call may write them except a superuser's; a person edits them by hand."
     )

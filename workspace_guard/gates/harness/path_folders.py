@@ -1,0 +1,58 @@
+"""The folders on the PATH the hook runs with are code the next call runs (ATTACK F86).
+
+A program written to `~/.local/bin/git` (Claude Code's native installer puts `claude` there and
+asks users to add it to their PATH), `~/bin`, `~/.cargo/bin` or an activated virtual
+environment's `bin` runs at the next `git status`, in the agent's shell and in the hooks. So a
+tool write of a file in such a folder, of the folder itself or of a folder holding it, is refused
+to every agent but a superuser, when the folder lies outside the repository (there, the rules
+decide) and the user may write it. The PATH is split once per process; no disk walk.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+
+
+@functools.lru_cache(maxsize=8)
+def _folders(search: str) -> tuple[str, ...]:
+    """The absolute folders of `search` (a PATH value) the user may write, or that do not exist
+    yet (creating one plants its programs), each in its written and resolved spelling."""
+    out: list[str] = []
+    for entry in search.split(os.pathsep):
+        if not entry or not os.path.isabs(entry):
+            continue  # a relative entry names the shell's cwd: the rules judge that
+        folder = os.path.normpath(entry)
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+            continue
+        out += [folder, os.path.realpath(folder)]
+    return tuple(dict.fromkeys(out))
+
+
+def _within(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def on_path(root: str, path: str, cwd: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether writing `path` (as a tool or the shell analysis names it, from `cwd`) writes a
+    program in a user-writable folder on the PATH outside the repository `root`, that folder, or
+    a folder holding it (not the home folder or `/` themselves)."""
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    folders = _folders(env.get("PATH", ""))
+    if not folders:
+        return False
+    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    parent = os.path.realpath(os.path.dirname(absolute))
+    tops = dict.fromkeys([os.path.normpath(root), os.path.realpath(root)])
+    home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))
+    spared = {home, os.path.realpath(home), os.sep}
+    for candidate in dict.fromkeys([absolute, os.path.join(parent, os.path.basename(absolute))]):
+        for folder in folders:
+            if any(_within(folder, top) for top in tops):
+                continue
+            if os.path.dirname(candidate) == folder:
+                return True  # a program in it
+            if _within(folder, candidate) and candidate not in spared:
+                return True  # the folder itself or one holding it (moved, removed, replaced)
+    return False
