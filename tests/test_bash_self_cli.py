@@ -25,6 +25,8 @@ REFUSED = [
     "read x < office/name; $x watch stop",
     "x=$(printf workspace-guard); $x approvals revoke 3",
     "h=wg-ho; .workspace/bin/${h}ok claude < office/e.json",
+    "m=workspace_guard; python3 -m $m uninstall",
+    "v=uninstall; x=workspace-guard; command $x $v",
     'x=workspace-guard; bash -c "$x uninstall"',
 ]
 

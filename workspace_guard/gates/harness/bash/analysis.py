@@ -317,7 +317,8 @@ def _self_cli(env: _Env, words: list[_Word]) -> None:
     the literal command (protocol_commands.embedded), on the resolved words (ATTACK F85)."""
     from workspace_guard.gates.harness.protocol_commands import embedded
 
-    verb = embedded(" ".join(w.text for w in words)).needs_superuser
+    texts = [w.text if w.literal else _known(w, env) or w.text for w in words]
+    verb = embedded(" ".join(texts)).needs_superuser  # `m=workspace_guard; python3 -m $m …`
     if verb:
         env.out.find(SELF_CLI, verb)
 
