@@ -12,7 +12,7 @@ import os
 import sys
 
 from workspace_guard.core.record import Record
-from workspace_guard.gates.harness import gitdir  # light (os only): every call asks it
+from workspace_guard.gates.harness import gitdir, harness_settings  # light: every call asks them
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 inside=lambda path: _inside(repo, path, call.cwd),
                 skip=lambda path: (
                     gitdir.collect(repo, path, call.cwd, internal)
-                    or _settings(path, call.cwd, settings, superuser, repo.root)
+                    or harness_settings.claimed(path, call.cwd, settings, superuser, repo.root)
                     or _installed(repo, path, call.cwd, installed, superuser)
                     or _program(repo, path, call.cwd, program)
                 ),
@@ -201,7 +201,7 @@ def _path_targets(
         targets += hard_linked(repo.root, path, call.cwd, tracked)  # disk_links.py
         if gitdir.collect(repo, path, call.cwd, internal):
             continue
-        if _settings(path, call.cwd, settings, superuser, repo.root):
+        if harness_settings.claimed(path, call.cwd, settings, superuser, repo.root):
             continue
         if _installed(repo, path, call.cwd, installed, superuser):
             continue
@@ -237,8 +237,6 @@ def _out_of_reach(
         decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
         notes.append(gitdir.notes(internal))
     if settings:
-        from workspace_guard.gates.harness import harness_settings
-
         decisions += _ownerless(agent, settings, escalation)
         notes.append(harness_settings.note())
     if installed:
@@ -270,22 +268,6 @@ def _refused(decider: Decider, agent: str) -> Decision:
 
     rules = decider.rules
     return Decision(agent, "", False, "protected", level="critical", escalation=rules.escalation)
-
-
-def _settings(path: str, cwd: str, found: list[str], superuser: bool, root: str) -> bool:
-    """True (and `found` gets the path) when `path` is a harness's settings file outside the
-    repository (harness_settings.py) or a program in a folder on the PATH outside it
-    (path_folders.py); a superuser's call is judged as any other write."""
-    if superuser or "\x00" in path:
-        return False
-    from workspace_guard.gates.harness.disk_links import linked_outside
-    from workspace_guard.gates.harness.harness_settings import is_settings
-    from workspace_guard.gates.harness.path_folders import on_path
-
-    if is_settings(path, cwd) or on_path(root, path, cwd) or linked_outside(path, cwd)[0]:
-        found.append(path)
-        return True
-    return False
 
 
 def _installed(repo: Repo, path: str, cwd: str, found: list[str], superuser: bool) -> bool:

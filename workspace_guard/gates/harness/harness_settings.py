@@ -156,3 +156,18 @@ def note() -> str:
         "the repository (~/.local/bin, ~/bin and the like) decide whether and how the hooks "
         "run: no tool call may write them except a superuser's; a person edits them by hand."
     )
+
+
+def claimed(path: str, cwd: str, found: list[str], superuser: bool, root: str) -> bool:
+    """True (and `found` gets the path) when `path` is a harness's settings file outside the
+    repository (harness_settings.py) or a program in a folder on the PATH outside it
+    (path_folders.py); a superuser's call is judged as any other write."""
+    if superuser or "\x00" in path:
+        return False
+    from workspace_guard.gates.harness.disk_links import linked_outside
+    from workspace_guard.gates.harness.path_folders import on_path
+
+    if is_settings(path, cwd) or on_path(root, path, cwd) or linked_outside(path, cwd)[0]:
+        found.append(path)
+        return True
+    return False
