@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workspace_guard.fsutil import atomic_write
+from workspace_guard.fsutil import atomic_write, same_file_below
 
 
 def test_text_and_bytes_replace_the_file(tmp_path: Path) -> None:
@@ -95,3 +95,20 @@ def test_readers_never_see_half_a_file(tmp_path: Path) -> None:
     watcher.join()
     assert seen and seen <= set(versions)
     assert os.listdir(tmp_path) == ["shared"]
+
+
+def test_the_other_names_of_a_hard_linked_file_are_found_by_a_bounded_walk(tmp_path: Path) -> None:
+    (tmp_path / "a/b").mkdir(parents=True)
+    (tmp_path / "skipped").mkdir()
+    original = tmp_path / "a/original"
+    original.write_text("x")
+    os.link(original, tmp_path / "a/b/other")
+    os.link(original, tmp_path / "skipped/hidden")
+    (tmp_path / "a/b/unrelated").write_text("x")
+    os.symlink(original, tmp_path / "a/symlink")  # a link is not followed: not the same file
+    st = original.stat()
+    wanted = (st.st_dev, st.st_ino)
+    found = same_file_below([str(tmp_path)], wanted, 100, skip=("skipped",))
+    assert sorted(found or []) == [str(original), str(tmp_path / "a/b/other")]
+    assert len(same_file_below([str(tmp_path)], wanted, 100, first=True) or []) == 1
+    assert same_file_below([str(tmp_path)], wanted, 3) is None  # past the bound: fail closed

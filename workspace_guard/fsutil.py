@@ -1,4 +1,5 @@
-"""File-system helpers shared by every layer: the one atomic write.
+"""File-system helpers shared by every layer: the one atomic write, and the one bounded search
+for the other names of a hard-linked file.
 
 A reader (a hook, the daemon, another agent's command) must never see half a file: a rules
 cache, a state file or a hook script is written to a temporary file in the same directory and
@@ -57,3 +58,40 @@ def atomic_write(
         except OSError:
             pass
         raise
+
+
+def same_file_below(
+    tops: list[str],
+    wanted: tuple[int, int],
+    limit: int,
+    skip: tuple[str, ...] = (),
+    first: bool = False,
+) -> list[str] | None:
+    """The regular files below `tops` that are the file `wanted` (device, inode), by a walk that
+    follows no link and enters no folder named in `skip`; None once it has read more than
+    `limit` entries (the caller then fails closed). With `first`, it ends at the first found."""
+    out: list[str] = []
+    todo = list(tops)
+    seen = 0
+    while todo:
+        try:
+            entries = list(os.scandir(todo.pop()))
+        except OSError:
+            continue
+        seen += len(entries)
+        if seen > limit:
+            return None
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in skip:
+                        todo.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    other = entry.stat(follow_symlinks=False)
+                    if (other.st_dev, other.st_ino) == wanted:
+                        out.append(entry.path)
+                        if first:
+                            return out
+            except OSError:
+                continue
+    return out

@@ -86,31 +86,12 @@ def same_file(path: str, root: str, tracked: Callable[[], list[str]]) -> list[st
 def _untracked_names(root: str, wanted: tuple[int, int], known: set[str]) -> list[str] | None:
     """Repository paths of the files below `root` (git's directories aside) that are the file
     `wanted` (device, inode) under a name not in `known`; None past the walk's bound."""
-    out: list[str] = []
-    todo = [root]
-    seen = 0
-    while todo:
-        try:
-            entries = list(os.scandir(todo.pop()))
-        except OSError:
-            continue
-        seen += len(entries)
-        if seen > _MAX_ENTRIES:
-            return None
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name != ".git":
-                        todo.append(entry.path)
-                    continue
-                if not entry.is_file(follow_symlinks=False) or entry.path in known:
-                    continue
-                st = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if (st.st_dev, st.st_ino) == wanted:
-                out.append(os.path.relpath(entry.path, root).replace(os.sep, "/"))
-    return out
+    from workspace_guard.fsutil import same_file_below
+
+    found = same_file_below([root], wanted, _MAX_ENTRIES, skip=(".git",))
+    if found is None:
+        return None
+    return [os.path.relpath(p, root).replace(os.sep, "/") for p in found if p not in known]
 
 
 def linked_outside(path: str, cwd: str) -> tuple[bool, bool]:
@@ -167,33 +148,15 @@ def _is(path: str, wanted: tuple[int, int]) -> bool:
 def _same_below(top: str, wanted: tuple[int, int]) -> list[str]:
     """Files below `top` that are `wanted` (a bounded walk; none when `top` is on another
     device; past the bound, `top` itself: every name there may be it)."""
+    from workspace_guard.fsutil import same_file_below
+
     try:
         if os.stat(top).st_dev != wanted[0]:
             return []
     except OSError:
         return []
-    out: list[str] = []
-    todo = [top]
-    seen = 0
-    while todo:
-        try:
-            entries = list(os.scandir(todo.pop()))
-        except OSError:
-            continue
-        seen += len(entries)
-        if seen > _MAX_ENTRIES:
-            return [top]
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    todo.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    other = entry.stat(follow_symlinks=False)
-                    if other.st_nlink > 1 and (other.st_dev, other.st_ino) == wanted:
-                        out.append(entry.path)
-            except OSError:
-                continue
-    return out
+    found = same_file_below([top], wanted, _MAX_ENTRIES)
+    return [top] if found is None else found
 
 
 def _shared(root: str, tracked: Callable[[], list[str]]) -> dict[tuple[int, int], list[str]]:

@@ -260,29 +260,12 @@ def _hidden_names(repo: Repo, real: str) -> bool:
         return False
     if st.st_nlink < 2 or not stat.S_ISREG(st.st_mode):
         return False
+    from workspace_guard.fsutil import same_file_below
+
+    tops = [d for d in {repo.info.git_dir, repo.info.common_dir, *_hooks_dirs(repo)} if d]
     wanted = (st.st_dev, st.st_ino)
-    seen = 0
-    todo = [d for d in {repo.info.git_dir, repo.info.common_dir, *_hooks_dirs(repo)} if d]
-    while todo:
-        try:
-            entries = list(os.scandir(todo.pop()))
-        except OSError:
-            continue
-        seen += len(entries)
-        if seen > _MAX_ENTRIES:
-            return True
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in ("objects", "lfs"):
-                        todo.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    other = entry.stat(follow_symlinks=False)
-                    if other.st_nlink > 1 and (other.st_dev, other.st_ino) == wanted:
-                        return True
-            except OSError:
-                continue
-    return False
+    found = same_file_below(tops, wanted, _MAX_ENTRIES, ("objects", "lfs"), first=True)
+    return found is None or bool(found)
 
 
 _MAX_ENTRIES = 50_000  # entries of git's directory a hard-link search may read
