@@ -109,6 +109,6 @@ def test_the_other_names_of_a_hard_linked_file_are_found_by_a_bounded_walk(tmp_p
     st = original.stat()
     wanted = (st.st_dev, st.st_ino)
     found = same_file_below([str(tmp_path)], wanted, 100, skip=("skipped",))
-    assert sorted(found or []) == [str(original), str(tmp_path / "a/b/other")]
+    assert sorted(found or []) == sorted([str(original), str(tmp_path / "a/b/other")])
     assert len(same_file_below([str(tmp_path)], wanted, 100, first=True) or []) == 1
     assert same_file_below([str(tmp_path)], wanted, 3) is None  # past the bound: fail closed
