@@ -95,3 +95,28 @@ def same_file_below(
             except OSError:
                 continue
     return out
+
+
+def link_on_the_way(path: str, links: dict[str, bool]) -> bool:
+    """Whether `path` (absolute, normalised) or a folder on the way to it is a symbolic link, or
+    cannot be looked at (then `realpath` may name it otherwise); False means `realpath(path)` is
+    `path`. One `lstat` per folder that exists, each answer kept in `links` (a caller checking
+    many paths below the same folders pays for each folder once)."""
+    import stat
+
+    at = 0
+    while at >= 0:
+        at = path.find(os.sep, at + 1)
+        prefix = path if at < 0 else path[:at]
+        known = links.get(prefix)
+        if known is None:
+            try:
+                known = stat.S_ISLNK(os.lstat(prefix).st_mode)
+            except (FileNotFoundError, NotADirectoryError):
+                return False  # nothing below exists: no link on the rest of the way
+            except (OSError, ValueError):
+                known = True
+            links[prefix] = known
+        if known:
+            return True
+    return False
