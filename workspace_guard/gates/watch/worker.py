@@ -52,7 +52,10 @@ class Worker(threading.Thread):
         self._next_links = 0.0
         self.repo_missing = False
         self._moved_reported: str | None = None  # the trusted tip last reported as moved
-        self.reloads = 0  # reload requests handled (the supervisor tells systemd when done)
+        # when the last reload handled began (time.monotonic()); its rescan is done by the time
+        # this is set. A reload that began after a request serves it: the supervisor tells
+        # systemd then, the status file says so (a count would be met by a reload under way)
+        self.reloaded = 0.0
 
     # -- requests from other threads ------------------------------------------------------------
 
@@ -144,6 +147,7 @@ class Worker(threading.Thread):
     def _handle(self, due: dict[str, str]) -> None:
         if not due:
             return
+        began = time.monotonic()  # after `_due` took the requests: they were made before
         if "restart" in due:
             log.error("restarting the observer: %s", due["restart"])
             self.watcher.restart()
@@ -153,7 +157,7 @@ class Worker(threading.Thread):
         reason = next(due[k] for k in ORDER if k in due)
         self._rescan(reason, "startup" if "startup" in due else "rescan")
         if "reload" in due:
-            self.reloads += 1
+            self.reloaded = began
         if "startup" in due:
             self.ready.set()
             state = self.engine.state
