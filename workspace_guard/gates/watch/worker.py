@@ -27,6 +27,7 @@ HEAD_POLL = 0.25  # seconds between cheap reads of HEAD (ref files, no exec)
 LEDGER_POLL = 0.05  # seconds between looks at the ledger while a change waits for its record
 GIT_SETTLE = 0.15  # after index.lock goes away, git updates HEAD: wait for it
 TRICKLE = 256  # protected files stat'ed per HEAD_POLL (see Engine.trickle)
+TRICKLE_WAIT = 0.5  # what the trickle finds waits this long for the event on its way
 GIT_HOLD = 1.0  # the longest git's index.lock may hold a check back (a stale lock: no longer)
 ORDER = ("startup", "restart", "reload", "replan", "rescan")
 
@@ -120,8 +121,11 @@ class Worker(threading.Thread):
             self._next_links = now + HEAD_POLL
             picked += self.engine.linked_changed() if not events else []
             polled = [r for r in self.engine.trickle(TRICKLE) if r not in linked]
-        out = [(rel, "event") for rel in dict.fromkeys(picked) if rel not in queued]
-        return out + [(rel, "rescan") for rel in polled if rel not in queued]
+        # a write's close event can reach us after the trickle's stat saw the write: the
+        # trickle's findings wait, so an event on its way claims them (`Hints.add`) and the
+        # record says `event`; what sends none (a chmod) is checked after TRICKLE_WAIT
+        self.hints.requeue([(rel, "rescan") for rel in polled if rel not in queued], TRICKLE_WAIT)
+        return [(rel, "event") for rel in dict.fromkeys(picked) if rel not in queued]
 
     def drain(self) -> None:
         """On shutdown: judge what is already known to be ready (bounded to a second)."""
