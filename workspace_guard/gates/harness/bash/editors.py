@@ -7,6 +7,7 @@ import re
 
 from workspace_guard.gates.harness.bash.env import _Env
 from workspace_guard.gates.harness.bash.mentions import _unknown
+from workspace_guard.gates.harness.bash.patch_input import editor_stdin
 from workspace_guard.gates.harness.bash.syntax import _lit, _Word
 
 
@@ -14,6 +15,7 @@ def _editor(env: _Env, name: str, args: list[_Word]) -> None:
     """Every file an editor opens may be saved; ``+LINE`` and ``file:LINE`` name the file;
     editor commands (``-c ':w f'``, an ``ed`` script on stdin) name files it may write."""
     _unknown(env, [w for w in args if " " in w.text or "\t" in w.text])
+    editor_stdin(env, name)  # commands from a file or a pipe (patch_input.py, ATTACK F92)
     commands = [  # `vim -c CMD`, `+CMD`, `--cmd CMD`: Ex commands (`!CMD` runs a shell)
         args[k + 1].text if w.text in ("-c", "--cmd") and k + 1 < len(args) else w.text[1:]
         for k, w in enumerate(args)
