@@ -245,7 +245,7 @@ def test_a_clone_of_a_same_machine_checkout_is_not_asked_for_pre_receive(
     git(tmp_path, "clone", "-q", str(workspace), str(clone))
     git(clone, "remote", "add", "dotgit", str(workspace / ".git"))
     assert run_cli(clone, "install").returncode == 0
-    code, data = doctor(clone)
+    _code, data = doctor(clone)
     assert not [c for c in failing(data) if c["layer"] == "push"]
     push = [c for c in data["checks"] if c["layer"] == "push"]
     assert push and all("install --server" in c["detail"] for c in push)

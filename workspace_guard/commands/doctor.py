@@ -292,7 +292,7 @@ def _servers(repo: Repo) -> list[Check]:
     for line in out.stdout.decode("utf-8", "surrogateescape").splitlines():
         _key, _s, url = line.partition(" ")
         path = url[len("file://") :] if url.startswith("file://") else url
-        if "://" in path or not os.path.isabs(path) and ":" in path.split("/", 1)[0]:
+        if "://" in path or (not os.path.isabs(path) and ":" in path.split("/", 1)[0]):
             continue  # another machine (ssh, https, host:path)
         path = os.path.join(repo.root, path) if not os.path.isabs(path) else path
         if os.path.isdir(os.path.join(path, ".git")) or _work_tree_git_dir(path):
