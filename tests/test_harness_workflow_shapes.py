@@ -66,9 +66,7 @@ READ = [  # (script body, the types read)
 
 
 @pytest.mark.parametrize("body", REFUSED)
-def test_a_shape_that_may_start_another_agents_type_is_refused(
-    workspace: Path, body: str
-) -> None:
+def test_a_shape_that_may_start_another_agents_type_is_refused(workspace: Path, body: str) -> None:
     reason = _workflow(workspace, OTHER, META + body)
     assert reason is not None and ("subagent" in reason or "script" in reason), (body, reason)
     assert _workflow(workspace, SUPER, META + body) is None
