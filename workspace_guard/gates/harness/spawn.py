@@ -158,7 +158,6 @@ def remember_agent(state_dir: str, agent_id: Any, agent_type: Any) -> None:
     import os
 
     from workspace_guard.fsutil import atomic_write
-
     from workspace_guard.state import ensure_dir
 
     path = os.path.join(state_dir, AGENTS_FILE)
