@@ -159,30 +159,26 @@ def test_denied_and_really_a_write(spaces: dict[str, Path], tmp_path: Path, tool
     assert changed, proc.stderr
 
 
-# --- apply_patch < FILE: the gate reads the patch file (ATTACK F55) ------------------------------
+# --- apply_patch < FILE: never read, it may change before use (ATTACK F55, F92) -----------------
 
 
 def _patch(path: str) -> str:
     return f"*** Begin Patch\n*** Update File: {path}\n@@\n-a\n+b\n*** End Patch\n"
 
 
-def test_apply_patch_from_a_file_is_judged_by_the_files_it_names(
-    spaces: dict[str, Path], tmp_path: Path
-) -> None:
+def test_apply_patch_from_a_file_is_every_file(spaces: dict[str, Path], tmp_path: Path) -> None:
+    """Whatever the file holds (tests/test_bash_patch_files.py has the whole class)."""
     ws = spaces["paths"]
     evil, fine = tmp_path / "evil.patch", tmp_path / "fine.patch"
     evil.write_text(_patch("app/main.py"))
     fine.write_text(_patch("scratch/notes.txt"))
-    reason = bash_denied(ws, f"apply_patch < {evil}", AGENT)
-    assert reason is not None and "app/main.py" in reason
-    assert "docker-compose.yml" not in reason  # only what the patch names
-    reason = bash_denied(ws, f"cd app && applypatch < {tmp_path}/inner.patch", AGENT)
-    assert reason is not None and "cannot be read before it runs" in reason  # missing
-    (tmp_path / "inner.patch").write_text(_patch("main.py"))
-    assert "app/main.py" in (
-        bash_denied(ws, f"cd app && applypatch < {tmp_path}/inner.patch", AGENT) or ""
-    )
-    assert bash_denied(ws, f"apply_patch < {fine}", AGENT) is None
-    for command in (f"cat {fine} | apply_patch", f"cp {evil} {fine} && apply_patch < {fine}"):
+    for command in (
+        f"apply_patch < {evil}",
+        f"apply_patch < {fine}",
+        f"cd app && applypatch < {tmp_path}/inner.patch",
+        f"cat {fine} | apply_patch",
+        f"cp {evil} {fine} && apply_patch < {fine}",
+    ):
         reason = bash_denied(ws, command, AGENT)
-        assert reason is not None and "cannot be read before it runs" in reason, command
+        assert reason is not None and "the patch is not in the command" in reason, command
+        assert "apply_patch <<'EOF'" in reason

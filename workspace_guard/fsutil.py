@@ -95,3 +95,60 @@ def same_file_below(
             except OSError:
                 continue
     return out
+
+
+def link_on_the_way(path: str, links: dict[str, bool]) -> bool:
+    """Whether `path` (absolute, normalised) or a folder on the way to it is a symbolic link, or
+    cannot be looked at (then `realpath` may name it otherwise); False means `realpath(path)` is
+    `path`. One `lstat` per folder that exists, each answer kept in `links` (a caller checking
+    many paths below the same folders pays for each folder once)."""
+    import stat
+
+    at = 0
+    while at >= 0:
+        at = path.find(os.sep, at + 1)
+        prefix = path if at < 0 else path[:at]
+        known = links.get(prefix)
+        if known is None:
+            try:
+                known = stat.S_ISLNK(os.lstat(prefix).st_mode)
+            except (FileNotFoundError, NotADirectoryError):
+                return False  # nothing below exists: no link on the rest of the way
+            except (OSError, ValueError):
+                known = True
+            links[prefix] = known
+        if known:
+            return True
+    return False
+
+
+HEAD_WIDTH = 128  # a small state file rewritten in place is padded to at least this many bytes
+
+
+def rewrite_in_place(path: str, data: str) -> None:
+    """Make the small file `path` hold `data` (ASCII text; blanks then `\\n` pad it to at least
+    its old length and `HEAD_WIDTH`) by one `pwrite` at its start, instead of a new file renamed
+    over it: ext4 writes a replaced file's data out at such a rename (`auto_da_alloc`), 1–5 ms
+    on a shared disk, paid by every hook call that appends to a log. Used for the logs' head
+    files, written under the log's lock; a JSON reader takes the padding as whitespace. A path
+    that is not one regular file with one name (a link, a FIFO, a hard link) is replaced as
+    before (`atomic_write`), so no other file is ever written through it."""
+    import stat
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError:
+        fd = -1
+    if fd >= 0:
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
+                body = data.rstrip("\n").encode("ascii")
+                width = max(len(body) + 1, st.st_size, HEAD_WIDTH)
+                raw = body + b" " * (width - len(body) - 1) + b"\n"
+                if os.pwrite(fd, raw, 0) == len(raw):
+                    return
+        finally:
+            os.close(fd)
+    atomic_write(path, data, encoding="ascii", makedirs=False)

@@ -21,7 +21,7 @@ import time
 from json.encoder import encode_basestring as _encode_str
 
 from workspace_guard.core.record import Record
-from workspace_guard.fsutil import atomic_write
+from workspace_guard.fsutil import rewrite_in_place
 from workspace_guard.i18n import _, strerror
 from workspace_guard.state import ensure_dir
 
@@ -102,19 +102,21 @@ def _last_hash(fd: int, size: int) -> tuple[str, int, bool]:
 
 def _read_head(state_dir: str, log: Log) -> tuple[str, int] | None:
     """(hash, seq) of the last record ever appended, as `audit.head` remembers it."""
-    try:
-        with open(os.path.join(state_dir, log.head), encoding="ascii") as handle:
-            data = json.load(handle)
-        return str(data["hash"]), int(data["seq"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return "unreadable", -1
+    for attempt in (1, 2):  # rewritten in place: a read that met the write reads again
+        try:
+            with open(os.path.join(state_dir, log.head), encoding="ascii") as handle:
+                data = json.load(handle)
+            return str(data["hash"]), int(data["seq"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            if attempt == 2:
+                break
+    return "unreadable", -1
 
 
 def _write_head(state_dir: str, log: Log, prev: str, seq: int) -> None:
-    path = os.path.join(state_dir, log.head)
-    atomic_write(path, json.dumps({"seq": seq, "hash": prev}), encoding="ascii", makedirs=False)
+    rewrite_in_place(os.path.join(state_dir, log.head), json.dumps({"seq": seq, "hash": prev}))
 
 
 # Where an append's `fsync` goes. None (a one-shot process): before `append` returns. A list (the

@@ -113,15 +113,34 @@ def is_settings(
     if _env_file_above(absolute, cwd):
         return True
     home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))
+    spellings = _spellings(_files(env))
     for candidate in dict.fromkeys([absolute, _real(absolute)]):
-        for target in _files(env):
-            for spelling in dict.fromkeys([os.path.normpath(target), _real(target)]):
+        for names in spellings:
+            for spelling in names:
                 if candidate == spelling:
                     return True
                 holder = spelling.startswith(candidate.rstrip(os.sep) + os.sep)
                 if holder and candidate not in (home, os.sep, "/etc"):
                     return True  # a folder that holds it (moved, removed, replaced)
     return False
+
+
+def _spellings(targets: list[str]) -> list[tuple[str, ...]]:
+    """Each target as written (normalised) and as `_real` resolves it. A target written absolute
+    and normalised none of whose existing folders (nor itself) is a symbolic link resolves to
+    itself: that is seen from one `lstat` per distinct folder (the targets share a few), instead
+    of a `realpath` (an `lstat` per component, in Python) per target on every call."""
+    from workspace_guard.fsutil import link_on_the_way
+
+    links: dict[str, bool] = {}
+    out: list[tuple[str, ...]] = []
+    for target in targets:
+        plain = os.path.normpath(target)
+        if plain == target and os.path.isabs(plain) and not link_on_the_way(plain, links):
+            out.append((plain,))
+        else:
+            out.append(tuple(dict.fromkeys([plain, _real(target)])))
+    return out
 
 
 def _env_file_above(absolute: str, cwd: str) -> bool:

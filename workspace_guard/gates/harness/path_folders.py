@@ -5,21 +5,26 @@ asks users to add it to their PATH), `~/bin`, `~/.cargo/bin` or an activated vir
 environment's `bin` runs at the next `git status`, in the agent's shell and in the hooks. So a
 tool write of a file in such a folder, of the folder itself or of a folder holding it, is refused
 to every agent but a superuser, when the folder lies outside the repository (there, the rules
-decide) and the user may write it. The PATH is split once per process; no disk walk.
+decide) and the user may write it. No disk walk: a `stat` per PATH entry, on every call.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Mapping
 
 
-@functools.lru_cache(maxsize=8)
 def _folders(search: str, home: str) -> tuple[str, ...]:
     """The absolute folders of `search` (a PATH value) the user may write, or that do not exist
     yet (creating one plants its programs), each in its written and resolved spelling. A
-    system folder (owned by root, outside the home folder: /usr/bin for root) is left out."""
+    system folder (owned by root, outside the home folder: /usr/bin for root) is left out.
+
+    Read afresh on every call (the hook server outlives any change of these folders: one made,
+    given away, or replaced by a link): a `stat` per entry and an `lstat` per distinct folder on
+    the way, the resolved spelling computed only where one of them is a link."""
+    from workspace_guard.fsutil import link_on_the_way
+
+    links: dict[str, bool] = {}
     out: list[str] = []
     for entry in search.split(os.pathsep):
         if not entry or not os.path.isabs(entry):
@@ -33,7 +38,9 @@ def _folders(search: str, home: str) -> tuple[str, ...]:
             continue
         if owner == 0 and not _within(folder, home):
             continue
-        out += [folder, os.path.realpath(folder)]
+        out.append(folder)
+        if link_on_the_way(folder, links):
+            out.append(os.path.realpath(folder))
     return tuple(dict.fromkeys(out))
 
 

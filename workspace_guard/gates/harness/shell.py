@@ -162,9 +162,21 @@ def _worktree_paths(
             out += tracked.all()
             notes.append(
                 _(
-                    "(`{command}`: the patch cannot be read before it runs (a pipe, an expansion, "
-                    "a file that is missing or that this command writes), so it counts as "
-                    "changing every file; give the patch as text: apply_patch <<'EOF' … EOF)"
+                    "(`{command}`: the patch is not in the command (a file may change between "
+                    "this check and its use; a pipe or an expansion is only known when it runs), "
+                    "so it counts as changing every file; give the patch as text in the "
+                    "command: apply_patch <<'EOF' … EOF)"
+                ).format(command=finding.detail[:120])
+            )
+            continue
+        if changed is None and finding.detail.startswith(("git apply", "git am")):
+            out += tracked.all()
+            notes.append(
+                _(
+                    "(`{command}`: the patch is not in the command (a file may change between "
+                    "this check and its use; a pipe or an expansion is only known when it runs), "
+                    "so it counts as changing every file; give the patch as text in the "
+                    "command: git apply <<'EOF' … EOF)"
                 ).format(command=finding.detail[:120])
             )
             continue

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from workspace_guard.gates.harness.bash.syntax import Finding
 
     _Resolver = Callable[["_Git", list[str]], "list[str] | None"]
-
-MAX_PATCH = 16 * 1024 * 1024  # bytes of a patch file read for its paths
 
 
 class _Git:
@@ -334,65 +331,34 @@ def _picks(g: _Git, args: list[str]) -> list[str] | None:
 
 
 def _patches(g: _Git, args: list[str]) -> list[str] | None:
-    """``git am`` / ``git apply``: the paths the patch files name (stdin: unknown)."""
-    pos, flags, _ = _parse(
-        args, "-p -C --directory --exclude --include --whitespace --patch-format"
-    )
+    """``git am`` / ``git apply`` of a file or stdin: every file (``_stdin_patch``: inline)."""
+    _, flags, _ = _parse(args, "-p -C --directory --exclude --include --whitespace --patch-format")
     step = _sequence(flags)
     if step == "--abort":
         return _abort(g)
     if step is not None:
         return [] if step in ("--quit",) else None
-    if flags & {"--check", "--stat", "--numstat", "--summary", "--cached"} or not pos:
-        return [] if pos else None
-    strip = next((int(a[2:]) for a in args if a.startswith("-p") and a[2:].isdigit()), 1)
-    prefix = next((a.partition("=")[2] for a in args if a.startswith("--directory=")), "")
-    out: list[str] = []
-    for name in pos:
-        names = _patch_paths(os.path.join(g.cwd, name), strip)
-        if names is None:
-            return None
-        out += [os.path.join(prefix, n) if prefix else n for n in names]
-    return out
+    if flags & {"--check", "--stat", "--numstat", "--summary", "--cached"}:
+        return []
+    return None  # a patch file or stdin: never read, it may change before git reads it (F92)
 
 
-def _patch_paths(path: str, strip: int) -> list[str] | None:
-    """The file names of a unified or git patch, ``strip`` leading components removed."""
-    try:  # missing, unreadable or no regular file (a pipe, stdin): made or fed at run time
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_PATCH + 1)
-    except OSError:
-        return None  # perhaps written by this same command before git reads it: any path
-    if len(data) > MAX_PATCH:
-        return None
-    out: list[str] = []
-    for raw in data.decode("utf-8", "surrogateescape").splitlines():
-        if raw.startswith(("--- ", "+++ ")):
-            name = raw[4:].split("\t")[0].strip().strip('"')
-            if name != "/dev/null":
-                out.append("/".join(name.split("/")[strip:]) or name)
-        elif raw.startswith(("rename to ", "rename from ", "copy to ")):
-            out.append(raw.split(" ", 2)[2])
-    return out
-
-
-def _apply_patch(g: _Git, args: list[str]) -> list[str] | None:
-    """Codex's ``apply_patch < FILE``: the files the patch names, relative to where it runs."""
+def _stdin_patch(g: _Git, args: list[str]) -> list[str] | None:
+    """``git apply|am <<'EOF'``: the paths the text names (``bash/patch_input.py``), from the
+    top (how git reads them) and from where it runs, ``-pN`` and ``--directory`` applied."""
     from workspace_guard.gates.harness.patch_text import patch_paths
 
-    try:  # missing, unreadable, no regular file or too large: made or fed at run time
-        if len(args) != 1 or not stat.S_ISREG(os.stat(args[0]).st_mode):
-            return None
-        with open(args[0], "rb") as handle:
-            data = handle.read(MAX_PATCH + 1)
-    except OSError:
+    if len(args) != 3 or not args[0].isdigit():
         return None
-    if len(data) > MAX_PATCH:
-        return None
-    names = patch_paths(data.decode("utf-8", "surrogateescape"))
-    return [os.path.relpath(os.path.join(g.cwd, name), g.top) for name in names]
+    strip, prefix, text = int(args[0]), args[1], args[2]
+    out: list[str] = []
+    for name in patch_paths(text):
+        parts = name.lstrip("/").split("/")
+        for k in range(min(strip, len(parts) - 1) + 1):
+            rel = os.path.join(prefix, "/".join(parts[k:]))
+            here = os.path.relpath(os.path.join(g.cwd, rel), g.top)
+            out += [os.path.normpath(rel), here]
+    return [n for n in out if n != "." and not n.startswith("../")] or []
 
 
 def _clean(g: _Git, args: list[str]) -> list[str] | None:
@@ -505,5 +471,5 @@ _RESOLVERS: dict[str, _Resolver] = {
     "apply": _patches,
     "clean": _clean,
     "pull": _pull,
-    "apply_patch": _apply_patch,
+    "\x00stdin-patch": _stdin_patch,  # bash/patch_input.STDIN_PATCH
 }

@@ -175,7 +175,7 @@ def _stdin_of(node: _Simple, upstream: _Node | None) -> _Stdin:
         if redir.fd not in ("", "0"):
             continue
         if redir.op in ("<<", "<<-"):
-            stdin = _Stdin("text", redir.body)
+            stdin = _Stdin("text", redir.body, redir.quoted)
         elif redir.op == "<<<" and redir.target is not None:
             stdin = _Stdin("text", redir.target.text)
         elif redir.op == "<":  # `bash < <(…)`, `sh < /dev/fd/3`: a pipe, not a file

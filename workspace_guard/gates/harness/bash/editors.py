@@ -9,6 +9,7 @@ from workspace_guard.core.record import Struct, factory
 from workspace_guard.gates.harness.bash import exlang
 from workspace_guard.gates.harness.bash.env import _Env
 from workspace_guard.gates.harness.bash.mentions import _unknown
+from workspace_guard.gates.harness.bash.patch_input import editor_stdin
 from workspace_guard.gates.harness.bash.stdinlang import stdin_commands
 from workspace_guard.gates.harness.bash.syntax import _lit, _Word
 
@@ -23,6 +24,7 @@ def _editor(env: _Env, name: str, args: list[_Word]) -> None:
         _ed(env, name, args)
         return
     _unknown(env, [w for w in args if " " in w.text or "\t" in w.text])
+    editor_stdin(env, name)  # commands from a file or a pipe (patch_input.py, ATTACK F92)
     sourced = [w.text for w in args if w.text in _SCRIPT_OPTIONS.get(name, ())]
     if sourced:  # `emacs -l x.el`: editor code the analysis cannot read
         env.unknown_code(f"{name} {sourced[0]}: runs an editor script")

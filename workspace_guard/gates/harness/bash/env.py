@@ -122,6 +122,7 @@ _ODD_BLANKS = str.maketrans("", "", "\r\v\f")
 class _Stdin(Record):
     kind: str  # 'none' | 'text' (heredoc, here-string, echo | …) | 'file' | 'unknown' (a pipe)
     text: str = ""  # the text; for 'file', the file's name as written
+    quoted: bool = False  # a quoted here-document: the shell expands nothing in it
 
 
 class _Shell(Record):

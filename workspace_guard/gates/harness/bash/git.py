@@ -28,6 +28,7 @@ from workspace_guard.gates.harness.bash.gitprograms import (
 )
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
+from workspace_guard.gates.harness.bash.patch_input import git_stdin_patch
 from workspace_guard.gates.harness.bash.refs import (
     ANY_REF,
     BUILTINS,
@@ -170,6 +171,8 @@ def split_alias(value: str) -> list[str] | None:
 
 def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTREE) -> None:
     """A command that rewrites work-tree files git chooses: the gate asks git which ones."""
+    if git_stdin_patch(env, sub, args):  # `git apply <<'EOF'` (patch_input.py, ATTACK F92)
+        return
     words = " ".join(["git", sub, *(w.text for w in args)])
     fetched = env.out.fetched and sub != "pull"  # a pull is judged by what its source holds
     literal = all(w.literal for w in args) and "$" not in env.ctx.cwd and not fetched

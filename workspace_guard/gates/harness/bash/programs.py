@@ -410,15 +410,16 @@ def _fd(env: _Env, name: str, args: list[_Word]) -> None:
 
 def _apply_patch(env: _Env, name: str, args: list[_Word]) -> None:
     """Codex's ``apply_patch``: the files the patch text names (an argument, a here-document or
-    text piped from ``echo``); ``apply_patch < FILE``: the gate reads FILE (a ``git-worktree``
-    finding, ``worktree_ops.py``); a pipe, an expansion, a file this command writes: any file."""
+    text piped from ``echo``); ``apply_patch < FILE``: never read (a ``git-worktree``
+    finding); a file, a pipe, an expansion: any file (patch_input.py, ATTACK F92)."""
+    from workspace_guard.gates.harness.bash.patch_input import fixed_text
     from workspace_guard.gates.harness.bash.syntax import GIT_WORKTREE
     from workspace_guard.gates.harness.patch_text import patch_paths
 
     texts = [w.text for w in args if not w.text.startswith("--")]
     if texts and all(w.literal for w in args):
         text = texts[0]
-    elif not texts and env.stdin.kind == "text":
+    elif not texts and fixed_text(env.stdin):  # not a file: it may change (ATTACK F92)
         text = env.stdin.text
     else:
         found = env.paths(_lit(env.stdin.text, "q")) if env.stdin.kind == "file" else []

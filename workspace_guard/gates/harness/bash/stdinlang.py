@@ -5,6 +5,7 @@ nowhere (ATTACK F79); a here-document or here-string is text the analysis can re
 from __future__ import annotations
 
 from workspace_guard.gates.harness.bash.mentions import _embedded_paths, _unknown
+from workspace_guard.gates.harness.bash.patch_input import fixed_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,13 +15,15 @@ if TYPE_CHECKING:
 
 def stdin_commands(env: _Env, name: str, what: str) -> str | None:
     """The command text ``name`` reads on stdin when the analysis can read it (a here-document,
-    a here-string, ``echo … |``). From a file or a pipe: unknown code that may write any file,
-    and None; nothing redirected (a terminal): None."""
+    a here-string, ``echo … |``, expanding nothing: ``patch_input.fixed_text``). From a file, a
+    pipe, or text the shell changes at run time: unknown code that may write any file, and None;
+    nothing redirected (a terminal): None."""
     stdin = env.stdin
-    if stdin.kind == "text":
+    if stdin.kind == "text" and fixed_text(stdin):
         return stdin.text
-    if stdin.kind in ("file", "unknown"):
+    if stdin.kind in ("file", "unknown", "text"):
         source = f"the file {stdin.text}" if stdin.kind == "file" and stdin.text else "a pipe"
+        source = "text the shell expands at run time" if stdin.kind == "text" else source
         env.unknown_code(f"{name}: {what} read from {source}")
         env.add_any("stdin-script")
     return None
