@@ -94,10 +94,17 @@ def refusal(decider: Decider, agent: str, tool: str, kind: str) -> str:
             "or ask a superuser ({superusers})."
         ).format(agent=agent, tool=tool, superusers=", ".join(rules.superusers) or rules.escalation)
     for one in kind.split():
-        identity = identity_of(decider, one)
+        named = one.startswith("?")  # a string in a Workflow call: only a rule's agent counts
+        identity = _named_agent(decider, one[1:]) if named else identity_of(decider, one)
         if identity is not None and identity != agent:
-            return _refused_type(rules, agent, tool, one, identity)
+            return _refused_type(rules, agent, tool, one.lstrip("?"), identity)
     return ""
+
+
+def _named_agent(decider: Decider, text: str) -> str | None:
+    """The rules' agent a string names (case aside), or None (ATTACK F90)."""
+    folded = text.casefold()
+    return next((name for name in decider.rules.agents if name.casefold() == folded), None)
 
 
 def _refused_type(rules: Any, agent: str, tool: str, kind: str, identity: str) -> str:
