@@ -115,6 +115,7 @@ class _Simple(Struct):
     redirs: list[_Redir]
     expand_only: bool = False  # for-lists, case subjects, [[ ]]: expanded, never run
     binds: str = ""  # `for NAME in …`: the name the words are bound to
+    chosen: bool = False  # `select NAME in …`: the value is read from stdin (a word, or empty)
     cond: bool = False  # `[[ … ]]`: its operators evaluate arithmetic and names
 
 
@@ -123,6 +124,7 @@ class _Compound(Struct):
     scoped: bool  # ( ) runs in a subshell: a cd inside does not leak
     redirs: list[_Redir]
     background: bool = False  # `LIST &`: a subshell the shell does not wait for
+    function: str = ""  # `NAME() BODY`: the function defined (its body runs at each call too)
 
 
 _Token = _Word | _Op | _Redir
