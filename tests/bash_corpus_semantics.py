@@ -1,4 +1,4 @@
-"""Bash corpus: the shell's own semantics (ATTACK F44, F45, F47, F50, F67).
+"""Bash corpus: the shell's own semantics (ATTACK F44, F45, F47, F50, F67, F76, F77).
 
 Each table stands for a class, with must-deny variants (``w``/``broad``) and must-still-allow ones
 (``r``). tests/test_bash_semantics.py runs them through the analysis and a selection through the
@@ -233,7 +233,143 @@ OTHER_SHELLS_READS: list[Case] = [
     r("shopt -s extglob; ls app/@(main|x).py"),
 ]
 
-SEMANTICS_WRITES: list[Case] = REEVAL + GLOB_OPTIONS + ALIASES + SPLITTING + OTHER_SHELLS
+# --- F76, F77: every writer of a shell variable, read one way (bash/varwrites.py). IFS, aliases
+# (`alias`, BASH_ALIASES), BASH_CMDS (bash's table of command paths) and namerefs are set by plain,
+# append and array assignments, prefix assignments (of eval, a function…), declare and its family,
+# printf -v, read, mapfile, for, getopts, `${x:=v}`, arithmetic and namerefs; a value not readable
+# here makes the variable unknown (IFS: unquoted expansions split at run time; aliases: every later
+# command name). An alias ending in a blank makes the next word an alias too; reserved words can be
+# aliases. Commands that write nothing that matters must stay allowed.
+X = "x=tee:app/main.py; echo evil | $x"
+XA = "shopt -s expand_aliases\n"
+CAT = "\necho evil | cat app/main.py"
+VARIABLE_WRITERS: list[Case] = [
+    w(f"IFS+=:; {X}"),
+    w(f"IFS=' '; IFS+=:; {X}"),
+    w(f"read -r IFS <<< :; {X}"),
+    w(f"read IFS <<< ':'; {X}"),
+    w(f'read -r a IFS <<< "b :"; {X}'),
+    w(f"read -a IFS <<< :; {X}"),
+    w(f"printf -v IFS :; {X}"),
+    w(f"printf -v IFS %s :; {X}"),
+    w(f"printf -v 'IFS' ':'; {X}"),
+    w(f"for IFS in :; do {X}; done"),
+    w(f"for IFS in a :; do {X}; done"),
+    w(f"select IFS in :; do {X}; break; done <<< 1"),
+    w("x=tee:app/main.py; IFS=: eval 'echo evil | $x'"),
+    w("IFS=: eval 'x=tee:app/main.py; echo evil | $x'"),
+    w("x=tee:app/main.py; f() { echo evil | $x; }; IFS=: f"),
+    w("x=tee:app/main.py; f() { echo evil | $x; }; IFS=:; f"),
+    w(f"eval 'IFS=:'; {X}"),
+    w(f"declare -g IFS=:; {X}"),
+    w(f"typeset IFS=:; {X}"),
+    w(f"readonly IFS=:; {X}"),
+    w(f"declare -x IFS+=:; {X}"),
+    w(f"f() {{ local IFS=:; {X}; }}; f"),
+    w(f"mapfile -t IFS <<< :; {X}"),
+    w(f"readarray -t IFS <<< :; {X}"),
+    w(f"declare -a IFS=(:); {X}"),
+    w(f"IFS[0]=:; {X}"),
+    w(f"getopts : IFS -z; {X}"),
+    w(f"unset IFS; : ${{IFS=:}}; {X}"),
+    w(f"unset IFS; : ${{IFS:=:}}; {X}"),
+    w(f'echo "${{IFS:=:}}"; {X}'),
+    w("(( IFS = 0 )); x=tee0app/main.py; echo evil | $x"),
+    w("let IFS=0; x=tee0app/main.py; echo evil | $x"),
+    w("x=tee0app/main.py; for (( IFS = 0; 0; )); do :; done; echo evil | $x"),
+    w(f"declare -n r=IFS; r=:; {X}"),
+    w(f"n=IFS; declare -n r=$n; r=:; {X}"),
+    w(f"declare -n r; r=IFS; r=:; {X}"),
+    w(f"declare -n r=IFS; printf -v r :; {X}"),
+    w(f"declare -n r=IFS; read -r r <<< :; {X}"),
+    broad(f"v=IFS; declare $v=:; {X}"),
+    broad(f'v=IFS; declare "$v=:"; {X}'),
+    w(f"v=IFS; printf -v $v :; {X}"),
+    broad(f"v=IFS; read -r $v <<< :; {X}"),
+    broad(f"read -r IFS < /tmp/i; {X}"),
+    broad(f"IFS=$(cat /tmp/i); {X}"),
+    broad(f"IFS+=$(cat /tmp/i); {X}"),
+    broad(f"source /tmp/i.sh; {X}"),
+    broad(f"for IFS in $(cat /tmp/i); do {X}; done"),
+    w("IFS=:; x=/tmp/a:app/main.py; rm -f $x"),
+    w("IFS+=:; x=/tmp/a:app/main.py; rm -f $x"),
+    w("printf -v IFS :; x=/tmp/a:app/main.py; rm -f $x"),
+    broad("read IFS < /tmp/i; x=/tmp/a:app/main.py; rm -f $x"),
+    w(f"{XA}alias x='tee ' y=app/main.py\necho evil | x y"),
+    w(f"{XA}alias x='tee ' y='app/main.py'\necho evil | x y"),
+    w(f"{XA}alias n='nice ' c=tee\necho evil | n c app/main.py"),
+    w(f"{XA}alias e='env ' cat=tee\necho evil | e cat app/main.py"),
+    w(f"{XA}alias a='nice ' b='nice ' c=tee\necho evil | a b c app/main.py"),
+    w(f"{XA}BASH_ALIASES[n]='nice '; alias c=tee\necho evil | n c app/main.py"),
+    w(f"{XA}declare -A BASH_ALIASES=([cat]=tee){CAT}"),
+    w(f"{XA}declare -gA BASH_ALIASES=([cat]=tee){CAT}"),
+    w(f"{XA}typeset -A BASH_ALIASES=([cat]=tee){CAT}"),
+    w(f"{XA}declare BASH_ALIASES[cat]=tee{CAT}"),
+    w(f"{XA}printf -v 'BASH_ALIASES[cat]' tee{CAT}"),
+    w(f"{XA}printf -v BASH_ALIASES[cat] %s tee{CAT}"),
+    w(f"{XA}read 'BASH_ALIASES[cat]' <<< tee{CAT}"),
+    w(f"{XA}read -r BASH_ALIASES[cat] <<< tee{CAT}"),
+    w(f"{XA}IFS= read -r 'BASH_ALIASES[cat]' <<< tee{CAT}"),
+    w(f"{XA}: ${{BASH_ALIASES[cat]:=tee}}{CAT}"),
+    w(f"{XA}n=BASH_ALIASES; declare -n r=$n; r[cat]=tee{CAT}"),
+    w(f"{XA}declare -n r=BASH_ALIASES; r[cat]=tee{CAT}"),
+    w(f"{XA}declare -n r=BASH_ALIASES; r+=([cat]=tee){CAT}"),
+    w(f"{XA}declare -n r=BASH_ALIASES; printf -v 'r[cat]' tee{CAT}"),
+    broad(f'{XA}v=BASH_ALIASES; declare "$v[cat]=tee"{CAT}'),
+    broad(f"{XA}mapfile -t BASH_ALIASES < /tmp/a{CAT}"),
+    broad(f"{XA}read -r BASH_ALIASES[cat] < /tmp/a{CAT}"),
+    broad(f"{XA}f() {{ local -n r=$1; r[cat]=tee; }}; f BASH_ALIASES{CAT}"),
+    w(f"{XA}alias if=tee\necho evil | if app/main.py"),
+    w(f"{XA}alias while=tee\necho evil | while app/main.py"),
+    w(f"{XA}alias time=tee\necho evil | time app/main.py"),
+    w(f"{XA}alias do=tee\necho evil | do app/main.py"),
+    w("BASH_CMDS[cat]=/usr/bin/tee; echo evil | cat app/main.py"),
+    w("declare -A BASH_CMDS=([cat]=/usr/bin/tee); echo evil | cat app/main.py"),
+    w("printf -v 'BASH_CMDS[cat]' /usr/bin/tee; echo evil | cat app/main.py"),
+    w("read -r 'BASH_CMDS[cat]' <<< /usr/bin/tee; echo evil | cat app/main.py"),
+    broad("read -r 'BASH_CMDS[cat]' < /tmp/p; echo evil | cat app/main.py"),
+]
+VARIABLE_WRITERS_READS: list[Case] = [
+    r('for f in *.py; do wc -l "$f"; done'),
+    r("for f in *.py; do echo $f; done"),
+    r('while read -r line; do echo "$line"; done < README.md'),
+    r('IFS= read -r line < README.md; echo "$line"'),
+    r('while IFS=, read -r a b; do echo "$a $b"; done < data.csv'),
+    r('while IFS= read -r -d "" f; do echo "$f"; done < <(find . -print0)'),
+    r('IFS=: read -ra parts <<< "$PATH"; for p in "${parts[@]}"; do ls "$p"; done'),
+    r("old=$IFS; IFS=,; set -- a,b; IFS=$old; echo $1"),
+    r("IFS=$'\\n'; for f in $(ls); do echo \"$f\"; done"),
+    r('mapfile -t lines < README.md; echo "${lines[0]}"'),
+    r('readarray -t files < <(git ls-files); echo "${#files[@]}"'),
+    r("printf -v now '%(%s)T' -1; echo $now"),
+    r("declare -A m=([a]=1); echo ${m[a]}"),
+    r(": ${TMPDIR:=/tmp}; ls $TMPDIR"),
+    r('f() { local IFS=,; echo "$*"; }; f a b'),
+    r('while getopts ab: opt; do echo "$opt"; done'),
+    r("unset IFS; echo $PATH"),
+    r("count=0; (( count += 1 )); echo $count"),
+    r("select x in a b; do break; done < /dev/null"),
+    r("alias ll='ls -l '; ll app/"),
+    r('read -r -a arr <<< "a b"; echo "${arr[1]}"'),
+    r("x=1; declare -n r=x; echo $r"),
+    r('git ls-files | while read -r f; do wc -l "$f"; done'),
+    r("declare -x FOO=1; typeset -i n=3; local -a a=(1 2); readonly R=1; echo ok"),
+    r('export $(grep -v "^#" .env | xargs); echo ok'),
+    r("IFS=,; x=a,b; echo $x"),
+    r('for IFS in , :; do echo "$IFS"; done'),
+    r('printf -v line \'%s\' "$(head -1 README.md)"; echo "$line"'),
+    r("unset -v x y; unset -f f; echo ok"),
+    r('f() { echo "$1"; }; IFS=, f a'),
+]
+
+SEMANTICS_WRITES: list[Case] = (
+    REEVAL + GLOB_OPTIONS + ALIASES + SPLITTING + OTHER_SHELLS + VARIABLE_WRITERS
+)
 SEMANTICS_READS: list[Case] = (
-    REEVAL_READS + GLOB_OPTIONS_READS + ALIASES_READS + SPLITTING_READS + OTHER_SHELLS_READS
+    REEVAL_READS
+    + GLOB_OPTIONS_READS
+    + ALIASES_READS
+    + SPLITTING_READS
+    + OTHER_SHELLS_READS
+    + VARIABLE_WRITERS_READS
 )

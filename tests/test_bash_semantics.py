@@ -1,4 +1,4 @@
-"""The shell's own semantics in the Bash analysis (ATTACK F44, F45, F47, F50, F67): the variants
+"""The shell's own semantics in the Bash analysis (ATTACK F44, F45, F47, F50, F67, F76, F77): the variants
 in tests/bash_corpus_semantics.py through the analysis, and a selection through the real hook and
 the real bash."""
 
@@ -20,14 +20,21 @@ from bash_corpus_semantics import (
     REEVAL_READS,
     SPLITTING,
     SPLITTING_READS,
+    VARIABLE_WRITERS,
+    VARIABLE_WRITERS_READS,
 )
 from conftest import EXAMPLE_RULES, make_workspace
 from helpers.harness import OTHER, bash_denied
 from test_bash import would_deny
 
-SEMANTICS_WRITES = GLOB_OPTIONS + OTHER_SHELLS + ALIASES + SPLITTING + REEVAL
+SEMANTICS_WRITES = GLOB_OPTIONS + OTHER_SHELLS + ALIASES + SPLITTING + REEVAL + VARIABLE_WRITERS
 SEMANTICS_READS = (
-    GLOB_OPTIONS_READS + OTHER_SHELLS_READS + ALIASES_READS + SPLITTING_READS + REEVAL_READS
+    GLOB_OPTIONS_READS
+    + OTHER_SHELLS_READS
+    + ALIASES_READS
+    + SPLITTING_READS
+    + REEVAL_READS
+    + VARIABLE_WRITERS_READS
 )
 
 
@@ -65,6 +72,27 @@ REAL_BASH = [
     "shopt -s expand_aliases\nalias cat=tee\necho evil | cat app/main.py",
     "IFS=:; x=tee:app/main.py; echo evil | $x",
     "declare -n r=x; x=app/main.py; echo evil | tee $r",
+    # F76, F77: the other writers of IFS, aliases, BASH_CMDS (each writes app/main.py in bash 5.2)
+    "IFS+=:; x=tee:app/main.py; echo evil | $x",
+    "read -r IFS <<< :; x=tee:app/main.py; echo evil | $x",
+    "printf -v IFS :; x=tee:app/main.py; echo evil | $x",
+    "for IFS in :; do x=tee:app/main.py; echo evil | $x; done",
+    "x=tee:app/main.py; IFS=: eval 'echo evil | $x'",
+    "x=tee:app/main.py; f() { echo evil | $x; }; IFS=: f",
+    "eval 'IFS=:'; x=tee:app/main.py; echo evil | $x",
+    "unset IFS; : ${IFS=:}; x=tee:app/main.py; echo evil | $x",
+    "(( IFS = 0 )); x=tee0app/main.py; echo evil | $x",
+    "n=IFS; declare -n r=$n; r=:; x=tee:app/main.py; echo evil | $x",
+    "shopt -s expand_aliases\nalias x='tee ' y=app/main.py\necho evil | x y",
+    "shopt -s expand_aliases\nalias n='nice ' c=tee\necho evil | n c app/main.py",
+    "shopt -s expand_aliases\ndeclare -A BASH_ALIASES=([cat]=tee)\necho evil | cat app/main.py",
+    "shopt -s expand_aliases\nprintf -v 'BASH_ALIASES[cat]' tee\necho evil | cat app/main.py",
+    "shopt -s expand_aliases\nread 'BASH_ALIASES[cat]' <<< tee\necho evil | cat app/main.py",
+    "shopt -s expand_aliases\n: ${BASH_ALIASES[cat]:=tee}\necho evil | cat app/main.py",
+    "shopt -s expand_aliases\nn=BASH_ALIASES; declare -n r=$n; r[cat]=tee\necho evil | cat app/main.py",
+    "shopt -s expand_aliases\nalias if=tee\necho evil | if app/main.py",
+    "shopt -s expand_aliases\nalias time=tee\necho evil | time app/main.py",
+    "BASH_CMDS[cat]=/usr/bin/tee; echo evil | cat app/main.py",
 ]
 
 

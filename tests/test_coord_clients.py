@@ -160,7 +160,7 @@ def test_each_spelling_of_our_claim_is_authorised_and_spent(workspace: Path, sha
     pytest.importorskip("mcp")
     args = {"agent": A, "paths": [FREE]}
     assert shapes("claim")[shape](workspace, args, A) is None
-    assert authorised(workspace) == [(A, f"workspace-guard claim {FREE} --agent {A}")]
+    assert authorised(workspace) == [(A, f"workspace-guard claim {FREE} --ttl 30m --agent {A}")]
     made = server_call(workspace, "claim", args)
     assert made["ok"] is True, made
     assert holders(workspace) == [A]

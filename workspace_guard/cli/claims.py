@@ -53,7 +53,7 @@ def claim(
     if service is not None:
         who = impl.service_identity(repo, service, agent)
     else:
-        who = impl.speaking_agent(repo, agent, "claim", paths)
+        who = impl.speaking_agent(repo, agent, "claim")
     made = impl.claim(
         repo,
         who,
@@ -98,7 +98,6 @@ def release(
     from workspace_guard.repo import Repo
 
     repo = Repo.discover(rules_option=rules)
-    words = [*paths, *(["--all"] if everything else []), *(["--break"] if force else [])]
     if service is not None:
         if force:
             from workspace_guard.errors import UsageError
@@ -107,7 +106,7 @@ def release(
             raise UsageError(_("a service releases only its own claims: --break is a superuser's"))
         who = impl.service_identity(repo, service, agent)
     else:
-        who = impl.speaking_agent(repo, agent, "release", words)
+        who = impl.speaking_agent(repo, agent, "release")
     dropped = impl.release(repo, who, list(paths), everything=everything, force=force)
     for item in dropped:
         verb = "broken" if item.agent != who else "released"

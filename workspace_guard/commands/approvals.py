@@ -14,6 +14,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
+from workspace_guard.commands.invocation import current
 from workspace_guard.commands.speaker import identify
 from workspace_guard.errors import Denied
 from workspace_guard.i18n import _
@@ -25,7 +26,14 @@ if TYPE_CHECKING:
 
 
 def approve(
-    repo: Repo, agent: str, paths: list[str], approver: str, ttl: float | None, *, note: str = ""
+    repo: Repo,
+    agent: str,
+    paths: list[str],
+    approver: str,
+    ttl: float | None,
+    *,
+    note: str = "",
+    action: dict[str, Any] | None = None,
 ) -> list[str]:
     """Record approvals; refuse (exit 1) when `approver` may not approve a path or is not the
     one speaking."""
@@ -77,7 +85,7 @@ def approve(
         audit.append(_audit(agent, key, rule.owner, rule.level, approver, note, decider))
     if not keys:
         return lines
-    how = identify(repo, approver, ["approve", agent, *paths, approver], "`approve --by`")
+    how = identify(repo, approver, action or current(), "`approve --by`")
     ident = secrets.token_hex(4)
     record_approval(repo, approver, agent, keys, until, ident, how, note=note)
     for item in audit:
@@ -123,6 +131,7 @@ def record_approval(  # noqa: PLR0917 - one ledger record's fields
         "id": ident,
         "via": how.get("via"),
         "authorised": how.get("authorised"),
+        "spent": how.get("spent"),
         "note": note,
     }
     if consultation is not None:
@@ -196,11 +205,13 @@ def revoke(repo: Repo, ids: list[str]) -> list[str]:
 
 
 # consultations live in commands/consult; these names stay for the MCP tools and the CLI
-def consult(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
+def consult(
+    repo: Repo, agent: str, paths: list[str], reason: str, action: dict[str, Any] | None = None
+) -> list[str]:
     """File a consultation (commands/consult.file)."""
     from workspace_guard.commands import consult as impl
 
-    return impl.file(repo, agent, paths, reason)
+    return impl.file(repo, agent, paths, reason, action)
 
 
 def consultations(repo: Repo, owner: str | None = None) -> list[dict[str, Any]]:

@@ -73,18 +73,22 @@ def claiming_agent(repo: Repo, agent: str | None) -> str:
     return who
 
 
-def speaking_agent(repo: Repo, agent: str | None, verb: str, words: Sequence[str]) -> str:
+def speaking_agent(
+    repo: Repo, agent: str | None, verb: str, action: dict[str, Any] | None = None
+) -> str:
     """The claiming agent of a `claim`/`release` command line (`claiming_agent`), believed only
     when it is the one speaking (commands/speaker.identify: an `authorise` record the harness
-    gate left for a command holding `verb` and `words`, or a person at a terminal); `Denied`
-    and audited otherwise. The harness's record is spent (a `spoken` ledger record)."""
+    gate left for exactly this invocation — `action`, default the running command's
+    (commands/invocation) — or a person at a terminal); `Denied` and audited otherwise. The
+    harness's record is spent (a `spoken` ledger record)."""
+    from workspace_guard.commands.invocation import current
     from workspace_guard.commands.speaker import identify, spend
 
     who = claiming_agent(repo, agent)
     how = identify(
         repo,
         who,
-        [verb, *words],
+        action or current(),
         f"`{verb} --agent`",
         layer="identity",
         hint=_(

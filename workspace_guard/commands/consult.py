@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from workspace_guard.commands.approvals import record_approval
+from workspace_guard.commands.invocation import current
 from workspace_guard.commands.speaker import identify, spend
 from workspace_guard.errors import Denied, UsageError
 from workspace_guard.i18n import N_, _
@@ -37,11 +38,14 @@ NO_NEED = {
 }
 
 
-def file(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
+def file(
+    repo: Repo, agent: str, paths: list[str], reason: str, action: dict[str, Any] | None = None
+) -> list[str]:
     """File a consultation with the owners (and backups) of each path that needs one, for
     `agent` only when it is the one speaking (commands/speaker: the harness gate saw it run this
     very command, or a person types it at a terminal; `Denied` and audited otherwise). The
-    consultation records spend the gate's `authorise` record."""
+    consultation records spend the gate's `authorise` record. `action`: the invocation this is
+    (commands/invocation; default: the running command's)."""
     decider = repo.decider()
     decider.check_agent(agent)
     for raw in paths:
@@ -49,7 +53,7 @@ def file(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
     how = identify(
         repo,
         agent,
-        ["consult", *paths],
+        action or current(),
         "`consult --agent`",
         layer="identity",
         hint=_(
@@ -57,7 +61,7 @@ def file(repo: Repo, agent: str, paths: list[str], reason: str) -> list[str]:
             "--agent {agent}`, nothing else in the command), or a person runs it at a terminal"
         ).format(agent=agent),
     )
-    spoken = {"via": how.get("via"), "authorised": how.get("authorised")}
+    spoken = {"via": how.get("via"), "authorised": how.get("authorised"), "spent": how.get("spent")}
     approvals = live_approvals(repo.state_dir)
     lines, items = [], []
     for raw in paths:
@@ -164,7 +168,7 @@ def answer(repo: Repo, ident: str, *, approve: bool, by: str, ttl: float | None)
                     agent=by, id=ident, owners=", ".join(found.get("owners") or [])
                 )
             )
-    how = identify(repo, by, ["answer", ident, by], "`consult answer --by`")
+    how = identify(repo, by, current(), "`consult answer --by`")
     verdict = "approve" if approve else "decline"
     item = {
         "kind": "answer",
@@ -175,6 +179,7 @@ def answer(repo: Repo, ident: str, *, approve: bool, by: str, ttl: float | None)
         "paths": paths,
         "via": how.get("via"),
         "authorised": how.get("authorised"),
+        "spent": how.get("spent"),
     }
     if not record(repo.state_dir, [item]):
         raise Denied(_("the answer was not recorded: the provenance ledger cannot be written"))

@@ -55,7 +55,8 @@ def claim(
     from workspace_guard.commands import claims as impl
 
     seconds = impl.parse_ttl(ttl)  # bad input is a usage error before anyone is asked
-    who = impl.speaking_agent(repo, agent, "claim", paths)  # the gate saw `agent` call it
+    action = mcp_action("claim", {"agent": agent, "paths": paths, "ttl": ttl, "shared": shared})
+    who = impl.speaking_agent(repo, agent, "claim", action)  # the gate saw `agent` call it
     made = impl.claim(repo, who, paths, ttl=seconds, shared=shared, note=note)
     return {"ok": True, "claims": [c.to_json() for c in made]}
 
@@ -69,8 +70,8 @@ def release(repo: Repo, agent: str, paths: list[str], everything: bool) -> dict[
         from workspace_guard.i18n import _
 
         raise UsageError(_("name the paths to release, or --all"))
-    words = [*paths, *(["--all"] if everything else [])]
-    who = impl.speaking_agent(repo, agent, "release", words)  # the gate saw `agent` call it
+    action = mcp_action("release", {"agent": agent, "paths": paths, "everything": everything})
+    who = impl.speaking_agent(repo, agent, "release", action)  # the gate saw `agent` call it
     dropped = impl.release(repo, who, paths, everything=everything)
     return {"ok": bool(dropped), "released": [c.to_json() for c in dropped]}
 
@@ -86,8 +87,21 @@ def consult(repo: Repo, agent: str, paths: list[str], reason: str) -> dict[str, 
     """`consult`: file a consultation with the owners of each path."""
     from workspace_guard.commands import approvals
 
-    lines = approvals.consult(repo, agent, paths, reason)
+    action = mcp_action("consult", {"agent": agent, "paths": paths})
+    lines = approvals.consult(repo, agent, paths, reason, action)
     return {"ok": True, "consultations": lines}
+
+
+def mcp_action(verb: str, args: dict[str, Any]) -> dict[str, Any] | None:
+    """The invocation an MCP `claim`/`release`/`consult` call is (commands/invocation): the
+    command line the harness gate judged it as (formats_event.claims_command), parsed the
+    same way, so it matches the gate's `authorise` record exactly."""
+    import shlex
+
+    from workspace_guard.commands.invocation import parse
+    from workspace_guard.gates.harness.formats_event import claims_command
+
+    return parse(shlex.split(claims_command(verb, args))[1:])
 
 
 def briefing(repo: Repo, agent: str) -> dict[str, Any]:

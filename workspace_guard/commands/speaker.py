@@ -8,10 +8,13 @@ two cases only:
   the parent chain is a harness or was started in one (`harness_ancestor`);
 - **the harness saw X run it**: the harness gate's `PreToolUse` decision for this very command,
   with X as the acting agent (`agent_type`), left an `authorise` record in the provenance ledger
-  (gates/harness/gate.record); the command consumes it (once, within `AUTHORISE_WINDOW`).
-  "Once" holds across processes racing for the same record (`cmd & cmd`): the first to create
-  its spent-marker (`spent/authorise-<hash>` in the state dir, `O_EXCL`) has it; the others look
-  for another record or are refused. The ledger record of the use (`authorised`) follows.
+  (gates/harness/authorise) listing this exact invocation (commands/invocation: the action the
+  command parses, compared whole, never as a bag of words); the command consumes that invocation
+  (once, within `AUTHORISE_WINDOW`, from the record's harness session when the environment names
+  one). "Once" holds across processes racing for the same invocation (`cmd & cmd`): the first to
+  create its spent-marker (`spent/authorise-<hash>-<index>` in the state dir, `O_EXCL`) has it;
+  the others look for another one or are refused. The ledger record of the use (`authorised`,
+  `spent: "<hash>:<index>"`) follows.
 
 Anything else (an agent's shell naming someone else, a script, a command wrapped so the gate did
 not recognise it) is denied and audited.
@@ -20,10 +23,9 @@ not recognise it) is denied and audited.
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workspace_guard.errors import Denied
@@ -124,28 +126,21 @@ def _parent(pid: int) -> int | None:
         return None
 
 
-def _words(command: str) -> set[str]:
-    try:
-        tokens = shlex.split(command)
-    except ValueError:
-        return set()
-    out = set(tokens)
-    out.update(t.split("=", 1)[1] for t in tokens if t.startswith("--") and "=" in t)
-    return out
-
-
-def _authorisation(repo: Repo, speaker: str, needed: Sequence[str]) -> dict[str, Any] | None:
-    """The newest unused `authorise` record of `speaker` whose command holds `needed`, made
-    within AUTHORISE_WINDOW, taken for this process (`_take`).
+def _authorisation(
+    repo: Repo, speaker: str, action: Mapping[str, Any]
+) -> tuple[dict[str, Any], int] | None:
+    """The newest unused invocation of an `authorise` record of `speaker` that is exactly
+    `action` (commands/invocation), made within AUTHORISE_WINDOW, taken for this process
+    (`_take`): (the record, the invocation's index).
 
     Read from the ledger's end back to the first line older than LOOK_BACK, not the whole
     ledger (it keeps every write ever allowed): a suffix of the file, so every record that
-    spends an `authorise` found there (written after it) is there too, whatever the clock did.
-    A line with an `authorised` key spends that record whatever else it says (a forged one can
-    only refuse); the chosen `authorise` record is checked against its own hash and the stated
+    spends an invocation found there (written after it) is there too, whatever the clock did.
+    A line naming a spent invocation (`"spent": "HASH:N"`) spends it; a line with an
+    `authorised` key and no `spent` (earlier versions) spends the whole record (a forged one can
+    only refuse). The chosen `authorise` record is checked against its own hash and the stated
     hash of the line before it, as `state/approvals.ledger_records` checks what it returns."""
     import json
-    import re
 
     from workspace_guard.state import chain, ledger
     from workspace_guard.state.approvals import _intact, _needle, _parsed, _stated_hash
@@ -156,7 +151,7 @@ def _authorisation(repo: Repo, speaker: str, needed: Sequence[str]) -> dict[str,
             data, start = _tail(handle, now - LOOK_BACK)
     except OSError:  # missing or unreadable: no record speaks for anyone
         return None
-    used = {m.decode() for m in re.compile(rb'"authorised": (\d+)').findall(data, start)}
+    used = _used(data, start)
     agent = b'"agent": ' + json.dumps(speaker, ensure_ascii=False).encode("utf-8", "replace")
     needle = _needle("authorise")
     end = len(data)
@@ -171,39 +166,93 @@ def _authorisation(repo: Repo, speaker: str, needed: Sequence[str]) -> dict[str,
         if begin == start and start > 0:
             return None  # the old line before the window: read only for its hash
         record = _parsed(raw) if agent in raw else None
-        if record is None or not _usable(record, speaker, needed, used, now):
+        if record is None:
+            continue
+        fits = _usable(record, speaker, action, used, now)
+        if not fits:
             continue
         before = data[data.rfind(b"\n", 0, begin - 1) + 1 : begin - 1] if begin else b""
-        if _intact(record, _stated_hash(before) if before else chain.GENESIS) and _take(
-            repo, record
-        ):
-            return record
+        if not _intact(record, _stated_hash(before) if before else chain.GENESIS):
+            continue
+        for index in fits:
+            if _take(repo, record, index):
+                return record, index
+
+
+def _used(data: bytes, start: int) -> set[str]:
+    """What the lines from `start` spent: `HASH:N` invocations, and `SEQ` for a whole record."""
+    import re
+
+    used = {m.decode() for m in re.findall(rb'"spent": "([0-9a-f]{64}:\d+)"', data[start:])}
+    for found in re.compile(rb'"authorised": (\d+)').finditer(data, start):
+        begin = data.rfind(b"\n", 0, found.start()) + 1
+        stop = data.find(b"\n", found.end())
+        if b'"spent": "' not in data[begin : len(data) if stop < 0 else stop]:
+            used.add(found.group(1).decode())
+    return used
 
 
 def _usable(
-    record: dict[str, Any], speaker: str, needed: Sequence[str], used: set[str], now: float
-) -> bool:
-    """An `authorise` record of `speaker`, by itself, unspent, in the window, for `needed`."""
+    record: dict[str, Any],
+    speaker: str,
+    action: Mapping[str, Any],
+    used: set[str],
+    now: float,
+) -> list[int]:
+    """The indexes of the invocations of an `authorise` record of `speaker`, by itself, in the
+    window, of this harness session, that are exactly `action` and unspent."""
+    from workspace_guard.commands.invocation import same
+
     if record.get("kind") != "authorise" or record.get("agent") != speaker:
-        return False
+        return []
     if str(record.get("seq")) in used or now - moment_of(record.get("ts")) > AUTHORISE_WINDOW:
-        return False
+        return []
     by = record.get("by")
-    return (
-        isinstance(by, list)
-        and speaker in by
-        and set(needed) <= _words(str(record.get("command", "")))
-    )
+    listed = record.get("invocations")
+    if not isinstance(by, list) or speaker not in by or not isinstance(listed, list):
+        return []
+    if other_session(record):
+        return []
+    digest = str(record.get("hash", ""))
+    return [
+        index
+        for index, item in enumerate(listed)
+        if same(item, action) and f"{digest}:{index}" not in used
+    ]
+
+
+# Where a harness tells the commands it runs which session they belong to. Claude Code sets
+# none today (its hook payload's `session_id` is not in the Bash tool's environment); Codex's
+# `CODEX_THREAD_ID` is the main thread's id, its hooks' `session_id`.
+SESSION_ENV = ("CLAUDE_SESSION_ID", "CLAUDE_CODE_SESSION_ID")
+CODEX_SESSION_ENV = "CODEX_THREAD_ID"
+
+
+def other_session(record: Mapping[str, Any]) -> str | None:
+    """The session this process's environment names, when the record names another one (the
+    record's invocation is another session's, whatever it says); None when they agree or
+    either is unknown."""
+    session = record.get("session")
+    if not isinstance(session, str) or not session:
+        return None
+    names = list(SESSION_ENV)
+    if record.get("harness") == "codex" and not record.get("agent_id"):
+        names.append(CODEX_SESSION_ENV)
+    for name in names:
+        mine = os.environ.get(name)
+        if mine and mine != session:
+            return mine
+    return None
 
 
 SPENT_DIR = "spent"  # in the state dir: one empty file per `authorise` record used
 SPENT_KEEP = 256  # markers kept before the ones older than twice the window are removed
 
 
-def _take(repo: Repo, record: dict[str, Any]) -> bool:
-    """Make `record` this process's, once for all processes: the first to create its marker
-    (`O_CREAT|O_EXCL`, atomic on every local file system) has it. False when another process
-    took it first, or when the marker cannot be written (fail closed)."""
+def _take(repo: Repo, record: dict[str, Any], index: int) -> bool:
+    """Make invocation `index` of `record` this process's, once for all processes: the first to
+    create its marker (`O_CREAT|O_EXCL`, atomic on every local file system) has it. False when
+    another process took it first, or when the marker cannot be written (fail closed)."""
     import re
 
     from workspace_guard.state import ensure_dir
@@ -214,7 +263,7 @@ def _take(repo: Repo, record: dict[str, Any]) -> bool:
     try:
         folder = ensure_dir(os.path.join(repo.state_dir, SPENT_DIR))
         fd = os.open(
-            os.path.join(folder, f"authorise-{digest}"),
+            os.path.join(folder, f"authorise-{digest}-{index}"),
             os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW,
             0o600,
         )
@@ -270,24 +319,29 @@ def _stamp(head: bytes) -> str | None:
 def identify(
     repo: Repo,
     speaker: str,
-    needed: Sequence[str],
+    action: Mapping[str, Any] | None,
     what: str,
     *,
     layer: str = "approvals",
     hint: str | None = None,
 ) -> dict[str, Any]:
     """How `speaker` is known to be speaking (fields for the ledger record); `Denied` (audited
-    in `layer`) when nothing shows it is."""
+    in `layer`) when nothing shows it is. `action`: what this command does, as
+    commands/invocation builds it (None: the command cannot say, so no harness record fits)."""
     if at_terminal():
         return {"via": "terminal"}
-    found = _authorisation(repo, speaker, needed)
+    from workspace_guard.commands.invocation import for_speaker
+
+    found = _authorisation(repo, speaker, for_speaker(action, speaker)) if action else None
     if found is not None:
+        record, index = found
         return {
             "via": "harness",
-            "authorised": found.get("seq"),
-            "harness": found.get("harness"),
-            "agent_id": found.get("agent_id"),
-            "session": found.get("session"),
+            "authorised": record.get("seq"),
+            "spent": f"{record.get('hash')}:{index}",
+            "harness": record.get("harness"),
+            "agent_id": record.get("agent_id"),
+            "session": record.get("session"),
         }
     _audit_denied(repo, speaker, what, layer)
     where = _why_not_a_person()
@@ -326,6 +380,7 @@ def spend(repo: Repo, speaker: str, how: dict[str, Any], tool: str) -> None:
         "session": how.get("session"),
         "tool": tool,
         "authorised": how.get("authorised"),
+        "spent": how.get("spent"),
     }
     if not chain.append(repo.state_dir, ledger.LEDGER, [item], durable=False):
         raise Denied(_("the provenance ledger cannot be written"))

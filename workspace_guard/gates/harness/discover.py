@@ -202,7 +202,7 @@ def judge(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
         command=first.command,
     )
     where = next((r for r, v in zip(repos, verdicts, strict=True) if v.denied), repos[0])
-    record(where, merged, layer)
+    record(where, merged, layer, call)
     if merged.denied:
         from workspace_guard.gates.harness.escalate import escalate
 

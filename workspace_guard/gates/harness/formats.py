@@ -74,7 +74,7 @@ def claude(data: bytes, *, layer: str = "claude") -> int:
     call = claude_call(event, layer)
     if call is None:
         return 0
-    judged = judge_call(call, layer)
+    judged = judge_call(call, layer, event)
     if judged and judged[1].denied:
         print(
             json.dumps(

@@ -77,7 +77,7 @@ def cline(data: bytes) -> int:
         code = ev.record_after(call, event)
         print(json.dumps({"cancel": False}))
         return code
-    judged = ev.judge_call(call, "cline")
+    judged = ev.judge_call(call, "cline", event)
     if judged and judged[1].denied:
         reason = deny_reason(judged[1])
         print(

@@ -94,18 +94,34 @@ def record_after(call: Call | None, event: dict[str, Any]) -> int:
     return after_tool(call, event)
 
 
-def judge_call(call: Call, layer: str) -> tuple[Repo, Verdict] | None:
+def judge_call(
+    call: Call, layer: str, event: dict[str, Any] | None = None
+) -> tuple[Repo, Verdict] | None:
     """The verdict of every repository the call reaches (`discover.py`: found from the paths
     written, not the cwd); None when it reaches none. A `claim`/`release`/`consult` naming
-    another agent than the acting one is denied in every harness (coord.refuse)."""
+    another agent than the acting one is denied in every harness (coord.refuse). `event` gives
+    the call its session and `agent_id` (the `authorise` record's, authorise.py)."""
     from workspace_guard.gates.harness.coord import refuse
     from workspace_guard.gates.harness.discover import judge
 
+    if event is not None:
+        from workspace_guard.core.record import replace
+
+        session = _text(event, "session_id", "conversation_id", "taskId")
+        call = replace(call, session=session, agent_id=_text(event, "agent_id"))
     judged = judge(call, layer)
     if judged is None:
         return None
     repo, verdict = judged
     return repo, refuse(call, verdict, repo.decider().rules.escalation)
+
+
+def _text(event: dict[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = event.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def in_workdir(
@@ -151,18 +167,24 @@ def _json_object(args: Any) -> dict[str, Any] | None:
     return args if isinstance(args, dict) else None
 
 
+MCP_CLAIM_TTL = "30m"  # the server's `claim` default (commands/mcp_server)
+
+
 def claims_command(verb: str, args: dict[str, Any]) -> str:
-    """`workspace-guard claim|release|consult PATH… [--all] [--agent A]`: what an MCP `claim`,
-    `release` or `consult` call of our server stands for. Judged as that command
-    (protocol_commands: never a write; `--agent` another agent is refused), it leaves the
-    ledger's `authorise` record the server's tool looks for (commands/speaker), as the same
-    command run in a shell does."""
+    """`workspace-guard claim|release|consult PATH… [--all] [--ttl D] [--shared] [--agent A]`:
+    what an MCP `claim`, `release` or `consult` call of our server stands for. Judged as that
+    command (protocol_commands: never a write; `--agent` another agent is refused), it leaves
+    the ledger's `authorise` record the server's tool looks for (commands/speaker), as the same
+    command run in a shell does; the tool parses the same text (mcp_tools.mcp_action)."""
     import shlex
 
     paths = args.get("paths")
     words = ["workspace-guard", verb]
     words += [str(p) for p in paths] if isinstance(paths, list) else []
     words += ["--all"] if verb == "release" and args.get("everything") is True else []
+    ttl = args.get("ttl", MCP_CLAIM_TTL) if verb == "claim" else None
+    words += ["--ttl", ttl] if isinstance(ttl, str) else []
+    words += ["--shared"] if verb == "claim" and args.get("shared") is True else []
     agent = args.get("agent")
     words += ["--agent", agent] if isinstance(agent, str) else []
     return shlex.join(words)

@@ -64,7 +64,7 @@ def gemini(data: bytes) -> int:
         return 0
     if name == "AfterTool":
         return record_after(call, event)
-    judged = judge_call(call, "gemini")
+    judged = judge_call(call, "gemini", event)
     if judged and judged[1].denied:
         print(
             json.dumps({"decision": "deny", "reason": deny_reason(judged[1])}, ensure_ascii=False)

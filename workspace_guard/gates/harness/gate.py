@@ -45,6 +45,8 @@ class Call(Record):
     mcp_unknown: bool = False  # an MCP tool the gate does not know (`harness: mcp_unknown`)
     spawns: str | None = None  # the subagent type a spawning tool starts (spawn.py)
     messages: str | None = None  # the running subagent a message tool reaches (spawn.py)
+    session: str | None = None  # the event's session, for the `authorise` record (authorise.py)
+    agent_id: str | None = None  # the event's `agent_id`, likewise
 
 
 class Verdict(Record):
@@ -399,7 +401,7 @@ def deny_reason(verdict: Verdict) -> str:
     )
 
 
-def record(repo: Repo, verdict: Verdict, layer: str) -> None:
+def record(repo: Repo, verdict: Verdict, layer: str, call: Call | None = None) -> None:
     """Audit the denials: one record per call (`answer.py`). Allowed writes are recorded after
     the call, with the bytes they left (the provenance ledger): that, not a grant, is what the
     watch daemon accepts."""
@@ -415,15 +417,9 @@ def record(repo: Repo, verdict: Verdict, layer: str) -> None:
     if refused:  # tampering detected: fail closed for the paths the daemon guards
         raise GateError(refused)
     record_call(repo, verdict, layer)
-    if not verdict.denied and verdict.acts_for:  # `approve --by ITSELF`, `claim` (commands/speaker)
-        from workspace_guard.state import ledger
+    from workspace_guard.gates.harness import authorise  # `approve --by ITSELF`, `claim`
 
-        by = [b for b in verdict.acts_for if b == verdict.agent]
-        item = {"kind": "authorise", "harness": layer, "agent": verdict.agent, "by": by}
-        if by and not ledger.append(repo.state_dir, [{**item, "command": verdict.command}]):
-            from workspace_guard.i18n import _
-
-            raise GateError(_("the provenance ledger cannot be written"))
+    authorise.write(repo, verdict, layer, call)
 
 
 def fail_closed(harness: str, exc: BaseException) -> int:

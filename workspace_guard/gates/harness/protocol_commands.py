@@ -80,6 +80,25 @@ class Judgement(Record):
 
 def judge(command: str) -> Judgement | None:
     """The command's judgement when it is made only of protocol commands; None otherwise."""
+    segments = _segments(command)
+    if segments is None:
+        return None
+    result = Judgement()
+    seen = False
+    for words in segments:
+        part = _segment(words)
+        if part is None:
+            if os.path.basename(words[0]) in FILTERS and seen and _plain_filter(words):
+                continue
+            return None
+        seen = True
+        result = _merge(result, part)
+    return result if seen else None
+
+
+def _segments(command: str) -> list[list[str]] | None:
+    """The words of each simple command, as the shell reads them; None when the command holds
+    anything but words and `&&`, `||`, `;`, `|` (expansions, redirections, `&`, comments)."""
     if any(ch in command for ch in "$`<>(){}\\#\n\r") or len(command) > 4096:
         return None
     import shlex
@@ -98,19 +117,32 @@ def judge(command: str) -> Judgement | None:
             return None  # `&` (background) or an operator we do not know
         else:
             segments[-1].append(token)
-    result = Judgement()
-    seen = False
-    for words in segments:
-        if not words:
-            continue
-        part = _segment(words)
-        if part is None:
-            if os.path.basename(words[0]) in FILTERS and seen and _plain_filter(words):
-                continue
-            return None
-        seen = True
-        result = _merge(result, part)
-    return result if seen else None
+    return [words for words in segments if words]
+
+
+def invocations(command: str) -> list[tuple[str | None, list[str]]]:
+    """Each workspace-guard invocation of a command made only of protocol commands (`judge`):
+    its `WORKSPACE_AGENT=` prefix (None without one) and its words after the program. Empty for
+    any other command, and for one with a word the shell may turn into others (an unquoted glob
+    or `~`): an `authorise` record lists only what these give (gates/harness/authorise), so
+    nothing read inexactly is authorised."""
+    if judge(command) is None:
+        return []
+    if any(ch in UNQUOTED.sub("", command) for ch in "*?[~"):
+        return []
+    out: list[tuple[str | None, list[str]]] = []
+    for segment in _segments(command) or []:
+        prefix, words = None, segment
+        if segment[0].startswith(AGENT_VARIABLE + "="):
+            prefix, words = segment[0].split("=", 1)[1], segment[1:]
+        args = _protocol_args(words) if words else None
+        validator = any(os.path.basename(w).startswith(PROGRAMS[1]) for w in words[:2])
+        if args is not None and not validator:
+            out.append((prefix, args))
+    return out
+
+
+UNQUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")  # a quoted part (the shell expands nothing in it)
 
 
 def _segment(words: list[str]) -> Judgement | None:

@@ -55,6 +55,14 @@ _REGEX_WORDS = frozenset(
     | {"yield", "await", "throw"}
 )
 _PUNCT = ("?.", "...", "=>", "++", "--")
+# option keys that may name the type a call starts; and the keys known to name no type
+_TYPE_KEYS = frozenset({"agentType", "subagent_type", "subagentType", "agent_type", "type"})
+_HARMLESS_KEYS = frozenset(
+    {"prompt", "description", "model", "phase", "label", "title", "timeout", "maxTurns"}
+    | {"tools", "allowedTools", "disallowedTools", "effort", "schema", "outputSchema"}
+    | {"isolation", "run_in_background", "background", "retries", "temperature", "thinking"}
+)
+_NAME = re.compile(r"[A-Za-z0-9][\w.-]*")  # a string that could be an agent's name
 # text between two slashes read one way that would be code read the other way (a regular
 # expression taken for a division, or the reverse): the script is unreadable
 _AMBIGUOUS = re.compile(r"['\"`]|\bagent\b|" + "|".join(rf"\b{w}\b" for w in sorted(_OPAQUE)))
@@ -91,7 +99,7 @@ def tokens(script: str) -> list[Token]:
         elif c == "`" or (c == "}" and depth and depth[-1] == 0):
             if c == "}":
                 depth.pop()
-            i = _template(script, i + 1, out, depth)
+            i = _template(script, i + 1, out, depth, c)
         elif c == "/" and _regex_allowed(out):
             end = _regex(script, i)
             if _AMBIGUOUS.search(script, i + 1, end):
@@ -132,17 +140,18 @@ def _string(script: str, i: int, out: list[Token]) -> int:
     return j + 1
 
 
-def _template(script: str, j: int, out: list[Token], depth: list[int]) -> int:
-    """A template literal (or its rest after a `${…}`): up to the closing backtick, or into the
-    next `${`, whose code the caller then tokenises."""
+def _template(script: str, j: int, out: list[Token], depth: list[int], start: str) -> int:
+    """A template literal (or its rest after a `${…}`, ``start`` `}`): up to the closing
+    backtick, or into the next `${`, whose code the caller then tokenises. Its tokens say where
+    it stands (``TEMPLATE_MARKS``): a whole template, its start, a middle or its end."""
     while j < len(script):
         if script[j] == "\\":
             j += 2
         elif script[j] == "`":
-            out.append(("tmpl", ""))
+            out.append(("tmpl", start + "`"))
             return j + 1
         elif script.startswith("${", j):
-            out.append(("tmpl", ""))
+            out.append(("tmpl", start + "${"))
             depth.append(0)
             return j + 2
         else:
@@ -233,26 +242,63 @@ def _call_arguments(toks: list[Token], i: int) -> list[list[Token]] | None:
 
 
 def _types_of(args: list[list[Token]]) -> list[str] | None:
-    """The types one `agent(…)` call starts: [DEFAULT] without options, the literal
-    `agentType`, None when the options cannot be read."""
-    if any(a and a[0] == ("p", "...") for a in args):
+    """The types one `agent(…)` call starts: [DEFAULT] without a type key, the literal of each
+    key that may name a type (``_TYPE_KEYS``), and every string in the call that could be an
+    agent's name, marked ``?`` (spawn.py refuses one naming another agent of the rules); None
+    when the call cannot be read: a prompt that is not text, a third argument, options that are
+    no object literal, a key the gate does not know (ATTACK F90)."""
+    if any(a and a[0] == ("p", "...") for a in args) or len(args) > 2:
         return None
-    if len(args) < 2:
-        return [DEFAULT]
-    if any(("id", "agentType") in a or ("str", "agentType") in a for a in args[2:]):
+    if args and args[0][0] == ("p", "{"):  # `agent({ prompt, agentType })`: one options object
+        if len(args) > 1:
+            return None
+        kinds = _options(args[0])
+    elif args and not _is_text(args[0]):
         return None
-    options = args[1]
+    else:
+        kinds = _options(args[1]) if len(args) > 1 else []
+    if kinds is None:
+        return None
+    names = [
+        "?" + text.strip()
+        for arg in args
+        for kind, text in arg
+        if kind == "str" and _NAME.fullmatch(text.strip())
+    ]
+    return [*(kinds or [DEFAULT]), *names]
+
+
+def _is_text(arg: list[Token]) -> bool:
+    """The argument is a string: literals, whole templates (whatever their `${…}` hold) and
+    `+` between them; an identifier, a call or an operator may give an object."""
+    level = 0
+    for kind, text in arg:
+        if kind == "tmpl" and text in ("`${", "}${", "}`"):
+            level += {"`${": 1, "}${": 0, "}`": -1}[text]
+        elif level:
+            continue  # code inside a `${…}`: its value becomes text
+        elif kind not in ("str", "tmpl") and (kind, text) != ("p", "+"):
+            return False
+    return level == 0
+
+
+def _options(options: list[Token]) -> list[str] | None:
+    """The types an options object literal names; None when it cannot be read or has a key
+    outside the known ones."""
     if options[0] != ("p", "{") or options[-1] != ("p", "}"):
         return None
     kinds: list[str] = []
     for prop in _split(options[1:-1]):
         if len(prop) < 3 or prop[0][0] not in ("id", "str", "num") or prop[1] != ("p", ":"):
             return None  # computed `[k]:`, shorthand `{ agentType }`, a method, a spread
-        if prop[0][1] == "agentType":
+        key = prop[0][1]
+        if key in _TYPE_KEYS:
             if len(prop) != 3 or prop[2][0] != "str" or not prop[2][1].strip():
                 return None
             kinds.append(prop[2][1].strip())
-    return kinds or [DEFAULT]
+        elif key not in _HARMLESS_KEYS:
+            return None
+    return kinds
 
 
 def _split(toks: list[Token]) -> list[list[Token]]:

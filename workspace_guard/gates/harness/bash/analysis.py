@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from workspace_guard.gates.harness.bash import reeval
+from workspace_guard.gates.harness.bash import reeval, varwrites
 from workspace_guard.gates.harness.bash.codevars import environment_code
 from workspace_guard.gates.harness.bash.env import (
     _ASSIGN,
@@ -54,6 +54,7 @@ from workspace_guard.gates.harness.bash.syntax import (
     _Word,
 )
 from workspace_guard.gates.harness.bash.tables import _ALIASES, _HANDLERS, _READ_ONLY, _RUNNERS
+from workspace_guard.gates.harness.bash.varwrites import assigned_names, rebound_names
 from workspace_guard.gates.harness.command_size import oversize
 
 TYPE_CHECKING = False
@@ -83,6 +84,8 @@ def _walk_seq(seq: _Seq, ctx: _Ctx, out: _Out, depth: int) -> None:
 
 def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | None) -> None:
     if isinstance(node, _Compound):
+        if node.function:  # analysed here and again at each call, in the state there
+            _FUNCTIONS[node.function] = node.body
         outer = _Env(ctx, out, _Stdin("none"), depth, _SHELL)
         ctx.fds = _merged(ctx.fds, _opened(outer, node.redirs))  # `{ tee /dev/fd/0; } < f`
         body = ctx.fork(background=node.background) if node.scoped else ctx
@@ -94,17 +97,20 @@ def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | 
         for sub in word.subs:
             _walk_seq(sub, ctx.fork(), out, depth)
         reeval.word(env, word)  # `$((x))`, `${!x}`, `${x@P}`: values evaluated (ATTACK F44)
+        varwrites.defaults(env, word)  # `${IFS:=:}` assigns (ATTACK F77)
     for redir in node.redirs:
         for sub in [*redir.subs, *(redir.target.subs if redir.target is not None else [])]:
             _walk_seq(sub, ctx.fork(), out, depth)
         if redir.target is not None:
             reeval.word(env, redir.target)
+            varwrites.defaults(env, redir.target)
         if redir.op in ("<<", "<<-") and not redir.quoted:
             reeval.heredoc(env, redir.body)
     if node.cond:
         reeval.command(env, "[[", node.words)
     if node.binds:
         reeval.loop(env, node.binds, node.words)
+        varwrites.loop(env, node.binds, node.words)  # `for IFS in :`
     kept = ctx.fds
     opened = _opened(env, node.redirs) if node.redirs else {}
     ctx.fds = {**kept, **opened}  # the command's own descriptors: `tee /dev/stdin < f`
@@ -207,7 +213,7 @@ def _simple(env: _Env, words: list[_Word]) -> None:
         i += 1
     if i == len(words):
         for word in words:
-            _assign(env, word)
+            varwrites.assign_word(env, word)
             name = word.text.partition("=")[0]
             reeval.assignment(env, name, _suffix(word, len(name) + 1))
         return
@@ -227,9 +233,14 @@ def _simple(env: _Env, words: list[_Word]) -> None:
             env = env.at(env.ctx.cwd)
             _assign(env, word)
     command = [b for word in words[i:] for b in _brace_words(word)]
+    name = _command_name(words[i].text)
+    here = name in _RUN_HERE or words[i].text in _FUNCTIONS  # `IFS=: eval …`, `IFS=: f`
+    here = here and words[i].literal  # the prefix is in effect while they run
+    saved = varwrites.prefixed(env, words[:i]) if here else []
     _dispatch(env, command)
     for variant in _nullglob_variants(command):
         _dispatch(env, variant)
+    varwrites.restore(env, name, saved)
     for name, old in kept.items():  # a prefix assignment lasts for that command only
         if old is None:
             shell.vars.pop(name, None)
@@ -238,6 +249,8 @@ def _simple(env: _Env, words: list[_Word]) -> None:
 
 
 _LOOKUP_VARS = ("CDPATH", "HOME")
+_RUN_HERE = varwrites.SPECIAL_BUILTINS | {"command", "builtin"}
+_FUNCTIONS: dict[str, _Seq] = {}  # functions the command defines (reset per analysis)
 _PATTERN = re.compile(r"[*?]|\[.+\]")
 _MAX_NULLGLOB = 8
 
@@ -302,12 +315,22 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
             maybe_git(env, words[1:])
         return
     name = _command_name(head.text)
+    if head.text in _FUNCTIONS and head.text not in env.out.expanding:  # `IFS=: f` (F77)
+        env.out.expanding.add(head.text)
+        _walk_seq(_FUNCTIONS[head.text], env.ctx, env.out, env.depth + 1)
+        env.out.expanding.discard(head.text)
     _self_cli(env, words)
     if name in ("alias", "unalias"):
         define_aliases(env, name, words[1:])
-    reeval.command(env, name, words[1:])  # let, test -v, printf -v, read, declare -i…
+    evaluates = "export" if head.text in ("export", "readonly") else name
+    reeval.command(env, evaluates, words[1:])  # let, test -v, printf -v, read, declare -i…
     seen = _unknown_count(env)
-    _named(env, name, words)
+    if name == "eval" and len(words) > 1 and all(w.literal for w in words[1:]):
+        text = " ".join(w.text for w in words[1:])  # runs in this shell: `eval 'IFS=:'`
+        env.shell.run_text(text, env.ctx, env.out, env.depth + 1)
+    else:
+        _named(env, name, words)
+        varwrites.command(env, name, head.text, words[1:])  # read IFS, printf -v… (F76, F77)
     if _unknown_count(env) == seen:  # `PATH=office:$PATH; cat f`: code the variable names
         environment_code(env, name, words[1:])
 
@@ -377,40 +400,6 @@ def _dynamic_kind(text: str, assigned: frozenset[str]) -> str:
     return "dynamic-command"
 
 
-# Names a command may assign: `X=`, `read [-opts] A B`, `mapfile A`, `for A in`, `printf -v A`,
-# `declare/local/export A`, `getopts o A` (over-approximated: every identifier after those words).
-_ASSIGNED = re.compile(r"(?<![\w$])([A-Za-z_]\w*)(?:\[[^]]*\])?\+?=")
-_BINDERS = re.compile(
-    r"\b(?:read|mapfile|readarray|for|select|printf|declare|typeset|local|export|readonly"
-    r"|getopts|let|unset|source|\.)\b([^;&|\n]*)"
-)
-_IDENT = re.compile(r"[A-Za-z_]\w*")
-
-
-_REBINDS = {
-    name: re.compile(
-        rf"(?<![\w$]){name}(?:\[[^]]*\])?\+?=|\b(?:read|mapfile|readarray|declare|typeset|local"
-        rf"|export|readonly|printf|getopts|for|select)\b[^;&|\n]*\b{name}\b"
-    )
-    for name in ("HOME", "CDPATH")
-}
-
-
-def rebound_names(command: str) -> frozenset[str]:
-    """Which of HOME and CDPATH the command may set (where `cd` and `~` lead)."""
-    return frozenset(name for name, pattern in _REBINDS.items() if pattern.search(command))
-
-
-def assigned_names(command: str) -> frozenset[str]:
-    """Every variable name ``command`` may assign (with ``REPLY``, read's default)."""
-    names = set(_ASSIGNED.findall(command))
-    for rest in _BINDERS.findall(command):
-        names.update(_IDENT.findall(rest))
-    if re.search(r"\bread\b", command):
-        names.add("REPLY")
-    return frozenset(names)
-
-
 def _inherited() -> dict[str, str]:
     """The harness's CDPATH (the hook runs with the harness's environment, as its shells do)."""
     import os
@@ -468,6 +457,7 @@ def _analyze(command: str, cwd: str) -> Analysis:
             False,
             (Finding(TOO_LARGE, detail),),
         )
+    _FUNCTIONS.clear()
     out = _Out(assigned=assigned_names(command), rebound=rebound_names(command))
     try:
         _run_text(command, _Ctx(cwd, _inherited()), out, 0)
@@ -475,6 +465,7 @@ def _analyze(command: str, cwd: str) -> Analysis:
             # redirections after `done`/`fi`/`esac` open their files for the whole construct,
             # which the walk has passed by then: walk again with them open from the start
             opened, out = out.opened, _Out(assigned=out.assigned, rebound=out.rebound)
+            _FUNCTIONS.clear()
             _run_text(command, _Ctx(cwd, _inherited(), fds=opened), out, 0)
     except Exception as exc:  # the gate must not crash: _TooDeep, RecursionError or a bug here
         out.errors.append(

@@ -99,10 +99,11 @@ class _Parser:
         if word == "case":
             return self._case()
         if word == "function":
+            name = _plain(self.peek(1)) or ""
             self.k += 2
             if self._is_op("(") and isinstance(self.peek(1), _Op):
                 self.k += 2
-            return self._body()
+            return _Compound([[self._body()]], False, [], function=name)
         if word == "[[":
             return self._cond()
         return self._simple()
@@ -144,7 +145,8 @@ class _Parser:
             elif tok.op == "(" and len(words) == 1:
                 self.k = k
                 if self._is_function():
-                    return self._body()
+                    name = _plain(words[0]) or ""
+                    return _Compound([[self._body()]], False, [], function=name)
                 self.errors.append("unexpected '('")
                 break
             else:

@@ -15,11 +15,16 @@ from __future__ import annotations
 import re
 
 from workspace_guard.gates.harness.bash.env import _Env, _expand
-from workspace_guard.gates.harness.bash.shellnames import bash_aliases
 from workspace_guard.gates.harness.bash.syntax import _NAME, _suffix, _Word
+from workspace_guard.gates.harness.bash.varwrites import write
 
 _IDENT = re.compile(r"(?<![\w#.])[A-Za-z_]\w*")
 _LHS = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)(.*)", re.DOTALL)
+# what arithmetic assigns: `x = 1`, `x += 1`, `a[k] <<= 1`, `x++`, `--x` (ATTACK F77)
+_SETS = re.compile(
+    r"(?<![\w#.])([A-Za-z_]\w*)(?:\[[^]]*\])?\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)"
+    r"|(?:\+\+|--)\s*([A-Za-z_]\w*)|(?<![\w#.])([A-Za-z_]\w*)\s*(?:\+\+|--)"
+)
 _PIECES = re.compile(r"[;,]")
 _SUB = re.compile(r"\$\(|`")
 # command substitutions whose output is a number (or nothing): their text is not code
@@ -98,6 +103,8 @@ def arithmetic(env: _Env, text: str, seen: frozenset[str] = frozenset()) -> None
         for name in dict.fromkeys(_IDENT.findall(m.group(2) if m else piece)):
             if name not in seen:
                 _evaluated(env, name, seen | {name})
+        for names in _SETS.findall(piece):  # `(( IFS = 0 ))`: a number known at run time
+            write(env, next(n for n in names if n), None)
         if m:
             env.out.inert.add(m.group(1))  # `(( i = 0 ))`, `let i=1`: a number from now on
 
@@ -211,8 +218,7 @@ def assignment(env: _Env, name: str, value: _Word) -> None:
     """``NAME=VALUE`` (alone, as a prefix, or by declare/export): prompts are expanded, an
     integer variable's value and an array subscript are evaluated."""
     base = name.rstrip("+")
-    if base.startswith("BASH_ALIASES"):  # `BASH_ALIASES[cat]=tee` (ATTACK F47)
-        bash_aliases(env, name, value)
+    if base.startswith(("BASH_ALIASES", "BASH_CMDS")):  # command names (varwrites.py)
         return
     if "[" in base:
         reference(env, base)
@@ -280,18 +286,21 @@ def command(env: _Env, name: str, args: list[_Word]) -> None:
             )
             if not option and not value_of and not (name == "getopts" and k == 0):
                 name_argument(env, arg)
-    elif name == "declare":
-        _declare(env, args)
+    elif name in ("declare", "export"):
+        _declare(env, args, name == "declare")
 
 
-def _declare(env: _Env, args: list[_Word]) -> None:
+def _declare(env: _Env, args: list[_Word], subscripts: bool = True) -> None:
+    """``declare``'s names and values; ``export`` and ``readonly`` (``subscripts`` False) refuse
+    a subscript unevaluated."""
     integer = any(w.text.startswith("-") and "i" in w.text[1:] for w in args)
     for arg in args:
         if arg.text.startswith(("-", "+")):
             continue
         target, eq, _ = arg.text.partition("=")
         if not _NAME.fullmatch(target.split("[", 1)[0].rstrip("+")):
-            name_argument(env, arg)
+            if subscripts:
+                name_argument(env, arg)
             continue
         if integer:
             env.out.integers.add(target)

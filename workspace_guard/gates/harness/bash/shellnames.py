@@ -6,11 +6,10 @@ value of ``x``; both are shell state the command itself sets, tracked here as th
 
 from __future__ import annotations
 
-import re
-
 from workspace_guard.gates.harness.bash.env import _Env
 from workspace_guard.gates.harness.bash.mentions import _unknown
-from workspace_guard.gates.harness.bash.syntax import _NAME, _Word
+from workspace_guard.gates.harness.bash.syntax import _NAME, _plain, _suffix, _Word
+from workspace_guard.gates.harness.bash.varwrites import RESERVED, value_text
 
 
 def aliased(env: _Env, words: list[_Word]) -> bool:
@@ -26,13 +25,37 @@ def aliased(env: _Env, words: list[_Word]) -> bool:
         env.add_any("dynamic-output")
         _unknown(env, words[1:])
         return True
+    following = _following(aliases, text, words[1:])
+    if following is None:
+        env.unknown_code(f"{name}: an alias ending in a blank, followed by one not known here")
+        env.add_any("dynamic-output")
+        _unknown(env, words[1:])
+        return True
+    expanded, rest_words = following
     env.out.expanding.add(name)
     try:
-        rest = " ".join(_source_text(w) for w in words[1:])
-        env.shell.run_text(f"{text} {rest}", env.ctx, env.out, env.depth + 1)
+        rest = " ".join(_source_text(w) for w in rest_words)
+        env.shell.run_text(f"{text}{expanded} {rest}", env.ctx, env.out, env.depth + 1)
     finally:
         env.out.expanding.discard(name)
     return True
+
+
+def _following(
+    aliases: dict[str, str | None], text: str, words: list[_Word]
+) -> tuple[str, list[_Word]] | None:
+    """An alias whose text ends in a blank makes the next word an alias lookup too (``alias
+    x='tee ' y=app/main.py``; ``x y`` runs ``tee app/main.py``); None: one not known here."""
+    expanded = ""
+    while text[-1:] in (" ", "\t") and words and _plain(words[0]) is not None:
+        word = words[0].text
+        if word not in aliases and "*" not in aliases:
+            break
+        text = aliases.get(word) or ""
+        if word not in aliases or aliases[word] is None:
+            return None
+        expanded, words = f"{expanded} {text}", words[1:]
+    return expanded, words
 
 
 def _source_text(word: _Word) -> str:
@@ -57,14 +80,15 @@ def namerefs(env: _Env, args: list[_Word]) -> bool:
     for word in args:
         if word.text.startswith("-"):
             continue
-        ref, eq, target = word.text.partition("=")
+        ref, eq, _ = word.text.partition("=")
         if not _NAME.fullmatch(ref):
             continue
         env.ctx.vars.pop(ref, None)
+        known = value_text(env, _suffix(word, len(ref) + 1)) if eq else ""
         if not eq:
             env.ctx.refs[ref] = ""
-        elif word.literal and _NAME.fullmatch(target):
-            env.ctx.refs[ref] = target
+        elif known and _NAME.fullmatch(known):  # `n=BASH_ALIASES; declare -n r=$n`
+            env.ctx.refs[ref] = known
         else:
             env.ctx.refs[ref] = None
     return True
@@ -85,21 +109,7 @@ def define_aliases(env: _Env, name: str, args: list[_Word]) -> None:
             env.out.aliases["*"] = None
         elif "=" in word.text:
             alias, _, text = word.text.partition("=")
-            env.out.aliases[alias] = text
-
-
-_ALIAS_ENTRY = re.compile(r"\[([^]]*)\]=(\S*)")
-
-
-def bash_aliases(env: _Env, name: str, value: _Word) -> None:
-    """``BASH_ALIASES[NAME]=VALUE`` and ``BASH_ALIASES=([NAME]=VALUE …)`` define aliases."""
-    key = name[name.find("[") + 1 : -1] if name.endswith("]") else ""
-    if key and value.literal and _NAME.fullmatch(key.strip("'\"")):
-        env.out.aliases[key.strip("'\"")] = value.text
-        return
-    entries = _ALIAS_ENTRY.findall(value.text) if value.text.startswith("(") else []
-    if entries and "$" not in value.text and "`" not in value.text:
-        for alias, text in entries:
-            env.out.aliases[alias.strip("'\"")] = text.strip("'\")")
-    else:
-        env.out.aliases["*"] = None
+            if alias in RESERVED:  # `alias if=tee`: expands wherever `if` stands first
+                env.out.aliases["*"] = None
+            else:
+                env.out.aliases[alias] = text

@@ -123,6 +123,7 @@ class _Compound(Struct):
     scoped: bool  # ( ) runs in a subshell: a cd inside does not leak
     redirs: list[_Redir]
     background: bool = False  # `LIST &`: a subshell the shell does not wait for
+    function: str = ""  # `NAME() BODY`: the function defined (its body runs at each call too)
 
 
 _Token = _Word | _Op | _Redir
