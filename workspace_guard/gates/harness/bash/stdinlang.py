@@ -21,6 +21,8 @@ def stdin_commands(env: _Env, name: str, what: str) -> str | None:
     stdin = env.stdin
     if stdin.kind == "text" and fixed_text(stdin):
         return stdin.text
+    if stdin.kind == "file" and stdin.text == "/dev/null":  # nothing to read
+        return ""
     if stdin.kind in ("file", "unknown", "text"):
         source = f"the file {stdin.text}" if stdin.kind == "file" and stdin.text else "a pipe"
         source = "text the shell expands at run time" if stdin.kind == "text" else source
