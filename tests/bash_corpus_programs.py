@@ -669,6 +669,11 @@ WRITES_STDIN_LANG: list[Case] = [
     broad("awk -f - README.md < office/x.awk"),
     broad("xmllint --shell x.xml < office/cmds"),
     broad("python3 /dev/stdin < office/x.py"),
+    w("psql -c '\\! rm app/main.py'"),
+    w("psql --command='\\! rm app/main.py'"),
+    w("mysql -e 'system rm app/main.py'"),
+    w("psql <<'EOF'\n\\! rm app/main.py\nEOF"),
+    w("lftp -c '!rm app/main.py'"),
 ]
 # SQL that writes files: writefile(), edit(), load_extension(), vacuum into, attach, zipfile,
 # and the dot-commands; a name that is not one literal is any file (F80)
