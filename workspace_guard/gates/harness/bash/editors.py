@@ -86,7 +86,7 @@ def _vim(env: _Env, name: str, args: list[_Word]) -> None:
         else:
             exlang.run_text(word.text, state)
     if env.stdin.kind == "none" and not state.quits:  # a terminal: any buffer may be saved
-        state.run.writes.extend(n for n in state.buffers if n is not None)
+        state.run.writes.extend(n for n in state.buffers if n is not None and n not in names)
     _apply(env, name, state.run, opts.code)
 
 
