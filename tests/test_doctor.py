@@ -4,6 +4,7 @@ repositories, real worktrees, real `git commit`, the hook run as a harness runs 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -220,3 +221,31 @@ def test_mcp_calls_act_only_for_the_caller(workspace: Path) -> None:
     assert pre_tool(workspace, tool, {"paths": ["README.md"]}, A) is not None
     read_only = "mcp__workspace-guard__validate"
     assert pre_tool(workspace, read_only, {"agent": B, "paths": ["README.md"]}, A) is None
+
+
+def test_shared_repository_needs_both_server_hooks(workspace: Path, tmp_path: Path) -> None:
+    """`install --server` writes pre-receive and reference-transaction (ATTACK F88); doctor asks
+    for both, and finds a remote given as a path relative to the clone."""
+    assert run_cli(workspace, "install").returncode == 0
+    bare = tmp_path / "shared.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    git(workspace, "remote", "add", "origin", os.path.relpath(bare, workspace))
+    assert run_cli(workspace, "install", "--server", str(bare)).returncode == 0
+    assert doctor(workspace)[0] == 0
+    (bare / "hooks" / "reference-transaction").unlink()
+    code, data = doctor(workspace)
+    assert code == 1
+    assert any("reference-transaction" in c["detail"] for c in failing(data))
+
+
+def test_a_clone_of_a_same_machine_checkout_is_not_asked_for_pre_receive(
+    workspace: Path, tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(workspace), str(clone))
+    git(clone, "remote", "add", "dotgit", str(workspace / ".git"))
+    assert run_cli(clone, "install").returncode == 0
+    _code, data = doctor(clone)
+    assert not [c for c in failing(data) if c["layer"] == "push"]
+    push = [c for c in data["checks"] if c["layer"] == "push"]
+    assert push and all("install --server" in c["detail"] for c in push)

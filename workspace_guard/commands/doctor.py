@@ -292,6 +292,12 @@ def _servers(repo: Repo) -> list[Check]:
     for line in out.stdout.decode("utf-8", "surrogateescape").splitlines():
         _key, _s, url = line.partition(" ")
         path = url[len("file://") :] if url.startswith("file://") else url
+        if "://" in path or (not os.path.isabs(path) and ":" in path.split("/", 1)[0]):
+            continue  # another machine (ssh, https, host:path)
+        path = os.path.join(repo.root, path) if not os.path.isabs(path) else path
+        if os.path.isdir(os.path.join(path, ".git")) or _work_tree_git_dir(path):
+            checks.append(_working_remote(path))  # a clone of a same-machine workspace
+            continue
         if not os.path.isdir(path) or not os.path.exists(os.path.join(path, "HEAD")):
             continue
         checks.append(_server(path))
@@ -303,20 +309,40 @@ def _servers(repo: Repo) -> list[Check]:
     return checks
 
 
-def _server(bare: str) -> Check:
-    from workspace_guard.commands.install import is_ours
-
-    hook = os.path.join(hooks_dir(bare), "pre-receive")
-    if os.path.exists(hook) and is_ours(hook) and os.access(hook, os.X_OK):
-        detail = _("pre-receive installed in {path}").format(path=bare)
-        return Check("push", True, detail, where=bare)
-    return Check(
-        "push",
-        False,
-        _("the shared repository {path} has no workspace-guard pre-receive hook").format(path=bare),
-        f"workspace-guard install --server {bare}",
-        where=bare,
+def _work_tree_git_dir(path: str) -> bool:
+    """Whether `path` is the `.git` directory of a repository with a work tree."""
+    return os.path.basename(os.path.normpath(path)) == ".git" and os.path.isfile(
+        os.path.join(path, "HEAD")
     )
+
+
+def _working_remote(path: str) -> Check:
+    """A remote that is a repository with a work tree on this machine (a clone of another
+    checkout): its own commit hooks guard it; pre-receive belongs on a shared bare one."""
+    detail = _(
+        "{path} is a repository with a work tree on this machine, not a shared bare repository: "
+        "`install --server` is for the bare repository agents push to; pushes into this one are "
+        "judged by its own hooks (run `workspace-guard install` there)"
+    ).format(path=path)
+    return Check("push", True, detail, where=path, skipped=True)
+
+
+def _server(bare: str) -> Check:
+    from workspace_guard.commands.install import SERVER_HOOKS, is_ours
+
+    for name in SERVER_HOOKS:
+        hook = os.path.join(hooks_dir(bare), name)
+        if not (os.path.exists(hook) and is_ours(hook) and os.access(hook, os.X_OK)):
+            text = _("the shared repository {path} has no workspace-guard {hook} hook")
+            return Check(
+                "push",
+                False,
+                text.format(path=bare, hook=name),
+                f"workspace-guard install --server {bare}",
+                where=bare,
+            )
+    detail = _("pre-receive and reference-transaction installed in {path}").format(path=bare)
+    return Check("push", True, detail, where=bare)
 
 
 # --- output --------------------------------------------------------------------------------------

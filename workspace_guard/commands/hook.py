@@ -83,6 +83,10 @@ def run(name: str, args: list[str], rules: str | None, found: list[Repo]) -> int
         first = args[0] if args else ""
         if name == "pre-push":
             return local.pre_push(repo, first, data)
+        from workspace_guard.gates.push import server_moves
+
+        if server_moves.server_role():  # the shared repository's refs (ATTACK F88)
+            return server_moves.check(repo, first, data)
         code = local.reference_transaction(repo, first, data)
         if first == "prepared" and code == 0:  # commits made without commit-msg (cherry-pick…)
             from workspace_guard.gates.commit.rewrite import prepare_notes

@@ -19,7 +19,7 @@ from workspace_guard.i18n import _, choose_for_workspace, strerror
 MARKER = "workspace-guard-managed"
 LEGACY_SUFFIX = ".workspace-guard-legacy"
 CLIENT_HOOKS = ("commit-msg", "pre-commit", "reference-transaction", "pre-push", "post-rewrite")
-SERVER_HOOKS = ("pre-receive",)
+SERVER_HOOKS = ("pre-receive", "reference-transaction")
 
 
 def template() -> str:
@@ -30,10 +30,13 @@ def template() -> str:
         return handle.read()
 
 
-def render(python: str | None = None) -> str:
-    """The hook with this interpreter and its import path baked in (shell-quoted)."""
+def render(python: str | None = None, *, server: bool = False) -> str:
+    """The hook with this interpreter and its import path baked in (shell-quoted); `server`:
+    the shared repository's hooks (gates/push/server_moves.py)."""
     exe = python or sys.executable
     text = template().replace("WG_PYTHON=''", f"WG_PYTHON={_shell_quote(exe)}", 1)
+    if server:
+        text = text.replace("WG_SERVER=''", "WG_SERVER=1", 1)
     path = "\n".join(import_path(python))
     return text.replace("WG_PATH=''", f"WG_PATH={_shell_quote(path)}", 1)
 
@@ -132,7 +135,8 @@ def uninstall_hook(directory: str, name: str) -> str:
 
 
 def install(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
-    """Client hooks in the repository at `cwd`, or `pre-receive` in the bare repository `server`."""
+    """Client hooks in the repository at `cwd`, or `pre-receive` and `reference-transaction` in
+    the bare repository `server`."""
     names: tuple[str, ...]
     if server is not None:
         directory = _server_hooks_dir(server)
@@ -140,7 +144,7 @@ def install(cwd: str, *, server: str | None = None) -> list[tuple[str, str]]:
     else:
         directory = hooks_dir(cwd)
         names = CLIENT_HOOKS
-    content = render()
+    content = render(server=server is not None)
     results = [
         (os.path.join(directory, name), _writing(install_hook, directory, name, content))
         for name in names
@@ -199,6 +203,10 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
         from workspace_guard.commands import server_provenance
 
         print(server_provenance.install(cwd, os.path.abspath(server)))
+        from workspace_guard.gates.push.server_moves import old_git_warning
+
+        if old_git := old_git_warning(os.path.abspath(server)):
+            print(_("workspace-guard: warning: {message}").format(message=old_git), file=sys.stderr)
     if server is None:
         from workspace_guard.trust_root import record
 

@@ -103,6 +103,9 @@ def pre_receive(repo: Repo, data: bytes) -> int:
         if missing or note_received(repo, [sha for sha, _a in arriving], spent):
             reject(repo, missing, base)
             return EXIT_VIOLATION
+    from workspace_guard.gates.push.server_moves import note_accepted
+
+    note_accepted(repo, [(u.old, u.new, u.ref) for u in updates])  # the moves it may make
     record_accepted(repo, updates, accepted, base)
     return EXIT_OK
 
