@@ -39,9 +39,15 @@ HOME_FILES = (
 )
 HOME_FOLDERS = (".ssh/config.d", ".vim/plugin", ".emacs.d", ".bashrc.d")
 # below $XDG_CONFIG_HOME (default ~/.config): files, then folders
-CONFIG_FILES = ("fish/config.fish", "direnv/direnvrc", "direnv/direnv.toml", "nvim/init.vim")
+CONFIG_FILES = (
+    "fish/config.fish",
+    "direnv/direnvrc",
+    "direnv/direnv.toml",
+    "nvim/init.vim",
+    "nvim/init.lua",
+    "npm/npmrc",
+)
 CONFIG_FOLDERS = ("fish/conf.d", "fish/functions", "direnv/lib", "nvim/plugin")
-CONFIG_FILES += ("nvim/init.lua", "npm/npmrc")
 # below $ZDOTDIR, when set (zsh reads its start-up files there instead of the home folder)
 ZDOT_FILES = (".zshrc", ".zshenv", ".zprofile", ".zlogin")
 # variables that name such a file themselves
