@@ -159,10 +159,20 @@ def becomes_code(root: str, path: str, cwd: str, environ: Mapping[str, str] | No
                 return True
             if candidate not in spared and any(_within(t, candidate) for t in (*files, *folders)):
                 return True  # a folder holding one (moved, removed, replaced)
-            outside = not any(_within(candidate, top) for top in tops)
-            if outside and (_SITE.search(candidate) or _SITE_HOLDER.search(candidate)):
+            if _site(candidate, tops):
                 return True
     return False
+
+
+def _site(candidate: str, tops: set[str]) -> bool:
+    """A site-packages file or folder of another Python outside the repository (the gate's own
+    interpreter's are `program_files.py`'s, refused to everyone)."""
+    if not (_SITE.search(candidate) or _SITE_HOLDER.search(candidate)):
+        return False
+    from workspace_guard.gates.harness.program_files import _own
+
+    roots = (*tops, *_own())
+    return not any(_within(candidate, top) for top in roots)
 
 
 def _named(name: str) -> bool:
