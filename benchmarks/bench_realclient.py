@@ -173,7 +173,7 @@ def main() -> None:
     tools = ("Write", "Bash")
     gap: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
     cpu: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
-    with tempfile.TemporaryDirectory(prefix="wg-bench-rc-") as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="wg-bench-rc-", ignore_cleanup_errors=True) as tmp_name:
         tmp = Path(tmp_name)
         env = isolated_env(tmp)
         venv = build_venv(tmp, DEV_PYTHON)

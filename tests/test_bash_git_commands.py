@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bash_corpus import GIT_ALIASES, GIT_COMMANDS, GitCommandCase
 from conftest import git, make_workspace
-from helpers.harness import denied, hook, pre_tool
+from helpers.harness import denied, pre_tool, tool_denied
 from helpers.repos import shared_clone
 
 from workspace_guard.gates.harness.bash import analyze
@@ -87,18 +87,7 @@ def _fake_program(tmp_path: Path, name: str) -> dict[str, str]:
 
 
 def _bash_env(ws: Path, command: str, agent: str, env: dict[str, str]) -> str | None:
-    import json
-
-    payload = {
-        "session_id": "s",
-        "cwd": str(ws),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-        "agent_id": "a1",
-        "agent_type": agent,
-    }
-    return denied(hook(ws, "claude", json.dumps(payload).encode(), env=env))
+    return tool_denied(ws, "Bash", {"command": command}, agent, env)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from bash_corpus import ANY, PROTECTED, Case
-from bash_corpus_programs import CODE, NOT_CODE, READS, WRITES
+from bash_corpus_programs import CODE, NOT_CODE, NOT_CODE_LANG, READS, WRITES
 from conftest import EXAMPLE_RULES, make_workspace
 from helpers.harness import bash_denied, harness_shell
 from test_bash import would_deny
@@ -38,7 +38,7 @@ def test_code_the_analysis_cannot_read_is_unknown_code(command: str) -> None:
     assert analyze(command, "/repo").of_kind(UNKNOWN_CODE), analyze(command, "/repo")
 
 
-@pytest.mark.parametrize("command", NOT_CODE)
+@pytest.mark.parametrize("command", NOT_CODE + NOT_CODE_LANG)
 def test_plain_reads_are_no_unknown_code(command: str) -> None:
     assert not analyze(command, "/repo").of_kind(UNKNOWN_CODE), analyze(command, "/repo")
 
@@ -89,8 +89,25 @@ ALWAYS = [
     "cat /tmp/x.patch | apply_patch",
     "tclsh <<< 'set f [open app/main.py w]; puts $f evil; close $f'",
     "pwsh -Command 'Set-Content app\\main.py evil'",
+    # F78, F79, F80: programs with their own command languages
+    "vim -es -c 'e app/main.py|%d|x'",
+    "vim -esc 'w! app/main.py|q!' README.md",
+    "vim -es -c 'w!app/main.py' -c 'q!' README.md",
+    "vim -es < office/vimrc README.md",
+    "ex -s README.md < office/vimrc",
+    "ed -s README.md < office/edscript",
+    "sqlite3 :memory: \"select writefile('app/ma'||'in.py','evil')\"",
+    "sqlite3 :memory: \"select writefile(char(97,112,112)||'/main.py','evil')\"",
 ]
-PASS = ["cat README.md", "tmux ls", "python3 -I -c 'print(1)'", "tar -tf /tmp/x.tar"]
+PASS = [
+    "cat README.md",
+    "tmux ls",
+    "python3 -I -c 'print(1)'",
+    "tar -tf /tmp/x.tar",
+    "vim -es -c '%s/a/b/' -c 'wq' office/notes.txt",
+    "sqlite3 /tmp/db 'select 1'",
+    "ed -s office/f <<< $',s/a/b/\\nw\\nq'",
+]
 
 
 def test_the_hook_under_each_policy(spaces: dict[str, Path]) -> None:
@@ -113,6 +130,10 @@ REAL = {
     "script": "script -q app/main.py -c true",
     "python3": "python3 -m json.tool /tmp/WSNAME/in.json app/main.py",
     "ar": "cd app && ar x /tmp/WSNAME/x.a",
+    "vim": "vim -es -c 'e app/main.py|%d|x' </dev/null",
+    "ex": "ex -sc 'w! app/main.py|q!' README.md </dev/null",
+    "ed": "ed -s README.md <<< $'w app/main.py\\nq'",
+    "sqlite3": "sqlite3 :memory: \"select writefile('app/ma'||'in.py','evil')\"",
 }
 
 

@@ -93,6 +93,11 @@ REAL_BASH = [
     "shopt -s expand_aliases\nalias if=tee\necho evil | if app/main.py",
     "shopt -s expand_aliases\nalias time=tee\necho evil | time app/main.py",
     "BASH_CMDS[cat]=/usr/bin/tee; echo evil | cat app/main.py",
+    "n=IFS; unset IFS; : ${!n:=:}; x=tee:app/main.py; echo evil | $x",
+    "exec {IFS}>/dev/null; x=tee1app/main.py; echo evil | $x",
+    "declare -i IFS=1+1; x=tee2app/main.py; echo evil | $x",
+    "trap 'IFS=:' DEBUG; x=tee:app/main.py; echo evil | $x",
+    "shopt -s expand_aliases\nalias p='command ' cat=tee\necho evil | p cat app/main.py",
 ]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import BIN, run_cli
-from helpers.harness import claude_event, hook
+from helpers.harness import claude_event, cline_denied, hook
 from helpers.provenance import ledger
 
 A = "backend-framework-ai"
@@ -82,23 +82,9 @@ def _cursor(event: dict[str, Any], as_text: bool = False) -> Callable[..., str |
 def _cline(server: str, tool: str) -> Callable[..., str | None]:
     def ask(ws: Path, args: dict[str, Any], agent: str) -> str | None:
         params = {"server_name": server, "tool_name": tool, "arguments": json.dumps(args)}
-        return _cline_answer(ws, "use_mcp_tool", params, agent)
+        return cline_denied(ws, "use_mcp_tool", params, agent)
 
     return ask
-
-
-def _cline_answer(ws: Path, tool: str, params: dict[str, Any], agent: str) -> str | None:
-    data = {
-        "clineVersion": "3.40.0",
-        "hookName": "PreToolUse",
-        "taskId": "t",
-        "workspaceRoots": [str(ws)],
-        "preToolUse": {"toolName": tool, "parameters": params},
-    }
-    proc = hook(ws, "cline", json.dumps(data).encode(), env={"WORKSPACE_AGENT": agent})
-    assert proc.returncode == 0, proc.stderr
-    answer = json.loads(proc.stdout)
-    return str(answer["errorMessage"]) if answer["cancel"] else None
 
 
 def shapes(verb: str) -> dict[str, Callable[..., str | None]]:
@@ -219,7 +205,7 @@ NAMING_THE_OWNER = [
 def _shell(harness: str) -> Callable[[Path, str, str], str | None]:
     def ask(ws: Path, command: str, agent: str) -> str | None:
         if harness == "cline":
-            return _cline_answer(ws, "execute_command", {"command": command}, agent)
+            return cline_denied(ws, "execute_command", {"command": command}, agent)
         if harness == "cursor":
             event = {"hook_event_name": "preToolUse", "tool_name": "Shell"}
             return _cursor(event)(ws, {"command": command}, agent)

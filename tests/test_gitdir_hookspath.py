@@ -10,14 +10,13 @@ processes (the environment of the hook is the harness's, which the agent's git i
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import make_workspace
-from helpers.harness import denied, hook
+from helpers.harness import tool_denied
 from helpers.repos import git
 
 AGENT = "backend-framework-ai"
@@ -25,29 +24,12 @@ SUPERUSER = "master-orchestrator"
 
 
 def _write(ws: Path, target: Path, env: dict[str, str], agent: str = AGENT) -> str | None:
-    payload = {
-        "session_id": "s",
-        "cwd": str(ws),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Write",
-        "tool_input": {"file_path": str(target), "content": "#!/bin/sh\nexit 0\n"},
-        "agent_id": "a1",
-        "agent_type": agent,
-    }
-    return denied(hook(ws, "claude", json.dumps(payload).encode(), env=env))
+    written = {"file_path": str(target), "content": "#!/bin/sh\nexit 0\n"}
+    return tool_denied(ws, "Write", written, agent, env)
 
 
 def _bash(ws: Path, command: str, env: dict[str, str]) -> str | None:
-    payload = {
-        "session_id": "s",
-        "cwd": str(ws),
-        "hook_event_name": "PreToolUse",
-        "tool_name": "Bash",
-        "tool_input": {"command": command},
-        "agent_id": "a1",
-        "agent_type": AGENT,
-    }
-    return denied(hook(ws, "claude", json.dumps(payload).encode(), env=env))
+    return tool_denied(ws, "Bash", {"command": command}, AGENT, env)
 
 
 @pytest.fixture

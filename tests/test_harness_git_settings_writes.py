@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.harness import OTHER, claude_event, denied, hook
+from helpers.harness import OTHER, ordinary_writes, tool_denied
 
 SUPER = "master-orchestrator"
 EVIL = "[core]\n\thooksPath = /dev/null\n"
@@ -32,8 +32,7 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def _call(ws: Path, home: Path, tool: str, tool_input: dict[str, object], agent: str) -> str | None:
-    event = claude_event(ws, tool, tool_input, agent=agent)
-    return denied(hook(ws, "claude", event, env=_env(home)))
+    return tool_denied(ws, tool, tool_input, agent, _env(home))
 
 
 def _write(ws: Path, home: Path, path: str, agent: str = OTHER) -> str | None:
@@ -74,11 +73,8 @@ def test_spellings_and_holders(workspace: Path, home: Path) -> None:
 
 
 def test_other_writes_stay_allowed(workspace: Path, home: Path, tmp_path: Path) -> None:
-    office = workspace / ".workspace/departments/backend/backend-framework-ai"
     for path in (
-        str(office / "notes.md"),
-        str(tmp_path / "scratch.txt"),
-        str(home / "notes.txt"),
+        *ordinary_writes(workspace, home, tmp_path),
         str(home / ".config/other/config"),
         str(home / ".gitconfig.bak.md"),
     ):

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import run_cli
+from helpers.harness import cline_denied as cline
 from helpers.harness import hook
 
 OTHER = "backend-framework-ai"
@@ -31,20 +32,6 @@ def cursor(ws: Path, event: dict[str, Any], agent: str = OTHER) -> str | None:
     if answer.get("permission") != "deny":
         return None
     return str(answer["agent_message"])
-
-
-def cline(ws: Path, tool: str, params: dict[str, Any], agent: str = OTHER) -> str | None:
-    data = {
-        "clineVersion": "3.40.0",
-        "hookName": "PreToolUse",
-        "taskId": "t",
-        "workspaceRoots": [str(ws)],
-        "preToolUse": {"toolName": tool, "parameters": params},
-    }
-    proc = hook(ws, "cline", json.dumps(data).encode(), env={"WORKSPACE_AGENT": agent})
-    assert proc.returncode == 0, proc.stderr
-    answer = json.loads(proc.stdout)
-    return str(answer["errorMessage"]) if answer["cancel"] else None
 
 
 def writes(ws: Path) -> list[tuple[str, dict[str, Any]]]:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers.harness import OTHER, claude_event, denied, hook
+from helpers.harness import OTHER, ordinary_writes, tool_denied
 
 SUPER = "master-orchestrator"
 SHIM = '#!/bin/sh\necho evil > app/main.py\nexec /usr/bin/git "$@"\n'
@@ -28,9 +28,7 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def _call(ws: Path, home: Path, tool: str, tool_input: dict[str, object], agent: str) -> str | None:
-    return denied(
-        hook(ws, "claude", claude_event(ws, tool, tool_input, agent=agent), env=_env(home))
-    )
+    return tool_denied(ws, tool, tool_input, agent, _env(home))
 
 
 def _write(ws: Path, home: Path, path: str, agent: str = OTHER) -> str | None:
@@ -61,11 +59,8 @@ def test_shell_writes_there_are_refused(workspace: Path, home: Path, command: st
 
 
 def test_other_writes_stay_allowed(workspace: Path, home: Path, tmp_path: Path) -> None:
-    office = workspace / ".workspace/departments/backend/backend-framework-ai"
     for path in (
-        str(office / "notes.md"),
-        str(tmp_path / "scratch.txt"),
-        str(home / "notes.txt"),
+        *ordinary_writes(workspace, home, tmp_path),
         str(home / ".local/share/x.txt"),
     ):
         assert _write(workspace, home, path) is None, path
@@ -81,10 +76,7 @@ def test_a_path_folder_inside_the_repository_is_left_to_the_rules(
     workspace: Path, home: Path
 ) -> None:
     env = {**_env(home), "PATH": str(workspace / "tools") + os.pathsep + os.environ["PATH"]}
-    event = claude_event(
-        workspace, "Write", {"file_path": "tools/run", "content": "x"}, agent=OTHER
-    )
-    reason = denied(hook(workspace, "claude", event, env=env))
+    reason = tool_denied(workspace, "Write", {"file_path": "tools/run", "content": "x"}, OTHER, env)
     assert reason is None or "PATH" not in reason
 
 

@@ -11,15 +11,17 @@ processes.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 from conftest import BIN, run_cli
 from helpers.harness import harness_shell
 from helpers.provenance import event, hook, ledger
-from test_ledger_authorise_race import _race
+from test_ledger_authorise_race import _race, _waiting
 
 OWNER = "system-architect-ai"
 OTHER = "backend-framework-ai"
@@ -117,7 +119,8 @@ def test_two_commands_in_one_call_are_each_spent_once(workspace: Path) -> None:
     assert [i["verb"] for i in record["invocations"]] == ["approve", "claim"]  # type: ignore[attr-defined]
     both = harness_shell(workspace, f"{approve} && {claim}")
     assert both.returncode == 0, both.stderr
-    spends = [r for r in ledger(workspace) if r.get("authorised") == record["seq"]]
+    spends = [r for r in ledger(workspace) if r["kind"] == "spend"]
+    assert [r["authorised"] for r in spends] == [record["seq"]] * 2
     assert sorted(str(r["spent"]) for r in spends) == [f"{record['hash']}:0", f"{record['hash']}:1"]
     for command in (approve, claim):
         again = harness_shell(workspace, command)
@@ -139,8 +142,8 @@ def test_racing_spends_of_one_invocation_leave_the_other_one(workspace: Path) ->
     results = _race(workspace, approve.split())
     assert sum(1 for code, _err in results if code == 0) == 1, results
     assert harness_shell(workspace, claim).returncode == 0
-    spends = [r for r in ledger(workspace) if r.get("authorised") == record["seq"]]
-    assert len(spends) == 2, spends
+    spends = [r for r in ledger(workspace) if r["kind"] == "spend"]
+    assert [r["authorised"] for r in spends] == [record["seq"]] * 2, spends
 
 
 def _in_session(ws: Path, command: str, session: str) -> subprocess.CompletedProcess[str]:
@@ -186,3 +189,52 @@ def test_an_unquoted_glob_or_tilde_authorises_nothing(workspace: Path) -> None:
     assert owner_runs(workspace, f"workspace-guard claim ~/x --agent {OWNER}") == []
     [record] = owner_runs(workspace, f"workspace-guard claim 'app/core/*.py' --agent {OWNER}")
     assert record["invocations"][0]["params"]["paths"] == ["app/core/*.py"]  # type: ignore[index]
+
+
+def _started(ws: Path, command: str) -> subprocess.Popen[str]:
+    shell = {"CLAUDECODE": "1", "PATH": f"{BIN}:{os.environ['PATH']}"}
+    return subprocess.Popen(
+        command.split(),
+        cwd=ws,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **shell},
+    )
+
+
+def _until(check: object) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not check():  # type: ignore[operator]
+        time.sleep(0.05)
+
+
+def test_deleting_a_spend_marker_reopens_nothing(workspace: Path) -> None:
+    """Process 1 took the marker and waits to write its `spend` record (the ledger is locked);
+    the marker is deleted; process 2 takes a new marker and waits too. The ledger, checked under
+    its lock, lets exactly one of them have the invocation; deleting every marker afterwards
+    lets no one else have it."""
+    command = f"workspace-guard approve {OTHER} {MAIN} --by {OWNER}"
+    owner_runs(workspace, command)
+    state = workspace / ".git/workspace-guard"
+    fd = os.open(state / "ledger.jsonl", os.O_RDWR)
+    procs = []
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        inode = os.fstat(fd).st_ino
+        for n in (1, 2):
+            procs.append(_started(workspace, command))
+            _until(lambda n=n: _waiting(inode) >= n or any(p.poll() is not None for p in procs))
+            assert _waiting(inode) == n, [p.poll() for p in procs]
+            for marker in (state / "spent").iterdir():
+                marker.unlink()
+    finally:
+        os.close(fd)
+    codes = [p.wait(timeout=120) for p in procs]
+    assert sorted(codes) == [0, 1], [p.communicate() for p in procs]
+    for marker in (state / "spent").iterdir():
+        marker.unlink()
+    late = harness_shell(workspace, command)
+    assert late.returncode == 1 and REFUSED in late.stderr
+    assert len([r for r in ledger(workspace) if r["kind"] == "approval"]) == 1

@@ -11,7 +11,7 @@ from conftest import run_cli
 from helpers.watch import (
     Start,
     records,
-    rescan_barrier,
+    reload_barrier,
     state_dir,
     status,
     wait_record,
@@ -95,7 +95,7 @@ def test_a_real_report_is_still_remembered_across_restarts(workspace: Path, watc
     (workspace / "app/main.py").write_text("changed\n")
     wait_record(workspace, path="app/main.py", action="detected")
     proc.stop()
-    rescan_barrier(watchd())
+    reload_barrier(watchd())
     assert len(records(workspace, path="app/main.py")) == 1
 
 

@@ -14,7 +14,7 @@ from helpers.watch import (
     git_bytes,
     record_write,
     records,
-    rescan_barrier,
+    reload_barrier,
     status,
     wait_for,
     wait_record,
@@ -73,7 +73,7 @@ def test_vim_backup_rename_is_one_modification_not_a_deletion(
     backup.unlink()
     found = wait_record(workspace, path="app/database.py", action="detected")
     assert found["change"] == "modified"
-    rescan_barrier(proc)
+    reload_barrier(proc)
     changes = [r["change"] for r in records(workspace, path="app/database.py")]
     assert changes == ["modified"]
 
@@ -153,7 +153,7 @@ def test_new_file_in_an_office_and_unprotected_files_stay_silent(
         path=".workspace/departments/backend/backend-framework-ai/todo.md",
     )
     assert found["owner"] == "backend-framework-ai" and found["level"] == "high"
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert {r["path"] for r in records(workspace)} == {found["path"]}
 
 
@@ -169,7 +169,7 @@ def test_switching_branches_moves_the_baseline_without_false_reports(
     git(workspace, "checkout", "-q", "feature")
     head = git(workspace, "rev-parse", "HEAD").strip()
     wait_for(lambda: status(workspace).get("head") == head, "the baseline to follow HEAD")
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert records(workspace) == []
 
 
@@ -191,7 +191,7 @@ def test_other_bytes_at_a_recorded_path_are_a_violation(workspace: Path, watchd:
     (workspace / "app/main.py").write_bytes(b"# slipped in after the owner\n")
     found = wait_record(workspace, path="app/main.py", action="restored")
     assert found["sha_after"] == blob(b"# slipped in after the owner\n")
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "app/main.py")
 
 
@@ -251,7 +251,7 @@ def test_the_record_may_follow_the_write_within_the_ledger_wait(
     record_write(workspace, "app/main.py", b"# owner, recorded late\n")
     found = wait_record(workspace, path="app/main.py", action="authorised")
     assert found["agent"] == OWNER
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert not records(workspace, action="detected")
     assert (workspace / "app/main.py").read_bytes() == b"# owner, recorded late\n"
 
@@ -292,7 +292,7 @@ def test_an_office_write_recorded_by_its_agent_is_never_reverted(
     (workspace / rel).write_bytes(b"- my notes\n")
     found = wait_record(workspace, path=rel, action="authorised")
     assert found["agent"] == "backend-framework-ai"
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert (workspace / rel).read_bytes() == b"- my notes\n"
 
 
@@ -310,5 +310,5 @@ def test_the_state_dir_and_git_internals_are_not_watched(workspace: Path, watchd
     schedules = {d for d, _ in status(workspace)["watches"]["schedules"]}
     assert not any(d == ".git" or d.startswith(".git/") for d in schedules)
     shutil.copy(workspace / "app/main.py", workspace / ".git" / "main.py.copy")
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert records(workspace) == []

@@ -5,6 +5,7 @@ observer thread, a file that cannot be read. The daemon runs in this process (sa
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import threading
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.watch import records, wait_for, wait_record
+from helpers.repos import run_tty
+from helpers.watch import records, state_records, wait_for, wait_record
 
 from workspace_guard.gates.watch.baseline import Options
 from workspace_guard.gates.watch.daemon import Daemon
@@ -116,3 +118,39 @@ def test_a_crashing_check_does_not_kill_the_worker(
     wait_record(workspace, path="app/database.py", action="detected")
     assert daemon.worker.is_alive()
     assert not records(workspace, path="app/main.py")
+
+
+def test_a_write_between_a_restore_and_its_reference_is_reported_not_adopted(
+    workspace: Path, daemon: Daemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claims file is put back, and written again before the daemon takes the reference
+    its next polls compare with: that write is judged (reported, put back), not taken for the
+    restore's own. The write lands from the restore function itself, right after it wrote."""
+    agent = "backend-framework-ai"
+    done = run_tty(workspace, "claim", "app/models/order.py", "--agent", agent, "--ttl", "1h")
+    assert done.returncode == 0, done.stderr
+    path = workspace / ".git/workspace-guard/claims.json"
+    [made] = json.loads(path.read_text())
+    forged = json.dumps([{**made, "id": "f0f0f0f0", "agent": "system-architect-ai"}])
+    files = daemon.engine.internals.files
+    restore = files._rewrite_claims
+    wrote: list[bytes | None] = []
+
+    def restore_then_a_write(*args: Any) -> bytes | None:
+        data = restore(*args)
+        if not wrote:  # once, inside the window between the restore and its reference
+            wrote.append(data)
+            path.write_text(forged)
+        return data
+
+    monkeypatch.setattr(files, "_rewrite_claims", restore_then_a_write)
+    path.write_text("[]")  # the claim removed by hand
+    found = wait_for(
+        lambda: state_records(workspace, "claims.json")[1:], "the write after the restore"
+    )
+    first = state_records(workspace, "claims.json")[0]
+    assert first["claims_missing"] == [made["id"]] and first["restored"] is True
+    assert wrote and json.loads(wrote[0] or b"") == [made]
+    assert found[0]["claims_forged"] == ["f0f0f0f0"] and found[0]["restored"] is True
+    assert Path(str(found[0]["quarantine"])).read_text() == forged
+    wait_for(lambda: json.loads(path.read_text()) == [made], "the claims put back again")

@@ -12,7 +12,7 @@ from conftest import git, run_cli, run_tty
 from helpers.watch import (
     Start,
     records,
-    rescan_barrier,
+    reload_barrier,
     state_dir,
     wait_for,
     wait_record,
@@ -66,7 +66,7 @@ def test_install_while_the_daemon_runs_is_not_a_violation(workspace: Path, watch
     assert run_cli(workspace, "install").returncode == 0
     assert hook(workspace).exists()
     time.sleep(0.6)
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert records(workspace, area="hooks") == []
     assert hook(workspace).exists()
 
@@ -134,7 +134,7 @@ def test_own_appends_and_ledger_appends_raise_nothing(workspace: Path, watchd: S
     (workspace / "app/main.py").write_text("x\n")  # a violation: the daemon appends to the log
     wait_record(workspace, path="app/main.py", action="detected")
     time.sleep(1.3)
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert records(workspace, area="state") == []
     assert run_cli(workspace, "audit", "verify").returncode == 0
 

@@ -16,7 +16,7 @@ from helpers.watch import (
     Start,
     WatchProcess,
     records,
-    rescan_barrier,
+    reload_barrier,
     state_dir,
     status,
     wait_for,
@@ -109,7 +109,7 @@ def test_sighup_reloads_an_explicit_rules_file(workspace: Path, watchd: Start) -
     assert run_cli(workspace, "install", "--rules", str(rules)).returncode == 0
     proc = watchd()
     (workspace / "app/models/order.py").write_text("class Order: total: float\n")
-    rescan_barrier(proc)  # not protected yet: nothing recorded
+    reload_barrier(proc)  # not protected yet: nothing recorded
     assert records(workspace) == []
     rules.write_text(
         EXAMPLE_RULES.read_text().replace(
@@ -119,7 +119,7 @@ def test_sighup_reloads_an_explicit_rules_file(workspace: Path, watchd: Start) -
             1,
         )
     )
-    rescan_barrier(proc)  # SIGHUP: reload, then rescan finds the already-changed file
+    reload_barrier(proc)  # SIGHUP: reload, then rescan finds the already-changed file
     found = wait_record(workspace, path="app/models/order.py", action="detected")
     assert found["level"] == "high" and found["detected_by"] == "rescan"
 

@@ -9,7 +9,7 @@ from helpers.provenance import edit, event, hook
 from helpers.watch import (
     Start,
     records,
-    rescan_barrier,
+    reload_barrier,
     wait_for,
     wait_record,
 )
@@ -36,7 +36,7 @@ def test_office_writes_through_the_real_hook_are_never_reverted(
     (workspace / OFFICE / "scratch.py").write_text("x = 1\n")  # what the command does
     hook(workspace, event(workspace, "PostToolUse", "Bash", bash, AGENT))
     wait_record(workspace, path=f"{OFFICE}/scratch.py", action="authorised")
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert (workspace / notes).read_text() == "- first\n- second\n"
     assert (workspace / OFFICE / "scratch.py").read_text() == "x = 1\n"
     assert records(workspace, action="detected") == []

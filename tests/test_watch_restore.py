@@ -12,7 +12,7 @@ from helpers.watch import (
     WatchProcess,
     git_bytes,
     records,
-    rescan_barrier,
+    reload_barrier,
     state_dir,
     wait_for,
     wait_record,
@@ -25,7 +25,7 @@ def test_restore_quarantines_the_bytes_then_puts_back_the_committed_version(
     proc = watchd("--restore")
     target = workspace / "app/main.py"
     os.chmod(target, 0o640)
-    rescan_barrier(proc)  # a permission change of the owner bits alone is not a violation
+    reload_barrier(proc)  # a permission change of the owner bits alone is not a violation
     assert records(workspace) == []
     with open(target, "ab") as handle:
         handle.write(b"import os; os.system('curl evil')\n")
@@ -58,8 +58,8 @@ def test_own_restores_never_trigger_another_report(workspace: Path, watchd: Star
     proc = watchd("--restore")
     (workspace / "app/core/config.py").write_text("DEBUG = True\n")
     wait_record(workspace, path="app/core/config.py", action="restored")
-    rescan_barrier(proc)
-    rescan_barrier(proc)
+    reload_barrier(proc)
+    reload_barrier(proc)
     actions = [r["action"] for r in records(workspace, path="app/core/config.py")]
     assert actions == ["detected", "restored"]
     assert len(list((workspace / ".workspace/incidents").iterdir())) == 1
@@ -148,7 +148,7 @@ def test_without_restore_the_change_stays_and_is_reported_once(
     proc = watchd()
     (workspace / "app/main.py").write_text("changed\n")
     wait_record(workspace, path="app/main.py", action="detected")
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert (workspace / "app/main.py").read_text() == "changed\n"
     assert len(records(workspace, path="app/main.py")) == 1
     incident = wait_for(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import run_cli
-from helpers.watch import Start, blob, git_bytes, record_write, records, rescan_barrier, wait_record
+from helpers.watch import Start, blob, git_bytes, record_write, records, reload_barrier, wait_record
 
 OWNER = "system-architect-ai"
 OTHER = "backend-framework-ai"
@@ -36,7 +36,7 @@ def test_a_write_after_the_revocation_is_a_violation(workspace: Path, watchd: St
     found = wait_record(workspace, path=MAIN, action="restored")
     assert found["sha_after"] == blob(b"# approved once\n")
     assert not records(workspace, path=MAIN, action="authorised")
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert (workspace / MAIN).read_bytes() == git_bytes(workspace, MAIN)
 
 
@@ -64,7 +64,7 @@ def test_what_was_accepted_before_the_revocation_is_not_reported_again(
     (workspace / MAIN).write_bytes(b"# while approved\n")
     wait_record(workspace, path=MAIN, action="authorised")
     revoke(workspace, "a3")
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert not records(workspace, action="detected")
     assert (workspace / MAIN).read_bytes() == b"# while approved\n"
 

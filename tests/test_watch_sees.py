@@ -14,7 +14,7 @@ from helpers.watch import (
     Start,
     git_bytes,
     records,
-    rescan_barrier,
+    reload_barrier,
     state_dir,
     wait_for,
     wait_record,
@@ -47,7 +47,7 @@ def test_a_hard_link_made_while_running_is_found_by_the_next_rescan(
     outside = workspace.parent / "elsewhere"
     outside.mkdir()
     os.link(workspace / "app/database.py", outside / "db.py")
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert records(workspace) == []
     (outside / "db.py").open("ab").write(b"# appended from outside\n")
     found = wait_record(workspace, path="app/database.py", action="detected", timeout=30)
@@ -156,7 +156,7 @@ def test_a_checkout_that_holds_the_lock_is_not_reported(workspace: Path, watchd:
     lock.write_bytes(scratch.read_bytes())
     os.replace(lock, workspace / ".git/index")
     (workspace / ".git/HEAD").write_text(target + "\n")
-    rescan_barrier(proc)
+    reload_barrier(proc)
     assert records(workspace, path="app/main.py") == []
     assert (workspace / "app/main.py").read_bytes() == git_bytes(workspace, "app/main.py")
 

@@ -16,7 +16,7 @@ from helpers.watch import (
     TRUSTED,
     Start,
     records,
-    rescan_barrier,
+    reload_barrier,
     status,
     superuser_commit,
     trusted_clone_fixture,
@@ -51,7 +51,7 @@ def test_a_moved_trusted_ref_is_reported_and_its_rules_refused(
     assert refused["old_revision"] == old and refused["new_revision"] == sha
     assert "origin holds" in refused["reason"] and refused["level"] == "critical"
     assert refused["escalate_to"] == "master-orchestrator"
-    rescan_barrier(daemon)  # a second reload: refused again, not recorded again
+    reload_barrier(daemon)  # a second reload: refused again, not recorded again
     assert "refused" in str(status(workspace).get("rules_note"))
     assert not records(workspace, action="trusted-rules-adopted")
     assert len(records(workspace, action="trusted-rules-refused")) == 1
@@ -108,7 +108,7 @@ def test_a_fetch_that_leaves_the_rules_alone_is_not_reported(
     git(workspace, "add", "notes.txt")
     git(workspace, "-c", "core.hooksPath=/dev/null", "commit", "-qm", "docs: notes")
     git(workspace, "update-ref", TRUSTED, "HEAD")  # same rules file
-    rescan_barrier(daemon)  # the reload after SIGHUP is done
+    reload_barrier(daemon)  # the reload after SIGHUP is done
     daemon.stop()
     assert not records(workspace, action="trusted-rules-moved")
     assert not records(workspace, action="trusted-rules-adopted")

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from helpers.repos import BIN, run_cli
 
@@ -120,3 +121,37 @@ def write_event(ws: Path, rel: str, tool: str = "Write", agent: str | None = OTH
 def bash_event(ws: Path, command: str) -> bytes:
     """A Claude Code Bash event (no subagent named)."""
     return claude_event(ws, "Bash", {"command": command, "description": "d"})
+
+
+def tool_denied(
+    ws: Path,
+    tool: str,
+    tool_input: dict[str, object],
+    agent: str = OTHER,
+    env: dict[str, str] | None = None,
+) -> str | None:
+    """Why the gate denies `agent` this call of `tool` (a whole Claude Code event, `env` added to
+    the hook's environment), or None when it is allowed."""
+    return denied(hook(ws, "claude", claude_event(ws, tool, tool_input, agent=agent), env=env))
+
+
+def cline_denied(ws: Path, tool: str, params: dict[str, Any], agent: str = OTHER) -> str | None:
+    """Why the gate cancels `agent`'s Cline call of `tool` (its PreToolUse hook), or None."""
+    data = {
+        "clineVersion": "3.40.0",
+        "hookName": "PreToolUse",
+        "taskId": "t",
+        "workspaceRoots": [str(ws)],
+        "preToolUse": {"toolName": tool, "parameters": params},
+    }
+    proc = hook(ws, "cline", json.dumps(data).encode(), env={"WORKSPACE_AGENT": agent})
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    return str(answer["errorMessage"]) if answer["cancel"] else None
+
+
+def ordinary_writes(ws: Path, home: Path, tmp_path: Path) -> list[str]:
+    """Paths every agent may write whatever else a test refuses: a note in its office (OTHER's),
+    a scratch file under the test's tmp folder, a note in the home folder."""
+    office = ws / ".workspace/departments/backend" / OTHER
+    return [str(office / "notes.md"), str(tmp_path / "scratch.txt"), str(home / "notes.txt")]

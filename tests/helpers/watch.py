@@ -95,6 +95,22 @@ def rescan_barrier(proc: WatchProcess) -> None:
     )
 
 
+def reload_barrier(proc: WatchProcess) -> None:
+    """SIGHUP, then wait until a reload that began after it, and its rescan, are done. Everything
+    written before the barrier has then been judged, against rules read after it.
+
+    The status file names when the last reload done began (`reloaded`, the daemon's
+    time.monotonic(), the same clock as ours). An epoch or a count read from the file before the
+    signal can be older than the daemon (it is written once a tick): a reload already under way
+    would then pass for the one the signal asked for."""
+    asked = time.monotonic()
+    proc.signal(signal.SIGHUP)
+    wait_for(
+        lambda: float(status(proc.repo).get("reloaded") or 0) >= asked,
+        "a reload that began after the SIGHUP",
+    )
+
+
 class WatchProcess:
     """`workspace-guard watch run …` in its own process, ready when `ready` returns."""
 

@@ -40,7 +40,7 @@ AUTHORISE_WINDOW = 600.0  # seconds between the harness's decision and the comma
 LOOK_BACK = AUTHORISE_WINDOW + 60.0  # how far back the ledger is read (clocks may disagree a bit)
 TAIL_CHUNK = 1 << 16  # bytes read at a time from the ledger's end
 # ledger kinds that spend an `authorise` (`authorised`)
-USES = ("approval", "answer", "consultation", "spoken")
+USES = ("approval", "answer", "consultation", "spoken", "spend")
 HARNESS_ENV = (
     "WORKSPACE_AGENT",
     "CLAUDECODE",
@@ -148,6 +148,7 @@ def _authorisation(
     now = time.time()
     try:
         with open(os.path.join(repo.state_dir, ledger.LEDGER_FILE), "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
             data, start = _tail(handle, now - LOOK_BACK)
     except OSError:  # missing or unreadable: no record speaks for anyone
         return None
@@ -174,8 +175,8 @@ def _authorisation(
         before = data[data.rfind(b"\n", 0, begin - 1) + 1 : begin - 1] if begin else b""
         if not _intact(record, _stated_hash(before) if before else chain.GENESIS):
             continue
-        for index in fits:
-            if _take(repo, record, index):
+        for index in fits:  # the record's line starts at or after this offset of the file
+            if _take(repo, record, index, max(0, size - len(data) + begin)):
                 return record, index
 
 
@@ -249,10 +250,11 @@ SPENT_DIR = "spent"  # in the state dir: one empty file per `authorise` record u
 SPENT_KEEP = 256  # markers kept before the ones older than twice the window are removed
 
 
-def _take(repo: Repo, record: dict[str, Any], index: int) -> bool:
+def _take(repo: Repo, record: dict[str, Any], index: int, offset: int) -> bool:
     """Make invocation `index` of `record` this process's, once for all processes: the first to
-    create its marker (`O_CREAT|O_EXCL`, atomic on every local file system) has it. False when
-    another process took it first, or when the marker cannot be written (fail closed)."""
+    create its marker (`O_CREAT|O_EXCL`, atomic on every local file system) has it, and only if
+    its `spend` ledger record is then the first for the invocation (`_spend`). False when
+    another process took it first, or when either cannot be written (fail closed)."""
     import re
 
     from workspace_guard.state import ensure_dir
@@ -271,7 +273,38 @@ def _take(repo: Repo, record: dict[str, Any], index: int) -> bool:
         return False
     os.close(fd)
     _prune(folder)
-    return True
+    return _spend(repo, record, f"{digest}:{index}", offset)
+
+
+def _spend(repo: Repo, record: dict[str, Any], spent: str, offset: int) -> bool:
+    """Append the `spend` record of invocation `spent` (`HASH:INDEX`) unless the ledger, read
+    from `offset` (the `authorise` record's line) under the ledger's lock, already holds a
+    record naming it: the spent state is in the append-only ledger, so deleting a marker in the
+    state dir (between another process's marker and its record) reopens nothing. Appended
+    without an `fsync`, like `spoken` (see `spend`)."""
+    from workspace_guard.state import chain, ledger
+
+    mark = f'"spent": "{spent}"'.encode()
+    path = os.path.join(repo.state_dir, ledger.LEDGER_FILE)
+
+    def fresh() -> bool:
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(offset)
+                return mark not in handle.read()
+        except OSError:
+            return False
+
+    item = {
+        "kind": "spend",
+        "harness": record.get("harness"),
+        "agent": record.get("agent"),
+        "agent_id": record.get("agent_id"),
+        "session": record.get("session"),
+        "authorised": record.get("seq"),
+        "spent": spent,
+    }
+    return chain.append_if(repo.state_dir, ledger.LEDGER, [item], fresh, durable=False) is True
 
 
 def _prune(folder: str) -> None:

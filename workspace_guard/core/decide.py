@@ -15,6 +15,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
 
+# A compiled index is a function of its patterns alone (its caches of directories asked are too,
+# and it may be shared between threads): the hook server, which answers call after call with the
+# same rules, builds it once instead of once per call. Bounded: 4 sets of patterns, each index
+# rebuilt once its caches pass `_INDEX_ENTRIES` directories.
+_INDEXES: dict[tuple[str, ...], PatternIndex] = {}
+_INDEX_ENTRIES = 200_000
+
+
 class Decider:
     """Rules plus their compiled pattern index; build once, ask many times."""
 
@@ -63,9 +71,16 @@ class Decider:
 
     @property
     def index(self) -> PatternIndex:
-        """The compiled protected patterns, built on first use (a call may never need them)."""
+        """The compiled protected patterns, built on first use (a call may never need them), or
+        the index this process already built from the same patterns (`_INDEXES`)."""
         if self._index is None:
-            self._index = PatternIndex([rule.pattern for rule in self.rules.protected])
+            patterns = tuple(rule.pattern for rule in self.rules.protected)
+            index = _INDEXES.get(patterns)
+            if index is None or len(index._dirs) + len(index._files) > _INDEX_ENTRIES:
+                if len(_INDEXES) >= 4:
+                    _INDEXES.clear()
+                index = _INDEXES[patterns] = PatternIndex(patterns)
+            self._index = index
         return self._index
 
     def check_agent(self, agent: str) -> None:

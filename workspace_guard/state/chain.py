@@ -188,6 +188,35 @@ def append_alike(
     return _append(state_dir, log, encode, records)
 
 
+class _Stale(Exception):
+    """`append_if`'s condition did not hold under the lock."""
+
+
+def append_if(
+    state_dir: str,
+    log: Log,
+    records: Sequence[Mapping[str, Any]],
+    fresh: Callable[[], bool],
+    *,
+    durable: bool = True,
+) -> bool | None:
+    """`append`, made only when `fresh()`, called under the lock (so after every append that
+    finished before), is true: a check and its record, atomic with respect to other writers.
+    None when `fresh()` was false (nothing written), False when the log cannot be written."""
+    if not durable:
+        records = [{**record, "durable": False} for record in records]
+
+    def encode(prev: str, seq: int, now: str) -> tuple[str, str, int]:
+        if not fresh():
+            raise _Stale
+        return _encode(records, prev, seq, now)
+
+    try:
+        return _append(state_dir, log, encode, records, durable=durable)
+    except _Stale:
+        return None
+
+
 def _append(
     state_dir: str,
     log: Log,

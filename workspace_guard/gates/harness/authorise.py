@@ -19,9 +19,10 @@ without `invocations` (written by earlier versions) authorise nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # hot path: no hook imports `typing` (tests/test_import_budget.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from workspace_guard.gates.harness.gate import Call, Verdict
     from workspace_guard.repo import Repo
 

@@ -134,6 +134,7 @@ CLAUDE_MESSAGE = "SendMessage"
 CODEX_MESSAGES = ("send_input", "resume_agent")
 AGENTS_FILE = "agents.json"  # agent_id → agent_type, from SubagentStart events
 KEEP_AGENTS = 512
+CONFLICT = "*"  # an id two SubagentStart events gave two types: unidentifiable (ATTACK F84)
 
 
 def message_target(tool: str, tool_input: Any, layer: str) -> str | None:
@@ -150,18 +151,39 @@ def message_target(tool: str, tool_input: Any, layer: str) -> str | None:
 
 
 def remember_agent(state_dir: str, agent_id: Any, agent_type: Any) -> None:
-    """Keep which type a started subagent has (its SubagentStart event), for later messages."""
+    """Keep which type a started subagent has (its SubagentStart event), for later messages.
+
+    The first event for an id wins: a later one naming another type never re-types it (a
+    forged SubagentStart for the owner's running subagent, ATTACK F84) but makes the id
+    unidentifiable (`CONFLICT`: messages to it are refused to non-superusers), since the gate
+    cannot tell which of the two was the harness. Updates are serialised by a lock on the file's
+    lock file, so concurrent starts lose no entry."""
     if not (isinstance(agent_id, str) and agent_id and isinstance(agent_type, str)):
         return
+    import fcntl
     import json
     import os
 
     from workspace_guard.fsutil import atomic_write
+    from workspace_guard.state import ensure_dir
 
-    known = {k: v for k, v in _agents(state_dir).items() if k != agent_id}
-    known[agent_id] = agent_type
-    kept = dict(list(known.items())[-KEEP_AGENTS:])
-    atomic_write(os.path.join(state_dir, AGENTS_FILE), json.dumps({"agents": kept}) + "\n")
+    path = os.path.join(state_dir, AGENTS_FILE)
+    try:
+        ensure_dir(state_dir)
+        fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return  # the id stays unknown: messages to it are refused (fail closed)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        known = _agents(state_dir)
+        first = known.pop(agent_id, None)
+        known[agent_id] = agent_type if first in (None, agent_type) else CONFLICT
+        if first == known[agent_id]:
+            return  # nothing new
+        kept = dict(list(known.items())[-KEEP_AGENTS:])
+        atomic_write(path, json.dumps({"agents": kept}) + "\n")
+    finally:
+        os.close(fd)
 
 
 def _agents(state_dir: str) -> dict[str, str]:
@@ -186,6 +208,8 @@ def message_refusal(decider: Decider, agent: str, tool: str, target: str, state_
     if agent in rules.superusers:
         return ""
     kind = _agents(state_dir).get(target) if target != "*" else None
+    if kind == CONFLICT:
+        return _refused_message(rules, agent, tool, target, None)
     if kind is not None:
         identity = identity_of(decider, kind)
     else:

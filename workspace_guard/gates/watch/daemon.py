@@ -53,7 +53,7 @@ class Daemon:
         self.wake = threading.Event()
         self.stopping = False
         self.reload_wanted = False
-        self._reloads_wanted = 0
+        self._reload_asked: float | None = None  # when the supervisor asked for a reload
         self.started = _iso(time.time())
         self._last_status = ""
         self._beat = 0.0
@@ -86,13 +86,14 @@ class Daemon:
                 watch_service.sd_notify(
                     f"RELOADING=1\nMONOTONIC_USEC={int(time.monotonic() * 1e6)}"
                 )
-                self._reloads_wanted = self.worker.reloads + 1
+                self._reload_asked = time.monotonic()
                 self.worker.request("reload", "SIGHUP")
                 self.worker.request("replan", "SIGHUP")
                 self.worktrees.reload()
-            if self._reloads_wanted and self.worker.reloads >= self._reloads_wanted:
-                self._reloads_wanted = 0
-                watch_service.sd_notify("READY=1")  # the reload (and its rescan) is done
+            asked = self._reload_asked
+            if asked is not None and self.worker.reloaded >= asked:
+                self._reload_asked = None  # a reload that began after the SIGHUP is done
+                watch_service.sd_notify("READY=1")
             healthy = self.supervise()
             self.worktrees.follow(self.umask)
             self.worktrees.supervise()
@@ -107,8 +108,9 @@ class Daemon:
             healthy = False
             log.error("the worker thread died; starting a new one")
             self.worker = Worker(self.engine, self.watcher, self.ready)
-            self._reloads_wanted = 0
             self.worker.request("rescan", "worker restarted")
+            if self._reload_asked is not None:  # the dead worker's requests died with it
+                self.worker.request("reload", "SIGHUP (worker restarted)")
             self.worker.start()
         problem = self.watcher.healthy()
         if problem:
@@ -152,6 +154,11 @@ class Daemon:
 
     def status(self, stopped: bool = False) -> dict[str, Any]:
         engine, watcher = self.engine, self.watcher
+        # the worker replaces `state` before the rescan that follows a reload: read what it has
+        # finished first, so the state below is at least as new as the reload and the rescan
+        # this status reports (read the other way round, a status could name a rescan done
+        # after a reload next to the rules in force before it)
+        last_rescan, epoch, reloaded = engine.last_rescan, engine.epoch, self.worker.reloaded
         state = engine.state
         info: dict[str, Any] = {
             "pid": os.getpid(),
@@ -160,9 +167,10 @@ class Daemon:
             "ready": self.ready.is_set(),
             "mode": watcher.mode,
             "degraded": watcher.degraded,
-            "epoch": engine.epoch,
+            "epoch": epoch,
             "counts": {**engine.counts, "events": watcher.hints.seen},
-            "last_rescan": engine.last_rescan,
+            "last_rescan": last_rescan,
+            "reloaded": reloaded,  # time.monotonic() when the last reload done began
             "watches": {
                 "expected": watcher.expected,
                 "actual": watcher.actual,

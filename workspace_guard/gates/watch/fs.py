@@ -12,6 +12,7 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from workspace_guard.i18n import strerror
@@ -118,6 +119,9 @@ def _observe_file(path: str, info: os.stat_result, algorithm: str) -> Observatio
     )
 
 
+STALE = (-1,)  # a stat key no file has: the next poll judges the file again
+
+
 def stat_key(path: str) -> tuple[int, ...] | None:
     """What changes when a file is written through any of its names (inode, size, times)."""
     try:
@@ -129,6 +133,38 @@ def stat_key(path: str) -> tuple[int, ...] | None:
 
 def _key(info: os.stat_result) -> tuple[int, ...]:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_nlink)
+
+
+def settled(
+    path: str, good: bytes | Callable[[bytes | None], bool] | None
+) -> tuple[int, ...] | None:
+    """The stat key the next polls compare with, after a judgement wrote (or left) the file:
+    that of the file as `look` finds it when its bytes are `good` (the bytes, or a test of
+    them; None: no file). A write that landed after ours (before this look) fails the test and
+    gets `STALE`, so the next poll judges it: the path's stat taken after the restore would
+    have made that write the reference."""
+    key, now = look(path)
+    test = good if callable(good) else (lambda found: found == good)
+    return key if key != STALE and test(now) else STALE
+
+
+def look(path: str) -> tuple[tuple[int, ...] | None, bytes | None]:
+    """The stat key and the bytes of one open file (None, None: no file; `STALE`: unreadable),
+    so the key is that of the bytes returned, whatever replaces the file meanwhile."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None, None
+    except OSError:
+        return STALE, None
+    try:
+        info = os.fstat(fd)
+        with open(fd, "rb", closefd=False) as handle:
+            return _key(info), handle.read()
+    except OSError:
+        return STALE, None
+    finally:
+        os.close(fd)
 
 
 def _read_all(fd: int, size_hint: int) -> bytes:

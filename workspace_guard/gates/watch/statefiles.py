@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workspace_guard.gates.watch.fs import stat_key
+from workspace_guard.gates.watch.fs import STALE, look, settled, stat_key
 from workspace_guard.gates.watch.harnessfiles import CLIENT, DENIALS, Client, Denials
 from workspace_guard.i18n import strerror
 
@@ -156,14 +156,15 @@ class StateFiles:
             return  # `claim` writes the file first, then its audit record
         seen.since = 0.0
         kept = self._keep(CLAIMS, data)
-        restored = False
+        wrote = None
         if not self._chain_broken():
             keep = [c.to_json() for c in found or [] if c.id in live and c.id not in forged]
             rebuild = missing
             if sealed is not None:
                 keep, rebuild = [i for i in sealed[1] if str(i.get("id")) in expected], []
-            restored = self._rewrite_claims(keep, rebuild, expected)
-        seen.key = stat_key(path)
+            wrote = self._rewrite_claims(keep, rebuild, expected)
+        restored = wrote is not None
+        seen.key = settled(path, wrote if restored else data)
         why = None if found is not None else "the file is not a list of claims"
         self._report(CLAIMS, origin, kept, restored, claims_forged=forged or None,
                      claims_missing=missing or None, note=why)  # fmt: skip
@@ -177,8 +178,9 @@ class StateFiles:
         keep: list[dict[str, Any]],
         missing: list[str],
         expected: dict[str, tuple[str, str, float]],
-    ) -> bool:
-        """Write the known-good list, in the encoding `claim` uses, under the claims lock."""
+    ) -> bytes | None:
+        """Write the known-good list, in the encoding `claim` uses, under the claims lock; the
+        bytes written (None: the write failed)."""
         import fcntl
 
         from workspace_guard.core.claims import Claim
@@ -190,15 +192,15 @@ class StateFiles:
             for i in missing
         ]
         items = [*keep, *(c.to_json() for c in rebuilt)]
-        path = self.path(CLAIMS)
+        path, data = self.path(CLAIMS), claims_log.encode(items)
         try:
             with open(path + ".lock", "a") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                atomic_write(path, claims_log.encode(items))
+                atomic_write(path, data)
         except OSError as exc:
             log.error("could not restore %s: %s", CLAIMS, strerror(exc))
-            return False
-        return True
+            return None
+        return data
 
     # -- program ----------------------------------------------------------------------------
 
@@ -214,15 +216,15 @@ class StateFiles:
             self.had_program = True
             return
         kept = self._keep(PROGRAM, data)
-        restored = True
+        restored, line = True, (ours + "\n").encode()
         try:
             from workspace_guard.fsutil import atomic_write
 
-            atomic_write(path, ours + "\n")
+            atomic_write(path, line)
         except OSError as exc:
             log.error("could not restore %s: %s", path, strerror(exc))
             restored = False
-        seen.key = stat_key(path)
+        seen.key = settled(path, line if restored else data)
         self._report(PROGRAM, origin, kept, restored, change="deleted" if data is None else None)
 
     # -- the harness's files (harnessfiles.py) ---------------------------------------------
@@ -237,8 +239,14 @@ class StateFiles:
         with contextlib.suppress(OSError):
             os.unlink(path)
         restored = self.client.rebuild(self.state_dir)
-        self.client_ok = _read(path) if restored else None
-        seen.key = stat_key(path)
+        self.client_ok = None
+        if restored:  # what the rebuild wrote, as its bytes say; not whatever is there by now
+            key, now = look(path)
+            if now is not None and self.client.ours(now):
+                self.client_ok = now
+            seen.key = key if self.client_ok is not None else STALE
+        else:
+            seen.key = settled(path, lambda now: now is None or now == data)
         why = "not the hook server's client the package builds on this machine"
         self._report(CLIENT, origin, kept, restored, note=why)
 
@@ -274,7 +282,7 @@ class StateFiles:
         kept = self._keep(DENIALS, data)
         keep = [item for n, item in enumerate(items) if n not in forged] + missing
         restored = self._rewrite_denials(keep)
-        seen.key = stat_key(path)
+        seen.key = settled(path, (lambda now: _json(now) == keep) if restored else data)
         why = None if good else "the file is not a list of denial counts"
         self._report(DENIALS, origin, kept, restored, note=why,
                      change="deleted" if data is None else None,
@@ -349,7 +357,8 @@ class StateFiles:
             restored = True
         except OSError:
             restored = False
-        self.seen.setdefault(f"{CACHE}/key", Seen(None)).key = stat_key(path)
+        key = settled(path, self.key if restored else data)
+        self.seen.setdefault(f"{CACHE}/key", Seen(None)).key = key
         why = "the cache's tag key was replaced"
         self._report(f"{CACHE}/key", origin, kept, restored, note=why)
 
@@ -446,6 +455,15 @@ def _fields(item: dict[str, Any]) -> tuple[str, str, float]:
         return (str(item.get("agent")), str(item.get("pattern")), float(item.get("until", 0)))
     except (TypeError, ValueError):
         return ("", "", 0.0)
+
+
+def _json(data: bytes | None) -> Any:
+    import json
+
+    try:
+        return json.loads(data) if data is not None else None
+    except ValueError:
+        return None
 
 
 def _read(path: str) -> bytes | None:

@@ -27,6 +27,7 @@ HEAD_POLL = 0.25  # seconds between cheap reads of HEAD (ref files, no exec)
 LEDGER_POLL = 0.05  # seconds between looks at the ledger while a change waits for its record
 GIT_SETTLE = 0.15  # after index.lock goes away, git updates HEAD: wait for it
 TRICKLE = 256  # protected files stat'ed per HEAD_POLL (see Engine.trickle)
+TRICKLE_WAIT = 0.5  # what the trickle finds waits this long for the event on its way
 GIT_HOLD = 1.0  # the longest git's index.lock may hold a check back (a stale lock: no longer)
 ORDER = ("startup", "restart", "reload", "replan", "rescan")
 
@@ -52,7 +53,10 @@ class Worker(threading.Thread):
         self._next_links = 0.0
         self.repo_missing = False
         self._moved_reported: str | None = None  # the trusted tip last reported as moved
-        self.reloads = 0  # reload requests handled (the supervisor tells systemd when done)
+        # when the last reload handled began (time.monotonic()); its rescan is done by the time
+        # this is set. A reload that began after a request serves it: the supervisor tells
+        # systemd then, the status file says so (a count would be met by a reload under way)
+        self.reloaded = 0.0
 
     # -- requests from other threads ------------------------------------------------------------
 
@@ -117,8 +121,11 @@ class Worker(threading.Thread):
             self._next_links = now + HEAD_POLL
             picked += self.engine.linked_changed() if not events else []
             polled = [r for r in self.engine.trickle(TRICKLE) if r not in linked]
-        out = [(rel, "event") for rel in dict.fromkeys(picked) if rel not in queued]
-        return out + [(rel, "rescan") for rel in polled if rel not in queued]
+        # a write's close event can reach us after the trickle's stat saw the write: the
+        # trickle's findings wait, so an event on its way claims them (`Hints.add`) and the
+        # record says `event`; what sends none (a chmod) is checked after TRICKLE_WAIT
+        self.hints.requeue([(rel, "rescan") for rel in polled if rel not in queued], TRICKLE_WAIT)
+        return [(rel, "event") for rel in dict.fromkeys(picked) if rel not in queued]
 
     def drain(self) -> None:
         """On shutdown: judge what is already known to be ready (bounded to a second)."""
@@ -144,6 +151,7 @@ class Worker(threading.Thread):
     def _handle(self, due: dict[str, str]) -> None:
         if not due:
             return
+        began = time.monotonic()  # after `_due` took the requests: they were made before
         if "restart" in due:
             log.error("restarting the observer: %s", due["restart"])
             self.watcher.restart()
@@ -153,7 +161,7 @@ class Worker(threading.Thread):
         reason = next(due[k] for k in ORDER if k in due)
         self._rescan(reason, "startup" if "startup" in due else "rescan")
         if "reload" in due:
-            self.reloads += 1
+            self.reloaded = began
         if "startup" in due:
             self.ready.set()
             state = self.engine.state

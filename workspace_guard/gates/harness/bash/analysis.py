@@ -97,20 +97,22 @@ def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | 
         for sub in word.subs:
             _walk_seq(sub, ctx.fork(), out, depth)
         reeval.word(env, word)  # `$((x))`, `${!x}`, `${x@P}`: values evaluated (ATTACK F44)
-        varwrites.defaults(env, word)  # `${IFS:=:}` assigns (ATTACK F77)
+        varwrites.word_defaults(env, word)  # `${IFS:=:}` assigns (ATTACK F77)
     for redir in node.redirs:
         for sub in [*redir.subs, *(redir.target.subs if redir.target is not None else [])]:
             _walk_seq(sub, ctx.fork(), out, depth)
         if redir.target is not None:
             reeval.word(env, redir.target)
-            varwrites.defaults(env, redir.target)
+            varwrites.word_defaults(env, redir.target)
+        varwrites.redirection(env, redir.fd)  # `exec {IFS}>f`
         if redir.op in ("<<", "<<-") and not redir.quoted:
             reeval.heredoc(env, redir.body)
+            varwrites.defaults(env, redir.body)
     if node.cond:
         reeval.command(env, "[[", node.words)
     if node.binds:
         reeval.loop(env, node.binds, node.words)
-        varwrites.loop(env, node.binds, node.words)  # `for IFS in :`
+        varwrites.loop(env, node.binds, [] if node.chosen else node.words)  # `for IFS in :`
     kept = ctx.fds
     opened = _opened(env, node.redirs) if node.redirs else {}
     ctx.fds = {**kept, **opened}  # the command's own descriptors: `tee /dev/stdin < f`
@@ -325,8 +327,9 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     evaluates = "export" if head.text in ("export", "readonly") else name
     reeval.command(env, evaluates, words[1:])  # let, test -v, printf -v, read, declare -i…
     seen = _unknown_count(env)
-    if name == "eval" and len(words) > 1 and all(w.literal for w in words[1:]):
-        text = " ".join(w.text for w in words[1:])  # runs in this shell: `eval 'IFS=:'`
+    if name in ("eval", "trap") and len(words) > 1 and all(w.literal for w in words[1:]):
+        args = words[1:] if name == "eval" else words[1:2]  # `trap 'IFS=:' DEBUG`: runs later,
+        text = " ".join(w.text for w in args)  # in this shell, like `eval 'IFS=:'`
         env.shell.run_text(text, env.ctx, env.out, env.depth + 1)
     else:
         _named(env, name, words)

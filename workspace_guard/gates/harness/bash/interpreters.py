@@ -17,6 +17,7 @@ from workspace_guard.gates.harness.bash.mentions import (
     _unknown,
 )
 from workspace_guard.gates.harness.bash.options import _opts, _split
+from workspace_guard.gates.harness.bash.stdinlang import stdin_commands
 from workspace_guard.gates.harness.bash.syntax import _lit, _suffix, _Word
 
 
@@ -315,8 +316,13 @@ def _awk_code(env: _Env, name: str, args: list[_Word]) -> None:
     if libraries or any(_AWK_LOAD.search(w.text) for w in pos[:1]):
         env.unknown_code(f"{name} {libraries[0] if libraries else '@load'}: a library or extension")
     if "-f" in values or "--file" in values or "-E" in values:
-        env.unknown_code(f"{name}: a program file the analysis cannot read")
         files = [values[k] for k in ("-f", "--file", "-E") if k in values]
+        if any(w.text in ("-", "/dev/stdin") for w in files):  # `awk -f -`: on stdin
+            text = stdin_commands(env, name, "an awk program")
+            if text is not None:
+                judge_code(env, text, "awk")
+                return
+        env.unknown_code(f"{name}: a program file the analysis cannot read")
         if any(env.from_descriptor(word) for word in files):  # `awk -f <(…)`
             env.add_any("stdin-script")
     elif pos and not _ASSIGN.match(pos[0].text):
@@ -481,6 +487,8 @@ def _gdb(env: _Env, name: str, args: list[_Word]) -> None:
         elif key == "--args" and k + 1 < len(args):
             env.dispatch(args[k + 1 :])
             break
+    stdin = stdin_commands(env, name, "gdb commands")  # `gdb < cmds`: what a user types
+    texts += stdin.splitlines() if stdin is not None else []
     for text in texts:
         command = text.strip()
         m = re.match(r"(?:shell\b|!|pipe\b|\|)\s*(.*)", command, re.S)

@@ -11,12 +11,9 @@ a remote or ``su`` shell with nothing to run (it reads a terminal), commands pip
 
 from __future__ import annotations
 
-import re
-
 from workspace_guard.gates.harness.bash.env import _join
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts
-from workspace_guard.gates.harness.bash.programs import runs
 from workspace_guard.gates.harness.bash.syntax import _lit, _Word
 
 TYPE_CHECKING = False
@@ -392,68 +389,7 @@ def _crontab(env: _Env, name: str, args: list[_Word]) -> None:
     _unknown(env, args)
 
 
-# --------------------------------------------------------------------------- sqlite3
-
-
-def _sqlite3(env: _Env, name: str, args: list[_Word]) -> None:
-    """The database file is written; dot-commands in arguments, ``-cmd`` and stdin write files
-    (``.output F``) and run commands (``.shell``, ``.system``, ``.output |CMD``); ``.read``,
-    ``.load``, ``load_extension()``, ``-init`` run code the analysis cannot read."""
-    values: dict[str, _Word] = {}
-    pos: list[_Word] = []
-    k = 0
-    while k < len(args):  # sqlite3 spells its long options with one dash
-        text = args[k].text
-        k += 1
-        if text in _SQLITE_VALUES and k < len(args):
-            values[text] = args[k]
-            k += 1
-        elif not text.startswith("-") or not args[k - 1].literal:
-            pos.append(args[k - 1])
-    flags = {w.text for w in args}
-    _unknown(env, args)  # `.output app/x` and the like in arguments and stdin (mentions.py)
-    if pos and "-readonly" not in flags and pos[0].text != ":memory:":
-        env.add(pos[0], name, certain=False)
-    texts = [w.text for w in pos[1:]] + ([values["-cmd"].text] if "-cmd" in values else [])
-    if env.stdin.kind == "text":
-        texts.append(env.stdin.text)
-    elif env.stdin.kind == "unknown":
-        env.unknown_code(f"{name}: commands read from a pipe")
-        env.add_any("stdin-script")
-    elif env.stdin.kind == "file":
-        env.unknown_code(f"{name}: commands read from a file (.shell may run anything)")
-    if "-init" in values:
-        env.unknown_code(f"{name} -init: commands read from a file")
-    for text in texts:
-        for m in _SQLITE_RUN.finditer(text):
-            runs(env, m.group(1))
-        if _SQLITE_CODE.search(text):
-            env.unknown_code(f"{name}: loads or reads code (.read, .load, load_extension)")
-
-
-_SQLITE_VALUES = frozenset(
-    [
-        "-cmd",
-        "-init",
-        "-separator",
-        "-newline",
-        "-nullvalue",
-        "-vfs",
-        "-lookaside",
-        "-pagecache",
-        "-heap",
-        "-mmap",
-        "-maxsize",
-    ]
-)
-_SQLITE_RUN = re.compile(
-    r"(?:^|\n|;)\s*\.(?:shell|system)\s+([^\n]*)|\.(?:output|once|import|read)\s+['\"]?\|([^\n'\"]*)"
-)
-_SQLITE_CODE = re.compile(r"(?:^|\n|;)\s*\.(?:read|load)\b|load_extension\s*\(|\bedit\s*\(")
-
-
 LAUNCHERS: dict[str, _Handler] = {
-    "sqlite3": _sqlite3,
     "tmux": _tmux,
     "screen": _screen,
     "ssh": _ssh,

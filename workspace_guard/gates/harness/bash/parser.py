@@ -163,6 +163,7 @@ class _Parser:
         return False
 
     def _for(self) -> _Simple:
+        chosen = _plain(self.peek()) == "select"
         bound = self.peek(1)
         self.k += 2  # 'for' NAME (or the arithmetic ((...)) word)
         if isinstance(bound, _Word) and bound.parts and bound.parts[0].kind == "a":
@@ -173,7 +174,7 @@ class _Parser:
             while isinstance(tok := self.peek(), _Word):
                 words.append(tok)
                 self.k += 1
-        return _Simple(words, [], expand_only=True, binds=_plain(bound) or "")
+        return _Simple(words, [], expand_only=True, binds=_plain(bound) or "", chosen=chosen)
 
     def _case(self) -> _Compound:
         self.k += 1

@@ -371,10 +371,19 @@ def _http(env: _Env, name: str, args: list[_Word]) -> None:
 
 
 def _xmllint(env: _Env, name: str, args: list[_Word]) -> None:
-    _, values, _ = _split(args, _opts("--output -o --schema --relaxng --dtdvalid --xpath"))
+    """``--output F``; ``--shell`` reads commands on stdin (``save``, ``write F``)."""
+    pos, values, flags = _split(args, _opts("--output -o --schema --relaxng --dtdvalid --xpath"))
     for key in ("--output", "-o"):
         if key in values:
             env.add(values[key], name)
+    if "--shell" in flags:
+        from workspace_guard.gates.harness.bash.stdinlang import stdin_commands
+
+        for line in (stdin_commands(env, name, "xmllint shell commands") or "").splitlines():
+            words = line.split()
+            if words[:1] == ["write"] or words[:1] == ["save"]:
+                for word in words[1:] or [w.text for w in pos]:
+                    env.add(_lit(word, "q"), name, certain=False)
 
 
 def _fd(env: _Env, name: str, args: list[_Word]) -> None:

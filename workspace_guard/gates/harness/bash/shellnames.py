@@ -9,7 +9,7 @@ from __future__ import annotations
 from workspace_guard.gates.harness.bash.env import _Env
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.syntax import _NAME, _plain, _suffix, _Word
-from workspace_guard.gates.harness.bash.varwrites import RESERVED, value_text
+from workspace_guard.gates.harness.bash.varwrites import RESERVED, global_aliases, value_text
 
 
 def aliased(env: _Env, words: list[_Word]) -> bool:
@@ -100,6 +100,12 @@ def define_aliases(env: _Env, name: str, args: list[_Word]) -> None:
     for word in args:
         if word.text in ("--", "-p") and word.literal:
             continue
+        if name == "alias" and word.literal and word.text.startswith("-") and "=" not in word.text:
+            if set(word.text) & set("gs"):  # zsh `alias -g Y=app/main.py`, `alias -s py=tee`
+                global_aliases(env, f"alias {word.text}")
+            continue
+        if name == "unalias" and env.out.assigned & {"BASH_CMDS", "commands"}:
+            continue  # the entry may be a command path from the hash table, not an alias
         if name == "unalias":
             if word.text == "-a":
                 env.out.aliases.clear()

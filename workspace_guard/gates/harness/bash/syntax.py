@@ -115,6 +115,7 @@ class _Simple(Struct):
     redirs: list[_Redir]
     expand_only: bool = False  # for-lists, case subjects, [[ ]]: expanded, never run
     binds: str = ""  # `for NAME in …`: the name the words are bound to
+    chosen: bool = False  # `select NAME in …`: the value is read from stdin (a word, or empty)
     cond: bool = False  # `[[ … ]]`: its operators evaluate arithmetic and names
 
 

@@ -55,6 +55,8 @@ from workspace_guard.gates.harness.bash.outputs import (
 )
 from workspace_guard.gates.harness.bash.programs import PROGRAMS
 from workspace_guard.gates.harness.bash.runners import _coverage, _pip, _pytest, _tox
+from workspace_guard.gates.harness.bash.sqlite import sqlite3
+from workspace_guard.gates.harness.bash.stdinlang import STDIN_LANGUAGES, stdin_language
 from workspace_guard.gates.harness.bash.tools import (
     _FORMATTERS,
     _MANIFESTS,
@@ -116,7 +118,8 @@ def _aliases(spec: str) -> dict[str, str]:
 
 _ALIASES = _aliases(
     "sed: gsed; awk: gawk mawk nawk; tar: gtar bsdtar; find: gfind; xargs: gxargs;"
-    " timeout: gtimeout; node: nodejs; vim: vi nvim gvim mvim view rview vimdiff nvimdiff;"
+    " timeout: gtimeout; node: nodejs; vim: vi nvim gvim mvim view rview vimdiff nvimdiff rvim"
+    " gview evim vim.basic vim.tiny vim.nox nvi; ed: red;"
     " pytest: py.test pytest-3;"
     " zcat: gzcat; .: source; bash: sh zsh dash ksh mksh ash fish;"
     " declare: typeset local export readonly"
@@ -211,6 +214,7 @@ _HANDLERS: dict[str, _Handler] = {
     "deno": _deno,
     "bun": _bun,
     "gdb": _gdb,
+    "sqlite3": sqlite3,
 }
 
 
@@ -245,3 +249,7 @@ def _config_code(handler: _Handler) -> _Handler:
 
 for _name in ("mypy", "dmypy", "pylint", "flake8", "eslint", "prettier", "coverage"):
     _HANDLERS[_name] = _config_code(_HANDLERS[_name])
+
+
+for _name in STDIN_LANGUAGES:  # commands on stdin (ATTACK F79): stdinlang.py
+    _HANDLERS[_name] = stdin_language(_HANDLERS.get(_name), split=_name not in _RUNNERS)

@@ -19,8 +19,10 @@ from workspace_guard.gates.harness.bash.env import _ASSIGN, _assign, _copied, _E
 from workspace_guard.gates.harness.bash.options import _opts
 from workspace_guard.gates.harness.bash.syntax import _NAME, _Part, _suffix, _Word
 
-# variables whose entries are command names: an alias, a path bash runs for a name (hash table)
-TABLES = ("BASH_ALIASES", "BASH_CMDS")
+# variables whose entries are command names: an alias, a path bash runs for a name (hash table),
+# and zsh's tables of aliases, command paths and function bodies; zsh's global and suffix aliases
+GLOBAL_TABLES = ("galiases", "saliases", "dis_galiases", "dis_saliases")
+TABLES = ("BASH_ALIASES", "BASH_CMDS", "aliases", "commands", "functions", *GLOBAL_TABLES)
 # reserved words: an alias of one expands wherever the word stands first (`echo x | if f`)
 RESERVED = _opts(
     "if then else elif fi case esac for select while until do done in function time coproc"
@@ -87,6 +89,8 @@ def write(env: _Env, name: str, value: _Word | None) -> None:
             unknown_names(env)
             return
         base = resolved
+    if base in env.out.integers and value is not None:  # `declare -i IFS; IFS=1+1`
+        value = None
     if base in TABLES:
         _table(env, base, sub, value, append)
     elif base == "IFS":
@@ -111,8 +115,12 @@ def write(env: _Env, name: str, value: _Word | None) -> None:
 
 
 def _table(env: _Env, base: str, sub: str, value: _Word | None, append: bool) -> None:
-    """``BASH_ALIASES[cat]=tee``, ``BASH_CMDS=([cat]=/usr/bin/tee)``: command names defined."""
+    """``BASH_ALIASES[cat]=tee``, ``BASH_CMDS=([cat]=/usr/bin/tee)``, zsh's ``aliases``,
+    ``commands``, ``functions``: command names defined."""
     aliases = env.out.aliases
+    if base in GLOBAL_TABLES:
+        global_aliases(env, base)
+        return
     text = value_text(env, value)
     key = sub[1:-1].strip("'\"") if sub.endswith("]") else ""
     if sub and key and "$" not in key and "`" not in key:
@@ -124,18 +132,31 @@ def _table(env: _Env, base: str, sub: str, value: _Word | None, append: bool) ->
         else:
             aliases[key] = text
         return
-    if not sub and text is not None and text.startswith("("):
+    if not sub and value is not None and not value.text.startswith("("):
+        return  # `BASH_ALIASES=x` sets the entry `0` (bash): no command is named 0
+    if not sub and value is not None and not any(c in value.text for c in "$`"):
+        text = value.text  # `(…)`: an array of literal words
+    if not sub and text is not None:
         entries = _ENTRY.findall(text)
+        words = text.strip("()").split()
         if entries:
             for alias, entry in entries:
                 name = alias.strip("'\"")
                 aliases["*" if name in RESERVED else name] = entry.strip("'\")")
             return
-        if text.strip("( )") == "":
-            return  # `declare -A BASH_ALIASES=()`
-    if not sub and text is not None and "(" not in text:
-        return  # `BASH_ALIASES=x` sets the entry `0`: no command is named 0
+        if not any(c in text for c in "'\"\\["):  # zsh: `(KEY VALUE…)`; odd: refused
+            pairs = zip(words[::2], words[1::2], strict=False) if len(words) % 2 == 0 else []
+            for name, entry in pairs:
+                aliases["*" if name in RESERVED else name] = entry
+            return
     aliases["*"] = None
+
+
+def global_aliases(env: _Env, what: str) -> None:
+    """zsh's global and suffix aliases (``alias -g``, ``alias -s``, ``galiases``): any word of
+    a later command may be replaced, so it may write any file."""
+    env.unknown_code(f"{what}: aliases that replace any word of a later command")
+    env.add_any("dynamic-output")
 
 
 def unset(env: _Env, args: list[_Word]) -> None:
@@ -236,6 +257,11 @@ def command(env: _Env, name: str, head: str, args: list[_Word]) -> None:
         unset(env, args)
     elif name in (".", "eval"):
         unknown_names(env, aliases=False)  # a script or text not read here sets anything
+    elif name in ("zparseopts", "vared", "zle", "zmodload"):  # zsh builtins naming variables
+        texts = " ".join(w.text for w in args)
+        for var in (*TABLES, "IFS"):
+            if re.search(rf"\b{var}\b", texts):
+                write(env, var, None)
 
 
 def _plain_word(text: str) -> _Word:
@@ -270,6 +296,9 @@ def _declare(env: _Env, head: str, args: list[_Word]) -> None:
     if any(w.literal and w.text.startswith("-") and "n" in w.text[1:] for w in args):
         return  # `declare -n R=NAME`: a nameref (shellnames.namerefs)
     options = True
+    transformed = any(  # attributes that change the value assigned: integer, lower/upper case
+        w.literal and w.text.startswith("-") and set(w.text[1:]) & set("ilu") for w in args
+    )
     for word in args:
         text = word.text
         if options and word.literal and text.startswith(("-", "+")) and text not in ("-", "+"):
@@ -281,22 +310,42 @@ def _declare(env: _Env, head: str, args: list[_Word]) -> None:
         literal_name = first is not None and first.kind in "uq" and "=" in first.text
         if literal_name and _ASSIGN.match(text):
             name = text.partition("=")[0]
-            write(env, name, _suffix(word, len(name) + 1))
+            write(env, name, None if transformed else _suffix(word, len(name) + 1))
+            if transformed:  # `declare -i IFS=1+1`, `declare -l IFS=X`: later values too
+                env.out.integers.add(name.rstrip("+").split("[", 1)[0])
+        elif transformed and word.literal and _NAME.fullmatch(text):
+            env.out.integers.add(text)
         elif not word.literal and not literal_name:
             # `declare "$v=…"`, `export $(cat .env)` (export and readonly take no subscript)
             unknown_names(env, aliases=head not in ("export", "readonly"))
 
 
-_DEFAULT = re.compile(r"\$\{([A-Za-z_]\w*(?:\[[^]]*\])?):?=")
+_DEFAULT = re.compile(r"\$\{(!?)([A-Za-z_]\w*(?:\[[^]]*\])?):?=")
 
 
-def defaults(env: _Env, word: _Word) -> None:
-    """``${NAME:=VALUE}``/``${NAME=VALUE}`` in ``word`` assign NAME (when unset or empty)."""
+def defaults(env: _Env, text: str) -> None:
+    """``${NAME:=VALUE}``/``${NAME=VALUE}`` (``${!REF:=VALUE}``: the variable REF names) in
+    ``text`` assign NAME when it is unset or empty."""
+    if "=" not in text:
+        return
+    for m in _DEFAULT.finditer(text):
+        name = m.group(2)
+        if m.group(1):
+            name = value_text(env, _Word([_Part("$" + name, "v")])) or "$"
+        write(env, name, _default_value(text, m.end()))
+
+
+def word_defaults(env: _Env, word: _Word) -> None:
+    """The default assignments in a word's expansions."""
     for part in word.parts:
-        if part.kind in "vV" and "=" in part.text:
-            for m in _DEFAULT.finditer(part.text):
-                value = _default_value(part.text, m.end())
-                write(env, m.group(1), value)
+        if part.kind in "vV":
+            defaults(env, part.text)
+
+
+def redirection(env: _Env, fd: str) -> None:
+    """``{NAME}>FILE``: bash stores the descriptor number in NAME."""
+    if fd.startswith("{"):
+        write(env, fd[1:-1], None)
 
 
 def _default_value(text: str, start: int) -> _Word | None:
@@ -348,7 +397,7 @@ def restore(env: _Env, name: str, saved: list[tuple[str, str | None, bool]]) -> 
 
 # Names a command may assign: `X=`, `read [-opts] A B`, `mapfile A`, `for A in`, `printf -v A`,
 # `declare/local/export A`, `getopts o A` (over-approximated: every identifier after those words).
-_ASSIGNED = re.compile(r"(?<![\w$])([A-Za-z_]\w*)(?:\[[^]]*\])?\+?=")
+_ASSIGNED = re.compile(r"(?<![\w$])([A-Za-z_]\w*)(?:\[[^]]*\])?\+?=|\{([A-Za-z_]\w*)\}[<>]")
 _BINDERS = re.compile(
     r"\b(?:read|mapfile|readarray|for|select|printf|declare|typeset|local|export|readonly"
     r"|getopts|let|unset|source|\.)\b([^;&|\n]*)"
@@ -373,7 +422,7 @@ def rebound_names(command: str) -> frozenset[str]:
 
 def assigned_names(command: str) -> frozenset[str]:
     """Every variable name ``command`` may assign (with ``REPLY``, read's default)."""
-    names = set(_ASSIGNED.findall(command))
+    names = {name for pair in _ASSIGNED.findall(command) for name in pair if name}
     for rest in _BINDERS.findall(command):  # not `read -a A <<< "$PATH"`, `declare -A m=([k]=1)`
         names.update(_IDENT.findall(_NOT_BOUND.sub(" ", rest)))
     if re.search(r"\bread\b", command):

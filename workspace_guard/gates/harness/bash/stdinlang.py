@@ -1,0 +1,73 @@
+"""Programs whose stdin is a command language (editors, SQL shells, debuggers, file-transfer
+clients): commands from a file, a pipe, a process substitution or a descriptor are code from
+nowhere (ATTACK F79); a here-document or here-string is text the analysis can read."""
+
+from __future__ import annotations
+
+from workspace_guard.gates.harness.bash.mentions import _embedded_paths, _unknown
+from workspace_guard.gates.harness.bash.patch_input import fixed_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from workspace_guard.gates.harness.bash.env import _Env, _Handler
+    from workspace_guard.gates.harness.bash.syntax import _Word
+
+
+def stdin_commands(env: _Env, name: str, what: str) -> str | None:
+    """The command text ``name`` reads on stdin when the analysis can read it (a here-document,
+    a here-string, ``echo … |``, expanding nothing: ``patch_input.fixed_text``). From a file, a
+    pipe, or text the shell changes at run time: unknown code that may write any file, and None;
+    nothing redirected (a terminal): None."""
+    stdin = env.stdin
+    if stdin.kind == "text" and fixed_text(stdin):
+        return stdin.text
+    if stdin.kind in ("file", "unknown", "text"):
+        source = f"the file {stdin.text}" if stdin.kind == "file" and stdin.text else "a pipe"
+        source = "text the shell expands at run time" if stdin.kind == "text" else source
+        env.unknown_code(f"{name}: {what} read from {source}")
+        env.add_any("stdin-script")
+    return None
+
+
+# programs without a reader of their own: what their stdin holds (each can write files or run
+# shell commands from it: dc `!`, ftp/sftp `get`/`!`, mysql `\!`/`tee`, psql `\!`/`\o`…)
+STDIN_LANGUAGES = {
+    "dc": "dc commands (`!` runs a shell command)",
+    "ftp": "ftp commands",
+    "lftp": "lftp commands",
+    "sftp": "sftp commands",
+    "tftp": "tftp commands",
+    "smbclient": "smbclient commands",
+    "mysql": "SQL and client commands",
+    "mariadb": "SQL and client commands",
+    "psql": "SQL and psql commands",
+    "sqlplus": "SQL*Plus commands",
+    "duckdb": "SQL and dot-commands",
+    "gnuplot": "gnuplot commands",
+    "m4": "m4 input (`syscmd` runs a shell command)",
+    "octave": "Octave code",
+    "mongosh": "JavaScript",
+    "redis-cli": "Redis commands",
+}
+
+
+def stdin_language(handler: _Handler | None, split: bool = True) -> _Handler:
+    """A program from :data:`STDIN_LANGUAGES`: unknown code; its stdin read as above (readable
+    text: the paths it names), then its own handler, if any, or an unknown command's judgement."""
+
+    def run(env: _Env, name: str, args: list[_Word]) -> None:
+        env.unknown_code(f"{name}: runs {STDIN_LANGUAGES[name]}")
+        script = [w for k, w in enumerate(args) if k and args[k - 1].text in ("-b", "-f")]
+        reads_file = script and script[0].text != "-"  # `sftp -b FILE`, `psql -f FILE`
+        if name in ("sftp", "lftp", "mysql", "psql", "duckdb") and reads_file:
+            env.unknown_code(f"{name} {script[0].text}: commands read from a file")
+            env.add_any("stdin-script")
+        text = stdin_commands(env, name, STDIN_LANGUAGES[name])
+        if text is not None:
+            _embedded_paths(env, text)
+        if handler is not None:
+            handler(env, name, args)
+        else:
+            _unknown(env, args, split=split)
+
+    return run
