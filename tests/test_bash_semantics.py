@@ -5,6 +5,7 @@ the real bash."""
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,15 @@ def test_real_bash_writes_and_the_hook_denies(ws: Path, command: str) -> None:
         ["bash", "-c", command], cwd=ws, capture_output=True, text=True, check=False
     )
     assert main.read_text() != before, proc.stderr  # the premise: bash did write it
+
+
+def test_functions_and_aliases_expanded_at_each_use_are_bounded() -> None:
+    """A function (or alias) is analysed again at each call: doubling ones would take exponential
+    time, so past a bound the command is refused, fast (fail closed)."""
+    funcs = "f0() { :; }; " + "".join(f"f{i}() {{ f{i - 1}; f{i - 1}; }}; " for i in range(1, 16))
+    aliases = "alias a0=:\n" + "".join(f'alias a{i}="a{i - 1}; a{i - 1}"\n' for i in range(1, 16))
+    for command in (funcs, aliases + "a15\n"):
+        start = time.monotonic()
+        assert would_deny(command) == set(PROTECTED), command
+        assert time.monotonic() - start < 5
+    assert not would_deny("f() { ls; }; f; f; f")

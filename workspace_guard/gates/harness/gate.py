@@ -12,7 +12,8 @@ import os
 import sys
 
 from workspace_guard.core.record import Record
-from workspace_guard.gates.harness import gitdir, harness_settings  # light: every call asks them
+from workspace_guard.gates.harness import gitdir, path_identity  # light: every call asks them
+from workspace_guard.gates.harness.reach import claimed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     program: list[str] = []  # the installation that runs the gate (program_files.py)
     installed: list[str] = []  # the hook configuration `install` writes in the repository
     superuser = agent in decider.rules.superusers
+    found = (internal, settings, program, installed)
     forced: list[Decision] = []
     acts_for: tuple[str, ...] = ()
     if call.command is not None:
@@ -122,12 +124,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
                 call.command,
                 cwd=call.cwd,
                 inside=lambda path: _inside(repo, path, call.cwd),
-                skip=lambda path: (
-                    gitdir.collect(repo, path, call.cwd, internal)
-                    or harness_settings.claimed(path, call.cwd, settings, superuser, repo.root)
-                    or _installed(repo, path, call.cwd, installed, superuser)
-                    or _program(repo, path, call.cwd, program)
-                ),
+                skip=lambda path: claimed(repo, path, call.cwd, found, superuser),
             )
             targets, note, refusal = list(shell.paths), shell.note, shell.refusal
             # `env workspace-guard watch stop`; `x=workspace-guard; $x uninstall` (shell.self_cli)
@@ -153,9 +150,8 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
 
         forced += mcp_tools.unknown_tool_refusal(decider, agent, call.tool)
         paths = () if forced or mcp_tools.ignores_unknown(decider) else paths
-    found = (internal, settings, program, installed)
     targets += _path_targets(repo, call, paths, found, superuser=superuser)
-    decisions = [_decide(repo, decider, agent, rel) for rel in dict.fromkeys(targets)]
+    decisions, case_note = path_identity.decide(repo, decider, agent, list(dict.fromkeys(targets)))
     if decisions:
         from workspace_guard.core.claims import apply_all
         from workspace_guard.state.claims import live
@@ -165,7 +161,7 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         repo, decider, agent, internal, settings, program=program, installed=installed
     )
     decisions += extra
-    note = " ".join(filter(None, [note, why]))
+    note = " ".join(filter(None, [note, case_note, why]))
     denied = (*forced, *(d for d in decisions if not d.allowed))
     allowed = tuple(d for d in decisions if d.allowed)
     if refusal:
@@ -195,19 +191,12 @@ def _path_targets(
     from workspace_guard.gates.harness.disk_links import hard_linked
     from workspace_guard.gates.harness.mcp_roots import with_roots
 
-    internal, settings, program, installed = found
     paths = with_roots(repo, call, paths)  # relative MCP paths in a root set earlier (F56)
     targets: list[str] = []
     tracked: list[str] = []
-    for path in paths:
+    for path in path_identity.spelled(paths, call.cwd):  # `app\main.py.`, `MAIN~1.PY` (F83)
         targets += hard_linked(repo.root, path, call.cwd, tracked)  # disk_links.py
-        if gitdir.collect(repo, path, call.cwd, internal):
-            continue
-        if harness_settings.claimed(path, call.cwd, settings, superuser, repo.root):
-            continue
-        if _installed(repo, path, call.cwd, installed, superuser):
-            continue
-        if _program(repo, path, call.cwd, program):
+        if claimed(repo, path, call.cwd, found, superuser):
             continue
         rel = _inside(repo, path, call.cwd)
         if rel is not None and (call.tool.startswith("mcp_") or call.mcp_unknown):
@@ -239,6 +228,8 @@ def _out_of_reach(
         decisions += [gitdir.denial(repo, agent, p, escalation) for p in dict.fromkeys(internal)]
         notes.append(gitdir.notes(internal))
     if settings:
+        from workspace_guard.gates.harness import harness_settings
+
         decisions += _ownerless(agent, settings, escalation)
         notes.append(harness_settings.note())
     if installed:
@@ -272,33 +263,6 @@ def _refused(decider: Decider, agent: str) -> Decision:
     return Decision(agent, "", False, "protected", level="critical", escalation=rules.escalation)
 
 
-def _installed(repo: Repo, path: str, cwd: str, found: list[str], superuser: bool) -> bool:
-    """True (and `found` gets the repository-relative path) when `path` is hook configuration
-    `install` writes in the repository, or a folder holding it (install_files.py); a
-    superuser's call is judged by the rules like any other write."""
-    if superuser or "\x00" in path:
-        return False
-    from workspace_guard.gates.harness.install_files import installation_file
-
-    hit = installation_file(repo.root, path, cwd)
-    if hit is not None:
-        found.append(hit)
-        return True
-    return False
-
-
-def _program(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
-    """True (and `found` gets the path) when `path` lies in the installation that runs the gate
-    (program_files.py): every agent, a superuser too."""
-    from workspace_guard.gates.harness.disk_links import linked_outside
-    from workspace_guard.gates.harness.program_files import is_program_file
-
-    if is_program_file(path, cwd, repo.state_dir, repo.root) or linked_outside(path, cwd)[1]:
-        found.append(path)
-        return True
-    return False
-
-
 def _inside(repo: Repo, path: str, cwd: str) -> str | None:
     """Repository-relative path, or None when it lies outside the repository."""
     from workspace_guard.errors import PathError
@@ -319,68 +283,6 @@ def _inside(repo: Repo, path: str, cwd: str) -> str | None:
 
 def _below(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
-
-
-def _decide(repo: Repo, decider: Decider, agent: str, rel: str) -> Decision:
-    """The core decision (a registered agent), or the guest decision (an unregistered one)."""
-    from workspace_guard.core.decide import stricter
-    from workspace_guard.state.approvals import live_approvals
-
-    approvals = live_approvals(repo.state_dir)
-    names = [rel]
-    target = repo.link_target(rel) if rel else None
-    if target:
-        names.append(target)
-    if agent in decider.rules.agents:
-        return stricter([decider.decide(agent, name, approvals) for name in names])
-    strict = (decider.rules.harness or {}).get("unknown_agent") == "deny"
-    return stricter([_guest(decider, agent, name, strict=strict) for name in names])
-
-
-def _guest(decider: Decider, agent: str, path: str, *, strict: bool = False) -> Decision:
-    """An agent the registry does not know (e.g. a harness's built-in subagent): it owns nothing
-    and has no office, so it may write only unprotected paths — or nothing at all with
-    `harness: unknown_agent: deny`."""
-    from workspace_guard.core.model import Decision
-
-    rules = decider.rules
-    rule = decider.governing_rule(path)
-    office = rules.office_of(path)
-    where = office.office if office else None
-    if strict:
-        return Decision(
-            agent=agent,
-            path=path,
-            allowed=False,
-            reason="protected",
-            owner=rule.owner if rule else None,
-            level="high",
-            rule=rule,
-            escalation=rules.escalation,
-            office=where,
-        )
-    if rule is None or rule.level == "none":
-        return Decision(
-            agent=agent,
-            path=path,
-            allowed=True,
-            reason="unprotected",
-            rule=rule,
-            escalation=rules.escalation,
-            office=where,
-        )
-    return Decision(
-        agent=agent,
-        path=path,
-        allowed=False,
-        reason="protected",
-        owner=rule.owner,
-        backup=rule.backup,
-        level=rule.level,
-        rule=rule,
-        escalation=rules.escalation,
-        office=where,
-    )
 
 
 # --- answers --------------------------------------------------------------------------------------

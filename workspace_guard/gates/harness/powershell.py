@@ -66,6 +66,12 @@ _SPECIAL = frozenset("$(){}@;|&<>`\"'#")
 # cmdlets whose pipeline input is what they write, never where: only their named paths count
 PIPE_CONTENT = _names("out-file tee-object tee export-csv epcsv export-clixml set-clipboard")
 _GLOB = frozenset("*?[]")
+# `[Module\]Provider::PATH` (ATTACK F82): the FileSystem provider's PATH is the file itself
+_PROVIDER = re.compile(r"^(?:[\w.]+[\\/])?([\w.]+)::", re.ASCII)
+# `X:\main.py`, `X:main.py`, `Env:FOO`: a drive — a PSDrive the command may have made
+# (`New-PSDrive X FileSystem app`), another disk, another provider's store (not `https://…`)
+_DRIVE = re.compile(r"^([A-Za-z][\w-]*):(?=[\\/](?![\\/])|[^\s:\\/]|$)", re.ASCII)
+ANYWHERE = "/"  # a place the gate cannot resolve: the root of everything, so every file
 
 
 class _NotLiteral(Exception):
@@ -210,7 +216,7 @@ def _element(words: list[str], *, piped: bool) -> str:
             target = next(it, None)
             if target is None:
                 return UNREAD
-            out = "/dev/null" if target.lower() == "$null" else _bash_word(target)
+            out = "/dev/null" if target.lower() == "$null" else _path_word(target)
             redirects.append(f"{m.group(2)} {out}")
         else:
             plain.append(word)
@@ -236,12 +242,14 @@ def _command(words: list[str], *, piped: bool) -> str:
     if name in CODE:
         return UNREAD
     if name in CD:
-        places = [_bash_word(v) for w in args for v in _values(w)]
+        places = [_path_word(v) for w in args for v in _values(w)]
+        if places and places[0] == ANYWHERE:
+            return UNREAD  # into a drive or provider the gate cannot resolve
         return f"cd {places[0]}" if places else "cd"
     if name in READS:
         return "true"
     if name in WRITE_ALIASES or _VERB_NOUN.match(name):
-        targets = [_bash_word(v) for w in args for v in _values(w)]
+        targets = [_path_word(v) for w in args for v in _values(w)]
         written = f"rm -rf -- {' '.join(targets)}" if targets else "true"
         return f"{written}; {UNREAD}" if piped and name not in PIPE_CONTENT else written
     native = [v for w in args for v in _items(w)]
@@ -280,6 +288,32 @@ def _items(word: str) -> list[str]:
     if word.startswith("\x00"):
         return [word]
     return [w for w in word.split(",") if w] or [word]
+
+
+def _path_word(word: str) -> str:
+    """A cmdlet's path word as Bash text: a `FileSystem::` provider prefix dropped; a path on a
+    drive (a PSDrive, another provider, a disk other than the work tree's) or under another
+    provider as ANYWHERE — fail closed: the gate cannot know where it leads."""
+    quoted = word.startswith("\x00")
+    text = word.lstrip("\x00")
+    provider = _PROVIDER.match(text)
+    if provider:
+        if provider.group(1).lower() != "filesystem":
+            return ANYWHERE
+        text = text[provider.end() :]
+    drive = _DRIVE.match(text)
+    if drive and not _this_disk(drive.group(1)):
+        return ANYWHERE
+    return _bash_word("\x00" + text if quoted else text)
+
+
+def _this_disk(name: str) -> bool:
+    """On Windows, the drive letter the gate runs on (an absolute path Python resolves)."""
+    import os
+
+    if os.name != "nt" or len(name) != 1:
+        return False
+    return os.path.splitdrive(os.getcwd())[0].rstrip(":").lower() == name.lower()
 
 
 def _bash_word(word: str) -> str:

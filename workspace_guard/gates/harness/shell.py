@@ -76,7 +76,11 @@ def judge(
     analysis, git_notes = expand(repo, analyze(command, cwd))  # `git ALIAS`, `git lfs`…
     policy = (decider.rules.harness or {}).get("unknown_code", DEFAULT_UNKNOWN_CODE)
     refusal = _refusal(analysis, policy, agent in decider.rules.superusers)
-    targets = [t for t in analysis.targets if skip is None or not skip(t.path)]
+    from workspace_guard.gates.harness.path_identity import spelled_targets
+
+    # `app/main.py.`, `'app\main.py'`, `APP~1` under Git Bash: judged as Windows opens them too
+    targets = spelled_targets(analysis.targets, cwd)
+    targets = [t for t in targets if skip is None or not skip(t.path)]
     dropped = _UNKNOWN_CODE_KINDS if policy == "allow" else frozenset()
     dropped = _PATHS_POLICY_DROPS if policy == DEFAULT_UNKNOWN_CODE else dropped
     targets = [t for t in targets if not (t.path == ANY_PATH and t.kind in dropped)]

@@ -253,6 +253,8 @@ def _simple(env: _Env, words: list[_Word]) -> None:
 _LOOKUP_VARS = ("CDPATH", "HOME")
 _RUN_HERE = varwrites.SPECIAL_BUILTINS | {"command", "builtin"}
 _FUNCTIONS: dict[str, _Seq] = {}  # functions the command defines (reset per analysis)
+_MAX_COMMANDS = 4000
+_WALKED = [0]  # commands dispatched in this analysis
 _PATTERN = re.compile(r"[*?]|\[.+\]")
 _MAX_NULLGLOB = 8
 
@@ -299,6 +301,9 @@ def _brace_words(word: _Word) -> list[_Word]:
 
 
 def _dispatch(env: _Env, words: list[_Word]) -> None:
+    _WALKED[0] += 1  # functions and aliases expand again at each use: bounded (fail closed)
+    if _WALKED[0] > _MAX_COMMANDS:
+        raise _TooDeep(f"more than {_MAX_COMMANDS} commands once functions and aliases expand")
     head = words[0]
     if env.out.aliases and _plain(head) is not None and aliased(env, words):
         return
@@ -461,6 +466,7 @@ def _analyze(command: str, cwd: str) -> Analysis:
             (Finding(TOO_LARGE, detail),),
         )
     _FUNCTIONS.clear()
+    _WALKED[0] = 0
     out = _Out(assigned=assigned_names(command), rebound=rebound_names(command))
     try:
         _run_text(command, _Ctx(cwd, _inherited()), out, 0)
@@ -469,10 +475,13 @@ def _analyze(command: str, cwd: str) -> Analysis:
             # which the walk has passed by then: walk again with them open from the start
             opened, out = out.opened, _Out(assigned=out.assigned, rebound=out.rebound)
             _FUNCTIONS.clear()
+            _WALKED[0] = 0
             _run_text(command, _Ctx(cwd, _inherited(), fds=opened), out, 0)
     except Exception as exc:  # the gate must not crash: _TooDeep, RecursionError or a bug here
         out.errors.append(
-            "too deeply nested" if isinstance(exc, _TooDeep) else f"internal error: {exc!r}"
+            (str(exc) or "too deeply nested")
+            if isinstance(exc, _TooDeep)
+            else f"internal error: {exc!r}"
         )
         _fallback(command, cwd, out)
     error = "; ".join(dict.fromkeys(out.errors)) if out.errors else None

@@ -1,0 +1,277 @@
+"""A protected path under another spelling is that path (ATTACK F81, F82, F83).
+
+On macOS (APFS) and Windows (NTFS) `APP/MAIN.PY` opens `app/main.py`; Windows also drops trailing
+dots and spaces of every name (`app./main.py.`), reads `main.py::$DATA` (or any `:stream`) as
+the file, takes `\\` as a separator and answers 8.3 short names (`MAIN~1.PY`); PowerShell reads
+`FileSystem::PATH` (with or without its module) and a PSDrive (`X:\\main.py`) as files. So every
+tool door — Write/Edit, Bash, PowerShell, MCP file tools, Codex's apply_patch, Gemini's
+write_file — judges those spellings as the protected path they name (a denial naming it), on
+every platform; the agent's own office and unprotected paths keep passing. Real hook processes,
+the events shaped like the real CLIs' (notes/real-payloads).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from helpers.harness import OTHER, claude_event, denied, hook
+
+OFFICE = ".workspace/departments/backend/backend-framework-ai"
+
+
+def write(ws: Path, path: str, tool: str = "Write") -> str | None:
+    """Claude Code's file tool with `path` (relative paths are joined to the workspace)."""
+    file_path = path if path.startswith("/") else f"{ws}/{path}"
+    return denied(
+        hook(ws, "claude", claude_event(ws, tool, {"file_path": file_path, "content": "x"}))
+    )
+
+
+def bash(ws: Path, command: str) -> str | None:
+    return denied(hook(ws, "claude", claude_event(ws, "Bash", {"command": command})))
+
+
+def ps(ws: Path, command: str) -> str | None:
+    tool_input = {"command": command, "description": "run"}
+    return denied(hook(ws, "claude", claude_event(ws, "PowerShell", tool_input)))
+
+
+def mcp(ws: Path, path: str) -> str | None:
+    tool_input = {"path": path, "content": "x"}
+    return denied(hook(ws, "claude", claude_event(ws, "mcp__filesystem__write_file", tool_input)))
+
+
+def codex_patch(ws: Path, path: str) -> str | None:
+    """Codex's apply_patch (real-payloads/codex: the patch text under `command`)."""
+    patch = f"*** Begin Patch\n*** Update File: {path}\n@@\n-a\n+b\n*** End Patch\n"
+    event = {
+        "session_id": "s",
+        "turn_id": "t",
+        "cwd": str(ws),
+        "hook_event_name": "PreToolUse",
+        "model": "gpt-5.5",
+        "permission_mode": "bypassPermissions",
+        "agent_id": "a",
+        "agent_type": OTHER,
+        "tool_name": "apply_patch",
+        "tool_input": {"command": patch},
+        "tool_use_id": "call_1",
+    }
+    return denied(hook(ws, "codex", json.dumps(event).encode()))
+
+
+def gemini_write(ws: Path, path: str) -> str | None:
+    """Gemini's write_file (real-payloads/gemini: an absolute `file_path`)."""
+    event = {
+        "session_id": "s",
+        "cwd": str(ws),
+        "hook_event_name": "BeforeTool",
+        "timestamp": "2026-12-06T04:41:10.452Z",
+        "tool_name": "write_file",
+        "tool_input": {"file_path": f"{ws}/{path}", "content": "written\n"},
+    }
+    proc = hook(ws, "gemini", json.dumps(event).encode(), env={"WORKSPACE_AGENT": OTHER})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)["reason"] if proc.stdout.strip() else None
+
+
+# --- F81: letter case -----------------------------------------------------------------------------
+
+CASES = [
+    ("APP/MAIN.PY", "app/main.py"),
+    ("App/Main.py", "app/main.py"),
+    ("app/Main.py", "app/main.py"),
+    (".WORKSPACE/RULES.YAML", ".workspace/rules.yaml"),
+    (".Claude/settings.json", ".claude/settings.json"),
+    ("APP/CORE/CONFIG.PY", "app/core/config.py"),
+]
+DOORS: dict[str, Callable[[Path, str], str | None]] = {
+    "Write": write,
+    "Edit": lambda ws, p: write(ws, p, "Edit"),
+    "Bash": lambda ws, p: bash(ws, f"echo evil > {p}"),
+    "PowerShell": lambda ws, p: ps(ws, f"Set-Content -Value evil {p}"),
+    "MCP": mcp,
+    "Codex": codex_patch,
+    "Gemini": gemini_write,
+}
+
+
+@pytest.mark.parametrize("door", list(DOORS))
+@pytest.mark.parametrize("spelled,protected", CASES, ids=[c for c, _ in CASES])
+def test_another_letter_case_is_the_protected_path(
+    workspace: Path, door: str, spelled: str, protected: str
+) -> None:
+    reason = DOORS[door](workspace, spelled)
+    assert reason is not None, (door, spelled)
+    assert protected in reason, reason  # the denial names the protected file
+
+
+def test_the_case_denial_says_why(workspace: Path) -> None:
+    reason = write(workspace, "APP/MAIN.PY")
+    assert reason is not None
+    assert "APP/MAIN.PY" in reason and "letter case" in reason, reason
+
+
+def test_git_dir_in_another_case_is_git_dir(workspace: Path) -> None:
+    for spelled in (".GIT/hooks/pre-commit", ".Git/config"):
+        assert write(workspace, spelled) is not None, spelled
+        assert bash(workspace, f"echo x > {spelled}") is not None, spelled
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{OFFICE}/Notes.MD",
+        f"{OFFICE.upper()}/notes.md",  # the office on macOS; a new folder on Linux
+        "notes/New.md",
+        "Docs/Readme-Draft.md",
+    ],
+)
+def test_case_does_not_block_what_no_rule_protects(workspace: Path, path: str) -> None:
+    assert write(workspace, path) is None, path
+    assert bash(workspace, f"echo x > '{path}'") is None, path
+
+
+def test_another_agents_office_in_another_case_is_that_office(workspace: Path) -> None:
+    other = ".workspace/departments/architecture/system-architect-ai"
+    assert write(workspace, f"{other.upper()}/x.md") is not None
+    assert write(workspace, f"{other}/X.md") is not None
+
+
+# --- F83: Windows spellings -----------------------------------------------------------------------
+
+WINDOWS = [
+    "app/main.py.",
+    "app/main.py ",
+    "app/main.py. . ",
+    "app/main.py::$DATA",
+    "app/main.py:$DATA",
+    "app/main.py:stream",
+    "app/main.py:stream:$DATA",
+    "app./main.py",
+    "app /main.py",
+    "app::$INDEX_ALLOCATION/main.py",
+    "app\\main.py",
+    "app\\..\\app\\main.py",
+    "notes\\..\\app\\main.py",
+    ".\\app\\main.py",
+    "app/MAIN~1.PY",
+    "APP~1/main.py",
+    ".workspace\\rules.yaml",
+    ".workspace./rules.yaml.",
+]
+
+
+@pytest.mark.parametrize("path", WINDOWS)
+def test_windows_spellings_through_file_tools(workspace: Path, path: str) -> None:
+    reason = write(workspace, path)
+    assert reason is not None, path
+    assert "app/main.py" in reason or ".workspace/rules.yaml" in reason, reason
+
+
+@pytest.mark.parametrize("path", ["app\\main.py", "app/main.py.", "app/main.py::$DATA"])
+def test_windows_spellings_through_other_harnesses(workspace: Path, path: str) -> None:
+    assert mcp(workspace, path) is not None
+    assert codex_patch(workspace, path) is not None
+    assert gemini_write(workspace, path) is not None
+
+
+def test_a_windows_absolute_spelling_of_the_workspace(workspace: Path) -> None:
+    assert write(workspace, str(workspace) + "\\app\\main.py") is not None
+    assert write(workspace, str(workspace) + "/app/main.py.") is not None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".git./hooks/pre-commit",
+        ".git\\hooks\\pre-commit",
+        ".git::$INDEX_ALLOCATION/config",
+        ".claude\\settings.json",
+        ".claude/settings.json.",
+    ],
+)
+def test_windows_spellings_of_git_dir_and_settings(workspace: Path, path: str) -> None:
+    assert write(workspace, path) is not None, path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo evil > app/main.py.",
+        "echo evil > 'app/main.py '",
+        "echo evil > 'app/main.py::$DATA'",
+        "echo evil > app./main.py",
+        "echo evil > 'app\\main.py'",
+        "echo evil > app/MAIN~1.PY",
+        "rm -rf app.",
+        "rm -rf APP~1",
+    ],
+)
+def test_windows_spellings_through_bash(workspace: Path, command: str) -> None:
+    assert bash(workspace, command) is not None, command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "Set-Content app\\main.py. evil",
+        'Set-Content "app\\main.py " evil',
+        "Set-Content -Value evil app.\\main.py",
+        "Set-Content -Value evil app\\main.py::$DATA",
+        "Set-Content -Value evil app\\MAIN~1.PY",
+        "Remove-Item app. -Recurse",
+        "Remove-Item APP~1 -Recurse",
+    ],
+)
+def test_windows_spellings_through_powershell(workspace: Path, command: str) -> None:
+    assert ps(workspace, command) is not None, command
+
+
+@pytest.mark.parametrize(
+    "path",
+    [f"{OFFICE}/notes.txt.", f"{OFFICE}/notes.txt::$DATA", f"{OFFICE}/x.md ", "notes/x.md."],
+)
+def test_windows_spellings_of_allowed_paths_stay_allowed(workspace: Path, path: str) -> None:
+    assert write(workspace, path) is None, path
+
+
+# --- F82: PowerShell providers and drives ---------------------------------------------------------
+
+PROVIDERS = [
+    "Set-Content -Value evil Microsoft.PowerShell.Core\\FileSystem::app/main.py",
+    "Set-Content -Value evil FileSystem::app/main.py",
+    "Set-Content -Value evil filesystem::app\\main.py",
+    "Remove-Item FileSystem::app\\main.py",
+    "Copy-Item README.md FileSystem::{ws}/app/main.py",
+    "Copy-Item README.md -Destination:FileSystem::app\\main.py",
+    "Set-Content -Value x FileSystem::.workspace/rules.yaml",
+    "New-PSDrive X FileSystem app; sc X:\\main.py evil",
+    "New-PSDrive -Name X -PSProvider FileSystem -Root app; Set-Content X:main.py evil",
+    "Set-Content -Value x Q:\\main.py",
+    "Set-Content -Value x SomeProvider::app/main.py",
+]
+
+
+@pytest.mark.parametrize("command", PROVIDERS)
+def test_powershell_provider_paths_are_judged(workspace: Path, command: str) -> None:
+    assert ps(workspace, command.format(ws=workspace)) is not None, command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        f"Set-Content -Value x FileSystem::{OFFICE}/notes.txt",
+        f"Set-Content -Value x Microsoft.PowerShell.Core\\FileSystem::{OFFICE}\\notes.txt",
+        "Get-Content FileSystem::app/main.py",
+        f"Set-Content -Path {OFFICE}\\x.txt -Value https://example.com/x",
+        f'Set-Content -Path {OFFICE}\\x.txt -Value "note: x"',
+    ],
+)
+def test_powershell_provider_paths_that_write_nothing_protected(
+    workspace: Path, command: str
+) -> None:
+    assert ps(workspace, command) is None, command

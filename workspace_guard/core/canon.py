@@ -1,0 +1,67 @@
+"""The names a file system opens for a path as written (ATTACK F81, F83): pure string work.
+
+A tool names a path as text; the file it opens depends on the platform. Windows (Win32 over
+NTFS) takes `\\` as a separator, drops the trailing dots and spaces of a name (`app./main.py.` is
+`app/main.py`), reads `NAME:STREAM[:TYPE]` as a stream of NAME (`main.py::$DATA` is the file
+itself; `app::$INDEX_ALLOCATION` is the folder) and answers 8.3 short names (`MAIN~1.PY`) for
+long ones. macOS (APFS) and Windows compare names without regard to letter case.
+
+The gate judges every spelling a path may have (the one written and the Windows one): a path is
+protected when any of them is. That only adds denials — a name that merely *looks* like a
+protected path on Linux (`app\\main.py`, `app/main.py.`) is refused too, a cost no real project
+pays — and never makes an office or an allowed path broader.
+"""
+
+from __future__ import annotations
+
+import re
+
+# an 8.3 short name: up to 6 characters, `~`, a number, an extension of up to 3 (`MAIN~1.PY`,
+# `WORKSP~1`); matched loosely (Windows also makes `MA1B2C~1.PY`): a needless denial at worst
+_SHORT = re.compile(r"~[0-9]+(\.[^.]{0,3})?$")
+_DRIVE = re.compile(r"^[A-Za-z]:$")
+
+
+def windows_name(path: str) -> str:
+    """`path` as Windows opens it: `/`-separated, each name without its `:stream` part and its
+    trailing dots and spaces (`.` and `..` kept; a name left empty names its folder)."""
+    if not _windowsish(path):
+        return path
+    parts = path.replace("\\", "/").split("/")
+    out: list[str] = []
+    for at, part in enumerate(parts):
+        if part in ("", ".", "..") or (at == 0 and _DRIVE.match(part)):
+            out.append(part)
+            continue
+        name = part.split(":", 1)[0].rstrip(". ")
+        out.append(name if name not in ("", ".", "..") else ".")
+    text = "/".join(out)
+    return text if text else "."
+
+
+def _windowsish(path: str) -> bool:
+    """Could Windows read `path` as another name (a quick test: most paths pass it)?"""
+    if "\\" in path or ":" in path:
+        return True
+    return any(part.endswith((".", " ")) and part not in (".", "..") for part in path.split("/"))
+
+
+def spellings(path: str) -> list[str]:
+    """`path` and, when it differs, the name Windows opens for it."""
+    other = windows_name(path)
+    return [path] if other == path else [path, other]
+
+
+def short_name_at(path: str) -> int:
+    """The index of the first `/`-separated name of `path` that may be an 8.3 short name
+    (`MAIN~1.PY`), or -1: such a name may stand for any entry of its folder."""
+    for at, part in enumerate(path.split("/")):
+        if "~" in part and _SHORT.search(part):
+            return at
+    return -1
+
+
+def case_differs(path: str) -> bool:
+    """`path` has letters that fold to another case (so a case-insensitive system may open
+    another spelling of it)."""
+    return path.casefold() != path
