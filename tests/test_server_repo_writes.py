@@ -146,3 +146,23 @@ def test_a_file_url_remote_and_a_repository_with_server_hooks(tmp_path: Path) ->
     git(tmp_path, "init", "-q", "--bare", str(scratch))
     assert bash_denied(clone, f"git -C {scratch} update-ref refs/heads/x {sha}", AGENT) is None
     assert bash_denied(clone, f"echo x > {scratch}/description", AGENT) is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git push --receive-pack='git -c core.hooksPath=/dev/null receive-pack' origin HEAD:main",
+        "git push --exec='git -c core.hooksPath=/dev/null receive-pack' {s} HEAD:main",
+        "git -c remote.origin.receivepack='git -c core.hooksPath=/dev/null receive-pack'"
+        " push origin HEAD:main",
+        "git config remote.origin.receivepack 'git -c core.hooksPath=/dev/null receive-pack'",
+        "git -C {s} -c core.hooksPath=/dev/null update-ref refs/heads/main HEAD",
+    ],
+)
+def test_the_server_hooks_cannot_be_switched_off_from_the_clone(
+    setup: tuple[Path, Path, str], command: str
+) -> None:
+    """A receive-pack run with `core.hooksPath` elsewhere runs neither pre-receive nor the
+    server's reference-transaction: refused whoever asks it (SUPERUSER too for the -c form)."""
+    clone, server, _sha = setup
+    assert bash_denied(clone, command.format(s=server), AGENT) is not None
