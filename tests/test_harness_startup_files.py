@@ -143,3 +143,121 @@ def test_a_superuser_may(workspace: Path, home: Path) -> None:
     assert _write(workspace, home, str(workspace / ".env"), SUPER) is None
     assert _write(workspace, home, str(home / ".bashrc"), SUPER) is None
     assert _bash(workspace, home, "echo X=1 > ~/.codex/.env", SUPER) is None
+
+
+# --- files that become code on a later call (ATTACK F59/F86 follow-ups; later_code.py) ----------
+# ssh runs ProxyCommand/LocalCommand of ~/.ssh/config at the next `git fetch`/`push` over ssh, npm
+# its `node-options`/`script-shell`, fish and direnv their start-up scripts, Python a `.pth` or
+# `sitecustomize.py` of its site-packages at every start, bash `$BASH_ENV` in every script.
+LATER_HOME = [
+    ".ssh/config",
+    ".ssh/rc",
+    ".ssh/environment",
+    ".ssh/config.d/evil.conf",
+    ".npmrc",
+    ".yarnrc.yml",
+    ".config/fish/config.fish",
+    ".config/fish/conf.d/x.fish",
+    ".config/direnv/direnvrc",
+    ".config/direnv/lib/x.sh",
+    ".pythonrc",
+    ".pythonstartup",
+    ".local/lib/python3.11/site-packages/evil.pth",
+    ".local/lib/python3.12/site-packages/sitecustomize.py",
+    ".local/lib/python3.12/site-packages/usercustomize.py",
+    ".vimrc",
+]
+LATER_PROJECT = [".npmrc", "app/.npmrc", ".env.local", ".env.production", "app/.env.development"]
+LATER_SYSTEM = [
+    "/etc/profile.d/evil.sh",
+    "/etc/bash.bashrc",
+    "/etc/environment",
+    "/etc/profile",
+    "/etc/ld.so.preload",
+    "/etc/ssh/ssh_config",
+    "/usr/lib/python3/dist-packages/evil.pth",
+    "/usr/local/lib/python3.11/dist-packages/sitecustomize.py",
+]
+
+
+def _every_tool(ws: Path, home: Path, path: str, shell_path: str) -> list[str | None]:
+    """The verdicts of Write, Edit, a Bash append, a PowerShell write and an MCP write."""
+    edit: dict[str, object] = {"file_path": path, "old_string": "a", "new_string": "b"}
+    mcp: dict[str, object] = {"path": path, "content": "ProxyCommand sh -c evil"}
+    ps: dict[str, object] = {"command": f"Set-Content -Path '{path}' -Value 'x'"}
+    return [
+        _write(ws, home, path),
+        _claude(ws, home, "Edit", edit, OTHER),
+        _bash(ws, home, f"echo 'ProxyCommand sh -c evil' >> {shell_path}"),
+        _claude(ws, home, "PowerShell", ps, OTHER),
+        _claude(ws, home, "mcp__filesystem__write_file", mcp, OTHER),
+    ]
+
+
+@pytest.mark.parametrize("rel", LATER_HOME)
+def test_home_files_that_become_code_are_refused(workspace: Path, home: Path, rel: str) -> None:
+    verdicts = _every_tool(workspace, home, str(home / rel), f"~/{rel}")
+    assert all(v is not None for v in verdicts), (rel, verdicts)
+    if "site-packages" not in rel:  # a `.pth` is refused to everyone (program_files.py)
+        assert _write(workspace, home, str(home / rel), SUPER) is None
+
+
+@pytest.mark.parametrize("rel", LATER_PROJECT)
+def test_project_files_that_become_code_are_refused(workspace: Path, home: Path, rel: str) -> None:
+    verdicts = _every_tool(workspace, home, str(workspace / rel), rel)
+    assert all(v is not None for v in verdicts), (rel, verdicts)
+
+
+@pytest.mark.parametrize("path", LATER_SYSTEM)
+def test_system_files_that_become_code_are_refused(workspace: Path, home: Path, path: str) -> None:
+    assert _write(workspace, home, path) is not None
+    assert _bash(workspace, home, f"echo x >> {path}") is not None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo 'Host *' > $HOME/.ssh/config",
+        "cp office/c ~/.ssh/config",
+        "rm -rf ~/.ssh",
+        "mv ~/.config/fish /tmp/f",
+        "echo x > $XDG_CONFIG_HOME/fish/config.fish",
+        'echo "import os" > "$PYTHONSTARTUP"',
+        "echo x > $BASH_ENV",
+        "echo 'node-options=--require ./x.js' >> .npmrc",
+        "echo X=1 > .env.*",
+        "tee -a ~/.npmrc < office/n",
+    ],
+)
+def test_shell_writes_of_files_that_become_code(workspace: Path, home: Path, command: str) -> None:
+    assert _bash(workspace, home, command) is not None, command
+
+
+def test_variables_naming_files_that_become_code(
+    workspace: Path, home: Path, tmp_path: Path
+) -> None:
+    startup = tmp_path / "startup.py"
+    env = {**_env(home), "PYTHONSTARTUP": str(startup), "BASH_ENV": str(tmp_path / "benv")}
+    tool_input: dict[str, object] = {"file_path": str(startup), "content": "import os\n"}
+    proc = hook(workspace, "claude", claude_event(workspace, "Write", tool_input), env=env)
+    assert denied(proc) is not None
+    tool_input = {"file_path": str(tmp_path / "benv"), "content": "x\n"}
+    proc = hook(workspace, "claude", claude_event(workspace, "Write", tool_input), env=env)
+    assert denied(proc) is not None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cat ~/.ssh/config",
+        "ssh-keygen -l -f ~/.ssh/known_hosts",
+        "echo x > ~/.ssh/notes.txt",
+        "echo x > .env.example",
+        "echo x > docs/npmrc.md",
+        "echo x > ~/.local/lib/notes.txt",
+    ],
+)
+def test_neighbours_of_files_that_become_code_stay_allowed(
+    workspace: Path, home: Path, command: str
+) -> None:
+    assert _bash(workspace, home, command) is None, command

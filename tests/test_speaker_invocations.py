@@ -238,3 +238,26 @@ def test_deleting_a_spend_marker_reopens_nothing(workspace: Path) -> None:
     late = harness_shell(workspace, command)
     assert late.returncode == 1 and REFUSED in late.stderr
     assert len([r for r in ledger(workspace) if r["kind"] == "approval"]) == 1
+
+
+def test_a_consult_answer_is_authorised_for_its_own_id_and_verdict_only(workspace: Path) -> None:
+    from conftest import run_tty
+
+    api_owner, asker, api = "api-architect-ai", "react-specialist-ai", "app/api/v1/orders.py"
+    idents = []
+    for _n in range(2):
+        filed = run_tty(workspace, "consult", api, "--agent", asker)
+        assert filed.returncode == 0, filed.stderr
+        idents.append(filed.stdout.split()[0])
+    first, second = idents
+    answer = f"workspace-guard consult answer {first} --decline --by {api_owner}"
+    hooked = hook(workspace, event(workspace, "PreToolUse", "Bash", {"command": answer}, api_owner))
+    assert not hooked.stdout.strip(), hooked.stdout
+    for other in (
+        f"workspace-guard consult answer {first} --approve --by {api_owner}",
+        f"workspace-guard consult answer {second} --decline --by {api_owner}",
+    ):
+        forged = harness_shell(workspace, other)
+        assert forged.returncode == 1 and "nothing shows" in forged.stderr, other
+    assert harness_shell(workspace, answer).returncode == 0
+    assert not approved(workspace, asker, api)

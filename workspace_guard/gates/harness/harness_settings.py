@@ -173,20 +173,30 @@ def note() -> str:
         "managed settings) and git's own settings (~/.gitconfig, ~/.config/git/config, "
         "/etc/gitconfig, GIT_CONFIG_GLOBAL) and the programs in a folder on the PATH outside "
         "the repository (~/.local/bin, ~/bin and the like) decide whether and how the hooks "
-        "run: no tool call may write them except a superuser's; a person edits them by hand."
+        "run, and files that become code on a later call (~/.ssh/config, .npmrc, .env.local, "
+        "fish and direnv start-up files, PYTHONSTARTUP, a Python's site-packages, "
+        "/etc/profile.d) run outside any call the gate judges: no tool call may write them "
+        "except a superuser's; a person edits them by hand."
     )
 
 
 def claimed(path: str, cwd: str, found: list[str], superuser: bool, root: str) -> bool:
     """True (and `found` gets the path) when `path` is a harness's settings file outside the
-    repository (harness_settings.py) or a program in a folder on the PATH outside it
-    (path_folders.py); a superuser's call is judged as any other write."""
+    repository (harness_settings.py), a program in a folder on the PATH outside it
+    (path_folders.py) or a file that becomes code later (later_code.py); a superuser's call is
+    judged as any other write."""
     if superuser or "\x00" in path:
         return False
     from workspace_guard.gates.harness.disk_links import linked_outside
+    from workspace_guard.gates.harness.later_code import becomes_code
     from workspace_guard.gates.harness.path_folders import on_path
 
-    if is_settings(path, cwd) or on_path(root, path, cwd) or linked_outside(path, cwd)[0]:
+    if (
+        is_settings(path, cwd)
+        or on_path(root, path, cwd)
+        or linked_outside(path, cwd)[0]
+        or becomes_code(root, path, cwd)  # ~/.ssh/config, .npmrc, site-packages… (later_code.py)
+    ):
         found.append(path)
         return True
     return False
