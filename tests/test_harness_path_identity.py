@@ -275,3 +275,43 @@ def test_powershell_provider_paths_that_write_nothing_protected(
     workspace: Path, command: str
 ) -> None:
     assert ps(workspace, command) is None, command
+
+
+# --- Cursor and Cline: their own file tools, the same resolver ------------------------------------
+
+
+def cursor_write(ws: Path, path: str) -> str | None:
+    tool_input = {"file_path": f"{ws}/{path}", "contents": "x"}
+    data = {
+        "conversation_id": "c",
+        "workspace_roots": [str(ws)],
+        "hook_event_name": "preToolUse",
+        "tool_name": "Write",
+        "tool_input": tool_input,
+    }
+    proc = hook(ws, "cursor", json.dumps(data).encode(), env={"WORKSPACE_AGENT": OTHER})
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    return str(answer["agent_message"]) if answer.get("permission") == "deny" else None
+
+
+def cline_write(ws: Path, path: str) -> str | None:
+    data = {
+        "clineVersion": "3.40.0",
+        "hookName": "PreToolUse",
+        "taskId": "t",
+        "workspaceRoots": [str(ws)],
+        "preToolUse": {"toolName": "write_to_file", "parameters": {"path": path, "content": "x"}},
+    }
+    proc = hook(ws, "cline", json.dumps(data).encode(), env={"WORKSPACE_AGENT": OTHER})
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    return str(answer["errorMessage"]) if answer["cancel"] else None
+
+
+@pytest.mark.parametrize("door", [cursor_write, cline_write], ids=["cursor", "cline"])
+def test_cursor_and_cline_file_tools(workspace: Path, door: Callable[..., str | None]) -> None:
+    for path in ("APP/MAIN.PY", "app\\main.py", "app/main.py. ", "app/main.py::$DATA"):
+        reason = door(workspace, path)
+        assert reason is not None and "app/main.py" in reason, path
+    assert door(workspace, f"{OFFICE}/Notes.md") is None

@@ -63,8 +63,9 @@ class _Vim(Struct):
 def _vim(env: _Env, name: str, args: list[_Word]) -> None:
     """vim and its names: the options as vim scans them, then the Ex commands of ``--cmd``,
     ``-c``, ``+CMD`` and, in Ex mode, stdin, read by :mod:`exlang` (ATTACK F78, F79)."""
-    if any(w.text in ("--version", "--help", "-h") and w.literal for w in args):
-        return
+    options = args[: [w.text for w in args].index("--")] if "--" in [w.text for w in args] else args
+    if any(w.text in ("--version", "--help", "-h") and w.literal for w in options):
+        return  # vim prints and exits before it runs a command
     opts = _vim_options(args, name == "ex")
     if env.stdin.kind != "none" and not opts.stdin_text:
         text = stdin_commands(env, name, "Ex commands" if opts.ex else "keys typed")
@@ -84,6 +85,8 @@ def _vim(env: _Env, name: str, args: list[_Word]) -> None:
             opts.code.append(f"commands from an expansion ({word.text[:30]})")
         else:
             exlang.run_text(word.text, state)
+    if env.stdin.kind == "none" and not state.quits:  # a terminal: any buffer may be saved
+        state.run.writes.extend(n for n in state.buffers if n is not None and n not in names)
     _apply(env, name, state.run, opts.code)
 
 

@@ -37,6 +37,7 @@ class ExState(Struct):
     args: list[str]  # the argument list
     cwd: str | None = ""  # relative to where the editor started ("": there; None: unknown)
     run: ExRun = factory(default_factory=ExRun)
+    quits: bool = False  # a command ends the editor (`q`, `x`, `wq`, `qa`…)
 
 
 def start(files: list[str]) -> ExState:
@@ -101,6 +102,7 @@ _SESSION = {  # writes a file: the default name when none is given (ANY: somewhe
     **dict.fromkeys(_names("mk[exrc]"), ".exrc"),
     **dict.fromkeys(_names("mkvie[w] wv[iminfo] wsh[ada] mksp[ell]"), ANY),
 }
+_QUIT = _names("q[uit] qa[ll] quita[ll] cq[uit] wq x[it] exi[t] xa[ll] wqa[ll] xal[l]")
 _SUBSTITUTE = _names("s[ubstitute] sno[magic] sm[agic]")
 _GLOBAL = _names("g[lobal] v[global]")
 _TEXT = _names("a[ppend] i[nsert] c[hange]")  # lines of text follow, up to a `.` line
@@ -202,6 +204,7 @@ def _command(text: str, state: ExState, depth: int) -> tuple[str | None, bool]:
 
 def _simple(name: str, bang: bool, arg: str, state: ExState, depth: int) -> bool:
     """A command whose argument ends at ``|``; True when lines of text follow it."""
+    state.quits = state.quits or name in _QUIT
     if name in _TEXT:
         return True
     if name in _HARMLESS or name in ("<", ">", "=", "#"):

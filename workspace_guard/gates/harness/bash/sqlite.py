@@ -213,7 +213,7 @@ def _sql(sql: str, run: ExRun, cwd: str | None) -> None:
             run.code.append(f"{name}(): runs a program or loads code")
         elif name in _FILE_FUNCTIONS and follows == "(":
             _named(_argument(tokens, k + 2, (",", ")")), run, cwd, f"{name}()")
-        elif name == "into" and k and _ident(tokens[k - 1]) in ("vacuum", "main", "temp"):
+        elif name == "into" and "vacuum" in (_ident(t) for t in tokens[max(0, k - 2) : k]):
             _named(_argument(tokens, k + 1, (";",)), run, cwd, "vacuum into")
         elif name == "attach":
             start = k + 2 if _ident(follows) == "database" else k + 1

@@ -4,8 +4,11 @@ nowhere (ATTACK F79); a here-document or here-string is text the analysis can re
 
 from __future__ import annotations
 
+import re
+
 from workspace_guard.gates.harness.bash.mentions import _embedded_paths, _unknown
 from workspace_guard.gates.harness.bash.patch_input import fixed_text
+from workspace_guard.gates.harness.bash.syntax import _suffix
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,6 +24,8 @@ def stdin_commands(env: _Env, name: str, what: str) -> str | None:
     stdin = env.stdin
     if stdin.kind == "text" and fixed_text(stdin):
         return stdin.text
+    if stdin.kind == "file" and stdin.text == "/dev/null":  # nothing to read
+        return ""
     if stdin.kind in ("file", "unknown", "text"):
         source = f"the file {stdin.text}" if stdin.kind == "file" and stdin.text else "a pipe"
         source = "text the shell expands at run time" if stdin.kind == "text" else source
@@ -51,6 +56,12 @@ STDIN_LANGUAGES = {
 }
 
 
+# options whose value is commands in the program's language, and its shell escapes
+_INLINE_OPTIONS = frozenset(["-c", "-e", "--command", "--execute"])
+_INLINE = re.compile(r"--(?:command|execute)=")
+_SHELL_ESCAPE = re.compile(r"(?:\\!|^[ \t]*!|^[ \t]*system[ \t])(.*)$", re.M)
+
+
 def stdin_language(handler: _Handler | None, split: bool = True) -> _Handler:
     """A program from :data:`STDIN_LANGUAGES`: unknown code; its stdin read as above (readable
     text: the paths it names), then its own handler, if any, or an unknown command's judgement."""
@@ -62,9 +73,15 @@ def stdin_language(handler: _Handler | None, split: bool = True) -> _Handler:
         if name in ("sftp", "lftp", "mysql", "psql", "duckdb") and reads_file:
             env.unknown_code(f"{name} {script[0].text}: commands read from a file")
             env.add_any("stdin-script")
+        texts = [
+            _suffix(w, len(w.text.partition("=")[0]) + 1) for w in args if _INLINE.match(w.text)
+        ]
+        texts += [w for k, w in enumerate(args) if k and args[k - 1].text in _INLINE_OPTIONS]
         text = stdin_commands(env, name, STDIN_LANGUAGES[name])
-        if text is not None:
-            _embedded_paths(env, text)
+        for value in [w.text for w in texts] + ([text] if text is not None else []):
+            _embedded_paths(env, value)  # `psql -c '\! rm f'`, `mysql -e 'system rm f'`
+            for m in _SHELL_ESCAPE.finditer(value):
+                env.analyze_text(m.group(1))
         if handler is not None:
             handler(env, name, args)
         else:
