@@ -8,6 +8,7 @@ push, still move it. Real clones of a bare repository served by `git daemon`.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -143,3 +144,40 @@ def test_fetches_and_pushes_to_the_remote_still_move_it(server: Server) -> None:
     assert_accepted(push(clone, "origin", "main"))
     assert value(clone) == mine
     assert server.ref("refs/heads/main") == mine
+
+
+def test_an_instead_of_in_the_global_config_does_not_choose_the_remote(
+    server: Server, tmp_path: Path
+) -> None:
+    """ATTACK F91: `url.EVIL.insteadOf = SERVER` in ~/.gitconfig sends `git fetch origin` to an
+    evil repository; the hook asks the literal URL without the user's config, so the trusted ref
+    stays where the real remote has it."""
+    clone = installed_clone(server)
+    before = value(clone)
+    forged = forged_rules(clone)
+    evil = tmp_path / "evil.git"
+    git(tmp_path, "init", "-q", "--bare", str(evil))
+    git(clone, "push", "-q", "--no-verify", str(evil), f"{forged}:refs/heads/main")
+    url = git(clone, "config", "remote.origin.url").strip()
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text(f'[url "{evil}"]\n\tinsteadOf = {url}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG")}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+    proc = subprocess.run(
+        ["git", "fetch", "-q", "origin"], cwd=clone, capture_output=True, env=env, check=False
+    )
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode != 0
+    assert "trusted" in err and "Traceback" not in err
+    assert value(clone) == before
+    # the real remote still moves it
+    (home / ".gitconfig").write_text("")
+    other = server.clone("other")
+    readme_change(other, "later")
+    assert_accepted(push(other, "origin", "main"))
+    proc = subprocess.run(
+        ["git", "fetch", "-q", "origin"], cwd=clone, capture_output=True, env=env, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert value(clone) == server.ref("refs/heads/main")

@@ -67,7 +67,11 @@ def is_git_internal(repo: Repo, absolute: str) -> bool:
         for folder in hooks:
             if real != top and _below(real, top) and _below(_realpath(folder), real):
                 return True
-    return _hidden_names(repo, real)
+    if _hidden_names(repo, real):
+        return True
+    from workspace_guard.gates.harness.server_repos import holds  # the shared repository (F88)
+
+    return holds(repo, real)
 
 
 def collect(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:

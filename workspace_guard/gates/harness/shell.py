@@ -98,6 +98,10 @@ def judge(
         from workspace_guard.gates.harness.state_refs import refusal as state_refusal
 
         refusal = state_refusal(repo, analysis)
+    if not refusal:  # git writing the shared repository on this machine (ATTACK F88)
+        from workspace_guard.gates.harness.server_repos import refusal as server_refusal
+
+        refusal = server_refusal(repo, analysis, agent in decider.rules.superusers)
     note = " ".join(n for n in (note, ref_note, *dict.fromkeys(git_notes)) if n)
     from workspace_guard.gates.harness.bash.syntax import SELF_CLI
 

@@ -12,8 +12,10 @@ So the hook judges the ref update itself, whoever makes it: an update of a trust
 configured `workspace-guard.rulesRef`, the remote's default branch, the upstreams of `main` and
 `master`) is allowed only when its new value is the value the remote — the URL in the clone's
 own config file — holds for that branch now, asked of the remote (`git ls-remote`); a deletion
-only when the remote no longer has the branch. Anything else is refused in the `prepared`
-state, so the ref does not move. Remote-tracking refs that are not trusted are left alone.
+only when the remote no longer has the branch. The remote is asked at its literal URL, without
+the user's or the system's git config (no `insteadOf` rewrite, ATTACK F91). Anything else is
+refused in the `prepared` state, so the ref does not move. Remote-tracking refs that are not
+trusted are left alone.
 """
 
 from __future__ import annotations
@@ -116,8 +118,11 @@ def _remote_holds(repo: Repo, remotes: dict[str, list[str]], ref: str, new: str)
     if found is None:
         return False
     url, branch = found
-    args = ["ls-remote", "--", url, branch]
-    proc = git.run(args, repo.cwd, check=False, env=_clean_env())
+    literal = _literal(repo, url)
+    args = ["ls-remote", "--", literal, branch]
+    proc = git.run(args, os.sep, check=False, env=_no_user_config())
+    if proc.returncode != 0 and _credentials_may_help(literal):
+        proc = git.run(args, os.sep, check=False, env=_clean_env())
     if proc.returncode != 0:
         return False
     held = ABSENT
@@ -126,6 +131,38 @@ def _remote_holds(repo: Repo, remotes: dict[str, list[str]], ref: str, new: str)
         if name == branch:
             held = oid
     return held == new or (set(new) <= {"0"} and set(held) <= {"0"})
+
+
+def _literal(repo: Repo, url: str) -> str:
+    """The URL as the clone's config file writes it; a relative path from the work tree (git
+    resolves it from where it runs: the hook asks from outside any repository)."""
+    if "://" in url or url.startswith(os.sep):
+        return url
+    if ":" in url.split("/", 1)[0]:
+        return url  # host:path (scp-like ssh)
+    return os.path.join(repo.info.root or repo.info.common_dir, url)
+
+
+def _credentials_may_help(url: str) -> bool:
+    """An https remote that refused the question without the user's config may need its
+    credential helper: asked again with that config, but only when it rewrites no URL (`git
+    ls-remote --get-url` gives the URL back unchanged; TLS still checks the server)."""
+    if not url.startswith("https://"):
+        return False
+    proc = git.run(["ls-remote", "--get-url", url], os.sep, check=False, env=_clean_env())
+    return proc.returncode == 0 and proc.stdout.decode("utf-8", "replace").strip() == url
+
+
+def _no_user_config() -> dict[str, str]:
+    """`_clean_env` without the user's and the system's git config either (ATTACK F91): a
+    `url.X.insteadOf` (or `pushInsteadOf`, `core.sshCommand`, an include) in `~/.gitconfig`,
+    the XDG file or `/etc/gitconfig` would send `ls-remote` to another repository, which then
+    "holds" whatever the agent wants the trusted ref to be. Run from outside any repository,
+    the clone's own config is not read either: only the literal URL counts."""
+    env = _clean_env()
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_SYSTEM=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    env["GIT_CEILING_DIRECTORIES"] = os.sep
+    return env
 
 
 def _clean_env() -> dict[str, str]:

@@ -26,6 +26,7 @@ from workspace_guard.gates.harness.bash.gitprograms import (
     global_options,
     program_options,
 )
+from workspace_guard.gates.harness.bash.gitwhere import note as note_place
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.patch_input import git_stdin_patch
@@ -129,6 +130,7 @@ def _git(env: _Env, name: str, args: list[_Word], aliases: int = 0) -> None:
 def _bypasses(env: _Env, sub: str, rest: list[_Word], options: list[_Word]) -> None:
     """Hooks skipped, programs run: what ``git OPTIONS SUB REST`` does besides its own work."""
     global_options(env, options)
+    note_place(env, sub, rest, options)  # where it writes: the shared repository? (F88)
     program_options(env, sub, rest)
     environment(env, sub, options)
     if sub == "remote":
