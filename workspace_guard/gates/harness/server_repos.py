@@ -135,7 +135,7 @@ def refusal(repo: Repo, analysis: Analysis, superuser: bool) -> str:
             if not remote_git_dirs(repo):
                 continue  # no shared repository of this clone on this machine
             return _(
-                "`{command}` may write a repository known only at run time (`-C \"$(…)\"`, a "
+                '`{command}` may write a repository known only at run time (`-C "$(…)"`, a '
                 "variable, xargs, find -execdir…) while this clone has a shared repository on "
                 "this machine: it could be that one, whose refs, config and hooks change only "
                 "through a push its pre-receive judges, so it is refused; write the directory "
