@@ -73,8 +73,8 @@ def pre_receive(repo: Repo, data: bytes) -> int:
         return EXIT_OK
     from workspace_guard.gates.push.server_pin import tampering
 
-    if found := tampering(repo):  # the protected branch changed outside a push (ATTACK F93)
-        print(found, file=sys.stderr)
+    if tampered := tampering(repo):  # the protected branch changed outside a push (ATTACK F93)
+        print(tampered, file=sys.stderr)
         return EXIT_VIOLATION
     failures: list[CommitResult] = []
     accepted: list[CommitResult] = []
