@@ -314,8 +314,10 @@ def _protocol_args(words: list[str]) -> list[str] | None:
     return None
 
 
-VALIDATOR_SCRIPT = (".workspace/scripts/agent_workspace_validator.py",)
-VALIDATOR_SCRIPT += ("./" + VALIDATOR_SCRIPT[0],)
+VALIDATOR_SCRIPT = (
+    ".workspace/scripts/agent_workspace_validator.py",
+    "./.workspace/scripts/agent_workspace_validator.py",
+)
 
 
 def _the_gate(word: str) -> bool:
