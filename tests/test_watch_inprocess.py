@@ -154,3 +154,38 @@ def test_a_write_between_a_restore_and_its_reference_is_reported_not_adopted(
     assert found[0]["claims_forged"] == ["f0f0f0f0"] and found[0]["restored"] is True
     assert Path(str(found[0]["quarantine"])).read_text() == forged
     wait_for(lambda: json.loads(path.read_text()) == [made], "the claims put back again")
+
+
+@pytest.mark.parametrize("log_before", [False, True])
+def test_an_announcement_appended_after_the_logs_poll_still_covers_its_write(
+    workspace: Path, daemon: Daemon, monkeypatch: pytest.MonkeyPatch, log_before: bool
+) -> None:
+    """`install` announces a config write on the audit log, then writes it. The daemon's poll
+    reads the log, then the config: an announcement and its write landing between the two are
+    still install's, not a violation — whether the log existed (it is read again once the
+    config is read) or is made by this very announcement (a log made after the start holds
+    nothing old)."""
+    import time
+
+    from workspace_guard.state import announce
+
+    if log_before:  # an earlier announcement, read by the daemon's polls
+        announce.git_config(str(workspace), "alias.st", "status")
+        time.sleep(1.5)
+    internals = daemon.engine.internals
+    poll_chain = internals._poll_chain
+    done: list[bool] = []
+
+    def poll_then_install(name: str, *, full: bool) -> None:
+        poll_chain(name, full=full)
+        if not done:  # once, in the window between the log's poll and the config's read
+            done.append(True)
+            announce.git_config(str(workspace), "workspace-guard.requireProvenance", "true")
+
+    monkeypatch.setattr(internals, "_poll_chain", poll_then_install)
+    wait_for(lambda: done, "the announced write inside the window")
+    time.sleep(2)  # several polls after the write (one per 0.5 s)
+    found = [r for r in records(workspace, action="detected") if r.get("area") == "config"]
+    assert found == [], [r.get("keys") for r in found]
+    config = (workspace / ".git" / "config").read_text()
+    assert "requireProvenance = true" in config

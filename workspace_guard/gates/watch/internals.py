@@ -300,6 +300,8 @@ class Internals:
                              why, keys=bad, **self.cfg.where(path))  # fmt: skip
             return found
         before = gitconfig.values(old.data)
+        if self.started:  # an announcement precedes its write: read the log after the config,
+            self._poll_chain(CHAINED[0], full=False)  # or one appended since the poll is missed
         bad = gitconfig.violations(before, after, self.expected)
         other = [k for k in gitconfig.changed(before, after) if k not in bad]
         if not bad:
@@ -397,7 +399,10 @@ class Internals:
         if full or info.st_ino != tail.ino or info.st_size < tail.size:
             if tail.broken and info.st_ino == tail.ino and not full:
                 return
-            self.tails[name] = self._verify_whole(name, report=not tail.broken, origin="event")
+            # a log first made after the start: every announcement in it is new
+            self.tails[name] = self._verify_whole(
+                name, report=not tail.broken, origin="event", fresh=not tail.ino and not tail.broken
+            )
             return
         if info.st_size == tail.size or tail.broken:
             return
@@ -441,7 +446,7 @@ class Internals:
             self._poll_chain(CHAINED[0], full=False)
         return self.expected.take_file(rel, blob)
 
-    def _verify_whole(self, name: str, *, report: bool, origin: str) -> Tail:
+    def _verify_whole(self, name: str, *, report: bool, origin: str, fresh: bool = False) -> Tail:
         path = os.path.join(self.state_dir, name)
         tail = Tail()
         if name == CHAINED[0]:
@@ -463,7 +468,8 @@ class Internals:
                         self._chain_violation(name, "modified", f"line {number}: {problem}", origin)
                     return tail
                 tail.size += len(raw)
-                floor = self.floor if origin == "startup" else tail.seq  # install: startup only
+                # install's announcements: at the start, or in a log made since; not on a re-read
+                floor = self.floor if origin == "startup" or fresh else tail.seq
                 self._announced(name, raw, tail.seq, floor)
         head = chain._read_head(self.state_dir, _log(name))
         if head is not None and head[1] > tail.seq:
