@@ -703,6 +703,25 @@ WRITES_SQL: list[Case] = [
     w("sqlite3 /tmp/db '.cd app' '.output main.py' 'select 1'"),
     w("sqlite3 -cmd '.output /tmp/x' -cmd '.output app/main.py' /tmp/db 'select 1'"),
     w("sqlite3 --cmd '.output app/main.py' /tmp/db 'select 1'"),
+    # F96: a dot-command or option that reads command text from where the gate cannot see it
+    # (`.read |CMD`: CMD's output is more SQL and dot-commands; `.read FILE`, `-init FILE`,
+    # stdin from a file or a pipe) is any file; `.import |CMD` reads rows, not commands
+    broad("sqlite3 :memory: \".read '|echo .output app/main.py'\" \"select 'evil'\""),
+    broad("sqlite3 :memory: \".read '|printf .output\\\\ app/ma%sn.py i'\" \"select 'import x'\""),
+    broad("sqlite3 -cmd \".read '|echo .output app/main.py'\" :memory: \"select 'evil'\""),
+    broad("sqlite3 :memory: \".read '|printf .shell\\\\ cp\\\\ a\\\\ app/ma%sn.py i'\""),
+    broad("sqlite3 :memory: '.read |cat<office/x.sql'"),
+    broad("sqlite3 :memory: '.re \"|cat office/x.sql\"'"),
+    broad("echo \".read '|echo .output app/main.py'\" | sqlite3 :memory:"),
+    broad("sqlite3 :memory: <<< \".read '|echo .output app/main.py'\""),
+    broad("sqlite3 :memory: '.read office/x.sql'"),
+    broad("sqlite3 -init office/x.sql :memory: 'select 1'"),
+    # text the program pipes into another command language: that program reads it from a pipe
+    broad("sqlite3 :memory: '.once |sqlite3 :memory:' \"select '.output app/main.py'\""),
+    broad("sqlite3 :memory: '.output |sqlite3 /tmp/db' \"select '.shell rm app/main.py'\""),
+    broad("vim -es -c 'w !sqlite3 :memory:' -c 'q!' README.md"),
+    broad("vim -es -c '%!sqlite3 :memory:' -c 'q!' README.md"),
+    broad("ed -s README.md <<< 'w !sqlite3 :memory:'"),
     w(
         "sqlite3 /tmp/db \"create virtual table temp.z using zipfile('app/main.py');"
         " insert into temp.z(name, data) values('a', 'b')\""
@@ -749,6 +768,29 @@ CODE_LANG: list[str] = [
     "sqlite3 :memory: \"select edit('x','vim')\"",
     "sqlite3 /tmp/db < office/x.sql",
     "dc < /tmp/x.dc",
+    # every source of command text for a language (F96): checked for sqlite3, vim/ex and ed
+    "sqlite3 :memory: \".read '|echo select 1'\"",
+    "sqlite3 :memory: '.read |cat<office/x.sql'",
+    "sqlite3 -cmd \".read '|echo select 1'\" :memory:",
+    "vim -es -c 'so office/x.vim' -c q README.md",
+    "vim -es -c 'source office/x.vim' -c q README.md",
+    "vim -es -c 'exe system(\"cat office/x\")' -c q",
+    'vim -es -c \'exe "w! app/ma" . "in.py"\' -c q',
+    "vim -es -c '@a' -c q README.md",
+    "vim -es -c 'r !cat office/x|@\"' -c q README.md",
+    "vim -es -c 'w !vim -es' -c 'q!' README.md",
+    "ed -s README.md <<< 'w !ed -s office/f'",
+]
+# F98: text that once kept a reader busy without end, and the step budget past which every
+# reader (exlang, ed, sqlite3) refuses unread: each must answer
+ENDS: list[str] = [
+    "vim -es -c 'w! app/main.py\\ ' -c 'q!'",
+    "vim -es -c 'w! app/main.py\\' -c 'q!'",
+    "vim -es -c 'e +\\ app/main.py\\' -c 'q!'",
+    "vim -es -c 'sav \\ \\' -c 'q!'",
+    "vim -es -c '" + "p|" * 5000 + "w! /tmp/x' -c 'q!'",
+    "ed -s README.md <<< '" + "p\n" * 5000 + "'",
+    "sqlite3 :memory: '" + ".tables\n" * 5000 + "'",
 ]
 NOT_CODE_LANG: list[str] = [
     "vim -es -c '%s/a/b/' -c 'wq' office/notes.txt",

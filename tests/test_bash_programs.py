@@ -4,15 +4,19 @@ each ``harness: unknown_code`` policy."""
 
 from __future__ import annotations
 
+import json
+import random
 import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from bash_corpus import ANY, PROTECTED, Case
-from bash_corpus_programs import CODE, NOT_CODE, NOT_CODE_LANG, READS, WRITES
+from bash_corpus_programs import CODE, ENDS, NOT_CODE, NOT_CODE_LANG, READS, WRITES
 from conftest import EXAMPLE_RULES, make_workspace
 from helpers.harness import bash_denied, harness_shell
+from helpers.repos import BIN
 from test_bash import would_deny
 
 from workspace_guard.gates.harness.bash import analyze
@@ -98,6 +102,11 @@ ALWAYS = [
     "ed -s README.md < office/edscript",
     "sqlite3 :memory: \"select writefile('app/ma'||'in.py','evil')\"",
     "sqlite3 :memory: \"select writefile(char(97,112,112)||'/main.py','evil')\"",
+    # F96: the output of `.read |CMD` is more SQL and dot-commands
+    "sqlite3 :memory: \".read '|echo .output app/main.py'\" \"select 'evil'\"",
+    "sqlite3 -cmd \".read '|echo .output app/main.py'\" :memory: \"select 'evil'\"",
+    "sqlite3 :memory: '.read |cat<office/x.sql'",
+    "vim -es -c 'w !sqlite3 :memory:' -c 'q!' README.md",
 ]
 PASS = [
     "cat README.md",
@@ -182,3 +191,64 @@ def test_apply_patch_from_a_file_is_every_file(spaces: dict[str, Path], tmp_path
         reason = bash_denied(ws, command, AGENT)
         assert reason is not None and "the patch is not in the command" in reason, command
         assert "apply_patch <<'EOF'" in reason
+
+
+# --- F98: every reader answers (a step budget; no loop on a trailing escaped blank) -------------
+
+_PIECES = ["w! ", "app/main.py", "\\", "\\ ", "|", "'", '"', " ", "e +", "sav ", "g/", "s/a/"]
+_PIECES += ["!", "%", "norm ", ".read ", ".output ", "\n", "r !", "+", "`", "\\|"]
+
+
+def _fuzzed(count: int) -> list[str]:
+    """Editor, ed and sqlite3 texts ending in backslashes, bars and quotes (a fixed seed)."""
+    rnd = random.Random(98)
+    out = []
+    for k in range(count):
+        text = "".join(rnd.choice(_PIECES) for _ in range(rnd.randint(1, 8)))
+        text += "".join(rnd.choice("\\|'\" ") for _ in range(rnd.randint(1, 4)))
+        quoted = shlex.quote(text)
+        out.append(
+            [
+                f"vim -es -c {quoted} -c 'q!' README.md",
+                f"ed -s README.md <<< {quoted}",
+                f"sqlite3 :memory: {quoted}",
+                f"ex -sc {quoted} README.md",
+            ][k % 4]
+        )
+    return out
+
+
+def _answer(ws: Path, command: str) -> subprocess.CompletedProcess[bytes]:
+    """The real hook on one Bash call; 20 s is the failure line (it answers well under 1 s)."""
+    payload = {
+        "session_id": "s",
+        "cwd": str(ws),
+        "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": command},
+        "agent_type": AGENT,
+    }
+    return subprocess.run(
+        [str(BIN / "workspace-guard"), "hook", "claude"],
+        cwd=ws,
+        input=json.dumps(payload).encode(),
+        capture_output=True,
+        timeout=20,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", ENDS + _fuzzed(24), ids=lambda c: c[:60])
+def test_every_reader_answers(spaces: dict[str, Path], command: str) -> None:
+    proc = _answer(spaces["paths"], command)
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
+    if command in ENDS[4:]:  # past the step budget: refused, with the reason
+        answer = json.loads(proc.stdout)["hookSpecificOutput"]
+        assert answer["permissionDecision"] == "deny", command
+        assert "more than 4000 commands" in analyze(command, "/repo").findings[0].detail
+
+
+def test_an_escaped_blank_ends_the_name() -> None:
+    """vim writes `app/main.py ` (the escaped blank is in the name): the reader says so."""
+    analysis = analyze("vim -es -c 'w! app/main.py\\ ' -c 'q!'", "/repo")
+    assert [t.path for t in analysis.targets] == ["/repo/app/main.py "]

@@ -13,11 +13,13 @@ the events shaped like the real CLIs' (notes/real-payloads).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from helpers.harness import OTHER, claude_event, denied, hook
+from helpers.repos import EXAMPLE_RULES, inside, make_workspace
 
 OFFICE = ".workspace/departments/backend/backend-framework-ai"
 
@@ -315,3 +317,96 @@ def test_cursor_and_cline_file_tools(workspace: Path, door: Callable[..., str | 
         reason = door(workspace, path)
         assert reason is not None and "app/main.py" in reason, path
     assert door(workspace, f"{OFFICE}/Notes.md") is None
+
+
+# --- F97: the file systems' own name comparisons (NTFS upper case, APFS folding and NFD) ----------
+
+UNICODE_CASES = [
+    ("app/ma\u0131n.py", "app/main.py"),  # dotless ı: NTFS reads APP/MAIN.PY
+    ("alemb\u0131c/env.py", "alembic/"),
+    (".g\u0131thub/workflows/ci.yml", ".github/workflows/"),
+    ("doc\u212aer-compose.yml", "docker-compose.yml"),  # Kelvin sign: k
+    (".claude/\u017fettings.json", ".claude/"),  # long s: s
+]
+
+
+@pytest.mark.parametrize("door", list(DOORS))
+@pytest.mark.parametrize("spelled,protected", UNICODE_CASES, ids=[c for c, _ in UNICODE_CASES])
+def test_a_name_a_file_system_reads_as_protected_is_protected(
+    workspace: Path, door: str, spelled: str, protected: str
+) -> None:
+    reason = DOORS[door](workspace, spelled)
+    assert reason is not None, (door, spelled)
+    assert protected in reason, reason
+
+
+@pytest.mark.parametrize("spelled", [".g\u0131t/hooks/pre-commit", ".G\u0131T/config"])
+def test_git_dir_under_another_comparison_is_git_dir(workspace: Path, spelled: str) -> None:
+    assert write(workspace, spelled) is not None, spelled
+    assert bash(workspace, f"echo x > {spelled}") is not None, spelled
+
+
+EXTRA_RULES = """
+  - pattern: /app/staff.py
+    owner: system-architect-ai
+    level: critical
+  - pattern: /docs/λόγος.md
+    owner: system-architect-ai
+    level: critical
+  - pattern: /app/café.py
+    owner: system-architect-ai
+    level: critical
+"""
+
+
+@pytest.fixture
+def unicode_workspace(tmp_path: Path) -> Iterator[Path]:
+    """The example workspace with protected names beyond ASCII (`staff`, `λόγος`, `café`)."""
+    text = EXAMPLE_RULES.read_text().replace(
+        "\nresponsibilities:", EXTRA_RULES + "\nresponsibilities:"
+    )
+    with inside(make_workspace(tmp_path / "ws", rules_text=text)) as repo:
+        yield repo
+
+
+@pytest.mark.parametrize(
+    "spelled,protected",
+    [
+        ("app/sta\ufb00.py", "app/staff.py"),  # ﬀ ligature: case-folded ff
+        ("docs/λόγοσ.md", "docs/λόγος.md"),  # final sigma: σ
+        ("DOCS/ΛΌΓΟΣ.MD", "docs/λόγος.md"),
+        ("app/cafe\u0301.py", "app/café.py"),  # decomposed é: one name on APFS
+        ("APP/CAFE\u0301.PY", "app/café.py"),
+    ],
+)
+def test_unicode_variants_of_protected_names(
+    unicode_workspace: Path, spelled: str, protected: str
+) -> None:
+    for reason in (
+        write(unicode_workspace, spelled),
+        bash(unicode_workspace, f"echo x > {spelled}"),
+    ):
+        assert reason is not None, spelled
+        assert protected in unicodedata.normalize("NFC", reason), reason
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "\uff41\uff50\uff50/\uff4d\uff41\uff49\uff4e.\uff50\uff59",  # fullwidth: another name
+        "app/\uff4dain.py",
+        "app/cafe.py",
+        f"{OFFICE}/not\u0131ce.md",  # the agent's own office keeps passing
+    ],
+)
+def test_names_no_file_system_reads_as_protected_pass(unicode_workspace: Path, path: str) -> None:
+    assert write(unicode_workspace, path) is None, path
+    assert bash(unicode_workspace, f"echo x > '{path}'") is None, path
+
+
+def test_the_comparisons_never_widen_an_office(workspace: Path) -> None:
+    # the agent's office under the Kelvin sign is a new folder below /.workspace/ on Linux
+    spelled = ".workspace/departments/bac\u212aend/backend-framework-ai/x.md"
+    assert write(workspace, spelled) is not None
+    other = ".workspace/departments/architecture/system-architect-a\u0131/x.md"
+    assert write(workspace, other) is not None

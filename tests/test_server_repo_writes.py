@@ -166,3 +166,56 @@ def test_the_server_hooks_cannot_be_switched_off_from_the_clone(
     server's reference-transaction: refused whoever asks it (SUPERUSER too for the -c form)."""
     clone, server, _sha = setup
     assert bash_denied(clone, command.format(s=server), AGENT) is not None
+
+
+UNKNOWN_PLACES = [
+    'git -C "$(echo {s})" fetch -q {c} {sha} && git -C "$(echo {s})" symbolic-ref'
+    " refs/heads/main FETCH_HEAD",
+    "d=$(echo {s}); git -C $d fetch -q {c} {sha} && git -C $d symbolic-ref refs/heads/main FETCH_HEAD",
+    "cd ~/../../../../../../..{s} && git symbolic-ref refs/heads/main FETCH_HEAD",
+    "for d in {s}; do git -C $d symbolic-ref refs/heads/main FETCH_HEAD; done",
+    "xargs -I{{}} git -C {{}} symbolic-ref refs/heads/main FETCH_HEAD <<< {s}",
+    "find {s} -maxdepth 0 -execdir git -C server.git symbolic-ref refs/heads/main FETCH_HEAD \\;",
+    "cd $WHERE && git update-ref refs/heads/main {sha}",
+    "git --git-dir=$G update-ref refs/heads/main {sha}",
+    "GIT_DIR=$G git update-ref refs/heads/main {sha}",
+    "echo {s} | parallel git -C {{}} update-ref refs/heads/main {sha}",
+]
+
+
+@pytest.mark.parametrize("command", UNKNOWN_PLACES)
+def test_git_writing_a_place_known_only_at_run_time_is_refused(
+    setup: tuple[Path, Path, str], command: str
+) -> None:
+    """ATTACK F94: a place the analysis cannot read may be the shared repository: refused
+    (fail closed) while this clone has one on this machine; `~` and `..` are resolved."""
+    clone, server, sha = setup
+    text = command.format(s=server, c=clone, sha=sha)
+    reason = bash_denied(clone, text, AGENT)
+    assert reason is not None, text
+    assert "shared repository" in reason, reason
+
+
+def test_unknown_places_stay_allowed_without_a_shared_repository_here(tmp_path: Path) -> None:
+    """A clone whose remotes are all network URLs keeps `git -C "$D" commit` and reads."""
+    clone = make_workspace(tmp_path / "ws")
+    git(clone, "remote", "add", "origin", "https://example.invalid/x.git")
+    for command in (
+        'git -C "$(pwd)" status',
+        "d=$(pwd); git -C $d log -1",
+        "cd ~ && git status",
+    ):
+        assert bash_denied(clone, command, AGENT) is None, command
+    reason = bash_denied(clone, "d=$(pwd); git -C $d update-ref refs/heads/zz HEAD", AGENT)
+    assert reason is None or "shared repository" not in reason
+
+
+def test_reads_at_unknown_places_stay_allowed(setup: tuple[Path, Path, str]) -> None:
+    clone, server, _sha = setup
+    for command in (
+        'git -C "$(echo {s})" log -1',
+        "d={s}; git -C $d show-ref",
+        "xargs -I{{}} git -C {{}} rev-parse HEAD <<< {s}",
+    ):
+        text = command.format(s=server)
+        assert bash_denied(clone, text, AGENT) is None, text

@@ -47,6 +47,8 @@ HARNESS_ENV = (
     "CLAUDE_CODE_ENTRYPOINT",
     "CODEX_SANDBOX",
     "CODEX_THREAD_ID",
+    "CODEX_SESSION_ID",
+    "CLAUDE_CODE_SESSION_ID",
     "GEMINI_CLI",
     "CURSOR_AGENT",
     "CURSOR_TRACE_ID",
@@ -222,26 +224,49 @@ def _usable(
     ]
 
 
-# Where a harness tells the commands it runs which session they belong to. Claude Code sets
-# none today (its hook payload's `session_id` is not in the Bash tool's environment); Codex's
-# `CODEX_THREAD_ID` is the main thread's id, its hooks' `session_id`.
-SESSION_ENV = ("CLAUDE_SESSION_ID", "CLAUDE_CODE_SESSION_ID")
-CODEX_SESSION_ENV = "CODEX_THREAD_ID"
+# Where each harness tells the commands its shell tool runs which session they belong to, as
+# measured with the real CLIs (tests/realclients/test_sessions.py, docs/identity.md): Claude
+# Code 2.1.197 sets `CLAUDE_CODE_SESSION_ID` to its hooks' `session_id`, in subagents too
+# (`CLAUDE_SESSION_ID` it does not set; checked when present); Codex 0.171.0 sets
+# `CODEX_SESSION_ID` to it everywhere and `CODEX_THREAD_ID` to the thread's id: the session's
+# on the main thread, the hook's `agent_id` in a subagent. Gemini CLI 0.61.0 sets none.
+SESSION_ENV = {
+    "claude": ("CLAUDE_CODE_SESSION_ID", "CLAUDE_SESSION_ID"),
+    "codex": ("CODEX_SESSION_ID",),
+}
+THREAD_ENV = {"codex": "CODEX_THREAD_ID"}
 
 
 def other_session(record: Mapping[str, Any]) -> str | None:
-    """The session this process's environment names, when the record names another one (the
-    record's invocation is another session's, whatever it says); None when they agree or
-    either is unknown."""
+    """The session (or thread) this process's environment names when it is not the record's:
+    the record's invocation is another session's, whatever it says. None when they agree or
+    nothing is known.
+
+    The record's own harness's variables decide when the process has them (a client started
+    from another one's shell inherits the outer one's variables, which name the outer session).
+    A process with none of them but another harness's session variable belongs to that other
+    session: refused too."""
     session = record.get("session")
     if not isinstance(session, str) or not session:
         return None
-    names = list(SESSION_ENV)
-    if record.get("harness") == "codex" and not record.get("agent_id"):
-        names.append(CODEX_SESSION_ENV)
-    for name in names:
+    harness = str(record.get("harness"))
+    own = SESSION_ENV.get(harness, ())
+    for name in own:
         mine = os.environ.get(name)
         if mine and mine != session:
+            return mine
+    thread = os.environ.get(THREAD_ENV.get(harness, "")) if harness in THREAD_ENV else None
+    if thread:
+        agent_id = record.get("agent_id")
+        if thread != (agent_id if isinstance(agent_id, str) and agent_id else session):
+            return thread
+        return None
+    if any(os.environ.get(name) for name in own):
+        return None
+    for other, names in SESSION_ENV.items():
+        found = [os.environ.get(name) for name in names if other != harness]
+        mine = next((value for value in found if value), None)
+        if mine:
             return mine
     return None
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from workspace_guard.core.model import Decision
     from workspace_guard.repo import Repo
 
+    Found = tuple[list[str], list[str], list[str], list[str]]
+
 AGENT_ENV = "WORKSPACE_AGENT"
 FILE_TOOLS = {
     "Edit": "file_path",
@@ -113,30 +115,17 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
     if call.command is not None:
         from workspace_guard.gates.harness import protocol_commands, signals
 
-        judgement = protocol_commands.judge(call.command)
-        if judgement is None:
-            from workspace_guard.gates.harness.shell import judge
-
-            shell = judge(
-                repo,
-                decider,
-                agent,
-                call.command,
-                cwd=call.cwd,
-                inside=lambda path: _inside(repo, path, call.cwd),
-                skip=lambda path: claimed(repo, path, call.cwd, found, superuser),
-            )
-            targets, note, refusal = list(shell.paths), shell.note, shell.refusal
-            # `env workspace-guard watch stop`; `x=workspace-guard; $x uninstall` (shell.self_cli)
-            verb = protocol_commands.embedded(call.command).needs_superuser or shell.self_cli
-            forced = protocol_commands.refusals(
-                decider, agent, protocol_commands.Judgement(needs_superuser=verb or None)
-            )
-        else:  # the protocol's own commands: judged by what they are (protocol_commands.py)
+        split = protocol_commands.split(call.command)
+        rest = call.command
+        if split is not None:  # the protocol's own commands: judged by what they are
+            judgement, rest = split
             forced = protocol_commands.refusals(decider, agent, judgement)
             acts_for = judgement.acts_for + tuple(who or agent for who in judgement.claims_for)
-            written = (_inside(repo, path, call.cwd) for path in judgement.writes)
-            targets = [rel for rel in written if rel]
+        if rest:  # every other program, and the files the protocol commands write (F95)
+            targets, note, refusal, more = _shell(
+                repo, decider, agent, call, command=rest, found=found
+            )
+            forced += more
         forced += protocol_commands.refusals(
             decider, agent, signals.judge(call.command, repo.state_dir)
         )
@@ -168,6 +157,32 @@ def evaluate(repo: Repo, call: Call) -> Verdict:
         denied = (_refused(decider, agent), *denied)
     command = (call.command or "") if acts_for else ""
     return _noted(repo, call, Verdict(agent, denied, allowed, note, refusal, acts_for, command))
+
+
+def _shell(
+    repo: Repo, decider: Decider, agent: str, call: Call, *, command: str, found: Found
+) -> tuple[list[str], str, str, list[Decision]]:
+    """The ordinary Bash analysis of `command` (run in the call's cwd): paths, note, refusal, and
+    the refusals of guard-changing invocations hidden in it."""
+    from workspace_guard.gates.harness import protocol_commands
+    from workspace_guard.gates.harness.shell import judge
+
+    superuser = agent in decider.rules.superusers
+    shell = judge(
+        repo,
+        decider,
+        agent,
+        command,
+        cwd=call.cwd,
+        inside=lambda path: _inside(repo, path, call.cwd),
+        skip=lambda path: claimed(repo, path, call.cwd, found, superuser),
+    )
+    # `env workspace-guard watch stop`; `x=workspace-guard; $x uninstall` (shell.self_cli)
+    verb = protocol_commands.embedded(command).needs_superuser or shell.self_cli
+    forced = protocol_commands.refusals(
+        decider, agent, protocol_commands.Judgement(needs_superuser=verb or None)
+    )
+    return list(shell.paths), shell.note, shell.refusal, forced
 
 
 def _noted(repo: Repo, call: Call, verdict: Verdict) -> Verdict:

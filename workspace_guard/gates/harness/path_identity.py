@@ -7,10 +7,12 @@ Codex, Cursor and Cline shapes) hands its paths here before they are judged:
   an 8.3 short name (`MAIN~1.PY`), every entry of its folder it may stand for (one listing,
   only then);
 - :func:`folded` — the path with its part below the repository (or the home folder)
-  case-folded, for the checks of git's directory and the harnesses' settings (`.GIT/hooks`,
+  case-folded (each character a file system reads as an ASCII one made that one), for the
+  checks of git's directory and the harnesses' settings (`.GIT/hooks`, `.gıt/hooks`,
   `.Claude/settings.json`);
 - :func:`decide` — the decision for a repository path under the rules and under the rules read
-  without regard to case (`core/casefold.py`), the stricter one, with a note naming the protected
+  as each file system compares names (`core/casefold.py`: NTFS's simple upper case, APFS's
+  case folding and normalisation…), the strictest one, with a note naming the protected
   path a case variant stands for.
 
 Pure string work plus, for a short name, one directory listing: no subprocess.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import os
 
-from workspace_guard.core.canon import short_name_at, spellings
+from workspace_guard.core.canon import deep_fold, short_name_at, spellings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -88,7 +90,7 @@ def folded(root: str, path: str, cwd: str) -> str | None:
         top = each.rstrip(os.sep)
         if top and absolute.startswith(top + os.sep):
             rel = absolute[len(top) + 1 :]
-            lower = rel.casefold()
+            lower = deep_fold(rel)  # `.GIT`, `.gıt` (NTFS: `ı` is `I`), `.ǅ`… (F97)
             return os.path.join(top, lower) if lower != rel else None
     return None
 
@@ -138,12 +140,14 @@ def _one(
         plain = _guest(decider, agent, path, rules.office_of(path), None, strict=strict)
     if not path or view.same_as_rules(path):
         return plain
-    office, rule = view.locate(path)
-    if registered:
-        other = decider.verdict(agent, path, office, rule, approvals=approvals)
-    else:
-        other = _guest(decider, agent, path, office, rule, strict=strict, located=True)
-    if other.rank <= plain.rank:
+    other = plain
+    for office, rule in view.locations(path):  # NTFS's, APFS's… reading of the name (F97)
+        if registered:
+            each = decider.verdict(agent, path, office, rule, approvals=approvals)
+        else:
+            each = _guest(decider, agent, path, office, rule, strict=strict, located=True)
+        other = each if each.rank > other.rank else other
+    if other is plain:
         return plain
     if other.rule is not None and not other.allowed:
         notes.append(_case_note(path, other.rule))

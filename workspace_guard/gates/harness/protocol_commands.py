@@ -2,13 +2,15 @@
 
 The SubagentStart briefing tells agents to run `agent_workspace_validator AGENT PATH` (or
 `workspace-guard validate|explain|consult …`) before touching a file; those commands read. Treating
-the path they name as a write target would block the protocol itself. Only a command made entirely
-of protocol invocations (optionally piped into a plain text filter) is recognised here: anything
-with a redirection, a substitution or another program goes to the ordinary shell analysis.
+the path they name as a write target would block the protocol itself. Only plain words joined by
+`&&`, `||`, `;`, `|` are read here (anything with a redirection, a substitution or an unquoted
+glob goes to the ordinary shell analysis whole); in such a call the protocol invocations are
+judged by what they are, and everything else — every other program, and the files the
+invocations' own options write — by the ordinary shell analysis (`split`, ATTACK F95).
 
 - read-only verbs (`validate`, `explain`, `lint`, `claims`, `status`, `audit`,
   `provenance`, `map`, `approvals` listing, `check-commits`, `--help`, `--version`) write nothing,
-  except an explicit output file (`-o FILE`), which is decided like any write;
+  except an output file (`-o FILE`, as click parses it), which is decided like any write;
 - `approve` and `consult answer` act for someone: allowed when `--by` is the acting agent or the
   acting agent is a superuser;
 - `claim`, `release` and filing a consultation (`consult PATH… --agent A`) act for the agent
@@ -64,36 +66,96 @@ CLAIM_VERBS = frozenset({"claim", "release"})
 AGENT_VARIABLE = "WORKSPACE_AGENT"
 # `hook`: only the harness speaks the hook protocol; an event fed by hand forges who wrote what
 SUPERUSER_VERBS = frozenset({"install", "uninstall", "init", "watch", "import", "demo", "hook"})
-FILTERS = frozenset({"head", "tail", "grep", "jq", "wc", "sort", "uniq", "cat", "less", "more"})
 OPERATORS = frozenset({"&&", "||", ";", "|", "\n"})
-OUTPUT_OPTIONS = ("-o", "--output")
 
 
 class Judgement(Record):
     """What a protocol command needs: paths it writes, and who may run it."""
 
-    writes: tuple[str, ...] = ()  # explicit output files (-o FILE)
+    writes: tuple[str, ...] = ()  # files its own options write (`map -o FILE`, protocol_outputs)
     needs_superuser: str | None = None  # the verb, when only a superuser may run it
     acts_for: tuple[str, ...] = ()  # `--by` names (approve, consult answer)
     claims_for: tuple[str, ...] = ()  # `claim`/`release`/`consult` agents ("": the acting one)
 
 
 def judge(command: str) -> Judgement | None:
-    """The command's judgement when it is made only of protocol commands; None otherwise."""
+    """The judgement of the command's protocol invocations when `split` reads it; None otherwise."""
+    found = split(command)
+    return found[0] if found is not None else None
+
+
+def split(command: str) -> tuple[Judgement, str] | None:
+    """The judgement of a call's protocol invocations, and the rest of the call for the ordinary
+    Bash analysis: the call's text with each invocation replaced by `true` and the files its own
+    options write (click's parse, protocol_outputs) as redirections of it — "" when nothing is
+    left that could write. None when the call holds no protocol invocation, or one the gate
+    cannot read exactly (an unquoted glob or `~`, words click refuses): the ordinary analysis
+    then judges the whole call (ATTACK F95: no second, weaker model of what a program writes)."""
     segments = _segments(command)
     if segments is None:
         return None
-    result = Judgement()
-    seen = False
-    for words in segments:
-        part = _segment(words)
+    import shlex
+
+    spans = _spans(command)
+    if [w for w in (shlex.split(command[a:b]) for a, b in spans) if w] != segments:
+        return None  # read differently than the shell reads it: not ours to shortcut
+    result, seen, other = Judgement(), False, False
+    pieces: list[str] = []
+    last = 0
+    for start, end in spans:
+        text = command[start:end]
+        words = shlex.split(text)
+        part = _segment(words) if words else None
         if part is None:
-            if os.path.basename(words[0]) in FILTERS and seen and _plain_filter(words):
-                continue
+            other = other or bool(words)
+            continue
+        if any(ch in UNQUOTED.sub("", text) for ch in "*?[~"):
+            return None  # the shell may turn a word into others: an option, another file
+        writes = _outputs(words)
+        if writes is None:
             return None
         seen = True
-        result = _merge(result, part)
-    return result if seen else None
+        result = _merge(result, _merge(part, Judgement(writes=tuple(writes))))
+        redirections = "".join(f" >{shlex.quote(path)}" for path in writes)
+        pieces += [command[last:start], f" true{redirections} "]
+        last = end
+    if not seen:
+        return None
+    rest = "".join([*pieces, command[last:]]) if other or result.writes else ""
+    return result, rest
+
+
+def _spans(command: str) -> list[tuple[int, int]]:
+    """The (start, end) of each simple command's text: split at unquoted `;`, `&`, `|` runs (the
+    command holds no backslash, `$` or newline: `_segments` refused those)."""
+    spans: list[tuple[int, int]] = []
+    start, at, quote = 0, 0, ""
+    while at < len(command):
+        ch = command[at]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in ";&|":
+            spans.append((start, at))
+            while at < len(command) and command[at] in ";&|":
+                at += 1
+            start = at
+            continue
+        at += 1
+    spans.append((start, len(command)))
+    return spans
+
+
+def _outputs(words: list[str]) -> list[str] | None:
+    """The files a protocol invocation's own options write (protocol_outputs)."""
+    from workspace_guard.gates.harness.protocol_outputs import outputs
+
+    if words[0].startswith(AGENT_VARIABLE + "="):
+        words = words[1:]
+    validator = any(os.path.basename(w).startswith(PROGRAMS[1]) for w in words[:2])
+    args = _protocol_args(words) or []
+    return outputs(args, "validate") if validator else outputs(args)
 
 
 def _segments(command: str) -> list[list[str]] | None:
@@ -173,7 +235,7 @@ def _segment(words: list[str]) -> Judgement | None:
     if verb in ACTING_VERBS or (verb == "consult" and rest[:1] == ["answer"]):
         return Judgement(acts_for=tuple(_option_values(rest, ("--by",))) or ("",))
     if verb in READ_VERBS:
-        return Judgement(writes=tuple(_option_values(rest, OUTPUT_OPTIONS)))
+        return Judgement()  # its output files: `split` (click's own parse)
     return None  # an unknown verb: the ordinary analysis decides
 
 
@@ -249,11 +311,6 @@ def _protocol_args(words: list[str]) -> list[str] | None:
         if os.path.basename(words[1]) == "agent_workspace_validator.py":
             return words[2:]
     return None
-
-
-def _plain_filter(words: list[str]) -> bool:
-    """A text filter reading stdin (no file operands that could be written: none of them write)."""
-    return not any(w in ("-i", "--in-place") or w.startswith("-o") for w in words[1:])
 
 
 def _option_values(args: list[str], names: tuple[str, ...]) -> list[str]:

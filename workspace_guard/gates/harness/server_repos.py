@@ -9,6 +9,11 @@ never judges anything. A shared repository here is one of this clone's remotes g
 refused; reads (`git -C SERVER log`) are not. Every tool's writes into such a bare repository's
 directory are refused like writes into `.git/` (gitdir.py). Its own `reference-transaction` hook
 (gates/push/server_moves.py) is the layer behind this one.
+
+A place the analysis cannot read (`-C "$(…)"`, `d=…; git -C $d`, a loop variable, the `{}` of
+xargs/find/parallel, `find -execdir`) may be the shared repository: while this clone has one on
+this machine such git that may write is refused too (ATTACK F94, fail closed); `~` and `..` are
+resolved first. Clones whose remotes all lie on other machines are not affected.
 """
 
 from __future__ import annotations
@@ -123,9 +128,19 @@ def refusal(repo: Repo, analysis: Analysis, superuser: bool) -> str:
     from workspace_guard.i18n import _
 
     for finding in analysis.of_kind(GIT_AT):
-        place = finding.cwd
-        if not place or place.startswith(("$", "~")) or "$" in place:
-            continue  # known at run time only
+        place = _resolved(finding.cwd)
+        if not place:
+            continue
+        if "$" in place or place.startswith("~"):  # known at run time only: any directory
+            if not remote_git_dirs(repo):
+                continue  # no shared repository of this clone on this machine
+            return _(
+                '`{command}` may write a repository known only at run time (`-C "$(…)"`, a '
+                "variable, xargs, find -execdir…) while this clone has a shared repository on "
+                "this machine: it could be that one, whose refs, config and hooks change only "
+                "through a push its pre-receive judges, so it is refused; write the directory "
+                "literally, push instead, or ask a superuser"
+            ).format(command=finding.detail[:120])
         located = git_dir_of(place)
         if located is None or not shared(repo, located[0]):
             continue
@@ -137,3 +152,13 @@ def refusal(repo: Repo, analysis: Analysis, superuser: bool) -> str:
             "instead, or ask a superuser"
         ).format(command=finding.detail[:120], path=located[0])
     return ""
+
+
+def _resolved(place: str) -> str:
+    """`place` with a leading `~`/`~user` resolved as the shell does, `..` folded; what stays
+    unknown keeps its `$` (an unknown user's `~name` stays `~`: unknown too)."""
+    if place.startswith("~") and "$" not in place:
+        expanded = os.path.expanduser(place)
+        if not expanded.startswith("~"):
+            place = expanded
+    return os.path.normpath(place) if place.startswith("/") else place

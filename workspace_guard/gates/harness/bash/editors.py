@@ -92,7 +92,7 @@ def _vim(env: _Env, name: str, args: list[_Word]) -> None:
 
 def _apply(env: _Env, name: str, run: exlang.ExRun, code: list[str]) -> None:
     for text in run.shell:
-        env.analyze_text(text)
+        env.analyze_text(exlang.piped(text))
     for written in run.writes:
         if written != exlang.ANY:
             glob = any(c in written for c in "*?[{")
@@ -249,6 +249,8 @@ def _ed(env: _Env, name: str, args: list[_Word]) -> None:
 def _ed_script(text: str, current: str | None, run: exlang.ExRun, depth: int = 0) -> None:
     in_text = False
     for line in text.split("\n"):
+        if not exlang.step(run):
+            return
         if in_text:
             in_text = line != "."
             continue

@@ -19,6 +19,7 @@ from workspace_guard.gates.harness.bash.options import _opts
 
 ANY = "*"  # a file name only known when the editor runs
 _MAX_DEPTH = 8
+MAX_STEPS = 4000  # commands one reader follows; past them the text is refused unread (F98)
 
 
 class ExRun(Struct):
@@ -27,6 +28,24 @@ class ExRun(Struct):
     writes: list[str] = factory(default_factory=list)  # file names written (ANY: any file)
     shell: list[str] = factory(default_factory=list)  # shell text run (`!CMD`, `w !CMD`)
     code: list[str] = factory(default_factory=list)  # commands the reader cannot follow
+    steps: int = 0  # commands read so far (bounded by MAX_STEPS)
+
+
+def step(run: ExRun) -> bool:
+    """Count one command; False past :data:`MAX_STEPS` (then the text is any file's writer and
+    unknown code, and the reader stops: every reader ends, whatever the text)."""
+    run.steps += 1
+    if run.steps == MAX_STEPS + 1:
+        run.code.insert(0, f"more than {MAX_STEPS} commands: refused unread")
+        run.writes.append(ANY)
+    return run.steps <= MAX_STEPS
+
+
+def piped(text: str) -> str:
+    """Shell text that runs with the program's data or stdin on a pipe (``w !CMD``, ``%!CMD``,
+    ``.output |CMD``, ``.shell CMD``): what CMD reads there is text the analysis never sees,
+    so a command language in CMD (``w !sqlite3``) is code from a pipe (ATTACK F96)."""
+    return ": | " + text if text.strip() else text
 
 
 class ExState(Struct):
@@ -126,7 +145,7 @@ def run_text(text: str, state: ExState, depth: int = 0) -> None:
     """Read ``text`` (one or more lines of Ex commands) against ``state``."""
     lines = text.split("\n")
     k = 0
-    while k < len(lines):
+    while k < len(lines) and state.run.steps <= MAX_STEPS:
         if _line(lines[k], state, depth):  # `a`/`i`/`c`: text lines up to a lone `.`
             k += 1
             while k < len(lines) and lines[k].strip() != ".":
@@ -138,7 +157,7 @@ def _line(line: str, state: ExState, depth: int) -> bool:
     """One command line, ``|``-chained commands included; True when text lines follow."""
     rest: str | None = line
     text_follows = False
-    while rest is not None:
+    while rest is not None and step(state.run):
         rest, text_follows = _command(rest, state, depth)
     return text_follows
 
@@ -321,7 +340,8 @@ def _open(name: str, arg: str, state: ExState, depth: int) -> None:
 
 
 def _split_escaped(text: str) -> tuple[str, str, str]:
-    m = re.match(r"((?:\\.|[^\s\\])*)(\s*)(.*)", text, re.S)
+    # a backslash at the end of the text stays in the word (F98: it once stopped the reader)
+    m = re.match(r"((?:\\.|\\\Z|[^\s\\])*)(\s*)(.*)", text, re.S)
     assert m is not None
     return m.group(1), m.group(2), m.group(3)
 
@@ -330,10 +350,12 @@ def _files(text: str, state: ExState) -> list[str]:
     """The file names an argument gives, joined to the editor's cwd; ANY where the editor
     makes the name at run time (``%:r.py``, ``$VAR``, ``#``, backticks run a shell command)."""
     out: list[str] = []
-    rest = text.strip()
+    rest = text.lstrip()  # `w! NAME\ `: the escaped blank is in the name (F98)
     while rest:
         word, _, rest = _split_escaped(rest)
-        if not word or word.startswith("++"):
+        if not word:
+            break
+        if word.startswith("++"):
             continue
         if word == "%":
             out.extend(n if n is not None else ANY for n in state.current)

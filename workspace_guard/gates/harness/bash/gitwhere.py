@@ -12,11 +12,13 @@ work tree) is reported with each place it may write, as a `git-at` finding; the 
 from __future__ import annotations
 
 from workspace_guard.gates.harness.bash.env import _Env, _join
+from workspace_guard.gates.harness.bash.gitconfig import known
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.refs import git_dirs
 from workspace_guard.gates.harness.bash.syntax import _Word
 
 GIT_AT = "git-at"  # args: (subcommand,); cwd: a place the command may write
+UNKNOWN_PLACE = "$UNKNOWN_PLACE"  # a place only known at run time (`-C "$(…)"`, xargs' `{}`)
 
 _READS = _opts(
     "status diff log show blame grep ls-files ls-tree ls-remote rev-parse rev-list describe"
@@ -93,10 +95,26 @@ def _options(env: _Env, options: list[_Word]) -> tuple[str, str]:
         name, eq, value = word.text.partition("=")
         if name not in found:
             continue
+        given = options[at + 1] if not eq and at + 1 < len(options) else word
         if not eq:
-            value = options[at + 1].text if at + 1 < len(options) else ""
+            value = given.text if given is not word else ""
         found[name] = _join(env.ctx.cwd, value) if value else ""
+        if value and _unknown_word(given):
+            found[name] = UNKNOWN_PLACE
     return found["--git-dir"], found["--work-tree"]
+
+
+def _unknown_word(word: _Word) -> bool:
+    """A path the shell only fixes at run time: an expansion, a glob, an item of xargs/find."""
+    return not known(word) or word.alts is not None or word.uncertain
+
+
+def _unknown_chdir(options: list[_Word]) -> bool:
+    """Whether one of git's `-C DIR` is known only at run time (`-C "$(…)"`, `-C {}`)."""
+    return any(
+        word.text == "-C" and at + 1 < len(options) and _unknown_word(options[at + 1])
+        for at, word in enumerate(options)
+    )
 
 
 def note(env: _Env, sub: str, args: list[_Word], options: list[_Word]) -> None:
@@ -119,7 +137,8 @@ def note(env: _Env, sub: str, args: list[_Word], options: list[_Word]) -> None:
         return
     if not writes(sub, args):
         return
-    places = [env.ctx.cwd, *git_dirs(env, git_dir), work_tree]
+    cwd = UNKNOWN_PLACE if _unknown_chdir(options) else env.ctx.cwd
+    places = [cwd, *git_dirs(env, git_dir), work_tree]
     tree = env.ctx.vars.get("GIT_WORK_TREE")
     if tree:
         places.append(_join(env.ctx.cwd, tree))

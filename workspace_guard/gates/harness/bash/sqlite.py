@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from workspace_guard.gates.harness.bash.exlang import ANY, ExRun
+from workspace_guard.gates.harness.bash.exlang import ANY, ExRun, piped, step
 from workspace_guard.gates.harness.bash.options import _opts
 from workspace_guard.gates.harness.bash.stdinlang import stdin_commands
 from workspace_guard.gates.harness.bash.syntax import _lit
@@ -73,7 +73,7 @@ def sqlite3(env: _Env, name: str, args: list[_Word]) -> None:
 def apply(env: _Env, name: str, run: ExRun) -> None:
     """What the reader found, as targets, Bash text and unknown code."""
     for text in run.shell:
-        env.analyze_text(text)
+        env.analyze_text(piped(text))
     for written in run.writes:
         if written != ANY:
             env.add(_lit(written, "q"), name, certain=False)
@@ -87,6 +87,8 @@ def read_text(text: str, run: ExRun, cwd: str | None = "") -> str | None:
     """SQL with dot-command lines (a line starting with ``.``); returns the cwd ``.cd`` left."""
     sql: list[str] = []
     for line in text.split("\n"):
+        if not step(run):
+            break
         if line.lstrip().startswith("."):
             cwd = _dot(line.lstrip()[1:], run, cwd)
         else:
@@ -131,6 +133,8 @@ def _dot(line: str, run: ExRun, cwd: str | None) -> str | None:
         run.shell.append(rest)
     elif command in ("read", "import") and words and words[0].startswith("|"):
         run.shell.append(words[0][1:])
+        if command == "read":  # what COMMAND prints is more SQL and dot-commands (ATTACK F96)
+            run.code.append(f".read |COMMAND: the commands it prints ({words[0][1:31]})")
     elif command == "read" or command in ("load", "excel", "session", "www"):
         run.code.append(f".{command} {rest[:30]}")
     elif command == "cd":
@@ -141,8 +145,9 @@ def _dot(line: str, run: ExRun, cwd: str | None) -> str | None:
         names = [w for w in words if not w.startswith("-")]
         if any(w in ("-e", "-x") for w in words):
             run.code.append(f".{command} {rest[:30]}: opens a program")
-        elif names and names[-1].startswith("|"):
-            run.shell.append(names[-1][1:])
+        elif any(w.startswith("|") for w in names):  # `.once |cat -A`: the rest of the line
+            pipe = next(k for k, w in enumerate(names) if w.startswith("|"))
+            run.shell.append(" ".join(names[pipe:])[1:])
         elif names and names[-1].lower() not in _DOT_SPECIAL:
             _path(run, cwd, names[-1])
     elif command == "testcase":
