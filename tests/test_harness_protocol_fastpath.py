@@ -108,3 +108,45 @@ def test_an_output_outside_the_repository_is_judged_like_a_write_there(
     assert bash_denied(workspace, f"echo x > {page}") is None
     # a quoted pattern is one literal name, as the shell passes it: a new file, like Write's
     assert bash_denied(workspace, "workspace-guard map -o '*.html'") is None
+
+
+def test_output_files_are_found_as_click_parses_them() -> None:
+    from workspace_guard.gates.harness.protocol_outputs import outputs
+
+    assert outputs(["map", "-oapp/main.py"]) == ["app/main.py"]
+    assert outputs(["map", "--since", "1d", "--output=F"]) == ["F"]
+    assert outputs(["--version", "map", "-o", "F"]) == ["F"]  # judged even where it never runs
+    assert outputs(["map", "--", "-oF"]) == []  # map takes no argument: click refuses it
+    assert outputs(["explain", "app/main.py"]) == []
+    assert outputs(["map", "--out", "F"]) is None  # click refuses it: the ordinary analysis
+    assert outputs(["map", "-o"]) is None
+    assert outputs(["nosuchverb", "-o", "F"]) is None
+
+
+def test_every_file_option_of_a_read_verb_is_known() -> None:
+    """A read verb that gains an option naming a file it writes must be taught to the gate
+    (protocol_outputs.OUTPUT_PARAMS): every option taking a file is either one or an input."""
+    import click
+
+    from workspace_guard.cli import cli
+    from workspace_guard.gates.harness.protocol_commands import READ_VERBS
+    from workspace_guard.gates.harness.protocol_outputs import OUTPUT_PARAMS
+
+    inputs = {"rules", "paths_from"}
+    ctx = click.Context(cli)
+    seen = []
+    todo = [cli.get_command(ctx, verb) for verb in READ_VERBS if not verb.startswith("-")]
+    while todo:
+        command = todo.pop()
+        if command is None:
+            continue
+        if isinstance(command, click.Group):
+            todo += [command.get_command(ctx, name) for name in command.list_commands(ctx)]
+        for param in command.params:
+            takes_file = "FILE" in str(param.metavar or "") or isinstance(
+                param.type, (click.Path, click.File)
+            )
+            if isinstance(param, click.Option) and takes_file:
+                seen.append(param.name)
+                assert param.name in OUTPUT_PARAMS | inputs, (command.name, param.name)
+    assert "output" in seen and "rules" in seen

@@ -204,3 +204,77 @@ def test_gemini_shell_names_no_session(tmp_path: Path) -> None:
         assert record["session"] and str(record["session"]) not in text, record
         assert not set(_environ(out / "main.env")) & set(SESSION_NAMES)
         _left_over(repo, "main", {}, {"GEMINI_CLI": "1"})
+
+
+def _claim(repo: Path, model: FakeModel, call: Call) -> dict[str, object]:
+    """The MCP claim answered ok; the `authorise` record it spent (the subagent's)."""
+    text = model.result(call.id)[0]
+    assert '"ok":true' in text.replace(" ", "") and OTHER in text, text
+    [record] = [r for r in ledger(repo) if r["kind"] == "authorise"]
+    [spoken] = [r for r in ledger(repo) if r["kind"] == "spoken"]
+    assert spoken["authorised"] == record["seq"] and record["agent_id"], (record, spoken)
+    return record
+
+
+def test_claude_code_mcp_server_names_the_hook_session(tmp_path: Path) -> None:
+    """Our MCP server, started by Claude Code, has the session's `CLAUDE_CODE_SESSION_ID`: a
+    subagent's claim through it is spent from its own session."""
+    require("claude")
+    pytest.importorskip("mcp")
+    import json
+    import shlex
+
+    with isolated(tmp_path) as home:
+        repo = make_workspace(tmp_path / "ws")
+        wg(repo, "install", "--claude")
+        write_claude_agent(repo, OTHER)
+        config = json.loads((repo / ".mcp.json").read_text())
+        server = config["mcpServers"]["workspace-guard"]
+        started = " ".join(shlex.quote(x) for x in [server["command"], *server.get("args", [])])
+        out = tmp_path / "mcp.env"
+        server.update(command="sh", args=["-c", f"env | sort > {out}; exec {started}"])
+        (repo / ".mcp.json").write_text(json.dumps(config, indent=2))
+        cli_home = home / "cli"
+        (cli_home / ".claude").mkdir(parents=True)
+        (cli_home / ".claude/settings.json").write_text(
+            json.dumps({"enableAllProjectMcpServers": True})
+        )
+        claim = Call(
+            "mcp__workspace-guard__claim", {"agent": OTHER, "paths": ["app/models/order.py"]}
+        )
+        spawn = Call("Agent", {"description": "d", "prompt": "go", "subagent_type": OTHER})
+        with FakeModel(Script({"main": [[spawn]], OTHER: [[claim]]})) as model:
+            run = run_claude(repo, model.url, cli_home)
+        assert run.returncode == 0, run.stderr[-2000:]
+        record = _claim(repo, model, claim)
+        assert _environ(out)["CLAUDE_CODE_SESSION_ID"] == record["session"], record
+
+
+def test_codex_mcp_server_names_no_session(tmp_path: Path) -> None:
+    """Our MCP server, started by Codex, has none of the session variables: a subagent's claim
+    through it is bound to the exact invocation only, and is not refused."""
+    require("codex")
+    pytest.importorskip("mcp")
+    from conftest import BIN
+
+    with isolated(tmp_path) as home:
+        repo = make_workspace(tmp_path / "ws")
+        wg(repo, "install", "--harness", "codex")
+        out = tmp_path / "mcp.env"
+        server = (
+            '[mcp_servers.workspace-guard]\ncommand = "sh"\n'
+            f'args = ["-c", "env | sort > {out}; exec {BIN}/workspace-guard mcp"]\n'
+            f'cwd = "{repo}"\n'
+        )
+        spawn = codex_spawn(OTHER)
+        search = Call("tool_search", {"query": "claim paths", "limit": 8}, search=True)
+        # Codex names the server's namespace with `_` for `-`
+        claim = Call(
+            "claim", {"agent": OTHER, "paths": ["app/models/order.py"]}, "mcp__workspace_guard"
+        )
+        script = Script({"main": [[spawn], codex_wait(spawn)], OTHER: [[search], [claim]]})
+        with FakeModel(script) as model:
+            run = run_codex(repo, model.url, home / "cli", agents=(OTHER,), extra_config=server)
+        assert run.returncode == 0, run.stderr[-2000:]
+        _claim(repo, model, claim)
+        assert not set(_environ(out)) & set(SESSION_NAMES)
