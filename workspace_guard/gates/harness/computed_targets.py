@@ -47,7 +47,8 @@ _REDEFINES = re.compile(
 
 def known(targets: list[Target], command: str, cwd: str) -> tuple[list[Target], list[str]]:
     """The targets with every run-time part the gate can know made literal (or a one-component
-    glob), and the paths of those it cannot know (refused to non-superusers)."""
+    glob), those it cannot know left as they are; and the paths of the latter (refused to
+    non-superusers)."""
     trusted = not _REDEFINES.search(command)
     out: list[Target] = []
     unknown: list[str] = []
@@ -56,8 +57,9 @@ def known(targets: list[Target], command: str, cwd: str) -> tuple[list[Target], 
             out.append(target)
             continue
         path = _literal(target.path, command, trusted)
-        if path is None:
+        if path is None:  # refused; still judged as before, for the other checks' notes
             unknown.append(target.path)
+            out.append(target)
         elif path:
             path = path if path.startswith(("/", "~")) else os.path.join(cwd, path)
             out.append(Target(path, target.kind, certain=False, glob=True))
