@@ -674,6 +674,15 @@ WRITES_STDIN_LANG: list[Case] = [
     w("mysql -e 'system rm app/main.py'"),
     w("psql <<'EOF'\n\\! rm app/main.py\nEOF"),
     w("lftp -c '!rm app/main.py'"),
+    # commands read from a file or a command's output, and output piped to a command (F96)
+    broad("psql -c '\\i office/x.sql'"),
+    broad("psql <<'EOF'\n\\ir office/x.sql\nEOF"),
+    broad("mysql -e 'source office/x.sql'"),
+    broad("mysql -e '\\. office/x.sql'"),
+    broad("duckdb -c \".read '|cat office/x'\""),
+    broad("psql -c '\\o |sqlite3 :memory:'"),
+    broad("duckdb -c \".once '|sqlite3 :memory:'\""),
+    w("duckdb -c '.shell rm app/main.py'"),
 ]
 # SQL that writes files: writefile(), edit(), load_extension(), vacuum into, attach, zipfile,
 # and the dot-commands; a name that is not one literal is any file (F80)

@@ -218,3 +218,64 @@ def test_uninstall_server_removes_both_hooks(server: Server) -> None:
     assert result.returncode == 0, result.stderr
     assert not (server.bare / "hooks" / "reference-transaction").exists()
     assert not (server.bare / "hooks" / "pre-receive").exists()
+
+
+def _tampered_push(server: Server, name: str) -> subprocess.CompletedProcess[str]:
+    """A good push from a fresh clone after the tampering."""
+    clone = server.clone(name)
+    readme_change(clone, "after the tampering")
+    return push(clone, "origin", "HEAD:refs/heads/main")
+
+
+@pytest.mark.parametrize("how", ["symref-main", "symref-head", "head-detached-by-file"])
+def test_a_symbolic_ref_written_outside_any_transaction_refuses_every_push(
+    server: Server, how: str
+) -> None:
+    """ATTACK F93: git < 2.46 writes `symbolic-ref` with no ref transaction, so the server's
+    reference-transaction hook never sees it; pre-receive (and the transaction hook) compare
+    the repository with the last value a push gave the protected branch, and refuse."""
+    clone, sha = _evil(server)
+    bare = server.bare
+    pinned = git(bare, "config", "workspace-guard.rulesRef").strip()
+    assert pinned == "refs/heads/main"  # install --server pinned it
+    before = server.ref("refs/heads/main")
+    git(bare, "fetch", "-q", str(clone), sha)  # objects and FETCH_HEAD only
+    if how == "symref-main":
+        git(bare, "symbolic-ref", "refs/heads/main", "FETCH_HEAD")
+        assert git(bare, "rev-parse", "main").strip() == sha
+    elif how == "symref-head":
+        _git(bare, "-c", "core.hooksPath=/dev/null", "update-ref", "refs/heads/other", sha)
+        git(bare, "symbolic-ref", "HEAD", "refs/heads/other")
+    else:
+        (bare / "HEAD").write_text(sha + "\n")
+    result = _tampered_push(server, "after")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "changed outside a push" in result.stderr, result.stderr
+    assert "install --server" in result.stderr
+    # a direct move is refused by the transaction hook too, with the same diagnosis
+    moved = _git(bare, "update-ref", "refs/heads/feature", before or sha)
+    assert moved.returncode != 0
+    assert "changed outside a push" in moved.stderr
+    # the administrator repairs it and records the state again: pushes work again
+    repair = ["-c", "core.hooksPath=/dev/null", "update-ref", "--no-deref", "refs/heads/main"]
+    assert _git(bare, *repair, before or "").returncode == 0
+    git(bare, "symbolic-ref", "HEAD", "refs/heads/main")
+    assert run_cli(server.root, "install", "--server", str(bare)).returncode == 0
+    assert_accepted(_tampered_push(server, "repaired"))
+
+
+def test_a_push_records_the_protected_value_and_a_later_move_is_caught(server: Server) -> None:
+    clone = server.clone("good")
+    readme_change(clone, "one")
+    assert_accepted(push(clone, "origin", "HEAD:refs/heads/main"))
+    now = server.ref("refs/heads/main")
+    record = (server.bare / "workspace-guard" / "pin.json").read_text()
+    assert now is not None and now in record
+    # moved without any hook (as a process with core.hooksPath elsewhere would)
+    parent = git(server.bare, "rev-parse", "main~1").strip()
+    _git(server.bare, "-c", "core.hooksPath=/dev/null", "update-ref", "refs/heads/main", parent)
+    readme_change(clone, "two")
+    result = push(clone, "origin", "HEAD:refs/heads/main")
+    assert result.returncode != 0
+    assert "changed outside a push" in result.stderr

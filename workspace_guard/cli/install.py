@@ -11,7 +11,12 @@ from workspace_guard.cli import rules_option
 
 @click.command()
 @click.option(
-    "--server", metavar="BARE_REPO", help="Install the pre-receive hook in this bare repository."
+    "--server",
+    metavar="BARE_REPO",
+    help=(
+        "Install the server hooks (pre-receive and reference-transaction) in this bare"
+        " repository and pin its protected branch."
+    ),
 )
 @click.option(
     "--claude", is_flag=True, help="Also merge the Claude Code hooks into .claude/settings.json."
@@ -32,7 +37,7 @@ from workspace_guard.cli import rules_option
 def install(
     server: str | None, claude: bool, harnesses: tuple[str, ...], check: bool, rules: str | None
 ) -> int:
-    """Install the git hooks (commit-msg, pre-commit), or pre-receive with --server."""
+    """Install the git hooks (commit-msg, pre-commit), or the server hooks with --server."""
     from workspace_guard.commands import install as impl
 
     wanted = set(harnesses) | ({"claude"} if claude else set())
@@ -43,7 +48,7 @@ def install(
 
 @click.command()
 @click.option(
-    "--server", metavar="BARE_REPO", help="Remove the pre-receive hook from this bare repository."
+    "--server", metavar="BARE_REPO", help="Remove the server hooks from this bare repository."
 )
 @click.option("--claude", is_flag=True, help="Also remove our Claude Code hooks.")
 @click.option(

@@ -203,6 +203,9 @@ def run_install(cwd: str, server: str | None, harnesses: set[str], rules: str | 
         from workspace_guard.commands import server_provenance
 
         print(server_provenance.install(cwd, os.path.abspath(server)))
+        from workspace_guard.gates.push.server_pin import pin
+
+        print(pin(os.path.abspath(server)))  # the protected branch, pinned and recorded (F93)
         from workspace_guard.gates.push.server_moves import old_git_warning
 
         if old_git := old_git_warning(os.path.abspath(server)):

@@ -71,6 +71,11 @@ def pre_receive(repo: Repo, data: bytes) -> int:
         return exc.exit_code
     if not updates:
         return EXIT_OK
+    from workspace_guard.gates.push.server_pin import tampering
+
+    if tampered := tampering(repo):  # the protected branch changed outside a push (ATTACK F93)
+        print(tampered, file=sys.stderr)
+        return EXIT_VIOLATION
     failures: list[CommitResult] = []
     accepted: list[CommitResult] = []
     arriving: list[tuple[str, Anchor]] = []  # audit anchors this push appends

@@ -125,6 +125,10 @@ def _accepted(repo: Repo) -> set[tuple[str, str, str]]:
 def check(repo: Repo, state: str, data: bytes) -> int:
     """`reference-transaction STATE` in the shared repository: in `prepared`, refuse every move
     its pre-receive did not accept in this receive-pack (exit 1); other states only notify."""
+    if state == "committed":  # the protected ref's new value, for the next check (F93)
+        from workspace_guard.gates.push.server_pin import note_committed
+
+        note_committed(repo, data)
     if state != "prepared":
         return EXIT_OK
     lines = []
@@ -134,6 +138,12 @@ def check(repo: Repo, state: str, data: bytes) -> int:
             lines.append((parts[0], parts[1], parts[2]))
     if not lines:
         return EXIT_OK
+    from workspace_guard.gates.push.server_pin import tampering
+
+    if found := tampering(repo):  # changed outside any transaction (symbolic-ref, F93)
+        print(found, file=sys.stderr)
+        _audit(repo, [ref for _old, _new, ref in lines], "server-tampered")
+        return EXIT_VIOLATION
     try:
         bad = _unjudged(repo, lines)
     except GuardError as exc:
@@ -205,8 +215,6 @@ def _pruned(repo: Repo, old: str, ref: str, current: str) -> bool:
 
 
 def _report(repo: Repo, refs: list[str]) -> None:
-    from workspace_guard.state.audit import append
-
     for ref in dict.fromkeys(refs):
         text = _(
             "workspace-guard: {ref} moves in this shared repository only through a push its "
@@ -217,6 +225,12 @@ def _report(repo: Repo, refs: list[str]) -> None:
         _("hint: push the change to this repository (git push); nothing else may move its refs"),
         file=sys.stderr,
     )
+    _audit(repo, refs, "server-ref-move")
+
+
+def _audit(repo: Repo, refs: list[str], violation: str) -> None:
+    from workspace_guard.state.audit import append
+
     records = [
         {
             "layer": "reference-transaction",
@@ -226,7 +240,7 @@ def _report(repo: Repo, refs: list[str]) -> None:
             "level": None,
             "action": "blocked",
             "escalate_to": None,
-            "violations": ["server-ref-move"],
+            "violations": [violation],
             "ref": ref,
             "commit": None,
         }

@@ -59,7 +59,14 @@ STDIN_LANGUAGES = {
 # options whose value is commands in the program's language, and its shell escapes
 _INLINE_OPTIONS = frozenset(["-c", "-e", "--command", "--execute"])
 _INLINE = re.compile(r"--(?:command|execute)=")
-_SHELL_ESCAPE = re.compile(r"(?:\\!|^[ \t]*!|^[ \t]*system[ \t])(.*)$", re.M)
+_SHELL_ESCAPE = re.compile(
+    r"(?:\\!|^[ \t]*!|^[ \t]*(?:system|\.shell|\.system)[ \t]"
+    r"|\\[og][ \t]*\||^[ \t]*\.(?:output|once)[ \t]+['\"]?\|)(.*)$",
+    re.M,
+)
+# commands that read more commands from a file or a command's output (psql `\i`, `\ir`,
+# `\include`; mysql `source`, `\.`; duckdb `.read`; sqlplus `@`, `start`): any file (F96)
+_SOURCE = re.compile(r"^[ \t]*(?:\\i|\\ir|\\include\w*|\\\.|source|\.read|@@?|start)(?:\s|$)", re.M)
 
 
 def stdin_language(handler: _Handler | None, split: bool = True) -> _Handler:
@@ -81,7 +88,9 @@ def stdin_language(handler: _Handler | None, split: bool = True) -> _Handler:
         for value in [w.text for w in texts] + ([text] if text is not None else []):
             _embedded_paths(env, value)  # `psql -c '\! rm f'`, `mysql -e 'system rm f'`
             for m in _SHELL_ESCAPE.finditer(value):
-                env.analyze_text(m.group(1))
+                env.analyze_text(": | " + m.group(1).rstrip("'\""))  # stdin: a pipe
+            if _SOURCE.search(value):
+                env.add_any("stdin-script")
         if handler is not None:
             handler(env, name, args)
         else:
