@@ -279,3 +279,25 @@ def test_a_push_records_the_protected_value_and_a_later_move_is_caught(server: S
     result = push(clone, "origin", "HEAD:refs/heads/main")
     assert result.returncode != 0
     assert "changed outside a push" in result.stderr
+
+
+def test_a_clone_on_this_machine_refuses_the_value_a_tampered_server_holds(
+    tmp_path: Path,
+) -> None:
+    """ATTACK F93, clone side: the server's main made a symbolic ref to a fetched commit; the
+    clone's trusted ref does not take it (the server's record holds another value)."""
+    from conftest import make_workspace
+    from helpers.repos import shared_clone
+
+    origin = make_workspace(tmp_path / "orig")
+    clone = shared_clone(origin, tmp_path)
+    server = tmp_path / "server.git"
+    assert run_cli(clone, "install").returncode == 0
+    assert run_cli(clone, "install", "--server", str(server)).returncode == 0
+    before = git(clone, "rev-parse", "origin/main").strip()
+    sha = git(clone, "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "forged").strip()
+    git(server, "fetch", "-q", str(clone), sha)
+    git(server, "symbolic-ref", "refs/heads/main", "FETCH_HEAD")
+    assert git(server, "rev-parse", "main").strip() == sha
+    _git(clone, "fetch", "-q", "origin")
+    assert git(clone, "rev-parse", "origin/main").strip() == before

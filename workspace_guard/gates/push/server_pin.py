@@ -182,10 +182,20 @@ def note_committed(repo: Repo, data: bytes) -> None:
         _write(git_dir, {**record, "value": now["value"]})
 
 
-def server_value(git_dir: str, ref: str) -> str | None:
-    """For a clone on this machine: the value the shared repository's record gives `ref` —
-    "" when the record pins another ref or there is none (nothing to compare)."""
+def local_server_refuses(url: str, branch: str, new: str) -> bool:
+    """For a clone's trusted ref: whether its remote, a repository on this machine (`url` a
+    path or `file://`), refuses `new` for `branch` — its record pins that branch to another
+    value, or the branch is a symbolic ref there (changed outside a push, F93)."""
+    from workspace_guard.gates.harness.server_repos import _local_path, git_dir_of
+
+    path = _local_path(url)
+    located = git_dir_of(path) if path and os.path.isdir(path) else None
+    if located is None:
+        return False  # another machine, or not readable here: the ls-remote answer stands
+    git_dir = located[0]
+    if _out(["symbolic-ref", "-q", branch], git_dir):
+        return True
     record = read_record(git_dir)
-    if record is None or record.get("ref") != ref:
-        return ""
-    return record.get("value")
+    if record is None or record.get("ref") != branch:
+        return False
+    return bool(record.get("value")) and record.get("value") != new

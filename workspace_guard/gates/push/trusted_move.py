@@ -130,6 +130,10 @@ def _remote_holds(repo: Repo, remotes: dict[str, list[str]], ref: str, new: str)
         oid, _tab, name = line.partition("\t")
         if name == branch:
             held = oid
+    if held == new and not set(new) <= {"0"}:
+        from workspace_guard.gates.push.server_pin import local_server_refuses
+
+        return not local_server_refuses(literal, branch, new)  # tampered outside a push (F93)
     return held == new or (set(new) <= {"0"} and set(held) <= {"0"})
 
 
