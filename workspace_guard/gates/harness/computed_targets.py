@@ -44,6 +44,10 @@ _REDEFINES = re.compile(
     r"|(?:^|[;&|({\s])\.\s"
 )
 
+# git commands whose option words the analysis also names (`git restore --source="$REV" P`): git
+# reads `--source=…` as an option, never as a path to write
+_GIT_OPTIONS = frozenset({"git-checkout", "git-restore", "git-stash"})
+
 
 def known(targets: list[Target], command: str, cwd: str) -> tuple[list[Target], list[str]]:
     """The targets with every run-time part the gate can know made literal (or a one-component
@@ -53,7 +57,8 @@ def known(targets: list[Target], command: str, cwd: str) -> tuple[list[Target], 
     out: list[Target] = []
     unknown: list[str] = []
     for target in targets:
-        if target.path == ANY_PATH or not _RUNTIME.search(target.path):
+        option = target.kind in _GIT_OPTIONS and os.path.basename(target.path).startswith("-")
+        if target.path == ANY_PATH or option or not _RUNTIME.search(target.path):
             out.append(target)
             continue
         path = _literal(target.path, command, trusted)
