@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_RULES, make_workspace
 from helpers.harness import bash_denied
 
 OTHER = "backend-framework-ai"
@@ -150,3 +151,37 @@ def test_every_file_option_of_a_read_verb_is_known() -> None:
                 seen.append(param.name)
                 assert param.name in OUTPUT_PARAMS | inputs, (command.name, param.name)
     assert "output" in seen and "rules" in seen
+
+
+# Only the gate itself is a protocol command: another file of its name is the agent's own code,
+# for the ordinary analysis (under `unknown_code: deny`, refused as code it cannot read).
+LOOK_ALIKES = [
+    "{tmp}/workspace-guard explain x",
+    "{tmp}/agent_workspace_validator backend-framework-ai app/main.py",
+    f"python3 {OFFICE}/agent_workspace_validator.py backend-framework-ai app/main.py",
+    f"./{OFFICE}/agent_workspace_validator.py backend-framework-ai app/main.py",
+    f"cd {OFFICE} && python3 .workspace/scripts/agent_workspace_validator.py a b",
+]
+
+
+@pytest.mark.parametrize("template", LOOK_ALIKES)
+def test_a_look_alike_of_the_gate_is_code_under_deny(tmp_path: Path, template: str) -> None:
+    text = EXAMPLE_RULES.read_text().replace("harness:\n", "harness:\n  unknown_code: deny\n")
+    ws = make_workspace(tmp_path / "ws", text)
+    (ws / OFFICE).mkdir(parents=True, exist_ok=True)
+    reason = bash_denied(ws, template.format(tmp=tmp_path / "evil"))
+    assert reason is not None and "unknown_code" in reason, template
+
+
+def test_the_installed_gate_by_its_path_is_still_the_gate(workspace: Path) -> None:
+    import shutil
+    import sys
+
+    program = shutil.which("workspace-guard") or os.path.join(
+        os.path.dirname(sys.executable), "workspace-guard"
+    )
+    assert bash_denied(workspace, f"{program} explain app/main.py") is None
+    assert (
+        bash_denied(workspace, "python3 .workspace/scripts/agent_workspace_validator.py a b")
+        is None
+    )

@@ -67,6 +67,7 @@ AGENT_VARIABLE = "WORKSPACE_AGENT"
 # `hook`: only the harness speaks the hook protocol; an event fed by hand forges who wrote what
 SUPERUSER_VERBS = frozenset({"install", "uninstall", "init", "watch", "import", "demo", "hook"})
 OPERATORS = frozenset({"&&", "||", ";", "|", "\n"})
+FOLDER_CHANGES = frozenset({"cd", "pushd", "popd"})
 
 
 class Judgement(Record):
@@ -92,8 +93,8 @@ def split(command: str) -> tuple[Judgement, str] | None:
     cannot read exactly (an unquoted glob or `~`, words click refuses): the ordinary analysis
     then judges the whole call (ATTACK F95: no second, weaker model of what a program writes)."""
     segments = _segments(command)
-    if segments is None:
-        return None
+    if segments is None or any(words[0] in FOLDER_CHANGES for words in segments if words):
+        return None  # `cd OFFICE && .workspace/scripts/…`: another file than the protocol's
     import shlex
 
     spans = _spans(command)
@@ -304,13 +305,37 @@ def _protocol_args(words: list[str]) -> list[str] | None:
     """The arguments after the program, when the command runs workspace-guard or the validator."""
     first = os.path.basename(words[0])
     if first in PROGRAMS:
-        return words[1:]
+        return words[1:] if _the_gate(words[0]) else None
     if first in INTERPRETERS and len(words) > 1:
         if words[1] == "-m" and len(words) > 2 and words[2] == "workspace_guard":
             return words[3:]
-        if os.path.basename(words[1]) == "agent_workspace_validator.py":
+        if words[1] in VALIDATOR_SCRIPT:
             return words[2:]
     return None
+
+
+VALIDATOR_SCRIPT = (
+    ".workspace/scripts/agent_workspace_validator.py",
+    "./.workspace/scripts/agent_workspace_validator.py",
+)
+
+
+def _the_gate(word: str) -> bool:
+    """Whether a program word runs the gate itself: its bare name (found on PATH, whose folders
+    tools may not write: path_folders), the protocol's validator script, or a path to the
+    installed program. Any other file of that name is the agent's own code, which the ordinary
+    analysis judges (`/tmp/x/workspace-guard explain …` under `unknown_code: deny`)."""
+    if "/" not in word or word in VALIDATOR_SCRIPT:
+        return True
+    if not os.path.isabs(word):
+        return False
+    import shutil
+    import sys
+
+    base = os.path.basename(word)
+    installed = (os.path.join(os.path.dirname(sys.executable), base), shutil.which(base) or "")
+    real = os.path.realpath(word)
+    return any(path and os.path.realpath(path) == real for path in installed)
 
 
 def _option_values(args: list[str], names: tuple[str, ...]) -> list[str]:
