@@ -301,3 +301,6 @@ def test_a_clone_on_this_machine_refuses_the_value_a_tampered_server_holds(
     assert git(server, "rev-parse", "main").strip() == sha
     _git(clone, "fetch", "-q", "origin")
     assert git(clone, "rev-parse", "origin/main").strip() == before
+    doctor = run_cli(clone, "doctor")
+    assert doctor.returncode != 0
+    assert "symbolic ref" in doctor.stdout + doctor.stderr

@@ -301,6 +301,10 @@ def _servers(repo: Repo) -> list[Check]:
         if not os.path.isdir(path) or not os.path.exists(os.path.join(path, "HEAD")):
             continue
         checks.append(_server(path))
+        from workspace_guard.gates.push.server_pin import problem as tampered
+
+        if found := tampered(path):  # changed outside a push: symbolic-ref (ATTACK F93)
+            checks.append(Check("push", False, found, f"workspace-guard install --server {path}"))
         from workspace_guard.commands.server_provenance import mismatch
 
         if problem := mismatch(repo.cwd, path):

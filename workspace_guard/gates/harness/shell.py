@@ -76,17 +76,23 @@ def judge(
     analysis, git_notes = expand(repo, analyze(command, cwd))  # `git ALIAS`, `git lfs`…
     policy = (decider.rules.harness or {}).get("unknown_code", DEFAULT_UNKNOWN_CODE)
     refusal = _refusal(analysis, policy, agent in decider.rules.superusers)
+    from workspace_guard.gates.harness import computed_targets
     from workspace_guard.gates.harness.path_identity import spelled_targets
 
+    targets = list(analysis.targets)
+    restored = _restored_paths(analysis, inside)
+    if restored is not None:  # git said which named paths differ: those, not every one named
+        targets = [t for t in targets if t.kind not in _RESTORE_KINDS]
+    if agent not in decider.rules.superusers:  # `cp F $(echo .git)/config` (ATTACK F99)
+        targets, unknown = computed_targets.known(targets, command, cwd)
+        if unknown:
+            refusal = " ".join(filter(None, [refusal, computed_targets.refusal(unknown)]))
     # `app/main.py.`, `'app\main.py'`, `APP~1` under Git Bash: judged as Windows opens them too
-    targets = spelled_targets(analysis.targets, cwd)
+    targets = spelled_targets(targets, cwd)
     targets = [t for t in targets if skip is None or not skip(t.path)]
     dropped = _UNKNOWN_CODE_KINDS if policy == "allow" else frozenset()
     dropped = _PATHS_POLICY_DROPS if policy == DEFAULT_UNKNOWN_CODE else dropped
     targets = [t for t in targets if not (t.path == ANY_PATH and t.kind in dropped)]
-    restored = _restored_paths(analysis, inside)
-    if restored is not None:  # git said which named paths differ: those, not every one named
-        targets = [t for t in targets if t.kind not in _RESTORE_KINDS]
     tracked = _Tracked(repo)
     paths = _target_paths(repo, [*targets], inside, tracked)
     worktree, note = _worktree_paths(analysis, inside, tracked)

@@ -114,7 +114,23 @@ def pin(bare: str) -> str:
 def tampering(repo: Repo) -> str | None:
     """What in the shared repository changed outside a push since the record; None: nothing
     (or no record)."""
-    git_dir = repo.info.common_dir
+    return tampering_at(repo.info.common_dir)
+
+
+def problem(git_dir: str) -> str | None:
+    """For `doctor`: the tampering the record shows, or — with no record — a protected branch
+    that is a symbolic ref; None: none found."""
+    if read_record(git_dir) is not None:
+        return tampering_at(git_dir)
+    ref = _pinned(git_dir) or _out(["symbolic-ref", "-q", "HEAD"], git_dir)
+    target = _out(["symbolic-ref", "-q", ref], git_dir) if ref else None
+    if ref and target:
+        return _("{ref} is a symbolic ref to {target}").format(ref=ref, target=target)
+    return None
+
+
+def tampering_at(git_dir: str) -> str | None:
+    """`tampering` of the repository whose git directory is `git_dir`."""
     record = read_record(git_dir)
     if record is None:
         return None
