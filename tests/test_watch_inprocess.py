@@ -156,36 +156,36 @@ def test_a_write_between_a_restore_and_its_reference_is_reported_not_adopted(
     wait_for(lambda: json.loads(path.read_text()) == [made], "the claims put back again")
 
 
-@pytest.mark.parametrize("log_before", [False, True])
-def test_an_announcement_appended_after_the_logs_poll_still_covers_its_write(
-    workspace: Path, daemon: Daemon, monkeypatch: pytest.MonkeyPatch, log_before: bool
+def test_a_put_back_keeps_an_announced_key_judged_in_the_same_change(
+    workspace: Path, daemon: Daemon, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`install` announces a config write on the audit log, then writes it. The daemon's poll
-    reads the log, then the config: an announcement and its write landing between the two are
-    still install's, not a violation — whether the log existed (it is read again once the
-    config is read) or is made by this very announcement (a log made after the start holds
-    nothing old)."""
+    """`install` writes an announced key, and another process an enforcement key, before one
+    poll: the other key is a violation and is put back; the announced key stays (judged again
+    after the put-back, its announcement already spent — it was refused and removed)."""
+    import subprocess
     import time
 
     from workspace_guard.state import announce
 
-    if log_before:  # an earlier announcement, read by the daemon's polls
-        announce.git_config(str(workspace), "alias.st", "status")
-        time.sleep(1.5)
+    time.sleep(1)  # the daemon's first polls: the audit log read
     internals = daemon.engine.internals
     poll_chain = internals._poll_chain
     done: list[bool] = []
 
-    def poll_then_install(name: str, *, full: bool) -> None:
-        poll_chain(name, full=full)
-        if not done:  # once, in the window between the log's poll and the config's read
+    def poll_then_writes(name: str, *, full: bool) -> None:
+        if not done:  # once, before the log's poll: both writes land in one judged change
             done.append(True)
             announce.git_config(str(workspace), "workspace-guard.requireProvenance", "true")
+            subprocess.run(
+                ["git", "config", "core.fsmonitor", "/tmp/barrier"], cwd=workspace, check=True
+            )
+        poll_chain(name, full=full)
 
-    monkeypatch.setattr(internals, "_poll_chain", poll_then_install)
-    wait_for(lambda: done, "the announced write inside the window")
-    time.sleep(2)  # several polls after the write (one per 0.5 s)
-    found = [r for r in records(workspace, action="detected") if r.get("area") == "config"]
-    assert found == [], [r.get("keys") for r in found]
-    config = (workspace / ".git" / "config").read_text()
-    assert "requireProvenance = true" in config
+    monkeypatch.setattr(internals, "_poll_chain", poll_then_writes)
+    found = wait_record(workspace, path=".git/config", action="detected", timeout=30)
+    time.sleep(1.5)  # the re-judgement after the put-back, and later polls
+    assert found["keys"] == ["core.fsmonitor"], found
+    config = [r for r in records(workspace, action="detected") if r.get("area") == "config"]
+    assert [r["keys"] for r in config] == [["core.fsmonitor"]], config
+    text = (workspace / ".git" / "config").read_text()
+    assert "requireProvenance = true" in text and "/tmp/barrier" not in text
