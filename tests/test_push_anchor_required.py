@@ -86,6 +86,8 @@ def test_an_anchor_is_spent_by_the_push_it_was_made_for(server: Server) -> None:
     assert run_cli(clone, "audit", "anchor", "origin").returncode == 0
     assert push(clone, "--no-verify", "origin", "main").returncode == 0
     git(server.bare, "-c", "core.hooksPath=/dev/null", "update-ref", "refs/heads/main", f"{sha}^")
+    # the administrator records the repaired state (server_pin: the pin refuses pushes until then)
+    assert run_cli(server.bare.parent, "install", "--server", str(server.bare)).returncode == 0
     result = push(clone, "--no-verify", "-f", "origin", "main")
     assert result.returncode != 0 and "[anchor-missing]" in result.stderr
 

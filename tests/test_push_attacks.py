@@ -288,6 +288,9 @@ def test_head_naming_a_missing_branch_is_no_first_push(server: Server) -> None:
     """git's default HEAD (`master`) while the team uses `main`: deleting main and pushing
     again must not turn the next push into an unchecked first push."""
     git(server.bare, "symbolic-ref", "HEAD", "refs/heads/master")
+    # a server installed before the pin (no rulesRef, no record): HEAD still decides
+    git(server.bare, "config", "--unset", "workspace-guard.rulesRef")
+    (server.bare / "workspace-guard" / "pin.json").unlink()
     clone = server.clone()
     deleted = push(clone, "origin", "--delete", "main")
     assert deleted.returncode != 0

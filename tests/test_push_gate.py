@@ -247,6 +247,9 @@ def test_broken_rules_at_the_base_reject_every_push(tmp_path: Path, daemon: GitD
 def test_missing_default_branch_refuses_new_branches(server: Server) -> None:
     """Without a default branch a new branch has no trusted rules: refused, not unchecked."""
     git(server.bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    # a server installed before the pin (no rulesRef, no record): HEAD still decides
+    git(server.bare, "config", "--unset", "workspace-guard.rulesRef")
+    (server.bare / "workspace-guard" / "pin.json").unlink()
     clone = server.clone()
     git(clone, "checkout", "-q", "-b", "feature", "origin/main")
     main_change(clone)
