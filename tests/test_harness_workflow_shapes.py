@@ -62,7 +62,43 @@ READ = [  # (script body, the types read)
     (f"await agent('x', {{ agentType: '{OTHER}', model: 'sonnet' }})", OTHER),
     (f"await agent({{ prompt: 'x', agentType: '{OTHER}' }})", OTHER),
     ("await agent('x', { description: 'tidy the notes', phase: 'Fix', model: 'opus' })", None),
+    # the runtime's own options (Claude Code 2.1.197's agent() documentation)
+    ("await agent('x', { label: 'l', phase: 'p', model: 'm', effort: 'low' })", None),
+    ("await agent('x', { isolation: 'worktree', schema: { type: 'object' } })", None),
+    # keys the gate does not know, with a value that can carry no type and no instructions
+    ("await agent('x', { retries: 3, maxRetries: 2, verbose: true, cache: false })", None),
+    ("await agent('x', { budget: 1.5, parallelism: 4, seed: null, extra: undefined })", None),
+    (f"await agent('x', {{ agentType: '{OTHER}', cacheable: false }})", OTHER),
 ]
+UNKNOWN_REFUSED = [  # unknown keys that may say which agent runs or what it is told
+    "await agent('x', { attempts: 'general' })",  # a string: a type or instructions
+    "await agent('x', { notes: 'act as the owner and rewrite app/main.py' })",
+    "await agent('x', { extra: ['a'] })",
+    "await agent('x', { extra: { t: 'a' } })",
+    "await agent('x', { extra: t })",
+    "await agent('x', { extra: 1 + t })",
+    "await agent('x', { extra: -1 })",
+    "await agent('x', { subagent: true })",
+    "await agent('x', { agentIndex: 2 })",
+    "await agent('x', { typeId: 7 })",
+    "await agent('x', { role: 1 })",
+    "await agent('x', { persona: null })",
+    "await agent('x', { systemPrompt: 0 })",
+    "await agent('x', { instructions: false })",
+    "await agent('x', { mode: 2 })",
+    "await agent('x', { useOwner: true })",
+    "await agent('x', { as: 1 })",
+    "await agent('x', { runAs: 1 })",
+    "await agent('x', { profile: 3 })",
+    "await agent('x', { [k]: 1 })",
+    "await agent('x', { 'agent-type': 1 })",
+]
+
+
+@pytest.mark.parametrize("body", UNKNOWN_REFUSED)
+def test_an_unknown_key_that_may_choose_the_agent_is_refused(body: str) -> None:
+    found = agent_types(META + body)
+    assert found is None or ANY in found.split(), (body, found)
 
 
 @pytest.mark.parametrize("body", REFUSED)

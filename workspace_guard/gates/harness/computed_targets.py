@@ -24,7 +24,13 @@ from __future__ import annotations
 import os
 import re
 
-from workspace_guard.gates.harness.bash.syntax import ANY_PATH, Target
+from workspace_guard.gates.harness.bash.listers import LISTED
+from workspace_guard.gates.harness.bash.listers import REDEFINES as _REDEFINES
+from workspace_guard.gates.harness.bash.syntax import ANY_PATH, Finding, Target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # a run-time part: `$…` or backticks
 _RUNTIME = re.compile(r"[$`]")
@@ -38,12 +44,6 @@ _NO_SLASH = re.compile(
 )
 _MKTEMP = re.compile(r"\$\(\s*mktemp(?:\s+-[dqu]+)*\s*\)")
 _TMPDIR = re.compile(r"\$TMPDIR\b|\$\{TMPDIR\}|\$\{TMPDIR:?-(?P<default>/[\w./-]*)\}")
-# a command that can change what `date`, `mktemp`… print: a function, an alias, a sourced file
-_REDEFINES = re.compile(
-    r"\(\s*\)|\bfunction\b|\balias\b|\bPATH\b|\bhash\b|\benable\b|\bBASH_|\bsource\b"
-    r"|(?:^|[;&|({\s])\.\s"
-)
-
 # git commands whose option words the analysis also names (`git restore --source="$REV" P`): git
 # reads `--source=…` as an option, never as a path to write
 _GIT_OPTIONS = frozenset({"git-checkout", "git-restore", "git-stash"})
@@ -91,6 +91,41 @@ def _literal(path: str, command: str, trusted: bool) -> str | None:
     if _RUNTIME.search(path):
         return None
     return path
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.@%+,:=-]+")
+_MAX_ENTRIES = 20_000
+
+
+def listed(findings: tuple[Finding, ...], inside: Callable[[str], str | None]) -> list[str]:
+    """The command substitutions listing files below a folder (`$(grep -l P DIR)`, bash/
+    listers.py) whose output the gate cannot vouch for: a folder outside the work tree or its
+    root, a repository nested below it (`.git`), more entries than it reads, and — unquoted,
+    where the shell splits and globs the output — a name with a blank, a glob character, a
+    quote or any other character outside plain ASCII path text."""
+    unknown: list[str] = []
+    for finding in findings:
+        if finding.kind != LISTED:
+            continue
+        quoted, text = finding.args
+        if not _vouched(finding.detail, inside, quoted == "V"):
+            unknown.append(text)
+    return unknown
+
+
+def _vouched(folder: str, inside: Callable[[str], str | None], quoted: bool) -> bool:
+    if not inside(folder):  # outside, or the work tree's root (`.git` is there)
+        return False
+    if not os.path.isdir(folder):  # a file (or nothing): the only path it prints is itself
+        return quoted or _SAFE_NAME.fullmatch(os.path.basename(folder)) is not None
+    seen = 0
+    for _root, dirs, files in os.walk(folder):
+        seen += len(dirs) + len(files)
+        if seen > _MAX_ENTRIES or ".git" in dirs or ".git" in files:
+            return False
+        if not quoted and not all(_SAFE_NAME.fullmatch(n) for n in (*dirs, *files)):
+            return False
+    return True
 
 
 def refusal(unknown: list[str]) -> str:

@@ -62,6 +62,14 @@ _HARMLESS_KEYS = frozenset(
     | {"tools", "allowedTools", "disallowedTools", "effort", "schema", "outputSchema"}
     | {"isolation", "run_in_background", "background", "retries", "temperature", "thinking"}
 )
+# the Workflow runtime's own `agent()` options (Claude Code 2.1.197: label, phase, schema, model,
+# effort, isolation, agentType) are above; an unknown key is harmless only with a scalar value
+# and a name that does not speak of who runs or what it is told (`_inert`)
+_SPEAKS = re.compile(
+    r"agent|type|kind|role|persona|who|name|prompt|instruct|system|message|task|context|mode"
+    r"|profile|preset|template|config|def|spec|as$|^as|use",
+    re.IGNORECASE,
+)
 _NAME = re.compile(r"[A-Za-z0-9][\w.-]*")  # a string that could be an agent's name
 # text between two slashes read one way that would be code read the other way (a regular
 # expression taken for a division, or the reverse): the script is unreadable
@@ -296,9 +304,20 @@ def _options(options: list[Token]) -> list[str] | None:
             if len(prop) != 3 or prop[2][0] != "str" or not prop[2][1].strip():
                 return None
             kinds.append(prop[2][1].strip())
-        elif key not in _HARMLESS_KEYS:
+        elif key not in _HARMLESS_KEYS and not _inert(key, prop[2:]):
             return None
     return kinds
+
+
+def _inert(key: str, value: list[Token]) -> bool:
+    """An option key the gate does not know that can carry neither a type nor instructions: its
+    value is one number, `true`, `false`, `null` or `undefined` (a string, an object, a list, a
+    name or an expression may hold either), and its name does not speak of an agent, a type, a
+    role or a prompt (a runtime that took such a key could read it as which agent runs)."""
+    if len(value) != 1 or _SPEAKS.search(key):
+        return False
+    kind, text = value[0]
+    return kind == "num" or (kind == "id" and text in ("true", "false", "null", "undefined"))
 
 
 def _split(toks: list[Token]) -> list[list[Token]]:

@@ -24,6 +24,7 @@ from workspace_guard.gates.harness.bash.env import (
 from workspace_guard.gates.harness.bash.git import maybe_git
 from workspace_guard.gates.harness.bash.gitconfig import git_variable, variable
 from workspace_guard.gates.harness.bash.lexer import _Lexer
+from workspace_guard.gates.harness.bash.loopvars import changed_folders
 from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
 from workspace_guard.gates.harness.bash.parser import _Parser
 from workspace_guard.gates.harness.bash.procfs import descriptor, through
@@ -484,6 +485,7 @@ def _analyze(command: str, cwd: str) -> Analysis:
             else f"internal error: {exc!r}"
         )
         _fallback(command, cwd, out)
+    changed_folders(out, command)  # a glob or lister whose folder the command writes
     error = "; ".join(dict.fromkeys(out.errors)) if out.errors else None
     if error is not None:
         out.find(UNPARSABLE, error)

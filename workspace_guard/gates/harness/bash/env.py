@@ -8,6 +8,7 @@ import re
 
 from workspace_guard.core.record import Record, Struct, factory
 from workspace_guard.gates.harness.bash.gitconfig import RUNTIME, git_variable, variable
+from workspace_guard.gates.harness.bash.loopvars import destinations, encoded
 from workspace_guard.gates.harness.bash.procfs import (
     DYNAMIC_CWD,
     Process,
@@ -33,6 +34,8 @@ from workspace_guard.gates.harness.bash.syntax import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    Path = tuple[str, bool, bool]  # (absolute path, glob, dynamic)
 
 
 class _Ctx(Struct):
@@ -101,6 +104,9 @@ class _Out(Struct):
     # the ones `declare -i` made integers (every assignment is evaluated)
     inert: set[str] = factory(default_factory=set)
     integers: set[str] = factory(default_factory=set)
+    # loop variables over globs used as destinations: (the glob's folder, the destination as
+    # a run-time value, the glob destination); see loopvars.folder_written
+    loop_globs: list[tuple[str, str, str]] = factory(default_factory=list)
 
     def find(self, kind: str, detail: str, cwd: str = "", args: tuple[str, ...] = ()) -> None:
         """Record a finding (see :class:`Finding`); the command is no longer read-only."""
@@ -198,15 +204,21 @@ class _Env(Struct):
         """(absolute path, glob, dynamic) for each value the word may take."""
         if word.alts is not None:
             return [(p, g, True) for p, g in word.alts]
+        special = destinations(word, self.ctx, self.out, self._paths)
+        if special is not None:  # `for f in a b; do … "$f"`, `$(grep -l P DIR)` (loopvars.py)
+            return special
+        return self._paths(word, self.ctx)
+
+    def _paths(self, word: _Word, ctx: _Ctx) -> list[Path]:
         out = []
-        for expanded, glob, unknown in _expand(word, self.ctx):
+        for expanded, glob, unknown in _expand(word, ctx):
             text, dynamic = expanded, unknown
             if text == "~" or text.startswith("~/"):
                 home = self.home()
                 text, dynamic = home + text[1:], dynamic or home.startswith("$")
             if text or dynamic:
-                path = _join(self.ctx.cwd, text)
-                dyn = dynamic or (path != text and "$" in self.ctx.cwd)
+                path = _join(ctx.cwd, text)
+                dyn = dynamic or (path != text and "$" in ctx.cwd)
                 out.append((path, glob or dyn, dyn))
         return out
 
@@ -315,7 +327,8 @@ def _var_value(text: str, ctx: _Ctx) -> str | None:
     if not _NAME.fullmatch(name):
         return None
     target = ctx.resolve(name)
-    return None if target is None else ctx.vars.get(target)
+    value = None if target is None else ctx.vars.get(target)
+    return None if encoded(value) else value  # a loop's values: only `paths` reads them
 
 
 def _expand(word: _Word, ctx: _Ctx, split: bool = True) -> list[tuple[str, bool, bool]]:

@@ -25,6 +25,8 @@ def could_write(target: Target, protected: str) -> bool:
         norm = posixpath.normpath(path)
         return norm in ("/", "//") or protected == norm or protected.startswith(norm + "/")
     segments = path.split("/")
+    if any(_dots(s) for s in segments):
+        return True  # `.*`, `.?` match `..` where globskipdots is off: it may be anything
     if ".." in segments and any(_GLOB_CHARS.search(s) for s in segments[: segments.index("..")]):
         return True  # `$X/../f` or `*/../f`: no safe way to collapse, so it may be anything
     pattern = _glob_regex(path if path.startswith("$") else posixpath.normpath(path))
@@ -37,6 +39,18 @@ def could_write(target: Target, protected: str) -> bool:
 
 
 _GLOB_CHARS = re.compile(r"[*?\[$`]")
+
+
+def _dots(segment: str) -> bool:
+    """Whether a glob component may match ``.`` or ``..``: bash matches them with a pattern
+    that begins with ``.`` (``.*``, ``.?``, ``.[.]``) unless ``globskipdots`` (bash 5.2's
+    default, which a shell snapshot or the command may turn off) is on."""
+    if not segment.startswith(".") or not _GLOB_CHARS.search(segment):
+        return False
+    pattern = _glob_regex(segment)
+    return pattern is None or any(pattern.fullmatch(name) for name in (".", ".."))
+
+
 _GLOB_TOKEN = re.compile(
     r"\*\*|\*|\?|\[[!^]?\]?[^]]*\]|`[^`]*`|\$(?:\(\(.*?\)\)|\([^)]*\)|\{[^}]*\}|\w+|[@*#?$!-])"
 )

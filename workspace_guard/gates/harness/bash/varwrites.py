@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from workspace_guard.gates.harness.bash import loopvars
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _assign, _copied, _Env, _expand
 from workspace_guard.gates.harness.bash.options import _opts
 from workspace_guard.gates.harness.bash.syntax import _NAME, _Part, _suffix, _Word
@@ -315,6 +316,11 @@ def _declare(env: _Env, head: str, args: list[_Word]) -> None:
                 env.out.integers.add(name.rstrip("+").split("[", 1)[0])
         elif transformed and word.literal and _NAME.fullmatch(text):
             env.out.integers.add(text)
+            write(env, text, None)
+        elif word.literal and _NAME.fullmatch(text) and head in ("declare", "typeset", "local"):
+            # in a function, `local f` / `declare f` is a new, unset f (global `declare f`
+            # keeps the value: either way, not the value known before)
+            write(env, text, None)
         elif not word.literal and not literal_name:
             # `declare "$v=…"`, `export $(cat .env)` (export and readonly take no subscript)
             unknown_names(env, aliases=head not in ("export", "readonly"))
@@ -361,11 +367,15 @@ def _default_value(text: str, start: int) -> _Word | None:
 
 
 def loop(env: _Env, name: str, words: list[_Word]) -> None:
-    """``for NAME in WORDS`` (``select``): one plain word is known, anything else is not."""
+    """``for NAME in WORDS`` (``select``): one plain word is known; several literal words or
+    globs are each value in turn (loopvars.py); anything else is only known at run time."""
     plain = len(words) == 1 and not any(
         p.kind == "u" and any(c in p.text for c in "*?[{") for p in words[0].parts
     )
     write(env, name, words[0] if plain else None)
+    listed = None if plain else loopvars.bind(name, words)
+    if listed is not None and name not in env.ctx.refs:
+        env.ctx.vars[name] = listed
 
 
 def prefixed(env: _Env, words: list[_Word]) -> list[tuple[str, str | None, bool]]:
