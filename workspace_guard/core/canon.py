@@ -11,10 +11,8 @@ comparisons, as functions mapping a name onto the form two names compare equal i
 
 The gate judges every spelling a path may have (the one written and the Windows one): a path is
 protected when any of them is. That only adds denials — a name that merely *looks* like a
-protected path on Linux (`app/main.py.`) is refused too, a cost no real project pays — and never
-makes an office or an allowed path broader. The one reading a Linux project does use, `\\` in a
-name, is left out where the gate knows Windows cannot read it (`backslash=False`:
-`gates/harness/path_identity.windows_readings`).
+protected path on Linux (`app\\main.py`, `app/main.py.`) is refused too, a cost no real project
+pays — and never makes an office or an allowed path broader.
 """
 
 from __future__ import annotations
@@ -33,13 +31,12 @@ _SHORT = re.compile(r"~[0-9]+(\.[^.]{0,3})?$")
 _DRIVE = re.compile(r"^[A-Za-z]:$")
 
 
-def windows_name(path: str, backslash: bool = True) -> str:
+def windows_name(path: str) -> str:
     """`path` as Windows opens it: `/`-separated, each name without its `:stream` part and its
-    trailing dots and spaces (`.` and `..` kept; a name left empty names its folder); without
-    `backslash`, a `\\` stays part of a name (a Linux file system's reading)."""
+    trailing dots and spaces (`.` and `..` kept; a name left empty names its folder)."""
     if not _windowsish(path):
         return path
-    parts = (path.replace("\\", "/") if backslash else path).split("/")
+    parts = path.replace("\\", "/").split("/")
     out: list[str] = []
     for at, part in enumerate(parts):
         if part in ("", ".", "..") or (at == 0 and _DRIVE.match(part)):
@@ -58,10 +55,9 @@ def _windowsish(path: str) -> bool:
     return any(part.endswith((".", " ")) and part not in (".", "..") for part in path.split("/"))
 
 
-def spellings(path: str, backslash: bool = True) -> list[str]:
-    """`path` and, when it differs, the name Windows opens for it (`backslash`: see
-    :func:`windows_name`)."""
-    other = windows_name(path, backslash)
+def spellings(path: str) -> list[str]:
+    """`path` and, when it differs, the name Windows opens for it."""
+    other = windows_name(path)
     return [path] if other == path else [path, other]
 
 

@@ -209,8 +209,7 @@ def _path_targets(
     paths = with_roots(repo, call, paths)  # relative MCP paths in a root set earlier (F56)
     targets: list[str] = []
     tracked: list[str] = []
-    windows = path_identity.windows_readings(repo.root, repo.info.common_dir) if paths else True
-    for path in path_identity.spelled(paths, call.cwd, windows):  # `app\main.py.` (F83)
+    for path in path_identity.spelled(paths, call.cwd):  # `app\main.py.`, `MAIN~1.PY` (F83)
         targets += hard_linked(repo.root, path, call.cwd, tracked)  # disk_links.py
         if claimed(repo, path, call.cwd, found, superuser):
             continue

@@ -21,7 +21,6 @@ Pure string work plus, for a short name, one directory listing: no subprocess.
 from __future__ import annotations
 
 import os
-import sys
 
 from workspace_guard.core.canon import deep_fold, short_name_at, spellings
 
@@ -38,89 +37,26 @@ if TYPE_CHECKING:
 MAX_SHORT = 4096  # entries a short name may stand for; past it, the folder itself
 
 
-def spelled(paths: Iterable[str], cwd: str, windows: bool = True) -> list[str]:
-    r"""Every name the file system may open for each of `paths` (see the module), in order;
-    without `windows` (:func:`windows_readings` says Windows does not read these names), a `\`
-    is part of a name, not a separator (`app\main.py` is one Linux file name)."""
+def spelled(paths: Iterable[str], cwd: str) -> list[str]:
+    """Every name the file system may open for each of `paths` (see the module), in order."""
     out: dict[str, None] = {}
     for path in paths:
-        for each in spellings(path, backslash=windows):
+        for each in spellings(path):
             out[each] = None
             for name in _short_names(each, cwd, 3):
                 out[name] = None
     return list(out)
 
 
-def spelled_targets(targets: Sequence[Target], cwd: str, windows: bool = True) -> list[Target]:
+def spelled_targets(targets: Sequence[Target], cwd: str) -> list[Target]:
     """The Bash analysis's targets with their other spellings (same kind, same certainty)."""
     from workspace_guard.core.record import replace
 
     out: list[Target] = []
     for target in targets:
         out.append(target)
-        out += [replace(target, path=p) for p in spelled([target.path], cwd, windows)[1:]]
+        out += [replace(target, path=p) for p in spelled([target.path], cwd)[1:]]
     return out
-
-
-# Linux file systems that take every byte but `/` and NUL as part of a name, so `app\main.py`,
-# `main.py.`, `main.py::$DATA` and `MAIN~1.PY` are names of their own there
-_NATIVE = frozenset(
-    {"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "overlay", "zfs", "f2fs", "bcachefs"}
-    | {"reiserfs", "jfs", "nilfs2", "ramfs"}
-)
-
-
-def windows_readings(root: str, common_dir: str) -> bool:
-    r"""Whether a name in the work tree at `root` may be opened as Windows reads it (`\` a
-    separator): always, except on Linux outside WSL where the work tree and the home folder
-    lie on a native Linux file system and the repository's `core.ignorecase` is not true (git
-    sets it where it found the file system case-insensitive: a copy from, or a mount of,
-    Windows or macOS). Fails towards True."""
-    if not sys.platform.startswith("linux") or _wsl():
-        return True
-    from workspace_guard.speed.gitconfig import parse_simple
-
-    config = parse_simple(os.path.join(common_dir, "config"), ("core",))
-    if config is None or config.get("core.ignorecase", "false").strip().lower() not in (
-        "false",
-        "no",
-        "off",
-        "0",
-    ):
-        return True
-    return not all(_native(place) for place in (root, os.path.expanduser("~")))
-
-
-def _wsl() -> bool:
-    if os.environ.get("WSL_DISTRO_NAME") or os.environ.get("WSL_INTEROP"):
-        return True
-    try:
-        with open("/proc/sys/kernel/osrelease", encoding="utf-8", errors="replace") as handle:
-            release = handle.read().lower()
-    except OSError:
-        return True
-    return "microsoft" in release or "wsl" in release
-
-
-def _native(path: str) -> bool:
-    """Whether `path` lies on a native Linux file system (the longest mount point above it)."""
-    try:
-        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
-        real = os.path.realpath(path)
-    except (OSError, ValueError):
-        return False
-    best, kind = "", ""
-    for line in lines:
-        fields, _, rest = line.partition(" - ")
-        parts = fields.split()
-        if len(parts) < 5 or not rest:
-            return False
-        point = parts[4].replace("\\040", " ")
-        inside = real == point or real.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, kind = point, rest.split()[0]
-    return kind in _NATIVE
 
 
 def _short_names(path: str, cwd: str, depth: int) -> list[str]:

@@ -77,7 +77,7 @@ def judge(
     policy = (decider.rules.harness or {}).get("unknown_code", DEFAULT_UNKNOWN_CODE)
     refusal = _refusal(analysis, policy, agent in decider.rules.superusers)
     from workspace_guard.gates.harness import computed_targets
-    from workspace_guard.gates.harness.path_identity import spelled_targets, windows_readings
+    from workspace_guard.gates.harness.path_identity import spelled_targets
 
     targets = list(analysis.targets)
     restored = _restored_paths(analysis, inside)
@@ -89,10 +89,7 @@ def judge(
         if unknown:
             refusal = " ".join(filter(None, [refusal, computed_targets.refusal(unknown)]))
     # `app/main.py.`, `'app\main.py'`, `APP~1` under Git Bash: judged as Windows opens them too
-    windows = not any("\\" in t.path for t in targets) or windows_readings(
-        repo.root, repo.info.common_dir
-    )
-    targets = spelled_targets(targets, cwd, windows)
+    targets = spelled_targets(targets, cwd)
     targets = [t for t in targets if skip is None or not skip(t.path)]
     dropped = _UNKNOWN_CODE_KINDS if policy == "allow" else frozenset()
     dropped = _PATHS_POLICY_DROPS if policy == DEFAULT_UNKNOWN_CODE else dropped
