@@ -47,12 +47,12 @@ def test_the_check_sees_an_unused_entry(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text('_("kept")\nhelp_text = "Shown by click."\n', encoding="utf-8")
     po = (
-        'msgid "kept"\nmsgstr "guardado"\n\n'
-        'msgid "Shown by click."\nmsgstr "Mostrado por click."\n\n'
-        'msgid "{n} file(s)"\nmsgstr "{n} archivo(s)"\n\n'
-        'msgid "{n} file"\nmsgid_plural "{n} files"\n'
-        'msgstr[0] "{n} archivo"\nmsgstr[1] "{n} archivos"\n'
-    ).encode()
+        b'msgid "kept"\nmsgstr "guardado"\n\n'
+        b'msgid "Shown by click."\nmsgstr "Mostrado por click."\n\n'
+        b'msgid "{n} file(s)"\nmsgstr "{n} archivo(s)"\n\n'
+        b'msgid "{n} file"\nmsgid_plural "{n} files"\n'
+        b'msgstr[0] "{n} archivo"\nmsgstr[1] "{n} archivos"\n'
+    )
     catalogue = po_messages(po)
     assert unused(catalogue, {"kept"}, literals(tmp_path)) == [
         "{n} file(s)",
