@@ -93,6 +93,21 @@ STDIN_CARRIED: list[Case] = (
         broad("cat office/x.sql | ! sqlite3 :memory:"),
         broad('while read l; do echo "$l"; done < office/x.sql | sqlite3 :memory:'),
         broad('cat office/x.sql | while read l; do echo "$l"; done | sqlite3 :memory:'),
+        # a coprocess reads a pipe the shell writes; shell text run by another shell reads
+        # that shell's stdin
+        broad("coproc sqlite3 :memory:; echo '.shell rm app/main.py' >&\"${COPROC[1]}\""),
+        broad("coproc S { sqlite3 :memory:; }"),
+        broad("coproc ( ed -s README.md )"),
+        broad("cat office/x.sql | bash -c 'sqlite3 :memory:'"),
+        broad("cat office/x.sql | eval 'sqlite3 :memory:'"),
+        broad("bash -c 'sqlite3 :memory:' < office/x.sql"),
+        broad("cat office/x.sql | env bash -c 'sqlite3 :memory:'"),
+        broad("cat office/x | su -c 'ed -s README.md'"),
+        w("sh <<'E'\nsqlite3 :memory:\n.shell rm app/main.py\nE"),
+        # the last member of a pipeline may run in the shell itself (`shopt -s lastpipe`)
+        w("shopt -s lastpipe; echo | while read l; do cd app; done; rm main.py"),
+        w("shopt -s lastpipe; f=x; echo app/main.py | read f; rm $f"),
+        w("shopt -s lastpipe; echo | cd app; rm main.py"),
         # literal text on a group's stdin is judged as the language inside
         w('{ sqlite3 :memory:; } <<< ".shell rm app/main.py"'),
         w("{ sqlite3 :memory:; } <<'E'\n.shell rm app/main.py\nE"),
@@ -195,4 +210,6 @@ STDIN_READS: list[Case] = [
     r('for f in *.md; do echo "$f"; done | sort'),
     r("until true; do sleep 1; done; echo ok"),
     r("echo 'print(1)' | python3"),
+    r("coproc cat README.md"),
+    r("cat README.md | bash -c 'wc -l'"),
 ]

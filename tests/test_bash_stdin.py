@@ -37,10 +37,12 @@ def test_no_duplicates() -> None:
 
 
 def test_a_loop_is_one_command_of_its_pipeline() -> None:
-    """The body of a loop is the pipeline's member: a `cd` inside it does not leak out, and the
-    redirection after `done` opens its file for the whole loop."""
+    """The body of a loop is the pipeline's last member: where its `cd` leads is only known at
+    run time (`lastpipe`), and the redirection after `done` opens its file for the whole loop."""
     found = analyze("cat README.md | while read l; do cd app; done; rm main.py", "/repo")
-    assert {t.path for t in found.targets} == {"/repo/main.py"}
+    assert [(t.path, t.glob) for t in found.targets] == [("$PROC_CWD/main.py", True)]
+    found = analyze("while read l; do cd app; done < README.md; rm main.py", "/repo")
+    assert [t.path for t in found.targets] == ["/repo/app/main.py"]
     found = analyze("while read l; do echo x > /dev/stdin; done < app/main.py", "/repo")
     assert "/repo/app/main.py" in {t.path for t in found.targets}
 

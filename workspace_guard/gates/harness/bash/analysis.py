@@ -84,6 +84,8 @@ def _walk_seq(seq: _Seq, ctx: _Ctx, out: _Out, depth: int, stdin: _Stdin | None 
             local = ctx if len(pipeline) == 1 else ctx.fork()
             _walk_node(node, local, out, depth, upstream)
             upstream = node
+        if len(pipeline) > 1:
+            stdinflow.last_member(ctx, local)  # `shopt -s lastpipe`: it runs in this shell
     if stdin is not None and ctx.stdin is stdin:  # an `exec <F` inside lasts
         ctx.stdin = saved
 
@@ -314,7 +316,9 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     if name in ("eval", "trap") and len(words) > 1 and all(w.literal for w in words[1:]):
         args = words[1:] if name == "eval" else words[1:2]  # `trap 'IFS=:' DEBUG`: runs later,
         text = " ".join(w.text for w in args)  # in this shell, like `eval 'IFS=:'`
+        saved, env.ctx.stdin = env.ctx.stdin, env.stdin  # `cat f | eval 'sqlite3 db'`
         env.shell.run_text(text, env.ctx, env.out, env.depth + 1)
+        env.ctx.stdin = saved if env.ctx.stdin is env.stdin else env.ctx.stdin
     else:
         _named(env, name, words)
         varwrites.command(env, name, head.text, words[1:])  # read IFS, printf -v… (F76, F77)

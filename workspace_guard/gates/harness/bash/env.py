@@ -159,7 +159,9 @@ class _Env(Struct):
     def analyze_text(self, word: _Word | str) -> None:
         """Shell text run by another shell (bash -c, eval, trap, watch): analyse it in place."""
         text = word if isinstance(word, str) else word.text
-        self.shell.run_text(text, self.ctx.fork(), self.out, self.depth + 1)
+        ctx = self.ctx.fork()
+        ctx.stdin = self.stdin  # `cat f | bash -c 'sqlite3 db'`: the text's commands read it
+        self.shell.run_text(text, ctx, self.out, self.depth + 1)
 
     def not_read_only(self) -> None:
         self.out.read_only = False

@@ -6,6 +6,7 @@ from workspace_guard.gates.harness.bash.syntax import (
     _MAX_NEST,
     _Compound,
     _Op,
+    _Part,
     _plain,
     _Redir,
     _Simple,
@@ -88,6 +89,8 @@ class _Parser:
         while _plain(self.peek()) in _SKIP_KEYWORDS:
             if _plain(self.peek()) in _BLOCKS:
                 return self._block(None)
+            if _plain(self.peek()) == "coproc":
+                return self._coproc()
             self.k += 1
         tok, word = self.peek(), _plain(self.peek())
         if isinstance(tok, _Word) and tok.parts and tok.parts[0].kind == "a":  # (( arithmetic ))
@@ -140,6 +143,19 @@ class _Parser:
             self.k += 1
         self.nest -= 1
         return _Compound(body, False, self._redirs())
+
+    def _coproc(self) -> _Compound:
+        """``coproc [NAME] CMD``: CMD runs in the background reading a pipe the shell writes
+        (``echo … >&"${COPROC[1]}"``), so its stdin is a pipe, never the shell's."""
+        self.k += 1
+        nxt = self.peek(1)
+        if _plain(self.peek()) is not None and (
+            _plain(nxt) == "{" or (isinstance(nxt, _Op) and nxt.op == "(")
+        ):
+            self.k += 1  # `coproc NAME { …; }`
+        node = self.command()
+        pipe = _Redir("0", "<&", _Word([_Part("63", "u")]))
+        return _Compound([[node]], True, [pipe], background=True)
 
     def _redirs(self) -> list[_Redir]:
         out = []

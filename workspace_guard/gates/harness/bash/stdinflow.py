@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from workspace_guard.gates.harness.bash.env import _Stdin, _var_value
-from workspace_guard.gates.harness.bash.procfs import descriptor
+from workspace_guard.gates.harness.bash.procfs import DYNAMIC_CWD, descriptor
 from workspace_guard.gates.harness.bash.syntax import _Compound, _plain, _Simple
 
 TYPE_CHECKING = False
@@ -219,3 +219,17 @@ def _unescape(text: str) -> str | None:
             out.append(text[i])
             i += 1
     return "".join(out)
+
+
+def last_member(ctx: _Ctx, last: _Ctx) -> None:
+    """With ``shopt -s lastpipe`` (which a command may set in ways the gate cannot read) the last
+    member of a pipeline runs in the shell itself: what it changed is only known at run time
+    (``echo app | while read d; do cd "$d"; done; rm main.py``)."""
+    if last.cwd != ctx.cwd:
+        ctx.cwd = DYNAMIC_CWD
+    for name in set(ctx.vars) | set(last.vars):
+        if ctx.vars.get(name) != last.vars.get(name):
+            ctx.vars.pop(name, None)
+    ctx.ifs_unknown = ctx.ifs_unknown or last.ifs_unknown
+    if last.stdin is not ctx.stdin:
+        ctx.stdin = PIPE
