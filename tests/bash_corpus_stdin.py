@@ -103,6 +103,12 @@ STDIN_CARRIED: list[Case] = (
         broad("bash -c 'sqlite3 :memory:' < office/x.sql"),
         broad("cat office/x.sql | env bash -c 'sqlite3 :memory:'"),
         broad("cat office/x | su -c 'ed -s README.md'"),
+        broad("trap 'sqlite3 :memory:' EXIT; exec < office/x.sql"),
+        broad('x() { "$@"; }; cat office/x.sql | x sqlite3 :memory:'),
+        broad("( exec sqlite3 :memory: ) < office/x.sql"),
+        broad("exec 0<>office/x.sql; sqlite3 :memory:"),
+        broad("{ python3 -; } <<EOF\n$(cat office/x.py)\nEOF"),
+        broad("cat office/x.sql |& sqlite3 :memory:"),
         w("sh <<'E'\nsqlite3 :memory:\n.shell rm app/main.py\nE"),
         # the last member of a pipeline may run in the shell itself (`shopt -s lastpipe`)
         w("shopt -s lastpipe; echo | while read l; do cd app; done; rm main.py"),

@@ -316,9 +316,10 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     if name in ("eval", "trap") and len(words) > 1 and all(w.literal for w in words[1:]):
         args = words[1:] if name == "eval" else words[1:2]  # `trap 'IFS=:' DEBUG`: runs later,
         text = " ".join(w.text for w in args)  # in this shell, like `eval 'IFS=:'`
-        saved, env.ctx.stdin = env.ctx.stdin, env.stdin  # `cat f | eval 'sqlite3 db'`
+        # `cat f | eval 'sqlite3 db'`; a trap runs later, on whatever stdin the shell has then
+        saved, env.ctx.stdin = env.ctx.stdin, env.stdin if name == "eval" else stdinflow.PIPE
         env.shell.run_text(text, env.ctx, env.out, env.depth + 1)
-        env.ctx.stdin = saved if env.ctx.stdin is env.stdin else env.ctx.stdin
+        env.ctx.stdin = saved if env.ctx.stdin in (env.stdin, stdinflow.PIPE) else env.ctx.stdin
     else:
         _named(env, name, words)
         varwrites.command(env, name, head.text, words[1:])  # read IFS, printf -v… (F76, F77)
