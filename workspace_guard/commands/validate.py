@@ -92,6 +92,11 @@ def decide_shared(
     # `approved_by` is only checked to name an agent: the decision takes recorded approvals,
     # never the word on the command line (run, `_unrecorded`, says where it was not honoured)
     verdicts = decider.shared_verdicts(agent, rels, approvals, None)
+    from workspace_guard.core.casefold import stricter_by_case
+    from workspace_guard.core.record import replace
+
+    for index, folded in stricter_by_case(decider, agent, rels, approvals).items():
+        verdicts[index] = replace(folded, via="case")  # `App/Main.py` is `app/main.py` (F81)
     for index in linked(repo.root, rels):
         rel = rels[index]
         target = repo.link_target(rel)
@@ -217,7 +222,11 @@ def run(
         lines = []  # one write, not one per path (100,000 paths print 200,000 lines)
         for decision in _per_path(rels, verdicts):
             lines.append(decision_text(decision))
-            if decision.target is not None:
+            if decision.via == "case":
+                from workspace_guard.core.casefold import case_note
+
+                lines.append("   " + case_note(decision.path, decision.rule))
+            elif decision.target is not None:
                 note = _(SYMLINK_NOTE[decision.via or "link"])
                 lines.append("   " + note.format(path=decision.path, target=decision.target))
         print("\n".join(lines))
