@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from workspace_guard.fsutil import real as _real_path
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.core.model import Decision
@@ -29,14 +31,14 @@ def _real(path: str) -> str:
         tail = os.path.join(part, tail) if tail else part
         if head in ("", os.sep):
             break
-    real = os.path.realpath(head) if head else head
+    real = _real_path(head) if head else head
     return os.path.join(real, tail) if tail else real
 
 
 def _realpath(path: str) -> str:
     """`realpath`, or the path as written where a link on the way cannot be read."""
     try:
-        return os.path.realpath(path)
+        return _real_path(path)
     except (OSError, ValueError):
         return os.path.normpath(path)
 
