@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import ast
 import inspect
+import subprocess
 from pathlib import Path
 
 import click
+import pytest
 from helpers.catalogue import po_messages
 from test_i18n import PACKAGE, PO, marked_strings
 
@@ -59,3 +61,59 @@ def test_the_check_sees_an_unused_entry(tmp_path: Path) -> None:
         "{n} file\0{n} files",
     ]
     assert unused(catalogue, {"kept", "{n} file\0{n} files"}, literals(tmp_path)) == ["{n} file(s)"]
+
+
+def test_a_crash_without_a_log_is_told_in_spanish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The error boundary with nowhere to write the crash log (the temp dir is a file): still
+    exit 3, the message in the user's language, and no traceback."""
+    import tempfile
+
+    from workspace_guard import i18n
+    from workspace_guard.boundary import crash_details, guarded
+
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))
+    monkeypatch.delenv("WORKSPACE_GUARD_LANG", raising=False)
+
+    def broken() -> int:
+        raise RuntimeError("boom")
+
+    with i18n.speaking("es"):
+        assert guarded(broken) == 3
+        clause = crash_details(RuntimeError("boom"))
+    err = capsys.readouterr().err
+    assert "workspace-guard: error interno: RuntimeError: boom" in err
+    assert "los detalles no se pudieron escribir en un registro" in err
+    assert "Traceback" not in err
+    assert clause.startswith("los detalles no se pudieron escribir en un registro (")
+
+
+def test_passthrough_texts_in_spanish(tmp_path: Path) -> None:
+    """Text printed as it was made (claims, audit, the watch options): Spanish under
+    LANG=es_ES.UTF-8, through the real CLI run as a person at a terminal."""
+    import os
+
+    from conftest import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    base.pop("WORKSPACE_GUARD_LANG", None)
+    env = {"LANG": "es_ES.UTF-8"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        from helpers.repos import BIN, run_typed
+
+        return run_typed([str(BIN / "workspace-guard"), *args], ws, env=env, base=base)
+
+    assert "no hay reservas" in run("claims").stdout
+    released = run("release", "app/main.py", "--agent", "backend-framework-ai")
+    assert released.returncode == 1, released.stderr
+    assert "ninguna reserva coincide" in released.stderr
+    assert "no hay registros de auditoría" in run("audit").stdout
+    bad = run("watch", "start", "--poll-interval", "nan")
+    assert bad.returncode == 2, bad.stderr
+    assert "debe ser un número finito de segundos" in bad.stderr
+    assert "Traceback" not in bad.stderr + released.stderr

@@ -350,9 +350,9 @@ def fail_closed(harness: str, exc: BaseException) -> int:
         if isinstance(exc, GuardError):
             message = exc.render()
         else:
-            from workspace_guard.boundary import write_crash_log
+            from workspace_guard.boundary import crash_details
 
-            message += f" (details: {write_crash_log(exc)})"
+            message += f" ({crash_details(exc)})"
     from workspace_guard.i18n import _
 
     text = _(

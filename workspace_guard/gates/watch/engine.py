@@ -188,10 +188,12 @@ class Engine:
                 previous = repo.rules_at(self.good_head)
             if previous is None:
                 raise
-            note = (
-                f"the rules are broken, so the last good rules (from "
-                f"{(self.good_head or '?')[:12]}) stay in force: {exc.message}"
-            )
+            from workspace_guard.i18n import _
+
+            note = _(
+                "the rules are broken, so the last good rules (from {commit}) stay in force: "
+                "{error}"
+            ).format(commit=(self.good_head or "?")[:12], error=exc.message)
             log.error("%s", note)
             return previous, note
 
