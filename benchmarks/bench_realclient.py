@@ -14,13 +14,17 @@ from the main thread with `WORKSPACE_AGENT=backend-framework-ai` (the full decis
 - `guard-py`: `guard` with the Python client (what a machine without a C compiler gets);
 - `pre-only`: `guard` with the PostToolUse hook (the provenance ledger) made a no-op;
 - `one-shot`: `guard` with `WG_HOOK_SERVE=0`: a fresh workspace-guard process per hook, as
-  before the server.
+  before the server;
+- `base` (with `--baseline TREE`): `guard` as the code in TREE installs and runs it (its own
+  wheel, its own workspace, installed by its own `install --claude`), so the code before a
+  change and after it alternate in the same rounds, at the same load
+  (`git worktree add /tmp/before COMMIT` or `git archive COMMIT | tar -x -C /tmp/before`).
 
 Targets: `guard` adds <= 15 ms over `noop` per Write and <= 25 ms per parsed Bash command
 (medians). The CPU figures add the hook server's own CPU time (it is not a child of the CLI).
 The CLI is the pinned Claude Code in ${WG_CLI_CACHE:-~/.cache/workspace-guard-clis}.
 
-    python benchmarks/bench_realclient.py [--calls 20] [--rounds 3]
+    python benchmarks/bench_realclient.py [--calls 20] [--rounds 3] [--baseline TREE]
 
 workspace-guard runs from a regular (wheel) install, as in benchmarks/bench_startup.py. Not a test.
 """
@@ -57,7 +61,7 @@ SETTINGS = ".claude/settings.json"
 
 
 def _settings(installed: dict[str, object], kind: str) -> dict[str, object]:
-    if kind in ("guard", "guard-py"):
+    if kind in ("guard", "guard-py", "base"):
         return installed
     if kind == "none":
         return {k: v for k, v in installed.items() if k != "hooks"}
@@ -163,13 +167,18 @@ def main() -> None:
         default="none,noop,guard,guard-py,pre-only,one-shot",
         help="comma-separated subset of the settings (noop and guard are always measured)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a source tree of the code to compare with (adds the setting `base`)",
+    )
     args = parser.parse_args()
     if binary("claude") is None:
         raise SystemExit("Claude Code is not installed: run .ci/run or see tests/realclients/")
     chosen = set(args.settings.split(",")) | {"noop", "guard"}
-    kinds = tuple(
-        k for k in ("none", "noop", "guard", "guard-py", "pre-only", "one-shot") if k in chosen
-    )
+    chosen |= {"base"} if args.baseline else set()
+    order = ("none", "noop", "guard", "base", "guard-py", "pre-only", "one-shot")
+    kinds = tuple(k for k in order if k in chosen)
     tools = ("Write", "Bash")
     gap: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
     cpu: dict[tuple[str, str], list[float]] = {(k, t): [] for k in kinds for t in tools}
@@ -187,16 +196,33 @@ def main() -> None:
             capture_output=True,
         )
         installed = json.loads((repo / SETTINGS).read_text())
+        repos = {kind: repo for kind in kinds}
+        if args.baseline:
+            (tmp / "base").mkdir()
+            base_venv = build_venv(tmp / "base", DEV_PYTHON, args.baseline.resolve())
+            repos["base"] = build_workspace(tmp / "ws-base", env)
+            (repos["base"] / "scratch").mkdir()
+            subprocess.run(
+                [str(base_venv / "bin/workspace-guard"), "install", "--claude"],
+                cwd=repos["base"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            base_installed = json.loads((repos["base"] / SETTINGS).read_text())
         os.environ.update({k: v for k, v in env.items() if k.startswith("GIT_")})
         bare: list[tuple[float, float]] = []
         for round_no in range(args.rounds):
             bare.append(_bare(venv, repo, env, args.calls))
             for tool in tools:
                 for kind in kinds:
-                    (repo / SETTINGS).write_text(json.dumps(_settings(installed, kind)))
-                    _use_client(repo / ".git/workspace-guard", kind, venv)
+                    here = repos[kind]
+                    made = base_installed if kind == "base" else installed
+                    (here / SETTINGS).write_text(json.dumps(_settings(made, kind)))
+                    if kind != "base":
+                        _use_client(here / ".git/workspace-guard", kind, venv)
                     gaps, used = _session(
-                        repo,
+                        here,
                         tmp / f"home-{kind}-{tool}-{round_no}",
                         tool,
                         args.calls,

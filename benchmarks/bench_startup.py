@@ -109,13 +109,14 @@ def run(tmp: Path, dev_python: Path, rounds: int, cold_runs: int, use_hyperfine:
 # --- setting up -------------------------------------------------------------------------------
 
 
-def build_venv(tmp: Path, dev_python: Path) -> Path:
-    """A venv with a regular (wheel) install; dependencies come from the development venv."""
+def build_venv(tmp: Path, dev_python: Path, source: Path = REPO) -> Path:
+    """A venv with a regular (wheel) install of `source` (this checkout unless said);
+    dependencies come from the development venv."""
     src = tmp / "src"
     src.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
     for item in SOURCE_ITEMS:
-        path = REPO / item
+        path = source / item
         if path.is_dir():
             shutil.copytree(path, src / item, ignore=ignore)
         elif path.exists():

@@ -154,7 +154,11 @@ def event(
 FAKE_SERVER = r"""
 import os, signal, socket, sys, time
 path, mode, marker = sys.argv[3], sys.argv[4], sys.argv[5]
+# sys.argv[6]: the server's lock (serve/serve.lock), taken by the test and held while this process
+# lives, as a real server holds it: the launcher's servers (started when a call was not served)
+# leave at once instead of replacing this socket with theirs
 os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+os.chmod(os.path.dirname(path), 0o700)  # as a server makes its socket's folder private
 if os.path.lexists(path):
     os.unlink(path)
 sock = socket.socket(socket.AF_UNIX)
@@ -164,6 +168,13 @@ sock.listen(0 if mode == "full" else 8)
 print("ready", flush=True)
 if mode == "full":  # never accepts: the listen queue fills
     time.sleep(120)
+
+
+def note(line):
+    with open(marker, "ab") as out:
+        out.write(line)
+
+
 held = []
 while True:
     conn, _ = sock.accept()
@@ -173,15 +184,21 @@ while True:
     if mode == "mute":  # accepted, never greeted
         held.append(conn)
         continue
-    conn.sendall(b"WGHS1\n")
+    note(b"greeting\n")  # before it is sent: a client greeted finds it written
     data = b""
-    while True:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    with open(marker, "ab") as out:  # the request reached this server
-        out.write(b"%d\n" % len(data))
+    try:
+        conn.sendall(b"WGHS1\n")
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:  # the client gave up before the greeting: nothing was sent to us
+        pass
+    note(b"%d\n" % len(data))  # > 0: the request reached this server
+    if not data:
+        conn.close()
+        continue
     if mode == "hang":
         time.sleep(60)
     elif mode == "short":
@@ -195,21 +212,99 @@ while True:
 
 AFTER_GREETING = ("hang", "short", "garbage", "close", "reserved")
 BEFORE_GREETING = ("mute", "drop", "full", "stopped")
+WAIT = 30.0  # seconds for what must happen (a server to leave, a fake to note a request)
+
+
+def is_server(pid: int, ws: Path) -> bool:
+    """`pid` runs `… hook serve STATE …` for this workspace's state dir (not a fake, whose
+    argument is the socket)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"serve" in cmdline and os.fsencode(state_dir(ws)) in cmdline
+
+
+def servers(ws: Path) -> list[int]:
+    """The pids of the real hook servers of this workspace, starting or running."""
+    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and is_server(int(e.name), ws)]  # fmt: skip
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie not yet reaped by its parent counts)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+
+
+def wait_gone(pid: int, seconds: float = WAIT) -> bool:
+    deadline = time.monotonic() + seconds
+    while not gone(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def stop_servers(ws: Path) -> None:
+    """SIGTERM every real server of this workspace, and wait until each has left."""
+    pids = servers(ws)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    stuck = [pid for pid in pids if not wait_gone(pid)]
+    assert not stuck, f"hook servers {stuck} did not leave within {WAIT:.0f} s of SIGTERM"
+
+
+def server_lock(ws: Path) -> int:
+    """The server's lock (`serve/serve.lock`), taken: whoever held it (a real server, maybe one
+    the launcher started for an earlier call) was stopped first and has left. The caller owns
+    the descriptor; a process it is passed to holds the lock while it lives."""
+    import fcntl
+
+    folder = state_dir(ws) / "serve"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(folder / "serve.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    deadline = time.monotonic() + WAIT
+    signalled: set[int] = set()
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            os.close(fd)
+            raise AssertionError(f"the hook server's lock was not released within {WAIT:.0f} s")
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            holder = int(json.loads(os.pread(fd, 256, 0))["pid"])
+            if holder not in signalled and is_server(holder, ws):  # not a reused pid
+                signalled.add(holder)
+                os.kill(holder, signal.SIGTERM)  # once: a second one would cut its exit short
+        time.sleep(0.02)
 
 
 def fake_server(ws: Path, mode: str, marker: Path | None = None) -> subprocess.Popen[bytes]:
-    """A process that holds the server's socket and misbehaves, named like a server so the
-    client's peer check passes. After its greeting: `hang`, `short`, `garbage`, `close` (no
-    answer), `reserved` (an exit code only clients use); each appends a line to `marker` once a
-    request reached it. Before any greeting: `mute` (accepts, never greets), `drop` (accepts and
-    closes), `full` (never accepts; its listen queue is filled here), `stopped` (SIGSTOPped)."""
+    """A process in the server's place (a real server there is stopped first): it holds the
+    server's lock and socket and misbehaves, named like a server so the client's peer check
+    passes. After its greeting: `hang`, `short`, `garbage`, `close` (no answer), `reserved` (an
+    exit code only clients use); each notes in `marker` a greeting before it sends it, then how
+    many bytes of request it got (`fake_request`). Before any greeting: `mute` (accepts, never
+    greets), `drop` (accepts and closes), `full` (never accepts; its listen queue is filled
+    here), `stopped` (SIGSTOPped)."""
     path = socket_of(ws)
     where = marker or ws.parent / f"fake-{mode}.marker"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", FAKE_SERVER, "hook", "serve", str(path),
-         "hang" if mode == "stopped" else mode, str(where)],
-        stdout=subprocess.PIPE,
-    )  # fmt: skip
+    lock = server_lock(ws)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", FAKE_SERVER, "hook", "serve", str(path),
+             "hang" if mode == "stopped" else mode, str(where), str(lock)],
+            stdout=subprocess.PIPE, pass_fds=(lock,),
+        )  # fmt: skip
+    finally:
+        os.close(lock)  # the fake's copy holds it now
     assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
     if mode == "stopped":
         os.kill(proc.pid, signal.SIGSTOP)
@@ -228,10 +323,26 @@ def fake_server(ws: Path, mode: str, marker: Path | None = None) -> subprocess.P
     return proc
 
 
+def fake_request(marker: Path) -> int:
+    """How many bytes of request the fake got (0: none reached it). Called once the call is over:
+    a client only sends after the greeting, so a greeting noted without its count yet is a
+    request still being read (or a client that left); that count is waited for."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        lines = marker.read_text().split() if marker.exists() else []
+        if not lines or lines[-1] != "greeting":
+            return max((int(n) for n in lines if n != "greeting"), default=0)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the fake server greeted and never noted the request: {lines}")
+        time.sleep(0.02)
+
+
 _FILLERS: list[object] = []
 
 
 def stop_fake(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the fake (its lock and socket are free again) and close the connections that filled
+    its queue."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(proc.pid, signal.SIGCONT)
     proc.kill()

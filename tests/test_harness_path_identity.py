@@ -101,26 +101,10 @@ DOORS: dict[str, Callable[[Path, str], str | None]] = {
 }
 
 
-@pytest.mark.parametrize("door", list(DOORS))
-@pytest.mark.parametrize("spelled,protected", CASES, ids=[c for c, _ in CASES])
-def test_another_letter_case_is_the_protected_path(
-    workspace: Path, door: str, spelled: str, protected: str
-) -> None:
-    reason = DOORS[door](workspace, spelled)
-    assert reason is not None, (door, spelled)
-    assert protected in reason, reason  # the denial names the protected file
-
-
 def test_the_case_denial_says_why(workspace: Path) -> None:
     reason = write(workspace, "APP/MAIN.PY")
     assert reason is not None
     assert "APP/MAIN.PY" in reason and "letter case" in reason, reason
-
-
-def test_git_dir_in_another_case_is_git_dir(workspace: Path) -> None:
-    for spelled in (".GIT/hooks/pre-commit", ".Git/config"):
-        assert write(workspace, spelled) is not None, spelled
-        assert bash(workspace, f"echo x > {spelled}") is not None, spelled
 
 
 @pytest.mark.parametrize(
@@ -186,23 +170,16 @@ def test_a_windows_absolute_spelling_of_the_workspace(workspace: Path) -> None:
     assert write(workspace, str(workspace) + "/app/main.py.") is not None
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
+# what each door refuses (or lets pass) under a Windows spelling: judged below with F82's tables
+WINDOWS_REFUSED = {
+    "Write": [
         ".git./hooks/pre-commit",
         ".git\\hooks\\pre-commit",
         ".git::$INDEX_ALLOCATION/config",
         ".claude\\settings.json",
         ".claude/settings.json.",
     ],
-)
-def test_windows_spellings_of_git_dir_and_settings(workspace: Path, path: str) -> None:
-    assert write(workspace, path) is not None, path
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
+    "Bash": [
         "echo evil > app/main.py.",
         "echo evil > 'app/main.py '",
         "echo evil > 'app/main.py::$DATA'",
@@ -212,14 +189,7 @@ def test_windows_spellings_of_git_dir_and_settings(workspace: Path, path: str) -
         "rm -rf app.",
         "rm -rf APP~1",
     ],
-)
-def test_windows_spellings_through_bash(workspace: Path, command: str) -> None:
-    assert bash(workspace, command) is not None, command
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
+    "PowerShell": [
         "Set-Content app\\main.py. evil",
         'Set-Content "app\\main.py " evil',
         "Set-Content -Value evil app.\\main.py",
@@ -228,17 +198,15 @@ def test_windows_spellings_through_bash(workspace: Path, command: str) -> None:
         "Remove-Item app. -Recurse",
         "Remove-Item APP~1 -Recurse",
     ],
-)
-def test_windows_spellings_through_powershell(workspace: Path, command: str) -> None:
-    assert ps(workspace, command) is not None, command
-
-
-@pytest.mark.parametrize(
-    "path",
-    [f"{OFFICE}/notes.txt.", f"{OFFICE}/notes.txt::$DATA", f"{OFFICE}/x.md ", "notes/x.md."],
-)
-def test_windows_spellings_of_allowed_paths_stay_allowed(workspace: Path, path: str) -> None:
-    assert write(workspace, path) is None, path
+}
+WINDOWS_ALLOWED = {
+    "Write": [
+        f"{OFFICE}/notes.txt.",
+        f"{OFFICE}/notes.txt::$DATA",
+        f"{OFFICE}/x.md ",
+        "notes/x.md.",
+    ]
+}
 
 
 # --- F82: PowerShell providers and drives ---------------------------------------------------------
@@ -256,27 +224,38 @@ PROVIDERS = [
     "Set-Content -Value x Q:\\main.py",
     "Set-Content -Value x SomeProvider::app/main.py",
 ]
+PROVIDERS_ALLOWED = [  # provider paths that write nothing protected
+    f"Set-Content -Value x FileSystem::{OFFICE}/notes.txt",
+    f"Set-Content -Value x Microsoft.PowerShell.Core\\FileSystem::{OFFICE}\\notes.txt",
+    "Get-Content FileSystem::app/main.py",
+    f"Set-Content -Path {OFFICE}\\x.txt -Value https://example.com/x",
+    f'Set-Content -Path {OFFICE}\\x.txt -Value "note: x"',
+]
+SPELLED: dict[str, Callable[[Path, str], str | None]] = {
+    "Write": write,
+    "Bash": bash,
+    "PowerShell": ps,
+}
 
 
-@pytest.mark.parametrize("command", PROVIDERS)
-def test_powershell_provider_paths_are_judged(workspace: Path, command: str) -> None:
-    assert ps(workspace, command.format(ws=workspace)) is not None, command
+def _by_door(*tables: dict[str, list[str]]) -> list[tuple[str, str]]:
+    return [(door, text) for table in tables for door, texts in table.items() for text in texts]
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        f"Set-Content -Value x FileSystem::{OFFICE}/notes.txt",
-        f"Set-Content -Value x Microsoft.PowerShell.Core\\FileSystem::{OFFICE}\\notes.txt",
-        "Get-Content FileSystem::app/main.py",
-        f"Set-Content -Path {OFFICE}\\x.txt -Value https://example.com/x",
-        f'Set-Content -Path {OFFICE}\\x.txt -Value "note: x"',
-    ],
-)
-def test_powershell_provider_paths_that_write_nothing_protected(
-    workspace: Path, command: str
+REFUSED = _by_door(WINDOWS_REFUSED, {"PowerShell": PROVIDERS})
+ALLOWED = _by_door(WINDOWS_ALLOWED, {"PowerShell": PROVIDERS_ALLOWED})
+
+
+@pytest.mark.parametrize(("door", "text"), REFUSED, ids=[f"{d}:{t}" for d, t in REFUSED])
+def test_windows_and_provider_spellings_are_refused(workspace: Path, door: str, text: str) -> None:
+    assert SPELLED[door](workspace, text.format(ws=workspace)) is not None, text
+
+
+@pytest.mark.parametrize(("door", "text"), ALLOWED, ids=[f"{d}:{t}" for d, t in ALLOWED])
+def test_windows_and_provider_spellings_of_nothing_protected_pass(
+    workspace: Path, door: str, text: str
 ) -> None:
-    assert ps(workspace, command) is None, command
+    assert SPELLED[door](workspace, text) is None, text
 
 
 # --- Cursor and Cline: their own file tools, the same resolver ------------------------------------
@@ -330,18 +309,25 @@ UNICODE_CASES = [
 ]
 
 
+SPELLINGS = CASES + UNICODE_CASES
+
+
 @pytest.mark.parametrize("door", list(DOORS))
-@pytest.mark.parametrize("spelled,protected", UNICODE_CASES, ids=[c for c, _ in UNICODE_CASES])
+@pytest.mark.parametrize("spelled,protected", SPELLINGS, ids=[c for c, _ in SPELLINGS])
 def test_a_name_a_file_system_reads_as_protected_is_protected(
     workspace: Path, door: str, spelled: str, protected: str
 ) -> None:
+    """Letter case (F81) and the file systems' other comparisons (F97)."""
     reason = DOORS[door](workspace, spelled)
     assert reason is not None, (door, spelled)
-    assert protected in reason, reason
+    assert protected in reason, reason  # the denial names the protected file
 
 
-@pytest.mark.parametrize("spelled", [".g\u0131t/hooks/pre-commit", ".G\u0131T/config"])
-def test_git_dir_under_another_comparison_is_git_dir(workspace: Path, spelled: str) -> None:
+@pytest.mark.parametrize(
+    "spelled",
+    [".GIT/hooks/pre-commit", ".Git/config", ".g\u0131t/hooks/pre-commit", ".G\u0131T/config"],
+)
+def test_git_dir_under_another_spelling_is_git_dir(workspace: Path, spelled: str) -> None:
     assert write(workspace, spelled) is not None, spelled
     assert bash(workspace, f"echo x > {spelled}") is not None, spelled
 

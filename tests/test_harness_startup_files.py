@@ -100,22 +100,17 @@ def test_project_start_up_files_are_refused(workspace: Path, home: Path, rel: st
         assert reason is not None and "start-up" in reason, (rel, reason)
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "echo LD_PRELOAD=$PWD/office/q.so > .env",
-        "printf 'LD_PRELOAD=x' >> .gemini/.env",
-        "cp office/evil .envrc",
-        "tee app/.env < office/evil",
-        "cd app && echo X=1 > .env",
-        "echo X=1 > .e?v",
-        "mv office/e .env",
-        "ln -sf office/e .env",
-        "cat office/e > ../.env",
-    ],
-)
-def test_shell_writes_of_project_start_up_files(workspace: Path, home: Path, command: str) -> None:
-    assert _bash(workspace, home, command) is not None, command
+STARTUP_SHELL_WRITES = [
+    "echo LD_PRELOAD=$PWD/office/q.so > .env",
+    "printf 'LD_PRELOAD=x' >> .gemini/.env",
+    "cp office/evil .envrc",
+    "tee app/.env < office/evil",
+    "cd app && echo X=1 > .env",
+    "echo X=1 > .e?v",
+    "mv office/e .env",
+    "ln -sf office/e .env",
+    "cat office/e > ../.env",
+]
 
 
 def test_mcp_write_of_a_start_up_file(workspace: Path, home: Path) -> None:
@@ -123,20 +118,14 @@ def test_mcp_write_of_a_start_up_file(workspace: Path, home: Path) -> None:
     assert _claude(workspace, home, "mcp__filesystem__write_file", tool_input, OTHER) is not None
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "cat .env",
-        "echo x > .env.example",
-        "echo x > docs/env.md",
-        "cat ~/.bashrc",
-        "echo x > ~/notes.txt",
-    ],
-)
-def test_reading_them_and_other_files_stay_allowed(
-    workspace: Path, home: Path, command: str
-) -> None:
-    assert _bash(workspace, home, command) is None, command
+# reading them, and writing other files
+STARTUP_SHELL_ALLOWED = [
+    "cat .env",
+    "echo x > .env.example",
+    "echo x > docs/env.md",
+    "cat ~/.bashrc",
+    "echo x > ~/notes.txt",
+]
 
 
 def test_a_superuser_may(workspace: Path, home: Path) -> None:
@@ -214,23 +203,18 @@ def test_system_files_that_become_code_are_refused(workspace: Path, home: Path, 
     assert _bash(workspace, home, f"echo x >> {path}") is not None
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "echo 'Host *' > $HOME/.ssh/config",
-        "cp office/c ~/.ssh/config",
-        "rm -rf ~/.ssh",
-        "mv ~/.config/fish /tmp/f",
-        "echo x > $XDG_CONFIG_HOME/fish/config.fish",
-        'echo "import os" > "$PYTHONSTARTUP"',
-        "echo x > $BASH_ENV",
-        "echo 'node-options=--require ./x.js' >> .npmrc",
-        "echo X=1 > .env.*",
-        "tee -a ~/.npmrc < office/n",
-    ],
-)
-def test_shell_writes_of_files_that_become_code(workspace: Path, home: Path, command: str) -> None:
-    assert _bash(workspace, home, command) is not None, command
+LATER_SHELL_WRITES = [
+    "echo 'Host *' > $HOME/.ssh/config",
+    "cp office/c ~/.ssh/config",
+    "rm -rf ~/.ssh",
+    "mv ~/.config/fish /tmp/f",
+    "echo x > $XDG_CONFIG_HOME/fish/config.fish",
+    'echo "import os" > "$PYTHONSTARTUP"',
+    "echo x > $BASH_ENV",
+    "echo 'node-options=--require ./x.js' >> .npmrc",
+    "echo X=1 > .env.*",
+    "tee -a ~/.npmrc < office/n",
+]
 
 
 def test_variables_naming_files_that_become_code(
@@ -246,18 +230,26 @@ def test_variables_naming_files_that_become_code(
     assert denied(proc) is not None
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "cat ~/.ssh/config",
-        "ssh-keygen -l -f ~/.ssh/known_hosts",
-        "echo x > ~/.ssh/notes.txt",
-        "echo x > .env.example",
-        "echo x > docs/npmrc.md",
-        "echo x > ~/.local/lib/notes.txt",
-    ],
-)
-def test_neighbours_of_files_that_become_code_stay_allowed(
+# their neighbours (`echo x > .env.example` is in STARTUP_SHELL_ALLOWED)
+LATER_SHELL_ALLOWED = [
+    "cat ~/.ssh/config",
+    "ssh-keygen -l -f ~/.ssh/known_hosts",
+    "echo x > ~/.ssh/notes.txt",
+    "echo x > docs/npmrc.md",
+    "echo x > ~/.local/lib/notes.txt",
+]
+
+
+# --- shell commands: the start-up files and the files that become code ----------------------------
+
+
+@pytest.mark.parametrize("command", STARTUP_SHELL_WRITES + LATER_SHELL_WRITES)
+def test_shell_writes_of_start_up_files_and_files_that_become_code(
     workspace: Path, home: Path, command: str
 ) -> None:
+    assert _bash(workspace, home, command) is not None, command
+
+
+@pytest.mark.parametrize("command", STARTUP_SHELL_ALLOWED + LATER_SHELL_ALLOWED)
+def test_reads_and_neighbours_stay_allowed(workspace: Path, home: Path, command: str) -> None:
     assert _bash(workspace, home, command) is None, command

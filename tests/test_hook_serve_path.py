@@ -25,6 +25,7 @@ from serve_support import (
     start_server,
     state_dir,
     stop_server,
+    wait_listening,
 )
 
 AGENT = "backend-framework-ai"
@@ -257,23 +258,48 @@ def test_server_start_and_exit_are_audited_with_pid_and_reason(workspace: Path) 
     assert run_cli(workspace, "audit", "verify").returncode == 0
 
 
-def test_server_leaves_when_its_code_changes(workspace: Path) -> None:
-    """The code's files are compared off the hook's path (after each answer, when idle): a
-    changed module still makes the server leave, and the next call is not served by it."""
+def _server_of_a_copy(ws: Path, copy: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """A server whose code is a copy of the package (in `copy`), run as the launcher runs the
+    recorded program (`python -I -S`, sys.path the listed folders); the copy's `serve.py`. A
+    test that changes its code changes no other server's: the package's own files are shared
+    by every test (and every server) running at the same time."""
+    import sys
+
     from workspace_guard.gates.harness import serve
 
+    package = Path(serve.__file__).parents[2]
+    shutil.copytree(package, copy / package.name, ignore=shutil.ignore_patterns("__pycache__"))
+    import workspace_guard  # noqa: F401  (its dependencies' folders: what site adds)
+
+    paths = [str(copy), *[p for p in sys.path if p.endswith("-packages")]]
+    boot = (
+        "import sys;a=sys.argv;sys.path+=[p for p in a[2].split('\\n') if p];"
+        "sys.argv=[a[1],*a[3:]];from workspace_guard.entry import main;sys.exit(main())"
+    )
+    state = state_dir(ws)
+    proc = subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c", boot, str(BIN / "workspace-guard"), "\n".join(paths),
+         "hook", "serve", str(state), "--idle", "120"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+    )  # fmt: skip
+    wait_listening(ws, proc)
+    return proc, copy / package.name / "gates" / "harness" / "serve.py"
+
+
+def test_server_leaves_when_its_code_changes(workspace: Path, tmp_path: Path) -> None:
+    """The code's files are compared off the hook's path (after each answer, when idle): a
+    changed module still makes the server leave, and the next call is not served by it."""
     (state_dir(workspace)).mkdir(exist_ok=True)
-    server = start_server(workspace)
-    module = Path(serve.__file__)
-    before = module.stat()
+    server, module = _server_of_a_copy(workspace, tmp_path / "code")
     data = event(workspace, "Write", {"file_path": str(workspace / "scratch/x.txt")}, AGENT)
     try:
         assert served(_client(workspace), workspace, "claude", data).returncode == 0
+        before = module.stat()
         os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
         served(_client(workspace), workspace, "claude", data)  # answered, or already gone
-        assert server.wait(15) == 0
+        assert server.wait(30) == 0
     finally:
-        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
         stop_server(server)
     assert served(_client(workspace), workspace, "claude", data).returncode == 97
     assert _lifecycle(workspace)[-1]["reason"] == "stale"

@@ -22,8 +22,9 @@ from helpers.pushserver import (
     readme_change,
 )
 
+from workspace_guard import git as wg_git
 from workspace_guard.commands import install
-from workspace_guard.gates.push import local
+from workspace_guard.gates.push import local, server_moves
 
 NO_HOOKS = ("-c", "core.hooksPath=/dev/null")
 
@@ -163,7 +164,7 @@ def test_uninstall_removes_the_new_hooks(server: Server) -> None:
     ],
 )
 def test_git_version_parse(text: str, version: tuple[int, int] | None) -> None:
-    assert local.parse_git_version(text) == version
+    assert wg_git.parse_git_version(text) == version
 
 
 @pytest.mark.parametrize(
@@ -182,7 +183,7 @@ def test_install_on_git_without_reference_transaction_warns(
     warned: str,
 ) -> None:
     work = make_workspace(tmp_path / "ws")
-    monkeypatch.setattr(local, "parse_git_version", lambda text: faked)
+    monkeypatch.setattr(wg_git, "parse_git_version", lambda text: faked)
     assert install.run_install(str(work), None, set()) == 0
     out, err = capsys.readouterr()
     assert "reference-transaction: installed" in out.replace(".git/hooks/", "")
@@ -194,14 +195,27 @@ def test_install_on_a_current_git_says_nothing_more(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     work = make_workspace(tmp_path / "ws")
-    monkeypatch.setattr(local, "parse_git_version", lambda text: (2, 28))
+    monkeypatch.setattr(wg_git, "parse_git_version", lambda text: (2, 28))
     assert install.run_install(str(work), None, set()) == 0
     assert "reference-transaction hook" not in capsys.readouterr().err
     real = run_cli(work, "install")  # this machine's git, through the CLI
     assert real.returncode == 0
     assert ("runs no reference-transaction" in real.stderr) == (
-        local.parse_git_version(git(work, "version")) < (2, 28)
+        wg_git.parse_git_version(git(work, "version")) < (2, 28)
     )
+
+
+def test_install_server_on_git_without_reference_transaction_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = tmp_path / "server.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    monkeypatch.setattr(wg_git, "parse_git_version", lambda text: (2, 27))
+    warning = server_moves.old_git_warning(str(bare))
+    assert warning is not None and warning.startswith("git 2.27 runs no reference-transaction")
+    assert f"in {bare}, git commands run in the repository itself" in warning
+    monkeypatch.setattr(wg_git, "parse_git_version", lambda text: (2, 28))
+    assert server_moves.old_git_warning(str(bare)) is None
 
 
 # --- "already checked" means on the trusted revision, not on any local branch ---------------------

@@ -31,6 +31,17 @@ def setup(tmp_path: Path) -> tuple[Path, Path, str]:
     return clone, server, sha
 
 
+def _judged(setup: tuple[Path, Path, str], command: str) -> tuple[str, str | None]:
+    """`command` with the setup's places filled in (`{s}` the server, `{c}` the clone, `{sha}`,
+    `{link}` a symlink to the server), and why the gate refuses it to AGENT (None: allowed)."""
+    clone, server, sha = setup
+    link = clone.parent / "srvlink"
+    if "{link}" in command and not link.exists():
+        link.symlink_to(server)
+    text = command.format(s=server, c=clone, sha=sha, link=link)
+    return text, bash_denied(clone, text, AGENT)
+
+
 WRITES = [
     "git -C {s} update-ref refs/heads/main {sha}",
     "git -C {s} fetch -q {c} HEAD:refs/heads/main",
@@ -61,12 +72,7 @@ WRITES = [
 def test_git_writing_the_shared_repository_is_refused(
     setup: tuple[Path, Path, str], command: str
 ) -> None:
-    clone, server, sha = setup
-    link = clone.parent / "srvlink"
-    if not link.exists():
-        link.symlink_to(server)
-    text = command.format(s=server, c=clone, sha=sha, link=link)
-    reason = bash_denied(clone, text, AGENT)
+    text, reason = _judged(setup, command)
     assert reason is not None, text
     assert "shared repository" in reason or ".git" in reason or "hook" in reason
 
@@ -88,6 +94,10 @@ READS = [
     "git push -q origin HEAD:refs/heads/feature",
     "git clone -q {s} /tmp/wg-elsewhere",
     "cat {s}/HEAD",
+    # places known only at run time (F94) that read
+    'git -C "$(echo {s})" log -1',
+    "d={s}; git -C $d show-ref",
+    "xargs -I{{}} git -C {{}} rev-parse HEAD <<< {s}",
 ]
 
 
@@ -95,9 +105,8 @@ READS = [
 def test_reads_of_the_shared_repository_stay_allowed(
     setup: tuple[Path, Path, str], command: str
 ) -> None:
-    clone, server, sha = setup
-    text = command.format(s=server, c=clone, sha=sha)
-    assert bash_denied(clone, text, AGENT) is None, text
+    text, reason = _judged(setup, command)
+    assert reason is None, text
 
 
 def test_a_superuser_may_run_git_there(setup: tuple[Path, Path, str]) -> None:
@@ -164,8 +173,8 @@ def test_the_server_hooks_cannot_be_switched_off_from_the_clone(
 ) -> None:
     """A receive-pack run with `core.hooksPath` elsewhere runs neither pre-receive nor the
     server's reference-transaction: refused whoever asks it (SUPERUSER too for the -c form)."""
-    clone, server, _sha = setup
-    assert bash_denied(clone, command.format(s=server), AGENT) is not None
+    text, reason = _judged(setup, command)
+    assert reason is not None, text
 
 
 UNKNOWN_PLACES = [
@@ -189,9 +198,7 @@ def test_git_writing_a_place_known_only_at_run_time_is_refused(
 ) -> None:
     """ATTACK F94: a place the analysis cannot read may be the shared repository: refused
     (fail closed) while this clone has one on this machine; `~` and `..` are resolved."""
-    clone, server, sha = setup
-    text = command.format(s=server, c=clone, sha=sha)
-    reason = bash_denied(clone, text, AGENT)
+    text, reason = _judged(setup, command)
     assert reason is not None, text
     assert "shared repository" in reason, reason
 
@@ -208,14 +215,3 @@ def test_unknown_places_stay_allowed_without_a_shared_repository_here(tmp_path: 
         assert bash_denied(clone, command, AGENT) is None, command
     reason = bash_denied(clone, "d=$(pwd); git -C $d update-ref refs/heads/zz HEAD", AGENT)
     assert reason is None or "shared repository" not in reason
-
-
-def test_reads_at_unknown_places_stay_allowed(setup: tuple[Path, Path, str]) -> None:
-    clone, server, _sha = setup
-    for command in (
-        'git -C "$(echo {s})" log -1',
-        "d={s}; git -C $d show-ref",
-        "xargs -I{{}} git -C {{}} rev-parse HEAD <<< {s}",
-    ):
-        text = command.format(s=server)
-        assert bash_denied(clone, text, AGENT) is None, text

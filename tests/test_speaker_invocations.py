@@ -146,26 +146,13 @@ def test_racing_spends_of_one_invocation_leave_the_other_one(workspace: Path) ->
     assert [r["authorised"] for r in spends] == [record["seq"]] * 2, spends
 
 
-def _in_session(ws: Path, command: str, session: str) -> subprocess.CompletedProcess[str]:
-    shell = {"CLAUDECODE": "1", "PATH": f"{BIN}:{os.environ['PATH']}"}
-    return subprocess.run(
-        ["sh", "-c", command],
-        cwd=ws,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **shell, "CLAUDE_SESSION_ID": session},
-        check=False,
-    )
-
-
 def test_a_spend_from_another_session_is_refused(workspace: Path) -> None:
     command = f"workspace-guard approve {OTHER} {MAIN} --by {OWNER}"
     [record] = owner_runs(workspace, command)
     assert record["session"] and record["agent_id"]
-    other = _in_session(workspace, command, "another-session")
+    other = harness_shell(workspace, command, {"CLAUDE_SESSION_ID": "another-session"})
     assert other.returncode == 1 and REFUSED in other.stderr
-    same = _in_session(workspace, command, str(record["session"]))
+    same = harness_shell(workspace, command, {"CLAUDE_SESSION_ID": str(record["session"])})
     assert same.returncode == 0, same.stderr
 
 

@@ -10,11 +10,10 @@ harness's session variable is in that other session. Real hook and CLI processes
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
-from conftest import BIN
+from helpers.harness import harness_shell
 from helpers.provenance import event, hook, ledger
 
 OWNER = "system-architect-ai"
@@ -46,17 +45,7 @@ def _record(ws: Path, harness: str, agent_id: str | None, command: str) -> dict[
 
 
 def _spend(ws: Path, command: str, **names: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update({"CLAUDECODE": "1", "PATH": f"{BIN}:{os.environ['PATH']}", **names})
-    return subprocess.run(
-        ["sh", "-c", command],
-        cwd=ws,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        check=False,
-    )
+    return harness_shell(ws, command, names, without=CLEARED)
 
 
 def _approve(agent: str) -> str:

@@ -28,15 +28,20 @@ def test_write_in_place_is_recorded_with_the_contract_fields(
 ) -> None:
     watchd()
     before = (workspace / "app/main.py").read_bytes()
+    events = status(workspace).get("counts", {}).get("events", 0)
     with open(workspace / "app/main.py", "ab") as handle:
         handle.write(b"# by an agent\n")
     found = wait_record(workspace, path="app/main.py", action="detected")
+    # the write's inotify event reached the daemon (the only write in the tree)
+    wait_for(lambda: status(workspace).get("counts", {}).get("events", 0) > events, "its event")
     assert found["layer"] == "watch"
     assert found["agent"] is None
     assert found["owner"] == "system-architect-ai"
     assert found["level"] == "critical"
     assert found["escalate_to"] == "master-orchestrator"
-    assert found["detected_by"] == "event"
+    # its event, or the trickle's stat (every 0.25 s) when the event took longer than the
+    # 0.5 s the trickle's finding waits for it (a busy machine): either is a live detection
+    assert found["detected_by"] in ("event", "rescan")
     assert found["change"] == "modified"
     assert found["sha_before"] == blob(before)
     assert found["sha_after"] == blob(before + b"# by an agent\n")

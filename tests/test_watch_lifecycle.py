@@ -58,7 +58,7 @@ def test_start_status_stop(cli_daemon: Path) -> None:
 def test_one_daemon_per_repository(workspace: Path, watchd: Start) -> None:
     first = watchd()
     second = WatchProcess(workspace, [])
-    assert second.proc.wait(10) == 1
+    assert second.proc.wait(60) == 1
     assert f"pid {first.pid}" in second.output()
 
 
@@ -66,7 +66,9 @@ def test_sigterm_stops_cleanly_and_quickly(workspace: Path, watchd: Start) -> No
     proc = watchd()
     began = time.monotonic()
     assert proc.stop() == 0
-    assert time.monotonic() - began < 2.0
+    # promptly: its last checks are bounded to 1 s; a daemon that waited for its 60 s rescan
+    # interval, or for the SIGKILL 30 s later (`stop`), is not (a busy machine adds seconds)
+    assert time.monotonic() - began < 15
     assert status(workspace)["stopped"]
 
 

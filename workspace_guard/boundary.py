@@ -35,9 +35,18 @@ def guarded(func: Callable[[], int], refuse: Callable[[GuardError], int] | None 
     except Exception as exc:  # the boundary: every bug ends here
         from workspace_guard.i18n import _
 
-        log = write_crash_log(exc)
+        error = f"{type(exc).__name__}: {exc}"
+        try:
+            log = write_crash_log(exc)
+        except OSError as unwritable:  # no temp dir to write to: still no traceback
+            text = _(
+                "workspace-guard: internal error: {error}\nthe details could not be written to "
+                "a log ({why})"
+            )
+            print(text.format(error=error, why=unwritable), file=sys.stderr)
+            return EXIT_INTERNAL
         text = _("workspace-guard: internal error: {error}\ndetails were written to {log}")
-        print(text.format(error=f"{type(exc).__name__}: {exc}", log=log), file=sys.stderr)
+        print(text.format(error=error, log=log), file=sys.stderr)
         return EXIT_INTERNAL
 
 
@@ -54,6 +63,17 @@ def write_crash_log(exc: BaseException) -> str:
         handle.write(f"argv: {sys.argv!r}\ncwd: {os.getcwd()}\n\n")
         handle.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     return path
+
+
+def crash_details(exc: BaseException) -> str:
+    """Where the details of a bug went, as a clause for a message: the crash log, or why none
+    could be written."""
+    from workspace_guard.i18n import _
+
+    try:
+        return _("details: {log}").format(log=write_crash_log(exc))
+    except OSError as unwritable:
+        return _("the details could not be written to a log ({why})").format(why=unwritable)
 
 
 def _silence_stdout() -> None:

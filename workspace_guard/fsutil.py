@@ -97,6 +97,33 @@ def same_file_below(
     return out
 
 
+# The resolved spelling of each absolute path asked during one hook call (`one_call`), else
+# None: the gate's checks of one call (git's directory, the harnesses' settings, the PATH
+# folders, the gate's own program, later code, install's files) each resolve the same few
+# folders — the repository, the home folder, the written file's folder — about 18 `realpath`s
+# of 5 paths a call, an `lstat` per component each, in Python. Every call reads the disk afresh
+# (the hook server outlives any change of those folders); within a call, once.
+class _Call:
+    paths: dict[str, str] | None = None
+
+
+def real(path: str) -> str:
+    """`os.path.realpath(path)`, remembered for the current hook call (`one_call`) when `path`
+    is absolute; errors are raised each time, as `realpath` raises them."""
+    memo = _Call.paths
+    if memo is None or not path.startswith(os.sep):
+        return os.path.realpath(path)
+    found = memo.get(path)
+    if found is None:
+        found = memo[path] = os.path.realpath(path)
+    return found
+
+
+def one_call(start: bool) -> None:
+    """Start (True) or end (False) one hook call's memory of resolved paths (`real`)."""
+    _Call.paths = {} if start else None
+
+
 def link_on_the_way(path: str, links: dict[str, bool]) -> bool:
     """Whether `path` (absolute, normalised) or a folder on the way to it is a symbolic link, or
     cannot be looked at (then `realpath` may name it otherwise); False means `realpath(path)` is

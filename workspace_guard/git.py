@@ -383,3 +383,28 @@ def uncommitted(
             found.add(fields[index].decode("utf-8", "surrogateescape"))
             index += 1
     return found
+
+
+# --- git versions without reference-transaction ------------------------------------------------
+
+REFERENCE_TRANSACTION_SINCE = (2, 28)
+
+
+def parse_git_version(text: str) -> tuple[int, int] | None:
+    """(major, minor) of `git version` output (`git version 2.39.5`, `2.27.0.windows.1`,
+    `2.37.1 (Apple Git-137.1)`, `2.28.0.rc1`), or None when it says no version."""
+    import re
+
+    found = re.match(r"\s*git version (\d+)\.(\d+)", text)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def without_reference_transaction(cwd: str) -> str | None:
+    """This git's version as a warning names it when it runs no `reference-transaction` hook
+    (older than 2.28, or a version it does not say); None when it runs one. `install` warns in a
+    clone and on a server, each in its own words."""
+    proc = run(["version"], cwd, check=False)
+    version = parse_git_version(proc.stdout.decode("utf-8", "replace"))
+    if version is not None and version >= REFERENCE_TRANSACTION_SINCE:
+        return None
+    return ".".join(map(str, version)) if version else _("of an unknown version")

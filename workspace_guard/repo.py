@@ -15,7 +15,7 @@ import os
 import sys
 
 from workspace_guard import git, rules_cache, trust_root
-from workspace_guard.core.decide import Decider
+from workspace_guard.core.decide import Decider, shared
 from workspace_guard.core.record import replace
 from workspace_guard.errors import ConfigError, GuardError, PathError
 from workspace_guard.i18n import N_, _, set_language, strerror
@@ -150,7 +150,7 @@ class Repo:
     def decider(self) -> Decider:
         """The trusted rules, compiled (loaded once per process)."""
         if self._decider is None:
-            self._decider = Decider(self.load_rules())
+            self._decider = shared(self.load_rules())
         return self._decider
 
     def load_rules(self) -> Rules:

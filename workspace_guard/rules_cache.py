@@ -149,20 +149,41 @@ def _digest(text: str) -> str:
     return f"{hash(tuple(text.encode('utf-8', 'surrogateescape'))) & 0xFFFFFFFFFFFF:012x}"
 
 
+# The entries this process decoded: cache file -> (its bytes, the tag key, `content`, the rules).
+# The file and the key are read on every call as before; only when both are byte for byte the
+# ones already verified and decoded is that same `Rules` object returned (the tag check and the
+# decoding are functions of those bytes alone), so a process answering call after call (the
+# hook server) keeps one `Rules` — and one `Decider` (`decide.shared`) with its compiled views —
+# instead of decoding and rebuilding them per call. Any other byte: decoded and checked afresh.
+_LOADED: dict[str, tuple[bytes, bytes, bytes | None, Rules]] = {}
+_LOADED_MAX = 8
+
+
 def cached(state_dir: str, key: str, content: bytes | None = None) -> Rules | None:
     """The cached rules for `key`; with `content`, only when they were loaded from those bytes.
     The file is read whole, then decoded (`marshal.load` on a file reads in small pieces)."""
     import marshal
 
     try:
-        with open(cache_path(state_dir, key), "rb") as handle:
-            body = _verified(state_dir, handle.read(), f"rules:{key}:".encode())
+        path = cache_path(state_dir, key)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        tag_key = _key(state_dir)
+        known = _LOADED.get(path)
+        if known is not None and tag_key is not None and known[:3] == (data, tag_key, content):
+            return known[3]
+        body = _verified(state_dir, data, f"rules:{key}:".encode())
         if body is None:
             return None
         stored_key, stored_content, plain = marshal.loads(body)
         if stored_key != key or stored_content != content:
             return None
-        return _from_plain(plain)
+        rules = _from_plain(plain)
+        if tag_key is not None:
+            if len(_LOADED) >= _LOADED_MAX:
+                _LOADED.clear()
+            _LOADED[path] = (data, tag_key, content, rules)
+        return rules
     except Exception:  # a cache: anything unreadable is a miss, never a failure
         return None
 

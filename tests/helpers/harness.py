@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,18 +89,28 @@ def edit_denied(ws: Path, rel: str, agent: str = OTHER) -> str | None:
     return denied(pre_tool(ws, "Edit", {"file_path": str(ws / rel)}, agent))
 
 
-def harness_shell(ws: Path, command: str) -> subprocess.CompletedProcess[str]:
+def harness_shell(
+    ws: Path,
+    command: str,
+    extra: Mapping[str, str] | None = None,
+    *,
+    without: Collection[str] = (),
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
     """`command` run by the shell as a harness's Bash tool runs it (CLAUDECODE=1 in the
-    environment, no terminal on stdin), the console scripts on PATH."""
-    shell = {"CLAUDECODE": "1", "PATH": f"{BIN}:{os.environ['PATH']}"}
+    environment, no terminal on stdin), the console scripts on PATH; `extra` names more
+    variables, `without` the ones of this test run's environment it must not inherit."""
+    env = {k: v for k, v in os.environ.items() if k not in without}
+    env.update({"CLAUDECODE": "1", "PATH": f"{BIN}:{os.environ['PATH']}", **(extra or {})})
     return subprocess.run(
         ["sh", "-c", command],
         cwd=ws,
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
-        env={**os.environ, **shell},
+        env=env,
         check=False,
+        timeout=timeout,
     )
 
 

@@ -84,17 +84,6 @@ def status(repo: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def rescan_barrier(proc: WatchProcess) -> None:
-    """SIGHUP makes the daemon reload and rescan everything; wait until that rescan is done.
-    Everything written before the barrier has then been judged."""
-    before = int(status(proc.repo).get("epoch", 0))
-    proc.signal(signal.SIGHUP)
-    wait_for(
-        lambda: int(status(proc.repo).get("last_rescan", {}).get("epoch", 0)) > before,
-        "the rescan after SIGHUP",
-    )
-
-
 def reload_barrier(proc: WatchProcess) -> None:
     """SIGHUP, then wait until a reload that began after it, and its rescan, are done. Everything
     written before the barrier has then been judged, against rules read after it.

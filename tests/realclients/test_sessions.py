@@ -11,12 +11,12 @@ session (allowed).
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import git, make_workspace
+from helpers.harness import harness_shell
 from helpers.provenance import ledger
 
 from realclients.clients import run_claude, run_codex, run_gemini, write_claude_agent
@@ -77,18 +77,7 @@ def _authorise(repo: Path, note: str) -> dict[str, object]:
 
 def _spend(repo: Path, command: str, names: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`command` from a process of an agent's shell whose environment names `names` only."""
-    env = {k: v for k, v in os.environ.items() if k not in SESSION_NAMES}
-    env.update({"CLAUDECODE": "1", "PATH": f"{wg_bin()}:{os.environ['PATH']}", **names})
-    return subprocess.run(
-        ["sh", "-c", command],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        check=False,
-        timeout=60,
-    )
+    return harness_shell(repo, command, names, without=SESSION_NAMES, timeout=60)
 
 
 def _session(cli: str, tmp: Path, home: Path) -> tuple[Path, Path, FakeModel, dict[str, Call]]:

@@ -108,11 +108,13 @@ def release(
     else:
         who = impl.speaking_agent(repo, agent, "release")
     dropped = impl.release(repo, who, list(paths), everything=everything, force=force)
+    from workspace_guard.i18n import _
+
     for item in dropped:
-        verb = "broken" if item.agent != who else "released"
-        click.echo(f"{verb}: {impl.describe(item)}")
+        line = _("broken: {claim}") if item.agent != who else _("released: {claim}")
+        click.echo(line.format(claim=impl.describe(item)))
     if not dropped:
-        click.echo("no matching claim", err=True)
+        click.echo(_("no matching claim"), err=True)
         return 1
     return 0
 
@@ -138,7 +140,9 @@ def claims(fmt: str, verify: bool, rules: str | None) -> int:
         click.echo(json.dumps([c.to_json() for c in items], ensure_ascii=False, indent=2))
         return 0
     if not items:
-        click.echo("no claims")
+        from workspace_guard.i18n import _
+
+        click.echo(_("no claims"))
     for item in items:
         click.echo(impl.describe(item))
     return 0

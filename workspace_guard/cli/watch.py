@@ -20,18 +20,24 @@ class Seconds(click.ParamType):  # type: ignore[type-arg]
         self.low, self.high, self.inclusive_low = low, high, inclusive_low
 
     def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        from workspace_guard.i18n import _
+
         try:
             number = float(value)
         except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+            self.fail(_("{value!r} is not a number of seconds").format(value=value), param, ctx)
         too_low = number < self.low if self.inclusive_low else number <= self.low
         if not math.isfinite(number) or too_low or number > self.high:
-            above = "at least" if self.inclusive_low else "more than"
+            text = (
+                _("{value!r} must be a finite number of seconds, at least {low} and at most {high}")
+                if self.inclusive_low
+                else _(
+                    "{value!r} must be a finite number of seconds, more than {low} and at most "
+                    "{high}"
+                )
+            )
             self.fail(
-                f"{value!r} must be a finite number of seconds, {above} {self.low:g} "
-                f"and at most {self.high:g}",
-                param,
-                ctx,
+                text.format(value=value, low=f"{self.low:g}", high=f"{self.high:g}"), param, ctx
             )
         return number
 

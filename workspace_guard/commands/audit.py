@@ -57,7 +57,7 @@ def check_action(action: str, records: list[dict[str, object]]) -> None:
 def table(records: list[dict[str, object]]) -> None:
     """The records as aligned columns (`-` for a missing value)."""
     if not records:
-        print("no audit records")
+        print(_("no audit records"))
         return
     rows = [[str(r.get(c) if r.get(c) is not None else "-") for c in COLUMNS] for r in records]
     widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(COLUMNS)]

@@ -56,6 +56,7 @@ def diagnose(repo: Repo, *, fix: bool = False, fast: bool = False) -> list[Check
     checks = [_rules(repo, lint=not fast), _claims(repo, fix)]
     trees = worktrees(repo)
     checks += [_commit_hooks(repo, tree, fix) for tree in trees]
+    checks += _config_includes(repo)
     checks += _harnesses(repo, fix)
     checks += _mcp(repo, fix)
     checks += [_daemon(repo), *_servers(repo)]
@@ -217,6 +218,31 @@ def _commit_hooks(repo: Repo, tree: str, fix: bool) -> Check:
     detail = "; ".join(problems)
     fix_text = _("workspace-guard install (in {tree})").format(tree=tree)
     return Check("commit", bool(fixed), detail, fix_text, fixed, tree)
+
+
+def _config_includes(repo: Repo) -> list[Check]:
+    """git's configuration includes a file outside git's directory: whoever may write it sets
+    `core.hooksPath`, `core.fsmonitor` or an alias for this repository, past every commit hook
+    (the harness gate refuses tools to write it; a process outside every harness is not)."""
+    from workspace_guard.gates.harness.gitdir import config_includes
+
+    git_dirs = {os.path.realpath(d) for d in (repo.info.common_dir, repo.info.git_dir) if d}
+    outside = [
+        t
+        for t in config_includes(repo)
+        if not any(t == d or t.startswith(d.rstrip(os.sep) + os.sep) for d in git_dirs)
+    ]
+    if not outside:
+        return []
+    detail = _(
+        "git's configuration includes {files}, outside git's directory: whoever can write there "
+        "sets core.hooksPath, core.fsmonitor or aliases for this repository, past every hook"
+    ).format(files=", ".join(outside))
+    fix = _(
+        "move those settings into .git/config and remove the include (git config --unset-all "
+        "include.path, git config --remove-section includeIf.CONDITION)"
+    )
+    return [Check("commit", False, detail, fix, where=repo.root)]
 
 
 # --- harnesses (commands/doctor_harness.py) ------------------------------------------------------

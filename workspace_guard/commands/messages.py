@@ -41,7 +41,7 @@ def check_msg(repo: Repo, file: str, *, staged: bool, fmt: str) -> int:
     else:
         report(check, file, stream=sys.stdout, hook=False)
         if check.ok:
-            print(f"{file}: ok")
+            print(_("{file}: ok").format(file=file))
     return 0 if check.ok else 1
 
 

@@ -4,6 +4,7 @@ hit, one git exec."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from workspace_guard.core.decide import Decider, stricter
@@ -92,6 +93,11 @@ def decide_shared(
     # `approved_by` is only checked to name an agent: the decision takes recorded approvals,
     # never the word on the command line (run, `_unrecorded`, says where it was not honoured)
     verdicts = decider.shared_verdicts(agent, rels, approvals, None)
+    from workspace_guard.core.casefold import stricter_by_case
+    from workspace_guard.core.record import replace
+
+    for index, folded in stricter_by_case(decider, agent, rels, approvals).items():
+        verdicts[index] = replace(folded, via="case")  # `App/Main.py` is `app/main.py` (F81)
     for index in linked(repo.root, rels):
         rel = rels[index]
         target = repo.link_target(rel)
@@ -99,12 +105,27 @@ def decide_shared(
             own = verdicts[index]
             own = own if own.path == rel else own.for_path(rel)
             verdicts[index] = _via_link(decider, own, target, approvals, None)
+    _config_included(repo, agent, rels, verdicts)
     from workspace_guard.state.claims import live
 
     claims = live(repo.state_dir)
     if claims:
         _apply_claims(rels, verdicts, claims)
     return rels, verdicts
+
+
+def _config_included(repo: Repo, agent: str, rels: Sequence[str], verdicts: list[Decision]) -> None:
+    """A file git's configuration includes is git's configuration: refused like `.git/config`
+    to every agent (gates/harness/gitdir.include_targets)."""
+    from workspace_guard.gates.harness.gitdir import config_includes, include_denial
+
+    targets = frozenset(config_includes(repo))
+    if not targets:
+        return
+    escalation = repo.decider().rules.escalation
+    for index, rel in enumerate(rels):
+        if os.path.realpath(os.path.join(repo.root, rel)) in targets:
+            verdicts[index] = include_denial(agent, rel, escalation)
 
 
 def _apply_claims(rels: Sequence[str], verdicts: list[Decision], claims: ClaimSet) -> None:
@@ -217,7 +238,15 @@ def run(
         lines = []  # one write, not one per path (100,000 paths print 200,000 lines)
         for decision in _per_path(rels, verdicts):
             lines.append(decision_text(decision))
-            if decision.target is not None:
+            if decision.via == "config":
+                from workspace_guard.gates.harness.gitdir import include_note
+
+                lines.append("   " + include_note(decision.path))
+            elif decision.via == "case":
+                from workspace_guard.core.casefold import case_note
+
+                lines.append("   " + case_note(decision.path, decision.rule))
+            elif decision.target is not None:
                 note = _(SYMLINK_NOTE[decision.via or "link"])
                 lines.append("   " + note.format(path=decision.path, target=decision.target))
         print("\n".join(lines))

@@ -21,11 +21,12 @@ import weakref
 
 from workspace_guard.core.canon import KEYS, casefold
 from workspace_guard.core.decide import Decider, office_rule
+from workspace_guard.core.model import LEVEL_RANK
 from workspace_guard.core.patterns import PatternError, PatternIndex, check_pattern
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
     from workspace_guard.core.model import Agent, Approval, Decision, ProtectedRule
 
@@ -145,3 +146,72 @@ def folded_rules(decider: Decider) -> FoldedRules:
     if view is None:
         view = _VIEWS[decider] = FoldedRules(decider)
     return view
+
+
+def stricter_by_case(
+    decider: Decider, agent: str, paths: Sequence[str], approvals: Iterable[Approval] = ()
+) -> dict[int, Decision]:
+    """The paths (by index) that a file system's comparison of names reads as a path the rules
+    protect more strictly than the path as written, each with that stricter decision (its
+    `path` the one written): `App/Main.py` where `app/main.py` is protected. For a registered
+    `agent`. The validator, the commit hooks and the watch daemon ask it beside the rules, as
+    the harness gate (`path_identity.decide`) and the push gate (`path-case`) do, on every
+    platform (ATTACK F81). Empty in the common case (nothing in the rules or the path folds),
+    at one string test per path."""
+    view = folded_rules(decider)
+    approvals = tuple(approvals)
+    made: dict[tuple[str | None, str | None, int], Decision] = {}
+    out: dict[int, Decision] = {}
+    for at, path in enumerate(paths):
+        if not path or view.same_as_rules(path):
+            continue
+        office = decider.office_of(path)
+        plain = (
+            office,
+            office_rule(office.name, office.office or "", office.source)
+            if office
+            else decider.rule_for(path),
+        )
+        best: Decision | None = None
+        first = True
+        for where, rule in [plain, *view.locations(path)]:
+            key = (
+                where.name if where else None,
+                rule.source if rule else None,
+                rule.index if rule else -9,
+            )
+            decision = None if approvals else made.get(key)
+            if decision is None:
+                decision = decider.verdict(agent, path, where, rule, approvals=approvals)
+                if not approvals:
+                    made[key] = decision
+            if first:
+                plain_rank, first = decision.rank, False
+            if best is None or decision.rank > best.rank:
+                best = decision
+        if best is not None and best.rank > plain_rank:
+            out[at] = best if best.path == path else best.for_path(path)
+    return out
+
+
+def protecting(decider: Decider, path: str) -> ProtectedRule | None:
+    """The strictest rule that protects `path` as a file system's comparison of names reads it
+    (`APP/MAIN.PY` → `app/main.py`'s rule), or None: for the layers that ask whether a path is
+    protected at all, whoever writes it."""
+    view = folded_rules(decider)
+    if not path or view.same_as_rules(path):
+        return None
+    found = [r for _office, r in view.locations(path) if r is not None and r.level != "none"]
+    return max(found, key=lambda r: LEVEL_RANK.get(r.level, 0)) if found else None
+
+
+def case_note(path: str, rule: ProtectedRule | None) -> str:
+    """Why `path` is judged as the protected path it differs from only in letter case."""
+    from workspace_guard.i18n import _
+
+    if rule is None:
+        return ""
+    return _(
+        "{path} differs only in letter case from {protected} (rule at {source}): on macOS and "
+        "Windows it is that file, so it is judged as protected on every platform."
+    ).format(path=path, protected=rule.pattern.lstrip("/"), source=rule.source)

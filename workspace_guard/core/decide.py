@@ -23,6 +23,26 @@ _INDEXES: dict[tuple[str, ...], PatternIndex] = {}
 _INDEX_ENTRIES = 200_000
 
 
+# The Decider of each `Rules` object this process asked `shared` for (held with it, so an id is
+# never reused while listed): the hook server gets the very `Rules` object back from the rules
+# cache while its bytes stay the same (`rules_cache._LOADED`), and so keeps one Decider — and the
+# views built per Decider (`casefold.folded_rules`) — across calls. Bounded like `_INDEXES`.
+_SHARED: dict[int, Decider] = {}
+_DIRS_MAX = 100_000  # directories a shared Decider remembers before it forgets them all
+
+
+def shared(rules: Rules) -> Decider:
+    """The Decider of `rules` this process already built, else a new one (remembered)."""
+    decider = _SHARED.get(id(rules))
+    if decider is None or decider.rules is not rules:
+        if len(_SHARED) >= 4:
+            _SHARED.clear()
+        decider = _SHARED[id(rules)] = Decider(rules)
+    elif len(decider._dir_office) > _DIRS_MAX:
+        decider._dir_office.clear()
+    return decider
+
+
 class Decider:
     """Rules plus their compiled pattern index; build once, ask many times."""
 

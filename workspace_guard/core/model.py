@@ -100,7 +100,7 @@ class Decision(Record):
     escalation: str = ""
     office: str | None = None  # the office the path lies in, if any
     approved_by: str | None = None
-    via: str | None = None  # "link" or "target" when a symlink decided
+    via: str | None = None  # "link" or "target" when a symlink decided, "case" a case variant
     target: str | None = None  # where the symlink `path` points (repository-relative), if it is one
     claimed_by: str | None = None  # reason `claimed`: the agent whose live claim holds the path
     claim_until: float | None = None  # … and when that claim expires (epoch seconds)

@@ -205,9 +205,13 @@ def _merge_own(repo: Repo, decider: Decider) -> list[str] | None:
 
 
 def _protecting(decider: Decider, paths: list[str]) -> list[object]:
-    """The rule protecting each path (offices included), None where none does."""
+    """The rule protecting each path (offices included, and as another letter case reads it:
+    `core.casefold.protecting`), None where none does."""
+    from workspace_guard.core.casefold import protecting
+
     return [
-        r if r is not None and r.level != "none" else None for r in decider.governing_rules(paths)
+        r if r is not None and r.level != "none" else protecting(decider, p)
+        for p, r in zip(paths, decider.governing_rules(paths), strict=True)
     ]
 
 
@@ -263,7 +267,7 @@ def _ownership(
     # waives nothing here, or the branch update would refuse what commit-msg let through. The
     # ledger only cross-checks the trailers (gates/commit/provenance), and where a recorded
     # approval would make the message pass, the refusal says which trailers to write.
-    groups = decider.decide_groups(who, paths)
+    groups = case_groups(decider, who, paths, decider.decide_groups(who, paths))
     superusers = decider.rules.superusers
     decisions, found = ownership_in_order(
         result.fields, groups, paths, config, superusers=superusers
@@ -276,6 +280,22 @@ def _ownership(
 
     held, held_decisions = claimed_violations(repo, decider, who, paths)
     return MessageCheck(result, extra + found + held, decisions + held_decisions, who)
+
+
+def case_groups(
+    decider: Decider, agent: str, paths: list[str], groups: list[tuple[Decision, list[str]]]
+) -> list[tuple[Decision, list[str]]]:
+    """`groups` with each staged path that another letter case makes a protected path
+    (`APP/MAIN.PY` for `app/main.py`: the same file on macOS and Windows, F81) in a group of its
+    own, decided as that path, as the harness and push gates decide it (`core/casefold.py`)."""
+    from workspace_guard.core.casefold import stricter_by_case
+
+    folded = stricter_by_case(decider, agent, paths)
+    if not folded:
+        return groups
+    moved = {paths[at] for at in folded}
+    kept = [(d, [p for p in ps if p not in moved]) for d, ps in groups]
+    return [(d, ps) for d, ps in kept if ps] + [(d, [d.path]) for d in folded.values()]
 
 
 def _unknown_env_agent(decider: Decider, env_agent: str) -> Violation:
@@ -292,12 +312,15 @@ def _unknown_env_agent(decider: Decider, env_agent: str) -> Violation:
 def _unknown_actor(decider: Decider, paths: list[str], who: str | None) -> list[Violation]:
     """A revert/fixup/squash/amend commit still answers for the protected paths it changes
     (contract §5), which takes knowing who makes it."""
+    from workspace_guard.core.casefold import protecting
     from workspace_guard.core.template import Violation
 
     out = []
     for path in paths:
         rule = decider.governing_rule(path)
         if rule is None or rule.level == "none":
+            rule = protecting(decider, path)  # `APP/MAIN.PY` (core/casefold.py)
+        if rule is None:
             continue
         owner = rule.owner or decider.rules.escalation
         if who is None:
@@ -380,7 +403,11 @@ def pre_commit_hook(repo: Repo) -> int:
     from workspace_guard.state.approvals import live_approvals
 
     # what the message must carry, as commit-msg and the server decide it: without approvals
-    decisions = decider.decide_many(agent, staged_paths(repo))
+    staged = staged_paths(repo)
+    from workspace_guard.core.casefold import stricter_by_case
+
+    folded = stricter_by_case(decider, agent, staged)
+    decisions = (folded.get(at) or d for at, d in enumerate(decider.decide_many(agent, staged)))
     # what it shows is a preview (commit-msg decides every path), so it stops at what it shows
     denied = list(islice((d for d in decisions if not d.allowed), MAX_SHOWN + 1))
     approvals = live_approvals(repo.state_dir) if denied else []

@@ -10,9 +10,12 @@
   Codex `mcp__<server>__<tool>`, Gemini CLI `mcp_<server>_<tool>` (and `mcp_context` naming the
   server and the command that starts it), Cursor `MCP:<server>__<tool>` in `preToolUse` and
   `beforeMCPExecution` with the server's `command`, Cline `use_mcp_tool` with `server_name`. The
-  server is ours when registered as `workspace-guard` / `workspace_guard`, or, where the harness
-  says how the server is started (Gemini, Cursor), when that command runs `workspace-guard mcp`
-  (any name).
+  server is ours by what its registration runs, never by its name alone: where the harness says
+  how the server is started (Gemini, Cursor), when that command runs `workspace-guard mcp`; where
+  it does not (Claude Code, Codex), when every registration of that name the harnesses read
+  (`.mcp.json`, `~/.claude.json`, Codex's `config.toml`, …: mcp_registry.py) runs it. A name
+  registered nowhere the gate reads is ours only when it is `workspace-guard` /
+  `workspace_guard`; a foreign program registered under our name is not ours.
 - `SessionStart`: the fast part of `doctor`; when a layer is off, the agent (additionalContext)
   and the person (systemMessage) are told which and how to fix it.
 """
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from workspace_guard.repo import Repo
 
 ACTING_TOOLS = ("claim", "release", "consult")
+READ_TOOLS = ("validate", "explain", "claims", "briefing")  # our server's tools that only read
 SERVER_NAMES = ("workspace-guard", "workspace_guard")
 PROGRAMS = ("workspace-guard", "wg")
 SEPARATORS = {";", "&&", "||", "|", "&", ";;", "|&"}
@@ -36,13 +40,18 @@ AGENT_VARIABLE = "WORKSPACE_AGENT"
 NESTING = 4  # commands inside words inside words…
 
 
-def mcp_tool(tool: str) -> str | None:
+def mcp_tool(tool: str, cwd: str | None = None) -> str | None:
     """The tool name of a call to our MCP server, else None: `mcp__workspace-guard__claim`
     (Claude Code, Codex; Cursor's and Cline's calls as their adapters spell them) or
-    `mcp_workspace-guard_claim` (Gemini CLI's `mcp_<server>_<tool>`) → `claim`."""
+    `mcp_workspace-guard_claim` (Gemini CLI's `mcp_<server>_<tool>`) → `claim`. With `cwd`
+    (where the call runs), `mcp__<server>__…` is ours by what `<server>`'s registrations run
+    (`registered_ours`), under any name."""
     parts = tool.split("__")
     if len(parts) == 3 and parts[0] == "mcp":
-        return parts[2] if parts[1] in SERVER_NAMES and parts[2] else None
+        if not parts[2]:
+            return None
+        ours = registered_ours(cwd, parts[1]) if cwd else None
+        return parts[2] if (parts[1] in SERVER_NAMES if ours is None else ours) else None
     for server in SERVER_NAMES:
         prefix = f"mcp_{server}_"
         if tool.startswith(prefix) and len(tool) > len(prefix) and "__" not in tool:
@@ -50,24 +59,54 @@ def mcp_tool(tool: str) -> str | None:
     return None
 
 
-def canonical(tool: str, server: object = None, command: object = None, args: object = None) -> str:
+def canonical(
+    tool: str,
+    server: object = None,
+    command: object = None,
+    args: object = None,
+    cwd: str | None = None,
+) -> str:
     """`mcp__workspace-guard__TOOL` when the server a harness names (`server`: its name; `command`,
     `args`: how it is started) is ours, else `tool` unchanged. `tool` is the server's own tool
     name, or the harness's spelling of it (`mcp_alias_claim`: the part after the server's)."""
-    if not our_server(server, command, args):
+    if not our_server(server, command, args, cwd):
         return tool
     if isinstance(server, str) and tool.startswith(f"mcp_{server}_"):
         tool = tool[len(f"mcp_{server}_") :]
     return f"mcp__{SERVER_NAMES[0]}__{tool}"
 
 
-def our_server(server: object, command: object = None, args: object = None) -> bool:
-    """Whether an MCP server a harness describes is workspace-guard's: registered under our
-    name, or started by a command that runs `workspace-guard mcp` (the program, `python -m
-    workspace_guard mcp`, after `env`/`exec`, or the launcher `install --claude` writes),
-    whatever its name."""
-    if isinstance(server, str) and server in SERVER_NAMES:
-        return True
+def registered_ours(cwd: str, server: str) -> bool | None:
+    """Whether the MCP server registered as `server` for the project at `cwd` is ours: True
+    when every registration of the name runs `workspace-guard mcp`, False when one runs
+    anything else or a registration source cannot be read, None when none names it."""
+    from workspace_guard.gates.harness.mcp_registry import registrations
+
+    found = registrations(cwd, server)
+    if found is None:
+        return False
+    if not found:
+        return None
+    return all(_runs_our_server(command, args) for command, args in found)
+
+
+def our_server(
+    server: object, command: object = None, args: object = None, cwd: str | None = None
+) -> bool:
+    """Whether an MCP server a harness describes is workspace-guard's: started by a command
+    that runs `workspace-guard mcp` (the program, `python -m workspace_guard mcp`, after
+    `env`/`exec`, or the launcher `install --claude` writes), whatever its name. Only where the
+    harness gives no command is the name asked: its registrations (with `cwd`), else whether it
+    is ours."""
+    if _command_words(command, args):
+        return _runs_our_server(command, args)
+    if not isinstance(server, str):
+        return False
+    ours = registered_ours(cwd, server) if cwd else None
+    return server in SERVER_NAMES if ours is None else ours
+
+
+def _runs_our_server(command: object, args: object) -> bool:
     words = _command_words(command, args)
     if len(words) >= 3 and os.path.basename(words[0]) in ("sh", "bash") and words[1] == "-c":
         from workspace_guard.commands.mcp_config import SCRIPT
@@ -92,9 +131,11 @@ def _command_words(command: object, args: object) -> list[str]:
         return []
 
 
-def mcp_identity_problem(tool: str, tool_input: Any, agent: str) -> str | None:
+def mcp_identity_problem(
+    tool: str, tool_input: Any, agent: str, cwd: str | None = None
+) -> str | None:
     """Why an MCP call to our server may not run for `agent` (None: it may)."""
-    name = mcp_tool(tool)
+    name = mcp_tool(tool, cwd)
     if name not in ACTING_TOOLS:
         return None
     claimed = tool_input.get("agent") if isinstance(tool_input, dict) else None

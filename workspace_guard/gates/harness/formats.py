@@ -115,11 +115,12 @@ def _identity(event: dict[str, Any]) -> str | None:
     tool_input = event.get("tool_input")
     if not isinstance(tool, str):
         return None
-    is_mcp = coord.mcp_tool(tool) is not None
+    own = coord.mcp_tool(tool, event_cwd(event)) if tool.startswith("mcp_") else None
+    is_mcp = own is not None
     command = tool_input.get("command") if isinstance(tool_input, dict) else None
     if not is_mcp and not (tool in ("Bash", "PowerShell") and isinstance(command, str)):
         return None
-    if is_mcp and coord.mcp_tool(tool) not in coord.ACTING_TOOLS:
+    if is_mcp and own not in coord.ACTING_TOOLS:
         return None
     if not is_mcp:
         from workspace_guard.gates.harness.command_size import oversize
@@ -136,7 +137,7 @@ def _identity(event: dict[str, Any]) -> str | None:
         except (GateError, GuardError):
             agent = ""
     if is_mcp:
-        return coord.mcp_identity_problem(tool, tool_input, agent or "(no agent)")
+        return coord.mcp_identity_problem(tool, tool_input, agent or "(no agent)", event_cwd(event))
     return coord.shell_identity_problem(str(command), agent) if agent else None
 
 

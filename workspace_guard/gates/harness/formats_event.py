@@ -139,15 +139,18 @@ def mcp_call(agent: str | None, tool: str, cwd: str, args: Any, layer: str) -> C
     """An MCP tool call (any harness): its paths, its shell command, or an unknown tool's
     path-like arguments (`mcp_tools.py`); None when the tool only reads. Our own server's
     `claim`/`release`/`consult` are judged as the command line they stand for
-    (`claims_command`)."""
-    from workspace_guard.gates.harness.coord import mcp_tool
+    (`claims_command`); its other tools only read (`validate`, `explain`, `claims`, `briefing`
+    answer from the rules and the claims, and write nothing): None."""
+    from workspace_guard.gates.harness.coord import READ_TOOLS, mcp_tool
     from workspace_guard.gates.harness.mcp_tools import classify
 
-    own = mcp_tool(tool)
+    own = mcp_tool(tool, cwd)
     if own in ("claim", "release", "consult"):
         mine = _json_object(args)  # Cursor and Cline send the arguments as a JSON text
         if mine is not None:
             return Call(agent, tool, cwd, command=claims_command(own, mine), source=layer)
+    if own in READ_TOOLS:
+        return None
     found = classify(tool, args, cwd)
     if found is None:
         return None

@@ -12,6 +12,7 @@ import os
 import sys
 
 from workspace_guard.core.record import Record
+from workspace_guard.fsutil import real as _real_path
 from workspace_guard.gates.harness import gitdir, path_identity  # light: every call asks them
 from workspace_guard.gates.harness.reach import claimed
 
@@ -290,7 +291,7 @@ def _inside(repo: Repo, path: str, cwd: str) -> str | None:
     try:
         return repo.relative(absolute)
     except PathError:
-        root, real = os.path.realpath(repo.root), os.path.realpath(absolute)
+        root, real = _real_path(repo.root), _real_path(absolute)
         if _below(repo.root, absolute) or _below(root, real):
             return ""  # the root itself or a directory above it: `rm -rf .` reaches every file
         return None
@@ -349,9 +350,9 @@ def fail_closed(harness: str, exc: BaseException) -> int:
         if isinstance(exc, GuardError):
             message = exc.render()
         else:
-            from workspace_guard.boundary import write_crash_log
+            from workspace_guard.boundary import crash_details
 
-            message += f" (details: {write_crash_log(exc)})"
+            message += f" ({crash_details(exc)})"
     from workspace_guard.i18n import _
 
     text = _(
@@ -392,9 +393,14 @@ def answer(name: str, data: bytes | None) -> int:
 def run_hook(name: str, data: bytes | None) -> int:
     """`hook NAME` as an installed layer, inside the one error boundary (`entry.hook_main`)."""
     from workspace_guard.boundary import guarded
+    from workspace_guard.fsutil import one_call
     from workspace_guard.repo import installed_layer
 
-    return installed_layer(lambda: guarded(lambda: answer(name, data)))
+    one_call(True)
+    try:
+        return installed_layer(lambda: guarded(lambda: answer(name, data)))
+    finally:
+        one_call(False)
 
 
 def load_event(data: bytes) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from workspace_guard.fsutil import real as _real_path
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.core.model import Decision
@@ -29,14 +31,14 @@ def _real(path: str) -> str:
         tail = os.path.join(part, tail) if tail else part
         if head in ("", os.sep):
             break
-    real = os.path.realpath(head) if head else head
+    real = _real_path(head) if head else head
     return os.path.join(real, tail) if tail else real
 
 
 def _realpath(path: str) -> str:
     """`realpath`, or the path as written where a link on the way cannot be read."""
     try:
-        return os.path.realpath(path)
+        return _real_path(path)
     except (OSError, ValueError):
         return os.path.normpath(path)
 
@@ -61,6 +63,9 @@ def is_git_internal(repo: Repo, absolute: str) -> bool:
     for directory in {repo.info.git_dir, repo.info.common_dir, *hooks}:
         if directory and _below(real, _realpath(directory)):
             return True
+    included = include_targets(repo)
+    if real in included or any(_below(t, real) for t in included if real != os.sep):
+        return True  # a file git's config includes, or a folder holding one
     for root, _git_dir in _worktrees(repo) if hooks else ():
         # a folder holding one, below a root (`rm -rf .husky`, `mv .husky x`)
         top = _realpath(root)
@@ -84,8 +89,8 @@ def collect(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
     return False
 
 
-# common dir → (environment, files watched, their versions, hooks folders)
-_HOOKS: dict[str, tuple[object, tuple[str, ...], object, tuple[str, ...]]] = {}
+# common dir → (environment, files watched, their versions, hooks folders, include targets)
+_HOOKS: dict[str, tuple[object, tuple[str, ...], object, tuple[str, ...], tuple[str, ...]]] = {}
 # the variables that change which config git reads, or what it finds there
 _ENV_NAMES = (
     "HOME",
@@ -127,16 +132,32 @@ def _hooks_dirs(repo: Repo) -> tuple[str, ...]:
     size, mtime) of every file git read or could read (including the ones an include names
     that do not exist yet, and each worktree's HEAD for `includeIf "onbranch:"`) and of the
     environment: the resident hook server outlives any change of them."""
+    return _known(repo)[3]
+
+
+def include_targets(repo: Repo) -> tuple[str, ...]:
+    """Every file git's configuration includes for this repository (`include.path` and every
+    `includeIf.*.path`, whatever its condition: `gitdir:`, `onbranch:`, `hasconfig:` may become
+    true later; transitively, through files whose condition is false today too; whether or not
+    the file exists yet), each as `realpath` gives it. Such a file is part of git's config —
+    `core.hooksPath`, `core.fsmonitor`, `alias.*` — so it is protected like `.git/config`
+    (ATTACK F87's follow-up, issue 13). Remembered like the hooks folders."""
+    return _known(repo)[4]
+
+
+def _known(
+    repo: Repo,
+) -> tuple[object, tuple[str, ...], object, tuple[str, ...], tuple[str, ...]]:
     common = repo.info.common_dir
     known = _HOOKS.get(common)
     env = _environment()
     if known is not None and known[0] == env and known[2] == _versions(known[1]):
-        return known[3]
-    watched, hooks = _ask_git(repo)
+        return known
+    watched, hooks, includes = _ask_git(repo)
     if len(_HOOKS) > 64:
         _HOOKS.clear()
-    _HOOKS[common] = (env, watched, _versions(watched), hooks)
-    return hooks
+    known = _HOOKS[common] = (env, watched, _versions(watched), hooks, includes)
+    return known
 
 
 def _versions(paths: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
@@ -150,8 +171,9 @@ def _versions(paths: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
     return tuple(out)
 
 
-def _ask_git(repo: Repo) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(the files whose versions decide the answer, the hooks folders) from git."""
+def _ask_git(repo: Repo) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(the files whose versions decide the answer, the hooks folders, the include targets)
+    from git."""
     from workspace_guard.speed import gitconfig
 
     common = repo.info.common_dir
@@ -164,19 +186,67 @@ def _ask_git(repo: Repo) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if system:
         watched.add(system)
     hooks: list[str] = []
+    includes: dict[str, None] = {}
+    origins: set[str] = set()  # the files git did read
     for root, git_dir in _worktrees(repo):
         watched.update(os.path.join(git_dir, name) for name in ("config.worktree", "HEAD"))
         found = _config_of(root)
         if found is None:  # git cannot read the config here (then it runs no hook either)
-            found = _simple_config(common)
-        files, values = found
+            found = _simple_config(common), []
+        (files, values), targets = found
         watched.update(files)
+        includes.update(dict.fromkeys(targets))
+        origins.update(set(files) - set(targets))
         for value in values:
             named = os.path.expanduser(value) if value.startswith("~") else value
             folder = os.path.normpath(os.path.join(root, named))
             if folder not in (os.sep, os.path.normpath(root)):  # `.` or `/`: not a hooks folder
                 hooks.append(folder)
-    return tuple(sorted(watched)), tuple(dict.fromkeys(hooks))
+    for target in _unread_includes(list(includes), origins):
+        includes[target] = None
+        watched.add(target)
+    return tuple(sorted(watched)), tuple(dict.fromkeys(hooks)), tuple(_reals(includes))
+
+
+MAX_INCLUDES = 64  # include files followed past the ones git read (each one git process)
+
+
+def _unread_includes(named: list[str], read: set[str]) -> list[str]:
+    """What the include files git did not read today (a condition false now: `onbranch:` of
+    another branch…) include in turn, transitively and whatever their conditions: a condition
+    may become true later. Bounded; each file read with `git config --file --no-includes`."""
+    from workspace_guard import git
+    from workspace_guard.speed.gitconfig import includes
+
+    out: list[str] = []
+    todo = [t for t in named if t not in read]
+    seen = set(read) | set(named)
+    while todo and len(out) < MAX_INCLUDES:
+        path = todo.pop()
+        if not os.path.isfile(path):
+            continue
+        proc = git.run(["config", "--file", path, "--no-includes", "--list", "-z"], None,
+                       check=False)  # fmt: skip
+        values: dict[str, list[str]] = {}
+        for item in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            key, _sep, value = item.partition("\n")
+            values.setdefault(key.lower(), []).append(value)
+        for target in includes(path, values):
+            if target not in seen:
+                seen.add(target)
+                out.append(target)
+                todo.append(target)
+    return out
+
+
+def _reals(paths: dict[str, None]) -> list[str]:
+    out = []
+    for path in paths:
+        try:
+            out.append(_real(path))
+        except (OSError, ValueError):
+            out.append(os.path.normpath(path))
+    return out
 
 
 def _worktrees(repo: Repo) -> list[tuple[str, str]]:
@@ -209,10 +279,10 @@ def _worktrees(repo: Repo) -> list[tuple[str, str]]:
     return out
 
 
-def _config_of(root: str) -> tuple[list[str], list[str]] | None:
-    """(every config file git read in the worktree at `root` and every file an include there
-    names, the `core.hooksPath` values) from `git config --list --show-origin`; None when git
-    cannot read it."""
+def _config_of(root: str) -> tuple[tuple[list[str], list[str]], list[str]] | None:
+    """((every config file git read in the worktree at `root` and every file an include there
+    names, the `core.hooksPath` values), the files the includes name) from `git config --list
+    --show-origin`; None when git cannot read it."""
     from workspace_guard import git
 
     proc = git.run(["config", "--list", "--show-origin", "-z"], root, check=False)
@@ -220,6 +290,7 @@ def _config_of(root: str) -> tuple[list[str], list[str]] | None:
         return None
     files: list[str] = []
     values: list[str] = []
+    named: list[str] = []
     items = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
     for origin, item in zip(items[::2], items[1::2], strict=False):
         key, _sep, value = item.partition("\n")
@@ -237,7 +308,8 @@ def _config_of(root: str) -> tuple[list[str], list[str]] | None:
         ):
             target = os.path.expanduser(value) if value.startswith("~") else value
             files.append(os.path.normpath(os.path.join(os.path.dirname(where), target)))
-    return files, values
+            named.append(files[-1])
+    return (files, values), named
 
 
 def _simple_config(common: str) -> tuple[list[str], list[str]]:
@@ -266,8 +338,15 @@ def _hidden_names(repo: Repo, real: str) -> bool:
         return False
     from workspace_guard.fsutil import same_file_below
 
-    tops = [d for d in {repo.info.git_dir, repo.info.common_dir, *_hooks_dirs(repo)} if d]
     wanted = (st.st_dev, st.st_ino)
+    for target in include_targets(repo):
+        try:
+            other = os.stat(target)
+        except (OSError, ValueError):
+            continue
+        if (other.st_dev, other.st_ino) == wanted:
+            return True
+    tops = [d for d in {repo.info.git_dir, repo.info.common_dir, *_hooks_dirs(repo)} if d]
     found = same_file_below(tops, wanted, _MAX_ENTRIES, ("objects", "lfs"), first=True)
     return found is None or bool(found)
 
@@ -333,8 +412,57 @@ def note() -> str:
     from workspace_guard.i18n import _
 
     return _(
-        "Git's own directory (.git/: hooks, config, objects, refs and workspace-guard's state) "
-        "and the hooks folder git runs are written by git and workspace-guard only: no tool call "
-        "may write there, whatever the agent, nor through a hard link to a file there; use git "
-        "commands for git's data."
+        "Git's own directory (.git/: hooks, config, objects, refs and workspace-guard's state), "
+        "the files its config includes (include.path, includeIf) and the hooks folder git runs "
+        "are written by git and workspace-guard only: no tool call may write there, whatever the "
+        "agent, nor through a hard link to a file there; use git commands for git's data."
     )
+
+
+def config_includes(repo: Repo) -> tuple[str, ...]:
+    """:func:`include_targets`, without asking git where no config file git reads here names
+    an include (the usual case: a few small reads, no process). For the validator, which asks
+    once per call and has no resident cache."""
+    from workspace_guard.speed import gitconfig
+
+    if any(os.environ.get(n) for n in ("GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS")):
+        return include_targets(repo)
+    common = repo.info.common_dir
+    files = [p for _scope, p in gitconfig.files(common, repo.info.git_dir, system=False)]
+    files += [os.environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"]
+    files += [os.path.join(g, "config.worktree") for _root, g in _worktrees(repo)]
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                if b"include" in handle.read().lower():
+                    return include_targets(repo)
+        except (OSError, ValueError):
+            continue
+    return ()
+
+
+def include_denial(agent: str, shown: str, escalation: str) -> Decision:
+    """The denial of a write of a file git's config includes (no owner: like `.git/config`)."""
+    from workspace_guard.core.model import Decision
+
+    return Decision(
+        agent=agent,
+        path=shown,
+        allowed=False,
+        reason="protected",
+        level="critical",
+        escalation=escalation,
+        via="config",
+    )
+
+
+def include_note(path: str) -> str:
+    """Why a file git's config includes is protected (the validator's line under it)."""
+    from workspace_guard.i18n import _
+
+    return _(
+        "{path} is part of git's configuration: a config file git reads includes it "
+        "(include.path or includeIf), so it may set core.hooksPath, core.fsmonitor or aliases. "
+        "Like .git/config, no agent's tool may write it; a person edits it, or removes the "
+        "include."
+    ).format(path=path)

@@ -71,8 +71,22 @@ def _real(path: str) -> str:
     return _real(path)
 
 
+# `_files` per the values it reads (a pure function of them; a hook server's calls repeat them)
+_FILES: dict[tuple[str | None, ...], tuple[str, ...]] = {}
+
+
 def _files(environ: os._Environ[str] | dict[str, str]) -> list[str]:
     home = environ.get("HOME") or os.path.expanduser("~")
+    key = (home, *map(environ.get, VARIABLE_FILES), *map(environ.get, GIT_CONFIG_VARIABLES))
+    known = _FILES.get(key)
+    if known is None:
+        if len(_FILES) >= 16:
+            _FILES.clear()
+        known = _FILES[key] = tuple(_made_files(environ, home))
+    return list(known)
+
+
+def _made_files(environ: os._Environ[str] | dict[str, str], home: str) -> list[str]:
     out = [os.path.join(home, rel) for rel in HOME_FILES] + list(SYSTEM_FILES)
     for name, files in VARIABLE_FILES.items():
         folder = environ.get(name)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import fnmatch
 import os
 
+from workspace_guard.fsutil import real as _real_path
+
 FILES = (
     ".claude/settings.json",
     ".claude/settings.local.json",
@@ -38,7 +40,7 @@ _GLOB = frozenset("*?[")
 
 def _relative(root: str, absolute: str) -> str | None:
     """`absolute` relative to the repository root (either spelling of it), None when outside."""
-    for top in dict.fromkeys([os.path.normpath(root), os.path.realpath(root)]):
+    for top in dict.fromkeys([os.path.normpath(root), _real_path(root)]):
         if absolute == top:
             return ""
         if absolute.startswith(top.rstrip(os.sep) + os.sep):
@@ -96,10 +98,10 @@ def installation_file(root: str, path: str, cwd: str) -> str | None:
     """The repository-relative path when writing `path` (as a tool or the shell analysis names
     it, from `cwd`) writes hook configuration `install` makes, or a folder holding it."""
     absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
-    parent = os.path.realpath(os.path.dirname(absolute))  # the link itself, not where it points
+    parent = _real_path(os.path.dirname(absolute))  # the link itself, not where it points
     spellings = [
         absolute,
-        os.path.realpath(absolute),
+        _real_path(absolute),
         os.path.join(parent, os.path.basename(absolute)),
     ]
     for candidate in dict.fromkeys(spellings):

@@ -21,6 +21,8 @@ import os
 import re
 from collections.abc import Mapping
 
+from workspace_guard.fsutil import real as _real_path
+
 # below the home folder: files, then folders whose every file is code
 HOME_FILES = (
     ".ssh/config",
@@ -114,9 +116,23 @@ def _variables(path: str, env: Mapping[str, str], home: str) -> list[str]:
     return out
 
 
+# `table` per the values it reads (a pure function of them; a hook server's calls repeat them)
+_TABLES: dict[tuple[str | None, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
 def table(env: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(files, folders) that become code, as absolute paths, for this environment."""
     home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))
+    key = (home, env.get("XDG_CONFIG_HOME"), env.get("ZDOTDIR"), *map(env.get, FILE_VARIABLES))
+    known = _TABLES.get(key)
+    if known is None:
+        if len(_TABLES) >= 16:
+            _TABLES.clear()
+        known = _TABLES[key] = _table(env, home)
+    return known
+
+
+def _table(env: Mapping[str, str], home: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # both: a later shell may run without the variable (harness shells start afresh)
     configs = dict.fromkeys([env.get("XDG_CONFIG_HOME") or "", os.path.join(home, ".config")])
     files = [os.path.join(home, rel) for rel in HOME_FILES]
@@ -145,11 +161,11 @@ def becomes_code(root: str, path: str, cwd: str, environ: Mapping[str, str] | No
     if spellings == ["\x00named"]:
         return True
     files, folders = table(env)
-    spared = {home, os.path.realpath(home), os.sep, "/etc", "/usr", "/usr/local"}
-    tops = {os.path.normpath(root), os.path.realpath(root)}
+    spared = {home, _real_path(home), os.sep, "/etc", "/usr", "/usr/local"}
+    tops = {os.path.normpath(root), _real_path(root)}
     for written in spellings:
         absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(written)))
-        parent = os.path.realpath(os.path.dirname(absolute))
+        parent = _real_path(os.path.dirname(absolute))
         for candidate in dict.fromkeys(
             [absolute, os.path.join(parent, os.path.basename(absolute))]
         ):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from workspace_guard.fsutil import real as _real_path
+
 
 def _folders(search: str, home: str) -> tuple[str, ...]:
     """The absolute folders of `search` (a PATH value) the user may write, or that do not exist
@@ -40,7 +42,7 @@ def _folders(search: str, home: str) -> tuple[str, ...]:
             continue
         out.append(folder)
         if link_on_the_way(folder, links):
-            out.append(os.path.realpath(folder))
+            out.append(_real_path(folder))
     return tuple(dict.fromkeys(out))
 
 
@@ -58,9 +60,9 @@ def on_path(root: str, path: str, cwd: str, environ: Mapping[str, str] | None = 
     if not folders:
         return False
     absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
-    parent = os.path.realpath(os.path.dirname(absolute))
-    tops = dict.fromkeys([os.path.normpath(root), os.path.realpath(root)])
-    spared = {home, os.path.realpath(home), os.sep}
+    parent = _real_path(os.path.dirname(absolute))
+    tops = dict.fromkeys([os.path.normpath(root), _real_path(root)])
+    spared = {home, _real_path(home), os.sep}
     for candidate in dict.fromkeys([absolute, os.path.join(parent, os.path.basename(absolute))]):
         for folder in folders:
             if any(_within(folder, top) for top in tops):

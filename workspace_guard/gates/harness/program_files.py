@@ -21,13 +21,15 @@ import functools
 import os
 import sys
 
+from workspace_guard.fsutil import real as _real_path
+
 _RECORDED: dict[str, tuple[str, ...]] = {}  # the state dir's recorded program's roots
 
 
 def _spellings(path: str) -> list[str]:
     """The path as written (normalised) and resolved (symbolic links followed)."""
     plain = os.path.normpath(os.path.abspath(path))
-    return list(dict.fromkeys([plain, os.path.realpath(plain)]))
+    return list(dict.fromkeys([plain, _real_path(plain)]))
 
 
 @functools.cache
@@ -120,10 +122,10 @@ def is_program_file(
         return False
     absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
     candidates = _spellings(absolute)
-    parent = os.path.realpath(os.path.dirname(absolute))  # the link itself, not where it points
+    parent = _real_path(os.path.dirname(absolute))  # the link itself, not where it points
     candidates.append(os.path.join(parent, os.path.basename(absolute)))
     home = os.path.normpath(os.path.expanduser("~"))
-    spared = {os.sep, home, os.path.realpath(home)}
+    spared = {os.sep, home, _real_path(home)}
     if repo_root:  # the repository and the folders above it: its own rules judge them
         for spelling in _spellings(repo_root):
             top = spelling

@@ -357,26 +357,13 @@ def _report(repo: Repo, layer: str, failures: list[CommitResult], rules: Rules) 
 
 # --- git versions without reference-transaction ------------------------------------------------
 
-REFERENCE_TRANSACTION_SINCE = (2, 28)
-
-
-def parse_git_version(text: str) -> tuple[int, int] | None:
-    """(major, minor) of `git version` output (`git version 2.39.5`, `2.27.0.windows.1`,
-    `2.37.1 (Apple Git-137.1)`, `2.28.0.rc1`), or None when it says no version."""
-    import re
-
-    found = re.match(r"\s*git version (\d+)\.(\d+)", text)
-    return (int(found.group(1)), int(found.group(2))) if found else None
-
 
 def reference_transaction_warning(cwd: str) -> str | None:
     """What `install` says when this git runs no `reference-transaction` hook (or its version
     cannot be read): the hook file is still written, for the day git is upgraded."""
-    proc = git.run(["version"], cwd, check=False)
-    version = parse_git_version(proc.stdout.decode("utf-8", "replace"))
-    if version is not None and version >= REFERENCE_TRANSACTION_SINCE:
+    shown = git.without_reference_transaction(cwd)
+    if shown is None:
         return None
-    shown = ".".join(map(str, version)) if version else _("of an unknown version")
     return _(
         "git {version} runs no reference-transaction hook (it needs git 2.28 or later): commits "
         "made with --no-verify, cherry-pick, revert, rebase or am are not checked in this clone; "

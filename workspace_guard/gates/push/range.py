@@ -239,9 +239,11 @@ def print_progress(done: int, total: int | None) -> None:
     if total:
         width = 30
         filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} commits")
+        bar = "#" * filled + "." * (width - filled)
+        text = _("[{bar}] {done}/{total} commits").format(bar=bar, done=done, total=total)
+        sys.stderr.write("\r" + text)
     else:
-        sys.stderr.write(f"\r{done} commits")
+        sys.stderr.write("\r" + _("{done} commits").format(done=done))
     sys.stderr.flush()
 
 

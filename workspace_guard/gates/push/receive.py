@@ -71,9 +71,9 @@ def pre_receive(repo: Repo, data: bytes) -> int:
         return exc.exit_code
     if not updates:
         return EXIT_OK
-    from workspace_guard.gates.push.server_pin import tampering
+    from workspace_guard.gates.push.server_pin import record_missing, tampering
 
-    if tampered := tampering(repo):  # the protected branch changed outside a push (ATTACK F93)
+    if tampered := record_missing(repo) or tampering(repo):  # changed outside a push (F93)
         print(tampered, file=sys.stderr)
         return EXIT_VIOLATION
     failures: list[CommitResult] = []

@@ -251,16 +251,9 @@ def _audit(repo: Repo, refs: list[str], violation: str) -> None:
 
 def old_git_warning(bare: str) -> str | None:
     """What `install --server` says when this git runs no `reference-transaction` hook."""
-    from workspace_guard.gates.push.local import (
-        REFERENCE_TRANSACTION_SINCE,
-        parse_git_version,
-    )
-
-    proc = git.run(["version"], bare, check=False)
-    version = parse_git_version(proc.stdout.decode("utf-8", "replace"))
-    if version is not None and version >= REFERENCE_TRANSACTION_SINCE:
+    shown = git.without_reference_transaction(bare)
+    if shown is None:
         return None
-    shown = ".".join(map(str, version)) if version else _("of an unknown version")
     return _(
         "git {version} runs no reference-transaction hook (it needs git 2.28 or later): in "
         "{path}, git commands run in the repository itself (update-ref, fetch into it) move its "

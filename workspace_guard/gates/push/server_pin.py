@@ -16,8 +16,9 @@ FETCH_HEAD` run in the repository makes its protected branch resolve to any fetc
   an administrator repairs it (the message says how). A tampered server is thus found at the next
   push at the latest; clones on this machine read the record too (trusted_move.py).
 
-With no record (a repository set up by an older version) nothing is compared until the next push
-records one.
+With no record (a repository set up by an older version, before the pin), the first push its
+pre-receive judges makes one (`record_missing`) where the state is one an honest upgrade has,
+and refuses every push, saying what to repair, where it is not.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 
 from workspace_guard import git
 from workspace_guard.i18n import _
@@ -215,3 +217,69 @@ def local_server_refuses(url: str, branch: str, new: str) -> bool:
     if record is None or record.get("ref") != branch:
         return False
     return bool(record.get("value")) and record.get("value") != new
+
+
+CONVENTIONAL = ("refs/heads/main", "refs/heads/master")
+
+
+def record_missing(repo: Repo) -> str | None:
+    """pre-receive on a server whose record is missing (installed by an older version, before
+    the pin): make it now, from the state this push finds, where that state is one an honest
+    upgrade has; else the refusal (what to repair). None: recorded, or nothing to record yet
+    (no protected branch: the usual checks then say why or treat a first push).
+
+    Made on the first push it judges rather than refused until `install --server` runs again:
+    the record an administrator's `install --server` would write is the very same state, so a
+    refusal adds only a person's look at it, at the price of blocking every push of the team
+    at the upgrade. States no honest upgrade has are refused instead: a protected ref that is
+    a symbolic ref, and a protected branch chosen by HEAD alone that is neither `main` nor
+    `master` (HEAD may have been repointed outside a push: the administrator confirms it by
+    pinning `workspace-guard.rulesRef`)."""
+    git_dir = repo.info.common_dir
+    if read_record(git_dir) is not None:
+        return None
+    configured = _pinned(git_dir)
+    head = _out(["symbolic-ref", "-q", "HEAD"], git_dir)
+    ref = configured or head
+    if ref is None:
+        return None  # detached HEAD, no pin: the base check refuses (no protected branch)
+    now = state(git_dir, ref)
+    if now["symref"]:
+        return _missing_refusal(
+            git_dir,
+            _("{ref} is a symbolic ref to {target}").format(ref=ref, target=now["symref"]),
+            ref,
+        )
+    if now["value"] is None:
+        return None  # missing branch or empty repository: the base check decides
+    if configured is None and ref not in CONVENTIONAL:
+        return _missing_refusal(
+            git_dir,
+            _("HEAD names {head}, and no {key} confirms it is the protected branch").format(
+                head=ref, key=RULES_REF
+            ),
+            ref,
+        )
+    if configured is None:
+        git.run(["config", RULES_REF, ref], git_dir)
+    _write(git_dir, {"ref": ref, "value": now["value"], "head": head, "made": "first-push"})
+    print(
+        _(
+            "workspace-guard: this shared repository had no record of its protected branch "
+            "(installed by an older version): {key} = {ref} pinned and its value {value} "
+            "recorded by this push; from now on a change made outside a push is refused"
+        ).format(key=RULES_REF, ref=ref, value=now["value"][:10]),
+        file=sys.stderr,
+    )
+    return None
+
+
+def _missing_refusal(git_dir: str, what: str, ref: str) -> str:
+    return _(
+        "workspace-guard: this shared repository has no record of its protected branch "
+        "(installed by an older version) and it cannot be made from what it holds now ({what}): "
+        "every push is refused until an administrator checks it — make the protected branch a "
+        "branch that holds the rules (`git -C {path} -c core.hooksPath=/dev/null update-ref "
+        "--no-deref {ref} COMMIT`; `git -C {path} config {key} refs/heads/BRANCH`), then run "
+        "`workspace-guard install --server {path}`"
+    ).format(what=what, path=git_dir, ref=ref, key=RULES_REF)

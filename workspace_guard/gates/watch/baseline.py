@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from workspace_guard import git
+from workspace_guard.core.casefold import protecting
 from workspace_guard.core.decide import Decider
 from workspace_guard.core.model import ProtectedRule, Rules
 from workspace_guard.core.patterns import PatternIndex, literal_prefix
@@ -78,6 +79,11 @@ class Protection:
         offices = [a.office for a in decider.rules.agents.values() if a.office]
         self._office_heads = frozenset(o.split("/", 1)[0] for o in offices)
         self._prefixes = _prefixes([r.pattern for r in decider.rules.protected], offices)
+        from workspace_guard.core.casefold import folded_rules
+
+        # the rules as each file system compares names: `APP/MAIN.PY` is `app/main.py` on
+        # macOS and Windows (core/casefold.py, as the harness and push gates read them)
+        self._folded = folded_rules(decider)
 
     def excluded(self, rel: str) -> bool:
         """The daemon's own output and `.git` are never protected."""
@@ -100,7 +106,8 @@ class Protection:
         prefixes = self._prefixes
         if prefixes is None:
             return list(range(len(paths)))
-        return [i for i, path in enumerate(paths) if path.startswith(prefixes)]
+        same = self._folded.same_as_rules  # another letter case of a prefix (F81)
+        return [i for i, path in enumerate(paths) if path.startswith(prefixes) or not same(path)]
 
     def rules_many(self, paths: list[str], *, tracked: bool) -> list[ProtectedRule | None]:
         """The protecting rule of each path: `match_many` plus an office pre-filter.
@@ -116,13 +123,17 @@ class Protection:
         scratch = None if tracked else self._scratch.match_many(paths)
         out: list[ProtectedRule | None] = []
         for i, rel in enumerate(paths):
-            if (skip and skip[i] >= 0) or (scratch and scratch[i] >= 0) or self.excluded(rel):
+            ignored = (skip and skip[i] >= 0) or (scratch and scratch[i] >= 0)
+            if ignored or self.excluded(rel):
+                ignored = True
                 out.append(None)
             elif rel.split("/", 1)[0] in self._office_heads:
                 out.append(_protecting(self.decider.governing_rule(rel)))
             else:
                 found = matches[i]
                 out.append(_protecting(protected[found] if found >= 0 else None))
+            if out[-1] is None and not ignored:
+                out[-1] = _protecting(protecting(self.decider, rel))  # `APP/MAIN.PY` (F81)
         return out
 
     def active_rules(self) -> list[ProtectedRule]:

@@ -17,7 +17,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from workspace_guard.gates.watch import gitconfig
-from workspace_guard.i18n import strerror
+from workspace_guard.i18n import _, strerror
 from workspace_guard.speed import gitconfig as gitconfig_files
 
 if TYPE_CHECKING:
@@ -141,5 +141,5 @@ def undo(
     try:
         atomic_write(path, old.data, mode=old.mode & 0o666)
     except OSError as exc:
-        return f"could not re-create the file: {strerror(exc)}"
+        return _("could not re-create the file: {error}").format(error=strerror(exc))
     return None

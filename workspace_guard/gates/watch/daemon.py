@@ -31,7 +31,7 @@ from workspace_guard.gates.watch.engine import Engine, Place
 from workspace_guard.gates.watch.inotify import Watcher
 from workspace_guard.gates.watch.worker import Worker
 from workspace_guard.gates.watch.worktrees import Worktrees
-from workspace_guard.i18n import strerror
+from workspace_guard.i18n import _, strerror
 
 log = logging.getLogger("workspace_guard.watch")
 TICK = 0.5
@@ -229,8 +229,10 @@ def run(
     if not lock.acquire():
         running = watch_control.holder(repo.state_dir) or {}
         print(
-            f"workspace-guard: a watch daemon already runs for this repository (pid "
-            f"{running.get('pid')}, since {running.get('started', '?')})",
+            _(
+                "workspace-guard: a watch daemon already runs for this repository (pid {pid}, "
+                "since {since})"
+            ).format(pid=running.get("pid"), since=running.get("started", "?")),
             file=sys.stderr,
         )
         return EXIT_VIOLATION

@@ -156,6 +156,10 @@ class Engine:
             )
         rules, note = self._rules(repo)
         seen = None if self.rules_option else of_repo(repo)
+        if seen is not None and seen.commit is None and repo.trust_error is not None:
+            # the trusted revision cannot be told now (trust_root.Undetermined): the one in
+            # force stays in force, as for a move the remote does not hold
+            seen = self.state.trusted if self.state is not None else seen
         if note is None:
             self.good_head = head
         rules, seen, note = self._trusted(repo, rules, seen, note)
@@ -184,10 +188,12 @@ class Engine:
                 previous = repo.rules_at(self.good_head)
             if previous is None:
                 raise
-            note = (
-                f"the rules are broken, so the last good rules (from "
-                f"{(self.good_head or '?')[:12]}) stay in force: {exc.message}"
-            )
+            from workspace_guard.i18n import _
+
+            note = _(
+                "the rules are broken, so the last good rules (from {commit}) stay in force: "
+                "{error}"
+            ).format(commit=(self.good_head or "?")[:12], error=exc.message)
             log.error("%s", note)
             return previous, note
 

@@ -29,7 +29,7 @@ from workspace_guard.gates.watch.plan import (
     max_user_watches,
     user_watches,
 )
-from workspace_guard.i18n import strerror
+from workspace_guard.i18n import _, strerror
 
 log = logging.getLogger("workspace_guard.watch")
 Key = tuple[str, bool]  # (repository-relative folder, recursive)
@@ -119,7 +119,7 @@ class Watcher:
                 self._unschedule(watch)
                 del self.scheduled[key]
         problems = [
-            f"{key[0] or '.'}: over the watch cap of {cap}"
+            _("{folder}: over the watch cap of {cap}").format(folder=key[0] or ".", cap=cap)
             for key in plan.schedules()
             if key not in wanted_set
         ]
@@ -157,17 +157,17 @@ class Watcher:
         if self.actual >= self.expected:
             return None
         if cap is not None:
-            return (
-                f"only {self.actual} of {self.expected} inotify watches are in place "
-                f"(WORKSPACE_GUARD_MAX_WATCHES={cap})"
-            )
+            return _(
+                "only {actual} of {expected} inotify watches are in place "
+                "(WORKSPACE_GUARD_MAX_WATCHES={cap})"
+            ).format(actual=self.actual, expected=self.expected, cap=cap)
         limit = max_user_watches()
         used = user_watches()
-        return (
-            f"only {self.actual} of {self.expected} inotify watches are in place (this user "
-            f"holds {used} of fs.inotify.max_user_watches={limit}); raise the limit with "
+        return _(
+            "only {actual} of {expected} inotify watches are in place (this user holds {used} "
+            "of fs.inotify.max_user_watches={limit}); raise the limit with "
             "`sysctl fs.inotify.max_user_watches=…`"
-        )
+        ).format(actual=self.actual, expected=self.expected, used=used, limit=limit)
 
     def start_polling(
         self, interval: float, targets: Callable[[], tuple[list[str], list[str]]]
@@ -190,10 +190,10 @@ class Watcher:
             return None
         used = user_watches()
         if used + plan.expected > 0.8 * limit:
-            return (
-                f"the watches needed ({plan.expected}) bring this user to {used + plan.expected}"
-                f" of fs.inotify.max_user_watches={limit}"
-            )
+            return _(
+                "the watches needed ({needed}) bring this user to {total} of "
+                "fs.inotify.max_user_watches={limit}"
+            ).format(needed=plan.expected, total=used + plan.expected, limit=limit)
         return None
 
 

@@ -32,7 +32,7 @@ from workspace_guard import git
 from workspace_guard.gates.watch import configfiles, gitconfig
 from workspace_guard.gates.watch.fs import blob_id, stat_key
 from workspace_guard.gates.watch.hookfiles import hooks_dir, object_bytes, same_hook
-from workspace_guard.i18n import strerror
+from workspace_guard.i18n import _, strerror
 from workspace_guard.state import chain
 
 if TYPE_CHECKING:
@@ -419,7 +419,7 @@ class Internals:
         with open(path, "rb") as handle:
             handle.seek(tail.size)
             data = handle.read(info.st_size - tail.size)
-        complete, _, _ = data.rpartition(b"\n")
+        complete = data.rpartition(b"\n")[0]
         if not complete:
             return
         for raw in complete.split(b"\n"):
@@ -484,7 +484,9 @@ class Internals:
         if head is not None and head[1] > tail.seq:
             tail.broken = True
             if report:
-                why = f"the log ends at record {tail.seq} but record {head[1]} was written"
+                why = _("the log ends at record {last} but record {written} was written").format(
+                    last=tail.seq, written=head[1]
+                )
                 self._chain_violation(name, "truncated", why, origin)
         return tail
 

@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from workspace_guard.i18n import _
 from workspace_guard.state import audit, chain
 from workspace_guard.state.ledger import record_path
 
@@ -151,9 +152,11 @@ def unclean_stop(past: History) -> dict[str, Any] | None:
         "pid": start.get("pid"),
         "since": start.get("ts"),
         "started_seq": start.get("seq"),
-        "detail": f"the watch daemon started at {start.get('ts')} (pid {start.get('pid')}) "
-        "ended without `watch stop` and without a clean shutdown (killed, crashed or the "
-        "machine stopped); changes made meanwhile were reconciled at this start",
+        "detail": _(
+            "the watch daemon started at {since} (pid {pid}) ended without `watch stop` and "
+            "without a clean shutdown (killed, crashed or the machine stopped); changes made "
+            "meanwhile were reconciled at this start"
+        ).format(since=start.get("ts"), pid=start.get("pid")),
     }
 
 

@@ -23,7 +23,7 @@ from workspace_guard.gates.watch import incident as watch_incident
 from workspace_guard.gates.watch.baseline import Entry
 from workspace_guard.gates.watch.fs import MISSING, Observation, classify, observe, short
 from workspace_guard.gates.watch.restore import RESTORABLE
-from workspace_guard.i18n import strerror
+from workspace_guard.i18n import _, strerror
 
 if TYPE_CHECKING:
     from workspace_guard.gates.watch.engine import Engine, State
@@ -154,9 +154,9 @@ def _restore(
         return None, False, None
     change, rel = details["change"], finding.rel
     if change not in RESTORABLE:
-        return None, False, f"cannot restore a change of kind {change!r}"
+        return None, False, _("cannot restore a change of kind {change!r}").format(change=change)
     if engine.head_moved():
-        return None, False, "HEAD moved meanwhile; checked again against the new HEAD"
+        return None, False, _("HEAD moved meanwhile; checked again against the new HEAD")
     if engine.git_writing():
         engine.deferred[rel] = (finding, details)
         return None, False, "git was writing the worktree (index.lock); restored once it is done"
@@ -241,7 +241,7 @@ def append(common_dir: str, state_dir: str, records: list[dict[str, Any]]) -> bo
 
     if not os.path.isdir(common_dir):
         print(
-            "workspace-guard: error: the repository is gone; audit records not written:",
+            _("workspace-guard: error: the repository is gone; audit records not written:"),
             file=sys.stderr,
         )
         for item in records:

@@ -24,6 +24,8 @@ import os
 import time
 from typing import Any
 
+from workspace_guard.i18n import _
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from workspace_guard.core.model import Rules
@@ -116,18 +118,22 @@ def refusal(root: str, old: Seen, new: Seen) -> str | None:
     if (new.blob == old.blob and new.ref == old.ref) or (old.ref is None and new.ref is None):
         return None  # the same rules, or no upstream yet: HEAD decides (contract §3)
     if new.ref is None:
-        return "the trusted ref is gone, so HEAD would decide: HEAD is no trust root"
+        return _("the trusted ref is gone, so HEAD would decide: HEAD is no trust root")
     if not new.ref.startswith("refs/remotes/") or new.ref.count("/") < 3:
-        return f"{new.ref} is not a remote-tracking ref: no server holds it"
-    remote, _, branch = new.ref[len("refs/remotes/") :].partition("/")
+        return _("{ref} is not a remote-tracking ref: no server holds it").format(ref=new.ref)
+    remote, _sep, branch = new.ref[len("refs/remotes/") :].partition("/")
     held = _remote_tip(root, remote, f"refs/heads/{branch}")
     if held is None:
         return f"the remote {remote!r} {UNANSWERED} (`git ls-remote {remote}`)"
     if held != new.commit:
-        tip = held[:12] if held else "no such branch"
-        return f"{remote} holds {tip} on {branch}, not {(new.commit or '?')[:12]}"
+        tip = held[:12] if held else _("no such branch")
+        return _("{remote} holds {tip} on {branch}, not {commit}").format(
+            remote=remote, tip=tip, branch=branch, commit=(new.commit or "?")[:12]
+        )
     if old.commit and new.commit and not _descends(root, old.commit, new.commit):
-        return f"{new.commit[:12]} is not a fast-forward of {old.commit[:12]}"
+        return _("{new} is not a fast-forward of {old}").format(
+            new=new.commit[:12], old=old.commit[:12]
+        )
     return None
 
 
@@ -146,7 +152,7 @@ def _remote_tip(root: str, remote: str, ref: str) -> str | None:
     if done.returncode != 0:
         return None
     for line in done.stdout.decode("ascii", "replace").splitlines():
-        sha, _, name = line.partition("\t")
+        sha, _sep, name = line.partition("\t")
         if name == ref:
             return sha
     return ""
@@ -224,4 +230,4 @@ def in_force(
         refusal_record = refused(old, seen, why)
         engine.append([{**refusal_record, "escalate_to": old_rules.escalation}])
     what = (seen.commit or "HEAD")[:12]
-    return old_rules, old, f"the rules of {what} were refused: {why}"
+    return old_rules, old, _("the rules of {what} were refused: {why}").format(what=what, why=why)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from workspace_guard.gates.harness.bash import reeval, varwrites
+from workspace_guard.gates.harness.bash import reeval, stdinflow, varwrites
 from workspace_guard.gates.harness.bash.codevars import environment_code
 from workspace_guard.gates.harness.bash.env import (
     _ASSIGN,
@@ -27,7 +27,7 @@ from workspace_guard.gates.harness.bash.lexer import _Lexer
 from workspace_guard.gates.harness.bash.loopvars import changed_folders
 from workspace_guard.gates.harness.bash.mentions import _fallback, _unknown
 from workspace_guard.gates.harness.bash.parser import _Parser
-from workspace_guard.gates.harness.bash.procfs import descriptor, through
+from workspace_guard.gates.harness.bash.procfs import through
 from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
 from workspace_guard.gates.harness.bash.shellnames import (
     aliased,
@@ -49,7 +49,6 @@ from workspace_guard.gates.harness.bash.syntax import (
     _Part,
     _plain,
     _Redir,
-    _Simple,
     _suffix,
     _TooDeep,
     _Word,
@@ -74,34 +73,46 @@ def _run_text(text: str, ctx: _Ctx, out: _Out, depth: int) -> None:
         _fallback(text, ctx.cwd, out)
 
 
-def _walk_seq(seq: _Seq, ctx: _Ctx, out: _Out, depth: int) -> None:
+def _walk_seq(seq: _Seq, ctx: _Ctx, out: _Out, depth: int, stdin: _Stdin | None = None) -> None:
+    """Walk a list; ``stdin``: what its commands read unless piped or redirected (a group's,
+    a loop's, a function call's: stdinflow.py), for the walk only."""
+    saved = ctx.stdin
+    if stdin is not None:
+        ctx.stdin = stdin
     for pipeline in seq:
         upstream: _Node | None = None
         for node in pipeline:  # pipeline members run in subshells: their cd does not leak
             local = ctx if len(pipeline) == 1 else ctx.fork()
             _walk_node(node, local, out, depth, upstream)
             upstream = node
+        if len(pipeline) > 1:
+            stdinflow.last_member(ctx, local)  # `shopt -s lastpipe`: it runs in this shell
+    if stdin is not None and ctx.stdin is stdin:  # an `exec <F` inside lasts
+        ctx.stdin = saved
 
 
 def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | None) -> None:
     if isinstance(node, _Compound):
         if node.function:  # analysed here and again at each call, in the state there
             _FUNCTIONS[node.function] = node.body
+        base = stdinflow.base_of(ctx, upstream, out.assigned)  # `cat f | { sh; }`
+        stdin = stdinflow.stdin_of(node, base, ctx, out.assigned)  # `{ sh; } < f`
         outer = _Env(ctx, out, _Stdin("none"), depth, _SHELL)
         ctx.fds = _merged(ctx.fds, _opened(outer, node.redirs))  # `{ tee /dev/fd/0; } < f`
         body = ctx.fork(background=node.background) if node.scoped else ctx
-        _walk_seq(node.body, body, out, depth)
+        _walk_seq(node.body, body, out, depth, stdin)
         _redirect_targets(outer, node.redirs)
         return
-    env = _Env(ctx, out, _stdin_of(node, upstream), depth, _SHELL)
+    base = stdinflow.base_of(ctx, upstream, out.assigned)
+    env = _Env(ctx, out, stdinflow.stdin_of(node, base, ctx, out.assigned), depth, _SHELL)
     for word in node.words:
-        for sub in word.subs:
-            _walk_seq(sub, ctx.fork(), out, depth)
+        for sub in word.subs:  # `cat f | echo "$(sh)"`: the member's stdin
+            _walk_seq(sub, ctx.fork(), out, depth, base)
         reeval.word(env, word)  # `$((x))`, `${!x}`, `${x@P}`: values evaluated (ATTACK F44)
         varwrites.word_defaults(env, word)  # `${IFS:=:}` assigns (ATTACK F77)
     for redir in node.redirs:
         for sub in [*redir.subs, *(redir.target.subs if redir.target is not None else [])]:
-            _walk_seq(sub, ctx.fork(), out, depth)
+            _walk_seq(sub, ctx.fork(), out, depth, base)
         if redir.target is not None:
             reeval.word(env, redir.target)
             varwrites.word_defaults(env, redir.target)
@@ -125,6 +136,8 @@ def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | 
         out.opened = _merged(out.opened, opened)
     exec_only = [w.text for w in node.words] in (["exec"], [])  # `exec 3<app`: for the rest
     ctx.fds = _merged(kept, opened) if exec_only else kept
+    if node.words and exec_only and stdinflow.redirects_stdin(node):  # `exec <f; sqlite3 db`
+        ctx.stdin = env.stdin
 
 
 def _opened(env: _Env, redirs: list[_Redir]) -> dict[str, list[tuple[str, bool]]]:
@@ -175,38 +188,6 @@ def _redirect_targets(env: _Env, redirs: list[_Redir]) -> None:
         if redir.op == ">&" and redir.fd != "&" and (word.text == "-" or word.text.isdigit()):
             continue  # 2>&1: a descriptor, not a file
         env.add(word, "redirect")
-
-
-def _stdin_of(node: _Simple, upstream: _Node | None) -> _Stdin:
-    """What the command reads on stdin: code for ``python -``/``bash`` may arrive this way."""
-    stdin = _Stdin("none") if upstream is None else _pipe_text(upstream)
-    for redir in node.redirs:
-        if redir.fd not in ("", "0"):
-            continue
-        if redir.op in ("<<", "<<-"):
-            stdin = _Stdin("text", redir.body, redir.quoted)
-        elif redir.op == "<<<" and redir.target is not None:
-            stdin = _Stdin("text", redir.target.text)
-        elif redir.op == "<":  # `bash < <(…)`, `sh < /dev/fd/3`: a pipe, not a file
-            target = redir.target
-            piped = target is not None and (target.subs or descriptor(target.text))
-            stdin = _Stdin("unknown" if piped else "file", "" if target is None else target.text)
-    return stdin
-
-
-def _pipe_text(upstream: _Node) -> _Stdin:
-    """``echo CODE | sh`` and ``cat <<EOF | python`` are readable; any other pipe is not."""
-    if not isinstance(upstream, _Simple) or not upstream.words:
-        return _Stdin("unknown")
-    name = _plain(upstream.words[0])
-    if name in ("echo", "printf"):
-        args = [w.text for w in upstream.words[1:]]
-        while args and name == "echo" and args[0] in ("-e", "-n", "-E", "-ne", "-en"):
-            args.pop(0)
-        return _Stdin("text", " ".join(args).replace("\\n", "\n"))
-    if name == "cat" and len(upstream.words) == 1:
-        return _stdin_of(upstream, None)
-    return _Stdin("unknown")
 
 
 def _simple(env: _Env, words: list[_Word]) -> None:
@@ -325,7 +306,7 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     name = _command_name(head.text)
     if head.text in _FUNCTIONS and head.text not in env.out.expanding:  # `IFS=: f` (F77)
         env.out.expanding.add(head.text)
-        _walk_seq(_FUNCTIONS[head.text], env.ctx, env.out, env.depth + 1)
+        _walk_seq(_FUNCTIONS[head.text], env.ctx, env.out, env.depth + 1, env.stdin)
         env.out.expanding.discard(head.text)
     _self_cli(env, words)
     if name in ("alias", "unalias"):
@@ -336,7 +317,10 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     if name in ("eval", "trap") and len(words) > 1 and all(w.literal for w in words[1:]):
         args = words[1:] if name == "eval" else words[1:2]  # `trap 'IFS=:' DEBUG`: runs later,
         text = " ".join(w.text for w in args)  # in this shell, like `eval 'IFS=:'`
+        # `cat f | eval 'sqlite3 db'`; a trap runs later, on whatever stdin the shell has then
+        saved, env.ctx.stdin = env.ctx.stdin, env.stdin if name == "eval" else stdinflow.PIPE
         env.shell.run_text(text, env.ctx, env.out, env.depth + 1)
+        env.ctx.stdin = saved if env.ctx.stdin in (env.stdin, stdinflow.PIPE) else env.ctx.stdin
     else:
         _named(env, name, words)
         varwrites.command(env, name, head.text, words[1:])  # read IFS, printf -v… (F76, F77)

@@ -52,12 +52,15 @@ class _Ctx(Struct):
     # name only known at run time); ATTACK F50
     refs: dict[str, str | None] = factory(default_factory=dict)
     ifs_unknown: bool = False  # IFS set to a value only known at run time
+    # what a command without a pipe or a redirection reads: the stdin a group, a loop body or a
+    # function call was given, or `exec 0<F` made the shell's (None: the harness's, a terminal)
+    stdin: _Stdin | None = None
 
     def fork(self, cwd: str | None = None, background: bool = False) -> _Ctx:
         main = DYNAMIC_CWD if background else self.cwd if self.main is None else self.main
         fds = {fd: list(paths) for fd, paths in self.fds.items()}
         ctx = _Ctx(self.cwd if cwd is None else cwd, dict(self.vars), list(self.dirs), main, fds)
-        ctx.refs, ctx.ifs_unknown = dict(self.refs), self.ifs_unknown
+        ctx.refs, ctx.ifs_unknown, ctx.stdin = dict(self.refs), self.ifs_unknown, self.stdin
         return ctx
 
     def ifs(self) -> str | None:
@@ -162,7 +165,9 @@ class _Env(Struct):
     def analyze_text(self, word: _Word | str) -> None:
         """Shell text run by another shell (bash -c, eval, trap, watch): analyse it in place."""
         text = word if isinstance(word, str) else word.text
-        self.shell.run_text(text, self.ctx.fork(), self.out, self.depth + 1)
+        ctx = self.ctx.fork()
+        ctx.stdin = self.stdin  # `cat f | bash -c 'sqlite3 db'`: the text's commands read it
+        self.shell.run_text(text, ctx, self.out, self.depth + 1)
 
     def not_read_only(self) -> None:
         self.out.read_only = False

@@ -9,6 +9,7 @@ from workspace_guard.gates.harness.bash.syntax import (
     _MAX_DEPTH,
     _MAX_WORD,
     _NAME,
+    _Compound,
     _Op,
     _Part,
     _Redir,
@@ -336,7 +337,10 @@ class _Lexer:
 
     def _procsub(self, parts: list[_Part], subs: list[_Seq]) -> None:
         lexer = _Lexer(self.s, self.i + 2, self.depth + 1, self.errors, closer=")")
-        subs.append(_Parser(lexer.run(), self.errors).parse())
+        seq = _Parser(lexer.run(), self.errors).parse()
+        if self.s[self.i] == ">":  # `>(CMD)`: CMD reads the command's output on a pipe
+            seq = [[_Compound(seq, True, [_Redir("0", "<&", _Word([_Part("63", "u")]))])]]
+        subs.append(seq)
         parts.append(_Part("/dev/fd/63", "q"))  # what the command sees: never a repository file
         self.i = lexer.i
 

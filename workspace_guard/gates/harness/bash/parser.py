@@ -6,6 +6,7 @@ from workspace_guard.gates.harness.bash.syntax import (
     _MAX_NEST,
     _Compound,
     _Op,
+    _Part,
     _plain,
     _Redir,
     _Simple,
@@ -21,6 +22,7 @@ _SKIP_KEYWORDS = frozenset(
     {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!"}
 )
 _SKIP_KEYWORDS |= {"esac", "coproc"}
+_BLOCKS = {"if": "fi", "while": "done", "until": "done"}
 _SEPARATORS = frozenset({";", "&", "\n", "&&", "||"})
 _CASE_ENDS = frozenset({";;", ";&", ";;&", "esac"})
 _SKIPPED_OPS = _SEPARATORS | {")", ";;", ";&", ";;&"}
@@ -85,6 +87,10 @@ class _Parser:
 
     def command(self) -> _Node:
         while _plain(self.peek()) in _SKIP_KEYWORDS:
+            if _plain(self.peek()) in _BLOCKS:
+                return self._block(None)
+            if _plain(self.peek()) == "coproc":
+                return self._coproc()
             self.k += 1
         tok, word = self.peek(), _plain(self.peek())
         if isinstance(tok, _Word) and tok.parts and tok.parts[0].kind == "a":  # (( arithmetic ))
@@ -95,7 +101,7 @@ class _Parser:
         if word == "{":
             return self._group("}", scoped=False)
         if word in ("for", "select"):
-            return self._for()
+            return self._block(self._for())
         if word == "case":
             return self._case()
         if word == "function":
@@ -120,6 +126,36 @@ class _Parser:
             self.errors.append(f"missing {closer!r}")
         self.nest -= 1
         return _Compound(body, scoped, self._redirs())
+
+    def _block(self, head: _Simple | None) -> _Compound:
+        """``if``/``while``/``until``/``for``/``select`` up to its ``fi``/``done``: one command,
+        so a pipe into it or a redirection after it is its body's stdin (stdinflow.py). The
+        keywords inside only steer control flow and are dropped (every branch may run)."""
+        closer = "done" if head is not None else _BLOCKS[_plain(self.peek()) or ""]
+        self.nest += 1
+        if self.nest > _MAX_NEST:
+            raise _TooDeep
+        if head is None:
+            self.k += 1
+        body: _Seq = [[head]] if head is not None else []
+        body += self.seq(frozenset({closer}))
+        if self._at_stop(frozenset({closer})):
+            self.k += 1
+        self.nest -= 1
+        return _Compound(body, False, self._redirs())
+
+    def _coproc(self) -> _Compound:
+        """``coproc [NAME] CMD``: CMD runs in the background reading a pipe the shell writes
+        (``echo … >&"${COPROC[1]}"``), so its stdin is a pipe, never the shell's."""
+        self.k += 1
+        nxt = self.peek(1)
+        if _plain(self.peek()) is not None and (
+            _plain(nxt) == "{" or (isinstance(nxt, _Op) and nxt.op == "(")
+        ):
+            self.k += 1  # `coproc NAME { …; }`
+        node = self.command()
+        pipe = _Redir("0", "<&", _Word([_Part("63", "u")]))
+        return _Compound([[node]], True, [pipe], background=True)
 
     def _redirs(self) -> list[_Redir]:
         out = []
