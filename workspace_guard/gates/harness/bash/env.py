@@ -35,8 +35,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    Path = tuple[str, bool, bool]  # (absolute path, glob, dynamic)
-
 
 class _Ctx(Struct):
     """The shell state that changes what a path means: the cwd, known variables, pushd's stack."""
@@ -214,7 +212,7 @@ class _Env(Struct):
             return special
         return self._paths(word, self.ctx)
 
-    def _paths(self, word: _Word, ctx: _Ctx) -> list[Path]:
+    def _paths(self, word: _Word, ctx: _Ctx) -> list[tuple[str, bool, bool]]:
         out = []
         for expanded, glob, unknown in _expand(word, ctx):
             text, dynamic = expanded, unknown
