@@ -24,6 +24,13 @@ from helpers.repos import (
     run_tty,
 )
 from helpers.watch import cli_daemon, watchd_fixture
+from hypothesis import settings
+
+# No per-example time limit for property tests: the CI machine may be busy (2 workers, other
+# jobs), and speed is measured in benchmarks/, never by a timed test. Tests that set their own
+# settings keep this default for every field they leave out.
+settings.register_profile("workspace-guard", deadline=None)
+settings.load_profile("workspace-guard")
 
 __all__ = [  # fixtures registered by name, and helpers other test files import from here
     "BIN",
