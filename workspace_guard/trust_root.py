@@ -8,11 +8,9 @@ which only a push the server accepted (and a fetch) can move:
 1. `workspace-guard.rulesRef` in the repository's own config file (what `install` records), which
    must exist: a configured ref that is gone refuses to decide (fail closed), because falling back
    to HEAD is exactly what deleting it would buy;
-2. else the tracking ref of the remote's own default branch, as the remote says over the wire
-   (remote_head.py: `origin/HEAD` and the upstreams of `main`/`master` are only the sign that an
-   upstream exists — one git command repoints them, so they never choose the branch); where
-   the remote cannot be asked and was never asked before, fail closed;
-3. else HEAD: the repository has no upstream yet.
+2. else the remote's default branch (`refs/remotes/origin/HEAD`, set by `git clone`);
+3. else the upstream of a local `main` or `master` branch (`git push -u origin main`);
+4. else HEAD: the repository has no upstream yet.
 
 Where the trusted revision has no rules file yet (the rules are committed but not pushed), HEAD's
 rules are read, and without any committed rules the working-tree copy (with a warning).
@@ -107,20 +105,8 @@ raw = _Raw()
 def find(common_dir: str, cwd: str, head: str | None, config: Config) -> Trusted:
     """The trusted revision (see the module's docstring): the ref, unless the watch daemon
     holds another revision in force (`held`)."""
-    try:
-        found = _find(common_dir, cwd, head, config)
-    except Undetermined:
-        if _RAW[0]:
-            raise
-        kept = held(common_dir, Trusted(None, None, "undetermined"))
-        if kept.source == "watch":
-            return kept  # the daemon holds a revision in force: it still decides
-        raise
+    found = _find(common_dir, cwd, head, config)
     return found if _RAW[0] else held(common_dir, found)
-
-
-class Undetermined(ConfigError):
-    """No rulesRef, and the remote's default branch is unknown or its tracking ref missing."""
 
 
 def held(common_dir: str, found: Trusted) -> Trusted:
@@ -177,61 +163,11 @@ def _find(common_dir: str, cwd: str, head: str | None, config: Config) -> Truste
                 "git config {key} refs/remotes/origin/main"
             ).format(key="workspace-guard.rulesRef"),
         )
-    return _from_remote(common_dir, cwd, head, config)
-
-
-def _from_remote(common_dir: str, cwd: str, head: str | None, config: Config) -> Trusted:
-    """No rulesRef recorded: the tracking ref of the remote's own default branch, as the remote
-    says over the wire (remote_head.py) — never what `origin/HEAD` or a branch's upstream name,
-    which one git command repoints. Fails closed where a local pointer names an upstream but
-    the remote's answer is not known and cannot be asked."""
-    from workspace_guard import remote_head
-
-    local = upstream_candidates(common_dir, config)
-    name = remote_head.remote_name(config)
-    url = config.get(f"remote.{name}.url", "") if name else ""
-    if not url:
-        if local:
-            raise _undetermined(_("several remotes and none is named origin"))
-        return Trusted(None, head, "HEAD")
-    literal = remote_head.literal_url(common_dir, url)
-    if not local and remote_head.cached(common_dir, literal) is None:
-        return Trusted(None, head, "HEAD")  # nothing names an upstream yet
-    try:
-        branch = remote_head.default_branch(common_dir, literal)
-    except remote_head.Unreachable as exc:
-        raise _undetermined(str(exc) or literal) from None
-    if branch is None:
-        return Trusted(None, head, "HEAD")  # the remote has no branch yet
-    ref = f"refs/remotes/{name}/{branch[len('refs/heads/') :]}"
-    commit = _commit(common_dir, cwd, ref)
-    if commit:
-        return Trusted(ref, commit, "upstream")
-    raise Undetermined(
-        _(
-            "the remote's default branch is {branch}, but {ref} is missing (or is a symbolic "
-            "ref) in this clone, so the rules that decide cannot be read"
-        ).format(branch=branch[len("refs/heads/") :], ref=ref),
-        hint=_("fetch it (git fetch {remote}), then run `workspace-guard install`").format(
-            remote=name
-        ),
-    )
-
-
-def _undetermined(why: str) -> Undetermined:
-    """No rulesRef, and the remote's default branch cannot be asked: fail closed (a local
-    pointer such as origin/HEAD is the agent's to repoint)."""
-    return Undetermined(
-        _(
-            "the protected branch cannot be determined: {key} is not recorded and the remote's "
-            "default branch could not be asked ({why}); origin/HEAD and branch upstreams are "
-            "not trusted for this, since any git command can repoint them"
-        ).format(key="workspace-guard.rulesRef", why=why),
-        hint=_(
-            "make the remote reachable and retry, or record the trusted branch: "
-            "git config {key} refs/remotes/origin/main (or run `workspace-guard install`)"
-        ).format(key="workspace-guard.rulesRef"),
-    )
+    for ref in upstream_candidates(common_dir, config):
+        commit = _commit(common_dir, cwd, ref)
+        if commit:
+            return Trusted(ref, commit, "upstream")
+    return Trusted(None, head, "HEAD")
 
 
 def has_remote(config: Config) -> bool:
@@ -240,19 +176,8 @@ def has_remote(config: Config) -> bool:
 
 
 def upstream_candidates(common_dir: str, config: Config) -> list[str]:
-    """The refs that say an upstream exists (and that the hooks guard): the tracking ref of the
-    remote's default branch as last asked, where `origin/HEAD` points, the upstreams of local
-    `main` / `master`. Which one decides is the remote's answer (`_from_remote`)."""
-    from workspace_guard import remote_head
-
+    """The remote's default branch, then the upstreams of local `main` / `master`."""
     found = []
-    name = remote_head.remote_name(config)
-    url = config.get(f"remote.{name}.url") if name else None
-    known = (
-        remote_head.cached(common_dir, remote_head.literal_url(common_dir, url)) if url else None
-    )
-    if known:
-        found.append(f"refs/remotes/{name}/{known[len('refs/heads/') :]}")
     target = _symref(common_dir, "refs/remotes/origin/HEAD")
     if target and target.startswith("refs/remotes/origin/"):  # not a local branch in disguise
         found.append(target)
@@ -316,13 +241,6 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
             _("workspace-guard.rules: {path} (installed hooks read this file)").format(path=path)
         )
         return lines
-    if not config.get(RULES_REF_KEY):
-        from workspace_guard import remote_head
-
-        name = remote_head.remote_name(config)
-        url = config.get(f"remote.{name}.url") if name else None
-        if url:  # the remote's default branch may have changed since it was last asked
-            remote_head.refresh(info.common_dir, remote_head.literal_url(info.common_dir, url))
     trusted = find(info.common_dir, cwd, info.head, config)
     if trusted.source == "upstream" and trusted.ref and not _has_rules(cwd, trusted.commit):
         lines.append(

@@ -156,10 +156,6 @@ class Engine:
             )
         rules, note = self._rules(repo)
         seen = None if self.rules_option else of_repo(repo)
-        if seen is not None and seen.commit is None and repo.trust_error is not None:
-            # the trusted revision cannot be told now (trust_root.Undetermined): the one in
-            # force stays in force, as for a move the remote does not hold
-            seen = self.state.trusted if self.state is not None else seen
         if note is None:
             self.good_head = head
         rules, seen, note = self._trusted(repo, rules, seen, note)
