@@ -221,7 +221,14 @@ def test_claude_code_mcp_server_names_the_hook_session(tmp_path: Path) -> None:
         server = config["mcpServers"]["workspace-guard"]
         started = " ".join(shlex.quote(x) for x in [server["command"], *server.get("args", [])])
         out = tmp_path / "mcp.env"
-        server.update(command="sh", args=["-c", f"env | sort > {out}; exec {started}"])
+        # A wrapper that notes the server's environment, then runs the installed command. The gate
+        # takes an MCP server for ours by what its registration runs (mcp_registry.py), so the
+        # wrapper is registered as a `workspace-guard mcp` program, not as `sh -c …`.
+        wrapper = tmp_path / "wrap" / "workspace-guard"
+        wrapper.parent.mkdir()
+        wrapper.write_text(f"#!/bin/sh\nenv | sort > {shlex.quote(str(out))}\nexec {started}\n")
+        wrapper.chmod(0o755)
+        server.update(command=str(wrapper), args=["mcp"])
         (repo / ".mcp.json").write_text(json.dumps(config, indent=2))
         cli_home = home / "cli"
         (cli_home / ".claude").mkdir(parents=True)
