@@ -407,8 +407,113 @@ VARIABLE_WRITERS_READS: list[Case] = [
     r("commands=(a b); ls"),
 ]
 
+# --- F100, F101, F109: shell state (cwd, variables) changed under a condition, in a loop, by a `cd`
+# that may fail, after `return`/`break`/`exit`, in a fork (a function called in a pipeline, `( )`,
+# `&`, `$( )`) or by a trap's text is one of several possible states: a later target is judged
+# under each. Writes of app/main.py under one of the states must be denied.
+M = 'echo evil >> "$x"'
+STATE: list[Case] = [
+    w("cd app/core; [ -f nothere ] && cd ..; echo x > main.py"),
+    w("cd app/core; [ -f __init__.py ] || cd ..; echo x > main.py"),
+    w("cd app; true || cd /; echo x >> main.py"),
+    w("cd nowhere_dir; echo x >> app/main.py"),
+    w("cd nowhere_dir 2>/dev/null; echo x >> app/main.py"),
+    w(f"x=app/main.py; [ -f nothere ] && x=tests/a; {M}"),
+    w(f"x=app/main.py; if false; then x=tests/a; fi; {M}"),
+    w(f"x=app/main.py; case b in a) x=tests/a;; esac; {M}"),
+    w(f"x=app/main.py; while false; do x=tests/a; done; {M}"),
+    w(f"f() {{ return; x=tests/a; }}; x=app/main.py; f; {M}"),
+    w(f"x=app/main.py; for i in 1; do break; x=tests/a; done; {M}"),
+    w("cd app/core && for i in 1 2; do cd ..; done; echo x >> app/main.py"),
+    w("cd app/core; n=0; while [ $n -lt 2 ]; do cd ..; n=$((n+1)); done; echo x >> app/main.py"),
+    w("cd app/core/x; for d in a b; do cd ..; done; echo x >> main.py"),
+    w(f"x=app/main.py; f() {{ x=tests/a; }}; f | cat; {M}"),
+    w(f"x=app/main.py; f() {{ x=tests/a; }}; true | f; {M}"),
+    w("f() { cd tests; }; f | cat; echo evil >> app/main.py"),
+    w(f"x=app/main.py; trap 'x=tests/a' EXIT; {M}"),
+    w(f"x=app/main.py; trap 'x=tests/a' USR1; {M}"),
+    w("trap 'cd tests' EXIT; echo evil >> app/main.py"),
+    w(f"x=app/main.py; f() {{ x=tests/a; }}; f & wait; {M}"),
+    w(f"x=app/main.py; f() {{ x=tests/a; }}; (f); {M}"),
+    w(f"x=app/main.py; f() {{ x=tests/a; }}; : $(f); {M}"),
+    w(f"x=app/main.py; f() {{ x=tests/a; }}; cat <(f); {M}"),
+    w(f"x=app/main.py; f() {{ x=tests/a; }}; coproc f; {M}"),
+    # nested conditions, chains, negation
+    w(f"x=app/main.py; if [ -f a ]; then if [ -f b ]; then x=tests/a; fi; fi; {M}"),
+    w(f"x=app/main.py; if [ -f a ]; then x=tests/a; elif [ -f b ]; then x=tests/b; fi; {M}"),
+    w(f"x=app/main.py; {{ [ -f a ] && x=tests/a; }}; {M}"),
+    w("cd app; [ -f a ] || [ -f b ] || cd /tmp; echo x >> main.py"),
+    w("cd app; ! [ -f a ] && cd /tmp; echo x >> main.py"),
+    w("cd app; ! true && cd /tmp; echo x >> main.py"),
+    w("cd app; [[ -d x ]] && cd x || cd /no/such/dir; echo x > main.py"),
+    r("cd app; [[ -d x ]] && cd x || cd /tmp; echo x > main.py"),
+    w(f"x=app/main.py; case b in b) ;; a) x=tests/a;; esac; {M}"),
+    w(f"x=app/main.py; case $1 in a) x=tests/a;; b) x=tests/b;; esac; {M}"),
+    w("cd app || exit 1; echo x > main.py"),
+    # loops: select, until, while read, continue, arithmetic for, a fixpoint past the bound
+    w(f"x=app/main.py; select y in a b; do x=tests/a; break; done < /dev/null; {M}"),
+    w(f"x=app/main.py; until true; do x=tests/a; done; {M}"),
+    w(f"x=app/main.py; while read l; do x=tests/a; done < /dev/null; {M}"),
+    w(f"x=app/main.py; for i in 1 2; do continue; x=tests/a; done; {M}"),
+    w("cd app/core; for ((i=0;i<2;i++)); do cd ..; done; echo x >> app/main.py"),
+    w("cd tests/x/y; while [ -f a ]; do cd ..; done; echo x >> app/main.py"),
+    w("cd app/a/b/c/d/e/f/g; until [ -f a ]; do cd ..; done; echo x >> main.py"),
+    w(f"x=app/main.py; for i in 1 2; do x=tests/$i; done; [ -f a ] || x=app/main.py; {M}"),
+    # functions: defined in a condition, return in eval'd text, exit only in a fork
+    w(f"x=app/main.py; f() {{ if true; then return; fi; x=tests/a; }}; f; {M}"),
+    w(f"x=app/main.py; f() {{ eval return; x=tests/a; }}; f; {M}"),
+    w(f"x=app/main.py; f() {{ [ -f a ] || return 0; x=tests/a; }}; f; {M}"),
+    w("(exit); echo x > app/main.py"),
+    w(": $(exit 1); echo x > app/main.py"),
+    w("{ exit; } | cat; echo x > app/main.py"),
+    w("f() { exit; }; f | cat; echo x > app/main.py"),
+    w("exit() { :; }; exit; echo x > app/main.py"),
+    w("shopt -s expand_aliases\nalias exit=:\nexit\necho x > app/main.py"),
+    w("enable -n exit; exit; echo x > app/main.py"),
+    # traps: DEBUG/RETURN/ERR run later (and often); their writes judged where they may run
+    w(f"x=tests/a; trap 'x=app/main.py' DEBUG; {M}"),
+    w(f"x=tests/a; trap 'x=app/main.py' RETURN; f() {{ :; }}; f; {M}"),
+    w(f"x=tests/a; trap 'x=app/main.py' ERR; false; {M}"),
+    w("trap 'echo x > main.py' EXIT; cd app"),
+    w("trap 'echo x > main.py' EXIT; [ -f a ] && cd app"),
+    # a function run by another process (xargs, parallel): its state stays there
+    w(f"x=app/main.py; f() {{ x=tests/a; }}; export -f f; echo 1 | xargs bash -c f; {M}"),
+    w(f"x=app/main.py; f() {{ x=tests/a; }}; bash -c f; {M}"),
+]
+STATE_READS: list[Case] = [
+    r("cd build || exit 1; make"),
+    r('cd "$d" || exit; echo x > out.txt', cwd="/repo/office"),
+    r("mkdir -p office/x && cd office/x && echo > f"),
+    r("[ -d office/b ] || mkdir office/b; cd office/b; touch f"),
+    r("if [ -f x ]; then echo a; fi; echo > office/o"),
+    r('for f in office/*.txt; do wc -l "$f"; done'),
+    r("set -e; cd office; echo > o"),
+    r("trap 'rm -f office/tmp' EXIT; echo > office/o"),
+    r("pushd office >/dev/null && echo > f && popd"),
+    r(f"x=app/main.py; if [ -f a ]; then x=tests/a; else x=tests/b; fi; {M}"),
+    r(f"x=app/main.py; [ -f a ] && x=tests/a || x=tests/b; {M}"),
+    r("cd app && cd .. && echo > out.txt"),
+    r("cd tests; for i in 1 2; do echo $i; done; cat conftest.py"),
+    r('while read l; do echo "$l"; done < README.md > office/out'),
+    r("for i in 1 2 3; do [ $i = 2 ] && continue; echo $i >> office/log; done"),
+    r("f() { cd office || return; echo > o; }; f"),
+    r("n=0; while [ $n -lt 3 ]; do n=$((n+1)); done; echo $n > office/n"),
+    r('cd office; for f in *.txt; do sort -o "$f" "$f"; done'),
+    r("case $1 in a) cd office;; *) cd office/b;; esac; echo > f"),
+    r("cd office && make; cd ..; ls"),
+    r("cd /tmp || exit 1; echo x > app/main.py"),
+    r("x=office/a; trap 'x=app/main.py' EXIT; echo > \"$x\""),
+    r("f() { echo > office/f; }; f | cat; f & wait; (f)"),
+    r('for d in a b c; do (cd "office/$d" && ls); done'),
+    r("cd office; [ -f x ] && cd sub; echo > o"),
+    r("until [ -f office/done ]; do sleep 1; done; echo > office/o"),
+    r('for f in office/*.log; do [ -s "$f" ] || continue; gzip "$f"; done'),
+    r("cd office/w || { echo no; exit 1; }; echo > o"),
+    r("test -d office || exit; cd office; echo > o"),
+]
+
 SEMANTICS_WRITES: list[Case] = (
-    REEVAL + GLOB_OPTIONS + ALIASES + SPLITTING + OTHER_SHELLS + VARIABLE_WRITERS
+    REEVAL + GLOB_OPTIONS + ALIASES + SPLITTING + OTHER_SHELLS + VARIABLE_WRITERS + STATE
 )
 SEMANTICS_READS: list[Case] = (
     REEVAL_READS
@@ -417,4 +522,5 @@ SEMANTICS_READS: list[Case] = (
     + SPLITTING_READS
     + OTHER_SHELLS_READS
     + VARIABLE_WRITERS_READS
+    + STATE_READS
 )

@@ -245,14 +245,15 @@ def test_xargs_writer_means_any_path() -> None:
 
 
 def test_cd_changes_later_relative_paths_only_in_its_shell() -> None:
+    # /repo is not there: each `cd` may fail and leave the cwd as it was (flow.py)
     assert _paths("cd app && rm x") == ["/repo/app/x"]
-    assert _paths("(cd app; rm x); rm y") == ["/repo/app/x", "/repo/y"]
+    assert _paths("(cd app; rm x); rm y") == ["/repo/app/x", "/repo/x", "/repo/y"]
     assert _paths("cd app | rm x") == ["/repo/x"]
-    assert _paths("{ cd app; }; rm x") == ["/repo/app/x"]
-    assert _paths("pushd app; popd; rm x") == ["/repo/x"]
-    assert _paths("cd; rm x") == ["~/x"]
+    assert _paths("{ cd app; }; rm x") == ["/repo/app/x", "/repo/x"]
+    assert _paths("pushd app && popd && rm x") == ["/repo/x"]
+    assert _paths("cd && rm x") == ["~/x"]
     assert _targets("cd $D && rm x") == [("$D/x", "rm", False, True)]
-    assert _paths("cd app; bash -c 'cd api'; rm x") == ["/repo/app/x"]
+    assert _paths("cd app && bash -c 'cd api' && rm x") == ["/repo/app/x"]
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def test_the_shell_s_own_cwd_is_followed() -> None:
         return [t.path for t in analyze(command, "/repo").targets]
 
     assert paths("echo x > /proc/self/cwd/a") == ["/repo/a"]
-    assert paths("cd sub; echo x > /proc/self/cwd/a") == ["/repo/sub/a"]
+    assert paths("cd sub && echo x > /proc/self/cwd/a") == ["/repo/sub/a"]
     # `$$` is the top-level shell (the cwd where the subshell forked), or, in `bash -c`, the
     # new shell: both
     assert paths("(cd sub; echo x > /proc/$$/cwd/a)") == ["/repo/sub/a", "/repo/a"]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import partial
 
-from workspace_guard.gates.harness.bash import reeval, stdinflow, varwrites
+from workspace_guard.gates.harness.bash import flow, reeval, stdinflow, varwrites
 from workspace_guard.gates.harness.bash.codevars import environment_code
 from workspace_guard.gates.harness.bash.env import (
     _ASSIGN,
     OUTPUT_VARS,
     _assign,
-    _braces,
     _Ctx,
     _Env,
     _expand,
@@ -21,6 +21,7 @@ from workspace_guard.gates.harness.bash.env import (
     _var_value,
     split_value,
 )
+from workspace_guard.gates.harness.bash.expansions import _brace_words, _nullglob_variants
 from workspace_guard.gates.harness.bash.git import maybe_git
 from workspace_guard.gates.harness.bash.gitconfig import git_variable, variable
 from workspace_guard.gates.harness.bash.lexer import _Lexer
@@ -35,7 +36,6 @@ from workspace_guard.gates.harness.bash.shellnames import (
     namerefs,
 )
 from workspace_guard.gates.harness.bash.syntax import (
-    _MAX_BRACE_WORD,
     ANY_PATH,
     SELF_CLI,
     TOO_LARGE,
@@ -46,9 +46,9 @@ from workspace_guard.gates.harness.bash.syntax import (
     Target,
     _Compound,
     _lit,
-    _Part,
     _plain,
     _Redir,
+    _Simple,
     _suffix,
     _TooDeep,
     _Word,
@@ -75,34 +75,78 @@ def _run_text(text: str, ctx: _Ctx, out: _Out, depth: int) -> None:
 
 def _walk_seq(seq: _Seq, ctx: _Ctx, out: _Out, depth: int, stdin: _Stdin | None = None) -> None:
     """Walk a list; ``stdin``: what its commands read unless piped or redirected (a group's,
-    a loop's, a function call's: stdinflow.py), for the walk only."""
+    a loop's, a function call's: stdinflow.py), for the walk only. ``ctx`` stands for every state
+    the shell may be in (flow.py): each pipeline runs in those its ``&&``/``||`` lets through."""
     saved = ctx.stdin
     if stdin is not None:
-        ctx.stdin = stdin
+        for state in flow.states(ctx):
+            state.stdin = stdin
     for pipeline in seq:
-        upstream: _Node | None = None
-        for node in pipeline:  # pipeline members run in subshells: their cd does not leak
-            local = ctx if len(pipeline) == 1 else ctx.fork()
-            _walk_node(node, local, out, depth, upstream)
-            upstream = node
-        if len(pipeline) > 1:
-            stdinflow.last_member(ctx, local)  # `shopt -s lastpipe`: it runs in this shell
-    if stdin is not None and ctx.stdin is stdin:  # an `exec <F` inside lasts
-        ctx.stdin = saved
+        run, skip = flow.split(ctx, pipeline[0].after)
+        if run:
+            here = flow.group(run)
+            if len(pipeline) == 1:
+                _walk_node(pipeline[0], here, out, depth, None)
+            else:
+                flow.each(here, partial(_walk_pipeline, pipeline, out=out, depth=depth))
+            if "!" in pipeline[0].keywords:
+                flow.negate(here)
+            skip += flow.detach(here)
+        flow.settle(ctx, skip)
+        if out.traps:
+            flow.rejudge(_Env(ctx, out, _Stdin("none"), depth, _SHELL))
+    if stdin is not None:
+        for state in flow.states(ctx):
+            if state.stdin is stdin:  # an `exec <F` inside lasts
+                state.stdin = saved
+
+
+def _walk_pipeline(pipeline: list[_Node], ctx: _Ctx, *, out: _Out, depth: int) -> None:
+    """Members of a pipeline run in subshells: their cd does not leak."""
+    upstream: _Node | None = None
+    local = ctx
+    for node in pipeline:
+        local = ctx.fork()
+        _walk_node(node, local, out, depth, upstream)
+        upstream = node
+    for last in flow.states(local):  # `shopt -s lastpipe`: it runs in this shell
+        stdinflow.last_member(ctx, last)
+    ctx.status = None
 
 
 def _walk_node(node: _Node, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | None) -> None:
     if isinstance(node, _Compound):
-        if node.function:  # analysed here and again at each call, in the state there
-            _FUNCTIONS[node.function] = node.body
-        base = stdinflow.base_of(ctx, upstream, out.assigned)  # `cat f | { sh; }`
-        stdin = stdinflow.stdin_of(node, base, ctx, out.assigned)  # `{ sh; } < f`
-        outer = _Env(ctx, out, _Stdin("none"), depth, _SHELL)
-        ctx.fds = _merged(ctx.fds, _opened(outer, node.redirs))  # `{ tee /dev/fd/0; } < f`
-        body = ctx.fork(background=node.background) if node.scoped else ctx
+        _walk_compound(node, ctx, out, depth, upstream)
+    else:
+        flow.each(ctx, lambda state: _walk_simple(node, state, out, depth, upstream))
+
+
+def _walk_compound(
+    node: _Compound, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | None
+) -> None:
+    if node.function:  # analysed here (on a copy: nothing changes until a call) and at each call
+        _FUNCTIONS[node.function] = node.body
+    base = stdinflow.base_of(ctx, upstream, out.assigned)  # `cat f | { sh; }`
+    stdin = stdinflow.stdin_of(node, base, ctx, out.assigned)  # `{ sh; } < f`
+    for state in flow.states(ctx):
+        outer = _Env(state, out, _Stdin("none"), depth, _SHELL)
+        state.fds = _merged(state.fds, _opened(outer, node.redirs))  # `{ tee /dev/fd/0; } < f`
+    apart = node.scoped or bool(node.function)
+    body = ctx.fork(background=node.background) if apart else ctx
+    if node.kind:
+        walk = lambda seq, here: _walk_seq(seq, here, out, depth, stdin)  # noqa: E731
+        flow.block(node, body, walk, out.nesting)
+    else:
         _walk_seq(node.body, body, out, depth, stdin)
-        _redirect_targets(outer, node.redirs)
-        return
+    if apart:
+        for state in flow.states(ctx):
+            state.status = 0 if node.function else None
+    for state in flow.states(ctx):
+        _redirect_targets(_Env(state, out, _Stdin("none"), depth, _SHELL), node.redirs)
+
+
+def _walk_simple(node: _Simple, ctx: _Ctx, out: _Out, depth: int, upstream: _Node | None) -> None:
+    ctx.status = None
     base = stdinflow.base_of(ctx, upstream, out.assigned)
     env = _Env(ctx, out, stdinflow.stdin_of(node, base, ctx, out.assigned), depth, _SHELL)
     for word in node.words:
@@ -222,6 +266,7 @@ def _simple(env: _Env, words: list[_Word]) -> None:
     here = here and words[i].literal  # the prefix is in effect while they run
     saved = varwrites.prefixed(env, words[:i]) if here else []
     _dispatch(env, command)
+    flow.builtin(_Env(shell, env.out, env.stdin, env.depth, env.shell), words[i:])
     for variant in _nullglob_variants(command):
         _dispatch(env, variant)
     varwrites.restore(env, name, saved)
@@ -237,49 +282,6 @@ _RUN_HERE = varwrites.SPECIAL_BUILTINS | {"command", "builtin"}
 _FUNCTIONS: dict[str, _Seq] = {}  # functions the command defines (reset per analysis)
 _MAX_COMMANDS = 4000
 _WALKED = [0]  # commands dispatched in this analysis
-_PATTERN = re.compile(r"[*?]|\[.+\]")
-_MAX_NULLGLOB = 8
-
-
-def _nullglob_variants(words: list[_Word]) -> list[list[_Word]]:
-    """The command as bash runs it with ``nullglob`` on (the harness's shell snapshot may have it,
-    ATTACK F45) when globs match nothing: without them, so the words after move up
-    (``sort -o /tmp/none* app/main.py`` writes ``app/main.py``); all dropped, and each alone."""
-    globs = [
-        k
-        for k, word in enumerate(words)
-        if word.alts is None and any(p.kind == "u" and _PATTERN.search(p.text) for p in word.parts)
-    ]
-    if not globs:
-        return []
-    drops = [set(globs)]
-    if 1 < len(globs) <= _MAX_NULLGLOB:
-        drops += [{k} for k in globs]
-    variants = [[w for k, w in enumerate(words) if k not in drop] for drop in drops]
-    return [v for v in variants if v]
-
-
-def _brace_words(word: _Word) -> list[_Word]:
-    """``mv f{,.bak}`` is two arguments: split a word the way brace expansion does."""
-    if word.alts is not None or len(word.text) > _MAX_BRACE_WORD or "{" not in word.text:
-        return [word]
-    if not any(p.kind == "u" and "{" in p.text for p in word.parts):
-        return [word]
-    chars: list[tuple[str, str]] = []
-    for part in word.parts:
-        chars.extend((c, part.kind) for c in part.text) if part.kind in "uq" else chars.append(
-            (part.text, part.kind)
-        )
-    words: list[_Word] = []
-    for alt in _braces(chars):
-        parts: list[_Part] = []
-        for text, kind in alt:
-            if parts and parts[-1].kind == kind and kind in "uq":
-                parts[-1] = _Part(parts[-1].text + text, kind)
-            else:
-                parts.append(_Part(text, kind))
-        words.append(_Word(parts, word.subs if not words else []))
-    return words or [word]
 
 
 def _dispatch(env: _Env, words: list[_Word]) -> None:
@@ -306,7 +308,10 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     name = _command_name(head.text)
     if head.text in _FUNCTIONS and head.text not in env.out.expanding:  # `IFS=: f` (F77)
         env.out.expanding.add(head.text)
+        env.out.nesting.append("function")
         _walk_seq(_FUNCTIONS[head.text], env.ctx, env.out, env.depth + 1, env.stdin)
+        env.out.nesting.pop()
+        flow.returned(env.ctx)
         env.out.expanding.discard(head.text)
     _self_cli(env, words)
     if name in ("alias", "unalias"):
@@ -314,13 +319,15 @@ def _dispatch(env: _Env, words: list[_Word]) -> None:
     evaluates = "export" if head.text in ("export", "readonly") else name
     reeval.command(env, evaluates, words[1:])  # let, test -v, printf -v, read, declare -i…
     seen = _unknown_count(env)
-    if name in ("eval", "trap") and len(words) > 1 and all(w.literal for w in words[1:]):
-        args = words[1:] if name == "eval" else words[1:2]  # `trap 'IFS=:' DEBUG`: runs later,
-        text = " ".join(w.text for w in args)  # in this shell, like `eval 'IFS=:'`
-        # `cat f | eval 'sqlite3 db'`; a trap runs later, on whatever stdin the shell has then
-        saved, env.ctx.stdin = env.ctx.stdin, env.stdin if name == "eval" else stdinflow.PIPE
+    args = words[2:] if name == "trap" and len(words) > 2 and words[1].text == "--" else words[1:]
+    if name == "trap" and args and all(w.literal for w in args):
+        if args[0].text and not args[0].text.startswith("-"):  # not `trap - EXIT`, `trap -p`
+            flow.trap(env, args[0].text, [w.text for w in args[1:]])  # runs later, or never
+    elif name == "eval" and len(words) > 1 and all(w.literal for w in words[1:]):
+        text = " ".join(w.text for w in words[1:])
+        saved, env.ctx.stdin = env.ctx.stdin, env.stdin  # `cat f | eval 'sqlite3 db'`
         env.shell.run_text(text, env.ctx, env.out, env.depth + 1)
-        env.ctx.stdin = saved if env.ctx.stdin in (env.stdin, stdinflow.PIPE) else env.ctx.stdin
+        env.ctx.stdin = saved if env.ctx.stdin is env.stdin else env.ctx.stdin
     else:
         _named(env, name, words)
         varwrites.command(env, name, head.text, words[1:])  # read IFS, printf -v… (F76, F77)

@@ -7,6 +7,7 @@ import posixpath
 import re
 
 from workspace_guard.core.record import Record, Struct, factory
+from workspace_guard.gates.harness.bash.expansions import _braces
 from workspace_guard.gates.harness.bash.gitconfig import RUNTIME, git_variable, variable
 from workspace_guard.gates.harness.bash.loopvars import destinations, encoded
 from workspace_guard.gates.harness.bash.procfs import (
@@ -17,8 +18,6 @@ from workspace_guard.gates.harness.bash.procfs import (
     through,
 )
 from workspace_guard.gates.harness.bash.syntax import (
-    _MAX_BRACE_WORD,
-    _MAX_BRACES,
     _MAX_TARGETS,
     _NAME,
     ANY_PATH,
@@ -53,12 +52,27 @@ class _Ctx(Struct):
     # what a command without a pipe or a redirection reads: the stdin a group, a loop body or a
     # function call was given, or `exec 0<F` made the shell's (None: the harness's, a terminal)
     stdin: _Stdin | None = None
+    # the other states this shell may be in (flow.py: each without alts of its own), the last
+    # command's exit status (None: either) and how this path stopped ("exit", "return", "break",
+    # "continue" with how many loops; "": it goes on)
+    alts: list[_Ctx] = factory(default_factory=list)
+    status: int | None = None
+    flow: str = ""
+    levels: int = 0
 
     def fork(self, cwd: str | None = None, background: bool = False) -> _Ctx:
         main = DYNAMIC_CWD if background else self.cwd if self.main is None else self.main
+        ctx = self.copy()
+        ctx.cwd, ctx.main = self.cwd if cwd is None else cwd, main
+        ctx.alts = [alt.fork(cwd, background) for alt in self.alts]
+        return ctx
+
+    def copy(self) -> _Ctx:
+        """The same state, apart (without the other states)."""
         fds = {fd: list(paths) for fd, paths in self.fds.items()}
-        ctx = _Ctx(self.cwd if cwd is None else cwd, dict(self.vars), list(self.dirs), main, fds)
-        ctx.refs, ctx.ifs_unknown, ctx.stdin = dict(self.refs), self.ifs_unknown, self.stdin
+        ctx = _Ctx(self.cwd, dict(self.vars), list(self.dirs), self.main, fds, dict(self.refs))
+        ctx.ifs_unknown, ctx.stdin, ctx.status = self.ifs_unknown, self.stdin, self.status
+        ctx.flow, ctx.levels = self.flow, self.levels
         return ctx
 
     def ifs(self) -> str | None:
@@ -108,6 +122,11 @@ class _Out(Struct):
     # loop variables over globs used as destinations: (the glob's folder, the destination as
     # a run-time value, the glob destination); see loopvars.folder_written
     loop_globs: list[tuple[str, str, str]] = factory(default_factory=list)
+    # flow.py: trap texts set so far (each judged again in every later state, once per state),
+    # loops and function calls being walked, `exit`/`return`… no longer the builtins (`enable -n`)
+    traps: dict[str, set[object]] = factory(default_factory=dict)
+    nesting: list[str] = factory(default_factory=list)
+    builtins_off: bool = False
 
     def find(self, kind: str, detail: str, cwd: str = "", args: tuple[str, ...] = ()) -> None:
         """Record a finding (see :class:`Finding`); the command is no longer read-only."""
@@ -165,7 +184,11 @@ class _Env(Struct):
         text = word if isinstance(word, str) else word.text
         ctx = self.ctx.fork()
         ctx.stdin = self.stdin  # `cat f | bash -c 'sqlite3 db'`: the text's commands read it
-        self.shell.run_text(text, ctx, self.out, self.depth + 1)
+        saved, self.out.nesting = self.out.nesting, []  # not in this shell's functions, loops
+        try:
+            self.shell.run_text(text, ctx, self.out, self.depth + 1)
+        finally:
+            self.out.nesting = saved
 
     def not_read_only(self) -> None:
         self.out.read_only = False
@@ -387,53 +410,6 @@ def split_value(value: str, ctx: _Ctx) -> list[str] | None:
 
 
 _GLOB_META = re.compile(r"[*?\[]")
-
-
-def _braces(chars: list[tuple[str, str]], budget: int = _MAX_BRACES) -> list[list[tuple[str, str]]]:
-    """Bash brace expansion (``app/{main,x}.py``); a range, or over ``budget`` words, is ``**``."""
-    if len(chars) > _MAX_BRACE_WORD:
-        return [chars]
-    results: list[list[tuple[str, str]]] = [[]]
-    i = 0
-    while i < len(chars):
-        span = _brace_at(chars, i) if chars[i] == ("{", "u") else None
-        if span is None:
-            for r in results:
-                r.append(chars[i])
-            i += 1
-            continue
-        end, pieces = span
-        alts = [a for s, e in pieces for a in _braces(chars[s:e], budget)] if pieces else None
-        if alts is None or len(results) * len(alts) > budget:
-            results = [[*r, ("**", "u")] for r in results]
-        else:
-            results = [[*r, *a] for r in results for a in alts]
-        i = end + 1
-    return results
-
-
-def _brace_at(
-    chars: list[tuple[str, str]], start: int
-) -> tuple[int, list[tuple[int, int]] | None] | None:
-    """The ``{…}`` opening at ``start``: its end and comma-separated pieces (None for a range)."""
-    depth, commas = 0, [start]
-    for j in range(start, len(chars)):
-        c, k = chars[j]
-        if k != "u":
-            continue
-        depth += (c == "{") - (c == "}")
-        if c == "," and depth == 1:
-            commas.append(j)
-        if depth == 0:
-            if len(commas) > 1:
-                bounds = [*commas, j]
-                return j, [(bounds[n] + 1, bounds[n + 1]) for n in range(len(bounds) - 1)]
-            inner = "".join(x for x, _ in chars[start + 1 : j])
-            return (j, None) if _BRACE_RANGE.fullmatch(inner) else None
-    return None
-
-
-_BRACE_RANGE = re.compile(r"-?\w+\.\.-?\w+(\.\.-?\d+)?")
 
 
 _ASSIGN = re.compile(r"[A-Za-z_]\w*(\[[^]]*\])?\+?=")

@@ -66,11 +66,20 @@ class _Parser:
                     start = len(items)
                 if tok.op in ("&&", "||") and (self.peek() is None or not items):
                     self.errors.append(f"{tok.op!r} without a command")
+                elif tok.op in ("&&", "||") and not self._newlines_to(stops):
+                    items.append(self.pipeline())
+                    items[-1][0].after = tok.op
                 elif tok.op not in _SEPARATORS:
                     self.errors.append(f"unexpected {tok.op!r}")
                 continue
             items.append(self.pipeline())
         return items
+
+    def _newlines_to(self, stops: frozenset[str]) -> bool:
+        """Skip the newlines after ``&&``/``||``; whether the list ends there (an error)."""
+        while self._is_op("\n"):
+            self.k += 1
+        return self.peek() is None or self._at_stop(stops) or self._is_op(*_SKIPPED_OPS)
 
     def pipeline(self) -> list[_Node]:
         nodes = [self.command()]
@@ -86,12 +95,22 @@ class _Parser:
         return nodes
 
     def command(self) -> _Node:
-        while _plain(self.peek()) in _SKIP_KEYWORDS:
-            if _plain(self.peek()) in _BLOCKS:
-                return self._block(None)
-            if _plain(self.peek()) == "coproc":
-                return self._coproc()
+        skipped: list[str] = []
+        while (keyword := _plain(self.peek())) in _SKIP_KEYWORDS:
+            if keyword in _BLOCKS:
+                node: _Node = self._block(None)
+                break
+            if keyword == "coproc":
+                node = self._coproc()
+                break
+            skipped.append(keyword or "")
             self.k += 1
+        else:
+            node = self._command()
+        node.keywords = tuple(skipped)
+        return node
+
+    def _command(self) -> _Node:
         tok, word = self.peek(), _plain(self.peek())
         if isinstance(tok, _Word) and tok.parts and tok.parts[0].kind == "a":  # (( arithmetic ))
             self.k += 1
@@ -131,7 +150,10 @@ class _Parser:
         """``if``/``while``/``until``/``for``/``select`` up to its ``fi``/``done``: one command,
         so a pipe into it or a redirection after it is its body's stdin (stdinflow.py). The
         keywords inside only steer control flow and are dropped (every branch may run)."""
-        closer = "done" if head is not None else _BLOCKS[_plain(self.peek()) or ""]
+        opener = _plain(self.peek()) or ""
+        closer = "done" if head is not None else _BLOCKS[opener]
+        if head is not None:
+            opener = "select" if head.chosen else "for"
         self.nest += 1
         if self.nest > _MAX_NEST:
             raise _TooDeep
@@ -142,7 +164,7 @@ class _Parser:
         if self._at_stop(frozenset({closer})):
             self.k += 1
         self.nest -= 1
-        return _Compound(body, False, self._redirs())
+        return _Compound(body, False, self._redirs(), kind=opener)
 
     def _coproc(self) -> _Compound:
         """``coproc [NAME] CMD``: CMD runs in the background reading a pipe the shell writes
@@ -217,6 +239,7 @@ class _Parser:
         words = [tok] if isinstance(tok := self.peek(), _Word) else []
         self.k += 2 if _plain(self.peek(1)) == "in" else 1
         body: _Seq = [[_Simple(words, [], expand_only=True)]]
+        clauses: list[tuple[int, int, str]] = []
         while True:
             while self._is_op("\n", ";"):
                 self.k += 1
@@ -225,12 +248,15 @@ class _Parser:
                     self.errors.append("case without esac")
                 self.k += 1
                 break
+            start, patterns = len(body), len(words)
             if not self._case_pattern(words):
                 break
             body.extend(self.seq(_CASE_ENDS))
+            end = tok.op if isinstance(tok := self.peek(), _Op) else ";;"
+            clauses.append((start, len(words) - patterns, end))
             if self._is_op(";;", ";&", ";;&"):
                 self.k += 1
-        return _Compound(body, False, self._redirs())
+        return _Compound(body, False, self._redirs(), kind="case", clauses=clauses)
 
     def _case_pattern(self, words: list[_Word]) -> bool:
         if self._is_op("("):

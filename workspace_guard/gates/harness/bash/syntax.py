@@ -117,6 +117,10 @@ class _Simple(Struct):
     binds: str = ""  # `for NAME in …`: the name the words are bound to
     chosen: bool = False  # `select NAME in …`: the value is read from stdin (a word, or empty)
     cond: bool = False  # `[[ … ]]`: its operators evaluate arithmetic and names
+    # control flow (flow.py): the keywords before the command (`then`, `else`, `do`, `!`…) and,
+    # on a pipeline's first command, the `&&`/`||` joining it to the one before
+    keywords: tuple[str, ...] = ()
+    after: str = ""
 
 
 class _Compound(Struct):
@@ -125,6 +129,11 @@ class _Compound(Struct):
     redirs: list[_Redir]
     background: bool = False  # `LIST &`: a subshell the shell does not wait for
     function: str = ""  # `NAME() BODY`: the function defined (its body runs at each call too)
+    keywords: tuple[str, ...] = ()  # as for _Simple
+    after: str = ""
+    kind: str = ""  # if, while, until, for, select, case: how flow.py walks the body
+    # a case's clauses: (first pipeline in body, how many patterns, the `;;`/`;&`/`;;&` after)
+    clauses: list[tuple[int, int, str]] = factory(default_factory=list)
 
 
 _Token = _Word | _Op | _Redir

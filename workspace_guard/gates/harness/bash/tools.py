@@ -208,9 +208,12 @@ def _prefix(word: _Word, keep: int) -> _Word:
 
 
 def _cd(env: _Env, name: str, args: list[_Word]) -> None:
-    """cd/pushd/popd change what later relative paths mean (within this shell)."""
+    """cd/pushd/popd change what later relative paths mean (within this shell). A folder that may
+    not be there when it runs (not there now, or written by the command before) may also leave the
+    cwd as it was: both states go on (flow.py)."""
     pos = [w for w in args if not (w.text.startswith("-") and w.text != "-" and w.literal)]
     ctx = env.ctx
+    before = ctx.copy()
     if name == "popd":
         ctx.cwd = ctx.dirs.pop() if ctx.dirs else "$OLDPWD"
         return
@@ -228,6 +231,30 @@ def _cd(env: _Env, name: str, args: list[_Word]) -> None:
             found = {posixpath.normpath(posixpath.join(d, pos[0].text)) for d in cdpath}
             if found | {posixpath.normpath(ctx.cwd)} != {posixpath.normpath(ctx.cwd)}:
                 ctx.cwd = "$CDPATH"
+    ctx.status = 0
+    if not _there(env, ctx.cwd):
+        before.status = 1
+        ctx.alts.append(before)
+
+
+def _there(env: _Env, path: str) -> bool:
+    """Whether the folder ``path`` surely exists when the command reaches it: there now and not
+    written by the command before, or made by it (``mkdir -p d && cd d``)."""
+    import os
+
+    from workspace_guard.gates.harness.bash.policy import could_write
+
+    if "$" in path or path.startswith("~"):
+        return False
+    norm = posixpath.normpath(path)
+    made = False
+    for target in env.out.targets:
+        below = posixpath.normpath(target.path).startswith(norm.rstrip("/") + "/")
+        if target.kind == "mkdir" and not target.glob and (target.path == norm or below):
+            made = True
+        elif could_write(target, norm):
+            return False
+    return made or os.path.isdir(norm)
 
 
 def _searched(text: str) -> bool:
