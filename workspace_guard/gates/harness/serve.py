@@ -19,6 +19,10 @@ answer is sent and the connection closed (`chain.DEFERRED`), before the next req
 A one-shot hook still syncs before it exits. The server's start and exit are audited
 (`layer: hook-serve`, `started` / `stopped` with its pid and the reason: idle, stale, signal).
 
+A server builds its client (`serve_client.ensure`: a compiler may take seconds) before it binds
+its socket, and binds and listens under another name before renaming the socket into place: a
+call that finds the socket is greeted at once, never refused or kept waiting.
+
 Wire format (every integer 4 bytes big-endian, every field its length then its bytes):
 server → `WGHS1\\n` on accept (the client reads nothing from stdin before it); client →
 `WGRQ` harness, cwd, umask (octal), environment (`K=V` NUL-separated), stdin; server → `WGAN`
@@ -208,17 +212,22 @@ class Server:
 
         where = os.path.dirname(self.path)
         private_dir(where)
+        # bound and listening under a name of its own, then renamed into place: a client that
+        # finds the socket is never refused by one not yet listening (a shorter name than
+        # `hook.sock`'s: the path fits sun_path whenever the socket's does)
+        building = os.path.join(where, f"{os.getpid():x}.t")
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
+            os.unlink(building)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         mask = os.umask(0o177)
         try:
-            sock.bind(self.path)
+            sock.bind(building)
         finally:
             os.umask(mask)
-        os.chmod(self.path, 0o600)
+        os.chmod(building, 0o600)
         sock.listen(128)
         sock.setblocking(False)  # `greet` accepts what is there and returns
+        os.rename(building, self.path)  # replaces a dead server's socket, at once
         self.inode = os.lstat(self.path).st_ino
         return sock
 
@@ -317,7 +326,13 @@ class Server:
 
 def warm_up() -> None:
     """Import what answering needs, once, before the first request."""
-    from workspace_guard.gates.harness import after, discover, formats, gate  # noqa: F401
+    from workspace_guard.gates.harness import (  # noqa: F401 - serve_client: watched as our code
+        after,
+        discover,
+        formats,
+        gate,
+        serve_client,
+    )
     from workspace_guard.gates.harness.bash import analyze  # noqa: F401
     from workspace_guard.state import approvals, ledger  # noqa: F401
 
@@ -371,17 +386,15 @@ def main(args: Sequence[str]) -> int:
     chain.DEFERRED = []  # logs are fsync'd after each answer, off the hook's critical path
     server.watched = server.files()
     server.fingerprint = server.stamp()  # before the socket exists: no change is missed
-    sock = server.bind()
+    built = _build_client(state_dir)  # before the socket too: a bound socket answers at once
     import signal
 
+    sock = server.bind()
     signal.signal(signal.SIGTERM, _on_stop)
     signal.signal(signal.SIGHUP, _on_stop)
     reason = "error"
     try:
-        lifecycle(state_dir, "started", program=program, idle=idle, socket=server.path)
-        from workspace_guard.gates.harness import serve_client
-
-        serve_client.ensure(state_dir)
+        lifecycle(state_dir, "started", program=program, idle=idle, socket=server.path, **built)
         reason = server.run(sock)
     except Stop:
         reason = "signal"
@@ -392,6 +405,18 @@ def main(args: Sequence[str]) -> int:
         lifecycle(state_dir, "stopped", reason=reason)
         chain.sync_deferred()
     return 0
+
+
+def _build_client(state_dir: str) -> dict[str, object]:
+    """Build (or check) the client in `serve/` for the started record: `{"client": kind}`, or
+    `{"client": None, "client_error": …}` when it could not be built — the server still answers
+    the client there was (one built by `install`), and every call is one-shot without one."""
+    from workspace_guard.gates.harness import serve_client
+
+    try:
+        return {"client": serve_client.ensure(state_dir)}
+    except Exception as exc:  # a full disk, a broken compiler: not a reason to stop serving
+        return {"client": serve_client.kind(state_dir), "client_error": str(exc)}
 
 
 def json_pid() -> str:
