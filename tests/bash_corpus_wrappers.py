@@ -89,6 +89,13 @@ WRITES_WRAPPER_OPTIONS: list[Case] = [
     w("entr -s 'echo evil >> app/main.py'", *MAIN),
     w("doas -u root rm app/main.py", *MAIN),
     w("doas -uroot rm app/main.py", *MAIN),
+    w("unshare --wd app sh -c 'echo evil >> main.py'", *MAIN),
+    w("unshare -wapp sh -c 'echo evil >> main.py'", *MAIN),
+    w("unshare --wd=app rm main.py", *MAIN),
+    w("unshare -R /tmp rm main.py", *ANY),
+    w("nsenter -t 1 -w sh -c 'echo evil >> main.py'", *ANY),
+    w("uv run --directory app sh -c 'echo evil >> main.py'", *MAIN),
+    w("uv run --directory=app rm main.py", *MAIN),
 ]
 READS_WRAPPER_OPTIONS: list[Case] = [
     r("env FOO=1 ls"),
@@ -129,6 +136,8 @@ READS_WRAPPER_OPTIONS: list[Case] = [
     r("su -c 'cat app/main.py' root"),
     r("runuser -u www -- ls"),
     r("doas ls"),
+    r("unshare -r ls"),
+    r("uv run --with rich python -c 'print(1)'"),
 ]
 
 # --- F107: GNU parallel's command is a shell line; with none, its inputs are commands ------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import posixpath
 import re
-import shlex
 
 from workspace_guard.gates.harness.bash.env import _join
 from workspace_guard.gates.harness.bash.getopt import OptSpec, getopt
@@ -108,7 +107,7 @@ def parallel(env: _Env, name: str, args: list[_Word]) -> None:
         env.unknown_code(f"{name} {{= … =}}: perl code in the command")
         env.add_any("eval")
     if "-q" in seen:  # --quote: the words are the command, not a shell line
-        text = " ".join(shlex.quote(w.text) for w in command)
+        text = " ".join(_quote(w.text) for w in command)
     if semaphore or "--pipe" in seen or "--pipepart" in seen or not sources:
         if text:
             env.analyze_text(text)
@@ -220,4 +219,10 @@ def _quoted(value: _Value, how: str) -> str:
         text = posixpath.dirname(text) or "."
     if how in (".", "/."):
         text = posixpath.splitext(text)[0]
-    return shlex.quote(text) if literal else text
+    return _quote(text) if literal else text
+
+
+def _quote(text: str) -> str:
+    import shlex  # not at import time: the analysis loads light (tests/test_bash.py)
+
+    return shlex.quote(text)
