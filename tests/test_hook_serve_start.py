@@ -1,11 +1,14 @@
 """The hook server's start and stop, as a process sees them: its client is built before its
 socket exists (a call that finds the socket is greeted at once, never kept waiting for a
-compiler). Real server, real client; every wait is for a condition, with a generous deadline."""
+compiler), and its `stopped` audit record is written whole however many signals ask it to stop.
+Real server, real client, real signals; every wait is for a condition, with a generous deadline."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -108,3 +111,76 @@ def test_a_server_started_after_install_does_not_rebuild_the_c_client(installed:
         assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     finally:
         stop_server(server)
+
+
+def _lifecycle(ws: Path, pid: int) -> list[dict[str, object]]:
+    """The server's own audit records (every line must parse: a cut record fails here)."""
+    path = state_dir(ws) / "audit.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [r for r in map(json.loads, lines) if r.get("layer") == "hook-serve" and r["pid"] == pid]
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return "X"
+
+
+def _left(proc: subprocess.Popen[bytes]) -> tuple[int, bytes]:
+    try:
+        code = proc.wait(WAIT)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"the server did not leave within {WAIT:.0f} s") from None
+    return code, proc.stderr.read() if proc.stderr else b""
+
+
+def _storm(server: subprocess.Popen[bytes]) -> tuple[int, bytes]:
+    """SIGTERM, then more of them as fast as they can be sent until the server has left."""
+    sent = 0
+    deadline = time.monotonic() + WAIT
+    while server.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server.pid, signal.SIGTERM)
+            sent += 1
+        assert time.monotonic() < deadline, f"the server did not leave within {WAIT:.0f} s"
+    assert sent >= 1
+    return _left(server)
+
+
+def _together(server: subprocess.Popen[bytes]) -> tuple[int, bytes]:
+    """SIGHUP and SIGTERM delivered at the same moment: sent while the server is stopped
+    (SIGSTOP), both pending when it continues. The first handler to run starts the shutdown;
+    the second runs at the next point the interpreter checks, in the middle of it."""
+    os.kill(server.pid, signal.SIGSTOP)
+    _until("the server stopped (SIGSTOP)", lambda: _state(server.pid) == "T", server)
+    os.kill(server.pid, signal.SIGHUP)
+    os.kill(server.pid, signal.SIGTERM)
+    os.kill(server.pid, signal.SIGCONT)
+    return _left(server)
+
+
+@pytest.mark.parametrize("send", [_together, _storm], ids=["together", "storm"])
+def test_signals_during_the_shutdown_do_not_cut_the_stopped_record(
+    installed: Path, send: object
+) -> None:
+    """Two stop signals at once, or a storm of SIGTERMs until the server has left: the first
+    stops it, the others arrive during its shutdown and are only noted. Its `stopped` record is
+    whole (every line of the log parses, the chain verifies), says `signal`, and the server exits
+    0 without a traceback, its socket removed."""
+    sock = socket_of(installed)
+    server = _spawn(installed)
+    try:
+        _until("the server's started record", lambda: _lifecycle(installed, server.pid), server)
+        _until("the server's socket appeared", sock.exists, server)
+        code, err = send(server)  # type: ignore[operator]
+    finally:
+        stop_server(server)
+    assert code == 0, (code, err)
+    assert b"Traceback" not in err, err
+    done = _lifecycle(installed, server.pid)
+    assert [r["action"] for r in done] == ["started", "stopped"], err
+    assert done[-1]["reason"] == "signal"
+    assert not sock.exists(), "the socket was left behind"
+    verify = run_cli(installed, "audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr

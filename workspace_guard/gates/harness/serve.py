@@ -21,7 +21,9 @@ A one-shot hook still syncs before it exits. The server's start and exit are aud
 
 A server builds its client (`serve_client.ensure`: a compiler may take seconds) before it binds
 its socket, and binds and listens under another name before renaming the socket into place: a
-call that finds the socket is greeted at once, never refused or kept waiting.
+call that finds the socket is greeted at once, never refused or kept waiting. The first SIGTERM or
+SIGHUP stops it; a second one, or one while an audit record is written or the server shuts down,
+is only noted (`shielded`): its `stopped` record is always written whole.
 
 Wire format (every integer 4 bytes big-endian, every field its length then its bytes):
 server → `WGHS1\\n` on accept (the client reads nothing from stdin before it); client →
@@ -77,7 +79,7 @@ __all__ = [  # the request's and the wire's names, kept importable from here
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import socket as _socket_t
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 SERVE_DIR = "serve"
 SOCKET_NAME = "hook.sock"
@@ -126,12 +128,29 @@ class Stop(Exception):
     server removes its socket and exits."""
 
 
-_STOPPING = [False]
+_STOPPING = [False]  # a stop signal came: the server leaves
+_SHIELDED = [False]  # an audit record is written, or the shutdown runs: a signal is only noted
 
 
 def _on_stop(signum: int, frame: object) -> None:
+    """The first SIGTERM/SIGHUP raises `Stop` where the server is; a later one (a second
+    SIGTERM, a SIGHUP with it), or any while a record is written or the server shuts down, is
+    only noted: the shutdown and its `stopped` record run to their end."""
+    first = not _STOPPING[0]
     _STOPPING[0] = True
-    raise Stop()
+    if first and not _SHIELDED[0]:
+        raise Stop()
+
+
+@contextlib.contextmanager
+def shielded() -> Iterator[None]:
+    """A stop signal during the block is only noted (`_STOPPING`): the server leaves after it."""
+    before = _SHIELDED[0]
+    _SHIELDED[0] = True
+    try:
+        yield
+    finally:
+        _SHIELDED[0] = before
 
 
 # --- the server -----------------------------------------------------------------------------------
@@ -389,21 +408,26 @@ def main(args: Sequence[str]) -> int:
     built = _build_client(state_dir)  # before the socket too: a bound socket answers at once
     import signal
 
-    sock = server.bind()
-    signal.signal(signal.SIGTERM, _on_stop)
-    signal.signal(signal.SIGHUP, _on_stop)
     reason = "error"
-    try:
+    sock = None
+    try:  # the handlers inside: a signal at any point from here is this `try`'s
+        signal.signal(signal.SIGTERM, _on_stop)
+        signal.signal(signal.SIGHUP, _on_stop)
+        with shielded():  # bound whole, its socket renamed into place: closed below
+            sock = server.bind()
         lifecycle(state_dir, "started", program=program, idle=idle, socket=server.path, **built)
         reason = server.run(sock)
     except Stop:
         reason = "signal"
     finally:
-        server.close(sock)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the record below is written whole
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
-        lifecycle(state_dir, "stopped", reason=reason)
-        chain.sync_deferred()
+        _SHIELDED[0] = True  # first: from here on a signal is only noted, then not delivered (at
+        # the interpreter's exit our handler is gone, and one more SIGTERM would cut the exit)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGHUP})
+        reason = "signal" if _STOPPING[0] and reason == "error" else reason
+        if sock is not None:
+            server.close(sock)
+            lifecycle(state_dir, "stopped", reason=reason)
+            chain.sync_deferred()
     return 0
 
 
@@ -446,7 +470,7 @@ def lifecycle(state_dir: str, action: str, **extra: object) -> None:
         "pid": os.getpid(),
         **extra,
     }
-    with contextlib.suppress(Exception):
+    with shielded(), contextlib.suppress(Exception):  # never cut by a signal
         audit.append(state_dir, [record])
 
 
