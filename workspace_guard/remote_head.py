@@ -32,6 +32,10 @@ ORIGIN = "origin"
 FALLBACK = ("main", "master")  # where the remote's HEAD names no branch it has
 
 
+RETRY_AFTER = 30.0  # seconds a process (the daemon polls) waits before asking a failed remote again
+_ASKED: dict[str, tuple[float, str | None, str]] = {}  # URL → (when, branch, git's error)
+
+
 class Unreachable(Exception):
     """The remote could not be asked (git's message)."""
 
@@ -99,6 +103,26 @@ def literal_url(common_dir: str, url: str) -> str:
         return url
     base = os.path.dirname(common_dir) if os.path.basename(common_dir) == ".git" else common_dir
     return os.path.normpath(os.path.join(base, url))
+
+
+def asked(url: str) -> str | None:
+    """`ask`, once per process for an answer and once per `RETRY_AFTER` for a failure (the
+    daemon's quarter-second poll must not ask the remote each time)."""
+    import time
+
+    known = _ASKED.get(url)
+    now = time.monotonic()
+    if known and (not known[2] or 0 <= now - known[0] < RETRY_AFTER):
+        if known[2]:
+            raise Unreachable(known[2])
+        return known[1]
+    try:
+        branch = ask(url)
+    except Unreachable as exc:
+        _ASKED[url] = (now, None, str(exc) or url)
+        raise
+    _ASKED[url] = (now, branch, "")
+    return branch
 
 
 def ask(url: str) -> str | None:
@@ -230,7 +254,7 @@ def from_remote(
         branch = config.get(HEAD_KEY) or None
     if branch is None and _points(common_dir, cwd, config, name):
         try:
-            branch = ask(literal_url(common_dir, url))
+            branch = asked(literal_url(common_dir, url))
         except Unreachable as exc:
             if mine is not None and not governed(common_dir, cwd, head, config):
                 return tr.local_upstream(common_dir, cwd, head, config)
