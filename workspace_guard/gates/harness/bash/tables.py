@@ -53,6 +53,7 @@ from workspace_guard.gates.harness.bash.outputs import (
     output_options,
     runner,
 )
+from workspace_guard.gates.harness.bash.pkgrun import npx as _npx
 from workspace_guard.gates.harness.bash.programs import PROGRAMS
 from workspace_guard.gates.harness.bash.runners import _coverage, _pip, _pytest, _tox
 from workspace_guard.gates.harness.bash.sqlite import sqlite3
@@ -60,14 +61,12 @@ from workspace_guard.gates.harness.bash.stdinlang import STDIN_LANGUAGES, stdin_
 from workspace_guard.gates.harness.bash.tools import (
     _FORMATTERS,
     _MANIFESTS,
-    _WRAPPERS,
     HARNESS_CLIS,
     _cd,
     _declare,
     _docker,
     _formatter,
     _harness_cli,
-    _npx,
     _package_manager,
     _pre_commit,
     _read,
@@ -75,6 +74,7 @@ from workspace_guard.gates.harness.bash.tools import (
     _unset,
 )
 from workspace_guard.gates.harness.bash.wrappers import WRAPPERS, sudo
+from workspace_guard.gates.harness.bash.wrapping import _WRAPPERS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
