@@ -453,6 +453,8 @@ HEREDOC_LINES: list[Case] = [
     w(f"a=( $(cat <<EOF\n(\nEOF\n) )\n{H}\n)"),
     w(f"cat <<EOF\nhi\nEOF\\\\\\\n{H}\nEOF\n{H}"),
     w(f"x=$(cat <<A <<B\nA) ; {H}\nB\n)"),
+    w(f"(( x = y <<EOF\n))\n{H}\nEOF\n))"),
+    w(f"echo $(( y <<EOF\n))\n{H}\nEOF\n))"),
 ]
 HEREDOC_LINES_READS: list[Case] = [
     r("git commit -F - <<'EOF'\nfix: the parser\n\nA line ending in a backslash \\\nEOF"),

@@ -158,6 +158,8 @@ def test_what_sh_runs_is_seen_or_refused(tmp_path: Path, marked: str) -> None:
         "cat <<$(echo  a)\nhi\n$(echo  a)",
         "a=(\n$(cat <<EOF\nx\nEOF\n)\n)",
         "x=$(cat <<A <<B\nA) ; echo evil >> app/main.py\nB\n)",
+        "(( x = y <<EOF\n))\necho evil >> app/main.py\nEOF\n))",
+        "echo $(( y <<EOF\n))\necho evil >> app/main.py\nEOF\n))",
     ],
     ids=repr,
 )

@@ -118,9 +118,10 @@ class _Lexer:
         if self.arith_budget <= 0:
             return -1
         end = _balanced(self.s, i, _MAX_WORD)
-        if end < 0 or not self.s.startswith("))", end - 2) or heredoc_inside(self.s[i:end]):
+        if end < 0 or not self.s.startswith("))", end - 2):
             self.arith_budget -= 1
             return -1
+        self._scanned(i, end)  # `(( y <<EOF⏎))` is arithmetic: flagged, never re-read as ( (
         return end
 
     def _inner_subs(self, text: str) -> list[_Seq]:
