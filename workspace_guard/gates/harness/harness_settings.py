@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 
+from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
+
 # files below the home folder; then below the folder a variable names (when set, else the default)
 HOME_FILES = (
     ".claude/settings.json",
@@ -123,7 +125,7 @@ def is_settings(
         name = path.rstrip("/").rsplit("/", 1)[-1]
         top = "/" not in path.rstrip("/")
         return top or any(name in files for files in VARIABLE_FILES.values())
-    absolute = os.path.normpath(os.path.join(cwd, expanded))
+    absolute = absolute_path(expanded, cwd)  # `lnk/../x` as the kernel opens it (F110)
     if _env_file_above(absolute, cwd):
         return True
     home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))

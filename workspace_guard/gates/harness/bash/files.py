@@ -6,6 +6,7 @@ import posixpath
 import re
 
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join
+from workspace_guard.gates.harness.bash.linkmakers import copied
 from workspace_guard.gates.harness.bash.links import _LINK_FLAGS, _SYMBOLIC, _links
 from workspace_guard.gates.harness.bash.mentions import _code_literals
 from workspace_guard.gates.harness.bash.options import _opts, _split, long_names
@@ -76,6 +77,7 @@ def _copy(kind: str, takes: str, sources_written: bool = False) -> _Handler:
             env.add(dest, kind)
         if name in ("ln", "link") or flags & _LINK_FLAGS:
             _links(env, srcs, dest, into, symbolic=bool(flags & _SYMBOLIC))
+        copied(env, name, flags, dest)  # `cp -a`, `mv`: links kept (linkmakers.py)
 
     return handle
 

@@ -42,6 +42,7 @@ from workspace_guard.gates.harness.bash.interpreters import (
     _source,
 )
 from workspace_guard.gates.harness.bash.launchers import LAUNCHERS
+from workspace_guard.gates.harness.bash.links import set_builtin
 from workspace_guard.gates.harness.bash.options import _opts
 from workspace_guard.gates.harness.bash.outputs import (
     OUTPUTS,
@@ -91,7 +92,7 @@ _READ_ONLY = _opts(
     " help info alias jobs wait exa eza paste join look numfmt"
     " nproc lscpu lsblk zcat bzcat xzcat envsubst pyright"
     " pycodestyle pydocstyle vulture pyflakes shellcheck hadolint yamllint jsonlint"
-    " ping dig host nslookup set shopt ulimit umask exit return"
+    " ping dig host nslookup shopt ulimit umask exit return"
     " break continue shift getopts let clear reset tput stty kill pkill killall disown bg fg logout"
     " json_pp py_compile compileall platform sysconfig site mktemp"
 )
@@ -215,6 +216,7 @@ _HANDLERS: dict[str, _Handler] = {
     "bun": _bun,
     "gdb": _gdb,
     "sqlite3": sqlite3,
+    "set": set_builtin,  # `set -P`: where a later `cd ..` lands (links.py)
 }
 
 
