@@ -1,4 +1,4 @@
-"""Bash corpus: the shell's own semantics (ATTACK F44, F45, F47, F50, F67, F76, F77).
+"""Bash corpus: the shell's own semantics (ATTACK F44, F45, F47, F50, F67, F76, F77, F106).
 
 Each table stands for a class, with must-deny variants (``w``/``broad``) and must-still-allow ones
 (``r``). tests/test_bash_semantics.py runs them through the analysis and a selection through the
@@ -407,8 +407,72 @@ VARIABLE_WRITERS_READS: list[Case] = [
     r("commands=(a b); ls"),
 ]
 
+# --- F106: here-document lines are assembled as bash assembles them before the delimiter is
+# compared: in an unquoted body a backslash-newline (an odd run of backslashes) joins two lines
+# (`EO\` + `F` is the line `EOF`), the delimiter word is taken after quote and continuation removal,
+# `<<-` strips the tabs of the joined line, and inside `$( )`/`<( )` a line `EOF)` ends the document.
+# Each writes app/main.py in bash 5.2 (tests/test_bash_heredoc_lines.py runs them); the gate must
+# see the hidden line as a command, or refuse the text where shells disagree on the end.
+H = "echo evil >> app/main.py"
+HEREDOC_LINES: list[Case] = [
+    w(f"cat <<EOF\nhi\nEO\\\nF\n{H}"),
+    w(f"cat >/dev/null <<EOF\nhi\nE\\\nO\\\nF\n{H}\nEOF"),
+    w(f"cat <<EO\\\nF\nhi\nEO\\\nF\n{H}"),
+    w(f"cat <<EOF\nhi\nEOF\\\n\n{H}\nEOF"),
+    w(f"cat <<EOF\nhi\n\\\nEOF\n{H}"),
+    w(f'echo "$(cat <<EOF\nhi\nEO\\\nF\n{H}\nEOF\n)"'),
+    w(f"case a in a) cat <<EOF ;; esac\nhi\nEO\\\nF\n{H}"),
+    w(f"x=$(cat <<EOF\nhi\nEOF)\n{H}\nEOF\n)"),
+    w(f"true <<END\nx\nEN\\\nD\n{H}\nEND"),
+    w(f"cat <<EOF\nx\\\\\\\nEOF\n: <<Z\nEOF\n{H}\nZ"),
+    w(f"cat <<EOF\nx\\\\\nEOF\n{H}"),
+    w(f"cat <<-EOF\n\thi\n\tEO\\\nF\n{H}\nEOF"),
+    w(f"cat <<-EOF\n\thi\n\t\\\n\tEOF\n{H}\nEOF"),
+    w(f"x=$(cat <<EOF\nhi\nEOF )\n{H}\nEOF\n)"),
+    w(f"x=$(echo $(cat <<EOF\nhi\nEOF))\n{H}\nEOF\n))"),
+    w(f"x=$(cat <<EOF\nhi\nEOF ) ; {H}\nEOF\n)"),
+    w(f"cat <(cat <<EOF\nhi\nEOF)\n{H}\nEOF\n)"),
+    w(f"x=$(cat <<'EOF'\nhi\nEOF)\n{H}\nEOF\n)"),
+    w(f"x=$(cat <<-EOF\n\thi\n\t\tEOF)\n{H}\nEOF\n)"),
+    w(f'x="$(cat <<EOF\nhi\nEOF)"\n{H}\nEOF\n)"'),
+    w(f"x=$(cat <<EOF\nhi\nEO\\\nF)\n{H}\nEOF\n)"),
+    w(f"true && {{ cat <<EOF; }}\nhi\nEO\\\nF\n{H}\nEOF"),
+    w(f"cat <<A; cat <<B\na\nA\\\n\nb\nB\n{H}\nA\nB"),
+    w(f'echo "$(echo "$(cat <<EOF\nhi\nEO\\\nF\n{H}\nEOF\n)")"'),
+    w(f"x=`cat <<EOF\nhi\nEO\\\nF\n{H}\nEOF\n`"),
+    w(f"bash -c 'cat <<EOF\nhi\nEO\\\nF\n{H}'"),
+    w(f"eval 'cat <<EOF\nhi\nEO\\\nF\n{H}'"),
+    w(f"bash -c 'x=$(cat <<EOF\nhi\nEOF)\n{H}\nEOF\n)'"),
+    w(f"cat <<EOF\r\nhi\r\nEO\\\nF\r\n{H};\r\nEOF\r\n"),
+    w(f"cat <<$'EOF'\nhi\nEOF\n{H}"),
+    w(f"cat <<EO\\F\nhi\nEOF\n{H}\nEO\\F"),
+    w(f'cat <<"EO\\\nF"\nhi\nEOF\n{H}\nEO\\\nF'),
+    w(f"cat <<$(echo  a)\nhi\n$(echo a)\n{H}\n$(echo  a)"),
+    w(f"echo $(cat <<EOF) x\n: <<Z\nEOF\n{H}\nZ"),
+    w(f": ${{x:-$(cat <<EOF\n{{\nEOF\n)}}\n{H}\n}}"),
+    w(f"a=( $(cat <<EOF\n(\nEOF\n) )\n{H}\n)"),
+    w(f"cat <<EOF\nhi\nEOF\\\\\\\n{H}\nEOF\n{H}"),
+    w(f"x=$(cat <<A <<B\nA) ; {H}\nB\n)"),
+    w(f"(( x = y <<EOF\n))\n{H}\nEOF\n))"),
+    w(f"echo $(( y <<EOF\n))\n{H}\nEOF\n))"),
+]
+HEREDOC_LINES_READS: list[Case] = [
+    r("git commit -F - <<'EOF'\nfix: the parser\n\nA line ending in a backslash \\\nEOF"),
+    r("git commit -m \"$(cat <<'EOF'\nfix: thing\n\nbody $(not run)\nEOF\n)\""),
+    r("cat > /tmp/notes.md <<EOF\ntoday: $(date)\nline \\\ncontinued\nEOF"),
+    r('x=$(cat <<EOF\nhi\nEOF\n)\necho "$x"'),
+    r('x=$(cat <<EOF\nhi\nEOF)\necho "$x"'),
+    r("cat <<-EOF\n\tindented\n\tEOF\nls"),
+    r("cat <<EOF\ndocker run \\\n  --rm image\nEOF\nls"),
+    r("cat <<'EOF'\nrun \\\nEOF\nls"),
+    r("cat <<A; cat <<B\na\nA\nb\nB\nls"),
+    r("python3 - <<'EOF'\nprint('EOF)')\nEOF"),
+    r("diff <(cat <<EOF\na\nEOF\n) /tmp/b"),
+]
+
+
 SEMANTICS_WRITES: list[Case] = (
-    REEVAL + GLOB_OPTIONS + ALIASES + SPLITTING + OTHER_SHELLS + VARIABLE_WRITERS
+    REEVAL + GLOB_OPTIONS + ALIASES + SPLITTING + OTHER_SHELLS + VARIABLE_WRITERS + HEREDOC_LINES
 )
 SEMANTICS_READS: list[Case] = (
     REEVAL_READS
@@ -417,4 +481,5 @@ SEMANTICS_READS: list[Case] = (
     + SPLITTING_READS
     + OTHER_SHELLS_READS
     + VARIABLE_WRITERS_READS
+    + HEREDOC_LINES_READS
 )

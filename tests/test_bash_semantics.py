@@ -1,4 +1,4 @@
-"""The shell's own semantics in the Bash analysis (ATTACK F44, F45, F47, F50, F67, F76, F77): the variants
+"""The shell's own semantics in the Bash analysis (ATTACK F44, F45, F47, F50, F67, F76, F77, F106): the variants
 in tests/bash_corpus_semantics.py through the analysis, and a selection through the real hook and
 the real bash."""
 
@@ -15,6 +15,8 @@ from bash_corpus_semantics import (
     ALIASES_READS,
     GLOB_OPTIONS,
     GLOB_OPTIONS_READS,
+    HEREDOC_LINES,
+    HEREDOC_LINES_READS,
     OTHER_SHELLS,
     OTHER_SHELLS_READS,
     REEVAL,
@@ -28,9 +30,12 @@ from conftest import EXAMPLE_RULES, make_workspace
 from helpers.harness import OTHER, bash_denied
 from test_bash import would_deny
 
-SEMANTICS_WRITES = GLOB_OPTIONS + OTHER_SHELLS + ALIASES + SPLITTING + REEVAL + VARIABLE_WRITERS
+SEMANTICS_WRITES = (
+    GLOB_OPTIONS + OTHER_SHELLS + ALIASES + SPLITTING + REEVAL + VARIABLE_WRITERS + HEREDOC_LINES
+)
 SEMANTICS_READS = (
-    GLOB_OPTIONS_READS
+    HEREDOC_LINES_READS
+    + GLOB_OPTIONS_READS
     + OTHER_SHELLS_READS
     + ALIASES_READS
     + SPLITTING_READS

@@ -95,7 +95,7 @@ def test_the_configured_folders_by_their_real_path(workspace: Path, home: Path) 
     "command",
     [
         "echo x > ~/notes.txt",
-        "echo x > ~/.claude/agents/helper.md",
+        "echo x > ~/.claude/notes/helper.md",
         "cat ~/.claude/settings.json",
         "echo x > /tmp/settings.json",
     ],

@@ -112,12 +112,12 @@ def test_clines_own_gate_denies_its_hook(installed: Path) -> None:
 
 def test_reads_and_neighbours_pass_and_a_superuser_may(installed: Path) -> None:
     assert bash_denied(installed, "cat .cursor/hooks.json .gemini/settings.json") is None
-    assert bash_denied(installed, "mkdir -p .cursor/rules && echo x > .cursor/rules/a.mdc") is None
-    assert bash_denied(installed, "echo x > .gemini/GEMINI.md") is None
+    assert bash_denied(installed, "mkdir -p .cursor/notes && echo x > .cursor/notes/a.md") is None
+    assert bash_denied(installed, "echo x > .gemini/notes.md") is None
     assert bash_denied(installed, "echo '{}' > .gemini/settings.json", agent=SUPER) is None
     write = {"file_path": str(installed / ".cursor/hooks.json")}
     assert denied(pre_tool(installed, "Write", write, SUPER)) is None
 
 
 def test_a_folder_without_installation_files_is_not_held(workspace: Path) -> None:
-    assert bash_denied(workspace, "mkdir -p .cursor/rules && rm -rf .cursor") is None
+    assert bash_denied(workspace, "mkdir -p .cursor/notes && rm -rf .cursor") is None

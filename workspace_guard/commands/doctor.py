@@ -257,7 +257,9 @@ def _harnesses(repo: Repo, fix: bool) -> list[Check]:
         for name, rel in doctor_harness.HARNESS_FILES.items()
         if os.path.exists(os.path.join(repo.root, rel))
     ]
-    return checks + _trust(repo, found)
+    from workspace_guard.commands.doctor_agents import shadowing
+
+    return checks + _trust(repo, found) + shadowing(repo)
 
 
 def _trust(repo: Repo, found: list[tuple[str, str]]) -> list[Check]:

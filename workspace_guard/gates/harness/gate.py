@@ -255,12 +255,12 @@ def _out_of_reach(
         from workspace_guard.gates.harness import harness_settings
 
         decisions += _ownerless(agent, settings, escalation)
-        notes.append(harness_settings.note())
+        notes.append(harness_settings.note(settings))
     if installed:
         from workspace_guard.gates.harness import install_files
 
         decisions += _ownerless(agent, installed, escalation)
-        notes.append(install_files.note())
+        notes.append(install_files.note(installed))
     if program:
         from workspace_guard.gates.harness import program_files
 

@@ -11,6 +11,12 @@ load into that environment (`~/.env`, `~/.gemini/.env`, `~/.codex/.env` or `$COD
 outside it, so the gate denies a tool call (a file tool or a shell command, whatever path
 spelling: `~`, `$HOME`, `$CLAUDE_CONFIG_DIR`, `$CODEX_HOME`, a relative path) that would write
 one of them, or a folder that holds them. A person edits them by hand; a superuser's call may.
+So are the user-scope instructions and definitions every session of a harness loads (ATTACK
+F111): `~/.claude/agents/**` (a subagent's system prompt and hooks, used where the project
+defines no agent of that name), `~/.claude/{commands,skills,output-styles,plugins}/**`,
+`~/.claude/CLAUDE.md`, `~/.codex/AGENTS.md`, `~/.codex/{prompts,skills}/**`, `~/.gemini/GEMINI.md`,
+`~/.gemini/{commands,agents,extensions}/**`, `~/.cursor/mcp.json` (and below `$CLAUDE_CONFIG_DIR`,
+`$CODEX_HOME`): the project's own are instruction_files.py's.
 """
 
 from __future__ import annotations
@@ -19,6 +25,16 @@ import os
 
 from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
 
+# user-scope instructions, definitions and MCP registrations (ATTACK F111, F103): every session
+# of that harness loads them, as the project's own (instruction_files.py)
+DEFINITION_FILES = (
+    ".claude/CLAUDE.md",
+    ".codex/AGENTS.md",
+    ".codex/AGENTS.override.md",
+    ".gemini/GEMINI.md",
+    ".cursor/mcp.json",
+    ".config/claude/claude_desktop_config.json",
+)
 # files below the home folder; then below the folder a variable names (when set, else the default)
 HOME_FILES = (
     ".claude/settings.json",
@@ -48,11 +64,30 @@ HOME_FILES = (
     # push hooks of every clone off; the shell analysis refuses them already (gitdir.py)
     ".gitconfig",
     ".config/git/config",
+    *DEFINITION_FILES,
+)
+# folders below the home folder whose every file is such a definition (subagents, commands,
+# skills, plugins with their hooks and MCP servers, Gemini's extensions)
+HOME_FOLDERS = (
+    ".claude/agents",
+    ".claude/commands",
+    ".claude/skills",
+    ".claude/output-styles",
+    ".claude/plugins",
+    ".codex/prompts",
+    ".codex/skills",
+    ".gemini/commands",
+    ".gemini/agents",
+    ".gemini/extensions",
 )
 VARIABLE_FILES = {
-    "CLAUDE_CONFIG_DIR": ("settings.json", "settings.local.json", ".claude.json"),
-    "CODEX_HOME": ("config.toml", "hooks.json", ".env"),
-    "XDG_CONFIG_HOME": ("git/config",),
+    "CLAUDE_CONFIG_DIR": ("settings.json", "settings.local.json", ".claude.json", "CLAUDE.md"),
+    "CODEX_HOME": ("config.toml", "hooks.json", ".env", "AGENTS.md", "AGENTS.override.md"),
+    "XDG_CONFIG_HOME": ("git/config", "claude/claude_desktop_config.json"),
+}
+VARIABLE_FOLDERS = {
+    "CLAUDE_CONFIG_DIR": ("agents", "commands", "skills", "output-styles", "plugins"),
+    "CODEX_HOME": ("prompts", "skills"),
 }
 # variables that name a git settings file itself
 GIT_CONFIG_VARIABLES = ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM")
@@ -101,6 +136,17 @@ def _made_files(environ: os._Environ[str] | dict[str, str], home: str) -> list[s
     return out
 
 
+def _folders(environ: os._Environ[str] | dict[str, str]) -> list[str]:
+    """The folders of definitions (HOME_FOLDERS, VARIABLE_FOLDERS) for this environment."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    out = [os.path.join(home, rel) for rel in HOME_FOLDERS]
+    for name, folders in VARIABLE_FOLDERS.items():
+        folder = environ.get(name)
+        if folder:
+            out += [os.path.join(folder, rel) for rel in folders]
+    return out
+
+
 def _expand(path: str, environ: os._Environ[str] | dict[str, str]) -> str | None:
     """The path with `~` and the harness variables expanded; None when a harness variable that
     is not set here names its folder (then it is one of those files by name alone)."""
@@ -122,16 +168,20 @@ def is_settings(
     env = os.environ if environ is None else environ
     expanded = _expand(path, env)
     if expanded is None:
-        name = path.rstrip("/").rsplit("/", 1)[-1]
-        top = "/" not in path.rstrip("/")
-        return top or any(name in files for files in VARIABLE_FILES.values())
+        rest = path.rstrip("/").split("/", 1)[1] if "/" in path.rstrip("/") else ""
+        name = rest.rsplit("/", 1)[-1]
+        named = any(name in files for files in VARIABLE_FILES.values())
+        return not rest or named or any(_within(rest, f) for f in _all_variable_folders())
     absolute = absolute_path(expanded, cwd)  # `lnk/../x` as the kernel opens it (F110)
     if _env_file_above(absolute, cwd):
         return True
     home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))
     spellings = _spellings(_files(env))
+    folders = [name for names in _spellings(_folders(env)) for name in names]
     for candidate in dict.fromkeys([absolute, _real(absolute)]):
-        for names in spellings:
+        if any(_within(candidate, folder) for folder in folders):
+            return True  # a definition in a folder of them (a subfolder too)
+        for names in [*spellings, tuple(folders)]:
             for spelling in names:
                 if candidate == spelling:
                     return True
@@ -139,6 +189,29 @@ def is_settings(
                 if holder and candidate not in (home, os.sep, "/etc"):
                     return True  # a folder that holds it (moved, removed, replaced)
     return False
+
+
+def _definition(path: str) -> bool:
+    """`path` (as a denial names it) is a user-scope definition or instruction file."""
+    env = os.environ
+    expanded = _expand(path, env)
+    if expanded is None:
+        return False
+    home = env.get("HOME") or os.path.expanduser("~")
+    absolute = os.path.normpath(expanded)
+    files = [os.path.join(home, rel) for rel in DEFINITION_FILES]
+    for name, rels in VARIABLE_FILES.items():
+        if env.get(name):
+            files += [os.path.join(env[name], r) for r in rels if r[0].isupper()]
+    return absolute in files or any(_within(absolute, f) for f in _folders(env))
+
+
+def _within(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _all_variable_folders() -> list[str]:
+    return [f for folders in VARIABLE_FOLDERS.values() for f in folders]
 
 
 def _spellings(targets: list[str]) -> list[tuple[str, ...]]:
@@ -177,10 +250,20 @@ def _env_file_above(absolute: str, cwd: str) -> bool:
     return False
 
 
-def note() -> str:
-    """Why: appended to the harness's deny reason."""
+def note(found: list[str] | None = None) -> str:
+    """Why: appended to the harness's deny reason (the user-scope definitions' own reason when
+    every path of `found` is one of them)."""
     from workspace_guard.i18n import _
 
+    if found and all(_definition(path) for path in found):
+        return _(
+            "The user-scope instructions and definitions every session of a harness loads "
+            "(~/.claude/agents/, ~/.claude/commands/, ~/.claude/skills/, ~/.claude/plugins/, "
+            "~/.claude/CLAUDE.md, ~/.codex/AGENTS.md, ~/.codex/prompts/, ~/.gemini/GEMINI.md, "
+            "~/.gemini/commands/, ~/.cursor/mcp.json and the like) lie outside the repository, "
+            "where no rule reaches: no tool call may write them except a superuser's; a person "
+            "edits them by hand."
+        )
     return _(
         "The harnesses' own settings and start-up files outside the repository "
         "(~/.claude/settings.json, ~/.claude.json, ~/.codex/config.toml, ~/.codex/.env, "

@@ -63,6 +63,13 @@ def _reaches(root: str, rel: str) -> bool:
     return any(rel.startswith(folder + "/") for folder in FOLDERS)
 
 
+def _lexical(rel: str) -> bool:
+    """`rel` names an installation file or lies in an installation folder, by name alone."""
+    if rel.rsplit("/", 1)[-1] in NAMES or rel in FILES:
+        return True
+    return any(rel == f or rel.startswith(f + "/") for f in FOLDERS)
+
+
 def _match(name: str, pattern: str) -> bool:
     """One path component against one glob component, as the shell matches it: a leading `.`
     is matched only by a leading `.` (every installation path starts with a dot folder or file,
@@ -116,10 +123,15 @@ def installation_file(root: str, path: str, cwd: str) -> str | None:
     return None
 
 
-def note() -> str:
-    """Why: appended to the harness's deny reason."""
+def note(found: list[str] | None = None) -> str:
+    """Why: appended to the harness's deny reason (for the paths `found`, when given: the
+    instruction files' own reason for those that are only that)."""
+    from workspace_guard.gates.harness import instruction_files
     from workspace_guard.i18n import _
 
+    own = [rel for rel in found or () if not instruction_files.named(rel) or _lexical(rel)]
+    if found and not own:
+        return instruction_files.note()
     return _(
         "The hook configuration `workspace-guard install` writes in the repository "
         "(.claude/settings.json, .claude/settings.local.json, .codex/hooks.json, "

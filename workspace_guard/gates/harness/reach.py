@@ -47,13 +47,18 @@ def _claimed(repo: Repo, path: str, cwd: str, found: Found, superuser: bool) -> 
 
 def _installed(repo: Repo, path: str, cwd: str, found: list[str], superuser: bool) -> bool:
     """True (and `found` gets the repository-relative path) when `path` is hook configuration
-    `install` writes in the repository, or a folder holding it (install_files.py); a
-    superuser's call is judged by the rules like any other write."""
+    `install` writes in the repository, or a folder holding it (install_files.py), or an
+    instruction file of a harness no rule governs (instruction_files.py); a superuser's call is
+    judged by the rules like any other write."""
     if superuser or "\x00" in path:
         return False
     from workspace_guard.gates.harness.install_files import installation_file
 
     hit = installation_file(repo.root, path, cwd)
+    if hit is None:  # an instruction file no rule governs (instruction_files.py)
+        from workspace_guard.gates.harness.instruction_files import instruction_file
+
+        hit = instruction_file(repo, path, cwd)
     if hit is not None:
         found.append(hit)
         return True

@@ -19,6 +19,12 @@ answer is sent and the connection closed (`chain.DEFERRED`), before the next req
 A one-shot hook still syncs before it exits. The server's start and exit are audited
 (`layer: hook-serve`, `started` / `stopped` with its pid and the reason: idle, stale, signal).
 
+A server builds its client (`serve_client.ensure`: a compiler may take seconds) before it binds
+its socket, and binds and listens under another name before renaming the socket into place: a
+call that finds the socket is greeted at once, never refused or kept waiting. The first SIGTERM or
+SIGHUP stops it; a second one, or one while an audit record is written or the server shuts down,
+is only noted (`shielded`): its `stopped` record is always written whole.
+
 Wire format (every integer 4 bytes big-endian, every field its length then its bytes):
 server → `WGHS1\\n` on accept (the client reads nothing from stdin before it); client →
 `WGRQ` harness, cwd, umask (octal), environment (`K=V` NUL-separated), stdin; server → `WGAN`
@@ -73,7 +79,7 @@ __all__ = [  # the request's and the wire's names, kept importable from here
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import socket as _socket_t
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 SERVE_DIR = "serve"
 SOCKET_NAME = "hook.sock"
@@ -122,12 +128,29 @@ class Stop(Exception):
     server removes its socket and exits."""
 
 
-_STOPPING = [False]
+_STOPPING = [False]  # a stop signal came: the server leaves
+_SHIELDED = [False]  # an audit record is written, or the shutdown runs: a signal is only noted
 
 
 def _on_stop(signum: int, frame: object) -> None:
+    """The first SIGTERM/SIGHUP raises `Stop` where the server is; a later one (a second
+    SIGTERM, a SIGHUP with it), or any while a record is written or the server shuts down, is
+    only noted: the shutdown and its `stopped` record run to their end."""
+    first = not _STOPPING[0]
     _STOPPING[0] = True
-    raise Stop()
+    if first and not _SHIELDED[0]:
+        raise Stop()
+
+
+@contextlib.contextmanager
+def shielded() -> Iterator[None]:
+    """A stop signal during the block is only noted (`_STOPPING`): the server leaves after it."""
+    before = _SHIELDED[0]
+    _SHIELDED[0] = True
+    try:
+        yield
+    finally:
+        _SHIELDED[0] = before
 
 
 # --- the server -----------------------------------------------------------------------------------
@@ -208,17 +231,22 @@ class Server:
 
         where = os.path.dirname(self.path)
         private_dir(where)
+        # bound and listening under a name of its own, then renamed into place: a client that
+        # finds the socket is never refused by one not yet listening (a shorter name than
+        # `hook.sock`'s: the path fits sun_path whenever the socket's does)
+        building = os.path.join(where, f"{os.getpid():x}.t")
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
+            os.unlink(building)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         mask = os.umask(0o177)
         try:
-            sock.bind(self.path)
+            sock.bind(building)
         finally:
             os.umask(mask)
-        os.chmod(self.path, 0o600)
+        os.chmod(building, 0o600)
         sock.listen(128)
         sock.setblocking(False)  # `greet` accepts what is there and returns
+        os.rename(building, self.path)  # replaces a dead server's socket, at once
         self.inode = os.lstat(self.path).st_ino
         return sock
 
@@ -317,7 +345,13 @@ class Server:
 
 def warm_up() -> None:
     """Import what answering needs, once, before the first request."""
-    from workspace_guard.gates.harness import after, discover, formats, gate  # noqa: F401
+    from workspace_guard.gates.harness import (  # noqa: F401 - serve_client: watched as our code
+        after,
+        discover,
+        formats,
+        gate,
+        serve_client,
+    )
     from workspace_guard.gates.harness.bash import analyze  # noqa: F401
     from workspace_guard.state import approvals, ledger  # noqa: F401
 
@@ -371,27 +405,42 @@ def main(args: Sequence[str]) -> int:
     chain.DEFERRED = []  # logs are fsync'd after each answer, off the hook's critical path
     server.watched = server.files()
     server.fingerprint = server.stamp()  # before the socket exists: no change is missed
-    sock = server.bind()
+    built = _build_client(state_dir)  # before the socket too: a bound socket answers at once
     import signal
 
-    signal.signal(signal.SIGTERM, _on_stop)
-    signal.signal(signal.SIGHUP, _on_stop)
     reason = "error"
-    try:
-        lifecycle(state_dir, "started", program=program, idle=idle, socket=server.path)
-        from workspace_guard.gates.harness import serve_client
-
-        serve_client.ensure(state_dir)
+    sock = None
+    try:  # the handlers inside: a signal at any point from here is this `try`'s
+        signal.signal(signal.SIGTERM, _on_stop)
+        signal.signal(signal.SIGHUP, _on_stop)
+        with shielded():  # bound whole, its socket renamed into place: closed below
+            sock = server.bind()
+        lifecycle(state_dir, "started", program=program, idle=idle, socket=server.path, **built)
         reason = server.run(sock)
     except Stop:
         reason = "signal"
     finally:
-        server.close(sock)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the record below is written whole
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
-        lifecycle(state_dir, "stopped", reason=reason)
-        chain.sync_deferred()
+        _SHIELDED[0] = True  # first: from here on a signal is only noted, then not delivered (at
+        # the interpreter's exit our handler is gone, and one more SIGTERM would cut the exit)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGHUP})
+        reason = "signal" if _STOPPING[0] and reason == "error" else reason
+        if sock is not None:
+            server.close(sock)
+            lifecycle(state_dir, "stopped", reason=reason)
+            chain.sync_deferred()
     return 0
+
+
+def _build_client(state_dir: str) -> dict[str, object]:
+    """Build (or check) the client in `serve/` for the started record: `{"client": kind}`, or
+    `{"client": None, "client_error": …}` when it could not be built — the server still answers
+    the client there was (one built by `install`), and every call is one-shot without one."""
+    from workspace_guard.gates.harness import serve_client
+
+    try:
+        return {"client": serve_client.ensure(state_dir)}
+    except Exception as exc:  # a full disk, a broken compiler: not a reason to stop serving
+        return {"client": serve_client.kind(state_dir), "client_error": str(exc)}
 
 
 def json_pid() -> str:
@@ -421,7 +470,7 @@ def lifecycle(state_dir: str, action: str, **extra: object) -> None:
         "pid": os.getpid(),
         **extra,
     }
-    with contextlib.suppress(Exception):
+    with shielded(), contextlib.suppress(Exception):  # never cut by a signal
         audit.append(state_dir, [record])
 
 

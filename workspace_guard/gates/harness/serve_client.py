@@ -4,7 +4,8 @@ clone gets the current one without a step of its own.
 
 A C compiler makes it a small binary (about 1 ms to start); without one it is the Python client
 (`python -I -S`, ≈ a bare interpreter's start), still far below a one-shot hook. The stamp file
-says which source and which kind it was built from; a changed source is rebuilt.
+says which source and which kind it was built from; a changed source is rebuilt. The server
+builds it before it binds its socket, so a call that finds the socket never waits for a compiler.
 """
 
 from __future__ import annotations
@@ -67,7 +68,12 @@ def kind(state_dir: str) -> str | None:
 
 
 def _stamp(built: str, interpreter: str) -> str:
-    return f"{built} {_digest(_source('.c' if built == 'c' else '.py'))} {interpreter}\n"
+    """What the client was built from: its kind, its source's digest and, for the Python client
+    only (its first line names it), the interpreter. The C client does not depend on which Python
+    built it: `install` (its venv's `python`) and the server (the runtime's interpreter) agree."""
+    if built == "c":
+        return f"c {_digest(_source('.c'))}\n"
+    return f"{built} {_digest(_source('.py'))} {interpreter}\n"
 
 
 def ensure(state_dir: str, *, python: str | None = None) -> str:

@@ -12,6 +12,7 @@ a remote or ``su`` shell with nothing to run (it reads a terminal), commands pip
 from __future__ import annotations
 
 from workspace_guard.gates.harness.bash.env import _join
+from workspace_guard.gates.harness.bash.getopt import OptSpec
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts
 from workspace_guard.gates.harness.bash.syntax import _lit, _Word
@@ -312,32 +313,39 @@ def _su(env: _Env, name: str, args: list[_Word]) -> None:
     """``su [opts] [-] [USER [ARGS]]``, ``runuser -u USER [--] CMD…``: ``-c CMD`` is shell text,
     ``-u`` runs the words after it, the arguments after USER go to the shell; with nothing to
     run, the shell reads a terminal."""
-    takes = "-c --command --session-command -s --shell -g --group -G --supp-group -u --user -w"
-    spec = _opts(takes + " --whitelist-environment")
+    from workspace_guard.gates.harness.bash.getopt import read_option
+    from workspace_guard.gates.harness.bash.wrapping import refuse_option
+
     i, code, user, pos = 0, None, None, []
     while i < len(args):
         word, text = args[i], args[i].text
-        i += 1
         if text == "--" and word.literal:
-            pos += args[i:]
+            pos += args[i + 1 :]
             break
-        if not text.startswith("-") or text == "-" or not word.literal:
+        if not text.startswith("-") or text == "-":
             if user is not None and name == "runuser":  # `runuser -u U CMD…`: options stop
-                pos += args[i - 1 :]
+                pos += args[i:]
                 break
             pos.append(word)
+            i += 1
             continue
-        key, eq, inline = text.partition("=")
-        if key not in spec and len(key) > 2 and not key.startswith("--"):
-            key, inline, eq = key[:2], key[2:], "x"  # `-cCMD`, `-uroot`
-        if key in spec:
-            value = _lit(inline, "q") if eq else (args[i] if i < len(args) else _lit(""))
-            i += 0 if eq else 1
-            if key in ("-c", "--command", "--session-command"):
+        opts: list[tuple[str, _Word | None, int]] = []
+        i, bad = read_option(args, i, _SU_OPTIONS, opts)
+        if bad:
+            refuse_option(env, name, bad)
+            return
+        if i < 0:
+            return  # an option without its value: su refuses to start
+        for key, value, _ in opts:
+            if key in ("-h", "-V"):
+                return
+            if value is None:
+                continue
+            if key in ("-c", "--session-command"):
                 code = value
-            elif key in ("-u", "--user"):
+            elif key == "-u":
                 user = value
-            elif key in ("-s", "--shell") and value.text.rsplit("/", 1)[-1] not in _SHELLS:
+            elif key == "-s" and value.text.rsplit("/", 1)[-1] not in _SHELLS:
                 env.unknown_code(f"{name} {key} {value.text}: the shell it runs")
     pos = [w for w in pos if not (w.text == "-" and w.literal)]
     if code is not None:
@@ -354,6 +362,11 @@ def _su(env: _Env, name: str, args: list[_Word]) -> None:
 
 
 _SHELLS = _opts("bash sh zsh dash ksh mksh ash fish")
+_SU_OPTIONS = OptSpec(
+    "-c|--command= --session-command= -f|--fast -g|--group= -G|--supp-group= -l|--login"
+    " -m|-p|--preserve-environment -P|--pty -s|--shell= -w|--whitelist-environment= -h|--help"
+    " -V|--version -u|--user="
+)
 
 
 def _sg(env: _Env, name: str, args: list[_Word]) -> None:

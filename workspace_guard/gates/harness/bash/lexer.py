@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from workspace_guard.gates.harness.bash.heredoc import delimiter_error, heredoc_inside, read_body
 from workspace_guard.gates.harness.bash.parser import _Parser
 from workspace_guard.gates.harness.bash.syntax import (
     _MAX_DEPTH,
@@ -83,6 +84,8 @@ class _Lexer:
     def _finish(self, closed: bool) -> list[_Token]:
         if self.closer and not closed:
             self.errors.append("unterminated $( or <(")
+        elif self.closer and self.pending:  # `$(cat <<EOF)`: bash reads the body after the line
+            self.errors.append("here-document not read before the closing )")
         for redir in self.pending:  # bash reads an unterminated heredoc to the end of input
             redir.delim = ""
         self.pending = []
@@ -118,6 +121,7 @@ class _Lexer:
         if end < 0 or not self.s.startswith("))", end - 2):
             self.arith_budget -= 1
             return -1
+        self._scanned(i, end)  # `(( y <<EOF⏎))` is arithmetic: flagged, never re-read as ( (
         return end
 
     def _inner_subs(self, text: str) -> list[_Seq]:
@@ -152,28 +156,33 @@ class _Lexer:
         if op in ("<<", "<<-") and word is not None:
             redir.delim = word.text
             redir.quoted = any(p.kind in "qV" for p in word.parts)
+            dynamic = "".join(p.text for p in word.parts if p.kind in "vV")
+            error = delimiter_error(dynamic, bool(word.subs))
+            if error:
+                self.errors.append(error)
             self.pending.append(redir)
         self.tokens.append(redir)
 
     def _heredocs(self) -> None:
-        for redir in self.pending:
-            redir.body = self._heredoc_body(redir.delim, redir.op == "<<-")
+        """Read the pending here-documents' bodies after a newline, as bash assembles them
+        (bash/heredoc.py: continuations joined in an unquoted body; ATTACK F106)."""
+        for k, redir in enumerate(self.pending):
+            if k and self.s[self.i - 1 : self.i] != "\n":  # after `EOF)` bash reads the next
+                self.errors.append("here-document after one ended by `)`")  # raw line, not `)`
+            redir.body, self.i, error = read_body(
+                self.s,
+                self.i,
+                redir.delim,
+                quoted=redir.quoted,
+                strip_tabs=redir.op == "<<-",
+                in_subst=bool(self.closer),
+            )
+            if error:
+                self.errors.append(error)
             if not redir.quoted:  # an unquoted body expands $( ) and ` `: those run
                 sub = _Lexer(redir.body, 0, self.depth + 1, self.errors)
                 sub.read_dq([], redir.subs, stop="")
         self.pending = []
-
-    def _heredoc_body(self, delim: str, strip_tabs: bool) -> str:
-        s, lines = self.s, []
-        while self.i < len(s):
-            end = s.find("\n", self.i)
-            end = len(s) if end < 0 else end
-            line = s[self.i : end]
-            self.i = end + 1 if end < len(s) else end
-            if (line.lstrip("\t") if strip_tabs else line) == delim:
-                break
-            lines.append(line)
-        return "\n".join(lines)
 
     # -- words ---------------------------------------------------------------------------------
 
@@ -219,12 +228,19 @@ class _Lexer:
         if end < 0:
             self.errors.append("unbalanced array assignment")
             end = len(self.s)
+        self._scanned(self.i, end)
         inner = _Lexer(self.s[self.i + 1 : end - 1], 0, self.depth + 1, self.errors)
         for tok in inner.run():
             if isinstance(tok, _Word):
                 subs.extend(tok.subs)
         parts.append(_Part(self.s[self.i : end], "a"))
         self.i = end
+
+    def _scanned(self, start: int, end: int) -> None:
+        """A construct found by bracket matching (``${ }``, ``a=( )``, ``@( )``) is refused when
+        it may hold a here-document: bash reads its body by lines, the matching does not."""
+        if heredoc_inside(self.s[start:end]):
+            self.errors.append("here-document inside ${ }, ( ) or $[ ] read as one piece")
 
     def _single(self, parts: list[_Part]) -> None:
         end = self.s.find("'", self.i + 1)
@@ -285,12 +301,14 @@ class _Lexer:
             if end < 0:
                 self.errors.append("unbalanced ${")
                 end = len(s)
+            self._scanned(i, end)
             parts.append(_Part(s[i:end], kind))
             subs.extend(self._inner_subs(s[i + 2 : end - 1]))
             self.i = end
         elif nxt == "[":  # `$[ … ]`: the old arithmetic expansion
             end = s.find("]", i + 2)
             end = len(s) if end < 0 else end + 1
+            self._scanned(i, end)
             parts.append(_Part(s[i:end], kind))
             subs.extend(self._inner_subs(s[i + 2 : end - 1]))
             self.i = end
@@ -328,6 +346,7 @@ class _Lexer:
         if end < 0:
             self.errors.append("unbalanced ${")
             end = len(s)
+        self._scanned(i, end)
         body = s[i + 3 : end - 1]
         subs.append(
             _Parser(_Lexer(body, 0, self.depth + 1, self.errors).run(), self.errors).parse()
@@ -350,6 +369,7 @@ class _Lexer:
         same text is a glob qualifier, and ``e:CODE:``, ``+FUNC`` run code per match (F67)."""
         end = _balanced(self.s, self.i)
         inner = self.s[self.i + 1 : (end if end > 0 else len(self.s)) - 1]
+        self._scanned(self.i, self.i + len(inner) + 2)
         for code in _qualifier_code(inner, self.depth, self.errors):
             subs.append(
                 _Parser(_Lexer(code, 0, self.depth + 1, self.errors).run(), self.errors).parse()

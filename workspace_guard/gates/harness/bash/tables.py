@@ -13,7 +13,6 @@ from workspace_guard.gates.harness.bash.files import (
     _each,
     _find,
     _output_option,
-    _parallel,
     _patch,
     _rsync,
     _sed,
@@ -54,6 +53,8 @@ from workspace_guard.gates.harness.bash.outputs import (
     output_options,
     runner,
 )
+from workspace_guard.gates.harness.bash.parallel import parallel
+from workspace_guard.gates.harness.bash.pkgrun import npx as _npx
 from workspace_guard.gates.harness.bash.programs import PROGRAMS
 from workspace_guard.gates.harness.bash.runners import _coverage, _pip, _pytest, _tox
 from workspace_guard.gates.harness.bash.sqlite import sqlite3
@@ -61,14 +62,12 @@ from workspace_guard.gates.harness.bash.stdinlang import STDIN_LANGUAGES, stdin_
 from workspace_guard.gates.harness.bash.tools import (
     _FORMATTERS,
     _MANIFESTS,
-    _WRAPPERS,
     HARNESS_CLIS,
     _cd,
     _declare,
     _docker,
     _formatter,
     _harness_cli,
-    _npx,
     _package_manager,
     _pre_commit,
     _read,
@@ -76,6 +75,7 @@ from workspace_guard.gates.harness.bash.tools import (
     _unset,
 )
 from workspace_guard.gates.harness.bash.wrappers import WRAPPERS, sudo
+from workspace_guard.gates.harness.bash.wrapping import _WRAPPERS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -178,7 +178,8 @@ _HANDLERS: dict[str, _Handler] = {
     "wget": _wget,
     "find": _find,
     "xargs": _xargs,
-    "parallel": _parallel,
+    "parallel": parallel,
+    "sem": parallel,
     "bash": _shell,
     "eval": _eval,
     ".": _source,

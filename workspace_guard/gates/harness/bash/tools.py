@@ -7,15 +7,10 @@ import re
 
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _assign, _Env, _join
 from workspace_guard.gates.harness.bash.files import _remote
-from workspace_guard.gates.harness.bash.gitconfig import git_variable, variable
 from workspace_guard.gates.harness.bash.links import cd_lands
 from workspace_guard.gates.harness.bash.options import _opts, _split
-from workspace_guard.gates.harness.bash.refs import GIT_DIR_VAR
+from workspace_guard.gates.harness.bash.pkgrun import run_wrapped as _run_wrapped
 from workspace_guard.gates.harness.bash.syntax import _lit, _Part, _suffix, _Word
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from workspace_guard.gates.harness.bash.env import _Handler
 
 _MANIFESTS = {
     "npm": (
@@ -50,7 +45,7 @@ def _package_manager(env: _Env, name: str, args: list[_Word]) -> None:
     files, subs = _MANIFESTS[name]
     sub = args[i].text
     if sub in _RUN_WRAPPERS:
-        _run_wrapped(env, args[i + 1 :])
+        _run_wrapped(env, name, sub, args[i + 1 :])
     elif sub == "fmt" and name in ("go", "cargo"):
         env.add_under(None, "format")
     elif sub in _opts(subs):
@@ -61,25 +56,6 @@ def _package_manager(env: _Env, name: str, args: list[_Word]) -> None:
 
 
 _PM_DIR_OPTIONS = _opts("--prefix -C --cwd --directory --dir")
-
-
-def _run_wrapped(env: _Env, args: list[_Word]) -> None:
-    """``uv run [opts] CMD``: CMD is analysed as given (a skipped option value stays a word)."""
-    i = 0
-    while i < len(args) and args[i].text.startswith("-"):
-        i += 1
-    if i < len(args):
-        env.unknown_code(f"{args[i].text}: run through a package manager")
-        env.dispatch(args[i:])
-
-
-def _npx(env: _Env, name: str, args: list[_Word]) -> None:
-    i = 0
-    while i < len(args) and args[i].text.startswith("-"):
-        i += 2 if args[i].text in ("-p", "--package", "-c", "--call") else 1
-    if i < len(args):
-        env.unknown_code(f"{name} {args[i].text}: a package's code")
-        env.dispatch(args[i:])
 
 
 # Agent CLIs, as commands and as the basenames of their packages (`npx @openai/codex`): a harness
@@ -257,68 +233,3 @@ def _read(env: _Env, name: str, args: list[_Word]) -> None:
     pos, values, _ = _split(args, _opts("-a -d -i -n -N -p -t -u -v"))
     for word in [*pos, *(v for k, v in values.items() if k in ("-a", "-v"))]:
         env.ctx.vars.pop(word.text, None)
-
-
-def _wrapper(takes: str, skip: int = 0) -> _Handler:
-    """env, sudo, nohup, timeout 5, nice -n 5, …: look through to the command they run."""
-    spec = _opts(takes)
-
-    def handle(env: _Env, name: str, args: list[_Word]) -> None:
-        i = 0
-        while i < len(args):
-            text = args[i].text
-            if text == "--" and args[i].literal:
-                i += 1
-                break
-            if not text.startswith("-") and not (name == "env" and _ASSIGN.match(text)):
-                break
-            if name == "env" and git_variable(text.partition("=")[0]):
-                variable(env, text.partition("=")[0], text.partition("=")[2])
-                if text.partition("=")[0] in ("GIT_DIR", "GIT_COMMON_DIR"):  # refs written there
-                    env = env.at(env.ctx.cwd)
-                    env.ctx.vars[GIT_DIR_VAR] = text.partition("=")[2]
-            i += 1
-            if text in spec and i < len(args):
-                env = _wrapper_option(env, name, text, args[i])
-                i += 1
-            elif text.startswith(("--chdir=", "-C")) and len(text) > 2 and name == "env":
-                env = env.at(_join(env.ctx.cwd, text.partition("=")[2] or text[2:]))
-        rest = args[i + skip :]
-        if name == "command" and any(a.text in ("-v", "-V") for a in args[:i]):
-            return
-        if rest:
-            env.dispatch(rest)
-
-    return handle
-
-
-def _wrapper_option(env: _Env, name: str, opt: str, value: _Word) -> _Env:
-    if opt in ("-C", "--chdir", "-D") and name in ("env", "sudo"):
-        return env.at(_join(env.ctx.cwd, value.text))
-    if opt in ("-S", "--split-string") and name == "env":
-        env.analyze_text(value)
-    if opt == "-o" and name in ("time", "strace", "ltrace"):
-        env.add(value, name)
-    return env
-
-
-_WRAPPERS: dict[str, _Handler] = {
-    **dict.fromkeys(_opts("nohup command builtin setsid chronic unbuffer busybox"), _wrapper("")),
-    "env": _wrapper("-u --unset -C --chdir -S --split-string"),
-    "sudo": _wrapper("-u -g -h -p -C -D -r -t -U -T --user --group --host --prompt --chdir"),
-    "doas": _wrapper("-u -C"),
-    "time": _wrapper("-f -o --format --output"),
-    "nice": _wrapper("-n --adjustment"),
-    "ionice": _wrapper("-c -n -p -P -u --class --classdata"),
-    "timeout": _wrapper("-s -k --signal --kill-after", skip=1),
-    "stdbuf": _wrapper("-i -o -e --input --output --error"),
-    "exec": _wrapper("-a"),
-    "caffeinate": _wrapper("-t -w"),
-    "xvfb-run": _wrapper("-n -s -f -e --server-num --server-args --auth-file --error-file"),
-    "strace": _wrapper("-o -e -p -s -u -E"),
-    "ltrace": _wrapper("-o -e -p -s -u"),
-    "flock": _wrapper("-w -E --timeout --conflict-exit-code", skip=1),
-    "taskset": _wrapper("", skip=1),
-    "chroot": _wrapper("--userspec --groups", skip=1),
-    "dotenv": _wrapper("-f -e -v -c"),
-}

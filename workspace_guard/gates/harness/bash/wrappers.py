@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from workspace_guard.gates.harness.bash.options import _opts
+from workspace_guard.gates.harness.bash.env import _join
+from workspace_guard.gates.harness.bash.getopt import OptSpec, getopt
 from workspace_guard.gates.harness.bash.syntax import _Word
 
 TYPE_CHECKING = False
@@ -11,40 +12,51 @@ if TYPE_CHECKING:
     from workspace_guard.gates.harness.bash.env import _Env, _Handler
 
 
-def _runs_rest(takes: str, skip: int = 0, sub: bool = False, code: str = "") -> _Handler:
-    """``unshare -r CMD…``, ``perf stat CMD…``, ``dtach -n SOCK CMD…``: options (``takes``
-    have a value), ``skip`` positional words, then the command; ``code`` options hold shell
-    text (``entr -s``, ``flock -c``)."""
-    spec = _opts(takes)
-    shell = _opts(code)
+def _runs_rest(
+    takes: str,
+    *,
+    skip: int = 0,
+    sub: bool = False,
+    code: str = "",
+    spec: str = "",
+    stop: str = "",
+    cwd: str = "",
+) -> _Handler:
+    """``unshare -r CMD…``, ``perf stat CMD…``, ``dtach -n SOCK CMD…``: options, ``skip``
+    positional words, then the command. ``spec``: the program's whole option table (getopt.py;
+    an option outside it refuses the command); else ``takes``, the options with a value, and
+    any other option is one word. ``code`` options hold shell text (``entr -s``, ``flock -c``);
+    ``stop`` options run nothing (``chrt -p``); ``cwd`` options move the cwd (``unshare
+    --wd``), and ``!OPT`` there puts the command in a place not known here (a root, another
+    process's cwd): refused."""
+    table = OptSpec(spec) if spec else OptSpec(" ".join(t + "=" for t in takes.split()), True)
+    shell, stops = set(code.split()), set(stop.split())
+    moves = {c for c in cwd.split() if not c.startswith("!")}
+    elsewhere = tuple(c[1:] for c in cwd.split() if c.startswith("!"))
 
     def handle(env: _Env, name: str, args: list[_Word]) -> None:
-        i = 1 if sub and args else 0
-        skipped = 0
-        while i < len(args):
-            word, text = args[i], args[i].text
-            if text == "--" and word.literal:
-                i += 1
-                break
-            if text.startswith("-") and word.literal and len(text) > 1:
-                i += 1
-                key = text.partition("=")[0]
-                if key in shell:
-                    env.analyze_text(
-                        text.partition("=")[2] if "=" in text else args[i] if i < len(args) else ""
-                    )
-                    return
-                if key in spec and "=" not in text and i < len(args):
-                    i += 1
-                continue
-            if skipped < skip:
-                skipped += 1
-                i += 1
-                continue
-            break
-        rest = args[i:]
-        if rest and rest[0].text in shell and len(rest) > 1:  # `flock F -c CMD`
-            env.analyze_text(rest[1])
+        from workspace_guard.gates.harness.bash.wrapping import refuse_option
+
+        parsed = getopt(args, table, 1 if sub and args else 0)
+        if parsed.unknown:
+            refuse_option(env, name, parsed.unknown)
+            return
+        for opt, value, _ in parsed.opts:
+            if opt in stops:
+                return
+            if elsewhere and opt.partition("=")[0].startswith(elsewhere):
+                refuse_option(env, name, opt)
+                return
+            if opt in moves and value is not None:
+                env = env.at(_join(env.ctx.cwd, value.text))
+            if opt in shell:  # `flock -c CMD F`, `entr -s CMD` (a flag: the operand is the text)
+                text = value if value is not None else next(iter(parsed.rest), None)
+                if text is not None:
+                    env.analyze_text(text)
+                return
+        rest = parsed.rest[skip:]
+        if rest and rest[0].text in shell and rest[0].literal and len(rest) > 1:
+            env.analyze_text(rest[1])  # `flock F -c CMD`
         elif rest:
             env.dispatch(rest)
 
@@ -69,22 +81,27 @@ def _faketime(env: _Env, name: str, args: list[_Word]) -> None:
 
 def sudo(env: _Env, name: str, args: list[_Word]) -> None:
     """``sudo -e F…`` edits the files; otherwise the command after the options (tools.py)."""
-    from workspace_guard.gates.harness.bash.tools import _WRAPPERS
+    from workspace_guard.gates.harness.bash.wrapping import sudo as read_sudo
 
-    k = 0
-    while k < len(args) and args[k].text.startswith("-") and args[k].text != "--":
-        if args[k].text in ("-e", "--edit"):
-            _sudo_edit(env, name, args[k + 1 :])
-            return
-        k += 1
-    _WRAPPERS["sudo"](env, name, args)
+    read_sudo(env, name, args)
 
 
 WRAPPERS: dict[str, _Handler] = {
     "sudoedit": _sudo_edit,
-    "flock": _runs_rest("-w -E --timeout --conflict-exit-code", skip=1, code="-c --command"),
-    "unshare": _runs_rest("-S -G -R -w --setuid --setgid --root --wd --map-user --map-group"),
-    "nsenter": _runs_rest("-t -S -G -r -w --target --setuid --setgid --root --wd"),
+    "flock": _runs_rest(
+        "",
+        skip=1,
+        code="-c --command",
+        spec="-s|--shared -x|-e|--exclusive -u|--unlock -n|--nb|--nonblock -w|--wait|--timeout="
+        " -E|--conflict-exit-code= -o|--close -F|--no-fork -c|--command= -h|--help -V|--version"
+        " --verbose",
+        stop="-h -V",
+    ),
+    "unshare": _runs_rest(
+        "-S -G -R -w --setuid --setgid --root --wd --map-user --map-group",
+        cwd="-w --wd !-R !--root",
+    ),
+    "nsenter": _runs_rest("-t -S -G --target --setuid --setgid", cwd="!-r !--root !-w !--wd"),
     "setpriv": _runs_rest("--reuid --regid --groups --inh-caps --ambient-caps --bounding-set"),
     "prlimit": _runs_rest("-p --pid -o --output"),
     "systemd-run": _runs_rest("-u --unit -p --property -E --setenv --uid --gid -M -H"),
@@ -98,14 +115,21 @@ WRAPPERS: dict[str, _Handler] = {
     "torsocks": _runs_rest("-u -p -a -P"),
     "proxychains": _runs_rest("-f"),
     "proxychains4": _runs_rest("-f"),
-    "chrt": _runs_rest("-T -P -D", skip=1),
+    "chrt": _runs_rest(
+        "",
+        skip=1,
+        spec="-b|--batch -d|--deadline -f|--fifo -i|--idle -o|--other -r|--rr -R|--reset-on-fork"
+        " -a|--all-tasks -m|--max -p|--pid -v|--verbose -T|--sched-runtime= -P|--sched-period="
+        " -D|--sched-deadline= -h|--help -V|--version",
+        stop="-p -m -h -V",
+    ),
     "numactl": _runs_rest("-C -m -N -p -i --physcpubind --membind --cpunodebind --preferred"),
     "cgexec": _runs_rest("-g"),
     "dtach": _runs_rest("-n -c -A -a -e -r"),
     "abduco": _runs_rest("-n -c -A -a -e"),
     "tsp": _runs_rest("-L -D -S"),
     "nq": _runs_rest(""),
-    "entr": _runs_rest("", code="-s"),
+    "entr": _runs_rest("", code="-s", spec="-a -c -d -n -p -r -s -x -z"),
     "ifne": _runs_rest(""),
     "pkexec": _runs_rest("--user"),
     "perf": _runs_rest("-o -e -p -t -C -F -c --output --event --pid", sub=True),
