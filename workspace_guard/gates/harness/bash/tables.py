@@ -22,7 +22,6 @@ from workspace_guard.gates.harness.bash.files import (
     _uniq,
     _unzip,
     _wget,
-    _xargs,
     _yq,
 )
 from workspace_guard.gates.harness.bash.git import _git
@@ -53,7 +52,7 @@ from workspace_guard.gates.harness.bash.outputs import (
     output_options,
     runner,
 )
-from workspace_guard.gates.harness.bash.parallel import parallel
+from workspace_guard.gates.harness.bash.parallel import parallel, xargs
 from workspace_guard.gates.harness.bash.pkgrun import npx as _npx
 from workspace_guard.gates.harness.bash.programs import PROGRAMS
 from workspace_guard.gates.harness.bash.runners import _coverage, _pip, _pytest, _tox
@@ -177,7 +176,7 @@ _HANDLERS: dict[str, _Handler] = {
     "curl": _curl,
     "wget": _wget,
     "find": _find,
-    "xargs": _xargs,
+    "xargs": xargs,
     "parallel": parallel,
     "sem": parallel,
     "bash": _shell,
