@@ -85,7 +85,7 @@ def judge(
         targets = [t for t in targets if t.kind not in _RESTORE_KINDS]
     if agent not in decider.rules.superusers:  # `cp F $(echo .git)/config` (ATTACK F99)
         targets, unknown = computed_targets.known(targets, command, cwd)
-        unknown += computed_targets.listed(analysis.findings, inside)  # `$(grep -l P DIR)`
+        unknown += computed_targets.listed(analysis.findings, inside, command)  # `$(grep -l P DIR)`
         if unknown:
             refusal = " ".join(filter(None, [refusal, computed_targets.refusal(unknown)]))
     # `app/main.py.`, `'app\main.py'`, `APP~1` under Git Bash: judged as Windows opens them too
@@ -109,7 +109,10 @@ def judge(
         from workspace_guard.gates.harness.server_repos import refusal as server_refusal
 
         refusal = server_refusal(repo, analysis, agent in decider.rules.superusers)
-    note = " ".join(n for n in (note, ref_note, *dict.fromkeys(git_notes)) if n)
+    from workspace_guard.gates.harness.bash.linkmakers import note as made_here
+
+    made = made_here(analysis.targets)  # a link made earlier in the command (F102, F105)
+    note = " ".join(n for n in (note, ref_note, made, *dict.fromkeys(git_notes)) if n)
     from workspace_guard.gates.harness.bash.syntax import SELF_CLI
 
     verbs = [finding.detail for finding in analysis.of_kind(SELF_CLI)]
