@@ -1,19 +1,30 @@
-"""The corpus of tests/bash_corpus_wrappers.py through the analysis (ATTACK F107, F108, F112),
-and getopt.py's reading of each spelling."""
+"""The corpus of tests/bash_corpus_wrappers.py through the analysis (ATTACK F107, F108),
+getopt.py's reading of each spelling, and GNU parallel run for real where it is installed."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from bash_corpus import ANY, PROTECTED, Case
-from bash_corpus_wrappers import READS_WRAPPER_OPTIONS, WRITES_WRAPPER_OPTIONS
+from bash_corpus_wrappers import (
+    CODE_PARALLEL,
+    READS_PARALLEL,
+    READS_WRAPPER_OPTIONS,
+    WRITES_PARALLEL,
+    WRITES_WRAPPER_OPTIONS,
+)
 from test_bash import would_deny
 
 from workspace_guard.gates.harness.bash import analyze
 from workspace_guard.gates.harness.bash.getopt import OptSpec, getopt
-from workspace_guard.gates.harness.bash.syntax import _lit
+from workspace_guard.gates.harness.bash.syntax import UNKNOWN_CODE, _lit
 
-WRITES = WRITES_WRAPPER_OPTIONS
-READS = READS_WRAPPER_OPTIONS
+WRITES = WRITES_WRAPPER_OPTIONS + WRITES_PARALLEL
+READS = READS_WRAPPER_OPTIONS + READS_PARALLEL
 
 
 def _expected(case: Case) -> set[str]:
@@ -28,6 +39,11 @@ def test_every_write_is_denied(case: Case) -> None:
 @pytest.mark.parametrize("case", READS, ids=lambda c: c.command[:70])
 def test_reads_pass(case: Case) -> None:
     assert would_deny(case.command, case.cwd) == set(), analyze(case.command, case.cwd)
+
+
+@pytest.mark.parametrize("command", CODE_PARALLEL)
+def test_commands_read_from_a_file_or_a_pipe_are_unknown_code(command: str) -> None:
+    assert analyze(command, "/repo").of_kind(UNKNOWN_CODE), analyze(command, "/repo")
 
 
 def test_no_duplicates() -> None:
@@ -68,3 +84,34 @@ def test_getopt_reads_every_spelling(
     assert [(o, v.text if v else None) for o, v, _ in parsed.opts] == opts
     assert [w.text for w in parsed.rest] == rest
     assert parsed.unknown == unknown
+
+
+# GNU parallel for real (not installed on every machine): each command writes app/main.py
+REAL_PARALLEL = [
+    "parallel --will-cite echo evil '>>' ::: app/main.py",
+    "parallel --will-cite ::: 'echo evil >> app/main.py'",
+    "parallel --will-cite 'echo evil >> app/{}.py' ::: main",
+    "parallel --will-cite 'echo evil >> {1}/{2}' ::: app ::: main.py",
+    "parallel --will-cite 'echo evil >> app/{/.}.py' ::: x/main.txt",
+    "printf 'echo evil >> app/main.py\\n' | parallel --will-cite",
+]
+
+
+@pytest.mark.skipif(shutil.which("parallel") is None, reason="GNU parallel is not installed")
+@pytest.mark.parametrize("command", REAL_PARALLEL)
+def test_parallel_really_writes_what_the_analysis_denies(tmp_path: Path, command: str) -> None:
+    assert "app/main.py" in would_deny(command), analyze(command, "/repo")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "home").mkdir()
+    main = tmp_path / "app" / "main.py"
+    main.write_text("x\n")
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    done = subprocess.run(
+        ["bash", "-c", command],
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert "evil" in main.read_text(), done

@@ -90,7 +90,9 @@ class Repo:
     def _trust(self) -> None:
         """Find the trusted revision and its rules blob (`info.rules_blob`)."""
         try:
-            trusted = trust_root.find(self.info.common_dir, self.cwd, self.info.head, self.config)
+            trusted = trust_root.find(
+                self.info.common_dir, self.cwd, self.info.head, self.config, record=_LAYER[0]
+            )
         except GuardError as exc:
             self.trust_error = exc
             return

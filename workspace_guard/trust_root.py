@@ -8,9 +8,15 @@ which only a push the server accepted (and a fetch) can move:
 1. `workspace-guard.rulesRef` in the repository's own config file (what `install` records), which
    must exist: a configured ref that is gone refuses to decide (fail closed), because falling back
    to HEAD is exactly what deleting it would buy;
-2. else the remote's default branch (`refs/remotes/origin/HEAD`, set by `git clone`);
-3. else the upstream of a local `main` or `master` branch (`git push -u origin main`);
-4. else HEAD: the repository has no upstream yet.
+2. else the tracking ref of the remote's own default branch, as the remote says over the wire,
+   of the remote `install` recorded by name and URL (remote_head.py: `origin/HEAD`, the
+   upstreams of `main`/`master` and the name `origin` never choose it; a recorded remote that is
+   gone, renamed over or whose URL changed is undetermined: fail closed with the repair);
+3. else HEAD: the repository has no upstream yet.
+
+A repository with no rules anywhere (work tree, index, HEAD, the upstream refs) is not governed:
+nothing is recorded in it, nothing is asked of its remote, and the upstream is found as before
+(`origin/HEAD`, else the upstream of `main`/`master`).
 
 Where the trusted revision has no rules file yet (the rules are committed but not pushed), HEAD's
 rules are read, and without any committed rules the working-tree copy (with a warning).
@@ -35,7 +41,7 @@ RULES_REF_KEY = "workspace-guard.rulesref"  # config keys as git reports them: l
 RULES_FILE_KEY = "workspace-guard.rules"
 PROTECTED_BRANCHES = ("main", "master")
 RULES_PATH = ".workspace/rules.yaml"  # repo.DEFAULT_RULES (repo imports this module)
-_RELEVANT = ("workspace-guard", "branch", "remote")
+_RELEVANT = ("workspace-guard", "branch", "remote", "url")
 
 
 class Trusted(Record):
@@ -102,11 +108,26 @@ _RAW = [0]
 raw = _Raw()
 
 
-def find(common_dir: str, cwd: str, head: str | None, config: Config) -> Trusted:
+def find(
+    common_dir: str, cwd: str, head: str | None, config: Config, *, record: bool = False
+) -> Trusted:
     """The trusted revision (see the module's docstring): the ref, unless the watch daemon
-    holds another revision in force (`held`)."""
-    found = _find(common_dir, cwd, head, config)
+    holds another revision in force (`held`). With `record` (an installed layer judging a
+    call), the trusted remote is recorded where an older install left nothing."""
+    try:
+        found = _find(common_dir, cwd, head, config, record)
+    except Undetermined:
+        if _RAW[0]:
+            raise
+        kept = held(common_dir, Trusted(None, None, "undetermined"))
+        if kept.source == "watch":
+            return kept  # the daemon holds a revision in force: it still decides
+        raise
     return found if _RAW[0] else held(common_dir, found)
+
+
+class Undetermined(ConfigError):
+    """The trusted remote is not the one recorded, or its default branch cannot be told."""
 
 
 def held(common_dir: str, found: Trusted) -> Trusted:
@@ -146,9 +167,17 @@ def held(common_dir: str, found: Trusted) -> Trusted:
     return Trusted(ref, commit, "watch")
 
 
-def _find(common_dir: str, cwd: str, head: str | None, config: Config) -> Trusted:
+def _find(common_dir: str, cwd: str, head: str | None, config: Config, record: bool) -> Trusted:
+    from workspace_guard import remote_head
+
     configured = config.get(RULES_REF_KEY)
     if configured:
+        found = remote_head.recorded(config)
+        why = remote_head.mismatch(config, *found) if found else None
+        if why:
+            raise _changed(found[0] if found else "", why)
+        if record and found is None:
+            _record_pinned(cwd, config, configured.strip())
         for ref in _spellings(configured.strip()):
             commit = _commit(common_dir, cwd, ref)
             if commit:
@@ -163,11 +192,48 @@ def _find(common_dir: str, cwd: str, head: str | None, config: Config) -> Truste
                 "git config {key} refs/remotes/origin/main"
             ).format(key="workspace-guard.rulesRef"),
         )
-    for ref in upstream_candidates(common_dir, config):
+    from workspace_guard.remote_head import from_remote
+
+    return from_remote(common_dir, cwd, head, config, record)
+
+
+def local_upstream(common_dir: str, cwd: str, head: str | None, config: Config) -> Trusted:
+    """Where a repository that is not governed finds its upstream (as before the remote was
+    asked): `origin/HEAD`, else the upstream of `main`/`master`, else HEAD."""
+    for ref in _pointers(common_dir, config):
         commit = _commit(common_dir, cwd, ref)
         if commit:
             return Trusted(ref, commit, "upstream")
     return Trusted(None, head, "HEAD")
+
+
+def _record_pinned(cwd: str, config: Config, configured: str) -> None:
+    """A rulesRef naming a remote-tracking ref, and no trusted remote recorded (an older
+    install): record that remote's name and URL, so that a changed URL is seen."""
+    from workspace_guard import remote_head
+
+    name = next(
+        (n for n in remote_head.remotes(config) if configured.startswith(f"refs/remotes/{n}/")),
+        None,
+    )
+    if name:
+        url = config[f"remote.{name}.url"]
+        remote_head.keep(cwd, {remote_head.NAME_KEY: name, remote_head.URL_KEY: url})
+
+
+def _changed(name: str, why: str) -> Undetermined:
+    """The recorded trusted remote is not the one configured now: fail closed, with the repair."""
+    return Undetermined(
+        _(
+            "the remote the rules are trusted from is not the one recorded ({why}), so which "
+            "rules decide cannot be told"
+        ).format(why=why),
+        hint=_(
+            "check the remotes (git remote -v); if the change is yours, run `workspace-guard "
+            "install` to record the remote {name} as it is now (`workspace-guard doctor` says "
+            "what is trusted)"
+        ).format(name=name or "origin"),
+    )
 
 
 def has_remote(config: Config) -> bool:
@@ -176,7 +242,22 @@ def has_remote(config: Config) -> bool:
 
 
 def upstream_candidates(common_dir: str, config: Config) -> list[str]:
-    """The remote's default branch, then the upstreams of local `main` / `master`."""
+    """The refs that say an upstream exists (and that the hooks guard): the recorded remote's
+    default branch (else its `main` and `master`), where `origin/HEAD` points, the upstreams
+    of local `main` / `master`. Which one decides is `_find`'s."""
+    from workspace_guard import remote_head
+
+    found = []
+    mine = remote_head.recorded(config)
+    if mine:
+        branch = config.get(remote_head.HEAD_KEY, "").removeprefix("refs/heads/")
+        names = [branch] if branch else list(PROTECTED_BRANCHES)
+        found += [f"refs/remotes/{mine[0]}/{b}" for b in names]
+    return found + _pointers(common_dir, config)
+
+
+def _pointers(common_dir: str, config: Config) -> list[str]:
+    """The remote's default branch as the clone says, then the upstreams of `main`/`master`."""
     found = []
     target = _symref(common_dir, "refs/remotes/origin/HEAD")
     if target and target.startswith("refs/remotes/origin/"):  # not a local branch in disguise
@@ -241,6 +322,11 @@ def record(cwd: str, rules_file: str | None) -> list[str]:
             _("workspace-guard.rules: {path} (installed hooks read this file)").format(path=path)
         )
         return lines
+    from workspace_guard import remote_head
+
+    if remote_head.governed(info.common_dir, cwd, info.head, config):
+        lines += remote_head.install_record(info.common_dir, cwd, config)
+        config = read_config(info.common_dir, cwd)
     trusted = find(info.common_dir, cwd, info.head, config)
     if trusted.source == "upstream" and trusted.ref and not _has_rules(cwd, trusted.commit):
         lines.append(

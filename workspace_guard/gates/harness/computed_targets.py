@@ -97,20 +97,102 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9_.@%+,:=-]+")
 _MAX_ENTRIES = 20_000
 
 
-def listed(findings: tuple[Finding, ...], inside: Callable[[str], str | None]) -> list[str]:
+def listed(
+    findings: tuple[Finding, ...], inside: Callable[[str], str | None], command: str = ""
+) -> list[str]:
     """The command substitutions listing files below a folder (`$(grep -l P DIR)`, bash/
     listers.py) whose output the gate cannot vouch for: a folder outside the work tree or its
     root, a repository nested below it (`.git`), more entries than it reads, and — unquoted,
     where the shell splits and globs the output — a name with a blank, a glob character, a
-    quote or any other character outside plain ASCII path text."""
+    quote or any other character outside plain ASCII path text. `git ls-files` prints git's
+    index, not the folder (ATTACK F112): its names are read from the index too, and a command
+    that may change the index first (`git add`, `update-index`…, `GIT_INDEX_FILE`) leaves its
+    output unknown."""
     unknown: list[str] = []
     for finding in findings:
         if finding.kind != LISTED:
             continue
         quoted, text = finding.args
-        if not _vouched(finding.detail, inside, quoted == "V"):
+        vouched = _vouched(finding.detail, inside, quoted == "V")
+        if vouched and _FROM_INDEX.match(text):
+            vouched = not _index_may_change(findings, finding, command) and _index_vouched(
+                finding.detail, inside, quoted == "V", text
+            )
+        if not vouched:
             unknown.append(text)
     return unknown
+
+
+_FROM_INDEX = re.compile(r"(?:\$\(|`)\s*git\s+ls-files\b")
+# git commands that never write the index (any other one, an alias included, may)
+_READERS = (
+    "ls-files status log diff show rev-parse grep blame cat-file ls-tree describe shortlog"
+    " rev-list for-each-ref show-ref version help diff-files diff-index diff-tree"
+    " hash-object count-objects name-rev whatchanged var check-ignore check-attr ls-remote"
+    " merge-base format-patch fetch push remote branch tag config"
+)
+_INDEX_READERS = frozenset(_READERS.split())
+# another index or repository, or text that makes later commands run in another order
+_OTHER_INDEX = re.compile(
+    r"GIT_(?:INDEX_FILE|DIR|WORK_TREE|COMMON_DIR|OBJECT_DIRECTORY|ALTERNATE|NAMESPACE|CONFIG)"
+    r"|--git-dir|--work-tree|\.git\b"
+)
+_REORDERS = re.compile(r"(?<![|])\|(?![|])|(?<![&>])&(?![&>])|\b(?:for|while|until|select)\b|\(\)")
+
+
+def _index_may_change(findings: tuple[Finding, ...], lister: Finding, command: str) -> bool:
+    """Whether the command may change git's index before the lister reads it: an index writer
+    before it, or anywhere when a pipe, a background job, a loop or a function may run it
+    first; or a variable or option pointing git at another index."""
+    from workspace_guard.gates.harness.bash.gitwhere import GIT_AT
+
+    if _OTHER_INDEX.search(command):
+        return True
+    anywhere = bool(_REORDERS.search(command))
+    for finding in findings:
+        if finding == lister and not anywhere:
+            return False
+        if finding.kind == GIT_AT and (finding.args[:1] or ("",))[0] not in _INDEX_READERS:
+            return True
+    return False
+
+
+def _index_vouched(
+    folder: str, inside: Callable[[str], str | None], quoted: bool, text: str
+) -> bool:
+    """The index's entries below ``folder`` pass the same name test (git prints them)."""
+    from workspace_guard import git
+    from workspace_guard.errors import GitError
+
+    rel = inside(folder)
+    if not rel or "--recurse-submodules" in text:
+        return False
+    here = folder
+    while not os.path.isdir(here):
+        here = os.path.dirname(here)
+    probe = here
+    while inside(probe):  # a repository nested between the folder and the root: its index
+        if os.path.exists(os.path.join(probe, ".git")):
+            return False
+        probe = os.path.dirname(probe)
+    try:
+        result = git.run(
+            ["ls-files", "-z", "--cached", "--full-name", "--", folder], here, check=False
+        )
+    except GitError:
+        return False
+    if result.returncode != 0:
+        return False
+    entries = git.zsplit(result.stdout)
+    if len(entries) > _MAX_ENTRIES:
+        return False
+    for entry in entries:
+        if entry != rel and not entry.startswith(rel + "/"):
+            return False
+        below = entry[len(rel) + 1 :].split("/") if entry != rel else [os.path.basename(rel)]
+        if not quoted and not all(_SAFE_NAME.fullmatch(n) for n in below):
+            return False
+    return True
 
 
 def _vouched(folder: str, inside: Callable[[str], str | None], quoted: bool) -> bool:

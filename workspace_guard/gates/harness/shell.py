@@ -85,7 +85,7 @@ def judge(
         targets = [t for t in targets if t.kind not in _RESTORE_KINDS]
     if agent not in decider.rules.superusers:  # `cp F $(echo .git)/config` (ATTACK F99)
         targets, unknown = computed_targets.known(targets, command, cwd)
-        unknown += computed_targets.listed(analysis.findings, inside)  # `$(grep -l P DIR)`
+        unknown += computed_targets.listed(analysis.findings, inside, command)  # `$(grep -l P DIR)`
         if unknown:
             refusal = " ".join(filter(None, [refusal, computed_targets.refusal(unknown)]))
     # `app/main.py.`, `'app\main.py'`, `APP~1` under Git Bash: judged as Windows opens them too

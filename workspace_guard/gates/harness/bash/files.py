@@ -473,18 +473,3 @@ def _with_items(
         else:
             words.append(word)
     env.dispatch(words)
-
-
-def _parallel(env: _Env, name: str, args: list[_Word]) -> None:
-    texts = [w.text for w in args]
-    sep = next((k for k, t in enumerate(texts) if t in (":::", "::::")), len(args))
-    start = 0
-    while start < sep and texts[start].startswith("-"):
-        start += 1
-    inputs = args[sep + 1 :] if sep < len(args) and texts[sep] == ":::" else []
-    alts = (
-        tuple((p, g or d) for w in inputs for p, g, d in env.paths(w))
-        if inputs
-        else ((ANY_PATH, True),)
-    )
-    _with_items(env, args[start:sep] or [_lit("echo")], "{}", _Word([_Part("{}", "q")], alts=alts))

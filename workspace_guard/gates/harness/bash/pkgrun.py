@@ -8,6 +8,7 @@ reader takes an unknown option as one word, so the table is loose (getopt.py).
 
 from __future__ import annotations
 
+from workspace_guard.gates.harness.bash.env import _join
 from workspace_guard.gates.harness.bash.getopt import OptSpec, getopt
 from workspace_guard.gates.harness.bash.syntax import _Word
 
@@ -25,6 +26,17 @@ _PNPM = OptSpec(
     "-c|--shell-mode --package= -r|--recursive --parallel --filter= -C|--dir= -s|--silent"
     " --reporter= -w|--workspace-root --resume-from= --report-summary --no-bail --bail"
     " --reverse --sort --no-sort --stream",
+    loose=True,
+)
+
+_UV_RUN = OptSpec(
+    "--with= --with-editable= --with-requirements= --extra= --group= --only-group= --no-group="
+    " --package= -p|--python= --directory= --project= --env-file= --index= --default-index="
+    " -i|--index-url= --extra-index-url= -f|--find-links= --index-strategy= --keyring-provider="
+    " --resolution= --prerelease= --fork-strategy= --exclude-newer= -C|--config-setting="
+    " --no-build-isolation-package= --link-mode= --refresh-package= --reinstall-package="
+    " -P|--upgrade-package= --no-binary-package= --no-build-package= --cache-dir= --color="
+    " --config-file= --allow-insecure-host= --python-preference=",
     loose=True,
 )
 
@@ -57,6 +69,12 @@ def run_wrapped(env: _Env, name: str, sub: str, args: list[_Word]) -> None:
             env.unknown_code(f"{name} {sub} {parsed.rest[0].text}: a package's code")
             env.dispatch(parsed.rest)
         return
+    if name == "uv" and sub == "run":
+        parsed = getopt(args, _UV_RUN)
+        for opt, value, _ in parsed.opts:
+            if opt == "--directory" and value is not None:  # uv changes to it first
+                env = env.at(_join(env.ctx.cwd, value.text))
+        args = parsed.rest
     i = 0
     while i < len(args) and args[i].text.startswith("-"):
         i += 1

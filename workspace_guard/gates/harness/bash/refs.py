@@ -451,8 +451,9 @@ def _remote(args: list[_Word], keys: list[str]) -> list[str]:
         name = _literal(pos[1])
         return [ANY_REF] if name is None else [f"refs/remotes/{name}/*"]
     if action in ("set-url", "set-branches", "rename", "set-head", "remove", "rm") and len(pos) > 1:
-        name = _literal(pos[1])
-        return [ANY_REF] if name is None else [f"refs/remotes/{name}/*"]
+        # `rename X NAME` moves X's refs and settings onto NAME: a write of both (F104)
+        names = [_literal(w) for w in pos[1 : 3 if action == "rename" else 2]]
+        return [ANY_REF] if None in names else [f"refs/remotes/{n}/*" for n in names]
     if action in ("update", "prune") and any(_REMOTE_KEY.fullmatch(k.strip()) for k in keys):
         return [ANY_REF]
     if action in ("update", "prune"):  # remotes or groups (`remotes.NAME`); prune deletes refs

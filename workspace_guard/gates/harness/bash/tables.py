@@ -13,7 +13,6 @@ from workspace_guard.gates.harness.bash.files import (
     _each,
     _find,
     _output_option,
-    _parallel,
     _patch,
     _rsync,
     _sed,
@@ -53,6 +52,7 @@ from workspace_guard.gates.harness.bash.outputs import (
     output_options,
     runner,
 )
+from workspace_guard.gates.harness.bash.parallel import parallel
 from workspace_guard.gates.harness.bash.pkgrun import npx as _npx
 from workspace_guard.gates.harness.bash.programs import PROGRAMS
 from workspace_guard.gates.harness.bash.runners import _coverage, _pip, _pytest, _tox
@@ -177,7 +177,8 @@ _HANDLERS: dict[str, _Handler] = {
     "wget": _wget,
     "find": _find,
     "xargs": _xargs,
-    "parallel": _parallel,
+    "parallel": parallel,
+    "sem": parallel,
     "bash": _shell,
     "eval": _eval,
     ".": _source,

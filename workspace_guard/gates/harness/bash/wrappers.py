@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from workspace_guard.gates.harness.bash.env import _join
 from workspace_guard.gates.harness.bash.getopt import OptSpec, getopt
 from workspace_guard.gates.harness.bash.syntax import _Word
 
@@ -12,15 +13,26 @@ if TYPE_CHECKING:
 
 
 def _runs_rest(
-    takes: str, *, skip: int = 0, sub: bool = False, code: str = "", spec: str = "", stop: str = ""
+    takes: str,
+    *,
+    skip: int = 0,
+    sub: bool = False,
+    code: str = "",
+    spec: str = "",
+    stop: str = "",
+    cwd: str = "",
 ) -> _Handler:
     """``unshare -r CMD…``, ``perf stat CMD…``, ``dtach -n SOCK CMD…``: options, ``skip``
     positional words, then the command. ``spec``: the program's whole option table (getopt.py;
     an option outside it refuses the command); else ``takes``, the options with a value, and
     any other option is one word. ``code`` options hold shell text (``entr -s``, ``flock -c``);
-    ``stop`` options run nothing (``chrt -p``)."""
+    ``stop`` options run nothing (``chrt -p``); ``cwd`` options move the cwd (``unshare
+    --wd``), and ``!OPT`` there puts the command in a place not known here (a root, another
+    process's cwd): refused."""
     table = OptSpec(spec) if spec else OptSpec(" ".join(t + "=" for t in takes.split()), True)
     shell, stops = set(code.split()), set(stop.split())
+    moves = {c for c in cwd.split() if not c.startswith("!")}
+    elsewhere = tuple(c[1:] for c in cwd.split() if c.startswith("!"))
 
     def handle(env: _Env, name: str, args: list[_Word]) -> None:
         from workspace_guard.gates.harness.bash.wrapping import refuse_option
@@ -32,6 +44,11 @@ def _runs_rest(
         for opt, value, _ in parsed.opts:
             if opt in stops:
                 return
+            if elsewhere and opt.partition("=")[0].startswith(elsewhere):
+                refuse_option(env, name, opt)
+                return
+            if opt in moves and value is not None:
+                env = env.at(_join(env.ctx.cwd, value.text))
             if opt in shell:  # `flock -c CMD F`, `entr -s CMD` (a flag: the operand is the text)
                 text = value if value is not None else next(iter(parsed.rest), None)
                 if text is not None:
@@ -80,8 +97,11 @@ WRAPPERS: dict[str, _Handler] = {
         " --verbose",
         stop="-h -V",
     ),
-    "unshare": _runs_rest("-S -G -R -w --setuid --setgid --root --wd --map-user --map-group"),
-    "nsenter": _runs_rest("-t -S -G -r -w --target --setuid --setgid --root --wd"),
+    "unshare": _runs_rest(
+        "-S -G -R -w --setuid --setgid --root --wd --map-user --map-group",
+        cwd="-w --wd !-R !--root",
+    ),
+    "nsenter": _runs_rest("-t -S -G --target --setuid --setgid", cwd="!-r !--root !-w !--wd"),
     "setpriv": _runs_rest("--reuid --regid --groups --inh-caps --ambient-caps --bounding-set"),
     "prlimit": _runs_rest("-p --pid -o --output"),
     "systemd-run": _runs_rest("-u --unit -p --property -E --setenv --uid --gid -M -H"),
