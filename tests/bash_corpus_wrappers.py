@@ -96,6 +96,14 @@ WRITES_WRAPPER_OPTIONS: list[Case] = [
     w("nsenter -t 1 -w sh -c 'echo evil >> main.py'", *ANY),
     w("uv run --directory app sh -c 'echo evil >> main.py'", *MAIN),
     w("uv run --directory=app rm main.py", *MAIN),
+    w(f"xargs --max-a 1 sh -c {E}", *MAIN),
+    w(f"xargs --max-args=1 sh -c {E}", *MAIN),
+    w(f"xargs -n1 -P4 sh -c {E}", *MAIN),
+    w(f"xargs -0rn1 sh -c {E}", *MAIN),
+    w("xargs -I{} sh -c 'echo evil >> app/{}'", *MAIN),
+    w("xargs --repl=@ cp /tmp/x @", *ANY),
+    w("xargs -a office/list rm", *ANY),
+    w("xargs --frob sh -c 'echo x'", *ANY),
 ]
 READS_WRAPPER_OPTIONS: list[Case] = [
     r("env FOO=1 ls"),
@@ -138,6 +146,8 @@ READS_WRAPPER_OPTIONS: list[Case] = [
     r("doas ls"),
     r("unshare -r ls"),
     r("uv run --with rich python -c 'print(1)'"),
+    r("ls office | xargs -n1 echo"),
+    r("xargs --max-args=1 -P2 grep x < office/list"),
 ]
 
 # --- F107: GNU parallel's command is a shell line; with none, its inputs are commands ------------

@@ -59,10 +59,10 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         os.kill(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(10)
+            proc.wait(WAIT)  # its stopped record is written first: a loaded machine is slow
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+            proc.wait(WAIT)
     if proc.stderr:
         proc.stderr.close()
 

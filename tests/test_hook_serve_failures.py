@@ -149,7 +149,7 @@ def _break_the_server_place(ws: Path, damage: str) -> None:
     try:
         if damage == "killed":
             os.kill(server.pid, signal.SIGKILL)
-            server.wait(10)
+            server.wait(60)
             assert sock.exists()  # a stale socket stays behind
         elif damage == "regular-file":
             stop_server(server)
@@ -372,6 +372,7 @@ def test_concurrent_clients_lose_no_ledger_record(installed: Path) -> None:
     them: every call exits 0 and every write is in the ledger (a call the busy server did not
     greet in time is answered by the one-shot gate, which records it too)."""
     server = start_server(installed, idle=60)
+    answered(installed)
     command = installed_command(installed)
     base = {k: v for k, v in os.environ.items() if k != "WORKSPACE_GUARD"}
     env = {**base, "PATH": "/usr/bin:/bin", "CLAUDE_PROJECT_DIR": str(installed)}
@@ -405,17 +406,33 @@ def test_concurrent_clients_lose_no_ledger_record(installed: Path) -> None:
 
 def test_busy_server_greets_every_waiting_call(installed: Path) -> None:
     """Calls that arrive while the server answers another are greeted at once and answered in
-    turn: 16 bare clients at the same time are all served (none falls back with 97)."""
+    turn: 16 bare clients at the same time are all served (none falls back with 97). The server
+    has answered a first call before (its first answer loads what the gate reads lazily): each
+    client then waits for at most 15 answers, far below its 20 s, however loaded the machine."""
     server = start_server(installed, idle=60)
     client = _client(installed)
     data = event(installed, "Read", {})
     try:
+        answered(installed)
         with ThreadPoolExecutor(16) as pool:
-            codes = list(pool.map(lambda _: served(client, installed, "claude", data).returncode,
-                                  range(64)))  # fmt: skip
+            calls = list(pool.map(lambda _: served(client, installed, "claude", data), range(64)))
     finally:
         stop_server(server)
-    assert codes == [0] * 64
+    failed = [(c.returncode, c.stderr[-300:]) for c in calls if c.returncode != 0]
+    assert failed == [], f"{len(failed)} of 64 calls were not served: {failed[:4]}"
+
+
+def answered(ws: Path) -> None:
+    """Wait (60 s at most) until the server answers a call: its loop runs, its first answer is
+    given. A call it did not greet (97: one more test process was scheduled first) is asked
+    again; any other code is a failure."""
+    deadline = time.monotonic() + 60
+    while True:
+        call = served(_client(ws), ws, "claude", event(ws, "Read", {}))
+        if call.returncode == 0:
+            return
+        assert call.returncode == 97, (call.returncode, call.stderr)
+        assert time.monotonic() < deadline, "the server answered no call within 60 s"
 
 
 def test_server_whose_state_dir_was_replaced_does_not_answer(installed: Path) -> None:

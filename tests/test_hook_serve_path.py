@@ -219,9 +219,10 @@ def _lifecycle(ws: Path) -> list[dict[str, object]]:
 def test_server_start_and_exit_are_audited_with_pid_and_reason(workspace: Path) -> None:
     (state_dir(workspace)).mkdir(exist_ok=True)
     server = start_server(workspace)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while not _lifecycle(workspace) and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert _lifecycle(workspace), "the server wrote no started record within 60 s"
     stop_server(server)
     first = _lifecycle(workspace)
     assert [(r["action"], r["pid"]) for r in first] == [

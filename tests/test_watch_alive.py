@@ -32,7 +32,7 @@ def test_a_bare_kill_is_noticed_by_the_harness_gate_once(workspace: Path, watchd
     daemon = watchd()
     assert GONE not in edit(workspace)  # running: silent
     daemon.signal(signal.SIGTERM)
-    daemon.proc.wait(10)
+    daemon.proc.wait(60)
     assert GONE in edit(workspace)
     assert GONE in edit(workspace)  # every call warns ...
     [found] = gone_records(workspace)  # ... one record per death
@@ -100,7 +100,7 @@ def test_a_guarded_write_is_refused_while_the_daemon_is_gone(
         daemon.kill9()
     elif how == "SIGTERM":
         daemon.signal(signal.SIGTERM)
-        daemon.proc.wait(10)
+        daemon.proc.wait(60)
     else:
         daemon.signal(signal.SIGSTOP)
     try:

@@ -34,7 +34,8 @@ def daemon(workspace: Path) -> Iterator[Daemon]:
         yield running
     finally:
         running.stop()
-        supervisor.join(5)
+        supervisor.join(60)
+        assert not supervisor.is_alive(), "the supervisor did not return within 60 s of stop()"
 
 
 def test_an_overflow_notice_makes_the_daemon_rescan(

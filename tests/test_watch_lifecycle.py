@@ -221,7 +221,7 @@ def test_systemd_notify_protocol(workspace: Path, watchd: Start, tmp_path: Path)
         receive_until("READY=1")  # the reload and its rescan are done
         proc.signal(signal.SIGTERM)
         receive_until("STOPPING=1")
-        assert proc.proc.wait(10) == 0
+        assert proc.proc.wait(60) == 0
 
 
 def test_without_rules_the_daemon_refuses_to_start_with_a_message(tmp_path: Path) -> None:

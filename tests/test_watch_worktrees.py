@@ -64,7 +64,7 @@ def test_started_in_a_linked_worktree_it_watches_the_main_one(workspace: Path) -
         found = wait_record(workspace, path="app/main.py", action="detected", timeout=30)
         assert found["worktree"] == str(workspace)
         second = WatchProcess(workspace, [])
-        assert second.proc.wait(10) == 1  # one daemon per repository, from any worktree
+        assert second.proc.wait(60) == 1  # one daemon per repository, from any worktree
     finally:
         proc.stop()
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-START_TIMEOUT = 10.0  # seconds until the port accepts connections
+START_TIMEOUT = 60.0  # seconds until the port accepts connections (at once, unless loaded)
 STOP_TIMEOUT = 5.0
 
 

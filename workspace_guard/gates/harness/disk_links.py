@@ -34,6 +34,9 @@ import os
 import posixpath
 import re
 
+from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
+from workspace_guard.gates.harness.kernel_paths import physical
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -55,10 +58,49 @@ def linked_paths(
     if not path.startswith("/"):
         return []
     if target.glob:
-        return _glob_links(path, root, tracked, inside)
+        out = _glob_links(path, root, tracked, inside) + _up_from_glob(path, root, tracked)
+        real = physical(path, root)
+        if real != posixpath.normpath(path):  # `lnk/../*.py`: beside the link's target (F110)
+            from workspace_guard.gates.harness.bash import Target, could_write
+
+            moved = Target(real, target.kind, False, True)
+            out += [p for p in tracked() if could_write(moved, os.path.join(root, p))]
+            out += _glob_links(real, root, tracked, inside)
+        return out
+    # `lnk/../x` is x beside the link's target (F110); a trailing `/` kept (`rm -rf lnk/`)
+    path = physical(path, root) + ("/" if path.endswith("/") and path != "/" else "")
     out = _literal_links(target, path, root, tracked, inside)
     if not (target.kind == "rm" and not path.endswith("/")):  # `rm h` removes one name only
         out += same_file(posixpath.normpath(path), root, tracked)
+    return out
+
+
+def _up_from_glob(pattern: str, root: str, tracked: Callable[[], list[str]]) -> list[str]:
+    """The tracked paths a glob with `..` after a wildcard (`tests/l*/../main.py`) names, each
+    match resolved as the kernel opens it (a link among them leads elsewhere, F110); a run-time
+    value before the `..`, or more matches than a bounded walk reads: every tracked path."""
+    import glob
+    import itertools
+
+    segments = pattern.split("/")
+    ups = [k for k, s in enumerate(segments) if s == ".."]
+    wild = next((k for k, s in enumerate(segments) if _GLOB.search(s) or _DYNAMIC.search(s)), None)
+    if wild is None or not ups or ups[-1] < wild:
+        return []
+    if any(_DYNAMIC.search(s) for s in segments[: ups[-1]]):
+        return tracked()
+    found = list(itertools.islice(glob.iglob(pattern), _MAX_ENTRIES + 1))
+    if len(found) > _MAX_ENTRIES:
+        return tracked()
+    top = os.path.realpath(root)
+    out: list[str] = []
+    for match in found:
+        real = os.path.realpath(physical(match, root))
+        if real == top or real.startswith(top + "/"):
+            rel = real[len(top) + 1 :]
+            prefix = rel + "/" if rel else ""
+            out += [rel] if rel else []
+            out += [p for p in tracked() if os.path.isdir(real) and p.startswith(prefix)]
     return out
 
 
@@ -117,7 +159,7 @@ def outside_names(path: str, cwd: str) -> list[str]:
 
     if "\x00" in path:
         return []
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    absolute = absolute_path(path, cwd)
     try:
         st = os.stat(absolute)
     except (OSError, ValueError):
@@ -335,5 +377,5 @@ def hard_linked(root: str, path: str, cwd: str, tracked: list[str]) -> list[str]
             tracked.extend(git.ls_files(root))
         return tracked
 
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    absolute = absolute_path(path, cwd)
     return same_file(absolute, root, listed)

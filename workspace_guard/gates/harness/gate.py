@@ -13,7 +13,11 @@ import sys
 
 from workspace_guard.core.record import Record
 from workspace_guard.fsutil import real as _real_path
-from workspace_guard.gates.harness import gitdir, path_identity  # light: every call asks them
+from workspace_guard.gates.harness import (  # light: every call asks them
+    gitdir,
+    kernel_paths,
+    path_identity,
+)
 from workspace_guard.gates.harness.reach import claimed
 
 TYPE_CHECKING = False
@@ -210,7 +214,11 @@ def _path_targets(
     paths = with_roots(repo, call, paths)  # relative MCP paths in a root set earlier (F56)
     targets: list[str] = []
     tracked: list[str] = []
-    for path in path_identity.spelled(paths, call.cwd):  # `app\main.py.`, `MAIN~1.PY` (F83)
+    spelled = path_identity.spelled(paths, call.cwd)  # `app\main.py.`, `MAIN~1.PY` (F83)
+    # `lnk/../x`: the kernel opens x beside the link's target (kernel_paths.py, F110), a harness
+    # normalising the path as text first opens x beside the link: both are judged
+    as_text = [kernel_paths.logical(p, call.cwd) for p in spelled if ".." in p.split("/")]
+    for path in dict.fromkeys([*spelled, *as_text]):
         targets += hard_linked(repo.root, path, call.cwd, tracked)  # disk_links.py
         if claimed(repo, path, call.cwd, found, superuser):
             continue
@@ -287,7 +295,7 @@ def _inside(repo: Repo, path: str, cwd: str) -> str | None:
         from workspace_guard.i18n import _
 
         raise GateError(_("path {path!r} contains a NUL byte").format(path=path))
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    absolute = kernel_paths.absolute(path, cwd, repo.root)  # `lnk/../x` as opened (F110)
     try:
         return repo.relative(absolute)
     except PathError:

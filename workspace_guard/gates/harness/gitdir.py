@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from workspace_guard.fsutil import real as _real_path
+from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def is_git_internal(repo: Repo, absolute: str) -> bool:
 def collect(repo: Repo, path: str, cwd: str, found: list[str]) -> bool:
     """True (and `found` gets the absolute path) when `path`, as a tool in `cwd` names it,
     lies in git's own directory or a hooks folder (:func:`is_git_internal`)."""
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    absolute = absolute_path(path, cwd)
     if is_git_internal(repo, absolute):
         found.append(absolute)
         return True

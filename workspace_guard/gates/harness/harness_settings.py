@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import os
 
+from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
+
 # user-scope instructions, definitions and MCP registrations (ATTACK F111, F103): every session
 # of that harness loads them, as the project's own (instruction_files.py)
 DEFINITION_FILES = (
@@ -32,6 +34,10 @@ DEFINITION_FILES = (
     ".gemini/GEMINI.md",
     ".cursor/mcp.json",
     ".config/claude/claude_desktop_config.json",
+    ".config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json",
+    ".config/Code/User/mcp.json",
+    ".config/Code/User/settings.json",
+    ".config/Code/User/tasks.json",
 )
 # files below the home folder; then below the folder a variable names (when set, else the default)
 HOME_FILES = (
@@ -170,7 +176,7 @@ def is_settings(
         name = rest.rsplit("/", 1)[-1]
         named = any(name in files for files in VARIABLE_FILES.values())
         return not rest or named or any(_within(rest, f) for f in _all_variable_folders())
-    absolute = os.path.normpath(os.path.join(cwd, expanded))
+    absolute = absolute_path(expanded, cwd)  # `lnk/../x` as the kernel opens it (F110)
     if _env_file_above(absolute, cwd):
         return True
     home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))

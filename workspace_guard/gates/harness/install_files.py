@@ -18,6 +18,7 @@ import fnmatch
 import os
 
 from workspace_guard.fsutil import real as _real_path
+from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
 
 FILES = (
     ".claude/settings.json",
@@ -28,6 +29,8 @@ FILES = (
     ".cursor/hooks.json",
     ".mcp.json",
     ".gemini/.env",
+    # MCP registrations the gate reads (mcp_registry.py, ATTACK F103): Cursor starts what it names
+    ".cursor/mcp.json",
 )
 FOLDERS = (".clinerules/hooks", ".workspace/bin")
 # start-up files, at any depth: Gemini CLI loads the first `.env` (or `.gemini/.env`) from its
@@ -104,7 +107,7 @@ def _glob_reaches(rel: str) -> bool:
 def installation_file(root: str, path: str, cwd: str) -> str | None:
     """The repository-relative path when writing `path` (as a tool or the shell analysis names
     it, from `cwd`) writes hook configuration `install` makes, or a folder holding it."""
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    absolute = absolute_path(path, cwd)
     parent = _real_path(os.path.dirname(absolute))  # the link itself, not where it points
     spellings = [
         absolute,

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 
 from workspace_guard.fsutil import real as _real_path
+from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
 
 # below the home folder: files, then folders whose every file is code
 HOME_FILES = (
@@ -164,7 +165,7 @@ def becomes_code(root: str, path: str, cwd: str, environ: Mapping[str, str] | No
     spared = {home, _real_path(home), os.sep, "/etc", "/usr", "/usr/local"}
     tops = {os.path.normpath(root), _real_path(root)}
     for written in spellings:
-        absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(written)))
+        absolute = absolute_path(written, cwd)
         parent = _real_path(os.path.dirname(absolute))
         for candidate in dict.fromkeys(
             [absolute, os.path.join(parent, os.path.basename(absolute))]

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 
 from workspace_guard.fsutil import real as _real_path
+from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
 
 
 def _folders(search: str, home: str) -> tuple[str, ...]:
@@ -59,7 +60,7 @@ def on_path(root: str, path: str, cwd: str, environ: Mapping[str, str] | None = 
     folders = _folders(env.get("PATH", ""), home)
     if not folders:
         return False
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    absolute = absolute_path(path, cwd)
     parent = _real_path(os.path.dirname(absolute))
     tops = dict.fromkeys([os.path.normpath(root), _real_path(root)])
     spared = {home, _real_path(home), os.sep}

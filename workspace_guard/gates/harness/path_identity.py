@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 
 from workspace_guard.core.canon import deep_fold, short_name_at, spellings
+from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def _short_names(path: str, cwd: str, depth: int) -> list[str]:
 def folded(root: str, path: str, cwd: str) -> str | None:
     """`path` with its part below the repository root (or the home folder) case-folded, where
     that differs: the name a case-insensitive system opens for a literal file the gate guards."""
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    absolute = absolute_path(path, cwd)
     for each in (root, os.path.expanduser("~")):
         top = each.rstrip(os.sep)
         if top and absolute.startswith(top + os.sep):

@@ -22,6 +22,7 @@ import os
 import sys
 
 from workspace_guard.fsutil import real as _real_path
+from workspace_guard.gates.harness.kernel_paths import absolute as absolute_path
 
 _RECORDED: dict[str, tuple[str, ...]] = {}  # the state dir's recorded program's roots
 
@@ -120,7 +121,7 @@ def is_program_file(
     installation that runs the gate, or replaces a folder that holds it."""
     if "\x00" in path:
         return False
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    absolute = absolute_path(path, cwd)
     candidates = _spellings(absolute)
     parent = _real_path(os.path.dirname(absolute))  # the link itself, not where it points
     candidates.append(os.path.join(parent, os.path.basename(absolute)))

@@ -109,7 +109,10 @@ def judge(
         from workspace_guard.gates.harness.server_repos import refusal as server_refusal
 
         refusal = server_refusal(repo, analysis, agent in decider.rules.superusers)
-    note = " ".join(n for n in (note, ref_note, *dict.fromkeys(git_notes)) if n)
+    from workspace_guard.gates.harness.bash.linkmakers import note as made_here
+
+    made = made_here(analysis.targets)  # a link made earlier in the command (F102, F105)
+    note = " ".join(n for n in (note, ref_note, made, *dict.fromkeys(git_notes)) if n)
     from workspace_guard.gates.harness.bash.syntax import SELF_CLI
 
     verbs = [finding.detail for finding in analysis.of_kind(SELF_CLI)]

@@ -8,6 +8,7 @@ import re
 
 from workspace_guard.core.record import Record, Struct, factory
 from workspace_guard.gates.harness.bash.gitconfig import RUNTIME, git_variable, variable
+from workspace_guard.gates.harness.bash.linkmakers import after_write
 from workspace_guard.gates.harness.bash.loopvars import destinations, encoded
 from workspace_guard.gates.harness.bash.procfs import (
     DYNAMIC_CWD,
@@ -253,12 +254,7 @@ class _Env(Struct):
                 f"{path}: a git configuration file written with {kind}: any setting may change",
                 args=(RUNTIME, path),
             )
-        if self.out.links and not path.startswith(("$", "~")):
-            norm = posixpath.normpath(path)
-            for name, dest in list(self.out.links.items()):
-                if norm == name or norm.startswith(name + "/"):
-                    linked = dest + norm[len(name) :]
-                    self.out.add(Target(linked, "link", certain, glob or "$" in dest))
+        after_write(self, path, kind, certain, glob)  # links made here (linkmakers.py)
 
     def add_rel(self, rel: str, kind: str, certain: bool = False, glob: bool = False) -> None:
         self.add(_lit(rel) if glob else _lit(rel, "q"), kind, certain)

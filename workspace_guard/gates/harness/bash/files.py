@@ -6,11 +6,12 @@ import posixpath
 import re
 
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _Env, _join
+from workspace_guard.gates.harness.bash.linkmakers import copied
 from workspace_guard.gates.harness.bash.links import _LINK_FLAGS, _SYMBOLIC, _links
 from workspace_guard.gates.harness.bash.mentions import _code_literals
 from workspace_guard.gates.harness.bash.options import _opts, _split, long_names
 from workspace_guard.gates.harness.bash.programs import TAR_PROGRAMS, program_values
-from workspace_guard.gates.harness.bash.syntax import ANY_PATH, _lit, _Part, _suffix, _Word
+from workspace_guard.gates.harness.bash.syntax import _lit, _Part, _suffix, _Word
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ def _copy(kind: str, takes: str, sources_written: bool = False) -> _Handler:
             env.add(dest, kind)
         if name in ("ln", "link") or flags & _LINK_FLAGS:
             _links(env, srcs, dest, into, symbolic=bool(flags & _SYMBOLIC))
+        copied(env, name, flags, dest)  # `cp -a`, `mv`: links kept (linkmakers.py)
 
     return handle
 
@@ -427,30 +429,6 @@ def _find_alts(env: _Env, roots: list[_Word], tests: list[_Word]) -> tuple[tuple
             else:
                 alts.append((path, glob or dyn))
     return tuple(alts)
-
-
-def _xargs(env: _Env, name: str, args: list[_Word]) -> None:
-    """The command gets paths from stdin, unknown here: a stdin item may be any path."""
-    i, replace = 0, None
-    while i < len(args) and args[i].text.startswith("-") and args[i].text != "--":
-        text = args[i].text
-        i += 1
-        if text == "-I":
-            replace, i = (args[i].text if i < len(args) else "{}"), i + 1
-        elif text.startswith(("-I", "-i")):
-            replace = text[2:] or "{}"
-        elif text.startswith("--replace"):
-            replace = text.partition("=")[2] or "{}"
-        elif text in _XARGS_VALUES and i < len(args):
-            i += 1
-    i += 1 if i < len(args) and args[i].text == "--" else 0
-    item = _Word([_Part("*", "q")], alts=((ANY_PATH, True),))
-    _with_items(env, args[i:] or [_lit("echo")], replace, item)
-
-
-_XARGS_VALUES = _opts(
-    "-n -L -P -s -d -E -a --max-args --max-lines --max-procs --delimiter --arg-file --eof"
-)
 
 
 def _with_items(

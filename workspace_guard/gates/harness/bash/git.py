@@ -27,6 +27,7 @@ from workspace_guard.gates.harness.bash.gitprograms import (
     program_options,
 )
 from workspace_guard.gates.harness.bash.gitwhere import note as note_place
+from workspace_guard.gates.harness.bash.linkmakers import cloned, work_tree
 from workspace_guard.gates.harness.bash.mentions import _unknown
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.patch_input import git_stdin_patch
@@ -97,7 +98,7 @@ def _git(env: _Env, name: str, args: list[_Word], aliases: int = 0) -> None:
             git_dir = _join(env.ctx.cwd, text.partition("=")[2])
     if i >= len(args):
         return
-    sub, rest = args[i].text, args[i + 1 :]
+    sub, rest, env = args[i].text, args[i + 1 :], _work_tree_option(env, args[:i])
     if not known(args[i]):  # `git $c core.hooksPath …`: may be `config` writing any key
         env.out.find(
             BYPASS, f"git {sub}: the git subcommand is only known at run time", args=(RUNTIME,)
@@ -125,6 +126,18 @@ def _git(env: _Env, name: str, args: list[_Word], aliases: int = 0) -> None:
         for where in git_dirs(env, git_dir):
             ref_command(env.at(where) if where else env, sub, rest, keys)
     env.out.fetched = env.out.fetched or sub in ("fetch", "pull", "remote")
+
+
+def _work_tree_option(env: _Env, options: list[_Word]) -> _Env:
+    """``--work-tree DIR``: the work tree git writes (linkmakers.work_tree), for this git only."""
+    texts = [w.text for w in options]
+    for k, text in enumerate(texts):
+        value = texts[k + 1] if text == "--work-tree" and k + 1 < len(texts) else None
+        value = text.partition("=")[2] if text.startswith("--work-tree=") else value
+        if value is not None:
+            env = env.at(env.ctx.cwd)
+            env.ctx.vars["GIT_WORK_TREE"] = value
+    return env
 
 
 def _bypasses(env: _Env, sub: str, rest: list[_Word], options: list[_Word]) -> None:
@@ -174,12 +187,14 @@ def split_alias(value: str) -> list[str] | None:
 def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTREE) -> None:
     """A command that rewrites work-tree files git chooses: the gate asks git which ones."""
     if git_stdin_patch(env, sub, args):  # `git apply <<'EOF'` (patch_input.py, ATTACK F92)
+        _from_objects(env, sub, kind)
         return
     words = " ".join(["git", sub, *(w.text for w in args)])
     fetched = env.out.fetched and sub != "pull"  # a pull is judged by what its source holds
     literal = all(w.literal for w in args) and "$" not in env.ctx.cwd and not fetched
     literal = literal and not (sub in ("am", "apply") and _written_here(env, args))
     env.out.find(kind, words, env.ctx.cwd, (sub, *(w.text for w in args)) if literal else ())
+    _from_objects(env, sub, kind)
     if sub == "rebase":
         _, values, flags = _split(
             args, _opts("-x --exec --onto -s --strategy -X --strategy-option")
@@ -196,6 +211,13 @@ def _worktree_op(env: _Env, sub: str, args: list[_Word], kind: str = GIT_WORKTRE
             if key in values:
                 env.out.find(UNKNOWN_CODE, f"git rebase {key}: runs a command after each commit")
                 env.analyze_text(values[key])
+
+
+def _from_objects(env: _Env, sub: str, kind: str) -> None:
+    """Work-tree files written from git's objects may be links (mode 120000): the whole work
+    tree for a command git chooses the files of (F105; a restore's named paths: their kind)."""
+    if kind == GIT_WORKTREE and sub != "clean":
+        work_tree(env)
 
 
 def _written_here(env: _Env, args: list[_Word]) -> bool:
@@ -271,6 +293,8 @@ _CONFIG_ACTIONS = frozenset(
 
 def _git_read(env: _Env, sub: str, rest: list[_Word]) -> None:
     """Read-only for the work tree, except the few options that write a named file."""
+    if sub == "clone":  # the new work tree, links and all (linkmakers.py)
+        cloned(env, rest)
     if sub == "bundle" and len(rest) > 1 and rest[0].text == "create":
         env.add(rest[1], "git-bundle")
     _, values, _ = _split(rest, _opts("-o --output --output-directory"))
@@ -300,12 +324,11 @@ def _git_checkout(env: _Env, sub: str, args: list[_Word]) -> None:
     if paths or _from_file(env, args, "git-checkout"):
         _worktree_op(env, sub, args, GIT_RESTORE)  # git says which named paths really change
         return
+    if not flags & {"-b", "-B", "--orphan"}:
+        for k, word in enumerate(before):  # `git checkout X`: a branch, or a path: unknown here
+            env.add(word, "git-checkout", certain=k > 0)
     if "--orphan" not in flags and (before or not flags & {"-b", "-B"}):
         _worktree_op(env, sub, args)  # not `checkout -b NEW`: that stays where it is
-    if flags & {"-b", "-B", "--orphan"}:
-        return
-    for k, word in enumerate(before):  # `git checkout X`: a branch, or a path: unknown here
-        env.add(word, "git-checkout", certain=k > 0)
 
 
 def _git_restore(env: _Env, sub: str, args: list[_Word]) -> None:

@@ -226,3 +226,35 @@ def _quote(text: str) -> str:
     import shlex  # not at import time: the analysis loads light (tests/test_bash.py)
 
     return shlex.quote(text)
+
+
+_XARGS = OptSpec(
+    "-0|--null -a|--arg-file= -d|--delimiter= -E= -e|--eof=? -I= -i|--replace=? -L="
+    " -l|--max-lines=? -n|--max-args= -p|--interactive -r|--no-run-if-empty -s|--max-chars="
+    " -t|--verbose"
+    " --show-limits -x|--exit -P|--max-procs= --process-slot-var= -o|--open-tty --help --version"
+)
+
+
+def xargs(env: _Env, name: str, args: list[_Word]) -> None:
+    """``xargs [OPTS] [CMD…]``: the command gets items from stdin or ``-a FILE``, unknown here
+    (any path); ``-I R``/``-i``/``--replace`` put them in place of R. Its options are read as
+    getopt_long does (ATTACK F108's class: ``--max-a 1``, ``-I{}``, ``-n1``)."""
+    from workspace_guard.gates.harness.bash.files import _with_items
+    from workspace_guard.gates.harness.bash.syntax import ANY_PATH, _lit, _Part
+    from workspace_guard.gates.harness.bash.wrapping import refuse_option
+
+    parsed = getopt(args, _XARGS)
+    if parsed.unknown:
+        refuse_option(env, name, parsed.unknown)
+        return
+    replace = None
+    for opt, value, _ in parsed.opts:
+        if opt in ("--help", "--version", "--show-limits"):
+            return
+        if opt == "-I" and value is not None:
+            replace = value.text
+        elif opt == "-i":
+            replace = value.text if value is not None and value.text else "{}"
+    item = _Word([_Part("*", "q")], alts=((ANY_PATH, True),))
+    _with_items(env, parsed.rest or [_lit("echo")], replace, item)

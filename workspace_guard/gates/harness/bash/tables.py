@@ -22,7 +22,6 @@ from workspace_guard.gates.harness.bash.files import (
     _uniq,
     _unzip,
     _wget,
-    _xargs,
     _yq,
 )
 from workspace_guard.gates.harness.bash.git import _git
@@ -41,6 +40,7 @@ from workspace_guard.gates.harness.bash.interpreters import (
     _source,
 )
 from workspace_guard.gates.harness.bash.launchers import LAUNCHERS
+from workspace_guard.gates.harness.bash.links import set_builtin
 from workspace_guard.gates.harness.bash.options import _opts
 from workspace_guard.gates.harness.bash.outputs import (
     OUTPUTS,
@@ -52,7 +52,7 @@ from workspace_guard.gates.harness.bash.outputs import (
     output_options,
     runner,
 )
-from workspace_guard.gates.harness.bash.parallel import parallel
+from workspace_guard.gates.harness.bash.parallel import parallel, xargs
 from workspace_guard.gates.harness.bash.pkgrun import npx as _npx
 from workspace_guard.gates.harness.bash.programs import PROGRAMS
 from workspace_guard.gates.harness.bash.runners import _coverage, _pip, _pytest, _tox
@@ -91,7 +91,7 @@ _READ_ONLY = _opts(
     " help info alias jobs wait exa eza paste join look numfmt"
     " nproc lscpu lsblk zcat bzcat xzcat envsubst pyright"
     " pycodestyle pydocstyle vulture pyflakes shellcheck hadolint yamllint jsonlint"
-    " ping dig host nslookup set shopt ulimit umask exit return"
+    " ping dig host nslookup shopt ulimit umask exit return"
     " break continue shift getopts let clear reset tput stty kill pkill killall disown bg fg logout"
     " json_pp py_compile compileall platform sysconfig site mktemp"
 )
@@ -176,7 +176,7 @@ _HANDLERS: dict[str, _Handler] = {
     "curl": _curl,
     "wget": _wget,
     "find": _find,
-    "xargs": _xargs,
+    "xargs": xargs,
     "parallel": parallel,
     "sem": parallel,
     "bash": _shell,
@@ -216,6 +216,7 @@ _HANDLERS: dict[str, _Handler] = {
     "bun": _bun,
     "gdb": _gdb,
     "sqlite3": sqlite3,
+    "set": set_builtin,  # `set -P`: where a later `cd ..` lands (links.py)
 }
 
 

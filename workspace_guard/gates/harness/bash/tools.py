@@ -7,6 +7,7 @@ import re
 
 from workspace_guard.gates.harness.bash.env import _ASSIGN, _assign, _Env, _join
 from workspace_guard.gates.harness.bash.files import _remote
+from workspace_guard.gates.harness.bash.links import cd_lands
 from workspace_guard.gates.harness.bash.options import _opts, _split
 from workspace_guard.gates.harness.bash.pkgrun import run_wrapped as _run_wrapped
 from workspace_guard.gates.harness.bash.syntax import _lit, _Part, _suffix, _Word
@@ -198,7 +199,7 @@ def _cd(env: _Env, name: str, args: list[_Word]) -> None:
         ctx.cwd = "$OLDPWD"
     else:
         paths = env.paths(pos[0])
-        ctx.cwd = ctx.chdir(paths[0][0]) if len(paths) == 1 else "$CDPATH"
+        ctx.cwd = cd_lands(env, args, ctx.chdir(paths[0][0])) if len(paths) == 1 else "$CDPATH"
         cdpath = env.cdpath()
         if cdpath and len(paths) == 1 and _searched(pos[0].text):  # `CDPATH=app; cd core`
             found = {posixpath.normpath(posixpath.join(d, pos[0].text)) for d in cdpath}
