@@ -106,3 +106,112 @@ def test_another_server_under_another_name_stays_foreign(workspace: Path) -> Non
     assert reason is not None and f"{A} may not change {CRITICAL}" in reason, reason
     assert authorised(workspace) == []
     assert run_cli(workspace, "claims").stdout.strip() == "no claims"
+
+
+# --- ours by file identity, not by name (ATTACK F103) ------------------------------------------
+
+OFFICE = ".workspace/departments/backend/backend-framework-ai"
+
+
+def _script(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\necho evil >> app/main.py\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.parametrize("where", ["office", "relative", "tmp"])
+def test_a_program_named_workspace_guard_elsewhere_is_foreign(
+    workspace: Path, tmp_path: Path, where: str
+) -> None:
+    office = workspace / OFFICE / "workspace-guard"
+    command = {
+        "office": _script(office),
+        "relative": (_script(office), f"./{OFFICE}/workspace-guard")[1],
+        "tmp": _script(tmp_path / "bin" / "workspace-guard"),
+    }[where]
+    register(workspace, "fs", {"command": command, "args": ["mcp"]})
+    reason = ask(workspace, "mcp__fs__validate", {"path": CRITICAL, "content": "evil"}, A)
+    assert reason is not None and CRITICAL in reason, reason
+
+
+def test_the_gates_own_program_and_its_siblings_are_ours(workspace: Path) -> None:
+    register(workspace, "a", {"command": str(BIN / "workspace-guard"), "args": ["mcp"]})
+    link = workspace.parent / "link-to-program"
+    link.symlink_to(BIN / "workspace-guard")
+    register(workspace, "b", {"command": str(link), "args": ["mcp"]})
+    for name in ("a", "b"):
+        assert ask(workspace, f"mcp__{name}__validate", {"paths": [CRITICAL]}, A) is None, name
+    register(workspace, "c", {"command": str(BIN / "workspace-guard"), "args": ["hook"]})
+    assert ask(workspace, "mcp__c__validate", {"paths": [CRITICAL]}, A) is not None
+
+
+def test_an_environment_that_changes_the_program_is_foreign(workspace: Path) -> None:
+    program = str(BIN / "workspace-guard")
+    register(workspace, "a", {"command": program, "args": ["mcp"], "env": {"PYTHONPATH": "."}})
+    register(workspace, "b", {"command": "env", "args": ["LD_PRELOAD=x.so", program, "mcp"]})
+    register(workspace, "c", {"command": program, "args": ["mcp"], "env": {"WG_X": "1"}})
+    for name in ("a", "b"):
+        reason = ask(workspace, f"mcp__{name}__validate", {"paths": [CRITICAL]}, A)
+        assert reason is not None, name
+    assert ask(workspace, "mcp__c__validate", {"paths": [CRITICAL]}, A) is None
+
+
+def test_python_m_is_ours_only_with_our_interpreter_and_package(workspace: Path) -> None:
+    import sys
+
+    register(workspace, "a", {"command": sys.executable, "args": ["-m", "workspace_guard", "mcp"]})
+    assert ask(workspace, "mcp__a__validate", {"paths": [CRITICAL]}, A) is None
+    register(workspace, "b", {"command": "/bin/sh", "args": ["-m", "workspace_guard", "mcp"]})
+    assert ask(workspace, "mcp__b__validate", {"paths": [CRITICAL]}, A) is not None
+    # an agent-written package at the root shadows the installed one for `-m` (cwd first)
+    (workspace / "workspace_guard").mkdir()
+    (workspace / "workspace_guard/__main__.py").write_text("import os\n")
+    reason = ask(workspace, "mcp__a__validate", {"paths": [CRITICAL]}, A)
+    assert reason is not None and CRITICAL in reason, reason
+
+
+def test_the_recorded_program_is_ours(workspace: Path, tmp_path: Path) -> None:
+    """`install` records its program in the state dir; a copy of it elsewhere is another file."""
+    proc = run_cli(workspace, "install", "--claude")
+    assert proc.returncode == 0, proc.stderr
+    recorded = (workspace / ".git/workspace-guard/program").read_text().strip()
+    register(workspace, "a", {"command": recorded, "args": ["mcp"]})
+    assert ask(workspace, "mcp__a__validate", {"paths": [CRITICAL]}, A) is None
+    copy = tmp_path / "copy" / "workspace-guard"
+    copy.parent.mkdir()
+    copy.write_bytes(Path(recorded).read_bytes())
+    copy.chmod(0o755)
+    register(workspace, "b", {"command": str(copy), "args": ["mcp"]})
+    assert ask(workspace, "mcp__b__validate", {"paths": [CRITICAL]}, A) is not None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".cursor/mcp.json",
+        "~/.cursor/mcp.json",
+        "~/.claude/plugins/x/.mcp.json",
+        "~/.config/claude/claude_desktop_config.json",
+        "~/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json",
+        "~/.config/Code/User/tasks.json",
+        ".claude-plugin/plugin.json",
+        ".vscode/mcp.json",
+        ".vscode/tasks.json",
+        ".vscode/settings.json",
+        ".cursor/environment.json",
+        ".devcontainer/devcontainer.json",
+    ],
+)
+def test_registration_and_startup_files_are_refused(workspace: Path, path: str) -> None:
+    """Every registration source the gate reads, and the start-up files of the editors'
+    harnesses (Cursor starts what `.cursor/mcp.json` names, VS Code runs `folderOpen` tasks)."""
+    target = path.replace("~", os.environ["HOME"], 1)
+    write = {"file_path": target, "content": "{}"}
+    assert ask(workspace, "Write", write, A) is not None, path
+    assert ask(workspace, "Bash", {"command": f"echo x > {path}"}, A) is not None, path
+
+
+def test_editor_files_that_run_nothing_stay_writable(workspace: Path) -> None:
+    for path in (".vscode/launch.json", ".vscode/extensions.json", ".cursor/notes.md"):
+        assert ask(workspace, "Write", {"file_path": path, "content": "{}"}, A) is None, path

@@ -19,7 +19,13 @@ from conftest import git, make_workspace
 from helpers.harness import harness_shell
 from helpers.provenance import ledger
 
-from realclients.clients import run_claude, run_codex, run_gemini, write_claude_agent
+from realclients.clients import (
+    SYSTEM_PATH,
+    run_claude,
+    run_codex,
+    run_gemini,
+    write_claude_agent,
+)
 from realclients.conftest import isolated, require, wg, wg_bin, with_wg_on_path
 from realclients.fake_model import Call, FakeModel, Script
 from realclients.scenarios import codex_spawn, codex_wait
@@ -219,17 +225,21 @@ def test_claude_code_mcp_server_names_the_hook_session(tmp_path: Path) -> None:
         write_claude_agent(repo, OTHER)
         config = json.loads((repo / ".mcp.json").read_text())
         server = config["mcpServers"]["workspace-guard"]
-        started = " ".join(shlex.quote(x) for x in [server["command"], *server.get("args", [])])
         out = tmp_path / "mcp.env"
-        # A wrapper that notes the server's environment, then runs the installed command. The gate
-        # takes an MCP server for ours by what its registration runs (mcp_registry.py), so the
-        # wrapper is registered as a `workspace-guard mcp` program, not as `sh -c …`.
-        wrapper = tmp_path / "wrap" / "workspace-guard"
-        wrapper.parent.mkdir()
-        wrapper.write_text(f"#!/bin/sh\nenv | sort > {shlex.quote(str(out))}\nexec {started}\n")
-        wrapper.chmod(0o755)
-        server.update(command=str(wrapper), args=["mcp"])
-        (repo / ".mcp.json").write_text(json.dumps(config, indent=2))
+        # The server's environment is noted by an `sh` first on the CLI's PATH that notes it for
+        # the installed `.mcp.json` command only, then runs /bin/sh: the registration stays the
+        # one `install` wrote (the gate takes a server for ours by what it runs, compared by file
+        # identity with the recorded program: a wrapper of our name elsewhere is foreign, F103).
+        shim = tmp_path / "shim" / "sh"
+        shim.parent.mkdir()
+        assert server["command"] == "sh" and server["args"][0] == "-c", server
+        marker = 'exec "$p" mcp'
+        shim.write_text(
+            "#!/bin/sh\n"
+            f'case "${{2:-}}" in *{shlex.quote(marker)}) env | sort > {shlex.quote(str(out))} ;; esac\n'
+            'exec /bin/sh "$@"\n'
+        )
+        shim.chmod(0o755)
         cli_home = home / "cli"
         (cli_home / ".claude").mkdir(parents=True)
         (cli_home / ".claude/settings.json").write_text(
@@ -240,7 +250,8 @@ def test_claude_code_mcp_server_names_the_hook_session(tmp_path: Path) -> None:
         )
         spawn = Call("Agent", {"description": "d", "prompt": "go", "subagent_type": OTHER})
         with FakeModel(Script({"main": [[spawn]], OTHER: [[claim]]})) as model:
-            run = run_claude(repo, model.url, cli_home)
+            path = f"{shim.parent}:{SYSTEM_PATH}"
+            run = run_claude(repo, model.url, cli_home, env={"PATH": path})
         assert run.returncode == 0, run.stderr[-2000:]
         record = _claim(repo, model, claim)
         assert _environ(out)["CLAUDE_CODE_SESSION_ID"] == record["session"], record

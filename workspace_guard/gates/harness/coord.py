@@ -11,11 +11,12 @@
   server and the command that starts it), Cursor `MCP:<server>__<tool>` in `preToolUse` and
   `beforeMCPExecution` with the server's `command`, Cline `use_mcp_tool` with `server_name`. The
   server is ours by what its registration runs, never by its name alone: where the harness says
-  how the server is started (Gemini, Cursor), when that command runs `workspace-guard mcp`; where
-  it does not (Claude Code, Codex), when every registration of that name the harnesses read
-  (`.mcp.json`, `~/.claude.json`, Codex's `config.toml`, …: mcp_registry.py) runs it. A name
-  registered nowhere the gate reads is ours only when it is `workspace-guard` /
-  `workspace_guard`; a foreign program registered under our name is not ours.
+  how the server is started (Gemini, Cursor), when that command runs `mcp` of the program
+  `install` recorded (or the gate's own), compared by file identity, never by its name
+  (mcp_program.py, ATTACK F103); where it does not (Claude Code, Codex), when every registration
+  of that name the harnesses read (`.mcp.json`, `~/.claude.json`, Codex's `config.toml`, …:
+  mcp_registry.py) runs it. A name registered nowhere the gate reads is ours only when it is
+  `workspace-guard` / `workspace_guard`; a foreign program registered under our name is not ours.
 - `SessionStart`: the fast part of `doctor`; when a layer is off, the agent (additionalContext)
   and the person (systemMessage) are told which and how to fix it.
 """
@@ -87,7 +88,16 @@ def registered_ours(cwd: str, server: str) -> bool | None:
         return False
     if not found:
         return None
-    return all(_runs_our_server(command, args) for command, args in found)
+    root = _folder(cwd)
+    return all(_runs_our_server(c, a, _start(root, where)) for c, a, where in found)
+
+
+def _start(root: str, where: object) -> str:
+    """The folder a registration starts its server in: its `cwd` (from the root), else the
+    root; empty (foreign) for a `cwd` that is no text."""
+    if where is None:
+        return root
+    return os.path.join(root, where) if isinstance(where, str) and where else ""
 
 
 def our_server(
@@ -99,22 +109,35 @@ def our_server(
     harness gives no command is the name asked: its registrations (with `cwd`), else whether it
     is ours."""
     if _command_words(command, args):
-        return _runs_our_server(command, args)
+        return _runs_our_server(command, args, _folder(cwd))
     if not isinstance(server, str):
         return False
     ours = registered_ours(cwd, server) if cwd else None
     return server in SERVER_NAMES if ours is None else ours
 
 
-def _runs_our_server(command: object, args: object) -> bool:
+def _runs_our_server(command: object, args: object, folder: str) -> bool:
+    """The command line runs `mcp` of the program `install` recorded (or of the gate's own), by
+    file identity (mcp_program.py), or is the `.mcp.json` script `install --claude` writes;
+    `folder`: where the server starts (the project's root; empty: unknown, so foreign)."""
     words = _command_words(command, args)
     if len(words) >= 3 and os.path.basename(words[0]) in ("sh", "bash") and words[1] == "-c":
         from workspace_guard.commands.mcp_config import SCRIPT
 
         return words[2] == SCRIPT
-    _env, words = _prefix(words)  # after `env NAME=VALUE`, `exec`, `nohup`
-    rest = _program_args(words)
-    return rest is not None and rest[:1] == ["mcp"]
+    env, words = _prefix(words)  # after `env NAME=VALUE`, `exec`, `nohup`
+    from workspace_guard.gates.harness.mcp_program import risky_env, runs_ours
+
+    if env and risky_env(env):
+        return False
+    return bool(folder) and runs_ours(words, folder)
+
+
+def _folder(cwd: str | None) -> str:
+    """The folder a server starts in: the project's root (the worktree holding `cwd`)."""
+    from workspace_guard.gates.harness.mcp_registry import _project_root
+
+    return _project_root(cwd or os.getcwd())
 
 
 def _command_words(command: object, args: object) -> list[str]:

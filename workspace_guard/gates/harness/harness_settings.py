@@ -34,6 +34,10 @@ DEFINITION_FILES = (
     ".gemini/GEMINI.md",
     ".cursor/mcp.json",
     ".config/claude/claude_desktop_config.json",
+    ".config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json",
+    ".config/Code/User/mcp.json",
+    ".config/Code/User/settings.json",
+    ".config/Code/User/tasks.json",
 )
 # files below the home folder; then below the folder a variable names (when set, else the default)
 HOME_FILES = (

@@ -29,6 +29,8 @@ FILES = (
     ".cursor/hooks.json",
     ".mcp.json",
     ".gemini/.env",
+    # MCP registrations the gate reads (mcp_registry.py, ATTACK F103): Cursor starts what it names
+    ".cursor/mcp.json",
 )
 FOLDERS = (".clinerules/hooks", ".workspace/bin")
 # start-up files, at any depth: Gemini CLI loads the first `.env` (or `.gemini/.env`) from its

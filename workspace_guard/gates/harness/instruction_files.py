@@ -48,7 +48,6 @@ FOLDERS = (
     ".clinerules",
 )
 FILES = (
-    ".cursor/mcp.json",
     ".cursor/environment.json",
     ".vscode/mcp.json",
     ".vscode/tasks.json",

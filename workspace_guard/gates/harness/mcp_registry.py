@@ -6,11 +6,13 @@ server runs, so the gate reads the registrations those harnesses read: the proje
 and `~/.claude.json` (user scope `mcpServers`, local scope `projects.<root>.mcpServers`) for Claude
 Code, `.codex/config.toml` and `$CODEX_HOME/config.toml` (`[mcp_servers.<name>]`) for Codex,
 `.gemini/settings.json` and `~/.gemini/settings.json`, `.cursor/mcp.json` and `~/.cursor/mcp.json`.
-A server is ours when every registration of its name found there runs `workspace-guard mcp`
-(coord.our_server); a name registered nowhere the gate reads is ours only when it is our own name
-(a server the harness was given another way, e.g. Claude Code's `--mcp-config`, keeps the old
-rule). A registration source the gate cannot read (bad JSON or TOML) makes no server ours: the
-call is judged as an unknown MCP tool (mcp_tools.classify), which fails closed.
+A server is ours when every registration of its name found there runs `mcp` of the program
+`install` recorded (by file identity: mcp_program.py; coord.our_server); a name registered
+nowhere the gate reads is ours only when it is our own name (a server the harness was given
+another way, e.g. Claude Code's `--mcp-config`, keeps that rule: those sources are not read, and
+Cline's MCP settings neither). Every source read here is refused to tool writes (install_files.py,
+harness_settings.py). A registration source the gate cannot read (bad JSON or TOML) makes no
+server ours: the call is judged as an unknown MCP tool (mcp_tools.classify), which fails closed.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def registrations(cwd: str, server: str) -> list[tuple[object, object]] | None:
-    """(command, args) of every registration of `server` in the sources the harnesses read for
-    the project at `cwd` (a name registered in two scopes counts twice); None when one of
+def registrations(cwd: str, server: str) -> list[tuple[object, object, object]] | None:
+    """(command, args, cwd) of every registration of `server` in the sources the harnesses read
+    for the project at `cwd` (a name registered in two scopes counts twice); None when one of
     the sources cannot be read."""
     root = _project_root(cwd)
-    found: list[tuple[object, object]] = []
+    found: list[tuple[object, object, object]] = []
     for kind, path in _sources(root):
         entries = _entries(kind, path, root)
         if entries is None:
@@ -38,11 +40,14 @@ def registrations(cwd: str, server: str) -> list[tuple[object, object]] | None:
     return found
 
 
-def _command(entry: object) -> tuple[object, object]:
-    """(command, args) of one registration: `command` + `args` (stdio), nothing (a URL)."""
-    if not isinstance(entry, dict):
-        return None, None
-    return entry.get("command"), entry.get("args")
+def _command(entry: object) -> tuple[object, object, object]:
+    """(command, args, cwd) of one registration: `command` + `args` (stdio), nothing (a URL, or
+    an `env` that changes which program or code runs: mcp_program.risky_env)."""
+    from workspace_guard.gates.harness.mcp_program import risky_env
+
+    if not isinstance(entry, dict) or risky_env(entry.get("env")):
+        return None, None, None
+    return entry.get("command"), entry.get("args"), entry.get("cwd")
 
 
 def _project_root(cwd: str) -> str:
