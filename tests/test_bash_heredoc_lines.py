@@ -75,6 +75,8 @@ MARKED = [
     "cat <<EOF\nhi\nEOF\n{1} <<X\nEOF\nX\n{2}",  # 1 2
     "x=$(cat <<EOF\nhi\nEOF) ; {1}\n{2}",  # 1 2
     "x=$(cat <<EOF\nhi\nEOF) ; cat <<Z\nZ)\nZ\n{1}",  # 1
+    "cat <<EOF # a comment \\\n{1}\nEOF\n{2}",  # 2
+    "echo x # a comment \\\n{1}",  # 1
 ]
 
 

@@ -291,11 +291,13 @@ def _unclean_incident(daemon: Daemon, unclean: dict[str, Any]) -> None:
     watch_incident.note(
         state.settings.incidents_dir,
         "watch-daemon",
-        "the watch daemon was stopped without `watch stop`",
+        _("the watch daemon was stopped without `watch stop`"),
         [
-            f"**What happened:** {unclean['detail']}",
-            f"**Previous daemon:** pid {unclean['pid']}, started {unclean['since']}",
-            "**Agent:** unknown (no `watch stop` and no clean shutdown was recorded)",
+            _("**What happened:** {detail}").format(detail=unclean["detail"]),
+            _("**Previous daemon:** pid {pid}, started {since}").format(
+                pid=unclean["pid"], since=unclean["since"]
+            ),
+            _("**Agent:** unknown (no `watch stop` and no clean shutdown was recorded)"),
         ],
         state.rules.escalation,
     )

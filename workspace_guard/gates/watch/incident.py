@@ -1,6 +1,7 @@
 """Incident reports: one markdown file per violation, where the protocol's humans and agents look.
 
-The audit log is the tamper-evident record; the incident file is the readable one, written into
+The audit log is the tamper-evident record; the incident file is the readable one (in the
+daemon's language, as its log lines are: the audit records stay as they are), written into
 the protocol's incidents folder (`.workspace/incidents/` unless the rules say otherwise) so that
 the escalation agent finds it in the workspace. The daemon never treats its own incident files as
 protected changes.
@@ -14,22 +15,31 @@ import time
 from dataclasses import dataclass
 
 from workspace_guard.core.model import ProtectedRule
-from workspace_guard.i18n import strerror
+from workspace_guard.i18n import N_, _, strerror
 from workspace_guard.state.quarantine import sanitise, stamp
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 log = logging.getLogger("workspace_guard.watch")
 
 DESCRIBE = {
-    "modified": "the content was changed",
-    "deleted": "the file was deleted (or moved away)",
-    "created": "a new file appeared where only the owner may add one",
-    "mode": "the file mode (executable bit) was changed",
-    "symlink": "the file was replaced by a symbolic link",
-    "directory": "the file was replaced by a directory",
-    "special": "the file was replaced by a special file (FIFO, socket or device)",
-    "unreadable": "the file can no longer be read, so it cannot be verified",
-    "type": "the file changed type (link ↔ file)",
+    "modified": N_("the content was changed"),
+    "deleted": N_("the file was deleted (or moved away)"),
+    "created": N_("a new file appeared where only the owner may add one"),
+    "mode": N_("the file mode (executable bit) was changed"),
+    "symlink": N_("the file was replaced by a symbolic link"),
+    "directory": N_("the file was replaced by a directory"),
+    "special": N_("the file was replaced by a special file (FIFO, socket or device)"),
+    "unreadable": N_("the file can no longer be read, so it cannot be verified"),
+    "type": N_("the file changed type (link ↔ file)"),
 }
+
+
+def describe(change: str) -> str:
+    """A change kind (the audit record's `change`, kept as it is) as a reader is told it."""
+    return _(DESCRIBE[change]) if change in DESCRIBE else change
 
 
 @dataclass(frozen=True)
@@ -51,40 +61,94 @@ class Incident:
     related: str | None = None  # the other side of a rename
 
     def markdown(self) -> str:
+        """The report in the daemon's language (its rules' `language:`, or the environment's):
+        the labels and sentences are translated; paths, digests, names and rules are not."""
         rule = self.rule
-        backup = ", ".join(rule.backup) or "none"
-        moment = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.when))
+        owner = rule.owner or _("(none: superusers only)")
+        consulted = rule.owner or self.escalation
+        what = describe(self.change)
+        if self.related:
+            what += _(" (other side of the rename: `{path}`)").format(path=self.related)
+        kept = f"`{self.quarantine}`" if self.quarantine else _("nothing kept")
         lines = [
-            f"# Incident: unauthorised change to `{self.rel}`",
+            _("# Incident: unauthorised change to `{path}`").format(path=self.rel),
             "",
-            f"- **File:** `{self.rel}`",
-            f"- **What changed:** {DESCRIBE.get(self.change, self.change)}"
-            + (f" (other side of the rename: `{self.related}`)" if self.related else ""),
-            f"- **Content:** `{self.sha_before or 'absent'}` (committed at {self.head[:12]})"
-            f" → `{self.sha_after or 'absent'}`",
-            f"- **Owner:** {rule.owner or '(none: superusers only)'} (backup: {backup})",
-            f"- **Level:** {rule.level}",
-            f"- **Rule:** `{rule.pattern}` ({rule.source})",
-            f"- **Time:** {moment} (UTC), detected by {self.detected_by}",
-            "- **Agent:** unknown (the file system does not say who wrote; no grant or approval"
-            " covered this change)",
-            f"- **Quarantine:** {f'`{self.quarantine}`' if self.quarantine else 'nothing kept'}",
-            f"- **Restored:** {self._restored()}",
-            f"- **Escalation:** {self.escalation}",
+            _("- **File:** `{path}`").format(path=self.rel),
+            _("- **What changed:** {change}").format(change=what),
+            _("- **Content:** `{before}` (committed at {head}) → `{after}`").format(
+                before=self.sha_before or _("absent"),
+                head=self.head[:12],
+                after=self.sha_after or _("absent"),
+            ),
+            _("- **Owner:** {owner} (backup: {backup})").format(
+                owner=owner, backup=", ".join(rule.backup) or _("none")
+            ),
+            _("- **Level:** {level}").format(level=rule.level),
+            _("- **Rule:** `{pattern}` ({source})").format(
+                pattern=rule.pattern, source=rule.source
+            ),
+            _("- **Time:** {moment} (UTC), detected by {how}").format(
+                moment=_moment(self.when), how=self.detected_by
+            ),
+            _(
+                "- **Agent:** unknown (the file system does not say who wrote; no grant or "
+                "approval covered this change)"
+            ),
+            _("- **Quarantine:** {kept}").format(kept=kept),
+            _("- **Restored:** {restored}").format(restored=self._restored()),
+            _("- **Escalation:** {escalation}").format(escalation=self.escalation),
             "",
-            "## What to do",
+            _("## What to do"),
             "",
-            f"{self.escalation} reviews this incident. An agent that needs to change `{self.rel}`"
-            f" consults {rule.owner or self.escalation} first (`workspace-guard approve`), so the"
-            " harness records a grant and the daemon records the change as authorised.",
+            _(
+                "{escalation} reviews this incident. An agent that needs to change `{path}` "
+                "consults {owner} first (`workspace-guard approve`), so the harness records a "
+                "grant and the daemon records the change as authorised."
+            ).format(escalation=self.escalation, path=self.rel, owner=consulted),
             "",
         ]
         return "\n".join(lines)
 
     def _restored(self) -> str:
         if self.restored:
-            return "yes, the committed version was put back"
-        return f"no ({self.restore_note})" if self.restore_note else "no (restore is off)"
+            return _("yes, the committed version was put back")
+        if self.restore_note:
+            return _("no ({reason})").format(reason=self.restore_note)
+        return _("no (restore is off)")
+
+
+def _moment(when: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(when))
+
+
+def git_file_facts(
+    rel: str, area: str, change: str, hashes: tuple[str | None, str | None], **extra: Any
+) -> list[str]:
+    """The facts of a report on git's own files (hooks, config, state: `watch/internals`), in the
+    daemon's language: `extra` as the audit record has them (`keys`, `restored`, `note`,
+    `quarantine`)."""
+    before, after = (h or _("absent") for h in hashes)
+    facts = [
+        _("**File:** `{path}` (git's {area}: workspace-guard's own enforcement)").format(
+            path=rel, area=area
+        ),
+        _("**What changed:** {change}; `{before}` → `{after}`").format(
+            change=change, before=before, after=after
+        ),
+        _("**Agent:** unknown (not written by workspace-guard)"),
+    ]
+    if extra.get("keys"):
+        facts.append(_("**Keys changed:** {keys}").format(keys=", ".join(extra["keys"])))
+    if area == "hooks":
+        restored = (
+            _("yes, the previous hook was put back")
+            if extra.get("restored")
+            else _("no ({reason})").format(reason=extra.get("note"))
+        )
+        facts.append(_("**Restored:** {restored}").format(restored=restored))
+        if extra.get("quarantine"):
+            facts.append(_("**Quarantine:** `{path}`").format(path=extra["quarantine"]))
+    return facts
 
 
 def write(folder: str, incident: Incident) -> str | None:
@@ -96,9 +160,12 @@ def write(folder: str, incident: Incident) -> str | None:
 def note(folder: str, subject: str, title: str, facts: list[str], escalation: str) -> str | None:
     """An incident about the daemon itself or git's own files (no protected rule behind it)."""
     moment = time.time()
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment))
-    lines = [f"# Incident: {title}", "", *(f"- {fact}" for fact in facts)]
-    lines += [f"- **Time:** {when} (UTC)", f"- **Escalation:** {escalation}", ""]
+    lines = [_("# Incident: {title}").format(title=title), "", *(f"- {fact}" for fact in facts)]
+    lines += [
+        _("- **Time:** {moment} (UTC)").format(moment=_moment(moment)),
+        _("- **Escalation:** {escalation}").format(escalation=escalation),
+        "",
+    ]
     return write_text(folder, subject, moment, "\n".join(lines))
 
 

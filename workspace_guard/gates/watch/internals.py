@@ -373,27 +373,9 @@ class Internals:
         log.warning("violation: %s %s (%s) detected by %s", rel, change, area, origin)
         if state is None:
             return
-        facts = [
-            f"**File:** `{rel}` (git's {area}: workspace-guard's own enforcement)",
-            f"**What changed:** {change}; `{before or 'absent'}` → `{after or 'absent'}`",
-            "**Agent:** unknown (not written by workspace-guard)",
-        ]
-        if extra.get("keys"):
-            facts.append(f"**Keys changed:** {', '.join(extra['keys'])}")
-        if area == "hooks":
-            facts.append(
-                "**Restored:** "
-                + (
-                    "yes, the previous hook was put back"
-                    if extra.get("restored")
-                    else f"no ({note})"
-                )
-            )
-            if extra.get("quarantine"):
-                facts.append(f"**Quarantine:** `{extra['quarantine']}`")
-        incident.note(
-            state.settings.incidents_dir, rel, f"`{rel}` changed", facts, escalation or ""
-        )
+        facts = incident.git_file_facts(rel, area, change, (before, after), note=note, **extra)
+        title = _("`{path}` changed").format(path=rel)
+        incident.note(state.settings.incidents_dir, rel, title, facts, escalation or "")
 
     # -- the state dir --------------------------------------------------------------------------
 

@@ -130,12 +130,17 @@ class Installation:
         )
         if state is not None and escalation:
             from workspace_guard.gates.watch import incident
+            from workspace_guard.i18n import _
 
             incident.note(
                 state.settings.incidents_dir,
                 "workspace-guard-install",
-                "workspace-guard's own installation was changed",
-                [f"**File:** {path}", f"**Change:** {change}", "**Agent:** unknown"],
+                _("workspace-guard's own installation was changed"),
+                [
+                    _("**File:** {path}").format(path=path),
+                    _("**Change:** {change}").format(change=change),
+                    _("**Agent:** unknown"),
+                ],
                 escalation,
             )
 

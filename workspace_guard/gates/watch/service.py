@@ -41,7 +41,9 @@ def sd_notify(message: str) -> None:
 
 
 class JsonLines(logging.Formatter):
-    """Diagnostics as JSON lines (journald and `jq` friendly)."""
+    """Diagnostics as JSON lines (journald and `jq` friendly): `ts`, `level`, `component`, `msg`
+    (in the user's language) and, for an exception, `exc` (Python's traceback, as it is: for
+    the developers) with `exc_text` beside it (what went wrong, in the user's language)."""
 
     def format(self, record: logging.LogRecord) -> str:
         body = {
@@ -53,7 +55,21 @@ class JsonLines(logging.Formatter):
         }
         if record.exc_info:
             body["exc"] = self.formatException(record.exc_info)
+            if record.exc_info[1] is not None:
+                body["exc_text"] = exc_text(record.exc_info[1])
         return json.dumps(body, ensure_ascii=False)
+
+
+def exc_text(exc: BaseException) -> str:
+    """An exception as the user reads it: a system error's description in their language
+    (`strerror`), our own errors' messages (translated where they were raised), the kind named."""
+    from workspace_guard.i18n import _, strerror
+
+    detail = str(exc)
+    if isinstance(exc, OSError):
+        detail = f"{exc.filename}: {strerror(exc)}" if exc.filename else strerror(exc)
+    text = _("unexpected error ({kind}): {detail}") if detail else _("unexpected error ({kind})")
+    return text.format(kind=type(exc).__name__, detail=detail)
 
 
 def message(record: logging.LogRecord) -> str:
