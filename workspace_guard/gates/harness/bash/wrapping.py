@@ -131,7 +131,7 @@ def _split_string(env: _Env, name: str, text: _Word, after: list[_Word], level: 
 
 
 _SUDO = OptSpec(
-    "-A|--askpass -b|--background -B|--bell -C|--close-from= -D|--chdir= -E|--preserve-env=?"
+    "-A|--askpass -b|--background -B|--bell -C|--close-from= -D|--chdir= -E --preserve-env=?"
     " -e|--edit -g|--group= -H|--set-home -h=? --host= --help -i|--login -K|--remove-timestamp"
     " -k|--reset-timestamp -l|--list -n|--non-interactive -N|--no-update -P|--preserve-groups"
     " -p|--prompt= -R|--chroot= -r|--role= -S|--stdin -s|--shell -T|--command-timeout="
