@@ -483,3 +483,55 @@ SEMANTICS_READS: list[Case] = (
     + VARIABLE_WRITERS_READS
     + HEREDOC_LINES_READS
 )
+
+# --- F119, F122: an alias is text bash reads again before the rest of the line (a `#`, an open
+# quote, a trailing backslash or `<<` in it change how that rest reads: a here-document's body
+# becomes commands), and BASH_ALIASES is the alias table under every assignment form (compound,
+# `+=`, declare/typeset/local/readonly/export): an entry not readable here makes every later
+# command name unknown.
+HD = " <<EOF\necho evil >> app/main.py\nEOF"
+LS = "\nls"
+ALIAS_TEXT: list[Case] = [
+    w(f"{XA}alias c='echo #'\nc{HD}"),
+    w(f"{XA}alias c='#'\nc{HD}"),
+    w(f"{XA}alias c='echo x #'\nc{HD}"),
+    w(f"{XA}alias c='echo;#'\nc{HD}"),
+    w(f"{XA}alias c='echo\t#'\nc{HD}"),
+    w(f"{XA}alias c='echo \\'\nc<<EOF\necho evil >> app/main.py\nEOF"),
+    w(f'{XA}alias c=\'echo "\'\nc "\necho evil >> app/main.py\n"'),
+    w(f"{XA}alias c=\"echo '\"\nc '\necho evil >> app/main.py\n'"),
+    w(f"{XA}alias c='cat <<EOF'\nc\necho evil >> app/main.py\nEOF"),
+    w(f"{XA}alias n='nice ' c='echo #'\nn c{HD}"),
+    w(f"{XA}alias c='echo #'\nc 'x\necho evil >> app/main.py\n'"),
+    w(f"{XA}BASH_ALIASES=([ls]='cd app; echo evil >> main.py; true'){LS}"),
+    w(f"{XA}BASH_ALIASES+=([ls]='cd app; echo evil >> main.py; true'){LS}"),
+    w(f"{XA}declare -A BASH_ALIASES=([ls]='cd app; echo evil >> main.py; true'){LS}"),
+    w(f"{XA}typeset -A BASH_ALIASES=([ls]='cd app; echo evil >> main.py; true'){LS}"),
+    w(f"{XA}f() {{ local -A BASH_ALIASES=([ls]='echo evil >> app/main.py'); ls; }}; f"),
+    w(f"{XA}readonly BASH_ALIASES=([ls]='echo evil >> app/main.py'){LS}"),
+    w(f"{XA}export BASH_ALIASES=([ls]='echo evil >> app/main.py'){LS}"),
+    w(f'{XA}BASH_ALIASES=([ls]="echo evil >> app/main.py"){LS}'),
+    w(f"{XA}BASH_ALIASES=(['ls']='echo evil >> app/main.py'){LS}"),
+    w(f'{XA}BASH_ALIASES=(["ls"]=tee){CAT}'.replace('["ls"]', '["cat"]')),
+    w(f"{XA}BASH_ALIASES=([x]=y [ls]='echo evil >> app/main.py'){LS}"),
+    w(f"{XA}BASH_ALIASES=([ls]=echo\\ evil\\ \\>\\ app/main.py){LS}"),
+    w(f"{XA}BASH_ALIASES=([cat]=tee){CAT}"),
+    w(f"{XA}BASH_ALIASES+=([cat]=tee){CAT}"),
+    w(f"{XA}declare -A 'BASH_ALIASES=([ls]=\"echo evil >> app/main.py\")'{LS}"),
+    w(f"{XA}mapfile -t BASH_ALIASES <<< tee{CAT}"),
+    w(f"{XA}read -a BASH_ALIASES <<< tee{CAT}"),
+    w(f"BASH_CMDS=([cat]=/usr/bin/tee){CAT}"),
+    w(f"BASH_CMDS+=([cat]='/usr/bin/tee'){CAT}"),
+]
+ALIAS_TEXT_READS: list[Case] = [
+    r(f"{XA}alias ll='ls -l'; ll app/"),
+    r(f"{XA}alias g=git\ng status"),
+    r(f"{XA}alias c='echo'\nc <<EOF\nhello\nEOF"),
+    r(f"{XA}alias c='echo x#y'\nc"),
+    r(f"{XA}alias c='ls -A '\nc app/"),
+    r(f"{XA}BASH_ALIASES=([ll]=ls)\nll app/"),
+    r(f"{XA}BASH_ALIASES+=([la]=ls)\nla app/"),
+    r(f"{XA}declare -A BASH_ALIASES=([l]=ls [g]=git)\ng status; l"),
+    r(f'{XA}alias q="grep -n"\nq main app/main.py'),
+    r(f"{XA}alias c='cat'\nc <<EOF\n# a comment line\nEOF"),
+]

@@ -150,6 +150,35 @@ READS_WRAPPER_OPTIONS: list[Case] = [
     r("xargs --max-args=1 -P2 grep x < office/list"),
 ]
 
+# --- F120: a runner given no command runs $SHELL, which reads its commands from stdin -----------
+P = "printf 'echo evil >> app/main.py\\n' |"
+WRITES_WRAPPER_OPTIONS += [
+    w(f"{P} unshare", *MAIN),
+    w(f"{P} unshare -r", *MAIN),
+    w(f"{P} unshare --user --map-root-user", *MAIN),
+    w(f"{P} unshare -r --", *MAIN),
+    w("printf 'echo evil >> main.py\\n' | unshare -w app", *MAIN),
+    w(f"{P} nsenter -t 1 -m", *MAIN),
+    w(f"{P} chroot /", *MAIN),
+    w(f"{P} chroot --skip-chdir /", *MAIN),
+    w(f"{P} fakeroot", *MAIN),
+    w(f"{P} fakeroot --", *MAIN),
+    w(f"{P} firejail", *MAIN),
+    w(f"{P} pkexec", *MAIN),
+    w(f"{P} env unshare -r", *MAIN),
+    w(f"{P} nice unshare", *MAIN),
+    w("unshare -r <<< 'echo evil >> app/main.py'", *MAIN),
+    w("cat script.sh | unshare -r", *ANY),
+    w("cat script.sh | fakeroot", *ANY),
+]
+READS_WRAPPER_OPTIONS += [
+    r("echo hi | cat"),
+    r("unshare -r true"),
+    r("chroot / true"),
+    r("fakeroot make -n"),
+    r("printf 'echo hi\\n' | unshare -r"),
+    r("chroot --help"),
+]
 # --- F107: GNU parallel's command is a shell line; with none, its inputs are commands ------------
 WRITES_PARALLEL: list[Case] = [
     w("parallel --will-cite ::: 'echo evil >> app/main.py'", *MAIN),

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from bash_corpus import ANY, PROTECTED, Case
 from bash_corpus_semantics import (
+    ALIAS_TEXT,
+    ALIAS_TEXT_READS,
     ALIASES,
     ALIASES_READS,
     GLOB_OPTIONS,
@@ -31,7 +33,14 @@ from helpers.harness import OTHER, bash_denied
 from test_bash import would_deny
 
 SEMANTICS_WRITES = (
-    GLOB_OPTIONS + OTHER_SHELLS + ALIASES + SPLITTING + REEVAL + VARIABLE_WRITERS + HEREDOC_LINES
+    GLOB_OPTIONS
+    + OTHER_SHELLS
+    + ALIASES
+    + SPLITTING
+    + REEVAL
+    + VARIABLE_WRITERS
+    + HEREDOC_LINES
+    + ALIAS_TEXT
 )
 SEMANTICS_READS = (
     HEREDOC_LINES_READS
@@ -41,6 +50,7 @@ SEMANTICS_READS = (
     + SPLITTING_READS
     + REEVAL_READS
     + VARIABLE_WRITERS_READS
+    + ALIAS_TEXT_READS
 )
 
 
@@ -104,6 +114,12 @@ REAL_BASH = [
     "declare -i IFS=1+1; x=tee2app/main.py; echo evil | $x",
     "trap 'IFS=:' DEBUG; x=tee:app/main.py; echo evil | $x",
     "shopt -s expand_aliases\nalias p='command ' cat=tee\necho evil | p cat app/main.py",
+    # F119, F122: an alias's text read again before the rest of the line; BASH_ALIASES compound
+    "shopt -s expand_aliases\nalias c='echo #'\nc <<EOF\necho evil >> app/main.py\nEOF",
+    "shopt -s expand_aliases\nalias c='echo \\'\nc<<EOF\necho evil >> app/main.py\nEOF",
+    "shopt -s expand_aliases\nBASH_ALIASES=([ls]='echo evil >> app/main.py')\nls",
+    "shopt -s expand_aliases\nBASH_ALIASES+=([ls]='echo evil >> app/main.py')\nls",
+    "shopt -s expand_aliases\ndeclare -A BASH_ALIASES=([ls]='echo evil >> app/main.py')\nls",
 ]
 
 

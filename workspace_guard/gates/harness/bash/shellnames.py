@@ -32,6 +32,12 @@ def aliased(env: _Env, words: list[_Word]) -> bool:
         _unknown(env, words[1:])
         return True
     expanded, rest_words = following
+    why = relexes(text + expanded)
+    if why:  # bash reads the alias's text as input: the rest of the line reads another way
+        env.unknown_code(f"{name}: an alias whose text {why} (ATTACK F119)")
+        env.add_any("dynamic-output")
+        _unknown(env, words[1:])
+        return True
     env.out.expanding.add(name)
     try:
         rest = " ".join(_source_text(w) for w in rest_words)
@@ -39,6 +45,33 @@ def aliased(env: _Env, words: list[_Word]) -> bool:
     finally:
         env.out.expanding.discard(name)
     return True
+
+
+def relexes(text: str) -> str | None:
+    """Why bash, reading ``text`` as input before the rest of the line, would lex that rest
+    another way than the words the analysis holds (ATTACK F119): a comment (``#`` starting a
+    word swallows a here-document operator after the alias word), a quote left open, a trailing
+    backslash, a here-document operator; None: the text is complete words."""
+    quote = ""
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote == "'":
+            quote = "" if c == "'" else quote
+        elif c == "\\":
+            if i + 1 == len(text):
+                return "ends in a backslash"
+            i += 1
+        elif quote == '"':
+            quote = "" if c == '"' else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or text[i - 1] in " \t;&|()<>"):
+            return "holds a comment"
+        elif text.startswith("<<", i):
+            return "holds a here-document operator"
+        i += 1
+    return "leaves a quote open" if quote else None
 
 
 def _following(

@@ -30,7 +30,7 @@ RESERVED = _opts(
     " { } ! [[ ]]"
 )
 _SPECIAL = ("IFS", *TABLES)
-_ENTRY = re.compile(r"\[([^]]*)\]=(\S*)")
+_ENTRY = re.compile(r"\[([\w.:+-]+)\]=([\w./:+,@%-]*)")
 # special builtins: a prefix assignment persists after them in POSIX mode (`sh`, `bash --posix`)
 SPECIAL_BUILTINS = _opts(
     "eval . source : export readonly set shift exec exit return trap unset break continue times"
@@ -137,19 +137,22 @@ def _table(env: _Env, base: str, sub: str, value: _Word | None, append: bool) ->
         return  # `BASH_ALIASES=x` sets the entry `0` (bash): no command is named 0
     if not sub and value is not None and not any(c in value.text for c in "$`"):
         text = value.text  # `(…)`: an array of literal words
-    if not sub and text is not None:
-        entries = _ENTRY.findall(text)
-        words = text.strip("()").split()
-        if entries:
-            for alias, entry in entries:
-                name = alias.strip("'\"")
-                aliases["*" if name in RESERVED else name] = entry.strip("'\")")
+    if not sub and text is not None and text.startswith("(") and text.endswith(")"):
+        words = text[1:-1].split()
+        entries = [_ENTRY.fullmatch(word) for word in words]
+        if words and all(entries):  # `([cat]=tee [ls]=x)`: plain keys and words, nothing else
+            for m in entries:
+                assert m is not None
+                name = m.group(1)
+                aliases["*" if name in RESERVED else name] = m.group(2)
             return
-        if not any(c in text for c in "'\"\\["):  # zsh: `(KEY VALUE…)`; odd: refused
+        if not any(c in text for c in "'\"\\[=$`"):  # zsh: `(KEY VALUE…)`; odd: refused
             pairs = zip(words[::2], words[1::2], strict=False) if len(words) % 2 == 0 else []
             for name, entry in pairs:
                 aliases["*" if name in RESERVED else name] = entry
             return
+    # anything else (a quoted entry `([ls]='cd app; …')`, `"[k]"=v`, a word without a key):
+    # aliases the analysis cannot list (ATTACK F122)
     aliases["*"] = None
 
 

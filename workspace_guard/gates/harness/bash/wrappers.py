@@ -21,6 +21,7 @@ def _runs_rest(
     spec: str = "",
     stop: str = "",
     cwd: str = "",
+    default_shell: bool = False,
 ) -> _Handler:
     """``unshare -r CMD…``, ``perf stat CMD…``, ``dtach -n SOCK CMD…``: options, ``skip``
     positional words, then the command. ``spec``: the program's whole option table (getopt.py;
@@ -28,7 +29,8 @@ def _runs_rest(
     any other option is one word. ``code`` options hold shell text (``entr -s``, ``flock -c``);
     ``stop`` options run nothing (``chrt -p``); ``cwd`` options move the cwd (``unshare
     --wd``), and ``!OPT`` there puts the command in a place not known here (a root, another
-    process's cwd): refused."""
+    process's cwd): refused. ``default_shell``: with no command the program runs ``$SHELL``,
+    which reads its commands from stdin (``… | unshare``, ``… | fakeroot``; ATTACK F120)."""
     table = OptSpec(spec) if spec else OptSpec(" ".join(t + "=" for t in takes.split()), True)
     shell, stops = set(code.split()), set(stop.split())
     moves = {c for c in cwd.split() if not c.startswith("!")}
@@ -40,6 +42,8 @@ def _runs_rest(
         parsed = getopt(args, table, 1 if sub and args else 0)
         if parsed.unknown:
             refuse_option(env, name, parsed.unknown)
+            return
+        if parsed.missing:
             return
         for opt, value, _ in parsed.opts:
             if opt in stops:
@@ -59,6 +63,10 @@ def _runs_rest(
             env.analyze_text(rest[1])  # `flock F -c CMD`
         elif rest:
             env.dispatch(rest)
+        elif default_shell and len(parsed.rest) >= skip:
+            from workspace_guard.gates.harness.bash.launchers import _stdin_shell
+
+            _stdin_shell(env, f"{name}: the shell it runs with no command")
 
     return handle
 
@@ -100,13 +108,16 @@ WRAPPERS: dict[str, _Handler] = {
     "unshare": _runs_rest(
         "-S -G -R -w --setuid --setgid --root --wd --map-user --map-group",
         cwd="-w --wd !-R !--root",
+        default_shell=True,
     ),
-    "nsenter": _runs_rest("-t -S -G --target --setuid --setgid", cwd="!-r !--root !-w !--wd"),
+    "nsenter": _runs_rest(
+        "-t -S -G --target --setuid --setgid", cwd="!-r !--root !-w !--wd", default_shell=True
+    ),
     "setpriv": _runs_rest("--reuid --regid --groups --inh-caps --ambient-caps --bounding-set"),
     "prlimit": _runs_rest("-p --pid -o --output"),
     "systemd-run": _runs_rest("-u --unit -p --property -E --setenv --uid --gid -M -H"),
-    "firejail": _runs_rest(""),
-    "fakeroot": _runs_rest("-l -s -i --lib --faked"),
+    "firejail": _runs_rest("", default_shell=True),
+    "fakeroot": _runs_rest("-l -s -i --lib --faked", default_shell=True),
     "faketime": _faketime,
     "valgrind": _runs_rest(""),
     "dbus-run-session": _runs_rest("--config-file --dbus-daemon"),
@@ -131,7 +142,7 @@ WRAPPERS: dict[str, _Handler] = {
     "nq": _runs_rest(""),
     "entr": _runs_rest("", code="-s", spec="-a -c -d -n -p -r -s -x -z"),
     "ifne": _runs_rest(""),
-    "pkexec": _runs_rest("--user"),
+    "pkexec": _runs_rest("--user", default_shell=True),
     "perf": _runs_rest("-o -e -p -t -C -F -c --output --event --pid", sub=True),
     "catchsegv": _runs_rest(""),
     "gdbserver": _runs_rest("", skip=1),

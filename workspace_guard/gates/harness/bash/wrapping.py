@@ -37,10 +37,12 @@ def wrapper(
     stop: str = "",
     loose: bool = False,
     numeric: bool = False,
+    default_shell: bool = False,
 ) -> _Handler:
     """A wrapper reading ``spec`` (getopt.OptSpec) then ``skip`` operands, then the command;
     ``cwd`` options move the cwd, ``out`` options name a file written, ``stop`` options mean
-    no command runs (``command -v``, ``ionice -p``)."""
+    no command runs (``command -v``, ``ionice -p``); ``default_shell``: with no command the
+    program runs ``$SHELL``, which reads stdin (``… | chroot /``, ATTACK F120)."""
     table = OptSpec(spec, loose=loose, numeric=numeric)
     moves, writes, stops = set(cwd.split()), set(out.split()), set(stop.split())
 
@@ -48,6 +50,8 @@ def wrapper(
         parsed = getopt(args, table)
         if parsed.unknown:
             refuse_option(env, name, parsed.unknown)
+            return
+        if parsed.missing:
             return
         for opt, value, _ in parsed.opts:
             if opt in stops:
@@ -59,6 +63,10 @@ def wrapper(
         rest = parsed.rest[skip:]
         if rest:
             env.dispatch(rest)
+        elif default_shell and len(parsed.rest) >= skip:
+            from workspace_guard.gates.harness.bash.launchers import _stdin_shell
+
+            _stdin_shell(env, f"{name}: the shell it runs with no command")
 
     return handle
 
@@ -236,6 +244,11 @@ _WRAPPERS: dict[str, _Handler] = {
     "taskset": wrapper(
         "-a|--all-tasks -p|--pid -c|--cpu-list -h|--help -V|--version", 1, stop="-p -h -V"
     ),
-    "chroot": wrapper("--userspec= --groups= --skip-chdir --help --version", skip=1),
+    "chroot": wrapper(
+        "--userspec= --groups= --skip-chdir --help --version",
+        skip=1,
+        stop="--help --version",
+        default_shell=True,
+    ),
     "dotenv": wrapper("-f|--file= -e= -v= -c= -q|--quote= -o|--override", loose=True),
 }
