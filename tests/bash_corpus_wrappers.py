@@ -198,6 +198,22 @@ READS_WRAPPER_OPTIONS += [
     r("sudo --preserve-env=PATH make -n"),
     r("sudo -E true"),
 ]
+# --- F113: env -S splits with its own escapes and ${NAME}, not with bash rules: refused ---------
+WRITES_WRAPPER_OPTIONS += [
+    w("env -S'sh -c\\_\"echo evil >> app/main.py\"'", *MAIN),
+    w("env -S\"sh -c\\_'echo evil >> app/main.py'\"", *MAIN),
+    w("env --split-string='sh -c\\_\"echo evil >> app/main.py\"'", *MAIN),
+    w("timeout 5 env --sp='sh -c\\_\"echo evil >> app/main.py\"'", *MAIN),
+    w("nice env -S'sh -c\\_\"cd app; echo evil >> main.py\"'", *MAIN),
+    w("env -S'sh\\_-c\\_\"echo evil >> app/main.py\"'", *MAIN),
+    w("env -S\"sh -c \\\"cd\\tapp;echo\\tevil>>main.py\\\"\"", *MAIN),
+    w("env -S\"sh -c cd\\tapp;echo\\tevil>>main.py\"", *MAIN),
+    w("env -S'sh -c \"w=x; ${w}\"'", *MAIN),
+    w("env -iS'sh -c\\_rm\\_app/main.py'", *MAIN),
+]
+READS_WRAPPER_OPTIONS += [
+    r("env -S'make -n'"),
+]
 # --- F107: GNU parallel's command is a shell line; with none, its inputs are commands ------------
 WRITES_PARALLEL: list[Case] = [
     w("parallel --will-cite ::: 'echo evil >> app/main.py'", *MAIN),
