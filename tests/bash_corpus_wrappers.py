@@ -206,8 +206,8 @@ WRITES_WRAPPER_OPTIONS += [
     w("timeout 5 env --sp='sh -c\\_\"echo evil >> app/main.py\"'", *MAIN),
     w("nice env -S'sh -c\\_\"cd app; echo evil >> main.py\"'", *MAIN),
     w("env -S'sh\\_-c\\_\"echo evil >> app/main.py\"'", *MAIN),
-    w("env -S\"sh -c \\\"cd\\tapp;echo\\tevil>>main.py\\\"\"", *MAIN),
-    w("env -S\"sh -c cd\\tapp;echo\\tevil>>main.py\"", *MAIN),
+    w('env -S"sh -c \\"cd\\tapp;echo\\tevil>>main.py\\""', *MAIN),
+    w('env -S"sh -c cd\\tapp;echo\\tevil>>main.py"', *MAIN),
     w("env -S'sh -c \"w=x; ${w}\"'", *MAIN),
     w("env -iS'sh -c\\_rm\\_app/main.py'", *MAIN),
 ]
