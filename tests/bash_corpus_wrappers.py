@@ -214,6 +214,20 @@ WRITES_WRAPPER_OPTIONS += [
 READS_WRAPPER_OPTIONS += [
     r("env -S'make -n'"),
 ]
+# --- F126: a repeated cwd option: the program keeps the last one ------------------------------
+WRITES_WRAPPER_OPTIONS += [
+    w("env --chdir=docs --chdir=app sh -c 'echo evil >> main.py'", *MAIN),
+    w("env -C /nonexistent -C app sh -c 'echo evil >> main.py'", *MAIN),
+    w("env -C{x,app} sh -c 'echo evil >> main.py'", *MAIN),
+    w("env -C tests -Capp rm main.py", *MAIN),
+    w("unshare -w tests -w app sh -c 'echo evil >> main.py'", *MAIN),
+    w("unshare --wd=tests --wd=app sh -c 'echo evil >> main.py'", *MAIN),
+    w("sudo -D tests -D app sh -c 'echo evil >> main.py'", *MAIN),
+    w("nice env -C docs -C app rm main.py", *MAIN),
+]
+READS_WRAPPER_OPTIONS += [
+    r("env -C office make -n"),
+]
 # --- F107: GNU parallel's command is a shell line; with none, its inputs are commands ------------
 WRITES_PARALLEL: list[Case] = [
     w("parallel --will-cite ::: 'echo evil >> app/main.py'", *MAIN),

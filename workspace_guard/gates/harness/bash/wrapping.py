@@ -47,7 +47,7 @@ def wrapper(
     moves, writes, stops = set(cwd.split()), set(out.split()), set(stop.split())
 
     def handle(env: _Env, name: str, args: list[_Word]) -> None:
-        parsed = getopt(args, table)
+        base, parsed = env, getopt(args, table)
         if parsed.unknown:
             refuse_option(env, name, parsed.unknown)
             return
@@ -56,8 +56,8 @@ def wrapper(
         for opt, value, _ in parsed.opts:
             if opt in stops:
                 return
-            if value is not None and opt in moves:
-                env = env.at(_join(env.ctx.cwd, value.text))
+            if value is not None and opt in moves:  # the last one wins (F126)
+                env = env.at(_join(base.ctx.cwd, value.text))
             elif value is not None and opt in writes:
                 env.add(value, name)
         rest = parsed.rest[skip:]
@@ -82,15 +82,15 @@ _MAX_SPLITS = 8  # `env -S'-S"-S…"'`: deeper than any real command, read as sh
 def env_command(env: _Env, name: str, args: list[_Word], level: int = 0) -> None:
     """``env [OPTS] [-] [NAME=VALUE…] [CMD…]``: ``-S TEXT`` is split into words that take its
     place (options included, as coreutils does); ``-C DIR`` moves the cwd."""
-    parsed = getopt(args, _ENV)
+    base, parsed = env, getopt(args, _ENV)
     if parsed.unknown:
         refuse_option(env, name, parsed.unknown)
         return
     for opt, value, end in parsed.opts:
         if value is None:
             continue
-        if opt == "-C":
-            env = env.at(_join(env.ctx.cwd, value.text))
+        if opt == "-C":  # the last one wins (F126)
+            env = env.at(_join(base.ctx.cwd, value.text))
         elif opt == "-S":
             _split_string(env, name, value, args[end:], level)
             return
@@ -150,7 +150,7 @@ def sudo(env: _Env, name: str, args: list[_Word]) -> None:
     profile), ``-R`` a chroot (paths elsewhere: refused)."""
     from workspace_guard.gates.harness.bash.wrappers import _sudo_edit
 
-    parsed = getopt(args, _SUDO)
+    base, parsed = env, getopt(args, _SUDO)
     if parsed.unknown or any(opt == "-R" for opt, _, _ in parsed.opts):
         refuse_option(env, name, parsed.unknown or "--chroot")
         return
@@ -162,8 +162,8 @@ def sudo(env: _Env, name: str, args: list[_Word]) -> None:
         _sudo_edit(env, name, rest)
         return
     for opt, value, _ in parsed.opts:
-        if opt == "-D" and value is not None:
-            env = env.at(_join(env.ctx.cwd, value.text))
+        if opt == "-D" and value is not None:  # the last one wins (F126)
+            env = env.at(_join(base.ctx.cwd, value.text))
     while rest and _ASSIGN.match(rest[0].text):
         rest = rest[1:]
     if "-i" in seen:
