@@ -225,9 +225,6 @@ WRITES_WRAPPER_OPTIONS += [
     w("sudo -D tests -D app sh -c 'echo evil >> main.py'", *MAIN),
     w("nice env -C docs -C app rm main.py", *MAIN),
 ]
-READS_WRAPPER_OPTIONS += [
-    r("env -C office make -n"),
-]
 # --- F107: GNU parallel's command is a shell line; with none, its inputs are commands ------------
 WRITES_PARALLEL: list[Case] = [
     w("parallel --will-cite ::: 'echo evil >> app/main.py'", *MAIN),
