@@ -114,10 +114,15 @@ def env_command(env: _Env, name: str, args: list[_Word], level: int = 0) -> None
 
 def _split_string(env: _Env, name: str, text: _Word, after: list[_Word], level: int) -> None:
     """``env -S 'sh -c "CMD"' ARGS``: the text's words, then ARGS, read by env again; text that
-    is not plain words (or nested past reason) is analysed as shell text with ARGS after it."""
+    is not plain words (or nested past reason) is analysed as shell text with ARGS after it; text
+    with a backslash or ``$`` is split by env's own rules (``\\_``, ``\\t``, ``${NAME}``), not
+    bash's: refused."""
     from workspace_guard.gates.harness.bash.lexer import _Lexer
     from workspace_guard.gates.harness.bash.syntax import _TooDeep
 
+    if "\\" in text.text or "$" in text.text:  # env's own escapes and ${NAME} (ATTACK F113)
+        refuse_option(env, name, "-S with escapes or variables")
+        return
     errors: list[str] = []
     try:
         tokens = _Lexer(text.text, 0, env.depth + 1, errors).run()
@@ -131,7 +136,7 @@ def _split_string(env: _Env, name: str, text: _Word, after: list[_Word], level: 
 
 
 _SUDO = OptSpec(
-    "-A|--askpass -b|--background -B|--bell -C|--close-from= -D|--chdir= -E|--preserve-env=?"
+    "-A|--askpass -b|--background -B|--bell -C|--close-from= -D|--chdir= -E --preserve-env=?"
     " -e|--edit -g|--group= -H|--set-home -h=? --host= --help -i|--login -K|--remove-timestamp"
     " -k|--reset-timestamp -l|--list -n|--non-interactive -N|--no-update -P|--preserve-groups"
     " -p|--prompt= -R|--chroot= -r|--role= -S|--stdin -s|--shell -T|--command-timeout="
