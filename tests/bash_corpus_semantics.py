@@ -634,6 +634,8 @@ ALIAS_TEXT: list[Case] = [
     w(f"{XA}mapfile -t BASH_ALIASES <<< tee{CAT}"),
     w(f"{XA}read -a BASH_ALIASES <<< tee{CAT}"),
     w(f"BASH_CMDS=([cat]=/usr/bin/tee){CAT}"),
+    w(f"{XA}alias cat=tee\nunset BASH_ALIASES{CAT}"),
+    w(f"{XA}alias cat=tee\nunset 'BASH_ALIASES[cat]'{CAT}"),
     w(f"BASH_CMDS+=([cat]='/usr/bin/tee'){CAT}"),
 ]
 ALIAS_TEXT_READS: list[Case] = [

@@ -179,6 +179,52 @@ READS_WRAPPER_OPTIONS += [
     r("printf 'echo hi\\n' | unshare -r"),
     r("chroot --help"),
 ]
+# --- F121: sudo's short -E is a flag (optstring `E`), only --preserve-env[=LIST] takes a value ----
+WRITES_WRAPPER_OPTIONS += [
+    w(f"{P} sudo -Es", *ANY),
+    w(f"{P} sudo -Ei", *ANY),
+    w(f"{P} sudo -sE", *ANY),
+    w(f"{P} sudo -E -s", *ANY),
+    w(f"{P} sudo -nEs", *ANY),
+    w(f"{P} sudo -EHs", *ANY),
+    w("sudo -EDapp sh -c 'echo evil >> main.py'", *MAIN),
+    w("sudo -EsDapp 'echo evil >> main.py'", *MAIN),
+    w(f"sudo -Es {E}", *MAIN),
+    w(f"sudo --preserve-env=PATH -s {E}", *MAIN),
+    w(f"sudo -E sh -c {E}", *MAIN),
+]
+READS_WRAPPER_OPTIONS += [
+    r("sudo -E make -n"),
+    r("sudo --preserve-env=PATH make -n"),
+    r("sudo -E true"),
+]
+# --- F113: env -S splits with its own escapes and ${NAME}, not with bash rules: refused ---------
+WRITES_WRAPPER_OPTIONS += [
+    w("env -S'sh -c\\_\"echo evil >> app/main.py\"'", *MAIN),
+    w("env -S\"sh -c\\_'echo evil >> app/main.py'\"", *MAIN),
+    w("env --split-string='sh -c\\_\"echo evil >> app/main.py\"'", *MAIN),
+    w("timeout 5 env --sp='sh -c\\_\"echo evil >> app/main.py\"'", *MAIN),
+    w("nice env -S'sh -c\\_\"cd app; echo evil >> main.py\"'", *MAIN),
+    w("env -S'sh\\_-c\\_\"echo evil >> app/main.py\"'", *MAIN),
+    w('env -S"sh -c \\"cd\\tapp;echo\\tevil>>main.py\\""', *MAIN),
+    w('env -S"sh -c cd\\tapp;echo\\tevil>>main.py"', *MAIN),
+    w("env -S'sh -c \"w=x; ${w}\"'", *MAIN),
+    w("env -iS'sh -c\\_rm\\_app/main.py'", *MAIN),
+]
+READS_WRAPPER_OPTIONS += [
+    r("env -S'make -n'"),
+]
+# --- F126: a repeated cwd option: the program keeps the last one ------------------------------
+WRITES_WRAPPER_OPTIONS += [
+    w("env --chdir=docs --chdir=app sh -c 'echo evil >> main.py'", *MAIN),
+    w("env -C /nonexistent -C app sh -c 'echo evil >> main.py'", *MAIN),
+    w("env -C{x,app} sh -c 'echo evil >> main.py'", *MAIN),
+    w("env -C tests -Capp rm main.py", *MAIN),
+    w("unshare -w tests -w app sh -c 'echo evil >> main.py'", *MAIN),
+    w("unshare --wd=tests --wd=app sh -c 'echo evil >> main.py'", *MAIN),
+    w("sudo -D tests -D app sh -c 'echo evil >> main.py'", *MAIN),
+    w("nice env -C docs -C app rm main.py", *MAIN),
+]
 # --- F107: GNU parallel's command is a shell line; with none, its inputs are commands ------------
 WRITES_PARALLEL: list[Case] = [
     w("parallel --will-cite ::: 'echo evil >> app/main.py'", *MAIN),

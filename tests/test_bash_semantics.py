@@ -123,6 +123,7 @@ REAL_BASH = [
     "shopt -s expand_aliases\nalias c='echo \\'\nc<<EOF\necho evil >> app/main.py\nEOF",
     "shopt -s expand_aliases\nBASH_ALIASES=([ls]='echo evil >> app/main.py')\nls",
     "shopt -s expand_aliases\nBASH_ALIASES+=([ls]='echo evil >> app/main.py')\nls",
+    "shopt -s expand_aliases\nalias cat=tee\nunset BASH_ALIASES\necho evil | cat app/main.py",
     "shopt -s expand_aliases\ndeclare -A BASH_ALIASES=([ls]='echo evil >> app/main.py')\nls",
 ]
 

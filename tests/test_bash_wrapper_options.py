@@ -115,3 +115,21 @@ def test_parallel_really_writes_what_the_analysis_denies(tmp_path: Path, command
         timeout=120,
     )
     assert "evil" in main.read_text(), done
+
+
+_SUDO_OPTSTRING = "+Aa:BbC:c:D:Eeg:Hh::iKklNnPp:R:r:SsT:t:U:u:Vv"  # sudo's parse_args
+
+
+def test_sudo_short_options_match_sudos_own_optstring() -> None:
+    """Each short option the sudo table reads takes a value exactly as sudo's getopt string
+    says (ATTACK F121: ``-E`` is a flag, ``-Es`` runs a shell)."""
+    from workspace_guard.gates.harness.bash.wrapping import _SUDO
+
+    kinds = {}
+    text = _SUDO_OPTSTRING.lstrip("+")
+    for k, letter in enumerate(text):
+        if letter != ":":
+            rest = text[k + 1 : k + 3]
+            kinds[letter] = "?" if rest == "::" else "=" if rest[:1] == ":" else ""
+    for letter, opt in _SUDO.short.items():
+        assert kinds[letter] == opt.value, letter

@@ -182,6 +182,11 @@ def is_settings(
     home = os.path.normpath(env.get("HOME") or os.path.expanduser("~"))
     spellings = _spellings(_files(env))
     folders = [name for names in _spellings(_folders(env)) for name in names]
+    if any(c in absolute for c in "*?["):  # `tar -C ~/.claude -x`: `~/.claude/*` (ATTACK F123)
+        base = os.path.dirname(absolute[: min(absolute.find(c) % 65536 for c in "*?[")])
+        if any(_within(base, folder) for folder in folders):
+            return True  # in a folder of definitions
+        return _glob_reaches(absolute, [*(n for ns in spellings for n in ns), *folders])
     for candidate in dict.fromkeys([absolute, _real(absolute)]):
         if any(_within(candidate, folder) for folder in folders):
             return True  # a definition in a folder of them (a subfolder too)
@@ -192,6 +197,21 @@ def is_settings(
                 holder = spelling.startswith(candidate.rstrip(os.sep) + os.sep)
                 if holder and candidate not in (home, os.sep, "/etc"):
                     return True  # a folder that holds it (moved, removed, replaced)
+    return False
+
+
+def _glob_reaches(pattern: str, targets: list[str]) -> bool:
+    """A glob target (an extractor's or a recursive copy's `DEST/*`: any path below DEST) may be
+    one of `targets` or a folder holding one (`*` spans folders here: the program writes names
+    the command does not give)."""
+    import fnmatch
+
+    for target in targets:
+        node = target
+        while node not in ("", os.sep):
+            if fnmatch.fnmatchcase(node, pattern):
+                return True
+            node = os.path.dirname(node)
     return False
 
 

@@ -27,7 +27,26 @@ import posixpath
 
 def absolute(path: str, cwd: str, root: str = "") -> str:
     """`path` (absolute, or relative to `cwd`; `~` expanded) as the kernel opens it (module)."""
-    return physical(os.path.join(cwd, os.path.expanduser(path)), root)
+    return physical(unfold(os.path.join(cwd, os.path.expanduser(path)), cwd), root)
+
+
+def unfold(path: str, cwd: str) -> str:
+    """`/proc/<self|thread-self|PID>[/task/TID]/root/X` as `/X` and `/proc/<self|thread-self>/
+    cwd/X` as `cwd/X` (ATTACK F127: magic links `realpath` does not unfold for a file that does
+    not exist yet); another process's cwd stays as written (the Bash analysis judges it)."""
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if not path.startswith("/") or parts[:1] != ["proc"] or len(parts) < 3:
+        return path
+    pid, rest = parts[1], parts[2:]
+    if pid == "thread-self" or (rest[:1] == ["task"] and len(rest) >= 2):
+        rest = rest[2:] if rest[:1] == ["task"] else rest
+    if pid not in ("self", "thread-self") and not pid.isdigit():
+        return path
+    if rest[:1] == ["root"]:
+        return unfold("/" + "/".join(rest[1:]), cwd)
+    if rest[:1] == ["cwd"] and not pid.isdigit() and cwd.startswith("/"):
+        return os.path.join(cwd, *rest[1:])
+    return path
 
 
 def logical(path: str, cwd: str) -> str:

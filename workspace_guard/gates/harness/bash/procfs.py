@@ -86,6 +86,9 @@ def through(path: str, glob: bool, proc: Process) -> tuple[Paths, bool] | None:
     """
     if path == ANY_PATH or not path.startswith(("/", "$")):
         return None  # `~/…`: the harness's HOME
+    home = _home_inside(path, glob, proc)
+    if home is not None:
+        return home
     plain = "proc" not in path and "dev" not in path and not _DYNAMIC.search(path)
     if plain and not (glob and _GLOB.search(path)):
         return None
@@ -117,6 +120,30 @@ def through(path: str, glob: bool, proc: Process) -> tuple[Paths, bool] | None:
         if magic is not None:
             return _joined(magic, parts[index + 1 :])
     return None
+
+
+def _home_inside(path: str, glob: bool, proc: Process) -> tuple[Paths, bool] | None:
+    """``/$HOME/x``, ``/proc/self/root$HOME/x``, ``/proc/$$/root/~/x`` (ATTACK F127): ``$HOME``
+    expands to ``~`` in the middle of a word, and HOME is absolute, so after a folder that is
+    ``/`` (the root, any process's ``root`` magic link) the path is ``~/x``: the home folder's
+    protected files are judged by that spelling, beside the path as written."""
+    index = path.find("~", 1)
+    tail = path[index:] if index > 0 else ""
+    if not (tail == "~" or tail.startswith("~/")) or "~" in path[:index]:
+        return None
+    head = path[:index].rstrip("/")
+    if not head or posixpath.normpath(head) == "/" or head.strip("/.") == "":
+        return [(tail, glob)], False
+    found = through(head + "/.", glob, proc)
+    if found is None:
+        return None
+    out: Paths = []
+    for base, dynamic in found[0]:
+        if base in ("/", ANY_PATH) or base.startswith(DYNAMIC_ROOT):
+            out.append((tail, glob or dynamic))  # another process's root: `/` but in a chroot
+        if base not in ("/", ANY_PATH):
+            out.append((posixpath.join(base, tail), True))
+    return (list(dict.fromkeys(out)), False) if out else None
 
 
 def _reachable(stack: list[str]) -> bool:

@@ -195,6 +195,23 @@ def _dpkg_deb(env: _Env, name: str, args: list[_Word]) -> None:
             _extract_into(env, rest[1] if len(rest) > 1 else None, [], name)
 
 
+_DPKG_QUERIES = _opts(
+    "-l --list -L --listfiles -s --status -S --search -c --contents -I --info -f --field -p"
+    " --print-avail --print-architecture --print-foreign-architectures --version --help"
+    " --get-selections -C --audit --compare-versions -W --show"
+)
+
+
+def _dpkg(env: _Env, name: str, args: list[_Word]) -> None:
+    """`dpkg -x/--extract/--vextract/-X/-R` is dpkg-deb's extraction (ATTACK F129: links made in
+    the folder); a query reads; any other action (`-i`, `--unpack`…) may write anything."""
+    texts = [w.text for w in args]
+    if any(k in texts for k in ("-x", "-X", "-R", "--extract", "--vextract", "--raw-extract")):
+        _dpkg_deb(env, "dpkg-deb", args)
+    elif not any(t in _DPKG_QUERIES for t in texts):
+        env.add_any("archive")
+
+
 def _uudecode(env: _Env, name: str, args: list[_Word]) -> None:
     _, values, _ = _split(args, _opts("-o --output-file"))
     out = values.get("-o") or values.get("--output-file")
@@ -450,6 +467,7 @@ PROGRAMS: dict[str, _Handler] = {
     "unrar": _unrar,
     "rar": _unrar,
     "dpkg-deb": _dpkg_deb,
+    "dpkg": _dpkg,
     "uudecode": _uudecode,
     "tarfile": _py_archive,
     "zipfile": _py_archive,

@@ -183,8 +183,10 @@ def unset(env: _Env, args: list[_Word]) -> None:
         base = env.ctx.resolve(base) or base
         if base in TABLES:
             key = sub[:-1].strip("'\"")
+            # bash keeps the aliases (and hashed paths) an unset BASH_ALIASES held, zsh drops
+            # them: the name's meaning is not known here either way
             for name in [key] if sub else [k for k in env.out.aliases if k != "*"]:
-                env.out.aliases.pop(name, None)
+                env.out.aliases[name] = None
         elif base == "IFS":
             env.ctx.vars.pop("IFS", None)
             env.ctx.ifs_unknown = False

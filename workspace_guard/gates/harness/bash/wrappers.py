@@ -39,7 +39,7 @@ def _runs_rest(
     def handle(env: _Env, name: str, args: list[_Word]) -> None:
         from workspace_guard.gates.harness.bash.wrapping import refuse_option
 
-        parsed = getopt(args, table, 1 if sub and args else 0)
+        base, parsed = env, getopt(args, table, 1 if sub and args else 0)
         if parsed.unknown:
             refuse_option(env, name, parsed.unknown)
             return
@@ -51,8 +51,8 @@ def _runs_rest(
             if elsewhere and opt.partition("=")[0].startswith(elsewhere):
                 refuse_option(env, name, opt)
                 return
-            if opt in moves and value is not None:
-                env = env.at(_join(env.ctx.cwd, value.text))
+            if opt in moves and value is not None:  # the last one wins (F126)
+                env = env.at(_join(base.ctx.cwd, value.text))
             if opt in shell:  # `flock -c CMD F`, `entr -s CMD` (a flag: the operand is the text)
                 text = value if value is not None else next(iter(parsed.rest), None)
                 if text is not None:

@@ -47,7 +47,7 @@ def wrapper(
     moves, writes, stops = set(cwd.split()), set(out.split()), set(stop.split())
 
     def handle(env: _Env, name: str, args: list[_Word]) -> None:
-        parsed = getopt(args, table)
+        base, parsed = env, getopt(args, table)
         if parsed.unknown:
             refuse_option(env, name, parsed.unknown)
             return
@@ -56,8 +56,8 @@ def wrapper(
         for opt, value, _ in parsed.opts:
             if opt in stops:
                 return
-            if value is not None and opt in moves:
-                env = env.at(_join(env.ctx.cwd, value.text))
+            if value is not None and opt in moves:  # the last one wins (F126)
+                env = env.at(_join(base.ctx.cwd, value.text))
             elif value is not None and opt in writes:
                 env.add(value, name)
         rest = parsed.rest[skip:]
@@ -82,15 +82,15 @@ _MAX_SPLITS = 8  # `env -S'-S"-S…"'`: deeper than any real command, read as sh
 def env_command(env: _Env, name: str, args: list[_Word], level: int = 0) -> None:
     """``env [OPTS] [-] [NAME=VALUE…] [CMD…]``: ``-S TEXT`` is split into words that take its
     place (options included, as coreutils does); ``-C DIR`` moves the cwd."""
-    parsed = getopt(args, _ENV)
+    base, parsed = env, getopt(args, _ENV)
     if parsed.unknown:
         refuse_option(env, name, parsed.unknown)
         return
     for opt, value, end in parsed.opts:
         if value is None:
             continue
-        if opt == "-C":
-            env = env.at(_join(env.ctx.cwd, value.text))
+        if opt == "-C":  # the last one wins (F126)
+            env = env.at(_join(base.ctx.cwd, value.text))
         elif opt == "-S":
             _split_string(env, name, value, args[end:], level)
             return
@@ -114,10 +114,15 @@ def env_command(env: _Env, name: str, args: list[_Word], level: int = 0) -> None
 
 def _split_string(env: _Env, name: str, text: _Word, after: list[_Word], level: int) -> None:
     """``env -S 'sh -c "CMD"' ARGS``: the text's words, then ARGS, read by env again; text that
-    is not plain words (or nested past reason) is analysed as shell text with ARGS after it."""
+    is not plain words (or nested past reason) is analysed as shell text with ARGS after it; text
+    with a backslash or ``$`` is split by env's own rules (``\\_``, ``\\t``, ``${NAME}``), not
+    bash's: refused."""
     from workspace_guard.gates.harness.bash.lexer import _Lexer
     from workspace_guard.gates.harness.bash.syntax import _TooDeep
 
+    if "\\" in text.text or "$" in text.text:  # env's own escapes and ${NAME} (ATTACK F113)
+        refuse_option(env, name, "-S with escapes or variables")
+        return
     errors: list[str] = []
     try:
         tokens = _Lexer(text.text, 0, env.depth + 1, errors).run()
@@ -131,7 +136,7 @@ def _split_string(env: _Env, name: str, text: _Word, after: list[_Word], level: 
 
 
 _SUDO = OptSpec(
-    "-A|--askpass -b|--background -B|--bell -C|--close-from= -D|--chdir= -E|--preserve-env=?"
+    "-A|--askpass -b|--background -B|--bell -C|--close-from= -D|--chdir= -E --preserve-env=?"
     " -e|--edit -g|--group= -H|--set-home -h=? --host= --help -i|--login -K|--remove-timestamp"
     " -k|--reset-timestamp -l|--list -n|--non-interactive -N|--no-update -P|--preserve-groups"
     " -p|--prompt= -R|--chroot= -r|--role= -S|--stdin -s|--shell -T|--command-timeout="
@@ -145,7 +150,7 @@ def sudo(env: _Env, name: str, args: list[_Word]) -> None:
     profile), ``-R`` a chroot (paths elsewhere: refused)."""
     from workspace_guard.gates.harness.bash.wrappers import _sudo_edit
 
-    parsed = getopt(args, _SUDO)
+    base, parsed = env, getopt(args, _SUDO)
     if parsed.unknown or any(opt == "-R" for opt, _, _ in parsed.opts):
         refuse_option(env, name, parsed.unknown or "--chroot")
         return
@@ -157,8 +162,8 @@ def sudo(env: _Env, name: str, args: list[_Word]) -> None:
         _sudo_edit(env, name, rest)
         return
     for opt, value, _ in parsed.opts:
-        if opt == "-D" and value is not None:
-            env = env.at(_join(env.ctx.cwd, value.text))
+        if opt == "-D" and value is not None:  # the last one wins (F126)
+            env = env.at(_join(base.ctx.cwd, value.text))
     while rest and _ASSIGN.match(rest[0].text):
         rest = rest[1:]
     if "-i" in seen:
