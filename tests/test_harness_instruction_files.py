@@ -185,6 +185,36 @@ def test_globs_and_folders_that_reach_them(workspace: Path, home: Path) -> None:
         assert _claude(workspace, home, "Bash", {"command": command}) is not None, command
 
 
+@pytest.mark.parametrize(
+    "tool_or_command",
+    [
+        "Write",
+        "Edit",
+        "echo x >> x/lc/../rules/a.md",
+        "cd x/lc; echo x >> ../rules/a.md",
+        "cd x/lc && cp ../../README.md ../rules/a.md",
+    ],
+)
+def test_dot_dot_after_a_link_reaches_them(
+    workspace: Path, home: Path, tool_or_command: str
+) -> None:
+    """`x/lc -> ../.cursor/sub`: the kernel opens `x/lc/../rules/a.md` as `.cursor/rules/a.md`
+    (ATTACK F110's class, here in the instruction files' own path join)."""
+    (workspace / ".cursor/sub").mkdir(parents=True)
+    (workspace / ".cursor/rules").mkdir()
+    (workspace / "x").mkdir()
+    (workspace / "x/lc").symlink_to("../.cursor/sub")
+    path = "x/lc/../rules/a.md"
+    if tool_or_command in ("Write", "Edit"):
+        tool_input = {"file_path": path, "content": "x", "old_string": "a", "new_string": "b"}
+        reason = _claude(workspace, home, tool_or_command, tool_input)
+    else:
+        reason = _claude(workspace, home, "Bash", {"command": tool_or_command})
+    assert reason is not None, tool_or_command
+    # the same folder's neighbour that no harness reads stays writable
+    assert _claude(workspace, home, "Write", {"file_path": "x/lc/../n.txt", "content": "x"}) is None
+
+
 def test_a_governed_definition_is_the_rules_own(workspace: Path, home: Path) -> None:
     """`/.claude/` is master-orchestrator's in the example rules: the rules decide there."""
     path = ".claude/agents/system-architect-ai.md"

@@ -65,8 +65,9 @@ def instruction_file(repo: Repo, path: str, cwd: str) -> str | None:
     governs (see the module), else None."""
     from workspace_guard.fsutil import real as _real_path
     from workspace_guard.gates.harness.install_files import _relative
+    from workspace_guard.gates.harness.kernel_paths import absolute as kernel_absolute
 
-    absolute = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
+    absolute = kernel_absolute(path, cwd)  # `..` after a link as the kernel opens it (F110)
     parent = _real_path(os.path.dirname(absolute))
     spellings = [absolute, _real_path(absolute), os.path.join(parent, os.path.basename(absolute))]
     for candidate in dict.fromkeys(spellings):
